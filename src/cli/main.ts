@@ -1,0 +1,130 @@
+// `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens.
+import { readFileSync, createWriteStream } from 'node:fs';
+import { Command, Option } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { loadConfig } from '../config.ts';
+import { startServer } from '../server.ts';
+import { createServices } from '../services.ts';
+import { AppError } from '../shared/errors.ts';
+import { seedDemoEstate } from '../demo/demo-estate.ts';
+import { runSimulator } from '../simulator/simulator.ts';
+
+const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
+
+/** Flags mirror the environment variables; a flag given on the command line wins. */
+function withServerFlags(command: Command) {
+  return command
+    .addOption(new Option('--port <port>', 'HTTP port').env('PORT'))
+    .addOption(new Option('--host <host>', 'address to listen on').env('HOST'))
+    .addOption(new Option('--database-url <url>', 'SQLite file / sqlite: URL, or postgres:// URL').env('DATABASE_URL'));
+}
+
+function configFrom(opts: { port?: string; host?: string; databaseUrl?: string }) {
+  return loadConfig({
+    ...process.env,
+    ...(opts.port !== undefined && { PORT: opts.port }),
+    ...(opts.host !== undefined && { HOST: opts.host }),
+    ...(opts.databaseUrl !== undefined && { DATABASE_URL: opts.databaseUrl }),
+  });
+}
+
+withServerFlags(program.command('serve').description('start the PosFleet server'))
+  .option('--demo', 'seed a small demo estate when the database is empty')
+  .option('--simulate <n>', 'also run N simulated terminals against this server (needs --demo)')
+  .action(async (opts: { port?: string; host?: string; databaseUrl?: string; demo?: boolean; simulate?: string }) => {
+    const config = configFrom(opts);
+    const server = await startServer(config);
+    const { estate, device } = server.services;
+    const demo = opts.demo ? await seedDemoEstate(estate, device) : undefined;
+    const lines = [`PosFleet is listening on ${server.url}  (API docs: ${server.url}/docs)`];
+    if (server.generatedAdminToken) {
+      lines.push(`Admin API token (shown once; keep it): ${server.generatedAdminToken}`, `  try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/api/v1/terminals`);
+    } else {
+      lines.push('Authenticate with Authorization: Bearer <token> (POSFLEET_ADMIN_TOKEN, or `posfleet token create`).');
+    }
+    if (demo?.seeded) lines.push(`Demo estate seeded: ${demo.summary}`);
+    console.log(lines.join('\n'));
+    let simulator: { stop(): Promise<void> } | undefined;
+    if (opts.simulate && demo) {
+      simulator = await runSimulator({ server: server.url, terminals: Number(opts.simulate), intervalSeconds: 10, enrolmentCode: await demo.createSimulatorCode(Number(opts.simulate)), seed: 1 });
+    }
+    const shutdown = async () => {
+      await simulator?.stop();
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown).once('SIGTERM', shutdown);
+  });
+
+withServerFlags(program.command('import').description('import terminals from a CSV file into the database').argument('<file>', 'CSV file'))
+  .option('--partial', 'import the good rows even when some rows are bad')
+  .action(async (file: string, opts: { partial?: boolean; databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} terminals' }, Presets.shades_classic);
+    try {
+      let started = false;
+      const result = await services.estate.importTerminals(readFileSync(file, 'utf8'), {
+        partial: !!opts.partial,
+        onProgress: (done, total) => {
+          if (!started) { bar.start(total, 0); started = true; }
+          bar.update(done);
+        },
+      });
+      bar.stop();
+      console.log(`${result.created} created, ${result.updated} updated`);
+      for (const e of result.errors) console.error(`line ${e.line}, ${e.field}: ${e.reason} (skipped)`);
+    } catch (error) {
+      bar.stop();
+      if (!(error instanceof AppError)) throw error;
+      const errors = (error.details as { errors?: { line: number; field: string; reason: string }[] } | undefined)?.errors;
+      console.error(errors ? errors.map((e) => `line ${e.line}, ${e.field}: ${e.reason}`).join('\n') + '\nnothing was imported' : error.message);
+      process.exitCode = 1;
+    } finally {
+      await services.db.close();
+    }
+  });
+
+withServerFlags(program.command('export').description('export terminals as CSV').option('-o, --output <file>', 'write to a file instead of stdout'))
+  .action(async (opts: { output?: string; databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+    for await (const chunk of services.estate.exportTerminals({})) out.write(chunk);
+    if (opts.output) out.end();
+    await services.db.close();
+  });
+
+program.command('simulate').description('run virtual terminals through the terminal SDK against a server')
+  .requiredOption('--server <url>', 'PosFleet server URL')
+  .option('--terminals <n>', 'how many terminals', '100')
+  .option('--interval <seconds>', 'heartbeat interval', '10')
+  .option('--seed <n>', 'random seed (same seed, same fleet)', '1')
+  .option('--code <code>', 'enrolment code with enough uses (else one is made with --token)')
+  .addOption(new Option('--token <token>', 'operator API token, to create an enrolment code').env('POSFLEET_ADMIN_TOKEN'))
+  .action(async (opts: { server: string; terminals: string; interval: string; seed: string; code?: string; token?: string }) => {
+    const terminals = Number(opts.terminals);
+    const code = opts.code ?? (await codeFor(opts.server, opts.token, terminals));
+    const sim = await runSimulator({ server: opts.server, terminals, intervalSeconds: Number(opts.interval), enrolmentCode: code, seed: Number(opts.seed), log: console.log });
+    console.log(`${terminals} simulated terminals are sending heartbeats every ${opts.interval}s; Ctrl-C stops them.`);
+    process.once('SIGINT', () => void sim.stop().then(() => process.exit(0)));
+  });
+
+const token = program.command('token').description('operator API tokens');
+withServerFlags(token.command('create').description('create an admin API token directly in the database').option('--name <name>', 'who it is for', 'cli'))
+  .action(async (opts: { name: string; databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    const { token: plain } = await services.auth.createToken(opts.name, 'admin');
+    console.log(plain);
+    await services.db.close();
+  });
+
+/** Asks the server for a simulator enrolment code: a "SIM" model and site are created if missing. */
+async function codeFor(server: string, apiToken: string | undefined, uses: number): Promise<string> {
+  if (!apiToken) throw new Error('give --code, or --token (or POSFLEET_ADMIN_TOKEN) so an enrolment code can be made');
+  const { prepareSimulatorEnrolment } = await import('../simulator/enrolment.ts');
+  return prepareSimulatorEnrolment(server, apiToken, uses);
+}
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+// Brings a database's schema up to date with Kysely's migrator. Migrations are listed here in order,
+// so they are bundled with the code rather than discovered from the file system at run time.
+import { Migrator, type Migration } from 'kysely';
+import type { Db } from './database.ts';
+import * as foundation from './migrations/0001_foundation.ts';
+
+const migrations: Record<string, Migration> = {
+  '0001_foundation': foundation,
+};
+
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}

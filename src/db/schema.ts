@@ -1,0 +1,165 @@
+// Row types of every table, as Kysely sees them. Both dialects store the same shapes:
+// ids are text (UUIDs made by the server), times are ISO-8601 UTC text (so they sort as text),
+// flags are 0/1 integers and structured values are JSON text.
+export interface MerchantTable {
+  id: string;
+  name: string;
+  contact_email: string | null;
+  contact_phone: string | null;
+  time_zone: string;
+  locale: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SiteTable {
+  id: string;
+  merchant_id: string;
+  code: string;
+  name: string;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  time_zone: string | null;
+  /** JSON: { mon: [{ open: "09:00", close: "21:00" }], ... } */
+  opening_hours: string;
+  /** JSON array of environment conditions, e.g. ["outdoor","dusty"]. */
+  environment: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TerminalModelTable {
+  id: string;
+  code: string;
+  vendor: string;
+  model: string;
+  /** JSON: the components this model has. */
+  components: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TerminalTable {
+  id: string;
+  serial_number: string;
+  model_id: string;
+  site_id: string | null;
+  status: string;
+  app_version: string | null;
+  firmware_version: string | null;
+  /** JSON: the components this terminal has (defaults to its model's). */
+  components: string;
+  network_type: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface TerminalTagTable {
+  terminal_id: string;
+  tag: string;
+}
+
+/** The latest heartbeat of each terminal: read by lists and filters without touching the history. */
+export interface TerminalHealthTable {
+  terminal_id: string;
+  seq: number;
+  last_seen_at: string;
+  reported_at: string;
+  /** 1 while the terminal is considered online; the offline sweep flips it and records when. */
+  online: number;
+  offline_since: string | null;
+  report: string;
+}
+
+export interface HeartbeatTable {
+  terminal_id: string;
+  seq: number;
+  received_at: string;
+  report: string;
+}
+
+export interface TerminalCredentialTable {
+  id: string;
+  terminal_id: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface EnrolmentCodeTable {
+  id: string;
+  code_hash: string;
+  terminal_id: string | null;
+  site_id: string | null;
+  model_id: string | null;
+  uses_left: number;
+  expires_at: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface TerminalCommandTable {
+  id: string;
+  terminal_id: string;
+  type: string;
+  payload: string;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  delivered_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  role: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface JobTable {
+  id: string;
+  kind: string;
+  payload: string;
+  run_at: string;
+  /** Set for recurring jobs: the next run is scheduled this many ms after the previous due time. */
+  interval_ms: number | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  attempts: number;
+  last_error: string | null;
+  done_at: string | null;
+}
+
+export interface JobRunTable {
+  id: string;
+  job_id: string;
+  scheduled_for: string;
+  node: string;
+  started_at: string;
+  finished_at: string | null;
+  outcome: string;
+  error: string | null;
+}
+
+export interface Database {
+  merchants: MerchantTable;
+  sites: SiteTable;
+  terminal_models: TerminalModelTable;
+  terminals: TerminalTable;
+  terminal_tags: TerminalTagTable;
+  terminal_health: TerminalHealthTable;
+  heartbeats: HeartbeatTable;
+  terminal_credentials: TerminalCredentialTable;
+  enrolment_codes: EnrolmentCodeTable;
+  terminal_commands: TerminalCommandTable;
+  api_tokens: ApiTokenTable;
+  jobs: JobTable;
+  job_runs: JobRunTable;
+}

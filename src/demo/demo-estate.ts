@@ -1,0 +1,53 @@
+// A small demo estate for `npm start`: two merchants, their sites, two terminal models, a few terminals.
+// Seeded only into an empty database, so restarting never duplicates it.
+import type { DeviceService } from '../device/device.service.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+
+export interface DemoEstate {
+  seeded: boolean;
+  summary: string;
+  /** An enrolment code that registers new terminals at the demo's simulator site. */
+  createSimulatorCode(uses: number): Promise<string>;
+}
+
+const weekdays = (open: string, close: string) =>
+  Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open, close }]]));
+
+export async function seedDemoEstate(estate: EstateService, device: DeviceService): Promise<DemoEstate> {
+  const existing = await estate.listSites({ limit: 1000, q: 'DEMO-' });
+  const simulatorCode = async (uses: number) => {
+    const sites = await estate.listSites({ limit: 1, q: 'DEMO-SIM' });
+    const models = await estate.listModels({ limit: 1, q: 'PAX-A920' });
+    const code = await device.createEnrolmentCode({ siteId: sites.items[0]?.id, modelId: models.items[0]?.id, uses, expiresInMinutes: 60 * 24 * 30 }, 'demo');
+    return code.code;
+  };
+  if (existing.items.length) return { seeded: false, summary: 'already present', createSimulatorCode: simulatorCode };
+
+  const a920 = await estate.createModel({
+    code: 'PAX-A920', vendor: 'PAX', model: 'A920',
+    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi', 'cellular'] },
+  });
+  const v240m = await estate.createModel({
+    code: 'VERIFONE-V240M', vendor: 'Verifone', model: 'V240m',
+    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['ethernet', 'wifi'] },
+  });
+  const tea = await estate.createMerchant({ name: '青柠茶饮', contactEmail: 'ops@qingning.example', contactPhone: '+86 21 5555 0100', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+  const books = await estate.createMerchant({ name: 'Harbour Books', contactEmail: 'it@harbourbooks.example', contactPhone: '+44 20 7946 0000', timeZone: 'Europe/London', locale: 'en' });
+  const sites = [
+    await estate.createSite({ merchantId: tea.id, code: 'DEMO-SH-01', name: '人民广场店', address: '上海市黄浦区南京东路 1 号', latitude: 31.2336, longitude: 121.4753, openingHours: weekdays('09:00', '22:00'), environment: ['indoor'] }),
+    await estate.createSite({ merchantId: tea.id, code: 'DEMO-SH-02', name: '外滩夜市摊', address: '上海市黄浦区中山东一路', openingHours: weekdays('17:00', '24:00'), environment: ['outdoor', 'humid'] }),
+    await estate.createSite({ merchantId: books.id, code: 'DEMO-LDN-01', name: 'Covent Garden', address: '12 Long Acre, London', openingHours: weekdays('10:00', '19:00'), environment: ['indoor', 'dusty'] }),
+    await estate.createSite({ merchantId: books.id, code: 'DEMO-SIM', name: 'Simulator bench', environment: ['indoor'] }),
+  ];
+  let count = 0;
+  for (const [i, site] of sites.slice(0, 3).entries()) {
+    for (let n = 1; n <= 4; n++) {
+      await estate.createTerminal({
+        serialNumber: `DEMO-${i + 1}${String(n).padStart(3, '0')}`, modelId: n % 2 ? a920.id : v240m.id, siteId: site.id,
+        tags: n === 4 ? ['backup'] : ['counter'], appVersion: '3.2.0', firmwareVersion: n % 2 ? 'PayDroid-9.1' : 'VOS3-4.2',
+      });
+      count++;
+    }
+  }
+  return { seeded: true, summary: `2 merchants, ${sites.length} sites, 2 terminal models, ${count} terminals`, createSimulatorCode: simulatorCode };
+}

@@ -1,0 +1,34 @@
+// Remembers which terminal a credential hash belongs to, so a heartbeat costs no credential query.
+// Entries live briefly: a credential revoked on another server node stops working within TTL_MS.
+const TTL_MS = 30_000;
+const MAX_ENTRIES = 2_000_000;
+
+export class CredentialCache {
+  private byHash = new Map<string, { terminalId: string; until: number }>();
+  private hashByTerminal = new Map<string, string>();
+
+  get(hash: string, now = Date.now()): string | undefined {
+    const entry = this.byHash.get(hash);
+    if (!entry) return undefined;
+    if (entry.until > now) return entry.terminalId;
+    this.byHash.delete(hash);
+    return undefined;
+  }
+
+  set(hash: string, terminalId: string, now = Date.now()): void {
+    if (this.byHash.size >= MAX_ENTRIES) this.clear();
+    this.byHash.set(hash, { terminalId, until: now + TTL_MS });
+    this.hashByTerminal.set(terminalId, hash);
+  }
+
+  forgetTerminal(terminalId: string): void {
+    const hash = this.hashByTerminal.get(terminalId);
+    if (hash) this.byHash.delete(hash);
+    this.hashByTerminal.delete(terminalId);
+  }
+
+  private clear(): void {
+    this.byHash.clear();
+    this.hashByTerminal.clear();
+  }
+}

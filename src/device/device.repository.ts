@@ -1,0 +1,163 @@
+// Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TerminalCommandTable } from '../db/schema.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
+
+export interface QueuedHeartbeat {
+  terminalId: string;
+  report: HeartbeatReport;
+  receivedAt: string;
+}
+
+export interface BatchOutcome {
+  /** "terminalId seq" of heartbeats that were new; the others were retries already stored. */
+  stored: Set<string>;
+  commandsByTerminal: Map<string, PendingCommand[]>;
+}
+
+export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
+
+export class DeviceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async terminalIdForCredential(tokenHash: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('terminal_credentials')
+      .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
+      .select('terminal_credentials.terminal_id')
+      .where('terminal_credentials.token_hash', '=', tokenHash)
+      .where('terminal_credentials.revoked_at', 'is', null)
+      .where('terminals.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row?.terminal_id;
+  }
+
+  /**
+   * Writes one group commit: history rows (a retried seq is skipped by the primary key), the latest
+   * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
+   */
+  async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<BatchOutcome> {
+    return this.db.transaction().execute(async (trx) => {
+      const unique = new Map<string, QueuedHeartbeat>();
+      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), item);
+      const inserted = await trx
+        .insertInto('heartbeats')
+        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, report: JSON.stringify(h.report) })))
+        .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
+        .returning(['terminal_id', 'seq'])
+        .execute();
+      const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
+
+      const latest = new Map<string, QueuedHeartbeat>();
+      for (const item of unique.values()) {
+        if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
+        const current = latest.get(item.terminalId);
+        if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
+      }
+      const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
+      if (latest.size) {
+        await trx
+          .insertInto('terminal_health')
+          .values([...latest.values()].map((h) => ({
+            terminal_id: h.terminalId, seq: h.report.seq, last_seen_at: h.receivedAt, reported_at: h.report.sentAt,
+            online: 1, offline_since: null, report: JSON.stringify(h.report),
+          })))
+          .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+            seq: eb.ref('excluded.seq'),
+            last_seen_at: eb.ref('excluded.last_seen_at'),
+            reported_at: eb.ref('excluded.reported_at'),
+            online: 1,
+            offline_since: null,
+            report: eb.ref('excluded.report'),
+          })).where('terminal_health.seq', '<', (eb) => eb.ref('excluded.seq')))
+          .execute();
+        await this.recordVersionChanges(trx, [...latest.values()]);
+      }
+      const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
+      return { stored, commandsByTerminal };
+    });
+  }
+
+  /** Installed versions live on the terminal record; heartbeats keep them true (rarely a write). */
+  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]) {
+    const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', latest.map((h) => h.terminalId)).execute();
+    const byId = new Map(current.map((t) => [t.id, t]));
+    for (const h of latest) {
+      const t = byId.get(h.terminalId);
+      if (!t || (t.app_version === h.report.appVersion && t.firmware_version === h.report.firmwareVersion)) continue;
+      await trx.updateTable('terminals')
+        .set({ app_version: h.report.appVersion, firmware_version: h.report.firmwareVersion, updated_at: h.receivedAt })
+        .where('id', '=', h.terminalId).execute();
+    }
+  }
+
+  private async deliverCommands(trx: Kysely<Database>, terminalIds: string[], now: string) {
+    const rows = await trx.selectFrom('terminal_commands').selectAll()
+      .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at').execute();
+    const byTerminal = new Map<string, PendingCommand[]>();
+    for (const row of rows) {
+      byTerminal.set(row.terminal_id, [...(byTerminal.get(row.terminal_id) ?? []), { id: row.id, type: row.type, payload: parseJson(row.payload, {}), createdAt: row.created_at }]);
+    }
+    const fresh = rows.filter((r) => r.status === 'pending').map((r) => r.id);
+    if (fresh.length) await trx.updateTable('terminal_commands').set({ status: 'delivered', delivered_at: now }).where('id', 'in', fresh).execute();
+    return byTerminal;
+  }
+
+  async lastSeq(terminalId: string): Promise<number> {
+    const row = await this.db.selectFrom('terminal_health').select('seq').where('terminal_id', '=', terminalId).executeTakeFirst();
+    return row ? Number(row.seq) : 0;
+  }
+
+  async health(terminalId: string) {
+    return this.db.selectFrom('terminal_health').selectAll().where('terminal_id', '=', terminalId).executeTakeFirst();
+  }
+
+  async history(terminalId: string, query: { limit: number; beforeSeq?: number | undefined; from?: string | undefined; to?: string | undefined }) {
+    let q = this.db.selectFrom('heartbeats').select(['seq', 'received_at', 'report']).where('terminal_id', '=', terminalId);
+    if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+    if (query.from) q = q.where('received_at', '>=', query.from);
+    if (query.to) q = q.where('received_at', '<', query.to);
+    const rows = await q.orderBy('seq', 'desc').limit(query.limit + 1).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), receivedAt: r.received_at, report: parseJson<unknown>(r.report, null) }));
+  }
+
+  /** Marks terminals silent since `before` offline; returns the ones that just went offline. */
+  async markOffline(before: string, now: string): Promise<string[]> {
+    const rows = await this.db.updateTable('terminal_health').set({ online: 0, offline_since: now })
+      .where('online', '=', 1).where('last_seen_at', '<', before).returning('terminal_id').execute();
+    return rows.map((r) => r.terminal_id);
+  }
+
+  async pruneHeartbeats(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('heartbeats').where('received_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async findCommand(id: string) {
+    return this.db.selectFrom('terminal_commands').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async insertCommand(row: TerminalCommandTable) {
+    await this.db.insertInto('terminal_commands').values(row).execute();
+  }
+
+  async completeCommand(id: string, status: string, result: string, now: string): Promise<boolean> {
+    const r = await this.db.updateTable('terminal_commands').set({ status, result, completed_at: now })
+      .where('id', '=', id).where('status', 'in', ['pending', 'delivered']).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async listCommands(terminalId: string): Promise<Command[]> {
+    const rows = await this.db.selectFrom('terminal_commands').selectAll().where('terminal_id', '=', terminalId).orderBy('created_at', 'desc').limit(200).execute();
+    return rows.map(toCommand);
+  }
+}
+
+export function toCommand(row: Selectable<TerminalCommandTable>): Command {
+  return {
+    id: row.id, terminalId: row.terminal_id, type: row.type, payload: parseJson(row.payload, {}), status: row.status,
+    createdAt: row.created_at, createdBy: row.created_by, deliveredAt: row.delivered_at, completedAt: row.completed_at,
+    result: parseJson<unknown>(row.result, null),
+  };
+}

@@ -1,0 +1,36 @@
+// The terminal protocol over HTTP (/device/v1). Every call but enrolment carries the terminal's own
+// credential, and a terminal can only ever act as itself: ids come from the credential, not the URL.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../shared/http-schemas.ts';
+import type { DeviceService } from './device.service.ts';
+import { Command, CommandResultInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatReport } from './device.schemas.ts';
+
+const security = [{ terminalCredential: [] }];
+
+export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/enrol', {
+    bodyLimit: 4 * 1024,
+    schema: { tags: ['terminal protocol'], body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await device.enrol(req.body)));
+
+  const authenticate = async (request: FastifyRequest) => {
+    request.terminalId = await device.authenticate(request.headers.authorization);
+  };
+
+  app.post('/heartbeat', {
+      bodyLimit: 64 * 1024,
+      onRequest: authenticate,
+      schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
+    }, (req) => device.heartbeat(req.terminalId, req.body));
+
+  app.post('/commands/:commandId/result', {
+      bodyLimit: 256 * 1024,
+      onRequest: authenticate,
+      schema: {
+        tags: ['terminal protocol'], security, params: Type.Object({ commandId: Type.String({ maxLength: 64 }) }),
+        body: CommandResultInput, response: { 200: Command, ...errorResponses },
+      },
+  }, (req) => device.completeCommand(req.terminalId, req.params.commandId, req.body));
+};

@@ -1,0 +1,164 @@
+// The terminal protocol's shapes (/device/v1) and the operator's view of terminal health.
+import { Type, type Static } from 'typebox';
+import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+
+export const MODES = ['normal', 'maintenance', 'locked'] as const;
+export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs'] as const;
+
+const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+const ReaderCounts = Type.Object({ attempts: Count, failures: Count });
+
+export const EnrolRequest = Type.Object(
+  {
+    serialNumber: Type.String({ pattern: '^[A-Za-z0-9._-]{3,64}$' }),
+    code: Type.String({ minLength: 4, maxLength: 32 }),
+  },
+  { additionalProperties: false },
+);
+export type EnrolRequest = Static<typeof EnrolRequest>;
+
+export const EnrolResponse = Type.Object({
+  terminalId: Type.String(),
+  credential: Type.String({ description: 'bearer credential for every other device call; shown once' }),
+  heartbeatIntervalSeconds: Type.Integer(),
+  lastSeq: Type.Integer({ description: 'highest heartbeat sequence number stored for this terminal' }),
+});
+export type EnrolResponse = Static<typeof EnrolResponse>;
+
+/** What a terminal reports about itself. Unknown extra fields are kept, for newer SDKs. */
+export const HeartbeatReport = Type.Object({
+  seq: Type.Integer({ minimum: 0, description: 'increases with every new heartbeat; a retry repeats it' }),
+  sentAt: Timestamp,
+  appVersion: Type.String({ minLength: 1, maxLength: 40 }),
+  firmwareVersion: Type.String({ minLength: 1, maxLength: 40 }),
+  battery: Type.Optional(Type.Object({
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+    health: Type.Number({ minimum: 0, maximum: 100, description: 'capacity left, % of design' }),
+    charging: Type.Boolean(),
+    cycleCount: Count,
+  })),
+  printer: Type.Optional(Type.Object({
+    paper: Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('out')]),
+    jam: Type.Boolean(),
+    coverOpen: Type.Boolean(),
+  })),
+  cardReader: Type.Object({
+    chip: Type.Optional(ReaderCounts),
+    swipe: Type.Optional(ReaderCounts),
+    contactless: Type.Optional(ReaderCounts),
+  }, { description: 'attempts and failures since the previous heartbeat' }),
+  network: Type.Object({
+    type: Type.Union([Type.Literal('ethernet'), Type.Literal('wifi'), Type.Literal('cellular')]),
+    signalDbm: Type.Optional(Type.Number({ minimum: -150, maximum: 0 })),
+    latencyMs: Type.Optional(Type.Number({ minimum: 0, maximum: 600_000 })),
+  }),
+  storageFreeMb: Type.Number({ minimum: 0 }),
+  temperatureC: Type.Number({ minimum: -60, maximum: 150 }),
+  uptimeSeconds: Type.Integer({ minimum: 0 }),
+  tamper: Type.Boolean(),
+  security: Type.Object({
+    passwordChangedAt: Type.Union([Timestamp, Type.Null()]),
+    pinEntryEnabled: Type.Boolean(),
+    encryptionEnabled: Type.Boolean(),
+  }),
+  transactions: Type.Object({
+    count: Count,
+    amountMinor: Type.Integer({ minimum: 0, description: 'sum in minor units (fen, cents) since the previous heartbeat' }),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+  }),
+});
+export type HeartbeatReport = Static<typeof HeartbeatReport>;
+
+export const PendingCommand = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+});
+export type PendingCommand = Static<typeof PendingCommand>;
+
+export const HeartbeatAnswer = Type.Object({
+  seq: Type.Integer(),
+  duplicate: Type.Boolean({ description: 'true when this seq was already stored: nothing changed' }),
+  mode: Type.Enum(MODES),
+  commands: Type.Array(PendingCommand),
+  heartbeatIntervalSeconds: Type.Integer(),
+  serverTime: Timestamp,
+});
+export type HeartbeatAnswer = Static<typeof HeartbeatAnswer>;
+
+export const CommandResultInput = Type.Object(
+  {
+    status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]),
+    output: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type CommandResultInput = Static<typeof CommandResultInput>;
+
+// ---- operator side
+export const EnrolmentCodeInput = Type.Object(
+  {
+    serialNumber: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{3,64}$', description: 'bind the code to one pre-registered terminal' })),
+    siteId: Type.Optional(Type.String({ maxLength: 64, description: 'site for terminals first seen through this code' })),
+    modelId: Type.Optional(Type.String({ maxLength: 64, description: 'model for terminals first seen through this code' })),
+    uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+    expiresInMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 * 24 * 30, default: 60 * 24 })),
+  },
+  { additionalProperties: false },
+);
+export type EnrolmentCodeInput = Static<typeof EnrolmentCodeInput>;
+
+export const EnrolmentCode = Type.Object({
+  id: Type.String(),
+  code: Type.String({ description: 'shown once' }),
+  terminalId: Type.Union([Type.String(), Type.Null()]),
+  siteId: Type.Union([Type.String(), Type.Null()]),
+  modelId: Type.Union([Type.String(), Type.Null()]),
+  usesLeft: Type.Integer(),
+  expiresAt: Timestamp,
+});
+
+export const TerminalHealth = Type.Object({
+  terminalId: Type.String(),
+  seq: Type.Integer(),
+  online: Type.Boolean(),
+  lastSeenAt: Timestamp,
+  offlineSince: Type.Union([Timestamp, Type.Null()]),
+  report: Type.Unknown(),
+});
+
+export const HeartbeatHistoryQuery = Type.Object(
+  {
+    ...PageQuery,
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatHistoryQuery = Static<typeof HeartbeatHistoryQuery>;
+
+export const HeartbeatRecord = Type.Object({ seq: Type.Integer(), receivedAt: Timestamp, report: Type.Unknown() });
+
+export const CommandInput = Type.Object(
+  {
+    type: Type.Enum(COMMAND_TYPES),
+    payload: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type CommandInput = Static<typeof CommandInput>;
+
+export const Command = Type.Object({
+  id: Type.String(),
+  terminalId: Type.String(),
+  type: Type.String(),
+  payload: Type.Unknown(),
+  status: Type.String(),
+  createdAt: Timestamp,
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+  deliveredAt: Type.Union([Timestamp, Type.Null()]),
+  completedAt: Type.Union([Timestamp, Type.Null()]),
+  result: Type.Unknown(),
+});
+export type Command = Static<typeof Command>;

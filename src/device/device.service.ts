@@ -1,0 +1,191 @@
+// The terminal protocol's use cases: enrolment, credential checks, heartbeats, commands.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import { toPage } from '../shared/paging.ts';
+import { hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
+import type { Clock } from '../shared/time.ts';
+import { bearer } from '../access/operator-auth.ts';
+import { DeviceRepository, heartbeatKey, toCommand } from './device.repository.ts';
+import type { CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
+import { HeartbeatWriter } from './heartbeat-writer.ts';
+import { CredentialCache } from './credential-cache.ts';
+
+export interface DeviceSettings {
+  heartbeatIntervalSeconds: number;
+  offlineAfterMs: number;
+}
+
+export class DeviceService {
+  readonly repo: DeviceRepository;
+  private readonly writer: HeartbeatWriter;
+  private readonly credentials = new CredentialCache();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly settings: DeviceSettings,
+  ) {
+    this.repo = new DeviceRepository(db);
+    this.writer = new HeartbeatWriter((batch) => this.repo.writeHeartbeats(batch));
+  }
+
+  // ---- enrolment
+  async createEnrolmentCode(input: EnrolmentCodeInput, createdBy: string) {
+    let terminalId: string | null = null;
+    if (input.serialNumber) {
+      const terminal = await this.db.selectFrom('terminals').select(['id', 'deleted_at']).where('serial_number', '=', input.serialNumber).executeTakeFirst();
+      if (!terminal || terminal.deleted_at) throw invalid('serialNumber', `no terminal with serial number ${input.serialNumber} is registered`);
+      terminalId = terminal.id;
+    }
+    if (input.siteId && !(await this.db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst())) {
+      throw invalid('siteId', `site ${input.siteId} does not exist`);
+    }
+    if (input.modelId && !(await this.db.selectFrom('terminal_models').select('id').where('id', '=', input.modelId).executeTakeFirst())) {
+      throw invalid('modelId', `terminal model ${input.modelId} does not exist`);
+    }
+    const code = newEnrolmentCode();
+    const now = this.clock();
+    const row = {
+      id: randomUUID(), code_hash: hashSecret(normaliseEnrolmentCode(code)), terminal_id: terminalId, site_id: input.siteId ?? null,
+      model_id: input.modelId ?? null, uses_left: input.uses ?? 1,
+      expires_at: new Date(now.getTime() + (input.expiresInMinutes ?? 1440) * 60_000).toISOString(),
+      created_at: now.toISOString(), created_by: createdBy,
+    };
+    await this.db.insertInto('enrolment_codes').values(row).execute();
+    return { id: row.id, code, terminalId, siteId: row.site_id, modelId: row.model_id, usesLeft: row.uses_left, expiresAt: row.expires_at };
+  }
+
+  /**
+   * A terminal trades a one-time code for its own credential. A code bound to a serial enrols only
+   * that terminal; an unbound code enrols a pre-registered serial or, if it names a model, registers
+   * a new one. Enrolling again replaces (revokes) the terminal's previous credential.
+   */
+  async enrol(request: EnrolRequest): Promise<EnrolResponse> {
+    const now = this.clock().toISOString();
+    const credential = newToken('pft');
+    const terminalId = await this.db.transaction().execute(async (trx) => {
+      const code = await trx.selectFrom('enrolment_codes').selectAll().where('code_hash', '=', hashSecret(normaliseEnrolmentCode(request.code))).executeTakeFirst();
+      if (!code) throw unauthenticated('unknown enrolment code');
+      if (code.expires_at <= now) throw unauthenticated('the enrolment code has expired; ask for a new one');
+      if (code.uses_left <= 0) throw unauthenticated('the enrolment code has already been used');
+      let terminal = await trx.selectFrom('terminals').select(['id', 'deleted_at', 'site_id', 'status']).where('serial_number', '=', request.serialNumber).executeTakeFirst();
+      if (code.terminal_id && code.terminal_id !== terminal?.id) throw forbidden('this enrolment code was issued for another terminal');
+      if (terminal?.deleted_at) throw forbidden(`terminal ${request.serialNumber} was removed from the estate`);
+      if (!terminal) {
+        if (!code.model_id) throw new AppError('not_found', `serial number ${request.serialNumber} is not registered; pre-register it or use a code that names a model`, 'serialNumber');
+        const model = await trx.selectFrom('terminal_models').select('components').where('id', '=', code.model_id).executeTakeFirstOrThrow();
+        terminal = { id: randomUUID(), deleted_at: null, site_id: code.site_id, status: code.site_id ? 'active' : 'in_stock' };
+        await trx.insertInto('terminals').values({
+          id: terminal.id, serial_number: request.serialNumber, model_id: code.model_id, site_id: code.site_id, status: terminal.status,
+          app_version: null, firmware_version: null, components: model.components, network_type: null, created_at: now, updated_at: now, deleted_at: null,
+        }).execute();
+      } else if (!terminal.site_id && code.site_id) {
+        await trx.updateTable('terminals').set({ site_id: code.site_id, status: 'active', updated_at: now }).where('id', '=', terminal.id).execute();
+      }
+      // The guard on uses_left makes two terminals racing for the last use fail cleanly.
+      const used = await trx.updateTable('enrolment_codes').set({ uses_left: code.uses_left - 1 }).where('id', '=', code.id).where('uses_left', '=', code.uses_left).executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
+      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null).execute();
+      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null }).execute();
+      return terminal.id;
+    });
+    this.credentials.forgetTerminal(terminalId);
+    return { terminalId, credential, heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds, lastSeq: await this.repo.lastSeq(terminalId) };
+  }
+
+  /** The terminal a device credential belongs to; 401 for unknown, revoked or deleted ones. */
+  async authenticate(header: string | undefined): Promise<string> {
+    const token = bearer(header);
+    if (!token) throw unauthenticated('a terminal credential is required: Authorization: Bearer <credential>');
+    const hash = hashSecret(token);
+    const cached = this.credentials.get(hash);
+    if (cached) return cached;
+    const terminalId = await this.repo.terminalIdForCredential(hash);
+    if (!terminalId) throw unauthenticated('unknown or revoked terminal credential');
+    this.credentials.set(hash, terminalId);
+    return terminalId;
+  }
+
+  async revokeCredentials(terminalId: string): Promise<number> {
+    const result = await this.db.updateTable('terminal_credentials').set({ revoked_at: this.clock().toISOString() })
+      .where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).executeTakeFirst();
+    this.credentials.forgetTerminal(terminalId);
+    return Number(result.numUpdatedRows);
+  }
+
+  forgetTerminal(terminalId: string): void {
+    this.credentials.forgetTerminal(terminalId);
+  }
+
+  // ---- heartbeats
+  async heartbeat(terminalId: string, report: HeartbeatReport): Promise<HeartbeatAnswer> {
+    const receivedAt = this.clock().toISOString();
+    const outcome = await this.writer.submit({ terminalId, report, receivedAt });
+    return {
+      seq: report.seq,
+      duplicate: !outcome.stored.has(heartbeatKey(terminalId, report.seq)),
+      mode: 'normal',
+      commands: outcome.commandsByTerminal.get(terminalId) ?? [],
+      heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
+      serverTime: receivedAt,
+    };
+  }
+
+  async health(terminalId: string) {
+    await this.requireTerminal(terminalId);
+    const row = await this.repo.health(terminalId);
+    if (!row) throw notFound('heartbeat of terminal', terminalId);
+    const onlineSince = new Date(this.clock().getTime() - this.settings.offlineAfterMs).toISOString();
+    return {
+      terminalId, seq: Number(row.seq), online: row.last_seen_at >= onlineSince, lastSeenAt: row.last_seen_at,
+      offlineSince: row.offline_since, report: parseJson<unknown>(row.report, null),
+    };
+  }
+
+  async history(terminalId: string, query: HeartbeatHistoryQuery) {
+    await this.requireTerminal(terminalId);
+    const limit = query.limit ?? 100;
+    const beforeSeq = query.cursor ? Number(Buffer.from(query.cursor, 'base64url').toString()) : undefined;
+    if (beforeSeq !== undefined && !Number.isFinite(beforeSeq)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+    const rows = await this.repo.history(terminalId, { limit, beforeSeq, from: query.from, to: query.to });
+    return toPage(rows, limit, (r) => String(r.seq));
+  }
+
+  /** Records online → offline transitions; run by the offline sweep job. */
+  async sweepOffline(): Promise<string[]> {
+    const now = this.clock();
+    return this.repo.markOffline(new Date(now.getTime() - this.settings.offlineAfterMs).toISOString(), now.toISOString());
+  }
+
+  // ---- commands
+  async queueCommand(terminalId: string, input: CommandInput, createdBy: string) {
+    await this.requireTerminal(terminalId);
+    const row = {
+      id: randomUUID(), terminal_id: terminalId, type: input.type, payload: JSON.stringify(input.payload ?? {}), status: 'pending',
+      created_at: this.clock().toISOString(), created_by: createdBy, delivered_at: null, completed_at: null, result: null,
+    };
+    await this.repo.insertCommand(row);
+    return toCommand(row);
+  }
+
+  /** A terminal reports a command's result. Idempotent: a retry after completion changes nothing. */
+  async completeCommand(terminalId: string, commandId: string, input: CommandResultInput) {
+    const command = await this.repo.findCommand(commandId);
+    if (!command || command.terminal_id !== terminalId) throw notFound('command', commandId);
+    await this.repo.completeCommand(commandId, input.status, JSON.stringify(input.output ?? {}), this.clock().toISOString());
+    return toCommand((await this.repo.findCommand(commandId))!);
+  }
+
+  async listCommands(terminalId: string) {
+    await this.requireTerminal(terminalId);
+    return this.repo.listCommands(terminalId);
+  }
+
+  private async requireTerminal(terminalId: string) {
+    const row = await this.db.selectFrom('terminals').select('id').where('id', '=', terminalId).executeTakeFirst();
+    if (!row) throw notFound('terminal', terminalId);
+  }
+}

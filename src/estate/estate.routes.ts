@@ -1,0 +1,81 @@
+// Estate registry over HTTP: thin handlers that validate, call the service and shape the answer.
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, IdParams, Page } from '../shared/http-schemas.ts';
+import type { EstateService } from './estate.service.ts';
+import {
+  ImportResult, ListQuery, Merchant, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalInput,
+  TerminalModel, TerminalModelInput, TerminalModelPatch, TerminalPatch, TerminalQuery,
+} from './estate.schemas.ts';
+
+const security = [{ operatorToken: [] }];
+
+export const estateRoutes = (estate: EstateService): FastifyPluginAsyncTypebox => async (app) => {
+  const crud = <const T extends string>(tag: T) => ({ tags: [tag], security });
+
+  // ---- merchants
+  app.get('/merchants', { schema: { ...crud('merchants'), querystring: ListQuery, response: { 200: Page(Merchant), ...errorResponses } } },
+    (req) => estate.listMerchants({ ...req.query, limit: req.query.limit ?? 100 }));
+  app.post('/merchants', { schema: { ...crud('merchants'), body: MerchantInput, response: { 201: Merchant, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await estate.createMerchant(req.body)));
+  app.get('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, response: { 200: Merchant, ...errorResponses } } },
+    (req) => estate.getMerchant(req.params.id));
+  app.patch('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, body: MerchantPatch, response: { 200: Merchant, ...errorResponses } } },
+    (req) => estate.updateMerchant(req.params.id, req.body));
+  app.delete('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => { await estate.deleteMerchant(req.params.id); return reply.code(204).send(null); });
+
+  // ---- sites
+  app.get('/sites', { schema: { ...crud('sites'), querystring: ListQuery, response: { 200: Page(Site), ...errorResponses } } },
+    (req) => estate.listSites({ ...req.query, limit: req.query.limit ?? 100 }));
+  app.post('/sites', { schema: { ...crud('sites'), body: SiteInput, response: { 201: Site, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await estate.createSite(req.body)));
+  app.get('/sites/:id', { schema: { ...crud('sites'), params: IdParams, response: { 200: Site, ...errorResponses } } },
+    (req) => estate.getSite(req.params.id));
+  app.patch('/sites/:id', { schema: { ...crud('sites'), params: IdParams, body: SitePatch, response: { 200: Site, ...errorResponses } } },
+    (req) => estate.updateSite(req.params.id, req.body));
+  app.delete('/sites/:id', { schema: { ...crud('sites'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => { await estate.deleteSite(req.params.id); return reply.code(204).send(null); });
+
+  // ---- terminal models
+  app.get('/terminal-models', { schema: { ...crud('terminal models'), querystring: ListQuery, response: { 200: Page(TerminalModel), ...errorResponses } } },
+    (req) => estate.listModels({ ...req.query, limit: req.query.limit ?? 100 }));
+  app.post('/terminal-models', { schema: { ...crud('terminal models'), body: TerminalModelInput, response: { 201: TerminalModel, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await estate.createModel(req.body)));
+  app.get('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, response: { 200: TerminalModel, ...errorResponses } } },
+    (req) => estate.getModel(req.params.id));
+  app.patch('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, body: TerminalModelPatch, response: { 200: TerminalModel, ...errorResponses } } },
+    (req) => estate.updateModel(req.params.id, req.body));
+  app.delete('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => { await estate.deleteModel(req.params.id); return reply.code(204).send(null); });
+
+  // ---- terminals
+  app.get('/terminals', { schema: { ...crud('terminals'), querystring: TerminalQuery, response: { 200: Page(Terminal), ...errorResponses } } },
+    (req) => estate.listTerminals({ ...req.query, limit: req.query.limit ?? 100 }));
+  app.post('/terminals', { schema: { ...crud('terminals'), body: TerminalInput, response: { 201: Terminal, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await estate.createTerminal(req.body)));
+  app.get('/terminals/:id', { schema: { ...crud('terminals'), params: IdParams, response: { 200: Terminal, ...errorResponses } } },
+    (req) => estate.getTerminal(req.params.id));
+  app.patch('/terminals/:id', { schema: { ...crud('terminals'), params: IdParams, body: TerminalPatch, response: { 200: Terminal, ...errorResponses } } },
+    (req) => estate.updateTerminal(req.params.id, req.body));
+  app.delete('/terminals/:id', { schema: { ...crud('terminals'), description: 'Soft delete: history is kept, credentials are revoked.', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => { await estate.deleteTerminal(req.params.id); return reply.code(204).send(null); });
+
+  app.post('/terminals/import', {
+    schema: {
+      ...crud('terminals'),
+      description: 'CSV body (text/csv). Checks every row first; with any bad row nothing is imported unless partial=true.',
+      querystring: Type.Object({ partial: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+      body: Type.String({ description: 'CSV text' }),
+      response: { 200: ImportResult, ...errorResponses },
+    },
+  }, (req) => estate.importTerminals(req.body, { partial: req.query.partial ?? false }));
+
+  app.get('/terminals/export', {
+    schema: { ...crud('terminals'), description: 'CSV of the matching terminals, streamed.', querystring: Type.Omit(TerminalQuery, ['limit', 'cursor']) },
+  }, async (req, reply) => {
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="terminals.csv"');
+    return reply.send(Readable.from(estate.exportTerminals(req.query)));
+  });
+};

@@ -1,0 +1,33 @@
+// Pure rules of the estate registry: what a valid time zone is, what status a new terminal gets.
+import { invalid } from '../shared/errors.ts';
+import type { Components, OpeningHours } from './estate.schemas.ts';
+
+export function assertTimeZone(field: string, timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw invalid(field, `"${timeZone}" is not an IANA time zone such as Asia/Shanghai`);
+  }
+}
+
+export function assertOpeningHours(hours: OpeningHours): void {
+  for (const [day, intervals] of Object.entries(hours)) {
+    intervals?.forEach((interval, i) => {
+      if (interval.open >= interval.close) {
+        throw invalid(`openingHours.${day}.${i}`, `opens at ${interval.open} but closes at ${interval.close}`);
+      }
+    });
+  }
+}
+
+/** A terminal at a site trades; one without a site waits in stock. */
+export function defaultStatus(siteId: string | null | undefined): 'active' | 'in_stock' {
+  return siteId ? 'active' : 'in_stock';
+}
+
+export const DEFAULT_COMPONENTS: Components = {
+  cardReader: { chip: true, swipe: true, contactless: true },
+  printer: true,
+  battery: true,
+  networks: ['ethernet', 'wifi'],
+};

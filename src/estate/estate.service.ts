@@ -1,0 +1,314 @@
+// Use cases of the estate registry. Checks that need the database (does the site exist, is the serial
+// free) live here; pure checks live in estate.rules.ts; queries in estate.repository.ts.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { AppError, conflict, invalid, notFound } from '../shared/errors.ts';
+import { toPage } from '../shared/paging.ts';
+import type { Clock } from '../shared/time.ts';
+import { EstateRepository, type NamedPageQuery } from './estate.repository.ts';
+import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
+import type {
+  ImportResult, MerchantInput, MerchantPatch, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput,
+  TerminalModelInput, TerminalModelPatch, TerminalPatch,
+} from './estate.schemas.ts';
+import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type CsvTerminalRow } from './terminal-csv.ts';
+
+export interface ImportOptions {
+  /** Import the good rows even when some are bad (default: nothing is imported if any row is bad). */
+  partial?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class EstateService {
+  readonly repo: EstateRepository;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    offlineAfterMs: number,
+    /** Told when a terminal is deleted, so cached device credentials die with it. */
+    private readonly onTerminalDeleted: (terminalId: string) => void = () => {},
+  ) {
+    this.repo = new EstateRepository(db, offlineAfterMs);
+  }
+
+  private now = () => this.clock().toISOString();
+
+  // ---- merchants
+  async createMerchant(input: MerchantInput) {
+    assertTimeZone('timeZone', input.timeZone);
+    const now = this.now();
+    const id = randomUUID();
+    await this.repo.insertMerchant({
+      id, name: input.name, contact_email: input.contactEmail ?? null, contact_phone: input.contactPhone ?? null,
+      time_zone: input.timeZone, locale: input.locale, created_at: now, updated_at: now,
+    });
+    return this.getMerchant(id);
+  }
+
+  async getMerchant(id: string) {
+    return (await this.repo.findMerchant(id)) ?? throwNotFound('merchant', id);
+  }
+
+  async updateMerchant(id: string, patch: MerchantPatch) {
+    await this.getMerchant(id);
+    if (patch.timeZone !== undefined) assertTimeZone('timeZone', patch.timeZone);
+    await this.repo.updateMerchant(id, {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.contactEmail !== undefined && { contact_email: patch.contactEmail }),
+      ...(patch.contactPhone !== undefined && { contact_phone: patch.contactPhone }),
+      ...(patch.timeZone !== undefined && { time_zone: patch.timeZone }),
+      ...(patch.locale !== undefined && { locale: patch.locale }),
+      updated_at: this.now(),
+    });
+    return this.getMerchant(id);
+  }
+
+  async deleteMerchant(id: string) {
+    await this.getMerchant(id);
+    if (await this.repo.merchantHasSites(id)) throw conflict(`merchant ${id} still has sites; delete or move them first`);
+    await this.repo.deleteMerchant(id);
+  }
+
+  async listMerchants(query: NamedPageQuery) {
+    return toPage(await this.repo.listMerchants(query), query.limit, (m) => m.id);
+  }
+
+  // ---- sites
+  async createSite(input: SiteInput) {
+    if (!(await this.repo.findMerchant(input.merchantId))) throw invalid('merchantId', `merchant ${input.merchantId} does not exist`);
+    if (input.timeZone) assertTimeZone('timeZone', input.timeZone);
+    if (input.openingHours) assertOpeningHours(input.openingHours);
+    if (await this.repo.siteCodeTaken(input.code)) throw conflict(`site code "${input.code}" is already used`, 'code');
+    const now = this.now();
+    const id = randomUUID();
+    await this.repo.insertSite({
+      id, merchant_id: input.merchantId, code: input.code, name: input.name, address: input.address ?? null,
+      latitude: input.latitude ?? null, longitude: input.longitude ?? null, time_zone: input.timeZone ?? null,
+      opening_hours: JSON.stringify(input.openingHours ?? {}), environment: JSON.stringify(input.environment ?? ['indoor']),
+      created_at: now, updated_at: now,
+    });
+    return this.getSite(id);
+  }
+
+  async getSite(id: string) {
+    return (await this.repo.findSite(id)) ?? throwNotFound('site', id);
+  }
+
+  async updateSite(id: string, patch: SitePatch) {
+    await this.getSite(id);
+    if (patch.merchantId !== undefined && !(await this.repo.findMerchant(patch.merchantId))) {
+      throw invalid('merchantId', `merchant ${patch.merchantId} does not exist`);
+    }
+    if (patch.timeZone) assertTimeZone('timeZone', patch.timeZone);
+    if (patch.openingHours) assertOpeningHours(patch.openingHours);
+    if (patch.code !== undefined && (await this.repo.siteCodeTaken(patch.code, id))) throw conflict(`site code "${patch.code}" is already used`, 'code');
+    await this.repo.updateSite(id, {
+      ...(patch.merchantId !== undefined && { merchant_id: patch.merchantId }),
+      ...(patch.code !== undefined && { code: patch.code }),
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.address !== undefined && { address: patch.address }),
+      ...(patch.latitude !== undefined && { latitude: patch.latitude }),
+      ...(patch.longitude !== undefined && { longitude: patch.longitude }),
+      ...(patch.timeZone !== undefined && { time_zone: patch.timeZone }),
+      ...(patch.openingHours !== undefined && { opening_hours: JSON.stringify(patch.openingHours) }),
+      ...(patch.environment !== undefined && { environment: JSON.stringify(patch.environment) }),
+      updated_at: this.now(),
+    });
+    return this.getSite(id);
+  }
+
+  async deleteSite(id: string) {
+    await this.getSite(id);
+    if (await this.repo.siteHasTerminals(id)) throw conflict(`site ${id} still has terminals; move or delete them first`);
+    await this.repo.deleteSite(id);
+  }
+
+  async listSites(query: NamedPageQuery) {
+    return toPage(await this.repo.listSites(query), query.limit, (s) => s.id);
+  }
+
+  // ---- terminal models
+  async createModel(input: TerminalModelInput) {
+    if (await this.repo.modelCodeTaken(input.code)) throw conflict(`terminal model code "${input.code}" is already used`, 'code');
+    const now = this.now();
+    const id = randomUUID();
+    await this.repo.insertModel({
+      id, code: input.code, vendor: input.vendor, model: input.model, components: JSON.stringify(input.components),
+      created_at: now, updated_at: now,
+    });
+    return this.getModel(id);
+  }
+
+  async getModel(id: string) {
+    return (await this.repo.findModel(id)) ?? throwNotFound('terminal model', id);
+  }
+
+  async updateModel(id: string, patch: TerminalModelPatch) {
+    await this.getModel(id);
+    if (patch.code !== undefined && (await this.repo.modelCodeTaken(patch.code, id))) throw conflict(`terminal model code "${patch.code}" is already used`, 'code');
+    await this.repo.updateModel(id, {
+      ...(patch.code !== undefined && { code: patch.code }),
+      ...(patch.vendor !== undefined && { vendor: patch.vendor }),
+      ...(patch.model !== undefined && { model: patch.model }),
+      ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
+      updated_at: this.now(),
+    });
+    return this.getModel(id);
+  }
+
+  async deleteModel(id: string) {
+    await this.getModel(id);
+    if (await this.repo.modelHasTerminals(id)) throw conflict(`terminal model ${id} is used by terminals`);
+    await this.repo.deleteModel(id);
+  }
+
+  async listModels(query: NamedPageQuery) {
+    return toPage(await this.repo.listModels(query), query.limit, (m) => m.id);
+  }
+
+  // ---- terminals
+  async createTerminal(input: TerminalInput): Promise<Terminal> {
+    const model = await this.repo.findModel(input.modelId);
+    if (!model) throw invalid('modelId', `terminal model ${input.modelId} does not exist`);
+    if (input.siteId && !(await this.repo.findSite(input.siteId))) throw invalid('siteId', `site ${input.siteId} does not exist`);
+    const existing = await this.repo.findTerminalIdBySerial(input.serialNumber);
+    if (existing) {
+      throw conflict(`serial number ${input.serialNumber} is already registered${existing.deleted ? ' (to a deleted terminal, whose history is kept)' : ''}`, 'serialNumber');
+    }
+    const id = randomUUID();
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('terminals').values({
+        id, serial_number: input.serialNumber, model_id: input.modelId, site_id: input.siteId ?? null,
+        status: input.status ?? defaultStatus(input.siteId), app_version: input.appVersion ?? null,
+        firmware_version: input.firmwareVersion ?? null, components: JSON.stringify(input.components ?? model.components),
+        network_type: input.networkType ?? null, created_at: now, updated_at: now, deleted_at: null,
+      }).execute();
+      await this.repo.replaceTags(trx, id, input.tags ?? []);
+    });
+    return this.getTerminal(id);
+  }
+
+  async getTerminal(id: string): Promise<Terminal> {
+    return (await this.repo.findTerminal(id)) ?? throwNotFound('terminal', id);
+  }
+
+  async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
+    const terminal = await this.getTerminal(id);
+    if (terminal.deletedAt) throw conflict(`terminal ${id} is deleted`);
+    if (patch.modelId !== undefined && !(await this.repo.findModel(patch.modelId))) throw invalid('modelId', `terminal model ${patch.modelId} does not exist`);
+    if (patch.siteId && !(await this.repo.findSite(patch.siteId))) throw invalid('siteId', `site ${patch.siteId} does not exist`);
+    if (patch.serialNumber !== undefined && patch.serialNumber !== terminal.serialNumber && (await this.repo.findTerminalIdBySerial(patch.serialNumber))) {
+      throw conflict(`serial number ${patch.serialNumber} is already registered`, 'serialNumber');
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('terminals').set({
+        ...(patch.serialNumber !== undefined && { serial_number: patch.serialNumber }),
+        ...(patch.modelId !== undefined && { model_id: patch.modelId }),
+        ...(patch.siteId !== undefined && { site_id: patch.siteId }),
+        ...(patch.status !== undefined && { status: patch.status }),
+        ...(patch.appVersion !== undefined && { app_version: patch.appVersion }),
+        ...(patch.firmwareVersion !== undefined && { firmware_version: patch.firmwareVersion }),
+        ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
+        ...(patch.networkType !== undefined && { network_type: patch.networkType }),
+        updated_at: this.now(),
+      }).where('id', '=', id).execute();
+      if (patch.tags !== undefined) await this.repo.replaceTags(trx, id, patch.tags);
+    });
+    return this.getTerminal(id);
+  }
+
+  /** Soft delete: the terminal leaves the estate and its credentials stop working; its history stays. */
+  async deleteTerminal(id: string): Promise<void> {
+    const terminal = await this.getTerminal(id);
+    if (terminal.deletedAt) return;
+    const now = this.now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('terminals').set({ deleted_at: now, status: 'retired', updated_at: now }).where('id', '=', id).execute();
+      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', id).where('revoked_at', 'is', null).execute();
+    });
+    this.onTerminalDeleted(id);
+  }
+
+  async listTerminals(query: TerminalFilter & { limit: number; cursor?: string | undefined }) {
+    const { limit, cursor, ...filter } = query;
+    return toPage(await this.repo.listTerminals(filter, { limit, cursor }), limit, (t) => t.serialNumber);
+  }
+
+  // ---- CSV
+  /**
+   * Imports terminals from CSV. A serial already in the estate is updated, a new one is created.
+   * All rows are checked before anything is written; with any bad row nothing is written unless `partial`.
+   */
+  async importTerminals(csv: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const records = parseTerminalCsv(csv);
+    const { rows, errors } = checkTerminalRows(records, await this.repo.codeLookups());
+    const [first] = errors;
+    if (first && !options.partial) {
+      throw new AppError(
+        'invalid_csv',
+        `line ${first.line}, ${first.field}: ${first.reason}` + (errors.length > 1 ? ` (and ${errors.length - 1} more bad rows)` : '') + '; nothing was imported',
+        first.field,
+        { errors },
+      );
+    }
+    const result = await this.writeImportedRows(rows, options.onProgress);
+    return { ...result, errors };
+  }
+
+  private async writeImportedRows(rows: CsvTerminalRow[], onProgress?: (done: number, total: number) => void) {
+    const models = new Map((await this.db.selectFrom('terminal_models').select(['id', 'components']).execute()).map((m) => [m.id, m.components]));
+    const now = this.now();
+    let created = 0;
+    let updated = 0;
+    const CHUNK = 500;
+    await this.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += CHUNK) {
+        const chunk = rows.slice(start, start + CHUNK);
+        const existing = new Map(
+          (await trx.selectFrom('terminals').select(['id', 'serial_number', 'deleted_at']).where('serial_number', 'in', chunk.map((r) => r.serialNumber)).execute())
+            .map((t) => [t.serial_number, t]),
+        );
+        const fresh = chunk.filter((r) => !existing.has(r.serialNumber)).map((r) => ({ row: r, id: randomUUID() }));
+        if (fresh.length) {
+          await trx.insertInto('terminals').values(fresh.map(({ row, id }) => ({
+            id, serial_number: row.serialNumber, model_id: row.modelId, site_id: row.siteId, status: row.status,
+            app_version: row.appVersion, firmware_version: row.firmwareVersion, components: models.get(row.modelId) ?? JSON.stringify(DEFAULT_COMPONENTS),
+            network_type: row.networkType, created_at: now, updated_at: now, deleted_at: null,
+          }))).execute();
+          const tags = fresh.flatMap(({ row, id }) => row.tags.map((tag) => ({ terminal_id: id, tag })));
+          if (tags.length) await trx.insertInto('terminal_tags').values(tags).execute();
+          created += fresh.length;
+        }
+        for (const row of chunk) {
+          const current = existing.get(row.serialNumber);
+          if (!current) continue;
+          await trx.updateTable('terminals').set({
+            model_id: row.modelId, site_id: row.siteId, status: row.status, app_version: row.appVersion,
+            firmware_version: row.firmwareVersion, network_type: row.networkType, updated_at: now, deleted_at: null,
+          }).where('id', '=', current.id).execute();
+          await this.repo.replaceTags(trx, current.id, row.tags);
+          updated++;
+        }
+        onProgress?.(Math.min(start + CHUNK, rows.length), rows.length);
+      }
+    });
+    return { created, updated };
+  }
+
+  /** Streams the matching terminals as CSV text chunks (header first). */
+  async *exportTerminals(filter: TerminalFilter): AsyncGenerator<string> {
+    let first = true;
+    for await (const page of await this.repo.exportRows(filter, 1000)) {
+      yield formatTerminalCsv(page, first);
+      first = false;
+    }
+    if (first) yield formatTerminalCsv([], true);
+  }
+}
+
+function throwNotFound(what: string, id: string): never {
+  throw notFound(what, id);
+}

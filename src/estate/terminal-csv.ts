@@ -1,0 +1,131 @@
+// The terminal CSV format shared by import and export. Parsing and row checks are pure: the caller
+// passes the lookups (model and site codes) and gets back rows to write or errors with line numbers.
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { AppError } from '../shared/errors.ts';
+import { NETWORK_TYPES, TERMINAL_STATUSES } from './estate.schemas.ts';
+import { defaultStatus } from './estate.rules.ts';
+
+export const CSV_COLUMNS = [
+  'serial_number', 'model_code', 'site_code', 'status', 'tags', 'app_version', 'firmware_version', 'network_type',
+] as const;
+/** Written by export for people to read; ignored by import. */
+const EXPORT_ONLY_COLUMNS = ['merchant', 'online', 'last_seen_at'] as const;
+const REQUIRED_COLUMNS = ['serial_number', 'model_code'] as const;
+
+export interface CsvTerminalRow {
+  line: number;
+  serialNumber: string;
+  modelId: string;
+  siteId: string | null;
+  status: string;
+  tags: string[];
+  appVersion: string | null;
+  firmwareVersion: string | null;
+  networkType: string | null;
+}
+
+export interface RowError {
+  line: number;
+  field: string;
+  reason: string;
+}
+
+export interface CsvLookups {
+  modelIdByCode: Map<string, string>;
+  siteIdByCode: Map<string, string>;
+}
+
+const SERIAL = /^[A-Za-z0-9._-]{3,64}$/;
+const VERSION = /^[0-9A-Za-z.+_-]{1,40}$/;
+const TAG = /^[\p{L}\p{N}._:-]{1,40}$/u;
+
+export type CsvRecord = { line: number; values: Record<string, string> };
+
+/** Parses the text and checks the header; row values are checked by {@link checkTerminalRows}. */
+export function parseTerminalCsv(text: string): CsvRecord[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    throw new AppError('invalid_csv', `the file is not valid CSV${line ? ` (line ${line})` : ''}: ${(error as Error).message}`);
+  }
+  const [header, ...body] = rows;
+  if (!header) throw new AppError('invalid_csv', 'the file is empty: a header line is required');
+  const known = new Set<string>([...CSV_COLUMNS, ...EXPORT_ONLY_COLUMNS]);
+  for (const column of header) {
+    if (!known.has(column)) throw new AppError('invalid_csv', `unknown column "${column}" on line 1; known columns: ${CSV_COLUMNS.join(', ')}`, column);
+  }
+  for (const column of REQUIRED_COLUMNS) {
+    if (!header.includes(column)) throw new AppError('invalid_csv', `column "${column}" is missing on line 1`, column);
+  }
+  // Line numbers count the header as line 1; rows never span lines in this format.
+  return body.map((cells, i) => ({
+    line: i + 2,
+    values: Object.fromEntries(header.map((column, c) => [column, cells[c] ?? ''])),
+  }));
+}
+
+export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { rows: CsvTerminalRow[]; errors: RowError[] } {
+  const rows: CsvTerminalRow[] = [];
+  const errors: RowError[] = [];
+  const firstLineOfSerial = new Map<string, number>();
+  for (const { line, values } of records) {
+    const error = (field: string, reason: string) => errors.push({ line, field, reason });
+    const before = errors.length;
+    const serial = values.serial_number ?? '';
+    if (!SERIAL.test(serial)) error('serial_number', 'must be 3–64 letters, digits, ".", "_" or "-"');
+    const seenOn = firstLineOfSerial.get(serial);
+    if (seenOn) error('serial_number', `"${serial}" already appears on line ${seenOn}`);
+    else firstLineOfSerial.set(serial, line);
+    const modelId = lookups.modelIdByCode.get(values.model_code ?? '');
+    if (!modelId) error('model_code', `no terminal model has code "${values.model_code ?? ''}"`);
+    const siteCode = values.site_code ?? '';
+    const siteId = siteCode ? lookups.siteIdByCode.get(siteCode) : null;
+    if (siteId === undefined) error('site_code', `no site has code "${siteCode}"`);
+    const status = values.status || defaultStatus(siteId);
+    if (!(TERMINAL_STATUSES as readonly string[]).includes(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`);
+    const tags = (values.tags ?? '').split(';').map((t) => t.trim()).filter(Boolean);
+    const badTag = tags.find((t) => !TAG.test(t));
+    if (badTag !== undefined) error('tags', `"${badTag}" is not a valid tag (letters, digits, . _ : -; up to 40)`);
+    for (const field of ['app_version', 'firmware_version'] as const) {
+      const value = values[field];
+      if (value && !VERSION.test(value)) error(field, `"${value}" is not a version`);
+    }
+    const network = values.network_type || null;
+    if (network && !(NETWORK_TYPES as readonly string[]).includes(network)) error('network_type', `must be one of ${NETWORK_TYPES.join(', ')}`);
+    if (errors.length > before || !modelId || siteId === undefined) continue;
+    rows.push({
+      line, serialNumber: serial, modelId, siteId, status, tags,
+      appVersion: values.app_version || null, firmwareVersion: values.firmware_version || null, networkType: network,
+    });
+  }
+  return { rows, errors };
+}
+
+export interface CsvExportRow {
+  serialNumber: string;
+  modelCode: string;
+  siteCode: string | null;
+  status: string;
+  tags: string[];
+  appVersion: string | null;
+  firmwareVersion: string | null;
+  networkType: string | null;
+  merchant: string | null;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+export const CSV_EXPORT_HEADER = [...CSV_COLUMNS, ...EXPORT_ONLY_COLUMNS];
+
+export function formatTerminalCsv(rows: CsvExportRow[], withHeader: boolean): string {
+  return stringify(
+    rows.map((r) => [
+      r.serialNumber, r.modelCode, r.siteCode ?? '', r.status, r.tags.join(';'), r.appVersion ?? '', r.firmwareVersion ?? '',
+      r.networkType ?? '', r.merchant ?? '', r.online ? 'yes' : 'no', r.lastSeenAt ?? '',
+    ]),
+    { header: withHeader, columns: CSV_EXPORT_HEADER },
+  );
+}

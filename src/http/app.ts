@@ -1,0 +1,91 @@
+// The HTTP server: one Fastify instance with the OpenAPI document, the error body every route shares,
+// operator routes under /api/v1 and the terminal protocol under /device/v1.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Services } from '../services.ts';
+import { estateRoutes } from '../estate/estate.routes.ts';
+import { deviceRoutes } from '../device/device.routes.ts';
+import { commandRoutes } from '../device/commands.routes.ts';
+import { AppError } from '../shared/errors.ts';
+import { ErrorBody } from '../shared/http-schemas.ts';
+import type { Operator } from '../access/operator-auth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    operator: Operator;
+    terminalId: string;
+  }
+}
+
+export async function buildApp(services: Services, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBody);
+  app.decorateRequest('operator', null as unknown as Operator);
+  app.decorateRequest('terminalId', '');
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+  });
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'PosFleet API', version: '1', description: 'Terminal estate, terminal protocol and maintenance of POS terminal fleets.' },
+      components: {
+        securitySchemes: {
+          operatorToken: { type: 'http', scheme: 'bearer', description: 'operator API token' },
+          terminalCredential: { type: 'http', scheme: 'bearer', description: 'credential a terminal received at enrolment' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      request.operator = await services.auth.authenticate(request.headers.authorization);
+    });
+    await api.register(estateRoutes(services.estate));
+    await api.register(commandRoutes(services.device));
+  }, { prefix: '/api/v1' });
+
+  await app.register(deviceRoutes(services.device), { prefix: '/device/v1' });
+  return app;
+}
+
+/** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
+function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, field: error.field, details: error.details } });
+  }
+  if (error.validation) {
+    const first = error.validation[0];
+    const params = (first?.params ?? {}) as Record<string, string>;
+    const path = (first?.instancePath ?? '').split('/').filter(Boolean);
+    const missing = params.missingProperty ?? params.additionalProperty;
+    if (missing) path.push(missing);
+    const field = path.join('.') || error.validationContext || 'body';
+    const reason = params.additionalProperty ? 'is not a known field' : (first?.message ?? 'is invalid');
+    return reply.code(400).send({ error: { code: 'validation_error', message: `${field}: ${reason}`, field } });
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return reply.code(413).send({ error: { code: 'payload_too_large', message: 'the request body is too large' } });
+  if (status === 415) return reply.code(415).send({ error: { code: 'unsupported_media_type', message: error.message } });
+  if (status === 429) return reply.code(429).send({ error: { code: 'rate_limited', message: error.message } });
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ error: { code: 'bad_request', message: error.message } });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.code(500).send({ error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' } });
+}

@@ -1,0 +1,139 @@
+// The background job layer: recurring and one-off jobs in a table, so they survive restarts, are
+// retried on failure, and run once even when several server processes share one PostgreSQL database
+// (a due job is claimed with FOR UPDATE SKIP LOCKED and held by a lease while it runs).
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Kysely, Selectable } from 'kysely';
+import type { Dialect } from '../db/database.ts';
+import type { Database, JobTable } from '../db/schema.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import { nextRunAfterFailure, nextSlot } from './schedule.ts';
+
+export type JobHandler = (payload: unknown) => Promise<void>;
+
+export interface JobRunnerOptions {
+  pollMs: number;
+  /** How long a claimed job is held before another node may take it over. */
+  leaseMs?: number;
+  maxAttempts?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export class JobRunner {
+  readonly node = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private handlers = new Map<string, JobHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+    private readonly options: JobRunnerOptions,
+  ) {}
+
+  handle(kind: string, handler: JobHandler): this {
+    this.handlers.set(kind, handler);
+    return this;
+  }
+
+  /** Declares a recurring job; its first run is due now, later ones every intervalMs. */
+  async recurring(id: string, kind: string, intervalMs: number): Promise<void> {
+    await this.db.insertInto('jobs').values({
+      id, kind, payload: '{}', run_at: this.clock().toISOString(), interval_ms: intervalMs, locked_by: null, locked_until: null,
+      attempts: 0, last_error: null, done_at: null,
+    }).onConflict((oc) => oc.column('id').doUpdateSet({ interval_ms: intervalMs, kind })).execute();
+  }
+
+  /** Schedules a one-off job. */
+  async enqueue(kind: string, payload: unknown, runAt: Date = this.clock()): Promise<string> {
+    const id = randomUUID();
+    await this.db.insertInto('jobs').values({
+      id, kind, payload: JSON.stringify(payload ?? {}), run_at: runAt.toISOString(), interval_ms: null, locked_by: null,
+      locked_until: null, attempts: 0, last_error: null, done_at: null,
+    }).execute();
+    return id;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedulePoll(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedulePoll(delay: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runDueJobs()
+        .then(() => undefined, (error: unknown) => this.options.log?.('job poll failed', { error: String(error) }))
+        .finally(() => this.schedulePoll(this.options.pollMs));
+    }, delay);
+  }
+
+  /** Runs every job due now (bounded per call); returns how many ran. */
+  async runDueJobs(limit = 50): Promise<number> {
+    let ran = 0;
+    while (ran < limit && !this.stopped) {
+      const job = await this.claim();
+      if (!job) break;
+      await this.run(job);
+      ran++;
+    }
+    return ran;
+  }
+
+  private async claim(): Promise<Selectable<JobTable> | undefined> {
+    const now = this.clock();
+    const nowIso = now.toISOString();
+    const kinds = [...this.handlers.keys()];
+    if (kinds.length === 0) return undefined;
+    return this.db.transaction().execute(async (trx) => {
+      let due = trx.selectFrom('jobs').select('id')
+        .where('done_at', 'is', null).where('run_at', '<=', nowIso).where('kind', 'in', kinds)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', nowIso)]))
+        .orderBy('run_at').limit(1);
+      if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const candidate = await due.executeTakeFirst();
+      if (!candidate) return undefined;
+      return trx.updateTable('jobs')
+        .set((eb) => ({ locked_by: this.node, locked_until: new Date(now.getTime() + (this.options.leaseMs ?? 300_000)).toISOString(), attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', candidate.id)
+        .returningAll()
+        .executeTakeFirst();
+    });
+  }
+
+  private async run(job: Selectable<JobTable>): Promise<void> {
+    const runId = randomUUID();
+    await this.db.insertInto('job_runs').values({
+      id: runId, job_id: job.id, scheduled_for: job.run_at, node: this.node, started_at: this.clock().toISOString(),
+      finished_at: null, outcome: 'running', error: null,
+    }).execute();
+    let error: string | null = null;
+    try {
+      await this.handlers.get(job.kind)!(parseJson<unknown>(job.payload, {}));
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.options.log?.('job failed', { job: job.id, kind: job.kind, attempt: job.attempts, error });
+    }
+    const now = this.clock();
+    await this.db.updateTable('job_runs').set({ finished_at: now.toISOString(), outcome: error ? 'failed' : 'succeeded', error }).where('id', '=', runId).execute();
+    await this.db.updateTable('jobs').set(this.afterRun(job, error, now)).where('id', '=', job.id).where('locked_by', '=', this.node).execute();
+  }
+
+  private afterRun(job: Selectable<JobTable>, error: string | null, now: Date): Partial<JobTable> {
+    const released = { locked_by: null, locked_until: null, last_error: error };
+    const interval = job.interval_ms === null ? null : Number(job.interval_ms);
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    if (error && job.attempts < maxAttempts) return { ...released, run_at: nextRunAfterFailure(now, job.attempts).toISOString() };
+    if (interval !== null) return { ...released, attempts: 0, run_at: nextSlot(new Date(job.run_at), interval, now).toISOString() };
+    return { ...released, done_at: now.toISOString() };
+  }
+}

@@ -1,0 +1,46 @@
+// The composition root: opens the database and wires each capability's service with what it needs.
+import { OperatorAuth } from './access/operator-auth.ts';
+import { offlineAfterSeconds, type Config } from './config.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { DeviceService } from './device/device.service.ts';
+import { EstateService } from './estate/estate.service.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { systemClock, type Clock } from './shared/time.ts';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  auth: OperatorAuth;
+  estate: EstateService;
+  device: DeviceService;
+  jobs: JobRunner;
+}
+
+export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
+  const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
+  await migrateToLatest(db);
+  const offlineAfterMs = offlineAfterSeconds(config) * 1000;
+  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
+  const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
+  const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+
+  jobs.handle('offline-sweep', async () => {
+    const wentOffline = await device.sweepOffline();
+    if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
+  });
+  jobs.handle('heartbeat-retention', async () => {
+    const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
+    const pruned = await device.repo.pruneHeartbeats(before);
+    if (pruned) log?.('pruned heartbeat history', { pruned, before });
+  });
+
+  return { config, db, clock, auth: new OperatorAuth(db.kysely, clock), estate, device, jobs };
+}
+
+/** Declares the recurring jobs every server process shares (idempotent). */
+export async function declareRecurringJobs(services: Services): Promise<void> {
+  await services.jobs.recurring('offline-sweep', 'offline-sweep', services.config.offlineSweepSeconds * 1000);
+  await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
+}
