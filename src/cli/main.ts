@@ -7,7 +7,6 @@ import { startServer } from '../server.ts';
 import { createServices } from '../services.ts';
 import { AppError } from '../shared/errors.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
-import { runSimulator } from '../simulator/simulator.ts';
 
 const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
 
@@ -46,6 +45,7 @@ withServerFlags(program.command('serve').description('start the PosFleet server'
     console.log(lines.join('\n'));
     let simulator: { stop(): Promise<void> } | undefined;
     if (opts.simulate && demo) {
+      const { runSimulator } = await import('../simulator/simulator.ts');
       simulator = await runSimulator({ server: server.url, terminals: Number(opts.simulate), intervalSeconds: 10, enrolmentCode: await demo.createSimulatorCode(Number(opts.simulate)), seed: 1 });
     }
     const shutdown = async () => {
@@ -103,6 +103,7 @@ program.command('simulate').description('run virtual terminals through the termi
   .action(async (opts: { server: string; terminals: string; interval: string; seed: string; code?: string; token?: string }) => {
     const terminals = Number(opts.terminals);
     const code = opts.code ?? (await codeFor(opts.server, opts.token, terminals));
+    const { runSimulator } = await import('../simulator/simulator.ts');
     const sim = await runSimulator({ server: opts.server, terminals, intervalSeconds: Number(opts.interval), enrolmentCode: code, seed: Number(opts.seed), log: console.log });
     console.log(`${terminals} simulated terminals are sending heartbeats every ${opts.interval}s; Ctrl-C stops them.`);
     process.once('SIGINT', () => void sim.stop().then(() => process.exit(0)));

@@ -3,6 +3,7 @@ import { type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
+import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
 import { DEFAULT_COMPONENTS } from './estate.rules.ts';
 
@@ -22,6 +23,7 @@ export class EstateRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly offlineAfterMs: number,
+    private readonly clock: Clock,
   ) {}
 
   // ---- merchants
@@ -248,8 +250,8 @@ export class EstateRepository {
   }
 
   /** The instant after which a heartbeat still counts as "online". */
-  onlineSince(now = new Date()): string {
-    return new Date(now.getTime() - this.offlineAfterMs).toISOString();
+  onlineSince(): string {
+    return new Date(this.clock().getTime() - this.offlineAfterMs).toISOString();
   }
 }
 

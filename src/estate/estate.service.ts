@@ -30,7 +30,7 @@ export class EstateService {
     /** Told when a terminal is deleted, so cached device credentials die with it. */
     private readonly onTerminalDeleted: (terminalId: string) => void = () => {},
   ) {
-    this.repo = new EstateRepository(db, offlineAfterMs);
+    this.repo = new EstateRepository(db, offlineAfterMs, clock);
   }
 
   private now = () => this.clock().toISOString();

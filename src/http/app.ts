@@ -3,7 +3,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { Ajv, type AnySchema } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
 import { deviceRoutes } from '../device/device.routes.ts';
@@ -24,8 +26,8 @@ export async function buildApp(services: Services, options: { logger?: FastifySe
     logger: options.logger ?? false,
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   app.addSchema(ErrorBody);
   app.decorateRequest('operator', null as unknown as Operator);
@@ -63,6 +65,16 @@ export async function buildApp(services: Services, options: { logger?: FastifySe
   await app.register(deviceRoutes(services.device), { prefix: '/device/v1' });
   return app;
 }
+
+// Query strings and path parameters arrive as text and are coerced to their schema's types; JSON
+// bodies are not, so {"count": "5"} from a terminal is a 400, not a silently accepted 5.
+const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
+// ajv-formats is CommonJS: its default import is the plugin function itself.
+const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
+const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
+const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
 
 /** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
 function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,0 +1,82 @@
+// Test harness: a real PosFleet (services + Fastify app) on a fresh database, driven through
+// app.inject, plus small factories for estate objects.
+import type { LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createServices, type Services } from '../../src/services.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface TestApp {
+  services: Services;
+  app: Awaited<ReturnType<typeof buildApp>>;
+  /** Operator request with the admin token. */
+  api(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Device request with a terminal credential. */
+  device(url: string, credential: string | undefined, body: unknown): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, clock?: () => Date): Promise<TestApp> {
+  const config: Config = loadConfig({ DATABASE_URL: databaseUrl, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
+  const services = await createServices(config, clock);
+  await services.auth.bootstrap(config.adminToken);
+  const app = await buildApp(services);
+  await app.ready();
+  return {
+    services,
+    app,
+    api: (method, url, body, headers = {}) =>
+      app.inject({
+        method: method as 'GET', url,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(typeof body === 'string' ? { 'content-type': 'text/csv' } : {}), ...headers },
+        ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+      }),
+    device: (url, credential, body) =>
+      app.inject({ method: 'POST', url, headers: credential ? { authorization: `Bearer ${credential}` } : {}, payload: body as object }),
+    async close() {
+      await app.close();
+      await services.db.close();
+    },
+  };
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+/** A merchant, a site and a terminal model: the least an estate needs to hold terminals. */
+export async function buildEstate(t: TestApp) {
+  const model = await t.services.estate.createModel({
+    code: unique('MODEL'), vendor: 'PAX', model: 'A920',
+    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+  });
+  const merchant = await t.services.estate.createMerchant({ name: unique('Merchant'), timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+  const site = await t.services.estate.createSite({ merchantId: merchant.id, code: unique('SITE'), name: unique('Site') });
+  return { model, merchant, site };
+}
+
+export async function buildTerminal(t: TestApp, estate: Awaited<ReturnType<typeof buildEstate>>, overrides: { serialNumber?: string; tags?: string[] } = {}) {
+  return t.services.estate.createTerminal({ serialNumber: overrides.serialNumber ?? unique('SN'), modelId: estate.model.id, siteId: estate.site.id, tags: overrides.tags ?? [] });
+}
+
+/** Enrols a terminal through the protocol and returns its credential. */
+export async function enrolTerminal(t: TestApp, serialNumber: string): Promise<{ terminalId: string; credential: string }> {
+  const { code } = await t.services.device.createEnrolmentCode({ serialNumber }, 'test');
+  const res = await t.device('/device/v1/enrol', undefined, { serialNumber, code });
+  if (res.statusCode !== 201) throw new Error(`enrol failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export function heartbeatReport(seq: number, overrides: Record<string, unknown> = {}) {
+  return {
+    seq, sentAt: new Date().toISOString(), appVersion: '3.2.0', firmwareVersion: 'fw-1',
+    battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
+    printer: { paper: 'ok', jam: false, coverOpen: false },
+    cardReader: { chip: { attempts: 10, failures: 0 }, contactless: { attempts: 5, failures: 0 } },
+    network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
+    storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
+    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+    transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
+    ...overrides,
+  };
+}
