@@ -1,4 +1,5 @@
 // Starts a PosFleet server: services, background jobs, HTTP. Used by `posfleet serve` and `npm start`.
+import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { createServices, declareRecurringJobs, type Services } from './services.ts';
@@ -12,30 +13,24 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, options: { jobs?: boolean; logger?: boolean } = {}): Promise<RunningServer> {
-  const loggerOptions = options.logger === false ? false : { level: config.logLevel, redact: ['req.headers.authorization'] };
-  const app = await buildAppWithServices(config, loggerOptions);
-  const { services } = app;
+  // Credentials never reach the log: request logs drop the Authorization header.
+  const logger = pino({ level: options.logger === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
+  const services = await createServices(config, undefined, (message, fields) => logger.info(fields ?? {}, message));
+  const app = await buildApp(services, { loggerInstance: logger });
   const generatedAdminToken = await services.auth.bootstrap(config.adminToken);
   if (options.jobs !== false) {
     await declareRecurringJobs(services);
     services.jobs.start();
   }
-  const address = await app.http.listen({ port: config.port, host: config.host });
+  const address = await app.listen({ port: config.port, host: config.host });
   return {
-    url: address.replace('[::1]', 'localhost'),
+    url: address,
     services,
     generatedAdminToken,
     async close() {
       await services.jobs.stop();
-      await app.http.close();
+      await app.close();
       await services.db.close();
     },
   };
-}
-
-async function buildAppWithServices(config: Config, logger: false | { level: string; redact: string[] }) {
-  let http: Awaited<ReturnType<typeof buildApp>> | undefined;
-  const services = await createServices(config, undefined, (msg, fields) => http?.log.info(fields ?? {}, msg));
-  http = await buildApp(services, { logger });
-  return { http, services };
 }

@@ -20,17 +20,19 @@ export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox =
   };
 
   app.post('/heartbeat', {
-      bodyLimit: 64 * 1024,
-      onRequest: authenticate,
-      schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
-    }, (req) => device.heartbeat(req.terminalId, req.body));
+    bodyLimit: 64 * 1024,
+    // A fleet sends tens of thousands of these a second: log only their warnings and errors.
+    logLevel: 'warn',
+    onRequest: authenticate,
+    schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
+  }, (req) => device.heartbeat(req.terminalId, req.body));
 
   app.post('/commands/:commandId/result', {
-      bodyLimit: 256 * 1024,
-      onRequest: authenticate,
-      schema: {
-        tags: ['terminal protocol'], security, params: Type.Object({ commandId: Type.String({ maxLength: 64 }) }),
-        body: CommandResultInput, response: { 200: Command, ...errorResponses },
-      },
+    bodyLimit: 256 * 1024,
+    onRequest: authenticate,
+    schema: {
+      tags: ['terminal protocol'], security, params: Type.Object({ commandId: Type.String({ maxLength: 64 }) }),
+      body: CommandResultInput, response: { 200: Command, ...errorResponses },
+    },
   }, (req) => device.completeCommand(req.terminalId, req.params.commandId, req.body));
 };

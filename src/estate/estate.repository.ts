@@ -229,24 +229,23 @@ export class EstateRepository {
     if (tags.length) await executor.insertInto('terminal_tags').values(tags.map((tag) => ({ terminal_id: terminalId, tag }))).execute();
   }
 
-  async exportRows(filter: TerminalFilter, batch: number) {
+  /** Terminals in CSV export shape, a page at a time. */
+  async *exportRows(filter: TerminalFilter, batch: number) {
     const models = new Map((await this.db.selectFrom('terminal_models').select(['id', 'code']).execute()).map((m) => [m.id, m.code]));
     const sites = new Map(
-      (await this.db.selectFrom('sites').innerJoin('merchants', 'merchants.id', 'sites.merchant_id').select(['sites.id', 'sites.code', 'merchants.name as merchant_name']).execute()).map((s) => [s.id, s]),
+      (await this.db.selectFrom('sites').innerJoin('merchants', 'merchants.id', 'sites.merchant_id').select(['sites.id', 'sites.code', 'merchants.name as merchant_name']).execute())
+        .map((s) => [s.id, s]),
     );
-    const self = this;
-    return (async function* () {
-      for await (const page of self.eachTerminal(filter, batch)) {
-        yield page.map((t) => {
-          const site = t.siteId ? sites.get(t.siteId) : undefined;
-          return {
-            serialNumber: t.serialNumber, modelCode: models.get(t.modelId) ?? '', siteCode: site?.code ?? null, status: t.status, tags: t.tags,
-            appVersion: t.appVersion, firmwareVersion: t.firmwareVersion, networkType: t.networkType, merchant: site?.merchant_name ?? null,
-            online: t.online, lastSeenAt: t.lastSeenAt,
-          };
-        });
-      }
-    })();
+    for await (const page of this.eachTerminal(filter, batch)) {
+      yield page.map((t) => {
+        const site = t.siteId ? sites.get(t.siteId) : undefined;
+        return {
+          serialNumber: t.serialNumber, modelCode: models.get(t.modelId) ?? '', siteCode: site?.code ?? null, status: t.status, tags: t.tags,
+          appVersion: t.appVersion, firmwareVersion: t.firmwareVersion, networkType: t.networkType, merchant: site?.merchant_name ?? null,
+          online: t.online, lastSeenAt: t.lastSeenAt,
+        };
+      });
+    }
   }
 
   /** The instant after which a heartbeat still counts as "online". */

@@ -301,7 +301,7 @@ export class EstateService {
   /** Streams the matching terminals as CSV text chunks (header first). */
   async *exportTerminals(filter: TerminalFilter): AsyncGenerator<string> {
     let first = true;
-    for await (const page of await this.repo.exportRows(filter, 1000)) {
+    for await (const page of this.repo.exportRows(filter, 1000)) {
       yield formatTerminalCsv(page, first);
       first = false;
     }

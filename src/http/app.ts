@@ -21,9 +21,9 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(services: Services, options: { logger?: FastifyServerOptions['logger'] } = {}) {
+export async function buildApp(services: Services, options: { loggerInstance?: FastifyServerOptions['loggerInstance'] } = {}) {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();

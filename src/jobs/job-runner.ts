@@ -25,7 +25,7 @@ export class JobRunner {
   private handlers = new Map<string, JobHandler>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private stopped = true;
+  private stopped = false;
 
   constructor(
     private readonly db: Kysely<Database>,
