@@ -18,6 +18,21 @@ export interface Config {
   /** SQLite durability: FULL fsyncs every group commit, NORMAL survives a process crash but not power loss. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
+  /** Operator passwords older than this must be changed at sign-in (PCI DSS 8.3.9); 0 turns it off. */
+  passwordMaxAgeDays: number;
+  /** Failed sign-ins in a row that lock an account (PCI DSS 8.3.4: at most 10) ... */
+  maxFailedLogins: number;
+  /** ... and for how long (at least 30 minutes). */
+  lockoutMinutes: number;
+  sessionHours: number;
+  /** Audit entries are kept at least this long (PCI DSS 10.5.1: 12 months). */
+  auditRetentionDays: number;
+  /** PEM files: with both, PosFleet serves HTTPS. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** Mark session cookies Secure (always with TLS; set when TLS ends at a proxy). */
+  cookieSecure: boolean;
+  trustProxy: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,6 +48,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineSweepSeconds: integer(env, 'OFFLINE_SWEEP_SECONDS', 15, 1, 3600),
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
     logLevel: env.LOG_LEVEL ?? 'info',
+    passwordMaxAgeDays: integer(env, 'PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
+    maxFailedLogins: integer(env, 'MAX_FAILED_LOGINS', 6, 1, 10),
+    lockoutMinutes: integer(env, 'LOCKOUT_MINUTES', 30, 30, 24 * 60),
+    sessionHours: integer(env, 'SESSION_HOURS', 12, 1, 24 * 30),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 366, 36_500),
+    tlsCertFile: env.TLS_CERT_FILE || undefined,
+    tlsKeyFile: env.TLS_KEY_FILE || undefined,
+    cookieSecure: env.COOKIE_SECURE === 'true',
+    trustProxy: env.TRUST_PROXY === 'true',
   };
 }
 

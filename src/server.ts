@@ -17,7 +17,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
   const logger = pino({ level: options.logger === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
   const services = await createServices(config, undefined, (message, fields) => logger.info(fields ?? {}, message));
   const app = await buildApp(services, { loggerInstance: logger });
-  const generatedAdminToken = await services.auth.bootstrap(config.adminToken);
+  const generatedAdminToken = await services.access.bootstrap(config.adminToken);
   if (options.jobs !== false) {
     await declareRecurringJobs(services);
     services.jobs.start();

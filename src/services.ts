@@ -1,5 +1,6 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
-import { OperatorAuth } from './access/operator-auth.ts';
+import { AccessService } from './access/access.service.ts';
+import { AuditService } from './audit/audit.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -12,7 +13,8 @@ export interface Services {
   config: Config;
   db: Db;
   clock: Clock;
-  auth: OperatorAuth;
+  access: AccessService;
+  audit: AuditService;
   estate: EstateService;
   device: DeviceService;
   jobs: JobRunner;
@@ -36,11 +38,21 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     if (pruned) log?.('pruned heartbeat history', { pruned, before });
   });
 
-  return { config, db, clock, auth: new OperatorAuth(db.kysely, clock), estate, device, jobs };
+  const audit = new AuditService(db.kysely, db.dialect, clock);
+  jobs.handle('audit-retention', async () => {
+    const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
+    if (pruned) log?.('pruned audit log', { pruned });
+  });
+  const access = new AccessService(db.kysely, clock, {
+    passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
+    lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
+  });
+  return { config, db, clock, access, audit, estate, device, jobs };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
 export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('offline-sweep', 'offline-sweep', services.config.offlineSweepSeconds * 1000);
   await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
+  await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
 }

@@ -113,7 +113,9 @@ const token = program.command('token').description('operator API tokens');
 withServerFlags(token.command('create').description('create an admin API token directly in the database').option('--name <name>', 'who it is for', 'cli'))
   .action(async (opts: { name: string; databaseUrl?: string }) => {
     const services = await createServices(configFrom(opts));
-    const { token: plain } = await services.auth.createToken(opts.name, 'admin');
+    await services.access.bootstrap(undefined);
+    const admin = (await services.access.listUsers()).find((u) => u.email === 'admin@posfleet.local')!;
+    const { token: plain } = await services.access.createToken(admin.id, { name: opts.name });
     console.log(plain);
     await services.db.close();
   });

@@ -3,9 +3,11 @@
 import { Migrator, type Migration } from 'kysely';
 import type { Db } from './database.ts';
 import * as foundation from './migrations/0001_foundation.ts';
+import * as accessAudit from './migrations/0002_access_audit.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_access_audit': accessAudit,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

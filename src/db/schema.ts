@@ -115,12 +115,69 @@ export interface TerminalCommandTable {
 
 export interface ApiTokenTable {
   id: string;
+  user_id: string;
   name: string;
   token_hash: string;
-  role: string;
+  /** "full" acts with the owner's role; "read" only reads. */
+  scope: string;
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+}
+
+export interface UserTable {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  /** Set for merchant users: the one merchant they see. */
+  merchant_id: string | null;
+  locale: string;
+  password_hash: string | null;
+  password_changed_at: string | null;
+  /** JSON array of the previous password hashes (newest first), so they are not reused. */
+  password_history: string;
+  failed_logins: number;
+  locked_until: string | null;
+  totp_secret: string | null;
+  totp_enabled: number;
+  created_at: string;
+  updated_at: string;
+  disabled_at: string | null;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  source_ip: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  outcome: string;
+  source_ip: string | null;
+  request_id: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
 }
 
 export interface JobTable {
@@ -162,4 +219,8 @@ export interface Database {
   api_tokens: ApiTokenTable;
   jobs: JobTable;
   job_runs: JobRunTable;
+  users: UserTable;
+  sessions: SessionTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
 }

@@ -12,6 +12,7 @@ const security = [{ terminalCredential: [] }];
 export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/enrol', {
     bodyLimit: 4 * 1024,
+    config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
     schema: { tags: ['terminal protocol'], body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await device.enrol(req.body)));
 
@@ -21,8 +22,10 @@ export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox =
 
   app.post('/heartbeat', {
     bodyLimit: 64 * 1024,
-    // A fleet sends tens of thousands of these a second: log only their warnings and errors.
+    // A fleet sends tens of thousands of these a second: log only their warnings and errors, and
+    // audit only refusals (heartbeats are telemetry, not changes).
     logLevel: 'warn',
+    config: { telemetry: true, rateLimit: { max: 1200, timeWindow: '1 minute', keyGenerator: (req) => req.headers.authorization ?? req.ip } },
     onRequest: authenticate,
     schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
   }, (req) => device.heartbeat(req.terminalId, req.body));

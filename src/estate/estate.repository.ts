@@ -1,5 +1,6 @@
 // Estate queries (Kysely only). Rows come back as API-shaped objects via the mappers at the bottom.
-import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
@@ -31,8 +32,11 @@ export class EstateRepository {
     await this.db.insertInto('merchants').values(row).execute();
   }
 
-  async findMerchant(id: string): Promise<Merchant | undefined> {
-    const row = await this.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  async findMerchant(id: string, scope: Scope = FLEET): Promise<Merchant | undefined> {
+    const row = await this.db.selectFrom('merchants').selectAll().where('id', '=', id)
+      .$if(scope.kind === 'merchant', (q) => q.where('id', '=', merchantOf(scope)))
+      .$if(scope.kind === 'technician', (q) => q.where(NOTHING))
+      .executeTakeFirst();
     return row && toMerchant(row);
   }
 
@@ -44,8 +48,10 @@ export class EstateRepository {
     await this.db.deleteFrom('merchants').where('id', '=', id).execute();
   }
 
-  async listMerchants(query: NamedPageQuery): Promise<Merchant[]> {
-    let q = this.db.selectFrom('merchants').selectAll();
+  async listMerchants(query: NamedPageQuery, scope: Scope): Promise<Merchant[]> {
+    let q = this.db.selectFrom('merchants').selectAll()
+      .$if(scope.kind === 'merchant', (b) => b.where('id', '=', merchantOf(scope)))
+      .$if(scope.kind === 'technician', (b) => b.where(NOTHING));
     if (query.q) q = q.where('name', 'like', likeContains(query.q));
     const after = decodeCursor(query.cursor);
     if (after) q = q.where('id', '>', after);
@@ -62,8 +68,8 @@ export class EstateRepository {
     await this.db.insertInto('sites').values(row).execute();
   }
 
-  async findSite(id: string): Promise<Site | undefined> {
-    const row = await this.sites().where('sites.id', '=', id).executeTakeFirst();
+  async findSite(id: string, scope: Scope = FLEET): Promise<Site | undefined> {
+    const row = await this.sites(scope).where('sites.id', '=', id).executeTakeFirst();
     return row && toSite(row);
   }
 
@@ -85,8 +91,8 @@ export class EstateRepository {
     return !!(await this.db.selectFrom('terminals').select('id').where('site_id', '=', id).where('deleted_at', 'is', null).limit(1).executeTakeFirst());
   }
 
-  async listSites(query: NamedPageQuery): Promise<Site[]> {
-    let q = this.sites();
+  async listSites(query: NamedPageQuery, scope: Scope): Promise<Site[]> {
+    let q = this.sites(scope);
     if (query.q) q = q.where((eb) => eb.or([eb('sites.name', 'like', likeContains(query.q!)), eb('sites.code', 'like', likeContains(query.q!))]));
     if (query.merchantId) q = q.where('sites.merchant_id', '=', query.merchantId);
     const after = decodeCursor(query.cursor);
@@ -95,12 +101,14 @@ export class EstateRepository {
     return rows.map(toSite);
   }
 
-  private sites() {
+  private sites(scope: Scope) {
     return this.db
       .selectFrom('sites')
       .innerJoin('merchants', 'merchants.id', 'sites.merchant_id')
       .selectAll('sites')
-      .select('merchants.time_zone as merchant_time_zone');
+      .select('merchants.time_zone as merchant_time_zone')
+      .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
+      .$if(scope.kind === 'technician', (q) => q.where(NOTHING));
   }
 
   // ---- terminal models
@@ -151,8 +159,8 @@ export class EstateRepository {
   }
 
   // ---- terminals
-  async findTerminal(id: string, executor: Executor = this.db): Promise<Terminal | undefined> {
-    const row = await this.terminals(executor).where('terminals.id', '=', id).executeTakeFirst();
+  async findTerminal(id: string, scope: Scope = FLEET, executor: Executor = this.db): Promise<Terminal | undefined> {
+    const row = await this.terminals(executor, scope).where('terminals.id', '=', id).executeTakeFirst();
     return row && this.withTags(executor, [toTerminalBase(row, this.onlineSince())]).then(([t]) => t);
   }
 
@@ -161,8 +169,8 @@ export class EstateRepository {
     return row && { id: row.id, deleted: row.deleted_at !== null };
   }
 
-  async listTerminals(filter: TerminalFilter, page: { limit: number; cursor?: string | undefined }): Promise<Terminal[]> {
-    let q = this.filteredTerminals(filter);
+  async listTerminals(filter: TerminalFilter, page: { limit: number; cursor?: string | undefined }, scope: Scope): Promise<Terminal[]> {
+    let q = this.filteredTerminals(filter, scope);
     const after = decodeCursor(page.cursor);
     if (after) q = q.where('terminals.serial_number', '>', after);
     const rows = await q.orderBy('terminals.serial_number').limit(page.limit + 1).execute();
@@ -171,10 +179,10 @@ export class EstateRepository {
   }
 
   /** Streams every matching terminal in pages of `batch`, for exports of any size. */
-  async *eachTerminal(filter: TerminalFilter, batch = 1000): AsyncGenerator<Terminal[]> {
+  async *eachTerminal(filter: TerminalFilter, scope: Scope, batch = 1000): AsyncGenerator<Terminal[]> {
     let cursor: string | undefined;
     for (;;) {
-      const rows = await this.listTerminals(filter, { limit: batch, cursor });
+      const rows = await this.listTerminals(filter, { limit: batch, cursor }, scope);
       const page = rows.slice(0, batch);
       if (page.length) yield page;
       if (rows.length <= batch) return;
@@ -182,8 +190,8 @@ export class EstateRepository {
     }
   }
 
-  private filteredTerminals(filter: TerminalFilter) {
-    let q = this.terminals(this.db);
+  private filteredTerminals(filter: TerminalFilter, scope: Scope) {
+    let q = this.terminals(this.db, scope);
     if (!filter.includeDeleted) q = q.where('terminals.deleted_at', 'is', null);
     if (filter.merchantId) q = q.where('sites.merchant_id', '=', filter.merchantId);
     if (filter.siteId) q = q.where('terminals.site_id', '=', filter.siteId);
@@ -206,14 +214,17 @@ export class EstateRepository {
     return q;
   }
 
-  private terminals(executor: Executor) {
+  /** Terminals with their site, merchant and connectivity, narrowed to what `scope` may see. */
+  private terminals(executor: Executor, scope: Scope) {
     return executor
       .selectFrom('terminals')
       .leftJoin('sites', 'sites.id', 'terminals.site_id')
       .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
       .selectAll('terminals')
-      .select(['sites.merchant_id as merchant_id', 'terminal_health.last_seen_at as last_seen_at']);
+      .select(['sites.merchant_id as merchant_id', 'terminal_health.last_seen_at as last_seen_at'])
+      .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
+      .$if(scope.kind === 'technician', (q) => q.where(NOTHING));
   }
 
   private async withTags(executor: Executor, terminals: Omit<Terminal, 'tags'>[]): Promise<Terminal[]> {
@@ -230,13 +241,13 @@ export class EstateRepository {
   }
 
   /** Terminals in CSV export shape, a page at a time. */
-  async *exportRows(filter: TerminalFilter, batch: number) {
+  async *exportRows(filter: TerminalFilter, scope: Scope, batch: number) {
     const models = new Map((await this.db.selectFrom('terminal_models').select(['id', 'code']).execute()).map((m) => [m.id, m.code]));
     const sites = new Map(
       (await this.db.selectFrom('sites').innerJoin('merchants', 'merchants.id', 'sites.merchant_id').select(['sites.id', 'sites.code', 'merchants.name as merchant_name']).execute())
         .map((s) => [s.id, s]),
     );
-    for await (const page of this.eachTerminal(filter, batch)) {
+    for await (const page of this.eachTerminal(filter, scope, batch)) {
       yield page.map((t) => {
         const site = t.siteId ? sites.get(t.siteId) : undefined;
         return {
@@ -253,6 +264,10 @@ export class EstateRepository {
     return new Date(this.clock().getTime() - this.offlineAfterMs).toISOString();
   }
 }
+
+// Technicians see only the terminals of their own work orders; until work orders exist, none.
+const NOTHING = sql<boolean>`1 = 0`;
+const merchantOf = (scope: Scope) => (scope.kind === 'merchant' ? scope.merchantId : '');
 
 function toMerchant(row: Selectable<MerchantTable>): Merchant {
   return {

@@ -2,67 +2,70 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, IdParams, Page } from '../shared/http-schemas.ts';
+import { errorResponses, IdParams, Page, operatorSecurity } from '../shared/http-schemas.ts';
 import type { EstateService } from './estate.service.ts';
 import {
   ImportResult, ListQuery, Merchant, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalInput,
   TerminalModel, TerminalModelInput, TerminalModelPatch, TerminalPatch, TerminalQuery,
 } from './estate.schemas.ts';
 
-const security = [{ operatorToken: [] }];
+const security = operatorSecurity;
 
 export const estateRoutes = (estate: EstateService): FastifyPluginAsyncTypebox => async (app) => {
-  const crud = <const T extends string>(tag: T) => ({ tags: [tag], security });
+  const crud = (tag: string) => ({ tags: [tag], security });
+  const read = { permission: 'estate:read' } as const;
+  const write = { permission: 'estate:write' } as const;
 
   // ---- merchants
-  app.get('/merchants', { schema: { ...crud('merchants'), querystring: ListQuery, response: { 200: Page(Merchant), ...errorResponses } } },
-    (req) => estate.listMerchants({ ...req.query, limit: req.query.limit ?? 100 }));
-  app.post('/merchants', { schema: { ...crud('merchants'), body: MerchantInput, response: { 201: Merchant, ...errorResponses } } },
+  app.get('/merchants', { config: read, schema: { ...crud('merchants'), querystring: ListQuery, response: { 200: Page(Merchant), ...errorResponses } } },
+    (req) => estate.listMerchants({ ...req.query, limit: req.query.limit ?? 100 }, req.principal.scope));
+  app.post('/merchants', { config: write, schema: { ...crud('merchants'), body: MerchantInput, response: { 201: Merchant, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await estate.createMerchant(req.body)));
-  app.get('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, response: { 200: Merchant, ...errorResponses } } },
-    (req) => estate.getMerchant(req.params.id));
-  app.patch('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, body: MerchantPatch, response: { 200: Merchant, ...errorResponses } } },
+  app.get('/merchants/:id', { config: read, schema: { ...crud('merchants'), params: IdParams, response: { 200: Merchant, ...errorResponses } } },
+    (req) => estate.getMerchant(req.params.id, req.principal.scope));
+  app.patch('/merchants/:id', { config: write, schema: { ...crud('merchants'), params: IdParams, body: MerchantPatch, response: { 200: Merchant, ...errorResponses } } },
     (req) => estate.updateMerchant(req.params.id, req.body));
-  app.delete('/merchants/:id', { schema: { ...crud('merchants'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+  app.delete('/merchants/:id', { config: write, schema: { ...crud('merchants'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await estate.deleteMerchant(req.params.id); return reply.code(204).send(null); });
 
   // ---- sites
-  app.get('/sites', { schema: { ...crud('sites'), querystring: ListQuery, response: { 200: Page(Site), ...errorResponses } } },
-    (req) => estate.listSites({ ...req.query, limit: req.query.limit ?? 100 }));
-  app.post('/sites', { schema: { ...crud('sites'), body: SiteInput, response: { 201: Site, ...errorResponses } } },
+  app.get('/sites', { config: read, schema: { ...crud('sites'), querystring: ListQuery, response: { 200: Page(Site), ...errorResponses } } },
+    (req) => estate.listSites({ ...req.query, limit: req.query.limit ?? 100 }, req.principal.scope));
+  app.post('/sites', { config: write, schema: { ...crud('sites'), body: SiteInput, response: { 201: Site, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await estate.createSite(req.body)));
-  app.get('/sites/:id', { schema: { ...crud('sites'), params: IdParams, response: { 200: Site, ...errorResponses } } },
-    (req) => estate.getSite(req.params.id));
-  app.patch('/sites/:id', { schema: { ...crud('sites'), params: IdParams, body: SitePatch, response: { 200: Site, ...errorResponses } } },
+  app.get('/sites/:id', { config: read, schema: { ...crud('sites'), params: IdParams, response: { 200: Site, ...errorResponses } } },
+    (req) => estate.getSite(req.params.id, req.principal.scope));
+  app.patch('/sites/:id', { config: write, schema: { ...crud('sites'), params: IdParams, body: SitePatch, response: { 200: Site, ...errorResponses } } },
     (req) => estate.updateSite(req.params.id, req.body));
-  app.delete('/sites/:id', { schema: { ...crud('sites'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+  app.delete('/sites/:id', { config: write, schema: { ...crud('sites'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await estate.deleteSite(req.params.id); return reply.code(204).send(null); });
 
   // ---- terminal models
-  app.get('/terminal-models', { schema: { ...crud('terminal models'), querystring: ListQuery, response: { 200: Page(TerminalModel), ...errorResponses } } },
+  app.get('/terminal-models', { config: read, schema: { ...crud('terminal models'), querystring: ListQuery, response: { 200: Page(TerminalModel), ...errorResponses } } },
     (req) => estate.listModels({ ...req.query, limit: req.query.limit ?? 100 }));
-  app.post('/terminal-models', { schema: { ...crud('terminal models'), body: TerminalModelInput, response: { 201: TerminalModel, ...errorResponses } } },
+  app.post('/terminal-models', { config: write, schema: { ...crud('terminal models'), body: TerminalModelInput, response: { 201: TerminalModel, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await estate.createModel(req.body)));
-  app.get('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, response: { 200: TerminalModel, ...errorResponses } } },
+  app.get('/terminal-models/:id', { config: read, schema: { ...crud('terminal models'), params: IdParams, response: { 200: TerminalModel, ...errorResponses } } },
     (req) => estate.getModel(req.params.id));
-  app.patch('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, body: TerminalModelPatch, response: { 200: TerminalModel, ...errorResponses } } },
+  app.patch('/terminal-models/:id', { config: write, schema: { ...crud('terminal models'), params: IdParams, body: TerminalModelPatch, response: { 200: TerminalModel, ...errorResponses } } },
     (req) => estate.updateModel(req.params.id, req.body));
-  app.delete('/terminal-models/:id', { schema: { ...crud('terminal models'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+  app.delete('/terminal-models/:id', { config: write, schema: { ...crud('terminal models'), params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await estate.deleteModel(req.params.id); return reply.code(204).send(null); });
 
   // ---- terminals
-  app.get('/terminals', { schema: { ...crud('terminals'), querystring: TerminalQuery, response: { 200: Page(Terminal), ...errorResponses } } },
-    (req) => estate.listTerminals({ ...req.query, limit: req.query.limit ?? 100 }));
-  app.post('/terminals', { schema: { ...crud('terminals'), body: TerminalInput, response: { 201: Terminal, ...errorResponses } } },
+  app.get('/terminals', { config: read, schema: { ...crud('terminals'), querystring: TerminalQuery, response: { 200: Page(Terminal), ...errorResponses } } },
+    (req) => estate.listTerminals({ ...req.query, limit: req.query.limit ?? 100 }, req.principal.scope));
+  app.post('/terminals', { config: write, schema: { ...crud('terminals'), body: TerminalInput, response: { 201: Terminal, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await estate.createTerminal(req.body)));
-  app.get('/terminals/:id', { schema: { ...crud('terminals'), params: IdParams, response: { 200: Terminal, ...errorResponses } } },
-    (req) => estate.getTerminal(req.params.id));
-  app.patch('/terminals/:id', { schema: { ...crud('terminals'), params: IdParams, body: TerminalPatch, response: { 200: Terminal, ...errorResponses } } },
+  app.get('/terminals/:id', { config: read, schema: { ...crud('terminals'), params: IdParams, response: { 200: Terminal, ...errorResponses } } },
+    (req) => estate.getTerminal(req.params.id, req.principal.scope));
+  app.patch('/terminals/:id', { config: write, schema: { ...crud('terminals'), params: IdParams, body: TerminalPatch, response: { 200: Terminal, ...errorResponses } } },
     (req) => estate.updateTerminal(req.params.id, req.body));
-  app.delete('/terminals/:id', { schema: { ...crud('terminals'), description: 'Soft delete: history is kept, credentials are revoked.', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+  app.delete('/terminals/:id', { config: write, schema: { ...crud('terminals'), description: 'Soft delete: history is kept, credentials are revoked.', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await estate.deleteTerminal(req.params.id); return reply.code(204).send(null); });
 
   app.post('/terminals/import', {
+    config: write,
     schema: {
       ...crud('terminals'),
       description: 'CSV body (text/csv). Checks every row first; with any bad row nothing is imported unless partial=true.',
@@ -73,9 +76,10 @@ export const estateRoutes = (estate: EstateService): FastifyPluginAsyncTypebox =
   }, (req) => estate.importTerminals(req.body, { partial: req.query.partial ?? false }));
 
   app.get('/terminals/export', {
+    config: read,
     schema: { ...crud('terminals'), description: 'CSV of the matching terminals, streamed.', querystring: Type.Omit(TerminalQuery, ['limit', 'cursor']) },
   }, async (req, reply) => {
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="terminals.csv"');
-    return reply.send(Readable.from(estate.exportTerminals(req.query)));
+    return reply.send(Readable.from(estate.exportTerminals(req.query, req.principal.scope)));
   });
 };

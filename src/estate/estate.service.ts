@@ -6,6 +6,7 @@ import type { Database } from '../db/schema.ts';
 import { AppError, conflict, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
+import { FLEET, type Scope } from '../access/roles.ts';
 import { EstateRepository, type NamedPageQuery } from './estate.repository.ts';
 import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
 import type {
@@ -47,8 +48,8 @@ export class EstateService {
     return this.getMerchant(id);
   }
 
-  async getMerchant(id: string) {
-    return (await this.repo.findMerchant(id)) ?? throwNotFound('merchant', id);
+  async getMerchant(id: string, scope: Scope = FLEET) {
+    return (await this.repo.findMerchant(id, scope)) ?? throwNotFound('merchant', id);
   }
 
   async updateMerchant(id: string, patch: MerchantPatch) {
@@ -71,8 +72,8 @@ export class EstateService {
     await this.repo.deleteMerchant(id);
   }
 
-  async listMerchants(query: NamedPageQuery) {
-    return toPage(await this.repo.listMerchants(query), query.limit, (m) => m.id);
+  async listMerchants(query: NamedPageQuery, scope: Scope = FLEET) {
+    return toPage(await this.repo.listMerchants(query, scope), query.limit, (m) => m.id);
   }
 
   // ---- sites
@@ -92,8 +93,8 @@ export class EstateService {
     return this.getSite(id);
   }
 
-  async getSite(id: string) {
-    return (await this.repo.findSite(id)) ?? throwNotFound('site', id);
+  async getSite(id: string, scope: Scope = FLEET) {
+    return (await this.repo.findSite(id, scope)) ?? throwNotFound('site', id);
   }
 
   async updateSite(id: string, patch: SitePatch) {
@@ -125,8 +126,8 @@ export class EstateService {
     await this.repo.deleteSite(id);
   }
 
-  async listSites(query: NamedPageQuery) {
-    return toPage(await this.repo.listSites(query), query.limit, (s) => s.id);
+  async listSites(query: NamedPageQuery, scope: Scope = FLEET) {
+    return toPage(await this.repo.listSites(query, scope), query.limit, (s) => s.id);
   }
 
   // ---- terminal models
@@ -191,8 +192,9 @@ export class EstateService {
     return this.getTerminal(id);
   }
 
-  async getTerminal(id: string): Promise<Terminal> {
-    return (await this.repo.findTerminal(id)) ?? throwNotFound('terminal', id);
+  /** A terminal outside the caller's scope is "not found": its existence is not revealed. */
+  async getTerminal(id: string, scope: Scope = FLEET): Promise<Terminal> {
+    return (await this.repo.findTerminal(id, scope)) ?? throwNotFound('terminal', id);
   }
 
   async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
@@ -232,9 +234,9 @@ export class EstateService {
     this.onTerminalDeleted(id);
   }
 
-  async listTerminals(query: TerminalFilter & { limit: number; cursor?: string | undefined }) {
+  async listTerminals(query: TerminalFilter & { limit: number; cursor?: string | undefined }, scope: Scope = FLEET) {
     const { limit, cursor, ...filter } = query;
-    return toPage(await this.repo.listTerminals(filter, { limit, cursor }), limit, (t) => t.serialNumber);
+    return toPage(await this.repo.listTerminals(filter, { limit, cursor }, scope), limit, (t) => t.serialNumber);
   }
 
   // ---- CSV
@@ -299,9 +301,9 @@ export class EstateService {
   }
 
   /** Streams the matching terminals as CSV text chunks (header first). */
-  async *exportTerminals(filter: TerminalFilter): AsyncGenerator<string> {
+  async *exportTerminals(filter: TerminalFilter, scope: Scope = FLEET): AsyncGenerator<string> {
     let first = true;
-    for await (const page of this.repo.exportRows(filter, 1000)) {
+    for await (const page of this.repo.exportRows(filter, scope, 1000)) {
       yield formatTerminalCsv(page, first);
       first = false;
     }

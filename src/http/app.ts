@@ -12,25 +12,38 @@ import { deviceRoutes } from '../device/device.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
-import type { Operator } from '../access/operator-auth.ts';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { accessRoutes } from '../access/access.routes.ts';
+import { installGuard } from '../access/guard.ts';
+import { installAuditTrail } from '../audit/audit-hook.ts';
+import { auditRoutes } from '../audit/audit.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    operator: Operator;
     terminalId: string;
   }
 }
 
-export async function buildApp(services: Services, options: { loggerInstance?: FastifyServerOptions['loggerInstance'] } = {}) {
+export interface AppOptions {
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+  https?: { cert: Buffer; key: Buffer };
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}) {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    ...(options.https && { https: options.https }),
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID(),
+    // Behind a reverse proxy set TRUST_PROXY so audit entries and rate limits see the client's address.
+    trustProxy: services.config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
   app.addSchema(ErrorBody);
-  app.decorateRequest('operator', null as unknown as Operator);
+  app.decorateRequest('principal', null as never);
   app.decorateRequest('terminalId', '');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -44,25 +57,36 @@ export async function buildApp(services: Services, options: { loggerInstance?: F
       components: {
         securitySchemes: {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'operator API token' },
+          session: { type: 'apiKey', in: 'cookie', name: 'pf_session', description: 'browser session from /api/v1/auth/login; changes need the x-csrf-token header' },
           terminalCredential: { type: 'http', scheme: 'bearer', description: 'credential a terminal received at enrolment' },
         },
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
-      request.operator = await services.auth.authenticate(request.headers.authorization);
+    installGuard(api, services.access);
+    installAuditTrail(api, services.audit, (request) => {
+      const p = request.principal;
+      return p ? { type: 'user', id: p.userId, name: p.name } : { type: 'anonymous', id: null, name: null };
     });
+    await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https));
+    await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
-    await api.register(commandRoutes(services.device));
+    await api.register(commandRoutes(services.device, services.estate));
   }, { prefix: '/api/v1' });
 
-  await app.register(deviceRoutes(services.device), { prefix: '/device/v1' });
+  await app.register(async (device) => {
+    installAuditTrail(device, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
+    await device.register(deviceRoutes(services.device));
+  }, { prefix: '/device/v1' });
   return app;
 }
 

@@ -33,3 +33,6 @@ export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 export const Timestamp = Type.String({ format: 'date-time' });
+
+/** OpenAPI security of operator routes: an API token or a browser session. */
+export const operatorSecurity: Record<string, string[]>[] = [{ operatorToken: [] }, { session: [] }];

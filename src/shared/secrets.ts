@@ -24,3 +24,8 @@ export function newEnrolmentCode(): string {
 export function normaliseEnrolmentCode(code: string): string {
   return code.toUpperCase().replace(/[^0-9A-Z]/g, '');
 }
+
+/** The credential of an `Authorization: Bearer <credential>` header. */
+export function bearer(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}

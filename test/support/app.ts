@@ -20,7 +20,7 @@ export interface TestApp {
 export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, clock?: () => Date): Promise<TestApp> {
   const config: Config = loadConfig({ DATABASE_URL: databaseUrl, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
   const services = await createServices(config, clock);
-  await services.auth.bootstrap(config.adminToken);
+  await services.access.bootstrap(config.adminToken);
   const app = await buildApp(services);
   await app.ready();
   return {

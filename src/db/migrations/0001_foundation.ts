@@ -1,4 +1,4 @@
-// The foundation's tables: estate, terminal protocol, operator tokens and the job layer.
+// The foundation's tables: estate, terminal protocol and the job layer.
 // Written once for both dialects: only portable column types are used (see schema.ts).
 import type { Kysely } from 'kysely';
 
@@ -133,17 +133,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('terminal_commands_open').on('terminal_commands').columns(['terminal_id', 'status']).execute();
 
   await db.schema
-    .createTable('api_tokens')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('role', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'text')
-    .addColumn('revoked_at', 'text')
-    .execute();
-
-  await db.schema
     .createTable('jobs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -174,7 +163,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    'job_runs', 'jobs', 'api_tokens', 'terminal_commands', 'enrolment_codes', 'terminal_credentials',
+    'job_runs', 'jobs', 'terminal_commands', 'enrolment_codes', 'terminal_credentials',
     'heartbeats', 'terminal_health', 'terminal_tags', 'terminals', 'terminal_models', 'sites', 'merchants',
   ]) {
     await db.schema.dropTable(table).execute();

@@ -1,0 +1,175 @@
+// `npm run bench`: heartbeat ingestion over loopback HTTP (SQLite) against a Fastify hello-world measured in the same run.
+// Env: BENCH_TERMINALS (2000), BENCH_CONNECTIONS (50), BENCH_SECONDS (10),
+// BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (read with bench/profile-summary.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Request, type Result } from 'autocannon';
+import SQLite from 'better-sqlite3';
+
+const TERMINALS = Number(process.env.BENCH_TERMINALS ?? 2000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const ADMIN = 'bench-admin-token';
+const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25 };
+
+const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
+const profileDir = join(tmpdir(), 'posfleet-bench-profiles');
+
+interface Server { url: string; startProfile(): void; stop(): Promise<void> }
+
+/** Runs bench/server-process.ts in its own node process, so the load generator has its own event loop (and core). */
+async function startChild(mode: 'posfleet' | 'hello', name: string, env: Record<string, string> = {}): Promise<Server> {
+  const profileEnv = PROFILE ? { BENCH_PROFILE_FILE: join(profileDir, `${name}.cpuprofile`) } : {};
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('server-process.ts', import.meta.url)), mode], {
+    env: { ...process.env, ...env, ...profileEnv }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    void exited.then(() => reject(new Error(`${mode} server exited before listening`)));
+  });
+  return {
+    url: (JSON.parse(line) as { url: string }).url,
+    startProfile: () => { if (PROFILE) child.kill('SIGUSR2'); },
+    stop: () => (child.kill('SIGTERM'), exited),
+  };
+}
+
+async function call<T>(url: string, path: string, body: unknown, token = ADMIN): Promise<T> {
+  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+/** A model, merchant and site, then TERMINALS enrolments through one multi-use code; returns their credentials. */
+async function enrolFleet(url: string): Promise<string[]> {
+  const model = await call<{ id: string }>(url, '/api/v1/terminal-models', {
+    code: 'BENCH-A920', vendor: 'PAX', model: 'A920',
+    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+  });
+  const merchant = await call<{ id: string }>(url, '/api/v1/merchants', { name: 'Bench Merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+  const site = await call<{ id: string }>(url, '/api/v1/sites', { merchantId: merchant.id, code: 'BENCH-1', name: 'Bench Site' });
+  const { code } = await call<{ code: string }>(url, '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: TERMINALS });
+  const credentials: string[] = [];
+  for (let i = 0; i < TERMINALS; i += 50) {
+    const batch = Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) => call<{ credential: string }>(url, '/device/v1/enrol', { serialNumber: `BENCH-${i + j}`, code }));
+    for (const r of await Promise.all(batch)) credentials.push(r.credential);
+  }
+  return credentials;
+}
+
+/** Heartbeat n goes to terminal n % T with seq ⌊n / T⌋ + 1: every request is a new heartbeat, never a duplicate. */
+function heartbeatRequests(credentials: string[]): Request[] {
+  let n = 0;
+  const headers = credentials.map((c) => ({ authorization: `Bearer ${c}`, 'content-type': 'application/json' }));
+  const rest = JSON.stringify({
+    appVersion: '3.2.0', firmwareVersion: 'fw-1',
+    battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
+    printer: { paper: 'ok', jam: false, coverOpen: false },
+    cardReader: { chip: { attempts: 10, failures: 0 }, contactless: { attempts: 5, failures: 0 } },
+    network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
+    storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
+    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+    transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
+  }).slice(1);
+  return [{
+    method: 'POST', path: '/device/v1/heartbeat',
+    setupRequest: (req) => {
+      const i = n++;
+      req.headers = { ...headers[i % headers.length] };
+      req.body = `{"seq":${Math.floor(i / headers.length) + 1},"sentAt":"${new Date().toISOString()}",${rest}`;
+      return req;
+    },
+  }];
+}
+
+/** Same client-side work per request (a rebuilt request with a bearer header) against GET / of the hello-world. */
+function helloRequests(): Request[] {
+  return [{ method: 'GET', path: '/', setupRequest: (req) => ({ ...req, headers: { authorization: 'Bearer x'.padEnd(60, 'x') } }) }];
+}
+
+const load = (url: string, requests: Request[], duration: number) => autocannon({ url, connections: CONNECTIONS, duration, requests });
+const settle = () => new Promise((r) => setTimeout(r, 300)); // requests still in flight when autocannon stops
+const countHeartbeats = (file: string) => {
+  const db = new SQLite(file, { readonly: true });
+  try { return (db.prepare('SELECT count(*) AS n FROM heartbeats').get() as { n: number }).n; } finally { db.close(); }
+};
+
+interface Row { name: string; result: Result; stored?: number }
+
+async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
+  const file = join(dir, `posfleet-${synchronous}.db`);
+  const server = await startChild('posfleet', `heartbeats-${synchronous}`, { DATABASE_URL: file, POSFLEET_ADMIN_TOKEN: ADMIN, SQLITE_SYNCHRONOUS: synchronous });
+  try {
+    const started = Date.now();
+    const requests = heartbeatRequests(await enrolFleet(server.url));
+    console.log(`  enrolled ${TERMINALS} terminals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await load(server.url, requests, WARMUP_SECONDS);
+    await settle();
+    const before = countHeartbeats(file);
+    server.startProfile();
+    const result = await load(server.url, requests, SECONDS);
+    await settle();
+    return { name: `heartbeats, synchronous=${synchronous}`, result, stored: countHeartbeats(file) - before };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function helloRun(): Promise<Row> {
+  const server = await startChild('hello', 'hello');
+  try {
+    await load(server.url, helloRequests(), WARMUP_SECONDS);
+    server.startProfile();
+    return { name: 'baseline: Fastify hello-world', result: await load(server.url, helloRequests(), SECONDS) };
+  } finally {
+    await server.stop();
+  }
+}
+
+const perSecond = (r: Result) => r['2xx'] / r.duration;
+
+if (PROFILE) mkdirSync(profileDir, { recursive: true });
+try {
+  console.log(`PosFleet heartbeat bench: ${TERMINALS} terminals, ${CONNECTIONS} connections, ${SECONDS} s per run${PROFILE ? `, profiles in ${profileDir}` : ''}`);
+  const rows: Row[] = [];
+  for (const run of [helloRun, () => heartbeatRun('FULL'), () => heartbeatRun('NORMAL')]) {
+    const row = await run();
+    console.log(`  done: ${row.name}`);
+    rows.push(row);
+  }
+  const baseline = perSecond(rows[0]!.result);
+  console.table(rows.map(({ name, result: r, stored }) => ({
+    run: name,
+    'req/s': Math.round(perSecond(r)),
+    'p50 ms': r.latency.p50,
+    'p99 ms': r.latency.p99,
+    'errors/non-2xx': `${r.errors + r.timeouts}/${r.non2xx}`,
+    'stored/2xx': stored === undefined ? '' : `${stored}/${r['2xx']}`,
+    'baseline req/s': Math.round(baseline),
+    ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
+  })));
+
+  let honest = true;
+  for (const { name, result: r, stored } of rows.slice(1)) {
+    const ok = (x: boolean) => (x ? 'ok' : 'MISSED');
+    const rate = perSecond(r);
+    console.log(`${name}: ${Math.round(rate)}/s ≥ ${TARGET.perSecond} ${ok(rate >= TARGET.perSecond)}; ` +
+      `${((100 * rate) / baseline).toFixed(1)}% ≥ ${TARGET.ratio * 100}% ${ok(rate >= TARGET.ratio * baseline)}; ` +
+      `p99 ${r.latency.p99} ms < ${TARGET.p99Ms} ms ${ok(r.latency.p99 < TARGET.p99Ms)}`);
+    // Every 2xx is committed before it is answered; up to one request per connection may be stored but cut off unanswered.
+    if (stored === undefined || stored < r['2xx'] || stored > r['2xx'] + CONNECTIONS || r.non2xx || r.errors) {
+      honest = false;
+      console.error(`${name}: stored ${stored} heartbeats for ${r['2xx']} 2xx answers, ${r.non2xx} non-2xx, ${r.errors} errors: figures not trustworthy`);
+    }
+  }
+  process.exitCode = honest ? 0 : 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

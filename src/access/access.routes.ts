@@ -1,0 +1,108 @@
+// Sign-in, sessions, users and API tokens over HTTP (/api/v1/auth, /users, /tokens).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AuditService } from '../audit/audit.service.ts';
+import { AppError } from '../shared/errors.ts';
+import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
+import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
+import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
+
+const tags = ['access'];
+const security = operatorSecurity;
+
+export const me = (p: Principal) => ({
+  userId: p.userId, name: p.name, role: p.role, merchantId: p.merchantId, via: p.via, csrfToken: p.csrfToken, mustChangePassword: p.mustChangePassword,
+});
+
+export const accessRoutes = (access: AccessService, audit: AuditService, cookieSecure: boolean): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/auth/login', {
+    config: { permission: 'public', auditedByHandler: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+    schema: { tags, body: LoginInput, response: { 200: LoginAnswer, ...errorResponses } },
+  }, async (req, reply) => {
+    const base = { action: 'auth.login', objectType: 'users', sourceIp: req.ip, requestId: req.id };
+    try {
+      const { cookie, expiresAt, principal } = await access.login(req.body.email, req.body.password, req.body.totp, req.ip);
+      await audit.record({ ...base, actorType: 'user', actorId: principal.userId, actorName: principal.name, objectId: principal.userId, outcome: 'success' });
+      reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, secure: cookieSecure, sameSite: 'strict', path: '/', expires: new Date(expiresAt) });
+      return { expiresAt, me: me(principal) };
+    } catch (error) {
+      const details = error instanceof AppError ? (error.details as { userId?: string | null } | undefined) : undefined;
+      await audit.record({ ...base, actorType: 'anonymous', actorName: req.body.email, objectId: details?.userId ?? null, outcome: 'failure', details: { reason: (error as Error).message } });
+      throw error;
+    }
+  });
+
+  app.post('/auth/logout', {
+    config: { permission: 'signed-in', allowExpiredPassword: true },
+    schema: { tags, security, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    if (req.principal.sessionId) await access.logout(req.principal.sessionId);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send(null);
+  });
+
+  app.get('/auth/me', {
+    config: { permission: 'signed-in', allowExpiredPassword: true },
+    schema: { tags, security, response: { 200: Me, ...errorResponses } },
+  }, (req) => me(req.principal));
+
+  app.post('/auth/password', {
+    config: { permission: 'signed-in', allowExpiredPassword: true },
+    schema: { tags, security, body: PasswordChange, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    await access.changePassword(req.principal.userId, req.body.currentPassword, req.body.newPassword);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/auth/totp', {
+    config: { permission: 'signed-in' },
+    schema: { tags, security, description: 'Starts TOTP set-up: scan the URI, then confirm with a code.', response: { 200: TotpSetup, ...errorResponses } },
+  }, (req) => access.beginTotp(req.principal.userId));
+
+  app.post('/auth/totp/confirm', {
+    config: { permission: 'signed-in' },
+    schema: { tags, security, body: TotpConfirm, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    await access.enableTotp(req.principal.userId, req.body.code);
+    return reply.code(204).send(null);
+  });
+
+  // ---- users (admins)
+  app.get('/users', {
+    config: { permission: 'users:manage', auditRead: true },
+    schema: { tags, security, response: { 200: Type.Object({ items: Type.Array(User) }), ...errorResponses } },
+  }, async () => ({ items: await access.listUsers() }));
+  app.post('/users', {
+    config: { permission: 'users:manage' },
+    schema: { tags, security, body: UserInput, response: { 201: User, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await access.createUser(req.body)));
+  app.get('/users/:id', {
+    config: { permission: 'users:manage', auditRead: true },
+    schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },
+  }, (req) => access.getUser(req.params.id));
+  app.patch('/users/:id', {
+    config: { permission: 'users:manage' },
+    schema: { tags, security, params: IdParams, body: UserPatch, response: { 200: User, ...errorResponses } },
+  }, (req) => access.updateUser(req.params.id, req.body));
+  app.post('/users/:id/unlock', {
+    config: { permission: 'users:manage' },
+    schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },
+  }, (req) => access.unlockUser(req.params.id));
+
+  // ---- API tokens (each user their own)
+  app.get('/tokens', {
+    config: { permission: 'signed-in' },
+    schema: { tags, security, response: { 200: Type.Object({ items: Type.Array(Token) }), ...errorResponses } },
+  }, async (req) => ({ items: await access.listTokens(req.principal.userId) }));
+  app.post('/tokens', {
+    config: { permission: 'signed-in' },
+    schema: { tags, security, body: TokenInput, response: { 201: NewToken, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await access.createToken(req.principal.userId, req.body)));
+  app.delete('/tokens/:id', {
+    config: { permission: 'signed-in' },
+    schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    await access.revokeToken(req.principal.userId, req.params.id, req.principal.role === 'admin');
+    return reply.code(204).send(null);
+  });
+};

@@ -1,0 +1,316 @@
+// Operator access: accounts with hashed passwords, lockout and optional TOTP; browser sessions with
+// CSRF tokens; API tokens owned by users. Answers one question for every request: who is this?
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { Secret, TOTP } from 'otpauth';
+import type { Database, UserTable } from '../db/schema.ts';
+import { AppError, conflict, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import { bearer, hashSecret, newToken } from '../shared/secrets.ts';
+import type { Clock } from '../shared/time.ts';
+import { checkNewPassword, hashPassword, passwordExpired, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
+import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
+
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  merchantId: string | null;
+  scope: Scope;
+  via: 'token' | 'session';
+  tokenId: string | null;
+  tokenScope: 'full' | 'read';
+  sessionId: string | null;
+  csrfToken: string | null;
+  mustChangePassword: boolean;
+}
+
+export interface AccessSettings {
+  passwordMaxAgeDays: number;
+  maxFailedLogins: number;
+  lockoutMinutes: number;
+  sessionHours: number;
+}
+
+export interface UserInput {
+  email: string;
+  name: string;
+  role: Role;
+  merchantId?: string | null | undefined;
+  locale?: string | undefined;
+  password: string;
+}
+
+export const SESSION_COOKIE = 'pf_session';
+const CACHE_MS = 5_000;
+const BOOTSTRAP_EMAIL = 'admin@posfleet.local';
+
+export class AccessService {
+  private tokenCache = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly settings: AccessSettings,
+  ) {}
+
+  private now = () => this.clock().toISOString();
+
+  // ---- authentication
+  /** Who is calling: a bearer API token, or a session cookie (whose CSRF token the caller checks). */
+  async authenticate(authorization: string | undefined, sessionCookie: string | undefined): Promise<Principal> {
+    const token = bearer(authorization);
+    if (token) return this.authenticateToken(token);
+    if (sessionCookie) return this.authenticateSession(sessionCookie);
+    throw unauthenticated('sign in, or send an API token: Authorization: Bearer <token>');
+  }
+
+  private async authenticateToken(token: string): Promise<Principal> {
+    const hash = hashSecret(token);
+    const now = this.clock();
+    const cached = this.tokenCache.get(hash);
+    if (cached && cached.until > now.getTime()) return cached.principal;
+    const row = await this.db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.scope'])
+      .selectAll('users').where('api_tokens.token_hash', '=', hash).executeTakeFirst();
+    if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
+    if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
+    if (row.disabled_at) throw unauthenticated('the account that owns this token is disabled');
+    const principal = this.principal(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' });
+    // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
+    principal.mustChangePassword = false;
+    this.tokenCache.set(hash, { principal, until: now.getTime() + CACHE_MS });
+    return principal;
+  }
+
+  private async authenticateSession(cookie: string): Promise<Principal> {
+    const row = await this.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.id as session_id', 'sessions.csrf_token', 'sessions.expires_at', 'sessions.revoked_at'])
+      .selectAll('users').where('sessions.token_hash', '=', hashSecret(cookie)).executeTakeFirst();
+    if (!row || row.revoked_at || row.expires_at <= this.now() || row.disabled_at) throw unauthenticated('the session has ended; sign in again');
+    return this.principal(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token });
+  }
+
+  private principal(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }): Principal {
+    const role = isRole(user.role) ? user.role : 'auditor';
+    return {
+      userId: user.id, name: user.name, role, merchantId: user.merchant_id, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
+      tokenId: null, tokenScope: 'full', sessionId: null, csrfToken: null,
+      mustChangePassword: passwordExpired(user.password_changed_at, this.settings.passwordMaxAgeDays, this.clock()),
+      ...how,
+    };
+  }
+
+  // ---- sign-in
+  /**
+   * Checks email, password and (if enabled) the TOTP code. The same message for an unknown email and a
+   * wrong password, so sign-in does not reveal who has an account. Repeated failures lock the account.
+   */
+  async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null) {
+    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    const now = this.clock();
+    if (!user || user.disabled_at) {
+      await verifyPassword(password, DUMMY_HASH); // same time as a real check
+      throw new AppError('unauthenticated', 'wrong email or password', undefined, { userId: null });
+    }
+    if (user.locked_until && user.locked_until > now.toISOString()) {
+      throw new AppError('unauthenticated', `the account is locked after repeated failed sign-ins until ${user.locked_until}`, undefined, { userId: user.id });
+    }
+    if (!(await verifyPassword(password, user.password_hash))) {
+      const failures = user.failed_logins + 1;
+      const lock = failures >= this.settings.maxFailedLogins;
+      await this.db.updateTable('users').set({
+        failed_logins: lock ? 0 : failures,
+        locked_until: lock ? new Date(now.getTime() + this.settings.lockoutMinutes * 60_000).toISOString() : user.locked_until,
+      }).where('id', '=', user.id).execute();
+      throw new AppError('unauthenticated', 'wrong email or password', undefined, { userId: user.id, locked: lock });
+    }
+    if (user.totp_enabled) {
+      if (!totpCode) throw new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp', { userId: user.id, totpRequired: true });
+      if (!totpValid(user.totp_secret!, totpCode)) throw new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp', { userId: user.id });
+    }
+    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+    const cookie = newToken('pfs');
+    const session = {
+      id: randomUUID(), user_id: user.id, token_hash: hashSecret(cookie), csrf_token: newToken('csrf'), created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + this.settings.sessionHours * 3_600_000).toISOString(), source_ip: sourceIp, revoked_at: null,
+    };
+    await this.db.insertInto('sessions').values(session).execute();
+    const principal = this.principal(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token });
+    return { cookie, expiresAt: session.expires_at, principal };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ revoked_at: this.now() }).where('id', '=', sessionId).execute();
+  }
+
+  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.requireUser(userId);
+    if (!(await verifyPassword(currentPassword, user.password_hash))) throw invalid('currentPassword', 'is wrong');
+    await this.setPassword(user, newPassword);
+  }
+
+  private async setPassword(user: Selectable<UserTable>, password: string): Promise<void> {
+    const history = [user.password_hash, ...parseJson<string[]>(user.password_history, [])].filter((h): h is string => !!h);
+    await checkNewPassword(password, history);
+    await this.db.updateTable('users').set({
+      password_hash: await hashPassword(password), password_changed_at: this.now(),
+      password_history: JSON.stringify(history.slice(0, PASSWORD_HISTORY - 1)), updated_at: this.now(),
+    }).where('id', '=', user.id).execute();
+  }
+
+  // ---- TOTP
+  async beginTotp(userId: string): Promise<{ secret: string; uri: string }> {
+    const user = await this.requireUser(userId);
+    const secret = new Secret({ size: 20 }).base32;
+    await this.db.updateTable('users').set({ totp_secret: secret, totp_enabled: 0 }).where('id', '=', userId).execute();
+    const uri = new TOTP({ issuer: 'PosFleet', label: user.email, secret: Secret.fromBase32(secret) }).toString();
+    return { secret, uri };
+  }
+
+  async enableTotp(userId: string, code: string): Promise<void> {
+    const user = await this.requireUser(userId);
+    if (!user.totp_secret) throw conflict('start the set-up first: POST /api/v1/auth/totp');
+    if (!totpValid(user.totp_secret, code)) throw invalid('code', 'is wrong or expired');
+    await this.db.updateTable('users').set({ totp_enabled: 1 }).where('id', '=', userId).execute();
+  }
+
+  // ---- users
+  async createUser(input: UserInput) {
+    const email = input.email.toLowerCase();
+    if (await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) throw conflict(`a user with e-mail ${email} exists`, 'email');
+    await this.checkMerchantBinding(input.role, input.merchantId ?? null);
+    await checkNewPassword(input.password, []);
+    const now = this.now();
+    const id = randomUUID();
+    await this.db.insertInto('users').values({
+      id, email, name: input.name, role: input.role, merchant_id: input.role === 'merchant' ? input.merchantId ?? null : null,
+      locale: input.locale ?? 'zh-CN', password_hash: await hashPassword(input.password), password_changed_at: now, password_history: '[]',
+      failed_logins: 0, locked_until: null, totp_secret: null, totp_enabled: 0, created_at: now, updated_at: now, disabled_at: null,
+    }).execute();
+    return this.getUser(id);
+  }
+
+  async updateUser(id: string, patch: { name?: string; role?: Role; merchantId?: string | null; locale?: string; disabled?: boolean; password?: string }) {
+    const user = await this.requireUser(id);
+    const role = patch.role ?? (user.role as Role);
+    const merchantId = patch.merchantId !== undefined ? patch.merchantId : user.merchant_id;
+    await this.checkMerchantBinding(role, merchantId);
+    await this.db.updateTable('users').set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.locale !== undefined && { locale: patch.locale }),
+      role, merchant_id: role === 'merchant' ? merchantId : null,
+      ...(patch.disabled !== undefined && { disabled_at: patch.disabled ? this.now() : null }),
+      updated_at: this.now(),
+    }).where('id', '=', id).execute();
+    if (patch.password !== undefined) await this.setPassword(await this.requireUser(id), patch.password);
+    this.tokenCache.clear();
+    return this.getUser(id);
+  }
+
+  async unlockUser(id: string) {
+    await this.requireUser(id);
+    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    return this.getUser(id);
+  }
+
+  async getUser(id: string) {
+    return toUser(await this.requireUser(id));
+  }
+
+  async listUsers() {
+    return (await this.db.selectFrom('users').selectAll().orderBy('email').execute()).map(toUser);
+  }
+
+  private async checkMerchantBinding(role: Role, merchantId: string | null) {
+    if (role !== 'merchant') return;
+    if (!merchantId) throw invalid('merchantId', 'is required for a merchant user');
+    if (!(await this.db.selectFrom('merchants').select('id').where('id', '=', merchantId).executeTakeFirst())) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
+  }
+
+  private async requireUser(id: string) {
+    return (await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()) ?? throwNotFound('user', id);
+  }
+
+  // ---- API tokens
+  async createToken(userId: string, input: { name: string; scope?: 'full' | 'read'; expiresInDays?: number | undefined }, plain = newToken('pfo')) {
+    const now = this.clock();
+    const row = {
+      id: randomUUID(), name: input.name, token_hash: hashSecret(plain), user_id: userId, scope: input.scope ?? 'full',
+      created_at: now.toISOString(), expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString() : null,
+      revoked_at: null,
+    };
+    await this.db.insertInto('api_tokens').values(row).execute();
+    return { ...toToken(row), token: plain };
+  }
+
+  async listTokens(userId: string) {
+    return (await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').execute()).map(toToken);
+  }
+
+  async revokeToken(userId: string, tokenId: string, asAdmin: boolean) {
+    const token = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+    if (!token || (token.user_id !== userId && !asAdmin)) throw notFound('API token', tokenId);
+    await this.db.updateTable('api_tokens').set({ revoked_at: this.now() }).where('id', '=', tokenId).execute();
+    this.tokenCache.clear();
+  }
+
+  /**
+   * The first admin: an account `admin@posfleet.local` (no password until one is set) owning the
+   * bootstrap token — POSFLEET_ADMIN_TOKEN, or one generated now and returned to be printed once.
+   */
+  async bootstrap(configured: string | undefined): Promise<string | undefined> {
+    let admin = await this.db.selectFrom('users').selectAll().where('email', '=', BOOTSTRAP_EMAIL).executeTakeFirst();
+    if (!admin) {
+      const now = this.now();
+      await this.db.insertInto('users').values({
+        id: randomUUID(), email: BOOTSTRAP_EMAIL, name: 'admin', role: 'admin', merchant_id: null, locale: 'zh-CN', password_hash: null,
+        password_changed_at: null, password_history: '[]', failed_logins: 0, locked_until: null, totp_secret: null, totp_enabled: 0,
+        created_at: now, updated_at: now, disabled_at: null,
+      }).execute();
+      admin = await this.db.selectFrom('users').selectAll().where('email', '=', BOOTSTRAP_EMAIL).executeTakeFirstOrThrow();
+    }
+    if (configured) {
+      const known = await this.db.selectFrom('api_tokens').select('id').where('token_hash', '=', hashSecret(configured)).executeTakeFirst();
+      if (!known) await this.createToken(admin.id, { name: 'bootstrap admin' }, configured);
+      return undefined;
+    }
+    const any = await this.db.selectFrom('api_tokens').select('id').where('user_id', '=', admin.id).limit(1).executeTakeFirst();
+    if (any) return undefined;
+    return (await this.createToken(admin.id, { name: 'bootstrap admin' })).token;
+  }
+
+  /** For the CLI: sets a user's password without the current one (the operator has the database). */
+  async resetPassword(email: string, password: string) {
+    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    if (!user) throw notFound('user', email);
+    await this.setPassword(user, password);
+  }
+
+  assertCsrf(principal: Principal, header: string | undefined): void {
+    if (principal.via === 'session' && header !== principal.csrfToken) throw forbidden('missing or wrong x-csrf-token header for this session');
+  }
+}
+
+// A real scrypt hash of a random password, so unknown e-mails cost as much as wrong passwords.
+const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+function totpValid(secret: string, code: string): boolean {
+  return new TOTP({ secret: Secret.fromBase32(secret) }).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
+}
+
+function throwNotFound(what: string, id: string): never {
+  throw notFound(what, id);
+}
+
+function toUser(row: Selectable<UserTable>) {
+  return {
+    id: row.id, email: row.email, name: row.name, role: row.role, merchantId: row.merchant_id, locale: row.locale,
+    passwordChangedAt: row.password_changed_at, lockedUntil: row.locked_until, totpEnabled: row.totp_enabled === 1,
+    createdAt: row.created_at, disabledAt: row.disabled_at,
+  };
+}
+
+function toToken(row: { id: string; name: string; scope: string; created_at: string; expires_at: string | null; revoked_at: string | null }) {
+  return { id: row.id, name: row.name, scope: row.scope, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+}

@@ -1,0 +1,57 @@
+// Guards every /api/v1 route: each route declares the permission it needs (checked when the route is
+// registered, so none can be forgotten), and every request is authenticated, CSRF-checked when it
+// comes from a browser session, and authorised before its handler runs.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, forbidden } from '../shared/errors.ts';
+import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
+import { can, PERMISSIONS, type Permission } from './roles.ts';
+
+export type RoutePermission = Permission | 'signed-in' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a caller needs for this route; required on every /api/v1 route. */
+    permission?: RoutePermission;
+    /** Reads of security-relevant data are audited like changes. */
+    auditRead?: boolean;
+    /** The handler writes its own audit entry (e.g. sign-in, which knows who tried). */
+    auditedByHandler?: boolean;
+    /** High-rate device telemetry: only refused attempts are audited. */
+    telemetry?: boolean;
+    /** Reachable with an expired password: to change it, see who you are, sign out. */
+    allowExpiredPassword?: boolean;
+  }
+  interface FastifyRequest {
+    /** Set on every /api/v1 route but public ones. */
+    principal: Principal;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const KNOWN = new Set<string>([...PERMISSIONS, 'signed-in', 'public']);
+
+export function installGuard(api: FastifyInstance, access: AccessService): void {
+  api.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    if (!permission || !KNOWN.has(permission)) throw new Error(`route ${route.method} ${route.url} must declare config.permission`);
+  });
+
+  api.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (permission === 'public') return;
+    const principal = await access.authenticate(request.headers.authorization, request.cookies[SESSION_COOKIE]);
+    request.principal = principal;
+    if (!SAFE_METHODS.has(request.method)) access.assertCsrf(principal, header(request, 'x-csrf-token'));
+    if (principal.mustChangePassword && !request.routeOptions.config.allowExpiredPassword) {
+      throw new AppError('forbidden', 'your password has expired: change it with POST /api/v1/auth/password', 'password');
+    }
+    if (permission && permission !== 'signed-in' && !can(principal.role, permission, principal.tokenScope)) {
+      throw forbidden(`the ${principal.role} role${principal.tokenScope === 'read' ? ' (read-only token)' : ''} may not ${permission.replace(':', ' ')}`);
+    }
+  });
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

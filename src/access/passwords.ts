@@ -1,0 +1,43 @@
+// Operator passwords: hashed with scrypt (memory-hard, in node:crypto) and held to PCI DSS-style
+// rules — at least 12 characters with letters and digits, not one of the last four.
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { invalid } from '../shared/errors.ts';
+
+const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
+
+// N=2^15, r=8: 32 MiB and ~50 ms per hash on this class of machine.
+const PARAMS = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+export const PASSWORD_HISTORY = 4;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, 32, PARAMS);
+  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+  const parts = stored?.split('$');
+  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, n, r, p, salt, expected] = parts as [string, string, string, string, string, string];
+  const want = Buffer.from(expected, 'base64');
+  const key = await scrypt(password, Buffer.from(salt, 'base64'), want.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem });
+  return timingSafeEqual(key, want);
+}
+
+/** Throws a 400 naming `password` when the new password breaks a rule. */
+export async function checkNewPassword(password: string, previousHashes: string[]): Promise<void> {
+  if (password.length < 12) throw invalid('password', 'must be at least 12 characters');
+  if (password.length > 256) throw invalid('password', 'must be at most 256 characters');
+  if (!/\p{L}/u.test(password) || !/\p{N}/u.test(password)) throw invalid('password', 'must contain both letters and digits');
+  for (const previous of previousHashes.slice(0, PASSWORD_HISTORY)) {
+    if (await verifyPassword(password, previous)) throw invalid('password', `must not be one of the last ${PASSWORD_HISTORY} passwords`);
+  }
+}
+
+/** A password older than maxAgeDays must be changed before anything else (PCI DSS 8.3.9). */
+export function passwordExpired(changedAt: string | null, maxAgeDays: number, now: Date): boolean {
+  if (maxAgeDays <= 0) return false;
+  if (!changedAt) return true;
+  return now.getTime() - new Date(changedAt).getTime() > maxAgeDays * 86_400_000;
+}

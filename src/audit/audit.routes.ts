@@ -1,0 +1,58 @@
+// The audit log over HTTP: list, verify the chain, export as CSV or JSON (auditors and admins).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
+import { Type } from 'typebox';
+import { errorResponses, Page, PageQuery, operatorSecurity } from '../shared/http-schemas.ts';
+import { toPage } from '../shared/paging.ts';
+import type { AuditService } from './audit.service.ts';
+
+const tags = ['audit'];
+const security = operatorSecurity;
+const config = { permission: 'audit:read', auditRead: true } as const;
+
+const AuditQuery = Type.Object(
+  {
+    ...PageQuery,
+    actorId: Type.Optional(Type.String({ maxLength: 64 })),
+    objectId: Type.Optional(Type.String({ maxLength: 64 })),
+    action: Type.Optional(Type.String({ maxLength: 200 })),
+    outcome: Type.Optional(Type.Enum(['success', 'failure'])),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+const AuditEntry = Type.Object({
+  seq: Type.Integer(), at: Type.String(), actorType: Type.String(), actorId: Type.Union([Type.String(), Type.Null()]),
+  actorName: Type.Union([Type.String(), Type.Null()]), action: Type.String(), objectType: Type.Union([Type.String(), Type.Null()]),
+  objectId: Type.Union([Type.String(), Type.Null()]), outcome: Type.String(), sourceIp: Type.Union([Type.String(), Type.Null()]),
+  requestId: Type.Union([Type.String(), Type.Null()]), details: Type.Unknown(), hash: Type.String(),
+});
+
+export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/audit', { config, schema: { tags, security, querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errorResponses } } }, async (req) => {
+    const limit = req.query.limit ?? 100;
+    const beforeSeq = req.query.cursor ? Number(Buffer.from(req.query.cursor, 'base64url').toString()) : undefined;
+    return toPage(await audit.list({ ...req.query, limit, beforeSeq: Number.isFinite(beforeSeq) ? beforeSeq : undefined }), limit, (e) => String(e.seq));
+  });
+
+  app.get('/audit/verify', {
+    config,
+    schema: {
+      tags, security, description: 'Checks the hash chain and names the first edited, removed or reordered entry.',
+      response: { 200: Type.Object({ ok: Type.Boolean(), entries: Type.Optional(Type.Integer()), seq: Type.Optional(Type.Integer()), problem: Type.Optional(Type.String()), message: Type.Optional(Type.String()) }), ...errorResponses },
+    },
+  }, () => audit.verify());
+
+  app.get('/audit/export', {
+    config,
+    schema: { tags, security, querystring: Type.Object({ format: Type.Optional(Type.Enum(['csv', 'json'])), from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }) },
+  }, async (req, reply) => {
+    const entries = (await audit.list({ limit: 100_000, from: req.query.from, to: req.query.to })).reverse();
+    if (req.query.format === 'json') return reply.header('content-disposition', 'attachment; filename="audit.json"').send(entries);
+    const columns = ['seq', 'at', 'actorType', 'actorId', 'actorName', 'action', 'objectType', 'objectId', 'outcome', 'sourceIp', 'requestId', 'details', 'hash'] as const;
+    const csv = stringify(entries.map((e) => columns.map((c) => (c === 'details' ? JSON.stringify(e.details) : e[c]))), { header: true, columns: [...columns] });
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="audit.csv"').send(csv);
+  });
+};

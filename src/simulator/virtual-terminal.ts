@@ -1,0 +1,356 @@
+// A virtual POS terminal for the fleet simulator: an I/O-free state machine, stepped once per
+// heartbeat from a seeded PRNG, whose paper runs out, whose chip slot gets dirty, whose battery wears
+// and whose Wi-Fi drops, the way a real fleet's do. Same seed and same step times → same reports.
+import type { HeartbeatContent } from '../sdk/terminal-client.ts';
+import { Random } from './random.ts';
+
+export type Environment = 'indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid';
+export type NetworkType = 'ethernet' | 'wifi' | 'cellular';
+export type CardInterface = 'chip' | 'swipe' | 'contactless';
+export type Fault =
+  | 'dirty_chip_slot' | 'broken_contactless_antenna' | 'weak_network' | 'battery_not_charging' | 'log_spam' | 'encryption_off';
+
+export interface VirtualTerminalOptions {
+  serialNumber: string;
+  seed: number;
+  /** Seconds between heartbeats; the first step counts as one interval. */
+  intervalSeconds: number;
+  /** The site's offset from UTC, for its trading hours (default UTC+8: the simulated merchant is in Shanghai). */
+  utcOffsetMinutes?: number;
+}
+
+/** What makes a terminal itself: drawn once from its seed, fixed for its life. */
+export interface TerminalProfile {
+  environment: Environment;
+  network: { type: NetworkType; baseSignalDbm: number | undefined; baseLatencyMs: number; dropChancePerBeat: number };
+  /** Standing on its charging base all day (countertop) rather than carried to tables. */
+  docked: boolean;
+  /** Mean transactions per heartbeat at the busiest hour. */
+  busyness: number;
+  failureRate: Record<CardInterface, number>;
+  paperRollReceipts: number;
+  rotatesPasswords: boolean;
+  appVersion: string;
+  firmwareVersion: string;
+  faults: Fault[];
+}
+
+export interface CommandOutcome {
+  status: 'succeeded' | 'failed';
+  output: Record<string, unknown>;
+}
+
+interface ReaderCounts {
+  attempts: number;
+  failures: number;
+}
+
+const DAY_MS = 86_400_000;
+const LOW_PAPER_SHARE = 0.15;
+const PASSWORD_MAX_AGE_DAYS = 90;
+
+/** Share of a site's peak trade at each local hour: closed at night, peaks at lunch and dinner. */
+const TRADE_BY_HOUR = [
+  0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.25, 0.5, 0.55, 0.6, 0.9,
+  1.0, 0.85, 0.55, 0.5, 0.55, 0.75, 0.95, 0.9, 0.65, 0.4, 0.2, 0.06,
+] as const;
+
+const AMBIENT_C: Record<Environment, number> = { indoor: 24, outdoor: 20, dusty: 27, hot: 38, humid: 30 };
+
+export class VirtualTerminal {
+  readonly serialNumber: string;
+  readonly profile: TerminalProfile;
+  private readonly rng: Random;
+  private readonly intervalMs: number;
+  private readonly utcOffsetMs: number;
+
+  // ---- state, advanced by step()
+  private lastStepAt: number | undefined;
+  private paperLeft: number;
+  private refillInBeats = 0;
+  private jamBeats: number;
+  private coverOpenBeats = 0;
+  private battery: { percent: number; health: number; cycleCount: number; onCharger: boolean; chargedShare: number };
+  private storageFreeMb: number;
+  private uptimeSeconds: number;
+  private temperatureC: number | undefined;
+  private tamper: boolean;
+  private passwordAgeDays: number | null;
+  private passwordChangedAt: number | null = null;
+  private linkDownUntil = 0;
+
+  constructor(options: VirtualTerminalOptions) {
+    this.serialNumber = options.serialNumber;
+    this.rng = new Random(options.seed);
+    this.intervalMs = options.intervalSeconds * 1000;
+    this.utcOffsetMs = (options.utcOffsetMinutes ?? 480) * 60_000;
+    const rng = this.rng;
+    this.profile = drawProfile(rng);
+    // A fleet is met in the middle of its life: some rolls already low or empty, some batteries old.
+    const roll = rng.weighted([['full', 70], ['low', 18], ['out', 12]] as const);
+    const share = roll === 'full' ? rng.between(LOW_PAPER_SHARE, 1) : roll === 'low' ? rng.between(0.01, LOW_PAPER_SHARE) : 0;
+    this.paperLeft = Math.round(this.profile.paperRollReceipts * share);
+    if (this.paperLeft === 0) this.refillInBeats = rng.int(3, 40);
+    this.jamBeats = rng.chance(0.02) ? rng.int(2, 20) : 0;
+    const cycleCount = rng.int(20, 900);
+    this.battery = {
+      percent: this.profile.docked ? rng.between(90, 100) : rng.between(20, 100),
+      health: clamp(100 - cycleCount * 0.025 - rng.between(0, 6), 40, 100),
+      cycleCount,
+      onCharger: this.profile.docked,
+      chargedShare: 0,
+    };
+    this.storageFreeMb = rng.weighted([[rng.between(800, 3500), 80], [rng.between(40, 300), 20]]);
+    this.uptimeSeconds = rng.int(60, 30 * 86_400);
+    this.tamper = rng.chance(0.01);
+    this.passwordAgeDays = rng.chance(0.03) ? null : rng.between(0, 200);
+  }
+
+  /** Whether a request sent at `at` gets through: false during a simulated network outage. */
+  linkUp(at: Date): boolean {
+    return at.getTime() >= this.linkDownUntil;
+  }
+
+  /** Advances the terminal to `at` (one heartbeat later) and returns what it reports. */
+  step(at: Date): HeartbeatContent {
+    const now = at.getTime();
+    const elapsedSeconds = this.lastStepAt === undefined ? this.intervalMs / 1000 : Math.max(0, (now - this.lastStepAt) / 1000);
+    this.lastStepAt = now;
+    if (this.passwordChangedAt === null && this.passwordAgeDays !== null) this.passwordChangedAt = now - this.passwordAgeDays * DAY_MS;
+
+    const sales = this.trade(now);
+    const receipts = this.print(sales.count);
+    this.advanceBattery(sales.count);
+    this.advanceStorage(sales.count);
+    this.advanceUptime(elapsedSeconds);
+    this.advanceSecurity(now);
+    this.advanceNetwork(now);
+    return this.report(sales, receipts, now);
+  }
+
+  /** What the terminal does with a command from the server. */
+  runCommand(type: string, at: Date): CommandOutcome {
+    switch (type) {
+      case 'reboot':
+        this.uptimeSeconds = 0;
+        return { status: 'succeeded', output: { rebootedAt: at.toISOString() } };
+      case 'self_test':
+        return { status: this.selfTestFindings().length ? 'failed' : 'succeeded', output: { findings: this.selfTestFindings() } };
+      case 'sync_time':
+        return { status: 'succeeded', output: { clockOffsetMs: 0 } };
+      case 'collect_logs':
+        return { status: 'succeeded', output: { logMb: Math.round(this.profile.faults.includes('log_spam') ? 900 : 20), storageFreeMb: Math.round(this.storageFreeMb) } };
+      default:
+        return { status: 'failed', output: { reason: `unknown command type ${type}` } };
+    }
+  }
+
+  private selfTestFindings(): string[] {
+    const findings: string[] = [];
+    if (this.profile.failureRate.chip > 0.2) findings.push('chip reader: high read failure rate, clean the card slot');
+    if (this.profile.failureRate.contactless > 0.5) findings.push('contactless antenna: no field detected');
+    if (this.paperLeft === 0) findings.push('printer: paper out');
+    if (this.jamBeats > 0) findings.push('printer: paper jam');
+    if (this.profile.faults.includes('battery_not_charging')) findings.push('battery: not charging');
+    return findings;
+  }
+
+  // ---- one step of each part
+
+  /** Customers pay: how many, how much, and how each card was read (with retries and fallbacks). */
+  private trade(now: number) {
+    const hour = new Date(now + this.utcOffsetMs).getUTCHours();
+    const count = this.rng.poisson(this.profile.busyness * (TRADE_BY_HOUR[hour] ?? 0));
+    const readers: Record<CardInterface, ReaderCounts> = { chip: { attempts: 0, failures: 0 }, swipe: { attempts: 0, failures: 0 }, contactless: { attempts: 0, failures: 0 } };
+    let amountMinor = 0;
+    for (let i = 0; i < count; i++) {
+      this.readCard(readers);
+      amountMinor += Math.round(Math.exp(this.rng.between(Math.log(800), Math.log(40_000))));
+    }
+    return { count, amountMinor, readers };
+  }
+
+  /** A cashier tries a card up to three times on one interface, then falls back to the chip (or swipe). */
+  private readCard(readers: Record<CardInterface, ReaderCounts>): void {
+    let chosen = this.rng.weighted<CardInterface>([['contactless', 55], ['chip', 35], ['swipe', 10]]);
+    for (let fallbacks = 0; fallbacks < 2; fallbacks++) {
+      for (let tries = 0; tries < 3; tries++) {
+        readers[chosen].attempts++;
+        if (!this.rng.chance(this.profile.failureRate[chosen])) return;
+        readers[chosen].failures++;
+      }
+      chosen = chosen === 'chip' ? 'swipe' : 'chip';
+    }
+  }
+
+  /** Receipts use up the roll; staff refill an empty one after a while and sometimes leave the cover open. */
+  private print(sales: number): number {
+    if (this.jamBeats > 0) this.jamBeats--;
+    if (this.coverOpenBeats > 0) this.coverOpenBeats--;
+    else if (this.rng.chance(0.001)) this.coverOpenBeats = this.rng.int(1, 5);
+    if (this.paperLeft === 0) {
+      if (--this.refillInBeats <= 0) this.refill();
+      return 0;
+    }
+    if (this.paperLeft < this.profile.paperRollReceipts * LOW_PAPER_SHARE && this.rng.chance(0.02)) this.refill();
+    let printed = 0;
+    for (let i = 0; i < sales && this.jamBeats === 0 && this.coverOpenBeats === 0 && this.paperLeft > 0; i++) {
+      const copies = this.rng.chance(0.5) ? 2 : 1;
+      printed += Math.min(copies, this.paperLeft);
+      this.paperLeft = Math.max(0, this.paperLeft - copies);
+      if (this.rng.chance(0.003 * copies)) this.jamBeats = this.rng.int(2, 20);
+    }
+    if (this.paperLeft === 0) this.refillInBeats = this.rng.int(3, 40);
+    return printed;
+  }
+
+  private refill(): void {
+    this.paperLeft = this.profile.paperRollReceipts;
+    if (this.rng.chance(0.1)) this.coverOpenBeats = this.rng.int(1, 4);
+  }
+
+  /** Charge goes down with use and up on the charger; every 100 % charged is a cycle that wears the cell. */
+  private advanceBattery(sales: number): void {
+    const b = this.battery;
+    const canCharge = b.onCharger && !this.profile.faults.includes('battery_not_charging');
+    if (canCharge) {
+      const gained = Math.min(100 - b.percent, this.rng.between(0.5, 2));
+      b.percent += gained;
+      b.chargedShare += gained / 100;
+      if (b.percent >= 100 && !this.profile.docked) b.onCharger = false;
+    } else {
+      b.percent = Math.max(1, b.percent - this.rng.between(0.05, 0.25) - 0.1 * sales);
+      if (b.percent < this.rng.between(12, 25)) b.onCharger = true;
+    }
+    if (b.chargedShare >= 1) {
+      b.chargedShare -= 1;
+      b.cycleCount++;
+      b.health = Math.max(40, b.health - this.rng.between(0.01, 0.05));
+    }
+  }
+
+  /** Logs and receipts fill the disk; housekeeping frees it now and then, unless the app spams logs. */
+  private advanceStorage(sales: number): void {
+    const spam = this.profile.faults.includes('log_spam');
+    this.storageFreeMb -= (spam ? this.rng.between(0.5, 2) : this.rng.between(0.001, 0.02)) + 0.005 * sales;
+    if (!spam && this.storageFreeMb < 100 && this.rng.chance(0.01)) this.storageFreeMb += this.rng.between(200, 800);
+    this.storageFreeMb = Math.max(0, this.storageFreeMb);
+  }
+
+  private advanceUptime(elapsedSeconds: number): void {
+    // A rare crash reboots the terminal part-way through the interval.
+    this.uptimeSeconds = this.rng.chance(0.0005) ? this.rng.int(5, Math.max(5, Math.round(elapsedSeconds))) : this.uptimeSeconds + Math.round(elapsedSeconds);
+  }
+
+  private advanceSecurity(now: number): void {
+    if (this.rng.chance(0.00002)) this.tamper = true; // latched until a technician opens a work order
+    const changedAt = this.passwordChangedAt;
+    if (this.profile.rotatesPasswords && changedAt !== null && now - changedAt > PASSWORD_MAX_AGE_DAYS * DAY_MS) this.passwordChangedAt = now;
+  }
+
+  /** Weak links drop out now and then: mostly for about an interval, sometimes for several. */
+  private advanceNetwork(now: number): void {
+    if (now < this.linkDownUntil || !this.rng.chance(this.profile.network.dropChancePerBeat)) return;
+    const intervals = this.rng.chance(0.1) ? this.rng.between(3, 8) : this.rng.between(0.3, 1.2);
+    this.linkDownUntil = now + intervals * this.intervalMs;
+  }
+
+  private report(sales: ReturnType<VirtualTerminal['trade']>, receipts: number, now: number): HeartbeatContent {
+    const { network, faults } = this.profile;
+    const weak = faults.includes('weak_network');
+    const b = this.battery;
+    return {
+      appVersion: this.profile.appVersion,
+      firmwareVersion: this.profile.firmwareVersion,
+      battery: { percent: round1(b.percent), health: round1(b.health), charging: b.onCharger && !faults.includes('battery_not_charging') && b.percent < 100, cycleCount: b.cycleCount },
+      printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0 },
+      cardReader: sales.readers,
+      network: {
+        type: network.type,
+        ...(network.baseSignalDbm !== undefined && { signalDbm: Math.round(clamp(network.baseSignalDbm + this.rng.noise(3), -150, 0)) }),
+        latencyMs: Math.round(network.baseLatencyMs * (weak && this.rng.chance(0.1) ? this.rng.between(2, 5) : this.rng.between(0.8, 1.3))),
+      },
+      storageFreeMb: round1(this.storageFreeMb),
+      temperatureC: this.temperature(now, sales.count + receipts / 2),
+      uptimeSeconds: this.uptimeSeconds,
+      tamper: this.tamper,
+      security: {
+        passwordChangedAt: this.passwordChangedAt === null ? null : new Date(this.passwordChangedAt).toISOString(),
+        pinEntryEnabled: true,
+        encryptionEnabled: !faults.includes('encryption_off'),
+      },
+      transactions: { count: sales.count, amountMinor: sales.amountMinor, currency: 'CNY' },
+    };
+  }
+
+  private paperState(): 'ok' | 'low' | 'out' {
+    if (this.paperLeft === 0) return 'out';
+    return this.paperLeft < this.profile.paperRollReceipts * LOW_PAPER_SHARE ? 'low' : 'ok';
+  }
+
+  /** Inside the case: the site's air (outdoors, warmest mid-afternoon), plus work and charging. */
+  private temperature(now: number, work: number): number {
+    const hour = new Date(now + this.utcOffsetMs).getUTCHours();
+    const daySwing = this.profile.environment === 'outdoor' ? 10 * Math.cos(((hour - 14) / 24) * 2 * Math.PI) : 0;
+    const target = AMBIENT_C[this.profile.environment] + daySwing + 8 + 0.8 * work + (this.battery.onCharger ? 3 : 0);
+    // The case warms and cools slowly: move part of the way towards the target each step.
+    this.temperatureC = this.temperatureC === undefined ? target : this.temperatureC + 0.3 * (target - this.temperatureC);
+    return round1(clamp(this.temperatureC + this.rng.noise(0.3), -60, 150));
+  }
+}
+
+/** Draws a terminal's lasting traits; a few draw lasting faults. */
+function drawProfile(rng: Random): TerminalProfile {
+  const environment = rng.weighted<Environment>([['indoor', 60], ['outdoor', 10], ['dusty', 10], ['hot', 10], ['humid', 10]]);
+  const type = rng.weighted<NetworkType>([['ethernet', 30], ['wifi', 45], ['cellular', 25]]);
+  const faults: Fault[] = [];
+  const weak = type !== 'ethernet' && rng.chance(type === 'wifi' ? 0.25 : 0.3);
+  if (weak) faults.push('weak_network');
+  const dusty = environment === 'dusty' ? 0.03 : 0;
+  const failureRate: Record<CardInterface, number> = {
+    chip: rng.between(0.005, 0.03) + dusty,
+    swipe: rng.between(0.02, 0.05) + dusty,
+    contactless: rng.between(0.005, 0.02),
+  };
+  if (rng.chance(0.08)) {
+    faults.push('dirty_chip_slot');
+    failureRate.chip = rng.between(0.35, 0.7);
+  }
+  if (rng.chance(0.04)) {
+    faults.push('broken_contactless_antenna');
+    failureRate.contactless = rng.between(0.9, 1);
+  }
+  if (rng.chance(0.03)) faults.push('battery_not_charging');
+  if (rng.chance(0.04)) faults.push('log_spam');
+  if (rng.chance(0.01)) faults.push('encryption_off');
+  return {
+    environment,
+    network: drawNetwork(rng, type, weak),
+    docked: type === 'ethernet' || rng.chance(type === 'wifi' ? 0.5 : 0.15),
+    busyness: rng.between(0.3, 3),
+    failureRate,
+    paperRollReceipts: rng.int(250, 400),
+    rotatesPasswords: rng.chance(0.7),
+    appVersion: rng.weighted([['3.2.0', 70], ['3.1.4', 22], ['2.9.9', 8]]),
+    firmwareVersion: rng.weighted([['fw-9.1.2', 75], ['fw-9.0.7', 20], ['fw-8.4.0', 5]]),
+    faults,
+  };
+}
+
+function drawNetwork(rng: Random, type: NetworkType, weak: boolean): TerminalProfile['network'] {
+  switch (type) {
+    case 'ethernet':
+      return { type, baseSignalDbm: undefined, baseLatencyMs: rng.between(5, 20), dropChancePerBeat: 0.001 };
+    case 'wifi':
+      return weak
+        ? { type, baseSignalDbm: rng.between(-90, -78), baseLatencyMs: rng.between(150, 900), dropChancePerBeat: 0.03 }
+        : { type, baseSignalDbm: rng.between(-65, -45), baseLatencyMs: rng.between(15, 60), dropChancePerBeat: 0.003 };
+    case 'cellular':
+      return weak
+        ? { type, baseSignalDbm: rng.between(-118, -105), baseLatencyMs: rng.between(300, 2500), dropChancePerBeat: 0.03 }
+        : { type, baseSignalDbm: rng.between(-95, -75), baseLatencyMs: rng.between(60, 150), dropChancePerBeat: 0.004 };
+  }
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+const round1 = (value: number) => Math.round(value * 10) / 10;

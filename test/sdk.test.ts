@@ -1,0 +1,266 @@
+// The terminal SDK against a real PosFleet server on 127.0.0.1: enrolment, heartbeats and their
+// retries, revocation, commands, and what the cashier is told when payments are refused.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage, type FetchLike, type HeartbeatContent, type SavedState, type TerminalStatus } from '../src/sdk/index.ts';
+import { startServer, type RunningServer } from '../src/server.ts';
+
+const ADMIN_TOKEN = 'test-admin-token';
+
+describe('terminal SDK against a running server', () => {
+  let server: RunningServer;
+  let code: string;
+  let serials = 0;
+  const serial = () => `SDK-${String(++serials).padStart(4, '0')}`;
+  const terminal = (options: Partial<ConstructorParameters<typeof PosFleetTerminal>[0]> = {}) =>
+    new PosFleetTerminal({ server: server.url, serialNumber: serial(), retry: { baseDelayMs: 10, maxDelayMs: 100 }, ...options });
+  const api = (method: string, path: string, body?: unknown) => operatorCall(server.url, method, path, body);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const model = await api('POST', '/api/v1/terminal-models', {
+      code: 'SDK-MODEL', vendor: 'PAX', model: 'A920',
+      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    const merchant = await api('POST', '/api/v1/merchants', { name: 'SDK merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'SDK-SITE', name: 'SDK site' });
+    code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: 50 })).code;
+  });
+  afterAll(() => server?.close());
+
+  it('enrols with a code, and its heartbeat becomes the latest health the operator sees', async () => {
+    const saved: SavedState[] = [];
+    const t = terminal({ store: (state) => void saved.push(state) });
+    expect(t.status).toBe('not_enrolled');
+    const before = Date.now();
+    const { terminalId } = await t.enrol(code);
+    expect(t.status).toBe('idle');
+
+    const answer = await t.heartbeat(content({ printer: { paper: 'low', jam: false, coverOpen: false } }));
+    expect(answer).toMatchObject({ duplicate: false, mode: 'normal', commands: [], heartbeatIntervalSeconds: 1 });
+    // A fresh terminal has no counter yet: it starts from the clock, in ms.
+    expect(answer.seq).toBeGreaterThanOrEqual(before);
+    expect(saved.at(-1)).toEqual({ credential: expect.any(String), lastSeq: answer.seq, mode: 'normal' });
+    expect((await t.heartbeat(content())).seq).toBe(answer.seq + 1);
+
+    const health = await api('GET', `/api/v1/terminals/${terminalId}/health`);
+    expect(health).toMatchObject({ seq: answer.seq + 1, online: true, report: { appVersion: '3.2.0', printer: { paper: 'ok' } } });
+  });
+
+  it('goes on from the saved counter after a restart, and moves forward when the counter was lost', async () => {
+    let saved: SavedState | undefined;
+    const first = terminal({ store: (state) => { saved = state; } });
+    await first.enrol(code);
+    const last = (await first.heartbeat(content())).seq;
+    if (!saved) throw new Error('the SDK saved nothing');
+
+    const restarted = terminal({ serialNumber: first.serialNumber, credential: saved.credential, lastSeq: saved.lastSeq });
+    expect(await restarted.heartbeat(content())).toMatchObject({ seq: last + 1, duplicate: false });
+    // Restarted a minute later with its storage wiped but its credential kept.
+    const forgetful = terminal({ serialNumber: first.serialNumber, credential: saved.credential, now: () => new Date(Date.now() + 60_000) });
+    const answer = await forgetful.heartbeat(content());
+    expect(answer.seq).toBeGreaterThan(last + 1);
+    expect(answer.duplicate).toBe(false);
+  });
+
+  it('re-sends a heartbeat whose answer was lost with the same seq, and the server stores it once', async () => {
+    const sent: number[] = [];
+    const losesFirstAnswer: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      if (url.endsWith('/heartbeat')) {
+        sent.push(JSON.parse(String(init.body)).seq);
+        if (sent.length === 1) {
+          await response.text(); // the server has stored it by the time it answers
+          throw new TypeError('socket hang up');
+        }
+      }
+      return response;
+    };
+    const t = terminal({ fetch: losesFirstAnswer });
+    const { terminalId } = await t.enrol(code);
+    const answer = await t.heartbeat(content());
+    expect(sent).toEqual([answer.seq, answer.seq]);
+    expect(answer.duplicate).toBe(true);
+    const history = await api('GET', `/api/v1/terminals/${terminalId}/heartbeats`);
+    expect(history.items.map((h: { seq: number }) => h.seq)).toEqual([answer.seq]);
+  });
+
+  it('backs off while the server is unreachable, then delivers the same seq', async () => {
+    const closedPort = await freePort();
+    const tries: { seq: number; at: number }[] = [];
+    const unreachableTwice: FetchLike = (url, init) => {
+      if (!url.endsWith('/heartbeat')) return fetch(url, init);
+      tries.push({ seq: JSON.parse(String(init.body)).seq, at: Date.now() });
+      return fetch(tries.length <= 2 ? url.replace(server.url, `http://127.0.0.1:${closedPort}`) : url, init);
+    };
+    // With jitter pinned to its top, the waits are exactly 50 ms and 100 ms.
+    const t = terminal({ fetch: unreachableTwice, retry: { baseDelayMs: 50, maxDelayMs: 1000 }, random: () => 0.999_999 });
+    await t.enrol(code);
+    const answer = await t.heartbeat(content());
+    expect(answer.duplicate).toBe(false);
+    expect(tries.map((x) => x.seq)).toEqual([answer.seq, answer.seq, answer.seq]);
+    const [a, b, c] = tries.map((x) => x.at) as [number, number, number];
+    expect(b - a).toBeGreaterThanOrEqual(45);
+    expect(c - b).toBeGreaterThanOrEqual(95);
+  });
+
+  it('gives up after its tries when the server stays unreachable', async () => {
+    const t = new PosFleetTerminal({ server: `http://127.0.0.1:${await freePort()}`, serialNumber: 'SDK-NOWHERE', credential: 'pft_x', retry: { attempts: 3, baseDelayMs: 5 } });
+    await expect(t.heartbeat(content())).rejects.toMatchObject({ code: 'network_error', retryable: true, status: undefined });
+  });
+
+  it('never retries a refused heartbeat, and names the field the server refused', async () => {
+    let calls = 0;
+    const t = terminal({ fetch: (url, init) => { if (url.endsWith('/heartbeat')) calls++; return fetch(url, init); } });
+    await t.enrol(code);
+    const refused = await t.heartbeat(content({ battery: { percent: 130, health: 90, charging: false, cycleCount: 3 } })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PosFleetError);
+    expect(refused).toMatchObject({ status: 400, code: 'validation_error', field: 'battery.percent', retryable: false });
+    expect(calls).toBe(1);
+  });
+
+  it('beats at the server interval until stopped', async () => {
+    const seqs: number[] = [];
+    const t = terminal({ fetch: (url, init) => { if (url.endsWith('/heartbeat')) seqs.push(JSON.parse(String(init.body)).seq); return fetch(url, init); } });
+    await t.enrol(code);
+    const started = Date.now();
+    t.start(() => content());
+    expect(t.status).toBe('running');
+    await waitFor(() => seqs.length >= 2, 5_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // the server asks for 1 s
+    await t.stop();
+    expect(t.status).toBe('idle');
+    const sent = seqs.length;
+    expect(seqs[1]).toBe((seqs[0] ?? 0) + 1);
+    await sleep(1_300);
+    expect(seqs.length).toBe(sent);
+  });
+
+  it('stops beating and reports revoked once the operator revokes its credential', async () => {
+    const statuses: TerminalStatus[] = [];
+    let calls = 0;
+    const t = terminal({
+      fetch: (url, init) => { if (url.endsWith('/heartbeat')) calls++; return fetch(url, init); },
+      onStatusChange: (status) => statuses.push(status),
+    });
+    const { terminalId } = await t.enrol(code);
+    t.start(() => content(), { intervalSeconds: 0.1 });
+    await waitFor(() => calls >= 2, 5_000);
+    expect(await api('POST', `/api/v1/terminals/${terminalId}/credentials/revoke`)).toEqual({ revoked: 1 });
+
+    await waitFor(() => t.status === 'revoked', 5_000);
+    const callsWhenRevoked = calls;
+    await sleep(500);
+    expect(calls).toBe(callsWhenRevoked);
+    await expect(t.heartbeat(content())).rejects.toMatchObject({ code: 'revoked' });
+    expect(calls).toBe(callsWhenRevoked);
+    await t.stop();
+    expect(statuses).toEqual(['idle', 'running', 'revoked']);
+  });
+
+  it('hands out commands and reports their result, which the server keeps once', async () => {
+    const t = terminal();
+    const { terminalId } = await t.enrol(code);
+    const command = await api('POST', `/api/v1/terminals/${terminalId}/commands`, { type: 'self_test' });
+    await t.heartbeat(content());
+    expect(t.pendingCommands.map((c) => c.id)).toEqual([command.id]);
+    expect(await t.reportCommandResult(command.id, 'succeeded', { printer: 'ok' })).toMatchObject({ status: 'succeeded' });
+    expect(t.pendingCommands).toEqual([]);
+    expect(await t.reportCommandResult(command.id, 'failed')).toMatchObject({ status: 'succeeded', result: { printer: 'ok' } });
+  });
+
+  it('may take payments in normal mode', async () => {
+    const t = terminal();
+    await t.enrol(code);
+    await t.heartbeat(content());
+    expect(t.mode).toBe('normal');
+    expect(t.canTransact()).toEqual({ allowed: true });
+  });
+
+  it('refuses to beat before enrolment', async () => {
+    await expect(terminal().heartbeat(content())).rejects.toMatchObject({ code: 'not_enrolled' });
+  });
+});
+
+describe('terminal SDK rules', () => {
+  it('tells the cashier why payments are refused, in Chinese and in English', () => {
+    expect(transactionMessage('normal', 'zh-CN')).toBeUndefined();
+    expect(transactionMessage('maintenance', 'zh-CN')).toBe('功能维护中');
+    expect(transactionMessage('maintenance', 'en')).toBe('Under maintenance');
+    expect(transactionMessage('locked', 'zh-CN')).toBe('终端已锁定，请联系服务商');
+    expect(transactionMessage('locked', 'en')).toBe('Terminal locked, contact your provider');
+  });
+
+  it('keeps a locked terminal locked after a restart, before it hears from the server', () => {
+    const t = new PosFleetTerminal({ server: 'http://127.0.0.1:1', serialNumber: 'SDK-LOCKED', credential: 'pft_x', mode: 'locked', locale: 'en' });
+    expect(t.canTransact()).toEqual({ allowed: false, message: 'Terminal locked, contact your provider' });
+  });
+
+  it('backs off exponentially with full jitter, capped, and never sooner than Retry-After', () => {
+    const policy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+    expect([0, 1, 2, 3].map((attempt) => backoffDelayMs(attempt, policy, 0.999_999))).toEqual([999, 1999, 3999, 7999]);
+    expect(backoffDelayMs(10, policy, 0.5)).toBe(15_000);
+    expect(backoffDelayMs(3, policy, 0)).toBe(0);
+    expect(backoffDelayMs(0, policy, 0.1, 5_000)).toBe(5_000);
+  });
+});
+
+// ---- helpers
+
+async function startTestServer(): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'posfleet-sdk-'));
+  return startServer(loadConfig({
+    ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
+    HEARTBEAT_INTERVAL_SECONDS: '1', OFFLINE_AFTER_MISSED_HEARTBEATS: '2', OFFLINE_SWEEP_SECONDS: '1', POSFLEET_JOB_POLL_MS: '100',
+  }), { logger: false });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked by expect()
+async function operatorCall(url: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function content(overrides: Partial<HeartbeatContent> = {}): HeartbeatContent {
+  return {
+    appVersion: '3.2.0', firmwareVersion: 'fw-1',
+    battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
+    printer: { paper: 'ok', jam: false, coverOpen: false },
+    cardReader: { chip: { attempts: 4, failures: 0 }, contactless: { attempts: 6, failures: 1 } },
+    network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
+    storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
+    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+    transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
+    ...overrides,
+  };
+}
+
+/** A port nothing listens on: it was free a moment ago and is closed again. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
