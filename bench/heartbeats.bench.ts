@@ -3,6 +3,7 @@
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (read with bench/profile-summary.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
 import SQLite from 'better-sqlite3';
 
-const TERMINALS = Number(process.env.BENCH_TERMINALS ?? 2000);
+const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
@@ -41,13 +42,23 @@ async function startChild(mode: 'posfleet' | 'hello', name: string, env: Record<
   };
 }
 
-async function call<T>(url: string, path: string, body: unknown, token = ADMIN): Promise<T> {
-  const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<T>;
+/** POST JSON with node:http; `from` picks the loopback source address (enrolment is rate-limited per client address). */
+function call<T>(url: string, path: string, body: unknown, from = '127.0.0.1'): Promise<T> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(url + path, {
+      method: 'POST', localAddress: from,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () =>
+        (res.statusCode ?? 0) < 300 ? resolve(JSON.parse(text) as T) : reject(new Error(`POST ${path}: ${res.statusCode} ${text}`)));
+    });
+    req.on('error', reject).end(payload);
+  });
 }
 
-/** A model, merchant and site, then TERMINALS enrolments through one multi-use code; returns their credentials. */
+/** A model, merchant and site, then TERMINALS enrolments through one multi-use code, 25 per source address 127.0.1.x; returns the credentials. */
 async function enrolFleet(url: string): Promise<string[]> {
   const model = await call<{ id: string }>(url, '/api/v1/terminal-models', {
     code: 'BENCH-A920', vendor: 'PAX', model: 'A920',
@@ -58,7 +69,7 @@ async function enrolFleet(url: string): Promise<string[]> {
   const { code } = await call<{ code: string }>(url, '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: TERMINALS });
   const credentials: string[] = [];
   for (let i = 0; i < TERMINALS; i += 50) {
-    const batch = Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) => call<{ credential: string }>(url, '/device/v1/enrol', { serialNumber: `BENCH-${i + j}`, code }));
+    const batch = Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) => call<{ credential: string }>(url, '/device/v1/enrol', { serialNumber: `BENCH-${i + j}`, code }, `127.0.1.${1 + Math.floor((i + j) / 25)}`));
     for (const r of await Promise.all(batch)) credentials.push(r.credential);
   }
   return credentials;

@@ -3,8 +3,6 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Fastify from 'fastify';
-import { loadConfig } from '../src/config.ts';
-import { startServer } from '../src/server.ts';
 
 let url: string;
 let close: () => Promise<void>;
@@ -14,6 +12,7 @@ if (process.argv[2] === 'hello') {
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   close = () => app.close();
 } else {
+  const [{ loadConfig }, { startServer }] = await Promise.all([import('../src/config.ts'), import('../src/server.ts')]);
   const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), { logger: false, jobs: false });
   url = server.url;
   close = () => server.close();

@@ -16,7 +16,11 @@ export const me = (p: Principal) => ({
 
 export const accessRoutes = (access: AccessService, audit: AuditService, cookieSecure: boolean): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/auth/login', {
-    config: { permission: 'public', auditedByHandler: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+    config: {
+      permission: 'public', auditedByHandler: true,
+      // Per address and account, after the body is read; account lockout stops slower guessing.
+      rateLimit: { max: 10, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email).toLowerCase()}` },
+    },
     schema: { tags, body: LoginInput, response: { 200: LoginAnswer, ...errorResponses } },
   }, async (req, reply) => {
     const base = { action: 'auth.login', objectType: 'users', sourceIp: req.ip, requestId: req.id };

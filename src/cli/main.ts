@@ -120,6 +120,43 @@ withServerFlags(token.command('create').description('create an admin API token d
     await services.db.close();
   });
 
+const audit = program.command('audit').description('the audit trail');
+withServerFlags(audit.command('verify').description('check the hash chain; names the first edited, removed or reordered entry'))
+  .action(async (opts: { databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    const result = await services.audit.verify();
+    await services.db.close();
+    if (result.ok) {
+      console.log(`audit log intact: ${result.entries} entries verified`);
+    } else {
+      console.error(`audit log broken at entry ${result.seq} (${result.problem}): ${result.message}`);
+      process.exitCode = 2;
+    }
+  });
+
+const user = program.command('user').description('operator accounts');
+withServerFlags(user.command('set-password').description('set an account\'s password (read from standard input)').requiredOption('--email <email>', 'the account, e.g. admin@posfleet.local'))
+  .action(async (opts: { email: string; databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    try {
+      const password = (await readStdin()).replace(/\r?\n$/, '');
+      await services.access.resetPassword(opts.email, password);
+      console.log(`password of ${opts.email} set`);
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    } finally {
+      await services.db.close();
+    }
+  });
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('new password (then Enter, Ctrl-D): ');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
 /** Asks the server for a simulator enrolment code: a "SIM" model and site are created if missing. */
 async function codeFor(server: string, apiToken: string | undefined, uses: number): Promise<string> {
   if (!apiToken) throw new Error('give --code, or --token (or POSFLEET_ADMIN_TOKEN) so an enrolment code can be made');
