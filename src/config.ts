@@ -33,6 +33,14 @@ export interface Config {
   /** Mark session cookies Secure (always with TLS; set when TLS ends at a proxy). */
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** POI devices are inspected for tampering and substitution at least this often (PCI DSS 9.5.1.2). */
+  inspectionIntervalDays: number;
+  /** Terminal passwords reported older than this are a compliance gap; 0 turns the check off. */
+  terminalPasswordMaxAgeDays: number;
+  /** Where files are kept (inspection photos under inspections/); shared storage when several nodes run. */
+  dataDir: string;
+  /** How often due maintenance jobs are started and expired leases settled. */
+  maintenanceTickSeconds: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +65,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tlsKeyFile: env.TLS_KEY_FILE || undefined,
     cookieSecure: env.COOKIE_SECURE === 'true',
     trustProxy: env.TRUST_PROXY === 'true',
+    inspectionIntervalDays: integer(env, 'INSPECTION_INTERVAL_DAYS', 90, 1, 3650),
+    terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
+    dataDir: env.DATA_DIR || './data',
+    maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
   };
 }
 

@@ -1,4 +1,5 @@
 // Starts a PosFleet server: services, background jobs, HTTP. Used by `posfleet serve` and `npm start`.
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
@@ -16,7 +17,8 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
   // Credentials never reach the log: request logs drop the Authorization header.
   const logger = pino({ level: options.logger === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
   const services = await createServices(config, undefined, (message, fields) => logger.info(fields ?? {}, message));
-  const app = await buildApp(services, { loggerInstance: logger });
+  const https = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
+  const app = await buildApp(services, { loggerInstance: logger, ...(https && { https }) });
   const generatedAdminToken = await services.access.bootstrap(config.adminToken);
   if (options.jobs !== false) {
     await declareRecurringJobs(services);

@@ -7,6 +7,8 @@ import { migrateToLatest } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { MaintenanceService } from './maintenance/maintenance.service.ts';
+import { heartbeatKey } from './device/device.repository.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -18,6 +20,7 @@ export interface Services {
   estate: EstateService;
   device: DeviceService;
   jobs: JobRunner;
+  maintenance: MaintenanceService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -38,6 +41,16 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     if (pruned) log?.('pruned heartbeat history', { pruned, before });
   });
 
+  const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs });
+  device.useModeSource(async (batch, stored) => {
+    await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
+    return maintenance.modes([...new Set(batch.map((h) => h.terminalId))]);
+  });
+  jobs.handle('maintenance-tick', async () => {
+    const expired = await maintenance.expireLeases();
+    const started = await maintenance.startDueJobs();
+    if (expired || started) log?.('maintenance tick', { expired, started });
+  });
   const audit = new AuditService(db.kysely, db.dialect, clock);
   jobs.handle('audit-retention', async () => {
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
@@ -47,7 +60,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
-  return { config, db, clock, access, audit, estate, device, jobs };
+  return { config, db, clock, access, audit, estate, device, jobs, maintenance };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -55,4 +68,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('offline-sweep', 'offline-sweep', services.config.offlineSweepSeconds * 1000);
   await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
   await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
+  await services.jobs.recurring('maintenance-tick', 'maintenance-tick', services.config.maintenanceTickSeconds * 1000);
 }

@@ -205,6 +205,76 @@ export interface JobRunTable {
   error: string | null;
 }
 
+export interface MaintenanceJobTable {
+  id: string;
+  terminal_id: string;
+  site_id: string | null;
+  /** JSON array of kinds of work: update, upgrade, repair, data_sync, security_hardening. */
+  work: string;
+  reason: string;
+  state: string;
+  planned_start: string;
+  expected_minutes: number;
+  /** The lease: the terminal leaves maintenance by itself this long after starting, if not confirmed. */
+  max_minutes: number;
+  started_at: string | null;
+  lease_until: string | null;
+  ended_at: string | null;
+  /** Why a due job has not started yet (continuity rule, outside a window). */
+  waiting_reason: string | null;
+  override_reason: string | null;
+  /** JSON array of { name, passed, detail }. */
+  self_tests: string | null;
+  refused_transactions: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MaintenanceTransitionTable {
+  id: string;
+  job_id: string;
+  /** 0, 1, 2, ... per job: the order of transitions even within one millisecond. */
+  position: number;
+  from_state: string | null;
+  to_state: string;
+  at: string;
+  actor: string;
+  actor_name: string | null;
+  note: string | null;
+}
+
+export interface TerminalLockTable {
+  id: string;
+  terminal_id: string;
+  reason: string;
+  locked_at: string;
+  locked_by: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+}
+
+/** A device inspection (PCI DSS 9.5.1.2); the photo file is DATA_DIR/inspections/<photo_file>. */
+export interface InspectionTable {
+  id: string;
+  terminal_id: string;
+  inspected_at: string;
+  inspector_id: string | null;
+  inspector_name: string | null;
+  /** "pass" or "fail". */
+  outcome: string;
+  serial_matches: number;
+  seal_intact: number;
+  seal_number: string | null;
+  /** JSON array of findings; [] when none were seen. */
+  tamper_signs: string;
+  notes: string | null;
+  photo_file: string | null;
+  photo_content_type: string | null;
+  photo_size: number | null;
+  photo_sha256: string | null;
+}
+
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
@@ -223,4 +293,8 @@ export interface Database {
   sessions: SessionTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  maintenance_jobs: MaintenanceJobTable;
+  maintenance_transitions: MaintenanceTransitionTable;
+  terminal_locks: TerminalLockTable;
+  inspections: InspectionTable;
 }

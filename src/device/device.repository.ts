@@ -14,6 +14,14 @@ export interface BatchOutcome {
   /** "terminalId seq" of heartbeats that were new; the others were retries already stored. */
   stored: Set<string>;
   commandsByTerminal: Map<string, PendingCommand[]>;
+  /** Desired mode per terminal, from whoever decides modes (maintenance); absent means normal. */
+  modes: Map<string, DesiredMode>;
+}
+
+export interface DesiredMode {
+  mode: 'normal' | 'maintenance' | 'locked';
+  reason: string | null;
+  maintenance: { jobId: string; state: string; work: string[]; expectedEndAt: string; leaseUntil: string } | null;
 }
 
 export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
@@ -75,7 +83,7 @@ export class DeviceRepository {
         await this.recordVersionChanges(trx, [...latest.values()]);
       }
       const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
-      return { stored, commandsByTerminal };
+      return { stored, commandsByTerminal, modes: new Map() };
     });
   }
 

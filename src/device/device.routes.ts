@@ -16,9 +16,7 @@ export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox =
     schema: { tags: ['terminal protocol'], body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await device.enrol(req.body)));
 
-  const authenticate = async (request: FastifyRequest) => {
-    request.terminalId = await device.authenticate(request.headers.authorization);
-  };
+  const authenticate = deviceAuthenticator(device);
 
   app.post('/heartbeat', {
     bodyLimit: 64 * 1024,
@@ -38,4 +36,9 @@ export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox =
       body: CommandResultInput, response: { 200: Command, ...errorResponses },
     },
   }, (req) => device.completeCommand(req.terminalId, req.params.commandId, req.body));
+};
+
+/** onRequest hook: the terminal behind the credential becomes request.terminalId, or 401. */
+export const deviceAuthenticator = (device: DeviceService) => async (request: FastifyRequest) => {
+  request.terminalId = await device.authenticate(request.headers.authorization);
 };

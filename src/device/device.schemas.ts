@@ -64,6 +64,7 @@ export const HeartbeatReport = Type.Object({
   transactions: Type.Object({
     count: Count,
     amountMinor: Type.Integer({ minimum: 0, description: 'sum in minor units (fen, cents) since the previous heartbeat' }),
+    refused: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'attempts refused because the terminal was not in service' })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   }),
 });
@@ -81,6 +82,14 @@ export const HeartbeatAnswer = Type.Object({
   seq: Type.Integer(),
   duplicate: Type.Boolean({ description: 'true when this seq was already stored: nothing changed' }),
   mode: Type.Enum(MODES),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'why the terminal is in maintenance or locked' }),
+  maintenance: Type.Union([Type.Object({
+    jobId: Type.String(),
+    state: Type.String(),
+    work: Type.Array(Type.String()),
+    expectedEndAt: Timestamp,
+    leaseUntil: Timestamp,
+  }, { description: 'the job to carry out; without confirmation by leaseUntil the terminal rolls back and trades again' }), Type.Null()]),
   commands: Type.Array(PendingCommand),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,

@@ -7,10 +7,16 @@ import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { DeviceRepository, heartbeatKey, toCommand } from './device.repository.ts';
+import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat } from './device.repository.ts';
 import type { CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import { CredentialCache } from './credential-cache.ts';
+
+/**
+ * Told about every written batch of heartbeats; answers each terminal's desired mode. Maintenance
+ * plugs in here, so the protocol does not depend on it.
+ */
+export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Promise<Map<string, DesiredMode>>;
 
 export interface DeviceSettings {
   heartbeatIntervalSeconds: number;
@@ -28,7 +34,17 @@ export class DeviceService {
     private readonly settings: DeviceSettings,
   ) {
     this.repo = new DeviceRepository(db);
-    this.writer = new HeartbeatWriter((batch) => this.repo.writeHeartbeats(batch));
+    this.writer = new HeartbeatWriter(async (batch) => {
+      const outcome = await this.repo.writeHeartbeats(batch);
+      if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
+      return outcome;
+    });
+  }
+
+  private modeSource: ModeSource | undefined;
+
+  useModeSource(source: ModeSource): void {
+    this.modeSource = source;
   }
 
   // ---- enrolment
@@ -123,10 +139,13 @@ export class DeviceService {
   async heartbeat(terminalId: string, report: HeartbeatReport): Promise<HeartbeatAnswer> {
     const receivedAt = this.clock().toISOString();
     const outcome = await this.writer.submit({ terminalId, report, receivedAt });
+    const desired = outcome.modes.get(terminalId);
     return {
       seq: report.seq,
       duplicate: !outcome.stored.has(heartbeatKey(terminalId, report.seq)),
-      mode: 'normal',
+      mode: desired?.mode ?? 'normal',
+      reason: desired?.reason ?? null,
+      maintenance: desired?.maintenance ?? null,
       commands: outcome.commandsByTerminal.get(terminalId) ?? [],
       heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
       serverTime: receivedAt,

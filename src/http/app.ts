@@ -8,7 +8,8 @@ import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
-import { deviceRoutes } from '../device/device.routes.ts';
+import { deviceAuthenticator, deviceRoutes } from '../device/device.routes.ts';
+import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maintenance.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
@@ -81,11 +82,13 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
     await api.register(commandRoutes(services.device, services.estate));
+    await api.register(maintenanceRoutes(services.maintenance, services.estate));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
     installAuditTrail(device, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
     await device.register(deviceRoutes(services.device));
+    await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
   return app;
 }

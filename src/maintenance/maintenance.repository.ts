@@ -1,0 +1,125 @@
+// Maintenance queries (Kysely only): jobs, their transitions, locks, and the site facts the
+// continuity rule needs.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Database, MaintenanceJobTable } from '../db/schema.ts';
+import type { JobState } from './job-states.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+export type JobRow = Selectable<MaintenanceJobTable>;
+
+export interface SiteTerminal {
+  id: string;
+  siteId: string;
+  backup: boolean;
+  lastSeenAt: string | null;
+  locked: boolean;
+  inMaintenance: boolean;
+}
+
+export class MaintenanceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertJob(executor: Executor, row: JobRow): Promise<void> {
+    await executor.insertInto('maintenance_jobs').values(row).execute();
+  }
+
+  async job(id: string, executor: Executor = this.db): Promise<JobRow | undefined> {
+    return executor.selectFrom('maintenance_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async jobsOfTerminal(terminalId: string, limit = 100): Promise<JobRow[]> {
+    return this.db.selectFrom('maintenance_jobs').selectAll().where('terminal_id', '=', terminalId).orderBy('created_at', 'desc').limit(limit).execute();
+  }
+
+  async openJobOfTerminal(terminalId: string, open: readonly string[], executor: Executor = this.db): Promise<JobRow | undefined> {
+    return executor.selectFrom('maintenance_jobs').selectAll().where('terminal_id', '=', terminalId).where('state', 'in', open).executeTakeFirst();
+  }
+
+  async jobsInStates(states: readonly string[], terminalIds?: string[]): Promise<JobRow[]> {
+    let q = this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states);
+    if (terminalIds) q = q.where('terminal_id', 'in', terminalIds.length ? terminalIds : ['']);
+    return q.execute();
+  }
+
+  async dueJobs(now: string, states: readonly string[]): Promise<JobRow[]> {
+    return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('planned_start', '<=', now).orderBy('planned_start').limit(5000).execute();
+  }
+
+  async expiredLeases(now: string, states: readonly string[]): Promise<JobRow[]> {
+    return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('lease_until', '<', now).execute();
+  }
+
+  /**
+   * Moves a job from `from` to `to` and records the transition, in one transaction. The guard on the
+   * current state makes a concurrent or repeated move a no-op (returns false).
+   */
+  async transition(
+    executor: Executor,
+    job: { id: string; state: string },
+    to: JobState,
+    at: string,
+    actor: { kind: string; name: string | null },
+    changes: Partial<JobRow> = {},
+    note: string | null = null,
+  ): Promise<boolean> {
+    const result = await executor.updateTable('maintenance_jobs').set({ ...changes, state: to, updated_at: at })
+      .where('id', '=', job.id).where('state', '=', job.state).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await this.recordTransition(executor, { job_id: job.id, from_state: job.state, to_state: to, at, actor: actor.kind, actor_name: actor.name, note });
+    return true;
+  }
+
+  async recordTransition(executor: Executor, t: { job_id: string; from_state: string | null; to_state: string; at: string; actor: string; actor_name: string | null; note: string | null }): Promise<void> {
+    await executor.insertInto('maintenance_transitions').values((eb) => ({
+      ...t,
+      id: randomUUID(),
+      position: eb.selectFrom('maintenance_transitions').select((s) => s.fn.countAll<number>().as('n')).where('job_id', '=', t.job_id),
+    })).execute();
+  }
+
+  async updateJob(id: string, changes: Partial<JobRow>): Promise<void> {
+    await this.db.updateTable('maintenance_jobs').set(changes).where('id', '=', id).execute();
+  }
+
+  async transitions(jobId: string) {
+    return this.db.selectFrom('maintenance_transitions').selectAll().where('job_id', '=', jobId).orderBy('position').execute();
+  }
+
+  async addRefused(jobId: string, count: number): Promise<void> {
+    await this.db.updateTable('maintenance_jobs').set((eb) => ({ refused_transactions: eb('refused_transactions', '+', count) })).where('id', '=', jobId).execute();
+  }
+
+  // ---- locks
+  async activeLocks(terminalIds: string[]) {
+    if (!terminalIds.length) return [];
+    return this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', terminalIds).where('lifted_at', 'is', null).execute();
+  }
+
+  async insertLock(row: { id: string; terminal_id: string; reason: string; locked_at: string; locked_by: string }) {
+    await this.db.insertInto('terminal_locks').values({ ...row, lifted_at: null, lifted_by: null }).execute();
+  }
+
+  async liftLocks(terminalId: string, at: string, by: string): Promise<number> {
+    const r = await this.db.updateTable('terminal_locks').set({ lifted_at: at, lifted_by: by }).where('terminal_id', '=', terminalId).where('lifted_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** Every working (active, not deleted) terminal of the given sites, with what continuity needs to know. */
+  async siteTerminals(siteIds: string[], outOfService: readonly string[]): Promise<SiteTerminal[]> {
+    if (!siteIds.length) return [];
+    const rows = await this.db.selectFrom('terminals')
+      .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
+      .select(['terminals.id', 'terminals.site_id', 'terminal_health.last_seen_at'])
+      .select((eb) => [
+        eb.exists(eb.selectFrom('terminal_tags').select('tag').whereRef('terminal_tags.terminal_id', '=', 'terminals.id').where('tag', '=', 'backup')).as('backup'),
+        eb.exists(eb.selectFrom('terminal_locks').select('id').whereRef('terminal_locks.terminal_id', '=', 'terminals.id').where('lifted_at', 'is', null)).as('locked'),
+        eb.exists(eb.selectFrom('maintenance_jobs').select('id').whereRef('maintenance_jobs.terminal_id', '=', 'terminals.id').where('state', 'in', outOfService)).as('in_maintenance'),
+      ])
+      .where('terminals.site_id', 'in', siteIds).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id, siteId: r.site_id!, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
+    }));
+  }
+}

@@ -1,0 +1,75 @@
+// Maintenance mode over HTTP: operators under /api/v1, terminals' step reports under /device/v1.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Scope } from '../access/roles.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import { invalid } from '../shared/errors.ts';
+import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
+import type { MaintenanceService } from './maintenance.service.ts';
+import { Extend, Job, JobAction, JobWithTransitions, LockInput, MaintenanceInput, ModeView, StepReport } from './maintenance.schemas.ts';
+
+const tags = ['maintenance'];
+const security = operatorSecurity;
+const write = { permission: 'maintenance:write' } as const;
+const read = { permission: 'estate:read' } as const;
+
+export const maintenanceRoutes = (maintenance: MaintenanceService, estate: EstateService): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/maintenance/jobs', {
+    config: write,
+    schema: {
+      tags, security, description: 'Puts terminals — by id, a whole site, or a filter — into maintenance now or at plannedStart.',
+      body: MaintenanceInput, response: { 201: Type.Object({ items: Type.Array(JobWithTransitions) }), ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const terminalIds = await targetTerminals(estate, req.body, req.principal.scope);
+    const items = await maintenance.request({ ...req.body, terminalIds }, req.principal.scope, req.principal.name);
+    return reply.code(201).send({ items });
+  });
+
+  app.get('/maintenance/jobs/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: JobWithTransitions, ...errorResponses } } },
+    (req) => maintenance.getJob(req.params.id, req.principal.scope));
+  app.get('/terminals/:id/maintenance-jobs', { config: read, schema: { tags, security, params: IdParams, response: { 200: Type.Object({ items: Type.Array(Job) }), ...errorResponses } } },
+    async (req) => ({ items: await maintenance.jobsOfTerminal(req.params.id, req.principal.scope) }));
+
+  app.post('/maintenance/jobs/:id/extend', { config: write, schema: { tags, security, params: IdParams, body: Extend, response: { 200: JobWithTransitions, ...errorResponses } } },
+    (req) => maintenance.extend(req.params.id, req.body.minutes, req.principal.scope, req.principal.name));
+  const move = (path: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', description: string) =>
+    app.post(`/maintenance/jobs/:id/${path}`, {
+      config: write, schema: { tags, security, description, params: IdParams, body: JobAction, response: { 200: JobWithTransitions, ...errorResponses } },
+    }, (req: FastifyRequest<{ Params: { id: string }; Body: { note?: string } }>) =>
+      maintenance.operatorMove(req.params.id, to, req.body.note ?? path, req.principal.scope, req.principal.name));
+  move('finish', 'completed', 'Back in service now.');
+  move('abort', 'aborted', 'Cancels the job; a terminal already in maintenance rolls back and trades again.');
+  move('hand-over', 'handed_to_technician', 'A failed job goes to a technician.');
+  move('rolled-back', 'rolled_back', 'Confirms that a failed job was rolled back.');
+
+  app.get('/terminals/:id/mode', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
+    async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
+  app.post('/terminals/:id/lock', { config: write, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
+    (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
+  app.post('/terminals/:id/unlock', { config: write, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
+    (req) => maintenance.unlock(req.params.id, req.principal.scope, req.principal.name));
+};
+
+/** The terminal protocol's part: a terminal reports the steps of its own job. */
+export const maintenanceDeviceRoutes = (maintenance: MaintenanceService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/maintenance/:jobId/steps', {
+    onRequest: authenticate,
+    schema: {
+      tags: ['terminal protocol'], security: [{ terminalCredential: [] }], params: Type.Object({ jobId: Type.String({ maxLength: 64 }) }),
+      body: StepReport, response: { 200: Job, ...errorResponses },
+    },
+  }, (req) => maintenance.report(req.terminalId, req.params.jobId, req.body));
+};
+
+async function targetTerminals(estate: EstateService, body: { terminalIds?: string[] | undefined; siteId?: string | undefined; filter?: Record<string, string | undefined> | undefined }, scope: Scope): Promise<string[]> {
+  const given = [body.terminalIds, body.siteId, body.filter].filter((x) => x !== undefined).length;
+  if (given !== 1) throw invalid('terminalIds', 'give exactly one of terminalIds, siteId or filter');
+  if (body.terminalIds) return body.terminalIds;
+  const filter = body.siteId ? { siteId: body.siteId } : body.filter!;
+  if (body.siteId) await estate.getSite(body.siteId, scope);
+  const page = await estate.listTerminals({ ...filter, status: 'active', limit: 10_000 }, scope);
+  if (page.nextCursor) throw invalid('filter', 'matches more than 10,000 terminals; narrow it');
+  return page.items.map((t) => t.id);
+}

@@ -1,0 +1,270 @@
+// Maintenance mode: operators put terminals into maintenance (now or planned), the server starts due
+// jobs when the continuity rule allows, terminals report each step, leases end forgotten jobs, and
+// every heartbeat answer carries the terminal's mode. Locks are a separate, operator-lifted mode.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Scope } from '../access/roles.ts';
+import type { Database } from '../db/schema.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
+import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
+
+export interface MaintenanceRequest {
+  terminalIds: string[];
+  work: WorkKind[];
+  reason: string;
+  plannedStart?: string | undefined;
+  expectedMinutes?: number | undefined;
+  maxMinutes?: number | undefined;
+  /** Start even if the continuity rule says no; recorded with the job. */
+  overrideReason?: string | undefined;
+}
+
+export interface TerminalMode {
+  mode: Mode;
+  reason: string | null;
+  maintenance: {
+    jobId: string;
+    state: string;
+    work: string[];
+    expectedEndAt: string;
+    leaseUntil: string;
+  } | null;
+}
+
+export interface Settings {
+  offlineAfterMs: number;
+  /** A spare counts as ready when its last healthy heartbeat is at most this old. */
+  backupFreshnessMs: number;
+}
+
+const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
+
+export class MaintenanceService {
+  readonly repo: MaintenanceRepository;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly estate: EstateService,
+    private readonly settings: Settings,
+  ) {
+    this.repo = new MaintenanceRepository(db);
+  }
+
+  private now = () => this.clock().toISOString();
+
+  // ---- operators
+  /** Creates one job per terminal; a terminal with an open job gets 409. Due jobs start at once if they may. */
+  async request(input: MaintenanceRequest, scope: Scope, actorName: string) {
+    if (input.terminalIds.length === 0) throw invalid('terminalIds', 'no terminal matches');
+    if (input.terminalIds.length > 10_000) throw invalid('terminalIds', 'at most 10,000 terminals per request');
+    const now = this.clock();
+    if (input.plannedStart && new Date(input.plannedStart).getTime() < now.getTime() - 60_000) throw invalid('plannedStart', 'is in the past');
+    const terminals = await Promise.all(input.terminalIds.map((id) => this.estate.getTerminal(id, scope)));
+    const expected = input.expectedMinutes ?? input.work.reduce((sum, kind) => sum + DEFAULT_MINUTES[kind], 0);
+    const max = input.maxMinutes ?? Math.max(expected * 2, expected + 15);
+    if (max < expected) throw invalid('maxMinutes', 'must not be shorter than expectedMinutes');
+    const ids: string[] = [];
+    await this.db.transaction().execute(async (trx) => {
+      for (const terminal of terminals) {
+        const open = await this.repo.openJobOfTerminal(terminal.id, OPEN, trx);
+        if (open) throw conflict(`terminal ${terminal.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');
+        const id = randomUUID();
+        const at = now.toISOString();
+        await this.repo.insertJob(trx, {
+          id, terminal_id: terminal.id, site_id: terminal.siteId, work: JSON.stringify(input.work), reason: input.reason, state: 'scheduled',
+          planned_start: input.plannedStart ?? at, expected_minutes: expected, max_minutes: max, started_at: null, lease_until: null, ended_at: null,
+          waiting_reason: null, override_reason: input.overrideReason ?? null, self_tests: null, refused_transactions: 0,
+          created_by: actorName, created_at: at, updated_at: at,
+        });
+        await this.repo.recordTransition(trx, { job_id: id, from_state: null, to_state: 'scheduled', at, actor: 'operator', actor_name: actorName, note: input.reason });
+        ids.push(id);
+      }
+    });
+    await this.startDueJobs();
+    return Promise.all(ids.map((id) => this.getJob(id, scope)));
+  }
+
+  async extend(jobId: string, minutes: number, scope: Scope, actorName: string) {
+    const job = await this.requireJob(jobId, scope);
+    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`);
+    const leaseUntil = job.lease_until ? new Date(new Date(job.lease_until).getTime() + minutes * 60_000).toISOString() : null;
+    await this.repo.updateJob(jobId, { max_minutes: job.max_minutes + minutes, expected_minutes: job.expected_minutes + minutes, lease_until: leaseUntil, updated_at: this.now() });
+    await this.repo.recordTransition(this.db, { job_id: jobId, from_state: job.state, to_state: job.state, at: this.now(), actor: 'operator', actor_name: actorName, note: `extended by ${minutes} min` });
+    return this.getJob(jobId, scope);
+  }
+
+  /** Operator actions that end or redirect a job: finish (back in service), abort, hand to a technician, mark rolled back. */
+  async operatorMove(jobId: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', note: string, scope: Scope, actorName: string) {
+    const job = await this.requireJob(jobId, scope);
+    if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`);
+    await this.repo.transition(this.db, job, to, this.now(), { kind: 'operator', name: actorName }, { ended_at: FINAL.includes(to) ? this.now() : null }, note);
+    await this.startDueJobs();
+    return this.getJob(jobId, scope);
+  }
+
+  async lock(terminalId: string, reason: string, scope: Scope, actorName: string) {
+    const terminal = await this.estate.getTerminal(terminalId, scope);
+    if ((await this.repo.activeLocks([terminal.id])).length) throw conflict(`terminal ${terminal.serialNumber} is already locked`);
+    await this.repo.insertLock({ id: randomUUID(), terminal_id: terminal.id, reason, locked_at: this.now(), locked_by: actorName });
+    return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
+  }
+
+  async unlock(terminalId: string, scope: Scope, actorName: string) {
+    const terminal = await this.estate.getTerminal(terminalId, scope);
+    if (!(await this.repo.liftLocks(terminal.id, this.now(), actorName))) throw conflict(`terminal ${terminal.serialNumber} is not locked`);
+    return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
+  }
+
+  async getJob(jobId: string, scope: Scope) {
+    const job = await this.requireJob(jobId, scope);
+    return { ...toJobView(job), transitions: (await this.repo.transitions(jobId)).map((t) => ({ from: t.from_state, to: t.to_state, at: t.at, actor: t.actor, actorName: t.actor_name, note: t.note })) };
+  }
+
+  async jobsOfTerminal(terminalId: string, scope: Scope) {
+    const terminal = await this.estate.getTerminal(terminalId, scope);
+    return (await this.repo.jobsOfTerminal(terminal.id)).map(toJobView);
+  }
+
+  private async requireJob(jobId: string, scope: Scope): Promise<JobRow> {
+    const job = await this.repo.job(jobId);
+    if (!job) throw notFound('maintenance job', jobId);
+    await this.estate.getTerminal(job.terminal_id, scope); // 404 outside the caller's scope
+    return job;
+  }
+
+  // ---- terminals
+  /** A terminal reports a step of its job. Idempotent: repeats and late reports change nothing. */
+  async report(terminalId: string, jobId: string, step: { state: JobState; selfTests?: SelfTestResult[] | undefined; note?: string | undefined }) {
+    const job = await this.repo.job(jobId);
+    if (!job || job.terminal_id !== terminalId) throw notFound('maintenance job', jobId);
+    const current = job.state as JobState;
+    if (isStaleReport(current, step.state)) return toJobView(job);
+    if (!canTransition(current, step.state, 'terminal')) throw conflict(`job ${jobId} is ${current}; a terminal cannot move it to ${step.state}`);
+    const now = this.now();
+    const actor = { kind: 'terminal', name: null };
+    await this.db.transaction().execute(async (trx) => {
+      const ended = FINAL.includes(step.state) ? { ended_at: now } : {};
+      const tests = step.selfTests ? { self_tests: JSON.stringify(step.selfTests) } : {};
+      if (!(await this.repo.transition(trx, job, step.state, now, actor, { ...ended, ...tests }, step.note ?? null))) return;
+      // Verifying with its results settles the job at once: back in service, or failed.
+      if (step.state === 'verifying' && step.selfTests) {
+        const outcome = verdict(step.selfTests);
+        const failedTests = step.selfTests.filter((t) => !t.passed).map((t) => t.name);
+        await this.repo.transition(trx, { id: job.id, state: 'verifying' }, outcome, now, { kind: 'server', name: null },
+          outcome === 'completed' ? { ended_at: now } : {}, outcome === 'completed' ? 'all self-tests passed' : `self-tests failed: ${failedTests.join(', ')}`);
+      }
+    });
+    if (FINAL.includes(step.state) || step.state === 'verifying') await this.startDueJobs();
+    return toJobView((await this.repo.job(jobId))!);
+  }
+
+  /** Modes of terminals for their heartbeat answers: one query for jobs, one for locks. */
+  async modes(terminalIds: string[]): Promise<Map<string, TerminalMode>> {
+    const [jobs, locks] = await Promise.all([this.repo.jobsInStates(OUT_OF_SERVICE, terminalIds), this.repo.activeLocks(terminalIds)]);
+    const jobByTerminal = new Map(jobs.map((j) => [j.terminal_id, j]));
+    const lockByTerminal = new Map(locks.map((l) => [l.terminal_id, l]));
+    const result = new Map<string, TerminalMode>();
+    for (const id of terminalIds) {
+      const job = jobByTerminal.get(id);
+      const lock = lockByTerminal.get(id);
+      const mode = modeOf(!!lock, job?.state as JobState | undefined);
+      result.set(id, {
+        mode,
+        reason: lock ? lock.reason : job && mode === 'maintenance' ? job.reason : null,
+        maintenance: job && job.started_at && job.lease_until ? {
+          jobId: job.id, state: job.state, work: parseJson<string[]>(job.work, []),
+          expectedEndAt: new Date(new Date(job.started_at).getTime() + job.expected_minutes * 60_000).toISOString(), leaseUntil: job.lease_until,
+        } : null,
+      });
+    }
+    return result;
+  }
+
+  /** Refused transaction attempts reported in heartbeats count against the terminal's current job. */
+  async countRefused(refused: { terminalId: string; count: number }[]): Promise<void> {
+    const withCounts = refused.filter((r) => r.count > 0);
+    if (!withCounts.length) return;
+    const jobs = await this.repo.jobsInStates([...OUT_OF_SERVICE, 'failed', 'completed', 'rolled_back'], withCounts.map((r) => r.terminalId));
+    const latest = new Map<string, JobRow>();
+    for (const job of jobs) if (job.started_at && (!latest.has(job.terminal_id) || latest.get(job.terminal_id)!.started_at! < job.started_at)) latest.set(job.terminal_id, job);
+    for (const r of withCounts) {
+      const job = latest.get(r.terminalId);
+      if (job) await this.repo.addRefused(job.id, r.count);
+    }
+  }
+
+  // ---- the server's part, run by the maintenance tick job
+  /** Ends jobs whose lease passed without success: the terminal has rolled back by itself. */
+  async expireLeases(): Promise<number> {
+    const now = this.now();
+    const expired = await this.repo.expiredLeases(now, OUT_OF_SERVICE);
+    let count = 0;
+    for (const job of expired) {
+      if (await this.repo.transition(this.db, job, 'failed', now, { kind: 'server', name: null }, {}, 'lease ended before the job was confirmed; the terminal rolls back and trades again')) count++;
+    }
+    return count;
+  }
+
+  /** Starts due jobs that the continuity rule allows; the others wait with the reason recorded. */
+  async startDueJobs(): Promise<number> {
+    const now = this.clock();
+    const due = await this.repo.dueJobs(now.toISOString(), ['scheduled', 'announced']);
+    if (!due.length) return 0;
+    const siteIds = [...new Set(due.map((j) => j.site_id).filter((s): s is string => !!s))];
+    const terminals = await this.repo.siteTerminals(siteIds, OUT_OF_SERVICE);
+    const bySite = new Map<string, SiteTerminal[]>();
+    for (const t of terminals) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t]);
+    let started = 0;
+    for (const job of due) {
+      const site = job.site_id ? bySite.get(job.site_id) ?? [] : [];
+      const refusal = job.override_reason ? null : continuityRefusal(site, job.terminal_id, now, this.settings);
+      if (refusal) {
+        if (job.waiting_reason !== refusal) await this.repo.updateJob(job.id, { waiting_reason: refusal });
+        continue;
+      }
+      const at = now.toISOString();
+      const lease = new Date(now.getTime() + job.max_minutes * 60_000).toISOString();
+      const note = job.override_reason ? `continuity rule overridden: ${job.override_reason}` : null;
+      if (await this.repo.transition(this.db, job, 'draining', at, { kind: 'server', name: null }, { started_at: at, lease_until: lease, waiting_reason: null }, note)) {
+        started++;
+        const me = site.find((t) => t.id === job.terminal_id);
+        if (me) me.inMaintenance = true;
+      }
+    }
+    return started;
+  }
+}
+
+/**
+ * The continuity rule: at least one working terminal of a site stays in service, and a site's spare
+ * (tagged "backup") must have sent a recent heartbeat before the last other working terminal goes down.
+ * Returns why the terminal may not go down now, or null.
+ */
+export function continuityRefusal(site: SiteTerminal[], terminalId: string, now: Date, settings: Settings): string | null {
+  const working = (t: SiteTerminal) => !t.inMaintenance && !t.locked && t.lastSeenAt !== null && now.getTime() - new Date(t.lastSeenAt).getTime() <= settings.offlineAfterMs;
+  const others = site.filter((t) => t.id !== terminalId && working(t));
+  if (others.length === 0) return 'it is the last working terminal of its site';
+  const spares = site.filter((t) => t.backup && t.id !== terminalId);
+  const nonSpareOthers = others.filter((t) => !t.backup);
+  if (spares.length && nonSpareOthers.length === 0) {
+    const fresh = spares.some((t) => t.lastSeenAt && now.getTime() - new Date(t.lastSeenAt).getTime() <= settings.backupFreshnessMs && working(t));
+    if (!fresh) return 'the site\'s backup terminal has not sent a recent healthy heartbeat';
+  }
+  return null;
+}
+
+export type JobView = ReturnType<typeof toJobView>;
+
+function toJobView(job: JobRow) {
+  return {
+    id: job.id, terminalId: job.terminal_id, siteId: job.site_id, work: parseJson<string[]>(job.work, []), reason: job.reason, state: job.state as JobState,
+    plannedStart: job.planned_start, expectedMinutes: job.expected_minutes, maxMinutes: job.max_minutes, startedAt: job.started_at,
+    leaseUntil: job.lease_until, endedAt: job.ended_at, waitingReason: job.waiting_reason, overrideReason: job.override_reason,
+    selfTests: parseJson<SelfTestResult[] | null>(job.self_tests, null), refusedTransactions: job.refused_transactions, createdBy: job.created_by, createdAt: job.created_at,
+  };
+}

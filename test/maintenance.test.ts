@@ -1,0 +1,147 @@
+// Maintenance mode end to end through the operator API and the terminal protocol: the job's states,
+// the heartbeat answer's mode, leases, the continuity rule, locks and refused transactions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+
+describe.each(databases())('maintenance mode on $name', (kind) => {
+  let t: TestApp;
+  let now = new Date('2026-11-25T02:00:00.000Z');
+  let seq = 1;
+  beforeAll(async () => {
+    t = await startTestApp(await kind.fresh(), { HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '3' }, () => now);
+  });
+  afterAll(() => t.close());
+
+  /** A site whose terminals are enrolled and online; `backup` ones are tagged as spares. */
+  async function site(count: number, backups = 0) {
+    const estate = await buildEstate(t);
+    const terminals = [];
+    for (let i = 0; i < count + backups; i++) {
+      const terminal = await buildTerminal(t, estate, { tags: i >= count ? ['backup'] : [] });
+      const { credential } = await enrolTerminal(t, terminal.serialNumber);
+      terminals.push({ ...terminal, credential });
+    }
+    for (const terminal of terminals.slice(0, count)) await beat(terminal.credential);
+    return { estate, terminals };
+  }
+  const beat = async (credential: string, overrides: Record<string, unknown> = {}) =>
+    (await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq++, overrides))).json();
+  const step = (credential: string, jobId: string, body: unknown) => t.device(`/device/v1/maintenance/${jobId}/steps`, credential, body);
+  const putIntoMaintenance = async (body: Record<string, unknown>) => {
+    const res = await t.api('POST', '/api/v1/maintenance/jobs', { work: ['update'], reason: 'security patch 3.2.1', ...body });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().items as { id: string; terminalId: string; state: string; waitingReason: string | null }[];
+  };
+
+  it('walks a terminal through every state and shows "under maintenance" meanwhile', async () => {
+    const { terminals: [a, b] } = await site(2);
+    const [job] = await putIntoMaintenance({ terminalIds: [a!.id], expectedMinutes: 20, maxMinutes: 40 });
+    expect(job!.state).toBe('draining');
+
+    const answer = await beat(a!.credential, { transactions: { count: 0, amountMinor: 0, refused: 3 } });
+    expect(answer).toMatchObject({ mode: 'maintenance', reason: 'security patch 3.2.1', maintenance: { jobId: job!.id, work: ['update'], expectedEndAt: '2026-11-25T02:20:00.000Z', leaseUntil: '2026-11-25T02:40:00.000Z' } });
+    expect((await beat(b!.credential)).mode).toBe('normal');
+
+    for (const state of ['in_maintenance', 'restarting']) expect((await step(a!.credential, job!.id, { state })).json().state).toBe(state);
+    // A retried report of an earlier step changes nothing.
+    expect((await step(a!.credential, job!.id, { state: 'in_maintenance' })).json().state).toBe('restarting');
+    const verified = await step(a!.credential, job!.id, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }, { name: 'card reader', passed: true }] });
+    expect(verified.json()).toMatchObject({ state: 'completed', refusedTransactions: 3 });
+    expect((await beat(a!.credential)).mode).toBe('normal');
+
+    const history = (await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().transitions;
+    expect(history.map((h: { to: string; actor: string }) => `${h.to}:${h.actor}`)).toEqual([
+      'scheduled:operator', 'draining:server', 'in_maintenance:terminal', 'restarting:terminal', 'verifying:terminal', 'completed:server',
+    ]);
+    expect((await t.api('GET', `/api/v1/terminals/${a!.id}/maintenance-jobs`)).json().items).toHaveLength(1);
+  });
+
+  it('never takes down every working terminal of a site', async () => {
+    const { estate, terminals } = await site(3);
+    const jobs = await putIntoMaintenance({ siteId: estate.site.id });
+    expect(jobs.map((j) => j.state).sort()).toEqual(['draining', 'draining', 'scheduled']);
+    const waiting = jobs.find((j) => j.state === 'scheduled')!;
+    expect(waiting.waitingReason).toBe('it is the last working terminal of its site');
+    const modes = await Promise.all(terminals.map(async (x) => (await beat(x.credential)).mode));
+    expect(modes.filter((m) => m === 'normal')).toHaveLength(1);
+
+    // When one comes back, the waiting one may go.
+    const done = jobs.find((j) => j.state === 'draining')!;
+    const credential = terminals.find((x) => x.id === done.terminalId)!.credential;
+    await step(credential, done.id, { state: 'in_maintenance' });
+    await step(credential, done.id, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] });
+    expect((await t.api('GET', `/api/v1/maintenance/jobs/${waiting.id}`)).json().state).toBe('draining');
+  });
+
+  it('brings a spare into service before the last working terminal goes down', async () => {
+    const { terminals: [main, spare] } = await site(1, 1);
+    const [job] = await putIntoMaintenance({ terminalIds: [main!.id] });
+    expect(job).toMatchObject({ state: 'scheduled', waitingReason: 'it is the last working terminal of its site' });
+    await beat(spare!.credential); // the spare is switched on and healthy
+    expect(await t.services.maintenance.startDueJobs()).toBe(1);
+    expect((await beat(main!.credential)).mode).toBe('maintenance');
+  });
+
+  it('lets an operator override the continuity rule with a recorded reason', async () => {
+    const { terminals: [only] } = await site(1);
+    const [job] = await putIntoMaintenance({ terminalIds: [only!.id], overrideReason: 'tamper suspected, must be checked now' });
+    expect(job!.state).toBe('draining');
+    const transitions = (await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().transitions;
+    expect(transitions[1].note).toBe('continuity rule overridden: tamper suspected, must be checked now');
+  });
+
+  it('ends a forgotten job when its lease runs out, and the terminal trades again', async () => {
+    const { terminals: [a] } = await site(2);
+    const [job] = await putIntoMaintenance({ terminalIds: [a!.id], expectedMinutes: 10, maxMinutes: 15 });
+    await step(a!.credential, job!.id, { state: 'in_maintenance' });
+    now = new Date(now.getTime() + 16 * 60_000);
+    expect(await t.services.maintenance.expireLeases()).toBe(1);
+    expect((await beat(a!.credential)).mode).toBe('normal');
+    const rolledBack = await step(a!.credential, job!.id, { state: 'rolled_back', note: 'lease ended; previous version restored' });
+    expect(rolledBack.json().state).toBe('rolled_back');
+  });
+
+  it('fails a job whose self-tests fail, and hands it to a technician', async () => {
+    const { terminals: [a] } = await site(2);
+    const [job] = await putIntoMaintenance({ terminalIds: [a!.id], work: ['repair'] });
+    await step(a!.credential, job!.id, { state: 'in_maintenance' });
+    const failed = await step(a!.credential, job!.id, { state: 'verifying', selfTests: [{ name: 'card reader', passed: false, detail: 'chip contacts dirty' }] });
+    expect(failed.json().state).toBe('failed');
+    const handed = await t.api('POST', `/api/v1/maintenance/jobs/${job!.id}/hand-over`, { note: 'send a technician with a reader module' });
+    expect(handed.json().state).toBe('handed_to_technician');
+    expect((await t.api('POST', `/api/v1/maintenance/jobs/${job!.id}/finish`, {})).statusCode).toBe(409);
+  });
+
+  it('lets operators extend and finish a job', async () => {
+    const { terminals: [a] } = await site(2);
+    const [job] = await putIntoMaintenance({ terminalIds: [a!.id], expectedMinutes: 10, maxMinutes: 20 });
+    const extended = (await t.api('POST', `/api/v1/maintenance/jobs/${job!.id}/extend`, { minutes: 15 })).json();
+    expect(new Date(extended.leaseUntil).getTime() - new Date(extended.startedAt).getTime()).toBe(35 * 60_000);
+    expect((await t.api('POST', `/api/v1/maintenance/jobs/${job!.id}/finish`, { note: 'verified on site' })).json().state).toBe('completed');
+    expect((await beat(a!.credential)).mode).toBe('normal');
+  });
+
+  it('locks a terminal until an operator lifts the lock', async () => {
+    const { terminals: [a] } = await site(2);
+    const locked = await t.api('POST', `/api/v1/terminals/${a!.id}/lock`, { reason: 'tamper alert' });
+    expect(locked.json()).toMatchObject({ mode: 'locked', reason: 'tamper alert' });
+    expect(await beat(a!.credential)).toMatchObject({ mode: 'locked', reason: 'tamper alert' });
+    expect((await t.api('POST', `/api/v1/terminals/${a!.id}/lock`, { reason: 'again' })).statusCode).toBe(409);
+    expect((await t.api('POST', `/api/v1/terminals/${a!.id}/unlock`)).json().mode).toBe('normal');
+    expect((await beat(a!.credential)).mode).toBe('normal');
+  });
+
+  it('refuses a second open job, a missing target and a start in the past', async () => {
+    const { terminals: [a] } = await site(2);
+    await putIntoMaintenance({ terminalIds: [a!.id] });
+    const again = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['update'], reason: 'x' });
+    expect(again.statusCode).toBe(409);
+    const none = await t.api('POST', '/api/v1/maintenance/jobs', { work: ['update'], reason: 'x' });
+    expect(none.json().error).toMatchObject({ code: 'validation_error', field: 'terminalIds' });
+    const past = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['update'], reason: 'x', plannedStart: '2020-01-01T00:00:00.000Z' });
+    expect(past.json().error.field).toBe('plannedStart');
+    const badWork = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['defrag'], reason: 'x' });
+    expect(badWork.json().error.field).toBe('work.0');
+  });
+});
