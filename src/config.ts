@@ -33,12 +33,22 @@ export interface Config {
   /** Mark session cookies Secure (always with TLS; set when TLS ends at a proxy). */
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** SMTP server for e-mail notifications, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com. */
+  smtpUrl: string | undefined;
+  /** Sender of e-mail notifications. */
+  mailFrom: string;
+  /** Attempts at a notification (e-mail or webhook) before it is parked for an operator to replay. */
+  notificationMaxAttempts: number;
+  /** How long a webhook receiver has to answer one attempt. */
+  webhookTimeoutMs: number;
   /** POI devices are inspected for tampering and substitution at least this often (PCI DSS 9.5.1.2). */
   inspectionIntervalDays: number;
   /** Terminal passwords reported older than this are a compliance gap; 0 turns the check off. */
   terminalPasswordMaxAgeDays: number;
   /** Where files are kept (inspection photos under inspections/); shared storage when several nodes run. */
   dataDir: string;
+  /** Enrolment attempts per minute from one address: codes have ~40 bits, so guessing stays hopeless. */
+  enrolRateLimitPerMinute: number;
   /** How often due maintenance jobs are started and expired leases settled. */
   maintenanceTickSeconds: number;
 }
@@ -65,9 +75,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tlsKeyFile: env.TLS_KEY_FILE || undefined,
     cookieSecure: env.COOKIE_SECURE === 'true',
     trustProxy: env.TRUST_PROXY === 'true',
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM || 'PosFleet <posfleet@localhost>',
+    notificationMaxAttempts: integer(env, 'NOTIFICATION_MAX_ATTEMPTS', 10, 1, 50),
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     inspectionIntervalDays: integer(env, 'INSPECTION_INTERVAL_DAYS', 90, 1, 3650),
     terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     dataDir: env.DATA_DIR || './data',
+    enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
   };
 }

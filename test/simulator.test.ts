@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { HeartbeatReport } from '../src/device/device.schemas.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
@@ -12,6 +12,8 @@ import { runSimulator } from '../src/simulator/simulator.ts';
 
 const ADMIN_TOKEN = 'test-admin-token';
 const FLEET = 50;
+// The server lets one address enrol 30 terminals a minute; the SDK waits out its Retry-After for the rest.
+const ENROLMENT_RATE_WINDOW_MS = 60_000;
 
 interface ListedTerminal {
   id: string;
@@ -25,10 +27,11 @@ describe('fleet simulator against a running server', () => {
   const listed = async (online: boolean): Promise<ListedTerminal[]> =>
     (await api('GET', `/api/v1/terminals?online=${online}&limit=1000&q=SIM-`)).items;
 
-  beforeAll(async () => {
+  // A server per test: each starts with an empty estate and fresh per-address rate limits.
+  beforeEach(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server?.close());
+  afterEach(() => server?.close());
 
   it('brings 50 terminals online with varied faults, and they go offline after it stops', async () => {
     const code = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, FLEET);
@@ -57,7 +60,7 @@ describe('fleet simulator against a running server', () => {
     // Offline after 2 missed heartbeats of 1 s, once nothing beats any more.
     await poll(async () => ((await listed(true)).length === 0 ? true : undefined), 15_000);
     expect((await listed(false)).map((t) => t.serialNumber).sort()).toEqual(online.map((t) => t.serialNumber).sort());
-  });
+  }, ENROLMENT_RATE_WINDOW_MS + 60_000);
 
   it('finds the simulator model and site it made before instead of making them again', async () => {
     const first = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, 1);

@@ -9,10 +9,10 @@ import { Command, CommandResultInput, EnrolRequest, EnrolResponse, HeartbeatAnsw
 
 const security = [{ terminalCredential: [] }];
 
-export const deviceRoutes = (device: DeviceService): FastifyPluginAsyncTypebox => async (app) => {
+export const deviceRoutes = (device: DeviceService, enrolPerMinute: number): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/enrol', {
     bodyLimit: 4 * 1024,
-    config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+    config: { rateLimit: { max: enrolPerMinute, timeWindow: '1 minute' } },
     schema: { tags: ['terminal protocol'], body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await device.enrol(req.body)));
 

@@ -87,7 +87,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
 
   await app.register(async (device) => {
     installAuditTrail(device, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
-    await device.register(deviceRoutes(services.device));
+    await device.register(deviceRoutes(services.device, services.config.enrolRateLimitPerMinute));
     await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
   return app;

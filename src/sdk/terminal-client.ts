@@ -1,6 +1,6 @@
 // The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, and whether the
 // terminal may take payments right now. It speaks /device/v1 over fetch and nothing Node-specific.
-import type { Command, CommandResultInput, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
+import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
 
 /** What the POS application reports; the SDK adds the sequence number and the time it was sent. */
 export type HeartbeatContent = Omit<HeartbeatReport, 'seq' | 'sentAt'>;
@@ -63,16 +63,20 @@ export interface CallOptions {
 /** A failed call: `status` is the HTTP status, or undefined when the server was not reached. */
 export class PosFleetError extends Error {
   override readonly name = 'PosFleetError';
+  readonly status: number | undefined;
+  readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(
+    /** The server's error code (validation_error, unauthenticated, ...), or network_error, revoked, not_enrolled. */
     readonly code: string,
     message: string,
-    readonly status?: number,
-    readonly field?: string,
-    readonly retryAfterMs?: number,
-    options?: ErrorOptions,
+    details: { status?: number; field?: string; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, options);
+    super(message, { cause: details.cause });
+    this.status = details.status;
+    this.field = details.field;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** Network failures, server faults and rate limits may pass; any other 4xx will fail again. */
@@ -158,9 +162,7 @@ export class PosFleetTerminal {
   /** Trades a one-time enrolment code for this terminal's credential (replacing any earlier one). */
   async enrol(code: string, options: CallOptions = {}): Promise<{ terminalId: string }> {
     // A retry after a lost answer costs one more use of a multi-use code; the newer credential wins.
-    const answer = await this.post<{ terminalId: string; credential: string; heartbeatIntervalSeconds: number; lastSeq: number }>(
-      '/device/v1/enrol', { serialNumber: this.serialNumber, code }, undefined, options.signal,
-    );
+    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code }, undefined, options.signal);
     this.credential = answer.credential;
     this.serverLastSeq = answer.lastSeq;
     if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, answer.lastSeq);
@@ -181,6 +183,7 @@ export class PosFleetTerminal {
   /**
    * Sends an already numbered report, retrying network failures and 5xx/429 with the same seq: the
    * server stores a seq once, so a retry of a heartbeat it did receive is answered `duplicate: true`.
+   * Low level: it does not advance the counter (heartbeat() does).
    */
   async sendHeartbeat(report: HeartbeatReport, options: CallOptions = {}): Promise<HeartbeatAnswer> {
     const answer = await this.authorised(() => this.post<HeartbeatAnswer>('/device/v1/heartbeat', report, this.requireCredential(), options.signal));
@@ -257,9 +260,9 @@ export class PosFleetTerminal {
 
   /**
    * The next sequence number. With no saved counter the first one is the current time in ms (or the
-   * server's last seq + 1 if that is higher): a terminal that lost its counter has beaten at most once
-   * a second since its old counter began at an earlier time in ms, so it still moves forward and its
-   * new heartbeats are not taken for retries of old ones.
+   * server's last seq + 1 if that is higher). A counter that began at the clock and grew by one per
+   * heartbeat (far less than once a ms) stays behind the clock, so a terminal that lost its counter
+   * still moves forward, and its new heartbeats are not taken for retries of old ones.
    */
   private takeSeq(): number {
     const seq = this.lastSeq === null ? Math.max(this.serverLastSeq + 1, this.now().getTime()) : this.lastSeq + 1;
@@ -309,21 +312,17 @@ export class PosFleetTerminal {
       response = await this.fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.retry.timeoutMs) });
       text = await response.text();
     } catch (cause) {
-      throw new PosFleetError('network_error', `cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, undefined, undefined, undefined, { cause });
+      throw new PosFleetError('network_error', `cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     const parsed = parseBody(text);
     if (response.ok) {
-      if (parsed === undefined) throw new PosFleetError('bad_response', `${url} answered ${response.status} without a JSON body`, response.status);
+      if (parsed === undefined) throw new PosFleetError('bad_response', `${url} answered ${response.status} without a JSON body`, { status: response.status });
       return parsed as T;
     }
     const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new PosFleetError(
-      error?.code ?? `http_${response.status}`,
-      error?.message ?? `${url} answered ${response.status}`,
-      response.status,
-      error?.field,
-      retryAfterMs(response.headers.get('retry-after')),
-    );
+    throw new PosFleetError(error?.code ?? `http_${response.status}`, error?.message ?? `${url} answered ${response.status}`, {
+      status: response.status, field: error?.field, retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    });
   }
 }
 
