@@ -1,12 +1,15 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
 import { AccessService } from './access/access.service.ts';
 import { AuditService } from './audit/audit.service.ts';
+import { ComplianceService } from './compliance/compliance.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { DELIVER_NOTIFICATION, NotificationService } from './notifications/notifications.service.ts';
+import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { heartbeatKey } from './device/device.repository.ts';
 import { systemClock, type Clock } from './shared/time.ts';
@@ -18,8 +21,10 @@ export interface Services {
   access: AccessService;
   audit: AuditService;
   estate: EstateService;
+  compliance: ComplianceService;
   device: DeviceService;
   jobs: JobRunner;
+  notifications: NotificationService;
   maintenance: MaintenanceService;
 }
 
@@ -30,6 +35,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+  const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
+    maxAttempts: config.notificationMaxAttempts, postWebhook: webhookPoster(config.webhookTimeoutMs),
+    mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
+  });
+  jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
 
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
@@ -60,7 +70,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
-  return { config, db, clock, access, audit, estate, device, jobs, maintenance };
+  const compliance = new ComplianceService(db.kysely, clock, estate, {
+    inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
+    operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
+  }, (inspection) => log?.('inspection failed: follow-up needed', { inspectionId: inspection.id, terminalId: inspection.terminalId }));
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -146,7 +146,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/terminals', headers: bearer })).statusCode).toBe(200);
     const write = await t.app.inject({ method: 'POST', url: '/api/v1/merchants', headers: bearer, payload: { name: 'x' } });
     expect(write.statusCode).toBe(403);
-    expect(write.json().error.message).toContain('read-only token');
+    expect(write.json().error.message).toContain('read-only API token');
 
     now = new Date(now.getTime() + 2 * 86_400_000);
     await new Promise((r) => setTimeout(r, 5)); // let the short token cache notice the clock

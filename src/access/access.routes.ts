@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuditService } from '../audit/audit.service.ts';
-import { AppError } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
 import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
@@ -24,16 +23,15 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
     schema: { tags, body: LoginInput, response: { 200: LoginAnswer, ...errorResponses } },
   }, async (req, reply) => {
     const base = { action: 'auth.login', objectType: 'users', sourceIp: req.ip, requestId: req.id };
-    try {
-      const { cookie, expiresAt, principal } = await access.login(req.body.email, req.body.password, req.body.totp, req.ip);
-      await audit.record({ ...base, actorType: 'user', actorId: principal.userId, actorName: principal.name, objectId: principal.userId, outcome: 'success' });
-      reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, secure: cookieSecure, sameSite: 'strict', path: '/', expires: new Date(expiresAt) });
-      return { expiresAt, me: me(principal) };
-    } catch (error) {
-      const details = error instanceof AppError ? (error.details as { userId?: string | null } | undefined) : undefined;
-      await audit.record({ ...base, actorType: 'anonymous', actorName: req.body.email, objectId: details?.userId ?? null, outcome: 'failure', details: { reason: (error as Error).message } });
-      throw error;
+    const result = await access.login(req.body.email, req.body.password, req.body.totp, req.ip);
+    if (!result.ok) {
+      await audit.record({ ...base, actorType: 'anonymous', actorName: req.body.email, objectId: result.userId, outcome: 'failure', details: { reason: result.error.message } });
+      throw result.error;
     }
+    const { cookie, expiresAt, principal } = result;
+    await audit.record({ ...base, actorType: 'user', actorId: principal.userId, actorName: principal.name, objectId: principal.userId, outcome: 'success' });
+    reply.setCookie(SESSION_COOKIE, cookie, { httpOnly: true, secure: cookieSecure, sameSite: 'strict', path: '/', expires: new Date(expiresAt) });
+    return { expiresAt, me: me(principal) };
   });
 
   app.post('/auth/logout', {

@@ -41,6 +41,11 @@ export interface UserInput {
   password: string;
 }
 
+/** A failed sign-in names the account (for the audit trail) but the caller only ever shows `error`. */
+export type LoginResult =
+  | { ok: true; cookie: string; expiresAt: string; principal: Principal }
+  | { ok: false; userId: string | null; error: AppError };
+
 export const SESSION_COOKIE = 'pf_session';
 const CACHE_MS = 5_000;
 const BOOTSTRAP_EMAIL = 'admin@posfleet.local';
@@ -106,15 +111,15 @@ export class AccessService {
    * Checks email, password and (if enabled) the TOTP code. The same message for an unknown email and a
    * wrong password, so sign-in does not reveal who has an account. Repeated failures lock the account.
    */
-  async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null) {
+  async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null): Promise<LoginResult> {
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
     const now = this.clock();
     if (!user || user.disabled_at) {
       await verifyPassword(password, DUMMY_HASH); // same time as a real check
-      throw new AppError('unauthenticated', 'wrong email or password', undefined, { userId: null });
+      return { ok: false, userId: null, error: unauthenticated('wrong email or password') };
     }
     if (user.locked_until && user.locked_until > now.toISOString()) {
-      throw new AppError('unauthenticated', `the account is locked after repeated failed sign-ins until ${user.locked_until}`, undefined, { userId: user.id });
+      return { ok: false, userId: user.id, error: unauthenticated(`the account is locked after repeated failed sign-ins until ${user.locked_until}`) };
     }
     if (!(await verifyPassword(password, user.password_hash))) {
       const failures = user.failed_logins + 1;
@@ -123,11 +128,11 @@ export class AccessService {
         failed_logins: lock ? 0 : failures,
         locked_until: lock ? new Date(now.getTime() + this.settings.lockoutMinutes * 60_000).toISOString() : user.locked_until,
       }).where('id', '=', user.id).execute();
-      throw new AppError('unauthenticated', 'wrong email or password', undefined, { userId: user.id, locked: lock });
+      return { ok: false, userId: user.id, error: unauthenticated('wrong email or password') };
     }
     if (user.totp_enabled) {
-      if (!totpCode) throw new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp', { userId: user.id, totpRequired: true });
-      if (!totpValid(user.totp_secret!, totpCode)) throw new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp', { userId: user.id });
+      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp') };
+      if (!totpValid(user.totp_secret!, totpCode)) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp') };
     }
     await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
     const cookie = newToken('pfs');
@@ -137,7 +142,7 @@ export class AccessService {
     };
     await this.db.insertInto('sessions').values(session).execute();
     const principal = this.principal(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token });
-    return { cookie, expiresAt: session.expires_at, principal };
+    return { ok: true, cookie, expiresAt: session.expires_at, principal };
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -162,6 +167,8 @@ export class AccessService {
   // ---- TOTP
   async beginTotp(userId: string): Promise<{ secret: string; uri: string }> {
     const user = await this.requireUser(userId);
+    // Starting over would switch the second factor off: whoever holds this session must not be able to.
+    if (user.totp_enabled) throw conflict('two-factor sign-in is already on; an admin can reset it');
     const secret = new Secret({ size: 20 }).base32;
     await this.db.updateTable('users').set({ totp_secret: secret, totp_enabled: 0 }).where('id', '=', userId).execute();
     const uri = new TOTP({ issuer: 'PosFleet', label: user.email, secret: Secret.fromBase32(secret) }).toString();

@@ -41,7 +41,11 @@ export function installGuard(api: FastifyInstance, access: AccessService): void 
     if (permission === 'public') return;
     const principal = await access.authenticate(request.headers.authorization, request.cookies[SESSION_COOKIE]);
     request.principal = principal;
-    if (!SAFE_METHODS.has(request.method)) access.assertCsrf(principal, header(request, 'x-csrf-token'));
+    if (!SAFE_METHODS.has(request.method)) {
+      access.assertCsrf(principal, header(request, 'x-csrf-token'));
+      // A read-only token reads; it can neither change data nor mint, revoke or reconfigure credentials.
+      if (principal.tokenScope === 'read') throw forbidden('a read-only API token cannot make changes');
+    }
     if (principal.mustChangePassword && !request.routeOptions.config.allowExpiredPassword) {
       throw new AppError('forbidden', 'your password has expired: change it with POST /api/v1/auth/password', 'password');
     }

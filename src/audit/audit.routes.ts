@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import { errorResponses, Page, PageQuery, operatorSecurity } from '../shared/http-schemas.ts';
-import { toPage } from '../shared/paging.ts';
+import { decodeSeqCursor, toPage } from '../shared/paging.ts';
+import { csvSafe } from '../shared/patterns.ts';
 import type { AuditService } from './audit.service.ts';
 
 const tags = ['audit'];
@@ -33,8 +34,7 @@ const AuditEntry = Type.Object({
 export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/audit', { config, schema: { tags, security, querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errorResponses } } }, async (req) => {
     const limit = req.query.limit ?? 100;
-    const beforeSeq = req.query.cursor ? Number(Buffer.from(req.query.cursor, 'base64url').toString()) : undefined;
-    return toPage(await audit.list({ ...req.query, limit, beforeSeq: Number.isFinite(beforeSeq) ? beforeSeq : undefined }), limit, (e) => String(e.seq));
+    return toPage(await audit.list({ ...req.query, limit, beforeSeq: decodeSeqCursor(req.query.cursor) }), limit, (e) => String(e.seq));
   });
 
   app.get('/audit/verify', {
@@ -52,7 +52,8 @@ export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => a
     const entries = (await audit.list({ limit: 100_000, from: req.query.from, to: req.query.to })).reverse();
     if (req.query.format === 'json') return reply.header('content-disposition', 'attachment; filename="audit.json"').send(entries);
     const columns = ['seq', 'at', 'actorType', 'actorId', 'actorName', 'action', 'objectType', 'objectId', 'outcome', 'sourceIp', 'requestId', 'details', 'hash'] as const;
-    const csv = stringify(entries.map((e) => columns.map((c) => (c === 'details' ? JSON.stringify(e.details) : e[c]))), { header: true, columns: [...columns] });
+    const cell = (value: unknown) => csvSafe(typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value));
+    const csv = stringify(entries.map((e) => columns.map((c) => cell(e[c]))), { header: true, columns: [...columns] });
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="audit.csv"').send(csv);
   });
 };

@@ -6,12 +6,14 @@ import * as foundation from './migrations/0001_foundation.ts';
 import * as accessAudit from './migrations/0002_access_audit.ts';
 import * as compliance from './migrations/0003_compliance.ts';
 import * as maintenance from './migrations/0004_maintenance.ts';
+import * as notifications from './migrations/0005_notifications.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_access_audit': accessAudit,
   '0003_compliance': compliance,
   '0004_maintenance': maintenance,
+  '0005_notifications': notifications,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

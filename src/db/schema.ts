@@ -275,6 +275,67 @@ export interface InspectionTable {
   photo_sha256: string | null;
 }
 
+export interface NotificationChannelTable {
+  id: string;
+  /** Null for a fleet-wide channel (operators): it hears the events of every merchant. */
+  merchant_id: string | null;
+  /** "email" or "webhook". */
+  kind: string;
+  name: string;
+  /** An e-mail address or a webhook URL. */
+  address: string;
+  /** Webhook signing secret (kept in clear: each request is signed with it). */
+  secret: string | null;
+  /** JSON array of event types the channel subscribes to; [] means every event. */
+  events: string;
+  /** Overrides the merchant's locale; null follows the merchant. */
+  locale: string | null;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface NotificationDeliveryTable {
+  id: string;
+  channel_id: string;
+  event: string;
+  merchant_id: string | null;
+  site_id: string | null;
+  /** Set by callers that may notify twice about one thing; unique per channel. */
+  dedupe_key: string | null;
+  locale: string;
+  subject: string;
+  /** What is sent, fixed when the event happens: the e-mail text, or the webhook's JSON body. */
+  body: string;
+  /** pending, delivered or parked (gave up; an operator may replay it). */
+  status: string;
+  attempts: number;
+  /** Attempts made before the current round of retries (0, or the count when last replayed). */
+  round_start: number;
+  /** The attempt after which a failing delivery is parked. */
+  park_after: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+  parked_at: string | null;
+}
+
+export interface NotificationAttemptTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  /** delivered or failed. */
+  outcome: string;
+  /** HTTP status of a webhook's answer (null for e-mail, or when no answer came). */
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
@@ -297,4 +358,7 @@ export interface Database {
   maintenance_transitions: MaintenanceTransitionTable;
   terminal_locks: TerminalLockTable;
   inspections: InspectionTable;
+  notification_channels: NotificationChannelTable;
+  notification_deliveries: NotificationDeliveryTable;
+  notification_attempts: NotificationAttemptTable;
 }

@@ -1,6 +1,7 @@
 // The terminal protocol's shapes (/device/v1) and the operator's view of terminal health.
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { SERIAL } from '../shared/patterns.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
 export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs'] as const;
@@ -10,7 +11,7 @@ const ReaderCounts = Type.Object({ attempts: Count, failures: Count });
 
 export const EnrolRequest = Type.Object(
   {
-    serialNumber: Type.String({ pattern: '^[A-Za-z0-9._-]{3,64}$' }),
+    serialNumber: Type.String({ pattern: SERIAL }),
     code: Type.String({ minLength: 4, maxLength: 32 }),
   },
   { additionalProperties: false },
@@ -27,7 +28,7 @@ export type EnrolResponse = Static<typeof EnrolResponse>;
 
 /** What a terminal reports about itself. Unknown extra fields are kept, for newer SDKs. */
 export const HeartbeatReport = Type.Object({
-  seq: Type.Integer({ minimum: 0, description: 'increases with every new heartbeat; a retry repeats it' }),
+  seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'increases with every new heartbeat; a retry repeats it' }),
   sentAt: Timestamp,
   appVersion: Type.String({ minLength: 1, maxLength: 40 }),
   firmwareVersion: Type.String({ minLength: 1, maxLength: 40 }),
@@ -108,7 +109,7 @@ export type CommandResultInput = Static<typeof CommandResultInput>;
 // ---- operator side
 export const EnrolmentCodeInput = Type.Object(
   {
-    serialNumber: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{3,64}$', description: 'bind the code to one pre-registered terminal' })),
+    serialNumber: Type.Optional(Type.String({ pattern: SERIAL, description: 'bind the code to one pre-registered terminal' })),
     siteId: Type.Optional(Type.String({ maxLength: 64, description: 'site for terminals first seen through this code' })),
     modelId: Type.Optional(Type.String({ maxLength: 64, description: 'model for terminals first seen through this code' })),
     uses: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
-import { toPage } from '../shared/paging.ts';
+import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat } from './device.repository.ts';
@@ -166,8 +166,7 @@ export class DeviceService {
   async history(terminalId: string, query: HeartbeatHistoryQuery) {
     await this.requireTerminal(terminalId);
     const limit = query.limit ?? 100;
-    const beforeSeq = query.cursor ? Number(Buffer.from(query.cursor, 'base64url').toString()) : undefined;
-    if (beforeSeq !== undefined && !Number.isFinite(beforeSeq)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+    const beforeSeq = decodeSeqCursor(query.cursor);
     const rows = await this.repo.history(terminalId, { limit, beforeSeq, from: query.from, to: query.to });
     return toPage(rows, limit, (r) => String(r.seq));
   }

@@ -4,6 +4,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
+import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
 import { DEFAULT_COMPONENTS } from './estate.rules.ts';
@@ -17,8 +18,6 @@ export interface NamedPageQuery {
   merchantId?: string | undefined;
 }
 
-/** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything. */
-export const likeContains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class EstateRepository {
   constructor(
@@ -52,7 +51,7 @@ export class EstateRepository {
     let q = this.db.selectFrom('merchants').selectAll()
       .$if(scope.kind === 'merchant', (b) => b.where('id', '=', merchantOf(scope)))
       .$if(scope.kind === 'technician', (b) => b.where(NOTHING));
-    if (query.q) q = q.where('name', 'like', likeContains(query.q));
+    if (query.q) q = q.where(contains('name', query.q));
     const after = decodeCursor(query.cursor);
     if (after) q = q.where('id', '>', after);
     const rows = await q.orderBy('id').limit(query.limit + 1).execute();
@@ -93,7 +92,7 @@ export class EstateRepository {
 
   async listSites(query: NamedPageQuery, scope: Scope): Promise<Site[]> {
     let q = this.sites(scope);
-    if (query.q) q = q.where((eb) => eb.or([eb('sites.name', 'like', likeContains(query.q!)), eb('sites.code', 'like', likeContains(query.q!))]));
+    if (query.q) q = q.where(anyContains(['sites.name', 'sites.code'], query.q));
     if (query.merchantId) q = q.where('sites.merchant_id', '=', query.merchantId);
     const after = decodeCursor(query.cursor);
     if (after) q = q.where('sites.id', '>', after);
@@ -141,7 +140,7 @@ export class EstateRepository {
 
   async listModels(query: NamedPageQuery): Promise<TerminalModel[]> {
     let q = this.db.selectFrom('terminal_models').selectAll();
-    if (query.q) q = q.where((eb) => eb.or([eb('vendor', 'like', likeContains(query.q!)), eb('model', 'like', likeContains(query.q!)), eb('code', 'like', likeContains(query.q!))]));
+    if (query.q) q = q.where(anyContains(['vendor', 'model', 'code'], query.q));
     const after = decodeCursor(query.cursor);
     if (after) q = q.where('id', '>', after);
     return (await q.orderBy('id').limit(query.limit + 1).execute()).map(toModel);
@@ -208,8 +207,7 @@ export class EstateRepository {
       q = q.where((eb) => eb.or([eb('terminal_health.last_seen_at', 'is', null), eb('terminal_health.last_seen_at', '<', this.onlineSince())]));
     }
     if (filter.q) {
-      const text = likeContains(filter.q);
-      q = q.where((eb) => eb.or([eb('terminals.serial_number', 'like', text), eb('sites.name', 'like', text), eb('merchants.name', 'like', text)]));
+      q = q.where(anyContains(['terminals.serial_number', 'sites.name', 'merchants.name'], filter.q));
     }
     return q;
   }

@@ -1,6 +1,6 @@
 // Estate registry over HTTP: thin handlers that validate, call the service and shape the answer.
 import { Readable } from 'node:stream';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, IdParams, Page, operatorSecurity } from '../shared/http-schemas.ts';
 import type { EstateService } from './estate.service.ts';
@@ -64,20 +64,26 @@ export const estateRoutes = (estate: EstateService): FastifyPluginAsyncTypebox =
   app.delete('/terminals/:id', { config: write, schema: { ...crud('terminals'), description: 'Soft delete: history is kept, credentials are revoked.', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await estate.deleteTerminal(req.params.id); return reply.code(204).send(null); });
 
-  app.post('/terminals/import', {
-    config: write,
-    schema: {
-      ...crud('terminals'),
-      description: 'CSV body (text/csv). Checks every row first; with any bad row nothing is imported unless partial=true.',
-      querystring: Type.Object({ partial: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
-      body: Type.String({ description: 'CSV text' }),
-      response: { 200: ImportResult, ...errorResponses },
-    },
-  }, (req) => estate.importTerminals(req.body, { partial: req.query.partial ?? false }));
+  // Only the import route reads CSV, and only it may send up to 50 MB.
+  await app.register(async (scope) => {
+    const csv = scope.withTypeProvider<TypeBoxTypeProvider>();
+    csv.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    csv.post('/terminals/import', {
+      config: write,
+      schema: {
+        ...crud('terminals'),
+        description: 'CSV body (text/csv). Checks every row first; with any bad row nothing is imported unless partial=true.',
+        consumes: ['text/csv'],
+        querystring: Type.Object({ partial: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+        body: Type.String({ description: 'CSV text' }),
+        response: { 200: ImportResult, ...errorResponses },
+      },
+    }, (req) => estate.importTerminals(req.body, { partial: req.query.partial ?? false }));
+  });
 
   app.get('/terminals/export', {
     config: read,
-    schema: { ...crud('terminals'), description: 'CSV of the matching terminals, streamed.', querystring: Type.Omit(TerminalQuery, ['limit', 'cursor']) },
+    schema: { ...crud('terminals'), description: 'CSV of the matching terminals, streamed.', querystring: Type.Omit(TerminalQuery, ['limit', 'cursor'], { additionalProperties: false }) },
   }, async (req, reply) => {
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="terminals.csv"');
     return reply.send(Readable.from(estate.exportTerminals(req.query, req.principal.scope)));

@@ -1,6 +1,7 @@
 // HTTP shapes of the estate registry: merchants, sites, terminal models and terminals.
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { CODE, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export const ENVIRONMENTS = ['indoor', 'outdoor', 'dusty', 'hot', 'humid'] as const;
@@ -50,7 +51,7 @@ export type OpeningHours = Partial<Record<(typeof WEEKDAYS)[number], { open: str
 export const SiteInput = Type.Object(
   {
     merchantId: Text(64),
-    code: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'short unique code, used in CSV files' }),
+    code: Type.String({ pattern: CODE, description: 'short unique code, used in CSV files' }),
     name: Text(200),
     address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     latitude: Type.Optional(Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()])),
@@ -98,7 +99,7 @@ export type Components = Static<typeof Components>;
 
 export const TerminalModelInput = Type.Object(
   {
-    code: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+    code: Type.String({ pattern: CODE }),
     vendor: Text(100),
     model: Text(100),
     components: Components,
@@ -121,14 +122,14 @@ export const TerminalModel = Type.Object({
 export type TerminalModel = Static<typeof TerminalModel>;
 
 // ---- terminals
-const Tag = Type.String({ pattern: '^[\\p{L}\\p{N}._:-]{1,40}$' });
-const Version = Type.String({ pattern: '^[0-9A-Za-z.+_-]{1,40}$' });
+const Tag = Type.String({ pattern: TAG });
+const Version = Type.String({ pattern: VERSION });
 const Status = Type.Enum(TERMINAL_STATUSES);
 const Network = Type.Enum(NETWORK_TYPES);
 
 export const TerminalInput = Type.Object(
   {
-    serialNumber: Type.String({ pattern: '^[A-Za-z0-9._-]{3,64}$' }),
+    serialNumber: Type.String({ pattern: SERIAL }),
     modelId: Text(64),
     siteId: Type.Optional(Type.Union([Text(64), Type.Null()])),
     status: Type.Optional(Status),

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { AppError } from '../shared/errors.ts';
 import { NETWORK_TYPES, TERMINAL_STATUSES } from './estate.schemas.ts';
 import { defaultStatus } from './estate.rules.ts';
+import { csvSafe, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
 
 export const CSV_COLUMNS = [
   'serial_number', 'model_code', 'site_code', 'status', 'tags', 'app_version', 'firmware_version', 'network_type',
@@ -36,9 +37,9 @@ export interface CsvLookups {
   siteIdByCode: Map<string, string>;
 }
 
-const SERIAL = /^[A-Za-z0-9._-]{3,64}$/;
-const VERSION = /^[0-9A-Za-z.+_-]{1,40}$/;
-const TAG = /^[\p{L}\p{N}._:-]{1,40}$/u;
+const SERIAL_RE = new RegExp(SERIAL);
+const VERSION_RE = new RegExp(VERSION);
+const TAG_RE = new RegExp(TAG, 'u');
 
 export type CsvRecord = { line: number; values: Record<string, string> };
 
@@ -75,7 +76,7 @@ export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { 
     const error = (field: string, reason: string) => errors.push({ line, field, reason });
     const before = errors.length;
     const serial = values.serial_number ?? '';
-    if (!SERIAL.test(serial)) error('serial_number', 'must be 3–64 letters, digits, ".", "_" or "-"');
+    if (!SERIAL_RE.test(serial)) error('serial_number', 'must be 3–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     const seenOn = firstLineOfSerial.get(serial);
     if (seenOn) error('serial_number', `"${serial}" already appears on line ${seenOn}`);
     else firstLineOfSerial.set(serial, line);
@@ -87,11 +88,11 @@ export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { 
     const status = values.status || defaultStatus(siteId);
     if (!(TERMINAL_STATUSES as readonly string[]).includes(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`);
     const tags = (values.tags ?? '').split(';').map((t) => t.trim()).filter(Boolean);
-    const badTag = tags.find((t) => !TAG.test(t));
+    const badTag = tags.find((t) => !TAG_RE.test(t));
     if (badTag !== undefined) error('tags', `"${badTag}" is not a valid tag (letters, digits, . _ : -; up to 40)`);
     for (const field of ['app_version', 'firmware_version'] as const) {
       const value = values[field];
-      if (value && !VERSION.test(value)) error(field, `"${value}" is not a version`);
+      if (value && !VERSION_RE.test(value)) error(field, `"${value}" is not a version`);
     }
     const network = values.network_type || null;
     if (network && !(NETWORK_TYPES as readonly string[]).includes(network)) error('network_type', `must be one of ${NETWORK_TYPES.join(', ')}`);
@@ -124,7 +125,7 @@ export function formatTerminalCsv(rows: CsvExportRow[], withHeader: boolean): st
   return stringify(
     rows.map((r) => [
       r.serialNumber, r.modelCode, r.siteCode ?? '', r.status, r.tags.join(';'), r.appVersion ?? '', r.firmwareVersion ?? '',
-      r.networkType ?? '', r.merchant ?? '', r.online ? 'yes' : 'no', r.lastSeenAt ?? '',
+      r.networkType ?? '', csvSafe(r.merchant ?? ''), r.online ? 'yes' : 'no', r.lastSeenAt ?? '',
     ]),
     { header: withHeader, columns: CSV_EXPORT_HEADER },
   );

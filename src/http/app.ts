@@ -13,6 +13,7 @@ import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maint
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
+import { parseJsonBody } from './safe-json.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -20,6 +21,7 @@ import { accessRoutes } from '../access/access.routes.ts';
 import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
+import { complianceRoutes } from '../compliance/compliance.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +42,10 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     genReqId: () => crypto.randomUUID(),
     // Behind a reverse proxy set TRUST_PROXY so audit entries and rate limits see the client's address.
     trustProxy: services.config.trustProxy,
+    // Malformed URLs (bad percent-encoding, over-long parameters) answer in the usual error shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(error.statusCode ?? 400).send({ error: { code: 'bad_request', message: error.message } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
@@ -50,7 +56,18 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
   });
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  // NUL in a path or query string: PostgreSQL cannot store or compare it, so it is refused up front.
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) throw new AppError('validation_error', 'url: must not contain NUL characters', 'url');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -81,6 +98,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https));
     await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
+    await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
   }, { prefix: '/api/v1' });

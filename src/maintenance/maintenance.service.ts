@@ -132,8 +132,8 @@ export class MaintenanceService {
 
   private async requireJob(jobId: string, scope: Scope): Promise<JobRow> {
     const job = await this.repo.job(jobId);
-    if (!job) throw notFound('maintenance job', jobId);
-    await this.estate.getTerminal(job.terminal_id, scope); // 404 outside the caller's scope
+    // Outside the caller's scope a job does not exist: the same answer as for an unknown id.
+    if (!job || !(await this.estate.repo.findTerminal(job.terminal_id, scope))) throw notFound('maintenance job', jobId);
     return job;
   }
 

@@ -1,3 +1,5 @@
+import { invalid } from './errors.ts';
+
 // Keyset paging: a page ends with the sort key of its last row, and the next page starts after it,
 // so deep pages of a large estate cost the same as the first.
 export function encodeCursor(key: string): string {
@@ -13,4 +15,13 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): 
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/** A cursor that carries a sequence number (heartbeats, audit entries): a 400 for anything else. */
+export function decodeSeqCursor(cursor: string | undefined): number | undefined {
+  const text = decodeCursor(cursor);
+  if (text === undefined) return undefined;
+  const seq = Number(text);
+  if (!/^[0-9]{1,16}$/.test(text) || !Number.isSafeInteger(seq)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  return seq;
 }

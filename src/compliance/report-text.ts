@@ -1,0 +1,153 @@
+// The compliance report's words in zh-CN and en (GLOSSARY.md: terminal 终端, merchant 商户, site 门店,
+// heartbeat 心跳, tamper 防拆, password rotation 密码轮换, audit log 审计日志). Pure.
+import type { CountKey, Finding, FindingCode, ReportSettings, RequirementId } from './compliance.rules.ts';
+
+export const REPORT_LOCALES = ['zh-CN', 'en'] as const;
+export type ReportLocale = (typeof REPORT_LOCALES)[number];
+
+export function isReportLocale(value: string | null | undefined): value is ReportLocale {
+  return (REPORT_LOCALES as readonly (string | null | undefined)[]).includes(value);
+}
+
+interface Words {
+  title: string;
+  fleet: string;
+  merchant: string;
+  generatedAt: string;
+  timeZone: string;
+  settings: (s: ReportSettings) => string;
+  summary: string;
+  requirement: string;
+  reference: string;
+  status: string;
+  met: string;
+  gaps: string;
+  gapsHeading: string;
+  gapCount: string;
+  evidence: string;
+  noGaps: string;
+  more: (hidden: number) => string;
+  columns: { serial: string; vendorModel: string; status: string; merchant: string; site: string; address: string; lastSeen: string; lastInspected: string; user: string; role: string; finding: string };
+  inStock: string;
+  inventoryTitle: string;
+  requirements: Record<RequirementId, { title: string; description: string }>;
+  counts: Record<CountKey, string>;
+  statuses: Record<string, string>;
+  roles: Record<string, string>;
+  outcomes: Record<'pass' | 'fail', string>;
+  finding: (f: Finding, s: ReportSettings, date: (iso: string | null) => string) => string;
+}
+
+const zh: Words = {
+  title: 'PCI DSS 合规报告',
+  fleet: '全部商户(整个终端群)',
+  merchant: '商户',
+  generatedAt: '生成时间',
+  timeZone: '时区',
+  settings: (s) => `检查周期 ${s.inspectionIntervalDays} 天;终端密码期限 ${days(s.terminalPasswordMaxAgeDays, '天', '不检查')};操作员密码期限 ${days(s.operatorPasswordMaxAgeDays, '天', '不检查')}`,
+  summary: '概览',
+  requirement: '要求',
+  reference: '条款',
+  status: '状态',
+  met: '符合',
+  gaps: '有缺口',
+  gapsHeading: '缺口',
+  gapCount: '缺口数',
+  evidence: '证据',
+  noGaps: '未发现缺口。',
+  more: (hidden) => `另有 ${hidden} 条未在此列出,完整列表见 CSV 导出。`,
+  columns: { serial: '序列号', vendorModel: '终端型号', status: '状态', merchant: '商户', site: '门店', address: '地址', lastSeen: '最近心跳', lastInspected: '最近检查', user: '账号', role: '角色', finding: '发现' },
+  inStock: '未分配门店',
+  inventoryTitle: '终端清单',
+  requirements: {
+    'poi-inventory': { title: '终端(POI 设备)清单', description: '保存最新的终端清单:厂商、型号、位置(商户、门店、地址)和序列号。' },
+    'poi-inspection': { title: '终端定期检查(防拆、防调包)', description: '定期检查在用终端的外观,确认无拆机或调包迹象:标签序列号与登记一致、封条完好。' },
+    'terminal-passwords': { title: '终端密码轮换', description: '终端密码在期限内更换;依据终端最近一次心跳上报的修改时间。' },
+    'operator-passwords': { title: '操作员密码轮换', description: '操作员账号的密码在期限内更换(仅使用 API 令牌的账号不设密码,只计数)。' },
+    'pin-encryption': { title: '终端 PIN 输入与加密', description: '在用终端开启 PIN 输入和加密;依据终端最近一次心跳。' },
+  },
+  counts: {
+    devices: '终端总数', in_stock: '库存', active: '在用', in_repair: '维修中', retired: '已停用', in_use: '在用终端',
+    inspected_in_interval: '周期内已检查', never_inspected: '从未检查', inspection_overdue: '检查逾期', last_inspection_failed: '最近检查未通过',
+    password_ok: '密码在期限内', password_expired: '密码过期', password_unknown: '密码修改时间未知', accounts: '账号数', token_only: '仅 API 令牌(无密码)',
+    settings_ok: 'PIN 输入与加密均开启', pin_entry_off: 'PIN 输入关闭', encryption_off: '加密关闭', settings_unknown: '无心跳,状态未知',
+  },
+  statuses: { in_stock: '库存', active: '在用', in_repair: '维修中', retired: '已停用' },
+  roles: { admin: '管理员', operator: '运维人员', support: '客服', technician: '技术员', merchant: '商户', auditor: '审计员' },
+  outcomes: { pass: '通过', fail: '未通过' },
+  finding: (f, s, date) => {
+    const texts: Record<FindingCode, () => string> = {
+      location_missing: () => '在用但未关联门店,位置未知',
+      never_inspected: () => `从未检查(登记于 ${date(f.since)}),已逾期 ${f.days ?? 0} 天`,
+      inspection_overdue: () => `上次检查 ${date(f.since)},已逾期 ${f.days ?? 0} 天`,
+      inspection_failed: () => `最近一次检查(${date(f.since)})未通过,需跟进处理`,
+      password_expired: () => `密码于 ${date(f.since)} 修改,已 ${f.days ?? 0} 天(期限 ${f.user ? s.operatorPasswordMaxAgeDays : s.terminalPasswordMaxAgeDays} 天)`,
+      password_unknown: () => (f.user ? '密码修改时间未记录' : f.terminal?.security ? '心跳未上报密码修改时间' : '尚无心跳,密码修改时间未知'),
+      password_check_off: () => `未检查密码期限(${f.requirement === 'operator-passwords' ? 'PASSWORD_MAX_AGE_DAYS' : 'TERMINAL_PASSWORD_MAX_AGE_DAYS'}=0)`,
+      pin_entry_off: () => `PIN 输入已关闭(心跳 ${date(f.since)})`,
+      encryption_off: () => `加密已关闭(心跳 ${date(f.since)})`,
+      settings_unknown: () => '尚无心跳,PIN 输入与加密状态未知',
+    };
+    return texts[f.code]();
+  },
+};
+
+const en: Words = {
+  title: 'PCI DSS compliance report',
+  fleet: 'All merchants (the whole fleet)',
+  merchant: 'Merchant',
+  generatedAt: 'Generated',
+  timeZone: 'time zone',
+  settings: (s) => `inspection interval ${s.inspectionIntervalDays} days; terminal password age limit ${days(s.terminalPasswordMaxAgeDays, 'days', 'not checked')}; operator password age limit ${days(s.operatorPasswordMaxAgeDays, 'days', 'not checked')}`,
+  summary: 'Summary',
+  requirement: 'Requirement',
+  reference: 'PCI DSS',
+  status: 'Status',
+  met: 'met',
+  gaps: 'gaps',
+  gapsHeading: 'Gaps',
+  gapCount: 'Gaps',
+  evidence: 'Evidence',
+  noGaps: 'No gaps found.',
+  more: (hidden) => `${hidden} more are not listed here; the CSV export lists them all.`,
+  columns: { serial: 'Serial number', vendorModel: 'Terminal model', status: 'Status', merchant: 'Merchant', site: 'Site', address: 'Address', lastSeen: 'Last heartbeat', lastInspected: 'Last inspection', user: 'Account', role: 'Role', finding: 'Finding' },
+  inStock: 'no site',
+  inventoryTitle: 'Terminal inventory',
+  requirements: {
+    'poi-inventory': { title: 'Terminal (POI device) inventory', description: 'An up-to-date list of terminals with make, model, location (merchant, site, address) and serial number.' },
+    'poi-inspection': { title: 'Terminal inspections for tampering and substitution', description: 'Terminals in use are inspected periodically: the label serial matches the registry, the seal is intact, no signs of tampering.' },
+    'terminal-passwords': { title: 'Terminal password rotation', description: "Terminal passwords are changed within the limit, as reported in each terminal's latest heartbeat." },
+    'operator-passwords': { title: 'Operator password rotation', description: 'Operator passwords are changed within the limit (accounts that only use API tokens have no password and are counted only).' },
+    'pin-encryption': { title: 'PIN entry and encryption on terminals', description: "Terminals in use have PIN entry and encryption on, as reported in each terminal's latest heartbeat." },
+  },
+  counts: {
+    devices: 'terminals', in_stock: 'in stock', active: 'active', in_repair: 'in repair', retired: 'retired', in_use: 'terminals in use',
+    inspected_in_interval: 'inspected within the interval', never_inspected: 'never inspected', inspection_overdue: 'inspection overdue', last_inspection_failed: 'last inspection failed',
+    password_ok: 'password within the limit', password_expired: 'password expired', password_unknown: 'password age unknown', accounts: 'accounts', token_only: 'API tokens only (no password)',
+    settings_ok: 'PIN entry and encryption on', pin_entry_off: 'PIN entry off', encryption_off: 'encryption off', settings_unknown: 'no heartbeat: unknown',
+  },
+  statuses: { in_stock: 'in stock', active: 'active', in_repair: 'in repair', retired: 'retired' },
+  roles: { admin: 'admin', operator: 'operator', support: 'support', technician: 'technician', merchant: 'merchant', auditor: 'auditor' },
+  outcomes: { pass: 'pass', fail: 'fail' },
+  finding: (f, s, date) => {
+    const texts: Record<FindingCode, () => string> = {
+      location_missing: () => 'in use but at no site: its location is unknown',
+      never_inspected: () => `never inspected (registered ${date(f.since)}); ${f.days ?? 0} days overdue`,
+      inspection_overdue: () => `last inspected ${date(f.since)}; ${f.days ?? 0} days overdue`,
+      inspection_failed: () => `the last inspection (${date(f.since)}) failed and needs follow-up`,
+      password_expired: () => `password changed ${date(f.since)}, ${f.days ?? 0} days ago (limit ${f.user ? s.operatorPasswordMaxAgeDays : s.terminalPasswordMaxAgeDays} days)`,
+      password_unknown: () => (f.user ? 'when the password was changed was not recorded' : f.terminal?.security ? 'the heartbeat does not report when the password was changed' : 'no heartbeat yet: password age unknown'),
+      password_check_off: () => `password age is not checked (${f.requirement === 'operator-passwords' ? 'PASSWORD_MAX_AGE_DAYS' : 'TERMINAL_PASSWORD_MAX_AGE_DAYS'}=0)`,
+      pin_entry_off: () => `PIN entry is off (heartbeat ${date(f.since)})`,
+      encryption_off: () => `encryption is off (heartbeat ${date(f.since)})`,
+      settings_unknown: () => 'no heartbeat yet: PIN entry and encryption unknown',
+    };
+    return texts[f.code]();
+  },
+};
+
+function days(value: number, unit: string, off: string): string {
+  return value > 0 ? `${value} ${unit}` : off;
+}
+
+export const WORDS: Record<ReportLocale, Words> = { 'zh-CN': zh, en };

@@ -1,0 +1,46 @@
+// The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
+// incidents and work orders add their events here, with a template for each in templates.ts.
+
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
+export type NotificationLocale = (typeof NOTIFICATION_LOCALES)[number];
+
+/** Times are ISO-8601 UTC; templates show them in the site's time zone. */
+export interface MaintenanceAnnounced {
+  /** Serial numbers of the terminals going into maintenance. */
+  terminals: readonly string[];
+  /** Planned start: the terminals show "功能维护中" and refuse transactions from then on. */
+  start: string;
+  expectedEnd: string;
+  /** Why, in the operator's words (shown as given, not translated). */
+  reason?: string | undefined;
+}
+
+export interface MaintenanceCompleted {
+  terminals: readonly string[];
+  completedAt: string;
+}
+
+export interface MaintenanceFailed {
+  terminals: readonly string[];
+  failedAt: string;
+  reason?: string | undefined;
+  /** What happened after the failure, when known. */
+  outcome?: 'rolled_back' | 'handed_to_technician' | undefined;
+}
+
+export interface NotificationEventData {
+  'maintenance.announced': MaintenanceAnnounced;
+  'maintenance.completed': MaintenanceCompleted;
+  'maintenance.failed': MaintenanceFailed;
+}
+
+export function isNotificationEvent(value: string): value is NotificationEvent {
+  return (NOTIFICATION_EVENTS as readonly string[]).includes(value);
+}
+
+export function isNotificationLocale(value: string): value is NotificationLocale {
+  return (NOTIFICATION_LOCALES as readonly string[]).includes(value);
+}

@@ -1,0 +1,97 @@
+// Shapes of notification channels, deliveries and attempts, as the service returns them (and as
+// routes will validate and document them).
+import { Type, type Static } from 'typebox';
+import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { NOTIFICATION_EVENTS, NOTIFICATION_LOCALES } from './notification-events.ts';
+
+export const CHANNEL_KINDS = ['email', 'webhook'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'parked'] as const;
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Event = Type.Enum(NOTIFICATION_EVENTS);
+const Locale = Type.Enum(NOTIFICATION_LOCALES);
+
+export const ChannelInput = Type.Object(
+  {
+    /** Omitted or null: a fleet-wide channel for operators, hearing every merchant's events. */
+    merchantId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    kind: Type.Enum(CHANNEL_KINDS),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    /** An e-mail address (kind email) or an http(s) URL (kind webhook). */
+    address: Type.String({ minLength: 3, maxLength: 2000 }),
+    /** Webhooks only; generated when omitted, and shown only in the answer that creates it. */
+    secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
+    /** Subscribed events; omitted or [] means every event. */
+    events: Type.Optional(Type.Array(Event, { uniqueItems: true })),
+    /** Language of the messages; omitted or null follows the merchant (zh-CN for fleet channels). */
+    locale: Type.Optional(Type.Union([Locale, Type.Null()])),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ChannelInput = Static<typeof ChannelInput>;
+
+export const ChannelPatch = Type.Partial(Type.Omit(ChannelInput, ['merchantId', 'kind', 'secret']), { additionalProperties: false });
+export type ChannelPatch = Static<typeof ChannelPatch>;
+
+export const Channel = Type.Object({
+  id: Type.String(),
+  merchantId: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.Enum(CHANNEL_KINDS),
+  name: Type.String(),
+  address: Type.String(),
+  events: Type.Array(Type.String()),
+  locale: Type.Union([Type.String(), Type.Null()]),
+  enabled: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Channel = Static<typeof Channel>;
+
+/** The answer that creates a webhook channel: the only time its secret is shown. */
+export const CreatedChannel = Type.Intersect([Channel, Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) })]);
+export type CreatedChannel = Static<typeof CreatedChannel>;
+
+export const DeliveryAttempt = Type.Object({
+  attempt: Type.Integer(),
+  startedAt: Timestamp,
+  durationMs: Type.Integer(),
+  outcome: Type.Enum(['delivered', 'failed'] as const),
+  statusCode: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type DeliveryAttempt = Static<typeof DeliveryAttempt>;
+
+export const Delivery = Type.Object({
+  id: Type.String(),
+  channelId: Type.String(),
+  event: Type.String(),
+  merchantId: Type.Union([Type.String(), Type.Null()]),
+  siteId: Type.Union([Type.String(), Type.Null()]),
+  locale: Type.String(),
+  subject: Type.String(),
+  status: Type.Enum(DELIVERY_STATUSES),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  deliveredAt: Type.Union([Timestamp, Type.Null()]),
+  parkedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type Delivery = Static<typeof Delivery>;
+
+export const DeliveryWithAttempts = Type.Intersect([Delivery, Type.Object({ body: Type.String(), attemptLog: Type.Array(DeliveryAttempt) })]);
+export type DeliveryWithAttempts = Static<typeof DeliveryWithAttempts>;
+
+export const DeliveryQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Enum(DELIVERY_STATUSES)),
+    merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+    channelId: Type.Optional(Type.String({ maxLength: 64 })),
+    event: Type.Optional(Event),
+  },
+  { additionalProperties: false },
+);
+export type DeliveryQuery = Static<typeof DeliveryQuery>;

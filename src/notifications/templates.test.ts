@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { dateTime, renderMessage } from './templates.ts';
+
+const shanghai = { locale: 'zh-CN', timeZone: 'Asia/Shanghai', siteName: '人民广场店', merchantName: '青柠茶饮' } as const;
+const london = { locale: 'en', timeZone: 'Europe/London', siteName: 'Covent Garden', merchantName: 'Lime Tea' } as const;
+
+describe('message templates', () => {
+  it('announces maintenance in Chinese with the times of the site', () => {
+    // 18:00 UTC is 02:00 the next day in Shanghai.
+    const message = renderMessage('maintenance.announced', {
+      terminals: ['PAX-001', 'PAX-002'], start: '2026-11-25T18:00:00.000Z', expectedEnd: '2026-11-25T18:30:00.000Z', reason: '软件更新 3.2.1',
+    }, shanghai);
+    expect(message.subject).toBe('【维护通知】人民广场店 11月26日 02:00 终端维护');
+    expect(message.text.split('\n')).toEqual([
+      '【维护通知】门店 人民广场店 的 2 台终端将于 11月26日 02:00 进入维护（功能维护中），预计 02:30 恢复。',
+      '原因：软件更新 3.2.1',
+      '终端：PAX-001、PAX-002',
+      '维护期间终端显示“功能维护中”，暂停受理交易。',
+    ]);
+  });
+
+  it('announces maintenance in English with the times of the site', () => {
+    const message = renderMessage('maintenance.announced', {
+      terminals: ['PAX-101', 'PAX-102'], start: '2026-11-26T02:00:00.000Z', expectedEnd: '2026-11-26T02:30:00.000Z',
+    }, london);
+    expect(message.subject).toBe('Maintenance notice: Covent Garden, 26 Nov 02:00');
+    expect(message.text.split('\n')[0]).toBe('Maintenance notice: 2 terminals at Covent Garden go into maintenance on 26 Nov 02:00, back by 02:30.');
+  });
+
+  it('names a single terminal and gives the date of an end on another day', () => {
+    const en = renderMessage('maintenance.announced', {
+      terminals: ['PAX-7'], start: '2026-07-01T22:30:00.000Z', expectedEnd: '2026-07-02T00:30:00.000Z',
+    }, london);
+    // Summer time: London is UTC+1, so the work runs from 23:30 to 01:30 the next day.
+    expect(en.text.split('\n')[0]).toBe('Maintenance notice: terminal PAX-7 at Covent Garden goes into maintenance on 1 Jul 23:30, back by 2 Jul 01:30.');
+    const zh = renderMessage('maintenance.announced', {
+      terminals: ['PAX-7'], start: '2026-07-01T15:30:00.000Z', expectedEnd: '2026-07-01T16:30:00.000Z',
+    }, shanghai);
+    expect(zh.text.split('\n')[0]).toBe('【维护通知】门店 人民广场店 的终端 PAX-7 将于 7月1日 23:30 进入维护（功能维护中），预计 7月2日 00:30 恢复。');
+  });
+
+  it('tells when maintenance completed or failed, and what happened next', () => {
+    const done = renderMessage('maintenance.completed', { terminals: ['A1', 'A2', 'A3'], completedAt: '2026-11-25T18:24:00.000Z' }, shanghai);
+    expect(done.text.split('\n')[0]).toBe('【维护完成】门店 人民广场店 的 3 台终端已于 11月26日 02:24 完成维护，恢复正常交易。');
+    expect(done.subject).toBe('【维护完成】人民广场店 终端已恢复交易');
+
+    const failedEn = renderMessage('maintenance.failed', {
+      terminals: ['PAX-7'], failedAt: '2026-11-26T02:24:00.000Z', reason: 'self-test failed: printer', outcome: 'rolled_back',
+    }, london);
+    expect(failedEn.text).toBe([
+      'Maintenance failed: terminal PAX-7 at Covent Garden did not finish maintenance (26 Nov 02:24).',
+      'Reason: self-test failed: printer',
+      'It was rolled back to the version before maintenance and takes payments again.',
+    ].join('\n'));
+
+    const failedZh = renderMessage('maintenance.failed', { terminals: ['A1', 'A2'], failedAt: '2026-11-25T18:24:00.000Z', outcome: 'handed_to_technician' }, shanghai);
+    expect(failedZh.text).toContain('已安排技术员处理。');
+  });
+
+  it('shortens long lists of terminals but keeps the count', () => {
+    const serials = Array.from({ length: 12 }, (_, i) => `SN-${i + 1}`);
+    const message = renderMessage('maintenance.completed', { terminals: serials, completedAt: '2026-11-26T02:00:00.000Z' }, london);
+    expect(message.text).toContain('12 terminals at Covent Garden are back in service');
+    expect(message.text).toContain('Terminals: SN-1, SN-2, SN-3, SN-4, SN-5, SN-6, SN-7, SN-8, SN-9, SN-10 and 2 more');
+  });
+
+  it('falls back to the merchant when no site is named', () => {
+    const message = renderMessage('maintenance.completed', { terminals: ['A1', 'A2'], completedAt: '2026-11-25T18:24:00.000Z' }, { ...shanghai, siteName: undefined });
+    expect(message.text.split('\n')[0]).toBe('【维护完成】商户 青柠茶饮 的 2 台终端已于 11月26日 02:24 完成维护，恢复正常交易。');
+  });
+
+  it('formats a moment in the time zone it is given', () => {
+    expect(dateTime('2026-11-25T18:00:00.000Z', { locale: 'zh-CN', timeZone: 'Asia/Shanghai' })).toBe('11月26日 02:00');
+    expect(dateTime('2026-11-25T18:00:00.000Z', { locale: 'en', timeZone: 'Europe/London' })).toBe('25 Nov 18:00');
+  });
+});

@@ -1,0 +1,142 @@
+// The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
+// time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
+import type {
+  MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale,
+} from './notification-events.ts';
+
+export interface MessageContext {
+  locale: NotificationLocale;
+  /** IANA time zone the times are shown in: the site's (or its merchant's). */
+  timeZone: string;
+  siteName?: string | undefined;
+  merchantName?: string | undefined;
+}
+
+export interface Message {
+  subject: string;
+  text: string;
+}
+
+/** Longer lists of serial numbers are cut: the count is in the first sentence anyway. */
+const LISTED_SERIALS = 10;
+
+type Templates = { [E in NotificationEvent]: (data: NotificationEventData[E], ctx: MessageContext) => Message };
+
+export function renderMessage<E extends NotificationEvent>(event: E, data: NotificationEventData[E], ctx: MessageContext): Message {
+  const template = (ctx.locale === 'zh-CN' ? zhCN : en)[event] as (data: NotificationEventData[E], ctx: MessageContext) => Message;
+  return template(data, ctx);
+}
+
+const zhCN: Templates = {
+  'maintenance.announced': (d: MaintenanceAnnounced, ctx) => {
+    const start = dateTime(d.start, ctx);
+    const end = sameLocalDay(d.start, d.expectedEnd, ctx.timeZone) ? time(d.expectedEnd, ctx) : dateTime(d.expectedEnd, ctx);
+    return {
+      subject: `【维护通知】${placeName(ctx)} ${start} 终端维护`,
+      text: lines(
+        `【维护通知】${zhPlace(ctx)}${zhTerminals(d.terminals)}将于 ${start} 进入维护（功能维护中），预计 ${end} 恢复。`,
+        d.reason && `原因：${d.reason}`,
+        zhSerials(d.terminals),
+        '维护期间终端显示“功能维护中”，暂停受理交易。',
+      ),
+    };
+  },
+  'maintenance.completed': (d: MaintenanceCompleted, ctx) => ({
+    subject: `【维护完成】${placeName(ctx)} 终端已恢复交易`,
+    text: lines(
+      `【维护完成】${zhPlace(ctx)}${zhTerminals(d.terminals)}已于 ${dateTime(d.completedAt, ctx)} 完成维护，恢复正常交易。`,
+      zhSerials(d.terminals),
+    ),
+  }),
+  'maintenance.failed': (d: MaintenanceFailed, ctx) => ({
+    subject: `【维护失败】${placeName(ctx)} 终端维护未成功`,
+    text: lines(
+      `【维护失败】${zhPlace(ctx)}${zhTerminals(d.terminals)}维护未成功（${dateTime(d.failedAt, ctx)}）。`,
+      d.reason && `原因：${d.reason}`,
+      d.outcome === 'rolled_back' && '已回滚到维护前的版本，终端恢复交易。',
+      d.outcome === 'handed_to_technician' && '已安排技术员处理。',
+      zhSerials(d.terminals),
+    ),
+  }),
+};
+
+const en: Templates = {
+  'maintenance.announced': (d: MaintenanceAnnounced, ctx) => {
+    const start = dateTime(d.start, ctx);
+    const end = sameLocalDay(d.start, d.expectedEnd, ctx.timeZone) ? time(d.expectedEnd, ctx) : dateTime(d.expectedEnd, ctx);
+    return {
+      subject: `Maintenance notice: ${placeName(ctx)}, ${start}`,
+      text: lines(
+        `Maintenance notice: ${enWho(d.terminals, ctx)} ${d.terminals.length === 1 ? 'goes' : 'go'} into maintenance on ${start}, back by ${end}.`,
+        d.reason && `Reason: ${d.reason}`,
+        enSerials(d.terminals),
+        d.terminals.length === 1
+          ? 'During maintenance the terminal shows "under maintenance" and takes no payments.'
+          : 'During maintenance the terminals show "under maintenance" and take no payments.',
+      ),
+    };
+  },
+  'maintenance.completed': (d: MaintenanceCompleted, ctx) => ({
+    subject: `Maintenance complete: ${placeName(ctx)}`,
+    text: lines(
+      `Maintenance complete: ${enWho(d.terminals, ctx)} ${d.terminals.length === 1 ? 'is' : 'are'} back in service since ${dateTime(d.completedAt, ctx)}.`,
+      enSerials(d.terminals),
+    ),
+  }),
+  'maintenance.failed': (d: MaintenanceFailed, ctx) => ({
+    subject: `Maintenance failed: ${placeName(ctx)}`,
+    text: lines(
+      `Maintenance failed: ${enWho(d.terminals, ctx)} did not finish maintenance (${dateTime(d.failedAt, ctx)}).`,
+      d.reason && `Reason: ${d.reason}`,
+      d.outcome === 'rolled_back' && `${d.terminals.length === 1 ? 'It was' : 'They were'} rolled back to the version before maintenance and take${d.terminals.length === 1 ? 's' : ''} payments again.`,
+      d.outcome === 'handed_to_technician' && 'A technician has been asked to take over.',
+      enSerials(d.terminals),
+    ),
+  }),
+};
+
+// ---- wording helpers
+const placeName = (ctx: MessageContext) => ctx.siteName ?? ctx.merchantName ?? 'PosFleet';
+const zhPlace = (ctx: MessageContext) => (ctx.siteName ? `门店 ${ctx.siteName} 的` : ctx.merchantName ? `商户 ${ctx.merchantName} 的` : '');
+const enPlace = (ctx: MessageContext) => (ctx.siteName ? ` at ${ctx.siteName}` : ctx.merchantName ? ` of ${ctx.merchantName}` : '');
+
+const zhTerminals = (serials: readonly string[]) => (serials.length === 1 ? `终端 ${serials[0]} ` : ` ${serials.length} 台终端`);
+const enTerminals = (serials: readonly string[]) => (serials.length === 1 ? `terminal ${serials[0]}` : `${serials.length} terminals`);
+/** "2 terminals at Covent Garden", "terminal SN-1 at Covent Garden". */
+const enWho = (serials: readonly string[], ctx: MessageContext) => `${enTerminals(serials)}${enPlace(ctx)}`;
+
+function zhSerials(serials: readonly string[]): string | undefined {
+  if (serials.length < 2) return undefined;
+  const shown = serials.slice(0, LISTED_SERIALS).join('、');
+  return serials.length > LISTED_SERIALS ? `终端：${shown} 等 ${serials.length} 台` : `终端：${shown}`;
+}
+
+function enSerials(serials: readonly string[]): string | undefined {
+  if (serials.length < 2) return undefined;
+  const shown = serials.slice(0, LISTED_SERIALS).join(', ');
+  return serials.length > LISTED_SERIALS ? `Terminals: ${shown} and ${serials.length - LISTED_SERIALS} more` : `Terminals: ${shown}`;
+}
+
+/** Joins the lines that apply; conditional lines are written as `cond && text`. */
+function lines(...parts: (string | false | undefined | null | '')[]): string {
+  return parts.filter((p): p is string => typeof p === 'string' && p !== '').join('\n');
+}
+
+// ---- times, with Intl in the site's time zone
+const intlLocale = (locale: NotificationLocale) => (locale === 'zh-CN' ? 'zh-CN' : 'en-GB');
+
+/** "11月26日 02:00" / "26 Nov 02:00". */
+export function dateTime(isoTime: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
+  const day = new Intl.DateTimeFormat(intlLocale(ctx.locale), { timeZone: ctx.timeZone, month: ctx.locale === 'zh-CN' ? 'long' : 'short', day: 'numeric' });
+  return `${day.format(new Date(isoTime))} ${time(isoTime, ctx)}`;
+}
+
+/** "02:30", on a 24-hour clock in both languages. */
+export function time(isoTime: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
+  return new Intl.DateTimeFormat(intlLocale(ctx.locale), { timeZone: ctx.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(isoTime));
+}
+
+function sameLocalDay(a: string, b: string, timeZone: string): boolean {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  return day.format(new Date(a)) === day.format(new Date(b));
+}

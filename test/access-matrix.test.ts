@@ -1,0 +1,412 @@
+// Proves who may call what: every /api/v1 operation of the OpenAPI document, called by every role, by a
+// read-only token and without credentials, is allowed or refused as the role table below says; a
+// merchant user cannot see, change or learn of another merchant's estate; and refusals are audited.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+import { fillPath, operations } from './support/openapi.ts';
+
+// ---- the spec, written from the role descriptions (deliberately not imported from src/access/roles.ts)
+const ROLES = ['admin', 'operator', 'support', 'technician', 'merchant', 'auditor'] as const;
+type Role = (typeof ROLES)[number];
+type Caller = Role | 'read-only admin token' | 'no credentials';
+const CALLERS: readonly Caller[] = [...ROLES, 'read-only admin token', 'no credentials'];
+
+const MAY = {
+  'read the estate': ROLES, // technicians and merchant users only see their part of it
+  'change the estate': ['admin', 'operator'],
+  'command terminals': ['admin', 'operator', 'support'],
+  'enrol terminals': ['admin', 'operator'],
+  'manage users': ['admin'],
+  'read the audit log': ['admin', 'auditor'],
+  'read compliance evidence': ['admin', 'operator', 'auditor'],
+  'record inspections': ['admin', 'operator', 'technician'],
+  'put terminals into maintenance': ['admin', 'operator'], // and lock and unlock them: running the fleet is operators' work
+  'use their own account': ROLES,
+  'sign in': ROLES, // and callers without credentials
+} as const satisfies Record<string, readonly Role[]>;
+type Need = keyof typeof MAY;
+
+/** What a read-only token keeps: reading the estate, the audit log, compliance evidence and its own account. */
+const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'use their own account'];
+
+const PASSWORD = 'correct horse 12 battery';
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-MX${++counter}`;
+
+interface Fixtures {
+  t: TestApp;
+  a: Awaited<ReturnType<typeof buildEstate>> & { terminal: { id: string; serialNumber: string } };
+  b: Awaited<ReturnType<typeof buildEstate>> & { terminal: { id: string; serialNumber: string } };
+  /** Evidence about merchant B's terminal that merchant A's user must not reach either. */
+  ofB: { inspectionId: string; jobId: string };
+  /** A user the users:manage routes act on, so no caller's own account changes under the matrix. */
+  victim: { id: string; email: string };
+  callers: Record<Caller, { userId: string | null; token: string | null }>;
+  userOf: Record<Role, { id: string; email: string }>;
+}
+
+interface Probe {
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+  contentType?: string;
+}
+
+interface RouteSpec {
+  need: Need;
+  /** A read-only token may call this change (none may today: a read-only token only reads). */
+  readOnlyTokenMay?: boolean;
+  /** A plausible request: real ids inside a merchant user's scope (estate A), a minimal body. */
+  probe?: (f: Fixtures, caller: Caller) => Promise<Probe> | Probe;
+  /** The admin's status when the handler refuses the probe by design (default: any 2xx). */
+  adminGets?: number;
+}
+
+/** A maintenance job on a terminal of its own (made through the API, as an operator would). */
+async function freshJob(f: Fixtures, terminalId?: string): Promise<string> {
+  const res = await f.t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminalId ?? (await buildTerminal(f.t, f.a)).id], work: ['repair'], reason: 'matrix' });
+  if (res.statusCode !== 201) throw new Error(`could not create a maintenance job: ${res.statusCode} ${res.body}`);
+  return res.json<{ items: { id: string }[] }>().items[0]!.id;
+}
+
+async function lockedTerminal(f: Fixtures): Promise<string> {
+  const terminal = await buildTerminal(f.t, f.a);
+  const res = await f.t.api('POST', `/api/v1/terminals/${terminal.id}/lock`, { reason: 'matrix' });
+  if (res.statusCode !== 200) throw new Error(`could not lock a terminal: ${res.statusCode} ${res.body}`);
+  return terminal.id;
+}
+
+/** The smallest bytes the server accepts as a PNG: its signature and the start of its header chunk. */
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+const INSPECTION = { outcome: 'pass', serialMatches: true, sealIntact: true, tamperSigns: [] };
+
+async function inspectionWithPhoto(f: Fixtures, terminalId = f.a.terminal.id): Promise<string> {
+  const res = await f.t.api('POST', `/api/v1/terminals/${terminalId}/inspections`, { ...INSPECTION, photo: { contentType: 'image/png', dataBase64: PNG.toString('base64') } });
+  if (res.statusCode !== 201) throw new Error(`could not record an inspection: ${res.statusCode} ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
+const freshSite = async (f: Fixtures) => f.t.services.estate.createSite({ merchantId: f.a.merchant.id, code: unique('SITE'), name: unique('Site') });
+
+/**
+ * The expectation table: one row per /api/v1 operation. A route the OpenAPI document lists but this table
+ * does not fails the suite, so every new route gets a row (and a decision about who may call it).
+ */
+const ROUTES: Record<string, RouteSpec> = {
+  'POST /api/v1/auth/login': { need: 'sign in', probe: (f) => ({ body: { email: f.victim.email, password: PASSWORD } }) },
+  'POST /api/v1/auth/logout': { need: 'use their own account' },
+  'GET /api/v1/auth/me': { need: 'use their own account' },
+  'POST /api/v1/auth/password': {
+    need: 'use their own account', adminGets: 400,
+    probe: () => ({ body: { currentPassword: 'not the current one 1', newPassword: 'another horse 34 battery' } }),
+  },
+  'POST /api/v1/auth/totp': { need: 'use their own account' },
+  'POST /api/v1/auth/totp/confirm': { need: 'use their own account', adminGets: 400, probe: () => ({ body: { code: '000000' } }) },
+
+  'GET /api/v1/users': { need: 'manage users' },
+  'POST /api/v1/users': { need: 'manage users', probe: () => ({ body: { email: `${unique('new')}@matrix.test`, name: 'New', role: 'support', password: PASSWORD } }) },
+  'GET /api/v1/users/{id}': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
+  'PATCH /api/v1/users/{id}': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id }, body: { name: 'Renamed' } }) },
+  'POST /api/v1/users/{id}/unlock': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
+
+  'GET /api/v1/tokens': { need: 'use their own account' },
+  'POST /api/v1/tokens': { need: 'use their own account', probe: () => ({ body: { name: 'matrix' } }) },
+  'DELETE /api/v1/tokens/{id}': {
+    need: 'use their own account',
+    probe: async (f, caller) => ({ params: { id: (await f.t.services.access.createToken(f.callers[caller].userId ?? f.victim.id, { name: 'to revoke' })).id } }),
+  },
+
+  'GET /api/v1/audit': { need: 'read the audit log' },
+  'GET /api/v1/audit/verify': { need: 'read the audit log' },
+  'GET /api/v1/audit/export': { need: 'read the audit log' },
+
+  'GET /api/v1/merchants': { need: 'read the estate' },
+  'POST /api/v1/merchants': { need: 'change the estate', probe: () => ({ body: { name: unique('Merchant') } }) },
+  'GET /api/v1/merchants/{id}': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.merchant.id } }) },
+  'PATCH /api/v1/merchants/{id}': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.merchant.id }, body: { locale: 'en' } }) },
+  'DELETE /api/v1/merchants/{id}': {
+    need: 'change the estate',
+    probe: async (f) => ({ params: { id: (await f.t.services.estate.createMerchant({ name: unique('Doomed'), timeZone: 'Asia/Shanghai', locale: 'zh-CN' })).id } }),
+  },
+
+  'GET /api/v1/sites': { need: 'read the estate' },
+  'POST /api/v1/sites': { need: 'change the estate', probe: (f) => ({ body: { merchantId: f.a.merchant.id, code: unique('SITE'), name: 'New site' } }) },
+  'GET /api/v1/sites/{id}': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.site.id } }) },
+  'PATCH /api/v1/sites/{id}': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.site.id }, body: { address: 'Renamed street 1' } }) },
+  'DELETE /api/v1/sites/{id}': { need: 'change the estate', probe: async (f) => ({ params: { id: (await freshSite(f)).id } }) },
+
+  'GET /api/v1/terminal-models': { need: 'read the estate' },
+  'POST /api/v1/terminal-models': {
+    need: 'change the estate',
+    probe: (f) => ({ body: { code: unique('MODEL'), vendor: 'PAX', model: 'A80', components: f.a.model.components } }),
+  },
+  'GET /api/v1/terminal-models/{id}': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.model.id } }) },
+  'PATCH /api/v1/terminal-models/{id}': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { vendor: 'PAX' } }) },
+  'DELETE /api/v1/terminal-models/{id}': {
+    need: 'change the estate',
+    probe: async (f) => ({ params: { id: (await f.t.services.estate.createModel({ code: unique('DOOMED'), vendor: 'PAX', model: 'A80', components: f.a.model.components })).id } }),
+  },
+
+  'GET /api/v1/terminals': { need: 'read the estate' },
+  'POST /api/v1/terminals': { need: 'change the estate', probe: (f) => ({ body: { serialNumber: unique('SN'), modelId: f.a.model.id, siteId: f.a.site.id } }) },
+  'GET /api/v1/terminals/{id}': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'PATCH /api/v1/terminals/{id}': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { tags: ['matrix'] } }) },
+  'DELETE /api/v1/terminals/{id}': { need: 'change the estate', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id } }) },
+  'POST /api/v1/terminals/import': { need: 'change the estate', probe: () => ({ body: 'serial_number,model_code\n', contentType: 'text/csv' }) },
+  'GET /api/v1/terminals/export': { need: 'read the estate' },
+
+  'POST /api/v1/enrolment-codes': { need: 'enrol terminals', probe: () => ({ body: {} }) },
+  'POST /api/v1/terminals/{id}/credentials/revoke': { need: 'enrol terminals', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id } }) },
+  'GET /api/v1/terminals/{id}/health': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/terminals/{id}/heartbeats': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/terminals/{id}/commands': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'POST /api/v1/terminals/{id}/commands': { need: 'command terminals', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { type: 'self_test' } }) },
+
+  'GET /api/v1/compliance/poi-devices': { need: 'read compliance evidence' },
+  'GET /api/v1/compliance/inspections/overdue': { need: 'read compliance evidence' },
+  'GET /api/v1/compliance/report': { need: 'read compliance evidence' },
+  'POST /api/v1/terminals/{id}/inspections': { need: 'record inspections', probe: (f) => ({ params: { id: f.a.terminal.id }, body: INSPECTION }) },
+  'GET /api/v1/terminals/{id}/inspections': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/inspections/{id}/photo': { need: 'read the estate', probe: async (f) => ({ params: { id: await inspectionWithPhoto(f) } }) },
+
+  'POST /api/v1/maintenance/jobs': {
+    need: 'put terminals into maintenance',
+    probe: async (f) => ({ body: { terminalIds: [(await buildTerminal(f.t, f.a)).id], work: ['repair'], reason: 'matrix' } }),
+  },
+  'GET /api/v1/maintenance/jobs/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshJob(f) } }) },
+  'POST /api/v1/maintenance/jobs/{id}/extend': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: { minutes: 15 } }) },
+  'POST /api/v1/maintenance/jobs/{id}/finish': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'POST /api/v1/maintenance/jobs/{id}/abort': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  // Only a failed job can be handed over or marked rolled back: the fresh (draining) job is refused by the
+  // handler with a 409, after the guard let the caller in, which is all this table is about.
+  'POST /api/v1/maintenance/jobs/{id}/hand-over': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'POST /api/v1/maintenance/jobs/{id}/rolled-back': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'GET /api/v1/terminals/{id}/maintenance-jobs': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
+  'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) } }) },
+};
+
+function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {
+  if (caller === 'no credentials') return spec.need === 'sign in';
+  if (caller === 'read-only admin token') {
+    return spec.need === 'sign in' || !!spec.readOnlyTokenMay || (method === 'GET' && READ_ONLY_TOKEN_READS.includes(spec.need));
+  }
+  return (MAY[spec.need] as readonly Role[]).includes(caller);
+}
+
+let ip = 0;
+/** Each request from its own address, so per-address rate limits (sign-in: 10 a minute) never decide an outcome. */
+const nextIp = () => `10.20.${Math.floor(++ip / 250) % 250}.${(ip % 250) + 1}`;
+
+async function call(t: TestApp, method: string, url: string, token: string | null, probe: Probe = {}): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (probe.body !== undefined) headers['content-type'] = probe.contentType ?? 'application/json';
+  return t.app.inject({
+    method: method as 'GET', url: probe.query ? `${url}?${probe.query}` : url, headers, remoteAddress: nextIp(),
+    ...(probe.body !== undefined && { payload: typeof probe.body === 'string' ? probe.body : JSON.stringify(probe.body) }),
+  });
+}
+
+describe.each(databases())('access on $name', (kind) => {
+  const f = {} as Fixtures;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    f.t = await startTestApp(await kind.fresh(), {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'posfleet-matrix-')),
+      SQLITE_SYNCHRONOUS: 'NORMAL', // durability is not under test here; a thousand fsyncs would only slow it
+    });
+    for (const key of ['a', 'b'] as const) {
+      const estate = await buildEstate(f.t);
+      const terminal = await buildTerminal(f.t, estate);
+      const { credential } = await enrolTerminal(f.t, terminal.serialNumber);
+      const hb = await f.t.device('/device/v1/heartbeat', credential, heartbeatReport(1));
+      if (hb.statusCode !== 200) throw new Error(`heartbeat failed: ${hb.body}`);
+      await f.t.services.device.queueCommand(terminal.id, { type: 'self_test' }, 'test');
+      f[key] = { ...estate, terminal };
+    }
+    f.ofB = { inspectionId: await inspectionWithPhoto(f, f.b.terminal.id), jobId: await freshJob(f, f.b.terminal.id) };
+    f.userOf = {} as Fixtures['userOf'];
+    f.callers = { 'no credentials': { userId: null, token: null } } as Fixtures['callers'];
+    for (const role of ROLES) {
+      const user = await f.t.services.access.createUser({
+        email: `${role}@matrix.test`, name: `${role} user`, role, password: PASSWORD, ...(role === 'merchant' && { merchantId: f.a.merchant.id }),
+      });
+      f.userOf[role] = user;
+      f.callers[role] = { userId: user.id, token: (await f.t.services.access.createToken(user.id, { name: 'matrix' })).token };
+    }
+    f.callers['read-only admin token'] = {
+      userId: f.userOf.admin.id,
+      token: (await f.t.services.access.createToken(f.userOf.admin.id, { name: 'read only', scope: 'read' })).token,
+    };
+    f.victim = await f.t.services.access.createUser({ email: 'victim@matrix.test', name: 'Victim', role: 'support', password: PASSWORD });
+    adminToken = f.callers.admin.token!;
+  });
+  afterAll(() => f.t.close());
+
+  it('lists every /api/v1 operation of the OpenAPI document in the role table, and nothing else', async () => {
+    const documented = (await operations(f.t, ['/api/v1/'])).map((op) => op.key);
+    expect({ missingFromTable: documented.filter((k) => !ROUTES[k]), notInDocument: Object.keys(ROUTES).filter((k) => !documented.includes(k)) })
+      .toEqual({ missingFromTable: [], notInDocument: [] });
+  });
+
+  it.each(Object.keys(ROUTES))('%s lets in exactly the callers the role table names', async (key) => {
+    const spec = ROUTES[key]!;
+    const [method, path] = key.split(' ') as [string, string];
+    const wrong: string[] = [];
+    for (const caller of CALLERS) {
+      const probe = (await spec.probe?.(f, caller)) ?? {};
+      const res = await call(f.t, method, fillPath(path, probe.params ?? {}), f.callers[caller].token, probe);
+      const allowed = mayCall(caller, method, spec);
+      const refusedAs = caller === 'no credentials' ? 401 : 403;
+      const ok = allowed ? res.statusCode !== 401 && res.statusCode !== 403 && res.statusCode < 500 : res.statusCode === refusedAs;
+      if (caller === 'admin' && (spec.adminGets ? res.statusCode !== spec.adminGets : res.statusCode >= 300)) {
+        wrong.push(`the probe itself is not plausible: admin got ${res.statusCode} ${res.body.slice(0, 160)}`);
+      }
+      if (!ok) wrong.push(`${caller}: expected ${allowed ? 'allowed' : `refused (${refusedAs})`}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  describe('a merchant user of merchant A', () => {
+    const asMerchant = (method: string, url: string, probe?: Probe) => call(f.t, method, url, f.callers.merchant.token, probe);
+    const asAdmin = (method: string, url: string, probe?: Probe) => call(f.t, method, url, adminToken, probe);
+    /** The 404 body with the id blanked out, to compare "hidden" with "truly missing". */
+    const shape = (res: LightMyRequestResponse, id: string) => ({ status: res.statusCode, body: res.body.replaceAll(id, '<id>') });
+
+    it("gets the same 404 for merchant B's merchant, sites, terminals and their evidence as for ids that do not exist", async () => {
+      const missing = randomUUID();
+      const reads: [(id: string) => string, string][] = [
+        [(id) => `/api/v1/merchants/${id}`, f.b.merchant.id],
+        [(id) => `/api/v1/sites/${id}`, f.b.site.id],
+        [(id) => `/api/v1/terminals/${id}`, f.b.terminal.id],
+        [(id) => `/api/v1/terminals/${id}/health`, f.b.terminal.id],
+        [(id) => `/api/v1/terminals/${id}/heartbeats`, f.b.terminal.id],
+        [(id) => `/api/v1/terminals/${id}/commands`, f.b.terminal.id],
+        [(id) => `/api/v1/terminals/${id}/inspections`, f.b.terminal.id],
+        [(id) => `/api/v1/inspections/${id}/photo`, f.ofB.inspectionId],
+        [(id) => `/api/v1/terminals/${id}/maintenance-jobs`, f.b.terminal.id],
+        [(id) => `/api/v1/terminals/${id}/mode`, f.b.terminal.id],
+        [(id) => `/api/v1/maintenance/jobs/${id}`, f.ofB.jobId],
+      ];
+      for (const [url, idOfB] of reads) {
+        expect((await asAdmin('GET', url(idOfB))).statusCode, `admin sees ${url(idOfB)}`).toBe(200);
+        const hidden = shape(await asMerchant('GET', url(idOfB)), idOfB);
+        expect(hidden.status, url(idOfB)).toBe(404);
+        expect(hidden, url(idOfB)).toEqual(shape(await asMerchant('GET', url(missing)), missing));
+      }
+      // Its own estate answers, so the 404s above are the scope at work, not a broken route.
+      expect((await asMerchant('GET', `/api/v1/terminals/${f.a.terminal.id}/health`)).statusCode).toBe(200);
+    });
+
+    it("finds nothing of merchant B in lists, searches, filters or the CSV export", async () => {
+      const ids = async (url: string) => (await asMerchant('GET', url)).json<{ items: { id: string }[] }>().items.map((x) => x.id);
+      expect(await ids('/api/v1/merchants')).toEqual([f.a.merchant.id]);
+      expect(await ids('/api/v1/sites')).toContain(f.a.site.id);
+      expect(await ids('/api/v1/sites')).not.toContain(f.b.site.id);
+      expect(await ids('/api/v1/terminals')).toContain(f.a.terminal.id);
+      expect(await ids('/api/v1/terminals')).not.toContain(f.b.terminal.id);
+      const lookingForB = [
+        `/api/v1/terminals?merchantId=${f.b.merchant.id}`, `/api/v1/terminals?siteId=${f.b.site.id}`,
+        `/api/v1/terminals?q=${encodeURIComponent(f.b.terminal.serialNumber)}`, `/api/v1/terminals?q=${encodeURIComponent(f.b.merchant.name)}`,
+        `/api/v1/terminals?includeDeleted=true&merchantId=${f.b.merchant.id}`,
+        `/api/v1/sites?merchantId=${f.b.merchant.id}`, `/api/v1/sites?q=${encodeURIComponent(f.b.site.code)}`,
+        `/api/v1/merchants?q=${encodeURIComponent(f.b.merchant.name)}`,
+      ];
+      for (const url of lookingForB) expect(await ids(url), url).toEqual([]);
+      const csv = (await asMerchant('GET', '/api/v1/terminals/export')).body;
+      expect(csv).toContain(f.a.terminal.serialNumber);
+      expect(csv).not.toContain(f.b.terminal.serialNumber);
+      expect((await asMerchant('GET', `/api/v1/terminals/export?merchantId=${f.b.merchant.id}`)).body.trim().split('\n')).toHaveLength(1);
+    });
+
+    it("cannot change merchant B's estate, and the refusal is the same as for ids that do not exist", async () => {
+      const state = async () => Promise.all(['', '/commands', '/maintenance-jobs', '/mode', '/inspections']
+        .map(async (tail) => (await asAdmin('GET', `/api/v1/terminals/${f.b.terminal.id}${tail}`)).json()));
+      const before = await state();
+      const changes = (id: { merchant: string; site: string; terminal: string }): [string, string, unknown?][] => [
+        ['PATCH', `/api/v1/merchants/${id.merchant}`, { name: 'Taken over' }],
+        ['PATCH', `/api/v1/sites/${id.site}`, { name: 'Taken over' }],
+        ['PATCH', `/api/v1/terminals/${id.terminal}`, { tags: ['taken'] }],
+        ['POST', `/api/v1/terminals/${id.terminal}/commands`, { type: 'reboot' }],
+        ['POST', `/api/v1/terminals/${id.terminal}/lock`, { reason: 'taken over' }],
+        ['POST', `/api/v1/terminals/${id.terminal}/inspections`, { outcome: 'fail', serialMatches: false, sealIntact: false, tamperSigns: ['fake'] }],
+        ['POST', '/api/v1/maintenance/jobs', { terminalIds: [id.terminal], work: ['repair'], reason: 'taken over' }],
+        ['POST', `/api/v1/terminals/${id.terminal}/credentials/revoke`],
+        ['DELETE', `/api/v1/terminals/${id.terminal}`],
+        ['DELETE', `/api/v1/sites/${id.site}`],
+        ['DELETE', `/api/v1/merchants/${id.merchant}`],
+      ];
+      const missing = randomUUID();
+      const ofB = changes({ merchant: f.b.merchant.id, site: f.b.site.id, terminal: f.b.terminal.id });
+      const ofNobody = changes({ merchant: missing, site: missing, terminal: missing });
+      for (const [i, [method, url, body]] of ofB.entries()) {
+        const res = await asMerchant(method, url, body === undefined ? {} : { body });
+        const nobody = await asMerchant(ofNobody[i]![0], ofNobody[i]![1], body === undefined ? {} : { body });
+        expect(res.statusCode, `${method} ${url}`).toBe(403);
+        expect(res.statusCode, `${method} ${url}`).toBe(nobody.statusCode);
+      }
+      expect(await state()).toEqual(before);
+    });
+  });
+
+  it('gives technicians no merchants, sites or terminals until work orders assign them some', async () => {
+    const asTechnician = (url: string) => call(f.t, 'GET', url, f.callers.technician.token);
+    for (const list of ['/api/v1/merchants', '/api/v1/sites', '/api/v1/terminals']) {
+      const res = await asTechnician(list);
+      expect(res.statusCode, list).toBe(200);
+      expect(res.json().items, list).toEqual([]);
+    }
+    for (const url of [`/api/v1/terminals/${f.a.terminal.id}`, `/api/v1/terminals/${f.a.terminal.id}/health`, `/api/v1/sites/${f.a.site.id}`, `/api/v1/merchants/${f.a.merchant.id}`]) {
+      expect((await asTechnician(url)).statusCode, url).toBe(404);
+    }
+    expect((await asTechnician('/api/v1/terminals/export')).body.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('records every refused request in the audit log with who tried, which route and which object', async () => {
+    const attempts: [Caller, string, string, unknown, string | null][] = [
+      ['support', 'POST', '/api/v1/merchants', { name: 'Not allowed' }, null],
+      ['merchant', 'PATCH', `/api/v1/terminals/${f.a.terminal.id}`, { tags: ['x'] }, f.a.terminal.id],
+      ['auditor', 'GET', `/api/v1/users/${f.victim.id}`, undefined, f.victim.id],
+      ['read-only admin token', 'DELETE', `/api/v1/sites/${f.a.site.id}`, undefined, f.a.site.id],
+    ];
+    for (const [caller, method, url, body, objectId] of attempts) {
+      const res = await call(f.t, method, url, f.callers[caller].token, body === undefined ? {} : { body });
+      expect(res.statusCode, `${caller} ${method} ${url}`).toBe(403);
+      const route = url.replace(/[0-9a-f-]{36}/, ':id');
+      const log = await call(f.t, 'GET', `/api/v1/audit?outcome=failure&actorId=${f.callers[caller].userId}`, adminToken);
+      expect(log.json().items, `${caller} ${method} ${url}`).toContainEqual(expect.objectContaining({
+        actorType: 'user', actorId: f.callers[caller].userId, action: `${method} ${route}`, objectId, outcome: 'failure', details: { status: 403 },
+      }));
+    }
+  });
+
+  it('answers sign-in with an unknown e-mail and with a wrong password alike, revealing no account', async () => {
+    const signIn = (email: string) => call(f.t, 'POST', '/api/v1/auth/login', null, { body: { email, password: 'wrong password 99' } });
+    const unknown = await signIn('nobody@matrix.test');
+    const known = await signIn(f.victim.email);
+    expect(unknown.statusCode).toBe(401);
+    expect(known.json()).toEqual(unknown.json());
+    expect(known.body).not.toContain(f.victim.id);
+  });
+
+  it('lets a browser session change nothing without its CSRF token', async () => {
+    const login = await call(f.t, 'POST', '/api/v1/auth/login', null, { body: { email: f.userOf.operator.email, password: PASSWORD } });
+    expect(login.statusCode).toBe(200);
+    const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const csrf = login.json().me.csrfToken as string;
+    const asSession = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}) =>
+      f.t.app.inject({ method, url, headers: { cookie, ...headers }, ...(method === 'POST' && { payload: { name: unique('Via session') } }) });
+    expect((await asSession('GET', '/api/v1/merchants')).statusCode).toBe(200);
+    expect((await asSession('POST', '/api/v1/merchants')).statusCode).toBe(403);
+    expect((await asSession('POST', '/api/v1/merchants', { 'x-csrf-token': 'csrf_guessed' })).statusCode).toBe(403);
+    expect((await asSession('POST', '/api/v1/merchants', { 'x-csrf-token': csrf })).statusCode).toBe(201);
+  });
+});
