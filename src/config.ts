@@ -51,6 +51,8 @@ export interface Config {
   enrolRateLimitPerMinute: number;
   /** How often due maintenance jobs are started and expired leases settled. */
   maintenanceTickSeconds: number;
+  /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
+  announceLeadMinutes: number[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR || './data',
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
+    announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),
   };
 }
 
@@ -95,6 +98,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function minutesList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > 43_200)) throw new Error(`${name} must be a comma-separated list of minutes (1–43200), got "${raw}"`);
+  return values;
 }
 
 /** Seconds of silence after which a terminal counts as offline. */

@@ -11,6 +11,7 @@ import { JobRunner } from './jobs/job-runner.ts';
 import { DELIVER_NOTIFICATION, NotificationService } from './notifications/notifications.service.ts';
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
+import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { heartbeatKey } from './device/device.repository.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
@@ -51,15 +52,17 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     if (pruned) log?.('pruned heartbeat history', { pruned, before });
   });
 
-  const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs });
+  const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes });
+  maintenance.listen(maintenanceNotices(db.kysely, notifications));
   device.useModeSource(async (batch, stored) => {
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     return maintenance.modes([...new Set(batch.map((h) => h.terminalId))]);
   });
   jobs.handle('maintenance-tick', async () => {
     const expired = await maintenance.expireLeases();
+    const announced = await maintenance.announceUpcoming();
     const started = await maintenance.startDueJobs();
-    if (expired || started) log?.('maintenance tick', { expired, started });
+    if (expired || announced || started) log?.('maintenance tick', { expired, announced, started });
   });
   const audit = new AuditService(db.kysely, db.dialect, clock);
   jobs.handle('audit-retention', async () => {

@@ -1,6 +1,9 @@
 // Maintenance mode end to end through the operator API and the terminal protocol: the job's states,
 // the heartbeat answer's mode, leases, the continuity rule, locks and refused transactions.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../src/notifications/webhook-signature.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -143,5 +146,58 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(past.json().error.field).toBe('plannedStart');
     const badWork = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['defrag'], reason: 'x' });
     expect(badWork.json().error.field).toBe('work.0');
+  });
+});
+
+describe.each(databases())('maintenance notices on $name', (kind) => {
+  let t: TestApp;
+  let now = new Date('2026-11-25T10:00:00.000Z');
+  const received: { body: string; signature: string }[] = [];
+  let receiver: Server;
+  beforeAll(async () => {
+    t = await startTestApp(await kind.fresh(), { ANNOUNCE_LEAD_MINUTES: '1440,60' }, () => now);
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { received.push({ body, signature: String(req.headers['x-posfleet-signature']) }); res.end('ok'); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => { receiver.close(); await t.close(); });
+
+  it('announces planned work ahead, once per lead time, and tells when it completes', async () => {
+    const estate = await buildEstate(t);
+    const [a, b] = [await buildTerminal(t, estate), await buildTerminal(t, estate)];
+    const { credential } = await enrolTerminal(t, a.serialNumber);
+    const other = (await enrolTerminal(t, b.serialNumber)).credential;
+    const channel = await t.services.notifications.createChannel({
+      merchantId: estate.merchant.id, kind: 'webhook', name: 'merchant IT', address: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    });
+    const planned = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a.id], work: ['update'], reason: 'app 3.3', plannedStart: '2026-11-26T02:00:00.000Z', expectedMinutes: 20 });
+    const jobId = planned.json().items[0].id;
+    const deliver = async () => { for (let i = 0; i < 5 && (await t.services.jobs.runDueJobs()) > 0; i++); };
+
+    await t.services.maintenance.announceUpcoming(); // 16 h ahead: inside the 24 h lead
+    await t.services.maintenance.announceUpcoming(); // a second tick sends nothing new
+    await deliver();
+    expect(received).toHaveLength(1);
+    const notice = JSON.parse(received[0]!.body);
+    expect(notice).toMatchObject({ event: 'maintenance.announced' });
+    expect(JSON.stringify(notice)).toContain(a.serialNumber);
+    expect(verifyWebhookSignature(channel.secret!, received[0]!.body, received[0]!.signature, now).valid).toBe(true);
+    expect((await t.api('GET', `/api/v1/maintenance/jobs/${jobId}`)).json().state).toBe('announced');
+
+    now = new Date('2026-11-26T01:10:00.000Z'); // 50 min ahead: the 1 h notice
+    await t.services.maintenance.announceUpcoming();
+    await deliver();
+    expect(received).toHaveLength(2);
+
+    now = new Date('2026-11-26T02:00:00.000Z');
+    await t.device('/device/v1/heartbeat', other, heartbeatReport(1)); // the other terminal keeps the shop trading
+    expect(await t.services.maintenance.startDueJobs()).toBe(1);
+    await t.device(`/device/v1/maintenance/${jobId}/steps`, credential, { state: 'in_maintenance' });
+    await t.device(`/device/v1/maintenance/${jobId}/steps`, credential, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] });
+    await deliver();
+    expect(received.map((r) => JSON.parse(r.body).event)).toEqual(['maintenance.announced', 'maintenance.announced', 'maintenance.completed']);
   });
 });

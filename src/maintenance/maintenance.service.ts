@@ -35,16 +35,28 @@ export interface TerminalMode {
   } | null;
 }
 
+/**
+ * Told when merchants should hear about maintenance: ahead of planned work (once per lead time), and
+ * when a job ends. Notifications plug in here; maintenance does not depend on them.
+ */
+export interface MaintenanceListener {
+  announce(jobs: JobRow[], leadMinutes: number): Promise<void>;
+  ended(job: JobRow, outcome: 'completed' | 'failed'): Promise<void>;
+}
+
 export interface Settings {
   offlineAfterMs: number;
   /** A spare counts as ready when its last healthy heartbeat is at most this old. */
   backupFreshnessMs: number;
+  /** Merchants are told this many minutes ahead of planned maintenance, e.g. [1440, 60]. */
+  announceLeadMinutes: number[];
 }
 
 const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
 
 export class MaintenanceService {
   readonly repo: MaintenanceRepository;
+  private listener: MaintenanceListener | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -56,6 +68,16 @@ export class MaintenanceService {
   }
 
   private now = () => this.clock().toISOString();
+
+  listen(listener: MaintenanceListener): void {
+    this.listener = listener;
+  }
+
+  /** Tells the listener about a job that just completed or failed (from any actor). */
+  private async ended(jobId: string): Promise<void> {
+    const job = await this.repo.job(jobId);
+    if (job && (job.state === 'completed' || job.state === 'failed')) await this.listener?.ended(job, job.state);
+  }
 
   // ---- operators
   /** Creates one job per terminal; a terminal with an open job gets 409. Due jobs start at once if they may. */
@@ -103,6 +125,7 @@ export class MaintenanceService {
     const job = await this.requireJob(jobId, scope);
     if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`);
     await this.repo.transition(this.db, job, to, this.now(), { kind: 'operator', name: actorName }, { ended_at: FINAL.includes(to) ? this.now() : null }, note);
+    if (to === 'completed') await this.ended(jobId);
     await this.startDueJobs();
     return this.getJob(jobId, scope);
   }
@@ -159,6 +182,7 @@ export class MaintenanceService {
           outcome === 'completed' ? { ended_at: now } : {}, outcome === 'completed' ? 'all self-tests passed' : `self-tests failed: ${failedTests.join(', ')}`);
       }
     });
+    if (step.state === 'verifying' || step.state === 'failed') await this.ended(jobId);
     if (FINAL.includes(step.state) || step.state === 'verifying') await this.startDueJobs();
     return toJobView((await this.repo.job(jobId))!);
   }
@@ -205,9 +229,31 @@ export class MaintenanceService {
     const expired = await this.repo.expiredLeases(now, OUT_OF_SERVICE);
     let count = 0;
     for (const job of expired) {
-      if (await this.repo.transition(this.db, job, 'failed', now, { kind: 'server', name: null }, {}, 'lease ended before the job was confirmed; the terminal rolls back and trades again')) count++;
+      if (await this.repo.transition(this.db, job, 'failed', now, { kind: 'server', name: null }, {}, 'lease ended before the job was confirmed; the terminal rolls back and trades again')) {
+        count++;
+        await this.ended(job.id);
+      }
     }
     return count;
+  }
+
+  /**
+   * Announces planned jobs as each lead time is reached (the listener makes each notice once per job
+   * and lead), moving them from scheduled to announced. Jobs due now are announced as they start.
+   */
+  async announceUpcoming(): Promise<number> {
+    const now = this.clock();
+    let announced = 0;
+    for (const lead of [...this.settings.announceLeadMinutes].sort((a, b) => b - a)) {
+      const horizon = new Date(now.getTime() + lead * 60_000).toISOString();
+      const jobs = (await this.repo.dueJobs(horizon, ['scheduled', 'announced'])).filter((j) => j.planned_start > now.toISOString());
+      if (!jobs.length) continue;
+      await this.listener?.announce(jobs, lead);
+      for (const job of jobs.filter((j) => j.state === 'scheduled')) {
+        if (await this.repo.transition(this.db, job, 'announced', now.toISOString(), { kind: 'server', name: null }, {}, `announced ${lead} min ahead`)) announced++;
+      }
+    }
+    return announced;
   }
 
   /** Starts due jobs that the continuity rule allows; the others wait with the reason recorded. */
@@ -220,6 +266,7 @@ export class MaintenanceService {
     const bySite = new Map<string, SiteTerminal[]>();
     for (const t of terminals) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t]);
     let started = 0;
+    const startedJobs: JobRow[] = [];
     for (const job of due) {
       const site = job.site_id ? bySite.get(job.site_id) ?? [] : [];
       const refusal = job.override_reason ? null : continuityRefusal(site, job.terminal_id, now, this.settings);
@@ -232,10 +279,14 @@ export class MaintenanceService {
       const note = job.override_reason ? `continuity rule overridden: ${job.override_reason}` : null;
       if (await this.repo.transition(this.db, job, 'draining', at, { kind: 'server', name: null }, { started_at: at, lease_until: lease, waiting_reason: null }, note)) {
         started++;
+        startedJobs.push({ ...job, state: 'draining', started_at: at, lease_until: lease });
         const me = site.find((t) => t.id === job.terminal_id);
         if (me) me.inMaintenance = true;
       }
     }
+    // Work that starts without having been announced ahead (e.g. "now") is announced as it starts.
+    const unannounced = startedJobs.filter((j) => due.find((d) => d.id === j.id)?.state === 'scheduled');
+    if (unannounced.length) await this.listener?.announce(unannounced, 0);
     return started;
   }
 }

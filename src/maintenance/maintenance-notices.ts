@@ -1,0 +1,49 @@
+// Tells merchants about their maintenance through the notification channels: one notice per site and
+// start time ahead of planned work, and one per job when it completes or fails. Idempotency keys make
+// a repeated tick send nothing twice.
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { NotificationService } from '../notifications/notifications.service.ts';
+import type { JobRow } from './maintenance.repository.ts';
+import type { MaintenanceListener } from './maintenance.service.ts';
+
+export function maintenanceNotices(db: Kysely<Database>, notifications: NotificationService): MaintenanceListener {
+  const describe = async (jobs: JobRow[]) => {
+    const rows = await db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.serial_number', 'sites.merchant_id']).where('terminals.id', 'in', jobs.map((j) => j.terminal_id)).execute();
+    return new Map(rows.map((r) => [r.id, { serial: r.serial_number, merchantId: r.merchant_id }]));
+  };
+
+  return {
+    async announce(jobs, leadMinutes) {
+      const terminals = await describe(jobs);
+      const groups = new Map<string, JobRow[]>();
+      for (const job of jobs) {
+        const start = job.started_at ?? job.planned_start;
+        const key = `${job.site_id ?? '-'}|${start}`;
+        groups.set(key, [...(groups.get(key) ?? []), job]);
+      }
+      for (const [key, group] of groups) {
+        const first = group[0]!;
+        const start = first.started_at ?? first.planned_start;
+        const expectedEnd = new Date(new Date(start).getTime() + Math.max(...group.map((j) => j.expected_minutes)) * 60_000).toISOString();
+        await notifications.notify({
+          event: 'maintenance.announced',
+          merchantId: terminals.get(first.terminal_id)?.merchantId ?? null,
+          siteId: first.site_id,
+          data: { terminals: group.map((j) => terminals.get(j.terminal_id)?.serial ?? j.terminal_id), start, expectedEnd, reason: first.reason },
+          key: `maintenance.announced:${key}:${leadMinutes}`,
+        });
+      }
+    },
+
+    async ended(job, outcome) {
+      const terminal = (await describe([job])).get(job.terminal_id);
+      const serials = [terminal?.serial ?? job.terminal_id];
+      const at = job.ended_at ?? job.updated_at;
+      await notifications.notify(outcome === 'completed'
+        ? { event: 'maintenance.completed', merchantId: terminal?.merchantId ?? null, siteId: job.site_id, data: { terminals: serials, completedAt: at }, key: `maintenance.completed:${job.id}` }
+        : { event: 'maintenance.failed', merchantId: terminal?.merchantId ?? null, siteId: job.site_id, data: { terminals: serials, failedAt: job.updated_at, reason: job.reason }, key: `maintenance.failed:${job.id}` });
+    },
+  };
+}
