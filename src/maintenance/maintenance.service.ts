@@ -11,6 +11,7 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
 import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
+import { decideStarts, type JobDecision, type TerminalStatus } from './windows/continuity.ts';
 
 export interface MaintenanceRequest {
   terminalIds: string[];
@@ -263,25 +264,30 @@ export class MaintenanceService {
     if (!due.length) return 0;
     const siteIds = [...new Set(due.map((j) => j.site_id).filter((s): s is string => !!s))];
     const terminals = await this.repo.siteTerminals(siteIds, OUT_OF_SERVICE);
-    const bySite = new Map<string, SiteTerminal[]>();
-    for (const t of terminals) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t]);
+    const statusOf = (t: SiteTerminal): TerminalStatus =>
+      t.inMaintenance ? 'in_maintenance' : t.locked ? 'locked'
+        : t.lastSeenAt && now.getTime() - new Date(t.lastSeenAt).getTime() <= this.settings.offlineAfterMs ? 'in_service' : 'offline';
+    const decisions = new Map<string, JobDecision>();
+    const bySite = groupBy(due, (j) => j.site_id ?? '');
+    for (const [siteId, jobs] of bySite) {
+      const site = terminals.filter((t) => t.siteId === siteId).map((t) => ({ id: t.id, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
+      const candidates = jobs.map((j) => ({ id: j.id, terminalId: j.terminal_id, override: j.override_reason ? { reason: j.override_reason } : null }));
+      for (const decision of decideStarts(site, candidates, now, { backupFreshnessMinutes: this.settings.backupFreshnessMs / 60_000 })) decisions.set(decision.jobId, decision);
+    }
     let started = 0;
     const startedJobs: JobRow[] = [];
     for (const job of due) {
-      const site = job.site_id ? bySite.get(job.site_id) ?? [] : [];
-      const refusal = job.override_reason ? null : continuityRefusal(site, job.terminal_id, now, this.settings);
-      if (refusal) {
-        if (job.waiting_reason !== refusal) await this.repo.updateJob(job.id, { waiting_reason: refusal });
+      const decision = decisions.get(job.id)!;
+      if (!decision.start) {
+        if (job.waiting_reason !== decision.message) await this.repo.updateJob(job.id, { waiting_reason: decision.message });
         continue;
       }
       const at = now.toISOString();
       const lease = new Date(now.getTime() + job.max_minutes * 60_000).toISOString();
-      const note = job.override_reason ? `continuity rule overridden: ${job.override_reason}` : null;
+      const note = decision.override ? `continuity rule overridden: ${decision.override.reason}` : null;
       if (await this.repo.transition(this.db, job, 'draining', at, { kind: 'server', name: null }, { started_at: at, lease_until: lease, waiting_reason: null }, note)) {
         started++;
         startedJobs.push({ ...job, state: 'draining', started_at: at, lease_until: lease });
-        const me = site.find((t) => t.id === job.terminal_id);
-        if (me) me.inMaintenance = true;
       }
     }
     // Work that starts without having been announced ahead (e.g. "now") is announced as it starts.
@@ -291,22 +297,10 @@ export class MaintenanceService {
   }
 }
 
-/**
- * The continuity rule: at least one working terminal of a site stays in service, and a site's spare
- * (tagged "backup") must have sent a recent heartbeat before the last other working terminal goes down.
- * Returns why the terminal may not go down now, or null.
- */
-export function continuityRefusal(site: SiteTerminal[], terminalId: string, now: Date, settings: Settings): string | null {
-  const working = (t: SiteTerminal) => !t.inMaintenance && !t.locked && t.lastSeenAt !== null && now.getTime() - new Date(t.lastSeenAt).getTime() <= settings.offlineAfterMs;
-  const others = site.filter((t) => t.id !== terminalId && working(t));
-  if (others.length === 0) return 'it is the last working terminal of its site';
-  const spares = site.filter((t) => t.backup && t.id !== terminalId);
-  const nonSpareOthers = others.filter((t) => !t.backup);
-  if (spares.length && nonSpareOthers.length === 0) {
-    const fresh = spares.some((t) => t.lastSeenAt && now.getTime() - new Date(t.lastSeenAt).getTime() <= settings.backupFreshnessMs && working(t));
-    if (!fresh) return 'the site\'s backup terminal has not sent a recent healthy heartbeat';
-  }
-  return null;
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }
 
 export type JobView = ReturnType<typeof toJobView>;
