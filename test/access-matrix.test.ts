@@ -181,12 +181,13 @@ const ROUTES: Record<string, RouteSpec> = {
   },
   'GET /api/v1/maintenance/jobs/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshJob(f) } }) },
   'POST /api/v1/maintenance/jobs/{id}/extend': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: { minutes: 15 } }) },
-  'POST /api/v1/maintenance/jobs/{id}/finish': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'POST /api/v1/maintenance/jobs/{id}/finish': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'POST /api/v1/maintenance/jobs/{id}/abort': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   // Only a failed job can be handed over or marked rolled back: the fresh (draining) job is refused by the
   // handler with a 409, after the guard let the caller in, which is all this table is about.
   'POST /api/v1/maintenance/jobs/{id}/hand-over': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'POST /api/v1/maintenance/jobs/{id}/rolled-back': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'GET /api/v1/maintenance/figures': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2027-01-01T00:00:00.000Z' }) },
   'GET /api/v1/terminals/{id}/maintenance-jobs': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },

@@ -34,7 +34,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
   const putIntoMaintenance = async (body: Record<string, unknown>) => {
     const res = await t.api('POST', '/api/v1/maintenance/jobs', { work: ['update'], reason: 'security patch 3.2.1', ...body });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json().items as { id: string; terminalId: string; state: string; waitingReason: string | null }[];
+    return res.json().items as { id: string; terminalId: string; siteId: string; state: string; waitingReason: string | null }[];
   };
 
   it('walks a terminal through every state and shows "under maintenance" meanwhile', async () => {
@@ -58,6 +58,10 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
       'scheduled:operator', 'draining:server', 'in_maintenance:terminal', 'restarting:terminal', 'verifying:terminal', 'completed:server',
     ]);
     expect((await t.api('GET', `/api/v1/terminals/${a!.id}/maintenance-jobs`)).json().items).toHaveLength(1);
+
+    const figures = (await t.api('GET', `/api/v1/maintenance/figures?siteId=${job!.siteId}&from=2026-11-25T00:00:00.000Z&to=2026-11-26T00:00:00.000Z`)).json();
+    // Three refused sales at this terminal's average ticket (3 sales for 45.00 a heartbeat: 15.00 each).
+    expect(figures.total).toMatchObject({ jobs: { total: 1, onTime: 1, late: 0, failed: 0 }, refusedTransactions: 3, estimatedRevenueLostMinor: 4500 });
   });
 
   it('never takes down every working terminal of a site', async () => {

@@ -6,6 +6,7 @@ import { loadConfig } from '../config.ts';
 import { startServer } from '../server.ts';
 import { createServices } from '../services.ts';
 import { AppError } from '../shared/errors.ts';
+import { FLEET } from '../access/roles.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 
 const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
@@ -131,6 +132,32 @@ withServerFlags(audit.command('verify').description('check the hash chain; names
     } else {
       console.error(`audit log broken at entry ${result.seq} (${result.problem}): ${result.message}`);
       process.exitCode = 2;
+    }
+  });
+
+const maintenance = program.command('maintenance').description('maintenance mode');
+withServerFlags(maintenance.command('figures').description('downtime, refused transactions, revenue lost and job outcomes'))
+  .option('--from <iso>', 'start (default: 30 days ago)')
+  .option('--to <iso>', 'end (default: now)')
+  .option('--merchant <id>', 'one merchant')
+  .option('--site <id>', 'one site')
+  .option('--json', 'print JSON')
+  .action(async (opts: { from?: string; to?: string; merchant?: string; site?: string; json?: boolean; databaseUrl?: string }) => {
+    const services = await createServices(configFrom(opts));
+    try {
+      const to = opts.to ?? new Date().toISOString();
+      const from = opts.from ?? new Date(new Date(to).getTime() - 30 * 86_400_000).toISOString();
+      const figures = await services.maintenance.figures({ from, to, merchantId: opts.merchant, siteId: opts.site }, FLEET);
+      if (opts.json) return console.log(JSON.stringify(figures, null, 2));
+      const row = (name: string, f: typeof figures.total) => [name, f.jobs.total, f.jobs.onTime, f.jobs.late, f.jobs.failed, f.jobs.running, f.downtimeMinutes, f.refusedTransactions, (f.estimatedRevenueLostMinor / 100).toFixed(2)];
+      console.log(`maintenance from ${from} to ${to}`);
+      console.table([row('all', figures.total), ...figures.bySite.map((s) => row(s.siteId ?? '(no site)', s))].map(([site, jobs, onTime, late, failed, running, downtime, refused, lost]) =>
+        ({ site, jobs, onTime, late, failed, running, 'downtime min': downtime, refused, 'revenue lost': lost })));
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    } finally {
+      await services.db.close();
     }
   });
 

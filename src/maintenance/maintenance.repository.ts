@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, MaintenanceJobTable } from '../db/schema.ts';
 import type { JobState } from './job-states.ts';
+import { parseJson } from '../shared/json.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 export type JobRow = Selectable<MaintenanceJobTable>;
@@ -88,6 +89,31 @@ export class MaintenanceRepository {
 
   async addRefused(jobId: string, count: number): Promise<void> {
     await this.db.updateTable('maintenance_jobs').set((eb) => ({ refused_transactions: eb('refused_transactions', '+', count) })).where('id', '=', jobId).execute();
+  }
+
+  /** Jobs created in [from, to) with their site's merchant, narrowed to a merchant or site. */
+  async jobsForFigures(filter: { from: string; to: string; merchantId?: string | undefined; siteId?: string | undefined }) {
+    let q = this.db.selectFrom('maintenance_jobs').leftJoin('sites', 'sites.id', 'maintenance_jobs.site_id')
+      .select(['maintenance_jobs.terminal_id', 'maintenance_jobs.site_id', 'sites.merchant_id', 'maintenance_jobs.state', 'maintenance_jobs.started_at',
+        'maintenance_jobs.ended_at', 'maintenance_jobs.updated_at', 'maintenance_jobs.expected_minutes', 'maintenance_jobs.refused_transactions'])
+      .where('maintenance_jobs.created_at', '>=', filter.from).where('maintenance_jobs.created_at', '<', filter.to);
+    if (filter.merchantId) q = q.where('sites.merchant_id', '=', filter.merchantId);
+    if (filter.siteId) q = q.where('maintenance_jobs.site_id', '=', filter.siteId);
+    return q.limit(100_000).execute();
+  }
+
+  /** Transaction totals from a terminal's recent heartbeats (bounded), for its average ticket. */
+  async recentTransactionTotals(terminalId: string, since: string): Promise<{ count: number; amountMinor: number }> {
+    const rows = await this.db.selectFrom('heartbeats').select('report').where('terminal_id', '=', terminalId).where('received_at', '>=', since)
+      .orderBy('seq', 'desc').limit(5000).execute();
+    let count = 0;
+    let amountMinor = 0;
+    for (const row of rows) {
+      const tx = (parseJson<{ transactions?: { count?: number; amountMinor?: number } }>(row.report, {})).transactions;
+      count += tx?.count ?? 0;
+      amountMinor += tx?.amountMinor ?? 0;
+    }
+    return { count, amountMinor };
   }
 
   // ---- locks

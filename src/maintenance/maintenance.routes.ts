@@ -7,7 +7,7 @@ import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
-import { Extend, Job, JobAction, JobWithTransitions, LockInput, MaintenanceInput, ModeView, StepReport } from './maintenance.schemas.ts';
+import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, LockInput, MaintenanceInput, ModeView, StepReport } from './maintenance.schemas.ts';
 
 const tags = ['maintenance'];
 const security = operatorSecurity;
@@ -43,6 +43,11 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   move('abort', 'aborted', 'Cancels the job; a terminal already in maintenance rolls back and trades again.');
   move('hand-over', 'handed_to_technician', 'A failed job goes to a technician.');
   move('rolled-back', 'rolled_back', 'Confirms that a failed job was rolled back.');
+
+  app.get('/maintenance/figures', {
+    config: read,
+    schema: { tags, security, description: 'Jobs created in [from, to): downtime, refused transactions, estimated revenue lost, on time / late / failed.', querystring: FiguresQuery, response: { 200: Figures, ...errorResponses } },
+  }, (req) => maintenance.figures(req.query, req.principal.scope));
 
   app.get('/terminals/:id/mode', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
     async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);

@@ -81,3 +81,29 @@ export const StepReport = Type.Object(
   { additionalProperties: false },
 );
 export type StepReport = Static<typeof StepReport>;
+
+const FigureSet = {
+  jobs: Type.Object({ total: Type.Integer(), onTime: Type.Integer(), late: Type.Integer(), failed: Type.Integer(), running: Type.Integer(), waiting: Type.Integer() }),
+  downtimeMinutes: Type.Integer(),
+  refusedTransactions: Type.Integer(),
+  estimatedRevenueLostMinor: Type.Integer(),
+};
+
+export const FiguresQuery = Type.Object(
+  {
+    from: Timestamp,
+    to: Timestamp,
+    merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+    siteId: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Figures = Type.Object({
+  from: Timestamp,
+  to: Timestamp,
+  merchantId: Type.Optional(Type.String()),
+  siteId: Type.Optional(Type.String()),
+  total: Type.Object(FigureSet),
+  bySite: Type.Array(Type.Object({ siteId: Type.Union([Type.String(), Type.Null()]), ...FigureSet })),
+});
