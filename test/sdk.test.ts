@@ -1,27 +1,20 @@
 // The terminal SDK against a real PosFleet server on 127.0.0.1: enrolment, heartbeats and their
 // retries, revocation, commands, and what the cashier is told when payments are refused.
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage, type FetchLike, type HeartbeatContent, type SavedState, type TerminalStatus } from '../src/sdk/index.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
-
-const ADMIN_TOKEN = 'test-admin-token';
+import { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage, type FetchLike, type SavedState, type TerminalStatus } from '../src/sdk/index.ts';
+import { freePort, heartbeatContent as content, operatorApi, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 describe('terminal SDK against a running server', () => {
-  let server: RunningServer;
+  let server: TestServer;
   let code: string;
   let serials = 0;
   const serial = () => `SDK-${String(++serials).padStart(4, '0')}`;
   const terminal = (options: Partial<ConstructorParameters<typeof PosFleetTerminal>[0]> = {}) =>
     new PosFleetTerminal({ server: server.url, serialNumber: serial(), retry: { baseDelayMs: 10, maxDelayMs: 100 }, ...options });
-  const api = (method: string, path: string, body?: unknown) => operatorCall(server.url, method, path, body);
+  const api = (method: string, path: string, body?: unknown) => operatorApi(server)(method, path, body);
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ prefix: 'posfleet-sdk' });
     const model = await api('POST', '/api/v1/terminal-models', {
       code: 'SDK-MODEL', vendor: 'PAX', model: 'A920',
       components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
@@ -44,7 +37,7 @@ describe('terminal SDK against a running server', () => {
     expect(answer).toMatchObject({ duplicate: false, mode: 'normal', commands: [], heartbeatIntervalSeconds: 1 });
     // A fresh terminal has no counter yet: it starts from the clock, in ms.
     expect(answer.seq).toBeGreaterThanOrEqual(before);
-    expect(saved.at(-1)).toEqual({ credential: expect.any(String), lastSeq: answer.seq, mode: 'normal' });
+    expect(saved.at(-1)).toEqual({ credential: expect.any(String), lastSeq: answer.seq, mode: 'normal', job: null, outbox: [], endedJobs: [] });
     expect((await t.heartbeat(content())).seq).toBe(answer.seq + 1);
 
     const health = await api('GET', `/api/v1/terminals/${terminalId}/health`);
@@ -208,59 +201,3 @@ describe('terminal SDK rules', () => {
     expect(backoffDelayMs(0, policy, 0.1, 5_000)).toBe(5_000);
   });
 });
-
-// ---- helpers
-
-async function startTestServer(): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'posfleet-sdk-'));
-  return startServer(loadConfig({
-    ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
-    HEARTBEAT_INTERVAL_SECONDS: '1', OFFLINE_AFTER_MISSED_HEARTBEATS: '2', OFFLINE_SWEEP_SECONDS: '1', POSFLEET_JOB_POLL_MS: '100',
-  }), { logger: false });
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked by expect()
-async function operatorCall(url: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-function content(overrides: Partial<HeartbeatContent> = {}): HeartbeatContent {
-  return {
-    appVersion: '3.2.0', firmwareVersion: 'fw-1',
-    battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
-    printer: { paper: 'ok', jam: false, coverOpen: false },
-    cardReader: { chip: { attempts: 4, failures: 0 }, contactless: { attempts: 6, failures: 1 } },
-    network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
-    storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
-    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
-    transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
-    ...overrides,
-  };
-}
-
-/** A port nothing listens on: it was free a moment ago and is closed again. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

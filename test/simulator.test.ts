@@ -1,16 +1,13 @@
 // The fleet simulator end to end: 50 virtual terminals enrol through the SDK against a real server,
-// come online with varied faults, and are listed offline once the simulator stops.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// come online with varied faults, and are listed offline once the simulator stops; a simulated
+// terminal goes through a maintenance job while its site's customers are turned away.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
 import type { HeartbeatReport } from '../src/device/device.schemas.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
-import { prepareSimulatorEnrolment } from '../src/simulator/enrolment.ts';
+import { prepareSimulatorEnrolment, prepareSimulatorSites } from '../src/simulator/enrolment.ts';
 import { runSimulator } from '../src/simulator/simulator.ts';
+import { LATEST_VERSIONS } from '../src/simulator/virtual-terminal.ts';
+import { ADMIN_TOKEN, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
-const ADMIN_TOKEN = 'test-admin-token';
 const FLEET = 50;
 // The server lets one address enrol 30 terminals a minute; the SDK waits out its Retry-After for the rest.
 const ENROLMENT_RATE_WINDOW_MS = 60_000;
@@ -22,14 +19,14 @@ interface ListedTerminal {
 }
 
 describe('fleet simulator against a running server', () => {
-  let server: RunningServer;
-  const api = (method: string, path: string, body?: unknown) => operatorCall(server.url, method, path, body);
+  let server: TestServer;
+  const api = (method: string, path: string, body?: unknown) => operatorApi(server)(method, path, body);
   const listed = async (online: boolean): Promise<ListedTerminal[]> =>
     (await api('GET', `/api/v1/terminals?online=${online}&limit=1000&q=SIM-`)).items;
 
   // A server per test: each starts with an empty estate and fresh per-address rate limits.
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ prefix: 'posfleet-sim' });
   });
   afterEach(() => server?.close());
 
@@ -62,6 +59,50 @@ describe('fleet simulator against a running server', () => {
     expect((await listed(false)).map((t) => t.serialNumber).sort()).toEqual(online.map((t) => t.serialNumber).sort());
   }, ENROLMENT_RATE_WINDOW_MS + 60_000);
 
+  it('takes a simulated terminal through maintenance while its shop turns customers away, and it trades again after', async () => {
+    const [shop, cafe] = await prepareSimulatorSites(server.url, ADMIN_TOKEN, [{ profile: 'shop', terminals: 3 }, { profile: 'cafe', terminals: 2 }]);
+    expect((await api('GET', `/api/v1/sites/${cafe!.siteId}`)).openingHours.mon).toEqual([{ open: '07:00', close: '10:00' }, { open: '12:00', close: '14:00' }]);
+    const lines: string[] = [];
+    // 600× faster from noon in Shanghai: the shop trades, an upgrade (15–30 min) takes 2–3 s.
+    const simulator = await runSimulator({
+      server: server.url, sites: [shop!, cafe!], intervalSeconds: 1, seed: 11, speed: 600, startAt: new Date('2026-11-25T04:00:00.000Z'),
+      selfTestFailureChance: 0, log: (line) => lines.push(line),
+    });
+    try {
+      await poll(async () => ((await listed(true)).length === 5 ? true : undefined), 15_000, 'five terminals online');
+      const [terminal] = (await api('GET', '/api/v1/terminals?q=SIM-000001')).items as ListedTerminal[];
+      const [virtual, client] = [simulator.terminals[0]!, simulator.clients[0]!];
+      const [created] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminal!.id], work: ['upgrade'], reason: '固件升级 9.2' })).items;
+      expect(created.state).toBe('draining'); // two more shop terminals stay in service
+
+      await poll(() => (client.mode === 'maintenance' ? true : undefined), 5_000, 'maintenance mode');
+      const started = await api('GET', `/api/v1/maintenance/jobs/${created.id}`);
+      const end = new Date(Date.parse(started.startedAt) + started.expectedMinutes * 60_000 + 8 * 3_600_000).toISOString().slice(11, 16);
+      expect(client.canTransact()).toEqual({ allowed: false, message: `功能维护中，预计 ${end} 恢复` });
+
+      const done = await poll(async () => {
+        const job = await api('GET', `/api/v1/maintenance/jobs/${created.id}`);
+        return ['completed', 'failed', 'rolled_back'].includes(job.state) ? job : undefined;
+      }, 20_000, 'the job ended');
+      expect(done.transitions.map((t: { to: string }) => t.to)).toEqual(['scheduled', 'draining', 'in_maintenance', 'restarting', 'verifying', 'completed']);
+      expect(done.selfTests.map((t: { name: string }) => t.name)).toEqual(['card reader', 'PIN pad', 'printer', 'network', 'secure element']);
+      expect(client.canTransact()).toEqual({ allowed: true });
+
+      // Customers turned away during the job (and the one attempt above) are counted on it.
+      expect(virtual.totals.refused).toBeGreaterThan(0);
+      await poll(async () => ((await api('GET', `/api/v1/maintenance/jobs/${created.id}`)).refusedTransactions === virtual.totals.refused + 1 ? true : undefined),
+        10_000, `${virtual.totals.refused + 1} refusals on the job`);
+      // Back in service with the new firmware, taking payments again.
+      await poll(async () => {
+        const history = (await api('GET', `/api/v1/terminals/${terminal!.id}/heartbeats?from=${encodeURIComponent(done.endedAt)}`)).items as { report: HeartbeatReport }[];
+        return history.some((h) => h.report.firmwareVersion === LATEST_VERSIONS.firmware && h.report.transactions.count > 0) ? true : undefined;
+      }, 15_000, 'payments with the new firmware');
+    } finally {
+      await simulator.stop();
+    }
+    expect(lines.filter((line) => !line.includes('enrolled'))).toEqual([]);
+  }, 60_000);
+
   it('finds the simulator model and site it made before instead of making them again', async () => {
     const first = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, 1);
     const second = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, 1);
@@ -76,36 +117,3 @@ describe('fleet simulator against a running server', () => {
       .rejects.toThrow(/^1 of 3 simulated terminals could not enrol; FEW-00000\d: the enrolment code has already been used/);
   });
 });
-
-// ---- helpers
-
-async function startTestServer(): Promise<RunningServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'posfleet-sim-'));
-  return startServer(loadConfig({
-    ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
-    HEARTBEAT_INTERVAL_SECONDS: '1', OFFLINE_AFTER_MISSED_HEARTBEATS: '2', OFFLINE_SWEEP_SECONDS: '1', POSFLEET_JOB_POLL_MS: '100',
-  }), { logger: false });
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked by expect()
-async function operatorCall(url: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** Asks until `probe` gives a value, for at most `timeoutMs`. */
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -245,15 +245,27 @@ export class MaintenanceService {
     return result;
   }
 
-  /** Refused transaction attempts reported in heartbeats count against the terminal's current job. */
+  /**
+   * Refused transaction attempts reported in heartbeats count against the job that had the terminal
+   * out of service: the one still running, or one that ended (in whatever way) within the last few
+   * heartbeat intervals, since the heartbeat reporting them comes after. Refusals while merely locked
+   * belong to no job.
+   */
   async countRefused(refused: { terminalId: string; count: number }[]): Promise<void> {
     const withCounts = refused.filter((r) => r.count > 0);
     if (!withCounts.length) return;
-    const jobs = await this.repo.jobsInStates([...OUT_OF_SERVICE, 'failed', 'completed', 'rolled_back'], withCounts.map((r) => r.terminalId));
-    const latest = new Map<string, JobRow>();
-    for (const job of jobs) if (job.started_at && (!latest.has(job.terminal_id) || latest.get(job.terminal_id)!.started_at! < job.started_at)) latest.set(job.terminal_id, job);
+    const recent = new Date(this.clock().getTime() - this.settings.offlineAfterMs).toISOString();
+    const jobs = await this.repo.jobsInStates([...OUT_OF_SERVICE, 'failed', ...FINAL], withCounts.map((r) => r.terminalId));
+    const current = new Map<string, JobRow>();
+    for (const job of jobs) {
+      if (!job.started_at) continue;
+      const running = OUT_OF_SERVICE.includes(job.state as JobState);
+      if (!running && (job.ended_at ?? job.updated_at) < recent) continue;
+      const other = current.get(job.terminal_id);
+      if (!other || (!OUT_OF_SERVICE.includes(other.state as JobState) && (running || other.started_at! < job.started_at))) current.set(job.terminal_id, job);
+    }
     for (const r of withCounts) {
-      const job = latest.get(r.terminalId);
+      const job = current.get(r.terminalId);
       if (job) await this.repo.addRefused(job.id, r.count);
     }
   }

@@ -1,6 +1,13 @@
 // The terminal SDK's public surface: what a POS application imports.
-export { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage } from './terminal-client.ts';
+export { PosFleetError } from './errors.ts';
+export { clockTime, leaseDeadline, msUntil, selfTestsPassed, transactionMessage } from './maintenance-rules.ts';
+export type { ExpectedEnd, Locale, TerminalMode } from './maintenance-rules.ts';
+export { DEFAULT_HANDLERS } from './maintenance-runner.ts';
 export type {
-  CallOptions, FetchLike, HeartbeatContent, Locale, RetryPolicy, SavedState, StartOptions, TerminalClientOptions, TerminalMode, TerminalStatus,
+  JobContext, JobEnding, JobPhase, MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, SelfTestResult, StepState, Timers, WorkKind,
+} from './maintenance-runner.ts';
+export { backoffDelayMs, PosFleetTerminal } from './terminal-client.ts';
+export type {
+  CallOptions, FetchLike, HeartbeatContent, RetryPolicy, SavedState, StartOptions, TerminalClientOptions, TerminalStatus,
 } from './terminal-client.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';

@@ -1,11 +1,19 @@
-// The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, and whether the
-// terminal may take payments right now. It speaks /device/v1 over fetch and nothing Node-specific.
+// The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, maintenance
+// jobs, and whether the terminal may take payments right now. It speaks /device/v1 over fetch and
+// nothing Node-specific.
 import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
+import type { JobState } from '../maintenance/job-states.ts';
+import { PosFleetError } from './errors.ts';
+import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
+import {
+  DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
+} from './maintenance-runner.ts';
+
+export { PosFleetError, transactionMessage };
+export type { Locale, TerminalMode };
 
 /** What the POS application reports; the SDK adds the sequence number and the time it was sent. */
 export type HeartbeatContent = Omit<HeartbeatReport, 'seq' | 'sentAt'>;
-export type TerminalMode = HeartbeatAnswer['mode'];
-export type Locale = 'zh-CN' | 'en';
 /** not_enrolled → idle ⇄ running; revoked after a 401 until the terminal enrols again. */
 export type TerminalStatus = 'not_enrolled' | 'idle' | 'running' | 'revoked';
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -17,6 +25,12 @@ export interface SavedState {
   lastSeq: number | null;
   /** Kept so that a locked terminal is still locked after a reboot, before its first answer. */
   mode: TerminalMode;
+  /** The maintenance job under way, resumed after a reboot (or rolled back, past its lease). */
+  job: SavedJob | null;
+  /** Step reports the server has not acknowledged yet, sent in order at the next contact. */
+  outbox: PendingReport[];
+  /** Jobs this terminal ended by itself; later answers naming them are not obeyed. */
+  endedJobs: string[];
 }
 
 export interface RetryPolicy {
@@ -35,6 +49,9 @@ export interface TerminalClientOptions {
   credential?: string;
   lastSeq?: number | null;
   mode?: TerminalMode;
+  job?: SavedJob | null;
+  outbox?: PendingReport[];
+  endedJobs?: string[];
   fetch?: FetchLike;
   /** Called whenever SavedState changes; a returned promise is awaited before the next request. */
   store?: (state: SavedState) => void | Promise<void>;
@@ -42,8 +59,17 @@ export interface TerminalClientOptions {
   /** Failures of the heartbeat loop, which keeps going (except after a 401). */
   onError?: (error: unknown) => void;
   locale?: Locale;
+  /** IANA time zone for the times shown to the cashier (default: this process's). */
+  timeZone?: string;
+  /** What the application does in each step of a maintenance job; missing ones do nothing. */
+  maintenance?: Partial<MaintenanceHandlers>;
+  /** Told about each maintenance job's start, steps and end. */
+  onMaintenance?: (event: MaintenanceEvent) => void;
   retry?: Partial<RetryPolicy>;
+  /** This terminal's clock: sequence numbers, sentAt, and the lease of a maintenance job. */
   now?: () => Date;
+  /** Schedules the lease deadline on the `now` clock (default: the global timers). */
+  timers?: Timers;
   /** Source of back-off jitter in [0, 1). */
   random?: () => number;
 }
@@ -60,44 +86,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A failed call: `status` is the HTTP status, or undefined when the server was not reached. */
-export class PosFleetError extends Error {
-  override readonly name = 'PosFleetError';
-  readonly status: number | undefined;
-  readonly field: string | undefined;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    /** The server's error code (validation_error, unauthenticated, ...), or network_error, revoked, not_enrolled. */
-    readonly code: string,
-    message: string,
-    details: { status?: number; field?: string; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
-    super(message, { cause: details.cause });
-    this.status = details.status;
-    this.field = details.field;
-    this.retryAfterMs = details.retryAfterMs;
-  }
-
-  /** Network failures, server faults and rate limits may pass; any other 4xx will fail again. */
-  get retryable(): boolean {
-    if (this.status === undefined) return this.code === 'network_error';
-    return this.status >= 500 || this.status === 429;
-  }
-}
-
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 15_000 };
 const DEFAULT_INTERVAL_SECONDS = 60;
-
-const MODE_MESSAGES: Record<Exclude<TerminalMode, 'normal'>, Record<Locale, string>> = {
-  maintenance: { 'zh-CN': '功能维护中', en: 'Under maintenance' },
-  locked: { 'zh-CN': '终端已锁定，请联系服务商', en: 'Terminal locked, contact your provider' },
+const GLOBAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-
-/** What the cashier is told when the terminal's mode refuses payments; undefined in normal mode. */
-export function transactionMessage(mode: TerminalMode, locale: Locale): string | undefined {
-  return mode === 'normal' ? undefined : MODE_MESSAGES[mode][locale];
-}
 
 /** Full-jitter exponential back-off: anywhere up to base·2^attempt, capped, never sooner than Retry-After. */
 export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: number, retryAfterMs = 0): number {
@@ -113,12 +107,21 @@ export class PosFleetTerminal {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly locale: Locale;
+  private readonly timeZone: string;
   private readonly options: TerminalClientOptions;
+  private readonly runner: MaintenanceRunner;
 
   private credential: string | undefined;
   private lastSeq: number | null;
   private serverLastSeq = 0;
-  private currentMode: TerminalMode;
+  /** The mode of the last answer, and the job it named. */
+  private serverMode: TerminalMode;
+  private serverJob: NonNullable<HeartbeatAnswer['maintenance']> | undefined;
+  private savedMode: TerminalMode;
+  /** Writes to `store`, one after the other, so an older state never lands after a newer one. */
+  private saving: Promise<void> = Promise.resolve();
+  /** Payments refused since the last heartbeat that carried the count. */
+  private refused = 0;
   private commands: PendingCommand[] = [];
   private intervalSeconds = DEFAULT_INTERVAL_SECONDS;
   private currentStatus: TerminalStatus;
@@ -133,19 +136,44 @@ export class PosFleetTerminal {
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.locale = options.locale ?? 'zh-CN';
+    this.timeZone = options.timeZone ?? processTimeZone();
+    clockTime(new Date(0), this.timeZone); // an unknown zone fails here, not at the first refusal
     this.credential = options.credential;
     this.lastSeq = options.lastSeq ?? null;
-    this.currentMode = options.mode ?? 'normal';
+    this.serverMode = options.mode ?? 'normal';
+    this.savedMode = this.serverMode;
     this.currentStatus = this.credential ? 'idle' : 'not_enrolled';
+    this.runner = new MaintenanceRunner({
+      handlers: { ...DEFAULT_HANDLERS, ...options.maintenance },
+      report: (report, signal) => this.reportStep(report, signal),
+      now: this.now,
+      timers: options.timers ?? GLOBAL_TIMERS,
+      // The runner saves in the background: a failing store is the application's news, not a crash.
+      save: () => this.save().catch((error: unknown) => this.options.onError?.(error)),
+      changed: () => void this.saveIfModeChanged().catch((error: unknown) => this.options.onError?.(error)),
+      onError: (error) => this.options.onError?.(error),
+      onEvent: (event) => this.options.onMaintenance?.(event),
+    }, { job: options.job ?? null, outbox: options.outbox ?? [], endedJobs: options.endedJobs ?? [] });
   }
 
   get status(): TerminalStatus {
     return this.currentStatus;
   }
 
-  /** The mode of the last answer: normal, maintenance or locked. */
+  /**
+   * normal, maintenance or locked: the server's word, except that a job under way here is maintenance
+   * and a job this terminal ended by itself (its lease ran out) is not, whatever the last answer said.
+   */
   get mode(): TerminalMode {
-    return this.currentMode;
+    if (this.serverMode === 'locked') return 'locked';
+    if (this.runner.job) return 'maintenance';
+    if (this.serverMode === 'maintenance' && this.serverJob && this.runner.hasEnded(this.serverJob.jobId)) return 'normal';
+    return this.serverMode;
+  }
+
+  /** The maintenance job under way on this terminal, if any. */
+  get maintenanceJob(): Readonly<SavedJob> | undefined {
+    return this.runner.job;
   }
 
   /** Commands the server handed out and whose result has not been reported yet. */
@@ -153,10 +181,22 @@ export class PosFleetTerminal {
     return this.commands;
   }
 
-  /** Whether the POS application may take a payment now, and what to show the cashier if not. */
+  /**
+   * Whether the POS application may take a payment now, and what to show the cashier if not. Call it
+   * once per payment attempt: each refusal is counted and reported with the next heartbeat (use
+   * `notice` to show the state without counting).
+   */
   canTransact(): { allowed: boolean; message?: string } {
-    const message = transactionMessage(this.currentMode, this.locale);
-    return message === undefined ? { allowed: true } : { allowed: false, message };
+    const message = this.notice;
+    if (message === undefined) return { allowed: true };
+    this.refused++;
+    return { allowed: false, message };
+  }
+
+  /** What to show the cashier while payments are refused ("功能维护中，预计 10:40 恢复"); undefined in normal mode. */
+  get notice(): string | undefined {
+    const expectedEndAt = this.runner.job?.expectedEndAt ?? this.serverJob?.expectedEndAt;
+    return transactionMessage(this.mode, this.locale, expectedEndAt ? { expectedEndAt, timeZone: this.timeZone } : undefined);
   }
 
   /** Trades a one-time enrolment code for this terminal's credential (replacing any earlier one). */
@@ -175,9 +215,20 @@ export class PosFleetTerminal {
   /** Sends one heartbeat with the next sequence number and returns the server's answer. */
   async heartbeat(content: HeartbeatContent, options: CallOptions = {}): Promise<HeartbeatAnswer> {
     this.requireCredential();
+    this.runner.resume();
     const seq = this.takeSeq();
     await this.save();
-    return this.sendHeartbeat({ ...content, seq, sentAt: this.now().toISOString() }, options);
+    const refused = this.refused;
+    this.refused = 0;
+    const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
+    try {
+      return await this.sendHeartbeat({ ...content, transactions, seq, sentAt: this.now().toISOString() }, options);
+    } catch (error) {
+      // Not delivered as far as we know: the next heartbeat carries the count (twice only if the server
+      // stored this one and every answer to it was lost).
+      this.refused += refused;
+      throw error;
+    }
   }
 
   /**
@@ -186,13 +237,14 @@ export class PosFleetTerminal {
    * Low level: it does not advance the counter (heartbeat() does).
    */
   async sendHeartbeat(report: HeartbeatReport, options: CallOptions = {}): Promise<HeartbeatAnswer> {
+    const sentAt = this.now(); // before any retry: the lease is never counted as longer than it is
     const answer = await this.authorised(() => this.post<HeartbeatAnswer>('/device/v1/heartbeat', report, this.requireCredential(), options.signal));
     this.intervalSeconds = answer.heartbeatIntervalSeconds;
     this.commands = answer.commands;
-    if (answer.mode !== this.currentMode) {
-      this.currentMode = answer.mode;
-      await this.save();
-    }
+    this.serverMode = answer.mode;
+    this.serverJob = answer.maintenance ?? undefined;
+    this.runner.onAnswer(answer, sentAt);
+    await this.saveIfModeChanged();
     return answer;
   }
 
@@ -212,6 +264,7 @@ export class PosFleetTerminal {
   start(collectReport: () => HeartbeatContent | Promise<HeartbeatContent>, options: StartOptions = {}): void {
     if (this.loop) return;
     this.requireCredential();
+    this.runner.resume();
     const controller = new AbortController();
     this.setStatus('running');
     const done = this.run(collectReport, options, controller.signal).finally(() => {
@@ -221,12 +274,25 @@ export class PosFleetTerminal {
     this.loop = { controller, done };
   }
 
-  /** Ends the loop and waits for a heartbeat in flight to be answered. */
+  /**
+   * Ends the loop and waits for a heartbeat in flight to be answered. A maintenance job goes on: its
+   * steps, its lease and its reports do not need the loop.
+   */
   async stop(): Promise<void> {
     const loop = this.loop;
     if (!loop) return;
     loop.controller.abort();
     await loop.done;
+  }
+
+  /**
+   * Shuts the SDK down (the application is exiting): the loop stops, and a maintenance job's steps,
+   * lease timer and report retries are dropped without rolling back. A new instance given the saved
+   * state resumes the job (or rolls it back, past its lease).
+   */
+  async close(): Promise<void> {
+    this.runner.dispose();
+    await this.stop();
   }
 
   private async run(collectReport: () => HeartbeatContent | Promise<HeartbeatContent>, options: StartOptions, signal: AbortSignal): Promise<void> {
@@ -278,8 +344,25 @@ export class PosFleetTerminal {
     return this.credential;
   }
 
-  private async save(): Promise<void> {
-    if (this.credential) await this.options.store?.({ credential: this.credential, lastSeq: this.lastSeq, mode: this.currentMode });
+  /** Sends a step of a maintenance job; retried like heartbeats. */
+  private reportStep(report: PendingReport, signal: AbortSignal): Promise<{ id: string; state: JobState }> {
+    const body = { state: report.state, ...(report.note !== undefined && { note: report.note.slice(0, 1000) }), ...(report.selfTests && { selfTests: report.selfTests }) };
+    const path = `/device/v1/maintenance/${encodeURIComponent(report.jobId)}/steps`;
+    return this.authorised(() => this.post<{ id: string; state: JobState }>(path, body, this.requireCredential(), signal));
+  }
+
+  private save(): Promise<void> {
+    this.savedMode = this.mode;
+    const store = this.options.store;
+    if (!this.credential || !store) return Promise.resolve();
+    const state: SavedState = { credential: this.credential, lastSeq: this.lastSeq, mode: this.savedMode, ...this.runner.snapshot() };
+    const write = this.saving.then(() => store(state));
+    this.saving = write.catch(() => {});
+    return write;
+  }
+
+  private async saveIfModeChanged(): Promise<void> {
+    if (this.mode !== this.savedMode) await this.save();
   }
 
   private setStatus(status: TerminalStatus): void {

@@ -63,9 +63,10 @@ export class Random {
     return last[0];
   }
 
-  /** Events in one step of a process averaging `mean` per step (Knuth; fine for small means). */
+  /** Events in one step of a process averaging `mean` per step (Knuth; a normal approximation for large means). */
   poisson(mean: number): number {
     if (mean <= 0) return 0;
+    if (mean > 30) return Math.max(0, Math.round(mean + this.noise(Math.SQRT2) * Math.sqrt(mean)));
     const limit = Math.exp(-mean);
     let count = 0;
     let product = this.next();

@@ -1,43 +1,87 @@
-// The fleet simulator: N virtual terminals, each enrolled and beating through the real terminal SDK
-// against a PosFleet server, for demos, load and end-to-end tests. Same seed → same fleet.
-import { PosFleetError, PosFleetTerminal, type FetchLike } from '../sdk/terminal-client.ts';
+// The fleet simulator: virtual terminals at sites that trade by time of day, each enrolled and beating
+// through the real terminal SDK against a PosFleet server, carrying out maintenance jobs (customers
+// turned away meanwhile), for demos, load and end-to-end tests. Same seed → same fleet.
+import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/terminal-client.ts';
 import { deriveSeed, Random } from './random.ts';
+import type { SiteKind } from './site-profiles.ts';
+import { virtualMaintenance } from './virtual-maintenance.ts';
 import { VirtualTerminal, type CommandOutcome } from './virtual-terminal.ts';
+
+/** One site's terminals (see prepareSimulatorSites). */
+export interface SimulatedSite {
+  /** A code with at least `terminals` uses that enrols terminals at this site. */
+  enrolmentCode: string;
+  terminals: number;
+  /** How the site trades through the day (default: a shop). */
+  profile?: SiteKind;
+  /** For its trading hours (default UTC+8). */
+  utcOffsetMinutes?: number;
+  /** For the times its terminals show (default Asia/Shanghai). */
+  timeZone?: string;
+  locale?: Locale;
+}
 
 export interface SimulatorOptions {
   server: string;
-  terminals: number;
   intervalSeconds: number;
-  /** One code with at least `terminals` uses (see prepareSimulatorEnrolment). */
-  enrolmentCode: string;
   seed: number;
+  /** Several sites... */
+  sites?: SimulatedSite[];
+  /** ...or one: this many terminals enrolled with one code (see prepareSimulatorEnrolment), trading as a shop. */
+  terminals?: number;
+  enrolmentCode?: string;
   serialPrefix?: string;
   log?: (line: string) => void;
   /** Enrolments in flight at once (default 50), so a big fleet does not open thousands of sockets. */
   enrolConcurrency?: number;
+  /**
+   * Simulated seconds per real second (default 1). At 600 a 10-minute update takes a second, each 1 s
+   * heartbeat carries 10 minutes of customers, and the sites' day goes by in 144 s.
+   */
+  speed?: number;
+  /** The simulated time when the simulator starts (default now): e.g. a site's lunchtime. */
+  startAt?: Date;
+  /** Chance that a maintenance job's self-test finds a fault (default 0.03). */
+  selfTestFailureChance?: number;
 }
 
 export interface RunningSimulator {
-  /** Stops every heartbeat loop and waits for the heartbeats in flight. */
+  /** Stops every heartbeat loop and job, and waits for the heartbeats in flight. */
   stop(): Promise<void>;
   terminals: VirtualTerminal[];
+  /** The SDK client of each terminal, in the same order. */
+  clients: PosFleetTerminal[];
+  /** The simulated time now. */
+  now(): Date;
 }
 
 interface SimulatedTerminal {
   virtual: VirtualTerminal;
   client: PosFleetTerminal;
+  enrolmentCode: string;
   /** Commands already carried out whose result has not reached the server yet: not run twice. */
   outcomes: Map<string, CommandOutcome>;
+}
+
+/** The simulated clock: from `origin`, running `speed` times faster than the real one since `realStart`. */
+export function simulatedClock(origin: Date, speed: number, realStart: number = Date.now(), realNow: () => number = Date.now): () => Date {
+  return () => new Date(origin.getTime() + (realNow() - realStart) * speed);
 }
 
 export async function runSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   assertOptions(options);
   const log = options.log ?? (() => {});
-  const fleet = Array.from({ length: options.terminals }, (_, i) => simulatedTerminal(options, i, log));
+  const speed = options.speed ?? 1;
+  const world = simulatedClock(options.startAt ?? new Date(), speed);
+  const sites: SimulatedSite[] = options.sites ?? [{ enrolmentCode: options.enrolmentCode ?? '', terminals: options.terminals ?? 0 }];
+  const fleet = sites.flatMap((site, s) => {
+    const before = sites.slice(0, s).reduce((sum, x) => sum + x.terminals, 0);
+    return Array.from({ length: site.terminals }, (_, i) => simulatedTerminal(options, site, before + i, world, log));
+  });
 
   const failures: { serialNumber: string; error: unknown }[] = [];
-  await forEachLimited(fleet, options.enrolConcurrency ?? 50, async ({ client }) => {
-    await client.enrol(options.enrolmentCode).catch((error: unknown) => failures.push({ serialNumber: client.serialNumber, error }));
+  await forEachLimited(fleet, options.enrolConcurrency ?? 50, async ({ client, enrolmentCode }) => {
+    await client.enrol(enrolmentCode).catch((error: unknown) => failures.push({ serialNumber: client.serialNumber, error }));
   });
   const [first] = failures;
   if (first) {
@@ -48,27 +92,40 @@ export async function runSimulator(options: SimulatorOptions): Promise<RunningSi
   // Spread the first heartbeats over one interval, as a fleet switched on over a morning would be.
   const schedule = new Random(deriveSeed(options.seed, -1));
   for (const terminal of fleet) {
-    terminal.client.start(() => collectReport(terminal, log), {
+    terminal.client.start(() => collectReport(terminal, world, log), {
       firstDelayMs: schedule.float() * options.intervalSeconds * 1000,
       intervalSeconds: options.intervalSeconds,
     });
   }
   return {
     terminals: fleet.map((t) => t.virtual),
+    clients: fleet.map((t) => t.client),
+    now: world,
     async stop() {
-      await Promise.all(fleet.map((t) => t.client.stop()));
+      await Promise.all(fleet.map((t) => t.client.close()));
     },
   };
 }
 
-function simulatedTerminal(options: SimulatorOptions, index: number, log: (line: string) => void): SimulatedTerminal {
+function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index: number, world: () => Date, log: (line: string) => void): SimulatedTerminal {
   const serialNumber = `${options.serialPrefix ?? 'SIM'}-${String(index + 1).padStart(6, '0')}`;
-  const virtual = new VirtualTerminal({ serialNumber, seed: deriveSeed(options.seed, index), intervalSeconds: options.intervalSeconds });
+  const speed = options.speed ?? 1;
+  const seed = deriveSeed(options.seed, index);
+  const virtual = new VirtualTerminal({
+    serialNumber, seed, intervalSeconds: options.intervalSeconds * speed, site: site.profile ?? 'shop', utcOffsetMinutes: site.utcOffsetMinutes ?? 480,
+  });
   const intervalMs = options.intervalSeconds * 1000;
   const client = new PosFleetTerminal({
     server: options.server,
     serialNumber,
-    fetch: throughVirtualLink(virtual),
+    locale: site.locale ?? 'zh-CN',
+    timeZone: site.timeZone ?? 'Asia/Shanghai',
+    fetch: throughVirtualLink(virtual, world),
+    maintenance: virtualMaintenance(virtual, { speed, seed: deriveSeed(seed, 1), now: world, selfTestFailureChance: options.selfTestFailureChance }),
+    onMaintenance: (event) => {
+      if (event.type === 'completed') virtual.keepWork();
+      if (event.type === 'ended') log(`${serialNumber}: maintenance job ${event.jobId} ended: ${event.reason}${event.rolledBack ? ' (rolled back)' : ''}`);
+    },
     // Give up on a heartbeat after about two intervals, so a long outage leaves a gap in seq as well as in time.
     retry: { attempts: 4, baseDelayMs: intervalMs / 4, maxDelayMs: intervalMs * 2, timeoutMs: Math.max(5_000, intervalMs * 2) },
     onError: (error) => {
@@ -79,22 +136,22 @@ function simulatedTerminal(options: SimulatorOptions, index: number, log: (line:
       if (status === 'revoked') log(`${serialNumber}: credential revoked; this terminal stops beating`);
     },
   });
-  return { virtual, client, outcomes: new Map() };
+  return { virtual, client, enrolmentCode: site.enrolmentCode, outcomes: new Map() };
 }
 
 /** Requests fail, as a real socket would, while the virtual terminal's network is down. */
-function throughVirtualLink(virtual: VirtualTerminal): FetchLike {
+function throughVirtualLink(virtual: VirtualTerminal, world: () => Date): FetchLike {
   return (url, init) =>
-    virtual.linkUp(new Date()) ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
+    virtual.linkUp(world()) ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
 }
 
 /** Before each heartbeat: carry out the commands of the last answer, then report the terminal's state. */
-async function collectReport(terminal: SimulatedTerminal, log: (line: string) => void) {
+async function collectReport(terminal: SimulatedTerminal, world: () => Date, log: (line: string) => void) {
   const { client, virtual, outcomes } = terminal;
   for (const command of client.pendingCommands) {
     let outcome = outcomes.get(command.id);
     if (!outcome) {
-      outcome = virtual.runCommand(command.type, new Date());
+      outcome = virtual.runCommand(command.type, world());
       outcomes.set(command.id, outcome);
     }
     try {
@@ -104,7 +161,8 @@ async function collectReport(terminal: SimulatedTerminal, log: (line: string) =>
       log(`${client.serialNumber}: could not report command ${command.id} (${describe(error)}); will retry`);
     }
   }
-  return virtual.step(new Date());
+  // Each customer asks the SDK: refused ones (maintenance, locked) are counted there and reported.
+  return virtual.step(world(), () => client.canTransact().allowed);
 }
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -119,7 +177,16 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
 }
 
 function assertOptions(options: SimulatorOptions): void {
-  if (!Number.isInteger(options.terminals) || options.terminals < 1) throw new Error(`terminals must be a positive whole number, got ${options.terminals}`);
+  if (options.sites) {
+    if (options.sites.length === 0) throw new Error('sites must name at least one site');
+    for (const site of options.sites) {
+      if (!Number.isInteger(site.terminals) || site.terminals < 1) throw new Error(`each site's terminals must be a positive whole number, got ${site.terminals}`);
+    }
+  } else {
+    if (!Number.isInteger(options.terminals) || (options.terminals ?? 0) < 1) throw new Error(`terminals must be a positive whole number, got ${options.terminals}`);
+    if (!options.enrolmentCode) throw new Error('give enrolmentCode (with terminals), or sites');
+  }
+  if (options.speed !== undefined && !(options.speed > 0)) throw new Error(`speed must be above 0, got ${options.speed}`);
   if (!(options.intervalSeconds > 0)) throw new Error(`intervalSeconds must be above 0, got ${options.intervalSeconds}`);
   if (!Number.isFinite(options.seed)) throw new Error(`seed must be a number, got ${options.seed}`);
 }

@@ -1,12 +1,15 @@
 // The virtual terminal is pure: the same seed gives the same reports, and a fleet shows real faults.
 import { describe, expect, it } from 'vitest';
 import { deriveSeed, mulberry32 } from './random.ts';
-import { VirtualTerminal } from './virtual-terminal.ts';
+import type { SiteKind } from './site-profiles.ts';
+import { LATEST_VERSIONS, VirtualTerminal } from './virtual-terminal.ts';
 
-const start = new Date('2026-11-25T04:00:00.000Z'); // noon in Shanghai: shops are trading
+const start = new Date('2026-11-25T04:00:00.000Z'); // noon on a Wednesday in Shanghai: shops are trading
 const beat = (n: number) => new Date(start.getTime() + n * 10_000);
-const terminal = (seed: number, serialNumber = 'SIM-000001') => new VirtualTerminal({ serialNumber, seed, intervalSeconds: 10 });
-const fleet = (size: number) => Array.from({ length: size }, (_, i) => terminal(deriveSeed(42, i), `SIM-${i}`));
+/** Ten-minute steps: long runs of trade in few steps. */
+const tenMinutes = (n: number) => new Date(start.getTime() + n * 600_000);
+const terminal = (seed: number, serialNumber = 'SIM-000001', site?: SiteKind) => new VirtualTerminal({ serialNumber, seed, intervalSeconds: 10, site });
+const fleet = (size: number, site?: SiteKind) => Array.from({ length: size }, (_, i) => terminal(deriveSeed(42, i), `SIM-${i}`, site));
 
 describe('virtual terminal', () => {
   it('gives the same first report, and the same hundred after it, for the same seed', () => {
@@ -34,7 +37,7 @@ describe('virtual terminal', () => {
       let attempts = 0;
       let failures = 0;
       for (let n = 0; n < 300; n++) {
-        const chip = t.step(beat(n)).cardReader.chip ?? { attempts: 0, failures: 0 };
+        const chip = t.step(tenMinutes(n)).cardReader.chip ?? { attempts: 0, failures: 0 };
         attempts += chip.attempts;
         failures += chip.failures;
       }
@@ -47,19 +50,60 @@ describe('virtual terminal', () => {
   });
 
   it('uses up a paper roll with receipts and gets it refilled', () => {
-    const t = fleet(50).find((candidate) => candidate.profile.busyness > 2) ?? terminal(1);
-    const states = Array.from({ length: 3000 }, (_, n) => t.step(beat(n)).printer?.paper);
+    const t = fleet(50).find((candidate) => candidate.profile.busyness > 1.2) ?? terminal(1);
+    const states = Array.from({ length: 1500 }, (_, n) => t.step(tenMinutes(n)).printer?.paper);
     const firstOut = states.indexOf('out');
     expect(firstOut).toBeGreaterThanOrEqual(0);
     expect(states.slice(firstOut).includes('ok')).toBe(true);
     expect(states.includes('low')).toBe(true);
   });
 
-  it('counts transactions by time of day: busy at lunch, almost none at 3 a.m.', () => {
-    const count = (from: Date) => fleet(100).reduce((sum, t) => sum + t.step(from).transactions.count, 0);
-    const lunch = count(new Date('2026-11-25T04:30:00.000Z'));
-    const night = count(new Date('2026-11-24T19:00:00.000Z'));
-    expect(lunch).toBeGreaterThan(night * 5);
+  it('trades by its site: a café at breakfast and lunch only, a shop from 9 to 21, busiest after work', () => {
+    /** Payments of a fleet in each local hour of a Wednesday, in ten-minute steps. */
+    const byLocalHour = (site: SiteKind) => {
+      const hours = Array.from({ length: 24 }, () => 0);
+      const midnight = Date.parse('2026-11-24T16:00:00.000Z'); // 00:00 in Shanghai
+      for (const t of fleet(20, site)) {
+        for (let n = 1; n <= 144; n++) hours[Math.floor((n - 1) / 6)]! += t.step(new Date(midnight + n * 600_000)).transactions.count;
+      }
+      return hours;
+    };
+    const cafe = byLocalHour('cafe');
+    const open = (hour: number) => (hour >= 7 && hour < 10) || (hour >= 12 && hour < 14);
+    expect(cafe.filter((_, hour) => !open(hour))).toEqual(Array(19).fill(0));
+    expect(cafe[8]).toBeGreaterThan(cafe[9]! + 20);
+    expect(cafe[12]).toBeGreaterThan(100);
+
+    const shop = byLocalHour('shop');
+    expect(shop.slice(0, 9).concat(shop.slice(21))).toEqual(Array(12).fill(0));
+    expect(shop[18]).toBeGreaterThan(shop[9]! * 2);
+  });
+
+  it('turns customers away while it may not take payments, and does not report them as payments', () => {
+    const t = terminal(5);
+    const lunch = tenMinutes(3); // 12:30
+    const refused = t.step(lunch, () => false);
+    expect(refused.transactions).toMatchObject({ count: 0, amountMinor: 0 });
+    expect(t.totals.refused).toBeGreaterThan(0);
+    expect(t.totals.payments).toBe(0);
+    expect(t.step(tenMinutes(4)).transactions.count).toBe(t.totals.payments);
+  });
+
+  it('reports what maintenance changed: new versions after the work, the old ones after a rollback', () => {
+    const t = terminal(9);
+    const before = t.step(start);
+    t.applyWork(['update', 'upgrade'], start);
+    t.reboot();
+    const after = t.step(beat(1));
+    expect(after).toMatchObject({ appVersion: LATEST_VERSIONS.app, firmwareVersion: LATEST_VERSIONS.firmware });
+    expect(after.uptimeSeconds).toBeLessThanOrEqual(10);
+    t.restoreVersions();
+    expect(t.step(beat(2))).toMatchObject({ appVersion: before.appVersion, firmwareVersion: before.firmwareVersion });
+
+    t.applyWork(['update'], start);
+    t.keepWork(); // confirmed: a later rollback has nothing of it to undo
+    t.restoreVersions();
+    expect(t.installed.app).toBe(LATEST_VERSIONS.app);
   });
 
   it('loses its network for a while on a weak link', () => {

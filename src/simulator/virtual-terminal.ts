@@ -1,8 +1,11 @@
 // A virtual POS terminal for the fleet simulator: an I/O-free state machine, stepped once per
 // heartbeat from a seeded PRNG, whose paper runs out, whose chip slot gets dirty, whose battery wears
-// and whose Wi-Fi drops, the way a real fleet's do. Same seed and same step times → same reports.
+// and whose Wi-Fi drops, the way a real fleet's do. Customers come as its site trades at that time of
+// day, and pay only if the terminal may take payments. Same seed and same step times → same reports.
+import type { WorkKind } from '../maintenance/job-states.ts';
 import type { HeartbeatContent } from '../sdk/terminal-client.ts';
 import { Random } from './random.ts';
+import { expectedPayments, paymentsPerHour, SITE_PROFILES, type SiteKind, type SiteProfile } from './site-profiles.ts';
 
 export type Environment = 'indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid';
 export type NetworkType = 'ethernet' | 'wifi' | 'cellular';
@@ -17,6 +20,8 @@ export interface VirtualTerminalOptions {
   intervalSeconds: number;
   /** The site's offset from UTC, for its trading hours (default UTC+8: the simulated merchant is in Shanghai). */
   utcOffsetMinutes?: number;
+  /** How the site trades through the day (default: a shop, 09–21). */
+  site?: SiteKind | SiteProfile;
 }
 
 /** What makes a terminal itself: drawn once from its seed, fixed for its life. */
@@ -25,7 +30,7 @@ export interface TerminalProfile {
   network: { type: NetworkType; baseSignalDbm: number | undefined; baseLatencyMs: number; dropChancePerBeat: number };
   /** Standing on its charging base all day (countertop) rather than carried to tables. */
   docked: boolean;
-  /** Mean transactions per heartbeat at the busiest hour. */
+  /** This terminal's share of its site's trade, against an average terminal (1). */
   busyness: number;
   failureRate: Record<CardInterface, number>;
   paperRollReceipts: number;
@@ -49,19 +54,23 @@ const DAY_MS = 86_400_000;
 const LOW_PAPER_SHARE = 0.15;
 const PASSWORD_MAX_AGE_DAYS = 90;
 
-/** Share of a site's peak trade at each local hour: closed at night, peaks at lunch and dinner. */
-const TRADE_BY_HOUR = [
-  0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.25, 0.5, 0.55, 0.6, 0.9,
-  1.0, 0.85, 0.55, 0.5, 0.55, 0.75, 0.95, 0.9, 0.65, 0.4, 0.2, 0.06,
-] as const;
+/** What the newest software is (a job's update and upgrade install these). */
+export const LATEST_VERSIONS = { app: '3.3.0', firmware: 'fw-9.2.0' } as const;
+
+/** Whether a customer may pay now; the terminal SDK's canTransact(), which counts refusals. */
+export type PaymentGate = () => boolean;
 
 const AMBIENT_C: Record<Environment, number> = { indoor: 24, outdoor: 20, dusty: 27, hot: 38, humid: 30 };
 
 export class VirtualTerminal {
   readonly serialNumber: string;
   readonly profile: TerminalProfile;
+  readonly site: SiteProfile;
+  /** Since the terminal was made: payments taken, and customers turned away (not in service). */
+  readonly totals = { payments: 0, refused: 0 };
   private readonly rng: Random;
   private readonly intervalMs: number;
+  private readonly utcOffsetMinutes: number;
   private readonly utcOffsetMs: number;
 
   // ---- state, advanced by step()
@@ -78,14 +87,20 @@ export class VirtualTerminal {
   private passwordAgeDays: number | null;
   private passwordChangedAt: number | null = null;
   private linkDownUntil = 0;
+  private versions: { app: string; firmware: string };
+  /** What a job replaced, for its rollback. */
+  private previousVersions: { app: string; firmware: string } | undefined;
 
   constructor(options: VirtualTerminalOptions) {
     this.serialNumber = options.serialNumber;
     this.rng = new Random(options.seed);
     this.intervalMs = options.intervalSeconds * 1000;
-    this.utcOffsetMs = (options.utcOffsetMinutes ?? 480) * 60_000;
+    this.utcOffsetMinutes = options.utcOffsetMinutes ?? 480;
+    this.utcOffsetMs = this.utcOffsetMinutes * 60_000;
+    this.site = typeof options.site === 'object' ? options.site : SITE_PROFILES[options.site ?? 'shop'];
     const rng = this.rng;
     this.profile = drawProfile(rng);
+    this.versions = { app: this.profile.appVersion, firmware: this.profile.firmwareVersion };
     // A fleet is met in the middle of its life: some rolls already low or empty, some batteries old.
     const roll = rng.weighted([['full', 70], ['low', 18], ['out', 12]] as const);
     const share = roll === 'full' ? rng.between(LOW_PAPER_SHARE, 1) : roll === 'low' ? rng.between(0.01, LOW_PAPER_SHARE) : 0;
@@ -111,14 +126,17 @@ export class VirtualTerminal {
     return at.getTime() >= this.linkDownUntil;
   }
 
-  /** Advances the terminal to `at` (one heartbeat later) and returns what it reports. */
-  step(at: Date): HeartbeatContent {
+  /**
+   * Advances the terminal to `at` (one heartbeat later) and returns what it reports. Each customer
+   * since the last step asks `mayPay`; one turned away is not in the report (the SDK counts refusals).
+   */
+  step(at: Date, mayPay: PaymentGate = () => true): HeartbeatContent {
     const now = at.getTime();
     const elapsedSeconds = this.lastStepAt === undefined ? this.intervalMs / 1000 : Math.max(0, (now - this.lastStepAt) / 1000);
     this.lastStepAt = now;
     if (this.passwordChangedAt === null && this.passwordAgeDays !== null) this.passwordChangedAt = now - this.passwordAgeDays * DAY_MS;
 
-    const sales = this.trade(now);
+    const sales = this.trade(now, elapsedSeconds, mayPay);
     const receipts = this.print(sales.count);
     this.advanceBattery(sales.count);
     this.advanceStorage(sales.count);
@@ -145,6 +163,42 @@ export class VirtualTerminal {
     }
   }
 
+  /** Payments per hour this terminal takes at an instant, as its site trades then. */
+  paymentsPerHour(at: Date): number {
+    return paymentsPerHour(this.site, at.getTime(), this.utcOffsetMinutes) * this.profile.busyness;
+  }
+
+  /** The software now installed. */
+  get installed(): Readonly<{ app: string; firmware: string }> {
+    return this.versions;
+  }
+
+  // ---- what maintenance jobs change
+
+  /** A job's work takes effect: new software installed (the old kept for a rollback), passwords rotated. */
+  applyWork(work: readonly WorkKind[], at: Date): void {
+    this.previousVersions ??= { ...this.versions };
+    if (work.includes('update')) this.versions.app = LATEST_VERSIONS.app;
+    if (work.includes('upgrade')) this.versions.firmware = LATEST_VERSIONS.firmware;
+    if (work.includes('security_hardening')) this.passwordChangedAt = at.getTime();
+  }
+
+  /** A job confirmed: its changes stay. */
+  keepWork(): void {
+    this.previousVersions = undefined;
+  }
+
+  /** A job rolled back: the software it replaced is back. */
+  restoreVersions(): void {
+    if (this.previousVersions) this.versions = this.previousVersions;
+    this.previousVersions = undefined;
+  }
+
+  /** A restart: uptime starts again. */
+  reboot(): void {
+    this.uptimeSeconds = 0;
+  }
+
   private selfTestFindings(): string[] {
     const findings: string[] = [];
     if (this.profile.failureRate.chip > 0.2) findings.push('chip reader: high read failure rate, clean the card slot');
@@ -157,13 +211,19 @@ export class VirtualTerminal {
 
   // ---- one step of each part
 
-  /** Customers pay: how many, how much, and how each card was read (with retries and fallbacks). */
-  private trade(now: number) {
-    const hour = new Date(now + this.utcOffsetMs).getUTCHours();
-    const count = this.rng.poisson(this.profile.busyness * (TRADE_BY_HOUR[hour] ?? 0));
+  /** Customers since the last step pay: how many, how much, and how each card was read (with retries and fallbacks). */
+  private trade(now: number, elapsedSeconds: number, mayPay: PaymentGate) {
+    const customers = this.rng.poisson(expectedPayments(this.site, now - elapsedSeconds * 1000, now, this.utcOffsetMinutes) * this.profile.busyness);
     const readers: Record<CardInterface, ReaderCounts> = { chip: { attempts: 0, failures: 0 }, swipe: { attempts: 0, failures: 0 }, contactless: { attempts: 0, failures: 0 } };
     let amountMinor = 0;
-    for (let i = 0; i < count; i++) {
+    let count = 0;
+    for (let i = 0; i < customers; i++) {
+      if (!mayPay()) {
+        this.totals.refused++;
+        continue;
+      }
+      count++;
+      this.totals.payments++;
       this.readCard(readers);
       amountMinor += Math.round(Math.exp(this.rng.between(Math.log(800), Math.log(40_000))));
     }
@@ -260,8 +320,8 @@ export class VirtualTerminal {
     const weak = faults.includes('weak_network');
     const b = this.battery;
     return {
-      appVersion: this.profile.appVersion,
-      firmwareVersion: this.profile.firmwareVersion,
+      appVersion: this.versions.app,
+      firmwareVersion: this.versions.firmware,
       battery: { percent: round1(b.percent), health: round1(b.health), charging: b.onCharger && !faults.includes('battery_not_charging') && b.percent < 100, cycleCount: b.cycleCount },
       printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0 },
       cardReader: sales.readers,
@@ -327,7 +387,7 @@ function drawProfile(rng: Random): TerminalProfile {
     environment,
     network: drawNetwork(rng, type, weak),
     docked: type === 'ethernet' || rng.chance(type === 'wifi' ? 0.5 : 0.15),
-    busyness: rng.between(0.3, 3),
+    busyness: rng.between(0.5, 1.5),
     failureRate,
     paperRollReceipts: rng.int(250, 400),
     rotatesPasswords: rng.chance(0.7),

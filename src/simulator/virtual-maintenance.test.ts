@@ -1,0 +1,73 @@
+// A virtual terminal's maintenance steps: real-world durations divided by the speed, the work's effect
+// on what it reports, and a small seeded share of failing self-tests.
+import { describe, expect, it } from 'vitest';
+import type { JobContext } from '../sdk/index.ts';
+import { Random } from './random.ts';
+import { selfTestResults, virtualMaintenance, WORK_MINUTES } from './virtual-maintenance.ts';
+import { LATEST_VERSIONS, VirtualTerminal } from './virtual-terminal.ts';
+
+const lunch = new Date('2026-11-25T04:30:00.000Z'); // 12:30 in Shanghai
+const context = (): JobContext => ({ jobId: 'job-1', work: ['update'], signal: new AbortController().signal });
+
+function recorded(speed: number, seed = 1) {
+  const waits: number[] = [];
+  const terminal = new VirtualTerminal({ serialNumber: 'SIM-000001', seed: 3, intervalSeconds: 60 });
+  const handlers = virtualMaintenance(terminal, { speed, seed, now: () => lunch, sleep: async (ms) => void waits.push(ms) });
+  return { terminal, handlers, waits };
+}
+
+describe('virtual maintenance', () => {
+  it('takes as long as real work, divided by the speed', async () => {
+    const { handlers, waits } = recorded(600);
+    await handlers.perform(['update', 'upgrade'], context());
+    const [update, upgrade] = waits as [number, number];
+    // 4–10 minutes at 600× is 0.4–1 s; 15–30 minutes is 1.5–3 s.
+    expect(update).toBeGreaterThanOrEqual((WORK_MINUTES.update[0] * 60_000) / 600);
+    expect(update).toBeLessThanOrEqual((WORK_MINUTES.update[1] * 60_000) / 600);
+    expect(upgrade).toBeGreaterThanOrEqual(1_500);
+    expect(upgrade).toBeLessThanOrEqual(3_000);
+    await handlers.restart(context());
+    expect(waits[2]).toBeGreaterThanOrEqual(40_000 / 600);
+    expect(waits[2]).toBeLessThanOrEqual(120_000 / 600);
+
+    const real = recorded(1);
+    await real.handlers.restart(context());
+    expect(real.waits[0]).toBeGreaterThanOrEqual(40_000);
+  });
+
+  it('installs the work, and a rollback puts the old software back', async () => {
+    const { terminal, handlers } = recorded(1000);
+    const before = { ...terminal.installed };
+    await handlers.perform(['update'], context());
+    expect(terminal.installed.app).toBe(LATEST_VERSIONS.app);
+    await handlers.rollback('lease ended', { jobId: 'job-1', work: ['update'] });
+    expect(terminal.installed).toEqual(before);
+  });
+
+  it('stops a step early when the job is called off', async () => {
+    const terminal = new VirtualTerminal({ serialNumber: 'SIM-000002', seed: 4, intervalSeconds: 60 });
+    const handlers = virtualMaintenance(terminal, { speed: 1, seed: 1, now: () => lunch }); // real waits: minutes
+    const controller = new AbortController();
+    const began = Date.now();
+    const performing = handlers.perform(['repair'], { jobId: 'job-1', work: ['repair'], signal: controller.signal });
+    controller.abort();
+    await performing;
+    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(terminal.installed.app).not.toBe(LATEST_VERSIONS.app);
+  });
+
+  it('fails a self-test now and then, the same ones for the same seed', () => {
+    const draw = (seed: number, chance: number) => {
+      const rng = new Random(seed);
+      return Array.from({ length: 1000 }, () => selfTestResults(rng, chance));
+    };
+    const runs = draw(11, 0.03);
+    const failed = runs.filter((results) => results.some((r) => !r.passed));
+    expect(failed.length).toBeGreaterThan(10);
+    expect(failed.length).toBeLessThan(60);
+    expect(failed[0]?.filter((r) => !r.passed)).toEqual([{ name: expect.any(String), passed: false, detail: expect.any(String) }]);
+    expect(runs[0]?.map((r) => r.name)).toEqual(['card reader', 'PIN pad', 'printer', 'network', 'secure element']);
+    expect(draw(11, 0.03)).toEqual(runs);
+    expect(draw(11, 0).every((results) => results.every((r) => r.passed))).toBe(true);
+  });
+});
