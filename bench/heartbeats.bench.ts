@@ -1,7 +1,7 @@
 // `npm run bench`: heartbeat ingestion over loopback HTTP (SQLite) against a Fastify hello-world measured in the same run.
-// Env: BENCH_TERMINALS (2000), BENCH_CONNECTIONS (50), BENCH_SECONDS (10),
-// BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (read with bench/profile-summary.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+// Env: BENCH_TERMINALS (2000), BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_SYNC (FULL,NORMAL: the SQLITE_SYNCHRONOUS rows),
+// BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
+const SYNC = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').map((s) => (s.trim().toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL'));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const ADMIN = 'bench-admin-token';
 const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25 };
@@ -22,23 +23,31 @@ const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25 };
 const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
 const profileDir = join(tmpdir(), 'posfleet-bench-profiles');
 
-interface Server { url: string; startProfile(): void; stop(): Promise<void> }
+/** What a child reports about its measured run (see server-process.ts): its CPU time, and PosFleet's group commits. */
+interface ServerStats { cpuUs: number; batches: number; heartbeats: number; writeMs: number }
+interface Server { url: string; measure(): void; stop(): Promise<ServerStats | undefined> }
 
 /** Runs bench/server-process.ts in its own node process, so the load generator has its own event loop (and core). */
 async function startChild(mode: 'posfleet' | 'hello', name: string, env: Record<string, string> = {}): Promise<Server> {
   const profileEnv = PROFILE ? { BENCH_PROFILE_FILE: join(profileDir, `${name}.cpuprofile`) } : {};
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('server-process.ts', import.meta.url)), mode], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('server-process.ts', import.meta.url)), mode], {
     env: { ...process.env, ...env, ...profileEnv }, stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const lines: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+  const listening = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => lines.push(line) && resolve());
     void exited.then(() => reject(new Error(`${mode} server exited before listening`)));
   });
+  await listening;
   return {
-    url: (JSON.parse(line) as { url: string }).url,
-    startProfile: () => { if (PROFILE) child.kill('SIGUSR2'); },
-    stop: () => (child.kill('SIGTERM'), exited),
+    url: (JSON.parse(lines[0]!) as { url: string }).url,
+    measure: () => child.kill('SIGUSR2'),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return lines[1] ? (JSON.parse(lines[1]) as ServerStats) : undefined;
+    },
   };
 }
 
@@ -69,7 +78,8 @@ async function enrolFleet(url: string): Promise<string[]> {
   const { code } = await call<{ code: string }>(url, '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: TERMINALS });
   const credentials: string[] = [];
   for (let i = 0; i < TERMINALS; i += 50) {
-    const batch = Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) => call<{ credential: string }>(url, '/device/v1/enrol', { serialNumber: `BENCH-${i + j}`, code }, `127.0.1.${1 + Math.floor((i + j) / 25)}`));
+    const batch = Array.from({ length: Math.min(50, TERMINALS - i) }, (_, j) =>
+      call<{ credential: string }>(url, '/device/v1/enrol', { serialNumber: `BENCH-${i + j}`, code }, `127.0.1.${1 + Math.floor((i + j) / 25)}`));
     for (const r of await Promise.all(batch)) credentials.push(r.credential);
   }
   return credentials;
@@ -112,7 +122,7 @@ const countHeartbeats = (file: string) => {
   try { return (db.prepare('SELECT count(*) AS n FROM heartbeats').get() as { n: number }).n; } finally { db.close(); }
 };
 
-interface Row { name: string; result: Result; stored?: number }
+interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined }
 
 async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
   const file = join(dir, `posfleet-${synchronous}.db`);
@@ -124,23 +134,28 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
     await load(server.url, requests, WARMUP_SECONDS);
     await settle();
     const before = countHeartbeats(file);
-    server.startProfile();
+    server.measure();
     const result = await load(server.url, requests, SECONDS);
     await settle();
-    return { name: `heartbeats, synchronous=${synchronous}`, result, stored: countHeartbeats(file) - before };
-  } finally {
+    const stored = countHeartbeats(file) - before;
+    return { name: `heartbeats, synchronous=${synchronous}`, result, stored, server: await server.stop() };
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
 
+let helloRuns = 0;
 async function helloRun(): Promise<Row> {
-  const server = await startChild('hello', 'hello');
+  const server = await startChild('hello', `hello-${++helloRuns}`);
   try {
-    await load(server.url, helloRequests(), WARMUP_SECONDS);
-    server.startProfile();
-    return { name: 'baseline: Fastify hello-world', result: await load(server.url, helloRequests(), SECONDS) };
-  } finally {
+    await load(server.url, helloRequests(), 1);
+    server.measure();
+    const result = await load(server.url, helloRequests(), SECONDS);
+    return { name: 'baseline: Fastify hello-world', result, server: await server.stop() };
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
 
@@ -149,26 +164,41 @@ const perSecond = (r: Result) => r['2xx'] / r.duration;
 if (PROFILE) mkdirSync(profileDir, { recursive: true });
 try {
   console.log(`PosFleet heartbeat bench: ${TERMINALS} terminals, ${CONNECTIONS} connections, ${SECONDS} s per run${PROFILE ? `, profiles in ${profileDir}` : ''}`);
-  const rows: Row[] = [];
-  for (const run of [helloRun, () => heartbeatRun('FULL'), () => heartbeatRun('NORMAL')]) {
-    const row = await run();
-    console.log(`  done: ${row.name}`);
-    rows.push(row);
+  // The machine is shared and noisy: each heartbeat run is compared with the mean of the baselines measured just before and after it.
+  const runs = [helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun])];
+  const all: Row[] = [];
+  for (const run of runs) {
+    all.push(await run());
+    console.log(`  done: ${all.at(-1)!.name} (${Math.round(perSecond(all.at(-1)!.result))} req/s)`);
   }
-  const baseline = perSecond(rows[0]!.result);
-  console.table(rows.map(({ name, result: r, stored }) => ({
-    run: name,
-    'req/s': Math.round(perSecond(r)),
-    'p50 ms': r.latency.p50,
-    'p99 ms': r.latency.p99,
-    'errors/non-2xx': `${r.errors + r.timeouts}/${r.non2xx}`,
-    'stored/2xx': stored === undefined ? '' : `${stored}/${r['2xx']}`,
-    'baseline req/s': Math.round(baseline),
-    ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
-  })));
+  const cpuPerRequest = (row: Row) => (row.server ? row.server.cpuUs / row.result['2xx'] : NaN);
+  const mean = (a: number, b: number) => (a + b) / 2;
+  const rows = all.flatMap((row, i) => (row.stored === undefined ? [] : [{
+    ...row,
+    baseline: mean(perSecond(all[i - 1]!.result), perSecond(all[i + 1]!.result)),
+    baselineCpu: mean(cpuPerRequest(all[i - 1]!), cpuPerRequest(all[i + 1]!)),
+  }]));
+  console.table(rows.map((row) => {
+    const { name, result: r, stored, server: s, baseline, baselineCpu } = row;
+    return {
+      run: name,
+      'req/s': Math.round(perSecond(r)),
+      'p50 ms': r.latency.p50,
+      'p99 ms': r.latency.p99,
+      'errors/non-2xx': `${r.errors + r.timeouts}/${r.non2xx}`,
+      'stored/2xx': `${stored}/${r['2xx']}`,
+      'baseline req/s': Math.round(baseline),
+      ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
+      // Server CPU time per answered request (all its threads), heartbeat vs hello-world: steadier than req/s on a busy machine.
+      'CPU µs/req (hello)': `${cpuPerRequest(row).toFixed(0)} (${baselineCpu.toFixed(0)})`,
+      // Group commit: mean heartbeats per transaction, and the share of wall time the synchronous writer held the event loop.
+      'batch avg': s?.batches ? (s.heartbeats / s.batches).toFixed(1) : '?',
+      'writer busy': s?.batches ? `${((100 * s.writeMs) / (r.duration * 1000)).toFixed(0)}%` : '?',
+    };
+  }));
 
   let honest = true;
-  for (const { name, result: r, stored } of rows.slice(1)) {
+  for (const { name, result: r, stored, baseline } of rows) {
     const ok = (x: boolean) => (x ? 'ok' : 'MISSED');
     const rate = perSecond(r);
     console.log(`${name}: ${Math.round(rate)}/s ≥ ${TARGET.perSecond} ${ok(rate >= TARGET.perSecond)}; ` +
@@ -177,7 +207,8 @@ try {
     // Every 2xx is committed before it is answered; up to one request per connection may be stored but cut off unanswered.
     if (stored === undefined || stored < r['2xx'] || stored > r['2xx'] + CONNECTIONS || r.non2xx || r.errors) {
       honest = false;
-      console.error(`${name}: stored ${stored} heartbeats for ${r['2xx']} 2xx answers, ${r.non2xx} non-2xx, ${r.errors} errors: figures not trustworthy`);
+      console.error(`${name}: stored ${stored} heartbeats for ${r['2xx']} 2xx answers, non-2xx ${JSON.stringify(r.statusCodeStats)}, ` +
+        `${r.errors} errors: figures not trustworthy (429s mean a per-terminal rate limit: raise BENCH_TERMINALS)`);
     }
   }
   process.exitCode = honest ? 0 : 1;

@@ -1,11 +1,14 @@
 // Bench child process: serves PosFleet (config from env) or, with argument "hello", a plain Fastify hello-world; prints its URL.
-// With BENCH_PROFILE_FILE set, SIGUSR2 starts the V8 CPU profiler and SIGTERM writes the profile to that file before exiting.
+// SIGUSR2 marks the start of the measured run: CPU time and group-commit statistics restart, and with BENCH_PROFILE_FILE set
+// the V8 CPU profiler starts. SIGTERM prints the statistics as a JSON line, writes the profile, closes the server and exits.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Fastify from 'fastify';
 
 let url: string;
 let close: () => Promise<void>;
+const stats = { batches: 0, heartbeats: 0, writeMs: 0, cpuUs: 0 };
+let cpuAtStart = process.cpuUsage();
 if (process.argv[2] === 'hello') {
   const app = Fastify({ logger: false });
   app.get('/', async () => ({ hello: 'world' }));
@@ -16,12 +19,21 @@ if (process.argv[2] === 'hello') {
   const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), { logger: false, jobs: false });
   url = server.url;
   close = () => server.close();
+  // Measures the group commit from outside: batch sizes and the time spent writing them (the event loop is blocked meanwhile).
+  const repo = server.services.device.repo;
+  const write = repo.writeHeartbeats.bind(repo);
+  repo.writeHeartbeats = async (batch) => {
+    const started = performance.now();
+    try { return await write(batch); } finally { stats.batches++; stats.heartbeats += batch.length; stats.writeMs += performance.now() - started; }
+  };
 }
 
 const profileFile = process.env.BENCH_PROFILE_FILE;
 const session = new Session();
 let profiling = false;
 process.on('SIGUSR2', () => {
+  Object.assign(stats, { batches: 0, heartbeats: 0, writeMs: 0 });
+  cpuAtStart = process.cpuUsage();
   if (!profileFile || profiling) return;
   profiling = true;
   session.connect();
@@ -30,6 +42,8 @@ process.on('SIGUSR2', () => {
     .then(() => session.post('Profiler.start'));
 });
 process.once('SIGTERM', async () => {
+  const cpu = process.cpuUsage(cpuAtStart);
+  process.stdout.write(`${JSON.stringify({ ...stats, cpuUs: cpu.user + cpu.system })}\n`);
   if (profiling) writeFileSync(profileFile!, JSON.stringify((await session.post('Profiler.stop')).profile));
   await close();
   process.exit(0);
