@@ -46,30 +46,31 @@ export class DeviceRepository {
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
   async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<BatchOutcome> {
-    return this.db.transaction().execute(async (trx) => {
-      const unique = new Map<string, QueuedHeartbeat>();
-      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), item);
+    const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
+      const unique = new Map<string, QueuedHeartbeat & { json: string }>();
+      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
       const inserted = await trx
         .insertInto('heartbeats')
-        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, report: JSON.stringify(h.report) })))
+        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, report: h.json })))
         .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
         .returning(['terminal_id', 'seq'])
         .execute();
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
 
-      const latest = new Map<string, QueuedHeartbeat>();
+      const latest = new Map<string, QueuedHeartbeat & { json: string }>();
       for (const item of unique.values()) {
         if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
         const current = latest.get(item.terminalId);
         if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
       }
       const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
+      let versions: [string, string][] = [];
       if (latest.size) {
         await trx
           .insertInto('terminal_health')
           .values([...latest.values()].map((h) => ({
             terminal_id: h.terminalId, seq: h.report.seq, last_seen_at: h.receivedAt, reported_at: h.report.sentAt,
-            online: 1, offline_since: null, report: JSON.stringify(h.report),
+            online: 1, offline_since: null, report: h.json,
           })))
           .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
             seq: eb.ref('excluded.seq'),
@@ -80,24 +81,48 @@ export class DeviceRepository {
             report: eb.ref('excluded.report'),
           })).where('terminal_health.seq', '<', (eb) => eb.ref('excluded.seq')))
           .execute();
-        await this.recordVersionChanges(trx, [...latest.values()]);
+        versions = await this.recordVersionChanges(trx, [...latest.values()]);
       }
       const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
-      return { stored, commandsByTerminal, modes: new Map() };
+      return { outcome: { stored, commandsByTerminal, modes: new Map() } as BatchOutcome, versions };
     });
+    // Remembered only once committed: a rolled-back batch must be looked at again.
+    const until = Date.now() + 5 * 60_000;
+    for (const [terminalId, version] of versions) this.knownVersions.set(terminalId, { version, until });
+    return outcome;
   }
 
+  /**
+   * Versions this process last saw recorded per terminal, so an unchanged one costs no query. Entries
+   * are trusted for a few minutes only: an operator may edit the record meanwhile, and then the
+   * terminal's report puts it right again.
+   */
+  private knownVersions = new Map<string, { version: string; until: number }>();
+
   /** Installed versions live on the terminal record; heartbeats keep them true (rarely a write). */
-  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]) {
-    const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', latest.map((h) => h.terminalId)).execute();
+  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
+    const versionOf = (app: string | null, firmware: string | null) => `${app ?? ''}\u0000${firmware ?? ''}`;
+    const now = Date.now();
+    const changed = latest.filter((h) => {
+      const known = this.knownVersions.get(h.terminalId);
+      return !known || known.until < now || known.version !== versionOf(h.report.appVersion, h.report.firmwareVersion);
+    });
+    if (!changed.length) return [];
+    const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', changed.map((h) => h.terminalId)).execute();
     const byId = new Map(current.map((t) => [t.id, t]));
-    for (const h of latest) {
+    const seen: [string, string][] = [];
+    for (const h of changed) {
       const t = byId.get(h.terminalId);
-      if (!t || (t.app_version === h.report.appVersion && t.firmware_version === h.report.firmwareVersion)) continue;
-      await trx.updateTable('terminals')
-        .set({ app_version: h.report.appVersion, firmware_version: h.report.firmwareVersion, updated_at: h.receivedAt })
-        .where('id', '=', h.terminalId).execute();
+      if (!t) continue;
+      const reported = versionOf(h.report.appVersion, h.report.firmwareVersion);
+      if (versionOf(t.app_version, t.firmware_version) !== reported) {
+        await trx.updateTable('terminals')
+          .set({ app_version: h.report.appVersion, firmware_version: h.report.firmwareVersion, updated_at: h.receivedAt })
+          .where('id', '=', h.terminalId).execute();
+      }
+      seen.push([h.terminalId, reported]);
     }
+    return seen;
   }
 
   private async deliverCommands(trx: Kysely<Database>, terminalIds: string[], now: string) {

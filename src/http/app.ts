@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
 import { deviceAuthenticator, deviceRoutes } from '../device/device.routes.ts';
 import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maintenance.routes.ts';
+import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
@@ -22,6 +23,8 @@ import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
+import { registerDashboard } from './dashboard.ts';
+import { eventsRoutes } from './events.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,7 +56,10 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.decorateRequest('principal', null as never);
   app.decorateRequest('terminalId', '');
   app.setErrorHandler(errorHandler);
+  const dashboardPage = await registerDashboard(app);
   app.setNotFoundHandler((request, reply) => {
+    const page = dashboardPage(request);
+    if (page) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
     reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
   });
   app.removeContentTypeParser('application/json');
@@ -85,7 +91,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(helmet, { global: true, contentSecurityPolicy: false });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // Limits show in headers only once exceeded (with Retry-After): heartbeat answers stay small.
+  await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
@@ -101,6 +108,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
+    await api.register(windowRoutes(services.windows));
+    await api.register(eventsRoutes(services.estate, services.maintenance));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -116,8 +125,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 // ajv-formats is CommonJS: its default import is the plugin function itself.
 const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
-const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
-const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }));
+const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }), { mode: 'fast' });
+const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }), { mode: 'fast' });
 const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
 
