@@ -10,7 +10,6 @@ import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
 import { deviceAuthenticator, deviceRoutes } from '../device/device.routes.ts';
 import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maintenance.routes.ts';
-import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
@@ -23,8 +22,6 @@ import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
-import { registerDashboard } from './dashboard.ts';
-import { eventsRoutes } from './events.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,10 +53,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.decorateRequest('principal', null as never);
   app.decorateRequest('terminalId', '');
   app.setErrorHandler(errorHandler);
-  const dashboardPage = await registerDashboard(app);
   app.setNotFoundHandler((request, reply) => {
-    const page = dashboardPage(request);
-    if (page) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
     reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
   });
   app.removeContentTypeParser('application/json');
@@ -108,8 +102,6 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
-    await api.register(windowRoutes(services.windows));
-    await api.register(eventsRoutes(services.estate, services.maintenance));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
