@@ -12,6 +12,7 @@ import { DELIVER_NOTIFICATION, NotificationService } from './notifications/notif
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
+import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey } from './device/device.repository.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
@@ -27,6 +28,7 @@ export interface Services {
   jobs: JobRunner;
   notifications: NotificationService;
   maintenance: MaintenanceService;
+  windows: WindowsService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -54,6 +56,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
 
   const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes });
   maintenance.listen(maintenanceNotices(db.kysely, notifications));
+  // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
+  const windows = new WindowsService(db.kysely, clock, estate, maintenance, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds });
+  maintenance.useStartGate(windows.startGate());
   device.useModeSource(async (batch, stored) => {
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     return maintenance.modes([...new Set(batch.map((h) => h.terminalId))]);
@@ -77,7 +82,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection) => log?.('inspection failed: follow-up needed', { inspectionId: inspection.id, terminalId: inspection.terminalId }));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

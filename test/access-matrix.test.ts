@@ -94,6 +94,13 @@ async function inspectionWithPhoto(f: Fixtures, terminalId = f.a.terminal.id): P
 
 const freshSite = async (f: Fixtures) => f.t.services.estate.createSite({ merchantId: f.a.merchant.id, code: unique('SITE'), name: unique('Site') });
 
+/** A maintenance window of a site of its own (merchant A's), so windows made for one caller never overlap another's. */
+async function freshWindow(f: Fixtures): Promise<string> {
+  const res = await f.t.api('POST', '/api/v1/maintenance/windows', { name: 'matrix', target: { siteId: (await freshSite(f)).id }, schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 60 } });
+  if (res.statusCode !== 201) throw new Error(`could not create a maintenance window: ${res.statusCode} ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
 /**
  * The expectation table: one row per /api/v1 operation. A route the OpenAPI document lists but this table
  * does not fails the suite, so every new route gets a row (and a decision about who may call it).
@@ -188,10 +195,24 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/maintenance/jobs/{id}/hand-over': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'POST /api/v1/maintenance/jobs/{id}/rolled-back': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'GET /api/v1/maintenance/figures': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2027-01-01T00:00:00.000Z' }) },
+  'POST /api/v1/maintenance/windows': {
+    need: 'put terminals into maintenance',
+    probe: async (f) => ({ body: { name: 'matrix', target: { siteId: (await freshSite(f)).id }, schedule: { kind: 'cron', cron: '0 3 * * *', durationMinutes: 60 } } }),
+  },
+  'GET /api/v1/maintenance/windows': { need: 'read the estate' },
+  'GET /api/v1/maintenance/windows/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshWindow(f) } }) },
+  'PATCH /api/v1/maintenance/windows/{id}': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshWindow(f) }, body: { name: 'renamed' } }) },
+  'DELETE /api/v1/maintenance/windows/{id}': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshWindow(f) } }) },
+  'GET /api/v1/maintenance/windows/{id}/occurrences': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshWindow(f) } }) },
+  // A dry run: plans and reports, creates no job (merchant A's site has no window: its terminals are reported).
+  'POST /api/v1/maintenance/plans': { need: 'put terminals into maintenance', probe: (f) => ({ body: { siteId: f.a.site.id, work: ['update'], reason: 'matrix', dryRun: true } }) },
+  'GET /api/v1/sites/{id}/suggested-window': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.site.id }, query: 'minutes=60&batchClose=23:30' }) },
   'GET /api/v1/terminals/{id}/maintenance-jobs': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
   'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) } }) },
+
+  // The dashboard's live stream; once=true answers one snapshot and closes, so the probe ends.
 };
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {

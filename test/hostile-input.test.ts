@@ -107,6 +107,7 @@ interface Fixtures {
   inspectionId: string;
   victimId: string;
   tokenId: string;
+  windowId: string;
 }
 interface Base { params?: Record<string, string>; body?: unknown }
 
@@ -161,6 +162,13 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/terminals/{id}/commands': (f) => ({ params: { id: f.terminalId }, body: { type: 'reboot', payload: { reason: 'fuzz' } } }),
   'POST /api/v1/maintenance/jobs': (f) => ({ body: { terminalIds: [f.terminalId], work: ['repair'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30 } }),
   'GET /api/v1/maintenance/jobs/{id}': (f) => ({ params: { id: f.jobId } }),
+  'POST /api/v1/maintenance/windows': (f) => ({ body: { name: 'Fuzz window', target: { siteId: f.estate.site.id }, schedule: { kind: 'cron', cron: '0 3 * * *', durationMinutes: 60 }, timeZone: 'Asia/Shanghai' } }),
+  'GET /api/v1/maintenance/windows/{id}': (f) => ({ params: { id: f.windowId } }),
+  'PATCH /api/v1/maintenance/windows/{id}': (f) => ({ params: { id: f.windowId }, body: { name: 'Renamed', schedule: { kind: 'rrule', rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0', durationMinutes: 60 }, timeZone: 'Asia/Shanghai' } }),
+  'DELETE /api/v1/maintenance/windows/{id}': (f) => ({ params: { id: f.windowId } }),
+  'GET /api/v1/maintenance/windows/{id}/occurrences': (f) => ({ params: { id: f.windowId } }),
+  'POST /api/v1/maintenance/plans': (f) => ({ body: { siteId: f.estate.site.id, work: ['update'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30, seed: 'fuzz', fleetLimit: 10, perSiteLimit: 1, dryRun: true } }),
+  'GET /api/v1/sites/{id}/suggested-window': (f) => ({ params: { id: f.estate.site.id } }),
   'POST /api/v1/maintenance/jobs/{id}/extend': (f) => ({ params: { id: f.jobId }, body: { minutes: 15 } }),
   'POST /api/v1/maintenance/jobs/{id}/finish': (f) => ({ params: { id: f.jobId }, body: { note: 'done' } }),
   'POST /api/v1/maintenance/jobs/{id}/abort': (f) => ({ params: { id: f.jobId }, body: { note: 'stop' } }),
@@ -389,6 +397,9 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const victim = await f.t.services.access.createUser({ email: 'victim@hostile.test', name: 'Victim', role: 'support', password: PASSWORD });
     f.victimId = victim.id;
     f.tokenId = (await f.t.services.access.createToken(victim.id, { name: 'victim token' })).id;
+    const window = await f.t.api('POST', '/api/v1/maintenance/windows', { name: 'Fuzz nightly', target: { siteId: f.estate.site.id }, schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 60 } });
+    if (window.statusCode !== 201) throw new Error(`could not create a window: ${window.body}`);
+    f.windowId = window.json<{ id: string }>().id;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });
   afterAll(() => f.t.close());

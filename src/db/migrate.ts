@@ -7,6 +7,7 @@ import * as accessAudit from './migrations/0002_access_audit.ts';
 import * as compliance from './migrations/0003_compliance.ts';
 import * as maintenance from './migrations/0004_maintenance.ts';
 import * as notifications from './migrations/0005_notifications.ts';
+import * as windows from './migrations/0006_windows.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0003_compliance': compliance,
   '0004_maintenance': maintenance,
   '0005_notifications': notifications,
+  '0006_windows': windows,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

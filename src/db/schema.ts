@@ -336,6 +336,38 @@ export interface NotificationAttemptTable {
   error: string | null;
 }
 
+/** When planned maintenance may run: a one-off, RRULE or cron schedule read in `time_zone`. */
+export interface MaintenanceWindowTable {
+  id: string;
+  name: string;
+  /** merchant, site, terminal or filter */
+  target_kind: string;
+  /** The merchant, site or terminal; for a filter window the merchant it is narrowed to, or null. */
+  target_id: string | null;
+  /** JSON { tag?, modelId? } of a filter window. */
+  target_filter: string | null;
+  /** "site:<id>", "filter:{...}": windows with the same key must not contradict each other. */
+  target_key: string;
+  /** once, rrule or cron */
+  schedule_kind: string;
+  schedule_start: string | null;
+  rrule: string | null;
+  cron: string | null;
+  duration_minutes: number;
+  time_zone: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A maintenance job planned inside a window: the tick starts it only inside one of its occurrences. */
+export interface MaintenanceJobWindowTable {
+  job_id: string;
+  window_id: string;
+  /** What planning budgeted for the job (e.g. the p90 of past durations): it must fit before the window ends. */
+  budget_minutes: number;
+}
+
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
@@ -361,4 +393,6 @@ export interface Database {
   notification_channels: NotificationChannelTable;
   notification_deliveries: NotificationDeliveryTable;
   notification_attempts: NotificationAttemptTable;
+  maintenance_windows: MaintenanceWindowTable;
+  maintenance_job_windows: MaintenanceJobWindowTable;
 }

@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
 import { deviceAuthenticator, deviceRoutes } from '../device/device.routes.ts';
 import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maintenance.routes.ts';
+import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
@@ -102,6 +103,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
+    await api.register(windowRoutes(services.windows));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

@@ -54,11 +54,21 @@ export interface Settings {
   announceLeadMinutes: number[];
 }
 
+/**
+ * Planned work bound to maintenance windows (windows.service.ts) passes this gate before the continuity
+ * rule: the gate holds back due jobs that may not start now (moving them on and recording why itself)
+ * and caps the lease of those that may, so a window closing mid-way never leaves a terminal in maintenance.
+ */
+export interface StartGate {
+  check(due: JobRow[], now: Date): Promise<{ held: ReadonlySet<string>; leaseCap: ReadonlyMap<string, Date> }>;
+}
+
 const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
 
 export class MaintenanceService {
   readonly repo: MaintenanceRepository;
   private listener: MaintenanceListener | undefined;
+  private gate: StartGate | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -73,6 +83,10 @@ export class MaintenanceService {
 
   listen(listener: MaintenanceListener): void {
     this.listener = listener;
+  }
+
+  useStartGate(gate: StartGate): void {
+    this.gate = gate;
   }
 
   /** Tells the listener about a job that just completed or failed (from any actor). */
@@ -307,7 +321,9 @@ export class MaintenanceService {
   /** Starts due jobs that the continuity rule allows; the others wait with the reason recorded. */
   async startDueJobs(): Promise<number> {
     const now = this.clock();
-    const due = await this.repo.dueJobs(now.toISOString(), ['scheduled', 'announced']);
+    const found = await this.repo.dueJobs(now.toISOString(), ['scheduled', 'announced']);
+    const gate = found.length && this.gate ? await this.gate.check(found, now) : null;
+    const due = gate ? found.filter((j) => !gate.held.has(j.id)) : found;
     if (!due.length) return 0;
     const siteIds = [...new Set(due.map((j) => j.site_id).filter((s): s is string => !!s))];
     const terminals = await this.repo.siteTerminals(siteIds, OUT_OF_SERVICE);
@@ -330,7 +346,7 @@ export class MaintenanceService {
         continue;
       }
       const at = now.toISOString();
-      const lease = new Date(now.getTime() + job.max_minutes * 60_000).toISOString();
+      const lease = new Date(Math.min(now.getTime() + job.max_minutes * 60_000, gate?.leaseCap.get(job.id)?.getTime() ?? Infinity)).toISOString();
       const note = decision.override ? `continuity rule overridden: ${decision.override.reason}` : null;
       if (await this.repo.transition(this.db, job, 'draining', at, { kind: 'server', name: null }, { started_at: at, lease_until: lease, waiting_reason: null }, note)) {
         started++;

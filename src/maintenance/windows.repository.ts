@@ -1,0 +1,157 @@
+// Maintenance window queries (Kysely only): windows and their visibility, the jobs planned inside them,
+// past job durations for planning, and the heartbeats a site's suggested window is learnt from.
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
+import type { Scope } from '../access/roles.ts';
+import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+export type WindowRow = Selectable<MaintenanceWindowTable>;
+export type JobWindowRow = Selectable<MaintenanceJobWindowTable>;
+
+export interface WindowListQuery {
+  limit: number;
+  cursor?: string | undefined;
+  merchantId?: string | undefined;
+  siteId?: string | undefined;
+  terminalId?: string | undefined;
+}
+
+/** One finished job with a single kind of work, for the duration table. */
+export interface FinishedJob { modelId: string; work: string; startedAt: string; endedAt: string }
+
+export interface HeartbeatRow { seq: number; receivedAt: string; report: string }
+
+export class WindowsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: WindowRow): Promise<void> {
+    await this.db.insertInto('maintenance_windows').values(row).execute();
+  }
+
+  async update(id: string, changes: Partial<WindowRow>): Promise<void> {
+    await this.db.updateTable('maintenance_windows').set(changes).where('id', '=', id).execute();
+  }
+
+  /** The window, if `scope` may see it. */
+  async find(id: string, scope: Scope): Promise<WindowRow | undefined> {
+    return this.db.selectFrom('maintenance_windows').selectAll().where('id', '=', id).where((eb) => visibleTo(eb, scope)).executeTakeFirst();
+  }
+
+  async findMany(ids: readonly string[]): Promise<WindowRow[]> {
+    if (!ids.length) return [];
+    return this.db.selectFrom('maintenance_windows').selectAll().where('id', 'in', [...ids]).execute();
+  }
+
+  async ofTarget(targetKey: string): Promise<WindowRow[]> {
+    return this.db.selectFrom('maintenance_windows').selectAll().where('target_key', '=', targetKey).orderBy('id').limit(1000).execute();
+  }
+
+  /** Windows that may apply to terminals of these ids, sites and merchants, and every filter window. */
+  async candidates(terminalIds: string[], siteIds: string[], merchantIds: string[]): Promise<WindowRow[]> {
+    const some = (ids: string[]) => (ids.length ? ids : ['']);
+    return this.db.selectFrom('maintenance_windows').selectAll()
+      .where((eb) => eb.or([
+        eb.and([eb('target_kind', '=', 'terminal'), eb('target_id', 'in', some(terminalIds))]),
+        eb.and([eb('target_kind', '=', 'site'), eb('target_id', 'in', some(siteIds))]),
+        eb.and([eb('target_kind', '=', 'merchant'), eb('target_id', 'in', some(merchantIds))]),
+        eb('target_kind', '=', 'filter'),
+      ]))
+      .orderBy('id').execute();
+  }
+
+  async list(query: WindowListQuery, scope: Scope): Promise<WindowRow[]> {
+    let q = this.db.selectFrom('maintenance_windows').selectAll().where((eb) => visibleTo(eb, scope));
+    if (query.merchantId) q = q.where('target_kind', '=', 'merchant').where('target_id', '=', query.merchantId);
+    if (query.siteId) q = q.where('target_kind', '=', 'site').where('target_id', '=', query.siteId);
+    if (query.terminalId) q = q.where('target_kind', '=', 'terminal').where('target_id', '=', query.terminalId);
+    if (query.cursor) q = q.where('id', '>', query.cursor);
+    return q.orderBy('id').limit(query.limit + 1).execute();
+  }
+
+  /** Removes a window and its links to jobs, unless a job in one of `openStates` still uses it; returns how many do. */
+  async delete(id: string, openStates: readonly string[]): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const open = await trx.selectFrom('maintenance_job_windows')
+        .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'maintenance_job_windows.job_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('maintenance_job_windows.window_id', '=', id).where('maintenance_jobs.state', 'in', openStates)
+        .executeTakeFirstOrThrow();
+      if (Number(open.n) > 0) return Number(open.n);
+      await trx.deleteFrom('maintenance_job_windows').where('window_id', '=', id).execute();
+      await trx.deleteFrom('maintenance_windows').where('id', '=', id).execute();
+      return 0;
+    });
+  }
+
+  // ---- jobs planned inside windows
+  async link(executor: Executor, row: JobWindowRow): Promise<void> {
+    await executor.insertInto('maintenance_job_windows').values(row).execute();
+  }
+
+  async linksOf(jobIds: readonly string[]): Promise<JobWindowRow[]> {
+    const rows: JobWindowRow[] = [];
+    for (let i = 0; i < jobIds.length; i += 1000) {
+      rows.push(...await this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', jobIds.slice(i, i + 1000)).execute());
+    }
+    return rows;
+  }
+
+  /**
+   * Moves a planned job that may not start now to a later start, guarded on its state and current
+   * planned start so that a job another node started meanwhile is left alone. True when it moved.
+   */
+  async movePlannedStart(executor: Executor, jobId: string, from: string, to: string, waitingReason: string, at: string, waitingStates: readonly string[]): Promise<boolean> {
+    const result = await executor.updateTable('maintenance_jobs').set({ planned_start: to, waiting_reason: waitingReason, updated_at: at })
+      .where('id', '=', jobId).where('planned_start', '=', from).where('state', 'in', waitingStates).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The most recent completed jobs with their terminal's model: what durations are learnt from. */
+  async finishedJobs(limit: number): Promise<FinishedJob[]> {
+    const rows = await this.db.selectFrom('maintenance_jobs')
+      .innerJoin('terminals', 'terminals.id', 'maintenance_jobs.terminal_id')
+      .select(['terminals.model_id', 'maintenance_jobs.work', 'maintenance_jobs.started_at', 'maintenance_jobs.ended_at'])
+      .where('maintenance_jobs.state', '=', 'completed')
+      .where('maintenance_jobs.started_at', 'is not', null).where('maintenance_jobs.ended_at', 'is not', null)
+      .orderBy('maintenance_jobs.ended_at', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ modelId: r.model_id, work: r.work, startedAt: r.started_at!, endedAt: r.ended_at! }));
+  }
+
+  // ---- a site's trade, from its terminals' heartbeats
+  /** Every terminal that is or was at the site (deleted ones too: their history is the site's trade). */
+  async terminalsOfSite(siteId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('terminals').select('id').where('site_id', '=', siteId).orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async countHeartbeats(terminalIds: string[], from: string, to: string): Promise<number> {
+    if (!terminalIds.length) return 0;
+    const row = await this.db.selectFrom('heartbeats').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('terminal_id', 'in', terminalIds).where('received_at', '>=', from).where('received_at', '<=', to).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** A terminal's heartbeats in [from, to], in sequence order, a page at a time (keyset on seq). */
+  async heartbeatPage(terminalId: string, from: string, to: string, afterSeq: number, limit: number): Promise<HeartbeatRow[]> {
+    const rows = await this.db.selectFrom('heartbeats').select(['seq', 'received_at', 'report'])
+      .where('terminal_id', '=', terminalId).where('seq', '>', afterSeq).where('received_at', '>=', from).where('received_at', '<=', to)
+      .orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), receivedAt: r.received_at, report: r.report }));
+  }
+}
+
+/**
+ * The windows a scope may see: all of them for the fleet; for a merchant's users the windows of its own
+ * merchant, sites and terminals and the filter windows narrowed to it; none for technicians (yet).
+ */
+function visibleTo(eb: ExpressionBuilder<Database, 'maintenance_windows'>, scope: Scope): Expression<SqlBool> {
+  if (scope.kind === 'fleet') return eb.lit(true);
+  if (scope.kind === 'technician') return eb.lit(false);
+  const merchantId = scope.merchantId;
+  return eb.or([
+    eb.and([eb('target_kind', 'in', ['merchant', 'filter']), eb('target_id', '=', merchantId)]),
+    eb.and([eb('target_kind', '=', 'site'), eb('target_id', 'in', eb.selectFrom('sites').select('sites.id').where('sites.merchant_id', '=', merchantId))]),
+    eb.and([eb('target_kind', '=', 'terminal'), eb('target_id', 'in', eb.selectFrom('terminals')
+      .innerJoin('sites', 'sites.id', 'terminals.site_id').select('terminals.id').where('sites.merchant_id', '=', merchantId))]),
+  ]);
+}

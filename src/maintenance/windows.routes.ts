@@ -1,0 +1,61 @@
+// Maintenance windows over HTTP: defining windows, planning work inside them, and a site's suggested window.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { decodeCursor } from '../shared/paging.ts';
+import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
+import type { WindowsService } from './windows.service.ts';
+import {
+  OccurrenceList, OccurrencesQuery, PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, WindowInput, WindowListQuery, WindowPatch, WindowView,
+} from './windows.schemas.ts';
+
+const tags = ['maintenance'];
+const security = operatorSecurity;
+const write = { permission: 'maintenance:write' } as const;
+const read = { permission: 'estate:read' } as const;
+
+export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/maintenance/windows', {
+    config: write,
+    schema: {
+      tags, security, body: WindowInput, response: { 201: WindowView, ...errorResponses },
+      description: 'Defines when planned maintenance may run for a merchant, site, terminal or filter. 400 names the wrong field; 409 when it overlaps a window of the same target.',
+    },
+  }, async (req, reply) => reply.code(201).send(await windows.create(req.body, req.principal.scope, req.principal.name)));
+
+  app.get('/maintenance/windows', { config: read, schema: { tags, security, querystring: WindowListQuery, response: { 200: Page(WindowView), ...errorResponses } } },
+    (req) => windows.list({ ...req.query, cursor: decodeCursor(req.query.cursor), limit: req.query.limit ?? 100 }, req.principal.scope));
+  app.get('/maintenance/windows/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: WindowView, ...errorResponses } } },
+    (req) => windows.get(req.params.id, req.principal.scope));
+  app.patch('/maintenance/windows/:id', { config: write, schema: { tags, security, params: IdParams, body: WindowPatch, response: { 200: WindowView, ...errorResponses } } },
+    (req) => windows.update(req.params.id, req.body, req.principal.scope));
+  app.delete('/maintenance/windows/:id', {
+    config: write,
+    schema: { tags, security, description: '409 while open planned jobs still wait for the window.', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    await windows.remove(req.params.id, req.principal.scope);
+    return reply.code(204).send(null);
+  });
+  app.get('/maintenance/windows/:id/occurrences', {
+    config: read, schema: { tags, security, params: IdParams, querystring: OccurrencesQuery, response: { 200: OccurrenceList, ...errorResponses } },
+  }, (req) => windows.occurrences(req.params.id, req.query, req.principal.scope));
+
+  app.post('/maintenance/plans', {
+    config: write,
+    schema: {
+      tags, security, body: PlanInput, response: { 200: PlanView, 201: PlanView, ...errorResponses },
+      description: 'Plans a maintenance job per terminal inside the next occurrence of its window, where it can finish before the window ends; '
+        + 'starts are spread (seeded) under per-site and fleet limits. Jobs that do not fit are reported, not created. 200 for a dry run.',
+    },
+  }, async (req, reply) => {
+    const plan = await windows.plan(req.body, req.principal.scope, req.principal.name);
+    return reply.code(plan.dryRun ? 200 : 201).send(plan);
+  });
+
+  app.get('/sites/:id/suggested-window', {
+    config: read,
+    schema: {
+      tags, security, params: IdParams, querystring: SuggestedWindowQuery, response: { 200: SuggestedWindowView, ...errorResponses },
+      description: "Candidate maintenance windows for the site, cheapest first, with their expected lost revenue, learnt from its terminals' reported transactions (else its opening hours).",
+    },
+  }, (req) => windows.suggest(req.params.id, req.query, req.principal.scope));
+};
