@@ -27,6 +27,7 @@ const MAY = {
   'read compliance evidence': ['admin', 'operator', 'auditor'],
   'record inspections': ['admin', 'operator', 'technician'],
   'put terminals into maintenance': ['admin', 'operator'], // and lock and unlock them: running the fleet is operators' work
+  'manage notifications': ['admin', 'operator'], // where merchants and the fleet team hear about maintenance
   'use their own account': ROLES,
   'sign in': ROLES, // and callers without credentials
 } as const satisfies Record<string, readonly Role[]>;
@@ -73,6 +74,13 @@ async function freshJob(f: Fixtures, terminalId?: string): Promise<string> {
   const res = await f.t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminalId ?? (await buildTerminal(f.t, f.a)).id], work: ['repair'], reason: 'matrix' });
   if (res.statusCode !== 201) throw new Error(`could not create a maintenance job: ${res.statusCode} ${res.body}`);
   return res.json<{ items: { id: string }[] }>().items[0]!.id;
+}
+
+/** A webhook channel of merchant A (made through the API, as an operator would). */
+async function freshChannel(f: Fixtures): Promise<string> {
+  const res = await f.t.api('POST', '/api/v1/notification-channels', { merchantId: f.a.merchant.id, kind: 'webhook', name: 'matrix', address: 'http://127.0.0.1:9/hook' });
+  if (res.statusCode !== 201) throw new Error(`could not create a channel: ${res.statusCode} ${res.body}`);
+  return res.json<{ id: string }>().id;
 }
 
 async function lockedTerminal(f: Fixtures): Promise<string> {
@@ -194,6 +202,15 @@ const ROUTES: Record<string, RouteSpec> = {
   // handler with a 409, after the guard let the caller in, which is all this table is about.
   'POST /api/v1/maintenance/jobs/{id}/hand-over': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'POST /api/v1/maintenance/jobs/{id}/rolled-back': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'GET /api/v1/notification-channels': { need: 'manage notifications' },
+  'POST /api/v1/notification-channels': { need: 'manage notifications', probe: (f) => ({ body: { merchantId: f.a.merchant.id, kind: 'email', name: 'shop', address: 'shop@example.com' } }) },
+  'GET /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
+  'PATCH /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) }, body: { name: 'renamed' } }) },
+  'POST /api/v1/notification-channels/{id}/rotate-secret': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
+  'DELETE /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
+  'GET /api/v1/notification-deliveries': { need: 'manage notifications' },
+  'GET /api/v1/notification-deliveries/{id}': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },
+  'POST /api/v1/notification-deliveries/{id}/replay': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },
   'GET /api/v1/maintenance/figures': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2027-01-01T00:00:00.000Z' }) },
   'POST /api/v1/maintenance/windows': {
     need: 'put terminals into maintenance',

@@ -108,6 +108,7 @@ interface Fixtures {
   victimId: string;
   tokenId: string;
   windowId: string;
+  channelId: string;
 }
 interface Base { params?: Record<string, string>; body?: unknown }
 
@@ -169,6 +170,13 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/maintenance/windows/{id}/occurrences': (f) => ({ params: { id: f.windowId } }),
   'POST /api/v1/maintenance/plans': (f) => ({ body: { siteId: f.estate.site.id, work: ['update'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30, seed: 'fuzz', fleetLimit: 10, perSiteLimit: 1, dryRun: true } }),
   'GET /api/v1/sites/{id}/suggested-window': (f) => ({ params: { id: f.estate.site.id } }),
+  'POST /api/v1/notification-channels': (f) => ({ body: { merchantId: f.estate.merchant.id, kind: 'webhook', name: 'Fuzz hook', address: 'http://127.0.0.1:9/hook', events: ['maintenance.announced'], locale: 'en' } }),
+  'GET /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId } }),
+  'PATCH /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId }, body: { name: 'Renamed', enabled: true } }),
+  'POST /api/v1/notification-channels/{id}/rotate-secret': (f) => ({ params: { id: f.channelId } }),
+  'DELETE /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId } }),
+  'GET /api/v1/notification-deliveries/{id}': () => ({ params: { id: 'no-such-delivery' } }),
+  'POST /api/v1/notification-deliveries/{id}/replay': () => ({ params: { id: 'no-such-delivery' } }),
   'POST /api/v1/maintenance/jobs/{id}/extend': (f) => ({ params: { id: f.jobId }, body: { minutes: 15 } }),
   'POST /api/v1/maintenance/jobs/{id}/finish': (f) => ({ params: { id: f.jobId }, body: { note: 'done' } }),
   'POST /api/v1/maintenance/jobs/{id}/abort': (f) => ({ params: { id: f.jobId }, body: { note: 'stop' } }),
@@ -400,6 +408,7 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const window = await f.t.api('POST', '/api/v1/maintenance/windows', { name: 'Fuzz nightly', target: { siteId: f.estate.site.id }, schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 60 } });
     if (window.statusCode !== 201) throw new Error(`could not create a window: ${window.body}`);
     f.windowId = window.json<{ id: string }>().id;
+    f.channelId = (await f.t.services.notifications.createChannel({ merchantId: f.estate.merchant.id, kind: 'email', name: 'Fuzz mail', address: 'fuzz@example.com' })).id;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });
   afterAll(() => f.t.close());

@@ -14,12 +14,13 @@ export const PERMISSIONS = [
   'compliance:read', // PCI DSS evidence and reports
   'inspections:write', // record a device inspection (PCI DSS 9.5.1.2)
   'maintenance:write', // put terminals into maintenance, plan windows, lock and unlock
+  'notifications:write', // notification channels, deliveries and their replay
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write'],
+  operator: ['estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write'],
   support: ['estate:read', 'terminals:command'],
   technician: ['estate:read', 'inspections:write'],
   merchant: ['estate:read'],

@@ -11,6 +11,7 @@ import { estateRoutes } from '../estate/estate.routes.ts';
 import { deviceAuthenticator, deviceRoutes } from '../device/device.routes.ts';
 import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maintenance.routes.ts';
 import { windowRoutes } from '../maintenance/windows.routes.ts';
+import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
@@ -104,6 +105,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
     await api.register(windowRoutes(services.windows));
+    await api.register(notificationRoutes(services.notifications));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

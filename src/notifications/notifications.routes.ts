@@ -1,0 +1,36 @@
+// Notification channels and deliveries over HTTP: operators set up where merchants and the fleet team
+// hear about maintenance, watch deliveries, and replay parked ones.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
+import type { NotificationService } from './notifications.service.ts';
+import { Channel, ChannelInput, ChannelPatch, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts } from './notifications.schemas.ts';
+
+const tags = ['notifications'];
+const security = operatorSecurity;
+const config = { permission: 'notifications:write' } as const;
+
+export const notificationRoutes = (notifications: NotificationService): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/notification-channels', {
+    config, schema: { tags, security, querystring: Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Channel) }), ...errorResponses } },
+  }, async (req) => ({ items: await notifications.listChannels({ ...(req.query.merchantId && { merchantId: req.query.merchantId }) }) }));
+  app.post('/notification-channels', {
+    config, schema: { tags, security, description: 'A webhook\'s secret is shown once, in this answer.', body: ChannelInput, response: { 201: CreatedChannel, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await notifications.createChannel(req.body)));
+  app.get('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 200: Channel, ...errorResponses } } },
+    (req) => notifications.getChannel(req.params.id));
+  app.patch('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, body: ChannelPatch, response: { 200: Channel, ...errorResponses } } },
+    (req) => notifications.updateChannel(req.params.id, req.body));
+  app.post('/notification-channels/:id/rotate-secret', { config, schema: { tags, security, params: IdParams, response: { 200: Type.Object({ secret: Type.String() }), ...errorResponses } } },
+    (req) => notifications.rotateSecret(req.params.id));
+  app.delete('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => { await notifications.deleteChannel(req.params.id); return reply.code(204).send(null); });
+
+  app.get('/notification-deliveries', { config, schema: { tags, security, querystring: DeliveryQuery, response: { 200: Page(Delivery), ...errorResponses } } },
+    (req) => notifications.listDeliveries(req.query));
+  app.get('/notification-deliveries/:id', { config, schema: { tags, security, params: IdParams, response: { 200: DeliveryWithAttempts, ...errorResponses } } },
+    (req) => notifications.getDelivery(req.params.id));
+  app.post('/notification-deliveries/:id/replay', {
+    config, schema: { tags, security, description: 'Sends a parked delivery again with a fresh round of attempts.', params: IdParams, response: { 200: Delivery, ...errorResponses } },
+  }, (req) => notifications.replay(req.params.id));
+};
