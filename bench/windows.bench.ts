@@ -7,7 +7,7 @@
 import type { WorkKind } from '../src/maintenance/job-states.ts';
 import { decideStarts, type HoldReason, type SiteTerminal } from '../src/maintenance/windows/continuity.ts';
 import { buildDurationTable, expectedDuration, type DurationSample } from '../src/maintenance/windows/expected-duration.ts';
-import { seededRandom } from '../src/maintenance/windows/prng.ts';
+import { seededRandom } from '../src/shared/prng.ts';
 import { spreadStarts, type SpreadJob } from '../src/maintenance/windows/spread.ts';
 import { nextOccurrence, type WindowDef } from '../src/maintenance/windows/window-schedule.ts';
 

@@ -229,7 +229,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
   'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) } }) },
 
-  // The dashboard's live stream; once=true answers one snapshot and closes, so the probe ends.
+  // The dashboard's live fleet state (a stream only for Accept: text/event-stream; here one JSON snapshot).
+  'GET /api/v1/events': { need: 'read the estate' },
 };
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {

@@ -1,24 +1,12 @@
 // The audit log's tamper evidence: each entry's hash covers its content and the previous entry's hash,
 // so editing, removing or reordering an entry breaks the chain at that entry. Pure functions.
 import { createHash } from 'node:crypto';
+import type { AuditLogTable } from '../db/schema.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface ChainedEntry {
-  seq: number;
-  at: string;
-  actor_type: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  outcome: string;
-  source_ip: string | null;
-  request_id: string | null;
-  details: string;
-  prev_hash: string;
-}
+/** An audit entry as stored, without its own hash (which is computed over the rest). */
+export type ChainedEntry = Omit<AuditLogTable, 'hash'>;
 
 export function entryHash(entry: ChainedEntry): string {
   const content = [

@@ -4,7 +4,8 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Database, InspectionTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
-import { decodeCursor } from '../shared/paging.ts';
+import { decodeCursor, pages } from '../shared/paging.ts';
+import { merchantOf, NOTHING } from '../access/scope-sql.ts';
 import type { DeviceRow, OperatorRow } from './compliance.rules.ts';
 
 export interface DeviceFilter {
@@ -17,8 +18,6 @@ export interface DeviceFilter {
   withSecurity?: boolean;
 }
 
-// Technicians see only the terminals of their own work orders; until work orders exist, none.
-const NOTHING = sql<boolean>`1 = 0`;
 
 export class ComplianceRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -45,7 +44,7 @@ export class ComplianceRepository {
       ])
       .$if(!!filter.withSecurity, (q) => q.select('terminal_health.report'))
       .where('terminals.deleted_at', 'is', null)
-      .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', scope.kind === 'merchant' ? scope.merchantId : ''))
+      .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
       .$if(scope.kind === 'technician', (q) => q.where(NOTHING))
       .$if(!!filter.merchantId, (q) => q.where('sites.merchant_id', '=', filter.merchantId!))
       .$if(!!filter.inUseOnly, (q) => q.where('terminals.status', '=', 'active'))
@@ -66,15 +65,8 @@ export class ComplianceRepository {
   }
 
   /** Every matching terminal, a page at a time, for exports and reports of any size. */
-  async *eachDevice(filter: DeviceFilter, scope: Scope, batch = 1000): AsyncGenerator<DeviceRow[]> {
-    let cursor: string | undefined;
-    for (;;) {
-      const rows = await this.devices(filter, { limit: batch, cursor }, scope);
-      const page = rows.slice(0, batch);
-      if (page.length) yield page;
-      if (rows.length <= batch) return;
-      cursor = Buffer.from(page.at(-1)!.serialNumber, 'utf8').toString('base64url');
-    }
+  eachDevice(filter: DeviceFilter, scope: Scope, batch = 1000): AsyncGenerator<DeviceRow[]> {
+    return pages((page) => this.devices(filter, page, scope), (d) => d.serialNumber, batch);
   }
 
   /** Enabled accounts: all of them for the fleet, a merchant's own for a merchant, none for a technician. */

@@ -1,9 +1,10 @@
 // Estate queries (Kysely only). Rows come back as API-shaped objects via the mappers at the bottom.
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { merchantOf, NOTHING } from '../access/scope-sql.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
-import { decodeCursor } from '../shared/paging.ts';
+import { decodeCursor, pages } from '../shared/paging.ts';
 import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
@@ -178,15 +179,8 @@ export class EstateRepository {
   }
 
   /** Streams every matching terminal in pages of `batch`, for exports of any size. */
-  async *eachTerminal(filter: TerminalFilter, scope: Scope, batch = 1000): AsyncGenerator<Terminal[]> {
-    let cursor: string | undefined;
-    for (;;) {
-      const rows = await this.listTerminals(filter, { limit: batch, cursor }, scope);
-      const page = rows.slice(0, batch);
-      if (page.length) yield page;
-      if (rows.length <= batch) return;
-      cursor = Buffer.from(page.at(-1)!.serialNumber, 'utf8').toString('base64url');
-    }
+  eachTerminal(filter: TerminalFilter, scope: Scope, batch = 1000): AsyncGenerator<Terminal[]> {
+    return pages((page) => this.listTerminals(filter, page, scope), (t) => t.serialNumber, batch);
   }
 
   private filteredTerminals(filter: TerminalFilter, scope: Scope) {
@@ -263,9 +257,6 @@ export class EstateRepository {
   }
 }
 
-// Technicians see only the terminals of their own work orders; until work orders exist, none.
-const NOTHING = sql<boolean>`1 = 0`;
-const merchantOf = (scope: Scope) => (scope.kind === 'merchant' ? scope.merchantId : '');
 
 function toMerchant(row: Selectable<MerchantTable>): Merchant {
   return {

@@ -24,6 +24,8 @@ import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
+import { registerDashboard } from './dashboard.ts';
+import { eventsRoutes } from './events.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,7 +57,10 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.decorateRequest('principal', null as never);
   app.decorateRequest('terminalId', '');
   app.setErrorHandler(errorHandler);
+  const dashboardPage = await registerDashboard(app);
   app.setNotFoundHandler((request, reply) => {
+    const page = dashboardPage(request);
+    if (page) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
     reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
   });
   app.removeContentTypeParser('application/json');
@@ -106,6 +111,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
     await api.register(windowRoutes(services.windows));
     await api.register(notificationRoutes(services.notifications));
+    await api.register(eventsRoutes(services.estate, services.maintenance));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

@@ -25,3 +25,22 @@ export function decodeSeqCursor(cursor: string | undefined): number | undefined 
   if (!/^[0-9]{1,16}$/.test(text) || !Number.isSafeInteger(seq)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
   return seq;
 }
+
+/**
+ * Every row of a keyset-paged listing, a page at a time: `fetch` returns up to limit + 1 rows after
+ * the cursor (as the list endpoints do), `keyOf` gives a row's sort key.
+ */
+export async function* pages<T>(
+  fetch: (page: { limit: number; cursor: string | undefined }) => Promise<T[]>,
+  keyOf: (row: T) => string,
+  batch: number,
+): AsyncGenerator<T[]> {
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await fetch({ limit: batch, cursor });
+    const page = rows.slice(0, batch);
+    if (page.length) yield page;
+    if (rows.length <= batch) return;
+    cursor = encodeCursor(keyOf(page.at(-1)!));
+  }
+}

@@ -1,16 +1,7 @@
 // Seeded randomness for the fleet simulator: the same seed gives the same fleet, run after run.
+import { mulberry32 } from '../shared/prng.ts';
 
-/** mulberry32: a tiny 32-bit PRNG, plenty for simulation (not for anything secret). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { mulberry32 };
 
 /**
  * A seed for the index-th member of a fleet. Mixing (rather than seed + index) keeps neighbouring

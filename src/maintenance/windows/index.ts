@@ -24,5 +24,5 @@ export {
   type SpreadJob, type SpreadOptions, type SpreadAssignment, type NotFittingReason, type NotFitting, type SpreadPlan,
   spreadStarts,
 } from './spread.ts';
-export { seededRandom } from './prng.ts';
+export { seededRandom } from '../../shared/prng.ts';
 export { fromWall, toWall, formatLocal, isTimeZone } from './time-zone.ts';

@@ -10,7 +10,7 @@
 // tree keeps the fleet's running count per second (per several seconds when the windows span more than
 // about three days), and each site keeps the few intervals of its own jobs.
 import type { Occurrence } from './window-schedule.ts';
-import { seededRandom } from './prng.ts';
+import { seededRandom } from '../../shared/prng.ts';
 
 export interface SpreadJob {
   id: string;

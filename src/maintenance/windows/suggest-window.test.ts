@@ -1,7 +1,7 @@
 // Suggested maintenance windows from a site's trade: a simulated café, the fallback to opening hours,
 // the batch close, and the weekly averaging.
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './prng.ts';
+import { seededRandom } from '../../shared/prng.ts';
 import { DAY_MS, fromWall, localParts, wallParts } from './time-zone.ts';
 import { suggestWindow, weeklyProfile, type OpeningHours, type Transaction } from './suggest-window.ts';
 

@@ -1,0 +1,121 @@
+// Live fleet state for the dashboard as server-sent events (GET /api/v1/events): every terminal the
+// caller may see, with its mode (in service / 功能维护中 / locked), online flag and open maintenance job.
+// Each stream polls the database once per interval and sends a snapshot only when it changed, so a
+// quiet fleet costs a few small queries a second and no traffic. Bounded: at most MAX_TERMINALS
+// terminals per snapshot and MAX_STREAMS open streams per process.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { Scope } from '../access/roles.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import { OPEN } from '../maintenance/job-states.ts';
+import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import { AppError } from '../shared/errors.ts';
+import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
+import { parseJson } from '../shared/json.ts';
+
+const MAX_TERMINALS = 1000;
+const MAX_STREAMS = 200;
+const KEEP_ALIVE_MS = 15_000;
+
+const LiveTerminal = Type.Object({
+  id: Type.String(),
+  serialNumber: Type.String(),
+  siteId: Type.Union([Type.String(), Type.Null()]),
+  online: Type.Boolean(),
+  mode: Type.Enum(['normal', 'maintenance', 'locked']),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  job: Type.Union([Type.Object({
+    id: Type.String(), state: Type.String(), reason: Type.String(), work: Type.Array(Type.String()), createdAt: Type.String(), createdBy: Type.String(),
+    waitingReason: Type.Union([Type.String(), Type.Null()]),
+  }), Type.Null()], { description: 'the open maintenance job, if any' }),
+});
+
+export const FleetSnapshot = Type.Object({
+  terminals: Type.Array(LiveTerminal),
+  truncated: Type.Boolean({ description: `more terminals are in scope than the ${MAX_TERMINALS} a snapshot carries` }),
+});
+export type FleetSnapshot = Static<typeof FleetSnapshot>;
+
+/** The fleet as one caller sees it now. */
+export async function fleetSnapshot(estate: EstateService, maintenance: MaintenanceService, scope: Scope): Promise<FleetSnapshot> {
+  const page = await estate.listTerminals({ limit: MAX_TERMINALS }, scope);
+  const ids = page.items.map((t) => t.id);
+  const [modes, jobs] = await Promise.all([maintenance.modes(ids), maintenance.repo.jobsInStates(OPEN, ids)]);
+  const jobOf = new Map(jobs.map((j) => [j.terminal_id, j]));
+  return {
+    truncated: !!page.nextCursor,
+    terminals: page.items.map((t) => {
+      const mode = modes.get(t.id);
+      const job = jobOf.get(t.id);
+      return {
+        id: t.id, serialNumber: t.serialNumber, siteId: t.siteId, online: t.online, mode: mode?.mode ?? 'normal', reason: mode?.reason ?? null,
+        job: job ? {
+          id: job.id, state: job.state, reason: job.reason, work: parseJson<string[]>(job.work, []), createdAt: job.created_at,
+          createdBy: job.created_by, waitingReason: job.waiting_reason,
+        } : null,
+      };
+    }),
+  };
+}
+
+export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceService, options: { intervalMs?: number } = {}): FastifyPluginAsyncTypebox => async (app) => {
+  const intervalMs = options.intervalMs ?? 1000;
+  const open = new Set<() => void>();
+  // Open streams would keep the server from closing: end them first.
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  app.get('/events', {
+    config: { permission: 'estate:read' },
+    schema: {
+      tags: ['dashboard'], security: operatorSecurity,
+      description: 'The terminals the caller may see, with mode, online flag and open maintenance job. With `Accept: text/event-stream` '
+        + '(a browser EventSource) a stream of `fleet` events carrying the same snapshot, sent whenever it changes; otherwise the snapshot once, as JSON.',
+      querystring: Type.Object({}, { additionalProperties: false }),
+      produces: ['application/json', 'text/event-stream'],
+      response: { 200: FleetSnapshot, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const scope = req.principal.scope;
+    const snapshot = await fleetSnapshot(estate, maintenance, scope);
+    // Only a client that asks for a stream gets one: scripts and tests get an answer that ends.
+    if (!String(req.headers.accept ?? '').includes('text/event-stream')) return snapshot;
+    if (open.size >= MAX_STREAMS) throw new AppError('rate_limited', 'too many live streams are open; try again later');
+    const first = JSON.stringify(snapshot);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(`retry: 2000\nevent: fleet\ndata: ${first}\n\n`);
+    let last = first;
+    let busy = false;
+    let lastWrite = Date.now();
+    const tick = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const next = JSON.stringify(await fleetSnapshot(estate, maintenance, scope));
+        if (next !== last) {
+          last = next;
+          res.write(`event: fleet\ndata: ${next}\n\n`);
+          lastWrite = Date.now();
+        } else if (Date.now() - lastWrite >= KEEP_ALIVE_MS) {
+          res.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+      } catch (error) {
+        req.log.warn({ err: error }, 'live events: snapshot failed');
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), intervalMs);
+    const end = () => {
+      clearInterval(timer);
+      open.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    open.add(end);
+    res.on('close', end);
+  });
+};

@@ -1,0 +1,306 @@
+// The web dashboard in a real browser (Debian's Chromium through playwright-core) against a real,
+// listening server on a seeded demo estate: an operator signs in, finds a terminal, reads its health,
+// puts a site into maintenance and sees the terminals' modes change live on another page, switches to
+// Chinese, and uses the pages at 390 px. Screenshots of every page go to test-artifacts/screenshots/.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { seedDemoEstate } from '../src/demo/demo-estate.ts';
+import { startServer, type RunningServer } from '../src/server.ts';
+import { heartbeatReport } from './support/app.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'screenshots');
+const EMAIL = 'operator@dashboard.test';
+const PASSWORD = 'correct horse 12 battery';
+/** Every wait in this file is bounded by this, so a stuck page fails in seconds, not at the suite timeout. */
+const WAIT = 15_000;
+const TEST_TIMEOUT = 90_000;
+
+const WEB = join(import.meta.dirname, '..', 'web');
+
+function newestIn(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestIn(join(path, name))));
+}
+
+function dashboardIsStale(): boolean {
+  const built = join(WEB, 'dist', 'index.html');
+  if (!existsSync(built)) return true;
+  const sources = Math.max(newestIn(join(WEB, 'src')), newestIn(join(WEB, 'index.html')), newestIn(join(WEB, 'vite.config.ts')));
+  return sources > statSync(built).mtimeMs;
+}
+
+function buildDashboard(): void {
+  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+
+describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let desk: BrowserContext;
+  let page: Page;
+  /** The page a failing test photographs. */
+  let current: Page | undefined;
+  const credentials = new Map<string, { terminalId: string; credential: string }>();
+  const seqs = new Map<string, number>();
+  let dataDir: string;
+  const phones: BrowserContext[] = [];
+
+  async function device(path: string, body: unknown, credential?: string) {
+    const res = await fetch(`${server.url}/device/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST /device/v1${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as { mode: string };
+  }
+
+  /** Enrols a demo terminal through the protocol (once) and sends it a heartbeat. */
+  async function heartbeat(serial: string, overrides: Record<string, unknown> = {}) {
+    let terminal = credentials.get(serial);
+    if (!terminal) {
+      const { code } = await server.services.device.createEnrolmentCode({ serialNumber: serial }, 'dashboard test');
+      terminal = (await device('/enrol', { serialNumber: serial, code })) as unknown as { terminalId: string; credential: string };
+      credentials.set(serial, terminal);
+    }
+    const seq = (seqs.get(serial) ?? 0) + 1;
+    seqs.set(serial, seq);
+    return device('/heartbeat', heartbeatReport(seq, overrides), terminal.credential);
+  }
+
+  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  async function newPage(context: BrowserContext): Promise<Page> {
+    const p = await context.newPage();
+    p.setDefaultTimeout(WAIT);
+    p.setDefaultNavigationTimeout(WAIT);
+    current = p;
+    return p;
+  }
+
+  async function signIn(p: Page, labels: { email: string; password: string; button: string }) {
+    await p.goto(server.url, { waitUntil: 'domcontentloaded' });
+    await p.getByLabel(labels.email).fill(EMAIL);
+    await p.getByLabel(labels.password, { exact: true }).fill(PASSWORD);
+    await p.getByRole('button', { name: labels.button }).click();
+  }
+
+  const EN = { email: 'Email', password: 'Password', button: 'Sign in' };
+  const ZH = { email: '邮箱', password: '密码', button: '登录' };
+
+  beforeAll(async () => {
+    // `npm test` builds the dashboard first (pretest); a run of this file alone rebuilds it when its
+    // sources are newer than the build (about a second), so it always tests the current sources.
+    if (dashboardIsStale()) buildDashboard();
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+
+    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-'));
+    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: 'dashboard-admin-token', LOG_LEVEL: 'silent' }), { logger: false });
+    await seedDemoEstate(server.services.estate, server.services.device);
+    await server.services.access.createUser({ email: EMAIL, name: 'Olivia Operator', role: 'operator', password: PASSWORD, locale: 'en' });
+    // The 人民广场店 site's terminals trade and report; DEMO-1002 has a short history worth charting.
+    for (const serial of ['DEMO-1001', 'DEMO-1003', 'DEMO-1004']) await heartbeat(serial);
+    for (let i = 0; i < 6; i++) {
+      await heartbeat('DEMO-1002', {
+        battery: { percent: 90 - i * 7, health: 95, charging: false, cycleCount: 120 },
+        cardReader: { chip: { attempts: 10, failures: i % 3 }, contactless: { attempts: 5, failures: i === 4 ? 2 : 0 } },
+        network: { type: 'wifi', signalDbm: -60, latencyMs: 40 + i * 15 },
+      });
+    }
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true, timeout: WAIT,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    });
+    desk = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    page = await newPage(desk);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const phone of phones) await phone.close();
+    await browser?.close();
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      await current?.screenshot({ path: join(SHOTS, `FAILED-${task.name.replace(/[^\w]+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
+    });
+  });
+
+  it('signs an operator in, in the browser\'s language, and shows the fleet by mode', { timeout: TEST_TIMEOUT }, async () => {
+    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('en-login');
+    await signIn(page, EN);
+    await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+    await expect.poll(() => page.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
+    // Four terminals heartbeated (online, in service); the other eight never did (offline).
+    await expect.poll(() => page.getByTestId('count-normal').textContent(), { timeout: WAIT }).toBe('4');
+    expect(await page.getByTestId('count-offline').textContent()).toBe('8');
+    await page.getByRole('img', { name: /Terminals by mode/ }).waitFor();
+    await shot('en-overview');
+  });
+
+  it('finds a terminal by search and shows its health and history', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Terminals' }).click();
+    await page.getByRole('heading', { name: 'Terminals' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('DEMO-1002');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByRole('table').getByRole('row');
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(2); // header + DEMO-1002
+    await shot('en-terminals');
+    await page.getByRole('link', { name: 'DEMO-1002' }).click();
+    await page.getByRole('heading', { name: 'Terminal DEMO-1002' }).waitFor();
+    await page.getByRole('heading', { name: 'Latest health' }).waitFor();
+    const health = page.getByRole('region', { name: 'Latest health' });
+    await health.getByText('55', { exact: true }).waitFor(); // battery of the last of six heartbeats: 90 - 5 × 7
+    for (const chart of ['Battery (%)', 'Card-read failures', 'Network latency (ms)']) {
+      await page.getByRole('img', { name: new RegExp(`^${chart.replace(/[()]/g, '\\$&')}: 6 points`) }).waitFor();
+    }
+    expect(page.url()).toMatch(/\/terminals\/[\w-]+$/);
+    await shot('en-terminal');
+    // A reload lands on the same page: the server answers the dashboard's paths with index.html.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.getByRole('heading', { name: 'Terminal DEMO-1002' }).waitFor();
+  });
+
+  it('puts a site into maintenance and another open page shows 功能维护中 without reloading', { timeout: TEST_TIMEOUT }, async () => {
+    // A second tab watches the site's terminals.
+    const watcher = await newPage(desk);
+    await watcher.goto(`${server.url}/terminals`, { waitUntil: 'domcontentloaded' });
+    await watcher.getByRole('option', { name: '人民广场店' }).waitFor({ state: 'attached' });
+    await watcher.getByLabel('Site', { exact: true }).selectOption({ label: '人民广场店' });
+    await watcher.getByRole('button', { name: 'Search' }).click();
+    const badges = (text: string) => watcher.getByRole('table').getByText(text, { exact: true });
+    await expect.poll(() => badges('In service').count(), { timeout: WAIT }).toBe(4);
+    await watcher.evaluate('window.notReloaded = true');
+
+    current = page;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
+    await page.getByRole('option', { name: '人民广场店 (DEMO-SH-01)' }).waitFor({ state: 'attached' });
+    await page.getByLabel('Site', { exact: true }).selectOption({ label: '人民广场店 (DEMO-SH-01)' });
+    await page.getByRole('checkbox', { name: 'Firmware upgrade' }).check();
+    await page.getByLabel('Reason', { exact: true }).fill('Firmware 9.2 for the card reader');
+    await page.getByLabel(/Override the continuity rule/).fill('whole site closed for the evening');
+    await page.getByRole('button', { name: 'Start maintenance' }).click();
+    await page.getByText('4 maintenance job(s) created.').waitFor();
+
+    current = watcher;
+    await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(4);
+    expect(await watcher.evaluate('window.notReloaded')).toBe(true);
+    // The terminal hears it with its next heartbeat.
+    expect((await heartbeat('DEMO-1001')).mode).toBe('maintenance');
+
+    current = page;
+    const jobs = page.getByRole('table', { name: 'Open maintenance jobs' });
+    await expect.poll(() => jobs.getByText('Draining', { exact: true }).count(), { timeout: WAIT }).toBe(4);
+    await shot('en-maintenance');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet overview' }).click();
+    await expect.poll(() => page.getByTestId('count-maintenance').textContent(), { timeout: WAIT }).toBe('4');
+    await watcher.close();
+  });
+
+  it('locks and unlocks a terminal from its page', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Terminals' }).click();
+    await page.getByRole('searchbox', { name: 'Search' }).fill('DEMO-3001');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'DEMO-3001' }).click();
+    await page.getByRole('heading', { name: 'Terminal DEMO-3001' }).waitFor();
+    await page.getByLabel('Reason for the lock').fill('tamper alert');
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    const mode = page.locator('.mode-line');
+    await expect.poll(() => mode.getByText('Locked', { exact: true }).count(), { timeout: WAIT }).toBe(1);
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await expect.poll(() => mode.getByText('Offline', { exact: true }).count(), { timeout: WAIT }).toBe(1);
+  });
+
+  it('switches to Chinese, with the glossary\'s words on every page', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByLabel('Language').selectOption('zh-CN');
+    const nav = page.getByRole('navigation', { name: '主导航' });
+    await nav.getByRole('link', { name: '终端总览' }).click();
+    await page.getByRole('heading', { name: '终端总览' }).waitFor();
+    await page.getByText('功能维护中', { exact: true }).first().waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    await shot('zh-CN-overview');
+
+    await nav.getByRole('link', { name: '终端', exact: true }).click();
+    await page.getByRole('heading', { name: '终端', exact: true }).waitFor();
+    await page.getByRole('searchbox', { name: '搜索' }).fill('DEMO-1002');
+    await page.getByRole('button', { name: '搜索' }).click();
+    await expect.poll(() => page.getByRole('table').getByText('功能维护中', { exact: true }).count(), { timeout: WAIT }).toBe(1);
+    await shot('zh-CN-terminals');
+    await page.getByRole('link', { name: 'DEMO-1002' }).click();
+    await page.getByRole('heading', { name: '终端 DEMO-1002' }).waitFor();
+    await page.getByRole('img', { name: /^电池（%）: 6 points/ }).waitFor();
+    await page.getByRole('table').getByText('停止收单中', { exact: true }).waitFor();
+    await shot('zh-CN-terminal');
+
+    await nav.getByRole('link', { name: '维护', exact: true }).click();
+    await page.getByRole('heading', { name: '设为功能维护中' }).waitFor();
+    await page.getByRole('table', { name: '进行中的维护任务' }).waitFor();
+    await shot('zh-CN-maintenance');
+  });
+
+  it('defaults to the browser\'s Chinese and is usable at 390 px', { timeout: TEST_TIMEOUT }, async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    try {
+      const p = await newPage(phone);
+      await p.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await p.getByRole('heading', { name: '登录' }).waitFor();
+      await shot('zh-CN-login', p);
+      await signIn(p, ZH);
+      await p.getByRole('heading', { name: '终端总览' }).waitFor();
+      // The page itself never scrolls sideways (wide tables scroll inside their own box).
+      const fits = () => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+      const nav = p.getByRole('navigation', { name: '主导航' });
+      await expect.poll(() => p.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-overview', p);
+
+      await nav.getByRole('link', { name: '终端', exact: true }).click();
+      await p.getByRole('searchbox', { name: '搜索' }).fill('DEMO-2001');
+      await p.getByRole('button', { name: '搜索' }).click();
+      await p.getByRole('link', { name: 'DEMO-2001' }).waitFor();
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-terminals', p);
+      await p.getByRole('link', { name: 'DEMO-2001' }).click();
+      await p.getByRole('heading', { name: '终端 DEMO-2001' }).waitFor();
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-terminal', p);
+
+      await nav.getByRole('link', { name: '维护', exact: true }).click();
+      await p.getByRole('button', { name: '开始维护' }).waitFor();
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-maintenance', p);
+
+      await p.getByLabel('语言').selectOption('en');
+      await p.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
+      expect(await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')).toEqual([390, 390]);
+      await shot('mobile-en-maintenance', p);
+      for (const [label, heading] of [['Fleet overview', 'Fleet overview'], ['Terminals', 'Terminals']] as const) {
+        await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+        await p.getByRole('heading', { name: heading, exact: true }).waitFor();
+        expect(await fits()).toBe(true);
+      }
+    } finally {
+      // Closed by afterAll, so that a failure's screenshot still shows this phone.
+      phones.push(phone);
+    }
+  });
+});

@@ -1,0 +1,109 @@
+// The dashboard's frame: who is signed in, the language, navigation, the live fleet stream, and which
+// page the path shows.
+import { useEffect, useMemo, useState } from 'react';
+import { api, ApiError, setCsrfToken, type Me } from './api.ts';
+import { I18nProvider, initialLocale, LOCALES, makeI18n, useI18n, type Locale } from './i18n.tsx';
+import { useFleet, type LiveState } from './live.ts';
+import { SelectField } from './Field.tsx';
+import { Link, RouterProvider, useRouter, useRouterState } from './router.tsx';
+import { LoginPage } from './pages/Login.tsx';
+import { OverviewPage } from './pages/Overview.tsx';
+import { TerminalsPage } from './pages/Terminals.tsx';
+import { TerminalPage } from './pages/Terminal.tsx';
+import { MaintenancePage } from './pages/Maintenance.tsx';
+
+export function App() {
+  const [locale, setLocaleState] = useState<Locale>(initialLocale);
+  const setLocale = (l: Locale) => {
+    localStorage.setItem('posfleet.locale', l);
+    setLocaleState(l);
+  };
+  const i18n = useMemo(() => makeI18n(locale, setLocale), [locale]);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+    document.title = i18n.t('appName');
+  }, [locale, i18n]);
+  const router = useRouterState();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+
+  useEffect(() => {
+    api<Me>('GET', '/auth/me')
+      .then((m) => { setCsrfToken(m.csrfToken); setMe(m); })
+      .catch(() => setMe(null));
+  }, []);
+  const live = useFleet(!!me && !me.mustChangePassword);
+
+  const signedIn = (m: Me) => { setCsrfToken(m.csrfToken); setMe(m); };
+  const signOut = async () => {
+    await api('POST', '/auth/logout').catch(() => undefined);
+    setCsrfToken(null);
+    setMe(null);
+  };
+
+  return (
+    <I18nProvider value={i18n}>
+      <RouterProvider value={router}>
+        <a className="skip" href="#main">{i18n.t('skipToContent')}</a>
+        <Header me={me ?? null} live={live} onSignOut={signOut} />
+        <main id="main" tabIndex={-1}>
+          {me === undefined ? <p role="status">{i18n.t('loading')}</p>
+            : me === null ? <LoginPage onSignedIn={signedIn} />
+              : me.mustChangePassword ? <p role="alert">{i18n.t('passwordExpired')}</p>
+                : <Pages me={me} live={live} />}
+        </main>
+      </RouterProvider>
+    </I18nProvider>
+  );
+}
+
+function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSignOut(): void }) {
+  const { t, locale, setLocale } = useI18n();
+  const { path } = useRouter();
+  const current = (prefix: string) => (path.startsWith(prefix) ? 'page' : undefined);
+  return (
+    <header className="top">
+      <div className="brand">{t('appName')}</div>
+      {me && (
+        <nav aria-label={t('mainNav')}>
+          <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
+          <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
+          <Link href="/maintenance" aria-current={current('/maintenance')}>{t('maintenance')}</Link>
+        </nav>
+      )}
+      <div className="tools">
+        {me && <span className={`live live-${live.status}`} role="status">{live.status === 'live' ? t('live') : t('liveConnecting')}</span>}
+        <SelectField className="lang" label={t('language')} value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
+          {LOCALES.map((l) => <option key={l} value={l} lang={l}>{l === 'zh-CN' ? '简体中文' : 'English'}</option>)}
+        </SelectField>
+        {me && <span className="who">{t('signedInAs', { name: me.name, role: me.role })}</span>}
+        {me && <button type="button" onClick={onSignOut}>{t('signOut')}</button>}
+      </div>
+    </header>
+  );
+}
+
+function Pages({ me, live }: { me: Me; live: LiveState }) {
+  const { path } = useRouter();
+  const { t } = useI18n();
+  const pathname = path.split('?')[0] ?? '/';
+  const terminal = /^\/terminals\/([^/]+)$/.exec(pathname);
+  if (pathname === '/') return <OverviewPage live={live} />;
+  if (pathname === '/terminals') return <TerminalsPage live={live} />;
+  if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
+  if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
+  return <p role="alert">{t('pageNotFound')}</p>;
+}
+
+/** A failed load, said in the user's language: 404 and 403 are expected answers, not crashes. */
+export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const { t } = useI18n();
+  const status = error instanceof ApiError ? error.status : 0;
+  const text = status === 404 ? t('notFound') : status === 403 ? t('forbidden') : t('error', { message: error instanceof Error ? error.message : String(error) });
+  return (
+    <div className="note error" role="alert">
+      {text} {onRetry && status !== 404 && status !== 403 && <button type="button" onClick={onRetry}>{t('retry')}</button>}
+    </div>
+  );
+}
+
+export const canMaintain = (me: Me) => me.role === 'admin' || me.role === 'operator';

@@ -1,0 +1,40 @@
+// Live fleet state from the server's event stream (GET /api/v1/events): terminal modes, online flags
+// and open maintenance jobs, updated without reloading. The browser's EventSource reconnects by itself.
+import { useEffect, useState } from 'react';
+
+export interface LiveTerminal {
+  id: string;
+  serialNumber: string;
+  siteId: string | null;
+  online: boolean;
+  mode: 'normal' | 'maintenance' | 'locked';
+  reason: string | null;
+  job: { id: string; state: string; reason: string; work: string[]; createdAt: string; createdBy: string; waitingReason: string | null } | null;
+}
+
+export interface Fleet {
+  terminals: LiveTerminal[];
+  truncated: boolean;
+}
+
+export type LiveState = { status: 'connecting' | 'live' | 'error'; fleet: Fleet | null };
+
+/** What a person sees for a terminal: a lock or maintenance first, then whether it is reachable. */
+export function displayMode(t: { mode: string; online: boolean }): 'normal' | 'maintenance' | 'locked' | 'offline' {
+  if (t.mode === 'locked' || t.mode === 'maintenance') return t.mode;
+  return t.online ? 'normal' : 'offline';
+}
+
+export function useFleet(enabled: boolean): LiveState {
+  const [state, setState] = useState<LiveState>({ status: 'connecting', fleet: null });
+  useEffect(() => {
+    if (!enabled) return;
+    const source = new EventSource('/api/v1/events');
+    source.addEventListener('fleet', (event) => {
+      setState({ status: 'live', fleet: JSON.parse((event as MessageEvent<string>).data) as Fleet });
+    });
+    source.onerror = () => setState((s) => ({ ...s, status: source.readyState === EventSource.CLOSED ? 'error' : 'connecting' }));
+    return () => source.close();
+  }, [enabled]);
+  return state;
+}
