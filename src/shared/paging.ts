@@ -6,8 +6,13 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
+/** The sort key inside a cursor; a 400 for anything this server did not hand out. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
-  return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+  if (cursor === undefined) return undefined;
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Only a cursor that encodes back to itself is ours; NUL and control characters never are.
+  if (encodeCursor(key) !== cursor || /[\u0000-\u001f]/.test(key)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  return key;
 }
 
 /** Rows were fetched with limit + 1: trims the extra row and tells where the next page starts. */
