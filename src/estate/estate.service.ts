@@ -251,7 +251,7 @@ export class EstateService {
     if (first && !options.partial) {
       throw new AppError(
         'invalid_csv',
-        `line ${first.line}, ${first.field}: ${first.reason}` + (errors.length > 1 ? ` (and ${errors.length - 1} more bad rows)` : '') + '; nothing was imported',
+        `line ${first.line}, ${first.field}: ${first.reason}` + (errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : '') + '; nothing was imported',
         first.field,
         { errors },
       );
