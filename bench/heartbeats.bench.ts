@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
 import SQLite from 'better-sqlite3';
+import { heartbeatReport } from '../test/support/app.ts';
 
 const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -89,16 +90,9 @@ async function enrolFleet(url: string): Promise<string[]> {
 function heartbeatRequests(credentials: string[]): Request[] {
   let n = 0;
   const headers = credentials.map((c) => ({ authorization: `Bearer ${c}`, 'content-type': 'application/json' }));
-  const rest = JSON.stringify({
-    appVersion: '3.2.0', firmwareVersion: 'fw-1',
-    battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
-    printer: { paper: 'ok', jam: false, coverOpen: false },
-    cardReader: { chip: { attempts: 10, failures: 0 }, contactless: { attempts: 5, failures: 0 } },
-    network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
-    storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
-    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
-    transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
-  }).slice(1);
+  // The report the tests send, without seq and sentAt (each request gets its own).
+  const { seq: _seq, sentAt: _sentAt, ...report } = heartbeatReport(0);
+  const rest = JSON.stringify(report).slice(1);
   return [{
     method: 'POST', path: '/device/v1/heartbeat',
     setupRequest: (req) => {

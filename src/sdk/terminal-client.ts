@@ -423,7 +423,7 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** Waits, or less if the signal aborts first. Never rejects. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

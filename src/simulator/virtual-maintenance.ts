@@ -2,6 +2,7 @@
 // (divided by the simulator's speed): finish the payment in progress, install, restart, self-test,
 // or roll back. A seeded few self-tests fail, so some jobs fail and are rolled back.
 import type { MaintenanceHandlers, SelfTestResult, WorkKind } from '../sdk/index.ts';
+import { sleep as abortableSleep } from '../sdk/terminal-client.ts';
 import { Random } from './random.ts';
 import type { VirtualTerminal } from './virtual-terminal.ts';
 
@@ -78,17 +79,4 @@ export function virtualMaintenance(terminal: VirtualTerminal, options: VirtualMa
 export function selfTestResults(rng: Random, failureChance: number): SelfTestResult[] {
   const failing = rng.chance(failureChance) ? SELF_TESTS[rng.int(0, SELF_TESTS.length - 1)] : undefined;
   return SELF_TESTS.map((name) => (name === failing ? { name, passed: false, detail: FINDINGS[name] } : { name, passed: true }));
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
