@@ -53,6 +53,16 @@ export interface Config {
   maintenanceTickSeconds: number;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
+  /** Hours after its due date by which an open work order is escalated (SLA). */
+  workOrderSlaHours: number;
+  /** Hours before its due date a work order is announced as due. */
+  workOrderDueSoonHours: number;
+  /** While a terminal or site stays offline, its incident is notified again this often ... */
+  offlineReminderMinutes: number;
+  /** ... at most this many times. */
+  offlineMaxReminders: number;
+  /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
+  diagnosticRules: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -87,6 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),
+    workOrderSlaHours: integer(env, 'WORK_ORDER_SLA_HOURS', 48, 1, 24 * 365),
+    workOrderDueSoonHours: integer(env, 'WORK_ORDER_DUE_SOON_HOURS', 24, 0, 24 * 365),
+    offlineReminderMinutes: integer(env, 'OFFLINE_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),
+    offlineMaxReminders: integer(env, 'OFFLINE_MAX_REMINDERS', 5, 0, 100),
+    diagnosticRules: env.DIAGNOSTIC_RULES !== 'off',
   };
 }
 

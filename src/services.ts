@@ -14,6 +14,10 @@ import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey } from './device/device.repository.ts';
+import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
+import { IncidentService } from './diagnostics/incidents.service.ts';
+import { GuideRunService } from './diagnostics/guide-runs.service.ts';
+import { FLEET } from './access/roles.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -29,6 +33,9 @@ export interface Services {
   notifications: NotificationService;
   maintenance: MaintenanceService;
   windows: WindowsService;
+  preventive: PreventiveService;
+  incidents: IncidentService;
+  guideRuns: GuideRunService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -44,10 +51,6 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
 
-  jobs.handle('offline-sweep', async () => {
-    const wentOffline = await device.sweepOffline();
-    if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
-  });
   jobs.handle('heartbeat-retention', async () => {
     const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
     const pruned = await device.repo.pruneHeartbeats(before);
@@ -59,7 +62,27 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
   const windows = new WindowsService(db.kysely, clock, estate, maintenance, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds });
   maintenance.useStartGate(windows.startGate());
+  // Diagnostics sees every written batch first (a tamper lock then shows in the same heartbeat's answer),
+  // then maintenance answers each terminal's mode.
+  const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
+    passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
+    offlineMaxReminders: config.offlineMaxReminders, log,
+    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
+  });
+  const guideRuns = new GuideRunService(incidents.repo, clock, estate, incidents);
+  jobs.handle('offline-sweep', async () => {
+    const wentOffline = await device.sweepOffline();
+    if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
+    const swept = await incidents.sweepOffline();
+    if (swept.opened || swept.resolved || swept.reminded) log?.('offline incidents', swept);
+  });
   device.useModeSource(async (batch, stored) => {
+    try {
+      if (config.diagnosticRules) await incidents.observe(batch, stored);
+    } catch (error) {
+      // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
+      log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
+    }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     return maintenance.modes([...new Set(batch.map((h) => h.terminalId))]);
   });
@@ -78,11 +101,20 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
+  const preventive = new PreventiveService(db.kysely, clock, estate, notifications, {
+    ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
+  });
+  await preventive.ensureDefaultTemplates();
+  jobs.handle('workorders-tick', async () => {
+    const told = await preventive.escalate();
+    if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
+  });
+  // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
   const compliance = new ComplianceService(db.kysely, clock, estate, {
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
-  }, (inspection) => log?.('inspection failed: follow-up needed', { inspectionId: inspection.id, terminalId: inspection.terminalId }));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows };
+  }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -91,4 +123,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
   await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
   await services.jobs.recurring('maintenance-tick', 'maintenance-tick', services.config.maintenanceTickSeconds * 1000);
+  await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
 }

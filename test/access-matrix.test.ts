@@ -28,13 +28,18 @@ const MAY = {
   'record inspections': ['admin', 'operator', 'technician'],
   'put terminals into maintenance': ['admin', 'operator'], // and lock and unlock them: running the fleet is operators' work
   'manage notifications': ['admin', 'operator'], // where merchants and the fleet team hear about maintenance
+  'read work orders': ['admin', 'operator', 'support', 'technician', 'auditor'], // technicians only their own
+  'manage work orders': ['admin', 'operator'], // templates, plans, creating and assigning work orders, technicians, spare parts
+  'work on work orders': ['admin', 'operator', 'technician'], // status, checklist, parts: technicians on their own only
+  'handle incidents': ['admin', 'operator', 'support'], // acknowledge, resolve, self-tests, troubleshooting runs
+  'report suspicious activity': ['admin', 'operator', 'support', 'technician', 'merchant'], // at a terminal in their scope
   'use their own account': ROLES,
   'sign in': ROLES, // and callers without credentials
 } as const satisfies Record<string, readonly Role[]>;
 type Need = keyof typeof MAY;
 
 /** What a read-only token keeps: reading the estate, the audit log, compliance evidence and its own account. */
-const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'use their own account'];
+const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'read work orders', 'use their own account'];
 
 const PASSWORD = 'correct horse 12 battery';
 let counter = 0;
@@ -108,6 +113,53 @@ async function freshWindow(f: Fixtures): Promise<string> {
   if (res.statusCode !== 201) throw new Error(`could not create a maintenance window: ${res.statusCode} ${res.body}`);
   return res.json<{ id: string }>().id;
 }
+
+/** A work order at merchant A's site with one checklist item (made through the service, as an operator would). */
+async function freshWorkOrder(f: Fixtures): Promise<{ id: string; itemId: string }> {
+  const order = await f.t.services.preventive.createWorkOrder(
+    { title: unique('Work'), siteId: f.a.site.id, terminalIds: [f.a.terminal.id], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] },
+    { id: null, name: 'matrix', scope: { kind: 'fleet' } },
+  );
+  return { id: order.id, itemId: order.checklist[0]!.id };
+}
+
+/** Per database run: a technician no caller is, so assignments made by the matrix widen no caller's scope. */
+const assignees = new WeakMap<Fixtures, string>();
+async function assigneeId(f: Fixtures): Promise<string> {
+  let id = assignees.get(f);
+  if (!id) {
+    const user = await f.t.services.access.createUser({ email: 'assignee@matrix.test', name: 'Assignee', role: 'technician', password: PASSWORD });
+    id = (await f.t.services.preventive.createTechnician({ userId: user.id, skills: ['printer'], regions: ['SITE'] })).id;
+    assignees.set(f, id);
+  }
+  return id;
+}
+
+const templateId = async (f: Fixtures, code = 'monthly') => (await f.t.services.preventive.repo.findTemplateByCode(code))!.id;
+const freshPlan = async (f: Fixtures) =>
+  (await f.t.services.preventive.createPlan({ name: unique('Plan'), templateIds: [await templateId(f)], filter: { siteId: f.a.site.id } }, { id: null, name: 'matrix', scope: { kind: 'fleet' } })).id;
+const CHECKLIST_TEMPLATE = (code: string) => ({
+  code, name: { 'zh-CN': '模板', en: 'Template' }, intervalDays: 10,
+  tasks: [{ code: 'task', name: { 'zh-CN': '任务', en: 'Task' }, performer: 'technician', skill: null, checklist: [{ code: 'item', text: { 'zh-CN': '项', en: 'Item' }, required: true }] }],
+});
+
+/**
+ * An open incident on merchant A's terminal, stored directly: each probe needs a fresh one, and new
+ * terminals would crowd the serial-number searches of the scope tests below.
+ */
+async function freshIncident(f: Fixtures): Promise<string> {
+  const at = new Date().toISOString();
+  const id = randomUUID();
+  await f.t.services.incidents.repo.openIncident({
+    id, terminal_id: f.a.terminal.id, site_id: f.a.site.id, merchant_id: f.a.merchant.id, rule: 'printer_jam', severity: 'high', status: 'open',
+    open_key: `matrix-${id}|printer_jam`, detail: '{}', first_seen_at: at, last_seen_at: at, acknowledged_at: null, acknowledged_by: null,
+    resolved_at: null, resolved_by: null, resolution: null, notified_count: 0, last_notified_at: null,
+  });
+  return id;
+}
+
+/** A running troubleshooting run on merchant A's terminal. */
+const freshRun = async (f: Fixtures) => (await f.t.services.guideRuns.start({ terminalId: f.a.terminal.id, guideId: 'printer' }, { kind: 'fleet' }, 'matrix')).id;
 
 /**
  * The expectation table: one row per /api/v1 operation. A route the OpenAPI document lists but this table
@@ -228,6 +280,56 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
   'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) } }) },
+
+  'GET /api/v1/preventive/templates': { need: 'read work orders' },
+  'POST /api/v1/preventive/templates': { need: 'manage work orders', probe: () => ({ body: CHECKLIST_TEMPLATE(unique('tpl')) }) },
+  'PATCH /api/v1/preventive/templates/{id}': { need: 'manage work orders', probe: async (f) => ({ params: { id: await templateId(f, 'yearly') }, body: { intervalDays: 365 } }) },
+  'POST /api/v1/preventive/plans': { need: 'manage work orders', probe: async (f) => ({ body: { name: 'matrix', templateIds: [await templateId(f)], filter: { siteId: f.a.site.id } } }) },
+  'GET /api/v1/preventive/plans/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: await freshPlan(f) } }) },
+  'POST /api/v1/preventive/plans/{id}/work-orders': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPlan(f) }, body: {} }) },
+  'GET /api/v1/technicians': { need: 'read work orders' },
+  'POST /api/v1/technicians': {
+    need: 'manage work orders',
+    probe: async (f) => ({ body: { userId: (await f.t.services.access.createUser({ email: `${unique('tech')}@matrix.test`, name: 'Tech', role: 'technician', password: PASSWORD })).id, skills: [], regions: [] } }),
+  },
+  'GET /api/v1/work-orders': { need: 'read work orders' },
+  'POST /api/v1/work-orders': { need: 'manage work orders', probe: (f) => ({ body: { title: 'matrix', siteId: f.a.site.id, source: 'merchant_request' } }) },
+  // Technicians are let in but find only their own work orders: these fresh ones are nobody's (404).
+  'GET /api/v1/work-orders/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id } }) },
+  'POST /api/v1/work-orders/{id}/assign': { need: 'manage work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id }, body: { technicianId: await assigneeId(f) } }) },
+  'GET /api/v1/work-orders/{id}/suggestions': { need: 'manage work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id } }) },
+  'POST /api/v1/work-orders/{id}/status': { need: 'work on work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id }, body: { to: 'cancelled' } }) },
+  'POST /api/v1/work-orders/{id}/checklist': {
+    need: 'work on work orders',
+    probe: async (f) => {
+      const order = await freshWorkOrder(f);
+      return { params: { id: order.id }, body: { results: [{ itemId: order.itemId, result: 'pass' }] } };
+    },
+  },
+  'POST /api/v1/work-orders/{id}/parts': {
+    need: 'work on work orders',
+    probe: async (f) => ({
+      params: { id: (await freshWorkOrder(f)).id },
+      body: { partId: (await f.t.services.preventive.createPart({ depot: 'matrix', sku: unique('SKU'), name: 'Paper', quantity: 5 }, { id: null, name: 'matrix', scope: { kind: 'fleet' } })).id, quantity: 1 },
+    }),
+  },
+  'GET /api/v1/spare-parts': { need: 'read work orders' },
+  'POST /api/v1/spare-parts': { need: 'manage work orders', probe: () => ({ body: { depot: 'matrix', sku: unique('SKU'), name: 'Printer head', quantity: 3 } }) },
+
+  'GET /api/v1/incidents': { need: 'read the estate' },
+  'GET /api/v1/incidents/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshIncident(f) } }) },
+  'POST /api/v1/incidents/{id}/acknowledge': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshIncident(f) }, body: {} }) },
+  'POST /api/v1/incidents/{id}/resolve': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshIncident(f) }, body: { note: 'matrix' } }) },
+  'POST /api/v1/incidents/{id}/self-test': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshIncident(f) }, body: { parts: ['printer'] } }) },
+  'POST /api/v1/terminals/{id}/suspicious-activity': { need: 'report suspicious activity', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { what: 'matrix report' } }) },
+  'GET /api/v1/security/posture': { need: 'read the estate' },
+  'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.model.id } }) },
+  'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { storage: { minFreeMb: 50 } } }) },
+  'GET /api/v1/guides': { need: 'read the estate' },
+  'GET /api/v1/guides/resolution-rates': { need: 'read the estate' },
+  'POST /api/v1/guide-runs': { need: 'handle incidents', probe: (f) => ({ body: { terminalId: f.a.terminal.id, guideId: 'printer' } }) },
+  'GET /api/v1/guide-runs/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshRun(f) } }) },
+  'POST /api/v1/guide-runs/{id}/answers': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshRun(f) }, body: { stepId: 'check_paper', outcome: 'refilled' } }) },
 
   // The dashboard's live fleet state (a stream only for Accept: text/event-stream; here one JSON snapshot).
   'GET /api/v1/events': { need: 'read the estate' },
@@ -397,17 +499,37 @@ describe.each(databases())('access on $name', (kind) => {
     });
   });
 
-  it('gives technicians no merchants, sites or terminals until work orders assign them some', async () => {
-    const asTechnician = (url: string) => call(f.t, 'GET', url, f.callers.technician.token);
-    for (const list of ['/api/v1/merchants', '/api/v1/sites', '/api/v1/terminals']) {
+  it('gives technicians exactly the terminals (and their sites and merchants) of the work orders assigned to them', async () => {
+    // A technician of its own: the matrix above assigns work orders, but never to a caller.
+    const user = await f.t.services.access.createUser({ email: 'scoped-tech@matrix.test', name: 'Scoped tech', role: 'technician', password: PASSWORD });
+    const token = (await f.t.services.access.createToken(user.id, { name: 'scoped' })).token;
+    const asTechnician = (url: string) => call(f.t, 'GET', url, token);
+    const ids = async (url: string) => (await asTechnician(url)).json<{ items: { id: string }[] }>().items.map((x) => x.id);
+    for (const list of ['/api/v1/merchants', '/api/v1/sites', '/api/v1/terminals', '/api/v1/work-orders']) {
       const res = await asTechnician(list);
       expect(res.statusCode, list).toBe(200);
       expect(res.json().items, list).toEqual([]);
     }
-    for (const url of [`/api/v1/terminals/${f.a.terminal.id}`, `/api/v1/terminals/${f.a.terminal.id}/health`, `/api/v1/sites/${f.a.site.id}`, `/api/v1/merchants/${f.a.merchant.id}`]) {
+    const ofA = [`/api/v1/terminals/${f.a.terminal.id}`, `/api/v1/terminals/${f.a.terminal.id}/health`, `/api/v1/sites/${f.a.site.id}`, `/api/v1/merchants/${f.a.merchant.id}`];
+    for (const url of ofA) expect((await asTechnician(url)).statusCode, url).toBe(404);
+    expect((await asTechnician('/api/v1/terminals/export')).body.trim().split('\n')).toHaveLength(1);
+
+    // Assigned a work order on merchant A's terminal: that terminal, its site and merchant, nothing of B's.
+    const other = await buildTerminal(f.t, f.a);
+    await f.t.services.preventive.createTechnician({ userId: user.id, skills: [], regions: [] });
+    const order = await freshWorkOrder(f);
+    expect((await call(f.t, 'POST', `/api/v1/work-orders/${order.id}/assign`, adminToken, { body: { technicianId: user.id } })).statusCode).toBe(200);
+    expect(await ids('/api/v1/terminals')).toEqual([f.a.terminal.id]);
+    expect(await ids('/api/v1/sites')).toEqual([f.a.site.id]);
+    expect(await ids('/api/v1/merchants')).toEqual([f.a.merchant.id]);
+    expect(await ids('/api/v1/work-orders')).toEqual([order.id]);
+    for (const url of ofA) expect((await asTechnician(url)).statusCode, url).toBe(200);
+    for (const url of [`/api/v1/terminals/${other.id}`, `/api/v1/terminals/${f.b.terminal.id}`, `/api/v1/sites/${f.b.site.id}`, `/api/v1/merchants/${f.b.merchant.id}`]) {
       expect((await asTechnician(url)).statusCode, url).toBe(404);
     }
-    expect((await asTechnician('/api/v1/terminals/export')).body.trim().split('\n')).toHaveLength(1);
+    const csv = (await asTechnician('/api/v1/terminals/export')).body;
+    expect(csv).toContain(f.a.terminal.serialNumber);
+    expect(csv).not.toContain(other.serialNumber);
   });
 
   it('records every refused request in the audit log with who tried, which route and which object', async () => {

@@ -109,6 +109,13 @@ interface Fixtures {
   tokenId: string;
   windowId: string;
   channelId: string;
+  incidentId: string;
+  runId: string;
+  templateId: string;
+  planId: string;
+  workOrderId: string;
+  itemId: string;
+  partId: string;
 }
 interface Base { params?: Record<string, string>; body?: unknown }
 
@@ -192,6 +199,44 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   }),
   'GET /api/v1/terminals/{id}/inspections': (f) => ({ params: { id: f.terminalId } }),
   'GET /api/v1/inspections/{id}/photo': (f) => ({ params: { id: f.inspectionId } }),
+  'POST /api/v1/preventive/templates': () => ({
+    body: {
+      code: 'fuzz-template', name: { 'zh-CN': '模板', en: 'Template' }, intervalDays: 10,
+      tasks: [{ code: 'task', name: { 'zh-CN': '任务', en: 'Task' }, performer: 'technician', skill: 'printer', checklist: [{ code: 'item', text: { 'zh-CN': '项', en: 'Item' }, required: true }] }],
+    },
+  }),
+  'PATCH /api/v1/preventive/templates/{id}': (f) => ({ params: { id: f.templateId }, body: { intervalDays: 31, name: { 'zh-CN': '每月', en: 'Monthly' } } }),
+  'POST /api/v1/preventive/plans': (f) => ({
+    body: { name: 'Fuzz plan', templateIds: [f.templateId], filter: { siteId: f.estate.site.id, tag: 'fuzz' }, schedule: 'floating', startAt: '2026-01-01T00:00:00.000Z' },
+  }),
+  'GET /api/v1/preventive/plans/{id}': (f) => ({ params: { id: f.planId } }),
+  'POST /api/v1/preventive/plans/{id}/work-orders': (f) => ({ params: { id: f.planId }, body: { until: '2020-01-01T00:00:00.000Z' } }),
+  'POST /api/v1/technicians': (f) => ({ body: { userId: f.victimId, skills: ['printer'], regions: ['SH'] } }),
+  'POST /api/v1/work-orders': (f) => ({
+    body: {
+      source: 'merchant_request', title: 'Fuzz order', siteId: f.estate.site.id, terminalIds: [f.terminalId], requiredSkill: 'printer', dueAt: '2026-12-01T00:00:00.000Z',
+      checklist: [{ text: { 'zh-CN': '检查', en: 'Check' }, required: true }], note: 'n',
+    },
+  }),
+  'GET /api/v1/work-orders/{id}': (f) => ({ params: { id: f.workOrderId } }),
+  'POST /api/v1/work-orders/{id}/assign': (f) => ({ params: { id: f.workOrderId }, body: { technicianId: 'no-such-technician', note: 'n' } }),
+  'GET /api/v1/work-orders/{id}/suggestions': (f) => ({ params: { id: f.workOrderId } }),
+  'POST /api/v1/work-orders/{id}/status': (f) => ({
+    params: { id: f.workOrderId }, body: { to: 'done', note: 'n', minutesSpent: 5, signature: { name: 'Li Lei', signedAt: '2026-11-25T10:00:00.000Z' } },
+  }),
+  'POST /api/v1/work-orders/{id}/checklist': (f) => ({ params: { id: f.workOrderId }, body: { results: [{ itemId: f.itemId, result: 'fail', note: 'n', followUp: true }] } }),
+  'POST /api/v1/work-orders/{id}/parts': (f) => ({ params: { id: f.workOrderId }, body: { partId: f.partId, quantity: 1 } }),
+  'POST /api/v1/spare-parts': () => ({ body: { depot: 'Fuzz depot', sku: 'PAPER', name: 'Paper roll', quantity: 5, minimum: 1 } }),
+  'GET /api/v1/incidents/{id}': (f) => ({ params: { id: f.incidentId } }),
+  'POST /api/v1/incidents/{id}/acknowledge': (f) => ({ params: { id: f.incidentId }, body: { note: 'seen' } }),
+  'POST /api/v1/incidents/{id}/resolve': (f) => ({ params: { id: f.incidentId }, body: { note: 'fixed' } }),
+  'POST /api/v1/incidents/{id}/self-test': (f) => ({ params: { id: f.incidentId }, body: { parts: ['printer', 'network'] } }),
+  'POST /api/v1/terminals/{id}/suspicious-activity': (f) => ({ params: { id: f.terminalId }, body: { what: 'an overlay on the card slot', occurredAt: '2026-01-01T00:00:00.000Z' } }),
+  'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id } }),
+  'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id }, body: { temperature: { minC: -20, maxC: 70 }, cardReader: { maxFailureRate: 0.5 } } }),
+  'POST /api/v1/guide-runs': (f) => ({ body: { terminalId: f.terminalId, guideId: 'printer', locale: 'en' } }),
+  'GET /api/v1/guide-runs/{id}': (f) => ({ params: { id: f.runId } }),
+  'POST /api/v1/guide-runs/{id}/answers': (f) => ({ params: { id: f.runId }, body: { stepId: 'check_paper', outcome: 'refilled' } }),
   'POST /device/v1/enrol': () => ({ body: { serialNumber: 'FUZZ-NOBODY', code: 'ABCD-EFGH' } }),
   // seq 1 is already stored: even a wrongly accepted heartbeat would be a duplicate.
   'POST /device/v1/heartbeat': () => ({ body: heartbeatReport(1) }),
@@ -409,6 +454,15 @@ describe.each(databases())('hostile input on $name', (kind) => {
     if (window.statusCode !== 201) throw new Error(`could not create a window: ${window.body}`);
     f.windowId = window.json<{ id: string }>().id;
     f.channelId = (await f.t.services.notifications.createChannel({ merchantId: f.estate.merchant.id, kind: 'email', name: 'Fuzz mail', address: 'fuzz@example.com' })).id;
+    f.incidentId = (await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz')).incidentId;
+    f.runId = (await f.t.services.guideRuns.start({ terminalId: f.terminalId, guideId: 'printer' }, { kind: 'fleet' }, 'fuzz')).id;
+    const fuzzer = { id: null, name: 'fuzz', scope: { kind: 'fleet' } } as const;
+    f.templateId = (await f.t.services.preventive.repo.findTemplateByCode('monthly'))!.id;
+    f.planId = (await f.t.services.preventive.createPlan({ name: 'Fuzz plan', templateIds: [f.templateId], filter: { siteId: f.estate.site.id } }, fuzzer)).id;
+    const order = await f.t.services.preventive.createWorkOrder({ title: 'Fuzz order', siteId: f.estate.site.id, terminalIds: [f.terminalId], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] }, fuzzer);
+    f.workOrderId = order.id;
+    f.itemId = order.checklist[0]!.id;
+    f.partId = (await f.t.services.preventive.createPart({ depot: 'Fuzz depot', sku: 'HEAD', name: 'Printer head', quantity: 5 }, fuzzer)).id;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });
   afterAll(() => f.t.close());

@@ -15,20 +15,28 @@ export const PERMISSIONS = [
   'inspections:write', // record a device inspection (PCI DSS 9.5.1.2)
   'maintenance:write', // put terminals into maintenance, plan windows, lock and unlock
   'notifications:write', // notification channels, deliveries and their replay
+  'incidents:write', // acknowledge and resolve incidents, request self-tests, run troubleshooting guides
+  'suspicious:report', // report suspicious activity or fraud at a terminal in one's scope
+  'workorders:read', // work orders, preventive templates and plans, technicians, spare parts
+  'workorders:write', // templates, plans, creating and assigning work orders, technicians, spare parts
+  'workorders:update', // work on a work order: status, checklist, parts (technicians: their own only)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write'],
-  support: ['estate:read', 'terminals:command'],
-  technician: ['estate:read', 'inspections:write'],
-  merchant: ['estate:read'],
-  auditor: ['estate:read', 'audit:read', 'compliance:read'],
+  operator: [
+    'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
+    'workorders:read', 'workorders:write', 'workorders:update', 'incidents:write', 'suspicious:report',
+  ],
+  support: ['estate:read', 'terminals:command', 'workorders:read', 'incidents:write', 'suspicious:report'],
+  technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report'],
+  merchant: ['estate:read', 'suspicious:report'],
+  auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read'],
 };
 
 /** Permissions a read-only API token keeps. */
-const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read'];
+const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read', 'workorders:read'];
 
 export function can(role: Role, permission: Permission, tokenScope: 'full' | 'read' = 'full'): boolean {
   if (tokenScope === 'read' && !READ_ONLY.includes(permission)) return false;
@@ -37,7 +45,8 @@ export function can(role: Role, permission: Permission, tokenScope: 'full' | 're
 
 /**
  * The part of the estate a person sees. Merchant users see their own merchant only; technicians
- * only the terminals of their own work orders (none until work orders exist); the rest the fleet.
+ * only the terminals of the work orders assigned to them (with those terminals' sites and merchants);
+ * the rest the fleet.
  */
 export type Scope = { kind: 'fleet' } | { kind: 'merchant'; merchantId: string } | { kind: 'technician'; userId: string };
 

@@ -5,7 +5,7 @@ import type { Scope } from '../access/roles.ts';
 import type { Database, InspectionTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, pages } from '../shared/paging.ts';
-import { merchantOf, NOTHING } from '../access/scope-sql.ts';
+import { merchantOf, NOTHING, technicianSees } from '../access/scope-sql.ts';
 import type { DeviceRow, OperatorRow } from './compliance.rules.ts';
 
 export interface DeviceFilter {
@@ -45,7 +45,7 @@ export class ComplianceRepository {
       .$if(!!filter.withSecurity, (q) => q.select('terminal_health.report'))
       .where('terminals.deleted_at', 'is', null)
       .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
-      .$if(scope.kind === 'technician', (q) => q.where(NOTHING))
+      .$if(scope.kind === 'technician', (q) => q.where(technicianSees('terminal', 'terminals.id', scope)))
       .$if(!!filter.merchantId, (q) => q.where('sites.merchant_id', '=', filter.merchantId!))
       .$if(!!filter.inUseOnly, (q) => q.where('terminals.status', '=', 'active'))
       .$if(!!filter.notInspectedSince, (q) => q.where((eb) => eb.not(eb.exists(

@@ -8,6 +8,8 @@ import * as compliance from './migrations/0003_compliance.ts';
 import * as maintenance from './migrations/0004_maintenance.ts';
 import * as notifications from './migrations/0005_notifications.ts';
 import * as windows from './migrations/0006_windows.ts';
+import * as diagnostics from './migrations/0007_diagnostics.ts';
+import * as preventive from './migrations/0008_preventive.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -16,6 +18,8 @@ const migrations: Record<string, Migration> = {
   '0004_maintenance': maintenance,
   '0005_notifications': notifications,
   '0006_windows': windows,
+  '0007_diagnostics': diagnostics,
+  '0008_preventive': preventive,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

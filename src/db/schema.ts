@@ -368,6 +368,219 @@ export interface MaintenanceJobWindowTable {
   budget_minutes: number;
 }
 
+/** A detected problem: one open per terminal (or site) and rule, from first to last bad reading. */
+export interface IncidentTable {
+  id: string;
+  terminal_id: string | null;
+  site_id: string | null;
+  merchant_id: string | null;
+  rule: string;
+  /** low, medium, high or critical */
+  severity: string;
+  /** open, acknowledged or resolved */
+  status: string;
+  /** "<terminal id or site:id>|<rule>" while not resolved (unique), null after. */
+  open_key: string | null;
+  /** JSON: what the rule saw, e.g. { failureRate, attempts }. */
+  detail: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  /** A person's name, or "PosFleet" when the condition cleared by itself. */
+  resolved_by: string | null;
+  resolution: string | null;
+  notified_count: number;
+  last_notified_at: string | null;
+}
+
+/** A self-test command sent for an incident; its report is the command's result. */
+export interface IncidentSelfTestTable {
+  command_id: string;
+  incident_id: string;
+  /** JSON array of parts: printer, card_reader, network, battery. */
+  parts: string;
+  requested_at: string;
+  requested_by: string;
+}
+
+export interface SuspiciousReportTable {
+  id: string;
+  terminal_id: string;
+  incident_id: string;
+  what: string;
+  occurred_at: string;
+  reported_by: string;
+  reported_at: string;
+}
+
+/** Rule thresholds of one terminal model (JSON: only what differs from the defaults). */
+export interface DiagnosticThresholdsTable {
+  model_id: string;
+  settings: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface GuideRunTable {
+  id: string;
+  guide_id: string;
+  incident_id: string | null;
+  terminal_id: string;
+  model_id: string;
+  locale: string;
+  /** running, resolved or escalated */
+  status: string;
+  current_step: string | null;
+  /** The step whose answer ended the run. */
+  ended_at_step: string | null;
+  /** JSON array of likely parts, when escalated. */
+  escalation_parts: string | null;
+  started_by: string;
+  started_at: string;
+  ended_at: string | null;
+}
+
+export interface GuideAnswerTable {
+  run_id: string;
+  position: number;
+  step_id: string;
+  outcome: string;
+  answered_by: string;
+  answered_at: string;
+}
+
+/** Preventive maintenance (0008): a template of the calendar, its tasks and checklists as JSON. */
+export interface PmTemplateTable {
+  id: string;
+  code: string;
+  /** JSON { "zh-CN": string, en: string } */
+  name: string;
+  interval_days: number;
+  /** JSON TaskTemplate[] */
+  tasks: string;
+  builtin: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PmPlanTable {
+  id: string;
+  name: string;
+  /** JSON string[] */
+  template_ids: string;
+  /** JSON { merchantId?, siteId?, tag?, modelId? } */
+  filter: string;
+  schedule: string;
+  start_at: string;
+  /** JSON DueDateFactors overriding the defaults, or null. */
+  factors: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+/** One (plan, terminal, template): when it was last due and done, when it is due next and why. */
+export interface PmTaskTable {
+  id: string;
+  plan_id: string;
+  terminal_id: string;
+  template_id: string;
+  last_due_at: string | null;
+  last_done_at: string | null;
+  next_due_at: string;
+  effective_days: number;
+  /** JSON DueReason[] */
+  why: string;
+  work_order_id: string | null;
+}
+
+export interface TechnicianTable {
+  /** The technician's user id. */
+  id: string;
+  name: string;
+  skills: string;
+  regions: string;
+  created_at: string;
+}
+
+export interface WorkOrderTable {
+  id: string;
+  source: string;
+  title: string;
+  status: string;
+  site_id: string;
+  technician_id: string | null;
+  required_skill: string | null;
+  due_at: string | null;
+  sla_due_at: string | null;
+  plan_id: string | null;
+  parent_id: string | null;
+  inspection_id: string | null;
+  minutes_spent: number;
+  signature_name: string | null;
+  signature_at: string | null;
+  signature_image: string | null;
+  note: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkOrderTerminalTable {
+  work_order_id: string;
+  terminal_id: string;
+}
+
+export interface WorkOrderItemTable {
+  id: string;
+  work_order_id: string;
+  seq: number;
+  terminal_id: string | null;
+  pm_task_id: string | null;
+  task_code: string;
+  item_code: string;
+  /** JSON { "zh-CN": string, en: string } */
+  text: string;
+  required: number;
+  result: string | null;
+  note: string | null;
+  answered_by: string | null;
+  answered_at: string | null;
+}
+
+export interface WorkOrderHistoryTable {
+  id: string;
+  work_order_id: string;
+  seq: number;
+  from_status: string | null;
+  to_status: string;
+  by_id: string | null;
+  by_name: string;
+  at: string;
+  note: string | null;
+}
+
+export interface SparePartTable {
+  id: string;
+  depot: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  minimum: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SparePartMoveTable {
+  id: string;
+  part_id: string;
+  work_order_id: string | null;
+  delta: number;
+  by_name: string;
+  at: string;
+}
+
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
@@ -395,4 +608,20 @@ export interface Database {
   notification_attempts: NotificationAttemptTable;
   maintenance_windows: MaintenanceWindowTable;
   maintenance_job_windows: MaintenanceJobWindowTable;
+  incidents: IncidentTable;
+  incident_self_tests: IncidentSelfTestTable;
+  suspicious_reports: SuspiciousReportTable;
+  diagnostic_thresholds: DiagnosticThresholdsTable;
+  guide_runs: GuideRunTable;
+  guide_answers: GuideAnswerTable;
+  pm_templates: PmTemplateTable;
+  pm_plans: PmPlanTable;
+  pm_tasks: PmTaskTable;
+  technicians: TechnicianTable;
+  work_orders: WorkOrderTable;
+  work_order_terminals: WorkOrderTerminalTable;
+  work_order_items: WorkOrderItemTable;
+  work_order_history: WorkOrderHistoryTable;
+  spare_parts: SparePartTable;
+  spare_part_moves: SparePartMoveTable;
 }

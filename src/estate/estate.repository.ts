@@ -1,6 +1,6 @@
 // Estate queries (Kysely only). Rows come back as API-shaped objects via the mappers at the bottom.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { merchantOf, NOTHING } from '../access/scope-sql.ts';
+import { merchantOf, technicianSees } from '../access/scope-sql.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
@@ -35,7 +35,7 @@ export class EstateRepository {
   async findMerchant(id: string, scope: Scope = FLEET): Promise<Merchant | undefined> {
     const row = await this.db.selectFrom('merchants').selectAll().where('id', '=', id)
       .$if(scope.kind === 'merchant', (q) => q.where('id', '=', merchantOf(scope)))
-      .$if(scope.kind === 'technician', (q) => q.where(NOTHING))
+      .$if(scope.kind === 'technician', (q) => q.where(technicianSees('merchant', 'merchants.id', scope)))
       .executeTakeFirst();
     return row && toMerchant(row);
   }
@@ -51,7 +51,7 @@ export class EstateRepository {
   async listMerchants(query: NamedPageQuery, scope: Scope): Promise<Merchant[]> {
     let q = this.db.selectFrom('merchants').selectAll()
       .$if(scope.kind === 'merchant', (b) => b.where('id', '=', merchantOf(scope)))
-      .$if(scope.kind === 'technician', (b) => b.where(NOTHING));
+      .$if(scope.kind === 'technician', (b) => b.where(technicianSees('merchant', 'merchants.id', scope)));
     if (query.q) q = q.where(contains('name', query.q));
     const after = decodeCursor(query.cursor);
     if (after) q = q.where('id', '>', after);
@@ -108,7 +108,7 @@ export class EstateRepository {
       .selectAll('sites')
       .select('merchants.time_zone as merchant_time_zone')
       .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
-      .$if(scope.kind === 'technician', (q) => q.where(NOTHING));
+      .$if(scope.kind === 'technician', (q) => q.where(technicianSees('site', 'sites.id', scope)));
   }
 
   // ---- terminal models
@@ -216,7 +216,7 @@ export class EstateRepository {
       .selectAll('terminals')
       .select(['sites.merchant_id as merchant_id', 'terminal_health.last_seen_at as last_seen_at'])
       .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', merchantOf(scope)))
-      .$if(scope.kind === 'technician', (q) => q.where(NOTHING));
+      .$if(scope.kind === 'technician', (q) => q.where(technicianSees('terminal', 'terminals.id', scope)));
   }
 
   private async withTags(executor: Executor, terminals: Omit<Terminal, 'tags'>[]): Promise<Terminal[]> {

@@ -24,8 +24,10 @@ import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
+import { preventiveRoutes } from '../preventive/preventive.routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { eventsRoutes } from './events.routes.ts';
+import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -111,6 +113,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
     await api.register(windowRoutes(services.windows));
     await api.register(notificationRoutes(services.notifications));
+    await api.register(preventiveRoutes(services.preventive));
+    await api.register(diagnosticsRoutes(services.incidents, services.guideRuns));
     await api.register(eventsRoutes(services.estate, services.maintenance));
   }, { prefix: '/api/v1' });
 
@@ -118,6 +122,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     installAuditTrail(device, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
     await device.register(deviceRoutes(services.device, services.config.enrolRateLimitPerMinute));
     await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
+    await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
   return app;
 }

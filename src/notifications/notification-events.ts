@@ -1,7 +1,7 @@
 // The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
 // incidents and work orders add their events here, with a template for each in templates.ts.
 
-export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed'] as const;
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
@@ -31,10 +31,38 @@ export interface MaintenanceFailed {
   outcome?: 'rolled_back' | 'handed_to_technician' | undefined;
 }
 
+/** A work order coming due, overdue, or past its SLA (escalated). */
+export interface WorkOrderNotice {
+  workOrderId: string;
+  title: string;
+  dueAt: string;
+  slaDueAt?: string | undefined;
+  status: string;
+}
+
+/** An incident opened, still open (a reminder while a terminal or site stays offline), or resolved. */
+export interface IncidentNotice {
+  incidentId: string;
+  /** Serial numbers of the terminals concerned (a site incident lists the offline ones). */
+  terminals: readonly string[];
+  rule: string;
+  severity: string;
+  /** What the incident is, in both languages (the rule's name). */
+  summary: { 'zh-CN': string; en: string };
+  since: string;
+  resolvedAt?: string | undefined;
+}
+
 export interface NotificationEventData {
   'maintenance.announced': MaintenanceAnnounced;
   'maintenance.completed': MaintenanceCompleted;
   'maintenance.failed': MaintenanceFailed;
+  'workorder.due': WorkOrderNotice;
+  'workorder.overdue': WorkOrderNotice;
+  'workorder.escalated': WorkOrderNotice;
+  'incident.opened': IncidentNotice;
+  'incident.reminder': IncidentNotice;
+  'incident.resolved': IncidentNotice;
 }
 
 export function isNotificationEvent(value: string): value is NotificationEvent {

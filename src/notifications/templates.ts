@@ -1,7 +1,7 @@
 // The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
 // time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
 import type {
-  MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale,
+  IncidentNotice, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
 } from './notification-events.ts';
 
 export interface MessageContext {
@@ -58,6 +58,33 @@ const zhCN: Templates = {
       zhSerials(d.terminals),
     ),
   }),
+  'workorder.due': (d: WorkOrderNotice, ctx) => ({
+    subject: `【工单到期提醒】${placeName(ctx)} ${d.title}`,
+    text: lines(`【工单到期提醒】${zhPlace(ctx)}工单“${d.title}”将于 ${dateTime(d.dueAt, ctx)} 到期（状态：${d.status}）。`, `工单号：${d.workOrderId}`),
+  }),
+  'workorder.overdue': (d: WorkOrderNotice, ctx) => ({
+    subject: `【工单逾期】${placeName(ctx)} ${d.title}`,
+    text: lines(`【工单逾期】${zhPlace(ctx)}工单“${d.title}”已于 ${dateTime(d.dueAt, ctx)} 到期，尚未完成（状态：${d.status}）。`, `工单号：${d.workOrderId}`),
+  }),
+  'workorder.escalated': (d: WorkOrderNotice, ctx) => ({
+    subject: `【工单升级】${placeName(ctx)} ${d.title}`,
+    text: lines(
+      `【工单升级】${zhPlace(ctx)}工单“${d.title}”已超过服务时限${d.slaDueAt ? `（${dateTime(d.slaDueAt, ctx)}）` : ''}，请尽快处理（状态：${d.status}）。`,
+      `工单号：${d.workOrderId}`,
+    ),
+  }),
+  'incident.opened': (d: IncidentNotice, ctx) => ({
+    subject: `【故障告警】${placeName(ctx)} ${d.summary['zh-CN']}`,
+    text: lines(`【故障告警】${zhPlace(ctx)}${zhTerminals(d.terminals)}：${d.summary['zh-CN']}（${zhSeverity(d.severity)}），自 ${dateTime(d.since, ctx)} 起。`, zhSerials(d.terminals), `告警编号：${d.incidentId}`),
+  }),
+  'incident.reminder': (d: IncidentNotice, ctx) => ({
+    subject: `【故障仍未恢复】${placeName(ctx)} ${d.summary['zh-CN']}`,
+    text: lines(`【故障仍未恢复】${zhPlace(ctx)}${zhTerminals(d.terminals)}：${d.summary['zh-CN']}，自 ${dateTime(d.since, ctx)} 起仍未恢复。`, zhSerials(d.terminals), `告警编号：${d.incidentId}`),
+  }),
+  'incident.resolved': (d: IncidentNotice, ctx) => ({
+    subject: `【故障已恢复】${placeName(ctx)} ${d.summary['zh-CN']}`,
+    text: lines(`【故障已恢复】${zhPlace(ctx)}${zhTerminals(d.terminals)}：${d.summary['zh-CN']}已于 ${dateTime(d.resolvedAt ?? d.since, ctx)} 恢复。`, zhSerials(d.terminals), `告警编号：${d.incidentId}`),
+  }),
 };
 
 const en: Templates = {
@@ -93,9 +120,37 @@ const en: Templates = {
       enSerials(d.terminals),
     ),
   }),
+  'workorder.due': (d: WorkOrderNotice, ctx) => ({
+    subject: `Work order due: ${placeName(ctx)}, ${d.title}`,
+    text: lines(`Work order "${d.title}"${enPlace(ctx)} is due on ${dateTime(d.dueAt, ctx)} (status: ${d.status}).`, `Work order: ${d.workOrderId}`),
+  }),
+  'workorder.overdue': (d: WorkOrderNotice, ctx) => ({
+    subject: `Work order overdue: ${placeName(ctx)}, ${d.title}`,
+    text: lines(`Work order "${d.title}"${enPlace(ctx)} was due on ${dateTime(d.dueAt, ctx)} and is not done (status: ${d.status}).`, `Work order: ${d.workOrderId}`),
+  }),
+  'workorder.escalated': (d: WorkOrderNotice, ctx) => ({
+    subject: `Work order escalated: ${placeName(ctx)}, ${d.title}`,
+    text: lines(
+      `Work order "${d.title}"${enPlace(ctx)} is past its service deadline${d.slaDueAt ? ` (${dateTime(d.slaDueAt, ctx)})` : ''} (status: ${d.status}).`,
+      `Work order: ${d.workOrderId}`,
+    ),
+  }),
+  'incident.opened': (d: IncidentNotice, ctx) => ({
+    subject: `Alert: ${d.summary.en}, ${placeName(ctx)}`,
+    text: lines(`Alert: ${d.summary.en} (${d.severity}) for ${enWho(d.terminals, ctx)} since ${dateTime(d.since, ctx)}.`, enSerials(d.terminals), `Incident: ${d.incidentId}`),
+  }),
+  'incident.reminder': (d: IncidentNotice, ctx) => ({
+    subject: `Still unresolved: ${d.summary.en}, ${placeName(ctx)}`,
+    text: lines(`Still unresolved: ${d.summary.en} for ${enWho(d.terminals, ctx)} since ${dateTime(d.since, ctx)}.`, enSerials(d.terminals), `Incident: ${d.incidentId}`),
+  }),
+  'incident.resolved': (d: IncidentNotice, ctx) => ({
+    subject: `Resolved: ${d.summary.en}, ${placeName(ctx)}`,
+    text: lines(`Resolved: ${d.summary.en} for ${enWho(d.terminals, ctx)} at ${dateTime(d.resolvedAt ?? d.since, ctx)}.`, enSerials(d.terminals), `Incident: ${d.incidentId}`),
+  }),
 };
 
 // ---- wording helpers
+const zhSeverity = (severity: string) => ({ low: '低', medium: '中', high: '高', critical: '严重' } as Record<string, string>)[severity] ?? severity;
 const placeName = (ctx: MessageContext) => ctx.siteName ?? ctx.merchantName ?? 'PosFleet';
 const zhPlace = (ctx: MessageContext) => (ctx.siteName ? `门店 ${ctx.siteName} 的` : ctx.merchantName ? `商户 ${ctx.merchantName} 的` : '');
 const enPlace = (ctx: MessageContext) => (ctx.siteName ? ` at ${ctx.siteName}` : ctx.merchantName ? ` of ${ctx.merchantName}` : '');

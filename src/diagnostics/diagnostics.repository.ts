@@ -1,0 +1,196 @@
+// Diagnostics queries only: incidents, self-tests, suspicious-activity reports, thresholds, guide runs.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, GuideAnswerTable, GuideRunTable, IncidentTable } from '../db/schema.ts';
+import { merchantOf, NOTHING } from '../access/scope-sql.ts';
+import type { Scope } from '../access/roles.ts';
+
+export type IncidentRow = Selectable<IncidentTable>;
+export type GuideRunRow = Selectable<GuideRunTable>;
+
+export interface IncidentQuery {
+  status?: string | undefined;
+  rule?: string | undefined;
+  terminalId?: string | undefined;
+  siteId?: string | undefined;
+  /** Opened before this "<first_seen_at>|<id>" key (keyset paging, newest first). */
+  before?: string | undefined;
+  limit: number;
+}
+
+export class DiagnosticsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Where terminals belong and their open incidents: what the heartbeat path keeps in memory. */
+  async terminalContext(terminalIds: string[]) {
+    if (!terminalIds.length) return { terminals: [], open: [] };
+    const [terminals, open] = await Promise.all([
+      this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+        .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id'])
+        .where('terminals.id', 'in', terminalIds).execute(),
+      this.db.selectFrom('incidents').select(['id', 'terminal_id', 'rule'])
+        .where('terminal_id', 'in', terminalIds).where('open_key', 'is not', null).execute(),
+    ]);
+    return { terminals, open };
+  }
+
+  async thresholdsOf(modelIds: string[]) {
+    if (!modelIds.length) return [];
+    return this.db.selectFrom('diagnostic_thresholds').select(['model_id', 'settings']).where('model_id', 'in', modelIds).execute();
+  }
+
+  async saveThresholds(modelId: string, settings: string, now: string, by: string) {
+    await this.db.insertInto('diagnostic_thresholds').values({ model_id: modelId, settings, updated_at: now, updated_by: by })
+      .onConflict((oc) => oc.column('model_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
+  }
+
+  /** Inserts an incident unless one is already open for its key; returns the open one either way. */
+  async openIncident(row: IncidentTable): Promise<{ row: IncidentRow; created: boolean }> {
+    const inserted = await this.db.insertInto('incidents').values(row).onConflict((oc) => oc.column('open_key').doNothing()).returningAll().executeTakeFirst();
+    if (inserted) return { row: inserted, created: true };
+    const existing = await this.db.selectFrom('incidents').selectAll().where('open_key', '=', row.open_key).executeTakeFirstOrThrow();
+    return { row: existing, created: false };
+  }
+
+  /** Resolves an incident that is still open; false when it was resolved meanwhile. */
+  async resolveIncident(id: string, at: string, by: string, resolution: string): Promise<IncidentRow | undefined> {
+    return this.db.updateTable('incidents').set({ status: 'resolved', open_key: null, resolved_at: at, resolved_by: by, resolution, last_seen_at: at })
+      .where('id', '=', id).where('open_key', 'is not', null).returningAll().executeTakeFirst();
+  }
+
+  async acknowledgeIncident(id: string, at: string, by: string): Promise<boolean> {
+    const r = await this.db.updateTable('incidents').set({ status: 'acknowledged', acknowledged_at: at, acknowledged_by: by })
+      .where('id', '=', id).where('status', '=', 'open').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async touchIncidents(ids: string[], at: string) {
+    if (ids.length) await this.db.updateTable('incidents').set({ last_seen_at: at }).where('id', 'in', ids).where('open_key', 'is not', null).execute();
+  }
+
+  async markNotified(id: string, at: string) {
+    await this.db.updateTable('incidents').set((eb) => ({ notified_count: eb('notified_count', '+', 1), last_notified_at: at })).where('id', '=', id).execute();
+  }
+
+  async findIncident(id: string) {
+    return this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findOpen(openKey: string) {
+    return this.db.selectFrom('incidents').selectAll().where('open_key', '=', openKey).executeTakeFirst();
+  }
+
+  async listIncidents(query: IncidentQuery, scope: Scope): Promise<IncidentRow[]> {
+    let q = this.db.selectFrom('incidents').selectAll();
+    if (scope.kind === 'merchant') q = q.where('merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(NOTHING);
+    if (query.status === 'unresolved') q = q.where('open_key', 'is not', null);
+    else if (query.status) q = q.where('status', '=', query.status);
+    if (query.rule) q = q.where('rule', '=', query.rule);
+    if (query.terminalId) q = q.where('terminal_id', '=', query.terminalId);
+    if (query.siteId) q = q.where('site_id', '=', query.siteId);
+    if (query.before) {
+      const [at = '', id = ''] = query.before.split('|');
+      q = q.where((eb) => eb.or([eb('first_seen_at', '<', at), eb.and([eb('first_seen_at', '=', at), eb('id', '<', id)])]));
+    }
+    return q.orderBy('first_seen_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  }
+
+  /** Offline terminals (per the sweep's flag) of active, placed terminals, with their site. */
+  async offlineTerminals() {
+    return this.db.selectFrom('terminal_health').innerJoin('terminals', 'terminals.id', 'terminal_health.terminal_id')
+      .leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'sites.merchant_id', 'terminal_health.offline_since', 'terminal_health.last_seen_at'])
+      .where('terminal_health.online', '=', 0).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active').execute();
+  }
+
+  /** Terminals that heartbeat at all, per site: the denominator of "most of the site is offline". */
+  async monitoredPerSite(siteIds: string[]) {
+    if (!siteIds.length) return new Map<string, number>();
+    const rows = await this.db.selectFrom('terminal_health').innerJoin('terminals', 'terminals.id', 'terminal_health.terminal_id')
+      .select(['terminals.site_id', sql<number>`count(*)`.as('n')])
+      .where('terminals.site_id', 'in', siteIds).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
+      .groupBy('terminals.site_id').execute();
+    return new Map(rows.map((r) => [r.site_id!, Number(r.n)]));
+  }
+
+  async openIncidentsOfRules(rules: string[]) {
+    return this.db.selectFrom('incidents').selectAll().where('rule', 'in', rules).where('open_key', 'is not', null).execute();
+  }
+
+  async serials(terminalIds: string[]) {
+    if (!terminalIds.length) return new Map<string, string>();
+    const rows = await this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', terminalIds).execute();
+    return new Map(rows.map((r) => [r.id, r.serial_number]));
+  }
+
+  // ---- self-tests and reports
+  async insertSelfTest(row: { command_id: string; incident_id: string; parts: string; requested_at: string; requested_by: string }) {
+    await this.db.insertInto('incident_self_tests').values(row).execute();
+  }
+
+  async selfTestsOf(incidentId: string) {
+    return this.db.selectFrom('incident_self_tests').innerJoin('terminal_commands', 'terminal_commands.id', 'incident_self_tests.command_id')
+      .select(['incident_self_tests.command_id', 'incident_self_tests.parts', 'incident_self_tests.requested_at', 'incident_self_tests.requested_by',
+        'terminal_commands.status', 'terminal_commands.completed_at', 'terminal_commands.result'])
+      .where('incident_self_tests.incident_id', '=', incidentId).orderBy('incident_self_tests.requested_at').execute();
+  }
+
+  async insertSuspiciousReport(row: { id: string; terminal_id: string; incident_id: string; what: string; occurred_at: string; reported_by: string; reported_at: string }) {
+    await this.db.insertInto('suspicious_reports').values(row).execute();
+  }
+
+  async reportsOf(incidentId: string) {
+    return this.db.selectFrom('suspicious_reports').selectAll().where('incident_id', '=', incidentId).orderBy('reported_at').execute();
+  }
+
+  /** Latest heartbeat reports of the terminals in scope (for the security posture report). */
+  async latestReports(scope: Scope, merchantId: string | undefined) {
+    let q = this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'sites.merchant_id', 'terminal_health.report', 'terminal_health.last_seen_at'])
+      .where('terminals.deleted_at', 'is', null);
+    if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(NOTHING);
+    if (merchantId) q = q.where('sites.merchant_id', '=', merchantId);
+    return q.orderBy('terminals.serial_number').limit(10_001).execute();
+  }
+
+  // ---- guide runs
+  async insertRun(row: GuideRunTable) {
+    await this.db.insertInto('guide_runs').values(row).execute();
+  }
+
+  async findRun(id: string) {
+    return this.db.selectFrom('guide_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async answersOf(runId: string) {
+    return this.db.selectFrom('guide_answers').selectAll().where('run_id', '=', runId).orderBy('position').execute();
+  }
+
+  /**
+   * Records an answer and moves the run on, only if the run is still at `fromStep` (a second answer
+   * to the same step, e.g. a retry or a race, changes nothing).
+   */
+  async recordAnswer(answer: GuideAnswerTable, fromStep: string, change: Partial<GuideRunTable>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const moved = await trx.updateTable('guide_runs').set(change).where('id', '=', answer.run_id).where('status', '=', 'running')
+        .where('current_step', '=', fromStep).executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) return false;
+      await trx.insertInto('guide_answers').values(answer).execute();
+      return true;
+    });
+  }
+
+  /** Every answer with its run's guide, model and end, for resolution rates. */
+  async answerFacts(guideId: string | undefined, modelId: string | undefined, scope: Scope) {
+    let q = this.db.selectFrom('guide_answers').innerJoin('guide_runs', 'guide_runs.id', 'guide_answers.run_id')
+      .innerJoin('terminals', 'terminals.id', 'guide_runs.terminal_id').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['guide_runs.guide_id', 'guide_runs.model_id', 'guide_answers.step_id', 'guide_answers.outcome', 'guide_runs.status', 'guide_runs.ended_at_step']);
+    if (guideId) q = q.where('guide_runs.guide_id', '=', guideId);
+    if (modelId) q = q.where('guide_runs.model_id', '=', modelId);
+    if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(NOTHING);
+    return q.execute();
+  }
+}

@@ -1,0 +1,86 @@
+// Diagnostics over HTTP: incidents, self-tests, suspicious activity, thresholds, posture and guide runs
+// under /api/v1; the current troubleshooting guide for a terminal under /device/v1.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
+import {
+  DeviceGuide, DeviceGuideQuery, GuideAnswerInput, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
+  ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousReport, ThresholdOverrides,
+} from './diagnostics.schemas.ts';
+import { guideForRule } from './guides.ts';
+import { renderGuide, type GuideRunService } from './guide-runs.service.ts';
+import type { IncidentService } from './incidents.service.ts';
+
+const tags = ['diagnostics'];
+const security = operatorSecurity;
+const read = { permission: 'estate:read' } as const;
+const handle = { permission: 'incidents:write' } as const;
+
+export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunService): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/incidents', {
+    config: read,
+    schema: { tags, security, description: 'Incidents, newest first; status=unresolved lists open and acknowledged ones.', querystring: IncidentQuery, response: { 200: Page(Incident), ...errorResponses } },
+  }, (req) => incidents.list(req.query, req.principal.scope));
+
+  app.get('/incidents/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: IncidentWithEvidence, ...errorResponses } } },
+    (req) => incidents.get(req.params.id, req.principal.scope));
+
+  app.post('/incidents/:id/acknowledge', { config: handle, schema: { tags, security, params: IdParams, body: Note, response: { 200: IncidentWithEvidence, ...errorResponses } } },
+    (req) => incidents.acknowledge(req.params.id, req.principal.scope, req.principal.name));
+
+  app.post('/incidents/:id/resolve', { config: handle, schema: { tags, security, params: IdParams, body: Note, response: { 200: IncidentWithEvidence, ...errorResponses } } },
+    (req) => incidents.resolve(req.params.id, req.body.note, req.principal.scope, req.principal.name));
+
+  app.post('/incidents/:id/self-test', {
+    config: handle,
+    schema: { tags, security, description: 'Sends the terminal a self_test command; its result is kept with the incident.', params: IdParams, body: SelfTestInput, response: { 201: IncidentWithEvidence, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await incidents.requestSelfTest(req.params.id, req.body, req.principal.scope, req.principal.name)));
+
+  app.post('/terminals/:id/suspicious-activity', {
+    config: { permission: 'suspicious:report' },
+    schema: { tags, security, description: 'Reports suspicious activity or fraud at a terminal; reports of one terminal gather in one open case.', params: IdParams, body: SuspiciousActivityInput, response: { 201: SuspiciousReport, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await incidents.reportSuspicious(req.params.id, req.body, req.principal.scope, req.principal.name)));
+
+  app.get('/security/posture', {
+    config: read,
+    schema: { tags, security, description: 'Password age, PIN entry, encryption and tamper of every terminal in scope (or of one merchant).', querystring: PostureQuery, response: { 200: Posture, ...errorResponses } },
+  }, (req) => incidents.posture(req.query.merchantId, req.principal.scope));
+
+  app.get('/terminal-models/:id/diagnostic-thresholds', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModelThresholds, ...errorResponses } } },
+    (req) => incidents.thresholds(req.params.id));
+
+  app.put('/terminal-models/:id/diagnostic-thresholds', {
+    config: { permission: 'estate:write' },
+    schema: { tags, security, description: 'Replaces the model\'s overrides of the default rule thresholds.', params: IdParams, body: ThresholdOverrides, response: { 200: ModelThresholds, ...errorResponses } },
+  }, (req) => incidents.setThresholds(req.params.id, req.body, req.principal.name));
+
+  app.get('/guides', { config: read, schema: { tags, security, querystring: GuideListQuery, response: { 200: Type.Object({ items: Type.Array(GuideView) }), ...errorResponses } } },
+    (req) => ({ items: runs.guides(req.query.locale ?? 'zh-CN') }));
+
+  app.get('/guides/resolution-rates', {
+    config: read,
+    schema: { tags, security, description: 'Per guide step and terminal model: answers given and how often the step fixed the fault.', querystring: RateQuery, response: { 200: ResolutionRates, ...errorResponses } },
+  }, (req) => runs.resolutionRates(req.query, req.principal.scope));
+
+  app.post('/guide-runs', { config: handle, schema: { tags, security, body: GuideRunInput, response: { 201: GuideRun, ...errorResponses } } },
+    async (req, reply) => reply.code(201).send(await runs.start(req.body, req.principal.scope, req.principal.name)));
+
+  app.get('/guide-runs/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: GuideRun, ...errorResponses } } },
+    (req) => runs.get(req.params.id, req.principal.scope));
+
+  app.post('/guide-runs/:id/answers', { config: handle, schema: { tags, security, params: IdParams, body: GuideAnswerInput, response: { 200: GuideRun, ...errorResponses } } },
+    (req) => runs.answer(req.params.id, req.body, req.principal.scope, req.principal.name));
+};
+
+/** The terminal protocol's part: the guide for the terminal's most severe open incident, for its own screen. */
+export const diagnosticsDeviceRoutes = (incidents: IncidentService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/guide', {
+    onRequest: authenticate,
+    schema: { tags: ['terminal protocol'], security: [{ terminalCredential: [] }], querystring: DeviceGuideQuery, response: { 200: DeviceGuide, ...errorResponses } },
+  }, async (req) => {
+    const incident = await incidents.guideIncidentOf(req.terminalId);
+    const guide = incident ? guideForRule(incident.rule) : undefined;
+    return { incidentId: incident?.id ?? null, rule: incident?.rule ?? null, guide: guide ? renderGuide(guide, req.query.locale ?? 'zh-CN') : null };
+  });
+};

@@ -1,0 +1,123 @@
+// Guided troubleshooting: runs of a guide for an incident or terminal, every answer stored, the run
+// ending in a resolution (which resolves the incident) or an escalation with the likely parts; and
+// resolution rates per step and terminal model, so PosFleet learns which step fixes which fault.
+import { randomUUID } from 'node:crypto';
+import type { Scope } from '../access/roles.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { DiagnosticsRepository, GuideRunRow } from './diagnostics.repository.ts';
+import type { GuideAnswerInput, GuideRunInput } from './diagnostics.schemas.ts';
+import { answer, GUIDES, guideById, guideForRule, renderStep, type Guide } from './guides.ts';
+import type { IncidentService } from './incidents.service.ts';
+
+type Locale = 'zh-CN' | 'en';
+
+export class GuideRunService {
+  constructor(
+    private readonly repo: DiagnosticsRepository,
+    private readonly clock: Clock,
+    private readonly estate: EstateService,
+    private readonly incidents: IncidentService,
+  ) {}
+
+  guides(locale: Locale) {
+    return GUIDES.map((g) => renderGuide(g, locale));
+  }
+
+  async start(input: GuideRunInput, scope: Scope, actor: string) {
+    if (!input.incidentId && !input.terminalId) throw invalid('incidentId', 'give an incidentId or a terminalId');
+    const incident = input.incidentId ? await this.incidents.visible(input.incidentId, scope) : undefined;
+    const terminalId = input.terminalId ?? incident?.terminal_id;
+    if (!terminalId) throw invalid('terminalId', 'a site incident has no single terminal: give the terminalId to troubleshoot');
+    if (incident?.terminal_id && incident.terminal_id !== terminalId) throw invalid('terminalId', `incident ${incident.id} is about another terminal`);
+    const terminal = await this.estate.getTerminal(terminalId, scope);
+    const guide = input.guideId ? guideById(input.guideId) : incident ? guideForRule(incident.rule) : undefined;
+    if (!guide) {
+      throw invalid('guideId', input.guideId ? `unknown guide "${input.guideId}"; one of ${GUIDES.map((g) => g.id).join(', ')}` : 'this incident has no guide: name one with guideId');
+    }
+    const row: GuideRunRow = {
+      id: randomUUID(), guide_id: guide.id, incident_id: incident?.id ?? null, terminal_id: terminal.id, model_id: terminal.modelId,
+      locale: input.locale ?? 'zh-CN', status: 'running', current_step: guide.firstStep, ended_at_step: null, escalation_parts: null,
+      started_by: actor, started_at: this.clock().toISOString(), ended_at: null,
+    };
+    await this.repo.insertRun(row);
+    return this.view(row);
+  }
+
+  async get(id: string, scope: Scope) {
+    return this.view(await this.visible(id, scope));
+  }
+
+  /** Records one answer; it must be to the run's current step and one of that step's outcomes. */
+  async answer(id: string, input: GuideAnswerInput, scope: Scope, actor: string) {
+    const run = await this.visible(id, scope);
+    if (run.status !== 'running') throw conflict(`guide run ${id} has ended (${run.status})`, 'status');
+    if (input.stepId !== run.current_step) throw conflict(`guide run ${id} is at step "${run.current_step}", not "${input.stepId}"`, 'stepId');
+    const guide = guideById(run.guide_id)!;
+    const next = answer(guide, input.stepId, input.outcome);
+    if (!next) throw invalid('outcome', `must be one of ${guide.steps[input.stepId]!.outcomes.map((o) => o.id).join(', ')}`);
+    const at = this.clock().toISOString();
+    const position = (await this.repo.answersOf(id)).length;
+    const change = 'step' in next
+      ? { current_step: next.step }
+      : { current_step: null, status: 'resolved' in next ? 'resolved' : 'escalated', ended_at_step: input.stepId, ended_at: at, escalation_parts: 'escalate' in next ? JSON.stringify(next.parts) : null };
+    const recorded = await this.repo.recordAnswer({ run_id: id, position, step_id: input.stepId, outcome: input.outcome, answered_by: actor, answered_at: at }, input.stepId, change);
+    if (!recorded) throw conflict(`guide run ${id} moved on meanwhile; look at it again`, 'stepId');
+    if ('resolved' in next && run.incident_id) {
+      await this.incidents.resolvedByGuide(run.incident_id, actor, `resolved with guide ${guide.id} at step ${input.stepId} (${input.outcome})`);
+    }
+    return this.get(id, scope);
+  }
+
+  /** For each guide step and model: how often it was answered and how often that answer fixed the fault. */
+  async resolutionRates(query: { guideId?: string | undefined; modelId?: string | undefined }, scope: Scope) {
+    const facts = await this.repo.answerFacts(query.guideId, query.modelId, scope);
+    const groups = new Map<string, { guideId: string; modelId: string; stepId: string; answered: number; resolvedHere: number; escalatedHere: number }>();
+    for (const f of facts) {
+      const key = `${f.guide_id}|${f.model_id}|${f.step_id}`;
+      const g = groups.get(key) ?? { guideId: f.guide_id, modelId: f.model_id, stepId: f.step_id, answered: 0, resolvedHere: 0, escalatedHere: 0 };
+      g.answered++;
+      const ended = f.ended_at_step === f.step_id && guideById(f.guide_id) && answer(guideById(f.guide_id)!, f.step_id, f.outcome);
+      if (ended && 'resolved' in ended && f.status === 'resolved') g.resolvedHere++;
+      if (ended && 'escalate' in ended && f.status === 'escalated') g.escalatedHere++;
+      groups.set(key, g);
+    }
+    const items = [...groups.values()].map((g) => ({ ...g, resolutionRate: g.answered ? Math.round((g.resolvedHere / g.answered) * 1000) / 1000 : 0 }));
+    items.sort((a, b) => a.guideId.localeCompare(b.guideId) || a.modelId.localeCompare(b.modelId) || a.stepId.localeCompare(b.stepId));
+    return { items };
+  }
+
+  private async visible(id: string, scope: Scope): Promise<GuideRunRow> {
+    const run = await this.repo.findRun(id);
+    if (!run) throw notFound('guide run', id);
+    try {
+      await this.estate.getTerminal(run.terminal_id, scope);
+    } catch {
+      throw notFound('guide run', id);
+    }
+    return run;
+  }
+
+  private async view(run: GuideRunRow) {
+    const guide = guideById(run.guide_id)!;
+    const locale = (run.locale === 'en' ? 'en' : 'zh-CN') as Locale;
+    const answers = await this.repo.answersOf(run.id);
+    return {
+      id: run.id, guideId: guide.id, title: guide.title[locale], incidentId: run.incident_id, terminalId: run.terminal_id, locale,
+      status: run.status as 'running' | 'resolved' | 'escalated',
+      step: run.current_step ? renderStep(guide, run.current_step, locale) : null,
+      escalation: run.status === 'escalated' ? { parts: parseJson<string[]>(run.escalation_parts, []), atStep: run.ended_at_step ?? '' } : null,
+      answers: answers.map((a) => ({ stepId: a.step_id, outcome: a.outcome, answeredBy: a.answered_by, answeredAt: a.answered_at })),
+      startedBy: run.started_by, startedAt: run.started_at, endedAt: run.ended_at,
+    };
+  }
+}
+
+export function renderGuide(guide: Guide, locale: Locale) {
+  return {
+    id: guide.id, title: guide.title[locale], rules: [...guide.rules], firstStep: guide.firstStep,
+    steps: Object.keys(guide.steps).map((id) => renderStep(guide, id, locale)),
+  };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { HeartbeatReport } from '../device/device.schemas.ts';
+import {
+  contradiction, DEFAULT_THRESHOLDS, failureRate, mergeThresholds, nextStreak, readHeartbeat, reminderDue, siteIsDown, slideCardWindow, type Reading, type Streak,
+} from './heartbeat.rules.ts';
+
+const AT = '2026-11-25T10:00:00.000Z';
+const healthy = (overrides: Partial<HeartbeatReport> = {}): HeartbeatReport => ({
+  seq: 1, sentAt: AT, appVersion: '3.2.0', firmwareVersion: 'fw-1',
+  battery: { percent: 80, health: 95, charging: false, cycleCount: 120 },
+  printer: { paper: 'ok', jam: false, coverOpen: false },
+  cardReader: { chip: { attempts: 10, failures: 0 } },
+  network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
+  storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
+  security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+  transactions: { count: 3, amountMinor: 4500 },
+  ...overrides,
+});
+const bad = (readings: Reading[]) => readings.filter((r) => r.bad).map((r) => r.rule).sort();
+
+describe('heartbeat rules', () => {
+  it('finds nothing wrong with a healthy terminal', () => {
+    expect(bad(readHeartbeat(healthy(), AT, DEFAULT_THRESHOLDS, { chip: [{ attempts: 10, failures: 0 }] }))).toEqual([]);
+  });
+
+  it('reads every fault the report carries', () => {
+    const report = healthy({
+      battery: { percent: 5, health: 40, charging: false, cycleCount: 900 },
+      printer: { paper: 'out', jam: true, coverOpen: true },
+      network: { type: 'cellular', signalDbm: -120, latencyMs: 5000 },
+      storageFreeMb: 20, temperatureC: 75, tamper: true, sentAt: '2026-11-25T10:20:00.000Z',
+      security: { passwordChangedAt: '2026-01-01T00:00:00.000Z', pinEntryEnabled: false, encryptionEnabled: true },
+    });
+    expect(bad(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, { chip: [{ attempts: 30, failures: 20 }] }))).toEqual([
+      'battery_health_low', 'battery_high_cycles', 'battery_not_charging', 'card_reader_chip', 'clock_skew', 'high_latency', 'password_too_old',
+      'printer_cover_open', 'printer_jam', 'printer_paper_out', 'security_features_off', 'storage_low', 'tamper', 'temperature', 'weak_signal',
+    ]);
+  });
+
+  it('needs enough card attempts before it judges a reader, and judges the last N attempts only', () => {
+    let window = slideCardWindow([], { attempts: 5, failures: 5 }, 50);
+    expect(bad(readHeartbeat(healthy(), AT, DEFAULT_THRESHOLDS, { chip: window }))).toEqual([]); // 5 attempts < 20
+    for (let i = 0; i < 4; i++) window = slideCardWindow(window, { attempts: 10, failures: 6 }, 50);
+    expect(failureRate(window).rate).toBeGreaterThan(0.3);
+    for (let i = 0; i < 5; i++) window = slideCardWindow(window, { attempts: 10, failures: 0 }, 50);
+    expect(failureRate(window)).toEqual({ attempts: 50, failures: 0, rate: 0 });
+  });
+
+  it('lets a model override thresholds and refuses contradictory ones', () => {
+    const t = mergeThresholds({ temperature: { maxC: 80 } });
+    expect(t.temperature).toEqual({ minC: -10, maxC: 80 });
+    expect(DEFAULT_THRESHOLDS.temperature.maxC).toBe(60);
+    expect(bad(readHeartbeat(healthy({ temperatureC: 75 }), AT, t, {}))).toEqual([]);
+    expect(contradiction(mergeThresholds({ temperature: { minC: 90 } }))?.[0]).toBe('temperature.minC');
+    expect(contradiction(mergeThresholds({ cardReader: { minAttempts: 100 } }))?.[0]).toBe('cardReader.minAttempts');
+    expect(contradiction(t)).toBeNull();
+  });
+
+  it('counts a password never changed, or older than the policy, as too old', () => {
+    const never = healthy({ security: { passwordChangedAt: null, pinEntryEnabled: true, encryptionEnabled: true } });
+    expect(bad(readHeartbeat(never, AT, DEFAULT_THRESHOLDS, {}))).toEqual(['password_too_old']);
+    expect(bad(readHeartbeat(never, AT, mergeThresholds({ password: { maxAgeDays: 0 } }), {}))).toEqual([]);
+  });
+});
+
+describe('hysteresis', () => {
+  const policy = { openAfter: 2, resolveAfter: 3 };
+  const run = (readings: boolean[], manual = false) => {
+    let streak: Streak = { bad: 0, good: 0 };
+    let open = false;
+    const actions: string[] = [];
+    for (const isBad of readings) {
+      const r = nextStreak(streak, isBad, open, manual ? { openAfter: 1, resolveAfter: 0 } : policy);
+      streak = r.streak;
+      if (r.action === 'open') open = true;
+      if (r.action === 'resolve') open = false;
+      actions.push(r.action ?? '-');
+    }
+    return actions.join(' ');
+  };
+
+  it('opens after K bad readings in a row and resolves after M good ones', () => {
+    expect(run([true, true, true, false, false, false])).toBe('- open - - - resolve');
+  });
+
+  it('neither opens nor closes on a condition flapping around its threshold', () => {
+    expect(run([true, false, true, false, true, false])).toBe('- - - - - -');
+    expect(run([true, true, false, true, false, false, true])).toBe('- open - - - - -');
+  });
+
+  it('never resolves by itself when only a person may resolve', () => {
+    expect(run([true, false, false, false, false], true)).toBe('open - - - -');
+  });
+});
+
+describe('correlation and reminders', () => {
+  it('calls a site down when most of its terminals, and at least two, are offline', () => {
+    expect(siteIsDown(3, 4)).toBe(true);
+    expect(siteIsDown(2, 4)).toBe(false);
+    expect(siteIsDown(1, 1)).toBe(false);
+    expect(siteIsDown(2, 3)).toBe(true);
+  });
+
+  it('reminds at the interval, a bounded number of times', () => {
+    const now = new Date(AT);
+    expect(reminderDue(1, '2026-11-25T09:30:00.000Z', now, 3_600_000, 3)).toBe(false);
+    expect(reminderDue(1, '2026-11-25T09:00:00.000Z', now, 3_600_000, 3)).toBe(true);
+    expect(reminderDue(3, '2026-11-25T01:00:00.000Z', now, 3_600_000, 3)).toBe(false);
+  });
+});

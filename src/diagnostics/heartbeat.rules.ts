@@ -1,0 +1,198 @@
+// The built-in rules over heartbeats, as pure functions: what each reading says (bad or good, how bad),
+// thresholds with defaults that a terminal model may override, and the hysteresis that turns readings
+// into opening and resolving incidents. No I/O: the service keeps the state between heartbeats.
+import type { HeartbeatReport } from '../device/device.schemas.ts';
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const CARD_INTERFACES = ['chip', 'swipe', 'contactless'] as const;
+export type CardInterface = (typeof CARD_INTERFACES)[number];
+
+/** Rules evaluated on every heartbeat. */
+export const HEARTBEAT_RULES = [
+  'card_reader_chip', 'card_reader_swipe', 'card_reader_contactless',
+  'printer_paper_low', 'printer_paper_out', 'printer_jam', 'printer_cover_open',
+  'battery_health_low', 'battery_not_charging', 'battery_high_cycles',
+  'temperature', 'storage_low', 'clock_skew', 'tamper', 'weak_signal', 'high_latency',
+  'security_features_off', 'password_too_old',
+] as const;
+export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
+
+/** Rules raised elsewhere: the offline sweep, site correlation, people's reports. */
+export const OTHER_RULES = ['offline', 'site_network_down', 'suspicious_activity'] as const;
+export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
+export type Rule = (typeof RULES)[number];
+
+export interface Thresholds {
+  cardReader: { windowAttempts: number; minAttempts: number; maxFailureRate: number };
+  battery: { minHealth: number; lowPercent: number; maxCycles: number };
+  temperature: { minC: number; maxC: number };
+  storage: { minFreeMb: number };
+  clock: { maxSkewSeconds: number };
+  network: { minSignalDbm: number; maxLatencyMs: number };
+  password: { maxAgeDays: number };
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  cardReader: { windowAttempts: 50, minAttempts: 20, maxFailureRate: 0.3 },
+  battery: { minHealth: 60, lowPercent: 20, maxCycles: 800 },
+  temperature: { minC: -10, maxC: 60 },
+  storage: { minFreeMb: 100 },
+  clock: { maxSkewSeconds: 300 },
+  network: { minSignalDbm: -100, maxLatencyMs: 2000 },
+  password: { maxAgeDays: 90 },
+};
+
+export type ThresholdOverrides = { [K in keyof Thresholds]?: Partial<Thresholds[K]> };
+
+/** Defaults with a model's overrides laid over them (a new object; neither input is changed). */
+export function mergeThresholds(overrides: ThresholdOverrides | undefined, base: Thresholds = DEFAULT_THRESHOLDS): Thresholds {
+  const out = structuredClone(base);
+  for (const key of Object.keys(out) as (keyof Thresholds)[]) Object.assign(out[key], overrides?.[key] ?? {});
+  return out;
+}
+
+/** Why a set of thresholds makes no sense, as [field, reason], or null. */
+export function contradiction(t: Thresholds): [string, string] | null {
+  if (t.cardReader.minAttempts > t.cardReader.windowAttempts) return ['cardReader.minAttempts', 'must not exceed cardReader.windowAttempts'];
+  if (t.temperature.minC >= t.temperature.maxC) return ['temperature.minC', 'must be below temperature.maxC'];
+  return null;
+}
+
+/**
+ * How each rule behaves: its severity, how many bad readings in a row open an incident, and how many
+ * good ones in a row resolve it (0: only a person resolves it, e.g. tamper).
+ */
+export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; resolveAfter: number }> = {
+  card_reader_chip: { severity: 'high', openAfter: 2, resolveAfter: 3 },
+  card_reader_swipe: { severity: 'high', openAfter: 2, resolveAfter: 3 },
+  card_reader_contactless: { severity: 'high', openAfter: 2, resolveAfter: 3 },
+  printer_paper_low: { severity: 'low', openAfter: 1, resolveAfter: 1 },
+  printer_paper_out: { severity: 'high', openAfter: 1, resolveAfter: 1 },
+  printer_jam: { severity: 'high', openAfter: 1, resolveAfter: 1 },
+  printer_cover_open: { severity: 'medium', openAfter: 2, resolveAfter: 1 },
+  battery_health_low: { severity: 'medium', openAfter: 3, resolveAfter: 3 },
+  battery_not_charging: { severity: 'medium', openAfter: 2, resolveAfter: 2 },
+  battery_high_cycles: { severity: 'low', openAfter: 1, resolveAfter: 1 },
+  temperature: { severity: 'high', openAfter: 3, resolveAfter: 3 },
+  storage_low: { severity: 'medium', openAfter: 2, resolveAfter: 2 },
+  clock_skew: { severity: 'low', openAfter: 3, resolveAfter: 3 },
+  tamper: { severity: 'critical', openAfter: 1, resolveAfter: 0 },
+  weak_signal: { severity: 'low', openAfter: 3, resolveAfter: 3 },
+  high_latency: { severity: 'low', openAfter: 3, resolveAfter: 3 },
+  security_features_off: { severity: 'high', openAfter: 1, resolveAfter: 1 },
+  password_too_old: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
+  offline: { severity: 'high', openAfter: 1, resolveAfter: 1 },
+  site_network_down: { severity: 'critical', openAfter: 1, resolveAfter: 1 },
+  suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+};
+
+/** What a rule saw in one heartbeat: bad or good, with the figures behind it. */
+export interface Reading {
+  rule: HeartbeatRule;
+  bad: boolean;
+  detail: Record<string, unknown>;
+}
+
+/** Attempts and failures of recent heartbeats, oldest first: the window of the last N attempts. */
+export type CardWindow = { attempts: number; failures: number }[];
+
+/** Adds a heartbeat's counts to a window and drops the oldest heartbeats beyond `windowAttempts`. */
+export function slideCardWindow(window: CardWindow, counts: { attempts: number; failures: number }, windowAttempts: number): CardWindow {
+  const next = counts.attempts > 0 ? [...window, { attempts: counts.attempts, failures: Math.min(counts.failures, counts.attempts) }] : [...window];
+  let total = next.reduce((n, c) => n + c.attempts, 0);
+  while (next.length > 1 && total - next[0]!.attempts >= windowAttempts) total -= next.shift()!.attempts;
+  return next;
+}
+
+export function failureRate(window: CardWindow): { attempts: number; failures: number; rate: number } {
+  const attempts = window.reduce((n, c) => n + c.attempts, 0);
+  const failures = window.reduce((n, c) => n + c.failures, 0);
+  return { attempts, failures, rate: attempts ? failures / attempts : 0 };
+}
+
+/**
+ * Every heartbeat rule's reading of one report. `cardWindows` are the windows after this heartbeat
+ * (see slideCardWindow); a card interface without enough attempts yet reads as good.
+ */
+export function readHeartbeat(report: HeartbeatReport, receivedAt: string, t: Thresholds, cardWindows: Partial<Record<CardInterface, CardWindow>>): Reading[] {
+  const out: Reading[] = [];
+  const read = (rule: HeartbeatRule, bad: boolean, detail: Record<string, unknown> = {}) => out.push({ rule, bad, detail });
+
+  for (const iface of CARD_INTERFACES) {
+    const window = cardWindows[iface];
+    if (!window) continue;
+    const { attempts, failures, rate } = failureRate(window);
+    read(`card_reader_${iface}`, attempts >= t.cardReader.minAttempts && rate > t.cardReader.maxFailureRate, { attempts, failures, failureRate: Math.round(rate * 1000) / 1000 });
+  }
+  if (report.printer) {
+    read('printer_paper_low', report.printer.paper === 'low', { paper: report.printer.paper });
+    read('printer_paper_out', report.printer.paper === 'out', { paper: report.printer.paper });
+    read('printer_jam', report.printer.jam);
+    read('printer_cover_open', report.printer.coverOpen);
+  }
+  if (report.battery) {
+    const b = report.battery;
+    read('battery_health_low', b.health < t.battery.minHealth, { health: b.health });
+    read('battery_not_charging', b.percent < t.battery.lowPercent && !b.charging, { percent: b.percent, charging: b.charging });
+    read('battery_high_cycles', b.cycleCount > t.battery.maxCycles, { cycleCount: b.cycleCount });
+  }
+  read('temperature', report.temperatureC < t.temperature.minC || report.temperatureC > t.temperature.maxC, { temperatureC: report.temperatureC });
+  read('storage_low', report.storageFreeMb < t.storage.minFreeMb, { storageFreeMb: report.storageFreeMb });
+  const skewSeconds = Math.round((Date.parse(report.sentAt) - Date.parse(receivedAt)) / 1000);
+  read('clock_skew', Math.abs(skewSeconds) > t.clock.maxSkewSeconds, { skewSeconds });
+  read('tamper', report.tamper);
+  if (report.network.type !== 'ethernet' && report.network.signalDbm !== undefined) {
+    read('weak_signal', report.network.signalDbm < t.network.minSignalDbm, { signalDbm: report.network.signalDbm, network: report.network.type });
+  }
+  if (report.network.latencyMs !== undefined) read('high_latency', report.network.latencyMs > t.network.maxLatencyMs, { latencyMs: report.network.latencyMs });
+  const s = report.security;
+  read('security_features_off', !s.pinEntryEnabled || !s.encryptionEnabled, { pinEntryEnabled: s.pinEntryEnabled, encryptionEnabled: s.encryptionEnabled });
+  const ageDays = passwordAgeDays(s.passwordChangedAt, receivedAt);
+  read('password_too_old', t.password.maxAgeDays > 0 && (ageDays === null || ageDays > t.password.maxAgeDays), { passwordChangedAt: s.passwordChangedAt, ageDays });
+  return out;
+}
+
+/** Whole days since the password was changed; null when the terminal never reported a change. */
+export function passwordAgeDays(changedAt: string | null, now: string): number | null {
+  return changedAt === null ? null : Math.floor((Date.parse(now) - Date.parse(changedAt)) / 86_400_000);
+}
+
+/** Consecutive bad and good readings of one rule on one terminal. */
+export interface Streak {
+  bad: number;
+  good: number;
+}
+
+/**
+ * Hysteresis: an incident opens after `openAfter` bad readings in a row and resolves after
+ * `resolveAfter` good ones in a row, so a condition flapping around its threshold neither opens nor
+ * closes incidents on every heartbeat.
+ */
+export function nextStreak(streak: Streak, bad: boolean, isOpen: boolean, policy: { openAfter: number; resolveAfter: number }): { streak: Streak; action: 'open' | 'resolve' | null } {
+  const next = bad ? { bad: streak.bad + 1, good: 0 } : { bad: 0, good: streak.good + 1 };
+  if (!isOpen && bad && next.bad >= policy.openAfter) return { streak: { bad: 0, good: 0 }, action: 'open' };
+  if (isOpen && !bad && policy.resolveAfter > 0 && next.good >= policy.resolveAfter) return { streak: { bad: 0, good: 0 }, action: 'resolve' };
+  return { streak: next, action: null };
+}
+
+/**
+ * Correlation: a site whose terminals are mostly offline together is one "site network down" incident
+ * rather than one per terminal. "Most" is more than half, and at least two terminals.
+ */
+export function siteIsDown(offline: number, monitored: number): boolean {
+  return offline >= 2 && offline * 2 > monitored;
+}
+
+/** Reminders while a terminal or site stays offline: every `everyMs`, at most `max` in all. */
+export function reminderDue(notifiedCount: number, lastNotifiedAt: string | null, now: Date, everyMs: number, max: number): boolean {
+  if (notifiedCount >= max) return false;
+  return lastNotifiedAt === null || Date.parse(lastNotifiedAt) + everyMs <= now.getTime();
+}
+
+const ORDER: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+export const severityRank = (s: string): number => ORDER[s as Severity] ?? -1;
+
+/** Severities people are told about at once; low and medium incidents wait on the list. */
+export const notifies = (severity: string): boolean => severityRank(severity) >= ORDER.high;

@@ -1,0 +1,188 @@
+// Preventive maintenance and work-order queries (Kysely only). A technician-scoped caller reaches only
+// the work orders assigned to them: the condition is part of every work-order read.
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Scope } from '../access/roles.ts';
+import type {
+  Database, PmPlanTable, PmTaskTable, PmTemplateTable, SparePartTable, TechnicianTable, WorkOrderHistoryTable, WorkOrderItemTable, WorkOrderTable,
+} from '../db/schema.ts';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type WorkOrderRow = Selectable<WorkOrderTable>;
+export type ItemRow = Selectable<WorkOrderItemTable>;
+export type TaskRow = Selectable<PmTaskTable>;
+export type TemplateRow = Selectable<PmTemplateTable>;
+export type PartRow = Selectable<SparePartTable>;
+
+export interface TerminalForPlan {
+  id: string;
+  site_id: string | null;
+  environment: string | null;
+}
+
+export class PreventiveRepository {
+  constructor(readonly db: Kysely<Database>) {}
+
+  // ---- templates
+  async insertTemplate(row: TemplateRow, ignoreExisting = false): Promise<void> {
+    await this.db.insertInto('pm_templates').values(row).$if(ignoreExisting, (q) => q.onConflict((oc) => oc.column('code').doNothing())).execute();
+  }
+  listTemplates(): Promise<TemplateRow[]> {
+    return this.db.selectFrom('pm_templates').selectAll().orderBy('interval_days').orderBy('code').execute();
+  }
+  findTemplate(id: string): Promise<TemplateRow | undefined> {
+    return this.db.selectFrom('pm_templates').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  findTemplateByCode(code: string): Promise<TemplateRow | undefined> {
+    return this.db.selectFrom('pm_templates').selectAll().where('code', '=', code).executeTakeFirst();
+  }
+  async updateTemplate(id: string, values: Partial<TemplateRow>): Promise<void> {
+    await this.db.updateTable('pm_templates').set(values).where('id', '=', id).execute();
+  }
+
+  // ---- plans and their tasks
+  async insertPlan(trx: Executor, plan: Selectable<PmPlanTable>, tasks: TaskRow[]): Promise<void> {
+    await trx.insertInto('pm_plans').values(plan).execute();
+    for (let i = 0; i < tasks.length; i += 500) await trx.insertInto('pm_tasks').values(tasks.slice(i, i + 500)).execute();
+  }
+  findPlan(id: string): Promise<Selectable<PmPlanTable> | undefined> {
+    return this.db.selectFrom('pm_plans').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  tasksOfPlan(planId: string): Promise<(TaskRow & { site_id: string | null })[]> {
+    return this.db.selectFrom('pm_tasks').innerJoin('terminals', 'terminals.id', 'pm_tasks.terminal_id')
+      .selectAll('pm_tasks').select('terminals.site_id')
+      .where('pm_tasks.plan_id', '=', planId).orderBy('pm_tasks.next_due_at').orderBy('pm_tasks.id').execute();
+  }
+  async updateTask(trx: Executor, id: string, values: Partial<TaskRow>): Promise<void> {
+    await trx.updateTable('pm_tasks').set(values).where('id', '=', id).execute();
+  }
+  findTask(trx: Executor, id: string): Promise<TaskRow | undefined> {
+    return trx.selectFrom('pm_tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Terminals (not deleted, with a site) matching a plan's filter, with their site's environment. */
+  terminalsForPlan(filter: { merchantId?: string | undefined; siteId?: string | undefined; tag?: string | undefined; modelId?: string | undefined }): Promise<TerminalForPlan[]> {
+    return this.db.selectFrom('terminals').innerJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.site_id', 'sites.environment'])
+      .where('terminals.deleted_at', 'is', null)
+      .$if(!!filter.merchantId, (q) => q.where('sites.merchant_id', '=', filter.merchantId!))
+      .$if(!!filter.siteId, (q) => q.where('terminals.site_id', '=', filter.siteId!))
+      .$if(!!filter.modelId, (q) => q.where('terminals.model_id', '=', filter.modelId!))
+      .$if(!!filter.tag, (q) => q.where((eb) => eb.exists(eb.selectFrom('terminal_tags').select('terminal_tags.tag')
+        .whereRef('terminal_tags.terminal_id', '=', 'terminals.id').where('terminal_tags.tag', '=', filter.tag!))))
+      .orderBy('terminals.id')
+      .execute();
+  }
+
+  /** Heartbeat reports received since `since` for these terminals (the usage meters). */
+  async reportsSince(terminalIds: string[], since: string): Promise<{ terminal_id: string; report: string }[]> {
+    const out: { terminal_id: string; report: string }[] = [];
+    for (let i = 0; i < terminalIds.length; i += 500) {
+      out.push(...await this.db.selectFrom('heartbeats').select(['terminal_id', 'report'])
+        .where('terminal_id', 'in', terminalIds.slice(i, i + 500)).where('received_at', '>=', since).execute());
+    }
+    return out;
+  }
+
+  // ---- technicians
+  async insertTechnician(row: Selectable<TechnicianTable>): Promise<void> {
+    await this.db.insertInto('technicians').values(row).execute();
+  }
+  findTechnician(id: string): Promise<Selectable<TechnicianTable> | undefined> {
+    return this.db.selectFrom('technicians').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  async techniciansWithLoad(): Promise<(Selectable<TechnicianTable> & { load: number })[]> {
+    const rows = await this.db.selectFrom('technicians')
+      .selectAll('technicians')
+      .select((eb) => eb.selectFrom('work_orders').select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('work_orders.technician_id', '=', 'technicians.id').where('work_orders.status', 'not in', ['done', 'cancelled']).as('load'))
+      .orderBy('technicians.name').orderBy('technicians.id').execute();
+    return rows.map((r) => ({ ...r, load: Number(r.load ?? 0) }));
+  }
+
+  // ---- work orders
+  async insertWorkOrder(trx: Executor, row: WorkOrderRow, terminalIds: string[], items: ItemRow[], history: Omit<Selectable<WorkOrderHistoryTable>, 'seq'>): Promise<void> {
+    await trx.insertInto('work_orders').values(row).execute();
+    if (terminalIds.length) await trx.insertInto('work_order_terminals').values(terminalIds.map((terminal_id) => ({ work_order_id: row.id, terminal_id }))).execute();
+    for (let i = 0; i < items.length; i += 500) await trx.insertInto('work_order_items').values(items.slice(i, i + 500)).execute();
+    await trx.insertInto('work_order_history').values({ ...history, seq: 1 }).execute();
+  }
+
+  /** One work order as `scope` may see it: technicians only their own. */
+  findWorkOrder(executor: Executor, id: string, scope: Scope): Promise<WorkOrderRow | undefined> {
+    return executor.selectFrom('work_orders').selectAll().where('id', '=', id)
+      .$if(scope.kind === 'technician', (q) => q.where('technician_id', '=', scope.kind === 'technician' ? scope.userId : ''))
+      .$if(scope.kind === 'merchant', (q) => q.where('id', '=', '')) // merchant users hold no work-order permission; belt and braces
+      .executeTakeFirst();
+  }
+
+  listWorkOrders(filter: { status?: string | undefined; siteId?: string | undefined; technicianId?: string | undefined; limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
+    return this.db.selectFrom('work_orders').selectAll()
+      .$if(scope.kind === 'technician', (q) => q.where('technician_id', '=', scope.kind === 'technician' ? scope.userId : ''))
+      .$if(scope.kind === 'merchant', (q) => q.where('id', '=', ''))
+      .$if(!!filter.status, (q) => q.where('status', '=', filter.status!))
+      .$if(!!filter.siteId, (q) => q.where('site_id', '=', filter.siteId!))
+      .$if(!!filter.technicianId, (q) => q.where('technician_id', '=', filter.technicianId!))
+      .orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  }
+
+  /** Open work orders with a due date before `before`, for the escalation tick. */
+  openDueBefore(before: string): Promise<(WorkOrderRow & { merchant_id: string })[]> {
+    return this.db.selectFrom('work_orders').innerJoin('sites', 'sites.id', 'work_orders.site_id')
+      .selectAll('work_orders').select('sites.merchant_id')
+      .where('work_orders.status', 'not in', ['done', 'cancelled']).where('work_orders.due_at', 'is not', null).where('work_orders.due_at', '<=', before)
+      .orderBy('work_orders.due_at').limit(10_000).execute();
+  }
+
+  async details(executor: Executor, id: string) {
+    const [terminals, items, history, parts, followUps] = await Promise.all([
+      executor.selectFrom('work_order_terminals').select('terminal_id').where('work_order_id', '=', id).orderBy('terminal_id').execute(),
+      executor.selectFrom('work_order_items').selectAll().where('work_order_id', '=', id).orderBy('seq').execute(),
+      executor.selectFrom('work_order_history').selectAll().where('work_order_id', '=', id).orderBy('seq').execute(),
+      executor.selectFrom('spare_part_moves').innerJoin('spare_parts', 'spare_parts.id', 'spare_part_moves.part_id')
+        .select(['spare_part_moves.part_id', 'spare_parts.sku', 'spare_parts.depot', 'spare_part_moves.delta', 'spare_part_moves.by_name', 'spare_part_moves.at'])
+        .where('spare_part_moves.work_order_id', '=', id).orderBy('spare_part_moves.at').orderBy('spare_part_moves.id').execute(),
+      executor.selectFrom('work_orders').select('id').where('parent_id', '=', id).orderBy('created_at').orderBy('id').execute(),
+    ]);
+    return { terminals: terminals.map((t) => t.terminal_id), items, history, parts, followUps: followUps.map((f) => f.id) };
+  }
+
+  async updateWorkOrder(trx: Executor, id: string, values: Partial<WorkOrderRow>): Promise<void> {
+    await trx.updateTable('work_orders').set(values).where('id', '=', id).execute();
+  }
+  /** Changes the status only if it still is `from`: of two racing changes, one wins and the other is told. */
+  async moveWorkOrder(trx: Executor, id: string, from: string, values: Partial<WorkOrderRow>): Promise<boolean> {
+    const res = await trx.updateTable('work_orders').set(values).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+  async addHistory(trx: Executor, row: Omit<Selectable<WorkOrderHistoryTable>, 'seq'>): Promise<void> {
+    const last = await trx.selectFrom('work_order_history').select((eb) => eb.fn.max('seq').as('seq')).where('work_order_id', '=', row.work_order_id).executeTakeFirst();
+    await trx.insertInto('work_order_history').values({ ...row, seq: Number(last?.seq ?? 0) + 1 }).execute();
+  }
+  async answerItem(trx: Executor, workOrderId: string, itemId: string, values: Pick<ItemRow, 'result' | 'note' | 'answered_by' | 'answered_at'>): Promise<boolean> {
+    const res = await trx.updateTable('work_order_items').set(values).where('id', '=', itemId).where('work_order_id', '=', workOrderId).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  // ---- spare parts
+  async insertPart(row: PartRow): Promise<void> {
+    await this.db.insertInto('spare_parts').values(row).execute();
+  }
+  listParts(): Promise<PartRow[]> {
+    return this.db.selectFrom('spare_parts').selectAll().orderBy('depot').orderBy('sku').execute();
+  }
+  findPartByKey(depot: string, sku: string): Promise<PartRow | undefined> {
+    return this.db.selectFrom('spare_parts').selectAll().where('depot', '=', depot).where('sku', '=', sku).executeTakeFirst();
+  }
+  findPart(executor: Executor, id: string): Promise<PartRow | undefined> {
+    return executor.selectFrom('spare_parts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  /** Takes `quantity` out of stock only if that much is there (one statement: no race goes below zero). */
+  async takeStock(trx: Executor, partId: string, quantity: number, at: string): Promise<boolean> {
+    const res = await trx.updateTable('spare_parts').set((eb) => ({ quantity: eb('quantity', '-', quantity), updated_at: at }))
+      .where('id', '=', partId).where('quantity', '>=', quantity).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+  async insertMove(trx: Executor, row: { id: string; part_id: string; work_order_id: string | null; delta: number; by_name: string; at: string }): Promise<void> {
+    await trx.insertInto('spare_part_moves').values(row).execute();
+  }
+}

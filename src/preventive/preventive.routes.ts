@@ -1,0 +1,91 @@
+// Preventive maintenance and work orders over HTTP: templates, plans and their due dates, work orders
+// (lifecycle, checklist, parts, assignment suggestions), technicians and spare parts. Thin: the service
+// decides; technicians reach only their own work orders (the repository's queries enforce it).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Principal } from '../access/access.service.ts';
+import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
+import type { Actor, PreventiveService } from './preventive.service.ts';
+import {
+  AssignInput, ChecklistInput, OrderDueInput, PartsInput, PlanInput, PlanView, SparePartInput, SparePartView, StatusInput, SuggestionView, TechnicianInput,
+  TechnicianView, TemplateInput, TemplatePatch, TemplateView, WorkOrderInput, WorkOrderListQuery, WorkOrderSummary, WorkOrderView,
+} from './preventive.schemas.ts';
+
+const security = operatorSecurity;
+const read = { permission: 'workorders:read' } as const;
+const write = { permission: 'workorders:write' } as const;
+const update = { permission: 'workorders:update' } as const;
+const pm = ['preventive maintenance'];
+const wo = ['work orders'];
+const items = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
+
+const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
+
+export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAsyncTypebox => async (app) => {
+  // ---- templates
+  app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: items(TemplateView), ...errorResponses } } },
+    () => preventive.listTemplates());
+  app.post('/preventive/templates', {
+    config: write, schema: { tags: pm, security, body: TemplateInput, response: { 201: TemplateView, ...errorResponses }, description: '409 when the code is taken.' },
+  }, async (req, reply) => reply.code(201).send(await preventive.createTemplate(req.body)));
+  app.patch('/preventive/templates/:id', { config: write, schema: { tags: pm, security, params: IdParams, body: TemplatePatch, response: { 200: TemplateView, ...errorResponses } } },
+    (req) => preventive.updateTemplate(req.params.id, req.body));
+
+  // ---- plans
+  app.post('/preventive/plans', {
+    config: write,
+    schema: {
+      tags: pm, security, body: PlanInput, response: { 201: PlanView, ...errorResponses },
+      description: "Applies templates to the terminals the filter matches; each (terminal, template) gets its next due date with the factors (usage, environment) that made it.",
+    },
+  }, async (req, reply) => reply.code(201).send(await preventive.createPlan(req.body, actorOf(req.principal))));
+  app.get('/preventive/plans/:id', { config: read, schema: { tags: pm, security, params: IdParams, response: { 200: PlanView, ...errorResponses } } },
+    (req) => preventive.getPlan(req.params.id));
+  app.post('/preventive/plans/:id/work-orders', {
+    config: write,
+    schema: {
+      tags: pm, security, params: IdParams, body: OrderDueInput, response: { 201: items(WorkOrderView), ...errorResponses },
+      description: 'Orders the technician tasks due by `until`: one work order per site, so a technician does a site\'s due tasks in one visit.',
+    },
+  }, async (req, reply) => reply.code(201).send(await preventive.orderDue(req.params.id, req.body.until, actorOf(req.principal))));
+
+  // ---- technicians
+  app.get('/technicians', { config: read, schema: { tags: wo, security, response: { 200: items(TechnicianView), ...errorResponses } } }, () => preventive.listTechnicians());
+  app.post('/technicians', {
+    config: write, schema: { tags: wo, security, body: TechnicianInput, response: { 201: TechnicianView, ...errorResponses }, description: 'Makes a user with the technician role assignable, with skills and regions.' },
+  }, async (req, reply) => reply.code(201).send(await preventive.createTechnician(req.body)));
+
+  // ---- work orders
+  app.get('/work-orders', {
+    config: read, schema: { tags: wo, security, querystring: WorkOrderListQuery, response: { 200: items(WorkOrderSummary), ...errorResponses }, description: 'Newest first; technicians see only their own.' },
+  }, (req) => preventive.listWorkOrders(req.query, req.principal.scope));
+  app.post('/work-orders', {
+    config: write, schema: { tags: wo, security, body: WorkOrderInput, response: { 201: WorkOrderView, ...errorResponses }, description: "A work order by hand or from a merchant's request." },
+  }, async (req, reply) => reply.code(201).send(await preventive.createWorkOrder(req.body, actorOf(req.principal))));
+  app.get('/work-orders/:id', { config: read, schema: { tags: wo, security, params: IdParams, response: { 200: WorkOrderView, ...errorResponses } } },
+    (req) => preventive.getWorkOrder(req.params.id, req.principal.scope));
+  app.post('/work-orders/:id/assign', { config: write, schema: { tags: wo, security, params: IdParams, body: AssignInput, response: { 200: WorkOrderView, ...errorResponses } } },
+    (req) => preventive.assign(req.params.id, req.body, actorOf(req.principal)));
+  app.get('/work-orders/:id/suggestions', {
+    config: write, schema: { tags: wo, security, params: IdParams, response: { 200: SuggestionView, ...errorResponses }, description: 'Technicians ranked by region, skill and load.' },
+  }, (req) => preventive.suggest(req.params.id, req.principal.scope));
+  app.post('/work-orders/:id/status', {
+    config: update,
+    schema: {
+      tags: wo, security, params: IdParams, body: StatusInput, response: { 200: WorkOrderView, ...errorResponses },
+      description: 'open → assigned → in_progress → on_hold → done / cancelled. 409 for an impossible move or, for done, unanswered required checklist items.',
+    },
+  }, (req) => preventive.changeStatus(req.params.id, req.body, actorOf(req.principal)));
+  app.post('/work-orders/:id/checklist', {
+    config: update, schema: { tags: wo, security, params: IdParams, body: ChecklistInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'pass / fail / n/a per item; a failed item with followUp opens a follow-up work order.' },
+  }, (req) => preventive.recordChecklist(req.params.id, req.body, actorOf(req.principal)));
+  app.post('/work-orders/:id/parts', {
+    config: update, schema: { tags: wo, security, params: IdParams, body: PartsInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'Takes spare parts out of stock for the work order; 409 when there are not enough.' },
+  }, (req) => preventive.useParts(req.params.id, req.body, actorOf(req.principal)));
+
+  // ---- spare parts
+  app.get('/spare-parts', { config: read, schema: { tags: wo, security, response: { 200: items(SparePartView), ...errorResponses } } }, () => preventive.listParts());
+  app.post('/spare-parts', {
+    config: write, schema: { tags: wo, security, body: SparePartInput, response: { 201: SparePartView, ...errorResponses }, description: 'Stock of a part at a depot; 409 when the depot already has it.' },
+  }, async (req, reply) => reply.code(201).send(await preventive.createPart(req.body, actorOf(req.principal))));
+};
