@@ -114,6 +114,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
+  guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
   return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns };
 }
 

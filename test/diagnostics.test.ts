@@ -162,6 +162,12 @@ describe.each(databases())('diagnostics on $name', (kind) => {
     const escalated = (await answerTo(en.id, { stepId: 'inspect_slot', outcome: 'damaged' })).json();
     expect(escalated).toMatchObject({ status: 'escalated', escalation: { parts: ['card reader'], atStep: 'inspect_slot' } });
     expect((await t.api('GET', `/api/v1/guide-runs/${en.id}`)).json().answers).toHaveLength(2);
+    // The escalation opens a work order for a technician, carrying the answers and the likely parts.
+    const orders = (await t.api('GET', `/api/v1/work-orders?siteId=${estate.site.id}`)).json().items as { id: string; source: string }[];
+    const order = (await t.api('GET', `/api/v1/work-orders/${orders.find((o) => o.source === 'incident')!.id}`)).json();
+    expect(order).toMatchObject({ source: 'incident', status: 'open', terminalIds: [a!.id] });
+    expect(order.note).toContain('clean_slot: still_fails; inspect_slot: damaged');
+    expect(order.note).toContain('likely parts: card reader');
 
     const rates = (await t.api('GET', `/api/v1/guides/resolution-rates?modelId=${estate.model.id}`)).json().items;
     expect(rates).toEqual([

@@ -14,7 +14,25 @@ import type { IncidentService } from './incidents.service.ts';
 
 type Locale = 'zh-CN' | 'en';
 
+/** What an escalated guide run hands on: the terminal, its incident, the answers given and the likely parts. */
+export interface GuideEscalation {
+  runId: string;
+  guideId: string;
+  terminalId: string;
+  incidentId: string | null;
+  answers: { stepId: string; outcome: string }[];
+  parts: string[];
+  by: string;
+}
+
 export class GuideRunService {
+  private onEscalated: ((escalation: GuideEscalation) => Promise<void>) | undefined;
+
+  /** Told when a run ends in escalation (work orders plug in here). */
+  listen(onEscalated: (escalation: GuideEscalation) => Promise<void>): void {
+    this.onEscalated = onEscalated;
+  }
+
   constructor(
     private readonly repo: DiagnosticsRepository,
     private readonly clock: Clock,
@@ -67,6 +85,10 @@ export class GuideRunService {
     if (!recorded) throw conflict(`guide run ${id} moved on meanwhile; look at it again`, 'stepId');
     if ('resolved' in next && run.incident_id) {
       await this.incidents.resolvedByGuide(run.incident_id, actor, `resolved with guide ${guide.id} at step ${input.stepId} (${input.outcome})`);
+    }
+    if ('escalate' in next) {
+      const answers = (await this.repo.answersOf(id)).map((a) => ({ stepId: a.step_id, outcome: a.outcome }));
+      await this.onEscalated?.({ runId: id, guideId: guide.id, terminalId: run.terminal_id, incidentId: run.incident_id, answers, parts: next.parts, by: actor });
     }
     return this.get(id, scope);
   }

@@ -3,6 +3,7 @@
 // inspections, from merchants' requests or by hand, their lifecycle, checklist, parts and signature,
 // technicians and assignment suggestions, spare parts, and the due/overdue/SLA escalation tick.
 import { randomUUID } from 'node:crypto';
+import type { GuideEscalation } from '../diagnostics/guide-runs.service.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Inspection } from '../compliance/compliance.schemas.ts';
@@ -262,6 +263,23 @@ export class PreventiveService {
         newItem(terminal.id, null, 'inspection', 'reinspect', { 'zh-CN': '处理后重新检查终端', en: 'Re-inspect the terminal after the fix' }, true),
       ],
     }, randomUUID(), { ...SYSTEM, name: inspection.inspector.name ?? SYSTEM.name });
+  }
+
+  /** The diagnostics seam: a guide run that escalates opens a work order with its answers and likely parts. */
+  async onGuideEscalated(escalation: GuideEscalation): Promise<void> {
+    const terminal = await this.db.selectFrom('terminals').select(['id', 'site_id', 'serial_number']).where('id', '=', escalation.terminalId).executeTakeFirst();
+    const siteId = terminal?.site_id;
+    if (!terminal || !siteId) return; // a terminal in no site has nowhere to send a technician
+    const answered = escalation.answers.map((a) => `${a.stepId}: ${a.outcome}`).join('; ');
+    await this.db.transaction().execute((trx) => this.insert(trx, {
+      source: 'incident', title: `Troubleshooting escalated: ${terminal.serial_number} (${escalation.guideId})`, siteId,
+      terminalIds: [terminal.id], requiredSkill: null, dueAt: new Date(this.clock().getTime() + DAY).toISOString(),
+      note: `guide run ${escalation.runId}${escalation.incidentId ? ` for incident ${escalation.incidentId}` : ''}; answers: ${answered}; likely parts: ${escalation.parts.join(', ') || 'none named'}`,
+      items: [
+        newItem(terminal.id, null, 'incident', 'repair', { 'zh-CN': '按排障记录维修终端，必要时更换备件', en: 'Repair the terminal following the troubleshooting answers, replacing parts if needed' }, true),
+        newItem(terminal.id, null, 'incident', 'verify', { 'zh-CN': '维修后运行自检并试交易', en: 'Run the self-test and a test transaction after the repair' }, true),
+      ],
+    }, randomUUID(), { ...SYSTEM, name: escalation.by }));
   }
 
   async listWorkOrders(query: { status?: string | undefined; siteId?: string | undefined; technicianId?: string | undefined; limit?: number | undefined }, scope: Scope) {
