@@ -1,4 +1,5 @@
 // `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens.
+import { randomBytes } from 'node:crypto';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
@@ -42,7 +43,12 @@ withServerFlags(program.command('serve').description('start the PosFleet server'
     } else {
       lines.push('Authenticate with Authorization: Bearer <token> (POSFLEET_ADMIN_TOKEN, or `posfleet token create`).');
     }
-    if (demo?.seeded) lines.push(`Demo estate seeded: ${demo.summary}`);
+    if (demo?.seeded) {
+      // A browser sign-in for trying the dashboard at once; shown once, like the token.
+      const password = `demo-${randomBytes(6).toString('hex')}-2026`;
+      await server.services.access.createUser({ email: 'demo@posfleet.local', name: 'Demo operator', role: 'operator', password });
+      lines.push(`Demo estate seeded: ${demo.summary}`, `Dashboard sign-in (shown once): demo@posfleet.local / ${password}  at ${server.url}/`);
+    }
     console.log(lines.join('\n'));
     let simulator: { stop(): Promise<void> } | undefined;
     if (opts.simulate && demo) {
