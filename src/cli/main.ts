@@ -17,15 +17,17 @@ function withServerFlags(command: Command) {
   return command
     .addOption(new Option('--port <port>', 'HTTP port').env('PORT'))
     .addOption(new Option('--host <host>', 'address to listen on').env('HOST'))
-    .addOption(new Option('--database-url <url>', 'SQLite file / sqlite: URL, or postgres:// URL').env('DATABASE_URL'));
+    .addOption(new Option('--database-url <url>', 'SQLite file / sqlite: URL, or postgres:// URL').env('DATABASE_URL'))
+    .addOption(new Option('--admin-token <token>', 'bootstrap admin API token (else one is generated at first start)').env('POSFLEET_ADMIN_TOKEN'));
 }
 
-function configFrom(opts: { port?: string; host?: string; databaseUrl?: string }) {
+function configFrom(opts: { port?: string; host?: string; databaseUrl?: string; adminToken?: string }) {
   return loadConfig({
     ...process.env,
     ...(opts.port !== undefined && { PORT: opts.port }),
     ...(opts.host !== undefined && { HOST: opts.host }),
     ...(opts.databaseUrl !== undefined && { DATABASE_URL: opts.databaseUrl }),
+    ...(opts.adminToken !== undefined && { POSFLEET_ADMIN_TOKEN: opts.adminToken }),
   });
 }
 
