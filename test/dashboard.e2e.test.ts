@@ -19,6 +19,7 @@ const EMAIL = 'operator@dashboard.test';
 const PASSWORD = 'correct horse 12 battery';
 /** Every wait in this file is bounded by this, so a stuck page fails in seconds, not at the suite timeout. */
 const WAIT = 15_000;
+const ADMIN_TOKEN = 'dashboard-admin-token';
 const TEST_TIMEOUT = 90_000;
 
 const WEB = join(import.meta.dirname, '..', 'web');
@@ -80,6 +81,18 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     return device('/heartbeat', heartbeatReport(seq, overrides), terminal.credential);
   }
 
+  /** The operator API with the bootstrap admin token, for what the browser tests only look at. */
+  async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
   const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   async function newPage(context: BrowserContext): Promise<Page> {
@@ -108,7 +121,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     mkdirSync(SHOTS, { recursive: true });
 
     dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-'));
-    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: 'dashboard-admin-token', LOG_LEVEL: 'silent' }), { logger: false });
+    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), { logger: false });
     await seedDemoEstate(server.services.estate, server.services.device);
     await server.services.access.createUser({ email: EMAIL, name: 'Olivia Operator', role: 'operator', password: PASSWORD, locale: 'en' });
     // The 人民广场店 site's terminals trade and report; DEMO-1002 has a short history worth charting.
@@ -300,6 +313,119 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
       }
     } finally {
       // Closed by afterAll, so that a failure's screenshot still shows this phone.
+      phones.push(phone);
+    }
+  });
+
+  it('shows an incident opened by heartbeats and resolves it with its guide, in Chinese', { timeout: TEST_TIMEOUT }, async () => {
+    current = page;
+    // DEMO-2002 reports its printer out of paper, heartbeat after heartbeat (the rule opens at the first).
+    for (let i = 0; i < 3; i++) await heartbeat('DEMO-2002', { printer: { paper: 'out', jam: false, coverOpen: false } });
+    type Incidents = { items: { id: string; rule: string; status: string; terminalId: string | null }[] };
+    const paperOut = async () => (await adminApi<Incidents>('GET', '/incidents?rule=printer_paper_out&limit=100')).items
+      .find((i) => i.terminalId === credentials.get('DEMO-2002')?.terminalId);
+    await expect.poll(async () => (await paperOut())?.status, { timeout: WAIT }).toBe('open');
+
+    await page.getByRole('combobox', { name: /^(Language|语言)$/ }).selectOption('zh-CN');
+    const nav = page.getByRole('navigation', { name: '主导航' });
+    await nav.getByRole('link', { name: '故障', exact: true }).click();
+    await page.getByRole('heading', { name: '故障', exact: true }).waitFor();
+    const table = page.getByRole('table', { name: '故障' });
+    const row = table.getByRole('row').filter({ hasText: 'DEMO-2002' }).filter({ hasText: '打印机缺纸' });
+    await row.waitFor();
+    await row.getByText('高', { exact: true }).waitFor();
+    await row.getByText('未处理', { exact: true }).waitFor();
+    await shot('zh-CN-incidents');
+
+    await page.getByRole('button', { name: '确认 打印机缺纸 DEMO-2002' }).click();
+    await row.getByText('已确认', { exact: true }).waitFor();
+    await page.getByRole('button', { name: '排障 打印机缺纸 DEMO-2002' }).click();
+    const guide = page.getByRole('region', { name: /^排障指引：/ });
+    await guide.getByText('打开打印机盖，检查纸卷', { exact: false }).waitFor();
+    await guide.getByRole('button', { name: '已换纸或重新装纸' }).click();
+    await guide.getByText('打印一张测试页。', { exact: true }).waitFor();
+    await shot('zh-CN-incident-guide');
+    await guide.getByRole('button', { name: '打印正常' }).click();
+    await guide.getByText('已解决：故障已关闭。').waitFor();
+    await expect.poll(() => row.count(), { timeout: WAIT }).toBe(0); // gone from the unresolved list
+    expect((await paperOut())?.status).toBe('resolved');
+
+    await page.getByLabel('状态', { exact: true }).selectOption('resolved');
+    await row.waitFor();
+    await row.getByText('已解决', { exact: true }).waitFor();
+
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('heading', { name: 'Incidents', exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).filter({ hasText: 'printer paper out' }).waitFor();
+    await shot('en-incidents');
+  });
+
+  it('completes a work order through its checklist and status on a 390 px phone', { timeout: TEST_TIMEOUT }, async () => {
+    // A technician to assign it to (open → assigned is an assignment), and the work order itself, through the API.
+    const technician = await server.services.access.createUser({ email: 'tech@dashboard.test', name: 'Tao Technician', role: 'technician', password: PASSWORD, locale: 'zh-CN' });
+    await adminApi('POST', '/technicians', { userId: technician.id, skills: [], regions: ['DEMO-SH'] });
+    const site = (await adminApi<{ items: { id: string; code: string }[] }>('GET', '/sites?limit=1000')).items.find((s) => s.code === 'DEMO-SH-02')!;
+    const order = await adminApi<{ id: string; status: string }>('POST', '/work-orders', {
+      title: '外滩夜市摊 打印机保养', siteId: site.id,
+      checklist: [
+        { text: { 'zh-CN': '清洁打印头', en: 'Clean the print head' } },
+        { text: { 'zh-CN': '检查读卡器', en: 'Check the card reader' } },
+        { text: { 'zh-CN': '检查备用机', en: 'Check the backup terminal' } },
+      ],
+    });
+    expect((await adminApi<{ status: string }>('POST', `/work-orders/${order.id}/assign`, { technicianId: technician.id })).status).toBe('assigned');
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    try {
+      const p = await newPage(phone);
+      await signIn(p, ZH);
+      await p.getByRole('heading', { name: '终端总览' }).waitFor();
+      const fits = () => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+      await p.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+      await p.getByRole('heading', { name: '工单', exact: true }).waitFor();
+      const link = p.getByRole('link', { name: '外滩夜市摊 打印机保养' });
+      await link.waitFor();
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-work-orders', p);
+      await link.click();
+      await p.getByRole('heading', { name: '工单：外滩夜市摊 打印机保养' }).waitFor();
+      const status = p.getByTestId('work-order-status');
+      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
+      expect(await fits()).toBe(true);
+
+      const moves = p.getByRole('group', { name: '更改状态' });
+      await moves.getByRole('button', { name: '开始作业' }).click();
+      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('进行中');
+      for (const [item, result] of [['清洁打印头', '通过'], ['检查读卡器', '不通过'], ['检查备用机', '不适用']] as const) {
+        const answer = p.getByRole('group', { name: item }).getByRole('button', { name: result, exact: true });
+        await answer.click();
+        await expect.poll(() => answer.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
+      }
+      expect(await fits()).toBe(true);
+      await shot('mobile-zh-CN-work-order', p);
+      await moves.getByRole('button', { name: '完成工单' }).click();
+      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
+      const done = await adminApi<{ status: string; checklist: { result: string | null }[] }>('GET', `/work-orders/${order.id}`);
+      expect(done.status).toBe('done');
+      expect(done.checklist.map((i) => i.result)).toEqual(['pass', 'fail', 'n/a']);
+
+      await p.getByLabel('语言').selectOption('en');
+      await p.getByRole('heading', { name: 'Work order: 外滩夜市摊 打印机保养' }).waitFor();
+      await p.getByRole('group', { name: 'Clean the print head' }).getByRole('button', { name: 'Pass', exact: true }).waitFor();
+      expect(await status.textContent()).toBe('Done');
+      expect(await fits()).toBe(true);
+      await shot('mobile-en-work-order', p);
+      await p.getByRole('link', { name: 'All work orders' }).click();
+      await p.getByRole('heading', { name: 'Work orders', exact: true }).waitFor();
+      await p.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: '外滩夜市摊 打印机保养' }).getByText('Done', { exact: true }).waitFor();
+      await shot('mobile-en-work-orders', p);
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
+      await p.getByRole('heading', { name: 'Incidents', exact: true }).waitFor();
+      await p.getByRole('combobox', { name: 'Status' }).selectOption('resolved');
+      await p.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Resolved', { exact: true }).waitFor();
+      expect(await fits()).toBe(true);
+      await shot('mobile-en-incidents', p);
+    } finally {
       phones.push(phone);
     }
   });

@@ -11,6 +11,8 @@ import { OverviewPage } from './pages/Overview.tsx';
 import { TerminalsPage } from './pages/Terminals.tsx';
 import { TerminalPage } from './pages/Terminal.tsx';
 import { MaintenancePage } from './pages/Maintenance.tsx';
+import { IncidentsPage } from './pages/Incidents.tsx';
+import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
@@ -68,6 +70,8 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
           <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
           <Link href="/maintenance" aria-current={current('/maintenance')}>{t('maintenance')}</Link>
+          <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
+          <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
         </nav>
       )}
       <div className="tools">
@@ -91,6 +95,10 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/terminals') return <TerminalsPage live={live} />;
   if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
+  if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
+  if (pathname === '/work-orders') return <WorkOrdersPage />;
+  const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
+  if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;
   return <p role="alert">{t('pageNotFound')}</p>;
 }
 
@@ -104,6 +112,13 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
       {text} {onRetry && status !== 404 && status !== 403 && <button type="button" onClick={onRetry}>{t('retry')}</button>}
     </div>
   );
+}
+
+/** A refused change: 403 says the role may only look, 409 (and other refusals) give the server's reason. */
+export function ActionError({ error }: { error: unknown }) {
+  const { t } = useI18n();
+  if (!(error instanceof ApiError) || error.status >= 500 || error.status === 404) return <ErrorNote error={error} />;
+  return <div className="note error" role="alert">{error.status === 403 ? t('noPermission') : t('refused', { message: error.message })}</div>;
 }
 
 export const canMaintain = (me: Me) => me.role === 'admin' || me.role === 'operator';

@@ -109,3 +109,56 @@ export const query = (params: Record<string, string | number | boolean | undefin
 export function cardFailures(report: HeartbeatReport): number {
   return Object.values(report.cardReader ?? {}).reduce((sum, r) => sum + (r?.failures ?? 0), 0);
 }
+
+export type Localised = { 'zh-CN': string; en: string };
+
+export interface Incident {
+  id: string;
+  terminalId: string | null;
+  siteId: string | null;
+  rule: string;
+  title: Localised;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  status: 'open' | 'acknowledged' | 'resolved';
+  firstSeenAt: string;
+  lastSeenAt: string;
+  guideId: string | null;
+}
+
+export interface GuideStep {
+  id: string;
+  instruction: string;
+  outcomes: { id: string; label: string }[];
+}
+
+export interface GuideRun {
+  id: string;
+  guideId: string;
+  title: string;
+  incidentId: string | null;
+  terminalId: string;
+  status: 'running' | 'resolved' | 'escalated';
+  step: GuideStep | null;
+  escalation: { parts: string[]; atStep: string } | null;
+}
+
+export interface WorkOrderSummary {
+  id: string;
+  title: string;
+  status: string;
+  siteId: string;
+  dueAt: string | null;
+  createdAt: string;
+}
+
+export interface ChecklistItem {
+  id: string;
+  text: Localised;
+  required: boolean;
+  result: 'pass' | 'fail' | 'n/a' | null;
+}
+
+export interface WorkOrder extends WorkOrderSummary {
+  technicianId: string | null;
+  checklist: ChecklistItem[];
+}

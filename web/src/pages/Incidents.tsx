@@ -1,0 +1,135 @@
+// Incidents: the faults the heartbeat rules (and people) opened, newest first, with acknowledge and
+// resolve for roles that may, and the troubleshooting guide walked step by step from an incident.
+import { useCallback, useEffect, useState } from 'react';
+import { api, query, type GuideRun, type Incident, type Me, type Page } from '../api.ts';
+import { ActionError, ErrorNote } from '../App.tsx';
+import { SelectField } from '../Field.tsx';
+import { useI18n } from '../i18n.tsx';
+import type { LiveState } from '../live.ts';
+import { Link } from '../router.tsx';
+import { useSites } from './Terminals.tsx';
+
+const STATUSES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
+type StatusFilter = (typeof STATUSES)[number];
+
+export const canHandleIncidents = (me: Me) => me.role === 'admin' || me.role === 'operator' || me.role === 'support';
+
+export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
+  const { t, tk, date, locale } = useI18n();
+  const sites = useSites();
+  const siteName = new Map(sites.map((s) => [s.id, s.name]));
+  const serialOf = new Map((live.fleet?.terminals ?? []).map((x) => [x.id, x.serialNumber]));
+  const serial = (id: string | null) => (id ? serialOf.get(id) ?? id.slice(0, 8) : '');
+  const [status, setStatus] = useState<StatusFilter>('unresolved');
+  const [items, setItems] = useState<Incident[] | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [run, setRun] = useState<GuideRun | null>(null);
+  const [busy, setBusy] = useState(false);
+  const may = canHandleIncidents(me);
+
+  const load = useCallback(() => {
+    setLoadError(null);
+    api<Page<Incident>>('GET', `/incidents${query({ status: status === 'all' ? undefined : status, limit: 200 })}`)
+      .then((p) => setItems(p.items))
+      .catch((e: unknown) => setLoadError(e));
+  }, [status]);
+  useEffect(load, [load]);
+
+  const act = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const post = (path: string) => act(async () => { await api('POST', path, {}); load(); });
+  const startGuide = (incident: Incident) => act(async () => {
+    setRun(await api<GuideRun>('POST', '/guide-runs', { incidentId: incident.id, locale }));
+  });
+  const answer = (stepId: string, outcome: string) => act(async () => {
+    if (!run) return;
+    const next = await api<GuideRun>('POST', `/guide-runs/${run.id}/answers`, { stepId, outcome });
+    setRun(next);
+    if (next.status !== 'running') load();
+  });
+
+  return (
+    <section aria-labelledby="incidents-title">
+      <h1 id="incidents-title">{t('incidents')}</h1>
+      <div className="filters">
+        <SelectField label={t('status')} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+          {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}
+        </SelectField>
+      </div>
+      {!may && <p className="note">{t('noPermission')}</p>}
+      {actionError !== null && <ActionError error={actionError} />}
+      {run && <GuidePanel run={run} serial={serial(run.terminalId)} busy={busy} onAnswer={answer} onClose={() => setRun(null)} />}
+      {loadError !== null ? <ErrorNote error={loadError} onRetry={load} />
+        : items === null ? <p role="status">{t('loading')}</p>
+          : items.length === 0 ? <p>{t('noIncidents')}</p> : (
+            <div className="table-wrap">
+              <table aria-labelledby="incidents-title">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('severity')}</th><th scope="col">{t('rule')}</th><th scope="col">{t('serialNumber')}</th>
+                    <th scope="col" className="wide">{t('site')}</th><th scope="col" className="wide">{t('firstSeen')}</th><th scope="col">{t('lastSeenAt')}</th>
+                    <th scope="col">{t('status')}</th>{may && <th scope="col">{t('actions')}</th>}
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((i) => {
+                    const name = `${i.title[locale]} ${serial(i.terminalId)}`.trim();
+                    return (
+                      <tr key={i.id} data-incident={i.id}>
+                        <td><span className={`sev sev-${i.severity}`}>{tk('sev', i.severity)}</span></td>
+                        <td>{i.title[locale] || i.rule}</td>
+                        <td>{i.terminalId ? <Link href={`/terminals/${i.terminalId}`}>{serial(i.terminalId)}</Link> : ''}</td>
+                        <td className="wide">{i.siteId ? siteName.get(i.siteId) ?? '' : ''}</td>
+                        <td className="wide">{date(i.firstSeenAt)}</td>
+                        <td>{date(i.lastSeenAt)}</td>
+                        <td><span className="state" data-status={i.status}>{tk('inc', i.status)}</span></td>
+                        {may && (
+                          <td className="actions">
+                            {i.status === 'open' && <button type="button" disabled={busy} aria-label={`${t('acknowledge')} ${name}`} onClick={() => void post(`/incidents/${i.id}/acknowledge`)}>{t('acknowledge')}</button>}
+                            {i.status !== 'resolved' && <button type="button" disabled={busy} aria-label={`${t('resolve')} ${name}`} onClick={() => void post(`/incidents/${i.id}/resolve`)}>{t('resolve')}</button>}
+                            {i.status !== 'resolved' && i.guideId && i.terminalId && (
+                              <button type="button" disabled={busy} aria-label={`${t('troubleshoot')} ${name}`} onClick={() => void startGuide(i)}>{t('troubleshoot')}</button>
+                            )}
+                          </td>
+                        )}
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+    </section>
+  );
+}
+
+function GuidePanel({ run, serial, busy, onAnswer, onClose }: { run: GuideRun; serial: string; busy: boolean; onAnswer(stepId: string, outcome: string): void; onClose(): void }) {
+  const { t } = useI18n();
+  return (
+    <section className="card guide" aria-labelledby="guide-title">
+      <h2 id="guide-title">{t('guideFor', { title: run.title, serial })}</h2>
+      {run.status === 'running' && run.step ? (
+        <>
+          <p className="instruction" data-step={run.step.id}>{run.step.instruction}</p>
+          <div className="outcomes" role="group" aria-label={run.step.instruction}>
+            {run.step.outcomes.map((o) => (
+              <button key={o.id} type="button" disabled={busy} onClick={() => onAnswer(run.step!.id, o.id)}>{o.label}</button>
+            ))}
+          </div>
+        </>
+      ) : run.status === 'resolved' ? <p className="note ok" role="status">{t('guideResolved')}</p>
+        : <p className="note" role="status">{t('guideEscalated', { parts: run.escalation?.parts.join(', ') ?? '' })}</p>}
+      <button type="button" className="secondary" onClick={onClose}>{t('close')}</button>
+    </section>
+  );
+}
