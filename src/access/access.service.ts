@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import type { Database, UserTable } from '../db/schema.ts';
-import { AppError, conflict, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import { AppError, conflict, forbidden, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { bearer, hashSecret, newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
@@ -236,7 +236,7 @@ export class AccessService {
   }
 
   private async requireUser(id: string) {
-    return (await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()) ?? throwNotFound('user', id);
+    return (await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()) ?? orNotFound('user', id);
   }
 
   // ---- API tokens
@@ -306,9 +306,6 @@ function totpValid(secret: string, code: string): boolean {
   return new TOTP({ secret: Secret.fromBase32(secret) }).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
 }
 
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
-}
 
 function toUser(row: Selectable<UserTable>) {
   return {

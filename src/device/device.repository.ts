@@ -2,6 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
+import { groupBy } from '../shared/group-by.ts';
 import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
 
 export interface QueuedHeartbeat {
@@ -128,10 +129,9 @@ export class DeviceRepository {
   private async deliverCommands(trx: Kysely<Database>, terminalIds: string[], now: string) {
     const rows = await trx.selectFrom('terminal_commands').selectAll()
       .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at').execute();
-    const byTerminal = new Map<string, PendingCommand[]>();
-    for (const row of rows) {
-      byTerminal.set(row.terminal_id, [...(byTerminal.get(row.terminal_id) ?? []), { id: row.id, type: row.type, payload: parseJson(row.payload, {}), createdAt: row.created_at }]);
-    }
+    const byTerminal = new Map([...groupBy(rows, (r) => r.terminal_id)].map(([terminalId, commands]) => [
+      terminalId, commands.map((c): PendingCommand => ({ id: c.id, type: c.type, payload: parseJson(c.payload, {}), createdAt: c.created_at })),
+    ]));
     const fresh = rows.filter((r) => r.status === 'pending').map((r) => r.id);
     if (fresh.length) await trx.updateTable('terminal_commands').set({ status: 'delivered', delivered_at: now }).where('id', 'in', fresh).execute();
     return byTerminal;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { groupBy } from '../shared/group-by.ts';
 import type { Database, IncidentTable } from '../db/schema.ts';
 import { heartbeatKey, type QueuedHeartbeat } from '../device/device.repository.ts';
 import type { HeartbeatReport } from '../device/device.schemas.ts';
@@ -219,8 +220,7 @@ export class IncidentService {
     const at = now.toISOString();
     const offline = await this.repo.offlineTerminals();
     const offlineIds = new Set(offline.map((t) => t.id));
-    const bySite = new Map<string, typeof offline>();
-    for (const t of offline) if (t.site_id) bySite.set(t.site_id, [...(bySite.get(t.site_id) ?? []), t]);
+    const bySite = groupBy(offline.filter((t) => t.site_id), (t) => t.site_id!);
     const monitored = await this.repo.monitoredPerSite([...bySite.keys()]);
     const downSites = new Set([...bySite.entries()].filter(([site, ts]) => siteIsDown(ts.length, monitored.get(site) ?? ts.length)).map(([site]) => site));
     const open = await this.repo.openIncidentsOfRules(['offline', 'site_network_down']);

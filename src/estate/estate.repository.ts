@@ -5,6 +5,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database, MerchantTable, SiteTable, TerminalModelTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, pages } from '../shared/paging.ts';
+import { groupBy } from '../shared/group-by.ts';
 import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
@@ -222,9 +223,8 @@ export class EstateRepository {
   private async withTags(executor: Executor, terminals: Omit<Terminal, 'tags'>[]): Promise<Terminal[]> {
     if (terminals.length === 0) return [];
     const tags = await executor.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', terminals.map((t) => t.id)).orderBy('tag').execute();
-    const byTerminal = new Map<string, string[]>();
-    for (const { terminal_id, tag } of tags) byTerminal.set(terminal_id, [...(byTerminal.get(terminal_id) ?? []), tag]);
-    return terminals.map((t) => ({ ...t, tags: byTerminal.get(t.id) ?? [] }));
+    const byTerminal = groupBy(tags, (t) => t.terminal_id);
+    return terminals.map((t) => ({ ...t, tags: (byTerminal.get(t.id) ?? []).map((x) => x.tag) }));
   }
 
   async replaceTags(executor: Executor, terminalId: string, tags: string[]): Promise<void> {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { AppError, conflict, invalid, notFound } from '../shared/errors.ts';
+import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
@@ -49,7 +49,7 @@ export class EstateService {
   }
 
   async getMerchant(id: string, scope: Scope = FLEET) {
-    return (await this.repo.findMerchant(id, scope)) ?? throwNotFound('merchant', id);
+    return (await this.repo.findMerchant(id, scope)) ?? orNotFound('merchant', id);
   }
 
   async updateMerchant(id: string, patch: MerchantPatch) {
@@ -94,7 +94,7 @@ export class EstateService {
   }
 
   async getSite(id: string, scope: Scope = FLEET) {
-    return (await this.repo.findSite(id, scope)) ?? throwNotFound('site', id);
+    return (await this.repo.findSite(id, scope)) ?? orNotFound('site', id);
   }
 
   async updateSite(id: string, patch: SitePatch) {
@@ -143,7 +143,7 @@ export class EstateService {
   }
 
   async getModel(id: string) {
-    return (await this.repo.findModel(id)) ?? throwNotFound('terminal model', id);
+    return (await this.repo.findModel(id)) ?? orNotFound('terminal model', id);
   }
 
   async updateModel(id: string, patch: TerminalModelPatch) {
@@ -194,7 +194,7 @@ export class EstateService {
 
   /** A terminal outside the caller's scope is "not found": its existence is not revealed. */
   async getTerminal(id: string, scope: Scope = FLEET): Promise<Terminal> {
-    return (await this.repo.findTerminal(id, scope)) ?? throwNotFound('terminal', id);
+    return (await this.repo.findTerminal(id, scope)) ?? orNotFound('terminal', id);
   }
 
   async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
@@ -311,6 +311,3 @@ export class EstateService {
   }
 }
 
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
-}

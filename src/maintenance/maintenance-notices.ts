@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
+import { groupBy } from '../shared/group-by.ts';
 import type { JobRow } from './maintenance.repository.ts';
 import type { MaintenanceListener } from './maintenance.service.ts';
 
@@ -17,12 +18,7 @@ export function maintenanceNotices(db: Kysely<Database>, notifications: Notifica
   return {
     async announce(jobs, leadMinutes) {
       const terminals = await describe(jobs);
-      const groups = new Map<string, JobRow[]>();
-      for (const job of jobs) {
-        const start = job.started_at ?? job.planned_start;
-        const key = `${job.site_id ?? '-'}|${start}`;
-        groups.set(key, [...(groups.get(key) ?? []), job]);
-      }
+      const groups = groupBy(jobs, (job) => `${job.site_id ?? '-'}|${job.started_at ?? job.planned_start}`);
       for (const [key, group] of groups) {
         const first = group[0]!;
         const start = first.started_at ?? first.planned_start;

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
+import { groupBy } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
 import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
@@ -360,11 +361,6 @@ export class MaintenanceService {
   }
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return groups;
-}
 
 export type JobView = ReturnType<typeof toJobView>;
 

@@ -9,7 +9,7 @@ import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import { AppError, conflict, invalid, notFound } from '../shared/errors.ts';
+import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -138,7 +138,7 @@ export class WindowsService {
 
   private async require(id: string, scope: Scope): Promise<WindowRow> {
     // Outside the caller's scope a window does not exist: the same answer as for an unknown id.
-    return (await this.repo.find(id, scope)) ?? throwNotFound('maintenance window', id);
+    return (await this.repo.find(id, scope)) ?? orNotFound('maintenance window', id);
   }
 
   private async resolveTarget(target: WindowTarget, scope: Scope): Promise<Target> {
@@ -463,9 +463,6 @@ export class WindowsService {
 
 // ---- helpers: definitions, views, planning arithmetic
 
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
-}
 
 const unique = (values: (string | null)[]): string[] => [...new Set(values.filter((v): v is string => v !== null))];
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -3,6 +3,7 @@
 // inspections, from merchants' requests or by hand, their lifecycle, checklist, parts and signature,
 // technicians and assignment suggestions, spare parts, and the due/overdue/SLA escalation tick.
 import { randomUUID } from 'node:crypto';
+import { groupBy } from '../shared/group-by.ts';
 import type { GuideEscalation } from '../diagnostics/guide-runs.service.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
@@ -10,7 +11,7 @@ import type { Inspection } from '../compliance/compliance.schemas.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { AppError, conflict, forbidden, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { suggestTechnicians } from './assignment.ts';
@@ -87,7 +88,7 @@ export class PreventiveService {
   }
 
   async updateTemplate(id: string, patch: TemplatePatch): Promise<TemplateView> {
-    const row = (await this.repo.findTemplate(id)) ?? throwNotFound('template', id);
+    const row = (await this.repo.findTemplate(id)) ?? orNotFound('template', id);
     if (patch.tasks) checkTasks(patch.tasks);
     const values = {
       ...(patch.name && { name: JSON.stringify(patch.name) }),
@@ -130,7 +131,7 @@ export class PreventiveService {
   }
 
   async getPlan(id: string): Promise<PlanView> {
-    const plan = (await this.repo.findPlan(id)) ?? throwNotFound('plan', id);
+    const plan = (await this.repo.findPlan(id)) ?? orNotFound('plan', id);
     const templates = new Map((await this.repo.listTemplates()).map((t) => [t.id, t]));
     const tasks = await this.repo.tasksOfPlan(id);
     return {
@@ -169,16 +170,13 @@ export class PreventiveService {
    * visit), holding the technician tasks of every due template for every terminal there.
    */
   async orderDue(planId: string, until: string | undefined, actor: Actor): Promise<{ items: WorkOrderView[] }> {
-    const plan = (await this.repo.findPlan(planId)) ?? throwNotFound('plan', planId);
+    const plan = (await this.repo.findPlan(planId)) ?? orNotFound('plan', planId);
     const horizon = until ?? this.now();
     const templates = new Map((await this.repo.listTemplates()).map((t) => [t.id, t]));
     const due = (await this.repo.tasksOfPlan(planId)).filter((t) => t.next_due_at <= horizon && t.work_order_id === null && t.site_id !== null);
-    const bySite = new Map<string, typeof due>();
-    for (const task of due) {
-      const tasks = parseJson<TaskTemplate[]>(templates.get(task.template_id)?.tasks, []);
-      if (!tasks.some((x) => x.performer === 'technician')) continue; // staff and remote tasks need no visit
-      bySite.set(task.site_id!, [...(bySite.get(task.site_id!) ?? []), task]);
-    }
+    // Staff and remote tasks need no visit: only templates with a technician task make one.
+    const visiting = due.filter((task) => parseJson<TaskTemplate[]>(templates.get(task.template_id)?.tasks, []).some((x) => x.performer === 'technician'));
+    const bySite = groupBy(visiting, (task) => task.site_id!);
     const created: string[] = [];
     for (const [siteId, tasks] of bySite) {
       const site = await this.estate.repo.findSite(siteId);
@@ -223,7 +221,7 @@ export class PreventiveService {
   }
 
   async suggest(workOrderId: string, scope: Scope) {
-    const order = (await this.repo.findWorkOrder(this.db, workOrderId, scope)) ?? throwNotFound('work order', workOrderId);
+    const order = (await this.repo.findWorkOrder(this.db, workOrderId, scope)) ?? orNotFound('work order', workOrderId);
     const site = await this.estate.repo.findSite(order.site_id);
     const candidates = (await this.repo.techniciansWithLoad()).map((t) => ({
       id: t.id, name: t.name, skills: parseJson<string[]>(t.skills, []), regions: parseJson<string[]>(t.regions, []), load: t.load,
@@ -290,7 +288,7 @@ export class PreventiveService {
   }
 
   async getWorkOrder(id: string, scope: Scope, executor: Executor = this.db): Promise<WorkOrderView> {
-    const row = (await this.repo.findWorkOrder(executor, id, scope)) ?? throwNotFound('work order', id);
+    const row = (await this.repo.findWorkOrder(executor, id, scope)) ?? orNotFound('work order', id);
     return toWorkOrder(row, await this.repo.details(executor, id));
   }
 
@@ -298,7 +296,7 @@ export class PreventiveService {
     const technician = await this.repo.findTechnician(input.technicianId);
     if (!technician) throw invalid('technicianId', `technician ${input.technicianId} does not exist`);
     await this.db.transaction().execute(async (trx) => {
-      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? throwNotFound('work order', id);
+      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
       const from = order.status as WorkOrderStatus;
       if (isClosed(from)) throw conflict(`work order ${id} is ${from}: it can no longer be assigned`);
       const to: WorkOrderStatus = from === 'open' ? 'assigned' : from;
@@ -311,7 +309,7 @@ export class PreventiveService {
 
   async changeStatus(id: string, input: StatusInput, actor: Actor): Promise<WorkOrderView> {
     await this.db.transaction().execute(async (trx) => {
-      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? throwNotFound('work order', id);
+      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
       const from = order.status as WorkOrderStatus;
       if (actor.scope.kind === 'technician' && !technicianMayMoveTo(input.to)) throw forbidden(`a technician may not move a work order to ${input.to}`);
       if (!canMove(from, input.to)) throw conflict(`work order ${id} cannot go from ${from} to ${input.to}`, 'to');
@@ -358,7 +356,7 @@ export class PreventiveService {
 
   async recordChecklist(id: string, input: ChecklistInput, actor: Actor): Promise<WorkOrderView> {
     await this.db.transaction().execute(async (trx) => {
-      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? throwNotFound('work order', id);
+      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
       if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${id} is ${order.status}: its checklist is closed`);
       const items = new Map((await this.repo.details(trx, id)).items.map((i) => [i.id, i]));
       const now = this.now();
@@ -383,7 +381,7 @@ export class PreventiveService {
 
   async useParts(id: string, input: { partId: string; quantity: number }, actor: Actor): Promise<WorkOrderView> {
     await this.db.transaction().execute(async (trx) => {
-      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? throwNotFound('work order', id);
+      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
       if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${id} is ${order.status}: no more parts can be booked on it`);
       const part = await this.repo.findPart(trx, input.partId);
       if (!part) throw invalid('partId', `spare part ${input.partId} does not exist`);
@@ -482,9 +480,6 @@ function checkTasks(tasks: TaskTemplate[]): void {
   }
 }
 
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
-}
 function throwInvalid(field: string, reason: string): never {
   throw invalid(field, reason);
 }

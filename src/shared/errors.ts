@@ -33,3 +33,8 @@ export const notFound = (what: string, id: string) => new AppError('not_found', 
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 export const unauthenticated = (message = 'a valid bearer credential is required') => new AppError('unauthenticated', message);
 export const forbidden = (message: string) => new AppError('forbidden', message);
+
+/** For `?? orNotFound(...)`: a missing row becomes the catalogue's 404. */
+export function orNotFound(what: string, id: string): never {
+  throw notFound(what, id);
+}
