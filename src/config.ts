@@ -61,6 +61,14 @@ export interface Config {
   offlineReminderMinutes: number;
   /** ... at most this many times. */
   offlineMaxReminders: number;
+  /** Largest package (application, firmware, ...) that can be uploaded. */
+  maxPackageMb: number;
+  /** The address terminals reach this server at, for download links in deployments (empty: links relative to the request). */
+  publicUrl: string;
+  /** The hawkBit tenant name hawkBit clients use in their URLs (DDI API). */
+  ddiTenant: string;
+  /** How often campaigns are moved on (waves started, judged, halted). */
+  rolloutTickSeconds: number;
   /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
   diagnosticRules: boolean;
 }
@@ -102,6 +110,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineReminderMinutes: integer(env, 'OFFLINE_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),
     offlineMaxReminders: integer(env, 'OFFLINE_MAX_REMINDERS', 5, 0, 100),
     diagnosticRules: env.DIAGNOSTIC_RULES !== 'off',
+    maxPackageMb: integer(env, 'MAX_PACKAGE_MB', 1024, 1, 1024 * 1024),
+    publicUrl: (env.PUBLIC_URL ?? '').replace(/\/+$/, ''),
+    ddiTenant: env.DDI_TENANT || 'DEFAULT',
+    rolloutTickSeconds: integer(env, 'ROLLOUT_TICK_SECONDS', 10, 1, 3600),
   };
 }
 

@@ -13,11 +13,14 @@ import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
-import { heartbeatKey } from './device/device.repository.ts';
+import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
 import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
 import { GuideRunService } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
+import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
+import { PackagesService } from './rollouts/packages.service.ts';
+import { CampaignsService } from './rollouts/campaigns.service.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -36,6 +39,8 @@ export interface Services {
   preventive: PreventiveService;
   incidents: IncidentService;
   guideRuns: GuideRunService;
+  packages: PackagesService;
+  campaigns: CampaignsService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -64,6 +69,13 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   maintenance.useStartGate(windows.startGate());
   // Diagnostics sees every written batch first (a tamper lock then shows in the same heartbeat's answer),
   // then maintenance answers each terminal's mode.
+  const rollouts = new RolloutsRepository(db.kysely);
+  const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
+  const campaigns = new CampaignsService(rollouts, packages, estate.repo, maintenance, windows, clock, { publicUrl: config.publicUrl });
+  jobs.handle('rollouts-tick', async () => {
+    const moved = await campaigns.tick();
+    if (moved) log?.('rollouts tick', { moved });
+  });
   const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
     passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
     offlineMaxReminders: config.offlineMaxReminders, log,
@@ -84,7 +96,14 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
-    return maintenance.modes([...new Set(batch.map((h) => h.terminalId))]);
+    const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
+    const [modes, deployments] = await Promise.all([maintenance.modes(terminalIds), campaigns.hints(terminalIds)]);
+    const answers = new Map<string, DesiredMode>(modes);
+    for (const [terminalId, deployment] of deployments) {
+      const mode = modes.get(terminalId);
+      if (mode) answers.set(terminalId, { ...mode, deployment });
+    }
+    return answers;
   });
   jobs.handle('maintenance-tick', async () => {
     const expired = await maintenance.expireLeases();
@@ -115,7 +134,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
   guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns, packages, campaigns };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -125,4 +144,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
   await services.jobs.recurring('maintenance-tick', 'maintenance-tick', services.config.maintenanceTickSeconds * 1000);
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
+  await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
 }

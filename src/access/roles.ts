@@ -20,6 +20,9 @@ export const PERMISSIONS = [
   'workorders:read', // work orders, preventive templates and plans, technicians, spare parts
   'workorders:write', // templates, plans, creating and assigning work orders, technicians, spare parts
   'workorders:update', // work on a work order: status, checklist, parts (technicians: their own only)
+  'rollouts:read', // packages, publisher keys, campaigns and their progress, the fleet's versions
+  'rollouts:write', // start, pause, resume, cancel and roll back campaigns
+  'packages:publish', // register publisher keys, declare and upload signed packages
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -27,16 +30,16 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   operator: [
     'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
-    'workorders:read', 'workorders:write', 'workorders:update', 'incidents:write', 'suspicious:report',
+    'workorders:read', 'workorders:write', 'workorders:update', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
   ],
-  support: ['estate:read', 'terminals:command', 'workorders:read', 'incidents:write', 'suspicious:report'],
+  support: ['estate:read', 'terminals:command', 'workorders:read', 'incidents:write', 'suspicious:report', 'rollouts:read'],
   technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report'],
   merchant: ['estate:read', 'suspicious:report'],
-  auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read'],
+  auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read'],
 };
 
 /** Permissions a read-only API token keeps. */
-const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read', 'workorders:read'];
+const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read'];
 
 export function can(role: Role, permission: Permission, tokenScope: 'full' | 'read' = 'full'): boolean {
   if (tokenScope === 'read' && !READ_ONLY.includes(permission)) return false;

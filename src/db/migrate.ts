@@ -10,6 +10,7 @@ import * as notifications from './migrations/0005_notifications.ts';
 import * as windows from './migrations/0006_windows.ts';
 import * as diagnostics from './migrations/0007_diagnostics.ts';
 import * as preventive from './migrations/0008_preventive.ts';
+import * as rollouts from './migrations/0009_rollouts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0006_windows': windows,
   '0007_diagnostics': diagnostics,
   '0008_preventive': preventive,
+  '0009_rollouts': rollouts,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

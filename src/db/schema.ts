@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 // Row types of every table, as Kysely sees them. Both dialects store the same shapes:
 // ids are text (UUIDs made by the server), times are ISO-8601 UTC text (so they sort as text),
 // flags are 0/1 integers and structured values are JSON text.
@@ -581,6 +583,110 @@ export interface SparePartMoveTable {
   at: string;
 }
 
+export interface PublisherKeyTable {
+  id: string;
+  name: string;
+  public_key: string;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface PackageTable {
+  id: string;
+  kind: string;
+  name: string;
+  version: string;
+  /** JSON array of terminal model ids. */
+  compatible_models: string;
+  min_installed_version: string | null;
+  security_patch: number;
+  /** JSON { "zh-CN": ..., "en": ... } */
+  release_notes: string;
+  file_name: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  key_id: string;
+  sha1: string | null;
+  md5: string | null;
+  /** Set once the content arrived and matched: only then can the package be assigned. */
+  uploaded_at: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface CampaignTable {
+  id: string;
+  name: string;
+  package_id: string;
+  rollback_of: string | null;
+  /** JSON CampaignFilter */
+  filter: string;
+  /** JSON CampaignSettings (waves, thresholds) */
+  settings: string;
+  state: string;
+  current_wave: number;
+  /** JSON: why it halted, with the figures. */
+  halt: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+export interface CampaignWaveTable {
+  campaign_id: string;
+  wave: number;
+  percent: number;
+  state: string;
+  started_at: string | null;
+  installed_at: string | null;
+  ended_at: string | null;
+  verdict: string | null;
+}
+
+export interface RolloutActionTable {
+  id: Generated<number>;
+  campaign_id: string;
+  terminal_id: string;
+  wave: number;
+  package_id: string;
+  previous_version: string | null;
+  state: string;
+  maintenance_job_id: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface ActionFeedbackTable {
+  id: string;
+  action_id: number;
+  report_id: string | null;
+  source: string;
+  status: string;
+  body: string;
+  effect: string;
+  received_at: string;
+}
+
+export interface VersionChangeTable {
+  id: string;
+  terminal_id: string;
+  kind: string;
+  from_version: string | null;
+  to_version: string;
+  at: string;
+}
+
+export interface DdiConfigDataTable {
+  terminal_id: string;
+  attributes: string;
+  updated_at: string;
+}
+
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
@@ -624,4 +730,12 @@ export interface Database {
   work_order_history: WorkOrderHistoryTable;
   spare_parts: SparePartTable;
   spare_part_moves: SparePartMoveTable;
+  publisher_keys: PublisherKeyTable;
+  packages: PackageTable;
+  campaigns: CampaignTable;
+  campaign_waves: CampaignWaveTable;
+  rollout_actions: RolloutActionTable;
+  action_feedback: ActionFeedbackTable;
+  version_changes: VersionChangeTable;
+  ddi_config_data: DdiConfigDataTable;
 }

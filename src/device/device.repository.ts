@@ -1,4 +1,5 @@
 // Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
@@ -23,6 +24,8 @@ export interface DesiredMode {
   mode: 'normal' | 'maintenance' | 'locked';
   reason: string | null;
   maintenance: { jobId: string; state: string; work: string[]; expectedEndAt: string; leaseUntil: string } | null;
+  /** A software update offered to the terminal (rollouts). */
+  deployment?: { actionId: number; state: string; installAllowed: boolean } | null;
 }
 
 export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
@@ -120,6 +123,12 @@ export class DeviceRepository {
         await trx.updateTable('terminals')
           .set({ app_version: h.report.appVersion, firmware_version: h.report.firmwareVersion, updated_at: h.receivedAt })
           .where('id', '=', h.terminalId).execute();
+        // Kept so rollouts can tell installs of their own from versions flashed outside PosFleet.
+        const changes = [['application', t.app_version, h.report.appVersion], ['firmware', t.firmware_version, h.report.firmwareVersion]] as const;
+        const rows = changes.filter(([, from, to]) => from !== to).map(([kind, from, to]) => ({
+          id: randomUUID(), terminal_id: h.terminalId, kind, from_version: from, to_version: to, at: h.receivedAt,
+        }));
+        if (rows.length) await trx.insertInto('version_changes').values(rows).execute();
       }
       seen.push([h.terminalId, reported]);
     }

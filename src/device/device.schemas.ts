@@ -57,6 +57,7 @@ export const HeartbeatReport = Type.Object({
   temperatureC: Type.Number({ minimum: -60, maximum: 150 }),
   uptimeSeconds: Type.Integer({ minimum: 0 }),
   tamper: Type.Boolean(),
+  crashes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'application crashes since the previous heartbeat' })),
   security: Type.Object({
     passwordChangedAt: Type.Union([Timestamp, Type.Null()]),
     pinEntryEnabled: Type.Boolean(),
@@ -66,6 +67,7 @@ export const HeartbeatReport = Type.Object({
     count: Count,
     amountMinor: Type.Integer({ minimum: 0, description: 'sum in minor units (fen, cents) since the previous heartbeat' }),
     refused: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'attempts refused because the terminal was not in service' })),
+    failed: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'transactions that failed for a technical reason (not declined by the issuer)' })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   }),
 });
@@ -91,6 +93,11 @@ export const HeartbeatAnswer = Type.Object({
     expectedEndAt: Timestamp,
     leaseUntil: Timestamp,
   }, { description: 'the job to carry out; without confirmation by leaseUntil the terminal rolls back and trades again' }), Type.Null()]),
+  deployment: Type.Union([Type.Object({
+    actionId: Type.Integer(),
+    state: Type.String(),
+    installAllowed: Type.Boolean({ description: 'its maintenance job has the terminal out of service: install now' }),
+  }, { description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed' }), Type.Null()]),
   commands: Type.Array(PendingCommand),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,

@@ -146,6 +146,7 @@ export class DeviceService {
       mode: desired?.mode ?? 'normal',
       reason: desired?.reason ?? null,
       maintenance: desired?.maintenance ?? null,
+      deployment: desired?.deployment ?? null,
       commands: outcome.commandsByTerminal.get(terminalId) ?? [],
       heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
       serverTime: receivedAt,

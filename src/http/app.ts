@@ -26,6 +26,7 @@ import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
 import { preventiveRoutes } from '../preventive/preventive.routes.ts';
 import { registerDashboard } from './dashboard.ts';
+import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 
@@ -116,6 +117,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(preventiveRoutes(services.preventive));
     await api.register(diagnosticsRoutes(services.incidents, services.guideRuns));
     await api.register(eventsRoutes(services.estate, services.maintenance));
+    await api.register(rolloutRoutes(services.packages, services.campaigns));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -123,6 +125,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(deviceRoutes(services.device, services.config.enrolRateLimitPerMinute));
     await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
+    await device.register(rolloutDeviceRoutes(services.packages, services.campaigns, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
   return app;
 }

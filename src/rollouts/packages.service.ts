@@ -1,0 +1,135 @@
+// Publishers' keys and signed packages. A package is declared first (its metadata, size, SHA-256 and
+// signature, checked at once against a registered key), then its content is streamed in and must match
+// the declaration; only then is it ready to be assigned. Nothing unsigned or tampered ever becomes ready.
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import { toPage } from '../shared/paging.ts';
+import type { Clock } from '../shared/time.ts';
+import type { EstateRepository } from '../estate/estate.repository.ts';
+import { normalVersion } from './eligibility.ts';
+import { readPublicKey, verifyPackage } from './package-signature.ts';
+import { ContentTooLarge, PackageStore } from './package-store.ts';
+import type { RolloutsRepository} from './rollouts.repository.ts';
+import { type KeyRow, type PackageRow } from './rollouts.repository.ts';
+import type { PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView } from './rollouts.schemas.ts';
+
+export class PackagesService {
+  readonly store: PackageStore;
+
+  constructor(
+    readonly repo: RolloutsRepository,
+    private readonly estate: EstateRepository,
+    private readonly clock: Clock,
+    dataDir: string,
+    private readonly maxPackageBytes: number,
+  ) {
+    this.store = new PackageStore(dataDir);
+  }
+
+  // ---- keys
+  async registerKey(input: PublisherKeyInput, actorName: string): Promise<PublisherKeyView> {
+    const key = readPublicKey(input.publicKey);
+    if (!key.ok) throw invalid('publicKey', key.reason);
+    if (await this.repo.key(key.fingerprint)) throw conflict(`publisher key ${key.fingerprint} is already registered`, 'publicKey');
+    const row: KeyRow = { id: key.fingerprint, name: input.name, public_key: key.pem, created_by: actorName, created_at: this.clock().toISOString(), revoked_at: null };
+    await this.repo.insertKey(row);
+    return keyView(row);
+  }
+
+  async listKeys(): Promise<PublisherKeyView[]> {
+    return (await this.repo.keys()).map(keyView);
+  }
+
+  /** Packages it signed stay on record, but none can be assigned any more. */
+  async revokeKey(id: string): Promise<PublisherKeyView> {
+    const key = (await this.repo.key(id)) ?? orNotFound('publisher key', id);
+    if (key.revoked_at) throw conflict(`publisher key ${id} is already revoked`);
+    await this.repo.revokeKey(id, this.clock().toISOString());
+    return keyView((await this.repo.key(id))!);
+  }
+
+  // ---- packages
+  async declare(input: PackageInput, actorName: string): Promise<PackageView> {
+    if (!normalVersion(input.version) || normalVersion(input.version) !== input.version.replace(/^v/, '')) {
+      throw invalid('version', `"${input.version}" is not a semantic version such as 2.4.1`);
+    }
+    if (input.minInstalledVersion && !normalVersion(input.minInstalledVersion)) throw invalid('minInstalledVersion', `"${input.minInstalledVersion}" is not a version`);
+    if (input.size > this.maxPackageBytes) throw new AppError('payload_too_large', `size: packages are limited to ${this.maxPackageBytes} bytes`, 'size');
+    const key = await this.repo.key(input.keyId);
+    if (!key) throw invalid('keyId', `no publisher key ${input.keyId} is registered`);
+    if (key.revoked_at) throw invalid('keyId', `publisher key ${input.keyId} was revoked at ${key.revoked_at}`);
+    for (const modelId of input.compatibleModels) {
+      if (!(await this.estate.findModel(modelId))) throw invalid('compatibleModels', `terminal model ${modelId} does not exist`);
+    }
+    if (!verifyPackage({ ...input, sha256: input.sha256 }, input.signature, key.public_key)) {
+      throw invalid('signature', `does not verify with publisher key ${key.id} ("${key.name}") for ${input.kind} ${input.name} ${input.version}, ${input.size} bytes, SHA-256 ${input.sha256}`);
+    }
+    if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw conflict(`${input.kind} package ${input.name} ${input.version} already exists`, 'version');
+    const row: PackageRow = {
+      id: randomUUID(), kind: input.kind, name: input.name, version: input.version, compatible_models: JSON.stringify(input.compatibleModels),
+      min_installed_version: input.minInstalledVersion ?? null, security_patch: input.securityPatch ? 1 : 0,
+      release_notes: JSON.stringify(input.releaseNotes ?? { 'zh-CN': '', en: '' }), file_name: input.fileName, size: input.size, sha256: input.sha256,
+      signature: input.signature, key_id: key.id, sha1: null, md5: null, uploaded_at: null, created_by: actorName, created_at: this.clock().toISOString(),
+    };
+    try {
+      await this.repo.insertPackage(row);
+    } catch (error) {
+      // Another request declared the same version between our check and insert.
+      if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw conflict(`${input.kind} package ${input.name} ${input.version} already exists`, 'version');
+      throw error;
+    }
+    return packageView(row);
+  }
+
+  /** Streams the content in; it must be exactly the declared size and SHA-256. A second upload is refused. */
+  async receiveContent(id: string, content: Readable): Promise<PackageView> {
+    const pkg = (await this.repo.package(id)) ?? orNotFound('package', id);
+    if (pkg.uploaded_at) throw conflict(`package ${id} already has its content; declare a new version instead`);
+    try {
+      await this.store.receive(id, content, pkg.size, async (stored) => {
+        if (stored.size !== pkg.size) throw invalid('size', `the content has ${stored.size} bytes, the package declares ${pkg.size}`);
+        if (stored.sha256 !== pkg.sha256) throw invalid('sha256', `the content's SHA-256 is ${stored.sha256}, the signed package declares ${pkg.sha256}: it was changed or damaged`);
+        if (!(await this.repo.markUploaded(id, { sha1: stored.sha1, md5: stored.md5 }, this.clock().toISOString()))) throw conflict(`package ${id} already has its content`);
+      });
+    } catch (error) {
+      if (error instanceof ContentTooLarge) throw invalid('size', `the content is longer than the declared ${pkg.size} bytes`);
+      throw error;
+    }
+    return packageView((await this.repo.package(id))!);
+  }
+
+  async get(id: string): Promise<PackageView> {
+    return packageView((await this.repo.package(id)) ?? orNotFound('package', id));
+  }
+
+  async list(query: PackageListQuery) {
+    const limit = query.limit ?? 100;
+    const page = toPage(await this.repo.listPackages({ ...query, limit }), limit, (p) => p.id);
+    return { items: page.items.map(packageView), nextCursor: page.nextCursor };
+  }
+
+  /** A package that may be assigned: content arrived and its key still stands. */
+  async assignable(id: string, field = 'packageId'): Promise<PackageRow> {
+    const pkg = await this.repo.package(id);
+    if (!pkg) throw invalid(field, `package ${id} does not exist`);
+    if (!pkg.uploaded_at) throw invalid(field, `package ${pkg.name} ${pkg.version} has no content yet: upload it first`);
+    const key = await this.repo.key(pkg.key_id);
+    if (!key || key.revoked_at) throw invalid(field, `package ${pkg.name} ${pkg.version} was signed with publisher key ${pkg.key_id}, which is revoked`);
+    return pkg;
+  }
+}
+
+export function keyView(row: KeyRow): PublisherKeyView {
+  return { id: row.id, name: row.name, publicKey: row.public_key, createdBy: row.created_by, createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
+export function packageView(row: PackageRow): PackageView {
+  return {
+    id: row.id, kind: row.kind, name: row.name, version: row.version, fileName: row.file_name, size: Number(row.size), sha256: row.sha256, sha1: row.sha1, md5: row.md5,
+    signature: row.signature, keyId: row.key_id, compatibleModels: parseJson<string[]>(row.compatible_models, []), minInstalledVersion: row.min_installed_version,
+    securityPatch: row.security_patch === 1, releaseNotes: parseJson(row.release_notes, { 'zh-CN': '', en: '' }), ready: row.uploaded_at !== null,
+    uploadedAt: row.uploaded_at, createdBy: row.created_by, createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,219 @@
+// Rollout queries: keys, packages, campaigns, waves, actions and their feedback, and the heartbeats a
+// wave is judged by.
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
+import { decodeCursor, decodeSeqCursor } from '../shared/paging.ts';
+import type { ActionState } from './action-states.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+export type PackageRow = Selectable<PackageTable>;
+export type KeyRow = Selectable<PublisherKeyTable>;
+export type CampaignRow = Selectable<CampaignTable>;
+export type WaveRow = Selectable<CampaignWaveTable>;
+export type ActionRow = Selectable<RolloutActionTable>;
+
+export class RolloutsRepository {
+  constructor(readonly db: Kysely<Database>) {}
+
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  // ---- keys
+  insertKey(row: KeyRow) {
+    return this.db.insertInto('publisher_keys').values(row).execute();
+  }
+  key(id: string) {
+    return this.db.selectFrom('publisher_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  keys() {
+    return this.db.selectFrom('publisher_keys').selectAll().orderBy('created_at').execute();
+  }
+  revokeKey(id: string, at: string) {
+    return this.db.updateTable('publisher_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  // ---- packages
+  insertPackage(row: PackageRow) {
+    return this.db.insertInto('packages').values(row).execute();
+  }
+  package(id: string, executor: Executor = this.db) {
+    return executor.selectFrom('packages').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  packageByVersion(kind: string, name: string, version: string) {
+    return this.db.selectFrom('packages').selectAll().where('kind', '=', kind).where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  }
+  async markUploaded(id: string, hashes: { sha1: string; md5: string }, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('packages').set({ ...hashes, uploaded_at: at }).where('id', '=', id).where('uploaded_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+  listPackages(query: { kind?: string | undefined; name?: string | undefined; limit: number; cursor?: string | undefined }) {
+    const after = decodeCursor(query.cursor);
+    return this.db.selectFrom('packages').selectAll()
+      .$if(!!query.kind, (q) => q.where('kind', '=', query.kind!))
+      .$if(!!query.name, (q) => q.where('name', '=', query.name!))
+      .$if(!!after, (q) => q.where('id', '>', after!))
+      .orderBy('id').limit(query.limit + 1).execute();
+  }
+  readyPackages() {
+    return this.db.selectFrom('packages').selectAll().where('uploaded_at', 'is not', null).execute();
+  }
+
+  // ---- campaigns
+  async insertCampaign(trx: Executor, campaign: CampaignRow, waves: WaveRow[], actions: Insertable<RolloutActionTable>[]): Promise<void> {
+    await trx.insertInto('campaigns').values(campaign).execute();
+    await trx.insertInto('campaign_waves').values(waves).execute();
+    for (let i = 0; i < actions.length; i += 500) await trx.insertInto('rollout_actions').values(actions.slice(i, i + 500)).execute();
+  }
+  campaign(id: string, executor: Executor = this.db) {
+    return executor.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  campaignsInState(state: string) {
+    return this.db.selectFrom('campaigns').selectAll().where('state', '=', state).orderBy('created_at').execute();
+  }
+  listCampaigns(query: { state?: string | undefined; limit: number; cursor?: string | undefined }) {
+    const after = decodeCursor(query.cursor);
+    return this.db.selectFrom('campaigns').selectAll()
+      .$if(!!query.state, (q) => q.where('state', '=', query.state!))
+      .$if(!!after, (q) => q.where('id', '<', after!))
+      .orderBy('id', 'desc').limit(query.limit + 1).execute();
+  }
+  /** Moves a campaign only from the state it was read in, so two nodes never both move it. */
+  async moveCampaign(executor: Executor, id: string, from: string, changes: Partial<CampaignRow>): Promise<boolean> {
+    const result = await executor.updateTable('campaigns').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+  updateCampaign(executor: Executor, id: string, changes: Partial<CampaignRow>) {
+    return executor.updateTable('campaigns').set(changes).where('id', '=', id).execute();
+  }
+  waves(campaignId: string) {
+    return this.db.selectFrom('campaign_waves').selectAll().where('campaign_id', '=', campaignId).orderBy('wave').execute();
+  }
+  async moveWave(executor: Executor, campaignId: string, wave: number, from: readonly string[], changes: Partial<WaveRow>): Promise<boolean> {
+    const result = await executor.updateTable('campaign_waves').set(changes).where('campaign_id', '=', campaignId).where('wave', '=', wave).where('state', 'in', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+  /** Actions per (wave, state). */
+  async tally(campaignId: string) {
+    const rows = await this.db.selectFrom('rollout_actions').select(['wave', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('campaign_id', '=', campaignId).groupBy(['wave', 'state']).execute();
+    return rows.map((r) => ({ wave: r.wave, state: r.state as ActionState, n: Number(r.n) }));
+  }
+
+  // ---- actions
+  action(id: number, executor: Executor = this.db) {
+    return executor.selectFrom('rollout_actions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  actionsOf(campaignId: string, filter: { wave?: number | undefined; states?: readonly string[] | undefined }) {
+    return this.db.selectFrom('rollout_actions').selectAll().where('campaign_id', '=', campaignId)
+      .$if(filter.wave !== undefined, (q) => q.where('wave', '=', filter.wave!))
+      .$if(!!filter.states, (q) => q.where('state', 'in', filter.states!))
+      .orderBy('id').execute();
+  }
+  listActions(campaignId: string, query: { wave?: number | undefined; state?: string | undefined; limit: number; cursor?: string | undefined }) {
+    const after = decodeSeqCursor(query.cursor);
+    return this.db.selectFrom('rollout_actions').innerJoin('terminals', 'terminals.id', 'rollout_actions.terminal_id')
+      .selectAll('rollout_actions').select('terminals.serial_number')
+      .where('campaign_id', '=', campaignId)
+      .$if(query.wave !== undefined, (q) => q.where('wave', '=', query.wave!))
+      .$if(!!query.state, (q) => q.where('rollout_actions.state', '=', query.state!))
+      .$if(after !== undefined, (q) => q.where('rollout_actions.id', '>', after!))
+      .orderBy('rollout_actions.id').limit(query.limit + 1).execute();
+  }
+  /** The terminals' actions that are in one of `states`, with the state of their maintenance job. */
+  actionsOfTerminals(terminalIds: string[], states: readonly string[]) {
+    if (!terminalIds.length) return Promise.resolve([]);
+    return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
+      .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states).execute();
+  }
+  /** Offered actions whose maintenance job has ended or gone, for the tick to settle. */
+  offeredWithJobs(campaignId: string, states: readonly string[]) {
+    return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .select(['rollout_actions.id', 'rollout_actions.state', 'rollout_actions.maintenance_job_id', 'maintenance_jobs.state as job_state'])
+      .where('rollout_actions.campaign_id', '=', campaignId).where('rollout_actions.state', 'in', states).execute();
+  }
+  /** Moves an action only from the state it was read in: a concurrent report cannot be overwritten. */
+  async moveAction(executor: Executor, id: number, from: string, changes: Partial<Omit<ActionRow, 'id'>>): Promise<boolean> {
+    const result = await executor.updateTable('rollout_actions').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+  updateActions(executor: Executor, ids: number[], changes: Partial<Omit<ActionRow, 'id'>>) {
+    if (!ids.length) return Promise.resolve();
+    return executor.updateTable('rollout_actions').set(changes).where('id', 'in', ids).execute().then(() => undefined);
+  }
+  /** Terminals already taking part in another campaign that is not over. */
+  async busyTerminals(terminalIds: string[], openStates: readonly string[]): Promise<Set<string>> {
+    const busy = new Set<string>();
+    for (let i = 0; i < terminalIds.length; i += 500) {
+      const rows = await this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+        .select('rollout_actions.terminal_id').where('rollout_actions.terminal_id', 'in', terminalIds.slice(i, i + 500))
+        .where('rollout_actions.state', 'in', openStates).where('campaigns.state', 'in', ['running', 'paused', 'halted']).execute();
+      for (const r of rows) busy.add(r.terminal_id);
+    }
+    return busy;
+  }
+  /** The version last installed by a campaign, for kinds the heartbeat does not report (configuration, parameters). */
+  async lastInstalled(kind: string, name: string): Promise<Map<string, string>> {
+    const rows = await this.db.selectFrom('rollout_actions').innerJoin('packages', 'packages.id', 'rollout_actions.package_id')
+      .select(['rollout_actions.terminal_id', 'packages.version', 'rollout_actions.finished_at'])
+      .where('packages.kind', '=', kind).where('packages.name', '=', name).where('rollout_actions.state', '=', 'succeeded')
+      .orderBy('rollout_actions.finished_at').execute();
+    return new Map(rows.map((r) => [r.terminal_id, r.version]));
+  }
+
+  // ---- feedback
+  /** False when this report id was already stored for the action (a retry). */
+  async insertFeedback(executor: Executor, row: ActionFeedbackTable): Promise<boolean> {
+    if (row.report_id !== null) {
+      const seen = await executor.selectFrom('action_feedback').select('id').where('action_id', '=', row.action_id).where('report_id', '=', row.report_id).executeTakeFirst();
+      if (seen) return false;
+    }
+    await executor.insertInto('action_feedback').values(row).execute();
+    return true;
+  }
+  feedbackOf(actionId: number) {
+    return this.db.selectFrom('action_feedback').selectAll().where('action_id', '=', actionId).orderBy('received_at').orderBy('id').execute();
+  }
+
+  // ---- judging a wave
+  heartbeatsOf(terminalIds: string[], from: string, to: string) {
+    if (!terminalIds.length) return Promise.resolve([]);
+    return this.db.selectFrom('heartbeats').select(['terminal_id', 'seq', 'received_at', 'report'])
+      .where('terminal_id', 'in', terminalIds).where('received_at', '>', from).where('received_at', '<=', to)
+      .orderBy('terminal_id').orderBy('seq').execute();
+  }
+  /** Up to `limit` random terminals of these models that are not on `version` and not among `except`. */
+  comparableTerminals(modelIds: string[], column: 'app_version' | 'firmware_version' | null, version: string, campaignId: string, limit: number) {
+    if (!modelIds.length) return Promise.resolve([]);
+    return this.db.selectFrom('terminals').select('id')
+      .where('model_id', 'in', modelIds).where('deleted_at', 'is', null).where('status', '=', 'active')
+      .$if(column !== null, (q) => q.where((eb) => eb.or([eb(column!, 'is', null), eb(column!, '!=', version)])))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('rollout_actions').select('rollout_actions.id')
+        .whereRef('rollout_actions.terminal_id', '=', 'terminals.id').where('rollout_actions.campaign_id', '=', campaignId)
+        .where('rollout_actions.state', 'in', ['installing', 'installed', 'succeeded']))))
+      .orderBy((eb) => eb.fn('random')).limit(limit).execute();
+  }
+
+  // ---- fleet view
+  versionsPerModel() {
+    return this.db.selectFrom('terminals').select(['model_id', 'app_version', 'firmware_version', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('deleted_at', 'is', null).groupBy(['model_id', 'app_version', 'firmware_version']).execute();
+  }
+  stuckActions(before: string, states: readonly string[]) {
+    return this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+      .select(['rollout_actions.id', 'rollout_actions.campaign_id', 'rollout_actions.terminal_id', 'rollout_actions.state', 'rollout_actions.updated_at'])
+      .where('rollout_actions.state', 'in', states).where('rollout_actions.updated_at', '<', before).where('campaigns.state', '=', 'running')
+      .orderBy('rollout_actions.updated_at').limit(200).execute();
+  }
+  /** Version changes no campaign explains: no action of this terminal installed a package of that kind and version. */
+  installedOutside(since: string) {
+    return this.db.selectFrom('version_changes').selectAll()
+      .where('at', '>=', since)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('rollout_actions').innerJoin('packages', 'packages.id', 'rollout_actions.package_id')
+        .select('rollout_actions.id').whereRef('rollout_actions.terminal_id', '=', 'version_changes.terminal_id')
+        .whereRef('packages.kind', '=', 'version_changes.kind').whereRef('packages.version', '=', 'version_changes.to_version')
+        .where('rollout_actions.state', 'in', ['installing', 'installed', 'succeeded']))))
+      .orderBy('at', 'desc').limit(200).execute();
+  }
+}

@@ -1,0 +1,136 @@
+// Rollouts over HTTP. Operators: publisher keys, packages (declared with their signature, then their
+// content streamed in), campaigns and the fleet's versions. Terminals (/device/v1): their deployment,
+// feedback on it, and the package download with Range and ETag. Thin: the services decide.
+import type { Readable } from 'node:stream';
+import send from '@fastify/send';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses, IdParams, operatorSecurity as security } from '../shared/http-schemas.ts';
+import type { CampaignsService } from './campaigns.service.ts';
+import type { PackagesService } from './packages.service.ts';
+import {
+  ActionListQuery, ActionView, CampaignAction, CampaignInput, CampaignListQuery, CampaignSummary, CampaignView, DeploymentView, FeedbackAnswer, FeedbackInput,
+  FleetVersionsView, PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView,
+} from './rollouts.schemas.ts';
+
+const read = { permission: 'rollouts:read' } as const;
+const write = { permission: 'rollouts:write' } as const;
+const publish = { permission: 'packages:publish' } as const;
+const tags = ['rollouts'];
+const items = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
+const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+const ActionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService): FastifyPluginAsyncTypebox => async (app) => {
+  // Package content arrives as a raw stream and is hashed on its way to disk, never held in memory.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+
+  // ---- publisher keys
+  app.get('/publisher-keys', { config: read, schema: { tags, security, response: { 200: items(PublisherKeyView), ...errorResponses } } },
+    async () => ({ items: await packages.listKeys() }));
+  app.post('/publisher-keys', {
+    config: publish, schema: { tags, security, body: PublisherKeyInput, response: { 201: PublisherKeyView, ...errorResponses }, description: 'Registers an Ed25519 public key whose signatures PosFleet accepts; its id is its fingerprint.' },
+  }, async (req, reply) => reply.code(201).send(await packages.registerKey(req.body, req.principal.name)));
+  app.post('/publisher-keys/:id/revoke', {
+    config: publish, schema: { tags, security, params: IdParams, response: { 200: PublisherKeyView, ...errorResponses }, description: 'Packages signed with a revoked key can no longer be assigned.' },
+  }, (req) => packages.revokeKey(req.params.id));
+
+  // ---- packages
+  app.get('/packages', { config: read, schema: { tags, security, querystring: PackageListQuery, response: { 200: page(PackageView), ...errorResponses } } },
+    (req) => packages.list(req.query));
+  app.post('/packages', {
+    config: publish,
+    schema: {
+      tags, security, body: PackageInput, response: { 201: PackageView, ...errorResponses },
+      description: 'Declares a package: metadata, size, SHA-256 and the Ed25519 signature (checked now against the registered key). Then PUT its content.',
+    },
+  }, async (req, reply) => reply.code(201).send(await packages.declare(req.body, req.principal.name)));
+  app.get('/packages/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: PackageView, ...errorResponses } } },
+    (req) => packages.get(req.params.id));
+  app.put('/packages/:id/content', {
+    config: publish,
+    schema: {
+      tags, security, params: IdParams, consumes: ['application/octet-stream'], response: { 200: PackageView, ...errorResponses },
+      description: 'The package file as application/octet-stream. It must have exactly the declared size and SHA-256, else it is refused and nothing is kept.',
+    },
+  }, (req) => packages.receiveContent(req.params.id, req.body as Readable));
+
+  // ---- campaigns
+  app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: page(CampaignSummary), ...errorResponses } } },
+    (req) => campaigns.list(req.query));
+  app.post('/campaigns', {
+    config: write,
+    schema: {
+      tags, security, body: CampaignInput, response: { 201: CampaignView, ...errorResponses },
+      description: 'Starts a rollout of a ready package to the terminals the filter matches, in waves drawn across sites and networks. Each install is a maintenance job in the terminal\'s window.',
+    },
+  }, async (req, reply) => reply.code(201).send(await campaigns.create(req.body, req.principal.scope, req.principal.name)));
+  app.get('/campaigns/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
+    (req) => campaigns.get(req.params.id));
+  app.get('/campaigns/:id/actions', {
+    config: read, schema: { tags, security, params: IdParams, querystring: ActionListQuery, response: { 200: page(ActionView), ...errorResponses } },
+  }, (req) => campaigns.actions(req.params.id, req.query));
+  app.get('/campaigns/:id/actions/:actionId', {
+    config: read, schema: { tags, security, params: ActionParams, response: { 200: ActionView, ...errorResponses }, description: 'One terminal\'s action with every feedback received for it.' },
+  }, (req) => campaigns.action(req.params.id, req.params.actionId));
+  app.post('/campaigns/:id/pause', { config: write, schema: { tags, security, params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
+    (req) => campaigns.pause(req.params.id, req.body.note, req.principal.name));
+  app.post('/campaigns/:id/resume', {
+    config: write,
+    schema: {
+      tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses },
+      body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })), maxFailureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) }, { additionalProperties: false }),
+      description: 'After a halt on payments, resuming accepts the figures and starts the next wave; after a halt on install failures, the wave goes on (raise maxFailureRate to accept more).',
+    },
+  }, (req) => campaigns.resume(req.params.id, req.body, req.principal.name));
+  app.post('/campaigns/:id/cancel', { config: write, schema: { tags, security, params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
+    (req) => campaigns.cancel(req.params.id, req.body.note, req.principal.name));
+  app.post('/campaigns/:id/rollback', {
+    config: write,
+    schema: {
+      tags, security, params: IdParams, response: { 201: CampaignView, ...errorResponses },
+      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10 })) }, { additionalProperties: false }),
+      description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows.',
+    },
+  }, async (req, reply) => reply.code(201).send(await campaigns.rollback(req.params.id, req.body, req.principal.name)));
+
+  app.get('/fleet/versions', {
+    config: read, schema: { tags, security, response: { 200: FleetVersionsView, ...errorResponses }, description: 'Versions per model, the share on the latest security patch, actions stuck in a state, versions installed outside PosFleet.' },
+  }, () => campaigns.fleet());
+};
+
+const deviceSecurity = [{ terminalCredential: [] }];
+const deviceTags = ['terminal protocol'];
+
+export const rolloutDeviceRoutes = (packages: PackagesService, campaigns: CampaignsService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+  const DeploymentParams = Type.Object({ actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+  app.get('/deployments/:actionId', {
+    onRequest: authenticate,
+    schema: { tags: deviceTags, security: deviceSecurity, params: DeploymentParams, response: { 200: DeploymentView, ...errorResponses }, description: 'The package to download (ahead of the window) and whether it may be installed now.' },
+  }, (req) => campaigns.deployment(req.terminalId, req.params.actionId));
+  app.post('/deployments/:actionId/feedback', {
+    onRequest: authenticate,
+    bodyLimit: 64 * 1024,
+    schema: {
+      tags: deviceTags, security: deviceSecurity, params: DeploymentParams, body: FeedbackInput, response: { 200: FeedbackAnswer, ...errorResponses },
+      description: 'Idempotent: a repeated reportId, a late step or anything after the action closed is recorded and changes nothing.',
+    },
+  }, (req) => campaigns.feedback(req.terminalId, req.params.actionId, req.body));
+  app.get('/packages/:id/content', {
+    onRequest: authenticate,
+    logLevel: 'warn',
+    schema: { tags: deviceTags, security: deviceSecurity, params: IdParams, description: 'The package file, only for a terminal it was assigned to. Range requests resume an interrupted download; ETag and If-Range keep a resumed one consistent.' },
+  }, async (req, reply) => {
+    const pkg = await campaigns.authoriseDownload(req.terminalId, req.params.id);
+    return streamPackage(packages, pkg.id, pkg.sha256, req, reply);
+  });
+};
+
+/** Streams a package from disk (Range, ETag, HEAD) with @fastify/send: never read whole into memory. */
+export async function streamPackage(packages: PackagesService, packageId: string, sha256: string, req: FastifyRequest, reply: FastifyReply) {
+  const { statusCode, headers, stream } = await send(req.raw, `/${packages.store.fileName(packageId)}`, {
+    root: packages.store.dir, contentType: false, cacheControl: false, dotfiles: 'deny', index: false,
+  });
+  return reply.code(statusCode).headers(headers as Record<string, string>).header('content-type', 'application/octet-stream').header('x-content-sha256', sha256).send(stream);
+}

@@ -1,0 +1,230 @@
+// Shapes of the rollout API: publisher keys, packages, campaigns with their waves, the fleet's
+// versions, and the terminal protocol's deployments and feedback.
+import { Type, type Static } from 'typebox';
+import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { TAG, VERSION } from '../shared/patterns.ts';
+import { ACTION_STATES, FEEDBACK_STATUSES } from './action-states.ts';
+
+export const PACKAGE_KINDS = ['application', 'firmware', 'configuration', 'parameters'] as const;
+export type PackageKind = (typeof PACKAGE_KINDS)[number];
+export const CAMPAIGN_STATES = ['running', 'paused', 'halted', 'completed', 'cancelled'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+export const WAVE_STATES = ['pending', 'installing', 'observing', 'passed', 'failed', 'cancelled'] as const;
+export type WaveState = (typeof WAVE_STATES)[number];
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const PackageName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'lower-case hex' });
+const Notes = Type.Object({ 'zh-CN': Type.String({ maxLength: 4000 }), en: Type.String({ maxLength: 4000 }) }, { additionalProperties: false });
+
+export const PublisherKeyInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    publicKey: Type.String({ minLength: 1, maxLength: 2000, description: 'Ed25519 public key, PEM (SPKI), e.g. from `posfleet keys generate`' }),
+  },
+  { additionalProperties: false },
+);
+export type PublisherKeyInput = Static<typeof PublisherKeyInput>;
+
+export const PublisherKeyView = Type.Object({
+  id: Type.String({ description: 'the key fingerprint' }),
+  name: Type.String(),
+  publicKey: Type.String(),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  revokedAt: Nullable(Timestamp),
+});
+export type PublisherKeyView = Static<typeof PublisherKeyView>;
+
+export const PackageInput = Type.Object(
+  {
+    kind: Type.Enum(PACKAGE_KINDS),
+    name: PackageName,
+    version: Type.String({ pattern: VERSION, description: 'semantic version, e.g. 2.4.1' }),
+    fileName: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }),
+    size: Type.Integer({ minimum: 1, description: 'bytes' }),
+    sha256: Sha256,
+    signature: Type.String({ minLength: 1, maxLength: 200, description: 'base64 Ed25519 signature of the package statement (see `posfleet package sign`)' }),
+    keyId: Id,
+    compatibleModels: Type.Array(Id, { minItems: 1, maxItems: 200, uniqueItems: true, description: 'terminal model ids' }),
+    minInstalledVersion: Type.Optional(Type.String({ pattern: VERSION })),
+    securityPatch: Type.Optional(Type.Boolean({ default: false })),
+    releaseNotes: Type.Optional(Notes),
+  },
+  { additionalProperties: false },
+);
+export type PackageInput = Static<typeof PackageInput>;
+
+export const PackageView = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  fileName: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  sha1: Nullable(Type.String()),
+  md5: Nullable(Type.String()),
+  signature: Type.String(),
+  keyId: Type.String(),
+  compatibleModels: Type.Array(Type.String()),
+  minInstalledVersion: Nullable(Type.String()),
+  securityPatch: Type.Boolean(),
+  releaseNotes: Notes,
+  ready: Type.Boolean({ description: 'its content arrived and matched its hash and signature' }),
+  uploadedAt: Nullable(Timestamp),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+});
+export type PackageView = Static<typeof PackageView>;
+
+export const PackageListQuery = Type.Object(
+  { ...PageQuery, kind: Type.Optional(Type.Enum(PACKAGE_KINDS)), name: Type.Optional(PackageName) },
+  { additionalProperties: false },
+);
+export type PackageListQuery = Static<typeof PackageListQuery>;
+
+export const CampaignFilter = Type.Object(
+  {
+    merchantId: Type.Optional(Id),
+    siteId: Type.Optional(Id),
+    modelId: Type.Optional(Id),
+    tag: Type.Optional(Type.String({ pattern: TAG })),
+    installedVersion: Type.Optional(Type.String({ pattern: VERSION, description: "only terminals on this version of the package's kind" })),
+  },
+  { additionalProperties: false },
+);
+export type CampaignFilter = Static<typeof CampaignFilter>;
+
+export const CampaignInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    packageId: Id,
+    filter: CampaignFilter,
+    waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10, default: [1, 10, 50, 100], description: 'cumulative shares of the target, in %' })),
+    maxFailureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'share of a wave whose install may fail before the campaign halts' })),
+    observeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 60, default: 60, description: "after a wave installed, payments are watched this long before the next wave" })),
+    allowDowngrade: Type.Optional(Type.Boolean({ default: false })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'makes the draw of terminals into waves repeatable' })),
+  },
+  { additionalProperties: false },
+);
+export type CampaignInput = Static<typeof CampaignInput>;
+
+export const Tally = Type.Record(Type.String(), Type.Integer());
+
+const MetricView = Type.Object({
+  metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
+});
+
+export const WaveView = Type.Object({
+  wave: Type.Integer({ description: '1-based' }),
+  percent: Type.Number(),
+  state: Type.Enum(WAVE_STATES),
+  terminals: Type.Integer(),
+  actions: Tally,
+  startedAt: Nullable(Timestamp),
+  installedAt: Nullable(Timestamp),
+  endedAt: Nullable(Timestamp),
+  verdict: Nullable(Type.Object({
+    failureRate: Type.Number(),
+    payments: Nullable(Type.Object({ worse: Type.Boolean(), judged: Type.Boolean(), note: Nullable(Type.String()), metrics: Type.Array(MetricView) })),
+  })),
+});
+
+export const CampaignView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  package: Type.Object({ id: Type.String(), kind: Type.String(), name: Type.String(), version: Type.String() }),
+  rollbackOf: Nullable(Type.String()),
+  filter: CampaignFilter,
+  settings: Type.Object({ waves: Type.Array(Type.Number()), maxFailureRate: Type.Number(), observeMinutes: Type.Integer(), allowDowngrade: Type.Boolean(), seed: Type.Integer() }),
+  state: Type.Enum(CAMPAIGN_STATES),
+  currentWave: Type.Integer({ description: '1-based' }),
+  halt: Nullable(Type.Object({ wave: Type.Integer(), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
+  excluded: Type.Record(Type.String(), Type.Integer(), { description: 'terminals the filter matched but the package may not go to, by reason' }),
+  waves: Type.Array(WaveView),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  endedAt: Nullable(Timestamp),
+});
+export type CampaignView = Static<typeof CampaignView>;
+
+export const CampaignListQuery = Type.Object({ ...PageQuery, state: Type.Optional(Type.Enum(CAMPAIGN_STATES)) }, { additionalProperties: false });
+export type CampaignListQuery = Static<typeof CampaignListQuery>;
+
+export const CampaignSummary = Type.Object({
+  id: Type.String(), name: Type.String(), packageId: Type.String(), state: Type.Enum(CAMPAIGN_STATES), currentWave: Type.Integer(), waves: Type.Integer(),
+  rollbackOf: Nullable(Type.String()), createdAt: Timestamp, updatedAt: Timestamp,
+});
+
+export const CampaignAction = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+export type CampaignAction = Static<typeof CampaignAction>;
+
+export const ActionListQuery = Type.Object(
+  { ...PageQuery, wave: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })), state: Type.Optional(Type.Enum(ACTION_STATES)) },
+  { additionalProperties: false },
+);
+export type ActionListQuery = Static<typeof ActionListQuery>;
+
+export const ActionView = Type.Object({
+  id: Type.Integer(),
+  campaignId: Type.String(),
+  terminalId: Type.String(),
+  serialNumber: Type.String(),
+  wave: Type.Integer(),
+  packageId: Type.String(),
+  previousVersion: Nullable(Type.String()),
+  state: Type.Enum(ACTION_STATES),
+  maintenanceJobId: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  updatedAt: Timestamp,
+  finishedAt: Nullable(Timestamp),
+  feedback: Type.Optional(Type.Array(Type.Object({ source: Type.String(), status: Type.String(), body: Type.Unknown(), effect: Type.String(), receivedAt: Timestamp }))),
+});
+export type ActionView = Static<typeof ActionView>;
+
+export const FleetVersionsView = Type.Object({
+  versions: Type.Array(Type.Object({ modelId: Type.String(), kind: Type.String(), version: Nullable(Type.String()), terminals: Type.Integer() })),
+  securityPatch: Type.Array(Type.Object({
+    kind: Type.String(), name: Type.String(), latestVersion: Type.String(), modelId: Type.String(), terminals: Type.Integer(), onLatest: Type.Integer(), share: Type.Number(),
+  }), { description: 'per package name and model: the share of terminals on its latest security-patch version or newer' }),
+  stuck: Type.Array(Type.Object({ actionId: Type.Integer(), campaignId: Type.String(), terminalId: Type.String(), state: Type.String(), since: Timestamp })),
+  installedOutside: Type.Array(Type.Object({ terminalId: Type.String(), kind: Type.String(), fromVersion: Nullable(Type.String()), toVersion: Type.String(), at: Timestamp })),
+});
+
+// ---- terminal protocol
+export const DeploymentHint = Type.Object({
+  actionId: Type.Integer(),
+  state: Type.Enum(ACTION_STATES),
+  installAllowed: Type.Boolean({ description: 'true once the maintenance job for it has the terminal out of service' }),
+});
+export type DeploymentHint = Static<typeof DeploymentHint>;
+
+export const DeploymentView = Type.Object({
+  actionId: Type.Integer(),
+  state: Type.Enum(ACTION_STATES),
+  installAllowed: Type.Boolean(),
+  maintenanceJobId: Nullable(Type.String()),
+  package: Type.Object({
+    id: Type.String(), kind: Type.String(), name: Type.String(), version: Type.String(), fileName: Type.String(), size: Type.Integer(),
+    sha256: Type.String(), signature: Type.String(), keyId: Type.String(), publicKey: Type.String({ description: 'PEM of the publisher key, for the terminal to verify before installing' }),
+    securityPatch: Type.Boolean(), releaseNotes: Notes, downloadUrl: Type.String(),
+  }),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+export const FeedbackInput = Type.Object(
+  {
+    reportId: Type.String({ minLength: 1, maxLength: 64, description: "the terminal's id for this report; a retry repeats it" }),
+    status: Type.Enum(FEEDBACK_STATUSES),
+    progress: Type.Optional(Type.Object({ done: Type.Integer({ minimum: 0 }), of: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+    details: Type.Optional(Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type FeedbackInput = Static<typeof FeedbackInput>;
+
+export const FeedbackAnswer = Type.Object({ actionId: Type.Integer(), state: Type.Enum(ACTION_STATES), changed: Type.Boolean(), effect: Type.String() });
