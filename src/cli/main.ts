@@ -1,4 +1,4 @@
-// `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens.
+// `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens, publish packages.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -9,6 +9,7 @@ import { createServices } from '../services.ts';
 import { AppError } from '../shared/errors.ts';
 import { FLEET } from '../access/roles.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
+import { registerPublisherCommands } from './publisher.ts';
 
 const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
 
@@ -198,6 +199,8 @@ async function codeFor(server: string, apiToken: string | undefined, uses: numbe
   const { prepareSimulatorEnrolment } = await import('../simulator/enrolment.ts');
   return prepareSimulatorEnrolment(server, apiToken, uses);
 }
+
+registerPublisherCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -3,17 +3,12 @@
 // (Ed25519 cannot sign a stream), and the signature also binds the version it claims to be, so a signed
 // file cannot be relabelled. Used by the server at upload, by the SDK before installing, and by the CLI.
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { statementText, type SignedFacts } from './package-statement.ts';
 
-export interface SignedFacts {
-  kind: string;
-  name: string;
-  version: string;
-  size: number;
-  sha256: string;
-}
+export type { SignedFacts };
 
 export function statementOf(facts: SignedFacts): Buffer {
-  return Buffer.from(['posfleet-package-v1', facts.kind, facts.name, facts.version, String(facts.size), facts.sha256.toLowerCase()].join('\n'), 'utf8');
+  return Buffer.from(statementText(facts), 'utf8');
 }
 
 /** A base64 signature of the statement, made with an Ed25519 private key (PEM or KeyObject). */

@@ -11,3 +11,5 @@ export type {
   CallOptions, FetchLike, HeartbeatContent, RetryPolicy, SavedState, StartOptions, TerminalClientOptions, TerminalStatus,
 } from './terminal-client.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
+export { UpdateAgent, memoryStorage, verifySignature } from './updates.ts';
+export type { Deployment, DeploymentPackage, PackageStorage, UpdateEvent, UpdateHandlers } from './updates.ts';

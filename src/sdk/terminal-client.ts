@@ -4,6 +4,7 @@
 import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
 import type { JobState } from '../maintenance/job-states.ts';
 import { PosFleetError } from './errors.ts';
+import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -65,6 +66,12 @@ export interface TerminalClientOptions {
   maintenance?: Partial<MaintenanceHandlers>;
   /** Told about each maintenance job's start, steps and end. */
   onMaintenance?: (event: MaintenanceEvent) => void;
+  /**
+   * Software updates: where downloads are kept and how a verified package is installed. Without it the
+   * terminal ignores deployments. Installs run inside maintenance jobs, before `maintenance.perform`.
+   */
+  updates?: UpdateHandlers;
+  onUpdate?: (event: UpdateEvent) => void;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, and the lease of a maintenance job. */
   now?: () => Date;
@@ -110,6 +117,7 @@ export class PosFleetTerminal {
   private readonly timeZone: string;
   private readonly options: TerminalClientOptions;
   private readonly runner: MaintenanceRunner;
+  private readonly updates: UpdateAgent | undefined;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -143,8 +151,25 @@ export class PosFleetTerminal {
     this.serverMode = options.mode ?? 'normal';
     this.savedMode = this.serverMode;
     this.currentStatus = this.credential ? 'idle' : 'not_enrolled';
+    this.updates = options.updates && new UpdateAgent({
+      getJson: (path, signal) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), signal)),
+      postJson: (path, body, signal) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), signal)),
+      fetchRaw: (path, headers, signal) => this.fetchImpl(this.server + path, {
+        method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
+      }),
+    }, options.updates, options.onUpdate, (error) => options.onError?.(error));
+    const handlers = { ...DEFAULT_HANDLERS, ...options.maintenance };
+    const perform = handlers.perform;
+    const updates = this.updates;
+    // An update job installs the offered package first; the application's own work follows.
+    if (updates) {
+      handlers.perform = async (work, context) => {
+        if (work.includes('update') || work.includes('upgrade')) await updates.installInJob(context.signal);
+        await perform(work, context);
+      };
+    }
     this.runner = new MaintenanceRunner({
-      handlers: { ...DEFAULT_HANDLERS, ...options.maintenance },
+      handlers,
       report: (report, signal) => this.reportStep(report, signal),
       now: this.now,
       timers: options.timers ?? GLOBAL_TIMERS,
@@ -174,6 +199,11 @@ export class PosFleetTerminal {
   /** The maintenance job under way on this terminal, if any. */
   get maintenanceJob(): Readonly<SavedJob> | undefined {
     return this.runner.job;
+  }
+
+  /** The software update the server offers this terminal, once its details were fetched. */
+  get deployment(): Deployment | undefined {
+    return this.updates?.current;
   }
 
   /** Commands the server handed out and whose result has not been reported yet. */
@@ -243,6 +273,7 @@ export class PosFleetTerminal {
     this.commands = answer.commands;
     this.serverMode = answer.mode;
     this.serverJob = answer.maintenance ?? undefined;
+    this.updates?.onHint(answer.deployment);
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
@@ -371,11 +402,15 @@ export class PosFleetTerminal {
     this.options.onStatusChange?.(status);
   }
 
-  /** POST with retries of what may pass (see PosFleetError.retryable), with back-off between tries. */
-  private async post<T>(path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
+  private post<T>(path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
+    return this.request('POST', path, body, credential, signal);
+  }
+
+  /** A call with retries of what may pass (see PosFleetError.retryable), with back-off between tries. */
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.postOnce<T>(path, body, credential);
+        return await this.requestOnce<T>(method, path, body, credential);
       } catch (error) {
         const last = attempt + 1 >= this.retry.attempts;
         if (!(error instanceof PosFleetError) || !error.retryable || last || signal?.aborted) throw error;
@@ -385,14 +420,15 @@ export class PosFleetTerminal {
     }
   }
 
-  private async postOnce<T>(path: string, body: unknown, credential: string | undefined): Promise<T> {
+  private async requestOnce<T>(method: 'GET' | 'POST', path: string, body: unknown, credential: string | undefined): Promise<T> {
     const url = this.server + path;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json' } : {};
     if (credential) headers.authorization = `Bearer ${credential}`;
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.retry.timeoutMs) });
+      const payload = method === 'POST' ? { body: JSON.stringify(body) } : {};
+      response = await this.fetchImpl(url, { method, headers, ...payload, signal: AbortSignal.timeout(this.retry.timeoutMs) });
       text = await response.text();
     } catch (cause) {
       throw new PosFleetError('network_error', `cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -2,6 +2,7 @@
 // through the real terminal SDK against a PosFleet server, carrying out maintenance jobs (customers
 // turned away meanwhile), for demos, load and end-to-end tests. Same seed → same fleet.
 import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/terminal-client.ts';
+import { memoryStorage } from '../sdk/updates.ts';
 import { deriveSeed, Random } from './random.ts';
 import type { SiteKind } from './site-profiles.ts';
 import { virtualMaintenance } from './virtual-maintenance.ts';
@@ -43,6 +44,8 @@ export interface SimulatorOptions {
   startAt?: Date;
   /** Chance that a maintenance job's self-test finds a fault (default 0.03). */
   selfTestFailureChance?: number;
+  /** Faulty builds the simulator plays: package versions whose install fails, and versions that raise card-read failures. */
+  faultyVersions?: { installFails?: readonly string[]; cardReadFailures?: readonly string[] };
 }
 
 export interface RunningSimulator {
@@ -113,7 +116,9 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
   const seed = deriveSeed(options.seed, index);
   const virtual = new VirtualTerminal({
     serialNumber, seed, intervalSeconds: options.intervalSeconds * speed, site: site.profile ?? 'shop', utcOffsetMinutes: site.utcOffsetMinutes ?? 480,
+    cardReadFailureVersions: options.faultyVersions?.cardReadFailures ?? [],
   });
+  const installFails = new Set(options.faultyVersions?.installFails ?? []);
   const intervalMs = options.intervalSeconds * 1000;
   const client = new PosFleetTerminal({
     server: options.server,
@@ -122,6 +127,14 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     timeZone: site.timeZone ?? 'Asia/Shanghai',
     fetch: throughVirtualLink(virtual, world),
     maintenance: virtualMaintenance(virtual, { speed, seed: deriveSeed(seed, 1), now: world, selfTestFailureChance: options.selfTestFailureChance }),
+    // Downloads are kept in memory (and dropped once installed); the install is the virtual terminal's.
+    updates: {
+      storage: memoryStorage(),
+      install: async (pkg) => {
+        if (installFails.has(pkg.version)) throw new Error(`installer exited with status 1 installing ${pkg.name} ${pkg.version} (simulated faulty build)`);
+        virtual.installPackage(pkg);
+      },
+    },
     onMaintenance: (event) => {
       if (event.type === 'completed') virtual.keepWork();
       if (event.type === 'ended') log(`${serialNumber}: maintenance job ${event.jobId} ended: ${event.reason}${event.rolledBack ? ' (rolled back)' : ''}`);

@@ -22,6 +22,8 @@ export interface VirtualTerminalOptions {
   utcOffsetMinutes?: number;
   /** How the site trades through the day (default: a shop, 09–21). */
   site?: SiteKind | SiteProfile;
+  /** Software versions that, once installed, make card reads fail far more often (a bad build). */
+  cardReadFailureVersions?: readonly string[];
 }
 
 /** What makes a terminal itself: drawn once from its seed, fixed for its life. */
@@ -90,9 +92,16 @@ export class VirtualTerminal {
   private versions: { app: string; firmware: string };
   /** What a job replaced, for its rollback. */
   private previousVersions: { app: string; firmware: string } | undefined;
+  /** A package was installed in the job under way: the job's own version bump does not apply. */
+  private packageInstalled = false;
+  /** Extra chance that a card read fails, caused by faulty installed software. */
+  private softwareReadFailure = 0;
+  /** Versions that make card reads fail once installed (a bad build the simulator plays). */
+  private readonly badVersions: ReadonlySet<string>;
 
   constructor(options: VirtualTerminalOptions) {
     this.serialNumber = options.serialNumber;
+    this.badVersions = new Set(options.cardReadFailureVersions ?? []);
     this.rng = new Random(options.seed);
     this.intervalMs = options.intervalSeconds * 1000;
     this.utcOffsetMinutes = options.utcOffsetMinutes ?? 480;
@@ -178,20 +187,37 @@ export class VirtualTerminal {
   /** A job's work takes effect: new software installed (the old kept for a rollback), passwords rotated. */
   applyWork(work: readonly WorkKind[], at: Date): void {
     this.previousVersions ??= { ...this.versions };
-    if (work.includes('update')) this.versions.app = LATEST_VERSIONS.app;
-    if (work.includes('upgrade')) this.versions.firmware = LATEST_VERSIONS.firmware;
+    if (work.includes('update') && !this.packageInstalled) this.versions.app = LATEST_VERSIONS.app;
+    if (work.includes('upgrade') && !this.packageInstalled) this.versions.firmware = LATEST_VERSIONS.firmware;
     if (work.includes('security_hardening')) this.passwordChangedAt = at.getTime();
+    this.softwareChanged();
+  }
+
+  /** A package from a rollout, verified by the SDK, is installed (the old version kept for a rollback). */
+  installPackage(pkg: { kind: string; version: string }): void {
+    this.previousVersions ??= { ...this.versions };
+    if (pkg.kind === 'application') this.versions.app = pkg.version;
+    if (pkg.kind === 'firmware') this.versions.firmware = pkg.version;
+    this.packageInstalled = true;
+    this.softwareChanged();
   }
 
   /** A job confirmed: its changes stay. */
   keepWork(): void {
     this.previousVersions = undefined;
+    this.packageInstalled = false;
   }
 
   /** A job rolled back: the software it replaced is back. */
   restoreVersions(): void {
     if (this.previousVersions) this.versions = this.previousVersions;
     this.previousVersions = undefined;
+    this.packageInstalled = false;
+    this.softwareChanged();
+  }
+
+  private softwareChanged(): void {
+    this.softwareReadFailure = this.badVersions.has(this.versions.app) || this.badVersions.has(this.versions.firmware) ? 0.35 : 0;
   }
 
   /** A restart: uptime starts again. */
@@ -236,7 +262,7 @@ export class VirtualTerminal {
     for (let fallbacks = 0; fallbacks < 2; fallbacks++) {
       for (let tries = 0; tries < 3; tries++) {
         readers[chosen].attempts++;
-        if (!this.rng.chance(this.profile.failureRate[chosen])) return;
+        if (!this.rng.chance(Math.min(1, this.profile.failureRate[chosen] + this.softwareReadFailure))) return;
         readers[chosen].failures++;
       }
       chosen = chosen === 'chip' ? 'swipe' : 'chip';

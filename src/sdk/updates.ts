@@ -1,0 +1,205 @@
+// Software updates on the terminal. When a heartbeat answer names a deployment, the package is
+// downloaded ahead of the maintenance window (resuming with Range after an interruption) and checked
+// against its SHA-256; inside the window, as part of the maintenance job, it is checked again — hash and
+// the publisher's Ed25519 signature — and handed to the application to install. Each step is reported
+// as feedback with a report id that a retry repeats. Uses fetch and WebCrypto only.
+import type { DeploymentView, FeedbackInput } from '../rollouts/rollouts.schemas.ts';
+import { statementText } from '../rollouts/package-statement.ts';
+import { PosFleetError } from './errors.ts';
+
+export type DeploymentPackage = DeploymentView['package'];
+export type Deployment = DeploymentView;
+
+/** Where downloads are kept; survives reboots so a download resumes where it stopped. */
+export interface PackageStorage {
+  /** Bytes already stored for the package (0 if none). */
+  size(packageId: string): Promise<number>;
+  append(packageId: string, chunk: Uint8Array): Promise<void>;
+  /** Lower-case hex SHA-256 of what is stored. */
+  sha256(packageId: string): Promise<string>;
+  remove(packageId: string): Promise<void>;
+}
+
+export interface UpdateHandlers {
+  storage: PackageStorage;
+  /** Installs the verified package (e.g. hands the stored file to the OS installer). Throwing fails the job. */
+  install(pkg: DeploymentPackage, context: { signal: AbortSignal }): Promise<void>;
+}
+
+export interface UpdatePort {
+  getJson<T>(path: string, signal?: AbortSignal): Promise<T>;
+  postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
+  /** A raw GET with extra headers (Range), answered as is. */
+  fetchRaw(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response>;
+}
+
+export type UpdateEvent =
+  | { type: 'downloaded'; actionId: number; version: string }
+  | { type: 'installed'; actionId: number; version: string }
+  | { type: 'failed'; actionId: number; reason: string };
+
+export interface DeploymentHint {
+  actionId: number;
+  state: string;
+  installAllowed: boolean;
+}
+
+export class UpdateAgent {
+  private deployment: Deployment | undefined;
+  private downloading: Promise<void> | undefined;
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly port: UpdatePort,
+    private readonly handlers: UpdateHandlers,
+    private readonly onEvent: (event: UpdateEvent) => void = () => {},
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  /** The deployment the server offers now, if any. */
+  get current(): Deployment | undefined {
+    return this.deployment;
+  }
+
+  /** From every heartbeat answer: learns of a new deployment and stages its download in the background. */
+  onHint(hint: DeploymentHint | null | undefined): void {
+    if (!hint) return;
+    if (this.deployment?.actionId === hint.actionId) {
+      this.deployment = { ...this.deployment, installAllowed: hint.installAllowed };
+      return;
+    }
+    if (this.downloading) return;
+    this.downloading = this.stage(hint.actionId)
+      .catch((error: unknown) => this.onError(error))
+      .finally(() => (this.downloading = undefined));
+  }
+
+  /**
+   * Inside the maintenance job: the deployment is downloaded (if the staging did not finish), checked
+   * (hash and signature) and installed. Returns false when there is nothing to install.
+   */
+  async installInJob(signal: AbortSignal): Promise<boolean> {
+    await this.downloading;
+    const deployment = this.deployment;
+    if (!deployment || ['succeeded', 'failed', 'cancelled', 'skipped'].includes(deployment.state)) return false;
+    const pkg = deployment.package;
+    try {
+      await this.download(deployment, signal);
+      const problem = await this.check(pkg);
+      if (problem) {
+        await this.handlers.storage.remove(pkg.id);
+        throw new PosFleetError('package_rejected', problem);
+      }
+      await this.feedback(deployment.actionId, 'installing');
+      await this.handlers.install(pkg, { signal });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.feedback(deployment.actionId, 'failed', [reason]).catch((e: unknown) => this.onError(e));
+      this.onEvent({ type: 'failed', actionId: deployment.actionId, reason });
+      throw error;
+    }
+    await this.feedback(deployment.actionId, 'installed');
+    await this.handlers.storage.remove(pkg.id);
+    this.onEvent({ type: 'installed', actionId: deployment.actionId, version: pkg.version });
+    return true;
+  }
+
+  private async stage(actionId: number): Promise<void> {
+    const deployment = await this.port.getJson<Deployment>(`/device/v1/deployments/${actionId}`);
+    this.deployment = deployment;
+    await this.download(deployment);
+    this.onEvent({ type: 'downloaded', actionId, version: deployment.package.version });
+  }
+
+  /** Fetches what is missing, resuming after the bytes already stored (If-Range: a changed file starts over). */
+  private async download(deployment: Deployment, signal?: AbortSignal): Promise<void> {
+    const pkg = deployment.package;
+    const storage = this.handlers.storage;
+    let have = await storage.size(pkg.id);
+    if (have > pkg.size) {
+      await storage.remove(pkg.id);
+      have = 0;
+    }
+    if (have < pkg.size) {
+      await this.feedback(deployment.actionId, 'downloading');
+      const path = new URL(pkg.downloadUrl, 'http://x').pathname;
+      const response = await this.port.fetchRaw(path, have > 0 ? { range: `bytes=${have}-` } : {}, signal);
+      if (response.status === 200 && have > 0) {
+        await storage.remove(pkg.id); // the server sent the whole file: start over
+      } else if (response.status !== 200 && response.status !== 206) {
+        throw new PosFleetError(`http_${response.status}`, `downloading ${pkg.name} ${pkg.version} answered ${response.status}`, { status: response.status });
+      }
+      const reader = response.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        await storage.append(pkg.id, value);
+      }
+    }
+    if ((await storage.sha256(pkg.id)) !== pkg.sha256) {
+      await storage.remove(pkg.id);
+      throw new PosFleetError('package_rejected', `the download of ${pkg.name} ${pkg.version} does not match its SHA-256; it was discarded`);
+    }
+    await this.feedback(deployment.actionId, 'downloaded');
+  }
+
+  /** Hash and signature once more, just before installing: what a tampered store would change. */
+  private async check(pkg: DeploymentPackage): Promise<string | null> {
+    if ((await this.handlers.storage.sha256(pkg.id)) !== pkg.sha256) return `${pkg.name} ${pkg.version} no longer matches its SHA-256`;
+    if (!(await verifySignature(pkg))) return `the signature of ${pkg.name} ${pkg.version} does not verify with publisher key ${pkg.keyId}`;
+    return null;
+  }
+
+  private async feedback(actionId: number, status: FeedbackInput['status'], details?: string[]): Promise<void> {
+    const reportId = `${actionId}-${status}`;
+    if (this.reported.has(reportId) && status !== 'failed') return;
+    const body: FeedbackInput = { reportId, status, ...(details && { details }) };
+    const answer = await this.port.postJson<{ state: string }>(`/device/v1/deployments/${actionId}/feedback`, body);
+    this.reported.add(reportId);
+    if (this.deployment?.actionId === actionId) this.deployment = { ...this.deployment, state: answer.state as Deployment['state'] };
+  }
+}
+
+/** Ed25519 over the package statement, with WebCrypto (Node 20, browsers, Deno). */
+export async function verifySignature(pkg: Pick<DeploymentPackage, 'kind' | 'name' | 'version' | 'size' | 'sha256' | 'signature' | 'publicKey'>): Promise<boolean> {
+  try {
+    const der = base64Bytes(pkg.publicKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''));
+    const key = await crypto.subtle.importKey('spki', der, { name: 'Ed25519' }, false, ['verify']);
+    return await crypto.subtle.verify({ name: 'Ed25519' }, key, base64Bytes(pkg.signature), new TextEncoder().encode(statementText(pkg)));
+  } catch {
+    return false;
+  }
+}
+
+function base64Bytes(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Keeps downloads in memory: for simulators and tests, or terminals with no file system to spare. */
+export function memoryStorage(): PackageStorage & { bytes(packageId: string): Uint8Array } {
+  const files = new Map<string, Uint8Array[]>();
+  const bytes = (id: string) => {
+    const chunks = files.get(id) ?? [];
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  };
+  return {
+    bytes,
+    size: async (id) => (files.get(id) ?? []).reduce((n, c) => n + c.length, 0),
+    append: async (id, chunk) => {
+      const chunks = files.get(id) ?? [];
+      chunks.push(chunk.slice());
+      files.set(id, chunks);
+    },
+    sha256: async (id) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes(id)))].map((b) => b.toString(16).padStart(2, '0')).join(''),
+    remove: async (id) => void files.delete(id),
+  };
+}
