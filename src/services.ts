@@ -21,6 +21,7 @@ import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
+import { DdiService } from './ddi/ddi.service.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -41,6 +42,7 @@ export interface Services {
   guideRuns: GuideRunService;
   packages: PackagesService;
   campaigns: CampaignsService;
+  ddi: DdiService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -76,6 +78,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     const moved = await campaigns.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
+  const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.heartbeatIntervalSeconds });
   const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
     passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
     offlineMaxReminders: config.offlineMaxReminders, log,
@@ -134,7 +137,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
   guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns, packages, campaigns };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns, packages, campaigns, ddi };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -115,6 +115,11 @@ export class DeviceService {
   async authenticate(header: string | undefined): Promise<string> {
     const token = bearer(header);
     if (!token) throw unauthenticated('a terminal credential is required: Authorization: Bearer <credential>');
+    return this.terminalOfCredential(token);
+  }
+
+  /** The terminal a credential belongs to (cached briefly), or 401. Shared with the hawkBit API's TargetToken. */
+  async terminalOfCredential(token: string): Promise<string> {
     const hash = hashSecret(token);
     const cached = this.credentials.get(hash);
     if (cached) return cached;

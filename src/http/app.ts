@@ -27,6 +27,7 @@ import { complianceRoutes } from '../compliance/compliance.routes.ts';
 import { preventiveRoutes } from '../preventive/preventive.routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
+import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 
@@ -87,6 +88,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'operator API token' },
           session: { type: 'apiKey', in: 'cookie', name: 'pf_session', description: 'browser session from /api/v1/auth/login; changes need the x-csrf-token header' },
           terminalCredential: { type: 'http', scheme: 'bearer', description: 'credential a terminal received at enrolment' },
+          targetToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'hawkBit DDI: "TargetToken <credential a terminal received at enrolment>"' },
         },
       },
     },
@@ -127,6 +129,12 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.campaigns, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
+
+  // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.
+  await app.register(async (ddi) => {
+    installAuditTrail(ddi, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
+    await ddi.register(ddiRoutes(services.ddi, services.campaigns, services.packages, services.config.publicUrl));
+  });
   return app;
 }
 

@@ -1,0 +1,49 @@
+// hawkBit's Direct Device Integration (DDI) API v1 seen from PosFleet: how its feedback maps onto a
+// rollout action's states, and how a deployment is described to the device. Pure.
+import type { ActionState } from '../rollouts/action-states.ts';
+
+export const DDI_EXECUTIONS = ['closed', 'proceeding', 'canceled', 'scheduled', 'rejected', 'resumed', 'downloaded', 'download'] as const;
+export type DdiExecution = (typeof DDI_EXECUTIONS)[number];
+export const DDI_FINISHED = ['success', 'failure', 'none'] as const;
+export type DdiFinished = (typeof DDI_FINISHED)[number];
+
+/**
+ * The action state a DDI feedback means. `proceeding` is an install under way once the device may
+ * install (its window is open), else still the download; `closed` with success is the end of it.
+ */
+export function actionStateOf(execution: DdiExecution, finished: DdiFinished, installAllowed: boolean): { state: ActionState; reason?: string } | null {
+  switch (execution) {
+    case 'closed':
+      if (finished === 'success') return { state: 'succeeded' };
+      if (finished === 'failure') return { state: 'failed', reason: 'the device reported the update failed' };
+      return null;
+    case 'canceled':
+      return { state: 'cancelled', reason: 'the device confirmed the cancellation' };
+    case 'rejected':
+      return { state: 'failed', reason: 'the device rejected the update' };
+    case 'download':
+      return { state: 'downloading' };
+    case 'downloaded':
+      return { state: 'downloaded' };
+    case 'proceeding':
+    case 'resumed':
+    case 'scheduled':
+      return { state: installAllowed ? 'installing' : 'downloading' };
+  }
+}
+
+/** DDI's polling sleep, "HH:MM:SS". */
+export function pollingSleep(seconds: number): string {
+  const s = Math.max(1, Math.min(Math.round(seconds), 24 * 3600 - 1));
+  return [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The software-module type DDI names a chunk's part with. */
+export function chunkPart(kind: string): string {
+  return kind === 'firmware' ? 'os' : kind === 'application' ? 'bApp' : kind;
+}
+
+/** `TargetToken <token>` (case-insensitive scheme), as hawkBit clients send their security token. */
+export function targetToken(header: string | undefined): string | undefined {
+  return header ? /^TargetToken\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}

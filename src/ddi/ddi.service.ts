@@ -1,0 +1,154 @@
+// The hawkBit DDI API mapped onto PosFleet: a device is an enrolled terminal (controllerId = its serial
+// number, TargetToken = its credential), a deployment is its rollout action, and the device's feedback
+// moves both the action and the maintenance job that holds the terminal out of service. The window is
+// open to the device (`maintenanceWindow: available`, `update: forced`) only while that job runs, so a
+// hawkBit client installs under the same windows and continuity rule as a PosFleet terminal.
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { FLEET } from '../access/roles.ts';
+import type { Database } from '../db/schema.ts';
+import type { DeviceService } from '../device/device.service.ts';
+import { OUT_OF_SERVICE, type JobState } from '../maintenance/job-states.ts';
+import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { CampaignsService } from '../rollouts/campaigns.service.ts';
+import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import type { Clock } from '../shared/time.ts';
+import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
+
+export interface DdiSettings {
+  tenant: string;
+  pollSeconds: number;
+}
+
+export interface DdiFeedback {
+  id?: string | undefined;
+  status: { execution: DdiExecution; result: { finished: DdiFinished; progress?: { cnt: number; of?: number } | undefined }; details?: string[] | undefined };
+}
+
+const HAWKBIT = 'PosFleet hawkBit API';
+
+export class DdiService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly device: DeviceService,
+    private readonly campaigns: CampaignsService,
+    private readonly maintenance: MaintenanceService,
+    readonly settings: DdiSettings,
+  ) {}
+
+  /** The terminal behind the TargetToken; it must be the controller named in the URL. */
+  async authenticate(tenant: string, controllerId: string, authorization: string | undefined): Promise<string> {
+    if (tenant !== this.settings.tenant) throw notFound('tenant', tenant);
+    const token = targetToken(authorization);
+    if (!token) throw unauthenticated('a target token is required: Authorization: TargetToken <terminal credential>');
+    const terminalId = await this.device.terminalOfCredential(token);
+    const terminal = await this.db.selectFrom('terminals').select(['serial_number', 'deleted_at']).where('id', '=', terminalId).executeTakeFirst();
+    if (!terminal || terminal.deleted_at) throw unauthenticated('unknown or revoked terminal credential');
+    if (terminal.serial_number !== controllerId) throw forbidden(`this target token belongs to controller ${terminal.serial_number}, not ${controllerId}`);
+    return terminalId;
+  }
+
+  /** The polling answer: when to ask again, and links to what the device should fetch or send. */
+  async poll(terminalId: string, base: string) {
+    await this.touch(terminalId);
+    const [hint] = (await this.campaigns.hints([terminalId])).values();
+    const links: Record<string, { href: string }> = {};
+    if (hint) {
+      // hawkBit's `c` parameter changes whenever the deployment does, so a client refetches it.
+      const change = createHash('sha256').update(`${hint.actionId}|${hint.state}|${hint.installAllowed}`).digest().readInt32BE(0);
+      links.deploymentBase = { href: `${base}/deploymentBase/${hint.actionId}?c=${change}` };
+    }
+    const config = await this.db.selectFrom('ddi_config_data').select('terminal_id').where('terminal_id', '=', terminalId).executeTakeFirst();
+    if (!config) links.configData = { href: `${base}/configData` };
+    return { config: { polling: { sleep: pollingSleep(this.settings.pollSeconds) } }, _links: links };
+  }
+
+  async deploymentBase(terminalId: string, actionId: number, base: string) {
+    const deployment = await this.campaigns.deployment(terminalId, actionId);
+    if (!['scheduled', 'downloading', 'downloaded', 'installing', 'installed'].includes(deployment.state)) throw notFound('deployment', String(actionId));
+    const pkg = deployment.package;
+    const row = await this.db.selectFrom('packages').select(['sha1', 'md5']).where('id', '=', pkg.id).executeTakeFirstOrThrow();
+    const href = `${base}/softwaremodules/${pkg.id}/artifacts/${encodeURIComponent(pkg.fileName)}`;
+    return {
+      id: String(actionId),
+      deployment: {
+        download: 'forced',
+        // Outside its window the device may download but not install (hawkBit: update "skip").
+        update: deployment.installAllowed ? 'forced' : 'skip',
+        maintenanceWindow: deployment.installAllowed ? 'available' : 'unavailable',
+        chunks: [{
+          part: chunkPart(pkg.kind), version: pkg.version, name: pkg.name,
+          artifacts: [{
+            filename: pkg.fileName, hashes: { sha1: row.sha1 ?? '', md5: row.md5 ?? '', sha256: pkg.sha256 }, size: pkg.size,
+            _links: { download: { href }, 'download-http': { href }, md5sum: { href: `${href}.MD5SUM` }, 'md5sum-http': { href: `${href}.MD5SUM` } },
+          }],
+        }],
+      },
+      actionHistory: { status: deployment.state, messages: [] as string[] },
+    };
+  }
+
+  /**
+   * Stores the feedback (a repeated `id` is recognised) and moves the action; the maintenance job
+   * follows: an install under way has the terminal in maintenance, success completes the job, failure
+   * fails it (the device keeps the version it had).
+   */
+  async feedback(terminalId: string, actionId: number, body: DdiFeedback) {
+    const action = await this.campaigns.terminalAction(terminalId, actionId);
+    const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
+    const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state as JobState);
+    const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed);
+    if (!mapped) throw invalid('status.result.finished', `"${body.status.result.finished}" does not close an action: use success or failure`);
+    const answer = await this.campaigns.record(actionId, {
+      reportId: body.id ? `ddi:${body.id}` : null, status: mapped.state, body, source: 'ddi',
+      reason: mapped.reason ? `${mapped.reason}${body.status.details?.length ? `: ${body.status.details.join('; ')}` : ''}` : null,
+    });
+    if (job) await this.followJob(terminalId, job.id, job.state as JobState, mapped.state, body.status.details ?? []);
+    return answer;
+  }
+
+  private async followJob(terminalId: string, jobId: string, jobState: JobState, state: string, details: string[]): Promise<void> {
+    const note = details.join('; ').slice(0, 1000) || undefined;
+    const step = (to: JobState, extra: { selfTests?: { name: string; passed: boolean; detail?: string }[] } = {}) =>
+      this.maintenance.report(terminalId, jobId, { state: to, ...extra, ...(note && { note }) });
+    if (jobState === 'scheduled' || jobState === 'announced') {
+      // The device went ahead outside its window: the job has nothing left to hold.
+      if (state === 'succeeded' || state === 'failed' || state === 'cancelled') {
+        await this.maintenance.operatorMove(jobId, 'aborted', `the hawkBit device ended the update itself (${state}) before its window`, FLEET, HAWKBIT);
+      }
+      return;
+    }
+    let current: JobState = jobState;
+    if (current === 'draining' && ['installing', 'succeeded', 'failed'].includes(state)) current = (await step('in_maintenance')).state as JobState;
+    if (state === 'succeeded' && (current === 'in_maintenance' || current === 'restarting')) {
+      await step('verifying', { selfTests: [{ name: 'hawkBit device update', passed: true, ...(note && { detail: note }) }] });
+    } else if (state === 'failed' && OUT_OF_SERVICE.includes(current)) {
+      await step('failed');
+      await step('rolled_back');
+    }
+  }
+
+  async putConfigData(terminalId: string, body: { mode?: 'merge' | 'replace' | 'remove' | undefined; data: Record<string, string> }) {
+    const at = this.clock().toISOString();
+    const row = await this.db.selectFrom('ddi_config_data').select('attributes').where('terminal_id', '=', terminalId).executeTakeFirst();
+    const current = row ? (JSON.parse(row.attributes) as Record<string, string>) : {};
+    const mode = body.mode ?? 'merge';
+    const next = mode === 'replace' ? body.data : mode === 'remove' ? Object.fromEntries(Object.entries(current).filter(([k]) => !(k in body.data))) : { ...current, ...body.data };
+    if (JSON.stringify(next).length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
+    if (row) await this.db.updateTable('ddi_config_data').set({ attributes: JSON.stringify(next), updated_at: at }).where('terminal_id', '=', terminalId).execute();
+    else await this.db.insertInto('ddi_config_data').values({ terminal_id: terminalId, attributes: JSON.stringify(next), updated_at: at }).execute();
+  }
+
+  /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */
+  private async touch(terminalId: string): Promise<void> {
+    const at = this.clock().toISOString();
+    const updated = await this.db.updateTable('terminal_health').set({ last_seen_at: at, online: 1, offline_since: null }).where('terminal_id', '=', terminalId).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      await this.db.insertInto('terminal_health')
+        .values({ terminal_id: terminalId, seq: 0, last_seen_at: at, reported_at: at, online: 1, offline_since: null, report: JSON.stringify({ via: 'hawkBit DDI' }) })
+        .onConflict((oc) => oc.column('terminal_id').doUpdateSet({ last_seen_at: at }))
+        .execute();
+    }
+  }
+}
