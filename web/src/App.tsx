@@ -13,6 +13,9 @@ import { TerminalPage } from './pages/Terminal.tsx';
 import { MaintenancePage } from './pages/Maintenance.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
 import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
+import { CalendarPage } from './pages/Calendar.tsx';
+import { ReportsPage } from './pages/Reports.tsx';
+import { SettingsPage } from './pages/Settings.tsx';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
@@ -59,9 +62,10 @@ export function App() {
 }
 
 function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSignOut(): void }) {
-  const { t, locale, setLocale } = useI18n();
+  const { t, tk, locale, setLocale } = useI18n();
   const { path } = useRouter();
-  const current = (prefix: string) => (path.startsWith(prefix) ? 'page' : undefined);
+  const pathname = path.split('?')[0] ?? '/';
+  const current = (prefix: string) => (pathname === prefix || pathname.startsWith(`${prefix}/`) ? 'page' : undefined);
   return (
     <header className="top">
       <div className="brand">{t('appName')}</div>
@@ -69,9 +73,12 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
         <nav aria-label={t('mainNav')}>
           <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
           <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
-          <Link href="/maintenance" aria-current={current('/maintenance')}>{t('maintenance')}</Link>
+          <Link href="/maintenance" aria-current={pathname === '/maintenance' ? 'page' : undefined}>{t('maintenance')}</Link>
+          <Link href="/maintenance/calendar" aria-current={current('/maintenance/calendar')}>{t('calendarNav')}</Link>
           <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
           <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
+          <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
+          <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
         </nav>
       )}
       <div className="tools">
@@ -79,7 +86,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
         <SelectField className="lang" label={t('language')} value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
           {LOCALES.map((l) => <option key={l} value={l} lang={l}>{l === 'zh-CN' ? '简体中文' : 'English'}</option>)}
         </SelectField>
-        {me && <span className="who">{t('signedInAs', { name: me.name, role: me.role })}</span>}
+        {me && <span className="who">{t('signedInAs', { name: me.name, role: tk('role', me.role) })}</span>}
         {me && <button type="button" onClick={onSignOut}>{t('signOut')}</button>}
       </div>
     </header>
@@ -95,6 +102,10 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/terminals') return <TerminalsPage live={live} />;
   if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
+  if (pathname === '/maintenance/calendar') return <CalendarPage me={me} live={live} />;
+  if (pathname === '/reports') return <ReportsPage me={me} />;
+  const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
+  if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
   if (pathname === '/work-orders') return <WorkOrdersPage />;
   const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);

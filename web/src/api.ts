@@ -35,6 +35,15 @@ export interface Site {
   merchantId: string;
   code: string;
   name: string;
+  /** The site's own IANA time zone, or its merchant's. */
+  timeZone: string;
+}
+
+export interface Merchant {
+  id: string;
+  name: string;
+  timeZone: string;
+  locale: string;
 }
 
 export interface Job {
@@ -79,7 +88,8 @@ export interface Health {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  /** The field the server names as wrong (`schedule.durationMinutes`), shown beside that field. */
+  constructor(readonly status: number, readonly code: string, message: string, readonly field: string | null = null) {
     super(message);
   }
 }
@@ -93,8 +103,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined && { body: JSON.stringify(body) }) });
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? res.statusText);
+  const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string } } | null;
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? res.statusText, data?.error?.field ?? null);
   return data as T;
 }
 
@@ -161,4 +171,141 @@ export interface ChecklistItem {
 export interface WorkOrder extends WorkOrderSummary {
   technicianId: string | null;
   checklist: ChecklistItem[];
+}
+
+/** Every item of a keyset-paged list, a page at a time, up to `max` items. */
+export async function allPages<T>(path: string, max = 1000): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await api<Page<T>>('GET', `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < max);
+  return items.slice(0, max);
+}
+
+// ---- maintenance windows (src/maintenance/windows.schemas.ts)
+export interface Occurrence { start: string; end: string; localStart: string; localEnd: string }
+
+export interface WindowTarget {
+  merchantId?: string;
+  siteId?: string;
+  terminalId?: string;
+  filter?: { tag?: string; modelId?: string; merchantId?: string };
+}
+
+export interface WindowSchedule { kind: 'once' | 'rrule' | 'cron'; start?: string; rrule?: string; cron?: string; durationMinutes: number }
+
+export interface MaintenanceWindow {
+  id: string;
+  name: string;
+  target: WindowTarget;
+  schedule: WindowSchedule;
+  timeZone: string;
+  next: Occurrence | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface SuggestedCandidate extends Occurrence {
+  expectedLossMinor: number | null;
+  expectedTransactions: number | null;
+  openMinutes: number;
+  preferenceMet: boolean;
+}
+
+export interface SuggestedWindow {
+  siteId: string;
+  timeZone: string;
+  basis: 'history' | 'opening-hours' | 'none';
+  history: { from: string; to: string; weeks: number; heartbeats: number; terminals: number; shortened: boolean } | null;
+  candidates: SuggestedCandidate[];
+}
+
+export interface JobDetail extends Job {
+  expectedMinutes: number;
+  maxMinutes: number;
+}
+
+// ---- maintenance figures (src/maintenance/maintenance.schemas.ts)
+export interface FigureSet {
+  jobs: { total: number; onTime: number; late: number; failed: number; running: number; waiting: number };
+  downtimeMinutes: number;
+  refusedTransactions: number;
+  estimatedRevenueLostMinor: number;
+}
+
+export interface Figures {
+  from: string;
+  to: string;
+  total: FigureSet;
+  bySite: (FigureSet & { siteId: string | null })[];
+}
+
+// ---- PCI DSS report (src/compliance/compliance.rules.ts), the parts the dashboard shows
+export interface ComplianceRequirement {
+  id: string;
+  ref: string | null;
+  met: boolean;
+  counts: { key: string; value: number }[];
+  findings: unknown[];
+}
+
+export interface ComplianceReport {
+  generatedAt: string;
+  requirements: ComplianceRequirement[];
+}
+
+// ---- settings
+export interface TemplateTask {
+  code: string;
+  name: Localised;
+  performer: string;
+  skill: string | null;
+  checklist: { code: string; text: Localised; required: boolean }[];
+}
+
+export interface PreventiveTemplate {
+  id: string;
+  code: string;
+  name: Localised;
+  intervalDays: number;
+  builtin: boolean;
+  tasks: TemplateTask[];
+}
+
+export interface TerminalModel { id: string; code: string; vendor: string; model: string }
+
+export type ThresholdGroups = Record<string, Record<string, number>>;
+
+export interface ModelThresholds {
+  modelId: string;
+  overrides: ThresholdGroups;
+  effective: ThresholdGroups;
+  defaults: ThresholdGroups;
+}
+
+export interface Channel {
+  id: string;
+  merchantId: string | null;
+  kind: 'email' | 'webhook';
+  name: string;
+  address: string;
+  events: string[];
+  locale: string | null;
+  enabled: boolean;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  merchantId: string | null;
+  locale: string;
+  lockedUntil: string | null;
+  totpEnabled: boolean;
+  disabledAt: string | null;
 }
