@@ -5,12 +5,14 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
 import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
+import { can, PERMISSIONS } from './roles.ts';
 
 const tags = ['access'];
 const security = operatorSecurity;
 
 export const me = (p: Principal) => ({
   userId: p.userId, name: p.name, role: p.role, merchantId: p.merchantId, via: p.via, csrfToken: p.csrfToken, mustChangePassword: p.mustChangePassword,
+  permissions: PERMISSIONS.filter((permission) => can(p.role, permission, p.tokenScope)),
 });
 
 export const accessRoutes = (access: AccessService, audit: AuditService, cookieSecure: boolean): FastifyPluginAsyncTypebox => async (app) => {

@@ -21,6 +21,7 @@ export const Me = Type.Object({
   via: Type.String(),
   csrfToken: Type.Union([Type.String(), Type.Null()], { description: 'send as x-csrf-token with every change made through a session' }),
   mustChangePassword: Type.Boolean(),
+  permissions: Type.Array(Type.String(), { description: 'what this sign-in may do; pages offer only these (the server still checks every request)' }),
 });
 
 export const LoginAnswer = Type.Object({ expiresAt: Timestamp, me: Me });

@@ -8,6 +8,8 @@ export interface Me {
   merchantId: string | null;
   csrfToken: string | null;
   mustChangePassword: boolean;
+  /** What this sign-in may do (the server's grants for the role and token). */
+  permissions: string[];
 }
 
 export interface Page<T> {
