@@ -1,7 +1,7 @@
 // The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
-// incidents and work orders add their events here, with a template for each in templates.ts.
+// incidents, work orders and rollouts add their events here, with a template for each in templates.ts.
 
-export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved'] as const;
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
@@ -53,6 +53,19 @@ export interface IncidentNotice {
   resolvedAt?: string | undefined;
 }
 
+/** A rollout stopped by itself: too many failed installs, or payments got worse on updated terminals. */
+export interface CampaignHalted {
+  campaignId: string;
+  name: string;
+  /** "pay-app 3.3.0" */
+  package: string;
+  wave: number;
+  kind: 'installs' | 'payments';
+  /** The figures in the server's words (English), e.g. "card-read failure rate 18.2 % against 1.1 %". */
+  reason: string;
+  haltedAt: string;
+}
+
 export interface NotificationEventData {
   'maintenance.announced': MaintenanceAnnounced;
   'maintenance.completed': MaintenanceCompleted;
@@ -63,6 +76,7 @@ export interface NotificationEventData {
   'incident.opened': IncidentNotice;
   'incident.reminder': IncidentNotice;
   'incident.resolved': IncidentNotice;
+  'campaign.halted': CampaignHalted;
 }
 
 export function isNotificationEvent(value: string): value is NotificationEvent {

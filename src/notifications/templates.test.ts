@@ -57,6 +57,21 @@ describe('message templates', () => {
     expect(failedZh.text).toContain('已安排技术员处理。');
   });
 
+  it('tells operators why a rollout halted itself, with its figures', () => {
+    const data = {
+      campaignId: 'c-1', name: 'Pay app spring', package: 'pay-app 3.3.0', wave: 1, kind: 'payments' as const,
+      reason: 'card-read failure rate 18.2 % against 1.1 % (z = 9.4)', haltedAt: '2026-11-25T18:00:00.000Z',
+    };
+    const zh = renderMessage('campaign.halted', data, { locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
+    expect(zh.subject).toBe('【灰度发布已暂停】Pay app spring（pay-app 3.3.0）');
+    expect(zh.text.split('\n')[0]).toBe('【灰度发布已暂停】灰度发布“Pay app spring”（pay-app 3.3.0）在第 1 批于 11月26日 02:00 自动停止：升级后终端的交易指标变差。');
+    const en = renderMessage('campaign.halted', { ...data, kind: 'installs' }, { locale: 'en', timeZone: 'Europe/London' });
+    expect(en.text.split('\n')).toEqual([
+      'Rollout "Pay app spring" (pay-app 3.3.0) halted itself in wave 1 at 25 Nov 18:00: too many installs failed.',
+      'Figures: card-read failure rate 18.2 % against 1.1 % (z = 9.4)', 'Campaign: c-1',
+    ]);
+  });
+
   it('shortens long lists of terminals but keeps the count', () => {
     const serials = Array.from({ length: 12 }, (_, i) => `SN-${i + 1}`);
     const message = renderMessage('maintenance.completed', { terminals: serials, completedAt: '2026-11-26T02:00:00.000Z' }, london);

@@ -1,7 +1,7 @@
 // The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
 // time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
 import type {
-  IncidentNotice, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
+  CampaignHalted, IncidentNotice, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
 } from './notification-events.ts';
 
 export interface MessageContext {
@@ -85,6 +85,13 @@ const zhCN: Templates = {
     subject: `【故障已恢复】${placeName(ctx)} ${d.summary['zh-CN']}`,
     text: lines(`【故障已恢复】${zhPlace(ctx)}${zhTerminals(d.terminals)}：${d.summary['zh-CN']}已于 ${dateTime(d.resolvedAt ?? d.since, ctx)} 恢复。`, zhSerials(d.terminals), `告警编号：${d.incidentId}`),
   }),
+  'campaign.halted': (d: CampaignHalted, ctx) => ({
+    subject: `【灰度发布已暂停】${d.name}（${d.package}）`,
+    text: lines(
+      `【灰度发布已暂停】灰度发布“${d.name}”（${d.package}）在第 ${d.wave} 批于 ${dateTime(d.haltedAt, ctx)} 自动停止：${d.kind === 'payments' ? '升级后终端的交易指标变差' : '安装失败过多'}。`,
+      `数据：${d.reason}`, `发布编号：${d.campaignId}`,
+    ),
+  }),
 };
 
 const en: Templates = {
@@ -146,6 +153,13 @@ const en: Templates = {
   'incident.resolved': (d: IncidentNotice, ctx) => ({
     subject: `Resolved: ${d.summary.en}, ${placeName(ctx)}`,
     text: lines(`Resolved: ${d.summary.en} for ${enWho(d.terminals, ctx)} at ${dateTime(d.resolvedAt ?? d.since, ctx)}.`, enSerials(d.terminals), `Incident: ${d.incidentId}`),
+  }),
+  'campaign.halted': (d: CampaignHalted, ctx) => ({
+    subject: `Rollout halted: ${d.name} (${d.package})`,
+    text: lines(
+      `Rollout "${d.name}" (${d.package}) halted itself in wave ${d.wave} at ${dateTime(d.haltedAt, ctx)}: ${d.kind === 'payments' ? 'payments got worse on the updated terminals' : 'too many installs failed'}.`,
+      `Figures: ${d.reason}`, `Campaign: ${d.campaignId}`,
+    ),
   }),
 };
 
