@@ -24,7 +24,8 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
     await declareRecurringJobs(services);
     services.jobs.start();
   }
-  const address = await app.listen({ port: config.port, host: config.host });
+  // A fleet reconnecting at once (after an outage) overflows Node's default queue of 511 and waits out TCP retries.
+  const address = await app.listen({ port: config.port, host: config.host, backlog: 4096 });
   return {
     url: address,
     services,

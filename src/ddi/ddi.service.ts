@@ -27,7 +27,15 @@ export interface DdiFeedback {
 
 const HAWKBIT = 'PosFleet hawkBit API';
 
+/** A poll moves the terminal's last contact at most this often: a write per poll would cost more than a heartbeat. */
+const TOUCH_EVERY_MS = 15_000;
+/** How long a terminal's serial number is remembered for checking the controllerId (as credentials are cached). */
+const SERIAL_TTL_MS = 30_000;
+
 export class DdiService {
+  private readonly touched = new Map<string, number>();
+  private readonly serials = new Map<string, { serial: string; until: number }>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -43,10 +51,20 @@ export class DdiService {
     const token = targetToken(authorization);
     if (!token) throw unauthenticated('a target token is required: Authorization: TargetToken <terminal credential>');
     const terminalId = await this.device.terminalOfCredential(token);
+    const serial = await this.serialOf(terminalId);
+    if (serial !== controllerId) throw forbidden(`this target token belongs to controller ${serial}, not ${controllerId}`);
+    return terminalId;
+  }
+
+  private async serialOf(terminalId: string): Promise<string> {
+    const now = Date.now();
+    const cached = this.serials.get(terminalId);
+    if (cached && cached.until > now) return cached.serial;
     const terminal = await this.db.selectFrom('terminals').select(['serial_number', 'deleted_at']).where('id', '=', terminalId).executeTakeFirst();
     if (!terminal || terminal.deleted_at) throw unauthenticated('unknown or revoked terminal credential');
-    if (terminal.serial_number !== controllerId) throw forbidden(`this target token belongs to controller ${terminal.serial_number}, not ${controllerId}`);
-    return terminalId;
+    if (this.serials.size > 1_000_000) this.serials.clear();
+    this.serials.set(terminalId, { serial: terminal.serial_number, until: now + SERIAL_TTL_MS });
+    return terminal.serial_number;
   }
 
   /** The polling answer: when to ask again, and links to what the device should fetch or send. */
@@ -142,7 +160,11 @@ export class DdiService {
 
   /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */
   private async touch(terminalId: string): Promise<void> {
-    const at = this.clock().toISOString();
+    const now = this.clock();
+    if ((this.touched.get(terminalId) ?? -Infinity) > now.getTime() - TOUCH_EVERY_MS) return;
+    if (this.touched.size > 1_000_000) this.touched.clear();
+    this.touched.set(terminalId, now.getTime());
+    const at = now.toISOString();
     const updated = await this.db.updateTable('terminal_health').set({ last_seen_at: at, online: 1, offline_since: null }).where('terminal_id', '=', terminalId).executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) {
       await this.db.insertInto('terminal_health')
