@@ -15,6 +15,7 @@ import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
 import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
+import { WorkOrderPhotos } from './preventive/work-order-photos.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
 import { GuideRunService } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
@@ -38,6 +39,7 @@ export interface Services {
   maintenance: MaintenanceService;
   windows: WindowsService;
   preventive: PreventiveService;
+  workOrderPhotos: WorkOrderPhotos;
   incidents: IncidentService;
   guideRuns: GuideRunService;
   packages: PackagesService;
@@ -127,6 +129,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
   await preventive.ensureDefaultTemplates();
+  const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
   jobs.handle('workorders-tick', async () => {
     const told = await preventive.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -137,7 +140,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
   guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, incidents, guideRuns, packages, campaigns, ddi };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrderPhotos, incidents, guideRuns, packages, campaigns, ddi };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

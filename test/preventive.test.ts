@@ -1,7 +1,8 @@
 // Preventive maintenance and work orders through the API: the seed's calendar as templates, plans whose
 // due dates follow the site's environment (and say why), due tasks ordered as one work order per site
 // visit, the lifecycle with its history, checklists and follow-ups, technicians who reach only their own
-// work orders and terminals, failed inspections opening work orders, escalation, and spare parts.
+// work orders and terminals, checklist photos, failed inspections opening work orders, escalation, and spare parts.
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ interface WorkOrder {
   id: string; status: string; siteId: string; terminalIds: string[]; technicianId: string | null; parentId: string | null; source: string;
   inspectionId: string | null; minutesSpent: number; followUps: string[];
   signature: { name: string; signedAt: string } | null;
-  checklist: { id: string; terminalId: string | null; required: boolean; result: string | null; text: { 'zh-CN': string; en: string } }[];
+  checklist: { id: string; terminalId: string | null; required: boolean; result: string | null; text: { 'zh-CN': string; en: string }; photos: { id: string; url: string }[] }[];
   history: { from: string | null; to: string; by: string; at: string }[];
   parts: { partId: string; quantity: number }[];
 }
@@ -266,6 +267,35 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
       // Their own: they work on it, but cancelling stays with operators.
       expect((await me.api('POST', `/api/v1/work-orders/${mine.id}/status`, { to: 'cancelled' })).statusCode).toBe(403);
       expect((await me.api('POST', '/api/v1/work-orders', { title: 'x', siteId: estate.site.id })).statusCode).toBe(403);
+    });
+
+    it('keeps photos taken at checklist items, only on the technician\'s own open work orders', async () => {
+      const order = await workOrder(estate.site.id, [terminalId]);
+      const me = await technician();
+      const colleague = await technician();
+      await t.api('POST', `/api/v1/work-orders/${order.id}/assign`, { technicianId: me.id });
+      const item = order.checklist[0]!;
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2048)]);
+      const url = `/api/v1/work-orders/${order.id}/checklist/${item.id}/photos`;
+      const added = await me.api('POST', url, { photo: { contentType: 'image/png', dataBase64: png.toString('base64') } });
+      expect(added.statusCode, added.body).toBe(201);
+      const photo = added.json<{ id: string; url: string; sha256: string; takenBy: string }>();
+      expect(photo).toMatchObject({ sha256: createHash('sha256').update(png).digest('hex'), takenBy: me.name });
+      const read = await me.api('GET', photo.url);
+      expect(read.headers['content-type']).toBe('image/png');
+      expect(read.rawPayload.equals(png)).toBe(true);
+      expect((await me.api('GET', `/api/v1/work-orders/${order.id}`)).json<WorkOrder>().checklist[0]).toMatchObject({ photos: [{ id: photo.id, url: photo.url }] });
+
+      // Someone else's work order does not exist for them; a PNG labelled JPEG or a non-image is refused by field.
+      expect((await colleague.api('POST', url, { photo: { contentType: 'image/png', dataBase64: png.toString('base64') } })).statusCode).toBe(404);
+      expect((await colleague.api('GET', photo.url)).statusCode).toBe(404);
+      expect((await me.api('POST', url, { photo: { contentType: 'image/jpeg', dataBase64: png.toString('base64') } })).json().error).toMatchObject({ field: 'photo.contentType' });
+      expect((await me.api('POST', url, { photo: { contentType: 'image/png', dataBase64: Buffer.from('not an image').toString('base64') } })).json().error)
+        .toMatchObject({ field: 'photo.dataBase64' });
+      expect((await me.api('POST', `/api/v1/work-orders/${order.id}/checklist/no-such-item/photos`, { photo: { contentType: 'image/png', dataBase64: png.toString('base64') } })).statusCode).toBe(404);
+      await t.api('POST', `/api/v1/work-orders/${order.id}/status`, { to: 'cancelled' });
+      expect((await me.api('POST', url, { photo: { contentType: 'image/png', dataBase64: png.toString('base64') } })).statusCode).toBe(409);
+      expect((await t.api('GET', `/api/v1/work-orders/${order.id}`)).json<WorkOrder>().checklist[0]!.photos).toHaveLength(1);
     });
 
     it('suggests technicians by region, skill and load', async () => {

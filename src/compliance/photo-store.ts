@@ -1,5 +1,5 @@
-// Inspection photos on disk, under DATA_DIR/inspections/. A photo is written to a temporary name and
-// renamed, so a reader never sees half a file; names are server-made (<inspection id>.<ext>).
+// Photos on disk, under DATA_DIR/<folder>/ (inspections/, work-orders/). A photo is written to a
+// temporary name and renamed, so a reader never sees half a file; names are server-made (<id>.<ext>).
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 export class PhotoStore {
   private readonly dir: string;
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, 'inspections');
+  constructor(dataDir: string, folder: 'inspections' | 'work-orders' = 'inspections') {
+    this.dir = join(dataDir, folder);
   }
 
   /** Stores the bytes and returns the file name to keep in the inspection's row. */
@@ -37,7 +37,7 @@ export class PhotoStore {
 
   // Names come from our own rows; refusing anything else keeps a bad row from reaching outside the folder.
   private path(file: string): string {
-    if (!/^[A-Za-z0-9-]+\.(jpg|png)$/.test(file)) throw new Error(`not an inspection photo file name: ${file}`);
+    if (!/^[A-Za-z0-9-]+\.(jpg|png)$/.test(file)) throw new Error(`not a photo file name: ${file}`);
     return join(this.dir, file);
   }
 }

@@ -11,6 +11,7 @@ import * as windows from './migrations/0006_windows.ts';
 import * as diagnostics from './migrations/0007_diagnostics.ts';
 import * as preventive from './migrations/0008_preventive.ts';
 import * as rollouts from './migrations/0009_rollouts.ts';
+import * as workOrderPhotos from './migrations/0010_work_order_photos.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0007_diagnostics': diagnostics,
   '0008_preventive': preventive,
   '0009_rollouts': rollouts,
+  '0010_work_order_photos': workOrderPhotos,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -563,6 +563,19 @@ export interface WorkOrderHistoryTable {
   note: string | null;
 }
 
+/** A photo taken at a checklist item; the file is DATA_DIR/work-orders/<file>. */
+export interface WorkOrderPhotoTable {
+  id: string;
+  work_order_id: string;
+  item_id: string;
+  file: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  taken_by: string;
+  taken_at: string;
+}
+
 export interface SparePartTable {
   id: string;
   depot: string;
@@ -728,6 +741,7 @@ export interface Database {
   work_order_terminals: WorkOrderTerminalTable;
   work_order_items: WorkOrderItemTable;
   work_order_history: WorkOrderHistoryTable;
+  work_order_photos: WorkOrderPhotoTable;
   spare_parts: SparePartTable;
   spare_part_moves: SparePartMoveTable;
   publisher_keys: PublisherKeyTable;

@@ -116,7 +116,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
     await api.register(windowRoutes(services.windows));
     await api.register(notificationRoutes(services.notifications));
-    await api.register(preventiveRoutes(services.preventive));
+    await api.register(preventiveRoutes(services.preventive, services.workOrderPhotos));
     await api.register(diagnosticsRoutes(services.incidents, services.guideRuns));
     await api.register(eventsRoutes(services.estate, services.maintenance));
     await api.register(rolloutRoutes(services.packages, services.campaigns));

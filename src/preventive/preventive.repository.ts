@@ -134,7 +134,7 @@ export class PreventiveRepository {
   }
 
   async details(executor: Executor, id: string) {
-    const [terminals, items, history, parts, followUps] = await Promise.all([
+    const [terminals, items, history, parts, followUps, photos] = await Promise.all([
       executor.selectFrom('work_order_terminals').select('terminal_id').where('work_order_id', '=', id).orderBy('terminal_id').execute(),
       executor.selectFrom('work_order_items').selectAll().where('work_order_id', '=', id).orderBy('seq').execute(),
       executor.selectFrom('work_order_history').selectAll().where('work_order_id', '=', id).orderBy('seq').execute(),
@@ -142,8 +142,9 @@ export class PreventiveRepository {
         .select(['spare_part_moves.part_id', 'spare_parts.sku', 'spare_parts.depot', 'spare_part_moves.delta', 'spare_part_moves.by_name', 'spare_part_moves.at'])
         .where('spare_part_moves.work_order_id', '=', id).orderBy('spare_part_moves.at').orderBy('spare_part_moves.id').execute(),
       executor.selectFrom('work_orders').select('id').where('parent_id', '=', id).orderBy('created_at').orderBy('id').execute(),
+      executor.selectFrom('work_order_photos').selectAll().where('work_order_id', '=', id).orderBy('taken_at').orderBy('id').execute(),
     ]);
-    return { terminals: terminals.map((t) => t.terminal_id), items, history, parts, followUps: followUps.map((f) => f.id) };
+    return { terminals: terminals.map((t) => t.terminal_id), items, history, parts, followUps: followUps.map((f) => f.id), photos };
   }
 
   async updateWorkOrder(trx: Executor, id: string, values: Partial<WorkOrderRow>): Promise<void> {

@@ -6,8 +6,9 @@ import { Type } from 'typebox';
 import type { Principal } from '../access/access.service.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { Actor, PreventiveService } from './preventive.service.ts';
+import type { WorkOrderPhotos } from './work-order-photos.ts';
 import {
-  AssignInput, ChecklistInput, OrderDueInput, PartsInput, PlanInput, PlanView, SparePartInput, SparePartView, StatusInput, SuggestionView, TechnicianInput,
+  AssignInput, ChecklistInput, ChecklistPhotoInput, PhotoView, OrderDueInput, PartsInput, PlanInput, PlanView, SparePartInput, SparePartView, StatusInput, SuggestionView, TechnicianInput,
   TechnicianView, TemplateInput, TemplatePatch, TemplateView, WorkOrderInput, WorkOrderListQuery, WorkOrderSummary, WorkOrderView,
 } from './preventive.schemas.ts';
 
@@ -21,7 +22,7 @@ const items = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Obje
 
 const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
 
-export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAsyncTypebox => async (app) => {
+export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrderPhotos): FastifyPluginAsyncTypebox => async (app) => {
   // ---- templates
   app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: items(TemplateView), ...errorResponses } } },
     () => preventive.listTemplates());
@@ -79,6 +80,23 @@ export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAs
   app.post('/work-orders/:id/checklist', {
     config: update, schema: { tags: wo, security, params: IdParams, body: ChecklistInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'pass / fail / n/a per item; a failed item with followUp opens a follow-up work order.' },
   }, (req) => preventive.recordChecklist(req.params.id, req.body, actorOf(req.principal)));
+  app.post('/work-orders/:id/checklist/:itemId/photos', {
+    config: update,
+    // A 2 MB photo is ~2.7 MB of base64: the limit leaves room to answer a larger one with a 400 naming the field.
+    bodyLimit: 4 * 1024 * 1024,
+    schema: {
+      tags: wo, security, params: Type.Object({ id: IdParams.properties.id, itemId: IdParams.properties.id }), body: ChecklistPhotoInput,
+      response: { 201: PhotoView, ...errorResponses }, description: 'A JPEG or PNG photo (≤ 2 MB) taken at a checklist item; 409 once the work order is closed.',
+    },
+  }, async (req, reply) => reply.code(201).send(await photos.add(req.params.id, req.params.itemId, req.body, actorOf(req.principal))));
+  app.get('/work-orders/:id/photos/:photoId', {
+    config: read,
+    schema: { tags: wo, security, params: Type.Object({ id: IdParams.properties.id, photoId: IdParams.properties.id }), description: 'The photo as uploaded (checked against its SHA-256).' },
+  }, async (req, reply) => {
+    const photo = await photos.read(req.params.id, req.params.photoId, req.principal.scope);
+    return reply.header('content-type', photo.contentType).header('x-content-sha256', photo.sha256)
+      .header('cache-control', 'private, max-age=3600').header('content-disposition', 'inline').send(photo.bytes);
+  });
   app.post('/work-orders/:id/parts', {
     config: update, schema: { tags: wo, security, params: IdParams, body: PartsInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'Takes spare parts out of stock for the work order; 409 when there are not enough.' },
   }, (req) => preventive.useParts(req.params.id, req.body, actorOf(req.principal)));

@@ -2,6 +2,7 @@
 // orders (checklist, history, parts, signature) and spare parts.
 import { Type, type Static } from 'typebox';
 import { Timestamp } from '../shared/http-schemas.ts';
+import { PhotoInput } from '../compliance/compliance.schemas.ts';
 import { PERFORMERS } from './default-templates.ts';
 import { SCHEDULES } from './due-dates.ts';
 import { WORK_ORDER_STATUSES } from './work-order-states.ts';
@@ -138,10 +139,20 @@ export type ChecklistInput = Static<typeof ChecklistInput>;
 
 export const PartsInput = Type.Object({ partId: Id, quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false });
 
+export const PhotoView = Type.Object({
+  id: Type.String(), contentType: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String(), takenBy: Type.String(), takenAt: Timestamp,
+  url: Type.String({ description: 'GET it for the image bytes' }),
+});
+export type PhotoView = Static<typeof PhotoView>;
+
+export const ChecklistPhotoInput = Type.Object({ photo: PhotoInput }, { additionalProperties: false });
+export type ChecklistPhotoInput = Static<typeof ChecklistPhotoInput>;
+
 const ItemView = Type.Object({
   id: Type.String(), terminalId: Type.Union([Type.String(), Type.Null()]), taskCode: Type.String(), itemCode: Type.String(), text: LocalText,
   required: Type.Boolean(), result: Type.Union([Type.String(), Type.Null()]), note: Type.Union([Type.String(), Type.Null()]),
   answeredBy: Type.Union([Type.String(), Type.Null()]), answeredAt: Type.Union([Timestamp, Type.Null()]),
+  photos: Type.Array(PhotoView),
 });
 const HistoryView = Type.Object({ from: Type.Union([Type.String(), Type.Null()]), to: Type.String(), by: Type.String(), at: Timestamp, note: Type.Union([Type.String(), Type.Null()]) });
 const PartUseView = Type.Object({ partId: Type.String(), sku: Type.String(), depot: Type.String(), quantity: Type.Integer(), by: Type.String(), at: Timestamp });

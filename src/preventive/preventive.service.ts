@@ -505,6 +505,10 @@ function toWorkOrder(row: WorkOrderRow, d: Awaited<ReturnType<PreventiveReposito
     checklist: d.items.map((i) => ({
       id: i.id, terminalId: i.terminal_id, taskCode: i.task_code, itemCode: i.item_code, text: parseJson<Text>(i.text, { 'zh-CN': i.item_code, en: i.item_code }),
       required: Number(i.required) === 1, result: i.result, note: i.note, answeredBy: i.answered_by, answeredAt: i.answered_at,
+      photos: d.photos.filter((p) => p.item_id === i.id).map((p) => ({
+        id: p.id, contentType: p.content_type, sizeBytes: Number(p.size), sha256: p.sha256, takenBy: p.taken_by, takenAt: p.taken_at,
+        url: `/api/v1/work-orders/${row.id}/photos/${p.id}`,
+      })),
     })),
     history: d.history.map((h) => ({ from: h.from_status, to: h.to_status, by: h.by_name, at: h.at, note: h.note })),
     parts: d.parts.map((p) => ({ partId: p.part_id, sku: p.sku, depot: p.depot, quantity: -Number(p.delta), by: p.by_name, at: p.at })),
