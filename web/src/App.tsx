@@ -16,6 +16,11 @@ import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
 import { CalendarPage } from './pages/Calendar.tsx';
 import { ReportsPage } from './pages/Reports.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
+import { UpdatesPage } from './pages/updates/Updates.tsx';
+import { CampaignPage } from './pages/updates/Campaign.tsx';
+import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
+import { PackagePage } from './pages/updates/Package.tsx';
+import { can } from './permissions.ts';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
@@ -75,6 +80,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
           <Link href="/maintenance" aria-current={pathname === '/maintenance' ? 'page' : undefined}>{t('maintenance')}</Link>
           <Link href="/maintenance/calendar" aria-current={current('/maintenance/calendar')}>{t('calendarNav')}</Link>
+          {can(me, 'rollouts:read') && <Link href="/updates" aria-current={current('/updates')}>{t('updates')}</Link>}
           <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
           <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
           <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
@@ -98,12 +104,18 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const { t } = useI18n();
   const pathname = path.split('?')[0] ?? '/';
   const terminal = /^\/terminals\/([^/]+)$/.exec(pathname);
-  if (pathname === '/') return <OverviewPage live={live} />;
+  if (pathname === '/') return <OverviewPage me={me} live={live} />;
   if (pathname === '/terminals') return <TerminalsPage live={live} />;
   if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
   if (pathname === '/maintenance/calendar') return <CalendarPage me={me} live={live} />;
   if (pathname === '/reports') return <ReportsPage me={me} />;
+  if (pathname === '/updates') return <UpdatesPage me={me} live={live} />;
+  if (pathname === '/updates/campaigns/new') return <StartCampaignPage me={me} packageId={new URLSearchParams(path.split('?')[1] ?? '').get('package')} />;
+  const campaign = /^\/updates\/campaigns\/([^/]+)$/.exec(pathname);
+  if (campaign) return <CampaignPage key={campaign[1]} id={decodeURIComponent(campaign[1]!)} me={me} live={live} />;
+  const pkg = /^\/updates\/packages\/([^/]+)$/.exec(pathname);
+  if (pkg) return <PackagePage key={pkg[1]} id={decodeURIComponent(pkg[1]!)} me={me} />;
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;

@@ -311,3 +311,105 @@ export interface User {
   totpEnabled: boolean;
   disabledAt: string | null;
 }
+
+// ---- rollouts (src/rollouts/rollouts.schemas.ts)
+export interface PublisherKey { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null }
+
+export interface Package {
+  id: string;
+  kind: string;
+  name: string;
+  version: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  keyId: string;
+  compatibleModels: string[];
+  minInstalledVersion: string | null;
+  securityPatch: boolean;
+  releaseNotes: Localised;
+  /** Its content arrived and matched its hash and signature: only then can a campaign use it. */
+  ready: boolean;
+  uploadedAt: string | null;
+  createdBy: string;
+  createdAt: string;
+}
+
+export type CampaignState = 'running' | 'paused' | 'halted' | 'completed' | 'cancelled';
+
+export interface CampaignFilter { merchantId?: string; siteId?: string; modelId?: string; tag?: string; installedVersion?: string }
+
+export interface CampaignSummary {
+  id: string;
+  name: string;
+  packageId: string;
+  state: CampaignState;
+  /** 1-based. */
+  currentWave: number;
+  waves: number;
+  rollbackOf: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MetricComparison { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean }
+
+export interface PaymentsVerdict { worse: boolean; judged: boolean; note: string | null; metrics: MetricComparison[] }
+
+export interface Wave {
+  wave: number;
+  percent: number;
+  state: 'pending' | 'installing' | 'observing' | 'passed' | 'failed' | 'cancelled';
+  terminals: number;
+  /** Actions of the wave per action state. */
+  actions: Record<string, number>;
+  startedAt: string | null;
+  installedAt: string | null;
+  endedAt: string | null;
+  /** What the server recorded when it judged the wave; its shape varies (an operator's acceptance adds fields). */
+  verdict: { failureRate?: number; payments?: PaymentsVerdict | null; acceptedBy?: string; overriddenBy?: string } | null;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  package: { id: string; kind: string; name: string; version: string };
+  rollbackOf: string | null;
+  filter: CampaignFilter;
+  settings: { waves: number[]; maxFailureRate: number; observeMinutes: number; allowDowngrade: boolean; seed: number };
+  state: CampaignState;
+  currentWave: number;
+  /** Figures: a payments verdict (metrics) after a halt on payments, { failureRate, actions } after one on installs. */
+  halt: { wave: number; reason: string; at: string; figures: unknown } | null;
+  excluded: Record<string, number>;
+  waves: Wave[];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+}
+
+export interface Feedback { source: string; status: string; body: unknown; effect: string; receivedAt: string }
+
+export interface RolloutAction {
+  id: number;
+  campaignId: string;
+  terminalId: string;
+  serialNumber: string;
+  wave: number;
+  packageId: string;
+  previousVersion: string | null;
+  state: string;
+  maintenanceJobId: string | null;
+  reason: string | null;
+  updatedAt: string;
+  finishedAt: string | null;
+  feedback?: Feedback[];
+}
+
+export interface FleetVersions {
+  versions: { modelId: string; kind: string; version: string | null; terminals: number }[];
+  securityPatch: { kind: string; name: string; latestVersion: string; modelId: string; terminals: number; onLatest: number; share: number }[];
+  stuck: { actionId: number; campaignId: string; terminalId: string; state: string; since: string }[];
+  installedOutside: { terminalId: string; kind: string; fromVersion: string | null; toVersion: string; at: string }[];
+}

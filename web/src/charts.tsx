@@ -58,3 +58,27 @@ export function LineChart({ title, labels, values, min }: { title: string; label
     </figure>
   );
 }
+
+export interface Series { label: string; values: number[]; color: string }
+
+/** Bars stacked per label (e.g. versions per terminal model); the summary reads every non-zero part. */
+export function StackedBarChart({ title, labels, series }: { title: string; labels: string[]; series: Series[] }) {
+  const text = `${title}: ${labels.map((label, i) => `${label}: ${series.filter((s) => (s.values[i] ?? 0) > 0).map((s) => `${s.label} ${s.values[i]}`).join(', ')}`).join('; ')}`;
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <div className="chart-box" role="img" aria-label={text}>
+        <Bar
+          data={{ labels, datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color })) }}
+          options={{
+            plugins: { legend: { position: 'bottom' } },
+            scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+          }}
+        />
+      </div>
+    </figure>
+  );
+}
+
+/** Distinct colours for an open-ended list (versions), in a fixed order so a version keeps its colour. */
+export const PALETTE = ['#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#5d4037', '#546e7a', '#9e9d24', '#c62828'];

@@ -1,11 +1,15 @@
-// Fleet overview: how many terminals are in service, under maintenance, locked or offline, live.
+// Fleet overview: how many terminals are in service, under maintenance, locked or offline, live; and
+// the campaigns in progress, for roles that may see them.
+import type { Me } from '../api.ts';
 import { BarChart, COLORS, DoughnutChart } from '../charts.tsx';
 import { useI18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
+import { can } from '../permissions.ts';
+import { CampaignsInProgress } from './updates/InProgress.tsx';
 
 const MODES = ['normal', 'maintenance', 'locked', 'offline'] as const;
 
-export function OverviewPage({ live }: { live: LiveState }) {
+export function OverviewPage({ me, live }: { me: Me; live: LiveState }) {
   const { t, tk } = useI18n();
   const terminals = live.fleet?.terminals ?? [];
   const counts = Object.fromEntries(MODES.map((m) => [m, 0])) as Record<(typeof MODES)[number], number>;
@@ -35,6 +39,7 @@ export function OverviewPage({ live }: { live: LiveState }) {
           </div>
         </>
       )}
+      {can(me, 'rollouts:read') && <CampaignsInProgress />}
     </section>
   );
 }
