@@ -1,11 +1,14 @@
 // The web dashboard in a real browser (Debian's Chromium through playwright-core) against a real,
 // listening server on a seeded demo estate: an operator signs in, finds a terminal, reads its health,
 // puts a site into maintenance and sees the terminals' modes change live on another page, switches to
-// Chinese, and uses the pages at 390 px. Screenshots of every page go to test-artifacts/screenshots/.
+// Chinese, and uses the pages at 390 px, where a work order's checklist is answered with photos.
+// Screenshots of every page go to test-artifacts/screenshots/.
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -41,6 +44,28 @@ function buildDashboard(): void {
   const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
 }
+
+/** A PNG of `width` × `height` pixels from `rgb` (3 bytes a pixel, row after row): what a phone camera would hand over. */
+function png(width: number, height: number, rgb: Buffer): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(4 + typed.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    typed.copy(out, 4);
+    out.writeUInt32BE(crc32(typed), 4 + typed.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per sample
+  header[9] = 2; // RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height); // each row: filter byte 0, then its pixels
+  for (let y = 0; y < height; y++) rgb.copy(rows, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
@@ -91,6 +116,13 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${text}`);
     return JSON.parse(text) as T;
+  }
+
+  /** Bytes the API answers with (a photo), fetched with the admin token. */
+  async function adminBytes(url: string): Promise<Buffer> {
+    const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+    return Buffer.from(await res.arrayBuffer());
   }
 
   const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -360,7 +392,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     await shot('en-incidents');
   });
 
-  it('completes a work order through its checklist and status on a 390 px phone', { timeout: TEST_TIMEOUT }, async () => {
+  it('completes a work order through its checklist, with photos, and status on a 390 px phone', { timeout: TEST_TIMEOUT }, async () => {
     // A technician to assign it to (open → assigned is an assignment), and the work order itself, through the API.
     const technician = await server.services.access.createUser({ email: 'tech@dashboard.test', name: 'Tao Technician', role: 'technician', password: PASSWORD, locale: 'zh-CN' });
     await adminApi('POST', '/technicians', { userId: technician.id, skills: [], regions: ['DEMO-SH'] });
@@ -401,17 +433,66 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
         await answer.click();
         await expect.poll(() => answer.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
       }
+
+      // Photos at the items, through the phone's file input (its camera on a real phone).
+      type Photo = { id: string; url: string; contentType: string; sizeBytes: number; sha256: string; takenBy: string };
+      type Detail = { status: string; checklist: { result: string | null; photos: Photo[] }[] };
+      /** Loaded by the browser with the session cookie: its width once decoded, 0 while it is not (or failed). */
+      const loadedWidth = async (thumb: ReturnType<Page['getByRole']>) => {
+        await thumb.scrollIntoViewIfNeeded();
+        return thumb.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete ? i.naturalWidth : 0; });
+      };
+      // A small PNG at the failed item is sent as it is.
+      const readerItem = p.getByRole('group', { name: '检查读卡器' });
+      const small = png(4, 3, Buffer.from(Array.from({ length: 4 * 3 }, (_, i) => [200, 40 + i * 10, 30]).flat()));
+      await readerItem.getByLabel('添加照片：检查读卡器', { exact: true }).setInputFiles({ name: 'reader.png', mimeType: 'image/png', buffer: small });
+      await readerItem.locator('[aria-live="polite"]').getByText('照片已上传。', { exact: true }).waitFor();
+      const readerThumb = readerItem.getByRole('list', { name: '照片：检查读卡器' }).getByRole('img', { name: /^“检查读卡器”的第 1 张照片，Olivia Operator 拍摄于 / });
+      await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
+      // A photo over 2 MB is made smaller in the browser (a JPEG) rather than refused.
+      const headItem = p.getByRole('group', { name: '清洁打印头' });
+      const large = png(1200, 800, randomBytes(1200 * 800 * 3)); // noise: it does not compress
+      expect(large.length).toBeGreaterThan(2 * 1024 * 1024);
+      await headItem.getByLabel('添加照片：清洁打印头', { exact: true }).setInputFiles({ name: 'head.png', mimeType: 'image/png', buffer: large });
+      await headItem.locator('[aria-live="polite"]').getByText(/^照片已压缩后上传（2\.\d MB → [01]\.\d MB）。$/).waitFor();
+      const headThumb = headItem.getByRole('img', { name: /^“清洁打印头”的第 1 张照片，/ });
+      await expect.poll(() => loadedWidth(headThumb), { timeout: WAIT }).toBe(1200);
+      // A file that is no photo is refused beside its item, which keeps no photo.
+      const backupItem = p.getByRole('group', { name: '检查备用机' });
+      const backupInput = backupItem.getByLabel('添加照片：检查备用机', { exact: true });
+      await backupInput.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+      await backupItem.locator('[aria-live="polite"]').getByText('此文件不是浏览器能读取的照片：请选择 JPEG 或 PNG。', { exact: true }).waitFor();
+      expect(await backupInput.getAttribute('aria-invalid')).toBe('true');
+      expect(await backupItem.getByRole('img').count()).toBe(0);
+
+      const withPhotos = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
+      expect(withPhotos.checklist.map((i) => i.photos.length)).toEqual([1, 1, 0]);
+      const readerPhoto = withPhotos.checklist[1]!.photos[0]!;
+      expect(readerPhoto).toMatchObject({ contentType: 'image/png', sizeBytes: small.length, sha256: sha256(small), takenBy: 'Olivia Operator' });
+      expect((await adminBytes(readerPhoto.url)).equals(small)).toBe(true);
+      expect(await readerThumb.getAttribute('src')).toBe(readerPhoto.url);
+      const headPhoto = withPhotos.checklist[0]!.photos[0]!;
+      expect(headPhoto.contentType).toBe('image/jpeg');
+      expect(headPhoto.sizeBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+      const headBytes = await adminBytes(headPhoto.url);
+      expect([...headBytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+      expect(sha256(headBytes)).toBe(headPhoto.sha256);
+
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-work-order', p);
       await moves.getByRole('button', { name: '完成工单' }).click();
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
-      const done = await adminApi<{ status: string; checklist: { result: string | null }[] }>('GET', `/work-orders/${order.id}`);
+      const done = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
       expect(done.status).toBe('done');
       expect(done.checklist.map((i) => i.result)).toEqual(['pass', 'fail', 'n/a']);
+      // Closed: its photos stay in view, no more can be added.
+      await expect.poll(() => p.getByLabel(/^添加照片：/).count(), { timeout: WAIT }).toBe(0);
+      await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
 
       await p.getByLabel('语言').selectOption('en');
       await p.getByRole('heading', { name: 'Work order: 外滩夜市摊 打印机保养' }).waitFor();
       await p.getByRole('group', { name: 'Clean the print head' }).getByRole('button', { name: 'Pass', exact: true }).waitFor();
+      await p.getByRole('group', { name: 'Check the card reader' }).getByRole('img', { name: /^Photo 1 of “Check the card reader”, taken by Olivia Operator, / }).waitFor();
       expect(await status.textContent()).toBe('Done');
       expect(await fits()).toBe(true);
       await shot('mobile-en-work-order', p);

@@ -8,7 +8,8 @@ import type { CampaignsService } from '../rollouts/campaigns.service.ts';
 import type { PackagesService } from '../rollouts/packages.service.ts';
 import { streamPackage } from '../rollouts/rollouts.routes.ts';
 import { errorResponses } from '../shared/http-schemas.ts';
-import { DDI_EXECUTIONS, DDI_FINISHED } from './ddi-mapping.ts';
+import { AppError } from '../shared/errors.ts';
+import { DDI_EXECUTIONS, DDI_FINISHED, lenientFeedback } from './ddi-mapping.ts';
 import type { DdiService } from './ddi.service.ts';
 
 type DdiRequest = Pick<FastifyRequest, 'headers' | 'protocol' | 'host'> & { params: { tenant: string; controllerId: string } };
@@ -25,11 +26,19 @@ const Feedback = Type.Object({
       finished: Type.Enum(DDI_FINISHED),
       progress: Type.Optional(Type.Object({ cnt: Type.Integer({ minimum: 0 }), of: Type.Optional(Type.Integer({ minimum: 0 })) })),
     }),
-    details: Type.Optional(Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 100 })),
+    // SWUpdate sends its install log in batches of up to 48 lines.
+    details: Type.Optional(Type.Array(Type.String({ maxLength: 20_000 }), { maxItems: 200 })),
   }),
 });
 
 export const ddiRoutes = (ddi: DdiService, campaigns: CampaignsService, packages: PackagesService, publicUrl: string): FastifyPluginAsyncTypebox => async (app) => {
+  // Clients' feedback is not always valid JSON (see lenientFeedback); refusing it would have it retried for ever.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const parsed = lenientFeedback(body as string);
+    if (parsed === undefined) done(new AppError('validation_error', 'body: not valid JSON', 'body'), undefined);
+    else done(null, parsed);
+  });
   const terminalOf = (req: DdiRequest) => ddi.authenticate(req.params.tenant, req.params.controllerId, req.headers.authorization);
   const baseOf = (req: DdiRequest) =>
     `${publicUrl || `${req.protocol}://${req.host}`}/${encodeURIComponent(req.params.tenant)}/controller/v1/${encodeURIComponent(req.params.controllerId)}`;
@@ -51,6 +60,18 @@ export const ddiRoutes = (ddi: DdiService, campaigns: CampaignsService, packages
     schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'Feedback on the deployment; every message is stored, a repeated id changes nothing.', response: errorResponses },
   }, async (req) => {
     await ddi.feedback(await terminalOf(req), req.params.actionId, { ...req.body, id: req.body.id === undefined ? undefined : String(req.body.id) });
+    return {};
+  });
+
+  app.get('/:tenant/controller/v1/:controllerId/cancelAction/:actionId', {
+    schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), description: 'A cancelled deployment the device should stop.', response: errorResponses },
+  }, async (req) => ddi.cancelAction(await terminalOf(req), req.params.actionId));
+
+  app.post('/:tenant/controller/v1/:controllerId/cancelAction/:actionId/feedback', {
+    bodyLimit: 256 * 1024,
+    schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'The device confirms the cancellation (closed) or refuses it.', response: errorResponses },
+  }, async (req) => {
+    await ddi.cancelFeedback(await terminalOf(req), req.params.actionId, { ...req.body, id: req.body.id === undefined ? undefined : String(req.body.id) });
     return {};
   });
 

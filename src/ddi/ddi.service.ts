@@ -10,8 +10,9 @@ import type { Database } from '../db/schema.ts';
 import type { DeviceService } from '../device/device.service.ts';
 import { OUT_OF_SERVICE, type JobState } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { ActionState } from '../rollouts/action-states.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
-import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import { AppError, forbidden, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
 
@@ -72,11 +73,15 @@ export class DdiService {
     await this.touch(terminalId);
     const [hint] = (await this.campaigns.hints([terminalId])).values();
     const links: Record<string, { href: string }> = {};
-    if (hint) {
+    // Offered only once its window is open: hawkBit clients such as SWUpdate install whatever they are
+    // given at once (they ignore maintenanceWindow) and report a skipped one as a success.
+    if (hint?.installAllowed) {
       // hawkBit's `c` parameter changes whenever the deployment does, so a client refetches it.
       const change = createHash('sha256').update(`${hint.actionId}|${hint.state}|${hint.installAllowed}`).digest().readInt32BE(0);
       links.deploymentBase = { href: `${base}/deploymentBase/${hint.actionId}?c=${change}` };
     }
+    const cancelled = await this.cancelToConfirm(terminalId);
+    if (cancelled !== undefined) links.cancelAction = { href: `${base}/cancelAction/${cancelled}` };
     const config = await this.db.selectFrom('ddi_config_data').select('terminal_id').where('terminal_id', '=', terminalId).executeTakeFirst();
     if (!config) links.configData = { href: `${base}/configData` };
     return { config: { polling: { sleep: pollingSleep(this.settings.pollSeconds) } }, _links: links };
@@ -116,14 +121,38 @@ export class DdiService {
     const action = await this.campaigns.terminalAction(terminalId, actionId);
     const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
     const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state as JobState);
-    const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed);
-    if (!mapped) throw invalid('status.result.finished', `"${body.status.result.finished}" does not close an action: use success or failure`);
+    const details = body.status.details ?? [];
+    const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed, details);
+    // Every message is stored; one that means nothing new is stored against the state the action is in.
+    // DDI's feedback `id` is the action's, not the message's, so it cannot tell a retry: the states do.
     const answer = await this.campaigns.record(actionId, {
-      reportId: body.id ? `ddi:${body.id}` : null, status: mapped.state, body, source: 'ddi',
-      reason: mapped.reason ? `${mapped.reason}${body.status.details?.length ? `: ${body.status.details.join('; ')}` : ''}` : null,
+      reportId: null, status: mapped?.state ?? (action.state as ActionState), body, source: 'ddi',
+      reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
     });
-    if (job) await this.followJob(terminalId, job.id, job.state as JobState, mapped.state, body.status.details ?? []);
+    if (job && mapped) await this.followJob(terminalId, job.id, job.state as JobState, mapped.state, details);
     return answer;
+  }
+
+  /** The device's last cancelled action it had heard of, until it confirms the cancellation. */
+  private async cancelToConfirm(terminalId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('rollout_actions').select('rollout_actions.id')
+      .where('terminal_id', '=', terminalId).where('state', '=', 'cancelled')
+      .where((eb) => eb.exists(eb.selectFrom('action_feedback').select('action_feedback.id').whereRef('action_feedback.action_id', '=', 'rollout_actions.id').where('source', '=', 'ddi')))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('action_feedback').select('action_feedback.id').whereRef('action_feedback.action_id', '=', 'rollout_actions.id').where('source', '=', 'ddi-cancel'))))
+      .orderBy('rollout_actions.id', 'desc').executeTakeFirst();
+    return row ? Number(row.id) : undefined;
+  }
+
+  async cancelAction(terminalId: string, actionId: number) {
+    const action = await this.campaigns.terminalAction(terminalId, actionId);
+    if (action.state !== 'cancelled') throw notFound('cancel action', String(actionId));
+    return { id: String(actionId), cancelAction: { stopId: String(actionId) } };
+  }
+
+  /** The device confirms (or refuses) a cancellation: stored, and the link goes away. */
+  async cancelFeedback(terminalId: string, actionId: number, body: DdiFeedback) {
+    const action = await this.campaigns.terminalAction(terminalId, actionId);
+    return this.campaigns.record(actionId, { reportId: null, status: action.state as ActionState, body, source: 'ddi-cancel' });
   }
 
   private async followJob(terminalId: string, jobId: string, jobState: JobState, state: string, details: string[]): Promise<void> {

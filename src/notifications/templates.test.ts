@@ -63,8 +63,8 @@ describe('message templates', () => {
       reason: 'card-read failure rate 18.2 % against 1.1 % (z = 9.4)', haltedAt: '2026-11-25T18:00:00.000Z',
     };
     const zh = renderMessage('campaign.halted', data, { locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
-    expect(zh.subject).toBe('【灰度发布已暂停】Pay app spring（pay-app 3.3.0）');
-    expect(zh.text.split('\n')[0]).toBe('【灰度发布已暂停】灰度发布“Pay app spring”（pay-app 3.3.0）在第 1 批于 11月26日 02:00 自动停止：升级后终端的交易指标变差。');
+    expect(zh.subject).toBe('【灰度发布已叫停】Pay app spring（pay-app 3.3.0）');
+    expect(zh.text.split('\n')[0]).toBe('【灰度发布已叫停】灰度发布“Pay app spring”（pay-app 3.3.0）在第 1 批于 11月26日 02:00 自动停止：升级后终端的交易指标变差。');
     const en = renderMessage('campaign.halted', { ...data, kind: 'installs' }, { locale: 'en', timeZone: 'Europe/London' });
     expect(en.text.split('\n')).toEqual([
       'Rollout "Pay app spring" (pay-app 3.3.0) halted itself in wave 1 at 25 Nov 18:00: too many installs failed.',

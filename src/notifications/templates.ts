@@ -86,9 +86,9 @@ const zhCN: Templates = {
     text: lines(`【故障已恢复】${zhPlace(ctx)}${zhTerminals(d.terminals)}：${d.summary['zh-CN']}已于 ${dateTime(d.resolvedAt ?? d.since, ctx)} 恢复。`, zhSerials(d.terminals), `告警编号：${d.incidentId}`),
   }),
   'campaign.halted': (d: CampaignHalted, ctx) => ({
-    subject: `【灰度发布已暂停】${d.name}（${d.package}）`,
+    subject: `【灰度发布已叫停】${d.name}（${d.package}）`,
     text: lines(
-      `【灰度发布已暂停】灰度发布“${d.name}”（${d.package}）在第 ${d.wave} 批于 ${dateTime(d.haltedAt, ctx)} 自动停止：${d.kind === 'payments' ? '升级后终端的交易指标变差' : '安装失败过多'}。`,
+      `【灰度发布已叫停】灰度发布“${d.name}”（${d.package}）在第 ${d.wave} 批于 ${dateTime(d.haltedAt, ctx)} 自动停止：${d.kind === 'payments' ? '升级后终端的交易指标变差' : '安装失败过多'}。`,
       `数据：${d.reason}`, `发布编号：${d.campaignId}`,
     ),
   }),

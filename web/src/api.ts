@@ -163,11 +163,24 @@ export interface WorkOrderSummary {
   createdAt: string;
 }
 
+/** A photo taken at a checklist item (src/preventive/preventive.schemas.ts PhotoView). */
+export interface ChecklistPhoto {
+  id: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  takenBy: string;
+  takenAt: string;
+  /** The image, under /api/v1: an <img> loads it with the session cookie. */
+  url: string;
+}
+
 export interface ChecklistItem {
   id: string;
   text: Localised;
   required: boolean;
   result: 'pass' | 'fail' | 'n/a' | null;
+  photos: ChecklistPhoto[];
 }
 
 export interface WorkOrder extends WorkOrderSummary {

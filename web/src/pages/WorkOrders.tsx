@@ -1,9 +1,12 @@
 // Work orders: the list, and one work order's page for the technician on site (phone-sized): its
-// checklist answered pass / fail / n.a. item by item, and its status moved along the lifecycle.
-import { useCallback, useEffect, useState } from 'react';
-import { api, type Me, type WorkOrder, type WorkOrderSummary } from '../api.ts';
+// checklist answered pass / fail / n.a. item by item, with photos taken at each item, and its status
+// moved along the lifecycle.
+import { useCallback, useEffect, useId, useState, type ChangeEvent } from 'react';
+import { api, ApiError, type ChecklistItem, type ChecklistPhoto, type Me, type WorkOrder, type WorkOrderSummary } from '../api.ts';
+import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
-import { useI18n } from '../i18n.tsx';
+import { useI18n, type I18n } from '../i18n.tsx';
+import { PhotoError, preparePhoto } from '../photo.ts';
 import { Link } from '../router.tsx';
 import { useSites } from './Terminals.tsx';
 
@@ -91,6 +94,10 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
     }
   };
 
+  const photoAdded = (itemId: string, photo: ChecklistPhoto) => setOrder((o) => o && {
+    ...o, checklist: o.checklist.map((i) => (i.id === itemId ? { ...i, photos: [...i.photos, photo] } : i)),
+  });
+
   if (error !== null) return <ErrorNote error={error} onRetry={load} />;
   if (!order) return <p role="status">{t('loading')}</p>;
   const may = canWorkOn(me);
@@ -134,6 +141,7 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
                       </button>
                     ))}
                   </div>
+                  <ItemPhotos orderId={order.id} item={item} text={text} canAdd={may && !closed} onAdded={(photo) => photoAdded(item.id, photo)} />
                 </fieldset>
               </li>
             );
@@ -143,3 +151,72 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
     </section>
   );
 }
+
+/**
+ * The photos of one checklist item, as thumbnails, and the button that opens the phone's camera. A photo
+ * too large for the server is made smaller here first; what went wrong is said beside the item.
+ */
+function ItemPhotos({ orderId, item, text, canAdd, onAdded }: {
+  orderId: string; item: ChecklistItem; text: string; canAdd: boolean; onAdded(photo: ChecklistPhoto): void;
+}) {
+  const i18n = useI18n();
+  const { t, date } = i18n;
+  const id = useId();
+  const upload = useAction();
+
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = ''; // the same photo may be chosen again after a refusal
+    if (!file) return;
+    void upload.run(async () => {
+      const photo = await preparePhoto(file);
+      const saved = await api<ChecklistPhoto>('POST', `/work-orders/${encodeURIComponent(orderId)}/checklist/${encodeURIComponent(item.id)}/photos`, {
+        photo: { contentType: photo.contentType, dataBase64: photo.dataBase64 },
+      });
+      onAdded(saved);
+      return photo.redrawnFrom === null ? t('photoAdded')
+        : t('photoAddedSmaller', { from: megabytes(photo.redrawnFrom), to: megabytes(photo.sizeBytes) });
+    });
+  };
+
+  if (item.photos.length === 0 && !canAdd) return null;
+  return (
+    <div className="item-photos">
+      {item.photos.length > 0 && (
+        <ul className="photos" aria-label={t('photosOf', { item: text })}>
+          {item.photos.map((p, n) => (
+            <li key={p.id}>
+              <a href={p.url} target="_blank" rel="noopener">
+                <img src={p.url} width={72} height={72} loading="lazy" decoding="async"
+                  alt={t('photoAlt', { n: n + 1, item: text, by: p.takenBy, at: date(p.takenAt) })} />
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canAdd && (
+        <>
+          <div className="photo-add">
+            <input id={id} className="photo-input" type="file" accept="image/jpeg,image/png" capture="environment" disabled={upload.busy}
+              aria-describedby={`${id}-note`} {...(upload.error !== null && { 'aria-invalid': true })} onChange={choose} />
+            <label htmlFor={id}>{t('addPhoto')}<span className="sr-only">{t('photoFor', { item: text })}</span></label>
+          </div>
+          <div id={`${id}-note`} aria-live="polite">
+            {upload.busy && <p className="hint">{t('photoUploading')}</p>}
+            {upload.done && <p className="hint">{upload.done}</p>}
+            {upload.error !== null && <p className="field-error">{photoError(upload.error, i18n)}</p>}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function photoError(error: unknown, { t }: I18n): string {
+  if (error instanceof PhotoError) return t(error.reason === 'too_large' ? 'photoTooLarge' : 'photoNotImage');
+  if (error instanceof ApiError && error.status === 403) return t('noPermission');
+  if (error instanceof ApiError && error.status < 500) return t('refused', { message: error.message });
+  return t('error', { message: error instanceof Error ? error.message : String(error) });
+}
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

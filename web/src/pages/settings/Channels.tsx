@@ -1,4 +1,4 @@
-// Notification channels: where maintenance, work-order and incident events are sent (e-mail or signed
+// Notification channels: where maintenance, work-order, incident and rollout events are sent (e-mail or signed
 // webhook), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type Channel } from '../../api.ts';
@@ -11,7 +11,7 @@ import { useMerchants } from '../Calendar.tsx';
 /** src/notifications/notification-events.ts */
 const EVENTS = [
   'maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated',
-  'incident.opened', 'incident.reminder', 'incident.resolved',
+  'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted',
 ] as const;
 
 export function ChannelsSettings() {
