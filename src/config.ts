@@ -67,6 +67,8 @@ export interface Config {
   publicUrl: string;
   /** The hawkBit tenant name hawkBit clients use in their URLs (DDI API). */
   ddiTenant: string;
+  /** How long hawkBit clients are told to sleep between polls. */
+  ddiPollSeconds: number;
   /** How often campaigns are moved on (waves started, judged, halted). */
   rolloutTickSeconds: number;
   /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPackageMb: integer(env, 'MAX_PACKAGE_MB', 1024, 1, 1024 * 1024),
     publicUrl: (env.PUBLIC_URL ?? '').replace(/\/+$/, ''),
     ddiTenant: env.DDI_TENANT || 'DEFAULT',
+    ddiPollSeconds: integer(env, 'DDI_POLL_SECONDS', integer(env, 'HEARTBEAT_INTERVAL_SECONDS', 60, 1, 86_400), 1, 86_400),
     rolloutTickSeconds: integer(env, 'ROLLOUT_TICK_SECONDS', 10, 1, 3600),
   };
 }

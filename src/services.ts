@@ -80,7 +80,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     const moved = await campaigns.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.heartbeatIntervalSeconds });
+  const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
     passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
     offlineMaxReminders: config.offlineMaxReminders, log,

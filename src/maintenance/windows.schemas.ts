@@ -97,6 +97,7 @@ export const PlanInput = Type.Object({
   perSiteLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'jobs running at once per site (default 1); the continuity rule still decides at start' })),
   notBefore: Type.Optional(Timestamp),
   dryRun: Type.Optional(Type.Boolean({ description: 'plan and report, but create no job' })),
+  packed: Type.Optional(Type.Boolean({ description: 'start each job as early as the limits allow instead of spreading starts over the window' })),
 }, { additionalProperties: false });
 export type PlanInput = Static<typeof PlanInput>;
 

@@ -250,7 +250,7 @@ export class WindowsService {
     }
 
     const seed = input.seed ?? randomInt(2 ** 32);
-    const result = spreadStarts(spread, { seed, fleetLimit: input.fleetLimit ?? 100, perSiteLimit: input.perSiteLimit ?? 1, now: from });
+    const result = spreadStarts(spread, { seed, fleetLimit: input.fleetLimit ?? 100, perSiteLimit: input.perSiteLimit ?? 1, now: from, packed: !!input.packed });
     for (const miss of result.notFitting) {
       const entry = entries.get(miss.jobId)!;
       skip(entry.terminal, miss.reason, miss.message.replace(`job ${miss.jobId}`, `the job of terminal ${entry.terminal.serialNumber}`));

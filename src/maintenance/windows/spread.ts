@@ -32,6 +32,8 @@ export interface SpreadOptions {
   window?: Occurrence;
   /** no start before this moment (a window already open is used from now on) */
   now?: Date;
+  /** Start each job as early as the limits allow instead of spreading starts over the window (rollout waves: installed sooner, judged sooner). */
+  packed?: boolean;
 }
 
 export interface SpreadAssignment { jobId: string; siteId: string; start: Date; expectedEnd: Date; windowEnd: Date }
@@ -164,7 +166,7 @@ export function spreadStarts(jobs: readonly SpreadJob[], options: SpreadOptions)
         : { jobId: job.id, siteId: job.siteId, reason: 'longer_than_window', message: `job ${job.id} needs ${job.expectedMinutes} minutes, longer than its window` });
       return [];
     }
-    return [{ job, first, latest, d, desired: first + Math.floor(random() * (latest - first + 1)), tie: random(), windowEnd: window.end }];
+    return [{ job, first, latest, d, desired: options.packed ? first : first + Math.floor(random() * (latest - first + 1)), tie: random(), windowEnd: window.end }];
   });
   planned.sort((a, b) => a.desired - b.desired || a.tie - b.tie);
 
