@@ -83,7 +83,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
     passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
-    offlineMaxReminders: config.offlineMaxReminders, log,
+    offlineMaxReminders: config.offlineMaxReminders, log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds),
     lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
   });
   const guideRuns = new GuideRunService(incidents.repo, clock, estate, incidents);

@@ -1,8 +1,15 @@
 // Fault diagnostics end to end: heartbeats through the terminal protocol open and resolve incidents
 // (with hysteresis, one per terminal and rule), the offline sweep opens offline and site incidents,
 // guides are walked in both languages, self-tests report back, tamper locks, merchants report
-// suspicious activity, and incidents reach the notification channels.
+// suspicious activity, software behind the newest security patch is flagged, and incidents reach the
+// notification channels.
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPackage } from '../src/rollouts/package-signature.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -13,7 +20,9 @@ describe.each(databases())('diagnostics on $name', (kind) => {
   let now = new Date('2026-11-25T02:00:00.000Z');
   let seq = 1;
   beforeAll(async () => {
-    t = await startTestApp(await kind.fresh(), { HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '3', SQLITE_SYNCHRONOUS: 'NORMAL' }, () => now);
+    t = await startTestApp(await kind.fresh(), {
+      HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '3', SQLITE_SYNCHRONOUS: 'NORMAL', DATA_DIR: mkdtempSync(join(tmpdir(), 'posfleet-diag-')),
+    }, () => now);
   });
   afterAll(() => t.close());
 
@@ -196,6 +205,26 @@ describe.each(databases())('diagnostics on $name', (kind) => {
     const resolved = await t.api('POST', `/api/v1/incidents/${incident!.id}/resolve`, { note: 'inspected: seal intact' });
     expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: expect.any(String), resolution: 'inspected: seal intact' });
     expect((await t.api('POST', `/api/v1/incidents/${incident!.id}/resolve`, {})).statusCode).toBe(409);
+  });
+
+  it('opens an incident while a terminal misses the newest security patch for its model, and resolves it once updated', async () => {
+    const { estate, terminals: [a] } = await site(1);
+    await beat(a!.credential, { appVersion: '3.2.0' });
+    expect(await incidents(`terminalId=${a!.id}&rule=software_unpatched`)).toEqual([]);
+    // A publisher's signed security patch for the model: terminals on anything older are unpatched.
+    const keys = generateKeyPairSync('ed25519');
+    const key = await t.services.packages.registerKey({ name: 'app team', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() }, 'test');
+    const content = randomBytes(1024);
+    const facts = { kind: 'application' as const, name: `pay-app-${seq}`, version: '3.3.0', size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+    const pkg = await t.services.packages.declare({
+      ...facts, fileName: 'pay-app.bin', signature: signPackage(facts, keys.privateKey), keyId: key.id, compatibleModels: [estate.model.id], securityPatch: true,
+    }, 'test');
+    await t.services.packages.receiveContent(pkg.id, Readable.from([content]));
+    await beat(a!.credential, { appVersion: '3.2.0' });
+    const [incident] = await incidents(`terminalId=${a!.id}&status=unresolved`);
+    expect(incident).toMatchObject({ rule: 'software_unpatched', severity: 'medium', detail: { appVersion: '3.2.0', latestSecurityPatch: { application: '3.3.0' } } });
+    await beat(a!.credential, { appVersion: '3.3.0' });
+    expect((await incidents(`terminalId=${a!.id}&rule=software_unpatched`))[0]).toMatchObject({ id: incident!.id, status: 'resolved' });
   });
 
   it('opens a high incident when PIN entry or encryption is off, and lists terminals with old passwords', async () => {

@@ -101,7 +101,7 @@ export const GUIDES: readonly Guide[] = [
   {
     id: 'battery',
     title: { 'zh-CN': '电池问题', en: 'Battery problems' },
-    rules: ['battery_health_low', 'battery_not_charging', 'battery_high_cycles'],
+    rules: ['battery_health_low', 'battery_not_charging', 'battery_high_cycles', 'battery_deep_discharge'],
     firstStep: 'check_charger',
     steps: {
       check_charger: {

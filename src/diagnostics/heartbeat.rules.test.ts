@@ -56,6 +56,23 @@ describe('heartbeat rules', () => {
     expect(contradiction(t)).toBeNull();
   });
 
+  it('sees a stored terminal lying uncharged and empty, but not one that is selling or charging', () => {
+    const empty = { percent: 3, health: 90, charging: false, cycleCount: 100 };
+    const idle = (extra: Partial<HeartbeatReport> = {}) => healthy({ battery: empty, transactions: { count: 0, amountMinor: 0 }, ...extra });
+    expect(bad(readHeartbeat(idle(), AT, DEFAULT_THRESHOLDS, {}))).toEqual(['battery_deep_discharge', 'battery_not_charging']);
+    expect(bad(readHeartbeat(idle({ battery: { ...empty, charging: true } }), AT, DEFAULT_THRESHOLDS, {}))).toEqual([]);
+    expect(bad(readHeartbeat(healthy({ battery: empty }), AT, DEFAULT_THRESHOLDS, {}))).toEqual(['battery_not_charging']);
+    expect(bad(readHeartbeat(idle(), AT, mergeThresholds({ battery: { deepDischargePercent: 2 } }), {}))).toEqual(['battery_not_charging']);
+  });
+
+  it('holds software to the newest security patch published for the model, when there is one', () => {
+    const report = healthy({ appVersion: '3.2.0', firmwareVersion: '1.4.0' });
+    expect(bad(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, {}, { application: '3.3.0' }))).toEqual(['software_unpatched']);
+    expect(bad(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, {}, { firmware: '1.4.0' }))).toEqual([]);
+    expect(bad(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, {}, { application: '3.1.9', firmware: '1.5.0' }))).toEqual(['software_unpatched']);
+    expect(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, {}).some((r) => r.rule === 'software_unpatched')).toBe(false);
+  });
+
   it('counts a password never changed, or older than the policy, as too old', () => {
     const never = healthy({ security: { passwordChangedAt: null, pinEntryEnabled: true, encryptionEnabled: true } });
     expect(bad(readHeartbeat(never, AT, DEFAULT_THRESHOLDS, {}))).toEqual(['password_too_old']);

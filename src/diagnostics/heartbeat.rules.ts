@@ -2,6 +2,7 @@
 // thresholds with defaults that a terminal model may override, and the hysteresis that turns readings
 // into opening and resolving incidents. No I/O: the service keeps the state between heartbeats.
 import type { HeartbeatReport } from '../device/device.schemas.ts';
+import { isOlder } from '../rollouts/eligibility.ts';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -13,9 +14,9 @@ export type CardInterface = (typeof CARD_INTERFACES)[number];
 export const HEARTBEAT_RULES = [
   'card_reader_chip', 'card_reader_swipe', 'card_reader_contactless',
   'printer_paper_low', 'printer_paper_out', 'printer_jam', 'printer_cover_open',
-  'battery_health_low', 'battery_not_charging', 'battery_high_cycles',
+  'battery_health_low', 'battery_not_charging', 'battery_high_cycles', 'battery_deep_discharge',
   'temperature', 'storage_low', 'clock_skew', 'tamper', 'weak_signal', 'high_latency',
-  'security_features_off', 'password_too_old',
+  'security_features_off', 'password_too_old', 'software_unpatched',
 ] as const;
 export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
 
@@ -26,7 +27,8 @@ export type Rule = (typeof RULES)[number];
 
 export interface Thresholds {
   cardReader: { windowAttempts: number; minAttempts: number; maxFailureRate: number };
-  battery: { minHealth: number; lowPercent: number; maxCycles: number };
+  /** deepDischargePercent: a terminal lying unused and uncharged at or below this is being damaged. */
+  battery: { minHealth: number; lowPercent: number; maxCycles: number; deepDischargePercent: number };
   temperature: { minC: number; maxC: number };
   storage: { minFreeMb: number };
   clock: { maxSkewSeconds: number };
@@ -36,7 +38,7 @@ export interface Thresholds {
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   cardReader: { windowAttempts: 50, minAttempts: 20, maxFailureRate: 0.3 },
-  battery: { minHealth: 60, lowPercent: 20, maxCycles: 800 },
+  battery: { minHealth: 60, lowPercent: 20, maxCycles: 800, deepDischargePercent: 5 },
   temperature: { minC: -10, maxC: 60 },
   storage: { minFreeMb: 100 },
   clock: { maxSkewSeconds: 300 },
@@ -75,6 +77,7 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   battery_health_low: { severity: 'medium', openAfter: 3, resolveAfter: 3 },
   battery_not_charging: { severity: 'medium', openAfter: 2, resolveAfter: 2 },
   battery_high_cycles: { severity: 'low', openAfter: 1, resolveAfter: 1 },
+  battery_deep_discharge: { severity: 'medium', openAfter: 2, resolveAfter: 1 },
   temperature: { severity: 'high', openAfter: 3, resolveAfter: 3 },
   storage_low: { severity: 'medium', openAfter: 2, resolveAfter: 2 },
   clock_skew: { severity: 'low', openAfter: 3, resolveAfter: 3 },
@@ -83,6 +86,7 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   high_latency: { severity: 'low', openAfter: 3, resolveAfter: 3 },
   security_features_off: { severity: 'high', openAfter: 1, resolveAfter: 1 },
   password_too_old: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
+  software_unpatched: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   offline: { severity: 'high', openAfter: 1, resolveAfter: 1 },
   site_network_down: { severity: 'critical', openAfter: 1, resolveAfter: 1 },
   suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
@@ -112,11 +116,19 @@ export function failureRate(window: CardWindow): { attempts: number; failures: n
   return { attempts, failures, rate: attempts ? failures / attempts : 0 };
 }
 
+/** The newest security-patch versions published for a terminal's model (see the rollouts' packages). */
+export interface SecurityBaseline {
+  application?: string | undefined;
+  firmware?: string | undefined;
+}
+
 /**
  * Every heartbeat rule's reading of one report. `cardWindows` are the windows after this heartbeat
  * (see slideCardWindow); a card interface without enough attempts yet reads as good.
  */
-export function readHeartbeat(report: HeartbeatReport, receivedAt: string, t: Thresholds, cardWindows: Partial<Record<CardInterface, CardWindow>>): Reading[] {
+export function readHeartbeat(
+  report: HeartbeatReport, receivedAt: string, t: Thresholds, cardWindows: Partial<Record<CardInterface, CardWindow>>, baseline: SecurityBaseline = {},
+): Reading[] {
   const out: Reading[] = [];
   const read = (rule: HeartbeatRule, bad: boolean, detail: Record<string, unknown> = {}) => out.push({ rule, bad, detail });
 
@@ -137,6 +149,9 @@ export function readHeartbeat(report: HeartbeatReport, receivedAt: string, t: Th
     read('battery_health_low', b.health < t.battery.minHealth, { health: b.health });
     read('battery_not_charging', b.percent < t.battery.lowPercent && !b.charging, { percent: b.percent, charging: b.charging });
     read('battery_high_cycles', b.cycleCount > t.battery.maxCycles, { cycleCount: b.cycleCount });
+    // Stored: nothing sold since the previous heartbeat. A lithium battery left empty is lost for good.
+    const stored = report.transactions.count === 0;
+    read('battery_deep_discharge', stored && !b.charging && b.percent <= t.battery.deepDischargePercent, { percent: b.percent, charging: b.charging });
   }
   read('temperature', report.temperatureC < t.temperature.minC || report.temperatureC > t.temperature.maxC, { temperatureC: report.temperatureC });
   read('storage_low', report.storageFreeMb < t.storage.minFreeMb, { storageFreeMb: report.storageFreeMb });
@@ -151,6 +166,13 @@ export function readHeartbeat(report: HeartbeatReport, receivedAt: string, t: Th
   read('security_features_off', !s.pinEntryEnabled || !s.encryptionEnabled, { pinEntryEnabled: s.pinEntryEnabled, encryptionEnabled: s.encryptionEnabled });
   const ageDays = passwordAgeDays(s.passwordChangedAt, receivedAt);
   read('password_too_old', t.password.maxAgeDays > 0 && (ageDays === null || ageDays > t.password.maxAgeDays), { passwordChangedAt: s.passwordChangedAt, ageDays });
+  if (baseline.application || baseline.firmware) {
+    const appBehind = !!baseline.application && isOlder(report.appVersion, baseline.application);
+    const firmwareBehind = !!baseline.firmware && isOlder(report.firmwareVersion, baseline.firmware);
+    read('software_unpatched', appBehind || firmwareBehind, {
+      appVersion: report.appVersion, firmwareVersion: report.firmwareVersion, latestSecurityPatch: { application: baseline.application ?? null, firmware: baseline.firmware ?? null },
+    });
+  }
   return out;
 }
 

@@ -19,7 +19,8 @@ import { DiagnosticsRepository, type IncidentRow } from './diagnostics.repositor
 import { guideForRule } from './guides.ts';
 import {
   CARD_INTERFACES, contradiction, mergeThresholds, nextStreak, notifies, passwordAgeDays, readHeartbeat, reminderDue,
-  RULE_POLICY, siteIsDown, slideCardWindow, type CardInterface, type CardWindow, type Rule, type Severity, type Streak, type ThresholdOverrides, type Thresholds,
+  RULE_POLICY, siteIsDown, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Severity, type Streak, type ThresholdOverrides,
+  type Thresholds,
 } from './heartbeat.rules.ts';
 import { RULE_LABELS } from './rule-labels.ts';
 import type { IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActivityInput } from './diagnostics.schemas.ts';
@@ -30,6 +31,8 @@ export interface DiagnosticsSettings {
   /** Reminders while a terminal or site stays offline: how often, and how many at most. */
   offlineReminderMs: number;
   offlineMaxReminders: number;
+  /** The newest security-patch versions per terminal model, for the software_unpatched rule. */
+  securityBaselines?: ((modelIds: string[]) => Promise<Map<string, SecurityBaseline>>) | undefined;
   /** Locks a terminal at once (tamper); may refuse when it is locked already. */
   lock?: ((terminalId: string, reason: string) => Promise<void>) | undefined;
   log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
@@ -80,7 +83,9 @@ export class IncidentService {
     const fresh = batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).sort((a, b) => a.report.seq - b.report.seq);
     if (!fresh.length) return;
     await this.loadStates([...new Set(fresh.map((h) => h.terminalId))]);
-    await this.loadThresholds([...new Set(fresh.map((h) => this.states.get(h.terminalId)?.modelId).filter((m): m is string => !!m))]);
+    const models = [...new Set(fresh.map((h) => this.states.get(h.terminalId)?.modelId).filter((m): m is string => !!m))];
+    await this.loadThresholds(models);
+    const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
 
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
     const touch: string[] = [];
@@ -99,7 +104,7 @@ export class IncidentService {
         if (!counts) continue;
         windows[iface] = state.cards[iface] = slideCardWindow(state.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
       }
-      for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows)) {
+      for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows, baselines.get(state.modelId))) {
         const openId = state.open.get(reading.rule);
         const { streak, action } = nextStreak(state.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule]);
         if (streak.bad || streak.good) state.streaks.set(reading.rule, streak);

@@ -8,7 +8,8 @@ import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
-import { normalVersion } from './eligibility.ts';
+import type { SecurityBaseline } from '../diagnostics/heartbeat.rules.ts';
+import { isOlder, normalVersion } from './eligibility.ts';
 import { readPublicKey, verifyPackage } from './package-signature.ts';
 import { ContentTooLarge, PackageStore } from './package-store.ts';
 import type { RolloutsRepository} from './rollouts.repository.ts';
@@ -47,6 +48,7 @@ export class PackagesService {
     const key = (await this.repo.key(id)) ?? orNotFound('publisher key', id);
     if (key.revoked_at) throw conflict(`publisher key ${id} is already revoked`);
     await this.repo.revokeKey(id, this.clock().toISOString());
+    this.baselines = undefined;
     return keyView((await this.repo.key(id))!);
   }
 
@@ -97,6 +99,7 @@ export class PackagesService {
       if (error instanceof ContentTooLarge) throw invalid('size', `the content is longer than the declared ${pkg.size} bytes`);
       throw error;
     }
+    this.baselines = undefined;
     return packageView((await this.repo.package(id))!);
   }
 
@@ -109,6 +112,31 @@ export class PackagesService {
     const page = toPage(await this.repo.listPackages({ ...query, limit }), limit, (p) => p.id);
     return { items: page.items.map(packageView), nextCursor: page.nextCursor };
   }
+
+  /**
+   * Per terminal model, the newest application and firmware versions published as security patches:
+   * what the diagnostics' software_unpatched rule holds terminals to. Read at most once a minute (at once
+   * on this node after a package becomes ready or a key is revoked).
+   */
+  async securityBaselines(modelIds: string[]): Promise<Map<string, SecurityBaseline>> {
+    const now = this.clock().getTime();
+    if (!this.baselines || this.baselines.until < now) {
+      const latest = new Map<string, SecurityBaseline>();
+      for (const p of await this.repo.readyPackages()) {
+        if (p.security_patch !== 1 || (p.kind !== 'application' && p.kind !== 'firmware')) continue;
+        for (const modelId of parseJson<string[]>(p.compatible_models, [])) {
+          const entry = latest.get(modelId) ?? {};
+          if (!entry[p.kind] || isOlder(entry[p.kind]!, p.version)) entry[p.kind] = p.version;
+          latest.set(modelId, entry);
+        }
+      }
+      this.baselines = { latest, until: now + 60_000 };
+    }
+    const latest = this.baselines.latest;
+    return new Map(modelIds.flatMap((id) => (latest.has(id) ? [[id, latest.get(id)!] as const] : [])));
+  }
+
+  private baselines: { latest: Map<string, SecurityBaseline>; until: number } | undefined;
 
   /** A package that may be assigned: content arrived and its key still stands. */
   async assignable(id: string, field = 'packageId'): Promise<PackageRow> {
