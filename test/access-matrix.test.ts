@@ -1,13 +1,14 @@
 // Proves who may call what: every /api/v1 operation of the OpenAPI document, called by every role, by a
 // read-only token and without credentials, is allowed or refused as the role table below says; a
 // merchant user cannot see, change or learn of another merchant's estate; and refusals are audited.
-import { randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { signPackage } from '../src/rollouts/package-signature.ts';
+import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { fillPath, operations } from './support/openapi.ts';
 
@@ -33,13 +34,16 @@ const MAY = {
   'work on work orders': ['admin', 'operator', 'technician'], // status, checklist, parts: technicians on their own only
   'handle incidents': ['admin', 'operator', 'support'], // acknowledge, resolve, self-tests, troubleshooting runs
   'report suspicious activity': ['admin', 'operator', 'support', 'technician', 'merchant'], // at a terminal in their scope
+  'read rollouts': ['admin', 'operator', 'support', 'auditor'], // packages, publisher keys, campaigns, the fleet's versions
+  'run rollouts': ['admin', 'operator'], // start, pause, resume, cancel and roll back campaigns
+  'publish packages': ['admin', 'operator'], // register publisher keys, declare and upload signed packages
   'use their own account': ROLES,
   'sign in': ROLES, // and callers without credentials
 } as const satisfies Record<string, readonly Role[]>;
 type Need = keyof typeof MAY;
 
 /** What a read-only token keeps: reading the estate, the audit log, compliance evidence and its own account. */
-const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'read work orders', 'use their own account'];
+const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'read work orders', 'read rollouts', 'use their own account'];
 
 const PASSWORD = 'correct horse 12 battery';
 let counter = 0;
@@ -160,6 +164,62 @@ async function freshIncident(f: Fixtures): Promise<string> {
 
 /** A running troubleshooting run on merchant A's terminal. */
 const freshRun = async (f: Fixtures) => (await f.t.services.guideRuns.start({ terminalId: f.a.terminal.id, guideId: 'printer' }, { kind: 'fleet' }, 'matrix')).id;
+
+/**
+ * Rollouts, per database run: a publisher key, a ready package for merchant B's model and a campaign
+ * over merchant B's site (B, so that the terminals the probes add never crowd merchant A's lists).
+ */
+interface RolloutFixture { privateKey: KeyObject; keyId: string; packageId: string; campaignId: string; actionId: number }
+const rollouts = new WeakMap<Fixtures, RolloutFixture>();
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+function declaration(f: Fixtures, r: { privateKey: KeyObject; keyId: string }, version: string, content: Buffer) {
+  const facts = { kind: 'application', name: 'matrix-app', version, size: content.length, sha256: sha256(content) };
+  return { ...facts, fileName: 'matrix-app.apk', signature: signPackage(facts, r.privateKey), keyId: r.keyId, compatibleModels: [f.b.model.id] };
+}
+async function created<T>(res: Promise<LightMyRequestResponse>, what: string): Promise<T> {
+  const answer = await res;
+  if (answer.statusCode >= 300) throw new Error(`could not ${what}: ${answer.statusCode} ${answer.body}`);
+  return answer.json<T>();
+}
+async function rollout(f: Fixtures): Promise<RolloutFixture> {
+  let r = rollouts.get(f);
+  if (!r) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyId = (await created<{ id: string }>(f.t.api('POST', '/api/v1/publisher-keys', { name: 'matrix', publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() }), 'register a key')).id;
+    const content = Buffer.from('matrix package');
+    const packageId = (await created<{ id: string }>(f.t.api('POST', '/api/v1/packages', declaration(f, { privateKey, keyId }, '9.0.0', content)), 'declare a package')).id;
+    await created(uploadAsAdmin(f, packageId, content), 'upload a package');
+    const campaignId = (await created<{ id: string }>(f.t.api('POST', '/api/v1/campaigns', { name: 'matrix', packageId, filter: { siteId: f.b.site.id } }), 'start a campaign')).id;
+    const actionId = (await created<{ items: { id: number }[] }>(f.t.api('GET', `/api/v1/campaigns/${campaignId}/actions`), 'list actions')).items[0]!.id;
+    r = { privateKey, keyId, packageId, campaignId, actionId };
+    rollouts.set(f, r);
+  }
+  return r;
+}
+const uploadAsAdmin = (f: Fixtures, id: string, content: Buffer) => f.t.app.inject({
+  method: 'PUT', url: `/api/v1/packages/${id}/content`, payload: content, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+});
+const freshPublicKey = () => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const freshKey = async (f: Fixtures) => (await created<{ id: string }>(f.t.api('POST', '/api/v1/publisher-keys', { name: 'to revoke', publicKey: freshPublicKey() }), 'register a key')).id;
+let versions = 0;
+/** A declared package without its content yet, and the content to upload. */
+async function freshDeclared(f: Fixtures) {
+  const content = Buffer.from(`matrix package ${++versions}`);
+  const body = declaration(f, await rollout(f), `9.1.${versions}`, content);
+  return { id: (await created<{ id: string }>(f.t.api('POST', '/api/v1/packages', body), 'declare a package')).id, content };
+}
+/** A running campaign over a site of its own at merchant B (no window there: its one action is skipped, the wave observed). */
+async function freshCampaign(f: Fixtures): Promise<string> {
+  const site = await f.t.services.estate.createSite({ merchantId: f.b.merchant.id, code: unique('RSITE'), name: unique('Rollout site') });
+  await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-RO') });
+  const body = { name: 'matrix', packageId: (await rollout(f)).packageId, filter: { siteId: site.id } };
+  return (await created<{ id: string }>(f.t.api('POST', '/api/v1/campaigns', body), 'start a campaign')).id;
+}
+async function pausedCampaign(f: Fixtures): Promise<string> {
+  const id = await freshCampaign(f);
+  await created(f.t.api('POST', `/api/v1/campaigns/${id}/pause`, {}), 'pause a campaign');
+  return id;
+}
 
 /**
  * The expectation table: one row per /api/v1 operation. A route the OpenAPI document lists but this table
@@ -306,6 +366,22 @@ const ROUTES: Record<string, RouteSpec> = {
       return { params: { id: order.id }, body: { results: [{ itemId: order.itemId, result: 'pass' }] } };
     },
   },
+  'POST /api/v1/work-orders/{id}/checklist/{itemId}/photos': {
+    need: 'work on work orders',
+    probe: async (f) => {
+      const order = await freshWorkOrder(f);
+      return { params: { id: order.id, itemId: order.itemId }, body: { photo: { contentType: 'image/png', dataBase64: PNG.toString('base64') } } };
+    },
+  },
+  'GET /api/v1/work-orders/{id}/photos/{photoId}': {
+    need: 'read work orders',
+    probe: async (f) => {
+      const order = await freshWorkOrder(f);
+      const res = await f.t.api('POST', `/api/v1/work-orders/${order.id}/checklist/${order.itemId}/photos`, { photo: { contentType: 'image/png', dataBase64: PNG.toString('base64') } });
+      if (res.statusCode !== 201) throw new Error(`could not add a photo: ${res.statusCode} ${res.body}`);
+      return { params: { id: order.id, photoId: res.json<{ id: string }>().id } };
+    },
+  },
   'POST /api/v1/work-orders/{id}/parts': {
     need: 'work on work orders',
     probe: async (f) => ({
@@ -333,6 +409,47 @@ const ROUTES: Record<string, RouteSpec> = {
 
   // The dashboard's live fleet state (a stream only for Accept: text/event-stream; here one JSON snapshot).
   'GET /api/v1/events': { need: 'read the estate' },
+
+  'GET /api/v1/publisher-keys': { need: 'read rollouts' },
+  'POST /api/v1/publisher-keys': { need: 'publish packages', probe: () => ({ body: { name: 'matrix', publicKey: freshPublicKey() } }) },
+  'POST /api/v1/publisher-keys/{id}/revoke': { need: 'publish packages', probe: async (f) => ({ params: { id: await freshKey(f) } }) },
+  'GET /api/v1/packages': { need: 'read rollouts' },
+  'POST /api/v1/packages': {
+    need: 'publish packages',
+    probe: async (f) => ({ body: declaration(f, await rollout(f), `9.2.${++versions}`, Buffer.from(`matrix ${versions}`)) }),
+  },
+  'GET /api/v1/packages/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: (await rollout(f)).packageId } }) },
+  'PUT /api/v1/packages/{id}/content': {
+    need: 'publish packages',
+    probe: async (f) => {
+      const { id, content } = await freshDeclared(f);
+      return { params: { id }, body: content.toString(), contentType: 'application/octet-stream' };
+    },
+  },
+  'GET /api/v1/campaigns': { need: 'read rollouts' },
+  'POST /api/v1/campaigns': {
+    need: 'run rollouts',
+    probe: async (f) => {
+      const site = await f.t.services.estate.createSite({ merchantId: f.b.merchant.id, code: unique('RSITE'), name: unique('Rollout site') });
+      await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-RO') });
+      return { body: { name: 'matrix', packageId: (await rollout(f)).packageId, filter: { siteId: site.id } } };
+    },
+  },
+  'GET /api/v1/campaigns/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: (await rollout(f)).campaignId } }) },
+  'GET /api/v1/campaigns/{id}/actions': { need: 'read rollouts', probe: async (f) => ({ params: { id: (await rollout(f)).campaignId } }) },
+  'GET /api/v1/campaigns/{id}/actions/{actionId}': {
+    need: 'read rollouts',
+    probe: async (f) => {
+      const r = await rollout(f);
+      return { params: { id: r.campaignId, actionId: String(r.actionId) } };
+    },
+  },
+  'POST /api/v1/campaigns/{id}/pause': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshCampaign(f) }, body: {} }) },
+  'POST /api/v1/campaigns/{id}/resume': { need: 'run rollouts', probe: async (f) => ({ params: { id: await pausedCampaign(f) }, body: {} }) },
+  'POST /api/v1/campaigns/{id}/cancel': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshCampaign(f) }, body: {} }) },
+  // A campaign that updated no terminal has nothing to roll back: the handler refuses with a 409, after the guard.
+  'POST /api/v1/campaigns/{id}/rollback': { need: 'run rollouts', adminGets: 409, probe: async (f) => ({ params: { id: await freshCampaign(f) }, body: {} }) },
+  'GET /api/v1/fleet/versions': { need: 'read rollouts' },
 };
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {
@@ -530,6 +647,38 @@ describe.each(databases())('access on $name', (kind) => {
     const csv = (await asTechnician('/api/v1/terminals/export')).body;
     expect(csv).toContain(f.a.terminal.serialNumber);
     expect(csv).not.toContain(other.serialNumber);
+  });
+
+  it("lets only the terminal a package was assigned to reach its deployment, feedback and download over /device/v1", async () => {
+    const site = await f.t.services.estate.createSite({ merchantId: f.b.merchant.id, code: unique('RSITE'), name: unique('Rollout site') });
+    await created(f.t.api('POST', '/api/v1/maintenance/windows', {
+      name: 'matrix', target: { siteId: site.id }, schedule: { kind: 'once', start: new Date().toISOString(), durationMinutes: 240 },
+    }), 'create a window');
+    const [mine, neighbour] = [await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-RO') }), await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-RO') })];
+    const { packageId } = await rollout(f);
+    const campaign = await created<{ id: string }>(f.t.api('POST', '/api/v1/campaigns', { name: 'matrix', packageId, filter: { siteId: site.id }, waves: [50, 100], seed: 1 }), 'start a campaign');
+    const [action] = (await created<{ items: { id: number; terminalId: string; state: string }[] }>(f.t.api('GET', `/api/v1/campaigns/${campaign.id}/actions?wave=1`), 'list actions')).items;
+    expect(action!.state).toBe('scheduled');
+    const owner = action!.terminalId === mine!.id ? mine! : neighbour!;
+    const other = owner === mine ? neighbour! : mine!;
+    const credentialOf = async (serialNumber: string) => (await enrolTerminal(f.t, serialNumber)).credential;
+    const callers: [string, string | null, number][] = [
+      ['no credentials', null, 401], ['an operator token', f.callers.admin.token, 401],
+      ['another terminal of the site', await credentialOf(other.serialNumber), 404], ['the terminal it was assigned to', await credentialOf(owner.serialNumber), 200],
+    ];
+    const routes: [string, string, unknown?][] = [
+      ['GET', `/device/v1/deployments/${action!.id}`],
+      ['GET', `/device/v1/packages/${packageId}/content`],
+      ['POST', `/device/v1/deployments/${action!.id}/feedback`, { reportId: 'matrix', status: 'downloading' }],
+    ];
+    const wrong: string[] = [];
+    for (const [method, url, body] of routes) {
+      for (const [who, token, expected] of callers) {
+        const res = await call(f.t, method, url, token, body === undefined ? {} : { body });
+        if (res.statusCode !== expected) wrong.push(`${who}: ${method} ${url} answered ${res.statusCode}, expected ${expected}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('records every refused request in the audit log with who tried, which route and which object', async () => {

@@ -3,7 +3,7 @@
 // generator; none is answered with a 5xx, every error keeps the { error: { code, message } } shape, the
 // process keeps answering, refused requests leave stored data as it was, and injection strings that
 // are valid text are stored verbatim without harming any table.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import ajvFormats from 'ajv-formats';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPackage } from '../src/rollouts/package-signature.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { fillPath, operations, type JsonSchema, type Operation } from './support/openapi.ts';
@@ -116,6 +117,15 @@ interface Fixtures {
   workOrderId: string;
   itemId: string;
   partId: string;
+  /** Rollouts: a publisher key, a ready package, one declared without content yet, a campaign and the fixture terminal's action in it. */
+  keyId: string;
+  packageId: string;
+  pendingPackageId: string;
+  campaignId: string;
+  actionId: number;
+  /** A valid, signed package declaration nobody made yet. */
+  newPackage: Record<string, unknown>;
+  newPublicKey: string;
 }
 interface Base { params?: Record<string, string>; body?: unknown }
 
@@ -225,6 +235,10 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
     params: { id: f.workOrderId }, body: { to: 'done', note: 'n', minutesSpent: 5, signature: { name: 'Li Lei', signedAt: '2026-11-25T10:00:00.000Z' } },
   }),
   'POST /api/v1/work-orders/{id}/checklist': (f) => ({ params: { id: f.workOrderId }, body: { results: [{ itemId: f.itemId, result: 'fail', note: 'n', followUp: true }] } }),
+  'POST /api/v1/work-orders/{id}/checklist/{itemId}/photos': (f) => ({
+    params: { id: f.workOrderId, itemId: f.itemId }, body: { photo: { contentType: 'image/png', dataBase64: 'iVBORw0KGgoAAAANSUhEUg==' } },
+  }),
+  'GET /api/v1/work-orders/{id}/photos/{photoId}': (f) => ({ params: { id: f.workOrderId, photoId: 'no-such-photo' } }),
   'POST /api/v1/work-orders/{id}/parts': (f) => ({ params: { id: f.workOrderId }, body: { partId: f.partId, quantity: 1 } }),
   'POST /api/v1/spare-parts': () => ({ body: { depot: 'Fuzz depot', sku: 'PAPER', name: 'Paper roll', quantity: 5, minimum: 1 } }),
   'GET /api/v1/incidents/{id}': (f) => ({ params: { id: f.incidentId } }),
@@ -242,6 +256,30 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /device/v1/heartbeat': () => ({ body: heartbeatReport(1) }),
   'POST /device/v1/commands/{commandId}/result': (f) => ({ params: { commandId: f.commandId }, body: { status: 'succeeded', output: { log: 'ok' } } }),
   'POST /device/v1/maintenance/{jobId}/steps': (f) => ({ params: { jobId: f.jobId }, body: { state: 'in_maintenance', selfTests: [{ name: 'printer', passed: true }], note: 'n' } }),
+  'POST /api/v1/publisher-keys': (f) => ({ body: { name: 'Fuzz publisher', publicKey: f.newPublicKey } }),
+  'POST /api/v1/publisher-keys/{id}/revoke': (f) => ({ params: { id: f.keyId } }),
+  'POST /api/v1/packages': (f) => ({ body: f.newPackage }),
+  'GET /api/v1/packages/{id}': (f) => ({ params: { id: f.packageId } }),
+  // No body: the content is sent as application/octet-stream, which no attack uses.
+  'PUT /api/v1/packages/{id}/content': (f) => ({ params: { id: f.pendingPackageId } }),
+  'POST /api/v1/campaigns': (f) => ({
+    body: {
+      name: 'Fuzz rollout', packageId: f.packageId, filter: { siteId: f.estate.site.id, modelId: f.estate.model.id, tag: 'fuzz', installedVersion: '1.0.0' },
+      waves: [10, 100], maxFailureRate: 0.2, observeMinutes: 30, allowDowngrade: false, seed: 1,
+    },
+  }),
+  'GET /api/v1/campaigns/{id}': (f) => ({ params: { id: f.campaignId } }),
+  'GET /api/v1/campaigns/{id}/actions': (f) => ({ params: { id: f.campaignId } }),
+  'GET /api/v1/campaigns/{id}/actions/{actionId}': (f) => ({ params: { id: f.campaignId, actionId: String(f.actionId) } }),
+  'POST /api/v1/campaigns/{id}/pause': (f) => ({ params: { id: f.campaignId }, body: { note: 'n' } }),
+  'POST /api/v1/campaigns/{id}/resume': (f) => ({ params: { id: f.campaignId }, body: { note: 'n', maxFailureRate: 0.5 } }),
+  'POST /api/v1/campaigns/{id}/cancel': (f) => ({ params: { id: f.campaignId }, body: { note: 'n' } }),
+  'POST /api/v1/campaigns/{id}/rollback': (f) => ({ params: { id: f.campaignId }, body: { name: 'Back', waves: [50, 100] } }),
+  'GET /device/v1/deployments/{actionId}': (f) => ({ params: { actionId: String(f.actionId) } }),
+  'POST /device/v1/deployments/{actionId}/feedback': (f) => ({
+    params: { actionId: String(f.actionId) }, body: { reportId: 'fuzz-report', status: 'downloading', progress: { done: 1, of: 2 }, details: ['d'] },
+  }),
+  'GET /device/v1/packages/{id}/content': (f) => ({ params: { id: f.packageId } }),
 };
 
 // ---- requests
@@ -254,7 +292,10 @@ interface Attack {
 }
 
 /** Routes that take more than the server's 1 MB (the CSV import takes 50 MB and is left out). */
-const LARGER_BODY_LIMITS: Record<string, number> = { 'POST /api/v1/terminals/{id}/inspections': 6 * 1024 * 1024 };
+const LARGER_BODY_LIMITS: Record<string, number> = {
+  'POST /api/v1/terminals/{id}/inspections': 6 * 1024 * 1024,
+  'POST /api/v1/work-orders/{id}/checklist/{itemId}/photos': 4 * 1024 * 1024,
+};
 
 const isDevice = (op: Operation) => op.path.startsWith('/device/');
 const isPublic = (op: Operation) => op.key === 'POST /api/v1/auth/login' || op.key === 'POST /device/v1/enrol';
@@ -463,6 +504,36 @@ describe.each(databases())('hostile input on $name', (kind) => {
     f.workOrderId = order.id;
     f.itemId = order.checklist[0]!.id;
     f.partId = (await f.t.services.preventive.createPart({ depot: 'Fuzz depot', sku: 'HEAD', name: 'Printer head', quantity: 5 }, fuzzer)).id;
+    const publisher = generateKeyPairSync('ed25519');
+    const publicPem = (key: typeof publisher.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
+    const key = await f.t.api('POST', '/api/v1/publisher-keys', { name: 'Fuzz publisher', publicKey: publicPem(publisher.publicKey) });
+    if (key.statusCode !== 201) throw new Error(`could not register a publisher key: ${key.body}`);
+    f.keyId = key.json<{ id: string }>().id;
+    f.newPublicKey = publicPem(generateKeyPairSync('ed25519').publicKey);
+    const declaration = (version: string, content: Buffer) => {
+      const facts = { kind: 'application', name: 'fuzz-app', version, size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+      return {
+        ...facts, fileName: 'fuzz-app.apk', signature: signPackage(facts, publisher.privateKey), keyId: f.keyId, compatibleModels: [f.estate.model.id],
+        minInstalledVersion: '0.1.0', securityPatch: true, releaseNotes: { 'zh-CN': '修复', en: 'Fixes' },
+      };
+    };
+    const content = Buffer.from('fuzz package content');
+    const declared = async (version: string) => {
+      const res = await f.t.api('POST', '/api/v1/packages', declaration(version, content));
+      if (res.statusCode !== 201) throw new Error(`could not declare a package: ${res.body}`);
+      return res.json<{ id: string }>().id;
+    };
+    f.packageId = await declared('4.0.0');
+    const uploaded = await f.t.app.inject({
+      method: 'PUT', url: `/api/v1/packages/${f.packageId}/content`, payload: content, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+    });
+    if (uploaded.statusCode !== 200) throw new Error(`could not upload a package: ${uploaded.body}`);
+    f.pendingPackageId = await declared('4.0.1');
+    f.newPackage = declaration('5.0.0', content);
+    const campaign = await f.t.api('POST', '/api/v1/campaigns', { name: 'Fuzz rollout', packageId: f.packageId, filter: { siteId: f.estate.site.id } });
+    if (campaign.statusCode !== 201) throw new Error(`could not start a campaign: ${campaign.body}`);
+    f.campaignId = campaign.json<{ id: string }>().id;
+    f.actionId = (await f.t.api('GET', `/api/v1/campaigns/${f.campaignId}/actions`)).json<{ items: { id: number }[] }>().items[0]!.id;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });
   afterAll(() => f.t.close());

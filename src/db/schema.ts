@@ -675,7 +675,7 @@ export interface RolloutActionTable {
 }
 
 export interface ActionFeedbackTable {
-  id: string;
+  id: Generated<number>;
   action_id: number;
   report_id: string | null;
   source: string;

@@ -55,10 +55,16 @@ const ROLLOUTS = 'PosFleet rollouts';
 /** Waiting maintenance jobs: aborting one costs the merchant nothing. */
 const WAITING_JOB: readonly string[] = ['scheduled', 'announced'];
 const OUT_OF_SERVICE_JOB: readonly string[] = ['draining', 'in_maintenance', 'restarting', 'verifying'];
+/** The terminal said it installs (or did): a completed job then means the package is in place. */
+const INSTALL_REPORTED: readonly string[] = ['installing', 'installed'];
 /** An action whose job ended this way is settled by it. */
 const JOB_OUTCOME: Partial<Record<JobState, ActionState>> = {
   completed: 'succeeded', failed: 'failed', rolled_back: 'failed', handed_to_technician: 'failed', aborted: 'skipped',
 };
+/** Why a plan found no place for a terminal that a later occurrence (or tick) may have. */
+const NO_ROOM: readonly string[] = ['site_limit', 'fleet_limit', 'too_late', 'open_job'];
+/** Occurrences tried per planning (about two weeks of nightly windows). */
+const PLAN_ROUNDS = 14;
 const WORK_OF_KIND: Record<string, WorkKind> = { application: 'update', firmware: 'upgrade', configuration: 'update', parameters: 'update' };
 
 export class CampaignsService {
@@ -234,17 +240,21 @@ export class CampaignsService {
     if (options.maxFailureRate !== undefined) settings.maxFailureRate = options.maxFailureRate;
     const at = this.now();
     const halt = parseJson<{ kind?: string } | null>(campaign.halt, null);
+    // Read before the transaction (on SQLite a query outside it would wait for it forever).
+    const halted = (await this.repo.waves(id)).find((w) => w.wave === campaign.current_wave);
     await this.repo.transaction(async (trx) => {
       if (!(await this.repo.moveCampaign(trx, id, campaign.state, { state: 'running', settings: JSON.stringify(settings), halt: null, updated_at: at }))) {
         throw conflict(`campaign ${id} changed meanwhile; try again`);
       }
       if (campaign.state === 'halted') {
         const wave = campaign.current_wave;
-        if (halt?.kind === 'payments') await this.repo.moveWave(trx, id, wave, ['failed'], { state: 'observing', verdict: JSON.stringify({ overriddenBy: actorName, note: options.note ?? null }) });
+        // The figures the wave failed on stay with it, with who accepted them.
+        const verdict = { ...parseJson<object>(halted?.verdict, {}), acceptedBy: actorName, note: options.note ?? null };
+        if (halt?.kind === 'payments') await this.repo.moveWave(trx, id, wave, ['failed'], { state: 'observing', verdict: JSON.stringify(verdict) });
         else await this.repo.moveWave(trx, id, wave, ['failed'], { state: 'installing', installed_at: null });
       }
     });
-    if (campaign.state === 'halted' && halt?.kind === 'payments') await this.passWave(campaign, campaign.current_wave, null, `accepted by ${actorName}`);
+    if (campaign.state === 'halted' && halt?.kind === 'payments') await this.passWave(campaign, campaign.current_wave, null);
     await this.advance(id);
     return this.get(id);
   }
@@ -259,8 +269,10 @@ export class CampaignsService {
     await this.withdrawWaiting(id, 'cancelled', reason);
     const queued = await this.repo.actionsOf(id, { states: ['queued'] });
     await this.repo.updateActions(this.repo.db, queued.map((a) => a.id), { state: 'cancelled', reason, updated_at: at, finished_at: at });
+    // Read before the transaction: on SQLite a query outside it would wait for it forever.
+    const waves = await this.repo.waves(id);
     await this.repo.transaction(async (trx) => {
-      for (const w of await this.repo.waves(id)) await this.repo.moveWave(trx, id, w.wave, ['pending', 'installing', 'observing'], { state: 'cancelled', ended_at: at });
+      for (const w of waves) await this.repo.moveWave(trx, id, w.wave, ['pending', 'installing', 'observing'], { state: 'cancelled', ended_at: at });
     });
     return this.get(id);
   }
@@ -279,7 +291,6 @@ export class CampaignsService {
     const waves = input.waves ?? settings.waves;
     const problem = checkWaves(waves);
     if (problem) throw invalid(problem.field, problem.reason);
-    if (original.state !== 'completed' && original.state !== 'cancelled') await this.cancel(id, 'rolled back', actorName);
 
     const packageOf = new Map<string, PackageRow | null>();
     const terminals: { terminal: Terminal; packageId: string; previousVersion: string | null }[] = [];
@@ -299,6 +310,8 @@ export class CampaignsService {
       terminals.push({ terminal, packageId: previous.id, previousVersion: pkg.version });
     }
     if (!terminals.length) throw conflict(`no package of ${pkg.name} for the terminals' previous versions is ready (${[...packageOf.keys()].join(', ') || 'unknown versions'}); upload it first`);
+    // Only now that the rollback can go ahead does the original stop: a refused rollback leaves it running.
+    if (original.state !== 'completed' && original.state !== 'cancelled') await this.cancel(id, 'rolled back', actorName);
     const counts = groupBy(terminals, (t) => t.packageId);
     const main = [...counts].sort((a, b) => b[1].length - a[1].length)[0]![0];
     return this.insert({
@@ -307,16 +320,24 @@ export class CampaignsService {
     });
   }
 
+  /** Aborts a maintenance job that has not started yet; false when it started (or ended) meanwhile. */
+  private async abortWaitingJob(jobId: string, reason: string): Promise<boolean> {
+    const job = await this.maintenance.repo.job(jobId);
+    if (!job || !WAITING_JOB.includes(job.state)) return false;
+    try {
+      await this.maintenance.operatorMove(jobId, 'aborted', reason, FLEET, ROLLOUTS);
+      return true;
+    } catch {
+      return false; // it started meanwhile: the install goes on and is settled by its job
+    }
+  }
+
   /** Aborts the waiting maintenance jobs of the campaign's offered actions; the actions become `to`. */
   private async withdrawWaiting(campaignId: string, to: 'queued' | 'cancelled', reason: string): Promise<void> {
     const at = this.now();
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
       if (!action.maintenance_job_id || !action.job_state || !WAITING_JOB.includes(action.job_state)) continue;
-      try {
-        await this.maintenance.operatorMove(action.maintenance_job_id, 'aborted', reason, FLEET, ROLLOUTS);
-      } catch {
-        continue; // it started meanwhile: the install goes on and is settled by its job
-      }
+      if (!(await this.abortWaitingJob(action.maintenance_job_id, reason))) continue;
       await this.repo.moveAction(this.repo.db, action.id, action.state, {
         state: to, maintenance_job_id: null, reason, updated_at: at, ...(to === 'cancelled' && { finished_at: at }),
       });
@@ -327,22 +348,37 @@ export class CampaignsService {
   /** Moves every running campaign on; settles actions of paused and halted ones too. */
   async tick(): Promise<number> {
     let moved = 0;
+    let failure: unknown;
     for (const state of ['running', 'paused', 'halted', 'cancelled'] as const) {
       for (const campaign of await this.repo.campaignsInState(state)) {
-        await this.settle(campaign.id);
-        if (state === 'running') moved += (await this.advance(campaign.id)) ? 1 : 0;
+        // One campaign that cannot move on (say, planning hit a conflict) must not hold up the others.
+        try {
+          await this.settle(campaign.id);
+          if (state === 'running') moved += (await this.advance(campaign.id)) ? 1 : 0;
+        } catch (error) {
+          failure ??= error;
+        }
       }
     }
+    if (failure !== undefined) throw failure;
     return moved;
   }
 
-  /** Offered actions whose maintenance job ended take its outcome; a job that vanished frees the action. */
+  /**
+   * Offered actions whose maintenance job ended take its outcome; a job that vanished frees the action.
+   * A job that completed although the terminal never reported installing (an operator finished it, or
+   * the terminal skipped the install) updated nothing: the action failed, it did not succeed.
+   */
   private async settle(campaignId: string): Promise<void> {
     const at = this.now();
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
-      const outcome = action.job_state ? JOB_OUTCOME[action.job_state as JobState] : action.maintenance_job_id ? 'skipped' : undefined;
+      let outcome = action.job_state ? JOB_OUTCOME[action.job_state as JobState] : action.maintenance_job_id ? 'skipped' : undefined;
       if (!outcome) continue;
-      const reason = outcome === 'succeeded' ? null : `its maintenance job ${action.maintenance_job_id} ended ${action.job_state ?? 'missing'}`;
+      let reason = outcome === 'succeeded' ? null : `its maintenance job ${action.maintenance_job_id} ended ${action.job_state ?? 'missing'}`;
+      if (outcome === 'succeeded' && !INSTALL_REPORTED.includes(action.state)) {
+        outcome = 'failed';
+        reason = `its maintenance job ${action.maintenance_job_id} completed, but the terminal never reported installing the package (it was ${action.state})`;
+      }
       await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, updated_at: at, finished_at: at });
     }
   }
@@ -384,20 +420,20 @@ export class CampaignsService {
         await this.halt(campaign, wave.wave, 'payments', reason, payments, { failureRate, payments });
         return true;
       }
-      await this.passWave(campaign, wave.wave, { failureRate, payments }, null);
+      await this.passWave(campaign, wave.wave, { failureRate, payments });
       return (await this.advance(campaignId)) || true;
     }
     return changed;
   }
 
-  private async passWave(campaign: CampaignRow, wave: number, verdict: unknown, acceptedBy: string | null): Promise<void> {
+  /** `verdict` null: the wave keeps the verdict it has (an operator accepted it). */
+  private async passWave(campaign: CampaignRow, wave: number, verdict: unknown): Promise<void> {
     const at = this.now();
     const waves = await this.repo.waves(campaign.id);
     const last = wave === waves.length - 1;
     await this.repo.transaction(async (trx) => {
-      const current = waves.find((w) => w.wave === wave);
-      const recorded = acceptedBy ? { ...parseJson<object>(current?.verdict, {}), acceptedBy } : verdict;
-      if (!(await this.repo.moveWave(trx, campaign.id, wave, ['observing'], { state: 'passed', ended_at: at, verdict: JSON.stringify(recorded) }))) return;
+      const recorded = verdict === null ? {} : { verdict: JSON.stringify(verdict) };
+      if (!(await this.repo.moveWave(trx, campaign.id, wave, ['observing'], { state: 'passed', ended_at: at, ...recorded }))) return;
       await this.repo.updateCampaign(trx, campaign.id, last
         ? { state: 'completed', updated_at: at, ended_at: at }
         : { current_wave: wave + 1, updated_at: at });
@@ -413,32 +449,53 @@ export class CampaignsService {
     await this.withdrawWaiting(campaign.id, 'queued', `campaign halted: ${reason}`);
   }
 
-  /** Plans the wave's queued actions as maintenance jobs in their windows; those that cannot be planned are skipped with the reason. */
+  /**
+   * Plans the wave's queued actions as maintenance jobs in their windows. Terminals no window can ever
+   * take (none applies, or too short) are skipped with the reason. Terminals that only found no room
+   * (their site does one job at a time, the fleet limit, the window closing) are planned into the
+   * following occurrences, a night at a time; those still without a place, or with another open
+   * maintenance job, stay queued with the reason and are tried again at the next tick.
+   */
   private async planQueued(campaign: CampaignRow, wave: number): Promise<boolean> {
     const queued = await this.repo.actionsOf(campaign.id, { wave, states: ['queued'] });
     if (!queued.length) return false;
     const pkg = (await this.repo.package(campaign.package_id))!;
+    let moved = false;
     for (const [packageId, actions] of groupBy(queued, (a) => a.package_id)) {
       const target = packageId === pkg.id ? pkg : (await this.repo.package(packageId))!;
       for (let i = 0; i < actions.length; i += 1000) {
-        const chunk = actions.slice(i, i + 1000);
-        const plan = await this.windows.plan({
-          terminalIds: chunk.map((a) => a.terminal_id), work: [WORK_OF_KIND[target.kind] ?? 'update'],
-          reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
-        }, FLEET, ROLLOUTS);
-        const at = this.now();
-        const byTerminal = new Map(chunk.map((a) => [a.terminal_id, a]));
-        for (const p of plan.planned) {
-          const action = byTerminal.get(p.terminalId)!;
-          await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'scheduled', maintenance_job_id: p.jobId, reason: null, updated_at: at });
-        }
-        for (const miss of plan.notFitting) {
-          const action = byTerminal.get(miss.terminalId)!;
-          await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, updated_at: at, finished_at: at });
+        const byTerminal = new Map(actions.slice(i, i + 1000).map((a) => [a.terminal_id, a]));
+        let notBefore: string | undefined;
+        for (let round = 0; round < PLAN_ROUNDS && byTerminal.size; round++) {
+          const plan = await this.windows.plan({
+            terminalIds: [...byTerminal.keys()], work: [WORK_OF_KIND[target.kind] ?? 'update'], ...(notBefore && { notBefore }),
+            reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
+            // A wave is judged once all of it installed: its installs start as early as the limits allow.
+            packed: true,
+          }, FLEET, ROLLOUTS);
+          const at = this.now();
+          for (const p of plan.planned) {
+            const action = byTerminal.get(p.terminalId)!;
+            byTerminal.delete(p.terminalId);
+            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'scheduled', maintenance_job_id: p.jobId, reason: null, updated_at: at })) || moved;
+          }
+          for (const miss of plan.notFitting) {
+            const action = byTerminal.get(miss.terminalId)!;
+            if (NO_ROOM.includes(miss.reason)) {
+              if (action.reason !== miss.message) await this.repo.moveAction(this.repo.db, action.id, 'queued', { reason: miss.message, updated_at: at });
+              if (miss.reason === 'open_job') byTerminal.delete(miss.terminalId);
+              continue;
+            }
+            byTerminal.delete(miss.terminalId);
+            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, updated_at: at, finished_at: at })) || moved;
+          }
+          // The next round starts after the latest occurrence this one filled.
+          if (!plan.planned.length) break;
+          notBefore = plan.planned.map((p) => p.window.end).sort().at(-1);
         }
       }
     }
-    return true;
+    return moved;
   }
 
   /** The wave's updated terminals against comparable terminals on the old version, over the same hours. */
@@ -508,7 +565,7 @@ export class CampaignsService {
       const action = (await this.repo.action(actionId, trx))!;
       const effect = applyFeedback(action.state as ActionState, report.status);
       const row = {
-        id: randomUUID(), action_id: actionId, report_id: report.reportId, source: report.source, status: report.status, body: JSON.stringify(report.body),
+        action_id: actionId, report_id: report.reportId, source: report.source, status: report.status, body: JSON.stringify(report.body),
         effect: effect.change ? `${action.state} → ${effect.to}` : effect.why, received_at: at,
       };
       if (!(await this.repo.insertFeedback(trx, row))) return { actionId, state: action.state as ActionState, changed: false, effect: 'a repeated report: already recorded' };
@@ -522,6 +579,8 @@ export class CampaignsService {
     });
     if (answer.changed && CLOSED.includes(answer.state)) {
       const action = (await this.repo.action(actionId))!;
+      // A terminal that gave up before its window (a download that failed) does not need to go out of service for it.
+      if (action.maintenance_job_id) await this.abortWaitingJob(action.maintenance_job_id, `the terminal reported the install ${answer.state}`);
       await this.advance(action.campaign_id);
     }
     return answer;
@@ -545,7 +604,7 @@ export class CampaignsService {
   async fleet() {
     const [rows, ready, stuck, outside] = await Promise.all([
       this.repo.versionsPerModel(), this.repo.readyPackages(),
-      this.repo.stuckActions(new Date(this.clock().getTime() - this.settings.stuckAfterMinutes * 60_000).toISOString(), OFFERED),
+      this.repo.stuckActions(new Date(this.clock().getTime() - this.settings.stuckAfterMinutes * 60_000).toISOString(), OFFERED, WAITING_JOB),
       this.repo.installedOutside(new Date(this.clock().getTime() - 30 * 86_400_000).toISOString()),
     ]);
     const versions = new Map<string, { modelId: string; kind: string; version: string | null; terminals: number }>();

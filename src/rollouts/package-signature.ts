@@ -28,6 +28,9 @@ export type PublicKeyCheck = { ok: true; pem: string; fingerprint: string } | { 
 
 /** Accepts an Ed25519 public key in PEM (SPKI); its id is the first 32 hex digits of the SHA-256 of the DER. */
 export function readPublicKey(pem: string): PublicKeyCheck {
+  // createPublicKey would quietly take the public half of a private key: refuse it, so that a private
+  // key pasted by mistake is noticed (and replaced) rather than accepted.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return { ok: false, reason: 'is a private key; give the public key (posfleet keys generate prints it), and keep the private key secret' };
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

@@ -2,8 +2,7 @@
 // hashed on the way, written under a temporary name and renamed only once it matched, so a reader never
 // sees half a file or one that failed its checks. Names are server-made (<package id>.pkg).
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,12 +42,16 @@ export class PackageStore {
         done(null, chunk);
       },
     });
+    // Opened before streaming: a write stream destroyed while still opening its own file (content
+    // refused in its first chunk) would create it after the clean-up below and leave it behind.
+    const file = await open(partial, 'wx');
     try {
-      await pipeline(content, measure, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(content, measure, file.createWriteStream());
       const result = await accept({ size, sha256: hashes.sha256.digest('hex'), sha1: hashes.sha1.digest('hex'), md5: hashes.md5.digest('hex') });
       await rename(partial, this.pathOf(packageId));
       return result;
     } finally {
+      await file.close();
       await rm(partial, { force: true });
     }
   }

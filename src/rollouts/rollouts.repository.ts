@@ -163,17 +163,14 @@ export class RolloutsRepository {
   }
 
   // ---- feedback
-  /** False when this report id was already stored for the action (a retry). */
-  async insertFeedback(executor: Executor, row: ActionFeedbackTable): Promise<boolean> {
-    if (row.report_id !== null) {
-      const seen = await executor.selectFrom('action_feedback').select('id').where('action_id', '=', row.action_id).where('report_id', '=', row.report_id).executeTakeFirst();
-      if (seen) return false;
-    }
-    await executor.insertInto('action_feedback').values(row).execute();
-    return true;
+  /** False when this report id was already stored for the action (a retry, even a concurrent one). */
+  async insertFeedback(executor: Executor, row: Insertable<ActionFeedbackTable>): Promise<boolean> {
+    const inserted = await executor.insertInto('action_feedback').values(row)
+      .onConflict((oc) => oc.columns(['action_id', 'report_id']).doNothing()).executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1;
   }
   feedbackOf(actionId: number) {
-    return this.db.selectFrom('action_feedback').selectAll().where('action_id', '=', actionId).orderBy('received_at').orderBy('id').execute();
+    return this.db.selectFrom('action_feedback').selectAll().where('action_id', '=', actionId).orderBy('id').execute();
   }
 
   // ---- judging a wave
@@ -200,16 +197,22 @@ export class RolloutsRepository {
     return this.db.selectFrom('terminals').select(['model_id', 'app_version', 'firmware_version', (eb) => eb.fn.countAll<number>().as('n')])
       .where('deleted_at', 'is', null).groupBy(['model_id', 'app_version', 'firmware_version']).execute();
   }
-  stuckActions(before: string, states: readonly string[]) {
+  /** Offered actions unchanged since `before`, except those whose maintenance job still waits for a start not yet overdue. */
+  stuckActions(before: string, states: readonly string[], waitingJob: readonly string[]) {
     return this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+      .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .select(['rollout_actions.id', 'rollout_actions.campaign_id', 'rollout_actions.terminal_id', 'rollout_actions.state', 'rollout_actions.updated_at'])
       .where('rollout_actions.state', 'in', states).where('rollout_actions.updated_at', '<', before).where('campaigns.state', '=', 'running')
+      // Waiting for tonight's (or next week's) window is not being stuck.
+      .where((eb) => eb.or([eb('maintenance_jobs.state', 'is', null), eb('maintenance_jobs.state', 'not in', waitingJob), eb('maintenance_jobs.planned_start', '<', before)]))
       .orderBy('rollout_actions.updated_at').limit(200).execute();
   }
   /** Version changes no campaign explains: no action of this terminal installed a package of that kind and version. */
   installedOutside(since: string) {
     return this.db.selectFrom('version_changes').selectAll()
       .where('at', '>=', since)
+      // A terminal's first report of a version (from none known) is how it introduces itself, not an install.
+      .where('from_version', 'is not', null)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('rollout_actions').innerJoin('packages', 'packages.id', 'rollout_actions.package_id')
         .select('rollout_actions.id').whereRef('rollout_actions.terminal_id', '=', 'version_changes.terminal_id')
         .whereRef('packages.kind', '=', 'version_changes.kind').whereRef('packages.version', '=', 'version_changes.to_version')

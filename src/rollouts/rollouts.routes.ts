@@ -1,11 +1,13 @@
 // Rollouts over HTTP. Operators: publisher keys, packages (declared with their signature, then their
 // content streamed in), campaigns and the fleet's versions. Terminals (/device/v1): their deployment,
 // feedback on it, and the package download with Range and ETag. Thin: the services decide.
-import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import send from '@fastify/send';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { AppError, notFound } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity as security } from '../shared/http-schemas.ts';
 import type { CampaignsService } from './campaigns.service.ts';
 import type { PackagesService } from './packages.service.ts';
@@ -54,7 +56,11 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
       tags, security, params: IdParams, consumes: ['application/octet-stream'], response: { 200: PackageView, ...errorResponses },
       description: 'The package file as application/octet-stream. It must have exactly the declared size and SHA-256, else it is refused and nothing is kept.',
     },
-  }, (req) => packages.receiveContent(req.params.id, req.body as Readable));
+  }, (req) => {
+    // Any other type was parsed (JSON, text) or refused by Fastify already: only the raw stream is content.
+    if (!(req.body instanceof Readable)) throw new AppError('unsupported_media_type', 'content-type: send the package file as application/octet-stream', 'content-type');
+    return packages.receiveContent(req.params.id, req.body);
+  });
 
   // ---- campaigns
   app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: page(CampaignSummary), ...errorResponses } } },
@@ -127,10 +133,33 @@ export const rolloutDeviceRoutes = (packages: PackagesService, campaigns: Campai
   });
 };
 
-/** Streams a package from disk (Range, ETag, HEAD) with @fastify/send: never read whole into memory. */
+/**
+ * Streams a package from disk (Range, ETag, HEAD) with @fastify/send: never read whole into memory.
+ * The ETag is the content's SHA-256, a strong validator: the file under a package id never changes, so
+ * it is the same on every server and after a restore, and If-Range may use it (send's own ETag is weak,
+ * made of size and mtime, and a client must not send a weak one in If-Range). A range whose If-Range
+ * does not match is answered with the whole file, as HTTP asks.
+ */
 export async function streamPackage(packages: PackagesService, packageId: string, sha256: string, req: FastifyRequest, reply: FastifyReply) {
-  const { statusCode, headers, stream } = await send(req.raw, `/${packages.store.fileName(packageId)}`, {
-    root: packages.store.dir, contentType: false, cacheControl: false, dotfiles: 'deny', index: false,
+  const etag = `"${sha256}"`;
+  const conditions = { ...req.raw.headers };
+  if (conditions['if-range'] !== undefined && conditions['if-range'] !== etag) delete conditions.range;
+  const ifNoneMatch = conditions['if-none-match'];
+  for (const name of ['if-range', 'if-none-match', 'if-match', 'if-modified-since', 'if-unmodified-since']) delete conditions[name];
+  if (ifNoneMatch !== undefined && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))) {
+    return reply.code(304).header('etag', etag).send();
+  }
+  const { statusCode, headers, stream } = await send({ method: req.raw.method, headers: conditions } as IncomingMessage, `/${packages.store.fileName(packageId)}`, {
+    root: packages.store.dir, contentType: false, cacheControl: false, dotfiles: 'deny', index: false, etag: false,
   });
-  return reply.code(statusCode).headers(headers as Record<string, string>).header('content-type', 'application/octet-stream').header('x-content-sha256', sha256).send(stream);
+  if (statusCode >= 400) {
+    stream.destroy();
+    const size = String((headers as Record<string, string>)['Content-Range'] ?? '').replace(/^bytes \*\//, '');
+    if (statusCode === 416) {
+      reply.header('content-range', `bytes */${size}`);
+      throw new AppError('range_not_satisfiable', `range: ${req.headers.range ?? ''} lies outside the package's ${size} bytes`, 'range');
+    }
+    throw notFound('package content', packageId);
+  }
+  return reply.code(statusCode).headers(headers as Record<string, string>).header('etag', etag).header('content-type', 'application/octet-stream').header('x-content-sha256', sha256).send(stream);
 }

@@ -130,6 +130,8 @@ export const WaveView = Type.Object({
   verdict: Nullable(Type.Object({
     failureRate: Type.Number(),
     payments: Nullable(Type.Object({ worse: Type.Boolean(), judged: Type.Boolean(), note: Nullable(Type.String()), metrics: Type.Array(MetricView) })),
+    acceptedBy: Type.Optional(Type.String({ description: 'the operator who resumed after a halt on payments, accepting these figures' })),
+    note: Type.Optional(Nullable(Type.String())),
   })),
 });
 

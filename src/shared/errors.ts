@@ -10,6 +10,7 @@ const catalogue = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   rate_limited: 429,
 } as const;
 

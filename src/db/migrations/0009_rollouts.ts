@@ -84,8 +84,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('rollout_actions_wave').on('rollout_actions').columns(['campaign_id', 'wave', 'state']).execute();
   await db.schema.createIndex('rollout_actions_job').on('rollout_actions').columns(['maintenance_job_id']).execute();
 
+  // Integer ids, in the order received: reports often share a millisecond (a retry, a burst after a reconnect).
   await db.schema.createTable('action_feedback')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'integer', (c) => (sqlite ? c.primaryKey().autoIncrement() : c.primaryKey().generatedByDefaultAsIdentity()))
     .addColumn('action_id', 'integer', (c) => c.notNull().references('rollout_actions.id'))
     // The terminal's own id for the report, so a retry is recognised; NULLs never collide.
     .addColumn('report_id', 'text')

@@ -1,0 +1,843 @@
+// Signed software rollouts end to end through the operator API and the terminal protocol: publisher
+// keys, signed packages and their upload, campaigns in waves inside maintenance windows, the terminal's
+// side (hints in heartbeat answers, download with Range, feedback, the maintenance job's steps), halts
+// on install failures and on worse payments, pause, resume, cancel and rollback, and the fleet view.
+import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
+import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+/** 01:00–05:00 in Shanghai (the merchants' time zone): 17:00–21:00 UTC. */
+const NIGHTLY = { kind: 'cron', cron: '0 1 * * *', durationMinutes: 240 } as const;
+const OUT_OF_SERVICE = ['draining', 'in_maintenance', 'restarting', 'verifying'];
+
+interface Term {
+  id: string;
+  serialNumber: string;
+  siteId: string;
+  /** Terminals at its site. */
+  siteSize: number;
+  credential: string;
+  seq: number;
+  appVersion: string;
+  /** Actions whose package this terminal downloaded (ahead of its window). */
+  downloaded: Set<number>;
+}
+interface Hint { actionId: number; state: string; installAllowed: boolean }
+interface Answer { mode: string; maintenance: { jobId: string; state: string } | null; deployment: Hint | null }
+interface Deployment {
+  actionId: number; state: string; installAllowed: boolean; maintenanceJobId: string | null;
+  package: { id: string; kind: string; name: string; version: string; size: number; sha256: string; signature: string; publicKey: string; downloadUrl: string };
+}
+interface Wave { wave: number; percent: number; state: string; terminals: number; actions: Record<string, number>; startedAt: string | null; installedAt: string | null; endedAt: string | null; verdict: null | { failureRate: number; payments: null | { worse: boolean; judged: boolean; note: string | null; metrics: Metric[] } } }
+interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean }
+interface Campaign {
+  id: string; state: string; currentWave: number; rollbackOf: string | null; package: { id: string; version: string };
+  halt: null | { wave: number; reason: string; at: string; figures: Record<string, unknown> & { metrics?: Metric[] } };
+  excluded: Record<string, number>; waves: Wave[]; settings: { maxFailureRate: number; seed: number };
+}
+interface Action { id: number; terminalId: string; serialNumber: string; wave: number; state: string; reason: string | null; maintenanceJobId: string | null; previousVersion: string | null; updatedAt: string; finishedAt: string | null }
+interface Behaviour { fail?: boolean }
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const newKeyPair = () => generateKeyPairSync('ed25519');
+const pemOf = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
+
+describe.each(databases())('signed rollouts on $name', (kind) => {
+  let t: TestApp;
+  let dataDir: string;
+  // 01:00 in Shanghai: the nightly window is open.
+  let now = new Date('2026-06-15T17:00:00.000Z');
+  let counter = 0;
+  const unique = (prefix: string) => `${prefix}${String(++counter).padStart(3, '0')}`;
+  const publisher = newKeyPair();
+  let keyId: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-rollouts-'));
+    t = await startTestApp(await kind.fresh(), {
+      DATA_DIR: dataDir, MAX_PACKAGE_MB: '1', HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000', SQLITE_SYNCHRONOUS: 'NORMAL',
+    }, () => now);
+    keyId = (await registerKey('release team', pemOf(publisher.publicKey))).id;
+  });
+  afterAll(() => t.close());
+  beforeEach(() => {
+    problems.length = 0;
+  });
+  // Each test leaves no campaign running: its waiting jobs would start in the next test's night.
+  afterEach(async () => {
+    const open = await t.services.db.kysely.selectFrom('campaigns').select('id').where('state', 'in', ['running', 'paused', 'halted']).execute();
+    for (const { id } of open) await ok(t.api('POST', `/api/v1/campaigns/${id}/cancel`, { note: 'end of test' }));
+  });
+
+  // ---- operator side
+  async function ok<T = unknown>(res: Promise<LightMyRequestResponse>, status = 200): Promise<T> {
+    const answer = await res;
+    expect(answer.statusCode, answer.body).toBe(status);
+    return answer.json<T>();
+  }
+  async function refused(res: Promise<LightMyRequestResponse>, status = 400) {
+    const answer = await res;
+    expect(answer.statusCode, answer.body).toBe(status);
+    return answer.json<{ error: { code: string; field?: string; message: string } }>().error;
+  }
+  const registerKey = (name: string, publicKey: string) => ok<{ id: string }>(t.api('POST', '/api/v1/publisher-keys', { name, publicKey }), 201);
+  const upload = (packageId: string, content: Buffer) => t.app.inject({
+    method: 'PUT', url: `/api/v1/packages/${packageId}/content`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, payload: content,
+  });
+  const campaign = (id: string) => ok<Campaign>(t.api('GET', `/api/v1/campaigns/${id}`));
+  const actions = async (id: string, query = '') => (await ok<{ items: Action[] }>(t.api('GET', `/api/v1/campaigns/${id}/actions?limit=1000${query}`))).items;
+  const startCampaign = (body: Record<string, unknown>) => ok<Campaign>(t.api('POST', '/api/v1/campaigns', { name: unique('Rollout '), observeMinutes: 0, ...body }), 201);
+  const terminalVersion = async (term: Term) => (await ok<{ appVersion: string | null }>(t.api('GET', `/api/v1/terminals/${term.id}`))).appVersion;
+  const rows = async (table: 'rollout_actions' | 'campaigns') => Number((await t.services.db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  interface Published { id: string; version: string; ready: boolean; content: Buffer }
+  /** Declares a package (kind, name, version, size, SHA-256) signed by `privateKey`. */
+  async function declare(input: { version: string; models: string[]; name?: string; content?: Buffer; securityPatch?: boolean; privateKey?: KeyObject; keyId?: string }) {
+    const content = input.content ?? randomBytes(3000);
+    const facts = { kind: 'application', name: input.name ?? 'pos-app', version: input.version, size: content.length, sha256: sha256(content) };
+    const res = await t.api('POST', '/api/v1/packages', {
+      ...facts, fileName: `pos-app-${input.version}.apk`, signature: signPackage(facts, input.privateKey ?? publisher.privateKey), keyId: input.keyId ?? keyId,
+      compatibleModels: input.models, securityPatch: input.securityPatch ?? false, releaseNotes: { 'zh-CN': '修复', en: 'Fixes' },
+    });
+    return { res, content };
+  }
+  /** Declares a package and uploads its content: ready to be rolled out. */
+  async function publish(input: Parameters<typeof declare>[0]): Promise<Published> {
+    const { res, content } = await declare(input);
+    expect(res.statusCode, res.body).toBe(201);
+    const uploaded = await ok<Published>(upload(res.json().id, content));
+    expect(uploaded.ready).toBe(true);
+    return { ...uploaded, content };
+  }
+
+  // ---- the estate: one model, one merchant, sites of enrolled terminals online
+  /** Sites with `sizes` terminals each; sites in `windowless` get no maintenance window. */
+  async function fleet(sizes: number[], options: { windowless?: number[]; appVersion?: string } = {}) {
+    const model = await t.services.estate.createModel({
+      code: unique('RM'), vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    const merchant = await t.services.estate.createMerchant({ name: unique('Rollout merchant '), timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const prefix = unique('RO');
+    const sites: { id: string; terminals: Term[] }[] = [];
+    for (const [s, size] of sizes.entries()) {
+      const site = await t.services.estate.createSite({ merchantId: merchant.id, code: `${prefix}-S${s}`, name: `Shop ${s}` });
+      if (!options.windowless?.includes(s)) await ok(t.api('POST', '/api/v1/maintenance/windows', { name: 'nightly', target: { siteId: site.id }, schedule: NIGHTLY }), 201);
+      const terminals: Term[] = [];
+      for (let i = 0; i < size; i++) {
+        const created = await t.services.estate.createTerminal({ serialNumber: `${prefix}-S${s}-T${String(i).padStart(2, '0')}`, modelId: model.id, siteId: site.id, tags: [] });
+        const { credential } = await enrolTerminal(t, created.serialNumber);
+        const term: Term = { id: created.id, serialNumber: created.serialNumber, siteId: site.id, siteSize: size, credential, seq: 1, appVersion: options.appVersion ?? '3.2.0', downloaded: new Set() };
+        await beat(term);
+        terminals.push(term);
+      }
+      sites.push({ id: site.id, terminals });
+    }
+    return { model, merchant, sites, terminals: sites.flatMap((s) => s.terminals) };
+  }
+
+  /** The next night, 01:00 in Shanghai: the sites' windows open. */
+  function nextNight() {
+    const next = new Date(now.getTime() + DAY);
+    next.setUTCHours(17, 0, 0, 0);
+    now = next;
+  }
+  /**
+   * The next evening, an hour before the windows open: a campaign started now plans its installs for
+   * the opening, and its terminals download meanwhile (campaigns start installs as early as they may).
+   */
+  function nextEvening() {
+    nextNight();
+    now = new Date(now.getTime() - 60 * MINUTE);
+  }
+
+  // ---- the terminal side
+  async function beat(term: Term, overrides: Record<string, unknown> = {}): Promise<Answer> {
+    const seq = term.seq++;
+    return ok<Answer>(t.device('/device/v1/heartbeat', term.credential, heartbeatReport(seq, { appVersion: term.appVersion, uptimeSeconds: 3600 + seq * 60, ...overrides })));
+  }
+  const feedback = (term: Term, actionId: number, status: string, reportId = unique('report-')) =>
+    t.device(`/device/v1/deployments/${actionId}/feedback`, term.credential, { reportId, status });
+  const step = (term: Term, jobId: string, body: Record<string, unknown>) => ok<{ state: string }>(t.device(`/device/v1/maintenance/${jobId}/steps`, term.credential, body));
+  const getAs = (term: Term, url: string, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${term.credential}`, ...headers } });
+  const deploymentOf = (term: Term, actionId: number) => ok<Deployment>(getAs(term, `/device/v1/deployments/${actionId}`));
+  const jobState = async (jobId: string) => (await ok<{ state: string }>(t.api('GET', `/api/v1/maintenance/jobs/${jobId}`))).state;
+
+  /** What went wrong on the terminals' side while driving a campaign: installs allowed at the wrong time, bad files. */
+  const problems: string[] = [];
+  /** Every install, in order, with the state its maintenance job had then. */
+  const installs: { serialNumber: string; actionId: number; version: string; jobState: string; at: number; downAtSite: number; siteSize: number }[] = [];
+
+  /** Downloads the package ahead of the window and checks it as the SDK would: SHA-256 and signature. */
+  async function download(term: Term, deployment: Deployment) {
+    await ok(feedback(term, deployment.actionId, 'downloading'));
+    const res = await getAs(term, deployment.package.downloadUrl);
+    expect(res.statusCode).toBe(200);
+    const facts = { ...deployment.package };
+    if (sha256(res.rawPayload) !== facts.sha256) problems.push(`${term.serialNumber}: downloaded file does not match its SHA-256`);
+    if (!verifyPackage(facts, facts.signature, facts.publicKey)) problems.push(`${term.serialNumber}: package signature does not verify`);
+    await ok(feedback(term, deployment.actionId, 'downloaded'));
+    term.downloaded.add(deployment.actionId);
+  }
+
+  /** Installs (or fails to) inside the maintenance job that has the terminal out of service. */
+  async function installOn(term: Term, deployment: Deployment, behaviour: Behaviour = {}) {
+    const jobId = deployment.maintenanceJobId!;
+    await step(term, jobId, { state: 'in_maintenance' });
+    const state = await jobState(jobId);
+    const down = await t.services.db.kysely.selectFrom('maintenance_jobs').select((eb) => eb.fn.countAll().as('n'))
+      .where('site_id', '=', term.siteId).where('state', 'in', OUT_OF_SERVICE).executeTakeFirstOrThrow();
+    installs.push({
+      serialNumber: term.serialNumber, actionId: deployment.actionId, version: deployment.package.version, jobState: state, at: now.getTime(),
+      downAtSite: Number(down.n), siteSize: term.siteSize,
+    });
+    await ok(feedback(term, deployment.actionId, 'installing'));
+    if (behaviour.fail) {
+      await ok(feedback(term, deployment.actionId, 'failed'));
+      await step(term, jobId, { state: 'failed', note: 'install script exited with 1' });
+      await step(term, jobId, { state: 'rolled_back' });
+      return;
+    }
+    await ok(feedback(term, deployment.actionId, 'installed'));
+    term.appVersion = deployment.package.version;
+    await step(term, jobId, { state: 'restarting' });
+    await beat(term);
+    await step(term, jobId, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }, { name: 'card reader', passed: true }] });
+  }
+
+  /** One heartbeat and what the terminal's software does about its answer. */
+  async function live(term: Term, behaviour: Behaviour = {}): Promise<void> {
+    const answer = await beat(term);
+    const hint = answer.deployment;
+    if (!hint || hint.state === 'installed') return;
+    const deployment = await deploymentOf(term, hint.actionId);
+    const job = deployment.maintenanceJobId ? await jobState(deployment.maintenanceJobId) : null;
+    if (hint.installAllowed !== (job !== null && OUT_OF_SERVICE.includes(job))) {
+      problems.push(`${term.serialNumber}: installAllowed ${hint.installAllowed} while its maintenance job is ${job}`);
+    }
+    if (!term.downloaded.has(hint.actionId)) await download(term, deployment);
+    if (hint.installAllowed) await installOn(term, deployment, behaviour);
+  }
+
+  /**
+   * When the campaign's next waiting maintenance job is due (or a little later, when none waits); a
+   * minute on while a job has a terminal out of service (it acts on its next heartbeat).
+   */
+  async function nextStart(campaignId: string): Promise<Date> {
+    const jobs = await t.services.db.kysely.selectFrom('rollout_actions')
+      .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .select(['maintenance_jobs.planned_start', 'maintenance_jobs.state']).where('rollout_actions.campaign_id', '=', campaignId)
+      .where('maintenance_jobs.state', 'in', ['scheduled', 'announced', ...OUT_OF_SERVICE]).orderBy('maintenance_jobs.planned_start').execute();
+    const waiting = jobs.filter((j) => j.state === 'scheduled' || j.state === 'announced');
+    if (waiting.length < jobs.length) return new Date(now.getTime() + MINUTE);
+    const first = waiting[0] ? Date.parse(waiting[0].planned_start) : Number.POSITIVE_INFINITY;
+    return new Date(first > now.getTime() ? Math.min(first, now.getTime() + 6 * 60 * MINUTE) : now.getTime() + MINUTE);
+  }
+
+  /**
+   * Runs the fleet until `until` holds for the campaign: terminals heartbeat and act on their answers,
+   * the maintenance tick starts due jobs, the rollouts tick moves the campaign on, the clock goes to the
+   * next due job. Bounded.
+   */
+  async function drive(campaignId: string, terms: Term[], options: { until?: (c: Campaign) => boolean; behaviour?: (term: Term) => Behaviour } = {}): Promise<Campaign> {
+    const until = options.until ?? ((c: Campaign) => c.state !== 'running');
+    for (let round = 0; round < 300; round++) {
+      for (const term of terms) await live(term, options.behaviour?.(term));
+      if (await t.services.maintenance.startDueJobs()) {
+        for (const term of terms) await live(term, options.behaviour?.(term));
+      }
+      await t.services.campaigns.tick();
+      const current = await campaign(campaignId);
+      if (until(current)) return current;
+      now = await nextStart(campaignId);
+    }
+    throw new Error(`campaign ${campaignId} did not get there in 300 rounds: ${JSON.stringify(await campaign(campaignId))}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('publisher keys', () => {
+    it('accepts only Ed25519 public keys, once, and refuses packages of a revoked key', async () => {
+      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' }))).toMatchObject({ code: 'validation_error', field: 'publicKey' });
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const wrongType = await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'rsa', publicKey: pemOf(rsa.publicKey) }));
+      expect(wrongType).toMatchObject({ field: 'publicKey', message: expect.stringContaining('Ed25519') });
+      // A private key pasted by mistake is refused rather than quietly reduced to its public half.
+      const pair = newKeyPair();
+      const secret = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'oops', publicKey: secret }))).toMatchObject({ field: 'publicKey', message: expect.stringContaining('private') });
+
+      const key = await registerKey('vendor', pemOf(pair.publicKey));
+      expect(key.id).toMatch(/^[0-9a-f]{32}$/);
+      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'again', publicKey: pemOf(pair.publicKey) }), 409)).toMatchObject({ code: 'conflict', field: 'publicKey' });
+      const listed = await ok<{ items: { id: string; revokedAt: string | null }[] }>(t.api('GET', '/api/v1/publisher-keys'));
+      expect(listed.items).toContainEqual(expect.objectContaining({ id: key.id, revokedAt: null }));
+
+      nextNight();
+      const model = (await fleet([2])).model.id;
+      const signed = await publish({ version: '3.3.0', name: unique('vendor-app-'), models: [model], privateKey: pair.privateKey, keyId: key.id });
+      const revoked = await ok<{ revokedAt: string | null }>(t.api('POST', `/api/v1/publisher-keys/${key.id}/revoke`));
+      expect(revoked.revokedAt).toBe(now.toISOString());
+      expect(await refused(t.api('POST', `/api/v1/publisher-keys/${key.id}/revoke`), 409)).toMatchObject({ code: 'conflict' });
+
+      const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
+      const error = await refused(t.api('POST', '/api/v1/campaigns', { name: 'revoked', packageId: signed.id, filter: { modelId: model } }));
+      expect(error).toMatchObject({ field: 'packageId', message: expect.stringContaining('revoked') });
+      expect({ campaigns: await rows('campaigns'), actions: await rows('rollout_actions') }).toEqual(before);
+      // Nor can it sign anything new.
+      const { res } = await declare({ version: '3.3.1', name: unique('vendor-app-'), models: [model], privateKey: pair.privateKey, keyId: key.id });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ field: 'keyId', message: expect.stringContaining('revoked') });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('packages', () => {
+    it('accepts a package signed by a registered key, and only content that matches it', async () => {
+      const { model } = await fleet([]);
+      const name = unique('app-');
+      const { res, content } = await declare({ version: '4.0.0', name, models: [model.id] });
+      expect(res.statusCode, res.body).toBe(201);
+      const declared = res.json<{ id: string; ready: boolean; sha1: string | null }>();
+      expect(declared).toMatchObject({ ready: false, sha1: null, version: '4.0.0', keyId, compatibleModels: [model.id] });
+      const files = () => (existsSync(join(dataDir, 'packages')) ? readdirSync(join(dataDir, 'packages')) : []);
+      const before = files();
+
+      // Tampered: same size, one byte changed.
+      const tampered = Buffer.from(content);
+      tampered[100] = tampered[100]! ^ 0xff;
+      expect(await refused(upload(declared.id, tampered))).toMatchObject({ code: 'validation_error', field: 'sha256', message: expect.stringContaining('changed or damaged') });
+      expect(await refused(upload(declared.id, Buffer.concat([content, Buffer.from('x')])))).toMatchObject({ field: 'size' });
+      expect(await refused(upload(declared.id, content.subarray(0, 100)))).toMatchObject({ field: 'size' });
+      expect((await ok<{ ready: boolean }>(t.api('GET', `/api/v1/packages/${declared.id}`))).ready).toBe(false);
+      expect(files()).toEqual(before);
+
+      // Only the raw file is content.
+      const asJson = await t.api('PUT', `/api/v1/packages/${declared.id}/content`, { content: content.toString('base64') });
+      expect(asJson.statusCode, asJson.body).toBe(415);
+
+      // Not ready yet: no campaign can use it.
+      expect(await refused(t.api('POST', '/api/v1/campaigns', { name: 'too early', packageId: declared.id, filter: { modelId: model.id } }))).toMatchObject({
+        field: 'packageId', message: expect.stringContaining('no content yet'),
+      });
+
+      const ready = await ok<{ ready: boolean; sha1: string; md5: string; uploadedAt: string }>(upload(declared.id, content));
+      expect(ready).toMatchObject({
+        ready: true, uploadedAt: now.toISOString(),
+        sha1: createHash('sha1').update(content).digest('hex'), md5: createHash('md5').update(content).digest('hex'),
+      });
+      expect(files().sort()).toEqual([...before, `${declared.id}.pkg`].sort());
+      expect(await refused(upload(declared.id, content), 409)).toMatchObject({ code: 'conflict' });
+      expect((await declare({ version: '4.0.0', name, models: [model.id] })).res.statusCode).toBe(409);
+      const listed = await ok<{ items: { id: string }[] }>(t.api('GET', `/api/v1/packages?name=${name}`));
+      expect(listed.items.map((p) => p.id)).toEqual([declared.id]);
+    });
+
+    it('refuses a package whose signature does not hold, naming the field', async () => {
+      const { model } = await fleet([]);
+      const name = unique('app-');
+      const content = randomBytes(500);
+      const facts = { kind: 'application', name, version: '1.2.3', size: content.length, sha256: sha256(content) };
+      const body = { ...facts, fileName: 'app.apk', keyId, compatibleModels: [model.id] };
+      const stranger = newKeyPair();
+      const byStranger = await refused(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage(facts, stranger.privateKey) }));
+      expect(byStranger).toMatchObject({ field: 'signature', message: expect.stringContaining('does not verify') });
+      // Signed as 1.2.2, declared as 1.2.3: a signed file cannot be relabelled.
+      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage({ ...facts, version: '1.2.2' }, publisher.privateKey) }))).toMatchObject({ field: 'signature' });
+      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, signature: 'AAAA' }))).toMatchObject({ field: 'signature' });
+      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, keyId: 'f'.repeat(32), signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'keyId' });
+      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, compatibleModels: ['no-such-model'], signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'compatibleModels' });
+      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, size: 2 * 1024 * 1024, signature: signPackage({ ...facts, size: 2 * 1024 * 1024 }, publisher.privateKey) }), 413)).toMatchObject({ field: 'size' });
+      expect((await ok<{ items: unknown[] }>(t.api('GET', `/api/v1/packages?name=${name}`))).items).toEqual([]);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('campaigns refused', () => {
+    it('refuses a campaign that cannot be run, naming the field, and assigns nothing', async () => {
+      nextNight();
+      const { model, sites } = await fleet([2], { appVersion: '3.4.0' });
+      const other = await fleet([]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
+      const attempt = (body: Record<string, unknown>) => refused(t.api('POST', '/api/v1/campaigns', { name: 'refused', packageId: pkg.id, filter: { siteId: sites[0]!.id }, ...body }));
+
+      expect(await attempt({ filter: { siteId: sites[0]!.id, tag: 'nobody-has-this' } })).toMatchObject({ field: 'filter', message: 'filter: matches no terminal' });
+      expect(await attempt({ filter: { modelId: other.model.id } })).toMatchObject({ field: 'filter.modelId', message: expect.stringContaining(`not for terminal model ${other.model.id}`) });
+      // Every terminal there runs 3.4.0: 3.3.0 would be a downgrade.
+      expect(await attempt({})).toMatchObject({ field: 'allowDowngrade', message: expect.stringContaining('2 downgrade') });
+      expect(await attempt({ filter: { installedVersion: '3.4.0' } })).toMatchObject({ field: 'allowDowngrade' });
+      expect(await attempt({ waves: [50, 10] })).toMatchObject({ field: 'waves', message: expect.stringContaining('must be larger') });
+      expect(await attempt({ waves: [10, 90] })).toMatchObject({ field: 'waves', message: expect.stringContaining('100') });
+      expect(await attempt({ waves: [0, 100] })).toMatchObject({ field: 'waves' });
+      expect(await attempt({ packageId: 'no-such-package' })).toMatchObject({ field: 'packageId' });
+      expect({ campaigns: await rows('campaigns'), actions: await rows('rollout_actions') }).toEqual(before);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('a campaign in three waves', () => {
+    it('updates every terminal inside its window, wave after wave drawn across sites, and skips terminals without a window', async () => {
+      nextNight();
+      const { model, merchant, sites, terminals } = await fleet([5, 5, 5, 5, 2], { windowless: [4] });
+      const inWindows = terminals.filter((x) => x.siteId !== sites[4]!.id);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [10, 50, 100], seed: 7 });
+      expect(created).toMatchObject({ state: 'running', currentWave: 1, package: { id: pkg.id, version: '3.3.0' }, settings: { seed: 7 } });
+      expect(created.waves.map((w) => [w.percent, w.terminals])).toEqual([[10, 3], [50, 8], [100, 11]]);
+
+      // Drawn across sites: wave 1 is not the first serial numbers, and no two of it share a site.
+      const all = await actions(created.id);
+      const bySerial = [...all].sort((a, b) => a.serialNumber.localeCompare(b.serialNumber));
+      const wave1 = all.filter((a) => a.wave === 1);
+      expect(wave1.map((a) => a.serialNumber).sort()).not.toEqual(bySerial.slice(0, 3).map((a) => a.serialNumber));
+      const siteOf = new Map(terminals.map((x) => [x.id, x.siteId]));
+      expect(new Set(wave1.map((a) => siteOf.get(a.terminalId))).size).toBe(3);
+      // Wave 2 (50 % together) reaches every site before any site gives a third terminal.
+      const firstTwo = all.filter((a) => a.wave <= 2);
+      const perSite = sites.map((s) => firstTwo.filter((a) => siteOf.get(a.terminalId) === s.id).length);
+      expect(Math.min(...perSite)).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...perSite)).toBeLessThanOrEqual(3);
+
+      const done = await drive(created.id, terminals);
+      expect(problems).toEqual([]);
+      expect(done.state).toBe('completed');
+      expect(done.waves.map((w) => w.state)).toEqual(['passed', 'passed', 'passed']);
+      expect(done.waves.map((w) => w.actions.succeeded! + w.actions.skipped!)).toEqual([3, 8, 11]);
+      // The action list pages without losing or repeating any.
+      const paged: Action[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const res: { items: Action[]; nextCursor: string | null } = await ok(t.api('GET', `/api/v1/campaigns/${created.id}/actions?limit=5${cursor ? `&cursor=${cursor}` : ''}`));
+        paged.push(...res.items);
+        cursor = res.nextCursor;
+        if (!cursor) break;
+      }
+      expect(paged.map((a) => a.id)).toEqual(all.map((a) => a.id));
+
+      const final = await actions(created.id);
+      const ours = installs.filter((i) => final.some((a) => a.id === i.actionId));
+      expect(ours.map((i) => i.serialNumber).sort()).toEqual(inWindows.map((x) => x.serialNumber).sort());
+      for (const term of inWindows) {
+        expect(await terminalVersion(term), term.serialNumber).toBe('3.3.0');
+        expect(final.find((a) => a.terminalId === term.id)?.state, term.serialNumber).toBe('succeeded');
+      }
+      for (const term of terminals.filter((x) => x.siteId === sites[4]!.id)) {
+        const action = final.find((a) => a.terminalId === term.id)!;
+        expect(action).toMatchObject({ state: 'skipped', reason: expect.stringContaining(`no maintenance window applies to terminal ${term.serialNumber}`) });
+        expect(await terminalVersion(term)).toBe('3.2.0');
+      }
+      // Every install ran while its maintenance job had the terminal out of service, inside the window.
+      for (const install of ours) {
+        expect(install.jobState).toBe('in_maintenance');
+        const local = new Date(install.at + 8 * 60 * MINUTE).getUTCHours();
+        expect(local, new Date(install.at).toISOString()).toBeGreaterThanOrEqual(1);
+        expect(local).toBeLessThan(5);
+      }
+      // The waves ran in order: no install of a wave before the previous wave ended.
+      const waveOf = new Map(final.map((a) => [a.id, a.wave]));
+      for (const [i, wave] of done.waves.entries()) {
+        if (i === 0) continue;
+        const previousEnd = Date.parse(done.waves[i - 1]!.endedAt!);
+        expect(Date.parse(wave.startedAt!)).toBeGreaterThanOrEqual(previousEnd);
+        for (const install of ours.filter((x) => waveOf.get(x.actionId) === wave.wave)) expect(install.at).toBeGreaterThanOrEqual(previousEnd);
+      }
+      // The continuity rule: while a terminal installed, some other terminal of its site was still taking payments.
+      for (const install of ours) expect(install.downAtSite, install.serialNumber).toBeLessThan(install.siteSize);
+    }, 180_000);
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('downloads', () => {
+    it('serves the package only to a terminal it was assigned to, in ranges that resume an interrupted download', async () => {
+      nextEvening();
+      const { model, sites, terminals: [a, b] } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id], content: randomBytes(200_000) });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100] });
+      const [first] = await actions(created.id, '&wave=1');
+      const assigned = first!.terminalId === a!.id ? a! : b!;
+      const notYet = assigned === a ? b! : a!;
+      const hint = (await beat(assigned)).deployment!;
+      expect(hint).toMatchObject({ actionId: first!.id, state: 'scheduled', installAllowed: false });
+      expect((await beat(notYet)).deployment).toBeNull();
+      const url = `/device/v1/packages/${pkg.id}/content`;
+      expect((await deploymentOf(assigned, first!.id)).package).toMatchObject({ id: pkg.id, downloadUrl: url, sha256: sha256(pkg.content), size: 200_000 });
+
+      expect((await getAs(notYet, url)).statusCode).toBe(404);
+      expect((await getAs(notYet, `/device/v1/deployments/${first!.id}`)).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+
+      const whole = await getAs(assigned, url);
+      expect(whole.statusCode).toBe(200);
+      expect(whole.headers['accept-ranges']).toBe('bytes');
+      expect(whole.rawPayload.equals(pkg.content)).toBe(true);
+      const etag = String(whole.headers.etag);
+      // A strong validator: If-Range may only use those.
+      expect(etag).toMatch(/^"[^"]+"$/);
+
+      const part = await getAs(assigned, url, { range: 'bytes=0-65535' });
+      expect(part.statusCode).toBe(206);
+      expect(part.headers['content-range']).toBe('bytes 0-65535/200000');
+      expect(part.rawPayload.equals(pkg.content.subarray(0, 65_536))).toBe(true);
+      // The connection dropped after 65,536 bytes: the rest, if the file is still the same one.
+      const rest = await getAs(assigned, url, { range: 'bytes=65536-', 'if-range': etag });
+      expect(rest.statusCode).toBe(206);
+      expect(rest.headers['content-range']).toBe('bytes 65536-199999/200000');
+      expect(sha256(Buffer.concat([part.rawPayload, rest.rawPayload]))).toBe(sha256(pkg.content));
+      // Another file behind the same URL (an ETag that does not match): the whole file again.
+      const stale = await getAs(assigned, url, { range: 'bytes=65536-', 'if-range': '"something-else"' });
+      expect(stale.statusCode).toBe(200);
+      expect(stale.rawPayload.equals(pkg.content)).toBe(true);
+      const beyond = await getAs(assigned, url, { range: 'bytes=300000-' });
+      expect(beyond.statusCode).toBe(416);
+      expect(beyond.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('feedback', () => {
+    it('changes an action once per report, only forward, and never after it closed', async () => {
+      nextEvening();
+      const { model, sites, terminals } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] });
+      const list = await actions(created.id);
+      // `a` is the terminal whose maintenance job comes first (one at a time at the site).
+      const planned = await Promise.all(terminals.map(async (term) => {
+        const action = list.find((x) => x.terminalId === term.id)!;
+        return { term, action, start: (await t.services.maintenance.repo.job(action.maintenanceJobId!))!.planned_start };
+      }));
+      const [a, b] = planned.sort((x, y) => x.start.localeCompare(y.start)) as unknown as [{ term: Term; action: Action }, { term: Term; action: Action }];
+      expect(a.action.state).toBe('scheduled');
+
+      const first = await ok<{ changed: boolean; state: string }>(feedback(a.term, a.action.id, 'downloading', 'dl-1'));
+      expect(first).toMatchObject({ actionId: a.action.id, changed: true, state: 'downloading' });
+      const retry = await ok<{ changed: boolean; state: string; effect: string }>(feedback(a.term, a.action.id, 'downloading', 'dl-1'));
+      expect(retry).toMatchObject({ changed: false, state: 'downloading', effect: expect.stringContaining('repeated') });
+      const stored = await ok<{ feedback: { body: { reportId: string } }[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions/${a.action.id}`));
+      expect(stored.feedback.filter((f) => f.body.reportId === 'dl-1')).toHaveLength(1);
+
+      // Another terminal's action does not exist for this one.
+      expect((await feedback(b.term, a.action.id, 'failed')).statusCode).toBe(404);
+      expect((await feedback(a.term, 999_999_999, 'downloading')).statusCode).toBe(404);
+      expect((await ok<{ items: Action[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions?limit=1000`))).items.find((x) => x.id === a.action.id)!.state).toBe('downloading');
+
+      // Its window comes: the job starts, the terminal installs; a late "downloaded" changes nothing.
+      const job = await t.services.maintenance.repo.job(a.action.maintenanceJobId!);
+      now = new Date(Math.max(now.getTime(), Date.parse(job!.planned_start)));
+      await beat(b.term);
+      // (Planned at the window's opening, it may have started already.)
+      expect((await beat(a.term)).deployment!.installAllowed).toBe(OUT_OF_SERVICE.includes(await jobState(job!.id)));
+      await t.services.maintenance.startDueJobs();
+      expect((await beat(a.term)).deployment).toMatchObject({ installAllowed: true });
+      await step(a.term, job!.id, { state: 'in_maintenance' });
+      await ok(feedback(a.term, a.action.id, 'installing'));
+      expect(await ok(feedback(a.term, a.action.id, 'installed'))).toMatchObject({ changed: true, state: 'installed' });
+      expect(await ok(feedback(a.term, a.action.id, 'downloaded'))).toMatchObject({ changed: false, state: 'installed', effect: expect.stringContaining('late') });
+      a.term.appVersion = '3.3.0';
+      await beat(a.term);
+      await step(a.term, job!.id, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] });
+      await t.services.campaigns.tick();
+      const closed = await ok<Action & { feedback: unknown[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions/${a.action.id}`));
+      expect(closed.state).toBe('succeeded');
+      // A late failure report after the action closed: recorded, nothing changes.
+      expect(await ok(feedback(a.term, a.action.id, 'failed', 'late-fail'))).toMatchObject({ changed: false, state: 'succeeded' });
+      const after = await ok<Action & { feedback: { status: string; effect: string }[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions/${a.action.id}`));
+      expect(after.state).toBe('succeeded');
+      expect(after.feedback.at(-1)).toMatchObject({ status: 'failed', effect: expect.stringContaining('already succeeded') });
+      expect(after.feedback).toHaveLength(closed.feedback.length + 1);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('settling actions', () => {
+    it('does not count a job an operator finished before the terminal installed as an update', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100] });
+      const [action] = await actions(created.id, '&wave=1');
+      const job = (await t.services.maintenance.repo.job(action!.maintenanceJobId!))!;
+      now = new Date(Math.max(now.getTime(), Date.parse(job.planned_start)));
+      for (const term of terminals) await beat(term);
+      await t.services.maintenance.startDueJobs();
+      expect(await jobState(job.id)).toBe('draining');
+      await ok(t.api('POST', `/api/v1/maintenance/jobs/${job.id}/finish`, { note: 'the shop needs it back' }));
+      await t.services.campaigns.tick();
+      const settled = (await actions(created.id, '&wave=1'))[0]!;
+      expect(settled).toMatchObject({ state: 'failed', reason: expect.stringContaining('never reported installing') });
+      expect(await terminalVersion(terminals.find((x) => x.id === settled.terminalId)!)).toBe('3.2.0');
+    });
+
+    it('withdraws the waiting maintenance job of a terminal that gave up before its window', async () => {
+      nextEvening();
+      const { model, sites, terminals } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100], maxFailureRate: 0.5 });
+      const [action] = await actions(created.id, '&wave=1');
+      const term = terminals.find((x) => x.id === action!.terminalId)!;
+      await ok(feedback(term, action!.id, 'downloading'));
+      expect(await ok(feedback(term, action!.id, 'failed'))).toMatchObject({ changed: true, state: 'failed' });
+      expect(await jobState(action!.maintenanceJobId!)).toBe('aborted');
+      expect((await beat(term)).deployment).toBeNull();
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('halts', () => {
+    it('halts a wave whose installs fail too often, withdraws its waiting jobs, and goes on when resumed', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([4, 4]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], maxFailureRate: 0.1 });
+      const wave1 = await actions(created.id, '&wave=1');
+      expect(wave1).toHaveLength(4);
+      // The wave's first install fails: 1 of 4 is more than 10 %. (Its site's other wave-1 terminal waits for it.)
+      const starts = await Promise.all(wave1.map(async (a) => ({ terminalId: a.terminalId, start: (await t.services.maintenance.repo.job(a.maintenanceJobId!))!.planned_start })));
+      const failing = starts.sort((a, b) => a.start.localeCompare(b.start))[0]!.terminalId;
+      const halted = await drive(created.id, terminals, { behaviour: (term) => ({ fail: term.id === failing }) });
+      expect(problems).toEqual([]);
+      expect(halted.state).toBe('halted');
+      expect(halted.halt).toMatchObject({ wave: 1, reason: expect.stringMatching(/^1 of 4 installs in wave 1 failed \(25\.0 %\), more than the allowed 10\.0 %/), figures: { failureRate: 0.25 } });
+      expect(halted.waves[0]!.state).toBe('failed');
+      const haltedAt = Date.parse(halted.halt!.at);
+
+      const failed = (await actions(created.id)).find((a) => a.terminalId === failing)!;
+      expect(failed).toMatchObject({ state: 'failed', reason: expect.stringContaining('failed') });
+      for (let hour = 0; hour < 4; hour++) {
+        now = new Date(now.getTime() + 60 * MINUTE);
+        for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
+        await t.services.maintenance.startDueJobs();
+        for (const term of terminals) expect((await beat(term)).mode).toBe('normal');
+      }
+      const others = await Promise.all(wave1.filter((a) => a.terminalId !== failing).map(async (a) => (await ok<{ items: { state: string; startedAt: string | null }[] }>(t.api('GET', `/api/v1/terminals/${a.terminalId}/maintenance-jobs`))).items));
+      for (const job of others.flat()) {
+        expect(job.startedAt === null || Date.parse(job.startedAt) <= haltedAt).toBe(true);
+        expect(['aborted', 'completed']).toContain(job.state);
+      }
+      expect(others.flat().filter((j) => j.state === 'aborted').length).toBeGreaterThanOrEqual(1);
+      expect((await actions(created.id, '&wave=2')).map((a) => a.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
+      expect((await actions(created.id, '&wave=1&state=queued')).length).toBeGreaterThanOrEqual(1);
+
+      // Accepting one failure in four, the operator resumes: the rest of the fleet is updated.
+      nextNight();
+      const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, { maxFailureRate: 0.5, note: 'known flaky install on one shop' }));
+      expect(resumed).toMatchObject({ state: 'running', halt: null, settings: { maxFailureRate: 0.5 } });
+      const done = await drive(created.id, terminals);
+      expect(problems).toEqual([]);
+      expect(done.state).toBe('completed');
+      for (const term of terminals) expect(await terminalVersion(term)).toBe(term.id === failing ? '3.2.0' : '3.3.0');
+    }, 120_000);
+
+    it('halts when card reads fail more often on the updated terminals than on comparable ones, with the figures', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([3, 3, 3, 3]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [25, 100], observeMinutes: 60 });
+      const observing = await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' });
+      expect(problems).toEqual([]);
+      const updated = new Set((await actions(created.id, '&wave=1&state=succeeded')).map((a) => a.terminalId));
+      expect(updated.size).toBe(3);
+
+      // An hour of trade: the updated terminals misread every fourth card, the others hardly any.
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        for (const term of terminals) {
+          const bad = updated.has(term.id);
+          await beat(term, { cardReader: { chip: { attempts: 40, failures: bad ? 10 : i % 3 === 0 ? 1 : 0 }, contactless: { attempts: 20, failures: 0 } } });
+        }
+        await t.services.campaigns.tick();
+        if (i < 5) expect((await campaign(created.id)).state, `after ${i + 1}0 minutes`).toBe('running');
+      }
+      now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
+      await t.services.campaigns.tick();
+      const halted = await campaign(created.id);
+      expect(halted.state).toBe('halted');
+      expect(halted.halt!.reason).toMatch(/^payments got worse on wave 1's updated terminals than on comparable terminals still on the old version: card-read failure rate 1\d\.\d % against 0\.\d % \(z = \d+\.\d\)/);
+      const metric = halted.halt!.figures.metrics!.find((m) => m.metric === 'card_read_failure_rate')!;
+      expect(metric.worse).toBe(true);
+      expect(metric.updated).toBeGreaterThan(0.1);
+      expect(metric.comparison).toBeLessThan(0.01);
+      expect(metric.z).toBeGreaterThan(3);
+      expect(halted.halt!.figures).toMatchObject({ judged: true, worse: true });
+      expect(halted.waves[0]).toMatchObject({ state: 'failed', verdict: { payments: { worse: true } } });
+      // The next wave did not start.
+      expect((await actions(created.id, '&wave=2')).every((a) => a.state === 'queued')).toBe(true);
+
+      // The operator looks at the figures, accepts them and resumes: the wave passes, keeping its figures, and the next starts.
+      const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, { note: 'card reader firmware of one batch, known' }));
+      expect(resumed).toMatchObject({ state: 'running', currentWave: 2, halt: null });
+      expect(resumed.waves[0]).toMatchObject({ state: 'passed', verdict: { payments: { worse: true }, acceptedBy: 'admin', note: 'card reader firmware of one batch, known' } });
+      expect(resumed.waves[1]!.state).toBe('installing');
+    }, 120_000);
+
+    it('lets a wave whose payments are no worse pass, with the figures it was judged by', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([3, 3, 3, 3]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [25, 100], observeMinutes: 60 });
+      const observing = await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' });
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        for (const term of terminals) await beat(term, { cardReader: { chip: { attempts: 40, failures: i % 2 } } });
+      }
+      now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
+      await t.services.campaigns.tick();
+      const passed = await campaign(created.id);
+      expect(passed.state).toBe('running');
+      expect(passed.waves[0]).toMatchObject({ state: 'passed', verdict: { failureRate: 0, payments: { judged: true, worse: false } } });
+      expect(passed.waves[0]!.verdict!.payments!.metrics.map((m) => m.metric)).toEqual(['card_read_failure_rate', 'transaction_failure_rate', 'reboots_per_terminal_hour']);
+      expect(passed.waves[1]!.state).toBe('installing');
+    }, 120_000);
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('operators steering a campaign', () => {
+    it('pauses (withdrawing waiting installs), resumes, and cancels', async () => {
+      nextEvening();
+      const { model, merchant, terminals } = await fleet([2, 2]);
+      const name = unique('app-');
+      const pkg = await publish({ version: '3.3.0', name, models: [model.id] });
+      // Watched for five hours, wave 1 passes after tonight's window: wave 2 then waits for tomorrow's.
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], observeMinutes: 300 });
+      const scheduled = await actions(created.id, '&state=scheduled');
+      expect(scheduled).toHaveLength(2);
+      // Its terminals are taken: another campaign cannot have them meanwhile.
+      const rival = await publish({ version: '3.3.5', name: unique('app-'), models: [model.id] });
+      expect(await refused(t.api('POST', '/api/v1/campaigns', { name: 'rival', packageId: rival.id, filter: { merchantId: merchant.id } }))).toMatchObject({
+        field: 'filter', message: expect.stringContaining('4 in other campaign'),
+      });
+
+      const paused = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, { note: 'holiday sales' }));
+      expect(paused.state).toBe('paused');
+      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, {}), 409)).toMatchObject({ code: 'conflict' });
+      for (const action of scheduled) expect(await jobState(action.maintenanceJobId!)).toBe('aborted');
+      expect((await actions(created.id)).map((a) => a.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
+      now = new Date(now.getTime() + 3 * 60 * MINUTE);
+      for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
+      await t.services.maintenance.startDueJobs();
+      await t.services.campaigns.tick();
+      for (const term of terminals) expect((await beat(term)).mode).toBe('normal');
+      expect((await campaign(created.id)).state).toBe('paused');
+
+      nextNight();
+      const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}));
+      expect(resumed.state).toBe('running');
+      expect((await actions(created.id, '&state=scheduled')).map((a) => a.terminalId).sort()).toEqual(scheduled.map((a) => a.terminalId).sort());
+      const afterWave1 = await drive(created.id, terminals, { until: (c) => c.currentWave === 2 });
+      expect(afterWave1.waves[0]!.state).toBe('passed');
+
+      const cancelled = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/cancel`, { note: 'superseded by 3.3.1' }));
+      expect(cancelled.state).toBe('cancelled');
+      expect(cancelled.waves.map((w) => w.state)).toEqual(['passed', 'cancelled']);
+      const wave2 = await actions(created.id, '&wave=2');
+      expect(wave2.map((a) => a.state)).toEqual(['cancelled', 'cancelled']);
+      expect(wave2[0]!.reason).toContain('superseded by 3.3.1');
+      for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
+      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}), 409)).toMatchObject({ code: 'conflict' });
+      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/cancel`, {}), 409)).toMatchObject({ code: 'conflict' });
+      // The terminals are free for the next campaign.
+      const next = await publish({ version: '3.3.1', name, models: [model.id] });
+      const again = await startCampaign({ packageId: next.id, filter: { merchantId: merchant.id } });
+      expect(again.excluded).toEqual({});
+    }, 120_000);
+
+    it('rolls a completed campaign back to each terminal\'s previous version', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([2, 2]);
+      const name = unique('app-');
+      const previous = await publish({ version: '3.2.0', name, models: [model.id] });
+      const pkg = await publish({ version: '3.3.0', name, models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100] });
+      expect((await drive(created.id, terminals)).state).toBe('completed');
+      for (const term of terminals) expect(await terminalVersion(term)).toBe('3.3.0');
+
+      const rollback = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, { name: 'back to 3.2.0' }), 201);
+      expect(rollback).toMatchObject({ rollbackOf: created.id, package: { id: previous.id, version: '3.2.0' }, state: 'running' });
+      expect((await actions(rollback.id)).map((a) => a.previousVersion)).toEqual(['3.3.0', '3.3.0', '3.3.0', '3.3.0']);
+      expect(await refused(t.api('POST', `/api/v1/campaigns/${rollback.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('itself a rollback') });
+      const done = await drive(rollback.id, terminals);
+      expect(problems).toEqual([]);
+      expect(done.state).toBe('completed');
+      for (const term of terminals) expect(await terminalVersion(term)).toBe('3.2.0');
+    }, 120_000);
+
+    it('cannot roll back when the previous version has no package, and leaves the campaign running', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([2, 2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], observeMinutes: 600 });
+      expect((await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' })).state).toBe('running');
+      const before = await rows('campaigns');
+      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('3.2.0') });
+      expect(await rows('campaigns')).toBe(before);
+      expect((await campaign(created.id)).state).toBe('running');
+    }, 60_000);
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  describe('fleet view', () => {
+    it('shows versions per model, the share on the latest security patch, and versions installed by hand', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([2, 2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id], securityPatch: true });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] });
+      expect((await drive(created.id, terminals)).state).toBe('completed');
+      // A technician flashes 3.9.1 by hand on a terminal of the other site.
+      const flashed = sites[1]!.terminals[0]!;
+      flashed.appVersion = '3.9.1';
+      await beat(flashed);
+
+      const view = await ok<{
+        versions: { modelId: string; kind: string; version: string | null; terminals: number }[];
+        securityPatch: { modelId: string; name: string; latestVersion: string; terminals: number; onLatest: number; share: number }[];
+        installedOutside: { terminalId: string; kind: string; fromVersion: string | null; toVersion: string }[];
+      }>(t.api('GET', '/api/v1/fleet/versions'));
+      const ofModel = view.versions.filter((v) => v.modelId === model.id);
+      expect(ofModel[0]).toEqual({ modelId: model.id, kind: 'application', version: '3.3.0', terminals: 2 });
+      expect(ofModel).toHaveLength(4);
+      expect(ofModel).toEqual(expect.arrayContaining([
+        { modelId: model.id, kind: 'application', version: '3.2.0', terminals: 1 },
+        { modelId: model.id, kind: 'application', version: '3.9.1', terminals: 1 },
+        { modelId: model.id, kind: 'firmware', version: 'fw-1', terminals: 4 },
+      ]));
+      expect(view.securityPatch.filter((s) => s.modelId === model.id)).toEqual([
+        expect.objectContaining({ latestVersion: '3.3.0', terminals: 4, onLatest: 3, share: 0.75 }),
+      ]);
+      const ofFleet = view.installedOutside.filter((v) => terminals.some((x) => x.id === v.terminalId));
+      expect(ofFleet).toEqual([expect.objectContaining({ terminalId: flashed.id, kind: 'application', fromVersion: '3.2.0', toVersion: '3.9.1' })]);
+    }, 60_000);
+
+    it('lists actions stuck in a state, and not those waiting for their window', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([2, 2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const tonight = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] });
+      const planned = await Promise.all((await actions(tonight.id)).map(async (a) => ({ action: a, job: (await t.services.maintenance.repo.job(a.maintenanceJobId!))! })));
+      const first = planned.sort((a, b) => a.job.planned_start.localeCompare(b.job.planned_start))[0]!;
+      // Its terminal goes into maintenance and is never heard of again.
+      now = new Date(Math.max(now.getTime(), Date.parse(first.job.planned_start)));
+      for (const term of terminals) await beat(term);
+      await t.services.maintenance.startDueJobs();
+      expect(await jobState(first.job.id)).toBe('draining');
+      // After tonight's window: a campaign for the other site waits for tomorrow night.
+      now = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 21, 30));
+      const tomorrow = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[1]!.id }, waves: [100] });
+      expect((await actions(tomorrow.id)).map((a) => a.state)).toEqual(['scheduled', 'scheduled']);
+
+      now = new Date(now.getTime() + 135 * MINUTE);
+      for (const term of terminals.filter((x) => x.id !== first.action.terminalId)) await beat(term);
+      await t.services.maintenance.startDueJobs();
+      const view = await ok<{ stuck: { actionId: number; campaignId: string; terminalId: string; state: string; since: string }[] }>(t.api('GET', '/api/v1/fleet/versions'));
+      const ours = view.stuck.filter((x) => x.campaignId === tonight.id || x.campaignId === tomorrow.id);
+      expect(ours).toEqual([{ actionId: first.action.id, campaignId: tonight.id, terminalId: first.action.terminalId, state: 'scheduled', since: first.action.updatedAt }]);
+    }, 60_000);
+  });
+});
