@@ -339,7 +339,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/terminals/{id}/maintenance-jobs': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
-  'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) } }) },
+  'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) }, body: { reason: 'inspected' } }) },
+  'GET /api/v1/terminals/{id}/locks': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
 
   'GET /api/v1/preventive/templates': { need: 'read work orders' },
   'POST /api/v1/preventive/templates': { need: 'manage work orders', probe: () => ({ body: CHECKLIST_TEMPLATE(unique('tpl')) }) },

@@ -271,6 +271,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     const mode = page.locator('.mode-line');
     await expect.poll(() => mode.getByText('Locked', { exact: true }).count(), { timeout: WAIT }).toBe(1);
+    await page.getByLabel('Why it may trade again (what the inspection found)').fill('inspected: seal intact');
     await page.getByRole('button', { name: 'Unlock', exact: true }).click();
     await expect.poll(() => mode.getByText('Offline', { exact: true }).count(), { timeout: WAIT }).toBe(1);
   });

@@ -202,7 +202,8 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/terminals/{id}/maintenance-jobs': (f) => ({ params: { id: f.terminalId } }),
   'GET /api/v1/terminals/{id}/mode': (f) => ({ params: { id: f.terminalId } }),
   'POST /api/v1/terminals/{id}/lock': (f) => ({ params: { id: f.terminalId }, body: { reason: 'tamper' } }),
-  'POST /api/v1/terminals/{id}/unlock': (f) => ({ params: { id: f.terminalId } }),
+  'POST /api/v1/terminals/{id}/unlock': (f) => ({ params: { id: f.terminalId }, body: { reason: 'inspected: seal intact' } }),
+  'GET /api/v1/terminals/{id}/locks': (f) => ({ params: { id: f.terminalId } }),
   'POST /api/v1/terminals/{id}/inspections': (f) => ({
     params: { id: f.terminalId },
     body: { outcome: 'fail', serialMatches: false, sealIntact: false, sealNumber: 'SEAL-1', tamperSigns: ['overlay on the keypad'], notes: 'n', photo: { contentType: 'image/png', dataBase64: 'iVBORw0KGgoAAAANSUhEUg==' } },

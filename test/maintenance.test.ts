@@ -136,7 +136,9 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(locked.json()).toMatchObject({ mode: 'locked', reason: 'tamper alert' });
     expect(await beat(a!.credential)).toMatchObject({ mode: 'locked', reason: 'tamper alert' });
     expect((await t.api('POST', `/api/v1/terminals/${a!.id}/lock`, { reason: 'again' })).statusCode).toBe(409);
-    expect((await t.api('POST', `/api/v1/terminals/${a!.id}/unlock`)).json().mode).toBe('normal');
+    expect((await t.api('POST', `/api/v1/terminals/${a!.id}/unlock`, {})).json().error).toMatchObject({ field: 'reason' });
+    expect((await t.api('POST', `/api/v1/terminals/${a!.id}/unlock`, { reason: 'inspected: seal intact' })).json().mode).toBe('normal');
+    expect((await t.api('GET', `/api/v1/terminals/${a!.id}/locks`)).json().items[0]).toMatchObject({ liftedBy: expect.any(String), liftReason: 'inspected: seal intact' });
     expect((await beat(a!.credential)).mode).toBe('normal');
   });
 

@@ -12,6 +12,7 @@ import * as diagnostics from './migrations/0007_diagnostics.ts';
 import * as preventive from './migrations/0008_preventive.ts';
 import * as rollouts from './migrations/0009_rollouts.ts';
 import * as workOrderPhotos from './migrations/0010_work_order_photos.ts';
+import * as lockLiftReason from './migrations/0011_lock_lift_reason.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0008_preventive': preventive,
   '0009_rollouts': rollouts,
   '0010_work_order_photos': workOrderPhotos,
+  '0011_lock_lift_reason': lockLiftReason,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

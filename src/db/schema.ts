@@ -254,6 +254,8 @@ export interface TerminalLockTable {
   locked_by: string;
   lifted_at: string | null;
   lifted_by: string | null;
+  /** Why the operator lifted it (e.g. what the inspection found). */
+  lift_reason: string | null;
 }
 
 /** A device inspection (PCI DSS 9.5.1.2); the photo file is DATA_DIR/inspections/<photo_file>. */

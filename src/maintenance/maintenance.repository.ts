@@ -126,9 +126,15 @@ export class MaintenanceRepository {
     await this.db.insertInto('terminal_locks').values({ ...row, lifted_at: null, lifted_by: null }).execute();
   }
 
-  async liftLocks(terminalId: string, at: string, by: string): Promise<number> {
-    const r = await this.db.updateTable('terminal_locks').set({ lifted_at: at, lifted_by: by }).where('terminal_id', '=', terminalId).where('lifted_at', 'is', null).executeTakeFirst();
+  async liftLocks(terminalId: string, at: string, by: string, reason: string): Promise<number> {
+    const r = await this.db.updateTable('terminal_locks').set({ lifted_at: at, lifted_by: by, lift_reason: reason })
+      .where('terminal_id', '=', terminalId).where('lifted_at', 'is', null).executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** Every lock of a terminal, newest first: who locked and lifted it, when and why. */
+  locksOf(terminalId: string) {
+    return this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', '=', terminalId).orderBy('locked_at', 'desc').orderBy('id').limit(200).execute();
   }
 
   /** Every working (active, not deleted) terminal of the given sites, with what continuity needs to know. */

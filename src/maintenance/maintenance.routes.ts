@@ -7,7 +7,7 @@ import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
-import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, LockInput, MaintenanceInput, ModeView, StepReport } from './maintenance.schemas.ts';
+import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, LockInput, LockView, MaintenanceInput, ModeView, StepReport, UnlockInput } from './maintenance.schemas.ts';
 
 const tags = ['maintenance'];
 const security = operatorSecurity;
@@ -53,8 +53,12 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
     async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
   app.post('/terminals/:id/lock', { config: write, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
     (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
-  app.post('/terminals/:id/unlock', { config: write, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
-    (req) => maintenance.unlock(req.params.id, req.principal.scope, req.principal.name));
+  app.post('/terminals/:id/unlock', {
+    config: write, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it.', params: IdParams, body: UnlockInput, response: { 200: ModeView, ...errorResponses } },
+  }, (req) => maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
+  app.get('/terminals/:id/locks', {
+    config: { permission: 'estate:read' }, schema: { tags, security, description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },
+  }, async (req) => ({ items: await maintenance.locks(req.params.id, req.principal.scope) }));
 };
 
 /** The terminal protocol's part: a terminal reports the steps of its own job. */

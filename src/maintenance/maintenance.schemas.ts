@@ -62,6 +62,12 @@ export const JobWithTransitions = Type.Object({
 export const JobAction = Type.Object({ note: Type.Optional(Reason) }, { additionalProperties: false });
 export const Extend = Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }) }, { additionalProperties: false });
 export const LockInput = Type.Object({ reason: Reason }, { additionalProperties: false });
+export const UnlockInput = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500, description: 'why it may trade again, e.g. what the inspection found' }) }, { additionalProperties: false });
+
+export const LockView = Type.Object({
+  id: Type.String(), reason: Type.String(), lockedAt: Timestamp, lockedBy: Type.String(),
+  liftedAt: Type.Union([Timestamp, Type.Null()]), liftedBy: Type.Union([Type.String(), Type.Null()]), liftReason: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const ModeView = Type.Object({
   mode: Type.Enum(['normal', 'maintenance', 'locked']),

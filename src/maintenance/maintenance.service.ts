@@ -154,10 +154,18 @@ export class MaintenanceService {
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
 
-  async unlock(terminalId: string, scope: Scope, actorName: string) {
+  /** Only with a reason (what the inspection found), kept with the lock. */
+  async unlock(terminalId: string, reason: string, scope: Scope, actorName: string) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if (!(await this.repo.liftLocks(terminal.id, this.now(), actorName))) throw conflict(`terminal ${terminal.serialNumber} is not locked`);
+    if (!(await this.repo.liftLocks(terminal.id, this.now(), actorName, reason))) throw conflict(`terminal ${terminal.serialNumber} is not locked`);
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
+  }
+
+  async locks(terminalId: string, scope: Scope) {
+    const terminal = await this.estate.getTerminal(terminalId, scope);
+    return (await this.repo.locksOf(terminal.id)).map((l) => ({
+      id: l.id, reason: l.reason, lockedAt: l.locked_at, lockedBy: l.locked_by, liftedAt: l.lifted_at, liftedBy: l.lifted_by, liftReason: l.lift_reason,
+    }));
   }
 
   async getJob(jobId: string, scope: Scope) {

@@ -87,7 +87,7 @@ export function MaintenancePage({ me, live }: { me: Me; live: LiveState }) {
             {locked.map((x) => (
               <li key={x.id}>
                 <Link href={`/terminals/${x.id}`}>{x.serialNumber}</Link> — {x.reason}{' '}
-                {canMaintain(me) && <button type="button" aria-label={`${t('unlock')} ${x.serialNumber}`} onClick={() => void act(`/terminals/${x.id}/unlock`, undefined)}>{t('unlock')}</button>}
+                {canMaintain(me) && <Link href={`/terminals/${x.id}`} aria-label={`${t('unlock')} ${x.serialNumber}`}>{t('unlock')}…</Link>}
               </li>
             ))}
           </ul>

@@ -106,7 +106,7 @@ function LockBox({ terminalId, locked, onDone }: { terminalId: string; locked: b
     event.preventDefault();
     setBusy(true);
     try {
-      await api('POST', `/terminals/${terminalId}/${locked ? 'unlock' : 'lock'}`, locked ? {} : { reason });
+      await api('POST', `/terminals/${terminalId}/${locked ? 'unlock' : 'lock'}`, { reason });
       setReason('');
       setError(null);
       await onDone();
@@ -120,7 +120,7 @@ function LockBox({ terminalId, locked, onDone }: { terminalId: string; locked: b
     <section className="card" aria-labelledby="lock-title">
       <h2 id="lock-title">{t('lockTerminal')}</h2>
       <form onSubmit={submit}>
-        {!locked && <label>{t('lockReason')}<input required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} /></label>}
+        <label>{locked ? t('unlockReason') : t('lockReason')}<input required minLength={locked ? 3 : 1} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} /></label>
         {error !== null && <ErrorNote error={error} />}
         <button type="submit" disabled={busy}>{locked ? t('unlock') : t('lock')}</button>
       </form>
