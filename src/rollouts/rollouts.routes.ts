@@ -151,6 +151,8 @@ export async function streamPackage(packages: PackagesService, packageId: string
   }
   const { statusCode, headers, stream } = await send({ method: req.raw.method, headers: conditions } as IncomingMessage, `/${packages.store.fileName(packageId)}`, {
     root: packages.store.dir, contentType: false, cacheControl: false, dotfiles: 'deny', index: false, etag: false,
+    // send gives the file stream no chunk size, which then reads 16 KiB at a time: four times the reads and writes.
+    highWaterMark: 64 * 1024,
   });
   if (statusCode >= 400) {
     stream.destroy();
