@@ -244,7 +244,7 @@ describe('maintenance through the terminal SDK', () => {
     await api('POST', `/api/v1/terminals/${x.id}/lock`, { reason: 'tamper alert' });
     await waitFor(() => x.t.mode === 'locked', SOON_MS, 'locked');
     expect(x.t.canTransact()).toEqual({ allowed: false, message: 'Terminal locked, contact your provider' });
-    await api('POST', `/api/v1/terminals/${x.id}/unlock`);
+    await api('POST', `/api/v1/terminals/${x.id}/unlock`, { reason: 'inspected: seal intact' });
     await waitFor(() => x.t.canTransact().allowed, SOON_MS, 'unlocked');
   });
 
