@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 import { heartbeatReport } from '../test/support/app.ts';
+import { heartbeatRequests } from './support.ts';
 
 /** A whole number from the environment, kept within [min, max] so every loop stays bounded. */
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -341,23 +342,6 @@ async function resumedDownload(base: string, job: Download, size: number, sha256
 
 // ---------------------------------------------------------------- heartbeats and hawkBit polls
 
-/** Heartbeat n goes to terminal n % T with seq ⌊n / T⌋ + 3 (seqs 1 and 2 were the setup's): every request is a new heartbeat. */
-function heartbeatRequests(credentials: string[]): Request[] {
-  let n = 0;
-  const headers = credentials.map((c) => ({ authorization: `Bearer ${c}`, 'content-type': 'application/json' }));
-  const { seq: _seq, sentAt: _sentAt, ...report } = heartbeatReport(0);
-  const rest = JSON.stringify(report).slice(1);
-  return [{
-    method: 'POST', path: '/device/v1/heartbeat',
-    setupRequest: (req) => {
-      const i = n++;
-      req.headers = { ...headers[i % headers.length] };
-      req.body = `{"seq":${Math.floor(i / headers.length) + 3},"sentAt":"${new Date().toISOString()}",${rest}`;
-      return req;
-    },
-  }];
-}
-
 /** Poll n is terminal n % T's, as its hawkBit client would send it. */
 function pollRequests(serials: string[], credentials: string[]): Request[] {
   let n = 0;
@@ -417,7 +401,7 @@ async function main(): Promise<void> {
     await checkAnswers(posfleet.url, fleet);
 
     // Polls against heartbeats: each poll run compared with the mean of the heartbeat runs just before and after it.
-    const beats = heartbeatRequests(fleet.credentials);
+    const beats = heartbeatRequests(fleet.credentials, 3);
     const polls = pollRequests(fleet.serials, fleet.credentials);
     await load(posfleet.url, beats, 1);
     await load(posfleet.url, polls, 1);

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
 import SQLite from 'better-sqlite3';
-import { heartbeatReport } from '../test/support/app.ts';
+import { heartbeatRequests } from './support.ts';
 
 const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -86,24 +86,6 @@ async function enrolFleet(url: string): Promise<string[]> {
   return credentials;
 }
 
-/** Heartbeat n goes to terminal n % T with seq ⌊n / T⌋ + 1: every request is a new heartbeat, never a duplicate. */
-function heartbeatRequests(credentials: string[]): Request[] {
-  let n = 0;
-  const headers = credentials.map((c) => ({ authorization: `Bearer ${c}`, 'content-type': 'application/json' }));
-  // The report the tests send, without seq and sentAt (each request gets its own).
-  const { seq: _seq, sentAt: _sentAt, ...report } = heartbeatReport(0);
-  const rest = JSON.stringify(report).slice(1);
-  return [{
-    method: 'POST', path: '/device/v1/heartbeat',
-    setupRequest: (req) => {
-      const i = n++;
-      req.headers = { ...headers[i % headers.length] };
-      req.body = `{"seq":${Math.floor(i / headers.length) + 1},"sentAt":"${new Date().toISOString()}",${rest}`;
-      return req;
-    },
-  }];
-}
-
 /** Same client-side work per request (a rebuilt request with a bearer header) against GET / of the hello-world. */
 function helloRequests(): Request[] {
   return [{ method: 'GET', path: '/', setupRequest: (req) => ({ ...req, headers: { authorization: 'Bearer x'.padEnd(60, 'x') } }) }];
@@ -123,7 +105,7 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
   const server = await startChild('posfleet', `heartbeats-${synchronous}`, { DATABASE_URL: file, POSFLEET_ADMIN_TOKEN: ADMIN, SQLITE_SYNCHRONOUS: synchronous });
   try {
     const started = Date.now();
-    const requests = heartbeatRequests(await enrolFleet(server.url));
+    const requests = heartbeatRequests(await enrolFleet(server.url), 1);
     console.log(`  enrolled ${TERMINALS} terminals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await load(server.url, requests, WARMUP_SECONDS);
     await settle();

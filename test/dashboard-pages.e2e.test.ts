@@ -3,47 +3,23 @@
 // Shanghai's time zone, so a London site's window proves that times are shown in the site's zone.
 // Every page is photographed in en and zh-CN, at desktop width and at 390 px, into
 // test-artifacts/dashboard-pages/ (its own folder: the other browser test clears test-artifacts/screenshots).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { seedDemoEstate } from '../src/demo/demo-estate.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
-import { heartbeatReport } from './support/app.ts';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth as fits, launchChromium, PASSWORD, PHONE,
+  protocolTerminals, screenshot, screenshotOnFailure, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
+} from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'dashboard-pages');
-const WEB = join(import.meta.dirname, '..', 'web');
-const PASSWORD = 'correct horse 12 battery';
 const ADMIN = { email: 'admin@pages.test', name: 'Ada Admin' };
 const SUPPORT = { email: 'support@pages.test', name: 'Sun Support' };
 const ADMIN_TOKEN = 'dashboard-pages-admin-token';
-/** Every wait is bounded by this, so a stuck page fails in seconds, not at the suite timeout. */
-const WAIT = 15_000;
 const TEST_TIMEOUT = 120_000;
 const BROWSER_ZONE = 'Asia/Shanghai';
-
-function newestIn(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestIn(join(path, name))));
-}
-
-function dashboardIsStale(): boolean {
-  const built = join(WEB, 'dist', 'index.html');
-  if (!existsSync(built)) return true;
-  const sources = Math.max(newestIn(join(WEB, 'src')), newestIn(join(WEB, 'index.html')), newestIn(join(WEB, 'vite.config.ts')));
-  return sources > statSync(built).mtimeMs;
-}
-
-function buildDashboard(): void {
-  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
-}
 
 /** Money as the dashboard shows it (format.ts): minor units in CNY, in the page's locale. */
 const money = (minor: number, locale: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY' }).format(minor / 100);
@@ -53,87 +29,39 @@ interface Figures { total: { jobs: { total: number }; downtimeMinutes: number; r
 interface Candidate { start: string; localStart: string; expectedLossMinor: number | null }
 interface WindowView { id: string; name: string; target: { siteId?: string }; schedule: { kind: string; start?: string; durationMinutes: number }; timeZone: string }
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard page tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-
-describe.skipIf(!hasChromium)('dashboard calendar, reports and settings in a real browser', () => {
+describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, reports and settings in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   let desk: BrowserContext;
   let page: Page;
   /** The page a failing test photographs. */
   let current: Page | undefined;
-  let dataDir: string;
   const contexts: BrowserContext[] = [];
-  const credentials = new Map<string, { terminalId: string; credential: string }>();
-  const seqs = new Map<string, number>();
   let sites: Site[] = [];
   const site = (code: string) => sites.find((s) => s.code === code)!;
-
-  async function device(path: string, body: unknown, credential?: string) {
-    const res = await fetch(`${server.url}/device/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`POST /device/v1${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as { mode: string };
-  }
-
-  /** Enrols a demo terminal through the protocol (once) and sends it a heartbeat. */
-  async function heartbeat(serial: string, overrides: Record<string, unknown> = {}) {
-    let terminal = credentials.get(serial);
-    if (!terminal) {
-      const { code } = await server.services.device.createEnrolmentCode({ serialNumber: serial }, 'dashboard pages test');
-      terminal = (await device('/enrol', { serialNumber: serial, code })) as unknown as { terminalId: string; credential: string };
-      credentials.set(serial, terminal);
-    }
-    const seq = (seqs.get(serial) ?? 0) + 1;
-    seqs.set(serial, seq);
-    return device('/heartbeat', heartbeatReport(seq, overrides), terminal.credential);
-  }
-
-  /** The operator API with the bootstrap admin token: what the browser did, read back independently. */
-  async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const { heartbeat } = protocolTerminals(() => server, 'dashboard pages test');
+  /** The operator API: what the browser did, read back independently. */
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
 
   const terminalId = async (serial: string) =>
     (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', `/terminals?q=${serial}&limit=10`)).items.find((x) => x.serialNumber === serial)!.id;
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  /** The page itself never scrolls sideways (wide tables scroll inside their own box). */
-  const fits = (p: Page) => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+  const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
   async function newPage(context: BrowserContext): Promise<Page> {
-    const p = await context.newPage();
-    p.setDefaultTimeout(WAIT);
-    p.setDefaultNavigationTimeout(WAIT);
-    current = p;
-    return p;
+    current = await boundedPage(context);
+    return current;
   }
 
-  async function signIn(p: Page, email: string, labels: { email: string; password: string; button: string }) {
-    await p.goto(server.url, { waitUntil: 'domcontentloaded' });
-    await p.getByLabel(labels.email).fill(email);
-    await p.getByLabel(labels.password, { exact: true }).fill(PASSWORD);
-    await p.getByRole('button', { name: labels.button }).click();
+  async function signIn(p: Page, email: string, labels: SignInLabels) {
+    await submitSignIn(p, server.url, email, labels);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
   }
-  const EN = { email: 'Email', password: 'Password', button: 'Sign in' };
-  const ZH = { email: '邮箱', password: '密码', button: '登录' };
+  const { en: EN, zh: ZH } = SIGN_IN;
 
   /** A phone-sized context in Chinese, signed in as the admin. */
   async function phone(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: BROWSER_ZONE });
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: BROWSER_ZONE });
     contexts.push(context); // closed by afterAll, so that a failure's screenshot still shows it
     const p = await newPage(context);
     await signIn(p, ADMIN.email, ZH);
@@ -145,22 +73,15 @@ describe.skipIf(!hasChromium)('dashboard calendar, reports and settings in a rea
   const nav = (p: Page, name: string) => p.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name, exact: true });
 
   beforeAll(async () => {
-    // A run of this file alone rebuilds the dashboard when its sources are newer than the build.
-    if (dashboardIsStale()) buildDashboard();
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
 
-    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-pages-'));
-    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), { logger: false });
-    await seedDemoEstate(server.services.estate, server.services.device);
+    server = await startDemoServer('posfleet-dashboard-pages', ADMIN_TOKEN);
     await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
     await server.services.access.createUser({ ...SUPPORT, role: 'support', password: PASSWORD, locale: 'en' });
     sites = (await adminApi<{ items: Site[] }>('GET', '/sites?limit=1000')).items;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: WAIT,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE });
     page = await newPage(desk);
     await signIn(page, ADMIN.email, EN);
@@ -170,15 +91,12 @@ describe.skipIf(!hasChromium)('dashboard calendar, reports and settings in a rea
     for (const context of contexts) await context.close();
     await browser?.close();
     await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  beforeEach(({ task, onTestFailed }) => {
+  beforeEach(() => {
     current = page;
-    onTestFailed(async () => {
-      await current?.screenshot({ path: join(SHOTS, `FAILED-${task.name.replace(/[^\w]+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-    });
   });
+  screenshotOnFailure(SHOTS, () => current);
 
   it('shows a window created through the API, and a planned job, at the London site\'s local time', { timeout: TEST_TIMEOUT }, async () => {
     const london = site('DEMO-LDN-01');

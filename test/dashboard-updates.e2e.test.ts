@@ -12,27 +12,25 @@
 // forward: to the moment a planned install starts, instead of waiting for it, and — before anything that
 // plans installs (starting, resuming, a wave passing) — out of the windows, so that every install is
 // planned ahead and the terminal downloads before its job starts. The browser keeps its own clock.
-import { spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 import { createServices, declareRecurringJobs, type Services } from '../src/services.ts';
 import { heartbeatReport } from './support/app.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth as fits, launchChromium, PASSWORD, PHONE,
+  screenshot, screenshotOnFailure, sha256, SIGN_IN, signIn as submitSignIn, WAIT, type SignInLabels,
+} from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'dashboard-updates');
-const WEB = join(import.meta.dirname, '..', 'web');
 const OPERATOR = { email: 'operator@updates.test', name: 'Olivia Operator' };
-const PASSWORD = 'correct horse 12 battery';
 const ADMIN_TOKEN = 'dashboard-updates-admin-token';
-/** Every wait is bounded by this, so a stuck page fails in seconds, not at the suite timeout. */
-const WAIT = 15_000;
 const TEST_TIMEOUT = 180_000;
 const ZONE = 'Asia/Shanghai';
 const MINUTE = 60_000;
@@ -40,26 +38,6 @@ const MINUTE = 60_000;
 const CYCLE = 180 * MINUTE;
 const WINDOW = { kind: 'cron', cron: '0 */3 * * *', durationMinutes: 120 } as const;
 const SHANGHAI_OFFSET = 8 * 60 * MINUTE;
-
-function newestIn(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestIn(join(path, name))));
-}
-
-function dashboardIsStale(): boolean {
-  const built = join(WEB, 'dist', 'index.html');
-  if (!existsSync(built)) return true;
-  const sources = Math.max(newestIn(join(WEB, 'src')), newestIn(join(WEB, 'index.html')), newestIn(join(WEB, 'vite.config.ts')));
-  return sources > statSync(built).mtimeMs;
-}
-
-function buildDashboard(): void {
-  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 interface Term {
   id: string;
@@ -84,10 +62,7 @@ interface Campaign {
   waves: { wave: number; state: string; actions: Record<string, number> }[];
 }
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard Updates tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-
-describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () => {
+describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates pages in a real browser', () => {
   let url: string;
   let services: Services;
   let closeServer: () => Promise<void>;
@@ -113,31 +88,13 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
   let rollback: Campaign;
 
   // ---- the operator API, with the bootstrap admin token: what the browser did, read back independently
-  async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  const adminApi = adminApiAt(() => url, ADMIN_TOKEN);
   const campaign = (id: string) => adminApi<Campaign>('GET', `/campaigns/${id}`);
   const actions = async (id: string, q = '') => (await adminApi<{ items: Action[] }>('GET', `/campaigns/${id}/actions?limit=100${q}`)).items;
   const jobOf = (jobId: string) => adminApi<{ state: string; plannedStart: string }>('GET', `/maintenance/jobs/${jobId}`);
 
   // ---- the terminal protocol
-  async function device<T>(method: 'GET' | 'POST', path: string, credential: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${url}/device/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${credential}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /device/v1${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
+  const device = <T>(method: 'GET' | 'POST', path: string, credential: string, body?: unknown) => deviceCall<T>(url, method, path, credential, body);
 
   /** A heartbeat on the server's clock; `cardFailures` makes the card reader fail half its reads. */
   async function beat(t: Term, options: { cardFailures?: boolean } = {}): Promise<Answer> {
@@ -226,32 +183,22 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
   }
   const terminalOf = (action: Action) => [...terms.values()].find((x) => x.id === action.terminalId)!;
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  /** The page itself never scrolls sideways (wide tables scroll inside their own box). */
-  const fits = (p: Page) => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+  const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
   async function newPage(context: BrowserContext): Promise<Page> {
-    const p = await context.newPage();
-    p.setDefaultTimeout(WAIT);
-    p.setDefaultNavigationTimeout(WAIT);
-    current = p;
-    return p;
+    current = await boundedPage(context);
+    return current;
   }
 
-  async function signIn(p: Page, labels: { email: string; password: string; button: string }) {
-    await p.goto(url, { waitUntil: 'domcontentloaded' });
-    await p.getByLabel(labels.email).fill(OPERATOR.email);
-    await p.getByLabel(labels.password, { exact: true }).fill(PASSWORD);
-    await p.getByRole('button', { name: labels.button }).click();
+  async function signIn(p: Page, labels: SignInLabels) {
+    await submitSignIn(p, url, OPERATOR.email, labels);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
   }
-  const EN = { email: 'Email', password: 'Password', button: 'Sign in' };
-  const ZH = { email: '邮箱', password: '密码', button: '登录' };
+  const { en: EN, zh: ZH } = SIGN_IN;
 
   beforeAll(async () => {
-    if (dashboardIsStale()) buildDashboard();
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
 
     dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-updates-'));
     const config = loadConfig({
@@ -285,8 +232,7 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
     const enrol = async (serialNumber: string, siteId: string, modelId: string, appVersion: string) => {
       const created = await services.estate.createTerminal({ serialNumber, modelId, siteId, tags: [], appVersion, firmwareVersion: 'fw-1', networkType: 'wifi' });
       const { code } = await services.device.createEnrolmentCode({ serialNumber }, 'dashboard updates test');
-      const res = await fetch(`${url}/device/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ serialNumber, code }) });
-      const { credential } = (await res.json()) as { credential: string };
+      const { credential } = await deviceCall<{ credential: string }>(url, 'POST', '/enrol', undefined, { serialNumber, code });
       const t: Term = { id: created.id, serialNumber, siteId, credential, seq: 1, appVersion, uptime: 3600, downloaded: new Set(), installed: new Set() };
       terms.set(serialNumber, t);
       await beat(t);
@@ -324,10 +270,7 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
     };
     await services.access.createUser({ email: OPERATOR.email, name: OPERATOR.name, role: 'operator', password: PASSWORD, locale: 'en' });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: WAIT,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     desk = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: ZONE });
     page = await newPage(desk);
   }, 120_000);
@@ -339,11 +282,7 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  beforeEach(({ task, onTestFailed }) => {
-    onTestFailed(async () => {
-      await current?.screenshot({ path: join(SHOTS, `FAILED-${task.name.replace(/[^\w]+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-    });
-  });
+  screenshotOnFailure(SHOTS, () => current);
 
   it('lists the packages with their signature and readiness, and the fleet\'s versions', { timeout: TEST_TIMEOUT }, async () => {
     await signIn(page, EN);
@@ -673,7 +612,7 @@ describe.skipIf(!hasChromium)('dashboard Updates pages in a real browser', () =>
 
   it('is usable at 390 px, in Chinese and in English', { timeout: TEST_TIMEOUT }, async () => {
     for (const [locale, labels] of [['zh-CN', ZH], ['en', EN]] as const) {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: locale === 'en' ? 'en-US' : 'zh-CN', timezoneId: ZONE });
+      const context = await browser.newContext({ viewport: PHONE, locale: locale === 'en' ? 'en-US' : 'zh-CN', timezoneId: ZONE });
       contexts.push(context); // closed by afterAll, so that a failure's screenshot still shows it
       const p = await newPage(context);
       await signIn(p, labels);

@@ -3,120 +3,32 @@
 // puts a site into maintenance and sees the terminals' modes change live on another page, switches to
 // Chinese, and uses the pages at 390 px, where a work order's checklist is answered with photos.
 // Screenshots of every page go to test-artifacts/screenshots/.
-import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { seedDemoEstate } from '../src/demo/demo-estate.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
-import { heartbeatReport } from './support/app.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png,
+  protocolTerminals, screenshot, screenshotOnFailure, sha256, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
+} from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'screenshots');
 const EMAIL = 'operator@dashboard.test';
-const PASSWORD = 'correct horse 12 battery';
-/** Every wait in this file is bounded by this, so a stuck page fails in seconds, not at the suite timeout. */
-const WAIT = 15_000;
 const ADMIN_TOKEN = 'dashboard-admin-token';
 const TEST_TIMEOUT = 90_000;
 
-const WEB = join(import.meta.dirname, '..', 'web');
-
-function newestIn(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newestIn(join(path, name))));
-}
-
-function dashboardIsStale(): boolean {
-  const built = join(WEB, 'dist', 'index.html');
-  if (!existsSync(built)) return true;
-  const sources = Math.max(newestIn(join(WEB, 'src')), newestIn(join(WEB, 'index.html')), newestIn(join(WEB, 'vite.config.ts')));
-  return sources > statSync(built).mtimeMs;
-}
-
-function buildDashboard(): void {
-  const build = spawnSync(process.execPath, [join('node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}\n${build.stderr}`);
-}
-
-/** A PNG of `width` × `height` pixels from `rgb` (3 bytes a pixel, row after row): what a phone camera would hand over. */
-function png(width: number, height: number, rgb: Buffer): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(4 + typed.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    typed.copy(out, 4);
-    out.writeUInt32BE(crc32(typed), 4 + typed.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bits per sample
-  header[9] = 2; // RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height); // each row: filter byte 0, then its pixels
-  for (let y = 0; y < height; y++) rgb.copy(rows, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-
-describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
+describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   let desk: BrowserContext;
   let page: Page;
   /** The page a failing test photographs. */
   let current: Page | undefined;
-  const credentials = new Map<string, { terminalId: string; credential: string }>();
-  const seqs = new Map<string, number>();
-  let dataDir: string;
   const phones: BrowserContext[] = [];
-
-  async function device(path: string, body: unknown, credential?: string) {
-    const res = await fetch(`${server.url}/device/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`POST /device/v1${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as { mode: string };
-  }
-
-  /** Enrols a demo terminal through the protocol (once) and sends it a heartbeat. */
-  async function heartbeat(serial: string, overrides: Record<string, unknown> = {}) {
-    let terminal = credentials.get(serial);
-    if (!terminal) {
-      const { code } = await server.services.device.createEnrolmentCode({ serialNumber: serial }, 'dashboard test');
-      terminal = (await device('/enrol', { serialNumber: serial, code })) as unknown as { terminalId: string; credential: string };
-      credentials.set(serial, terminal);
-    }
-    const seq = (seqs.get(serial) ?? 0) + 1;
-    seqs.set(serial, seq);
-    return device('/heartbeat', heartbeatReport(seq, overrides), terminal.credential);
-  }
-
-  /** The operator API with the bootstrap admin token, for what the browser tests only look at. */
-  async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
+  const { heartbeat, credentials } = protocolTerminals(() => server, 'dashboard test');
+  /** The operator API, for what the browser tests only look at. */
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
 
   /** Bytes the API answers with (a photo), fetched with the admin token. */
   async function adminBytes(url: string): Promise<Buffer> {
@@ -125,36 +37,21 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     return Buffer.from(await res.arrayBuffer());
   }
 
-  const shot = (name: string, p: Page = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
   async function newPage(context: BrowserContext): Promise<Page> {
-    const p = await context.newPage();
-    p.setDefaultTimeout(WAIT);
-    p.setDefaultNavigationTimeout(WAIT);
-    current = p;
-    return p;
+    current = await boundedPage(context);
+    return current;
   }
 
-  async function signIn(p: Page, labels: { email: string; password: string; button: string }) {
-    await p.goto(server.url, { waitUntil: 'domcontentloaded' });
-    await p.getByLabel(labels.email).fill(EMAIL);
-    await p.getByLabel(labels.password, { exact: true }).fill(PASSWORD);
-    await p.getByRole('button', { name: labels.button }).click();
-  }
-
-  const EN = { email: 'Email', password: 'Password', button: 'Sign in' };
-  const ZH = { email: '邮箱', password: '密码', button: '登录' };
+  const signIn = (p: Page, labels: SignInLabels) => submitSignIn(p, server.url, EMAIL, labels);
+  const { en: EN, zh: ZH } = SIGN_IN;
 
   beforeAll(async () => {
-    // `npm test` builds the dashboard first (pretest); a run of this file alone rebuilds it when its
-    // sources are newer than the build (about a second), so it always tests the current sources.
-    if (dashboardIsStale()) buildDashboard();
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
 
-    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-'));
-    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), { logger: false });
-    await seedDemoEstate(server.services.estate, server.services.device);
+    server = await startDemoServer('posfleet-dashboard', ADMIN_TOKEN);
     await server.services.access.createUser({ email: EMAIL, name: 'Olivia Operator', role: 'operator', password: PASSWORD, locale: 'en' });
     // The 人民广场店 site's terminals trade and report; DEMO-1002 has a short history worth charting.
     for (const serial of ['DEMO-1001', 'DEMO-1003', 'DEMO-1004']) await heartbeat(serial);
@@ -166,10 +63,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
       });
     }
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, timeout: WAIT,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     desk = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     page = await newPage(desk);
   }, 120_000);
@@ -178,14 +72,9 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     for (const phone of phones) await phone.close();
     await browser?.close();
     await server?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  beforeEach(({ task, onTestFailed }) => {
-    onTestFailed(async () => {
-      await current?.screenshot({ path: join(SHOTS, `FAILED-${task.name.replace(/[^\w]+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-    });
-  });
+  screenshotOnFailure(SHOTS, () => current);
 
   it('signs an operator in, in the browser\'s language, and shows the fleet by mode', { timeout: TEST_TIMEOUT }, async () => {
     await page.goto(server.url, { waitUntil: 'domcontentloaded' });
@@ -304,7 +193,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
   });
 
   it('defaults to the browser\'s Chinese and is usable at 390 px', { timeout: TEST_TIMEOUT }, async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
     try {
       const p = await newPage(phone);
       await p.goto(server.url, { waitUntil: 'domcontentloaded' });
@@ -313,7 +202,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
       await signIn(p, ZH);
       await p.getByRole('heading', { name: '终端总览' }).waitFor();
       // The page itself never scrolls sideways (wide tables scroll inside their own box).
-      const fits = () => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+      const fits = () => fitsWidth(p);
       const nav = p.getByRole('navigation', { name: '主导航' });
       await expect.poll(() => p.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
       expect(await fits()).toBe(true);
@@ -408,12 +297,12 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     });
     expect((await adminApi<{ status: string }>('POST', `/work-orders/${order.id}/assign`, { technicianId: technician.id })).status).toBe('assigned');
 
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
     try {
       const p = await newPage(phone);
       await signIn(p, ZH);
       await p.getByRole('heading', { name: '终端总览' }).waitFor();
-      const fits = () => p.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+      const fits = () => fitsWidth(p);
       await p.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
       await p.getByRole('heading', { name: '工单', exact: true }).waitFor();
       const link = p.getByRole('link', { name: '外滩夜市摊 打印机保养' });
