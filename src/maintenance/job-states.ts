@@ -26,7 +26,8 @@ const TRANSITIONS: Record<JobState, Partial<Record<JobState, readonly Actor[]>>>
   in_maintenance: { restarting: ['terminal'], verifying: ['terminal'], failed: ['terminal', 'server'], completed: ['operator'], aborted: ['operator'] },
   restarting: { verifying: ['terminal'], failed: ['terminal', 'server'], completed: ['operator'], aborted: ['operator'] },
   verifying: { completed: ['server', 'operator'], failed: ['terminal', 'server'], aborted: ['operator'] },
-  failed: { rolled_back: ['terminal', 'operator'], handed_to_technician: ['operator'] },
+  // The server too: a job the terminal never took up (its lease ended while draining) has nothing to undo.
+  failed: { rolled_back: ['terminal', 'operator', 'server'], handed_to_technician: ['operator'] },
   completed: {},
   rolled_back: {},
   handed_to_technician: {},

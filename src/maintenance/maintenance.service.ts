@@ -303,6 +303,12 @@ export class MaintenanceService {
       if (await this.repo.transition(this.db, job, 'failed', now, { kind: 'server', name: null }, {}, 'lease ended before the job was confirmed; the terminal rolls back and trades again')) {
         count++;
         await this.ended(job.id);
+        // Never taken up (no step reported): no terminal will report a rollback, and an open failed job
+        // would block every later job of the terminal.
+        if (job.state === 'draining') {
+          await this.repo.transition(this.db, { id: job.id, state: 'failed' }, 'rolled_back', now, { kind: 'server', name: null },
+            { ended_at: now }, 'the terminal never took the job up: nothing was changed on it');
+        }
       }
     }
     return count;

@@ -46,6 +46,13 @@ describe('comparing the updated terminals with comparable ones', () => {
     expect(verdict.worse).toBe(true);
   });
 
+  it('does not call one or two reboots in a small wave worse, however large their z', () => {
+    const verdict = compareGroups(group({ terminals: 6, reboots: 1, terminalHours: 7 }), group({ terminals: 200, reboots: 0, terminalHours: 900 }));
+    expect(verdict.metrics.find((m) => m.metric === 'reboots_per_terminal_hour')).toMatchObject({ worse: false });
+    expect(verdict.metrics.find((m) => m.metric === 'reboots_per_terminal_hour')!.z).toBeGreaterThan(3);
+    expect(verdict.worse).toBe(false);
+  });
+
   it('does not halt on a difference that is significant but too small to matter', () => {
     // 100,000 reads each: 1.5 % against 1.0 % is very significant, and half a point.
     const verdict = compareGroups(group({ cardReads: 100_000, cardReadFailures: 1500 }), group({ cardReads: 100_000, cardReadFailures: 1000 }));

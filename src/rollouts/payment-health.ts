@@ -24,12 +24,14 @@ export interface HealthSettings {
   minTransactionFailureIncrease: number;
   /** Reboots per terminal-hour. */
   minRebootRateIncrease: number;
+  /** Fewer reboots than this on the updated terminals are too few to call worse (one crash would give z > 3 in a small wave). */
+  minReboots: number;
   /** Fewer updated terminals than this cannot be judged: the wave passes on its install results alone. */
   minTerminals: number;
 }
 
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
-  zThreshold: 3, minCardReadIncrease: 0.02, minTransactionFailureIncrease: 0.02, minRebootRateIncrease: 0.05, minTerminals: 3,
+  zThreshold: 3, minCardReadIncrease: 0.02, minTransactionFailureIncrease: 0.02, minRebootRateIncrease: 0.05, minReboots: 3, minTerminals: 3,
 };
 
 export type Metric = 'card_read_failure_rate' | 'transaction_failure_rate' | 'reboots_per_terminal_hour';
@@ -76,9 +78,9 @@ export function rateZ(k1: number, t1: number, k2: number, t2: number): number {
 export function compareGroups(updated: GroupFigures, comparison: GroupFigures, settings: HealthSettings = DEFAULT_HEALTH_SETTINGS): HealthVerdict {
   const share = (x: number, n: number) => (n === 0 ? 0 : x / n);
   const metrics: MetricComparison[] = [];
-  const add = (metric: Metric, a: number, b: number, z: number, minIncrease: number) => {
+  const add = (metric: Metric, a: number, b: number, z: number, minIncrease: number, enough = true) => {
     const difference = a - b;
-    metrics.push({ metric, updated: round(a), comparison: round(b), difference: round(difference), z: round(z), worse: z > settings.zThreshold && difference > minIncrease });
+    metrics.push({ metric, updated: round(a), comparison: round(b), difference: round(difference), z: round(z), worse: enough && z > settings.zThreshold && difference > minIncrease });
   };
   add('card_read_failure_rate', share(updated.cardReadFailures, updated.cardReads), share(comparison.cardReadFailures, comparison.cardReads),
     proportionZ(updated.cardReadFailures, updated.cardReads, comparison.cardReadFailures, comparison.cardReads), settings.minCardReadIncrease);
@@ -87,7 +89,7 @@ export function compareGroups(updated: GroupFigures, comparison: GroupFigures, s
     proportionZ(updated.failedTransactions, updated.transactions + updated.failedTransactions, comparison.failedTransactions, comparison.transactions + comparison.failedTransactions),
     settings.minTransactionFailureIncrease);
   add('reboots_per_terminal_hour', share(updated.reboots, updated.terminalHours), share(comparison.reboots, comparison.terminalHours),
-    rateZ(updated.reboots, updated.terminalHours, comparison.reboots, comparison.terminalHours), settings.minRebootRateIncrease);
+    rateZ(updated.reboots, updated.terminalHours, comparison.reboots, comparison.terminalHours), settings.minRebootRateIncrease, updated.reboots >= settings.minReboots);
   if (updated.terminals < settings.minTerminals) {
     return { worse: false, judged: false, note: `only ${updated.terminals} updated terminal(s) reported; at least ${settings.minTerminals} are needed to judge payments`, metrics };
   }

@@ -2,7 +2,9 @@
 // downloaded ahead of the maintenance window (resuming with Range after an interruption) and checked
 // against its SHA-256; inside the window, as part of the maintenance job, it is checked again — hash and
 // the publisher's Ed25519 signature — and handed to the application to install. Each step is reported
-// as feedback with a report id that a retry repeats. Uses fetch and WebCrypto only.
+// as feedback with a report id that a retry repeats. A progress report that cannot be sent (the link is
+// down) never stops the work and is sent again at the next heartbeat answer; only "installed" is waited
+// for, since the server counts an install it heard of before the job completed. Uses fetch and WebCrypto.
 import type { DeploymentView, FeedbackInput } from '../rollouts/rollouts.schemas.ts';
 import { statementText } from '../rollouts/package-statement.ts';
 import { PosFleetError } from './errors.ts';
@@ -48,6 +50,9 @@ export class UpdateAgent {
   private deployment: Deployment | undefined;
   private downloading: Promise<void> | undefined;
   private readonly reported = new Set<string>();
+  /** Reports not delivered yet, oldest first. */
+  private readonly unsent: { actionId: number; status: FeedbackInput['status']; details?: string[] }[] = [];
+  private resending = false;
 
   constructor(
     private readonly port: UpdatePort,
@@ -63,6 +68,7 @@ export class UpdateAgent {
 
   /** From every heartbeat answer: learns of a new deployment and stages its download in the background. */
   onHint(hint: DeploymentHint | null | undefined): void {
+    void this.resend();
     if (!hint) return;
     if (this.deployment?.actionId === hint.actionId) {
       this.deployment = { ...this.deployment, installAllowed: hint.installAllowed };
@@ -90,15 +96,15 @@ export class UpdateAgent {
         await this.handlers.storage.remove(pkg.id);
         throw new PosFleetError('package_rejected', problem);
       }
-      await this.feedback(deployment.actionId, 'installing');
+      await this.report(deployment.actionId, 'installing');
       await this.handlers.install(pkg, { signal });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await this.feedback(deployment.actionId, 'failed', [reason]).catch((e: unknown) => this.onError(e));
+      await this.report(deployment.actionId, 'failed', [reason]);
       this.onEvent({ type: 'failed', actionId: deployment.actionId, reason });
       throw error;
     }
-    await this.feedback(deployment.actionId, 'installed');
+    await this.reportInstalled(deployment.actionId, signal);
     await this.handlers.storage.remove(pkg.id);
     this.onEvent({ type: 'installed', actionId: deployment.actionId, version: pkg.version });
     return true;
@@ -121,7 +127,7 @@ export class UpdateAgent {
       have = 0;
     }
     if (have < pkg.size) {
-      await this.feedback(deployment.actionId, 'downloading');
+      await this.report(deployment.actionId, 'downloading');
       const path = new URL(pkg.downloadUrl, 'http://x').pathname;
       const response = await this.port.fetchRaw(path, have > 0 ? { range: `bytes=${have}-` } : {}, signal);
       if (response.status === 200 && have > 0) {
@@ -140,7 +146,7 @@ export class UpdateAgent {
       await storage.remove(pkg.id);
       throw new PosFleetError('package_rejected', `the download of ${pkg.name} ${pkg.version} does not match its SHA-256; it was discarded`);
     }
-    await this.feedback(deployment.actionId, 'downloaded');
+    await this.report(deployment.actionId, 'downloaded');
   }
 
   /** Hash and signature once more, just before installing: what a tampered store would change. */
@@ -148,6 +154,64 @@ export class UpdateAgent {
     if ((await this.handlers.storage.sha256(pkg.id)) !== pkg.sha256) return `${pkg.name} ${pkg.version} no longer matches its SHA-256`;
     if (!(await verifySignature(pkg))) return `the signature of ${pkg.name} ${pkg.version} does not verify with publisher key ${pkg.keyId}`;
     return null;
+  }
+
+  /**
+   * Reports a step without ever failing it: the job's own step reports tell the server how the install
+   * went, so a progress report lost to a dropped link is kept and sent again later (its report id makes
+   * the repeat harmless), instead of failing an install that needs no network any more.
+   */
+  private async report(actionId: number, status: FeedbackInput['status'], details?: string[]): Promise<void> {
+    try {
+      await this.feedback(actionId, status, details);
+    } catch (error) {
+      this.onError(error);
+      // A refusal (4xx) would be refused again: only what may pass later is kept.
+      if (error instanceof PosFleetError && error.retryable) this.unsent.push({ actionId, status, ...(details && { details }) });
+    }
+  }
+
+  /**
+   * That the package is installed must reach the server before the job goes on: a job that completes
+   * without it counts as an install that never happened. Tried until it passes or the job ends (its
+   * lease bounds the wait); kept for later if the job ended first.
+   */
+  private async reportInstalled(actionId: number, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.feedback(actionId, 'installed');
+        return;
+      } catch (error) {
+        this.onError(error);
+        if (!(error instanceof PosFleetError && error.retryable)) return;
+      }
+      if (signal.aborted) {
+        this.unsent.push({ actionId, status: 'installed' });
+        return;
+      }
+      await pause(Math.min(1000 * 2 ** attempt, 30_000), signal);
+    }
+  }
+
+  /** Sends the reports kept back, in order, while the server answers. */
+  private async resend(): Promise<void> {
+    if (this.resending || !this.unsent.length) return;
+    this.resending = true;
+    try {
+      for (let next = this.unsent[0]; next; next = this.unsent[0]) {
+        try {
+          await this.feedback(next.actionId, next.status, next.details);
+        } catch (error) {
+          if (error instanceof PosFleetError && error.retryable) throw error;
+          this.onError(error); // refused for good: dropped
+        }
+        this.unsent.shift();
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.resending = false;
+    }
   }
 
   private async feedback(actionId: number, status: FeedbackInput['status'], details?: string[]): Promise<void> {
@@ -158,6 +222,19 @@ export class UpdateAgent {
     this.reported.add(reportId);
     if (this.deployment?.actionId === actionId) this.deployment = { ...this.deployment, state: answer.state as Deployment['state'] };
   }
+}
+
+/** Waits, or less if the signal aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Ed25519 over the package statement, with WebCrypto (Node 20, browsers, Deno). */
