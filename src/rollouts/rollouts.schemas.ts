@@ -144,7 +144,7 @@ export const CampaignView = Type.Object({
   settings: Type.Object({ waves: Type.Array(Type.Number()), maxFailureRate: Type.Number(), observeMinutes: Type.Integer(), allowDowngrade: Type.Boolean(), seed: Type.Integer() }),
   state: Type.Enum(CAMPAIGN_STATES),
   currentWave: Type.Integer({ description: '1-based' }),
-  halt: Nullable(Type.Object({ wave: Type.Integer(), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
+  halt: Nullable(Type.Object({ wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
   excluded: Type.Record(Type.String(), Type.Integer(), { description: 'terminals the filter matched but the package may not go to, by reason' }),
   waves: Type.Array(WaveView),
   createdBy: Type.String(),
