@@ -36,6 +36,8 @@ const SERIAL_TTL_MS = 30_000;
 export class DdiService {
   private readonly touched = new Map<string, number>();
   private readonly serials = new Map<string, { serial: string; until: number }>();
+  private readonly configured = new Set<string>();
+  private readonly cancelChecked = new Map<string, { actionId: number | undefined; until: number }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -82,8 +84,7 @@ export class DdiService {
     }
     const cancelled = await this.cancelToConfirm(terminalId);
     if (cancelled !== undefined) links.cancelAction = { href: `${base}/cancelAction/${cancelled}` };
-    const config = await this.db.selectFrom('ddi_config_data').select('terminal_id').where('terminal_id', '=', terminalId).executeTakeFirst();
-    if (!config) links.configData = { href: `${base}/configData` };
+    if (!(await this.hasConfigData(terminalId))) links.configData = { href: `${base}/configData` };
     return { config: { polling: { sleep: pollingSleep(this.settings.pollSeconds) } }, _links: links };
   }
 
@@ -133,8 +134,36 @@ export class DdiService {
     return answer;
   }
 
-  /** The device's last cancelled action it had heard of, until it confirms the cancellation. */
+  /** Once a device sent its attributes it is not asked again; remembered so a poll costs no query for it. */
+  private async hasConfigData(terminalId: string): Promise<boolean> {
+    if (this.configured.has(terminalId)) return true;
+    const row = await this.db.selectFrom('ddi_config_data').select('terminal_id').where('terminal_id', '=', terminalId).executeTakeFirst();
+    if (row) this.remember(this.configured, terminalId);
+    return !!row;
+  }
+
+  /** Sets stay bounded: forgetting only costs a query. */
+  private remember(set: Set<string>, terminalId: string): void {
+    if (set.size > 1_000_000) set.clear();
+    set.add(terminalId);
+  }
+
+  /**
+   * The device's last cancelled action it had heard of, until it confirms the cancellation. Looked up at
+   * most every TOUCH_EVERY_MS per device (a cancellation waits that long at most), not at every poll.
+   */
   private async cancelToConfirm(terminalId: string): Promise<number | undefined> {
+    const now = this.clock().getTime();
+    const pending = this.cancelChecked.get(terminalId);
+    if (pending && pending.until > now) return pending.actionId;
+    if (this.cancelChecked.size > 1_000_000) this.cancelChecked.clear();
+    const actionId = await this.findCancelToConfirm(terminalId);
+    // A pending cancellation is asked about at every poll until it is confirmed.
+    this.cancelChecked.set(terminalId, { actionId, until: actionId === undefined ? now + TOUCH_EVERY_MS : 0 });
+    return actionId;
+  }
+
+  private async findCancelToConfirm(terminalId: string): Promise<number | undefined> {
     const row = await this.db.selectFrom('rollout_actions').select('rollout_actions.id')
       .where('terminal_id', '=', terminalId).where('state', '=', 'cancelled')
       .where((eb) => eb.exists(eb.selectFrom('action_feedback').select('action_feedback.id').whereRef('action_feedback.action_id', '=', 'rollout_actions.id').where('source', '=', 'ddi')))
@@ -185,6 +214,7 @@ export class DdiService {
     if (JSON.stringify(next).length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
     if (row) await this.db.updateTable('ddi_config_data').set({ attributes: JSON.stringify(next), updated_at: at }).where('terminal_id', '=', terminalId).execute();
     else await this.db.insertInto('ddi_config_data').values({ terminal_id: terminalId, attributes: JSON.stringify(next), updated_at: at }).execute();
+    this.remember(this.configured, terminalId);
   }
 
   /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */
