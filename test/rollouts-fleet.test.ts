@@ -481,7 +481,14 @@ describe('signed rollouts to a simulated fleet', () => {
     /** Each campaign gets the merchant's window for the next hour, once the previous one has no job left. */
     let window: { id: string } | undefined;
     const nextWindow = async (name: string) => {
-      if (window) await fleet.api('DELETE', `/api/v1/maintenance/windows/${window.id}`);
+      // A job still ending (a rollback under way) keeps its window: the operator waits for it, boundedly.
+      const old = window;
+      if (old) {
+        await poll(() => fleet.api('DELETE', `/api/v1/maintenance/windows/${old.id}`).then(() => true, (error: Error) => {
+          if (!error.message.includes(' 409 ')) throw error;
+          return undefined;
+        }), 30_000, 'the previous window to be free of jobs');
+      }
       window = await windowFromNow(fleet, 60, name);
     };
     try {

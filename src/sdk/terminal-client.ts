@@ -164,7 +164,7 @@ export class PosFleetTerminal {
     // An update job installs the offered package first; the application's own work follows.
     if (updates) {
       handlers.perform = async (work, context) => {
-        if (work.includes('update') || work.includes('upgrade')) await updates.installInJob(context.signal);
+        if (work.includes('update') || work.includes('upgrade')) await updates.installInJob(context.signal, context.jobId);
         await perform(work, context);
       };
     }

@@ -48,6 +48,8 @@ export interface DeploymentHint {
 
 export class UpdateAgent {
   private deployment: Deployment | undefined;
+  /** The server's last word on which deployment is this terminal's (a newer one may replace a staged one). */
+  private latestHint: DeploymentHint | undefined;
   private downloading: Promise<void> | undefined;
   private readonly reported = new Set<string>();
   /** Reports not delivered yet, oldest first. */
@@ -70,6 +72,7 @@ export class UpdateAgent {
   onHint(hint: DeploymentHint | null | undefined): void {
     void this.resend();
     if (!hint) return;
+    this.latestHint = hint;
     if (this.deployment?.actionId === hint.actionId) {
       this.deployment = { ...this.deployment, installAllowed: hint.installAllowed };
       return;
@@ -84,9 +87,14 @@ export class UpdateAgent {
    * Inside the maintenance job: the deployment is downloaded (if the staging did not finish), checked
    * (hash and signature) and installed. Returns false when there is nothing to install.
    */
-  async installInJob(signal: AbortSignal): Promise<boolean> {
+  async installInJob(signal: AbortSignal, jobId?: string): Promise<boolean> {
     await this.downloading;
+    // The staged deployment may be an older one than the job's: ask for the one the server names now.
+    if (jobId !== undefined && this.deployment?.maintenanceJobId !== jobId && this.latestHint) {
+      this.deployment = await this.port.getJson<Deployment>(`/device/v1/deployments/${this.latestHint.actionId}`, signal);
+    }
     const deployment = this.deployment;
+    if (jobId !== undefined && deployment?.maintenanceJobId !== jobId) return false; // a maintenance job that installs nothing of a rollout
     if (!deployment || ['succeeded', 'failed', 'cancelled', 'skipped'].includes(deployment.state)) return false;
     const pkg = deployment.package;
     try {
