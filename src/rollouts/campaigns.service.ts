@@ -349,8 +349,11 @@ export class CampaignsService {
   async tick(): Promise<number> {
     let moved = 0;
     let failure: unknown;
-    for (const state of ['running', 'paused', 'halted', 'cancelled'] as const) {
-      for (const campaign of await this.repo.campaignsInState(state)) {
+    // Running campaigns move on; the others only need settling while some of their installs are under way
+    // (so the tick does not grow with every campaign ever cancelled).
+    const waiting = await this.repo.campaignsWithOpenActions(['paused', 'halted', 'cancelled'], OFFERED);
+    for (const [state, campaigns] of [['running', await this.repo.campaignsInState('running')], ['other', waiting]] as const) {
+      for (const campaign of campaigns) {
         // One campaign that cannot move on (say, planning hit a conflict) must not hold up the others.
         try {
           await this.settle(campaign.id);

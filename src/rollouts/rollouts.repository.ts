@@ -71,6 +71,12 @@ export class RolloutsRepository {
   campaignsInState(state: string) {
     return this.db.selectFrom('campaigns').selectAll().where('state', '=', state).orderBy('created_at').execute();
   }
+  /** Campaigns in one of `states` that still have actions in `open` states: the only ones a tick must settle. */
+  campaignsWithOpenActions(states: readonly string[], open: readonly string[]) {
+    return this.db.selectFrom('campaigns').selectAll().where('state', 'in', states)
+      .where((eb) => eb.exists(eb.selectFrom('rollout_actions').select('rollout_actions.id').whereRef('rollout_actions.campaign_id', '=', 'campaigns.id').where('rollout_actions.state', 'in', open)))
+      .orderBy('created_at').execute();
+  }
   listCampaigns(query: { state?: string | undefined; limit: number; cursor?: string | undefined }) {
     const after = decodeCursor(query.cursor);
     return this.db.selectFrom('campaigns').selectAll()
