@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { FLEET } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { DeviceService } from '../device/device.service.ts';
-import { OUT_OF_SERVICE, type JobState } from '../maintenance/job-states.ts';
+import { OUT_OF_SERVICE, WAITING, type JobState } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
@@ -188,7 +188,7 @@ export class DdiService {
     const note = details.join('; ').slice(0, 1000) || undefined;
     const step = (to: JobState, extra: { selfTests?: { name: string; passed: boolean; detail?: string }[] } = {}) =>
       this.maintenance.report(terminalId, jobId, { state: to, ...extra, ...(note && { note }) });
-    if (jobState === 'scheduled' || jobState === 'announced') {
+    if (WAITING.includes(jobState)) {
       // The device went ahead outside its window: the job has nothing left to hold.
       if (state === 'succeeded' || state === 'failed' || state === 'cancelled') {
         await this.maintenance.operatorMove(jobId, 'aborted', `the hawkBit device ended the update itself (${state}) before its window`, FLEET, HAWKBIT);

@@ -13,6 +13,8 @@ export type WorkKind = (typeof WORK_KINDS)[number];
 
 /** While in one of these the terminal shows "功能维护中" and refuses new transactions. */
 export const OUT_OF_SERVICE: readonly JobState[] = ['draining', 'in_maintenance', 'restarting', 'verifying'];
+/** Waiting for its start: withdrawing it costs the merchant nothing. */
+export const WAITING: readonly JobState[] = ['scheduled', 'announced'];
 /** Not finished: the job still has something to do. */
 export const OPEN: readonly JobState[] = ['scheduled', 'announced', ...OUT_OF_SERVICE, 'failed'];
 export const FINAL: readonly JobState[] = ['completed', 'rolled_back', 'handed_to_technician', 'aborted'];

@@ -13,7 +13,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
-import { OPEN, WORK_KINDS, type JobState, type WorkKind } from './job-states.ts';
+import { OPEN, WAITING, WORK_KINDS, type WorkKind } from './job-states.ts';
 import type { JobRow } from './maintenance.repository.ts';
 import type { MaintenanceService, StartGate } from './maintenance.service.ts';
 import {
@@ -39,8 +39,6 @@ export interface WindowSettings {
 
 export const DEFAULT_WINDOW_SETTINGS: WindowSettings = { leaseGraceMinutes: 5, startSlackMinutes: 2, heartbeatIntervalSeconds: 60, maxHeartbeatRows: 200_000 };
 
-/** Jobs that wait for their start; only these are moved to a later window. */
-const WAITING: readonly JobState[] = ['scheduled', 'announced'];
 /** How far ahead windows of one target are compared, longest first (a range with too many occurrences is shortened). */
 const CONFLICT_HORIZONS_DAYS = [366, 62, 8, 1];
 const DURATION_HISTORY_JOBS = 5000;

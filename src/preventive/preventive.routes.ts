@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Principal } from '../access/access.service.ts';
-import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
+import { errorResponses, IdParams, Items, operatorSecurity } from '../shared/http-schemas.ts';
 import type { Actor, PreventiveService } from './preventive.service.ts';
 import type { WorkOrderPhotos } from './work-order-photos.ts';
 import {
@@ -18,13 +18,12 @@ const write = { permission: 'workorders:write' } as const;
 const update = { permission: 'workorders:update' } as const;
 const pm = ['preventive maintenance'];
 const wo = ['work orders'];
-const items = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
 
 const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
 
 export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrderPhotos): FastifyPluginAsyncTypebox => async (app) => {
   // ---- templates
-  app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: items(TemplateView), ...errorResponses } } },
+  app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: Items(TemplateView), ...errorResponses } } },
     () => preventive.listTemplates());
   app.post('/preventive/templates', {
     config: write, schema: { tags: pm, security, body: TemplateInput, response: { 201: TemplateView, ...errorResponses }, description: '409 when the code is taken.' },
@@ -45,20 +44,20 @@ export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrde
   app.post('/preventive/plans/:id/work-orders', {
     config: write,
     schema: {
-      tags: pm, security, params: IdParams, body: OrderDueInput, response: { 201: items(WorkOrderView), ...errorResponses },
+      tags: pm, security, params: IdParams, body: OrderDueInput, response: { 201: Items(WorkOrderView), ...errorResponses },
       description: 'Orders the technician tasks due by `until`: one work order per site, so a technician does a site\'s due tasks in one visit.',
     },
   }, async (req, reply) => reply.code(201).send(await preventive.orderDue(req.params.id, req.body.until, actorOf(req.principal))));
 
   // ---- technicians
-  app.get('/technicians', { config: read, schema: { tags: wo, security, response: { 200: items(TechnicianView), ...errorResponses } } }, () => preventive.listTechnicians());
+  app.get('/technicians', { config: read, schema: { tags: wo, security, response: { 200: Items(TechnicianView), ...errorResponses } } }, () => preventive.listTechnicians());
   app.post('/technicians', {
     config: write, schema: { tags: wo, security, body: TechnicianInput, response: { 201: TechnicianView, ...errorResponses }, description: 'Makes a user with the technician role assignable, with skills and regions.' },
   }, async (req, reply) => reply.code(201).send(await preventive.createTechnician(req.body)));
 
   // ---- work orders
   app.get('/work-orders', {
-    config: read, schema: { tags: wo, security, querystring: WorkOrderListQuery, response: { 200: items(WorkOrderSummary), ...errorResponses }, description: 'Newest first; technicians see only their own.' },
+    config: read, schema: { tags: wo, security, querystring: WorkOrderListQuery, response: { 200: Items(WorkOrderSummary), ...errorResponses }, description: 'Newest first; technicians see only their own.' },
   }, (req) => preventive.listWorkOrders(req.query, req.principal.scope));
   app.post('/work-orders', {
     config: write, schema: { tags: wo, security, body: WorkOrderInput, response: { 201: WorkOrderView, ...errorResponses }, description: "A work order by hand or from a merchant's request." },
@@ -102,7 +101,7 @@ export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrde
   }, (req) => preventive.useParts(req.params.id, req.body, actorOf(req.principal)));
 
   // ---- spare parts
-  app.get('/spare-parts', { config: read, schema: { tags: wo, security, response: { 200: items(SparePartView), ...errorResponses } } }, () => preventive.listParts());
+  app.get('/spare-parts', { config: read, schema: { tags: wo, security, response: { 200: Items(SparePartView), ...errorResponses } } }, () => preventive.listParts());
   app.post('/spare-parts', {
     config: write, schema: { tags: wo, security, body: SparePartInput, response: { 201: SparePartView, ...errorResponses }, description: 'Stock of a part at a depot; 409 when the depot already has it.' },
   }, async (req, reply) => reply.code(201).send(await preventive.createPart(req.body, actorOf(req.principal))));

@@ -9,7 +9,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import type { RolloutActionTable } from '../db/schema.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import type { JobState, WorkKind } from '../maintenance/job-states.ts';
+import { OUT_OF_SERVICE, WAITING, type JobState, type WorkKind } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowsService } from '../maintenance/windows.service.ts';
 import { conflict, invalid, notFound, orNotFound } from '../shared/errors.ts';
@@ -52,9 +52,6 @@ export interface RolloutSettings {
 export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { health: DEFAULT_HEALTH_SETTINGS, sampleTerminals: 500, stuckAfterMinutes: 120, publicUrl: '' };
 
 const ROLLOUTS = 'PosFleet rollouts';
-/** Waiting maintenance jobs: aborting one costs the merchant nothing. */
-const WAITING_JOB: readonly string[] = ['scheduled', 'announced'];
-const OUT_OF_SERVICE_JOB: readonly string[] = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 /** The terminal said it installs (or did): a completed job then means the package is in place. */
 const INSTALL_REPORTED: readonly string[] = ['installing', 'installed'];
 /** An action whose job ended this way is settled by it. */
@@ -323,7 +320,7 @@ export class CampaignsService {
   /** Aborts a maintenance job that has not started yet; false when it started (or ended) meanwhile. */
   private async abortWaitingJob(jobId: string, reason: string): Promise<boolean> {
     const job = await this.maintenance.repo.job(jobId);
-    if (!job || !WAITING_JOB.includes(job.state)) return false;
+    if (!job || !WAITING.includes(job.state as JobState)) return false;
     try {
       await this.maintenance.operatorMove(jobId, 'aborted', reason, FLEET, ROLLOUTS);
       return true;
@@ -336,7 +333,7 @@ export class CampaignsService {
   private async withdrawWaiting(campaignId: string, to: 'queued' | 'cancelled', reason: string): Promise<void> {
     const at = this.now();
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
-      if (!action.maintenance_job_id || !action.job_state || !WAITING_JOB.includes(action.job_state)) continue;
+      if (!action.maintenance_job_id || !action.job_state || !WAITING.includes(action.job_state as JobState)) continue;
       if (!(await this.abortWaitingJob(action.maintenance_job_id, reason))) continue;
       await this.repo.moveAction(this.repo.db, action.id, action.state, {
         state: to, maintenance_job_id: null, reason, updated_at: at, ...(to === 'cancelled' && { finished_at: at }),
@@ -535,7 +532,7 @@ export class CampaignsService {
   /** For heartbeat answers: each terminal's offered action, if any (one query for the batch). */
   async hints(terminalIds: string[]): Promise<Map<string, DeploymentHint>> {
     const rows = await this.repo.actionsOfTerminals(terminalIds, OFFERED);
-    return new Map(rows.map((a) => [a.terminal_id, { actionId: Number(a.id), state: a.state as ActionState, installAllowed: OUT_OF_SERVICE_JOB.includes(a.job_state ?? '') }]));
+    return new Map(rows.map((a) => [a.terminal_id, { actionId: Number(a.id), state: a.state as ActionState, installAllowed: OUT_OF_SERVICE.includes(a.job_state as JobState) }]));
   }
 
   async deployment(terminalId: string, actionId: number): Promise<DeploymentView> {
@@ -546,7 +543,7 @@ export class CampaignsService {
     const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
     const view = packageView(pkg);
     return {
-      actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE_JOB.includes(job.state), maintenanceJobId: action.maintenance_job_id,
+      actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE.includes(job.state as JobState), maintenanceJobId: action.maintenance_job_id,
       package: {
         id: view.id, kind: view.kind, name: view.name, version: view.version, fileName: view.fileName, size: view.size, sha256: view.sha256, signature: view.signature,
         keyId: view.keyId, publicKey: key?.public_key ?? '', securityPatch: view.securityPatch, releaseNotes: view.releaseNotes,
@@ -607,7 +604,7 @@ export class CampaignsService {
   async fleet() {
     const [rows, ready, stuck, outside] = await Promise.all([
       this.repo.versionsPerModel(), this.repo.readyPackages(),
-      this.repo.stuckActions(new Date(this.clock().getTime() - this.settings.stuckAfterMinutes * 60_000).toISOString(), OFFERED, WAITING_JOB),
+      this.repo.stuckActions(new Date(this.clock().getTime() - this.settings.stuckAfterMinutes * 60_000).toISOString(), OFFERED, WAITING),
       this.repo.installedOutside(new Date(this.clock().getTime() - 30 * 86_400_000).toISOString()),
     ]);
     const versions = new Map<string, { modelId: string; kind: string; version: string | null; terminals: number }>();

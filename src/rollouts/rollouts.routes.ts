@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, notFound } from '../shared/errors.ts';
-import { errorResponses, IdParams, operatorSecurity as security } from '../shared/http-schemas.ts';
+import { errorResponses, IdParams, Items, operatorSecurity as security, Page } from '../shared/http-schemas.ts';
 import type { CampaignsService } from './campaigns.service.ts';
 import type { PackagesService } from './packages.service.ts';
 import {
@@ -20,8 +20,6 @@ const read = { permission: 'rollouts:read' } as const;
 const write = { permission: 'rollouts:write' } as const;
 const publish = { permission: 'packages:publish' } as const;
 const tags = ['rollouts'];
-const items = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item) });
-const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 const ActionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService): FastifyPluginAsyncTypebox => async (app) => {
@@ -29,7 +27,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   // ---- publisher keys
-  app.get('/publisher-keys', { config: read, schema: { tags, security, response: { 200: items(PublisherKeyView), ...errorResponses } } },
+  app.get('/publisher-keys', { config: read, schema: { tags, security, response: { 200: Items(PublisherKeyView), ...errorResponses } } },
     async () => ({ items: await packages.listKeys() }));
   app.post('/publisher-keys', {
     config: publish, schema: { tags, security, body: PublisherKeyInput, response: { 201: PublisherKeyView, ...errorResponses }, description: 'Registers an Ed25519 public key whose signatures PosFleet accepts; its id is its fingerprint.' },
@@ -39,7 +37,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   }, (req) => packages.revokeKey(req.params.id));
 
   // ---- packages
-  app.get('/packages', { config: read, schema: { tags, security, querystring: PackageListQuery, response: { 200: page(PackageView), ...errorResponses } } },
+  app.get('/packages', { config: read, schema: { tags, security, querystring: PackageListQuery, response: { 200: Page(PackageView), ...errorResponses } } },
     (req) => packages.list(req.query));
   app.post('/packages', {
     config: publish,
@@ -63,7 +61,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   });
 
   // ---- campaigns
-  app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: page(CampaignSummary), ...errorResponses } } },
+  app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: Page(CampaignSummary), ...errorResponses } } },
     (req) => campaigns.list(req.query));
   app.post('/campaigns', {
     config: write,
@@ -75,7 +73,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   app.get('/campaigns/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.get(req.params.id));
   app.get('/campaigns/:id/actions', {
-    config: read, schema: { tags, security, params: IdParams, querystring: ActionListQuery, response: { 200: page(ActionView), ...errorResponses } },
+    config: read, schema: { tags, security, params: IdParams, querystring: ActionListQuery, response: { 200: Page(ActionView), ...errorResponses } },
   }, (req) => campaigns.actions(req.params.id, req.query));
   app.get('/campaigns/:id/actions/:actionId', {
     config: read, schema: { tags, security, params: ActionParams, response: { 200: ActionView, ...errorResponses }, description: 'One terminal\'s action with every feedback received for it.' },

@@ -32,6 +32,9 @@ export const PageQuery = {
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
+/** A whole list (no paging). */
+export const Items = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
+
 export const Timestamp = Type.String({ format: 'date-time' });
 
 /** OpenAPI security of operator routes: an API token or a browser session. */
