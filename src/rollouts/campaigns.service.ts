@@ -522,7 +522,7 @@ export class CampaignsService {
       const rows = await this.repo.heartbeatsOf(terminals.slice(i, i + 200).map((t) => t.terminalId), earliest, to);
       for (const [terminalId, beats] of groupBy(rows, (r) => r.terminal_id)) {
         const start = since.get(terminalId)!;
-        addTerminal(group, beats.filter((b) => b.received_at > start).map((b) => heartbeatFacts(b.received_at, b.report)));
+        addTerminal(group, beats.filter((b) => b.received_at > start).map((b) => heartbeatFacts(b.received_at, b.report)), Date.parse(start));
       }
     }
     return group;

@@ -84,20 +84,27 @@ describe('comparing the updated terminals with comparable ones', () => {
 describe("adding a terminal's heartbeats to its group", () => {
   it('adds its counts and the hours it covered', () => {
     const figures = emptyGroup();
-    addTerminal(figures, [beat(0), beat(HOUR / 2, { cardReadFailures: 2 }), beat(HOUR, { failedTransactions: 1 })]);
+    addTerminal(figures, [beat(0), beat(HOUR / 2, { cardReadFailures: 2 }), beat(HOUR, { failedTransactions: 1 })], 0);
     expect(figures).toEqual({ terminals: 1, cardReads: 30, cardReadFailures: 2, transactions: 15, failedTransactions: 1, reboots: 0, terminalHours: 1 });
   });
 
   it('counts a restart from a crash it reported or from its uptime going down', () => {
     const figures = emptyGroup();
-    addTerminal(figures, [beat(0), beat(HOUR, { uptimeSeconds: 60 }), beat(2 * HOUR, { uptimeSeconds: 3660, crashes: 2 })]);
+    addTerminal(figures, [beat(0), beat(HOUR, { uptimeSeconds: 60 }), beat(2 * HOUR, { uptimeSeconds: 3660, crashes: 2 })], 0);
     expect(figures.reboots).toBe(3);
+  });
+
+  it("does not count the install's own restart when a heartbeat measured before it arrives late", () => {
+    const figures = emptyGroup();
+    // Installed at HOUR, restarted for it 5 minutes earlier; the old heartbeat came after an outage.
+    addTerminal(figures, [beat(HOUR + 60_000, { uptimeSeconds: 200_000 }), beat(HOUR + 61_000, { uptimeSeconds: 361 }), beat(HOUR + 120_000, { uptimeSeconds: 420 })], HOUR);
+    expect(figures.reboots).toBe(0);
   });
 
   it('gives a single heartbeat a minute of exposure, and a terminal without heartbeats nothing', () => {
     const figures = emptyGroup();
-    addTerminal(figures, [beat(0)]);
-    addTerminal(figures, []);
+    addTerminal(figures, [beat(0)], 0);
+    addTerminal(figures, [], 0);
     expect(figures.terminals).toBe(1);
     expect(figures.terminalHours).toBeCloseTo(1 / 60, 6);
   });

@@ -112,7 +112,13 @@ export interface HeartbeatFacts {
   crashes: number;
 }
 
-export function addTerminal(group: GroupFigures, beats: HeartbeatFacts[]): void {
+/**
+ * Adds one terminal's heartbeats received after `since` (ms). A restart counts when the terminal
+ * reports a crash, or when its uptime went down and it booted after `since`: a heartbeat measured
+ * before the install's own restart but delivered late (after an outage) is followed by a lower
+ * uptime, yet that boot belongs to the install, not to the new version.
+ */
+export function addTerminal(group: GroupFigures, beats: HeartbeatFacts[], since: number): void {
   if (!beats.length) return;
   group.terminals++;
   let previous: HeartbeatFacts | undefined;
@@ -121,8 +127,8 @@ export function addTerminal(group: GroupFigures, beats: HeartbeatFacts[]): void 
     group.cardReadFailures += beat.cardReadFailures;
     group.transactions += beat.transactions;
     group.failedTransactions += beat.failedTransactions;
-    // A crash the terminal reports itself, else an uptime that went down since the previous heartbeat.
-    group.reboots += beat.crashes > 0 ? beat.crashes : previous && beat.uptimeSeconds < previous.uptimeSeconds ? 1 : 0;
+    const restarted = previous !== undefined && beat.uptimeSeconds < previous.uptimeSeconds && beat.receivedAt - beat.uptimeSeconds * 1000 > since;
+    group.reboots += beat.crashes > 0 ? beat.crashes : restarted ? 1 : 0;
     previous = beat;
   }
   group.terminalHours += Math.max((beats.at(-1)!.receivedAt - beats[0]!.receivedAt) / 3_600_000, 1 / 60);
