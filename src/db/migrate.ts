@@ -13,6 +13,7 @@ import * as preventive from './migrations/0008_preventive.ts';
 import * as rollouts from './migrations/0009_rollouts.ts';
 import * as workOrderPhotos from './migrations/0010_work_order_photos.ts';
 import * as lockLiftReason from './migrations/0011_lock_lift_reason.ts';
+import * as workOrderRestored from './migrations/0012_work_order_restored.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_rollouts': rollouts,
   '0010_work_order_photos': workOrderPhotos,
   '0011_lock_lift_reason': lockLiftReason,
+  '0012_work_order_restored': workOrderRestored,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -526,6 +526,8 @@ export interface WorkOrderTable {
   signature_at: string | null;
   signature_image: string | null;
   note: string | null;
+  /** When a working terminal was back at the site (repair done on site, or a backup swapped in). */
+  restored_at: string | null;
   created_by: string;
   created_at: string;
   updated_at: string;

@@ -409,7 +409,7 @@ export class PreventiveService {
       id, source: o.source, title: o.title, status: 'open', site_id: o.siteId, technician_id: null, required_skill: o.requiredSkill, due_at: o.dueAt,
       sla_due_at: o.dueAt ? new Date(new Date(o.dueAt).getTime() + this.settings.slaHours * HOUR).toISOString() : null,
       plan_id: o.planId ?? null, parent_id: o.parentId ?? null, inspection_id: o.inspectionId ?? null, minutes_spent: 0,
-      signature_name: null, signature_at: null, signature_image: null, note: o.note ?? null, created_by: actor.name, created_at: now, updated_at: now,
+      signature_name: null, signature_at: null, signature_image: null, note: o.note ?? null, restored_at: null, created_by: actor.name, created_at: now, updated_at: now,
     };
     const items = o.items.map((item, seq) => ({ ...item, work_order_id: id, seq }));
     await this.repo.insertWorkOrder(trx, row, o.terminalIds, items, history(id, null, 'open', actor, now, `created (${o.source})`));
