@@ -38,8 +38,7 @@ withServerFlags(program.command('serve').description('start the PosFleet server'
   .action(async (opts: { port?: string; host?: string; databaseUrl?: string; demo?: boolean; simulate?: string }) => {
     const config = configFrom(opts);
     const server = await startServer(config);
-    const { estate, device } = server.services;
-    const demo = opts.demo ? await seedDemoEstate(estate, device) : undefined;
+    const demo = opts.demo ? await seedDemoEstate(server.services) : undefined;
     const lines = [`PosFleet is listening on ${server.url}  (API docs: ${server.url}/docs)`];
     if (server.generatedAdminToken) {
       lines.push(`Admin API token (shown once; keep it): ${server.generatedAdminToken}`, `  try: curl -H "Authorization: Bearer ${server.generatedAdminToken}" ${server.url}/api/v1/terminals`);

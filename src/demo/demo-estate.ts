@@ -1,7 +1,7 @@
-// A small demo estate for `npm start`: two merchants, their sites, two terminal models, a few terminals.
-// Seeded only into an empty database, so restarting never duplicates it.
-import type { DeviceService } from '../device/device.service.ts';
-import type { EstateService } from '../estate/estate.service.ts';
+// A small demo estate for `npm start`: two merchants, their sites, two terminal models, a few terminals,
+// and the seed's maintenance calendar planned over them. Seeded only into an empty database, so
+// restarting never duplicates it.
+import type { Services } from '../services.ts';
 
 export interface DemoEstate {
   seeded: boolean;
@@ -13,7 +13,7 @@ export interface DemoEstate {
 const weekdays = (open: string, close: string) =>
   Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open, close }]]));
 
-export async function seedDemoEstate(estate: EstateService, device: DeviceService): Promise<DemoEstate> {
+export async function seedDemoEstate({ estate, device, preventive }: Pick<Services, 'estate' | 'device' | 'preventive'>): Promise<DemoEstate> {
   const existing = await estate.listSites({ limit: 1000, q: 'DEMO-' });
   const simulatorCode = async (uses: number) => {
     const sites = await estate.listSites({ limit: 1, q: 'DEMO-SIM' });
@@ -49,5 +49,10 @@ export async function seedDemoEstate(estate: EstateService, device: DeviceServic
       count++;
     }
   }
-  return { seeded: true, summary: `2 merchants, ${sites.length} sites, 2 terminal models, ${count} terminals`, createSimulatorCode: simulatorCode };
+  // Every terminal on the seed's calendar (daily to yearly): due dates differ by each site's environment.
+  const templates = (await preventive.listTemplates()).items.filter((t) => t.builtin);
+  await preventive.createPlan({ name: 'Maintenance calendar 维护日历', templateIds: templates.map((t) => t.id), filter: {} }, { id: null, name: 'demo', scope: { kind: 'fleet' } });
+  return {
+    seeded: true, summary: `2 merchants, ${sites.length} sites, 2 terminal models, ${count} terminals, a preventive maintenance plan`, createSimulatorCode: simulatorCode,
+  };
 }

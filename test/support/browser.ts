@@ -76,7 +76,7 @@ export function buildDashboardIfStale(): void {
 export async function startDemoServer(prefix: string, adminToken: string): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent' }), { logger: false });
-  await seedDemoEstate(server.services.estate, server.services.device);
+  await seedDemoEstate(server.services);
   return {
     ...server,
     async close() {

@@ -13,6 +13,7 @@ import { TerminalPage } from './pages/Terminal.tsx';
 import { MaintenancePage } from './pages/Maintenance.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
 import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
+import { PreventivePage } from './pages/Preventive.tsx';
 import { CalendarPage } from './pages/Calendar.tsx';
 import { ReportsPage } from './pages/Reports.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
@@ -82,6 +83,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           <Link href="/maintenance/calendar" aria-current={current('/maintenance/calendar')}>{t('calendarNav')}</Link>
           {can(me, 'rollouts:read') && <Link href="/updates" aria-current={current('/updates')}>{t('updates')}</Link>}
           <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
+          {can(me, 'workorders:read') && <Link href="/preventive" aria-current={current('/preventive')}>{t('preventive')}</Link>}
           <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
           <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
           <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
@@ -119,6 +121,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
+  if (pathname === '/preventive') return <PreventivePage me={me} />;
   if (pathname === '/work-orders') return <WorkOrdersPage />;
   const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
   if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;
