@@ -1,5 +1,6 @@
 // `npm run bench`: heartbeat ingestion over loopback HTTP (SQLite) against a Fastify hello-world measured in the same run.
 // Env: BENCH_TERMINALS (2000), BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_SYNC (FULL,NORMAL: the SQLITE_SYNCHRONOUS rows),
+// BENCH_RULES_OFF (1: also a FULL run with DIAGNOSTIC_RULES=off, to show what the rules on the heartbeat path cost; 0: skip it),
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,8 @@ const WARMUP_SECONDS = 2;
 const SYNC = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').map((s) => (s.trim().toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL'));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const ADMIN = 'bench-admin-token';
-const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25 };
+const RULES_OFF = process.env.BENCH_RULES_OFF !== '0';
+const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25, rulesCost: 0.15 };
 
 const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
 const profileDir = join(tmpdir(), 'posfleet-bench-profiles');
@@ -100,9 +102,12 @@ const countHeartbeats = (file: string) => {
 
 interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined }
 
-async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
-  const file = join(dir, `posfleet-${synchronous}.db`);
-  const server = await startChild('posfleet', `heartbeats-${synchronous}`, { DATABASE_URL: file, POSFLEET_ADMIN_TOKEN: ADMIN, SQLITE_SYNCHRONOUS: synchronous });
+async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true): Promise<Row> {
+  const label = `${synchronous}${rules ? '' : '-rules-off'}`;
+  const file = join(dir, `posfleet-${label}.db`);
+  const server = await startChild('posfleet', `heartbeats-${label}`, {
+    DATABASE_URL: file, POSFLEET_ADMIN_TOKEN: ADMIN, SQLITE_SYNCHRONOUS: synchronous, DIAGNOSTIC_RULES: rules ? 'on' : 'off',
+  });
   try {
     const started = Date.now();
     const requests = heartbeatRequests(await enrolFleet(server.url), 1);
@@ -114,7 +119,7 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL'): Promise<Row> {
     const result = await load(server.url, requests, SECONDS);
     await settle();
     const stored = countHeartbeats(file) - before;
-    return { name: `heartbeats, synchronous=${synchronous}`, result, stored, server: await server.stop() };
+    return { name: `heartbeats, synchronous=${synchronous}${rules ? '' : ', diagnostic rules off'}`, result, stored, server: await server.stop() };
   } catch (error) {
     await server.stop();
     throw error;
@@ -141,7 +146,10 @@ if (PROFILE) mkdirSync(profileDir, { recursive: true });
 try {
   console.log(`PosFleet heartbeat bench: ${TERMINALS} terminals, ${CONNECTIONS} connections, ${SECONDS} s per run${PROFILE ? `, profiles in ${profileDir}` : ''}`);
   // The machine is shared and noisy: each heartbeat run is compared with the mean of the baselines measured just before and after it.
-  const runs = [helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun])];
+  const runs = [
+    helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun]),
+    ...(RULES_OFF ? [() => heartbeatRun('FULL', false), helloRun] : []),
+  ];
   const all: Row[] = [];
   for (const run of runs) {
     all.push(await run());
@@ -186,6 +194,16 @@ try {
       console.error(`${name}: stored ${stored} heartbeats for ${r['2xx']} 2xx answers, non-2xx ${JSON.stringify(r.statusCodeStats)}, ` +
         `${r.errors} errors: figures not trustworthy (429s mean a per-terminal rate limit: raise BENCH_TERMINALS)`);
     }
+  }
+  // The diagnostic rules' cost on the heartbeat path: the same run with and without them, each against its own baselines.
+  const withRules = rows.find((r) => r.name === 'heartbeats, synchronous=FULL');
+  const withoutRules = rows.find((r) => r.name.endsWith('diagnostic rules off'));
+  if (withRules && withoutRules) {
+    const relative = (row: typeof withRules) => perSecond(row.result) / row.baseline;
+    const cost = 1 - relative(withRules) / relative(withoutRules);
+    const cpu = cpuPerRequest(withRules) / cpuPerRequest(withoutRules);
+    console.log(`diagnostic rules on the heartbeat path: throughput ${(100 * cost).toFixed(1)}% lower with them (each run relative to its hello-world baselines) ` +
+      `≤ ${TARGET.rulesCost * 100}% ${cost <= TARGET.rulesCost ? 'ok' : 'MISSED'}; server CPU per heartbeat ${cpu.toFixed(2)}× without them`);
   }
   process.exitCode = honest ? 0 : 1;
 } finally {

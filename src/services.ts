@@ -8,7 +8,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
-import { DELIVER_NOTIFICATION, NotificationService } from './notifications/notifications.service.ts';
+import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
@@ -16,6 +16,9 @@ import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
 import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
 import { WorkOrderPhotos } from './preventive/work-order-photos.ts';
+import { PlanListsService } from './preventive/plan-lists.service.ts';
+import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
+import { SparesService } from './spares/spares.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
 import { GuideRunService } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
@@ -23,6 +26,7 @@ import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
 import { DdiService } from './ddi/ddi.service.ts';
+import { KpisService } from './kpis/kpis.service.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -39,12 +43,16 @@ export interface Services {
   maintenance: MaintenanceService;
   windows: WindowsService;
   preventive: PreventiveService;
+  planLists: PlanListsService;
+  remoteTasks: RemoteTasksService;
   workOrderPhotos: WorkOrderPhotos;
+  spares: SparesService;
   incidents: IncidentService;
   guideRuns: GuideRunService;
   packages: PackagesService;
   campaigns: CampaignsService;
   ddi: DdiService;
+  kpis: KpisService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -59,6 +67,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
   });
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
+  jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
+  jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
 
   jobs.handle('heartbeat-retention', async () => {
     const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
@@ -90,7 +100,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
     if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
-    const swept = await incidents.sweepOffline();
+    const swept = await incidents.sweepOffline(wentOffline);
     if (swept.opened || swept.resolved || swept.reminded) log?.('offline incidents', swept);
   });
   device.useModeSource(async (batch, stored) => {
@@ -130,6 +140,14 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
+  const planLists = new PlanListsService(db.kysely, clock);
+  // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
+  const remoteTasks = new RemoteTasksService(db.kysely, clock, preventive, maintenance, windows);
+  jobs.handle('preventive-remote-tick', async () => {
+    const done = await remoteTasks.tick();
+    if (done.planned || done.settled) log?.('remote preventive tasks', done);
+  });
+  const spares = new SparesService(db.kysely, clock, preventive, notifications, log);
   jobs.handle('workorders-tick', async () => {
     const told = await preventive.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -140,7 +158,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
   guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrderPhotos, incidents, guideRuns, packages, campaigns, ddi };
+  const kpis = new KpisService(db.kysely, clock);
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, planLists, remoteTasks, workOrderPhotos, spares, incidents, guideRuns, packages, campaigns, ddi, kpis };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -148,7 +167,9 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('offline-sweep', 'offline-sweep', services.config.offlineSweepSeconds * 1000);
   await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
   await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
+  await services.jobs.recurring(SWEEP_DIGESTS, SWEEP_DIGESTS, 60_000);
   await services.jobs.recurring('maintenance-tick', 'maintenance-tick', services.config.maintenanceTickSeconds * 1000);
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
+  await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
 }

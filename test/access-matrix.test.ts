@@ -32,6 +32,7 @@ const MAY = {
   'read work orders': ['admin', 'operator', 'support', 'technician', 'auditor'], // technicians only their own
   'manage work orders': ['admin', 'operator'], // templates, plans, creating and assigning work orders, technicians, spare parts
   'work on work orders': ['admin', 'operator', 'technician'], // status, checklist, parts: technicians on their own only
+  'request work orders': ['admin', 'operator', 'support', 'merchant'], // file a request for a site in their scope (merchant users: their own), see those requests
   'handle incidents': ['admin', 'operator', 'support'], // acknowledge, resolve, self-tests, troubleshooting runs
   'report suspicious activity': ['admin', 'operator', 'support', 'technician', 'merchant'], // at a terminal in their scope
   'read rollouts': ['admin', 'operator', 'support', 'auditor'], // packages, publisher keys, campaigns, the fleet's versions
@@ -162,6 +163,9 @@ async function freshIncident(f: Fixtures): Promise<string> {
   return id;
 }
 
+/** A suspicious-activity case on merchant A's terminal. */
+const freshCase = async (f: Fixtures) => (await f.t.services.incidents.reportSuspicious(f.a.terminal.id, { what: 'matrix' }, { kind: 'fleet' }, 'matrix')).id;
+
 /** A running troubleshooting run on merchant A's terminal. */
 const freshRun = async (f: Fixtures) => (await f.t.services.guideRuns.start({ terminalId: f.a.terminal.id, guideId: 'printer' }, { kind: 'fleet' }, 'matrix')).id;
 
@@ -219,6 +223,26 @@ async function pausedCampaign(f: Fixtures): Promise<string> {
   const id = await freshCampaign(f);
   await created(f.t.api('POST', `/api/v1/campaigns/${id}/pause`, {}), 'pause a campaign');
   return id;
+}
+
+// ---- spares and backup terminals (stock per depot, pools, swaps, custody), made through the service
+const MATRIX_ACTOR = { id: null, name: 'matrix', scope: { kind: 'fleet' } } as const;
+const freshPart = async (f: Fixtures) => (await f.t.services.spares.createPart({ depot: 'matrix', sku: unique('SKU'), name: 'Paper', quantity: 5 }, MATRIX_ACTOR)).id;
+const freshDepot = async (f: Fixtures) => (await f.t.services.spares.createDepot({ code: unique('DEPOT'), name: 'Matrix depot' })).code;
+const freshPool = async (f: Fixtures) => (await f.t.services.spares.createPool({ code: unique('POOL'), name: 'Matrix pool', siteId: f.a.site.id })).id;
+/** A terminal in stock (at no site): 'ZZ-' keeps it out of the scope tests' serial searches. */
+const inStock = async (f: Fixtures) => f.t.services.estate.createTerminal({ serialNumber: unique('ZZ-SPARE'), modelId: f.a.model.id });
+/** A work order at merchant A's site on a faulty terminal of its own, and a spare in a pool to swap it for. */
+async function swappable(f: Fixtures): Promise<{ workOrderId: string; faultyTerminalId: string; spareTerminalId: string }> {
+  const faulty = await buildTerminal(f.t, f.a, { serialNumber: unique('ZZ-FAULTY') });
+  const spare = await inStock(f);
+  await f.t.services.spares.addToPool(await freshPool(f), spare.id, MATRIX_ACTOR);
+  const order = await f.t.services.preventive.createWorkOrder({ title: unique('Swap'), siteId: f.a.site.id, terminalIds: [faulty.id] }, MATRIX_ACTOR);
+  return { workOrderId: order.id, faultyTerminalId: faulty.id, spareTerminalId: spare.id };
+}
+async function freshCustody(f: Fixtures): Promise<string> {
+  const { workOrderId, ...terminals } = await swappable(f);
+  return (await f.t.services.spares.swap(workOrderId, terminals, MATRIX_ACTOR)).custodyId;
 }
 
 /**
@@ -324,6 +348,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/notification-deliveries/{id}': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },
   'POST /api/v1/notification-deliveries/{id}/replay': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },
   'GET /api/v1/maintenance/figures': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2027-01-01T00:00:00.000Z' }) },
+  // Maintenance KPIs: merchant users see their own merchant's, technicians their own work orders'.
+  'GET /api/v1/kpis': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2026-12-01T00:00:00.000Z&groupBy=site' }) },
   'POST /api/v1/maintenance/windows': {
     need: 'put terminals into maintenance',
     probe: async (f) => ({ body: { name: 'matrix', target: { siteId: (await freshSite(f)).id }, schedule: { kind: 'cron', cron: '0 3 * * *', durationMinutes: 60 } } }),
@@ -341,12 +367,16 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/terminals/{id}/lock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id }, body: { reason: 'tamper' } }) },
   'POST /api/v1/terminals/{id}/unlock': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await lockedTerminal(f) }, body: { reason: 'inspected' } }) },
   'GET /api/v1/terminals/{id}/locks': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/terminals/{id}/versions': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
 
   'GET /api/v1/preventive/templates': { need: 'read work orders' },
   'POST /api/v1/preventive/templates': { need: 'manage work orders', probe: () => ({ body: CHECKLIST_TEMPLATE(unique('tpl')) }) },
   'PATCH /api/v1/preventive/templates/{id}': { need: 'manage work orders', probe: async (f) => ({ params: { id: await templateId(f, 'yearly') }, body: { intervalDays: 365 } }) },
   'POST /api/v1/preventive/plans': { need: 'manage work orders', probe: async (f) => ({ body: { name: 'matrix', templateIds: [await templateId(f)], filter: { siteId: f.a.site.id } } }) },
   'GET /api/v1/preventive/plans/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: await freshPlan(f) } }) },
+  'GET /api/v1/preventive/plans': { need: 'read work orders' },
+  'GET /api/v1/preventive/due': { need: 'read work orders', probe: () => ({ query: 'limit=5' }) },
+  'GET /api/v1/preventive/remote-runs': { need: 'read work orders' },
   'POST /api/v1/preventive/plans/{id}/work-orders': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPlan(f) }, body: {} }) },
   'GET /api/v1/technicians': { need: 'read work orders' },
   'POST /api/v1/technicians': {
@@ -355,6 +385,8 @@ const ROUTES: Record<string, RouteSpec> = {
   },
   'GET /api/v1/work-orders': { need: 'read work orders' },
   'POST /api/v1/work-orders': { need: 'manage work orders', probe: (f) => ({ body: { title: 'matrix', siteId: f.a.site.id, source: 'merchant_request' } }) },
+  'POST /api/v1/work-orders/requests': { need: 'request work orders', probe: (f) => ({ body: { title: 'matrix request', siteId: f.a.site.id, terminalIds: [f.a.terminal.id] } }) },
+  'GET /api/v1/work-orders/requests': { need: 'request work orders' },
   // Technicians are let in but find only their own work orders: these fresh ones are nobody's (404).
   'GET /api/v1/work-orders/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id } }) },
   'POST /api/v1/work-orders/{id}/assign': { need: 'manage work orders', probe: async (f) => ({ params: { id: (await freshWorkOrder(f)).id }, body: { technicianId: await assigneeId(f) } }) },
@@ -387,11 +419,32 @@ const ROUTES: Record<string, RouteSpec> = {
     need: 'work on work orders',
     probe: async (f) => ({
       params: { id: (await freshWorkOrder(f)).id },
-      body: { partId: (await f.t.services.preventive.createPart({ depot: 'matrix', sku: unique('SKU'), name: 'Paper', quantity: 5 }, { id: null, name: 'matrix', scope: { kind: 'fleet' } })).id, quantity: 1 },
+      body: { partId: (await f.t.services.spares.createPart({ depot: 'matrix', sku: unique('SKU'), name: 'Paper', quantity: 5 }, { id: null, name: 'matrix', scope: { kind: 'fleet' } })).id, quantity: 1 },
     }),
   },
   'GET /api/v1/spare-parts': { need: 'read work orders' },
   'POST /api/v1/spare-parts': { need: 'manage work orders', probe: () => ({ body: { depot: 'matrix', sku: unique('SKU'), name: 'Printer head', quantity: 3 } }) },
+  'PATCH /api/v1/spare-parts/{id}': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPart(f) }, body: { minimum: 1 } }) },
+  'POST /api/v1/spare-parts/{id}/restock': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPart(f) }, body: { quantity: 2 } }) },
+  'POST /api/v1/spare-parts/{id}/counts': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPart(f) }, body: { counted: 4, reason: 'matrix count' } }) },
+  'POST /api/v1/stock-transfers': { need: 'manage work orders', probe: async (f) => ({ body: { partId: await freshPart(f), toDepot: await freshDepot(f), quantity: 1 } }) },
+  'GET /api/v1/stock-ledger': { need: 'read work orders' },
+  'GET /api/v1/depots': { need: 'read work orders' },
+  'POST /api/v1/depots': { need: 'manage work orders', probe: () => ({ body: { code: unique('DEPOT'), name: 'Matrix depot', region: 'SH' } }) },
+  'GET /api/v1/backup-pools': { need: 'read work orders' },
+  'POST /api/v1/backup-pools': { need: 'manage work orders', probe: (f) => ({ body: { code: unique('POOL'), name: 'Matrix pool', siteId: f.a.site.id } }) },
+  'GET /api/v1/backup-pools/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: await freshPool(f) } }) },
+  'POST /api/v1/backup-pools/{id}/terminals': { need: 'manage work orders', probe: async (f) => ({ params: { id: await freshPool(f) }, body: { terminalId: (await inStock(f)).id } }) },
+  'POST /api/v1/work-orders/{id}/swap': {
+    need: 'work on work orders', // technicians on their own work orders only (this one is nobody's: a 404 for them)
+    probe: async (f) => {
+      const { workOrderId, ...body } = await swappable(f);
+      return { params: { id: workOrderId }, body };
+    },
+  },
+  'GET /api/v1/custody': { need: 'read work orders' },
+  'GET /api/v1/custody/{id}': { need: 'read work orders', probe: async (f) => ({ params: { id: await freshCustody(f) } }) },
+  'POST /api/v1/custody/{id}/steps': { need: 'work on work orders', probe: async (f) => ({ params: { id: await freshCustody(f) }, body: { to: 'in_transit', note: 'matrix' } }) },
 
   'GET /api/v1/incidents': { need: 'read the estate' },
   'GET /api/v1/incidents/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshIncident(f) } }) },
@@ -400,6 +453,13 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/incidents/{id}/self-test': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshIncident(f) }, body: { parts: ['printer'] } }) },
   'POST /api/v1/terminals/{id}/suspicious-activity': { need: 'report suspicious activity', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { what: 'matrix report' } }) },
   'GET /api/v1/security/posture': { need: 'read the estate' },
+  // Diagnostics: suspicious-activity cases (one per report), each probe on a fresh case of merchant A's terminal.
+  'GET /api/v1/suspicious-cases': { need: 'read the estate' },
+  'GET /api/v1/suspicious-cases/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
+  'POST /api/v1/suspicious-cases/{id}/assign': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { ownerId: f.userOf.support.id } }) },
+  'POST /api/v1/suspicious-cases/{id}/status': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { status: 'investigating' } }) },
+  'GET /api/v1/health-score': { need: 'read the estate' },
+  'GET /api/v1/health-scores/terminals': { need: 'read the estate' },
   'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.model.id } }) },
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { storage: { minFreeMb: 50 } } }) },
   'GET /api/v1/guides': { need: 'read the estate' },

@@ -422,6 +422,65 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     }
   });
 
+  it("shows an admin a terminal's audit history, newest first", { timeout: TEST_TIMEOUT }, async () => {
+    const id = await terminalId('DEMO-2001');
+    await adminApi('POST', `/terminals/${id}/lock`, { reason: 'seal looks broken' });
+    await adminApi('POST', `/terminals/${id}/unlock`, { reason: 'inspected: seal intact' });
+    await page.goto(`${server.url}/terminals/${id}`, { waitUntil: 'domcontentloaded' });
+    const audit = page.getByRole('table', { name: 'Audit history' });
+    await expect.poll(async () => (await audit.locator('code').allTextContents()).slice(0, 2), { timeout: WAIT })
+      .toEqual(['POST /api/v1/terminals/:id/unlock', 'POST /api/v1/terminals/:id/lock']);
+    await shot('en-terminal-history');
+  });
+
+  it("shows the demo plan's due tasks with why each date is what it is, in both languages and on a phone", { timeout: TEST_TIMEOUT }, async () => {
+    interface PlanSummary { id: string; name: string; tasks: number; overdue: number; dueWithin7Days: number }
+    interface Due { serialNumber: string; siteName: string | null; templateName: { en: string; 'zh-CN': string }; why: { factor: string }[] }
+    const [plan] = (await adminApi<{ items: PlanSummary[] }>('GET', '/preventive/plans')).items;
+    expect(plan).toMatchObject({ name: 'Maintenance calendar 维护日历', tasks: 12 * 5 });
+
+    await nav(page, 'Preventive maintenance').click();
+    const plans = page.getByRole('table', { name: 'Plans' });
+    const row = plans.getByRole('row').filter({ hasText: plan!.name });
+    await row.waitFor();
+    // The plan's figures are the server's.
+    await expect.poll(async () => (await row.getByRole('cell').allTextContents()).slice(2, 5)).toEqual([plan!.tasks, plan!.overdue, plan!.dueWithin7Days].map(String));
+
+    // The open-air, humid night market's tasks: each one explains its shorter interval by the site.
+    const market = site('DEMO-SH-02');
+    await page.getByLabel('Site', { exact: true }).selectOption(market.id);
+    const tasks = page.getByTestId('due-task');
+    await expect.poll(async () => {
+      const wheres = await tasks.locator('.due-where').allTextContents();
+      return wheres.length > 0 && wheres.every((w) => w.includes(market.name));
+    }).toBe(true);
+    const listed = (await adminApi<{ items: Due[] }>('GET', `/preventive/due?siteId=${market.id}&before=${encodeURIComponent(new Date(Date.now() + 30 * 86_400_000).toISOString())}&limit=100`)).items;
+    expect(await tasks.count()).toBe(listed.length);
+    const first = tasks.first();
+    await expect.poll(() => first.locator('strong').textContent()).toBe(listed[0]!.templateName.en);
+    await first.getByText('Why this date').click();
+    await first.getByText('Site environment (outdoor): interval ×').waitFor();
+    await first.getByText('Site environment (humid): interval ×').waitFor();
+    await shot('en-preventive');
+
+    await language(page, 'zh-CN');
+    await page.getByRole('heading', { name: '预防性维护', level: 1 }).waitFor();
+    await first.getByText('门店环境（户外）：周期 ×').waitFor();
+    await expect.poll(() => first.locator('strong').textContent()).toBe(listed[0]!.templateName['zh-CN']);
+    await shot('zh-CN-preventive');
+    await language(page, 'en');
+
+    const p = await phone();
+    await nav(p, '预防性维护').click();
+    await p.getByTestId('due-task').first().waitFor();
+    expect(await fits(p)).toBe(true);
+    await shot('mobile-zh-CN-preventive', p);
+    await language(p, 'en');
+    await p.getByRole('heading', { name: 'Preventive maintenance', level: 1 }).waitFor();
+    expect(await fits(p)).toBe(true);
+    await shot('mobile-en-preventive', p);
+  });
+
   it('offers a support user only what the role may use', { timeout: TEST_TIMEOUT }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE });
     contexts.push(context);

@@ -106,6 +106,10 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     for (const chart of ['Battery (%)', 'Card-read failures', 'Network latency (ms)']) {
       await page.getByRole('img', { name: new RegExp(`^${chart.replace(/[()]/g, '\\$&')}: 6 points`) }).waitFor();
     }
+    await page.getByRole('img', { name: /^Paper \(2 ok, 1 low, 0 out\): 6 points/ }).waitFor();
+    // Its heartbeats reported firmware other than the estate's record, which no campaign installed.
+    const firmware = page.getByRole('table', { name: 'Versions' }).getByRole('row').filter({ hasText: 'VOS3-4.2 → fw-1' });
+    await firmware.getByRole('cell', { name: 'Installed outside PosFleet' }).waitFor();
     expect(page.url()).toMatch(/\/terminals\/[\w-]+$/);
     await shot('en-terminal');
     // A reload lands on the same page: the server answers the dashboard's paths with index.html.
@@ -125,7 +129,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await watcher.evaluate('window.notReloaded = true');
 
     current = page;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
     await page.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
     await page.getByRole('option', { name: '人民广场店 (DEMO-SH-01)' }).waitFor({ state: 'attached' });
     await page.getByLabel('Site', { exact: true }).selectOption({ label: '人民广场店 (DEMO-SH-01)' });
@@ -163,6 +167,9 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await page.getByLabel('Why it may trade again (what the inspection found)').fill('inspected: seal intact');
     await page.getByRole('button', { name: 'Unlock', exact: true }).click();
     await expect.poll(() => mode.getByText('Offline', { exact: true }).count(), { timeout: WAIT }).toBe(1);
+    // The audit log is for roles that may read it: an operator's terminal page has no audit history.
+    await page.getByRole('heading', { name: 'Versions' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Audit history' }).count()).toBe(0);
   });
 
   it('switches to Chinese, with the glossary\'s words on every page', { timeout: TEST_TIMEOUT }, async () => {

@@ -233,7 +233,7 @@ describe.each(databases())('diagnostics on $name', (kind) => {
     await beat(b!.credential);
     expect((await incidents(`terminalId=${a!.id}&status=unresolved`)).map((i) => [i.rule, i.severity]).sort()).toEqual([['password_too_old', 'medium'], ['security_features_off', 'high']]);
     const posture = (await t.api('GET', `/api/v1/security/posture?merchantId=${estate.merchant.id}`)).json();
-    expect(posture.summary).toEqual({ terminals: 2, notReporting: 0, passwordTooOld: 1, securityFeaturesOff: 1, tamper: 0 });
+    expect(posture.summary).toEqual({ terminals: 2, notReporting: 0, passwordTooOld: 1, securityFeaturesOff: 1, tamper: 0, rotationRequested: 1 });
     expect(posture.terminals.find((x: { terminalId: string }) => x.terminalId === a!.id)).toMatchObject({ passwordTooOld: true, encryptionEnabled: false });
   });
 

@@ -111,12 +111,20 @@ interface Fixtures {
   windowId: string;
   channelId: string;
   incidentId: string;
+  /** A suspicious-activity case (diagnostics). */
+  caseId: string;
   runId: string;
   templateId: string;
   planId: string;
   workOrderId: string;
   itemId: string;
   partId: string;
+  /** Spares and backup terminals: a second depot, a pool with a spare, a terminal in stock, a custody (of a swap made on a work order of its own). */
+  depotCode: string;
+  poolId: string;
+  spareId: string;
+  looseTerminalId: string;
+  custodyId: string;
   /** Rollouts: a publisher key, a ready package, one declared without content yet, a campaign and the fixture terminal's action in it. */
   keyId: string;
   packageId: string;
@@ -187,9 +195,9 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/maintenance/windows/{id}/occurrences': (f) => ({ params: { id: f.windowId } }),
   'POST /api/v1/maintenance/plans': (f) => ({ body: { siteId: f.estate.site.id, work: ['update'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30, seed: 'fuzz', fleetLimit: 10, perSiteLimit: 1, dryRun: true } }),
   'GET /api/v1/sites/{id}/suggested-window': (f) => ({ params: { id: f.estate.site.id } }),
-  'POST /api/v1/notification-channels': (f) => ({ body: { merchantId: f.estate.merchant.id, kind: 'webhook', name: 'Fuzz hook', address: 'http://127.0.0.1:9/hook', events: ['maintenance.announced'], locale: 'en' } }),
+  'POST /api/v1/notification-channels': (f) => ({ body: { merchantId: f.estate.merchant.id, kind: 'webhook', name: 'Fuzz hook', address: 'http://127.0.0.1:9/hook', events: ['maintenance.announced'], locale: 'en', quietHours: { start: '22:00', end: '07:00', timeZone: 'Asia/Shanghai' }, rateLimit: { max: 20, periodMinutes: 60 } } }),
   'GET /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId } }),
-  'PATCH /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId }, body: { name: 'Renamed', enabled: true } }),
+  'PATCH /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId }, body: { name: 'Renamed', enabled: true, quietHours: { start: '12:00', end: '13:30' }, rateLimit: { max: 5, periodMinutes: 15 } } }),
   'POST /api/v1/notification-channels/{id}/rotate-secret': (f) => ({ params: { id: f.channelId } }),
   'DELETE /api/v1/notification-channels/{id}': (f) => ({ params: { id: f.channelId } }),
   'GET /api/v1/notification-deliveries/{id}': () => ({ params: { id: 'no-such-delivery' } }),
@@ -204,6 +212,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/terminals/{id}/lock': (f) => ({ params: { id: f.terminalId }, body: { reason: 'tamper' } }),
   'POST /api/v1/terminals/{id}/unlock': (f) => ({ params: { id: f.terminalId }, body: { reason: 'inspected: seal intact' } }),
   'GET /api/v1/terminals/{id}/locks': (f) => ({ params: { id: f.terminalId } }),
+  'GET /api/v1/terminals/{id}/versions': (f) => ({ params: { id: f.terminalId } }),
   'POST /api/v1/terminals/{id}/inspections': (f) => ({
     params: { id: f.terminalId },
     body: { outcome: 'fail', serialMatches: false, sealIntact: false, sealNumber: 'SEAL-1', tamperSigns: ['overlay on the keypad'], notes: 'n', photo: { contentType: 'image/png', dataBase64: 'iVBORw0KGgoAAAANSUhEUg==' } },
@@ -221,6 +230,11 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
     body: { name: 'Fuzz plan', templateIds: [f.templateId], filter: { siteId: f.estate.site.id, tag: 'fuzz' }, schedule: 'floating', startAt: '2026-01-01T00:00:00.000Z' },
   }),
   'GET /api/v1/preventive/plans/{id}': (f) => ({ params: { id: f.planId } }),
+  'GET /api/v1/preventive/plans': () => ({}),
+  'GET /api/v1/preventive/due': () => ({}),
+  'GET /api/v1/preventive/remote-runs': () => ({}),
+  'POST /api/v1/work-orders/requests': (f) => ({ body: { title: 'Fuzz request', siteId: f.estate.site.id, terminalIds: [f.terminalId], note: 'n' } }),
+  'GET /api/v1/work-orders/requests': () => ({}),
   'POST /api/v1/preventive/plans/{id}/work-orders': (f) => ({ params: { id: f.planId }, body: { until: '2020-01-01T00:00:00.000Z' } }),
   'POST /api/v1/technicians': (f) => ({ body: { userId: f.victimId, skills: ['printer'], regions: ['SH'] } }),
   'POST /api/v1/work-orders': (f) => ({
@@ -230,6 +244,8 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
     },
   }),
   'GET /api/v1/work-orders/{id}': (f) => ({ params: { id: f.workOrderId } }),
+  // No body or path parameters: its query (from, to, groupBy) gets the query attacks.
+  'GET /api/v1/kpis': () => ({}),
   'POST /api/v1/work-orders/{id}/assign': (f) => ({ params: { id: f.workOrderId }, body: { technicianId: 'no-such-technician', note: 'n' } }),
   'GET /api/v1/work-orders/{id}/suggestions': (f) => ({ params: { id: f.workOrderId } }),
   'POST /api/v1/work-orders/{id}/status': (f) => ({
@@ -242,11 +258,27 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/work-orders/{id}/photos/{photoId}': (f) => ({ params: { id: f.workOrderId, photoId: 'no-such-photo' } }),
   'POST /api/v1/work-orders/{id}/parts': (f) => ({ params: { id: f.workOrderId }, body: { partId: f.partId, quantity: 1 } }),
   'POST /api/v1/spare-parts': () => ({ body: { depot: 'Fuzz depot', sku: 'PAPER', name: 'Paper roll', quantity: 5, minimum: 1 } }),
+  'PATCH /api/v1/spare-parts/{id}': (f) => ({ params: { id: f.partId }, body: { name: 'Renamed head', minimum: 2 } }),
+  'POST /api/v1/spare-parts/{id}/restock': (f) => ({ params: { id: f.partId }, body: { quantity: 3, reason: 'delivery' } }),
+  'POST /api/v1/spare-parts/{id}/counts': (f) => ({ params: { id: f.partId }, body: { counted: 4, reason: 'monthly count' } }),
+  'POST /api/v1/stock-transfers': (f) => ({ body: { partId: f.partId, toDepot: f.depotCode, quantity: 1, reason: 'rebalance' } }),
+  'POST /api/v1/depots': () => ({ body: { code: 'FUZZ-DEPOT-3', name: 'Fuzz depot 3', region: 'SH' } }),
+  'POST /api/v1/backup-pools': (f) => ({ body: { code: 'FUZZ-POOL-2', name: 'Fuzz pool 2', siteId: f.estate.site.id } }),
+  'GET /api/v1/backup-pools/{id}': (f) => ({ params: { id: f.poolId } }),
+  'POST /api/v1/backup-pools/{id}/terminals': (f) => ({ params: { id: f.poolId }, body: { terminalId: f.looseTerminalId } }),
+  'POST /api/v1/work-orders/{id}/swap': (f) => ({ params: { id: f.workOrderId }, body: { faultyTerminalId: f.terminalId, spareTerminalId: f.spareId, note: 'dead reader' } }),
+  'GET /api/v1/custody/{id}': (f) => ({ params: { id: f.custodyId } }),
+  'POST /api/v1/custody/{id}/steps': (f) => ({ params: { id: f.custodyId }, body: { to: 'in_transit', note: 'courier' } }),
   'GET /api/v1/incidents/{id}': (f) => ({ params: { id: f.incidentId } }),
   'POST /api/v1/incidents/{id}/acknowledge': (f) => ({ params: { id: f.incidentId }, body: { note: 'seen' } }),
   'POST /api/v1/incidents/{id}/resolve': (f) => ({ params: { id: f.incidentId }, body: { note: 'fixed' } }),
   'POST /api/v1/incidents/{id}/self-test': (f) => ({ params: { id: f.incidentId }, body: { parts: ['printer', 'network'] } }),
   'POST /api/v1/terminals/{id}/suspicious-activity': (f) => ({ params: { id: f.terminalId }, body: { what: 'an overlay on the card slot', occurredAt: '2026-01-01T00:00:00.000Z' } }),
+  // Diagnostics: suspicious-activity cases, and the terminal's own report.
+  'GET /api/v1/suspicious-cases/{id}': (f) => ({ params: { id: f.caseId } }),
+  'POST /api/v1/suspicious-cases/{id}/assign': (f) => ({ params: { id: f.caseId }, body: { ownerId: f.victimId, note: 'fraud desk' } }),
+  'POST /api/v1/suspicious-cases/{id}/status': (f) => ({ params: { id: f.caseId }, body: { status: 'investigating', note: 'looking' } }),
+  'POST /device/v1/suspicious-activity': () => ({ body: { what: 'a card-slot overlay', occurredAt: '2026-01-01T00:00:00.000Z' } }),
   'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id } }),
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id }, body: { temperature: { minC: -20, maxC: 70 }, cardReader: { maxFailureRate: 0.5 } } }),
   'POST /api/v1/guide-runs': (f) => ({ body: { terminalId: f.terminalId, guideId: 'printer', locale: 'en' } }),
@@ -496,7 +528,9 @@ describe.each(databases())('hostile input on $name', (kind) => {
     if (window.statusCode !== 201) throw new Error(`could not create a window: ${window.body}`);
     f.windowId = window.json<{ id: string }>().id;
     f.channelId = (await f.t.services.notifications.createChannel({ merchantId: f.estate.merchant.id, kind: 'email', name: 'Fuzz mail', address: 'fuzz@example.com' })).id;
-    f.incidentId = (await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz')).incidentId;
+    const reported = await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz');
+    f.incidentId = reported.incidentId;
+    f.caseId = reported.id;
     f.runId = (await f.t.services.guideRuns.start({ terminalId: f.terminalId, guideId: 'printer' }, { kind: 'fleet' }, 'fuzz')).id;
     const fuzzer = { id: null, name: 'fuzz', scope: { kind: 'fleet' } } as const;
     f.templateId = (await f.t.services.preventive.repo.findTemplateByCode('monthly'))!.id;
@@ -504,7 +538,7 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const order = await f.t.services.preventive.createWorkOrder({ title: 'Fuzz order', siteId: f.estate.site.id, terminalIds: [f.terminalId], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] }, fuzzer);
     f.workOrderId = order.id;
     f.itemId = order.checklist[0]!.id;
-    f.partId = (await f.t.services.preventive.createPart({ depot: 'Fuzz depot', sku: 'HEAD', name: 'Printer head', quantity: 5 }, fuzzer)).id;
+    f.partId = (await f.t.services.spares.createPart({ depot: 'Fuzz depot', sku: 'HEAD', name: 'Printer head', quantity: 5 }, fuzzer)).id;
     const publisher = generateKeyPairSync('ed25519');
     const publicPem = (key: typeof publisher.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
     const key = await f.t.api('POST', '/api/v1/publisher-keys', { name: 'Fuzz publisher', publicKey: publicPem(publisher.publicKey) });
@@ -535,6 +569,17 @@ describe.each(databases())('hostile input on $name', (kind) => {
     if (campaign.statusCode !== 201) throw new Error(`could not start a campaign: ${campaign.body}`);
     f.campaignId = campaign.json<{ id: string }>().id;
     f.actionId = (await f.t.api('GET', `/api/v1/campaigns/${f.campaignId}/actions`)).json<{ items: { id: number }[] }>().items[0]!.id;
+    f.depotCode = (await f.t.services.spares.createDepot({ code: 'Fuzz depot 2', name: 'Fuzz depot 2' })).code;
+    f.poolId = (await f.t.services.spares.createPool({ code: 'FUZZ-POOL', name: 'Fuzz pool', siteId: f.estate.site.id })).id;
+    const inStock = (serialNumber: string) => f.t.services.estate.createTerminal({ serialNumber, modelId: f.estate.model.id });
+    f.spareId = (await inStock('FUZZ-SPARE-1')).id;
+    await f.t.services.spares.addToPool(f.poolId, f.spareId, fuzzer);
+    f.looseTerminalId = (await inStock('FUZZ-LOOSE-1')).id;
+    const swapped = await buildTerminal(f.t, f.estate, { serialNumber: 'FUZZ-SWAPPED-1' });
+    const swapSpare = (await inStock('FUZZ-SPARE-2')).id;
+    await f.t.services.spares.addToPool(f.poolId, swapSpare, fuzzer);
+    const swapOrder = await f.t.services.preventive.createWorkOrder({ title: 'Fuzz swap', siteId: f.estate.site.id, terminalIds: [swapped.id] }, fuzzer);
+    f.custodyId = (await f.t.services.spares.swap(swapOrder.id, { faultyTerminalId: swapped.id, spareTerminalId: swapSpare }, fuzzer)).custodyId;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });
   afterAll(() => f.t.close());

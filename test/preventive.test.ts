@@ -255,6 +255,9 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
       await t.api('POST', `/api/v1/work-orders/${theirs.id}/assign`, { technicianId: colleague.id });
 
       expect((await me.api('GET', '/api/v1/work-orders')).json().items.map((o: { id: string }) => o.id)).toEqual([mine.id]);
+      // A terminal's page lists the work orders naming it; a technician still only their own.
+      expect((await t.api('GET', `/api/v1/work-orders?terminalId=${other.id}`)).json().items.map((o: { id: string }) => o.id)).toEqual([theirs.id]);
+      expect((await me.api('GET', `/api/v1/work-orders?terminalId=${other.id}`)).json().items).toEqual([]);
       expect((await me.api('GET', `/api/v1/work-orders/${theirs.id}`)).statusCode).toBe(404);
       expect((await me.api('GET', `/api/v1/terminals/${other.id}`)).statusCode).toBe(404);
       expect((await me.api('GET', `/api/v1/terminals/${terminalId}`)).statusCode).toBe(200);

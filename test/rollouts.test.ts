@@ -813,6 +813,15 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       ]);
       const ofFleet = view.installedOutside.filter((v) => terminals.some((x) => x.id === v.terminalId));
       expect(ofFleet).toEqual([expect.objectContaining({ terminalId: flashed.id, kind: 'application', fromVersion: '3.2.0', toVersion: '3.9.1' })]);
+
+      // Each terminal's own history says which campaign installed a version, and which came from elsewhere.
+      type Change = { kind: string; fromVersion: string | null; toVersion: string; campaignId: string | null };
+      const history = async (id: string) => (await ok<{ items: Change[] }>(t.api('GET', `/api/v1/terminals/${id}/versions`))).items.filter((c) => c.kind === 'application');
+      expect(await history(flashed.id)).toEqual([
+        expect.objectContaining({ fromVersion: '3.2.0', toVersion: '3.9.1', campaignId: null }),
+        expect.objectContaining({ fromVersion: null, toVersion: '3.2.0', campaignId: null }),
+      ]);
+      expect((await history(sites[0]!.terminals[0]!.id))[0]).toMatchObject({ fromVersion: '3.2.0', toVersion: '3.3.0', campaignId: created.id });
     }, 60_000);
 
     it('lists actions stuck in a state, and not those waiting for their window', async () => {

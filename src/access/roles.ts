@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   'workorders:read', // work orders, preventive templates and plans, technicians, spare parts
   'workorders:write', // templates, plans, creating and assigning work orders, technicians, spare parts
   'workorders:update', // work on a work order: status, checklist, parts (technicians: their own only)
+  'workorders:request', // file a work order request for a site or terminal in one's scope (merchant users: their own)
   'rollouts:read', // packages, publisher keys, campaigns and their progress, the fleet's versions
   'rollouts:write', // start, pause, resume, cancel and roll back campaigns
   'packages:publish', // register publisher keys, declare and upload signed packages
@@ -30,11 +31,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
   operator: [
     'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
-    'workorders:read', 'workorders:write', 'workorders:update', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
+    'workorders:read', 'workorders:write', 'workorders:update', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
   ],
-  support: ['estate:read', 'terminals:command', 'workorders:read', 'incidents:write', 'suspicious:report', 'rollouts:read'],
+  support: ['estate:read', 'terminals:command', 'workorders:read', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read'],
   technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report'],
-  merchant: ['estate:read', 'suspicious:report'],
+  merchant: ['estate:read', 'suspicious:report', 'workorders:request'],
   auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read'],
 };
 

@@ -10,6 +10,7 @@ import { AppError } from '../shared/errors.ts';
 import { FLEET } from '../access/roles.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
+import { registerKpisCommand } from './kpis.ts';
 
 const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
 
@@ -200,6 +201,7 @@ async function codeFor(server: string, apiToken: string | undefined, uses: numbe
 }
 
 registerPublisherCommands(program);
+registerKpisCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -14,6 +14,10 @@ import * as rollouts from './migrations/0009_rollouts.ts';
 import * as workOrderPhotos from './migrations/0010_work_order_photos.ts';
 import * as lockLiftReason from './migrations/0011_lock_lift_reason.ts';
 import * as workOrderRestored from './migrations/0012_work_order_restored.ts';
+import * as spares from './migrations/0013_spares.ts';
+import * as diagnosticsState from './migrations/0014_diagnostics_state.ts';
+import * as notificationLimits from './migrations/0015_notification_limits.ts';
+import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -28,6 +32,10 @@ const migrations: Record<string, Migration> = {
   '0010_work_order_photos': workOrderPhotos,
   '0011_lock_lift_reason': lockLiftReason,
   '0012_work_order_restored': workOrderRestored,
+  '0013_spares': spares,
+  '0014_diagnostics_state': diagnosticsState,
+  '0015_notification_limits': notificationLimits,
+  '0016_preventive_remote': preventiveRemote,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

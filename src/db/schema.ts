@@ -298,6 +298,17 @@ export interface NotificationChannelTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** Quiet hours, local "HH:MM" (start inclusive, end exclusive; may cross midnight); null: none. */
+  quiet_start: string | null;
+  quiet_end: string | null;
+  /** IANA zone of the quiet hours; null follows the merchant's. */
+  quiet_time_zone: string | null;
+  /** Rate limit: at most rate_max notices per rate_period_minutes; null: no limit. */
+  rate_max: number | null;
+  rate_period_minutes: number | null;
+  /** The current rate window: when it began and how many notices it has sent (shared by all nodes). */
+  rate_window_start: string | null;
+  rate_window_count: number;
 }
 
 export interface NotificationDeliveryTable {
@@ -325,6 +336,12 @@ export interface NotificationDeliveryTable {
   updated_at: string;
   delivered_at: string | null;
   parked_at: string | null;
+  /** A held delivery (status "held") waits until then, to be folded into a digest. */
+  held_until: string | null;
+  /** quiet_hours or rate_limit. */
+  held_reason: string | null;
+  /** The digest delivery a held one was folded into (status "folded"). */
+  digest_id: string | null;
 }
 
 export interface NotificationAttemptTable {
@@ -409,6 +426,7 @@ export interface IncidentSelfTestTable {
   requested_by: string;
 }
 
+/** A report of suspicious activity, which is also its case (owner, status and history). */
 export interface SuspiciousReportTable {
   id: string;
   terminal_id: string;
@@ -417,6 +435,35 @@ export interface SuspiciousReportTable {
   occurred_at: string;
   reported_by: string;
   reported_at: string;
+  /** open, investigating, resolved or dismissed */
+  status: string;
+  owner_id: string | null;
+  updated_at: string | null;
+}
+
+/** One change to a suspicious-activity case: who, when, what changed (JSON) and why. */
+export interface SuspiciousCaseEventTable {
+  id: string;
+  case_id: string;
+  at: string;
+  actor: string;
+  changes: string;
+  note: string | null;
+}
+
+/** Rule streaks and card-read windows of one terminal between heartbeats (JSON), as of heartbeat `seq`. */
+export interface DiagnosticStateTable {
+  terminal_id: string;
+  seq: number;
+  streaks: string;
+  cards: string;
+  updated_at: string;
+}
+
+/** A terminal's link found gone by the offline sweep (for the flapping rule). */
+export interface LinkDropTable {
+  terminal_id: string;
+  dropped_at: string;
 }
 
 /** Rule thresholds of one terminal model (JSON: only what differs from the defaults). */
@@ -497,6 +544,22 @@ export interface PmTaskTable {
   /** JSON DueReason[] */
   why: string;
   work_order_id: string | null;
+}
+
+/** A remote run of a task: a maintenance job in the terminal's window, its results per checklist item. */
+export interface PmTaskRunTable {
+  id: string;
+  task_id: string;
+  maintenance_job_id: string;
+  due_at: string;
+  /** planned | completed | failed | aborted */
+  state: string;
+  /** JSON RemoteItemResult[] once ended */
+  results: string | null;
+  /** JSON: the terminal's report (self-tests, transitions) once ended */
+  report: string | null;
+  planned_at: string;
+  ended_at: string | null;
 }
 
 export interface TechnicianTable {
@@ -589,6 +652,8 @@ export interface SparePartTable {
   minimum: number;
   created_at: string;
   updated_at: string;
+  /** (0013) When the level fell below its minimum; null while it is not: operators are told once per shortage. */
+  low_since: string | null;
 }
 
 export interface SparePartMoveTable {
@@ -598,6 +663,86 @@ export interface SparePartMoveTable {
   delta: number;
   by_name: string;
   at: string;
+  /** (0013) receipt, consumption, transfer_out, transfer_in or adjustment. */
+  kind: string | null;
+  /** Why, in the person's words (a count's finding, a delivery note). */
+  reason: string | null;
+  by_id: string | null;
+  /** The level after this move (null for moves recorded before 0013). */
+  balance: number | null;
+  /** Pairs the two moves of one transfer. */
+  transfer_id: string | null;
+  /** The move's place among its part's moves (0 for moves recorded before 0013). */
+  seq: number | null;
+}
+
+/** Spares and backup terminals (0013): where spare parts and backup terminals are kept. */
+export interface DepotTable {
+  id: string;
+  code: string;
+  name: string;
+  region: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Backup terminals kept at a depot or at a site (exactly one of the two). */
+export interface BackupPoolTable {
+  id: string;
+  code: string;
+  name: string;
+  depot_id: string | null;
+  site_id: string | null;
+  created_at: string;
+}
+
+export interface BackupTerminalTable {
+  terminal_id: string;
+  pool_id: string;
+  added_by: string;
+  added_at: string;
+}
+
+export interface TerminalSwapTable {
+  id: string;
+  work_order_id: string;
+  site_id: string;
+  faulty_terminal_id: string;
+  spare_terminal_id: string;
+  pool_id: string;
+  /** JSON: what the spare took over from the faulty terminal. */
+  moved: string;
+  by_id: string | null;
+  by_name: string;
+  at: string;
+  note: string | null;
+}
+
+/** A terminal's trip from the site to repair: at_site → in_transit → in_repair → back_in_pool | scrapped. */
+export interface CustodyTable {
+  id: string;
+  terminal_id: string;
+  /** The terminal while open (unique: one open custody per terminal), null once closed. */
+  open_terminal_id: string | null;
+  swap_id: string | null;
+  work_order_id: string;
+  state: string;
+  /** The pool it went back to. */
+  pool_id: string | null;
+  opened_at: string;
+  closed_at: string | null;
+}
+
+export interface CustodyStepTable {
+  id: string;
+  custody_id: string;
+  seq: number;
+  from_state: string | null;
+  to_state: string;
+  by_id: string | null;
+  by_name: string;
+  at: string;
+  note: string | null;
 }
 
 export interface PublisherKeyTable {
@@ -735,11 +880,15 @@ export interface Database {
   incident_self_tests: IncidentSelfTestTable;
   suspicious_reports: SuspiciousReportTable;
   diagnostic_thresholds: DiagnosticThresholdsTable;
+  suspicious_case_events: SuspiciousCaseEventTable;
+  diagnostic_state: DiagnosticStateTable;
+  link_drops: LinkDropTable;
   guide_runs: GuideRunTable;
   guide_answers: GuideAnswerTable;
   pm_templates: PmTemplateTable;
   pm_plans: PmPlanTable;
   pm_tasks: PmTaskTable;
+  pm_task_runs: PmTaskRunTable;
   technicians: TechnicianTable;
   work_orders: WorkOrderTable;
   work_order_terminals: WorkOrderTerminalTable;
@@ -748,6 +897,12 @@ export interface Database {
   work_order_photos: WorkOrderPhotoTable;
   spare_parts: SparePartTable;
   spare_part_moves: SparePartMoveTable;
+  depots: DepotTable;
+  backup_pools: BackupPoolTable;
+  backup_terminals: BackupTerminalTable;
+  terminal_swaps: TerminalSwapTable;
+  custody: CustodyTable;
+  custody_steps: CustodyStepTable;
   publisher_keys: PublisherKeyTable;
   packages: PackageTable;
   campaigns: CampaignTable;

@@ -4,7 +4,7 @@ import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
-export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs'] as const;
+export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
 
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 const ReaderCounts = Type.Object({ attempts: Count, failures: Count });
@@ -42,6 +42,7 @@ export const HeartbeatReport = Type.Object({
     paper: Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('out')]),
     jam: Type.Boolean(),
     coverOpen: Type.Boolean(),
+    receipts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'receipts printed since the previous heartbeat (a wear meter of preventive maintenance)' })),
   })),
   cardReader: Type.Object({
     chip: Type.Optional(ReaderCounts),

@@ -1,7 +1,8 @@
 // Diagnostics queries only: incidents, self-tests, suspicious-activity reports, thresholds, guide runs.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, GuideAnswerTable, GuideRunTable, IncidentTable } from '../db/schema.ts';
+import type { Database, DiagnosticStateTable, GuideAnswerTable, GuideRunTable, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
 import { merchantOf, NOTHING } from '../access/scope-sql.ts';
+import type { ScoredIncident } from './health-score.ts';
 import type { Scope } from '../access/roles.ts';
 
 export type IncidentRow = Selectable<IncidentTable>;
@@ -20,17 +21,64 @@ export interface IncidentQuery {
 export class DiagnosticsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Where terminals belong and their open incidents: what the heartbeat path keeps in memory. */
+  /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
   async terminalContext(terminalIds: string[]) {
-    if (!terminalIds.length) return { terminals: [], open: [] };
-    const [terminals, open] = await Promise.all([
-      this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
-        .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id'])
-        .where('terminals.id', 'in', terminalIds).execute(),
-      this.db.selectFrom('incidents').select(['id', 'terminal_id', 'rule'])
-        .where('terminal_id', 'in', terminalIds).where('open_key', 'is not', null).execute(),
-    ]);
-    return { terminals, open };
+    if (!terminalIds.length) return [];
+    return this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id'])
+      .where('terminals.id', 'in', terminalIds).execute();
+  }
+
+  /** Open (or acknowledged) incidents of these terminals. */
+  async openIncidentsOf(terminalIds: string[]) {
+    if (!terminalIds.length) return [];
+    return this.db.selectFrom('incidents').select(['id', 'terminal_id', 'rule']).where('terminal_id', 'in', terminalIds).where('open_key', 'is not', null).execute();
+  }
+
+  /** Rule streaks and card windows of these terminals, as the last heartbeat batch left them (any node). */
+  async diagnosticStates(terminalIds: string[]) {
+    if (!terminalIds.length) return [];
+    return this.db.selectFrom('diagnostic_state').select(['terminal_id', 'seq', 'streaks', 'cards']).where('terminal_id', 'in', terminalIds).execute();
+  }
+
+  /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
+  async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
+    if (!rows.length) return;
+    await this.db.insertInto('diagnostic_state').values(rows)
+      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+        seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
+      })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
+      .execute();
+  }
+
+  // ---- link drops (flapping)
+  /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
+  async recordLinkDrops(terminalIds: string[], at: string) {
+    for (const ids of chunks(terminalIds, CHUNK)) {
+      await this.db.insertInto('link_drops').values(ids.map((terminal_id) => ({ terminal_id, dropped_at: at })))
+        .onConflict((oc) => oc.columns(['terminal_id', 'dropped_at']).doNothing()).execute();
+    }
+  }
+
+  /** Link drops of these terminals at or after `since`. */
+  async linkDropsSince(terminalIds: string[], since: string) {
+    const out: { terminal_id: string; dropped_at: string }[] = [];
+    for (const ids of chunks(terminalIds, CHUNK)) {
+      out.push(...await this.db.selectFrom('link_drops').select(['terminal_id', 'dropped_at']).where('terminal_id', 'in', ids).where('dropped_at', '>=', since).execute());
+    }
+    return out;
+  }
+
+  async pruneLinkDrops(before: string) {
+    await this.db.deleteFrom('link_drops').where('dropped_at', '<', before).execute();
+  }
+
+  async modelsOf(terminalIds: string[]) {
+    const out = new Map<string, string>();
+    for (const ids of chunks(terminalIds, CHUNK)) {
+      for (const r of await this.db.selectFrom('terminals').select(['id', 'model_id']).where('id', 'in', ids).execute()) out.set(r.id, r.model_id);
+    }
+    return out;
   }
 
   async thresholdsOf(modelIds: string[]) {
@@ -99,7 +147,7 @@ export class DiagnosticsRepository {
   async offlineTerminals() {
     return this.db.selectFrom('terminal_health').innerJoin('terminals', 'terminals.id', 'terminal_health.terminal_id')
       .leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'sites.merchant_id', 'terminal_health.offline_since', 'terminal_health.last_seen_at'])
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'terminal_health.offline_since', 'terminal_health.last_seen_at'])
       .where('terminal_health.online', '=', 0).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active').execute();
   }
 
@@ -115,6 +163,23 @@ export class DiagnosticsRepository {
 
   async openIncidentsOfRules(rules: string[]) {
     return this.db.selectFrom('incidents').selectAll().where('rule', 'in', rules).where('open_key', 'is not', null).execute();
+  }
+
+  /** A command of this type still on its way to the terminal (pending or delivered), if any. */
+  async outstandingCommand(terminalId: string, type: string) {
+    return this.db.selectFrom('terminal_commands').select('id').where('terminal_id', '=', terminalId).where('type', '=', type)
+      .where('status', 'in', ['pending', 'delivered']).executeTakeFirst();
+  }
+
+  /** The newest command of a type per terminal (e.g. each terminal's last password rotation). */
+  async latestCommandsOfType(terminalIds: string[], type: string) {
+    const out = new Map<string, { id: string; status: string; created_at: string; completed_at: string | null; result: string | null }>();
+    for (const ids of chunks(terminalIds, CHUNK)) {
+      const rows = await this.db.selectFrom('terminal_commands').select(['id', 'terminal_id', 'status', 'created_at', 'completed_at', 'result'])
+        .where('terminal_id', 'in', ids).where('type', '=', type).orderBy('created_at').execute();
+      for (const r of rows) out.set(r.terminal_id, r);
+    }
+    return out;
   }
 
   async serials(terminalIds: string[]) {
@@ -135,7 +200,7 @@ export class DiagnosticsRepository {
       .where('incident_self_tests.incident_id', '=', incidentId).orderBy('incident_self_tests.requested_at').execute();
   }
 
-  async insertSuspiciousReport(row: { id: string; terminal_id: string; incident_id: string; what: string; occurred_at: string; reported_by: string; reported_at: string }) {
+  async insertSuspiciousReport(row: SuspiciousReportTable) {
     await this.db.insertInto('suspicious_reports').values(row).execute();
   }
 
@@ -153,6 +218,47 @@ export class DiagnosticsRepository {
     if (scope.kind === 'technician') q = q.where(NOTHING);
     if (merchantId) q = q.where('sites.merchant_id', '=', merchantId);
     return q.orderBy('terminals.serial_number').limit(10_001).execute();
+  }
+
+  // ---- health scores
+  /**
+   * Open incidents concerning a terminal (its own and its site's), a site, a merchant or, with no
+   * subject, everything in the caller's scope (by where each incident was raised).
+   */
+  async openIncidentsConcerning(subject: { terminalId?: string; siteOfTerminal?: string | null; siteId?: string; merchantId?: string }, scope: Scope): Promise<ScoredIncident[]> {
+    let q = this.db.selectFrom('incidents').select(['id', 'rule', 'severity', 'terminal_id', 'site_id']).where('open_key', 'is not', null);
+    if (scope.kind === 'merchant') q = q.where('merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(NOTHING);
+    const { terminalId, siteOfTerminal } = subject;
+    if (terminalId) {
+      q = q.where((eb) => eb.or([eb('terminal_id', '=', terminalId), ...(siteOfTerminal ? [eb.and([eb('terminal_id', 'is', null), eb('site_id', '=', siteOfTerminal)])] : [])]));
+    }
+    if (subject.siteId) q = q.where('site_id', '=', subject.siteId);
+    if (subject.merchantId) q = q.where('merchant_id', '=', subject.merchantId);
+    const rows = await q.execute();
+    return rows.map((r) => ({ id: r.id, rule: r.rule, severity: r.severity, terminalId: r.terminal_id, siteId: r.site_id }));
+  }
+
+  /** Terminals in service (placed, active, not deleted) of a site, a merchant or the caller's scope. */
+  async terminalsInService(subject: { siteId?: string; merchantId?: string }, scope: Scope): Promise<number> {
+    let q = this.db.selectFrom('terminals').innerJoin('sites', 'sites.id', 'terminals.site_id').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active');
+    if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(NOTHING);
+    if (subject.siteId) q = q.where('terminals.site_id', '=', subject.siteId);
+    if (subject.merchantId) q = q.where('sites.merchant_id', '=', subject.merchantId);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+
+  /** Terminals in service of each site, for the site incidents that concern them all. */
+  async terminalsOfSites(siteIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const ids of chunks(siteIds, CHUNK)) {
+      const rows = await this.db.selectFrom('terminals').select(['id', 'site_id']).where('site_id', 'in', ids)
+        .where('deleted_at', 'is', null).where('status', '=', 'active').execute();
+      for (const r of rows) out.set(r.site_id!, [...(out.get(r.site_id!) ?? []), r.id]);
+    }
+    return out;
   }
 
   // ---- guide runs
@@ -193,4 +299,11 @@ export class DiagnosticsRepository {
     if (scope.kind === 'technician') q = q.where(NOTHING);
     return q.execute();
   }
+}
+
+/** Ids per statement: well inside both databases' limits on bound parameters. */
+const CHUNK = 5000;
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

@@ -5,8 +5,9 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import {
-  DeviceGuide, DeviceGuideQuery, GuideAnswerInput, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
-  ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousReport, ThresholdOverrides,
+  CaseAssignInput, CaseListQuery, CaseStatusInput, DeviceGuide, DeviceGuideQuery, HealthScore, HealthScoreQuery, TerminalScores, TerminalScoresQuery, GuideAnswerInput, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
+  ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousCase, SuspiciousCaseWithHistory,
+  SuspiciousReport, ThresholdOverrides,
 } from './diagnostics.schemas.ts';
 import { guideForRule } from './guides.ts';
 import { renderGuide, type GuideRunService } from './guide-runs.service.ts';
@@ -41,6 +42,40 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
     config: { permission: 'suspicious:report' },
     schema: { tags, security, description: 'Reports suspicious activity or fraud at a terminal; reports of one terminal gather in one open case.', params: IdParams, body: SuspiciousActivityInput, response: { 201: SuspiciousReport, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await incidents.reportSuspicious(req.params.id, req.body, req.principal.scope, req.principal.name)));
+
+  app.get('/suspicious-cases', {
+    config: read,
+    schema: { tags, security, description: 'Suspicious-activity cases (one per report), newest first; merchant users see their own.', querystring: CaseListQuery, response: { 200: Page(SuspiciousCase), ...errorResponses } },
+  }, (req) => incidents.cases.list(req.query, req.principal.scope));
+
+  app.get('/suspicious-cases/:id', { config: read, schema: { tags, security, description: 'A case with its history: who changed what, when, and why.', params: IdParams, response: { 200: SuspiciousCaseWithHistory, ...errorResponses } } },
+    (req) => incidents.cases.get(req.params.id, req.principal.scope));
+
+  app.post('/suspicious-cases/:id/assign', {
+    config: handle,
+    schema: { tags, security, description: 'Gives the case an owner (a user who handles incidents).', params: IdParams, body: CaseAssignInput, response: { 200: SuspiciousCaseWithHistory, ...errorResponses } },
+  }, (req) => incidents.cases.assign(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
+
+  app.post('/suspicious-cases/:id/status', {
+    config: handle,
+    schema: {
+      tags, security, description: 'Moves the case on: open → investigating → resolved | dismissed (a note says why it closed). The last case closed resolves the incident.',
+      params: IdParams, body: CaseStatusInput, response: { 200: SuspiciousCaseWithHistory, ...errorResponses },
+    },
+  }, (req) => incidents.cases.setStatus(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
+
+  app.get('/health-score', {
+    config: read,
+    schema: {
+      tags, security, description: 'Health score (0–100) of a terminal, site or merchant, or of everything in scope, with the open incidents that lower it.',
+      querystring: HealthScoreQuery, response: { 200: HealthScore, ...errorResponses },
+    },
+  }, (req) => incidents.healthScore(req.query, req.principal.scope));
+
+  app.get('/health-scores/terminals', {
+    config: read,
+    schema: { tags, security, description: 'Terminals scoring below 100, lowest first.', querystring: TerminalScoresQuery, response: { 200: TerminalScores, ...errorResponses } },
+  }, (req) => incidents.terminalScores(req.query, req.principal.scope));
 
   app.get('/security/posture', {
     config: read,
@@ -83,4 +118,12 @@ export const diagnosticsDeviceRoutes = (incidents: IncidentService, authenticate
     const guide = incident ? guideForRule(incident.rule) : undefined;
     return { incidentId: incident?.id ?? null, rule: incident?.rule ?? null, guide: guide ? renderGuide(guide, req.query.locale ?? 'zh-CN') : null };
   });
+
+  app.post('/suspicious-activity', {
+    onRequest: authenticate,
+    schema: {
+      tags: ['terminal protocol'], security: [{ terminalCredential: [] }], description: 'The terminal reports suspicious activity it saw (e.g. a card-slot overlay); it becomes a case.',
+      body: SuspiciousActivityInput, response: { 201: SuspiciousReport, ...errorResponses },
+    },
+  }, async (req, reply) => reply.code(201).send(await incidents.reportFromTerminal(req.terminalId, req.body)));
 };

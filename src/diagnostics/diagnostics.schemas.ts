@@ -2,6 +2,7 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { RULES, SEVERITIES } from './heartbeat.rules.ts';
+import { CASE_STATUSES } from './suspicious-cases.ts';
 
 const Localised = Type.Object({ 'zh-CN': Type.String(), en: Type.String() });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -70,6 +71,83 @@ export const SuspiciousReport = Type.Object({
   id: Type.String(), incidentId: Type.String(), terminalId: Type.String(), what: Type.String(), occurredAt: Timestamp, reportedBy: Type.String(), reportedAt: Timestamp,
 });
 
+// ---- suspicious-activity cases
+export const CaseListQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Enum([...CASE_STATUSES, 'unclosed'] as const, { description: 'unclosed: open or investigating' })),
+    terminalId: Type.Optional(Type.String({ maxLength: 64 })),
+    ownerId: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type CaseListQuery = Static<typeof CaseListQuery>;
+
+export const CaseAssignInput = Type.Object(
+  { ownerId: Type.String({ minLength: 1, maxLength: 64, description: 'a user who handles incidents (admin, operator or support)' }), note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+export type CaseAssignInput = Static<typeof CaseAssignInput>;
+
+export const CaseStatusInput = Type.Object(
+  {
+    status: Type.Enum(CASE_STATUSES, { description: 'open → investigating → resolved | dismissed; closed cases stay closed' }),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'required to resolve or dismiss' })),
+  },
+  { additionalProperties: false },
+);
+export type CaseStatusInput = Static<typeof CaseStatusInput>;
+
+export const SuspiciousCase = Type.Object({
+  id: Type.String({ description: 'the report\'s id: each report is a case' }),
+  incidentId: Type.String(), terminalId: Type.String(), serialNumber: Type.String(), siteId: Nullable(Type.String()), merchantId: Nullable(Type.String()),
+  what: Type.String(), occurredAt: Timestamp, reportedBy: Type.String(), reportedAt: Timestamp,
+  status: Type.Enum(CASE_STATUSES), ownerId: Nullable(Type.String()), ownerName: Nullable(Type.String()), updatedAt: Timestamp,
+});
+export const SuspiciousCaseWithHistory = Type.Object({
+  ...SuspiciousCase.properties,
+  history: Type.Array(Type.Object({
+    at: Timestamp, actor: Type.String(),
+    changes: Type.Record(Type.String(), Type.Unknown(), { description: 'field → [before, after], e.g. status: ["open", "investigating"]' }),
+    note: Nullable(Type.String()),
+  })),
+});
+
+// ---- health scores
+export const HealthScoreQuery = Type.Object(
+  {
+    terminalId: Type.Optional(Type.String({ maxLength: 64 })),
+    siteId: Type.Optional(Type.String({ maxLength: 64 })),
+    merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false, description: 'at most one; none: everything in the caller\'s scope' },
+);
+export type HealthScoreQuery = Static<typeof HealthScoreQuery>;
+
+export const HealthScore = Type.Object({
+  subject: Type.Object({ kind: Type.Enum(['terminal', 'site', 'merchant', 'fleet'] as const), id: Nullable(Type.String()) }),
+  score: Type.Integer({ minimum: 0, maximum: 100, description: '100 minus the points its open incidents take off (critical 40, high 20, medium 10, low 5 per terminal), averaged over its terminals' }),
+  terminals: Type.Integer({ description: 'terminals in service it averages over' }),
+  contributions: Type.Array(Type.Object({
+    incidentId: Type.String(), rule: Type.String(), title: Localised, severity: Type.String(), terminalId: Nullable(Type.String()), siteId: Nullable(Type.String()),
+    points: Type.Integer({ description: 'points taken off each terminal it concerns' }),
+    impact: Type.Number({ description: 'points taken off this score' }),
+  })),
+});
+
+export const TerminalScoresQuery = Type.Object(
+  {
+    siteId: Type.Optional(Type.String({ maxLength: 64 })),
+    merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type TerminalScoresQuery = Static<typeof TerminalScoresQuery>;
+export const TerminalScores = Type.Object({
+  items: Type.Array(Type.Object({ terminalId: Type.String(), serialNumber: Type.String(), score: Type.Integer(), incidents: Type.Integer() }), { description: 'terminals scoring below 100, lowest first' }),
+});
+
 // ---- thresholds: every group and field optional; unknown ones are refused by name
 const group = <P extends TProperties>(props: P): TObject<P> => Type.Object(props, { additionalProperties: false });
 const Rate = Type.Number({ minimum: 0, maximum: 1 });
@@ -88,7 +166,12 @@ export const ThresholdOverrides = Type.Object(
     temperature: Type.Optional(group({ minC: Type.Optional(Type.Number({ minimum: -60, maximum: 150 })), maxC: Type.Optional(Type.Number({ minimum: -60, maximum: 150 })) })),
     storage: Type.Optional(group({ minFreeMb: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000_000 })) })),
     clock: Type.Optional(group({ maxSkewSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })) })),
-    network: Type.Optional(group({ minSignalDbm: Type.Optional(Type.Number({ minimum: -150, maximum: 0 })), maxLatencyMs: Type.Optional(Type.Number({ minimum: 1, maximum: 600_000 })) })),
+    network: Type.Optional(group({
+      minSignalDbm: Type.Optional(Type.Number({ minimum: -150, maximum: 0 })),
+      maxLatencyMs: Type.Optional(Type.Number({ minimum: 1, maximum: 600_000 })),
+      flapCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'flapping: more link drops than this within flapWindowMinutes' })),
+      flapWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+    })),
     password: Type.Optional(group({ maxAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })) })),
   },
   { additionalProperties: false },
@@ -106,11 +189,18 @@ export const PostureQuery = Type.Object({ merchantId: Type.Optional(Type.String(
 export const Posture = Type.Object({
   generatedAt: Timestamp,
   passwordMaxAgeDays: Type.Integer(),
-  summary: Type.Object({ terminals: Type.Integer(), notReporting: Type.Integer(), passwordTooOld: Type.Integer(), securityFeaturesOff: Type.Integer(), tamper: Type.Integer() }),
+  summary: Type.Object({
+    terminals: Type.Integer(), notReporting: Type.Integer(), passwordTooOld: Type.Integer(), securityFeaturesOff: Type.Integer(), tamper: Type.Integer(),
+    rotationRequested: Type.Integer({ description: 'terminals sent a rotate_password command they have not answered yet' }),
+  }),
   terminals: Type.Array(Type.Object({
     terminalId: Type.String(), serialNumber: Type.String(), siteId: Nullable(Type.String()), merchantId: Nullable(Type.String()), lastSeenAt: Nullable(Timestamp),
     reported: Type.Boolean(), passwordChangedAt: Nullable(Type.String()), passwordAgeDays: Nullable(Type.Integer()), passwordTooOld: Type.Boolean(),
     pinEntryEnabled: Nullable(Type.Boolean()), encryptionEnabled: Nullable(Type.Boolean()), tamper: Nullable(Type.Boolean()),
+    passwordRotation: Nullable(Type.Object({
+      commandId: Type.String(), status: Type.String({ description: 'pending, delivered, succeeded or failed' }), requestedAt: Timestamp,
+      completedAt: Nullable(Timestamp), passwordChangedAt: Nullable(Type.String({ description: 'the date the terminal reported with its answer' })),
+    }, { description: 'the last rotate_password command sent to the terminal' })),
   })),
 });
 

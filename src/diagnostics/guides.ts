@@ -77,7 +77,7 @@ export const GUIDES: readonly Guide[] = [
   {
     id: 'network',
     title: { 'zh-CN': '终端无法联网', en: 'The terminal cannot connect' },
-    rules: ['offline', 'site_network_down', 'weak_signal', 'high_latency'],
+    rules: ['offline', 'site_network_down', 'network_flapping', 'weak_signal', 'high_latency'],
     firstStep: 'check_link',
     steps: {
       check_link: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import {
-  contradiction, DEFAULT_THRESHOLDS, failureRate, mergeThresholds, nextStreak, readHeartbeat, reminderDue, siteIsDown, slideCardWindow, type Reading, type Streak,
+  contradiction, DEFAULT_THRESHOLDS, failureRate, flappingVerdict, mergeThresholds, nextStreak, readHeartbeat, reminderDue, siteIsDown, slideCardWindow, type Reading, type Streak,
 } from './heartbeat.rules.ts';
 
 const AT = '2026-11-25T10:00:00.000Z';
@@ -44,6 +44,15 @@ describe('heartbeat rules', () => {
     expect(failureRate(window).rate).toBeGreaterThan(0.3);
     for (let i = 0; i < 5; i++) window = slideCardWindow(window, { attempts: 10, failures: 0 }, 50);
     expect(failureRate(window)).toEqual({ attempts: 50, failures: 0, rate: 0 });
+  });
+
+  it('keeps the same window for a reader that works, however busy (nothing to store again)', () => {
+    let window = slideCardWindow([], { attempts: 30, failures: 0 }, 50);
+    window = slideCardWindow(window, { attempts: 30, failures: 0 }, 50);
+    expect(window).toEqual([{ attempts: 50, failures: 0 }]);
+    expect(slideCardWindow(window, { attempts: 7, failures: 0 }, 50)).toEqual(window);
+    // Failures keep their heartbeat; good reads before them are trimmed to the attempt.
+    expect(slideCardWindow(window, { attempts: 10, failures: 4 }, 50)).toEqual([{ attempts: 40, failures: 0 }, { attempts: 10, failures: 4 }]);
   });
 
   it('lets a model override thresholds and refuses contradictory ones', () => {
@@ -103,6 +112,17 @@ describe('hysteresis', () => {
   it('neither opens nor closes on a condition flapping around its threshold', () => {
     expect(run([true, false, true, false, true, false])).toBe('- - - - - -');
     expect(run([true, true, false, true, false, false, true])).toBe('- open - - - - -');
+  });
+
+  it('remembers nothing while the reading agrees with the incident state', () => {
+    expect(nextStreak({ bad: 0, good: 0 }, false, false, policy)).toEqual({ streak: { bad: 0, good: 0 }, action: null });
+    expect(nextStreak({ bad: 0, good: 2 }, true, true, policy)).toEqual({ streak: { bad: 0, good: 0 }, action: null });
+  });
+
+  it('opens flapping above the allowed drops and resolves it only after a window without any', () => {
+    const t = { flapCount: 3 };
+    expect([3, 4].map((drops) => flappingVerdict(drops, false, t))).toEqual([null, 'open']);
+    expect([4, 1, 0].map((drops) => flappingVerdict(drops, true, t))).toEqual([null, null, 'resolve']);
   });
 
   it('never resolves by itself when only a person may resolve', () => {

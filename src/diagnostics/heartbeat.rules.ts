@@ -20,8 +20,8 @@ export const HEARTBEAT_RULES = [
 ] as const;
 export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
 
-/** Rules raised elsewhere: the offline sweep, site correlation, people's reports. */
-export const OTHER_RULES = ['offline', 'site_network_down', 'suspicious_activity'] as const;
+/** Rules raised elsewhere: the offline sweep (offline, flapping), site correlation, people's reports. */
+export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity'] as const;
 export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
 export type Rule = (typeof RULES)[number];
 
@@ -32,7 +32,8 @@ export interface Thresholds {
   temperature: { minC: number; maxC: number };
   storage: { minFreeMb: number };
   clock: { maxSkewSeconds: number };
-  network: { minSignalDbm: number; maxLatencyMs: number };
+  /** Flapping: more than flapCount link drops within flapWindowMinutes. */
+  network: { minSignalDbm: number; maxLatencyMs: number; flapCount: number; flapWindowMinutes: number };
   password: { maxAgeDays: number };
 }
 
@@ -42,7 +43,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   temperature: { minC: -10, maxC: 60 },
   storage: { minFreeMb: 100 },
   clock: { maxSkewSeconds: 300 },
-  network: { minSignalDbm: -100, maxLatencyMs: 2000 },
+  network: { minSignalDbm: -100, maxLatencyMs: 2000, flapCount: 3, flapWindowMinutes: 60 },
   password: { maxAgeDays: 90 },
 };
 
@@ -89,6 +90,7 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   software_unpatched: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   offline: { severity: 'high', openAfter: 1, resolveAfter: 1 },
   site_network_down: { severity: 'critical', openAfter: 1, resolveAfter: 1 },
+  network_flapping: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
 };
 
@@ -102,11 +104,31 @@ export interface Reading {
 /** Attempts and failures of recent heartbeats, oldest first: the window of the last N attempts. */
 export type CardWindow = { attempts: number; failures: number }[];
 
-/** Adds a heartbeat's counts to a window and drops the oldest heartbeats beyond `windowAttempts`. */
+/**
+ * Adds a heartbeat's counts to a window and drops the oldest heartbeats beyond `windowAttempts`.
+ * Failure-free attempts side by side are one entry, trimmed to the attempt, so a reader that works
+ * keeps the same window from one heartbeat to the next (nothing to write) however busy it is.
+ */
 export function slideCardWindow(window: CardWindow, counts: { attempts: number; failures: number }, windowAttempts: number): CardWindow {
-  const next = counts.attempts > 0 ? [...window, { attempts: counts.attempts, failures: Math.min(counts.failures, counts.attempts) }] : [...window];
+  const next = window.map((c) => ({ ...c }));
+  if (counts.attempts > 0) {
+    const entry = { attempts: counts.attempts, failures: Math.min(counts.failures, counts.attempts) };
+    const last = next.at(-1);
+    if (last && last.failures === 0 && entry.failures === 0) last.attempts += entry.attempts;
+    else next.push(entry);
+  }
   let total = next.reduce((n, c) => n + c.attempts, 0);
-  while (next.length > 1 && total - next[0]!.attempts >= windowAttempts) total -= next.shift()!.attempts;
+  while (next.length && total > windowAttempts) {
+    const oldest = next[0]!;
+    if (oldest.failures === 0) {
+      const cut = Math.min(total - windowAttempts, oldest.attempts);
+      oldest.attempts -= cut;
+      total -= cut;
+      if (oldest.attempts === 0) next.shift();
+    } else if (next.length > 1 && total - oldest.attempts >= windowAttempts) {
+      total -= next.shift()!.attempts;
+    } else break;
+  }
   return next;
 }
 
@@ -193,10 +215,24 @@ export interface Streak {
  * closes incidents on every heartbeat.
  */
 export function nextStreak(streak: Streak, bad: boolean, isOpen: boolean, policy: { openAfter: number; resolveAfter: number }): { streak: Streak; action: 'open' | 'resolve' | null } {
+  // Only the streak that can change something is counted (bad ones while closed, good ones while open),
+  // so a healthy terminal has nothing to remember and its heartbeats write no state.
+  if (bad === isOpen || (isOpen && policy.resolveAfter === 0)) return { streak: { bad: 0, good: 0 }, action: null };
   const next = bad ? { bad: streak.bad + 1, good: 0 } : { bad: 0, good: streak.good + 1 };
   if (!isOpen && bad && next.bad >= policy.openAfter) return { streak: { bad: 0, good: 0 }, action: 'open' };
   if (isOpen && !bad && policy.resolveAfter > 0 && next.good >= policy.resolveAfter) return { streak: { bad: 0, good: 0 }, action: 'resolve' };
   return { streak: next, action: null };
+}
+
+/**
+ * Flapping, with hysteresis of its own: it opens when the link dropped more than `flapCount` times
+ * within the window, and resolves only once a whole window went by without a single drop; in between
+ * (a drop or two now and then) it stays as it is.
+ */
+export function flappingVerdict(dropsInWindow: number, isOpen: boolean, t: Pick<Thresholds['network'], 'flapCount'>): 'open' | 'resolve' | null {
+  if (!isOpen && dropsInWindow > t.flapCount) return 'open';
+  if (isOpen && dropsInWindow === 0) return 'resolve';
+  return null;
 }
 
 /**

@@ -1,12 +1,13 @@
-// Incidents: rules over heartbeats (evaluated in memory per written batch; the database is written only
-// when an incident opens, resolves, or is seen again after a while), the offline sweep with site
-// correlation and reminders, operators' acknowledge/resolve, self-tests, suspicious-activity reports,
+// Incidents: rules over heartbeats (evaluated per written batch: the rules' streaks are read and written
+// once per batch, so every node and a restarted one agree; incidents are written only when they open,
+// resolve, or are seen again after a while), the offline sweep with site correlation, flapping links and
+// reminders, operators' acknowledge/resolve, self-tests, password rotation, suspicious-activity reports,
 // per-model thresholds and the security posture report.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { groupBy } from '../shared/group-by.ts';
-import type { Database, IncidentTable } from '../db/schema.ts';
+import type { Database, DiagnosticStateTable, IncidentTable } from '../db/schema.ts';
 import { heartbeatKey, type QueuedHeartbeat } from '../device/device.repository.ts';
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import type { EstateService } from '../estate/estate.service.ts';
@@ -18,12 +19,14 @@ import type { Clock } from '../shared/time.ts';
 import { DiagnosticsRepository, type IncidentRow } from './diagnostics.repository.ts';
 import { guideForRule } from './guides.ts';
 import {
-  CARD_INTERFACES, contradiction, mergeThresholds, nextStreak, notifies, passwordAgeDays, readHeartbeat, reminderDue,
+  CARD_INTERFACES, contradiction, flappingVerdict, mergeThresholds, nextStreak, notifies, passwordAgeDays, readHeartbeat, reminderDue,
   RULE_POLICY, siteIsDown, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Severity, type Streak, type ThresholdOverrides,
   type Thresholds,
 } from './heartbeat.rules.ts';
 import { RULE_LABELS } from './rule-labels.ts';
-import type { IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActivityInput } from './diagnostics.schemas.ts';
+import { healthScore } from './health-score.ts';
+import { SuspiciousCaseService } from './suspicious-cases.service.ts';
+import type { HealthScoreQuery, IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActivityInput, TerminalScoresQuery } from './diagnostics.schemas.ts';
 
 export interface DiagnosticsSettings {
   /** Terminal password age beyond which the password_too_old rule fires (0: never). */
@@ -38,27 +41,29 @@ export interface DiagnosticsSettings {
   log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
 }
 
-/** What the heartbeat path remembers per terminal between batches. */
+/** Where a terminal belongs, cached by the heartbeat path for a while; its open incidents, as of the batch. */
 interface TerminalState {
   modelId: string;
   siteId: string | null;
   merchantId: string | null;
-  /** Open incidents by rule. */
+  /** Open incidents by rule (read with every batch). */
   open: Map<string, string>;
-  streaks: Map<string, Streak>;
-  cards: Partial<Record<CardInterface, CardWindow>>;
   /** When an open incident's last_seen_at was last written. */
   touched: Map<string, number>;
-  /** Where the terminal belongs and its open incidents are re-read after this (other nodes may have changed them). */
+  /** Where the terminal belongs is re-read after this (an operator may have moved it). */
   until: number;
 }
 
 const CONTEXT_TTL_MS = 5 * 60_000;
+/** The longest flapping window a model may set (see ThresholdOverrides): link drops are kept this long. */
+const MAX_FLAP_WINDOW_MS = 1440 * 60_000;
 const TOUCH_EVERY_MS = 60_000;
 const SYSTEM = 'PosFleet';
 
 export class IncidentService {
   readonly repo: DiagnosticsRepository;
+  /** Suspicious-activity reports as cases (their reports are made here). */
+  readonly cases: SuspiciousCaseService;
   private readonly states = new Map<string, TerminalState>();
   private readonly thresholdCache = new Map<string, { thresholds: Thresholds; until: number }>();
   private readonly base: Thresholds;
@@ -68,10 +73,11 @@ export class IncidentService {
     private readonly clock: Clock,
     private readonly estate: EstateService,
     private readonly notifications: Pick<NotificationService, 'notify'>,
-    private readonly queueCommand: (terminalId: string, input: { type: 'self_test'; payload: Record<string, unknown> }, createdBy: string) => Promise<{ id: string }>,
+    private readonly queueCommand: (terminalId: string, input: { type: 'self_test' | 'rotate_password'; payload: Record<string, unknown> }, createdBy: string) => Promise<{ id: string }>,
     private readonly settings: DiagnosticsSettings,
   ) {
     this.repo = new DiagnosticsRepository(db);
+    this.cases = new SuspiciousCaseService(db, clock, (id, actor, resolution) => this.resolvedByGuide(id, actor, resolution));
     this.base = mergeThresholds({ password: { maxAgeDays: settings.passwordMaxAgeDays } });
   }
 
@@ -82,13 +88,19 @@ export class IncidentService {
   async observe(batch: QueuedHeartbeat[], stored: Set<string>): Promise<void> {
     const fresh = batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).sort((a, b) => a.report.seq - b.report.seq);
     if (!fresh.length) return;
-    await this.loadStates([...new Set(fresh.map((h) => h.terminalId))]);
+    const terminalIds = [...new Set(fresh.map((h) => h.terminalId))];
+    // Streaks and open incidents are read afresh for every batch: another node may have moved them.
+    const [, persisted, open] = await Promise.all([this.loadStates(terminalIds), this.repo.diagnosticStates(terminalIds), this.repo.openIncidentsOf(terminalIds)]);
+    for (const id of terminalIds) this.states.get(id)?.open.clear();
+    for (const o of open) this.states.get(o.terminal_id!)?.open.set(o.rule, o.id);
+    const ruleStates = new Map(persisted.map((r) => [r.terminal_id, decodeRuleState(r)]));
     const models = [...new Set(fresh.map((h) => this.states.get(h.terminalId)?.modelId).filter((m): m is string => !!m))];
     await this.loadThresholds(models);
     const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
 
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
     const touch: string[] = [];
+    const folded = new Set<string>();
     const nowMs = Date.now();
     for (const h of fresh) {
       const state = this.states.get(h.terminalId);
@@ -97,18 +109,24 @@ export class IncidentService {
         actions.push({ kind: 'resolve', terminalId: h.terminalId, rule: 'offline', detail: {}, at: h.receivedAt, resolution: 'the terminal is back online' });
         state.open.delete('offline');
       }
+      let rs = ruleStates.get(h.terminalId);
+      if (!rs) ruleStates.set(h.terminalId, (rs = { seq: 0, streaks: new Map(), cards: {}, stored: undefined }));
+      // Another node already counted a newer heartbeat of this terminal: this late one changes no streak.
+      if (h.report.seq <= rs.seq) continue;
+      rs.seq = h.report.seq;
+      folded.add(h.terminalId);
       const thresholds = this.thresholdCache.get(state.modelId)?.thresholds ?? this.base;
       const windows: Partial<Record<CardInterface, CardWindow>> = {};
       for (const iface of CARD_INTERFACES) {
         const counts = h.report.cardReader[iface];
         if (!counts) continue;
-        windows[iface] = state.cards[iface] = slideCardWindow(state.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
+        windows[iface] = rs.cards[iface] = slideCardWindow(rs.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
       }
       for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows, baselines.get(state.modelId))) {
         const openId = state.open.get(reading.rule);
-        const { streak, action } = nextStreak(state.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule]);
-        if (streak.bad || streak.good) state.streaks.set(reading.rule, streak);
-        else state.streaks.delete(reading.rule);
+        const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule]);
+        if (streak.bad || streak.good) rs.streaks.set(reading.rule, streak);
+        else rs.streaks.delete(reading.rule);
         if (action === 'open') {
           state.open.set(reading.rule, '');
           actions.push({ kind: 'open', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt });
@@ -121,7 +139,13 @@ export class IncidentService {
         }
       }
     }
-    await this.repo.touchIncidents(touch, this.now());
+    const now = this.now();
+    const changed: DiagnosticStateTable[] = [];
+    for (const terminalId of folded) {
+      const row = encodeRuleState(terminalId, ruleStates.get(terminalId)!, now);
+      if (row) changed.push(row);
+    }
+    await Promise.all([this.repo.touchIncidents(touch, now), this.repo.saveDiagnosticStates(changed)]);
     for (const a of actions) {
       const state = this.states.get(a.terminalId)!;
       const key = openKey(a.terminalId, a.rule);
@@ -139,13 +163,10 @@ export class IncidentService {
     const nowMs = Date.now();
     const stale = terminalIds.filter((id) => (this.states.get(id)?.until ?? 0) < nowMs);
     if (!stale.length) return;
-    const { terminals, open } = await this.repo.terminalContext(stale);
-    for (const t of terminals) {
+    for (const t of await this.repo.terminalContext(stale)) {
       const previous = this.states.get(t.id);
-      const openHere = new Map(open.filter((o) => o.terminal_id === t.id).map((o) => [o.rule, o.id]));
       this.states.set(t.id, {
-        modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, open: openHere,
-        streaks: previous?.streaks ?? new Map(), cards: previous?.cards ?? {}, touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
+        modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, open: previous?.open ?? new Map(), touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
       });
     }
   }
@@ -177,18 +198,29 @@ export class IncidentService {
         this.settings.log?.('tamper lock not applied', { terminal: incident.terminal_id, error: String(error) });
       }
     }
+    if (incident.rule === 'password_too_old' && incident.terminal_id) await this.requestRotation(incident);
     if (notifies(incident.severity)) await this.tell('incident.opened', incident, `incident.opened:${incident.id}`);
     return incident;
+  }
+
+  /**
+   * A terminal past the password policy is told to rotate its password, once: no second command while
+   * one is on its way; the incident resolves when a heartbeat reports a fresh passwordChangedAt.
+   */
+  private async requestRotation(incident: IncidentRow): Promise<void> {
+    try {
+      if (await this.repo.outstandingCommand(incident.terminal_id!, 'rotate_password')) return;
+      await this.queueCommand(incident.terminal_id!, { type: 'rotate_password', payload: { incidentId: incident.id, maxAgeDays: this.base.password.maxAgeDays } }, SYSTEM);
+    } catch (error) {
+      this.settings.log?.('password rotation not requested', { incident: incident.id, error: String(error) });
+    }
   }
 
   private async resolveRow(row: IncidentRow, at: string, by: string, resolution: string): Promise<IncidentRow | undefined> {
     const resolved = await this.repo.resolveIncident(row.id, at, by, resolution);
     if (!resolved) return undefined;
     const state = resolved.terminal_id ? this.states.get(resolved.terminal_id) : undefined;
-    if (state && state.open.get(resolved.rule) === resolved.id) {
-      state.open.delete(resolved.rule);
-      state.streaks.delete(resolved.rule);
-    }
+    if (state && state.open.get(resolved.rule) === resolved.id) state.open.delete(resolved.rule);
     if (notifies(resolved.severity)) await this.tell('incident.resolved', resolved, `incident.resolved:${resolved.id}`);
     return resolved;
   }
@@ -220,10 +252,11 @@ export class IncidentService {
    * terminal, or one per site when most of a site is offline together; resolves what came back;
    * reminds while terminals and sites stay offline.
    */
-  async sweepOffline(): Promise<{ opened: number; resolved: number; reminded: number }> {
+  async sweepOffline(wentOffline: string[] = []): Promise<{ opened: number; resolved: number; reminded: number }> {
     const now = this.clock();
     const at = now.toISOString();
     const offline = await this.repo.offlineTerminals();
+    const flaps = await this.sweepFlapping(wentOffline, offline, now);
     const offlineIds = new Set(offline.map((t) => t.id));
     const bySite = groupBy(offline.filter((t) => t.site_id), (t) => t.site_id!);
     const monitored = await this.repo.monitoredPerSite([...bySite.keys()]);
@@ -231,8 +264,8 @@ export class IncidentService {
     const open = await this.repo.openIncidentsOfRules(['offline', 'site_network_down']);
     const openSite = new Map(open.filter((i) => i.rule === 'site_network_down').map((i) => [i.site_id!, i]));
     const openTerminal = new Map(open.filter((i) => i.rule === 'offline').map((i) => [i.terminal_id!, i]));
-    let opened = 0;
-    let resolved = 0;
+    let opened = flaps.opened;
+    let resolved = flaps.resolved;
     let reminded = 0;
 
     for (const site of downSites) {
@@ -250,6 +283,9 @@ export class IncidentService {
     for (const t of offline) {
       // Inside a site that is down, the site incident speaks for its terminals.
       if (openTerminal.has(t.id) || (t.site_id && downSites.has(t.site_id))) continue;
+      // A flapping link is one incident: its short drops open no offline incident each.
+      const flapWindowMs = flaps.flapping.get(t.id);
+      if (flapWindowMs !== undefined && t.offline_since && Date.parse(t.offline_since) > now.getTime() - flapWindowMs) continue;
       const state = this.states.get(t.id);
       const row = await this.open({
         terminal_id: t.id, site_id: t.site_id, merchant_id: t.merchant_id ?? null, rule: 'offline', at,
@@ -269,6 +305,50 @@ export class IncidentService {
       reminded++;
     }
     return { opened, resolved, reminded };
+  }
+
+  /**
+   * Records the links the device sweep just found gone, opens a flapping incident for a terminal whose
+   * link dropped more than its model allows within the window, and resolves one after a whole window
+   * without a drop. Returns the terminals that are flapping now, with their windows.
+   */
+  private async sweepFlapping(wentOffline: string[], offline: { id: string; site_id: string | null; merchant_id: string | null }[], now: Date) {
+    const at = now.toISOString();
+    const nowMs = now.getTime();
+    const result = { flapping: new Map<string, number>(), opened: 0, resolved: 0 };
+    await this.repo.recordLinkDrops(wentOffline, at);
+    const openRows = await this.repo.openIncidentsOfRules(['network_flapping']);
+    const openByTerminal = new Map(openRows.filter((i) => i.terminal_id).map((i) => [i.terminal_id!, i]));
+    const candidates = [...new Set([...wentOffline, ...openByTerminal.keys()])];
+    if (candidates.length) {
+      const models = await this.repo.modelsOf(candidates);
+      await this.loadThresholds([...new Set(models.values())]);
+      const since = new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString();
+      const drops = groupBy(await this.repo.linkDropsSince(candidates, since), (d) => d.terminal_id);
+      const where = new Map(offline.map((t) => [t.id, t]));
+      for (const terminalId of candidates) {
+        const t = (this.thresholdCache.get(models.get(terminalId) ?? '')?.thresholds ?? this.base).network;
+        const windowMs = t.flapWindowMinutes * 60_000;
+        const inWindow = (drops.get(terminalId) ?? []).map((d) => d.dropped_at).filter((d) => Date.parse(d) > nowMs - windowMs).sort();
+        const incident = openByTerminal.get(terminalId);
+        if (incident) result.flapping.set(terminalId, windowMs);
+        const verdict = flappingVerdict(inWindow.length, incident !== undefined, t);
+        const site = where.get(terminalId);
+        if (verdict === 'open' && site) {
+          await this.open({
+            terminal_id: terminalId, site_id: site.site_id, merchant_id: site.merchant_id ?? null, rule: 'network_flapping', at,
+            detail: { drops: inWindow.length, windowMinutes: t.flapWindowMinutes, maxDrops: t.flapCount, droppedAt: inWindow },
+          });
+          result.flapping.set(terminalId, windowMs);
+          result.opened++;
+        } else if (verdict === 'resolve' && incident && (await this.resolveRow(incident, at, SYSTEM, `no link drop for ${t.flapWindowMinutes} minutes`))) {
+          result.flapping.delete(terminalId);
+          result.resolved++;
+        }
+      }
+    }
+    await this.repo.pruneLinkDrops(new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString());
+    return result;
   }
 
   // ---- operators
@@ -311,7 +391,7 @@ export class IncidentService {
     return this.get(id, scope);
   }
 
-  /** Resolves an incident when a troubleshooting run fixed it (no-op when it is resolved already). */
+  /** Resolves an incident when a troubleshooting run fixed it, or its cases closed (no-op when it is resolved already). */
   async resolvedByGuide(id: string, actor: string, resolution: string): Promise<void> {
     const row = await this.repo.findIncident(id);
     if (row?.open_key) await this.resolveRow(row, this.now(), actor, resolution);
@@ -327,7 +407,10 @@ export class IncidentService {
     return this.get(id, scope);
   }
 
-  /** A report of suspicious activity at a terminal: a case (incident) with every report attached. */
+  /**
+   * A report of suspicious activity at a terminal (by a person in whose scope it is, or by the terminal
+   * itself): a case of its own, gathered with the terminal's other open cases under one incident.
+   */
   async reportSuspicious(terminalId: string, input: SuspiciousActivityInput, scope: Scope, actor: string) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
     const at = this.now();
@@ -335,9 +418,16 @@ export class IncidentService {
     const incident = await this.open({
       terminal_id: terminal.id, site_id: terminal.siteId, merchant_id: terminal.merchantId, rule: 'suspicious_activity', at, detail: { firstReport: input.what },
     });
-    const report = { id: randomUUID(), terminal_id: terminal.id, incident_id: incident.id, what: input.what, occurred_at: input.occurredAt ?? at, reported_by: actor, reported_at: at };
+    const report = { id: randomUUID(), terminal_id: terminal.id, incident_id: incident.id, what: input.what, occurred_at: input.occurredAt ?? at, reported_by: actor, reported_at: at, status: 'open', owner_id: null, updated_at: at };
     await this.repo.insertSuspiciousReport(report);
+    await this.cases.opened(report.id, at, actor, input.what);
     return { id: report.id, incidentId: incident.id, terminalId: terminal.id, what: report.what, occurredAt: report.occurred_at, reportedBy: actor, reportedAt: at };
+  }
+
+  /** The terminal itself reports (its application saw, e.g., a card-slot overlay or a forced case). */
+  async reportFromTerminal(terminalId: string, input: SuspiciousActivityInput) {
+    const serials = await this.repo.serials([terminalId]);
+    return this.reportSuspicious(terminalId, input, { kind: 'fleet' }, `terminal ${serials.get(terminalId) ?? terminalId}`);
   }
 
   // ---- thresholds
@@ -364,7 +454,9 @@ export class IncidentService {
     const maxAgeDays = this.base.password.maxAgeDays;
     const rows = await this.repo.latestReports(scope, merchantId);
     if (rows.length > 10_000) throw invalid('merchantId', 'more than 10,000 terminals: narrow the report to one merchant');
+    const rotations = await this.repo.latestCommandsOfType(rows.map((r) => r.id), 'rotate_password');
     const terminals = rows.map((r) => {
+      const rotation = rotations.get(r.id);
       const report = parseJson<HeartbeatReport | null>(r.report, null);
       const changedAt = report?.security?.passwordChangedAt ?? null;
       const ageDays = report ? passwordAgeDays(changedAt, now) : null;
@@ -373,6 +465,9 @@ export class IncidentService {
         reported: report !== null, passwordChangedAt: changedAt, passwordAgeDays: ageDays,
         passwordTooOld: report !== null && maxAgeDays > 0 && (ageDays === null || ageDays > maxAgeDays),
         pinEntryEnabled: report?.security?.pinEntryEnabled ?? null, encryptionEnabled: report?.security?.encryptionEnabled ?? null, tamper: report?.tamper ?? null,
+        passwordRotation: rotation
+          ? { commandId: rotation.id, status: rotation.status, requestedAt: rotation.created_at, completedAt: rotation.completed_at, passwordChangedAt: parseJson<{ passwordChangedAt?: string }>(rotation.result, {}).passwordChangedAt ?? null }
+          : null,
       };
     });
     return {
@@ -382,9 +477,56 @@ export class IncidentService {
         passwordTooOld: terminals.filter((t) => t.passwordTooOld).length,
         securityFeaturesOff: terminals.filter((t) => t.pinEntryEnabled === false || t.encryptionEnabled === false).length,
         tamper: terminals.filter((t) => t.tamper === true).length,
+        rotationRequested: terminals.filter((t) => t.passwordRotation && ['pending', 'delivered'].includes(t.passwordRotation.status)).length,
       },
       terminals,
     };
+  }
+
+  // ---- health scores
+  /** The health score of a terminal, site, merchant or (no subject) everything in scope, explained by its incidents. */
+  async healthScore(query: HealthScoreQuery, scope: Scope) {
+    const given = (['terminalId', 'siteId', 'merchantId'] as const).filter((k) => query[k]);
+    if (given.length > 1) throw invalid(given[1]!, 'give one of terminalId, siteId or merchantId');
+    let subject: { kind: 'terminal' | 'site' | 'merchant' | 'fleet'; id: string | null };
+    let terminals: number;
+    let incidents;
+    let siteTerminals: Map<string, string[]>;
+    if (query.terminalId) {
+      const terminal = await this.estate.getTerminal(query.terminalId, scope);
+      subject = { kind: 'terminal', id: terminal.id };
+      terminals = 1;
+      incidents = await this.repo.openIncidentsConcerning({ terminalId: terminal.id, siteOfTerminal: terminal.siteId }, scope);
+      siteTerminals = new Map(terminal.siteId ? [[terminal.siteId, [terminal.id]]] : []);
+    } else {
+      if (query.siteId) await this.estate.getSite(query.siteId, scope);
+      if (query.merchantId) await this.estate.getMerchant(query.merchantId, scope);
+      const where = { ...(query.siteId && { siteId: query.siteId }), ...(query.merchantId && { merchantId: query.merchantId }) };
+      subject = query.siteId ? { kind: 'site', id: query.siteId } : query.merchantId ? { kind: 'merchant', id: query.merchantId } : { kind: 'fleet', id: null };
+      [terminals, incidents] = await Promise.all([this.repo.terminalsInService(where, scope), this.repo.openIncidentsConcerning(where, scope)]);
+      siteTerminals = await this.repo.terminalsOfSites([...new Set(incidents.filter((i) => !i.terminalId && i.siteId).map((i) => i.siteId!))]);
+    }
+    const { score, contributions } = healthScore(terminals, incidents, siteTerminals);
+    return {
+      subject, score, terminals,
+      contributions: contributions.map((c) => ({ ...c, title: RULE_LABELS[c.rule as Rule] ?? { 'zh-CN': c.rule, en: c.rule } })),
+    };
+  }
+
+  /** Terminals below 100, lowest first: each terminal's score from its own and its site's open incidents. */
+  async terminalScores(query: TerminalScoresQuery, scope: Scope) {
+    const where = { ...(query.siteId && { siteId: query.siteId }), ...(query.merchantId && { merchantId: query.merchantId }) };
+    const incidents = await this.repo.openIncidentsConcerning(where, scope);
+    const siteTerminals = await this.repo.terminalsOfSites([...new Set(incidents.filter((i) => !i.terminalId && i.siteId).map((i) => i.siteId!))]);
+    const concerned = new Set([...incidents.flatMap((i) => (i.terminalId ? [i.terminalId] : [])), ...[...siteTerminals.values()].flat()]);
+    const serials = await this.repo.serials([...concerned]);
+    const items = [...concerned].map((terminalId) => {
+      const own = incidents.filter((i) => i.terminalId === terminalId || (!i.terminalId && i.siteId && siteTerminals.get(i.siteId)?.includes(terminalId)));
+      const { score } = healthScore(1, own, new Map([...siteTerminals].map(([site, ids]) => [site, ids.filter((id) => id === terminalId)])));
+      return { terminalId, serialNumber: serials.get(terminalId) ?? terminalId, score, incidents: own.length };
+    });
+    items.sort((a, b) => a.score - b.score || a.serialNumber.localeCompare(b.serialNumber));
+    return { items: items.slice(0, query.limit ?? 500) };
   }
 
   /** The most severe open incident of a terminal that has a guide (for the terminal's own screen). */
@@ -409,3 +551,26 @@ export function toIncident(row: IncidentRow) {
   };
 }
 
+
+type RuleState = { seq: number; streaks: Map<string, Streak>; cards: Partial<Record<CardInterface, CardWindow>>; stored: string | undefined };
+
+/** A stored row of streaks ({ rule: [bad, good] }) and card windows ({ iface: [[attempts, failures], …] }). */
+function decodeRuleState(row: { seq: number | string; streaks: string; cards: string }): RuleState {
+  const streaks = parseJson<Record<string, [number, number]>>(row.streaks, {});
+  const cards = parseJson<Partial<Record<CardInterface, [number, number][]>>>(row.cards, {});
+  return {
+    seq: Number(row.seq),
+    streaks: new Map(Object.entries(streaks).map(([rule, [bad, good]]) => [rule, { bad, good }])),
+    cards: Object.fromEntries(Object.entries(cards).map(([iface, w]) => [iface, w.map(([attempts, failures]) => ({ attempts, failures }))])),
+    stored: `${row.streaks}\n${row.cards}`,
+  };
+}
+
+/** The row to write, or null when nothing changed since it was read (or there is nothing to remember). */
+function encodeRuleState(terminalId: string, state: RuleState, now: string): DiagnosticStateTable | null {
+  const streaks = JSON.stringify(Object.fromEntries([...state.streaks].sort(([a], [b]) => a.localeCompare(b)).map(([rule, s]) => [rule, [s.bad, s.good]])));
+  const cards = JSON.stringify(Object.fromEntries(CARD_INTERFACES.filter((i) => state.cards[i]?.length).map((i) => [i, state.cards[i]!.map((c) => [c.attempts, c.failures])])));
+  const text = `${streaks}\n${cards}`;
+  if (state.stored === undefined ? text === '{}\n{}' : state.stored === text) return null;
+  return { terminal_id: terminalId, seq: state.seq, streaks, cards, updated_at: now };
+}

@@ -26,5 +26,6 @@ export const RULE_LABELS: Record<Rule, Localised> = {
   software_unpatched: { 'zh-CN': '软件未安装最新安全补丁', en: 'software missing the latest security patch' },
   offline: { 'zh-CN': '终端离线', en: 'terminal offline' },
   site_network_down: { 'zh-CN': '门店网络中断', en: 'site network down' },
+  network_flapping: { 'zh-CN': '网络频繁断线', en: 'network link flapping' },
   suspicious_activity: { 'zh-CN': '可疑活动报告', en: 'suspicious activity reported' },
 };

@@ -25,6 +25,9 @@ import { installAuditTrail } from '../audit/audit-hook.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
 import { preventiveRoutes } from '../preventive/preventive.routes.ts';
+import { kpisRoutes } from '../kpis/kpis.routes.ts';
+import { preventiveListRoutes } from '../preventive/preventive-lists.routes.ts';
+import { sparesRoutes } from '../spares/spares.routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
@@ -117,9 +120,12 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(windowRoutes(services.windows));
     await api.register(notificationRoutes(services.notifications));
     await api.register(preventiveRoutes(services.preventive, services.workOrderPhotos));
+    await api.register(preventiveListRoutes(services.planLists, services.remoteTasks, services.preventive));
+    await api.register(sparesRoutes(services.spares));
     await api.register(diagnosticsRoutes(services.incidents, services.guideRuns));
-    await api.register(eventsRoutes(services.estate, services.maintenance));
+    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns));
     await api.register(rolloutRoutes(services.packages, services.campaigns));
+    await api.register(kpisRoutes(services.kpis));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

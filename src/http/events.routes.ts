@@ -1,14 +1,16 @@
 // Live fleet state for the dashboard as server-sent events (GET /api/v1/events): every terminal the
-// caller may see, with its mode (in service / 功能维护中 / locked), online flag and open maintenance job.
+// caller may see, with its mode (in service / 功能维护中 / locked), online flag and open maintenance job,
+// and, for those who may see rollouts, the campaigns in progress with each wave's installs by state.
 // Each stream polls the database once per interval and sends a snapshot only when it changed, so a
 // quiet fleet costs a few small queries a second and no traffic. Bounded: at most MAX_TERMINALS
 // terminals per snapshot and MAX_STREAMS open streams per process.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { Scope } from '../access/roles.ts';
+import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { OPEN } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { CampaignsService } from '../rollouts/campaigns.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
 import { parseJson } from '../shared/json.ts';
@@ -58,9 +60,15 @@ export async function fleetSnapshot(estate: EstateService, maintenance: Maintena
   };
 }
 
-export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceService, options: { intervalMs?: number } = {}): FastifyPluginAsyncTypebox => async (app) => {
+export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, options: { intervalMs?: number } = {}): FastifyPluginAsyncTypebox => async (app) => {
   const intervalMs = options.intervalMs ?? 1000;
   const open = new Set<() => void>();
+  // Campaign progress is the same for every stream that may see it: read once per interval for all.
+  let progress: { at: number; json: Promise<string> } | undefined;
+  const campaignProgress = () => {
+    if (!progress || Date.now() - progress.at >= intervalMs) progress = { at: Date.now(), json: campaigns.progress().then((c) => JSON.stringify({ campaigns: c })) };
+    return progress.json;
+  };
   // Open streams would keep the server from closing: end them first.
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
@@ -71,7 +79,8 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
     schema: {
       tags: ['dashboard'], security: operatorSecurity,
       description: 'The terminals the caller may see, with mode, online flag and open maintenance job. With `Accept: text/event-stream` '
-        + '(a browser EventSource) a stream of `fleet` events carrying the same snapshot, sent whenever it changes; otherwise the snapshot once, as JSON.',
+        + '(a browser EventSource) a stream of `fleet` events carrying the same snapshot, sent whenever it changes; otherwise the snapshot once, as JSON. '
+        + 'Callers who may read rollouts also get `campaigns` events: `{ campaigns: CampaignProgress[] }`, the campaigns in progress with each wave\'s installs by state.',
       querystring: Type.Object({}, { additionalProperties: false }),
       produces: ['application/json', 'text/event-stream'],
       response: { 200: FleetSnapshot, ...errorResponses },
@@ -83,23 +92,27 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) return snapshot;
     if (open.size >= MAX_STREAMS) throw new AppError('rate_limited', 'too many live streams are open; try again later');
     const first = JSON.stringify(snapshot);
+    const followsCampaigns = can(req.principal.role, 'rollouts:read', req.principal.tokenScope);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: 2000\nevent: fleet\ndata: ${first}\n\n`);
-    let last = first;
+    const last = { fleet: first, campaigns: '' };
     let busy = false;
     let lastWrite = Date.now();
+    const send = (event: keyof typeof last, data: string) => {
+      if (data === last[event] || res.writableEnded) return;
+      last[event] = data;
+      res.write(`event: ${event}\ndata: ${data}\n\n`);
+      lastWrite = Date.now();
+    };
     const tick = async () => {
       if (busy) return;
       busy = true;
       try {
-        const next = JSON.stringify(await fleetSnapshot(estate, maintenance, scope));
-        if (next !== last) {
-          last = next;
-          res.write(`event: fleet\ndata: ${next}\n\n`);
-          lastWrite = Date.now();
-        } else if (Date.now() - lastWrite >= KEEP_ALIVE_MS) {
+        send('fleet', JSON.stringify(await fleetSnapshot(estate, maintenance, scope)));
+        if (followsCampaigns) send('campaigns', await campaignProgress());
+        if (Date.now() - lastWrite >= KEEP_ALIVE_MS && !res.writableEnded) {
           res.write(': keep-alive\n\n');
           lastWrite = Date.now();
         }
@@ -109,6 +122,7 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
         busy = false;
       }
     };
+    if (followsCampaigns) void tick();
     const timer = setInterval(() => void tick(), intervalMs);
     const end = () => {
       clearInterval(timer);

@@ -1,7 +1,7 @@
 // The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
 // incidents, work orders and rollouts add their events here, with a template for each in templates.ts.
 
-export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted'] as const;
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
@@ -66,6 +66,18 @@ export interface CampaignHalted {
   haltedAt: string;
 }
 
+/** A spare part's stock at a depot fell below its minimum: told once per shortage, to operators (fleet-wide channels). */
+export interface LowStock {
+  partId: string;
+  sku: string;
+  name: string;
+  /** The depot's code. */
+  depot: string;
+  quantity: number;
+  minimum: number;
+  since: string;
+}
+
 export interface NotificationEventData {
   'maintenance.announced': MaintenanceAnnounced;
   'maintenance.completed': MaintenanceCompleted;
@@ -77,6 +89,7 @@ export interface NotificationEventData {
   'incident.reminder': IncidentNotice;
   'incident.resolved': IncidentNotice;
   'campaign.halted': CampaignHalted;
+  'sparepart.low_stock': LowStock;
 }
 
 export function isNotificationEvent(value: string): value is NotificationEvent {

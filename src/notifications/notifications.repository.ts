@@ -1,5 +1,5 @@
 // Notification queries (Kysely only): channels, deliveries and their attempts.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, NotificationAttemptTable, NotificationChannelTable, NotificationDeliveryTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
@@ -103,6 +103,83 @@ export class NotificationRepository {
     });
   }
 
+  // ---- rate windows and digests
+  /**
+   * Takes one notice from the channel's rate window in a single UPDATE, so concurrent notify() calls
+   * on several nodes never overspend it (PostgreSQL re-checks the WHERE on the row it locked). A
+   * window that has ended is restarted at `now` with this notice as its first. `force` counts the
+   * notice even over the limit (urgent notices and digests). False: the window is full.
+   */
+  async takeRateSlot(channelId: string, now: string, windowOpenedAfter: string, max: number, force: boolean): Promise<boolean> {
+    const expired = sql<boolean>`(rate_window_start is null or rate_window_start <= ${windowOpenedAfter})`;
+    const updated = await this.db.updateTable('notification_channels')
+      .set({
+        rate_window_start: sql`case when ${expired} then ${now} else rate_window_start end`,
+        rate_window_count: sql`case when ${expired} then 1 else rate_window_count + 1 end`,
+      })
+      .where('id', '=', channelId)
+      .$if(!force, (q) => q.where(sql<boolean>`(${expired} or rate_window_count < ${max})`))
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) > 0;
+  }
+
+  async rateWindowStart(channelId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('notification_channels').select('rate_window_start').where('id', '=', channelId).executeTakeFirst();
+    return row?.rate_window_start ?? null;
+  }
+
+  /** Whether the channel already has a delivery held until that instant (whose digest job is queued). */
+  async hasHeldUntil(channelId: string, heldUntil: string): Promise<boolean> {
+    const row = await this.db.selectFrom('notification_deliveries').select('id')
+      .where('channel_id', '=', channelId).where('status', '=', 'held').where('held_until', '=', heldUntil).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Channels with held deliveries that are due (normally none: each batch's own job releases it). */
+  async channelsWithHeldDue(now: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('notification_deliveries').select('channel_id').distinct()
+      .where('status', '=', 'held').where('held_until', '<=', now).execute();
+    return rows.map((r) => r.channel_id);
+  }
+
+  async heldDue(channelId: string, now: string): Promise<DeliveryRow[]> {
+    return this.db.selectFrom('notification_deliveries').selectAll()
+      .where('channel_id', '=', channelId).where('status', '=', 'held').where('held_until', '<=', now)
+      .orderBy('created_at').orderBy('id').execute();
+  }
+
+  /**
+   * Folds held deliveries into a new digest delivery, all or nothing: if another node folded any of
+   * them first, nothing is stored and false is returned.
+   */
+  async foldIntoDigest(digest: NotificationDeliveryTable, heldIds: readonly string[]): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let folded = 0;
+      // Chunks keep the statement under the parameter limits of both databases.
+      for (let i = 0; i < heldIds.length; i += 500) {
+        const updated = await trx.updateTable('notification_deliveries')
+          .set({ status: 'folded', digest_id: digest.id, updated_at: digest.created_at })
+          .where('id', 'in', heldIds.slice(i, i + 500)).where('status', '=', 'held')
+          .executeTakeFirst();
+        folded += Number(updated.numUpdatedRows);
+      }
+      if (folded !== heldIds.length) throw new FoldRace();
+      await trx.insertInto('notification_deliveries').values(digest).execute();
+      return true;
+    }).catch((error: unknown) => {
+      if (error instanceof FoldRace) return false;
+      throw error;
+    });
+  }
+
+  /** Held notices that came due while the channel is quiet again wait for the new end. */
+  async postponeHeld(ids: readonly string[], until: string, now: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db.updateTable('notification_deliveries').set({ held_until: until, updated_at: now })
+        .where('id', 'in', ids.slice(i, i + 500)).where('status', '=', 'held').execute();
+    }
+  }
+
   /** Moves a delivery from `from` back to pending; false if someone else moved it first. */
   async reopen(id: string, from: DeliveryStatus, changes: Partial<NotificationDeliveryTable>): Promise<boolean> {
     const updated = await this.db.updateTable('notification_deliveries').set({ ...changes, status: 'pending' })
@@ -112,11 +189,15 @@ export class NotificationRepository {
   }
 }
 
+class FoldRace extends Error {}
+
 // ---- mappers
 export function toChannel(row: ChannelRow): Channel {
   return {
     id: row.id, merchantId: row.merchant_id, kind: row.kind as ChannelKind, name: row.name, address: row.address,
     events: parseJson<string[]>(row.events, []), locale: row.locale, enabled: row.enabled === 1,
+    quietHours: row.quiet_start !== null && row.quiet_end !== null ? { start: row.quiet_start, end: row.quiet_end, timeZone: row.quiet_time_zone } : null,
+    rateLimit: row.rate_max !== null && row.rate_period_minutes !== null ? { max: row.rate_max, periodMinutes: row.rate_period_minutes } : null,
     createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
@@ -127,6 +208,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
     locale: row.locale, subject: row.subject, status: row.status as DeliveryStatus, attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at, lastError: row.last_error, createdAt: row.created_at,
     deliveredAt: row.delivered_at, parkedAt: row.parked_at,
+    heldUntil: row.held_until, heldReason: row.held_reason as Delivery['heldReason'], digestId: row.digest_id,
   };
 }
 

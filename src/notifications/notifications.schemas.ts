@@ -3,14 +3,39 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { NOTIFICATION_EVENTS, NOTIFICATION_LOCALES } from './notification-events.ts';
+import { CLOCK_TIME } from './quiet-hours.ts';
 
 export const CHANNEL_KINDS = ['email', 'webhook'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'parked'] as const;
+/** held: waiting for quiet hours or a rate window to end; folded: sent inside a digest (see digestId). */
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'parked', 'held', 'folded'] as const;
+export const HELD_REASONS = ['quiet_hours', 'rate_limit'] as const;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Event = Type.Enum(NOTIFICATION_EVENTS);
 const Locale = Type.Enum(NOTIFICATION_LOCALES);
+
+/** Non-urgent notices that arrive between start and end (local time) are held and sent as one digest at the end. */
+export const QuietHours = Type.Object(
+  {
+    start: Type.String({ pattern: CLOCK_TIME, description: '"22:00": local time the quiet begins' }),
+    end: Type.String({ pattern: CLOCK_TIME, description: '"07:00": local time it ends; before start means it crosses midnight' }),
+    /** Omitted or null: the merchant's time zone (required for fleet-wide channels). */
+    timeZone: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type QuietHours = Static<typeof QuietHours>;
+
+/** At most `max` notices per `periodMinutes`; the excess is held and sent as one digest when the period ends. */
+export const RateLimit = Type.Object(
+  {
+    max: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    periodMinutes: Type.Integer({ minimum: 1, maximum: 10_080 }),
+  },
+  { additionalProperties: false },
+);
+export type RateLimit = Static<typeof RateLimit>;
 
 export const ChannelInput = Type.Object(
   {
@@ -27,6 +52,10 @@ export const ChannelInput = Type.Object(
     /** Language of the messages; omitted or null follows the merchant (zh-CN for fleet channels). */
     locale: Type.Optional(Type.Union([Locale, Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
+    /** Omitted or null: no quiet hours. */
+    quietHours: Type.Optional(Type.Union([QuietHours, Type.Null()])),
+    /** Omitted or null: no rate limit. */
+    rateLimit: Type.Optional(Type.Union([RateLimit, Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -44,6 +73,8 @@ export const Channel = Type.Object({
   events: Type.Array(Type.String()),
   locale: Type.Union([Type.String(), Type.Null()]),
   enabled: Type.Boolean(),
+  quietHours: Type.Union([Type.Object({ start: Type.String(), end: Type.String(), timeZone: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  rateLimit: Type.Union([RateLimit, Type.Null()]),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -78,6 +109,11 @@ export const Delivery = Type.Object({
   createdAt: Timestamp,
   deliveredAt: Type.Union([Timestamp, Type.Null()]),
   parkedAt: Type.Union([Timestamp, Type.Null()]),
+  /** A held delivery: when its digest goes out, and why it waits. */
+  heldUntil: Type.Union([Timestamp, Type.Null()]),
+  heldReason: Type.Union([Type.Enum(HELD_REASONS), Type.Null()]),
+  /** A folded delivery: the digest it was sent in. */
+  digestId: Type.Union([Type.String(), Type.Null()]),
 });
 export type Delivery = Static<typeof Delivery>;
 

@@ -3,6 +3,11 @@
 // the delivery job (one attempt per job; retries are new jobs with back-off; parked after the limit)
 // and replay of parked deliveries.
 //
+// Quiet hours and rate limits (per channel): a non-urgent notice that arrives in the channel's quiet
+// hours, or over its rate limit, is stored as "held" and a digest job is queued for when the quiet
+// hours (or the rate window) end; that job folds every due held notice of the channel into one digest
+// delivery. Urgent notices (quiet-hours.ts) always go at once but still count toward the limit.
+//
 // Delivery is at least once: a node that dies after sending but before recording sends again when the
 // job layer re-runs the job. Mails carry a stable Message-ID and webhooks an X-PosFleet-Delivery id,
 // so receivers can drop the duplicate.
@@ -11,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Database, NotificationDeliveryTable } from '../db/schema.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
+import { assertTimeZone } from '../estate/estate.rules.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import { newToken } from '../shared/secrets.ts';
@@ -18,12 +24,26 @@ import type { Clock } from '../shared/time.ts';
 import { isNotificationEvent, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
 import { NotificationRepository, toAttempt, toChannel, toDelivery, type ChannelListQuery, type ChannelRow, type DeliveryRow } from './notifications.repository.ts';
 import { afterAttempt, isStuck, recipientLocale, subscribes } from './notifications.rules.ts';
-import type { Channel, ChannelInput, ChannelPatch, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts } from './notifications.schemas.ts';
+import type { Channel, ChannelInput, ChannelPatch, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
+import { CLOCK_TIME, isUrgent, quietUntil, rateWindowEnd } from './quiet-hours.ts';
 import { unconfiguredMailer, type AttemptResult, type Mailer, type WebhookPoster } from './senders.ts';
-import { renderMessage, type Message, type MessageContext } from './templates.ts';
+import { renderDigest, renderMessage, type HeldReason, type Message, type MessageContext } from './templates.ts';
 
 /** The job kind of one delivery attempt; its payload is a DeliveryJob. */
 export const DELIVER_NOTIFICATION = 'notification.deliver';
+
+/** The job kind that folds a channel's due held notices into one digest; its payload is a DigestJob. */
+export const RELEASE_DIGEST = 'notification.digest';
+
+export interface DigestJob {
+  channelId: string;
+}
+
+/** The recurring safety net: releases held notices whose own digest job was lost (a crash between two writes). */
+export const SWEEP_DIGESTS = 'notification-digests';
+
+/** A webhook digest carries the data of at most this many held notices (all are counted). */
+const DIGEST_DATA_ITEMS = 1_000;
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -82,6 +102,8 @@ export class NotificationService {
     assertAddress(input.kind, input.address);
     assertEvents(input.events ?? []);
     if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
+    assertQuietHours(input.quietHours ?? null, merchantId);
+    assertRateLimit(input.rateLimit ?? null);
     const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : null;
     const now = this.now();
     const id = randomUUID();
@@ -89,6 +111,7 @@ export class NotificationService {
       id, merchant_id: merchantId, kind: input.kind, name: input.name, address: input.address, secret,
       events: JSON.stringify(input.events ?? []), locale: input.locale ?? null, enabled: input.enabled === false ? 0 : 1,
       created_at: now, updated_at: now, deleted_at: null,
+      ...quietColumns(input.quietHours ?? null), ...rateColumns(input.rateLimit ?? null), rate_window_start: null, rate_window_count: 0,
     });
     return { ...(await this.getChannel(id)), secret };
   }
@@ -107,7 +130,11 @@ export class NotificationService {
     const channel = await this.getChannel(id);
     if (patch.address !== undefined) assertAddress(channel.kind, patch.address);
     if (patch.events !== undefined) assertEvents(patch.events);
+    if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
+    if (patch.rateLimit !== undefined) assertRateLimit(patch.rateLimit);
     await this.repo.updateChannel(id, {
+      ...(patch.quietHours !== undefined && quietColumns(patch.quietHours)),
+      ...(patch.rateLimit !== undefined && rateColumns(patch.rateLimit)),
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.address !== undefined && { address: patch.address }),
       ...(patch.events !== undefined && { events: JSON.stringify(patch.events) }),
@@ -154,6 +181,20 @@ export class NotificationService {
         message = renderMessage(input.event, input.data, { ...place.context, locale });
         rendered.set(locale, message);
       }
+      const hold = await this.admission(channel, input, place.merchantTimeZone);
+      if (hold) {
+        const row = { ...this.newDelivery(channel, input, locale, message), status: 'held', next_attempt_at: null, held_until: hold.until, held_reason: hold.reason };
+        // One digest job per channel and release time: queued (first) by the notice that starts the batch.
+        if (!(await this.repo.hasHeldUntil(channel.id, hold.until))) {
+          await this.jobs.enqueue(RELEASE_DIGEST, { channelId: channel.id } satisfies DigestJob, new Date(hold.until));
+        }
+        if (await this.repo.insertDelivery(row)) deliveries.push(toDelivery(row));
+        else if (input.key) {
+          const existing = await this.repo.findDeliveryByKey(channel.id, input.key);
+          if (existing) deliveries.push(toDelivery(existing));
+        }
+        continue;
+      }
       const row = this.newDelivery(channel, input, locale, message);
       // The job first, then the row: a crash in between leaves a job that finds nothing (and fails
       // harmlessly), never a stored delivery that no job will send. The job waits for the row.
@@ -168,7 +209,91 @@ export class NotificationService {
     return deliveries;
   }
 
-  private async place(merchantId: string | null, siteId: string | null): Promise<{ context: Omit<MessageContext, 'locale'>; merchantLocale: string | null }> {
+  /**
+   * Whether a notice to this channel waits, and until when: quiet hours first (nothing is counted
+   * while it is quiet), then the rate limit (an urgent notice takes its place even over the limit).
+   */
+  private async admission<E extends NotificationEvent>(channel: ChannelRow, input: NotifyInput<E>, merchantTimeZone: string | null): Promise<{ until: string; reason: HeldReason } | null> {
+    const now = this.clock();
+    const urgent = isUrgent(input.event, input.data);
+    if (!urgent) {
+      const quiet = channelQuietHours(channel, merchantTimeZone);
+      const until = quiet && quietUntil(now, quiet);
+      if (until) return { until: until.toISOString(), reason: 'quiet_hours' };
+    }
+    if (channel.rate_max === null || channel.rate_period_minutes === null) return null;
+    const periodMs = channel.rate_period_minutes * 60_000;
+    if (await this.repo.takeRateSlot(channel.id, now.toISOString(), new Date(now.getTime() - periodMs).toISOString(), channel.rate_max, urgent)) return null;
+    const windowStart = await this.repo.rateWindowStart(channel.id);
+    const until = windowStart ? rateWindowEnd(windowStart, channel.rate_period_minutes) : new Date(now.getTime() + periodMs);
+    return { until: until.toISOString(), reason: 'rate_limit' };
+  }
+
+  // ---- digests
+  /**
+   * Handler of RELEASE_DIGEST: folds the channel's held notices that are due into one digest delivery
+   * and queues its first attempt. Runs twice harmlessly (the second finds nothing held); if the
+   * channel is quiet again by now (a rate window that ended at night), the notices wait for morning.
+   */
+  async releaseDigest(payload: unknown): Promise<Delivery | undefined> {
+    const job = digestJob(payload);
+    const now = this.clock();
+    const nowIso = now.toISOString();
+    const held = await this.repo.heldDue(job.channelId, nowIso);
+    if (held.length === 0) return undefined;
+    const channel = await this.repo.findChannelEvenDeleted(job.channelId);
+    if (!channel) throw new Error(`notification channel ${job.channelId} is not stored`);
+    const merchant = channel.merchant_id ? await this.estate.findMerchant(channel.merchant_id) : undefined;
+    const quiet = channelQuietHours(channel, merchant?.timeZone ?? null);
+    const quietEnds = channel.deleted_at === null && quiet ? quietUntil(now, quiet) : null;
+    if (quietEnds) {
+      const until = quietEnds.toISOString();
+      await this.jobs.enqueue(RELEASE_DIGEST, { channelId: channel.id } satisfies DigestJob, quietEnds);
+      await this.repo.postponeHeld(held.map((h) => h.id), until, nowIso);
+      return undefined;
+    }
+    const locale = held[0]!.locale as NotificationLocale;
+    const timeZone = quiet?.timeZone ?? merchant?.timeZone ?? 'UTC';
+    const reasons = [...new Set(held.map((h) => h.held_reason as HeldReason))].sort();
+    const message = renderDigest(held.map((h) => ({ event: h.event, subject: h.subject, createdAt: h.created_at })), reasons, { locale, timeZone });
+    const id = randomUUID();
+    const body = channel.kind === 'webhook'
+      ? JSON.stringify({
+        id, event: 'digest', createdAt: nowIso, merchantId: channel.merchant_id, siteId: null, locale, message,
+        data: {
+          reasons, total: held.length,
+          notices: held.slice(0, DIGEST_DATA_ITEMS).map((h) => ({ id: h.id, event: h.event, subject: h.subject, createdAt: h.created_at, data: webhookData(h.body) })),
+        },
+      })
+      : message.text;
+    const digest: NotificationDeliveryTable = {
+      id, channel_id: channel.id, event: 'digest', merchant_id: channel.merchant_id, site_id: null, dedupe_key: null, locale,
+      subject: message.subject, body, status: 'pending', attempts: 0, round_start: 0, park_after: this.options.maxAttempts,
+      next_attempt_at: nowIso, last_error: null, created_at: nowIso, updated_at: nowIso, delivered_at: null, parked_at: null,
+      held_until: null, held_reason: null, digest_id: null,
+    };
+    if (!(await this.repo.foldIntoDigest(digest, held.map((h) => h.id)))) return undefined; // another node folded them
+    // A digest is never held, but it uses up a place in the rate window like any notice.
+    if (channel.rate_max !== null && channel.rate_period_minutes !== null) {
+      await this.repo.takeRateSlot(channel.id, nowIso, new Date(now.getTime() - channel.rate_period_minutes * 60_000).toISOString(), channel.rate_max, true);
+    }
+    // After the commit: a crash just here leaves a pending digest without a job, which an operator can
+    // replay once it is overdue (like any delivery whose job was lost).
+    await this.jobs.enqueue(DELIVER_NOTIFICATION, { deliveryId: id, attempt: 1 } satisfies DeliveryJob, now);
+    this.options.log?.('notification digest queued', { channel: channel.id, delivery: id, notices: held.length });
+    return toDelivery(digest);
+  }
+
+  /** Handler of SWEEP_DIGESTS: a digest for every channel whose held notices are due; how many were sent. */
+  async releaseDueDigests(): Promise<number> {
+    let released = 0;
+    for (const channelId of await this.repo.channelsWithHeldDue(this.now())) {
+      if (await this.releaseDigest({ channelId } satisfies DigestJob)) released++;
+    }
+    return released;
+  }
+
+  private async place(merchantId: string | null, siteId: string | null): Promise<{ context: Omit<MessageContext, 'locale'>; merchantLocale: string | null; merchantTimeZone: string | null }> {
     const merchant = merchantId === null ? undefined : await this.estate.findMerchant(merchantId);
     if (merchantId !== null && !merchant) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
     const site = siteId === null ? undefined : await this.estate.findSite(siteId);
@@ -177,6 +302,7 @@ export class NotificationService {
     return {
       context: { timeZone: site?.timeZone ?? merchant?.timeZone ?? 'UTC', siteName: site?.name, merchantName: merchant?.name },
       merchantLocale: merchant?.locale ?? null,
+      merchantTimeZone: merchant?.timeZone ?? null,
     };
   }
 
@@ -195,7 +321,7 @@ export class NotificationService {
       id, channel_id: channel.id, event: input.event, merchant_id: input.merchantId, site_id: input.siteId ?? null,
       dedupe_key: input.key ?? null, locale, subject: message.subject, body, status: 'pending',
       attempts: 0, round_start: 0, park_after: this.options.maxAttempts, next_attempt_at: now, last_error: null,
-      created_at: now, updated_at: now, delivered_at: null, parked_at: null,
+      created_at: now, updated_at: now, delivered_at: null, parked_at: null, held_until: null, held_reason: null, digest_id: null,
     };
   }
 
@@ -301,6 +427,55 @@ function deliveryJob(payload: unknown): DeliveryJob {
     throw new Error(`bad ${DELIVER_NOTIFICATION} payload: ${JSON.stringify(payload)}`);
   }
   return { deliveryId: p.deliveryId, attempt: p.attempt! };
+}
+
+function digestJob(payload: unknown): DigestJob {
+  const p = payload as Partial<DigestJob> | null;
+  if (!p || typeof p.channelId !== 'string') throw new Error(`bad ${RELEASE_DIGEST} payload: ${JSON.stringify(payload)}`);
+  return { channelId: p.channelId };
+}
+
+/** The structured data of a held webhook delivery, for the digest's machines. */
+function webhookData(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { data?: unknown }).data ?? null;
+  } catch {
+    return null; // an e-mail's text
+  }
+}
+
+/** The channel's quiet hours in a zone: its own, else its merchant's (fleet channels always name one). */
+function channelQuietHours(channel: ChannelRow, merchantTimeZone: string | null): { start: string; end: string; timeZone: string } | null {
+  if (channel.quiet_start === null || channel.quiet_end === null) return null;
+  return { start: channel.quiet_start, end: channel.quiet_end, timeZone: channel.quiet_time_zone ?? merchantTimeZone ?? 'UTC' };
+}
+
+function quietColumns(quiet: QuietHours | null) {
+  return { quiet_start: quiet?.start ?? null, quiet_end: quiet?.end ?? null, quiet_time_zone: quiet?.timeZone ?? null };
+}
+
+function rateColumns(limit: RateLimit | null) {
+  return { rate_max: limit?.max ?? null, rate_period_minutes: limit?.periodMinutes ?? null };
+}
+
+const CLOCK = new RegExp(CLOCK_TIME);
+
+function assertQuietHours(quiet: QuietHours | null, merchantId: string | null): void {
+  if (quiet === null) return;
+  if (!CLOCK.test(quiet.start)) throw invalid('quietHours.start', `"${quiet.start}" is not a time of day such as 22:00`);
+  if (!CLOCK.test(quiet.end)) throw invalid('quietHours.end', `"${quiet.end}" is not a time of day such as 07:00`);
+  if (quiet.start === quiet.end) throw invalid('quietHours.end', 'quiet hours must end at another time than they start');
+  if (quiet.timeZone === undefined || quiet.timeZone === null) {
+    if (merchantId === null) throw invalid('quietHours.timeZone', 'a fleet-wide channel must name the time zone of its quiet hours');
+    return;
+  }
+  assertTimeZone('quietHours.timeZone', quiet.timeZone);
+}
+
+function assertRateLimit(limit: RateLimit | null): void {
+  if (limit === null) return;
+  if (!Number.isInteger(limit.max) || limit.max < 1) throw invalid('rateLimit.max', 'must be a whole number of at least 1');
+  if (!Number.isInteger(limit.periodMinutes) || limit.periodMinutes < 1) throw invalid('rateLimit.periodMinutes', 'must be a whole number of minutes, at least 1');
 }
 
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, renderMessage } from './templates.ts';
+import { dateTime, LISTED_IN_DIGEST, renderDigest, renderMessage } from './templates.ts';
 
 const shanghai = { locale: 'zh-CN', timeZone: 'Asia/Shanghai', siteName: '人民广场店', merchantName: '青柠茶饮' } as const;
 const london = { locale: 'en', timeZone: 'Europe/London', siteName: 'Covent Garden', merchantName: 'Lime Tea' } as const;
@@ -87,5 +87,30 @@ describe('message templates', () => {
   it('formats a moment in the time zone it is given', () => {
     expect(dateTime('2026-11-25T18:00:00.000Z', { locale: 'zh-CN', timeZone: 'Asia/Shanghai' })).toBe('11月26日 02:00');
     expect(dateTime('2026-11-25T18:00:00.000Z', { locale: 'en', timeZone: 'Europe/London' })).toBe('25 Nov 18:00');
+  });
+});
+
+describe('digests', () => {
+  const item = (i: number, event = 'incident.reminder') => ({ event, subject: `Still unresolved: Offline, Shop ${i}`, createdAt: `2026-11-25T15:${String(i % 60).padStart(2, '0')}:00.000Z` });
+
+  it('lists the first ten held notices and counts the rest ("and 37 more incidents")', () => {
+    const items = [item(0, 'incident.opened'), ...Array.from({ length: 46 }, (_, i) => item(i + 1))];
+    const digest = renderDigest(items, ['rate_limit'], { locale: 'en', timeZone: 'Asia/Shanghai' });
+    expect(digest.subject).toBe('Digest: 47 notices held over the rate limit');
+    const text = digest.text.split('\n');
+    expect(text[0]).toBe('Digest: 47 notices were held over the rate limit: 46 × still unresolved, 1 × alert.');
+    expect(text[1]).toBe('- 25 Nov 23:00 Still unresolved: Offline, Shop 0');
+    expect(text).toHaveLength(1 + LISTED_IN_DIGEST + 1);
+    expect(text.at(-1)).toBe('…and 37 more incidents.');
+  });
+
+  it('speaks Chinese, and names quiet hours', () => {
+    const digest = renderDigest([item(1), { event: 'maintenance.completed', subject: '【维护完成】人民广场店 终端已恢复交易', createdAt: '2026-11-25T16:00:00.000Z' }], ['quiet_hours'], { locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
+    expect(digest.subject).toBe('【通知汇总】静默时段内的 2 条通知');
+    expect(digest.text.split('\n')).toEqual([
+      '【通知汇总】静默时段内暂缓发送了 2 条通知：故障仍未恢复 1 条，维护完成 1 条。',
+      '- 11月25日 23:01 Still unresolved: Offline, Shop 1',
+      '- 11月26日 00:00 【维护完成】人民广场店 终端已恢复交易',
+    ]);
   });
 });

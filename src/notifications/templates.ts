@@ -1,7 +1,7 @@
 // The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
 // time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
 import type {
-  CampaignHalted, IncidentNotice, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
+  CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
 } from './notification-events.ts';
 
 export interface MessageContext {
@@ -92,6 +92,10 @@ const zhCN: Templates = {
       `数据：${d.reason}`, `发布编号：${d.campaignId}`,
     ),
   }),
+  'sparepart.low_stock': (d: LowStock, ctx) => ({
+    subject: `【备件库存不足】${d.depot} ${d.name}（${d.sku}）`,
+    text: lines(`【备件库存不足】仓库 ${d.depot} 的备件“${d.name}”（${d.sku}）于 ${dateTime(d.since, ctx)} 降至 ${d.quantity} 件，低于最低库存 ${d.minimum} 件，请及时补货。`, `备件编号：${d.partId}`),
+  }),
 };
 
 const en: Templates = {
@@ -161,7 +165,73 @@ const en: Templates = {
       `Figures: ${d.reason}`, `Campaign: ${d.campaignId}`,
     ),
   }),
+  'sparepart.low_stock': (d: LowStock, ctx) => ({
+    subject: `Low stock: ${d.name} (${d.sku}) at ${d.depot}`,
+    text: lines(`Low stock: ${d.name} (${d.sku}) at depot ${d.depot} fell to ${d.quantity} on ${dateTime(d.since, ctx)}, below its minimum of ${d.minimum}. Please restock.`, `Spare part: ${d.partId}`),
+  }),
 };
+
+// ---- digests: notices held for quiet hours or over a rate limit, sent as one message
+export interface DigestItem {
+  event: string;
+  subject: string;
+  createdAt: string;
+}
+
+export type HeldReason = 'quiet_hours' | 'rate_limit';
+
+/** A digest lists this many held notices by subject; the rest are counted ("and 37 more incidents"). */
+export const LISTED_IN_DIGEST = 10;
+
+const EVENT_NAMES: Record<NotificationLocale, Record<string, string>> = {
+  'zh-CN': {
+    'maintenance.announced': '维护通知', 'maintenance.completed': '维护完成', 'maintenance.failed': '维护失败',
+    'workorder.due': '工单到期提醒', 'workorder.overdue': '工单逾期', 'workorder.escalated': '工单升级',
+    'incident.opened': '故障告警', 'incident.reminder': '故障仍未恢复', 'incident.resolved': '故障已恢复', 'campaign.halted': '灰度发布已叫停',
+  },
+  en: {
+    'maintenance.announced': 'maintenance notice', 'maintenance.completed': 'maintenance complete', 'maintenance.failed': 'maintenance failed',
+    'workorder.due': 'work order due', 'workorder.overdue': 'work order overdue', 'workorder.escalated': 'work order escalated',
+    'incident.opened': 'alert', 'incident.reminder': 'still unresolved', 'incident.resolved': 'resolved', 'campaign.halted': 'rollout halted',
+  },
+};
+
+/**
+ * One message for many held notices, oldest first: why they were held, how many of each kind, the
+ * first few by subject and time, and a count of the rest.
+ */
+export function renderDigest(items: readonly DigestItem[], reasons: readonly HeldReason[], ctx: Pick<MessageContext, 'locale' | 'timeZone'>): Message {
+  const n = items.length;
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.event, (counts.get(item.event) ?? 0) + 1);
+  const byKind = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const names = EVENT_NAMES[ctx.locale];
+  const rest = items.slice(LISTED_IN_DIGEST);
+  const restAreIncidents = rest.every((i) => i.event.startsWith('incident.'));
+  const listed = items.slice(0, LISTED_IN_DIGEST).map((i) => `- ${dateTime(i.createdAt, ctx)} ${i.subject}`);
+  const quiet = reasons.includes('quiet_hours');
+  const limited = reasons.includes('rate_limit');
+  if (ctx.locale === 'zh-CN') {
+    const why = quiet && limited ? '静默时段内及超出发送上限' : quiet ? '静默时段内' : '超出发送上限';
+    return {
+      subject: `【通知汇总】${why}的 ${n} 条通知`,
+      text: lines(
+        `【通知汇总】${why}暂缓发送了 ${n} 条通知：${byKind.map(([e, c]) => `${names[e] ?? e} ${c} 条`).join('，')}。`,
+        ...listed,
+        rest.length > 0 && `……另有 ${rest.length} 条${restAreIncidents ? '故障' : ''}通知。`,
+      ),
+    };
+  }
+  const why = quiet && limited ? 'during quiet hours and over the rate limit' : quiet ? 'during quiet hours' : 'over the rate limit';
+  return {
+    subject: `Digest: ${n} ${n === 1 ? 'notice' : 'notices'} held ${why}`,
+    text: lines(
+      `Digest: ${n} ${n === 1 ? 'notice was' : 'notices were'} held ${why}: ${byKind.map(([e, c]) => `${c} × ${names[e] ?? e}`).join(', ')}.`,
+      ...listed,
+      rest.length > 0 && `…and ${rest.length} more ${restAreIncidents ? (rest.length === 1 ? 'incident' : 'incidents') : (rest.length === 1 ? 'notice' : 'notices')}.`,
+    ),
+  };
+}
 
 // ---- wording helpers
 const zhSeverity = (severity: string) => ({ low: '低', medium: '中', high: '高', critical: '严重' } as Record<string, string>)[severity] ?? severity;

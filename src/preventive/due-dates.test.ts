@@ -48,3 +48,28 @@ describe('the due-date formula', () => {
     expect(() => nextDue({ schedule: 'fixed', baseDays: 0, startAt: start, transactionsPerDay: null, environment: [] })).toThrow(RangeError);
   });
 });
+
+describe('the wear meters of the due-date formula', () => {
+  const base = { schedule: 'fixed' as const, baseDays: 91, startAt: start, transactionsPerDay: 100, environment: [] };
+
+  it('shortens only the tasks a meter wears out, and says which meter and by how much', () => {
+    const meters = { receipts: 450, cardInsertions: 10, batteryCycles: 1.5 };
+    const quarterly = nextDue({ ...base, meters, itemCodes: ['worn-parts', 'battery'] });
+    expect(quarterly.effectiveDays).toBeCloseTo(91 * 0.8 * 0.75, 3);
+    expect(quarterly.why.map((w) => w.factor)).toEqual(['meter:receipts', 'meter:batteryCycles']);
+    expect(quarterly.why[0]!.reason).toBe('printer tasks: 450 receipts printed/day ≥ 300');
+    const connections = nextDue({ ...base, meters, itemCodes: ['connections'] });
+    expect(connections.effectiveDays).toBe(91);
+    expect(connections.why).toEqual([]);
+  });
+
+  it('takes factors and thresholds of the plan, keeping the defaults of meters it does not name', () => {
+    const factors = { ...DEFAULT_FACTORS, meters: { cardInsertions: { perDay: 5, factor: 0.5, itemCodes: ['card-reader'] } } };
+    const due = nextDue({ ...base, factors, meters: { cardInsertions: 10, receipts: 400 }, itemCodes: ['card-reader', 'deep-clean'] });
+    expect(due.effectiveDays).toBeCloseTo(91 * 0.5 * 0.8, 3);
+  });
+
+  it('leaves a due date alone when the terminal reported no meter', () => {
+    expect(nextDue({ ...base, meters: {}, itemCodes: ['battery'] }).effectiveDays).toBe(91);
+  });
+});

@@ -9,6 +9,9 @@
 // usageFactor: `high.factor` when the terminal averages at least `high.transactionsPerDay`,
 // `low.factor` at most `low.transactionsPerDay`, else 1 (no meter data: 1). minimumDays is
 // min(base, max(1/24, base × minimumShare)) so no factor combination makes an interval vanish.
+// Wear meters shorten only the tasks they wear out: each meter (printed receipts, card insertions and
+// taps, battery cycles) with a daily average at or above its `perDay` multiplies by its `factor` the
+// templates whose checklist has one of its `itemCodes` (printer items, card-reader items, battery).
 
 export const SCHEDULES = ['fixed', 'floating'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
@@ -19,7 +22,35 @@ export interface DueDateFactors {
   environment: Record<string, number>;
   /** The effective interval never falls below this share of the base interval. */
   minimumShare: number;
+  /** Wear meters; defaults to DEFAULT_METERS when absent. */
+  meters?: Partial<Record<Meter, MeterFactor>> | undefined;
 }
+
+export const METERS = ['receipts', 'cardInsertions', 'batteryCycles'] as const;
+export type Meter = (typeof METERS)[number];
+
+export interface MeterFactor {
+  /** Daily average at or above which the meter applies. */
+  perDay: number;
+  factor: number;
+  /** Checklist item codes of the tasks this meter wears out. */
+  itemCodes: string[];
+}
+
+/** Daily averages of a terminal's meters from its heartbeats; null when it reported none. */
+export type MeterReadings = Partial<Record<Meter, number | null>>;
+
+export const DEFAULT_METERS: Record<Meter, MeterFactor> = {
+  receipts: { perDay: 300, factor: 0.8, itemCodes: ['printer-paper-jam', 'consumables', 'clean-sensors-printer-keypad', 'deep-clean', 'worn-parts'] },
+  cardInsertions: { perDay: 250, factor: 0.8, itemCodes: ['clean-casing-slot', 'card-reader', 'clean-sensors-printer-keypad', 'calibration'] },
+  batteryCycles: { perDay: 1, factor: 0.75, itemCodes: ['battery'] },
+};
+
+const METER_WORDS: Record<Meter, { unit: string; tasks: string }> = {
+  receipts: { unit: 'receipts printed/day', tasks: 'printer tasks' },
+  cardInsertions: { unit: 'card insertions and taps/day', tasks: 'card-reader tasks' },
+  batteryCycles: { unit: 'battery cycles/day', tasks: 'battery checks' },
+};
 
 export const DEFAULT_FACTORS: DueDateFactors = {
   usage: { high: { transactionsPerDay: 200, factor: 0.75 }, low: { transactionsPerDay: 20, factor: 1.25 } },
@@ -44,6 +75,10 @@ export interface DueInput {
   transactionsPerDay: number | null;
   environment: readonly string[];
   factors?: DueDateFactors;
+  /** Wear meters of the terminal (see DEFAULT_METERS). */
+  meters?: MeterReadings;
+  /** The template's checklist item codes: which wear meters concern it. Arrays given here are read as immutable (cached per array). */
+  itemCodes?: readonly string[];
 }
 
 export interface DueDate {
@@ -56,6 +91,30 @@ export interface DueDate {
 
 const DAY_MS = 86_400_000;
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+// Recomputing a fleet's due dates calls nextDue millions of times with the same few factor sets,
+// templates and environments: what depends only on those is worked out once per object.
+const mergedMeters = new WeakMap<DueDateFactors, Record<Meter, MeterFactor>>();
+function metersOf(factors: DueDateFactors): Record<Meter, MeterFactor> {
+  let merged = mergedMeters.get(factors);
+  if (!merged) mergedMeters.set(factors, merged = { ...DEFAULT_METERS, ...factors.meters } as Record<Meter, MeterFactor>);
+  return merged;
+}
+const concerned = new WeakMap<MeterFactor, WeakMap<readonly string[], boolean>>();
+function concerns(rule: MeterFactor, itemCodes: readonly string[]): boolean {
+  let byCodes = concerned.get(rule);
+  if (!byCodes) concerned.set(rule, byCodes = new WeakMap());
+  let yes = byCodes.get(itemCodes);
+  if (yes === undefined) byCodes.set(itemCodes, yes = rule.itemCodes.some((c) => itemCodes.includes(c)));
+  return yes;
+}
+const sortedConditions = new WeakMap<readonly string[], string[]>();
+function conditionsOf(environment: readonly string[]): readonly string[] {
+  if (environment.length === 0) return environment;
+  let sorted = sortedConditions.get(environment);
+  if (!sorted) sortedConditions.set(environment, sorted = [...new Set(environment)].sort());
+  return sorted;
+}
 
 export function nextDue(input: DueInput): DueDate {
   if (!(input.baseDays > 0) || !Number.isFinite(input.baseDays)) throw new RangeError('baseDays must be a positive number');
@@ -71,7 +130,17 @@ export function nextDue(input: DueInput): DueDate {
     product *= factors.usage.low.factor;
     why.push({ factor: 'usage', value: factors.usage.low.factor, reason: `low usage: ${round(tpd)} transactions/day ≤ ${factors.usage.low.transactionsPerDay}` });
   }
-  for (const condition of [...new Set(input.environment)].sort()) {
+  if (input.meters && input.itemCodes?.length) {
+    const meters = metersOf(factors);
+    for (const meter of METERS) {
+      const perDay = input.meters[meter];
+      const rule = meters[meter];
+      if (perDay === null || perDay === undefined || perDay < rule.perDay || rule.factor === 1 || !concerns(rule, input.itemCodes)) continue;
+      product *= rule.factor;
+      why.push({ factor: `meter:${meter}`, value: rule.factor, reason: `${METER_WORDS[meter].tasks}: ${round(perDay)} ${METER_WORDS[meter].unit} ≥ ${rule.perDay}` });
+    }
+  }
+  for (const condition of conditionsOf(input.environment)) {
     const value = factors.environment[condition];
     if (value === undefined || value === 1) continue;
     product *= value;

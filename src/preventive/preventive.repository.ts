@@ -3,7 +3,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type {
-  Database, PmPlanTable, PmTaskTable, PmTemplateTable, SparePartTable, TechnicianTable, WorkOrderHistoryTable, WorkOrderItemTable, WorkOrderTable,
+  Database, PmPlanTable, PmTaskTable, PmTemplateTable, TechnicianTable, WorkOrderHistoryTable, WorkOrderItemTable, WorkOrderTable,
 } from '../db/schema.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -11,7 +11,14 @@ export type WorkOrderRow = Selectable<WorkOrderTable>;
 export type ItemRow = Selectable<WorkOrderItemTable>;
 export type TaskRow = Selectable<PmTaskTable>;
 export type TemplateRow = Selectable<PmTemplateTable>;
-export type PartRow = Selectable<SparePartTable>;
+
+export interface WorkOrderFilter {
+  status?: string | undefined;
+  source?: string | undefined;
+  siteId?: string | undefined;
+  technicianId?: string | undefined;
+  terminalId?: string | undefined;
+}
 
 export interface TerminalForPlan {
   id: string;
@@ -115,13 +122,25 @@ export class PreventiveRepository {
       .executeTakeFirst();
   }
 
-  listWorkOrders(filter: { status?: string | undefined; siteId?: string | undefined; technicianId?: string | undefined; limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
+  /** Merchants' requests, newest first; a merchant-scoped caller gets those at their merchant's sites only. */
+  listRequests(filter: { status?: string | undefined; limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
+    return this.db.selectFrom('work_orders').innerJoin('sites', 'sites.id', 'work_orders.site_id').selectAll('work_orders')
+      .where('work_orders.source', '=', 'merchant_request')
+      .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', scope.kind === 'merchant' ? scope.merchantId : ''))
+      .$if(scope.kind === 'technician', (q) => q.where('work_orders.technician_id', '=', scope.kind === 'technician' ? scope.userId : ''))
+      .$if(!!filter.status, (q) => q.where('work_orders.status', '=', filter.status!))
+      .orderBy('work_orders.created_at', 'desc').orderBy('work_orders.id').limit(filter.limit).execute();
+  }
+
+  listWorkOrders(filter: WorkOrderFilter & { limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
     return this.db.selectFrom('work_orders').selectAll()
       .$if(scope.kind === 'technician', (q) => q.where('technician_id', '=', scope.kind === 'technician' ? scope.userId : ''))
       .$if(scope.kind === 'merchant', (q) => q.where('id', '=', ''))
       .$if(!!filter.status, (q) => q.where('status', '=', filter.status!))
+      .$if(!!filter.source, (q) => q.where('source', '=', filter.source!))
       .$if(!!filter.siteId, (q) => q.where('site_id', '=', filter.siteId!))
       .$if(!!filter.technicianId, (q) => q.where('technician_id', '=', filter.technicianId!))
+      .$if(!!filter.terminalId, (q) => q.where('id', 'in', (eb) => eb.selectFrom('work_order_terminals').select('work_order_id').where('terminal_id', '=', filter.terminalId!)))
       .orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
   }
 
@@ -162,28 +181,5 @@ export class PreventiveRepository {
   async answerItem(trx: Executor, workOrderId: string, itemId: string, values: Pick<ItemRow, 'result' | 'note' | 'answered_by' | 'answered_at'>): Promise<boolean> {
     const res = await trx.updateTable('work_order_items').set(values).where('id', '=', itemId).where('work_order_id', '=', workOrderId).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
-  }
-
-  // ---- spare parts
-  async insertPart(row: PartRow): Promise<void> {
-    await this.db.insertInto('spare_parts').values(row).execute();
-  }
-  listParts(): Promise<PartRow[]> {
-    return this.db.selectFrom('spare_parts').selectAll().orderBy('depot').orderBy('sku').execute();
-  }
-  findPartByKey(depot: string, sku: string): Promise<PartRow | undefined> {
-    return this.db.selectFrom('spare_parts').selectAll().where('depot', '=', depot).where('sku', '=', sku).executeTakeFirst();
-  }
-  findPart(executor: Executor, id: string): Promise<PartRow | undefined> {
-    return executor.selectFrom('spare_parts').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-  /** Takes `quantity` out of stock only if that much is there (one statement: no race goes below zero). */
-  async takeStock(trx: Executor, partId: string, quantity: number, at: string): Promise<boolean> {
-    const res = await trx.updateTable('spare_parts').set((eb) => ({ quantity: eb('quantity', '-', quantity), updated_at: at }))
-      .where('id', '=', partId).where('quantity', '>=', quantity).executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  }
-  async insertMove(trx: Executor, row: { id: string; part_id: string; work_order_id: string | null; delta: number; by_name: string; at: string }): Promise<void> {
-    await trx.insertInto('spare_part_moves').values(row).execute();
   }
 }

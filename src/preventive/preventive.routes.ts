@@ -8,7 +8,7 @@ import { errorResponses, IdParams, Items, operatorSecurity } from '../shared/htt
 import type { Actor, PreventiveService } from './preventive.service.ts';
 import type { WorkOrderPhotos } from './work-order-photos.ts';
 import {
-  AssignInput, ChecklistInput, ChecklistPhotoInput, PhotoView, OrderDueInput, PartsInput, PlanInput, PlanView, SparePartInput, SparePartView, StatusInput, SuggestionView, TechnicianInput,
+  AssignInput, ChecklistInput, ChecklistPhotoInput, PhotoView, OrderDueInput, PlanInput, PlanView, StatusInput, SuggestionView, TechnicianInput,
   TechnicianView, TemplateInput, TemplatePatch, TemplateView, WorkOrderInput, WorkOrderListQuery, WorkOrderSummary, WorkOrderView,
 } from './preventive.schemas.ts';
 
@@ -96,13 +96,5 @@ export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrde
     return reply.header('content-type', photo.contentType).header('x-content-sha256', photo.sha256)
       .header('cache-control', 'private, max-age=3600').header('content-disposition', 'inline').send(photo.bytes);
   });
-  app.post('/work-orders/:id/parts', {
-    config: update, schema: { tags: wo, security, params: IdParams, body: PartsInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'Takes spare parts out of stock for the work order; 409 when there are not enough.' },
-  }, (req) => preventive.useParts(req.params.id, req.body, actorOf(req.principal)));
-
-  // ---- spare parts
-  app.get('/spare-parts', { config: read, schema: { tags: wo, security, response: { 200: Items(SparePartView), ...errorResponses } } }, () => preventive.listParts());
-  app.post('/spare-parts', {
-    config: write, schema: { tags: wo, security, body: SparePartInput, response: { 201: SparePartView, ...errorResponses }, description: 'Stock of a part at a depot; 409 when the depot already has it.' },
-  }, async (req, reply) => reply.code(201).send(await preventive.createPart(req.body, actorOf(req.principal))));
+  // Parts used on a work order and spare-part stock: src/spares/spares.routes.ts.
 };

@@ -1,7 +1,7 @@
 // HTTP shapes of preventive maintenance: templates, plans with their due dates, technicians, work
 // orders (checklist, history, parts, signature) and spare parts.
 import { Type, type Static } from 'typebox';
-import { Timestamp } from '../shared/http-schemas.ts';
+import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { PhotoInput } from '../compliance/compliance.schemas.ts';
 import { PERFORMERS } from './default-templates.ts';
 import { SCHEDULES } from './due-dates.ts';
@@ -40,6 +40,9 @@ export const TemplateView = Type.Object({
 export type TemplateView = Static<typeof TemplateView>;
 
 const Factor = Type.Number({ exclusiveMinimum: 0, maximum: 10 });
+const MeterFactorInput = Type.Object({
+  perDay: Type.Number({ minimum: 0, maximum: 1e6 }), factor: Factor, itemCodes: Type.Array(Code, { minItems: 1, maxItems: 100, uniqueItems: true }),
+}, { additionalProperties: false });
 export const FactorsInput = Type.Object({
   usage: Type.Object({
     high: Type.Object({ transactionsPerDay: Type.Number({ minimum: 0, maximum: 1e6 }), factor: Factor }, { additionalProperties: false }),
@@ -47,6 +50,11 @@ export const FactorsInput = Type.Object({
   }, { additionalProperties: false }),
   environment: Type.Record(Type.String({ maxLength: 40 }), Factor),
   minimumShare: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  meters: Type.Optional(Type.Object({
+    receipts: Type.Optional(MeterFactorInput), cardInsertions: Type.Optional(MeterFactorInput), batteryCycles: Type.Optional(MeterFactorInput),
+  }, {
+    additionalProperties: false, description: 'wear meters (daily averages from heartbeats) that shorten the tasks with one of their checklist items; unnamed meters keep their defaults',
+  })),
 }, { additionalProperties: false, description: 'overrides the default due-date factors for this plan' });
 
 export const PlanFilter = Type.Object({
@@ -77,6 +85,55 @@ export const PlanView = Type.Object({
 });
 export type PlanView = Static<typeof PlanView>;
 
+// ---- the dashboard's lists: plans with their counts, and the due tasks across plans
+export const PlanSummary = Type.Object({
+  id: Type.String(), name: Type.String(), templateIds: Type.Array(Type.String()), filter: PlanFilter, schedule: Type.String(),
+  startAt: Timestamp, createdBy: Type.String(), createdAt: Timestamp,
+  tasks: Type.Integer({ description: '(terminal, template) pairs of the plan' }),
+  overdue: Type.Integer({ description: 'due before now and not covered by a work order' }),
+  dueWithin7Days: Type.Integer({ description: 'due from now to 7 days ahead and not covered by a work order' }),
+  ordered: Type.Integer({ description: 'covered by an open work order' }),
+});
+export type PlanSummary = Static<typeof PlanSummary>;
+
+export const DUE_PERFORMERS = ['merchant', 'technician', 'remote'] as const;
+export const DueListItem = Type.Object({
+  ...DueView.properties,
+  serialNumber: Type.String(), siteName: Type.Union([Type.String(), Type.Null()]), templateName: LocalText,
+  performer: Type.Enum(DUE_PERFORMERS, { description: "who does it: a technician if any of the template's tasks needs one, else PosFleet remotely if any is remote, else the merchant's staff" }),
+});
+export type DueListItem = Static<typeof DueListItem>;
+
+export const DueListQuery = Type.Object({
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  siteId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  before: Type.Optional(Type.String({ format: 'date-time', description: 'only tasks due before this time' })),
+  ...PageQuery,
+}, { additionalProperties: false });
+export type DueListQuery = Static<typeof DueListQuery>;
+
+// ---- remote runs: a task's remote checklist done by the terminal in its maintenance window
+export const RemoteRunsQuery = Type.Object({
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  planId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+}, { additionalProperties: false });
+export const RemoteRunView = Type.Object({
+  id: Type.String(), planId: Type.String(), terminalId: Type.String(), templateId: Type.String(), templateCode: Type.String(),
+  maintenanceJobId: Type.String(), dueAt: Timestamp, state: Type.Enum(['planned', 'completed', 'failed', 'aborted']),
+  plannedAt: Timestamp, endedAt: Type.Union([Timestamp, Type.Null()]),
+  results: Type.Array(Type.Object({
+    taskCode: Type.String(), itemCode: Type.String(), text: LocalText, result: Type.Enum(['pass', 'fail']), note: Type.Union([Type.String(), Type.Null()]),
+  })),
+  report: Type.Union([Type.Object({
+    jobState: Type.String(),
+    selfTests: Type.Array(Type.Object({ name: Type.String(), passed: Type.Boolean(), detail: Type.Optional(Type.String()) })),
+    notes: Type.Array(Type.String()),
+  }), Type.Null()]),
+});
+export type RemoteRunView = Static<typeof RemoteRunView>;
+
 export const OrderDueInput = Type.Object({
   until: Type.Optional(Type.String({ format: 'date-time', description: 'order tasks due up to this time (default: now)' })),
 }, { additionalProperties: false });
@@ -104,10 +161,26 @@ export const WorkOrderInput = Type.Object({
 }, { additionalProperties: false });
 export type WorkOrderInput = Static<typeof WorkOrderInput>;
 
+// A merchant's request: for a site (and terminals) of their own merchant.
+export const WorkOrderRequestInput = Type.Object({
+  title: Line(200),
+  siteId: Id,
+  terminalIds: Type.Optional(Type.Array(Id, { maxItems: 20, uniqueItems: true })),
+  note: Type.Optional(Note),
+}, { additionalProperties: false });
+export type WorkOrderRequestInput = Static<typeof WorkOrderRequestInput>;
+
+export const WorkOrderRequestsQuery = Type.Object({
+  status: Type.Optional(Type.Enum(WORK_ORDER_STATUSES)),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+}, { additionalProperties: false });
+
 export const WorkOrderListQuery = Type.Object({
   status: Type.Optional(Type.Enum(WORK_ORDER_STATUSES)),
+  source: Type.Optional(Type.Enum(WORK_ORDER_SOURCES)),
   siteId: Type.Optional(Type.String({ maxLength: 64 })),
   technicianId: Type.Optional(Type.String({ maxLength: 64 })),
+  terminalId: Type.Optional(Type.String({ maxLength: 64, description: 'work orders that name this terminal' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 }, { additionalProperties: false });
 
@@ -136,8 +209,6 @@ export const ChecklistInput = Type.Object({
   }, { additionalProperties: false }), { minItems: 1, maxItems: 500 }),
 }, { additionalProperties: false });
 export type ChecklistInput = Static<typeof ChecklistInput>;
-
-export const PartsInput = Type.Object({ partId: Id, quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false });
 
 export const PhotoView = Type.Object({
   id: Type.String(), contentType: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String(), takenBy: Type.String(), takenAt: Timestamp,
@@ -178,12 +249,4 @@ export const WorkOrderSummary = Type.Object({
 
 export const SuggestionView = Type.Object({
   items: Type.Array(Type.Object({ technicianId: Type.String(), name: Type.String(), score: Type.Number(), reasons: Type.Array(Type.String()) })),
-});
-
-export const SparePartInput = Type.Object({
-  depot: Line(64), sku: Code, name: Line(200),
-  quantity: Type.Integer({ minimum: 0, maximum: 1_000_000 }), minimum: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-}, { additionalProperties: false });
-export const SparePartView = Type.Object({
-  id: Type.String(), depot: Type.String(), sku: Type.String(), name: Type.String(), quantity: Type.Integer(), minimum: Type.Integer(), belowMinimum: Type.Boolean(),
 });

@@ -11,16 +11,18 @@ import type { Inspection } from '../compliance/compliance.schemas.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import { AppError, conflict, forbidden, invalid, orNotFound } from '../shared/errors.ts';
+import { AppError, conflict, forbidden, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { suggestTechnicians } from './assignment.ts';
 import { DEFAULT_TEMPLATES, type TaskTemplate, type Text } from './default-templates.ts';
 import { DEFAULT_FACTORS, nextDue, type DueDateFactors, type DueReason, type Schedule } from './due-dates.ts';
-import { PreventiveRepository, type Executor, type ItemRow, type PartRow, type TemplateRow, type WorkOrderRow } from './preventive.repository.ts';
+import { averageUsage, type UsageAverages } from './meters.ts';
+import { PreventiveRepository, type Executor, type ItemRow, type TemplateRow, type WorkOrderFilter, type WorkOrderRow } from './preventive.repository.ts';
 import type {
   ChecklistInput, PlanFilter, PlanInput, PlanView, StatusInput, TemplateInput, TemplatePatch, TemplateView, WorkOrderInput, WorkOrderView,
 } from './preventive.schemas.ts';
+import type { WorkOrderRequestInput } from './preventive.schemas.ts';
 import { canMove, isClosed, technicianMayMoveTo, type WorkOrderStatus } from './work-order-states.ts';
 
 export interface Actor {
@@ -113,16 +115,21 @@ export class PreventiveService {
     const factors = input.factors ?? this.settings.factors;
     const usage = await this.usage(terminals.map((t) => t.id), now);
     const planId = randomUUID();
-    const tasks = terminals.flatMap((terminal) => templates.map((template) => {
-      const due = nextDue({
-        schedule, baseDays: template.interval_days, startAt, transactionsPerDay: usage.get(terminal.id) ?? null,
-        environment: parseJson<string[]>(terminal.environment, []), factors,
+    const codes = new Map(templates.map((t) => [t.id, itemCodesOf(t)]));
+    const tasks = terminals.flatMap((terminal) => {
+      const use = usage.get(terminal.id);
+      const environment = parseJson<string[]>(terminal.environment, []);
+      return templates.map((template) => {
+        const due = nextDue({
+          schedule, baseDays: template.interval_days, startAt, transactionsPerDay: use?.transactionsPerDay ?? null,
+          environment, factors, meters: use?.meters ?? {}, itemCodes: codes.get(template.id)!,
+        });
+        return {
+          id: randomUUID(), plan_id: planId, terminal_id: terminal.id, template_id: template.id, last_due_at: null, last_done_at: null,
+          next_due_at: due.dueAt.toISOString(), effective_days: due.effectiveDays, why: JSON.stringify(due.why), work_order_id: null,
+        };
       });
-      return {
-        id: randomUUID(), plan_id: planId, terminal_id: terminal.id, template_id: template.id, last_due_at: null, last_done_at: null,
-        next_due_at: due.dueAt.toISOString(), effective_days: due.effectiveDays, why: JSON.stringify(due.why), work_order_id: null,
-      };
-    }));
+    });
     await this.db.transaction().execute((trx) => this.repo.insertPlan(trx, {
       id: planId, name: input.name, template_ids: JSON.stringify(input.templateIds), filter: JSON.stringify(input.filter), schedule,
       start_at: startAt.toISOString(), factors: input.factors ? JSON.stringify(input.factors) : null, created_by: actor.name, created_at: now.toISOString(),
@@ -149,15 +156,11 @@ export class PreventiveService {
     };
   }
 
-  /** Average transactions per day over the last `usageDays` days, from heartbeat reports. */
-  private async usage(terminalIds: string[], now: Date): Promise<Map<string, number>> {
+  /** Daily averages of the usage meters (transactions, card insertions, receipts, battery cycles) over the last `usageDays` days. */
+  async usage(terminalIds: string[], now: Date): Promise<Map<string, UsageAverages>> {
     const since = new Date(now.getTime() - this.settings.usageDays * DAY).toISOString();
-    const sums = new Map<string, number>();
-    for (const row of await this.repo.reportsSince(terminalIds, since)) {
-      const count = parseJson<{ transactions?: { count?: unknown } }>(row.report, {}).transactions?.count;
-      if (typeof count === 'number' && Number.isFinite(count) && count >= 0) sums.set(row.terminal_id, (sums.get(row.terminal_id) ?? 0) + count);
-    }
-    return new Map([...sums].map(([id, sum]) => [id, sum / this.settings.usageDays]));
+    const reports = groupBy(await this.repo.reportsSince(terminalIds, since), (row) => row.terminal_id);
+    return new Map([...reports].map(([id, rows]) => [id, averageUsage(rows.map((r) => parseJson<unknown>(r.report, null)), this.settings.usageDays)]));
   }
 
   private async checkFilter(filter: PlanFilter): Promise<void> {
@@ -248,6 +251,35 @@ export class PreventiveService {
     return this.getWorkOrder(id, actor.scope);
   }
 
+  /**
+   * A merchant's request for a site (and terminals) of their own: an open work order of source
+   * merchant_request for operators to triage. A site or terminal outside the caller's scope gets the
+   * same 404 as one that does not exist, and nothing is created.
+   */
+  async requestWorkOrder(input: WorkOrderRequestInput, actor: Actor): Promise<WorkOrderView> {
+    const site = (await this.estate.repo.findSite(input.siteId, actor.scope)) ?? orNotFound('site', input.siteId);
+    const terminalIds = input.terminalIds ?? [];
+    for (const [i, terminalId] of terminalIds.entries()) {
+      const terminal = await this.estate.repo.findTerminal(terminalId, actor.scope);
+      if (!terminal || terminal.deletedAt) throw notFound('terminal', terminalId);
+      if (terminal.siteId !== site.id) throw invalid(`terminalIds.${i}`, `terminal ${terminalId} is not at site ${site.id}`);
+    }
+    const id = randomUUID();
+    await this.db.transaction().execute((trx) => this.insert(trx, {
+      source: 'merchant_request', title: input.title, siteId: site.id, terminalIds, requiredSkill: null, dueAt: null, items: [], note: input.note ?? null,
+    }, id, actor));
+    // Merchant users reach no work order through the operators' reads: the request is shown as filed.
+    return this.getWorkOrder(id, SYSTEM.scope);
+  }
+
+  /** Merchants' requests, newest first: a merchant user sees those of their own merchant only. */
+  async listRequests(query: { status?: string | undefined; limit?: number | undefined }, scope: Scope) {
+    const rows = await this.repo.listRequests({ status: query.status, limit: query.limit ?? 100 }, scope);
+    return {
+      items: rows.map((r) => ({ id: r.id, source: r.source, title: r.title, status: r.status, siteId: r.site_id, technicianId: r.technician_id, dueAt: r.due_at, createdAt: r.created_at })),
+    };
+  }
+
   /** The compliance seam: a failed device inspection opens a work order for its terminal, in the inspection's transaction. */
   async onInspectionFailed(inspection: Inspection, trx: Transaction<Database>): Promise<void> {
     const terminal = await trx.selectFrom('terminals').select(['id', 'site_id', 'serial_number']).where('id', '=', inspection.terminalId).executeTakeFirst();
@@ -280,7 +312,7 @@ export class PreventiveService {
     }, randomUUID(), { ...SYSTEM, name: escalation.by }));
   }
 
-  async listWorkOrders(query: { status?: string | undefined; siteId?: string | undefined; technicianId?: string | undefined; limit?: number | undefined }, scope: Scope) {
+  async listWorkOrders(query: WorkOrderFilter & { limit?: number | undefined }, scope: Scope) {
     const rows = await this.repo.listWorkOrders({ ...query, limit: query.limit ?? 100 }, scope);
     return {
       items: rows.map((r) => ({ id: r.id, source: r.source, title: r.title, status: r.status, siteId: r.site_id, technicianId: r.technician_id, dueAt: r.due_at, createdAt: r.created_at })),
@@ -325,6 +357,8 @@ export class PreventiveService {
       const moved = await this.repo.moveWorkOrder(trx, id, from, {
         status: input.to, updated_at: now,
         ...(input.to === 'open' && { technician_id: null }),
+        // A repair done on site (no swap set it earlier): the merchant has a working terminal again now.
+        ...(input.to === 'done' && order.source !== 'preventive' && order.restored_at === null && { restored_at: now }),
         ...(input.minutesSpent !== undefined && { minutes_spent: order.minutes_spent + input.minutesSpent }),
         ...(input.signature && { signature_name: input.signature.name, signature_at: input.signature.signedAt ?? now, signature_image: input.signature.image ?? null }),
       });
@@ -379,22 +413,6 @@ export class PreventiveService {
     return this.getWorkOrder(id, actor.scope);
   }
 
-  async useParts(id: string, input: { partId: string; quantity: number }, actor: Actor): Promise<WorkOrderView> {
-    await this.db.transaction().execute(async (trx) => {
-      const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
-      if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${id} is ${order.status}: no more parts can be booked on it`);
-      const part = await this.repo.findPart(trx, input.partId);
-      if (!part) throw invalid('partId', `spare part ${input.partId} does not exist`);
-      const now = this.now();
-      if (!(await this.repo.takeStock(trx, part.id, input.quantity, now))) {
-        throw new AppError('conflict', `only ${part.quantity} of ${part.sku} in stock at ${part.depot}`, 'quantity', { inStock: part.quantity });
-      }
-      await this.repo.insertMove(trx, { id: randomUUID(), part_id: part.id, work_order_id: id, delta: -input.quantity, by_name: actor.name, at: now });
-      await this.repo.updateWorkOrder(trx, id, { updated_at: now });
-    });
-    return this.getWorkOrder(id, actor.scope);
-  }
-
   private async insert(
     trx: Executor,
     o: {
@@ -415,21 +433,7 @@ export class PreventiveService {
     await this.repo.insertWorkOrder(trx, row, o.terminalIds, items, history(id, null, 'open', actor, now, `created (${o.source})`));
   }
 
-  // ---- spare parts
-  async createPart(input: { depot: string; sku: string; name: string; quantity: number; minimum?: number | undefined }, actor: Actor) {
-    if (await this.repo.findPartByKey(input.depot, input.sku)) throw conflict(`part ${input.sku} already exists at depot ${input.depot}`, 'sku');
-    const now = this.now();
-    const row: PartRow = { id: randomUUID(), depot: input.depot, sku: input.sku, name: input.name, quantity: input.quantity, minimum: input.minimum ?? 0, created_at: now, updated_at: now };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('spare_parts').values(row).execute();
-      await this.repo.insertMove(trx, { id: randomUUID(), part_id: row.id, work_order_id: null, delta: row.quantity, by_name: actor.name, at: now });
-    });
-    return toPart(row);
-  }
-
-  async listParts() {
-    return { items: (await this.repo.listParts()).map(toPart) };
-  }
+  // Spare parts (stock, parts used on work orders): src/spares/spares.service.ts.
 
   // ---- escalation
   /**
@@ -480,6 +484,11 @@ function checkTasks(tasks: TaskTemplate[]): void {
   }
 }
 
+/** The checklist item codes of a template's tasks: which wear meters concern it. */
+export function itemCodesOf(template: Pick<TemplateRow, 'tasks'>): string[] {
+  return parseJson<TaskTemplate[]>(template.tasks, []).flatMap((t) => t.checklist.map((c) => c.code));
+}
+
 function throwInvalid(field: string, reason: string): never {
   throw invalid(field, reason);
 }
@@ -489,10 +498,6 @@ function toTemplate(row: TemplateRow): TemplateView {
     id: row.id, code: row.code, name: parseJson<Text>(row.name, { 'zh-CN': row.code, en: row.code }), intervalDays: Number(row.interval_days), builtin: Number(row.builtin) === 1,
     tasks: parseJson<TaskTemplate[]>(row.tasks, []), createdAt: row.created_at, updatedAt: row.updated_at,
   };
-}
-
-function toPart(row: PartRow) {
-  return { id: row.id, depot: row.depot, sku: row.sku, name: row.name, quantity: Number(row.quantity), minimum: Number(row.minimum), belowMinimum: Number(row.quantity) < Number(row.minimum) };
 }
 
 function toWorkOrder(row: WorkOrderRow, d: Awaited<ReturnType<PreventiveRepository['details']>>): WorkOrderView {

@@ -23,9 +23,9 @@ import type { PackagesService } from './packages.service.ts';
 import { packageView } from './packages.service.ts';
 import { addTerminal, compareGroups, DEFAULT_HEALTH_SETTINGS, emptyGroup, type GroupFigures, type HealthSettings, type HealthVerdict } from './payment-health.ts';
 import type { ActionRow, CampaignRow, PackageRow, RolloutsRepository, WaveRow } from './rollouts.repository.ts';
-import type {
-  ActionListQuery, ActionView, CampaignFilter, CampaignInput, CampaignListQuery, CampaignState, CampaignView, DeploymentHint, DeploymentView,
-  FeedbackInput, WaveState,
+import {
+  IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
+  type CampaignView, type DeploymentHint, type DeploymentView, type FeedbackInput, type VersionChangeView, type WaveState,
 } from './rollouts.schemas.ts';
 import { assignWaves, checkWaves } from './waves.ts';
 
@@ -183,6 +183,19 @@ export class CampaignsService {
       }),
       createdBy: campaign.created_by, createdAt: campaign.created_at, updatedAt: campaign.updated_at, endedAt: campaign.ended_at,
     };
+  }
+
+  /** Campaigns in progress (running, paused or halted) with each wave's installs by state: what the dashboard's live stream carries. */
+  async progress(): Promise<CampaignProgress[]> {
+    const campaigns = await this.repo.campaignsIn(IN_PROGRESS, 50);
+    return Promise.all(campaigns.map(async (c) => {
+      const byWave = groupBy(await this.repo.tally(c.id), (t) => t.wave);
+      const settings = parseJson<CampaignSettings>(c.settings, {} as CampaignSettings);
+      return {
+        id: c.id, name: c.name, state: c.state as CampaignState, currentWave: c.current_wave + 1, waves: settings.waves.length, createdAt: c.created_at, updatedAt: c.updated_at,
+        actions: settings.waves.map((_, wave) => tallyOf(byWave.get(wave) ?? [])),
+      };
+    }));
   }
 
   async list(query: CampaignListQuery) {
@@ -598,6 +611,14 @@ export class CampaignsService {
     const offered = await this.repo.actionsOfTerminals([terminalId], OFFERED);
     if (!offered.some((a) => a.package_id === packageId)) throw notFound('package', packageId);
     return (await this.repo.package(packageId))!;
+  }
+
+  /** The versions a terminal the caller may see went through, newest first (the last 100). */
+  async versionsOf(terminalId: string, scope: Scope): Promise<VersionChangeView[]> {
+    if (!(await this.estate.findTerminal(terminalId, scope))) throw notFound('terminal', terminalId);
+    return (await this.repo.versionChangesOf(terminalId, 100)).map((v) => ({
+      kind: v.kind as VersionChangeView['kind'], fromVersion: v.from_version, toVersion: v.to_version, at: v.at, campaignId: v.campaign_id ?? null,
+    }));
   }
 
   // ---- fleet view

@@ -84,6 +84,10 @@ export class RolloutsRepository {
       .$if(!!after, (q) => q.where('id', '<', after!))
       .orderBy('id', 'desc').limit(query.limit + 1).execute();
   }
+  /** The newest campaigns in these states. */
+  campaignsIn(states: readonly string[], limit: number) {
+    return this.db.selectFrom('campaigns').selectAll().where('state', 'in', states).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  }
   /** Moves a campaign only from the state it was read in, so two nodes never both move it. */
   async moveCampaign(executor: Executor, id: string, from: string, changes: Partial<CampaignRow>): Promise<boolean> {
     const result = await executor.updateTable('campaigns').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
@@ -212,6 +216,15 @@ export class RolloutsRepository {
       // Waiting for tonight's (or next week's) window is not being stuck.
       .where((eb) => eb.or([eb('maintenance_jobs.state', 'is', null), eb('maintenance_jobs.state', 'not in', waitingJob), eb('maintenance_jobs.planned_start', '<', before)]))
       .orderBy('rollout_actions.updated_at').limit(200).execute();
+  }
+  /** One terminal's version changes, newest first, each with the campaign whose install explains it (if any). */
+  versionChangesOf(terminalId: string, limit: number) {
+    return this.db.selectFrom('version_changes').select(['kind', 'from_version', 'to_version', 'at'])
+      .select((eb) => eb.selectFrom('rollout_actions').innerJoin('packages', 'packages.id', 'rollout_actions.package_id').select('rollout_actions.campaign_id')
+        .whereRef('rollout_actions.terminal_id', '=', 'version_changes.terminal_id')
+        .whereRef('packages.kind', '=', 'version_changes.kind').whereRef('packages.version', '=', 'version_changes.to_version')
+        .where('rollout_actions.state', 'in', ['installing', 'installed', 'succeeded']).orderBy('rollout_actions.id', 'desc').limit(1).as('campaign_id'))
+      .where('terminal_id', '=', terminalId).orderBy('at', 'desc').limit(limit).execute();
   }
   /** Version changes no campaign explains: no action of this terminal installed a package of that kind and version. */
   installedOutside(since: string) {

@@ -13,7 +13,7 @@ import type { CampaignsService } from './campaigns.service.ts';
 import type { PackagesService } from './packages.service.ts';
 import {
   ActionListQuery, ActionView, CampaignAction, CampaignInput, CampaignListQuery, CampaignSummary, CampaignView, DeploymentView, FeedbackAnswer, FeedbackInput,
-  FleetVersionsView, PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView,
+  FleetVersionsView, PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView, VersionChangeView,
 } from './rollouts.schemas.ts';
 
 const read = { permission: 'rollouts:read' } as const;
@@ -99,6 +99,13 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     },
   }, async (req, reply) => reply.code(201).send(await campaigns.rollback(req.params.id, req.body, req.principal.name)));
 
+  app.get('/terminals/:id/versions', {
+    config: { permission: 'estate:read' },
+    schema: {
+      tags, security, params: IdParams, response: { 200: Items(VersionChangeView), ...errorResponses },
+      description: "The application and firmware versions the terminal reported, newest first (the last 100), each with the campaign that installed it, if one did.",
+    },
+  }, async (req) => ({ items: await campaigns.versionsOf(req.params.id, req.principal.scope) }));
   app.get('/fleet/versions', {
     config: read, schema: { tags, security, response: { 200: FleetVersionsView, ...errorResponses }, description: 'Versions per model, the share on the latest security patch, actions stuck in a state, versions installed outside PosFleet.' },
   }, () => campaigns.fleet());

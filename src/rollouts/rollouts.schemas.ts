@@ -9,6 +9,8 @@ export const PACKAGE_KINDS = ['application', 'firmware', 'configuration', 'param
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
 export const CAMPAIGN_STATES = ['running', 'paused', 'halted', 'completed', 'cancelled'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+/** Campaigns that still need an operator's eye: the overview lists them, the live stream follows them. */
+export const IN_PROGRESS: readonly CampaignState[] = ['running', 'paused', 'halted'];
 export const WAVE_STATES = ['pending', 'installing', 'observing', 'passed', 'failed', 'cancelled'] as const;
 export type WaveState = (typeof WAVE_STATES)[number];
 
@@ -114,6 +116,12 @@ export type CampaignInput = Static<typeof CampaignInput>;
 
 export const Tally = Type.Record(Type.String(), Type.Integer());
 
+export const CampaignProgress = Type.Object({
+  id: Type.String(), name: Type.String(), state: Type.Enum(CAMPAIGN_STATES), currentWave: Type.Integer({ description: '1-based' }), waves: Type.Integer(),
+  createdAt: Timestamp, updatedAt: Timestamp, actions: Type.Array(Tally, { description: "each wave's installs by state" }),
+});
+export type CampaignProgress = Static<typeof CampaignProgress>;
+
 const MetricView = Type.Object({
   metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
 });
@@ -170,6 +178,12 @@ export const ActionListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ActionListQuery = Static<typeof ActionListQuery>;
+
+export const VersionChangeView = Type.Object({
+  kind: Type.Enum(['application', 'firmware']), fromVersion: Nullable(Type.String()), toVersion: Type.String(), at: Timestamp,
+  campaignId: Nullable(Type.String({ description: 'the campaign that installed it; null: installed outside PosFleet, or the version first reported' })),
+});
+export type VersionChangeView = Static<typeof VersionChangeView>;
 
 export const ActionView = Type.Object({
   id: Type.Integer(),

@@ -289,6 +289,15 @@ export class PosFleetTerminal {
   }
 
   /**
+   * Answers a `rotate_password` command (sent when the terminal's password is older than the fleet's
+   * policy) once the application has changed the password: the result carries the new date, and from
+   * now on heartbeats must report it as `security.passwordChangedAt`, which closes the incident.
+   */
+  async reportPasswordRotated(commandId: string, changedAt: Date, options: CallOptions = {}): Promise<Command> {
+    return this.reportCommandResult(commandId, 'succeeded', { passwordChangedAt: changedAt.toISOString() }, options);
+  }
+
+  /**
    * Beats until stop(), at the server's interval: `collectReport` is asked for a fresh report each
    * time. A failed heartbeat is reported to onError and the loop goes on; a 401 ends it.
    */

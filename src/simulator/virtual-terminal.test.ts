@@ -138,6 +138,14 @@ describe('virtual terminal', () => {
     expect(t.step(beat(1)).uptimeSeconds).toBeLessThanOrEqual(10);
     expect(t.runCommand('format_disk', start)).toMatchObject({ status: 'failed' });
   });
+
+  it('rotates its password on a rotate_password command and reports the new date from then on', () => {
+    const t = terminal(3);
+    t.step(start);
+    const at = beat(1);
+    expect(t.runCommand('rotate_password', at)).toEqual({ status: 'succeeded', output: { passwordChangedAt: at.toISOString() } });
+    expect(t.step(beat(2)).security.passwordChangedAt).toBe(at.toISOString());
+  });
 });
 
 describe('mulberry32', () => {

@@ -165,6 +165,10 @@ export class VirtualTerminal {
         return { status: this.selfTestFindings().length ? 'failed' : 'succeeded', output: { findings: this.selfTestFindings() } };
       case 'sync_time':
         return { status: 'succeeded', output: { clockOffsetMs: 0 } };
+      case 'rotate_password':
+        // The new password takes effect at once; the next heartbeat reports when it changed.
+        this.passwordChangedAt = at.getTime();
+        return { status: 'succeeded', output: { passwordChangedAt: at.toISOString() } };
       case 'collect_logs':
         return { status: 'succeeded', output: { logMb: Math.round(this.profile.faults.includes('log_spam') ? 900 : 20), storageFreeMb: Math.round(this.storageFreeMb) } };
       default:
@@ -349,7 +353,7 @@ export class VirtualTerminal {
       appVersion: this.versions.app,
       firmwareVersion: this.versions.firmware,
       battery: { percent: round1(b.percent), health: round1(b.health), charging: b.onCharger && !faults.includes('battery_not_charging') && b.percent < 100, cycleCount: b.cycleCount },
-      printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0 },
+      printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0, receipts },
       cardReader: sales.readers,
       network: {
         type: network.type,

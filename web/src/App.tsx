@@ -14,6 +14,7 @@ import { MaintenancePage } from './pages/Maintenance.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
 import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
 import { PreventivePage } from './pages/Preventive.tsx';
+import { SparesPage } from './pages/Spares.tsx';
 import { CalendarPage } from './pages/Calendar.tsx';
 import { ReportsPage } from './pages/Reports.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
@@ -85,6 +86,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
           {can(me, 'workorders:read') && <Link href="/preventive" aria-current={current('/preventive')}>{t('preventive')}</Link>}
           <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
+          {can(me, 'workorders:read') && <Link href="/spares" aria-current={current('/spares')}>{t('sparesNav')}</Link>}
           <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
           <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
         </nav>
@@ -123,6 +125,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
   if (pathname === '/preventive') return <PreventivePage me={me} />;
   if (pathname === '/work-orders') return <WorkOrdersPage />;
+  if (pathname === '/spares') return <SparesPage me={me} />;
   const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
   if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;
   return <p role="alert">{t('pageNotFound')}</p>;

@@ -1,6 +1,8 @@
 // Live fleet state from the server's event stream (GET /api/v1/events): terminal modes, online flags
-// and open maintenance jobs, updated without reloading. The browser's EventSource reconnects by itself.
+// and open maintenance jobs, and the campaigns in progress, updated without reloading. The browser's
+// EventSource reconnects by itself.
 import { useEffect, useState } from 'react';
+import type { CampaignState } from './api.ts';
 
 export interface LiveTerminal {
   id: string;
@@ -17,7 +19,20 @@ export interface Fleet {
   truncated: boolean;
 }
 
-export type LiveState = { status: 'connecting' | 'live' | 'error'; fleet: Fleet | null };
+/** A campaign in progress (running, paused or halted) with each wave's installs by state. */
+export interface CampaignProgress {
+  id: string;
+  name: string;
+  state: CampaignState;
+  currentWave: number;
+  waves: number;
+  createdAt: string;
+  updatedAt: string;
+  actions: Record<string, number>[];
+}
+
+/** `campaigns` stays null for a role that may not see rollouts (the server sends none). */
+export type LiveState = { status: 'connecting' | 'live' | 'error'; fleet: Fleet | null; campaigns: CampaignProgress[] | null };
 
 /** What a person sees for a terminal: a lock or maintenance first, then whether it is reachable. */
 export function displayMode(t: { mode: string; online: boolean }): 'normal' | 'maintenance' | 'locked' | 'offline' {
@@ -26,12 +41,15 @@ export function displayMode(t: { mode: string; online: boolean }): 'normal' | 'm
 }
 
 export function useFleet(enabled: boolean): LiveState {
-  const [state, setState] = useState<LiveState>({ status: 'connecting', fleet: null });
+  const [state, setState] = useState<LiveState>({ status: 'connecting', fleet: null, campaigns: null });
   useEffect(() => {
     if (!enabled) return;
     const source = new EventSource('/api/v1/events');
     source.addEventListener('fleet', (event) => {
-      setState({ status: 'live', fleet: JSON.parse((event as MessageEvent<string>).data) as Fleet });
+      setState((s) => ({ ...s, status: 'live', fleet: JSON.parse((event as MessageEvent<string>).data) as Fleet }));
+    });
+    source.addEventListener('campaigns', (event) => {
+      setState((s) => ({ ...s, campaigns: (JSON.parse((event as MessageEvent<string>).data) as { campaigns: CampaignProgress[] }).campaigns }));
     });
     source.onerror = () => setState((s) => ({ ...s, status: source.readyState === EventSource.CLOSED ? 'error' : 'connecting' }));
     return () => source.close();

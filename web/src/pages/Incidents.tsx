@@ -8,6 +8,7 @@ import { useI18n } from '../i18n.tsx';
 import type { LiveState } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSites } from './Terminals.tsx';
+import { HealthScoreCard, ScoreBadge, useTerminalScores } from './HealthScore.tsx';
 
 const STATUSES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 type StatusFilter = (typeof STATUSES)[number];
@@ -27,11 +28,14 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   const [run, setRun] = useState<GuideRun | null>(null);
   const [busy, setBusy] = useState(false);
   const may = canHandleIncidents(me);
+  /** Bumped by every load, so the scores follow what the list shows. */
+  const [loaded, setLoaded] = useState(0);
+  const scores = useTerminalScores(loaded);
 
   const load = useCallback(() => {
     setLoadError(null);
     api<Page<Incident>>('GET', `/incidents${query({ status: status === 'all' ? undefined : status, limit: 200 })}`)
-      .then((p) => setItems(p.items))
+      .then((p) => { setItems(p.items); setLoaded((n) => n + 1); })
       .catch((e: unknown) => setLoadError(e));
   }, [status]);
   useEffect(load, [load]);
@@ -66,6 +70,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
           {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}
         </SelectField>
       </div>
+      <HealthScoreCard query="" what={t('healthScoreFleet')} reload={String(loaded)} />
       {!may && <p className="note">{t('noPermission')}</p>}
       {actionError !== null && <ActionError error={actionError} />}
       {run && <GuidePanel run={run} serial={serial(run.terminalId)} busy={busy} onAnswer={answer} onClose={() => setRun(null)} />}
@@ -76,7 +81,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
               <table aria-labelledby="incidents-title">
                 <thead>
                   <tr>
-                    <th scope="col">{t('severity')}</th><th scope="col">{t('rule')}</th><th scope="col">{t('serialNumber')}</th>
+                    <th scope="col">{t('severity')}</th><th scope="col">{t('rule')}</th><th scope="col">{t('serialNumber')}</th><th scope="col">{t('terminalScore')}</th>
                     <th scope="col" className="wide">{t('site')}</th><th scope="col" className="wide">{t('firstSeen')}</th><th scope="col">{t('lastSeenAt')}</th>
                     <th scope="col">{t('status')}</th>{may && <th scope="col">{t('actions')}</th>}
                   </tr>
@@ -89,6 +94,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
                         <td><span className={`sev sev-${i.severity}`}>{tk('sev', i.severity)}</span></td>
                         <td>{i.title[locale] || i.rule}</td>
                         <td>{i.terminalId ? <Link href={`/terminals/${i.terminalId}`}>{serial(i.terminalId)}</Link> : ''}</td>
+                        <td>{i.terminalId ? <ScoreBadge score={scores.get(i.terminalId) ?? 100} /> : ''}</td>
                         <td className="wide">{i.siteId ? siteName.get(i.siteId) ?? '' : ''}</td>
                         <td className="wide">{date(i.firstSeenAt)}</td>
                         <td>{date(i.lastSeenAt)}</td>

@@ -39,7 +39,7 @@ export function OverviewPage({ me, live }: { me: Me; live: LiveState }) {
           </div>
         </>
       )}
-      {can(me, 'rollouts:read') && <CampaignsInProgress />}
+      {can(me, 'rollouts:read') && <CampaignsInProgress live={live} />}
     </section>
   );
 }

@@ -35,7 +35,8 @@ interface DueTask {
   siteName: string | null;
   templateId: string;
   templateName: { 'zh-CN': string; en: string };
-  performers: string[];
+  /** Who does it: a technician if any of its tasks needs one, else PosFleet remotely, else the merchant's staff. */
+  performer: 'merchant' | 'technician' | 'remote';
   dueAt: string;
   baseDays: number;
   effectiveDays: number;
@@ -111,7 +112,7 @@ function Plans({ plans, me, selected, onSelect, onOrdered }: { plans: PlanSummar
                 <td className="wide">{date(p.createdAt)}</td>
                 {mayOrder && (
                   <td>
-                    <button type="button" disabled={action.busy} onClick={() => void order(p)} aria-label={t('orderDueWorkOf', { plan: p.name })}>{t('orderDueWork')}</button>
+                    <button type="button" className="secondary" disabled={action.busy} onClick={() => void order(p)} aria-label={t('orderDueWorkOf', { plan: p.name })}>{t('orderDueWork')}</button>
                   </td>
                 )}
               </tr>
@@ -196,7 +197,7 @@ function DueTasks({ plans, planId, onPlan }: { plans: PlanSummary[]; planId: str
                     <div className="due-where">
                       <Link href={`/terminals/${encodeURIComponent(task.terminalId)}`}>{task.serialNumber}</Link>
                       {task.siteName && <span> · {task.siteName}</span>}
-                      {task.performers.length > 0 && <span> · {task.performers.map((p) => tk('performer', p)).join(t('listSeparator'))}</span>}
+                      <span> · {tk('performer', task.performer === 'merchant' ? 'merchant_staff' : task.performer)}</span>
                       {task.workOrderId && <span> · <Link href={`/work-orders/${encodeURIComponent(task.workOrderId)}`}>{t('workOrder')}</Link></span>}
                     </div>
                     <details>

@@ -12,6 +12,7 @@ import { useI18n, type MessageKey } from '../i18n.tsx';
 import { can } from '../permissions.ts';
 import { useMerchants } from './Calendar.tsx';
 import { useSites } from './Terminals.tsx';
+import { KpiSection } from './KpiSection.tsx';
 
 const today = () => DateTime.now().toISODate() ?? '';
 
@@ -28,10 +29,12 @@ export function ReportsPage({ me }: { me: Me }) {
       <h1 id="reports-title">{t('reports')}</h1>
       <nav className="subnav" aria-label={t('reportsContents')}>
         <a href="#figures-title">{t('maintenanceFigures')}</a>
+        <a href="#kpis-title">{t('kpis')}</a>
         <a href="#workload-title">{t('workload')}</a>
         {can(me, 'compliance:read') && <a href="#pci-title">{t('pciReport')}</a>}
       </nav>
       <MaintenanceFigures />
+      <KpiSection me={me} />
       <Workload me={me} />
       {can(me, 'compliance:read') && <PciReport />}
     </section>

@@ -1,4 +1,5 @@
-// One terminal: its mode (live), latest health, heartbeat history as charts, and its maintenance jobs.
+// One terminal: its mode (live), latest health, heartbeat history as charts, its maintenance jobs, and
+// its history (versions, incidents, work orders, audit).
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, cardFailures, type Health, type HeartbeatRecord, type Job, type Me, type Page, type Terminal } from '../api.ts';
 import { canMaintain, ErrorNote } from '../App.tsx';
@@ -6,6 +7,8 @@ import { LineChart } from '../charts.tsx';
 import { useI18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
 import { ModeBadge } from './ModeBadge.tsx';
+import { TerminalHistory } from './TerminalHistory.tsx';
+import { HealthScoreCard } from './HealthScore.tsx';
 
 interface Loaded {
   terminal: Terminal;
@@ -65,6 +68,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
             </dl>
           )}
         </section>
+        <HealthScoreCard query={`terminalId=${encodeURIComponent(terminal.id)}`} what={terminal.serialNumber} reload={liveKey} />
         {canMaintain(me) && <LockBox terminalId={terminal.id} locked={mode === 'locked'} onDone={load} />}
       </div>
       <h2>{t('history')}</h2>
@@ -73,6 +77,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
           <LineChart title={t('battery')} labels={labels} values={history.map((h) => h.report.battery?.percent ?? null)} min={0} />
           <LineChart title={t('cardFailures')} labels={labels} values={history.map((h) => cardFailures(h.report))} />
           <LineChart title={t('latency')} labels={labels} values={history.map((h) => h.report.network?.latencyMs ?? null)} />
+          <LineChart title={t('paperLevel')} labels={labels} values={history.map((h) => PAPER_LEVEL[h.report.printer?.paper ?? ''] ?? null)} min={0} />
         </div>
       )}
       <h2>{t('jobs')}</h2>
@@ -93,9 +98,13 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
           </table>
         </div>
       )}
+      <TerminalHistory terminalId={terminal.id} me={me} reload={liveKey} />
     </section>
   );
 }
+
+/** The printer's paper as a level a chart can draw. */
+const PAPER_LEVEL: Record<string, number> = { ok: 2, low: 1, out: 0 };
 
 function LockBox({ terminalId, locked, onDone }: { terminalId: string; locked: boolean; onDone(): Promise<void> }) {
   const { t } = useI18n();

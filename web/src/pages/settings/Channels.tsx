@@ -1,6 +1,7 @@
 // Notification channels: where maintenance, work-order, incident and rollout events are sent (e-mail or signed
 // webhook), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+// Each channel may have quiet hours and a rate limit: what waits is sent later as one digest.
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, type Channel } from '../../api.ts';
 import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
@@ -11,18 +12,110 @@ import { useMerchants } from '../Calendar.tsx';
 /** src/notifications/notification-events.ts */
 const EVENTS = [
   'maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated',
-  'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted',
+  'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock',
 ] as const;
+
+/** Quiet hours and rate limit as the API takes and gives them (src/notifications/notifications.schemas.ts). */
+interface Limits {
+  quietHours: { start: string; end: string; timeZone: string | null } | null;
+  rateLimit: { max: number; periodMinutes: number } | null;
+}
+type LimitedChannel = Channel & Partial<Limits>;
+
+/** The form's text, turned into Limits on submit (the server names the field of anything wrong). */
+interface LimitsDraft {
+  start: string;
+  end: string;
+  timeZone: string;
+  max: string;
+  period: string;
+}
+/** The fields LimitsFields shows errors for; an error naming another one is shown for the whole form. */
+const LIMIT_FIELDS = ['quietHours.start', 'quietHours.end', 'quietHours.timeZone', 'rateLimit.max', 'rateLimit.periodMinutes'];
+const NO_LIMITS: LimitsDraft = { start: '', end: '', timeZone: '', max: '', period: '60' };
+
+function draftOf(c: LimitedChannel): LimitsDraft {
+  return {
+    start: c.quietHours?.start ?? '', end: c.quietHours?.end ?? '', timeZone: c.quietHours?.timeZone ?? '',
+    max: c.rateLimit ? String(c.rateLimit.max) : '', period: c.rateLimit ? String(c.rateLimit.periodMinutes) : '60',
+  };
+}
+
+function limitsOf(d: LimitsDraft): Limits {
+  const quiet = d.start !== '' || d.end !== '';
+  return {
+    quietHours: quiet ? { start: d.start, end: d.end, timeZone: d.timeZone.trim() || null } : null,
+    rateLimit: d.max.trim() !== '' ? { max: Number(d.max), periodMinutes: Number(d.period) } : null,
+  };
+}
+
+function LimitsFields({ draft, onChange, error, legend }: { draft: LimitsDraft; onChange(d: LimitsDraft): void; error: unknown; legend: ReactNode }) {
+  const { t } = useI18n();
+  const set = (key: keyof LimitsDraft) => (e: { target: { value: string } }) => onChange({ ...draft, [key]: e.target.value });
+  return (
+    <fieldset className="limits">
+      <legend>{legend}</legend>
+      <p className="hint">{t('quietHint')}</p>
+      <InputField label={t('quietStart')} type="time" value={draft.start} onChange={set('start')} error={errorFor(error, 'quietHours.start')} />
+      <InputField label={t('quietEnd')} type="time" value={draft.end} onChange={set('end')} error={errorFor(error, 'quietHours.end')} />
+      <InputField label={t('quietTimeZone')} value={draft.timeZone} spellCheck={false} placeholder="Asia/Shanghai" hint={t('quietTimeZoneHint')} onChange={set('timeZone')}
+        error={errorFor(error, 'quietHours.timeZone')} />
+      <InputField label={t('rateMax')} type="number" min={1} step={1} inputMode="numeric" value={draft.max} hint={t('rateHint')} onChange={set('max')}
+        error={errorFor(error, 'rateLimit.max')} />
+      <InputField label={t('ratePeriod')} type="number" min={1} step={1} inputMode="numeric" value={draft.period} onChange={set('period')} error={errorFor(error, 'rateLimit.periodMinutes')} />
+    </fieldset>
+  );
+}
+
+function LimitsSummary({ channel }: { channel: LimitedChannel }) {
+  const { t } = useI18n();
+  const q = channel.quietHours;
+  const r = channel.rateLimit;
+  return (
+    <>
+      {q ? `${t('quietRange', { start: q.start, end: q.end })} (${q.timeZone ?? t('merchantZone')})` : t('noQuietHours')}
+      {' · '}
+      {r ? t('rateLimitShort', { max: r.max, minutes: r.periodMinutes }) : t('noRateLimit')}
+    </>
+  );
+}
+
+/** Changes one channel's quiet hours and rate limit (PATCH). */
+function LimitsEditor({ channel, onSaved, onClose }: { channel: LimitedChannel; onSaved(): void; onClose(): void }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState<LimitsDraft>(() => draftOf(channel));
+  const action = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await api('PATCH', `/notification-channels/${channel.id}`, limitsOf(draft));
+      onSaved();
+      return t('limitsSaved', { name: channel.name });
+    });
+  };
+  return (
+    <form className="card settings-form" onSubmit={submit} aria-label={t('limitsOf', { name: channel.name })} data-limits-of={channel.id} noValidate>
+      <LimitsFields draft={draft} onChange={setDraft} error={action.error} legend={t('limitsOf', { name: channel.name })} />
+      <div aria-live="polite">
+        {action.done && <p className="note ok" role="status">{action.done}</p>}
+        {unplaced(action.error, LIMIT_FIELDS) && <ActionError error={action.error} />}
+      </div>
+      <button type="submit" disabled={action.busy}>{t('save')}</button>{' '}
+      <button type="button" onClick={onClose}>{t('close')}</button>
+    </form>
+  );
+}
 
 export function ChannelsSettings() {
   const { t, tk } = useI18n();
   const merchants = useMerchants();
-  const [items, setItems] = useState<Channel[] | null>(null);
+  const [items, setItems] = useState<LimitedChannel[] | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const change = useAction();
   const load = useCallback(() => {
     setError(null);
-    api<{ items: Channel[] }>('GET', '/notification-channels').then((r) => setItems(r.items)).catch((e: unknown) => setError(e));
+    api<{ items: LimitedChannel[] }>('GET', '/notification-channels').then((r) => setItems(r.items)).catch((e: unknown) => setError(e));
   }, []);
   useEffect(load, [load]);
 
@@ -57,6 +150,7 @@ export function ChannelsSettings() {
               <tr>
                 <th scope="col">{t('channelName')}</th><th scope="col">{t('channelKind')}</th><th scope="col" className="wide">{t('address')}</th>
                 <th scope="col" className="wide">{t('events')}</th><th scope="col" className="wide">{t('merchant')}</th><th scope="col">{t('enabled')}</th>
+                <th scope="col">{t('quietAndLimitShort')}</th>
                 <th scope="col"><span className="sr-only">{t('actions')}</span></th>
               </tr>
             </thead>
@@ -71,12 +165,20 @@ export function ChannelsSettings() {
                   <td>
                     <label className="inline"><input type="checkbox" checked={c.enabled} disabled={change.busy} onChange={() => toggle(c)} /> <span className="sr-only">{t('enabledOf', { name: c.name })}</span>{c.enabled ? t('yes') : t('no')}</label>
                   </td>
+                  {/* Not "wide": a phone needs the button too. */}
+                  <td>
+                    <LimitsSummary channel={c} />{' '}
+                    <button type="button" aria-label={t('editLimitsOf', { name: c.name })} aria-expanded={editing === c.id} onClick={() => setEditing(editing === c.id ? null : c.id)}>{t('edit')}</button>
+                  </td>
                   <td><button type="button" className="danger" disabled={change.busy} aria-label={`${t('delete')} ${c.name}`} onClick={() => del(c)}>{t('delete')}</button></td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
+      )}
+      {editing && items?.some((c) => c.id === editing) && (
+        <LimitsEditor key={editing} channel={items.find((c) => c.id === editing)!} onSaved={load} onClose={() => setEditing(null)} />
       )}
       <p className="muted">{t('noTestSend')}</p>
     </section>
@@ -92,6 +194,7 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
   const [locale, setLocale] = useState('');
   const [merchantId, setMerchantId] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
+  const [limits, setLimits] = useState<LimitsDraft>(NO_LIMITS);
   const action = useAction();
 
   const submit = (event: FormEvent) => {
@@ -99,7 +202,7 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
     setSecret(null);
     void action.run(async () => {
       const created = await api<Channel & { secret: string | null }>('POST', '/notification-channels', {
-        kind, name, address, events, ...(locale && { locale }), ...(merchantId && { merchantId }),
+        kind, name, address, events, ...(locale && { locale }), ...(merchantId && { merchantId }), ...limitsOf(limits),
       });
       setSecret(created.secret);
       setName('');
@@ -140,10 +243,11 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
         </div>
         {errorFor(action.error, 'events') && <span className="field-error">{errorFor(action.error, 'events')}</span>}
       </fieldset>
+      <LimitsFields draft={limits} onChange={setLimits} error={action.error} legend={t('quietAndLimit')} />
       <div aria-live="polite">
         {action.done && <p className="note ok" role="status">{action.done}</p>}
         {secret && <p className="note" data-testid="channel-secret">{t('secretOnce')} <code>{secret}</code></p>}
-        {unplaced(action.error, ['kind', 'name', 'address', 'merchantId', 'locale', 'events']) && <ActionError error={action.error} />}
+        {unplaced(action.error, ['kind', 'name', 'address', 'merchantId', 'locale', 'events', ...LIMIT_FIELDS]) && <ActionError error={action.error} />}
       </div>
       <button type="submit" disabled={action.busy}>{t('createChannel')}</button>
     </form>

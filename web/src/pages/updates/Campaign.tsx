@@ -1,8 +1,8 @@
 // One campaign: its state and current wave, each wave's installs as a progress bar with the counts in
 // words, why it halted with the figures that made it halt, the terminals the filter matched but the
 // package may not go to, and every terminal's install with the feedback it sent. The page refreshes
-// every few seconds and whenever the live fleet stream moves (a maintenance job starting or ending),
-// so progress shows without reloading. Roles with rollouts:write pause, resume, cancel and roll back,
+// whenever the live stream says the campaign's installs moved (every few seconds while the stream is
+// down), so progress shows without reloading. Roles with rollouts:write pause, resume, cancel and roll back,
 // each after a confirmation.
 import { useCallback, useEffect, useState } from 'react';
 import { allPages, api, query, type Campaign, type CampaignSummary, type Me, type MetricComparison, type Page, type PaymentsVerdict, type RolloutAction, type Wave } from '../../api.ts';
@@ -42,10 +42,11 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
       .catch((e: unknown) => setError(e));
   }, [id]);
   useEffect(load, [load]);
-  usePolling(load, POLL_MS);
-  // A maintenance job that starts or ends moves the live fleet stream: look at the campaign at once.
-  const fleet = live.fleet;
-  useEffect(() => { if (fleet) load(); }, [fleet, load]);
+  // The live stream carries this campaign's installs while it is in progress (and drops it once it
+  // ends): look at the campaign again whenever they move. Without the stream, look every few seconds.
+  const moved = live.campaigns === null ? null : JSON.stringify(live.campaigns.find((c) => c.id === id) ?? null);
+  useEffect(() => { if (moved !== null) load(); }, [moved, load]);
+  usePolling(load, POLL_MS, live.status !== 'live' || live.campaigns === null);
 
   const rolledBackBy = useRolledBackBy(campaign);
 

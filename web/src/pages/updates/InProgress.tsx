@@ -1,24 +1,29 @@
-// The overview's card of campaigns in progress (running, paused or halted), each linking to its page.
+// The overview's card of campaigns in progress (running, paused or halted), each linking to its page:
+// from the live stream, or asked for every few seconds while the stream is down.
 import { useCallback, useEffect, useState } from 'react';
 import { api, type CampaignSummary, type Page } from '../../api.ts';
 import { ErrorNote } from '../../App.tsx';
 import { useI18n } from '../../i18n.tsx';
+import type { LiveState } from '../../live.ts';
 import { Link } from '../../router.tsx';
 import { CampaignBadge, usePolling } from './shared.tsx';
 
 const IN_PROGRESS = ['halted', 'running', 'paused'] as const;
 
-export function CampaignsInProgress() {
+export function CampaignsInProgress({ live }: { live: LiveState }) {
   const { t, date } = useI18n();
-  const [items, setItems] = useState<CampaignSummary[] | null>(null);
+  const [polled, setPolled] = useState<CampaignSummary[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const streamed = live.status === 'live' ? live.campaigns : null;
   const load = useCallback(() => {
     Promise.all(IN_PROGRESS.map((state) => api<Page<CampaignSummary>>('GET', `/campaigns?state=${state}&limit=20`)))
-      .then((pages) => { setItems(pages.flatMap((p) => p.items)); setError(null); })
+      .then((pages) => { setPolled(pages.flatMap((p) => p.items)); setError(null); })
       .catch((e: unknown) => setError(e));
   }, []);
-  useEffect(load, [load]);
-  usePolling(load, 10_000);
+  const streaming = streamed !== null;
+  useEffect(() => { if (!streaming) load(); }, [streaming, load]);
+  usePolling(load, 10_000, !streaming);
+  const items = streamed ?? polled;
   return (
     <section className="card in-progress" aria-labelledby="in-progress-title">
       <h2 id="in-progress-title">{t('campaignsInProgress')}</h2>

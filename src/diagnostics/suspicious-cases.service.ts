@@ -1,0 +1,110 @@
+// Suspicious-activity cases: each report (by a merchant, a terminal or an operator) is a case with an
+// owner, a status and a history of who changed what, when and why. Merchants see their own cases;
+// people who handle incidents assign owners and move cases on. When the last case of a terminal's
+// suspicious-activity incident closes, the incident resolves.
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { can, isRole, type Scope } from '../access/roles.ts';
+import type { Database } from '../db/schema.ts';
+import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import { decodeCursor, toPage } from '../shared/paging.ts';
+import type { Clock } from '../shared/time.ts';
+import type { CaseAssignInput, CaseListQuery, CaseStatusInput } from './diagnostics.schemas.ts';
+import { isClosed, refuseTransition, type CaseStatus } from './suspicious-cases.ts';
+import { SuspiciousCasesRepository } from './suspicious-cases.repository.ts';
+
+export interface CaseActor {
+  userId: string | null;
+  name: string;
+}
+
+type CaseRow = NonNullable<Awaited<ReturnType<SuspiciousCasesRepository['find']>>>;
+
+export class SuspiciousCaseService {
+  readonly repo: SuspiciousCasesRepository;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+    /** Resolves the incident the cases belong to, if it is still open. */
+    private readonly closeIncident: (incidentId: string, actor: string, resolution: string) => Promise<void>,
+  ) {
+    this.repo = new SuspiciousCasesRepository(db);
+  }
+
+  private now = () => this.clock().toISOString();
+
+  /** The first line of a case's history, written with the report. */
+  async opened(caseId: string, at: string, actor: string, what: string): Promise<void> {
+    await this.repo.addEvent({ id: randomUUID(), case_id: caseId, at, actor, changes: JSON.stringify({ status: [null, 'open'] }), note: what });
+  }
+
+  async list(query: CaseListQuery, scope: Scope) {
+    const limit = query.limit ?? 100;
+    const rows = await this.repo.list({ ...query, before: decodeCursor(query.cursor), limit }, scope);
+    return toPage(rows.map(toCase), limit, (c) => `${c.reportedAt}|${c.id}`);
+  }
+
+  async get(id: string, scope: Scope) {
+    const row = await this.visible(id, scope);
+    const history = await this.repo.history(id);
+    return {
+      ...toCase(row),
+      history: history.map((e) => ({ at: e.at, actor: e.actor, changes: parseJson<Record<string, [unknown, unknown]>>(e.changes, {}), note: e.note })),
+    };
+  }
+
+  /** Gives a case an owner: someone who handles incidents. */
+  async assign(id: string, input: CaseAssignInput, scope: Scope, actor: CaseActor) {
+    const row = await this.visible(id, scope);
+    if (isClosed(row.status)) throw conflict(`case ${id} is ${row.status}; a closed case is not reassigned`, 'status');
+    const owner = await this.repo.user(input.ownerId);
+    if (!owner || owner.disabled_at || !isRole(owner.role) || !can(owner.role, 'incidents:write')) {
+      throw invalid('ownerId', 'must be an active user who handles incidents (admin, operator or support)');
+    }
+    if (owner.id === row.owner_id) throw conflict(`case ${id} is owned by ${owner.name} already`, 'ownerId');
+    await this.change(row, { owner_id: owner.id }, { ownerId: [row.owner_id, owner.id] }, input.note, actor);
+    return this.get(id, scope);
+  }
+
+  /** Moves a case on; moving it to investigating without an owner makes the mover its owner. */
+  async setStatus(id: string, input: CaseStatusInput, scope: Scope, actor: CaseActor) {
+    const row = await this.visible(id, scope);
+    const refused = refuseTransition(row.status as CaseStatus, input.status, input.note);
+    if (refused) throw refused.kind === 'conflict' ? conflict(`case ${id}: ${refused.reason}`, refused.field) : invalid(refused.field, refused.reason);
+    const set: { status: string; owner_id?: string } = { status: input.status };
+    const changes: Record<string, [unknown, unknown]> = { status: [row.status, input.status] };
+    if (input.status === 'investigating' && !row.owner_id && actor.userId) {
+      set.owner_id = actor.userId;
+      changes.ownerId = [null, actor.userId];
+    }
+    await this.change(row, set, changes, input.note, actor);
+    if (isClosed(input.status) && (await this.repo.unclosedOf(row.incident_id)) === 0) {
+      await this.closeIncident(row.incident_id, actor.name, `every suspicious-activity case of the terminal is closed (last: ${input.status}: ${input.note ?? ''})`);
+    }
+    return this.get(id, scope);
+  }
+
+  private async change(row: CaseRow, set: { status?: string; owner_id?: string | null }, changes: Record<string, [unknown, unknown]>, note: string | undefined, actor: CaseActor) {
+    const at = this.now();
+    const changed = await this.repo.change(row.id, { status: row.status, owner_id: row.owner_id }, { ...set, updated_at: at }, {
+      id: randomUUID(), case_id: row.id, at, actor: actor.name, changes: JSON.stringify(changes), note: note ?? null,
+    });
+    if (!changed) throw conflict(`case ${row.id} was changed by someone else meanwhile; look again`, 'status');
+  }
+
+  private async visible(id: string, scope: Scope): Promise<CaseRow> {
+    const row = await this.repo.find(id, scope);
+    if (!row) throw notFound('suspicious-activity case', id);
+    return row;
+  }
+}
+
+export function toCase(row: CaseRow) {
+  return {
+    id: row.id, incidentId: row.incident_id, terminalId: row.terminal_id, serialNumber: row.serial_number, siteId: row.site_id, merchantId: row.merchant_id ?? null,
+    what: row.what, occurredAt: row.occurred_at, reportedBy: row.reported_by, reportedAt: row.reported_at,
+    status: row.status as CaseStatus, ownerId: row.owner_id, ownerName: row.owner_name ?? null, updatedAt: row.updated_at ?? row.reported_at,
+  };
+}

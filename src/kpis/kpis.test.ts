@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, resolutionOf, unionLength } from './kpis.ts';
+
+const H = 3_600_000;
+
+const at = (hours: number) => new Date(Date.UTC(2026, 0, 1) + hours * H).toISOString();
+
+describe('downtime', () => {
+  it('counts overlapping outages of one terminal once and clips them to the period', () => {
+    // 0–10 and 5–12 overlap (12 h), 20–30 is clipped at 24: 12 + 4 = 16 h.
+    expect(unionLength([{ start: 0, end: 10 * H }, { start: 5 * H, end: 12 * H }, { start: 20 * H, end: 30 * H }], 0, 24 * H)).toBe(16 * H);
+    expect(unionLength([{ start: -5 * H, end: 2 * H }], 0, 24 * H)).toBe(2 * H);
+    expect(unionLength([], 0, 24 * H)).toBe(0);
+  });
+});
+
+describe('PM compliance', () => {
+  it('is on time within 10 % of the interval either side of the due date', () => {
+    // A 30-day interval: ±3 days.
+    expect(pmOutcome(at(0), at(72), 30, Date.parse(at(100)))).toBe('on_time');
+    expect(pmOutcome(at(0), at(-72), 30, Date.parse(at(100)))).toBe('on_time');
+    expect(pmOutcome(at(0), at(73), 30, Date.parse(at(100)))).toBe('late');
+    expect(pmOutcome(at(0), at(-73), 30, Date.parse(at(100)))).toBe('late');
+  });
+  it('judges an undone work order late only once its tolerance has passed', () => {
+    expect(pmOutcome(at(0), null, 30, Date.parse(at(72)))).toBe('pending');
+    expect(pmOutcome(at(0), null, 30, Date.parse(at(73)))).toBe('late');
+  });
+});
+
+describe('first-time fix', () => {
+  it('fails with a follow-up, or a new failure within 7 days of the repair', () => {
+    expect(firstTimeFix(at(0), false, null)).toBe(true);
+    expect(firstTimeFix(at(0), true, null)).toBe(false);
+    expect(firstTimeFix(at(0), false, at(7 * 24))).toBe(false);
+    expect(firstTimeFix(at(0), false, at(7 * 24 + 1))).toBe(true);
+  });
+});
+
+describe('remote fix', () => {
+  it('a visit wins over remote actions; without either the incident cleared by itself', () => {
+    expect(resolutionOf(true, true)).toBe('visit');
+    expect(resolutionOf(false, true)).toBe('remote');
+    expect(resolutionOf(false, false)).toBe('self');
+  });
+});
+
+describe('a group', () => {
+  it('works out every KPI from its facts, with numerators and denominators', () => {
+    const g = new KpiGroup();
+    // Two terminals over a 10-day period (240 h each): one down 24 h with 2 failures, one never.
+    g.addService(2 * 240 * H);
+    g.addOutages(24 * H, 2);
+    // A repair: failure at 0, a spare swapped in at 4 h, done at 10 h, then a new failure 3 days later.
+    g.addDone({ source: 'incident', minutesSpent: 90, failureStart: at(0), doneAt: at(10), restoredAt: at(4), hasFollowUp: false, nextFailureAt: at(10 + 72) });
+    // A merchant's request: reported at 100 h, done at 106 h, no restore time (restored = done).
+    g.addDone({ source: 'merchant_request', minutesSpent: 30, failureStart: at(100), doneAt: at(106), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
+    g.addDone({ source: 'preventive', minutesSpent: 120, failureStart: at(0), doneAt: at(5), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
+    g.addPreventive('on_time');
+    g.addPreventive('late');
+    g.addPreventive('on_time');
+    g.addPreventive('pending');
+    g.addOpen(true, 60);
+    g.addOpen(false, 30);
+    g.addResolved('remote');
+    g.addResolved('visit');
+    g.addResolved('remote');
+    g.addResolved('self');
+    const r = g.result();
+    expect(r.availability).toEqual({ value: 0.95, numerator: 456, denominator: 480 }); // 1 − 24/480
+    expect(r.mtbfHours).toEqual({ value: 228, numerator: 456, denominator: 2 });
+    expect(r.mttrRestoredHours).toEqual({ value: 5, numerator: 10, denominator: 2 }); // (4 + 6) / 2
+    expect(r.mttrRepairHours).toEqual({ value: 8, numerator: 16, denominator: 2 }); // (10 + 6) / 2
+    expect(r.pmCompliance).toEqual({ value: 0.6667, numerator: 2, denominator: 3 });
+    expect(r.plannedShare).toEqual({ value: 0.5, numerator: 2, denominator: 4 }); // 120 min of 240
+    expect(r.backlog).toEqual({ count: 2, overdue: 1, estimatedHours: 1.5 });
+    expect(r.firstTimeFix).toEqual({ value: 0.5, numerator: 1, denominator: 2 });
+    expect(r.remoteFix).toEqual({ value: 0.6667, numerator: 2, denominator: 3, selfCleared: 1 });
+  });
+
+  it('gives no value rather than a division by zero', () => {
+    const r = new KpiGroup().result();
+    expect(r.availability.value).toBeNull();
+    expect(r.mtbfHours).toEqual({ value: null, numerator: 0, denominator: 0 });
+    expect(kpi(5, 0).value).toBeNull();
+  });
+
+  it('never counts a restore before the failure or downtime beyond service time', () => {
+    const g = new KpiGroup();
+    g.addService(10 * H);
+    g.addOutages(50 * H, 1);
+    g.addDone({ source: 'manual', minutesSpent: 0, failureStart: at(10), doneAt: at(12), restoredAt: at(5), hasFollowUp: false, nextFailureAt: null });
+    const r = g.result();
+    expect(r.availability.value).toBe(0);
+    expect(r.mttrRestoredHours.value).toBe(0);
+    expect(r.mttrRepairHours.value).toBe(2);
+  });
+});
+
+describe('backlog estimate', () => {
+  it("uses its source's average, else the average of all done work orders", () => {
+    const done = new Map([['preventive', { minutes: 300, count: 3 }], ['incident', { minutes: 60, count: 1 }]]);
+    expect(estimateMinutes(done, 'preventive')).toBe(100);
+    expect(estimateMinutes(done, 'manual')).toBe(90); // 360 / 4
+    expect(estimateMinutes(new Map(), 'manual')).toBe(0);
+  });
+});
+

@@ -1,0 +1,210 @@
+// Maintenance KPIs as pure functions: which incidents are failures, downtime as the union of a
+// terminal's out-of-service intervals, and per group the accumulated numerators and denominators of
+// availability, MTBF, MTTR (merchant-restored and repair), PM compliance, planned-maintenance share,
+// backlog, first-time-fix and remote-fix rates. The formulas are written down in the README ("KPIs");
+// every KPI is returned with its numerator and denominator so a reader can check it.
+
+/**
+ * Incidents that are failures: the terminal cannot take payments (offline, its site's network down,
+ * locked after tamper) or a part it needs for them is broken (card reader failing, printer jammed).
+ * Consumables (paper), wear warnings (battery, temperature) and security findings are not failures.
+ */
+export const FAILURE_RULES = ['offline', 'site_network_down', 'tamper', 'card_reader_chip', 'card_reader_swipe', 'card_reader_contactless', 'printer_jam'] as const;
+
+/** Work orders that repair something (everything but planned preventive maintenance). */
+export const PLANNED_SOURCES = ['preventive'] as const;
+export const isCorrective = (source: string): boolean => !(PLANNED_SOURCES as readonly string[]).includes(source);
+
+/** A corrective work order is a first-time fix unless a follow-up or a new failure comes within this many days. */
+export const FIRST_TIME_FIX_DAYS = 7;
+/** A preventive work order is on time when done within this share of its interval before or after its due date. */
+export const PM_TOLERANCE = 0.1;
+
+export const GROUP_BYS = ['fleet', 'merchant', 'site', 'model', 'technician'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const ms = (iso: string) => Date.parse(iso);
+
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+/** The length of the union of intervals, clipped to [from, to): overlapping outages count once. */
+export function unionLength(intervals: readonly Interval[], from: number, to: number): number {
+  const clipped = intervals.map((i) => ({ start: Math.max(i.start, from), end: Math.min(i.end, to) })).filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
+  let total = 0;
+  let current: Interval | undefined;
+  for (const i of clipped) {
+    if (current && i.start <= current.end) current.end = Math.max(current.end, i.end);
+    else {
+      if (current) total += current.end - current.start;
+      current = { ...i };
+    }
+  }
+  return total + (current ? current.end - current.start : 0);
+}
+
+/** How a preventive work order due in the period is judged at `now`. */
+export type PmOutcome = 'on_time' | 'late' | 'pending';
+
+/**
+ * On time: done within ±PM_TOLERANCE × interval of its due date. Late: done outside that, or not done
+ * once the tolerance after its due date has passed. Pending: not done and still inside the tolerance
+ * (not judged yet, left out of the KPI).
+ */
+export function pmOutcome(dueAt: string, doneAt: string | null, intervalDays: number, now: number): PmOutcome {
+  const tolerance = PM_TOLERANCE * Math.max(0, intervalDays) * DAY;
+  const due = ms(dueAt);
+  if (doneAt !== null) return Math.abs(ms(doneAt) - due) <= tolerance ? 'on_time' : 'late';
+  return now > due + tolerance ? 'late' : 'pending';
+}
+
+/** A corrective work order done at `doneAt` was fixed the first time unless a follow-up or a new failure of its terminals came within the window. */
+export function firstTimeFix(doneAt: string, hasFollowUp: boolean, nextFailureAt: string | null, windowDays = FIRST_TIME_FIX_DAYS): boolean {
+  if (hasFollowUp) return false;
+  return nextFailureAt === null || ms(nextFailureAt) > ms(doneAt) + windowDays * DAY;
+}
+
+/** How a resolved incident was fixed: by a visit (a work order worked on site during it), remotely (a guide run, command or remote job during it), or neither (it cleared by itself). */
+export type Resolution = 'visit' | 'remote' | 'self';
+export function resolutionOf(visited: boolean, remoteAction: boolean): Resolution {
+  return visited ? 'visit' : remoteAction ? 'remote' : 'self';
+}
+
+// ---- per group
+export interface Kpi {
+  /** numerator / denominator (for MTBF and MTTR: hours per failure or repair); null when the denominator is 0. */
+  value: number | null;
+  numerator: number;
+  denominator: number;
+}
+
+export interface GroupKpis {
+  /** Uptime hours / service hours of the group's terminals. */
+  availability: Kpi;
+  /** Uptime hours / failures that began in the period. */
+  mtbfHours: Kpi;
+  /** Hours from failure start until a working terminal was back (restored_at, else done) / corrective work orders done. */
+  mttrRestoredHours: Kpi;
+  /** Hours from failure start until the work order was done / corrective work orders done. */
+  mttrRepairHours: Kpi;
+  /** Preventive work orders done on time / preventive work orders due in the period (judged). */
+  pmCompliance: Kpi;
+  /** Hours spent on preventive work orders / hours spent on all work orders done in the period. */
+  plannedShare: Kpi;
+  /** Open work orders at the end of the period. */
+  backlog: { count: number; overdue: number; estimatedHours: number };
+  /** Corrective work orders fixed the first time / corrective work orders done. */
+  firstTimeFix: Kpi;
+  /** Incidents fixed remotely / incidents fixed (remotely or by a visit); `selfCleared` resolved without either. */
+  remoteFix: Kpi & { selfCleared: number };
+}
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+export function kpi(numerator: number, denominator: number, digits = 4): Kpi {
+  return { value: denominator > 0 ? round(numerator / denominator, digits) : null, numerator: round(numerator, 3), denominator: round(denominator, 3) };
+}
+
+/** Accumulates one group's facts; `result()` turns them into KPIs. */
+export class KpiGroup {
+  private serviceMs = 0;
+  private downMs = 0;
+  private failures = 0;
+  private restoredMs = 0;
+  private repairMs = 0;
+  private repairs = 0;
+  private pmOnTime = 0;
+  private pmJudged = 0;
+  private plannedMinutes = 0;
+  private allMinutes = 0;
+  private backlogCount = 0;
+  private backlogOverdue = 0;
+  private backlogMinutes = 0;
+  private ftf = 0;
+  private correctiveDone = 0;
+  private remote = 0;
+  private visits = 0;
+  private selfCleared = 0;
+
+  /** Terminals in service for `serviceMs` (summed) of the period. */
+  addService(serviceMs: number): void {
+    this.serviceMs += Math.max(0, serviceMs);
+  }
+
+  /** One terminal's downtime within its service time (see unionLength), and the failures that began in it. */
+  addOutages(downMs: number, failures: number): void {
+    this.downMs += Math.max(0, downMs);
+    this.failures += failures;
+  }
+
+  /** A work order done in the period. */
+  addDone(order: { source: string; minutesSpent: number; failureStart: string; doneAt: string; restoredAt: string | null; hasFollowUp: boolean; nextFailureAt: string | null }): void {
+    const minutes = Math.max(0, order.minutesSpent);
+    this.allMinutes += minutes;
+    if (!isCorrective(order.source)) {
+      this.plannedMinutes += minutes;
+      return;
+    }
+    const start = ms(order.failureStart);
+    const done = ms(order.doneAt);
+    // A terminal restored before the work order was done (a spare swapped in) counts from then; never before the failure.
+    const restored = order.restoredAt === null ? done : Math.min(done, Math.max(start, ms(order.restoredAt)));
+    this.repairMs += Math.max(0, done - start);
+    this.restoredMs += Math.max(0, restored - start);
+    this.repairs++;
+    this.correctiveDone++;
+    if (firstTimeFix(order.doneAt, order.hasFollowUp, order.nextFailureAt)) this.ftf++;
+  }
+
+  addPreventive(outcome: PmOutcome): void {
+    if (outcome === 'pending') return;
+    this.pmJudged++;
+    if (outcome === 'on_time') this.pmOnTime++;
+  }
+
+  addOpen(overdue: boolean, estimatedMinutes: number): void {
+    this.backlogCount++;
+    if (overdue) this.backlogOverdue++;
+    this.backlogMinutes += Math.max(0, estimatedMinutes);
+  }
+
+  addResolved(resolution: Resolution): void {
+    if (resolution === 'remote') this.remote++;
+    else if (resolution === 'visit') this.visits++;
+    else this.selfCleared++;
+  }
+
+  result(): GroupKpis {
+    const upHours = Math.max(0, this.serviceMs - this.downMs) / HOUR;
+    return {
+      availability: kpi(upHours, this.serviceMs / HOUR, 6),
+      mtbfHours: kpi(upHours, this.failures, 3),
+      mttrRestoredHours: kpi(this.restoredMs / HOUR, this.repairs, 3),
+      mttrRepairHours: kpi(this.repairMs / HOUR, this.repairs, 3),
+      pmCompliance: kpi(this.pmOnTime, this.pmJudged),
+      plannedShare: kpi(this.plannedMinutes / 60, this.allMinutes / 60),
+      backlog: { count: this.backlogCount, overdue: this.backlogOverdue, estimatedHours: round(this.backlogMinutes / 60, 3) },
+      firstTimeFix: kpi(this.ftf, this.correctiveDone),
+      remoteFix: { ...kpi(this.remote, this.remote + this.visits), selfCleared: this.selfCleared },
+    };
+  }
+}
+
+/**
+ * Estimated minutes of an open work order: the average minutes spent on the work orders of its source
+ * done so far; where its source has none, the average over all done work orders; 0 when none is done.
+ */
+export function estimateMinutes(done: ReadonlyMap<string, { minutes: number; count: number }>, source: string): number {
+  const own = done.get(source);
+  if (own && own.count > 0) return own.minutes / own.count;
+  let minutes = 0;
+  let count = 0;
+  for (const d of done.values()) {
+    minutes += d.minutes;
+    count += d.count;
+  }
+  return count > 0 ? minutes / count : 0;
+}
