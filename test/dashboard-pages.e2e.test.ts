@@ -22,10 +22,10 @@ const TEST_TIMEOUT = 120_000;
 const BROWSER_ZONE = 'Asia/Shanghai';
 
 /** Money as the dashboard shows it (format.ts): minor units in CNY, in the page's locale. */
-const money = (minor: number, locale: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY' }).format(minor / 100);
+const money = (minor: number, locale: string, currency = 'CNY') => new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100);
 
 interface Site { id: string; code: string; name: string; merchantId: string; timeZone: string }
-interface Figures { total: { jobs: { total: number }; downtimeMinutes: number; refusedTransactions: number; estimatedRevenueLostMinor: number } }
+interface Figures { total: { jobs: { total: number }; downtimeMinutes: number; refusedTransactions: number; estimatedRevenueLost: Record<string, number> } }
 interface Candidate { start: string; localStart: string; expectedLossMinor: number | null }
 interface WindowView { id: string; name: string; target: { siteId?: string }; schedule: { kind: string; start?: string; durationMinutes: number }; timeZone: string }
 
@@ -199,26 +199,41 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await expect.poll(async () => (await adminApi<{ state: string }>('GET', `/maintenance/jobs/${job!.id}`)).state, { timeout: WAIT }).toBe('draining');
     await heartbeat('DEMO-1001', { transactions: { count: 0, amountMinor: 0, refused: 4, currency: 'CNY' } });
     await expect.poll(async () => (await adminApi<{ refusedTransactions: number }>('GET', `/maintenance/jobs/${job!.id}`)).refusedTransactions, { timeout: WAIT }).toBe(4);
+    // A London shop sells in pounds: its loss is priced and shown in pounds, never added to the yuan.
+    await heartbeat('DEMO-3001', { transactions: { count: 2, amountMinor: 2400, currency: 'GBP' } });
+    const [london] = (await adminApi<{ items: { id: string }[] }>('POST', '/maintenance/jobs', {
+      terminalIds: [await terminalId('DEMO-3001')], work: ['update'], reason: 'Card reader firmware', overrideReason: 'quiet morning, checked with the manager',
+    })).items;
+    await expect.poll(async () => (await adminApi<{ state: string }>('GET', `/maintenance/jobs/${london!.id}`)).state, { timeout: WAIT }).toBe('draining');
+    await heartbeat('DEMO-3001', { transactions: { count: 0, amountMinor: 0, refused: 2, currency: 'GBP' } });
+    await expect.poll(async () => (await adminApi<{ refusedTransactions: number }>('GET', `/maintenance/jobs/${london!.id}`)).refusedTransactions, { timeout: WAIT }).toBe(2);
     const period = `from=${encodeURIComponent(DateTime.now().minus({ days: 30 }).toUTC().toISO()!)}&to=${encodeURIComponent(DateTime.now().plus({ days: 1 }).toUTC().toISO()!)}`;
     const figures = await adminApi<Figures>('GET', `/maintenance/figures?${period}`);
-    expect(figures.total.refusedTransactions).toBe(4);
-    expect(figures.total.estimatedRevenueLostMinor).toBeGreaterThan(0);
+    expect(figures.total.refusedTransactions).toBe(6);
+    const { CNY: yuan, GBP: pounds } = figures.total.estimatedRevenueLost;
+    expect(Object.keys(figures.total.estimatedRevenueLost).sort()).toEqual(['CNY', 'GBP']);
+    expect(yuan).toBeGreaterThan(0);
+    expect(pounds).toBe(2 * 1200);
 
     await nav(page, 'Reports').click();
     await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
     await expect.poll(() => page.getByTestId('kpi-jobs').textContent(), { timeout: WAIT }).toBe(String(figures.total.jobs.total));
-    expect(await page.getByTestId('kpi-refused').textContent()).toBe('4');
-    expect(await page.getByTestId('kpi-lost').textContent()).toBe(money(figures.total.estimatedRevenueLostMinor, 'en'));
+    expect(await page.getByTestId('kpi-refused').textContent()).toBe('6');
+    expect(await page.getByTestId('kpi-lost').textContent()).toBe(`${money(yuan!, 'en')} + ${money(pounds!, 'en', 'GBP')}`);
     await page.getByRole('img', { name: /^Maintenance jobs by outcome:/ }).waitFor();
     await page.getByRole('img', { name: /^Revenue lost by site \(CNY\):/ }).waitFor();
-    await page.getByRole('table', { name: 'By site' }).getByRole('row').filter({ hasText: '人民广场店' }).getByText(money(figures.total.estimatedRevenueLostMinor, 'en')).waitFor();
+    await page.getByRole('img', { name: /^Revenue lost by site \(GBP\):/ }).waitFor();
+    const bySite = page.getByRole('table', { name: 'By site' });
+    await bySite.getByRole('row').filter({ hasText: '人民广场店' }).getByText(money(yuan!, 'en'), { exact: true }).waitFor();
+    await bySite.getByRole('row').filter({ hasText: 'Covent Garden' }).getByText('£24.00', { exact: true }).waitFor();
 
     const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(file.suggestedFilename()).toMatch(/^maintenance-figures-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = readFileSync((await file.path())!, 'utf8').replace(/^\uFEFF/, '');
     const lines = text.trim().split('\r\n');
-    expect(lines[0]).toBe('Site,Site code,Maintenance jobs,On time,Late,Failed,Running,Waiting,Minutes out of service,Refused transactions,Estimated revenue lost (CNY)');
-    expect(lines[1]).toMatch(new RegExp(`^All sites,,${figures.total.jobs.total},\\d+,\\d+,\\d+,\\d+,\\d+,${figures.total.downtimeMinutes},4,${figures.total.estimatedRevenueLostMinor / 100}$`));
+    expect(lines[0]).toBe('Site,Site code,Maintenance jobs,On time,Late,Failed,Running,Waiting,Minutes out of service,Refused transactions,Estimated revenue lost (CNY),Estimated revenue lost (GBP)');
+    expect(lines[1]).toMatch(new RegExp(`^All sites,,${figures.total.jobs.total},\\d+,\\d+,\\d+,\\d+,\\d+,${figures.total.downtimeMinutes},6,${yuan! / 100},24$`));
+    expect(lines.find((l) => l.startsWith('Covent Garden,DEMO-LDN-01,'))).toMatch(/,2,0,24$/);
     expect(lines.some((l) => l.startsWith('人民广场店,DEMO-SH-01,'))).toBe(true);
     // The formula is text in a spreadsheet: an apostrophe first, the whole cell quoted.
     expect(lines.find((l) => l.includes('HYPERLINK'))).toMatch(/^"'=HYPERLINK\(""http:\/\/evil\.example"",""x""\)",EVIL-01,1,/);
@@ -247,7 +262,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await language(page, 'zh-CN');
     await page.getByRole('heading', { name: '报表', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'PCI DSS 合规报告' }).getByRole('rowheader', { name: '终端（POI 设备）清单' }).waitFor();
-    expect(await page.getByTestId('kpi-lost').textContent()).toBe(money(figures.total.estimatedRevenueLostMinor, 'zh-CN'));
+    expect(await page.getByTestId('kpi-lost').textContent()).toBe(`${money(yuan!, 'zh-CN')} + ${money(pounds!, 'zh-CN', 'GBP')}`);
     await page.frameLocator('iframe.report-frame').getByRole('heading', { name: 'PCI DSS 合规报告' }).waitFor();
     await shot('zh-CN-reports');
     await language(page, 'en');

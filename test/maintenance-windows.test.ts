@@ -313,7 +313,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       const res = await t.api('GET', `/api/v1/sites/${cafe.id}/suggested-window?minutes=60&days=7&preference=outside-opening-hours&batchClose=23:30`);
       expect(res.statusCode, res.body).toBe(200);
       const suggestion = res.json();
-      expect(suggestion).toMatchObject({ siteId: cafe.id, timeZone: 'Europe/Paris', basis: 'history', history: { heartbeats: beats, terminals: 1, shortened: false } });
+      expect(suggestion).toMatchObject({ siteId: cafe.id, timeZone: 'Europe/Paris', currency: 'EUR', basis: 'history', history: { heartbeats: beats, terminals: 1, shortened: false } });
       expect(suggestion.history.weeks).toBeCloseTo(2, 1);
       const [best, ...alternatives] = suggestion.candidates as { start: string; end: string; localStart: string; expectedLossMinor: number; expectedTransactions: number }[];
       expect(best!.localStart).toMatch(/T0[0-5]:[0-5][05]:00\+02:00$/); // at night

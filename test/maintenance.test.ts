@@ -61,7 +61,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
 
     const figures = (await t.api('GET', `/api/v1/maintenance/figures?siteId=${job!.siteId}&from=2026-11-25T00:00:00.000Z&to=2026-11-26T00:00:00.000Z`)).json();
     // Three refused sales at this terminal's average ticket (3 sales for 45.00 a heartbeat: 15.00 each).
-    expect(figures.total).toMatchObject({ jobs: { total: 1, onTime: 1, late: 0, failed: 0 }, refusedTransactions: 3, estimatedRevenueLostMinor: 4500 });
+    expect(figures.total).toMatchObject({ jobs: { total: 1, onTime: 1, late: 0, failed: 0 }, refusedTransactions: 3, estimatedRevenueLost: { CNY: 4500 } });
   });
 
   it('never takes down every working terminal of a site', async () => {

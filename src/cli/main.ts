@@ -158,7 +158,7 @@ withServerFlags(maintenance.command('figures').description('downtime, refused tr
       const from = opts.from ?? new Date(new Date(to).getTime() - 30 * 86_400_000).toISOString();
       const figures = await services.maintenance.figures({ from, to, merchantId: opts.merchant, siteId: opts.site }, FLEET);
       if (opts.json) return console.log(JSON.stringify(figures, null, 2));
-      const row = (name: string, f: typeof figures.total) => [name, f.jobs.total, f.jobs.onTime, f.jobs.late, f.jobs.failed, f.jobs.running, f.downtimeMinutes, f.refusedTransactions, (f.estimatedRevenueLostMinor / 100).toFixed(2)];
+      const row = (name: string, f: typeof figures.total) => [name, f.jobs.total, f.jobs.onTime, f.jobs.late, f.jobs.failed, f.jobs.running, f.downtimeMinutes, f.refusedTransactions, moneyText(f.estimatedRevenueLost)];
       console.log(`maintenance from ${from} to ${to}`);
       console.table([row('all', figures.total), ...figures.bySite.map((s) => row(s.siteId ?? '(no site)', s))].map(([site, jobs, onTime, late, failed, running, downtime, refused, lost]) =>
         ({ site, jobs, onTime, late, failed, running, 'downtime min': downtime, refused, 'revenue lost': lost })));
@@ -169,6 +169,15 @@ withServerFlags(maintenance.command('figures').description('downtime, refused tr
       await services.db.close();
     }
   });
+
+/** Amounts per currency, e.g. "CN¥1,420.00 + £25.00", each with its currency's own decimals. */
+function moneyText(perCurrency: Record<string, number>): string {
+  const parts = Object.entries(perCurrency).map(([currency, minor]) => {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+  });
+  return parts.join(' + ') || '0';
+}
 
 const user = program.command('user').description('operator accounts');
 withServerFlags(user.command('set-password').description('set an account\'s password (read from standard input)').requiredOption('--email <email>', 'the account, e.g. admin@posfleet.local'))

@@ -17,19 +17,28 @@ export interface MaintenanceFigures {
   jobs: { total: number; onTime: number; late: number; failed: number; running: number; waiting: number };
   downtimeMinutes: number;
   refusedTransactions: number;
-  /** Refused attempts × the terminal's average ticket (minor units). */
-  estimatedRevenueLostMinor: number;
+  /**
+   * Refused attempts × the terminal's average ticket, in minor units per currency (ISO 4217): a fleet
+   * spanning countries is never added up across currencies.
+   */
+  estimatedRevenueLost: Record<string, number>;
 }
+
+/** The currency of terminals that do not report one (the simulator's and the first customers' market). */
+export const DEFAULT_CURRENCY = 'CNY';
+
+/** A terminal's average ticket: minor units of its currency per transaction. */
+export interface AverageTicket { minor: number; currency: string }
 
 const FAILED = ['failed', 'rolled_back', 'handed_to_technician'];
 const RUNNING = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 
 export function emptyFigures(): MaintenanceFigures {
-  return { jobs: { total: 0, onTime: 0, late: 0, failed: 0, running: 0, waiting: 0 }, downtimeMinutes: 0, refusedTransactions: 0, estimatedRevenueLostMinor: 0 };
+  return { jobs: { total: 0, onTime: 0, late: 0, failed: 0, running: 0, waiting: 0 }, downtimeMinutes: 0, refusedTransactions: 0, estimatedRevenueLost: {} };
 }
 
 /** Adds one job to the figures; a job still out of service counts its downtime up to `now`. */
-export function addJob(figures: MaintenanceFigures, job: JobFacts, averageTicketMinor: number, now: Date): void {
+export function addJob(figures: MaintenanceFigures, job: JobFacts, ticket: AverageTicket, now: Date): void {
   figures.jobs.total++;
   if (job.state === 'completed') {
     const took = minutesBetween(job.startedAt, job.endedAt);
@@ -42,7 +51,8 @@ export function addJob(figures: MaintenanceFigures, job: JobFacts, averageTicket
   const until = job.endedAt ?? (RUNNING.includes(job.state) ? now.toISOString() : job.updatedAt);
   figures.downtimeMinutes += minutesBetween(job.startedAt, until) ?? 0;
   figures.refusedTransactions += job.refusedTransactions;
-  figures.estimatedRevenueLostMinor += Math.round(job.refusedTransactions * averageTicketMinor);
+  const lost = Math.round(job.refusedTransactions * ticket.minor);
+  if (lost > 0) figures.estimatedRevenueLost[ticket.currency] = (figures.estimatedRevenueLost[ticket.currency] ?? 0) + lost;
 }
 
 function minutesBetween(from: string | null, to: string | null): number | null {
@@ -51,6 +61,6 @@ function minutesBetween(from: string | null, to: string | null): number | null {
 }
 
 /** Average ticket from heartbeat transaction totals; 0 when a terminal has not traded. */
-export function averageTicket(totals: { count: number; amountMinor: number }): number {
-  return totals.count > 0 ? totals.amountMinor / totals.count : 0;
+export function averageTicket(totals: { count: number; amountMinor: number; currency: string | null }): AverageTicket {
+  return { minor: totals.count > 0 ? totals.amountMinor / totals.count : 0, currency: totals.currency ?? DEFAULT_CURRENCY };
 }

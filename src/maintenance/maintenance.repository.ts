@@ -102,18 +102,20 @@ export class MaintenanceRepository {
     return q.limit(100_000).execute();
   }
 
-  /** Transaction totals from a terminal's recent heartbeats (bounded), for its average ticket. */
-  async recentTransactionTotals(terminalId: string, since: string): Promise<{ count: number; amountMinor: number }> {
+  /** Transaction totals from a terminal's recent heartbeats (bounded), for its average ticket, in the currency it last reported. */
+  async recentTransactionTotals(terminalId: string, since: string): Promise<{ count: number; amountMinor: number; currency: string | null }> {
     const rows = await this.db.selectFrom('heartbeats').select('report').where('terminal_id', '=', terminalId).where('received_at', '>=', since)
       .orderBy('seq', 'desc').limit(5000).execute();
     let count = 0;
     let amountMinor = 0;
+    let currency: string | null = null;
     for (const row of rows) {
-      const tx = (parseJson<{ transactions?: { count?: number; amountMinor?: number } }>(row.report, {})).transactions;
+      const tx = (parseJson<{ transactions?: { count?: number; amountMinor?: number; currency?: string } }>(row.report, {})).transactions;
       count += tx?.count ?? 0;
       amountMinor += tx?.amountMinor ?? 0;
+      currency ??= tx?.currency ?? null;
     }
-    return { count, amountMinor };
+    return { count, amountMinor, currency };
   }
 
   // ---- locks

@@ -92,7 +92,9 @@ const FigureSet = {
   jobs: Type.Object({ total: Type.Integer(), onTime: Type.Integer(), late: Type.Integer(), failed: Type.Integer(), running: Type.Integer(), waiting: Type.Integer() }),
   downtimeMinutes: Type.Integer(),
   refusedTransactions: Type.Integer(),
-  estimatedRevenueLostMinor: Type.Integer(),
+  estimatedRevenueLost: Type.Record(Type.String(), Type.Integer(), {
+    description: 'refused transactions × each terminal\'s average ticket, in minor units per currency (ISO 4217 code → amount); never added up across currencies',
+  }),
 };
 
 export const FiguresQuery = Type.Object(

@@ -13,7 +13,7 @@ import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
 import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
 import { decideStarts, type JobDecision, type TerminalStatus } from './windows/continuity.ts';
-import { addJob, averageTicket, emptyFigures, type MaintenanceFigures } from './figures.ts';
+import { addJob, averageTicket, DEFAULT_CURRENCY, emptyFigures, type AverageTicket, type MaintenanceFigures } from './figures.ts';
 
 export interface MaintenanceRequest {
   terminalIds: string[];
@@ -198,7 +198,7 @@ export class MaintenanceService {
     if (filter.siteId) await this.estate.getSite(filter.siteId, scope);
     const jobs = await this.repo.jobsForFigures(filter);
     const since = new Date(new Date(filter.to).getTime() - 30 * 86_400_000).toISOString();
-    const tickets = new Map<string, number>();
+    const tickets = new Map<string, AverageTicket>();
     for (const terminalId of new Set(jobs.filter((j) => j.refused_transactions > 0).map((j) => j.terminal_id))) {
       tickets.set(terminalId, averageTicket(await this.repo.recentTransactionTotals(terminalId, since)));
     }
@@ -210,7 +210,7 @@ export class MaintenanceService {
         siteId: row.site_id, merchantId: row.merchant_id, terminalId: row.terminal_id, state: row.state, startedAt: row.started_at, endedAt: row.ended_at,
         updatedAt: row.updated_at, expectedMinutes: row.expected_minutes, refusedTransactions: row.refused_transactions,
       };
-      const ticket = tickets.get(row.terminal_id) ?? 0;
+      const ticket = tickets.get(row.terminal_id) ?? { minor: 0, currency: DEFAULT_CURRENCY };
       addJob(total, facts, ticket, now);
       const site = bySite.get(row.site_id ?? '') ?? emptyFigures();
       addJob(site, facts, ticket, now);

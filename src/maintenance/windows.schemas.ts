@@ -145,6 +145,7 @@ export type SuggestedWindowQuery = Static<typeof SuggestedWindowQuery>;
 export const SuggestedWindowView = Type.Object({
   siteId: Type.String(),
   timeZone: Type.String(),
+  currency: Type.String({ description: 'ISO 4217 code of expectedLossMinor: what the site\'s terminals report' }),
   basis: Type.Enum(['history', 'opening-hours', 'none']),
   history: Type.Union([Type.Object({
     from: Timestamp, to: Timestamp, weeks: Type.Number(), heartbeats: Type.Integer(), terminals: Type.Integer(),

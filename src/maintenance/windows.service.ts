@@ -13,6 +13,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
+import { DEFAULT_CURRENCY } from './figures.ts';
 import { OPEN, WAITING, WORK_KINDS, type WorkKind } from './job-states.ts';
 import type { JobRow } from './maintenance.repository.ts';
 import type { MaintenanceService, StartGate } from './maintenance.service.ts';
@@ -384,7 +385,9 @@ export class WindowsService {
       top: query.top ?? 5, ...(hasHours && { openingHours: site.openingHours }), ...(trade && { history: trade.history }),
       ...(query.batchClose && { batchClose: { at: query.batchClose } }),
     });
-    return { siteId: site.id, timeZone: site.timeZone, basis: suggestion.basis, history: trade?.summary ?? null, candidates: suggestion.candidates };
+    return {
+      siteId: site.id, timeZone: site.timeZone, currency: trade?.currency ?? DEFAULT_CURRENCY, basis: suggestion.basis, history: trade?.summary ?? null, candidates: suggestion.candidates,
+    };
   }
 
   /**
@@ -417,6 +420,7 @@ export class WindowsService {
     };
     let read = 0;
     let earliest = to;
+    let currency: string | null = null;
     let reporting = 0;
     const intervalMs = this.settings.heartbeatIntervalSeconds * 1000;
     for (const terminalId of terminalIds) {
@@ -430,7 +434,8 @@ export class WindowsService {
           const start = Math.max(from, previous === null ? at - intervalMs : Math.max(previous, at - MAX_HEARTBEAT_GAP_MS));
           previous = at;
           earliest = Math.min(earliest, start);
-          const reported = parseJson<{ transactions?: { count?: unknown; amountMinor?: unknown } }>(beat.report, {}).transactions;
+          const reported = parseJson<{ transactions?: { count?: unknown; amountMinor?: unknown; currency?: unknown } }>(beat.report, {}).transactions;
+          if (typeof reported?.currency === 'string') currency = reported.currency;
           const transactions = positive(reported?.count);
           const amount = positive(reported?.amountMinor);
           if ((transactions > 0 || amount > 0) && at > start) spreadOver(start, at, transactions, amount);
@@ -451,6 +456,7 @@ export class WindowsService {
     }
     return {
       history,
+      currency,
       summary: {
         from: new Date(earliest).toISOString(), to: now.toISOString(), weeks: Math.round(history.weeks * 100) / 100,
         heartbeats: read, terminals: reporting, shortened,

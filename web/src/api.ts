@@ -233,6 +233,8 @@ export interface SuggestedCandidate extends Occurrence {
 
 export interface SuggestedWindow {
   siteId: string;
+  /** ISO 4217 code of the candidates' expected loss. */
+  currency: string;
   timeZone: string;
   basis: 'history' | 'opening-hours' | 'none';
   history: { from: string; to: string; weeks: number; heartbeats: number; terminals: number; shortened: boolean } | null;
@@ -249,7 +251,8 @@ export interface FigureSet {
   jobs: { total: number; onTime: number; late: number; failed: number; running: number; waiting: number };
   downtimeMinutes: number;
   refusedTransactions: number;
-  estimatedRevenueLostMinor: number;
+  /** Minor units per currency (ISO 4217 code → amount), never added up across currencies. */
+  estimatedRevenueLost: Record<string, number>;
 }
 
 export interface Figures {

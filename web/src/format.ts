@@ -1,17 +1,24 @@
 // Money, times in a site's time zone, and CSV files, for the pages that show or export figures.
 import { DateTime } from 'luxon';
 
-/**
- * The currency amounts are counted in. The server keeps money in minor units without a currency (the
- * terminals report CNY); until a merchant carries its own currency, the dashboard shows CNY.
- */
+/** The currency of an amount whose currency is not known (the terminals' first market). */
 export const DEFAULT_CURRENCY = 'CNY';
 
-/** An amount in minor units (fen, cents) in the user's locale, e.g. ¥1,234.50 or CN¥1,234.50. */
+/** Minor units (fen, pence, yen) as the currency's major unit, with its own number of decimals. */
+export function toMajor(minor: number, currency: string): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return minor / 10 ** digits;
+}
+
+/** An amount in minor units in the user's locale, e.g. ¥1,234.50 or £12.00. */
 export function money(minor: number, locale: string, currency = DEFAULT_CURRENCY): string {
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(toMajor(minor, currency));
+}
+
+/** Amounts in several currencies, never added up: "¥1,234.50 + £12.00" (or nothing lost: 0 in the first). */
+export function moneyPerCurrency(perCurrency: Record<string, number>, locale: string): string {
+  const entries = Object.entries(perCurrency).sort(([a], [b]) => a.localeCompare(b));
+  return entries.length ? entries.map(([currency, minor]) => money(minor, locale, currency)).join(' + ') : money(0, locale);
 }
 
 export const number = (value: number, locale: string, digits = 0) =>

@@ -259,7 +259,7 @@ function SuggestedWindowPanel({ me, sites, initialSiteId, onCreated }: { me: Me;
     }
   };
 
-  const loss = (c: SuggestedCandidate) => (c.expectedLossMinor === null ? t('unknown') : money(c.expectedLossMinor, locale));
+  const loss = (c: SuggestedCandidate) => (c.expectedLossMinor === null ? t('unknown') : money(c.expectedLossMinor, locale, result!.currency));
   const when = (c: SuggestedCandidate) => `${dateTimeIn(c.start, locale, result!.timeZone, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}–${timeIn(c.end, locale, result!.timeZone)}`;
   const best = result?.candidates[0];
   const fields = ['id', 'minutes', 'days', 'preference', 'batchClose'];

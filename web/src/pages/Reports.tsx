@@ -7,7 +7,7 @@ import { allPages, api, query, type ComplianceReport, type FigureSet, type Figur
 import { ErrorNote } from '../App.tsx';
 import { BarChart, COLORS, DoughnutChart } from '../charts.tsx';
 import { errorFor, InputField, SelectField, unplaced } from '../Field.tsx';
-import { csv, DEFAULT_CURRENCY, download, money, number } from '../format.ts';
+import { csv, download, moneyPerCurrency, number, toMajor } from '../format.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { can } from '../permissions.ts';
 import { useMerchants } from './Calendar.tsx';
@@ -78,12 +78,13 @@ function MaintenanceFigures() {
 
   const exportCsv = () => {
     if (!figures) return;
+    // One revenue column per currency the figures hold: amounts in different currencies are not added up.
     const row = (name: string, code: string, f: FigureSet) => [
       name, code, f.jobs.total, f.jobs.onTime, f.jobs.late, f.jobs.failed, f.jobs.running, f.jobs.waiting, f.downtimeMinutes, f.refusedTransactions,
-      f.estimatedRevenueLostMinor / 100,
+      ...currencies.map((c) => toMajor(f.estimatedRevenueLost[c] ?? 0, c)),
     ];
     const text = csv([
-      [t('site'), t('siteCode'), t('jobsTotal'), t('onTime'), t('late'), t('failed'), t('running'), t('waitingJobs'), t('downtimeMinutes'), t('refusedTransactions'), `${t('revenueLost')} (${DEFAULT_CURRENCY})`],
+      [t('site'), t('siteCode'), t('jobsTotal'), t('onTime'), t('late'), t('failed'), t('running'), t('waitingJobs'), t('downtimeMinutes'), t('refusedTransactions'), ...currencies.map((c) => `${t('revenueLost')} (${c})`)],
       row(t('allSitesTotal'), '', figures.total),
       ...figures.bySite.map((s) => row(siteLabel(s.siteId), siteOf(s.siteId)?.code ?? '', s)),
     ]);
@@ -91,6 +92,7 @@ function MaintenanceFigures() {
   };
 
   const f = figures?.total;
+  const currencies = f ? Object.keys(f.estimatedRevenueLost).sort() : [];
   const tiles: { id: string; label: string; value: string }[] = f ? [
     { id: 'jobs', label: t('jobsTotal'), value: number(f.jobs.total, locale) },
     { id: 'on-time', label: t('onTime'), value: number(f.jobs.onTime, locale) },
@@ -98,7 +100,7 @@ function MaintenanceFigures() {
     { id: 'failed', label: t('failed'), value: number(f.jobs.failed, locale) },
     { id: 'downtime', label: t('downtimeMinutes'), value: number(f.downtimeMinutes, locale) },
     { id: 'refused', label: t('refusedTransactions'), value: number(f.refusedTransactions, locale) },
-    { id: 'lost', label: t('revenueLost'), value: money(f.estimatedRevenueLostMinor, locale) },
+    { id: 'lost', label: t('revenueLost'), value: moneyPerCurrency(f.estimatedRevenueLost, locale) },
   ] : [];
   const shownSites = draft.merchantId ? sites.filter((s) => s.merchantId === draft.merchantId) : sites;
 
@@ -130,7 +132,10 @@ function MaintenanceFigures() {
           </ul>
           <div className="charts">
             <DoughnutChart title={t('jobOutcomes')} slices={JOB_OUTCOMES.map((o) => ({ label: t(o.label), value: f.jobs[o.key], color: o.color }))} />
-            <BarChart title={t('revenueLostBySite', { currency: DEFAULT_CURRENCY })} slices={figures.bySite.map((s) => ({ label: siteLabel(s.siteId), value: s.estimatedRevenueLostMinor / 100, color: COLORS.locked }))} />
+            {currencies.map((c) => (
+              <BarChart key={c} title={t('revenueLostBySite', { currency: c })}
+                slices={figures.bySite.map((s) => ({ label: siteLabel(s.siteId), value: toMajor(s.estimatedRevenueLost[c] ?? 0, c), color: COLORS.locked }))} />
+            ))}
             <BarChart title={t('downtimeBySite')} slices={figures.bySite.map((s) => ({ label: siteLabel(s.siteId), value: s.downtimeMinutes, color: COLORS.maintenance }))} />
           </div>
           <h3 id="by-site-title">{t('bySite')}</h3>
@@ -150,7 +155,7 @@ function MaintenanceFigures() {
                       <th scope="row">{siteLabel(s.siteId)}</th>
                       <td>{number(s.jobs.total, locale)}</td><td className="wide">{s.jobs.onTime}</td><td className="wide">{s.jobs.late}</td><td className="wide">{s.jobs.failed}</td>
                       <td>{number(s.downtimeMinutes, locale)}</td><td className="wide">{number(s.refusedTransactions, locale)}</td>
-                      <td className="money">{money(s.estimatedRevenueLostMinor, locale)}</td>
+                      <td className="money">{moneyPerCurrency(s.estimatedRevenueLost, locale)}</td>
                     </tr>
                   ))}
                 </tbody>
