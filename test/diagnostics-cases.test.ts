@@ -110,6 +110,7 @@ describe.each(databases())('suspicious-activity cases on $name', (kind) => {
     const incident = (await t.api('GET', `/api/v1/incidents/${a.incidentId}`)).json();
     expect(incident).toMatchObject({ status: 'resolved', rule: 'suspicious_activity' });
     expect(incident.resolution).toContain('dismissed: new cover fitted by the vendor');
+    expect(incident.suspiciousReports.map((r: { id: string; status: string; ownerId: string | null }) => [r.id, r.status, r.ownerId])).toEqual([[a.id, 'resolved', support.id], [b.id, 'dismissed', null]]);
 
     // A new sighting afterwards is a new case under a new incident.
     const c = await report('overlay again');

@@ -259,7 +259,7 @@ describe.each(databases())('maintenance KPIs on $name', (kind) => {
   it('refuses a bad period or grouping with a 400 naming the field', async () => {
     const admin = as('test-admin-token');
     for (const [query, field] of [
-      [`from=yesterday&to=${TO}`, 'from'], [`from=${TO}&to=${FROM}`, 'from'], [`from=${FROM}&to=${FROM}`, 'from'],
+      [`from=yesterday&to=${TO}`, 'from'], [`from=2026-13-45T25:61:00Z&to=${TO}`, 'from'], [`from=${FROM}&to=275760-09-14T00:00:00.000Z`, 'to'], [`from=${TO}&to=${FROM}`, 'from'], [`from=${FROM}&to=${FROM}`, 'from'],
       [`from=2025-01-01T00:00:00.000Z&to=${TO}`, 'to'], [`from=${FROM}&to=${TO}&groupBy=planet`, 'groupBy'], [`from=${FROM}&to=${TO}&colour=red`, 'colour'],
     ] as const) {
       const res = await admin(`/api/v1/kpis?${query}`);

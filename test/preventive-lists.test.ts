@@ -180,6 +180,34 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
     expect(refused.json<{ error: { field: string } }>().error.field).toBe('factors.meters.receipts.factor');
   });
 
+  it("works a task's interval out again with today's meters when a technician's visit completes it", async () => {
+    const estate = await buildEstate(t);
+    const terminal = await buildTerminal(t, estate);
+    const made = await plan({ templateIds: [await templateId('quarterly')], filter: { siteId: estate.site.id }, startAt: new Date(now.getTime() - 100 * DAY).toISOString() });
+    expect(made.due[0]).toMatchObject({ effectiveDays: 91, why: [] });
+    // Since the plan was made the terminal became busy: 500 receipts, 300 card reads, 2 battery cycles a day.
+    const { credential } = await enrolTerminal(t, terminal.serialNumber);
+    for (let seq = 1; seq <= 7; seq++) {
+      await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq, {
+        printer: { paper: 'ok', jam: false, coverOpen: false, receipts: 500 }, cardReader: { swipe: { attempts: 300, failures: 0 } },
+        battery: { percent: 60, health: 90, charging: false, cycleCount: 200 + 2 * seq }, transactions: { count: 100, amountMinor: 1000, currency: 'CNY' },
+      }));
+    }
+    const [order] = (await t.api('POST', `/api/v1/preventive/plans/${made.id}/work-orders`, {})).json<{ items: { id: string; checklist: { id: string }[] }[] }>().items;
+    const tech = await user('technician');
+    await t.services.preventive.createTechnician({ userId: tech.id, skills: ['hardware'], regions: [] });
+    expect((await t.api('POST', `/api/v1/work-orders/${order!.id}/assign`, { technicianId: tech.id })).statusCode).toBe(200);
+    expect((await tech.api('POST', `/api/v1/work-orders/${order!.id}/status`, { to: 'in_progress' })).statusCode).toBe(200);
+    expect((await tech.api('POST', `/api/v1/work-orders/${order!.id}/checklist`, { results: order!.checklist.map((i) => ({ itemId: i.id, result: 'pass' })) })).statusCode).toBe(200);
+    const done = await tech.api('POST', `/api/v1/work-orders/${order!.id}/status`, { to: 'done' });
+    expect(done.statusCode, done.body).toBe(200);
+    const [task] = await dueList(`planId=${made.id}`);
+    const days = 91 * 0.8 * 0.8 * 0.75;
+    expect(task).toMatchObject({ lastDueAt: made.due[0]!.dueAt, effectiveDays: Number(days.toFixed(3)) });
+    expect(Date.parse(task!.dueAt)).toBe(Date.parse(made.due[0]!.dueAt) + Math.round(days * DAY));
+    expect(task!.why.map((w) => w.factor)).toEqual(['meter:receipts', 'meter:cardInsertions', 'meter:batteryCycles']);
+  });
+
   describe("merchants' requests", () => {
     let a: Awaited<ReturnType<typeof buildEstate>>;
     let b: Awaited<ReturnType<typeof buildEstate>>;

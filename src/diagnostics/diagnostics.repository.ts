@@ -29,16 +29,25 @@ export class DiagnosticsRepository {
       .where('terminals.id', 'in', terminalIds).execute();
   }
 
-  /** Open (or acknowledged) incidents of these terminals. */
-  async openIncidentsOf(terminalIds: string[]) {
-    if (!terminalIds.length) return [];
-    return this.db.selectFrom('incidents').select(['id', 'terminal_id', 'rule']).where('terminal_id', 'in', terminalIds).where('open_key', 'is not', null).execute();
-  }
 
-  /** Rule streaks and card windows of these terminals, as the last heartbeat batch left them (any node). */
-  async diagnosticStates(terminalIds: string[]) {
-    if (!terminalIds.length) return [];
-    return this.db.selectFrom('diagnostic_state').select(['terminal_id', 'seq', 'streaks', 'cards']).where('terminal_id', 'in', terminalIds).execute();
+  /**
+   * What the rules of a heartbeat batch start from, in one round trip: the terminals' streaks and card
+   * windows as last written (by any node), and their open (or acknowledged) incidents.
+   */
+  async batchState(terminalIds: string[]) {
+    const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
+    const open: { id: string; terminal_id: string; rule: string }[] = [];
+    if (!terminalIds.length) return { states, open };
+    const ids = sql.join(terminalIds);
+    const { rows } = await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
+      select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
+      union all
+      select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db);
+    for (const r of rows) {
+      if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
+      else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
+    }
+    return { states, open };
   }
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */

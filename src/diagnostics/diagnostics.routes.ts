@@ -19,6 +19,8 @@ const read = { permission: 'estate:read' } as const;
 const handle = { permission: 'incidents:write' } as const;
 
 export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunService): FastifyPluginAsyncTypebox => async (app) => {
+  // Rule state not yet written (see IncidentService.flushStates) is written before the database closes.
+  app.addHook('onClose', () => incidents.flushStates());
   app.get('/incidents', {
     config: read,
     schema: { tags, security, description: 'Incidents, newest first; status=unresolved lists open and acknowledged ones.', querystring: IncidentQuery, response: { 200: Page(Incident), ...errorResponses } },

@@ -48,7 +48,10 @@ export const IncidentWithEvidence = Type.Object({
     commandId: Type.String(), parts: Type.Array(Type.String()), requestedAt: Timestamp, requestedBy: Type.String(),
     status: Type.String(), completedAt: Nullable(Timestamp), report: Type.Unknown({ description: 'the structured result the terminal reported' }),
   })),
-  suspiciousReports: Type.Array(Type.Object({ id: Type.String(), what: Type.String(), occurredAt: Timestamp, reportedBy: Type.String(), reportedAt: Timestamp })),
+  suspiciousReports: Type.Array(Type.Object({
+    id: Type.String({ description: 'the case: see /suspicious-cases/{id}' }), what: Type.String(), occurredAt: Timestamp, reportedBy: Type.String(), reportedAt: Timestamp,
+    status: Type.Enum(CASE_STATUSES), ownerId: Nullable(Type.String()),
+  })),
 });
 
 export const SELF_TEST_PARTS = ['printer', 'card_reader', 'network', 'battery'] as const;

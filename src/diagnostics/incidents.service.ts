@@ -26,6 +26,7 @@ import {
 import { RULE_LABELS } from './rule-labels.ts';
 import { healthScore } from './health-score.ts';
 import { SuspiciousCaseService } from './suspicious-cases.service.ts';
+import type { CaseStatus } from './suspicious-cases.ts';
 import type { HealthScoreQuery, IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActivityInput, TerminalScoresQuery } from './diagnostics.schemas.ts';
 
 export interface DiagnosticsSettings {
@@ -58,6 +59,7 @@ const CONTEXT_TTL_MS = 5 * 60_000;
 /** The longest flapping window a model may set (see ThresholdOverrides): link drops are kept this long. */
 const MAX_FLAP_WINDOW_MS = 1440 * 60_000;
 const TOUCH_EVERY_MS = 60_000;
+const STATE_WRITE_EVERY_MS = 1000;
 const SYSTEM = 'PosFleet';
 
 export class IncidentService {
@@ -65,6 +67,11 @@ export class IncidentService {
   /** Suspicious-activity reports as cases (their reports are made here). */
   readonly cases: SuspiciousCaseService;
   private readonly states = new Map<string, TerminalState>();
+  /** Rule state computed but not yet written (read before the database's: it is newer). */
+  private readonly pendingStates = new Map<string, DiagnosticStateTable>();
+  private stateTimer: NodeJS.Timeout | undefined;
+  private stateWrite: Promise<void> = Promise.resolve();
+  private lastStateWrite = 0;
   private readonly thresholdCache = new Map<string, { thresholds: Thresholds; until: number }>();
   private readonly base: Thresholds;
 
@@ -90,10 +97,15 @@ export class IncidentService {
     if (!fresh.length) return;
     const terminalIds = [...new Set(fresh.map((h) => h.terminalId))];
     // Streaks and open incidents are read afresh for every batch: another node may have moved them.
-    const [, persisted, open] = await Promise.all([this.loadStates(terminalIds), this.repo.diagnosticStates(terminalIds), this.repo.openIncidentsOf(terminalIds)]);
+    const [, { states: persisted, open }] = await Promise.all([this.loadStates(terminalIds), this.repo.batchState(terminalIds)]);
     for (const id of terminalIds) this.states.get(id)?.open.clear();
     for (const o of open) this.states.get(o.terminal_id!)?.open.set(o.rule, o.id);
     const ruleStates = new Map(persisted.map((r) => [r.terminal_id, decodeRuleState(r)]));
+    // What this node computed but has not written yet is newer than what the database holds.
+    for (const id of terminalIds) {
+      const pending = this.pendingStates.get(id);
+      if (pending && pending.seq > (ruleStates.get(id)?.seq ?? 0)) ruleStates.set(id, decodeRuleState(pending));
+    }
     const models = [...new Set(fresh.map((h) => this.states.get(h.terminalId)?.modelId).filter((m): m is string => !!m))];
     await this.loadThresholds(models);
     const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
@@ -145,7 +157,8 @@ export class IncidentService {
       const row = encodeRuleState(terminalId, ruleStates.get(terminalId)!, now);
       if (row) changed.push(row);
     }
-    await Promise.all([this.repo.touchIncidents(touch, now), this.repo.saveDiagnosticStates(changed)]);
+    for (const row of changed) this.pendingStates.set(row.terminal_id, row);
+    await Promise.all([this.repo.touchIncidents(touch, now), this.writeStatesSoon()]);
     for (const a of actions) {
       const state = this.states.get(a.terminalId)!;
       const key = openKey(a.terminalId, a.rule);
@@ -157,6 +170,39 @@ export class IncidentService {
         if (row) await this.resolveRow(row, a.at, SYSTEM, a.resolution ?? 'cleared');
       }
     }
+  }
+
+  /**
+   * Writes the rule state computed since the last write, in one statement: at once when the last write
+   * is STATE_WRITE_EVERY_MS old, else when it will be. Under load many heartbeat batches share one write
+   * (on SQLite each write is a sync to disk, as costly as the heartbeats' own); a terminal beats far less
+   * often than that, so a node that takes its next heartbeat still finds the state in the database.
+   */
+  private async writeStatesSoon(): Promise<void> {
+    if (!this.pendingStates.size || this.stateTimer) return;
+    const wait = this.lastStateWrite + STATE_WRITE_EVERY_MS - Date.now();
+    if (wait <= 0) return this.flushStates();
+    this.stateTimer = setTimeout(() => void this.flushStates(), wait);
+    this.stateTimer.unref();
+  }
+
+  /** Writes every pending rule state now (also when the server closes). */
+  async flushStates(): Promise<void> {
+    clearTimeout(this.stateTimer);
+    this.stateTimer = undefined;
+    await this.stateWrite; // one write at a time, in order
+    const rows = [...this.pendingStates.values()];
+    if (!rows.length) return;
+    this.lastStateWrite = Date.now();
+    this.stateWrite = this.repo.saveDiagnosticStates(rows).then(
+      // Rows recomputed meanwhile stay pending for the next write.
+      () => { for (const r of rows) if (this.pendingStates.get(r.terminal_id) === r) this.pendingStates.delete(r.terminal_id); },
+      (error: unknown) => {
+        this.settings.log?.('diagnostic state not written; will retry', { terminals: rows.length, error: String(error) });
+        void this.writeStatesSoon();
+      },
+    );
+    await this.stateWrite;
   }
 
   private async loadStates(terminalIds: string[]): Promise<void> {
@@ -256,12 +302,14 @@ export class IncidentService {
     const now = this.clock();
     const at = now.toISOString();
     const offline = await this.repo.offlineTerminals();
-    const flaps = await this.sweepFlapping(wentOffline, offline, now);
+    // One look at the open incidents the sweep deals with (flapping ones included).
+    const [, openOfSweep] = await Promise.all([this.repo.recordLinkDrops(wentOffline, at), this.repo.openIncidentsOfRules(['offline', 'site_network_down', 'network_flapping'])]);
+    const flaps = await this.sweepFlapping(wentOffline, openOfSweep.filter((i) => i.rule === 'network_flapping'), offline, now);
     const offlineIds = new Set(offline.map((t) => t.id));
     const bySite = groupBy(offline.filter((t) => t.site_id), (t) => t.site_id!);
     const monitored = await this.repo.monitoredPerSite([...bySite.keys()]);
     const downSites = new Set([...bySite.entries()].filter(([site, ts]) => siteIsDown(ts.length, monitored.get(site) ?? ts.length)).map(([site]) => site));
-    const open = await this.repo.openIncidentsOfRules(['offline', 'site_network_down']);
+    const open = openOfSweep.filter((i) => i.rule !== 'network_flapping');
     const openSite = new Map(open.filter((i) => i.rule === 'site_network_down').map((i) => [i.site_id!, i]));
     const openTerminal = new Map(open.filter((i) => i.rule === 'offline').map((i) => [i.terminal_id!, i]));
     let opened = flaps.opened;
@@ -308,16 +356,14 @@ export class IncidentService {
   }
 
   /**
-   * Records the links the device sweep just found gone, opens a flapping incident for a terminal whose
+   * With the links the device sweep just found gone recorded, opens a flapping incident for a terminal whose
    * link dropped more than its model allows within the window, and resolves one after a whole window
    * without a drop. Returns the terminals that are flapping now, with their windows.
    */
-  private async sweepFlapping(wentOffline: string[], offline: { id: string; site_id: string | null; merchant_id: string | null }[], now: Date) {
+  private async sweepFlapping(wentOffline: string[], openRows: IncidentRow[], offline: { id: string; site_id: string | null; merchant_id: string | null }[], now: Date) {
     const at = now.toISOString();
     const nowMs = now.getTime();
     const result = { flapping: new Map<string, number>(), opened: 0, resolved: 0 };
-    await this.repo.recordLinkDrops(wentOffline, at);
-    const openRows = await this.repo.openIncidentsOfRules(['network_flapping']);
     const openByTerminal = new Map(openRows.filter((i) => i.terminal_id).map((i) => [i.terminal_id!, i]));
     const candidates = [...new Set([...wentOffline, ...openByTerminal.keys()])];
     if (candidates.length) {
@@ -367,7 +413,7 @@ export class IncidentService {
         commandId: s.command_id, parts: parseJson<string[]>(s.parts, []), requestedAt: s.requested_at, requestedBy: s.requested_by,
         status: s.status, completedAt: s.completed_at, report: parseJson<unknown>(s.result, null),
       })),
-      suspiciousReports: reports.map((r) => ({ id: r.id, what: r.what, occurredAt: r.occurred_at, reportedBy: r.reported_by, reportedAt: r.reported_at })),
+      suspiciousReports: reports.map((r) => ({ id: r.id, what: r.what, occurredAt: r.occurred_at, reportedBy: r.reported_by, reportedAt: r.reported_at, status: r.status as CaseStatus, ownerId: r.owner_id })),
     };
   }
 
@@ -554,7 +600,7 @@ export function toIncident(row: IncidentRow) {
 
 type RuleState = { seq: number; streaks: Map<string, Streak>; cards: Partial<Record<CardInterface, CardWindow>>; stored: string | undefined };
 
-/** A stored row of streaks ({ rule: [bad, good] }) and card windows ({ iface: [[attempts, failures], …] }). */
+/** A row of streaks ({ rule: [bad, good] }) and card windows ({ iface: [[attempts, failures], …] }). */
 function decodeRuleState(row: { seq: number | string; streaks: string; cards: string }): RuleState {
   const streaks = parseJson<Record<string, [number, number]>>(row.streaks, {});
   const cards = parseJson<Partial<Record<CardInterface, [number, number][]>>>(row.cards, {});

@@ -24,6 +24,14 @@ export interface Outage extends Keys {
   failure: boolean;
 }
 
+/** Something done to a terminal (or at a site) at a time; `incident_id` when it was done for an incident. */
+export interface Action {
+  terminal_id: string | null;
+  site_id: string | null;
+  at: string;
+  incident_id: string | null;
+}
+
 export interface DoneOrder {
   id: string;
   source: string;
@@ -182,30 +190,35 @@ export class KpisRepository {
     return new Map(rows.map((r) => [r.source, { minutes: Number(r.minutes ?? 0), count: Number(r.count) }]));
   }
 
-  /**
-   * Incidents resolved in [from, to), with whether a technician worked on site during them (a work
-   * order of the terminal, or of the site for a site incident, went in progress or done) and whether a
-   * remote action was taken (a guide run for it or its terminal, a command or a maintenance job on its
-   * terminal, or on the site's terminals for a site incident).
-   */
-  async resolvedIncidents(from: string, to: string, scope: Scope) {
-    const during = (column: string) => sql`${sql.ref(column)} >= i.first_seen_at and ${sql.ref(column)} <= i.resolved_at`;
-    const ofIncident = (column: string) => sql`((i.terminal_id is not null and ${sql.ref(column)} = i.terminal_id)
-      or (i.terminal_id is null and ${sql.ref(column)} in (select st.id from terminals st where st.site_id = i.site_id)))`;
-    const rows = await this.db.selectFrom('incidents as i').leftJoin('terminals as t', 't.id', 'i.terminal_id')
-      .select([
-        'i.id', 'i.site_id', 'i.merchant_id', 't.model_id',
-        sql<number>`case when exists (select 1 from work_order_history h inner join work_orders wo on wo.id = h.work_order_id
-          where h.to_status in ('in_progress', 'done') and ${during('h.at')}
-          and ((i.terminal_id is not null and exists (select 1 from work_order_terminals wot where wot.work_order_id = wo.id and wot.terminal_id = i.terminal_id))
-            or (i.terminal_id is null and wo.site_id = i.site_id))) then 1 else 0 end`.as('visited'),
-        sql<number>`case when exists (select 1 from guide_runs g where g.incident_id = i.id or (${ofIncident('g.terminal_id')} and ${during('g.started_at')}))
-          or exists (select 1 from terminal_commands c where ${ofIncident('c.terminal_id')} and ${during('c.created_at')})
-          or exists (select 1 from maintenance_jobs j where ${ofIncident('j.terminal_id')} and ${during('j.started_at')}) then 1 else 0 end`.as('remote'),
-      ])
+  /** Incidents resolved in [from, to). */
+  resolvedIncidents(from: string, to: string, scope: Scope) {
+    return this.db.selectFrom('incidents as i').leftJoin('terminals as t', 't.id', 'i.terminal_id')
+      .select(['i.id', 'i.terminal_id', 'i.site_id', 'i.merchant_id', 't.model_id', 'i.first_seen_at', 'i.resolved_at'])
       .where('i.resolved_at', '>=', from).where('i.resolved_at', '<', to).where('i.first_seen_at', '<', to)
       .where(terminalScope(scope, 'i.merchant_id')).execute();
-    return rows.map((r) => ({ ...r, visited: Number(r.visited) === 1, remote: Number(r.remote) === 1 }));
+  }
+
+  /**
+   * What happened to terminals in [since, until] that may have fixed an incident: work orders going in
+   * progress or done (a visit; terminal null for a work order naming none), and remote actions — guide
+   * runs, commands and maintenance jobs. One range read each, matched to incidents in memory.
+   */
+  async actionsBetween(since: string, until: string): Promise<{ visits: Action[]; remote: Action[] }> {
+    const [visits, runs, commands, jobs] = await Promise.all([
+      this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id')
+        .leftJoin('work_order_terminals as wot', 'wot.work_order_id', 'wo.id')
+        .select(['wot.terminal_id', 'wo.site_id', 'h.at']).where('h.to_status', 'in', ['in_progress', 'done']).where('h.at', '>=', since).where('h.at', '<=', until).execute(),
+      this.db.selectFrom('guide_runs as g').innerJoin('terminals as t', 't.id', 'g.terminal_id')
+        .select(['g.terminal_id', 't.site_id', 'g.started_at as at', 'g.incident_id']).where('g.started_at', '>=', since).where('g.started_at', '<=', until).execute(),
+      this.db.selectFrom('terminal_commands as c').innerJoin('terminals as t', 't.id', 'c.terminal_id')
+        .select(['c.terminal_id', 't.site_id', 'c.created_at as at']).where('c.created_at', '>=', since).where('c.created_at', '<=', until).execute(),
+      this.db.selectFrom('maintenance_jobs as j').innerJoin('terminals as t', 't.id', 'j.terminal_id')
+        .select(['j.terminal_id', 't.site_id', 'j.started_at as at']).where('j.started_at', '>=', since).where('j.started_at', '<=', until).execute(),
+    ]);
+    return {
+      visits: visits.map((v) => ({ terminal_id: v.terminal_id, site_id: v.site_id, at: v.at, incident_id: null })),
+      remote: [...runs, ...commands.map((c) => ({ ...c, incident_id: null })), ...jobs.map((j) => ({ ...j, at: j.at!, incident_id: null }))],
+    };
   }
 
   // ---- labels

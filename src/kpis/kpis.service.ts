@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
-import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, unionLength, type GroupBy } from './kpis.ts';
+import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, Timeline, unionLength, type GroupBy } from './kpis.ts';
 import { KpisRepository, type Keys } from './kpis.repository.ts';
 import type { KpiQuery, KpiReport } from './kpis.schemas.ts';
 
@@ -30,6 +30,9 @@ export class KpisService {
     const groupBy: GroupBy = query.groupBy ?? 'fleet';
     const to = query.to ? new Date(query.to) : now;
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY);
+    // The schema checks the shape; an impossible date (month 13) still reads as no instant at all.
+    if (Number.isNaN(to.getTime())) throw invalid('to', 'is not a valid date-time');
+    if (Number.isNaN(from.getTime())) throw invalid('from', 'is not a valid date-time');
     if (from.getTime() >= to.getTime()) throw invalid('from', 'must be before to');
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw invalid('to', `the period may be at most ${MAX_DAYS} days long`);
     if (scope.kind === 'merchant' && groupBy === 'technician') throw invalid('groupBy', 'merchant users cannot group by technician');
@@ -90,8 +93,28 @@ export class KpisService {
       for (const g of targets({ ...o, models: modelsOf(o.id) })) g.addOpen(overdue, minutes);
     }
 
-    // Remote fixes.
-    for (const i of resolved) for (const g of targets(i)) g.addResolved(resolutionOf(i.visited, i.remote));
+    // Remote fixes: what was done to each resolved incident's terminal (its site's, for a site incident) while it was open.
+    if (resolved.length) {
+      const since = resolved.reduce((min, i) => (i.first_seen_at < min ? i.first_seen_at : min), toIso);
+      const actions = await this.repo.actionsBetween(since, toIso);
+      const [visitsTo, visitsAt, remoteTo, remoteAt] = [new Timeline(), new Timeline(), new Timeline(), new Timeline()];
+      const forIncident = new Set<string>();
+      for (const v of actions.visits) {
+        if (v.terminal_id) visitsTo.add(v.terminal_id, v.at);
+        if (v.site_id) visitsAt.add(v.site_id, v.at);
+      }
+      for (const r of actions.remote) {
+        if (r.terminal_id) remoteTo.add(r.terminal_id, r.at);
+        if (r.site_id) remoteAt.add(r.site_id, r.at);
+        if (r.incident_id) forIncident.add(r.incident_id);
+      }
+      for (const i of resolved) {
+        const [visits, remote, key] = i.terminal_id ? [visitsTo, remoteTo, i.terminal_id] : [visitsAt, remoteAt, i.site_id ?? ''];
+        const visited = visits.anyWithin(key, i.first_seen_at, i.resolved_at!);
+        const remoteAction = forIncident.has(i.id) || remote.anyWithin(key, i.first_seen_at, i.resolved_at!);
+        for (const g of targets(i)) g.addResolved(resolutionOf(visited, remoteAction));
+      }
+    }
 
     const labels = groupBy === 'fleet' ? new Map<string, string>() : await this.repo.labels(groupBy, [...groups.keys()].filter((k): k is string => k !== null));
     const label = (key: string | null) => (key === FLEET_KEY && groupBy === 'fleet' ? 'fleet' : key === null ? (groupBy === 'technician' ? 'unassigned' : 'none') : labels.get(key) ?? key);

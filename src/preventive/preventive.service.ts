@@ -41,6 +41,12 @@ export interface PreventiveSettings {
   factors: DueDateFactors;
 }
 
+interface FreshInterval {
+  effective_days: number;
+  /** JSON DueReason[] */
+  why: string;
+}
+
 export const DEFAULT_PREVENTIVE_SETTINGS: PreventiveSettings = { slaHours: 48, dueSoonHours: 24, usageDays: 7, factors: DEFAULT_FACTORS };
 
 const SYSTEM: Actor = { id: null, name: 'PosFleet', scope: { kind: 'fleet' } };
@@ -340,6 +346,8 @@ export class PreventiveService {
   }
 
   async changeStatus(id: string, input: StatusInput, actor: Actor): Promise<WorkOrderView> {
+    // Worked out before the transaction (the meters are read through another query): the intervals done tasks go on with.
+    const intervals = input.to === 'done' ? await this.freshIntervals((await this.repo.details(this.db, id)).items) : new Map<string, FreshInterval>();
     await this.db.transaction().execute(async (trx) => {
       const order = (await this.repo.findWorkOrder(trx, id, actor.scope)) ?? orNotFound('work order', id);
       const from = order.status as WorkOrderStatus;
@@ -364,13 +372,13 @@ export class PreventiveService {
       });
       if (!moved) throw conflict(`work order ${id} changed meanwhile: try again`);
       await this.repo.addHistory(trx, history(id, from, input.to, actor, now, input.note ?? null));
-      if (input.to === 'done' || input.to === 'cancelled') await this.settleTasks(trx, details.items, input.to, now);
+      if (input.to === 'done' || input.to === 'cancelled') await this.settleTasks(trx, details.items, input.to, now, intervals);
     });
     return this.getWorkOrder(id, actor.scope);
   }
 
   /** Done: each covered preventive task moves to its next due date. Cancelled: the tasks are due again, to be ordered anew. */
-  private async settleTasks(trx: Executor, items: ItemRow[], to: 'done' | 'cancelled', now: string): Promise<void> {
+  private async settleTasks(trx: Executor, items: ItemRow[], to: 'done' | 'cancelled', now: string, intervals: Map<string, FreshInterval>): Promise<void> {
     for (const taskId of new Set(items.map((i) => i.pm_task_id).filter((x): x is string => x !== null))) {
       const task = await this.repo.findTask(trx, taskId);
       if (!task) continue;
@@ -379,13 +387,39 @@ export class PreventiveService {
         continue;
       }
       const plan = await trx.selectFrom('pm_plans').select('schedule').where('id', '=', task.plan_id).executeTakeFirst();
-      // The effective interval (and its why) was worked out when the plan was made; it carries over.
+      // The interval is worked out again with today's meters and environment (else the plan's carries over).
+      const fresh = intervals.get(taskId);
+      const days = fresh?.effective_days ?? task.effective_days;
       const from = plan?.schedule === 'floating' ? new Date(now) : new Date(task.next_due_at);
       await this.repo.updateTask(trx, taskId, {
         last_due_at: task.next_due_at, last_done_at: now, work_order_id: null,
-        next_due_at: new Date(from.getTime() + Math.round(task.effective_days * DAY)).toISOString(),
+        next_due_at: new Date(from.getTime() + Math.round(days * DAY)).toISOString(), ...(fresh && { effective_days: fresh.effective_days, why: fresh.why }),
       });
     }
+  }
+
+  /** The effective interval and why of the preventive tasks these items cover, with the terminals' meters and sites' environment of now. */
+  private async freshIntervals(items: ItemRow[]): Promise<Map<string, FreshInterval>> {
+    const out = new Map<string, FreshInterval>();
+    const tasks = (await Promise.all([...new Set(items.map((i) => i.pm_task_id).filter((x): x is string => x !== null))].map((id) => this.repo.findTask(this.db, id))))
+      .filter((x): x is NonNullable<typeof x> => !!x);
+    if (!tasks.length) return out;
+    const usage = await this.usage([...new Set(tasks.map((t) => t.terminal_id))], this.clock());
+    for (const task of tasks) {
+      const [plan, template, site] = await Promise.all([
+        this.repo.findPlan(task.plan_id), this.repo.findTemplate(task.template_id),
+        this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id').select('sites.environment').where('terminals.id', '=', task.terminal_id).executeTakeFirst(),
+      ]);
+      if (!plan || !template) continue;
+      const use = usage.get(task.terminal_id);
+      const due = nextDue({
+        schedule: plan.schedule as Schedule, baseDays: Number(template.interval_days), startAt: new Date(plan.start_at), transactionsPerDay: use?.transactionsPerDay ?? null,
+        environment: parseJson<string[]>(site?.environment, []), factors: plan.factors ? parseJson<DueDateFactors>(plan.factors, this.settings.factors) : this.settings.factors,
+        meters: use?.meters ?? {}, itemCodes: itemCodesOf(template),
+      });
+      out.set(task.id, { effective_days: due.effectiveDays, why: JSON.stringify(due.why) });
+    }
+    return out;
   }
 
   async recordChecklist(id: string, input: ChecklistInput, actor: Actor): Promise<WorkOrderView> {

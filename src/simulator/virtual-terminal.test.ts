@@ -32,6 +32,28 @@ describe('virtual terminal', () => {
     expect(new Set(first.map((r) => r.network.type))).toEqual(new Set(['ethernet', 'wifi', 'cellular']));
   });
 
+  it('reports the wear meters of preventive maintenance: receipts printed, card reads, battery cycles', () => {
+    const t = terminal(7);
+    let receipts = 0;
+    let transactions = 0;
+    let reads = 0;
+    const first = t.step(start).battery!.cycleCount;
+    let last = first;
+    for (let n = 1; n <= 144; n++) {
+      const report = t.step(tenMinutes(n));
+      receipts += report.printer?.receipts ?? 0;
+      transactions += report.transactions.count;
+      reads += Object.values(report.cardReader).reduce((sum, r) => sum + (r?.attempts ?? 0), 0);
+      last = report.battery!.cycleCount;
+    }
+    // A day of trade: a receipt or two per sale (fewer when the paper ran out), at least a card read per sale.
+    expect(transactions).toBeGreaterThan(0);
+    expect(receipts).toBeGreaterThan(0);
+    expect(receipts).toBeLessThanOrEqual(2 * transactions);
+    expect(reads).toBeGreaterThanOrEqual(transactions);
+    expect(last).toBeGreaterThanOrEqual(first);
+  });
+
   it('fails most chip reads on a dirty chip slot, and few on a clean one', () => {
     const rates = fleet(200).map((t) => {
       let attempts = 0;

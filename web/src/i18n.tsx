@@ -698,6 +698,8 @@ const en = {
   kpiHelp: 'Under each value: what it was computed from (numerator / denominator). The README explains every formula.',
   kpiChartAvailability: 'Availability per group (%)',
   kpiChartMttr: 'MTTR, repair, per group (hours)',
+  kpiShow: 'Show KPIs',
+  kpiExportCsv: 'Export the KPIs as CSV',
   // ---- spares and backup terminals (Spares.tsx)
   sparesNav: 'Spares',
   sparesTitle: 'Spares and backup terminals',
@@ -1458,6 +1460,8 @@ const zh: Record<MessageKey, string> = {
   kpiHelp: '每个数值下方是其计算依据（分子 / 分母）。各项公式见 README。',
   kpiChartAvailability: '各组可用率（%）',
   kpiChartMttr: '各组平均修复时间（小时）',
+  kpiShow: '显示 KPI',
+  kpiExportCsv: '导出 KPI（CSV）',
   // ---- spares and backup terminals (Spares.tsx)
   sparesNav: '备件',
   sparesTitle: '备件与备用机',

@@ -22,7 +22,7 @@ export function ScoreBadge({ score }: { score: number }) {
   const band = scoreBand(score);
   // Styled here rather than in styles.css: the badge is this module's only look.
   return (
-    <span className={`sev score score-${band}`} style={{ background: BAND_COLOUR[band] }} title={t('healthScoreHelp')} aria-label={`${t('healthScore')} ${score}`} data-score={score}>
+    <span className={`sev score score-${band}`} style={{ background: BAND_COLOUR[band] }} title={`${t('healthScore')}: ${t('healthScoreHelp')}`} data-score={score}>
       {score}
     </span>
   );
@@ -43,7 +43,7 @@ export function HealthScoreCard({ query, what, reload }: { query: string; what: 
       {error !== null ? <ErrorNote error={error} />
         : score === null ? <p role="status">{t('loading')}</p>
           : score.contributions.length === 0 ? <p>{t('healthNoIncidents')}</p> : (
-            <table>
+            <div className="table-wrap"><table>
               <thead><tr><th scope="col">{t('severity')}</th><th scope="col">{t('rule')}</th><th scope="col">{t('healthPoints')}</th><th scope="col">{t('healthImpact')}</th></tr></thead>
               <tbody>
                 {score.contributions.map((c) => (
@@ -55,7 +55,7 @@ export function HealthScoreCard({ query, what, reload }: { query: string; what: 
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
           )}
     </section>
   );

@@ -90,8 +90,8 @@ export function KpiSection({ me }: { me: Me }) {
         <SelectField label={t('kpiGroupBy')} value={draft.groupBy} onChange={(e) => setDraft({ ...draft, groupBy: e.target.value as GroupBy })} error={errorFor(error, 'groupBy')}>
           {groupings.map((g) => <option key={g} value={g}>{tk('kpiGroup', g)}</option>)}
         </SelectField>
-        <button type="submit">{t('show')}</button>
-        <button type="button" className="secondary" disabled={!report} onClick={exportCsv}>{t('exportCsv')}</button>
+        <button type="submit">{t('kpiShow')}</button>
+        <button type="button" className="secondary" disabled={!report} onClick={exportCsv}>{t('kpiExportCsv')}</button>
       </form>
       <p role="status" aria-live="polite" className="muted">{report ? t('kpiFor', { from: applied.from, to: applied.to }) : error === null ? t('loading') : ''}</p>
       <p className="muted">{t('kpiHelp')}</p>
@@ -102,13 +102,13 @@ export function KpiSection({ me }: { me: Me }) {
             {RATIOS.map((r) => (
               <li key={r.key} className="tile" title={basis(total[r.key])}>
                 <span className="tile-label">{t(r.label)}</span>
-                <span className="tile-value" data-testid={`kpi-${r.key}`}>{show(total[r.key], r.unit)}</span>
+                <span className="tile-value" data-testid={`kpis-${r.key}`}>{show(total[r.key], r.unit)}</span>
                 <span className="muted">{basis(total[r.key])}</span>
               </li>
             ))}
             <li className="tile tile-maintenance">
               <span className="tile-label">{t('kpiBacklog')}</span>
-              <span className="tile-value" data-testid="kpi-backlog">{number(total.backlog.count, locale)}</span>
+              <span className="tile-value" data-testid="kpis-backlog">{number(total.backlog.count, locale)}</span>
               <span className="muted">{t('kpiBacklogOverdue')} {number(total.backlog.overdue, locale)} · {number(total.backlog.estimatedHours, locale, 1)} h</span>
             </li>
           </ul>
