@@ -787,6 +787,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
     it('shows versions per model, the share on the latest security patch, and versions installed by hand', async () => {
       nextNight();
       const { model, sites, terminals } = await fleet([2, 2]);
+      now = new Date(now.getTime() + 60_000); // the install comes a minute after the first report of 3.2.0
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id], securityPatch: true });
       const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] });
       expect((await drive(created.id, terminals)).state).toBe('completed');

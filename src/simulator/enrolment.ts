@@ -28,6 +28,8 @@ export async function prepareSimulatorEnrolment(server: string, apiToken: string
 export interface SimulatorSitePlan {
   profile: SiteKind;
   terminals: number;
+  /** The site's conditions (default indoor): outdoor, dusty, hot or humid sites wear terminals faster. */
+  environment?: readonly ('indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid')[];
 }
 
 /**
@@ -45,7 +47,7 @@ export async function prepareSimulatorSites(server: string, apiToken: string, pl
     const profile = SITE_PROFILES[plan.profile];
     const code = `SIM-${plan.profile.toUpperCase()}-${n}`;
     const site = await findOrCreate(api, `/api/v1/sites?q=${code}`, (s: { code: string }) => s.code === code, '/api/v1/sites', {
-      merchantId: merchant.id, code, name: `Simulated ${profile.label} ${n}`, environment: ['indoor'], openingHours: openingHoursOf(profile),
+      merchantId: merchant.id, code, name: `Simulated ${profile.label} ${n}`, environment: plan.environment ?? ['indoor'], openingHours: openingHoursOf(profile),
     });
     const { code: enrolment } = await enrolmentCode(api, model.id, site.id, plan.terminals);
     sites.push({

@@ -239,5 +239,6 @@ function factorLabel(factor: string, t: I18n['t'], tk: I18n['tk']): string {
   if (kind === 'environment') return t('factorEnvironment', { condition: tk('environment', detail ?? '') });
   if (kind === 'usage') return t('factorUsage');
   if (kind === 'minimum') return t('factorMinimum');
+  if (kind === 'meter') return tk('meter', detail ?? '');
   return t('factorOther', { factor });
 }
