@@ -27,6 +27,7 @@ import { PackagesService } from './rollouts/packages.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
+import { OverviewService } from './overview/overview.service.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -53,6 +54,7 @@ export interface Services {
   campaigns: CampaignsService;
   ddi: DdiService;
   kpis: KpisService;
+  overview: OverviewService;
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
@@ -159,7 +161,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
   guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, planLists, remoteTasks, workOrderPhotos, spares, incidents, guideRuns, packages, campaigns, ddi, kpis };
+  const overview = new OverviewService(db.kysely, incidents.repo, clock);
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, planLists, remoteTasks, workOrderPhotos, spares, incidents, guideRuns, packages, campaigns, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -470,6 +470,7 @@ const ROUTES: Record<string, RouteSpec> = {
 
   // The dashboard's live fleet state (a stream only for Accept: text/event-stream; here one JSON snapshot).
   'GET /api/v1/events': { need: 'read the estate' },
+  'GET /api/v1/overview': { need: 'read the estate' },
 
   'GET /api/v1/publisher-keys': { need: 'read rollouts' },
   'POST /api/v1/publisher-keys': { need: 'publish packages', probe: () => ({ body: { name: 'matrix', publicKey: freshPublicKey() } }) },

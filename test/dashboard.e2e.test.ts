@@ -87,6 +87,14 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await expect.poll(() => page.getByTestId('count-normal').textContent(), { timeout: WAIT }).toBe('4');
     expect(await page.getByTestId('count-offline').textContent()).toBe('8');
     await page.getByRole('img', { name: /Terminals by mode/ }).waitFor();
+    // What needs attention, as the API reports it, and the last 14 days as charts.
+    const overview = await adminApi<{ health: { score: number }; openIncidents: Record<string, number>; workOrders: { open: number; overdue: number } }>('GET', '/overview?timeZone=Asia/Shanghai');
+    await expect.poll(() => page.getByTestId('overview-health').textContent(), { timeout: WAIT }).toBe(String(overview.health.score));
+    expect(await page.getByTestId('overview-incidents-high').textContent()).toBe(String(overview.openIncidents.high));
+    expect(await page.getByTestId('overview-work-orders-overdue').textContent()).toBe(String(overview.workOrders.overdue));
+    await page.getByRole('img', { name: /^Fleet health score, last 14 days: 14 points/ }).waitFor();
+    await page.getByRole('img', { name: /^Incidents opened per day:/ }).waitFor();
+    await page.getByRole('img', { name: /^Maintenance per day:/ }).waitFor();
     await shot('en-overview');
   });
 

@@ -246,6 +246,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/work-orders/{id}': (f) => ({ params: { id: f.workOrderId } }),
   // No body or path parameters: its query (from, to, groupBy) gets the query attacks.
   'GET /api/v1/kpis': () => ({}),
+  'GET /api/v1/overview': () => ({}),
   'POST /api/v1/work-orders/{id}/assign': (f) => ({ params: { id: f.workOrderId }, body: { technicianId: 'no-such-technician', note: 'n' } }),
   'GET /api/v1/work-orders/{id}/suggestions': (f) => ({ params: { id: f.workOrderId } }),
   'POST /api/v1/work-orders/{id}/status': (f) => ({

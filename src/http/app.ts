@@ -26,6 +26,7 @@ import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
 import { preventiveRoutes } from '../preventive/preventive.routes.ts';
 import { kpisRoutes } from '../kpis/kpis.routes.ts';
+import { overviewRoutes } from '../overview/overview.routes.ts';
 import { preventiveListRoutes } from '../preventive/preventive-lists.routes.ts';
 import { sparesRoutes } from '../spares/spares.routes.ts';
 import { registerDashboard } from './dashboard.ts';
@@ -126,6 +127,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns));
     await api.register(rolloutRoutes(services.packages, services.campaigns));
     await api.register(kpisRoutes(services.kpis));
+    await api.register(overviewRoutes(services.overview));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

@@ -618,6 +618,15 @@ const en = {
   change: 'Change',
   campaignsInProgress: 'Campaigns in progress',
   noCampaignsInProgress: 'No campaign in progress.',
+  // ---- the overview's attention and trend (FleetTrend.tsx)
+  needsAttention: 'Needs attention',
+  openIncidentsOf: 'Open incidents: {severity}',
+  workOrdersDueSoon: 'Work orders due within 24 h',
+  healthOverTime: 'Fleet health score, last 14 days',
+  incidentsOpenedPerDay: 'Incidents opened per day',
+  workPerDay: 'Maintenance per day',
+  maintenanceJobsStarted: 'Maintenance jobs started',
+  workOrdersDone: 'Work orders done',
   // ---- a terminal's history (TerminalHistory.tsx)
   versionHistory: 'Versions',
   noVersionChanges: 'No version reported yet.',
@@ -1383,6 +1392,15 @@ const zh: Record<MessageKey, string> = {
   change: '变化',
   campaignsInProgress: '进行中的灰度发布',
   noCampaignsInProgress: '没有进行中的灰度发布。',
+  // ---- 总览：需要关注的事项与趋势（FleetTrend.tsx）
+  needsAttention: '需要关注',
+  openIncidentsOf: '未解决故障：{severity}',
+  workOrdersDueSoon: '24 小时内到期的工单',
+  healthOverTime: '设备健康分（最近 14 天）',
+  incidentsOpenedPerDay: '每日新增故障',
+  workPerDay: '每日维护',
+  maintenanceJobsStarted: '开始的维护任务',
+  workOrdersDone: '完成的工单',
   // ---- 终端历史（TerminalHistory.tsx）
   versionHistory: '版本',
   noVersionChanges: '尚未报告版本。',

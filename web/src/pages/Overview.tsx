@@ -1,10 +1,12 @@
-// Fleet overview: how many terminals are in service, under maintenance, locked or offline, live; and
-// the campaigns in progress, for roles that may see them.
+// Fleet overview: how many terminals are in service, under maintenance, locked or offline, live; what
+// needs attention (incidents, work orders, fleet health) with the last two weeks as charts; and the
+// campaigns in progress, for roles that may see them.
 import type { Me } from '../api.ts';
 import { BarChart, COLORS, DoughnutChart } from '../charts.tsx';
 import { useI18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
 import { can } from '../permissions.ts';
+import { FleetTrend } from './FleetTrend.tsx';
 import { CampaignsInProgress } from './updates/InProgress.tsx';
 
 const MODES = ['normal', 'maintenance', 'locked', 'offline'] as const;
@@ -39,6 +41,7 @@ export function OverviewPage({ me, live }: { me: Me; live: LiveState }) {
           </div>
         </>
       )}
+      <FleetTrend me={me} />
       {can(me, 'rollouts:read') && <CampaignsInProgress live={live} />}
     </section>
   );
