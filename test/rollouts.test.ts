@@ -784,6 +784,29 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
   // ---------------------------------------------------------------------------------------------------
   describe('fleet view', () => {
+    it('lists packages and campaigns newest first, a page at a time', async () => {
+      nextNight();
+      const { model, sites } = await fleet([1, 1]);
+      const name = unique('listed-');
+      const older = await publish({ version: '4.0.0', name, models: [model.id] });
+      now = new Date(now.getTime() + 60_000);
+      const newer = await publish({ version: '4.0.1', name, models: [model.id] });
+      const first = await startCampaign({ packageId: older.id, filter: { siteId: sites[0]!.id } });
+      now = new Date(now.getTime() + 60_000);
+      const second = await startCampaign({ packageId: newer.id, filter: { siteId: sites[1]!.id } });
+
+      const packages = await ok<{ items: { id: string }[]; nextCursor: string | null }>(t.api('GET', `/api/v1/packages?name=${name}&limit=1`));
+      expect(packages.items.map((p) => p.id)).toEqual([newer.id]);
+      const rest = await ok<{ items: { id: string }[]; nextCursor: string | null }>(t.api('GET', `/api/v1/packages?name=${name}&limit=1&cursor=${packages.nextCursor}`));
+      expect(rest.items.map((p) => p.id)).toEqual([older.id]);
+
+      const campaigns = await ok<{ items: { id: string }[]; nextCursor: string }>(t.api('GET', '/api/v1/campaigns?state=running&limit=1'));
+      expect(campaigns.items.map((c) => c.id)).toEqual([second.id]);
+      const next = await ok<{ items: { id: string }[] }>(t.api('GET', `/api/v1/campaigns?state=running&limit=1&cursor=${campaigns.nextCursor}`));
+      expect(next.items.map((c) => c.id)).toEqual([first.id]);
+      expect((await t.api('GET', '/api/v1/campaigns?cursor=bm90LWEtY3Vyc29y')).json().error).toMatchObject({ field: 'cursor' });
+    }, 60_000);
+
     it('shows versions per model, the share on the latest security patch, and versions installed by hand', async () => {
       nextNight();
       const { model, sites, terminals } = await fleet([2, 2]);

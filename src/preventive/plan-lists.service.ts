@@ -3,9 +3,8 @@
 import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
-import { invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
-import { decodeCursor, toPage } from '../shared/paging.ts';
+import { decodeTimeIdCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { TaskTemplate, Text } from './default-templates.ts';
 import type { DueReason } from './due-dates.ts';
@@ -38,8 +37,9 @@ export class PlanListsService {
 
   async due(query: DueListQuery, scope: Scope): Promise<{ items: DueListItem[]; nextCursor: string | null }> {
     const limit = query.limit ?? 100;
-    const rows = await this.repo.due({ ...query, after: afterCursor(query.cursor), limit }, scope);
-    const page = toPage(rows, limit, (r) => `${r.next_due_at}|${r.id}`);
+    const after = decodeTimeIdCursor(query.cursor);
+    const rows = await this.repo.due({ ...query, after: after && { dueAt: after.at, id: after.id }, limit }, scope);
+    const page = toPage(rows, limit, (r) => timeIdKey(r.next_due_at, r.id));
     const performers = new Map<string, DueListItem['performer']>();
     return {
       items: page.items.map((r) => {
@@ -57,14 +57,6 @@ export function performerOf(tasks: readonly Pick<TaskTemplate, 'performer'>[]): 
   if (tasks.some((t) => t.performer === 'technician')) return 'technician';
   if (tasks.some((t) => t.performer === 'remote')) return 'remote';
   return 'merchant';
-}
-
-function afterCursor(cursor: string | undefined): { dueAt: string; id: string } | undefined {
-  const key = decodeCursor(cursor);
-  if (key === undefined) return undefined;
-  const [dueAt, id, ...rest] = key.split('|');
-  if (!dueAt || !id || rest.length || Number.isNaN(Date.parse(dueAt))) throw invalid('cursor', 'is not a cursor returned by this endpoint');
-  return { dueAt, id };
 }
 
 function toItem(r: DueRow, performer: DueListItem['performer']): DueListItem {

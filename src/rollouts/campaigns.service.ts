@@ -15,7 +15,7 @@ import type { WindowsService } from '../maintenance/windows.service.ts';
 import { conflict, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
-import { encodeCursor, toPage } from '../shared/paging.ts';
+import { encodeCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { applyFeedback, CLOSED, emptyTally, installFailure, OFFERED, waveInstalled, type ActionState, type WaveTally } from './action-states.ts';
 import { exclusionOf, isAtLeast, type Exclusion } from './eligibility.ts';
@@ -200,7 +200,7 @@ export class CampaignsService {
 
   async list(query: CampaignListQuery) {
     const limit = query.limit ?? 100;
-    const page = toPage(await this.repo.listCampaigns({ ...query, limit }), limit, (c) => c.id);
+    const page = toPage(await this.repo.listCampaigns({ ...query, limit }), limit, (c) => timeIdKey(c.created_at, c.id));
     return {
       items: page.items.map((c) => ({
         id: c.id, name: c.name, packageId: c.package_id, state: c.state as CampaignState, currentWave: c.current_wave + 1,

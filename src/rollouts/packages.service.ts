@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
-import { toPage } from '../shared/paging.ts';
+import { timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { SecurityBaseline } from '../diagnostics/heartbeat.rules.ts';
@@ -109,7 +109,7 @@ export class PackagesService {
 
   async list(query: PackageListQuery) {
     const limit = query.limit ?? 100;
-    const page = toPage(await this.repo.listPackages({ ...query, limit }), limit, (p) => p.id);
+    const page = toPage(await this.repo.listPackages({ ...query, limit }), limit, (p) => timeIdKey(p.created_at, p.id));
     return { items: page.items.map(packageView), nextCursor: page.nextCursor };
   }
 

@@ -2,7 +2,7 @@
 // wave is judged by.
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
-import { decodeCursor, decodeSeqCursor } from '../shared/paging.ts';
+import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
 import type { ActionState } from './action-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -47,13 +47,14 @@ export class RolloutsRepository {
     const result = await this.db.updateTable('packages').set({ ...hashes, uploaded_at: at }).where('id', '=', id).where('uploaded_at', 'is', null).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+  /** Newest first, keyset-paged by (created_at, id). */
   listPackages(query: { kind?: string | undefined; name?: string | undefined; limit: number; cursor?: string | undefined }) {
-    const after = decodeCursor(query.cursor);
+    const before = decodeTimeIdCursor(query.cursor);
     return this.db.selectFrom('packages').selectAll()
       .$if(!!query.kind, (q) => q.where('kind', '=', query.kind!))
       .$if(!!query.name, (q) => q.where('name', '=', query.name!))
-      .$if(!!after, (q) => q.where('id', '>', after!))
-      .orderBy('id').limit(query.limit + 1).execute();
+      .$if(!!before, (q) => q.where((eb) => eb.or([eb('created_at', '<', before!.at), eb.and([eb('created_at', '=', before!.at), eb('id', '<', before!.id)])])))
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   }
   readyPackages() {
     return this.db.selectFrom('packages').selectAll().where('uploaded_at', 'is not', null).execute();
@@ -77,12 +78,13 @@ export class RolloutsRepository {
       .where((eb) => eb.exists(eb.selectFrom('rollout_actions').select('rollout_actions.id').whereRef('rollout_actions.campaign_id', '=', 'campaigns.id').where('rollout_actions.state', 'in', open)))
       .orderBy('created_at').execute();
   }
+  /** Newest first, keyset-paged by (created_at, id). */
   listCampaigns(query: { state?: string | undefined; limit: number; cursor?: string | undefined }) {
-    const after = decodeCursor(query.cursor);
+    const before = decodeTimeIdCursor(query.cursor);
     return this.db.selectFrom('campaigns').selectAll()
       .$if(!!query.state, (q) => q.where('state', '=', query.state!))
-      .$if(!!after, (q) => q.where('id', '<', after!))
-      .orderBy('id', 'desc').limit(query.limit + 1).execute();
+      .$if(!!before, (q) => q.where((eb) => eb.or([eb('created_at', '<', before!.at), eb.and([eb('created_at', '=', before!.at), eb('id', '<', before!.id)])])))
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   }
   /** The newest campaigns in these states. */
   campaignsIn(states: readonly string[], limit: number) {

@@ -15,6 +15,18 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return key;
 }
 
+/** The key of a row in a listing ordered by (time, id), newest first or oldest first. */
+export const timeIdKey = (at: string, id: string) => `${at}|${id}`;
+
+/** A cursor made by timeIdKey; a 400 for anything else. */
+export function decodeTimeIdCursor(cursor: string | undefined): { at: string; id: string } | undefined {
+  const key = decodeCursor(cursor);
+  if (key === undefined) return undefined;
+  const [at, id, ...rest] = key.split('|');
+  if (!at || !id || rest.length || Number.isNaN(Date.parse(at))) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  return { at, id };
+}
+
 /** Rows were fetched with limit + 1: trims the extra row and tells where the next page starts. */
 export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
