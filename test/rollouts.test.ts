@@ -576,6 +576,27 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(await terminalVersion(terminals.find((x) => x.id === settled.terminalId)!)).toBe('3.2.0');
     });
 
+    it('skips, and does not count as a failed install, a terminal whose link was down through its window', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100], maxFailureRate: 0.1 });
+      const [action] = await actions(created.id, '&wave=1');
+      const job = (await t.services.maintenance.repo.job(action!.maintenanceJobId!))!;
+      now = new Date(Math.max(now.getTime(), Date.parse(job.planned_start)));
+      for (const term of terminals) await beat(term);
+      await t.services.maintenance.startDueJobs();
+      expect(await jobState(job.id)).toBe('draining');
+      // The terminal never hears of it: its lease runs out.
+      now = new Date(Date.parse((await t.services.maintenance.repo.job(job.id))!.lease_until!) + 1000);
+      await t.services.maintenance.expireLeases();
+      await t.services.campaigns.tick();
+      const settled = (await actions(created.id, '&wave=1'))[0]!;
+      expect(settled).toMatchObject({ state: 'skipped', reason: expect.stringContaining('before the terminal began installing') });
+      // One of one missed its window, yet the wave does not halt on installs: the next wave starts.
+      expect((await campaign(created.id)).state).toBe('running');
+    });
+
     it('withdraws the waiting maintenance job of a terminal that gave up before its window', async () => {
       nextEvening();
       const { model, sites, terminals } = await fleet([2]);

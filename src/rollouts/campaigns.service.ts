@@ -380,7 +380,9 @@ export class CampaignsService {
   /**
    * Offered actions whose maintenance job ended take its outcome; a job that vanished frees the action.
    * A job that completed although the terminal never reported installing (an operator finished it, or
-   * the terminal skipped the install) updated nothing: the action failed, it did not succeed.
+   * the terminal skipped the install) updated nothing: the action failed, it did not succeed. A job that
+   * failed before the terminal began installing (its link was down through its window, so its lease
+   * ran out) says nothing about the package: the action is skipped, not counted as a failed install.
    */
   private async settle(campaignId: string): Promise<void> {
     const at = this.now();
@@ -391,6 +393,9 @@ export class CampaignsService {
       if (outcome === 'succeeded' && !INSTALL_REPORTED.includes(action.state)) {
         outcome = 'failed';
         reason = `its maintenance job ${action.maintenance_job_id} completed, but the terminal never reported installing the package (it was ${action.state})`;
+      } else if (outcome === 'failed' && !INSTALL_REPORTED.includes(action.state)) {
+        outcome = 'skipped';
+        reason = `its maintenance job ${action.maintenance_job_id} ended ${action.job_state} before the terminal began installing (it was ${action.state}): not a failed install`;
       }
       await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, updated_at: at, finished_at: at });
     }

@@ -22,6 +22,7 @@ import { UpdatesPage } from './pages/updates/Updates.tsx';
 import { CampaignPage } from './pages/updates/Campaign.tsx';
 import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
 import { PackagePage } from './pages/updates/Package.tsx';
+import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
 import { can } from './permissions.ts';
 
 export function App() {
@@ -123,6 +124,9 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
+  if (pathname === '/suspicious-cases') return <SuspiciousCasesPage />;
+  const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
+  if (suspiciousCase) return <SuspiciousCasePage key={suspiciousCase[1]} id={decodeURIComponent(suspiciousCase[1]!)} me={me} />;
   if (pathname === '/preventive') return <PreventivePage me={me} />;
   if (pathname === '/work-orders') return <WorkOrdersPage />;
   if (pathname === '/spares') return <SparesPage me={me} />;

@@ -65,6 +65,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   return (
     <section aria-labelledby="incidents-title">
       <h1 id="incidents-title">{t('incidents')}</h1>
+      <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link></p>
       <div className="filters">
         <SelectField label={t('status')} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
           {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}

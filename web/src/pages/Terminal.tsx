@@ -9,6 +9,7 @@ import { displayMode, type LiveState } from '../live.ts';
 import { ModeBadge } from './ModeBadge.tsx';
 import { TerminalHistory } from './TerminalHistory.tsx';
 import { HealthScoreCard } from './HealthScore.tsx';
+import { SuspiciousReportForm } from './SuspiciousCases.tsx';
 
 interface Loaded {
   terminal: Terminal;
@@ -70,6 +71,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
         </section>
         <HealthScoreCard query={`terminalId=${encodeURIComponent(terminal.id)}`} what={terminal.serialNumber} reload={liveKey} />
         {canMaintain(me) && <LockBox terminalId={terminal.id} locked={mode === 'locked'} onDone={load} />}
+        <SuspiciousReportForm terminalId={terminal.id} me={me} />
       </div>
       <h2>{t('history')}</h2>
       {history.length === 0 ? <p>{t('noHeartbeats')}</p> : (
