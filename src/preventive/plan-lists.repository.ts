@@ -2,10 +2,10 @@
 // and the due tasks across plans, keyset-paged by (due date, id) and narrowed to the caller's scope
 // like the estate (merchant users: their merchant's terminals; technicians: the terminals of their
 // work orders).
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { technicianSees } from '../access/scope-sql.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, PmTaskTable } from '../db/schema.ts';
 
 export interface PlanCounts {
   plan_id: string;
@@ -15,17 +15,8 @@ export interface PlanCounts {
   ordered: number;
 }
 
-export interface DueRow {
-  id: string;
-  plan_id: string;
-  terminal_id: string;
-  template_id: string;
-  last_due_at: string | null;
-  last_done_at: string | null;
-  next_due_at: string;
-  effective_days: number;
-  why: string;
-  work_order_id: string | null;
+/** A task with its terminal, site, plan schedule and template, as the due list reads it. */
+export type DueRow = Selectable<PmTaskTable> & {
   serial_number: string;
   site_id: string | null;
   site_name: string | null;
@@ -34,7 +25,7 @@ export interface DueRow {
   template_name: string;
   interval_days: number;
   template_tasks: string;
-}
+};
 
 export class PlanListsRepository {
   constructor(readonly db: Kysely<Database>) {}
