@@ -455,6 +455,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/security/posture': { need: 'read the estate' },
   // Diagnostics: suspicious-activity cases (one per report), each probe on a fresh case of merchant A's terminal.
   'GET /api/v1/suspicious-cases': { need: 'read the estate' },
+  'GET /api/v1/suspicious-cases/owners': { need: 'handle incidents' },
   'GET /api/v1/suspicious-cases/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
   'POST /api/v1/suspicious-cases/{id}/assign': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { ownerId: f.userOf.support.id } }) },
   'POST /api/v1/suspicious-cases/{id}/status': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { status: 'investigating' } }) },

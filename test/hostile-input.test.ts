@@ -276,6 +276,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/incidents/{id}/self-test': (f) => ({ params: { id: f.incidentId }, body: { parts: ['printer', 'network'] } }),
   'POST /api/v1/terminals/{id}/suspicious-activity': (f) => ({ params: { id: f.terminalId }, body: { what: 'an overlay on the card slot', occurredAt: '2026-01-01T00:00:00.000Z' } }),
   // Diagnostics: suspicious-activity cases, and the terminal's own report.
+  'GET /api/v1/suspicious-cases/owners': () => ({}),
   'GET /api/v1/suspicious-cases/{id}': (f) => ({ params: { id: f.caseId } }),
   'POST /api/v1/suspicious-cases/{id}/assign': (f) => ({ params: { id: f.caseId }, body: { ownerId: f.victimId, note: 'fraud desk' } }),
   'POST /api/v1/suspicious-cases/{id}/status': (f) => ({ params: { id: f.caseId }, body: { status: 'investigating', note: 'looking' } }),

@@ -184,10 +184,10 @@ describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-a
     await language(page, 'en');
   });
 
-  it('offers an admin the active admins, operators and support users as owners', { timeout: TEST_TIMEOUT }, async () => {
+  it('offers the active admins, operators and support users as owners, to an operator too', { timeout: TEST_TIMEOUT }, async () => {
     const other = await terminalOf('DEMO-1002');
     const report = await adminApi<{ id: string }>('POST', `/terminals/${other}/suspicious-activity`, { what: 'Someone asked to borrow the terminal' });
-    const p = await signedIn(ADMIN.email, EN);
+    const p = await signedIn(OPERATOR.email, EN);
     await open(p, `/suspicious-cases/${report.id}`);
     const owner = p.getByRole('form', { name: 'Assign an owner' }).getByLabel('New owner');
     await owner.locator('option', { hasText: SUPPORT.name }).waitFor({ state: 'attached' });

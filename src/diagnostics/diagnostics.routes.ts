@@ -50,6 +50,14 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
     schema: { tags, security, description: 'Suspicious-activity cases (one per report), newest first; merchant users see their own.', querystring: CaseListQuery, response: { 200: Page(SuspiciousCase), ...errorResponses } },
   }, (req) => incidents.cases.list(req.query, req.principal.scope));
 
+  app.get('/suspicious-cases/owners', {
+    config: handle,
+    schema: {
+      tags, security, description: 'Who a case may be given to: the active users who handle incidents (admins, operators, support).',
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() })) }), ...errorResponses },
+    },
+  }, () => incidents.cases.possibleOwners());
+
   app.get('/suspicious-cases/:id', { config: read, schema: { tags, security, description: 'A case with its history: who changed what, when, and why.', params: IdParams, response: { 200: SuspiciousCaseWithHistory, ...errorResponses } } },
     (req) => incidents.cases.get(req.params.id, req.principal.scope));
 

@@ -76,6 +76,10 @@ export class SuspiciousCasesRepository {
     return Number(row.n);
   }
 
+  /** Active users with one of these roles, by name. */
+  activeUsersIn(roles: readonly string[]) {
+    return this.db.selectFrom('users').select(['id', 'name', 'role']).where('disabled_at', 'is', null).where('role', 'in', roles).orderBy('name').orderBy('id').execute();
+  }
   async user(id: string) {
     return this.db.selectFrom('users').select(['id', 'name', 'role', 'disabled_at']).where('id', '=', id).executeTakeFirst();
   }

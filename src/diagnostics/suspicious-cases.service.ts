@@ -4,7 +4,7 @@
 // suspicious-activity incident closes, the incident resolves.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { can, isRole, type Scope } from '../access/roles.ts';
+import { can, isRole, ROLES, type Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
@@ -53,6 +53,11 @@ export class SuspiciousCaseService {
       ...toCase(row),
       history: history.map((e) => ({ at: e.at, actor: e.actor, changes: parseJson<Record<string, [unknown, unknown]>>(e.changes, {}), note: e.note })),
     };
+  }
+
+  /** Who a case may be given to: every active user who handles incidents. */
+  async possibleOwners() {
+    return { items: await this.repo.activeUsersIn(ROLES.filter((role) => can(role, 'incidents:write'))) };
   }
 
   /** Gives a case an owner: someone who handles incidents. */

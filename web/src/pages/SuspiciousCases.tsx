@@ -4,7 +4,7 @@
 // shows to roles that may report. The server decides every change (src/diagnostics/suspicious-cases*.ts);
 // this only offers what the signed-in role may do and places the server's refusals beside their fields.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, query, type Me, type Page, type User } from '../api.ts';
+import { api, ApiError, query, type Me, type Page } from '../api.ts';
 import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { errorFor, InputField, SelectField, TextAreaField, unplaced } from '../Field.tsx';
@@ -44,7 +44,6 @@ const isClosed = (status: string) => status === 'resolved' || status === 'dismis
 const FILTERS = ['unclosed', 'open', 'investigating', 'resolved', 'dismissed', 'all'] as const;
 type Filter = (typeof FILTERS)[number];
 /** Roles that may own a case: those holding incidents:write (src/access/roles.ts). */
-const OWNER_ROLES = ['admin', 'operator', 'support'];
 
 export function SuspiciousCasesPage() {
   const { t, tk, date } = useI18n();
@@ -110,24 +109,15 @@ export function SuspiciousCasesPage() {
 
 const short = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
 
-/**
- * People a case may be given to. Admins see every user (GET /users needs users:manage) and get the active
- * admins, operators and support users; anyone else may take the case themselves or keep its owner.
- */
-function useOwners(me: Me, kase: SuspiciousCase | null): { owners: { id: string; name: string }[]; everyone: boolean } {
-  const [users, setUsers] = useState<User[] | null>(null);
-  const manage = can(me, 'users:manage');
+/** People a case may be given to: the active users who handle incidents (the server's list). */
+function useOwners(me: Me): { id: string; name: string }[] {
+  const [owners, setOwners] = useState<{ id: string; name: string }[]>([]);
+  const may = can(me, 'incidents:write');
   useEffect(() => {
-    if (!manage) return;
-    api<{ items: User[] }>('GET', '/users').then((r) => setUsers(r.items)).catch(() => setUsers(null));
-  }, [manage]);
-  if (users) {
-    const active = users.filter((u) => !u.disabledAt && OWNER_ROLES.includes(u.role)).map((u) => ({ id: u.id, name: u.name }));
-    return { owners: active, everyone: true };
-  }
-  const owners = [{ id: me.userId, name: me.name }];
-  if (kase?.ownerId && kase.ownerName && kase.ownerId !== me.userId) owners.push({ id: kase.ownerId, name: kase.ownerName });
-  return { owners, everyone: false };
+    if (!may) return;
+    api<{ items: { id: string; name: string }[] }>('GET', '/suspicious-cases/owners').then((r) => setOwners(r.items)).catch(() => setOwners([]));
+  }, [may]);
+  return owners;
 }
 
 export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
@@ -139,7 +129,7 @@ export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
     api<SuspiciousCaseWithHistory>('GET', `/suspicious-cases/${encodeURIComponent(id)}`).then(setKase).catch((e: unknown) => setError(e));
   }, [id]);
   useEffect(load, [load]);
-  const { owners, everyone } = useOwners(me, kase);
+  const owners = useOwners(me);
 
   if (error !== null) return <ErrorNote error={error} onRetry={load} />;
   if (!kase) return <p role="status">{t('loading')}</p>;
@@ -168,7 +158,7 @@ export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
       {!may && !closed && <p className="note">{t('noPermission')}</p>}
       {may && !closed && (
         <div className="grid">
-          <AssignForm kase={kase} owners={owners} everyone={everyone} onSaved={setKase} onRefused={load} />
+          <AssignForm kase={kase} owners={owners} onSaved={setKase} onRefused={load} />
           <StatusForm kase={kase} onSaved={setKase} onRefused={load} />
         </div>
       )}
@@ -193,8 +183,8 @@ export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
   );
 }
 
-function AssignForm({ kase, owners, everyone, onSaved, onRefused }: {
-  kase: SuspiciousCase; owners: { id: string; name: string }[]; everyone: boolean; onSaved(c: SuspiciousCaseWithHistory): void; onRefused(): void;
+function AssignForm({ kase, owners, onSaved, onRefused }: {
+  kase: SuspiciousCase; owners: { id: string; name: string }[]; onSaved(c: SuspiciousCaseWithHistory): void; onRefused(): void;
 }) {
   const { t } = useI18n();
   const [ownerId, setOwnerId] = useState('');
@@ -218,8 +208,7 @@ function AssignForm({ kase, owners, everyone, onSaved, onRefused }: {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="case-assign-title" noValidate>
       <h2 id="case-assign-title">{t('scAssignTitle')}</h2>
-      <SelectField label={t('scNewOwner')} required value={ownerId} onChange={(e) => setOwnerId(e.target.value)} error={errorFor(action.error, 'ownerId')}
-        hint={everyone ? undefined : t('scOwnersHint')}>
+      <SelectField label={t('scNewOwner')} required value={ownerId} onChange={(e) => setOwnerId(e.target.value)} error={errorFor(action.error, 'ownerId')}>
         <option value="">{t('choose')}</option>
         {owners.map((o) => <option key={o.id} value={o.id} disabled={o.id === kase.ownerId}>{o.name}</option>)}
       </SelectField>
