@@ -576,6 +576,33 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(await terminalVersion(terminals.find((x) => x.id === settled.terminalId)!)).toBe('3.2.0');
     });
 
+    it('answers hawkBit polls arriving together each with the terminal\'s own deployment', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([2, 2, 2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const campaigns = [await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] }), await startCampaign({ packageId: pkg.id, filter: { siteId: sites[1]!.id }, waves: [100] })];
+      const offeredActions = (await Promise.all(campaigns.map((c) => actions(c.id)))).flat();
+      const jobs = await Promise.all(offeredActions.map(async (a) => (await t.services.maintenance.repo.job(a.maintenanceJobId!))!));
+      now = new Date(Math.max(now.getTime(), ...jobs.map((j) => Date.parse(j.planned_start))));
+      for (const term of terminals) await beat(term);
+      await t.services.maintenance.startDueJobs();
+      // Every terminal polls at once: each terminal whose job has it in maintenance gets its own deployment, the others none.
+      const answers = await Promise.all(terminals.map((term) => t.app.inject({
+        method: 'GET', url: `/DEFAULT/controller/v1/${term.serialNumber}`, headers: { authorization: `TargetToken ${term.credential}` },
+      })));
+      const offered = answers.map((res) => {
+        expect(res.statusCode, res.body).toBe(200);
+        const href = res.json<{ _links: { deploymentBase?: { href: string } } }>()._links.deploymentBase?.href;
+        return href ? Number(/deploymentBase\/(\d+)/.exec(href)![1]) : null;
+      });
+      const expected = await Promise.all(terminals.map(async (term) => {
+        const action = offeredActions.find((a) => a.terminalId === term.id);
+        return action && OUT_OF_SERVICE.includes(await jobState(action.maintenanceJobId!)) ? action.id : null;
+      }));
+      expect(offered).toEqual(expected);
+      expect(expected.filter((id) => id !== null).length).toBeGreaterThanOrEqual(2);
+    });
+
     it('skips, and does not count as a failed install, a terminal whose link was down through its window', async () => {
       nextNight();
       const { model, sites, terminals } = await fleet([2]);

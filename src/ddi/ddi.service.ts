@@ -12,6 +12,7 @@ import { OUT_OF_SERVICE, WAITING, type JobState } from '../maintenance/job-state
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
+import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, forbidden, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
@@ -38,6 +39,8 @@ export class DdiService {
   private readonly serials = new Map<string, { serial: string; until: number }>();
   private readonly configured = new Set<string>();
   private readonly cancelChecked = new Map<string, { actionId: number | undefined; until: number }>();
+  /** The polls of one event-loop turn, whose deployments are looked up together (see hintOf). */
+  private hintBatch: { terminalIds: Set<string>; hints: Promise<Map<string, DeploymentHint>> } | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -59,6 +62,23 @@ export class DdiService {
     return terminalId;
   }
 
+  /**
+   * A terminal's offered deployment. Polls arriving in the same event-loop turn share one query, as
+   * heartbeats of one group commit do: one lookup per poll would cost a poll more than a heartbeat.
+   */
+  private async hintOf(terminalId: string): Promise<DeploymentHint | undefined> {
+    if (!this.hintBatch) {
+      const terminalIds = new Set<string>();
+      const hints = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.hintBatch = undefined;
+        return this.campaigns.hints([...terminalIds]);
+      });
+      this.hintBatch = { terminalIds, hints };
+    }
+    this.hintBatch.terminalIds.add(terminalId);
+    return (await this.hintBatch.hints).get(terminalId);
+  }
+
   private async serialOf(terminalId: string): Promise<string> {
     const now = Date.now();
     const cached = this.serials.get(terminalId);
@@ -73,7 +93,7 @@ export class DdiService {
   /** The polling answer: when to ask again, and links to what the device should fetch or send. */
   async poll(terminalId: string, base: string) {
     await this.touch(terminalId);
-    const [hint] = (await this.campaigns.hints([terminalId])).values();
+    const hint = await this.hintOf(terminalId);
     const links: Record<string, { href: string }> = {};
     // Offered only once its window is open: hawkBit clients such as SWUpdate install whatever they are
     // given at once (they ignore maintenanceWindow) and report a skipped one as a success.
