@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentNotice } from '../src/notifications/notification-events.ts';
 import { RELEASE_DIGEST } from '../src/notifications/notifications.service.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
+import { runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { startSmtp } from './support/smtp.ts';
 
@@ -29,15 +29,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
     await smtp?.close();
   });
 
-  async function runJobs(app: TestApp = t): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < 20; i++) {
-      const ran = await app.services.jobs.runDueJobs();
-      total += ran;
-      if (ran === 0) return total;
-    }
-    throw new Error('jobs kept coming after 20 rounds');
-  }
+  const runJobs = (app: TestApp = t) => runAllDueJobs(app);
 
   const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
   let shops = 0;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVER_NOTIFICATION } from '../src/notifications/notifications.service.ts';
 import { retryDelayMs } from '../src/notifications/notifications.rules.ts';
 import { AppError } from '../src/shared/errors.ts';
-import { startTestApp, type TestApp } from './support/app.ts';
+import { runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { startSmtp } from './support/smtp.ts';
 
@@ -69,16 +69,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     await smtp?.close();
   });
 
-  /** Runs every job due now, until none is left (bounded). */
-  async function runJobs(app: TestApp = t): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < 20; i++) {
-      const ran = await app.services.jobs.runDueJobs();
-      total += ran;
-      if (ran === 0) return total;
-    }
-    throw new Error('jobs kept coming after 20 rounds');
-  }
+  const runJobs = (app: TestApp = t) => runAllDueJobs(app);
 
   async function receiver(answer: (n: number) => number) {
     const r = await startReceiver(answer);

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balances } from '../src/spares/stock.ts';
-import { buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
+import { buildEstate, buildTerminal, runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
 const PASSWORD = 'correct horse 12 battery';
@@ -76,11 +76,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
     await ok('POST', '/api/v1/technicians', { userId: user.id, skills: ['hardware'], regions: [] }, 201);
     return { id: user.id, name: user.name, api: as((await t.services.access.createToken(user.id, { name: 'spares' })).token) };
   }
-  /** Runs every due job (the webhook deliveries), until none is left (bounded). */
-  async function runJobs(): Promise<void> {
-    for (let i = 0; i < 20; i++) if ((await t.services.jobs.runDueJobs()) === 0) return;
-    throw new Error('jobs kept coming after 20 rounds');
-  }
+  const runJobs = (app: TestApp = t) => runAllDueJobs(app);
 
   it('keeps the ledger and the level right through restock, consumption, transfer and count', async () => {
     const [shanghai, beijing] = [await depot('SH'), await depot('BJ')];
