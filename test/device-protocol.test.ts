@@ -89,6 +89,16 @@ describe.each(databases())('terminal protocol on $name', (kind) => {
     expect(expired.json().error.message).toContain('expired');
   });
 
+  it('admits as many terminals enrolling at once as a code has uses, and refuses the next', async () => {
+    const { code } = (await t.api('POST', '/api/v1/enrolment-codes', { modelId: estate.model.id, siteId: estate.site.id, uses: 50 })).json();
+    const serials = Array.from({ length: 50 }, (_, i) => `BATCH-${kind.name}-${String(i).padStart(2, '0')}`);
+    const answers = await Promise.all(serials.map((serialNumber) => t.device('/device/v1/enrol', undefined, { serialNumber, code })));
+    expect(answers.map((a) => a.statusCode)).toEqual(serials.map(() => 201));
+    const late = await t.device('/device/v1/enrol', undefined, { serialNumber: `BATCH-${kind.name}-50`, code });
+    expect(late.statusCode).toBe(401);
+    expect(late.json().error.message).toContain('already been used');
+  });
+
   it('registers new serials through a code that names a model and site, as many as its uses', async () => {
     const { code } = (await t.api('POST', '/api/v1/enrolment-codes', { modelId: estate.model.id, siteId: estate.site.id, uses: 2 })).json();
     for (const serial of ['NEW-0001', 'NEW-0002']) {

@@ -100,8 +100,10 @@ export class DeviceService {
       } else if (!terminal.site_id && code.site_id) {
         await trx.updateTable('terminals').set({ site_id: code.site_id, status: 'active', updated_at: now }).where('id', '=', terminal.id).execute();
       }
-      // The guard on uses_left makes two terminals racing for the last use fail cleanly.
-      const used = await trx.updateTable('enrolment_codes').set({ uses_left: code.uses_left - 1 }).where('id', '=', code.id).where('uses_left', '=', code.uses_left).executeTakeFirst();
+      // Decremented in the database, not from the value read above: terminals enrolling together each
+      // take one use (PostgreSQL re-checks the guard after a concurrent update), and the last use goes once.
+      const used = await trx.updateTable('enrolment_codes').set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
+        .where('id', '=', code.id).where('uses_left', '>', 0).executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
       await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null).execute();
       await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null }).execute();
