@@ -89,6 +89,26 @@ describe.each(databases())('terminal protocol on $name', (kind) => {
     expect(expired.json().error.message).toContain('expired');
   });
 
+  it('takes no second use of a code when a terminal retries an enrolment whose answer was lost', async () => {
+    const terminal = await buildTerminal(t, estate);
+    const { code } = (await t.api('POST', '/api/v1/enrolment-codes', { serialNumber: terminal.serialNumber })).json();
+    const requestId = 'e0b7c1d2-lost-answer-0001';
+    const first = await t.device('/device/v1/enrol', undefined, { serialNumber: terminal.serialNumber, code, requestId });
+    expect(first.statusCode).toBe(201);
+    // The answer never reached the terminal: it sends the same enrolment again, and the newer credential is the one.
+    const retried = await t.device('/device/v1/enrol', undefined, { serialNumber: terminal.serialNumber, code, requestId });
+    expect(retried.statusCode).toBe(201);
+    expect((await t.device('/device/v1/heartbeat', first.json().credential, heartbeatReport(1))).statusCode).toBe(401);
+    expect((await t.device('/device/v1/heartbeat', retried.json().credential, heartbeatReport(1))).statusCode).toBe(200);
+    // Without the terminal's own requestId, the used code stays used.
+    const stranger = await t.device('/device/v1/enrol', undefined, { serialNumber: terminal.serialNumber, code, requestId: 'guessed-request-id-000000' });
+    expect(stranger.statusCode).toBe(401);
+    expect(stranger.json().error.message).toContain('already been used');
+    // Nor is a retry long after a retry.
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect((await t.device('/device/v1/enrol', undefined, { serialNumber: terminal.serialNumber, code, requestId })).statusCode).toBe(401);
+  });
+
   it('admits as many terminals enrolling at once as a code has uses, and refuses the next', async () => {
     const { code } = (await t.api('POST', '/api/v1/enrolment-codes', { modelId: estate.model.id, siteId: estate.site.id, uses: 50 })).json();
     const serials = Array.from({ length: 50 }, (_, i) => `BATCH-${kind.name}-${String(i).padStart(2, '0')}`);

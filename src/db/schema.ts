@@ -88,6 +88,8 @@ export interface TerminalCredentialTable {
   token_hash: string;
   created_at: string;
   revoked_at: string | null;
+  /** The terminal's id of the enrolment that issued it (EnrolRequest.requestId), if it sent one. */
+  enrolment_request_id: string | null;
 }
 
 export interface EnrolmentCodeTable {

@@ -13,6 +13,10 @@ export const EnrolRequest = Type.Object(
   {
     serialNumber: Type.String({ pattern: SERIAL }),
     code: Type.String({ minLength: 4, maxLength: 32 }),
+    requestId: Type.Optional(Type.String({
+      minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$',
+      description: 'random, the same on every retry of one enrolment: a retry (its answer was lost) takes no second use of the code',
+    })),
   },
   { additionalProperties: false },
 );

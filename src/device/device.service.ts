@@ -12,6 +12,9 @@ import type { CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import { CredentialCache } from './credential-cache.ts';
 
+/** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
+const ENROLMENT_RETRY_MS = 10 * 60_000;
+
 /**
  * Told about every written batch of heartbeats; answers each terminal's desired mode. Maintenance
  * plugs in here, so the protocol does not depend on it.
@@ -85,10 +88,14 @@ export class DeviceService {
       const code = await trx.selectFrom('enrolment_codes').selectAll().where('code_hash', '=', hashSecret(normaliseEnrolmentCode(request.code))).executeTakeFirst();
       if (!code) throw unauthenticated('unknown enrolment code');
       if (code.expires_at <= now) throw unauthenticated('the enrolment code has expired; ask for a new one');
-      if (code.uses_left <= 0) throw unauthenticated('the enrolment code has already been used');
       let terminal = await trx.selectFrom('terminals').select(['id', 'deleted_at', 'site_id', 'status']).where('serial_number', '=', request.serialNumber).executeTakeFirst();
       if (code.terminal_id && code.terminal_id !== terminal?.id) throw forbidden('this enrolment code was issued for another terminal');
       if (terminal?.deleted_at) throw forbidden(`terminal ${request.serialNumber} was removed from the estate`);
+      // A terminal whose answer was lost sends the same enrolment again (its own random requestId, which
+      // nobody else saw): that is a retry, not a second use of the code.
+      const retry = terminal && request.requestId && await trx.selectFrom('terminal_credentials').select('id').where('terminal_id', '=', terminal.id)
+        .where('enrolment_request_id', '=', request.requestId).where('created_at', '>', new Date(Date.parse(now) - ENROLMENT_RETRY_MS).toISOString()).executeTakeFirst();
+      if (!retry && code.uses_left <= 0) throw unauthenticated('the enrolment code has already been used');
       if (!terminal) {
         if (!code.model_id) throw new AppError('not_found', `serial number ${request.serialNumber} is not registered; pre-register it or use a code that names a model`, 'serialNumber');
         const model = await trx.selectFrom('terminal_models').select('components').where('id', '=', code.model_id).executeTakeFirstOrThrow();
@@ -102,11 +109,13 @@ export class DeviceService {
       }
       // Decremented in the database, not from the value read above: terminals enrolling together each
       // take one use (PostgreSQL re-checks the guard after a concurrent update), and the last use goes once.
-      const used = await trx.updateTable('enrolment_codes').set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
-        .where('id', '=', code.id).where('uses_left', '>', 0).executeTakeFirst();
-      if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
+      if (!retry) {
+        const used = await trx.updateTable('enrolment_codes').set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
+          .where('id', '=', code.id).where('uses_left', '>', 0).executeTakeFirst();
+        if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
+      }
       await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null).execute();
-      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null }).execute();
+      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null }).execute();
       return terminal.id;
     });
     this.credentials.forgetTerminal(terminalId);

@@ -73,9 +73,9 @@ export interface TerminalClientOptions {
   updates?: UpdateHandlers;
   onUpdate?: (event: UpdateEvent) => void;
   retry?: Partial<RetryPolicy>;
-  /** This terminal's clock: sequence numbers, sentAt, and the lease of a maintenance job. */
+  /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
-  /** Schedules the lease deadline on the `now` clock (default: the global timers). */
+  /** Timers on the `now` clock, for the heartbeat loop's waits and the lease deadline (default: the global timers). */
   timers?: Timers;
   /** Source of back-off jitter in [0, 1). */
   random?: () => number;
@@ -112,6 +112,7 @@ export class PosFleetTerminal {
   private readonly fetchImpl: FetchLike;
   private readonly retry: RetryPolicy;
   private readonly now: () => Date;
+  private readonly timers: Timers;
   private readonly random: () => number;
   private readonly locale: Locale;
   private readonly timeZone: string;
@@ -142,6 +143,7 @@ export class PosFleetTerminal {
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? (() => new Date());
+    this.timers = options.timers ?? GLOBAL_TIMERS;
     this.random = options.random ?? Math.random;
     this.locale = options.locale ?? 'zh-CN';
     this.timeZone = options.timeZone ?? processTimeZone();
@@ -172,7 +174,7 @@ export class PosFleetTerminal {
       handlers,
       report: (report, signal) => this.reportStep(report, signal),
       now: this.now,
-      timers: options.timers ?? GLOBAL_TIMERS,
+      timers: this.timers,
       // The runner saves in the background: a failing store is the application's news, not a crash.
       save: () => this.save().catch((error: unknown) => this.options.onError?.(error)),
       changed: () => void this.saveIfModeChanged().catch((error: unknown) => this.options.onError?.(error)),
@@ -231,8 +233,9 @@ export class PosFleetTerminal {
 
   /** Trades a one-time enrolment code for this terminal's credential (replacing any earlier one). */
   async enrol(code: string, options: CallOptions = {}): Promise<{ terminalId: string }> {
-    // A retry after a lost answer costs one more use of a multi-use code; the newer credential wins.
-    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code }, undefined, options.signal);
+    // Every retry carries the same requestId: one whose first answer was lost takes no second use of the code.
+    const requestId = crypto.randomUUID();
+    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId }, undefined, options.signal);
     this.credential = answer.credential;
     this.serverLastSeq = answer.lastSeq;
     if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, answer.lastSeq);
@@ -336,9 +339,9 @@ export class PosFleetTerminal {
   }
 
   private async run(collectReport: () => HeartbeatContent | Promise<HeartbeatContent>, options: StartOptions, signal: AbortSignal): Promise<void> {
-    await sleep(options.firstDelayMs ?? 0, signal);
+    await sleep(options.firstDelayMs ?? 0, signal, this.timers);
     while (!signal.aborted && this.currentStatus === 'running') {
-      const began = Date.now();
+      const began = this.now().getTime();
       try {
         await this.heartbeat(await collectReport(), { signal });
       } catch (error) {
@@ -347,7 +350,7 @@ export class PosFleetTerminal {
       }
       const intervalMs = (options.intervalSeconds ?? this.intervalSeconds) * 1000;
       // Fixed rate: a slow heartbeat does not push every later one back.
-      await sleep(Math.max(0, began + intervalMs - Date.now()), signal);
+      await sleep(Math.max(0, began + intervalMs - this.now().getTime()), signal, this.timers);
     }
   }
 
@@ -467,16 +470,16 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** Waits, or less if the signal aborts first. Never rejects. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits (on `timers`' clock), or less if the signal aborts first. Never rejects. */
+export function sleep(ms: number, signal?: AbortSignal, timers: Timers = GLOBAL_TIMERS): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = timers.setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
 }
