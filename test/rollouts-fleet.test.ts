@@ -6,11 +6,13 @@
 // continuity rule; a build whose install fails and one that raises card-read failures halt their
 // campaigns with the figures; a rollback restores the previous version.
 //
-// Time: a fleet's server and simulator share one clock running 200 or 300 times faster than the real
-// one, so a 10-minute install takes 2 to 3 s and a 3-hour window 54 s. Whatever is set in simulated time
-// (the heartbeat interval, leases, windows, observeMinutes) is given in simulated seconds; the job
-// runner polls on a real timer, and its recurring ticks (simulated intervals) come due at every poll.
-// Every wait is bounded.
+// Time: a fleet's server and simulator share one clock (fleetClock) running up to 200 or 300 times
+// faster than the real one, so a 10-minute install takes 2 to 3 s and a 3-hour window 54 s; on a busy
+// machine the clock slows down until the process keeps up, so the fleet behaves the same, only later.
+// Whatever is set in simulated time (the heartbeat interval, leases, windows, observeMinutes) is given
+// in simulated seconds, and waits for the fleet are bounded in simulated minutes (with a real backstop
+// against a clock that stalls); the job runner polls on a real timer, and its recurring ticks
+// (simulated intervals) come due at every poll.
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -22,7 +24,8 @@ import { signPackage } from '../src/rollouts/package-signature.ts';
 import type { ActionView, CampaignView, PackageView } from '../src/rollouts/rollouts.schemas.ts';
 import { cumulativeCounts } from '../src/rollouts/waves.ts';
 import { prepareSimulatorSites, type SimulatorSitePlan } from '../src/simulator/enrolment.ts';
-import { runSimulator, simulatedClock, type RunningSimulator, type SimulatorOptions } from '../src/simulator/simulator.ts';
+import { fleetClock } from '../src/simulator/fleet-clock.ts';
+import { runSimulator, type RunningSimulator, type SimulatorOptions } from '../src/simulator/simulator.ts';
 import { ADMIN_TOKEN, operatorApi, poll, startTestServer, type OperatorApi, type TestServer } from './support/server.ts';
 
 /**
@@ -40,6 +43,8 @@ const LOCAL_OFFSET = 8 * 60 * MINUTE;
 /** A planned job's lease may run this far past its window's end (windows.service's leaseGraceMinutes). */
 const LEASE_GRACE = 5 * MINUTE;
 const APP = 'sim-pos';
+/** However slow the machine, a wait for the fleet ends by then (real time): the clock may not stall. */
+const REAL_BACKSTOP_MS = 20 * MINUTE;
 
 type Pace = typeof BIG;
 
@@ -49,8 +54,8 @@ const serverEnv = (dataDir: string, pace: Pace = BIG) => ({
   POSFLEET_JOB_POLL_MS: '100', MAINTENANCE_TICK_SECONDS: '20', ROLLOUT_TICK_SECONDS: '20',
   // Announcements ahead of planned jobs would only fill the notification queue here.
   ANNOUNCE_LEAD_MINUTES: '1',
-  // The simulator's terminals report the real time as sentAt (a clock skew at this speed) and a few
-  // start tampered: diagnostics would lock those, and a locked terminal is rightly never updated.
+  // A few simulated terminals start tampered: diagnostics would lock those, and a locked terminal is
+  // rightly never updated.
   DIAGNOSTIC_RULES: 'off',
 });
 
@@ -132,6 +137,8 @@ interface Fleet {
   server: TestServer;
   api: OperatorApi;
   clock: () => Date;
+  /** Simulated seconds per real second now (below the pace's speed while the machine is too busy). */
+  pace: () => number;
   simulator: RunningSimulator;
   sites: Awaited<ReturnType<typeof prepareSimulatorSites>>;
   modelId: string;
@@ -146,7 +153,8 @@ interface Fleet {
 async function startFleet(o: {
   pace: Pace; plans: SimulatorSitePlan[]; startAt: string; seed: number; versions: string[]; faultyVersions?: SimulatorOptions['faultyVersions'];
 }): Promise<Fleet> {
-  const clock = simulatedClock(new Date(o.startAt), o.pace.speed);
+  const world = fleetClock(new Date(o.startAt), o.pace.speed);
+  const clock = () => world.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'posfleet-fleet-data-'));
   const server = await startTestServer({ prefix: 'posfleet-fleet', clock, env: serverEnv(dataDir, o.pace) });
   // A thousand terminals' heartbeats fill a database of some hundred MB: nothing is kept.
@@ -162,32 +170,44 @@ async function startFleet(o: {
     for (const version of o.versions) packages.set(version, await publish(server, publisher, version, model!.id));
     const log: string[] = [];
     simulator = await runSimulator({
-      server: server.url, sites, intervalSeconds: o.pace.beatSeconds, seed: o.seed, speed: o.pace.speed, startAt: clock(), selfTestFailureChance: 0,
+      server: server.url, sites, intervalSeconds: o.pace.beatSeconds, seed: o.seed, clock: world, selfTestFailureChance: 0,
       ...(o.faultyVersions && { faultyVersions: o.faultyVersions }), log: (line) => log.push(line),
     });
     const running = simulator;
     return {
-      server, api, clock, simulator, sites, modelId: model!.id, merchantId, packages, log,
+      server, api, clock, pace: () => world.pace(), simulator, sites, modelId: model!.id, merchantId, packages, log,
       async stop() {
         await running.stop();
         await server.close();
+        world.stop();
         await removeFiles();
       },
     };
   } catch (error) {
     await simulator?.stop();
     await server.close();
+    world.stop();
     await removeFiles();
     throw error;
   }
 }
 
+/** Asks until `probe` gives a value, for at most `minutes` of the fleet's simulated time. */
+async function within<T>(fleet: Pick<Fleet, 'clock'>, minutes: number, probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = fleet.clock().getTime() + minutes * MINUTE;
+  return poll(async () => {
+    const value = await probe();
+    if (value === undefined && fleet.clock().getTime() > deadline) throw new Error(`${what} not reached within ${minutes} simulated minutes`);
+    return value;
+  }, REAL_BACKSTOP_MS, what);
+}
+
 /** Every terminal has reported (its version), and most beat now: a few links are always down for a while, as in a real fleet. */
 async function fleetOnline(fleet: Fleet, terminals: number): Promise<void> {
-  await poll(async () => {
+  await within(fleet, 180, async () => {
     const all = await allPages<{ appVersion: string | null; online: boolean }>(fleet.api, `/api/v1/terminals?modelId=${fleet.modelId}`);
     return all.length === terminals && all.every((t) => t.appVersion) && all.filter((t) => t.online).length >= terminals * 0.9 ? true : undefined;
-  }, 60_000, `${terminals} terminals reporting`);
+  }, `${terminals} terminals reporting`);
 }
 
 /**
@@ -220,19 +240,16 @@ const startCampaign = (fleet: Fleet, input: Record<string, unknown>): Promise<Ca
 const campaignOf = (fleet: Fleet, id: string): Promise<CampaignView> => fleet.api('GET', `/api/v1/campaigns/${id}`);
 const actionsOf = (fleet: Fleet, id: string) => allPages<ActionView>(fleet.api, `/api/v1/campaigns/${id}/actions`);
 
-/** Waits (boundedly) for the campaign to leave `running`, noting each change of its waves in `progress`. */
-async function settled(fleet: Fleet, id: string, timeoutMs: number, progress: string[]): Promise<CampaignView> {
-  const deadline = Date.now() + timeoutMs;
+/** Waits (for at most `minutes` of simulated time) for the campaign to leave `running`, noting each change of its waves in `progress`. */
+async function settled(fleet: Fleet, id: string, minutes: number, progress: string[]): Promise<CampaignView> {
   let last = '';
-  for (;;) {
+  return within(fleet, minutes, async () => {
     const c = await campaignOf(fleet, id);
     const line = `${c.state} ${c.waves.map((w) => `${w.wave}:${w.state}:${Object.entries(w.actions).filter(([, n]) => n).map(([s, n]) => `${s}=${n}`).join(',')}`).join(' ')}`;
-    if (line !== last) progress.push(`${fleet.clock().toISOString()} ${c.name}: ${line}`);
+    if (line !== last) progress.push(`${fleet.clock().toISOString()} (×${Math.round(fleet.pace())}) ${c.name}: ${line}`);
     last = line;
-    if (c.state !== 'running') return c;
-    if (Date.now() > deadline) throw new Error(`campaign "${c.name}" still running after ${timeoutMs} ms:\n${progress.slice(-5).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+    return c.state !== 'running' ? c : undefined;
+  }, `campaign ${id} settled (last: ${progress.slice(-5).join('\n')})`);
 }
 
 interface JobView {
@@ -266,10 +283,10 @@ async function backOnPreviousVersion(fleet: Fleet, failed: { action: ActionView;
       expect(JSON.stringify(report.body), action.serialNumber).toMatch(/simulated network outage|operation was aborted/);
     }
   }
-  await poll(async () => {
+  await within(fleet, 100, async () => {
     const versions = await Promise.all(failed.map(async ({ action }) => (await fleet.api('GET', `/api/v1/terminals/${action.terminalId}`)).appVersion as string));
     return versions.every((v, i) => v === failed[i]!.action.previousVersion) ? true : undefined;
-  }, 30_000, `${failed.map((f) => f.action.serialNumber).join(', ')} back on their previous versions`);
+  }, `${failed.map((f) => f.action.serialNumber).join(', ')} back on their previous versions`);
 }
 
 /** When the job had the terminal out of service: from its start until it left draining … verifying. */
@@ -351,7 +368,7 @@ describe('signed rollouts to a simulated fleet', () => {
       const counts = cumulativeCounts(FLEET, waves);
       expect(campaign.waves.map((w) => w.terminals)).toEqual(counts.map((n, i) => n - (counts[i - 1] ?? 0)));
 
-      const done = await settled(fleet, campaign.id, 240_000, progress);
+      const done = await settled(fleet, campaign.id, 720, progress);
       expect(done.state, `${JSON.stringify(done.halt)}\n${progress.join('\n')}`).toBe('completed');
       // The waves ran in order, each passing before the next started.
       expect(done.waves.map((w) => w.state)).toEqual(['passed', 'passed', 'passed']);
@@ -395,7 +412,7 @@ describe('signed rollouts to a simulated fleet', () => {
           maxFailureRate: 1,
         });
         expect(catchUp.waves[0]!.terminals).toBe(behind.length);
-        const caught = await settled(fleet, catchUp.id, 60_000, progress);
+        const caught = await settled(fleet, catchUp.id, 200, progress);
         expect(caught.state, progress.join('\n')).toBe('completed');
         const caughtActions = await actionsOf(fleet, catchUp.id);
         expect(caughtActions.filter((a) => !['succeeded', 'failed', 'skipped'].includes(a.state)).map((a) => `${a.serialNumber} ${a.state}: ${a.reason}`)).toEqual([]);
@@ -468,7 +485,7 @@ describe('signed rollouts to a simulated fleet', () => {
     } finally {
       await fleet.stop();
     }
-  }, 330_000);
+  }, 30 * MINUTE);
 
   it('halts a campaign whose build fails to install, halts one whose build makes card reads fail, and rolls that one back', async () => {
     // Supermarkets trading at 10:00 in Shanghai: payments go on while the faulty builds are tried.
@@ -486,10 +503,10 @@ describe('signed rollouts to a simulated fleet', () => {
       // A job still ending (a rollback under way) keeps its window: the operator waits for it, boundedly.
       const old = window;
       if (old) {
-        await poll(() => fleet.api('DELETE', `/api/v1/maintenance/windows/${old.id}`).then(() => true, (error: Error) => {
+        await within(fleet, 150, () => fleet.api('DELETE', `/api/v1/maintenance/windows/${old.id}`).then(() => true, (error: Error) => {
           if (!error.message.includes(' 409 ')) throw error;
           return undefined;
-        }), 30_000, 'the previous window to be free of jobs');
+        }), 'the previous window to be free of jobs');
       }
       window = await windowFromNow(fleet, 60, name);
     };
@@ -501,7 +518,7 @@ describe('signed rollouts to a simulated fleet', () => {
       // A build whose installer fails: the first wave's failures halt the campaign, with the failure rate.
       await nextWindow('hotfix 3.5.0');
       const broken = await startCampaign(fleet, { name: 'POS app 3.5.0', packageId: fleet.packages.get('3.5.0')!.id, filter: { modelId: fleet.modelId }, waves: [10, 100], seed: 1 });
-      const brokenHalted = await settled(fleet, broken.id, 60_000, progress);
+      const brokenHalted = await settled(fleet, broken.id, 300, progress);
       expect(brokenHalted.state, progress.join('\n')).toBe('halted');
       const installFigures = brokenHalted.halt!.figures as { failureRate: number; actions: Record<string, number> };
       expect(brokenHalted.halt).toMatchObject({ wave: 1, reason: expect.stringMatching(/^\d+ of 6 installs in wave 1 failed \(\d+\.\d %\), more than the allowed 10\.0 %$/) });
@@ -519,11 +536,11 @@ describe('signed rollouts to a simulated fleet', () => {
       }
       // The operator gives up on 3.5.0; the jobs under way end (rolled back) before the window is reused.
       await fleet.api('POST', `/api/v1/campaigns/${broken.id}/cancel`, { note: 'installer broken' });
-      await poll(async () => ((await actionsOf(fleet, broken.id)).every((a) => ['failed', 'cancelled', 'skipped', 'succeeded'].includes(a.state)) ? true : undefined), 30_000, '3.5.0 jobs ended');
-      await poll(async () => {
+      await within(fleet, 150, async () => ((await actionsOf(fleet, broken.id)).every((a) => ['failed', 'cancelled', 'skipped', 'succeeded'].includes(a.state)) ? true : undefined), '3.5.0 jobs ended');
+      await within(fleet, 150, async () => {
         const jobs = await eachLimited(failedInstalls, 4, async (a) => (await fleet.api('GET', `/api/v1/maintenance/jobs/${a.maintenanceJobId}`)).state as string);
         return jobs.every((state) => state === 'rolled_back') ? true : undefined;
-      }, 30_000, 'failed 3.5.0 jobs rolled back');
+      }, 'failed 3.5.0 jobs rolled back');
       expect((await terminalsOf()).filter((t) => t.appVersion === '3.5.0')).toEqual([]);
       expect(fleet.simulator.terminals.filter((t) => t.installed.app === '3.5.0')).toEqual([]);
 
@@ -535,7 +552,7 @@ describe('signed rollouts to a simulated fleet', () => {
         // Not halted on installs: the point is what the update does to payments.
         maxFailureRate: 0.5,
       });
-      const flakyHalted = await settled(fleet, flaky.id, 60_000, progress);
+      const flakyHalted = await settled(fleet, flaky.id, 300, progress);
       expect(flakyHalted.state, progress.join('\n')).toBe('halted');
       expect(flakyHalted.halt!.reason).toMatch(
         /^payments got worse on wave 1's updated terminals than on comparable terminals still on the old version: card-read failure rate \d+\.\d % against \d+\.\d % \(z = \d+\.\d\)/);
@@ -561,13 +578,13 @@ describe('signed rollouts to a simulated fleet', () => {
       expect(back.map((a) => [a.terminalId, a.packageId, a.previousVersion]).sort()).toEqual(
         updated.map((a) => [a.terminalId, fleet.packages.get(a.previousVersion!)!.id, '3.6.0']).sort());
       // Done once every re-install succeeded (what its wave's observation then makes of payments is not the point here).
-      const reinstalled = await poll(async () => {
+      const reinstalled = await within(fleet, 300, async () => {
         const actions = await actionsOf(fleet, rollback.id);
         return actions.every((a) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(a.state)) ? actions : undefined;
-      }, 60_000, 'the rollback installed');
+      }, 'the rollback installed');
       expect(reinstalled.map((a) => `${a.serialNumber} ${a.state}`).sort()).toEqual(updated.map((a) => `${a.serialNumber} succeeded`).sort());
       // Once installed, a terminal reports its version with its next heartbeat.
-      await poll(async () => ((await terminalsOf()).every((t) => t.appVersion === before.get(t.id)) ? true : undefined), 10_000, 'versions reported');
+      await within(fleet, 50, async () => ((await terminalsOf()).every((t) => t.appVersion === before.get(t.id)) ? true : undefined), 'versions reported');
       await fleet.simulator.stop();
       const after = new Map((await terminalsOf()).map((t) => [t.id, t.appVersion]));
       expect(after).toEqual(before);
@@ -577,5 +594,5 @@ describe('signed rollouts to a simulated fleet', () => {
     } finally {
       await fleet.stop();
     }
-  }, 240_000);
+  }, 30 * MINUTE);
 });

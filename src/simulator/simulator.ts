@@ -3,6 +3,7 @@
 // turned away meanwhile), for demos, load and end-to-end tests. Same seed → same fleet.
 import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/terminal-client.ts';
 import { memoryStorage } from '../sdk/updates.ts';
+import { fleetClock, type FleetClock } from './fleet-clock.ts';
 import { deriveSeed, Random } from './random.ts';
 import type { SiteKind } from './site-profiles.ts';
 import { virtualMaintenance } from './virtual-maintenance.ts';
@@ -24,6 +25,7 @@ export interface SimulatedSite {
 
 export interface SimulatorOptions {
   server: string;
+  /** Real seconds between two heartbeats of a terminal, at full speed. */
   intervalSeconds: number;
   seed: number;
   /** Several sites... */
@@ -37,11 +39,14 @@ export interface SimulatorOptions {
   enrolConcurrency?: number;
   /**
    * Simulated seconds per real second (default 1). At 600 a 10-minute update takes a second, each 1 s
-   * heartbeat carries 10 minutes of customers, and the sites' day goes by in 144 s.
+   * heartbeat carries 10 minutes of customers, and the sites' day goes by in 144 s. Above 1, the world
+   * slows down while this process cannot keep up (see fleetClock).
    */
   speed?: number;
   /** The simulated time when the simulator starts (default now): e.g. a site's lunchtime. */
   startAt?: Date;
+  /** The world's clock, shared with a server in this process (then `speed` and `startAt` are its own). */
+  clock?: FleetClock;
   /** Chance that a maintenance job's self-test finds a fault (default 0.03). */
   selfTestFailureChance?: number;
   /** Faulty builds the simulator plays: package versions whose install fails, and versions that raise card-read failures. */
@@ -66,20 +71,15 @@ interface SimulatedTerminal {
   outcomes: Map<string, CommandOutcome>;
 }
 
-/** The simulated clock: from `origin`, running `speed` times faster than the real one since `realStart`. */
-export function simulatedClock(origin: Date, speed: number, realStart: number = Date.now(), realNow: () => number = Date.now): () => Date {
-  return () => new Date(origin.getTime() + (realNow() - realStart) * speed);
-}
-
 export async function runSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   assertOptions(options);
   const log = options.log ?? (() => {});
-  const speed = options.speed ?? 1;
-  const world = simulatedClock(options.startAt ?? new Date(), speed);
+  const clock = options.clock ?? fleetClock(options.startAt ?? new Date(), options.speed ?? 1, { fixed: (options.speed ?? 1) === 1 });
+  const world = () => clock.now();
   const sites: SimulatedSite[] = options.sites ?? [{ enrolmentCode: options.enrolmentCode ?? '', terminals: options.terminals ?? 0 }];
   const fleet = sites.flatMap((site, s) => {
     const before = sites.slice(0, s).reduce((sum, x) => sum + x.terminals, 0);
-    return Array.from({ length: site.terminals }, (_, i) => simulatedTerminal(options, site, before + i, world, log));
+    return Array.from({ length: site.terminals }, (_, i) => simulatedTerminal(options, site, before + i, clock, log));
   });
 
   const failures: { serialNumber: string; error: unknown }[] = [];
@@ -92,13 +92,12 @@ export async function runSimulator(options: SimulatorOptions): Promise<RunningSi
   }
   log(`${fleet.length} simulated terminals enrolled at ${options.server}`);
 
-  // Spread the first heartbeats over one interval, as a fleet switched on over a morning would be.
+  // Spread the first heartbeats over one interval, as a fleet switched on over a morning would be. The
+  // loops run on the world's clock: in simulated seconds.
   const schedule = new Random(deriveSeed(options.seed, -1));
+  const intervalSeconds = options.intervalSeconds * clock.speed;
   for (const terminal of fleet) {
-    terminal.client.start(() => collectReport(terminal, world, log), {
-      firstDelayMs: schedule.float() * options.intervalSeconds * 1000,
-      intervalSeconds: options.intervalSeconds,
-    });
+    terminal.client.start(() => collectReport(terminal, world, log), { firstDelayMs: schedule.float() * intervalSeconds * 1000, intervalSeconds });
   }
   return {
     terminals: fleet.map((t) => t.virtual),
@@ -106,16 +105,17 @@ export async function runSimulator(options: SimulatorOptions): Promise<RunningSi
     now: world,
     async stop() {
       await Promise.all(fleet.map((t) => t.client.close()));
+      if (!options.clock) clock.stop();
     },
   };
 }
 
-function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index: number, world: () => Date, log: (line: string) => void): SimulatedTerminal {
+function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index: number, clock: FleetClock, log: (line: string) => void): SimulatedTerminal {
   const serialNumber = `${options.serialPrefix ?? 'SIM'}-${String(index + 1).padStart(6, '0')}`;
-  const speed = options.speed ?? 1;
+  const world = () => clock.now();
   const seed = deriveSeed(options.seed, index);
   const virtual = new VirtualTerminal({
-    serialNumber, seed, intervalSeconds: options.intervalSeconds * speed, site: site.profile ?? 'shop', utcOffsetMinutes: site.utcOffsetMinutes ?? 480,
+    serialNumber, seed, intervalSeconds: options.intervalSeconds * clock.speed, site: site.profile ?? 'shop', utcOffsetMinutes: site.utcOffsetMinutes ?? 480,
     cardReadFailureVersions: options.faultyVersions?.cardReadFailures ?? [],
   });
   const installFails = new Set(options.faultyVersions?.installFails ?? []);
@@ -126,7 +126,10 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     locale: site.locale ?? 'zh-CN',
     timeZone: site.timeZone ?? 'Asia/Shanghai',
     fetch: throughVirtualLink(virtual, world),
-    maintenance: virtualMaintenance(virtual, { speed, seed: deriveSeed(seed, 1), now: world, selfTestFailureChance: options.selfTestFailureChance }),
+    // The terminal lives on the world's clock: its heartbeat loop, its job steps and its lease.
+    now: world,
+    timers: clock,
+    maintenance: virtualMaintenance(virtual, { seed: deriveSeed(seed, 1), now: world, sleep: clock.sleep, selfTestFailureChance: options.selfTestFailureChance }),
     // Downloads are kept in memory (and dropped once installed); the install is the virtual terminal's.
     updates: {
       storage: memoryStorage(),

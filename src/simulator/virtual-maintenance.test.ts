@@ -1,7 +1,8 @@
-// A virtual terminal's maintenance steps: real-world durations divided by the speed, the work's effect
+// A virtual terminal's maintenance steps: real-world durations on the simulated clock, the work's effect
 // on what it reports, and a small seeded share of failing self-tests.
 import { describe, expect, it } from 'vitest';
 import type { JobContext } from '../sdk/index.ts';
+import { fleetClock } from './fleet-clock.ts';
 import { Random } from './random.ts';
 import { selfTestResults, virtualMaintenance, WORK_MINUTES } from './virtual-maintenance.ts';
 import { LATEST_VERSIONS, VirtualTerminal } from './virtual-terminal.ts';
@@ -9,34 +10,29 @@ import { LATEST_VERSIONS, VirtualTerminal } from './virtual-terminal.ts';
 const lunch = new Date('2026-11-25T04:30:00.000Z'); // 12:30 in Shanghai
 const context = (): JobContext => ({ jobId: 'job-1', work: ['update'], signal: new AbortController().signal });
 
-function recorded(speed: number, seed = 1) {
+function recorded(seed = 1) {
   const waits: number[] = [];
   const terminal = new VirtualTerminal({ serialNumber: 'SIM-000001', seed: 3, intervalSeconds: 60 });
-  const handlers = virtualMaintenance(terminal, { speed, seed, now: () => lunch, sleep: async (ms) => void waits.push(ms) });
+  const handlers = virtualMaintenance(terminal, { seed, now: () => lunch, sleep: async (ms) => void waits.push(ms) });
   return { terminal, handlers, waits };
 }
 
 describe('virtual maintenance', () => {
-  it('takes as long as real work, divided by the speed', async () => {
-    const { handlers, waits } = recorded(600);
+  it('takes as long in simulated time as real work takes', async () => {
+    const { handlers, waits } = recorded();
     await handlers.perform(['update', 'upgrade'], context());
     const [update, upgrade] = waits as [number, number];
-    // 4–10 minutes at 600× is 0.4–1 s; 15–30 minutes is 1.5–3 s.
-    expect(update).toBeGreaterThanOrEqual((WORK_MINUTES.update[0] * 60_000) / 600);
-    expect(update).toBeLessThanOrEqual((WORK_MINUTES.update[1] * 60_000) / 600);
-    expect(upgrade).toBeGreaterThanOrEqual(1_500);
-    expect(upgrade).toBeLessThanOrEqual(3_000);
+    expect(update).toBeGreaterThanOrEqual(WORK_MINUTES.update[0] * 60_000);
+    expect(update).toBeLessThanOrEqual(WORK_MINUTES.update[1] * 60_000);
+    expect(upgrade).toBeGreaterThanOrEqual(15 * 60_000);
+    expect(upgrade).toBeLessThanOrEqual(30 * 60_000);
     await handlers.restart(context());
-    expect(waits[2]).toBeGreaterThanOrEqual(40_000 / 600);
-    expect(waits[2]).toBeLessThanOrEqual(120_000 / 600);
-
-    const real = recorded(1);
-    await real.handlers.restart(context());
-    expect(real.waits[0]).toBeGreaterThanOrEqual(40_000);
+    expect(waits[2]).toBeGreaterThanOrEqual(40_000);
+    expect(waits[2]).toBeLessThanOrEqual(120_000);
   });
 
   it('installs the work, and a rollback puts the old software back', async () => {
-    const { terminal, handlers } = recorded(1000);
+    const { terminal, handlers } = recorded();
     const before = { ...terminal.installed };
     await handlers.perform(['update'], context());
     expect(terminal.installed.app).toBe(LATEST_VERSIONS.app);
@@ -46,7 +42,8 @@ describe('virtual maintenance', () => {
 
   it('stops a step early when the job is called off', async () => {
     const terminal = new VirtualTerminal({ serialNumber: 'SIM-000002', seed: 4, intervalSeconds: 60 });
-    const handlers = virtualMaintenance(terminal, { speed: 1, seed: 1, now: () => lunch }); // real waits: minutes
+    const clock = fleetClock(lunch, 1, { fixed: true }); // real waits: minutes
+    const handlers = virtualMaintenance(terminal, { seed: 1, now: () => clock.now(), sleep: clock.sleep });
     const controller = new AbortController();
     const began = Date.now();
     const performing = handlers.perform(['repair'], { jobId: 'job-1', work: ['repair'], signal: controller.signal });

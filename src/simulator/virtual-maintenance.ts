@@ -1,8 +1,7 @@
 // What a virtual terminal does in each step of a maintenance job, taking as long as a real one would
-// (divided by the simulator's speed): finish the payment in progress, install, restart, self-test,
+// on the simulated world's clock: finish the payment in progress, install, restart, self-test,
 // or roll back. A seeded few self-tests fail, so some jobs fail and are rolled back.
 import type { MaintenanceHandlers, SelfTestResult, WorkKind } from '../sdk/index.ts';
-import { sleep as abortableSleep } from '../sdk/terminal-client.ts';
 import { Random } from './random.ts';
 import type { VirtualTerminal } from './virtual-terminal.ts';
 
@@ -26,24 +25,20 @@ const FINDINGS: Record<(typeof SELF_TESTS)[number], string> = {
 };
 
 export interface VirtualMaintenanceOptions {
-  /** Simulated seconds per real second: 600 makes a 10-minute update take one second. */
-  speed: number;
   /** Seeds the durations and the self-test draws (apart from the terminal's own stream). */
   seed: number;
   /** Chance that a job's self-test finds a fault (default 0.03). */
   selfTestFailureChance?: number;
   /** The simulated world's clock: is a customer paying right now? */
   now: () => Date;
-  /** Waits real milliseconds, ending early if aborted. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Waits simulated milliseconds on the same clock (see fleetClock), ending early if aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The terminal SDK's maintenance handlers for one virtual terminal (call terminal.keepWork() when a job completes). */
 export function virtualMaintenance(terminal: VirtualTerminal, options: VirtualMaintenanceOptions): MaintenanceHandlers {
-  if (!(options.speed > 0)) throw new Error(`speed must be above 0, got ${options.speed}`);
   const rng = new Random(options.seed);
-  const sleep = options.sleep ?? abortableSleep;
-  const takes = (seconds: number, signal?: AbortSignal) => sleep((seconds * 1000) / options.speed, signal);
+  const takes = (seconds: number, signal?: AbortSignal) => options.sleep(seconds * 1000, signal);
   const failureChance = options.selfTestFailureChance ?? 0.03;
   return {
     async drain({ signal }) {

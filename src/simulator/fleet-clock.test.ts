@@ -1,0 +1,66 @@
+// The simulated fleet's clock yields to a saturated process and never wakes a terminal early.
+import { afterEach, describe, expect, it } from 'vitest';
+import { fleetClock, type FleetClock } from './fleet-clock.ts';
+
+const origin = new Date('2026-11-24T13:30:00.000Z');
+let clock: FleetClock | undefined;
+afterEach(() => clock?.stop());
+
+/** Keeps the event loop busy (in 100 ms slices) until `until` holds, for at most `timeoutMs`. */
+async function saturate(until: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!until()) {
+    if (Date.now() > deadline) throw new Error('condition not reached while saturated');
+    const slice = Date.now() + 100;
+    while (Date.now() < slice); // the busy work of an overloaded process
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Waits, idle, until `until` holds, for at most `timeoutMs`. */
+async function idle(until: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!until()) {
+    if (Date.now() > deadline) throw new Error('condition not reached while idle');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('the fleet clock', () => {
+  it('runs at full speed while the process keeps up', async () => {
+    clock = fleetClock(origin, 100, { sampleMs: 20 });
+    await clock.sleep(30_000); // 0.3 s of real time at full speed
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(origin.getTime() + 30_000);
+    expect(clock.pace()).toBe(100);
+  });
+
+  it('slows the world down while the event loop is saturated, and speeds it up again afterwards', async () => {
+    clock = fleetClock(origin, 100, { sampleMs: 20 });
+    await saturate(() => clock!.pace() < 50);
+    const slowed = clock.pace();
+    expect(slowed).toBeGreaterThanOrEqual(100 * 0.02);
+    await idle(() => clock!.pace() === 100);
+    expect(clock.pace()).toBe(100);
+  });
+
+  it('never fires a timer before its simulated time, though the pace changes meanwhile', async () => {
+    clock = fleetClock(origin, 100, { sampleMs: 20 });
+    const target = clock.now().getTime() + 60_000;
+    let firedAt: number | undefined;
+    clock.setTimeout(() => (firedAt = clock!.now().getTime()), 60_000);
+    await saturate(() => clock!.pace() < 50 || firedAt !== undefined);
+    await idle(() => firedAt !== undefined, 60_000);
+    expect(firedAt).toBeGreaterThanOrEqual(target);
+  });
+
+  it('keeps its speed whatever the load when fixed, and a cleared timer never fires', async () => {
+    clock = fleetClock(origin, 1, { fixed: true, sampleMs: 20 });
+    let fired = false;
+    const handle = clock.setTimeout(() => (fired = true), 50);
+    clock.clearTimeout(handle);
+    await saturate(() => clock!.now().getTime() >= origin.getTime() + 300);
+    await clock.sleep(100);
+    expect(clock.pace()).toBe(1);
+    expect(fired).toBe(false);
+  });
+});

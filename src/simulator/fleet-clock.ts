@@ -1,0 +1,96 @@
+// The simulated world's clock: `speed` times faster than the real one, except when this process cannot
+// keep up. A fleet played hundreds of times faster than life needs the machine to carry every heartbeat,
+// step report and tick in its share of a real second; on a busy or slower machine it cannot, replies
+// queue up, and in simulated time every terminal looks as if its link were failing (leases end, jobs
+// fail, waves halt). So the clock watches how busy this process's event loop is and slows the world
+// down while it is saturated, and speeds it up again (never past `speed`) when there is room: a slower
+// machine plays the same fleet, more slowly. The terminals' heartbeat loops and maintenance steps wait
+// on this clock (its timers), so a slower world also asks less of the machine per real second.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { Timers } from '../sdk/maintenance-runner.ts';
+import { sleep } from '../sdk/terminal-client.ts';
+
+export interface FleetClock extends Timers {
+  /** Simulated seconds per real second at full pace. */
+  readonly speed: number;
+  /** The simulated time now. */
+  now(): Date;
+  /** Waits `ms` simulated milliseconds (never less), or until the signal aborts. Never rejects. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Simulated seconds per real second at this moment: `speed`, or less while the process is saturated. */
+  pace(): number;
+  /** Stops watching the event loop (the clock keeps its last pace). */
+  stop(): void;
+}
+
+export interface FleetClockOptions {
+  /** Slow down when the event loop was busy more than this share of the time (default 0.85)... */
+  busyAbove?: number;
+  /** ...and speed up again below this share (default 0.7). */
+  idleBelow?: number;
+  /** The slowest pace, as a share of `speed` (default 0.02). */
+  minShare?: number;
+  /** How often the event loop is looked at, in real milliseconds (default 250). */
+  sampleMs?: number;
+  /** Keeps `speed` whatever the load: the plain accelerated clock (e.g. at speed 1, for demos). */
+  fixed?: boolean;
+}
+
+/** The accelerated clock of a simulated fleet, from `origin` (see the module comment). */
+export function fleetClock(origin: Date, speed: number, options: FleetClockOptions = {}): FleetClock {
+  if (!(speed > 0)) throw new Error(`speed must be above 0, got ${speed}`);
+  const { busyAbove = 0.85, idleBelow = 0.7, minShare = 0.02, sampleMs = 250 } = options;
+  // The pace changes only at samples; between them simulated time runs linearly from the last anchor.
+  let anchorReal = performance.now();
+  let anchorSimulated = origin.getTime();
+  let share = 1;
+  const simulatedNow = () => anchorSimulated + (performance.now() - anchorReal) * speed * share;
+  const setShare = (next: number) => {
+    anchorSimulated = simulatedNow();
+    anchorReal = performance.now();
+    share = next;
+  };
+
+  let watcher: ReturnType<typeof setInterval> | undefined;
+  if (!options.fixed) {
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    let busy = 0;
+    watcher = setInterval(() => {
+      const current = performance.eventLoopUtilization();
+      // Smoothed a little: one long synchronous task is not a trend.
+      busy = 0.6 * busy + 0.4 * performance.eventLoopUtilization(current, last).utilization;
+      last = current;
+      if (busy > busyAbove) setShare(Math.max(minShare, share * 0.8));
+      else if (busy < idleBelow && share < 1) setShare(Math.min(1, share * 1.1));
+    }, sampleMs);
+    watcher.unref();
+  }
+
+  const realMsUntil = (target: number) => Math.max(0, (target - simulatedNow()) / (speed * share));
+
+  /** A real timer for a simulated instant, re-armed when the pace slowed meanwhile, so it never fires early. */
+  interface Handle { timer: ReturnType<typeof setTimeout> | undefined }
+  const at = (target: number, callback: () => void, handle: Handle) => {
+    handle.timer = setTimeout(() => {
+      if (simulatedNow() < target) at(target, callback, handle);
+      else callback();
+    }, Math.ceil(realMsUntil(target)));
+  };
+
+  const clock: FleetClock = {
+    speed,
+    now: () => new Date(simulatedNow()),
+    setTimeout(callback, ms) {
+      const handle: Handle = { timer: undefined };
+      at(simulatedNow() + ms, callback, handle);
+      return handle;
+    },
+    clearTimeout(handle) {
+      clearTimeout((handle as Handle | undefined)?.timer);
+    },
+    sleep: (ms, signal) => sleep(ms, signal, clock),
+    pace: () => speed * share,
+    stop: () => clearInterval(watcher),
+  };
+  return clock;
+}
