@@ -1,7 +1,7 @@
 // The audit log over HTTP: list, verify the chain, export as CSV or JSON (auditors and admins).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Page, PageQuery, operatorSecurity } from '../shared/http-schemas.ts';
+import { errorResponses, Page, PageQuery, operatorSecurity, Timestamp } from '../shared/http-schemas.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { auditCsv, auditJson } from './audit-export.ts';
 import type { AuditService } from './audit.service.ts';
@@ -17,8 +17,8 @@ const AuditQuery = Type.Object(
     objectId: Type.Optional(Type.String({ maxLength: 64 })),
     action: Type.Optional(Type.String({ maxLength: 200 })),
     outcome: Type.Optional(Type.Enum(['success', 'failure'])),
-    from: Type.Optional(Type.String({ format: 'date-time' })),
-    to: Type.Optional(Type.String({ format: 'date-time' })),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
   },
   { additionalProperties: false },
 );
@@ -48,7 +48,7 @@ export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => a
     config,
     schema: {
       tags, security, description: 'Every entry of the range, oldest first, streamed (CSV by default). Entries written after the request are not in it.',
-      querystring: Type.Object({ format: Type.Optional(Type.Enum(['csv', 'json'])), from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }),
+      querystring: Type.Object({ format: Type.Optional(Type.Enum(['csv', 'json'])), from: Type.Optional(Timestamp), to: Type.Optional(Timestamp) }, { additionalProperties: false }),
     },
   }, async (req, reply) => {
     const pages = await audit.export({ from: req.query.from, to: req.query.to });
