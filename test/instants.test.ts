@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { operations, type JsonSchema } from './support/openapi.ts';
 
 const HOUR = 3_600_000;
 /** The instant as a person in UTC+8 writes it: 2026-03-01T09:00:00Z → 2026-03-01T17:00:00+08:00. */
@@ -106,5 +107,32 @@ describe.each(databases())('instants with an offset on $name', (kind) => {
     expect(await refused('POST', `/api/v1/terminals/${terminal.id}/suspicious-activity`, { what: 'a skimmer', occurredAt: 'yesterday' })).toMatchObject({ field: 'occurredAt' });
     expect(await refused('POST', '/api/v1/maintenance/windows', { name: 'x', target: { siteId: estate.site.id }, schedule: { kind: 'once', start: '2026-03-03 25:00:00Z', durationMinutes: 60 } }))
       .toMatchObject({ field: 'schedule.start' });
+  });
+});
+
+describe('instants in the API', () => {
+  it('are typed as date-times wherever a request carries one, so none escapes the conversion to UTC', async () => {
+    const t = await startTestApp(await databases()[0]!.fresh());
+    try {
+      // A time-like name: a date-time, or (opening hours, quiet hours) a local clock time with its pattern.
+      const timeLike = /(At|Until|Before|Since|After)$|^(from|to|before|after|until|since|start|end|notBefore)$/;
+      const untyped: string[] = [];
+      const walk = (schema: JsonSchema | undefined, path: string, name: string) => {
+        if (!schema) return;
+        if (schema.type === 'string' && timeLike.test(name) && schema.format !== 'date-time' && !schema.pattern) untyped.push(path);
+        for (const [key, child] of Object.entries(schema.properties ?? {})) walk(child, `${path}.${key}`, key);
+        walk(schema.items, `${path}[]`, name);
+        for (const branch of [...(schema.anyOf ?? []), ...((schema.oneOf as JsonSchema[] | undefined) ?? [])]) walk(branch, path, name);
+      };
+      const ops = await operations(t, ['/api/v1', '/device/v1']);
+      expect(ops.length).toBeGreaterThan(100);
+      for (const op of ops) {
+        for (const query of op.query) walk(query.schema, `${op.key} ?${query.name}`, query.name);
+        walk(op.body, `${op.key} body`, '');
+      }
+      expect(untyped).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
