@@ -32,11 +32,15 @@ export interface AuditQuery {
   to?: string | undefined;
 }
 
+export type AuditEntry = ReturnType<typeof toAuditEntry>;
+
 export class AuditService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
+    /** Entries read per query by export(): bounds its memory, whatever the range. */
+    private readonly exportPageSize = 1000,
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
@@ -74,6 +78,29 @@ export class AuditService {
     if (query.to) q = q.where('at', '<', query.to);
     const rows = await q.orderBy('seq', 'desc').limit(query.limit + 1).execute();
     return rows.map(toAuditEntry);
+  }
+
+  /**
+   * Every entry of [from, to), oldest first, in pages of keyset queries, so a range of any size is
+   * read in constant memory. It is the log as it stood when asked: entries written later (the
+   * export's own among them) are left out.
+   */
+  async export(range: { from?: string | undefined; to?: string | undefined }): Promise<AsyncGenerator<AuditEntry[]>> {
+    const head = await this.db.selectFrom('audit_log').select(sql<string | number | null>`max(seq)`.as('seq')).executeTakeFirst();
+    return this.pagesThrough(range, Number(head?.seq ?? 0));
+  }
+
+  private async *pagesThrough(range: { from?: string | undefined; to?: string | undefined }, lastSeq: number): AsyncGenerator<AuditEntry[]> {
+    let after = 0;
+    while (after < lastSeq) {
+      let q = this.db.selectFrom('audit_log').selectAll().where('seq', '>', after).where('seq', '<=', lastSeq);
+      if (range.from) q = q.where('at', '>=', range.from);
+      if (range.to) q = q.where('at', '<', range.to);
+      const rows = await q.orderBy('seq').limit(this.exportPageSize).execute();
+      if (rows.length === 0) return;
+      yield rows.map(toAuditEntry);
+      after = Number(rows.at(-1)!.seq);
+    }
   }
 
   /** Checks the whole chain; returns the first break, or how many entries were verified. */

@@ -1,6 +1,6 @@
 // HTTP shapes of the PCI DSS evidence: the terminal inventory, inspections and the compliance report.
 import { Type, type Static } from 'typebox';
-import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { Instant, PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { PHOTO_TYPES } from './compliance.rules.ts';
 import { REPORT_LOCALES } from './report-text.ts';
 
@@ -34,7 +34,7 @@ export type InventoryQuery = Static<typeof InventoryQuery>;
 
 export const OverdueDevice = Type.Object({
   ...PoiDevice.properties,
-  dueAt: Type.String({ format: 'date-time', description: 'last inspection + interval; for a terminal never inspected, when it was registered' }),
+  dueAt: Instant({ description: 'last inspection + interval; for a terminal never inspected, when it was registered' }),
   neverInspected: Type.Boolean(),
   daysOverdue: Type.Integer({ minimum: 0 }),
 });

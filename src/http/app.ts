@@ -15,6 +15,7 @@ import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
+import { addInstantKeyword, withUtcInstants } from './instants.ts';
 import { parseJsonBody } from './safe-json.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -151,10 +152,11 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 // ajv-formats is CommonJS: its default import is the plugin function itself.
 const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
-const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }), { mode: 'fast' });
-const textAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }), { mode: 'fast' });
+// Every date-time of a request is converted to UTC as it is validated (instants.ts).
+const bodyAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }), { mode: 'fast' }));
+const textAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }), { mode: 'fast' }));
 const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+  (httpPart === 'body' ? bodyAjv : textAjv).compile(withUtcInstants(schema) as AnySchema);
 
 /** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
 function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {

@@ -1,12 +1,12 @@
 // HTTP shapes of the maintenance KPIs: the period and grouping asked for, and per group every KPI with
 // the numerator and denominator it was computed from.
 import { Type, type Static } from 'typebox';
-import { Timestamp } from '../shared/http-schemas.ts';
+import { Instant, Timestamp } from '../shared/http-schemas.ts';
 import { GROUP_BYS } from './kpis.ts';
 
 export const KpiQuery = Type.Object({
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'start of the period (default: 30 days before `to`)' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'end of the period, excluded (default: now); at most 366 days after `from`' })),
+  from: Type.Optional(Instant({ description: 'start of the period (default: 30 days before `to`)' })),
+  to: Type.Optional(Instant({ description: 'end of the period, excluded (default: now); at most 366 days after `from`' })),
   groupBy: Type.Optional(Type.Enum(GROUP_BYS, { description: 'fleet (default), merchant, site, model or technician' })),
 }, { additionalProperties: false });
 export type KpiQuery = Static<typeof KpiQuery>;

@@ -1,6 +1,6 @@
 // HTTP shapes of maintenance windows, of planning work inside them, and of a site's suggested window.
 import { Type, type Static } from 'typebox';
-import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { Instant, PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { MaintenanceInput } from './maintenance.schemas.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -23,7 +23,7 @@ export type WindowTarget = Static<typeof WindowTarget>;
 // (validateWindow), where a union would only say "must match a schema in anyOf".
 export const WindowSchedule = Type.Object({
   kind: Type.Enum(['once', 'rrule', 'cron']),
-  start: Type.Optional(Type.String({ maxLength: 40, description: "kind 'once': ISO-8601 time with Z or an offset" })),
+  start: Type.Optional(Instant({ description: "kind 'once': ISO-8601 time with Z or an offset" })),
   rrule: Type.Optional(Type.String({ maxLength: 500, description: "kind 'rrule': the RRULE part only, e.g. FREQ=WEEKLY;BYDAY=MO,TU;BYHOUR=2;BYMINUTE=0" })),
   cron: Type.Optional(Type.String({ maxLength: 200, description: "kind 'cron': five fields, e.g. '0 2 * * 1-5'" })),
   durationMinutes: Type.Number({ description: 'more than 0, at most 1440' }),
@@ -77,7 +77,7 @@ export const WindowListQuery = Type.Object({
 
 export const OccurrencesQuery = Type.Object({
   from: Type.Optional(Timestamp),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'default: 14 days after from; at most 400 days after it' })),
+  to: Type.Optional(Instant({ description: 'default: 14 days after from; at most 400 days after it' })),
 }, { additionalProperties: false });
 
 export const OccurrenceList = Type.Object({ windowId: Type.String(), timeZone: Type.String(), items: Type.Array(OccurrenceView) });

@@ -1,7 +1,7 @@
 // HTTP shapes of preventive maintenance: templates, plans with their due dates, technicians, work
 // orders (checklist, history, parts, signature) and spare parts.
 import { Type, type Static } from 'typebox';
-import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { Instant, PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { PhotoInput } from '../compliance/compliance.schemas.ts';
 import { PERFORMERS } from './default-templates.ts';
 import { SCHEDULES } from './due-dates.ts';
@@ -108,7 +108,7 @@ export const DueListQuery = Type.Object({
   planId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   siteId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  before: Type.Optional(Type.String({ format: 'date-time', description: 'only tasks due before this time' })),
+  before: Type.Optional(Instant({ description: 'only tasks due before this time' })),
   ...PageQuery,
 }, { additionalProperties: false });
 export type DueListQuery = Static<typeof DueListQuery>;
@@ -135,7 +135,7 @@ export const RemoteRunView = Type.Object({
 export type RemoteRunView = Static<typeof RemoteRunView>;
 
 export const OrderDueInput = Type.Object({
-  until: Type.Optional(Type.String({ format: 'date-time', description: 'order tasks due up to this time (default: now)' })),
+  until: Type.Optional(Instant({ description: 'order tasks due up to this time (default: now)' })),
 }, { additionalProperties: false });
 
 export const TechnicianInput = Type.Object({

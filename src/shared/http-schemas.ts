@@ -1,5 +1,5 @@
 // Schemas shared by every capability's routes: the error body, ids, paging.
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema, type TStringOptions } from 'typebox';
 
 export const ErrorBody = Type.Object(
   {
@@ -35,7 +35,13 @@ export const Page = <T extends TSchema>(item: T) =>
 /** A whole list (no paging). */
 export const Items = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item) });
 
-export const Timestamp = Type.String({ format: 'date-time' });
+/**
+ * An instant: RFC 3339 with Z or an offset. A request's instant reaches its handler as UTC with
+ * milliseconds (`2026-01-31T16:00:00+08:00` → `2026-01-31T08:00:00.000Z`), the form every stored time
+ * has, so services may compare and sort them as text (src/http/instants.ts). Use it for every time.
+ */
+export const Instant = (options: Omit<TStringOptions, 'format'> = {}) => Type.String({ ...options, format: 'date-time' });
+export const Timestamp = Instant();
 
 /** OpenAPI security of operator routes: an API token or a browser session. */
 export const operatorSecurity: Record<string, string[]>[] = [{ operatorToken: [] }, { session: [] }];
