@@ -5,7 +5,8 @@ const MAX_ENTRIES = 2_000_000;
 
 export class CredentialCache {
   private byHash = new Map<string, { terminalId: string; until: number }>();
-  private hashByTerminal = new Map<string, string>();
+  /** A terminal may hold several valid credentials at once (the answers of one retried enrolment). */
+  private hashesByTerminal = new Map<string, Set<string>>();
 
   get(hash: string, now = Date.now()): string | undefined {
     const entry = this.byHash.get(hash);
@@ -18,17 +19,18 @@ export class CredentialCache {
   set(hash: string, terminalId: string, now = Date.now()): void {
     if (this.byHash.size >= MAX_ENTRIES) this.clear();
     this.byHash.set(hash, { terminalId, until: now + TTL_MS });
-    this.hashByTerminal.set(terminalId, hash);
+    const hashes = this.hashesByTerminal.get(terminalId);
+    if (hashes) hashes.add(hash);
+    else this.hashesByTerminal.set(terminalId, new Set([hash]));
   }
 
   forgetTerminal(terminalId: string): void {
-    const hash = this.hashByTerminal.get(terminalId);
-    if (hash) this.byHash.delete(hash);
-    this.hashByTerminal.delete(terminalId);
+    for (const hash of this.hashesByTerminal.get(terminalId) ?? []) this.byHash.delete(hash);
+    this.hashesByTerminal.delete(terminalId);
   }
 
   private clear(): void {
     this.byHash.clear();
-    this.hashByTerminal.clear();
+    this.hashesByTerminal.clear();
   }
 }

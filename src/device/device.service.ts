@@ -114,7 +114,11 @@ export class DeviceService {
           .where('id', '=', code.id).where('uses_left', '>', 0).executeTakeFirst();
         if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
       }
-      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null).execute();
+      // Enrolling again revokes the terminal's other credentials; a retry's requests may be answered in
+      // any order, so the credentials of this one enrolment all stay valid (its requestId is the terminal's secret).
+      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null)
+        .$if(!!retry, (q) => q.where((eb) => eb.or([eb('enrolment_request_id', 'is', null), eb('enrolment_request_id', '!=', request.requestId!)])))
+        .execute();
       await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null }).execute();
       return terminal.id;
     });

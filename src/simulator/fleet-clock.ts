@@ -45,10 +45,15 @@ export function fleetClock(origin: Date, speed: number, options: FleetClockOptio
   let anchorSimulated = origin.getTime();
   let share = 1;
   const simulatedNow = () => anchorSimulated + (performance.now() - anchorReal) * speed * share;
+  /** Timers not yet fired: a faster pace brings each one's real moment forward. */
+  const pending = new Set<Handle>();
   const setShare = (next: number) => {
     anchorSimulated = simulatedNow();
     anchorReal = performance.now();
+    const faster = next > share;
     share = next;
+    // A slower pace needs nothing: a timer that fires early re-arms itself (see arm).
+    if (faster) for (const handle of pending) arm(handle);
   };
 
   let watcher: ReturnType<typeof setInterval> | undefined;
@@ -66,27 +71,30 @@ export function fleetClock(origin: Date, speed: number, options: FleetClockOptio
     watcher.unref();
   }
 
-  const realMsUntil = (target: number) => Math.max(0, (target - simulatedNow()) / (speed * share));
-
   /** A real timer for a simulated instant, re-armed when the pace slowed meanwhile, so it never fires early. */
-  interface Handle { timer: ReturnType<typeof setTimeout> | undefined }
-  const at = (target: number, callback: () => void, handle: Handle) => {
+  interface Handle { target: number; callback: () => void; timer?: ReturnType<typeof setTimeout> }
+  function arm(handle: Handle): void {
+    clearTimeout(handle.timer);
     handle.timer = setTimeout(() => {
-      if (simulatedNow() < target) at(target, callback, handle);
-      else callback();
-    }, Math.ceil(realMsUntil(target)));
-  };
+      if (simulatedNow() < handle.target) return arm(handle);
+      pending.delete(handle);
+      handle.callback();
+    }, Math.ceil(Math.max(0, (handle.target - simulatedNow()) / (speed * share))));
+  }
 
   const clock: FleetClock = {
     speed,
     now: () => new Date(simulatedNow()),
     setTimeout(callback, ms) {
-      const handle: Handle = { timer: undefined };
-      at(simulatedNow() + ms, callback, handle);
+      const handle: Handle = { target: simulatedNow() + ms, callback };
+      pending.add(handle);
+      arm(handle);
       return handle;
     },
     clearTimeout(handle) {
-      clearTimeout((handle as Handle | undefined)?.timer);
+      if (!handle) return;
+      clearTimeout((handle as Handle).timer);
+      pending.delete(handle as Handle);
     },
     sleep: (ms, signal) => sleep(ms, signal, clock),
     pace: () => speed * share,
