@@ -1,6 +1,6 @@
 // The background job layer: recurring and one-off jobs in a table, so they survive restarts, are
 // retried on failure, and run once even when several server processes share one PostgreSQL database
-// (a due job is claimed with FOR UPDATE SKIP LOCKED and held by a lease while it runs).
+// (a due job is claimed with FOR UPDATE SKIP LOCKED and held by a lease, renewed while it runs).
 // While the database is away the runner pauses, and it resumes by itself when the database returns.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -15,7 +15,7 @@ export type JobHandler = (payload: unknown) => Promise<void>;
 
 export interface JobRunnerOptions {
   pollMs: number;
-  /** How long a claimed job is held before another node may take it over. */
+  /** How long a claimed job is held before another node may take it over; renewed while the job runs. */
   leaseMs?: number;
   maxAttempts?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -147,12 +147,20 @@ export class JobRunner {
       await this.settle(() => claimed().set({ locked_by: null, locked_until: null }).execute());
       throw error;
     }
+    // The lease is renewed while the handler runs, so a long run is not taken up again by another node.
+    const renewal = setInterval(() => {
+      claimed().set({ locked_until: this.leaseEnd(this.clock()) }).executeTakeFirst().then((renewed) => {
+        if (Number(renewed.numUpdatedRows) === 0) this.options.log?.('job lease lost', { job: job.id, kind: job.kind });
+      }, (error: unknown) => this.options.log?.('job lease not renewed', { job: job.id, kind: job.kind, error: String(error) }));
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
     let error: string | null = null;
     try {
       await this.handlers.get(job.kind)!(parseJson<unknown>(job.payload, {}));
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       this.options.log?.('job failed', { job: job.id, kind: job.kind, attempt: job.attempts, error });
+    } finally {
+      clearInterval(renewal);
     }
     await this.settle(async () => {
       const now = this.clock();
@@ -168,6 +176,17 @@ export class JobRunner {
     } catch (error) {
       if (isDatabaseUnavailable(error)) this.unsettled.push(write);
       throw error;
+    }
+  }
+
+  /** Deletes the run history started before `before` (crashed runs too), in bounded statements; returns how many. */
+  async pruneRuns(before: string, batch = 10_000): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const old = this.db.selectFrom('job_runs').select('id').where('started_at', '<', before).limit(batch);
+      const deleted = await this.db.deleteFrom('job_runs').where('id', 'in', old).executeTakeFirst();
+      pruned += Number(deleted.numDeletedRows);
+      if (Number(deleted.numDeletedRows) < batch) return pruned;
     }
   }
 
