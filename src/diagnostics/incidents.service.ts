@@ -566,9 +566,14 @@ export class IncidentService {
     const siteTerminals = await this.repo.terminalsOfSites([...new Set(incidents.filter((i) => !i.terminalId && i.siteId).map((i) => i.siteId!))]);
     const concerned = new Set([...incidents.flatMap((i) => (i.terminalId ? [i.terminalId] : [])), ...[...siteTerminals.values()].flat()]);
     const serials = await this.repo.serials([...concerned]);
+    // Looked up by key, not searched: a site that is down concerns each of its (possibly 10,000s of) terminals.
+    const siteOf = new Map([...siteTerminals].flatMap(([site, ids]) => ids.map((id) => [id, site] as const)));
+    const ofTerminal = groupBy(incidents.filter((i) => i.terminalId), (i) => i.terminalId!);
+    const ofSite = groupBy(incidents.filter((i) => !i.terminalId && i.siteId), (i) => i.siteId!);
     const items = [...concerned].map((terminalId) => {
-      const own = incidents.filter((i) => i.terminalId === terminalId || (!i.terminalId && i.siteId && siteTerminals.get(i.siteId)?.includes(terminalId)));
-      const { score } = healthScore(1, own, new Map([...siteTerminals].map(([site, ids]) => [site, ids.filter((id) => id === terminalId)])));
+      const site = siteOf.get(terminalId);
+      const own = [...(ofTerminal.get(terminalId) ?? []), ...(site ? ofSite.get(site) ?? [] : [])];
+      const { score } = healthScore(1, own, new Map(site ? [[site, [terminalId]]] : []));
       return { terminalId, serialNumber: serials.get(terminalId) ?? terminalId, score, incidents: own.length };
     });
     items.sort((a, b) => a.score - b.score || a.serialNumber.localeCompare(b.serialNumber));

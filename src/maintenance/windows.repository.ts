@@ -2,6 +2,7 @@
 // past job durations for planning, and the heartbeats a site's suggested window is learnt from.
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { selectInBatches } from '../db/batches.ts';
 import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -38,8 +39,7 @@ export class WindowsRepository {
   }
 
   async findMany(ids: readonly string[]): Promise<WindowRow[]> {
-    if (!ids.length) return [];
-    return this.db.selectFrom('maintenance_windows').selectAll().where('id', 'in', [...ids]).execute();
+    return selectInBatches(ids, (batch) => this.db.selectFrom('maintenance_windows').selectAll().where('id', 'in', batch).execute());
   }
 
   async ofTarget(targetKey: string): Promise<WindowRow[]> {
@@ -89,11 +89,7 @@ export class WindowsRepository {
   }
 
   async linksOf(jobIds: readonly string[]): Promise<JobWindowRow[]> {
-    const rows: JobWindowRow[] = [];
-    for (let i = 0; i < jobIds.length; i += 1000) {
-      rows.push(...await this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', jobIds.slice(i, i + 1000)).execute());
-    }
-    return rows;
+    return selectInBatches(jobIds, (ids) => this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', ids).execute());
   }
 
   /**
@@ -125,10 +121,9 @@ export class WindowsRepository {
   }
 
   async countHeartbeats(terminalIds: string[], from: string, to: string): Promise<number> {
-    if (!terminalIds.length) return 0;
-    const row = await this.db.selectFrom('heartbeats').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('terminal_id', 'in', terminalIds).where('received_at', '>=', from).where('received_at', '<=', to).executeTakeFirstOrThrow();
-    return Number(row.n);
+    const counts = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('heartbeats').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('terminal_id', 'in', ids).where('received_at', '>=', from).where('received_at', '<=', to).execute());
+    return counts.reduce((sum, row) => sum + Number(row.n), 0);
   }
 
   /** A terminal's heartbeats in [from, to], in sequence order, a page at a time (keyset on seq). */
