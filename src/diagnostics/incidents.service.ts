@@ -113,7 +113,7 @@ export class IncidentService {
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
     const touch: string[] = [];
     const folded = new Set<string>();
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     for (const h of fresh) {
       const state = this.states.get(h.terminalId);
       if (!state) continue;
@@ -180,7 +180,8 @@ export class IncidentService {
    */
   private async writeStatesSoon(): Promise<void> {
     if (!this.pendingStates.size || this.stateTimer) return;
-    const wait = this.lastStateWrite + STATE_WRITE_EVERY_MS - Date.now();
+    // At most STATE_WRITE_EVERY_MS away, even when the clock was set back.
+    const wait = Math.min(STATE_WRITE_EVERY_MS, this.lastStateWrite + STATE_WRITE_EVERY_MS - this.clock().getTime());
     if (wait <= 0) return this.flushStates();
     this.stateTimer = setTimeout(() => void this.flushStates(), wait);
     this.stateTimer.unref();
@@ -193,7 +194,7 @@ export class IncidentService {
     await this.stateWrite; // one write at a time, in order
     const rows = [...this.pendingStates.values()];
     if (!rows.length) return;
-    this.lastStateWrite = Date.now();
+    this.lastStateWrite = this.clock().getTime();
     this.stateWrite = this.repo.saveDiagnosticStates(rows).then(
       // Rows recomputed meanwhile stay pending for the next write.
       () => { for (const r of rows) if (this.pendingStates.get(r.terminal_id) === r) this.pendingStates.delete(r.terminal_id); },
@@ -206,7 +207,7 @@ export class IncidentService {
   }
 
   private async loadStates(terminalIds: string[]): Promise<void> {
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     const stale = terminalIds.filter((id) => (this.states.get(id)?.until ?? 0) < nowMs);
     if (!stale.length) return;
     for (const t of await this.repo.terminalContext(stale)) {
@@ -218,7 +219,7 @@ export class IncidentService {
   }
 
   private async loadThresholds(modelIds: string[]): Promise<void> {
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     const stale = modelIds.filter((id) => (this.thresholdCache.get(id)?.until ?? 0) < nowMs);
     if (!stale.length) return;
     const rows = new Map((await this.repo.thresholdsOf(stale)).map((r) => [r.model_id, parseJson<ThresholdOverrides>(r.settings, {})]));
