@@ -69,6 +69,7 @@ describe.skipIf(!postgresUrl())('PostgreSQL restarting under heartbeat load', ()
       await waitFor(everyTerminal((t) => t.acknowledged.length >= 2), HANG, 'heartbeats before the restart');
       await cluster!.shutDown();
       await waitFor(everyTerminal((t) => t.refused > 0), HANG, 'every terminal told to come back later');
+      await waitFor(() => server!.services.jobs.paused, HANG, 'background jobs paused');
       const operator = await fetch(`${server!.url}/api/v1/terminals`, { headers: { authorization: 'Bearer test-admin-token' }, signal: AbortSignal.timeout(HANG) });
       expect(operator.status).toBe(503);
       expect(operator.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -78,6 +79,7 @@ describe.skipIf(!postgresUrl())('PostgreSQL restarting under heartbeat load', ()
       const restartedAt = new Date().toISOString();
       const before = terminals.map((t) => t.acknowledged.length);
       await waitFor(() => terminals.every((t, i) => t.acknowledged.length >= before[i]! + 2), 60_000, 'heartbeats taken again after the restart');
+      await waitFor(() => !server!.services.jobs.paused, 60_000, 'background jobs resumed');
       // Background jobs resumed by themselves: the offline sweep (every second here) ran again.
       const db = openDatabase(cluster!.url);
       try {

@@ -28,7 +28,7 @@ export class JobRunner {
   private running: Promise<void> | undefined;
   private stopped = false;
   /** The database was away at the last poll (logged once, and once when it is back). */
-  private paused = false;
+  private waitingForDatabase = false;
   /** A run's closing writes that failed while the database was away: made first when it is back. */
   private unsettled: (() => Promise<unknown>)[] = [];
 
@@ -38,6 +38,11 @@ export class JobRunner {
     private readonly clock: Clock,
     private readonly options: JobRunnerOptions,
   ) {}
+
+  /** True while the database is away: no job is claimed until it is back. */
+  get paused(): boolean {
+    return this.waitingForDatabase;
+  }
 
   handle(kind: string, handler: JobHandler): this {
     this.handlers.set(kind, handler);
@@ -78,12 +83,12 @@ export class JobRunner {
     this.timer = setTimeout(() => {
       this.running = this.runDueJobs()
         .then(() => {
-          if (this.paused) this.options.log?.('background jobs resumed: the database is back');
-          this.paused = false;
+          if (this.waitingForDatabase) this.options.log?.('background jobs resumed: the database is back');
+          this.waitingForDatabase = false;
         }, (error: unknown) => {
           if (!isDatabaseUnavailable(error)) return this.options.log?.('job poll failed', { error: String(error) });
-          if (!this.paused) this.options.log?.('background jobs paused: the database is unavailable', { error: String(error) });
-          this.paused = true;
+          if (!this.waitingForDatabase) this.options.log?.('background jobs paused: the database is unavailable', { error: String(error) });
+          this.waitingForDatabase = true;
         })
         .finally(() => this.schedulePoll(this.options.pollMs));
     }, delay);
