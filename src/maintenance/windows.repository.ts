@@ -46,17 +46,15 @@ export class WindowsRepository {
     return this.db.selectFrom('maintenance_windows').selectAll().where('target_key', '=', targetKey).orderBy('id').limit(1000).execute();
   }
 
-  /** Windows that may apply to terminals of these ids, sites and merchants, and every filter window. */
+  /** Windows that may apply to terminals of these ids, sites and merchants, and every filter window (by id). */
   async candidates(terminalIds: string[], siteIds: string[], merchantIds: string[]): Promise<WindowRow[]> {
-    const some = (ids: string[]) => (ids.length ? ids : ['']);
-    return this.db.selectFrom('maintenance_windows').selectAll()
-      .where((eb) => eb.or([
-        eb.and([eb('target_kind', '=', 'terminal'), eb('target_id', 'in', some(terminalIds))]),
-        eb.and([eb('target_kind', '=', 'site'), eb('target_id', 'in', some(siteIds))]),
-        eb.and([eb('target_kind', '=', 'merchant'), eb('target_id', 'in', some(merchantIds))]),
-        eb('target_kind', '=', 'filter'),
-      ]))
-      .orderBy('id').execute();
+    const aimedAt = (kind: string, ids: string[]) => selectInBatches([...new Set(ids)], (batch) => this.db.selectFrom('maintenance_windows').selectAll()
+      .where('target_kind', '=', kind).where('target_id', 'in', batch).execute());
+    const rows = [
+      ...await aimedAt('terminal', terminalIds), ...await aimedAt('site', siteIds), ...await aimedAt('merchant', merchantIds),
+      ...await this.db.selectFrom('maintenance_windows').selectAll().where('target_kind', '=', 'filter').execute(),
+    ];
+    return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async list(query: WindowListQuery, scope: Scope): Promise<WindowRow[]> {
