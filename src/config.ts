@@ -13,6 +13,8 @@ export interface Config {
   heartbeatRetentionDays: number;
   /** How often the job runner looks for due jobs. */
   jobPollMs: number;
+  /** The history of background job runs (one row per run, ~33,000 a day) is kept this long. */
+  jobRunRetentionDays: number;
   /** How often the offline sweep runs (it records online → offline transitions). */
   offlineSweepSeconds: number;
   /** SQLite durability: FULL fsyncs every group commit, NORMAL survives a process crash but not power loss. */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineAfterMissedHeartbeats: integer(env, 'OFFLINE_AFTER_MISSED_HEARTBEATS', 3, 1, 1000),
     heartbeatRetentionDays: integer(env, 'HEARTBEAT_RETENTION_DAYS', 90, 1, 3650),
     jobPollMs: integer(env, 'POSFLEET_JOB_POLL_MS', 1000, 10, 60_000),
+    jobRunRetentionDays: integer(env, 'JOB_RUN_RETENTION_DAYS', 7, 1, 3650),
     offlineSweepSeconds: integer(env, 'OFFLINE_SWEEP_SECONDS', 15, 1, 3600),
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
     logLevel: env.LOG_LEVEL ?? 'info',

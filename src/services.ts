@@ -58,7 +58,7 @@ export interface Services {
 }
 
 export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
-  const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
+  const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, ...(log && { log }) });
   await migrateToLatest(db);
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
@@ -76,6 +76,12 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
     const pruned = await device.repo.pruneHeartbeats(before);
     if (pruned) log?.('pruned heartbeat history', { pruned, before });
+  });
+
+  jobs.handle('job-runs-retention', async () => {
+    const before = new Date(clock().getTime() - config.jobRunRetentionDays * 86_400_000).toISOString();
+    const pruned = await jobs.pruneRuns(before);
+    if (pruned) log?.('pruned background job history', { pruned, before });
   });
 
   const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes });
@@ -170,6 +176,7 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('offline-sweep', 'offline-sweep', services.config.offlineSweepSeconds * 1000);
   await services.jobs.recurring('heartbeat-retention', 'heartbeat-retention', 3_600_000);
   await services.jobs.recurring('audit-retention', 'audit-retention', 86_400_000);
+  await services.jobs.recurring('job-runs-retention', 'job-runs-retention', 3_600_000);
   await services.jobs.recurring(SWEEP_DIGESTS, SWEEP_DIGESTS, 60_000);
   await services.jobs.recurring('maintenance-tick', 'maintenance-tick', services.config.maintenanceTickSeconds * 1000);
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);

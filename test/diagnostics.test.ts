@@ -56,6 +56,22 @@ describe.each(databases())('diagnostics on $name', (kind) => {
     await t.services.jobs.runDueJobs();
   };
 
+  it('moves an open incident\'s last-seen time along the server\'s clock while the fault goes on', async () => {
+    const { terminals: [a] } = await site(1);
+    const paperOut = { printer: { paper: 'out', jam: false, coverOpen: false } };
+    const lastSeen = async () => (await incidents(`terminalId=${a!.id}&rule=printer_paper_out`)).map((i) => (i as IncidentView & { lastSeenAt: string }).lastSeenAt);
+    for (let i = 0; i < 5 && !(await lastSeen()).length; i++) {
+      await beat(a!.credential, paperOut);
+      advance(60);
+    }
+    expect(await lastSeen()).toHaveLength(1);
+    for (let i = 0; i < 4; i++) {
+      advance(120);
+      await beat(a!.credential, paperOut);
+      expect(await lastSeen()).toEqual([now.toISOString()]);
+    }
+  });
+
   it('opens one card-reader incident for a dirty chip slot, not one per heartbeat, and resolves it after clean readings', async () => {
     const { estate, terminals: [a] } = await site(1);
     const dirty = { cardReader: { chip: { attempts: 10, failures: 6 }, contactless: { attempts: 5, failures: 0 } } };

@@ -25,11 +25,23 @@ export function isPostgresUrl(url: string): boolean {
 export interface OpenOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   poolSize?: number;
+  /** How long a new PostgreSQL connection may take before the request fails as "database unavailable". */
+  connectTimeoutMs?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
+
+/** Seconds a client is told to wait (Retry-After) when the database is away. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function openDatabase(url: string, options: OpenOptions = {}): Db {
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000, keepAlive: true });
+    // A restart or failover of PostgreSQL ends every connection, the idle ones too: unheard, that error
+    // would end the process. The pool drops a broken client by itself; the next query opens a new one.
+    const connectionLost = (error: Error) => options.log?.('database connection lost', { error: error.message });
+    pool.on('error', connectionLost);
+    // A client taken out of the pool (between two statements of a transaction) hears it itself.
+    pool.on('connect', (client) => client.on('error', connectionLost));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
   }
@@ -42,4 +54,25 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   sqlite.pragma('foreign_keys = ON');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+// PostgreSQL's SQLSTATE classes and codes that mean "not reachable now", not "this statement is wrong":
+// 08 connection exception, 57P01-57P03 shutting down / restarting / starting up, 53300 too many connections.
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[1-3]|53300)$/;
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_MESSAGES = /^Connection terminated|^timeout exceeded when trying to connect|is not queryable/;
+
+/**
+ * True when an error says the database is away (stopped, restarting, unreachable) rather than that a
+ * query failed: such a request is answered 503 with Retry-After, and background jobs pause. Only the
+ * error itself is looked at, not its `cause`: a webhook's refused connection (fetch wraps it) is not
+ * the database's.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  // Connecting to a name with several addresses fails with one error per address.
+  return error instanceof AggregateError && error.errors.length > 0 && error.errors.every((inner) => isDatabaseUnavailable(inner));
 }

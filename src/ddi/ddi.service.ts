@@ -80,7 +80,7 @@ export class DdiService {
   }
 
   private async serialOf(terminalId: string): Promise<string> {
-    const now = Date.now();
+    const now = this.clock().getTime();
     const cached = this.serials.get(terminalId);
     if (cached && cached.until > now) return cached.serial;
     const terminal = await this.db.selectFrom('terminals').select(['serial_number', 'deleted_at']).where('id', '=', terminalId).executeTakeFirst();

@@ -1,5 +1,6 @@
 // Remembers which terminal a credential hash belongs to, so a heartbeat costs no credential query.
-// Entries live briefly: a credential revoked on another server node stops working within TTL_MS.
+// Entries live briefly: a credential revoked on another server node stops working within TTL_MS (of the
+// server's clock, which the caller passes).
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 2_000_000;
 
@@ -8,7 +9,7 @@ export class CredentialCache {
   /** A terminal may hold several valid credentials at once (the answers of one retried enrolment). */
   private hashesByTerminal = new Map<string, Set<string>>();
 
-  get(hash: string, now = Date.now()): string | undefined {
+  get(hash: string, now: number): string | undefined {
     const entry = this.byHash.get(hash);
     if (!entry) return undefined;
     if (entry.until > now) return entry.terminalId;
@@ -16,7 +17,7 @@ export class CredentialCache {
     return undefined;
   }
 
-  set(hash: string, terminalId: string, now = Date.now()): void {
+  set(hash: string, terminalId: string, now: number): void {
     if (this.byHash.size >= MAX_ENTRIES) this.clear();
     this.byHash.set(hash, { terminalId, until: now + TTL_MS });
     const hashes = this.hashesByTerminal.get(terminalId);

@@ -136,11 +136,11 @@ export class DeviceService {
   /** The terminal a credential belongs to (cached briefly), or 401. Shared with the hawkBit API's TargetToken. */
   async terminalOfCredential(token: string): Promise<string> {
     const hash = hashSecret(token);
-    const cached = this.credentials.get(hash);
+    const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
     const terminalId = await this.repo.terminalIdForCredential(hash);
     if (!terminalId) throw unauthenticated('unknown or revoked terminal credential');
-    this.credentials.set(hash, terminalId);
+    this.credentials.set(hash, terminalId, this.clock().getTime());
     return terminalId;
   }
 

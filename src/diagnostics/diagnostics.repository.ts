@@ -4,6 +4,7 @@ import type { Database, DiagnosticStateTable, GuideAnswerTable, GuideRunTable, I
 import { merchantOf, NOTHING } from '../access/scope-sql.ts';
 import type { ScoredIncident } from './health-score.ts';
 import type { Scope } from '../access/roles.ts';
+import { batches, eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
 
 export type IncidentRow = Selectable<IncidentTable>;
 export type GuideRunRow = Selectable<GuideRunTable>;
@@ -23,10 +24,9 @@ export class DiagnosticsRepository {
 
   /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
   async terminalContext(terminalIds: string[]) {
-    if (!terminalIds.length) return [];
-    return this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
       .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id'])
-      .where('terminals.id', 'in', terminalIds).execute();
+      .where('terminals.id', 'in', ids).execute());
   }
 
 
@@ -37,12 +37,14 @@ export class DiagnosticsRepository {
   async batchState(terminalIds: string[]) {
     const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
     const open: { id: string; terminal_id: string; rule: string }[] = [];
-    if (!terminalIds.length) return { states, open };
-    const ids = sql.join(terminalIds);
-    const { rows } = await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
-      select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
-      union all
-      select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db);
+    // Each id is bound twice.
+    const rows = await selectInBatches(terminalIds, async (batch) => {
+      const ids = sql.join(batch);
+      return (await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
+        select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
+        union all
+        select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db)).rows;
+    });
     for (const r of rows) {
       if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
       else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
@@ -52,30 +54,23 @@ export class DiagnosticsRepository {
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
-    if (!rows.length) return;
-    await this.db.insertInto('diagnostic_state').values(rows)
+    await insertInBatches(rows, (batch) => this.db.insertInto('diagnostic_state').values(batch)
       .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
         seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
       })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
-      .execute();
+      .execute());
   }
 
   // ---- link drops (flapping)
   /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
   async recordLinkDrops(terminalIds: string[], at: string) {
-    for (const ids of chunks(terminalIds, CHUNK)) {
-      await this.db.insertInto('link_drops').values(ids.map((terminal_id) => ({ terminal_id, dropped_at: at })))
-        .onConflict((oc) => oc.columns(['terminal_id', 'dropped_at']).doNothing()).execute();
-    }
+    await insertInBatches(terminalIds.map((terminal_id) => ({ terminal_id, dropped_at: at })), (rows) => this.db.insertInto('link_drops').values(rows)
+      .onConflict((oc) => oc.columns(['terminal_id', 'dropped_at']).doNothing()).execute());
   }
 
   /** Link drops of these terminals at or after `since`. */
   async linkDropsSince(terminalIds: string[], since: string) {
-    const out: { terminal_id: string; dropped_at: string }[] = [];
-    for (const ids of chunks(terminalIds, CHUNK)) {
-      out.push(...await this.db.selectFrom('link_drops').select(['terminal_id', 'dropped_at']).where('terminal_id', 'in', ids).where('dropped_at', '>=', since).execute());
-    }
-    return out;
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('link_drops').select(['terminal_id', 'dropped_at']).where('terminal_id', 'in', ids).where('dropped_at', '>=', since).execute());
   }
 
   async pruneLinkDrops(before: string) {
@@ -83,16 +78,12 @@ export class DiagnosticsRepository {
   }
 
   async modelsOf(terminalIds: string[]) {
-    const out = new Map<string, string>();
-    for (const ids of chunks(terminalIds, CHUNK)) {
-      for (const r of await this.db.selectFrom('terminals').select(['id', 'model_id']).where('id', 'in', ids).execute()) out.set(r.id, r.model_id);
-    }
-    return out;
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').select(['id', 'model_id']).where('id', 'in', ids).execute());
+    return new Map(rows.map((r) => [r.id, r.model_id]));
   }
 
   async thresholdsOf(modelIds: string[]) {
-    if (!modelIds.length) return [];
-    return this.db.selectFrom('diagnostic_thresholds').select(['model_id', 'settings']).where('model_id', 'in', modelIds).execute();
+    return selectInBatches(modelIds, (ids) => this.db.selectFrom('diagnostic_thresholds').select(['model_id', 'settings']).where('model_id', 'in', ids).execute());
   }
 
   async saveThresholds(modelId: string, settings: string, now: string, by: string) {
@@ -121,7 +112,7 @@ export class DiagnosticsRepository {
   }
 
   async touchIncidents(ids: string[], at: string) {
-    if (ids.length) await this.db.updateTable('incidents').set({ last_seen_at: at }).where('id', 'in', ids).where('open_key', 'is not', null).execute();
+    await eachBatch(ids, (batch) => this.db.updateTable('incidents').set({ last_seen_at: at }).where('id', 'in', batch).where('open_key', 'is not', null).execute());
   }
 
   async markNotified(id: string, at: string) {
@@ -162,11 +153,10 @@ export class DiagnosticsRepository {
 
   /** Terminals that heartbeat at all, per site: the denominator of "most of the site is offline". */
   async monitoredPerSite(siteIds: string[]) {
-    if (!siteIds.length) return new Map<string, number>();
-    const rows = await this.db.selectFrom('terminal_health').innerJoin('terminals', 'terminals.id', 'terminal_health.terminal_id')
+    const rows = await selectInBatches(siteIds, (ids) => this.db.selectFrom('terminal_health').innerJoin('terminals', 'terminals.id', 'terminal_health.terminal_id')
       .select(['terminals.site_id', sql<number>`count(*)`.as('n')])
-      .where('terminals.site_id', 'in', siteIds).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
-      .groupBy('terminals.site_id').execute();
+      .where('terminals.site_id', 'in', ids).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
+      .groupBy('terminals.site_id').execute());
     return new Map(rows.map((r) => [r.site_id!, Number(r.n)]));
   }
 
@@ -183,7 +173,7 @@ export class DiagnosticsRepository {
   /** The newest command of a type per terminal (e.g. each terminal's last password rotation). */
   async latestCommandsOfType(terminalIds: string[], type: string) {
     const out = new Map<string, { id: string; status: string; created_at: string; completed_at: string | null; result: string | null }>();
-    for (const ids of chunks(terminalIds, CHUNK)) {
+    for (const ids of batches(terminalIds)) {
       const rows = await this.db.selectFrom('terminal_commands').select(['id', 'terminal_id', 'status', 'created_at', 'completed_at', 'result'])
         .where('terminal_id', 'in', ids).where('type', '=', type).orderBy('created_at').execute();
       for (const r of rows) out.set(r.terminal_id, r);
@@ -192,8 +182,7 @@ export class DiagnosticsRepository {
   }
 
   async serials(terminalIds: string[]) {
-    if (!terminalIds.length) return new Map<string, string>();
-    const rows = await this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', terminalIds).execute();
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', ids).execute());
     return new Map(rows.map((r) => [r.id, r.serial_number]));
   }
 
@@ -262,10 +251,14 @@ export class DiagnosticsRepository {
   /** Terminals in service of each site, for the site incidents that concern them all. */
   async terminalsOfSites(siteIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const ids of chunks(siteIds, CHUNK)) {
+    for (const ids of batches(siteIds)) {
       const rows = await this.db.selectFrom('terminals').select(['id', 'site_id']).where('site_id', 'in', ids)
         .where('deleted_at', 'is', null).where('status', '=', 'active').execute();
-      for (const r of rows) out.set(r.site_id!, [...(out.get(r.site_id!) ?? []), r.id]);
+      for (const r of rows) {
+        const ofSite = out.get(r.site_id!);
+        if (ofSite) ofSite.push(r.id);
+        else out.set(r.site_id!, [r.id]);
+      }
     }
     return out;
   }
@@ -308,11 +301,4 @@ export class DiagnosticsRepository {
     if (scope.kind === 'technician') q = q.where(NOTHING);
     return q.execute();
   }
-}
-
-/** Ids per statement: well inside both databases' limits on bound parameters. */
-const CHUNK = 5000;
-
-function* chunks<T>(items: T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

@@ -113,7 +113,7 @@ export class IncidentService {
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
     const touch: string[] = [];
     const folded = new Set<string>();
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     for (const h of fresh) {
       const state = this.states.get(h.terminalId);
       if (!state) continue;
@@ -180,7 +180,8 @@ export class IncidentService {
    */
   private async writeStatesSoon(): Promise<void> {
     if (!this.pendingStates.size || this.stateTimer) return;
-    const wait = this.lastStateWrite + STATE_WRITE_EVERY_MS - Date.now();
+    // At most STATE_WRITE_EVERY_MS away, even when the clock was set back.
+    const wait = Math.min(STATE_WRITE_EVERY_MS, this.lastStateWrite + STATE_WRITE_EVERY_MS - this.clock().getTime());
     if (wait <= 0) return this.flushStates();
     this.stateTimer = setTimeout(() => void this.flushStates(), wait);
     this.stateTimer.unref();
@@ -193,7 +194,7 @@ export class IncidentService {
     await this.stateWrite; // one write at a time, in order
     const rows = [...this.pendingStates.values()];
     if (!rows.length) return;
-    this.lastStateWrite = Date.now();
+    this.lastStateWrite = this.clock().getTime();
     this.stateWrite = this.repo.saveDiagnosticStates(rows).then(
       // Rows recomputed meanwhile stay pending for the next write.
       () => { for (const r of rows) if (this.pendingStates.get(r.terminal_id) === r) this.pendingStates.delete(r.terminal_id); },
@@ -206,7 +207,7 @@ export class IncidentService {
   }
 
   private async loadStates(terminalIds: string[]): Promise<void> {
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     const stale = terminalIds.filter((id) => (this.states.get(id)?.until ?? 0) < nowMs);
     if (!stale.length) return;
     for (const t of await this.repo.terminalContext(stale)) {
@@ -218,7 +219,7 @@ export class IncidentService {
   }
 
   private async loadThresholds(modelIds: string[]): Promise<void> {
-    const nowMs = Date.now();
+    const nowMs = this.clock().getTime();
     const stale = modelIds.filter((id) => (this.thresholdCache.get(id)?.until ?? 0) < nowMs);
     if (!stale.length) return;
     const rows = new Map((await this.repo.thresholdsOf(stale)).map((r) => [r.model_id, parseJson<ThresholdOverrides>(r.settings, {})]));
@@ -566,9 +567,14 @@ export class IncidentService {
     const siteTerminals = await this.repo.terminalsOfSites([...new Set(incidents.filter((i) => !i.terminalId && i.siteId).map((i) => i.siteId!))]);
     const concerned = new Set([...incidents.flatMap((i) => (i.terminalId ? [i.terminalId] : [])), ...[...siteTerminals.values()].flat()]);
     const serials = await this.repo.serials([...concerned]);
+    // Looked up by key, not searched: a site that is down concerns each of its (possibly 10,000s of) terminals.
+    const siteOf = new Map([...siteTerminals].flatMap(([site, ids]) => ids.map((id) => [id, site] as const)));
+    const ofTerminal = groupBy(incidents.filter((i) => i.terminalId), (i) => i.terminalId!);
+    const ofSite = groupBy(incidents.filter((i) => !i.terminalId && i.siteId), (i) => i.siteId!);
     const items = [...concerned].map((terminalId) => {
-      const own = incidents.filter((i) => i.terminalId === terminalId || (!i.terminalId && i.siteId && siteTerminals.get(i.siteId)?.includes(terminalId)));
-      const { score } = healthScore(1, own, new Map([...siteTerminals].map(([site, ids]) => [site, ids.filter((id) => id === terminalId)])));
+      const site = siteOf.get(terminalId);
+      const own = [...(ofTerminal.get(terminalId) ?? []), ...(site ? ofSite.get(site) ?? [] : [])];
+      const { score } = healthScore(1, own, new Map(site ? [[site, [terminalId]]] : []));
       return { terminalId, serialNumber: serials.get(terminalId) ?? terminalId, score, incidents: own.length };
     });
     items.sort((a, b) => a.score - b.score || a.serialNumber.localeCompare(b.serialNumber));

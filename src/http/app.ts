@@ -13,6 +13,7 @@ import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maint
 import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
 import { addInstantKeyword, withUtcInstants } from './instants.ts';
@@ -172,6 +173,12 @@ function errorHandler(this: FastifyInstance, error: FastifyError | AppError, req
     const field = path.join('.') || error.validationContext || 'body';
     const reason = params.additionalProperty ? 'is not a known field' : (first?.message ?? 'is invalid');
     return reply.code(400).send({ error: { code: 'validation_error', message: `${field}: ${reason}`, field } });
+  }
+  // The database is away (restarting, failing over): the client retries, nothing is lost or half-done.
+  if (isDatabaseUnavailable(error)) {
+    request.log.debug({ err: error }, 'database unavailable'); // the outage itself is logged once, by the pool and the job runner
+    return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      .send({ error: { code: 'database_unavailable', message: 'the database is unavailable for a moment; try again shortly' } });
   }
   const status = error.statusCode ?? 500;
   if (status === 413) return reply.code(413).send({ error: { code: 'payload_too_large', message: 'the request body is too large' } });

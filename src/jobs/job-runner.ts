@@ -1,10 +1,11 @@
 // The background job layer: recurring and one-off jobs in a table, so they survive restarts, are
 // retried on failure, and run once even when several server processes share one PostgreSQL database
-// (a due job is claimed with FOR UPDATE SKIP LOCKED and held by a lease while it runs).
+// (a due job is claimed with FOR UPDATE SKIP LOCKED and held by a lease, renewed while it runs).
+// While the database is away the runner pauses, and it resumes by itself when the database returns.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely, Selectable } from 'kysely';
-import type { Dialect } from '../db/database.ts';
+import { isDatabaseUnavailable, type Dialect } from '../db/database.ts';
 import type { Database, JobTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -14,7 +15,7 @@ export type JobHandler = (payload: unknown) => Promise<void>;
 
 export interface JobRunnerOptions {
   pollMs: number;
-  /** How long a claimed job is held before another node may take it over. */
+  /** How long a claimed job is held before another node may take it over; renewed while the job runs. */
   leaseMs?: number;
   maxAttempts?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -26,6 +27,10 @@ export class JobRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** The database was away at the last poll (logged once, and once when it is back). */
+  private waitingForDatabase = false;
+  /** A run's closing writes that failed while the database was away: made first when it is back. */
+  private unsettled: (() => Promise<unknown>)[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -33,6 +38,11 @@ export class JobRunner {
     private readonly clock: Clock,
     private readonly options: JobRunnerOptions,
   ) {}
+
+  /** True while the database is away: no job is claimed until it is back. */
+  get paused(): boolean {
+    return this.waitingForDatabase;
+  }
 
   handle(kind: string, handler: JobHandler): this {
     this.handlers.set(kind, handler);
@@ -72,13 +82,24 @@ export class JobRunner {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.runDueJobs()
-        .then(() => undefined, (error: unknown) => this.options.log?.('job poll failed', { error: String(error) }))
+        .then(() => {
+          if (this.waitingForDatabase) this.options.log?.('background jobs resumed: the database is back');
+          this.waitingForDatabase = false;
+        }, (error: unknown) => {
+          if (!isDatabaseUnavailable(error)) return this.options.log?.('job poll failed', { error: String(error) });
+          if (!this.waitingForDatabase) this.options.log?.('background jobs paused: the database is unavailable', { error: String(error) });
+          this.waitingForDatabase = true;
+        })
         .finally(() => this.schedulePoll(this.options.pollMs));
     }, delay);
   }
 
   /** Runs every job due now (bounded per call); returns how many ran. */
   async runDueJobs(limit = 50): Promise<number> {
+    while (this.unsettled.length) {
+      await this.unsettled[0]!();
+      this.unsettled.shift();
+    }
     let ran = 0;
     while (ran < limit && !this.stopped) {
       const job = await this.claim();
@@ -103,29 +124,75 @@ export class JobRunner {
       const candidate = await due.executeTakeFirst();
       if (!candidate) return undefined;
       return trx.updateTable('jobs')
-        .set((eb) => ({ locked_by: this.node, locked_until: new Date(now.getTime() + (this.options.leaseMs ?? 300_000)).toISOString(), attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({ locked_by: this.node, locked_until: this.leaseEnd(now), attempts: eb('attempts', '+', 1) }))
         .where('id', '=', candidate.id)
         .returningAll()
         .executeTakeFirst();
     });
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 300_000;
+  }
+
+  private leaseEnd(now: Date): string {
+    return new Date(now.getTime() + this.leaseMs).toISOString();
+  }
+
   private async run(job: Selectable<JobTable>): Promise<void> {
     const runId = randomUUID();
-    await this.db.insertInto('job_runs').values({
-      id: runId, job_id: job.id, scheduled_for: job.run_at, node: this.node, started_at: this.clock().toISOString(),
-      finished_at: null, outcome: 'running', error: null,
-    }).execute();
+    const claimed = () => this.db.updateTable('jobs').where('id', '=', job.id).where('locked_by', '=', this.node);
+    try {
+      await this.db.insertInto('job_runs').values({
+        id: runId, job_id: job.id, scheduled_for: job.run_at, node: this.node, started_at: this.clock().toISOString(),
+        finished_at: null, outcome: 'running', error: null,
+      }).execute();
+    } catch (error) {
+      // Not started: the claim is given back, now or when the database returns.
+      await this.settle(() => claimed().set({ locked_by: null, locked_until: null }).execute());
+      throw error;
+    }
+    // The lease is renewed while the handler runs, so a long run is not taken up again by another node.
+    const renewal = setInterval(() => {
+      claimed().set({ locked_until: this.leaseEnd(this.clock()) }).executeTakeFirst().then((renewed) => {
+        if (Number(renewed.numUpdatedRows) === 0) this.options.log?.('job lease lost', { job: job.id, kind: job.kind });
+      }, (error: unknown) => this.options.log?.('job lease not renewed', { job: job.id, kind: job.kind, error: String(error) }));
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
     let error: string | null = null;
     try {
       await this.handlers.get(job.kind)!(parseJson<unknown>(job.payload, {}));
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       this.options.log?.('job failed', { job: job.id, kind: job.kind, attempt: job.attempts, error });
+    } finally {
+      clearInterval(renewal);
     }
-    const now = this.clock();
-    await this.db.updateTable('job_runs').set({ finished_at: now.toISOString(), outcome: error ? 'failed' : 'succeeded', error }).where('id', '=', runId).execute();
-    await this.db.updateTable('jobs').set(this.afterRun(job, error, now)).where('id', '=', job.id).where('locked_by', '=', this.node).execute();
+    await this.settle(async () => {
+      const now = this.clock();
+      await this.db.updateTable('job_runs').set({ finished_at: now.toISOString(), outcome: error ? 'failed' : 'succeeded', error }).where('id', '=', runId).execute();
+      await claimed().set(this.afterRun(job, error, now)).execute();
+    });
+  }
+
+  /** A write that closes a run; kept for the next poll when the database is away, so no run stays claimed. */
+  private async settle(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.unsettled.push(write);
+      throw error;
+    }
+  }
+
+  /** Deletes the run history started before `before` (crashed runs too), in bounded statements; returns how many. */
+  async pruneRuns(before: string, batch = 10_000): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const old = this.db.selectFrom('job_runs').select('id').where('started_at', '<', before).limit(batch);
+      const deleted = await this.db.deleteFrom('job_runs').where('id', 'in', old).executeTakeFirst();
+      pruned += Number(deleted.numDeletedRows);
+      if (Number(deleted.numDeletedRows) < batch) return pruned;
+    }
   }
 
   private afterRun(job: Selectable<JobTable>, error: string | null, now: Date): Partial<JobTable> {

@@ -4,6 +4,7 @@
 // resolved in it), each narrowed to the caller's scope in the query.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import { FAILURE_RULES } from './kpis.ts';
 
@@ -47,7 +48,6 @@ export interface DoneOrder {
 }
 
 const IN_SERVICE = ['active', 'in_repair'];
-const CHUNK = 500;
 
 const failureRules = sql.join(FAILURE_RULES.map((r) => sql`${r}`));
 const TRUE = sql<SqlBool>`1 = 1`;
@@ -143,8 +143,8 @@ export class KpisRepository {
   /** The ids among these work orders that have a follow-up work order. */
   async withFollowUps(ids: string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const rows = await this.db.selectFrom('work_orders').select('parent_id').distinct().where('parent_id', 'in', ids.slice(i, i + CHUNK)).execute();
+    for (const batch of batches(ids)) {
+      const rows = await this.db.selectFrom('work_orders').select('parent_id').distinct().where('parent_id', 'in', batch).execute();
       for (const r of rows) if (r.parent_id) out.add(r.parent_id);
     }
     return out;
@@ -153,9 +153,9 @@ export class KpisRepository {
   /** The terminal models each of these work orders is about. */
   async modelsOf(ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
+    for (const batch of batches(ids)) {
       const rows = await this.db.selectFrom('work_order_terminals as wot').innerJoin('terminals as t', 't.id', 'wot.terminal_id')
-        .select(['wot.work_order_id', 't.model_id']).distinct().where('wot.work_order_id', 'in', ids.slice(i, i + CHUNK)).execute();
+        .select(['wot.work_order_id', 't.model_id']).distinct().where('wot.work_order_id', 'in', batch).execute();
       for (const r of rows) out.set(r.work_order_id, [...(out.get(r.work_order_id) ?? []), r.model_id]);
     }
     return out;
@@ -224,8 +224,7 @@ export class KpisRepository {
   // ---- labels
   async labels(kind: 'merchant' | 'site' | 'model' | 'technician', ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const chunk = ids.slice(i, i + CHUNK);
+    for (const chunk of batches(ids)) {
       const rows: { id: string; label: string }[] = kind === 'merchant'
         ? await this.db.selectFrom('merchants').select(['id', 'name as label']).where('id', 'in', chunk).execute()
         : kind === 'site'

@@ -2,6 +2,7 @@
 // start time ahead of planned work, and one per job when it completes or fails. Idempotency keys make
 // a repeated tick send nothing twice.
 import type { Kysely } from 'kysely';
+import { selectInBatches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
 import { groupBy } from '../shared/group-by.ts';
@@ -10,8 +11,8 @@ import type { MaintenanceListener } from './maintenance.service.ts';
 
 export function maintenanceNotices(db: Kysely<Database>, notifications: NotificationService): MaintenanceListener {
   const describe = async (jobs: JobRow[]) => {
-    const rows = await db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .select(['terminals.id', 'terminals.serial_number', 'sites.merchant_id']).where('terminals.id', 'in', jobs.map((j) => j.terminal_id)).execute();
+    const rows = await selectInBatches(jobs.map((j) => j.terminal_id), (ids) => db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.serial_number', 'sites.merchant_id']).where('terminals.id', 'in', ids).execute());
     return new Map(rows.map((r) => [r.id, { serial: r.serial_number, merchantId: r.merchant_id }]));
   };
 

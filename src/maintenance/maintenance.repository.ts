@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, MaintenanceJobTable } from '../db/schema.ts';
+import { selectInBatches } from '../db/batches.ts';
 import type { JobState } from './job-states.ts';
 import { parseJson } from '../shared/json.ts';
 
@@ -38,9 +39,9 @@ export class MaintenanceRepository {
   }
 
   async jobsInStates(states: readonly string[], terminalIds?: string[]): Promise<JobRow[]> {
-    let q = this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states);
-    if (terminalIds) q = q.where('terminal_id', 'in', terminalIds.length ? terminalIds : ['']);
-    return q.execute();
+    const q = this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states);
+    if (!terminalIds) return q.execute();
+    return selectInBatches(terminalIds, (ids) => q.where('terminal_id', 'in', ids).execute());
   }
 
   async dueJobs(now: string, states: readonly string[]): Promise<JobRow[]> {
@@ -120,8 +121,7 @@ export class MaintenanceRepository {
 
   // ---- locks
   async activeLocks(terminalIds: string[]) {
-    if (!terminalIds.length) return [];
-    return this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', terminalIds).where('lifted_at', 'is', null).execute();
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', ids).where('lifted_at', 'is', null).execute());
   }
 
   async insertLock(row: { id: string; terminal_id: string; reason: string; locked_at: string; locked_by: string }) {
@@ -141,8 +141,7 @@ export class MaintenanceRepository {
 
   /** Every working (active, not deleted) terminal of the given sites, with what continuity needs to know. */
   async siteTerminals(siteIds: string[], outOfService: readonly string[]): Promise<SiteTerminal[]> {
-    if (!siteIds.length) return [];
-    const rows = await this.db.selectFrom('terminals')
+    const rows = await selectInBatches(siteIds, (ids) => this.db.selectFrom('terminals')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
       .select(['terminals.id', 'terminals.site_id', 'terminal_health.last_seen_at'])
       .select((eb) => [
@@ -150,8 +149,8 @@ export class MaintenanceRepository {
         eb.exists(eb.selectFrom('terminal_locks').select('id').whereRef('terminal_locks.terminal_id', '=', 'terminals.id').where('lifted_at', 'is', null)).as('locked'),
         eb.exists(eb.selectFrom('maintenance_jobs').select('id').whereRef('maintenance_jobs.terminal_id', '=', 'terminals.id').where('state', 'in', outOfService)).as('in_maintenance'),
       ])
-      .where('terminals.site_id', 'in', siteIds).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
-      .execute();
+      .where('terminals.site_id', 'in', ids).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
+      .execute());
     return rows.map((r) => ({
       id: r.id, siteId: r.site_id!, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
     }));

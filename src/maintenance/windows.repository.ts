@@ -2,6 +2,7 @@
 // past job durations for planning, and the heartbeats a site's suggested window is learnt from.
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { selectInBatches } from '../db/batches.ts';
 import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -38,25 +39,22 @@ export class WindowsRepository {
   }
 
   async findMany(ids: readonly string[]): Promise<WindowRow[]> {
-    if (!ids.length) return [];
-    return this.db.selectFrom('maintenance_windows').selectAll().where('id', 'in', [...ids]).execute();
+    return selectInBatches(ids, (batch) => this.db.selectFrom('maintenance_windows').selectAll().where('id', 'in', batch).execute());
   }
 
   async ofTarget(targetKey: string): Promise<WindowRow[]> {
     return this.db.selectFrom('maintenance_windows').selectAll().where('target_key', '=', targetKey).orderBy('id').limit(1000).execute();
   }
 
-  /** Windows that may apply to terminals of these ids, sites and merchants, and every filter window. */
+  /** Windows that may apply to terminals of these ids, sites and merchants, and every filter window (by id). */
   async candidates(terminalIds: string[], siteIds: string[], merchantIds: string[]): Promise<WindowRow[]> {
-    const some = (ids: string[]) => (ids.length ? ids : ['']);
-    return this.db.selectFrom('maintenance_windows').selectAll()
-      .where((eb) => eb.or([
-        eb.and([eb('target_kind', '=', 'terminal'), eb('target_id', 'in', some(terminalIds))]),
-        eb.and([eb('target_kind', '=', 'site'), eb('target_id', 'in', some(siteIds))]),
-        eb.and([eb('target_kind', '=', 'merchant'), eb('target_id', 'in', some(merchantIds))]),
-        eb('target_kind', '=', 'filter'),
-      ]))
-      .orderBy('id').execute();
+    const aimedAt = (kind: string, ids: string[]) => selectInBatches([...new Set(ids)], (batch) => this.db.selectFrom('maintenance_windows').selectAll()
+      .where('target_kind', '=', kind).where('target_id', 'in', batch).execute());
+    const rows = [
+      ...await aimedAt('terminal', terminalIds), ...await aimedAt('site', siteIds), ...await aimedAt('merchant', merchantIds),
+      ...await this.db.selectFrom('maintenance_windows').selectAll().where('target_kind', '=', 'filter').execute(),
+    ];
+    return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async list(query: WindowListQuery, scope: Scope): Promise<WindowRow[]> {
@@ -89,11 +87,7 @@ export class WindowsRepository {
   }
 
   async linksOf(jobIds: readonly string[]): Promise<JobWindowRow[]> {
-    const rows: JobWindowRow[] = [];
-    for (let i = 0; i < jobIds.length; i += 1000) {
-      rows.push(...await this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', jobIds.slice(i, i + 1000)).execute());
-    }
-    return rows;
+    return selectInBatches(jobIds, (ids) => this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', ids).execute());
   }
 
   /**
@@ -125,10 +119,9 @@ export class WindowsRepository {
   }
 
   async countHeartbeats(terminalIds: string[], from: string, to: string): Promise<number> {
-    if (!terminalIds.length) return 0;
-    const row = await this.db.selectFrom('heartbeats').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('terminal_id', 'in', terminalIds).where('received_at', '>=', from).where('received_at', '<=', to).executeTakeFirstOrThrow();
-    return Number(row.n);
+    const counts = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('heartbeats').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('terminal_id', 'in', ids).where('received_at', '>=', from).where('received_at', '<=', to).execute());
+    return counts.reduce((sum, row) => sum + Number(row.n), 0);
   }
 
   /** A terminal's heartbeats in [from, to], in sequence order, a page at a time (keyset on seq). */

@@ -2,6 +2,7 @@
 // the work orders assigned to them: the condition is part of every work-order read.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import type {
   Database, PmPlanTable, PmTaskTable, PmTemplateTable, TechnicianTable, WorkOrderHistoryTable, WorkOrderItemTable, WorkOrderTable,
 } from '../db/schema.ts';
@@ -49,7 +50,7 @@ export class PreventiveRepository {
   // ---- plans and their tasks
   async insertPlan(trx: Executor, plan: Selectable<PmPlanTable>, tasks: TaskRow[]): Promise<void> {
     await trx.insertInto('pm_plans').values(plan).execute();
-    for (let i = 0; i < tasks.length; i += 500) await trx.insertInto('pm_tasks').values(tasks.slice(i, i + 500)).execute();
+    await insertInBatches(tasks, (batch) => trx.insertInto('pm_tasks').values(batch).execute());
   }
   findPlan(id: string): Promise<Selectable<PmPlanTable> | undefined> {
     return this.db.selectFrom('pm_plans').selectAll().where('id', '=', id).executeTakeFirst();
@@ -82,12 +83,8 @@ export class PreventiveRepository {
 
   /** Heartbeat reports received since `since` for these terminals (the usage meters). */
   async reportsSince(terminalIds: string[], since: string): Promise<{ terminal_id: string; report: string }[]> {
-    const out: { terminal_id: string; report: string }[] = [];
-    for (let i = 0; i < terminalIds.length; i += 500) {
-      out.push(...await this.db.selectFrom('heartbeats').select(['terminal_id', 'report'])
-        .where('terminal_id', 'in', terminalIds.slice(i, i + 500)).where('received_at', '>=', since).execute());
-    }
-    return out;
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('heartbeats').select(['terminal_id', 'report'])
+      .where('terminal_id', 'in', ids).where('received_at', '>=', since).execute());
   }
 
   // ---- technicians
@@ -109,8 +106,8 @@ export class PreventiveRepository {
   // ---- work orders
   async insertWorkOrder(trx: Executor, row: WorkOrderRow, terminalIds: string[], items: ItemRow[], history: Omit<Selectable<WorkOrderHistoryTable>, 'seq'>): Promise<void> {
     await trx.insertInto('work_orders').values(row).execute();
-    if (terminalIds.length) await trx.insertInto('work_order_terminals').values(terminalIds.map((terminal_id) => ({ work_order_id: row.id, terminal_id }))).execute();
-    for (let i = 0; i < items.length; i += 500) await trx.insertInto('work_order_items').values(items.slice(i, i + 500)).execute();
+    await insertInBatches(terminalIds.map((terminal_id) => ({ work_order_id: row.id, terminal_id })), (batch) => trx.insertInto('work_order_terminals').values(batch).execute());
+    await insertInBatches(items, (batch) => trx.insertInto('work_order_items').values(batch).execute());
     await trx.insertInto('work_order_history').values({ ...history, seq: 1 }).execute();
   }
 

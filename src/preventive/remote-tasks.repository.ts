@@ -2,6 +2,7 @@
 // due date yet, the runs whose maintenance job has ended, and the runs' listing.
 import type { Kysely, Selectable } from 'kysely';
 import type { Scope } from '../access/roles.ts';
+import { insertInBatches } from '../db/batches.ts';
 import { NOTHING, technicianSees } from '../access/scope-sql.ts';
 import type { Database, PmTaskRunTable } from '../db/schema.ts';
 import type { Executor } from './preventive.repository.ts';
@@ -39,7 +40,7 @@ export class RemoteTasksRepository {
   }
 
   async insertRuns(rows: RunRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('pm_task_runs').values(rows.slice(i, i + 500)).execute();
+    await insertInBatches(rows, (batch) => this.db.insertInto('pm_task_runs').values(batch).execute());
   }
 
   /** Planned runs whose maintenance job is in one of `states` (it ended, or failed). */

@@ -12,6 +12,7 @@ const catalogue = {
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
   rate_limited: 429,
+  database_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -39,8 +39,18 @@ async function tail(file: string, lines = 30): Promise<string> {
   return text.split('\n').slice(-lines).join('\n');
 }
 
+export interface ThrowawayPostgres {
+  url: string;
+  /** Kills the cluster and removes its dir. */
+  stop: () => Promise<void>;
+  /** Shuts the server down as a failover or a minor upgrade does (`pg_ctl stop -m fast`): every connection ends. */
+  shutDown: () => Promise<void>;
+  /** Starts it again on the same port and data. */
+  startAgain: () => Promise<void>;
+}
+
 /** Starts a PostgreSQL cluster in a temp dir with a `posfleet` database; stop() kills it and removes the dir. */
-export async function startThrowawayPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const binDir = await findPgBinDir();
   const dir = await mkdtemp(join(tmpdir(), 'posfleet-pg-'));
   const dataDir = join(dir, 'data');
@@ -64,11 +74,11 @@ export async function startThrowawayPostgres(): Promise<{ url: string; stop: () 
   };
 
   let port = 0;
+  const start = () => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
   try {
     await run('initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '-E', 'UTF8', '--no-sync']);
     port = await freePort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-    await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-o', opts, 'start']);
+    await start();
     await run('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', SUPERUSER, 'posfleet']);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
@@ -77,7 +87,12 @@ export async function startThrowawayPostgres(): Promise<{ url: string; stop: () 
     throw new Error(`Failed to start throw-away PostgreSQL (${binDir}, port ${port}): ${detail}\n--- ${logFile} (tail) ---\n${log}`);
   }
 
-  return { url: `postgres://${SUPERUSER}@127.0.0.1:${port}/posfleet`, stop: stopCluster };
+  return {
+    url: `postgres://${SUPERUSER}@127.0.0.1:${port}/posfleet`,
+    stop: stopCluster,
+    shutDown: async () => { await run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']); },
+    startAgain: async () => { await start(); },
+  };
 }
 
 /** Creates a new, uniquely named database in the cluster of `baseUrl` and returns its URL. */
