@@ -75,12 +75,15 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     const campaign = await api('POST', '/api/v1/campaigns', { name: 'OS 2.0.0', packageId: pkg.id, filter: { siteId: site.id, tag: 'hawkbit' }, waves: [100], observeMinutes: 0 });
     const [action] = (await api('GET', `/api/v1/campaigns/${campaign.id}/actions`)).items;
     expect(action).toMatchObject({ terminalId: device.id, state: 'scheduled' });
-    // Another controller's name with this token, or a bad token: refused.
-    const root = `${server.url}/DEFAULT/controller/v1`;
-    expect((await fetch(`${root}/LNX-SPARE`, { headers: { authorization: `TargetToken ${token}` } })).status).toBe(403);
+    // Another controller's name with this token, or a bad token: refused alike, naming nobody.
+    const root = `${server.url}/default/controller/v1`;
+    const foreign = await fetch(`${root}/LNX-SPARE`, { headers: { authorization: `TargetToken ${token}` } });
+    expect(foreign.status).toBe(401);
+    expect(await foreign.text()).not.toContain('LNX-0001');
     expect((await fetch(`${root}/LNX-0001`, { headers: { authorization: 'TargetToken nope' } })).status).toBe(401);
 
-    const common = { serverUrl: server.url, tenant: 'DEFAULT', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
+    // The tenant as swupdate's documentation and Debian's example configuration spell it.
+    const common = { serverUrl: server.url, tenant: 'default', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
     const feedback = async () => (await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).feedback as Feedback[];
 
     // Run 1: its polls show the device online, so the maintenance tick starts its job (the spare keeps the
@@ -117,6 +120,13 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     const job = await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`);
     expect(job.state).toBe('completed');
     await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}`)).state === 'completed' ? true : undefined), 15_000, 'the campaign to complete');
+
+    // The device runs the new version: on its record, in its history (with the campaign), in the fleet's figures.
+    expect(await api('GET', `/api/v1/terminals/${device.id}`)).toMatchObject({ firmwareVersion: '2.0.0' });
+    expect((await api('GET', `/api/v1/terminals/${device.id}/versions`)).items).toEqual([expect.objectContaining({ kind: 'firmware', toVersion: '2.0.0', campaignId: campaign.id })]);
+    const fleet = await api('GET', '/api/v1/fleet/versions');
+    expect(fleet.versions).toContainEqual({ modelId: model.id, kind: 'firmware', version: '2.0.0', terminals: 1 });
+    expect(fleet.securityPatch).toContainEqual(expect.objectContaining({ modelId: model.id, latestVersion: '2.0.0', onLatest: 1 }));
 
     // Nothing more is offered to the device.
     const answer = await (await fetch(`${root}/LNX-0001`, { headers: { authorization: `TargetToken ${token}` } })).json() as { _links: Record<string, unknown> };

@@ -4,9 +4,9 @@
 // of service. The tick moves campaigns on: it settles actions whose job ended, halts a wave whose
 // installs fail too often or whose payments got worse than on comparable terminals, and starts the next.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { FLEET, type Scope } from '../access/roles.ts';
-import type { RolloutActionTable } from '../db/schema.ts';
+import type { Database, RolloutActionTable } from '../db/schema.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState, type WorkKind } from '../maintenance/job-states.ts';
@@ -576,8 +576,15 @@ export class CampaignsService {
     return this.record(actionId, { reportId: input.reportId, status: input.status, body: input, source });
   }
 
-  /** Stores a report and applies it. Shared with the hawkBit API, which maps its own statuses first. */
-  async record(actionId: number, report: { reportId: string | null; status: ActionState; body: unknown; source: string; reason?: string | null }) {
+  /**
+   * Stores a report and applies it. Shared with the hawkBit API, which maps its own statuses first and
+   * passes `succeeded`: what else must be written with the action's success, in its transaction (the
+   * version the device installed, as it sends no heartbeat to tell).
+   */
+  async record(actionId: number, report: {
+    reportId: string | null; status: ActionState; body: unknown; source: string; reason?: string | null;
+    succeeded?: ((trx: Transaction<Database>, action: ActionRow, pkg: PackageRow, at: string) => Promise<void>) | undefined;
+  }) {
     const at = this.now();
     const answer = await this.repo.transaction(async (trx) => {
       const action = (await this.repo.action(actionId, trx))!;
@@ -593,6 +600,7 @@ export class CampaignsService {
       if (!(await this.repo.moveAction(trx, actionId, action.state, { state: effect.to, updated_at: at, reason, ...(closing && { finished_at: at }) }))) {
         return { actionId, state: action.state as ActionState, changed: false, effect: 'the action changed meanwhile; this report was recorded only' };
       }
+      if (effect.to === 'succeeded' && report.succeeded) await report.succeeded(trx, action, (await this.repo.package(action.package_id, trx))!, at);
       return { actionId, state: effect.to, changed: true, effect: row.effect };
     });
     if (answer.changed && CLOSED.includes(answer.state)) {
