@@ -485,17 +485,26 @@ export class CampaignsService {
         const byTerminal = new Map(actions.slice(i, i + 1000).map((a) => [a.terminal_id, a]));
         let notBefore: string | undefined;
         for (let round = 0; round < PLAN_ROUNDS && byTerminal.size; round++) {
+          const at = this.now();
+          let running: Promise<boolean> | undefined;
           const plan = await this.windows.plan({
             terminalIds: [...byTerminal.keys()], work: [WORK_OF_KIND[target.kind] ?? 'update'], ...(notBefore && { notBefore }),
             reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
             // A wave is judged once all of it installed: its installs start as early as the limits allow.
             packed: true,
-          }, FLEET, ROLLOUTS);
-          const at = this.now();
+          }, FLEET, ROLLOUTS, {
+            // Each job is created only with its action's move to scheduled, in one transaction, and only
+            // while the campaign runs (its row held until commit): a pause or cancel comes before or after
+            // the whole step, never between a job and its action.
+            claim: async (trx, terminalId, jobId) => {
+              running ??= this.repo.holdRunning(trx, campaign.id);
+              if (!(await running)) return false;
+              return this.repo.moveAction(trx, byTerminal.get(terminalId)!.id, 'queued', { state: 'scheduled', maintenance_job_id: jobId, reason: null, updated_at: at });
+            },
+          });
           for (const p of plan.planned) {
-            const action = byTerminal.get(p.terminalId)!;
             byTerminal.delete(p.terminalId);
-            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'scheduled', maintenance_job_id: p.jobId, reason: null, updated_at: at })) || moved;
+            if (p.jobId) moved = true;
           }
           for (const miss of plan.notFitting) {
             const action = byTerminal.get(miss.terminalId)!;

@@ -95,6 +95,14 @@ export class RolloutsRepository {
     const result = await executor.updateTable('campaigns').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+  /**
+   * True while the campaign is running, and holds its row until the transaction ends (a no-op update
+   * locks it on PostgreSQL; SQLite has one writer anyway): a pause or cancel waits for the transaction.
+   */
+  async holdRunning(trx: Transaction<Database>, id: string): Promise<boolean> {
+    const result = await trx.updateTable('campaigns').set({ state: 'running' }).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
   updateCampaign(executor: Executor, id: string, changes: Partial<CampaignRow>) {
     return executor.updateTable('campaigns').set(changes).where('id', '=', id).execute();
   }
