@@ -1,7 +1,8 @@
 // How a campaign turns its queued actions into maintenance jobs, on both databases and an injected clock:
 // each job is created together with its action's move to scheduled, so an operator who pauses or cancels
 // the campaign meanwhile never leaves a job that no action points to, nor an install scheduled inside a
-// paused campaign.
+// paused campaign; and what its recorded policy for single-terminal sites lets the continuity rule do
+// with a terminal alone at its site, with the reason shown wherever it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN } from '../src/maintenance/job-states.ts';
 import type { WindowsService } from '../src/maintenance/windows.service.ts';
@@ -12,7 +13,7 @@ import { beat, ok, publishPackage, rolloutEstate, unique } from './support/rollo
 describe.each(databases())('campaign scheduling on $name', (kind) => {
   let t: TestApp;
   // 00:00 in Shanghai: the nightly windows open in an hour, so planned jobs wait for it.
-  const now = new Date('2026-06-15T16:00:00.000Z');
+  let now = new Date('2026-06-15T16:00:00.000Z');
 
   beforeAll(async () => {
     t = await startTestApp(await kind.fresh(), { HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000' }, () => now);
@@ -82,5 +83,76 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
     const jobs = await openJobsOf(siteTerminals);
     expect(jobs.map((j) => j.id).sort()).toEqual(resumed.map((a) => a.maintenanceJobId).sort());
     await ok(t.api('POST', `/api/v1/campaigns/${campaignId}/cancel`, {}));
+  });
+
+  describe('a terminal alone at its site', () => {
+    interface ActionItem { id: number; serialNumber: string; state: string; maintenanceJobId: string | null; waiting: string | null }
+    interface Job { state: string; waitingReason: string | null; transitions: { note: string | null }[] }
+    const DAILY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '21:00' }]]));
+    const ALWAYS_OPEN = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
+
+    /** A site with one online terminal, a campaign for it started while its window is open; its job is due. */
+    async function loneSiteCampaign(policy: Record<string, unknown>, openingHours?: Record<string, { open: string; close: string }[]>) {
+      // 01:00 in Shanghai, a night later: the window is open.
+      now = new Date(Math.max(now.getTime() + 24 * 3600_000, Date.parse('2026-06-16T17:00:00.000Z')));
+      now.setUTCHours(17, 0, 0, 0);
+      const { model, sites, terminals } = await rolloutEstate(t, [1], openingHours ? { openingHours } : {});
+      await beat(t, terminals[0]!);
+      const pkg = await publishPackage(t, { kind: 'application', name: unique('app-'), version: '4.0.0', models: [model.id] });
+      const campaign = await ok<{ id: string; settings: Record<string, unknown> }>(t.api('POST', '/api/v1/campaigns', {
+        name: unique('Lone '), packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100], observeMinutes: 0, ...policy,
+      }), 201);
+      await t.services.maintenance.startDueJobs();
+      const [action] = (await ok<{ items: ActionItem[] }>(t.api('GET', `/api/v1/campaigns/${campaign.id}/actions`))).items;
+      const job = await ok<Job>(t.api('GET', `/api/v1/maintenance/jobs/${action!.maintenanceJobId}`));
+      return { campaign, action: action!, job, terminal: terminals[0]! };
+    }
+
+    it('is held by default, and the campaign and the terminal say why, naming its serial number', async () => {
+      const { campaign, action, job, terminal } = await loneSiteCampaign({});
+      expect(campaign.settings).toMatchObject({ singleTerminalSites: 'hold', singleTerminalSitesReason: null });
+      expect(job.state).toBe('scheduled');
+      expect(action.waiting).toBe(job.waitingReason);
+      expect(action.waiting).toContain(`taking terminal ${terminal.serialNumber} down would leave 0 terminal(s) in service`);
+      expect(action.waiting).toContain('holds single-terminal sites (singleTerminalSites: hold)');
+      expect(action.waiting).not.toContain(terminal.id);
+      const one = await ok<ActionItem>(t.api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`));
+      expect(one.waiting).toBe(action.waiting);
+      await ok(t.api('POST', `/api/v1/campaigns/${campaign.id}/cancel`, {}));
+    });
+
+    it('is updated under \'allow\', whose reason is required, recorded with the campaign, the audit trail and the job', async () => {
+      const refused = await t.api('POST', '/api/v1/campaigns', { name: unique('Lone '), packageId: 'x', filter: {}, singleTerminalSites: 'allow' });
+      expect(refused.statusCode).toBe(400);
+      const { model } = await rolloutEstate(t, [1]);
+      const pkg = await publishPackage(t, { kind: 'application', name: unique('app-'), version: '4.0.0', models: [model.id] });
+      const missing = await t.api('POST', '/api/v1/campaigns', { name: unique('Lone '), packageId: pkg.id, filter: { modelId: model.id }, singleTerminalSites: 'allow' });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json()).toMatchObject({ error: { code: 'validation_error', field: 'singleTerminalSitesReason' } });
+
+      const reason = 'kiosks: the merchant agreed to a 10-minute pause at night';
+      const { campaign, action, job } = await loneSiteCampaign({ singleTerminalSites: 'allow', singleTerminalSitesReason: reason });
+      expect(campaign.settings).toMatchObject({ singleTerminalSites: 'allow', singleTerminalSitesReason: reason });
+      expect(job.state).toBe('draining');
+      expect(action.waiting).toBeNull();
+      expect(job.transitions.map((x) => x.note)).toContainEqual(expect.stringContaining(reason));
+      const audit = await t.services.db.kysely.selectFrom('audit_log').select('details').where('action', '=', 'POST /api/v1/campaigns').where('object_id', '=', campaign.id).executeTakeFirstOrThrow();
+      expect(JSON.parse(audit.details)).toEqual({ status: 201, singleTerminalSites: 'allow', singleTerminalSitesReason: reason });
+      await ok(t.api('POST', `/api/v1/campaigns/${campaign.id}/cancel`, {}));
+    });
+
+    it('is updated under \'when_closed\' while its site is closed by its opening hours, and waits, saying so, while it is open', async () => {
+      const closed = await loneSiteCampaign({ singleTerminalSites: 'when_closed' }, DAILY);
+      expect(closed.campaign.settings).toMatchObject({ singleTerminalSites: 'when_closed' });
+      expect(closed.job.state).toBe('draining');
+      expect(closed.job.transitions.map((x) => x.note)).toContainEqual(expect.stringContaining('closed by its opening hours'));
+      await ok(t.api('POST', `/api/v1/campaigns/${closed.campaign.id}/cancel`, {}));
+
+      const open = await loneSiteCampaign({ singleTerminalSites: 'when_closed' }, ALWAYS_OPEN);
+      expect(open.job.state).toBe('scheduled');
+      expect(open.action.waiting).toContain(`taking terminal ${open.terminal.serialNumber} down`);
+      expect(open.action.waiting).toContain('only while they are closed (singleTerminalSites: when_closed), and the site is open at');
+      await ok(t.api('POST', `/api/v1/campaigns/${open.campaign.id}/cancel`, {}));
+    });
   });
 });
