@@ -2,7 +2,9 @@
 // downloads and installs a CMS-signed .swu image (made here, with its own key and certificate) once its
 // maintenance window is open and its maintenance job has it out of service, and a second run with
 // `-c 2` confirms success as after a reboot. The deployment then stands as succeeded, its job completed,
-// its campaign completed, and every feedback message SWUpdate sent is stored.
+// its campaign completed, every feedback message SWUpdate sent is stored, and the terminal's version,
+// version history and the fleet's figures show the new version. A device alone at its site is updated
+// under the campaign's recorded policy for single-terminal sites.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,5 +133,52 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     // Nothing more is offered to the device.
     const answer = await (await fetch(`${root}/LNX-0001`, { headers: { authorization: `TargetToken ${token}` } })).json() as { _links: Record<string, unknown> };
     expect(answer._links.deploymentBase).toBeUndefined();
+  }, 120_000);
+
+  it('updates a device alone at its site under the campaign\'s recorded policy for single-terminal sites', async () => {
+    const model = await api('POST', '/api/v1/terminal-models', { code: 'LINUX-KIOSK', vendor: 'PosFleet', model: 'Linux kiosk', components: { cardReader: { chip: true, swipe: false, contactless: true }, printer: false, battery: false, networks: ['ethernet'] } });
+    const merchant = await api('POST', '/api/v1/merchants', { name: 'Kiosk Co', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'KIOSK-01', name: 'Metro kiosk' });
+    const device = await api('POST', '/api/v1/terminals', { serialNumber: 'KSK-0001', modelId: model.id, siteId: site.id, firmwareVersion: '1.0.0' });
+    const token = await enrol(device.serialNumber);
+    await api('POST', '/api/v1/maintenance/windows', {
+      name: 'all day', target: { siteId: site.id }, schedule: { kind: 'once', start: new Date(Date.now() - 5 * 60_000).toISOString(), durationMinutes: 240 },
+    });
+    const image = await makeSignedSwuImage(join(work, 'kiosk-image'), { version: '1.1.0', board: 'posfleet-k1', revision: 'r1' });
+    const keys = generateKeyPairSync('ed25519');
+    const key = await api('POST', '/api/v1/publisher-keys', { name: 'Kiosk OS team', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    const facts = { kind: 'firmware', name: 'kiosk-os', version: '1.1.0', size: image.size, sha256: image.sha256 };
+    const pkg = await api('POST', '/api/v1/packages', { ...facts, fileName: 'kiosk.swu', signature: signPackage(facts, keys.privateKey), keyId: key.id, compatibleModels: [model.id] });
+    const uploaded = await fetch(`${server.url}/api/v1/packages/${pkg.id}/content`, {
+      method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, body: readFileSync(image.imagePath),
+    });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(200);
+
+    const reason = 'the kiosk is unattended at night; the operator accepts it cannot take payments while it updates';
+    const campaign = await api('POST', '/api/v1/campaigns', {
+      name: 'Kiosk OS 1.1.0', packageId: pkg.id, filter: { siteId: site.id }, waves: [100], observeMinutes: 0, singleTerminalSites: 'allow', singleTerminalSitesReason: reason,
+    });
+    expect(campaign.settings).toMatchObject({ singleTerminalSites: 'allow', singleTerminalSitesReason: reason });
+    const [action] = (await api('GET', `/api/v1/campaigns/${campaign.id}/actions`)).items;
+
+    const common = { serverUrl: server.url, tenant: 'default', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
+    const run1 = startSuricatta({ ...common, workDir: join(work, 'kiosk-run1') });
+    try {
+      await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).state === 'installing' ? true : undefined), 30_000, 'the kiosk to install');
+      await run1.waitForOutput(SWUPDATE_LOG.installSucceeded, 30_000);
+    } finally {
+      await run1.stop();
+    }
+    const job = await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`);
+    expect(job.transitions.map((t: { note: string | null }) => t.note)).toContainEqual(expect.stringContaining(reason));
+    const run2 = startSuricatta({ ...common, workDir: join(work, 'kiosk-run2'), confirm: 2 });
+    try {
+      await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).state === 'succeeded' ? true : undefined), 30_000, 'the kiosk update to succeed');
+    } finally {
+      await run2.stop();
+    }
+    expect(readFileSync(image.installedFile, 'utf8')).toBe(image.payload);
+    expect(await api('GET', `/api/v1/terminals/${device.id}`)).toMatchObject({ firmwareVersion: '1.1.0' });
+    expect((await api('GET', `/api/v1/terminals/${device.id}/versions`)).items).toEqual([expect.objectContaining({ fromVersion: '1.0.0', toVersion: '1.1.0', campaignId: campaign.id })]);
   }, 120_000);
 });
