@@ -51,6 +51,15 @@ describe.each(databases())('hawkBit DDI on $name', (kind) => {
     expect(fleet.installedOutside.map((v) => v.terminalId)).not.toContain(device.id);
     const onNew = await ok<{ items: { id: string }[] }>(t.api('GET', `/api/v1/terminals?siteId=${sites[0]!.id}&firmwareVersion=2.0.0`));
     expect(onNew.items.map((x) => x.id)).toEqual([device.id]);
+    // A campaign for terminals on the installed version finds it.
+    const next = await publishPackage(t, { kind: 'firmware', name: pkg.name, version: '2.1.0', models: [model.id] });
+    const followUp = await ok<{ id: string }>(t.api('POST', '/api/v1/campaigns', {
+      name: unique('OS '), packageId: next.id, filter: { siteId: sites[0]!.id, installedVersion: '2.0.0' }, waves: [100], observeMinutes: 0,
+    }), 201);
+    const targeted = await ok<{ items: { terminalId: string }[] }>(t.api('GET', `/api/v1/campaigns/${followUp.id}/actions`));
+    expect(targeted.items.map((a) => a.terminalId)).toEqual([device.id]);
+    await ok(t.api('POST', `/api/v1/campaigns/${followUp.id}/cancel`, {}));
+
     // A later heartbeat of the same firmware adds no firmware change.
     await beat(t, device, { firmwareVersion: '2.0.0' });
     const after = await ok<{ items: { kind: string }[] }>(t.api('GET', `/api/v1/terminals/${device.id}/versions`));
