@@ -382,17 +382,17 @@ export class MaintenanceService {
         : t.lastSeenAt && now.getTime() - new Date(t.lastSeenAt).getTime() <= this.settings.offlineAfterMs ? 'in_service' : 'offline';
     const decisions = new Map<string, JobDecision>();
     const bySite = groupBy(due, (j) => j.site_id ?? '');
-    const policies = this.lastTerminal ? await this.lastTerminal.of(due) : new Map<string, LastTerminalPolicy>();
+    const terminalsOf = groupBy(terminals, (t) => t.siteId);
+    // "The site's only terminal": a policy for single-terminal sites means nothing at a larger site.
+    const alone = due.filter((j) => j.site_id && terminalsOf.get(j.site_id)?.length === 1);
+    const policies = this.lastTerminal && alone.length ? await this.lastTerminal.of(alone) : new Map<string, LastTerminalPolicy>();
     /** Why a job's policy did not let it take its site's only terminal, to add to the rule's reason. */
     const policyNotes = new Map<string, string>();
     for (const [siteId, jobs] of bySite) {
-      const siteTerminals = terminals.filter((t) => t.siteId === siteId);
-      const site = siteTerminals.map((t) => ({ id: t.id, serialNumber: t.serialNumber, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
-      // "The site's only terminal": a policy for single-terminal sites means nothing at a larger site.
-      const alone = siteTerminals.length === 1;
+      const site = (terminalsOf.get(siteId) ?? []).map((t) => ({ id: t.id, serialNumber: t.serialNumber, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
       const candidates = [];
       for (const j of jobs) {
-        const policy = alone ? policies.get(j.id) : undefined;
+        const policy = policies.get(j.id);
         const lastInService = policy ? await this.lastInServiceOf(policy, j, siteId, now, policyNotes) : null;
         candidates.push({ id: j.id, terminalId: j.terminal_id, override: j.override_reason ? { reason: j.override_reason } : null, lastInService });
       }
