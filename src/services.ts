@@ -94,6 +94,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
   const campaigns = new CampaignsService(rollouts, packages, estate.repo, maintenance, windows, clock, { publicUrl: config.publicUrl });
+  maintenance.useLastTerminalPolicies(campaigns.lastTerminalPolicies());
   jobs.handle('rollouts-tick', async () => {
     const moved = await campaigns.tick();
     if (moved) log?.('rollouts tick', { moved });

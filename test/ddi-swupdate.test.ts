@@ -2,7 +2,9 @@
 // downloads and installs a CMS-signed .swu image (made here, with its own key and certificate) once its
 // maintenance window is open and its maintenance job has it out of service, and a second run with
 // `-c 2` confirms success as after a reboot. The deployment then stands as succeeded, its job completed,
-// its campaign completed, and every feedback message SWUpdate sent is stored.
+// its campaign completed, every feedback message SWUpdate sent is stored, and the terminal's version,
+// version history and the fleet's figures show the new version. A device alone at its site is updated
+// under the campaign's recorded policy for single-terminal sites.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,12 +77,15 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     const campaign = await api('POST', '/api/v1/campaigns', { name: 'OS 2.0.0', packageId: pkg.id, filter: { siteId: site.id, tag: 'hawkbit' }, waves: [100], observeMinutes: 0 });
     const [action] = (await api('GET', `/api/v1/campaigns/${campaign.id}/actions`)).items;
     expect(action).toMatchObject({ terminalId: device.id, state: 'scheduled' });
-    // Another controller's name with this token, or a bad token: refused.
-    const root = `${server.url}/DEFAULT/controller/v1`;
-    expect((await fetch(`${root}/LNX-SPARE`, { headers: { authorization: `TargetToken ${token}` } })).status).toBe(403);
+    // Another controller's name with this token, or a bad token: refused alike, naming nobody.
+    const root = `${server.url}/default/controller/v1`;
+    const foreign = await fetch(`${root}/LNX-SPARE`, { headers: { authorization: `TargetToken ${token}` } });
+    expect(foreign.status).toBe(401);
+    expect(await foreign.text()).not.toContain('LNX-0001');
     expect((await fetch(`${root}/LNX-0001`, { headers: { authorization: 'TargetToken nope' } })).status).toBe(401);
 
-    const common = { serverUrl: server.url, tenant: 'DEFAULT', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
+    // The tenant as swupdate's documentation and Debian's example configuration spell it.
+    const common = { serverUrl: server.url, tenant: 'default', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
     const feedback = async () => (await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).feedback as Feedback[];
 
     // Run 1: its polls show the device online, so the maintenance tick starts its job (the spare keeps the
@@ -118,8 +123,62 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     expect(job.state).toBe('completed');
     await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}`)).state === 'completed' ? true : undefined), 15_000, 'the campaign to complete');
 
+    // The device runs the new version: on its record, in its history (with the campaign), in the fleet's figures.
+    expect(await api('GET', `/api/v1/terminals/${device.id}`)).toMatchObject({ firmwareVersion: '2.0.0' });
+    expect((await api('GET', `/api/v1/terminals/${device.id}/versions`)).items).toEqual([expect.objectContaining({ kind: 'firmware', toVersion: '2.0.0', campaignId: campaign.id })]);
+    const fleet = await api('GET', '/api/v1/fleet/versions');
+    expect(fleet.versions).toContainEqual({ modelId: model.id, kind: 'firmware', version: '2.0.0', terminals: 1 });
+    expect(fleet.securityPatch).toContainEqual(expect.objectContaining({ modelId: model.id, latestVersion: '2.0.0', onLatest: 1 }));
+
     // Nothing more is offered to the device.
     const answer = await (await fetch(`${root}/LNX-0001`, { headers: { authorization: `TargetToken ${token}` } })).json() as { _links: Record<string, unknown> };
     expect(answer._links.deploymentBase).toBeUndefined();
+  }, 120_000);
+
+  it('updates a device alone at its site under the campaign\'s recorded policy for single-terminal sites', async () => {
+    const model = await api('POST', '/api/v1/terminal-models', { code: 'LINUX-KIOSK', vendor: 'PosFleet', model: 'Linux kiosk', components: { cardReader: { chip: true, swipe: false, contactless: true }, printer: false, battery: false, networks: ['ethernet'] } });
+    const merchant = await api('POST', '/api/v1/merchants', { name: 'Kiosk Co', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'KIOSK-01', name: 'Metro kiosk' });
+    const device = await api('POST', '/api/v1/terminals', { serialNumber: 'KSK-0001', modelId: model.id, siteId: site.id, firmwareVersion: '1.0.0' });
+    const token = await enrol(device.serialNumber);
+    await api('POST', '/api/v1/maintenance/windows', {
+      name: 'all day', target: { siteId: site.id }, schedule: { kind: 'once', start: new Date(Date.now() - 5 * 60_000).toISOString(), durationMinutes: 240 },
+    });
+    const image = await makeSignedSwuImage(join(work, 'kiosk-image'), { version: '1.1.0', board: 'posfleet-k1', revision: 'r1' });
+    const keys = generateKeyPairSync('ed25519');
+    const key = await api('POST', '/api/v1/publisher-keys', { name: 'Kiosk OS team', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    const facts = { kind: 'firmware', name: 'kiosk-os', version: '1.1.0', size: image.size, sha256: image.sha256 };
+    const pkg = await api('POST', '/api/v1/packages', { ...facts, fileName: 'kiosk.swu', signature: signPackage(facts, keys.privateKey), keyId: key.id, compatibleModels: [model.id] });
+    const uploaded = await fetch(`${server.url}/api/v1/packages/${pkg.id}/content`, {
+      method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, body: readFileSync(image.imagePath),
+    });
+    expect(uploaded.status, await uploaded.clone().text()).toBe(200);
+
+    const reason = 'the kiosk is unattended at night; the operator accepts it cannot take payments while it updates';
+    const campaign = await api('POST', '/api/v1/campaigns', {
+      name: 'Kiosk OS 1.1.0', packageId: pkg.id, filter: { siteId: site.id }, waves: [100], observeMinutes: 0, singleTerminalSites: 'allow', singleTerminalSitesReason: reason,
+    });
+    expect(campaign.settings).toMatchObject({ singleTerminalSites: 'allow', singleTerminalSitesReason: reason });
+    const [action] = (await api('GET', `/api/v1/campaigns/${campaign.id}/actions`)).items;
+
+    const common = { serverUrl: server.url, tenant: 'default', controllerId: device.serialNumber, token, certPath: image.certPath, hardware: image.hardware };
+    const run1 = startSuricatta({ ...common, workDir: join(work, 'kiosk-run1') });
+    try {
+      await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).state === 'installing' ? true : undefined), 30_000, 'the kiosk to install');
+      await run1.waitForOutput(SWUPDATE_LOG.installSucceeded, 30_000);
+    } finally {
+      await run1.stop();
+    }
+    const job = await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`);
+    expect(job.transitions.map((t: { note: string | null }) => t.note)).toContainEqual(expect.stringContaining(reason));
+    const run2 = startSuricatta({ ...common, workDir: join(work, 'kiosk-run2'), confirm: 2 });
+    try {
+      await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).state === 'succeeded' ? true : undefined), 30_000, 'the kiosk update to succeed');
+    } finally {
+      await run2.stop();
+    }
+    expect(readFileSync(image.installedFile, 'utf8')).toBe(image.payload);
+    expect(await api('GET', `/api/v1/terminals/${device.id}`)).toMatchObject({ firmwareVersion: '1.1.0' });
+    expect((await api('GET', `/api/v1/terminals/${device.id}/versions`)).items).toEqual([expect.objectContaining({ fromVersion: '1.0.0', toVersion: '1.1.0', campaignId: campaign.id })]);
   }, 120_000);
 });

@@ -39,7 +39,7 @@ async function record(audit: AuditService, request: FastifyRequest, reply: Fasti
       objectId: params.id ?? params.commandId ?? (reply.statusCode === 201 ? createdId(payload) : null),
       outcome: reply.statusCode < 400 ? 'success' : 'failure',
       sourceIp: request.ip, requestId: request.id,
-      details: { status: reply.statusCode },
+      details: { status: reply.statusCode, ...request.routeOptions.config.auditDetails?.(request) },
     });
   } catch (error) {
     request.log.error({ err: error }, 'could not write the audit entry');

@@ -44,8 +44,10 @@ export async function signFile(file: string, facts: { kind: string; name: string
   if (!key.ok) throw new Error(`the public key ${key.reason}`);
   const size = (await stat(file)).size;
   const sha256 = await sha256OfFile(file);
-  const signature = signPackage({ ...facts, size, sha256 }, privateKeyPem);
-  return { ...facts, fileName: basename(file), size, sha256, keyId: key.fingerprint, signature };
+  // Only the signed facts: the caller's options (key file paths, ...) are not part of the manifest.
+  const { kind, name, version } = facts;
+  const signature = signPackage({ kind, name, version, size, sha256 }, privateKeyPem);
+  return { kind, name, version, fileName: basename(file), size, sha256, keyId: key.fingerprint, signature };
 }
 
 /** Declares the package, then streams its content; the server checks both against the signature. */
@@ -54,11 +56,14 @@ export async function uploadPackage(server: string, token: string, file: string,
 }): Promise<{ id: string; ready: boolean }> {
   const base = server.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${token}` };
-  const declared = await call(`${base}/api/v1/packages`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ ...manifest, ...extra }) });
+  // The manifest's fields by name: a manifest written by an older `package sign` carried more.
+  const { kind, name, version, fileName, size, sha256, keyId, signature } = manifest;
+  const body = JSON.stringify({ kind, name, version, fileName, size, sha256, keyId, signature, ...extra });
+  const declared = await call(`${base}/api/v1/packages`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
   const id = (declared as { id: string }).id;
-  const body = Readable.toWeb(createReadStream(file)) as ReadableStream;
+  const content = Readable.toWeb(createReadStream(file)) as ReadableStream;
   const uploaded = await call(`${base}/api/v1/packages/${id}/content`, {
-    method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(manifest.size) }, body, duplex: 'half',
+    method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body: content, duplex: 'half',
   } as RequestInit);
   return uploaded as { id: string; ready: boolean };
 }

@@ -13,7 +13,7 @@ import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
-import { AppError, forbidden, notFound, unauthenticated } from '../shared/errors.ts';
+import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
 
@@ -28,6 +28,7 @@ export interface DdiFeedback {
 }
 
 const HAWKBIT = 'PosFleet hawkBit API';
+const UNKNOWN_TOKEN = 'unknown or revoked terminal credential';
 
 /** A poll moves the terminal's last contact at most this often: a write per poll would cost more than a heartbeat. */
 const TOUCH_EVERY_MS = 15_000;
@@ -37,7 +38,8 @@ const SERIAL_TTL_MS = 30_000;
 export class DdiService {
   private readonly touched = new Map<string, number>();
   private readonly serials = new Map<string, { serial: string; until: number }>();
-  private readonly configured = new Set<string>();
+  /** Terminals whose attributes are up to date, until when this is trusted (another node may have finished an update). */
+  private readonly configured = new Map<string, number>();
   private readonly cancelChecked = new Map<string, { actionId: number | undefined; until: number }>();
   /** The polls of one event-loop turn, whose deployments are looked up together (see hintOf). */
   private hintBatch: { terminalIds: Set<string>; hints: Promise<Map<string, DeploymentHint>> } | undefined;
@@ -51,14 +53,18 @@ export class DdiService {
     readonly settings: DdiSettings,
   ) {}
 
-  /** The terminal behind the TargetToken; it must be the controller named in the URL. */
+  /**
+   * The terminal behind the TargetToken; it must be the controller named in the URL. The tenant is
+   * matched ignoring case, as hawkBit does (SWUpdate's examples say `default`). Another controller's
+   * token is answered exactly like an unknown one: the answer must not tell whose token it is.
+   */
   async authenticate(tenant: string, controllerId: string, authorization: string | undefined): Promise<string> {
-    if (tenant !== this.settings.tenant) throw notFound('tenant', tenant);
+    if (tenant.toLowerCase() !== this.settings.tenant.toLowerCase()) throw notFound('tenant', tenant);
     const token = targetToken(authorization);
     if (!token) throw unauthenticated('a target token is required: Authorization: TargetToken <terminal credential>');
     const terminalId = await this.device.terminalOfCredential(token);
     const serial = await this.serialOf(terminalId);
-    if (serial !== controllerId) throw forbidden(`this target token belongs to controller ${serial}, not ${controllerId}`);
+    if (serial !== controllerId) throw unauthenticated(UNKNOWN_TOKEN);
     return terminalId;
   }
 
@@ -84,7 +90,7 @@ export class DdiService {
     const cached = this.serials.get(terminalId);
     if (cached && cached.until > now) return cached.serial;
     const terminal = await this.db.selectFrom('terminals').select(['serial_number', 'deleted_at']).where('id', '=', terminalId).executeTakeFirst();
-    if (!terminal || terminal.deleted_at) throw unauthenticated('unknown or revoked terminal credential');
+    if (!terminal || terminal.deleted_at) throw unauthenticated(UNKNOWN_TOKEN);
     if (this.serials.size > 1_000_000) this.serials.clear();
     this.serials.set(terminalId, { serial: terminal.serial_number, until: now + SERIAL_TTL_MS });
     return terminal.serial_number;
@@ -149,23 +155,36 @@ export class DdiService {
     const answer = await this.campaigns.record(actionId, {
       reportId: null, status: mapped?.state ?? (action.state as ActionState), body, source: 'ddi',
       reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
+      // A hawkBit device sends no heartbeat: its confirmation is what says the version is installed.
+      succeeded: async (trx, _action, pkg, at) => {
+        if (pkg.kind === 'application' || pkg.kind === 'firmware') await this.device.recordInstalled(trx, terminalId, pkg.kind, pkg.version, at);
+      },
     });
+    if (answer.changed && answer.state === 'succeeded') this.configured.delete(terminalId);
     if (job && mapped) await this.followJob(terminalId, job.id, job.state as JobState, mapped.state, details);
     return answer;
   }
 
-  /** Once a device sent its attributes it is not asked again; remembered so a poll costs no query for it. */
+  /**
+   * A device is asked for its attributes until it sent them, and again after each update it confirmed
+   * (its hardware revision or installed software may have changed), as hawkBit does. Remembered for a
+   * while so a poll costs no query for it.
+   */
   private async hasConfigData(terminalId: string): Promise<boolean> {
-    if (this.configured.has(terminalId)) return true;
-    const row = await this.db.selectFrom('ddi_config_data').select('terminal_id').where('terminal_id', '=', terminalId).executeTakeFirst();
-    if (row) this.remember(this.configured, terminalId);
-    return !!row;
+    const now = this.clock().getTime();
+    if ((this.configured.get(terminalId) ?? 0) > now) return true;
+    const row = await this.db.selectFrom('ddi_config_data').select('updated_at').where('terminal_id', '=', terminalId).executeTakeFirst();
+    const updatedSince = row && await this.db.selectFrom('rollout_actions').select('id')
+      .where('terminal_id', '=', terminalId).where('state', '=', 'succeeded').where('finished_at', '>', row.updated_at).limit(1).executeTakeFirst();
+    const upToDate = !!row && !updatedSince;
+    if (upToDate) this.rememberConfigured(terminalId);
+    return upToDate;
   }
 
-  /** Sets stay bounded: forgetting only costs a query. */
-  private remember(set: Set<string>, terminalId: string): void {
-    if (set.size > 1_000_000) set.clear();
-    set.add(terminalId);
+  /** The map stays bounded: forgetting only costs a query. */
+  private rememberConfigured(terminalId: string): void {
+    if (this.configured.size > 1_000_000) this.configured.clear();
+    this.configured.set(terminalId, this.clock().getTime() + TOUCH_EVERY_MS);
   }
 
   /**
@@ -225,16 +244,29 @@ export class DdiService {
     }
   }
 
+  /**
+   * Stores the device's attributes. Written only over the attributes it was computed from, and read
+   * again when another request got there first (two first PUTs at once): no request fails and none is lost.
+   */
   async putConfigData(terminalId: string, body: { mode?: 'merge' | 'replace' | 'remove' | undefined; data: Record<string, string> }) {
-    const at = this.clock().toISOString();
-    const row = await this.db.selectFrom('ddi_config_data').select('attributes').where('terminal_id', '=', terminalId).executeTakeFirst();
-    const current = row ? (JSON.parse(row.attributes) as Record<string, string>) : {};
     const mode = body.mode ?? 'merge';
-    const next = mode === 'replace' ? body.data : mode === 'remove' ? Object.fromEntries(Object.entries(current).filter(([k]) => !(k in body.data))) : { ...current, ...body.data };
-    if (JSON.stringify(next).length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
-    if (row) await this.db.updateTable('ddi_config_data').set({ attributes: JSON.stringify(next), updated_at: at }).where('terminal_id', '=', terminalId).execute();
-    else await this.db.insertInto('ddi_config_data').values({ terminal_id: terminalId, attributes: JSON.stringify(next), updated_at: at }).execute();
-    this.remember(this.configured, terminalId);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const at = this.clock().toISOString();
+      const row = await this.db.selectFrom('ddi_config_data').select('attributes').where('terminal_id', '=', terminalId).executeTakeFirst();
+      const current = row ? (JSON.parse(row.attributes) as Record<string, string>) : {};
+      const next = mode === 'replace' ? body.data : mode === 'remove' ? Object.fromEntries(Object.entries(current).filter(([k]) => !(k in body.data))) : { ...current, ...body.data };
+      const attributes = JSON.stringify(next);
+      if (attributes.length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
+      const written = row
+        ? await this.db.updateTable('ddi_config_data').set({ attributes, updated_at: at }).where('terminal_id', '=', terminalId).where('attributes', '=', row.attributes).executeTakeFirst()
+        : await this.db.insertInto('ddi_config_data').values({ terminal_id: terminalId, attributes, updated_at: at }).onConflict((oc) => oc.column('terminal_id').doNothing()).executeTakeFirst();
+      const count = 'numUpdatedRows' in written ? written.numUpdatedRows : written.numInsertedOrUpdatedRows ?? 0n;
+      if (Number(count) === 1) {
+        this.rememberConfigured(terminalId);
+        return;
+      }
+    }
+    throw conflict('the device\'s attributes keep changing meanwhile; send them again');
   }
 
   /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */

@@ -28,6 +28,15 @@ export interface DesiredMode {
   deployment?: { actionId: number; state: string; installAllowed: boolean } | null;
 }
 
+/** Versions a terminal reports; a kind left out was not reported. */
+interface VersionReport {
+  terminalId: string;
+  at: string;
+  versions: { application?: string; firmware?: string };
+}
+
+const versionKey = (app: string | null, firmware: string | null) => `${app ?? ''}\u0000${firmware ?? ''}`;
+
 export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
 
 export class DeviceRepository {
@@ -103,34 +112,54 @@ export class DeviceRepository {
    */
   private knownVersions = new Map<string, { version: string; until: number }>();
 
-  /** Installed versions live on the terminal record; heartbeats keep them true (rarely a write). */
+  /** Heartbeats keep installed versions true; an unchanged one (the usual case) costs no query. */
   private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
-    const versionOf = (app: string | null, firmware: string | null) => `${app ?? ''}\u0000${firmware ?? ''}`;
     const now = Date.now();
     const changed = latest.filter((h) => {
       const known = this.knownVersions.get(h.terminalId);
-      return !known || known.until < now || known.version !== versionOf(h.report.appVersion, h.report.firmwareVersion);
+      return !known || known.until < now || known.version !== versionKey(h.report.appVersion, h.report.firmwareVersion);
     });
     if (!changed.length) return [];
-    const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', changed.map((h) => h.terminalId)).execute();
+    const written = await this.writeVersions(trx, changed.map((h) => ({
+      terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.report.appVersion, firmware: h.report.firmwareVersion },
+    })));
+    return written.map((w) => [w.terminalId, versionKey(w.application, w.firmware)]);
+  }
+
+  /**
+   * An install a terminal confirmed without a heartbeat (a hawkBit device): written exactly as a
+   * heartbeat reporting that version would be, in the caller's transaction.
+   */
+  async recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
+    await this.writeVersions(trx, [{ terminalId, at, versions: { [kind]: version } }]);
+    // What this process remembered of the terminal's versions is out of date now.
+    this.knownVersions.delete(terminalId);
+  }
+
+  /**
+   * The one way installed versions are written: on the terminal record, and each change kept in
+   * version_changes (so rollouts can tell installs of their own from versions flashed outside PosFleet).
+   * A kind left out is not reported and stays as it is. Answers every known terminal's versions after.
+   */
+  private async writeVersions(trx: Kysely<Database>, reports: VersionReport[]) {
+    const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', reports.map((r) => r.terminalId)).execute();
     const byId = new Map(current.map((t) => [t.id, t]));
-    const seen: [string, string][] = [];
-    for (const h of changed) {
-      const t = byId.get(h.terminalId);
+    const seen: { terminalId: string; application: string | null; firmware: string | null }[] = [];
+    for (const r of reports) {
+      const t = byId.get(r.terminalId);
       if (!t) continue;
-      const reported = versionOf(h.report.appVersion, h.report.firmwareVersion);
-      if (versionOf(t.app_version, t.firmware_version) !== reported) {
-        await trx.updateTable('terminals')
-          .set({ app_version: h.report.appVersion, firmware_version: h.report.firmwareVersion, updated_at: h.receivedAt })
-          .where('id', '=', h.terminalId).execute();
-        // Kept so rollouts can tell installs of their own from versions flashed outside PosFleet.
-        const changes = [['application', t.app_version, h.report.appVersion], ['firmware', t.firmware_version, h.report.firmwareVersion]] as const;
-        const rows = changes.filter(([, from, to]) => from !== to).map(([kind, from, to]) => ({
-          id: randomUUID(), terminal_id: h.terminalId, kind, from_version: from, to_version: to, at: h.receivedAt,
-        }));
-        if (rows.length) await trx.insertInto('version_changes').values(rows).execute();
+      const application = r.versions.application === undefined ? t.app_version : r.versions.application;
+      const firmware = r.versions.firmware === undefined ? t.firmware_version : r.versions.firmware;
+      const changes = [['application', t.app_version, application], ['firmware', t.firmware_version, firmware]] as const;
+      const rows = changes.flatMap(([kind, from, to]) => (to !== null && from !== to ? [{
+        id: randomUUID(), terminal_id: r.terminalId, kind, from_version: from, to_version: to, at: r.at,
+      }] : []));
+      if (rows.length) {
+        await trx.updateTable('terminals').set({ app_version: application, firmware_version: firmware, updated_at: r.at }).where('id', '=', r.terminalId).execute();
+        await trx.insertInto('version_changes').values(rows).execute();
+        byId.set(r.terminalId, { ...t, app_version: application, firmware_version: firmware });
       }
-      seen.push([h.terminalId, reported]);
+      seen.push({ terminalId: r.terminalId, application, firmware });
     }
     return seen;
   }

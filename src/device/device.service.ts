@@ -50,6 +50,11 @@ export class DeviceService {
     this.modeSource = source;
   }
 
+  /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */
+  recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
+    return this.repo.recordInstalled(trx, terminalId, kind, version, at);
+  }
+
   // ---- enrolment
   async createEnrolmentCode(input: EnrolmentCodeInput, createdBy: string) {
     let terminalId: string | null = null;

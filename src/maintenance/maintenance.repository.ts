@@ -13,6 +13,7 @@ export type JobRow = Selectable<MaintenanceJobTable>;
 export interface SiteTerminal {
   id: string;
   siteId: string;
+  serialNumber: string;
   backup: boolean;
   lastSeenAt: string | null;
   locked: boolean;
@@ -143,7 +144,7 @@ export class MaintenanceRepository {
   async siteTerminals(siteIds: string[], outOfService: readonly string[]): Promise<SiteTerminal[]> {
     const rows = await selectInBatches(siteIds, (ids) => this.db.selectFrom('terminals')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
-      .select(['terminals.id', 'terminals.site_id', 'terminal_health.last_seen_at'])
+      .select(['terminals.id', 'terminals.site_id', 'terminals.serial_number', 'terminal_health.last_seen_at'])
       .select((eb) => [
         eb.exists(eb.selectFrom('terminal_tags').select('tag').whereRef('terminal_tags.terminal_id', '=', 'terminals.id').where('tag', '=', 'backup')).as('backup'),
         eb.exists(eb.selectFrom('terminal_locks').select('id').whereRef('terminal_locks.terminal_id', '=', 'terminals.id').where('lifted_at', 'is', null)).as('locked'),
@@ -152,7 +153,7 @@ export class MaintenanceRepository {
       .where('terminals.site_id', 'in', ids).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
       .execute());
     return rows.map((r) => ({
-      id: r.id, siteId: r.site_id!, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
+      id: r.id, siteId: r.site_id!, serialNumber: r.serial_number, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
     }));
   }
 }

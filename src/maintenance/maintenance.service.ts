@@ -13,6 +13,7 @@ import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
 import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
 import { decideStarts, type JobDecision, type TerminalStatus } from './windows/continuity.ts';
+import { closedThrough } from './windows/site-closed.ts';
 import { addJob, averageTicket, DEFAULT_CURRENCY, emptyFigures, type AverageTicket, type MaintenanceFigures } from './figures.ts';
 
 export interface MaintenanceRequest {
@@ -64,6 +65,20 @@ export interface StartGate {
   check(due: JobRow[], now: Date): Promise<{ held: ReadonlySet<string>; leaseCap: ReadonlyMap<string, Date> }>;
 }
 
+/**
+ * Whoever planned a job may say its terminal may be taken down although it is its site's only one
+ * (rollouts, by a campaign's policy for single-terminal sites): `always`, only while the site is closed
+ * by its opening hours, or `never` (the continuity rule holds it; `reason` then says whose policy that is).
+ */
+export interface LastTerminalPolicy {
+  when: 'never' | 'site_closed' | 'always';
+  reason: string;
+}
+
+export interface LastTerminalPolicies {
+  of(due: JobRow[]): Promise<ReadonlyMap<string, LastTerminalPolicy>>;
+}
+
 const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
 
 export class MaintenanceService {
@@ -88,6 +103,12 @@ export class MaintenanceService {
 
   useStartGate(gate: StartGate): void {
     this.gate = gate;
+  }
+
+  private lastTerminal: LastTerminalPolicies | undefined;
+
+  useLastTerminalPolicies(policies: LastTerminalPolicies): void {
+    this.lastTerminal = policies;
   }
 
   /** Tells the listener about a job that just completed or failed (from any actor). */
@@ -333,6 +354,20 @@ export class MaintenanceService {
     return announced;
   }
 
+  /** What a job's policy for its site's only terminal allows now; why not goes to `notes`. */
+  private async lastInServiceOf(policy: LastTerminalPolicy, job: JobRow, siteId: string, now: Date, notes: Map<string, string>) {
+    if (policy.when === 'always') return { reason: policy.reason };
+    if (policy.when === 'never') {
+      notes.set(job.id, policy.reason);
+      return null;
+    }
+    const site = await this.estate.repo.findSite(siteId);
+    const closed = site ? closedThrough(site.openingHours, site.timeZone, now, job.max_minutes) : { closed: false as const, message: 'its site is unknown' };
+    if (closed.closed) return { reason: `${policy.reason} (the site is closed by its opening hours for the next ${job.max_minutes} minutes)` };
+    notes.set(job.id, `${policy.reason}, and ${closed.message}`);
+    return null;
+  }
+
   /** Starts due jobs that the continuity rule allows; the others wait with the reason recorded. */
   async startDueJobs(): Promise<number> {
     const now = this.clock();
@@ -347,9 +382,20 @@ export class MaintenanceService {
         : t.lastSeenAt && now.getTime() - new Date(t.lastSeenAt).getTime() <= this.settings.offlineAfterMs ? 'in_service' : 'offline';
     const decisions = new Map<string, JobDecision>();
     const bySite = groupBy(due, (j) => j.site_id ?? '');
+    const terminalsOf = groupBy(terminals, (t) => t.siteId);
+    // "The site's only terminal": a policy for single-terminal sites means nothing at a larger site.
+    const alone = due.filter((j) => j.site_id && terminalsOf.get(j.site_id)?.length === 1);
+    const policies = this.lastTerminal && alone.length ? await this.lastTerminal.of(alone) : new Map<string, LastTerminalPolicy>();
+    /** Why a job's policy did not let it take its site's only terminal, to add to the rule's reason. */
+    const policyNotes = new Map<string, string>();
     for (const [siteId, jobs] of bySite) {
-      const site = terminals.filter((t) => t.siteId === siteId).map((t) => ({ id: t.id, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
-      const candidates = jobs.map((j) => ({ id: j.id, terminalId: j.terminal_id, override: j.override_reason ? { reason: j.override_reason } : null }));
+      const site = (terminalsOf.get(siteId) ?? []).map((t) => ({ id: t.id, serialNumber: t.serialNumber, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
+      const candidates = [];
+      for (const j of jobs) {
+        const policy = policies.get(j.id);
+        const lastInService = policy ? await this.lastInServiceOf(policy, j, siteId, now, policyNotes) : null;
+        candidates.push({ id: j.id, terminalId: j.terminal_id, override: j.override_reason ? { reason: j.override_reason } : null, lastInService });
+      }
       for (const decision of decideStarts(site, candidates, now, { backupFreshnessMinutes: this.settings.backupFreshnessMs / 60_000 })) decisions.set(decision.jobId, decision);
     }
     let started = 0;
@@ -357,12 +403,15 @@ export class MaintenanceService {
     for (const job of due) {
       const decision = decisions.get(job.id)!;
       if (!decision.start) {
-        if (job.waiting_reason !== decision.message) await this.repo.updateJob(job.id, { waiting_reason: decision.message });
+        const note = decision.reason === 'last_in_service' ? policyNotes.get(job.id) : undefined;
+        const message = note ? `${decision.message}; ${note}` : decision.message;
+        if (job.waiting_reason !== message) await this.repo.updateJob(job.id, { waiting_reason: message });
         continue;
       }
       const at = now.toISOString();
       const lease = new Date(Math.min(now.getTime() + job.max_minutes * 60_000, gate?.leaseCap.get(job.id)?.getTime() ?? Infinity)).toISOString();
-      const note = decision.override ? `continuity rule overridden: ${decision.override.reason}` : null;
+      const note = decision.override ? `continuity rule overridden: ${decision.override.reason}`
+        : decision.lastInService ? `the site's only terminal taken out of service: ${decision.lastInService.reason}` : null;
       if (await this.repo.transition(this.db, job, 'draining', at, { kind: 'server', name: null }, { started_at: at, lease_until: lease, waiting_reason: null }, note)) {
         started++;
         startedJobs.push({ ...job, state: 'draining', started_at: at, lease_until: lease });

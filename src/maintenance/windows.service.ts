@@ -4,7 +4,7 @@
 // never starts outside its window, nor when it could no longer finish in it. The rules themselves are
 // the pure functions of ./windows/; this file wires them to the estate, the jobs and the heartbeats.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
@@ -47,6 +47,15 @@ const SLOT_MS = 15 * MINUTE_MS;
 const WEEK_SLOTS = 7 * 96;
 /** A heartbeat reports the trade since the previous one; a longer silence is not spread further back than this. */
 const MAX_HEARTBEAT_GAP_MS = DAY_MS;
+
+export interface PlanOptions {
+  /**
+   * Called in the transaction that creates the jobs, before each job: the caller ties the job to its own
+   * record there (a campaign's action). False: that job is not created (its `jobId` stays null), so a
+   * record that changed meanwhile never leaves a job behind that nothing points to.
+   */
+  claim?: (trx: Transaction<Database>, terminalId: string, jobId: string) => Promise<boolean>;
+}
 
 type Target =
   | { kind: 'merchant' | 'site' | 'terminal'; id: string; filter: null; timeZone: string | null }
@@ -195,7 +204,7 @@ export class WindowsService {
    * are spread over the windows (seeded) under per-site and fleet-wide limits; jobs that do not fit are
    * reported and not created.
    */
-  async plan(input: PlanInput, scope: Scope, actorName: string): Promise<PlanView> {
+  async plan(input: PlanInput, scope: Scope, actorName: string, options: PlanOptions = {}): Promise<PlanView> {
     const now = this.clock();
     const from = input.notBefore && Date.parse(input.notBefore) > now.getTime() ? new Date(input.notBefore) : now;
     const work = input.work.filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k));
@@ -264,20 +273,22 @@ export class WindowsService {
       };
     });
     if (!input.dryRun && planned.length) {
-      await this.createPlannedJobs(planned, input, actorName, now);
+      await this.createPlannedJobs(planned, input, actorName, now, options.claim);
       // A window open now may have given some jobs a start of now.
       await this.maintenance.startDueJobs();
     }
     return { dryRun: !!input.dryRun, seed, planned, notFitting, peakConcurrency: result.peakConcurrency };
   }
 
-  private async createPlannedJobs(planned: (PlanView['planned'][number])[], input: PlanInput, actorName: string, now: Date): Promise<void> {
+  private async createPlannedJobs(planned: (PlanView['planned'][number])[], input: PlanInput, actorName: string, now: Date, claim: PlanOptions['claim']): Promise<void> {
     const at = now.toISOString();
     await this.db.transaction().execute(async (trx) => {
       for (const p of planned) {
         const open = await this.maintenance.repo.openJobOfTerminal(p.terminalId, OPEN, trx);
         if (open) throw conflict(`terminal ${p.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');
         const id = randomUUID();
+        // The caller's own record moves first, in the same transaction; no job without it.
+        if (claim && !(await claim(trx, p.terminalId, id))) continue;
         const expected = p.expectedMinutes;
         const max = input.maxMinutes ?? Math.max(p.budgetMinutes, expected * 2, expected + 15);
         await this.maintenance.repo.insertJob(trx, {

@@ -4,13 +4,13 @@
 // of service. The tick moves campaigns on: it settles actions whose job ended, halts a wave whose
 // installs fail too often or whose payments got worse than on comparable terminals, and starts the next.
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import { FLEET, type Scope } from '../access/roles.ts';
-import type { RolloutActionTable } from '../db/schema.ts';
+import type { Database, RolloutActionTable } from '../db/schema.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState, type WorkKind } from '../maintenance/job-states.ts';
-import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowsService } from '../maintenance/windows.service.ts';
 import { conflict, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
@@ -25,7 +25,7 @@ import { addTerminal, compareGroups, DEFAULT_HEALTH_SETTINGS, emptyGroup, type G
 import type { ActionRow, CampaignRow, PackageRow, RolloutsRepository, WaveRow } from './rollouts.repository.ts';
 import {
   IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
-  type CampaignView, type DeploymentHint, type DeploymentView, type FeedbackInput, type VersionChangeView, type WaveState,
+  type CampaignView, type DeploymentHint, type DeploymentView, type FeedbackInput, type SingleTerminalSites, type VersionChangeView, type WaveState,
 } from './rollouts.schemas.ts';
 import { assignWaves, checkWaves } from './waves.ts';
 
@@ -37,6 +37,8 @@ export interface CampaignSettings {
   seed: number;
   /** Terminals the filter matched that may not receive the package, by reason. */
   excluded: Partial<Record<Exclusion, number>>;
+  /** What the continuity rule may do with a terminal alone at its site (absent in older campaigns: hold). */
+  singleTerminalSites?: { policy: SingleTerminalSites; reason: string | null };
 }
 
 export interface RolloutSettings {
@@ -92,6 +94,10 @@ export class CampaignsService {
       throw invalid('filter.modelId', `package ${pkg.name} ${pkg.version} is not for terminal model ${input.filter.modelId} (it is for ${models.join(', ')})`);
     }
     const allowDowngrade = input.allowDowngrade ?? false;
+    const singleTerminalSites = { policy: input.singleTerminalSites ?? 'hold', reason: input.singleTerminalSitesReason?.trim() || null };
+    if (singleTerminalSites.policy === 'allow' && !singleTerminalSites.reason) {
+      throw invalid('singleTerminalSitesReason', "give the reason single-terminal sites may go without a terminal in service while they are updated ('allow')");
+    }
     if (input.filter.installedVersion && !allowDowngrade && isAtLeast(input.filter.installedVersion, pkg.version) && input.filter.installedVersion !== pkg.version) {
       throw invalid('allowDowngrade', `terminals on ${input.filter.installedVersion} would be downgraded to ${pkg.version}; set allowDowngrade to do that on purpose`);
     }
@@ -106,7 +112,7 @@ export class CampaignsService {
     return this.insert({
       name: input.name, pkg, filter: input.filter, rollbackOf: null, actorName,
       terminals: eligible.map((t) => ({ terminal: t.terminal, packageId: pkg.id, previousVersion: t.installed })),
-      settings: { waves, maxFailureRate: input.maxFailureRate ?? 0.1, observeMinutes: input.observeMinutes ?? 60, allowDowngrade, seed: input.seed ?? randomInt(2 ** 32), excluded },
+      settings: { waves, maxFailureRate: input.maxFailureRate ?? 0.1, observeMinutes: input.observeMinutes ?? 60, allowDowngrade, seed: input.seed ?? randomInt(2 ** 32), excluded, singleTerminalSites },
     });
   }
 
@@ -172,7 +178,10 @@ export class CampaignsService {
     return {
       id: campaign.id, name: campaign.name, rollbackOf: campaign.rollback_of, filter: parseJson(campaign.filter, {}),
       package: { id: pkg!.id, kind: pkg!.kind, name: pkg!.name, version: pkg!.version },
-      settings: { waves: settings.waves, maxFailureRate: settings.maxFailureRate, observeMinutes: settings.observeMinutes, allowDowngrade: settings.allowDowngrade, seed: settings.seed },
+      settings: {
+        waves: settings.waves, maxFailureRate: settings.maxFailureRate, observeMinutes: settings.observeMinutes, allowDowngrade: settings.allowDowngrade, seed: settings.seed,
+        singleTerminalSites: settings.singleTerminalSites?.policy ?? 'hold', singleTerminalSitesReason: settings.singleTerminalSites?.reason ?? null,
+      },
       state: campaign.state as CampaignState, currentWave: campaign.current_wave + 1, halt: parseJson(campaign.halt, null), excluded: settings.excluded ?? {},
       waves: waves.map((w) => {
         const actions = tallyOf(byWave.get(w.wave) ?? []);
@@ -215,7 +224,7 @@ export class CampaignsService {
     const limit = query.limit ?? 100;
     const rows = await this.repo.listActions(id, { ...query, wave: query.wave === undefined ? undefined : query.wave - 1, limit });
     const page = toPage(rows, limit, (a) => String(a.id));
-    return { items: page.items.map((a) => actionView(a, a.serial_number)), nextCursor: page.nextCursor && encodeCursor(String(page.items.at(-1)!.id)) };
+    return { items: page.items.map((a) => actionView(a, a.serial_number, a.job_state, a.waiting_reason)), nextCursor: page.nextCursor && encodeCursor(String(page.items.at(-1)!.id)) };
   }
 
   async action(id: string, actionId: number): Promise<ActionView> {
@@ -223,8 +232,9 @@ export class CampaignsService {
     if (!action || action.campaign_id !== id) throw notFound('action', String(actionId));
     const terminal = await this.estate.findTerminal(action.terminal_id);
     const feedback = await this.repo.feedbackOf(actionId);
+    const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
     return {
-      ...actionView(action, terminal?.serialNumber ?? ''),
+      ...actionView(action, terminal?.serialNumber ?? '', job?.state ?? null, job?.waiting_reason ?? null),
       feedback: feedback.map((f) => ({ source: f.source, status: f.status, body: parseJson(f.body, null), effect: f.effect, receivedAt: f.received_at })),
     };
   }
@@ -485,17 +495,26 @@ export class CampaignsService {
         const byTerminal = new Map(actions.slice(i, i + 1000).map((a) => [a.terminal_id, a]));
         let notBefore: string | undefined;
         for (let round = 0; round < PLAN_ROUNDS && byTerminal.size; round++) {
+          const at = this.now();
+          let running: Promise<boolean> | undefined;
           const plan = await this.windows.plan({
             terminalIds: [...byTerminal.keys()], work: [WORK_OF_KIND[target.kind] ?? 'update'], ...(notBefore && { notBefore }),
             reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
             // A wave is judged once all of it installed: its installs start as early as the limits allow.
             packed: true,
-          }, FLEET, ROLLOUTS);
-          const at = this.now();
+          }, FLEET, ROLLOUTS, {
+            // Each job is created only with its action's move to scheduled, in one transaction, and only
+            // while the campaign runs (its row held until commit): a pause or cancel comes before or after
+            // the whole step, never between a job and its action.
+            claim: async (trx, terminalId, jobId) => {
+              running ??= this.repo.holdRunning(trx, campaign.id);
+              if (!(await running)) return false;
+              return this.repo.moveAction(trx, byTerminal.get(terminalId)!.id, 'queued', { state: 'scheduled', maintenance_job_id: jobId, reason: null, updated_at: at });
+            },
+          });
           for (const p of plan.planned) {
-            const action = byTerminal.get(p.terminalId)!;
             byTerminal.delete(p.terminalId);
-            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'scheduled', maintenance_job_id: p.jobId, reason: null, updated_at: at })) || moved;
+            if (p.jobId) moved = true;
           }
           for (const miss of plan.notFitting) {
             const action = byTerminal.get(miss.terminalId)!;
@@ -546,6 +565,27 @@ export class CampaignsService {
     return group;
   }
 
+  /**
+   * For the maintenance tick (MaintenanceService.useLastTerminalPolicies): each due job of a campaign's
+   * action may take its site's only terminal as the campaign's policy for single-terminal sites says.
+   */
+  lastTerminalPolicies(): LastTerminalPolicies {
+    return {
+      of: async (due) => {
+        const policies = new Map<string, LastTerminalPolicy>();
+        for (const row of await this.repo.campaignsOfJobs(due.map((j) => j.id))) {
+          const chosen = parseJson<CampaignSettings>(row.settings, {} as CampaignSettings).singleTerminalSites ?? { policy: 'hold', reason: null };
+          policies.set(row.jobId, chosen.policy === 'allow'
+            ? { when: 'always', reason: `campaign "${row.name}" allows single-terminal sites: ${chosen.reason ?? ''}` }
+            : chosen.policy === 'when_closed'
+              ? { when: 'site_closed', reason: `campaign "${row.name}" updates single-terminal sites only while they are closed (singleTerminalSites: when_closed)` }
+              : { when: 'never', reason: `campaign "${row.name}" holds single-terminal sites (singleTerminalSites: hold)` });
+        }
+        return policies;
+      },
+    };
+  }
+
   // ---- terminals
   /** For heartbeat answers: each terminal's offered action, if any (one query for the batch). */
   async hints(terminalIds: string[]): Promise<Map<string, DeploymentHint>> {
@@ -576,8 +616,15 @@ export class CampaignsService {
     return this.record(actionId, { reportId: input.reportId, status: input.status, body: input, source });
   }
 
-  /** Stores a report and applies it. Shared with the hawkBit API, which maps its own statuses first. */
-  async record(actionId: number, report: { reportId: string | null; status: ActionState; body: unknown; source: string; reason?: string | null }) {
+  /**
+   * Stores a report and applies it. Shared with the hawkBit API, which maps its own statuses first and
+   * passes `succeeded`: what else must be written with the action's success, in its transaction (the
+   * version the device installed, as it sends no heartbeat to tell).
+   */
+  async record(actionId: number, report: {
+    reportId: string | null; status: ActionState; body: unknown; source: string; reason?: string | null;
+    succeeded?: ((trx: Transaction<Database>, action: ActionRow, pkg: PackageRow, at: string) => Promise<void>) | undefined;
+  }) {
     const at = this.now();
     const answer = await this.repo.transaction(async (trx) => {
       const action = (await this.repo.action(actionId, trx))!;
@@ -593,6 +640,7 @@ export class CampaignsService {
       if (!(await this.repo.moveAction(trx, actionId, action.state, { state: effect.to, updated_at: at, reason, ...(closing && { finished_at: at }) }))) {
         return { actionId, state: action.state as ActionState, changed: false, effect: 'the action changed meanwhile; this report was recorded only' };
       }
+      if (effect.to === 'succeeded' && report.succeeded) await report.succeeded(trx, action, (await this.repo.package(action.package_id, trx))!, at);
       return { actionId, state: effect.to, changed: true, effect: row.effect };
     });
     if (answer.changed && CLOSED.includes(answer.state)) {
@@ -673,10 +721,12 @@ function tallyOf(rows: { state: ActionState; n: number }[]): WaveTally {
   return tally;
 }
 
-function actionView(a: ActionRow, serialNumber: string): ActionView {
+function actionView(a: ActionRow, serialNumber: string, jobState: string | null, waitingReason: string | null): ActionView {
+  // Only an offered action's job that has not started yet is waiting.
+  const waiting = OFFERED.includes(a.state as ActionState) && jobState && WAITING.includes(jobState as JobState) ? waitingReason : null;
   return {
     id: Number(a.id), campaignId: a.campaign_id, terminalId: a.terminal_id, serialNumber, wave: a.wave + 1, packageId: a.package_id, previousVersion: a.previous_version,
-    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, updatedAt: a.updated_at, finishedAt: a.finished_at,
+    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
   };
 }
 

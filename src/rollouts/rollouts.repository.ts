@@ -95,6 +95,14 @@ export class RolloutsRepository {
     const result = await executor.updateTable('campaigns').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+  /**
+   * True while the campaign is running, and holds its row until the transaction ends (a no-op update
+   * locks it on PostgreSQL; SQLite has one writer anyway): a pause or cancel waits for the transaction.
+   */
+  async holdRunning(trx: Transaction<Database>, id: string): Promise<boolean> {
+    const result = await trx.updateTable('campaigns').set({ state: 'running' }).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
   updateCampaign(executor: Executor, id: string, changes: Partial<CampaignRow>) {
     return executor.updateTable('campaigns').set(changes).where('id', '=', id).execute();
   }
@@ -125,7 +133,8 @@ export class RolloutsRepository {
   listActions(campaignId: string, query: { wave?: number | undefined; state?: string | undefined; limit: number; cursor?: string | undefined }) {
     const after = decodeSeqCursor(query.cursor);
     return this.db.selectFrom('rollout_actions').innerJoin('terminals', 'terminals.id', 'rollout_actions.terminal_id')
-      .selectAll('rollout_actions').select('terminals.serial_number')
+      .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .selectAll('rollout_actions').select(['terminals.serial_number', 'maintenance_jobs.state as job_state', 'maintenance_jobs.waiting_reason'])
       .where('campaign_id', '=', campaignId)
       .$if(query.wave !== undefined, (q) => q.where('wave', '=', query.wave!))
       .$if(!!query.state, (q) => q.where('rollout_actions.state', '=', query.state!))
@@ -138,6 +147,16 @@ export class RolloutsRepository {
     return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
       .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states).execute();
+  }
+  /** The campaigns whose actions these maintenance jobs are, by job id. */
+  async campaignsOfJobs(jobIds: string[]) {
+    const rows: { jobId: string; name: string; settings: string }[] = [];
+    for (let i = 0; i < jobIds.length; i += 500) {
+      rows.push(...await this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+        .select(['rollout_actions.maintenance_job_id as jobId', 'campaigns.name', 'campaigns.settings'])
+        .where('rollout_actions.maintenance_job_id', 'in', jobIds.slice(i, i + 500)).execute() as { jobId: string; name: string; settings: string }[]);
+    }
+    return rows;
   }
   /** Offered actions whose maintenance job has ended or gone, for the tick to settle. */
   offeredWithJobs(campaignId: string, states: readonly string[]) {

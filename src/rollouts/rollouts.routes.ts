@@ -64,7 +64,16 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: Page(CampaignSummary), ...errorResponses } } },
     (req) => campaigns.list(req.query));
   app.post('/campaigns', {
-    config: write,
+    config: {
+      ...write,
+      // The campaign's policy for single-terminal sites is a decision about merchants' trading: kept with its reason.
+      // Read from whatever was sent (a refused body too), so only short text is kept.
+      auditDetails: (req) => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 500) : null);
+        return { singleTerminalSites: text(body.singleTerminalSites) ?? 'hold', singleTerminalSitesReason: text(body.singleTerminalSitesReason) };
+      },
+    },
     schema: {
       tags, security, body: CampaignInput, response: { 201: CampaignView, ...errorResponses },
       description: 'Starts a rollout of a ready package to the terminals the filter matches, in waves drawn across sites and networks. Each install is a maintenance job in the terminal\'s window.',

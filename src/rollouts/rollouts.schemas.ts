@@ -87,6 +87,9 @@ export const PackageListQuery = Type.Object(
 );
 export type PackageListQuery = Static<typeof PackageListQuery>;
 
+export const SINGLE_TERMINAL_SITES = ['hold', 'when_closed', 'allow'] as const;
+export type SingleTerminalSites = (typeof SINGLE_TERMINAL_SITES)[number];
+
 export const CampaignFilter = Type.Object(
   {
     merchantId: Type.Optional(Id),
@@ -109,6 +112,11 @@ export const CampaignInput = Type.Object(
     observeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 60, default: 60, description: "after a wave installed, payments are watched this long before the next wave" })),
     allowDowngrade: Type.Optional(Type.Boolean({ default: false })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'makes the draw of terminals into waves repeatable' })),
+    singleTerminalSites: Type.Optional(Type.Enum(SINGLE_TERMINAL_SITES, {
+      default: 'hold',
+      description: "a terminal alone at its site: 'hold' (the continuity rule keeps it in service: it is not updated), 'when_closed' (updated inside its window only while the site is closed by its opening hours), 'allow' (updated inside its window; give singleTerminalSitesReason)",
+    })),
+    singleTerminalSitesReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: "why single-terminal sites may go without a terminal in service; required with 'allow'" })),
   },
   { additionalProperties: false },
 );
@@ -149,7 +157,10 @@ export const CampaignView = Type.Object({
   package: Type.Object({ id: Type.String(), kind: Type.String(), name: Type.String(), version: Type.String() }),
   rollbackOf: Nullable(Type.String()),
   filter: CampaignFilter,
-  settings: Type.Object({ waves: Type.Array(Type.Number()), maxFailureRate: Type.Number(), observeMinutes: Type.Integer(), allowDowngrade: Type.Boolean(), seed: Type.Integer() }),
+  settings: Type.Object({
+    waves: Type.Array(Type.Number()), maxFailureRate: Type.Number(), observeMinutes: Type.Integer(), allowDowngrade: Type.Boolean(), seed: Type.Integer(),
+    singleTerminalSites: Type.Enum(SINGLE_TERMINAL_SITES), singleTerminalSitesReason: Nullable(Type.String()),
+  }),
   state: Type.Enum(CAMPAIGN_STATES),
   currentWave: Type.Integer({ description: '1-based' }),
   halt: Nullable(Type.Object({ wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
@@ -196,6 +207,7 @@ export const ActionView = Type.Object({
   state: Type.Enum(ACTION_STATES),
   maintenanceJobId: Nullable(Type.String()),
   reason: Nullable(Type.String()),
+  waiting: Nullable(Type.String({ description: "why its maintenance job has not started although it is due (the continuity rule, the window, the campaign's policy for single-terminal sites)" })),
   updatedAt: Timestamp,
   finishedAt: Nullable(Timestamp),
   feedback: Type.Optional(Type.Array(Type.Object({ source: Type.String(), status: Type.String(), body: Type.Unknown(), effect: Type.String(), receivedAt: Timestamp }))),

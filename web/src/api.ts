@@ -392,7 +392,7 @@ export interface Campaign {
   package: { id: string; kind: string; name: string; version: string };
   rollbackOf: string | null;
   filter: CampaignFilter;
-  settings: { waves: number[]; maxFailureRate: number; observeMinutes: number; allowDowngrade: boolean; seed: number };
+  settings: { waves: number[]; maxFailureRate: number; observeMinutes: number; allowDowngrade: boolean; seed: number; singleTerminalSites: 'hold' | 'when_closed' | 'allow'; singleTerminalSitesReason: string | null };
   state: CampaignState;
   currentWave: number;
   /** Figures: a payments verdict (metrics) after a halt on payments, { failureRate, actions } after one on installs. */
@@ -418,6 +418,8 @@ export interface RolloutAction {
   state: string;
   maintenanceJobId: string | null;
   reason: string | null;
+  /** Why its due maintenance job has not started (continuity rule, window, single-terminal-site policy). */
+  waiting: string | null;
   updatedAt: string;
   finishedAt: string | null;
   feedback?: Feedback[];

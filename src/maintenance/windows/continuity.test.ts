@@ -99,3 +99,21 @@ describe('the continuity rule', () => {
     expect(() => decideStarts([], [], NOW, { maxShareDown: 0 })).toThrow(/maxShareDown/);
   });
 });
+
+describe('a site\'s only terminal', () => {
+  it('waits by default, named by its serial number', () => {
+    const [decision] = decideStarts([terminal('a', 'in_service', { serialNumber: 'SN-1' })], jobsFor('a'), NOW);
+    expect(decision).toMatchObject({ start: false, reason: 'last_in_service', message: expect.stringContaining('taking terminal SN-1 down') });
+  });
+
+  it('starts when its job may leave the site without a terminal in service, recording why', () => {
+    const [decision] = decideStarts([terminal('a')], [{ id: 'job-a', terminalId: 'a', lastInService: { reason: 'the shop is closed' } }], NOW);
+    expect(decision).toEqual({ jobId: 'job-a', terminalId: 'a', start: true, lastInService: { reason: 'the shop is closed' } });
+  });
+
+  it('still keeps the other rules: one at a time, and a stale backup holds it', () => {
+    const jobs = (...ids: string[]) => ids.map((id) => ({ id: `job-${id}`, terminalId: id, lastInService: { reason: 'closed' } }));
+    expect(decideStarts([terminal('a'), backup('spare', 60)], jobs('a'), NOW)[0]).toMatchObject({ start: false, reason: 'backup_not_fresh' });
+    expect(started(decideStarts([terminal('a'), terminal('b')], jobs('a', 'b'), NOW, { maxShareDown: 0.5 }))).toEqual(['a']);
+  });
+});

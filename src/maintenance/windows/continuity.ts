@@ -16,6 +16,9 @@
 // 3. minimum in service: at least `minInService` terminals (covering backups included) stay in service.
 //    The default 1 means a single-terminal site without a backup waits; a caller that knows the site is
 //    closed may pass minInService: 0 (rule 2 still applies).
+// A job may carry `lastInService` (with its recorded reason): rule 3 then does not hold it, so a site's
+// only terminal can be updated when the one asking accepts the site going without (say, while it is
+// closed); rules 1–2 still apply.
 // An override with a non-empty reason bypasses rules 1–3 (the decision names what it bypassed, for the
 // audit log) but never starts a job on a terminal that is offline, locked or already in maintenance.
 // Jobs are decided in the order given, each start counting against the next: put the most urgent first.
@@ -28,12 +31,16 @@ export interface SiteTerminal {
   /** tagged 'backup': a spare kept to replace a failed terminal at once */
   isBackup: boolean;
   lastHealthyHeartbeatAt?: string | Date | null;
+  /** How messages name the terminal (else its id). */
+  serialNumber?: string;
 }
 
 export interface CandidateJob {
   id: string;
   terminalId: string;
   override?: { reason: string; by?: string } | null;
+  /** Rule 3 (minimum in service) does not hold this job back: why the site may go without a terminal. */
+  lastInService?: { reason: string } | null;
 }
 
 export interface ContinuityPolicy {
@@ -52,7 +59,7 @@ export type HoldReason =
   | 'override_without_reason' | 'share_limit' | 'backup_not_fresh' | 'last_in_service';
 
 export type JobDecision =
-  | { jobId: string; terminalId: string; start: true; override?: { reason: string; by?: string; bypassed: HoldReason | null } }
+  | { jobId: string; terminalId: string; start: true; override?: { reason: string; by?: string; bypassed: HoldReason | null }; lastInService?: { reason: string } }
   | { jobId: string; terminalId: string; start: false; reason: HoldReason; message: string };
 
 function resolvePolicy(policy: ContinuityPolicy): Required<ContinuityPolicy> {
@@ -87,12 +94,13 @@ export function decideStarts(
   let primariesInService = primaries.filter((t) => t.status === 'in_service').length;
   const starting = new Set<string>();
 
+  const name = (t: SiteTerminal) => t.serialNumber ?? t.id;
   /** The continuity rule that holds this in-service terminal back, or null. */
-  const policyHold = (t: SiteTerminal): { reason: HoldReason; message: string } | null => {
+  const policyHold = (t: SiteTerminal, job: CandidateJob): { reason: HoldReason; message: string } | null => {
     if (t.isBackup) {
       const left = primariesInService + covering.size - (covering.has(t.id) ? 1 : 0);
-      return left < p.minInService
-        ? { reason: 'last_in_service', message: `taking backup terminal ${t.id} down would leave ${left} terminal(s) in service; at least ${p.minInService} must stay` }
+      return left < p.minInService && !job.lastInService
+        ? { reason: 'last_in_service', message: `taking backup terminal ${name(t)} down would leave ${left} terminal(s) in service; at least ${p.minInService} must stay` }
         : null;
     }
     if (down + 1 > allowedDown) {
@@ -102,13 +110,13 @@ export function decideStarts(
     if (left === 0 && hasBackup && covering.size === 0) {
       return {
         reason: 'backup_not_fresh',
-        message: `terminal ${t.id} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last ${p.backupFreshnessMinutes} minutes`,
+        message: `terminal ${name(t)} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last ${p.backupFreshnessMinutes} minutes`,
       };
     }
-    if (left + covering.size < p.minInService) {
+    if (left + covering.size < p.minInService && !job.lastInService) {
       return {
         reason: 'last_in_service',
-        message: `taking terminal ${t.id} down would leave ${left + covering.size} terminal(s) in service; at least ${p.minInService} must stay${hasBackup ? '' : ' and the site has no backup terminal'}`,
+        message: `taking terminal ${name(t)} down would leave ${left + covering.size} terminal(s) in service; at least ${p.minInService} must stay${hasBackup ? '' : ' and the site has no backup terminal'}`,
       };
     }
     return null;
@@ -118,15 +126,17 @@ export function decideStarts(
     const hold = (reason: HoldReason, message: string): JobDecision => ({ jobId: job.id, terminalId: job.terminalId, start: false, reason, message });
     const t = byId.get(job.terminalId);
     if (!t) return hold('unknown_terminal', `terminal ${job.terminalId} is not at this site`);
-    if (t.status === 'offline') return hold('terminal_offline', `terminal ${t.id} is offline and cannot take the job`);
-    if (t.status === 'locked') return hold('terminal_locked', `terminal ${t.id} is locked; only an operator can lift the lock`);
-    if (t.status === 'in_maintenance') return hold('already_in_maintenance', `terminal ${t.id} is already in maintenance`);
-    if (starting.has(t.id)) return hold('duplicate_job', `another job for terminal ${t.id} starts in this round`);
+    if (t.status === 'offline') return hold('terminal_offline', `terminal ${name(t)} is offline and cannot take the job`);
+    if (t.status === 'locked') return hold('terminal_locked', `terminal ${name(t)} is locked; only an operator can lift the lock`);
+    if (t.status === 'in_maintenance') return hold('already_in_maintenance', `terminal ${name(t)} is already in maintenance`);
+    if (starting.has(t.id)) return hold('duplicate_job', `another job for terminal ${name(t)} starts in this round`);
     if (job.override && job.override.reason.trim() === '') {
       return hold('override_without_reason', 'an override must record its reason');
     }
     // Only the policy rules below are bypassable; the checks above are facts about the terminal.
-    const blocked = policyHold(t);
+    const blocked = policyHold(t, job);
+    // Whether the job's lastInService is what lets it start (recorded with the start, as an override is).
+    const usesLastInService = !!job.lastInService && !job.override && !blocked && policyHold(t, { ...job, lastInService: null })?.reason === 'last_in_service';
     if (blocked && !job.override) return hold(blocked.reason, blocked.message);
     starting.add(t.id);
     if (t.isBackup) covering.delete(t.id);
@@ -136,6 +146,7 @@ export function decideStarts(
     }
     const decision: JobDecision = { jobId: job.id, terminalId: t.id, start: true };
     if (job.override) decision.override = { ...job.override, bypassed: blocked?.reason ?? null };
+    else if (usesLastInService) decision.lastInService = job.lastInService!;
     return decision;
   });
 }

@@ -92,6 +92,7 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
         <dt>{t('maxFailureRate')}</dt><dd>{percent(s.maxFailureRate, locale)}</dd>
         <dt>{t('observeMinutes')}</dt><dd>{s.observeMinutes}</dd>
         <dt>{t('allowDowngrade')}</dt><dd>{s.allowDowngrade ? t('yes') : t('no')}</dd>
+        <dt>{t('singleTerminalSites')}</dt><dd>{tk('stsite', s.singleTerminalSites ?? 'hold')}{s.singleTerminalSitesReason && <div className="muted break">{s.singleTerminalSitesReason}</div>}</dd>
         {campaign.rollbackOf && <><dt>{t('rollbackOf')}</dt><dd><Link href={`/updates/campaigns/${campaign.rollbackOf}`}>{t('openCampaign')}</Link></dd></>}
         <dt>{t('created')}</dt><dd>{date(campaign.createdAt)} · {campaign.createdBy}</dd>
         {campaign.endedAt && <><dt>{t('ended')}</dt><dd>{date(campaign.endedAt)}</dd></>}
@@ -377,7 +378,10 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
       <tr data-action={a.id} data-serial={a.serialNumber}>
         <th scope="row"><Link href={`/terminals/${a.terminalId}`}>{a.serialNumber}</Link></th>
         <td>{a.wave}</td>
-        <td><ActionBadge state={a.state} />{a.reason && <div className="muted break">{a.reason}</div>}</td>
+        <td>
+          <ActionBadge state={a.state} />{a.reason && <div className="muted break">{a.reason}</div>}
+          {a.waiting && <div className="muted break">{t('waiting')}: {a.waiting}</div>}
+        </td>
         <td className="wide">{a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>
         <td>

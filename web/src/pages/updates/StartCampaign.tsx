@@ -16,7 +16,7 @@ import { useSites } from '../Terminals.tsx';
 import { useModels } from './shared.tsx';
 import { usePackages } from './Updates.tsx';
 
-const FIELDS = ['name', 'packageId', 'filter', 'waves', 'maxFailureRate', 'observeMinutes', 'allowDowngrade', 'seed'];
+const FIELDS = ['name', 'packageId', 'filter', 'waves', 'maxFailureRate', 'observeMinutes', 'allowDowngrade', 'seed', 'singleTerminalSites', 'singleTerminalSitesReason'];
 
 export function StartCampaignPage({ me, packageId }: { me: Me; packageId: string | null }) {
   const { t } = useI18n();
@@ -48,6 +48,8 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
   const [maxRate, setMaxRate] = useState('10');
   const [observe, setObserve] = useState('60');
   const [allowDowngrade, setAllowDowngrade] = useState(false);
+  const [singleTerminalSites, setSingleTerminalSites] = useState<'hold' | 'when_closed' | 'allow'>('hold');
+  const [singleReason, setSingleReason] = useState('');
   const action = useAction();
   const filterNoteId = useId();
   const downgradeId = useId();
@@ -69,6 +71,8 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
         ...(maxRate.trim() !== '' && { maxFailureRate: Number(maxRate) / 100 }),
         ...(observe.trim() !== '' && { observeMinutes: Number(observe) }),
         allowDowngrade,
+        singleTerminalSites,
+        ...(singleReason.trim() !== '' && { singleTerminalSitesReason: singleReason.trim() }),
       };
       const campaign = await api<Campaign>('POST', '/campaigns', body);
       navigate(`/updates/campaigns/${campaign.id}`);
@@ -141,6 +145,16 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
         </label>
         <span id={`${downgradeId}-hint`} className="hint">{t('allowDowngradeHint')}</span>
         {downgradeError && <span id={`${downgradeId}-error`} className="field-error">{downgradeError}</span>}
+      </div>
+      <div className="field-grid">
+        <SelectField label={t('singleTerminalSites')} value={singleTerminalSites} hint={t('singleTerminalSitesHint')} error={fieldError('singleTerminalSites')}
+          onChange={(e) => setSingleTerminalSites(e.target.value as typeof singleTerminalSites)}>
+          {(['hold', 'when_closed', 'allow'] as const).map((p) => <option key={p} value={p}>{tk('stsite', p)}</option>)}
+        </SelectField>
+        {singleTerminalSites === 'allow' && (
+          <InputField label={t('singleTerminalSitesReason')} required maxLength={500} value={singleReason} onChange={(e) => setSingleReason(e.target.value)}
+            error={fieldError('singleTerminalSitesReason')} />
+        )}
       </div>
       <div aria-live="polite">
         {action.done && <p className="note ok" role="status">{action.done}</p>}
