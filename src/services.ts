@@ -28,6 +28,7 @@ import { CampaignsService } from './rollouts/campaigns.service.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
+import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -64,8 +65,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+  const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
-    maxAttempts: config.notificationMaxAttempts, postWebhook: webhookPoster(config.webhookTimeoutMs),
+    maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
+    postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
   });
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
