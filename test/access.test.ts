@@ -7,8 +7,27 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { waitFor } from './support/server.ts';
 
 const PASSWORD = 'lemon tea 2026 counter';
+
+/** A server-sent event stream read as it arrives: what came so far, and whether the server ended it. */
+async function liveStream(url: string, headers: Record<string, string>) {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
+  if (response.status !== 200) throw new Error(`the stream did not open: ${response.status}`);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let ended = false;
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  })().catch(() => undefined).finally(() => { ended = true; });
+  return { text: () => text, ended: () => ended };
+}
 
 describe.each(databases())('operator access on $name', (kind) => {
   let t: TestApp;
@@ -162,6 +181,31 @@ describe.each(databases())('operator access on $name', (kind) => {
     const locked = await login(user.email, PASSWORD, code());
     expect(locked.statusCode).toBe(401);
     expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+  });
+
+  it('ends the dashboard\'s live stream once its token is revoked or its session signs out', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const created = (await t.api('POST', '/api/v1/tokens', { name: 'wall screen' })).json();
+    const byToken = await liveStream(`${address}/api/v1/events`, { authorization: `Bearer ${created.token}` });
+    await waitFor(() => byToken.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    expect((await t.api('DELETE', `/api/v1/tokens/${created.id}`)).statusCode).toBe(204);
+    await waitFor(byToken.ended, 10_000, 'the token\'s stream to end');
+    expect((await fetch(`${address}/api/v1/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${created.token}` } })).status).toBe(401);
+
+    const user = await newUser();
+    const session = sessionOf(await login(user.email));
+    const bySession = await liveStream(`${address}/api/v1/events`, { cookie: session.cookie });
+    await waitFor(() => bySession.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+    await waitFor(bySession.ended, 10_000, 'the session\'s stream to end');
+
+    // A disabled account's stream ends too.
+    const disabled = await newUser();
+    const its = sessionOf(await login(disabled.email));
+    const byDisabled = await liveStream(`${address}/api/v1/events`, { cookie: its.cookie });
+    await waitFor(() => byDisabled.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await t.api('PATCH', `/api/v1/users/${disabled.id}`, { disabled: true });
+    await waitFor(byDisabled.ended, 10_000, 'the disabled account\'s stream to end');
   });
 
   it('issues API tokens that are shown once, can be read-only, expire and can be revoked', async () => {
