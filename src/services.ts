@@ -4,7 +4,7 @@ import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
@@ -58,9 +58,33 @@ export interface Services {
   overview: OverviewService;
 }
 
-export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
+export interface ServicesOptions {
+  /**
+   * 'migrate' (a server start): bring the schema up to date and seed what every installation has.
+   * 'existing' (the CLI's other commands): change nothing; refuse a database that is not up to date.
+   */
+  schema?: 'migrate' | 'existing';
+}
+
+/** A database the CLI may not work on as it is: empty, or made by an older PosFleet. */
+export class SchemaNotReady extends Error {}
+
+export async function createServices(
+  config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void, options: ServicesOptions = {},
+): Promise<Services> {
   const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
-  await migrateToLatest(db);
+  const migrate = (options.schema ?? 'migrate') === 'migrate';
+  if (migrate) {
+    await migrateToLatest(db);
+  } else {
+    const { pending, known } = await pendingMigrations(db).catch(async (error: unknown) => { await db.close(); throw error; });
+    if (pending.length > 0) {
+      await db.close();
+      throw new SchemaNotReady(pending.length === known
+        ? 'this database has no PosFleet schema yet'
+        : `this database was made by an older PosFleet (${pending.length} migration${pending.length === 1 ? '' : 's'} to run, from ${pending[0]})`);
+    }
+  }
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
@@ -143,7 +167,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const preventive = new PreventiveService(db.kysely, clock, estate, notifications, {
     ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
-  await preventive.ensureDefaultTemplates();
+  if (migrate) await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.

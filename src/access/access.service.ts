@@ -316,6 +316,18 @@ export class AccessService {
     return (await this.createToken(admin.id, { name: 'bootstrap admin' })).token;
   }
 
+  /**
+   * For the CLI: the account a new token is for — the one with this e-mail, else the first admin
+   * (the earliest created who is not disabled; not necessarily admin@posfleet.local).
+   */
+  async tokenOwner(email: string | undefined) {
+    let query = this.db.selectFrom('users').selectAll().where('disabled_at', 'is', null);
+    query = email === undefined ? query.where('role', '=', 'admin').orderBy('created_at').orderBy('id') : query.where('email', '=', email.toLowerCase());
+    const user = await query.limit(1).executeTakeFirst();
+    if (!user) throw new AppError('not_found', email === undefined ? 'this database has no enabled admin account' : `no enabled account has the e-mail ${email}`);
+    return toUser(user);
+  }
+
   /** For the CLI: sets a user's password without the current one (the operator has the database). */
   async resetPassword(email: string, password: string) {
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
