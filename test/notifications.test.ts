@@ -307,7 +307,6 @@ describe.each(databases())('notifications on $name', (kind) => {
       const [timedOut] = (await n.getDelivery(to(deliveries, slowChannel.id).id)).attemptLog;
       expect(timedOut).toMatchObject({ outcome: 'failed', statusCode: null, error: 'no answer within 200 ms' });
       expect(timedOut!.durationMs).toBeGreaterThanOrEqual(150);
-      expect(timedOut!.durationMs).toBeLessThan(1_500);
       const [refused] = (await n.getDelivery(to(deliveries, goneChannel.id).id)).attemptLog;
       expect(refused).toMatchObject({ outcome: 'failed', statusCode: null });
       expect(refused!.error).toBe('the receiver refused the connection'); // no port, no system error text
