@@ -1,4 +1,5 @@
 // Server configuration: read once from the environment (the CLI maps its flags onto the same names).
+import { NetworkPolicy } from './shared/network-policy.ts';
 
 export interface Config {
   port: number;
@@ -43,6 +44,8 @@ export interface Config {
   notificationMaxAttempts: number;
   /** How long a webhook receiver has to answer one attempt. */
   webhookTimeoutMs: number;
+  /** Special-use networks (loopback, private, link-local, ...) webhook receivers may still be on, e.g. ["10.0.0.0/8"]. */
+  webhookAllowedNetworks: string[];
   /** POI devices are inspected for tampering and substitution at least this often (PCI DSS 9.5.1.2). */
   inspectionIntervalDays: number;
   /** Terminal passwords reported older than this are a compliance gap; 0 turns the check off. */
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM || 'PosFleet <posfleet@localhost>',
     notificationMaxAttempts: integer(env, 'NOTIFICATION_MAX_ATTEMPTS', 10, 1, 50),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    webhookAllowedNetworks: networkList(env, 'WEBHOOK_ALLOWED_NETWORKS'),
     inspectionIntervalDays: integer(env, 'INSPECTION_INTERVAL_DAYS', 90, 1, 3650),
     terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     dataDir: env.DATA_DIR || './data',
@@ -139,6 +143,16 @@ function minutesList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): 
   const values = raw.split(',').map((v) => Number(v.trim()));
   if (values.some((v) => !Number.isInteger(v) || v < 1 || v > 43_200)) throw new Error(`${name} must be a comma-separated list of minutes (1–43200), got "${raw}"`);
   return values;
+}
+
+function networkList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = (env[name] ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  try {
+    new NetworkPolicy(entries);
+  } catch (error) {
+    throw new Error(`${name} must be a comma-separated list of IP networks: ${(error as Error).message}`);
+  }
+  return entries;
 }
 
 /** Seconds of silence after which a terminal counts as offline. */

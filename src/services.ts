@@ -4,7 +4,7 @@ import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
@@ -28,6 +28,7 @@ import { CampaignsService } from './rollouts/campaigns.service.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
+import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 
 export interface Services {
@@ -57,15 +58,41 @@ export interface Services {
   overview: OverviewService;
 }
 
-export async function createServices(config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void): Promise<Services> {
+export interface ServicesOptions {
+  /**
+   * 'migrate' (a server start): bring the schema up to date and seed what every installation has.
+   * 'existing' (the CLI's other commands): change nothing; refuse a database that is not up to date.
+   */
+  schema?: 'migrate' | 'existing';
+}
+
+/** A database the CLI may not work on as it is: empty, or made by an older PosFleet. */
+export class SchemaNotReady extends Error {}
+
+export async function createServices(
+  config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void, options: ServicesOptions = {},
+): Promise<Services> {
   const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, ...(log && { log }) });
-  await migrateToLatest(db);
+  const migrate = (options.schema ?? 'migrate') === 'migrate';
+  if (migrate) {
+    await migrateToLatest(db);
+  } else {
+    const { pending, known } = await pendingMigrations(db).catch(async (error: unknown) => { await db.close(); throw error; });
+    if (pending.length > 0) {
+      await db.close();
+      throw new SchemaNotReady(pending.length === known
+        ? 'this database has no PosFleet schema yet'
+        : `this database was made by an older PosFleet (${pending.length} migration${pending.length === 1 ? '' : 's'} to run, from ${pending[0]})`);
+    }
+  }
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+  const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
-    maxAttempts: config.notificationMaxAttempts, postWebhook: webhookPoster(config.webhookTimeoutMs),
+    maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
+    postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
   });
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
@@ -147,7 +174,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const preventive = new PreventiveService(db.kysely, clock, estate, notifications, {
     ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
-  await preventive.ensureDefaultTemplates();
+  if (migrate) await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.

@@ -543,6 +543,7 @@ describe.each(databases())('access on $name', (kind) => {
   beforeAll(async () => {
     f.t = await startTestApp(await kind.fresh(), {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'posfleet-matrix-')),
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32', // the fixture's webhook channel points at loopback
       SQLITE_SYNCHRONOUS: 'NORMAL', // durability is not under test here; a thousand fsyncs would only slow it
     });
     for (const key of ['a', 'b'] as const) {

@@ -7,8 +7,27 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { waitFor } from './support/server.ts';
 
 const PASSWORD = 'lemon tea 2026 counter';
+
+/** A server-sent event stream read as it arrives: what came so far, and whether the server ended it. */
+async function liveStream(url: string, headers: Record<string, string>) {
+  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
+  if (response.status !== 200) throw new Error(`the stream did not open: ${response.status}`);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let ended = false;
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  })().catch(() => undefined).finally(() => { ended = true; });
+  return { text: () => text, ended: () => ended };
+}
 
 describe.each(databases())('operator access on $name', (kind) => {
   let t: TestApp;
@@ -52,19 +71,43 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: session.cookie } })).statusCode).toBe(401);
   });
 
-  it('gives the same answer for an unknown e-mail and a wrong password, and locks after repeated failures', async () => {
+  it('gives the same answer for an unknown e-mail, a wrong password and a locked account, and locks after repeated failures', async () => {
     const user = await newUser();
     const unknown = await login('nobody@example.com');
     const wrong = await login(user.email, 'not the password 1');
     expect(unknown.statusCode).toBe(401);
-    expect(wrong.json().error.message).toBe(unknown.json().error.message);
+    expect(wrong.json()).toEqual(unknown.json());
     await login(user.email, 'not the password 2');
     await login(user.email, 'not the password 3'); // the third failure locks
-    const locked = await login(user.email);
-    expect(locked.statusCode).toBe(401);
-    expect(locked.json().error.message).toContain('locked');
+    const locked = await login(user.email); // the right password, but locked
+    expect(locked.statusCode).toBe(wrong.statusCode);
+    expect(locked.json()).toEqual(wrong.json());
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+    // The admin sees the lock, and the audit trail says what really happened.
+    expect((await t.api('GET', `/api/v1/users/${user.id}`)).json().lockedUntil).toBe(new Date(now.getTime() + 30 * 60_000).toISOString());
+    const reasons = (await t.services.db.kysely.selectFrom('audit_log').select('details').where('action', '=', 'auth.login').where('object_id', '=', user.id).orderBy('seq').execute())
+      .map((r) => JSON.parse(r.details ?? '{}').reason);
+    expect(reasons).toEqual([
+      'wrong password (1 of 3 before the account locks)', 'wrong password (2 of 3 before the account locks)',
+      `wrong password; the account is now locked until ${new Date(now.getTime() + 30 * 60_000).toISOString()} after 3 failed sign-ins`,
+      `the account is locked until ${new Date(now.getTime() + 30 * 60_000).toISOString()}`,
+    ]);
     now = new Date(now.getTime() + 31 * 60_000);
     expect((await login(user.email)).statusCode).toBe(200);
+  });
+
+  it('counts every one of many wrong passwords that arrive together: exactly the limit locks the account', async () => {
+    const almost = await newUser();
+    const locked = await newUser();
+    const tryAll = (email: string, times: number) => Promise.all(Array.from({ length: times }, (_, i) => login(email, `parallel wrong ${i}`)));
+    expect((await tryAll(almost.email, 2)).map((r) => r.statusCode)).toEqual([401, 401]);
+    expect((await tryAll(locked.email, 3)).map((r) => r.statusCode)).toEqual([401, 401, 401]);
+    expect((await t.api('GET', `/api/v1/users/${almost.id}`)).json().lockedUntil).toBeNull();
+    expect((await t.api('GET', `/api/v1/users/${locked.id}`)).json().lockedUntil).not.toBeNull();
+    expect((await login(locked.email)).statusCode).toBe(401); // the right password, refused: locked
+    expect((await login(almost.email)).statusCode).toBe(200); // and a success clears the count
+    await tryAll(almost.email, 2);
+    expect((await login(almost.email)).statusCode).toBe(200);
   });
 
   it('slows down guessing with a rate limit per address and account', async () => {
@@ -118,18 +161,51 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/terminals', headers })).statusCode).toBe(200);
   });
 
-  it('asks for a TOTP code once the second factor is on', async () => {
+  it('asks for a TOTP code once the second factor is on, and counts wrong codes toward the lock', async () => {
     const user = await newUser();
     const session = sessionOf(await login(user.email));
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf };
     const { secret } = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp', headers })).json();
     const code = () => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() });
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp/confirm', headers, payload: { code: '000000' === code() ? '111111' : '000000' } })).statusCode).toBe(400);
+    const wrongCode = () => (code() === '000000' ? '111111' : '000000');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp/confirm', headers, payload: { code: wrongCode() } })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp/confirm', headers, payload: { code: code() } })).statusCode).toBe(204);
     const without = await login(user.email);
     expect(without.statusCode).toBe(401);
     expect(without.json().error.field).toBe('totp');
     expect((await login(user.email, PASSWORD, code())).statusCode).toBe(200);
+
+    // The password is known, the codes are guessed: the limit locks the account as for passwords.
+    const guesses = await Promise.all([0, 1, 2].map(() => login(user.email, PASSWORD, wrongCode())));
+    expect(guesses.map((r) => r.json().error.field)).toEqual(['totp', 'totp', 'totp']);
+    const locked = await login(user.email, PASSWORD, code());
+    expect(locked.statusCode).toBe(401);
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+  });
+
+  it('ends the dashboard\'s live stream once its token is revoked or its session signs out', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const created = (await t.api('POST', '/api/v1/tokens', { name: 'wall screen' })).json();
+    const byToken = await liveStream(`${address}/api/v1/events`, { authorization: `Bearer ${created.token}` });
+    await waitFor(() => byToken.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    expect((await t.api('DELETE', `/api/v1/tokens/${created.id}`)).statusCode).toBe(204);
+    await waitFor(byToken.ended, 10_000, 'the token\'s stream to end');
+    expect((await fetch(`${address}/api/v1/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${created.token}` } })).status).toBe(401);
+
+    const user = await newUser();
+    const session = sessionOf(await login(user.email));
+    const bySession = await liveStream(`${address}/api/v1/events`, { cookie: session.cookie });
+    await waitFor(() => bySession.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+    await waitFor(bySession.ended, 10_000, 'the session\'s stream to end');
+
+    // A disabled account's stream ends too.
+    const disabled = await newUser();
+    const its = sessionOf(await login(disabled.email));
+    const byDisabled = await liveStream(`${address}/api/v1/events`, { cookie: its.cookie });
+    await waitFor(() => byDisabled.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await t.api('PATCH', `/api/v1/users/${disabled.id}`, { disabled: true });
+    await waitFor(byDisabled.ended, 10_000, 'the disabled account\'s stream to end');
   });
 
   it('issues API tokens that are shown once, can be read-only, expire and can be revoked', async () => {

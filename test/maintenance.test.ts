@@ -162,7 +162,7 @@ describe.each(databases())('maintenance notices on $name', (kind) => {
   const received: { body: string; signature: string }[] = [];
   let receiver: Server;
   beforeAll(async () => {
-    t = await startTestApp(await kind.fresh(), { ANNOUNCE_LEAD_MINUTES: '1440,60' }, () => now);
+    t = await startTestApp(await kind.fresh(), { ANNOUNCE_LEAD_MINUTES: '1440,60', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' }, () => now);
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => { body += c; });

@@ -21,7 +21,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    env = { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'PosFleet <noreply@posfleet.test>', NOTIFICATION_MAX_ATTEMPTS: '3' };
+    env = { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'PosFleet <noreply@posfleet.test>', NOTIFICATION_MAX_ATTEMPTS: '3', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' }; // receivers on loopback
     t = await startTestApp(await kind.fresh(), env, clock);
   });
   afterAll(async () => {

@@ -60,7 +60,10 @@ describe.each(databases())('notifications on $name', (kind) => {
 
   beforeAll(async () => {
     smtp = await startSmtp();
-    env = { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'PosFleet <noreply@posfleet.test>', NOTIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_TIMEOUT_MS: '5000' };
+    env = { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'PosFleet <noreply@posfleet.test>', NOTIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WEBHOOK_TIMEOUT_MS: '5000',
+      // The test receivers listen on loopback, which webhooks may reach only when an operator allows it.
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+    };
     t = await startTestApp(await kind.fresh(), env, clock);
   });
   afterAll(async () => {
@@ -154,7 +157,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     await runJobs();
     signedAt.push(Math.floor(now.getTime() / 1000));
     expect(hook.received).toHaveLength(1);
-    expect(await n.getDelivery(delivery.id)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500: receiver says 500', nextAttemptAt: new Date(now.getTime() + retryDelayMs(1)).toISOString() });
+    expect(await n.getDelivery(delivery.id)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'HTTP 500', nextAttemptAt: new Date(now.getTime() + retryDelayMs(1)).toISOString() });
 
     await runJobs();
     expect(hook.received).toHaveLength(1); // backing off: nothing before the retry is due
@@ -174,7 +177,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     const stored = await n.getDelivery(delivery.id);
     expect(stored).toMatchObject({ status: 'delivered', attempts: 3, nextAttemptAt: null, deliveredAt: now.toISOString() });
     expect(stored.attemptLog.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([[1, 'failed', 500], [2, 'failed', 500], [3, 'delivered', 200]]);
-    expect(stored.attemptLog[0]!.error).toBe('HTTP 500: receiver says 500');
+    expect(stored.attemptLog[0]!.error).toBe('HTTP 500'); // the receiver's own text is not kept
     for (const a of stored.attemptLog) expect(a.durationMs).toBeGreaterThanOrEqual(0);
 
     // Every attempt: a valid signature made at the time of the attempt, the same delivery id and body.
@@ -205,7 +208,7 @@ describe.each(databases())('notifications on $name', (kind) => {
       advance(retryDelayMs(MAX_ATTEMPTS));
     }
     const parked = await n.getDelivery(delivery.id);
-    expect(parked).toMatchObject({ status: 'parked', attempts: MAX_ATTEMPTS, nextAttemptAt: null, lastError: 'HTTP 503: receiver says 503' });
+    expect(parked).toMatchObject({ status: 'parked', attempts: MAX_ATTEMPTS, nextAttemptAt: null, lastError: 'HTTP 503' });
     expect(parked.parkedAt).not.toBeNull();
     expect(parked.attemptLog.map((a) => a.statusCode)).toEqual([503, 503, 503]);
     expect((await n.listDeliveries({ status: 'parked' })).items.map((d) => d.id)).toContain(delivery.id);
@@ -304,16 +307,110 @@ describe.each(databases())('notifications on $name', (kind) => {
       const [timedOut] = (await n.getDelivery(to(deliveries, slowChannel.id).id)).attemptLog;
       expect(timedOut).toMatchObject({ outcome: 'failed', statusCode: null, error: 'no answer within 200 ms' });
       expect(timedOut!.durationMs).toBeGreaterThanOrEqual(150);
-      expect(timedOut!.durationMs).toBeLessThan(1_500);
       const [refused] = (await n.getDelivery(to(deliveries, goneChannel.id).id)).attemptLog;
       expect(refused).toMatchObject({ outcome: 'failed', statusCode: null });
-      expect(refused!.error).toContain('ECONNREFUSED');
+      expect(refused!.error).toBe('the receiver refused the connection'); // no port, no system error text
     } finally {
       for (const release of held) release();
       slow.closeAllConnections();
       await new Promise<void>((resolve) => slow.close(() => resolve()));
       await app.close();
     }
+  });
+
+  describe('webhook receivers on special-use networks (SSRF)', () => {
+    let closed: TestApp;
+    beforeAll(async () => {
+      const { WEBHOOK_ALLOWED_NETWORKS: _allowed, ...defaults } = env;
+      closed = await startTestApp(await kind.fresh(), defaults, clock);
+    });
+    afterAll(async () => { await closed?.close(); });
+
+    it.each([
+      ['http://169.254.169.254/latest/meta-data/iam/', '169.254.169.254 is a link-local address (cloud metadata lives there)'],
+      ['http://127.0.0.1:8080/api/v1/users', '127.0.0.1 is a loopback address'],
+      ['http://[::1]:5432/', '::1 is a loopback address'],
+      ['http://10.0.0.1/', '10.0.0.1 is a private-network address'],
+      ['https://192.168.1.20/hook', '192.168.1.20 is a private-network address'],
+      ['http://172.20.0.5/', '172.20.0.5 is a private-network address'],
+      ['http://100.100.100.200/latest/meta-data/', '100.100.100.200 is a shared (carrier-grade NAT) address'],
+      ['http://0.0.0.0:8080/', '0.0.0.0 is the unspecified address'],
+      ['http://[::]/', ':: is the unspecified address'],
+      ['http://224.0.0.251/', '224.0.0.251 is a multicast address'],
+      ['http://[fe80::1]/', 'fe80::1 is a link-local address'],
+      ['http://[fd00:ec2::254]/', 'fd00:ec2::254 is a private-network address'],
+      ['http://[::ffff:127.0.0.1]/', '::ffff:7f00:1 is a loopback address'],
+      ['http://[::ffff:169.254.169.254]/', '::ffff:a9fe:a9fe is a link-local address (cloud metadata lives there)'],
+      ['http://2130706433/', '127.0.0.1 is a loopback address'],
+      ['http://0x7f.0.0.1/', '127.0.0.1 is a loopback address'],
+      ['http://0177.0.0.1/', '127.0.0.1 is a loopback address'],
+      ['http://0xa9fea9fe/', '169.254.169.254 is a link-local address (cloud metadata lives there)'],
+      ['http://localhost:8080/', 'localhost is a loopback address'],
+    ])('refuses a channel to %s when it is created or changed, naming the field', async (address, reason) => {
+      const before = (await closed.api('GET', '/api/v1/notification-channels')).json().items.length;
+      const created = await closed.api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'ssrf', address });
+      expect(created.statusCode).toBe(400);
+      expect(created.json().error).toEqual({
+        code: 'validation_error', field: 'address', message: `address: ${reason}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it`,
+      });
+      expect((await closed.api('GET', '/api/v1/notification-channels')).json().items).toHaveLength(before);
+
+      const fine = await closed.api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'fine', address: 'https://hooks.example.com/posfleet' });
+      expect(fine.statusCode).toBe(201);
+      const changed = await closed.api('PATCH', `/api/v1/notification-channels/${fine.json().id}`, { address });
+      expect(changed.statusCode).toBe(400);
+      expect(changed.json().error).toMatchObject({ code: 'validation_error', field: 'address' });
+      expect((await closed.api('GET', `/api/v1/notification-channels/${fine.json().id}`)).json().address).toBe('https://hooks.example.com/posfleet');
+    });
+
+    it('checks the address a name resolves to when it sends, and sends nothing to loopback unless allowed', async () => {
+      const hook = await receiver(() => 200);
+      const port = new URL(hook.url).port;
+      const shop = await merchantWithSite(closed, { name: 'Rebound Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '长宁店');
+      const n = closed.services.notifications;
+      const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: 'https://hooks.example.com/posfleet' });
+      // A name that passed at creation and resolves to loopback now (DNS rebinding), or a channel stored before this check.
+      await n.repo.updateChannel(channel.id, { address: `http://localhost:${port}/hooks/posfleet` });
+      const delivery = to(await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } }), channel.id);
+      await runJobs(closed);
+      expect(hook.received).toHaveLength(0);
+      const notSent = 'not sent: localhost resolves to a loopback address, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it';
+      expect(await n.getDelivery(delivery.id)).toMatchObject({ status: 'pending', attempts: 1, lastError: notSent, attemptLog: [{ outcome: 'failed', statusCode: null, error: notSent }] });
+
+      // An operator who runs the receiver on this machine allows loopback: the same channel delivers.
+      const open = await startTestApp(await kind.fresh(), { ...env, WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128' }, clock);
+      try {
+        const shop2 = await merchantWithSite(open, { name: 'Local Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '长宁店');
+        const local = await open.services.notifications.createChannel({ merchantId: shop2.merchant.id, kind: 'webhook', name: 'Back office', address: `http://localhost:${port}/hooks/posfleet`, secret: SECRET });
+        const sent = to(await open.services.notifications.notify({ event: 'maintenance.completed', merchantId: shop2.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } }), local.id);
+        await runJobs(open);
+        expect(hook.received).toHaveLength(1);
+        expect(await open.services.notifications.getDelivery(sent.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+      } finally {
+        await open.close();
+      }
+    });
+  });
+
+  it('does not follow a receiver\'s redirect, and keeps none of its answer', async () => {
+    const elsewhere = await receiver(() => 200);
+    const redirecting = createServer((_req, res) => { res.writeHead(307, { location: elsewhere.url }).end('moved'); });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => redirecting.close(() => resolve())));
+    const chatty = createServer((_req, res) => { res.writeHead(500, { 'content-type': 'text/plain' }).end(`root:x:0:0:root:/root:/bin/bash\n${'x'.repeat(100_000)}`); });
+    await new Promise<void>((resolve) => chatty.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => chatty.close(() => resolve())));
+    const shop = await merchantWithSite(t, { name: 'Moved Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '闵行店');
+    const n = t.services.notifications;
+    const moved = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'moved', address: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` });
+    const leaky = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'leaky', address: `http://127.0.0.1:${(chatty.address() as AddressInfo).port}/hook` });
+    const deliveries = await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } });
+    await runJobs();
+    expect(elsewhere.received).toHaveLength(0);
+    expect((await n.getDelivery(to(deliveries, moved.id).id)).attemptLog).toMatchObject([{ outcome: 'failed', statusCode: 307, error: 'HTTP 307: redirects are not followed' }]);
+    expect((await n.getDelivery(to(deliveries, leaky.id).id)).attemptLog).toMatchObject([{ outcome: 'failed', statusCode: 500, error: 'HTTP 500' }]);
+    const listed = await t.api('GET', `/api/v1/notification-deliveries?merchantId=${shop.merchant.id}`);
+    expect(listed.body).not.toContain('root:x');
   });
 
   it('keeps queued deliveries across a restart of the server', async () => {

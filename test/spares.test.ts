@@ -44,7 +44,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await startTestApp(await kind.fresh(), {}, () => now);
+    t = await startTestApp(await kind.fresh(), { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' }, () => now); // the webhook receiver is on loopback
   });
   afterAll(async () => {
     await t?.close();

@@ -27,7 +27,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
     const base = { action: 'auth.login', objectType: 'users', sourceIp: req.ip, requestId: req.id };
     const result = await access.login(req.body.email, req.body.password, req.body.totp, req.ip);
     if (!result.ok) {
-      await audit.record({ ...base, actorType: 'anonymous', actorName: req.body.email, objectId: result.userId, outcome: 'failure', details: { reason: result.error.message } });
+      await audit.record({ ...base, actorType: 'anonymous', actorName: req.body.email, objectId: result.userId, outcome: 'failure', details: { reason: result.reason } });
       throw result.error;
     }
     const { cookie, expiresAt, principal } = result;

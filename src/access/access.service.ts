@@ -1,7 +1,7 @@
 // Operator access: accounts with hashed passwords, lockout and optional TOTP; browser sessions with
 // CSRF tokens; API tokens owned by users. Answers one question for every request: who is this?
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import type { Database, UserTable } from '../db/schema.ts';
 import { AppError, conflict, forbidden, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
@@ -41,10 +41,10 @@ export interface UserInput {
   password: string;
 }
 
-/** A failed sign-in names the account (for the audit trail) but the caller only ever shows `error`. */
+/** A failed sign-in names the account and the real reason (for the audit trail) but the caller only ever shows `error`. */
 export type LoginResult =
   | { ok: true; cookie: string; expiresAt: string; principal: Principal }
-  | { ok: false; userId: string | null; error: AppError };
+  | { ok: false; userId: string | null; error: AppError; reason: string };
 
 export const SESSION_COOKIE = 'pf_session';
 const CACHE_MS = 5_000;
@@ -108,33 +108,41 @@ export class AccessService {
 
   // ---- sign-in
   /**
-   * Checks email, password and (if enabled) the TOTP code. The same message for an unknown email and a
-   * wrong password, so sign-in does not reveal who has an account. Repeated failures lock the account.
+   * Checks email, password and (if enabled) the TOTP code. One answer for an unknown email, a wrong
+   * password and a locked account, so sign-in does not reveal who has an account or that it is locked
+   * (its owner learns that from an admin, who sees `lockedUntil` in the users list and the lock in the
+   * audit trail). Wrong passwords and wrong one-time codes count alike; MAX_FAILED_LOGINS of them lock
+   * the account, counted by one UPDATE each so that failures arriving together are all counted.
    */
   async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null): Promise<LoginResult> {
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
     const now = this.clock();
+    const wrong = () => unauthenticated('wrong email or password');
     if (!user || user.disabled_at) {
       await verifyPassword(password, DUMMY_HASH); // same time as a real check
-      return { ok: false, userId: null, error: unauthenticated('wrong email or password') };
+      return { ok: false, userId: null, error: wrong(), reason: user ? 'the account is disabled' : 'no account with this e-mail' };
     }
+    // The password is checked even for a locked account: a locked account takes as long to refuse.
+    const passwordRight = await verifyPassword(password, user.password_hash);
     if (user.locked_until && user.locked_until > now.toISOString()) {
-      return { ok: false, userId: user.id, error: unauthenticated(`the account is locked after repeated failed sign-ins until ${user.locked_until}`) };
+      return { ok: false, userId: user.id, error: wrong(), reason: `the account is locked until ${user.locked_until}` };
     }
-    if (!(await verifyPassword(password, user.password_hash))) {
-      const failures = user.failed_logins + 1;
-      const lock = failures >= this.settings.maxFailedLogins;
-      await this.db.updateTable('users').set({
-        failed_logins: lock ? 0 : failures,
-        locked_until: lock ? new Date(now.getTime() + this.settings.lockoutMinutes * 60_000).toISOString() : user.locked_until,
-      }).where('id', '=', user.id).execute();
-      return { ok: false, userId: user.id, error: unauthenticated('wrong email or password') };
+    if (!passwordRight) {
+      return { ok: false, userId: user.id, error: wrong(), reason: await this.countFailure(user.id, 'wrong password', now) };
     }
     if (user.totp_enabled) {
-      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp') };
-      if (!totpValid(user.totp_secret!, totpCode)) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp') };
+      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp'), reason: 'no one-time code' };
+      if (!totpValid(user.totp_secret!, totpCode)) {
+        const reason = await this.countFailure(user.id, 'wrong one-time code', now);
+        return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp'), reason };
+      }
     }
-    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+    // Clears the count unless a failure that arrived meanwhile locked the account: then this sign-in is refused too.
+    const nowIso = now.toISOString();
+    const cleared = await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null })
+      .where('id', '=', user.id).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
+      .returning('id').executeTakeFirst();
+    if (!cleared) return { ok: false, userId: user.id, error: wrong(), reason: 'the account was locked meanwhile' };
     const cookie = newToken('pfs');
     const session = {
       id: randomUUID(), user_id: user.id, token_hash: hashSecret(cookie), csrf_token: newToken('csrf'), created_at: now.toISOString(),
@@ -143,6 +151,27 @@ export class AccessService {
     await this.db.insertInto('sessions').values(session).execute();
     const principal = this.principal(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token });
     return { ok: true, cookie, expiresAt: session.expires_at, principal };
+  }
+
+  /**
+   * Counts one failed sign-in in a single statement (no read before the write, so parallel failures all
+   * count) and locks the account at the limit; failures against a locked account are not counted.
+   * Returns what happened, for the audit trail.
+   */
+  private async countFailure(userId: string, what: string, now: Date): Promise<string> {
+    const nowIso = now.toISOString();
+    const until = new Date(now.getTime() + this.settings.lockoutMinutes * 60_000).toISOString();
+    const max = this.settings.maxFailedLogins;
+    const locks = sql<boolean>`failed_logins + 1 >= ${max}`;
+    const row = await this.db.updateTable('users')
+      .set({
+        failed_logins: sql<number>`CASE WHEN ${locks} THEN 0 ELSE failed_logins + 1 END`,
+        locked_until: sql<string | null>`CASE WHEN ${locks} THEN ${until} ELSE locked_until END`,
+      })
+      .where('id', '=', userId).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
+      .returning(['failed_logins', 'locked_until']).executeTakeFirst();
+    if (!row) return `${what} (the account was locked meanwhile)`;
+    return row.locked_until === until ? `${what}; the account is now locked until ${until} after ${max} failed sign-ins` : `${what} (${row.failed_logins} of ${max} before the account locks)`;
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -285,6 +314,18 @@ export class AccessService {
     const any = await this.db.selectFrom('api_tokens').select('id').where('user_id', '=', admin.id).limit(1).executeTakeFirst();
     if (any) return undefined;
     return (await this.createToken(admin.id, { name: 'bootstrap admin' })).token;
+  }
+
+  /**
+   * For the CLI: the account a new token is for — the one with this e-mail, else the first admin
+   * (the earliest created who is not disabled; not necessarily admin@posfleet.local).
+   */
+  async tokenOwner(email: string | undefined) {
+    let query = this.db.selectFrom('users').selectAll().where('disabled_at', 'is', null);
+    query = email === undefined ? query.where('role', '=', 'admin').orderBy('created_at').orderBy('id') : query.where('email', '=', email.toLowerCase());
+    const user = await query.limit(1).executeTakeFirst();
+    if (!user) throw new AppError('not_found', email === undefined ? 'this database has no enabled admin account' : `no enabled account has the e-mail ${email}`);
+    return toUser(user);
   }
 
   /** For the CLI: sets a user's password without the current one (the operator has the database). */

@@ -1,13 +1,16 @@
 // `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens, publish packages.
+// Only `serve` and `migrate` change a database's schema (and seed it); every other command works on a
+// database that is up to date and refuses any other, changing nothing.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, createWriteStream } from 'node:fs';
+import { existsSync, readFileSync, createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig } from '../config.ts';
 import { startServer } from '../server.ts';
-import { createServices } from '../services.ts';
+import { createServices, SchemaNotReady, type Services } from '../services.ts';
 import { AppError } from '../shared/errors.ts';
 import { FLEET } from '../access/roles.ts';
+import { isPostgresUrl } from '../db/database.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
@@ -32,6 +35,46 @@ function configFrom(opts: { port?: string; host?: string; databaseUrl?: string; 
     ...(opts.adminToken !== undefined && { POSFLEET_ADMIN_TOKEN: opts.adminToken }),
   });
 }
+
+/** Services over an existing, up-to-date database, for commands that must not migrate or seed it. */
+async function existingDatabase(opts: { databaseUrl?: string }): Promise<Services> {
+  const config = configFrom(opts);
+  const where = databaseName(config.databaseUrl);
+  if (!isPostgresUrl(config.databaseUrl)) {
+    const file = config.databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+    // Opening a missing SQLite file would create it (and its folder).
+    if (file !== ':memory:' && !existsSync(file)) throw new CliError(`no PosFleet database at ${where}: check --database-url (or DATABASE_URL), or create one with \`posfleet migrate\``);
+  }
+  try {
+    return await createServices(config, undefined, undefined, { schema: 'existing' });
+  } catch (error) {
+    if (error instanceof SchemaNotReady) throw new CliError(`${error.message} (${where}): run \`posfleet migrate\` (or start the server) first; nothing was changed`);
+    throw error;
+  }
+}
+
+/** A database URL fit to print: a PostgreSQL password is never shown. */
+function databaseName(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the PostgreSQL database of DATABASE_URL';
+  }
+}
+
+/** A failure the CLI explains in one line (no stack) and exits 1 for. */
+class CliError extends Error {}
+
+withServerFlags(program.command('migrate').description('create the database or bring its schema up to date (as `serve` does at start), then exit'))
+  .action(async (opts: { databaseUrl?: string }) => {
+    const config = configFrom(opts);
+    const services = await createServices(config);
+    await services.db.close();
+    console.log(`database schema up to date: ${databaseName(config.databaseUrl)}`);
+  });
 
 withServerFlags(program.command('serve').description('start the PosFleet server'))
   .option('--demo', 'seed a small demo estate when the database is empty')
@@ -69,7 +112,7 @@ withServerFlags(program.command('serve').description('start the PosFleet server'
 withServerFlags(program.command('import').description('import terminals from a CSV file into the database').argument('<file>', 'CSV file'))
   .option('--partial', 'import the good rows even when some rows are bad')
   .action(async (file: string, opts: { partial?: boolean; databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
+    const services = await existingDatabase(opts);
     const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} terminals' }, Presets.shades_classic);
     try {
       let started = false;
@@ -96,7 +139,7 @@ withServerFlags(program.command('import').description('import terminals from a C
 
 withServerFlags(program.command('export').description('export terminals as CSV').option('-o, --output <file>', 'write to a file instead of stdout'))
   .action(async (opts: { output?: string; databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
+    const services = await existingDatabase(opts);
     const out = opts.output ? createWriteStream(opts.output) : process.stdout;
     for await (const chunk of services.estate.exportTerminals({})) out.write(chunk);
     if (opts.output) out.end();
@@ -120,20 +163,28 @@ program.command('simulate').description('run virtual terminals through the termi
   });
 
 const token = program.command('token').description('operator API tokens');
-withServerFlags(token.command('create').description('create an admin API token directly in the database').option('--name <name>', 'who it is for', 'cli'))
-  .action(async (opts: { name: string; databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
-    await services.access.bootstrap(undefined);
-    const admin = (await services.access.listUsers()).find((u) => u.email === 'admin@posfleet.local')!;
-    const { token: plain } = await services.access.createToken(admin.id, { name: opts.name });
-    console.log(plain);
-    await services.db.close();
+withServerFlags(token.command('create').description('create an API token directly in the database, for an account (default: the first admin)')
+  .option('--name <name>', 'who it is for', 'cli')
+  .option('--email <email>', 'the account the token acts as (default: the earliest-created enabled admin)'))
+  .action(async (opts: { name: string; email?: string; databaseUrl?: string }) => {
+    const services = await existingDatabase(opts);
+    try {
+      const owner = await services.access.tokenOwner(opts.email);
+      const { token: plain } = await services.access.createToken(owner.id, { name: opts.name });
+      console.log(plain);
+      console.error(`(a token of ${owner.email}, ${owner.role})`);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      throw new CliError(`${error.message}${opts.email === undefined ? '; start the server once (it creates admin@posfleet.local), or give --email' : ''}`);
+    } finally {
+      await services.db.close();
+    }
   });
 
 const audit = program.command('audit').description('the audit trail');
 withServerFlags(audit.command('verify').description('check the hash chain; names the first edited, removed or reordered entry'))
   .action(async (opts: { databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
+    const services = await existingDatabase(opts);
     const result = await services.audit.verify();
     await services.db.close();
     if (result.ok) {
@@ -152,7 +203,7 @@ withServerFlags(maintenance.command('figures').description('downtime, refused tr
   .option('--site <id>', 'one site')
   .option('--json', 'print JSON')
   .action(async (opts: { from?: string; to?: string; merchant?: string; site?: string; json?: boolean; databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
+    const services = await existingDatabase(opts);
     try {
       const to = opts.to ?? new Date().toISOString();
       const from = opts.from ?? new Date(new Date(to).getTime() - 30 * 86_400_000).toISOString();
@@ -182,7 +233,7 @@ function moneyText(perCurrency: Record<string, number>): string {
 const user = program.command('user').description('operator accounts');
 withServerFlags(user.command('set-password').description('set an account\'s password (read from standard input)').requiredOption('--email <email>', 'the account, e.g. admin@posfleet.local'))
   .action(async (opts: { email: string; databaseUrl?: string }) => {
-    const services = await createServices(configFrom(opts));
+    const services = await existingDatabase(opts);
     try {
       const password = (await readStdin()).replace(/\r?\n$/, '');
       await services.access.resetPassword(opts.email, password);
@@ -213,6 +264,10 @@ registerPublisherCommands(program);
 registerKpisCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CliError) {
+    console.error(`posfleet: ${error.message}`);
+    process.exit(1);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

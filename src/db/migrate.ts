@@ -48,3 +48,10 @@ export async function migrateToLatest(db: Db): Promise<void> {
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
 }
+
+/** Migrations this code knows that the database has not run (all of them, for an empty database). Reads only. */
+export async function pendingMigrations(db: Db): Promise<{ pending: string[]; known: number }> {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+  const all = await migrator.getMigrations();
+  return { pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name), known: all.length };
+}

@@ -3,9 +3,13 @@
 // and, for those who may see rollouts, the campaigns in progress with each wave's installs by state.
 // Each stream polls the database once per interval and sends a snapshot only when it changed, so a
 // quiet fleet costs a few small queries a second and no traffic. Bounded: at most MAX_TERMINALS
-// terminals per snapshot and MAX_STREAMS open streams per process.
+// terminals per snapshot and MAX_STREAMS open streams per process. The caller's session or token is
+// checked again before every snapshot: signing out, a revoked token, a disabled account or a role that
+// may no longer read the estate ends the stream (within one interval; a token revoked on another node
+// within the token cache's few seconds), and a changed scope applies to the next snapshot.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
+import { SESSION_COOKIE, type AccessService, type Principal } from '../access/access.service.ts';
 import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { OPEN } from '../maintenance/job-states.ts';
@@ -60,7 +64,9 @@ export async function fleetSnapshot(estate: EstateService, maintenance: Maintena
   };
 }
 
-export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, options: { intervalMs?: number } = {}): FastifyPluginAsyncTypebox => async (app) => {
+export const eventsRoutes = (
+  estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, access: Pick<AccessService, 'authenticate'>, options: { intervalMs?: number } = {},
+): FastifyPluginAsyncTypebox => async (app) => {
   const intervalMs = options.intervalMs ?? 1000;
   const open = new Set<() => void>();
   // Campaign progress is the same for every stream that may see it: read once per interval for all.
@@ -86,8 +92,7 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
       response: { 200: FleetSnapshot, ...errorResponses },
     },
   }, async (req, reply) => {
-    const scope = req.principal.scope;
-    const snapshot = await fleetSnapshot(estate, maintenance, scope);
+    const snapshot = await fleetSnapshot(estate, maintenance, req.principal.scope);
     // Only a client that asks for a stream gets one: scripts and tests get an answer that ends.
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) return snapshot;
     if (open.size >= MAX_STREAMS) throw new AppError('rate_limited', 'too many live streams are open; try again later');
@@ -106,12 +111,26 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
       res.write(`event: ${event}\ndata: ${data}\n\n`);
       lastWrite = Date.now();
     };
+    /** The caller as of now, or undefined once it may no longer watch the fleet. */
+    const stillAllowed = async (): Promise<Principal | undefined> => {
+      try {
+        const principal = await access.authenticate(req.headers.authorization, req.cookies[SESSION_COOKIE]);
+        return can(principal.role, 'estate:read', principal.tokenScope) && !principal.mustChangePassword ? principal : undefined;
+      } catch {
+        return undefined; // signed out, revoked, expired or disabled
+      }
+    };
     const tick = async () => {
       if (busy) return;
       busy = true;
       try {
-        send('fleet', JSON.stringify(await fleetSnapshot(estate, maintenance, scope)));
-        if (followsCampaigns) send('campaigns', await campaignProgress());
+        const principal = await stillAllowed();
+        if (!principal) {
+          end();
+          return;
+        }
+        send('fleet', JSON.stringify(await fleetSnapshot(estate, maintenance, principal.scope)));
+        if (can(principal.role, 'rollouts:read', principal.tokenScope)) send('campaigns', await campaignProgress());
         if (Date.now() - lastWrite >= KEEP_ALIVE_MS && !res.writableEnded) {
           res.write(': keep-alive\n\n');
           lastWrite = Date.now();
@@ -124,11 +143,11 @@ export const eventsRoutes = (estate: EstateService, maintenance: MaintenanceServ
     };
     if (followsCampaigns) void tick();
     const timer = setInterval(() => void tick(), intervalMs);
-    const end = () => {
+    function end() {
       clearInterval(timer);
       open.delete(end);
       if (!res.writableEnded) res.end();
-    };
+    }
     open.add(end);
     res.on('close', end);
   });

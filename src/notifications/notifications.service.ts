@@ -19,6 +19,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { assertTimeZone } from '../estate/estate.rules.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
+import { NetworkPolicy } from '../shared/network-policy.ts';
 import { newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import { isNotificationEvent, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
@@ -75,12 +76,15 @@ export interface NotificationServiceOptions {
   maxAttempts: number;
   mailer?: Mailer | undefined;
   postWebhook: WebhookPoster;
+  /** Which hosts a webhook URL may name (the poster checks the addresses again at each attempt). */
+  networkPolicy?: NetworkPolicy | undefined;
   log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
 }
 
 export class NotificationService {
   readonly repo: NotificationRepository;
   private readonly mailer: Mailer;
+  private readonly networks: NetworkPolicy;
 
   constructor(
     db: Kysely<Database>,
@@ -91,6 +95,7 @@ export class NotificationService {
   ) {
     this.repo = new NotificationRepository(db);
     this.mailer = options.mailer ?? unconfiguredMailer;
+    this.networks = options.networkPolicy ?? new NetworkPolicy();
   }
 
   private now = () => this.clock().toISOString();
@@ -99,7 +104,7 @@ export class NotificationService {
   async createChannel(input: ChannelInput): Promise<CreatedChannel> {
     const merchantId = input.merchantId ?? null;
     if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
-    assertAddress(input.kind, input.address);
+    assertAddress(input.kind, input.address, this.networks);
     assertEvents(input.events ?? []);
     if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
     assertQuietHours(input.quietHours ?? null, merchantId);
@@ -128,7 +133,7 @@ export class NotificationService {
 
   async updateChannel(id: string, patch: ChannelPatch): Promise<Channel> {
     const channel = await this.getChannel(id);
-    if (patch.address !== undefined) assertAddress(channel.kind, patch.address);
+    if (patch.address !== undefined) assertAddress(channel.kind, patch.address, this.networks);
     if (patch.events !== undefined) assertEvents(patch.events);
     if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
     if (patch.rateLimit !== undefined) assertRateLimit(patch.rateLimit);
@@ -480,7 +485,7 @@ function assertRateLimit(limit: RateLimit | null): void {
 
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
-function assertAddress(kind: string, address: string): void {
+function assertAddress(kind: string, address: string, networks: NetworkPolicy): void {
   if (kind === 'email') {
     if (!EMAIL.test(address)) throw invalid('address', `"${address}" is not an e-mail address`);
     return;
@@ -492,6 +497,8 @@ function assertAddress(kind: string, address: string): void {
     throw invalid('address', `"${address}" is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('address', 'a webhook URL must be http:// or https://');
+  const refusal = networks.urlRefusal(url);
+  if (refusal) throw invalid('address', refusal);
 }
 
 function assertEvents(events: readonly string[]): void {

@@ -1,6 +1,11 @@
 // The two ways a notification leaves PosFleet: e-mail over SMTP (nodemailer) and a signed JSON POST.
 // Each makes exactly one attempt and reports how it went; retrying is the service's business.
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
+import { bareHost, type NetworkPolicy } from '../shared/network-policy.ts';
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
 
 export interface AttemptResult {
@@ -70,38 +75,110 @@ export interface WebhookToSend {
 
 export type WebhookPoster = (hook: WebhookToSend) => Promise<AttemptResult>;
 
-/** Receivers' answers are kept only this long in the attempt log. */
-const EXCERPT_CHARS = 200;
+export interface WebhookPosterOptions {
+  timeoutMs: number;
+  /** Which addresses a receiver may have (special-use ones only when an operator allowed them). */
+  policy: NetworkPolicy;
+  /** A host name's addresses; DNS (dns.lookup) unless a test stands in. */
+  resolve?: (hostname: string) => Promise<{ address: string; family: number }[]>;
+}
 
-export function webhookPoster(timeoutMs: number): WebhookPoster {
+/** At most this much of a receiver's answer is read (and none of it is kept: it is someone else's text). */
+const ANSWER_BYTES = 4096;
+
+/**
+ * Posts with node:http(s) to an address checked just before: the host name is resolved once, every
+ * address it has is checked against the network policy, and the connection goes to those addresses
+ * only (a DNS answer that changes between the check and the connection cannot slip a private address
+ * in). Redirects are not followed; of the answer only the status is kept.
+ */
+export function webhookPoster(options: WebhookPosterOptions): WebhookPoster {
+  const resolve = options.resolve ?? ((hostname: string) => lookup(hostname, { all: true, verbatim: true }));
   return async (hook) => {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let url: URL;
     try {
-      const response = await fetch(hook.url, {
-        method: 'POST',
-        body: hook.body,
-        // A redirect is an answer, not a success: following it would send the payload somewhere unreviewed.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'PosFleet-Webhooks/1',
-          [SIGNATURE_HEADER]: signWebhook(hook.secret, hook.body, hook.at),
-          [DELIVERY_HEADER]: hook.deliveryId,
-          [EVENT_HEADER]: hook.event,
-          [ATTEMPT_HEADER]: String(hook.attempt),
-        },
-      });
-      const answer = (await response.text()).slice(0, EXCERPT_CHARS);
-      if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status, error: null };
-      return { ok: false, statusCode: response.status, error: `HTTP ${response.status}${answer ? `: ${answer}` : ''}` };
+      url = new URL(hook.url);
+    } catch {
+      return failure('the address is not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return failure('the address is not an http:// or https:// URL');
+    const host = bareHost(url.hostname);
+    try {
+      const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await untilAborted(resolve(host), signal);
+      for (const { address } of addresses) {
+        const refusal = options.policy.refusal(address);
+        if (refusal) return failure(`not sent: ${host} ${isIP(host) ? 'is' : 'resolves to'} ${refusal}`);
+      }
+      if (addresses.length === 0) return failure(`the host name ${host} has no address`);
+      const statusCode = await post(url, addresses, hook, signal);
+      if (statusCode >= 200 && statusCode < 300) return { ok: true, statusCode, error: null };
+      return { ok: false, statusCode, error: statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode}: redirects are not followed` : `HTTP ${statusCode}` };
     } catch (error) {
-      if (error instanceof DOMException && error.name === 'TimeoutError') return { ok: false, statusCode: null, error: `no answer within ${timeoutMs} ms` };
-      return { ok: false, statusCode: null, error: errorText(error) };
+      if (signal.aborted) return failure(`no answer within ${options.timeoutMs} ms`);
+      return failure(connectionError(error, host));
     }
   };
 }
 
-/** fetch reports "fetch failed" and hides the reason (refused, DNS, TLS) in `cause`. */
+const failure = (error: string): AttemptResult => ({ ok: false, statusCode: null, error });
+
+function post(url: URL, addresses: { address: string; family: number }[], hook: WebhookToSend, signal: AbortSignal): Promise<number> {
+  // The connection may only go where the check allowed: node asks this instead of DNS.
+  const pinned = ((_hostname: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (opts.all) callback(null, addresses);
+    else callback(null, addresses[0]!.address, addresses[0]!.family);
+  }) as unknown as RequestOptions['lookup'];
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
+      hostname: bareHost(url.hostname), port: url.port || undefined, path: `${url.pathname}${url.search}`, method: 'POST',
+      agent: false, signal, lookup: pinned,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(hook.body),
+        'user-agent': 'PosFleet-Webhooks/1',
+        [SIGNATURE_HEADER]: signWebhook(hook.secret, hook.body, hook.at),
+        [DELIVERY_HEADER]: hook.deliveryId,
+        [EVENT_HEADER]: hook.event,
+        [ATTEMPT_HEADER]: String(hook.attempt),
+      },
+    }, (response) => {
+      const status = response.statusCode ?? 0;
+      let read = 0;
+      const done = () => { resolve(status); response.destroy(); };
+      response.on('data', (chunk: Buffer) => { read += chunk.length; if (read > ANSWER_BYTES) done(); });
+      response.on('end', done);
+      response.on('error', done); // the status has arrived: that is the answer
+    });
+    request.on('error', reject);
+    request.end(hook.body);
+  });
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** Why a connection failed, in our words: never the receiver's, and no more of the network than the URL shows. */
+function connectionError(error: unknown, host: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ECONNREFUSED': return 'the receiver refused the connection';
+    case 'ENOTFOUND': case 'EAI_AGAIN': case 'EAI_FAIL': case 'ENODATA': return `the host name ${host} could not be resolved`;
+    case 'ECONNRESET': case 'EPIPE': return 'the connection was closed before an answer';
+    case 'EHOSTUNREACH': case 'ENETUNREACH': case 'ETIMEDOUT': return 'the receiver cannot be reached';
+    case 'HPE_INVALID_CONSTANT': case 'HPE_INVALID_STATUS': case 'HPE_INVALID_HEADER_TOKEN': return 'the receiver did not answer in HTTP';
+    default:
+      if (typeof code === 'string' && /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/.test(code)) return `the TLS connection failed (${code})`;
+      return 'the request failed';
+  }
+}
+
+/** An SMTP failure, as nodemailer tells it (the operator's own mail server). */
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
