@@ -41,26 +41,36 @@ function heldHandlers() {
   return { calls, handlers, performing, release: () => release() };
 }
 
-/** A clock set apart from the real one that jumps when told; its timers fire when it passes them. */
+/**
+ * A clock set apart from the real one, running with it, that also jumps when told; its timers fire when
+ * it passes them, by running or by jumping (the SDK's heartbeat loop and lease both wait on it).
+ */
 function jumpingClock(skewMs: number) {
   let offset = skewMs;
-  const timers = new Map<number, { at: number; callback: () => void }>();
+  const timers = new Map<number, { at: number; callback: () => void; real: ReturnType<typeof setTimeout> }>();
   let ids = 0;
+  const fire = (id: number) => {
+    const timer = timers.get(id);
+    if (!timer) return;
+    clearTimeout(timer.real);
+    timers.delete(id);
+    timer.callback();
+  };
   const clock: Timers & { now(): Date; jump(ms: number): void } = {
     now: () => new Date(Date.now() + offset),
     setTimeout(callback, ms) {
-      timers.set(++ids, { at: clock.now().getTime() + ms, callback });
-      return ids;
+      const id = ++ids;
+      timers.set(id, { at: clock.now().getTime() + ms, callback, real: setTimeout(() => fire(id), ms) });
+      return id;
     },
-    clearTimeout: (handle) => void timers.delete(handle as number),
+    clearTimeout: (handle) => {
+      clearTimeout(timers.get(handle as number)?.real);
+      timers.delete(handle as number);
+    },
     jump(ms) {
       offset += ms;
       const now = clock.now().getTime();
-      for (const [id, timer] of [...timers]) {
-        if (timer.at > now) continue;
-        timers.delete(id);
-        timer.callback();
-      }
+      for (const [id, timer] of [...timers]) if (timer.at <= now) fire(id);
     },
   };
   return clock;
