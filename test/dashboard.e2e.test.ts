@@ -330,8 +330,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
       expect(await fits()).toBe(true);
 
-      const moves = p.getByRole('group', { name: '更改状态' });
-      await moves.getByRole('button', { name: '开始作业' }).click();
+      await p.getByRole('region', { name: '下一步' }).getByRole('button', { name: '开始作业' }).click();
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('进行中');
       for (const [item, result] of [['清洁打印头', '通过'], ['检查读卡器', '不通过'], ['检查备用机', '不适用']] as const) {
         const answer = p.getByRole('group', { name: item }).getByRole('button', { name: result, exact: true });
@@ -385,7 +384,18 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
 
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-work-order', p);
-      await moves.getByRole('button', { name: '完成工单' }).click();
+      // Completing takes the time spent and the customer's signature (test/console-loops.e2e.test.ts walks it in full).
+      const complete = p.getByRole('form', { name: '完成工单' });
+      await complete.getByLabel('现场用时（分钟）').fill('20');
+      await complete.getByLabel('客户姓名').fill('李店长');
+      const pad = complete.getByRole('img', { name: '签名区：请用手指或鼠标签名' });
+      await pad.scrollIntoViewIfNeeded();
+      const box = (await pad.boundingBox())!;
+      await p.mouse.move(box.x + 20, box.y + 20);
+      await p.mouse.down();
+      await p.mouse.move(box.x + box.width - 20, box.y + box.height - 20, { steps: 8 });
+      await p.mouse.up();
+      await complete.getByRole('button', { name: '完成工单' }).click();
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
       const done = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
       expect(done.status).toBe('done');

@@ -128,7 +128,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
   if (suspiciousCase) return <SuspiciousCasePage key={suspiciousCase[1]} id={decodeURIComponent(suspiciousCase[1]!)} me={me} />;
   if (pathname === '/preventive') return <PreventivePage me={me} />;
-  if (pathname === '/work-orders') return <WorkOrdersPage />;
+  if (pathname === '/work-orders') return <WorkOrdersPage me={me} />;
   if (pathname === '/spares') return <SparesPage me={me} />;
   const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
   if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;

@@ -156,9 +156,11 @@ export interface GuideRun {
 
 export interface WorkOrderSummary {
   id: string;
+  source: string;
   title: string;
   status: string;
   siteId: string;
+  technicianId: string | null;
   dueAt: string | null;
   createdAt: string;
 }
@@ -184,9 +186,22 @@ export interface ChecklistItem {
 }
 
 export interface WorkOrder extends WorkOrderSummary {
-  technicianId: string | null;
+  terminalIds: string[];
+  minutesSpent: number;
+  signature: { name: string; signedAt: string; image: string | null } | null;
+  note: string | null;
   checklist: ChecklistItem[];
+  history: { from: string | null; to: string; by: string; at: string; note: string | null }[];
+  parts: { partId: string; sku: string; depot: string; quantity: number; by: string; at: string }[];
 }
+
+/** A user who may be given work orders (src/preventive/preventive.schemas.ts TechnicianView). */
+export interface Technician { id: string; name: string; skills: string[]; regions: string[]; openWorkOrders: number }
+
+/** Technicians ranked for a work order, best first (GET /work-orders/:id/suggestions). */
+export interface Suggestions { items: { technicianId: string; name: string; score: number }[] }
+
+export interface SparePart { id: string; depot: string; sku: string; name: string; quantity: number; minimum: number; belowMinimum: boolean }
 
 /** Every item of a keyset-paged list, a page at a time, up to `max` items. */
 export async function allPages<T>(path: string, max = 1000): Promise<T[]> {

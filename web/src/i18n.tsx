@@ -1,6 +1,7 @@
 // Chinese and English for the dashboard, with the glossary's words (/work/shared/GLOSSARY.md): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
+import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -819,6 +820,7 @@ const en = {
   scReportSend: 'Report',
   scReported: 'Reported: a suspicious-activity case is open.',
   scOpenCase: 'Open the case',
+  ...workOrderEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1637,6 +1639,7 @@ const zh: Record<MessageKey, string> = {
   scReportSend: '报告',
   scReported: '已报告：可疑活动案件已创建。',
   scOpenCase: '打开案件',
+  ...workOrderZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

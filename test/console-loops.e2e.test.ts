@@ -1,0 +1,263 @@
+// The console's daily loops walked in a real browser (Debian's Chromium through playwright-core) against a
+// real, listening server on the demo estate, from sign-in to their end, in zh-CN and in en, at 1366 px
+// (the operator's desk) and 390 px (the technician's phone):
+// 1. a work order through its life on its own page: created from a site and terminal, assigned with the
+//    technician suggestions, started, its checklist with a photo, a spare part, the time spent, the
+//    customer's signature drawn on the phone, completed; cancelled with a reason; the list filtered with
+//    the filter kept in the address.
+// Screenshots go to test-artifacts/console-loops/.
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
+  screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+} from './support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-loops');
+const ADMIN_TOKEN = 'console-loops-admin-token';
+const DESK = { width: 1366, height: 900 };
+const TEST_TIMEOUT = 180_000;
+const OPERATOR = { email: 'olivia@loops.test', name: 'Olivia Operator' };
+const TAO = { email: 'tao@loops.test', name: 'Tao Technician' };
+const LEE = { email: 'lee@loops.test', name: 'Lee Technician' };
+
+interface Site { id: string; code: string; name: string }
+interface WorkOrderDetail {
+  id: string; status: string; technicianId: string | null; minutesSpent: number; terminalIds: string[];
+  signature: { name: string; image: string | null } | null; parts: { sku: string; quantity: number }[];
+  checklist: { result: string | null; photos: unknown[] }[]; history: { to: string; note: string | null }[];
+}
+
+describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s daily loops in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page | undefined;
+  const contexts: BrowserContext[] = [];
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const technicianIds: Record<string, string> = {};
+  let sites: Site[] = [];
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
+    server = await startDemoServer('posfleet-console-loops', ADMIN_TOKEN);
+    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
+    // Two technicians: Tao works in Shanghai, Lee in London; the suggestions rank them by the site's region.
+    for (const [who, region] of [[TAO, 'DEMO-SH'], [LEE, 'DEMO-LDN']] as const) {
+      const user = await server.services.access.createUser({ ...who, role: 'technician', password: PASSWORD, locale: 'en' });
+      technicianIds[who.email] = (await adminApi<{ id: string }>('POST', '/technicians', { userId: user.id, skills: [], regions: [region] })).id;
+    }
+    await adminApi('POST', '/depots', { code: 'SH-DEPOT', name: 'Shanghai depot', region: 'SH' });
+    await adminApi('POST', '/spare-parts', { depot: 'SH-DEPOT', sku: 'HEAD-1', name: 'Printer head', quantity: 5, minimum: 1 });
+    sites = (await adminApi<{ items: Site[] }>('GET', '/sites?limit=100')).items;
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.close();
+  });
+  screenshotOnFailure(SHOTS, () => page);
+
+  async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    page = await boundedPage(context);
+    await signIn(page, server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    return page;
+  }
+  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  const orderId = (p: Page) => decodeURIComponent(new URL(p.url()).pathname.split('/').pop()!);
+  const order = (id: string) => adminApi<WorkOrderDetail>('GET', `/work-orders/${id}`);
+
+  /** Draws a signature-like stroke across the canvas with the mouse (a finger on a real phone). */
+  async function sign(p: Page, canvasName: string) {
+    const canvas = p.getByRole('img', { name: canvasName });
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await p.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.6);
+    await p.mouse.down();
+    for (const [x, y] of [[0.25, 0.3], [0.4, 0.7], [0.55, 0.35], [0.7, 0.65], [0.9, 0.4]] as const) {
+      await p.mouse.move(box.x + box.width * x, box.y + box.height * y, { steps: 5 });
+    }
+    await p.mouse.up();
+  }
+
+  it('1 (zh-CN): an operator creates and assigns a work order at the desk; the technician completes it on the phone with a photo, a part, the time and a signature', { timeout: TEST_TIMEOUT }, async () => {
+    const site = sites.find((s) => s.code === 'DEMO-SH-01')!;
+    // ---- the operator, at 1366 px
+    const desk = await open(DESK, 'zh-CN', OPERATOR.email);
+    await desk.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+    await desk.getByRole('heading', { name: '工单', level: 1 }).waitFor();
+    await desk.getByRole('button', { name: '新建工单' }).click();
+    const form = desk.getByRole('form', { name: '新建工单' });
+    await form.getByLabel('门店').selectOption({ label: `${site.name} (${site.code})` });
+    await form.getByLabel('终端（可选）').locator('option', { hasText: 'DEMO-1001' }).waitFor({ state: 'attached' });
+    await form.getByLabel('终端（可选）').selectOption({ label: 'DEMO-1001' });
+    await form.getByLabel('标题').fill('人民广场店 读卡器无响应');
+    await form.getByLabel('检查清单（可选）').fill('检查读卡器\n清洁打印头');
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-1-create');
+    await form.getByRole('button', { name: '创建工单' }).click();
+
+    await desk.getByRole('heading', { name: '工单：人民广场店 读卡器无响应' }).waitFor();
+    const id = orderId(desk);
+    const status = desk.getByTestId('work-order-status');
+    expect(await status.textContent()).toBe('待派工');
+    const next = desk.getByRole('region', { name: '下一步' });
+    // The suggestion comes first and is chosen: Tao works in the site's region.
+    const technician = next.getByLabel('技术员');
+    await expect.poll(() => technician.locator('option:checked').textContent(), { timeout: WAIT }).toBe(`${TAO.name}（推荐）`);
+    await next.getByText('负责区域 DEMO-SH · 0 张未完成工单').waitFor();
+    // Cancelling is there, but not as the next step.
+    expect(await next.getByRole('button', { name: '取消工单…' }).count()).toBe(0);
+    await desk.getByRole('group', { name: '其他操作' }).getByRole('button', { name: '取消工单…' }).waitFor();
+    await shot(desk, 'zh-CN-desk-2-assign');
+    await next.getByRole('button', { name: '派工' }).click();
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
+    expect((await order(id)).technicianId).toBe(technicianIds[TAO.email]);
+    await desk.getByRole('definition').filter({ hasText: TAO.name }).waitFor();
+    await desk.getByRole('definition').filter({ hasText: 'DEMO-1001' }).waitFor();
+    await shot(desk, 'zh-CN-desk-3-assigned');
+
+    // The list, filtered by status and technician: the filter is in the address and survives a reload.
+    await desk.getByRole('link', { name: '全部工单' }).click();
+    await desk.getByRole('heading', { name: '工单', level: 1 }).waitFor();
+    await desk.getByLabel('状态').selectOption({ label: '已派工' });
+    await desk.getByLabel('技术员').selectOption({ label: TAO.name });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe(`?status=assigned&technicianId=${technicianIds[TAO.email]}`);
+    await desk.reload();
+    const rows = desk.getByRole('table', { name: '工单' }).getByRole('row');
+    await rows.filter({ hasText: '人民广场店 读卡器无响应' }).getByText('已派工', { exact: true }).waitFor();
+    expect(await desk.getByLabel('状态').locator('option:checked').textContent()).toBe('已派工');
+    await shot(desk, 'zh-CN-desk-4-list-filtered');
+    await desk.getByLabel('技术员').selectOption({ label: LEE.name });
+    await desk.getByText('没有符合筛选条件的工单。').waitFor();
+    await shot(desk, 'zh-CN-desk-5-list-none-match');
+
+    // ---- the technician, on a 390 px phone
+    const phone = await open(PHONE, 'zh-CN', TAO.email);
+    await phone.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+    await phone.getByRole('link', { name: '人民广场店 读卡器无响应' }).click();
+    await phone.getByRole('heading', { name: '工单：人民广场店 读卡器无响应' }).waitFor();
+    const pstatus = phone.getByTestId('work-order-status');
+    expect(await pstatus.textContent()).toBe('已派工');
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'zh-CN-phone-1-assigned');
+    await phone.getByRole('region', { name: '下一步' }).getByRole('button', { name: '开始作业' }).click();
+    await expect.poll(() => pstatus.textContent(), { timeout: WAIT }).toBe('进行中');
+    // A technician cannot cancel.
+    expect(await phone.getByRole('button', { name: '取消工单…' }).count()).toBe(0);
+
+    for (const item of ['检查读卡器', '清洁打印头']) {
+      const pass = phone.getByRole('group', { name: item }).getByRole('button', { name: '通过', exact: true });
+      await pass.click();
+      await expect.poll(() => pass.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
+    }
+    const reader = phone.getByRole('group', { name: '检查读卡器' });
+    await reader.getByLabel('添加照片：检查读卡器', { exact: true }).setInputFiles({ name: 'reader.png', mimeType: 'image/png', buffer: png(4, 3, Buffer.alloc(36, 180)) });
+    await reader.getByText('照片已上传。', { exact: true }).waitFor();
+
+    const parts = phone.getByRole('form', { name: '记录使用的备件' });
+    await parts.getByLabel('备件').selectOption({ label: 'Printer head（HEAD-1），SH-DEPOT：库存 5' });
+    await parts.getByRole('button', { name: '记录使用的备件' }).click();
+    await phone.getByRole('list', { name: '使用的备件' }).getByText('1 × HEAD-1（SH-DEPOT）').waitFor();
+
+    const complete = phone.getByRole('form', { name: '完成工单' });
+    await complete.getByLabel('现场用时（分钟）').fill('45');
+    await complete.getByLabel('客户姓名').fill('王店长');
+    // Without a signature the work order is not completed, and the page says why.
+    await complete.getByRole('button', { name: '完成工单' }).click();
+    await complete.getByText('完成工单需要客户姓名和签名。').waitFor();
+    expect((await order(id)).status).toBe('in_progress');
+    await sign(phone, '签名区：请用手指或鼠标签名');
+    await expect.poll(() => complete.getByText('完成工单需要客户姓名和签名。').count(), { timeout: WAIT }).toBe(0);
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'zh-CN-phone-2-signed');
+    await complete.getByRole('button', { name: '完成工单' }).click();
+    await expect.poll(() => pstatus.textContent(), { timeout: WAIT }).toBe('已完成');
+    await phone.getByRole('img', { name: '王店长 的签名' }).waitFor();
+    await phone.getByText(/^王店长 签名于 /).waitFor();
+    await phone.getByRole('definition').filter({ hasText: '45 分钟' }).waitFor();
+    expect(await phone.getByRole('button', { name: '完成工单' }).count()).toBe(0);
+    const done = await order(id);
+    expect(done).toMatchObject({ status: 'done', minutesSpent: 45, signature: { name: '王店长' }, parts: [{ sku: 'HEAD-1', quantity: 1 }] });
+    expect(done.signature!.image).toMatch(/^data:image\/png;base64,/);
+    expect(done.checklist.map((i) => [i.result, i.photos.length])).toEqual([['pass', 1], ['pass', 0]]);
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'zh-CN-phone-3-completed');
+  });
+
+  it('1 (en): an operator assigns with the suggestions and cancels another order with a reason; the technician completes on the phone', { timeout: TEST_TIMEOUT }, async () => {
+    const site = sites.find((s) => s.code === 'DEMO-LDN-01')!;
+    const desk = await open(DESK, 'en-US', OPERATOR.email);
+    // Created from the terminal's page: the site and terminal come along.
+    const terminal = (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', `/terminals?siteId=${site.id}&limit=10`)).items.find((x) => x.serialNumber === 'DEMO-3001')!;
+    await desk.goto(`${server.url}/terminals/${terminal.id}`);
+    await desk.getByRole('link', { name: 'New work order for this terminal' }).click();
+    const form = desk.getByRole('form', { name: 'New work order' });
+    expect(await form.getByLabel('Site').locator('option:checked').textContent()).toBe(`${site.name} (${site.code})`);
+    await expect.poll(() => form.getByLabel('Terminal (optional)').locator('option:checked').textContent(), { timeout: WAIT }).toBe('DEMO-3001');
+    await form.getByLabel('Title').fill('Covent Garden printer jams');
+    await form.getByLabel('Checklist (optional)').fill('Clear the paper path');
+    await shot(desk, 'en-desk-1-create-from-terminal');
+    await form.getByRole('button', { name: 'Create work order' }).click();
+    await desk.getByRole('heading', { name: 'Work order: Covent Garden printer jams' }).waitFor();
+    const id = orderId(desk);
+    const next = desk.getByRole('region', { name: 'Next step' });
+    await expect.poll(() => next.getByLabel('Technician').locator('option:checked').textContent(), { timeout: WAIT }).toBe(`${LEE.name} (suggested)`);
+    await next.getByText('works in region DEMO-LDN · 0 open work order(s)').waitFor();
+    await next.getByRole('button', { name: 'Assign' }).click();
+    await expect.poll(() => desk.getByTestId('work-order-status').textContent(), { timeout: WAIT }).toBe('Assigned');
+    await next.getByRole('button', { name: 'Start work' }).waitFor();
+    await shot(desk, 'en-desk-2-assigned');
+
+    // A second order, cancelled: the dialog asks why, and the reason stays in the history.
+    const other = await adminApi<{ id: string }>('POST', '/work-orders', { title: 'Duplicate visit', siteId: site.id });
+    await desk.goto(`${server.url}/work-orders/${other.id}`);
+    await desk.getByRole('heading', { name: 'Work order: Duplicate visit' }).waitFor();
+    await desk.getByRole('button', { name: 'Cancel work order…' }).click();
+    const dialog = desk.getByRole('dialog', { name: 'Cancel this work order?' });
+    await dialog.getByRole('button', { name: 'Cancel work order' }).click();
+    expect((await order(other.id)).status).toBe('open'); // no reason, no cancel
+    await dialog.getByLabel('Why is it cancelled?').fill('Booked twice by the merchant');
+    await shot(desk, 'en-desk-3-cancel-reason');
+    await dialog.getByRole('button', { name: 'Cancel work order' }).click();
+    await expect.poll(() => desk.getByTestId('work-order-status').textContent(), { timeout: WAIT }).toBe('Cancelled');
+    await desk.getByText('Reason: Booked twice by the merchant').waitFor();
+    expect(await desk.getByRole('region', { name: 'Next step' }).count()).toBe(0);
+    expect((await order(other.id)).history.at(-1)).toMatchObject({ to: 'cancelled', note: 'Booked twice by the merchant' });
+    await desk.goto(`${server.url}/work-orders?status=cancelled`);
+    await desk.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: 'Duplicate visit' }).getByText('Cancelled', { exact: true }).waitFor();
+    expect(await desk.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: 'Covent Garden printer jams' }).count()).toBe(0);
+    await shot(desk, 'en-desk-4-list-cancelled');
+
+    // Lee, on the phone.
+    const phone = await open(PHONE, 'en-US', LEE.email);
+    await phone.goto(`${server.url}/work-orders/${id}`);
+    await phone.getByRole('heading', { name: 'Work order: Covent Garden printer jams' }).waitFor();
+    await phone.getByRole('region', { name: 'Next step' }).getByRole('button', { name: 'Start work' }).click();
+    const status = phone.getByTestId('work-order-status');
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('In progress');
+    const complete = phone.getByRole('form', { name: 'Complete the work order' });
+    await complete.getByText('1 required checklist item(s) still to answer.').waitFor();
+    const pass = phone.getByRole('group', { name: 'Clear the paper path' }).getByRole('button', { name: 'Pass', exact: true });
+    await pass.click();
+    await expect.poll(() => pass.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
+    await complete.getByLabel('Time spent on site (minutes)').fill('30');
+    await complete.getByLabel('Customer\'s name').fill('Harriet Books');
+    await sign(phone, 'Signature area: sign with a finger or the mouse');
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-1-signed');
+    await complete.getByRole('button', { name: 'Complete work order' }).click();
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('Done');
+    await phone.getByRole('img', { name: 'Signature of Harriet Books' }).waitFor();
+    expect(await order(id)).toMatchObject({ status: 'done', minutesSpent: 30, signature: { name: 'Harriet Books' } });
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-2-completed');
+  });
+});
