@@ -4,16 +4,20 @@
 // 1. a work order through its life on its own page: created from a site and terminal, assigned with the
 //    technician suggestions, started, its checklist with a photo, a spare part, the time spent, the
 //    customer's signature drawn on the phone, completed; cancelled with a reason; the list filtered with
-//    the filter kept in the address.
+//    the filter kept in the address;
+// 2. a site's maintenance ended in one action: starting shows who stops trading and which spare stays in
+//    service and asks for an end time; the site's 199 jobs are finished in one action with progress and a
+//    result per terminal; ended rows offer nothing more; a small site's jobs extended and cancelled.
 // Screenshots go to test-artifacts/console-loops/.
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
   screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
 } from './support/browser.ts';
+import { heartbeatReport } from './support/app.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-loops');
 const ADMIN_TOKEN = 'console-loops-admin-token';
@@ -71,8 +75,25 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     return page;
   }
   const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  /** The part of a long page in view (a 200-row table makes a full-page shot unreadable). */
+  const viewShot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`) });
   const orderId = (p: Page) => decodeURIComponent(new URL(p.url()).pathname.split('/').pop()!);
   const order = (id: string) => adminApi<WorkOrderDetail>('GET', `/work-orders/${id}`);
+
+  /** The datetime-local value `hours` from now in the browser's own time zone. */
+  const localIn = (p: Page, hours: number) => p.evaluate((h) => {
+    const d = new Date(Date.now() + h * 3_600_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }, hours);
+  interface JobView { id: string; terminalId: string; state: string; maxMinutes: number }
+  const jobsOf = async (serials: string[]) => {
+    const all = (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', '/terminals?limit=1000')).items;
+    return Promise.all(serials.map(async (serial) => {
+      const terminal = all.find((x) => x.serialNumber === serial)!;
+      return (await adminApi<{ items: JobView[] }>('GET', `/terminals/${terminal.id}/maintenance-jobs`)).items;
+    }));
+  };
 
   /** Draws a signature-like stroke across the canvas with the mouse (a finger on a real phone). */
   async function sign(p: Page, canvasName: string) {
@@ -259,5 +280,128 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect(await order(id)).toMatchObject({ status: 'done', minutesSpent: 30, signature: { name: 'Harriet Books' } });
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-2-completed');
+  });
+
+  it('2 (zh-CN): a 200-terminal site goes into maintenance with a preview and an end time, and its 199 jobs are finished in one action', { timeout: TEST_TIMEOUT }, async () => {
+    // A big site: 199 counter terminals and one spare, all online (they heartbeat over the protocol).
+    const merchant = (await adminApi<{ items: { id: string; name: string }[] }>('GET', '/merchants?limit=10')).items.find((m) => m.name === '青柠茶饮')!;
+    const big = await adminApi<{ id: string }>('POST', '/sites', { merchantId: merchant.id, code: 'DEMO-BIG', name: '南京路旗舰店' });
+    const model = (await adminApi<{ items: { id: string; code: string }[] }>('GET', '/terminal-models?limit=10')).items.find((m) => m.code === 'PAX-A920')!;
+    const { code } = await server.services.device.createEnrolmentCode({ siteId: big.id, modelId: model.id, uses: 200 }, 'console loops');
+    const serials = [...Array.from({ length: 199 }, (_, i) => `BIG-${String(i + 1).padStart(3, '0')}`), 'BIG-SPARE'];
+    for (const serialNumber of serials) {
+      const enrolled = await deviceCall<{ terminalId: string; credential: string }>(server.url, 'POST', '/enrol', undefined, { serialNumber, code });
+      if (serialNumber === 'BIG-SPARE') await adminApi('PATCH', `/terminals/${enrolled.terminalId}`, { tags: ['backup'] });
+      await deviceCall(server.url, 'POST', '/heartbeat', enrolled.credential, heartbeatReport(1));
+    }
+
+    const desk = await open(DESK, 'zh-CN', OPERATOR.email);
+    await desk.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '维护', exact: true }).click();
+    const form = desk.getByRole('form', { name: '设为功能维护中' });
+    await form.getByLabel('门店', { exact: true }).locator('option', { hasText: 'DEMO-BIG' }).waitFor({ state: 'attached' });
+    await form.getByLabel('门店', { exact: true }).selectOption({ label: '南京路旗舰店 (DEMO-BIG)' });
+    // The effect, before the button.
+    const preview = form.getByRole('status', { name: '开始后的影响' });
+    await preview.getByText('将停止 200 台终端中 199 台的交易。').waitFor();
+    await preview.getByText('备用机 BIG-SPARE 继续营业。').waitFor();
+    await form.getByRole('checkbox', { name: '固件升级' }).check();
+    await form.getByLabel('原因', { exact: true }).fill('读卡器固件 9.2');
+    // The end time is asked for, in the user's own time, and a past one is refused before sending.
+    const endTime = form.getByLabel('结束时间（您的时间）');
+    await endTime.fill(await localIn(desk, -1));
+    await form.getByText('请选择 1 分钟到 24 小时之后的结束时间。').waitFor();
+    expect(await form.getByRole('button', { name: '开始维护（199 台终端）' }).isDisabled()).toBe(true);
+    await endTime.fill(await localIn(desk, 3));
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-maintenance-1-preview');
+    await form.getByRole('button', { name: '开始维护（199 台终端）' }).click();
+    await form.getByText('已创建 199 个维护任务。').waitFor();
+    const started = (await jobsOf(serials)).map((jobs) => jobs[0]);
+    expect(started.at(-1)).toBeUndefined(); // the spare stays in service
+    expect(started.slice(0, 199).every((j) => j && j.state === 'draining' && j.maxMinutes >= 178 && j.maxMinutes <= 180)).toBe(true);
+
+    // The site's group: one action for its 199 jobs, kept in the address as a filter.
+    await desk.getByRole('search', { name: '筛选' }).getByLabel('门店').selectOption({ label: '南京路旗舰店 (DEMO-BIG)' });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe(`?siteId=${big.id}`);
+    await desk.getByRole('region', { name: '南京路旗舰店：199 个未结束的维护任务' }).waitFor();
+    const group = desk.getByRole('region', { name: /^南京路旗舰店：\d+ 个未结束的维护任务$/ });
+    const jobsTable = desk.getByRole('table', { name: '进行中的维护任务' });
+    await expect.poll(() => jobsTable.getByRole('row').count(), { timeout: WAIT }).toBe(200);
+    await desk.getByRole('heading', { name: '进行中的维护任务' }).scrollIntoViewIfNeeded();
+    await viewShot(desk, 'zh-CN-desk-maintenance-2-group');
+    await group.getByRole('button', { name: '全部完成（199）' }).click();
+    const dialog = desk.getByRole('dialog', { name: '完成 199 台终端的维护？' });
+    await dialog.getByText('进行中的任务立即结束，终端恢复营业；尚未开始的任务将撤回。').waitFor();
+    await dialog.getByLabel('备注（可选，记录在每个任务中）').fill('门店提前营业');
+    await dialog.getByRole('button', { name: '全部完成（199）' }).click();
+    await group.getByText(/^(处理中… 已完成 \d+ \/ 199|已处理 199 \/ 199)$/).waitFor();
+    await group.getByText('已处理 199 / 199').waitFor();
+    await group.getByRole('status').filter({ hasText: '已完成 199' }).waitFor();
+    await group.getByText('逐台结果（199）').click();
+    const results = group.getByRole('table', { name: '逐台结果' });
+    await results.getByRole('row').filter({ hasText: 'BIG-001' }).getByText('已完成：恢复营业').waitFor();
+    expect(await results.getByRole('row').count()).toBe(200);
+    // Nothing is left to press twice: the group is empty and ended rows offer no button.
+    const emptied = desk.getByRole('region', { name: '南京路旗舰店：0 个未结束的维护任务' });
+    expect(await emptied.getByRole('button', { name: '全部完成（0）' }).isDisabled()).toBe(true);
+    expect(await desk.getByRole('button', { name: '取消 BIG-001' }).count()).toBe(0);
+    const ended = (await jobsOf(serials.slice(0, 199))).map((jobs) => jobs[0]!.state);
+    expect(new Set(ended)).toEqual(new Set(['completed']));
+    await group.scrollIntoViewIfNeeded();
+    await viewShot(desk, 'zh-CN-desk-maintenance-3-finished');
+    await expect.poll(() => desk.getByText('没有维护任务。').count(), { timeout: WAIT }).toBe(1); // the live stream drops them
+    await desk.getByLabel('语言').selectOption('en');
+    await desk.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
+    await viewShot(desk, 'en-desk-maintenance-4-after');
+  });
+
+  it('2 (en): on a phone, a site with a spare is started, one job is cancelled alone and the rest extended then cancelled together', { timeout: TEST_TIMEOUT }, async () => {
+    const phone = await open(PHONE, 'en-US', OPERATOR.email);
+    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
+    const form = phone.getByRole('form', { name: 'Put into maintenance' });
+    await form.getByLabel('Site', { exact: true }).locator('option', { hasText: 'DEMO-SH-02' }).waitFor({ state: 'attached' });
+    await form.getByLabel('Site', { exact: true }).selectOption({ label: '外滩夜市摊 (DEMO-SH-02)' });
+    const preview = form.getByRole('status', { name: 'What starting does' });
+    await preview.getByText('Stops trading on 3 of 4 terminals.').waitFor();
+    await preview.getByText('The spare DEMO-2004 stays in service.').waitFor();
+    await form.getByLabel('Reason', { exact: true }).fill('Card reader firmware 9.2');
+    await form.getByLabel('Ends at (your time)').fill(await localIn(phone, 2));
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-maintenance-1-preview');
+    await form.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
+    await form.getByText('3 maintenance job(s) created.').waitFor();
+
+    await phone.getByRole('search', { name: 'Filters' }).getByLabel('Site').selectOption({ label: '外滩夜市摊 (DEMO-SH-02)' });
+    const table = phone.getByRole('table', { name: 'Open maintenance jobs' });
+    // The demo's terminals are offline: their jobs say what they wait for, in words.
+    await expect.poll(() => table.getByText('Waiting: the terminal is offline.').count(), { timeout: WAIT }).toBe(3);
+    await phone.getByRole('region', { name: '外滩夜市摊: 3 open job(s)' }).waitFor();
+    const group = phone.getByRole('region', { name: /^外滩夜市摊: \d+ open job\(s\)$/ });
+    // One job cancelled alone: its row says so and offers nothing more.
+    await table.getByRole('button', { name: 'Cancel DEMO-2001' }).click();
+    await table.getByRole('row').filter({ hasText: 'DEMO-2001' }).getByText('Cancelled', { exact: true }).waitFor();
+    expect(await table.getByRole('button', { name: 'Cancel DEMO-2001' }).count()).toBe(0);
+    await group.getByRole('button', { name: 'Extend all 2…' }).click();
+    const extend = phone.getByRole('dialog', { name: 'Extend maintenance on 2 terminal(s)?' });
+    await extend.getByLabel('Extend by').selectOption({ label: '60 min' });
+    await extend.getByRole('button', { name: 'Extend all 2…' }).click();
+    await group.getByRole('status').filter({ hasText: '2 extended' }).waitFor();
+    await group.getByRole('button', { name: 'Cancel all 2…' }).click();
+    const cancel = phone.getByRole('dialog', { name: 'Cancel maintenance on 2 terminal(s)?' });
+    await cancel.getByRole('button', { name: 'Cancel all 2…' }).click();
+    await group.getByRole('status').filter({ hasText: '2 cancelled' }).waitFor();
+    const rows = group.getByRole('table', { name: 'Result per terminal' }).getByRole('row');
+    await rows.filter({ hasText: 'DEMO-2002' }).getByText('Cancelled', { exact: true }).waitFor();
+    expect(await group.getByRole('button', { name: /^Cancel all/ }).isDisabled()).toBe(true);
+    const states = (await jobsOf(['DEMO-2001', 'DEMO-2002', 'DEMO-2003', 'DEMO-2004'])).map((jobs) => jobs[0]?.state ?? null);
+    expect(states).toEqual(['aborted', 'aborted', 'aborted', null]);
+    const extended = (await jobsOf(['DEMO-2002']))[0]![0]!;
+    expect(extended.maxMinutes).toBeGreaterThanOrEqual(60 + 118);
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-maintenance-2-cancelled');
+    await phone.getByLabel('Language').selectOption('zh-CN');
+    await phone.getByRole('heading', { name: '设为功能维护中' }).waitFor();
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'zh-CN-phone-maintenance-3-after');
   });
 });

@@ -1,6 +1,7 @@
 // Chinese and English for the dashboard, with the glossary's words (/work/shared/GLOSSARY.md): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
+import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -821,6 +822,7 @@ const en = {
   scReported: 'Reported: a suspicious-activity case is open.',
   scOpenCase: 'Open the case',
   ...workOrderEn,
+  ...maintenanceEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1640,6 +1642,7 @@ const zh: Record<MessageKey, string> = {
   scReported: '已报告：可疑活动案件已创建。',
   scOpenCase: '打开案件',
   ...workOrderZh,
+  ...maintenanceZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
