@@ -7,17 +7,22 @@
 //    the filter kept in the address;
 // 2. a site's maintenance ended in one action: starting shows who stops trading and which spare stays in
 //    service and asks for an end time; the site's 199 jobs are finished in one action with progress and a
-//    result per terminal; ended rows offer nothing more; a small site's jobs extended and cancelled.
+//    result per terminal; ended rows offer nothing more; a small site's jobs extended and cancelled;
+// 3. a software package uploaded in the browser: from the Updates page's empty state, the file and its
+//    signed statement; the browser works out size and SHA-256, uploads with progress and shows the
+//    server's verdict (signature and SHA-256 checked) or its refusal, in the user's language.
 // Screenshots go to test-artifacts/console-loops/.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
   adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+  screenshotOnFailure, sha256, SIGN_IN, signIn, startDemoServer, WAIT,
 } from './support/browser.ts';
 import { heartbeatReport } from './support/app.ts';
+import { signPackage } from '../src/rollouts/package-signature.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-loops');
 const ADMIN_TOKEN = 'console-loops-admin-token';
@@ -403,5 +408,101 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await phone.getByRole('heading', { name: '设为功能维护中' }).waitFor();
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'zh-CN-phone-maintenance-3-after');
+  });
+
+  // ---- loop 3: packages. A publisher's key (registered once) and what signing hands them: the statement.
+  const publisher = generateKeyPairSync('ed25519');
+  let publisherKeyId = '';
+  const statementFor = (content: Buffer, facts: { name: string; version: string }, fileName: string) => {
+    const signed = { kind: 'application', ...facts, size: content.length, sha256: sha256(content) };
+    return { ...signed, fileName, keyId: publisherKeyId, signature: signPackage(signed, publisher.privateKey) };
+  };
+  interface PackageView { id: string; name: string; version: string; ready: boolean; sha256: string; size: number; keyId: string }
+
+  it('3 (zh-CN): from the empty Updates page, a signed package and its statement are uploaded at the desk, and the verdict leads to a campaign', { timeout: TEST_TIMEOUT }, async () => {
+    publisherKeyId = (await adminApi<{ id: string }>('POST', '/publisher-keys', { name: '发布团队', publicKey: publisher.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).id;
+    const content = randomBytes(600_000);
+    const statement = statementFor(content, { name: 'pos-app', version: '3.3.0' }, 'pos-app-3.3.0.apk');
+
+    const desk = await open(DESK, 'zh-CN', OPERATOR.email);
+    await desk.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '软件更新', exact: true }).click();
+    await desk.getByText('还没有软件包。上传已签名的软件包即可更新终端。').waitFor();
+    const text = await desk.locator('main').innerText();
+    expect(text).not.toContain('`');
+    expect(text.toLowerCase()).not.toContain('posfleet package');
+    await shot(desk, 'zh-CN-desk-package-1-empty');
+    await desk.getByRole('link', { name: '上传软件包' }).click();
+    await desk.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
+    const form = desk.getByRole('form', { name: '上传软件包' });
+
+    // The statement names another file than the one chosen: said at once, nothing sent.
+    await form.getByLabel('软件包文件').setInputFiles({ name: 'pos-app-3.3.0.apk', mimeType: 'application/vnd.android.package-archive', buffer: randomBytes(600_000) });
+    await form.getByLabel('签名声明文件（.posfleet.json，可选）').setInputFiles({ name: 'pos-app-3.3.0.apk.posfleet.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(statement)) });
+    await form.getByText('此文件不是该声明所签名的文件（大小或 SHA-256 不同）：请选择正确的文件，或与之对应的声明。').waitFor();
+    expect(await form.getByLabel('软件包名称').inputValue()).toBe('pos-app');
+    expect(await form.getByLabel('版本').inputValue()).toBe('3.3.0');
+    expect(await form.getByLabel('发布者密钥').locator('option:checked').textContent()).toBe(`发布团队（${publisherKeyId.slice(0, 12)}…）`);
+    await form.getByRole('checkbox', { name: 'PAX A920' }).check();
+    expect(await form.getByRole('button', { name: '核验并上传' }).isDisabled()).toBe(true);
+
+    // The right file: its size and SHA-256, worked out in the browser, match the statement.
+    await form.getByLabel('软件包文件').setInputFiles({ name: 'pos-app-3.3.0.apk', mimeType: 'application/vnd.android.package-archive', buffer: content });
+    await form.getByText(`大小 585.9 KB（600,000 字节）· SHA-256 ${sha256(content)}`).waitFor();
+    expect(await form.getByText(/^此文件不是该声明所签名的文件/).count()).toBe(0);
+    await form.getByLabel('中文更新说明（可选）').fill('修复非接读卡超时。');
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-package-2-chosen');
+    await form.getByRole('button', { name: '核验并上传' }).click();
+    const verdict = form.getByRole('status').filter({ hasText: 'pos-app 3.3.0 已可用于灰度发布。' });
+    await verdict.waitFor();
+    await verdict.getByText('签名已用发布者密钥“发布团队”核验。').waitFor();
+    await verdict.getByText(`已上传文件的 SHA-256 已核验：${sha256(content)}`).waitFor();
+    const pkg = (await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.find((x) => x.version === '3.3.0')!;
+    expect(pkg).toMatchObject({ name: 'pos-app', ready: true, sha256: sha256(content), size: 600_000, keyId: publisherKeyId });
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-package-3-verdict');
+    await verdict.getByRole('link', { name: '用此软件包发起灰度发布' }).click();
+    await expect.poll(() => new URL(desk.url()).pathname + new URL(desk.url()).search, { timeout: WAIT }).toBe(`/updates/campaigns/new?package=${pkg.id}`);
+    await desk.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '软件更新', exact: true }).click();
+    await desk.getByRole('table', { name: '更新包' }).getByRole('row').filter({ hasText: 'pos-app 3.3.0' }).waitFor();
+    await desk.getByRole('link', { name: '上传软件包' }).waitFor();
+    await shot(desk, 'zh-CN-desk-package-4-listed');
+  });
+
+  it('3 (en): on a phone, a statement typed in with a wrong signature is refused in English, and the right one is accepted', { timeout: TEST_TIMEOUT }, async () => {
+    const content = randomBytes(200_000);
+    const statement = statementFor(content, { name: 'pos-app', version: '3.4.0' }, 'pos-app-3.4.0.apk');
+    const wrong = statementFor(content, { name: 'pos-app', version: '3.4.1' }, 'pos-app-3.4.0.apk'); // signed for another version
+
+    const phone = await open(PHONE, 'en-US', OPERATOR.email);
+    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Updates', exact: true }).click();
+    await phone.getByRole('link', { name: 'Upload package' }).click();
+    const form = phone.getByRole('form', { name: 'Upload a software package' });
+    await form.getByLabel('Package file').setInputFiles({ name: 'pos-app-3.4.0.apk', mimeType: 'application/octet-stream', buffer: content });
+    await form.getByText(`Size 195.3 KB (200,000 bytes) · SHA-256 ${sha256(content)}`).waitFor();
+    await form.getByLabel('Package name').fill('pos-app');
+    await form.getByLabel('Version').fill('3.4.0');
+    await form.getByLabel('Publisher key').selectOption({ label: `发布团队 (${publisherKeyId.slice(0, 12)}…)` });
+    await form.getByLabel('Signature').fill(wrong.signature);
+    await form.getByRole('checkbox', { name: 'PAX A920' }).check();
+    await form.getByRole('button', { name: 'Check and upload' }).click();
+    const refused = form.getByRole('alert').filter({ hasText: 'Refused:' });
+    await refused.getByText('the signature does not match this package. Check that the file, name, version and publisher key are those that were signed.').waitFor();
+    expect((await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.some((x) => x.version === '3.4.0')).toBe(false);
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-package-1-refused');
+
+    await form.getByLabel('Signature').fill(statement.signature);
+    await form.getByRole('button', { name: 'Check and upload' }).click();
+    const verdict = form.getByRole('status').filter({ hasText: 'pos-app 3.4.0 is ready for campaigns.' });
+    await verdict.getByText('Signature checked with publisher key “发布团队”.').waitFor();
+    await verdict.getByText(`SHA-256 of the uploaded file checked: ${sha256(content)}`).waitFor();
+    expect(await form.getByRole('alert').count()).toBe(0);
+    expect((await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.find((x) => x.version === '3.4.0')).toMatchObject({ ready: true, sha256: sha256(content) });
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-package-2-verdict');
+    await phone.getByLabel('Language').selectOption('zh-CN');
+    await phone.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
+    await shot(phone, 'zh-CN-phone-package-3-form');
   });
 });

@@ -110,6 +110,30 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
+/**
+ * Sends a file as application/octet-stream with PUT, telling `onProgress` how many bytes left the browser
+ * (fetch cannot report an upload's progress; XMLHttpRequest can). Errors come back as ApiError, as above.
+ */
+export function uploadFile<T>(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', `/api/v1${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onerror = () => reject(new TypeError('network error'));
+    xhr.onload = () => {
+      type Body = { error?: { code?: string; message?: string; field?: string } } | null;
+      const data = ((): Body => { try { return JSON.parse(xhr.responseText) as Body; } catch { return null; } })();
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiError(xhr.status, data?.error?.code ?? 'error', data?.error?.message ?? xhr.statusText, data?.error?.field ?? null));
+    };
+    xhr.send(file);
+  });
+}
+
 export const query = (params: Record<string, string | number | boolean | undefined | null>) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
