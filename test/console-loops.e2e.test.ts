@@ -406,6 +406,10 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await shot(phone, 'en-phone-maintenance-2-cancelled');
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '设为功能维护中' }).waitFor();
+    // What was said before the switch is said again in Chinese, not left in English.
+    await phone.getByText('已创建 3 个维护任务。').waitFor();
+    await phone.getByRole('status').filter({ hasText: '已取消 2' }).waitFor();
+    expect(await phone.locator('main').innerText()).not.toMatch(/created|Cancelled|open job/);
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'zh-CN-phone-maintenance-3-after');
   });
@@ -413,6 +417,10 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
   // ---- loop 3: packages. A publisher's key (registered once) and what signing hands them: the statement.
   const publisher = generateKeyPairSync('ed25519');
   let publisherKeyId = '';
+  /** Registers the publisher's public key once, whichever test comes first. */
+  const registerPublisher = async () => {
+    publisherKeyId ||= (await adminApi<{ id: string }>('POST', '/publisher-keys', { name: '发布团队', publicKey: publisher.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).id;
+  };
   const statementFor = (content: Buffer, facts: { name: string; version: string }, fileName: string) => {
     const signed = { kind: 'application', ...facts, size: content.length, sha256: sha256(content) };
     return { ...signed, fileName, keyId: publisherKeyId, signature: signPackage(signed, publisher.privateKey) };
@@ -420,7 +428,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
   interface PackageView { id: string; name: string; version: string; ready: boolean; sha256: string; size: number; keyId: string }
 
   it('3 (zh-CN): from the empty Updates page, a signed package and its statement are uploaded at the desk, and the verdict leads to a campaign', { timeout: TEST_TIMEOUT }, async () => {
-    publisherKeyId = (await adminApi<{ id: string }>('POST', '/publisher-keys', { name: '发布团队', publicKey: publisher.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).id;
+    await registerPublisher();
     const content = randomBytes(600_000);
     const statement = statementFor(content, { name: 'pos-app', version: '3.3.0' }, 'pos-app-3.3.0.apk');
 
@@ -470,6 +478,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
   });
 
   it('3 (en): on a phone, a statement typed in with a wrong signature is refused in English, and the right one is accepted', { timeout: TEST_TIMEOUT }, async () => {
+    await registerPublisher();
     const content = randomBytes(200_000);
     const statement = statementFor(content, { name: 'pos-app', version: '3.4.0' }, 'pos-app-3.4.0.apk');
     const wrong = statementFor(content, { name: 'pos-app', version: '3.4.1' }, 'pos-app-3.4.0.apk'); // signed for another version
@@ -503,6 +512,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await shot(phone, 'en-phone-package-2-verdict');
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
+    await phone.getByText('签名已用发布者密钥“发布团队”核验。').waitFor();
     await shot(phone, 'zh-CN-phone-package-3-form');
   });
 });

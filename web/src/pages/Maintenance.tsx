@@ -50,8 +50,16 @@ async function resolveSerials(text: string): Promise<{ terminals: Terminal[]; un
   return { terminals, unknown };
 }
 
+/** A problem found in the browser, said from the catalogue when shown (so a language switch changes it too). */
+class Said extends Error {
+  constructor(readonly key: MessageKey, readonly vars: Record<string, string | number> = {}) {
+    super(key);
+  }
+}
+
 /** A refusal or failure in the reader's language (never the server's English). */
 function failure(error: unknown, { t }: I18n): string {
+  if (error instanceof Said) return t(error.key, error.vars);
   if (error instanceof ApiError) {
     if (error.status === 403) return t('noPermission');
     if (error.status === 409 && error.field === 'terminalIds') return t('mAlreadyHasJob');
@@ -61,7 +69,6 @@ function failure(error: unknown, { t }: I18n): string {
     if (error.status === 409) return t('mChangedMeanwhile');
     return t('woFailedServer');
   }
-  if (error instanceof Error && error.message) return error.message; // our own, already in the reader's language
   return t('woFailedNetwork');
 }
 
@@ -322,7 +329,7 @@ function MaintenanceForm({ sites, live }: { sites: { id: string; name: string; c
   const [end, setEnd] = useState(() => localInputValue(new Date(Date.now() + 2 * 3_600_000)));
   const [busy, setBusy] = useState(false);
   const [siteTerminals, setSiteTerminals] = useState<Terminal[] | null>(null);
-  const [result, setResult] = useState<{ ok: string } | { error: string } | null>(null);
+  const [result, setResult] = useState<{ created: number } | { error: unknown } | null>(null);
 
   useEffect(() => {
     setSiteTerminals(null);
@@ -352,23 +359,23 @@ function MaintenanceForm({ sites, live }: { sites: { id: string; name: string; c
     try {
       let ids: string[];
       if (target === 'site') {
-        if (!preview) throw new Error(t('choose'));
+        if (!preview) throw new Said('choose');
         ids = preview.stop.map((x) => x.id);
       } else {
         const { terminals, unknown } = await resolveSerials(serials);
-        if (unknown.length || !terminals.length) throw new Error(t('unknownSerials', { list: unknown.join(', ') }));
+        if (unknown.length || !terminals.length) throw new Said('unknownSerials', { list: unknown.join(', ') });
         ids = terminals.map((x) => x.id);
       }
-      if (!ids.length) throw new Error(t('mNothingToStart'));
+      if (!ids.length) throw new Said('mNothingToStart');
       const answer = await api<{ items: unknown[] }>('POST', '/maintenance/jobs', {
         terminalIds: ids, work, reason, expectedMinutes: minutes, maxMinutes: minutes, ...(override.trim() && { overrideReason: override.trim() }),
       });
-      setResult({ ok: t('jobsCreated', { count: answer.items.length }) });
+      setResult({ created: answer.items.length });
       setSiteId('');
       setReason('');
       setOverride('');
     } catch (e) {
-      setResult({ error: failure(e, i18n) });
+      setResult({ error: e });
     } finally {
       setBusy(false);
     }
@@ -416,8 +423,8 @@ function MaintenanceForm({ sites, live }: { sites: { id: string; name: string; c
           )}
         </div>
       )}
-      {result && 'ok' in result && <p className="note ok" role="status">{result.ok}</p>}
-      {result && 'error' in result && <p className="note error" role="alert">{result.error}</p>}
+      {result && 'created' in result && <p className="note ok" role="status">{t('jobsCreated', { count: result.created })}</p>}
+      {result && 'error' in result && <p className="note error" role="alert">{failure(result.error, i18n)}</p>}
       <button type="submit" className="primary" disabled={busy || work.length === 0 || !!endProblem || (target === 'site' && (!preview || preview.stop.length === 0))}>{startLabel}</button>
     </form>
   );

@@ -70,7 +70,7 @@ export function UploadPackagePage({ me }: { me: Me }) {
   const [stage, setStage] = useState<'idle' | 'declaring' | 'uploading'>('idle');
   const [sent, setSent] = useState(0);
   const [declared, setDeclared] = useState<{ id: string; sha256: string } | null>(null);
-  const [verdict, setVerdict] = useState<{ ok: Package } | { refused: string } | null>(null);
+  const [verdict, setVerdict] = useState<{ ok: Package } | { refused: unknown } | null>(null);
 
   useEffect(() => {
     api<{ items: PublisherKey[] }>('GET', '/publisher-keys').then((k) => setKeys(k.items.filter((x) => !x.revokedAt))).catch(() => setKeys([]));
@@ -129,7 +129,7 @@ export function UploadPackagePage({ me }: { me: Me }) {
       const pkg = await uploadFile<Package>(`/packages/${encodeURIComponent(id)}/content`, file, (n) => setSent(n));
       setVerdict({ ok: pkg });
     } catch (e) {
-      setVerdict({ refused: refusal(e, i18n) });
+      setVerdict({ refused: e });
     } finally {
       setStage('idle');
     }
@@ -198,7 +198,7 @@ export function UploadPackagePage({ me }: { me: Me }) {
             <progress max={facts?.size ?? 1} value={stage === 'declaring' ? 0 : sent} />
           </label>
         )}
-        {verdict && 'refused' in verdict && <div className="note error" role="alert"><strong>{t('upRefused')}</strong> {verdict.refused}</div>}
+        {verdict && 'refused' in verdict && <div className="note error" role="alert"><strong>{t('upRefused')}</strong> {refusal(verdict.refused, i18n)}</div>}
         {verdict && 'ok' in verdict && (
           <div className="note ok verdict" role="status">
             <strong>{t('upAccepted', { name: verdict.ok.name, version: verdict.ok.version })}</strong>
