@@ -100,6 +100,16 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     }));
   };
 
+  /**
+   * The words of a zh-CN page's main part that look English, once what people typed or the estate names
+   * (serial numbers, people, parts, models, package names, hashes) is taken out: none is expected.
+   */
+  const englishOn = async (p: Page) => {
+    const data = /Olivia Operator|Tao Technician|Lee Technician|Printer head|PAX A920|Verifone V240m|Covent Garden|Harbour Books|Simulator bench|PayDroid-9\.1|VOS3-4\.2|SHA-256|[A-Z]+-[\w.-]+|pos-app|posfleet\.json|[0-9a-f]{12,}|\b(KB|MB)\b/g;
+    const text = (await p.locator('main').innerText()).replace(data, ' ');
+    return text.match(/[A-Za-z]{3,}/g) ?? [];
+  };
+
   /** Draws a signature-like stroke across the canvas with the mouse (a finger on a real phone). */
   async function sign(p: Page, canvasName: string) {
     const canvas = p.getByRole('img', { name: canvasName });
@@ -148,6 +158,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect((await order(id)).technicianId).toBe(technicianIds[TAO.email]);
     await desk.getByRole('definition').filter({ hasText: TAO.name }).waitFor();
     await desk.getByRole('definition').filter({ hasText: 'DEMO-1001' }).waitFor();
+    expect(await englishOn(desk)).toEqual([]);
     await shot(desk, 'zh-CN-desk-3-assigned');
 
     // The list, filtered by status and technician: the filter is in the address and survives a reload.
@@ -215,6 +226,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect(done.signature!.image).toMatch(/^data:image\/png;base64,/);
     expect(done.checklist.map((i) => [i.result, i.photos.length])).toEqual([['pass', 1], ['pass', 0]]);
     expect(await fitsWidth(phone)).toBe(true);
+    expect(await englishOn(phone)).toEqual([]);
     await shot(phone, 'zh-CN-phone-3-completed');
   });
 
@@ -353,6 +365,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const ended = (await jobsOf(serials.slice(0, 199))).map((jobs) => jobs[0]!.state);
     expect(new Set(ended)).toEqual(new Set(['completed']));
     await group.scrollIntoViewIfNeeded();
+    expect(await englishOn(desk)).toEqual([]);
     await viewShot(desk, 'zh-CN-desk-maintenance-3-finished');
     await expect.poll(() => desk.getByText('没有维护任务。').count(), { timeout: WAIT }).toBe(1); // the live stream drops them
     await desk.getByLabel('语言').selectOption('en');
@@ -411,6 +424,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await phone.getByRole('status').filter({ hasText: '已取消 2' }).waitFor();
     expect(await phone.locator('main').innerText()).not.toMatch(/created|Cancelled|open job/);
     expect(await fitsWidth(phone)).toBe(true);
+    expect(await englishOn(phone)).toEqual([]);
     await shot(phone, 'zh-CN-phone-maintenance-3-after');
   });
 
@@ -468,6 +482,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const pkg = (await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.find((x) => x.version === '3.3.0')!;
     expect(pkg).toMatchObject({ name: 'pos-app', ready: true, sha256: sha256(content), size: 600_000, keyId: publisherKeyId });
     expect(await fitsWidth(desk)).toBe(true);
+    expect(await englishOn(desk)).toEqual([]);
     await shot(desk, 'zh-CN-desk-package-3-verdict');
     await verdict.getByRole('link', { name: '用此软件包发起灰度发布' }).click();
     await expect.poll(() => new URL(desk.url()).pathname + new URL(desk.url()).search, { timeout: WAIT }).toBe(`/updates/campaigns/new?package=${pkg.id}`);
@@ -513,6 +528,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
     await phone.getByText('签名已用发布者密钥“发布团队”核验。').waitFor();
+    expect(await englishOn(phone)).toEqual([]);
     await shot(phone, 'zh-CN-phone-package-3-form');
   });
 });
