@@ -404,10 +404,17 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await extend.getByLabel('Extend by').selectOption({ label: '60 min' });
     await extend.getByRole('button', { name: 'Extend all 2…' }).click();
     await group.getByRole('status').filter({ hasText: '2 extended' }).waitFor();
+    // The connection drops while the group is sent: the page says so, in words, and sends them again.
+    await phone.route('**/api/v1/maintenance/jobs/group', (route) => route.abort(), { times: 1 });
     await group.getByRole('button', { name: 'Cancel all 2…' }).click();
     const cancel = phone.getByRole('dialog', { name: 'Cancel maintenance on 2 terminal(s)?' });
     await cancel.getByRole('button', { name: 'Cancel all 2…' }).click();
+    await group.getByRole('status').filter({ hasText: '2 not sent' }).waitFor();
+    await group.getByRole('table', { name: 'Result per terminal' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Not sent: the server could not be reached; try again').waitFor();
+    await shot(phone, 'en-phone-maintenance-2a-not-sent');
+    await group.getByRole('button', { name: 'Send the 2 unsent again' }).click();
     await group.getByRole('status').filter({ hasText: '2 cancelled' }).waitFor();
+    expect(await group.getByRole('button', { name: /unsent again/ }).count()).toBe(0);
     const rows = group.getByRole('table', { name: 'Result per terminal' }).getByRole('row');
     await rows.filter({ hasText: 'DEMO-2002' }).getByText('Cancelled', { exact: true }).waitFor();
     expect(await group.getByRole('button', { name: /^Cancel all/ }).isDisabled()).toBe(true);

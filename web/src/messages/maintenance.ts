@@ -64,6 +64,7 @@ export const maintenanceEn = {
   mPreviewNoSpare: 'No spare at this site: one terminal keeps trading and waits until another is back.',
   mPreviewBusy: 'Already in a maintenance job, left out: {list}.',
   mAndMore: '{list} and {n} more',
+  mRetryFailed: 'Send the {n} unsent again',
 };
 
 export const maintenanceZh: Record<keyof typeof maintenanceEn, string> = {
@@ -129,4 +130,5 @@ export const maintenanceZh: Record<keyof typeof maintenanceEn, string> = {
   mPreviewNoSpare: '此门店没有备用机：将保留一台终端营业，待其他终端恢复后再维护。',
   mPreviewBusy: '已有维护任务，不重复创建：{list}。',
   mAndMore: '{list} 等另外 {n} 台',
+  mRetryFailed: '重新发送未发送的 {n} 个',
 };

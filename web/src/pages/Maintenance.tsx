@@ -207,12 +207,15 @@ function GroupActions({ rows, groupName, terminals, onResults }: {
   const jobTerminal = new Map(rows.map((x) => [x.job!.id, x.serialNumber]));
   const n = rows.length;
 
-  const start = async (action: GroupAction) => {
-    const jobIds = rows.map((x) => x.job!.id);
+  /** Runs `action` over the group, or again over the jobs a failed request left unsent (`retry`). */
+  const start = async (action: GroupAction, retry?: GroupResult[]) => {
+    const kept = retry ? retry.filter((r) => r.outcome !== 'failed') : [];
+    const jobIds = retry ? retry.filter((r) => r.outcome === 'failed').map((r) => r.jobId) : rows.map((x) => x.job!.id);
+    const total = kept.length + jobIds.length;
     setAsking(null);
-    setProgress({ action, total: jobIds.length, done: 0, results: [] });
+    setProgress({ action, total, done: kept.length, results: kept });
     const extra = { ...(action === 'extend' && { minutes: Number(minutes) }), ...(note.trim() && { note: note.trim() }) };
-    const results = await runGroup(jobIds, action, extra, (done, partial) => setProgress({ action, total: jobIds.length, done, results: partial }));
+    const results = await runGroup(jobIds, action, extra, (done, partial) => setProgress({ action, total, done: kept.length + done, results: [...kept, ...partial] }));
     onResults(results);
   };
 
@@ -236,7 +239,10 @@ function GroupActions({ rows, groupName, terminals, onResults }: {
           </label>
           {!running && (
             <>
-              <p role="status" className="note ok">{[...counts].map(([o, c]) => t(`mCount_${o}` as MessageKey, { n: c })).join(' · ')}</p>
+              <p role="status" className={`note ${counts.has('failed') ? 'error' : 'ok'}`}>{[...counts].map(([o, c]) => t(`mCount_${o}` as MessageKey, { n: c })).join(' · ')}</p>
+              {counts.has('failed') && (
+                <button type="button" className="primary" onClick={() => void start(progress.action, progress.results)}>{t('mRetryFailed', { n: counts.get('failed')! })}</button>
+              )}
               <details open={progress.total <= 12}>
                 <summary>{t('mPerTerminal', { n: progress.total })}</summary>
                 <div className="table-wrap">
