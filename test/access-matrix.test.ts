@@ -334,6 +334,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/maintenance/jobs/{id}/extend': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: { minutes: 15 } }) },
   'POST /api/v1/maintenance/jobs/{id}/finish': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
   'POST /api/v1/maintenance/jobs/{id}/abort': { need: 'put terminals into maintenance', probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
+  'POST /api/v1/maintenance/jobs/group': { need: 'put terminals into maintenance', probe: async (f) => ({ body: { action: 'abort', jobIds: [await freshJob(f)] } }) },
   // Only a failed job can be handed over or marked rolled back: the fresh (draining) job is refused by the
   // handler with a 409, after the guard let the caller in, which is all this table is about.
   'POST /api/v1/maintenance/jobs/{id}/hand-over': { need: 'put terminals into maintenance', adminGets: 409, probe: async (f) => ({ params: { id: await freshJob(f) }, body: {} }) },
@@ -638,15 +639,17 @@ describe.each(databases())('access on $name', (kind) => {
       expect(await ids('/api/v1/terminals')).not.toContain(f.b.terminal.id);
       const lookingForB = [
         `/api/v1/terminals?merchantId=${f.b.merchant.id}`, `/api/v1/terminals?siteId=${f.b.site.id}`,
-        `/api/v1/terminals?q=${encodeURIComponent(f.b.terminal.serialNumber)}`, `/api/v1/terminals?q=${encodeURIComponent(f.b.merchant.name)}`,
+        `/api/v1/terminals?q=${encodeURIComponent(f.b.merchant.name)}`,
         `/api/v1/terminals?includeDeleted=true&merchantId=${f.b.merchant.id}`,
         `/api/v1/sites?merchantId=${f.b.merchant.id}`, `/api/v1/sites?q=${encodeURIComponent(f.b.site.code)}`,
         `/api/v1/merchants?q=${encodeURIComponent(f.b.merchant.name)}`,
       ];
       for (const url of lookingForB) expect(await ids(url), url).toEqual([]);
+      // A search is by substring: B's serial SN-…-10 also finds A's own SN-…-100, but never B's terminal.
+      expect(await ids(`/api/v1/terminals?q=${encodeURIComponent(f.b.terminal.serialNumber)}`)).not.toContain(f.b.terminal.id);
       const csv = (await asMerchant('GET', '/api/v1/terminals/export')).body;
       expect(csv).toContain(f.a.terminal.serialNumber);
-      expect(csv).not.toContain(f.b.terminal.serialNumber);
+      expect(csv.split('\n').map((line) => line.split(',')[0])).not.toContain(f.b.terminal.serialNumber);
       expect((await asMerchant('GET', `/api/v1/terminals/export?merchantId=${f.b.merchant.id}`)).body.trim().split('\n')).toHaveLength(1);
     });
 

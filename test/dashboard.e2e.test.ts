@@ -140,25 +140,26 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
     await page.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
     await page.getByRole('option', { name: '人民广场店 (DEMO-SH-01)' }).waitFor({ state: 'attached' });
-    await page.getByLabel('Site', { exact: true }).selectOption({ label: '人民广场店 (DEMO-SH-01)' });
+    await page.getByRole('form', { name: 'Put into maintenance' }).getByLabel('Site', { exact: true }).selectOption({ label: '人民广场店 (DEMO-SH-01)' });
     await page.getByRole('checkbox', { name: 'Firmware upgrade' }).check();
     await page.getByLabel('Reason', { exact: true }).fill('Firmware 9.2 for the card reader');
     await page.getByLabel(/Override the continuity rule/).fill('whole site closed for the evening');
-    await page.getByRole('button', { name: 'Start maintenance' }).click();
-    await page.getByText('4 maintenance job(s) created.').waitFor();
+    // The site's spare (DEMO-1004) keeps it trading: it is not put into maintenance.
+    await page.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
+    await page.getByText('3 maintenance job(s) created.').waitFor();
 
     current = watcher;
-    await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(4);
+    await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(3);
     expect(await watcher.evaluate('window.notReloaded')).toBe(true);
     // The terminal hears it with its next heartbeat.
     expect((await heartbeat('DEMO-1001')).mode).toBe('maintenance');
 
     current = page;
     const jobs = page.getByRole('table', { name: 'Open maintenance jobs' });
-    await expect.poll(() => jobs.getByText('Draining', { exact: true }).count(), { timeout: WAIT }).toBe(4);
+    await expect.poll(() => jobs.getByText('Draining', { exact: true }).count(), { timeout: WAIT }).toBe(3);
     await shot('en-maintenance');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet overview' }).click();
-    await expect.poll(() => page.getByTestId('count-maintenance').textContent(), { timeout: WAIT }).toBe('4');
+    await expect.poll(() => page.getByTestId('count-maintenance').textContent(), { timeout: WAIT }).toBe('3');
     await watcher.close();
   });
 
@@ -330,8 +331,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
       expect(await fits()).toBe(true);
 
-      const moves = p.getByRole('group', { name: '更改状态' });
-      await moves.getByRole('button', { name: '开始作业' }).click();
+      await p.getByRole('region', { name: '下一步' }).getByRole('button', { name: '开始作业' }).click();
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('进行中');
       for (const [item, result] of [['清洁打印头', '通过'], ['检查读卡器', '不通过'], ['检查备用机', '不适用']] as const) {
         const answer = p.getByRole('group', { name: item }).getByRole('button', { name: result, exact: true });
@@ -385,7 +385,18 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
 
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-work-order', p);
-      await moves.getByRole('button', { name: '完成工单' }).click();
+      // Completing takes the time spent and the customer's signature (test/console-loops.e2e.test.ts walks it in full).
+      const complete = p.getByRole('form', { name: '完成工单' });
+      await complete.getByLabel('现场用时（分钟）').fill('20');
+      await complete.getByLabel('客户姓名').fill('李店长');
+      const pad = complete.getByRole('img', { name: '签名区：请用手指或鼠标签名' });
+      await pad.scrollIntoViewIfNeeded();
+      const box = (await pad.boundingBox())!;
+      await p.mouse.move(box.x + 20, box.y + 20);
+      await p.mouse.down();
+      await p.mouse.move(box.x + box.width - 20, box.y + box.height - 20, { steps: 8 });
+      await p.mouse.up();
+      await complete.getByRole('button', { name: '完成工单' }).click();
       await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
       const done = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
       expect(done.status).toBe('done');

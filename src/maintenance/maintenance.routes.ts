@@ -7,6 +7,8 @@ import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
+import { applyToGroup } from './job-groups.ts';
+import { GroupActionInput, GroupActionResult } from './job-groups.schemas.ts';
 import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, LockInput, LockView, MaintenanceInput, ModeView, StepReport, UnlockInput } from './maintenance.schemas.ts';
 
 const tags = ['maintenance'];
@@ -43,6 +45,16 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   move('abort', 'aborted', 'Cancels the job; a terminal already in maintenance rolls back and trades again.');
   move('hand-over', 'handed_to_technician', 'A failed job goes to a technician.');
   move('rolled-back', 'rolled_back', 'Confirms that a failed job was rolled back.');
+  app.post('/maintenance/jobs/group', {
+    config: write,
+    schema: {
+      tags, security, body: GroupActionInput, response: { 200: GroupActionResult, ...errorResponses },
+      description: 'Finishes, extends or cancels a group of jobs (e.g. a site\'s) in one action, with an outcome per job in the order given. A job already ended is left alone (outcome already_ended), so repeating the action does no harm.',
+    },
+  }, async (req) => {
+    if (req.body.action === 'extend' && req.body.minutes === undefined) throw invalid('minutes', 'is required to extend');
+    return { items: await applyToGroup(maintenance, req.body, req.principal.scope, req.principal.name) };
+  });
 
   app.get('/maintenance/figures', {
     config: read,

@@ -22,6 +22,7 @@ import { UpdatesPage } from './pages/updates/Updates.tsx';
 import { CampaignPage } from './pages/updates/Campaign.tsx';
 import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
 import { PackagePage } from './pages/updates/Package.tsx';
+import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
 import { can } from './permissions.ts';
 
@@ -119,6 +120,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/updates/campaigns/new') return <StartCampaignPage me={me} packageId={new URLSearchParams(path.split('?')[1] ?? '').get('package')} />;
   const campaign = /^\/updates\/campaigns\/([^/]+)$/.exec(pathname);
   if (campaign) return <CampaignPage key={campaign[1]} id={decodeURIComponent(campaign[1]!)} me={me} live={live} />;
+  if (pathname === '/updates/packages/new') return <UploadPackagePage me={me} />;
   const pkg = /^\/updates\/packages\/([^/]+)$/.exec(pathname);
   if (pkg) return <PackagePage key={pkg[1]} id={decodeURIComponent(pkg[1]!)} me={me} />;
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
@@ -128,7 +130,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
   if (suspiciousCase) return <SuspiciousCasePage key={suspiciousCase[1]} id={decodeURIComponent(suspiciousCase[1]!)} me={me} />;
   if (pathname === '/preventive') return <PreventivePage me={me} />;
-  if (pathname === '/work-orders') return <WorkOrdersPage />;
+  if (pathname === '/work-orders') return <WorkOrdersPage me={me} />;
   if (pathname === '/spares') return <SparesPage me={me} />;
   const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
   if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;

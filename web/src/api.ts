@@ -110,6 +110,30 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T;
 }
 
+/**
+ * Sends a file as application/octet-stream with PUT, telling `onProgress` how many bytes left the browser
+ * (fetch cannot report an upload's progress; XMLHttpRequest can). Errors come back as ApiError, as above.
+ */
+export function uploadFile<T>(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', `/api/v1${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onerror = () => reject(new TypeError('network error'));
+    xhr.onload = () => {
+      type Body = { error?: { code?: string; message?: string; field?: string } } | null;
+      const data = ((): Body => { try { return JSON.parse(xhr.responseText) as Body; } catch { return null; } })();
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiError(xhr.status, data?.error?.code ?? 'error', data?.error?.message ?? xhr.statusText, data?.error?.field ?? null));
+    };
+    xhr.send(file);
+  });
+}
+
 export const query = (params: Record<string, string | number | boolean | undefined | null>) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
@@ -156,9 +180,11 @@ export interface GuideRun {
 
 export interface WorkOrderSummary {
   id: string;
+  source: string;
   title: string;
   status: string;
   siteId: string;
+  technicianId: string | null;
   dueAt: string | null;
   createdAt: string;
 }
@@ -184,9 +210,22 @@ export interface ChecklistItem {
 }
 
 export interface WorkOrder extends WorkOrderSummary {
-  technicianId: string | null;
+  terminalIds: string[];
+  minutesSpent: number;
+  signature: { name: string; signedAt: string; image: string | null } | null;
+  note: string | null;
   checklist: ChecklistItem[];
+  history: { from: string | null; to: string; by: string; at: string; note: string | null }[];
+  parts: { partId: string; sku: string; depot: string; quantity: number; by: string; at: string }[];
 }
+
+/** A user who may be given work orders (src/preventive/preventive.schemas.ts TechnicianView). */
+export interface Technician { id: string; name: string; skills: string[]; regions: string[]; openWorkOrders: number }
+
+/** Technicians ranked for a work order, best first (GET /work-orders/:id/suggestions). */
+export interface Suggestions { items: { technicianId: string; name: string; score: number }[] }
+
+export interface SparePart { id: string; depot: string; sku: string; name: string; quantity: number; minimum: number; belowMinimum: boolean }
 
 /** Every item of a keyset-paged list, a page at a time, up to `max` items. */
 export async function allPages<T>(path: string, max = 1000): Promise<T[]> {

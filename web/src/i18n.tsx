@@ -1,6 +1,9 @@
 // Chinese and English for the dashboard, with the glossary's words (/work/shared/GLOSSARY.md): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
+import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
+import { packagesEn, packagesZh } from './messages/packages.ts';
+import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -461,7 +464,6 @@ const en = {
   packages: 'Packages',
   packageKind: 'Kind',
   packageTitle: 'Package {name} {version}',
-  noPackages: 'No packages yet: publishers sign and upload them with `posfleet package sign` and `posfleet package upload`.',
   version: 'Version',
   securityPatch: 'Security patch',
   ready: 'Ready',
@@ -825,6 +827,9 @@ const en = {
   scReportSend: 'Report',
   scReported: 'Reported: a suspicious-activity case is open.',
   scOpenCase: 'Open the case',
+  ...workOrderEn,
+  ...maintenanceEn,
+  ...packagesEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1285,7 +1290,6 @@ const zh: Record<MessageKey, string> = {
   packages: '更新包',
   packageKind: '类型',
   packageTitle: '更新包 {name} {version}',
-  noPackages: '还没有更新包：发布者用 `posfleet package sign` 和 `posfleet package upload` 签名并上传。',
   version: '版本',
   securityPatch: '安全补丁',
   ready: '可用',
@@ -1649,6 +1653,9 @@ const zh: Record<MessageKey, string> = {
   scReportSend: '报告',
   scReported: '已报告：可疑活动案件已创建。',
   scOpenCase: '打开案件',
+  ...workOrderZh,
+  ...maintenanceZh,
+  ...packagesZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -10,6 +10,8 @@ import { ModeBadge } from './ModeBadge.tsx';
 import { TerminalHistory } from './TerminalHistory.tsx';
 import { HealthScoreCard } from './HealthScore.tsx';
 import { SuspiciousReportForm } from './SuspiciousCases.tsx';
+import { can } from '../permissions.ts';
+import { Link } from '../router.tsx';
 
 interface Loaded {
   terminal: Terminal;
@@ -53,6 +55,9 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
     <section aria-labelledby="terminal-title">
       <h1 id="terminal-title">{t('terminal')} {terminal.serialNumber}</h1>
       <p className="mode-line">{t('mode')}: <ModeBadge mode={mode} /> {liveTerminal?.reason && <span className="reason">{liveTerminal.reason}</span>}</p>
+      {can(me, 'workorders:write') && terminal.siteId && (
+        <p><Link href={`/work-orders?new=1&siteId=${encodeURIComponent(terminal.siteId)}&terminalId=${encodeURIComponent(terminal.id)}`}>{t('woNewForTerminal')}</Link></p>
+      )}
       <div className="grid">
         <section className="card" aria-labelledby="health-title">
           <h2 id="health-title">{t('latestHealth')}</h2>

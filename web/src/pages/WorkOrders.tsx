@@ -1,53 +1,115 @@
-// Work orders: the list, and one work order's page for the technician on site (phone-sized): its
-// checklist answered pass / fail / n.a. item by item, with photos taken at each item, and its status
-// moved along the lifecycle.
-import { useCallback, useEffect, useId, useState, type ChangeEvent } from 'react';
-import { api, ApiError, type ChecklistItem, type ChecklistPhoto, type Me, type WorkOrder, type WorkOrderSummary } from '../api.ts';
+// Work orders: the list (created here from a site or a terminal, filtered by status, site and technician,
+// the filter kept in the URL), and one work order's page, where it lives from created to completed:
+// assigned to a technician (the server's suggestions first), started, its checklist answered with
+// photos, the spare parts used and the time spent recorded, signed by the customer on the phone, and
+// completed. The most prominent button is always the next step; cancelling is secondary and asks why.
+import { useCallback, useEffect, useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import {
+  api, ApiError, query, type ChecklistItem, type ChecklistPhoto, type Me, type Page, type SparePart, type Suggestions, type Technician,
+  type Terminal, type WorkOrder, type WorkOrderSummary,
+} from '../api.ts';
 import { useAction } from '../action.ts';
-import { ActionError, ErrorNote } from '../App.tsx';
-import { useI18n, type I18n } from '../i18n.tsx';
+import { ErrorNote } from '../App.tsx';
+import { ConfirmDialog } from '../Dialog.tsx';
+import { errorFor, InputField, SelectField, TextAreaField } from '../Field.tsx';
+import { useI18n, type I18n, type MessageKey } from '../i18n.tsx';
+import { can } from '../permissions.ts';
 import { PhotoError, preparePhoto } from '../photo.ts';
-import { Link } from '../router.tsx';
+import { Link, useRouter } from '../router.tsx';
+import { SignaturePad } from '../SignaturePad.tsx';
 import { useSites } from './Terminals.tsx';
 
-/** The lifecycle's moves (src/preventive/work-order-states.ts); the server decides, this only offers buttons. */
-const NEXT: Record<string, readonly string[]> = {
-  open: ['cancelled'],
-  assigned: ['in_progress', 'on_hold', 'open', 'cancelled'],
-  in_progress: ['done', 'on_hold', 'cancelled'],
-  on_hold: ['in_progress', 'assigned', 'cancelled'],
-  done: [],
-  cancelled: [],
-};
-const TECHNICIAN_MOVES = ['in_progress', 'on_hold', 'done'];
+const STATUSES = ['open', 'assigned', 'in_progress', 'on_hold', 'done', 'cancelled'] as const;
 const RESULTS = ['pass', 'fail', 'n/a'] as const;
 
 export const canWorkOn = (me: Me) => me.role === 'admin' || me.role === 'operator' || me.role === 'technician';
 
-export function WorkOrdersPage() {
+/** Technicians, for names and filters; a role that may not list them gets none (the page still works). */
+function useTechnicians(): Technician[] {
+  const [items, setItems] = useState<Technician[]>([]);
+  useEffect(() => {
+    api<{ items: Technician[] }>('GET', '/technicians').then((p) => setItems(p.items)).catch(() => setItems([]));
+  }, []);
+  return items;
+}
+
+/** A refused change in the reader's language, from what the server names (code, field), never its English text. */
+export function woRefusal(error: unknown, { t }: I18n): string {
+  if (error instanceof PhotoError) return t(error.reason === 'too_large' ? 'photoTooLarge' : 'photoNotImage');
+  if (!(error instanceof ApiError)) return t('woFailedNetwork');
+  if (error.status === 403) return t('noPermission');
+  if (error.status === 404) return t('notFound');
+  if (error.status === 409 && error.field === 'checklist') return t('woChecklistIncomplete');
+  if (error.status === 409 && error.field === 'quantity') return t('woNotEnoughParts');
+  if (error.status === 409) return t('woChangedMeanwhile');
+  if (error.status === 400 || error.status === 422) return t('woCheckField');
+  return t('woFailedServer');
+}
+
+// ---- the list
+
+type ListFilters = { status: string; siteId: string; technicianId: string };
+
+export function WorkOrdersPage({ me }: { me: Me }) {
   const { t, tk, date } = useI18n();
+  const { path, navigate } = useRouter();
+  const params = new URLSearchParams(path.split('?')[1] ?? '');
+  const filters: ListFilters = { status: params.get('status') ?? '', siteId: params.get('siteId') ?? '', technicianId: params.get('technicianId') ?? '' };
+  const creating = params.get('new') === '1';
   const sites = useSites();
+  const technicians = useTechnicians();
   const siteName = new Map(sites.map((s) => [s.id, s.name]));
+  const techName = new Map(technicians.map((x) => [x.id, x.name]));
   const [items, setItems] = useState<WorkOrderSummary[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const listQuery = query({ limit: 200, status: filters.status, siteId: filters.siteId, technicianId: filters.technicianId });
   const load = useCallback(() => {
     setError(null);
-    api<{ items: WorkOrderSummary[] }>('GET', '/work-orders?limit=200').then((p) => setItems(p.items)).catch((e: unknown) => setError(e));
-  }, []);
+    setItems(null);
+    api<{ items: WorkOrderSummary[] }>('GET', `/work-orders${listQuery}`).then((p) => setItems(p.items)).catch((e: unknown) => setError(e));
+  }, [listQuery]);
   useEffect(load, [load]);
+
+  /** The filter goes into the address, so a filtered list can be shared and survives a reload. */
+  const setFilter = (key: keyof ListFilters, value: string) => navigate(`/work-orders${query({ ...filters, [key]: value })}`);
 
   return (
     <section aria-labelledby="work-orders-title">
-      <h1 id="work-orders-title">{t('workOrders')}</h1>
+      <div className="title-row">
+        <h1 id="work-orders-title">{t('workOrders')}</h1>
+        {can(me, 'workorders:write') && !creating && (
+          <button type="button" onClick={() => navigate(`/work-orders${query({ ...filters, new: '1' })}`)}>{t('woNew')}</button>
+        )}
+      </div>
+      {can(me, 'workorders:write') && creating && (
+        <CreateWorkOrder sites={sites} initialSiteId={params.get('siteId') ?? ''} initialTerminalId={params.get('terminalId') ?? ''}
+          onCancel={() => navigate(`/work-orders${query(filters)}`)} />
+      )}
+      <div className="filters" role="search" aria-label={t('filters')}>
+        <SelectField label={t('status')} value={filters.status} onChange={(e) => setFilter('status', e.target.value)}>
+          <option value="">{t('anyStatus')}</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{tk('wo', s)}</option>)}
+        </SelectField>
+        <SelectField label={t('site')} value={filters.siteId} onChange={(e) => setFilter('siteId', e.target.value)}>
+          <option value="">{t('allSites')}</option>
+          {sites.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
+        </SelectField>
+        {technicians.length > 0 && (
+          <SelectField label={t('woTechnician')} value={filters.technicianId} onChange={(e) => setFilter('technicianId', e.target.value)}>
+            <option value="">{t('woAnyTechnician')}</option>
+            {technicians.map((x) => <option key={x.id} value={x.id}>{x.name}</option>)}
+          </SelectField>
+        )}
+      </div>
       {error !== null ? <ErrorNote error={error} onRetry={load} />
         : items === null ? <p role="status">{t('loading')}</p>
-          : items.length === 0 ? <p>{t('noWorkOrders')}</p> : (
+          : items.length === 0 ? <p>{filters.status || filters.siteId || filters.technicianId ? t('woNoneMatch') : t('noWorkOrders')}</p> : (
             <div className="table-wrap">
               <table aria-labelledby="work-orders-title">
                 <thead>
                   <tr>
                     <th scope="col">{t('title')}</th><th scope="col">{t('status')}</th><th scope="col">{t('site')}</th>
-                    <th scope="col" className="wide">{t('due')}</th><th scope="col" className="wide">{t('created')}</th>
+                    <th scope="col" className="wide">{t('woTechnician')}</th><th scope="col" className="wide">{t('due')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -56,8 +118,8 @@ export function WorkOrdersPage() {
                       <td><Link href={`/work-orders/${w.id}`}>{w.title}</Link></td>
                       <td><span className="state" data-status={w.status}>{tk('wo', w.status)}</span></td>
                       <td>{siteName.get(w.siteId) ?? ''}</td>
+                      <td className="wide">{w.technicianId ? techName.get(w.technicianId) ?? '' : t('woUnassigned')}</td>
                       <td className="wide">{date(w.dueAt)}</td>
-                      <td className="wide">{date(w.createdAt)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -68,31 +130,103 @@ export function WorkOrdersPage() {
   );
 }
 
+/** A new work order for a site (and, optionally, one of its terminals), with an optional checklist. */
+function CreateWorkOrder({ sites, initialSiteId, initialTerminalId, onCancel }: {
+  sites: { id: string; name: string; code: string }[]; initialSiteId: string; initialTerminalId: string; onCancel(): void;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { navigate } = useRouter();
+  const [siteId, setSiteId] = useState(initialSiteId);
+  const [terminalId, setTerminalId] = useState(initialTerminalId);
+  const [title, setTitle] = useState('');
+  const [due, setDue] = useState('');
+  const [checklist, setChecklist] = useState('');
+  const [terminals, setTerminals] = useState<Terminal[]>([]);
+  const save = useAction();
+  useEffect(() => {
+    if (!siteId) { setTerminals([]); return; }
+    api<Page<Terminal>>('GET', `/terminals${query({ siteId, limit: 100 })}`).then((p) => setTerminals(p.items)).catch(() => setTerminals([]));
+  }, [siteId]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save.run(async () => {
+      // One line per checklist item; what a person types is the same in both languages.
+      const items = checklist.split('\n').map((l) => l.trim()).filter(Boolean).map((text) => ({ text: { 'zh-CN': text, en: text }, required: true }));
+      const created = await api<WorkOrder>('POST', '/work-orders', {
+        title: title.trim(), siteId, ...(terminalId && { terminalIds: [terminalId] }), ...(due && { dueAt: new Date(due).toISOString() }),
+        ...(items.length && { checklist: items }),
+      });
+      navigate(`/work-orders/${created.id}`);
+    });
+  };
+  const fieldError = (field: string) => (errorFor(save.error, field) ? t('woCheckField') : null);
+  return (
+    <form className="card wo-create" onSubmit={submit} aria-labelledby="wo-new-title" noValidate>
+      <h2 id="wo-new-title">{t('woNew')}</h2>
+      <SelectField label={t('site')} required value={siteId} error={fieldError('siteId')} onChange={(e) => { setSiteId(e.target.value); setTerminalId(''); }}>
+        <option value="">{t('choose')}</option>
+        {sites.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
+      </SelectField>
+      <SelectField label={t('woTerminalOptional')} value={terminalId} disabled={!siteId} onChange={(e) => setTerminalId(e.target.value)}>
+        <option value="">{t('woWholeSite')}</option>
+        {terminals.map((x) => <option key={x.id} value={x.id}>{x.serialNumber}</option>)}
+      </SelectField>
+      <InputField label={t('title')} required maxLength={200} value={title} error={fieldError('title')} onChange={(e) => setTitle(e.target.value)} />
+      <InputField label={t('woDueOptional')} type="datetime-local" value={due} hint={t('woYourTime')} onChange={(e) => setDue(e.target.value)} />
+      <TextAreaField label={t('woChecklistLines')} rows={3} value={checklist} hint={t('woChecklistLinesHint')} onChange={(e) => setChecklist(e.target.value)} />
+      {save.error !== null && !errorFor(save.error, 'siteId') && !errorFor(save.error, 'title') && <p className="note error" role="alert">{woRefusal(save.error, i18n)}</p>}
+      <div className="buttons">
+        <button type="submit" disabled={save.busy || !siteId || !title.trim()}>{t('woCreate')}</button>
+        <button type="button" className="secondary" onClick={onCancel}>{t('woDiscard')}</button>
+      </div>
+    </form>
+  );
+}
+
+// ---- one work order
+
 export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
-  const { t, tk, date, locale } = useI18n();
+  const i18n = useI18n();
+  const { t, tk, date, locale } = i18n;
   const sites = useSites();
+  const technicians = useTechnicians();
   const [order, setOrder] = useState<WorkOrder | null>(null);
+  const [serials, setSerials] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [cancelReason, setCancelReason] = useState('');
   const load = useCallback(() => {
     setError(null);
     api<WorkOrder>('GET', `/work-orders/${encodeURIComponent(id)}`).then(setOrder).catch((e: unknown) => setError(e));
   }, [id]);
   useEffect(load, [load]);
+  const terminalKey = order?.terminalIds.join(',') ?? '';
+  useEffect(() => {
+    if (!terminalKey) return;
+    void Promise.all(terminalKey.split(',').map((tid) => api<Terminal>('GET', `/terminals/${encodeURIComponent(tid)}`).catch(() => null)))
+      .then((list) => setSerials(new Map(list.filter((x): x is Terminal => !!x).map((x) => [x.id, x.serialNumber]))));
+  }, [terminalKey]);
 
-  const act = async (path: string, body: unknown) => {
+  /** One change; the answer is the order as it is now. A refusal reloads it (it may have moved meanwhile). */
+  const act = async (path: string, body: unknown): Promise<boolean> => {
     setBusy(true);
     setActionError(null);
     try {
       setOrder(await api<WorkOrder>('POST', path, body));
+      return true;
     } catch (e) {
       setActionError(e);
-      load(); // the order may have moved meanwhile: show it as it is now
+      load();
+      return false;
     } finally {
       setBusy(false);
     }
   };
+  const move = (to: string, extra: Record<string, unknown> = {}) => act(`/work-orders/${encodeURIComponent(id)}/status`, { to, ...extra });
 
   const photoAdded = (itemId: string, photo: ChecklistPhoto) => setOrder((o) => o && {
     ...o, checklist: o.checklist.map((i) => (i.id === itemId ? { ...i, photos: [...i.photos, photo] } : i)),
@@ -101,9 +235,12 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
   if (error !== null) return <ErrorNote error={error} onRetry={load} />;
   if (!order) return <p role="status">{t('loading')}</p>;
   const may = canWorkOn(me);
+  const mayManage = can(me, 'workorders:write');
+  const isTechnician = me.role === 'technician';
   const closed = order.status === 'done' || order.status === 'cancelled';
-  const moves = (NEXT[order.status] ?? []).filter((to) => me.role !== 'technician' || TECHNICIAN_MOVES.includes(to));
   const site = sites.find((s) => s.id === order.siteId);
+  const technician = technicians.find((x) => x.id === order.technicianId);
+  const working = order.status === 'in_progress';
 
   return (
     <section aria-labelledby="work-order-title" className="work-order">
@@ -112,17 +249,44 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
       <dl className="facts">
         <dt>{t('status')}</dt><dd><span className="state" data-testid="work-order-status" data-status={order.status}>{tk('wo', order.status)}</span></dd>
         <dt>{t('site')}</dt><dd>{site ? `${site.name} (${site.code})` : ''}</dd>
+        {order.terminalIds.length > 0 && <><dt>{t('terminals')}</dt><dd>{order.terminalIds.map((tid) => serials.get(tid) ?? '').filter(Boolean).join(', ')}</dd></>}
+        <dt>{t('woTechnician')}</dt><dd>{order.technicianId ? technician?.name ?? '' : t('woUnassigned')}</dd>
         {order.dueAt && <><dt>{t('due')}</dt><dd>{date(order.dueAt)}</dd></>}
+        {order.minutesSpent > 0 && <><dt>{t('woTimeSpent')}</dt><dd>{t('woMinutes', { n: order.minutesSpent })}</dd></>}
       </dl>
-      {actionError !== null && <ActionError error={actionError} />}
+
+      {actionError !== null && <p className="note error" role="alert">{woRefusal(actionError, i18n)}</p>}
       {!may && <p className="note">{t('noPermission')}</p>}
-      {may && moves.length > 0 && (
-        <div className="status-moves" role="group" aria-label={t('changeStatus')}>
-          {moves.map((to) => (
-            <button key={to} type="button" className={to === 'cancelled' ? 'danger' : ''} disabled={busy} onClick={() => void act(`/work-orders/${order.id}/status`, { to })}>{tk('to', to)}</button>
-          ))}
+
+      {may && !closed && (
+        <div className="card next-step" role="region" aria-labelledby="next-step-title">
+          <h2 id="next-step-title">{t('woNextStep')}</h2>
+          {order.status === 'open' && (mayManage
+            ? <AssignForm order={order} technicians={technicians} busy={busy} onAssign={(technicianId) => act(`/work-orders/${encodeURIComponent(id)}/assign`, { technicianId })} primary />
+            : <p>{t('woWaitsForAssignment')}</p>)}
+          {(order.status === 'assigned' || order.status === 'on_hold') && (
+            <>
+              <p>{order.status === 'assigned' ? t('woStartHint') : t('woResumeHint')}</p>
+              <button type="button" className="primary" disabled={busy} onClick={() => void move('in_progress')}>{order.status === 'assigned' ? t('to_in_progress') : t('woResume')}</button>
+            </>
+          )}
+          {working && <p>{t('woWorkHint')}</p>}
         </div>
       )}
+
+      {may && !closed && (
+        <div className="buttons secondary-actions" role="group" aria-label={t('woOtherActions')}>
+          {(order.status === 'assigned' || working) && <button type="button" className="secondary" disabled={busy} onClick={() => void move('on_hold')}>{t('to_on_hold')}</button>}
+          {!isTechnician && <button type="button" className="danger" disabled={busy} onClick={() => { setCancelReason(''); setCancelling(true); }}>{t('woCancel')}</button>}
+        </div>
+      )}
+      {mayManage && (order.status === 'assigned' || order.status === 'on_hold') && (
+        <details className="reassign">
+          <summary>{t('woReassign')}</summary>
+          <AssignForm order={order} technicians={technicians} busy={busy} onAssign={(technicianId) => act(`/work-orders/${encodeURIComponent(id)}/assign`, { technicianId })} />
+        </details>
+      )}
+
       <h2 id="checklist-title">{t('checklist')}</h2>
       {order.checklist.length === 0 ? <p>{t('noChecklist')}</p> : (
         <ol className="checklist" aria-labelledby="checklist-title">
@@ -135,20 +299,161 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
                   <div className="results">
                     {RESULTS.map((r) => (
                       <button key={r} type="button" className={`result result-${r.replace('/', '')}`} aria-pressed={item.result === r}
-                        disabled={busy || !may || closed}
+                        disabled={busy || !may || !working}
                         onClick={() => void act(`/work-orders/${order.id}/checklist`, { results: [{ itemId: item.id, result: r }] })}>
                         {tk('result', r)}
                       </button>
                     ))}
                   </div>
-                  <ItemPhotos orderId={order.id} item={item} text={text} canAdd={may && !closed} onAdded={(photo) => photoAdded(item.id, photo)} />
+                  <ItemPhotos orderId={order.id} item={item} text={text} canAdd={may && working} onAdded={(photo) => photoAdded(item.id, photo)} />
                 </fieldset>
               </li>
             );
           })}
         </ol>
       )}
+      {may && !closed && !working && order.checklist.length > 0 && <p className="hint">{t('woChecklistAfterStart')}</p>}
+
+      <PartsUsed order={order} canAdd={may && working} busy={busy} onUse={(partId, quantity) => act(`/work-orders/${encodeURIComponent(id)}/parts`, { partId, quantity })} />
+
+      {may && working && <Completion order={order} busy={busy} onComplete={(input) => move('done', input)} />}
+
+      {order.signature && (
+        <>
+          <h2>{t('woSignature')}</h2>
+          <figure className="signed">
+            {order.signature.image && <img src={order.signature.image} alt={t('woSignatureOf', { name: order.signature.name })} width={300} height={110} />}
+            <figcaption>{t('woSignedBy', { name: order.signature.name, at: date(order.signature.signedAt) })}</figcaption>
+          </figure>
+        </>
+      )}
+
+      <h2 id="wo-history-title">{t('woHistory')}</h2>
+      <ol className="plain wo-history" aria-labelledby="wo-history-title">
+        {order.history.map((h, n) => (
+          <li key={n}>
+            <span className="muted">{date(h.at)}</span> {h.from ? `${tk('wo', h.from)} → ${tk('wo', h.to)}` : tk('wo', h.to)} · {h.by}
+            {h.to === 'cancelled' && h.note && <div>{t('woCancelReasonShown', { reason: h.note })}</div>}
+          </li>
+        ))}
+      </ol>
+
+      <ConfirmDialog open={cancelling} title={t('woCancelTitle')} confirmLabel={t('woCancelConfirm')} danger busy={busy}
+        onClose={() => setCancelling(false)}
+        onConfirm={() => {
+          if (cancelReason.trim().length < 3) return;
+          void move('cancelled', { note: cancelReason.trim() }).then((ok) => ok && setCancelling(false));
+        }}>
+        <p>{t('woCancelText')}</p>
+        <TextAreaField label={t('woCancelReason')} required rows={3} maxLength={1000} value={cancelReason} hint={t('woCancelReasonHint')} onChange={(e) => setCancelReason(e.target.value)} />
+      </ConfirmDialog>
     </section>
+  );
+}
+
+/** Which technician: the server's ranking first (region, skill, load), said in the reader's words. */
+function AssignForm({ order, technicians, busy, onAssign, primary }: {
+  order: WorkOrder; technicians: Technician[]; busy: boolean; onAssign(technicianId: string): Promise<boolean>; primary?: boolean;
+}) {
+  const { t } = useI18n();
+  const sites = useSites();
+  const [ranked, setRanked] = useState<string[] | null>(null);
+  const [choice, setChoice] = useState('');
+  useEffect(() => {
+    api<Suggestions>('GET', `/work-orders/${encodeURIComponent(order.id)}/suggestions`)
+      .then((s) => { setRanked(s.items.map((x) => x.technicianId)); })
+      .catch(() => setRanked([]));
+  }, [order.id]);
+  const suggested = (ranked ?? []).filter((x) => x !== order.technicianId);
+  useEffect(() => { if (!choice && suggested[0]) setChoice(suggested[0]); }, [suggested, choice]);
+  const rank = (x: Technician) => { const i = suggested.indexOf(x.id); return i < 0 ? Number.MAX_SAFE_INTEGER : i; };
+  const options = technicians.filter((x) => x.id !== order.technicianId).sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+  const siteCode = sites.find((s) => s.id === order.siteId)?.code ?? '';
+  const chosen = options.find((x) => x.id === choice);
+  const why = (x: Technician) => {
+    const region = x.regions.find((r) => siteCode.toUpperCase().startsWith(r.toUpperCase()));
+    return [region ? t('woWhyRegion', { region }) : t('woWhyOtherRegion'), t('woWhyLoad', { n: x.openWorkOrders })].join(' · ');
+  };
+  if (ranked === null) return <p role="status">{t('loading')}</p>;
+  if (options.length === 0) return <p className="note">{t('woNoTechnicians')}</p>;
+  return (
+    <form className="assign" onSubmit={(e) => { e.preventDefault(); if (choice) void onAssign(choice); }}>
+      <SelectField label={t('woTechnician')} value={choice} onChange={(e) => setChoice(e.target.value)} hint={chosen ? why(chosen) : undefined}>
+        <option value="">{t('choose')}</option>
+        {options.map((x, n) => <option key={x.id} value={x.id}>{n === 0 && suggested[0] === x.id ? t('woSuggested', { name: x.name }) : x.name}</option>)}
+      </SelectField>
+      <button type="submit" className={primary ? 'primary' : ''} disabled={busy || !choice}>{t('woAssign')}</button>
+    </form>
+  );
+}
+
+/** Spare parts taken for this work order, and the form that takes one more out of stock. */
+function PartsUsed({ order, canAdd, busy, onUse }: { order: WorkOrder; canAdd: boolean; busy: boolean; onUse(partId: string, quantity: number): Promise<boolean> }) {
+  const { t, date } = useI18n();
+  const [parts, setParts] = useState<SparePart[]>([]);
+  const [partId, setPartId] = useState('');
+  const [quantity, setQuantity] = useState('1');
+  useEffect(() => {
+    if (!canAdd) return;
+    api<{ items: SparePart[] }>('GET', '/spare-parts').then((p) => setParts(p.items)).catch(() => setParts([]));
+  }, [canAdd, order.parts.length]);
+  if (!canAdd && order.parts.length === 0) return null;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const n = Number(quantity);
+    if (!partId || !Number.isInteger(n) || n < 1) return;
+    void onUse(partId, n).then((ok) => { if (ok) { setPartId(''); setQuantity('1'); } });
+  };
+  return (
+    <>
+      <h2 id="wo-parts-title">{t('woPartsUsed')}</h2>
+      {order.parts.length === 0 ? <p>{t('woNoParts')}</p> : (
+        <ul className="plain" aria-labelledby="wo-parts-title">
+          {order.parts.map((p, n) => <li key={n}>{t('woPartLine', { quantity: p.quantity, sku: p.sku, depot: p.depot })} <span className="muted">· {p.by} · {date(p.at)}</span></li>)}
+        </ul>
+      )}
+      {canAdd && (
+        <form className="parts-form" onSubmit={submit} aria-label={t('woRecordPart')}>
+          <SelectField label={t('woPart')} value={partId} onChange={(e) => setPartId(e.target.value)}>
+            <option value="">{t('choose')}</option>
+            {parts.map((p) => <option key={p.id} value={p.id}>{t('woPartOption', { name: p.name, sku: p.sku, depot: p.depot, quantity: p.quantity })}</option>)}
+          </SelectField>
+          <InputField label={t('woQuantity')} type="number" inputMode="numeric" min={1} value={quantity} onChange={(e) => setQuantity(e.target.value)} />
+          <button type="submit" className="secondary" disabled={busy || !partId}>{t('woRecordPart')}</button>
+        </form>
+      )}
+    </>
+  );
+}
+
+/** Time spent, the customer's name and signature, then complete: the work order's last step. */
+function Completion({ order, busy, onComplete }: { order: WorkOrder; busy: boolean; onComplete(input: Record<string, unknown>): Promise<boolean> }) {
+  const { t } = useI18n();
+  const [minutes, setMinutes] = useState('');
+  const [name, setName] = useState('');
+  const [image, setImage] = useState<string | null>(null);
+  const [problem, setProblem] = useState<MessageKey | null>(null);
+  const unanswered = order.checklist.filter((i) => i.required && i.result === null).length;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const n = Number(minutes);
+    if (unanswered > 0) return setProblem('woChecklistIncomplete');
+    if (!minutes || !Number.isInteger(n) || n < 1) return setProblem('woTimeRequired');
+    if (!name.trim() || !image) return setProblem('woSignatureRequired');
+    setProblem(null);
+    void onComplete({ minutesSpent: n, signature: { name: name.trim(), image } });
+  };
+  return (
+    <form className="card completion" onSubmit={submit} aria-labelledby="wo-complete-title" noValidate>
+      <h2 id="wo-complete-title">{t('woComplete')}</h2>
+      {unanswered > 0 && <p className="hint">{t('woStillToAnswer', { n: unanswered })}</p>}
+      <InputField label={t('woTimeSpentMinutes')} type="number" inputMode="numeric" min={1} required value={minutes}
+        error={problem === 'woTimeRequired' ? t('woTimeRequired') : null} onChange={(e) => setMinutes(e.target.value)} />
+      <InputField label={t('woSignerName')} required maxLength={200} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
+      <SignaturePad label={t('woSignatureArea')} disabled={busy} onChange={(drawn) => { setImage(drawn); if (drawn) setProblem(null); }} />
+      {problem && problem !== 'woTimeRequired' && <p className="note error" role="alert">{t(problem)}</p>}
+      <button type="submit" className="primary" disabled={busy}>{t('woCompleteButton')}</button>
+    </form>
   );
 }
 
@@ -204,19 +509,12 @@ function ItemPhotos({ orderId, item, text, canAdd, onAdded }: {
           <div id={`${id}-note`} aria-live="polite">
             {upload.busy && <p className="hint">{t('photoUploading')}</p>}
             {upload.done && <p className="hint">{upload.done}</p>}
-            {upload.error !== null && <p className="field-error">{photoError(upload.error, i18n)}</p>}
+            {upload.error !== null && <p className="field-error">{woRefusal(upload.error, i18n)}</p>}
           </div>
         </>
       )}
     </div>
   );
-}
-
-function photoError(error: unknown, { t }: I18n): string {
-  if (error instanceof PhotoError) return t(error.reason === 'too_large' ? 'photoTooLarge' : 'photoNotImage');
-  if (error instanceof ApiError && error.status === 403) return t('noPermission');
-  if (error instanceof ApiError && error.status < 500) return t('refused', { message: error.message });
-  return t('error', { message: error instanceof Error ? error.message : String(error) });
 }
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

@@ -117,11 +117,20 @@ function CampaignList({ me, packages }: { me: Me; packages: Package[] }) {
 function PackageList({ me, packages, keys, error, reload }: { me: Me } & ReturnType<typeof usePackages>) {
   const { t, tk, date } = useI18n();
   const mayStart = can(me, 'rollouts:write');
+  const mayUpload = can(me, 'packages:publish');
   return (
     <section aria-labelledby="packages-title">
-      <h2 id="packages-title">{t('packages')}</h2>
+      <div className="section-head">
+        <h2 id="packages-title">{t('packages')}</h2>
+        {mayUpload && packages !== null && packages.length > 0 && <Link className="button-link" href="/updates/packages/new">{t('upUpload')}</Link>}
+      </div>
       {error !== null && <ErrorNote error={error} onRetry={reload} />}
-      {packages === null ? error === null && <p role="status">{t('loading')}</p> : packages.length === 0 ? <p>{t('noPackages')}</p> : (
+      {packages === null ? error === null && <p role="status">{t('loading')}</p> : packages.length === 0 ? (
+        <div className="empty">
+          <p>{t('upNone')}</p>
+          {mayUpload && <Link className="button-link" href="/updates/packages/new">{t('upUpload')}</Link>}
+        </div>
+      ) : (
         <div className="table-wrap">
           <table aria-labelledby="packages-title">
             <thead>
