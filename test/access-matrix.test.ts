@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DiagnosticsRepository } from '../src/diagnostics/diagnostics.repository.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
@@ -155,7 +156,7 @@ const CHECKLIST_TEMPLATE = (code: string) => ({
 async function freshIncident(f: Fixtures): Promise<string> {
   const at = new Date().toISOString();
   const id = randomUUID();
-  await f.t.services.incidents.repo.openIncident({
+  await new DiagnosticsRepository(f.t.services.db.kysely).openIncident({
     id, terminal_id: f.a.terminal.id, site_id: f.a.site.id, merchant_id: f.a.merchant.id, rule: 'printer_jam', severity: 'high', status: 'open',
     open_key: `matrix-${id}|printer_jam`, detail: '{}', first_seen_at: at, last_seen_at: at, acknowledged_at: null, acknowledged_by: null,
     resolved_at: null, resolved_by: null, resolution: null, notified_count: 0, last_notified_at: null,

@@ -125,7 +125,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(preventiveRoutes(services.preventive, services.workOrderPhotos));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks, services.preventive));
     await api.register(sparesRoutes(services.spares));
-    await api.register(diagnosticsRoutes(services.incidents, services.guideRuns));
+    await api.register(diagnosticsRoutes(services));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
     await api.register(rolloutRoutes(services.packages, services.campaigns));
     await api.register(kpisRoutes(services.kpis));
