@@ -14,8 +14,13 @@ import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
-import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
-import { WorkOrderPhotos } from './preventive/work-order-photos.ts';
+import { PlanTasks } from './preventive/plan-tasks.ts';
+import { PreventiveRepository } from './preventive/preventive.repository.ts';
+import { PreventiveService } from './preventive/preventive.service.ts';
+import { TechniciansService } from './work-orders/technicians.service.ts';
+import { WorkOrderPhotos } from './work-orders/work-order-photos.service.ts';
+import { WorkOrdersRepository } from './work-orders/work-orders.repository.ts';
+import { WorkOrdersService } from './work-orders/work-orders.service.ts';
 import { PlanListsService } from './preventive/plan-lists.service.ts';
 import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
 import { SparesService } from './spares/spares.service.ts';
@@ -53,6 +58,8 @@ export interface Services {
   maintenance: MaintenanceService;
   windows: WindowsService;
   preventive: PreventiveService;
+  workOrders: WorkOrdersService;
+  technicians: TechniciansService;
   planLists: PlanListsService;
   remoteTasks: RemoteTasksService;
   workOrderPhotos: WorkOrderPhotos;
@@ -192,32 +199,38 @@ export async function createServices(
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
-  const preventive = new PreventiveService(db.kysely, clock, estate, notifications, {
-    ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
+  const preventiveRepo = new PreventiveRepository(db.kysely);
+  const planTasks = new PlanTasks(preventiveRepo, clock);
+  const workOrdersRepo = new WorkOrdersRepository(db.kysely);
+  // Work orders tell preventive plans when the tasks they cover are done or cancelled.
+  const workOrders = new WorkOrdersService(workOrdersRepo, clock, estate.repo, notifications, planTasks, {
+    slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
+  const technicians = new TechniciansService(workOrdersRepo, clock, estate.repo);
+  const preventive = new PreventiveService(preventiveRepo, clock, estate.repo, workOrders, planTasks);
   if (migrate) await preventive.ensureDefaultTemplates();
-  const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
+  const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
-  const remoteTasks = new RemoteTasksService(db.kysely, clock, preventive, maintenance, windows);
+  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windows);
   jobs.handle('preventive-remote-tick', async () => {
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
-  const spares = new SparesService(db.kysely, clock, preventive, notifications, log);
+  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log);
   jobs.handle('workorders-tick', async () => {
-    const told = await preventive.escalate();
+    const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
   });
   // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
   const compliance = new ComplianceService(db.kysely, clock, estate, {
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
-  }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
-  guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
+  }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
+  guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
