@@ -81,7 +81,7 @@ async function fill(): Promise<number> {
 async function sweep() {
   const started = performance.now();
   const wentOffline = await services.device.sweepOffline();
-  const swept = await services.incidents.sweepOffline(wentOffline);
+  const swept = await services.offlineSweep.sweepOffline(wentOffline);
   return { ms: performance.now() - started, wentOffline: wentOffline.length, ...swept };
 }
 

@@ -102,7 +102,7 @@ async function store(fleet: Fleet, due: Float64Array, dir: string) {
   const { estate, preventive, access } = services;
   const model = await estate.createModel({ code: 'BENCH', vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] } });
   const merchant = await estate.createMerchant({ name: 'Bench merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-  const templates = await Promise.all(DEFAULT_TEMPLATES.map(async (t) => (await preventive.repo.findTemplateByCode(t.code))!.id));
+  const templates = await Promise.all(DEFAULT_TEMPLATES.map(async (t) => (await preventive.findTemplateByCode(t.code))!.id));
   await services.db.close();
 
   // Bulk rows straight through SQLite: the service's inserts are per request, not for a million rows.
@@ -138,14 +138,14 @@ async function store(fleet: Fleet, due: Float64Array, dir: string) {
   // One technician with 20 work orders over 60 terminals, made through the services like an operator would.
   const again = await createServices(config, () => NOW);
   const user = await again.access.createUser({ email: 'tech@bench.test', name: 'Bench technician', role: 'technician', password: 'correct horse 12 battery' });
-  await again.preventive.createTechnician({ userId: user.id, skills: ['hardware'], regions: [] });
+  await again.technicians.createTechnician({ userId: user.id, skills: ['hardware'], regions: [] });
   const operator = { id: null, name: 'bench', scope: { kind: 'fleet' } } as const;
   const random = seededRandom('technician');
   for (let w = 0; w < 20; w++) {
     const first = Math.floor(random() * (SITES - 1));
     const terminalIds = [...new Set(Array.from({ length: 3 }, (_, j) => `T${(first + j * SITES) % TERMINALS}`))].filter((id) => fleet.siteOf[Number(id.slice(1))] === first);
-    const order = await again.preventive.createWorkOrder({ title: `Bench ${w}`, siteId: `S${first}`, terminalIds: terminalIds.length ? terminalIds : [`T${first}`] }, operator);
-    await again.preventive.assign(order.id, { technicianId: user.id }, operator);
+    const order = await again.workOrders.createWorkOrder({ title: `Bench ${w}`, siteId: `S${first}`, terminalIds: terminalIds.length ? terminalIds : [`T${first}`] }, operator);
+    await again.workOrders.assign(order.id, { technicianId: user.id }, operator);
   }
   void access;
   return { services: again, technicianId: user.id, loadMs, file };

@@ -14,12 +14,25 @@ import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
-import { DEFAULT_PREVENTIVE_SETTINGS, PreventiveService } from './preventive/preventive.service.ts';
-import { WorkOrderPhotos } from './preventive/work-order-photos.ts';
+import { PlanTasks } from './preventive/plan-tasks.ts';
+import { PreventiveRepository } from './preventive/preventive.repository.ts';
+import { PreventiveService } from './preventive/preventive.service.ts';
+import { TechniciansService } from './work-orders/technicians.service.ts';
+import { WorkOrderPhotos } from './work-orders/work-order-photos.service.ts';
+import { WorkOrdersRepository } from './work-orders/work-orders.repository.ts';
+import { WorkOrdersService } from './work-orders/work-orders.service.ts';
 import { PlanListsService } from './preventive/plan-lists.service.ts';
 import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
 import { SparesService } from './spares/spares.service.ts';
+import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
+import { HealthScoreService } from './diagnostics/health-score.service.ts';
+import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
+import { OfflineSweep } from './diagnostics/offline-sweep.service.ts';
+import { PostureService } from './diagnostics/posture.service.ts';
+import { RuleContext } from './diagnostics/rule-context.ts';
+import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
+import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
 import { GuideRunService } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
@@ -45,11 +58,18 @@ export interface Services {
   maintenance: MaintenanceService;
   windows: WindowsService;
   preventive: PreventiveService;
+  workOrders: WorkOrdersService;
+  technicians: TechniciansService;
   planLists: PlanListsService;
   remoteTasks: RemoteTasksService;
   workOrderPhotos: WorkOrderPhotos;
   spares: SparesService;
   incidents: IncidentService;
+  heartbeatObserver: HeartbeatObserver;
+  offlineSweep: OfflineSweep;
+  suspiciousCases: SuspiciousCaseService;
+  healthScores: HealthScoreService;
+  posture: PostureService;
   guideRuns: GuideRunService;
   packages: PackagesService;
   campaigns: CampaignsService;
@@ -127,21 +147,29 @@ export async function createServices(
     if (moved) log?.('rollouts tick', { moved });
   });
   const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
-  const incidents = new IncidentService(db.kysely, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), {
-    passwordMaxAgeDays: config.terminalPasswordMaxAgeDays, offlineReminderMs: config.offlineReminderMinutes * 60_000,
-    offlineMaxReminders: config.offlineMaxReminders, log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds),
-    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
+  const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
+  const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
+  // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
+  const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
+  const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
+    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
   });
-  const guideRuns = new GuideRunService(incidents.repo, clock, estate, incidents);
+  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
+  const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
+    offlineReminderMs: config.offlineReminderMinutes * 60_000, offlineMaxReminders: config.offlineMaxReminders,
+  });
+  const healthScores = new HealthScoreService(diagnosticsRepo, estate);
+  const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
+  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents);
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
     if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
-    const swept = await incidents.sweepOffline(wentOffline);
+    const swept = await offlineSweep.sweepOffline(wentOffline);
     if (swept.opened || swept.resolved || swept.reminded) log?.('offline incidents', swept);
   });
   device.useModeSource(async (batch, stored) => {
     try {
-      if (config.diagnosticRules) await incidents.observe(batch, stored);
+      if (config.diagnosticRules) await heartbeatObserver.observe(batch, stored);
     } catch (error) {
       // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
@@ -171,32 +199,38 @@ export async function createServices(
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
-  const preventive = new PreventiveService(db.kysely, clock, estate, notifications, {
-    ...DEFAULT_PREVENTIVE_SETTINGS, slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
+  const preventiveRepo = new PreventiveRepository(db.kysely);
+  const planTasks = new PlanTasks(preventiveRepo, clock);
+  const workOrdersRepo = new WorkOrdersRepository(db.kysely);
+  // Work orders tell preventive plans when the tasks they cover are done or cancelled.
+  const workOrders = new WorkOrdersService(workOrdersRepo, clock, estate.repo, notifications, planTasks, {
+    slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
+  const technicians = new TechniciansService(workOrdersRepo, clock, estate.repo);
+  const preventive = new PreventiveService(preventiveRepo, clock, estate.repo, workOrders, planTasks);
   if (migrate) await preventive.ensureDefaultTemplates();
-  const workOrderPhotos = new WorkOrderPhotos(db.kysely, preventive.repo, clock, config.dataDir);
+  const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
-  const remoteTasks = new RemoteTasksService(db.kysely, clock, preventive, maintenance, windows);
+  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windows);
   jobs.handle('preventive-remote-tick', async () => {
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
-  const spares = new SparesService(db.kysely, clock, preventive, notifications, log);
+  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log);
   jobs.handle('workorders-tick', async () => {
-    const told = await preventive.escalate();
+    const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
   });
   // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
   const compliance = new ComplianceService(db.kysely, clock, estate, {
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
-  }, (inspection, trx) => preventive.onInspectionFailed(inspection, trx));
-  guideRuns.listen((escalation) => preventive.onGuideEscalated(escalation));
+  }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
+  guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
-  const overview = new OverviewService(db.kysely, incidents.repo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, planLists, remoteTasks, workOrderPhotos, spares, incidents, guideRuns, packages, campaigns, ddi, kpis, overview };
+  const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DiagnosticsRepository } from '../src/diagnostics/diagnostics.repository.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
@@ -121,7 +122,7 @@ async function freshWindow(f: Fixtures): Promise<string> {
 
 /** A work order at merchant A's site with one checklist item (made through the service, as an operator would). */
 async function freshWorkOrder(f: Fixtures): Promise<{ id: string; itemId: string }> {
-  const order = await f.t.services.preventive.createWorkOrder(
+  const order = await f.t.services.workOrders.createWorkOrder(
     { title: unique('Work'), siteId: f.a.site.id, terminalIds: [f.a.terminal.id], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] },
     { id: null, name: 'matrix', scope: { kind: 'fleet' } },
   );
@@ -134,13 +135,13 @@ async function assigneeId(f: Fixtures): Promise<string> {
   let id = assignees.get(f);
   if (!id) {
     const user = await f.t.services.access.createUser({ email: 'assignee@matrix.test', name: 'Assignee', role: 'technician', password: PASSWORD });
-    id = (await f.t.services.preventive.createTechnician({ userId: user.id, skills: ['printer'], regions: ['SITE'] })).id;
+    id = (await f.t.services.technicians.createTechnician({ userId: user.id, skills: ['printer'], regions: ['SITE'] })).id;
     assignees.set(f, id);
   }
   return id;
 }
 
-const templateId = async (f: Fixtures, code = 'monthly') => (await f.t.services.preventive.repo.findTemplateByCode(code))!.id;
+const templateId = async (f: Fixtures, code = 'monthly') => (await f.t.services.preventive.findTemplateByCode(code))!.id;
 const freshPlan = async (f: Fixtures) =>
   (await f.t.services.preventive.createPlan({ name: unique('Plan'), templateIds: [await templateId(f)], filter: { siteId: f.a.site.id } }, { id: null, name: 'matrix', scope: { kind: 'fleet' } })).id;
 const CHECKLIST_TEMPLATE = (code: string) => ({
@@ -155,7 +156,7 @@ const CHECKLIST_TEMPLATE = (code: string) => ({
 async function freshIncident(f: Fixtures): Promise<string> {
   const at = new Date().toISOString();
   const id = randomUUID();
-  await f.t.services.incidents.repo.openIncident({
+  await new DiagnosticsRepository(f.t.services.db.kysely).openIncident({
     id, terminal_id: f.a.terminal.id, site_id: f.a.site.id, merchant_id: f.a.merchant.id, rule: 'printer_jam', severity: 'high', status: 'open',
     open_key: `matrix-${id}|printer_jam`, detail: '{}', first_seen_at: at, last_seen_at: at, acknowledged_at: null, acknowledged_by: null,
     resolved_at: null, resolved_by: null, resolution: null, notified_count: 0, last_notified_at: null,
@@ -237,7 +238,7 @@ async function swappable(f: Fixtures): Promise<{ workOrderId: string; faultyTerm
   const faulty = await buildTerminal(f.t, f.a, { serialNumber: unique('ZZ-FAULTY') });
   const spare = await inStock(f);
   await f.t.services.spares.addToPool(await freshPool(f), spare.id, MATRIX_ACTOR);
-  const order = await f.t.services.preventive.createWorkOrder({ title: unique('Swap'), siteId: f.a.site.id, terminalIds: [faulty.id] }, MATRIX_ACTOR);
+  const order = await f.t.services.workOrders.createWorkOrder({ title: unique('Swap'), siteId: f.a.site.id, terminalIds: [faulty.id] }, MATRIX_ACTOR);
   return { workOrderId: order.id, faultyTerminalId: faulty.id, spareTerminalId: spare.id };
 }
 async function freshCustody(f: Fixtures): Promise<string> {
@@ -700,7 +701,7 @@ describe.each(databases())('access on $name', (kind) => {
 
     // Assigned a work order on merchant A's terminal: that terminal, its site and merchant, nothing of B's.
     const other = await buildTerminal(f.t, f.a);
-    await f.t.services.preventive.createTechnician({ userId: user.id, skills: [], regions: [] });
+    await f.t.services.technicians.createTechnician({ userId: user.id, skills: [], regions: [] });
     const order = await freshWorkOrder(f);
     expect((await call(f.t, 'POST', `/api/v1/work-orders/${order.id}/assign`, adminToken, { body: { technicianId: user.id } })).statusCode).toBe(200);
     expect(await ids('/api/v1/terminals')).toEqual([f.a.terminal.id]);

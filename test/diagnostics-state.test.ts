@@ -54,7 +54,7 @@ describe.each(databases())('diagnostics state on $name', (kind) => {
     // A terminal beats once a minute; a node writes its rule state within a second: flushStates() is that second.
     const beatOn = async (node: TestApp, overrides: Record<string, unknown> = {}) => {
       await beat(node, a.credential, overrides);
-      await node.services.incidents.flushStates();
+      await node.services.heartbeatObserver.flushStates();
     };
     try {
       // battery_health_low opens after 3 bad readings in a row: each node alone saw fewer.
@@ -86,13 +86,13 @@ describe.each(databases())('diagnostics state on $name', (kind) => {
   it('keeps no rule state changing for a healthy, busy terminal, however many heartbeats it sends', async () => {
     const a = await terminal();
     for (let i = 0; i < 12; i++) await beat(t, a.credential);
-    await t.services.incidents.flushStates(); // as a second later: state is written at most once a second
+    await t.services.heartbeatObserver.flushStates(); // as a second later: state is written at most once a second
     const row = await t.services.db.kysely.selectFrom('diagnostic_state').selectAll().where('terminal_id', '=', a.id).executeTakeFirst();
     // Only the card windows are remembered, and they stop changing once full of good reads.
     expect(row && JSON.parse(row.streaks)).toEqual({});
     const seqBefore = Number(row!.seq);
     await beat(t, a.credential);
-    await t.services.incidents.flushStates();
+    await t.services.heartbeatObserver.flushStates();
     const after = await t.services.db.kysely.selectFrom('diagnostic_state').select('seq').where('terminal_id', '=', a.id).executeTakeFirstOrThrow();
     expect(Number(after.seq)).toBe(seqBefore);
   });

@@ -536,9 +536,9 @@ describe.each(databases())('hostile input on $name', (kind) => {
     f.caseId = reported.id;
     f.runId = (await f.t.services.guideRuns.start({ terminalId: f.terminalId, guideId: 'printer' }, { kind: 'fleet' }, 'fuzz')).id;
     const fuzzer = { id: null, name: 'fuzz', scope: { kind: 'fleet' } } as const;
-    f.templateId = (await f.t.services.preventive.repo.findTemplateByCode('monthly'))!.id;
+    f.templateId = (await f.t.services.preventive.findTemplateByCode('monthly'))!.id;
     f.planId = (await f.t.services.preventive.createPlan({ name: 'Fuzz plan', templateIds: [f.templateId], filter: { siteId: f.estate.site.id } }, fuzzer)).id;
-    const order = await f.t.services.preventive.createWorkOrder({ title: 'Fuzz order', siteId: f.estate.site.id, terminalIds: [f.terminalId], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] }, fuzzer);
+    const order = await f.t.services.workOrders.createWorkOrder({ title: 'Fuzz order', siteId: f.estate.site.id, terminalIds: [f.terminalId], checklist: [{ text: { 'zh-CN': '检查', en: 'Check' } }] }, fuzzer);
     f.workOrderId = order.id;
     f.itemId = order.checklist[0]!.id;
     f.partId = (await f.t.services.spares.createPart({ depot: 'Fuzz depot', sku: 'HEAD', name: 'Printer head', quantity: 5 }, fuzzer)).id;
@@ -581,7 +581,7 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const swapped = await buildTerminal(f.t, f.estate, { serialNumber: 'FUZZ-SWAPPED-1' });
     const swapSpare = (await inStock('FUZZ-SPARE-2')).id;
     await f.t.services.spares.addToPool(f.poolId, swapSpare, fuzzer);
-    const swapOrder = await f.t.services.preventive.createWorkOrder({ title: 'Fuzz swap', siteId: f.estate.site.id, terminalIds: [swapped.id] }, fuzzer);
+    const swapOrder = await f.t.services.workOrders.createWorkOrder({ title: 'Fuzz swap', siteId: f.estate.site.id, terminalIds: [swapped.id] }, fuzzer);
     f.custodyId = (await f.t.services.spares.swap(swapOrder.id, { faultyTerminalId: swapped.id, spareTerminalId: swapSpare }, fuzzer)).custodyId;
     ops = await operations(f.t, ['/api/v1/', '/device/v1/']);
   });

@@ -64,8 +64,8 @@ describe.each(databases())('instants with an offset on $name', (kind) => {
 
   it('lists preventive tasks due before an instant written with an offset', async () => {
     const terminal = await buildTerminal(t, estate, { tags: ['offsets'] });
-    const daily = (await t.services.preventive.repo.findTemplateByCode('daily'))!.id;
-    const weekly = (await t.services.preventive.repo.findTemplateByCode('weekly'))!.id;
+    const daily = (await t.services.preventive.findTemplateByCode('daily'))!.id;
+    const weekly = (await t.services.preventive.findTemplateByCode('weekly'))!.id;
     const plan = await t.api('POST', '/api/v1/preventive/plans', { name: 'Offsets', templateIds: [daily, weekly], filter: { tag: 'offsets' }, startAt: inUtc8(now.toISOString()) });
     expect(plan.statusCode, plan.body).toBe(201);
     expect(plan.json().startAt).toBe(now.toISOString());

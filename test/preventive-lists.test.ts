@@ -36,7 +36,7 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
     const u = await t.services.access.createUser({ email: `${unique(role)}@pl.test`, name: unique(role), role, password: PASSWORD, ...(merchantId && { merchantId }) });
     return { id: u.id, api: as((await t.services.access.createToken(u.id, { name: 'pl' })).token) };
   }
-  const templateId = async (code: string) => (await t.services.preventive.repo.findTemplateByCode(code))!.id;
+  const templateId = async (code: string) => (await t.services.preventive.findTemplateByCode(code))!.id;
   async function plan(body: Record<string, unknown>): Promise<{ id: string; due: DueItem[] }> {
     const res = await t.api('POST', '/api/v1/preventive/plans', { name: unique('Plan'), ...body });
     expect(res.statusCode, res.body).toBe(201);
@@ -122,9 +122,9 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
       const ofB = await t.services.planLists.due({ limit: 1000 }, { kind: 'merchant', merchantId: b.merchant.id });
       expect(new Set(ofB.items.map((x) => x.terminalId))).toEqual(new Set([terminals[3]!.id]));
       const technician = await user('technician');
-      await t.services.preventive.createTechnician({ userId: technician.id, skills: ['hardware'], regions: [] });
+      await t.services.technicians.createTechnician({ userId: technician.id, skills: ['hardware'], regions: [] });
       expect(await dueList('limit=1000', technician.api)).toEqual([]);
-      const order = await t.services.preventive.createWorkOrder({ title: 'Fix', siteId: a.site.id, terminalIds: [terminals[1]!.id] }, { id: null, name: 'test', scope: { kind: 'fleet' } });
+      const order = await t.services.workOrders.createWorkOrder({ title: 'Fix', siteId: a.site.id, terminalIds: [terminals[1]!.id] }, { id: null, name: 'test', scope: { kind: 'fleet' } });
       expect((await t.api('POST', `/api/v1/work-orders/${order.id}/assign`, { technicianId: technician.id })).statusCode).toBe(200);
       expect(new Set((await dueList('limit=1000', technician.api)).map((x) => x.terminalId))).toEqual(new Set([terminals[1]!.id]));
     });
@@ -195,7 +195,7 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
     }
     const [order] = (await t.api('POST', `/api/v1/preventive/plans/${made.id}/work-orders`, {})).json<{ items: { id: string; checklist: { id: string }[] }[] }>().items;
     const tech = await user('technician');
-    await t.services.preventive.createTechnician({ userId: tech.id, skills: ['hardware'], regions: [] });
+    await t.services.technicians.createTechnician({ userId: tech.id, skills: ['hardware'], regions: [] });
     expect((await t.api('POST', `/api/v1/work-orders/${order!.id}/assign`, { technicianId: tech.id })).statusCode).toBe(200);
     expect((await tech.api('POST', `/api/v1/work-orders/${order!.id}/status`, { to: 'in_progress' })).statusCode).toBe(200);
     expect((await tech.api('POST', `/api/v1/work-orders/${order!.id}/checklist`, { results: order!.checklist.map((i) => ({ itemId: i.id, result: 'pass' })) })).statusCode).toBe(200);
@@ -237,7 +237,7 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
       expect((await merchantA.api('GET', `/api/v1/work-orders/${request.id}`)).statusCode).toBe(403);
 
       const technician = await user('technician');
-      await t.services.preventive.createTechnician({ userId: technician.id, skills: [], regions: [] });
+      await t.services.technicians.createTechnician({ userId: technician.id, skills: [], regions: [] });
       const assigned = await t.api('POST', `/api/v1/work-orders/${request.id}/assign`, { technicianId: technician.id });
       expect(assigned.json()).toMatchObject({ status: 'assigned', technicianId: technician.id });
       expect((await merchantA.api('GET', '/api/v1/work-orders/requests')).json<{ items: { status: string }[] }>().items[0]!.status).toBe('assigned');

@@ -24,8 +24,8 @@ describe.each(databases())('planning remote preventive tasks on $name', (kind) =
   it('waits for a window, tries a windowless terminal again an hour later, and plans again after an abort', async () => {
     const estate = await buildEstate(t);
     const terminal = await buildTerminal(t, estate);
-    const monthly = (await t.services.preventive.repo.findTemplateByCode('monthly'))!.id;
-    const yearly = (await t.services.preventive.repo.findTemplateByCode('yearly'))!.id;
+    const monthly = (await t.services.preventive.findTemplateByCode('monthly'))!.id;
+    const yearly = (await t.services.preventive.findTemplateByCode('yearly'))!.id;
     const plan = (await t.api('POST', '/api/v1/preventive/plans', {
       name: 'Remote', templateIds: [monthly, yearly], filter: { siteId: estate.site.id }, startAt: new Date(now.getTime() - 40 * DAY).toISOString(),
     })).json<{ id: string; due: { templateCode: string; dueAt: string }[] }>();

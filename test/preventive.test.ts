@@ -334,21 +334,21 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
     const events = async () => (await t.services.db.kysely.selectFrom('notification_deliveries').select(['event', 'subject'])
       .where('merchant_id', '=', estate.merchant.id).orderBy('created_at').orderBy('id').execute());
 
-    await t.services.preventive.escalate();
+    await t.services.workOrders.escalate();
     expect((await events()).map((e) => e.event)).toEqual(['workorder.due']);
     now = new Date('2026-06-02T00:00:00.000Z');
-    await t.services.preventive.escalate();
-    await t.services.preventive.escalate();
+    await t.services.workOrders.escalate();
+    await t.services.workOrders.escalate();
     expect((await events()).map((e) => e.event)).toEqual(['workorder.due', 'workorder.overdue']);
     now = new Date('2026-06-04T00:00:00.000Z'); // 48 h after it was due
-    await t.services.preventive.escalate();
+    await t.services.workOrders.escalate();
     const told = await events();
     expect(told.map((e) => e.event)).toEqual(['workorder.due', 'workorder.overdue', 'workorder.escalated']);
     expect(told[2]!.subject).toContain('工单升级'); // the merchant's language (zh-CN)
     // Done: nothing more is said.
     await t.api('POST', `/api/v1/work-orders/${order.id}/status`, { to: 'cancelled' });
     now = new Date('2026-06-10T00:00:00.000Z');
-    await t.services.preventive.escalate();
+    await t.services.workOrders.escalate();
     expect(await events()).toHaveLength(3);
   });
 

@@ -177,7 +177,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
     const spare = await t.services.estate.createTerminal({ serialNumber: unique('SPARE'), modelId: estate.model.id, tags: ['spare'] });
     expect(spare).toMatchObject({ siteId: null, status: 'in_stock' });
     const window = await ok<{ id: string }>('POST', '/api/v1/maintenance/windows', { name: 'Counter 1 nightly', target: { terminalId: faulty.id }, schedule: { kind: 'cron', cron: '0 3 * * *', durationMinutes: 60 } }, 201);
-    const monthly = (await t.services.preventive.repo.findTemplateByCode('monthly'))!;
+    const monthly = (await t.services.preventive.findTemplateByCode('monthly'))!;
     const plan = await ok<{ id: string }>('POST', '/api/v1/preventive/plans', { name: unique('Plan'), templateIds: [monthly.id], filter: { siteId: estate.site.id } }, 201);
 
     const store = await depot();
@@ -293,7 +293,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
 
     // A preventive visit restores nothing: no terminal was down.
     await buildTerminal(t, estate);
-    const monthly = (await t.services.preventive.repo.findTemplateByCode('monthly'))!;
+    const monthly = (await t.services.preventive.findTemplateByCode('monthly'))!;
     const plan = await ok<{ id: string }>('POST', '/api/v1/preventive/plans', { name: unique('Plan'), templateIds: [monthly.id], filter: { siteId: estate.site.id } }, 201);
     const [visit] = (await ok<{ items: { id: string; source: string; checklist: { id: string }[] }[] }>('POST', `/api/v1/preventive/plans/${plan.id}/work-orders`, { until: '2027-12-31T00:00:00.000Z' }, 201)).items;
     expect(visit!.source).toBe('preventive');

@@ -11,16 +11,32 @@ import {
 } from './diagnostics.schemas.ts';
 import { guideForRule } from './guides.ts';
 import { renderGuide, type GuideRunService } from './guide-runs.service.ts';
+import type { HealthScoreService } from './health-score.service.ts';
+import type { HeartbeatObserver } from './heartbeat-observer.service.ts';
 import type { IncidentService } from './incidents.service.ts';
+import type { PostureService } from './posture.service.ts';
+import type { SuspiciousCaseService } from './suspicious-cases.service.ts';
+
+/** The diagnostics services the routes hand requests to. */
+export interface DiagnosticsServices {
+  incidents: IncidentService;
+  heartbeatObserver: Pick<HeartbeatObserver, 'flushStates'>;
+  suspiciousCases: SuspiciousCaseService;
+  healthScores: HealthScoreService;
+  posture: PostureService;
+  guideRuns: GuideRunService;
+}
 
 const tags = ['diagnostics'];
 const security = operatorSecurity;
 const read = { permission: 'estate:read' } as const;
 const handle = { permission: 'incidents:write' } as const;
 
-export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunService): FastifyPluginAsyncTypebox => async (app) => {
-  // Rule state not yet written (see IncidentService.flushStates) is written before the database closes.
-  app.addHook('onClose', () => incidents.flushStates());
+export const diagnosticsRoutes = (
+  { incidents, heartbeatObserver, suspiciousCases, healthScores, posture, guideRuns: runs }: DiagnosticsServices,
+): FastifyPluginAsyncTypebox => async (app) => {
+  // Rule state not yet written (see HeartbeatObserver.flushStates) is written before the database closes.
+  app.addHook('onClose', () => heartbeatObserver.flushStates());
   app.get('/incidents', {
     config: read,
     schema: { tags, security, description: 'Incidents, newest first; status=unresolved lists open and acknowledged ones.', querystring: IncidentQuery, response: { 200: Page(Incident), ...errorResponses } },
@@ -48,7 +64,7 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
   app.get('/suspicious-cases', {
     config: read,
     schema: { tags, security, description: 'Suspicious-activity cases (one per report), newest first; merchant users see their own.', querystring: CaseListQuery, response: { 200: Page(SuspiciousCase), ...errorResponses } },
-  }, (req) => incidents.cases.list(req.query, req.principal.scope));
+  }, (req) => suspiciousCases.list(req.query, req.principal.scope));
 
   app.get('/suspicious-cases/owners', {
     config: handle,
@@ -56,15 +72,15 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
       tags, security, description: 'Who a case may be given to: the active users who handle incidents (admins, operators, support).',
       response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() })) }), ...errorResponses },
     },
-  }, () => incidents.cases.possibleOwners());
+  }, () => suspiciousCases.possibleOwners());
 
   app.get('/suspicious-cases/:id', { config: read, schema: { tags, security, description: 'A case with its history: who changed what, when, and why.', params: IdParams, response: { 200: SuspiciousCaseWithHistory, ...errorResponses } } },
-    (req) => incidents.cases.get(req.params.id, req.principal.scope));
+    (req) => suspiciousCases.get(req.params.id, req.principal.scope));
 
   app.post('/suspicious-cases/:id/assign', {
     config: handle,
     schema: { tags, security, description: 'Gives the case an owner (a user who handles incidents).', params: IdParams, body: CaseAssignInput, response: { 200: SuspiciousCaseWithHistory, ...errorResponses } },
-  }, (req) => incidents.cases.assign(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
+  }, (req) => suspiciousCases.assign(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
 
   app.post('/suspicious-cases/:id/status', {
     config: handle,
@@ -72,7 +88,7 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
       tags, security, description: 'Moves the case on: open → investigating → resolved | dismissed (a note says why it closed). The last case closed resolves the incident.',
       params: IdParams, body: CaseStatusInput, response: { 200: SuspiciousCaseWithHistory, ...errorResponses },
     },
-  }, (req) => incidents.cases.setStatus(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
+  }, (req) => suspiciousCases.setStatus(req.params.id, req.body, req.principal.scope, { userId: req.principal.userId, name: req.principal.name }));
 
   app.get('/health-score', {
     config: read,
@@ -80,25 +96,25 @@ export const diagnosticsRoutes = (incidents: IncidentService, runs: GuideRunServ
       tags, security, description: 'Health score (0–100) of a terminal, site or merchant, or of everything in scope, with the open incidents that lower it.',
       querystring: HealthScoreQuery, response: { 200: HealthScore, ...errorResponses },
     },
-  }, (req) => incidents.healthScore(req.query, req.principal.scope));
+  }, (req) => healthScores.healthScore(req.query, req.principal.scope));
 
   app.get('/health-scores/terminals', {
     config: read,
     schema: { tags, security, description: 'Terminals scoring below 100, lowest first.', querystring: TerminalScoresQuery, response: { 200: TerminalScores, ...errorResponses } },
-  }, (req) => incidents.terminalScores(req.query, req.principal.scope));
+  }, (req) => healthScores.terminalScores(req.query, req.principal.scope));
 
   app.get('/security/posture', {
     config: read,
     schema: { tags, security, description: 'Password age, PIN entry, encryption and tamper of every terminal in scope (or of one merchant).', querystring: PostureQuery, response: { 200: Posture, ...errorResponses } },
-  }, (req) => incidents.posture(req.query.merchantId, req.principal.scope));
+  }, (req) => posture.posture(req.query.merchantId, req.principal.scope));
 
   app.get('/terminal-models/:id/diagnostic-thresholds', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModelThresholds, ...errorResponses } } },
-    (req) => incidents.thresholds(req.params.id));
+    (req) => posture.thresholds(req.params.id));
 
   app.put('/terminal-models/:id/diagnostic-thresholds', {
     config: { permission: 'estate:write' },
     schema: { tags, security, description: 'Replaces the model\'s overrides of the default rule thresholds.', params: IdParams, body: ThresholdOverrides, response: { 200: ModelThresholds, ...errorResponses } },
-  }, (req) => incidents.setThresholds(req.params.id, req.body, req.principal.name));
+  }, (req) => posture.setThresholds(req.params.id, req.body, req.principal.name));
 
   app.get('/guides', { config: read, schema: { tags, security, querystring: GuideListQuery, response: { 200: Type.Object({ items: Type.Array(GuideView) }), ...errorResponses } } },
     (req) => ({ items: runs.guides(req.query.locale ?? 'zh-CN') }));

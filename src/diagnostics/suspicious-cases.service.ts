@@ -3,16 +3,14 @@
 // people who handle incidents assign owners and move cases on. When the last case of a terminal's
 // suspicious-activity incident closes, the incident resolves.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { can, isRole, ROLES, type Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { CaseAssignInput, CaseListQuery, CaseStatusInput } from './diagnostics.schemas.ts';
 import { isClosed, refuseTransition, type CaseStatus } from './suspicious-cases.ts';
-import { SuspiciousCasesRepository } from './suspicious-cases.repository.ts';
+import type { SuspiciousCasesRepository } from './suspicious-cases.repository.ts';
 
 export interface CaseActor {
   userId: string | null;
@@ -22,16 +20,12 @@ export interface CaseActor {
 type CaseRow = NonNullable<Awaited<ReturnType<SuspiciousCasesRepository['find']>>>;
 
 export class SuspiciousCaseService {
-  readonly repo: SuspiciousCasesRepository;
-
   constructor(
-    db: Kysely<Database>,
+    private readonly repo: SuspiciousCasesRepository,
     private readonly clock: Clock,
     /** Resolves the incident the cases belong to, if it is still open. */
     private readonly closeIncident: (incidentId: string, actor: string, resolution: string) => Promise<void>,
-  ) {
-    this.repo = new SuspiciousCasesRepository(db);
-  }
+  ) {}
 
   private now = () => this.clock().toISOString();
 

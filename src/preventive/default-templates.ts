@@ -4,10 +4,12 @@
 // clean sensors, printer and keypad, check cables, update software and firmware, back up data, run
 // hardware diagnostics, check security measures.
 
+import type { LocalText } from '../work-orders/work-orders.schemas.ts';
+
 export const PERFORMERS = ['merchant_staff', 'technician', 'remote'] as const;
 export type Performer = (typeof PERFORMERS)[number];
 
-export interface Text { 'zh-CN': string; en: string }
+export type Text = LocalText;
 export interface ChecklistItemTemplate { code: string; text: Text; required: boolean }
 export interface TaskTemplate { code: string; name: Text; performer: Performer; skill: string | null; checklist: ChecklistItemTemplate[] }
 export interface TemplateData { code: string; name: Text; intervalDays: number; tasks: TaskTemplate[] }

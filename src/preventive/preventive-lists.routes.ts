@@ -2,24 +2,16 @@
 // tasks across plans (paged, in the caller's scope), the results of remote runs, and work order
 // requests that merchant users file for their own sites. Thin: the services decide.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Principal } from '../access/access.service.ts';
 import { errorResponses, Items, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import type { PlanListsService } from './plan-lists.service.ts';
-import type { Actor, PreventiveService } from './preventive.service.ts';
-import {
-  DueListItem, DueListQuery, PlanSummary, RemoteRunsQuery, RemoteRunView, WorkOrderRequestInput, WorkOrderRequestsQuery, WorkOrderSummary, WorkOrderView,
-} from './preventive.schemas.ts';
+import { DueListItem, DueListQuery, PlanSummary, RemoteRunsQuery, RemoteRunView } from './preventive.schemas.ts';
 import type { RemoteTasksService } from './remote-tasks.service.ts';
 
 const security = operatorSecurity;
 const read = { permission: 'workorders:read' } as const;
-const request = { permission: 'workorders:request' } as const;
 const pm = ['preventive maintenance'];
-const wo = ['work orders'];
 
-const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
-
-export const preventiveListRoutes = (lists: PlanListsService, remote: RemoteTasksService, preventive: PreventiveService): FastifyPluginAsyncTypebox => async (app) => {
+export const preventiveListRoutes = (lists: PlanListsService, remote: RemoteTasksService): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/preventive/plans', {
     config: read,
     schema: {
@@ -41,16 +33,4 @@ export const preventiveListRoutes = (lists: PlanListsService, remote: RemoteTask
       description: "Remote tasks run by terminals in their maintenance windows, newest first: the task's checklist results (pass / fail per item) with the terminal's report.",
     },
   }, (req) => remote.runs(req.query, req.principal.scope));
-
-  app.post('/work-orders/requests', {
-    config: request,
-    schema: {
-      tags: wo, security, body: WorkOrderRequestInput, response: { 201: WorkOrderView, ...errorResponses },
-      description: "A merchant's request for work at a site (and terminals) of their own: an open work order of source merchant_request for operators to triage. 404 for a site or terminal outside the caller's merchant.",
-    },
-  }, async (req, reply) => reply.code(201).send(await preventive.requestWorkOrder(req.body, actorOf(req.principal))));
-  app.get('/work-orders/requests', {
-    config: request,
-    schema: { tags: wo, security, querystring: WorkOrderRequestsQuery, response: { 200: Items(WorkOrderSummary), ...errorResponses }, description: "Merchants' requests, newest first; merchant users see their own merchant's." },
-  }, (req) => preventive.listRequests(req.query, req.principal.scope));
 };

@@ -1,27 +1,18 @@
-// Preventive maintenance and work orders over HTTP: templates, plans and their due dates, work orders
-// (lifecycle, checklist, parts, assignment suggestions), technicians and spare parts. Thin: the service
-// decides; technicians reach only their own work orders (the repository's queries enforce it).
+// Preventive maintenance over HTTP: templates, plans and their due dates, and ordering due tasks as work
+// orders. Thin: the service decides. Work orders, technicians and photos: src/work-orders/.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import type { Principal } from '../access/access.service.ts';
 import { errorResponses, IdParams, Items, operatorSecurity } from '../shared/http-schemas.ts';
-import type { Actor, PreventiveService } from './preventive.service.ts';
-import type { WorkOrderPhotos } from './work-order-photos.ts';
-import {
-  AssignInput, ChecklistInput, ChecklistPhotoInput, PhotoView, OrderDueInput, PlanInput, PlanView, StatusInput, SuggestionView, TechnicianInput,
-  TechnicianView, TemplateInput, TemplatePatch, TemplateView, WorkOrderInput, WorkOrderListQuery, WorkOrderSummary, WorkOrderView,
-} from './preventive.schemas.ts';
+import { actorOf } from '../work-orders/work-orders.service.ts';
+import { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
+import type { PreventiveService } from './preventive.service.ts';
+import { OrderDueInput, PlanInput, PlanView, TemplateInput, TemplatePatch, TemplateView } from './preventive.schemas.ts';
 
 const security = operatorSecurity;
 const read = { permission: 'workorders:read' } as const;
 const write = { permission: 'workorders:write' } as const;
-const update = { permission: 'workorders:update' } as const;
 const pm = ['preventive maintenance'];
-const wo = ['work orders'];
 
-const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
-
-export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrderPhotos): FastifyPluginAsyncTypebox => async (app) => {
+export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAsyncTypebox => async (app) => {
   // ---- templates
   app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: Items(TemplateView), ...errorResponses } } },
     () => preventive.listTemplates());
@@ -49,52 +40,5 @@ export const preventiveRoutes = (preventive: PreventiveService, photos: WorkOrde
     },
   }, async (req, reply) => reply.code(201).send(await preventive.orderDue(req.params.id, req.body.until, actorOf(req.principal))));
 
-  // ---- technicians
-  app.get('/technicians', { config: read, schema: { tags: wo, security, response: { 200: Items(TechnicianView), ...errorResponses } } }, () => preventive.listTechnicians());
-  app.post('/technicians', {
-    config: write, schema: { tags: wo, security, body: TechnicianInput, response: { 201: TechnicianView, ...errorResponses }, description: 'Makes a user with the technician role assignable, with skills and regions.' },
-  }, async (req, reply) => reply.code(201).send(await preventive.createTechnician(req.body)));
-
-  // ---- work orders
-  app.get('/work-orders', {
-    config: read, schema: { tags: wo, security, querystring: WorkOrderListQuery, response: { 200: Items(WorkOrderSummary), ...errorResponses }, description: 'Newest first; technicians see only their own.' },
-  }, (req) => preventive.listWorkOrders(req.query, req.principal.scope));
-  app.post('/work-orders', {
-    config: write, schema: { tags: wo, security, body: WorkOrderInput, response: { 201: WorkOrderView, ...errorResponses }, description: "A work order by hand or from a merchant's request." },
-  }, async (req, reply) => reply.code(201).send(await preventive.createWorkOrder(req.body, actorOf(req.principal))));
-  app.get('/work-orders/:id', { config: read, schema: { tags: wo, security, params: IdParams, response: { 200: WorkOrderView, ...errorResponses } } },
-    (req) => preventive.getWorkOrder(req.params.id, req.principal.scope));
-  app.post('/work-orders/:id/assign', { config: write, schema: { tags: wo, security, params: IdParams, body: AssignInput, response: { 200: WorkOrderView, ...errorResponses } } },
-    (req) => preventive.assign(req.params.id, req.body, actorOf(req.principal)));
-  app.get('/work-orders/:id/suggestions', {
-    config: write, schema: { tags: wo, security, params: IdParams, response: { 200: SuggestionView, ...errorResponses }, description: 'Technicians ranked by region, skill and load.' },
-  }, (req) => preventive.suggest(req.params.id, req.principal.scope));
-  app.post('/work-orders/:id/status', {
-    config: update,
-    schema: {
-      tags: wo, security, params: IdParams, body: StatusInput, response: { 200: WorkOrderView, ...errorResponses },
-      description: 'open → assigned → in_progress → on_hold → done / cancelled. 409 for an impossible move or, for done, unanswered required checklist items.',
-    },
-  }, (req) => preventive.changeStatus(req.params.id, req.body, actorOf(req.principal)));
-  app.post('/work-orders/:id/checklist', {
-    config: update, schema: { tags: wo, security, params: IdParams, body: ChecklistInput, response: { 200: WorkOrderView, ...errorResponses }, description: 'pass / fail / n/a per item; a failed item with followUp opens a follow-up work order.' },
-  }, (req) => preventive.recordChecklist(req.params.id, req.body, actorOf(req.principal)));
-  app.post('/work-orders/:id/checklist/:itemId/photos', {
-    config: update,
-    // A 2 MB photo is ~2.7 MB of base64: the limit leaves room to answer a larger one with a 400 naming the field.
-    bodyLimit: 4 * 1024 * 1024,
-    schema: {
-      tags: wo, security, params: Type.Object({ id: IdParams.properties.id, itemId: IdParams.properties.id }), body: ChecklistPhotoInput,
-      response: { 201: PhotoView, ...errorResponses }, description: 'A JPEG or PNG photo (≤ 2 MB) taken at a checklist item; 409 once the work order is closed.',
-    },
-  }, async (req, reply) => reply.code(201).send(await photos.add(req.params.id, req.params.itemId, req.body, actorOf(req.principal))));
-  app.get('/work-orders/:id/photos/:photoId', {
-    config: read,
-    schema: { tags: wo, security, params: Type.Object({ id: IdParams.properties.id, photoId: IdParams.properties.id }), description: 'The photo as uploaded (checked against its SHA-256).' },
-  }, async (req, reply) => {
-    const photo = await photos.read(req.params.id, req.params.photoId, req.principal.scope);
-    return reply.header('content-type', photo.contentType).header('x-content-sha256', photo.sha256)
-      .header('cache-control', 'private, max-age=3600').header('content-disposition', 'inline').send(photo.bytes);
-  });
   // Parts used on a work order and spare-part stock: src/spares/spares.routes.ts.
 };

@@ -5,7 +5,7 @@ import type { Scope } from '../access/roles.ts';
 import { insertInBatches } from '../db/batches.ts';
 import { NOTHING, technicianSees } from '../access/scope-sql.ts';
 import type { Database, PmTaskRunTable } from '../db/schema.ts';
-import type { Executor } from './preventive.repository.ts';
+import type { Executor } from '../db/database.ts';
 
 export type RunRow = Selectable<PmTaskRunTable>;
 

@@ -18,9 +18,8 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { TaskTemplate, Text } from './default-templates.ts';
 import { DEFAULT_FACTORS, nextDue, type DueDateFactors, type Schedule } from './due-dates.ts';
-import type { TemplateRow } from './preventive.repository.ts';
-import type { PreventiveService } from './preventive.service.ts';
-import { itemCodesOf } from './preventive.service.ts';
+import type { PreventiveRepository, TemplateRow } from './preventive.repository.ts';
+import { itemCodesOf, type PlanTasks } from './plan-tasks.ts';
 import type { RemoteRunView } from './preventive.schemas.ts';
 import { hasRemoteTask, remoteResults, remoteWork, runStateOf, settledByVisit, type RemoteItemResult } from './remote-results.ts';
 import { RemoteTasksRepository, type DueRemoteTask } from './remote-tasks.repository.ts';
@@ -53,7 +52,8 @@ export class RemoteTasksService {
   constructor(
     db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly preventive: PreventiveService,
+    private readonly preventive: Pick<PlanTasks, 'usage'>,
+    private readonly pm: PreventiveRepository,
     private readonly maintenance: MaintenanceService,
     private readonly windows: WindowsService,
     settings: Partial<RemoteTaskSettings> = {},
@@ -72,7 +72,7 @@ export class RemoteTasksService {
   /** Plans due remote tasks into their terminals' windows; returns how many tasks got a job. */
   async plan(): Promise<number> {
     const now = this.clock();
-    const templates = new Map((await this.preventive.repo.listTemplates()).map((t) => [t.id, t]));
+    const templates = new Map((await this.pm.listTemplates()).map((t) => [t.id, t]));
     const remote = [...templates.values()].filter((t) => hasRemoteTask(tasksOf(t))).map((t) => t.id);
     const horizon = new Date(now.getTime() + this.settings.lookaheadHours * 3_600_000).toISOString();
     // Terminals resting (no window can take them) are skipped without holding up those behind them.
@@ -135,8 +135,8 @@ export class RemoteTasksService {
     let settled = 0;
     for (const run of await this.repo.endedRuns(ENDED, 1000)) {
       const state = runStateOf(run.job_state as JobState)!;
-      const task = await this.preventive.repo.findTask(this.repo.db, run.task_id);
-      const template = task ? await this.preventive.repo.findTemplate(task.template_id) : undefined;
+      const task = await this.pm.findTask(this.repo.db, run.task_id);
+      const template = task ? await this.pm.findTemplate(task.template_id) : undefined;
       const tasks = tasksOf(template);
       const selfTests = parseJson<SelfTestResult[] | null>(run.job_self_tests, null);
       const transitions = await this.maintenance.repo.transitions(run.maintenance_job_id);
@@ -161,7 +161,7 @@ export class RemoteTasksService {
 
   /** The task's next due date after a completion at `doneAt`, with the terminal's meters of today. */
   private async recompute(task: { id: string; plan_id: string; terminal_id: string; next_due_at: string }, template: TemplateRow, doneAt: string) {
-    const plan = await this.preventive.repo.findPlan(task.plan_id);
+    const plan = await this.pm.findPlan(task.plan_id);
     if (!plan) return null;
     const usage = (await this.preventive.usage([task.terminal_id], this.clock())).get(task.terminal_id);
     const due = nextDue({

@@ -2,9 +2,8 @@
 // parts used on work orders, backup pools, swaps and chains of custody. Thin: the service decides;
 // technicians reach only their own work orders and the custody of terminals swapped on them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Principal } from '../access/access.service.ts';
-import type { Actor } from '../preventive/preventive.service.ts';
-import { WorkOrderView } from '../preventive/preventive.schemas.ts';
+import { actorOf } from '../work-orders/work-orders.service.ts';
+import { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
 import { errorResponses, IdParams, Items, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import type { SparesService } from './spares.service.ts';
 import {
@@ -18,8 +17,6 @@ const write = { permission: 'workorders:write' } as const;
 const update = { permission: 'workorders:update' } as const;
 const stock = ['spare parts'];
 const backups = ['backup terminals'];
-
-const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.name, scope: p.scope });
 
 export const sparesRoutes = (spares: SparesService): FastifyPluginAsyncTypebox => async (app) => {
   // ---- depots and stock

@@ -8,9 +8,9 @@ import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import type { Actor, PreventiveService } from '../preventive/preventive.service.ts';
-import type { WorkOrderView } from '../preventive/preventive.schemas.ts';
-import { isClosed, type WorkOrderStatus } from '../preventive/work-order-states.ts';
+import type { Actor, WorkOrdersService } from '../work-orders/work-orders.service.ts';
+import type { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
+import { isClosed, type WorkOrderStatus } from '../work-orders/work-order-states.ts';
 import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, encodeCursor } from '../shared/paging.ts';
@@ -29,7 +29,7 @@ export class SparesService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly preventive: PreventiveService,
+    private readonly workOrders: Pick<WorkOrdersService, 'findForUpdate' | 'getWorkOrder'>,
     private readonly notifications: NotificationService,
     private readonly log?: (msg: string, fields?: Record<string, unknown>) => void,
   ) {
@@ -141,7 +141,7 @@ export class SparesService {
   async useParts(workOrderId: string, input: { partId: string; quantity: number }, actor: Actor): Promise<WorkOrderView> {
     const now = this.now();
     const low = await this.db.transaction().execute(async (trx) => {
-      const order = (await this.preventive.repo.findWorkOrder(trx, workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
+      const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
       if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: no more parts can be booked on it`);
       const part = await this.repo.findPart(trx, input.partId);
       if (!part) throw invalid('partId', `spare part ${input.partId} does not exist`);
@@ -152,7 +152,7 @@ export class SparesService {
       return this.afterMove(trx, part.id, left, now);
     });
     await this.tellIfLow(low);
-    return this.preventive.getWorkOrder(workOrderId, actor.scope);
+    return this.workOrders.getWorkOrder(workOrderId, actor.scope);
   }
 
   async ledger(query: LedgerQuery): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
@@ -263,7 +263,7 @@ export class SparesService {
   async swap(workOrderId: string, input: SwapInput, actor: Actor): Promise<SwapView> {
     const now = this.now();
     const custodyId = await this.db.transaction().execute(async (trx) => {
-      const order = (await this.preventive.repo.findWorkOrder(trx, workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
+      const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
       if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: no swap can be made on it`);
       const faulty = await this.repo.findTerminal(trx, input.faultyTerminalId);
       if (!faulty || faulty.deleted_at) throw invalid('faultyTerminalId', `terminal ${input.faultyTerminalId} does not exist`);

@@ -2,24 +2,21 @@
 // inspection photos (checked JPEG or PNG, at most 2 MB, SHA-256 kept), only on work orders the person may
 // work on (a technician: their own), and not once the work order is closed.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { decodePhoto } from '../compliance/compliance.rules.ts';
 import { PhotoStore } from '../compliance/photo-store.ts';
-import type { Database } from '../db/schema.ts';
 import { conflict, notFound, orNotFound } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
-import type { PreventiveRepository } from './preventive.repository.ts';
-import type { Actor } from './preventive.service.ts';
-import type { ChecklistPhotoInput, PhotoView } from './preventive.schemas.ts';
+import type { WorkOrdersRepository } from './work-orders.repository.ts';
+import type { Actor } from './work-orders.service.ts';
+import type { ChecklistPhotoInput, PhotoView } from './work-orders.schemas.ts';
 import { isClosed, type WorkOrderStatus } from './work-order-states.ts';
 
 export class WorkOrderPhotos {
   private readonly store: PhotoStore;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly repo: PreventiveRepository,
+    private readonly repo: WorkOrdersRepository,
     private readonly clock: Clock,
     dataDir: string,
   ) {
@@ -27,10 +24,9 @@ export class WorkOrderPhotos {
   }
 
   async add(workOrderId: string, itemId: string, input: ChecklistPhotoInput, actor: Actor): Promise<PhotoView> {
-    const order = (await this.repo.findWorkOrder(this.db, workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
+    const order = (await this.repo.findWorkOrder(workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
     if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: its checklist is closed`);
-    const item = await this.db.selectFrom('work_order_items').select('id').where('id', '=', itemId).where('work_order_id', '=', workOrderId).executeTakeFirst();
-    if (!item) throw notFound('checklist item', itemId);
+    if (!(await this.repo.hasItem(workOrderId, itemId))) throw notFound('checklist item', itemId);
     const photo = decodePhoto(input.photo);
     const id = randomUUID();
     const file = await this.store.save(id, photo.extension, photo.bytes);
@@ -39,7 +35,7 @@ export class WorkOrderPhotos {
       sha256: createHash('sha256').update(photo.bytes).digest('hex'), taken_by: actor.name, taken_at: this.clock().toISOString(),
     };
     try {
-      await this.db.insertInto('work_order_photos').values(row).execute();
+      await this.repo.insertPhoto(row);
     } catch (error) {
       await this.store.remove(file);
       throw error;
@@ -49,8 +45,8 @@ export class WorkOrderPhotos {
 
   /** The image, checked against the SHA-256 taken when it was uploaded. */
   async read(workOrderId: string, photoId: string, scope: Scope): Promise<{ contentType: string; bytes: Buffer; sha256: string }> {
-    if (!(await this.repo.findWorkOrder(this.db, workOrderId, scope))) throw notFound('work order', workOrderId);
-    const row = await this.db.selectFrom('work_order_photos').selectAll().where('id', '=', photoId).where('work_order_id', '=', workOrderId).executeTakeFirst();
+    if (!(await this.repo.findWorkOrder(workOrderId, scope))) throw notFound('work order', workOrderId);
+    const row = await this.repo.findPhoto(workOrderId, photoId);
     if (!row) throw notFound('photo', photoId);
     const bytes = await this.store.read(row.file);
     if (!bytes) throw notFound('photo file', photoId);

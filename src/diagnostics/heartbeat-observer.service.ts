@@ -1,0 +1,175 @@
+// The heartbeat observer: the rules over every written heartbeat batch. The rules' streaks and card-read
+// windows are read and written once per batch, so every node and a restarted one agree; incidents are
+// written only when they open, resolve, or are seen again after a while.
+import type { DiagnosticStateTable } from '../db/schema.ts';
+import { heartbeatKey, type QueuedHeartbeat } from '../device/device.repository.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import {
+  CARD_INTERFACES, nextStreak, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
+} from './heartbeat.rules.ts';
+import { openKey, SYSTEM, type IncidentService } from './incidents.service.ts';
+import type { RuleContext } from './rule-context.ts';
+
+export interface ObserverSettings {
+  /** The newest security-patch versions per terminal model, for the software_unpatched rule. */
+  securityBaselines?: ((modelIds: string[]) => Promise<Map<string, SecurityBaseline>>) | undefined;
+  log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+const STATE_WRITE_EVERY_MS = 1000;
+
+export class HeartbeatObserver {
+  /** Rule state computed but not yet written (read before the database's: it is newer). */
+  private readonly pendingStates = new Map<string, DiagnosticStateTable>();
+  private stateTimer: NodeJS.Timeout | undefined;
+  private stateWrite: Promise<void> = Promise.resolve();
+  private lastStateWrite = 0;
+
+  constructor(
+    private readonly repo: DiagnosticsRepository,
+    private readonly clock: Clock,
+    private readonly context: RuleContext,
+    private readonly incidents: Pick<IncidentService, 'openIncident' | 'resolveRow'>,
+    private readonly settings: ObserverSettings = {},
+  ) {}
+
+  /** Told about every written batch; looks only at heartbeats that were new (retries change nothing). */
+  async observe(batch: QueuedHeartbeat[], stored: Set<string>): Promise<void> {
+    const fresh = batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).sort((a, b) => a.report.seq - b.report.seq);
+    if (!fresh.length) return;
+    const terminalIds = [...new Set(fresh.map((h) => h.terminalId))];
+    // Streaks and open incidents are read afresh for every batch: another node may have moved them.
+    const [, { states: persisted, open }] = await Promise.all([this.context.loadTerminals(terminalIds), this.repo.batchState(terminalIds)]);
+    for (const id of terminalIds) this.context.terminal(id)?.open.clear();
+    for (const o of open) this.context.terminal(o.terminal_id!)?.open.set(o.rule, o.id);
+    const ruleStates = new Map(persisted.map((r) => [r.terminal_id, decodeRuleState(r)]));
+    // What this node computed but has not written yet is newer than what the database holds.
+    for (const id of terminalIds) {
+      const pending = this.pendingStates.get(id);
+      if (pending && pending.seq > (ruleStates.get(id)?.seq ?? 0)) ruleStates.set(id, decodeRuleState(pending));
+    }
+    const models = [...new Set(fresh.map((h) => this.context.terminal(h.terminalId)?.modelId).filter((m): m is string => !!m))];
+    await this.context.loadThresholds(models);
+    const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
+
+    const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
+    const touch: string[] = [];
+    const folded = new Set<string>();
+    const nowMs = this.clock().getTime();
+    for (const h of fresh) {
+      const state = this.context.terminal(h.terminalId);
+      if (!state) continue;
+      if (state.open.has('offline')) {
+        actions.push({ kind: 'resolve', terminalId: h.terminalId, rule: 'offline', detail: {}, at: h.receivedAt, resolution: 'the terminal is back online' });
+        state.open.delete('offline');
+      }
+      let rs = ruleStates.get(h.terminalId);
+      if (!rs) ruleStates.set(h.terminalId, (rs = { seq: 0, streaks: new Map(), cards: {}, stored: undefined }));
+      // Another node already counted a newer heartbeat of this terminal: this late one changes no streak.
+      if (h.report.seq <= rs.seq) continue;
+      rs.seq = h.report.seq;
+      folded.add(h.terminalId);
+      const thresholds = this.context.thresholdsOf(state.modelId);
+      const windows: Partial<Record<CardInterface, CardWindow>> = {};
+      for (const iface of CARD_INTERFACES) {
+        const counts = h.report.cardReader[iface];
+        if (!counts) continue;
+        windows[iface] = rs.cards[iface] = slideCardWindow(rs.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
+      }
+      for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows, baselines.get(state.modelId))) {
+        const openId = state.open.get(reading.rule);
+        const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule]);
+        if (streak.bad || streak.good) rs.streaks.set(reading.rule, streak);
+        else rs.streaks.delete(reading.rule);
+        if (action === 'open') {
+          state.open.set(reading.rule, '');
+          actions.push({ kind: 'open', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt });
+        } else if (action === 'resolve') {
+          state.open.delete(reading.rule);
+          actions.push({ kind: 'resolve', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt, resolution: 'the condition cleared' });
+        } else if (openId && reading.bad && (state.touched.get(openId) ?? 0) + TOUCH_EVERY_MS <= nowMs) {
+          state.touched.set(openId, nowMs);
+          touch.push(openId);
+        }
+      }
+    }
+    const now = this.clock().toISOString();
+    const changed: DiagnosticStateTable[] = [];
+    for (const terminalId of folded) {
+      const row = encodeRuleState(terminalId, ruleStates.get(terminalId)!, now);
+      if (row) changed.push(row);
+    }
+    for (const row of changed) this.pendingStates.set(row.terminal_id, row);
+    await Promise.all([this.repo.touchIncidents(touch, now), this.writeStatesSoon()]);
+    for (const a of actions) {
+      const state = this.context.terminal(a.terminalId)!;
+      if (a.kind === 'open') {
+        const row = await this.incidents.openIncident({ terminal_id: a.terminalId, site_id: state.siteId, merchant_id: state.merchantId, rule: a.rule, detail: a.detail, at: a.at });
+        if (state.open.has(a.rule)) state.open.set(a.rule, row.id);
+      } else {
+        const row = await this.repo.findOpen(openKey(a.terminalId, a.rule));
+        if (row) await this.incidents.resolveRow(row, a.at, SYSTEM, a.resolution ?? 'cleared');
+      }
+    }
+  }
+
+  /**
+   * Writes the rule state computed since the last write, in one statement: at once when the last write
+   * is STATE_WRITE_EVERY_MS old, else when it will be. Under load many heartbeat batches share one write
+   * (on SQLite each write is a sync to disk, as costly as the heartbeats' own); a terminal beats far less
+   * often than that, so a node that takes its next heartbeat still finds the state in the database.
+   */
+  private async writeStatesSoon(): Promise<void> {
+    if (!this.pendingStates.size || this.stateTimer) return;
+    // At most STATE_WRITE_EVERY_MS away, even when the clock was set back.
+    const wait = Math.min(STATE_WRITE_EVERY_MS, this.lastStateWrite + STATE_WRITE_EVERY_MS - this.clock().getTime());
+    if (wait <= 0) return this.flushStates();
+    this.stateTimer = setTimeout(() => void this.flushStates(), wait);
+    this.stateTimer.unref();
+  }
+
+  /** Writes every pending rule state now (also when the server closes). */
+  async flushStates(): Promise<void> {
+    clearTimeout(this.stateTimer);
+    this.stateTimer = undefined;
+    await this.stateWrite; // one write at a time, in order
+    const rows = [...this.pendingStates.values()];
+    if (!rows.length) return;
+    this.lastStateWrite = this.clock().getTime();
+    this.stateWrite = this.repo.saveDiagnosticStates(rows).then(
+      // Rows recomputed meanwhile stay pending for the next write.
+      () => { for (const r of rows) if (this.pendingStates.get(r.terminal_id) === r) this.pendingStates.delete(r.terminal_id); },
+      (error: unknown) => {
+        this.settings.log?.('diagnostic state not written; will retry', { terminals: rows.length, error: String(error) });
+        void this.writeStatesSoon();
+      },
+    );
+    await this.stateWrite;
+  }
+}
+
+type RuleState = { seq: number; streaks: Map<string, Streak>; cards: Partial<Record<CardInterface, CardWindow>>; stored: string | undefined };
+
+/** A row of streaks ({ rule: [bad, good] }) and card windows ({ iface: [[attempts, failures], …] }). */
+function decodeRuleState(row: { seq: number | string; streaks: string; cards: string }): RuleState {
+  const streaks = parseJson<Record<string, [number, number]>>(row.streaks, {});
+  const cards = parseJson<Partial<Record<CardInterface, [number, number][]>>>(row.cards, {});
+  return {
+    seq: Number(row.seq),
+    streaks: new Map(Object.entries(streaks).map(([rule, [bad, good]]) => [rule, { bad, good }])),
+    cards: Object.fromEntries(Object.entries(cards).map(([iface, w]) => [iface, w.map(([attempts, failures]) => ({ attempts, failures }))])),
+    stored: `${row.streaks}\n${row.cards}`,
+  };
+}
+
+/** The row to write, or null when nothing changed since it was read (or there is nothing to remember). */
+function encodeRuleState(terminalId: string, state: RuleState, now: string): DiagnosticStateTable | null {
+  const streaks = JSON.stringify(Object.fromEntries([...state.streaks].sort(([a], [b]) => a.localeCompare(b)).map(([rule, s]) => [rule, [s.bad, s.good]])));
+  const cards = JSON.stringify(Object.fromEntries(CARD_INTERFACES.filter((i) => state.cards[i]?.length).map((i) => [i, state.cards[i]!.map((c) => [c.attempts, c.failures])])));
+  const text = `${streaks}\n${cards}`;
+  if (state.stored === undefined ? text === '{}\n{}' : state.stored === text) return null;
+  return { terminal_id: terminalId, seq: state.seq, streaks, cards, updated_at: now };
+}

@@ -1,0 +1,73 @@
+// The fleet's security posture (password age and rotation, PIN entry, encryption, tamper per terminal)
+// and the per-model rule thresholds it is judged by.
+import type { Scope } from '../access/roles.ts';
+import type { HeartbeatReport } from '../device/device.schemas.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import { invalid } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import { contradiction, mergeThresholds, passwordAgeDays, type ThresholdOverrides } from './heartbeat.rules.ts';
+import type { RuleContext } from './rule-context.ts';
+
+export class PostureService {
+  constructor(
+    private readonly repo: DiagnosticsRepository,
+    private readonly clock: Clock,
+    private readonly estate: Pick<EstateService, 'getModel'>,
+    private readonly context: RuleContext,
+  ) {}
+
+  // ---- thresholds
+  async thresholds(modelId: string) {
+    await this.estate.getModel(modelId);
+    const row = (await this.repo.thresholdsOf([modelId]))[0];
+    const overrides = parseJson<ThresholdOverrides>(row?.settings, {});
+    return { modelId, overrides, effective: mergeThresholds(overrides, this.context.base), defaults: this.context.base };
+  }
+
+  async setThresholds(modelId: string, overrides: ThresholdOverrides, actor: string) {
+    await this.estate.getModel(modelId);
+    const effective = mergeThresholds(overrides, this.context.base);
+    const bad = contradiction(effective);
+    if (bad) throw invalid(bad[0], bad[1]);
+    await this.repo.saveThresholds(modelId, JSON.stringify(overrides), this.clock().toISOString(), actor);
+    this.context.forgetThresholds(modelId);
+    return this.thresholds(modelId);
+  }
+
+  // ---- security posture
+  async posture(merchantId: string | undefined, scope: Scope) {
+    const now = this.clock().toISOString();
+    const maxAgeDays = this.context.base.password.maxAgeDays;
+    const rows = await this.repo.latestReports(scope, merchantId);
+    if (rows.length > 10_000) throw invalid('merchantId', 'more than 10,000 terminals: narrow the report to one merchant');
+    const rotations = await this.repo.latestCommandsOfType(rows.map((r) => r.id), 'rotate_password');
+    const terminals = rows.map((r) => {
+      const rotation = rotations.get(r.id);
+      const report = parseJson<HeartbeatReport | null>(r.report, null);
+      const changedAt = report?.security?.passwordChangedAt ?? null;
+      const ageDays = report ? passwordAgeDays(changedAt, now) : null;
+      return {
+        terminalId: r.id, serialNumber: r.serial_number, siteId: r.site_id, merchantId: r.merchant_id ?? null, lastSeenAt: r.last_seen_at ?? null,
+        reported: report !== null, passwordChangedAt: changedAt, passwordAgeDays: ageDays,
+        passwordTooOld: report !== null && maxAgeDays > 0 && (ageDays === null || ageDays > maxAgeDays),
+        pinEntryEnabled: report?.security?.pinEntryEnabled ?? null, encryptionEnabled: report?.security?.encryptionEnabled ?? null, tamper: report?.tamper ?? null,
+        passwordRotation: rotation
+          ? { commandId: rotation.id, status: rotation.status, requestedAt: rotation.created_at, completedAt: rotation.completed_at, passwordChangedAt: parseJson<{ passwordChangedAt?: string }>(rotation.result, {}).passwordChangedAt ?? null }
+          : null,
+      };
+    });
+    return {
+      generatedAt: now, passwordMaxAgeDays: maxAgeDays,
+      summary: {
+        terminals: terminals.length, notReporting: terminals.filter((t) => !t.reported).length,
+        passwordTooOld: terminals.filter((t) => t.passwordTooOld).length,
+        securityFeaturesOff: terminals.filter((t) => t.pinEntryEnabled === false || t.encryptionEnabled === false).length,
+        tamper: terminals.filter((t) => t.tamper === true).length,
+        rotationRequested: terminals.filter((t) => t.passwordRotation && ['pending', 'delivered'].includes(t.passwordRotation.status)).length,
+      },
+      terminals,
+    };
+  }
+}

@@ -1,0 +1,73 @@
+// What the rules need to know about a terminal, kept in memory for a while and shared by the heartbeat
+// observer, the offline sweep and the incidents: where it belongs, its open incidents (as of its last
+// batch) and its model's thresholds. The heartbeat path reads it for every batch, so it is cached.
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import { mergeThresholds, type ThresholdOverrides, type Thresholds } from './heartbeat.rules.ts';
+
+/** Where a terminal belongs, cached by the heartbeat path for a while; its open incidents, as of the batch. */
+export interface TerminalState {
+  modelId: string;
+  siteId: string | null;
+  merchantId: string | null;
+  /** Open incidents by rule (read with every batch). */
+  open: Map<string, string>;
+  /** When an open incident's last_seen_at was last written. */
+  touched: Map<string, number>;
+  /** Where the terminal belongs is re-read after this (an operator may have moved it). */
+  until: number;
+}
+
+const CONTEXT_TTL_MS = 5 * 60_000;
+
+export class RuleContext {
+  /** The default thresholds with the configured password age: what a model without overrides uses. */
+  readonly base: Thresholds;
+  private readonly states = new Map<string, TerminalState>();
+  private readonly thresholdCache = new Map<string, { thresholds: Thresholds; until: number }>();
+
+  constructor(private readonly repo: DiagnosticsRepository, private readonly clock: Clock, passwordMaxAgeDays: number) {
+    this.base = mergeThresholds({ password: { maxAgeDays: passwordMaxAgeDays } });
+  }
+
+  terminal(id: string): TerminalState | undefined {
+    return this.states.get(id);
+  }
+
+  /** Forgets an incident that resolved, so the next batch may open the rule's incident again. */
+  forgetOpen(incident: { id: string; terminal_id: string | null; rule: string }): void {
+    const state = incident.terminal_id ? this.states.get(incident.terminal_id) : undefined;
+    if (state && state.open.get(incident.rule) === incident.id) state.open.delete(incident.rule);
+  }
+
+  async loadTerminals(terminalIds: string[]): Promise<void> {
+    const nowMs = this.clock().getTime();
+    const stale = terminalIds.filter((id) => (this.states.get(id)?.until ?? 0) < nowMs);
+    if (!stale.length) return;
+    for (const t of await this.repo.terminalContext(stale)) {
+      const previous = this.states.get(t.id);
+      this.states.set(t.id, {
+        modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, open: previous?.open ?? new Map(), touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
+      });
+    }
+  }
+
+  async loadThresholds(modelIds: string[]): Promise<void> {
+    const nowMs = this.clock().getTime();
+    const stale = modelIds.filter((id) => (this.thresholdCache.get(id)?.until ?? 0) < nowMs);
+    if (!stale.length) return;
+    const rows = new Map((await this.repo.thresholdsOf(stale)).map((r) => [r.model_id, parseJson<ThresholdOverrides>(r.settings, {})]));
+    for (const id of stale) this.thresholdCache.set(id, { thresholds: mergeThresholds(rows.get(id), this.base), until: nowMs + CONTEXT_TTL_MS });
+  }
+
+  /** The model's thresholds as last loaded (the defaults when none were). */
+  thresholdsOf(modelId: string | undefined): Thresholds {
+    return this.thresholdCache.get(modelId ?? '')?.thresholds ?? this.base;
+  }
+
+  /** A model's overrides changed: the next batch reads them again. */
+  forgetThresholds(modelId: string): void {
+    this.thresholdCache.delete(modelId);
+  }
+}

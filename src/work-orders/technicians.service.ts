@@ -1,0 +1,39 @@
+// Technicians: users with the technician role made assignable, with skills and regions, and who should
+// take a work order (ranked by region, skill and load: assignment.ts).
+import type { Scope } from '../access/roles.ts';
+import type { EstateRepository } from '../estate/estate.repository.ts';
+import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import { suggestTechnicians } from './assignment.ts';
+import type { WorkOrdersRepository } from './work-orders.repository.ts';
+
+export class TechniciansService {
+  constructor(private readonly repo: WorkOrdersRepository, private readonly clock: Clock, private readonly estate: Pick<EstateRepository, 'findSite'>) {}
+
+  async createTechnician(input: { userId: string; skills: string[]; regions: string[] }) {
+    const user = await this.repo.user(input.userId);
+    if (!user) throw invalid('userId', `user ${input.userId} does not exist`);
+    if (user.role !== 'technician') throw invalid('userId', `user ${input.userId} is not a technician`);
+    if (await this.repo.findTechnician(user.id)) throw conflict(`user ${user.id} is already a technician`, 'userId');
+    await this.repo.insertTechnician({ id: user.id, name: user.name, skills: JSON.stringify(input.skills), regions: JSON.stringify(input.regions), created_at: this.clock().toISOString() });
+    return { id: user.id, name: user.name, skills: input.skills, regions: input.regions, openWorkOrders: 0 };
+  }
+
+  async listTechnicians() {
+    return {
+      items: (await this.repo.techniciansWithLoad()).map((t) => ({
+        id: t.id, name: t.name, skills: parseJson<string[]>(t.skills, []), regions: parseJson<string[]>(t.regions, []), openWorkOrders: t.load,
+      })),
+    };
+  }
+
+  async suggest(workOrderId: string, scope: Scope) {
+    const order = (await this.repo.findWorkOrder(workOrderId, scope)) ?? orNotFound('work order', workOrderId);
+    const site = await this.estate.findSite(order.site_id);
+    const candidates = (await this.repo.techniciansWithLoad()).map((t) => ({
+      id: t.id, name: t.name, skills: parseJson<string[]>(t.skills, []), regions: parseJson<string[]>(t.regions, []), load: t.load,
+    }));
+    return { items: suggestTechnicians(candidates, { siteCode: site?.code ?? '', skill: order.required_skill }) };
+  }
+}
