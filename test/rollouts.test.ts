@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
+import { RolloutsRepository } from '../src/rollouts/rollouts.repository.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -37,7 +38,7 @@ interface Deployment {
   package: { id: string; kind: string; name: string; version: string; size: number; sha256: string; signature: string; publicKey: string; downloadUrl: string };
 }
 interface Wave { wave: number; percent: number; state: string; terminals: number; actions: Record<string, number>; startedAt: string | null; installedAt: string | null; endedAt: string | null; verdict: null | { failureRate: number; payments: null | { worse: boolean; judged: boolean; note: string | null; metrics: Metric[] } } }
-interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean }
+interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean; basis?: string; updatedBefore?: number | null; comparisonBefore?: number | null }
 interface Campaign {
   id: string; state: string; currentWave: number; rollbackOf: string | null; package: { id: string; version: string };
   halt: null | { wave: number; reason: string; at: string; figures: Record<string, unknown> & { metrics?: Metric[] } };
@@ -725,6 +726,55 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(resumed.waves[0]).toMatchObject({ state: 'passed', verdict: { payments: { worse: true }, acceptedBy: 'admin', note: 'card reader firmware of one batch, known' } });
       expect(resumed.waves[1]!.state).toBe('installing');
     }, 120_000);
+
+    it('does not halt a wave whose card readers failed as often before the update: each terminal is judged against its own figures', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([3, 3, 3, 3]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      // Two of the first shop's three readers were failing long before any update; the build changes nothing.
+      const faulty = new Set(sites[0]!.terminals.slice(0, 2).map((x) => x.id));
+      const trade = async (i: number) => {
+        for (const term of terminals) await beat(term, { cardReader: { chip: { attempts: 40, failures: faulty.has(term.id) ? 12 : i % 3 === 0 ? 1 : 0 } } });
+      };
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        await trade(i);
+      }
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100], observeMinutes: 60 });
+      const observing = await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' });
+      expect(problems).toEqual([]);
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        await trade(i);
+      }
+      now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
+      await t.services.campaigns.tick();
+      const done = await campaign(created.id);
+      expect(done.halt).toBeNull();
+      expect(done.state).toBe('completed');
+      const cards = done.waves[0]!.verdict!.payments!.metrics.find((m) => m.metric === 'card_read_failure_rate')!;
+      expect(cards).toMatchObject({ basis: 'change', worse: false });
+      // Against the other shops alone the wave looks far worse: what halted good builds (and rollbacks) before.
+      expect(cards.updated).toBeGreaterThan(cards.comparison + 0.1);
+      expect(cards.updatedBefore).toBeGreaterThan(cards.comparisonBefore! + 0.1);
+    }, 120_000);
+
+    it('leaves terminals out of service for any maintenance job over the judged hours out of the comparison', async () => {
+      nextNight();
+      const { model, sites } = await fleet([2, 2]);
+      const [busy, ended, idle] = [sites[0]!.terminals[0]!, sites[0]!.terminals[1]!, sites[1]!.terminals[0]!];
+      const since = new Date(now.getTime() - 24 * 60 * MINUTE).toISOString();
+      const job = (terminal: Term, started: number, ended: number | null) => ({
+        id: unique('job-'), terminal_id: terminal.id, site_id: terminal.siteId, work: '["repair"]', reason: 'another campaign', state: ended === null ? 'in_maintenance' : 'completed',
+        planned_start: new Date(now.getTime() - started * MINUTE).toISOString(), expected_minutes: 30, max_minutes: 60,
+        started_at: new Date(now.getTime() - started * MINUTE).toISOString(), lease_until: null, ended_at: ended === null ? null : new Date(now.getTime() - ended * MINUTE).toISOString(),
+        waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test', created_at: since, updated_at: since,
+      });
+      // One is in maintenance now (another campaign's install); one was two days ago, long before the judged hours.
+      await t.services.db.kysely.insertInto('maintenance_jobs').values([job(busy, 30, null), job(ended, 3000, 2900)]).execute();
+      const comparable = await new RolloutsRepository(t.services.db.kysely).comparableTerminals([model.id], 'app_version', '3.3.0', 'no-campaign', since, 100);
+      expect(comparable.map((c) => c.id).sort()).toEqual([ended.id, idle.id, sites[1]!.terminals[1]!.id].sort());
+    });
 
     it('lets a wave whose payments are no worse pass, with the figures it was judged by', async () => {
       nextNight();

@@ -124,6 +124,11 @@ export type CampaignProgress = Static<typeof CampaignProgress>;
 
 const MetricView = Type.Object({
   metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
+  basis: Type.Optional(Type.Union([Type.Literal('change'), Type.Literal('groups')], {
+    description: "change: each group's rate after the update against its own before it, and difference = the updated terminals' rise minus the comparable terminals' rise; groups: no figures from before, difference = updated minus comparison",
+  })),
+  updatedBefore: Type.Optional(Nullable(Type.Number({ description: "the updated terminals' rate before the update" }))),
+  comparisonBefore: Type.Optional(Nullable(Type.Number({ description: "the comparable terminals' rate over the same baseline hours" }))),
 });
 
 export const WaveView = Type.Object({
