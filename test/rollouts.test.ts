@@ -625,6 +625,32 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await campaign(created.id)).state).toBe('running');
     });
 
+    it('skips terminals that are offline or locked when their wave is planned, naming why, so the wave is judged on time', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([3, 3]);
+      const [offline, locked] = [terminals[0]!, terminals[3]!];
+      const reachable = terminals.filter((x) => x !== offline && x !== locked);
+      // A day later one terminal has not been heard from since; another was locked after a tamper alarm.
+      nextNight();
+      for (const term of terminals.filter((x) => x !== offline)) await beat(term);
+      await ok(t.api('POST', `/api/v1/terminals/${locked.id}/lock`, { reason: 'tamper alarm' }));
+      const windowEnds = now.getTime() + 240 * MINUTE;
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [100] });
+      const skipped = await actions(created.id, '&state=skipped');
+      expect(skipped.map((a) => [a.serialNumber, a.reason]).sort()).toEqual([
+        [offline.serialNumber, expect.stringMatching(new RegExp(`^terminal ${offline.serialNumber} is offline \\(last heard from at \\d{4}-.*\\); its job could not start$`))],
+        [locked.serialNumber, expect.stringMatching(new RegExp(`^terminal ${locked.serialNumber} is locked \\(tamper alarm, since .*\\); its job could not start until an operator lifts the lock$`))],
+      ].sort());
+      expect(skipped.every((a) => a.maintenanceJobId === null)).toBe(true);
+      // The others install tonight, and the wave is judged without waiting for the window to end.
+      const done = await drive(created.id, reachable);
+      expect(problems).toEqual([]);
+      expect(done.state).toBe('completed');
+      expect(Date.parse(done.waves[0]!.endedAt!)).toBeLessThan(windowEnds);
+      expect(done.waves[0]!.actions).toMatchObject({ succeeded: 4, skipped: 2 });
+    });
+
     it('withdraws the waiting maintenance job of a terminal that gave up before its window', async () => {
       nextEvening();
       const { model, sites, terminals } = await fleet([2]);
@@ -677,6 +703,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
       // Accepting one failure in four, the operator resumes: the rest of the fleet is updated.
       nextNight();
+      for (const term of terminals) await beat(term);
       const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, { maxFailureRate: 0.5, note: 'known flaky install on one shop' }));
       expect(resumed).toMatchObject({ state: 'running', halt: null, settings: { maxFailureRate: 0.5 } });
       const done = await drive(created.id, terminals);
@@ -826,6 +853,8 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await campaign(created.id)).state).toBe('paused');
 
       nextNight();
+      // The fleet heartbeats on meanwhile (a terminal silent since yesterday would be offline and skipped).
+      for (const term of terminals) await beat(term);
       const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}));
       expect(resumed.state).toBe('running');
       expect((await actions(created.id, '&state=scheduled')).map((a) => a.terminalId).sort()).toEqual(scheduled.map((a) => a.terminalId).sort());

@@ -98,6 +98,9 @@ export const PlanInput = Type.Object({
   notBefore: Type.Optional(Timestamp),
   dryRun: Type.Optional(Type.Boolean({ description: 'plan and report, but create no job' })),
   packed: Type.Optional(Type.Boolean({ description: 'start each job as early as the limits allow instead of spreading starts over the window' })),
+  reachableOnly: Type.Optional(Type.Boolean({
+    description: 'leave out terminals that are locked, or offline (silent since they were last heard from), now (reasons locked, offline): their job could not start, and a rollout wave waiting for it would be judged only when the window ends',
+  })),
 }, { additionalProperties: false });
 export type PlanInput = Static<typeof PlanInput>;
 
@@ -118,7 +121,7 @@ export const NotFittingJob = Type.Object({
   terminalId: Type.String(),
   serialNumber: Type.String(),
   siteId: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.Enum(['open_job', 'no_window', 'longer_than_window', 'too_late', 'site_limit', 'fleet_limit']),
+  reason: Type.Enum(['open_job', 'no_window', 'longer_than_window', 'too_late', 'site_limit', 'fleet_limit', 'offline', 'locked']),
   message: Type.String(),
 });
 

@@ -204,11 +204,13 @@ export class WindowsService {
     }
     const terminals = await this.targetTerminals(input, scope);
     const ids = terminals.map((t) => t.id);
-    const [windows, finished, openJobs] = await Promise.all([
+    const [windows, finished, openJobs, locks] = await Promise.all([
       this.repo.candidates(ids, unique(terminals.map((t) => t.siteId)), unique(terminals.map((t) => t.merchantId))),
       this.repo.finishedJobs(DURATION_HISTORY_JOBS),
       this.maintenance.repo.jobsInStates(OPEN, ids),
+      input.reachableOnly ? this.maintenance.repo.activeLocks(ids) : [],
     ]);
+    const lockOf = new Map(locks.map((l) => [l.terminal_id, l]));
     const durations = buildDurationTable(finished.flatMap(toSample));
     const busy = new Map(openJobs.map((j) => [j.terminal_id, j]));
     const slack = this.settings.startSlackMinutes;
@@ -220,6 +222,16 @@ export class WindowsService {
       notFitting.push({ terminalId: t.id, serialNumber: t.serialNumber, siteId: t.siteId, reason, message });
     const spread: SpreadJob[] = [];
     for (const terminal of terminals) {
+      const lock = lockOf.get(terminal.id);
+      if (lock) {
+        skip(terminal, 'locked', `terminal ${terminal.serialNumber} is locked (${lock.reason}, since ${lock.locked_at}); its job could not start until an operator lifts the lock`);
+        continue;
+      }
+      // One never heard from is left in: a device just set up (a hawkBit client polls first when it starts) may still come up.
+      if (input.reachableOnly && !terminal.online && terminal.lastSeenAt) {
+        skip(terminal, 'offline', `terminal ${terminal.serialNumber} is offline (last heard from at ${terminal.lastSeenAt}); its job could not start`);
+        continue;
+      }
       const open = busy.get(terminal.id);
       if (open) {
         skip(terminal, 'open_job', `terminal ${terminal.serialNumber} already has maintenance job ${open.id} (${open.state})`);

@@ -492,6 +492,8 @@ export class CampaignsService {
             reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
             // A wave is judged once all of it installed: its installs start as early as the limits allow.
             packed: true,
+            // A terminal offline or locked now is skipped with the reason, rather than holding the wave until its window ends.
+            reachableOnly: true,
           }, FLEET, ROLLOUTS);
           const at = this.now();
           for (const p of plan.planned) {
