@@ -896,6 +896,34 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       for (const term of terminals) expect(await terminalVersion(term)).toBe('3.2.0');
     }, 120_000);
 
+    it('rolls back the terminals whose previous version has a package, and lists the others with the reason', async () => {
+      nextNight();
+      const { model, merchant, sites, terminals } = await fleet([2, 2]);
+      // The second shop ran 3.1.0, whose package was never uploaded to PosFleet.
+      for (const term of sites[1]!.terminals) {
+        term.appVersion = '3.1.0';
+        await beat(term);
+      }
+      const name = unique('app-');
+      const previous = await publish({ version: '3.2.0', name, models: [model.id] });
+      const pkg = await publish({ version: '3.3.0', name, models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100] });
+      expect((await drive(created.id, terminals)).state).toBe('completed');
+
+      const rollback = await ok<Campaign & { leftOut: { terminalId: string; serialNumber: string; previousVersion: string | null; reason: string }[] }>(
+        t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 201);
+      expect(rollback).toMatchObject({ rollbackOf: created.id, package: { id: previous.id }, state: 'running', excluded: { no_previous_package: 2 } });
+      expect((await actions(rollback.id)).map((a) => a.terminalId).sort()).toEqual(sites[0]!.terminals.map((x) => x.id).sort());
+      expect(rollback.leftOut.sort((a, b) => a.serialNumber.localeCompare(b.serialNumber))).toEqual(sites[1]!.terminals.map((x) => ({
+        terminalId: x.id, serialNumber: x.serialNumber, previousVersion: '3.1.0', reason: `no package of ${name} 3.1.0 is ready (upload it, then roll these back with a campaign for 3.1.0)`,
+      })));
+      // The same list stays with the campaign.
+      expect((await campaign(rollback.id)) as unknown).toMatchObject({ leftOut: rollback.leftOut });
+      const done = await drive(rollback.id, terminals);
+      expect(done.state).toBe('completed');
+      for (const term of terminals) expect(await terminalVersion(term)).toBe(term.siteId === sites[0]!.id ? '3.2.0' : '3.3.0');
+    }, 120_000);
+
     it('cannot roll back when the previous version has no package, and leaves the campaign running', async () => {
       nextNight();
       const { model, merchant, terminals } = await fleet([2, 2]);

@@ -37,6 +37,15 @@ export interface CampaignSettings {
   seed: number;
   /** Terminals the filter matched that may not receive the package, by reason. */
   excluded: Partial<Record<Exclusion, number>>;
+  /** A rollback's terminals it could not take back, each with why. */
+  leftOut?: LeftOut[];
+}
+
+export interface LeftOut {
+  terminalId: string;
+  serialNumber: string | null;
+  previousVersion: string | null;
+  reason: string;
 }
 
 export interface RolloutSettings {
@@ -176,6 +185,7 @@ export class CampaignsService {
       package: { id: pkg!.id, kind: pkg!.kind, name: pkg!.name, version: pkg!.version },
       settings: { waves: settings.waves, maxFailureRate: settings.maxFailureRate, observeMinutes: settings.observeMinutes, allowDowngrade: settings.allowDowngrade, seed: settings.seed },
       state: campaign.state as CampaignState, currentWave: campaign.current_wave + 1, halt: parseJson(campaign.halt, null), excluded: settings.excluded ?? {},
+      ...(campaign.rollback_of && { leftOut: settings.leftOut ?? [] }),
       waves: waves.map((w) => {
         const actions = tallyOf(byWave.get(w.wave) ?? []);
         return {
@@ -291,7 +301,8 @@ export class CampaignsService {
 
   /**
    * Re-installs each updated terminal's previous version, as a new campaign with the same waves and
-   * checks. The original stops first. Terminals whose previous version has no ready package are left out.
+   * checks. The original stops first. Terminals whose previous version has no ready package (or is not
+   * known) are left out and listed with the reason (`leftOut`); only when none can go back is it refused.
    */
   async rollback(id: string, input: { name?: string | undefined; waves?: number[] | undefined }, actorName: string): Promise<CampaignView> {
     const original = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
@@ -304,19 +315,21 @@ export class CampaignsService {
     const problem = checkWaves(waves);
     if (problem) throw invalid(problem.field, problem.reason);
 
-    const packageOf = new Map<string, PackageRow | null>();
+    const packageOf = new Map<string, PackageRow | undefined>();
     const terminals: { terminal: Terminal; packageId: string; previousVersion: string | null }[] = [];
-    let missing = 0;
+    const leftOut: LeftOut[] = [];
     for (const action of updated) {
       const version = action.previous_version;
-      if (version && !packageOf.has(version)) {
-        const candidate = await this.repo.packageByVersion(pkg.kind, pkg.name, version);
-        packageOf.set(version, candidate?.uploaded_at ? candidate : null);
-      }
-      const previous = version ? packageOf.get(version) : null;
+      if (version && !packageOf.has(version)) packageOf.set(version, await this.repo.packageByVersion(pkg.kind, pkg.name, version));
+      const previous = version ? packageOf.get(version) : undefined;
       const terminal = await this.estate.findTerminal(action.terminal_id);
-      if (!previous || !terminal) {
-        missing++;
+      const reason = !terminal ? 'the terminal was deleted'
+        : !version ? `its ${pkg.kind} version before the campaign is not known`
+          : !previous ? `no package of ${pkg.name} ${version} is ready (upload it, then roll these back with a campaign for ${version})`
+            : !previous.uploaded_at ? `package ${pkg.name} ${version} was declared but its file never uploaded (upload it, then roll these back with a campaign for ${version})`
+              : null;
+      if (reason || !terminal || !previous) {
+        leftOut.push({ terminalId: action.terminal_id, serialNumber: terminal?.serialNumber ?? null, previousVersion: version, reason: reason ?? '' });
         continue;
       }
       terminals.push({ terminal, packageId: previous.id, previousVersion: pkg.version });
@@ -328,7 +341,7 @@ export class CampaignsService {
     const main = [...counts].sort((a, b) => b[1].length - a[1].length)[0]![0];
     return this.insert({
       name: input.name ?? `Roll back ${original.name}`, pkg: (await this.repo.package(main))!, filter: parseJson(original.filter, {}), rollbackOf: id, actorName, terminals,
-      settings: { ...settings, waves, allowDowngrade: true, seed: randomInt(2 ** 32), excluded: missing ? { no_previous_package: missing } : {} },
+      settings: { ...settings, waves, allowDowngrade: true, seed: randomInt(2 ** 32), excluded: leftOut.length ? { no_previous_package: leftOut.length } : {}, leftOut },
     });
   }
 

@@ -95,7 +95,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     schema: {
       tags, security, params: IdParams, response: { 201: CampaignView, ...errorResponses },
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10 })) }, { additionalProperties: false }),
-      description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows.',
+      description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows. Terminals whose previous version has no ready package are left out and listed with the reason (leftOut); 409 only when none can go back.',
     },
   }, async (req, reply) => reply.code(201).send(await campaigns.rollback(req.params.id, req.body, req.principal.name)));
 

@@ -159,6 +159,9 @@ export const CampaignView = Type.Object({
   currentWave: Type.Integer({ description: '1-based' }),
   halt: Nullable(Type.Object({ wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
   excluded: Type.Record(Type.String(), Type.Integer(), { description: 'terminals the filter matched but the package may not go to, by reason' }),
+  leftOut: Type.Optional(Type.Array(Type.Object({
+    terminalId: Type.String(), serialNumber: Nullable(Type.String()), previousVersion: Nullable(Type.String()), reason: Type.String(),
+  }), { description: "a rollback only: the updated terminals it could not take back (their previous version has no ready package, or is not known), each with the reason" })),
   waves: Type.Array(WaveView),
   createdBy: Type.String(),
   createdAt: Timestamp,
