@@ -97,6 +97,11 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(job!.state).toBe('draining');
     const transitions = (await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().transitions;
     expect(transitions[1].note).toBe('continuity rule overridden: tamper suspected, must be checked now');
+    // The audit log keeps why, not only that it was done.
+    const entries = (await t.api('GET', '/api/v1/audit?limit=20')).json().items as { action: string; details: Record<string, unknown> }[];
+    expect(entries.find((e) => e.action === 'POST /api/v1/maintenance/jobs')?.details).toEqual({
+      status: 201, reason: 'security patch 3.2.1', overrideReason: 'tamper suspected, must be checked now',
+    });
   });
 
   it('ends a forgotten job when its lease runs out, and the terminal trades again', async () => {
