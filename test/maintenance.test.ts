@@ -69,7 +69,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     const jobs = await putIntoMaintenance({ siteId: estate.site.id });
     expect(jobs.map((j) => j.state).sort()).toEqual(['draining', 'draining', 'scheduled']);
     const waiting = jobs.find((j) => j.state === 'scheduled')!;
-    expect(waiting.waitingReason).toContain('at least 1 must stay');
+    expect(waiting.waitingReason).toBe(`taking terminal ${terminals.find((x) => x.id === waiting.terminalId)!.serialNumber} down would leave 0 terminal(s) in service; at least 1 must stay and the site has no backup terminal`);
     const modes = await Promise.all(terminals.map(async (x) => (await beat(x.credential)).mode));
     expect(modes.filter((m) => m === 'normal')).toHaveLength(1);
 
@@ -85,7 +85,8 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     const { terminals: [main, spare] } = await site(1, 1);
     const [job] = await putIntoMaintenance({ terminalIds: [main!.id] });
     expect(job!.state).toBe('scheduled');
-    expect(job!.waitingReason).toContain("is the site's last working terminal, and no backup terminal has sent a healthy heartbeat");
+    // Named by its serial number, as on its label and in the dashboard: not by an internal id.
+    expect(job!.waitingReason).toBe(`terminal ${main!.serialNumber} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last 3 minutes`);
     await beat(spare!.credential); // the spare is switched on and healthy
     expect(await t.services.maintenance.startDueJobs()).toBe(1);
     expect((await beat(main!.credential)).mode).toBe('maintenance');

@@ -11,6 +11,7 @@ export type JobRow = Selectable<MaintenanceJobTable>;
 
 export interface SiteTerminal {
   id: string;
+  serialNumber: string;
   siteId: string;
   backup: boolean;
   lastSeenAt: string | null;
@@ -144,7 +145,7 @@ export class MaintenanceRepository {
     if (!siteIds.length) return [];
     const rows = await this.db.selectFrom('terminals')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
-      .select(['terminals.id', 'terminals.site_id', 'terminal_health.last_seen_at'])
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'terminal_health.last_seen_at'])
       .select((eb) => [
         eb.exists(eb.selectFrom('terminal_tags').select('tag').whereRef('terminal_tags.terminal_id', '=', 'terminals.id').where('tag', '=', 'backup')).as('backup'),
         eb.exists(eb.selectFrom('terminal_locks').select('id').whereRef('terminal_locks.terminal_id', '=', 'terminals.id').where('lifted_at', 'is', null)).as('locked'),
@@ -153,7 +154,7 @@ export class MaintenanceRepository {
       .where('terminals.site_id', 'in', siteIds).where('terminals.deleted_at', 'is', null).where('terminals.status', '=', 'active')
       .execute();
     return rows.map((r) => ({
-      id: r.id, siteId: r.site_id!, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
+      id: r.id, serialNumber: r.serial_number, siteId: r.site_id!, backup: Boolean(r.backup), lastSeenAt: r.last_seen_at, locked: Boolean(r.locked), inMaintenance: Boolean(r.in_maintenance),
     }));
   }
 }

@@ -348,7 +348,7 @@ export class MaintenanceService {
     const decisions = new Map<string, JobDecision>();
     const bySite = groupBy(due, (j) => j.site_id ?? '');
     for (const [siteId, jobs] of bySite) {
-      const site = terminals.filter((t) => t.siteId === siteId).map((t) => ({ id: t.id, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
+      const site = terminals.filter((t) => t.siteId === siteId).map((t) => ({ id: t.id, serialNumber: t.serialNumber, status: statusOf(t), isBackup: t.backup, lastHealthyHeartbeatAt: t.lastSeenAt }));
       const candidates = jobs.map((j) => ({ id: j.id, terminalId: j.terminal_id, override: j.override_reason ? { reason: j.override_reason } : null }));
       for (const decision of decideStarts(site, candidates, now, { backupFreshnessMinutes: this.settings.backupFreshnessMs / 60_000 })) decisions.set(decision.jobId, decision);
     }

@@ -24,6 +24,8 @@ export type TerminalStatus = 'in_service' | 'in_maintenance' | 'offline' | 'lock
 
 export interface SiteTerminal {
   id: string;
+  /** How messages name the terminal (people know a terminal by its serial number, not its id). */
+  serialNumber?: string | undefined;
   status: TerminalStatus;
   /** tagged 'backup': a spare kept to replace a failed terminal at once */
   isBackup: boolean;
@@ -87,12 +89,13 @@ export function decideStarts(
   let primariesInService = primaries.filter((t) => t.status === 'in_service').length;
   const starting = new Set<string>();
 
+  const name = (t: SiteTerminal) => t.serialNumber ?? t.id;
   /** The continuity rule that holds this in-service terminal back, or null. */
   const policyHold = (t: SiteTerminal): { reason: HoldReason; message: string } | null => {
     if (t.isBackup) {
       const left = primariesInService + covering.size - (covering.has(t.id) ? 1 : 0);
       return left < p.minInService
-        ? { reason: 'last_in_service', message: `taking backup terminal ${t.id} down would leave ${left} terminal(s) in service; at least ${p.minInService} must stay` }
+        ? { reason: 'last_in_service', message: `taking backup terminal ${name(t)} down would leave ${left} terminal(s) in service; at least ${p.minInService} must stay` }
         : null;
     }
     if (down + 1 > allowedDown) {
@@ -102,13 +105,13 @@ export function decideStarts(
     if (left === 0 && hasBackup && covering.size === 0) {
       return {
         reason: 'backup_not_fresh',
-        message: `terminal ${t.id} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last ${p.backupFreshnessMinutes} minutes`,
+        message: `terminal ${name(t)} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last ${p.backupFreshnessMinutes} minutes`,
       };
     }
     if (left + covering.size < p.minInService) {
       return {
         reason: 'last_in_service',
-        message: `taking terminal ${t.id} down would leave ${left + covering.size} terminal(s) in service; at least ${p.minInService} must stay${hasBackup ? '' : ' and the site has no backup terminal'}`,
+        message: `taking terminal ${name(t)} down would leave ${left + covering.size} terminal(s) in service; at least ${p.minInService} must stay${hasBackup ? '' : ' and the site has no backup terminal'}`,
       };
     }
     return null;
@@ -118,10 +121,10 @@ export function decideStarts(
     const hold = (reason: HoldReason, message: string): JobDecision => ({ jobId: job.id, terminalId: job.terminalId, start: false, reason, message });
     const t = byId.get(job.terminalId);
     if (!t) return hold('unknown_terminal', `terminal ${job.terminalId} is not at this site`);
-    if (t.status === 'offline') return hold('terminal_offline', `terminal ${t.id} is offline and cannot take the job`);
-    if (t.status === 'locked') return hold('terminal_locked', `terminal ${t.id} is locked; only an operator can lift the lock`);
-    if (t.status === 'in_maintenance') return hold('already_in_maintenance', `terminal ${t.id} is already in maintenance`);
-    if (starting.has(t.id)) return hold('duplicate_job', `another job for terminal ${t.id} starts in this round`);
+    if (t.status === 'offline') return hold('terminal_offline', `terminal ${name(t)} is offline and cannot take the job`);
+    if (t.status === 'locked') return hold('terminal_locked', `terminal ${name(t)} is locked; only an operator can lift the lock`);
+    if (t.status === 'in_maintenance') return hold('already_in_maintenance', `terminal ${name(t)} is already in maintenance`);
+    if (starting.has(t.id)) return hold('duplicate_job', `another job for terminal ${name(t)} starts in this round`);
     if (job.override && job.override.reason.trim() === '') {
       return hold('override_without_reason', 'an override must record its reason');
     }
