@@ -153,6 +153,9 @@ export const SuggestedWindowView = Type.Object({
   history: Type.Union([Type.Object({
     from: Timestamp, to: Timestamp, weeks: Type.Number(), heartbeats: Type.Integer(), terminals: Type.Integer(),
     shortened: Type.Boolean({ description: 'true when fewer weeks were read than asked, to stay within the row budget' }),
+    imported: Type.Optional(Type.Union([Type.Object({ from: Timestamp, to: Timestamp, buckets: Type.Integer() }), Type.Null()], {
+      description: 'the imported trading history the suggestion learnt from (heartbeats count only after it)',
+    })),
   }), Type.Null()]),
   candidates: Type.Array(Type.Object({
     start: Timestamp, end: Timestamp, localStart: Type.String(), localEnd: Type.String(),
@@ -163,3 +166,18 @@ export const SuggestedWindowView = Type.Object({
   })),
 });
 export type SuggestedWindowView = Static<typeof SuggestedWindowView>;
+
+// ---- a site's past trade, imported
+export const TradingImportQuery = Type.Object({
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code of amountMinor (for CSV; JSON may carry it in the body)' })),
+}, { additionalProperties: false });
+
+export const TradingImportView = Type.Object({
+  siteId: Type.String(),
+  buckets: Type.Integer({ description: 'buckets stored (a bucket imported before is replaced)' }),
+  from: Timestamp,
+  to: Timestamp,
+  transactions: Type.Integer(),
+  currency: Type.Union([Type.String(), Type.Null()]),
+});
+export type TradingImportView = Static<typeof TradingImportView>;
