@@ -18,7 +18,7 @@ import * as spares from './migrations/0013_spares.ts';
 import * as diagnosticsState from './migrations/0014_diagnostics_state.ts';
 import * as notificationLimits from './migrations/0015_notification_limits.ts';
 import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
-import * as siteTradingHistory from './migrations/0017_site_trading_history.ts';
+import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -37,7 +37,7 @@ const migrations: Record<string, Migration> = {
   '0014_diagnostics_state': diagnosticsState,
   '0015_notification_limits': notificationLimits,
   '0016_preventive_remote': preventiveRemote,
-  '0017_site_trading_history': siteTradingHistory,
+  '0018_site_trading_history': siteTradingHistory,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
