@@ -165,6 +165,19 @@ describe("judging each updated terminal's change against its own figures before 
     expect(compareChanges(updated, others)).toMatchObject({ judged: true, worse: false });
   });
 
+  it('trusts a thin history before the update little: a bad build over terminals with a few minutes of history still halts', () => {
+    // What a sped-up simulated fleet gives a wave that began minutes after the fleet came online.
+    const change = (before: Partial<GroupFigures>, after: Partial<GroupFigures>): GroupChange => ({ before: group(before), after: group(after), all: group(after) });
+    const verdict = compareChanges(
+      change({ terminals: 6, cardReads: 17, cardReadFailures: 1 }, { terminals: 6, cardReads: 78, cardReadFailures: 26 }),
+      change({ terminals: 48, cardReads: 165, cardReadFailures: 12 }, { terminals: 48, cardReads: 543, cardReadFailures: 51 }),
+    );
+    const cards = verdict.metrics.find((m) => m.metric === 'card_read_failure_rate')!;
+    expect(cards.baselineWeight).toBeCloseTo(17 / 67, 5);
+    expect(cards).toMatchObject({ basis: 'change', worse: true });
+    expect(verdict.worse).toBe(true);
+  });
+
   it('takes the change of comparable terminals over the same hours away (a busy hour affects both)', () => {
     const change = (before: Partial<GroupFigures>, after: Partial<GroupFigures>): GroupChange => ({ before: group(before), after: group(after), all: group(after) });
     // Both groups go from 2 % to 12 % as the lunchtime rush begins: no worse on the updated terminals.

@@ -32,10 +32,17 @@ export interface HealthSettings {
   minReboots: number;
   /** Fewer updated terminals than this cannot be judged: the wave passes on its install results alone. */
   minTerminals: number;
+  /**
+   * How much history before the update it takes to trust it half: card reads (or transactions) and, for
+   * reboots, terminal-hours. With n of them the difference the groups showed before the update is taken
+   * away in the proportion n / (n + this): a day of history almost wholly, a few minutes little.
+   */
+  baselineHalfTrust: { count: number; hours: number };
 }
 
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   zThreshold: 3, minCardReadIncrease: 0.02, minTransactionFailureIncrease: 0.02, minRebootRateIncrease: 0.05, minReboots: 3, minTerminals: 3,
+  baselineHalfTrust: { count: 50, hours: 5 },
 };
 
 export type Metric = 'card_read_failure_rate' | 'transaction_failure_rate' | 'reboots_per_terminal_hour';
@@ -46,7 +53,11 @@ export interface MetricComparison {
   updated: number;
   /** The comparable terminals' rate over the same hours. */
   comparison: number;
-  /** `change`: the updated terminals' rise beyond the comparable terminals' rise; `groups`: updated minus comparison. */
+  /**
+   * `change`: updated minus comparison after the update, less `baselineWeight` × the same difference
+   * before it (a difference in differences, trusting the terminals' own history as far as it goes);
+   * `groups`: updated minus comparison.
+   */
   difference: number;
   z: number;
   worse: boolean;
@@ -55,6 +66,11 @@ export interface MetricComparison {
   /** The same terminals' rates before the update (null on the `groups` basis). */
   updatedBefore: number | null;
   comparisonBefore: number | null;
+  /**
+   * How much of the difference the groups already showed before the update is taken away (0–1): n / (n +
+   * baselineHalfTrust) for the updated terminals' n reads (or hours) before it. 0 on the `groups` basis.
+   */
+  baselineWeight: number;
 }
 
 export interface HealthVerdict {
@@ -140,12 +156,17 @@ export function compareChanges(updated: GroupChange, comparison: GroupChange, se
     const enough = key !== 'reboots' || (paired ? u1.reboots[0] : ua.reboots[0]) >= settings.minReboots;
     if (paired) {
       const [a1, a0, b1, b0] = cells.map(([x, n]) => share(x, n)) as [number, number, number, number];
-      const difference = a1 - a0 - (b1 - b0);
-      const se = Math.sqrt(cells.reduce((sum, [x, n]) => sum + variance(x, n), 0));
+      // How far the updated terminals' own history is trusted: a day of it almost wholly; a few minutes
+      // little (the comparison is then mostly between the groups after the update).
+      const half = key === 'reboots' ? settings.baselineHalfTrust.hours : settings.baselineHalfTrust.count;
+      const weight = u0[key][1] / (u0[key][1] + half);
+      const difference = a1 - b1 - weight * (a0 - b0);
+      const [va1, va0, vb1, vb0] = cells.map(([x, n]) => variance(x, n)) as [number, number, number, number];
+      const se = Math.sqrt(va1 + vb1 + weight * weight * (va0 + vb0));
       const z = se === 0 ? 0 : difference / se;
       metrics.push({
         metric: names[key], updated: round(a1), comparison: round(b1), difference: round(difference), z: round(z), basis: 'change',
-        updatedBefore: round(a0), comparisonBefore: round(b0), worse: enough && z > settings.zThreshold && difference > minimum[key],
+        updatedBefore: round(a0), comparisonBefore: round(b0), baselineWeight: round(weight), worse: enough && z > settings.zThreshold && difference > minimum[key],
       });
     } else {
       const [[x1, n1], [x2, n2]] = [ua[key], ca[key]];
@@ -153,7 +174,7 @@ export function compareChanges(updated: GroupChange, comparison: GroupChange, se
       const z = key === 'reboots' ? rateZ(x1, n1, x2, n2) : proportionZ(x1, n1, x2, n2);
       metrics.push({
         metric: names[key], updated: round(a), comparison: round(b), difference: round(a - b), z: round(z), basis: 'groups',
-        updatedBefore: null, comparisonBefore: null, worse: enough && z > settings.zThreshold && a - b > minimum[key],
+        updatedBefore: null, comparisonBefore: null, baselineWeight: 0, worse: enough && z > settings.zThreshold && a - b > minimum[key],
       });
     }
   }

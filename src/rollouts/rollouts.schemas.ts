@@ -125,10 +125,13 @@ export type CampaignProgress = Static<typeof CampaignProgress>;
 const MetricView = Type.Object({
   metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
   basis: Type.Optional(Type.Union([Type.Literal('change'), Type.Literal('groups')], {
-    description: "change: each group's rate after the update against its own before it, and difference = the updated terminals' rise minus the comparable terminals' rise; groups: no figures from before, difference = updated minus comparison",
+    description: "change: each group's rate after the update against its own before it, and difference = (updated − comparison after) − baselineWeight × (updated − comparison before); groups: no figures from before, difference = updated minus comparison",
   })),
   updatedBefore: Type.Optional(Nullable(Type.Number({ description: "the updated terminals' rate before the update" }))),
   comparisonBefore: Type.Optional(Nullable(Type.Number({ description: "the comparable terminals' rate over the same baseline hours" }))),
+  baselineWeight: Type.Optional(Type.Number({
+    description: "change basis: how much of the difference before the update is taken away (0–1), n / (n + 50) for the updated terminals' n card reads (transactions; for reboots n terminal-hours, half at 5) before it",
+  })),
 });
 
 export const WaveView = Type.Object({
