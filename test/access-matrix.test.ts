@@ -363,6 +363,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/maintenance/windows/{id}/occurrences': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshWindow(f) } }) },
   // A dry run: plans and reports, creates no job (merchant A's site has no window: its terminals are reported).
   'POST /api/v1/maintenance/plans': { need: 'put terminals into maintenance', probe: (f) => ({ body: { siteId: f.a.site.id, work: ['update'], reason: 'matrix', dryRun: true } }) },
+  'POST /api/v1/sites/{id}/trading-history': {
+    need: 'put terminals into maintenance', probe: (f) => ({ params: { id: f.a.site.id }, body: { currency: 'CNY', buckets: [{ start: '2026-01-05T02:00:00.000Z', transactions: 3 }] } }),
+  },
   'GET /api/v1/sites/{id}/suggested-window': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.site.id }, query: 'minutes=60&batchClose=23:30' }) },
   'GET /api/v1/terminals/{id}/maintenance-jobs': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'GET /api/v1/terminals/{id}/mode': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },

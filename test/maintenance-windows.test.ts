@@ -331,6 +331,62 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       expect(losses).toEqual([...losses].sort((x: number, y: number) => x - y));
     });
 
+    it("learns a new site's trade from an imported history (CSV or JSON), idempotently, and refuses a bad row naming it", async () => {
+      const { estate } = await site(0);
+      const url = `/api/v1/sites/${estate.site.id}/trading-history`;
+      // Four weeks of a noodle shop in Shanghai from its acquirer's settlement file: it trades from 06:00
+      // until 01:00 local, every quarter hour; quiet from 01:00 to 06:00.
+      const lines = ['start,transactions,amountMinor'];
+      const quarter = 15 * MINUTE;
+      const first = Math.floor(now.getTime() / quarter) * quarter - 28 * 24 * 60 * MINUTE;
+      for (let at = first; at + quarter <= now.getTime(); at += quarter) {
+        const local = new Date(at + 8 * 60 * MINUTE).getUTCHours();
+        if (local >= 1 && local < 6) continue;
+        lines.push(`${new Date(at).toISOString()},${3 + (at / quarter) % 4},${2500 + (at / quarter) % 7 * 100}`);
+      }
+      const csv = `${lines.join('\n')}\n`;
+      const before = (await t.api('GET', `/api/v1/sites/${estate.site.id}/suggested-window?minutes=60`)).json();
+      expect(before.basis).toBe('none');
+
+      const imported = await t.api('POST', `${url}?currency=CNY`, csv);
+      expect(imported.statusCode, imported.body).toBe(200);
+      expect(imported.json()).toMatchObject({ siteId: estate.site.id, buckets: lines.length - 1, currency: 'CNY' });
+      const suggested = (await t.api('GET', `/api/v1/sites/${estate.site.id}/suggested-window?minutes=60`)).json();
+      expect(suggested).toMatchObject({ basis: 'history', currency: 'CNY', history: { heartbeats: 0, imported: { buckets: lines.length - 1 } } });
+      for (const c of suggested.candidates.slice(0, 3)) {
+        const hour = Number(c.localStart.slice(11, 13));
+        expect(hour >= 1 && hour < 5, c.localStart).toBe(true);
+        expect(c.expectedLossMinor).toBe(0);
+      }
+      // The same file again changes nothing; a JSON import of one bucket replaces that bucket only.
+      expect((await t.api('POST', `${url}?currency=CNY`, csv)).json()).toEqual(imported.json());
+      const count = async () => Number((await t.services.db.kysely.selectFrom('site_trading_history').select((eb) => eb.fn.countAll().as('n')).where('site_id', '=', estate.site.id).executeTakeFirstOrThrow()).n);
+      expect(await count()).toBe(lines.length - 1);
+      const one = await t.api('POST', url, { currency: 'CNY', buckets: [{ start: lines[1]!.split(',')[0], transactions: 0 }] });
+      expect(one.json()).toMatchObject({ buckets: 1, transactions: 0 });
+      expect(await count()).toBe(lines.length - 1);
+      expect((await t.api('GET', `/api/v1/sites/${estate.site.id}/suggested-window?minutes=60`)).json().candidates).toEqual(suggested.candidates);
+
+      // Every row is checked first: the first bad one is named, and nothing is stored.
+      const refused = async (body: unknown, field: string, reason: RegExp) => {
+        const res = await t.api('POST', url, body);
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json().error).toMatchObject({ code: 'validation_error', field, message: expect.stringMatching(reason) });
+      };
+      await refused(`${lines[0]}\n${lines[5]}\n2026-06-01T10:07:00Z,3,100\n`, 'line 3: start', /quarter hour/);
+      await refused('start;transactions\n2026-06-01T10:00:00+08:00;-2\n', 'line 2: transactions', /whole number/);
+      await refused('when,transactions\n', 'body', /column "start"/);
+      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T10:15:00Z', transactions: 1.5 }] }, 'buckets.1.transactions', /whole number/);
+      await refused({ buckets: [{ start: '2099-01-01T00:00:00Z', transactions: 1 }] }, 'buckets.0.start', /not over yet/);
+      await refused({ buckets: [{ start: '2026-06-01 10:00', transactions: 1 }] }, 'buckets.0.start', /offset/);
+      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T18:00:00+08:00', transactions: 1 }] }, 'buckets.1.start', /repeats/);
+      await refused({ buckets: [], currency: 'CNY' }, 'buckets', /no bucket/);
+      await refused({ rows: [] }, 'rows', /not a known field/);
+      await refused({ currency: 'yuan', buckets: [] }, 'currency', /ISO 4217/);
+      expect(await count()).toBe(lines.length - 1);
+      expect((await t.api('POST', '/api/v1/sites/no-such-site/trading-history', csv)).statusCode).toBe(404);
+    });
+
     it('falls back to opening hours for a site without history', async () => {
       const { estate } = await site(0);
       await t.api('PATCH', `/api/v1/sites/${estate.site.id}`, { openingHours: { mon: [{ open: '09:00', close: '21:00' }] } });

@@ -69,7 +69,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     const jobs = await putIntoMaintenance({ siteId: estate.site.id });
     expect(jobs.map((j) => j.state).sort()).toEqual(['draining', 'draining', 'scheduled']);
     const waiting = jobs.find((j) => j.state === 'scheduled')!;
-    expect(waiting.waitingReason).toContain('at least 1 must stay');
+    expect(waiting.waitingReason).toBe(`taking terminal ${terminals.find((x) => x.id === waiting.terminalId)!.serialNumber} down would leave 0 terminal(s) in service; at least 1 must stay and the site has no backup terminal`);
     const modes = await Promise.all(terminals.map(async (x) => (await beat(x.credential)).mode));
     expect(modes.filter((m) => m === 'normal')).toHaveLength(1);
 
@@ -81,22 +81,17 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect((await t.api('GET', `/api/v1/maintenance/jobs/${waiting.id}`)).json().state).toBe('draining');
   });
 
-  it('brings a spare into service before the last working terminal goes down', async () => {
-    const { terminals: [main, spare] } = await site(1, 1);
-    const [job] = await putIntoMaintenance({ terminalIds: [main!.id] });
-    expect(job!.state).toBe('scheduled');
-    expect(job!.waitingReason).toContain("is the site's last working terminal, and no backup terminal has sent a healthy heartbeat");
-    await beat(spare!.credential); // the spare is switched on and healthy
-    expect(await t.services.maintenance.startDueJobs()).toBe(1);
-    expect((await beat(main!.credential)).mode).toBe('maintenance');
-  });
-
   it('lets an operator override the continuity rule with a recorded reason', async () => {
     const { terminals: [only] } = await site(1);
     const [job] = await putIntoMaintenance({ terminalIds: [only!.id], overrideReason: 'tamper suspected, must be checked now' });
     expect(job!.state).toBe('draining');
     const transitions = (await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().transitions;
     expect(transitions[1].note).toBe('continuity rule overridden: tamper suspected, must be checked now');
+    // The audit log keeps why, not only that it was done.
+    const entries = (await t.api('GET', '/api/v1/audit?limit=20')).json().items as { action: string; details: Record<string, unknown> }[];
+    expect(entries.find((e) => e.action === 'POST /api/v1/maintenance/jobs')?.details).toEqual({
+      status: 201, reason: 'security patch 3.2.1', overrideReason: 'tamper suspected, must be checked now',
+    });
   });
 
   it('ends a forgotten job when its lease runs out, and the terminal trades again', async () => {
@@ -153,6 +148,48 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(past.json().error.field).toBe('plannedStart');
     const badWork = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['defrag'], reason: 'x' });
     expect(badWork.json().error.field).toBe('work.0');
+  });
+
+  // Last in this block: it moves the clock past other tests' leases.
+  it('brings a spare into service before the last working terminal goes down, asking the merchant and technicians for it by a deadline', async () => {
+    const { estate, terminals: [main, spare] } = await site(1, 1);
+    // The merchant's manager, and the technicians' fleet-wide channel.
+    const manager = await t.services.notifications.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'manager', address: 'manager@example.com', locale: 'en' });
+    const technicians = await t.services.notifications.createChannel({ merchantId: null, kind: 'email', name: 'field technicians', address: 'field@example.com', locale: 'zh-CN', events: ['maintenance.spare_needed', 'maintenance.spare_overdue'] });
+    const notices = async () => (await t.services.db.kysely.selectFrom('notification_deliveries').select(['channel_id', 'event', 'subject', 'body'])
+      .where('channel_id', 'in', [manager.id, technicians.id]).orderBy('created_at').orderBy('channel_id').execute());
+    const started = now;
+    const [job] = await putIntoMaintenance({ terminalIds: [main!.id] });
+    expect(job!.state).toBe('scheduled');
+    const deadline = new Date(started.getTime() + 30 * 60_000).toISOString();
+    // Named by its serial number, as on its label and in the dashboard: not by an internal id.
+    expect(job!.waitingReason).toBe(`terminal ${main!.serialNumber} is the site's last working terminal, and no backup terminal has sent a healthy heartbeat in the last 3 minutes; `
+      + `the merchant and technicians were asked to switch a spare on by ${deadline}`);
+    const asked = await notices();
+    expect(asked.map((n) => [n.channel_id, n.event])).toEqual(expect.arrayContaining([[manager.id, 'maintenance.spare_needed'], [technicians.id, 'maintenance.spare_needed']]));
+    expect(asked).toHaveLength(2);
+    const english = asked.find((n) => n.channel_id === manager.id)!;
+    expect(english.subject).toMatch(/^Please switch on a spare terminal by /);
+    expect(english.body).toContain(`Please switch on spare terminal ${spare!.serialNumber} and connect it to the network by`);
+    expect(asked.find((n) => n.channel_id === technicians.id)!.body).toContain(`请在`);
+    // A later tick before the deadline asks nothing again.
+    now = new Date(started.getTime() + 10 * 60_000);
+    expect(await t.services.maintenance.startDueJobs()).toBe(0);
+    expect(await notices()).toHaveLength(2);
+
+    // The deadline passes with the spare still off: escalated, once.
+    now = new Date(started.getTime() + 31 * 60_000);
+    await beat(main!.credential);
+    expect(await t.services.maintenance.startDueJobs()).toBe(0);
+    expect(await t.services.maintenance.startDueJobs()).toBe(0);
+    const escalated = (await notices()).filter((n) => n.event === 'maintenance.spare_overdue');
+    expect(escalated.map((n) => n.channel_id).sort()).toEqual([manager.id, technicians.id].sort());
+    expect(escalated.find((n) => n.channel_id === manager.id)!.body).toContain(`The spare terminal ${spare!.serialNumber}`);
+    expect((await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().waitingReason).toContain(`no spare was switched on by ${deadline}: escalated`);
+
+    await beat(spare!.credential); // the spare is switched on and healthy
+    expect(await t.services.maintenance.startDueJobs()).toBe(1);
+    expect((await beat(main!.credential)).mode).toBe('maintenance');
   });
 });
 

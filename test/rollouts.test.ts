@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
+import { RolloutsRepository } from '../src/rollouts/rollouts.repository.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -37,7 +38,7 @@ interface Deployment {
   package: { id: string; kind: string; name: string; version: string; size: number; sha256: string; signature: string; publicKey: string; downloadUrl: string };
 }
 interface Wave { wave: number; percent: number; state: string; terminals: number; actions: Record<string, number>; startedAt: string | null; installedAt: string | null; endedAt: string | null; verdict: null | { failureRate: number; payments: null | { worse: boolean; judged: boolean; note: string | null; metrics: Metric[] } } }
-interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean }
+interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean; basis?: string; updatedBefore?: number | null; comparisonBefore?: number | null }
 interface Campaign {
   id: string; state: string; currentWave: number; rollbackOf: string | null; package: { id: string; version: string };
   halt: null | { wave: number; reason: string; at: string; figures: Record<string, unknown> & { metrics?: Metric[] } };
@@ -624,6 +625,32 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await campaign(created.id)).state).toBe('running');
     });
 
+    it('skips terminals that are offline or locked when their wave is planned, naming why, so the wave is judged on time', async () => {
+      nextNight();
+      const { model, merchant, terminals } = await fleet([3, 3]);
+      const [offline, locked] = [terminals[0]!, terminals[3]!];
+      const reachable = terminals.filter((x) => x !== offline && x !== locked);
+      // A day later one terminal has not been heard from since; another was locked after a tamper alarm.
+      nextNight();
+      for (const term of terminals.filter((x) => x !== offline)) await beat(term);
+      await ok(t.api('POST', `/api/v1/terminals/${locked.id}/lock`, { reason: 'tamper alarm' }));
+      const windowEnds = now.getTime() + 240 * MINUTE;
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [100] });
+      const skipped = await actions(created.id, '&state=skipped');
+      expect(skipped.map((a) => [a.serialNumber, a.reason]).sort()).toEqual([
+        [offline.serialNumber, expect.stringMatching(new RegExp(`^terminal ${offline.serialNumber} is offline \\(last heard from at \\d{4}-.*\\); its job could not start$`))],
+        [locked.serialNumber, expect.stringMatching(new RegExp(`^terminal ${locked.serialNumber} is locked \\(tamper alarm, since .*\\); its job could not start until an operator lifts the lock$`))],
+      ].sort());
+      expect(skipped.every((a) => a.maintenanceJobId === null)).toBe(true);
+      // The others install tonight, and the wave is judged without waiting for the window to end.
+      const done = await drive(created.id, reachable);
+      expect(problems).toEqual([]);
+      expect(done.state).toBe('completed');
+      expect(Date.parse(done.waves[0]!.endedAt!)).toBeLessThan(windowEnds);
+      expect(done.waves[0]!.actions).toMatchObject({ succeeded: 4, skipped: 2 });
+    });
+
     it('withdraws the waiting maintenance job of a terminal that gave up before its window', async () => {
       nextEvening();
       const { model, sites, terminals } = await fleet([2]);
@@ -676,6 +703,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
       // Accepting one failure in four, the operator resumes: the rest of the fleet is updated.
       nextNight();
+      for (const term of terminals) await beat(term);
       const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, { maxFailureRate: 0.5, note: 'known flaky install on one shop' }));
       expect(resumed).toMatchObject({ state: 'running', halt: null, settings: { maxFailureRate: 0.5 } });
       const done = await drive(created.id, terminals);
@@ -725,6 +753,55 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(resumed.waves[0]).toMatchObject({ state: 'passed', verdict: { payments: { worse: true }, acceptedBy: 'admin', note: 'card reader firmware of one batch, known' } });
       expect(resumed.waves[1]!.state).toBe('installing');
     }, 120_000);
+
+    it('does not halt a wave whose card readers failed as often before the update: each terminal is judged against its own figures', async () => {
+      nextNight();
+      const { model, sites, terminals } = await fleet([3, 3, 3, 3]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      // Two of the first shop's three readers were failing long before any update; the build changes nothing.
+      const faulty = new Set(sites[0]!.terminals.slice(0, 2).map((x) => x.id));
+      const trade = async (i: number) => {
+        for (const term of terminals) await beat(term, { cardReader: { chip: { attempts: 40, failures: faulty.has(term.id) ? 12 : i % 3 === 0 ? 1 : 0 } } });
+      };
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        await trade(i);
+      }
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100], observeMinutes: 60 });
+      const observing = await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' });
+      expect(problems).toEqual([]);
+      for (let i = 0; i < 6; i++) {
+        now = new Date(now.getTime() + 10 * MINUTE);
+        await trade(i);
+      }
+      now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
+      await t.services.campaigns.tick();
+      const done = await campaign(created.id);
+      expect(done.halt).toBeNull();
+      expect(done.state).toBe('completed');
+      const cards = done.waves[0]!.verdict!.payments!.metrics.find((m) => m.metric === 'card_read_failure_rate')!;
+      expect(cards).toMatchObject({ basis: 'change', worse: false });
+      // Against the other shops alone the wave looks far worse: what halted good builds (and rollbacks) before.
+      expect(cards.updated).toBeGreaterThan(cards.comparison + 0.1);
+      expect(cards.updatedBefore).toBeGreaterThan(cards.comparisonBefore! + 0.1);
+    }, 120_000);
+
+    it('leaves terminals out of service for any maintenance job over the judged hours out of the comparison', async () => {
+      nextNight();
+      const { model, sites } = await fleet([2, 2]);
+      const [busy, ended, idle] = [sites[0]!.terminals[0]!, sites[0]!.terminals[1]!, sites[1]!.terminals[0]!];
+      const since = new Date(now.getTime() - 24 * 60 * MINUTE).toISOString();
+      const job = (terminal: Term, started: number, ended: number | null) => ({
+        id: unique('job-'), terminal_id: terminal.id, site_id: terminal.siteId, work: '["repair"]', reason: 'another campaign', state: ended === null ? 'in_maintenance' : 'completed',
+        planned_start: new Date(now.getTime() - started * MINUTE).toISOString(), expected_minutes: 30, max_minutes: 60,
+        started_at: new Date(now.getTime() - started * MINUTE).toISOString(), lease_until: null, ended_at: ended === null ? null : new Date(now.getTime() - ended * MINUTE).toISOString(),
+        waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test', created_at: since, updated_at: since,
+      });
+      // One is in maintenance now (another campaign's install); one was two days ago, long before the judged hours.
+      await t.services.db.kysely.insertInto('maintenance_jobs').values([job(busy, 30, null), job(ended, 3000, 2900)]).execute();
+      const comparable = await new RolloutsRepository(t.services.db.kysely).comparableTerminals([model.id], 'app_version', '3.3.0', 'no-campaign', since, 100);
+      expect(comparable.map((c) => c.id).sort()).toEqual([ended.id, idle.id, sites[1]!.terminals[1]!.id].sort());
+    });
 
     it('lets a wave whose payments are no worse pass, with the figures it was judged by', async () => {
       nextNight();
@@ -776,6 +853,8 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await campaign(created.id)).state).toBe('paused');
 
       nextNight();
+      // The fleet heartbeats on meanwhile (a terminal silent since yesterday would be offline and skipped).
+      for (const term of terminals) await beat(term);
       const resumed = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}));
       expect(resumed.state).toBe('running');
       expect((await actions(created.id, '&state=scheduled')).map((a) => a.terminalId).sort()).toEqual(scheduled.map((a) => a.terminalId).sort());
@@ -815,6 +894,34 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(problems).toEqual([]);
       expect(done.state).toBe('completed');
       for (const term of terminals) expect(await terminalVersion(term)).toBe('3.2.0');
+    }, 120_000);
+
+    it('rolls back the terminals whose previous version has a package, and lists the others with the reason', async () => {
+      nextNight();
+      const { model, merchant, sites, terminals } = await fleet([2, 2]);
+      // The second shop ran 3.1.0, whose package was never uploaded to PosFleet.
+      for (const term of sites[1]!.terminals) {
+        term.appVersion = '3.1.0';
+        await beat(term);
+      }
+      const name = unique('app-');
+      const previous = await publish({ version: '3.2.0', name, models: [model.id] });
+      const pkg = await publish({ version: '3.3.0', name, models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100] });
+      expect((await drive(created.id, terminals)).state).toBe('completed');
+
+      const rollback = await ok<Campaign & { leftOut: { terminalId: string; serialNumber: string; previousVersion: string | null; reason: string }[] }>(
+        t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 201);
+      expect(rollback).toMatchObject({ rollbackOf: created.id, package: { id: previous.id }, state: 'running', excluded: { no_previous_package: 2 } });
+      expect((await actions(rollback.id)).map((a) => a.terminalId).sort()).toEqual(sites[0]!.terminals.map((x) => x.id).sort());
+      expect(rollback.leftOut.sort((a, b) => a.serialNumber.localeCompare(b.serialNumber))).toEqual(sites[1]!.terminals.map((x) => ({
+        terminalId: x.id, serialNumber: x.serialNumber, previousVersion: '3.1.0', reason: `no package of ${name} 3.1.0 is ready (upload it, then roll these back with a campaign for 3.1.0)`,
+      })));
+      // The same list stays with the campaign.
+      expect((await campaign(rollback.id)) as unknown).toMatchObject({ leftOut: rollback.leftOut });
+      const done = await drive(rollback.id, terminals);
+      expect(done.state).toBe('completed');
+      for (const term of terminals) expect(await terminalVersion(term)).toBe(term.siteId === sites[0]!.id ? '3.2.0' : '3.3.0');
     }, 120_000);
 
     it('cannot roll back when the previous version has no package, and leaves the campaign running', async () => {

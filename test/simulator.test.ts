@@ -1,6 +1,7 @@
 // The fleet simulator end to end: 50 virtual terminals enrol through the SDK against a real server,
 // come online with varied faults, and are listed offline once the simulator stops; a simulated
 // terminal goes through a maintenance job while its site's customers are turned away.
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HeartbeatReport } from '../src/device/device.schemas.ts';
 import { prepareSimulatorEnrolment, prepareSimulatorSites } from '../src/simulator/enrolment.ts';
@@ -110,6 +111,38 @@ describe('fleet simulator against a running server', () => {
     expect((await api('GET', '/api/v1/terminal-models?q=SIM-A1')).items).toHaveLength(1);
     expect((await api('GET', '/api/v1/sites?q=SIM-SITE')).items).toHaveLength(1);
   });
+
+  it('runs from the command line with site profiles, a speed and faulty builds, as an operator rehearses a rollout', async () => {
+    const cli = spawn(process.execPath, [
+      'bin/posfleet.mjs', 'simulate', '--server', server.url, '--token', ADMIN_TOKEN, '--sites', 'supermarket:2,cafe:1',
+      '--interval', '1', '--speed', '60', '--start-at', '2026-11-25T12:00:00+08:00', '--fail-card-reads', '3.6.0', '--crash', '3.6.1',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    cli.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    cli.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    try {
+      await poll(() => (output.includes('Ctrl-C stops them') ? true : undefined), 60_000, `the simulator to start: ${output}`);
+      expect(output).toContain('3 simulated terminals are sending heartbeats every 1s at 60× speed; faulty builds: cardReadFailures 3.6.0; crashes 3.6.1');
+      for (const [code, terminals] of [['SIM-SUPERMARKET-1', 2], ['SIM-CAFE-1', 1]] as const) {
+        const [site] = (await api('GET', `/api/v1/sites?q=${code}`)).items as { id: string; openingHours: Record<string, unknown> }[];
+        expect(site, code).toBeDefined();
+        await poll(async () => ((await api('GET', `/api/v1/terminals?siteId=${site!.id}&online=true`)).items.length === terminals ? true : undefined), 30_000, `${code} online`);
+      }
+    } finally {
+      cli.kill('SIGINT');
+      await exited;
+    }
+  }, 120_000);
+
+  it('refuses a bad flag of the command line, naming it', async () => {
+    const cli = spawn(process.execPath, ['bin/posfleet.mjs', 'simulate', '--server', server.url, '--token', ADMIN_TOKEN, '--sites', 'bakery:2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    cli.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    expect(await new Promise<number | null>((resolve) => cli.once('exit', resolve))).toBe(1);
+    expect(output).toMatch(/^--sites: "bakery:2" is not profile:terminals; profiles are cafe, shop, restaurant, supermarket, convenience/);
+    expect((await api('GET', '/api/v1/sites?q=SIM-')).items).toEqual([]);
+  }, 60_000);
 
   it('refuses to start when the code has too few uses, naming how many could not enrol', async () => {
     const code = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, 2);

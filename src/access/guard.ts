@@ -16,8 +16,8 @@ declare module 'fastify' {
     auditRead?: boolean;
     /** The handler writes its own audit entry (e.g. sign-in, which knows who tried). */
     auditedByHandler?: boolean;
-    /** What of the request the audit entry keeps beside the outcome (a decision and its reason). */
-    auditDetails?: (request: FastifyRequest) => Record<string, unknown>;
+    /** Body fields kept in the audit entry beside the status: why an operator did it (an override's reason, a note). */
+    auditBody?: readonly string[];
     /** High-rate device telemetry: only refused attempts are audited. */
     telemetry?: boolean;
     /** Reachable with an expired password: to change it, see who you are, sign out. */

@@ -39,11 +39,25 @@ async function record(audit: AuditService, request: FastifyRequest, reply: Fasti
       objectId: params.id ?? params.commandId ?? (reply.statusCode === 201 ? createdId(payload) : null),
       outcome: reply.statusCode < 400 ? 'success' : 'failure',
       sourceIp: request.ip, requestId: request.id,
-      details: { status: reply.statusCode, ...request.routeOptions.config.auditDetails?.(request) },
+      details: { status: reply.statusCode, ...bodyFields(request) },
     });
   } catch (error) {
     request.log.error({ err: error }, 'could not write the audit entry');
   }
+}
+
+/** The route's `auditBody` fields the request carried (text cut at 500 characters: a reason, not a document). */
+function bodyFields(request: FastifyRequest): Record<string, unknown> {
+  const fields = request.routeOptions.config.auditBody;
+  const body = request.body as Record<string, unknown> | null | undefined;
+  if (!fields?.length || !body || typeof body !== 'object') return {};
+  const kept: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = body[field];
+    if (value === undefined) continue;
+    kept[field] = typeof value === 'string' ? value.slice(0, 500) : value;
+  }
+  return kept;
 }
 
 function createdId(payload: unknown): string | null {

@@ -14,6 +14,8 @@ import { isPostgresUrl } from '../db/database.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
+import { simulateSettings, type SimulateFlags } from './simulate-flags.ts';
+import { SITE_KINDS } from '../simulator/site-profiles.ts';
 
 const program = new Command('posfleet').description('Maintenance and terminal management for fleets of POS terminals');
 
@@ -146,19 +148,41 @@ withServerFlags(program.command('export').description('export terminals as CSV')
     await services.db.close();
   });
 
-program.command('simulate').description('run virtual terminals through the terminal SDK against a server')
+program.command('simulate').description('run virtual terminals through the terminal SDK against a server (to rehearse a rollout policy: site profiles, speed, faulty builds)')
   .requiredOption('--server <url>', 'PosFleet server URL')
-  .option('--terminals <n>', 'how many terminals', '100')
-  .option('--interval <seconds>', 'heartbeat interval', '10')
+  .option('--terminals <n>', 'how many terminals (one shop; see --sites for others)', '100')
+  .option('--sites <list>', `sites by trading profile, profile:terminals separated by commas, e.g. supermarket:5,cafe:3 (profiles: ${SITE_KINDS.join(', ')})`)
+  .option('--interval <seconds>', 'heartbeat interval (real seconds)', '10')
+  .option('--speed <n>', 'simulated seconds per real second, e.g. 60: an hour of trade and maintenance goes by in a minute', '1')
+  .option('--start-at <date-time>', 'simulated time at the start, with its offset, e.g. 2026-11-25T12:00:00+08:00 (default: now)')
+  .option('--fail-install <versions>', 'faulty builds whose install fails (versions separated by commas)')
+  .option('--fail-card-reads <versions>', 'faulty builds that make card reads fail far more often')
+  .option('--fail-transactions <versions>', 'faulty builds that make payments fail after the card was read')
+  .option('--crash <versions>', 'faulty builds whose payment app crashes (the terminal restarts)')
   .option('--seed <n>', 'random seed (same seed, same fleet)', '1')
   .option('--code <code>', 'enrolment code with enough uses (else one is made with --token)')
-  .addOption(new Option('--token <token>', 'operator API token, to create an enrolment code').env('POSFLEET_ADMIN_TOKEN'))
-  .action(async (opts: { server: string; terminals: string; interval: string; seed: string; code?: string; token?: string }) => {
-    const terminals = Number(opts.terminals);
-    const code = opts.code ?? (await codeFor(opts.server, opts.token, terminals));
+  .addOption(new Option('--token <token>', 'operator API token, to create an enrolment code (or the --sites)').env('POSFLEET_ADMIN_TOKEN'))
+  .action(async (opts: SimulateFlags & { server: string; terminals: string; interval: string; seed: string; code?: string; token?: string }) => {
+    const settings = simulateSettings(opts);
     const { runSimulator } = await import('../simulator/simulator.ts');
-    const sim = await runSimulator({ server: opts.server, terminals, intervalSeconds: Number(opts.interval), enrolmentCode: code, seed: Number(opts.seed), log: console.log });
-    console.log(`${terminals} simulated terminals are sending heartbeats every ${opts.interval}s; Ctrl-C stops them.`);
+    const common = {
+      server: opts.server, intervalSeconds: Number(opts.interval), seed: Number(opts.seed), log: console.log,
+      speed: settings.speed, faultyVersions: settings.faultyVersions, ...(settings.startAt && { startAt: settings.startAt }),
+    };
+    let sim;
+    if (settings.sites) {
+      if (opts.code) throw new Error('--code: each of the --sites gets its own enrolment code; give --token instead');
+      if (!opts.token) throw new Error('--sites: give --token (or POSFLEET_ADMIN_TOKEN) so the sites and their enrolment codes can be made');
+      const { prepareSimulatorSites } = await import('../simulator/enrolment.ts');
+      sim = await runSimulator({ ...common, sites: await prepareSimulatorSites(opts.server, opts.token, settings.sites) });
+    } else {
+      const terminals = Number(opts.terminals);
+      const code = opts.code ?? (await codeFor(opts.server, opts.token, terminals));
+      sim = await runSimulator({ ...common, terminals, enrolmentCode: code });
+    }
+    const faulty = Object.entries(settings.faultyVersions).filter(([, v]) => v.length).map(([k, v]) => `${k} ${v.join(', ')}`);
+    console.log(`${sim.terminals.length} simulated terminals are sending heartbeats every ${opts.interval}s${settings.speed !== 1 ? ` at ${settings.speed}× speed` : ''}`
+      + `${faulty.length ? `; faulty builds: ${faulty.join('; ')}` : ''}; Ctrl-C stops them.`);
     process.once('SIGINT', () => void sim.stop().then(() => process.exit(0)));
   });
 

@@ -19,6 +19,7 @@ import * as diagnosticsState from './migrations/0014_diagnostics_state.ts';
 import * as notificationLimits from './migrations/0015_notification_limits.ts';
 import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
 import * as enrolmentRetries from './migrations/0017_enrolment_retries.ts';
+import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0015_notification_limits': notificationLimits,
   '0016_preventive_remote': preventiveRemote,
   '0017_enrolment_retries': enrolmentRetries,
+  '0018_site_trading_history': siteTradingHistory,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -14,6 +14,16 @@ export interface MerchantTable {
   updated_at: string;
 }
 
+/** A site's past trade per 15-minute bucket, imported (e.g. from an acquirer's settlement file). */
+export interface SiteTradingHistoryTable {
+  site_id: string;
+  bucket_start: string;
+  transactions: number;
+  amount_minor: number;
+  currency: string | null;
+  imported_at: string;
+}
+
 export interface SiteTable {
   id: string;
   merchant_id: string;
@@ -854,6 +864,7 @@ export interface DdiConfigDataTable {
 export interface Database {
   merchants: MerchantTable;
   sites: SiteTable;
+  site_trading_history: SiteTradingHistoryTable;
   terminal_models: TerminalModelTable;
   terminals: TerminalTable;
   terminal_tags: TerminalTagTable;

@@ -1,5 +1,6 @@
 // Tells merchants about their maintenance through the notification channels: one notice per site and
-// start time ahead of planned work, and one per job when it completes or fails. Idempotency keys make
+// start time ahead of planned work, one per job when it completes or fails, and one (then an
+// escalation) when a job waits for a spare to be switched on. Idempotency keys make
 // a repeated tick send nothing twice.
 import type { Kysely } from 'kysely';
 import { selectInBatches } from '../db/batches.ts';
@@ -32,6 +33,16 @@ export function maintenanceNotices(db: Kysely<Database>, notifications: Notifica
           key: `maintenance.announced:${key}:${leadMinutes}`,
         });
       }
+    },
+
+    async spareNeeded(job, spares, deadline, overdue) {
+      const terminal = (await describe([job])).get(job.terminal_id);
+      const event = overdue ? 'maintenance.spare_overdue' : 'maintenance.spare_needed';
+      await notifications.notify({
+        event, merchantId: terminal?.merchantId ?? null, siteId: job.site_id,
+        data: { terminals: [terminal?.serial ?? job.terminal_id], spares, start: job.planned_start, deadline, reason: job.reason },
+        key: `${event}:${job.id}:${deadline}`,
+      });
     },
 
     async ended(job, outcome) {

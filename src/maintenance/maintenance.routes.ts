@@ -14,11 +14,13 @@ import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, Lock
 const tags = ['maintenance'];
 const security = operatorSecurity;
 const write = { permission: 'maintenance:write' } as const;
+/** Why it was done stays with the audit entry: the reason, an override's reason, the operator's note. */
+const writeWithReason = { ...write, auditBody: ['reason', 'overrideReason', 'note'] } as const;
 const read = { permission: 'estate:read' } as const;
 
 export const maintenanceRoutes = (maintenance: MaintenanceService, estate: EstateService): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/maintenance/jobs', {
-    config: write,
+    config: writeWithReason,
     schema: {
       tags, security, description: 'Puts terminals — by id, a whole site, or a filter — into maintenance now or at plannedStart.',
       body: MaintenanceInput, response: { 201: Type.Object({ items: Type.Array(JobWithTransitions) }), ...errorResponses },
@@ -38,7 +40,7 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
     (req) => maintenance.extend(req.params.id, req.body.minutes, req.principal.scope, req.principal.name));
   const move = (path: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', description: string) =>
     app.post(`/maintenance/jobs/:id/${path}`, {
-      config: write, schema: { tags, security, description, params: IdParams, body: JobAction, response: { 200: JobWithTransitions, ...errorResponses } },
+      config: writeWithReason, schema: { tags, security, description, params: IdParams, body: JobAction, response: { 200: JobWithTransitions, ...errorResponses } },
     }, (req: FastifyRequest<{ Params: { id: string }; Body: { note?: string } }>) =>
       maintenance.operatorMove(req.params.id, to, req.body.note ?? path, req.principal.scope, req.principal.name));
   move('finish', 'completed', 'Back in service now.');
@@ -63,10 +65,10 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
 
   app.get('/terminals/:id/mode', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
     async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
-  app.post('/terminals/:id/lock', { config: write, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
+  app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
     (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
   app.post('/terminals/:id/unlock', {
-    config: write, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it.', params: IdParams, body: UnlockInput, response: { 200: ModeView, ...errorResponses } },
+    config: writeWithReason, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it.', params: IdParams, body: UnlockInput, response: { 200: ModeView, ...errorResponses } },
   }, (req) => maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
   app.get('/terminals/:id/locks', {
     config: { permission: 'estate:read' }, schema: { tags, security, description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },

@@ -46,6 +46,8 @@ export interface TerminalMode {
 export interface MaintenanceListener {
   announce(jobs: JobRow[], leadMinutes: number): Promise<void>;
   ended(job: JobRow, outcome: 'completed' | 'failed'): Promise<void>;
+  /** A job waits for a spare to be switched on: ask for it by `deadline`, or (`overdue`) escalate. */
+  spareNeeded?(job: JobRow, spares: string[], deadline: string, overdue: boolean): Promise<void>;
 }
 
 export interface Settings {
@@ -54,6 +56,8 @@ export interface Settings {
   backupFreshnessMs: number;
   /** Merchants are told this many minutes ahead of planned maintenance, e.g. [1440, 60]. */
   announceLeadMinutes: number[];
+  /** A job waiting for a spare asks for it to be switched on within this many minutes of its start, then escalates (default 30). */
+  spareDeadlineMinutes?: number;
 }
 
 /**
@@ -404,7 +408,8 @@ export class MaintenanceService {
       const decision = decisions.get(job.id)!;
       if (!decision.start) {
         const note = decision.reason === 'last_in_service' ? policyNotes.get(job.id) : undefined;
-        const message = note ? `${decision.message}; ${note}` : decision.message;
+        const reason = note ? `${decision.message}; ${note}` : decision.message;
+        const message = decision.reason === 'backup_not_fresh' ? await this.askForSpare(job, terminals, reason, now) : reason;
         if (job.waiting_reason !== message) await this.repo.updateJob(job.id, { waiting_reason: message });
         continue;
       }
@@ -421,6 +426,24 @@ export class MaintenanceService {
     const unannounced = startedJobs.filter((j) => due.find((d) => d.id === j.id)?.state === 'scheduled');
     if (unannounced.length) await this.listener?.announce(unannounced, 0);
     return started;
+  }
+
+  /**
+   * A job held until a spare covers its site: the merchant and the technicians are asked (once) to switch
+   * a spare on by a deadline, and told again (escalated, once) when it passed. The waiting reason says
+   * which, so each notice goes out only when it changes.
+   */
+  private async askForSpare(job: JobRow, terminals: SiteTerminal[], waiting: string, now: Date): Promise<string> {
+    const deadline = new Date(Date.parse(job.planned_start) + (this.settings.spareDeadlineMinutes ?? 30) * 60_000);
+    const overdue = now.getTime() > deadline.getTime();
+    const message = overdue
+      ? `${waiting}; no spare was switched on by ${deadline.toISOString()}: escalated to the merchant and technicians`
+      : `${waiting}; the merchant and technicians were asked to switch a spare on by ${deadline.toISOString()}`;
+    if (job.waiting_reason !== message) {
+      const spares = terminals.filter((t) => t.siteId === job.site_id && t.backup).map((t) => t.serialNumber);
+      await this.listener?.spareNeeded?.(job, spares, deadline.toISOString(), overdue);
+    }
+    return message;
   }
 }
 

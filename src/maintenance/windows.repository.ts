@@ -111,6 +111,25 @@ export class WindowsRepository {
     return rows.map((r) => ({ modelId: r.model_id, work: r.work, startedAt: r.started_at!, endedAt: r.ended_at! }));
   }
 
+  // ---- a site's trade, imported
+  /** Stores imported buckets; a bucket imported again is replaced (an import is idempotent). Batched under SQLite's parameter limit. */
+  async upsertTrading(executor: Executor, siteId: string, buckets: readonly { start: string; transactions: number; amountMinor: number }[], currency: string | null, at: string): Promise<void> {
+    for (let i = 0; i < buckets.length; i += 1000) {
+      await executor.insertInto('site_trading_history')
+        .values(buckets.slice(i, i + 1000).map((b) => ({ site_id: siteId, bucket_start: b.start, transactions: b.transactions, amount_minor: b.amountMinor, currency, imported_at: at })))
+        .onConflict((oc) => oc.columns(['site_id', 'bucket_start']).doUpdateSet((eb) => ({
+          transactions: eb.ref('excluded.transactions'), amount_minor: eb.ref('excluded.amount_minor'), currency: eb.ref('excluded.currency'), imported_at: eb.ref('excluded.imported_at'),
+        })))
+        .execute();
+    }
+  }
+
+  /** The site's imported buckets starting in [from, to), oldest first. */
+  tradingHistory(siteId: string, from: string, to: string) {
+    return this.db.selectFrom('site_trading_history').select(['bucket_start', 'transactions', 'amount_minor', 'currency'])
+      .where('site_id', '=', siteId).where('bucket_start', '>=', from).where('bucket_start', '<', to).orderBy('bucket_start').execute();
+  }
+
   // ---- a site's trade, from its terminals' heartbeats
   /** Every terminal that is or was at the site (deleted ones too: their history is the site's trade). */
   async terminalsOfSite(siteId: string, limit: number): Promise<string[]> {

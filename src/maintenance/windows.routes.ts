@@ -1,11 +1,11 @@
 // Maintenance windows over HTTP: defining windows, planning work inside them, and a site's suggested window.
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { decodeCursor } from '../shared/paging.ts';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import type { WindowsService } from './windows.service.ts';
 import {
-  OccurrenceList, OccurrencesQuery, PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, WindowInput, WindowListQuery, WindowPatch, WindowView,
+  OccurrenceList, OccurrencesQuery, PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, TradingImportQuery, TradingImportView, WindowInput, WindowListQuery, WindowPatch, WindowView,
 } from './windows.schemas.ts';
 
 const tags = ['maintenance'];
@@ -49,6 +49,22 @@ export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox
   }, async (req, reply) => {
     const plan = await windows.plan(req.body, req.principal.scope, req.principal.name);
     return reply.code(plan.dryRun ? 200 : 201).send(plan);
+  });
+
+  // A site's past trade (e.g. an acquirer's settlement file), as JSON or CSV: only this route reads CSV here.
+  await app.register(async (scope) => {
+    const csv = scope.withTypeProvider<TypeBoxTypeProvider>();
+    csv.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    csv.post('/sites/:id/trading-history', {
+      config: write,
+      bodyLimit: 10 * 1024 * 1024,
+      schema: {
+        tags, security, params: IdParams, querystring: TradingImportQuery, consumes: ['application/json', 'text/csv'], response: { 200: TradingImportView, ...errorResponses },
+        description: "Imports the site's past transactions per 15 minutes, which its suggested window learns from (before its terminals' heartbeats have built a history). "
+          + 'JSON { currency?, buckets: [{ start, transactions, amountMinor? }] } or CSV with a header line start,transactions[,amountMinor]. '
+          + 'Each start is an instant on a quarter hour, in the past. Every row is checked first (400 names the first bad one); importing the same buckets again replaces them.',
+      },
+    }, (req) => windows.importTrading(req.params.id, req.body, req.query, req.principal.scope));
   });
 
   app.get('/sites/:id/suggested-window', {

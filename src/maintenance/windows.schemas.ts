@@ -98,6 +98,9 @@ export const PlanInput = Type.Object({
   notBefore: Type.Optional(Timestamp),
   dryRun: Type.Optional(Type.Boolean({ description: 'plan and report, but create no job' })),
   packed: Type.Optional(Type.Boolean({ description: 'start each job as early as the limits allow instead of spreading starts over the window' })),
+  reachableOnly: Type.Optional(Type.Boolean({
+    description: 'leave out terminals that are locked, or offline (silent since they were last heard from), now (reasons locked, offline): their job could not start, and a rollout wave waiting for it would be judged only when the window ends',
+  })),
 }, { additionalProperties: false });
 export type PlanInput = Static<typeof PlanInput>;
 
@@ -118,7 +121,7 @@ export const NotFittingJob = Type.Object({
   terminalId: Type.String(),
   serialNumber: Type.String(),
   siteId: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.Enum(['open_job', 'no_window', 'longer_than_window', 'too_late', 'site_limit', 'fleet_limit']),
+  reason: Type.Enum(['open_job', 'no_window', 'longer_than_window', 'too_late', 'site_limit', 'fleet_limit', 'offline', 'locked']),
   message: Type.String(),
 });
 
@@ -150,6 +153,9 @@ export const SuggestedWindowView = Type.Object({
   history: Type.Union([Type.Object({
     from: Timestamp, to: Timestamp, weeks: Type.Number(), heartbeats: Type.Integer(), terminals: Type.Integer(),
     shortened: Type.Boolean({ description: 'true when fewer weeks were read than asked, to stay within the row budget' }),
+    imported: Type.Optional(Type.Union([Type.Object({ from: Timestamp, to: Timestamp, buckets: Type.Integer() }), Type.Null()], {
+      description: 'the imported trading history the suggestion learnt from (heartbeats count only after it)',
+    })),
   }), Type.Null()]),
   candidates: Type.Array(Type.Object({
     start: Timestamp, end: Timestamp, localStart: Type.String(), localEnd: Type.String(),
@@ -160,3 +166,18 @@ export const SuggestedWindowView = Type.Object({
   })),
 });
 export type SuggestedWindowView = Static<typeof SuggestedWindowView>;
+
+// ---- a site's past trade, imported
+export const TradingImportQuery = Type.Object({
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code of amountMinor (for CSV; JSON may carry it in the body)' })),
+}, { additionalProperties: false });
+
+export const TradingImportView = Type.Object({
+  siteId: Type.String(),
+  buckets: Type.Integer({ description: 'buckets stored (a bucket imported before is replaced)' }),
+  from: Timestamp,
+  to: Timestamp,
+  transactions: Type.Integer(),
+  currency: Type.Union([Type.String(), Type.Null()]),
+});
+export type TradingImportView = Static<typeof TradingImportView>;

@@ -24,8 +24,11 @@ import {
   type WindowDef, type WindowProblem,
 } from './windows/index.ts';
 import { DAY_MS, MINUTE_MS, toWall, wallParts } from './windows/time-zone.ts';
+import { checkTradingBuckets, parseTradingCsv, type TradingBucket, type TradingProblem } from './windows/trading-history.ts';
 import { WindowsRepository, type WindowListQuery, type WindowRow } from './windows.repository.ts';
-import type { PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, WindowInput, WindowPatch, WindowSchedule, WindowTarget, WindowView } from './windows.schemas.ts';
+import type {
+  PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, TradingImportView, WindowInput, WindowPatch, WindowSchedule, WindowTarget, WindowView,
+} from './windows.schemas.ts';
 
 export interface WindowSettings {
   /** A planned job's lease ends at most this long after its window closes: the terminal trades again by then. */
@@ -213,11 +216,13 @@ export class WindowsService {
     }
     const terminals = await this.targetTerminals(input, scope);
     const ids = terminals.map((t) => t.id);
-    const [windows, finished, openJobs] = await Promise.all([
+    const [windows, finished, openJobs, locks] = await Promise.all([
       this.repo.candidates(ids, unique(terminals.map((t) => t.siteId)), unique(terminals.map((t) => t.merchantId))),
       this.repo.finishedJobs(DURATION_HISTORY_JOBS),
       this.maintenance.repo.jobsInStates(OPEN, ids),
+      input.reachableOnly ? this.maintenance.repo.activeLocks(ids) : [],
     ]);
+    const lockOf = new Map(locks.map((l) => [l.terminal_id, l]));
     const durations = buildDurationTable(finished.flatMap(toSample));
     const busy = new Map(openJobs.map((j) => [j.terminal_id, j]));
     const slack = this.settings.startSlackMinutes;
@@ -229,6 +234,16 @@ export class WindowsService {
       notFitting.push({ terminalId: t.id, serialNumber: t.serialNumber, siteId: t.siteId, reason, message });
     const spread: SpreadJob[] = [];
     for (const terminal of terminals) {
+      const lock = lockOf.get(terminal.id);
+      if (lock) {
+        skip(terminal, 'locked', `terminal ${terminal.serialNumber} is locked (${lock.reason}, since ${lock.locked_at}); its job could not start until an operator lifts the lock`);
+        continue;
+      }
+      // One never heard from is left in: a device just set up (a hawkBit client polls first when it starts) may still come up.
+      if (input.reachableOnly && !terminal.online && terminal.lastSeenAt) {
+        skip(terminal, 'offline', `terminal ${terminal.serialNumber} is offline (last heard from at ${terminal.lastSeenAt}); its job could not start`);
+        continue;
+      }
       const open = busy.get(terminal.id);
       if (open) {
         skip(terminal, 'open_job', `terminal ${terminal.serialNumber} already has maintenance job ${open.id} (${open.state})`);
@@ -384,6 +399,44 @@ export class WindowsService {
     });
   }
 
+  // ---- a site's past trade, imported
+  /**
+   * Stores a site's past trade per 15 minutes, from JSON `{ currency?, buckets: [{ start, transactions,
+   * amountMinor? }] }` or CSV (`start,transactions[,amountMinor]`). Every row is checked first: one bad
+   * row refuses the import, naming it. Importing the same buckets again replaces them (idempotent).
+   */
+  async importTrading(siteId: string, body: unknown, query: { currency?: string | undefined }, scope: Scope): Promise<TradingImportView> {
+    const site = await this.estate.getSite(siteId, scope);
+    const now = this.clock();
+    let currency = query.currency ?? null;
+    let checked: TradingBucket[] | TradingProblem;
+    if (typeof body === 'string') checked = parseTradingCsv(body, now);
+    else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      const input = body as Record<string, unknown>;
+      const stray = Object.keys(input).find((key) => key !== 'buckets' && key !== 'currency');
+      if (stray) throw invalid(stray, 'is not a known field (known: currency, buckets)');
+      if (input.currency !== undefined) {
+        if (typeof input.currency !== 'string' || !/^[A-Z]{3}$/.test(input.currency)) throw invalid('currency', 'must be an ISO 4217 code such as CNY');
+        currency = input.currency;
+      }
+      if (!Array.isArray(input.buckets)) throw invalid('buckets', 'must be a list of { start, transactions, amountMinor? }');
+      const rows = input.buckets as unknown[];
+      const notObject = rows.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row));
+      if (notObject >= 0) throw invalid(`buckets.${notObject}`, 'must be an object { start, transactions, amountMinor? }');
+      checked = checkTradingBuckets(rows as { start: unknown; transactions: unknown; amountMinor?: unknown }[], now, (i, field) => `buckets.${i}.${field}`);
+    } else {
+      throw invalid('body', 'send JSON { currency?, buckets: [{ start, transactions, amountMinor? }] } or CSV (text/csv) with a header line start,transactions[,amountMinor]');
+    }
+    if (!Array.isArray(checked)) throw invalid(checked.field, checked.reason);
+    const buckets = checked;
+    await this.db.transaction().execute((trx) => this.repo.upsertTrading(trx, site.id, buckets, currency, now.toISOString()));
+    const starts = buckets.map((b) => b.start).sort();
+    return {
+      siteId: site.id, buckets: buckets.length, from: starts[0]!, to: new Date(Date.parse(starts.at(-1)!) + 15 * MINUTE_MS).toISOString(),
+      transactions: buckets.reduce((n, b) => n + b.transactions, 0), currency,
+    };
+  }
+
   // ---- suggested window
   /** Candidate windows for a site, cheapest first, learnt from its terminals' reported trade (else its opening hours). */
   async suggest(siteId: string, query: SuggestedWindowQuery, scope: Scope): Promise<SuggestedWindowView> {
@@ -402,17 +455,21 @@ export class WindowsService {
   }
 
   /**
-   * The site's trade per local quarter hour of the week, from the `transactions` its terminals reported
-   * in heartbeats over the last `weeks` weeks. Each heartbeat reports the trade since the previous one,
-   * so its count and amount are spread evenly over that interval. Bounded: beyond maxHeartbeatRows fewer
-   * weeks are read, and reports are read a page at a time.
+   * The site's trade per local quarter hour of the week over the last `weeks` weeks: its imported trading
+   * history where there is one, and after it the `transactions` its terminals reported in heartbeats.
+   * Each heartbeat reports the trade since the previous one, so its count and amount are spread evenly
+   * over that interval. Bounded: beyond maxHeartbeatRows fewer weeks are read, and reports are read a
+   * page at a time.
    */
   private async tradeOf(siteId: string, timeZone: string, now: Date, weeks: number) {
     const terminalIds = await this.repo.terminalsOfSite(siteId, 500);
     const to = now.getTime();
     let from = to - weeks * 7 * DAY_MS;
     const rows = await this.repo.countHeartbeats(terminalIds, new Date(from).toISOString(), now.toISOString());
-    if (rows === 0) return null;
+    const imported = await this.repo.tradingHistory(siteId, new Date(from).toISOString(), now.toISOString());
+    if (rows === 0 && !imported.length) return null;
+    // Heartbeats count only after the imported history: the two would count the same sales twice.
+    const importedEnd = imported.length ? Date.parse(imported.at(-1)!.bucket_start) + 15 * MINUTE_MS : Number.NEGATIVE_INFINITY;
     const shortened = rows > this.settings.maxHeartbeatRows;
     if (shortened) from = to - Math.max(DAY_MS, Math.floor(((to - from) * this.settings.maxHeartbeatRows) / rows));
     const fromIso = new Date(from).toISOString();
@@ -433,6 +490,12 @@ export class WindowsService {
     let earliest = to;
     let currency: string | null = null;
     let reporting = 0;
+    for (const bucket of imported) {
+      const at = Date.parse(bucket.bucket_start);
+      earliest = Math.min(earliest, at);
+      currency = bucket.currency ?? currency;
+      spreadOver(at, at + 15 * MINUTE_MS, Number(bucket.transactions), Number(bucket.amount_minor));
+    }
     const intervalMs = this.settings.heartbeatIntervalSeconds * 1000;
     for (const terminalId of terminalIds) {
       let after = -1;
@@ -449,7 +512,11 @@ export class WindowsService {
           if (typeof reported?.currency === 'string') currency = reported.currency;
           const transactions = positive(reported?.count);
           const amount = positive(reported?.amountMinor);
-          if ((transactions > 0 || amount > 0) && at > start) spreadOver(start, at, transactions, amount);
+          // Of a heartbeat that straddles the end of the imported history, only the share after it counts.
+          if ((transactions > 0 || amount > 0) && at > start && at > importedEnd) {
+            const counted = (at - Math.max(start, importedEnd)) / (at - start);
+            spreadOver(Math.max(start, importedEnd), at, transactions * counted, amount * counted);
+          }
         }
         read += page.length;
         budget -= page.length;
@@ -471,6 +538,7 @@ export class WindowsService {
       summary: {
         from: new Date(earliest).toISOString(), to: now.toISOString(), weeks: Math.round(history.weeks * 100) / 100,
         heartbeats: read, terminals: reporting, shortened,
+        imported: imported.length ? { from: imported[0]!.bucket_start, to: new Date(importedEnd).toISOString(), buckets: imported.length } : null,
       },
     };
   }

@@ -1,7 +1,7 @@
 // The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
 // incidents, work orders and rollouts add their events here, with a template for each in templates.ts.
 
-export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock'] as const;
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'maintenance.spare_needed', 'maintenance.spare_overdue', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
@@ -29,6 +29,23 @@ export interface MaintenanceFailed {
   reason?: string | undefined;
   /** What happened after the failure, when known. */
   outcome?: 'rolled_back' | 'handed_to_technician' | undefined;
+}
+
+/**
+ * Maintenance waits because the site's last working terminal may go down only while a spare covers it:
+ * someone at the site (or a technician) must switch a spare on by `deadline`. Told to the merchant and
+ * to fleet channels (technicians) when the job starts waiting; `maintenance.spare_overdue` escalates
+ * when the deadline passed and the job still waits.
+ */
+export interface SpareNeeded {
+  /** The terminal whose maintenance waits. */
+  terminals: readonly string[];
+  /** Serial numbers of the site's spare terminals. */
+  spares: readonly string[];
+  /** When the maintenance was due to start. */
+  start: string;
+  deadline: string;
+  reason?: string | undefined;
 }
 
 /** A work order coming due, overdue, or past its SLA (escalated). */
@@ -82,6 +99,8 @@ export interface NotificationEventData {
   'maintenance.announced': MaintenanceAnnounced;
   'maintenance.completed': MaintenanceCompleted;
   'maintenance.failed': MaintenanceFailed;
+  'maintenance.spare_needed': SpareNeeded;
+  'maintenance.spare_overdue': SpareNeeded;
   'workorder.due': WorkOrderNotice;
   'workorder.overdue': WorkOrderNotice;
   'workorder.escalated': WorkOrderNotice;

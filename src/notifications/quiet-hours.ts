@@ -33,6 +33,9 @@ export function isUrgent<E extends NotificationEvent>(event: E, data: Notificati
       return d.severity === 'critical' || URGENT_RULES.includes(d.rule);
     }
     case 'campaign.halted':
+    case 'maintenance.spare_needed':
+    case 'maintenance.spare_overdue':
+      // Someone must act by a deadline: held until the morning, it would be too late.
       return true;
     case 'maintenance.failed':
       return (data as NotificationEventData['maintenance.failed']).outcome === 'handed_to_technician';

@@ -1,7 +1,8 @@
 // The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
 // time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
 import type {
-  CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, WorkOrderNotice,
+  CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, SpareNeeded,
+  WorkOrderNotice,
 } from './notification-events.ts';
 
 export interface MessageContext {
@@ -56,6 +57,22 @@ const zhCN: Templates = {
       d.outcome === 'rolled_back' && '已回滚到维护前的版本，终端恢复交易。',
       d.outcome === 'handed_to_technician' && '已安排技术员处理。',
       zhSerials(d.terminals),
+    ),
+  }),
+  'maintenance.spare_needed': (d: SpareNeeded, ctx) => ({
+    subject: `【请开启备用终端】${placeName(ctx)} ${dateTime(d.deadline, ctx)} 前`,
+    text: lines(
+      `【请开启备用终端】${zhPlace(ctx)}${zhTerminals(d.terminals)}的维护在等待：门店最后一台在用终端只有在备用终端开机后才能进入维护，以免门店无法收款。`,
+      `请在 ${dateTime(d.deadline, ctx)} 前开启备用终端${d.spares.length ? ` ${d.spares.join('、')}` : ''}并连接网络，维护随即开始。`,
+      d.reason && `维护原因：${d.reason}`,
+    ),
+  }),
+  'maintenance.spare_overdue': (d: SpareNeeded, ctx) => ({
+    subject: `【备用终端未开启】${placeName(ctx)} 维护仍在等待`,
+    text: lines(
+      `【备用终端未开启】${zhPlace(ctx)}备用终端${d.spares.length ? ` ${d.spares.join('、')} ` : ''}在 ${dateTime(d.deadline, ctx)} 前未开启，${zhTerminals(d.terminals)}的维护（原定 ${dateTime(d.start, ctx)}）仍在等待。`,
+      '请联系门店或派技术员到场开启备用终端。',
+      d.reason && `维护原因：${d.reason}`,
     ),
   }),
   'workorder.due': (d: WorkOrderNotice, ctx) => ({
@@ -131,6 +148,22 @@ const en: Templates = {
       enSerials(d.terminals),
     ),
   }),
+  'maintenance.spare_needed': (d: SpareNeeded, ctx) => ({
+    subject: `Please switch on a spare terminal by ${dateTime(d.deadline, ctx)}: ${placeName(ctx)}`,
+    text: lines(
+      `Maintenance of ${enWho(d.terminals, ctx)} is waiting: the site's last working terminal may go down only while a spare terminal is on, so the shop can keep taking payments.`,
+      `Please switch on spare terminal${d.spares.length === 1 ? '' : 's'}${d.spares.length ? ` ${d.spares.join(', ')}` : ''} and connect it to the network by ${dateTime(d.deadline, ctx)}; maintenance then starts.`,
+      d.reason && `Reason for the maintenance: ${d.reason}`,
+    ),
+  }),
+  'maintenance.spare_overdue': (d: SpareNeeded, ctx) => ({
+    subject: `Spare terminal not switched on: ${placeName(ctx)}`,
+    text: lines(
+      `The spare terminal${d.spares.length ? ` ${d.spares.join(', ')}` : ''}${enPlace(ctx)} was not switched on by ${dateTime(d.deadline, ctx)}: maintenance of ${enTerminals(d.terminals)} (due ${dateTime(d.start, ctx)}) is still waiting.`,
+      'Please call the site or send a technician to switch it on.',
+      d.reason && `Reason for the maintenance: ${d.reason}`,
+    ),
+  }),
   'workorder.due': (d: WorkOrderNotice, ctx) => ({
     subject: `Work order due: ${placeName(ctx)}, ${d.title}`,
     text: lines(`Work order "${d.title}"${enPlace(ctx)} is due on ${dateTime(d.dueAt, ctx)} (status: ${d.status}).`, `Work order: ${d.workOrderId}`),
@@ -186,11 +219,13 @@ export const LISTED_IN_DIGEST = 10;
 const EVENT_NAMES: Record<NotificationLocale, Record<string, string>> = {
   'zh-CN': {
     'maintenance.announced': '维护通知', 'maintenance.completed': '维护完成', 'maintenance.failed': '维护失败',
+    'maintenance.spare_needed': '请开启备用终端', 'maintenance.spare_overdue': '备用终端未开启',
     'workorder.due': '工单到期提醒', 'workorder.overdue': '工单逾期', 'workorder.escalated': '工单升级',
     'incident.opened': '故障告警', 'incident.reminder': '故障仍未恢复', 'incident.resolved': '故障已恢复', 'campaign.halted': '灰度发布已叫停',
   },
   en: {
     'maintenance.announced': 'maintenance notice', 'maintenance.completed': 'maintenance complete', 'maintenance.failed': 'maintenance failed',
+    'maintenance.spare_needed': 'switch on a spare', 'maintenance.spare_overdue': 'spare not switched on',
     'workorder.due': 'work order due', 'workorder.overdue': 'work order overdue', 'workorder.escalated': 'work order escalated',
     'incident.opened': 'alert', 'incident.reminder': 'still unresolved', 'incident.resolved': 'resolved', 'campaign.halted': 'rollout halted',
   },

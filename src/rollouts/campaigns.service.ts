@@ -21,7 +21,7 @@ import { applyFeedback, CLOSED, emptyTally, installFailure, OFFERED, waveInstall
 import { exclusionOf, isAtLeast, type Exclusion } from './eligibility.ts';
 import type { PackagesService } from './packages.service.ts';
 import { packageView } from './packages.service.ts';
-import { addTerminal, compareGroups, DEFAULT_HEALTH_SETTINGS, emptyGroup, type GroupFigures, type HealthSettings, type HealthVerdict } from './payment-health.ts';
+import { addTerminalChange, compareChanges, DEFAULT_HEALTH_SETTINGS, emptyChange, type GroupChange, type HealthSettings, type HealthVerdict, type MetricComparison } from './payment-health.ts';
 import type { ActionRow, CampaignRow, PackageRow, RolloutsRepository, WaveRow } from './rollouts.repository.ts';
 import {
   IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
@@ -39,19 +39,30 @@ export interface CampaignSettings {
   excluded: Partial<Record<Exclusion, number>>;
   /** What the continuity rule may do with a terminal alone at its site (absent in older campaigns: hold). */
   singleTerminalSites?: { policy: SingleTerminalSites; reason: string | null };
+  /** A rollback's terminals it could not take back, each with why. */
+  leftOut?: LeftOut[];
+}
+
+export interface LeftOut {
+  terminalId: string;
+  serialNumber: string | null;
+  previousVersion: string | null;
+  reason: string;
 }
 
 export interface RolloutSettings {
   health: HealthSettings;
   /** At most this many terminals per group are read to judge a wave's payments. */
   sampleTerminals: number;
+  /** Each terminal's figures over this many hours before its wave started are its baseline (a day: each hour of trade once). */
+  baselineHours: number;
   /** An offered action unchanged for this long counts as stuck in the fleet view. */
   stuckAfterMinutes: number;
   /** Base URL the terminal downloads from, e.g. https://posfleet.example.com; empty: relative links. */
   publicUrl: string;
 }
 
-export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { health: DEFAULT_HEALTH_SETTINGS, sampleTerminals: 500, stuckAfterMinutes: 120, publicUrl: '' };
+export const DEFAULT_ROLLOUT_SETTINGS: RolloutSettings = { health: DEFAULT_HEALTH_SETTINGS, sampleTerminals: 500, baselineHours: 24, stuckAfterMinutes: 120, publicUrl: '' };
 
 const ROLLOUTS = 'PosFleet rollouts';
 /** The terminal said it installs (or did): a completed job then means the package is in place. */
@@ -183,6 +194,7 @@ export class CampaignsService {
         singleTerminalSites: settings.singleTerminalSites?.policy ?? 'hold', singleTerminalSitesReason: settings.singleTerminalSites?.reason ?? null,
       },
       state: campaign.state as CampaignState, currentWave: campaign.current_wave + 1, halt: parseJson(campaign.halt, null), excluded: settings.excluded ?? {},
+      ...(campaign.rollback_of && { leftOut: settings.leftOut ?? [] }),
       waves: waves.map((w) => {
         const actions = tallyOf(byWave.get(w.wave) ?? []);
         return {
@@ -299,7 +311,8 @@ export class CampaignsService {
 
   /**
    * Re-installs each updated terminal's previous version, as a new campaign with the same waves and
-   * checks. The original stops first. Terminals whose previous version has no ready package are left out.
+   * checks. The original stops first. Terminals whose previous version has no ready package (or is not
+   * known) are left out and listed with the reason (`leftOut`); only when none can go back is it refused.
    */
   async rollback(id: string, input: { name?: string | undefined; waves?: number[] | undefined }, actorName: string): Promise<CampaignView> {
     const original = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
@@ -312,19 +325,21 @@ export class CampaignsService {
     const problem = checkWaves(waves);
     if (problem) throw invalid(problem.field, problem.reason);
 
-    const packageOf = new Map<string, PackageRow | null>();
+    const packageOf = new Map<string, PackageRow | undefined>();
     const terminals: { terminal: Terminal; packageId: string; previousVersion: string | null }[] = [];
-    let missing = 0;
+    const leftOut: LeftOut[] = [];
     for (const action of updated) {
       const version = action.previous_version;
-      if (version && !packageOf.has(version)) {
-        const candidate = await this.repo.packageByVersion(pkg.kind, pkg.name, version);
-        packageOf.set(version, candidate?.uploaded_at ? candidate : null);
-      }
-      const previous = version ? packageOf.get(version) : null;
+      if (version && !packageOf.has(version)) packageOf.set(version, await this.repo.packageByVersion(pkg.kind, pkg.name, version));
+      const previous = version ? packageOf.get(version) : undefined;
       const terminal = await this.estate.findTerminal(action.terminal_id);
-      if (!previous || !terminal) {
-        missing++;
+      const reason = !terminal ? 'the terminal was deleted'
+        : !version ? `its ${pkg.kind} version before the campaign is not known`
+          : !previous ? `no package of ${pkg.name} ${version} is ready (upload it, then roll these back with a campaign for ${version})`
+            : !previous.uploaded_at ? `package ${pkg.name} ${version} was declared but its file never uploaded (upload it, then roll these back with a campaign for ${version})`
+              : null;
+      if (reason || !terminal || !previous) {
+        leftOut.push({ terminalId: action.terminal_id, serialNumber: terminal?.serialNumber ?? null, previousVersion: version, reason: reason ?? '' });
         continue;
       }
       terminals.push({ terminal, packageId: previous.id, previousVersion: pkg.version });
@@ -336,7 +351,7 @@ export class CampaignsService {
     const main = [...counts].sort((a, b) => b[1].length - a[1].length)[0]![0];
     return this.insert({
       name: input.name ?? `Roll back ${original.name}`, pkg: (await this.repo.package(main))!, filter: parseJson(original.filter, {}), rollbackOf: id, actorName, terminals,
-      settings: { ...settings, waves, allowDowngrade: true, seed: randomInt(2 ** 32), excluded: missing ? { no_previous_package: missing } : {} },
+      settings: { ...settings, waves, allowDowngrade: true, seed: randomInt(2 ** 32), excluded: leftOut.length ? { no_previous_package: leftOut.length } : {}, leftOut },
     });
   }
 
@@ -443,7 +458,7 @@ export class CampaignsService {
       const failureRate = installFailure(tally, settings.maxFailureRate).rate;
       const payments = await this.judgePayments(campaign, wave.wave);
       if (payments.worse) {
-        const worse = payments.metrics.filter((m) => m.worse).map((m) => `${METRIC_NAMES[m.metric]} ${figure(m.metric, m.updated)} against ${figure(m.metric, m.comparison)} (z = ${m.z.toFixed(1)})`);
+        const worse = payments.metrics.filter((m) => m.worse).map(describeMetric);
         const reason = `payments got worse on wave ${wave.wave + 1}'s updated terminals than on comparable terminals still on the old version: ${worse.join('; ')}`;
         await this.halt(campaign, wave.wave, 'payments', reason, payments, { failureRate, payments });
         return true;
@@ -502,6 +517,8 @@ export class CampaignsService {
             reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})`,
             // A wave is judged once all of it installed: its installs start as early as the limits allow.
             packed: true,
+            // A terminal offline or locked now is skipped with the reason, rather than holding the wave until its window ends.
+            reachableOnly: true,
           }, FLEET, ROLLOUTS, {
             // Each job is created only with its action's move to scheduled, in one transaction, and only
             // while the campaign runs (its row held until commit): a pause or cancel comes before or after
@@ -535,31 +552,38 @@ export class CampaignsService {
     return moved;
   }
 
-  /** The wave's updated terminals against comparable terminals on the old version, over the same hours. */
+  /**
+   * Each of the wave's updated terminals against its own figures before the wave started, and that change
+   * against the change of comparable terminals on the old version over the same hours. Terminals that
+   * were out of service for any maintenance job meanwhile (another campaign's install, a repair) are no
+   * comparison: their refusals and restarts would inflate its rates.
+   */
   private async judgePayments(campaign: CampaignRow, wave: number): Promise<HealthVerdict> {
     const pkg = (await this.repo.package(campaign.package_id))!;
     const succeeded = (await this.repo.actionsOf(campaign.id, { wave, states: ['succeeded'] })).slice(0, this.settings.sampleTerminals);
     const now = this.now();
-    if (!succeeded.length) return compareGroups(emptyGroup(), emptyGroup(), this.settings.health);
+    if (!succeeded.length) return compareChanges(emptyChange(), emptyChange(), this.settings.health);
     const from = succeeded.map((a) => a.finished_at ?? now).sort()[0]!;
-    const updated = await this.figuresOf(succeeded.map((a) => ({ terminalId: a.terminal_id, since: a.finished_at ?? now })), now);
+    const startedAt = (await this.repo.waves(campaign.id)).find((w) => w.wave === wave)?.started_at ?? from;
+    const baseline = { from: new Date(Date.parse(startedAt) - this.settings.baselineHours * 3_600_000).toISOString(), to: startedAt };
+    const updated = await this.figuresOf(succeeded.map((a) => ({ terminalId: a.terminal_id, since: a.finished_at ?? now })), baseline, now);
     const models = [...new Set((await Promise.all(succeeded.map((a) => this.estate.findTerminal(a.terminal_id)))).flatMap((t) => (t ? [t.modelId] : [])))];
     const column = pkg.kind === 'application' ? 'app_version' : pkg.kind === 'firmware' ? 'firmware_version' : null;
-    const others = await this.repo.comparableTerminals(models, column, pkg.version, campaign.id, this.settings.sampleTerminals);
-    const comparison = await this.figuresOf(others.map((t) => ({ terminalId: t.id, since: from })), now);
-    return compareGroups(updated, comparison, this.settings.health);
+    const others = await this.repo.comparableTerminals(models, column, pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
+    const comparison = await this.figuresOf(others.map((t) => ({ terminalId: t.id, since: from })), baseline, now);
+    return compareChanges(updated, comparison, this.settings.health);
   }
 
-  private async figuresOf(terminals: { terminalId: string; since: string }[], to: string): Promise<GroupFigures> {
-    const group = emptyGroup();
+  /** The terminals' heartbeats over the baseline and after each one's `since`, one query per batch. */
+  private async figuresOf(terminals: { terminalId: string; since: string }[], baseline: { from: string; to: string }, to: string): Promise<GroupChange> {
+    const group = emptyChange();
     const since = new Map(terminals.map((t) => [t.terminalId, t.since]));
-    const earliest = [...since.values()].sort()[0];
-    if (!earliest) return group;
     for (let i = 0; i < terminals.length; i += 200) {
-      const rows = await this.repo.heartbeatsOf(terminals.slice(i, i + 200).map((t) => t.terminalId), earliest, to);
+      const rows = await this.repo.heartbeatsOf(terminals.slice(i, i + 200).map((t) => t.terminalId), baseline.from, to);
       for (const [terminalId, beats] of groupBy(rows, (r) => r.terminal_id)) {
-        const start = since.get(terminalId)!;
-        addTerminal(group, beats.filter((b) => b.received_at > start).map((b) => heartbeatFacts(b.received_at, b.report)), Date.parse(start));
+        addTerminalChange(group, beats.map((b) => heartbeatFacts(b.received_at, b.report)), {
+          baselineFrom: Date.parse(baseline.from), baselineTo: Date.parse(baseline.to), since: Date.parse(since.get(terminalId)!),
+        });
       }
     }
     return group;
@@ -750,3 +774,10 @@ export function heartbeatFacts(receivedAt: string, report: string) {
 const METRIC_NAMES = { card_read_failure_rate: 'card-read failure rate', transaction_failure_rate: 'failed or refused transactions', reboots_per_terminal_hour: 'reboots per terminal-hour' };
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const figure = (metric: keyof typeof METRIC_NAMES, x: number) => (metric === 'reboots_per_terminal_hour' ? x.toFixed(2) : pct(x));
+
+/** "card-read failure rate 48.0 % against 12.1 % (z = 11.9), from 12.3 % against 12.0 % before the update". */
+function describeMetric(m: MetricComparison): string {
+  const now = `${METRIC_NAMES[m.metric]} ${figure(m.metric, m.updated)} against ${figure(m.metric, m.comparison)} (z = ${m.z.toFixed(1)})`;
+  if (m.basis === 'groups' || m.updatedBefore === null || m.comparisonBefore === null) return `${now}, with no figures from before the update to compare`;
+  return `${now}, from ${figure(m.metric, m.updatedBefore)} against ${figure(m.metric, m.comparisonBefore)} before the update`;
+}

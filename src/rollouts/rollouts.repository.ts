@@ -205,14 +205,19 @@ export class RolloutsRepository {
   }
 
   // ---- judging a wave
+  /** The terminals' heartbeats in (from, to], each terminal's in order: its baseline and its figures after the update in one read. */
   heartbeatsOf(terminalIds: string[], from: string, to: string) {
     if (!terminalIds.length) return Promise.resolve([]);
     return this.db.selectFrom('heartbeats').select(['terminal_id', 'seq', 'received_at', 'report'])
       .where('terminal_id', 'in', terminalIds).where('received_at', '>', from).where('received_at', '<=', to)
       .orderBy('terminal_id').orderBy('seq').execute();
   }
-  /** Up to `limit` random terminals of these models that are not on `version` and not among `except`. */
-  comparableTerminals(modelIds: string[], column: 'app_version' | 'firmware_version' | null, version: string, campaignId: string, limit: number) {
+  /**
+   * Up to `limit` random terminals of these models that are not on `version`, were not updated by the
+   * campaign, and were not out of service for any maintenance job since `since` (an install of another
+   * campaign, a repair: its refusals and restarts are no comparison).
+   */
+  comparableTerminals(modelIds: string[], column: 'app_version' | 'firmware_version' | null, version: string, campaignId: string, since: string, limit: number) {
     if (!modelIds.length) return Promise.resolve([]);
     return this.db.selectFrom('terminals').select('id')
       .where('model_id', 'in', modelIds).where('deleted_at', 'is', null).where('status', '=', 'active')
@@ -220,6 +225,9 @@ export class RolloutsRepository {
       .where((eb) => eb.not(eb.exists(eb.selectFrom('rollout_actions').select('rollout_actions.id')
         .whereRef('rollout_actions.terminal_id', '=', 'terminals.id').where('rollout_actions.campaign_id', '=', campaignId)
         .where('rollout_actions.state', 'in', ['installing', 'installed', 'succeeded']))))
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_jobs').select('maintenance_jobs.id')
+        .whereRef('maintenance_jobs.terminal_id', '=', 'terminals.id').where('maintenance_jobs.started_at', 'is not', null)
+        .where((j) => j.or([j('maintenance_jobs.ended_at', 'is', null), j('maintenance_jobs.ended_at', '>', since)])))))
       .orderBy((eb) => eb.fn('random')).limit(limit).execute();
   }
 

@@ -67,12 +67,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     config: {
       ...write,
       // The campaign's policy for single-terminal sites is a decision about merchants' trading: kept with its reason.
-      // Read from whatever was sent (a refused body too), so only short text is kept.
-      auditDetails: (req) => {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 500) : null);
-        return { singleTerminalSites: text(body.singleTerminalSites) ?? 'hold', singleTerminalSitesReason: text(body.singleTerminalSitesReason) };
-      },
+      auditBody: ['singleTerminalSites', 'singleTerminalSitesReason'],
     },
     schema: {
       tags, security, body: CampaignInput, response: { 201: CampaignView, ...errorResponses },
@@ -104,7 +99,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     schema: {
       tags, security, params: IdParams, response: { 201: CampaignView, ...errorResponses },
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10 })) }, { additionalProperties: false }),
-      description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows.',
+      description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows. Terminals whose previous version has no ready package are left out and listed with the reason (leftOut); 409 only when none can go back.',
     },
   }, async (req, reply) => reply.code(201).send(await campaigns.rollback(req.params.id, req.body, req.principal.name)));
 

@@ -132,6 +132,14 @@ export type CampaignProgress = Static<typeof CampaignProgress>;
 
 const MetricView = Type.Object({
   metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
+  basis: Type.Optional(Type.Union([Type.Literal('change'), Type.Literal('groups')], {
+    description: "change: each group's rate after the update against its own before it, and difference = (updated − comparison after) − baselineWeight × (updated − comparison before); groups: no figures from before, difference = updated minus comparison",
+  })),
+  updatedBefore: Type.Optional(Nullable(Type.Number({ description: "the updated terminals' rate before the update" }))),
+  comparisonBefore: Type.Optional(Nullable(Type.Number({ description: "the comparable terminals' rate over the same baseline hours" }))),
+  baselineWeight: Type.Optional(Type.Number({
+    description: "change basis: how much of the difference before the update is taken away (0–1), n / (n + 50) for the updated terminals' n card reads (transactions; for reboots n terminal-hours, half at 5) before it",
+  })),
 });
 
 export const WaveView = Type.Object({
@@ -165,6 +173,9 @@ export const CampaignView = Type.Object({
   currentWave: Type.Integer({ description: '1-based' }),
   halt: Nullable(Type.Object({ wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
   excluded: Type.Record(Type.String(), Type.Integer(), { description: 'terminals the filter matched but the package may not go to, by reason' }),
+  leftOut: Type.Optional(Type.Array(Type.Object({
+    terminalId: Type.String(), serialNumber: Nullable(Type.String()), previousVersion: Nullable(Type.String()), reason: Type.String(),
+  }), { description: "a rollback only: the updated terminals it could not take back (their previous version has no ready package, or is not known), each with the reason" })),
   waves: Type.Array(WaveView),
   createdBy: Type.String(),
   createdAt: Timestamp,

@@ -23,6 +23,13 @@ export interface SimulatedSite {
   locale?: Locale;
 }
 
+export interface FaultyVersions {
+  installFails?: readonly string[];
+  cardReadFailures?: readonly string[];
+  transactionFailures?: readonly string[];
+  crashes?: readonly string[];
+}
+
 export interface SimulatorOptions {
   server: string;
   /** Real seconds between two heartbeats of a terminal, at full speed. */
@@ -49,8 +56,11 @@ export interface SimulatorOptions {
   clock?: FleetClock;
   /** Chance that a maintenance job's self-test finds a fault (default 0.03). */
   selfTestFailureChance?: number;
-  /** Faulty builds the simulator plays: package versions whose install fails, and versions that raise card-read failures. */
-  faultyVersions?: { installFails?: readonly string[]; cardReadFailures?: readonly string[] };
+  /**
+   * Faulty builds the simulator plays, by package version: the install fails, card reads fail far more
+   * often, payments fail after the read, or the app crashes (every metric a rollout's halt judges).
+   */
+  faultyVersions?: FaultyVersions;
 }
 
 export interface RunningSimulator {
@@ -117,6 +127,8 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
   const virtual = new VirtualTerminal({
     serialNumber, seed, intervalSeconds: options.intervalSeconds * clock.speed, site: site.profile ?? 'shop', utcOffsetMinutes: site.utcOffsetMinutes ?? 480,
     cardReadFailureVersions: options.faultyVersions?.cardReadFailures ?? [],
+    transactionFailureVersions: options.faultyVersions?.transactionFailures ?? [],
+    crashVersions: options.faultyVersions?.crashes ?? [],
   });
   const installFails = new Set(options.faultyVersions?.installFails ?? []);
   const intervalMs = options.intervalSeconds * 1000;

@@ -128,6 +128,41 @@ describe('virtual terminal', () => {
     expect(t.installed.app).toBe(LATEST_VERSIONS.app);
   });
 
+  it('plays faulty builds once installed: payments that fail after the read, and crashes, each reported; a rollback mends it', () => {
+    const faulty = () => new VirtualTerminal({ serialNumber: 'SIM-BAD', seed: 3, intervalSeconds: 600, site: 'supermarket', transactionFailureVersions: ['9.9.9'], crashVersions: ['9.9.8'] });
+    const day = (t: VirtualTerminal) => {
+      const totals = { count: 0, failed: 0, crashes: 0, restarts: 0 };
+      let uptime: number | undefined;
+      for (let n = 1; n <= 36; n++) { // six hours of trade in ten-minute steps
+        const r = t.step(tenMinutes(n));
+        totals.count += r.transactions.count;
+        totals.failed += r.transactions.failed ?? 0;
+        totals.crashes += r.crashes ?? 0;
+        if (uptime !== undefined && r.uptimeSeconds < uptime) totals.restarts++;
+        uptime = r.uptimeSeconds;
+      }
+      return totals;
+    };
+    const good = day(faulty());
+    expect(good).toMatchObject({ failed: 0, crashes: 0 });
+
+    const failing = faulty();
+    failing.installPackage({ kind: 'application', version: '9.9.9' });
+    const failed = day(failing);
+    expect(failed.failed / (failed.count + failed.failed)).toBeGreaterThan(0.15);
+    expect(failed.crashes).toBe(0);
+
+    const crashing = faulty();
+    crashing.installPackage({ kind: 'application', version: '9.9.8' });
+    const crashed = day(crashing);
+    expect(crashed.crashes).toBeGreaterThanOrEqual(2);
+    expect(crashed.restarts).toBeGreaterThanOrEqual(2);
+    expect(crashed.failed).toBe(0);
+
+    crashing.restoreVersions();
+    expect(day(crashing)).toMatchObject({ failed: 0, crashes: 0 });
+  });
+
   it('loses its network for a while on a weak link', () => {
     const weak = fleet(200).find((t) => t.profile.faults.includes('weak_network'));
     if (!weak) throw new Error('a fleet of 200 should have a weak link');

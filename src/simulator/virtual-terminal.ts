@@ -24,7 +24,14 @@ export interface VirtualTerminalOptions {
   site?: SiteKind | SiteProfile;
   /** Software versions that, once installed, make card reads fail far more often (a bad build). */
   cardReadFailureVersions?: readonly string[];
+  /** Versions that make payments fail after the card was read (a bad build: about one in four). */
+  transactionFailureVersions?: readonly string[];
+  /** Versions that crash the payment app now and then (a bad build: about once per terminal-hour). */
+  crashVersions?: readonly string[];
 }
+
+/** What a faulty build does once installed, against a good one. */
+const FAULTY_BUILD = { cardReadFailure: 0.35, transactionFailure: 0.25, crashesPerHour: 1 };
 
 /** What makes a terminal itself: drawn once from its seed, fixed for its life. */
 export interface TerminalProfile {
@@ -96,12 +103,20 @@ export class VirtualTerminal {
   private packageInstalled = false;
   /** Extra chance that a card read fails, caused by faulty installed software. */
   private softwareReadFailure = 0;
-  /** Versions that make card reads fail once installed (a bad build the simulator plays). */
+  /** Chance that a payment fails after its card was read, caused by faulty installed software. */
+  private softwareTransactionFailure = 0;
+  /** App crashes per hour caused by faulty installed software. */
+  private softwareCrashesPerHour = 0;
+  /** The bad builds the simulator plays: versions that make card reads fail, payments fail, the app crash. */
   private readonly badVersions: ReadonlySet<string>;
+  private readonly failingVersions: ReadonlySet<string>;
+  private readonly crashingVersions: ReadonlySet<string>;
 
   constructor(options: VirtualTerminalOptions) {
     this.serialNumber = options.serialNumber;
     this.badVersions = new Set(options.cardReadFailureVersions ?? []);
+    this.failingVersions = new Set(options.transactionFailureVersions ?? []);
+    this.crashingVersions = new Set(options.crashVersions ?? []);
     this.rng = new Random(options.seed);
     this.intervalMs = options.intervalSeconds * 1000;
     this.utcOffsetMinutes = options.utcOffsetMinutes ?? 480;
@@ -149,10 +164,10 @@ export class VirtualTerminal {
     const receipts = this.print(sales.count);
     this.advanceBattery(sales.count);
     this.advanceStorage(sales.count);
-    this.advanceUptime(elapsedSeconds);
+    const crashes = this.advanceUptime(elapsedSeconds);
     this.advanceSecurity(now);
     this.advanceNetwork(now);
-    return this.report(sales, receipts, now);
+    return { ...this.report(sales, receipts, now), ...(crashes > 0 && { crashes }) };
   }
 
   /** What the terminal does with a command from the server. */
@@ -221,7 +236,10 @@ export class VirtualTerminal {
   }
 
   private softwareChanged(): void {
-    this.softwareReadFailure = this.badVersions.has(this.versions.app) || this.badVersions.has(this.versions.firmware) ? 0.35 : 0;
+    const runs = (versions: ReadonlySet<string>) => versions.has(this.versions.app) || versions.has(this.versions.firmware);
+    this.softwareReadFailure = runs(this.badVersions) ? FAULTY_BUILD.cardReadFailure : 0;
+    this.softwareTransactionFailure = runs(this.failingVersions) ? FAULTY_BUILD.transactionFailure : 0;
+    this.softwareCrashesPerHour = runs(this.crashingVersions) ? FAULTY_BUILD.crashesPerHour : 0;
   }
 
   /** A restart: uptime starts again. */
@@ -247,17 +265,23 @@ export class VirtualTerminal {
     const readers: Record<CardInterface, ReaderCounts> = { chip: { attempts: 0, failures: 0 }, swipe: { attempts: 0, failures: 0 }, contactless: { attempts: 0, failures: 0 } };
     let amountMinor = 0;
     let count = 0;
+    let failed = 0;
     for (let i = 0; i < customers; i++) {
       if (!mayPay()) {
         this.totals.refused++;
         continue;
       }
+      this.readCard(readers);
+      // A faulty build loses the payment after the read (the host link, the receipt, the app itself).
+      if (this.softwareTransactionFailure > 0 && this.rng.chance(this.softwareTransactionFailure)) {
+        failed++;
+        continue;
+      }
       count++;
       this.totals.payments++;
-      this.readCard(readers);
       amountMinor += Math.round(Math.exp(this.rng.between(Math.log(800), Math.log(40_000))));
     }
-    return { count, amountMinor, readers };
+    return { count, amountMinor, readers, failed };
   }
 
   /** A cashier tries a card up to three times on one interface, then falls back to the chip (or swipe). */
@@ -327,9 +351,13 @@ export class VirtualTerminal {
     this.storageFreeMb = Math.max(0, this.storageFreeMb);
   }
 
-  private advanceUptime(elapsedSeconds: number): void {
-    // A rare crash reboots the terminal part-way through the interval.
-    this.uptimeSeconds = this.rng.chance(0.0005) ? this.rng.int(5, Math.max(5, Math.round(elapsedSeconds))) : this.uptimeSeconds + Math.round(elapsedSeconds);
+  /** Crashes of a faulty build since the last step (each restarts the app), counted in the report. */
+  private advanceUptime(elapsedSeconds: number): number {
+    const crashes = this.softwareCrashesPerHour > 0 ? this.rng.poisson((this.softwareCrashesPerHour * elapsedSeconds) / 3600) : 0;
+    // A rare crash (or a faulty build's) reboots the terminal part-way through the interval.
+    const restarted = crashes > 0 || this.rng.chance(0.0005);
+    this.uptimeSeconds = restarted ? this.rng.int(5, Math.max(5, Math.round(elapsedSeconds))) : this.uptimeSeconds + Math.round(elapsedSeconds);
+    return crashes;
   }
 
   private advanceSecurity(now: number): void {
@@ -369,7 +397,7 @@ export class VirtualTerminal {
         pinEntryEnabled: true,
         encryptionEnabled: !faults.includes('encryption_off'),
       },
-      transactions: { count: sales.count, amountMinor: sales.amountMinor, currency: 'CNY' },
+      transactions: { count: sales.count, amountMinor: sales.amountMinor, currency: 'CNY', ...(sales.failed > 0 && { failed: sales.failed }) },
     };
   }
 

@@ -27,12 +27,12 @@ export type TerminalStatus = 'in_service' | 'in_maintenance' | 'offline' | 'lock
 
 export interface SiteTerminal {
   id: string;
+  /** How messages name the terminal (people know a terminal by its serial number, not its id). */
+  serialNumber?: string | undefined;
   status: TerminalStatus;
   /** tagged 'backup': a spare kept to replace a failed terminal at once */
   isBackup: boolean;
   lastHealthyHeartbeatAt?: string | Date | null;
-  /** How messages name the terminal (else its id). */
-  serialNumber?: string;
 }
 
 export interface CandidateJob {

@@ -73,6 +73,22 @@ describe('suggesting a maintenance window from transaction history', () => {
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
   });
 
+  it('offers distinct choices: no alternative is the same hours on another night', () => {
+    const minutes = suggestion.candidates.map((c) => localParts(Date.parse(c.start), ZONE).minuteOfDay);
+    for (const [i, a] of minutes.entries()) {
+      for (const b of minutes.slice(i + 1)) expect(Math.min(Math.abs(a - b), 1440 - Math.abs(a - b)), `${a} and ${b}`).toBeGreaterThanOrEqual(60);
+    }
+    // All still outside the opening hours and clear of the batch close.
+    for (const c of suggestion.candidates) expect(c.openMinutes).toBe(0);
+  });
+
+  it('returns fewer windows rather than repeat the same hours when the quiet part of the day has no more room', () => {
+    const long = suggestWindow({ timeZone: ZONE, durationMinutes: 480, now: NOW, days: 7, openingHours: DAILY('07:00', '15:00'), history, top: 5 });
+    // 15:00–07:00 holds two 8-hour windows that do not overlap in time of day.
+    expect(long.candidates.length).toBeLessThanOrEqual(2);
+    expect(long.candidates.length).toBeGreaterThanOrEqual(1);
+  });
+
   it('never lets a window come within the guard of the batch close, even when that is the quietest time', () => {
     const late = suggestWindow({
       timeZone: ZONE, durationMinutes: 60, now: NOW, days: 3, preference: 'any', history,

@@ -18,7 +18,8 @@
 // 3. closeness of its middle to `quietTime` (default 03:00 local), the small hours when staff are away,
 //    the batch close is done and payment hosts expect maintenance;
 // 4. the earlier start.
-// The best `top` windows that do not overlap each other are returned, each with its expected loss, so
+// The best `top` windows that overlap each other neither in time nor in time of day (a window recurs, so
+// the same hours on another night are no alternative) are returned, each with its expected loss, so
 // every alternative's loss is ≥ the best's.
 import { DAY_MS, MINUTE_MS, formatLocal, isTimeZone, parseClock, toWall, wallParts } from './time-zone.ts';
 
@@ -281,10 +282,15 @@ export function suggestWindow(input: SuggestWindowInput): Suggestion {
   const pool = preferenceMet ? matching : others;
   pool.sort((a, b) => a.cost - b.cost || b.margin - a.margin || a.quietDistance - b.quietDistance || a.index - b.index);
 
+  // A window recurs: the same hours on another night are the same choice, not an alternative. Each one
+  // chosen must not overlap another in time of day (nor in time); fewer than `top` when no more exist.
+  const localStart = (c: Candidate) => wallParts(toWall(slotStart(c.index), timeZone)).minuteOfDay;
+  const apart = (a: number, b: number) => Math.min(Math.abs(a - b), 1440 - Math.abs(a - b));
   const chosen: Candidate[] = [];
   for (const candidate of pool) {
     if (chosen.length >= top) break;
-    if (chosen.every((other) => Math.abs(other.index - candidate.index) >= span)) chosen.push(candidate);
+    const start = localStart(candidate);
+    if (chosen.every((other) => Math.abs(other.index - candidate.index) >= span && apart(localStart(other), start) >= Math.min(length, 720))) chosen.push(candidate);
   }
   return {
     basis,

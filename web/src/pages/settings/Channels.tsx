@@ -11,7 +11,7 @@ import { useMerchants } from '../Calendar.tsx';
 
 /** src/notifications/notification-events.ts */
 const EVENTS = [
-  'maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'workorder.due', 'workorder.overdue', 'workorder.escalated',
+  'maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'maintenance.spare_needed', 'maintenance.spare_overdue', 'workorder.due', 'workorder.overdue', 'workorder.escalated',
   'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock',
 ] as const;
 
