@@ -187,6 +187,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/terminals/{id}/commands': (f) => ({ params: { id: f.terminalId } }),
   'POST /api/v1/terminals/{id}/commands': (f) => ({ params: { id: f.terminalId }, body: { type: 'reboot', payload: { reason: 'fuzz' } } }),
   'POST /api/v1/maintenance/jobs': (f) => ({ body: { terminalIds: [f.terminalId], work: ['repair'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30 } }),
+  'POST /api/v1/maintenance/jobs/group': (f) => ({ body: { action: 'extend', jobIds: [f.jobId], minutes: 30, note: 'fuzz' } }),
   'GET /api/v1/maintenance/jobs/{id}': (f) => ({ params: { id: f.jobId } }),
   'POST /api/v1/maintenance/windows': (f) => ({ body: { name: 'Fuzz window', target: { siteId: f.estate.site.id }, schedule: { kind: 'cron', cron: '0 3 * * *', durationMinutes: 60 }, timeZone: 'Asia/Shanghai' } }),
   'GET /api/v1/maintenance/windows/{id}': (f) => ({ params: { id: f.windowId } }),
