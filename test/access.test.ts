@@ -166,7 +166,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     const session = sessionOf(await login(user.email));
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf };
     const { secret } = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp', headers })).json();
-    const code = () => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() });
+    const code = () => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: now.getTime() }); // on the server's clock
     const wrongCode = () => (code() === '000000' ? '111111' : '000000');
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp/confirm', headers, payload: { code: wrongCode() } })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/totp/confirm', headers, payload: { code: code() } })).statusCode).toBe(204);

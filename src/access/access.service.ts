@@ -132,7 +132,7 @@ export class AccessService {
     }
     if (user.totp_enabled) {
       if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp'), reason: 'no one-time code' };
-      if (!totpValid(user.totp_secret!, totpCode)) {
+      if (!totpValid(user.totp_secret!, totpCode, this.clock())) {
         const reason = await this.countFailure(user.id, 'wrong one-time code', now);
         return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp'), reason };
       }
@@ -207,7 +207,7 @@ export class AccessService {
   async enableTotp(userId: string, code: string): Promise<void> {
     const user = await this.requireUser(userId);
     if (!user.totp_secret) throw conflict('start the set-up first: POST /api/v1/auth/totp');
-    if (!totpValid(user.totp_secret, code)) throw invalid('code', 'is wrong or expired');
+    if (!totpValid(user.totp_secret, code, this.clock())) throw invalid('code', 'is wrong or expired');
     await this.db.updateTable('users').set({ totp_enabled: 1 }).where('id', '=', userId).execute();
   }
 
@@ -343,8 +343,9 @@ export class AccessService {
 // A real scrypt hash of a random password, so unknown e-mails cost as much as wrong passwords.
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-function totpValid(secret: string, code: string): boolean {
-  return new TOTP({ secret: Secret.fromBase32(secret) }).validate({ token: code.replace(/\s/g, ''), window: 1 }) !== null;
+/** A one-time code of the current 30 s step (or the one before or after) on the server's clock. */
+function totpValid(secret: string, code: string, now: Date): boolean {
+  return new TOTP({ secret: Secret.fromBase32(secret) }).validate({ token: code.replace(/\s/g, ''), window: 1, timestamp: now.getTime() }) !== null;
 }
 
 
