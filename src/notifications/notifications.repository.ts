@@ -1,5 +1,6 @@
 // Notification queries (Kysely only): channels, deliveries and their attempts.
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { eachBatch } from '../db/batches.ts';
 import type { Database, NotificationAttemptTable, NotificationChannelTable, NotificationDeliveryTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
@@ -155,14 +156,13 @@ export class NotificationRepository {
   async foldIntoDigest(digest: NotificationDeliveryTable, heldIds: readonly string[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       let folded = 0;
-      // Chunks keep the statement under the parameter limits of both databases.
-      for (let i = 0; i < heldIds.length; i += 500) {
+      await eachBatch(heldIds, async (batch) => {
         const updated = await trx.updateTable('notification_deliveries')
           .set({ status: 'folded', digest_id: digest.id, updated_at: digest.created_at })
-          .where('id', 'in', heldIds.slice(i, i + 500)).where('status', '=', 'held')
+          .where('id', 'in', batch).where('status', '=', 'held')
           .executeTakeFirst();
         folded += Number(updated.numUpdatedRows);
-      }
+      });
       if (folded !== heldIds.length) throw new FoldRace();
       await trx.insertInto('notification_deliveries').values(digest).execute();
       return true;
@@ -174,10 +174,8 @@ export class NotificationRepository {
 
   /** Held notices that came due while the channel is quiet again wait for the new end. */
   async postponeHeld(ids: readonly string[], until: string, now: string): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) {
-      await this.db.updateTable('notification_deliveries').set({ held_until: until, updated_at: now })
-        .where('id', 'in', ids.slice(i, i + 500)).where('status', '=', 'held').execute();
-    }
+    await eachBatch(ids, (batch) => this.db.updateTable('notification_deliveries').set({ held_until: until, updated_at: now })
+      .where('id', 'in', batch).where('status', '=', 'held').execute());
   }
 
   /** Moves a delivery from `from` back to pending; false if someone else moved it first. */

@@ -1,6 +1,7 @@
 // Rollout queries: keys, packages, campaigns, waves, actions and their feedback, and the heartbeats a
 // wave is judged by.
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
 import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
 import type { ActionState } from './action-states.ts';
@@ -64,7 +65,7 @@ export class RolloutsRepository {
   async insertCampaign(trx: Executor, campaign: CampaignRow, waves: WaveRow[], actions: Insertable<RolloutActionTable>[]): Promise<void> {
     await trx.insertInto('campaigns').values(campaign).execute();
     await trx.insertInto('campaign_waves').values(waves).execute();
-    for (let i = 0; i < actions.length; i += 500) await trx.insertInto('rollout_actions').values(actions.slice(i, i + 500)).execute();
+    await insertInBatches(actions, (batch) => trx.insertInto('rollout_actions').values(batch).execute());
   }
   campaign(id: string, executor: Executor = this.db) {
     return executor.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
@@ -149,14 +150,10 @@ export class RolloutsRepository {
       .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states).execute();
   }
   /** The campaigns whose actions these maintenance jobs are, by job id. */
-  async campaignsOfJobs(jobIds: string[]) {
-    const rows: { jobId: string; name: string; settings: string }[] = [];
-    for (let i = 0; i < jobIds.length; i += 500) {
-      rows.push(...await this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
-        .select(['rollout_actions.maintenance_job_id as jobId', 'campaigns.name', 'campaigns.settings'])
-        .where('rollout_actions.maintenance_job_id', 'in', jobIds.slice(i, i + 500)).execute() as { jobId: string; name: string; settings: string }[]);
-    }
-    return rows;
+  campaignsOfJobs(jobIds: string[]) {
+    return selectInBatches(jobIds, (batch) => this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+      .select(['rollout_actions.maintenance_job_id as jobId', 'campaigns.name', 'campaigns.settings'])
+      .where('rollout_actions.maintenance_job_id', 'in', batch).execute() as Promise<{ jobId: string; name: string; settings: string }[]>);
   }
   /** Offered actions whose maintenance job has ended or gone, for the tick to settle. */
   offeredWithJobs(campaignId: string, states: readonly string[]) {
@@ -170,19 +167,14 @@ export class RolloutsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
   updateActions(executor: Executor, ids: number[], changes: Partial<Omit<ActionRow, 'id'>>) {
-    if (!ids.length) return Promise.resolve();
-    return executor.updateTable('rollout_actions').set(changes).where('id', 'in', ids).execute().then(() => undefined);
+    return eachBatch(ids, (batch) => executor.updateTable('rollout_actions').set(changes).where('id', 'in', batch).execute());
   }
   /** Terminals already taking part in another campaign that is not over. */
   async busyTerminals(terminalIds: string[], openStates: readonly string[]): Promise<Set<string>> {
-    const busy = new Set<string>();
-    for (let i = 0; i < terminalIds.length; i += 500) {
-      const rows = await this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
-        .select('rollout_actions.terminal_id').where('rollout_actions.terminal_id', 'in', terminalIds.slice(i, i + 500))
-        .where('rollout_actions.state', 'in', openStates).where('campaigns.state', 'in', ['running', 'paused', 'halted']).execute();
-      for (const r of rows) busy.add(r.terminal_id);
-    }
-    return busy;
+    const rows = await selectInBatches(terminalIds, (batch) => this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
+      .select('rollout_actions.terminal_id').where('rollout_actions.terminal_id', 'in', batch)
+      .where('rollout_actions.state', 'in', openStates).where('campaigns.state', 'in', ['running', 'paused', 'halted']).execute());
+    return new Set(rows.map((r) => r.terminal_id));
   }
   /** The version last installed by a campaign, for kinds the heartbeat does not report (configuration, parameters). */
   async lastInstalled(kind: string, name: string): Promise<Map<string, string>> {
