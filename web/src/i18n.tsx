@@ -1,4 +1,4 @@
-// Chinese and English for the dashboard, with the glossary's words (/work/shared/GLOSSARY.md): the
+// Chinese and English for the dashboard, with the glossary's words (GLOSSARY.md, shared with the team): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
