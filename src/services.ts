@@ -37,7 +37,12 @@ import { GuideRunService } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
+import { CampaignEngine } from './rollouts/campaign-engine.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
+import { DEFAULT_ROLLOUT_SETTINGS } from './rollouts/campaigns.ts';
+import { DeploymentsService } from './rollouts/deployments.service.ts';
+import { FleetVersionsService } from './rollouts/fleet-versions.service.ts';
+import { PackageDelivery } from './rollouts/package-delivery.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
@@ -73,6 +78,9 @@ export interface Services {
   guideRuns: GuideRunService;
   packages: PackagesService;
   campaigns: CampaignsService;
+  campaignEngine: CampaignEngine;
+  deployments: DeploymentsService;
+  fleetVersions: FleetVersionsService;
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
@@ -140,13 +148,19 @@ export async function createServices(
   // then maintenance answers each terminal's mode.
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
-  const campaigns = new CampaignsService(rollouts, packages, estate.repo, maintenance, windows, clock, { publicUrl: config.publicUrl });
-  maintenance.useLastTerminalPolicies(campaigns.lastTerminalPolicies());
+  // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
+  // them; terminals follow their deployments over either protocol.
+  const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
+  const campaignEngine = new CampaignEngine(rollouts, new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings), maintenance, windows, clock);
+  const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estate.repo, maintenance, clock);
+  const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
+  const fleetVersions = new FleetVersionsService(rollouts, estate.repo, clock, rolloutSettings);
+  maintenance.useLastTerminalPolicies(campaignEngine.lastTerminalPolicies());
   jobs.handle('rollouts-tick', async () => {
-    const moved = await campaigns.tick();
+    const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
+  const ddi = new DdiService(db.kysely, clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
   const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
@@ -176,9 +190,9 @@ export async function createServices(
     }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
-    const [modes, deployments] = await Promise.all([maintenance.modes(terminalIds), campaigns.hints(terminalIds)]);
+    const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
     const answers = new Map<string, DesiredMode>(modes);
-    for (const [terminalId, deployment] of deployments) {
+    for (const [terminalId, deployment] of hints) {
       const mode = modes.get(terminalId);
       if (mode) answers.set(terminalId, { ...mode, deployment });
     }
@@ -230,7 +244,7 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
