@@ -12,6 +12,10 @@ import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGEST
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
+import { WindowStartGate } from './maintenance/start-gate.service.ts';
+import { SuggestedWindowService } from './maintenance/suggested-window.service.ts';
+import { WindowPlanner } from './maintenance/window-planner.service.ts';
+import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
@@ -62,6 +66,8 @@ export interface Services {
   notifications: NotificationService;
   maintenance: MaintenanceService;
   windows: WindowsService;
+  windowPlanner: WindowPlanner;
+  suggestedWindows: SuggestedWindowService;
   preventive: PreventiveService;
   workOrders: WorkOrdersService;
   technicians: TechniciansService;
@@ -142,8 +148,12 @@ export async function createServices(
   const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes });
   maintenance.listen(maintenanceNotices(db.kysely, notifications));
   // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
-  const windows = new WindowsService(db.kysely, clock, estate, maintenance, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds });
-  maintenance.useStartGate(windows.startGate());
+  const windowsRepo = new WindowsRepository(db.kysely);
+  const windowSettings = { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };
+  const windows = new WindowsService(windowsRepo, clock, estate);
+  const windowPlanner = new WindowPlanner(db.kysely, windowsRepo, clock, estate, maintenance, windowSettings);
+  const suggestedWindows = new SuggestedWindowService(db.kysely, windowsRepo, clock, estate, windowSettings);
+  maintenance.useStartGate(new WindowStartGate(db.kysely, windowsRepo, maintenance, windowSettings));
   // Diagnostics sees every written batch first (a tamper lock then shows in the same heartbeat's answer),
   // then maintenance answers each terminal's mode.
   const rollouts = new RolloutsRepository(db.kysely);
@@ -151,7 +161,7 @@ export async function createServices(
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
   // them; terminals follow their deployments over either protocol.
   const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
-  const campaignEngine = new CampaignEngine(rollouts, new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings), maintenance, windows, clock);
+  const campaignEngine = new CampaignEngine(rollouts, new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings), maintenance, windowPlanner, clock);
   const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estate.repo, maintenance, clock);
   const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
   const fleetVersions = new FleetVersionsService(rollouts, estate.repo, clock, rolloutSettings);
@@ -226,7 +236,7 @@ export async function createServices(
   const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
-  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windows);
+  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windowPlanner);
   jobs.handle('preventive-remote-tick', async () => {
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
@@ -244,7 +254,7 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -121,7 +121,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
-    await api.register(windowRoutes(services.windows));
+    await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
     await api.register(notificationRoutes(services.notifications));
     await api.register(preventiveRoutes(services.preventive));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks));

@@ -61,7 +61,7 @@ export interface Settings {
 }
 
 /**
- * Planned work bound to maintenance windows (windows.service.ts) passes this gate before the continuity
+ * Planned work bound to maintenance windows (start-gate.service.ts) passes this gate before the continuity
  * rule: the gate holds back due jobs that may not start now (moving them on and recording why itself)
  * and caps the lease of those that may, so a window closing mid-way never leaves a terminal in maintenance.
  */

@@ -7,7 +7,7 @@
 import { FLEET } from '../access/roles.ts';
 import { WAITING, type JobState, type WorkKind } from '../maintenance/job-states.ts';
 import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';
-import type { WindowsService } from '../maintenance/windows.service.ts';
+import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -48,7 +48,7 @@ export class CampaignEngine {
     private readonly repo: RolloutsRepository,
     private readonly delivery: CampaignDelivery,
     private readonly maintenance: MaintenanceService,
-    private readonly windows: WindowsService,
+    private readonly windows: WindowPlanner,
     private readonly clock: Clock,
   ) {}
 
