@@ -16,8 +16,9 @@ import { CredentialCache } from './credential-cache.ts';
 const ENROLMENT_RETRY_MS = 10 * 60_000;
 
 /**
- * Told about every written batch of heartbeats; answers each terminal's desired mode. Maintenance
- * plugs in here, so the protocol does not depend on it.
+ * Told about every written batch of heartbeats; answers each terminal's desired mode. One answer, so
+ * given to the constructor (the composition root combines diagnostics, maintenance and rollouts in it),
+ * and the protocol depends on none of them.
  */
 export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Promise<Map<string, DesiredMode>>;
 
@@ -35,6 +36,7 @@ export class DeviceService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
+    private readonly modeSource?: ModeSource,
   ) {
     this.repo = new DeviceRepository(db);
     this.writer = new HeartbeatWriter(async (batch) => {
@@ -42,12 +44,6 @@ export class DeviceService {
       if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
       return outcome;
     });
-  }
-
-  private modeSource: ModeSource | undefined;
-
-  useModeSource(source: ModeSource): void {
-    this.modeSource = source;
   }
 
   /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */

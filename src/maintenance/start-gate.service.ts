@@ -5,8 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { WAITING } from './job-states.ts';
-import type { JobRow } from './maintenance.repository.ts';
-import type { MaintenanceService, StartGate } from './maintenance.service.ts';
+import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
+import type { StartGate } from './maintenance.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, placeInWindow, unique, type WindowSettings } from './window-defs.ts';
 import { canStartWithin, formatLocal, windowAt, type Occurrence } from './windows/index.ts';
 import { MINUTE_MS } from './windows/time-zone.ts';
@@ -18,7 +18,7 @@ export class WindowStartGate implements StartGate {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repo: WindowsRepository,
-    private readonly maintenance: MaintenanceService,
+    private readonly jobs: MaintenanceRepository,
     settings: Partial<WindowSettings> = {},
   ) {
     this.settings = { ...DEFAULT_WINDOW_SETTINGS, ...settings };
@@ -71,8 +71,8 @@ export class WindowStartGate implements StartGate {
 
   private async wait(job: JobRow, reason: string, now: Date): Promise<void> {
     if (job.waiting_reason === reason) return;
-    await this.maintenance.repo.updateJob(job.id, { waiting_reason: reason });
-    await this.maintenance.repo.recordTransition(this.db, {
+    await this.jobs.updateJob(job.id, { waiting_reason: reason });
+    await this.jobs.recordTransition(this.db, {
       job_id: job.id, from_state: job.state, to_state: job.state, at: now.toISOString(), actor: 'server', actor_name: null, note: reason,
     });
   }
@@ -81,7 +81,7 @@ export class WindowStartGate implements StartGate {
     const at = now.toISOString();
     await this.db.transaction().execute(async (trx) => {
       if (!(await this.repo.movePlannedStart(trx, job.id, job.planned_start, to, reason, at, WAITING))) return;
-      await this.maintenance.repo.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'server', actor_name: null, note: reason });
+      await this.jobs.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'server', actor_name: null, note: reason });
     });
   }
 }

@@ -225,7 +225,7 @@ export class CampaignEngine {
   }
 
   /**
-   * For the maintenance tick (MaintenanceService.useLastTerminalPolicies): each due job of a campaign's
+   * For the maintenance tick (MaintenanceDependencies.lastTerminal): each due job of a campaign's
    * action may take its site's only terminal as the campaign's policy for single-terminal sites says.
    */
   lastTerminalPolicies(): LastTerminalPolicies {
