@@ -108,7 +108,7 @@ export async function createServices(
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
-  const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+  const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
