@@ -43,6 +43,7 @@ import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
+import { InvalidationListener } from './cluster/invalidations.ts';
 
 export interface Services {
   config: Config;
@@ -76,6 +77,8 @@ export interface Services {
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
+  /** On PostgreSQL: what other nodes announce that ends a cached answer here (started by the server). */
+  invalidations: InvalidationListener | undefined;
 }
 
 export interface ServicesOptions {
@@ -230,7 +233,13 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
+  const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
+    if (change.kind === 'terminal') device.forgetTerminal(change.terminalId);
+    if (change.kind === 'all') device.forgetAllCredentials();
+    if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
+  }) : undefined;
+  return { invalidations, config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
