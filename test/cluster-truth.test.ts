@@ -2,11 +2,12 @@
 // other. A revoked terminal credential or API token is refused by the other node within 5 s (it is told
 // through LISTEN/NOTIFY; it used to trust its cache for 30 s), and a lock or a maintenance job set
 // through one node is in the very next heartbeat answer of the other.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatReport } from './support/app.ts';
 import { postgresUrl } from './support/env.ts';
 import { createFreshPostgresDatabase } from './support/postgres.ts';
-import { ADMIN_TOKEN, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
+import { ADMIN_TOKEN, operatorApi, poll, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 /** The promise: every node refuses a revoked secret within this. */
 const REVOCATION_BOUND_MS = 5_000;
@@ -68,6 +69,18 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
     await poll(async () => ((await list()) === 401 ? true : undefined), REVOCATION_BOUND_MS, 'the other node refusing the revoked token');
     // The admin's own token, cached on the same node, still works.
     expect((await fetch(`${b!.url}/api/v1/terminals`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+  });
+
+  it('listens again by itself when its listening connection breaks, and is told of revocations as before', async () => {
+    const listener = b!.services.invalidations!;
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query = 'LISTEN posfleet_invalidate'`.execute(a!.services.db.kysely);
+    await waitFor(() => !listener.listening, 10_000, 'the broken connection noticed');
+    await waitFor(() => listener.listening, 30_000, 'listening again');
+    const { id, token } = await operatorApi(a!)('POST', '/api/v1/tokens', { name: 'after the break' });
+    const list = () => fetch(`${b!.url}/api/v1/terminals`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await list()).toBe(200);
+    await operatorApi(a!)('DELETE', `/api/v1/tokens/${id}`);
+    await poll(async () => ((await list()) === 401 ? true : undefined), REVOCATION_BOUND_MS, 'the other node refusing the revoked token');
   });
 
   it('answers a lock or a maintenance job set through one node in the next heartbeat of the other', async () => {
