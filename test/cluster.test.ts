@@ -19,6 +19,7 @@ const HANG = 30_000;
 /** A minimal EventSource: the first `fleet` snapshot of a stream, who served it, and when the stream ends. */
 async function openLiveStream(url: string): Promise<{ servedBy: string | null; snapshot: { terminals: unknown[] }; ended: Promise<void>; close(): void }> {
   const controller = new AbortController();
+  const hung = setTimeout(() => controller.abort(), HANG); // until the first snapshot
   const response = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' }, signal: controller.signal });
   if (response.status !== 200) throw new Error(`live stream: ${response.status} ${await response.text()}`);
   const reader = response.body!.getReader();
@@ -27,6 +28,7 @@ async function openLiveStream(url: string): Promise<{ servedBy: string | null; s
   for (;;) {
     const event = /event: fleet\ndata: (.*)\n\n/.exec(buffer);
     if (event) {
+      clearTimeout(hung);
       const ended = (async () => {
         try {
           while (!(await reader.read()).done) { /* later snapshots: not looked at */ }
@@ -48,7 +50,8 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
     db = openDatabase(databaseUrl);
     cluster = await startLocalCluster({
       databaseUrl, adminToken: ADMIN_TOKEN, nodes: 3, checkIntervalMs: 300, fallChecks: 2,
-      env: { ...FAST_SERVER_ENV, JOB_LEASE_SECONDS: '3' },
+      // A lease short enough to see a dead node's jobs taken over, long enough that a busy node keeps its own.
+      env: { ...FAST_SERVER_ENV, JOB_LEASE_SECONDS: '10' },
     });
   }, 180_000);
   afterAll(async () => {
@@ -136,7 +139,9 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
       victim.process.kill('SIGKILL');
 
       // The stream ends with its node; a client reconnecting (as EventSource does) gets a living one.
-      await stream.ended;
+      let streamEnded = false;
+      void stream.ended.then(() => { streamEnded = true; });
+      await waitFor(() => streamEnded, HANG, 'the live stream ending with its node');
       const again = await poll(() => openLiveStream(url).catch(() => undefined), HANG, 'the live stream from a living node');
       again.close();
       expect(survivors).toContain(again.servedBy);
@@ -175,7 +180,7 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
     const notOnce = terminals.flatMap((t) => t.acknowledged.map((seq) => `${t.terminalId} ${seq}`).filter((key) => copies.get(key) !== 1));
     expect(notOnce).toEqual([]);
     // Heartbeats and operator reads were answered by every node before the kill (HAProxy spread them).
-    expect(new Set(terminals.flatMap((t) => [...t.servedBy]))).toEqual(new Set(nodes.map((n) => n.name)));
+    expect(new Set([...operator.servedBy, ...terminals.flatMap((t) => [...t.servedBy])])).toEqual(new Set(nodes.map((n) => n.name)));
     // No slot of a background job succeeded twice.
     const twice = await db!.kysely.selectFrom('job_runs').select(['job_id', 'scheduled_for']).where('outcome', '=', 'succeeded')
       .groupBy(['job_id', 'scheduled_for']).having((eb) => eb.fn.countAll(), '>', 1).execute();
