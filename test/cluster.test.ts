@@ -1,9 +1,11 @@
 // Three real PosFleet nodes on one PostgreSQL behind a real HAProxy (scripts/local-cluster.ts, as `npm
 // run cluster` starts them); one node is killed with SIGKILL while terminals heartbeat and an operator
 // works through HAProxy. Nothing acknowledged is lost or stored twice, the rest of the estate carries on
-// through the other nodes, background jobs go on once per slot, a maintenance job the dead node started
-// is finished through another, and the dashboard's live stream comes back from a living node.
+// through the other nodes, background jobs go on once per slot (a webhook delivery the dead node was
+// making is made by another, once), a maintenance job the dead node started is finished through
+// another, and the dashboard's live stream comes back from a living node.
 import { existsSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAPROXY, startLocalCluster, type ClusterNode, type LocalCluster } from '../scripts/local-cluster.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
@@ -42,21 +44,45 @@ async function openLiveStream(url: string): Promise<{ servedBy: string | null; s
   }
 }
 
+/** A webhook receiver that keeps its first request waiting (a slow back office) and answers the others. */
+async function slowReceiver() {
+  const requests: string[] = [];
+  const waiting: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('end', () => {
+      requests.push(body);
+      if (requests.length === 1) waiting.push(res);
+      else res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`, requests,
+    close: () => new Promise<void>((resolve) => { for (const res of waiting) res.destroy(); server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
 describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreSQL behind HAProxy, one killed with SIGKILL under load', () => {
   let cluster: LocalCluster | undefined;
   let db: Db | undefined;
+  let receiver: Awaited<ReturnType<typeof slowReceiver>> | undefined;
   beforeAll(async () => {
+    receiver = await slowReceiver();
     const databaseUrl = await createFreshPostgresDatabase(postgresUrl()!);
     db = openDatabase(databaseUrl);
     cluster = await startLocalCluster({
       databaseUrl, adminToken: ADMIN_TOKEN, nodes: 3, checkIntervalMs: 300, fallChecks: 2,
       // A lease short enough to see a dead node's jobs taken over, long enough that a busy node keeps its own.
-      env: { ...FAST_SERVER_ENV, JOB_LEASE_SECONDS: '10' },
+      env: { ...FAST_SERVER_ENV, JOB_LEASE_SECONDS: '6', WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32', WEBHOOK_TIMEOUT_MS: '120000' },
     });
   }, 180_000);
   afterAll(async () => {
     await cluster?.stop();
     await db?.close();
+    await receiver?.close();
   });
 
   it('loses no acknowledged heartbeat, carries on through the others, runs each job slot once and moves the live stream', async () => {
@@ -91,13 +117,6 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
       return { terminalId, credential, acknowledged: [] as number[], servedBy: new Set<string>() };
     }));
 
-    // The dashboard's live stream; the node serving it is the one that will be killed.
-    const stream = await openLiveStream(url);
-    expect(stream.snapshot.terminals).toHaveLength(TERMINALS);
-    const victim: ClusterNode = nodes.find((n) => n.name === stream.servedBy)!;
-    expect(victim).toBeDefined();
-    const survivors = nodes.filter((n) => n !== victim).map((n) => n.name);
-
     // Heartbeat load: each terminal beats through HAProxy; an answer it did not get is sent again with its seq.
     let loading = true;
     const heartbeats = Promise.all(terminals.map(async (t) => {
@@ -124,8 +143,32 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
       }
     })();
 
+    let stream: Awaited<ReturnType<typeof openLiveStream>> | undefined;
     try {
       await waitFor(() => terminals.every((t) => t.acknowledged.length >= 2), HANG, 'heartbeats before the kill');
+      // A finished maintenance job is told to a webhook whose receiver keeps the first attempt waiting:
+      // the node making that delivery (a background job) is the one that will be killed.
+      await api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'Back office', address: receiver!.url, events: ['maintenance.completed'] });
+      const finishedEarlier = terminals[1]!;
+      const [earlier] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [finishedEarlier.terminalId], work: ['update'], reason: 'before the drill' })).items;
+      expect((await call(url, 'POST', `/device/v1/maintenance/${earlier.id}/steps`, { state: 'in_maintenance' }, finishedEarlier.credential)).status).toBe(200);
+      expect((await call(url, 'POST', `/device/v1/maintenance/${earlier.id}/steps`, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] }, finishedEarlier.credential)).body.state).toBe('completed');
+      await waitFor(() => receiver!.requests.length === 1, HANG, 'the webhook delivery under way');
+      const delivering = await poll(() => db!.kysely.selectFrom('job_runs').innerJoin('jobs', 'jobs.id', 'job_runs.job_id').select(['job_runs.job_id', 'job_runs.node'])
+        .where('jobs.kind', '=', 'notification.deliver').where('job_runs.outcome', '=', 'running').executeTakeFirst(), HANG, 'the delivery run recorded');
+      const victim: ClusterNode = nodes.find((n) => delivering.node.includes(`:${n.process.pid}:`))!;
+      expect(victim).toBeDefined();
+      const survivors = nodes.filter((n) => n !== victim).map((n) => n.name);
+
+      // The dashboard's live stream, served by that node (HAProxy takes turns: ask again until it is).
+      stream = await poll(async () => {
+        const opened = await openLiveStream(url);
+        if (opened.servedBy === victim.name) return opened;
+        opened.close();
+        return undefined;
+      }, HANG, 'a live stream served by the node to be killed');
+      expect(stream.snapshot.terminals).toHaveLength(TERMINALS);
+
       // A maintenance job started through the node about to die: the terminal has taken itself out of service.
       const inMaintenance = terminals[0]!;
       const [job] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [inMaintenance.terminalId], work: ['update'], reason: 'cluster drill', expectedMinutes: 20 }, victim.url)).items;
@@ -133,6 +176,7 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
       expect((await call(victim.url, 'POST', `/device/v1/maintenance/${job.id}/steps`, { state: 'in_maintenance' }, inMaintenance.credential)).body.state).toBe('in_maintenance');
 
       const held = await db!.kysely.selectFrom('jobs').select('id').where('locked_by', 'like', `%:${victim.process.pid}:%`).execute();
+      expect(held.map((h) => h.id)).toContain(delivering.job_id);
       const killedAt = new Date().toISOString();
       const before = terminals.map((t) => t.acknowledged.length);
       const operatorBefore = operator.ok;
@@ -167,10 +211,18 @@ describe.skipIf(!postgresUrl() || !existsSync(HAPROXY))('three nodes on PostgreS
         return ['offline-sweep', 'maintenance-tick', ...held.map((h) => h.id)].every((id) => ran.has(id)) ? true : undefined;
       }, HANG, 'background jobs running on after the kill');
       expect((await runsAfterKill()).filter((r) => r.node.includes(`:${victim.process.pid}:`))).toEqual([]);
+      // The delivery the dead node was making: made again by a living one, and delivered once.
+      // (The drill's own job, finished above, is told as well.)
+      await poll(async () => {
+        const deliveries = await db!.kysely.selectFrom('notification_deliveries').select('status').execute();
+        return deliveries.length === 2 && deliveries.every((d) => d.status === 'delivered') ? true : undefined;
+      }, HANG, 'both notices delivered');
+      const about = (serial: string) => receiver!.requests.filter((body) => body.includes(`"${serial}"`)).length;
+      expect({ unansweredThenMadeAgain: about('CL-1'), drill: about('CL-0') }).toEqual({ unansweredThenMadeAgain: 2, drill: 1 });
     } finally {
       loading = false;
       await Promise.all([heartbeats, operating]);
-      stream.close();
+      stream?.close();
     }
 
     // Every acknowledged heartbeat is stored, once.
