@@ -236,7 +236,11 @@ export async function createServices(
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
   const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
     if (change.kind === 'terminal') device.forgetTerminal(change.terminalId);
-    if (change.kind === 'all') device.forgetAllCredentials();
+    if (change.kind === 'model') ruleContext.forgetThresholds(change.modelId);
+    if (change.kind === 'all') {
+      device.forgetAllCredentials();
+      ruleContext.forgetAllThresholds();
+    }
     if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
   }) : undefined;
   return { invalidations, config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };

@@ -17,8 +17,10 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
   let b: TestServer | undefined;
   beforeAll(async () => {
     const databaseUrl = await createFreshPostgresDatabase(postgresUrl()!);
-    a = await startTestServer({ prefix: 'posfleet-node-a', env: { DATABASE_URL: databaseUrl } });
-    b = await startTestServer({ prefix: 'posfleet-node-b', env: { DATABASE_URL: databaseUrl } });
+    // Terminals stay online for a minute between heartbeats, however slowly a busy machine runs the test.
+    const env = { DATABASE_URL: databaseUrl, HEARTBEAT_INTERVAL_SECONDS: '60' };
+    a = await startTestServer({ prefix: 'posfleet-node-a', env });
+    b = await startTestServer({ prefix: 'posfleet-node-b', env });
   }, 60_000);
   afterAll(async () => {
     await b?.close();
@@ -32,12 +34,14 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
     });
     return { status: response.status, body: await response.json() as { mode?: string; reason?: string | null } };
   };
+  let modelId = '';
   const estate = async (terminals: number) => {
     const api = operatorApi(a!);
     const model = await api('POST', '/api/v1/terminal-models', {
       code: 'TRUTH-MODEL', vendor: 'PAX', model: 'A920',
       components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
     });
+    modelId = model.id;
     const merchant = await api('POST', '/api/v1/merchants', { name: 'Truth merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
     const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'TRUTH-SITE', name: 'Truth site' });
     const { code } = await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: terminals });
@@ -93,7 +97,23 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
     expect((await heartbeat(b!, credential)).body).toMatchObject({ mode: 'locked', reason: 'tamper switch opened' });
     await operatorApi(b!)('POST', `/api/v1/terminals/${terminalId}/unlock`, { reason: 'seal intact on inspection' });
     expect((await heartbeat(a!, credential)).body.mode).toBe('normal');
-    await operatorApi(a!)('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminalId], work: ['update'], reason: 'security patch' });
+    const { items: [job] } = await operatorApi(a!)('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminalId], work: ['update'], reason: 'security patch' });
+    expect(job.state).toBe('draining');
     expect((await heartbeat(b!, credential)).body).toMatchObject({ mode: 'maintenance', reason: 'security patch' });
+  });
+
+  it('judges the next heartbeat on the other node by thresholds changed through one', async () => {
+    const [, , terminal] = terminals;
+    const highCycles = () => a!.services.db.kysely.selectFrom('incidents').select('id')
+      .where('terminal_id', '=', terminal!.terminalId).where('rule', '=', 'battery_high_cycles').execute();
+    // Node b has judged this model's terminals by the defaults (120 charge cycles are fine)...
+    expect((await heartbeat(b!, terminal!.credential)).status).toBe(200);
+    expect(await highCycles()).toEqual([]);
+    // ...until a fleet manager says this model's batteries are worn after 100.
+    await operatorApi(a!)('PUT', `/api/v1/terminal-models/${modelId}/diagnostic-thresholds`, { battery: { maxCycles: 100 } });
+    await poll(async () => {
+      expect((await heartbeat(b!, terminal!.credential)).status).toBe(200);
+      return (await highCycles()).length === 1 ? true : undefined;
+    }, REVOCATION_BOUND_MS, 'the incident opened by the other node');
   });
 });

@@ -1,6 +1,7 @@
 // Cross-node truth for what a node caches. On PostgreSQL, database triggers (migration 0020) announce
 // on the `posfleet_invalidate` channel whatever ends a cached answer: a revoked terminal credential or a
-// deleted terminal (`terminal:<id>`), a revoked API token or a changed account (`access`). Each node
+// deleted terminal (`terminal:<id>`), a revoked API token or a changed account (`access`), a model's
+// fault-rule thresholds (`model:<id>`). Each node
 // listens on one connection of its own and forgets the entries at once. When that connection breaks,
 // notices may have been missed: once listening again the node forgets everything (`all`). The caches'
 // own short lifetimes stay the bound when a notice is late or lost (see the README's cache list).
@@ -8,12 +9,13 @@ import pg from 'pg';
 
 export const INVALIDATION_CHANNEL = 'posfleet_invalidate';
 
-export type Invalidation = { kind: 'terminal'; terminalId: string } | { kind: 'access' } | { kind: 'all' };
+export type Invalidation = { kind: 'terminal'; terminalId: string } | { kind: 'model'; modelId: string } | { kind: 'access' } | { kind: 'all' };
 
 /** A notice's payload as the triggers write it; undefined for one this version does not know. */
 export function parseInvalidation(payload: string | undefined): Invalidation | undefined {
   if (payload === 'access') return { kind: 'access' };
   if (payload?.startsWith('terminal:') && payload.length > 'terminal:'.length) return { kind: 'terminal', terminalId: payload.slice('terminal:'.length) };
+  if (payload?.startsWith('model:') && payload.length > 'model:'.length) return { kind: 'model', modelId: payload.slice('model:'.length) };
   return undefined;
 }
 
