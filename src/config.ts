@@ -14,6 +14,8 @@ export interface Config {
   heartbeatRetentionDays: number;
   /** How often the job runner looks for due jobs. */
   jobPollMs: number;
+  /** A claimed background job is held this long (renewed while it runs): after a node dies, another takes its jobs over this much later. */
+  jobLeaseSeconds: number;
   /** The history of background job runs (one row per run, ~33,000 a day) is kept this long. */
   jobRunRetentionDays: number;
   /** How often the offline sweep runs (it records online → offline transitions). */
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineAfterMissedHeartbeats: integer(env, 'OFFLINE_AFTER_MISSED_HEARTBEATS', 3, 1, 1000),
     heartbeatRetentionDays: integer(env, 'HEARTBEAT_RETENTION_DAYS', 90, 1, 3650),
     jobPollMs: integer(env, 'POSFLEET_JOB_POLL_MS', 1000, 10, 60_000),
+    jobLeaseSeconds: integer(env, 'JOB_LEASE_SECONDS', 60, 1, 3600),
     jobRunRetentionDays: integer(env, 'JOB_RUN_RETENTION_DAYS', 7, 1, 3650),
     offlineSweepSeconds: integer(env, 'OFFLINE_SWEEP_SECONDS', 15, 1, 3600),
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',

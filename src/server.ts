@@ -20,6 +20,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
   const https = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
   const app = await buildApp(services, { loggerInstance: logger, ...(https && { https }) });
   const generatedAdminToken = await services.access.bootstrap(config.adminToken);
+  await services.invalidations?.start();
   if (options.jobs !== false) {
     await declareRecurringJobs(services);
     services.jobs.start();
@@ -32,6 +33,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
     generatedAdminToken,
     async close() {
       await services.jobs.stop();
+      await services.invalidations?.stop();
       await app.close();
       await services.db.close();
     },

@@ -56,6 +56,7 @@ import { OverviewService } from './overview/overview.service.ts';
 import { EventBus } from './shared/events.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
+import { InvalidationListener } from './cluster/invalidations.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
@@ -98,6 +99,8 @@ export interface Services {
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
+  /** On PostgreSQL: what other nodes announce that ends a cached answer here (started by the server). */
+  invalidations: InvalidationListener | undefined;
 }
 
 export interface ServicesOptions {
@@ -132,7 +135,7 @@ export async function createServices(
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored));
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
-  const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
+  const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -270,7 +273,17 @@ export async function createServices(
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
+  // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
+  const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
+    if (change.kind === 'terminal') device.forgetTerminal(change.terminalId);
+    if (change.kind === 'model') ruleContext.forgetThresholds(change.modelId);
+    if (change.kind === 'all') {
+      device.forgetAllCredentials();
+      ruleContext.forgetAllThresholds();
+    }
+    if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
+  }) : undefined;
+  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -61,6 +61,11 @@ export class AccessService {
 
   private now = () => this.clock().toISOString();
 
+  /** A token or an account changed (here or on another node): the next request of each token asks the database. */
+  forgetTokens(): void {
+    this.tokenCache.clear();
+  }
+
   // ---- authentication
   /** Who is calling: a bearer API token, or a session cookie (whose CSRF token the caller checks). */
   async authenticate(authorization: string | undefined, sessionCookie: string | undefined): Promise<Principal> {

@@ -1,7 +1,8 @@
 // Remembers which terminal a credential hash belongs to, so a heartbeat costs no credential query.
-// Entries live briefly: a credential revoked on another server node stops working within TTL_MS (of the
-// server's clock, which the caller passes).
-const TTL_MS = 30_000;
+// Entries live briefly: a credential revoked on another server node is forgotten at once when that node
+// tells this one (src/cluster/invalidations.ts), and stops working within TTL_MS (of the server's clock,
+// which the caller passes) should the notice be lost.
+const TTL_MS = 5_000;
 const MAX_ENTRIES = 2_000_000;
 
 export class CredentialCache {
@@ -30,7 +31,7 @@ export class CredentialCache {
     this.hashesByTerminal.delete(terminalId);
   }
 
-  private clear(): void {
+  clear(): void {
     this.byHash.clear();
     this.hashesByTerminal.clear();
   }

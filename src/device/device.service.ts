@@ -156,6 +156,11 @@ export class DeviceService {
     this.credentials.forgetTerminal(terminalId);
   }
 
+  /** Another node may have revoked any credential while this one was not told: ask the database again. */
+  forgetAllCredentials(): void {
+    this.credentials.clear();
+  }
+
   // ---- heartbeats
   async heartbeat(terminalId: string, report: HeartbeatReport): Promise<HeartbeatAnswer> {
     const receivedAt = this.clock().toISOString();

@@ -70,4 +70,9 @@ export class RuleContext {
   forgetThresholds(modelId: string): void {
     this.thresholdCache.delete(modelId);
   }
+
+  /** Any model's may have changed (another node's notice was missed): every batch reads them again. */
+  forgetAllThresholds(): void {
+    this.thresholdCache.clear();
+  }
 }
