@@ -7,6 +7,8 @@ import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
+import { HeartbeatHistory } from './history/history.service.ts';
+import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
@@ -76,6 +78,7 @@ export interface Services {
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
+  history: HeartbeatHistory;
 }
 
 export interface ServicesOptions {
@@ -119,11 +122,8 @@ export async function createServices(
   jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
   jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
 
-  jobs.handle('heartbeat-retention', async () => {
-    const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
-    const pruned = await device.repo.pruneHeartbeats(before);
-    if (pruned) log?.('pruned heartbeat history', { pruned, before });
-  });
+  const history = new HeartbeatHistory(new HistoryRepository(db.kysely, db.dialect), clock, { retentionDays: config.heartbeatRetentionDays, log });
+  jobs.handle('heartbeat-retention', async () => { await history.upkeep(); });
 
   jobs.handle('job-runs-retention', async () => {
     const before = new Date(clock().getTime() - config.jobRunRetentionDays * 86_400_000).toISOString();
@@ -230,7 +230,7 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview, history };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -20,6 +20,7 @@ import * as notificationLimits from './migrations/0015_notification_limits.ts';
 import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
 import * as enrolmentRetries from './migrations/0017_enrolment_retries.ts';
 import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
+import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0016_preventive_remote': preventiveRemote,
   '0017_enrolment_retries': enrolmentRetries,
   '0018_site_trading_history': siteTradingHistory,
+  '0021_heartbeat_partitions': heartbeatPartitions,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
@@ -49,6 +51,13 @@ export async function migrateToLatest(db: Db): Promise<void> {
   if (error || failed) {
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
+}
+
+/** Brings the schema to one named migration (tests of a migration's conversion of existing rows). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migration to ${name} failed: ${String(error)}`);
 }
 
 /** Migrations this code knows that the database has not run (all of them, for an empty database). Reads only. */
