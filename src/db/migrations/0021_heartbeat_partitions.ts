@@ -1,4 +1,4 @@
-// Heartbeat history that does not grow without bound. On PostgreSQL the table becomes partitioned by
+// Heartbeat history that does not grow without bound, and the indexes the KPI reads need. On PostgreSQL the table becomes partitioned by
 // UTC day (declarative range partitioning on received_day), keeping its rows, so retention drops whole
 // days instead of deleting rows; a job keeps partitions ready ahead (src/history). A retried heartbeat is
 // still stored once: the primary key holds within a day, and the writer checks the day before near
@@ -7,7 +7,24 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { addDays, dayOf, PARTITION_DAYS_AHEAD, partitionName } from '../../history/partition-days.ts';
 
+/**
+ * Indexes for the maintenance KPIs' range reads over history (bench/kpis.bench.ts measures them): what
+ * overlaps a period is read as "ended after its start" plus "still going", each a range of the first
+ * column; history entries, actions and follow-ups by when or what they are.
+ */
+export const KPI_INDEXES: { name: string; table: string; columns: string[] }[] = [
+  { name: 'incidents_resolved', table: 'incidents', columns: ['resolved_at', 'first_seen_at'] },
+  { name: 'maintenance_jobs_ended', table: 'maintenance_jobs', columns: ['ended_at', 'started_at'] },
+  { name: 'maintenance_jobs_started', table: 'maintenance_jobs', columns: ['started_at'] },
+  { name: 'terminal_locks_lifted', table: 'terminal_locks', columns: ['lifted_at', 'locked_at'] },
+  { name: 'work_order_history_status_at', table: 'work_order_history', columns: ['to_status', 'at'] },
+  { name: 'work_orders_parent', table: 'work_orders', columns: ['parent_id'] },
+  { name: 'guide_runs_started', table: 'guide_runs', columns: ['started_at'] },
+  { name: 'terminal_commands_created', table: 'terminal_commands', columns: ['created_at'] },
+];
+
 export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const index of KPI_INDEXES) await db.schema.createIndex(index.name).on(index.table).columns(index.columns).execute();
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     await sql`alter table heartbeats add column received_day text not null default ''`.execute(db);
     return;
