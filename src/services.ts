@@ -7,6 +7,8 @@ import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
+import { HeartbeatHistory } from './history/history.service.ts';
+import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
@@ -101,6 +103,7 @@ export interface Services {
   overview: OverviewService;
   /** On PostgreSQL: what other nodes announce that ends a cached answer here (started by the server). */
   invalidations: InvalidationListener | undefined;
+  history: HeartbeatHistory;
 }
 
 export interface ServicesOptions {
@@ -146,11 +149,8 @@ export async function createServices(
   jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
   jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
 
-  jobs.handle('heartbeat-retention', async () => {
-    const before = new Date(clock().getTime() - config.heartbeatRetentionDays * 86_400_000).toISOString();
-    const pruned = await device.repo.pruneHeartbeats(before);
-    if (pruned) log?.('pruned heartbeat history', { pruned, before });
-  });
+  const history = new HeartbeatHistory(new HistoryRepository(db.kysely, db.dialect), clock, { retentionDays: config.heartbeatRetentionDays, log });
+  jobs.handle('heartbeat-retention', async () => { await history.upkeep(); });
 
   jobs.handle('job-runs-retention', async () => {
     const before = new Date(clock().getTime() - config.jobRunRetentionDays * 86_400_000).toISOString();
@@ -283,7 +283,7 @@ export async function createServices(
     }
     if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
   }) : undefined;
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview };
+  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -1,4 +1,4 @@
-// `posfleet`: serve, import and export terminals, simulate a fleet, manage operator tokens, publish packages.
+// `posfleet`: serve, back up and restore, import and export terminals, simulate a fleet, manage operator tokens, publish packages.
 // Only `serve` and `migrate` change a database's schema (and seed it); every other command works on a
 // database that is up to date and refuses any other, changing nothing.
 import { randomBytes } from 'node:crypto';
@@ -218,6 +218,42 @@ withServerFlags(audit.command('verify').description('check the hash chain; names
       process.exitCode = 2;
     }
   });
+
+const POSTGRES_BACKUPS = 'on PostgreSQL use its own tools: pg_dump for a logical copy, or base backups (pg_basebackup) with WAL archiving for point-in-time recovery; see the README, "Backups"';
+
+withServerFlags(program.command('backup').description('write a consistent copy of the SQLite database to FILE, while the server runs').argument('<file>', 'the backup file (must not exist)'))
+  .action(async (file: string, opts: { databaseUrl?: string }) => {
+    const config = configFrom(opts);
+    if (isPostgresUrl(config.databaseUrl)) throw new CliError(`backup copies a SQLite database; ${POSTGRES_BACKUPS}`);
+    const { backupSqlite } = await import('../backup/sqlite-backup.ts');
+    const done = await guarded(() => backupSqlite(sqliteFile(config.databaseUrl), file));
+    console.log(`backup of ${config.databaseUrl} written to ${done.file} (${done.pages} pages, integrity checked)`);
+  });
+
+withServerFlags(program.command('restore').description('put a backup made by `posfleet backup` back as the SQLite database (the server must be stopped)').argument('<file>', 'the backup file'))
+  .action(async (file: string, opts: { databaseUrl?: string }) => {
+    const config = configFrom(opts);
+    if (isPostgresUrl(config.databaseUrl)) throw new CliError(`restore puts back a SQLite database; ${POSTGRES_BACKUPS}`);
+    const { restoreSqlite } = await import('../backup/sqlite-backup.ts');
+    const done = await guarded(async () => restoreSqlite(file, sqliteFile(config.databaseUrl)));
+    console.log(`restored ${file} as ${config.databaseUrl}${done.replacedKeptAt ? `; the database it replaced is kept as ${done.replacedKeptAt}` : ''}`);
+    console.log('start the server; then `posfleet audit verify` checks the audit trail of the restored database');
+  });
+
+/** A backup or restore refused for a reason the user can act on: one line, exit 1. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  const { BackupError } = await import('../backup/sqlite-backup.ts');
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof BackupError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function sqliteFile(url: string): string {
+  return url.replace(/^sqlite:(\/\/)?/, '');
+}
 
 const maintenance = program.command('maintenance').description('maintenance mode');
 withServerFlags(maintenance.command('figures').description('downtime, refused transactions, revenue lost and job outcomes'))

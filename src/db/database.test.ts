@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable, openDatabase } from './database.ts';
+import { isDatabaseUnavailable, isDiskFull, openDatabase } from './database.ts';
 
 describe('a PostgreSQL server that does not answer', () => {
   it('fails a query as "database unavailable" after the connect timeout instead of hanging', async () => {
@@ -32,6 +32,11 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new AggregateError([err('a', 'ECONNREFUSED'), err('b', 'ECONNREFUSED')]))).toBe(true);
     expect(isDatabaseUnavailable(err('duplicate key value violates unique constraint', '23505'))).toBe(false);
     expect(isDatabaseUnavailable(err('SQLITE_ERROR: too many SQL variables', 'SQLITE_ERROR'))).toBe(false);
+    // A full disk: jobs pause and retry as for an outage; requests get their own 503 (storage_full).
+    expect(isDiskFull(err('database or disk is full', 'SQLITE_FULL'))).toBe(true);
+    expect(isDiskFull(err('could not extend file: No space left on device', '53100'))).toBe(true);
+    expect(isDatabaseUnavailable(err('database or disk is full', 'SQLITE_FULL'))).toBe(true);
+    expect(isDiskFull(err('SQLITE_ERROR: too many SQL variables', 'SQLITE_ERROR'))).toBe(false);
     // A webhook's refused connection is wrapped by fetch: not the database's.
     expect(isDatabaseUnavailable(Object.assign(new TypeError('fetch failed'), { cause: err('connect ECONNREFUSED', 'ECONNREFUSED') }))).toBe(false);
   });

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -55,8 +55,39 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause(sqlite) });
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL: the disk is full); Kysely's
+ * ROLLBACK then fails with "cannot rollback - no transaction is active" and that error replaced the
+ * real one. A rollback with no transaction open is skipped, so the caller sees why the write failed.
+ */
+class SqliteDialectKeepingCause extends SqliteDialect {
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+
+  override createDriver(): Driver {
+    const sqlite = this.sqlite;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })({ database: sqlite });
+  }
+}
+
+/**
+ * True when a write failed because the disk (or the database's size limit) is full: such a request is
+ * answered 503 with Retry-After, nothing of it was written, and writes succeed again once space returns.
+ */
+export function isDiskFull(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code } = error as { code?: unknown };
+  // SQLITE_FULL from SQLite; 53100 disk_full from PostgreSQL.
+  return code === 'SQLITE_FULL' || code === '53100';
 }
 
 // PostgreSQL's SQLSTATE classes and codes that mean "not reachable now", not "this statement is wrong":
@@ -76,6 +107,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true;
   if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+  // A full disk is not a wrong statement either: background jobs pause and retry their closing writes.
+  if (isDiskFull(error)) return true;
   // Connecting to a name with several addresses fails with one error per address.
   return error instanceof AggregateError && error.errors.length > 0 && error.errors.every((inner) => isDatabaseUnavailable(inner));
 }

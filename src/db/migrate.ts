@@ -21,6 +21,7 @@ import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
 import * as enrolmentRetries from './migrations/0017_enrolment_retries.ts';
 import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
 import * as clusterInvalidation from './migrations/0020_cluster_invalidation.ts';
+import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0017_enrolment_retries': enrolmentRetries,
   '0018_site_trading_history': siteTradingHistory,
   '0020_cluster_invalidation': clusterInvalidation,
+  '0021_heartbeat_partitions': heartbeatPartitions,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
@@ -51,6 +53,13 @@ export async function migrateToLatest(db: Db): Promise<void> {
   if (error || failed) {
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
+}
+
+/** Brings the schema to one named migration (tests of a migration's conversion of existing rows). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migration to ${name} failed: ${String(error)}`);
 }
 
 /** Migrations this code knows that the database has not run (all of them, for an empty database). Reads only. */

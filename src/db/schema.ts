@@ -925,3 +925,9 @@ export interface Database {
   version_changes: VersionChangeTable;
   ddi_config_data: DdiConfigDataTable;
 }
+
+// ---- history (heartbeat retention): the UTC day a heartbeat was received, its partition on PostgreSQL
+// ('' on SQLite for rows older than migration 0021).
+export interface HeartbeatTable {
+  received_day: string;
+}

@@ -4,6 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
+import { storedTheDayBefore } from '../history/history.repository.ts';
 import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
 
 export interface QueuedHeartbeat {
@@ -62,10 +63,12 @@ export class DeviceRepository {
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
       const unique = new Map<string, QueuedHeartbeat & { json: string }>();
       for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
-      const inserted = await trx
+      // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
+      for (const key of await storedTheDayBefore(trx, [...unique.values()].map((h) => ({ terminalId: h.terminalId, seq: h.report.seq, receivedAt: h.receivedAt })))) unique.delete(key);
+      const inserted = !unique.size ? [] : await trx
         .insertInto('heartbeats')
-        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, report: h.json })))
-        .onConflict((oc) => oc.columns(['terminal_id', 'seq']).doNothing())
+        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))
+        .onConflict((oc) => oc.doNothing())
         .returning(['terminal_id', 'seq'])
         .execute();
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
@@ -198,11 +201,6 @@ export class DeviceRepository {
     const rows = await this.db.updateTable('terminal_health').set({ online: 0, offline_since: now })
       .where('online', '=', 1).where('last_seen_at', '<', before).returning('terminal_id').execute();
     return rows.map((r) => r.terminal_id);
-  }
-
-  async pruneHeartbeats(before: string): Promise<number> {
-    const result = await this.db.deleteFrom('heartbeats').where('received_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 
   async findCommand(id: string) {

@@ -13,7 +13,7 @@ import { maintenanceDeviceRoutes, maintenanceRoutes } from '../maintenance/maint
 import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/database.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isDiskFull } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
 import { addInstantKeyword, withUtcInstants } from './instants.ts';
@@ -161,6 +161,15 @@ const textAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceType
 const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(withUtcInstants(schema) as AnySchema);
 
+/** Seconds a client is told to wait while the disk is full: space comes back by a person's hand, not in a moment. */
+const DISK_FULL_RETRY_AFTER_SECONDS = 30;
+
+/** A full disk refuses every write: logged once a minute, not once a request. */
+const diskFullLogged = (() => {
+  let last = 0;
+  return { shouldLog: () => { const now = Date.now(); if (now - last < 60_000) return false; last = now; return true; } };
+})();
+
 /** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
 function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
@@ -175,6 +184,12 @@ function errorHandler(this: FastifyInstance, error: FastifyError | AppError, req
     const field = path.join('.') || error.validationContext || 'body';
     const reason = params.additionalProperty ? 'is not a known field' : (first?.message ?? 'is invalid');
     return reply.code(400).send({ error: { code: 'validation_error', message: `${field}: ${reason}`, field } });
+  }
+  // The disk under the database is full: nothing of the request was written; writes work again once space returns.
+  if (isDiskFull(error)) {
+    if (diskFullLogged.shouldLog()) request.log.error({ err: error }, 'database disk full: heartbeats and changes are refused (503) until space is freed on the database volume');
+    return reply.code(503).header('retry-after', String(DISK_FULL_RETRY_AFTER_SECONDS))
+      .send({ error: { code: 'storage_full', message: 'the server cannot store anything now: its disk is full; try again later' } });
   }
   // The database is away (restarting, failing over): the client retries, nothing is lost or half-done.
   if (isDatabaseUnavailable(error)) {

@@ -91,22 +91,26 @@ export class KpisRepository {
 
   /** Everything that kept an in-service terminal from taking payments during [from, end). */
   async outages(from: string, end: string, scope: Scope): Promise<Outage[]> {
-    const overlapping = <T extends string>(startColumn: T, endColumn: string) => sql<SqlBool>`${sql.ref(startColumn)} < ${end} and (${sql.ref(endColumn)} is null or ${sql.ref(endColumn)} > ${from})`;
+    // What overlaps [from, end) is read in two parts, each a range of an index on (end, start) (0021):
+    // what ended after `from`, and what is still going on. One OR of the two scans the whole history.
+    const ended = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} > ${from} and ${sql.ref(startColumn)} < ${end}`;
+    const ongoing = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} is null and ${sql.ref(startColumn)} < ${end}`;
+    const both = async <R>(read: (overlapping: typeof ended) => Promise<R[]>): Promise<R[]> => (await Promise.all([read(ended), read(ongoing)])).flat();
     const [own, ofSite, jobs, locks] = await Promise.all([
-      this.terminals().innerJoin('incidents as i', 'i.terminal_id', 't.id')
+      both((overlapping) => this.terminals().innerJoin('incidents as i', 'i.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
-        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, 's.merchant_id')).execute(),
+        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
       // A site whose network is down: every terminal of the site is down with it.
-      this.terminals().innerJoin('incidents as i', 'i.site_id', 't.site_id')
+      both((overlapping) => this.terminals().innerJoin('incidents as i', 'i.site_id', 't.site_id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
         .where('i.terminal_id', 'is', null).where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at'))
-        .where(terminalScope(scope, 's.merchant_id')).execute(),
-      this.terminals().innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
+        .where(terminalScope(scope, 's.merchant_id')).execute()),
+      both((overlapping) => this.terminals().innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
-        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, 's.merchant_id')).execute(),
-      this.terminals().innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
+        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+      both((overlapping) => this.terminals().innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
-        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, 's.merchant_id')).execute(),
+        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
     ]);
     return [
       ...own.map((r) => ({ ...r, failure: true })),
