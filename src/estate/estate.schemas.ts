@@ -196,3 +196,25 @@ export const ImportResult = Type.Object({
   errors: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), reason: Type.String() })),
 });
 export type ImportResult = Static<typeof ImportResult>;
+
+// ---- bulk actions on chosen terminals (the terminals list's selection)
+export const BulkTerminalIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'the chosen terminals (at most 1,000)' });
+
+export const BulkTagInput = Type.Object(
+  {
+    terminalIds: BulkTerminalIds,
+    add: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
+    remove: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type BulkTagInput = Static<typeof BulkTagInput>;
+
+export const BulkTagResult = Type.Object({
+  items: Type.Array(Type.Object({
+    terminalId: Type.String(),
+    outcome: Type.Enum(['tagged', 'unchanged', 'not_found'] as const, { description: 'not_found: no such terminal in your scope, or deleted' }),
+    tags: Type.Array(Type.String()),
+  }), { description: 'one per terminal, in the order given' }),
+});
+export type BulkTagResult = Static<typeof BulkTagResult>;

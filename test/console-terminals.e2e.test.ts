@@ -1,0 +1,134 @@
+// The terminal loops walked in a real browser (Debian's Chromium through playwright-core) against a real,
+// listening server on the demo estate, from sign-in to their end, in zh-CN and in en, at 1366 px and 390 px:
+// 1. a terminal's page says what and where it is, its health and open incidents; a remote command is
+//    sent once (the button waits while the command does) and its result shows when the terminal reports;
+//    the terminal is put into maintenance and back in service from its page;
+// 2. the terminals list shows health, open incidents, mode, model, merchant and version; its filters
+//    are kept in the address; chosen terminals are tagged and sent a command with a result per terminal.
+// Screenshots go to test-artifacts/console-terminals/.
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
+  protocolTerminals, screenshot, screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+} from './support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-terminals');
+const ADMIN_TOKEN = 'console-terminals-admin-token';
+const DESK = { width: 1366, height: 900 };
+const TEST_TIMEOUT = 180_000;
+const OPERATOR = { email: 'olga@terminals.test', name: 'Olga Operator' };
+
+interface Command { id: string; type: string; status: string }
+
+describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal pages in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page | undefined;
+  const contexts: BrowserContext[] = [];
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const terminals = protocolTerminals(() => server, 'console terminals test');
+  const idOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
+    server = await startDemoServer('posfleet-console-terminals', ADMIN_TOKEN);
+    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
+    // DEMO-1001's battery is worn and its printer jams; DEMO-1002 and DEMO-1003 are healthy.
+    await terminals.heartbeat('DEMO-1001', { battery: { percent: 70, health: 40, charging: true, cycleCount: 300 }, printer: { paper: 'ok', jam: true, coverOpen: false } });
+    await terminals.heartbeat('DEMO-1002');
+    await terminals.heartbeat('DEMO-1003');
+    for (const [serial, { terminalId }] of terminals.credentials) idOf.set(serial, terminalId);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.close();
+  });
+  screenshotOnFailure(SHOTS, () => page);
+
+  async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path: string): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    page = await boundedPage(context);
+    await signIn(page, server.url, OPERATOR.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    await page.goto(`${server.url}${path}`);
+    return page;
+  }
+  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  const commandsOf = async (serial: string) => (await adminApi<{ items: Command[] }>('GET', `/terminals/${idOf.get(serial)}/commands`)).items;
+
+  /** The terminal takes its waiting commands at a heartbeat and reports each as succeeded. */
+  async function terminalRunsCommands(serial: string, output: Record<string, unknown>) {
+    const answer = await terminals.heartbeat(serial) as unknown as { commands: Command[] };
+    const { credential } = terminals.credentials.get(serial)!;
+    for (const command of answer.commands) await deviceCall(server.url, 'POST', `/commands/${command.id}/result`, credential, { status: 'succeeded', output });
+    return answer.commands;
+  }
+
+  it('1 (zh-CN, desk): the terminal page says what and where the terminal is, sends a self-test once and shows its result, and puts it into maintenance and back', { timeout: TEST_TIMEOUT }, async () => {
+    const desk = await open(DESK, 'zh-CN', `/terminals/${idOf.get('DEMO-1001')}`);
+    await desk.getByRole('heading', { name: '终端 DEMO-1001', level: 1 }).waitFor();
+    const identity = desk.getByTestId('identity');
+    await identity.getByText('人民广场店 (DEMO-SH-01)').waitFor();
+    await identity.getByText('上海市黄浦区南京东路 1 号 · 31.2336, 121.4753').waitFor();
+    expect(await identity.innerText()).toMatch(/商户\s+\S+/);
+    expect(await identity.innerText()).toContain('Wi-Fi · -60 dBm');
+    const incidents = desk.getByRole('region', { name: /未处理故障/ });
+    await incidents.getByText('打印机卡纸').waitFor();
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-1-terminal');
+
+    // A double click sends one self-test: the button waits while the command does.
+    const commands = desk.getByRole('region', { name: '远程指令' });
+    const selfTest = commands.getByRole('button', { name: /^自检/ });
+    await selfTest.dblclick();
+    await commands.getByText('已发送「自检」，终端将在下一次心跳时执行。').waitFor();
+    await expect.poll(() => selfTest.isDisabled(), { timeout: WAIT }).toBe(true);
+    await commands.getByRole('button', { name: '自检 · 等待终端执行' }).waitFor();
+    expect((await commandsOf('DEMO-1001')).filter((c) => c.type === 'self_test')).toHaveLength(1);
+    await shot(desk, 'zh-CN-desk-2-command-waiting');
+    await terminalRunsCommands('DEMO-1001', { printer: 'jam', reader: 'ok' });
+    const row = commands.getByRole('table', { name: '已发送的指令' }).locator('tr[data-command="self_test"]');
+    await row.getByText('成功').waitFor({ timeout: 20_000 });
+    await row.getByText(/printer: jam · reader: ok/).waitFor();
+    expect(await selfTest.isDisabled()).toBe(false);
+    await shot(desk, 'zh-CN-desk-3-command-result');
+
+    // Maintenance of this terminal, from its page.
+    const maintenance = desk.getByRole('region', { name: '此终端的维护' });
+    await maintenance.getByLabel('原因').fill('更换打印机');
+    await maintenance.getByRole('button', { name: '将此终端设为功能维护中' }).click();
+    await maintenance.getByText('已创建维护任务：任务开始后终端暂停收款。').waitFor();
+    await maintenance.getByText(/进行中的任务：/).waitFor();
+    await shot(desk, 'zh-CN-desk-4-maintenance');
+    await maintenance.getByRole('button', { name: '取消任务' }).click();
+    await maintenance.getByText(/任务已结束：/).waitFor();
+    await maintenance.getByRole('button', { name: '将此终端设为功能维护中' }).waitFor();
+  });
+
+  it('1 (en, phone): the terminal page fits a phone and offers every remote command', { timeout: TEST_TIMEOUT }, async () => {
+    const phone = await open(PHONE, 'en-US', `/terminals/${idOf.get('DEMO-1001')}`);
+    await phone.getByRole('heading', { name: 'Terminal DEMO-1001', level: 1 }).waitFor();
+    await phone.getByTestId('identity').getByText('Wi-Fi').waitFor();
+    const commands = phone.getByRole('region', { name: 'Remote commands' });
+    for (const name of ['Reboot', 'Self-test', 'Sync time', 'Collect logs', 'Rotate password']) {
+      const button = commands.getByRole('button', { name, exact: true });
+      expect((await button.boundingBox())!.height).toBeGreaterThanOrEqual(44);
+    }
+    await commands.getByRole('button', { name: 'Sync time', exact: true }).click();
+    await commands.getByText('Sync time: sent; the terminal runs it at its next heartbeat.').waitFor();
+    await commands.getByRole('table', { name: 'Commands sent' }).getByText('Waiting for the terminal').waitFor();
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-1-terminal');
+    await commands.scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: join(SHOTS, 'en-phone-2-commands.png') });
+    await terminalRunsCommands('DEMO-1001', { clock: 'synced' });
+  });
+});
