@@ -21,6 +21,8 @@ const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 180_000;
 const OPERATOR = { email: 'olga@terminals.test', name: 'Olga Operator' };
 
+const JAMMED = { printer: { paper: 'ok', jam: true, coverOpen: false } };
+
 interface Command { id: string; type: string; status: string }
 
 describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal pages in a real browser', () => {
@@ -37,8 +39,8 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     emptyFolder(SHOTS);
     server = await startDemoServer('posfleet-console-terminals', ADMIN_TOKEN);
     await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
-    // DEMO-1001's battery is worn and its printer jams; DEMO-1002 and DEMO-1003 are healthy.
-    await terminals.heartbeat('DEMO-1001', { battery: { percent: 70, health: 40, charging: true, cycleCount: 300 }, printer: { paper: 'ok', jam: true, coverOpen: false } });
+    // DEMO-1001's printer jams; DEMO-1002 and DEMO-1003 are healthy.
+    await terminals.heartbeat('DEMO-1001', JAMMED);
     await terminals.heartbeat('DEMO-1002');
     await terminals.heartbeat('DEMO-1003');
     for (const [serial, { terminalId }] of terminals.credentials) idOf.set(serial, terminalId);
@@ -62,6 +64,12 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     return page;
   }
   const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  /** The words of a zh-CN page's main part that look English, once the estate's names and codes are taken out. */
+  const englishOn = async (p: Page) => {
+    const data = /Olga Operator|PAX A920|Verifone V240m|Covent Garden|Harbour Books|Simulator bench|CSV|PIN|Wi-Fi|dBm|[A-Z]+-[\w.-]+|\bfw-\d+/g;
+    const text = (await p.locator('main').innerText()).replace(data, ' ');
+    return text.match(/[A-Za-z]{3,}/g) ?? [];
+  };
   const commandsOf = async (serial: string) => (await adminApi<{ items: Command[] }>('GET', `/terminals/${idOf.get(serial)}/commands`)).items;
 
   /** The terminal takes its waiting commands at a heartbeat and reports each as succeeded. */
@@ -130,5 +138,71 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     await commands.scrollIntoViewIfNeeded();
     await phone.screenshot({ path: join(SHOTS, 'en-phone-2-commands.png') });
     await terminalRunsCommands('DEMO-1001', { clock: 'synced' });
+  });
+
+  it('2 (zh-CN, desk): the list filters by fault with the filter in the address, shows health and incidents, and tags and commands chosen terminals with a result each', { timeout: TEST_TIMEOUT }, async () => {
+    await terminals.heartbeat('DEMO-1001', JAMMED);
+    const desk = await open(DESK, 'zh-CN', '/terminals');
+    await desk.getByRole('heading', { name: '终端', level: 1 }).waitFor();
+    const table = desk.getByRole('table', { name: '终端' });
+    for (const column of ['健康度', '未处理故障', '模式', '商户', '终端型号', '应用版本']) await table.getByRole('columnheader', { name: column }).waitFor();
+    await desk.getByLabel('故障').selectOption({ label: '打印机卡纸' });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?fault=printer_jam');
+    await desk.reload();
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: WAIT }).toBe(1);
+    const jammed = table.locator('tr[data-serial="DEMO-1001"]');
+    await jammed.getByRole('link', { name: '1', exact: true }).waitFor();
+    expect(await jammed.locator('[data-score]').getAttribute('data-score')).toBe('80');
+    expect(await desk.getByLabel('故障').locator('option:checked').textContent()).toBe('打印机卡纸');
+    await shot(desk, 'zh-CN-desk-5-list-fault');
+
+    // Online terminals of one site: choose two and tag them, then send them a command.
+    await desk.getByRole('button', { name: '清除筛选' }).click();
+    await desk.getByLabel('连接', { exact: true }).selectOption({ label: '在线' });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?online=true');
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: WAIT }).toBe(3);
+    await desk.getByLabel('选择 DEMO-1002').check();
+    await desk.getByLabel('选择 DEMO-1003').check();
+    const bulk = desk.getByRole('region', { name: /对所选终端执行操作/ });
+    await bulk.getByText('已选 2 台').waitFor();
+    await bulk.getByLabel('标签').fill('夜班');
+    await bulk.getByRole('button', { name: '应用到 2 台终端' }).click();
+    const results = bulk.getByRole('table', { name: '各终端结果' });
+    await bulk.getByText('完成：2 台终端中 2 台成功。').waitFor();
+    expect(await results.locator('tbody tr').allInnerTexts()).toEqual(['DEMO-1002\t标签已更改', 'DEMO-1003\t标签已更改']);
+    const tagged = await adminApi<{ items: { serialNumber: string }[] }>('GET', `/terminals?tag=${encodeURIComponent('夜班')}`);
+    expect(tagged.items.map((x) => x.serialNumber).sort()).toEqual(['DEMO-1002', 'DEMO-1003']);
+    await shot(desk, 'zh-CN-desk-6-list-tagged');
+
+    await bulk.getByLabel('操作').selectOption({ label: '发送指令' });
+    await bulk.getByLabel('指令').selectOption({ label: '重启' });
+    await bulk.getByRole('button', { name: '应用到 2 台终端' }).click();
+    await expect.poll(() => results.locator('tbody tr').allInnerTexts(), { timeout: WAIT }).toEqual(['DEMO-1002\t指令已发送', 'DEMO-1003\t指令已发送']);
+    await bulk.getByRole('button', { name: '应用到 2 台终端' }).click();
+    await expect.poll(() => results.locator('tbody tr').allInnerTexts(), { timeout: WAIT }).toEqual(['DEMO-1002\t已在等待执行', 'DEMO-1003\t已在等待执行']);
+    expect((await commandsOf('DEMO-1002')).filter((c) => c.type === 'reboot')).toHaveLength(1);
+    expect(await englishOn(desk)).toEqual([]);
+    await shot(desk, 'zh-CN-desk-7-list-command');
+  });
+
+  it('2 (en, phone): the list is usable on a phone and puts a chosen terminal into maintenance with its result', { timeout: TEST_TIMEOUT }, async () => {
+    const phone = await open(PHONE, 'en-US', '/terminals?online=true');
+    await phone.getByRole('heading', { name: 'Terminals', level: 1 }).waitFor();
+    const table = phone.getByRole('table', { name: 'Terminals' });
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: WAIT }).toBe(3);
+    await phone.getByLabel('Select DEMO-1003').check();
+    const bulk = phone.getByRole('region', { name: /Act on the selected terminals/ });
+    await bulk.getByLabel('Actions').selectOption({ label: 'Put into maintenance' });
+    await bulk.getByLabel('Reason').fill('Replace the printer');
+    await bulk.getByRole('button', { name: 'Apply to 1 selected' }).click();
+    await bulk.getByText('Done: 1 of 1 succeeded.').waitFor();
+    await bulk.getByRole('table', { name: 'Result per terminal' }).getByText('Maintenance job created').waitFor();
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-3-list-maintenance');
+    await terminals.heartbeat('DEMO-1003');
+    await phone.goto(`${server.url}/terminals?mode=maintenance`);
+    await table.locator('tr[data-serial="DEMO-1003"]').waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(1);
+    await shot(phone, 'en-phone-4-list-mode');
   });
 });

@@ -56,6 +56,24 @@ describe.each(databases())('terminal actions on $name', (kind) => {
     expect((await t.api('GET', '/api/v1/terminals?tag=new-year')).json().items.map((x: { id: string }) => x.id).sort()).toEqual([a.id, b.id].sort());
   });
 
+  it('lists terminals by fault and by mode, as the dashboard shows the mode', async () => {
+    const site = (await t.api('POST', '/api/v1/sites', { merchantId: estate.merchant.id, code: `FILTER-${randomUUID().slice(0, 8)}`, name: 'Filter site' })).json();
+    const make = async () => (await t.api('POST', '/api/v1/terminals', { serialNumber: `F-${randomUUID().slice(0, 8)}`, modelId: estate.model.id, siteId: site.id, status: 'active' })).json();
+    const [jammed, locked, trading, silent] = [await make(), await make(), await make(), await make()];
+    for (const terminal of [jammed, locked, trading]) {
+      const { credential } = await enrolTerminal(t, terminal.serialNumber);
+      await t.device('/device/v1/heartbeat', credential, heartbeatReport(1, terminal === jammed ? { printer: { paper: 'ok', jam: true, coverOpen: false } } : {}));
+    }
+    expect((await t.api('POST', `/api/v1/terminals/${locked.id}/lock`, { reason: 'seal broken' })).statusCode).toBe(200);
+    const ids = async (query: string) => (await t.api('GET', `/api/v1/terminals?siteId=${site.id}&${query}`)).json().items.map((x: { id: string }) => x.id).sort();
+    await expect.poll(() => ids('fault=printer_jam')).toEqual([jammed.id]);
+    expect(await ids('mode=locked')).toEqual([locked.id]);
+    expect(await ids('mode=normal')).toEqual([jammed.id, trading.id].sort());
+    expect(await ids('mode=offline')).toEqual([silent.id]);
+    const bad = await t.api('GET', '/api/v1/terminals?fault=bad_luck');
+    expect([bad.statusCode, bad.json().error.field]).toEqual([400, 'fault']);
+  });
+
   it('refuses a bulk action that names nothing to do, naming the field', async () => {
     const a = await buildTerminal(t, estate);
     const cases: [string, unknown, string][] = [

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { CODE, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
+import { RULES } from '../diagnostics/heartbeat.rules.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export const ENVIRONMENTS = ['indoor', 'outdoor', 'dusty', 'hot', 'humid'] as const;
@@ -176,6 +177,10 @@ export const TerminalQuery = Type.Object(
     appVersion: Type.Optional(Version),
     firmwareVersion: Type.Optional(Version),
     online: Type.Optional(Type.Boolean()),
+    mode: Type.Optional(Type.Enum(['normal', 'maintenance', 'locked', 'offline'] as const, {
+      description: 'as the dashboard shows it: locked (a lock is on), maintenance (a job has it out of service), offline (neither, and no recent heartbeat), normal (trading)',
+    })),
+    fault: Type.Optional(Type.Enum(RULES, { description: 'terminals with an unresolved incident of this rule' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'text search: serial, site or merchant name' })),
     includeDeleted: Type.Optional(Type.Boolean({ default: false })),
   },
