@@ -205,4 +205,80 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     expect(await table.locator('tbody tr').count()).toBe(1);
     await shot(phone, 'en-phone-4-list-mode');
   });
+
+  it('3 (zh-CN, desk): every number on the overview opens the list behind it; the worst terminals and what changed since yesterday are listed', { timeout: TEST_TIMEOUT }, async () => {
+    await terminals.heartbeat('DEMO-1001', JAMMED);
+    const desk = await open(DESK, 'zh-CN', '/');
+    await desk.getByRole('heading', { name: '终端总览', level: 1 }).waitFor();
+    const worst = desk.getByRole('region', { name: '健康分最低的终端' });
+    await worst.getByRole('link', { name: 'DEMO-1001' }).waitFor();
+    await desk.getByRole('region', { name: '与昨天相比' }).getByText(/今天新增故障 \d+ 个/).waitFor();
+    // The severities come worst first, each in its own colour.
+    const tiles = desk.locator('li[data-severity]');
+    expect(await tiles.evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')))).toEqual(['critical', 'high', 'medium', 'low']);
+    const colours = await tiles.evaluateAll((els) => els.map((e) => (e as unknown as { style: { borderLeftColor: string } }).style.borderLeftColor));
+    expect(new Set(colours).size).toBe(4);
+    expect(await fitsWidth(desk)).toBe(true);
+    await shot(desk, 'zh-CN-desk-8-overview');
+
+    await desk.getByRole('link', { name: /未解决故障：高/ }).click();
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?severity=high');
+    await desk.getByRole('heading', { name: '故障', level: 1 }).waitFor();
+    const rows = desk.getByRole('table', { name: '故障' }).locator('tbody tr[data-incident]');
+    await rows.filter({ hasText: 'DEMO-1001' }).waitFor();
+    expect(new Set(await rows.locator('.sev:not(.score)').allInnerTexts())).toEqual(new Set(['高']));
+
+    await desk.goBack();
+    await desk.getByRole('link', { name: /^离线\s*\d+$/ }).click();
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?mode=offline');
+    const list = desk.getByRole('table', { name: '终端' });
+    await list.locator('tbody tr').first().waitFor();
+    expect(await list.locator('tr[data-serial="DEMO-1001"]').count()).toBe(0);
+    expect(await englishOn(desk)).toEqual([]);
+  });
+
+  it('4 (zh-CN desk, en phone): incidents filter by severity, fault and age in the address, worst first, and the guide opens under its incident', { timeout: TEST_TIMEOUT }, async () => {
+    await terminals.heartbeat('DEMO-1001', JAMMED);
+    await terminals.heartbeat('DEMO-1002', { tamper: true });
+    const desk = await open(DESK, 'zh-CN', '/incidents');
+    await desk.getByRole('heading', { name: '故障', level: 1 }).waitFor();
+    const rows = desk.getByRole('table', { name: '故障' }).locator('tbody tr[data-incident]');
+    await rows.filter({ hasText: '拆机报警' }).waitFor();
+    const order = ['严重', '高', '中', '低'];
+    const shown = (await rows.locator('.sev:not(.score)').allInnerTexts()).map((x) => order.indexOf(x));
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    expect(await rows.first().locator('.sev:not(.score)').innerText()).toBe('严重');
+    await desk.getByLabel('故障类型').selectOption({ label: '打印机卡纸' });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?rule=printer_jam');
+    await desk.reload();
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(1);
+    await desk.getByLabel('持续时间').selectOption({ label: '超过 1 天' });
+    await desk.getByText('没有故障。').waitFor();
+    expect(await rows.count()).toBe(0);
+    await desk.goBack();
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(1);
+
+    // The guide opens right under its incident, in view.
+    await desk.getByRole('button', { name: '排障 打印机卡纸 DEMO-1001' }).click();
+    const guide = desk.getByRole('region', { name: /^排障指引：/ });
+    await guide.waitFor();
+    expect(await desk.locator('tr[data-incident] + tr.guide-row').count()).toBe(1);
+    const box = (await guide.boundingBox())!;
+    expect(box.y >= 0 && box.y < DESK.height).toBe(true); // in view, where the user clicked
+    expect(await englishOn(desk)).toEqual([]);
+    await desk.screenshot({ path: join(SHOTS, 'zh-CN-desk-9-incident-guide.png') });
+
+    const phone = await open(PHONE, 'en-US', '/incidents?severity=critical');
+    await phone.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor();
+    const prow = phone.getByRole('table', { name: 'Incidents' }).locator('tbody tr[data-incident]');
+    await prow.filter({ hasText: 'DEMO-1002' }).waitFor();
+    expect(new Set(await prow.locator('.sev:not(.score)').allInnerTexts())).toEqual(new Set(['Critical']));
+    expect(await phone.getByLabel('Severity').locator('option:checked').textContent()).toBe('Critical');
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-5-incidents');
+    const overview = await open(PHONE, 'en-US', '/');
+    await overview.getByRole('region', { name: 'Since yesterday' }).waitFor();
+    expect(await fitsWidth(overview)).toBe(true);
+    await shot(overview, 'en-phone-6-overview');
+  });
 });

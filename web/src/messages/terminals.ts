@@ -1,7 +1,7 @@
 // The terminal page's and the terminals list's words: what and where a terminal is, its open incidents,
 // remote commands and their results, maintenance of one terminal, the list's columns, filters and bulk
 // actions with their per-terminal outcomes. Glossary: 终端, 商户, 门店, 终端型号, 自检, 密码轮换,
-// 日志采集, 功能维护中, 故障. Merged into the catalogue by i18n.tsx.
+// 日志采集, 功能维护中, 故障; and the incidents list's filters. Merged into the catalogue by i18n.tsx.
 export const terminalsEn = {
   tmIdentity: 'What and where',
   tmMerchant: 'Merchant',
@@ -97,6 +97,24 @@ export const terminalsEn = {
   tmCsvTags: 'Tags',
   tmYes: 'yes',
   tmNo: 'no',
+  // ---- incidents' filters
+  inAnySeverity: 'Any severity',
+  inAnyMerchant: 'Any merchant',
+  inAge: 'Open for',
+  inAnyAge: 'Any time',
+  inOlderThanHours: 'more than {n} h',
+  inOlderThanDays: 'more than {n} day(s)',
+  inTerminalOnly: 'Terminal {serial} only',
+  // ---- the overview
+  ovWorst: 'Worst first',
+  ovAllHealthy: 'No open incident anywhere: every terminal scores 100.',
+  ovWorstTerminals: 'Terminals with the lowest health',
+  ovWorstSites: 'Sites with the lowest health',
+  ovIncidents: '{n} open incident(s)',
+  ovSinceYesterday: 'Since yesterday',
+  ovHealthChange: 'Fleet health {from} → {to} ({change})',
+  ovIncidentsOpened: 'Incidents opened today: {today} (yesterday {yesterday})',
+  ovMaintenanceStarted: 'Maintenance jobs started today: {today} (yesterday {yesterday})',
 };
 
 export const terminalsZh: Record<keyof typeof terminalsEn, string> = {
@@ -193,4 +211,20 @@ export const terminalsZh: Record<keyof typeof terminalsEn, string> = {
   tmCsvTags: '标签',
   tmYes: '是',
   tmNo: '否',
+  inAnySeverity: '任意严重程度',
+  inAnyMerchant: '全部商户',
+  inAge: '持续时间',
+  inAnyAge: '不限',
+  inOlderThanHours: '超过 {n} 小时',
+  inOlderThanDays: '超过 {n} 天',
+  inTerminalOnly: '仅终端 {serial}',
+  ovWorst: '最需要关注',
+  ovAllHealthy: '没有未处理的故障：所有终端健康分均为 100。',
+  ovWorstTerminals: '健康分最低的终端',
+  ovWorstSites: '健康分最低的门店',
+  ovIncidents: '{n} 个未处理故障',
+  ovSinceYesterday: '与昨天相比',
+  ovHealthChange: '终端群健康分 {from} → {to}（{change}）',
+  ovIncidentsOpened: '今天新增故障 {today} 个（昨天 {yesterday} 个）',
+  ovMaintenanceStarted: '今天开始的维护任务 {today} 个（昨天 {yesterday} 个）',
 };
