@@ -86,7 +86,7 @@ function SinceYesterday({ days }: { days: Overview['days'] }) {
       <h3 id="since-title">{t('ovSinceYesterday')}</h3>
       <ul className="plain">
         <li data-testid="since-health" className={health < 0 ? 'worse' : health > 0 ? 'better' : ''}>{t('ovHealthChange', { from: yesterday.healthScore, to: today.healthScore, change: signed(health) })}</li>
-        <li data-testid="since-incidents"><Link href="/incidents?sort=severity">{t('ovIncidentsOpened', { today: opened(today), yesterday: opened(yesterday) })}</Link></li>
+        <li data-testid="since-incidents"><Link href="/incidents">{t('ovIncidentsOpened', { today: opened(today), yesterday: opened(yesterday) })}</Link></li>
         <li data-testid="since-maintenance"><Link href="/maintenance">{t('ovMaintenanceStarted', { today: today.maintenanceJobs, yesterday: yesterday.maintenanceJobs })}</Link></li>
       </ul>
     </section>
