@@ -312,6 +312,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/v1/terminals/{id}': { need: 'change the estate', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id } }) },
   'POST /api/v1/terminals/import': { need: 'change the estate', probe: () => ({ body: 'serial_number,model_code\n', contentType: 'text/csv' }) },
   'GET /api/v1/terminals/export': { need: 'read the estate' },
+  'POST /api/v1/terminals/bulk/tags': { need: 'change the estate', probe: (f) => ({ body: { terminalIds: [f.a.terminal.id], add: ['matrix'] } }) },
 
   'POST /api/v1/enrolment-codes': { need: 'enrol terminals', probe: () => ({ body: {} }) },
   'POST /api/v1/terminals/{id}/credentials/revoke': { need: 'enrol terminals', probe: async (f) => ({ params: { id: (await buildTerminal(f.t, f.a)).id } }) },
@@ -319,6 +320,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/terminals/{id}/heartbeats': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'GET /api/v1/terminals/{id}/commands': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
   'POST /api/v1/terminals/{id}/commands': { need: 'command terminals', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { type: 'self_test' } }) },
+  'POST /api/v1/terminals/bulk/commands': { need: 'command terminals', probe: (f) => ({ body: { terminalIds: [f.a.terminal.id], type: 'sync_time' } }) },
 
   'GET /api/v1/compliance/poi-devices': { need: 'read compliance evidence' },
   'GET /api/v1/compliance/inspections/overdue': { need: 'read compliance evidence' },

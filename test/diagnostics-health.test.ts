@@ -57,6 +57,7 @@ describe.each(databases())('health scores on $name', (kind) => {
 
     const lowest = (await t.api('GET', `/api/v1/health-scores/terminals?siteId=${estate.site.id}`)).json().items;
     expect(lowest.map((x: { terminalId: string; score: number }) => [x.terminalId, x.score])).toEqual([[a!.id, 60], [b!.id, 95]]);
+    expect(lowest[0].siteId).toBe(estate.site.id);
 
     // Most of the site goes silent: one critical site incident counts on every terminal of the site.
     now = new Date(now.getTime() + 200_000);

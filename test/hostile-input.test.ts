@@ -186,6 +186,8 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/terminals/{id}/heartbeats': (f) => ({ params: { id: f.terminalId } }),
   'GET /api/v1/terminals/{id}/commands': (f) => ({ params: { id: f.terminalId } }),
   'POST /api/v1/terminals/{id}/commands': (f) => ({ params: { id: f.terminalId }, body: { type: 'reboot', payload: { reason: 'fuzz' } } }),
+  'POST /api/v1/terminals/bulk/commands': (f) => ({ body: { terminalIds: [f.terminalId], type: 'sync_time' } }),
+  'POST /api/v1/terminals/bulk/tags': (f) => ({ body: { terminalIds: [f.terminalId], add: ['fuzz'] } }),
   'POST /api/v1/maintenance/jobs': (f) => ({ body: { terminalIds: [f.terminalId], work: ['repair'], reason: 'fuzz', expectedMinutes: 10, maxMinutes: 30 } }),
   'POST /api/v1/maintenance/jobs/group': (f) => ({ body: { action: 'extend', jobIds: [f.jobId], minutes: 30, note: 'fuzz' } }),
   'GET /api/v1/maintenance/jobs/{id}': (f) => ({ params: { id: f.jobId } }),

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { EstateService } from '../estate/estate.service.ts';
 import { errorResponses, IdParams, Page, operatorSecurity } from '../shared/http-schemas.ts';
 import type { DeviceService } from './device.service.ts';
-import { Command, CommandInput, EnrolmentCode, EnrolmentCodeInput, HeartbeatHistoryQuery, HeartbeatRecord, TerminalHealth } from './device.schemas.ts';
+import { BulkCommandInput, BulkCommandResult, Command, CommandInput, EnrolmentCode, EnrolmentCodeInput, HeartbeatHistoryQuery, HeartbeatRecord, TerminalHealth } from './device.schemas.ts';
 
 const security = operatorSecurity;
 const tags = ['terminal protocol'];
@@ -41,6 +41,30 @@ export const commandRoutes = (device: DeviceService, estate: EstateService): Fas
 
   app.post('/terminals/:id/commands', {
     config: { permission: 'terminals:command' },
-    schema: { tags, security, params: IdParams, body: CommandInput, response: { 201: Command, ...errorResponses } },
-  }, async (req, reply) => reply.code(201).send(await device.queueCommand(await visibleTerminal(req), req.body, req.principal.name)));
+    schema: {
+      tags, security, description: 'Queues a command for the terminal\'s next heartbeat. The same command asked again while it still waits answers 200 with the one already queued, so a double click does not run it twice.',
+      params: IdParams, body: CommandInput, response: { 201: Command, 200: Command, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const { command, created } = await device.queueCommandOnce(await visibleTerminal(req), req.body, req.principal.name);
+    return reply.code(created ? 201 : 200).send(command);
+  });
+
+  app.post('/terminals/bulk/commands', {
+    config: { permission: 'terminals:command', auditBody: ['terminalIds', 'type'] },
+    schema: {
+      tags, security, operationId: 'commandTerminals', summary: 'Send one command to chosen terminals',
+      description: 'Queues the command for up to 1,000 terminals, with an outcome per terminal in the order given; a terminal outside your scope is not_found and does not stop the others. Repeating it adds nothing while the commands wait (already_queued).',
+      body: BulkCommandInput, response: { 200: BulkCommandResult, ...errorResponses },
+    },
+  }, async (req) => {
+    const items: BulkCommandResult['items'] = [];
+    for (const terminalId of req.body.terminalIds) {
+      const visible = await estate.getTerminal(terminalId, req.principal.scope).then((t) => !t.deletedAt, () => false);
+      if (!visible) { items.push({ terminalId, outcome: 'not_found', commandId: null }); continue; }
+      const { command, created } = await device.queueCommandOnce(terminalId, { type: req.body.type }, req.principal.name);
+      items.push({ terminalId, outcome: created ? 'queued' : 'already_queued', commandId: command.id });
+    }
+    return { items };
+  });
 };

@@ -207,6 +207,12 @@ export class DeviceRepository {
     return this.db.selectFrom('terminal_commands').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The command of this type and payload still waiting for the terminal to fetch it, if any. */
+  async findPendingCommand(terminalId: string, type: string, payload: string) {
+    return this.db.selectFrom('terminal_commands').selectAll().where('terminal_id', '=', terminalId).where('type', '=', type)
+      .where('payload', '=', payload).where('status', '=', 'pending').orderBy('created_at').executeTakeFirst();
+  }
+
   async insertCommand(row: TerminalCommandTable) {
     await this.db.insertInto('terminal_commands').values(row).execute();
   }

@@ -184,3 +184,22 @@ export const Command = Type.Object({
   result: Type.Unknown(),
 });
 export type Command = Static<typeof Command>;
+
+// ---- one command to chosen terminals (the terminals list's selection)
+export const BulkCommandInput = Type.Object(
+  {
+    terminalIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'the chosen terminals (at most 1,000)' }),
+    type: Type.Enum(COMMAND_TYPES),
+  },
+  { additionalProperties: false },
+);
+export type BulkCommandInput = Static<typeof BulkCommandInput>;
+
+export const BulkCommandResult = Type.Object({
+  items: Type.Array(Type.Object({
+    terminalId: Type.String(),
+    outcome: Type.Enum(['queued', 'already_queued', 'not_found'] as const, { description: 'already_queued: the same command waits for the terminal already (nothing added)' }),
+    commandId: Type.Union([Type.String(), Type.Null()]),
+  }), { description: 'one per terminal, in the order given' }),
+});
+export type BulkCommandResult = Static<typeof BulkCommandResult>;

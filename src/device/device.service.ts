@@ -8,7 +8,7 @@ import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat } from './device.repository.ts';
-import type { CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
+import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import { CredentialCache } from './credential-cache.ts';
 
@@ -205,14 +205,26 @@ export class DeviceService {
   }
 
   // ---- commands
-  async queueCommand(terminalId: string, input: CommandInput, createdBy: string) {
+  /**
+   * Queues a command for the terminal's next heartbeat. Idempotent while it waits: the same command
+   * (type and payload) asked again before the terminal fetched it is the one already queued (`created`
+   * false), so a double click or a retried request does not reboot a terminal twice.
+   */
+  async queueCommand(terminalId: string, input: CommandInput, createdBy: string): Promise<Command> {
+    return (await this.queueCommandOnce(terminalId, input, createdBy)).command;
+  }
+
+  async queueCommandOnce(terminalId: string, input: CommandInput, createdBy: string): Promise<{ command: Command; created: boolean }> {
     await this.requireTerminal(terminalId);
+    const payload = JSON.stringify(input.payload ?? {});
+    const waiting = await this.repo.findPendingCommand(terminalId, input.type, payload);
+    if (waiting) return { command: toCommand(waiting), created: false };
     const row = {
-      id: randomUUID(), terminal_id: terminalId, type: input.type, payload: JSON.stringify(input.payload ?? {}), status: 'pending',
+      id: randomUUID(), terminal_id: terminalId, type: input.type, payload, status: 'pending',
       created_at: this.clock().toISOString(), created_by: createdBy, delivered_at: null, completed_at: null, result: null,
     };
     await this.repo.insertCommand(row);
-    return toCommand(row);
+    return { command: toCommand(row), created: true };
   }
 
   /** A terminal reports a command's result. Idempotent: a retry after completion changes nothing. */

@@ -14,7 +14,13 @@ export interface IncidentQuery {
   rule?: string | undefined;
   terminalId?: string | undefined;
   siteId?: string | undefined;
-  /** Opened before this "<first_seen_at>|<id>" key (keyset paging, newest first). */
+  merchantId?: string | undefined;
+  severity?: string | undefined;
+  /** First seen at or before this instant (an age filter). */
+  seenBefore?: string | undefined;
+  /** newest: newest first; severity: the worst first, then the oldest. */
+  sort?: 'newest' | 'severity' | undefined;
+  /** Keyset paging: after this "<first_seen_at>|<id>" key (newest), or "<rank>|<first_seen_at>|<id>" (severity). */
   before?: string | undefined;
   limit: number;
 }
@@ -136,6 +142,22 @@ export class DiagnosticsRepository {
     if (query.rule) q = q.where('rule', '=', query.rule);
     if (query.terminalId) q = q.where('terminal_id', '=', query.terminalId);
     if (query.siteId) q = q.where('site_id', '=', query.siteId);
+    if (query.merchantId) q = q.where('merchant_id', '=', query.merchantId);
+    if (query.severity) q = q.where('severity', '=', query.severity);
+    if (query.seenBefore) q = q.where('first_seen_at', '<=', query.seenBefore);
+    if (query.sort === 'severity') {
+      // The worst first, then the oldest (it has waited longest); the cursor is "rank|first seen|id".
+      const rank = sql<number>`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
+      if (query.before) {
+        const [r = '0', at = '', id = ''] = query.before.split('|');
+        const n = Number(r);
+        q = q.where((eb) => eb.or([
+          eb(rank, '>', n),
+          eb.and([eb(rank, '=', n), eb.or([eb('first_seen_at', '>', at), eb.and([eb('first_seen_at', '=', at), eb('id', '>', id)])])]),
+        ]));
+      }
+      return q.orderBy(rank).orderBy('first_seen_at').orderBy('id').limit(query.limit + 1).execute();
+    }
     if (query.before) {
       const [at = '', id = ''] = query.before.split('|');
       q = q.where((eb) => eb.or([eb('first_seen_at', '<', at), eb.and([eb('first_seen_at', '=', at), eb('id', '<', id)])]));
@@ -179,6 +201,12 @@ export class DiagnosticsRepository {
       for (const r of rows) out.set(r.terminal_id, r);
     }
     return out;
+  }
+
+  /** Each terminal's serial number and site. */
+  async placements(terminalIds: string[]) {
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').select(['id', 'serial_number', 'site_id']).where('id', 'in', ids).execute());
+    return new Map(rows.map((r) => [r.id, { serialNumber: r.serial_number, siteId: r.site_id }]));
   }
 
   async serials(terminalIds: string[]) {

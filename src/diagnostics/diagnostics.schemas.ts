@@ -16,6 +16,10 @@ export const IncidentQuery = Type.Object(
     rule: Type.Optional(Type.Enum(RULES)),
     terminalId: Type.Optional(Type.String({ maxLength: 64 })),
     siteId: Type.Optional(Type.String({ maxLength: 64 })),
+    merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+    severity: Type.Optional(Type.Enum(SEVERITIES)),
+    olderThanHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 365, description: 'first seen at least this many hours ago' })),
+    sort: Type.Optional(Type.Enum(['newest', 'severity'] as const, { default: 'newest', description: 'severity: the worst first, then the oldest first (what waited longest)' })),
   },
   { additionalProperties: false },
 );
@@ -148,7 +152,7 @@ export const TerminalScoresQuery = Type.Object(
 );
 export type TerminalScoresQuery = Static<typeof TerminalScoresQuery>;
 export const TerminalScores = Type.Object({
-  items: Type.Array(Type.Object({ terminalId: Type.String(), serialNumber: Type.String(), score: Type.Integer(), incidents: Type.Integer() }), { description: 'terminals scoring below 100, lowest first' }),
+  items: Type.Array(Type.Object({ terminalId: Type.String(), serialNumber: Type.String(), siteId: Nullable(Type.String()), score: Type.Integer(), incidents: Type.Integer() }), { description: 'terminals scoring below 100, lowest first' }),
 });
 
 // ---- thresholds: every group and field optional; unknown ones are refused by name

@@ -48,7 +48,7 @@ export class HealthScoreService {
     const incidents = await this.repo.openIncidentsConcerning(where, scope);
     const siteTerminals = await this.repo.terminalsOfSites([...new Set(incidents.filter((i) => !i.terminalId && i.siteId).map((i) => i.siteId!))]);
     const concerned = new Set([...incidents.flatMap((i) => (i.terminalId ? [i.terminalId] : [])), ...[...siteTerminals.values()].flat()]);
-    const serials = await this.repo.serials([...concerned]);
+    const placed = await this.repo.placements([...concerned]);
     // Looked up by key, not searched: a site that is down concerns each of its (possibly 10,000s of) terminals.
     const siteOf = new Map([...siteTerminals].flatMap(([site, ids]) => ids.map((id) => [id, site] as const)));
     const ofTerminal = groupBy(incidents.filter((i) => i.terminalId), (i) => i.terminalId!);
@@ -57,7 +57,8 @@ export class HealthScoreService {
       const site = siteOf.get(terminalId);
       const own = [...(ofTerminal.get(terminalId) ?? []), ...(site ? ofSite.get(site) ?? [] : [])];
       const { score } = healthScore(1, own, new Map(site ? [[site, [terminalId]]] : []));
-      return { terminalId, serialNumber: serials.get(terminalId) ?? terminalId, score, incidents: own.length };
+      const where = placed.get(terminalId);
+      return { terminalId, serialNumber: where?.serialNumber ?? terminalId, siteId: where?.siteId ?? null, score, incidents: own.length };
     });
     items.sort((a, b) => a.score - b.score || a.serialNumber.localeCompare(b.serialNumber));
     return { items: items.slice(0, query.limit ?? 500) };

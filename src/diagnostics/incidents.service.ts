@@ -113,8 +113,10 @@ export class IncidentService {
   // ---- operators
   async list(query: IncidentListQuery, scope: Scope) {
     const limit = query.limit ?? 100;
-    const rows = await this.repo.listIncidents({ ...query, before: decodeCursor(query.cursor), limit }, scope);
-    return toPage(rows.map(toIncident), limit, (i) => `${i.firstSeenAt}|${i.id}`);
+    const seenBefore = query.olderThanHours ? new Date(this.clock().getTime() - query.olderThanHours * 3_600_000).toISOString() : undefined;
+    const rows = await this.repo.listIncidents({ ...query, seenBefore, before: decodeCursor(query.cursor), limit }, scope);
+    const rank = (severity: string) => ({ critical: 0, high: 1, medium: 2 } as Record<string, number>)[severity] ?? 3;
+    return toPage(rows.map(toIncident), limit, (i) => (query.sort === 'severity' ? `${rank(i.severity)}|${i.firstSeenAt}|${i.id}` : `${i.firstSeenAt}|${i.id}`));
   }
 
   async get(id: string, scope: Scope) {

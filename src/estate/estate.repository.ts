@@ -10,6 +10,7 @@ import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
 import { DEFAULT_COMPONENTS } from './estate.rules.ts';
+import { OUT_OF_SERVICE } from '../maintenance/job-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -200,6 +201,26 @@ export class EstateRepository {
     if (filter.online === true) q = q.where('terminal_health.last_seen_at', '>=', this.onlineSince());
     if (filter.online === false) {
       q = q.where((eb) => eb.or([eb('terminal_health.last_seen_at', 'is', null), eb('terminal_health.last_seen_at', '<', this.onlineSince())]));
+    }
+    if (filter.fault) {
+      const rule = filter.fault;
+      q = q.where((eb) => eb.exists(eb.selectFrom('incidents').select('incidents.id').whereRef('incidents.terminal_id', '=', 'terminals.id')
+        .where('incidents.rule', '=', rule).where('incidents.status', '!=', 'resolved')));
+    }
+    if (filter.mode) {
+      // The mode as the live view shows it: a lock wins over a job, a job over being offline.
+      const mode = filter.mode;
+      const onlineSince = this.onlineSince();
+      q = q.where((eb) => {
+        const locked = eb.exists(eb.selectFrom('terminal_locks').select('terminal_locks.id').whereRef('terminal_locks.terminal_id', '=', 'terminals.id').where('terminal_locks.lifted_at', 'is', null));
+        const inJob = eb.exists(eb.selectFrom('maintenance_jobs').select('maintenance_jobs.id').whereRef('maintenance_jobs.terminal_id', '=', 'terminals.id')
+          .where('maintenance_jobs.state', 'in', [...OUT_OF_SERVICE]));
+        const online = eb('terminal_health.last_seen_at', '>=', onlineSince);
+        if (mode === 'locked') return locked;
+        if (mode === 'maintenance') return eb.and([eb.not(locked), inJob]);
+        if (mode === 'normal') return eb.and([eb.not(locked), eb.not(inJob), online]);
+        return eb.and([eb.not(locked), eb.not(inJob), eb.or([eb('terminal_health.last_seen_at', 'is', null), eb('terminal_health.last_seen_at', '<', onlineSince)])]);
+      });
     }
     if (filter.q) {
       q = q.where(anyContains(['terminals.serial_number', 'sites.name', 'merchants.name'], filter.q));

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { errorResponses, IdParams, Page, operatorSecurity } from '../shared/http-schemas.ts';
 import type { EstateService } from './estate.service.ts';
 import {
-  ImportResult, ListQuery, Merchant, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalInput,
+  BulkTagInput, BulkTagResult, ImportResult, ListQuery, Merchant, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalInput,
   TerminalModel, TerminalModelInput, TerminalModelPatch, TerminalPatch, TerminalQuery,
 } from './estate.schemas.ts';
 
@@ -57,6 +57,14 @@ export const estateRoutes = (estate: EstateService): FastifyPluginAsyncTypebox =
     (req) => estate.listTerminals({ ...req.query, limit: req.query.limit ?? 100 }, req.principal.scope));
   app.post('/terminals', { config: write, schema: { ...crud('terminals'), body: TerminalInput, response: { 201: Terminal, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await estate.createTerminal(req.body)));
+  app.post('/terminals/bulk/tags', {
+    config: { ...write, auditBody: ['terminalIds', 'add', 'remove'] },
+    schema: {
+      ...crud('terminals'), operationId: 'tagTerminals', summary: 'Tag or untag chosen terminals',
+      description: 'Adds and removes tags on up to 1,000 terminals, with an outcome per terminal in the order given. Repeating it changes nothing more (outcome unchanged).',
+      body: BulkTagInput, response: { 200: BulkTagResult, ...errorResponses },
+    },
+  }, (req) => estate.tagTerminals(req.body, req.principal.scope));
   app.get('/terminals/:id', { config: read, schema: { ...crud('terminals'), params: IdParams, response: { 200: Terminal, ...errorResponses } } },
     (req) => estate.getTerminal(req.params.id, req.principal.scope));
   app.patch('/terminals/:id', { config: write, schema: { ...crud('terminals'), params: IdParams, body: TerminalPatch, response: { 200: Terminal, ...errorResponses } } },

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { CODE, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
+import { RULES } from '../diagnostics/heartbeat.rules.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export const ENVIRONMENTS = ['indoor', 'outdoor', 'dusty', 'hot', 'humid'] as const;
@@ -176,6 +177,10 @@ export const TerminalQuery = Type.Object(
     appVersion: Type.Optional(Version),
     firmwareVersion: Type.Optional(Version),
     online: Type.Optional(Type.Boolean()),
+    mode: Type.Optional(Type.Enum(['normal', 'maintenance', 'locked', 'offline'] as const, {
+      description: 'as the dashboard shows it: locked (a lock is on), maintenance (a job has it out of service), offline (neither, and no recent heartbeat), normal (trading)',
+    })),
+    fault: Type.Optional(Type.Enum(RULES, { description: 'terminals with an unresolved incident of this rule' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'text search: serial, site or merchant name' })),
     includeDeleted: Type.Optional(Type.Boolean({ default: false })),
   },
@@ -196,3 +201,25 @@ export const ImportResult = Type.Object({
   errors: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), reason: Type.String() })),
 });
 export type ImportResult = Static<typeof ImportResult>;
+
+// ---- bulk actions on chosen terminals (the terminals list's selection)
+export const BulkTerminalIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'the chosen terminals (at most 1,000)' });
+
+export const BulkTagInput = Type.Object(
+  {
+    terminalIds: BulkTerminalIds,
+    add: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
+    remove: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type BulkTagInput = Static<typeof BulkTagInput>;
+
+export const BulkTagResult = Type.Object({
+  items: Type.Array(Type.Object({
+    terminalId: Type.String(),
+    outcome: Type.Enum(['tagged', 'unchanged', 'not_found'] as const, { description: 'not_found: no such terminal in your scope, or deleted' }),
+    tags: Type.Array(Type.String()),
+  }), { description: 'one per terminal, in the order given' }),
+});
+export type BulkTagResult = Static<typeof BulkTagResult>;

@@ -10,7 +10,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import { EstateRepository, type NamedPageQuery } from './estate.repository.ts';
 import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
 import type {
-  ImportResult, MerchantInput, MerchantPatch, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput,
+  BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput,
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
 } from './estate.schemas.ts';
 import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type CsvTerminalRow } from './terminal-csv.ts';
@@ -220,6 +220,31 @@ export class EstateService {
       if (patch.tags !== undefined) await this.repo.replaceTags(trx, id, patch.tags);
     });
     return this.getTerminal(id);
+  }
+
+  /**
+   * Adds and removes tags on each chosen terminal, with an outcome per terminal in the order given; a
+   * terminal the caller may not see (or deleted) is `not_found` and does not stop the others.
+   */
+  async tagTerminals(input: BulkTagInput, scope: Scope = FLEET): Promise<BulkTagResult> {
+    const add = input.add ?? [];
+    const remove = new Set(input.remove ?? []);
+    if (add.length === 0 && remove.size === 0) throw invalid('add', 'give at least one tag to add or remove');
+    const both = add.find((tag) => remove.has(tag));
+    if (both !== undefined) throw invalid('remove', `tag ${both} cannot be both added and removed`);
+    const items: BulkTagResult['items'] = [];
+    for (const terminalId of input.terminalIds) {
+      const terminal = await this.repo.findTerminal(terminalId, scope);
+      if (!terminal || terminal.deletedAt) { items.push({ terminalId, outcome: 'not_found', tags: [] }); continue; }
+      const tags = [...new Set([...terminal.tags.filter((tag) => !remove.has(tag)), ...add])].sort();
+      if (tags.join('\n') === [...terminal.tags].sort().join('\n')) { items.push({ terminalId, outcome: 'unchanged', tags }); continue; }
+      await this.db.transaction().execute(async (trx) => {
+        await this.repo.replaceTags(trx, terminalId, tags);
+        await trx.updateTable('terminals').set({ updated_at: this.now() }).where('id', '=', terminalId).execute();
+      });
+      items.push({ terminalId, outcome: 'tagged', tags });
+    }
+    return { items };
   }
 
   /** Soft delete: the terminal leaves the estate and its credentials stop working; its history stays. */

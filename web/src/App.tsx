@@ -111,7 +111,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const pathname = path.split('?')[0] ?? '/';
   const terminal = /^\/terminals\/([^/]+)$/.exec(pathname);
   if (pathname === '/') return <OverviewPage me={me} live={live} />;
-  if (pathname === '/terminals') return <TerminalsPage live={live} />;
+  if (pathname === '/terminals') return <TerminalsPage me={me} live={live} />;
   if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
   if (pathname === '/maintenance/calendar') return <CalendarPage me={me} live={live} />;

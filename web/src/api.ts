@@ -39,7 +39,24 @@ export interface Site {
   name: string;
   /** The site's own IANA time zone, or its merchant's. */
   timeZone: string;
+  address?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
 }
+
+/** A remote command and, once the terminal reported it, its result. */
+export interface TerminalCommand {
+  id: string;
+  terminalId: string;
+  type: 'reboot' | 'self_test' | 'sync_time' | 'collect_logs' | 'rotate_password';
+  status: 'pending' | 'delivered' | 'succeeded' | 'failed';
+  createdAt: string;
+  createdBy: string | null;
+  deliveredAt: string | null;
+  completedAt: string | null;
+  result: unknown;
+}
+export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
 
 export interface Merchant {
   id: string;

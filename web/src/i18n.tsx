@@ -3,6 +3,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
+import { terminalsEn, terminalsZh } from './messages/terminals.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -832,6 +833,7 @@ const en = {
   ...workOrderEn,
   ...maintenanceEn,
   ...packagesEn,
+  ...terminalsEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1660,6 +1662,7 @@ const zh: Record<MessageKey, string> = {
   ...workOrderZh,
   ...maintenanceZh,
   ...packagesZh,
+  ...terminalsZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

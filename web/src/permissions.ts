@@ -5,6 +5,7 @@ import type { Me } from './api.ts';
 export type Permission =
   | 'estate:read' | 'estate:write' | 'users:manage' | 'audit:read' | 'compliance:read' | 'maintenance:write'
   | 'notifications:write' | 'incidents:write' | 'workorders:read' | 'workorders:write' | 'workorders:update'
-  | 'rollouts:read' | 'rollouts:write' | 'packages:publish' | 'suspicious:report';
+  | 'rollouts:read' | 'rollouts:write' | 'packages:publish' | 'suspicious:report'
+  | 'terminals:command';
 
 export const can = (me: Me, permission: Permission): boolean => me.permissions.includes(permission);

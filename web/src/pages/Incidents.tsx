@@ -1,7 +1,11 @@
-// Incidents: the faults the heartbeat rules (and people) opened, newest first, with acknowledge and
-// resolve for roles that may, and the troubleshooting guide walked step by step from an incident.
-import { useCallback, useEffect, useState } from 'react';
-import { api, query, type GuideRun, type Incident, type Me, type Page } from '../api.ts';
+// Incidents: the faults the heartbeat rules (and people) opened, the worst first and, among equals, the
+// one waiting longest; filtered by status, severity, rule, site, merchant, terminal and age, kept in the
+// address so the overview's numbers open a filtered list. Acknowledge and resolve for roles that may,
+// and the troubleshooting guide walked step by step right under the incident it was opened from.
+import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
+import { allPages, api, query, type GuideRun, type Incident, type Me, type Merchant, type Page } from '../api.ts';
+import { RULE_LABELS } from '../../../src/diagnostics/rule-labels.ts';
+import { useRouter } from '../router.tsx';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { SelectField } from '../Field.tsx';
 import { useI18n } from '../i18n.tsx';
@@ -12,6 +16,10 @@ import { HealthScoreCard, ScoreBadge, useTerminalScores } from './HealthScore.ts
 
 const STATUSES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 type StatusFilter = (typeof STATUSES)[number];
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+/** Ages an operator asks about: older than an hour, a shift, a day, a week. */
+const AGES = [1, 8, 24, 168] as const;
+const FILTERS = ['status', 'severity', 'rule', 'siteId', 'merchantId', 'terminalId', 'olderThanHours'] as const;
 
 export const canHandleIncidents = (me: Me) => me.role === 'admin' || me.role === 'operator' || me.role === 'support';
 
@@ -21,7 +29,14 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   const siteName = new Map(sites.map((s) => [s.id, s.name]));
   const serialOf = new Map((live.fleet?.terminals ?? []).map((x) => [x.id, x.serialNumber]));
   const serial = (id: string | null) => (id ? serialOf.get(id) ?? id.slice(0, 8) : '');
-  const [status, setStatus] = useState<StatusFilter>('unresolved');
+  const { path, navigate } = useRouter();
+  const params = new URLSearchParams(path.split('?')[1] ?? '');
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const status = (STATUSES as readonly string[]).includes(filters.status) ? filters.status as StatusFilter : 'unresolved';
+  const filterKey = FILTERS.map((k) => filters[k]).join('|');
+  const setFilter = (key: (typeof FILTERS)[number], value: string) => navigate(`/incidents${query({ ...filters, [key]: value })}`);
+  const [merchants, setMerchants] = useState<Merchant[]>([]);
+  useEffect(() => { allPages<Merchant>('/merchants').then(setMerchants).catch(() => setMerchants([])); }, []);
   const [items, setItems] = useState<Incident[] | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -34,10 +49,10 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
 
   const load = useCallback(() => {
     setLoadError(null);
-    api<Page<Incident>>('GET', `/incidents${query({ status: status === 'all' ? undefined : status, limit: 200 })}`)
+    api<Page<Incident>>('GET', `/incidents${query({ ...filters, status: status === 'all' ? undefined : status, sort: 'severity', limit: 200 })}`)
       .then((p) => { setItems(p.items); setLoaded((n) => n + 1); })
       .catch((e: unknown) => setLoadError(e));
-  }, [status]);
+  }, [filterKey]);
   useEffect(load, [load]);
 
   const act = async (fn: () => Promise<void>) => {
@@ -66,15 +81,38 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
     <section aria-labelledby="incidents-title">
       <h1 id="incidents-title">{t('incidents')}</h1>
       <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link></p>
-      <div className="filters">
-        <SelectField label={t('status')} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+      <div className="filters" role="search" aria-label={t('filters')}>
+        <SelectField label={t('status')} value={status} onChange={(e) => setFilter('status', e.target.value)}>
           {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}
         </SelectField>
+        <SelectField label={t('severity')} value={filters.severity} onChange={(e) => setFilter('severity', e.target.value)}>
+          <option value="">{t('inAnySeverity')}</option>
+          {SEVERITIES.map((s) => <option key={s} value={s}>{tk('sev', s)}</option>)}
+        </SelectField>
+        <SelectField label={t('rule')} value={filters.rule} onChange={(e) => setFilter('rule', e.target.value)}>
+          <option value="">{t('tmAnyFault')}</option>
+          {Object.entries(RULE_LABELS).map(([rule, label]) => <option key={rule} value={rule}>{label[locale]}</option>)}
+        </SelectField>
+        <SelectField label={t('site')} value={filters.siteId} onChange={(e) => setFilter('siteId', e.target.value)}>
+          <option value="">{t('allSites')}</option>
+          {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+        </SelectField>
+        {merchants.length > 1 && (
+          <SelectField label={t('tmMerchant')} value={filters.merchantId} onChange={(e) => setFilter('merchantId', e.target.value)}>
+            <option value="">{t('inAnyMerchant')}</option>
+            {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+          </SelectField>
+        )}
+        <SelectField label={t('inAge')} value={filters.olderThanHours} onChange={(e) => setFilter('olderThanHours', e.target.value)}>
+          <option value="">{t('inAnyAge')}</option>
+          {AGES.map((h) => <option key={h} value={String(h)}>{t(h < 24 ? 'inOlderThanHours' : 'inOlderThanDays', { n: h < 24 ? h : h / 24 })}</option>)}
+        </SelectField>
+        {filters.terminalId && <button type="button" className="secondary" onClick={() => setFilter('terminalId', '')}>{t('inTerminalOnly', { serial: serial(filters.terminalId) })} ✕</button>}
       </div>
-      <HealthScoreCard query="" what={t('healthScoreFleet')} reload={String(loaded)} />
       {!may && <p className="note">{t('noPermission')}</p>}
-      {actionError !== null && <ActionError error={actionError} />}
-      {run && <GuidePanel run={run} serial={serial(run.terminalId)} busy={busy} onAnswer={answer} onClose={() => setRun(null)} />}
+      {actionError !== null && !run && <ActionError error={actionError} />}
+      {/* A guide whose incident left the list (resolved by it) stays in sight where the list begins. */}
+      {run && !items?.some((i) => i.id === run.incidentId) && <GuidePanel run={run} serial={serial(run.terminalId)} busy={busy} onAnswer={answer} onClose={() => setRun(null)} />}
       {loadError !== null ? <ErrorNote error={loadError} onRetry={load} />
         : items === null ? <p role="status">{t('loading')}</p>
           : items.length === 0 ? <p>{t('noIncidents')}</p> : (
@@ -91,7 +129,8 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
                   {items.map((i) => {
                     const name = `${i.title[locale]} ${serial(i.terminalId)}`.trim();
                     return (
-                      <tr key={i.id} data-incident={i.id}>
+                      <Fragment key={i.id}>
+                      <tr data-incident={i.id}>
                         <td><span className={`sev sev-${i.severity}`}>{tk('sev', i.severity)}</span></td>
                         <td>{i.title[locale] || i.rule}</td>
                         <td>{i.terminalId ? <Link href={`/terminals/${i.terminalId}`}>{serial(i.terminalId)}</Link> : ''}</td>
@@ -110,20 +149,31 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
                           </td>
                         )}
                       </tr>
+                      {run && run.incidentId === i.id && (
+                        <tr className="guide-row"><td colSpan={may ? 9 : 8}>
+                          {actionError !== null && <ActionError error={actionError} />}
+                          <GuidePanel run={run} serial={serial(run.terminalId)} busy={busy} onAnswer={answer} onClose={() => setRun(null)} />
+                        </td></tr>
+                      )}
+                      </Fragment>
                     );
                   })}
                 </tbody>
               </table>
             </div>
           )}
+      <HealthScoreCard query="" what={t('healthScoreFleet')} reload={String(loaded)} />
     </section>
   );
 }
 
 function GuidePanel({ run, serial, busy, onAnswer, onClose }: { run: GuideRun; serial: string; busy: boolean; onAnswer(stepId: string, outcome: string): void; onClose(): void }) {
   const { t } = useI18n();
+  // The guide opens under the incident it came from: bring it into view where the user is looking.
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => { ref.current?.scrollIntoView({ block: 'nearest' }); }, [run.id]);
   return (
-    <section className="card guide" aria-labelledby="guide-title">
+    <section ref={ref} className="card guide" aria-labelledby="guide-title">
       <h2 id="guide-title">{t('guideFor', { title: run.title, serial })}</h2>
       {run.status === 'running' && run.step ? (
         <>

@@ -58,7 +58,7 @@ class Said extends Error {
 }
 
 /** A refusal or failure in the reader's language (never the server's English). */
-function failure(error: unknown, { t }: I18n): string {
+export function failure(error: unknown, { t }: I18n): string {
   if (error instanceof Said) return t(error.key, error.vars);
   if (error instanceof ApiError) {
     if (error.status === 403) return t('noPermission');
@@ -316,7 +316,7 @@ function few(list: string[], { t }: I18n): string {
 }
 
 /** The local time `minutes` from now, as a datetime-local input wants it. */
-function localInputValue(date: Date): string {
+export function localInputValue(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

@@ -1,19 +1,27 @@
-// Terminals: the server's paged list (GET /api/v1/terminals) with text search and filters; each row's
-// mode comes from the live stream, so it changes without reloading.
+// Terminals: the server's paged list (GET /api/v1/terminals) with its filters kept in the address (so a
+// filtered list can be shared, and the overview's numbers open one), each terminal's health, open
+// incidents, mode (live), model, merchant and version; and actions on the chosen terminals — tag,
+// command, maintenance, CSV — with progress and a result per terminal.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, query, type Page, type Site, type Terminal } from '../api.ts';
+import { allPages, api, COMMAND_TYPES, query, type Me, type Merchant, type Page, type Site, type Terminal, type TerminalModel } from '../api.ts';
 import { ErrorNote } from '../App.tsx';
 import { SelectField } from '../Field.tsx';
-import { useI18n } from '../i18n.tsx';
+import { useI18n, type I18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
-import { Link } from '../router.tsx';
+import { can } from '../permissions.ts';
+import { Link, useRouter } from '../router.tsx';
+import { RULE_LABELS } from '../../../src/diagnostics/rule-labels.ts';
 import { ModeBadge } from './ModeBadge.tsx';
+import { ScoreBadge } from './HealthScore.tsx';
+import { failure, localInputValue } from './Maintenance.tsx';
 
 const PAGE_SIZE = 25;
 const STATUSES = ['in_stock', 'active', 'in_repair', 'retired'];
+const MODES = ['normal', 'maintenance', 'locked', 'offline'] as const;
+const FAULTS = Object.keys(RULE_LABELS);
 
-interface Filters { q: string; siteId: string; status: string; online: string; tag: string }
-const EMPTY: Filters = { q: '', siteId: '', status: '', online: '', tag: '' };
+const FILTER_KEYS = ['q', 'siteId', 'merchantId', 'status', 'online', 'tag', 'modelId', 'appVersion', 'fault', 'mode'] as const;
+type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
 export function useSites() {
   const [sites, setSites] = useState<Site[]>([]);
@@ -23,18 +31,43 @@ export function useSites() {
   return sites;
 }
 
-export function TerminalsPage({ live }: { live: LiveState }) {
-  const { t, tk, date } = useI18n();
+function useList<T>(path: string): T[] {
+  const [items, setItems] = useState<T[]>([]);
+  useEffect(() => { allPages<T>(path).then(setItems).catch(() => setItems([])); }, [path]);
+  return items;
+}
+
+/** Each terminal's health score and open incidents (terminals not listed score 100 with none open). */
+function useScores(reload: unknown) {
+  const [scores, setScores] = useState(new Map<string, { score: number; incidents: number }>());
+  useEffect(() => {
+    api<{ items: { terminalId: string; score: number; incidents: number }[] }>('GET', '/health-scores/terminals?limit=1000')
+      .then((r) => setScores(new Map(r.items.map((i) => [i.terminalId, i])))).catch(() => setScores(new Map()));
+  }, [reload]);
+  return scores;
+}
+
+export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
+  const i18n = useI18n();
+  const { t, tk, date, locale } = i18n;
+  const { path, navigate } = useRouter();
+  const params = new URLSearchParams(path.split('?')[1] ?? '');
+  const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as Filters;
+  const filterKey = FILTER_KEYS.map((k) => filters[k]).join('|');
   const sites = useSites();
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const merchants = useList<Merchant>('/merchants');
+  const models = useList<TerminalModel>('/terminal-models');
+  const [draft, setDraft] = useState({ q: filters.q, tag: filters.tag, appVersion: filters.appVersion });
   // Keyset paging: the cursors of the pages before this one, so "previous" needs no offset.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<Page<Terminal> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
+  const [selected, setSelected] = useState(new Map<string, Terminal>());
+  const scores = useScores(attempt);
   const cursor = cursors[cursors.length - 1];
 
+  useEffect(() => { setCursors([undefined]); setDraft({ q: filters.q, tag: filters.tag, appVersion: filters.appVersion }); }, [filterKey]);
   useEffect(() => {
     let current = true;
     setError(null);
@@ -42,63 +75,111 @@ export function TerminalsPage({ live }: { live: LiveState }) {
       .then((p) => { if (current) setPage(p); })
       .catch((e: unknown) => { if (current) setError(e); });
     return () => { current = false; };
-  }, [filters, cursor, attempt]);
+  }, [filterKey, cursor, attempt]);
 
+  const go = (next: Partial<Filters>) => navigate(`/terminals${query({ ...filters, ...next })}`);
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setFilters({ ...draft, q: draft.q.trim() });
-    setCursors([undefined]);
+    go({ q: draft.q.trim(), tag: draft.tag.trim(), appVersion: draft.appVersion.trim() });
   };
-  const set = (key: keyof Filters) => (e: { target: { value: string } }) => setDraft({ ...draft, [key]: e.target.value });
+  const pick = (key: keyof Filters) => (e: { target: { value: string } }) => go({ [key]: e.target.value });
   const siteName = new Map(sites.map((s) => [s.id, s.name]));
+  const merchantName = new Map(merchants.map((m) => [m.id, m.name]));
+  const modelName = new Map(models.map((m) => [m.id, `${m.vendor} ${m.model}`]));
   const liveById = new Map((live.fleet?.terminals ?? []).map((x) => [x.id, x]));
+  const modeOf = (terminal: Terminal) => displayMode(liveById.get(terminal.id) ?? { mode: 'normal', online: terminal.online });
+  const anyFilter = FILTER_KEYS.some((k) => filters[k]);
+  const toggle = (terminal: Terminal, on: boolean) => {
+    const next = new Map(selected);
+    if (on) next.set(terminal.id, terminal);
+    else next.delete(terminal.id);
+    setSelected(next);
+  };
+  const pageAllSelected = !!page && page.items.length > 0 && page.items.every((x) => selected.has(x.id));
+  const toggleAll = (on: boolean) => {
+    const next = new Map(selected);
+    for (const x of page?.items ?? []) { if (on) next.set(x.id, x); else next.delete(x.id); }
+    setSelected(next);
+  };
+  const row = (terminal: Terminal) => {
+    const score = scores.get(terminal.id);
+    return {
+      serial: terminal.serialNumber, merchant: terminal.merchantId ? merchantName.get(terminal.merchantId) ?? '' : '',
+      site: terminal.siteId ? siteName.get(terminal.siteId) ?? '' : '', model: modelName.get(terminal.modelId) ?? '',
+      mode: tk('mode', modeOf(terminal)), health: score?.score ?? 100, incidents: score?.incidents ?? 0,
+      version: terminal.appVersion ?? '', firmware: terminal.firmwareVersion ?? '', online: terminal.online ? t('tmYes') : t('tmNo'), tags: terminal.tags.join(' '),
+    };
+  };
 
   return (
     <section aria-labelledby="terminals-title">
       <h1 id="terminals-title">{t('terminals')}</h1>
       <form className="filters" role="search" aria-label={t('filters')} onSubmit={apply}>
-        <label className="grow">{t('search')}<input type="search" placeholder={t('searchPlaceholder')} value={draft.q} onChange={set('q')} /></label>
-        <SelectField label={t('site')} value={draft.siteId} onChange={set('siteId')}>
-          <option value="">{t('allSites')}</option>
-          {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+        <label className="grow">{t('search')}<input type="search" placeholder={t('searchPlaceholder')} value={draft.q} onChange={(e) => setDraft({ ...draft, q: e.target.value })} /></label>
+        <SelectField label={t('tmFault')} value={filters.fault} onChange={pick('fault')}>
+          <option value="">{t('tmAnyFault')}</option>
+          {FAULTS.map((f) => <option key={f} value={f}>{RULE_LABELS[f as keyof typeof RULE_LABELS][locale]}</option>)}
         </SelectField>
-        <SelectField label={t('status')} value={draft.status} onChange={set('status')}>
-          <option value="">{t('anyStatus')}</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{tk('status', s)}</option>)}
+        <SelectField label={t('mode')} value={filters.mode} onChange={pick('mode')}>
+          <option value="">{t('tmAnyMode')}</option>
+          {MODES.map((m) => <option key={m} value={m}>{tk('mode', m)}</option>)}
         </SelectField>
-        <SelectField label={t('connectivity')} value={draft.online} onChange={set('online')}>
+        <SelectField label={t('tmModel')} value={filters.modelId} onChange={pick('modelId')}>
+          <option value="">{t('tmAnyModel')}</option>
+          {models.map((m) => <option key={m.id} value={m.id}>{m.vendor} {m.model}</option>)}
+        </SelectField>
+        <SelectField label={t('connectivity')} value={filters.online} onChange={pick('online')}>
           <option value="">{t('any')}</option>
           <option value="true">{t('online')}</option>
           <option value="false">{t('offline')}</option>
         </SelectField>
-        <label>{t('tag')}<input value={draft.tag} onChange={set('tag')} size={10} /></label>
+        <SelectField label={t('site')} value={filters.siteId} onChange={pick('siteId')}>
+          <option value="">{t('allSites')}</option>
+          {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+        </SelectField>
+        <SelectField label={t('status')} value={filters.status} onChange={pick('status')}>
+          <option value="">{t('anyStatus')}</option>
+          {STATUSES.map((s) => <option key={s} value={s}>{tk('status', s)}</option>)}
+        </SelectField>
+        <label>{t('tmVersion')}<input value={draft.appVersion} placeholder={t('tmVersionHint')} onChange={(e) => setDraft({ ...draft, appVersion: e.target.value })} size={8} /></label>
+        <label>{t('tag')}<input value={draft.tag} onChange={(e) => setDraft({ ...draft, tag: e.target.value })} size={10} /></label>
         <button type="submit">{t('search')}</button>
+        {anyFilter && <button type="button" className="secondary" onClick={() => navigate('/terminals')}>{t('tmClear')}</button>}
       </form>
+      <BulkActions me={me} selected={[...selected.values()]} rows={(list) => list.map(row)} onClear={() => setSelected(new Map())} onDone={() => setAttempt((n) => n + 1)} i18n={i18n} />
       {error ? <ErrorNote error={error} onRetry={() => setAttempt((n) => n + 1)} /> : !page ? <p role="status">{t('loading')}</p> : (
         <>
           <div className="table-wrap">
-            <table>
+            <table aria-labelledby="terminals-title">
               <thead>
                 <tr>
+                  <th scope="col" className="select"><input type="checkbox" aria-label={t('tmSelectAll')} checked={pageAllSelected} onChange={(e) => toggleAll(e.target.checked)} /></th>
                   <th scope="col">{t('serialNumber')}</th>
-                  <th scope="col">{t('site')}</th>
+                  <th scope="col">{t('tmHealth')}</th>
+                  <th scope="col">{t('tmIncidentsCol')}</th>
                   <th scope="col">{t('mode')}</th>
-                  <th scope="col" className="wide">{t('status')}</th>
-                  <th scope="col" className="wide">{t('lastSeen')}</th>
+                  <th scope="col" className="wide">{t('tmMerchant')}</th>
+                  <th scope="col" className="wide">{t('site')}</th>
+                  <th scope="col" className="wide">{t('tmModel')}</th>
                   <th scope="col" className="wide">{t('appVersion')}</th>
+                  <th scope="col" className="wide">{t('lastSeen')}</th>
                 </tr>
               </thead>
               <tbody>
                 {page.items.map((terminal) => {
-                  const l = liveById.get(terminal.id);
+                  const r = row(terminal);
                   return (
-                    <tr key={terminal.id}>
+                    <tr key={terminal.id} data-serial={terminal.serialNumber}>
+                      <td className="select"><input type="checkbox" aria-label={t('tmSelect', { serial: terminal.serialNumber })} checked={selected.has(terminal.id)} onChange={(e) => toggle(terminal, e.target.checked)} /></td>
                       <td><Link href={`/terminals/${terminal.id}`}>{terminal.serialNumber}</Link></td>
-                      <td>{terminal.siteId ? siteName.get(terminal.siteId) ?? '' : ''}</td>
-                      <td><ModeBadge mode={displayMode(l ?? { mode: 'normal', online: terminal.online })} /></td>
-                      <td className="wide">{tk('status', terminal.status)}</td>
+                      <td><ScoreBadge score={r.health} /></td>
+                      <td>{r.incidents ? <Link className="count-link" href={`/incidents?terminalId=${encodeURIComponent(terminal.id)}`}>{r.incidents}</Link> : '0'}</td>
+                      <td><ModeBadge mode={modeOf(terminal)} /></td>
+                      <td className="wide">{r.merchant}</td>
+                      <td className="wide">{r.site}</td>
+                      <td className="wide">{r.model}</td>
+                      <td className="wide">{r.version}</td>
                       <td className="wide">{terminal.lastSeenAt ? date(terminal.lastSeenAt) : t('never')}</td>
-                      <td className="wide">{terminal.appVersion ?? ''}</td>
                     </tr>
                   );
                 })}
@@ -111,6 +192,137 @@ export function TerminalsPage({ live }: { live: LiveState }) {
             <button type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}>{t('next')}</button>
           </nav>
         </>
+      )}
+    </section>
+  );
+}
+
+type BulkKind = 'tag' | 'untag' | 'command' | 'maintenance';
+interface BulkOutcome { terminalId: string; serial: string; ok: boolean; text: string }
+type Row = Record<string, string | number>;
+
+/** A CSV cell: quoted when it holds a separator, quote or line break; a formula-looking cell made inert. */
+const cell = (value: string | number) => {
+  let text = String(value);
+  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+function BulkActions({ me, selected, rows, onClear, onDone, i18n }: {
+  me: Me; selected: Terminal[]; rows(list: Terminal[]): Row[]; onClear(): void; onDone(): void; i18n: I18n;
+}) {
+  const { t, tk } = i18n;
+  const [kind, setKind] = useState<BulkKind>('tag');
+  const [tag, setTag] = useState('');
+  const [command, setCommand] = useState<string>('self_test');
+  const [reason, setReason] = useState('');
+  const [end, setEnd] = useState(() => localInputValue(new Date(Date.now() + 2 * 3_600_000)));
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [outcomes, setOutcomes] = useState<BulkOutcome[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const running = progress !== null && progress.done < progress.total;
+  const serialOf = new Map(selected.map((x) => [x.id, x.serialNumber]));
+  const kinds: BulkKind[] = [
+    ...(can(me, 'estate:write') ? ['tag', 'untag'] as const : []),
+    ...(can(me, 'terminals:command') ? ['command'] as const : []),
+    ...(can(me, 'maintenance:write') ? ['maintenance'] as const : []),
+  ];
+
+  if (selected.length === 0) return <p className="muted" data-testid="bulk-hint">{t('tmNoSelection')}</p>;
+
+  const exportCsv = () => {
+    const header = [t('tmCsvSerial'), t('tmCsvMerchant'), t('tmCsvSite'), t('tmCsvModel'), t('tmCsvMode'), t('tmCsvHealth'), t('tmCsvIncidents'), t('tmCsvVersion'), t('tmCsvFirmware'), t('tmCsvOnline'), t('tmCsvTags')];
+    const lines = rows(selected).map((r) => [r.serial, r.merchant, r.site, r.model, r.mode, r.health, r.incidents, r.version, r.firmware, r.online, r.tags].map((v) => cell(v ?? '')).join(','));
+    // A byte-order mark so spreadsheet programs read the Chinese names as UTF-8.
+    const blob = new Blob(['\ufeff', [header.map(cell).join(','), ...lines].join('\r\n')], { type: 'text/csv;charset=utf-8' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'terminals.csv';
+    a.click();
+    URL.revokeObjectURL(a.href);
+  };
+
+  const run = async (event: FormEvent) => {
+    event.preventDefault();
+    const ids = selected.map((x) => x.id);
+    setOutcomes(null);
+    setProblem(null);
+    setProgress({ done: 0, total: ids.length });
+    const results: BulkOutcome[] = [];
+    const say = (terminalId: string, ok: boolean, text: string) => results.push({ terminalId, serial: serialOf.get(terminalId) ?? '', ok, text });
+    try {
+      if (kind === 'tag' || kind === 'untag') {
+        const { items } = await api<{ items: { terminalId: string; outcome: string }[] }>('POST', '/terminals/bulk/tags', { terminalIds: ids, [kind === 'tag' ? 'add' : 'remove']: [tag.trim()] });
+        for (const i of items) say(i.terminalId, i.outcome !== 'not_found', t(`tmOutcome_${i.outcome}` as 'tmOutcome_tagged'));
+        setProgress({ done: ids.length, total: ids.length });
+      } else if (kind === 'command') {
+        const { items } = await api<{ items: { terminalId: string; outcome: string }[] }>('POST', '/terminals/bulk/commands', { terminalIds: ids, type: command });
+        for (const i of items) say(i.terminalId, i.outcome !== 'not_found', t(`tmOutcome_${i.outcome}` as 'tmOutcome_queued'));
+        setProgress({ done: ids.length, total: ids.length });
+      } else {
+        // One request per terminal, so each gets its own answer (one refused does not refuse the rest).
+        const minutes = Math.round((new Date(end).getTime() - Date.now()) / 60_000);
+        for (const [n, terminalId] of ids.entries()) {
+          try {
+            await api('POST', '/maintenance/jobs', { terminalIds: [terminalId], work: ['repair'], reason, expectedMinutes: minutes, maxMinutes: minutes });
+            say(terminalId, true, t('tmOutcome_started'));
+          } catch (e) {
+            say(terminalId, false, t('tmOutcome_refused', { why: failure(e, i18n) }));
+          }
+          setProgress({ done: n + 1, total: ids.length });
+        }
+      }
+      setOutcomes(results);
+      onDone();
+    } catch (e) {
+      setProblem(failure(e, i18n));
+      setProgress(null);
+    }
+  };
+  const ok = outcomes?.filter((o) => o.ok).length ?? 0;
+  const minutes = Math.round((new Date(end).getTime() - Date.now()) / 60_000);
+  const endProblem = kind === 'maintenance' && (!Number.isFinite(minutes) || minutes < 1 || minutes > 24 * 60);
+
+  return (
+    <section className="card" aria-labelledby="bulk-title">
+      <h2 id="bulk-title">{t('tmBulk')} <span className="muted">{t('tmSelected', { count: selected.length })}</span></h2>
+      <form className="bulk" onSubmit={run}>
+        {kinds.length > 0 && (
+          <SelectField label={t('actions')} value={kind} onChange={(e) => setKind(e.target.value as BulkKind)}>
+            {kinds.map((k) => <option key={k} value={k}>{t(k === 'tag' ? 'tmBulkTag' : k === 'untag' ? 'tmBulkUntag' : k === 'command' ? 'tmBulkCommand' : 'tmBulkMaintenance')}</option>)}
+          </SelectField>
+        )}
+        {(kind === 'tag' || kind === 'untag') && <label>{t('tmBulkTagValue')}<input required pattern="[\p{L}\p{N}][\p{L}\p{N}._:\-]{0,39}" value={tag} onChange={(e) => setTag(e.target.value)} size={12} /></label>}
+        {kind === 'command' && (
+          <SelectField label={t('tmCommand')} value={command} onChange={(e) => setCommand(e.target.value)}>
+            {COMMAND_TYPES.map((c) => <option key={c} value={c}>{tk('cmd', c)}</option>)}
+          </SelectField>
+        )}
+        {kind === 'maintenance' && (
+          <>
+            <label>{t('reason')}<input required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} /></label>
+            <label>{t('mEndTime')}<input type="datetime-local" required value={end} onChange={(e) => setEnd(e.target.value)} /></label>
+          </>
+        )}
+        {kinds.length > 0 && <button type="submit" disabled={running || endProblem}>{t('tmBulkApply', { count: selected.length })}</button>}
+        <button type="button" className="secondary" onClick={exportCsv}>{t('tmBulkExport')}</button>
+        <button type="button" className="secondary" disabled={running} onClick={() => { onClear(); setOutcomes(null); setProgress(null); }}>{t('tmClearSelection')}</button>
+      </form>
+      {progress && running && (
+        <div className="progress-line" role="status">
+          {t('tmBulkRunning', { done: progress.done, total: progress.total })}
+          <progress max={progress.total} value={progress.done} />
+        </div>
+      )}
+      {problem && <p className="note error" role="alert">{problem}</p>}
+      {outcomes && (
+        <div className="bulk-results">
+          <p className={`note ${ok === outcomes.length ? 'ok' : ''}`} role="status">{t('tmBulkDone', { ok, total: outcomes.length })}</p>
+          <table aria-label={t('tmBulkResults')}>
+            <thead><tr><th scope="col">{t('serialNumber')}</th><th scope="col">{t('tmResult')}</th></tr></thead>
+            <tbody>{outcomes.map((o) => <tr key={o.terminalId} data-ok={o.ok}><td>{o.serial}</td><td>{o.text}</td></tr>)}</tbody>
+          </table>
+        </div>
       )}
     </section>
   );
