@@ -61,6 +61,8 @@ export function haproxyConfig(port: number, nodes: { name: string; port: number 
     'defaults',
     '  mode http',
     '  timeout connect 2s',
+    // A dead node refuses the check at once; a busy one may take a while to answer it and is still alive.
+    '  timeout check 3s',
     '  timeout client 60s',
     // The live stream sends a keep-alive comment every 15 s: a minute without a byte is a dead node.
     '  timeout server 60s',
@@ -75,7 +77,7 @@ export function haproxyConfig(port: number, nodes: { name: string; port: number 
     '  option httpchk GET /health',
     '  http-check expect status 200',
     '  http-response set-header X-Served-By %s',
-    `  default-server inter ${checkIntervalMs}ms fall ${fallChecks} rise 2 on-marked-down shutdown-sessions`,
+    `  default-server inter ${checkIntervalMs}ms fall ${fallChecks} rise 2`,
     ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check`),
     '',
   ].join('\n');

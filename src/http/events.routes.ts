@@ -6,7 +6,7 @@
 // terminals per snapshot and MAX_STREAMS open streams per process. The caller's session or token is
 // checked again before every snapshot: signing out, a revoked token, a disabled account or a role that
 // may no longer read the estate ends the stream (within one interval; a token revoked on another node
-// within the token cache's few seconds), and a changed scope applies to the next snapshot.
+// at once on PostgreSQL, which tells every node), and a changed scope applies to the next snapshot.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { SESSION_COOKIE, type AccessService, type Principal } from '../access/access.service.ts';
