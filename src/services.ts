@@ -164,15 +164,15 @@ export async function createServices(
   const maintenance = new MaintenanceService(db.kysely, maintenanceRepo, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes }, {
     events,
     // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
-    startGate: new WindowStartGate(db.kysely, windowsRepo, maintenanceRepo, windowSettings),
+    startGate: new WindowStartGate(windowsRepo, maintenanceRepo, windowSettings),
     // A campaign's policy for single-terminal sites decides whether its due job may take a site's only terminal.
     lastTerminal: { of: (due) => campaignEngine.lastTerminalPolicies().of(due) },
   });
   // Merchants hear about their maintenance through the notification channels.
   maintenanceNotices(db.kysely, notifications, events);
   const windows = new WindowsService(windowsRepo, clock, estate);
-  const windowPlanner = new WindowPlanner(db.kysely, windowsRepo, clock, estate, maintenance, windowSettings);
-  const suggestedWindows = new SuggestedWindowService(db.kysely, windowsRepo, clock, estate, windowSettings);
+  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings);
+  const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings);
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage

@@ -109,7 +109,7 @@ export class ComplianceService {
     const row = await this.repo.findInspection(inspectionId);
     if (!row) throw notFound('inspection', inspectionId);
     // Out of scope reads as absent, naming the inspection asked for rather than its terminal.
-    if (!(await this.estate.repo.findTerminal(row.terminal_id, scope))) throw notFound('inspection', inspectionId);
+    if (!(await this.estate.findTerminal(row.terminal_id, scope))) throw notFound('inspection', inspectionId);
     if (!row.photo_file || !row.photo_content_type || !row.photo_sha256) throw notFound('photo of inspection', inspectionId);
     const bytes = await this.photos.read(row.photo_file);
     if (!bytes) throw notFound('photo file of inspection', inspectionId);

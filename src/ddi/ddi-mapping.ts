@@ -1,6 +1,6 @@
 // hawkBit's Direct Device Integration (DDI) API v1 seen from PosFleet: how its feedback maps onto a
 // rollout action's states, and how a deployment is described to the device. Pure.
-import { parseJsonBody } from '../http/safe-json.ts';
+import { parseJsonBody } from '../shared/safe-json.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 
 export const DDI_EXECUTIONS = ['closed', 'proceeding', 'canceled', 'scheduled', 'rejected', 'resumed', 'downloaded', 'download'] as const;

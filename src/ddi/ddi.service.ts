@@ -146,7 +146,7 @@ export class DdiService {
    */
   async feedback(terminalId: string, actionId: number, body: DdiFeedback) {
     const action = await this.deployments.terminalAction(terminalId, actionId);
-    const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
+    const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
     const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state as JobState);
     const details = body.status.details ?? [];
     const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed, details);

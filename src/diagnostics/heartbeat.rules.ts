@@ -2,7 +2,7 @@
 // thresholds with defaults that a terminal model may override, and the hysteresis that turns readings
 // into opening and resolving incidents. No I/O: the service keeps the state between heartbeats.
 import type { HeartbeatReport } from '../device/device.schemas.ts';
-import { isOlder } from '../rollouts/eligibility.ts';
+import { isOlder } from '../shared/versions.ts';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -10,7 +10,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import { EstateRepository, type NamedPageQuery } from './estate.repository.ts';
 import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
 import type {
-  BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput,
+  BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput, TerminalModel,
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
 } from './estate.schemas.ts';
 import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type CsvTerminalRow } from './terminal-csv.ts';
@@ -35,6 +35,19 @@ export class EstateService {
   }
 
   private now = () => this.clock().toISOString();
+
+  // ---- for other capabilities: look-ups that answer undefined rather than 404 (they never reach the repository)
+  findTerminal(id: string, scope?: Scope): Promise<Terminal | undefined> {
+    return this.repo.findTerminal(id, scope);
+  }
+
+  findSite(id: string): Promise<Site | undefined> {
+    return this.repo.findSite(id);
+  }
+
+  findModel(id: string): Promise<TerminalModel | undefined> {
+    return this.repo.findModel(id);
+  }
 
   // ---- merchants
   async createMerchant(input: MerchantInput) {

@@ -17,7 +17,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isDiskFull } from 
 import { AppError } from '../shared/errors.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
 import { addInstantKeyword, withUtcInstants } from './instants.ts';
-import { parseJsonBody } from './safe-json.ts';
+import { parseJsonBody } from '../shared/safe-json.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';

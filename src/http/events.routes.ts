@@ -12,7 +12,6 @@ import { Type, type Static } from 'typebox';
 import { SESSION_COOKIE, type AccessService, type Principal } from '../access/access.service.ts';
 import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { OPEN } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
 import { AppError } from '../shared/errors.ts';
@@ -46,7 +45,7 @@ export type FleetSnapshot = Static<typeof FleetSnapshot>;
 export async function fleetSnapshot(estate: EstateService, maintenance: MaintenanceService, scope: Scope): Promise<FleetSnapshot> {
   const page = await estate.listTerminals({ limit: MAX_TERMINALS }, scope);
   const ids = page.items.map((t) => t.id);
-  const [modes, jobs] = await Promise.all([maintenance.modes(ids), maintenance.repo.jobsInStates(OPEN, ids)]);
+  const [modes, jobs] = await Promise.all([maintenance.modes(ids), maintenance.openJobsOf(ids)]);
   const jobOf = new Map(jobs.map((j) => [j.terminal_id, j]));
   return {
     truncated: !!page.nextCursor,

@@ -73,6 +73,11 @@ export class MaintenanceRepository {
     return true;
   }
 
+  /** A transition written on its own (outside any transaction). */
+  recordTransitionAlone(t: Parameters<MaintenanceRepository['recordTransition']>[1]): Promise<void> {
+    return this.recordTransition(this.db, t);
+  }
+
   async recordTransition(executor: Executor, t: { job_id: string; from_state: string | null; to_state: string; at: string; actor: string; actor_name: string | null; note: string | null }): Promise<void> {
     await executor.insertInto('maintenance_transitions').values((eb) => ({
       ...t,

@@ -118,6 +118,20 @@ export class MaintenanceService {
 
   private now = () => this.clock().toISOString();
 
+  // ---- for other capabilities (they ask here, never maintenance's repository)
+  job(jobId: string): Promise<JobRow | undefined> {
+    return this.repo.job(jobId);
+  }
+
+  /** The terminals' open jobs (one query). */
+  openJobsOf(terminalIds: string[]): Promise<JobRow[]> {
+    return this.repo.jobsInStates(OPEN, terminalIds);
+  }
+
+  transitionsOf(jobId: string) {
+    return this.repo.transitions(jobId);
+  }
+
   /** Tells whoever listens about a job that just completed or failed (from any actor). */
   private async ended(jobId: string): Promise<void> {
     const job = await this.repo.job(jobId);
@@ -209,7 +223,7 @@ export class MaintenanceService {
   private async requireJob(jobId: string, scope: Scope): Promise<JobRow> {
     const job = await this.repo.job(jobId);
     // Outside the caller's scope a job does not exist: the same answer as for an unknown id.
-    if (!job || !(await this.estate.repo.findTerminal(job.terminal_id, scope))) throw notFound('maintenance job', jobId);
+    if (!job || !(await this.estate.findTerminal(job.terminal_id, scope))) throw notFound('maintenance job', jobId);
     return job;
   }
 
@@ -368,7 +382,7 @@ export class MaintenanceService {
       notes.set(job.id, policy.reason);
       return null;
     }
-    const site = await this.estate.repo.findSite(siteId);
+    const site = await this.estate.findSite(siteId);
     const closed = site ? closedThrough(site.openingHours, site.timeZone, now, job.max_minutes) : { closed: false as const, message: 'its site is unknown' };
     if (closed.closed) return { reason: `${policy.reason} (the site is closed by its opening hours for the next ${job.max_minutes} minutes)` };
     notes.set(job.id, `${policy.reason}, and ${closed.message}`);

@@ -2,8 +2,6 @@
 // jobs planned inside a maintenance window may start now. A job may start only while an occurrence of its
 // window is open and its budget still fits before it ends; the others are moved to the next occurrence
 // where they fit, with the reason recorded.
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
 import { WAITING } from './job-states.ts';
 import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
 import type { StartGate } from './maintenance.service.ts';
@@ -16,7 +14,6 @@ export class WindowStartGate implements StartGate {
   private readonly settings: WindowSettings;
 
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly repo: WindowsRepository,
     private readonly jobs: MaintenanceRepository,
     settings: Partial<WindowSettings> = {},
@@ -72,14 +69,14 @@ export class WindowStartGate implements StartGate {
   private async wait(job: JobRow, reason: string, now: Date): Promise<void> {
     if (job.waiting_reason === reason) return;
     await this.jobs.updateJob(job.id, { waiting_reason: reason });
-    await this.jobs.recordTransition(this.db, {
+    await this.jobs.recordTransitionAlone({
       job_id: job.id, from_state: job.state, to_state: job.state, at: now.toISOString(), actor: 'server', actor_name: null, note: reason,
     });
   }
 
   private async move(job: JobRow, to: string, reason: string, now: Date): Promise<void> {
     const at = now.toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await this.repo.transaction(async (trx) => {
       if (!(await this.repo.movePlannedStart(trx, job.id, job.planned_start, to, reason, at, WAITING))) return;
       await this.jobs.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'server', actor_name: null, note: reason });
     });

@@ -1,9 +1,7 @@
 // The suggested window: when a site's maintenance window should be, learnt from its past trade — its
 // terminals' reported transactions, and any trading history imported for it (an acquirer's settlement
 // file) — else from its opening hours.
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
@@ -25,7 +23,6 @@ export class SuggestedWindowService {
   private readonly settings: WindowSettings;
 
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly repo: WindowsRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
@@ -63,7 +60,7 @@ export class SuggestedWindowService {
     }
     if (!Array.isArray(checked)) throw invalid(checked.field, checked.reason);
     const buckets = checked;
-    await this.db.transaction().execute((trx) => this.repo.upsertTrading(trx, site.id, buckets, currency, now.toISOString()));
+    await this.repo.transaction((trx) => this.repo.upsertTrading(trx, site.id, buckets, currency, now.toISOString()));
     const starts = buckets.map((b) => b.start).sort();
     return {
       siteId: site.id, buckets: buckets.length, from: starts[0]!, to: new Date(Date.parse(starts.at(-1)!) + 15 * MINUTE_MS).toISOString(),

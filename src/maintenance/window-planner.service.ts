@@ -3,7 +3,7 @@
 // through POST /maintenance/plans; campaigns and remote preventive tasks plan through it too (a caller
 // may tie each job to its own record in the transaction that creates it: PlanOptions.claim).
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
@@ -34,7 +34,6 @@ export class WindowPlanner {
   private readonly settings: WindowSettings;
 
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly repo: WindowsRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
@@ -142,7 +141,7 @@ export class WindowPlanner {
 
   private async createPlannedJobs(planned: (PlanView['planned'][number])[], input: PlanInput, actorName: string, now: Date, claim: PlanOptions['claim']): Promise<void> {
     const at = now.toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await this.repo.transaction(async (trx) => {
       for (const p of planned) {
         const open = await this.maintenance.repo.openJobOfTerminal(p.terminalId, OPEN, trx);
         if (open) throw conflict(`terminal ${p.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');

@@ -25,6 +25,11 @@ export interface HeartbeatRow { seq: number; receivedAt: string; report: string 
 export class WindowsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Runs `work` in one transaction: the window services' writes that stand or fall together. */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
   async insert(row: WindowRow): Promise<void> {
     await this.db.insertInto('maintenance_windows').values(row).execute();
   }

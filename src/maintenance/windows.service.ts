@@ -125,7 +125,7 @@ export class WindowsService {
     }
     const filter = target.filter!;
     if (filter.tag === undefined && filter.modelId === undefined) throw invalid('target.filter', 'give a tag, a modelId or both');
-    if (filter.modelId !== undefined && !(await this.estate.repo.findModel(filter.modelId))) {
+    if (filter.modelId !== undefined && !(await this.estate.findModel(filter.modelId))) {
       throw invalid('target.filter.modelId', `terminal model ${filter.modelId} does not exist`);
     }
     const merchant = filter.merchantId !== undefined ? await this.estate.getMerchant(filter.merchantId, scope) : null;

@@ -139,7 +139,7 @@ export class RemoteTasksService {
       const template = task ? await this.pm.findTemplate(task.template_id) : undefined;
       const tasks = tasksOf(template);
       const selfTests = parseJson<SelfTestResult[] | null>(run.job_self_tests, null);
-      const transitions = await this.maintenance.repo.transitions(run.maintenance_job_id);
+      const transitions = await this.maintenance.transitionsOf(run.maintenance_job_id);
       const notes = transitions.map((t) => t.note).filter((n): n is string => !!n);
       const failure = state === 'completed' ? null : [...transitions].reverse().find((t) => t.note && t.to_state !== 'rolled_back')?.note ?? null;
       const results = remoteResults(tasks, { state: run.job_state as JobState, selfTests, failure });

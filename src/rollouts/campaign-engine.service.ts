@@ -254,7 +254,7 @@ export class CampaignEngine {
 
   /** Aborts a maintenance job that has not started yet; false when it started (or ended) meanwhile. */
   private async abortWaitingJob(jobId: string, reason: string): Promise<boolean> {
-    const job = await this.maintenance.repo.job(jobId);
+    const job = await this.maintenance.job(jobId);
     if (!job || !WAITING.includes(job.state as JobState)) return false;
     try {
       await this.maintenance.operatorMove(jobId, 'aborted', reason, FLEET, ROLLOUTS);

@@ -188,7 +188,7 @@ export class CampaignsService {
     if (!action || action.campaign_id !== id) throw notFound('action', String(actionId));
     const terminal = await this.estate.findTerminal(action.terminal_id);
     const feedback = await this.repo.feedbackOf(actionId);
-    const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
+    const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
     return {
       ...actionView(action, terminal?.serialNumber ?? '', job?.state ?? null, job?.waiting_reason ?? null),
       feedback: feedback.map((f) => ({ source: f.source, status: f.status, body: parseJson(f.body, null), effect: f.effect, receivedAt: f.received_at })),

@@ -36,7 +36,7 @@ export class DeploymentsService {
     if (action.state === 'queued') throw notFound('deployment', String(actionId));
     const pkg = (await this.repo.package(action.package_id))!;
     const key = await this.repo.key(pkg.key_id);
-    const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
+    const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
     const view = packageView(pkg);
     return {
       actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE.includes(job.state as JobState), maintenanceJobId: action.maintenance_job_id,

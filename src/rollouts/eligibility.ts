@@ -3,6 +3,9 @@
 // the campaign allows a downgrade, as a rollback does). Versions are semantic versions; a terminal's
 // looser version text ("2.4") is read as the nearest one ("2.4.0").
 import semver from 'semver';
+import { normalVersion } from '../shared/versions.ts';
+
+export { isAtLeast, isOlder, normalVersion } from '../shared/versions.ts';
 
 export type Exclusion = 'incompatible_model' | 'below_minimum_version' | 'already_installed' | 'downgrade' | 'in_other_campaign' | 'no_previous_package';
 
@@ -10,11 +13,6 @@ export interface PackageFacts {
   version: string;
   compatibleModels: readonly string[];
   minInstalledVersion: string | null;
-}
-
-export function normalVersion(version: string | null): string | null {
-  if (version === null) return null;
-  return semver.valid(version) ?? semver.valid(semver.coerce(version)) ?? null;
 }
 
 export function exclusionOf(pkg: PackageFacts, modelId: string, installed: string | null, allowDowngrade: boolean): Exclusion | null {
@@ -29,17 +27,4 @@ export function exclusionOf(pkg: PackageFacts, modelId: string, installed: strin
   const minimum = normalVersion(pkg.minInstalledVersion);
   if (minimum && (!current || semver.lt(current, minimum))) return 'below_minimum_version';
   return null;
-}
-
-/** For `?installedVersion=` and fleet figures: is `a` older than `b` (unknown versions are not)? */
-export function isOlder(a: string | null, b: string): boolean {
-  const x = normalVersion(a);
-  const y = normalVersion(b);
-  return !!x && !!y && semver.lt(x, y);
-}
-
-export function isAtLeast(a: string | null, b: string): boolean {
-  const x = normalVersion(a);
-  const y = normalVersion(b);
-  return !!x && !!y && semver.gte(x, y);
 }

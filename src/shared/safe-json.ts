@@ -3,7 +3,7 @@
 // cannot store them), lone UTF-16 surrogates (not valid Unicode) and nesting deeper than any PosFleet
 // document are refused with a 400 before validation.
 import sjson from 'secure-json-parse';
-import { AppError } from '../shared/errors.ts';
+import { AppError } from './errors.ts';
 
 const MAX_DEPTH = 32;
 
