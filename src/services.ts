@@ -43,6 +43,7 @@ import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
+import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
 
 export interface Services {
   config: Config;
@@ -76,6 +77,7 @@ export interface Services {
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
+  terminalData: TerminalData;
 }
 
 export interface ServicesOptions {
@@ -217,7 +219,13 @@ export async function createServices(
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
-  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log);
+  // A terminal's own data: backups, restores (a swap queues one for the spare), baselines.
+  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log);
+  jobs.handle('terminal-backups-retention', async () => {
+    const done = await terminalData.backups.prune();
+    if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
+  });
+  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log, terminalData.restores);
   jobs.handle('workorders-tick', async () => {
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -230,7 +238,7 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview, terminalData };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -244,4 +252,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
+  await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
 }
