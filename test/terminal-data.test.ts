@@ -7,10 +7,11 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardDataInBackupError, PosFleetError, PosFleetTerminal, type BackupHandlers, type FetchLike, type RestoredData, type TerminalData } from '../src/sdk/index.ts';
+import { CardDataInBackupError, PosFleetError, PosFleetTerminal, type BackupHandlers, type FetchLike, type TerminalClientOptions, type RestoredData, type TerminalData } from '../src/sdk/index.ts';
+import { databases } from './support/databases.ts';
 import { ADMIN_TOKEN, heartbeatContent, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
-describe('terminal data backups and restores against a running server', () => {
+describe.each(databases())('terminal data backups and restores against a running server on $name', (kind) => {
   let server: TestServer;
   let dataDir: string;
   let siteId: string;
@@ -27,12 +28,12 @@ describe('terminal data backups and restores against a running server', () => {
     return { handlers, restored };
   }
 
-  async function enrolled(serialNumber: string, handlers: BackupHandlers, options: { atSite?: boolean; fetch?: FetchLike; attempts?: number } = {}) {
+  async function enrolled(serialNumber: string, handlers: BackupHandlers, options: { atSite?: boolean; fetch?: FetchLike; attempts?: number; more?: Partial<TerminalClientOptions> } = {}) {
     if (options.atSite === false) await api('POST', '/api/v1/terminals', { serialNumber, modelId });
     const code = (await api('POST', '/api/v1/enrolment-codes', options.atSite === false ? { serialNumber } : { modelId, siteId, uses: 1 })).code as string;
     const t = new PosFleetTerminal({
       server: server.url, serialNumber, backups: handlers, locale: 'en', retry: { baseDelayMs: 5, maxDelayMs: 20, attempts: options.attempts ?? 3 },
-      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.fetch && { fetch: options.fetch }), ...options.more,
     });
     const { terminalId } = await t.enrol(code);
     return { t, terminalId };
@@ -45,7 +46,7 @@ describe('terminal data backups and restores against a running server', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'posfleet-td-data-'));
-    server = await startTestServer({ prefix: 'posfleet-td', env: { DATA_DIR: dataDir } });
+    server = await startTestServer({ prefix: 'posfleet-td', env: { DATA_DIR: dataDir, ...(kind.name === 'postgres' && { DATABASE_URL: await kind.fresh() }) } });
     modelId = (await api('POST', '/api/v1/terminal-models', {
       code: 'TD-MODEL', vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
     })).id;
@@ -209,5 +210,29 @@ describe('terminal data backups and restores against a running server', () => {
     const list = async () => (await api('GET', `/api/v1/terminals/${x.terminalId}/backups`)).items as { kind: string; maintenanceJobId: string | null; state: string }[];
     await poll(async () => ((await list())[0]?.state === 'stored' ? true : undefined), 10_000, 'the weekly backup');
     expect(await list()).toEqual([expect.objectContaining({ kind: 'weekly', state: 'stored' })]);
+
+    // A maintenance job: the terminal backs up before the job's work, and the job completes (x keeps
+    // trading at the site meanwhile, as the continuity rule asks).
+    x.t.start(() => heartbeatContent(), { intervalSeconds: 0.2 });
+    const performed: string[] = [];
+    const m = await enrolled(serial(), handlers, {
+      more: { lastWeeklyBackupAt: new Date().toISOString(), maintenance: { perform: async () => void performed.push('work') } },
+    });
+    const withJob = m.t;
+    await withJob.heartbeat(heartbeatContent());
+    const [job] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [m.terminalId], work: ['repair'], reason: 'printer', expectedMinutes: 20, maxMinutes: 40 })).items;
+    withJob.start(() => heartbeatContent(), { intervalSeconds: 0.2 });
+    try {
+      await poll(async () => {
+        const state = (await api('GET', `/api/v1/maintenance/jobs/${job.id}`)).state;
+        return state === 'completed' ? true : undefined;
+      }, 15_000, 'the job completed');
+    } finally {
+      await withJob.close();
+      await x.t.stop();
+    }
+    const backups = (await api('GET', `/api/v1/terminals/${m.terminalId}/backups`)).items as { kind: string; maintenanceJobId: string | null; state: string }[];
+    expect(backups).toEqual([expect.objectContaining({ kind: 'pre_maintenance', maintenanceJobId: job.id, state: 'stored' })]);
+    expect(performed).toEqual(['work']);
   });
 });

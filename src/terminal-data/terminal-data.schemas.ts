@@ -68,7 +68,7 @@ export type BackupView = Static<typeof BackupView>;
 export const BackupQuery = Type.Object({
   state: Type.Optional(Type.Enum(BACKUP_STATES)),
   limit: PageQuery.limit,
-});
+}, { additionalProperties: false });
 
 export const RestoreView = Type.Object({
   id: Type.String(),
