@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardDataInBackupError, PosFleetError, PosFleetTerminal, type BackupHandlers, type FetchLike, type TerminalClientOptions, type RestoredData, type TerminalData } from '../src/sdk/index.ts';
+import { backupTable, listTerminalBackups, requestTerminalRestore } from '../src/cli/terminal-backup.ts';
 import { databases } from './support/databases.ts';
 import { ADMIN_TOKEN, heartbeatContent, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
@@ -72,6 +73,8 @@ describe.each(databases())('terminal data backups and restores against a running
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(newest.sha256);
     expect(bytes.includes(Buffer.from('T-0001'))).toBe(false);
     expect(bytes.includes(Buffer.from('M-88001'))).toBe(false);
+    // The same list through `posfleet terminal-backup list`.
+    expect(backupTable(await listTerminalBackups(server.url, ADMIN_TOKEN, faulty.terminalId)).map((r) => [r.id, r.kind, r.state])).toEqual([[newest.id, 'manual', 'stored'], [listed[1].id, 'weekly', 'stored']]);
 
     // A spare in a pool; a swap on a work order.
     const spareApp = app({ configuration: { tid: null }, settings: {} });
@@ -97,6 +100,10 @@ describe.each(databases())('terminal data backups and restores against a running
     expect(await restoredAt()).toEqual(expect.any(String));
     expect(await spare.t.restore()).toBeNull(); // nothing more to restore
     expect(spare.t.canTransact()).toEqual({ allowed: true });
+
+    // `posfleet terminal-backup restore SPARE` queues its own newest backup... which it has none of yet.
+    await expect(requestTerminalRestore(server.url, ADMIN_TOKEN, spare.terminalId, {})).rejects.toThrow(`the server answered 409: terminal ${spare.terminalId} has no stored backup`);
+    expect(await requestTerminalRestore(server.url, ADMIN_TOKEN, spare.terminalId, { sourceTerminalId: faulty.terminalId })).toMatchObject({ state: 'pending', reason: 'manual', backupId: newest.id });
 
     // The audit chain holds the stored backups and the confirmation.
     const audit = (await api('GET', '/api/v1/audit?limit=200')).items as { action: string; objectId: string | null; outcome: string }[];
