@@ -4,6 +4,7 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
+import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -832,6 +833,7 @@ const en = {
   ...workOrderEn,
   ...maintenanceEn,
   ...packagesEn,
+  ...terminalDataEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1660,6 +1662,7 @@ const zh: Record<MessageKey, string> = {
   ...workOrderZh,
   ...maintenanceZh,
   ...packagesZh,
+  ...terminalDataZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
