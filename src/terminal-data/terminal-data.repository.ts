@@ -109,10 +109,6 @@ export class TerminalDataRepository {
       .where('terminals.id', '=', id).where('terminals.deleted_at', 'is', null).executeTakeFirst();
   }
 
-  async setTerminalStatus(executor: Executor, id: string, status: 'active', at: string): Promise<void> {
-    await executor.updateTable('terminals').set({ status, updated_at: at }).where('id', '=', id).execute();
-  }
-
   async markSwapRestored(executor: Executor, workOrderId: string, at: string): Promise<void> {
     await executor.updateTable('work_orders').set({ restored_at: at, updated_at: at }).where('id', '=', workOrderId).where('restored_at', 'is', null).execute();
   }
