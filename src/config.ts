@@ -58,6 +58,8 @@ export interface Config {
   enrolRateLimitPerMinute: number;
   /** How often due maintenance jobs are started and expired leases settled. */
   maintenanceTickSeconds: number;
+  /** PEM (PKCS#8 RSA) private key of the backup escrow key; unset: generated under DATA_DIR/secrets/ on first start. */
+  backupEscrowKeyFile: string | undefined;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
   /** Hours after its due date by which an open work order is escalated (SLA). */
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inspectionIntervalDays: integer(env, 'INSPECTION_INTERVAL_DAYS', 90, 1, 3650),
     terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     dataDir: env.DATA_DIR || './data',
+    backupEscrowKeyFile: env.BACKUP_ESCROW_KEY_FILE || undefined,
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),

@@ -62,6 +62,7 @@ import { InvalidationListener } from './cluster/invalidations.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
+import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
 
 export interface Services {
   config: Config;
@@ -104,6 +105,7 @@ export interface Services {
   /** On PostgreSQL: what other nodes announce that ends a cached answer here (started by the server). */
   invalidations: InvalidationListener | undefined;
   history: HeartbeatHistory;
+  terminalData: TerminalData;
 }
 
 export interface ServicesOptions {
@@ -259,7 +261,13 @@ export async function createServices(
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
-  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log);
+  // A terminal's own data: backups, restores (a swap queues one for the spare), baselines.
+  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log);
+  jobs.handle('terminal-backups-retention', async () => {
+    const done = await terminalData.backups.prune();
+    if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
+  });
+  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log, terminalData.restores);
   jobs.handle('workorders-tick', async () => {
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -283,7 +291,7 @@ export async function createServices(
     }
     if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
   }) : undefined;
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history };
+  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -297,4 +305,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
+  await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
 }

@@ -87,6 +87,10 @@ async function freshJob(f: Fixtures, terminalId?: string): Promise<string> {
   return res.json<{ items: { id: string }[] }>().items[0]!.id;
 }
 
+async function freshBaseline(f: Fixtures): Promise<string> {
+  return (await f.t.services.terminalData.baselines.create({ name: unique('BASELINE'), filter: { siteId: f.b.site.id }, appVersion: '3.3.0' }, 'matrix')).id;
+}
+
 /** A webhook channel of merchant A (made through the API, as an operator would). */
 async function freshChannel(f: Fixtures): Promise<string> {
   const res = await f.t.api('POST', '/api/v1/notification-channels', { merchantId: f.a.merchant.id, kind: 'webhook', name: 'matrix', address: 'http://127.0.0.1:9/hook' });
@@ -520,6 +524,17 @@ const ROUTES: Record<string, RouteSpec> = {
   // A campaign that updated no terminal has nothing to roll back: the handler refuses with a 409, after the guard.
   'POST /api/v1/campaigns/{id}/rollback': { need: 'run rollouts', adminGets: 409, probe: async (f) => ({ params: { id: await freshCampaign(f) }, body: {} }) },
   'GET /api/v1/fleet/versions': { need: 'read rollouts' },
+
+  // Terminal data: a terminal's backups and restores (downloading and restoring are operators' work), baselines.
+  'GET /api/v1/terminals/{id}/backups': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/terminals/{id}/backups/{backupId}/download': { need: 'put terminals into maintenance', adminGets: 404, probe: (f) => ({ params: { id: f.a.terminal.id, backupId: 'no-backup' } }) },
+  'GET /api/v1/terminals/{id}/restores': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  // The terminal has no backup yet: the handler refuses with a 409, after the guard.
+  'POST /api/v1/terminals/{id}/restores': { need: 'put terminals into maintenance', adminGets: 409, probe: (f) => ({ params: { id: f.a.terminal.id }, body: {} }) },
+  'GET /api/v1/baselines': { need: 'read rollouts' },
+  'POST /api/v1/baselines': { need: 'run rollouts', probe: (f) => ({ body: { name: unique('BASELINE'), filter: { siteId: f.b.site.id }, appVersion: '3.3.0' } }) },
+  'GET /api/v1/baselines/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
+  'DELETE /api/v1/baselines/{id}': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
 };
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {

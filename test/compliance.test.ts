@@ -254,12 +254,13 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
     const english = (await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&locale=en`)).body;
     expect(english).toContain('PCI DSS compliance report');
     expect(english).toContain('never inspected');
+    expect(english).toContain('The terminal SDK refuses to back up data holding anything that looks like a card number');
 
     const csv = await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv&locale=en`);
     expect(csv.headers['content-disposition']).toContain(`pci-report-${estate.merchant.id}-`);
     const rows = csvRows(csv.body);
     expect(rows.filter((r) => r.finding === 'summary').map((r) => r.requirement))
-      .toEqual(['poi-inventory', 'poi-inspection', 'terminal-passwords', 'operator-passwords', 'pin-encryption']);
+      .toEqual(['poi-inventory', 'poi-inspection', 'terminal-passwords', 'operator-passwords', 'pin-encryption', 'backup-card-data']);
     expect(rows.find((r) => r.finding === 'never_inspected')).toMatchObject({ serial_number: 'RPT-MINE', merchant: evil, reference: '9.5.1.2', status: 'gap' });
     expect(rows.some((r) => r.serial_number === 'RPT-OTHER')).toBe(false);
 

@@ -320,6 +320,23 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
     params: { actionId: String(f.actionId) }, body: { reportId: 'fuzz-report', status: 'downloading', progress: { done: 1, of: 2 }, details: ['d'] },
   }),
   'GET /device/v1/packages/{id}/content': (f) => ({ params: { id: f.packageId } }),
+  // Terminal data: backups, restores, baselines.
+  'GET /api/v1/terminals/{id}/backups': (f) => ({ params: { id: f.terminalId } }),
+  'GET /api/v1/terminals/{id}/backups/{backupId}/download': (f) => ({ params: { id: f.terminalId, backupId: 'no-such-backup' } }),
+  'GET /api/v1/terminals/{id}/restores': (f) => ({ params: { id: f.terminalId } }),
+  'POST /api/v1/terminals/{id}/restores': (f) => ({ params: { id: f.terminalId }, body: { sourceTerminalId: f.terminalId } }),
+  'POST /api/v1/baselines': (f) => ({ body: { name: 'Fuzz baseline', filter: { siteId: f.estate.site.id, tag: 'front' }, appVersion: '3.3.0', firmwareVersion: 'fw-2' } }),
+  'GET /api/v1/baselines/{id}': () => ({ params: { id: 'no-such-baseline' } }),
+  'DELETE /api/v1/baselines/{id}': () => ({ params: { id: 'no-such-baseline' } }),
+  'POST /device/v1/backups': () => ({
+    body: { uploadId: 'fuzz-upload-1', kind: 'manual', sha256: 'a'.repeat(64), sizeBytes: 2048, chunkSize: 1024, keyId: 'no-such-key', wrappedKey: 'AAAA', iv: 'AAAAAAAAAAAAAAAA', takenAt: '2026-01-01T00:00:00.000Z' },
+  }),
+  'GET /device/v1/backups/{uploadId}': () => ({ params: { uploadId: 'fuzz-upload-1' } }),
+  'PUT /device/v1/backups/{uploadId}/chunks/{index}': () => ({ params: { uploadId: 'fuzz-upload-1', index: '0' }, body: { data: 'AAAA' } }),
+  'POST /device/v1/backups/{uploadId}/complete': () => ({ params: { uploadId: 'fuzz-upload-1' } }),
+  'POST /device/v1/restore/offer': () => ({ body: { publicKeySpki: 'AAAA', fresh: false } }),
+  'GET /device/v1/restores/{id}/data': () => ({ params: { id: 'no-such-restore' } }),
+  'POST /device/v1/restores/{id}/result': () => ({ params: { id: 'no-such-restore' }, body: { status: 'restored' } }),
 };
 
 // ---- requests

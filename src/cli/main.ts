@@ -14,6 +14,7 @@ import { isPostgresUrl } from '../db/database.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
+import { registerTerminalBackupCommands } from './terminal-backup.ts';
 import { simulateSettings, type SimulateFlags } from './simulate-flags.ts';
 import { SITE_KINDS } from '../simulator/site-profiles.ts';
 
@@ -322,6 +323,7 @@ async function codeFor(server: string, apiToken: string | undefined, uses: numbe
 
 registerPublisherCommands(program);
 registerKpisCommand(program);
+registerTerminalBackupCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {

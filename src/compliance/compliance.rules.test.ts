@@ -113,7 +113,7 @@ describe('the compliance report', () => {
     const report = buildReport({ subject: { kind: 'fleet' }, now: NOW, settings, devices: [device('A'), device('B')], operators: [operator('a@x')] });
     expect(report.requirements.map((r) => [r.id, r.ref, r.met])).toEqual([
       ['poi-inventory', '9.5.1.1', true], ['poi-inspection', '9.5.1.2', true], ['terminal-passwords', '8.3.9', true],
-      ['operator-passwords', '8.3.9', true], ['pin-encryption', null, true],
+      ['operator-passwords', '8.3.9', true], ['pin-encryption', null, true], ['backup-card-data', '3.2.1', true],
     ]);
     expect(count(report, 'poi-inventory', 'devices')).toBe(2);
     expect(count(report, 'poi-inspection', 'inspected_in_interval')).toBe(2);

@@ -56,7 +56,7 @@ describe('CSV', () => {
   it('has a summary row per requirement and a row per finding', () => {
     const rows = parse(renderReportCsv(report, 'en'), { bom: true, columns: true }) as Record<string, string>[];
     expect(rows.filter((r) => r.finding === 'summary').map((r) => `${r.requirement}:${r.status}`))
-      .toEqual(['poi-inventory:met', 'poi-inspection:gaps', 'terminal-passwords:gaps', 'operator-passwords:gaps', 'pin-encryption:gaps']);
+      .toEqual(['poi-inventory:met', 'poi-inspection:gaps', 'terminal-passwords:gaps', 'operator-passwords:gaps', 'pin-encryption:gaps', 'backup-card-data:met']);
     expect(rows.filter((r) => r.status === 'gap').map((r) => r.finding)).toEqual(['never_inspected', 'password_unknown', 'password_unknown', 'pin_entry_off']);
     const pin = rows.find((r) => r.finding === 'pin_entry_off')!;
     expect(pin).toMatchObject({ reference: '', serial_number: 'SN-1', merchant: EVIL, site: `'=HYPERLINK("http://evil")` });

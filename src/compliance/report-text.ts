@@ -65,6 +65,7 @@ const zh: Words = {
     'terminal-passwords': { title: '终端密码轮换', description: '终端密码在期限内更换;依据终端最近一次心跳上报的修改时间。' },
     'operator-passwords': { title: '操作员密码轮换', description: '操作员账号的密码在期限内更换(仅使用 API 令牌的账号不设密码,只计数)。' },
     'pin-encryption': { title: '终端 PIN 输入与加密', description: '在用终端开启 PIN 输入和加密;依据终端最近一次心跳。' },
+    'backup-card-data': { title: '终端数据备份不含卡数据', description: '终端 SDK 拒绝备份含有疑似卡号(通过 Luhn 校验的 13–19 位数字)的数据,并说明原因;备份在终端上加密后才上传,服务器不保存明文密钥。' },
   },
   counts: {
     devices: '终端总数', in_stock: '库存', active: '在用', in_repair: '维修中', retired: '已停用', in_use: '在用终端',
@@ -119,6 +120,7 @@ const en: Words = {
     'terminal-passwords': { title: 'Terminal password rotation', description: "Terminal passwords are changed within the limit, as reported in each terminal's latest heartbeat." },
     'operator-passwords': { title: 'Operator password rotation', description: 'Operator passwords are changed within the limit (accounts that only use API tokens have no password and are counted only).' },
     'pin-encryption': { title: 'PIN entry and encryption on terminals', description: "Terminals in use have PIN entry and encryption on, as reported in each terminal's latest heartbeat." },
+    'backup-card-data': { title: 'No card data in terminal data backups', description: 'The terminal SDK refuses to back up data holding anything that looks like a card number (a Luhn-valid run of 13–19 digits) and says so; backups are encrypted on the terminal before upload, and the server never stores their key in plain.' },
   },
   counts: {
     devices: 'terminals', in_stock: 'in stock', active: 'active', in_repair: 'in repair', retired: 'retired', in_use: 'terminals in use',

@@ -22,6 +22,7 @@ import * as enrolmentRetries from './migrations/0017_enrolment_retries.ts';
 import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
 import * as clusterInvalidation from './migrations/0020_cluster_invalidation.ts';
 import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts';
+import * as terminalData from './migrations/0023_terminal_data.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0018_site_trading_history': siteTradingHistory,
   '0020_cluster_invalidation': clusterInvalidation,
   '0021_heartbeat_partitions': heartbeatPartitions,
+  '0023_terminal_data': terminalData,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

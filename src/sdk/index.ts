@@ -13,3 +13,7 @@ export type {
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
 export { UpdateAgent, memoryStorage, verifySignature } from './updates.ts';
 export type { Deployment, DeploymentPackage, PackageStorage, UpdateEvent, UpdateHandlers } from './updates.ts';
+export { BackupAgent, CardDataInBackupError } from './backups.ts';
+export type { BackupEvent, BackupHandlers, BackupKind, RestoredData, TerminalData } from './backups.ts';
+export { findPans, luhnValid } from '../terminal-data/pan-scan.ts';
+export type { PanFinding } from '../terminal-data/pan-scan.ts';

@@ -5,6 +5,8 @@ import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, Heart
 import type { JobState } from '../maintenance/job-states.ts';
 import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
+import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
+import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -32,6 +34,8 @@ export interface SavedState {
   outbox: PendingReport[];
   /** Jobs this terminal ended by itself; later answers naming them are not obeyed. */
   endedJobs: string[];
+  /** When the last weekly backup was stored (this terminal's clock); the next is due 7 days later. */
+  lastWeeklyBackupAt?: string | null;
 }
 
 export interface RetryPolicy {
@@ -72,6 +76,13 @@ export interface TerminalClientOptions {
    */
   updates?: UpdateHandlers;
   onUpdate?: (event: UpdateEvent) => void;
+  /**
+   * Backups of the terminal's own data: how to collect it and how to put restored data back. With it,
+   * the SDK backs up weekly (checked at each heartbeat) and before every maintenance job's work.
+   */
+  backups?: BackupHandlers;
+  onBackup?: (event: BackupEvent) => void;
+  lastWeeklyBackupAt?: string | null;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
@@ -95,6 +106,7 @@ export interface CallOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 15_000 };
 const DEFAULT_INTERVAL_SECONDS = 60;
+const WEEK_MS = 7 * 86_400_000;
 const GLOBAL_TIMERS: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -119,6 +131,11 @@ export class PosFleetTerminal {
   private readonly options: TerminalClientOptions;
   private readonly runner: MaintenanceRunner;
   private readonly updates: UpdateAgent | undefined;
+  private readonly backups: BackupAgent | undefined;
+  /** No saved state at construction (a first start, or a reinstall after a factory reset). */
+  private fresh: boolean;
+  private lastWeeklyBackupAt: string | null;
+  private weekly: Promise<void> | undefined;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -153,6 +170,16 @@ export class PosFleetTerminal {
     this.serverMode = options.mode ?? 'normal';
     this.savedMode = this.serverMode;
     this.currentStatus = this.credential ? 'idle' : 'not_enrolled';
+    this.fresh = !this.credential;
+    this.lastWeeklyBackupAt = options.lastWeeklyBackupAt ?? null;
+    this.backups = options.backups && new BackupAgent({
+      getJson: (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)),
+      postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
+      putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
+      fetchRaw: (path) => this.fetchImpl(this.server + path, { method: 'GET', headers: { authorization: `Bearer ${this.requireCredential()}` } }),
+      serialNumber: this.serialNumber,
+      now: this.now,
+    }, options.backups, options.onBackup);
     this.updates = options.updates && new UpdateAgent({
       getJson: (path, signal) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), signal)),
       postJson: (path, body, signal) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), signal)),
@@ -163,10 +190,14 @@ export class PosFleetTerminal {
     const handlers = { ...DEFAULT_HANDLERS, ...options.maintenance };
     const perform = handlers.perform;
     const updates = this.updates;
-    // An update job installs the offered package first; the application's own work follows.
-    if (updates) {
+    const backups = this.backups;
+    // Every job's work begins with a backup of the terminal's data (a failed backup fails the job, which
+    // rolls back: nothing is changed without one); an update job then installs the offered package
+    // first, and the application's own work follows.
+    if (updates || backups) {
       handlers.perform = async (work, context) => {
-        if (work.includes('update') || work.includes('upgrade')) await updates.installInJob(context.signal, context.jobId);
+        if (backups) await backups.backup('pre_maintenance', context.jobId);
+        if (updates && (work.includes('update') || work.includes('upgrade'))) await updates.installInJob(context.signal, context.jobId);
         await perform(work, context);
       };
     }
@@ -227,6 +258,7 @@ export class PosFleetTerminal {
 
   /** What to show the cashier while payments are refused ("功能维护中，预计 10:40 恢复"); undefined in normal mode. */
   get notice(): string | undefined {
+    if (this.backups?.restoring) return this.locale === 'zh-CN' ? '正在恢复终端数据，请稍候' : 'Restoring terminal data, please wait';
     const expectedEndAt = this.runner.job?.expectedEndAt ?? this.serverJob?.expectedEndAt;
     return transactionMessage(this.mode, this.locale, expectedEndAt ? { expectedEndAt, timeZone: this.timeZone } : undefined);
   }
@@ -255,7 +287,9 @@ export class PosFleetTerminal {
     this.refused = 0;
     const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
     try {
-      return await this.sendHeartbeat({ ...content, transactions, seq, sentAt: this.now().toISOString() }, options);
+      const answer = await this.sendHeartbeat({ ...content, transactions, seq, sentAt: this.now().toISOString() }, options);
+      this.backupIfDue();
+      return answer;
     } catch (error) {
       // Not delivered as far as we know: the next heartbeat carries the count (twice only if the server
       // stored this one and every answer to it was lost).
@@ -280,6 +314,45 @@ export class PosFleetTerminal {
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
+  }
+
+  /**
+   * Takes a backup of the terminal's data now and uploads it (an upload a dropped link interrupted is
+   * finished first). Refused with CardDataInBackupError when the data holds something like a card number.
+   */
+  async backup(kind: BackupKind = 'manual'): Promise<BackupView> {
+    if (!this.backups) throw new PosFleetError('no_backup_handlers', 'give the SDK `backups` handlers to take backups');
+    const stored = await this.backups.backup(kind);
+    if (kind === 'weekly') {
+      this.lastWeeklyBackupAt = this.now().toISOString();
+      await this.save();
+    }
+    return stored;
+  }
+
+  /**
+   * Restores what the server has for this terminal, if anything: a swapped-in spare gets the faulty
+   * terminal's newest backup, a terminal started with no saved state (a factory reset) its own. The
+   * data goes to `backups.restore`; the server is told it worked, and only then counts a spare as in
+   * service. Call it once after enrolment and at each start. Null when there is nothing to restore.
+   */
+  async restore(): Promise<RestoreView | null> {
+    if (!this.backups) throw new PosFleetError('no_backup_handlers', 'give the SDK `backups` handlers to restore');
+    this.requireCredential();
+    const restored = await this.backups.restore(this.fresh);
+    this.fresh = false;
+    return restored;
+  }
+
+  /** After a heartbeat: finishes an interrupted upload, or takes the weekly backup when it is due (in the background). */
+  private backupIfDue(): void {
+    const backups = this.backups;
+    if (!backups || this.weekly) return;
+    const due = this.lastWeeklyBackupAt === null || this.now().getTime() - Date.parse(this.lastWeeklyBackupAt) >= WEEK_MS;
+    if (!due && !backups.unfinished) return;
+    this.weekly = (due ? this.backup('weekly').then(() => {}) : backups.resume().then(() => {}))
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => { this.weekly = undefined; });
   }
 
   /** Reports how a command went. Safe to repeat: the server keeps the first result. */
@@ -398,7 +471,10 @@ export class PosFleetTerminal {
     this.savedMode = this.mode;
     const store = this.options.store;
     if (!this.credential || !store) return Promise.resolve();
-    const state: SavedState = { credential: this.credential, lastSeq: this.lastSeq, mode: this.savedMode, ...this.runner.snapshot() };
+    const state: SavedState = {
+      credential: this.credential, lastSeq: this.lastSeq, mode: this.savedMode, ...this.runner.snapshot(),
+      ...(this.backups && { lastWeeklyBackupAt: this.lastWeeklyBackupAt }),
+    };
     const write = this.saving.then(() => store(state));
     this.saving = write.catch(() => {});
     return write;
@@ -419,7 +495,7 @@ export class PosFleetTerminal {
   }
 
   /** A call with retries of what may pass (see PosFleetError.retryable), with back-off between tries. */
-  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.requestOnce<T>(method, path, body, credential);
@@ -432,14 +508,14 @@ export class PosFleetTerminal {
     }
   }
 
-  private async requestOnce<T>(method: 'GET' | 'POST', path: string, body: unknown, credential: string | undefined): Promise<T> {
+  private async requestOnce<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, credential: string | undefined): Promise<T> {
     const url = this.server + path;
-    const headers: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json' } : {};
+    const headers: Record<string, string> = method === 'GET' ? {} : { 'content-type': 'application/json' };
     if (credential) headers.authorization = `Bearer ${credential}`;
     let response: Response;
     let text: string;
     try {
-      const payload = method === 'POST' ? { body: JSON.stringify(body) } : {};
+      const payload = method === 'GET' ? {} : { body: JSON.stringify(body) };
       response = await this.fetchImpl(url, { method, headers, ...payload, signal: AbortSignal.timeout(this.retry.timeoutMs) });
       text = await response.text();
     } catch (cause) {

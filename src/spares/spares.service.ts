@@ -15,6 +15,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, encodeCursor } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
+import type { SwapFacts } from '../terminal-data/restores.service.ts';
 import { canStep, isClosedCustody, nextSteps, type CustodyState } from './custody-states.ts';
 import { SparesRepository, type CustodyRow, type Executor, type Level, type MoveRow, type PartRow, type PoolRow } from './spares.repository.ts';
 import type {
@@ -32,6 +33,8 @@ export class SparesService {
     private readonly workOrders: Pick<WorkOrdersService, 'findForUpdate' | 'getWorkOrder'>,
     private readonly notifications: NotificationService,
     private readonly log?: (msg: string, fields?: Record<string, unknown>) => void,
+    /** Queues the faulty terminal's newest backup for the spare; true when one was queued. */
+    private readonly restores?: { onSwap(trx: Executor, swap: SwapFacts): Promise<boolean> },
   ) {
     this.repo = new SparesRepository(db);
   }
@@ -297,7 +300,9 @@ export class SparesService {
         id, terminal_id: faulty.id, open_terminal_id: faulty.id, swap_id: swapId, work_order_id: workOrderId, state: 'at_site', pool_id: null, opened_at: now, closed_at: null,
       });
       await this.repo.addCustodyStep(trx, { id: randomUUID(), custody_id: id, from_state: null, to_state: 'at_site', by_id: actor.id, by_name: actor.name, at: now, note: input.note ?? `swapped for ${spare.serial_number}` });
-      await this.repo.markRestored(trx, workOrderId, now);
+      // With a backup to restore, the spare is in service (the merchant restored) once it confirms the restore.
+      const restoring = await this.restores?.onSwap(trx, { swapId, workOrderId, faultyTerminalId: faulty.id, spareTerminalId: spare.id, by: actor.name, at: now });
+      if (!restoring) await this.repo.markRestored(trx, workOrderId, now);
       return id;
     });
     return (await this.getCustody(custodyId, actor.scope)).swap!;

@@ -5,6 +5,7 @@ import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
 import { terminalsEn, terminalsZh } from './messages/terminals.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
+import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -834,6 +835,7 @@ const en = {
   ...maintenanceEn,
   ...packagesEn,
   ...terminalsEn,
+  ...terminalDataEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1663,6 +1665,7 @@ const zh: Record<MessageKey, string> = {
   ...maintenanceZh,
   ...packagesZh,
   ...terminalsZh,
+  ...terminalDataZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -14,6 +14,7 @@ import { useI18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
 import { ModeBadge } from './ModeBadge.tsx';
 import { TerminalHistory } from './TerminalHistory.tsx';
+import { TerminalBackups } from './TerminalBackups.tsx';
 import { HealthScoreCard } from './HealthScore.tsx';
 import { SuspiciousReportForm } from './SuspiciousCases.tsx';
 import { can } from '../permissions.ts';
@@ -129,6 +130,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
           </table>
         </div>
       )}
+      <TerminalBackups terminalId={terminal.id} me={me} reload={liveKey} />
       <TerminalHistory terminalId={terminal.id} me={me} reload={liveKey} />
     </section>
   );
