@@ -4,7 +4,7 @@
 // measured in the same run: sorting 100,000 random numbers. Target: the planning under 5 s.
 // Env: BENCH_SITES (20000), BENCH_TERMINALS (100000), BENCH_RUNS (3), BENCH_FLEET_LIMIT (3000).
 // Bounded: sizes are capped and the whole run is stopped after 120 s.
-import type { WorkKind } from '../src/maintenance/job-states.ts';
+import type { WorkKind } from '../src/shared/job-states.ts';
 import { decideStarts, type HoldReason, type SiteTerminal } from '../src/maintenance/windows/continuity.ts';
 import { buildDurationTable, expectedDuration, type DurationSample } from '../src/maintenance/windows/expected-duration.ts';
 import { seededRandom } from '../src/shared/prng.ts';

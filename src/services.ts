@@ -59,10 +59,10 @@ import { EventBus } from './shared/events.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 import { InvalidationListener } from './cluster/invalidations.ts';
+import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
-import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
 
 export interface Services {
   config: Config;

@@ -4,7 +4,7 @@
 // paused campaign; and what its recorded policy for single-terminal sites lets the continuity rule do
 // with a terminal alone at its site, with the reason shown wherever it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN } from '../src/maintenance/job-states.ts';
+import { OPEN } from '../src/shared/job-states.ts';
 import type { WindowPlanner } from '../src/maintenance/window-planner.service.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';

@@ -19,7 +19,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { JobState } from '../src/maintenance/job-states.ts';
+import type { JobState } from '../src/shared/job-states.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 import type { ActionView, CampaignView, PackageView } from '../src/rollouts/rollouts.schemas.ts';
 import { cumulativeCounts } from '../src/rollouts/waves.ts';

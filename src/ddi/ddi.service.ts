@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { FLEET } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { DeviceService } from '../device/device.service.ts';
-import { OUT_OF_SERVICE, WAITING, type JobState } from '../maintenance/job-states.ts';
+import { OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 import type { DeploymentsService } from '../rollouts/deployments.service.ts';

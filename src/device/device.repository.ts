@@ -4,7 +4,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
-import { storedTheDayBefore } from '../history/history.repository.ts';
+import { addDays, dayOf } from '../history/partition-days.ts';
+import { selectInBatches } from '../db/batches.ts';
 import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
 
 export interface QueuedHeartbeat {
@@ -235,4 +236,29 @@ export function toCommand(row: Selectable<TerminalCommandTable>): Command {
     createdAt: row.created_at, createdBy: row.created_by, deliveredAt: row.delivered_at, completedAt: row.completed_at,
     result: parseJson<unknown>(row.result, null),
   };
+}
+
+/** How long after midnight a heartbeat may be a retry of one stored the day before (retries come within seconds). */
+const RETRY_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Of these heartbeats, the ones received just after midnight that were already stored the day before
+ * (a retry whose answer was lost): the primary key only holds within a day. No query the rest of the day.
+ */
+async function storedTheDayBefore(executor: Kysely<Database>, items: { terminalId: string; seq: number; receivedAt: string }[]): Promise<Set<string>> {
+  const early = items.filter((h) => Date.parse(h.receivedAt) - Date.parse(`${dayOf(h.receivedAt)}T00:00:00Z`) < RETRY_WINDOW_MS);
+  if (!early.length) return new Set();
+  const byDay = new Map<string, typeof early>();
+  for (const h of early) {
+    const day = addDays(dayOf(h.receivedAt), -1);
+    byDay.set(day, [...(byDay.get(day) ?? []), h]);
+  }
+  const found = new Set<string>();
+  for (const [day, list] of byDay) {
+    const rows = await selectInBatches([...new Set(list.map((h) => h.terminalId))], (ids) => executor.selectFrom('heartbeats')
+      .select(['terminal_id', 'seq']).where('received_day', '=', day).where('terminal_id', 'in', ids).where('seq', 'in', [...new Set(list.map((h) => h.seq))]).execute());
+    const stored = new Set(rows.map((r) => `${r.terminal_id} ${Number(r.seq)}`));
+    for (const h of list) if (stored.has(`${h.terminalId} ${h.seq}`)) found.add(`${h.terminalId} ${h.seq}`);
+  }
+  return found;
 }

@@ -10,20 +10,8 @@ export type Severity = (typeof SEVERITIES)[number];
 export const CARD_INTERFACES = ['chip', 'swipe', 'contactless'] as const;
 export type CardInterface = (typeof CARD_INTERFACES)[number];
 
-/** Rules evaluated on every heartbeat. */
-export const HEARTBEAT_RULES = [
-  'card_reader_chip', 'card_reader_swipe', 'card_reader_contactless',
-  'printer_paper_low', 'printer_paper_out', 'printer_jam', 'printer_cover_open',
-  'battery_health_low', 'battery_not_charging', 'battery_high_cycles', 'battery_deep_discharge',
-  'temperature', 'storage_low', 'clock_skew', 'tamper', 'weak_signal', 'high_latency',
-  'security_features_off', 'password_too_old', 'software_unpatched',
-] as const;
-export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
-
-/** Rules raised elsewhere: the offline sweep (offline, flapping), site correlation, people's reports. */
-export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity'] as const;
-export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
-export type Rule = (typeof RULES)[number];
+import type { HeartbeatRule, Rule } from '../shared/rule-names.ts';
+export { HEARTBEAT_RULES, OTHER_RULES, RULES, type HeartbeatRule, type Rule } from '../shared/rule-names.ts';
 
 export interface Thresholds {
   cardReader: { windowAttempts: number; minAttempts: number; maxFailureRate: number };

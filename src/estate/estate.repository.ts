@@ -10,7 +10,7 @@ import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
 import { DEFAULT_COMPONENTS } from './estate.rules.ts';
-import { OUT_OF_SERVICE } from '../maintenance/job-states.ts';
+import { OUT_OF_SERVICE } from '../shared/job-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { CODE, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
-import { RULES } from '../diagnostics/heartbeat.rules.ts';
+import { RULES } from '../shared/rule-names.ts';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export const ENVIRONMENTS = ['indoor', 'outdoor', 'dusty', 'hot', 'humid'] as const;

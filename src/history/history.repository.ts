@@ -1,19 +1,15 @@
 // Heartbeat history housekeeping (Kysely only): daily partitions on PostgreSQL, batched pruning on
-// SQLite, and the day-before look-up that keeps a retry across midnight from being stored twice.
+// SQLite.
 import { sql, type Kysely } from 'kysely';
-import { selectInBatches } from '../db/batches.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { addDays, dayOf, partitionDay, partitionName } from './partition-days.ts';
+import { addDays, partitionDay, partitionName } from './partition-days.ts';
 
 /**
  * A DDL statement on the partitioned table waits at most this long for its lock: it would otherwise queue
  * every heartbeat insert behind a long report. A statement that gives up is tried again at the next run.
  */
 const LOCK_TIMEOUT = '2s';
-
-/** How long after midnight a heartbeat may be a retry of one stored the day before (retries come within seconds). */
-const RETRY_WINDOW_MS = 15 * 60_000;
 
 export class HistoryRepository {
   constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect) {}
@@ -62,26 +58,4 @@ export class HistoryRepository {
       : await sql`delete from heartbeats where rowid in (select rowid from heartbeats where received_at < ${before} limit ${limit})`.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
   }
-}
-
-/**
- * Of these heartbeats, the ones received just after midnight that were already stored the day before
- * (a retry whose answer was lost): the primary key only holds within a day. No query the rest of the day.
- */
-export async function storedTheDayBefore(executor: Kysely<Database>, items: { terminalId: string; seq: number; receivedAt: string }[]): Promise<Set<string>> {
-  const early = items.filter((h) => Date.parse(h.receivedAt) - Date.parse(`${dayOf(h.receivedAt)}T00:00:00Z`) < RETRY_WINDOW_MS);
-  if (!early.length) return new Set();
-  const byDay = new Map<string, typeof early>();
-  for (const h of early) {
-    const day = addDays(dayOf(h.receivedAt), -1);
-    byDay.set(day, [...(byDay.get(day) ?? []), h]);
-  }
-  const found = new Set<string>();
-  for (const [day, list] of byDay) {
-    const rows = await selectInBatches([...new Set(list.map((h) => h.terminalId))], (ids) => executor.selectFrom('heartbeats')
-      .select(['terminal_id', 'seq']).where('received_day', '=', day).where('terminal_id', 'in', ids).where('seq', 'in', [...new Set(list.map((h) => h.seq))]).execute());
-    const stored = new Set(rows.map((r) => `${r.terminal_id} ${Number(r.seq)}`));
-    for (const h of list) if (stored.has(`${h.terminalId} ${h.seq}`)) found.add(`${h.terminalId} ${h.seq}`);
-  }
-  return found;
 }

@@ -1,6 +1,6 @@
 // HTTP shapes of the group action over maintenance jobs (job-groups.ts).
 import { Type, type Static } from 'typebox';
-import { JOB_STATES } from './job-states.ts';
+import { JOB_STATES } from '../shared/job-states.ts';
 
 export const GroupActionInput = Type.Object({
   action: Type.Enum(['finish', 'extend', 'abort'], { description: 'finish: back in service (a job not started yet is withdrawn); extend: by `minutes`; abort: cancel' }),

@@ -4,7 +4,7 @@
 // it goes through the maintenance service's own operator moves, so each job keeps its transitions,
 // notices and the continuity rule as if it had been ended alone.
 import { AppError } from '../shared/errors.ts';
-import { FINAL, OUT_OF_SERVICE, WAITING, type JobState } from './job-states.ts';
+import { FINAL, OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
 import type { Scope } from '../access/roles.ts';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, MaintenanceJobTable } from '../db/schema.ts';
 import { selectInBatches } from '../db/batches.ts';
-import type { JobState } from './job-states.ts';
+import type { JobState } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;

@@ -1,7 +1,7 @@
 // HTTP shapes of maintenance mode: requests, jobs with their transitions, locks, terminal reports.
 import { Type, type Static } from 'typebox';
 import { Timestamp } from '../shared/http-schemas.ts';
-import { JOB_STATES, WORK_KINDS } from './job-states.ts';
+import { JOB_STATES, WORK_KINDS } from '../shared/job-states.ts';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
 

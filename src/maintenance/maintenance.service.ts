@@ -11,7 +11,7 @@ import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
-import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
+import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from '../shared/job-states.ts';
 import type { JobRow, MaintenanceRepository, SiteTerminal } from './maintenance.repository.ts';
 import { decideStarts, type JobDecision, type TerminalStatus } from './windows/continuity.ts';
 import { closedThrough } from './windows/site-closed.ts';

@@ -2,7 +2,7 @@
 // jobs planned inside a maintenance window may start now. A job may start only while an occurrence of its
 // window is open and its budget still fits before it ends; the others are moved to the next occurrence
 // where they fit, with the reason recorded.
-import { WAITING } from './job-states.ts';
+import { WAITING } from '../shared/job-states.ts';
 import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
 import type { StartGate } from './maintenance.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, placeInWindow, unique, type WindowSettings } from './window-defs.ts';

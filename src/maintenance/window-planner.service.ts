@@ -11,7 +11,7 @@ import type { Terminal } from '../estate/estate.schemas.ts';
 import { conflict, invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
-import { OPEN, WORK_KINDS, type WorkKind } from './job-states.ts';
+import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, occurrenceView, unique, type WindowSettings } from './window-defs.ts';
 import { buildDurationTable, expectedDuration, spreadStarts, type DurationBasis, type DurationSample, type Occurrence, type SpreadJob } from './windows/index.ts';

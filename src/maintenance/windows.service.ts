@@ -10,7 +10,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
-import { OPEN } from './job-states.ts';
+import { OPEN } from '../shared/job-states.ts';
 import { definitionOf, occurrenceView } from './window-defs.ts';
 import {
   conflicts, nextOccurrence, occurrences, validateWindow,

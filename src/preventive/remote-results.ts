@@ -2,8 +2,8 @@
 // checklist needs (software update check → update, data backup → data sync, security check →
 // security hardening; the self-test is the job's own self-tests), and how a maintenance job's outcome
 // becomes the task's checklist results — pass or fail per item, with what the terminal reported.
-import type { JobState, SelfTestResult, WorkKind } from '../maintenance/job-states.ts';
-import { WORK_KINDS } from '../maintenance/job-states.ts';
+import type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts';
+import { WORK_KINDS } from '../shared/job-states.ts';
 import type { TaskTemplate, Text } from './default-templates.ts';
 
 /** Remote checklist items that are maintenance work; any other remote item is answered by the job's self-tests. */

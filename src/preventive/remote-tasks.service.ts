@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
-import type { JobState, SelfTestResult, WorkKind } from '../maintenance/job-states.ts';
+import type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';

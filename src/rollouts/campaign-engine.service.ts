@@ -5,7 +5,7 @@
 // the work its jobs do and how its terminals fared after it — comes from a CampaignDelivery; operators'
 // actions (campaigns.service.ts) and terminals' feedback (deployments.service.ts) call in here to move on.
 import { FLEET } from '../access/roles.ts';
-import { WAITING, type JobState, type WorkKind } from '../maintenance/job-states.ts';
+import { WAITING, type JobState, type WorkKind } from '../shared/job-states.ts';
 import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';

@@ -8,7 +8,7 @@ import type { Scope } from '../access/roles.ts';
 import type { RolloutActionTable } from '../db/schema.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import { WAITING, type JobState } from '../maintenance/job-states.ts';
+import { WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import { conflict, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';

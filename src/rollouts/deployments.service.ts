@@ -3,7 +3,7 @@
 // the package to download, and its feedback, which moves the action only forward.
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { OUT_OF_SERVICE, type JobState } from '../maintenance/job-states.ts';
+import { OUT_OF_SERVICE, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import { notFound } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';

@@ -2,7 +2,7 @@
 // patch, actions stuck in a state, versions installed outside PosFleet — and each terminal's versions.
 import type { Scope } from '../access/roles.ts';
 import type { EstateRepository } from '../estate/estate.repository.ts';
-import { WAITING } from '../maintenance/job-states.ts';
+import { WAITING } from '../shared/job-states.ts';
 import { notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';

@@ -2,7 +2,7 @@
 // work that installs a package, and how the payments of a wave's updated terminals compare with those of
 // comparable terminals still on the old version over the same hours.
 import type { EstateRepository } from '../estate/estate.repository.ts';
-import type { WorkKind } from '../maintenance/job-states.ts';
+import type { WorkKind } from '../shared/job-states.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';

@@ -1,7 +1,7 @@
 // A maintenance job on the terminal, against a stand-in for the server that follows the real job
 // rules (job-states.ts): the steps in order, the lease on a manual clock, rollbacks, reboots.
 import { describe, expect, it } from 'vitest';
-import { canTransition, isStaleReport, verdict, type JobState, type SelfTestResult } from '../maintenance/job-states.ts';
+import { canTransition, isStaleReport, verdict, type JobState, type SelfTestResult } from '../shared/job-states.ts';
 import { PosFleetError } from './errors.ts';
 import { MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type RunnerState, type SavedJob, type Timers } from './maintenance-runner.ts';
 

@@ -3,7 +3,7 @@
 // it, or when its lease runs out on the terminal's own clock. Saved after every step, so a terminal
 // that reboots mid-job (restart() may really reboot it) carries on where it was.
 import type { HeartbeatAnswer } from '../device/device.schemas.ts';
-import type { JobState, SelfTestResult, WorkKind } from '../maintenance/job-states.ts';
+import type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts';
 import type { StepReport } from '../maintenance/maintenance.schemas.ts';
 import { PosFleetError } from './errors.ts';
 import { leaseDeadline, msUntil, selfTestsPassed } from './maintenance-rules.ts';

@@ -2,7 +2,7 @@
 // jobs, and whether the terminal may take payments right now. It speaks /device/v1 over fetch and
 // nothing Node-specific.
 import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
-import type { JobState } from '../maintenance/job-states.ts';
+import type { JobState } from '../shared/job-states.ts';
 import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';

@@ -2,7 +2,7 @@
 // heartbeat from a seeded PRNG, whose paper runs out, whose chip slot gets dirty, whose battery wears
 // and whose Wi-Fi drops, the way a real fleet's do. Customers come as its site trades at that time of
 // day, and pay only if the terminal may take payments. Same seed and same step times → same reports.
-import type { WorkKind } from '../maintenance/job-states.ts';
+import type { WorkKind } from '../shared/job-states.ts';
 import type { HeartbeatContent } from '../sdk/terminal-client.ts';
 import { Random } from './random.ts';
 import { expectedPayments, paymentsPerHour, SITE_PROFILES, type SiteKind, type SiteProfile } from './site-profiles.ts';

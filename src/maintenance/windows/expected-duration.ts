@@ -8,7 +8,7 @@
 // A job with several kinds adds them up (they run one after another on the terminal): the sum of the
 // medians, and the sum of the p90s — a cautious figure, since slow runs of different kinds rarely
 // coincide, which is what planning that must finish inside a window wants.
-import type { WorkKind } from '../job-states.ts';
+import type { WorkKind } from '../../shared/job-states.ts';
 
 export interface DurationFigures { medianMinutes: number; p90Minutes: number }
 
