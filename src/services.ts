@@ -43,6 +43,9 @@ import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
+import { ConfigurationRepository } from './configuration/configuration.repository.ts';
+import { ConfigurationService } from './configuration/configuration.service.ts';
+import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 
 export interface Services {
   config: Config;
@@ -76,6 +79,8 @@ export interface Services {
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
+  configuration: ConfigurationService;
+  configurationDelivery: ConfigurationDelivery;
 }
 
 export interface ServicesOptions {
@@ -230,7 +235,23 @@ export async function createServices(
   guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview };
+  // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
+  // a terminal that stays on another one past the grace period opens a configuration_drift incident.
+  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock);
+  await configuration.load();
+  const configurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
+    open: async (terminalId, detail) => {
+      const terminal = await estate.repo.findTerminal(terminalId);
+      await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
+    },
+  }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
+  device.useConfigurationSource((terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
+  jobs.handle('configuration-tick', async () => {
+    await configuration.refresh();
+    const opened = await configurationDelivery.sweep();
+    if (opened) log?.('configuration drift', { opened });
+  });
+  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -244,4 +265,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('workorders-tick', 'workorders-tick', 300_000);
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
+  await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
 }

@@ -20,6 +20,7 @@ import * as notificationLimits from './migrations/0015_notification_limits.ts';
 import * as preventiveRemote from './migrations/0016_preventive_remote.ts';
 import * as enrolmentRetries from './migrations/0017_enrolment_retries.ts';
 import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
+import * as configuration from './migrations/0022_configuration.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0016_preventive_remote': preventiveRemote,
   '0017_enrolment_retries': enrolmentRetries,
   '0018_site_trading_history': siteTradingHistory,
+  '0022_configuration': configuration,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

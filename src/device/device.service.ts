@@ -50,6 +50,13 @@ export class DeviceService {
     this.modeSource = source;
   }
 
+  private configurationSource: ((terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration']) | undefined;
+
+  /** Terminal configuration answers the effective hash and notes the applied one: synchronous, in memory. */
+  useConfigurationSource(source: (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration']): void {
+    this.configurationSource = source;
+  }
+
   /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */
   recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
     return this.repo.recordInstalled(trx, terminalId, kind, version, at);
@@ -173,6 +180,7 @@ export class DeviceService {
       maintenance: desired?.maintenance ?? null,
       deployment: desired?.deployment ?? null,
       commands: outcome.commandsByTerminal.get(terminalId) ?? [],
+      configuration: this.configurationSource?.(terminalId, report.configuration) ?? null,
       heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
       serverTime: receivedAt,
     };

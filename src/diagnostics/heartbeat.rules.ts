@@ -21,7 +21,7 @@ export const HEARTBEAT_RULES = [
 export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
 
 /** Rules raised elsewhere: the offline sweep (offline, flapping), site correlation, people's reports. */
-export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity'] as const;
+export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity', 'configuration_drift'] as const;
 export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
 export type Rule = (typeof RULES)[number];
 
@@ -92,6 +92,7 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   site_network_down: { severity: 'critical', openAfter: 1, resolveAfter: 1 },
   network_flapping: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+  configuration_drift: { severity: 'medium', openAfter: 1, resolveAfter: 0 },
 };
 
 /** What a rule saw in one heartbeat: bad or good, with the figures behind it. */

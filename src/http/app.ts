@@ -37,6 +37,7 @@ import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
+import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -132,6 +133,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(rolloutRoutes(services.packages, services.campaigns));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
+    await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -140,6 +142,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.campaigns, deviceAuthenticator(services.device)));
+    await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.
