@@ -2,7 +2,8 @@
 // 1,000,000 terminals (5 levels, 200 parameters; each terminal with its own TID and MID), in memory
 // as the server keeps it. Goal: under 10 s. Run: npx tsx bench/configuration.bench.ts [terminals]
 import { EffectiveCache, type Placement } from '../src/configuration/effective-cache.ts';
-import { configurationHash, type ParameterSchema, type Values } from '../src/configuration/parameters.ts';
+import type { ParameterSchema, Values } from '../src/configuration/parameters.ts';
+import { configurationHash } from '../src/configuration/hash.ts';
 
 const terminals = Number(process.argv[2] ?? 1_000_000);
 const SITES = 20_000;

@@ -4,7 +4,7 @@
 // masked), merchant users' limits, TID/MID CSV, and delivery in heartbeats with drift incidents.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
-import { configurationHash } from '../src/configuration/parameters.ts';
+import { configurationHash } from '../src/configuration/hash.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EffectiveCache } from './effective-cache.ts';
-import { configurationHash, diff, effective, maskChange, SchemaChecker, schemaProblem, type ParameterSchema } from './parameters.ts';
+import { diff, effective, maskChange, SchemaChecker, schemaProblem, type ParameterSchema } from './parameters.ts';
+import { configurationHash } from './hash.ts';
 
 const schema: ParameterSchema = {
   tid: { type: 'string', pattern: '^[0-9]{8}$', levels: ['terminal'], unique: { per: 'acquirer', among: 'terminal' } },

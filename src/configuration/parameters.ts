@@ -1,8 +1,7 @@
 // The pure rules of terminal configuration: what a parameter schema may declare, how it becomes a
 // JSON Schema ajv checks values with, how the levels fleet → merchant → site → group → terminal merge
 // into a terminal's effective configuration (each value with where it came from), its hash, and the
-// diff of a change with secrets masked. No I/O: the server, the SDK and the bench share it.
-import { createHash } from 'node:crypto';
+// diff of a change with secrets masked. No I/O and nothing Node-specific: the server, the SDK and the bench share it.
 import { Ajv, type ValidateFunction } from 'ajv';
 
 export const LEVELS = ['fleet', 'merchant', 'site', 'group', 'terminal'] as const;
@@ -181,11 +180,6 @@ export function canonicalJson(value: unknown): string {
     return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/** The hash a terminal and the server compare: SHA-256 of the canonical JSON of the effective values. */
-export function configurationHash(values: Values): string {
-  return createHash('sha256').update(canonicalJson(values)).digest('hex');
 }
 
 export interface Change { parameter: string; old: unknown; new: unknown }

@@ -12,4 +12,6 @@ export type {
 } from './terminal-client.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
 export { UpdateAgent, memoryStorage, verifySignature } from './updates.ts';
+export { ConfigurationAgent, configurationHashOf } from './configuration.ts';
+export type { ConfigurationEvent, ConfigurationHandlers } from './configuration.ts';
 export type { Deployment, DeploymentPackage, PackageStorage, UpdateEvent, UpdateHandlers } from './updates.ts';

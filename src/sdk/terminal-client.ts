@@ -5,6 +5,7 @@ import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, Heart
 import type { JobState } from '../maintenance/job-states.ts';
 import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
+import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -72,6 +73,12 @@ export interface TerminalClientOptions {
    */
   updates?: UpdateHandlers;
   onUpdate?: (event: UpdateEvent) => void;
+  /**
+   * Terminal configuration: how the application applies its effective configuration (values that fail
+   * the schema are refused before it is called). Without it the terminal ignores configuration.
+   */
+  configuration?: ConfigurationHandlers;
+  onConfiguration?: (event: ConfigurationEvent) => void;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
@@ -119,6 +126,7 @@ export class PosFleetTerminal {
   private readonly options: TerminalClientOptions;
   private readonly runner: MaintenanceRunner;
   private readonly updates: UpdateAgent | undefined;
+  private readonly configurationAgent: ConfigurationAgent | undefined;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -160,6 +168,9 @@ export class PosFleetTerminal {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
+    this.configurationAgent = options.configuration && new ConfigurationAgent(
+      (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), options.configuration, options.onConfiguration,
+    );
     const handlers = { ...DEFAULT_HANDLERS, ...options.maintenance };
     const perform = handlers.perform;
     const updates = this.updates;
@@ -255,7 +266,8 @@ export class PosFleetTerminal {
     this.refused = 0;
     const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
     try {
-      return await this.sendHeartbeat({ ...content, transactions, seq, sentAt: this.now().toISOString() }, options);
+      const configuration = content.configuration ?? this.configurationAgent?.report();
+      return await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), seq, sentAt: this.now().toISOString() }, options);
     } catch (error) {
       // Not delivered as far as we know: the next heartbeat carries the count (twice only if the server
       // stored this one and every answer to it was lost).
@@ -277,9 +289,20 @@ export class PosFleetTerminal {
     this.serverMode = answer.mode;
     this.serverJob = answer.maintenance ?? undefined;
     this.updates?.onHint(answer.deployment);
+    this.configurationAgent?.onHint(answer.configuration);
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
+  }
+
+  /** The configuration in force (undefined before the first one was applied). */
+  get configuration(): Record<string, unknown> | undefined {
+    return this.configurationAgent?.values;
+  }
+
+  /** Resolves once a configuration fetch and apply under way has ended. */
+  async configurationSettled(): Promise<void> {
+    await this.configurationAgent?.idle();
   }
 
   /** Reports how a command went. Safe to repeat: the server keeps the first result. */
