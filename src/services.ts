@@ -12,8 +12,15 @@ import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGEST
 import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
+import { MaintenanceRepository } from './maintenance/maintenance.repository.ts';
+import type { MaintenanceEvents } from './maintenance/maintenance.service.ts';
+import { WindowStartGate } from './maintenance/start-gate.service.ts';
+import { SuggestedWindowService } from './maintenance/suggested-window.service.ts';
+import { WindowPlanner } from './maintenance/window-planner.service.ts';
+import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
+import type { ModeSource } from './device/device.service.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
 import { PreventiveRepository } from './preventive/preventive.repository.ts';
 import { PreventiveService } from './preventive/preventive.service.ts';
@@ -33,24 +40,34 @@ import { PostureService } from './diagnostics/posture.service.ts';
 import { RuleContext } from './diagnostics/rule-context.ts';
 import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
 import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
-import { GuideRunService } from './diagnostics/guide-runs.service.ts';
+import { GuideRunService, type GuideRunEvents } from './diagnostics/guide-runs.service.ts';
 import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
+import { CampaignEngine } from './rollouts/campaign-engine.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
+import { DEFAULT_ROLLOUT_SETTINGS } from './rollouts/campaigns.ts';
+import { DeploymentsService } from './rollouts/deployments.service.ts';
+import { FleetVersionsService } from './rollouts/fleet-versions.service.ts';
+import { PackageDelivery } from './rollouts/package-delivery.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
+import { EventBus } from './shared/events.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 import { ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 
+/** Every event one capability tells others (src/shared/events.ts). */
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
+
 export interface Services {
   config: Config;
   db: Db;
   clock: Clock;
+  events: EventBus<PosFleetEvents>;
   access: AccessService;
   audit: AuditService;
   estate: EstateService;
@@ -60,6 +77,8 @@ export interface Services {
   notifications: NotificationService;
   maintenance: MaintenanceService;
   windows: WindowsService;
+  windowPlanner: WindowPlanner;
+  suggestedWindows: SuggestedWindowService;
   preventive: PreventiveService;
   workOrders: WorkOrdersService;
   technicians: TechniciansService;
@@ -76,6 +95,9 @@ export interface Services {
   guideRuns: GuideRunService;
   packages: PackagesService;
   campaigns: CampaignsService;
+  campaignEngine: CampaignEngine;
+  deployments: DeploymentsService;
+  fleetVersions: FleetVersionsService;
   ddi: DdiService;
   kpis: KpisService;
   overview: OverviewService;
@@ -111,7 +133,10 @@ export async function createServices(
     }
   }
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
-  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
+  const events = new EventBus<PosFleetEvents>();
+  // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
+  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
@@ -136,22 +161,35 @@ export async function createServices(
     if (pruned) log?.('pruned background job history', { pruned, before });
   });
 
-  const maintenance = new MaintenanceService(db.kysely, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes });
-  maintenance.listen(maintenanceNotices(db.kysely, notifications));
-  // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
-  const windows = new WindowsService(db.kysely, clock, estate, maintenance, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds });
-  maintenance.useStartGate(windows.startGate());
-  // Diagnostics sees every written batch first (a tamper lock then shows in the same heartbeat's answer),
-  // then maintenance answers each terminal's mode.
+  const maintenanceRepo = new MaintenanceRepository(db.kysely);
+  const windowsRepo = new WindowsRepository(db.kysely);
+  const windowSettings = { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };
+  const maintenance = new MaintenanceService(db.kysely, maintenanceRepo, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes }, {
+    events,
+    // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
+    startGate: new WindowStartGate(db.kysely, windowsRepo, maintenanceRepo, windowSettings),
+    // A campaign's policy for single-terminal sites decides whether its due job may take a site's only terminal.
+    lastTerminal: { of: (due) => campaignEngine.lastTerminalPolicies().of(due) },
+  });
+  // Merchants hear about their maintenance through the notification channels.
+  maintenanceNotices(db.kysely, notifications, events);
+  const windows = new WindowsService(windowsRepo, clock, estate);
+  const windowPlanner = new WindowPlanner(db.kysely, windowsRepo, clock, estate, maintenance, windowSettings);
+  const suggestedWindows = new SuggestedWindowService(db.kysely, windowsRepo, clock, estate, windowSettings);
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
-  const campaigns = new CampaignsService(rollouts, packages, estate.repo, maintenance, windows, clock, { publicUrl: config.publicUrl });
-  maintenance.useLastTerminalPolicies(campaigns.lastTerminalPolicies());
+  // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
+  // them; terminals follow their deployments over either protocol.
+  const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
+  const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings), maintenance, windowPlanner, clock);
+  const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estate.repo, maintenance, clock);
+  const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
+  const fleetVersions = new FleetVersionsService(rollouts, estate.repo, clock, rolloutSettings);
   jobs.handle('rollouts-tick', async () => {
-    const moved = await campaigns.tick();
+    const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(db.kysely, clock, device, campaigns, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
+  const ddi = new DdiService(db.kysely, clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
   const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
@@ -165,14 +203,16 @@ export async function createServices(
   });
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
   const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
-  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents);
+  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events);
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
     if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
     const swept = await offlineSweep.sweepOffline(wentOffline);
     if (swept.opened || swept.resolved || swept.reminded) log?.('offline incidents', swept);
   });
-  device.useModeSource(async (batch, stored) => {
+  // Diagnostics sees every written batch first (a tamper lock then shows in the same heartbeat's answer),
+  // then maintenance answers each terminal's mode, with its offered deployment.
+  const heartbeatAnswers: ModeSource = async (batch, stored) => {
     try {
       if (config.diagnosticRules) await heartbeatObserver.observe(batch, stored);
     } catch (error) {
@@ -181,14 +221,14 @@ export async function createServices(
     }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
-    const [modes, deployments] = await Promise.all([maintenance.modes(terminalIds), campaigns.hints(terminalIds)]);
+    const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
     const answers = new Map<string, DesiredMode>(modes);
-    for (const [terminalId, deployment] of deployments) {
+    for (const [terminalId, deployment] of hints) {
       const mode = modes.get(terminalId);
       if (mode) answers.set(terminalId, { ...mode, deployment });
     }
     return answers;
-  });
+  };
   jobs.handle('maintenance-tick', async () => {
     const expired = await maintenance.expireLeases();
     const announced = await maintenance.announceUpcoming();
@@ -217,7 +257,7 @@ export async function createServices(
   const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
-  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windows);
+  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windowPlanner);
   jobs.handle('preventive-remote-tick', async () => {
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
@@ -232,7 +272,8 @@ export async function createServices(
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
-  guideRuns.listen((escalation) => workOrders.onGuideEscalated(escalation));
+  // An escalated guide run opens a work order.
+  events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
@@ -245,13 +286,12 @@ export async function createServices(
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
     },
   }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
-  device.useConfigurationSource((terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
   jobs.handle('configuration-tick', async () => {
     await configuration.refresh();
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { config, db, clock, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, ddi, kpis, overview, configuration, configurationDelivery };
+  return { config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -5,7 +5,7 @@
 // with a terminal alone at its site, with the reason shown wherever it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN } from '../src/maintenance/job-states.ts';
-import type { WindowsService } from '../src/maintenance/windows.service.ts';
+import type { WindowPlanner } from '../src/maintenance/window-planner.service.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { beat, ok, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
@@ -22,7 +22,7 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
 
   /** While planning, right after the windows planned its jobs, the operator acts on the campaign. */
   async function withOperatorDuringPlanning(act: (campaignId: string) => Promise<unknown>, run: () => Promise<void>) {
-    const windows: WindowsService = t.services.windows;
+    const windows: WindowPlanner = t.services.windowPlanner;
     const plan = windows.plan.bind(windows);
     let acted = false;
     windows.plan = async (input, ...rest) => {

@@ -39,7 +39,7 @@ describe.each(databases())('hawkBit DDI on $name', (kind) => {
     await ok(ddi(t, device, 'POST', `/deploymentBase/${actionId}/feedback`, ddiFeedback('proceeding', 'none', ['Installation in progress'])));
     now = new Date(now.getTime() + 5 * MINUTE);
     await ok(ddi(t, device, 'POST', `/deploymentBase/${actionId}/feedback`, ddiFeedback('closed', 'success', ['SWUpdate successfully installed'])));
-    await t.services.campaigns.tick();
+    await t.services.campaignEngine.tick();
     expect((await ok<{ state: string }>(t.api('GET', `/api/v1/campaigns/${campaign.id}/actions/${actionId}`))).state).toBe('succeeded');
 
     expect(await ok(t.api('GET', `/api/v1/terminals/${device.id}`))).toMatchObject({ firmwareVersion: '2.0.0' });

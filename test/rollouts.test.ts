@@ -255,7 +255,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       if (await t.services.maintenance.startDueJobs()) {
         for (const term of terms) await live(term, options.behaviour?.(term));
       }
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const current = await campaign(campaignId);
       if (until(current)) return current;
       now = await nextStart(campaignId);
@@ -545,7 +545,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       a.term.appVersion = '3.3.0';
       await beat(a.term);
       await step(a.term, job!.id, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] });
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const closed = await ok<Action & { feedback: unknown[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions/${a.action.id}`));
       expect(closed.state).toBe('succeeded');
       // A late failure report after the action closed: recorded, nothing changes.
@@ -571,7 +571,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       await t.services.maintenance.startDueJobs();
       expect(await jobState(job.id)).toBe('draining');
       await ok(t.api('POST', `/api/v1/maintenance/jobs/${job.id}/finish`, { note: 'the shop needs it back' }));
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const settled = (await actions(created.id, '&wave=1'))[0]!;
       expect(settled).toMatchObject({ state: 'failed', reason: expect.stringContaining('never reported installing') });
       expect(await terminalVersion(terminals.find((x) => x.id === settled.terminalId)!)).toBe('3.2.0');
@@ -618,7 +618,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       // The terminal never hears of it: its lease runs out.
       now = new Date(Date.parse((await t.services.maintenance.repo.job(job.id))!.lease_until!) + 1000);
       await t.services.maintenance.expireLeases();
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const settled = (await actions(created.id, '&wave=1'))[0]!;
       expect(settled).toMatchObject({ state: 'skipped', reason: expect.stringContaining('before the terminal began installing') });
       // One of one missed its window, yet the wave does not halt on installs: the next wave starts.
@@ -729,11 +729,11 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
           const bad = updated.has(term.id);
           await beat(term, { cardReader: { chip: { attempts: 40, failures: bad ? 10 : i % 3 === 0 ? 1 : 0 }, contactless: { attempts: 20, failures: 0 } } });
         }
-        await t.services.campaigns.tick();
+        await t.services.campaignEngine.tick();
         if (i < 5) expect((await campaign(created.id)).state, `after ${i + 1}0 minutes`).toBe('running');
       }
       now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const halted = await campaign(created.id);
       expect(halted.state).toBe('halted');
       expect(halted.halt!.reason).toMatch(/^payments got worse on wave 1's updated terminals than on comparable terminals still on the old version: card-read failure rate 1\d\.\d % against 0\.\d % \(z = \d+\.\d\)/);
@@ -775,7 +775,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
         await trade(i);
       }
       now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const done = await campaign(created.id);
       expect(done.halt).toBeNull();
       expect(done.state).toBe('completed');
@@ -814,7 +814,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
         for (const term of terminals) await beat(term, { cardReader: { chip: { attempts: 40, failures: i % 2 } } });
       }
       now = new Date(Math.max(now.getTime(), Date.parse(observing.waves[0]!.installedAt!) + 61 * MINUTE));
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       const passed = await campaign(created.id);
       expect(passed.state).toBe('running');
       expect(passed.waves[0]).toMatchObject({ state: 'passed', verdict: { failureRate: 0, payments: { judged: true, worse: false } } });
@@ -848,7 +848,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       now = new Date(now.getTime() + 3 * 60 * MINUTE);
       for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
       await t.services.maintenance.startDueJobs();
-      await t.services.campaigns.tick();
+      await t.services.campaignEngine.tick();
       for (const term of terminals) expect((await beat(term)).mode).toBe('normal');
       expect((await campaign(created.id)).state).toBe('paused');
 

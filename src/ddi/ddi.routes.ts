@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { CampaignsService } from '../rollouts/campaigns.service.ts';
+import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import type { PackagesService } from '../rollouts/packages.service.ts';
 import { streamPackage } from '../rollouts/rollouts.routes.ts';
 import { errorResponses } from '../shared/http-schemas.ts';
@@ -31,7 +31,7 @@ const Feedback = Type.Object({
   }),
 });
 
-export const ddiRoutes = (ddi: DdiService, campaigns: CampaignsService, packages: PackagesService, publicUrl: string): FastifyPluginAsyncTypebox => async (app) => {
+export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, packages: PackagesService, publicUrl: string): FastifyPluginAsyncTypebox => async (app) => {
   // Clients' feedback is not always valid JSON (see lenientFeedback); refusing it would have it retried for ever.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -95,7 +95,7 @@ export const ddiRoutes = (ddi: DdiService, campaigns: CampaignsService, packages
     },
   }, async (req, reply) => {
     const terminalId = await terminalOf(req);
-    const pkg = await campaigns.authoriseDownload(terminalId, req.params.moduleId);
+    const pkg = await deployments.authoriseDownload(terminalId, req.params.moduleId);
     if (req.params.fileName === `${pkg.file_name}.MD5SUM`) return reply.type('text/plain').send(`${pkg.md5 ?? ''}  ${pkg.file_name}\n`);
     if (req.params.fileName !== pkg.file_name) return reply.code(404).send({ error: { code: 'not_found', message: `artifact ${req.params.fileName} does not exist` } });
     return streamPackage(packages, pkg.id, pkg.sha256, req, reply);

@@ -11,7 +11,7 @@ import type { DeviceService } from '../device/device.service.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
-import type { CampaignsService } from '../rollouts/campaigns.service.ts';
+import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
@@ -48,7 +48,7 @@ export class DdiService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly device: DeviceService,
-    private readonly campaigns: CampaignsService,
+    private readonly deployments: DeploymentsService,
     private readonly maintenance: MaintenanceService,
     readonly settings: DdiSettings,
   ) {}
@@ -77,7 +77,7 @@ export class DdiService {
       const terminalIds = new Set<string>();
       const hints = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.hintBatch = undefined;
-        return this.campaigns.hints([...terminalIds]);
+        return this.deployments.hints([...terminalIds]);
       });
       this.hintBatch = { terminalIds, hints };
     }
@@ -115,7 +115,7 @@ export class DdiService {
   }
 
   async deploymentBase(terminalId: string, actionId: number, base: string) {
-    const deployment = await this.campaigns.deployment(terminalId, actionId);
+    const deployment = await this.deployments.deployment(terminalId, actionId);
     if (!['scheduled', 'downloading', 'downloaded', 'installing', 'installed'].includes(deployment.state)) throw notFound('deployment', String(actionId));
     const pkg = deployment.package;
     const row = await this.db.selectFrom('packages').select(['sha1', 'md5']).where('id', '=', pkg.id).executeTakeFirstOrThrow();
@@ -145,14 +145,14 @@ export class DdiService {
    * fails it (the device keeps the version it had).
    */
   async feedback(terminalId: string, actionId: number, body: DdiFeedback) {
-    const action = await this.campaigns.terminalAction(terminalId, actionId);
+    const action = await this.deployments.terminalAction(terminalId, actionId);
     const job = action.maintenance_job_id ? await this.maintenance.repo.job(action.maintenance_job_id) : undefined;
     const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state as JobState);
     const details = body.status.details ?? [];
     const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed, details);
     // Every message is stored; one that means nothing new is stored against the state the action is in.
     // DDI's feedback `id` is the action's, not the message's, so it cannot tell a retry: the states do.
-    const answer = await this.campaigns.record(actionId, {
+    const answer = await this.deployments.record(actionId, {
       reportId: null, status: mapped?.state ?? (action.state as ActionState), body, source: 'ddi',
       reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
       // A hawkBit device sends no heartbeat: its confirmation is what says the version is installed.
@@ -212,15 +212,15 @@ export class DdiService {
   }
 
   async cancelAction(terminalId: string, actionId: number) {
-    const action = await this.campaigns.terminalAction(terminalId, actionId);
+    const action = await this.deployments.terminalAction(terminalId, actionId);
     if (action.state !== 'cancelled') throw notFound('cancel action', String(actionId));
     return { id: String(actionId), cancelAction: { stopId: String(actionId) } };
   }
 
   /** The device confirms (or refuses) a cancellation: stored, and the link goes away. */
   async cancelFeedback(terminalId: string, actionId: number, body: DdiFeedback) {
-    const action = await this.campaigns.terminalAction(terminalId, actionId);
-    return this.campaigns.record(actionId, { reportId: null, status: action.state as ActionState, body, source: 'ddi-cancel' });
+    const action = await this.deployments.terminalAction(terminalId, actionId);
+    return this.deployments.record(actionId, { reportId: null, status: action.state as ActionState, body, source: 'ddi-cancel' });
   }
 
   private async followJob(terminalId: string, jobId: string, jobState: JobState, state: string, details: string[]): Promise<void> {

@@ -16,10 +16,14 @@ import { CredentialCache } from './credential-cache.ts';
 const ENROLMENT_RETRY_MS = 10 * 60_000;
 
 /**
- * Told about every written batch of heartbeats; answers each terminal's desired mode. Maintenance
- * plugs in here, so the protocol does not depend on it.
+ * Told about every written batch of heartbeats; answers each terminal's desired mode. One answer, so
+ * given to the constructor (the composition root combines diagnostics, maintenance and rollouts in it),
+ * and the protocol depends on none of them.
  */
 export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Promise<Map<string, DesiredMode>>;
+
+/** Answers a terminal's effective configuration hash from memory and notes the one it reports applying. */
+export type ConfigurationSource = (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration'];
 
 export interface DeviceSettings {
   heartbeatIntervalSeconds: number;
@@ -35,6 +39,9 @@ export class DeviceService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
+    private readonly modeSource?: ModeSource,
+    /** Terminal configuration: answers the effective hash and notes the applied one (synchronous, in memory). */
+    private readonly configurationSource?: ConfigurationSource,
   ) {
     this.repo = new DeviceRepository(db);
     this.writer = new HeartbeatWriter(async (batch) => {
@@ -42,19 +49,6 @@ export class DeviceService {
       if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
       return outcome;
     });
-  }
-
-  private modeSource: ModeSource | undefined;
-
-  useModeSource(source: ModeSource): void {
-    this.modeSource = source;
-  }
-
-  private configurationSource: ((terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration']) | undefined;
-
-  /** Terminal configuration answers the effective hash and notes the applied one: synchronous, in memory. */
-  useConfigurationSource(source: (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration']): void {
-    this.configurationSource = source;
   }
 
   /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
+import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository, GuideRunRow } from './diagnostics.repository.ts';
@@ -25,19 +26,18 @@ export interface GuideEscalation {
   by: string;
 }
 
+/** What guided troubleshooting tells whoever listens: a run ended in escalation (work orders listen). */
+export type GuideRunEvents = {
+  'guide.escalated': GuideEscalation;
+};
+
 export class GuideRunService {
-  private onEscalated: ((escalation: GuideEscalation) => Promise<void>) | undefined;
-
-  /** Told when a run ends in escalation (work orders plug in here). */
-  listen(onEscalated: (escalation: GuideEscalation) => Promise<void>): void {
-    this.onEscalated = onEscalated;
-  }
-
   constructor(
     private readonly repo: DiagnosticsRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
     private readonly incidents: IncidentService,
+    private readonly events: Emitter<GuideRunEvents>,
   ) {}
 
   guides(locale: Locale) {
@@ -88,7 +88,7 @@ export class GuideRunService {
     }
     if ('escalate' in next) {
       const answers = (await this.repo.answersOf(id)).map((a) => ({ stepId: a.step_id, outcome: a.outcome }));
-      await this.onEscalated?.({ runId: id, guideId: guide.id, terminalId: run.terminal_id, incidentId: run.incident_id, answers, parts: next.parts, by: actor });
+      await this.events.emit('guide.escalated', { runId: id, guideId: guide.id, terminalId: run.terminal_id, incidentId: run.incident_id, answers, parts: next.parts, by: actor });
     }
     return this.get(id, scope);
   }

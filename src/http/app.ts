@@ -122,7 +122,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
-    await api.register(windowRoutes(services.windows));
+    await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
     await api.register(notificationRoutes(services.notifications));
     await api.register(preventiveRoutes(services.preventive));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks));
@@ -130,7 +130,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(sparesRoutes(services.spares));
     await api.register(diagnosticsRoutes(services));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
-    await api.register(rolloutRoutes(services.packages, services.campaigns));
+    await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
@@ -141,14 +141,14 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(deviceRoutes(services.device, services.config.enrolRateLimitPerMinute));
     await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
-    await device.register(rolloutDeviceRoutes(services.packages, services.campaigns, deviceAuthenticator(services.device)));
+    await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.
   await app.register(async (ddi) => {
     installAuditTrail(ddi, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
-    await ddi.register(ddiRoutes(services.ddi, services.campaigns, services.packages, services.config.publicUrl));
+    await ddi.register(ddiRoutes(services.ddi, services.deployments, services.packages, services.config.publicUrl));
   });
   return app;
 }

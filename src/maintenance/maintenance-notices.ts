@@ -6,19 +6,20 @@ import type { Kysely } from 'kysely';
 import { selectInBatches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
+import type { Subscriber } from '../shared/events.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { JobRow } from './maintenance.repository.ts';
-import type { MaintenanceListener } from './maintenance.service.ts';
+import type { MaintenanceEvents } from './maintenance.service.ts';
 
-export function maintenanceNotices(db: Kysely<Database>, notifications: NotificationService): MaintenanceListener {
+/** Subscribes the notices to maintenance's events. */
+export function maintenanceNotices(db: Kysely<Database>, notifications: NotificationService, events: Subscriber<MaintenanceEvents>): void {
   const describe = async (jobs: JobRow[]) => {
     const rows = await selectInBatches(jobs.map((j) => j.terminal_id), (ids) => db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
       .select(['terminals.id', 'terminals.serial_number', 'sites.merchant_id']).where('terminals.id', 'in', ids).execute());
     return new Map(rows.map((r) => [r.id, { serial: r.serial_number, merchantId: r.merchant_id }]));
   };
 
-  return {
-    async announce(jobs, leadMinutes) {
+  events.on('maintenance.upcoming', async ({ jobs, leadMinutes }) => {
       const terminals = await describe(jobs);
       const groups = groupBy(jobs, (job) => `${job.site_id ?? '-'}|${job.started_at ?? job.planned_start}`);
       for (const [key, group] of groups) {
@@ -33,9 +34,9 @@ export function maintenanceNotices(db: Kysely<Database>, notifications: Notifica
           key: `maintenance.announced:${key}:${leadMinutes}`,
         });
       }
-    },
+  });
 
-    async spareNeeded(job, spares, deadline, overdue) {
+  events.on('maintenance.spare-needed', async ({ job, spares, deadline, overdue }) => {
       const terminal = (await describe([job])).get(job.terminal_id);
       const event = overdue ? 'maintenance.spare_overdue' : 'maintenance.spare_needed';
       await notifications.notify({
@@ -43,15 +44,14 @@ export function maintenanceNotices(db: Kysely<Database>, notifications: Notifica
         data: { terminals: [terminal?.serial ?? job.terminal_id], spares, start: job.planned_start, deadline, reason: job.reason },
         key: `${event}:${job.id}:${deadline}`,
       });
-    },
+  });
 
-    async ended(job, outcome) {
+  events.on('maintenance.ended', async ({ job, outcome }) => {
       const terminal = (await describe([job])).get(job.terminal_id);
       const serials = [terminal?.serial ?? job.terminal_id];
       const at = job.ended_at ?? job.updated_at;
       await notifications.notify(outcome === 'completed'
         ? { event: 'maintenance.completed', merchantId: terminal?.merchantId ?? null, siteId: job.site_id, data: { terminals: serials, completedAt: at }, key: `maintenance.completed:${job.id}` }
         : { event: 'maintenance.failed', merchantId: terminal?.merchantId ?? null, siteId: job.site_id, data: { terminals: serials, failedAt: job.updated_at, reason: job.reason }, key: `maintenance.failed:${job.id}` });
-    },
-  };
+  });
 }

@@ -7,11 +7,12 @@ import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
+import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, isStaleReport, modeOf, OPEN, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from './job-states.ts';
-import { MaintenanceRepository, type JobRow, type SiteTerminal } from './maintenance.repository.ts';
+import type { JobRow, MaintenanceRepository, SiteTerminal } from './maintenance.repository.ts';
 import { decideStarts, type JobDecision, type TerminalStatus } from './windows/continuity.ts';
 import { closedThrough } from './windows/site-closed.ts';
 import { addJob, averageTicket, DEFAULT_CURRENCY, emptyFigures, type AverageTicket, type MaintenanceFigures } from './figures.ts';
@@ -40,14 +41,26 @@ export interface TerminalMode {
 }
 
 /**
- * Told when merchants should hear about maintenance: ahead of planned work (once per lead time), and
- * when a job ends. Notifications plug in here; maintenance does not depend on them.
+ * What maintenance tells whoever listens (src/shared/events.ts): when merchants should hear about it —
+ * ahead of planned work (once per lead time), when a job ends, when a job waits for a spare.
+ * Notifications listen; maintenance does not depend on them.
  */
-export interface MaintenanceListener {
-  announce(jobs: JobRow[], leadMinutes: number): Promise<void>;
-  ended(job: JobRow, outcome: 'completed' | 'failed'): Promise<void>;
+export type MaintenanceEvents = {
+  /** Planned jobs reach a lead time (`leadMinutes` 0: they start now without having been announced). */
+  'maintenance.upcoming': { jobs: JobRow[]; leadMinutes: number };
+  /** A job completed or failed (from any actor). */
+  'maintenance.ended': { job: JobRow; outcome: 'completed' | 'failed' };
   /** A job waits for a spare to be switched on: ask for it by `deadline`, or (`overdue`) escalate. */
-  spareNeeded?(job: JobRow, spares: string[], deadline: string, overdue: boolean): Promise<void>;
+  'maintenance.spare-needed': { job: JobRow; spares: string[]; deadline: string; overdue: boolean };
+};
+
+/** What maintenance asks of others, one answer each: given to its constructor. */
+export interface MaintenanceDependencies {
+  events: Emitter<MaintenanceEvents>;
+  /** Holds due jobs planned inside a maintenance window to it (absent: no job is held). */
+  startGate?: StartGate;
+  /** Whose planned jobs may take a site's only terminal (absent: none). */
+  lastTerminal?: LastTerminalPolicies;
 }
 
 export interface Settings {
@@ -61,7 +74,7 @@ export interface Settings {
 }
 
 /**
- * Planned work bound to maintenance windows (windows.service.ts) passes this gate before the continuity
+ * Planned work bound to maintenance windows (start-gate.service.ts) passes this gate before the continuity
  * rule: the gate holds back due jobs that may not start now (moving them on and recording why itself)
  * and caps the lease of those that may, so a window closing mid-way never leaves a terminal in maintenance.
  */
@@ -86,39 +99,29 @@ export interface LastTerminalPolicies {
 const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
 
 export class MaintenanceService {
-  readonly repo: MaintenanceRepository;
-  private listener: MaintenanceListener | undefined;
-  private gate: StartGate | undefined;
+  private readonly events: Emitter<MaintenanceEvents>;
+  private readonly gate: StartGate | undefined;
+  private readonly lastTerminal: LastTerminalPolicies | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
+    readonly repo: MaintenanceRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
     private readonly settings: Settings,
+    dependencies: MaintenanceDependencies,
   ) {
-    this.repo = new MaintenanceRepository(db);
+    this.events = dependencies.events;
+    this.gate = dependencies.startGate;
+    this.lastTerminal = dependencies.lastTerminal;
   }
 
   private now = () => this.clock().toISOString();
 
-  listen(listener: MaintenanceListener): void {
-    this.listener = listener;
-  }
-
-  useStartGate(gate: StartGate): void {
-    this.gate = gate;
-  }
-
-  private lastTerminal: LastTerminalPolicies | undefined;
-
-  useLastTerminalPolicies(policies: LastTerminalPolicies): void {
-    this.lastTerminal = policies;
-  }
-
-  /** Tells the listener about a job that just completed or failed (from any actor). */
+  /** Tells whoever listens about a job that just completed or failed (from any actor). */
   private async ended(jobId: string): Promise<void> {
     const job = await this.repo.job(jobId);
-    if (job && (job.state === 'completed' || job.state === 'failed')) await this.listener?.ended(job, job.state);
+    if (job && (job.state === 'completed' || job.state === 'failed')) await this.events.emit('maintenance.ended', { job, outcome: job.state });
   }
 
   // ---- operators
@@ -340,7 +343,7 @@ export class MaintenanceService {
   }
 
   /**
-   * Announces planned jobs as each lead time is reached (the listener makes each notice once per job
+   * Announces planned jobs as each lead time is reached (a listener makes each notice once per job
    * and lead), moving them from scheduled to announced. Jobs due now are announced as they start.
    */
   async announceUpcoming(): Promise<number> {
@@ -350,7 +353,7 @@ export class MaintenanceService {
       const horizon = new Date(now.getTime() + lead * 60_000).toISOString();
       const jobs = (await this.repo.dueJobs(horizon, ['scheduled', 'announced'])).filter((j) => j.planned_start > now.toISOString());
       if (!jobs.length) continue;
-      await this.listener?.announce(jobs, lead);
+      await this.events.emit('maintenance.upcoming', { jobs, leadMinutes: lead });
       for (const job of jobs.filter((j) => j.state === 'scheduled')) {
         if (await this.repo.transition(this.db, job, 'announced', now.toISOString(), { kind: 'server', name: null }, {}, `announced ${lead} min ahead`)) announced++;
       }
@@ -424,7 +427,7 @@ export class MaintenanceService {
     }
     // Work that starts without having been announced ahead (e.g. "now") is announced as it starts.
     const unannounced = startedJobs.filter((j) => due.find((d) => d.id === j.id)?.state === 'scheduled');
-    if (unannounced.length) await this.listener?.announce(unannounced, 0);
+    if (unannounced.length) await this.events.emit('maintenance.upcoming', { jobs: unannounced, leadMinutes: 0 });
     return started;
   }
 
@@ -441,7 +444,7 @@ export class MaintenanceService {
       : `${waiting}; the merchant and technicians were asked to switch a spare on by ${deadline.toISOString()}`;
     if (job.waiting_reason !== message) {
       const spares = terminals.filter((t) => t.siteId === job.site_id && t.backup).map((t) => t.serialNumber);
-      await this.listener?.spareNeeded?.(job, spares, deadline.toISOString(), overdue);
+      await this.events.emit('maintenance.spare-needed', { job, spares, deadline: deadline.toISOString(), overdue });
     }
     return message;
   }

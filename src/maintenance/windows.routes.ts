@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from 'typebox';
 import { decodeCursor } from '../shared/paging.ts';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
+import type { SuggestedWindowService } from './suggested-window.service.ts';
+import type { WindowPlanner } from './window-planner.service.ts';
 import type { WindowsService } from './windows.service.ts';
 import {
   OccurrenceList, OccurrencesQuery, PlanInput, PlanView, SuggestedWindowQuery, SuggestedWindowView, TradingImportQuery, TradingImportView, WindowInput, WindowListQuery, WindowPatch, WindowView,
@@ -13,7 +15,7 @@ const security = operatorSecurity;
 const write = { permission: 'maintenance:write' } as const;
 const read = { permission: 'estate:read' } as const;
 
-export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox => async (app) => {
+export const windowRoutes = (windows: WindowsService, planner: WindowPlanner, suggested: SuggestedWindowService): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/maintenance/windows', {
     config: write,
     schema: {
@@ -47,7 +49,7 @@ export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox
         + 'starts are spread (seeded) under per-site and fleet limits. Jobs that do not fit are reported, not created. 200 for a dry run.',
     },
   }, async (req, reply) => {
-    const plan = await windows.plan(req.body, req.principal.scope, req.principal.name);
+    const plan = await planner.plan(req.body, req.principal.scope, req.principal.name);
     return reply.code(plan.dryRun ? 200 : 201).send(plan);
   });
 
@@ -64,7 +66,7 @@ export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox
           + 'JSON { currency?, buckets: [{ start, transactions, amountMinor? }] } or CSV with a header line start,transactions[,amountMinor]. '
           + 'Each start is an instant on a quarter hour, in the past. Every row is checked first (400 names the first bad one); importing the same buckets again replaces them.',
       },
-    }, (req) => windows.importTrading(req.params.id, req.body, req.query, req.principal.scope));
+    }, (req) => suggested.importTrading(req.params.id, req.body, req.query, req.principal.scope));
   });
 
   app.get('/sites/:id/suggested-window', {
@@ -73,5 +75,5 @@ export const windowRoutes = (windows: WindowsService): FastifyPluginAsyncTypebox
       tags, security, params: IdParams, querystring: SuggestedWindowQuery, response: { 200: SuggestedWindowView, ...errorResponses },
       description: "Candidate maintenance windows for the site, cheapest first, with their expected lost revenue, learnt from its terminals' reported transactions (else its opening hours).",
     },
-  }, (req) => windows.suggest(req.params.id, req.query, req.principal.scope));
+  }, (req) => suggested.suggest(req.params.id, req.query, req.principal.scope));
 };

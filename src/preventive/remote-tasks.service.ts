@@ -12,7 +12,7 @@ import { FLEET, type Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobState, SelfTestResult, WorkKind } from '../maintenance/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
-import type { WindowsService } from '../maintenance/windows.service.ts';
+import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -55,7 +55,7 @@ export class RemoteTasksService {
     private readonly preventive: Pick<PlanTasks, 'usage'>,
     private readonly pm: PreventiveRepository,
     private readonly maintenance: MaintenanceService,
-    private readonly windows: WindowsService,
+    private readonly windows: WindowPlanner,
     settings: Partial<RemoteTaskSettings> = {},
   ) {
     this.repo = new RemoteTasksRepository(db);

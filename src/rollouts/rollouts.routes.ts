@@ -10,6 +10,8 @@ import { Type } from 'typebox';
 import { AppError, notFound } from '../shared/errors.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security, Page } from '../shared/http-schemas.ts';
 import type { CampaignsService } from './campaigns.service.ts';
+import type { DeploymentsService } from './deployments.service.ts';
+import type { FleetVersionsService } from './fleet-versions.service.ts';
 import type { PackagesService } from './packages.service.ts';
 import {
   ActionListQuery, ActionView, CampaignAction, CampaignInput, CampaignListQuery, CampaignSummary, CampaignView, DeploymentView, FeedbackAnswer, FeedbackInput,
@@ -22,7 +24,7 @@ const publish = { permission: 'packages:publish' } as const;
 const tags = ['rollouts'];
 const ActionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
-export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService): FastifyPluginAsyncTypebox => async (app) => {
+export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService, fleetVersions: FleetVersionsService): FastifyPluginAsyncTypebox => async (app) => {
   // Package content arrives as a raw stream and is hashed on its way to disk, never held in memory.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -109,21 +111,21 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
       tags, security, params: IdParams, response: { 200: Items(VersionChangeView), ...errorResponses },
       description: "The application and firmware versions the terminal reported, newest first (the last 100), each with the campaign that installed it, if one did.",
     },
-  }, async (req) => ({ items: await campaigns.versionsOf(req.params.id, req.principal.scope) }));
+  }, async (req) => ({ items: await fleetVersions.versionsOf(req.params.id, req.principal.scope) }));
   app.get('/fleet/versions', {
     config: read, schema: { tags, security, response: { 200: FleetVersionsView, ...errorResponses }, description: 'Versions per model, the share on the latest security patch, actions stuck in a state, versions installed outside PosFleet.' },
-  }, () => campaigns.fleet());
+  }, () => fleetVersions.fleet());
 };
 
 const deviceSecurity = [{ terminalCredential: [] }];
 const deviceTags = ['terminal protocol'];
 
-export const rolloutDeviceRoutes = (packages: PackagesService, campaigns: CampaignsService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+export const rolloutDeviceRoutes = (packages: PackagesService, deployments: DeploymentsService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
   const DeploymentParams = Type.Object({ actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
   app.get('/deployments/:actionId', {
     onRequest: authenticate,
     schema: { tags: deviceTags, security: deviceSecurity, params: DeploymentParams, response: { 200: DeploymentView, ...errorResponses }, description: 'The package to download (ahead of the window) and whether it may be installed now.' },
-  }, (req) => campaigns.deployment(req.terminalId, req.params.actionId));
+  }, (req) => deployments.deployment(req.terminalId, req.params.actionId));
   app.post('/deployments/:actionId/feedback', {
     onRequest: authenticate,
     bodyLimit: 64 * 1024,
@@ -131,13 +133,13 @@ export const rolloutDeviceRoutes = (packages: PackagesService, campaigns: Campai
       tags: deviceTags, security: deviceSecurity, params: DeploymentParams, body: FeedbackInput, response: { 200: FeedbackAnswer, ...errorResponses },
       description: 'Idempotent: a repeated reportId, a late step or anything after the action closed is recorded and changes nothing.',
     },
-  }, (req) => campaigns.feedback(req.terminalId, req.params.actionId, req.body));
+  }, (req) => deployments.feedback(req.terminalId, req.params.actionId, req.body));
   app.get('/packages/:id/content', {
     onRequest: authenticate,
     logLevel: 'warn',
     schema: { tags: deviceTags, security: deviceSecurity, params: IdParams, description: 'The package file, only for a terminal it was assigned to. Range requests resume an interrupted download; ETag and If-Range keep a resumed one consistent.' },
   }, async (req, reply) => {
-    const pkg = await campaigns.authoriseDownload(req.terminalId, req.params.id);
+    const pkg = await deployments.authoriseDownload(req.terminalId, req.params.id);
     return streamPackage(packages, pkg.id, pkg.sha256, req, reply);
   });
 };

@@ -1,0 +1,210 @@
+// The window planner: plans maintenance jobs inside the terminals' maintenance windows, each where it
+// can finish before its window closes, spread under per-site and fleet-wide limits. Operators plan
+// through POST /maintenance/plans; campaigns and remote preventive tasks plan through it too (a caller
+// may tie each job to its own record in the transaction that creates it: PlanOptions.claim).
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Scope } from '../access/roles.ts';
+import type { Database } from '../db/schema.ts';
+import type { EstateService } from '../estate/estate.service.ts';
+import type { Terminal } from '../estate/estate.schemas.ts';
+import { conflict, invalid } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import { OPEN, WORK_KINDS, type WorkKind } from './job-states.ts';
+import type { MaintenanceService } from './maintenance.service.ts';
+import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, occurrenceView, unique, type WindowSettings } from './window-defs.ts';
+import { buildDurationTable, expectedDuration, spreadStarts, type DurationBasis, type DurationSample, type Occurrence, type SpreadJob } from './windows/index.ts';
+import { MINUTE_MS } from './windows/time-zone.ts';
+import type { WindowRow, WindowsRepository } from './windows.repository.ts';
+import type { PlanInput, PlanView } from './windows.schemas.ts';
+
+const DURATION_HISTORY_JOBS = 5000;
+
+export interface PlanOptions {
+  /**
+   * Called in the transaction that creates the jobs, before each job: the caller ties the job to its own
+   * record there (a campaign's action). False: that job is not created (its `jobId` stays null), so a
+   * record that changed meanwhile never leaves a job behind that nothing points to.
+   */
+  claim?: (trx: Transaction<Database>, terminalId: string, jobId: string) => Promise<boolean>;
+}
+
+export class WindowPlanner {
+  private readonly settings: WindowSettings;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repo: WindowsRepository,
+    private readonly clock: Clock,
+    private readonly estate: EstateService,
+    private readonly maintenance: MaintenanceService,
+    settings: Partial<WindowSettings> = {},
+  ) {
+    this.settings = { ...DEFAULT_WINDOW_SETTINGS, ...settings };
+  }
+
+  /**
+   * Plans one job per targeted terminal inside the next occurrence of the window that applies to it
+   * (terminal, else site, else merchant, else a matching filter: the most specific level with a window
+   * wins, and among its windows the one that opens first), so that the job's budget — the p90 of past
+   * durations for the terminal's model and the work, unless given — fits before the window ends. Starts
+   * are spread over the windows (seeded) under per-site and fleet-wide limits; jobs that do not fit are
+   * reported and not created.
+   */
+  async plan(input: PlanInput, scope: Scope, actorName: string, options: PlanOptions = {}): Promise<PlanView> {
+    const now = this.clock();
+    const from = input.notBefore && Date.parse(input.notBefore) > now.getTime() ? new Date(input.notBefore) : now;
+    const work = input.work.filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k));
+    if (input.expectedMinutes !== undefined && input.maxMinutes !== undefined && input.maxMinutes < input.expectedMinutes) {
+      throw invalid('maxMinutes', 'must not be shorter than expectedMinutes');
+    }
+    const terminals = await this.targetTerminals(input, scope);
+    const ids = terminals.map((t) => t.id);
+    const [windows, finished, openJobs, locks] = await Promise.all([
+      this.repo.candidates(ids, unique(terminals.map((t) => t.siteId)), unique(terminals.map((t) => t.merchantId))),
+      this.repo.finishedJobs(DURATION_HISTORY_JOBS),
+      this.maintenance.repo.jobsInStates(OPEN, ids),
+      input.reachableOnly ? this.maintenance.repo.activeLocks(ids) : [],
+    ]);
+    const lockOf = new Map(locks.map((l) => [l.terminal_id, l]));
+    const durations = buildDurationTable(finished.flatMap(toSample));
+    const busy = new Map(openJobs.map((j) => [j.terminal_id, j]));
+    const slack = this.settings.startSlackMinutes;
+
+    type Entry = { terminal: Terminal; window: WindowRow; occurrence: Occurrence; budget: number; expected: number; basis: PlanView['planned'][number]['durationBasis'] };
+    const entries = new Map<string, Entry>();
+    const notFitting: PlanView['notFitting'] = [];
+    const skip = (t: Terminal, reason: PlanView['notFitting'][number]['reason'], message: string) =>
+      notFitting.push({ terminalId: t.id, serialNumber: t.serialNumber, siteId: t.siteId, reason, message });
+    const spread: SpreadJob[] = [];
+    for (const terminal of terminals) {
+      const lock = lockOf.get(terminal.id);
+      if (lock) {
+        skip(terminal, 'locked', `terminal ${terminal.serialNumber} is locked (${lock.reason}, since ${lock.locked_at}); its job could not start until an operator lifts the lock`);
+        continue;
+      }
+      // One never heard from is left in: a device just set up (a hawkBit client polls first when it starts) may still come up.
+      if (input.reachableOnly && !terminal.online && terminal.lastSeenAt) {
+        skip(terminal, 'offline', `terminal ${terminal.serialNumber} is offline (last heard from at ${terminal.lastSeenAt}); its job could not start`);
+        continue;
+      }
+      const open = busy.get(terminal.id);
+      if (open) {
+        skip(terminal, 'open_job', `terminal ${terminal.serialNumber} already has maintenance job ${open.id} (${open.state})`);
+        continue;
+      }
+      const applicable = applicableWindows(terminal, windows);
+      if (!applicable.length) {
+        skip(terminal, 'no_window', `no maintenance window applies to terminal ${terminal.serialNumber} (none for it, its site, its merchant or a filter it matches)`);
+        continue;
+      }
+      const estimate = input.expectedMinutes !== undefined
+        ? { median: input.expectedMinutes, p90: input.expectedMinutes, basis: 'given' as const }
+        : estimateOf(expectedDuration(durations, terminal.modelId, work));
+      const budget = Math.ceil(estimate.p90);
+      const fits = applicable
+        .map((w) => ({ window: w, occurrence: fittingOccurrence(definitionOf(w), from, budget + slack) }))
+        .filter((x): x is { window: WindowRow; occurrence: Occurrence } => x.occurrence !== null)
+        .sort((a, b) => a.occurrence.start.getTime() - b.occurrence.start.getTime() || a.window.id.localeCompare(b.window.id));
+      const chosen = fits[0];
+      if (!chosen) {
+        const longest = Math.max(...applicable.map((w) => w.duration_minutes));
+        skip(terminal, 'longer_than_window', `terminal ${terminal.serialNumber} needs ${budget} minutes (+${slack} spare), more than its maintenance window${applicable.length > 1 ? 's' : ''} of at most ${longest} minutes`);
+        continue;
+      }
+      entries.set(terminal.id, { terminal, ...chosen, budget, expected: Math.ceil(estimate.median), basis: estimate.basis });
+      spread.push({ id: terminal.id, siteId: terminal.siteId ?? `terminal:${terminal.id}`, expectedMinutes: budget + slack, window: chosen.occurrence });
+    }
+
+    const seed = input.seed ?? randomInt(2 ** 32);
+    const result = spreadStarts(spread, { seed, fleetLimit: input.fleetLimit ?? 100, perSiteLimit: input.perSiteLimit ?? 1, now: from, packed: !!input.packed });
+    for (const miss of result.notFitting) {
+      const entry = entries.get(miss.jobId)!;
+      skip(entry.terminal, miss.reason, miss.message.replace(`job ${miss.jobId}`, `the job of terminal ${entry.terminal.serialNumber}`));
+    }
+    const planned = result.assigned.map((a) => {
+      const e = entries.get(a.jobId)!;
+      return {
+        jobId: null as string | null, terminalId: e.terminal.id, serialNumber: e.terminal.serialNumber, siteId: e.terminal.siteId,
+        plannedStart: a.start.toISOString(), expectedEnd: new Date(a.start.getTime() + e.expected * MINUTE_MS).toISOString(),
+        expectedMinutes: input.expectedMinutes ?? e.expected, budgetMinutes: e.budget, durationBasis: e.basis,
+        window: { id: e.window.id, name: e.window.name, ...occurrenceView(e.occurrence, e.window.time_zone) },
+      };
+    });
+    if (!input.dryRun && planned.length) {
+      await this.createPlannedJobs(planned, input, actorName, now, options.claim);
+      // A window open now may have given some jobs a start of now.
+      await this.maintenance.startDueJobs();
+    }
+    return { dryRun: !!input.dryRun, seed, planned, notFitting, peakConcurrency: result.peakConcurrency };
+  }
+
+  private async createPlannedJobs(planned: (PlanView['planned'][number])[], input: PlanInput, actorName: string, now: Date, claim: PlanOptions['claim']): Promise<void> {
+    const at = now.toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      for (const p of planned) {
+        const open = await this.maintenance.repo.openJobOfTerminal(p.terminalId, OPEN, trx);
+        if (open) throw conflict(`terminal ${p.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');
+        const id = randomUUID();
+        // The caller's own record moves first, in the same transaction; no job without it.
+        if (claim && !(await claim(trx, p.terminalId, id))) continue;
+        const expected = p.expectedMinutes;
+        const max = input.maxMinutes ?? Math.max(p.budgetMinutes, expected * 2, expected + 15);
+        await this.maintenance.repo.insertJob(trx, {
+          id, terminal_id: p.terminalId, site_id: p.siteId, work: JSON.stringify(input.work), reason: input.reason, state: 'scheduled',
+          planned_start: p.plannedStart, expected_minutes: expected, max_minutes: Math.max(max, expected), started_at: null, lease_until: null, ended_at: null,
+          waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: actorName, created_at: at, updated_at: at,
+        });
+        await this.maintenance.repo.recordTransition(trx, {
+          job_id: id, from_state: null, to_state: 'scheduled', at, actor: 'operator', actor_name: actorName,
+          note: `${input.reason} (planned in maintenance window "${p.window.name}", ${p.window.localStart} to ${p.window.localEnd})`,
+        });
+        await this.repo.link(trx, { job_id: id, window_id: p.window.id, budget_minutes: p.budgetMinutes });
+        p.jobId = id;
+      }
+    });
+  }
+
+  private async targetTerminals(input: PlanInput, scope: Scope): Promise<Terminal[]> {
+    const given = [input.terminalIds, input.siteId, input.filter].filter((x) => x !== undefined).length;
+    if (given !== 1) throw invalid('terminalIds', 'give exactly one of terminalIds, siteId or filter');
+    if (input.terminalIds) return Promise.all(input.terminalIds.map((id) => this.estate.getTerminal(id, scope)));
+    if (input.siteId) await this.estate.getSite(input.siteId, scope);
+    const page = await this.estate.listTerminals({ ...(input.siteId ? { siteId: input.siteId } : input.filter), status: 'active', limit: 10_000 }, scope);
+    if (page.nextCursor) throw invalid('filter', 'matches more than 10,000 terminals; narrow it');
+    if (!page.items.length) throw invalid('terminalIds', 'no terminal matches');
+    return page.items;
+  }
+}
+
+/** The windows that apply to a terminal: its own, else its site's, else its merchant's, else matching filters. */
+function applicableWindows(terminal: Terminal, windows: readonly WindowRow[]): WindowRow[] {
+  const matches = (w: WindowRow) => {
+    const filter = parseJson<{ tag?: string; modelId?: string }>(w.target_filter, {});
+    return (w.target_id === null || w.target_id === terminal.merchantId)
+      && (filter.tag === undefined || terminal.tags.includes(filter.tag))
+      && (filter.modelId === undefined || filter.modelId === terminal.modelId);
+  };
+  const levels = [
+    windows.filter((w) => w.target_kind === 'terminal' && w.target_id === terminal.id),
+    windows.filter((w) => w.target_kind === 'site' && terminal.siteId !== null && w.target_id === terminal.siteId),
+    windows.filter((w) => w.target_kind === 'merchant' && terminal.merchantId !== null && w.target_id === terminal.merchantId),
+    windows.filter((w) => w.target_kind === 'filter' && matches(w)),
+  ];
+  return levels.find((level) => level.length > 0) ?? [];
+}
+
+function toSample(job: { modelId: string; work: string; startedAt: string; endedAt: string }): DurationSample[] {
+  const kinds = parseJson<unknown>(job.work, []);
+  // A job that mixed kinds of work cannot be split between them: it teaches nothing per kind.
+  if (!Array.isArray(kinds) || kinds.length !== 1 || !(WORK_KINDS as readonly unknown[]).includes(kinds[0])) return [];
+  return [{ terminalModel: job.modelId, kind: kinds[0] as WorkKind, minutes: (Date.parse(job.endedAt) - Date.parse(job.startedAt)) / MINUTE_MS }];
+}
+
+/** Median and p90 of a job, and the least informed basis among its kinds of work. */
+function estimateOf(estimate: { medianMinutes: number; p90Minutes: number; parts: { basis: DurationBasis }[] }) {
+  const order: DurationBasis[] = ['default', 'fleet', 'model'];
+  const basis = order.find((b) => estimate.parts.some((p) => p.basis === b)) ?? 'default';
+  return { median: estimate.medianMinutes, p90: estimate.p90Minutes, basis };
+}

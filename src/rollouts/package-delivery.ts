@@ -1,0 +1,85 @@
+// What a package campaign delivers, as the campaign engine asks it (CampaignDelivery): the maintenance
+// work that installs a package, and how the payments of a wave's updated terminals compare with those of
+// comparable terminals still on the old version over the same hours.
+import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { WorkKind } from '../maintenance/job-states.ts';
+import { groupBy } from '../shared/group-by.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { CampaignDelivery, DeliveryJob } from './campaign-engine.service.ts';
+import type { RolloutSettings } from './campaigns.ts';
+import { addTerminalChange, compareChanges, emptyChange, type GroupChange, type HealthVerdict } from './payment-health.ts';
+import type { CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
+
+const WORK_OF_KIND: Record<string, WorkKind> = { application: 'update', firmware: 'upgrade', configuration: 'update', parameters: 'update' };
+
+export class PackageDelivery implements CampaignDelivery {
+  constructor(
+    private readonly repo: RolloutsRepository,
+    private readonly estate: EstateRepository,
+    private readonly clock: Clock,
+    private readonly settings: Pick<RolloutSettings, 'health' | 'sampleTerminals' | 'baselineHours'>,
+  ) {}
+
+  private now = () => this.clock().toISOString();
+
+  /** Installing the package: an application's is an update, a firmware's an upgrade. */
+  async job(campaign: CampaignRow, packageId: string, wave: number): Promise<DeliveryJob> {
+    const target = (await this.repo.package(packageId))!;
+    return { work: WORK_OF_KIND[target.kind] ?? 'update', reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})` };
+  }
+
+  /**
+   * Each of the wave's updated terminals against its own figures before the wave started, and that change
+   * against the change of comparable terminals on the old version over the same hours. Terminals that
+   * were out of service for any maintenance job meanwhile (another campaign's install, a repair) are no
+   * comparison: their refusals and restarts would inflate its rates.
+   */
+  async judge(campaign: CampaignRow, wave: number): Promise<HealthVerdict> {
+    const pkg = (await this.repo.package(campaign.package_id))!;
+    const succeeded = (await this.repo.actionsOf(campaign.id, { wave, states: ['succeeded'] })).slice(0, this.settings.sampleTerminals);
+    const now = this.now();
+    if (!succeeded.length) return compareChanges(emptyChange(), emptyChange(), this.settings.health);
+    const from = succeeded.map((a) => a.finished_at ?? now).sort()[0]!;
+    const startedAt = (await this.repo.waves(campaign.id)).find((w) => w.wave === wave)?.started_at ?? from;
+    const baseline = { from: new Date(Date.parse(startedAt) - this.settings.baselineHours * 3_600_000).toISOString(), to: startedAt };
+    const updated = await this.figuresOf(succeeded.map((a) => ({ terminalId: a.terminal_id, since: a.finished_at ?? now })), baseline, now);
+    const models = [...new Set((await Promise.all(succeeded.map((a) => this.estate.findTerminal(a.terminal_id)))).flatMap((t) => (t ? [t.modelId] : [])))];
+    const column = pkg.kind === 'application' ? 'app_version' : pkg.kind === 'firmware' ? 'firmware_version' : null;
+    const others = await this.repo.comparableTerminals(models, column, pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
+    const comparison = await this.figuresOf(others.map((t) => ({ terminalId: t.id, since: from })), baseline, now);
+    return compareChanges(updated, comparison, this.settings.health);
+  }
+
+  /** The terminals' heartbeats over the baseline and after each one's `since`, one query per batch. */
+  private async figuresOf(terminals: { terminalId: string; since: string }[], baseline: { from: string; to: string }, to: string): Promise<GroupChange> {
+    const group = emptyChange();
+    const since = new Map(terminals.map((t) => [t.terminalId, t.since]));
+    for (let i = 0; i < terminals.length; i += 200) {
+      const rows = await this.repo.heartbeatsOf(terminals.slice(i, i + 200).map((t) => t.terminalId), baseline.from, to);
+      for (const [terminalId, beats] of groupBy(rows, (r) => r.terminal_id)) {
+        addTerminalChange(group, beats.map((b) => heartbeatFacts(b.received_at, b.report)), {
+          baselineFrom: Date.parse(baseline.from), baselineTo: Date.parse(baseline.to), since: Date.parse(since.get(terminalId)!),
+        });
+      }
+    }
+    return group;
+  }
+}
+
+interface ReportedFacts {
+  uptimeSeconds?: number;
+  crashes?: number;
+  cardReader?: Record<string, { attempts: number; failures: number } | undefined>;
+  transactions?: { count?: number; failed?: number; refused?: number };
+}
+
+export function heartbeatFacts(receivedAt: string, report: string) {
+  const r = parseJson<ReportedFacts>(report, {});
+  const readers = Object.values(r.cardReader ?? {});
+  return {
+    receivedAt: Date.parse(receivedAt), uptimeSeconds: r.uptimeSeconds ?? 0, crashes: r.crashes ?? 0,
+    cardReads: readers.reduce((n, c) => n + (c?.attempts ?? 0), 0), cardReadFailures: readers.reduce((n, c) => n + (c?.failures ?? 0), 0),
+    transactions: r.transactions?.count ?? 0, failedTransactions: (r.transactions?.failed ?? 0) + (r.transactions?.refused ?? 0),
+  };
+}
