@@ -174,8 +174,9 @@ export async function createServices(
   // Merchants hear about their maintenance through the notification channels.
   maintenanceNotices(db.kysely, notifications, events);
   const windows = new WindowsService(windowsRepo, clock, estate);
-  const windowPlanner = new WindowPlanner(db.kysely, windowsRepo, clock, estate, maintenance, windowSettings);
-  const suggestedWindows = new SuggestedWindowService(db.kysely, windowsRepo, clock, estate, windowSettings);
+  // Planned work and suggested windows keep clear of each site's batch close, a configuration parameter.
+  const windowPlanner = new WindowPlanner(db.kysely, windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
+  const suggestedWindows = new SuggestedWindowService(db.kysely, windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage

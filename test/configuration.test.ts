@@ -182,4 +182,31 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     const view = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
     expect(view.json()).toMatchObject({ appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
   });
+
+  it('keeps planned work and the suggested window clear of a site whose batch closes at 23:00', async () => {
+    now = new Date('2026-12-01T06:00:00.000Z'); // 14:00 in Shanghai
+    expect((await set('site', other.site.id, { batchCloseTime: '23:00' }, 'settlement at 23:00')).statusCode).toBe(200);
+    // A nightly window 22:00–02:00 (Shanghai): an hour of work does not fit before 22:30, so it starts at 23:30 or later.
+    const window = await t.api('POST', '/api/v1/maintenance/windows', {
+      name: 'Nightly', target: { siteId: other.site.id }, schedule: { kind: 'cron', cron: '0 22 * * *', durationMinutes: 240 }, timeZone: 'Asia/Shanghai',
+    });
+    expect(window.statusCode, window.body).toBe(201);
+    const plan = await t.api('POST', '/api/v1/maintenance/plans', { siteId: other.site.id, work: ['update'], reason: 'batch close', expectedMinutes: 60, maxMinutes: 60, seed: 'b', dryRun: true });
+    expect(plan.statusCode, plan.body).toBe(200);
+    const planned = plan.json().planned as { plannedStart: string; expectedEnd: string }[];
+    expect(planned).toHaveLength(1);
+    expect(planned[0]!.plannedStart >= '2026-12-01T15:30:00.000Z').toBe(true); // 23:30 Shanghai
+    expect(planned[0]!.expectedEnd <= '2026-12-01T18:00:00.000Z').toBe(true);
+
+    const suggested = await t.api('GET', `/api/v1/sites/${other.site.id}/suggested-window?minutes=60&top=10`);
+    expect(suggested.statusCode, suggested.body).toBe(200);
+    const candidates = suggested.json().candidates as { localStart: string; localEnd: string }[];
+    expect(candidates.length).toBeGreaterThan(0);
+    const minute = (local: string) => Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
+    for (const c of candidates) {
+      const [from, to] = [minute(c.localStart), minute(c.localEnd)];
+      const crosses = from <= to ? from < 23 * 60 + 30 && to > 22 * 60 + 30 : from < 23 * 60 + 30 || to > 22 * 60 + 30;
+      expect(crosses, `${c.localStart} – ${c.localEnd}`).toBe(false);
+    }
+  });
 });

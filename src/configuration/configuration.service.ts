@@ -14,6 +14,7 @@ import type { DiffView, EffectiveView, GroupInput, RevertInput, SchemaInput, Sch
 import { EffectiveCache, inGroup, type Group, type GroupFilter } from './effective-cache.ts';
 import { diff, maskChange, maskValues, needsMaintenance, SchemaChecker, schemaProblem, type Change, type Level, type ParameterSchema, type Values } from './parameters.ts';
 import { parseCsvValues, toCsv, type CsvRow } from './values-csv.ts';
+import { BATCH_CLOSE_PARAMETER } from './batch-close.ts';
 import type { Static } from 'typebox';
 
 /** Who is asking: their name for the record and the part of the estate they may touch. */
@@ -289,6 +290,15 @@ export class ConfigurationService {
 
   private get groupFilters(): Map<string, GroupFilter> {
     return new Map(this.cache.groupList().map((g) => [g.id, g.filter]));
+  }
+
+  /** A site's effective batch-close time ('HH:MM', the site's time), from memory: the planner asks it per terminal. */
+  batchCloseOf(site: { siteId: string | null; merchantId: string | null }): string | undefined {
+    const spec = this.parameters[BATCH_CLOSE_PARAMETER];
+    if (!spec) return undefined;
+    const fromLevel = (level: Level, id: string | null) => (id === null ? undefined : this.cache.levelValues(level, id)[BATCH_CLOSE_PARAMETER]);
+    const value = fromLevel('site', site.siteId) ?? fromLevel('merchant', site.merchantId) ?? fromLevel('fleet', '') ?? spec.default;
+    return typeof value === 'string' ? value : undefined;
   }
 
   // ---- effective configuration
