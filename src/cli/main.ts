@@ -14,6 +14,7 @@ import { isPostgresUrl } from '../db/database.ts';
 import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
+import { registerConfigCommands } from './config.ts';
 import { simulateSettings, type SimulateFlags } from './simulate-flags.ts';
 import { SITE_KINDS } from '../simulator/site-profiles.ts';
 
@@ -286,6 +287,7 @@ async function codeFor(server: string, apiToken: string | undefined, uses: numbe
 
 registerPublisherCommands(program);
 registerKpisCommand(program);
+registerConfigCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {
