@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { PosFleetTerminal, type ConfigurationEvent } from '../src/sdk/index.ts';
-import { heartbeatContent as content, operatorApi, startTestServer, type TestServer } from './support/server.ts';
+import { prepareSimulatorEnrolment } from '../src/simulator/enrolment.ts';
+import { runSimulator } from '../src/simulator/simulator.ts';
+import { ADMIN_TOKEN, heartbeatContent as content, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
 describe('configuration through the terminal SDK', () => {
   let server: TestServer;
@@ -97,4 +99,26 @@ describe('configuration through the terminal SDK', () => {
     expect(events.at(-1)).toMatchObject({ type: 'refused', parameter: 'receiptFooter', reason: 'must NOT have more than 8 characters' });
     expect(t.configuration?.receiptFooter).toBe('新年快乐 Happy new year');
   });
+
+  it('simulates a fleet that applies its configuration, and a terminal that drifts from it', async () => {
+    const simulatorCode = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, 2);
+    const simulator = await runSimulator({ server: server.url, terminals: 2, intervalSeconds: 1, enrolmentCode: simulatorCode, seed: 3, driftingTerminals: ['SIM-000002'] });
+    try {
+      const terminals = (await api('GET', '/api/v1/terminals?q=SIM-&limit=10')).items as { id: string; serialNumber: string }[];
+      const viewOf = (serial: string) => api('GET', `/api/v1/terminals/${terminals.find((t) => t.serialNumber === serial)!.id}/configuration`);
+      const steady = await poll(async () => {
+        const view = await viewOf('SIM-000001');
+        return view.appliedHash === view.hash ? view : undefined;
+      }, 20_000, 'the simulated terminal applying its configuration');
+      expect(steady.differing).toEqual([]);
+      const drifting = await poll(async () => {
+        const view = await viewOf('SIM-000002');
+        return view.differing.length ? view : undefined;
+      }, 20_000, 'the drifting terminal reporting what differs');
+      expect(drifting.differing).toEqual(['receiptFooter']);
+      expect(drifting.appliedHash).not.toBe(drifting.hash);
+    } finally {
+      await simulator.stop();
+    }
+  }, 60_000);
 });
