@@ -80,6 +80,8 @@ export interface Config {
   ddiPollSeconds: number;
   /** How often campaigns are moved on (waves started, judged, halted). */
   rolloutTickSeconds: number;
+  /** A terminal on another configuration than its effective one this long opens a configuration_drift incident. */
+  configurationDriftGraceMinutes: number;
   /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
   diagnosticRules: boolean;
 }
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ddiTenant: env.DDI_TENANT || 'DEFAULT',
     ddiPollSeconds: integer(env, 'DDI_POLL_SECONDS', integer(env, 'HEARTBEAT_INTERVAL_SECONDS', 60, 1, 86_400), 1, 86_400),
     rolloutTickSeconds: integer(env, 'ROLLOUT_TICK_SECONDS', 10, 1, 3600),
+    configurationDriftGraceMinutes: integer(env, 'CONFIGURATION_DRIFT_GRACE_MINUTES', 30, 1, 10_080),
   };
 }
 

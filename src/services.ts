@@ -60,6 +60,9 @@ import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 import { InvalidationListener } from './cluster/invalidations.ts';
 import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
+import { ConfigurationRepository } from './configuration/configuration.repository.ts';
+import { ConfigurationService } from './configuration/configuration.service.ts';
+import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
@@ -106,6 +109,8 @@ export interface Services {
   invalidations: InvalidationListener | undefined;
   history: HeartbeatHistory;
   terminalData: TerminalData;
+  configuration: ConfigurationService;
+  configurationDelivery: ConfigurationDelivery;
 }
 
 export interface ServicesOptions {
@@ -138,7 +143,8 @@ export async function createServices(
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const events = new EventBus<PosFleetEvents>();
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
-  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored));
+  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
@@ -173,8 +179,9 @@ export async function createServices(
   // Merchants hear about their maintenance through the notification channels.
   maintenanceNotices(db.kysely, notifications, events);
   const windows = new WindowsService(windowsRepo, clock, estate);
-  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings);
-  const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings);
+  // Planned work and suggested windows keep clear of each site's batch close, a configuration parameter.
+  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
+  const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
   const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
@@ -291,7 +298,22 @@ export async function createServices(
     }
     if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
   }) : undefined;
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData };
+  // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
+  // a terminal that stays on another one past the grace period opens a configuration_drift incident.
+  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock);
+  await configuration.load();
+  const configurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
+    open: async (terminalId, detail) => {
+      const terminal = await estate.repo.findTerminal(terminalId);
+      await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
+    },
+  }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
+  jobs.handle('configuration-tick', async () => {
+    await configuration.refresh();
+    const opened = await configurationDelivery.sweep();
+    if (opened) log?.('configuration drift', { opened });
+  });
+  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -306,4 +328,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
+  await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
 }

@@ -9,6 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiagnosticsRepository } from '../src/diagnostics/diagnostics.repository.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
+import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { fillPath, operations } from './support/openapi.ts';
@@ -39,13 +40,16 @@ const MAY = {
   'read rollouts': ['admin', 'operator', 'support', 'auditor'], // packages, publisher keys, campaigns, the fleet's versions
   'run rollouts': ['admin', 'operator'], // start, pause, resume, cancel and roll back campaigns
   'publish packages': ['admin', 'operator'], // register publisher keys, declare and upload signed packages
+  'read configuration': ROLES, // parameter schemas, values per level, effective configurations (merchant users: their own)
+  'set configuration': ['admin', 'operator', 'merchant'], // merchant users: only what the schema marks merchant-editable, for their own
+  'manage parameter schemas': ['admin', 'operator'], // schemas, saved groups, TID/MID import and export
   'use their own account': ROLES,
   'sign in': ROLES, // and callers without credentials
 } as const satisfies Record<string, readonly Role[]>;
 type Need = keyof typeof MAY;
 
 /** What a read-only token keeps: reading the estate, the audit log, compliance evidence and its own account. */
-const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'read work orders', 'read rollouts', 'use their own account'];
+const READ_ONLY_TOKEN_READS: readonly Need[] = ['read the estate', 'read the audit log', 'read compliance evidence', 'read work orders', 'read rollouts', 'read configuration', 'use their own account'];
 
 const PASSWORD = 'correct horse 12 battery';
 let counter = 0;
@@ -535,7 +539,45 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/baselines': { need: 'run rollouts', probe: (f) => ({ body: { name: unique('BASELINE'), filter: { siteId: f.b.site.id }, appVersion: '3.3.0' } }) },
   'GET /api/v1/baselines/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
   'DELETE /api/v1/baselines/{id}': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
+  // Terminal configuration: values at merchant A's site (a receipt header, which merchant users may edit).
+  'GET /api/v1/configuration/schemas': { need: 'read configuration' },
+  'POST /api/v1/configuration/schemas': { need: 'manage parameter schemas', probe: () => ({ body: { application: DEMO_APPLICATION, version: unique('3.9'), parameters: DEMO_PARAMETERS } }) },
+  'GET /api/v1/configuration/groups': { need: 'read configuration' },
+  'POST /api/v1/configuration/groups': { need: 'manage parameter schemas', probe: () => ({ body: { name: unique('group'), filter: { tag: 'backup' } } }) },
+  'GET /api/v1/configuration/levels/{level}/{scopeId}': { need: 'read configuration', probe: (f) => ({ params: { level: 'site', scopeId: f.a.site.id } }) },
+  'POST /api/v1/configuration/levels/{level}/{scopeId}/diff': {
+    need: 'read configuration', probe: async (f) => ({ params: { level: 'site', scopeId: await configuredSite(f) }, body: { values: { receiptHeader: 'Matrix' } } }),
+  },
+  'PATCH /api/v1/configuration/levels/{level}/{scopeId}': {
+    need: 'set configuration', probe: async (f) => ({ params: { level: 'site', scopeId: await configuredSite(f) }, body: { values: { receiptHeader: unique('Header') }, reason: 'matrix' } }),
+  },
+  'GET /api/v1/configuration/levels/{level}/{scopeId}/history': { need: 'read configuration', probe: (f) => ({ params: { level: 'site', scopeId: f.a.site.id } }) },
+  'POST /api/v1/configuration/levels/{level}/{scopeId}/revert': {
+    need: 'set configuration',
+    probe: async (f) => {
+      const scopeId = await configuredSite(f);
+      await f.t.services.configuration.set('site', scopeId, { values: { receiptHeader: unique('Header') }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
+      return { params: { level: 'site', scopeId }, body: { version: 0, reason: 'matrix' } };
+    },
+  },
+  'GET /api/v1/terminals/{id}/configuration': { need: 'read configuration', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/configuration/terminal-values/export': { need: 'manage parameter schemas' },
+  'POST /api/v1/configuration/terminal-values/import': {
+    need: 'manage parameter schemas',
+    probe: async (f) => {
+      await configuredSite(f);
+      return { contentType: 'text/csv', body: `serial_number,tid\n${f.a.terminal.serialNumber},${30_000_000 + ++counter}\n` };
+    },
+  },
 };
+
+/** Merchant A's site, once the demo parameter schema is registered. */
+async function configuredSite(f: Fixtures): Promise<string> {
+  if (!(await f.t.services.configuration.listSchemas()).length) {
+    await f.t.services.configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'matrix');
+  }
+  return f.a.site.id;
+}
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {
   if (caller === 'no credentials') return spec.need === 'sign in';

@@ -13,6 +13,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPackage } from '../src/rollouts/package-signature.ts';
+import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { fillPath, operations, type JsonSchema, type Operation } from './support/openapi.ts';
@@ -337,6 +338,18 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /device/v1/restore/offer': () => ({ body: { publicKeySpki: 'AAAA', fresh: false } }),
   'GET /device/v1/restores/{id}/data': () => ({ params: { id: 'no-such-restore' } }),
   'POST /device/v1/restores/{id}/result': () => ({ params: { id: 'no-such-restore' }, body: { status: 'restored' } }),
+  // Terminal configuration: each example is refused by the service (nothing to change, a taken name),
+  // so that no attack built on it stores anything.
+  'POST /api/v1/configuration/schemas': () => ({ body: { application: DEMO_APPLICATION, version: '9.9.9', parameters: {} } }),
+  'POST /api/v1/configuration/groups': () => ({ body: { name: 'Fuzz group', filter: { tag: 'counter' } } }),
+  'GET /api/v1/configuration/levels/{level}/{scopeId}': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id } }),
+  'POST /api/v1/configuration/levels/{level}/{scopeId}/diff': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id }, body: { values: { receiptHeader: 'Fuzz' } } }),
+  'PATCH /api/v1/configuration/levels/{level}/{scopeId}': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id }, body: { values: {}, reason: 'fuzz' } }),
+  'GET /api/v1/configuration/levels/{level}/{scopeId}/history': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id } }),
+  'POST /api/v1/configuration/levels/{level}/{scopeId}/revert': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id }, body: { version: 0, reason: 'fuzz' } }),
+  'GET /api/v1/terminals/{id}/configuration': (f) => ({ params: { id: f.terminalId } }),
+  // Header only: imports nothing.
+  'POST /api/v1/configuration/terminal-values/import': () => ({ body: 'serial_number,tid\n' }),
 };
 
 // ---- requests
@@ -353,11 +366,12 @@ const LARGER_BODY_LIMITS: Record<string, number> = {
   'POST /api/v1/terminals/{id}/inspections': 6 * 1024 * 1024,
   'POST /api/v1/work-orders/{id}/checklist/{itemId}/photos': 4 * 1024 * 1024,
   'POST /api/v1/sites/{id}/trading-history': 10 * 1024 * 1024,
+  'POST /api/v1/configuration/terminal-values/import': 20 * 1024 * 1024,
 };
 
 const isDevice = (op: Operation) => op.path.startsWith('/device/');
 const isPublic = (op: Operation) => op.key === 'POST /api/v1/auth/login' || op.key === 'POST /device/v1/enrol';
-const isImport = (op: Operation) => op.key === 'POST /api/v1/terminals/import';
+const isImport = (op: Operation) => op.key === 'POST /api/v1/terminals/import' || op.key === 'POST /api/v1/configuration/terminal-values/import';
 const hasJsonBody = (op: Operation) => !!op.body && !isImport(op);
 
 let address = 0;
@@ -557,6 +571,8 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const reported = await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz');
     f.incidentId = reported.incidentId;
     f.caseId = reported.id;
+    await f.t.services.configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'fuzz');
+    await f.t.services.configuration.createGroup({ name: 'Fuzz group', filter: { tag: 'counter' } }, 'fuzz');
     f.runId = (await f.t.services.guideRuns.start({ terminalId: f.terminalId, guideId: 'printer' }, { kind: 'fleet' }, 'fuzz')).id;
     const fuzzer = { id: null, name: 'fuzz', scope: { kind: 'fleet' } } as const;
     f.templateId = (await f.t.services.preventive.findTemplateByCode('monthly'))!.id;

@@ -24,6 +24,9 @@ export const PERMISSIONS = [
   'rollouts:read', // packages, publisher keys, campaigns and their progress, the fleet's versions
   'rollouts:write', // start, pause, resume, cancel and roll back campaigns
   'packages:publish', // register publisher keys, declare and upload signed packages
+  'configuration:read', // parameter schemas, values per level, effective configurations, history
+  'configuration:write', // set and revert values (merchant users: only what the schema marks merchant-editable, for their own)
+  'configuration:schemas', // register parameter schemas, save groups, import and export TID/MID
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -32,15 +35,16 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   operator: [
     'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
     'workorders:read', 'workorders:write', 'workorders:update', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
+    'configuration:read', 'configuration:write', 'configuration:schemas',
   ],
-  support: ['estate:read', 'terminals:command', 'workorders:read', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read'],
-  technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report'],
-  merchant: ['estate:read', 'suspicious:report', 'workorders:request'],
-  auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read'],
+  support: ['estate:read', 'terminals:command', 'workorders:read', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'configuration:read'],
+  technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report', 'configuration:read'],
+  merchant: ['estate:read', 'suspicious:report', 'workorders:request', 'configuration:read', 'configuration:write'],
+  auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read', 'configuration:read'],
 };
 
 /** Permissions a read-only API token keeps. */
-const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read'];
+const READ_ONLY: readonly Permission[] = ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read', 'configuration:read'];
 
 export function can(role: Role, permission: Permission, tokenScope: 'full' | 'read' = 'full'): boolean {
   if (tokenScope === 'read' && !READ_ONLY.includes(permission)) return false;

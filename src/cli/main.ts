@@ -15,6 +15,7 @@ import { seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
 import { registerTerminalBackupCommands } from './terminal-backup.ts';
+import { registerConfigCommands } from './config.ts';
 import { simulateSettings, type SimulateFlags } from './simulate-flags.ts';
 import { SITE_KINDS } from '../simulator/site-profiles.ts';
 
@@ -324,6 +325,7 @@ async function codeFor(server: string, apiToken: string | undefined, uses: numbe
 registerPublisherCommands(program);
 registerKpisCommand(program);
 registerTerminalBackupCommands(program);
+registerConfigCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {

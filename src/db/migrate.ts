@@ -23,6 +23,7 @@ import * as siteTradingHistory from './migrations/0018_site_trading_history.ts';
 import * as clusterInvalidation from './migrations/0020_cluster_invalidation.ts';
 import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts';
 import * as terminalData from './migrations/0023_terminal_data.ts';
+import * as configuration from './migrations/0022_configuration.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0020_cluster_invalidation': clusterInvalidation,
   '0021_heartbeat_partitions': heartbeatPartitions,
   '0023_terminal_data': terminalData,
+  '0022_configuration': configuration,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -994,3 +994,58 @@ export interface BaselineTable {
 export interface HeartbeatTable {
   received_day: string;
 }
+
+// ---- Terminal configuration (parameters with inheritance)
+export type ConfigLevel = 'fleet' | 'merchant' | 'site' | 'group' | 'terminal';
+
+export interface ConfigSchemaTable {
+  id: string;
+  application: string;
+  version: string;
+  /** JSON { [parameter]: ParameterSpec } */
+  parameters: string;
+  package_id: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ConfigGroupTable {
+  id: string;
+  name: string;
+  /** JSON { merchantId?, siteId?, modelId?, tag? } */
+  filter: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ConfigValueTable {
+  level: ConfigLevel;
+  /** '' for the fleet */
+  scope_id: string;
+  parameter: string;
+  /** JSON */
+  value: string;
+  updated_at: string;
+}
+
+export interface ConfigVersionTable {
+  id: string;
+  level: ConfigLevel;
+  scope_id: string;
+  version: number;
+  /** JSON: the level's values after this change */
+  values: string;
+  /** JSON [{ parameter, old, new }] */
+  changes: string;
+  reason: string;
+  reverts_to: number | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface Database {
+  config_schemas: ConfigSchemaTable;
+  config_groups: ConfigGroupTable;
+  config_values: ConfigValueTable;
+  config_versions: ConfigVersionTable;
+}

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
+import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
 export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
@@ -75,6 +76,7 @@ export const HeartbeatReport = Type.Object({
     failed: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'transactions that failed for a technical reason (not declined by the issuer)' })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   }),
+  configuration: Type.Optional(ConfigurationReport),
 });
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
 
@@ -104,6 +106,7 @@ export const HeartbeatAnswer = Type.Object({
     installAllowed: Type.Boolean({ description: 'its maintenance job has the terminal out of service: install now' }),
   }, { description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed' }), Type.Null()]),
   commands: Type.Array(PendingCommand),
+  configuration: ConfigurationHint,
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,
 });

@@ -22,6 +22,9 @@ const ENROLMENT_RETRY_MS = 10 * 60_000;
  */
 export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Promise<Map<string, DesiredMode>>;
 
+/** Answers a terminal's effective configuration hash from memory and notes the one it reports applying. */
+export type ConfigurationSource = (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration'];
+
 export interface DeviceSettings {
   heartbeatIntervalSeconds: number;
   offlineAfterMs: number;
@@ -37,6 +40,8 @@ export class DeviceService {
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
     private readonly modeSource?: ModeSource,
+    /** Terminal configuration: answers the effective hash and notes the applied one (synchronous, in memory). */
+    private readonly configurationSource?: ConfigurationSource,
   ) {
     this.repo = new DeviceRepository(db);
     this.writer = new HeartbeatWriter(async (batch) => {
@@ -174,6 +179,7 @@ export class DeviceService {
       maintenance: desired?.maintenance ?? null,
       deployment: desired?.deployment ?? null,
       commands: outcome.commandsByTerminal.get(terminalId) ?? [],
+      configuration: this.configurationSource?.(terminalId, report.configuration) ?? null,
       heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
       serverTime: receivedAt,
     };

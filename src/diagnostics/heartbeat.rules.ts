@@ -80,6 +80,7 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   site_network_down: { severity: 'critical', openAfter: 1, resolveAfter: 1 },
   network_flapping: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+  configuration_drift: { severity: 'medium', openAfter: 1, resolveAfter: 0 },
 };
 
 /** What a rule saw in one heartbeat: bad or good, with the figures behind it. */

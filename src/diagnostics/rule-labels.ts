@@ -28,4 +28,5 @@ export const RULE_LABELS: Record<Rule, Localised> = {
   site_network_down: { 'zh-CN': '门店网络中断', en: 'site network down' },
   network_flapping: { 'zh-CN': '网络频繁断线', en: 'network link flapping' },
   suspicious_activity: { 'zh-CN': '可疑活动报告', en: 'suspicious activity reported' },
+  configuration_drift: { 'zh-CN': '终端配置偏离', en: 'configuration drift' },
 };

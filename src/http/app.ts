@@ -38,6 +38,7 @@ import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
+import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -134,6 +135,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
+    await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -143,6 +145,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
+    await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.

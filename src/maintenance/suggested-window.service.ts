@@ -27,6 +27,8 @@ export class SuggestedWindowService {
     private readonly clock: Clock,
     private readonly estate: EstateService,
     settings: Partial<WindowSettings> = {},
+    /** A site's daily batch close ('HH:MM', its time) when the query names none. */
+    private readonly batchCloseOf: (site: { siteId: string | null; merchantId: string | null }) => string | undefined = () => undefined,
   ) {
     this.settings = { ...DEFAULT_WINDOW_SETTINGS, ...settings };
   }
@@ -75,10 +77,11 @@ export class SuggestedWindowService {
     const now = this.clock();
     const trade = await this.tradeOf(site.id, site.timeZone, now, query.weeks ?? 4);
     const hasHours = Object.values(site.openingHours).some((day) => day && day.length > 0);
+    const batchClose = query.batchClose ?? this.batchCloseOf({ siteId: site.id, merchantId: site.merchantId });
     const suggestion = suggestWindow({
       timeZone: site.timeZone, durationMinutes: query.minutes ?? 60, now, days: query.days ?? 7, preference: query.preference ?? 'outside-opening-hours',
       top: query.top ?? 5, ...(hasHours && { openingHours: site.openingHours }), ...(trade && { history: trade.history }),
-      ...(query.batchClose && { batchClose: { at: query.batchClose } }),
+      ...(batchClose && { batchClose: { at: batchClose } }),
     });
     return {
       siteId: site.id, timeZone: site.timeZone, currency: trade?.currency ?? DEFAULT_CURRENCY, basis: suggestion.basis, history: trade?.summary ?? null, candidates: suggestion.candidates,

@@ -14,6 +14,7 @@ import type { Clock } from '../shared/time.ts';
 import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, occurrenceView, unique, type WindowSettings } from './window-defs.ts';
+import { clearOfBatchClose } from './windows/batch-close.ts';
 import { buildDurationTable, expectedDuration, spreadStarts, type DurationBasis, type DurationSample, type Occurrence, type SpreadJob } from './windows/index.ts';
 import { MINUTE_MS } from './windows/time-zone.ts';
 import type { WindowRow, WindowsRepository } from './windows.repository.ts';
@@ -39,6 +40,8 @@ export class WindowPlanner {
     private readonly estate: EstateService,
     private readonly maintenance: MaintenanceService,
     settings: Partial<WindowSettings> = {},
+    /** A site's daily batch close ('HH:MM', its time), which planned work never runs across. */
+    private readonly batchCloseOf: (site: { siteId: string | null; merchantId: string | null }) => string | undefined = () => undefined,
   ) {
     this.settings = { ...DEFAULT_WINDOW_SETTINGS, ...settings };
   }
@@ -102,8 +105,9 @@ export class WindowPlanner {
         ? { median: input.expectedMinutes, p90: input.expectedMinutes, basis: 'given' as const }
         : estimateOf(expectedDuration(durations, terminal.modelId, work));
       const budget = Math.ceil(estimate.p90);
+      const batchClose = this.batchCloseOf(terminal);
       const fits = applicable
-        .map((w) => ({ window: w, occurrence: fittingOccurrence(definitionOf(w), from, budget + slack) }))
+        .map((w) => ({ window: w, occurrence: clearOccurrence(definitionOf(w), from, budget + slack, batchClose, w.time_zone) }))
         .filter((x): x is { window: WindowRow; occurrence: Occurrence } => x.occurrence !== null)
         .sort((a, b) => a.occurrence.start.getTime() - b.occurrence.start.getTime() || a.window.id.localeCompare(b.window.id));
       const chosen = fits[0];
@@ -206,4 +210,17 @@ function estimateOf(estimate: { medianMinutes: number; p90Minutes: number; parts
   const order: DurationBasis[] = ['default', 'fleet', 'model'];
   const basis = order.find((b) => estimate.parts.some((p) => p.basis === b)) ?? 'default';
   return { median: estimate.medianMinutes, p90: estimate.p90Minutes, basis };
+}
+
+/** The first occurrence (of the next three) with room for the work clear of the site's batch close. */
+function clearOccurrence(def: ReturnType<typeof definitionOf>, from: Date, minutes: number, batchClose: string | undefined, timeZone: string): Occurrence | null {
+  let cursor = from;
+  for (let i = 0; i < 3; i++) {
+    const occurrence = fittingOccurrence(def, cursor, minutes);
+    if (!occurrence) return null;
+    const clear = clearOfBatchClose(occurrence, from, minutes, batchClose, timeZone);
+    if (clear) return clear;
+    cursor = occurrence.end;
+  }
+  return null;
 }

@@ -12,6 +12,8 @@ export type {
 } from './terminal-client.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
 export { UpdateAgent, memoryStorage, verifySignature } from './updates.ts';
+export { ConfigurationAgent, configurationHashOf } from './configuration.ts';
+export type { ConfigurationEvent, ConfigurationHandlers } from './configuration.ts';
 export type { Deployment, DeploymentPackage, PackageStorage, UpdateEvent, UpdateHandlers } from './updates.ts';
 export { BackupAgent, CardDataInBackupError } from './backups.ts';
 export type { BackupEvent, BackupHandlers, BackupKind, RestoredData, TerminalData } from './backups.ts';

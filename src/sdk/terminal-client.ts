@@ -7,6 +7,7 @@ import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -83,6 +84,12 @@ export interface TerminalClientOptions {
   backups?: BackupHandlers;
   onBackup?: (event: BackupEvent) => void;
   lastWeeklyBackupAt?: string | null;
+  /**
+   * Terminal configuration: how the application applies its effective configuration (values that fail
+   * the schema are refused before it is called). Without it the terminal ignores configuration.
+   */
+  configuration?: ConfigurationHandlers;
+  onConfiguration?: (event: ConfigurationEvent) => void;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
@@ -136,6 +143,7 @@ export class PosFleetTerminal {
   private fresh: boolean;
   private lastWeeklyBackupAt: string | null;
   private weekly: Promise<void> | undefined;
+  private readonly configurationAgent: ConfigurationAgent | undefined;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -187,6 +195,9 @@ export class PosFleetTerminal {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
+    this.configurationAgent = options.configuration && new ConfigurationAgent(
+      (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), options.configuration, options.onConfiguration,
+    );
     const handlers = { ...DEFAULT_HANDLERS, ...options.maintenance };
     const perform = handlers.perform;
     const updates = this.updates;
@@ -287,7 +298,8 @@ export class PosFleetTerminal {
     this.refused = 0;
     const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
     try {
-      const answer = await this.sendHeartbeat({ ...content, transactions, seq, sentAt: this.now().toISOString() }, options);
+      const configuration = content.configuration ?? this.configurationAgent?.report();
+      const answer = await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), seq, sentAt: this.now().toISOString() }, options);
       this.backupIfDue();
       return answer;
     } catch (error) {
@@ -311,6 +323,7 @@ export class PosFleetTerminal {
     this.serverMode = answer.mode;
     this.serverJob = answer.maintenance ?? undefined;
     this.updates?.onHint(answer.deployment);
+    this.configurationAgent?.onHint(answer.configuration);
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
@@ -353,6 +366,16 @@ export class PosFleetTerminal {
     this.weekly = (due ? this.backup('weekly').then(() => {}) : backups.resume().then(() => {}))
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => { this.weekly = undefined; });
+  }
+
+  /** The configuration in force (undefined before the first one was applied). */
+  get configuration(): Record<string, unknown> | undefined {
+    return this.configurationAgent?.values;
+  }
+
+  /** Resolves once a configuration fetch and apply under way has ended. */
+  async configurationSettled(): Promise<void> {
+    await this.configurationAgent?.idle();
   }
 
   /** Reports how a command went. Safe to repeat: the server keeps the first result. */

@@ -12,6 +12,6 @@ export const HEARTBEAT_RULES = [
 export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
 
 /** Rules raised elsewhere: the offline sweep (offline, flapping), site correlation, people's reports. */
-export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity'] as const;
+export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity', 'configuration_drift'] as const;
 export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
 export type Rule = (typeof RULES)[number];

@@ -54,6 +54,11 @@ export interface SimulatorOptions {
   startAt?: Date;
   /** The world's clock, shared with a server in this process (then `speed` and `startAt` are its own). */
   clock?: FleetClock;
+  /**
+   * Serial numbers of terminals whose application keeps its own receipt footer whatever PosFleet sends:
+   * configuration drift (they report the differing parameter; the others apply what they are given).
+   */
+  driftingTerminals?: string[];
   /** Chance that a maintenance job's self-test finds a fault (default 0.03). */
   selfTestFailureChance?: number;
   /**
@@ -149,6 +154,10 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
         if (installFails.has(pkg.version)) throw new Error(`installer exited with status 1 installing ${pkg.name} ${pkg.version} (simulated faulty build)`);
         virtual.installPackage(pkg);
       },
+    },
+    // Terminal configuration: applied as given, except by a drifting terminal, which keeps its own footer.
+    configuration: {
+      apply: (values) => (options.driftingTerminals?.includes(serialNumber) ? { ...values, receiptFooter: `${serialNumber} own footer` } : undefined),
     },
     onMaintenance: (event) => {
       if (event.type === 'completed') virtual.keepWork();

@@ -1,0 +1,98 @@
+// Terminal configuration over HTTP. Operators (and merchants, for what the schema lets them edit):
+// schemas, saved groups, values per level with diff, history and revert, a terminal's effective
+// configuration, TID/MID CSV. Terminals (/device/v1): their own effective configuration. Thin.
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
+import type { ConfigurationService } from './configuration.service.ts';
+import type { ConfigurationDelivery } from './delivery.service.ts';
+import {
+  CsvImportResult, DeviceConfiguration, DiffView, EffectiveView, GroupInput, GroupView, LevelParams, LevelView, RevertInput, SchemaInput, SchemaView, SetInput, SetResult, VersionView,
+} from './configuration.schemas.ts';
+
+const read = { permission: 'configuration:read' } as const;
+const write = { permission: 'configuration:write' } as const;
+const admin = { permission: 'configuration:schemas' } as const;
+const tags = ['configuration'];
+const actor = (req: FastifyRequest) => ({ name: req.principal.name, scope: req.principal.scope });
+
+export const configurationRoutes = (configuration: ConfigurationService, delivery: ConfigurationDelivery): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/configuration/schemas', {
+    config: read, schema: { tags, security, operationId: 'listParameterSchemas', summary: 'Parameter schemas, the current one marked', response: { 200: Items(SchemaView), ...errorResponses } },
+  }, async () => ({ items: await configuration.listSchemas() }));
+  app.post('/configuration/schemas', {
+    config: admin,
+    schema: {
+      tags, security, operationId: 'registerParameterSchema', summary: "Registers an application version's parameter schema (it becomes the current one)",
+      body: SchemaInput, response: { 201: SchemaView, ...errorResponses },
+    },
+  }, async (req, reply) => reply.code(201).send(await configuration.registerSchema(req.body, req.principal.name)));
+
+  app.get('/configuration/groups', {
+    config: read, schema: { tags, security, operationId: 'listConfigurationGroups', summary: 'Saved groups of terminals values can be set for', response: { 200: Items(GroupView), ...errorResponses } },
+  }, async () => ({ items: await configuration.listGroups() }));
+  app.post('/configuration/groups', {
+    config: admin,
+    schema: { tags, security, operationId: 'createConfigurationGroup', summary: 'Saves a group of terminals (merchant, site, model, tag)', body: GroupInput, response: { 201: GroupView, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await configuration.createGroup(req.body, req.principal.name)));
+
+  app.get('/configuration/levels/:level/:scopeId', {
+    config: read, schema: { tags, security, operationId: 'getConfigurationLevel', summary: 'The values set at one level (secrets masked)', params: LevelParams, response: { 200: LevelView, ...errorResponses } },
+  }, (req) => configuration.getLevel(req.params.level, req.params.scopeId, actor(req)));
+  app.post('/configuration/levels/:level/:scopeId/diff', {
+    config: read,
+    schema: {
+      tags, security, operationId: 'previewConfigurationChange', summary: 'What a change would do (old → new, terminals affected, maintenance needed), without storing it',
+      params: LevelParams, body: Type.Pick(SetInput, ['values']), response: { 200: DiffView, ...errorResponses },
+    },
+  }, (req) => configuration.preview(req.params.level, req.params.scopeId, req.body, actor(req)));
+  app.patch('/configuration/levels/:level/:scopeId', {
+    config: { ...write, auditBody: ['reason', 'expectedVersion'] },
+    schema: {
+      tags, security, operationId: 'setConfigurationValues', summary: 'Sets (or with null removes) parameters at one level, checked against the schema, as its next version',
+      params: LevelParams, body: SetInput, response: { 200: SetResult, ...errorResponses },
+    },
+  }, (req) => configuration.set(req.params.level, req.params.scopeId, req.body, actor(req)));
+  app.get('/configuration/levels/:level/:scopeId/history', {
+    config: read, schema: { tags, security, operationId: 'configurationHistory', summary: "A level's versions, newest first: who, when, why, old → new", params: LevelParams, response: { 200: Items(VersionView), ...errorResponses } },
+  }, async (req) => ({ items: await configuration.history(req.params.level, req.params.scopeId, actor(req)) }));
+  app.post('/configuration/levels/:level/:scopeId/revert', {
+    config: { ...write, auditBody: ['reason', 'version'] },
+    schema: { tags, security, operationId: 'revertConfiguration', summary: 'Gives a level back the values of an earlier version, as a new version', params: LevelParams, body: RevertInput, response: { 200: SetResult, ...errorResponses } },
+  }, (req) => configuration.revert(req.params.level, req.params.scopeId, req.body, actor(req)));
+
+  app.get('/terminals/:id/configuration', {
+    config: read,
+    schema: { tags, security, operationId: 'terminalConfiguration', summary: "A terminal's effective configuration: every value with the level it came from, and what the terminal applied", params: IdParams, response: { 200: EffectiveView, ...errorResponses } },
+  }, (req) => configuration.effectiveFor(req.params.id, actor(req), delivery.appliedOf(req.params.id)));
+
+  app.get('/configuration/terminal-values/export', {
+    config: { permission: 'configuration:schemas' },
+    schema: { tags, security, operationId: 'exportTerminalValues', summary: 'TID, MID and the other terminal-only parameters as CSV (serial_number first)' },
+  }, async (_req, reply) => {
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="terminal-values.csv"');
+    return reply.send(await configuration.exportCsv());
+  });
+  await app.register(async (scope) => {
+    const csv = scope.withTypeProvider<TypeBoxTypeProvider>();
+    csv.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+    csv.post('/configuration/terminal-values/import', {
+      config: { permission: 'configuration:schemas' },
+      schema: {
+        tags, security, operationId: 'importTerminalValues', summary: 'TID/MID from CSV (serial_number,tid,mid): every row checked first, a bad one named by line and field, nothing stored then',
+        consumes: ['text/csv'], body: Type.String({ description: 'CSV text' }), response: { 200: CsvImportResult, ...errorResponses },
+      },
+    }, (req) => configuration.importCsv(req.body, actor(req)));
+  });
+};
+
+export const configurationDeviceRoutes = (configuration: ConfigurationService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/configuration', {
+    onRequest: authenticate,
+    schema: {
+      tags: ['terminal protocol'], security: [{ terminalCredential: [] }], operationId: 'deviceConfiguration',
+      summary: "The calling terminal's own effective configuration (and the schema to check it with)", response: { 200: DeviceConfiguration, ...errorResponses },
+    },
+  }, (req) => configuration.deviceConfiguration(req.terminalId));
+};

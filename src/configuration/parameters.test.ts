@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { EffectiveCache } from './effective-cache.ts';
+import { diff, effective, maskChange, SchemaChecker, schemaProblem, type ParameterSchema } from './parameters.ts';
+import { configurationHash } from './hash.ts';
+
+const schema: ParameterSchema = {
+  tid: { type: 'string', pattern: '^[0-9]{8}$', levels: ['terminal'], unique: { per: 'acquirer', among: 'terminal' } },
+  acquirer: { type: 'string', default: 'unionpay' },
+  footer: { type: 'string', maxLength: 40, default: '谢谢惠顾', applies: 'live' },
+  tips: { type: 'boolean', default: false },
+  language: { type: 'enum', enum: ['zh-CN', 'en'], default: 'zh-CN' },
+  capk: { type: 'table', columns: { rid: { type: 'string', pattern: '^[0-9A-F]{10}$', required: true }, index: { type: 'integer', required: true } } },
+  key: { type: 'string', secret: true, applies: 'maintenance' },
+};
+
+describe('parameter schemas', () => {
+  it('accept the subset and refuse a default that does not fit', () => {
+    expect(schemaProblem(schema)).toBeNull();
+    expect(schemaProblem({ tips: { type: 'boolean', default: 'yes' } })).toEqual(['parameters.tips.default', 'does not fit the parameter: must be boolean']);
+    expect(schemaProblem({ tid: { type: 'string', unique: { per: 'nope', among: 'terminal' } } })?.[0]).toBe('parameters.tid.unique.per');
+  });
+
+  it('check values and name what is wrong', () => {
+    const checker = new SchemaChecker(schema);
+    expect(checker.problem('tid', '1234')).toBe('must match pattern "^[0-9]{8}$"');
+    expect(checker.problem('language', 'fr')).toBe('must be one of "zh-CN", "en"');
+    expect(checker.problem('capk', [{ rid: 'A000000333', index: 'x' }])).toBe('0.index must be integer');
+    expect(checker.problem('capk', [{ rid: 'A000000333', index: 3 }])).toBeNull();
+  });
+});
+
+describe('effective configuration', () => {
+  it('lets each level override the one above and says where each value came from', () => {
+    const result = effective(schema, [
+      { level: 'fleet', scopeId: '', values: { footer: 'Thank you' } },
+      { level: 'site', scopeId: 's1', values: { footer: '欢迎再来', tips: true } },
+      { level: 'terminal', scopeId: 't1', values: { tid: '12345678' } },
+    ]);
+    expect(result.values).toEqual({ acquirer: 'unionpay', footer: '欢迎再来', tips: true, language: 'zh-CN', tid: '12345678' });
+    expect(result.sources.footer).toEqual({ level: 'site', scopeId: 's1' });
+    expect(result.sources.language).toEqual({ level: 'default', scopeId: '' });
+  });
+
+  it('keeps the same hash in the cache as the SDK computes from the values', () => {
+    const cache = new EffectiveCache();
+    cache.load({
+      parameters: schema, groups: [{ id: 'g1', filter: { tag: 'backup' } }],
+      values: [{ level: 'fleet', scopeId: '', values: { footer: 'A' } }, { level: 'group', scopeId: 'g1', values: { tips: true } }, { level: 'terminal', scopeId: 't2', values: { tid: '00000002' } }],
+      placements: new Map([['t1', { merchantId: 'm', siteId: 's', modelId: 'x', tags: [] }], ['t2', { merchantId: 'm', siteId: 's', modelId: 'x', tags: ['backup'] }]]),
+    });
+    for (const id of ['t1', 't2']) expect(cache.hashOf(id)).toBe(configurationHash(cache.effectiveOf(id).values));
+    const before = cache.hashOf('t2');
+    cache.setLevel('fleet', '', { footer: 'B' });
+    expect(cache.hashOf('t2')).not.toBe(before);
+    expect(cache.hashOf('t2')).toBe(configurationHash(cache.effectiveOf('t2').values));
+    expect(cache.effectiveOf('t2').values).toMatchObject({ footer: 'B', tips: true, tid: '00000002' });
+  });
+
+  it('diffs a change with secrets masked', () => {
+    const changes = diff({ key: 'old-secret', footer: 'A' }, { key: 'new-secret', footer: 'A' });
+    expect(changes.map((c) => maskChange(c, schema))).toEqual([{ parameter: 'key', old: '******', new: '******' }]);
+  });
+});

@@ -1,0 +1,93 @@
+// The terminal's side of configuration: when a heartbeat answer names another hash than the one
+// applied, fetch this terminal's effective configuration, check every value against the schema it came
+// with (refusing the lot if one fails), hand it to the POS application's hook, and report the hash of
+// what was applied — with the parameters that differ when the application applied something else.
+import type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../configuration/configuration.schemas.ts';
+import { canonicalJson, differingParameters, SchemaChecker, type ParameterSchema, type Values } from '../configuration/parameters.ts';
+
+export interface ConfigurationHandlers {
+  /**
+   * Applies the terminal's whole effective configuration. Return the values actually in force when
+   * they differ from those given (a parameter the application could not apply): PosFleet is told
+   * which. Throwing leaves the previous configuration in force.
+   */
+  apply(values: Values, info: { hash: string; changed: string[] }): void | Values | Promise<void | Values>;
+}
+
+export type ConfigurationEvent =
+  | { type: 'applied'; hash: string; changed: string[] }
+  | { type: 'refused'; hash: string; parameter: string; reason: string }
+  | { type: 'failed'; hash: string; error: unknown };
+
+/** SHA-256 hex of the canonical JSON, with Web Crypto (the same hash the server computes). */
+export async function configurationHashOf(values: Values): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson(values)));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class ConfigurationAgent {
+  private applied: { hash: string; values: Values; differing: string[] } | undefined;
+  /** A hash refused or failed: not fetched again until the server names another one. */
+  private given: string | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly getJson: <T>(path: string) => Promise<T>,
+    private readonly handlers: ConfigurationHandlers,
+    private readonly onEvent: (event: ConfigurationEvent) => void = () => undefined,
+    initial?: { hash: string; values: Values },
+  ) {
+    if (initial) this.applied = { ...initial, differing: [] };
+  }
+
+  /** What the next heartbeat reports (nothing before a first configuration). */
+  report(): ConfigurationReport | undefined {
+    if (!this.applied) return undefined;
+    return this.applied.differing.length ? { appliedHash: this.applied.hash, differing: this.applied.differing } : { appliedHash: this.applied.hash };
+  }
+
+  get values(): Values | undefined {
+    return this.applied?.values;
+  }
+
+  /** A heartbeat answer's hint: fetch and apply when it names a hash this terminal has not dealt with. */
+  onHint(hint: ConfigurationHint): void {
+    if (!hint || hint.hash === this.given || this.running) return;
+    if (this.applied?.hash === hint.hash && !this.applied.differing.length) return;
+    this.running = this.sync().finally(() => { this.running = undefined; });
+  }
+
+  /** Resolves once a fetch and apply under way has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  private async sync(): Promise<void> {
+    let configuration: DeviceConfiguration;
+    try {
+      configuration = await this.getJson<DeviceConfiguration>('/device/v1/configuration');
+    } catch (error) {
+      this.onEvent({ type: 'failed', hash: '', error });
+      return;
+    }
+    const { hash, values } = configuration;
+    this.given = hash;
+    const problem = new SchemaChecker(configuration.parameters as ParameterSchema).firstProblem(values);
+    if (problem) {
+      this.onEvent({ type: 'refused', hash, parameter: problem[0], reason: problem[1] });
+      if (this.applied) this.applied.differing = differingParameters(values, this.applied.values);
+      return;
+    }
+    const changed = this.applied ? differingParameters(this.applied.values, values) : Object.keys(values).sort();
+    try {
+      const inForce = (await this.handlers.apply(values, { hash, changed })) ?? values;
+      // Computed here, not taken from the server: the report says what this terminal really runs with.
+      const appliedHash = await configurationHashOf(inForce);
+      this.applied = { hash: appliedHash, values: inForce, differing: appliedHash === hash ? [] : differingParameters(values, inForce) };
+      this.onEvent({ type: 'applied', hash: appliedHash, changed });
+    } catch (error) {
+      if (this.applied) this.applied.differing = differingParameters(values, this.applied.values);
+      this.onEvent({ type: 'failed', hash, error });
+    }
+  }
+}

@@ -1,0 +1,212 @@
+// Terminal configuration through the API on both databases: a parameter schema, values at fleet,
+// merchant, site, group and terminal level with the effective value and its source, checks naming
+// parameter and level, TID/MID unique per acquirer, versions with diff, history and revert (secrets
+// masked), merchant users' limits, TID/MID CSV, and delivery in heartbeats with drift incidents.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
+import { configurationHash } from '../src/configuration/hash.ts';
+import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+
+const PASSWORD = 'correct horse 42 battery';
+
+describe.each(databases())('terminal configuration on $name', (db) => {
+  let t: TestApp;
+  let now = new Date('2026-12-01T02:00:00.000Z');
+  let estate: Awaited<ReturnType<typeof buildEstate>>;
+  let other: Awaited<ReturnType<typeof buildEstate>>;
+  let t1: { id: string; serialNumber: string };
+  let t2: { id: string; serialNumber: string };
+  let t3: { id: string; serialNumber: string };
+
+  beforeAll(async () => {
+    t = await startTestApp(await db.fresh(), {}, () => now);
+    estate = await buildEstate(t);
+    other = await buildEstate(t);
+    t1 = await buildTerminal(t, estate);
+    t2 = await buildTerminal(t, estate, { tags: ['backup'] });
+    t3 = await buildTerminal(t, other);
+    const res = await t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+  afterAll(() => t.close());
+
+  const set = (level: string, scopeId: string, values: Record<string, unknown>, reason = 'test', headers: Record<string, string> = {}) =>
+    t.api('PATCH', `/api/v1/configuration/levels/${level}/${scopeId}`, { values, reason }, headers);
+  const effective = async (terminalId: string) => {
+    const res = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as { hash: string; parameters: { name: string; value: unknown; source: { level: string; scopeId: string } }[] };
+    return { hash: body.hash, byName: Object.fromEntries(body.parameters.map((p) => [p.name, p])) };
+  };
+
+  it('lets each level override the one above and shows where every value came from', async () => {
+    expect((await set('fleet', 'fleet', { receiptFooter: 'Fleet footer 车队' })).statusCode).toBe(200);
+    expect((await set('merchant', estate.merchant.id, { receiptHeader: '青柠茶饮' })).statusCode).toBe(200);
+    expect((await set('site', estate.site.id, { receiptFooter: '欢迎再来 Welcome back', batchCloseTime: '23:00' })).statusCode).toBe(200);
+    const group = await t.api('POST', '/api/v1/configuration/groups', { name: `spares ${db.name}`, filter: { tag: 'backup' } });
+    expect(group.statusCode, group.body).toBe(201);
+    expect((await set('group', group.json().id, { tips: true })).statusCode).toBe(200);
+    expect((await set('terminal', t1.id, { tid: '10000001', mid: '898310000000001' })).statusCode).toBe(200);
+
+    const one = await effective(t1.id);
+    expect(one.byName.receiptFooter).toMatchObject({ value: '欢迎再来 Welcome back', source: { level: 'site', scopeId: estate.site.id } });
+    expect(one.byName.receiptHeader).toMatchObject({ value: '青柠茶饮', source: { level: 'merchant', scopeId: estate.merchant.id } });
+    expect(one.byName.tid).toMatchObject({ value: '10000001', source: { level: 'terminal', scopeId: t1.id } });
+    expect(one.byName.language).toMatchObject({ value: 'zh-CN', source: { level: 'default' } });
+    expect(one.byName.tips!.value).toBe(false);
+    const two = await effective(t2.id);
+    expect(two.byName.tips).toMatchObject({ value: true, source: { level: 'group', scopeId: group.json().id } });
+    const three = await effective(t3.id);
+    expect(three.byName.receiptFooter).toMatchObject({ value: 'Fleet footer 车队', source: { level: 'fleet', scopeId: '' } });
+  });
+
+  it('refuses a value that fails the schema, naming the parameter and the level, and stores nothing', async () => {
+    const bad = await set('site', estate.site.id, { acquirerPort: 70000 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'validation_error', field: 'values.acquirerPort', message: 'values.acquirerPort: acquirerPort at site level: must be <= 65535' });
+    const wrongLevel = await set('site', estate.site.id, { tid: '12345678' });
+    expect(wrongLevel.json().error).toMatchObject({ field: 'values.tid', message: 'values.tid: tid at site level: may be set at terminal level only' });
+    const unknown = await set('fleet', 'fleet', { colour: 'red' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.field).toBe('values.colour');
+    expect((await t.api('GET', `/api/v1/configuration/levels/site/${estate.site.id}`)).json().values).not.toHaveProperty('acquirerPort');
+  });
+
+  it('keeps TID unique per acquirer among terminals and MID among merchants (409 naming the parameter)', async () => {
+    const tid = await set('terminal', t2.id, { tid: '10000001' });
+    expect(tid.statusCode).toBe(409);
+    expect(tid.json().error).toMatchObject({ code: 'conflict', field: 'values.tid' });
+    expect(tid.json().error.message).toContain(`tid 10000001 is already used by terminal ${t1.id} for acquirer unionpay`);
+    // Another acquirer may use the same TID.
+    expect((await set('terminal', t2.id, { acquirer: 'lakala', tid: '10000001' })).statusCode).toBe(200);
+    // A merchant's terminals share its MID; another merchant may not take it.
+    expect((await set('terminal', t2.id, { acquirer: null, tid: '10000002', mid: '898310000000001' })).statusCode).toBe(200);
+    const mid = await set('terminal', t3.id, { mid: '898310000000001' });
+    expect(mid.statusCode).toBe(409);
+    expect(mid.json().error.field).toBe('values.mid');
+  });
+
+  it('versions every change with who, when, why and old → new, secrets masked, and reverts to any version', async () => {
+    now = new Date('2026-12-01T03:00:00.000Z');
+    const preview = await t.api('POST', `/api/v1/configuration/levels/site/${estate.site.id}/diff`, { values: { adminPin: '123456', receiptFooter: 'Footer v3' } });
+    expect(preview.json()).toMatchObject({
+      changes: [{ parameter: 'adminPin', old: null, new: '******' }, { parameter: 'receiptFooter', old: '欢迎再来 Welcome back', new: 'Footer v3' }],
+      terminals: 2, needsMaintenance: true,
+    });
+    expect((await set('site', estate.site.id, { adminPin: '123456', receiptFooter: 'Footer v3' }, 'new season')).statusCode).toBe(200);
+    expect((await set('site', estate.site.id, { adminPin: '654321' }, 'rotate')).statusCode).toBe(200);
+    const history = await t.api('GET', `/api/v1/configuration/levels/site/${estate.site.id}/history`);
+    expect(history.json().items.map((v: { version: number; reason: string }) => [v.version, v.reason])).toEqual([[3, 'rotate'], [2, 'new season'], [1, 'test']]);
+    expect(history.json().items[0]).toMatchObject({ changes: [{ parameter: 'adminPin', old: '******', new: '******' }], createdBy: 'admin', createdAt: '2026-12-01T03:00:00.000Z' });
+    expect(JSON.stringify(history.json())).not.toContain('654321');
+    expect((await t.api('GET', `/api/v1/configuration/levels/site/${estate.site.id}`)).json().values.adminPin).toBe('******');
+
+    const revert = await t.api('POST', `/api/v1/configuration/levels/site/${estate.site.id}/revert`, { version: 1, reason: 'back to the opening values' });
+    expect(revert.statusCode, revert.body).toBe(200);
+    expect(revert.json()).toMatchObject({ version: 4, changes: [{ parameter: 'adminPin', old: '******', new: null }, { parameter: 'receiptFooter', old: 'Footer v3', new: '欢迎再来 Welcome back' }] });
+    expect((await effective(t1.id)).byName.receiptFooter!.value).toBe('欢迎再来 Welcome back');
+    const audit = await t.api('GET', '/api/v1/audit?limit=20');
+    expect(JSON.stringify(audit.json())).toContain('back to the opening values');
+  });
+
+  it("lets a merchant's user see and edit its own receipt header, never its TID or acquirer host nor another merchant's", async () => {
+    const user = await t.api('POST', '/api/v1/users', { email: `shop-${db.name}@example.com`, name: 'Shop owner', role: 'merchant', merchantId: estate.merchant.id, password: PASSWORD });
+    expect(user.statusCode, user.body).toBe(201);
+    const { token } = await t.services.access.createToken(user.json().id, { name: 'shop' });
+    const as = { authorization: `Bearer ${token}` };
+    expect((await set('site', estate.site.id, { receiptHeader: '青柠茶饮 人民广场' }, 'shop', as)).statusCode).toBe(200);
+    const tid = await set('terminal', t1.id, { tid: '10000009' }, 'shop', as);
+    expect(tid.statusCode).toBe(403);
+    expect(tid.json().error.field).toBe('values.tid');
+    expect((await set('site', estate.site.id, { acquirerHost: 'evil.example' }, 'shop', as)).json().error.field).toBe('values.acquirerHost');
+    expect((await set('site', other.site.id, { receiptHeader: 'x' }, 'shop', as)).statusCode).toBe(404);
+    expect((await t.api('GET', `/api/v1/terminals/${t3.id}/configuration`, undefined, as)).statusCode).toBe(404);
+    const mine = await t.api('GET', `/api/v1/terminals/${t1.id}/configuration`, undefined, as);
+    expect(mine.statusCode).toBe(200);
+  });
+
+  it('imports TID/MID by CSV, naming the line and field of a bad row and storing nothing then', async () => {
+    const bad = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},20000003,898310000000003\nNOPE-1,20000004,\n`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'invalid_csv', field: 'serial_number', message: 'line 3, serial_number: no terminal NOPE-1 is registered' });
+    const badTid = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},2000,\n`);
+    expect(badTid.json().error).toMatchObject({ field: 'tid', message: 'line 2, tid: must match pattern "^[0-9]{8}$"' });
+    const clash = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid\n${t3.serialNumber},10000001\n`);
+    expect(clash.json().error).toMatchObject({ field: 'tid' });
+    expect(clash.json().error.message).toMatch(/^line 2, tid: tid 10000001 is already used/);
+    expect((await effective(t3.id)).byName.tid!.value).toBeNull();
+
+    const ok = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},20000003,898310000000003\n`);
+    expect(ok.json()).toEqual({ terminals: 1 });
+    const csv = await t.api('GET', '/api/v1/configuration/terminal-values/export');
+    expect(csv.body).toContain(`${t3.serialNumber},20000003,898310000000003`);
+    expect(csv.body.split('\n')[0]).toBe('serial_number,tid,mid');
+  });
+
+  it("answers the effective hash in heartbeats, gives a terminal only its own configuration, and opens one drift incident naming the parameters", async () => {
+    const terminal = await buildTerminal(t, estate);
+    const { credential, terminalId } = await enrolTerminal(t, terminal.serialNumber);
+    const beat = async (seq: number, configuration?: Record<string, unknown>) => {
+      const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq, configuration ? { configuration } : {}));
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { configuration: { hash: string } | null };
+    };
+    // A terminal the server had not placed yet is looked up off the heartbeat's path: its hash comes next.
+    await beat(1);
+    const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
+    expect(fetched.statusCode).toBe(200);
+    const body = fetched.json() as { hash: string; values: Record<string, unknown> };
+    expect((await beat(2)).configuration!.hash).toBe(body.hash);
+    expect(configurationHash(body.values)).toBe(body.hash);
+    expect(body.values).toMatchObject({ receiptHeader: '青柠茶饮 人民广场', receiptFooter: '欢迎再来 Welcome back' });
+    expect(body.values).not.toHaveProperty('tid'); // t1's TID is not this terminal's
+
+    // A live change: a new hash in the next answer, no maintenance job.
+    expect((await set('site', estate.site.id, { receiptFooter: '新年快乐' })).json().needsMaintenance).toBe(false);
+    const third = await beat(3, { appliedHash: body.hash });
+    expect(third.configuration!.hash).not.toBe(body.hash);
+    expect((await t.api('GET', `/api/v1/maintenance/jobs?terminalId=${terminalId}`)).json().items ?? []).toEqual([]);
+
+    // The terminal stays on another configuration: one incident after the grace period, naming the parameter.
+    await beat(4, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
+    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    now = new Date(now.getTime() + 31 * 60_000);
+    await beat(5, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
+    expect(await t.services.configurationDelivery.sweep()).toBe(1);
+    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    const incidents = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; detail: { parameters: string[] } }[];
+    const drift = incidents.filter((i) => i.rule === 'configuration_drift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0]!.detail.parameters).toEqual(['receiptFooter']);
+    const view = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
+    expect(view.json()).toMatchObject({ appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
+  });
+
+  it('keeps planned work and the suggested window clear of a site whose batch closes at 23:00', async () => {
+    now = new Date('2026-12-01T06:00:00.000Z'); // 14:00 in Shanghai
+    expect((await set('site', other.site.id, { batchCloseTime: '23:00' }, 'settlement at 23:00')).statusCode).toBe(200);
+    // A nightly window 22:00–02:00 (Shanghai): an hour of work does not fit before 22:30, so it starts at 23:30 or later.
+    const window = await t.api('POST', '/api/v1/maintenance/windows', {
+      name: 'Nightly', target: { siteId: other.site.id }, schedule: { kind: 'cron', cron: '0 22 * * *', durationMinutes: 240 }, timeZone: 'Asia/Shanghai',
+    });
+    expect(window.statusCode, window.body).toBe(201);
+    const plan = await t.api('POST', '/api/v1/maintenance/plans', { siteId: other.site.id, work: ['update'], reason: 'batch close', expectedMinutes: 60, maxMinutes: 60, seed: 'b', dryRun: true });
+    expect(plan.statusCode, plan.body).toBe(200);
+    const planned = plan.json().planned as { plannedStart: string; expectedEnd: string }[];
+    expect(planned).toHaveLength(1);
+    expect(planned[0]!.plannedStart >= '2026-12-01T15:30:00.000Z').toBe(true); // 23:30 Shanghai
+    expect(planned[0]!.expectedEnd <= '2026-12-01T18:00:00.000Z').toBe(true);
+
+    const suggested = await t.api('GET', `/api/v1/sites/${other.site.id}/suggested-window?minutes=60&top=10`);
+    expect(suggested.statusCode, suggested.body).toBe(200);
+    const candidates = suggested.json().candidates as { localStart: string; localEnd: string }[];
+    expect(candidates.length).toBeGreaterThan(0);
+    const minute = (local: string) => Number(local.slice(11, 13)) * 60 + Number(local.slice(14, 16));
+    for (const c of candidates) {
+      const [from, to] = [minute(c.localStart), minute(c.localEnd)];
+      const crosses = from <= to ? from < 23 * 60 + 30 && to > 22 * 60 + 30 : from < 23 * 60 + 30 || to > 22 * 60 + 30;
+      expect(crosses, `${c.localStart} – ${c.localEnd}`).toBe(false);
+    }
+  });
+});
