@@ -3,9 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, CompiledQuery, type SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { SqliteHeartbeatThread } from './sqlite-heartbeat-thread.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite in a file: the heartbeat writer's thread (a second connection), started at the first heartbeat. */
+  heartbeatThread?: SqliteHeartbeatThread | undefined;
   close(): Promise<void>;
 }
 
@@ -55,8 +58,54 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  cacheStatements(sqlite);
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  // An in-memory database is private to its connection: it keeps writing heartbeats on the event loop.
+  const heartbeatThread = file === ':memory:' ? undefined
+    : new SqliteHeartbeatThread(file, options.sqliteSynchronous ?? 'FULL', () => sqlite.pragma('wal_autocheckpoint = 0'), () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000'));
+  return {
+    kysely, dialect: 'sqlite', heartbeatThread,
+    close: async () => { await heartbeatThread?.close(); await kysely.destroy(); },
+  };
+}
+
+/** Prepared statements kept per SQL text, the most recently used ones (a bound, as IN lists vary in length). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query it runs anew; preparing costs as much as running a small one. The same
+ * SQL (with its placeholders) gets the statement prepared the first time, so the queries every
+ * heartbeat batch runs are parsed by SQLite once.
+ */
+function cacheStatements(sqlite: SQLite.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite) as (...args: unknown[]) => SQLite.Statement;
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((...args: unknown[]) => {
+    const [sql] = args;
+    // better-sqlite3's own calls (pragma, transactions) pass more arguments and may change the statement's mode.
+    if (args.length !== 1 || typeof sql !== 'string') return prepare(...args);
+    let statement = cache.get(sql);
+    if (statement) cache.delete(sql);
+    else {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
+  }) as SQLite.Database['prepare'];
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE), waiting up to busy_timeout.
+ * The heartbeat thread writes through a connection of its own: a deferred transaction that read first
+ * would fail at its first write (SQLITE_BUSY, no waiting) had the thread committed in between.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver() as SqliteDriver;
+    driver.beginTransaction = async (connection: DatabaseConnection) => { await connection.executeQuery(CompiledQuery.raw('begin immediate')); };
+    return driver;
+  }
 }
 
 // PostgreSQL's SQLSTATE classes and codes that mean "not reachable now", not "this statement is wrong":

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import type { SqliteHeartbeatThread } from '../db/sqlite-heartbeat-thread.ts';
 import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
@@ -35,8 +36,9 @@ export class DeviceService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
+    heartbeatThread?: SqliteHeartbeatThread,
   ) {
-    this.repo = new DeviceRepository(db);
+    this.repo = new DeviceRepository(db, heartbeatThread);
     this.writer = new HeartbeatWriter(async (batch) => {
       const outcome = await this.repo.writeHeartbeats(batch);
       if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
