@@ -48,7 +48,9 @@ process.on('SIGUSR2', () => {
 });
 process.once('SIGTERM', async () => {
   const cpu = process.cpuUsage(cpuAtStart);
-  report({ ...stats, cpuUs: cpu.user + cpu.system });
+  // Resident memory now and at its peak (maxRSS is in KiB), and the JS heap in use.
+  const memory = { rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 };
+  report({ ...stats, cpuUs: cpu.user + cpu.system, ...memory });
   if (profiling) writeFileSync(profileFile!, JSON.stringify((await session.post('Profiler.stop')).profile));
   await close();
   process.exit(0);
