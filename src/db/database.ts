@@ -62,7 +62,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   // An in-memory database is private to its connection: it keeps writing heartbeats on the event loop.
   const heartbeatThread = file === ':memory:' ? undefined
-    : new SqliteHeartbeatThread(file, options.sqliteSynchronous ?? 'FULL', () => sqlite.pragma('wal_autocheckpoint = 0'), () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000'));
+    : new SqliteHeartbeatThread(file, options.sqliteSynchronous ?? 'FULL');
   return {
     kysely, dialect: 'sqlite', heartbeatThread,
     close: async () => { await heartbeatThread?.close(); await kysely.destroy(); },

@@ -3,8 +3,9 @@
 // every other request meanwhile. Here a second connection to the same file writes the heartbeat rows
 // and the latest state with prepared statements, while the event loop goes on reading the next batch.
 // The caller's promise settles only once the transaction committed (an acknowledgement stays durable).
-// A second thread runs the WAL checkpoints (the connections' automatic ones are turned off): a checkpoint
-// syncs the database file, and in the writer's thread it would hold up the heartbeats behind it.
+// SQLite's automatic WAL checkpoints (every 1,000 pages) now mostly follow this thread's commits, so
+// they too run off the event loop. (A separate checkpointer thread was tried: its checkpoints never
+// completed while the writer kept appending, and the WAL grew without bound under steady load.)
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -28,7 +29,6 @@ const db = new SQLite(workerData.file);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('foreign_keys = ON');
-db.pragma('wal_autocheckpoint = 0');
 const { randomUUID } = require('node:crypto');
 let insert, upsert, versionsOf, setVersions, versionChange, write;
 function prepare() {
@@ -72,12 +72,6 @@ function recordVersions(r) {
   if (changed) setVersions.run(r[5], r[6], r[2], r[0]);
   return true;
 }
-// The checkpointer thread copies the WAL into the database file (and syncs it) every second, PASSIVE:
-// never waiting for, nor holding up, the writer.
-if (workerData.role === 'checkpointer') {
-  setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, 1000);
-  parentPort.on('message', () => { db.close(); parentPort.close(); process.exit(0); });
-} else
 parentPort.on('message', (message) => {
   // Answers already posted are delivered before the thread ends.
   if (message === 'close') { db.close(); parentPort.close(); return; }
@@ -92,13 +86,10 @@ parentPort.on('message', (message) => {
 
 export class SqliteHeartbeatThread {
   private worker: Worker | undefined;
-  private checkpointer: Worker | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (outcome: ThreadOutcome) => void; reject: (error: Error) => void }>();
 
-  /** `turnOffAutoCheckpoints` is called when the threads start: from then on the checkpointer runs them. */
-  constructor(private readonly file: string, private readonly synchronous: 'FULL' | 'NORMAL', private readonly turnOffAutoCheckpoints: () => void,
-    private readonly turnOnAutoCheckpoints: () => void) {}
+  constructor(private readonly file: string, private readonly synchronous: 'FULL' | 'NORMAL') {}
 
   /** Writes the rows, their latest state and changed versions in one transaction. */
   write(rows: HeartbeatRow[]): Promise<ThreadOutcome> {
@@ -114,16 +105,8 @@ export class SqliteHeartbeatThread {
   private start(): Worker {
     if (this.worker) return this.worker;
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const thread = (role: 'writer' | 'checkpointer') => new Worker(THREAD, { eval: true, workerData: { file: this.file, synchronous: this.synchronous, sqlite, role } });
-    const worker = thread('writer');
+    const worker = new Worker(THREAD, { eval: true, workerData: { file: this.file, synchronous: this.synchronous, sqlite } });
     worker.unref();
-    if (!this.checkpointer) {
-      this.checkpointer = thread('checkpointer');
-      this.checkpointer.unref();
-      // Should it ever stop, the main connection checkpoints again by itself.
-      this.checkpointer.on('error', () => undefined).once('exit', () => this.turnOnAutoCheckpoints());
-      this.turnOffAutoCheckpoints();
-    }
     worker.on('message', (answer: Answer) => {
       const waiting = this.waiting.get(answer.id);
       this.waiting.delete(answer.id);
@@ -143,13 +126,6 @@ export class SqliteHeartbeatThread {
 
   /** Waits for the writes in flight, then closes the thread's connection. */
   async close(): Promise<void> {
-    const checkpointer = this.checkpointer;
-    this.checkpointer = undefined;
-    if (checkpointer) {
-      const stopped = new Promise<void>((resolve) => checkpointer.once('exit', () => resolve()));
-      checkpointer.postMessage('close');
-      await stopped;
-    }
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
