@@ -106,7 +106,7 @@ export async function createServices(
     }
   }
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
-  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, db.heartbeatThread);
+  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs });
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);

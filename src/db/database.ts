@@ -3,10 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, CompiledQuery, type SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
-import { SqliteHeartbeatThread } from './sqlite-heartbeat-thread.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -16,8 +15,6 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
-  /** SQLite in a file: the heartbeat writer's thread (a second connection), started at the first heartbeat. */
-  heartbeatThread?: SqliteHeartbeatThread | undefined;
   close(): Promise<void>;
 }
 
@@ -59,14 +56,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   cacheStatements(sqlite);
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  // An in-memory database is private to its connection: it keeps writing heartbeats on the event loop.
-  const heartbeatThread = file === ':memory:' ? undefined
-    : new SqliteHeartbeatThread(file, options.sqliteSynchronous ?? 'FULL');
-  return {
-    kysely, dialect: 'sqlite', heartbeatThread,
-    close: async () => { await heartbeatThread?.close(); await kysely.destroy(); },
-  };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
 }
 
 /** Prepared statements kept per SQL text, the most recently used ones (a bound, as IN lists vary in length). */
@@ -93,19 +84,6 @@ function cacheStatements(sqlite: SQLite.Database): void {
     cache.set(sql, statement);
     return statement;
   }) as SQLite.Database['prepare'];
-}
-
-/**
- * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE), waiting up to busy_timeout.
- * The heartbeat thread writes through a connection of its own: a deferred transaction that read first
- * would fail at its first write (SQLITE_BUSY, no waiting) had the thread committed in between.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  override createDriver(): Driver {
-    const driver = super.createDriver() as SqliteDriver;
-    driver.beginTransaction = async (connection: DatabaseConnection) => { await connection.executeQuery(CompiledQuery.raw('begin immediate')); };
-    return driver;
-  }
 }
 
 // PostgreSQL's SQLSTATE classes and codes that mean "not reachable now", not "this statement is wrong":

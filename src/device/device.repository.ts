@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
-import type { SqliteHeartbeatThread } from '../db/sqlite-heartbeat-thread.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { setBounded } from '../shared/bounded-map.ts';
@@ -44,20 +43,8 @@ const KNOWN_VERSIONS_MAX = 200_000;
 
 export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
 
-/** The newest stored heartbeat of each terminal among those stored. */
-function latestOf<T extends QueuedHeartbeat>(items: Iterable<T>, stored: Set<string>): T[] {
-  const latest = new Map<string, T>();
-  for (const item of items) {
-    if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
-    const current = latest.get(item.terminalId);
-    if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
-  }
-  return [...latest.values()];
-}
-
 export class DeviceRepository {
-  /** `thread`: SQLite in a file writes heartbeats through its writer thread (see sqlite-heartbeat-thread.ts). */
-  constructor(private readonly db: Kysely<Database>, private readonly thread?: SqliteHeartbeatThread) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   async terminalIdForCredential(tokenHash: string): Promise<string | undefined> {
     const row = await this.db
@@ -76,24 +63,9 @@ export class DeviceRepository {
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
   async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<BatchOutcome> {
-    const unique = new Map<string, QueuedHeartbeat & { json: string }>();
-    for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
-    const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
-    const receivedAt = batch[0]?.receivedAt ?? new Date().toISOString();
-    if (this.thread) {
-      // SQLite in a file: the rows, latest states and changed versions are committed by the writer
-      // thread, off the event loop (one sync to disk per batch, as here).
-      const rows = [...unique.values()];
-      const now = Date.now();
-      const { stored: inserted, versioned } = await this.thread.write(rows.map((h) => [
-        h.terminalId, h.report.seq, h.receivedAt, h.report.sentAt, h.json, h.report.appVersion, h.report.firmwareVersion, this.versionsKnown(h, now) ? 0 : 1,
-      ]));
-      const stored = new Set(inserted.map((i) => heartbeatKey(rows[i]!.terminalId, rows[i]!.report.seq)));
-      this.rememberVersions(versioned.map((i) => [rows[i]!.terminalId, versionKey(rows[i]!.report.appVersion, rows[i]!.report.firmwareVersion)]));
-      // Not in a transaction: that would wait for the thread's write lock on the event loop.
-      return { stored, commandsByTerminal: await this.deliverCommands(this.db, terminalIds, receivedAt), modes: new Map() };
-    }
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
+      const unique = new Map<string, QueuedHeartbeat & { json: string }>();
+      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
       const inserted = await trx
         .insertInto('heartbeats')
         .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, report: h.json })))
@@ -101,12 +73,19 @@ export class DeviceRepository {
         .returning(['terminal_id', 'seq'])
         .execute();
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
-      const latest = latestOf(unique.values(), stored);
+
+      const latest = new Map<string, QueuedHeartbeat & { json: string }>();
+      for (const item of unique.values()) {
+        if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
+        const current = latest.get(item.terminalId);
+        if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
+      }
+      const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
       let versions: [string, string][] = [];
-      if (latest.length) {
+      if (latest.size) {
         await trx
           .insertInto('terminal_health')
-          .values(latest.map((h) => ({
+          .values([...latest.values()].map((h) => ({
             terminal_id: h.terminalId, seq: h.report.seq, last_seen_at: h.receivedAt, reported_at: h.report.sentAt,
             online: 1, offline_since: null, report: h.json,
           })))
@@ -119,20 +98,15 @@ export class DeviceRepository {
             report: eb.ref('excluded.report'),
           })).where('terminal_health.seq', '<', (eb) => eb.ref('excluded.seq')))
           .execute();
-        const changed = this.changedVersions(latest);
-        if (changed.length) versions = await this.recordVersions(trx, changed);
+        versions = await this.recordVersionChanges(trx, [...latest.values()]);
       }
-      const commandsByTerminal = await this.deliverCommands(trx, terminalIds, receivedAt);
+      const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
       return { outcome: { stored, commandsByTerminal, modes: new Map() } as BatchOutcome, versions };
     });
-    this.rememberVersions(versions);
-    return outcome;
-  }
-
-  /** Remembered only once committed: a rolled-back batch must be looked at again. */
-  private rememberVersions(versions: [string, string][]): void {
+    // Remembered only once committed: a rolled-back batch must be looked at again.
     const until = Date.now() + 5 * 60_000;
     for (const [terminalId, version] of versions) setBounded(this.knownVersions, terminalId, { version, until }, KNOWN_VERSIONS_MAX);
+    return outcome;
   }
 
   /**
@@ -143,17 +117,13 @@ export class DeviceRepository {
   private knownVersions = new Map<string, { version: string; until: number }>();
 
   /** Heartbeats keep installed versions true; an unchanged one (the usual case) costs no query. */
-  private changedVersions(latest: QueuedHeartbeat[]): QueuedHeartbeat[] {
+  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
     const now = Date.now();
-    return latest.filter((h) => !this.versionsKnown(h, now));
-  }
-
-  private versionsKnown(h: QueuedHeartbeat, now: number): boolean {
-    const known = this.knownVersions.get(h.terminalId);
-    return !!known && known.until >= now && known.version === versionKey(h.report.appVersion, h.report.firmwareVersion);
-  }
-
-  private async recordVersions(trx: Kysely<Database>, changed: QueuedHeartbeat[]): Promise<[string, string][]> {
+    const changed = latest.filter((h) => {
+      const known = this.knownVersions.get(h.terminalId);
+      return !known || known.until < now || known.version !== versionKey(h.report.appVersion, h.report.firmwareVersion);
+    });
+    if (!changed.length) return [];
     const written = await this.writeVersions(trx, changed.map((h) => ({
       terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.report.appVersion, firmware: h.report.firmwareVersion },
     })));

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { SqliteHeartbeatThread } from '../db/sqlite-heartbeat-thread.ts';
 import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
@@ -36,9 +35,8 @@ export class DeviceService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
-    heartbeatThread?: SqliteHeartbeatThread,
   ) {
-    this.repo = new DeviceRepository(db, heartbeatThread);
+    this.repo = new DeviceRepository(db);
     this.writer = new HeartbeatWriter(async (batch) => {
       const outcome = await this.repo.writeHeartbeats(batch);
       if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
