@@ -34,12 +34,12 @@ interface Server { url: string; measure(): void; stop(): Promise<ServerStats | u
 async function startChild(mode: 'posfleet' | 'hello', name: string, env: Record<string, string> = {}): Promise<Server> {
   const profileEnv = PROFILE ? { BENCH_PROFILE_FILE: join(profileDir, `${name}.cpuprofile`) } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('server-process.ts', import.meta.url)), mode], {
-    env: { ...process.env, ...env, ...profileEnv }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, ...profileEnv }, stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
   });
   const lines: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const listening = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => lines.push(line) && resolve());
+    createInterface({ input: child.stdio[3] as NodeJS.ReadableStream }).on('line', (line) => lines.push(line) && resolve());
     void exited.then(() => reject(new Error(`${mode} server exited before listening`)));
   });
   await listening;

@@ -1,10 +1,13 @@
-// Bench child process: serves PosFleet (config from env) or, with argument "hello", a plain Fastify hello-world; prints its URL.
+// Bench child process: serves PosFleet (config from env) or, with argument "hello", a plain Fastify hello-world; prints its URL
+// on file descriptor 3 (stdout is PosFleet's log, as `npm start` writes it: its default level, jobs running).
 // SIGUSR2 marks the start of the measured run: CPU time and group-commit statistics restart, and with BENCH_PROFILE_FILE set
 // the V8 CPU profiler starts. SIGTERM prints the statistics as a JSON line, writes the profile, closes the server and exits.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import Fastify from 'fastify';
 
+/** One JSON line to the bench on fd 3. */
+const report = (message: object) => writeSync(3, `${JSON.stringify(message)}\n`);
 let url: string;
 let close: () => Promise<void>;
 const stats = { batches: 0, heartbeats: 0, writeMs: 0, cpuUs: 0 };
@@ -16,7 +19,9 @@ if (process.argv[2] === 'hello') {
   close = () => app.close();
 } else {
   const [{ loadConfig }, { startServer }] = await Promise.all([import('../src/config.ts'), import('../src/server.ts')]);
-  const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), { logger: false, jobs: false });
+  // As shipped: default logging and background jobs (BENCH_QUIET=1: neither, to see what they cost).
+  const quiet = process.env.BENCH_QUIET === '1';
+  const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), quiet ? { logger: false, jobs: false } : {});
   url = server.url;
   close = () => server.close();
   // Measures the group commit from outside: batch sizes and the time spent writing them (the event loop is blocked meanwhile).
@@ -43,9 +48,11 @@ process.on('SIGUSR2', () => {
 });
 process.once('SIGTERM', async () => {
   const cpu = process.cpuUsage(cpuAtStart);
-  process.stdout.write(`${JSON.stringify({ ...stats, cpuUs: cpu.user + cpu.system })}\n`);
+  // Resident memory now and at its peak (maxRSS is in KiB), and the JS heap in use.
+  const memory = { rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 };
+  report({ ...stats, cpuUs: cpu.user + cpu.system, ...memory });
   if (profiling) writeFileSync(profileFile!, JSON.stringify((await session.post('Profiler.stop')).profile));
   await close();
   process.exit(0);
 });
-process.stdout.write(`${JSON.stringify({ url })}\n`);
+report({ url });

@@ -55,6 +55,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  cacheStatements(sqlite);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause(sqlite) });
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
 }
@@ -88,6 +89,32 @@ export function isDiskFull(error: unknown): boolean {
   const { code } = error as { code?: unknown };
   // SQLITE_FULL from SQLite; 53100 disk_full from PostgreSQL.
   return code === 'SQLITE_FULL' || code === '53100';
+}
+
+/** Prepared statements kept per SQL text, the most recently used ones (a bound, as IN lists vary in length). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query it runs anew; preparing costs as much as running a small one. The same
+ * SQL (with its placeholders) gets the statement prepared the first time, so the queries every
+ * heartbeat batch runs are parsed by SQLite once.
+ */
+function cacheStatements(sqlite: SQLite.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite) as (...args: unknown[]) => SQLite.Statement;
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((...args: unknown[]) => {
+    const [sql] = args;
+    // better-sqlite3's own calls (pragma, transactions) pass more arguments and may change the statement's mode.
+    if (args.length !== 1 || typeof sql !== 'string') return prepare(...args);
+    let statement = cache.get(sql);
+    if (statement) cache.delete(sql);
+    else {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
+  }) as SQLite.Database['prepare'];
 }
 
 // PostgreSQL's SQLSTATE classes and codes that mean "not reachable now", not "this statement is wrong":

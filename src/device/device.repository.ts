@@ -6,6 +6,7 @@ import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { selectInBatches } from '../db/batches.ts';
+import { setBounded } from '../shared/bounded-map.ts';
 import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
 
 export interface QueuedHeartbeat {
@@ -38,6 +39,9 @@ interface VersionReport {
 }
 
 const versionKey = (app: string | null, firmware: string | null) => `${app ?? ''}\u0000${firmware ?? ''}`;
+
+/** Terminals whose versions this process remembers (a forgotten one costs a query in its next batch). */
+const KNOWN_VERSIONS_MAX = 200_000;
 
 export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
 
@@ -105,7 +109,7 @@ export class DeviceRepository {
     });
     // Remembered only once committed: a rolled-back batch must be looked at again.
     const until = Date.now() + 5 * 60_000;
-    for (const [terminalId, version] of versions) this.knownVersions.set(terminalId, { version, until });
+    for (const [terminalId, version] of versions) setBounded(this.knownVersions, terminalId, { version, until }, KNOWN_VERSIONS_MAX);
     return outcome;
   }
 

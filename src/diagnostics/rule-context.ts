@@ -1,6 +1,7 @@
 // What the rules need to know about a terminal, kept in memory for a while and shared by the heartbeat
 // observer, the offline sweep and the incidents: where it belongs, its open incidents (as of its last
 // batch) and its model's thresholds. The heartbeat path reads it for every batch, so it is cached.
+import { setBounded } from '../shared/bounded-map.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
@@ -20,6 +21,8 @@ export interface TerminalState {
 }
 
 const CONTEXT_TTL_MS = 5 * 60_000;
+/** Terminals whose context one process keeps (a forgotten one is read again with its next batch). */
+const CONTEXT_MAX_TERMINALS = 200_000;
 
 export class RuleContext {
   /** The default thresholds with the configured password age: what a model without overrides uses. */
@@ -47,9 +50,9 @@ export class RuleContext {
     if (!stale.length) return;
     for (const t of await this.repo.terminalContext(stale)) {
       const previous = this.states.get(t.id);
-      this.states.set(t.id, {
+      setBounded(this.states, t.id, {
         modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, open: previous?.open ?? new Map(), touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
-      });
+      }, CONTEXT_MAX_TERMINALS);
     }
   }
 
