@@ -240,8 +240,31 @@ export class AccessService {
       updated_at: this.now(),
     }).where('id', '=', id).execute();
     if (patch.password !== undefined) await this.setPassword(await this.requireUser(id), patch.password);
+    if (patch.disabled) await this.endSessions(id);
     this.tokenCache.clear();
     return this.getUser(id);
+  }
+
+  /** Disables or re-enables an account; a disabled one cannot sign in, and its sessions end now. */
+  async setDisabled(id: string, disabled: boolean) {
+    const user = await this.requireUser(id);
+    if (disabled === (user.disabled_at !== null)) return toUser(user); // pressed twice: no change
+    return this.updateUser(id, { disabled });
+  }
+
+  /**
+   * An admin's reset: a temporary password the user must change at the next sign-in (it counts as
+   * expired), with every session of the account ended and a lock lifted.
+   */
+  async resetUserPassword(id: string, password: string) {
+    await this.setPassword(await this.requireUser(id), password);
+    await this.db.updateTable('users').set({ password_changed_at: null, failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.endSessions(id);
+    return this.getUser(id);
+  }
+
+  private async endSessions(userId: string) {
+    await this.db.updateTable('sessions').set({ revoked_at: this.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
 
   async unlockUser(id: string) {

@@ -3,6 +3,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
+import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -324,26 +325,6 @@ const en = {
   noModels: 'No terminal models.',
   thresholdHint: 'Default {default} · in effect {effective}',
   useDefaults: 'Use the defaults',
-  thg_cardReader: 'Card reader',
-  thg_battery: 'Battery',
-  thg_temperature: 'Temperature',
-  thg_storage: 'Storage',
-  thg_clock: 'Clock',
-  thg_network: 'Network',
-  thg_password: 'Password rotation',
-  'th_cardReader.windowAttempts': 'Attempts in the sliding window',
-  'th_cardReader.minAttempts': 'Minimum attempts before judging',
-  'th_cardReader.maxFailureRate': 'Highest failure rate (0–1)',
-  'th_battery.minHealth': 'Lowest battery health (%)',
-  'th_battery.lowPercent': 'Low charge (%)',
-  'th_battery.maxCycles': 'Most charge cycles',
-  'th_temperature.minC': 'Lowest temperature (°C)',
-  'th_temperature.maxC': 'Highest temperature (°C)',
-  'th_storage.minFreeMb': 'Least free storage (MB)',
-  'th_clock.maxSkewSeconds': 'Largest clock skew (seconds)',
-  'th_network.minSignalDbm': 'Weakest signal (dBm)',
-  'th_network.maxLatencyMs': 'Highest network latency (ms)',
-  'th_password.maxAgeDays': 'Password age limit (days)',
   newWindow: 'New maintenance window',
   allWindows: 'All maintenance windows',
   noWindows: 'No maintenance windows yet.',
@@ -832,6 +813,7 @@ const en = {
   ...workOrderEn,
   ...maintenanceEn,
   ...packagesEn,
+  ...settingsEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1152,26 +1134,6 @@ const zh: Record<MessageKey, string> = {
   noModels: '没有终端型号。',
   thresholdHint: '默认 {default} · 当前生效 {effective}',
   useDefaults: '恢复默认值',
-  thg_cardReader: '读卡器',
-  thg_battery: '电池',
-  thg_temperature: '温度',
-  thg_storage: '存储',
-  thg_clock: '时钟',
-  thg_network: '网络',
-  thg_password: '密码轮换',
-  'th_cardReader.windowAttempts': '滑动窗口内的刷卡次数',
-  'th_cardReader.minAttempts': '判断前的最少刷卡次数',
-  'th_cardReader.maxFailureRate': '最高读卡失败率（0–1）',
-  'th_battery.minHealth': '电池健康度下限（%）',
-  'th_battery.lowPercent': '低电量（%）',
-  'th_battery.maxCycles': '充电循环次数上限',
-  'th_temperature.minC': '最低温度（°C）',
-  'th_temperature.maxC': '最高温度（°C）',
-  'th_storage.minFreeMb': '最少可用存储（MB）',
-  'th_clock.maxSkewSeconds': '最大时钟偏差（秒）',
-  'th_network.minSignalDbm': '最弱信号（dBm）',
-  'th_network.maxLatencyMs': '最高网络延迟（毫秒）',
-  'th_password.maxAgeDays': '密码期限（天）',
   newWindow: '新建维护窗口',
   allWindows: '全部维护窗口',
   noWindows: '尚无维护窗口。',
@@ -1660,6 +1622,7 @@ const zh: Record<MessageKey, string> = {
   ...workOrderZh,
   ...maintenanceZh,
   ...packagesZh,
+  ...settingsZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
