@@ -1,7 +1,8 @@
 // Settings walked in a real browser (Chromium through playwright-core) on the demo estate, in zh-CN and en,
 // at 1366 px and 390 px: an admin creates an account, disables it (it cannot sign in), enables it and
 // gives it a temporary password; defines a weekly maintenance window and reads it in words, then edits it;
-// sends a test message to a webhook channel and sees the receiver's answer; reads the rules' labels.
+// sends a test message to a webhook channel and sees the receiver's answer; reads the rules' labels;
+// orders a plan's due work and reads what was created and why nothing else.
 // Screenshots go to test-artifacts/console-settings/.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,13 +25,13 @@ const WORDS = {
     users: '用户与角色', windows: '维护窗口', channels: '通知渠道', rules: '诊断规则',
     disable: '停用', enable: '启用', confirmDisabled: /已停用/, reset: '设置临时密码', resetDone: /已为 .* 设置临时密码/,
     weekly: '每周选定的日子', monday: '周一', wednesday: '周三', words: '每周一 02:00–04:00', edited: '每周一、三 03:00–05:00',
-    edit: '编辑', save: '保存', sendTest: '发送测试', testOk: /测试消息已送达/, deepDischarge: '闲置终端深度放电阈值（%）',
+    edit: '编辑', save: '保存', sendTest: '发送测试', orderDue: /^为“.*”生成本周到期的技术员工单$/, testOk: /测试消息已送达/, deepDischarge: '闲置终端深度放电阈值（%）',
   },
   en: {
     users: 'Users and roles', windows: 'Maintenance windows', channels: 'Notification channels', rules: 'Diagnostic rules',
     disable: 'Disable', enable: 'Enable', confirmDisabled: /is disabled/, reset: 'Set a temporary password', resetDone: /Temporary password set for/,
     weekly: 'On chosen days every week', monday: 'Mon', wednesday: 'Wed', words: 'Mondays 02:00–04:00', edited: 'Mondays and Wednesdays 03:00–05:00',
-    edit: 'Edit', save: 'Save', sendTest: 'Send a test', testOk: /delivered/, deepDischarge: 'Deep discharge of a stored terminal (%)',
+    edit: 'Edit', save: 'Save', sendTest: 'Send a test', orderDue: /^Order the technician work due this week under/, testOk: /delivered/, deepDischarge: 'Deep discharge of a stored terminal (%)',
   },
 };
 
@@ -138,6 +139,16 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
         expect(await p.locator('main').innerText()).not.toMatch(/[a-z]+\.[a-z]+[A-Z]\w+/);
         await shot(p, `${tag}-6-rules`);
         expect(await fitsWidth(p)).toBe(true);
+
+        // Preventive: ordering the due work says what it created and why nothing else, in words.
+        await p.goto(`${server.url}/preventive`);
+        await p.getByRole('button', { name: w.orderDue }).first().click();
+        await p.getByTestId('order-outcome').getByRole('status').waitFor();
+        const reasons = p.getByTestId('order-skipped').locator('li');
+        await expect.poll(() => reasons.count(), { timeout: WAIT }).toBeGreaterThan(0);
+        expect(await p.getByTestId('order-outcome').innerText()).not.toMatch(/_task|not_due|already_ordered/);
+        await p.getByTestId('order-outcome').scrollIntoViewIfNeeded();
+        await p.screenshot({ path: join(SHOTS, `${tag}-7-preventive-ordered.png`) });
       }, TEST_TIMEOUT);
     }
   }

@@ -3,6 +3,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
+import { preventiveEn, preventiveZh } from './messages/preventive.ts';
 import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 
@@ -814,6 +815,7 @@ const en = {
   ...maintenanceEn,
   ...packagesEn,
   ...settingsEn,
+  ...preventiveEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1623,6 +1625,7 @@ const zh: Record<MessageKey, string> = {
   ...maintenanceZh,
   ...packagesZh,
   ...settingsZh,
+  ...preventiveZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
