@@ -2,7 +2,8 @@
 // at 1366 px and 390 px: an admin creates an account, disables it (it cannot sign in), enables it and
 // gives it a temporary password; defines a weekly maintenance window and reads it in words, then edits it;
 // sends a test message to a webhook channel and sees the receiver's answer; reads the rules' labels;
-// orders a plan's due work and reads what was created and why nothing else.
+// switches the calendar between the site's clock and the viewer's; orders a plan's due work and reads
+// what was created and why nothing else.
 // Screenshots go to test-artifacts/console-settings/.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,13 +26,13 @@ const WORDS = {
     users: '用户与角色', windows: '维护窗口', channels: '通知渠道', rules: '诊断规则',
     disable: '停用', enable: '启用', confirmDisabled: /已停用/, reset: '设置临时密码', resetDone: /已为 .* 设置临时密码/,
     weekly: '每周选定的日子', monday: '周一', wednesday: '周三', words: '每周一 02:00–04:00', edited: '每周一、三 03:00–05:00',
-    edit: '编辑', save: '保存', sendTest: '发送测试', orderDue: /^为“.*”生成本周到期的技术员工单$/, testOk: /测试消息已送达/, deepDischarge: '闲置终端深度放电阈值（%）',
+    edit: '编辑', save: '保存', sendTest: '发送测试', orderDue: /^为“.*”生成本周到期的技术员工单$/, londonSiteTime: 'Europe/London 时区显示。 （门店时间）', myClock: /北京时间（Asia\/Shanghai）/, testOk: /测试消息已送达/, deepDischarge: '闲置终端深度放电阈值（%）',
   },
   en: {
     users: 'Users and roles', windows: 'Maintenance windows', channels: 'Notification channels', rules: 'Diagnostic rules',
     disable: 'Disable', enable: 'Enable', confirmDisabled: /is disabled/, reset: 'Set a temporary password', resetDone: /Temporary password set for/,
     weekly: 'On chosen days every week', monday: 'Mon', wednesday: 'Wed', words: 'Mondays 02:00–04:00', edited: 'Mondays and Wednesdays 03:00–05:00',
-    edit: 'Edit', save: 'Save', sendTest: 'Send a test', orderDue: /^Order the technician work due this week under/, testOk: /delivered/, deepDischarge: 'Deep discharge of a stored terminal (%)',
+    edit: 'Edit', save: 'Save', sendTest: 'Send a test', orderDue: /^Order the technician work due this week under/, londonSiteTime: 'Europe/London. (site time)', myClock: /Beijing time \(Asia\/Shanghai\)/, testOk: /delivered/, deepDischarge: 'Deep discharge of a stored terminal (%)',
   },
 };
 
@@ -140,6 +141,16 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
         await shot(p, `${tag}-6-rules`);
         expect(await fitsWidth(p)).toBe(true);
 
+        // Calendar: a London site's week in its own clock, then in the viewer's (Shanghai).
+        await p.goto(`${server.url}/maintenance/calendar`);
+        const filters = p.getByRole('group', { name: lang === 'zh' ? '筛选' : 'Filters' });
+        await filters.getByRole('option', { name: 'Covent Garden (DEMO-LDN-01)' }).waitFor({ state: 'attached' });
+        await filters.locator('select').nth(1).selectOption({ label: 'Covent Garden (DEMO-LDN-01)' });
+        await expect.poll(() => p.getByTestId('calendar-zone').innerText(), { timeout: WAIT }).toContain(w.londonSiteTime);
+        await p.getByLabel(w.myClock).check();
+        await expect.poll(() => p.getByTestId('calendar-zone').innerText(), { timeout: WAIT }).toContain('Asia/Shanghai');
+        await shot(p, `${tag}-7-calendar-my-clock`);
+
         // Preventive: ordering the due work says what it created and why nothing else, in words.
         await p.goto(`${server.url}/preventive`);
         await p.getByRole('button', { name: w.orderDue }).first().click();
@@ -148,7 +159,7 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
         await expect.poll(() => reasons.count(), { timeout: WAIT }).toBeGreaterThan(0);
         expect(await p.getByTestId('order-outcome').innerText()).not.toMatch(/_task|not_due|already_ordered/);
         await p.getByTestId('order-outcome').scrollIntoViewIfNeeded();
-        await p.screenshot({ path: join(SHOTS, `${tag}-7-preventive-ordered.png`) });
+        await p.screenshot({ path: join(SHOTS, `${tag}-8-preventive-ordered.png`) });
       }, TEST_TIMEOUT);
     }
   }

@@ -1,6 +1,6 @@
 // Settings' words (settings/*.tsx): accounts disabled, enabled and given a temporary password;
 // maintenance windows edited with their recurrence in words; a test message sent to a channel; the
-// diagnostic rules' thresholds and their groups (every key of DEFAULT_THRESHOLDS, checked by a test). Glossary: 维护窗口, 商户, 门店, 通知渠道. Merged into the
+// calendar's choice of clock (site or yours); the diagnostic rules' thresholds and their groups (every key of DEFAULT_THRESHOLDS, checked by a test). Glossary: 维护窗口, 商户, 门店, 通知渠道. Merged into the
 // catalogue by i18n.tsx.
 export const settingsEn = {
   stDisable: 'Disable',
@@ -31,6 +31,12 @@ export const settingsEn = {
   stSiteTime: '{time} site time',
   stTimeZoneOf: 'Time zone: {zone}',
   stCustomKept: 'This window has a custom recurrence; saving with days and a time replaces it.',
+  stShowTimesIn: 'Show times in',
+  stSiteClock: 'site time ({zone})',
+  stMerchantClock: 'the merchant’s time ({zone})',
+  stMyClock: '{label} ({zone})',
+  stIsSiteTime: '(site time)',
+  stIsMerchantTime: '(the merchant’s time)',
   stSendTest: 'Send a test',
   stSendTestOf: 'Send a test message to {name}',
   stTestSending: 'Sending a test message…',
@@ -96,6 +102,12 @@ export const settingsZh: Record<SettingsKey, string> = {
   stSiteTime: '{time} 门店时间',
   stTimeZoneOf: '时区：{zone}',
   stCustomKept: '此窗口使用自定义周期；按星期和时间保存会替换它。',
+  stShowTimesIn: '时间显示为',
+  stSiteClock: '门店时间（{zone}）',
+  stMerchantClock: '商户当地时间（{zone}）',
+  stMyClock: '{label}（{zone}）',
+  stIsSiteTime: '（门店时间）',
+  stIsMerchantTime: '（商户当地时间）',
   stSendTest: '发送测试',
   stSendTestOf: '向 {name} 发送测试消息',
   stTestSending: '正在发送测试消息…',
