@@ -83,7 +83,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     const locked = await login(user.email); // the right password, but locked
     expect(locked.statusCode).toBe(wrong.statusCode);
     expect(locked.json()).toEqual(wrong.json());
-    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', key: 'auth.wrong_credentials', params: {}, message: 'Wrong e-mail or password.' });
     // The admin sees the lock, and the audit trail says what really happened.
     expect((await t.api('GET', `/api/v1/users/${user.id}`)).json().lockedUntil).toBe(new Date(now.getTime() + 30 * 60_000).toISOString());
     const reasons = (await t.services.db.kysely.selectFrom('audit_log').select('details').where('action', '=', 'auth.login').where('object_id', '=', user.id).orderBy('seq').execute())
@@ -222,7 +222,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect(guesses.map((r) => r.json().error.field)).toEqual(['totp', 'totp', 'totp']);
     const locked = await login(user.email, PASSWORD, code());
     expect(locked.statusCode).toBe(401);
-    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', key: 'auth.wrong_credentials', params: {}, message: 'Wrong e-mail or password.' });
   });
 
   it('ends the dashboard\'s live stream once its token is revoked or its session signs out', async () => {

@@ -96,7 +96,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
       operationId: 'disableUser', summary: 'Disable an account', description: 'The account can no longer sign in; its sessions and API tokens stop working at once. Disabling twice changes nothing.',
     },
   }, (req) => {
-    if (req.params.id === req.principal.userId) throw invalid('id', 'you cannot disable your own account');
+    if (req.params.id === req.principal.userId) throw invalid('id', 'you cannot disable your own account').says('user.cannot_disable_self');
     return access.setDisabled(req.params.id, true);
   });
   app.post('/users/:id/enable', {
