@@ -105,7 +105,7 @@ function WindowForm({ window: existing, onSaved, onClose }: { window?: Maintenan
   const [name, setName] = useState(existing?.name ?? '');
   const [targetKind, setTargetKind] = useState<'site' | 'merchant'>('site');
   const [targetId, setTargetId] = useState('');
-  const [repeat, setRepeat] = useState<Repeat>(existing?.schedule.kind === 'once' ? 'once' : 'weekly');
+  const [repeat, setRepeat] = useState<Repeat>(!existing || existing.schedule.kind === 'once' ? 'once' : 'weekly');
   const [start, setStart] = useState(existing?.schedule.kind === 'once' && existing.schedule.start
     ? dateTimeIn(existing.schedule.start, 'sv-SE', existing.timeZone, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).replace(' ', 'T')
     : '');
@@ -160,7 +160,8 @@ function WindowForm({ window: existing, onSaved, onClose }: { window?: Maintenan
       </SelectField>
       {existing && !weekly && existing.schedule.kind !== 'once' && <p className="note">{t('stCustomKept')}</p>}
       {repeat === 'once' ? (
-        <InputField label={t('startsAt')} type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)} error={errorFor(action.error, 'schedule.start')} />
+        <InputField label={t('startsAt')} type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)}
+          hint={targetZone ? t('localTimeIn', { zone: targetZone }) : t('chooseTargetFirst')} error={errorFor(action.error, 'schedule.start')} />
       ) : (
         <>
           <fieldset className="days">
@@ -177,12 +178,12 @@ function WindowForm({ window: existing, onSaved, onClose }: { window?: Maintenan
           <InputField label={t('stStartTime')} type="time" required value={time} onChange={(e) => setTime(e.target.value)} />
         </>
       )}
-      <InputField label={t('stDuration')} type="number" inputMode="numeric" required value={duration} onChange={(e) => setDuration(e.target.value)}
+      <InputField label={t('durationMinutes')} type="number" inputMode="numeric" required value={duration} onChange={(e) => setDuration(e.target.value)}
         error={errorFor(action.error, 'schedule.durationMinutes')} />
       {repeat === 'weekly' && days.length > 0 && (
         <p className="hint" data-testid="window-preview">{recurrenceInWords({ kind: 'rrule', rrule: rruleOf({ days, time }), durationMinutes: Number(duration) || 0 }, locale)}</p>
       )}
-      {targetZone && <p className="hint">{t('stTimeZoneOf', { zone: targetZone })}</p>}
+      {targetZone && repeat === 'weekly' && <p className="hint">{t('stTimeZoneOf', { zone: targetZone })}</p>}
       <div aria-live="polite">
         {action.done && <p className="note ok" role="status">{action.done}</p>}
         {unplaced(action.error, fields) && <ActionError error={action.error} />}
