@@ -258,7 +258,7 @@ export async function createServices(
     slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
   const technicians = new TechniciansService(workOrdersRepo, clock, estate.repo);
-  const preventive = new PreventiveService(preventiveRepo, clock, estate.repo, workOrders, planTasks);
+  const preventive = new PreventiveService(preventiveRepo, clock, estate.repo, workOrders, planTasks, technicians);
   if (migrate) await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
+import { createDemoAccount } from '../src/demo/demo-estate.ts';
 import { databases } from './support/databases.ts';
 import { waitFor } from './support/server.ts';
 
@@ -82,7 +83,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     const locked = await login(user.email); // the right password, but locked
     expect(locked.statusCode).toBe(wrong.statusCode);
     expect(locked.json()).toEqual(wrong.json());
-    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', key: 'auth.wrong_credentials', params: {}, message: 'Wrong e-mail or password.' });
     // The admin sees the lock, and the audit trail says what really happened.
     expect((await t.api('GET', `/api/v1/users/${user.id}`)).json().lockedUntil).toBe(new Date(now.getTime() + 30 * 60_000).toISOString());
     const reasons = (await t.services.db.kysely.selectFrom('audit_log').select('details').where('action', '=', 'auth.login').where('object_id', '=', user.id).orderBy('seq').execute())
@@ -125,6 +126,47 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect((await login(user.email)).statusCode).toBe(401);
     expect((await t.api('POST', `/api/v1/users/${user.id}/unlock`)).statusCode).toBe(200);
     expect((await login(user.email)).statusCode).toBe(200);
+  });
+
+  it('lets an admin disable an account: it cannot sign in, its session ends at once, and enabling lets it sign in again', async () => {
+    const user = await newUser();
+    const session = sessionOf(await login(user.email));
+    const headers = { cookie: session.cookie };
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })).statusCode).toBe(200);
+    const disabled = await t.api('POST', `/api/v1/users/${user.id}/disable`);
+    expect(disabled.statusCode).toBe(200);
+    expect(disabled.json().disabledAt).not.toBeNull();
+    expect((await t.api('POST', `/api/v1/users/${user.id}/disable`)).json().disabledAt).toBe(disabled.json().disabledAt); // twice: no change
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })).statusCode).toBe(401);
+    expect((await login(user.email)).statusCode).toBe(401);
+    expect((await t.api('POST', `/api/v1/users/${user.id}/enable`)).json().disabledAt).toBeNull();
+    expect((await login(user.email)).statusCode).toBe(200);
+    // The old session stays ended.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })).statusCode).toBe(401);
+    const audit = await t.api('GET', '/api/v1/audit?limit=100');
+    expect(JSON.stringify(audit.json())).toContain(`POST /api/v1/users/:id/disable`);
+  });
+
+  it('lets the demo account reach Users', async () => {
+    await createDemoAccount(t.services.access, 'demo password 2026');
+    const me = (await login('demo@posfleet.local', 'demo password 2026')).json().me;
+    expect(me.permissions).toContain('users:manage');
+  });
+
+  it('lets an admin set a temporary password: old sessions end, the old password fails, the new one must be changed', async () => {
+    const user = await newUser();
+    const session = sessionOf(await login(user.email));
+    for (let i = 0; i < 3; i++) await login(user.email, `wrong password ${i}x`); // locked
+    const reset = await t.api('POST', `/api/v1/users/${user.id}/password-reset`, { password: 'temporary pass 4711' });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: session.cookie } })).statusCode).toBe(401);
+    expect((await login(user.email)).statusCode).toBe(401);
+    const fresh = await login(user.email, 'temporary pass 4711');
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json().me.mustChangePassword).toBe(true);
+    const short = await t.api('POST', `/api/v1/users/${user.id}/password-reset`, { password: 'short1' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().error.field).toBe('password');
   });
 
   it('holds passwords to the rules: length, letters and digits, not one of the last four', async () => {
@@ -180,7 +222,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     expect(guesses.map((r) => r.json().error.field)).toEqual(['totp', 'totp', 'totp']);
     const locked = await login(user.email, PASSWORD, code());
     expect(locked.statusCode).toBe(401);
-    expect(locked.json().error).toEqual({ code: 'unauthenticated', message: 'wrong email or password' });
+    expect(locked.json().error).toEqual({ code: 'unauthenticated', key: 'auth.wrong_credentials', params: {}, message: 'Wrong e-mail or password.' });
   });
 
   it('ends the dashboard\'s live stream once its token is revoked or its session signs out', async () => {

@@ -121,7 +121,8 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
 
       const overlap = await t.api('POST', '/api/v1/maintenance/windows', { name: 'monday', target, schedule: monday });
       expect(overlap.statusCode).toBe(409);
-      expect(overlap.json().error).toMatchObject({ code: 'conflict', field: 'schedule', message: expect.stringContaining(`overlaps maintenance window "nightly" (${nightly.id})`) });
+      expect(overlap.json().error).toMatchObject({ code: 'conflict', field: 'schedule', key: 'maintenance.window_overlaps', params: { other: 'nightly' }, details: { conflicts: [{ windowId: nightly.id }] } });
+      expect(overlap.json().error.message).toContain('“nightly”');
       await createWindow({ name: 'monday', target: { siteId: other.estate.site.id }, schedule: monday });
       const touching = await createWindow({ name: 'early', target, schedule: { kind: 'cron', cron: '0 4 * * *', durationMinutes: 60 } });
 

@@ -280,6 +280,24 @@ describe.each(databases())('notifications on $name', (kind) => {
     expect(await n.getDelivery(delivery.id)).toMatchObject({ status: 'parked', lastError: `channel ${channel.id} is disabled` });
   });
 
+  it('sends a test message to a channel on request and says how the receiver took it, keeping no delivery', async () => {
+    const hook = await receiver((n) => (n === 1 ? 200 : 500));
+    const created = (await t.api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'Test hook', address: hook.url, secret: SECRET, locale: 'en' })).json();
+    const ok = await t.api('POST', `/api/v1/notification-channels/${created.id}/test`);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(hook.received).toHaveLength(1);
+    expect(hook.received[0]!.signatureValid).toBe(true);
+    expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ event: 'channel.test', message: { subject: 'PosFleet test notification' } });
+    expect((await t.api('POST', `/api/v1/notification-channels/${created.id}/test`)).json()).toMatchObject({ ok: false, statusCode: 500, error: 'HTTP 500' });
+    const mail = (await t.api('POST', '/api/v1/notification-channels', { kind: 'email', name: 'Test mail', address: 'test-send@limetea.cn' })).json();
+    expect((await t.api('POST', `/api/v1/notification-channels/${mail.id}/test`)).json()).toMatchObject({ ok: true });
+    expect(smtp.mails.filter((m) => m.to.includes('test-send@limetea.cn')).map((m) => m.subject)).toEqual(['PosFleet 测试通知']);
+    const deliveries = (await t.api('GET', `/api/v1/notification-deliveries?channelId=${created.id}`)).json();
+    expect(deliveries.items ?? []).toHaveLength(0);
+    expect((await t.api('POST', '/api/v1/notification-channels/nope/test')).statusCode).toBe(404);
+  });
+
   it('names the field of a bad channel', async () => {
     const n = t.services.notifications;
     await expect(n.createChannel({ kind: 'webhook', name: 'x', address: 'ftp://example.com/hook' })).rejects.toMatchObject({ code: 'validation_error', field: 'address' });

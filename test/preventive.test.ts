@@ -155,6 +155,18 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
       expect(second.map((o) => o.siteId)).toEqual([indoor.id]); // the outdoor tasks are already ordered
     });
 
+    it('says why it ordered nothing more: tasks already ordered, not due yet, and sites no technician covers', async () => {
+      const again = await t.api('POST', `/api/v1/preventive/plans/${planId}/work-orders`, {});
+      expect(again.statusCode, again.body).toBe(201);
+      const answer = again.json<{ items: unknown[]; tasksOrdered: number; skipped: { reason: string; tasks: number }[]; noTechnicianInRegion: unknown[] }>();
+      expect(answer.items).toEqual([]);
+      expect(answer.tasksOrdered).toBe(0);
+      expect(answer.skipped.map((s) => s.reason)).toContain('already_ordered');
+      expect(answer.skipped.find((s) => s.reason === 'already_ordered')!.tasks).toBeGreaterThanOrEqual(4);
+      const sooner = (await t.api('POST', `/api/v1/preventive/plans/${planId}/work-orders`, { until: '2026-03-01T00:00:00.000Z' })).json<typeof answer>();
+      expect(sooner.skipped.map((s) => s.reason)).toContain('not_due_yet');
+    });
+
     it('moves a done task to its next due date from the last one (fixed schedule)', async () => {
       const order = (await t.api('GET', `/api/v1/work-orders?siteId=${outdoor.id}`)).json<{ items: { id: string }[] }>().items[0]!;
       const tech = await technician();

@@ -2,9 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuditService } from '../audit/audit.service.ts';
+import { invalid } from '../shared/errors.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
-import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
+import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, PasswordReset, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
 import { can, PERMISSIONS } from './roles.ts';
 
 const tags = ['access'];
@@ -88,6 +89,28 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
     config: { permission: 'users:manage' },
     schema: { tags, security, params: IdParams, body: UserPatch, response: { 200: User, ...errorResponses } },
   }, (req) => access.updateUser(req.params.id, req.body));
+  app.post('/users/:id/disable', {
+    config: { permission: 'users:manage' },
+    schema: {
+      tags, security, params: IdParams, response: { 200: User, ...errorResponses },
+      operationId: 'disableUser', summary: 'Disable an account', description: 'The account can no longer sign in; its sessions and API tokens stop working at once. Disabling twice changes nothing.',
+    },
+  }, (req) => {
+    if (req.params.id === req.principal.userId) throw invalid('id', 'you cannot disable your own account').says('user.cannot_disable_self');
+    return access.setDisabled(req.params.id, true);
+  });
+  app.post('/users/:id/enable', {
+    config: { permission: 'users:manage' },
+    schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses }, operationId: 'enableUser', summary: 'Enable a disabled account', description: 'The account can sign in again (its old sessions stay ended).' },
+  }, (req) => access.setDisabled(req.params.id, false));
+  app.post('/users/:id/password-reset', {
+    config: { permission: 'users:manage' },
+    schema: {
+      tags, security, params: IdParams, body: PasswordReset, response: { 200: User, ...errorResponses },
+      operationId: 'resetUserPassword', summary: 'Set a temporary password',
+      description: 'The user must change it at the next sign-in; every session of the account ends and a lock is lifted.',
+    },
+  }, (req) => access.resetUserPassword(req.params.id, req.body.password));
   app.post('/users/:id/unlock', {
     config: { permission: 'users:manage' },
     schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },

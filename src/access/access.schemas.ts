@@ -63,6 +63,8 @@ export const UserPatch = Type.Object(
 );
 export type UserPatch = Static<typeof UserPatch>;
 
+export const PasswordReset = Type.Object({ password: Password }, { additionalProperties: false });
+
 export const User = Type.Object({
   id: Type.String(),
   email: Type.String(),

@@ -23,6 +23,8 @@ export interface Principal {
   sessionId: string | null;
   csrfToken: string | null;
   mustChangePassword: boolean;
+  /** The account's language: errors and messages answer in it. */
+  locale?: string;
 }
 
 export interface AccessSettings {
@@ -97,14 +99,14 @@ export class AccessService {
     const row = await this.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
       .select(['sessions.id as session_id', 'sessions.csrf_token', 'sessions.expires_at', 'sessions.revoked_at'])
       .selectAll('users').where('sessions.token_hash', '=', hashSecret(cookie)).executeTakeFirst();
-    if (!row || row.revoked_at || row.expires_at <= this.now() || row.disabled_at) throw unauthenticated('the session has ended; sign in again');
+    if (!row || row.revoked_at || row.expires_at <= this.now() || row.disabled_at) throw unauthenticated('the session has ended; sign in again').says('auth.session_ended');
     return this.principal(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token });
   }
 
   private principal(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }): Principal {
     const role = isRole(user.role) ? user.role : 'auditor';
     return {
-      userId: user.id, name: user.name, role, merchantId: user.merchant_id, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
+      userId: user.id, name: user.name, role, merchantId: user.merchant_id, locale: user.locale, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
       tokenId: null, tokenScope: 'full', sessionId: null, csrfToken: null,
       mustChangePassword: passwordExpired(user.password_changed_at, this.settings.passwordMaxAgeDays, this.clock()),
       ...how,
@@ -122,7 +124,7 @@ export class AccessService {
   async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null): Promise<LoginResult> {
     const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
     const now = this.clock();
-    const wrong = () => unauthenticated('wrong email or password');
+    const wrong = () => unauthenticated('wrong email or password').says('auth.wrong_credentials');
     if (!user || user.disabled_at) {
       await verifyPassword(password, DUMMY_HASH); // same time as a real check
       return { ok: false, userId: null, error: wrong(), reason: user ? 'the account is disabled' : 'no account with this e-mail' };
@@ -136,10 +138,10 @@ export class AccessService {
       return { ok: false, userId: user.id, error: wrong(), reason: await this.countFailure(user.id, 'wrong password', now) };
     }
     if (user.totp_enabled) {
-      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp'), reason: 'no one-time code' };
+      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp').says('auth.totp_required'), reason: 'no one-time code' };
       if (!totpValid(user.totp_secret!, totpCode, this.clock())) {
         const reason = await this.countFailure(user.id, 'wrong one-time code', now);
-        return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp'), reason };
+        return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp').says('auth.totp_wrong'), reason };
       }
     }
     // Clears the count unless a failure that arrived meanwhile locked the account: then this sign-in is refused too.
@@ -219,7 +221,7 @@ export class AccessService {
   // ---- users
   async createUser(input: UserInput) {
     const email = input.email.toLowerCase();
-    if (await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) throw conflict(`a user with e-mail ${email} exists`, 'email');
+    if (await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) throw conflict(`a user with e-mail ${email} exists`, 'email').says('user.email_taken', { email });
     await this.checkMerchantBinding(input.role, input.merchantId ?? null);
     await checkNewPassword(input.password, []);
     const now = this.now();
@@ -245,8 +247,31 @@ export class AccessService {
       updated_at: this.now(),
     }).where('id', '=', id).execute();
     if (patch.password !== undefined) await this.setPassword(await this.requireUser(id), patch.password);
+    if (patch.disabled) await this.endSessions(id);
     this.tokenCache.clear();
     return this.getUser(id);
+  }
+
+  /** Disables or re-enables an account; a disabled one cannot sign in, and its sessions end now. */
+  async setDisabled(id: string, disabled: boolean) {
+    const user = await this.requireUser(id);
+    if (disabled === (user.disabled_at !== null)) return toUser(user); // pressed twice: no change
+    return this.updateUser(id, { disabled });
+  }
+
+  /**
+   * An admin's reset: a temporary password the user must change at the next sign-in (it counts as
+   * expired), with every session of the account ended and a lock lifted.
+   */
+  async resetUserPassword(id: string, password: string) {
+    await this.setPassword(await this.requireUser(id), password);
+    await this.db.updateTable('users').set({ password_changed_at: null, failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.endSessions(id);
+    return this.getUser(id);
+  }
+
+  private async endSessions(userId: string) {
+    await this.db.updateTable('sessions').set({ revoked_at: this.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   }
 
   async unlockUser(id: string) {

@@ -11,7 +11,7 @@ import { createServices, SchemaNotReady, type Services } from '../services.ts';
 import { AppError } from '../shared/errors.ts';
 import { FLEET } from '../access/roles.ts';
 import { isPostgresUrl } from '../db/database.ts';
-import { seedDemoEstate } from '../demo/demo-estate.ts';
+import { createDemoAccount, seedDemoEstate } from '../demo/demo-estate.ts';
 import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
 import { registerTerminalBackupCommands } from './terminal-backup.ts';
@@ -96,7 +96,7 @@ withServerFlags(program.command('serve').description('start the PosFleet server'
     if (demo?.seeded) {
       // A browser sign-in for trying the dashboard at once; shown once, like the token.
       const password = `demo-${randomBytes(6).toString('hex')}-2026`;
-      await server.services.access.createUser({ email: 'demo@posfleet.local', name: 'Demo operator', role: 'operator', password });
+      await createDemoAccount(server.services.access, password);
       lines.push(`Demo estate seeded: ${demo.summary}`, `Dashboard sign-in (shown once): demo@posfleet.local / ${password}  at ${server.url}/`);
     }
     console.log(lines.join('\n'));

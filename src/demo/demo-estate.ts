@@ -71,3 +71,11 @@ export async function seedDemoEstate({ estate, device, preventive, configuration
     seeded: true, summary: `2 merchants, ${sites.length} sites, 2 terminal models, ${count} terminals, a preventive maintenance plan`, createSimulatorCode: simulatorCode,
   };
 }
+
+/**
+ * The demo's browser sign-in. It is an admin: whoever tries the demo is shown every page, Settings'
+ * Users included (an operator may not manage accounts, so the demo would hide half of the console).
+ */
+export function createDemoAccount(access: Services['access'], password: string) {
+  return access.createUser({ email: 'demo@posfleet.local', name: 'Demo operator', role: 'admin', password });
+}

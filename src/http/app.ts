@@ -15,6 +15,7 @@ import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isDiskFull } from '../db/database.ts';
 import { AppError } from '../shared/errors.ts';
+import { localeFromHeader, type CatalogueLocale } from '../shared/messages/format.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
 import { addInstantKeyword, withUtcInstants } from './instants.ts';
 import { parseJsonBody } from '../shared/safe-json.ts';
@@ -175,11 +176,19 @@ const diskFullLogged = (() => {
   let last = 0;
   return { shouldLog: () => { const now = Date.now(); if (now - last < 60_000) return false; last = now; return true; } };
 })();
+/** The caller's language for messages: their account's, else what their client asks for, else English. */
+function callerLocale(request: FastifyRequest): CatalogueLocale {
+  const account = (request.principal as { locale?: string } | null)?.locale;
+  if (account === 'zh-CN' || account === 'en') return account;
+  const header = request.headers['accept-language'];
+  return localeFromHeader(Array.isArray(header) ? header[0] : header) ?? 'en';
+}
 
 /** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
 function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
-    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.message, field: error.field, details: error.details } });
+    const said = error.key ? { key: error.key, params: error.params, ...(error.retryable !== undefined && { retryable: error.retryable }) } : {};
+    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.messageIn(callerLocale(request)), field: error.field, details: error.details, ...said } });
   }
   if (error.validation) {
     const first = error.validation[0];

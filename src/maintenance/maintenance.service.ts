@@ -172,7 +172,7 @@ export class MaintenanceService {
 
   async extend(jobId: string, minutes: number, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`);
+    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`).says('maintenance.nothing_to_extend', { state: job.state }, false);
     const leaseUntil = job.lease_until ? new Date(new Date(job.lease_until).getTime() + minutes * 60_000).toISOString() : null;
     await this.repo.updateJob(jobId, { max_minutes: job.max_minutes + minutes, expected_minutes: job.expected_minutes + minutes, lease_until: leaseUntil, updated_at: this.now() });
     await this.repo.recordTransition(this.db, { job_id: jobId, from_state: job.state, to_state: job.state, at: this.now(), actor: 'operator', actor_name: actorName, note: `extended by ${minutes} min` });
@@ -182,7 +182,7 @@ export class MaintenanceService {
   /** Operator actions that end or redirect a job: finish (back in service), abort, hand to a technician, mark rolled back. */
   async operatorMove(jobId: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', note: string, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`);
+    if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`).says('maintenance.job_state_conflict', { state: job.state, to }, false);
     await this.repo.transition(this.db, job, to, this.now(), { kind: 'operator', name: actorName }, { ended_at: FINAL.includes(to) ? this.now() : null }, note);
     if (to === 'completed') await this.ended(jobId);
     await this.startDueJobs();
@@ -191,7 +191,7 @@ export class MaintenanceService {
 
   async lock(terminalId: string, reason: string, scope: Scope, actorName: string) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if ((await this.repo.activeLocks([terminal.id])).length) throw conflict(`terminal ${terminal.serialNumber} is already locked`);
+    if ((await this.repo.activeLocks([terminal.id])).length) throw conflict(`terminal ${terminal.serialNumber} is already locked`).says('maintenance.already_locked', { serial: terminal.serialNumber }, false);
     await this.repo.insertLock({ id: randomUUID(), terminal_id: terminal.id, reason, locked_at: this.now(), locked_by: actorName });
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
@@ -199,7 +199,7 @@ export class MaintenanceService {
   /** Only with a reason (what the inspection found), kept with the lock. */
   async unlock(terminalId: string, reason: string, scope: Scope, actorName: string) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if (!(await this.repo.liftLocks(terminal.id, this.now(), actorName, reason))) throw conflict(`terminal ${terminal.serialNumber} is not locked`);
+    if (!(await this.repo.liftLocks(terminal.id, this.now(), actorName, reason))) throw conflict(`terminal ${terminal.serialNumber} is not locked`).says('maintenance.not_locked', { serial: terminal.serialNumber }, false);
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
 

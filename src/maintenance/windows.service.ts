@@ -83,7 +83,7 @@ export class WindowsService {
   async remove(id: string, scope: Scope): Promise<void> {
     await this.require(id, scope);
     const waiting = await this.repo.delete(id, OPEN);
-    if (waiting > 0) throw conflict(`maintenance window ${id} still has ${waiting} open planned job(s); abort them or let them finish first`);
+    if (waiting > 0) throw conflict(`maintenance window ${id} still has ${waiting} open planned job(s); abort them or let them finish first`).says('maintenance.window_has_jobs', { count: waiting }, false);
   }
 
   async occurrences(id: string, range: { from?: string | undefined; to?: string | undefined }, scope: Scope) {
@@ -147,9 +147,14 @@ export class WindowsService {
     const message = first.kind === 'overlap'
       ? `the window overlaps maintenance window "${other.name}" (${other.id}) of the same target ${first.count} time(s) in the next year, first from ${first.first.start.toISOString()} to ${first.first.end.toISOString()}`
       : `maintenance window "${other.name}" (${other.id}) of the same target reads its times in ${other.time_zone}, this one in ${def.timeZone}`;
+    // What a person reads: the other window's name and the first clash in the target's wall-clock time (no ids).
+    const zone = def.timeZone ?? other.time_zone;
+    const said: Record<string, string | number> = first.kind === 'overlap'
+      ? { other: other.name, count: first.count, first: `${new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(first.first.start)} (${zone})` }
+      : { other: other.name, zone: other.time_zone, ours: zone };
     throw new AppError('conflict', message, first.kind === 'overlap' ? 'schedule' : 'timeZone', {
       conflicts: found.map((c) => ({ kind: c.kind, windowId: c.ids.find((x) => x !== id) })),
-    });
+    }).says(first.kind === 'overlap' ? 'maintenance.window_overlaps' : 'maintenance.window_zone_differs', said, false);
   }
 }
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import type { NotificationService } from './notifications.service.ts';
-import { Channel, ChannelInput, ChannelPatch, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts } from './notifications.schemas.ts';
+import { Channel, ChannelInput, ChannelPatch, ChannelTestResult, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts } from './notifications.schemas.ts';
 
 const tags = ['notifications'];
 const security = operatorSecurity;
@@ -21,6 +21,13 @@ export const notificationRoutes = (notifications: NotificationService): FastifyP
     (req) => notifications.getChannel(req.params.id));
   app.patch('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, body: ChannelPatch, response: { 200: Channel, ...errorResponses } } },
     (req) => notifications.updateChannel(req.params.id, req.body));
+  app.post('/notification-channels/:id/test', {
+    config, schema: {
+      tags, security, params: IdParams, response: { 200: ChannelTestResult, ...errorResponses },
+      operationId: 'testNotificationChannel', summary: 'Send a test message to a channel',
+      description: 'Sends a short test message now (quiet hours and the rate limit do not apply; no retry) and answers how the receiver took it. Not kept as a delivery.',
+    },
+  }, (req) => notifications.sendTest(req.params.id));
   app.post('/notification-channels/:id/rotate-secret', { config, schema: { tags, security, params: IdParams, response: { 200: Type.Object({ secret: Type.String() }), ...errorResponses } } },
     (req) => notifications.rotateSecret(req.params.id));
   app.delete('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },

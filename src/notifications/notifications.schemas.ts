@@ -131,3 +131,12 @@ export const DeliveryQuery = Type.Object(
   { additionalProperties: false },
 );
 export type DeliveryQuery = Static<typeof DeliveryQuery>;
+
+export const ChannelTestResult = Type.Object({
+  ok: Type.Boolean({ description: 'whether the receiver took the message (HTTP 2xx, or the mail server accepted it)' }),
+  statusCode: Type.Union([Type.Integer(), Type.Null()], { description: 'the webhook receiver\'s HTTP status, when it answered' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed (time-out, refused, HTTP status)' }),
+  durationMs: Type.Integer(),
+  sentAt: Timestamp,
+});
+export type ChannelTestResult = Static<typeof ChannelTestResult>;

@@ -25,8 +25,9 @@ import type { Clock } from '../shared/time.ts';
 import { isNotificationEvent, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
 import { NotificationRepository, toAttempt, toChannel, toDelivery, type ChannelListQuery, type ChannelRow, type DeliveryRow } from './notifications.repository.ts';
 import { afterAttempt, isStuck, recipientLocale, subscribes } from './notifications.rules.ts';
-import type { Channel, ChannelInput, ChannelPatch, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
+import type { Channel, ChannelInput, ChannelPatch, ChannelTestResult, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
 import { CLOCK_TIME, isUrgent, quietUntil, rateWindowEnd } from './quiet-hours.ts';
+import { TEST_EVENT, testMessage } from './channel-test.ts';
 import { unconfiguredMailer, type AttemptResult, type Mailer, type WebhookPoster } from './senders.ts';
 import { renderDigest, renderMessage, type HeldReason, type Message, type MessageContext } from './templates.ts';
 
@@ -151,6 +152,20 @@ export class NotificationService {
   }
 
   /** A new signing secret for a webhook channel, shown once; the old one stops working at once. */
+  /** Sends a test message to the channel now and says how it went (what the receiver answered, or why it did not). */
+  async sendTest(id: string): Promise<ChannelTestResult> {
+    const channel = await this.repo.findChannel(id);
+    if (!channel) throw notFound('notification channel', id);
+    const locale: NotificationLocale = channel.locale === 'en' ? 'en' : 'zh-CN';
+    const at = this.clock();
+    const message = testMessage(locale, { id: channel.id, merchantId: channel.merchant_id }, at);
+    const started = performance.now();
+    const result = channel.kind === 'email'
+      ? await this.mailer.send({ to: channel.address, subject: message.subject, text: message.text, locale, deliveryId: message.id, event: TEST_EVENT })
+      : await this.options.postWebhook({ url: channel.address, secret: channel.secret ?? '', body: message.body, deliveryId: message.id, event: TEST_EVENT, attempt: 1, at });
+    return { ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs: Math.round(performance.now() - started), sentAt: at.toISOString() };
+  }
+
   async rotateSecret(id: string): Promise<{ secret: string }> {
     const channel = await this.getChannel(id);
     if (channel.kind !== 'webhook') throw invalid('kind', 'only webhook channels have a secret');

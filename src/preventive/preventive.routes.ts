@@ -3,9 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, Items, operatorSecurity } from '../shared/http-schemas.ts';
 import { actorOf } from '../work-orders/work-orders.service.ts';
-import { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
 import type { PreventiveService } from './preventive.service.ts';
-import { OrderDueInput, PlanInput, PlanView, TemplateInput, TemplatePatch, TemplateView } from './preventive.schemas.ts';
+import { OrderDueAnswer, OrderDueInput, PlanInput, PlanView, TemplateInput, TemplatePatch, TemplateView } from './preventive.schemas.ts';
 
 const security = operatorSecurity;
 const read = { permission: 'workorders:read' } as const;
@@ -35,8 +34,9 @@ export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAs
   app.post('/preventive/plans/:id/work-orders', {
     config: write,
     schema: {
-      tags: pm, security, params: IdParams, body: OrderDueInput, response: { 201: Items(WorkOrderView), ...errorResponses },
-      description: 'Orders the technician tasks due by `until`: one work order per site, so a technician does a site\'s due tasks in one visit.',
+      tags: pm, security, params: IdParams, body: OrderDueInput, response: { 201: OrderDueAnswer, ...errorResponses },
+      operationId: 'orderDuePreventiveWork', summary: 'Order the due technician work of a plan',
+      description: 'Orders the technician tasks due by `until`: one work order per site, so a technician does a site\'s due tasks in one visit. Says why the other tasks were not ordered (codes with counts) and which new work orders no technician\'s region covers.',
     },
   }, async (req, reply) => reply.code(201).send(await preventive.orderDue(req.params.id, req.body.until, actorOf(req.principal))));
 

@@ -4,7 +4,8 @@ import { Type, type Static } from 'typebox';
 import { Instant, PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { PERFORMERS } from './default-templates.ts';
 import { SCHEDULES } from './due-dates.ts';
-import { Id, Line, LocalText, Skill } from '../work-orders/work-orders.schemas.ts';
+import { Id, Line, LocalText, Skill, WorkOrderView } from '../work-orders/work-orders.schemas.ts';
+import { SKIP_REASONS } from './order-due.ts';
 
 const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
 
@@ -131,3 +132,18 @@ export const OrderDueInput = Type.Object({
   until: Type.Optional(Instant({ description: 'order tasks due up to this time (default: now)' })),
 }, { additionalProperties: false });
 
+
+export const OrderDueAnswer = Type.Object({
+  items: Type.Array(WorkOrderView, { description: 'the work orders created: one per site visit' }),
+  tasksOrdered: Type.Integer({ description: 'due technician tasks now on those work orders' }),
+  skipped: Type.Array(Type.Object({
+    reason: Type.Enum(SKIP_REASONS, { description: 'already_ordered: on an open work order; merchant_task: the merchant\'s staff does it; remote_task: done remotely; no_site: the terminal is at no site; not_due_yet: due after `until`' }),
+    tasks: Type.Integer(),
+    firstDueAt: Type.Union([Timestamp, Type.Null()]),
+  }), { description: 'why the plan\'s other tasks got no work order, with counts' }),
+  noTechnicianInRegion: Type.Array(Type.Object({ siteId: Type.String(), siteName: Type.String(), workOrderId: Type.String() }), {
+    description: 'work orders created for sites no technician\'s region covers: they wait for someone to assign them',
+  }),
+  until: Timestamp,
+});
+export type OrderDueAnswer = Static<typeof OrderDueAnswer>;

@@ -7,13 +7,14 @@ import { conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
-import type { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
+import type { TechniciansService } from '../work-orders/technicians.service.ts';
 import { newItem, SYSTEM, type Actor, type NewItem, type WorkOrdersService } from '../work-orders/work-orders.service.ts';
 import { DEFAULT_TEMPLATES, type TaskTemplate, type Text } from './default-templates.ts';
 import { nextDue, type DueReason, type Schedule } from './due-dates.ts';
+import { regionCovered, selectDueTasks } from './order-due.ts';
 import { itemCodesOf, type PlanTasks } from './plan-tasks.ts';
 import type { PreventiveRepository, TemplateRow } from './preventive.repository.ts';
-import type { PlanFilter, PlanInput, PlanView, TemplateInput, TemplatePatch, TemplateView } from './preventive.schemas.ts';
+import type { OrderDueAnswer, PlanFilter, PlanInput, PlanView, TemplateInput, TemplatePatch, TemplateView } from './preventive.schemas.ts';
 
 export class PreventiveService {
   constructor(
@@ -22,6 +23,7 @@ export class PreventiveService {
     private readonly estate: Pick<EstateRepository, 'findMerchant' | 'findSite'>,
     private readonly workOrders: Pick<WorkOrdersService, 'insert' | 'getWorkOrder'>,
     private readonly tasks: PlanTasks,
+    private readonly technicians: Pick<TechniciansService, 'listTechnicians'>,
   ) {}
 
   private now = () => this.clock().toISOString();
@@ -135,15 +137,17 @@ export class PreventiveService {
    * Orders the plan's tasks due by `until` that no open work order covers: one work order per site (one
    * visit), holding the technician tasks of every due template for every terminal there.
    */
-  async orderDue(planId: string, until: string | undefined, actor: Actor): Promise<{ items: WorkOrderView[] }> {
+  async orderDue(planId: string, until: string | undefined, actor: Actor): Promise<OrderDueAnswer> {
     const plan = (await this.repo.findPlan(planId)) ?? orNotFound('plan', planId);
     const horizon = until ?? this.now();
     const templates = new Map((await this.repo.listTemplates()).map((t) => [t.id, t]));
-    const due = (await this.repo.tasksOfPlan(planId)).filter((t) => t.next_due_at <= horizon && t.work_order_id === null && t.site_id !== null);
+    const tasksOf = new Map([...templates].map(([id, t]) => [id, parseJson<TaskTemplate[]>(t.tasks, [])]));
     // Staff and remote tasks need no visit: only templates with a technician task make one.
-    const visiting = due.filter((task) => parseJson<TaskTemplate[]>(templates.get(task.template_id)?.tasks, []).some((x) => x.performer === 'technician'));
+    const { visiting, skipped } = selectDueTasks(await this.repo.tasksOfPlan(planId), tasksOf, horizon);
     const bySite = groupBy(visiting, (task) => task.site_id!);
+    const technicians = (await this.technicians.listTechnicians()).items;
     const created: string[] = [];
+    const uncovered: { siteId: string; siteName: string; workOrderId: string }[] = [];
     for (const [siteId, tasks] of bySite) {
       const site = await this.estate.findSite(siteId);
       const id = randomUUID();
@@ -151,7 +155,7 @@ export class PreventiveService {
         const items: NewItem[] = [];
         let skill: string | null = null;
         for (const task of tasks) {
-          for (const t of parseJson<TaskTemplate[]>(templates.get(task.template_id)?.tasks, []).filter((x) => x.performer === 'technician')) {
+          for (const t of (tasksOf.get(task.template_id) ?? []).filter((x) => x.performer === 'technician')) {
             skill ??= t.skill;
             for (const c of t.checklist) items.push(newItem(task.terminal_id, task.id, t.code, c.code, c.text, c.required));
           }
@@ -164,8 +168,12 @@ export class PreventiveService {
         for (const task of tasks) await this.repo.updateTask(trx, task.id, { work_order_id: id });
       });
       created.push(id);
+      if (!regionCovered(site?.code ?? '', technicians)) uncovered.push({ siteId, siteName: site?.name ?? siteId, workOrderId: id });
     }
-    return { items: await Promise.all(created.map((id) => this.workOrders.getWorkOrder(id, SYSTEM.scope))) };
+    return {
+      items: await Promise.all(created.map((id) => this.workOrders.getWorkOrder(id, SYSTEM.scope))),
+      tasksOrdered: visiting.length, skipped, noTechnicianInRegion: uncovered, until: horizon,
+    };
   }
 }
 

@@ -199,7 +199,7 @@ export class CampaignsService {
   async pause(id: string, note: string | undefined, actorName: string): Promise<CampaignView> {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
     if (campaign.state !== 'running') throw conflict(`campaign ${id} is ${campaign.state}; only a running campaign can be paused`);
-    if (!(await this.repo.moveCampaign(this.repo.db, id, 'running', { state: 'paused', updated_at: this.now() }))) throw conflict(`campaign ${id} changed meanwhile; try again`);
+    if (!(await this.repo.moveCampaign(this.repo.db, id, 'running', { state: 'paused', updated_at: this.now() }))) throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
     await this.engine.withdrawWaiting(id, 'queued', `campaign paused by ${actorName}${note ? `: ${note}` : ''}`);
     return this.get(id);
   }
@@ -220,7 +220,7 @@ export class CampaignsService {
     const halted = (await this.repo.waves(id)).find((w) => w.wave === campaign.current_wave);
     await this.repo.transaction(async (trx) => {
       if (!(await this.repo.moveCampaign(trx, id, campaign.state, { state: 'running', settings: JSON.stringify(settings), halt: null, updated_at: at }))) {
-        throw conflict(`campaign ${id} changed meanwhile; try again`);
+        throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
       }
       if (campaign.state === 'halted') {
         const wave = campaign.current_wave;
@@ -240,7 +240,7 @@ export class CampaignsService {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
     if (campaign.state === 'completed' || campaign.state === 'cancelled') throw conflict(`campaign ${id} is already ${campaign.state}`);
     const at = this.now();
-    if (!(await this.repo.moveCampaign(this.repo.db, id, campaign.state, { state: 'cancelled', updated_at: at, ended_at: at }))) throw conflict(`campaign ${id} changed meanwhile; try again`);
+    if (!(await this.repo.moveCampaign(this.repo.db, id, campaign.state, { state: 'cancelled', updated_at: at, ended_at: at }))) throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
     const reason = `campaign cancelled by ${actorName}${note ? `: ${note}` : ''}`;
     await this.engine.withdrawWaiting(id, 'cancelled', reason);
     const queued = await this.repo.actionsOf(id, { states: ['queued'] });

@@ -1,5 +1,7 @@
 // The one catalogue of errors a client can see: a stable code, the HTTP status, and a message.
-// Services throw these; the HTTP layer turns them into { error: { code, message, field? } }.
+// Services throw these; the HTTP layer turns them into { error: { code, message, field? } }, the message
+// in the caller's language when the error names its catalogue entry (messages/*.json, ICU format).
+import { formatMessage, type CatalogueLocale, type MessageKey, type MessageParams } from './messages/format.ts';
 
 const catalogue = {
   validation_error: 400,
@@ -19,6 +21,11 @@ export type ErrorCode = keyof typeof catalogue;
 
 export class AppError extends Error {
   readonly statusCode: number;
+  /** The message catalogue's entry (src/shared/messages/*.json) that says this in the caller's language. */
+  key?: MessageKey;
+  params?: MessageParams;
+  /** Whether the same request may succeed if sent again (a race), or never will (a final state). */
+  retryable?: boolean;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -28,6 +35,27 @@ export class AppError extends Error {
     super(message);
     this.statusCode = catalogue[code];
   }
+
+  /** The same error with its catalogue entry: the API answers with that message in the caller's language. */
+  says(key: MessageKey, params: MessageParams = {}, retryable?: boolean): this {
+    this.key = key;
+    this.params = params;
+    if (retryable !== undefined) this.retryable = retryable;
+    return this;
+  }
+
+  /** The message in `locale` (the catalogue's, else the English text it was thrown with). */
+  messageIn(locale: CatalogueLocale): string {
+    return (this.key && formatMessage(locale, this.key, this.params)) || this.message;
+  }
+}
+
+/**
+ * An error whose message people read, from the catalogue: its English text (for logs and scripts)
+ * and, per caller, its text in their language.
+ */
+export function fromCatalogue(code: ErrorCode, key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean } = {}): AppError {
+  return new AppError(code, formatMessage('en', key, params) ?? key, options.field).says(key, params, options.retryable);
 }
 
 export const invalid = (field: string, reason: string) => new AppError('validation_error', `${field}: ${reason}`, field);

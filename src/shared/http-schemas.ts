@@ -4,10 +4,13 @@ import { Type, type TSchema, type TStringOptions } from 'typebox';
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
+      code: Type.String({ description: 'stable: what kind of failure (validation_error, conflict, …)' }),
+      message: Type.String({ description: 'for people, in the caller\'s language (the account\'s, else Accept-Language) when `key` is given' }),
       field: Type.Optional(Type.String()),
       details: Type.Optional(Type.Unknown()),
+      key: Type.Optional(Type.String({ description: 'stable: the message catalogue\'s entry (src/shared/messages/*.json), for a client that words it itself' })),
+      params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'the values the message names' })),
+      retryable: Type.Optional(Type.Boolean({ description: 'true: the same request may succeed if sent again; false: it never will (a final state)' })),
     }),
   },
   { $id: 'ErrorBody' },

@@ -71,11 +71,11 @@ export function buildDashboardIfStale(): void {
 
 /**
  * A real, listening server on a fresh SQLite file in a temporary folder `prefix`-…, with the demo estate
- * seeded and `adminToken` as its bootstrap admin token. Its `close` also removes the folder.
+ * seeded and `adminToken` as its bootstrap admin token (`env` adds settings). Its `close` also removes the folder.
  */
-export async function startDemoServer(prefix: string, adminToken: string): Promise<RunningServer> {
+export async function startDemoServer(prefix: string, adminToken: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent' }), { logger: false });
+  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', ...env }), { logger: false });
   await seedDemoEstate(server.services);
   return {
     ...server,

@@ -1,5 +1,7 @@
 // The dashboard's only door to the server: JSON over /api/v1 with the session cookie, the CSRF header on
-// every change, and the server's error body turned into an ApiError the pages can show.
+// every change, and the server's error body turned into an ApiError the pages can show (in the page's
+// language, from the catalogue the server shares: src/shared/messages).
+import { formatMessage, type MessageParams } from '../../src/shared/messages/format.ts';
 
 export interface Me {
   userId: string;
@@ -113,6 +115,18 @@ export class ApiError extends Error {
   }
 }
 
+interface ErrorBody { code?: string; message?: string; field?: string; key?: string; params?: MessageParams }
+
+/**
+ * An error's words in the page's language (which the user may have switched away from their account's):
+ * the shared catalogue's entry when the server names one, else the server's own message.
+ */
+function pageMessage(error: ErrorBody | undefined): string | undefined {
+  if (!error) return undefined;
+  const locale = document.documentElement.lang === 'en' ? 'en' : 'zh-CN';
+  return (error.key && formatMessage(locale, error.key, error.params)) || error.message;
+}
+
 let csrfToken: string | null = null;
 export const setCsrfToken = (token: string | null) => { csrfToken = token; };
 
@@ -122,8 +136,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', ...(body !== undefined && { body: JSON.stringify(body) }) });
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string } } | null;
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? res.statusText, data?.error?.field ?? null);
+  const data = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'error', pageMessage(data?.error) ?? res.statusText, data?.error?.field ?? null);
   return data as T;
 }
 
@@ -142,10 +156,10 @@ export function uploadFile<T>(path: string, file: Blob, onProgress: (sent: numbe
     xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
     xhr.onerror = () => reject(new TypeError('network error'));
     xhr.onload = () => {
-      type Body = { error?: { code?: string; message?: string; field?: string } } | null;
+      type Body = { error?: ErrorBody } | null;
       const data = ((): Body => { try { return JSON.parse(xhr.responseText) as Body; } catch { return null; } })();
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
-      else reject(new ApiError(xhr.status, data?.error?.code ?? 'error', data?.error?.message ?? xhr.statusText, data?.error?.field ?? null));
+      else reject(new ApiError(xhr.status, data?.error?.code ?? 'error', pageMessage(data?.error) ?? xhr.statusText, data?.error?.field ?? null));
     };
     xhr.send(file);
   });

@@ -14,6 +14,7 @@ import { useI18n } from '../i18n.tsx';
 import type { LiveState } from '../live.ts';
 import { can } from '../permissions.ts';
 import { Link } from '../router.tsx';
+import { siteAndViewerTime, zoneLabel } from '../whose-time.ts';
 import { useSites } from './Terminals.tsx';
 
 /** Windows whose occurrences are fetched for one week; more are named, not drawn. */
@@ -67,7 +68,10 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
   const [siteId, setSiteId] = useState('');
   const site = sites.find((s) => s.id === siteId);
   const merchant = merchants.find((m) => m.id === (site?.merchantId ?? merchantId));
-  const timeZone = site?.timeZone ?? (merchantId ? merchant?.timeZone : undefined) ?? browserTimeZone();
+  const placeZone = site?.timeZone ?? (merchantId ? merchant?.timeZone : undefined);
+  // Whose clock the week is drawn in: the site's (or merchant's), or the viewer's own.
+  const [clock, setClock] = useState<'site' | 'mine'>('site');
+  const timeZone = (clock === 'site' ? placeZone : undefined) ?? browserTimeZone();
   const [day, setDay] = useState(() => todayIn(timeZone));
   const week = useMemo(() => weekOf(day || todayIn(timeZone), timeZone), [day, timeZone]);
   const [windows, setWindows] = useState<MaintenanceWindow[] | null>(null);
@@ -163,7 +167,14 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
         </div>
       </div>
       <h2 id="week-title">{t('weekTitle', { from: dayTitle(week.days[0]!), to: dayTitle(week.days[6]!) })}</h2>
-      <p className="muted">{t('timesIn', { zone: timeZone })}</p>
+      {placeZone && placeZone !== browserTimeZone() && (
+        <fieldset className="clock-choice">
+          <legend>{t('stShowTimesIn')}</legend>
+          <label className="inline"><input type="radio" name="calendar-clock" checked={clock === 'site'} onChange={() => setClock('site')} /> {t(site ? 'stSiteClock' : 'stMerchantClock', { zone: placeZone })}</label>
+          <label className="inline"><input type="radio" name="calendar-clock" checked={clock === 'mine'} onChange={() => setClock('mine')} /> {t('stMyClock', { label: zoneLabel(browserTimeZone(), locale), zone: browserTimeZone() })}</label>
+        </fieldset>
+      )}
+      <p className="muted" data-testid="calendar-zone">{t('timesIn', { zone: timeZone })} {placeZone && (timeZone === placeZone ? t(site ? 'stIsSiteTime' : 'stIsMerchantTime') : `(${zoneLabel(timeZone, locale)})`)}</p>
       <p role="status" aria-live="polite" className="muted">
         {error === null && (events === null ? t('loading') : t('weekSummary', { windows: windowCount, jobs: jobCount }))}
       </p>
@@ -260,7 +271,11 @@ function SuggestedWindowPanel({ me, sites, initialSiteId, onCreated }: { me: Me;
   };
 
   const loss = (c: SuggestedCandidate) => (c.expectedLossMinor === null ? t('unknown') : money(c.expectedLossMinor, locale, result!.currency));
-  const when = (c: SuggestedCandidate) => `${dateTimeIn(c.start, locale, result!.timeZone, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}–${timeIn(c.end, locale, result!.timeZone)}`;
+  // The site's clock first, the viewer's beside it: "周二 02:30–04:00 门店时间（10:30 北京时间）".
+  const when = (c: SuggestedCandidate) => {
+    const range = `${dateTimeIn(c.start, locale, result!.timeZone, { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}–${timeIn(c.end, locale, result!.timeZone)}`;
+    return `${range} ${siteAndViewerTime(c.start, result!.timeZone, browserTimeZone(), locale, false).replace(/^\S+ /, '')}`;
+  };
   const best = result?.candidates[0];
   const fields = ['id', 'minutes', 'days', 'preference', 'batchClose'];
 

@@ -6,10 +6,11 @@ import { api, type Me, type Page, type WorkOrderSummary } from '../api.ts';
 import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { SelectField } from '../Field.tsx';
-import { dateTimeIn, number } from '../format.ts';
+import { browserTimeZone, number } from '../format.ts';
 import { useI18n, type I18n } from '../i18n.tsx';
 import { can } from '../permissions.ts';
 import { Link } from '../router.tsx';
+import { siteAndViewerTime } from '../whose-time.ts';
 import { useSites } from './Terminals.tsx';
 
 interface PlanSummary {
@@ -79,11 +80,14 @@ function Plans({ plans, me, selected, onSelect, onOrdered }: { plans: PlanSummar
   const { t, tk, date, locale } = useI18n();
   const action = useAction();
   const mayOrder = can(me, 'workorders:write');
+  const [outcome, setOutcome] = useState<OrderOutcome | null>(null);
   const order = (plan: PlanSummary) => action.run(async () => {
+    setOutcome(null);
     // The technician work due within the coming week, one work order per site visit.
-    const created = await api<{ items: WorkOrderSummary[] }>('POST', `/preventive/plans/${encodeURIComponent(plan.id)}/work-orders`, { until: new Date(Date.now() + 7 * DAY).toISOString() });
+    const answer = await api<OrderOutcome>('POST', `/preventive/plans/${encodeURIComponent(plan.id)}/work-orders`, { until: new Date(Date.now() + 7 * DAY).toISOString() });
     onOrdered();
-    return t('workOrdersOrdered', { count: created.items.length, plan: plan.name });
+    setOutcome(answer);
+    return answer.items.length > 0 ? t('pvOrdered', { count: answer.items.length, tasks: answer.tasksOrdered, plan: plan.name }) : t('pvNothingOrdered', { plan: plan.name });
   });
   return (
     <>
@@ -120,9 +124,43 @@ function Plans({ plans, me, selected, onSelect, onOrdered }: { plans: PlanSummar
           </tbody>
         </table>
       </div>
-      {action.done && <p className="note ok" role="status">{action.done}</p>}
+      <div aria-live="polite" data-testid="order-outcome">
+        {action.done && <p className="note ok" role="status">{action.done}</p>}
+        {outcome && <OrderExplained outcome={outcome} />}
+      </div>
       {action.error !== null && <ActionError error={action.error} />}
     </>
+  );
+}
+
+/** What "order due work" answered: work orders created, and why the plan's other tasks got none. */
+interface OrderOutcome {
+  items: WorkOrderSummary[];
+  tasksOrdered: number;
+  skipped: { reason: string; tasks: number; firstDueAt: string | null }[];
+  noTechnicianInRegion: { siteId: string; siteName: string; workOrderId: string }[];
+}
+
+function OrderExplained({ outcome }: { outcome: OrderOutcome }) {
+  const { t, tk, date } = useI18n();
+  return (
+    <div className="note">
+      {outcome.skipped.length > 0 && (
+        <>
+          <p>{t('pvWhyNot')}</p>
+          <ul data-testid="order-skipped">
+            {outcome.skipped.map((s) => (
+              <li key={s.reason} data-reason={s.reason}>{tk('pvSkip', s.reason).replace('{count}', String(s.tasks)).replace('{date}', date(s.firstDueAt))}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {outcome.noTechnicianInRegion.map((u) => (
+        <p key={u.workOrderId} data-testid="order-uncovered">
+          {t('pvNoTechnician', { site: u.siteName })} <Link href={`/work-orders/${encodeURIComponent(u.workOrderId)}`}>{t('pvOpenOrder')}</Link>
+        </p>
+      ))}
+    </div>
   );
 }
 
@@ -191,7 +229,7 @@ function DueTasks({ plans, planId, onPlan }: { plans: PlanSummary[]; planId: str
                   <li key={`${task.terminalId}:${task.templateId}`} className={overdue ? 'due overdue' : 'due'} data-testid="due-task">
                     <div className="due-head">
                       <strong>{task.templateName[locale] || task.templateName.en}</strong>
-                      <time dateTime={task.dueAt}>{timeZone ? dateTimeIn(task.dueAt, locale, timeZone) : new Date(task.dueAt).toLocaleString(locale)}</time>
+                      <time dateTime={task.dueAt}>{timeZone ? siteAndViewerTime(task.dueAt, timeZone, browserTimeZone(), locale) : new Date(task.dueAt).toLocaleString(locale)}</time>
                       {overdue && <span className="state" data-status="overdue">{t('overdue')}</span>}
                     </div>
                     <div className="due-where">

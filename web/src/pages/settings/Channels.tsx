@@ -1,8 +1,9 @@
 // Notification channels: where maintenance, work-order, incident and rollout events are sent (e-mail or signed
-// webhook), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created.
+// webhook), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created;
+// a test message shows at once whether the address works.
 // Each channel may have quiet hours and a rate limit: what waits is sent later as one digest.
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { api, type Channel } from '../../api.ts';
+import { api, ApiError, type Channel } from '../../api.ts';
 import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
 import { errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
@@ -124,6 +125,13 @@ export function ChannelsSettings() {
     load();
     return t(c.enabled ? 'channelDisabled' : 'channelEnabled', { name: c.name });
   });
+  const test = useAction();
+  const sendTest = (c: Channel) => void test.run(async () => {
+    const r = await api<{ ok: boolean; statusCode: number | null; error: string | null; durationMs: number }>('POST', `/notification-channels/${c.id}/test`);
+    const status = r.statusCode === null ? '' : t('stTestHttp', { status: r.statusCode });
+    if (!r.ok) throw new Error(t('stTestFailed', { name: c.name, error: r.statusCode === null ? t('stTestUnreachable') : t('stTestAnswered', { status: r.statusCode }) }));
+    return t('stTestOk', { name: c.name, status, ms: r.durationMs });
+  });
   const del = (c: Channel) => {
     if (!window.confirm(t('confirmDeleteChannel', { name: c.name }))) return;
     void change.run(async () => {
@@ -141,7 +149,11 @@ export function ChannelsSettings() {
       <div aria-live="polite">
         {change.done && <p className="note ok" role="status">{change.done}</p>}
         {change.error !== null && <ActionError error={change.error} />}
+        {test.busy && <p className="note" role="status">{t('stTestSending')}</p>}
+        {test.done && <p className="note ok" role="status" data-testid="channel-test-result">{test.done}</p>}
+        {test.error !== null && (test.error instanceof ApiError ? <ActionError error={test.error} /> : <p className="note error" role="alert" data-testid="channel-test-result">{(test.error as Error).message}</p>)}
       </div>
+      <p className="muted">{t('stTestHint')}</p>
       {error !== null && <ErrorNote error={error} onRetry={load} />}
       {items === null ? error === null && <p role="status">{t('loading')}</p> : items.length === 0 ? <p>{t('noChannels')}</p> : (
         <div className="table-wrap">
@@ -170,7 +182,10 @@ export function ChannelsSettings() {
                     <LimitsSummary channel={c} />{' '}
                     <button type="button" aria-label={t('editLimitsOf', { name: c.name })} aria-expanded={editing === c.id} onClick={() => setEditing(editing === c.id ? null : c.id)}>{t('edit')}</button>
                   </td>
-                  <td><button type="button" className="danger" disabled={change.busy} aria-label={`${t('delete')} ${c.name}`} onClick={() => del(c)}>{t('delete')}</button></td>
+                  <td className="row-actions">
+                    <button type="button" className="secondary" disabled={test.busy || !c.enabled} aria-label={t('stSendTestOf', { name: c.name })} onClick={() => sendTest(c)}>{t('stSendTest')}</button>
+                    <button type="button" className="danger" disabled={change.busy} aria-label={`${t('delete')} ${c.name}`} onClick={() => del(c)}>{t('delete')}</button>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -180,7 +195,6 @@ export function ChannelsSettings() {
       {editing && items?.some((c) => c.id === editing) && (
         <LimitsEditor key={editing} channel={items.find((c) => c.id === editing)!} onSaved={load} onClose={() => setEditing(null)} />
       )}
-      <p className="muted">{t('noTestSend')}</p>
     </section>
   );
 }

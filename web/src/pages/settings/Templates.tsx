@@ -31,7 +31,7 @@ export function TemplatesSettings({ me }: { me: Me }) {
           <table aria-labelledby="templates-title">
             <thead>
               <tr>
-                <th scope="col">{t('templateName')}</th><th scope="col" className="wide">{t('code')}</th><th scope="col">{t('intervalDays')}</th>
+                <th scope="col">{t('templateName')}</th><th scope="col">{t('intervalDays')}</th>
                 <th scope="col" className="wide">{t('tasks')}</th>{mayEdit && <th scope="col"><span className="sr-only">{t('actions')}</span></th>}
               </tr>
             </thead>
@@ -39,7 +39,6 @@ export function TemplatesSettings({ me }: { me: Me }) {
               {items.map((x) => (
                 <tr key={x.id} data-template={x.code}>
                   <th scope="row">{x.name[locale]}{x.builtin && <span className="muted"> · {t('builtin')}</span>}</th>
-                  <td className="wide">{x.code}</td>
                   <td data-testid={`interval-${x.code}`}>{x.intervalDays}</td>
                   <td className="wide">{x.tasks.map((task) => task.name[locale]).join(', ')}</td>
                   {mayEdit && (

@@ -1,5 +1,6 @@
 // Users and roles (admins only): every account with its role, a role change per account (a merchant user
-// is bound to its merchant), and a form for a new account with its first password.
+// is bound to its merchant), disabling and enabling an account, a temporary password, and a form for a new
+// account with its first password.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type Me, type Merchant, type User } from '../../api.ts';
 import { useAction } from '../../action.ts';
@@ -42,6 +43,8 @@ function UserRow({ user, self, merchants, onChanged }: { user: User; self: boole
   const { t, tk } = useI18n();
   const [role, setRole] = useState(user.role);
   const [merchantId, setMerchantId] = useState(user.merchantId ?? '');
+  const [resetting, setResetting] = useState(false);
+  const [password, setPassword] = useState('');
   const action = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -51,31 +54,69 @@ function UserRow({ user, self, merchants, onChanged }: { user: User; self: boole
       return t('roleChanged', { name: saved.name, role: tk('role', saved.role) });
     });
   };
-  const status = [user.disabledAt && t('disabled'), user.lockedUntil && t('lockedOut'), user.totpEnabled && t('totpOn')].filter(Boolean).join(' · ');
+  const toggle = () => {
+    if (!user.disabledAt && !window.confirm(t('stConfirmDisable', { name: user.name }))) return;
+    void action.run(async () => {
+      await api<User>('POST', `/users/${user.id}/${user.disabledAt ? 'enable' : 'disable'}`);
+      onChanged();
+      return t(user.disabledAt ? 'stEnabledDone' : 'stDisabledDone', { name: user.name });
+    });
+  };
+  const reset = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await api<User>('POST', `/users/${user.id}/password-reset`, { password });
+      setPassword('');
+      setResetting(false);
+      onChanged();
+      return t('stResetDone', { name: user.name });
+    });
+  };
+  const status = [user.lockedUntil && t('lockedOut'), user.totpEnabled && t('totpOn')].filter(Boolean).join(' · ');
+  const merchant = user.merchantId ? merchants.find((m) => m.id === user.merchantId)?.name : null;
   return (
-    <li className="card user" data-user={user.email}>
+    <li className={`card user${user.disabledAt ? ' user-disabled' : ''}`} data-user={user.email}>
       <div className="user-who">
         <strong>{user.name}</strong> <span className="muted break">{user.email}</span>
         <span className="badge badge-role" data-testid={`role-${user.email}`}>{tk('role', user.role)}</span>
+        {user.disabledAt && <span className="badge badge-disabled">{t('stDisabledBadge')}</span>}
+        {merchant && <span className="muted">{t('stMerchantOf', { name: merchant })}</span>}
         {status && <span className="muted">{status}</span>}
       </div>
       {self ? <p className="muted">{t('ownRole')}</p> : (
-        <form className="filters" onSubmit={submit} noValidate>
-          <SelectField label={t('roleOf', { name: user.name })} value={role} onChange={(e) => setRole(e.target.value)} error={errorFor(action.error, 'role')}>
-            {ROLES.map((r) => <option key={r} value={r}>{tk('role', r)}</option>)}
-          </SelectField>
-          {role === 'merchant' && (
-            <SelectField label={t('merchant')} value={merchantId} onChange={(e) => setMerchantId(e.target.value)} error={errorFor(action.error, 'merchantId')}>
-              <option value="">{t('choose')}</option>
-              {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+        <>
+          <form className="filters" onSubmit={submit} noValidate>
+            <SelectField label={t('roleOf', { name: user.name })} value={role} onChange={(e) => setRole(e.target.value)} error={errorFor(action.error, 'role')}>
+              {ROLES.map((r) => <option key={r} value={r}>{tk('role', r)}</option>)}
             </SelectField>
+            {role === 'merchant' && (
+              <SelectField label={t('merchant')} value={merchantId} onChange={(e) => setMerchantId(e.target.value)} error={errorFor(action.error, 'merchantId')}>
+                <option value="">{t('choose')}</option>
+                {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+              </SelectField>
+            )}
+            <button type="submit" disabled={action.busy || (role === user.role && (merchantId || null) === user.merchantId)}>{t('changeRole')}</button>
+          </form>
+          <div className="buttons">
+            <button type="button" className={user.disabledAt ? 'secondary' : 'danger'} disabled={action.busy} onClick={toggle}
+              aria-label={t(user.disabledAt ? 'stEnableOf' : 'stDisableOf', { name: user.name })}>{t(user.disabledAt ? 'stEnable' : 'stDisable')}</button>
+            <button type="button" className="secondary" aria-expanded={resetting} disabled={action.busy} onClick={() => setResetting(!resetting)}>{t('stResetPassword')}</button>
+          </div>
+          {resetting && (
+            <form className="settings-form" onSubmit={reset} aria-label={t('stResetPasswordOf', { name: user.name })} noValidate>
+              <InputField label={t('stResetPasswordOf', { name: user.name })} type="password" autoComplete="new-password" required value={password}
+                onChange={(e) => setPassword(e.target.value)} hint={`${t('passwordRule')} ${t('stResetHint')}`} error={errorFor(action.error, 'password')} />
+              <div className="buttons">
+                <button type="submit" disabled={action.busy}>{t('stResetPassword')}</button>
+                <button type="button" className="secondary" onClick={() => { setResetting(false); action.reset(); }}>{t('stCancel')}</button>
+              </div>
+            </form>
           )}
-          <button type="submit" disabled={action.busy || (role === user.role && (merchantId || null) === user.merchantId)}>{t('changeRole')}</button>
-        </form>
+        </>
       )}
       <div aria-live="polite">
         {action.done && <p className="note ok" role="status">{action.done}</p>}
-        {unplaced(action.error, ['role', 'merchantId']) && <ActionError error={action.error} />}
+        {unplaced(action.error, ['role', 'merchantId', ...(resetting ? ['password'] : [])]) && <ActionError error={action.error} />}
       </div>
     </li>
   );
