@@ -14,12 +14,12 @@
 // Screenshots go to test-artifacts/console-loops/.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
-  screenshotOnFailure, sha256, SIGN_IN, signIn, startDemoServer, WAIT,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
+  screenshotOnFailure, sha256, startDemoServer, WAIT,
 } from './support/browser.ts';
 import { heartbeatReport } from './support/app.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
@@ -42,8 +42,7 @@ interface WorkOrderDetail {
 describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s daily loops in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
+  const pages = new SignedInPages(() => browser, () => server.url);
   const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   const technicianIds: Record<string, string> = {};
   let sites: Site[] = [];
@@ -65,18 +64,14 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await pages.close();
     await browser?.close();
     await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
+  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    page = await boundedPage(context);
-    await signIn(page, server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    const page = await pages.open(viewport, locale, email);
     return page;
   }
   const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);

@@ -8,12 +8,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  screenshotOnFailure, startDemoServer, WAIT,
 } from './support/browser.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-settings');
@@ -41,8 +41,7 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
   let browser: Browser;
   let receiver: Server;
   let hookUrl = '';
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
+  const pages = new SignedInPages(() => browser, () => server.url);
   const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
 
   beforeAll(async () => {
@@ -56,12 +55,12 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await pages.close();
     await browser?.close();
     await server?.close();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });
-  screenshotOnFailure(SHOTS, () => page);
+  screenshotOnFailure(SHOTS, () => pages.current);
 
   const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
 
@@ -73,13 +72,8 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
         const tag = `${lang}-${size}`;
         const adminEmail = `admin-${tag}@settings.test`;
         await server.services.access.createUser({ email: adminEmail, name: `管理员 ${tag}`, role: 'admin', password: PASSWORD, locale: locale === 'en-US' ? 'en' : 'zh-CN' });
-        const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-        contexts.push(context);
-        page = await boundedPage(context);
-        const p = page;
+        const p = await pages.open(viewport, locale, adminEmail);
         p.on('dialog', (d) => void d.accept());
-        await signIn(p, server.url, adminEmail, lang === 'zh' ? SIGN_IN.zh : SIGN_IN.en);
-        await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
 
         // Users: a new account, disabled (it cannot sign in), enabled, given a temporary password.
         const email = `clerk-${tag}@settings.test`;

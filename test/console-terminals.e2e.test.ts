@@ -7,12 +7,12 @@
 //    are kept in the address; chosen terminals are tagged and sent a command with a result per terminal.
 // Screenshots go to test-artifacts/console-terminals/.
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
-  protocolTerminals, screenshot, screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
+  protocolTerminals, screenshot, screenshotOnFailure, startDemoServer, WAIT,
 } from './support/browser.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-terminals');
@@ -28,8 +28,7 @@ interface Command { id: string; type: string; status: string }
 describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal pages in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
+  const pages = new SignedInPages(() => browser, () => server.url);
   const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   const terminals = protocolTerminals(() => server, 'console terminals test');
   const idOf = new Map<string, string>();
@@ -48,18 +47,14 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await pages.close();
     await browser?.close();
     await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
+  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    page = await boundedPage(context);
-    await signIn(page, server.url, OPERATOR.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    const page = await pages.open(viewport, locale, OPERATOR.email);
     await page.goto(`${server.url}${path}`);
     return page;
   }

@@ -4,12 +4,12 @@
 // is moved along) and at desktop width in English (where stock is restocked and the shortage ends).
 // Screenshots go to test-artifacts/spares-dashboard/.
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  screenshotOnFailure, startDemoServer, WAIT,
 } from './support/browser.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'spares-dashboard');
@@ -23,8 +23,7 @@ interface Custody { id: string; state: string; steps: { to: string; by: string }
 describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
+  const pages = new SignedInPages(() => browser, () => server.url);
   const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   let faultySerial = '';
   let custodyId = '';
@@ -54,17 +53,14 @@ describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page i
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await pages.close();
     await browser?.close();
     await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
+  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    page = await boundedPage(context);
-    await signIn(page, server.url, ADMIN.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    const page = await pages.open(viewport, locale, ADMIN.email);
     await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name: locale === 'zh-CN' ? '备件' : 'Spares', exact: true }).click();
     await page.getByRole('heading', { name: locale === 'zh-CN' ? '备件与备用机' : 'Spares and backup terminals', level: 1 }).waitFor();
     return page;

@@ -5,15 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { seedDemoEstate } from '../src/demo/demo-estate.ts';
 import { PosFleetTerminal } from '../src/sdk/index.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, WAIT,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  screenshotOnFailure, WAIT,
 } from './support/browser.ts';
 
 const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'terminal-backups');
@@ -25,8 +25,7 @@ describe.skipIf(chromiumMissing('terminal backups browser tests'))("a terminal's
   let server: RunningServer;
   let dataDir: string;
   let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
+  const pages = new SignedInPages(() => browser, () => server.url);
   const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   let terminal: { id: string; serialNumber: string };
 
@@ -50,19 +49,15 @@ describe.skipIf(chromiumMissing('terminal backups browser tests'))("a terminal's
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await pages.close();
     await browser?.close();
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  screenshotOnFailure(SHOTS, () => page);
+  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    page = await boundedPage(context);
-    await signIn(page, server.url, ADMIN.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    const page = await pages.open(viewport, locale, ADMIN.email);
     await page.goto(`${server.url}/terminals/${terminal.id}`);
     return page;
   }

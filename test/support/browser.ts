@@ -102,6 +102,31 @@ export async function boundedPage(context: BrowserContext): Promise<Page> {
   return page;
 }
 
+/**
+ * Signed-in dashboard pages, each in a browser context of its own (Asia/Shanghai time), all closed by
+ * close(). `current` is the page opened last, for screenshotOnFailure.
+ */
+export class SignedInPages {
+  current: Page | undefined;
+  private readonly contexts: BrowserContext[] = [];
+
+  constructor(private readonly browser: () => Browser, private readonly url: () => string) {}
+
+  /** Signs `email` in and waits for the main navigation. */
+  async open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page> {
+    const context = await this.browser().newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    this.contexts.push(context);
+    const page = this.current = await boundedPage(context);
+    await signIn(page, this.url(), email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    return page;
+  }
+
+  async close(): Promise<void> {
+    for (const context of this.contexts.splice(0)) await context.close();
+  }
+}
+
 /** Opens the dashboard at `url` and submits the sign-in form (without waiting for what comes next). */
 export async function signIn(page: Page, url: string, email: string, labels: SignInLabels): Promise<void> {
   await page.goto(url, { waitUntil: 'domcontentloaded' });
