@@ -44,7 +44,7 @@ export const baselinesEn = {
   blUnknown: 'unknown',
   blCreatedBy: 'Created by {name}, {when}',
   blFromPackage: 'package {name}',
-  blInstalledOn: 'on {count} terminals',
+  blInstalledOn: 'in use: {count}',
 };
 
 export const baselinesZh: Record<keyof typeof baselinesEn, string> = {

@@ -87,7 +87,7 @@ export function BaselinesSection({ me }: { me: Me }) {
             <thead>
               <tr>
                 <th scope="col">{t('blName')}</th><th scope="col" className="wide">{t('blGroup')}</th><th scope="col" className="wide">{t('blWants')}</th>
-                {COMPLIANCE_STATES.map((s) => <th key={s} scope="col" className="num">{tk('blState', s)}</th>)}
+                {COMPLIANCE_STATES.map((s) => <th key={s} scope="col" className="num wide">{tk('blState', s)}</th>)}
               </tr>
             </thead>
             <tbody>
@@ -96,11 +96,19 @@ export function BaselinesSection({ me }: { me: Me }) {
                   <th scope="row">
                     <Link href={base(b.id)}>{b.name}</Link>
                     <div className="muted narrow-only">{group(b.filter)} · {wants(t, b)}</div>
+                    {/* On a phone the counts sit under the name, as the four columns do not fit. */}
+                    <div className="narrow-only state-filter">
+                      {COMPLIANCE_STATES.map((s) => (
+                        <Link key={s} className={`cstate-${s}`} href={`${base(b.id)}?state=${s}`} aria-label={`${b.name}: ${tk('blState', s)} ${b.counts[s]}`}>
+                          {tk('blState', s)} {b.counts[s]}
+                        </Link>
+                      ))}
+                    </div>
                   </th>
                   <td className="wide">{group(b.filter)}</td>
                   <td className="wide">{wants(t, b)}</td>
                   {COMPLIANCE_STATES.map((s) => (
-                    <td key={s} className="num">
+                    <td key={s} className="num wide">
                       <Link className={`count cstate-${s}`} href={`${base(b.id)}?state=${s}`} aria-label={`${b.name}: ${tk('blState', s)} ${b.counts[s]}`}>{b.counts[s]}</Link>
                     </td>
                   ))}
