@@ -23,6 +23,7 @@ import { CampaignPage } from './pages/updates/Campaign.tsx';
 import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
 import { PackagePage } from './pages/updates/Package.tsx';
 import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
+import { BaselinePage, NewBaselinePage } from './pages/updates/Baselines.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
 import { can } from './permissions.ts';
 
@@ -123,6 +124,9 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/updates/packages/new') return <UploadPackagePage me={me} />;
   const pkg = /^\/updates\/packages\/([^/]+)$/.exec(pathname);
   if (pkg) return <PackagePage key={pkg[1]} id={decodeURIComponent(pkg[1]!)} me={me} />;
+  if (pathname === '/updates/baselines/new') return <NewBaselinePage me={me} />;
+  const baseline = /^\/updates\/baselines\/([^/]+)$/.exec(pathname);
+  if (baseline) return <BaselinePage key={baseline[1]} id={decodeURIComponent(baseline[1]!)} />;
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;

@@ -8,6 +8,7 @@ import { preventiveEn, preventiveZh } from './messages/preventive.ts';
 import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
+import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -818,6 +819,7 @@ const en = {
   ...packagesEn,
   ...terminalsEn,
   ...terminalDataEn,
+  ...baselinesEn,
   ...settingsEn,
   ...preventiveEn,
 };
@@ -1630,6 +1632,7 @@ const zh: Record<MessageKey, string> = {
   ...packagesZh,
   ...terminalsZh,
   ...terminalDataZh,
+  ...baselinesZh,
   ...settingsZh,
   ...preventiveZh,
 };

@@ -9,6 +9,7 @@ import { useI18n } from '../../i18n.tsx';
 import type { LiveState } from '../../live.ts';
 import { can } from '../../permissions.ts';
 import { Link } from '../../router.tsx';
+import { BaselinesSection } from './Baselines.tsx';
 import { FleetVersionsSection } from './FleetVersions.tsx';
 import { CampaignBadge, usePolling } from './shared.tsx';
 
@@ -41,6 +42,7 @@ export function UpdatesPage({ me, live }: { me: Me; live: LiveState }) {
       <h1 id="updates-title">{t('updates')}</h1>
       <CampaignList me={me} packages={packages.packages ?? []} />
       <PackageList me={me} {...packages} />
+      <BaselinesSection me={me} />
       <FleetVersionsSection live={live} />
     </section>
   );

@@ -1,0 +1,124 @@
+// Baselines (desired state) walked in a real browser against a real, listening server on the demo estate:
+// an operator signs in, creates a baseline for a terminal model from the Updates page (the version chosen
+// from those the fleet runs), sees its group's compliance counted, and opens the drifting terminals from
+// their count; in zh-CN at 1366 px and in en at 390 px. Screenshots go to test-artifacts/baselines-page/.
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, protocolTerminals, screenshot,
+  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
+} from './support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'baselines-page');
+const ADMIN_TOKEN = 'baselines-page-admin-token';
+const DESK = { width: 1366, height: 900 };
+const OPERATOR = { email: 'olivia@baselines.test', name: 'Olivia Operator' };
+
+interface BaselineView { id: string; name: string; counts: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed' | 'total', number> }
+
+describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page | undefined;
+  const contexts: BrowserContext[] = [];
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const terminals = protocolTerminals(() => server, 'baselines page test');
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
+    server = await startDemoServer('posfleet-baselines-page', ADMIN_TOKEN);
+    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
+    // One PAX A920 already runs the new application; the other A920s still run 3.2.0.
+    await terminals.heartbeat('DEMO-1001', { appVersion: '3.3.0', firmwareVersion: 'PayDroid-9.1' });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.close();
+  });
+  screenshotOnFailure(SHOTS, () => page);
+
+  async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    page = await boundedPage(context);
+    await signIn(page, server.url, OPERATOR.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+    return page;
+  }
+  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  const baselineNamed = async (name: string) => (await adminApi<{ items: BaselineView[] }>('GET', '/baselines')).items.find((b) => b.name === name)!;
+
+  /** Creates a baseline for the PAX A920s from the Updates page and comes back to its counts. */
+  async function walk(p: Page, words: {
+    updates: string; create: string; name: string; model: string; app: string; firmware?: string; submit: string; title: string; heading: string; back: string;
+    states: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed', string>; shownDrifting: string; why: string;
+  }, name: string, prefix: string) {
+    await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name: words.updates, exact: true }).click();
+    await p.getByRole('link', { name: words.create }).click();
+    const form = p.getByRole('form', { name: words.create });
+    await form.getByLabel(words.name).fill(name);
+    await form.getByLabel(words.model).selectOption({ label: 'PAX A920' });
+    // The versions offered are those of the chosen model: 3.3.0 runs on one A920.
+    await form.getByLabel(words.app).locator('option[value="3.3.0"]').waitFor({ state: 'attached' });
+    await form.getByLabel(words.app).selectOption('3.3.0');
+    if (words.firmware) await form.getByLabel(words.firmware).selectOption('PayDroid-9.1');
+    expect(await fitsWidth(p)).toBe(true);
+    await shot(p, `${prefix}-1-create`);
+    await form.getByRole('button', { name: words.submit }).click();
+
+    await p.getByRole('heading', { name: words.heading, level: 1 }).waitFor();
+    const created = await baselineNamed(name);
+    expect(created.counts.in_baseline).toBe(1);
+    expect(created.counts.drifting).toBeGreaterThan(0);
+    expect(created.counts.total).toBe(created.counts.in_baseline + created.counts.drifting);
+    await shot(p, `${prefix}-2-baseline`);
+
+    // Back on the Updates page: the counts, each one a link to its terminals.
+    await p.getByRole('link', { name: words.back }).click();
+    const row = p.getByRole('table', { name: words.title }).getByRole('row').filter({ hasText: name });
+    for (const [state, label] of Object.entries(words.states) as [keyof typeof words.states, string][]) {
+      await row.getByRole('link', { name: `${name}: ${label} ${created.counts[state]}`, exact: true }).waitFor();
+    }
+    expect(await fitsWidth(p)).toBe(true);
+    await row.scrollIntoViewIfNeeded();
+    await shot(p, `${prefix}-3-counts`);
+
+    await row.getByRole('link', { name: `${name}: ${words.states.drifting} ${created.counts.drifting}`, exact: true }).click();
+    await p.getByRole('heading', { name: words.shownDrifting }).waitFor();
+    expect(new URL(p.url()).search).toBe('?state=drifting');
+    const rows = p.getByRole('table', { name: words.shownDrifting }).getByRole('row');
+    await expect.poll(() => rows.count()).toBe(created.counts.drifting + 1); // and the header
+    expect(await rows.filter({ hasText: words.states.drifting }).count()).toBe(created.counts.drifting);
+    expect(await rows.filter({ hasText: 'DEMO-1001' }).count()).toBe(0);
+    await rows.filter({ hasText: 'DEMO-1003' }).getByText(words.why).waitFor();
+    expect(await fitsWidth(p)).toBe(true);
+    await shot(p, `${prefix}-4-drifting`);
+    // Each terminal links to its own page.
+    await rows.getByRole('link', { name: 'DEMO-1003' }).click();
+    await p.getByRole('heading', { name: /DEMO-1003/, level: 1 }).waitFor();
+  }
+
+  it('zh-CN at 1366 px: creates a baseline for a model, sees its counts and opens the drifting terminals', { timeout: 120_000 }, async () => {
+    const desk = await open(DESK, 'zh-CN');
+    await walk(desk, {
+      updates: '软件更新', create: '新建基线', name: '名称', model: '终端型号', app: '应用版本', submit: '创建基线', title: '基线', heading: '基线：A920 收银台 应用基线', back: '全部软件更新',
+      states: { in_baseline: '符合基线', waiting: '等待中', drifting: '偏离基线', failed: '失败' }, shownDrifting: '当前显示：偏离基线',
+      why: '当前为 应用 3.2.0（基线 3.3.0），没有进行中的更新。',
+    }, 'A920 收银台 应用基线', 'zh-CN-desk');
+  });
+
+  it('en at 390 px: creates a baseline for a model, sees its counts and opens the drifting terminals', { timeout: 120_000 }, async () => {
+    const phone = await open(PHONE, 'en-US');
+    await walk(phone, {
+      updates: 'Updates', create: 'New baseline', name: 'Name', model: 'Terminal model', app: 'Application version', firmware: 'Firmware version', submit: 'Create baseline',
+      title: 'Baselines', heading: 'Baseline: A920 counters', back: 'All updates', states: { in_baseline: 'In baseline', waiting: 'Waiting', drifting: 'Drifting', failed: 'Failed' },
+      shownDrifting: 'Showing: Drifting', why: 'Has application 3.2.0 (baseline 3.3.0); no update is under way to bring it back.',
+    }, 'A920 counters', 'en-phone');
+  });
+});
