@@ -8,6 +8,7 @@ import { preventiveEn, preventiveZh } from './messages/preventive.ts';
 import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
+import { configurationEn, configurationZh } from './messages/configuration.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -820,6 +821,7 @@ const en = {
   ...terminalDataEn,
   ...settingsEn,
   ...preventiveEn,
+  ...configurationEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1632,6 +1634,7 @@ const zh: Record<MessageKey, string> = {
   ...terminalDataZh,
   ...settingsZh,
   ...preventiveZh,
+  ...configurationZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
