@@ -26,7 +26,7 @@ const RUNS = [
     words: {
       nav: '参数配置', level: '层级', site: '门店', terminal: '终端', footer: '小票页脚', preview: '预览变更', reason: '原因', apply: '应用',
       applied: '已应用，版本 1。', affected: '4 台终端的生效配置将改变。', live: '即时生效：终端照常营业。', source: (site: string) => `门店「${site}」`,
-      undo: '撤销此次及之后的变更', undone: '已撤销：当前为版本 2。', notSet: '未设置',
+      undo: '撤销此次及之后的变更', undone: '已撤销：当前为版本 2。', inherited: '继承上级',
     },
   },
   {
@@ -34,7 +34,7 @@ const RUNS = [
     words: {
       nav: 'Configuration', level: 'Level', site: 'Site', terminal: 'Terminal', footer: 'Receipt footer', preview: 'Preview the change', reason: 'Reason', apply: 'Apply',
       applied: 'Applied as version 1.', affected: '4 terminals get a new effective configuration.', live: 'Applies live: terminals keep trading.', source: (site: string) => `Site ${site}`,
-      undo: 'Undo this change and later ones', undone: 'Undone: now version 2.', notSet: 'not set',
+      undo: 'Undo this change and later ones', undone: 'Undone: now version 2.', inherited: 'inherited',
     },
   },
 ];
@@ -73,7 +73,7 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
       await signIn(p, server.url, OPERATOR.email, run.locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
       await p.getByRole('link', { name: w.nav }).click();
 
-      // The site: its own footer is not set yet; the new one is typed and previewed.
+      // The site: it has no footer of its own yet (inherited); the new one is typed and previewed.
       await p.getByLabel(w.level, { exact: true }).selectOption('site');
       await p.getByLabel(w.site, { exact: true }).selectOption({ label: `${site.name} (${site.code})` });
       expect(p.url()).toContain(`level=site&scope=${site.id}`);
@@ -81,7 +81,7 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
       await p.getByRole('button', { name: w.preview }).click();
       const change = p.locator('[data-change="receiptFooter"]');
       await expect.poll(() => change.innerText()).toContain(run.footer);
-      expect(await change.innerText()).toContain(w.notSet);
+      expect(await change.innerText()).toContain(w.inherited);
       expect(await p.locator('[data-diff-terminals]').innerText()).toBe(w.affected);
       await p.getByText(w.live).waitFor();
       expect(await fitsWidth(p)).toBe(true);

@@ -11,8 +11,10 @@ import { useAction } from '../action.ts';
 import { ConfirmDialog } from '../Dialog.tsx';
 import { errorFor, InputField, SelectField, TextAreaField, unplaced } from '../Field.tsx';
 import { useI18n, type I18n } from '../i18n.tsx';
+import { browserTimeZone } from '../format.ts';
 import { can } from '../permissions.ts';
 import { useRouter } from '../router.tsx';
+import { zoneLabel } from '../whose-time.ts';
 import type { DiffView, EffectiveView, GroupView, LevelView, SchemaView, SetResult, VersionView } from '../../../src/configuration/configuration.schemas.ts';
 import type { Level, ParameterSpec } from '../../../src/configuration/parameters.ts';
 
@@ -34,6 +36,9 @@ function shown(spec: ParameterSpec | undefined, value: unknown, t: I18n['t']): s
   if (Array.isArray(value)) return value.join(', ');
   return String(value);
 }
+
+/** A value before a change: none of its own at this level means the level above applied. */
+const before = (spec: ParameterSpec | undefined, value: unknown, t: I18n['t']) => (value === null || value === undefined ? t('cfgInherited') : shown(spec, value, t));
 
 /** What a field shows for a value set at this level. */
 function asText(spec: ParameterSpec, value: unknown): string {
@@ -134,6 +139,7 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
   const revertAction = useAction();
   const merchantUser = me.merchantId !== null;
   const writable = can(me, 'configuration:write');
+  const zone = zoneLabel(browserTimeZone(), locale);
   const base = `/configuration/levels/${level}/${encodeURIComponent(scope)}`;
 
   const load = useCallback(async () => {
@@ -264,7 +270,7 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
           })}
         </ul>
         {writable && names.some((n) => allowedHere(parameters[n]!)) && (
-          <div className="buttons"><button type="submit" disabled={action.busy}>{t('cfgPreview')}</button></div>
+          <div className="buttons preview-bar"><button type="submit" disabled={action.busy}>{t('cfgPreview')}</button></div>
         )}
       </form>
       {action.done && <p className="note ok" role="status">{action.done}</p>}
@@ -280,7 +286,7 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
                 {diff.changes.map((c) => (
                   <tr key={c.parameter} data-change={c.parameter}>
                     <td>{title(c.parameter)}</td>
-                    <td className="break">{shown(parameters[c.parameter], c.old, t)}</td>
+                    <td className="break">{before(parameters[c.parameter], c.old, t)}</td>
                     <td className="break">{c.new === null ? t('cfgRemoved') : shown(parameters[c.parameter], c.new, t)}</td>
                   </tr>
                 ))}
@@ -308,12 +314,12 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
             <li key={v.version} className="card" data-version={v.version}>
               <div className="param-head">
                 <strong>{t('cfgVersion', { version: v.version })}</strong>
-                <span className="muted">{t('cfgBy', { who: v.createdBy, when: date(v.createdAt) })}</span>
+                <span className="muted">{t('cfgBy', { who: v.createdBy, when: `${date(v.createdAt)} ${zone}` })}</span>
               </div>
               <p className="reason">{v.reason}{v.revertsTo !== null && ` · ${t('cfgRevertsTo', { version: v.revertsTo + 1 })}`}</p>
               <ul className="plain">
                 {v.changes.map((c) => (
-                  <li key={c.parameter} className="break">{title(c.parameter)}: {shown(parameters[c.parameter], c.old, t)} → {c.new === null ? t('cfgRemoved') : shown(parameters[c.parameter], c.new, t)}</li>
+                  <li key={c.parameter} className="break">{title(c.parameter)}: {before(parameters[c.parameter], c.old, t)} → {c.new === null ? t('cfgRemoved') : shown(parameters[c.parameter], c.new, t)}</li>
                 ))}
               </ul>
               {writable && (
