@@ -17,6 +17,7 @@ const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'configuration-p
 const ADMIN_TOKEN = 'configuration-page-admin-token';
 const DESK = { width: 1366, height: 900 };
 const OPERATOR = { email: 'olivia@config.test', name: 'Olivia Operator' };
+const SHOP = { email: 'shop@config.test', name: '青柠店长' };
 
 interface Effective { parameters: { name: string; value: unknown; source: { level: string; scopeId: string } }[] }
 
@@ -51,6 +52,8 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
     emptyFolder(SHOTS);
     server = await startDemoServer('posfleet-configuration-page', ADMIN_TOKEN);
     await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
+    const tea = (await adminApi<{ items: { id: string; name: string }[] }>('GET', '/merchants?limit=100')).items.find((m) => m.name === '青柠茶饮')!;
+    await server.services.access.createUser({ ...SHOP, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'zh-CN' });
     browser = await launchChromium();
   }, 120_000);
 
@@ -120,4 +123,26 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
       expect(['fleet', 'merchant']).toContain(after.source.level);
     }, 120_000);
   }
+
+  it("shows a merchant's user only the parameters the schema lets a merchant change, and the server's refusal beside its field (zh-CN at 390 px)", async () => {
+    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    const p = page = await boundedPage(context);
+    await signIn(p, server.url, SHOP.email, SIGN_IN.zh);
+    await p.getByRole('link', { name: '参数配置' }).click();
+    await p.getByText('仅显示您的商户可以修改的参数。').waitFor();
+    expect(await p.getByLabel('层级', { exact: true }).locator('option').allInnerTexts()).toEqual(['商户', '门店', '终端']);
+    await p.getByLabel('商户', { exact: true }).selectOption({ label: '青柠茶饮' });
+    await p.locator('[data-parameter]').first().waitFor();
+    expect(await p.locator('[data-parameter]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-parameter')))).toEqual(['receiptHeader', 'receiptFooter', 'language', 'tips']);
+
+    const header = p.getByLabel('小票抬头', { exact: true });
+    await header.fill('青'.repeat(65));
+    await p.getByRole('button', { name: '预览变更' }).click();
+    await expect.poll(() => header.getAttribute('aria-invalid')).toBe('true');
+    const message = await p.locator('[data-parameter="receiptHeader"] .field-error').innerText();
+    expect(message).toBe('小票抬头：此值不符合要求。最多 64 个字符。');
+    expect(await fitsWidth(p)).toBe(true);
+    await screenshot(p, SHOTS, 'zh-CN-390-merchant');
+  }, 120_000);
 });

@@ -58,6 +58,16 @@ export const configurationEn = {
   cfgRevertHint: 'This level gets back the values it had before version {version}, as a new version; its terminals follow as with any change.',
   cfgReverted: 'Undone: now version {version}.',
   cfgDiffering: 'Differs on the terminal: {names}',
+  cfgInvalid: '{name}: this value does not fit. {rules}',
+  cfgRuleMaxLength: 'At most {n} characters.',
+  cfgRuleMinLength: 'At least {n} characters.',
+  cfgRuleRange: 'From {min} to {max}.',
+  cfgRuleInteger: 'A whole number.',
+  cfgRuleNumber: 'A number.',
+  cfgRuleFormat: 'It must have the expected format.',
+  cfgRuleExample: 'For example: {example}.',
+  cfgRuleMaxItems: 'At most {n} entries.',
+  cfgRuleItems: 'Each entry must have the expected format.',
 };
 
 export const configurationZh: Record<keyof typeof configurationEn, string> = {
@@ -118,4 +128,14 @@ export const configurationZh: Record<keyof typeof configurationEn, string> = {
   cfgRevertHint: '本层将恢复版本 {version} 之前的参数值，并记为新版本；其终端随之更新。',
   cfgReverted: '已撤销：当前为版本 {version}。',
   cfgDiffering: '终端上不一致的参数：{names}',
+  cfgInvalid: '{name}：此值不符合要求。{rules}',
+  cfgRuleMaxLength: '最多 {n} 个字符。',
+  cfgRuleMinLength: '至少 {n} 个字符。',
+  cfgRuleRange: '取值 {min} 到 {max}。',
+  cfgRuleInteger: '须为整数。',
+  cfgRuleNumber: '须为数字。',
+  cfgRuleFormat: '格式须符合要求。',
+  cfgRuleExample: '例如：{example}。',
+  cfgRuleMaxItems: '最多 {n} 项。',
+  cfgRuleItems: '每一项的格式须符合要求。',
 };

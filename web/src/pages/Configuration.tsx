@@ -5,7 +5,7 @@
 // user sees only the parameters the schema lets a merchant change. The level and scope live in the URL.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { Static } from 'typebox';
-import { allPages, api, type Me, type Merchant, type Site, type Terminal } from '../api.ts';
+import { allPages, api, ApiError, type Me, type Merchant, type Site, type Terminal } from '../api.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { useAction } from '../action.ts';
 import { ConfirmDialog } from '../Dialog.tsx';
@@ -35,6 +35,22 @@ function shown(spec: ParameterSpec | undefined, value: unknown, t: I18n['t']): s
   if (spec?.type === 'table' && Array.isArray(value)) return t('cfgRows', { count: value.length });
   if (Array.isArray(value)) return value.join(', ');
   return String(value);
+}
+
+/** A parameter's rules in the user's words, for a value the server refused against the schema. */
+function rulesOf(spec: ParameterSpec, t: I18n['t']): string {
+  const rules: string[] = [];
+  if (spec.type === 'integer') rules.push(t('cfgRuleInteger'));
+  if (spec.type === 'number') rules.push(t('cfgRuleNumber'));
+  if (spec.minimum !== undefined || spec.maximum !== undefined) rules.push(t('cfgRuleRange', { min: spec.minimum ?? '…', max: spec.maximum ?? '…' }));
+  if (spec.minLength !== undefined) rules.push(t('cfgRuleMinLength', { n: spec.minLength }));
+  if (spec.maxLength !== undefined) rules.push(t('cfgRuleMaxLength', { n: spec.maxLength }));
+  if (spec.pattern) rules.push(t('cfgRuleFormat'));
+  if (spec.maxItems !== undefined) rules.push(t('cfgRuleMaxItems', { n: spec.maxItems }));
+  if (spec.items || spec.columns) rules.push(t('cfgRuleItems'));
+  const example = spec.type === 'string' && typeof spec.default === 'string' && !spec.secret ? spec.default : null;
+  if (spec.pattern && example) rules.push(t('cfgRuleExample', { example }));
+  return rules.join(' ');
 }
 
 /** A value before a change: none of its own at this level means the level above applied. */
@@ -159,6 +175,12 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
   }, [base, level, scope]);
   useEffect(() => { void load(); }, [load]);
 
+  /** The refusal beside a field: a schema check (400) said with the parameter's rules in the user's words, others as the server said them. */
+  const fieldError = (name: string) => {
+    const message = errorFor(action.error, `values.${name}`);
+    if (!message || !(action.error instanceof ApiError) || action.error.status !== 400) return message;
+    return t('cfgInvalid', { name: title(name), rules: rulesOf(parameters[name]!, t) });
+  };
   const title = useCallback((name: string) => parameters[name]?.title?.[locale] ?? parameters[name]?.title?.en ?? name, [parameters, locale]);
   const allowedHere = (spec: ParameterSpec) => allowedAt(spec, level);
   const names = useMemo(() => Object.keys(parameters).filter((name) => {
@@ -224,7 +246,7 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
             const editable = writable && allowedHere(spec);
             const text = draft[name] ?? asText(spec, here);
             const fieldProps = {
-              label: title(name), error: errorFor(action.error, `values.${name}`), disabled: !editable || removed.has(name) || action.busy,
+              label: title(name), error: fieldError(name), disabled: !editable || removed.has(name) || action.busy,
             };
             return (
               <li key={name} className="param" data-parameter={name}>
