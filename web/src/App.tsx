@@ -25,6 +25,7 @@ import { PackagePage } from './pages/updates/Package.tsx';
 import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
 import { BaselinePage, NewBaselinePage } from './pages/updates/Baselines.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
+import { ConfigurationPage } from './pages/Configuration.tsx';
 import { can } from './permissions.ts';
 
 export function App() {
@@ -90,6 +91,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           {can(me, 'workorders:read') && <Link href="/preventive" aria-current={current('/preventive')}>{t('preventive')}</Link>}
           <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
           {can(me, 'workorders:read') && <Link href="/spares" aria-current={current('/spares')}>{t('sparesNav')}</Link>}
+          {can(me, 'configuration:read') && <Link href="/configuration" aria-current={current('/configuration')}>{t('cfgNav')}</Link>}
           <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
           <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
         </nav>
@@ -117,6 +119,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
   if (pathname === '/maintenance/calendar') return <CalendarPage me={me} live={live} />;
   if (pathname === '/reports') return <ReportsPage me={me} />;
+  if (pathname === '/configuration') return <ConfigurationPage me={me} />;
   if (pathname === '/updates') return <UpdatesPage me={me} live={live} />;
   if (pathname === '/updates/campaigns/new') return <StartCampaignPage me={me} packageId={new URLSearchParams(path.split('?')[1] ?? '').get('package')} />;
   const campaign = /^\/updates\/campaigns\/([^/]+)$/.exec(pathname);

@@ -9,6 +9,7 @@ import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
+import { configurationEn, configurationZh } from './messages/configuration.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -822,6 +823,7 @@ const en = {
   ...baselinesEn,
   ...settingsEn,
   ...preventiveEn,
+  ...configurationEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1635,6 +1637,7 @@ const zh: Record<MessageKey, string> = {
   ...baselinesZh,
   ...settingsZh,
   ...preventiveZh,
+  ...configurationZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -78,6 +78,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
       {can(me, 'workorders:write') && terminal.siteId && (
         <p><Link href={`/work-orders?new=1&siteId=${encodeURIComponent(terminal.siteId)}&terminalId=${encodeURIComponent(terminal.id)}`}>{t('woNewForTerminal')}</Link></p>
       )}
+      {can(me, 'configuration:read') && <p><Link href={`/configuration?level=terminal&scope=${encodeURIComponent(terminal.id)}`}>{t('cfgOfTerminal')}</Link></p>}
       <div className="grid">
         <Identity terminal={terminal} site={site} merchant={merchant} model={model} reported={report?.network} />
         <OpenIncidents terminalId={terminal.id} incidents={incidents} />
