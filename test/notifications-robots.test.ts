@@ -216,4 +216,11 @@ describe.each(databases())('group robots on $name', (database) => {
     expect(answer.statusCode, answer.body).toBe(400);
     expect(answer.json().error).toMatchObject({ code: 'validation_error', field });
   });
+
+  it('says what a robot channel lacks in the account\'s language (the bootstrap admin\'s is zh-CN)', async () => {
+    const noSecret = await t.api('POST', '/api/v1/notification-channels', { kind: 'dingtalk', name: '运维群', address: `https://oapi.dingtalk.com/robot/send?access_token=${DINGTALK_TOKEN}` });
+    expect(noSecret.json().error).toMatchObject({ field: 'secret', message: '钉钉机器人需要加签密钥（以 SEC 开头的字符串）：PosFleet 用它为每条消息加签。' });
+    const noKey = await t.api('POST', '/api/v1/notification-channels', { kind: 'wecom', name: '门店群', address: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send' });
+    expect(noKey.json().error).toMatchObject({ field: 'address', key: 'notification.robot_address_token', message: '企业微信机器人的地址需含 key，例如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…' });
+  });
 });

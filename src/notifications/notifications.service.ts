@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Database, NotificationDeliveryTable } from '../db/schema.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { assertTimeZone } from '../estate/estate.rules.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { conflict, fromCatalogue, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import { NetworkPolicy } from '../shared/network-policy.ts';
 import { newToken } from '../shared/secrets.ts';
@@ -113,8 +113,9 @@ export class NotificationService {
     if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
     assertAddress(input.kind, input.address, this.networks);
     assertEvents(input.events ?? []);
-    if ((input.kind === 'email' || input.kind === 'wecom') && input.secret !== undefined) throw invalid('secret', `${input.kind === 'email' ? 'e-mail channels' : 'WeCom robots'} have no secret`);
-    if (input.kind === 'dingtalk' && input.secret === undefined) throw invalid('secret', 'a DingTalk robot needs its signing secret (加签, the string starting with SEC): PosFleet signs each message with it');
+    if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
+    if (input.kind === 'wecom' && input.secret !== undefined) throw fromCatalogue('validation_error', 'notification.robot_no_secret', {}, { field: 'secret' });
+    if (input.kind === 'dingtalk' && input.secret === undefined) throw fromCatalogue('validation_error', 'notification.dingtalk_secret_required', {}, { field: 'secret' });
     assertQuietHours(input.quietHours ?? null, merchantId);
     assertRateLimit(input.rateLimit ?? null);
     const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : input.kind === 'dingtalk' ? input.secret! : null;
@@ -526,7 +527,7 @@ function assertAddress(kind: string, address: string, networks: NetworkPolicy): 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('address', 'a webhook URL must be http:// or https://');
   const problem = isRobotKind(kind) ? robotAddressProblem(kind, url) : null;
-  if (problem) throw invalid('address', problem);
+  if (problem) throw fromCatalogue('validation_error', problem.key, problem.params, { field: 'address' });
   const refusal = networks.urlRefusal(url);
   if (refusal) throw invalid('address', refusal);
 }

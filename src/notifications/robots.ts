@@ -47,16 +47,11 @@ export function robotUrl(kind: RobotKind, address: string, secret: string | null
   return url.toString();
 }
 
-/** Why a robot's address is unusable, or null. (The network policy is checked apart.) */
-export function robotAddressProblem(kind: RobotKind, url: URL): string | null {
-  const param = ROBOT_TOKEN_PARAM[kind];
-  if (!url.searchParams.get(param)) {
-    return kind === 'wecom'
-      ? 'a WeCom robot address carries its key, e.g. https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…'
-      : 'a DingTalk robot address carries its access token, e.g. https://oapi.dingtalk.com/robot/send?access_token=…';
-  }
+/** Why a robot's address is unusable (a catalogue key and its parameters), or null. (The network policy is checked apart.) */
+export function robotAddressProblem(kind: RobotKind, url: URL): { key: 'notification.robot_address_token' | 'notification.robot_address_signed'; params: { kind: RobotKind } } | null {
+  if (!url.searchParams.get(ROBOT_TOKEN_PARAM[kind])) return { key: 'notification.robot_address_token', params: { kind } };
   if (kind === 'dingtalk' && (url.searchParams.has('timestamp') || url.searchParams.has('sign'))) {
-    return 'give the address without timestamp and sign: PosFleet signs each message with the secret';
+    return { key: 'notification.robot_address_signed', params: { kind } };
   }
   return null;
 }

@@ -220,7 +220,7 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
     setSecret(null);
     void action.run(async () => {
       const created = await api<Channel & { secret: string | null }>('POST', '/notification-channels', {
-        kind, name, address, events, ...(kind === 'dingtalk' && { secret: robotSecret }), ...(locale && { locale }), ...(merchantId && { merchantId }), ...limitsOf(limits),
+        kind, name, address, events, ...(kind === 'dingtalk' && robotSecret !== '' && { secret: robotSecret }), ...(locale && { locale }), ...(merchantId && { merchantId }), ...limitsOf(limits),
       });
       setSecret(created.secret);
       setName('');
