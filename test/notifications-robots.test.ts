@@ -193,15 +193,23 @@ describe.each(databases())('group robots on $name', (database) => {
     expect(stamps[1]! - stamps[0]!).toBe(retryDelayMs(1));
   });
 
-  it('a DingTalk robot whose secret is wrong refuses the message, and the test button says why', async () => {
+  it('a DingTalk robot whose secret is wrong refuses the message, the test button says why, and the right secret can be set', async () => {
     const r = await robots();
     const created = (await t.api('POST', '/api/v1/notification-channels', { kind: 'dingtalk', name: '运维群', address: r.dingtalkUrl, secret: 'SEC-not-the-robots-secret-0000' })).json();
     const test = await t.api('POST', `/api/v1/notification-channels/${created.id}/test`);
     expect(test.json()).toMatchObject({ ok: false, statusCode: 200, error: 'the robot refused the message: errcode 310000 (sign not match)' });
+    // The robot's owner gives the right secret (or a new one after resetting it in DingTalk).
+    const fixed = await t.api('PATCH', `/api/v1/notification-channels/${created.id}`, { secret: DINGTALK_SECRET });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    expect(fixed.body).not.toContain(DINGTALK_SECRET);
+    expect((await t.api('POST', `/api/v1/notification-channels/${created.id}/test`)).json()).toMatchObject({ ok: true, statusCode: 200, error: null });
 
     const wecom = (await t.api('POST', '/api/v1/notification-channels', { kind: 'wecom', name: '门店群', address: r.wecomUrl })).json();
     expect((await t.api('POST', `/api/v1/notification-channels/${wecom.id}/test`)).json()).toMatchObject({ ok: true, statusCode: 200, error: null });
     expect((r.wecom.at(-1)!.body as { markdown: { content: string } }).markdown.content).toContain('PosFleet 测试通知');
+    const secretForWecom = await t.api('PATCH', `/api/v1/notification-channels/${wecom.id}`, { secret: DINGTALK_SECRET });
+    expect(secretForWecom.statusCode).toBe(400);
+    expect(secretForWecom.json().error).toMatchObject({ code: 'validation_error', field: 'secret' });
   });
 
   it.each([

@@ -62,7 +62,8 @@ export const ChannelInput = Type.Object(
 );
 export type ChannelInput = Static<typeof ChannelInput>;
 
-export const ChannelPatch = Type.Partial(Type.Omit(ChannelInput, ['merchantId', 'kind', 'secret']), { additionalProperties: false });
+/** `secret`: a DingTalk robot's new signing secret, after its owner reset it in DingTalk (webhooks rotate theirs with POST …/rotate-secret). */
+export const ChannelPatch = Type.Partial(Type.Omit(ChannelInput, ['merchantId', 'kind']), { additionalProperties: false });
 export type ChannelPatch = Static<typeof ChannelPatch>;
 
 export const Channel = Type.Object({
@@ -135,9 +136,9 @@ export const DeliveryQuery = Type.Object(
 export type DeliveryQuery = Static<typeof DeliveryQuery>;
 
 export const ChannelTestResult = Type.Object({
-  ok: Type.Boolean({ description: 'whether the receiver took the message (HTTP 2xx, or the mail server accepted it)' }),
+  ok: Type.Boolean({ description: 'whether the receiver took the message (HTTP 2xx; a robot also {"errcode":0}; or the mail server accepted it)' }),
   statusCode: Type.Union([Type.Integer(), Type.Null()], { description: 'the webhook receiver\'s HTTP status, when it answered' }),
-  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed (time-out, refused, HTTP status)' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed (time-out, refused, HTTP status, a robot\'s errcode)' }),
   durationMs: Type.Integer(),
   sentAt: Timestamp,
 });

@@ -144,6 +144,9 @@ export class NotificationService {
   async updateChannel(id: string, patch: ChannelPatch): Promise<Channel> {
     const channel = await this.getChannel(id);
     if (patch.address !== undefined) assertAddress(channel.kind, patch.address, this.networks);
+    if (patch.secret !== undefined && channel.kind !== 'dingtalk') {
+      throw invalid('secret', channel.kind === 'webhook' ? 'a webhook\'s secret is made by PosFleet: rotate it (POST …/rotate-secret)' : `a ${channel.kind} channel has no secret`);
+    }
     if (patch.events !== undefined) assertEvents(patch.events);
     if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
     if (patch.rateLimit !== undefined) assertRateLimit(patch.rateLimit);
@@ -152,6 +155,7 @@ export class NotificationService {
       ...(patch.rateLimit !== undefined && rateColumns(patch.rateLimit)),
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.address !== undefined && { address: patch.address }),
+      ...(patch.secret !== undefined && { secret: patch.secret }),
       ...(patch.events !== undefined && { events: JSON.stringify(patch.events) }),
       ...(patch.locale !== undefined && { locale: patch.locale }),
       ...(patch.enabled !== undefined && { enabled: patch.enabled ? 1 : 0 }),
