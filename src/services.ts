@@ -11,7 +11,7 @@ import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
-import { SmtpMailer, webhookPoster } from './notifications/senders.ts';
+import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { MaintenanceRepository } from './maintenance/maintenance.repository.ts';
@@ -151,6 +151,7 @@ export async function createServices(
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
     postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
+    postRobot: robotPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
   });
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));

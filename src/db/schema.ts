@@ -295,12 +295,12 @@ export interface NotificationChannelTable {
   id: string;
   /** Null for a fleet-wide channel (operators): it hears the events of every merchant. */
   merchant_id: string | null;
-  /** "email" or "webhook". */
+  /** "email", "webhook", "wecom" or "dingtalk" (group robots). */
   kind: string;
   name: string;
-  /** An e-mail address or a webhook URL. */
+  /** An e-mail address, a webhook URL or a robot's address (with its token). */
   address: string;
-  /** Webhook signing secret (kept in clear: each request is signed with it). */
+  /** Webhook or DingTalk signing secret (kept in clear: each request is signed with it). */
   secret: string | null;
   /** JSON array of event types the channel subscribes to; [] means every event. */
   events: string;

@@ -5,6 +5,7 @@ import type { Database, NotificationAttemptTable, NotificationChannelTable, Noti
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
 import type { DeliveryStatus } from './notifications.rules.ts';
+import { isRobotKind, maskRobotAddress } from './robots.ts';
 import type { Channel, ChannelKind, Delivery, DeliveryAttempt, DeliveryQuery } from './notifications.schemas.ts';
 
 export type ChannelRow = Selectable<NotificationChannelTable>;
@@ -192,7 +193,7 @@ class FoldRace extends Error {}
 // ---- mappers
 export function toChannel(row: ChannelRow): Channel {
   return {
-    id: row.id, merchantId: row.merchant_id, kind: row.kind as ChannelKind, name: row.name, address: row.address,
+    id: row.id, merchantId: row.merchant_id, kind: row.kind as ChannelKind, name: row.name, address: isRobotKind(row.kind) ? maskRobotAddress(row.kind, row.address) : row.address,
     events: parseJson<string[]>(row.events, []), locale: row.locale, enabled: row.enabled === 1,
     quietHours: row.quiet_start !== null && row.quiet_end !== null ? { start: row.quiet_start, end: row.quiet_end, timeZone: row.quiet_time_zone } : null,
     rateLimit: row.rate_max !== null && row.rate_period_minutes !== null ? { max: row.rate_max, periodMinutes: row.rate_period_minutes } : null,

@@ -15,7 +15,7 @@ export const notificationRoutes = (notifications: NotificationService): FastifyP
     config, schema: { tags, security, querystring: Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Channel) }), ...errorResponses } },
   }, async (req) => ({ items: await notifications.listChannels({ ...(req.query.merchantId && { merchantId: req.query.merchantId }) }) }));
   app.post('/notification-channels', {
-    config, schema: { tags, security, description: 'A webhook\'s secret is shown once, in this answer.', body: ChannelInput, response: { 201: CreatedChannel, ...errorResponses } },
+    config, schema: { tags, security, description: 'A webhook\'s secret is shown once, in this answer; a DingTalk robot\'s secret (given here) is never shown.', body: ChannelInput, response: { 201: CreatedChannel, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await notifications.createChannel(req.body)));
   app.get('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 200: Channel, ...errorResponses } } },
     (req) => notifications.getChannel(req.params.id));

@@ -5,7 +5,8 @@ import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { NOTIFICATION_EVENTS, NOTIFICATION_LOCALES } from './notification-events.ts';
 import { CLOCK_TIME } from './quiet-hours.ts';
 
-export const CHANNEL_KINDS = ['email', 'webhook'] as const;
+/** wecom and dingtalk: group robots of WeCom (企业微信) and DingTalk (钉钉), see robots.ts. */
+export const CHANNEL_KINDS = ['email', 'webhook', 'wecom', 'dingtalk'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 /** held: waiting for quiet hours or a rate window to end; folded: sent inside a digest (see digestId). */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'parked', 'held', 'folded'] as const;
@@ -43,9 +44,9 @@ export const ChannelInput = Type.Object(
     merchantId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
     kind: Type.Enum(CHANNEL_KINDS),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    /** An e-mail address (kind email) or an http(s) URL (kind webhook). */
+    /** An e-mail address (kind email), an http(s) URL (kind webhook), or the robot's webhook address with its key / access_token (kinds wecom, dingtalk). */
     address: Type.String({ minLength: 3, maxLength: 2000 }),
-    /** Webhooks only; generated when omitted, and shown only in the answer that creates it. */
+    /** Webhooks: generated when omitted, and shown only in the answer that creates it. DingTalk: the robot's signing secret (加签, "SEC…"), required and never shown again. */
     secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200 })),
     /** Subscribed events; omitted or [] means every event. */
     events: Type.Optional(Type.Array(Event, { uniqueItems: true })),
@@ -61,7 +62,8 @@ export const ChannelInput = Type.Object(
 );
 export type ChannelInput = Static<typeof ChannelInput>;
 
-export const ChannelPatch = Type.Partial(Type.Omit(ChannelInput, ['merchantId', 'kind', 'secret']), { additionalProperties: false });
+/** `secret`: a DingTalk robot's new signing secret, after its owner reset it in DingTalk (webhooks rotate theirs with POST …/rotate-secret). */
+export const ChannelPatch = Type.Partial(Type.Omit(ChannelInput, ['merchantId', 'kind']), { additionalProperties: false });
 export type ChannelPatch = Static<typeof ChannelPatch>;
 
 export const Channel = Type.Object({
@@ -69,6 +71,7 @@ export const Channel = Type.Object({
   merchantId: Type.Union([Type.String(), Type.Null()]),
   kind: Type.Enum(CHANNEL_KINDS),
   name: Type.String(),
+  /** A robot's token (key / access_token) is cut to its first 4 characters: the address lets anyone post to the group. */
   address: Type.String(),
   events: Type.Array(Type.String()),
   locale: Type.Union([Type.String(), Type.Null()]),
@@ -80,7 +83,7 @@ export const Channel = Type.Object({
 });
 export type Channel = Static<typeof Channel>;
 
-/** The answer that creates a webhook channel: the only time its secret is shown. */
+/** The answer that creates a channel: for a webhook, the only time its secret is shown (null for the other kinds). */
 export const CreatedChannel = Type.Intersect([Channel, Type.Object({ secret: Type.Union([Type.String(), Type.Null()]) })]);
 export type CreatedChannel = Static<typeof CreatedChannel>;
 
@@ -133,9 +136,9 @@ export const DeliveryQuery = Type.Object(
 export type DeliveryQuery = Static<typeof DeliveryQuery>;
 
 export const ChannelTestResult = Type.Object({
-  ok: Type.Boolean({ description: 'whether the receiver took the message (HTTP 2xx, or the mail server accepted it)' }),
+  ok: Type.Boolean({ description: 'whether the receiver took the message (HTTP 2xx; a robot also {"errcode":0}; or the mail server accepted it)' }),
   statusCode: Type.Union([Type.Integer(), Type.Null()], { description: 'the webhook receiver\'s HTTP status, when it answered' }),
-  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed (time-out, refused, HTTP status)' }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'why it failed (time-out, refused, HTTP status, a robot\'s errcode)' }),
   durationMs: Type.Integer(),
   sentAt: Timestamp,
 });

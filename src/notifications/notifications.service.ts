@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Database, NotificationDeliveryTable } from '../db/schema.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { assertTimeZone } from '../estate/estate.rules.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { conflict, fromCatalogue, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import { NetworkPolicy } from '../shared/network-policy.ts';
 import { newToken } from '../shared/secrets.ts';
@@ -28,7 +28,8 @@ import { afterAttempt, isStuck, recipientLocale, subscribes } from './notificati
 import type { Channel, ChannelInput, ChannelPatch, ChannelTestResult, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
 import { CLOCK_TIME, isUrgent, quietUntil, rateWindowEnd } from './quiet-hours.ts';
 import { TEST_EVENT, testMessage } from './channel-test.ts';
-import { unconfiguredMailer, type AttemptResult, type Mailer, type WebhookPoster } from './senders.ts';
+import { isRobotKind, robotAddressProblem, robotBody } from './robots.ts';
+import { unconfiguredMailer, type AttemptResult, type Mailer, type RobotPoster, type WebhookPoster } from './senders.ts';
 import { renderDigest, renderMessage, type HeldReason, type Message, type MessageContext } from './templates.ts';
 
 /** The job kind of one delivery attempt; its payload is a DeliveryJob. */
@@ -77,6 +78,8 @@ export interface NotificationServiceOptions {
   maxAttempts: number;
   mailer?: Mailer | undefined;
   postWebhook: WebhookPoster;
+  /** WeCom and DingTalk group robots; without it, robot deliveries fail visibly. */
+  postRobot?: RobotPoster | undefined;
   /** Which hosts a webhook URL may name (the poster checks the addresses again at each attempt). */
   networkPolicy?: NetworkPolicy | undefined;
   log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
@@ -101,6 +104,9 @@ export class NotificationService {
 
   private now = () => this.clock().toISOString();
 
+  private postRobot: RobotPoster = (robot) => this.options.postRobot?.(robot)
+    ?? Promise.resolve({ ok: false, statusCode: null, error: 'robots are not configured' });
+
   // ---- channels
   async createChannel(input: ChannelInput): Promise<CreatedChannel> {
     const merchantId = input.merchantId ?? null;
@@ -108,9 +114,11 @@ export class NotificationService {
     assertAddress(input.kind, input.address, this.networks);
     assertEvents(input.events ?? []);
     if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
+    if (input.kind === 'wecom' && input.secret !== undefined) throw fromCatalogue('validation_error', 'notification.robot_no_secret', {}, { field: 'secret' });
+    if (input.kind === 'dingtalk' && input.secret === undefined) throw fromCatalogue('validation_error', 'notification.dingtalk_secret_required', {}, { field: 'secret' });
     assertQuietHours(input.quietHours ?? null, merchantId);
     assertRateLimit(input.rateLimit ?? null);
-    const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : null;
+    const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : input.kind === 'dingtalk' ? input.secret! : null;
     const now = this.now();
     const id = randomUUID();
     await this.repo.insertChannel({
@@ -119,7 +127,8 @@ export class NotificationService {
       created_at: now, updated_at: now, deleted_at: null,
       ...quietColumns(input.quietHours ?? null), ...rateColumns(input.rateLimit ?? null), rate_window_start: null, rate_window_count: 0,
     });
-    return { ...(await this.getChannel(id)), secret };
+    // Only a secret PosFleet made is shown (once); a robot's secret came from its owner and stays here.
+    return { ...(await this.getChannel(id)), secret: input.kind === 'webhook' ? secret : null };
   }
 
   async getChannel(id: string): Promise<Channel> {
@@ -135,6 +144,9 @@ export class NotificationService {
   async updateChannel(id: string, patch: ChannelPatch): Promise<Channel> {
     const channel = await this.getChannel(id);
     if (patch.address !== undefined) assertAddress(channel.kind, patch.address, this.networks);
+    if (patch.secret !== undefined && channel.kind !== 'dingtalk') {
+      throw invalid('secret', channel.kind === 'webhook' ? 'a webhook\'s secret is made by PosFleet: rotate it (POST …/rotate-secret)' : `a ${channel.kind} channel has no secret`);
+    }
     if (patch.events !== undefined) assertEvents(patch.events);
     if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
     if (patch.rateLimit !== undefined) assertRateLimit(patch.rateLimit);
@@ -143,6 +155,7 @@ export class NotificationService {
       ...(patch.rateLimit !== undefined && rateColumns(patch.rateLimit)),
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.address !== undefined && { address: patch.address }),
+      ...(patch.secret !== undefined && { secret: patch.secret }),
       ...(patch.events !== undefined && { events: JSON.stringify(patch.events) }),
       ...(patch.locale !== undefined && { locale: patch.locale }),
       ...(patch.enabled !== undefined && { enabled: patch.enabled ? 1 : 0 }),
@@ -162,13 +175,15 @@ export class NotificationService {
     const started = performance.now();
     const result = channel.kind === 'email'
       ? await this.mailer.send({ to: channel.address, subject: message.subject, text: message.text, locale, deliveryId: message.id, event: TEST_EVENT })
-      : await this.options.postWebhook({ url: channel.address, secret: channel.secret ?? '', body: message.body, deliveryId: message.id, event: TEST_EVENT, attempt: 1, at });
+      : isRobotKind(channel.kind)
+        ? await this.postRobot({ kind: channel.kind, address: channel.address, secret: channel.secret, body: robotBody(channel.kind, message), at })
+        : await this.options.postWebhook({ url: channel.address, secret: channel.secret ?? '', body: message.body, deliveryId: message.id, event: TEST_EVENT, attempt: 1, at });
     return { ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs: Math.round(performance.now() - started), sentAt: at.toISOString() };
   }
 
   async rotateSecret(id: string): Promise<{ secret: string }> {
     const channel = await this.getChannel(id);
-    if (channel.kind !== 'webhook') throw invalid('kind', 'only webhook channels have a secret');
+    if (channel.kind !== 'webhook') throw invalid('kind', 'only webhook channels have a secret made by PosFleet');
     const secret = newToken('whsec');
     await this.repo.updateChannel(id, { secret, updated_at: this.now() });
     return { secret };
@@ -285,7 +300,7 @@ export class NotificationService {
           notices: held.slice(0, DIGEST_DATA_ITEMS).map((h) => ({ id: h.id, event: h.event, subject: h.subject, createdAt: h.created_at, data: webhookData(h.body) })),
         },
       })
-      : message.text;
+      : isRobotKind(channel.kind) ? robotBody(channel.kind, message) : message.text;
     const digest: NotificationDeliveryTable = {
       id, channel_id: channel.id, event: 'digest', merchant_id: channel.merchant_id, site_id: null, dedupe_key: null, locale,
       subject: message.subject, body, status: 'pending', attempts: 0, round_start: 0, park_after: this.options.maxAttempts,
@@ -329,14 +344,14 @@ export class NotificationService {
   private newDelivery<E extends NotificationEvent>(channel: ChannelRow, input: NotifyInput<E>, locale: NotificationLocale, message: Message): NotificationDeliveryTable {
     const id = randomUUID();
     const now = this.now();
-    // Webhooks get the structured data for machines and the rendered message for people; the body
-    // is fixed now, so every attempt sends (and signs) the same bytes.
+    // Webhooks get the structured data for machines and the rendered message for people, robots the
+    // message as markdown; the body is fixed now, so every attempt sends (and signs) the same bytes.
     const body = channel.kind === 'webhook'
       ? JSON.stringify({
         id, event: input.event, createdAt: now, merchantId: input.merchantId, siteId: input.siteId ?? null,
         locale, message, data: input.data,
       })
-      : message.text;
+      : isRobotKind(channel.kind) ? robotBody(channel.kind, message) : message.text;
     return {
       id, channel_id: channel.id, event: input.event, merchant_id: input.merchantId, site_id: input.siteId ?? null,
       dedupe_key: input.key ?? null, locale, subject: message.subject, body, status: 'pending',
@@ -435,6 +450,9 @@ export class NotificationService {
         to: channel.address, subject: delivery.subject, text: delivery.body, locale: delivery.locale, deliveryId: delivery.id, event: delivery.event,
       });
     }
+    if (isRobotKind(channel.kind)) {
+      return this.postRobot({ kind: channel.kind, address: channel.address, secret: channel.secret, body: delivery.body, at: this.clock() });
+    }
     return this.options.postWebhook({
       url: channel.address, secret: channel.secret ?? '', body: delivery.body, deliveryId: delivery.id, event: delivery.event, attempt, at: this.clock(),
     });
@@ -512,6 +530,8 @@ function assertAddress(kind: string, address: string, networks: NetworkPolicy): 
     throw invalid('address', `"${address}" is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('address', 'a webhook URL must be http:// or https://');
+  const problem = isRobotKind(kind) ? robotAddressProblem(kind, url) : null;
+  if (problem) throw fromCatalogue('validation_error', problem.key, problem.params, { field: 'address' });
   const refusal = networks.urlRefusal(url);
   if (refusal) throw invalid('address', refusal);
 }

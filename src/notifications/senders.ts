@@ -1,4 +1,5 @@
-// The two ways a notification leaves PosFleet: e-mail over SMTP (nodemailer) and a signed JSON POST.
+// The ways a notification leaves PosFleet: e-mail over SMTP (nodemailer), a signed JSON POST to a
+// webhook, and a POST to a WeCom or DingTalk group robot.
 // Each makes exactly one attempt and reports how it went; retrying is the service's business.
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type RequestOptions } from 'node:http';
@@ -6,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { bareHost, type NetworkPolicy } from '../shared/network-policy.ts';
+import { robotAnswerError, robotUrl, type RobotKind } from './robots.ts';
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
 
 export interface AttemptResult {
@@ -83,22 +85,39 @@ export interface WebhookPosterOptions {
   resolve?: (hostname: string) => Promise<{ address: string; family: number }[]>;
 }
 
-/** At most this much of a receiver's answer is read (and none of it is kept: it is someone else's text). */
+/** At most this much of a receiver's answer is read (a robot's errcode is in its first bytes). */
 const ANSWER_BYTES = 4096;
+
+export interface RobotToSend {
+  kind: RobotKind;
+  /** The stored address (with the robot's token). */
+  address: string;
+  /** DingTalk's signing secret; null when the robot does not sign. */
+  secret: string | null;
+  /** The robot's JSON, fixed when the notice was stored. */
+  body: string;
+  /** Signing time (DingTalk refuses a timestamp more than an hour off). */
+  at: Date;
+}
+
+export type RobotPoster = (robot: RobotToSend) => Promise<AttemptResult>;
+
+/** What came back from a POST that was made (the address passed the policy and answered in HTTP). */
+type Exchange = { answered: true; statusCode: number; answer: string } | { answered: false; result: AttemptResult };
 
 /**
  * Posts with node:http(s) to an address checked just before: the host name is resolved once, every
  * address it has is checked against the network policy, and the connection goes to those addresses
  * only (a DNS answer that changes between the check and the connection cannot slip a private address
- * in). Redirects are not followed; of the answer only the status is kept.
+ * in). Redirects are not followed.
  */
-export function webhookPoster(options: WebhookPosterOptions): WebhookPoster {
+function checkedPoster(options: WebhookPosterOptions) {
   const resolve = options.resolve ?? ((hostname: string) => lookup(hostname, { all: true, verbatim: true }));
-  return async (hook) => {
+  return async (address: string, body: string, headers: Record<string, string>): Promise<Exchange> => {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let url: URL;
     try {
-      url = new URL(hook.url);
+      url = new URL(address);
     } catch {
       return failure('the address is not a URL');
     }
@@ -106,14 +125,13 @@ export function webhookPoster(options: WebhookPosterOptions): WebhookPoster {
     const host = bareHost(url.hostname);
     try {
       const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await untilAborted(resolve(host), signal);
-      for (const { address } of addresses) {
-        const refusal = options.policy.refusal(address);
+      for (const { address: ip } of addresses) {
+        const refusal = options.policy.refusal(ip);
         if (refusal) return failure(`not sent: ${host} ${isIP(host) ? 'is' : 'resolves to'} ${refusal}`);
       }
       if (addresses.length === 0) return failure(`the host name ${host} has no address`);
-      const statusCode = await post(url, addresses, hook, signal);
-      if (statusCode >= 200 && statusCode < 300) return { ok: true, statusCode, error: null };
-      return { ok: false, statusCode, error: statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode}: redirects are not followed` : `HTTP ${statusCode}` };
+      const { statusCode, answer } = await post(url, addresses, body, headers, signal);
+      return { answered: true, statusCode, answer };
     } catch (error) {
       if (signal.aborted) return failure(`no answer within ${options.timeoutMs} ms`);
       return failure(connectionError(error, host));
@@ -121,9 +139,48 @@ export function webhookPoster(options: WebhookPosterOptions): WebhookPoster {
   };
 }
 
-const failure = (error: string): AttemptResult => ({ ok: false, statusCode: null, error });
+/** Signed JSON to a webhook; of the answer only the status is kept (the text is someone else's). */
+export function webhookPoster(options: WebhookPosterOptions): WebhookPoster {
+  const postChecked = checkedPoster(options);
+  return async (hook) => {
+    const exchange = await postChecked(hook.url, hook.body, {
+      'user-agent': 'PosFleet-Webhooks/1',
+      [SIGNATURE_HEADER]: signWebhook(hook.secret, hook.body, hook.at),
+      [DELIVERY_HEADER]: hook.deliveryId,
+      [EVENT_HEADER]: hook.event,
+      [ATTEMPT_HEADER]: String(hook.attempt),
+    });
+    if (!exchange.answered) return exchange.result;
+    const { statusCode } = exchange;
+    if (statusCode >= 200 && statusCode < 300) return { ok: true, statusCode, error: null };
+    return { ok: false, statusCode, error: statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode}: redirects are not followed` : `HTTP ${statusCode}` };
+  };
+}
 
-function post(url: URL, addresses: { address: string; family: number }[], hook: WebhookToSend, signal: AbortSignal): Promise<number> {
+/** A WeCom or DingTalk group robot, through the same network policy: delivered only on HTTP 2xx with {"errcode":0}. */
+export function robotPoster(options: WebhookPosterOptions): RobotPoster {
+  const postChecked = checkedPoster(options);
+  return async (robot) => {
+    let url: string;
+    try {
+      url = robotUrl(robot.kind, robot.address, robot.secret, robot.at);
+    } catch {
+      return failure('the address is not a URL').result;
+    }
+    const exchange = await postChecked(url, robot.body, { 'user-agent': 'PosFleet-Robots/1' });
+    if (!exchange.answered) return exchange.result;
+    const { statusCode, answer } = exchange;
+    if (statusCode < 200 || statusCode >= 300) {
+      return { ok: false, statusCode, error: statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode}: redirects are not followed` : `HTTP ${statusCode}` };
+    }
+    const error = robotAnswerError(answer);
+    return { ok: error === null, statusCode, error };
+  };
+}
+
+const failure = (error: string) => ({ answered: false as const, result: { ok: false, statusCode: null, error } });
+
+function post(url: URL, addresses: { address: string; family: number }[], body: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ statusCode: number; answer: string }> {
   // The connection may only go where the check allowed: node asks this instead of DNS.
   const pinned = ((_hostname: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (opts.all) callback(null, addresses);
@@ -133,25 +190,28 @@ function post(url: URL, addresses: { address: string; family: number }[], hook: 
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
       hostname: bareHost(url.hostname), port: url.port || undefined, path: `${url.pathname}${url.search}`, method: 'POST',
       agent: false, signal, lookup: pinned,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(hook.body),
-        'user-agent': 'PosFleet-Webhooks/1',
-        [SIGNATURE_HEADER]: signWebhook(hook.secret, hook.body, hook.at),
-        [DELIVERY_HEADER]: hook.deliveryId,
-        [EVENT_HEADER]: hook.event,
-        [ATTEMPT_HEADER]: String(hook.attempt),
-      },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers },
     }, (response) => {
-      const status = response.statusCode ?? 0;
+      const statusCode = response.statusCode ?? 0;
+      const chunks: Buffer[] = [];
       let read = 0;
-      const done = () => { resolve(status); response.destroy(); };
-      response.on('data', (chunk: Buffer) => { read += chunk.length; if (read > ANSWER_BYTES) done(); });
+      let settled = false;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        resolve({ statusCode, answer: Buffer.concat(chunks).toString('utf8').slice(0, ANSWER_BYTES) });
+        response.destroy();
+      };
+      response.on('data', (chunk: Buffer) => {
+        if (read < ANSWER_BYTES) chunks.push(chunk);
+        read += chunk.length;
+        if (read > ANSWER_BYTES) done();
+      });
       response.on('end', done);
       response.on('error', done); // the status has arrived: that is the answer
     });
     request.on('error', reject);
-    request.end(hook.body);
+    request.end(body);
   });
 }
 

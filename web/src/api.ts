@@ -375,10 +375,12 @@ export interface ModelThresholds {
   defaults: ThresholdGroups;
 }
 
+export type ChannelKind = 'email' | 'webhook' | 'wecom' | 'dingtalk';
+
 export interface Channel {
   id: string;
   merchantId: string | null;
-  kind: 'email' | 'webhook';
+  kind: ChannelKind;
   name: string;
   address: string;
   events: string[];

@@ -1,4 +1,4 @@
-// Settings' words (settings/*.tsx): accounts disabled, enabled and given a temporary password;
+// Settings' words (settings/*.tsx): notification channels of the WeCom and DingTalk robot kinds; accounts disabled, enabled and given a temporary password;
 // maintenance windows edited with their recurrence in words; a test message sent to a channel; the
 // calendar's choice of clock (site or yours); the diagnostic rules' thresholds and their groups (every key of DEFAULT_THRESHOLDS, checked by a test). Glossary: 维护窗口, 商户, 门店, 通知渠道. Merged into the
 // catalogue by i18n.tsx.
@@ -68,6 +68,13 @@ export const settingsEn = {
   'th_battery.deepDischargePercent': 'Deep discharge of a stored terminal (%)',
   'th_network.flapCount': 'Link drops before “flapping”',
   'th_network.flapWindowMinutes': 'Counted over (minutes)',
+  channel_wecom: 'WeCom robot',
+  channel_dingtalk: 'DingTalk robot',
+  stWecomUrl: 'Webhook address of the WeCom group robot (with ?key=…)',
+  stDingtalkUrl: 'Webhook address of the DingTalk robot (with ?access_token=…)',
+  stDingtalkSecret: 'Signing secret of the robot (starts with SEC)',
+  stRobotHint: 'Add a robot to the group, copy its webhook address here; the messages arrive in the group as markdown.',
+  stDingtalkSecretHint: 'In the robot’s security settings choose “加签” (sign); the secret is kept here and never shown again.',
 };
 
 export type SettingsKey = keyof typeof settingsEn;
@@ -138,4 +145,11 @@ export const settingsZh: Record<SettingsKey, string> = {
   'th_battery.deepDischargePercent': '闲置终端深度放电阈值（%）',
   'th_network.flapCount': '判定频繁断线的断线次数',
   'th_network.flapWindowMinutes': '断线次数的统计时长（分钟）',
+  channel_wecom: '企业微信机器人',
+  channel_dingtalk: '钉钉机器人',
+  stWecomUrl: '企业微信群机器人的 Webhook 地址（含 ?key=…）',
+  stDingtalkUrl: '钉钉机器人的 Webhook 地址（含 ?access_token=…）',
+  stDingtalkSecret: '机器人的加签密钥（以 SEC 开头）',
+  stRobotHint: '在群里添加机器人，把它的 Webhook 地址复制到这里；消息以 Markdown 格式发到群里。',
+  stDingtalkSecretHint: '在机器人的安全设置中选择“加签”；密钥保存在此处，之后不再显示。',
 };

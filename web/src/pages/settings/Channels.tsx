@@ -1,9 +1,9 @@
 // Notification channels: where maintenance, work-order, incident and rollout events are sent (e-mail or signed
-// webhook), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created;
+// webhook, WeCom or DingTalk group robot), for the whole fleet or one merchant. A webhook's secret is shown once, when it is created;
 // a test message shows at once whether the address works.
 // Each channel may have quiet hours and a rate limit: what waits is sent later as one digest.
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type Channel } from '../../api.ts';
+import { api, ApiError, type Channel, type ChannelKind } from '../../api.ts';
 import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
 import { errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
@@ -199,9 +199,13 @@ export function ChannelsSettings() {
   );
 }
 
+const CHANNEL_KINDS: readonly ChannelKind[] = ['email', 'webhook', 'wecom', 'dingtalk'];
+const ADDRESS_LABEL = { email: 'emailAddress', webhook: 'webhookUrl', wecom: 'stWecomUrl', dingtalk: 'stDingtalkUrl' } as const;
+
 function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: string }[]; onCreated(): void }) {
   const { t, tk } = useI18n();
-  const [kind, setKind] = useState<'email' | 'webhook'>('email');
+  const [kind, setKind] = useState<ChannelKind>('email');
+  const [robotSecret, setRobotSecret] = useState('');
   const [name, setName] = useState('');
   const [address, setAddress] = useState('');
   const [events, setEvents] = useState<string[]>([]);
@@ -216,11 +220,12 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
     setSecret(null);
     void action.run(async () => {
       const created = await api<Channel & { secret: string | null }>('POST', '/notification-channels', {
-        kind, name, address, events, ...(locale && { locale }), ...(merchantId && { merchantId }), ...limitsOf(limits),
+        kind, name, address, events, ...(kind === 'dingtalk' && robotSecret !== '' && { secret: robotSecret }), ...(locale && { locale }), ...(merchantId && { merchantId }), ...limitsOf(limits),
       });
       setSecret(created.secret);
       setName('');
       setAddress('');
+      setRobotSecret('');
       onCreated();
       return t('channelCreated', { name: created.name });
     });
@@ -229,13 +234,16 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
   return (
     <form className="card settings-form" onSubmit={submit} aria-labelledby="new-channel-title" noValidate>
       <h3 id="new-channel-title">{t('newChannel')}</h3>
-      <SelectField label={t('channelKind')} value={kind} onChange={(e) => setKind(e.target.value as 'email' | 'webhook')} error={errorFor(action.error, 'kind')}>
-        <option value="email">{tk('channel', 'email')}</option>
-        <option value="webhook">{tk('channel', 'webhook')}</option>
+      <SelectField label={t('channelKind')} value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)} error={errorFor(action.error, 'kind')}>
+        {CHANNEL_KINDS.map((k) => <option key={k} value={k}>{tk('channel', k)}</option>)}
       </SelectField>
       <InputField label={t('channelName')} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} error={errorFor(action.error, 'name')} />
-      <InputField label={kind === 'email' ? t('emailAddress') : t('webhookUrl')} required type={kind === 'email' ? 'email' : 'url'} value={address} spellCheck={false}
-        onChange={(e) => setAddress(e.target.value)} error={errorFor(action.error, 'address')} />
+      <InputField label={t(ADDRESS_LABEL[kind])} required type={kind === 'email' ? 'email' : 'url'} value={address} spellCheck={false}
+        onChange={(e) => setAddress(e.target.value)} error={errorFor(action.error, 'address')} {...((kind === 'wecom' || kind === 'dingtalk') && { hint: t('stRobotHint') })} />
+      {kind === 'dingtalk' && (
+        <InputField label={t('stDingtalkSecret')} required type="password" autoComplete="off" minLength={16} maxLength={200} value={robotSecret} spellCheck={false}
+          onChange={(e) => setRobotSecret(e.target.value)} error={errorFor(action.error, 'secret')} hint={t('stDingtalkSecretHint')} />
+      )}
       <SelectField label={t('merchant')} value={merchantId} onChange={(e) => setMerchantId(e.target.value)} error={errorFor(action.error, 'merchantId')}>
         <option value="">{t('wholeFleet')}</option>
         {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
@@ -261,7 +269,7 @@ function ChannelForm({ merchants, onCreated }: { merchants: { id: string; name: 
       <div aria-live="polite">
         {action.done && <p className="note ok" role="status">{action.done}</p>}
         {secret && <p className="note" data-testid="channel-secret">{t('secretOnce')} <code>{secret}</code></p>}
-        {unplaced(action.error, ['kind', 'name', 'address', 'merchantId', 'locale', 'events', ...LIMIT_FIELDS]) && <ActionError error={action.error} />}
+        {unplaced(action.error, ['kind', 'name', 'address', 'secret', 'merchantId', 'locale', 'events', ...LIMIT_FIELDS]) && <ActionError error={action.error} />}
       </div>
       <button type="submit" disabled={action.busy}>{t('createChannel')}</button>
     </form>
