@@ -274,6 +274,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/users/{id}': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
   'PATCH /api/v1/users/{id}': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id }, body: { name: 'Renamed' } }) },
   'POST /api/v1/users/{id}/unlock': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
+  'POST /api/v1/users/{id}/disable': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
+  'POST /api/v1/users/{id}/enable': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
+  'POST /api/v1/users/{id}/password-reset': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id }, body: { password: 'temporary horse 56 battery' } }) },
 
   'GET /api/v1/tokens': { need: 'use their own account' },
   'POST /api/v1/tokens': { need: 'use their own account', probe: () => ({ body: { name: 'matrix' } }) },
@@ -355,6 +358,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
   'PATCH /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) }, body: { name: 'renamed' } }) },
   'POST /api/v1/notification-channels/{id}/rotate-secret': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
+  'POST /api/v1/notification-channels/{id}/test': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
   'DELETE /api/v1/notification-channels/{id}': { need: 'manage notifications', probe: async (f) => ({ params: { id: await freshChannel(f) } }) },
   'GET /api/v1/notification-deliveries': { need: 'manage notifications' },
   'GET /api/v1/notification-deliveries/{id}': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },

@@ -588,7 +588,7 @@ describe('signed rollouts to a simulated fleet', () => {
         const actions = await actionsOf(fleet, rollback.id);
         return actions.every((a) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(a.state)) ? actions : undefined;
       }, 'the rollback installed');
-      expect(reinstalled.map((a) => `${a.serialNumber} ${a.state}`).sort()).toEqual(updated.map((a) => `${a.serialNumber} succeeded`).sort());
+      expect(reinstalled.map((a) => `${a.serialNumber} ${a.state}`).sort(), reinstalled.map((a) => `${a.serialNumber}: ${a.reason}`).join('\n')).toEqual(updated.map((a) => `${a.serialNumber} succeeded`).sort());
       // Once installed, a terminal reports its version with its next heartbeat.
       await within(fleet, 50, async () => ((await terminalsOf()).every((t) => t.appVersion === before.get(t.id)) ? true : undefined), 'versions reported');
       await fleet.simulator.stop();
