@@ -165,7 +165,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await desk.reload();
     const rows = desk.getByRole('table', { name: '工单' }).getByRole('row');
     await rows.filter({ hasText: '人民广场店 读卡器无响应' }).getByText('已派工', { exact: true }).waitFor();
-    expect(await desk.getByLabel('状态').locator('option:checked').textContent()).toBe('已派工');
+    await expect.poll(() => desk.getByLabel('状态').locator('option:checked').textContent(), { timeout: WAIT }).toBe('已派工');
     await shot(desk, 'zh-CN-desk-4-list-filtered');
     await desk.getByLabel('技术员').selectOption({ label: LEE.name });
     await desk.getByText('没有符合筛选条件的工单。').waitFor();
@@ -233,7 +233,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await desk.goto(`${server.url}/terminals/${terminal.id}`);
     await desk.getByRole('link', { name: 'New work order for this terminal' }).click();
     const form = desk.getByRole('form', { name: 'New work order' });
-    expect(await form.getByLabel('Site').locator('option:checked').textContent()).toBe(`${site.name} (${site.code})`);
+    await expect.poll(() => form.getByLabel('Site').locator('option:checked').textContent(), { timeout: WAIT }).toBe(`${site.name} (${site.code})`);
     await expect.poll(() => form.getByLabel('Terminal (optional)').locator('option:checked').textContent(), { timeout: WAIT }).toBe('DEMO-3001');
     await form.getByLabel('Title').fill('Covent Garden printer jams');
     await form.getByLabel('Checklist (optional)').fill('Clear the paper path');
@@ -465,7 +465,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await form.getByText('此文件不是该声明所签名的文件（大小或 SHA-256 不同）：请选择正确的文件，或与之对应的声明。').waitFor();
     expect(await form.getByLabel('软件包名称').inputValue()).toBe('pos-app');
     expect(await form.getByLabel('版本').inputValue()).toBe('3.3.0');
-    expect(await form.getByLabel('发布者密钥').locator('option:checked').textContent()).toBe(`发布团队（${publisherKeyId.slice(0, 12)}…）`);
+    await expect.poll(() => form.getByLabel('发布者密钥').locator('option:checked').textContent(), { timeout: WAIT }).toBe(`发布团队（${publisherKeyId.slice(0, 12)}…）`);
     await form.getByRole('checkbox', { name: 'PAX A920' }).check();
     expect(await form.getByRole('button', { name: '核验并上传' }).isDisabled()).toBe(true);
 

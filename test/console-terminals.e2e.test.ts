@@ -148,7 +148,7 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     const jammed = table.locator('tr[data-serial="DEMO-1001"]');
     await jammed.getByRole('link', { name: '1', exact: true }).waitFor();
     expect(await jammed.locator('[data-score]').getAttribute('data-score')).toBe('80');
-    expect(await desk.getByLabel('故障').locator('option:checked').textContent()).toBe('打印机卡纸');
+    await expect.poll(() => desk.getByLabel('故障').locator('option:checked').textContent(), { timeout: WAIT }).toBe('打印机卡纸');
     await shot(desk, 'zh-CN-desk-5-list-fault');
 
     // Online terminals of one site: choose two and tag them, then send them a command.
@@ -268,7 +268,7 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     const prow = phone.getByRole('table', { name: 'Incidents' }).locator('tbody tr[data-incident]');
     await prow.filter({ hasText: 'DEMO-1002' }).waitFor();
     expect(new Set(await prow.locator('.sev:not(.score)').allInnerTexts())).toEqual(new Set(['Critical']));
-    expect(await phone.getByLabel('Severity').locator('option:checked').textContent()).toBe('Critical');
+    await expect.poll(() => phone.getByLabel('Severity').locator('option:checked').textContent(), { timeout: WAIT }).toBe('Critical');
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-5-incidents');
     const overview = await open(PHONE, 'en-US', '/');
