@@ -2,6 +2,7 @@
 // every numerator and denominator) or JSON, with an operator API token like the other server commands.
 import { Option, type Command } from 'commander';
 import type { KpiReport } from '../kpis/kpis.schemas.ts';
+import { callServerApi } from './server-api.ts';
 import { GROUP_BYS } from '../kpis/kpis.ts';
 import { csvSafe } from '../shared/patterns.ts';
 
@@ -50,16 +51,7 @@ export function kpiCsv(report: KpiReport): string {
 
 export async function fetchKpis(server: string, token: string, query: { from?: string | undefined; to?: string | undefined; groupBy?: string | undefined }): Promise<KpiReport> {
   const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
-  const response = await fetch(`${server.replace(/\/+$/, '')}/api/v1/kpis?${params}`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await response.text();
-  if (!response.ok) {
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message;
-    } catch { /* not our error body: show the text */ }
-    throw new Error(`the server answered ${response.status}: ${message}`);
-  }
-  return JSON.parse(text) as KpiReport;
+  return callServerApi<KpiReport>(server, token, 'GET', `/kpis?${params}`);
 }
 
 export function registerKpisCommand(program: Command): void {

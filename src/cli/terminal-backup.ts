@@ -3,27 +3,14 @@
 // `posfleet backup FILE` is the server's own database backup.)
 import { Option, type Command } from 'commander';
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import { callServerApi } from './server-api.ts';
 
-async function call<T>(server: string, token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.replace(/\/+$/, '')}/api/v1${path}`, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) {
-    let message = text.slice(0, 300);
-    try {
-      message = (JSON.parse(text) as { error: { message: string } }).error.message;
-    } catch { /* not our error body: show the text */ }
-    throw new Error(`the server answered ${response.status}: ${message}`);
-  }
-  return JSON.parse(text) as T;
-}
 
 export const listTerminalBackups = (server: string, token: string, terminalId: string) =>
-  call<{ items: BackupView[] }>(server, token, 'GET', `/terminals/${encodeURIComponent(terminalId)}/backups`).then((r) => r.items);
+  callServerApi<{ items: BackupView[] }>(server, token, 'GET', `/terminals/${encodeURIComponent(terminalId)}/backups`).then((r) => r.items);
 
 export const requestTerminalRestore = (server: string, token: string, terminalId: string, options: { backupId?: string | undefined; sourceTerminalId?: string | undefined }) =>
-  call<RestoreView>(server, token, 'POST', `/terminals/${encodeURIComponent(terminalId)}/restores`, {
+  callServerApi<RestoreView>(server, token, 'POST', `/terminals/${encodeURIComponent(terminalId)}/restores`, {
     ...(options.backupId && { backupId: options.backupId }), ...(options.sourceTerminalId && { sourceTerminalId: options.sourceTerminalId }),
   });
 
