@@ -186,7 +186,18 @@ describe('maintenance through the terminal SDK', () => {
   it('stops, rolls back and trades again when an operator aborts the job', async () => {
     const { terminal } = await site();
     const handlers = heldHandlers();
-    const x = await terminal({ maintenance: handlers.handlers, locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
+    // What the terminal sends: step reports by state, and heartbeats answered.
+    const steps: string[] = [];
+    let beats = 0;
+    const x = await terminal({
+      maintenance: handlers.handlers, locale: 'zh-CN', timeZone: 'Asia/Shanghai',
+      fetch: async (url, init) => {
+        if (url.endsWith('/steps')) steps.push(JSON.parse(String(init.body)).state);
+        const response = await fetch(url, init);
+        if (url.endsWith('/heartbeat')) beats++;
+        return response;
+      },
+    });
     await x.t.heartbeat(heartbeatContent());
     x.t.start(() => heartbeatContent(), { intervalSeconds: BEAT_SECONDS });
     const [created] = await putIntoMaintenance([x.id]);
@@ -195,8 +206,12 @@ describe('maintenance through the terminal SDK', () => {
 
     await waitFor(() => x.t.canTransact().allowed, SOON_MS, 'trading after the abort');
     expect(handlers.calls.at(-1)).toBe('rollback: the server ended the job (aborted)');
-    handlers.release(); // the step that was under way finishing late reports nothing
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stepsBefore = [...steps];
+    handlers.release(); // the step that was under way finishing late reports nothing...
+    // ...neither at once nor with the next contacts, which send whatever reports are waiting.
+    const beatsAtRelease = beats;
+    await waitFor(() => beats >= beatsAtRelease + 2, SOON_MS, 'two heartbeats after the late step');
+    expect(steps).toEqual(stepsBefore);
     expect(path(await job(created!.id))).toEqual(['scheduled:operator', 'draining:server', 'in_maintenance:terminal', 'aborted:operator']);
     expect(handlers.calls).not.toContain('restart');
   });

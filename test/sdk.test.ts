@@ -2,7 +2,32 @@
 // retries, revocation, commands, and what the cashier is told when payments are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage, type FetchLike, type SavedState, type TerminalStatus } from '../src/sdk/index.ts';
-import { freePort, heartbeatContent as content, operatorApi, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { freePort, heartbeatContent as content, operatorApi, startTestServer, waitFor, type TestServer } from './support/server.ts';
+
+/**
+ * A terminal clock that moves only when a test fires a timer set on it: the heartbeat loop's waits are
+ * seen (how long, how many) and ended on demand instead of waited for.
+ */
+function drivenClock(start = Date.now()) {
+  let now = start;
+  let ids = 0;
+  const timers = new Map<number, { ms: number; callback: () => void }>();
+  return {
+    now: () => new Date(now),
+    setTimeout: (callback: () => void, ms: number) => (timers.set(++ids, { ms, callback }), ids),
+    clearTimeout: (handle: unknown) => void timers.delete(handle as number),
+    /** The waits under way, in ms. */
+    waits: () => [...timers.values()].map((t) => t.ms),
+    /** Moves the clock to the first wait's end and ends it. */
+    fireNext() {
+      const [id, timer] = [...timers][0] ?? [];
+      if (!id || !timer) throw new Error('nothing waits on the clock');
+      timers.delete(id);
+      now += timer.ms;
+      timer.callback();
+    },
+  };
+}
 
 describe('terminal SDK against a running server', () => {
   let server: TestServer;
@@ -118,39 +143,48 @@ describe('terminal SDK against a running server', () => {
 
   it('beats at the server interval until stopped', async () => {
     const seqs: number[] = [];
-    const t = terminal({ fetch: (url, init) => { if (url.endsWith('/heartbeat')) seqs.push(JSON.parse(String(init.body)).seq); return fetch(url, init); } });
+    const clock = drivenClock();
+    const t = terminal({ fetch: (url, init) => { if (url.endsWith('/heartbeat')) seqs.push(JSON.parse(String(init.body)).seq); return fetch(url, init); }, now: clock.now, timers: clock });
     await t.enrol(code);
-    const started = Date.now();
     t.start(() => content());
     expect(t.status).toBe('running');
-    await waitFor(() => seqs.length >= 2, 5_000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // the server asks for 1 s
+    // The first beat goes at once; then the loop waits the interval the server asks for (1 s), on the terminal's clock.
+    await waitFor(() => seqs.length === 1 && clock.waits().length === 1, 5_000, 'the first beat answered');
+    expect(clock.waits()).toEqual([1_000]);
+    clock.fireNext();
+    await waitFor(() => seqs.length === 2 && clock.waits().length === 1, 5_000, 'the second beat answered');
+    expect(clock.waits()).toEqual([1_000]);
     await t.stop();
     expect(t.status).toBe('idle');
-    const sent = seqs.length;
     expect(seqs[1]).toBe((seqs[0] ?? 0) + 1);
-    await sleep(1_300);
-    expect(seqs.length).toBe(sent);
+    // Stopped: nothing is left waiting to beat, so nothing more is sent.
+    expect(clock.waits()).toEqual([]);
+    expect(seqs).toHaveLength(2);
   });
 
   it('stops beating and reports revoked once the operator revokes its credential', async () => {
     const statuses: TerminalStatus[] = [];
     let calls = 0;
+    const clock = drivenClock();
     const t = terminal({
       fetch: (url, init) => { if (url.endsWith('/heartbeat')) calls++; return fetch(url, init); },
       onStatusChange: (status) => statuses.push(status),
+      now: clock.now, timers: clock,
     });
     const { terminalId } = await t.enrol(code);
     t.start(() => content(), { intervalSeconds: 0.1 });
-    await waitFor(() => calls >= 2, 5_000);
+    await waitFor(() => calls === 1 && clock.waits().length === 1, 5_000, 'the first beat answered');
+    clock.fireNext();
+    await waitFor(() => calls === 2 && clock.waits().length === 1, 5_000, 'the second beat answered');
     expect(await api('POST', `/api/v1/terminals/${terminalId}/credentials/revoke`)).toEqual({ revoked: 1 });
 
+    clock.fireNext(); // the next beat is refused
     await waitFor(() => t.status === 'revoked', 5_000);
-    const callsWhenRevoked = calls;
-    await sleep(500);
-    expect(calls).toBe(callsWhenRevoked);
+    // The loop ended by itself: it waits for no next beat, so it sends nothing more.
+    expect(clock.waits()).toEqual([]);
+    expect(calls).toBe(3);
     await expect(t.heartbeat(content())).rejects.toMatchObject({ code: 'revoked' });
-    expect(calls).toBe(callsWhenRevoked);
+    expect(calls).toBe(3);
     await t.stop();
     expect(statuses).toEqual(['idle', 'running', 'revoked']);
   });
