@@ -48,9 +48,19 @@ const REAL_BACKSTOP_MS = 20 * MINUTE;
 
 type Pace = typeof BIG;
 
+/**
+ * A terminal counts as offline after this much real silence (at least three heartbeats). On a busy
+ * machine the process can stall for a second (a long synchronous write, a collection, another
+ * process's turn) while the accelerated clock runs on: with three missed beats of the small fleet
+ * (0.75 real s) such a stall made terminals offline just as a wave was planned, and the planner rightly
+ * skipped them (a rollback then left them on the faulty build). Both fleets get the big fleet's margin.
+ */
+const OFFLINE_AFTER_REAL_SECONDS = 4.8;
+const missedBeatsOffline = (pace: Pace) => Math.max(3, Math.ceil(OFFLINE_AFTER_REAL_SECONDS / pace.beatSeconds - 1e-9));
+
 const serverEnv = (dataDir: string, pace: Pace = BIG) => ({
   DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: 'NORMAL', LOG_LEVEL: 'warn',
-  HEARTBEAT_INTERVAL_SECONDS: String(Math.round(pace.speed * pace.beatSeconds)), OFFLINE_AFTER_MISSED_HEARTBEATS: '3', OFFLINE_SWEEP_SECONDS: '60',
+  HEARTBEAT_INTERVAL_SECONDS: String(Math.round(pace.speed * pace.beatSeconds)), OFFLINE_AFTER_MISSED_HEARTBEATS: String(missedBeatsOffline(pace)), OFFLINE_SWEEP_SECONDS: '60',
   POSFLEET_JOB_POLL_MS: '100', MAINTENANCE_TICK_SECONDS: '20', ROLLOUT_TICK_SECONDS: '20',
   // Announcements ahead of planned jobs would only fill the notification queue here.
   ANNOUNCE_LEAD_MINUTES: '1',
