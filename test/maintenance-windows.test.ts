@@ -297,14 +297,15 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       const till = await t.services.estate.createTerminal({ serialNumber: `CAFE-TILL-${kind.name}`, modelId: estate.model.id, siteId: cafe.id });
       const { credential } = await enrolTerminal(t, till.serialNumber);
 
-      // Two weeks of heartbeats every 30 minutes, each with the sales of the half hour before it: the café
-      // trades 07–10 and 12–14 Paris time (UTC+2 in June), and nothing else.
+      // Two weeks of hourly heartbeats, each with the sales of the hour before it: the café trades 07–10
+      // and 12–14 Paris time (UTC+2 in June), and nothing else. (Hourly: the rushes start and end on the
+      // hour, and 336 heartbeats prove what 672 did in half the time.)
       const end = ms('2026-06-15T04:00:00.000Z');
       let beats = 0;
-      for (let time = end - 14 * 24 * 60 * MINUTE + 30 * MINUTE; time <= end; time += 30 * MINUTE) {
+      for (let time = end - 14 * 24 * 60 * MINUTE + 60 * MINUTE; time <= end; time += 60 * MINUTE) {
         now = new Date(time);
-        const hour = (new Date(time - 30 * MINUTE).getUTCHours() + 2) % 24;
-        const sales = (hour >= 7 && hour < 10) || (hour >= 12 && hour < 14) ? 8 : 0;
+        const hour = (new Date(time - 60 * MINUTE).getUTCHours() + 2) % 24;
+        const sales = (hour >= 7 && hour < 10) || (hour >= 12 && hour < 14) ? 16 : 0;
         const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq++, { transactions: { count: sales, amountMinor: sales * 450, currency: 'EUR' } }));
         expect(res.statusCode).toBe(200);
         beats++;
