@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatReport } from './support/app.ts';
 import { postgresUrl } from './support/env.ts';
 import { createFreshPostgresDatabase } from './support/postgres.ts';
-import { ADMIN_TOKEN, operatorApi, poll, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { ADMIN_TOKEN, enrolmentSite, operatorApi, poll, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 /** The promise: every node refuses a revoked secret within this. */
 const REVOCATION_BOUND_MS = 5_000;
@@ -37,14 +37,9 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
   let modelId = '';
   const estate = async (terminals: number) => {
     const api = operatorApi(a!);
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'TRUTH-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    modelId = model.id;
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'Truth merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'TRUTH-SITE', name: 'Truth site' });
-    const { code } = await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: terminals });
+    const site = await enrolmentSite(api, 'TRUTH', terminals, 'Truth');
+    modelId = site.modelId;
+    const { code } = site;
     const enrolled = [];
     for (let i = 0; i < terminals; i++) {
       const response = await fetch(`${a!.url}/device/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ serialNumber: `TRUTH-${i}`, code }) });

@@ -8,7 +8,7 @@ import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-sch
 import { PosFleetTerminal, type ConfigurationEvent } from '../src/sdk/index.ts';
 import { prepareSimulatorEnrolment } from '../src/simulator/enrolment.ts';
 import { runSimulator } from '../src/simulator/simulator.ts';
-import { ADMIN_TOKEN, heartbeatContent as content, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
+import { ADMIN_TOKEN, enrolmentSite, heartbeatContent as content, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
 describe('configuration through the terminal SDK', () => {
   let server: TestServer;
@@ -19,13 +19,7 @@ describe('configuration through the terminal SDK', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ prefix: 'posfleet-config-sdk' });
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'CFG-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'Config merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    siteId = (await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'CFG-SITE', name: 'Config site' })).id;
-    code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId, uses: 10 })).code;
+    ({ siteId, code } = await enrolmentSite(operatorApi(server), 'CFG', 10, 'Config'));
     await api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS });
     await api('PATCH', `/api/v1/configuration/levels/site/${siteId}`, { values: { receiptFooter: '欢迎光临 Welcome' }, reason: 'opening' });
   });

@@ -6,7 +6,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { heartbeatReport } from './support/app.ts';
 import { postgresUrl } from './support/env.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './support/postgres.ts';
-import { operatorApi, poll, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { enrolmentSite, operatorApi, poll, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 const TERMINALS = 8;
 /** Generous: a request that takes this long has hung, whatever the machine's load. */
@@ -26,13 +26,7 @@ describe.skipIf(!postgresUrl())('PostgreSQL restarting under heartbeat load', ()
 
   it('answers 503 with Retry-After while it is away, takes heartbeats again when it is back, and loses none it acknowledged', async () => {
     const api = operatorApi(server!);
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'PGR-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'Restart merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'PGR-SITE', name: 'Restart site' });
-    const { code } = await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: TERMINALS });
+    const { code } = await enrolmentSite(api, 'PGR', TERMINALS, 'Restart');
     const post = (path: string, body: unknown, credential?: string) => fetch(server!.url + path, {
       method: 'POST', signal: AbortSignal.timeout(HANG),
       headers: { 'content-type': 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) },

@@ -6,7 +6,7 @@
 // reported, and its task stays due.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PosFleetTerminal, type MaintenanceHandlers, type SelfTestResult } from '../src/sdk/index.ts';
-import { heartbeatContent, operatorApi, poll, startTestServer, waitFor, type OperatorApi, type TestServer } from './support/server.ts';
+import { heartbeatContent, modelAndMerchant, operatorApi, poll, startTestServer, waitFor, type OperatorApi, type TestServer } from './support/server.ts';
 
 const SOON_MS = 10_000;
 const BEAT_SECONDS = 0.2;
@@ -53,17 +53,13 @@ describe('remote preventive tasks in maintenance windows', () => {
   const runsOf = async (planId: string): Promise<Run[]> => (await api('GET', `/api/v1/preventive/remote-runs?planId=${planId}`)).items;
 
   it('plans due remote tasks into the window, lets the terminals do them, and stores their checklist results', async () => {
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'PMR-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'Remote PM merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const { modelId, merchantId } = await modelAndMerchant(api, 'PMR', 'Remote PM');
     const good = recordingHandlers([{ name: 'card reader', passed: true }, { name: 'PIN pad', passed: true }]);
     const bad = recordingHandlers([{ name: 'card reader', passed: true }, { name: 'PIN pad', passed: false, detail: 'PIN pad key check failed' }]);
     const terminals: { id: string; handlers: ReturnType<typeof recordingHandlers> }[] = [];
     for (const [i, handlers] of [good, bad].entries()) {
-      const siteId = (await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: `PMR-${i}`, name: `Remote PM site ${i}` })).id;
-      const code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId, uses: 5 })).code as string;
+      const siteId = (await api('POST', '/api/v1/sites', { merchantId, code: `PMR-${i}`, name: `Remote PM site ${i}` })).id;
+      const code = (await api('POST', '/api/v1/enrolment-codes', { modelId, siteId, uses: 5 })).code as string;
       const enrol = async (serialNumber: string, maintenance?: MaintenanceHandlers) => {
         const t = new PosFleetTerminal({ server: server.url, serialNumber, now: clock, retry: { baseDelayMs: 10, maxDelayMs: 100, attempts: 3 }, ...(maintenance && { maintenance }) });
         closing.push(t);
@@ -81,7 +77,7 @@ describe('remote preventive tasks in maintenance windows', () => {
 
     // Tonight's window (Shanghai), from half an hour ahead for ten hours.
     const opens = new Date(clock().getTime() + 30 * MINUTE);
-    await api('POST', '/api/v1/maintenance/windows', { name: 'Nightly', target: { merchantId: merchant.id }, schedule: { kind: 'once', start: opens.toISOString(), durationMinutes: 600 } });
+    await api('POST', '/api/v1/maintenance/windows', { name: 'Nightly', target: { merchantId }, schedule: { kind: 'once', start: opens.toISOString(), durationMinutes: 600 } });
     const weekly = (await api('GET', '/api/v1/preventive/templates')).items.find((x: { code: string }) => x.code === 'weekly');
     const plan = await api('POST', '/api/v1/preventive/plans', { name: 'Remote checks', templateIds: [weekly.id], filter: { tag: 'pm-remote' }, startAt: new Date(clock().getTime() - 10 * DAY).toISOString() });
     const dueBefore = plan.due as Due[];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PosFleetTerminal, type FetchLike, type MaintenanceEvent, type MaintenanceHandlers, type SavedState, type TerminalClientOptions, type Timers,
 } from '../src/sdk/index.ts';
-import { heartbeatContent, operatorApi, poll, startTestServer, waitFor, type OperatorApi, type TestServer } from './support/server.ts';
+import { heartbeatContent, modelAndMerchant, operatorApi, poll, startTestServer, waitFor, type OperatorApi, type TestServer } from './support/server.ts';
 
 /** Bound for anything that should happen within a few heartbeats and ticks. */
 const SOON_MS = 8_000;
@@ -84,12 +84,7 @@ const path = (job: JobView) => job.transitions.map((t) => `${t.to}:${t.actor}`);
 /** A terminal model and a merchant in Shanghai on a server: what its sites need. */
 async function estateOn(on: TestServer) {
   const api = operatorApi(on);
-  const model = await api('POST', '/api/v1/terminal-models', {
-    code: 'SDKM-MODEL', vendor: 'PAX', model: 'A920',
-    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-  });
-  const merchant = await api('POST', '/api/v1/merchants', { name: 'SDK maintenance merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-  return { server: on, api, modelId: model.id as string, merchantId: merchant.id as string };
+  return { server: on, api, ...await modelAndMerchant(api, 'SDKM', 'SDK maintenance') };
 }
 
 describe('maintenance through the terminal SDK', () => {
@@ -326,5 +321,5 @@ describe('maintenance through the terminal SDK', () => {
       await x.t.close();
       await restarted.close();
     }
-  });
+  }, 120_000); // two servers of its own start (each migrating a database): slow on a busy machine
 });

@@ -2,7 +2,7 @@
 // retries, revocation, commands, and what the cashier is told when payments are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelayMs, PosFleetError, PosFleetTerminal, transactionMessage, type FetchLike, type SavedState, type TerminalStatus } from '../src/sdk/index.ts';
-import { freePort, heartbeatContent as content, operatorApi, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { enrolmentSite, freePort, heartbeatContent as content, operatorApi, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 /**
  * A terminal clock that moves only when a test fires a timer set on it: the heartbeat loop's waits are
@@ -40,13 +40,7 @@ describe('terminal SDK against a running server', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ prefix: 'posfleet-sdk' });
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'SDK-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'SDK merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'SDK-SITE', name: 'SDK site' });
-    code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: 50 })).code;
+    ({ code } = await enrolmentSite(operatorApi(server), 'SDK', 50));
   });
   afterAll(() => server?.close());
 

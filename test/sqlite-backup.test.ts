@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createServices } from '../src/services.ts';
 import { heartbeatReport } from './support/app.ts';
-import { ADMIN_TOKEN, operatorApi, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { ADMIN_TOKEN, enrolmentSite, operatorApi, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
 
 const TERMINALS = 6;
 /** Generous: a request or command that takes this long has hung, whatever the machine's load. */
@@ -33,13 +33,7 @@ describe('SQLite backup and restore', () => {
   it('backs up under heartbeat load, refuses to restore under a running server, and restores a database whose audit chain and heartbeats hold', async () => {
     const api = operatorApi(server!);
     const databaseFile = server!.databaseFile;
-    const model = await api('POST', '/api/v1/terminal-models', {
-      code: 'BKP-MODEL', vendor: 'PAX', model: 'A920',
-      components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
-    });
-    const merchant = await api('POST', '/api/v1/merchants', { name: 'Backup merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    const site = await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'BKP-SITE', name: 'Backup site' });
-    const { code } = await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId: site.id, uses: TERMINALS });
+    const { code } = await enrolmentSite(api, 'BKP', TERMINALS, 'Backup');
     const post = (path: string, body: unknown, credential?: string) => fetch(server!.url + path, {
       method: 'POST', signal: AbortSignal.timeout(HANG),
       headers: { 'content-type': 'application/json', ...(credential && { authorization: `Bearer ${credential}` }) },

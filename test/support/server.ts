@@ -82,6 +82,24 @@ export function operatorApi(server: { url: string }): OperatorApi {
   };
 }
 
+/** A PAX A920 model (card reader, printer, battery, Wi-Fi) and a merchant in Shanghai, over the operator API. */
+export async function modelAndMerchant(api: OperatorApi, prefix: string, name = prefix): Promise<{ modelId: string; merchantId: string }> {
+  const model = await api('POST', '/api/v1/terminal-models', {
+    code: `${prefix}-MODEL`, vendor: 'PAX', model: 'A920',
+    components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+  });
+  const merchant = await api('POST', '/api/v1/merchants', { name: `${name} merchant`, timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+  return { modelId: model.id, merchantId: merchant.id };
+}
+
+/** ...with a site (`<prefix>-SITE`) and an enrolment code for `uses` terminals of the model there. */
+export async function enrolmentSite(api: OperatorApi, prefix: string, uses: number, name = prefix): Promise<{ modelId: string; merchantId: string; siteId: string; code: string }> {
+  const { modelId, merchantId } = await modelAndMerchant(api, prefix, name);
+  const site = await api('POST', '/api/v1/sites', { merchantId, code: `${prefix}-SITE`, name: `${name} site` });
+  const { code } = await api('POST', '/api/v1/enrolment-codes', { modelId, siteId: site.id, uses });
+  return { modelId, merchantId, siteId: site.id, code };
+}
+
 /** Asks until `probe` gives a value, for at most `timeoutMs`. */
 export async function poll<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what = 'the condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
