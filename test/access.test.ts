@@ -229,25 +229,25 @@ describe.each(databases())('operator access on $name', (kind) => {
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const created = (await t.api('POST', '/api/v1/tokens', { name: 'wall screen' })).json();
     const byToken = await liveStream(`${address}/api/v1/events`, { authorization: `Bearer ${created.token}` });
-    await waitFor(() => byToken.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await waitFor(() => byToken.text().includes('event: fleet'), 30_000, 'the first snapshot');
     expect((await t.api('DELETE', `/api/v1/tokens/${created.id}`)).statusCode).toBe(204);
-    await waitFor(byToken.ended, 10_000, 'the token\'s stream to end');
+    await waitFor(byToken.ended, 30_000, 'the token\'s stream to end');
     expect((await fetch(`${address}/api/v1/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${created.token}` } })).status).toBe(401);
 
     const user = await newUser();
     const session = sessionOf(await login(user.email));
     const bySession = await liveStream(`${address}/api/v1/events`, { cookie: session.cookie });
-    await waitFor(() => bySession.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await waitFor(() => bySession.text().includes('event: fleet'), 30_000, 'the first snapshot');
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
-    await waitFor(bySession.ended, 10_000, 'the session\'s stream to end');
+    await waitFor(bySession.ended, 30_000, 'the session\'s stream to end');
 
     // A disabled account's stream ends too.
     const disabled = await newUser();
     const its = sessionOf(await login(disabled.email));
     const byDisabled = await liveStream(`${address}/api/v1/events`, { cookie: its.cookie });
-    await waitFor(() => byDisabled.text().includes('event: fleet'), 10_000, 'the first snapshot');
+    await waitFor(() => byDisabled.text().includes('event: fleet'), 30_000, 'the first snapshot');
     await t.api('PATCH', `/api/v1/users/${disabled.id}`, { disabled: true });
-    await waitFor(byDisabled.ended, 10_000, 'the disabled account\'s stream to end');
+    await waitFor(byDisabled.ended, 30_000, 'the disabled account\'s stream to end');
   });
 
   it('issues API tokens that are shown once, can be read-only, expire and can be revoked', async () => {

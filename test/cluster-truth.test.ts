@@ -73,7 +73,7 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
   it('listens again by itself when its listening connection breaks, and is told of revocations as before', async () => {
     const listener = b!.services.invalidations!;
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query = 'LISTEN posfleet_invalidate'`.execute(a!.services.db.kysely);
-    await waitFor(() => !listener.listening, 10_000, 'the broken connection noticed');
+    await waitFor(() => !listener.listening, 30_000, 'the broken connection noticed');
     await waitFor(() => listener.listening, 30_000, 'listening again');
     const { id, token } = await operatorApi(a!)('POST', '/api/v1/tokens', { name: 'after the break' });
     const list = () => fetch(`${b!.url}/api/v1/terminals`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);

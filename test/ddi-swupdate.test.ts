@@ -93,9 +93,9 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     // Installed." and waits for a reboot.
     const run1 = startSuricatta({ ...common, workDir: join(work, 'run1') });
     try {
-      await poll(async () => ((await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`)).startedAt ? true : undefined), 15_000, 'the job to start');
+      await poll(async () => ((await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`)).startedAt ? true : undefined), 30_000, 'the job to start');
       await poll(async () => ((await feedback()).some((f) => f.body.status.details?.includes(SWUPDATE_FEEDBACK.allChunksInstalled)) ? true : undefined), 30_000, 'run 1 to install');
-      await run1.waitForOutput(SWUPDATE_LOG.installSucceeded, 10_000);
+      await run1.waitForOutput(SWUPDATE_LOG.installSucceeded, 30_000);
     } finally {
       await run1.stop();
     }
@@ -107,7 +107,7 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     const run2 = startSuricatta({ ...common, workDir: join(work, 'run2'), confirm: 2 });
     try {
       await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}/actions/${action.id}`)).state === 'succeeded' ? true : undefined), 30_000, 'the deployment to succeed');
-      await run2.waitForOutput(SWUPDATE_LOG.mainLoop, 10_000);
+      await run2.waitForOutput(SWUPDATE_LOG.mainLoop, 30_000);
     } finally {
       await run2.stop();
     }
@@ -121,7 +121,7 @@ describe.skipIf(!swupdateAvailable())('hawkBit DDI with SWUpdate', () => {
     expect(stored.at(-1)!.body.status).toMatchObject({ execution: 'closed', result: { finished: 'success' } });
     const job = await api('GET', `/api/v1/maintenance/jobs/${action.maintenanceJobId}`);
     expect(job.state).toBe('completed');
-    await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}`)).state === 'completed' ? true : undefined), 15_000, 'the campaign to complete');
+    await poll(async () => ((await api('GET', `/api/v1/campaigns/${campaign.id}`)).state === 'completed' ? true : undefined), 30_000, 'the campaign to complete');
 
     // The device runs the new version: on its record, in its history (with the campaign), in the fleet's figures.
     expect(await api('GET', `/api/v1/terminals/${device.id}`)).toMatchObject({ firmwareVersion: '2.0.0' });

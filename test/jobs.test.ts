@@ -111,7 +111,7 @@ describe.skipIf(!postgresUrl())('a job that outlives its lease on PostgreSQL', (
       const id = await a.enqueue('slow', {});
       const lease = async () => (await first.kysely.selectFrom('jobs').select('locked_until').where('id', '=', id).executeTakeFirstOrThrow()).locked_until;
       const aRan = a.runDueJobs();
-      await waitFor(() => runs.length === 1, 10_000, 'the first runner starting the job');
+      await waitFor(() => runs.length === 1, 30_000, 'the first runner starting the job');
       // The first lease ends; the second node keeps looking while the job goes on.
       const leases = new Set<string | null>([await lease()]);
       await poll(async () => {

@@ -9,7 +9,7 @@ import {
 import { heartbeatContent, modelAndMerchant, operatorApi, poll, startTestServer, waitFor, type OperatorApi, type TestServer } from './support/server.ts';
 
 /** Bound for anything that should happen within a few heartbeats and ticks. */
-const SOON_MS = 8_000;
+const SOON_MS = 30_000;
 const BEAT_SECONDS = 0.2;
 
 interface JobView {

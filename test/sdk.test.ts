@@ -143,10 +143,10 @@ describe('terminal SDK against a running server', () => {
     t.start(() => content());
     expect(t.status).toBe('running');
     // The first beat goes at once; then the loop waits the interval the server asks for (1 s), on the terminal's clock.
-    await waitFor(() => seqs.length === 1 && clock.waits().length === 1, 5_000, 'the first beat answered');
+    await waitFor(() => seqs.length === 1 && clock.waits().length === 1, 30_000, 'the first beat answered');
     expect(clock.waits()).toEqual([1_000]);
     clock.fireNext();
-    await waitFor(() => seqs.length === 2 && clock.waits().length === 1, 5_000, 'the second beat answered');
+    await waitFor(() => seqs.length === 2 && clock.waits().length === 1, 30_000, 'the second beat answered');
     expect(clock.waits()).toEqual([1_000]);
     await t.stop();
     expect(t.status).toBe('idle');
@@ -167,13 +167,13 @@ describe('terminal SDK against a running server', () => {
     });
     const { terminalId } = await t.enrol(code);
     t.start(() => content(), { intervalSeconds: 0.1 });
-    await waitFor(() => calls === 1 && clock.waits().length === 1, 5_000, 'the first beat answered');
+    await waitFor(() => calls === 1 && clock.waits().length === 1, 30_000, 'the first beat answered');
     clock.fireNext();
-    await waitFor(() => calls === 2 && clock.waits().length === 1, 5_000, 'the second beat answered');
+    await waitFor(() => calls === 2 && clock.waits().length === 1, 30_000, 'the second beat answered');
     expect(await api('POST', `/api/v1/terminals/${terminalId}/credentials/revoke`)).toEqual({ revoked: 1 });
 
     clock.fireNext(); // the next beat is refused
-    await waitFor(() => t.status === 'revoked', 5_000);
+    await waitFor(() => t.status === 'revoked', 30_000);
     // The loop ended by itself: it waits for no next beat, so it sends nothing more.
     expect(clock.waits()).toEqual([]);
     expect(calls).toBe(3);

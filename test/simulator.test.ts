@@ -35,13 +35,17 @@ describe('fleet simulator against a running server', () => {
     const code = await prepareSimulatorEnrolment(server.url, ADMIN_TOKEN, FLEET);
     const lines: string[] = [];
     const simulator = await runSimulator({ server: server.url, terminals: FLEET, intervalSeconds: 1, enrolmentCode: code, seed: 7, log: (line) => lines.push(line) });
+    // Each terminal is seen online, whether or not all 50 are at one instant: a simulated link outage,
+    // or a busy machine answering a beat after the 2 s that make a terminal offline here, takes one
+    // out for a moment now and then.
+    const seen = new Map<string, ListedTerminal>();
     let online: ListedTerminal[] = [];
     try {
       expect(simulator.terminals.map((t) => t.serialNumber).slice(0, 2)).toEqual(['SIM-000001', 'SIM-000002']);
       online = await poll(async () => {
-        const items = await listed(true);
-        return items.length === FLEET ? items : undefined;
-      }, 15_000);
+        for (const item of await listed(true)) seen.set(item.serialNumber, item);
+        return seen.size === FLEET ? [...seen.values()] : undefined;
+      }, 30_000, `${FLEET} terminals seen online`);
     } finally {
       await simulator.stop();
     }
@@ -56,7 +60,7 @@ describe('fleet simulator against a running server', () => {
     expect(lines.filter((line) => !line.includes('enrolled'))).toEqual([]);
 
     // Offline after 2 missed heartbeats of 1 s, once nothing beats any more.
-    await poll(async () => ((await listed(true)).length === 0 ? true : undefined), 15_000);
+    await poll(async () => ((await listed(true)).length === 0 ? true : undefined), 30_000);
     expect((await listed(false)).map((t) => t.serialNumber).sort()).toEqual(online.map((t) => t.serialNumber).sort());
   }, ENROLMENT_RATE_WINDOW_MS + 60_000);
 
@@ -70,13 +74,13 @@ describe('fleet simulator against a running server', () => {
       selfTestFailureChance: 0, log: (line) => lines.push(line),
     });
     try {
-      await poll(async () => ((await listed(true)).length === 5 ? true : undefined), 15_000, 'five terminals online');
+      await poll(async () => ((await listed(true)).length === 5 ? true : undefined), 30_000, 'five terminals online');
       const [terminal] = (await api('GET', '/api/v1/terminals?q=SIM-000001')).items as ListedTerminal[];
       const [virtual, client] = [simulator.terminals[0]!, simulator.clients[0]!];
       const [created] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [terminal!.id], work: ['upgrade'], reason: '固件升级 9.2' })).items;
       expect(created.state).toBe('draining'); // two more shop terminals stay in service
 
-      await poll(() => (client.mode === 'maintenance' ? true : undefined), 5_000, 'maintenance mode');
+      await poll(() => (client.mode === 'maintenance' ? true : undefined), 30_000, 'maintenance mode');
       const started = await api('GET', `/api/v1/maintenance/jobs/${created.id}`);
       const end = new Date(Date.parse(started.startedAt) + started.expectedMinutes * 60_000 + 8 * 3_600_000).toISOString().slice(11, 16);
       expect(client.canTransact()).toEqual({ allowed: false, message: `功能维护中，预计 ${end} 恢复` });
@@ -97,7 +101,7 @@ describe('fleet simulator against a running server', () => {
       await poll(async () => {
         const history = (await api('GET', `/api/v1/terminals/${terminal!.id}/heartbeats?from=${encodeURIComponent(done.endedAt)}`)).items as { report: HeartbeatReport }[];
         return history.some((h) => h.report.firmwareVersion === LATEST_VERSIONS.firmware && h.report.transactions.count > 0) ? true : undefined;
-      }, 15_000, 'payments with the new firmware');
+      }, 30_000, 'payments with the new firmware');
     } finally {
       await simulator.stop();
     }

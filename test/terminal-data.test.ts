@@ -215,7 +215,7 @@ describe.each(databases())('terminal data backups and restores against a running
     const x = await enrolled(serial(), handlers);
     await x.t.heartbeat(heartbeatContent());
     const list = async () => (await api('GET', `/api/v1/terminals/${x.terminalId}/backups`)).items as { kind: string; maintenanceJobId: string | null; state: string }[];
-    await poll(async () => ((await list())[0]?.state === 'stored' ? true : undefined), 10_000, 'the weekly backup');
+    await poll(async () => ((await list())[0]?.state === 'stored' ? true : undefined), 30_000, 'the weekly backup');
     expect(await list()).toEqual([expect.objectContaining({ kind: 'weekly', state: 'stored' })]);
 
     // A maintenance job: the terminal backs up before the job's work, and the job completes (x keeps
@@ -233,7 +233,7 @@ describe.each(databases())('terminal data backups and restores against a running
       await poll(async () => {
         const state = (await api('GET', `/api/v1/maintenance/jobs/${job.id}`)).state;
         return state === 'completed' ? true : undefined;
-      }, 15_000, 'the job completed');
+      }, 30_000, 'the job completed');
     } finally {
       await withJob.close();
       await x.t.stop();
