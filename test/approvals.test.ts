@@ -104,6 +104,10 @@ describe.each(databases())('four eyes ($name)', (db) => {
     const started = await as('alice', 'GET', `/api/v1/campaigns/${approved.body.result.id}`);
     expect(started.body).toMatchObject({ name: 'Big update', state: 'running', createdBy: 'alice (approved by bob)' });
     expect(started.body.waves.reduce((sum: number, w: { terminals: number }) => sum + w.terminals, 0)).toBe(FLEET_SIZE);
+    // Its first wave says why it waits: the merchant's nightly window, 01:00 in Shanghai.
+    expect(started.body.waves[0].waiting).toMatchObject({ code: 'window', at: '2026-12-07T17:00:00.000Z', site: { timeZone: 'Asia/Shanghai' } });
+    expect(started.body.waves[0].waiting.terminals).toBe(started.body.waves[0].terminals);
+    expect(started.body.waves[1].waiting).toBeNull();
 
     // Approving twice runs nothing twice.
     expect((await as('bob', 'POST', `/api/v1/approvals/${held.body.id}/approve`, {})).status).toBe(409);

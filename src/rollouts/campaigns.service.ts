@@ -25,6 +25,7 @@ import {
   IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
   type CampaignPreview, type CampaignView, type WaveState,
 } from './rollouts.schemas.ts';
+import { waveWaiting } from './wave-waiting.ts';
 import { assignWaves, checkWaves } from './waves.ts';
 
 export class CampaignsService {
@@ -181,6 +182,15 @@ export class CampaignsService {
     const [pkg, waves, tally] = await Promise.all([this.repo.package(campaign.package_id), this.repo.waves(id), this.repo.tally(id)]);
     const settings = parseJson<CampaignSettings>(campaign.settings, {} as CampaignSettings);
     const byWave = groupBy(tally, (t) => t.wave);
+    const halt = parseJson<{ wave: number; kind: 'installs' | 'payments'; reason: string } | null>(campaign.halt, null);
+    const current = waves.find((w) => w.wave === campaign.current_wave);
+    // Only the current wave of a campaign in progress can be waiting.
+    const waiting = current && IN_PROGRESS.includes(campaign.state as CampaignState) ? waveWaiting({
+      campaignState: campaign.state as CampaignState, halt, wave: current.wave + 1, waveState: current.state as WaveState, installedAt: current.installed_at,
+      observeMinutes: settings.observeMinutes,
+      waitingJobs: (await this.repo.waitingJobsOf(id, current.wave, OFFERED)).map((j) => ({ ...j, timeZone: j.siteZone ?? j.merchantZone })),
+      queuedReasons: await this.repo.queuedReasonsOf(id, current.wave),
+    }, this.clock()) : null;
     return {
       id: campaign.id, name: campaign.name, rollbackOf: campaign.rollback_of, filter: parseJson(campaign.filter, {}),
       package: { id: pkg!.id, kind: pkg!.kind, name: pkg!.name, version: pkg!.version },
@@ -195,6 +205,7 @@ export class CampaignsService {
         return {
           wave: w.wave + 1, percent: w.percent, state: w.state as WaveState, terminals: Object.values(actions).reduce((a, b) => a + b, 0), actions,
           startedAt: w.started_at, installedAt: w.installed_at, endedAt: w.ended_at, verdict: parseJson(w.verdict, null),
+          waiting: w.wave === current?.wave ? waiting : null,
         };
       }),
       createdBy: campaign.created_by, createdAt: campaign.created_at, updatedAt: campaign.updated_at, endedAt: campaign.ended_at,

@@ -158,6 +158,15 @@ export const WaveView = Type.Object({
     acceptedBy: Type.Optional(Type.String({ description: 'the operator who resumed after a halt on payments, accepting these figures' })),
     note: Type.Optional(Nullable(Type.String())),
   })),
+  waiting: Type.Optional(Nullable(Type.Object({
+    code: Type.Enum(['halted_payments', 'halted_installs', 'paused', 'window', 'continuity', 'spare', 'no_room', 'observing'], {
+      description: "why the wave waits: halted (payments or installs), paused, for a maintenance window (at, site), continuity (a site's last working terminal stays in service), a spare to be switched on, no room under the limits yet, observing payments until at",
+    }),
+    terminals: Type.Integer({ description: 'terminals waiting for it' }),
+    at: Nullable(Timestamp),
+    site: Nullable(Type.Object({ id: Type.String(), name: Type.String(), timeZone: Type.String() })),
+    detail: Nullable(Type.String({ description: "the engine's own words (English)" })),
+  }, { description: 'the current wave only: why it waits, for the dashboard to say in words' }))),
 });
 
 export const CampaignView = Type.Object({
