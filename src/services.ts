@@ -345,8 +345,10 @@ export async function createServices(
       const jobs = await maintenance.request(input, scope, by.actorName);
       return { jobs: jobs.map((j) => j.id) };
     },
-    acquirer_parameters: async () => {
-      throw new Error('acquirer parameter changes are not held yet');
+    acquirer_parameters: async (payload, by) => {
+      const { level, scopeId, input, scope } = payload as { level: Parameters<ConfigurationService['set']>[0]; scopeId: string; input: Parameters<ConfigurationService['set']>[2]; scope: Scope };
+      const result = await configuration.set(level, scopeId, input, { name: by.actorName, scope });
+      return { version: (result as { version?: number }).version ?? null };
     },
   }, events);
   jobs.handle('approvals-expiry', async () => {

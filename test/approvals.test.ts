@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { NIGHTLY, publishPackage, unique } from './support/rollout-fixture.ts';
 
 const FLEET_SIZE = 1000;
@@ -139,6 +140,25 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect((await t.api('GET', `/api/v1/users/${people.dave.id}`)).json()).toMatchObject({ role: 'operator' });
     // A change without a new role is not held.
     expect((await as('alice', 'PATCH', `/api/v1/users/${people.dave.id}`, { name: 'Dave' })).status).toBe(200);
+  });
+
+  it('holds a change of acquirer parameters and lifting a lock; a receipt footer is not held', async () => {
+    expect((await t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS })).statusCode).toBe(201);
+    const level = `/api/v1/configuration/levels/merchant/${merchantModel.merchantId}`;
+    const host = await as('alice', 'PATCH', level, { values: { acquirerHost: 'pos.lakala.example' }, reason: 'acquirer moves host' });
+    expect(host.status, JSON.stringify(host.body)).toBe(202);
+    expect((await as('alice', 'GET', level)).body.values.acquirerHost).toBeUndefined();
+    expect((await as('bob', 'POST', `/api/v1/approvals/${host.body.id}/approve`, {})).status).toBe(200);
+    expect((await as('alice', 'GET', level)).body.values.acquirerHost).toBe('pos.lakala.example');
+    expect((await as('alice', 'PATCH', level, { values: { receiptFooter: '欢迎再来' }, reason: 'new footer' })).status).toBe(200);
+
+    const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=1`)).json<{ items: { id: string }[] }>().items[0]!.id;
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'tamper switch reported open' })).status).toBe(200);
+    const lift = await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'inspected: seal intact' });
+    expect(lift.status).toBe(202);
+    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0].liftedAt).toBeNull();
+    expect((await as('bob', 'POST', `/api/v1/approvals/${lift.body.id}/approve`, {})).status).toBe(200);
+    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0]).toMatchObject({ liftedBy: 'alice (approved by bob)', liftReason: 'inspected: seal intact' });
   });
 
   it('an expired request cannot be approved, and the expiry job records it in the audit chain', async () => {

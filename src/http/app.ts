@@ -137,7 +137,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
-    await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
+    await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.approvals));
     await api.register(approvalRoutes(services.approvals));
   }, { prefix: '/api/v1' });
 

@@ -11,7 +11,7 @@ export interface Approval {
   id: string;
   kind: 'campaign' | 'role_change' | 'tamper_unlock' | 'continuity_override' | 'acquirer_parameters';
   state: 'awaiting_approval' | 'approved' | 'rejected' | 'expired' | 'failed';
-  summary: Record<string, string | number | null>;
+  summary: Record<string, string | number | string[] | null>;
   objectId: string | null;
   reason: string;
   requestedBy: { id: string; name: string };
@@ -64,7 +64,7 @@ export function ApprovalSummary({ approval }: { approval: Approval }) {
     : approval.kind === 'role_change' ? t('apSumRole', { user: String(s.user ?? ''), from: tk('role', String(s.from ?? '')), to: tk('role', String(s.to ?? '')) })
       : approval.kind === 'tamper_unlock' ? t('apSumUnlock', { lockReason: String(s.lockReason ?? '') })
         : approval.kind === 'continuity_override' ? t('apSumOverride', { terminals: Number(s.terminals ?? 0), overrideReason: String(s.overrideReason ?? '') })
-          : '';
+          : t('apSumParams', { parameters: Array.isArray(s.parameters) ? s.parameters.join(', ') : '', level: tk('cfgLevel', String(s.level ?? '')), terminals: Number(s.terminals ?? 0) });
   return <p className="approval-summary">{text}</p>;
 }
 
