@@ -1,4 +1,5 @@
 // Server configuration: read once from the environment (the CLI maps its flags onto the same names).
+import { parseKinds, type ApprovalKind } from './approvals/approvals.rules.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 
 export interface Config {
@@ -84,6 +85,12 @@ export interface Config {
   configurationDriftGraceMinutes: number;
   /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
   diagnosticRules: boolean;
+  /** Operations a second person must approve (four eyes): FOUR_EYES=all (default), off, or a list of kinds. */
+  fourEyes: ApprovalKind[];
+  /** A campaign to more than this many terminals needs a second person. */
+  fourEyesCampaignTerminals: number;
+  /** A four-eyes request nobody decided within this many hours expires. */
+  approvalExpiryHours: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -133,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ddiPollSeconds: integer(env, 'DDI_POLL_SECONDS', integer(env, 'HEARTBEAT_INTERVAL_SECONDS', 60, 1, 86_400), 1, 86_400),
     rolloutTickSeconds: integer(env, 'ROLLOUT_TICK_SECONDS', 10, 1, 3600),
     configurationDriftGraceMinutes: integer(env, 'CONFIGURATION_DRIFT_GRACE_MINUTES', 30, 1, 10_080),
+    fourEyes: parseKinds(env.FOUR_EYES),
+    fourEyesCampaignTerminals: integer(env, 'FOUR_EYES_CAMPAIGN_TERMINALS', 500, 0, 10_000_000),
+    approvalExpiryHours: integer(env, 'APPROVAL_EXPIRY_HOURS', 24, 1, 24 * 30),
   };
 }
 

@@ -63,9 +63,14 @@ import { createTerminalData, type TerminalData } from './terminal-data/terminal-
 import { ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
+import { ApprovalsRepository } from './approvals/approvals.repository.ts';
+import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
+import type { CampaignInput } from './rollouts/rollouts.schemas.ts';
+import type { Role, Scope } from './access/roles.ts';
+import type { MaintenanceRequest } from './maintenance/maintenance.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents;
 
 export interface Services {
   config: Config;
@@ -111,6 +116,7 @@ export interface Services {
   terminalData: TerminalData;
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
+  approvals: ApprovalsService;
 }
 
 export interface ServicesOptions {
@@ -314,7 +320,42 @@ export async function createServices(
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  // Four eyes: a held operation runs, once approved, through the capability that owns it, in the
+  // requester's scope, attributed to both people.
+  const approvals = new ApprovalsService(new ApprovalsRepository(db.kysely), clock, {
+    kinds: config.fourEyes, campaignTerminals: config.fourEyesCampaignTerminals, expiryHours: config.approvalExpiryHours,
+  }, audit, {
+    campaign: async (payload, by) => {
+      const { input, scope } = payload as { input: CampaignInput; scope: Scope };
+      const campaign = await campaigns.create(input, scope, by.actorName);
+      return { id: campaign.id, name: campaign.name };
+    },
+    role_change: async (payload) => {
+      const { userId, patch } = payload as { userId: string; patch: { name?: string; role?: Role; merchantId?: string | null; locale?: string; disabled?: boolean } };
+      const user = await access.updateUser(userId, patch);
+      return { id: user.id, role: user.role };
+    },
+    tamper_unlock: async (payload, by) => {
+      const { terminalId, reason, scope } = payload as { terminalId: string; reason: string; scope: Scope };
+      await maintenance.unlock(terminalId, reason, scope, by.actorName);
+      return { id: terminalId };
+    },
+    continuity_override: async (payload, by) => {
+      const { input, scope } = payload as { input: MaintenanceRequest; scope: Scope };
+      const jobs = await maintenance.request(input, scope, by.actorName);
+      return { jobs: jobs.map((j) => j.id) };
+    },
+    acquirer_parameters: async (payload, by) => {
+      const { level, scopeId, input, scope } = payload as { level: Parameters<ConfigurationService['set']>[0]; scopeId: string; input: Parameters<ConfigurationService['set']>[2]; scope: Scope };
+      const result = await configuration.set(level, scopeId, input, { name: by.actorName, scope });
+      return { version: (result as { version?: number }).version ?? null };
+    },
+  }, events);
+  jobs.handle('approvals-expiry', async () => {
+    const expired = await approvals.expire();
+    if (expired) log?.('four-eyes requests expired', { expired });
+  });
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -330,4 +371,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
+  await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
 }

@@ -269,6 +269,13 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/auth/totp': { need: 'use their own account' },
   'POST /api/v1/auth/totp/confirm': { need: 'use their own account', adminGets: 400, probe: () => ({ body: { code: '000000' } }) },
 
+  // Four eyes: anyone signed in may list and decide requests; which requests they see and may decide is the
+  // operation's permission, checked per request (test/approvals.test.ts).
+  'GET /api/v1/approvals': { need: 'use their own account' },
+  'GET /api/v1/approvals/{id}': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' } }) },
+  'POST /api/v1/approvals/{id}/approve': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' }, body: { note: 'checked' } }) },
+  'POST /api/v1/approvals/{id}/reject': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' }, body: { reason: 'not now' } }) },
+
   'GET /api/v1/users': { need: 'manage users' },
   'POST /api/v1/users': { need: 'manage users', probe: () => ({ body: { email: `${unique('new')}@matrix.test`, name: 'New', role: 'support', password: PASSWORD } }) },
   'GET /api/v1/users/{id}': { need: 'manage users', probe: (f) => ({ params: { id: f.victim.id } }) },
@@ -515,6 +522,14 @@ const ROUTES: Record<string, RouteSpec> = {
       const site = await f.t.services.estate.createSite({ merchantId: f.b.merchant.id, code: unique('RSITE'), name: unique('Rollout site') });
       await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-RO') });
       return { body: { name: 'matrix', packageId: (await rollout(f)).packageId, filter: { siteId: site.id } } };
+    },
+  },
+  'POST /api/v1/campaigns/preview': {
+    need: 'read rollouts',
+    probe: async (f) => {
+      const site = await f.t.services.estate.createSite({ merchantId: f.b.merchant.id, code: unique('PSITE'), name: unique('Preview site') });
+      await buildTerminal(f.t, { ...f.b, site }, { serialNumber: unique('ZZ-PV') });
+      return { body: { name: 'matrix preview', packageId: (await rollout(f)).packageId, filter: { siteId: site.id } } };
     },
   },
   'GET /api/v1/campaigns/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: (await rollout(f)).campaignId } }) },

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuditService } from '../audit/audit.service.ts';
 import { invalid } from '../shared/errors.ts';
+import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
 import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, PasswordReset, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
@@ -16,7 +17,7 @@ export const me = (p: Principal) => ({
   permissions: PERMISSIONS.filter((permission) => can(p.role, permission, p.tokenScope)),
 });
 
-export const accessRoutes = (access: AccessService, audit: AuditService, cookieSecure: boolean): FastifyPluginAsyncTypebox => async (app) => {
+export const accessRoutes = (access: AccessService, audit: AuditService, cookieSecure: boolean, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/auth/login', {
     config: {
       permission: 'public', auditedByHandler: true,
@@ -86,9 +87,24 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
     schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },
   }, (req) => access.getUser(req.params.id));
   app.patch('/users/:id', {
-    config: { permission: 'users:manage' },
-    schema: { tags, security, params: IdParams, body: UserPatch, response: { 200: User, ...errorResponses } },
-  }, (req) => access.updateUser(req.params.id, req.body));
+    config: { permission: 'users:manage', auditBody: ['role', 'reason'] },
+    schema: {
+      tags, security, params: IdParams, body: UserPatch, response: { 200: User, 202: HeldAnswer, ...errorResponses },
+      description: 'A change of role is held (202, state awaiting_approval) until a second person approves it (four eyes); give the reason. The whole change then runs as asked.',
+    },
+  }, async (req, reply) => {
+    const { reason, ...patch } = req.body;
+    const user = await access.getUser(req.params.id);
+    if (patch.role !== undefined && patch.role !== user.role) {
+      if (patch.password !== undefined) throw invalid('password', 'set a new password apart from a role change: the role change waits for a second person, and a password is never kept for that');
+      const held = await fourEyes.hold({
+        kind: 'role_change', payload: { userId: user.id, patch }, summary: { user: user.name, email: user.email, from: user.role, to: patch.role },
+        objectId: user.id, reason, field: 'reason',
+      }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
+      if (held) return reply.code(202).send(held);
+    }
+    return access.updateUser(req.params.id, patch);
+  });
   app.post('/users/:id/disable', {
     config: { permission: 'users:manage' },
     schema: {

@@ -58,6 +58,7 @@ export const UserPatch = Type.Object(
     locale: Type.Optional(Type.Enum(['zh-CN', 'en'])),
     disabled: Type.Optional(Type.Boolean()),
     password: Type.Optional(Password),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why, for the second person: a role change waits for their approval (four eyes)' })),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
 import type { ConfigurationService } from './configuration.service.ts';
 import type { ConfigurationDelivery } from './delivery.service.ts';
@@ -17,7 +18,7 @@ const admin = { permission: 'configuration:schemas' } as const;
 const tags = ['configuration'];
 const actor = (req: FastifyRequest) => ({ name: req.principal.name, scope: req.principal.scope });
 
-export const configurationRoutes = (configuration: ConfigurationService, delivery: ConfigurationDelivery): FastifyPluginAsyncTypebox => async (app) => {
+export const configurationRoutes = (configuration: ConfigurationService, delivery: ConfigurationDelivery, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/configuration/schemas', {
     config: read, schema: { tags, security, operationId: 'listParameterSchemas', summary: 'Parameter schemas, the current one marked', response: { 200: Items(SchemaView), ...errorResponses } },
   }, async () => ({ items: await configuration.listSchemas() }));
@@ -51,9 +52,23 @@ export const configurationRoutes = (configuration: ConfigurationService, deliver
     config: { ...write, auditBody: ['reason', 'expectedVersion'] },
     schema: {
       tags, security, operationId: 'setConfigurationValues', summary: 'Sets (or with null removes) parameters at one level, checked against the schema, as its next version',
-      params: LevelParams, body: SetInput, response: { 200: SetResult, ...errorResponses },
+      params: LevelParams, body: SetInput, response: { 200: SetResult, 202: HeldAnswer, ...errorResponses },
+      description: 'A change of a parameter the schema says needs the terminal out of service (acquirer host and port, TID/MID, keys) waits (202, state awaiting_approval) until a second person approves it (four eyes); the reason is theirs to read.',
     },
-  }, (req) => configuration.set(req.params.level, req.params.scopeId, req.body, actor(req)));
+  }, async (req, reply) => {
+    // What the change does, checked as the change itself would be: acquirer and key parameters are those
+    // the schema marks `applies: maintenance`.
+    const diff = await configuration.preview(req.params.level, req.params.scopeId, req.body, actor(req));
+    if (diff.needsMaintenance) {
+      const held = await fourEyes.hold({
+        kind: 'acquirer_parameters', payload: { level: req.params.level, scopeId: req.params.scopeId, input: req.body, scope: req.principal.scope },
+        summary: { level: req.params.level, scopeId: diff.scopeId, parameters: diff.changes.map((c) => c.parameter), terminals: diff.terminals },
+        objectId: diff.scopeId || null, reason: req.body.reason, field: 'reason',
+      }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
+      if (held) return reply.code(202).send(held);
+    }
+    return configuration.set(req.params.level, req.params.scopeId, req.body, actor(req));
+  });
   app.get('/configuration/levels/:level/:scopeId/history', {
     config: read, schema: { tags, security, operationId: 'configurationHistory', summary: "A level's versions, newest first: who, when, why, old → new", params: LevelParams, response: { 200: Items(VersionView), ...errorResponses } },
   }, async (req) => ({ items: await configuration.history(req.params.level, req.params.scopeId, actor(req)) }));

@@ -33,6 +33,7 @@ import { overviewRoutes } from '../overview/overview.routes.ts';
 import { preventiveListRoutes } from '../preventive/preventive-lists.routes.ts';
 import { workOrderRoutes } from '../work-orders/work-orders.routes.ts';
 import { sparesRoutes } from '../spares/spares.routes.ts';
+import { approvalRoutes } from '../approvals/approvals.routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
@@ -118,12 +119,12 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
       const p = request.principal;
       return p ? { type: 'user', id: p.userId, name: p.name } : { type: 'anonymous', id: null, name: null };
     });
-    await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https));
+    await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https, services.approvals));
     await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
     await api.register(complianceRoutes(services.compliance));
     await api.register(commandRoutes(services.device, services.estate));
-    await api.register(maintenanceRoutes(services.maintenance, services.estate));
+    await api.register(maintenanceRoutes(services.maintenance, services.estate, services.approvals));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
     await api.register(notificationRoutes(services.notifications));
     await api.register(preventiveRoutes(services.preventive));
@@ -132,11 +133,12 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(sparesRoutes(services.spares));
     await api.register(diagnosticsRoutes(services));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
-    await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions));
+    await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
-    await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
+    await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.approvals));
+    await api.register(approvalRoutes(services.approvals));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

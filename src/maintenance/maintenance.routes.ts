@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
+import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
 import { applyToGroup } from './job-groups.ts';
@@ -15,18 +16,28 @@ const tags = ['maintenance'];
 const security = operatorSecurity;
 const write = { permission: 'maintenance:write' } as const;
 /** Why it was done stays with the audit entry: the reason, an override's reason, the operator's note. */
-const writeWithReason = { ...write, auditBody: ['reason', 'overrideReason', 'note'] } as const;
+const writeWithReason = { ...write, auditBody: ['reason', 'overrideReason', 'approvalReason', 'note'] } as const;
 const read = { permission: 'estate:read' } as const;
 
-export const maintenanceRoutes = (maintenance: MaintenanceService, estate: EstateService): FastifyPluginAsyncTypebox => async (app) => {
+export const maintenanceRoutes = (maintenance: MaintenanceService, estate: EstateService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/maintenance/jobs', {
     config: writeWithReason,
     schema: {
       tags, security, description: 'Puts terminals — by id, a whole site, or a filter — into maintenance now or at plannedStart.',
-      body: MaintenanceInput, response: { 201: Type.Object({ items: Type.Array(JobWithTransitions) }), ...errorResponses },
+      body: MaintenanceInput, response: { 201: Type.Object({ items: Type.Array(JobWithTransitions) }), 202: HeldAnswer, ...errorResponses },
     },
   }, async (req, reply) => {
     const terminalIds = await targetTerminals(estate, req.body, req.principal.scope);
+    if (req.body.overrideReason) {
+      // Overriding the continuity rule may leave a site without a terminal that trades: a second person decides.
+      const { approvalReason, ...input } = req.body;
+      const held = await fourEyes.hold({
+        kind: 'continuity_override', payload: { input: { ...input, terminalIds }, scope: req.principal.scope },
+        summary: { terminals: terminalIds.length, overrideReason: req.body.overrideReason, work: req.body.work }, objectId: terminalIds.length === 1 ? terminalIds[0]! : null,
+        reason: approvalReason ?? req.body.overrideReason, field: 'approvalReason',
+      }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
+      if (held) return reply.code(202).send(held);
+    }
     const items = await maintenance.request({ ...req.body, terminalIds }, req.principal.scope, req.principal.name);
     return reply.code(201).send({ items });
   });
@@ -68,8 +79,19 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
     (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
   app.post('/terminals/:id/unlock', {
-    config: writeWithReason, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it.', params: IdParams, body: UnlockInput, response: { 200: ModeView, ...errorResponses } },
-  }, (req) => maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
+    config: writeWithReason, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. Held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
+  }, async (req, reply) => {
+    // Only a terminal that is locked has a lock to lift: asked of a second person only then.
+    const active = (await maintenance.locks(req.params.id, req.principal.scope)).find((l) => l.liftedAt === null);
+    if (active) {
+      const held = await fourEyes.hold({
+        kind: 'tamper_unlock', payload: { terminalId: req.params.id, reason: req.body.reason, scope: req.principal.scope },
+        summary: { lockReason: active.reason, lockedAt: active.lockedAt }, objectId: req.params.id, reason: req.body.reason, field: 'reason',
+      }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
+      if (held) return reply.code(202).send(held);
+    }
+    return maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name);
+  });
   app.get('/terminals/:id/locks', {
     config: { permission: 'estate:read' }, schema: { tags, security, description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },
   }, async (req) => ({ items: await maintenance.locks(req.params.id, req.principal.scope) }));

@@ -22,7 +22,8 @@ export const MaintenanceInput = Type.Object(
     plannedStart: Type.Optional(Timestamp),
     expectedMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60 })),
     maxMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 60, description: 'the lease: the terminal resumes trading by itself after this' })),
-    overrideReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: 'start even if the continuity rule says no' })),
+    overrideReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: 'start even if the continuity rule says no; held until a second person approves it (four eyes)' })),
+    approvalReason: Type.Optional(Type.String({ maxLength: 500, description: 'with overrideReason: why, for the second person (default: the override reason)' })),
   },
   { additionalProperties: false },
 );

@@ -12,7 +12,7 @@ import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { installFailure, OFFERED, waveInstalled, type ActionState } from './action-states.ts';
-import { ROLLOUTS, tallyOf, type CampaignSettings } from './campaigns.ts';
+import { ROLLOUTS, tallyOf, workOf, type CampaignSettings } from './campaigns.ts';
 import type { HealthVerdict, MetricComparison } from './payment-health.ts';
 import type { ActionRow, CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
 
@@ -222,6 +222,19 @@ export class CampaignEngine {
       }
     }
     return moved;
+  }
+
+  /**
+   * Where the terminals' installs would go if they were planned now (a dry run: no job is made): each
+   * in the next occurrence of its maintenance window, or left out with the planner's reason.
+   */
+  async previewPlan(terminalIds: string[], pkg: { kind: string; name: string; version: string }) {
+    if (!terminalIds.length) return { planned: [], notFitting: [] };
+    const plan = await this.windows.plan({
+      terminalIds, work: [workOf(pkg.kind)], reason: `install ${pkg.name} ${pkg.version} (preview)`, dryRun: true, packed: true, reachableOnly: true,
+      fleetLimit: 10_000, perSiteLimit: 100,
+    }, FLEET, ROLLOUTS);
+    return { planned: plan.planned, notFitting: plan.notFitting };
   }
 
   /**

@@ -23,8 +23,9 @@ import type { PackagesService } from './packages.service.ts';
 import type { ActionRow, CampaignRow, PackageRow, RolloutsRepository, WaveRow } from './rollouts.repository.ts';
 import {
   IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
-  type CampaignView, type WaveState,
+  type CampaignPreview, type CampaignView, type WaveState,
 } from './rollouts.schemas.ts';
+import { waveWaiting } from './wave-waiting.ts';
 import { assignWaves, checkWaves } from './waves.ts';
 
 export class CampaignsService {
@@ -40,6 +41,22 @@ export class CampaignsService {
   private now = () => this.clock().toISOString();
 
   async create(input: CampaignInput, scope: Scope, actorName: string): Promise<CampaignView> {
+    const { pkg, waves, allowDowngrade, singleTerminalSites, eligible, excluded } = await this.prepare(input, scope);
+    return this.insert({
+      name: input.name, pkg, filter: input.filter, rollbackOf: null, actorName,
+      terminals: eligible.map((t) => ({ terminal: t.terminal, packageId: pkg.id, previousVersion: t.installed })),
+      settings: { waves, maxFailureRate: input.maxFailureRate ?? 0.1, observeMinutes: input.observeMinutes ?? 60, allowDowngrade, seed: input.seed ?? randomInt(2 ** 32), excluded, singleTerminalSites },
+    });
+  }
+
+  /** How many terminals the campaign would reach, and its package: what decides whether a second person must approve it. */
+  async reach(input: CampaignInput, scope: Scope) {
+    const { pkg, eligible } = await this.prepare(input, scope);
+    return { terminals: eligible.length, package: `${pkg.name} ${pkg.version}` };
+  }
+
+  /** Checks a campaign's input and finds the terminals it would reach (those that may receive the package, and why the others may not). */
+  private async prepare(input: CampaignInput, scope: Scope) {
     const pkg = await this.packages.assignable(input.packageId);
     const waves = input.waves ?? [1, 10, 50, 100];
     const problem = checkWaves(waves);
@@ -64,11 +81,46 @@ export class CampaignsService {
       const field = excluded.downgrade === targets.matched ? 'allowDowngrade' : 'filter';
       throw invalid(field, `none of the ${targets.matched} matching terminal(s) may receive ${pkg.name} ${pkg.version}: ${reasons}`);
     }
-    return this.insert({
-      name: input.name, pkg, filter: input.filter, rollbackOf: null, actorName,
-      terminals: eligible.map((t) => ({ terminal: t.terminal, packageId: pkg.id, previousVersion: t.installed })),
-      settings: { waves, maxFailureRate: input.maxFailureRate ?? 0.1, observeMinutes: input.observeMinutes ?? 60, allowDowngrade, seed: input.seed ?? randomInt(2 ** 32), excluded, singleTerminalSites },
-    });
+    return { pkg, waves, allowDowngrade, singleTerminalSites, eligible, excluded, matched: targets.matched };
+  }
+
+  /**
+   * What starting the campaign would do, without doing it: how many terminals it reaches (by site, model
+   * and installed version, and per wave), the maintenance windows they would stop trading in (the
+   * planner's next occurrences, as a dry run), those no window can take, and whether a second person
+   * must approve it.
+   */
+  async preview(input: CampaignInput, scope: Scope): Promise<Omit<CampaignPreview, 'needsApproval' | 'approvalThreshold'>> {
+    const { pkg, waves, eligible, excluded, matched, singleTerminalSites } = await this.prepare(input, scope);
+    const terminals = eligible.map((e) => e.terminal);
+    const count = <K>(key: (t: Terminal) => K) => [...groupBy(terminals, key)].map(([k, list]) => ({ key: k, terminals: list.length })).sort((a, b) => b.terminals - a.terminals);
+    const sites = new Map<string, { name: string; timeZone: string }>();
+    for (const id of new Set(terminals.flatMap((t) => (t.siteId ? [t.siteId] : [])))) {
+      const site = await this.estate.findSite(id);
+      if (site) sites.set(id, site);
+    }
+    const models = new Map<string, string>();
+    for (const id of new Set(terminals.map((t) => t.modelId))) {
+      const model = await this.estate.findModel(id);
+      if (model) models.set(id, `${model.vendor} ${model.model} (${model.code})`);
+    }
+    const versions = [...groupBy(eligible, (e) => e.installed ?? '')].map(([version, list]) => ({ version: version || null, terminals: list.length })).sort((a, b) => b.terminals - a.terminals);
+    const waveOf = assignWaves(terminals.map((t) => ({ id: t.id, siteId: t.siteId, networkType: t.networkType })), waves, input.seed ?? 0);
+    const perWave = waves.map((percent, wave) => ({ wave: wave + 1, percent, terminals: [...waveOf.values()].filter((w) => w === wave).length }));
+    const plan = await this.engine.previewPlan(terminals.map((t) => t.id), pkg);
+    const windows = [...groupBy(plan.planned, (p) => `${p.window.id}|${p.window.start}`)].map(([, list]) => {
+      const w = list[0]!.window;
+      return { id: w.id, name: w.name, start: w.start, end: w.end, localStart: w.localStart, localEnd: w.localEnd, terminals: list.length };
+    }).sort((a, b) => a.start.localeCompare(b.start));
+    const notPlanned: Record<string, number> = {};
+    for (const miss of plan.notFitting) notPlanned[miss.reason] = (notPlanned[miss.reason] ?? 0) + 1;
+    return {
+      package: { id: pkg.id, name: pkg.name, version: pkg.version }, matched, terminals: terminals.length, excluded,
+      bySite: count((t) => t.siteId ?? '').map((s) => ({ siteId: s.key || null, name: sites.get(s.key)?.name ?? null, terminals: s.terminals })),
+      byModel: count((t) => t.modelId).map((m) => ({ modelId: m.key, name: models.get(m.key) ?? m.key, terminals: m.terminals })),
+      byVersion: versions, waves: perWave,
+      stopTrading: { terminals: plan.planned.length, windows, notPlanned, singleTerminalSites: singleTerminalSites.policy },
+    };
   }
 
   private async insert(c: {
@@ -130,6 +182,15 @@ export class CampaignsService {
     const [pkg, waves, tally] = await Promise.all([this.repo.package(campaign.package_id), this.repo.waves(id), this.repo.tally(id)]);
     const settings = parseJson<CampaignSettings>(campaign.settings, {} as CampaignSettings);
     const byWave = groupBy(tally, (t) => t.wave);
+    const halt = parseJson<{ wave: number; kind: 'installs' | 'payments'; reason: string } | null>(campaign.halt, null);
+    const current = waves.find((w) => w.wave === campaign.current_wave);
+    // Only the current wave of a campaign in progress can be waiting.
+    const waiting = current && IN_PROGRESS.includes(campaign.state as CampaignState) ? waveWaiting({
+      campaignState: campaign.state as CampaignState, halt, wave: current.wave + 1, waveState: current.state as WaveState, installedAt: current.installed_at,
+      observeMinutes: settings.observeMinutes,
+      waitingJobs: (await this.repo.waitingJobsOf(id, current.wave, OFFERED)).map((j) => ({ ...j, timeZone: j.siteZone ?? j.merchantZone })),
+      queuedReasons: await this.repo.queuedReasonsOf(id, current.wave),
+    }, this.clock()) : null;
     return {
       id: campaign.id, name: campaign.name, rollbackOf: campaign.rollback_of, filter: parseJson(campaign.filter, {}),
       package: { id: pkg!.id, kind: pkg!.kind, name: pkg!.name, version: pkg!.version },
@@ -144,6 +205,7 @@ export class CampaignsService {
         return {
           wave: w.wave + 1, percent: w.percent, state: w.state as WaveState, terminals: Object.values(actions).reduce((a, b) => a + b, 0), actions,
           startedAt: w.started_at, installedAt: w.installed_at, endedAt: w.ended_at, verdict: parseJson(w.verdict, null),
+          waiting: w.wave === current?.wave ? waiting : null,
         };
       }),
       createdBy: campaign.created_by, createdAt: campaign.created_at, updatedAt: campaign.updated_at, endedAt: campaign.ended_at,

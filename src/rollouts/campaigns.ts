@@ -3,6 +3,7 @@
 import type { ActionState, WaveTally } from './action-states.ts';
 import { emptyTally } from './action-states.ts';
 import type { Exclusion } from './eligibility.ts';
+import type { WorkKind } from '../shared/job-states.ts';
 import { DEFAULT_HEALTH_SETTINGS, type HealthSettings } from './payment-health.ts';
 import type { SingleTerminalSites } from './rollouts.schemas.ts';
 
@@ -49,3 +50,8 @@ export function tallyOf(rows: { state: ActionState; n: number }[]): WaveTally {
   for (const r of rows) tally[r.state] = (tally[r.state] ?? 0) + r.n;
   return tally;
 }
+
+const WORK_OF_KIND: Record<string, WorkKind> = { application: 'update', firmware: 'upgrade', configuration: 'update', parameters: 'update' };
+
+/** Installing a package: an application's is an update, a firmware's an upgrade. */
+export const workOf = (kind: string): WorkKind => WORK_OF_KIND[kind] ?? 'update';

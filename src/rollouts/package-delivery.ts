@@ -2,16 +2,13 @@
 // work that installs a package, and how the payments of a wave's updated terminals compare with those of
 // comparable terminals still on the old version over the same hours.
 import type { EstateRepository } from '../estate/estate.repository.ts';
-import type { WorkKind } from '../shared/job-states.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { CampaignDelivery, DeliveryJob } from './campaign-engine.service.ts';
-import type { RolloutSettings } from './campaigns.ts';
+import { workOf, type RolloutSettings } from './campaigns.ts';
 import { addTerminalChange, compareChanges, emptyChange, type GroupChange, type HealthVerdict } from './payment-health.ts';
 import type { CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
-
-const WORK_OF_KIND: Record<string, WorkKind> = { application: 'update', firmware: 'upgrade', configuration: 'update', parameters: 'update' };
 
 export class PackageDelivery implements CampaignDelivery {
   constructor(
@@ -26,7 +23,7 @@ export class PackageDelivery implements CampaignDelivery {
   /** Installing the package: an application's is an update, a firmware's an upgrade. */
   async job(campaign: CampaignRow, packageId: string, wave: number): Promise<DeliveryJob> {
     const target = (await this.repo.package(packageId))!;
-    return { work: WORK_OF_KIND[target.kind] ?? 'update', reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})` };
+    return { work: workOf(target.kind), reason: `install ${target.name} ${target.version} (campaign "${campaign.name}", wave ${wave + 1})` };
   }
 
   /**

@@ -161,6 +161,23 @@ export class RolloutsRepository {
       .select(['rollout_actions.id', 'rollout_actions.state', 'rollout_actions.maintenance_job_id', 'maintenance_jobs.state as job_state'])
       .where('rollout_actions.campaign_id', '=', campaignId).where('rollout_actions.state', 'in', states).execute();
   }
+  /** A wave's offered actions' maintenance jobs (planned start, waiting reason, site and its time zone): why the wave waits. */
+  waitingJobsOf(campaignId: string, wave: number, states: readonly string[]) {
+    return this.db.selectFrom('rollout_actions')
+      .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .leftJoin('sites', 'sites.id', 'maintenance_jobs.site_id')
+      .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['maintenance_jobs.state as jobState', 'maintenance_jobs.planned_start as plannedStart', 'maintenance_jobs.waiting_reason as waitingReason',
+        'maintenance_jobs.site_id as siteId', 'sites.name as siteName', 'sites.time_zone as siteZone', 'merchants.time_zone as merchantZone'])
+      .where('rollout_actions.campaign_id', '=', campaignId).where('rollout_actions.wave', '=', wave).where('rollout_actions.state', 'in', states)
+      .where('maintenance_jobs.state', 'in', ['scheduled', 'announced'])
+      .execute();
+  }
+  /** The reasons a wave's queued actions wait with (no room yet, another open job). */
+  async queuedReasonsOf(campaignId: string, wave: number): Promise<(string | null)[]> {
+    const rows = await this.db.selectFrom('rollout_actions').select('reason').where('campaign_id', '=', campaignId).where('wave', '=', wave).where('state', '=', 'queued').execute();
+    return rows.map((r) => r.reason);
+  }
   /** Moves an action only from the state it was read in: a concurrent report cannot be overwritten. */
   async moveAction(executor: Executor, id: number, from: string, changes: Partial<Omit<ActionRow, 'id'>>): Promise<boolean> {
     const result = await executor.updateTable('rollout_actions').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();

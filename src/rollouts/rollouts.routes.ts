@@ -8,13 +8,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, notFound } from '../shared/errors.ts';
+import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security, Page } from '../shared/http-schemas.ts';
 import type { CampaignsService } from './campaigns.service.ts';
 import type { DeploymentsService } from './deployments.service.ts';
 import type { FleetVersionsService } from './fleet-versions.service.ts';
 import type { PackagesService } from './packages.service.ts';
 import {
-  ActionListQuery, ActionView, CampaignAction, CampaignInput, CampaignListQuery, CampaignSummary, CampaignView, DeploymentView, FeedbackAnswer, FeedbackInput,
+  ActionListQuery, ActionView, CampaignAction, CampaignInput, CampaignPreview, CampaignListQuery, CampaignSummary, CampaignView, DeploymentView, FeedbackAnswer, FeedbackInput,
   FleetVersionsView, PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView, VersionChangeView,
 } from './rollouts.schemas.ts';
 
@@ -24,7 +25,7 @@ const publish = { permission: 'packages:publish' } as const;
 const tags = ['rollouts'];
 const ActionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
-export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService, fleetVersions: FleetVersionsService): FastifyPluginAsyncTypebox => async (app) => {
+export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService, fleetVersions: FleetVersionsService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   // Package content arrives as a raw stream and is hashed on its way to disk, never held in memory.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -69,13 +70,37 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     config: {
       ...write,
       // The campaign's policy for single-terminal sites is a decision about merchants' trading: kept with its reason.
-      auditBody: ['singleTerminalSites', 'singleTerminalSitesReason'],
+      auditBody: ['singleTerminalSites', 'singleTerminalSitesReason', 'reason'],
     },
     schema: {
-      tags, security, body: CampaignInput, response: { 201: CampaignView, ...errorResponses },
-      description: 'Starts a rollout of a ready package to the terminals the filter matches, in waves drawn across sites and networks. Each install is a maintenance job in the terminal\'s window.',
+      tags, security, body: CampaignInput, response: { 201: CampaignView, 202: HeldAnswer, ...errorResponses },
+      description: 'Starts a rollout of a ready package to the terminals the filter matches, in waves drawn across sites and networks. Each install is a maintenance job in the terminal\'s window. '
+        + 'A campaign to more terminals than the four-eyes threshold is held (202, state awaiting_approval) until a second person approves it (POST /approvals/{id}/approve); give the reason.',
     },
-  }, async (req, reply) => reply.code(201).send(await campaigns.create(req.body, req.principal.scope, req.principal.name)));
+  }, async (req, reply) => {
+    const { reason, ...input } = req.body;
+    const scope = req.principal.scope;
+    // Counting the reach costs a pass over the targets: only when campaigns can be held at all.
+    if (fourEyes.campaignNeedsApproval(Number.MAX_SAFE_INTEGER)) {
+      const reach = await campaigns.reach(input, scope);
+      const held = await fourEyes.hold({
+        kind: 'campaign', terminals: reach.terminals, payload: { input, scope }, summary: { name: input.name, terminals: reach.terminals, package: reach.package },
+        objectId: null, reason, field: 'reason',
+      }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
+      if (held) return reply.code(202).send(held);
+    }
+    return reply.code(201).send(await campaigns.create(input, scope, req.principal.name));
+  });
+  app.post('/campaigns/preview', {
+    config: read,
+    schema: {
+      tags, security, operationId: 'previewCampaign', summary: 'What starting a campaign would do, without starting it', body: CampaignInput, response: { 200: CampaignPreview, ...errorResponses },
+      description: 'The terminals it reaches (by site, model, installed version and wave), the maintenance windows they would stop trading in (a dry run of the planner), those no window takes now, and whether a second person must approve it. Changes nothing.',
+    },
+  }, async (req) => {
+    const preview = await campaigns.preview(req.body, req.principal.scope);
+    return { ...preview, needsApproval: fourEyes.campaignNeedsApproval(preview.terminals), ...(fourEyes.campaignNeedsApproval(Number.MAX_SAFE_INTEGER) && { approvalThreshold: fourEyes.campaignThreshold() }) };
+  });
   app.get('/campaigns/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.get(req.params.id));
   app.get('/campaigns/:id/actions', {

@@ -117,6 +117,7 @@ export const CampaignInput = Type.Object(
       description: "a terminal alone at its site: 'hold' (the continuity rule keeps it in service: it is not updated), 'when_closed' (updated inside its window only while the site is closed by its opening hours), 'allow' (updated inside its window; give singleTerminalSitesReason)",
     })),
     singleTerminalSitesReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500, description: "why single-terminal sites may go without a terminal in service; required with 'allow'" })),
+    reason: Type.Optional(Type.String({ maxLength: 500, description: 'why, for the second person: required when the campaign reaches more terminals than the four-eyes threshold (FOUR_EYES_CAMPAIGN_TERMINALS)' })),
   },
   { additionalProperties: false },
 );
@@ -157,6 +158,15 @@ export const WaveView = Type.Object({
     acceptedBy: Type.Optional(Type.String({ description: 'the operator who resumed after a halt on payments, accepting these figures' })),
     note: Type.Optional(Nullable(Type.String())),
   })),
+  waiting: Type.Optional(Nullable(Type.Object({
+    code: Type.Enum(['halted_payments', 'halted_installs', 'paused', 'window', 'continuity', 'spare', 'no_room', 'observing'], {
+      description: "why the wave waits: halted (payments or installs), paused, for a maintenance window (at, site), continuity (a site's last working terminal stays in service), a spare to be switched on, no room under the limits yet, observing payments until at",
+    }),
+    terminals: Type.Integer({ description: 'terminals waiting for it' }),
+    at: Nullable(Timestamp),
+    site: Nullable(Type.Object({ id: Type.String(), name: Type.String(), timeZone: Type.String() })),
+    detail: Nullable(Type.String({ description: "the engine's own words (English)" })),
+  }, { description: 'the current wave only: why it waits, for the dashboard to say in words' }))),
 });
 
 export const CampaignView = Type.Object({
@@ -183,6 +193,30 @@ export const CampaignView = Type.Object({
   endedAt: Nullable(Timestamp),
 });
 export type CampaignView = Static<typeof CampaignView>;
+
+const Count = Type.Integer({ minimum: 0 });
+export const CampaignPreview = Type.Object({
+  package: Type.Object({ id: Type.String(), name: Type.String(), version: Type.String() }),
+  matched: Type.Integer({ description: 'terminals the filter matches' }),
+  terminals: Type.Integer({ description: 'of those, the terminals the campaign would reach (the others are in excluded, by reason)' }),
+  excluded: Type.Record(Type.String(), Type.Integer()),
+  bySite: Type.Array(Type.Object({ siteId: Nullable(Type.String()), name: Nullable(Type.String()), terminals: Count })),
+  byModel: Type.Array(Type.Object({ modelId: Type.String(), name: Type.String(), terminals: Count })),
+  byVersion: Type.Array(Type.Object({ version: Nullable(Type.String({ description: 'the installed version; null: not known' })), terminals: Count })),
+  waves: Type.Array(Type.Object({ wave: Type.Integer({ description: '1-based' }), percent: Type.Number(), terminals: Count })),
+  stopTrading: Type.Object({
+    terminals: Type.Integer({ description: 'terminals that stop trading for their install, each inside its maintenance window' }),
+    windows: Type.Array(Type.Object({
+      id: Type.String(), name: Type.String(), start: Timestamp, end: Timestamp,
+      localStart: Type.String({ description: "in the window's own time zone (the site's)" }), localEnd: Type.String(), terminals: Count,
+    }, { description: "the next occurrence of a maintenance window, as the planner would choose it now (a dry run; later waves take later occurrences)" })),
+    notPlanned: Type.Record(Type.String(), Type.Integer(), { description: 'terminals no window can take now, by the planner\'s reason (no_window, offline, locked, longer_than_window, …)' }),
+    singleTerminalSites: Type.Enum(SINGLE_TERMINAL_SITES, { description: 'what the continuity rule does with a terminal alone at its site' }),
+  }),
+  needsApproval: Type.Boolean({ description: 'a second person must approve starting it (four eyes)' }),
+  approvalThreshold: Type.Optional(Type.Integer({ description: 'campaigns to more terminals than this need a second person' })),
+});
+export type CampaignPreview = Static<typeof CampaignPreview>;
 
 export const CampaignListQuery = Type.Object({ ...PageQuery, state: Type.Optional(Type.Enum(CAMPAIGN_STATES)) }, { additionalProperties: false });
 export type CampaignListQuery = Static<typeof CampaignListQuery>;

@@ -17,8 +17,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Tests act as one person (the admin token): four eyes is off unless a test turns it on (FOUR_EYES, as in
+ * test/approvals.test.ts), so a test of a role change or a big campaign is not held for a second person.
+ */
 export async function startTestApp(databaseUrl: string, env: Record<string, string> = {}, clock?: () => Date): Promise<TestApp> {
-  const config: Config = loadConfig({ DATABASE_URL: databaseUrl, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
+  const config: Config = loadConfig({ DATABASE_URL: databaseUrl, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, FOUR_EYES: 'off', ...env });
   const services = await createServices(config, clock);
   await services.access.bootstrap(config.adminToken);
   const app = await buildApp(services);

@@ -75,7 +75,7 @@ export function buildDashboardIfStale(): void {
  */
 export async function startDemoServer(prefix: string, adminToken: string, env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', ...env }), { logger: false });
+  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', FOUR_EYES: 'off', ...env }), { logger: false });
   await seedDemoEstate(server.services);
   return {
     ...server,

@@ -18,6 +18,8 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const FAST_SERVER_ENV = {
   HEARTBEAT_INTERVAL_SECONDS: '1', OFFLINE_AFTER_MISSED_HEARTBEATS: '2', OFFLINE_SWEEP_SECONDS: '1',
   POSFLEET_JOB_POLL_MS: '100', MAINTENANCE_TICK_SECONDS: '1',
+  // One person drives most tests: four eyes only where a test turns it on (FOUR_EYES in its env).
+  FOUR_EYES: 'off',
 };
 
 export interface TestServer extends Pick<RunningServer, 'url' | 'services' | 'close'> {

@@ -23,6 +23,7 @@ import { CampaignPage } from './pages/updates/Campaign.tsx';
 import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
 import { PackagePage } from './pages/updates/Package.tsx';
 import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
+import { ApprovalsPage } from './pages/Approvals.tsx';
 import { BaselinePage, NewBaselinePage } from './pages/updates/Baselines.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
 import { ConfigurationPage } from './pages/Configuration.tsx';
@@ -93,6 +94,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
           {can(me, 'workorders:read') && <Link href="/spares" aria-current={current('/spares')}>{t('sparesNav')}</Link>}
           {can(me, 'configuration:read') && <Link href="/configuration" aria-current={current('/configuration')}>{t('cfgNav')}</Link>}
           <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
+          <Link href="/approvals" aria-current={current('/approvals')}>{t('apNav')}</Link>
           <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
         </nav>
       )}
@@ -132,6 +134,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (baseline) return <BaselinePage key={baseline[1]} id={decodeURIComponent(baseline[1]!)} />;
   const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
+  if (pathname === '/approvals') return <ApprovalsPage />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
   if (pathname === '/suspicious-cases') return <SuspiciousCasesPage />;
   const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);

@@ -456,6 +456,11 @@ export interface Wave {
   endedAt: string | null;
   /** What the server recorded when it judged the wave; its shape varies (an operator's acceptance adds fields). */
   verdict: { failureRate?: number; payments?: PaymentsVerdict | null; acceptedBy?: string; overriddenBy?: string } | null;
+  /** The current wave only: why it waits (src/rollouts/wave-waiting.ts). */
+  waiting?: {
+    code: 'halted_payments' | 'halted_installs' | 'paused' | 'window' | 'continuity' | 'spare' | 'no_room' | 'observing';
+    terminals: number; at: string | null; site: { id: string; name: string; timeZone: string } | null; detail: string | null;
+  } | null;
 }
 
 export interface Campaign {

@@ -9,6 +9,7 @@ import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
+import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -822,6 +823,7 @@ const en = {
   ...terminalsEn,
   ...terminalDataEn,
   ...baselinesEn,
+  ...approvalsEn,
   ...settingsEn,
   ...preventiveEn,
   ...configurationEn,
@@ -1637,6 +1639,7 @@ const zh: Record<MessageKey, string> = {
   ...terminalsZh,
   ...terminalDataZh,
   ...baselinesZh,
+  ...approvalsZh,
   ...settingsZh,
   ...preventiveZh,
   ...configurationZh,

@@ -209,10 +209,12 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
   const apply = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const result = await api<Static<typeof SetResult>>('PATCH', base, { values: pending(), reason, ...(values && { expectedVersion: values.version }) });
+      const result = await api<Static<typeof SetResult> | { state: 'awaiting_approval' }>('PATCH', base, { values: pending(), reason, ...(values && { expectedVersion: values.version }) });
       setDraft({}); setRemoved(new Set()); setDiff(null); setReason('');
+      // Acquirer and key parameters wait for a second person (four eyes): nothing changed yet.
+      if ('state' in result && result.state === 'awaiting_approval') return t('apParamsHeld');
       await load();
-      return t('cfgApplied', { version: result.version });
+      return t('cfgApplied', { version: (result as Static<typeof SetResult>).version });
     });
   };
   const revert = () => {

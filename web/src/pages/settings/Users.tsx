@@ -45,13 +45,18 @@ function UserRow({ user, self, merchants, onChanged }: { user: User; self: boole
   const [merchantId, setMerchantId] = useState(user.merchantId ?? '');
   const [resetting, setResetting] = useState(false);
   const [password, setPassword] = useState('');
+  const [reason, setReason] = useState('');
   const action = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const saved = await api<User>('PATCH', `/users/${user.id}`, { role, ...(role === 'merchant' && { merchantId: merchantId || null }) });
+      const saved = await api<User | { state: 'awaiting_approval' }>('PATCH', `/users/${user.id}`, {
+        role, ...(role === 'merchant' && { merchantId: merchantId || null }), ...(reason.trim() !== '' && { reason: reason.trim() }),
+      });
+      // A role change waits for a second person (four eyes): nothing changed yet.
+      if ('state' in saved && saved.state === 'awaiting_approval') return t('apRoleHeld', { name: user.name });
       onChanged();
-      return t('roleChanged', { name: saved.name, role: tk('role', saved.role) });
+      return t('roleChanged', { name: (saved as User).name, role: tk('role', (saved as User).role) });
     });
   };
   const toggle = () => {
@@ -94,6 +99,9 @@ function UserRow({ user, self, merchants, onChanged }: { user: User; self: boole
                 <option value="">{t('choose')}</option>
                 {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
               </SelectField>
+            )}
+            {role !== user.role && (
+              <InputField label={t('apRoleReason')} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} error={errorFor(action.error, 'reason')} />
             )}
             <button type="submit" disabled={action.busy || (role === user.role && (merchantId || null) === user.merchantId)}>{t('changeRole')}</button>
           </form>

@@ -10,7 +10,7 @@ import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
 import { ConfirmDialog } from '../../Dialog.tsx';
 import { errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
-import { number } from '../../format.ts';
+import { browserTimeZone, dateTimeIn, number } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 import type { LiveState } from '../../live.ts';
 import { can } from '../../permissions.ts';
@@ -134,6 +134,25 @@ function useRolledBackBy(campaign: Campaign | null): CampaignSummary | null {
   return id ? by : null;
 }
 
+/** Why the wave waits, in words: the window (its time at the site), the continuity rule, a halt… */
+function WaitingLine({ waiting: w }: { waiting: NonNullable<Wave['waiting']> }) {
+  const { t, locale } = useI18n();
+  const site = w.site?.name ?? '';
+  const at = w.at && w.site ? t('wwSiteTime', { time: dateTimeIn(w.at, locale, w.site.timeZone, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) })
+    : w.at ? dateTimeIn(w.at, locale, browserTimeZone(), { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : '';
+  const text = {
+    window: t('wwWindow', { time: at, site, terminals: w.terminals }),
+    continuity: t('wwContinuity', { site, terminals: w.terminals }),
+    spare: t('wwSpare', { site, terminals: w.terminals }),
+    no_room: t('wwNoRoom', { terminals: w.terminals }),
+    observing: t('wwObserving', { time: at }),
+    halted_payments: t('wwHaltedPayments'),
+    halted_installs: t('wwHaltedInstalls'),
+    paused: t('wwPaused'),
+  }[w.code];
+  return <p className="wave-waiting" data-testid="wave-waiting" data-code={w.code}>{text}</p>;
+}
+
 function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
   const { t, date, locale } = useI18n();
   const titleId = `wave-${wave.wave}-title`;
@@ -147,6 +166,7 @@ function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
         <span className="muted">{t('waveTerminals', { count: wave.terminals })}</span>
         {current && <span className="sr-only">{t('currentWave')}</span>}
       </div>
+      {wave.waiting && <WaitingLine waiting={wave.waiting} />}
       <WaveProgress actions={wave.actions} label={t('waveCounts', { wave: wave.wave })} />
       {(wave.startedAt || wave.installedAt || wave.endedAt) && (
         <p className="muted wave-times">

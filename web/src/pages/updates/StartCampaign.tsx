@@ -5,6 +5,7 @@
 // `allowDowngrade`, `waves`, ...). On success the campaign's own page opens.
 import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError, type Campaign, type Me } from '../../api.ts';
+import { PreviewCard, type CampaignPreview, type HeldAnswer } from './CampaignPreview.tsx';
 import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
 import { errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
@@ -16,7 +17,7 @@ import { useSites } from '../Terminals.tsx';
 import { useModels } from './shared.tsx';
 import { usePackages } from './Updates.tsx';
 
-const FIELDS = ['name', 'packageId', 'filter', 'waves', 'maxFailureRate', 'observeMinutes', 'allowDowngrade', 'seed', 'singleTerminalSites', 'singleTerminalSitesReason'];
+const FIELDS = ['name', 'packageId', 'filter', 'waves', 'maxFailureRate', 'observeMinutes', 'allowDowngrade', 'seed', 'singleTerminalSites', 'singleTerminalSitesReason', 'reason'];
 
 export function StartCampaignPage({ me, packageId }: { me: Me; packageId: string | null }) {
   const { t } = useI18n();
@@ -51,6 +52,10 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
   const [singleTerminalSites, setSingleTerminalSites] = useState<'hold' | 'when_closed' | 'allow'>('hold');
   const [singleReason, setSingleReason] = useState('');
   const action = useAction();
+  const previewAction = useAction();
+  const [preview, setPreview] = useState<{ key: string; data: CampaignPreview } | null>(null);
+  const [approvalReason, setApprovalReason] = useState('');
+  const [held, setHeld] = useState<HeldAnswer | null>(null);
   const filterNoteId = useId();
   const downgradeId = useId();
 
@@ -60,22 +65,37 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
   const shownName = named ? name : chosen ? `${chosen.name} ${chosen.version}` : '';
   const siteChoices = merchantId ? sites.filter((s) => s.merchantId === merchantId) : sites;
 
+  const bodyOf = () => {
+    const filter = Object.fromEntries(Object.entries({ merchantId, siteId, modelId, tag: tag.trim(), installedVersion: installedVersion.trim() }).filter(([, v]) => v !== ''));
+    const waveList = waves.split(/[\s,，;；]+/).filter(Boolean).map(Number);
+    return {
+      name: shownName.trim(), packageId, filter,
+      ...(waveList.length && { waves: waveList }),
+      ...(maxRate.trim() !== '' && { maxFailureRate: Number(maxRate) / 100 }),
+      ...(observe.trim() !== '' && { observeMinutes: Number(observe) }),
+      allowDowngrade,
+      singleTerminalSites,
+      ...(singleReason.trim() !== '' && { singleTerminalSitesReason: singleReason.trim() }),
+    };
+  };
+  // The preview belongs to the form as it was: any change makes it stale.
+  const formKey = JSON.stringify(bodyOf());
+  const current = preview && preview.key === formKey ? preview.data : null;
+  const showPreview = () => {
+    void previewAction.run(async () => {
+      setPreview({ key: formKey, data: await api<CampaignPreview>('POST', '/campaigns/preview', bodyOf()) });
+      return null;
+    });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const filter = Object.fromEntries(Object.entries({ merchantId, siteId, modelId, tag: tag.trim(), installedVersion: installedVersion.trim() }).filter(([, v]) => v !== ''));
-      const waveList = waves.split(/[\s,，;；]+/).filter(Boolean).map(Number);
-      const body = {
-        name: shownName.trim(), packageId, filter,
-        ...(waveList.length && { waves: waveList }),
-        ...(maxRate.trim() !== '' && { maxFailureRate: Number(maxRate) / 100 }),
-        ...(observe.trim() !== '' && { observeMinutes: Number(observe) }),
-        allowDowngrade,
-        singleTerminalSites,
-        ...(singleReason.trim() !== '' && { singleTerminalSitesReason: singleReason.trim() }),
-      };
-      const campaign = await api<Campaign>('POST', '/campaigns', body);
-      navigate(`/updates/campaigns/${campaign.id}`);
+      const answer = await api<Campaign | HeldAnswer>('POST', '/campaigns', { ...bodyOf(), ...(approvalReason.trim() !== '' && { reason: approvalReason.trim() }) });
+      if ('state' in answer && answer.state === 'awaiting_approval') {
+        setHeld(answer as HeldAnswer);
+        return null;
+      }
+      navigate(`/updates/campaigns/${(answer as Campaign).id}`);
       return t('campaignStarted');
     });
   };
@@ -156,13 +176,28 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
             error={fieldError('singleTerminalSitesReason')} />
         )}
       </div>
+      <div className="actions">
+        <button type="button" className="secondary" disabled={previewAction.busy || !packageId} onClick={showPreview}>{t('pvPreview')}</button>
+      </div>
+      {previewAction.error !== null && unplaced(previewAction.error, []) && <ActionError error={previewAction.error} />}
+      {preview && !current && <p className="muted">{t('pvStale')}</p>}
+      {current && <PreviewCard preview={current} />}
+      {(current?.needsApproval || fieldError('reason')) && (
+        <InputField label={t('apApprovalReason')} required maxLength={500} value={approvalReason} onChange={(e) => setApprovalReason(e.target.value)}
+          hint={t('apApprovalReasonHint', { threshold: current?.approvalThreshold ?? '' })} error={fieldError('reason')} />
+      )}
       <div aria-live="polite">
+        {held && (
+          <p className="note held" role="status" data-testid="campaign-held">
+            {t('apHeld')} <Link href="/approvals">{t('apOpenApprovals')}</Link>
+          </p>
+        )}
         {action.done && <p className="note ok" role="status">{action.done}</p>}
         {unplaced(action.error, FIELDS) && <ActionError error={action.error} />}
         {/* The field's own note shows the reason; this says it once to a screen reader. */}
         {action.error instanceof ApiError && !unplaced(action.error, FIELDS) && <p className="sr-only" role="alert">{t('refused', { message: readable(action.error.message) ?? '' })}</p>}
       </div>
-      <button type="submit" disabled={action.busy}>{t('submitCampaign')}</button>
+      <button type="submit" disabled={action.busy || held !== null}>{t('submitCampaign')}</button>
     </form>
   );
 }

@@ -1,0 +1,122 @@
+// Approvals (审批): the high-risk operations waiting for a second person, each with what is asked, who
+// asked and why, and approve / reject for those who may decide it; one's own requests show their state.
+// Below, the requests decided lately. The server decides who may decide what (the operation's permission).
+import { useCallback, useEffect, useId, useState } from 'react';
+import { api, ApiError } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { Link } from '../router.tsx';
+import { ErrorNote } from '../App.tsx';
+
+export interface Approval {
+  id: string;
+  kind: 'campaign' | 'role_change' | 'tamper_unlock' | 'continuity_override' | 'acquirer_parameters';
+  state: 'awaiting_approval' | 'approved' | 'rejected' | 'expired' | 'failed';
+  summary: Record<string, string | number | string[] | null>;
+  objectId: string | null;
+  reason: string;
+  requestedBy: { id: string; name: string };
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy: { id: string; name: string } | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  result: { id?: string; error?: string } | null;
+  canDecide: boolean;
+}
+
+export function ApprovalsPage() {
+  const { t } = useI18n();
+  const [items, setItems] = useState<Approval[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  // Said at the page: a decided request moves from one list to the other.
+  const [done, setDone] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api<{ items: Approval[] }>('GET', '/approvals').then((r) => { setItems(r.items); setError(null); }).catch(setError);
+  }, []);
+  useEffect(load, [load]);
+  if (error) return <ErrorNote error={error} onRetry={load} />;
+  const pending = (items ?? []).filter((a) => a.state === 'awaiting_approval');
+  const decided = (items ?? []).filter((a) => a.state !== 'awaiting_approval').slice(0, 20);
+  return (
+    <section aria-labelledby="approvals-title" className="approvals">
+      <h1 id="approvals-title">{t('apTitle')}</h1>
+      <p className="muted">{t('apLead')}</p>
+      <div aria-live="polite">{done && <p className="note ok" role="status">{done}</p>}</div>
+      {items === null ? <p role="status">{t('loading')}</p> : (
+        <>
+          <h2>{t('apPending')} ({pending.length})</h2>
+          {pending.length === 0 ? <p className="note">{t('apNone')}</p>
+            : <ul className="plain approval-list">{pending.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
+          <h2>{t('apRecent')}</h2>
+          {decided.length === 0 ? <p className="muted">{t('apNoneDecided')}</p>
+            : <ul className="plain approval-list">{decided.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** What is asked, in the reader's words. */
+export function ApprovalSummary({ approval }: { approval: Approval }) {
+  const { t, tk } = useI18n();
+  const s = approval.summary;
+  const text = approval.kind === 'campaign' ? t('apSumCampaign', { name: String(s.name ?? ''), terminals: Number(s.terminals ?? 0), package: String(s.package ?? '') })
+    : approval.kind === 'role_change' ? t('apSumRole', { user: String(s.user ?? ''), from: tk('role', String(s.from ?? '')), to: tk('role', String(s.to ?? '')) })
+      : approval.kind === 'tamper_unlock' ? t('apSumUnlock', { lockReason: String(s.lockReason ?? '') })
+        : approval.kind === 'continuity_override' ? t('apSumOverride', { terminals: Number(s.terminals ?? 0), overrideReason: String(s.overrideReason ?? '') })
+          : t('apSumParams', { parameters: Array.isArray(s.parameters) ? s.parameters.join(', ') : '', level: tk('cfgLevel', String(s.level ?? '')), terminals: Number(s.terminals ?? 0) });
+  return <p className="approval-summary">{text}</p>;
+}
+
+function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChanged(done: string): void }) {
+  const { t, tk, date } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [rejecting, setRejecting] = useState(false);
+  const [rejectReason, setRejectReason] = useState('');
+  const reasonId = useId();
+  const decide = async (how: 'approve' | 'reject') => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api('POST', `/approvals/${a.id}/${how}`, how === 'approve' ? {} : { reason: rejectReason.trim() });
+      onChanged(how === 'approve' ? t('apApproved') : t('apRejectedDone'));
+    } catch (error) {
+      // The server says why in the reader's language (your own request, expired, no permission).
+      setMessage(error instanceof ApiError ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const titleId = `approval-${a.id}`;
+  return (
+    <li className={`card approval approval-${a.state}`} aria-labelledby={titleId} data-testid="approval">
+      <div className="approval-head">
+        <h3 id={titleId}>{tk('apKind', a.kind)}</h3>
+        <span className={`badge approval-state-${a.state}`}>{tk('apState', a.state)}</span>
+      </div>
+      <ApprovalSummary approval={a} />
+      <p>{t('apReason', { reason: a.reason })}</p>
+      <p className="muted">{t('apRequestedBy', { name: a.requestedBy.name, at: date(a.requestedAt) })}{a.state === 'awaiting_approval' && ` · ${t('apExpires', { at: date(a.expiresAt) })}`}</p>
+      {a.decidedBy && a.decidedAt && <p className="muted">{t('apDecidedBy', { state: tk('apState', a.state), name: a.decidedBy.name, at: date(a.decidedAt) })}</p>}
+      {a.decisionNote && <p>{t('apNote', { note: a.decisionNote })}</p>}
+      {a.kind === 'campaign' && a.result?.id && <p><Link href={`/updates/campaigns/${a.result.id}`}>{t('apOpenCampaign')}</Link></p>}
+      {a.state === 'failed' && a.result?.error && <p className="server-words"><span className="muted">{t('serverWords')}</span> {a.result.error}</p>}
+      {a.state === 'awaiting_approval' && !a.canDecide && <p className="note">{t('apOwn')}</p>}
+      {a.canDecide && (
+        <div className="actions">
+          <button type="button" disabled={busy} onClick={() => void decide('approve')}>{t('apApprove')}</button>
+          {!rejecting && <button type="button" className="secondary" disabled={busy} onClick={() => setRejecting(true)}>{t('apReject')}</button>}
+        </div>
+      )}
+      {a.canDecide && rejecting && (
+        <div className="field">
+          <label htmlFor={reasonId}>{t('apRejectReason')}</label>
+          <input id={reasonId} value={rejectReason} maxLength={500} onChange={(e) => setRejectReason(e.target.value)} />
+          <button type="button" disabled={busy || rejectReason.trim().length < 3} onClick={() => void decide('reject')}>{t('apConfirmReject')}</button>
+        </div>
+      )}
+      {message && <p className="note error" role="alert">{message}</p>}
+    </li>
+  );
+}
