@@ -303,16 +303,17 @@ export async function createServices(
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
   const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock);
   await configuration.load();
-  const configurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
+  const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
     open: async (terminalId, detail) => {
       const terminal = await estate.repo.findTerminal(terminalId);
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
     },
+    resolve: (fixed): Promise<number> => incidents.resolveCleared('configuration_drift', fixed, 'the terminal reports its effective configuration again'),
   }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
   jobs.handle('configuration-tick', async () => {
     await configuration.refresh();
-    const opened = await configurationDelivery.sweep();
-    if (opened) log?.('configuration drift', { opened });
+    const drift = await configurationDelivery.sweep();
+    if (drift.opened || drift.resolved) log?.('configuration drift', drift);
   });
   return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }

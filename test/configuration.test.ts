@@ -170,17 +170,24 @@ describe.each(databases())('terminal configuration on $name', (db) => {
 
     // The terminal stays on another configuration: one incident after the grace period, naming the parameter.
     await beat(4, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
-    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
     now = new Date(now.getTime() + 31 * 60_000);
     await beat(5, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
-    expect(await t.services.configurationDelivery.sweep()).toBe(1);
-    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 1, resolved: 0 });
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
     const incidents = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; detail: { parameters: string[] } }[];
     const drift = incidents.filter((i) => i.rule === 'configuration_drift');
     expect(drift).toHaveLength(1);
     expect(drift[0]!.detail.parameters).toEqual(['receiptFooter']);
     const view = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
     expect(view.json()).toMatchObject({ appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
+
+    // The terminal applies its effective configuration again: the incident resolves itself at the next tick.
+    await beat(6, { appliedHash: third.configuration!.hash });
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 1 });
+    const after = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; status: string; resolution: string | null; resolvedBy: string | null }[];
+    expect(after.filter((i) => i.rule === 'configuration_drift').map((i) => i.status)).toEqual(['resolved']);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
   });
 
   it('keeps planned work and the suggested window clear of a site whose batch closes at 23:00', async () => {
