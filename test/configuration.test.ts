@@ -32,7 +32,7 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   afterAll(() => t.close());
 
   const set = (level: string, scopeId: string, values: Record<string, unknown>, reason = 'test', headers: Record<string, string> = {}) =>
-    t.api('PATCH', `/api/v1/configuration/levels/${level}/${scopeId}`, { values, reason }, headers);
+    t.api('PATCH', `/api/v1/configuration/levels/${level}/${scopeId}`, { values, reason, delivery: 'now' }, headers);
   const effective = async (terminalId: string) => {
     const res = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
     expect(res.statusCode, res.body).toBe(200);
