@@ -62,6 +62,7 @@ import { InvalidationListener } from './cluster/invalidations.ts';
 import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
 import { ConfigurationChangesRepository, ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationCampaigns } from './configuration/configuration-campaigns.service.ts';
+import { SecretBox, secretKeyPath } from './configuration/secret-box.ts';
 import type { CampaignDelivery } from './rollouts/campaign-engine.service.ts';
 import type { HealthVerdict } from './rollouts/payment-health.ts';
 import { configurationPackageOf } from './shared/configuration-package.ts';
@@ -313,7 +314,8 @@ export async function createServices(
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
   const configurationChanges = new ConfigurationChangesRepository(db.kysely);
-  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock, configurationChanges);
+  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock, configurationChanges,
+    SecretBox.fromFile(secretKeyPath(config.dataDir, config.configurationSecretKeyFile), migrate));
   await configuration.load();
   const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
     open: async (terminalId, detail) => {

@@ -2,6 +2,7 @@
 // merchant, site, group and terminal level with the effective value and its source, checks naming
 // parameter and level, TID/MID unique per acquirer, versions with diff, history and revert (secrets
 // masked), merchant users' limits, TID/MID CSV, and delivery in heartbeats with drift incidents.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
@@ -18,9 +19,11 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   let t1: { id: string; serialNumber: string };
   let t2: { id: string; serialNumber: string };
   let t3: { id: string; serialNumber: string };
+  let databaseUrl = '';
 
   beforeAll(async () => {
-    t = await startTestApp(await db.fresh(), {}, () => now);
+    databaseUrl = await db.fresh();
+    t = await startTestApp(databaseUrl, {}, () => now);
     estate = await buildEstate(t);
     other = await buildEstate(t);
     t1 = await buildTerminal(t, estate);
@@ -108,6 +111,40 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     expect((await effective(t1.id)).byName.receiptFooter!.value).toBe('欢迎再来 Welcome back');
     const audit = await t.api('GET', '/api/v1/audit?limit=20');
     expect(JSON.stringify(audit.json())).toContain('back to the opening values');
+  });
+
+  it('stores secret values encrypted at rest (old plain ones too), masked everywhere but in the terminal\'s own configuration', async () => {
+    const pin = '246813';
+    expect((await set('site', other.site.id, { adminPin: pin }, 'rotate the PIN')).statusCode).toBe(200);
+    // A change held for a campaign carries its secret sealed too.
+    const held = await t.api('PATCH', `/api/v1/configuration/levels/merchant/${other.merchant.id}`, { values: { adminPin: '975310' }, reason: 'held' });
+    expect(held.json().pending.changes).toEqual([{ parameter: 'adminPin', old: null, new: '******' }]);
+    // A value an older PosFleet stored in plain is sealed at the next load.
+    await t.services.db.kysely.insertInto('config_values').values({ level: 'merchant', scope_id: estate.merchant.id, parameter: 'adminPin', value: JSON.stringify('135792'), updated_at: now.toISOString() }).execute();
+    await t.services.configuration.load();
+
+    const stored = JSON.stringify(await Promise.all([
+      t.services.db.kysely.selectFrom('config_values').selectAll().execute(), t.services.db.kysely.selectFrom('config_versions').selectAll().execute(),
+      t.services.db.kysely.selectFrom('config_changes').selectAll().execute(),
+    ]));
+    expect(stored).toContain('sealed:v1:');
+    for (const secret of [pin, '975310', '135792']) expect(stored).not.toContain(secret);
+    if (db.name === 'sqlite') {
+      for (const file of [databaseUrl, `${databaseUrl}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(pin), file).toBe(false);
+    }
+    expect((await effective(t3.id)).byName.adminPin!.value).toBe('******');
+    const history = await t.api('GET', `/api/v1/configuration/levels/site/${other.site.id}/history`);
+    expect(JSON.stringify(history.json())).not.toContain('sealed:');
+    expect(history.json().items[0].changes).toEqual([{ parameter: 'adminPin', old: null, new: '******' }]);
+
+    // Only the terminal itself gets the value, in its own configuration fetch.
+    const { credential } = await enrolTerminal(t, t3.serialNumber);
+    const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
+    expect(fetched.json().values.adminPin).toBe(pin);
+    const mine = await buildTerminal(t, estate);
+    const mineCredential = (await enrolTerminal(t, mine.serialNumber)).credential;
+    const inherited = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${mineCredential}` } });
+    expect(inherited.json().values.adminPin).toBe('135792');
   });
 
   it("lets a merchant's user see and edit its own receipt header, never its TID or acquirer host nor another merchant's", async () => {

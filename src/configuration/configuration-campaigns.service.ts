@@ -15,7 +15,7 @@ import type { ChangeRow, ConfigurationChangesRepository } from './configuration.
 import type { ChangeCampaignInput, ChangeView, ConfigurationReport, ConfigurationHint } from './configuration.schemas.ts';
 import type { Actor, ConfigurationService } from './configuration.service.ts';
 import type { ConfigurationDelivery } from './delivery.service.ts';
-import type { Level, Values } from './parameters.ts';
+import type { Level } from './parameters.ts';
 
 type CampaignState = 'running' | 'paused' | 'halted' | 'completed' | 'cancelled';
 
@@ -148,7 +148,7 @@ export class ConfigurationCampaigns<Verdict> {
       this.configuration.cache.setHeld(terminalId, undefined);
     } else {
       await this.repo.addHolder(row.id, terminalId, this.now());
-      this.configuration.cache.setHeld(terminalId, { changeId: row.id, level: row.level, scopeId: row.scope_id, delta: parseJson<Values>(row.delta, {}) });
+      this.configuration.cache.setHeld(terminalId, { changeId: row.id, level: row.level, scopeId: row.scope_id, delta: this.configuration.deltaOf(row) });
     }
     const hash = this.configuration.cache.hashOf(terminalId) ?? '';
     await this.campaigns.record(action.actionId, { reportId: `configuration:${hash}:installing`, status: 'installing', body: { hash }, source: 'configuration' });

@@ -89,6 +89,19 @@ export class ConfigurationRepository {
     });
   }
 
+  /** For sealing secrets stored in plain by an older PosFleet: one stored value rewritten. */
+  async rewriteValue(level: ConfigLevel, scopeId: string, parameter: string, value: unknown): Promise<void> {
+    await this.db.updateTable('config_values').set({ value: JSON.stringify(value) }).where('level', '=', level).where('scope_id', '=', scopeId).where('parameter', '=', parameter).execute();
+  }
+
+  async allVersions(): Promise<Pick<VersionRow, 'id' | 'values' | 'changes'>[]> {
+    return this.db.selectFrom('config_versions').select(['id', 'values', 'changes']).execute();
+  }
+
+  async rewriteVersion(id: string, values: string, changes: string): Promise<void> {
+    await this.db.updateTable('config_versions').set({ values, changes }).where('id', '=', id).execute();
+  }
+
   /** Where every live terminal is (merchant, site, model, tags): what its levels are. */
   async placements(only?: string[]): Promise<Map<string, Placement>> {
     if (only && !only.length) return new Map();

@@ -12,6 +12,7 @@ import { StaleVersion, type SchemaRow, type VersionRow } from './configuration.r
 import type { ChangeView, DiffView, EffectiveView, GroupInput, RevertInput, SchemaInput, SchemaView, SetInput, VersionView } from './configuration.schemas.ts';
 import { EffectiveCache, inGroup, type Group, type GroupFilter, type HeldChange } from './effective-cache.ts';
 import { diff, maskChange, maskValues, needsMaintenance, SchemaChecker, schemaProblem, type Change, type Level, type ParameterSchema, type Values } from './parameters.ts';
+import { SecretBox } from './secret-box.ts';
 import { parseCsvValues, toCsv, type CsvRow } from './values-csv.ts';
 import { BATCH_CLOSE_PARAMETER } from '../maintenance/windows/batch-close.ts';
 import type { Static } from 'typebox';
@@ -37,7 +38,47 @@ export class ConfigurationService {
     private readonly estate: EstateLookup,
     private readonly clock: Clock,
     private readonly changes: ConfigurationChangesRepository,
+    /** Seals secret values for storage (AES-256-GCM); only the terminal's own fetch sees them opened. */
+    private readonly box: SecretBox,
   ) {}
+
+  private sealed(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.parameters[n]?.secret && v !== null && v !== undefined ? this.box.seal(v) : v]));
+  }
+
+  private opened(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.box.open(v)]));
+  }
+
+  private sealedChanges(changes: Change[]): Change[] {
+    return changes.map((c) => (this.parameters[c.parameter]?.secret
+      ? { parameter: c.parameter, old: c.old === null ? null : this.box.seal(c.old), new: c.new === null ? null : this.box.seal(c.new) }
+      : c));
+  }
+
+  /**
+   * Secret values an older PosFleet stored in plain (or stored before the schema marked them secret)
+   * are sealed where they lie: the level's values and every version's values and diff.
+   */
+  private async sealPlainSecrets(values: { level: ConfigLevel; scopeId: string; values: Values }[]): Promise<void> {
+    const secret = (n: string) => !!this.parameters[n]?.secret;
+    let found = false;
+    for (const v of values) {
+      for (const [n, value] of Object.entries(v.values)) {
+        if (!secret(n) || value === null || SecretBox.isSealed(value)) continue;
+        await this.repo.rewriteValue(v.level, v.scopeId, n, this.box.seal(value));
+        found = true;
+      }
+    }
+    if (!found) return;
+    for (const row of await this.repo.allVersions()) {
+      const stored = parseJson<Values>(row.values, {});
+      const changes = parseJson<Change[]>(row.changes, []);
+      const values2 = this.sealed(stored);
+      const changes2 = this.sealedChanges(changes);
+      if (JSON.stringify(values2) !== row.values || JSON.stringify(changes2) !== row.changes) await this.repo.rewriteVersion(row.id, JSON.stringify(values2), JSON.stringify(changes2));
+    }
+  }
 
   /** Loads every schema, value, terminal placement and held change into memory (at start, and by the tick). */
   async load(): Promise<void> {
@@ -45,12 +86,13 @@ export class ConfigurationService {
       this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.placements(), this.repo.lastChangeAt(), this.heldChanges(),
     ]);
     this.useSchema(schemas.at(-1));
-    this.cache.load({ parameters: this.parameters, values, groups: groups.map(toGroup), placements, held });
+    await this.sealPlainSecrets(values);
+    this.cache.load({ parameters: this.parameters, values: values.map((v) => ({ ...v, values: this.opened(v.values) })), groups: groups.map(toGroup), placements, held });
     this.loadedChangeAt = changeAt;
   }
 
   private async heldChanges(): Promise<Map<string, HeldChange>> {
-    return new Map((await this.changes.holders()).map((h) => [h.terminal_id, { changeId: h.change_id, level: h.level, scopeId: h.scope_id, delta: parseJson<Values>(h.delta, {}) }]));
+    return new Map((await this.changes.holders()).map((h) => [h.terminal_id, { changeId: h.change_id, level: h.level, scopeId: h.scope_id, delta: this.opened(parseJson<Values>(h.delta, {})) }]));
   }
 
   /**
@@ -173,7 +215,7 @@ export class ConfigurationService {
       const delta = Object.fromEntries(changes.map((c) => [c.parameter, c.new]));
       const at = this.clock().toISOString();
       const row: ChangeRow = {
-        id: randomUUID(), level, scope_id: scopeId, delta: JSON.stringify(delta), changes: JSON.stringify(changes), reason: input.reason, state: 'pending',
+        id: randomUUID(), level, scope_id: scopeId, delta: JSON.stringify(this.sealed(delta)), changes: JSON.stringify(this.sealedChanges(changes)), reason: input.reason, state: 'pending',
         campaign_id: null, version: null, created_by: actor.name, created_at: at, updated_at: at,
       };
       await this.changes.insert(row);
@@ -202,8 +244,13 @@ export class ConfigurationService {
    * A held change becomes a version of its level (its campaign delivered it everywhere): merged onto the
    * level's values as they are now (live changes made meanwhile stay), checked against the schema again.
    */
+  /** A held change's delta as it applies (secrets opened). */
+  deltaOf(row: Pick<ChangeRow, 'delta'>): Values {
+    return this.opened(parseJson<Values>(row.delta, {}));
+  }
+
   async commitChange(row: ChangeRow, actor: string): Promise<number> {
-    const delta = parseJson<Values>(row.delta, {});
+    const delta = this.deltaOf(row);
     const before = this.cache.levelValues(row.level, row.scope_id);
     const after: Values = { ...before };
     for (const [name, value] of Object.entries(delta)) {
@@ -247,7 +294,7 @@ export class ConfigurationService {
     if (input.version > 0) {
       const row = await this.repo.version(level, scopeId, input.version);
       if (!row) throw invalid('version', `${level} ${scopeIdParam} has no version ${input.version}`);
-      target = parseJson<Values>(row.values, {});
+      target = this.opened(parseJson<Values>(row.values, {}));
     }
     const before = this.cache.levelValues(level, scopeId);
     // Clearing what the earlier version did not have, setting what it had: checked like any change.
@@ -265,8 +312,9 @@ export class ConfigurationService {
     const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
     if (expected !== undefined && expected !== current) throw conflict(`${level} ${scopeId} changed since version ${expected} (now ${current}): review the new values first`, 'expectedVersion');
     try {
-      const row = await this.repo.writeLevel(level, scopeId, after, {
-        id: randomUUID(), level, scope_id: scopeId, values: JSON.stringify(after), changes: JSON.stringify(changes), reason, reverts_to: revertsTo,
+      const sealed = this.sealed(after);
+      const row = await this.repo.writeLevel(level, scopeId, sealed, {
+        id: randomUUID(), level, scope_id: scopeId, values: JSON.stringify(sealed), changes: JSON.stringify(this.sealedChanges(changes)), reason, reverts_to: revertsTo,
         created_by: actor, created_at: this.clock().toISOString(),
       }, current);
       this.cache.setLevel(level, scopeId, after);
