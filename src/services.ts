@@ -60,7 +60,12 @@ import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
 import { InvalidationListener } from './cluster/invalidations.ts';
 import { createTerminalData, type TerminalData } from './terminal-data/terminal-data.ts';
-import { ConfigurationRepository } from './configuration/configuration.repository.ts';
+import { ConfigurationChangesRepository, ConfigurationRepository } from './configuration/configuration.repository.ts';
+import { ConfigurationCampaigns } from './configuration/configuration-campaigns.service.ts';
+import { SecretBox, secretKeyPath } from './configuration/secret-box.ts';
+import type { CampaignDelivery } from './rollouts/campaign-engine.service.ts';
+import type { HealthVerdict } from './rollouts/payment-health.ts';
+import { configurationPackageOf } from './shared/configuration-package.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
@@ -117,6 +122,7 @@ export interface Services {
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
   approvals: ApprovalsService;
+  configurationCampaigns: ConfigurationCampaigns<HealthVerdict>;
 }
 
 export interface ServicesOptions {
@@ -194,7 +200,13 @@ export async function createServices(
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
   // them; terminals follow their deployments over either protocol.
   const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
-  const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings), maintenance, windowPlanner, clock);
+  const packageDelivery = new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings);
+  // A configuration change is delivered by a campaign too: its stand-in package says which delivery it is.
+  const delivery: CampaignDelivery = {
+    job: (campaign, packageId, wave) => (configurationPackageOf(packageId) ? configurationCampaigns.job(campaign, packageId, wave) : packageDelivery.job(campaign, packageId, wave)),
+    judge: (campaign, wave) => (configurationPackageOf(campaign.package_id) ? configurationCampaigns.judge(campaign, wave) : packageDelivery.judge(campaign, wave)),
+  };
+  const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, delivery, maintenance, windowPlanner, clock);
   const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estate.repo, maintenance, clock);
   const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
   const fleetVersions = new FleetVersionsService(rollouts, estate.repo, clock, rolloutSettings);
@@ -307,18 +319,34 @@ export async function createServices(
   }) : undefined;
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
-  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock);
+  const configurationChanges = new ConfigurationChangesRepository(db.kysely);
+  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock, configurationChanges,
+    SecretBox.fromFile(secretKeyPath(config.dataDir, config.configurationSecretKeyFile), migrate));
   await configuration.load();
-  const configurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
+  const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
     open: async (terminalId, detail) => {
       const terminal = await estate.repo.findTerminal(terminalId);
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
     },
+    resolve: (fixed): Promise<number> => incidents.resolveCleared('configuration_drift', fixed, 'the terminal reports its effective configuration again'),
   }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
+  // Changes that need terminals out of service go out as campaigns, judged on payments like software.
+  const configurationCampaigns: ConfigurationCampaigns<HealthVerdict> = new ConfigurationCampaigns(configurationChanges, configuration, configurationDelivery, {
+    createForConfiguration: (input, scope, actorName) => campaigns.createForConfiguration(input, scope, actorName),
+    outcome: (id) => campaigns.outcome(id),
+    configurationAction: (terminalId) => deployments.configurationAction(terminalId),
+    record: (actionId, report) => deployments.record(actionId, report),
+    judge: async (campaign, wave) => {
+      const row = await rollouts.campaign(campaign.id);
+      return packageDelivery.judge(row!, wave);
+    },
+  }, clock);
   jobs.handle('configuration-tick', async () => {
     await configuration.refresh();
-    const opened = await configurationDelivery.sweep();
-    if (opened) log?.('configuration drift', { opened });
+    const ended = await configurationCampaigns.tick();
+    if (ended) log?.('configuration changes delivered or rolled back', { ended });
+    const drift = await configurationDelivery.sweep();
+    if (drift.opened || drift.resolved) log?.('configuration drift', drift);
   });
   // Four eyes: a held operation runs, once approved, through the capability that owns it, in the
   // requester's scope, attributed to both people.
@@ -355,7 +383,7 @@ export async function createServices(
     const expired = await approvals.expire();
     if (expired) log?.('four-eyes requests expired', { expired });
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -580,6 +580,10 @@ const ROUTES: Record<string, RouteSpec> = {
     },
   },
   'GET /api/v1/terminals/{id}/configuration': { need: 'read configuration', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/configuration/changes': { need: 'read configuration' },
+  'GET /api/v1/configuration/changes/{id}': { need: 'read configuration', probe: async (f) => ({ params: { id: await pendingChange(f) } }) },
+  'POST /api/v1/configuration/changes/{id}/campaign': { need: 'run rollouts', probe: async (f) => ({ params: { id: await pendingChange(f) }, body: { waves: [100] } }) },
+  'POST /api/v1/configuration/changes/{id}/discard': { need: 'set configuration', probe: async (f) => ({ params: { id: await pendingChange(f) } }) },
   'GET /api/v1/configuration/terminal-values/export': { need: 'manage parameter schemas' },
   'POST /api/v1/configuration/terminal-values/import': {
     need: 'manage parameter schemas',
@@ -596,6 +600,16 @@ async function configuredSite(f: Fixtures): Promise<string> {
     await f.t.services.configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'matrix');
   }
   return f.a.site.id;
+}
+
+/** A change held pending for a campaign (a new acquirer host) at a fresh site of merchant A with one terminal. */
+async function pendingChange(f: Fixtures): Promise<string> {
+  await configuredSite(f);
+  const site = await f.t.services.estate.createSite({ merchantId: f.a.merchant.id, code: unique('CSITE'), name: unique('Config site') });
+  await buildTerminal(f.t, { ...f.a, site }, { serialNumber: unique('ZZ-CC') });
+  await f.t.services.configuration.refresh();
+  const result = await f.t.services.configuration.set('site', site.id, { values: { acquirerHost: 'matrix.example' }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
+  return result.pending!.id;
 }
 
 function mayCall(caller: Caller, method: string, spec: RouteSpec): boolean {

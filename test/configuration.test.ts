@@ -2,6 +2,7 @@
 // merchant, site, group and terminal level with the effective value and its source, checks naming
 // parameter and level, TID/MID unique per acquirer, versions with diff, history and revert (secrets
 // masked), merchant users' limits, TID/MID CSV, and delivery in heartbeats with drift incidents.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
@@ -18,9 +19,11 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   let t1: { id: string; serialNumber: string };
   let t2: { id: string; serialNumber: string };
   let t3: { id: string; serialNumber: string };
+  let databaseUrl = '';
 
   beforeAll(async () => {
-    t = await startTestApp(await db.fresh(), {}, () => now);
+    databaseUrl = await db.fresh();
+    t = await startTestApp(databaseUrl, {}, () => now);
     estate = await buildEstate(t);
     other = await buildEstate(t);
     t1 = await buildTerminal(t, estate);
@@ -32,7 +35,7 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   afterAll(() => t.close());
 
   const set = (level: string, scopeId: string, values: Record<string, unknown>, reason = 'test', headers: Record<string, string> = {}) =>
-    t.api('PATCH', `/api/v1/configuration/levels/${level}/${scopeId}`, { values, reason }, headers);
+    t.api('PATCH', `/api/v1/configuration/levels/${level}/${scopeId}`, { values, reason, delivery: 'now' }, headers);
   const effective = async (terminalId: string) => {
     const res = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
     expect(res.statusCode, res.body).toBe(200);
@@ -110,6 +113,40 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     expect(JSON.stringify(audit.json())).toContain('back to the opening values');
   });
 
+  it('stores secret values encrypted at rest (old plain ones too), masked everywhere but in the terminal\'s own configuration', async () => {
+    const pin = '246813';
+    expect((await set('site', other.site.id, { adminPin: pin }, 'rotate the PIN')).statusCode).toBe(200);
+    // A change held for a campaign carries its secret sealed too.
+    const held = await t.api('PATCH', `/api/v1/configuration/levels/merchant/${other.merchant.id}`, { values: { adminPin: '975310' }, reason: 'held' });
+    expect(held.json().pending.changes).toEqual([{ parameter: 'adminPin', old: null, new: '******' }]);
+    // A value an older PosFleet stored in plain is sealed at the next load.
+    await t.services.db.kysely.insertInto('config_values').values({ level: 'merchant', scope_id: estate.merchant.id, parameter: 'adminPin', value: JSON.stringify('135792'), updated_at: now.toISOString() }).execute();
+    await t.services.configuration.load();
+
+    const stored = JSON.stringify(await Promise.all([
+      t.services.db.kysely.selectFrom('config_values').selectAll().execute(), t.services.db.kysely.selectFrom('config_versions').selectAll().execute(),
+      t.services.db.kysely.selectFrom('config_changes').selectAll().execute(),
+    ]));
+    expect(stored).toContain('sealed:v1:');
+    for (const secret of [pin, '975310', '135792']) expect(stored).not.toContain(secret);
+    if (db.name === 'sqlite') {
+      for (const file of [databaseUrl, `${databaseUrl}-wal`]) if (existsSync(file)) expect(readFileSync(file).includes(pin), file).toBe(false);
+    }
+    expect((await effective(t3.id)).byName.adminPin!.value).toBe('******');
+    const history = await t.api('GET', `/api/v1/configuration/levels/site/${other.site.id}/history`);
+    expect(JSON.stringify(history.json())).not.toContain('sealed:');
+    expect(history.json().items[0].changes).toEqual([{ parameter: 'adminPin', old: null, new: '******' }]);
+
+    // Only the terminal itself gets the value, in its own configuration fetch.
+    const { credential } = await enrolTerminal(t, t3.serialNumber);
+    const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
+    expect(fetched.json().values.adminPin).toBe(pin);
+    const mine = await buildTerminal(t, estate);
+    const mineCredential = (await enrolTerminal(t, mine.serialNumber)).credential;
+    const inherited = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${mineCredential}` } });
+    expect(inherited.json().values.adminPin).toBe('135792');
+  });
+
   it("lets a merchant's user see and edit its own receipt header, never its TID or acquirer host nor another merchant's", async () => {
     const user = await t.api('POST', '/api/v1/users', { email: `shop-${db.name}@example.com`, name: 'Shop owner', role: 'merchant', merchantId: estate.merchant.id, password: PASSWORD });
     expect(user.statusCode, user.body).toBe(201);
@@ -170,17 +207,24 @@ describe.each(databases())('terminal configuration on $name', (db) => {
 
     // The terminal stays on another configuration: one incident after the grace period, naming the parameter.
     await beat(4, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
-    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
     now = new Date(now.getTime() + 31 * 60_000);
     await beat(5, { appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
-    expect(await t.services.configurationDelivery.sweep()).toBe(1);
-    expect(await t.services.configurationDelivery.sweep()).toBe(0);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 1, resolved: 0 });
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
     const incidents = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; detail: { parameters: string[] } }[];
     const drift = incidents.filter((i) => i.rule === 'configuration_drift');
     expect(drift).toHaveLength(1);
     expect(drift[0]!.detail.parameters).toEqual(['receiptFooter']);
     const view = await t.api('GET', `/api/v1/terminals/${terminalId}/configuration`);
     expect(view.json()).toMatchObject({ appliedHash: 'f'.repeat(64), differing: ['receiptFooter'] });
+
+    // The terminal applies its effective configuration again: the incident resolves itself at the next tick.
+    await beat(6, { appliedHash: third.configuration!.hash });
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 1 });
+    const after = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; status: string; resolution: string | null; resolvedBy: string | null }[];
+    expect(after.filter((i) => i.rule === 'configuration_drift').map((i) => i.status)).toEqual(['resolved']);
+    expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
   });
 
   it('keeps planned work and the suggested window clear of a site whose batch closes at 23:00', async () => {

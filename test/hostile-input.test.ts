@@ -302,6 +302,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /device/v1/enrol': () => ({ body: { serialNumber: 'FUZZ-NOBODY', code: 'ABCD-EFGH' } }),
   // seq 1 is already stored: even a wrongly accepted heartbeat would be a duplicate.
   'POST /device/v1/heartbeat': () => ({ body: heartbeatReport(1) }),
+  'POST /device/v1/configuration/applied': () => ({ body: { appliedHash: 'f'.repeat(64) } }),
   'POST /device/v1/commands/{commandId}/result': (f) => ({ params: { commandId: f.commandId }, body: { status: 'succeeded', output: { log: 'ok' } } }),
   'POST /device/v1/maintenance/{jobId}/steps': (f) => ({ params: { jobId: f.jobId }, body: { state: 'in_maintenance', selfTests: [{ name: 'printer', passed: true }], note: 'n' } }),
   'POST /api/v1/publisher-keys': (f) => ({ body: { name: 'Fuzz publisher', publicKey: f.newPublicKey } }),
@@ -356,6 +357,9 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/configuration/levels/{level}/{scopeId}/history': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id } }),
   'POST /api/v1/configuration/levels/{level}/{scopeId}/revert': (f) => ({ params: { level: 'site', scopeId: f.estate.site.id }, body: { version: 0, reason: 'fuzz' } }),
   'GET /api/v1/terminals/{id}/configuration': (f) => ({ params: { id: f.terminalId } }),
+  'GET /api/v1/configuration/changes/{id}': () => ({ params: { id: 'no-such-change' } }),
+  'POST /api/v1/configuration/changes/{id}/campaign': () => ({ params: { id: 'no-such-change' }, body: { waves: [100] } }),
+  'POST /api/v1/configuration/changes/{id}/discard': () => ({ params: { id: 'no-such-change' } }),
   // Header only: imports nothing.
   'POST /api/v1/configuration/terminal-values/import': () => ({ body: 'serial_number,tid\n' }),
 };

@@ -1,6 +1,6 @@
 // Terminal configuration's queries: schemas, saved groups, the values at each level and their versions.
 import type { Kysely } from 'kysely';
-import type { ConfigGroupTable, ConfigLevel, ConfigSchemaTable, ConfigVersionTable, Database } from '../db/schema.ts';
+import type { ConfigChangeState, ConfigChangeTable, ConfigGroupTable, ConfigLevel, ConfigSchemaTable, ConfigVersionTable, Database } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Placement } from './effective-cache.ts';
 import type { Values } from './parameters.ts';
@@ -8,6 +8,7 @@ import type { Values } from './parameters.ts';
 export type SchemaRow = ConfigSchemaTable;
 export type GroupRow = ConfigGroupTable;
 export type VersionRow = ConfigVersionTable;
+export type ChangeRow = ConfigChangeTable;
 
 export class ConfigurationRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -88,6 +89,19 @@ export class ConfigurationRepository {
     });
   }
 
+  /** For sealing secrets stored in plain by an older PosFleet: one stored value rewritten. */
+  async rewriteValue(level: ConfigLevel, scopeId: string, parameter: string, value: unknown): Promise<void> {
+    await this.db.updateTable('config_values').set({ value: JSON.stringify(value) }).where('level', '=', level).where('scope_id', '=', scopeId).where('parameter', '=', parameter).execute();
+  }
+
+  async allVersions(): Promise<Pick<VersionRow, 'id' | 'values' | 'changes'>[]> {
+    return this.db.selectFrom('config_versions').select(['id', 'values', 'changes']).execute();
+  }
+
+  async rewriteVersion(id: string, values: string, changes: string): Promise<void> {
+    await this.db.updateTable('config_versions').set({ values, changes }).where('id', '=', id).execute();
+  }
+
   /** Where every live terminal is (merchant, site, model, tags): what its levels are. */
   async placements(only?: string[]): Promise<Map<string, Placement>> {
     if (only && !only.length) return new Map();
@@ -115,6 +129,51 @@ export class ConfigurationRepository {
       rows.push(...await this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', ids.slice(i, i + 5000)).execute());
     }
     return new Map(rows.map((r) => [r.id, r.serial_number]));
+  }
+}
+
+/** Out-of-service changes held back from their level, and the terminals a campaign already gave one. */
+export class ConfigurationChangesRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: ChangeRow): Promise<void> {
+    await this.db.insertInto('config_changes').values(row).execute();
+  }
+
+  async change(id: string): Promise<ChangeRow | undefined> {
+    return this.db.selectFrom('config_changes').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async list(filter: { states?: readonly ConfigChangeState[]; level?: ConfigLevel; scopeId?: string; limit: number }): Promise<ChangeRow[]> {
+    return this.db.selectFrom('config_changes').selectAll()
+      .$if(!!filter.states, (q) => q.where('state', 'in', filter.states!))
+      .$if(!!filter.level, (q) => q.where('level', '=', filter.level!))
+      .$if(filter.scopeId !== undefined, (q) => q.where('scope_id', '=', filter.scopeId!))
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  /** Moves a change only from the state it was read in (two nodes never both move it). */
+  async move(id: string, from: ConfigChangeState, changes: Partial<ChangeRow>): Promise<boolean> {
+    const result = await this.db.updateTable('config_changes').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Every terminal holding a change that is being delivered, with the change. */
+  async holders(): Promise<{ terminal_id: string; change_id: string; level: ConfigLevel; scope_id: string; delta: string }[]> {
+    return this.db.selectFrom('config_change_holders').innerJoin('config_changes', 'config_changes.id', 'config_change_holders.change_id')
+      .select(['config_change_holders.terminal_id', 'config_change_holders.change_id', 'config_changes.level', 'config_changes.scope_id', 'config_changes.delta'])
+      .where('config_changes.state', '=', 'delivering').execute();
+  }
+
+  async addHolder(changeId: string, terminalId: string, since: string): Promise<void> {
+    await this.db.insertInto('config_change_holders').values({ change_id: changeId, terminal_id: terminalId, since })
+      .onConflict((oc) => oc.columns(['change_id', 'terminal_id']).doNothing()).execute();
+  }
+
+  async removeHolders(changeId: string, terminalIds?: string[]): Promise<void> {
+    if (terminalIds && !terminalIds.length) return;
+    await this.db.deleteFrom('config_change_holders').where('change_id', '=', changeId)
+      .$if(!!terminalIds, (q) => q.where('terminal_id', 'in', terminalIds!)).execute();
   }
 }
 

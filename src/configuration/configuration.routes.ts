@@ -6,10 +6,11 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
+import type { ConfigurationCampaigns } from './configuration-campaigns.service.ts';
 import type { ConfigurationService } from './configuration.service.ts';
 import type { ConfigurationDelivery } from './delivery.service.ts';
 import {
-  CsvImportResult, DeviceConfiguration, DiffView, EffectiveView, GroupInput, GroupView, LevelParams, LevelView, RevertInput, SchemaInput, SchemaView, SetInput, SetResult, VersionView,
+  ChangeCampaignInput, ChangeListQuery, ChangeView, ConfigurationHint, ConfigurationReport, CsvImportResult, DeviceConfiguration, DiffView, EffectiveView, GroupInput, GroupView, LevelParams, LevelView, RevertInput, SchemaInput, SchemaView, SetInput, SetResult, VersionView,
 } from './configuration.schemas.ts';
 
 const read = { permission: 'configuration:read' } as const;
@@ -18,7 +19,25 @@ const admin = { permission: 'configuration:schemas' } as const;
 const tags = ['configuration'];
 const actor = (req: FastifyRequest) => ({ name: req.principal.name, scope: req.principal.scope });
 
-export const configurationRoutes = (configuration: ConfigurationService, delivery: ConfigurationDelivery, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
+export const configurationRoutes = (configuration: ConfigurationService, delivery: ConfigurationDelivery, campaigns: ConfigurationCampaigns<unknown>, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/configuration/changes', {
+    config: read,
+    schema: { tags, security, operationId: 'listConfigurationChanges', summary: 'Changes that need terminals out of service: pending, being delivered by a campaign, or done', querystring: ChangeListQuery, response: { 200: Items(ChangeView), ...errorResponses } },
+  }, async (req) => ({ items: await campaigns.list(req.query, actor(req)) }));
+  app.get('/configuration/changes/:id', {
+    config: read, schema: { tags, security, operationId: 'getConfigurationChange', summary: 'One change that needs terminals out of service', params: IdParams, response: { 200: ChangeView, ...errorResponses } },
+  }, (req) => campaigns.get(req.params.id, actor(req)));
+  app.post('/configuration/changes/:id/campaign', {
+    config: { permission: 'rollouts:write', auditBody: ['name', 'waves', 'maxFailureRate', 'observeMinutes', 'singleTerminalSites', 'singleTerminalSitesReason'] },
+    schema: {
+      tags, security, operationId: 'deliverConfigurationChange', summary: 'Delivers a pending change as a configuration campaign: waves inside maintenance windows, halted when payments get worse',
+      params: IdParams, body: ChangeCampaignInput, response: { 201: ChangeView, ...errorResponses },
+    },
+  }, async (req, reply) => reply.code(201).send(await campaigns.deliver(req.params.id, req.body, actor(req))));
+  app.post('/configuration/changes/:id/discard', {
+    config: write, schema: { tags, security, operationId: 'discardConfigurationChange', summary: 'Drops a pending change (nothing was delivered)', params: IdParams, response: { 200: ChangeView, ...errorResponses } },
+  }, (req) => campaigns.discard(req.params.id, actor(req)));
+
   app.get('/configuration/schemas', {
     config: read, schema: { tags, security, operationId: 'listParameterSchemas', summary: 'Parameter schemas, the current one marked', response: { 200: Items(SchemaView), ...errorResponses } },
   }, async () => ({ items: await configuration.listSchemas() }));
@@ -102,12 +121,23 @@ export const configurationRoutes = (configuration: ConfigurationService, deliver
   });
 };
 
-export const configurationDeviceRoutes = (configuration: ConfigurationService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+export const configurationDeviceRoutes = (configuration: ConfigurationService, campaigns: ConfigurationCampaigns<unknown>, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/configuration/applied', {
+    onRequest: authenticate,
+    schema: {
+      tags: ['terminal protocol'], security: [{ terminalCredential: [] }], operationId: 'deviceConfigurationApplied',
+      summary: 'What the calling terminal applied inside a maintenance job (a configuration campaign counts it before the job completes)', body: ConfigurationReport,
+      response: { 200: Type.Object({ configuration: ConfigurationHint }), ...errorResponses },
+    },
+  }, async (req) => ({ configuration: await campaigns.applied(req.terminalId, req.body) }));
   app.get('/configuration', {
     onRequest: authenticate,
     schema: {
       tags: ['terminal protocol'], security: [{ terminalCredential: [] }], operationId: 'deviceConfiguration',
       summary: "The calling terminal's own effective configuration (and the schema to check it with)", response: { 200: DeviceConfiguration, ...errorResponses },
     },
-  }, (req) => configuration.deviceConfiguration(req.terminalId));
+  }, async (req) => {
+    await campaigns.beforeFetch(req.terminalId);
+    return configuration.deviceConfiguration(req.terminalId);
+  });
 };

@@ -81,6 +81,9 @@ export const SetInput = Type.Object({
   values: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: 'parameters to set at this level; null removes one (the level above applies again)' }),
   reason: Type.String({ minLength: 1, maxLength: 500 }),
   expectedVersion: Type.Optional(Type.Integer({ minimum: 0, description: 'refused with 409 when the level changed since' })),
+  delivery: Type.Optional(Type.Union([Type.Literal('campaign'), Type.Literal('now')], {
+    description: "a change that needs terminals out of service: 'campaign' (default) holds it pending until a configuration campaign delivers it; 'now' applies it at once (terminals not trading yet)",
+  })),
 }, { additionalProperties: false });
 export type SetInput = Static<typeof SetInput>;
 
@@ -102,7 +105,47 @@ export const VersionView = Type.Object({
 });
 export type VersionView = Static<typeof VersionView>;
 
-export const SetResult = Type.Object({ ...DiffView.properties, version: Type.Integer() });
+const CHANGE_STATES = ['pending', 'delivering', 'applied', 'rolled_back', 'discarded'] as const;
+export const ChangeView = Type.Object({
+  id: Type.String(),
+  level: Level,
+  scopeId: Type.String(),
+  changes: Type.Array(Change, { description: 'old → new when it was made, secrets masked' }),
+  reason: Type.String(),
+  state: Type.Enum(CHANGE_STATES, {
+    description: 'pending: held back, not live; delivering: its campaign runs; applied: a version of its level; rolled_back; discarded',
+  }),
+  campaignId: Type.Union([Type.String(), Type.Null()]),
+  version: Type.Union([Type.Integer(), Type.Null()], { description: "the level's version it became" }),
+  terminals: Type.Integer({ description: 'terminals under its level' }),
+  holders: Type.Integer({ description: 'terminals that run it already' }),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type ChangeView = Static<typeof ChangeView>;
+
+export const SetResult = Type.Object({
+  ...DiffView.properties, version: Type.Integer(),
+  pending: Type.Optional(Type.Union([ChangeView, Type.Null()], { description: 'the change held pending for a configuration campaign (it is not live yet)' })),
+});
+
+export const ChangeCampaignInput = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10, description: 'cumulative shares of the terminals, in %' })),
+  maxFailureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  observeMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 60 })),
+  singleTerminalSites: Type.Optional(Type.Union([Type.Literal('hold'), Type.Literal('when_closed'), Type.Literal('allow')])),
+  singleTerminalSitesReason: Type.Optional(Type.String({ minLength: 3, maxLength: 500 })),
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
+}, { additionalProperties: false });
+export type ChangeCampaignInput = Static<typeof ChangeCampaignInput>;
+
+export const ChangeListQuery = Type.Object({
+  state: Type.Optional(Type.Enum(CHANGE_STATES)),
+  level: Type.Optional(Level),
+  scopeId: Type.Optional(Type.String({ maxLength: 64 })),
+}, { additionalProperties: false });
 
 export const RevertInput = Type.Object({
   version: Type.Integer({ minimum: 0, description: 'the version whose values this level gets back (0: none of its own)' }),

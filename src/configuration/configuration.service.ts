@@ -7,11 +7,12 @@ import type { ConfigLevel } from '../db/schema.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
-import type { ConfigurationRepository} from './configuration.repository.ts';
+import type { ChangeRow, ConfigurationChangesRepository, ConfigurationRepository } from './configuration.repository.ts';
 import { StaleVersion, type SchemaRow, type VersionRow } from './configuration.repository.ts';
-import type { DiffView, EffectiveView, GroupInput, RevertInput, SchemaInput, SchemaView, SetInput, VersionView } from './configuration.schemas.ts';
-import { EffectiveCache, inGroup, type Group, type GroupFilter } from './effective-cache.ts';
+import type { ChangeView, DiffView, EffectiveView, GroupInput, RevertInput, SchemaInput, SchemaView, SetInput, VersionView } from './configuration.schemas.ts';
+import { EffectiveCache, inGroup, type Group, type GroupFilter, type HeldChange } from './effective-cache.ts';
 import { diff, maskChange, maskValues, needsMaintenance, SchemaChecker, schemaProblem, type Change, type Level, type ParameterSchema, type Values } from './parameters.ts';
+import { SecretBox } from './secret-box.ts';
 import { parseCsvValues, toCsv, type CsvRow } from './values-csv.ts';
 import { BATCH_CLOSE_PARAMETER } from '../maintenance/windows/batch-close.ts';
 import type { Static } from 'typebox';
@@ -36,16 +37,62 @@ export class ConfigurationService {
     private readonly repo: ConfigurationRepository,
     private readonly estate: EstateLookup,
     private readonly clock: Clock,
+    private readonly changes: ConfigurationChangesRepository,
+    /** Seals secret values for storage (AES-256-GCM); only the terminal's own fetch sees them opened. */
+    private readonly box: SecretBox,
   ) {}
 
-  /** Loads every schema, value and terminal placement into memory (at start, and by the tick). */
+  private sealed(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.parameters[n]?.secret && v !== null && v !== undefined ? this.box.seal(v) : v]));
+  }
+
+  private opened(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.box.open(v)]));
+  }
+
+  private sealedChanges(changes: Change[]): Change[] {
+    return changes.map((c) => (this.parameters[c.parameter]?.secret
+      ? { parameter: c.parameter, old: c.old === null ? null : this.box.seal(c.old), new: c.new === null ? null : this.box.seal(c.new) }
+      : c));
+  }
+
+  /**
+   * Secret values an older PosFleet stored in plain (or stored before the schema marked them secret)
+   * are sealed where they lie: the level's values and every version's values and diff.
+   */
+  private async sealPlainSecrets(values: { level: ConfigLevel; scopeId: string; values: Values }[]): Promise<void> {
+    const secret = (n: string) => !!this.parameters[n]?.secret;
+    let found = false;
+    for (const v of values) {
+      for (const [n, value] of Object.entries(v.values)) {
+        if (!secret(n) || value === null || SecretBox.isSealed(value)) continue;
+        await this.repo.rewriteValue(v.level, v.scopeId, n, this.box.seal(value));
+        found = true;
+      }
+    }
+    if (!found) return;
+    for (const row of await this.repo.allVersions()) {
+      const stored = parseJson<Values>(row.values, {});
+      const changes = parseJson<Change[]>(row.changes, []);
+      const values2 = this.sealed(stored);
+      const changes2 = this.sealedChanges(changes);
+      if (JSON.stringify(values2) !== row.values || JSON.stringify(changes2) !== row.changes) await this.repo.rewriteVersion(row.id, JSON.stringify(values2), JSON.stringify(changes2));
+    }
+  }
+
+  /** Loads every schema, value, terminal placement and held change into memory (at start, and by the tick). */
   async load(): Promise<void> {
-    const [schemas, values, groups, placements, changeAt] = await Promise.all([
-      this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.placements(), this.repo.lastChangeAt(),
+    const [schemas, values, groups, placements, changeAt, held] = await Promise.all([
+      this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.placements(), this.repo.lastChangeAt(), this.heldChanges(),
     ]);
     this.useSchema(schemas.at(-1));
-    this.cache.load({ parameters: this.parameters, values, groups: groups.map(toGroup), placements });
+    await this.sealPlainSecrets(values);
+    this.cache.load({ parameters: this.parameters, values: values.map((v) => ({ ...v, values: this.opened(v.values) })), groups: groups.map(toGroup), placements, held });
     this.loadedChangeAt = changeAt;
+  }
+
+  private async heldChanges(): Promise<Map<string, HeldChange>> {
+    return new Map((await this.changes.holders()).map((h) => [h.terminal_id, { changeId: h.change_id, level: h.level, scopeId: h.scope_id, delta: this.opened(parseJson<Values>(h.delta, {})) }]));
   }
 
   /**
@@ -55,8 +102,12 @@ export class ConfigurationService {
   async refresh(): Promise<void> {
     const changeAt = await this.repo.lastChangeAt();
     if (changeAt !== this.loadedChangeAt) return this.load();
-    const placements = await this.repo.placements();
-    for (const id of [...this.cache.terminalIds()]) if (!placements.has(id)) this.cache.setPlacement(id, undefined);
+    const [placements, held] = await Promise.all([this.repo.placements(), this.heldChanges()]);
+    for (const id of [...this.cache.terminalIds()]) {
+      if (!placements.has(id)) this.cache.setPlacement(id, undefined);
+      else if (!held.has(id) && this.cache.heldBy(id)) this.cache.setHeld(id, undefined);
+    }
+    for (const [id, h] of held) if (this.cache.heldBy(id)?.changeId !== h.changeId) this.cache.setHeld(id, h);
     for (const [id, p] of placements) {
       const known = this.cache.placement(id);
       if (!known || known.siteId !== p.siteId || known.modelId !== p.modelId || known.tags.join() !== p.tags.join()) this.cache.setPlacement(id, p);
@@ -154,11 +205,81 @@ export class ConfigurationService {
     const scopeId = await this.visibleScope(level, scopeIdParam, actor);
     const { after, changes } = this.check(level, scopeId, input.values, actor);
     if (changes.length === 0) throw invalid('values', 'changes nothing: every value is already set so at this level');
+    const outOfService = needsMaintenance(changes, this.parameters);
+    if (outOfService && input.delivery !== 'now') {
+      // Not live: held until a configuration campaign delivers it in the terminals' maintenance windows.
+      const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current) throw conflict(`${level} ${scopeId} changed since version ${input.expectedVersion} (now ${current}): review the new values first`, 'expectedVersion');
+      const open = await this.changes.list({ states: ['pending', 'delivering'], level, scopeId, limit: 1 });
+      if (open.length) throw conflict(`${level} ${scopeIdParam} already has a change that needs maintenance (${open[0]!.state}): deliver or discard it first`, 'values');
+      const delta = Object.fromEntries(changes.map((c) => [c.parameter, c.new]));
+      const at = this.clock().toISOString();
+      const row: ChangeRow = {
+        id: randomUUID(), level, scope_id: scopeId, delta: JSON.stringify(this.sealed(delta)), changes: JSON.stringify(this.sealedChanges(changes)), reason: input.reason, state: 'pending',
+        campaign_id: null, version: null, created_by: actor.name, created_at: at, updated_at: at,
+      };
+      await this.changes.insert(row);
+      return {
+        level, scopeId: scopeIdParam, version: current, changes: changes.map((c) => maskChange(c, this.parameters)),
+        terminals: this.terminalsUnder(level, scopeId), needsMaintenance: true, pending: this.changeView(row),
+      };
+    }
     const row = await this.write(level, scopeId, after, changes, input.reason, null, actor.name, input.expectedVersion);
     return {
       level, scopeId: scopeIdParam, version: row.version, changes: changes.map((c) => maskChange(c, this.parameters)),
-      terminals: this.terminalsUnder(level, scopeId), needsMaintenance: needsMaintenance(changes, this.parameters),
+      terminals: this.terminalsUnder(level, scopeId), needsMaintenance: outOfService, pending: null,
     };
+  }
+
+  /** A held change as a person sees it (secrets masked). */
+  changeView(row: ChangeRow): ChangeView {
+    return {
+      id: row.id, level: row.level, scopeId: row.level === 'fleet' ? 'fleet' : row.scope_id, changes: parseJson<Change[]>(row.changes, []).map((c) => maskChange(c, this.parameters)),
+      reason: row.reason, state: row.state, campaignId: row.campaign_id, version: row.version, terminals: this.terminalsUnder(row.level, row.scope_id),
+      holders: this.cache.holders(row.id).length, createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at,
+    };
+  }
+
+  /**
+   * A held change becomes a version of its level (its campaign delivered it everywhere): merged onto the
+   * level's values as they are now (live changes made meanwhile stay), checked against the schema again.
+   */
+  /** A held change's delta as it applies (secrets opened). */
+  deltaOf(row: Pick<ChangeRow, 'delta'>): Values {
+    return this.opened(parseJson<Values>(row.delta, {}));
+  }
+
+  async commitChange(row: ChangeRow, actor: string): Promise<number> {
+    const delta = this.deltaOf(row);
+    const before = this.cache.levelValues(row.level, row.scope_id);
+    const after: Values = { ...before };
+    for (const [name, value] of Object.entries(delta)) {
+      if (value === null) delete after[name];
+      else after[name] = value;
+    }
+    const changes = diff(before, after);
+    const version = changes.length
+      ? (await this.write(row.level, row.scope_id, after, changes, `${row.reason} (configuration campaign)`, null, actor)).version
+      : (await this.repo.latestVersion(row.level, row.scope_id))?.version ?? 0;
+    for (const id of this.cache.holders(row.id)) this.cache.setHeld(id, undefined);
+    return version;
+  }
+
+  /** The terminals under a level (one for a terminal), from memory. */
+  terminalIdsUnder(level: Level, scopeId: string): string[] {
+    if (level === 'terminal') return this.cache.placement(scopeId) ? [scopeId] : [];
+    const group = level === 'group' ? this.groupFilters.get(scopeId) : undefined;
+    const ids: string[] = [];
+    for (const id of this.cache.terminalIds()) {
+      const p = this.cache.placement(id)!;
+      if (level === 'fleet' || (level === 'merchant' && p.merchantId === scopeId) || (level === 'site' && p.siteId === scopeId) || (group && inGroup(p, group))) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** The level's stored id after checking the actor may see it (404 otherwise). */
+  scopeFor(level: Level, scopeId: string, actor: Actor): Promise<string> {
+    return this.visibleScope(level, scopeId, actor);
   }
 
   async history(level: Level, scopeIdParam: string, actor: Actor, limit = 100): Promise<VersionView[]> {
@@ -173,7 +294,7 @@ export class ConfigurationService {
     if (input.version > 0) {
       const row = await this.repo.version(level, scopeId, input.version);
       if (!row) throw invalid('version', `${level} ${scopeIdParam} has no version ${input.version}`);
-      target = parseJson<Values>(row.values, {});
+      target = this.opened(parseJson<Values>(row.values, {}));
     }
     const before = this.cache.levelValues(level, scopeId);
     // Clearing what the earlier version did not have, setting what it had: checked like any change.
@@ -183,7 +304,7 @@ export class ConfigurationService {
     const row = await this.write(level, scopeId, after, changes, input.reason, input.version, actor.name);
     return {
       level, scopeId: scopeIdParam, version: row.version, changes: changes.map((c) => maskChange(c, this.parameters)),
-      terminals: this.terminalsUnder(level, scopeId), needsMaintenance: needsMaintenance(changes, this.parameters),
+      terminals: this.terminalsUnder(level, scopeId), needsMaintenance: needsMaintenance(changes, this.parameters), pending: null,
     };
   }
 
@@ -191,8 +312,9 @@ export class ConfigurationService {
     const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
     if (expected !== undefined && expected !== current) throw conflict(`${level} ${scopeId} changed since version ${expected} (now ${current}): review the new values first`, 'expectedVersion');
     try {
-      const row = await this.repo.writeLevel(level, scopeId, after, {
-        id: randomUUID(), level, scope_id: scopeId, values: JSON.stringify(after), changes: JSON.stringify(changes), reason, reverts_to: revertsTo,
+      const sealed = this.sealed(after);
+      const row = await this.repo.writeLevel(level, scopeId, sealed, {
+        id: randomUUID(), level, scope_id: scopeId, values: JSON.stringify(sealed), changes: JSON.stringify(this.sealedChanges(changes)), reason, reverts_to: revertsTo,
         created_by: actor, created_at: this.clock().toISOString(),
       }, current);
       this.cache.setLevel(level, scopeId, after);
@@ -284,14 +406,7 @@ export class ConfigurationService {
   }
 
   private terminalsUnder(level: Level, scopeId: string): number {
-    if (level === 'terminal') return 1;
-    let count = 0;
-    const group = level === 'group' ? this.groupFilters.get(scopeId) : undefined;
-    for (const id of this.cache.terminalIds()) {
-      const p = this.cache.placement(id)!;
-      if (level === 'fleet' || (level === 'merchant' && p.merchantId === scopeId) || (level === 'site' && p.siteId === scopeId) || (group && inGroup(p, group))) count++;
-    }
-    return count;
+    return level === 'terminal' ? 1 : this.terminalIdsUnder(level, scopeId).length;
   }
 
   private get groupFilters(): Map<string, GroupFilter> {

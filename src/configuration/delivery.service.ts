@@ -17,6 +17,8 @@ interface Applied {
 
 export interface DriftIncidents {
   open(terminalId: string, detail: { parameters: string[]; appliedHash: string; expectedHash: string; since: string }): Promise<void>;
+  /** Resolves the open drift incidents of terminals `fixed` says are back on their effective configuration; how many. */
+  resolve(fixed: (terminalId: string) => boolean): Promise<number>;
 }
 
 export class ConfigurationDelivery {
@@ -61,8 +63,11 @@ export class ConfigurationDelivery {
     return this.matching.has(terminalId) && hash ? { hash, differing: [] } : undefined;
   }
 
-  /** Opens a drift incident for each terminal past the grace period (once per mismatch). Run by the configuration tick. */
-  async sweep(): Promise<number> {
+  /**
+   * Opens a drift incident for each terminal past the grace period (once per mismatch), and resolves
+   * those of terminals that reported their effective hash again since. Run by the configuration tick.
+   */
+  async sweep(): Promise<{ opened: number; resolved: number }> {
     const now = this.clock().getTime();
     let opened = 0;
     for (const [terminalId, a] of this.applied) {
@@ -71,6 +76,8 @@ export class ConfigurationDelivery {
       a.reported = true;
       opened++;
     }
-    return opened;
+    // Read from the incidents (not remembered here), so an incident opened before a restart resolves too.
+    const resolved = this.matching.size ? await this.incidents.resolve((terminalId) => this.matching.has(terminalId) && !this.applied.has(terminalId)) : 0;
+    return { opened, resolved };
   }
 }

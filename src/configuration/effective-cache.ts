@@ -3,11 +3,14 @@
 // the terminals under the level it touched. Terminals sharing a site and groups share the merged values
 // of the levels above them, computed once; only terminal-level values (TID, MID) are merged per terminal.
 import { createHash } from 'node:crypto';
+import { configurationHash } from './hash.ts';
 import { canonicalJson, effective, type Layer, type Level, type ParameterSchema, type Values } from './parameters.ts';
 
 export interface Placement { merchantId: string | null; siteId: string | null; modelId: string; tags: string[] }
 export interface GroupFilter { merchantId?: string; siteId?: string; modelId?: string; tag?: string }
 export interface Group { id: string; filter: GroupFilter }
+/** A change a configuration campaign already gave a terminal: its level's values with `delta` on top (null removes). */
+export interface HeldChange { changeId: string; level: Level; scopeId: string; delta: Values }
 
 export function inGroup(p: Placement, f: GroupFilter): boolean {
   return (!f.merchantId || f.merchantId === p.merchantId) && (!f.siteId || f.siteId === p.siteId)
@@ -35,9 +38,16 @@ export class EffectiveCache {
   private readonly placements = new Map<string, Placement>();
   private readonly hashes = new Map<string, string>();
   private uppers = new Map<string, Upper>();
+  /** Terminals running a change ahead of their level (its campaign goes on): computed one by one. */
+  private readonly held = new Map<string, HeldChange>();
 
   /** Replaces everything (at start and on refresh), then recomputes every hash. */
-  load(state: { parameters: ParameterSchema; values: { level: Level; scopeId: string; values: Values }[]; groups: Group[]; placements: Map<string, Placement> }): void {
+  load(state: {
+    parameters: ParameterSchema; values: { level: Level; scopeId: string; values: Values }[]; groups: Group[]; placements: Map<string, Placement>;
+    held?: Map<string, HeldChange>;
+  }): void {
+    this.held.clear();
+    for (const [id, h] of state.held ?? []) this.held.set(id, h);
     this.parameters = state.parameters;
     for (const m of this.values.values()) m.clear();
     for (const v of state.values) this.values.get(v.level)!.set(v.scopeId, v.values);
@@ -91,6 +101,23 @@ export class EffectiveCache {
     for (const [id, p] of this.placements) if (under(id, p)) this.recompute(id);
   }
 
+  /** The change a campaign gave the terminal ahead of its level, if any. */
+  heldBy(terminalId: string): HeldChange | undefined {
+    return this.held.get(terminalId);
+  }
+
+  /** A campaign gave the terminal a change (or, undefined, took it back): its hash changes now. */
+  setHeld(terminalId: string, change: HeldChange | undefined): void {
+    if (change) this.held.set(terminalId, change);
+    else this.held.delete(terminalId);
+    if (this.placements.has(terminalId)) this.recompute(terminalId);
+  }
+
+  /** Every terminal holding a change. */
+  holders(changeId: string): string[] {
+    return [...this.held].filter(([, h]) => h.changeId === changeId).map(([id]) => id);
+  }
+
   groupList(): Group[] {
     return this.groups;
   }
@@ -118,12 +145,25 @@ export class EffectiveCache {
       const values = this.values.get(level)!.get(scopeId);
       return values ? [{ level, scopeId, values }] : [];
     };
-    return [
+    const layers = [
       ...layer('fleet', ''),
       ...layer('merchant', p?.merchantId), ...layer('site', p?.siteId),
       ...(p ? this.groups.filter((g) => inGroup(p, g.filter)).flatMap((g) => layer('group', g.id)) : []),
       ...layer('terminal', terminalId),
     ];
+    const held = this.held.get(terminalId);
+    if (!held) return layers;
+    const at = layers.findIndex((l) => l.level === held.level && l.scopeId === held.scopeId);
+    const base = at >= 0 ? layers[at]!.values : {};
+    const values: Values = { ...base };
+    for (const [n, v] of Object.entries(held.delta)) {
+      if (v === null) delete values[n];
+      else values[n] = v;
+    }
+    const changed = { level: held.level, scopeId: held.scopeId, values };
+    if (at >= 0) layers[at] = changed;
+    else layers.splice(LEVEL_LIST.indexOf(held.level) === 0 ? 0 : layers.filter((l) => LEVEL_LIST.indexOf(l.level) <= LEVEL_LIST.indexOf(held.level)).length, 0, changed);
+    return layers;
   }
 
   /** A terminal's effective values and their sources (computed on demand: the API and the device fetch). */
@@ -137,6 +177,10 @@ export class EffectiveCache {
   }
 
   private recompute(terminalId: string): void {
+    if (this.held.has(terminalId)) {
+      this.hashes.set(terminalId, configurationHash(this.effectiveOf(terminalId).values));
+      return;
+    }
     const p = this.placements.get(terminalId)!;
     const groups = this.groups.filter((g) => inGroup(p, g.filter)).map((g) => g.id);
     const upper = this.upper(p.merchantId, p.siteId, groups);

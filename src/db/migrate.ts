@@ -25,6 +25,7 @@ import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts'
 import * as terminalData from './migrations/0023_terminal_data.ts';
 import * as configuration from './migrations/0022_configuration.ts';
 import * as approvals from './migrations/0026_approvals.ts';
+import * as configurationCampaigns from './migrations/0030_configuration_campaigns.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0023_terminal_data': terminalData,
   '0022_configuration': configuration,
   '0026_approvals': approvals,
+  '0030_configuration_campaigns': configurationCampaigns,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

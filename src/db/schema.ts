@@ -1081,4 +1081,34 @@ export interface ApprovalRequestTable {
 
 export interface Database {
   approval_requests: ApprovalRequestTable;
+// ---- Configuration campaigns (0030): out-of-service changes held pending, delivered by a campaign
+/** pending (held, not live) → delivering (its campaign runs) → applied (a version of its level) | rolled_back | discarded. */
+export type ConfigChangeState = 'pending' | 'delivering' | 'applied' | 'rolled_back' | 'discarded';
+
+export interface ConfigChangeTable {
+  id: string;
+  level: ConfigLevel;
+  scope_id: string;
+  /** JSON: { [parameter]: value | null } set at the level */
+  delta: string;
+  /** JSON [{ parameter, old, new }] when it was made */
+  changes: string;
+  reason: string;
+  state: ConfigChangeState;
+  campaign_id: string | null;
+  version: number | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConfigChangeHolderTable {
+  change_id: string;
+  terminal_id: string;
+  since: string;
+}
+
+export interface Database {
+  config_changes: ConfigChangeTable;
+  config_change_holders: ConfigChangeHolderTable;
 }

@@ -89,6 +89,16 @@ export class IncidentService {
     return resolved;
   }
 
+  /** Resolves the open incidents of a rule whose terminal `cleared` says is fine again (a rule checked outside the heartbeat batch); how many. */
+  async resolveCleared(rule: Rule, cleared: (terminalId: string) => boolean, resolution: string): Promise<number> {
+    let resolved = 0;
+    const at = this.now();
+    for (const row of await this.repo.openIncidentsOfRules([rule])) {
+      if (row.terminal_id && cleared(row.terminal_id) && (await this.resolveRow(row, at, SYSTEM, resolution))) resolved++;
+    }
+    return resolved;
+  }
+
   async tell(event: 'incident.opened' | 'incident.resolved' | 'incident.reminder', incident: IncidentRow, key: string): Promise<void> {
     try {
       const detail = parseJson<Record<string, unknown>>(incident.detail, {});

@@ -137,7 +137,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
-    await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.approvals));
+    await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
     await api.register(approvalRoutes(services.approvals));
   }, { prefix: '/api/v1' });
 
@@ -148,7 +148,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
-    await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
+    await device.register(configurationDeviceRoutes(services.configuration, services.configurationCampaigns, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.

@@ -10,6 +10,7 @@ import type { EstateRepository } from '../estate/estate.repository.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
 import { WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import { CONFIGURATION_KEY_ID, CONFIGURATION_PACKAGE_KIND, CONFIGURATION_PACKAGE_NAME, configurationPackageId } from '../shared/configuration-package.ts';
 import { conflict, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
@@ -120,6 +121,59 @@ export class CampaignsService {
       byModel: count((t) => t.modelId).map((m) => ({ modelId: m.key, name: models.get(m.key) ?? m.key, terminals: m.terminals })),
       byVersion: versions, waves: perWave,
       stopTrading: { terminals: plan.planned.length, windows, notPlanned, singleTerminalSites: singleTerminalSites.policy },
+    };
+  }
+
+  /**
+   * A configuration change delivered like software: the terminals `only` names among those `filter`
+   * matches get it in waves inside their windows, judged on payments; a rollback gives the configuration
+   * before it back. The change is two stand-in package rows (see shared/configuration-package.ts).
+   */
+  async createForConfiguration(input: Omit<CampaignInput, 'packageId' | 'filter' | 'allowDowngrade'> & { changeId: string; filter: CampaignFilter; only: Set<string> }, scope: Scope, actorName: string): Promise<CampaignView> {
+    const waves = input.waves ?? [1, 10, 50, 100];
+    const problem = checkWaves(waves);
+    if (problem) throw invalid(problem.field, problem.reason);
+    const singleTerminalSites = { policy: input.singleTerminalSites ?? 'hold', reason: input.singleTerminalSitesReason?.trim() || null };
+    if (singleTerminalSites.policy === 'allow' && !singleTerminalSites.reason) {
+      throw invalid('singleTerminalSitesReason', "give the reason single-terminal sites may go without a terminal in service while they are updated ('allow')");
+    }
+    const terminals: Terminal[] = [];
+    for await (const page of this.estate.eachTerminal({ ...input.filter, status: 'active' }, scope)) terminals.push(...page.filter((t) => input.only.has(t.id)));
+    if (!terminals.length) throw invalid('filter', 'the change reaches no terminal in service');
+    const busy = await this.repo.busyTerminals(terminals.map((t) => t.id), [...OFFERED, 'queued']);
+    const eligible = terminals.filter((t) => !busy.has(t.id));
+    if (!eligible.length) throw invalid('filter', `all ${terminals.length} terminal(s) the change reaches are in another campaign`);
+    const at = this.now();
+    await this.repo.ensureKey({ id: CONFIGURATION_KEY_ID, name: 'PosFleet configuration changes (signs nothing)', public_key: '', created_by: actorName, created_at: at, revoked_at: at });
+    const models = JSON.stringify([...new Set(eligible.map((t) => t.modelId))]);
+    const row = (before: boolean): PackageRow => ({
+      id: configurationPackageId(input.changeId, before), kind: CONFIGURATION_PACKAGE_KIND, name: CONFIGURATION_PACKAGE_NAME,
+      version: before ? `${input.changeId}:before` : input.changeId, compatible_models: models, min_installed_version: null, security_patch: 0,
+      release_notes: JSON.stringify({ 'zh-CN': '配置变更', en: 'configuration change' }), file_name: '', size: 0, sha256: '', signature: '', key_id: CONFIGURATION_KEY_ID,
+      sha1: null, md5: null, uploaded_at: at, created_by: actorName, created_at: at,
+    });
+    const pkg = row(false);
+    await this.repo.ensurePackage(row(true));
+    await this.repo.ensurePackage(pkg);
+    return this.insert({
+      name: input.name, pkg, filter: input.filter, rollbackOf: null, actorName,
+      terminals: eligible.map((terminal) => ({ terminal, packageId: pkg.id, previousVersion: `${input.changeId}:before` })),
+      settings: {
+        waves, maxFailureRate: input.maxFailureRate ?? 0.1, observeMinutes: input.observeMinutes ?? 60, allowDowngrade: true, seed: input.seed ?? randomInt(2 ** 32),
+        excluded: busy.size ? { in_other_campaign: busy.size } : {}, singleTerminalSites,
+      },
+    });
+  }
+
+  /** Where a campaign stands, with its rollback's, and its terminals whose action ended without the change. */
+  async outcome(id: string): Promise<{ state: CampaignState; rollback: { id: string; state: CampaignState } | null; notDelivered: string[] } | undefined> {
+    const campaign = await this.repo.campaign(id);
+    if (!campaign) return undefined;
+    const rollback = await this.repo.rollbackOf(id);
+    const ended = await this.repo.actionsOf(id, { states: ['failed', 'skipped', 'cancelled'] });
+    return {
+      state: campaign.state as CampaignState, rollback: rollback ? { id: rollback.id, state: rollback.state as CampaignState } : null,
+      notDelivered: ended.map((a) => a.terminal_id),
     };
   }
 

@@ -6,6 +6,7 @@ import type { Database } from '../db/schema.ts';
 import { OUT_OF_SERVICE, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import { notFound } from '../shared/errors.ts';
+import { configurationPackageOf } from '../shared/configuration-package.ts';
 import type { Clock } from '../shared/time.ts';
 import { applyFeedback, CLOSED, OFFERED, type ActionState } from './action-states.ts';
 import type { CampaignEngine } from './campaign-engine.service.ts';
@@ -27,13 +28,14 @@ export class DeploymentsService {
 
   /** For heartbeat answers: each terminal's offered action, if any (one query for the batch). */
   async hints(terminalIds: string[]): Promise<Map<string, DeploymentHint>> {
-    const rows = await this.repo.actionsOfTerminals(terminalIds, OFFERED);
+    // A configuration campaign's action has nothing to download: the terminal fetches its configuration in the job.
+    const rows = (await this.repo.actionsOfTerminals(terminalIds, OFFERED)).filter((a) => !configurationPackageOf(a.package_id));
     return new Map(rows.map((a) => [a.terminal_id, { actionId: Number(a.id), state: a.state as ActionState, installAllowed: OUT_OF_SERVICE.includes(a.job_state as JobState) }]));
   }
 
   async deployment(terminalId: string, actionId: number): Promise<DeploymentView> {
     const action = await this.terminalAction(terminalId, actionId);
-    if (action.state === 'queued') throw notFound('deployment', String(actionId));
+    if (action.state === 'queued' || configurationPackageOf(action.package_id)) throw notFound('deployment', String(actionId));
     const pkg = (await this.repo.package(action.package_id))!;
     const key = await this.repo.key(pkg.key_id);
     const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
@@ -83,6 +85,12 @@ export class DeploymentsService {
     });
     if (answer.changed && CLOSED.includes(answer.state)) await this.engine.actionClosed((await this.repo.action(actionId))!, answer.state);
     return answer;
+  }
+
+  /** The terminal's offered action of a configuration campaign, with whether its job has it out of service now. */
+  async configurationAction(terminalId: string): Promise<{ actionId: number; packageId: string; campaignId: string; state: ActionState; inJob: boolean } | undefined> {
+    const a = (await this.repo.actionsOfTerminals([terminalId], OFFERED)).find((r) => configurationPackageOf(r.package_id));
+    return a && { actionId: Number(a.id), packageId: a.package_id, campaignId: a.campaign_id, state: a.state as ActionState, inJob: OUT_OF_SERVICE.includes(a.job_state as JobState) };
   }
 
   /** The action, if it is this terminal's: any other is answered as not existing. */

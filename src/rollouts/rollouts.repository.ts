@@ -3,6 +3,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
+import { CONFIGURATION_KEY_ID } from '../shared/configuration-package.ts';
 import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
 import type { ActionState } from './action-states.ts';
 
@@ -27,8 +28,16 @@ export class RolloutsRepository {
   key(id: string) {
     return this.db.selectFrom('publisher_keys').selectAll().where('id', '=', id).executeTakeFirst();
   }
+  /** Publishers' keys (not the stand-in key of configuration campaigns). */
   keys() {
-    return this.db.selectFrom('publisher_keys').selectAll().orderBy('created_at').execute();
+    return this.db.selectFrom('publisher_keys').selectAll().where('id', '!=', CONFIGURATION_KEY_ID).orderBy('created_at').execute();
+  }
+  /** The stand-in key configuration campaigns' package rows name, made the first time one is needed. */
+  async ensureKey(row: KeyRow): Promise<void> {
+    await this.db.insertInto('publisher_keys').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+  async ensurePackage(row: PackageRow): Promise<void> {
+    await this.db.insertInto('packages').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
   revokeKey(id: string, at: string) {
     return this.db.updateTable('publisher_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
@@ -51,7 +60,7 @@ export class RolloutsRepository {
   /** Newest first, keyset-paged by (created_at, id). */
   listPackages(query: { kind?: string | undefined; name?: string | undefined; limit: number; cursor?: string | undefined }) {
     const before = decodeTimeIdCursor(query.cursor);
-    return this.db.selectFrom('packages').selectAll()
+    return this.db.selectFrom('packages').selectAll().where('key_id', '!=', CONFIGURATION_KEY_ID)
       .$if(!!query.kind, (q) => q.where('kind', '=', query.kind!))
       .$if(!!query.name, (q) => q.where('name', '=', query.name!))
       .$if(!!before, (q) => q.where((eb) => eb.or([eb('created_at', '<', before!.at), eb.and([eb('created_at', '=', before!.at), eb('id', '<', before!.id)])])))
@@ -69,6 +78,10 @@ export class RolloutsRepository {
   }
   campaign(id: string, executor: Executor = this.db) {
     return executor.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+  /** The newest rollback campaign of a campaign, if any. */
+  rollbackOf(id: string) {
+    return this.db.selectFrom('campaigns').selectAll().where('rollback_of', '=', id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   }
   campaignsInState(state: string) {
     return this.db.selectFrom('campaigns').selectAll().where('state', '=', state).orderBy('created_at').execute();

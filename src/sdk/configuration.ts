@@ -29,7 +29,7 @@ export class ConfigurationAgent {
   private applied: { hash: string; values: Values; differing: string[] } | undefined;
   /** A hash refused or failed: not fetched again until the server names another one. */
   private given: string | undefined;
-  private running: Promise<void> | undefined;
+  private running: Promise<unknown> | undefined;
 
   constructor(
     private readonly getJson: <T>(path: string) => Promise<T>,
@@ -54,7 +54,22 @@ export class ConfigurationAgent {
   onHint(hint: ConfigurationHint): void {
     if (!hint || hint.hash === this.given || this.running) return;
     if (this.applied?.hash === hint.hash && !this.applied.differing.length) return;
-    this.running = this.sync().finally(() => { this.running = undefined; });
+    this.running = this.sync().then(() => undefined).finally(() => { this.running = undefined; });
+  }
+
+  /**
+   * Inside a maintenance job: fetches and applies now (a configuration campaign gives its change only
+   * while the terminal is out of service), then tells the server what was applied, before the job
+   * completes. Throws when the configuration was refused or failed to apply: the job fails and rolls back.
+   */
+  async applyInJob(post: (path: string, body: unknown) => Promise<unknown>): Promise<void> {
+    await this.running;
+    const run = this.sync();
+    this.running = run.finally(() => { this.running = undefined; });
+    const outcome = await run;
+    if (outcome && outcome.type !== 'applied') throw new Error(outcome.type === 'refused' ? `configuration refused: ${outcome.parameter} ${outcome.reason}` : `configuration not applied: ${String(outcome.error)}`);
+    const report = this.report();
+    if (report) await post('/device/v1/configuration/applied', report);
   }
 
   /** Resolves once a fetch and apply under way has ended (tests, shutdown). */
@@ -62,21 +77,23 @@ export class ConfigurationAgent {
     await this.running;
   }
 
-  private async sync(): Promise<void> {
+  private async sync(): Promise<ConfigurationEvent | undefined> {
     let configuration: DeviceConfiguration;
     try {
       configuration = await this.getJson<DeviceConfiguration>('/device/v1/configuration');
     } catch (error) {
-      this.onEvent({ type: 'failed', hash: '', error });
-      return;
+      const event: ConfigurationEvent = { type: 'failed', hash: '', error };
+      this.onEvent(event);
+      return event;
     }
     const { hash, values } = configuration;
     this.given = hash;
     const problem = new SchemaChecker(configuration.parameters as ParameterSchema).firstProblem(values);
     if (problem) {
-      this.onEvent({ type: 'refused', hash, parameter: problem[0], reason: problem[1] });
+      const event: ConfigurationEvent = { type: 'refused', hash, parameter: problem[0], reason: problem[1] };
+      this.onEvent(event);
       if (this.applied) this.applied.differing = differingParameters(values, this.applied.values);
-      return;
+      return event;
     }
     const changed = this.applied ? differingParameters(this.applied.values, values) : Object.keys(values).sort();
     try {
@@ -84,10 +101,14 @@ export class ConfigurationAgent {
       // Computed here, not taken from the server: the report says what this terminal really runs with.
       const appliedHash = await configurationHashOf(inForce);
       this.applied = { hash: appliedHash, values: inForce, differing: appliedHash === hash ? [] : differingParameters(values, inForce) };
-      this.onEvent({ type: 'applied', hash: appliedHash, changed });
+      const event: ConfigurationEvent = { type: 'applied', hash: appliedHash, changed };
+      this.onEvent(event);
+      return event;
     } catch (error) {
       if (this.applied) this.applied.differing = differingParameters(values, this.applied.values);
-      this.onEvent({ type: 'failed', hash, error });
+      const event: ConfigurationEvent = { type: 'failed', hash, error };
+      this.onEvent(event);
+      return event;
     }
   }
 }

@@ -202,13 +202,18 @@ export class PosFleetTerminal {
     const perform = handlers.perform;
     const updates = this.updates;
     const backups = this.backups;
+    const configuration = this.configurationAgent;
     // Every job's work begins with a backup of the terminal's data (a failed backup fails the job, which
     // rolls back: nothing is changed without one); an update job then installs the offered package
-    // first, and the application's own work follows.
-    if (updates || backups) {
+    // and takes the configuration a configuration campaign gives inside the job, and the application's
+    // own work follows.
+    if (updates || backups || configuration) {
       handlers.perform = async (work, context) => {
         if (backups) await backups.backup('pre_maintenance', context.jobId);
         if (updates && (work.includes('update') || work.includes('upgrade'))) await updates.installInJob(context.signal, context.jobId);
+        if (configuration && work.includes('update')) {
+          await configuration.applyInJob((path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), context.signal)));
+        }
         await perform(work, context);
       };
     }

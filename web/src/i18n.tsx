@@ -11,6 +11,7 @@ import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
+import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -827,6 +828,7 @@ const en = {
   ...settingsEn,
   ...preventiveEn,
   ...configurationEn,
+  ...configurationCampaignsEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1643,6 +1645,7 @@ const zh: Record<MessageKey, string> = {
   ...settingsZh,
   ...preventiveZh,
   ...configurationZh,
+  ...configurationCampaignsZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

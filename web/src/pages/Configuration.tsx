@@ -15,6 +15,7 @@ import { browserTimeZone } from '../format.ts';
 import { can } from '../permissions.ts';
 import { useRouter } from '../router.tsx';
 import { zoneLabel } from '../whose-time.ts';
+import { PendingChanges } from './ConfigurationChanges.tsx';
 import type { DiffView, EffectiveView, GroupView, LevelView, SchemaView, SetResult, VersionView } from '../../../src/configuration/configuration.schemas.ts';
 import type { Level, ParameterSpec } from '../../../src/configuration/parameters.ts';
 
@@ -151,6 +152,7 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
   const [reason, setReason] = useState('');
   const [reverting, setReverting] = useState<number | null>(null);
   const [revertReason, setRevertReason] = useState('');
+  const [changesSeen, setChangesSeen] = useState(0);
   const action = useAction();
   const revertAction = useAction();
   const merchantUser = me.merchantId !== null;
@@ -214,7 +216,9 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
       // Acquirer and key parameters wait for a second person (four eyes): nothing changed yet.
       if ('state' in result && result.state === 'awaiting_approval') return t('apParamsHeld');
       await load();
-      return t('cfgApplied', { version: (result as Static<typeof SetResult>).version });
+      setChangesSeen((n) => n + 1);
+      const applied = result as Static<typeof SetResult>;
+      return applied.pending ? t('ccHeld') : t('cfgApplied', { version: applied.version });
     });
   };
   const revert = () => {
@@ -327,6 +331,9 @@ function LevelEditor({ me, level, scope, parameters, nameOf }: {
           </div>
         </form>
       )}
+
+      <PendingChanges me={me} level={level} scope={scope} reload={changesSeen} title={title}
+        describe={(c) => `${title(c.parameter)}: ${before(parameters[c.parameter], c.old, t)} → ${c.new === null ? t('cfgRemoved') : shown(parameters[c.parameter], c.new, t)}`} />
 
       <section aria-labelledby="cfg-history-title">
         <h2 id="cfg-history-title">{t('cfgHistory')}</h2>

@@ -16,6 +16,7 @@ import type { LiveState } from '../../live.ts';
 import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useMerchants } from '../Calendar.tsx';
+import { CampaignChange } from '../ConfigurationChanges.tsx';
 import { useSites } from '../Terminals.tsx';
 import { ActionBadge, CampaignBadge, describeFilter, percent, useModels, usePolling, WaveBadge, WaveProgress } from './shared.tsx';
 
@@ -86,7 +87,10 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
 
       <dl className="facts campaign-facts">
         <dt>{t('package')}</dt>
-        <dd><Link href={`/updates/packages/${campaign.package.id}`}>{campaign.package.name} {campaign.package.version}</Link> ({tk('pkind', campaign.package.kind)})</dd>
+        {campaign.package.kind === 'configuration' && campaign.package.name === 'posfleet.configuration'
+          ? <dd>{tk('pkind', 'configuration')}</dd>
+          : <dd><Link href={`/updates/packages/${campaign.package.id}`}>{campaign.package.name} {campaign.package.version}</Link> ({tk('pkind', campaign.package.kind)})</dd>}
+        {campaign.package.kind === 'configuration' && <CampaignChange changeId={campaign.package.version.replace(/:before$/, '')} />}
         <dt>{t('targetFilter')}</dt><dd>{describeFilter(campaign.filter, { sites, merchants, models }, t)}</dd>
         <dt>{t('wavePlan')}</dt><dd>{s.waves.map((w) => percent(w / 100, locale, 2)).join(' → ')}</dd>
         <dt>{t('maxFailureRate')}</dt><dd>{percent(s.maxFailureRate, locale)}</dd>
@@ -402,7 +406,7 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
           <ActionBadge state={a.state} />{a.reason && <div className="muted break">{a.reason}</div>}
           {a.waiting && <div className="muted break">{t('waiting')}: {a.waiting}</div>}
         </td>
-        <td className="wide">{a.previousVersion ?? '—'}</td>
+        <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>
         <td>
           <button type="button" className="secondary" aria-expanded={open} aria-controls={panel} aria-label={t('feedbackOf', { serial: a.serialNumber })} onClick={onToggle}>

@@ -1,0 +1,211 @@
+// Configuration campaigns: a change that needs terminals out of service (a new acquirer host, a key) is
+// held pending, then delivered like software — waves, maintenance windows, the continuity rule and the
+// payment-health halt of the campaign engine, with rollback to the configuration before it. This is the
+// engine's CampaignDelivery for such campaigns, and what happens on the terminal's side: inside its
+// maintenance job its configuration fetch gives it the change (or, for a rollback, takes it back), and
+// its report of applying it counts as the install. The configuration tick makes a change delivered
+// everywhere a version of its level.
+import type { Scope } from '../access/roles.ts';
+import type { WorkKind } from '../shared/job-states.ts';
+import { configurationPackageOf } from '../shared/configuration-package.ts';
+import { conflict, notFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { ChangeRow, ConfigurationChangesRepository } from './configuration.repository.ts';
+import type { ChangeCampaignInput, ChangeView, ConfigurationReport, ConfigurationHint } from './configuration.schemas.ts';
+import type { Actor, ConfigurationService } from './configuration.service.ts';
+import type { ConfigurationDelivery } from './delivery.service.ts';
+import type { Level } from './parameters.ts';
+
+type CampaignState = 'running' | 'paused' | 'halted' | 'completed' | 'cancelled';
+
+/**
+ * What configuration asks of campaigns (wired in services.ts). `Verdict` is the campaign engine's
+ * judgement of a wave's payments (rollouts' HealthVerdict), passed through untouched.
+ */
+export interface ConfigurationCampaignPort<Verdict> {
+  createForConfiguration(input: ChangeCampaignInput & { name: string; changeId: string; filter: CampaignTarget; only: Set<string> }, scope: Scope, actorName: string): Promise<{ id: string }>;
+  outcome(campaignId: string): Promise<{ state: CampaignState; rollback: { id: string; state: CampaignState } | null; notDelivered: string[] } | undefined>;
+  /** The terminal's offered action of a configuration campaign, with whether its job has it out of service. */
+  configurationAction(terminalId: string): Promise<{ actionId: number; packageId: string; inJob: boolean } | undefined>;
+  /** A report on an action, as a terminal's feedback moves it (only forward). */
+  record(actionId: number, report: { reportId: string; status: 'installing' | 'installed'; body: unknown; source: string }): Promise<unknown>;
+  /** The payments of a wave's terminals against comparable ones: the same judgement as software. */
+  judge(campaign: { id: string; package_id: string }, wave: number): Promise<Verdict>;
+}
+
+export interface CampaignTarget { merchantId?: string; siteId?: string; modelId?: string; tag?: string }
+
+const ENDED: readonly CampaignState[] = ['completed', 'cancelled'];
+
+/** The engine's CampaignDelivery for configuration campaigns (composed with the package delivery in services.ts). */
+export class ConfigurationCampaigns<Verdict> {
+  constructor(
+    private readonly repo: ConfigurationChangesRepository,
+    private readonly configuration: ConfigurationService,
+    private readonly delivery: ConfigurationDelivery,
+    private readonly campaigns: ConfigurationCampaignPort<Verdict>,
+    private readonly clock: Clock,
+  ) {}
+
+  private now = () => this.clock().toISOString();
+
+  // ---- operators
+  /** The newest 100 changes the actor may see (a merchant's users: those of its own levels). */
+  async list(query: { state?: ChangeRow['state'] | undefined; level?: Level | undefined; scopeId?: string | undefined }, actor: Actor): Promise<ChangeView[]> {
+    const scopeId = query.level === 'fleet' ? '' : query.scopeId;
+    const rows = await this.repo.list({ ...(query.state && { states: [query.state] }), ...(query.level && { level: query.level }), ...(scopeId !== undefined && { scopeId }), limit: 100 });
+    const visible: ChangeView[] = [];
+    for (const r of rows) if (actor.scope.kind === 'fleet' || (await this.visible(r, actor))) visible.push(this.configuration.changeView(r));
+    return visible;
+  }
+
+  async get(id: string, actor: Actor): Promise<ChangeView> {
+    const row = await this.change(id);
+    if (!(await this.visible(row, actor))) throw notFound('configuration change', id);
+    return this.configuration.changeView(row);
+  }
+
+  private async visible(row: ChangeRow, actor: Actor): Promise<boolean> {
+    try {
+      await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async change(id: string): Promise<ChangeRow> {
+    const row = await this.repo.change(id);
+    if (!row) throw notFound('configuration change', id);
+    return row;
+  }
+
+  /** A pending change goes out as a campaign to the terminals under its level. */
+  async deliver(id: string, input: ChangeCampaignInput & { name?: string | undefined }, actor: Actor): Promise<ChangeView> {
+    const row = await this.change(id);
+    await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
+    if (row.state !== 'pending') throw conflict(`configuration change ${id} is ${row.state}; only a pending change can be delivered`, 'state');
+    const only = new Set(this.configuration.terminalIdsUnder(row.level, row.scope_id));
+    const parameters = parseJson<{ parameter: string }[]>(row.changes, []).map((c) => c.parameter).join(', ');
+    const campaign = await this.campaigns.createForConfiguration({
+      ...input, name: input.name ?? `Configuration ${parameters} (${row.level})`, changeId: id, filter: this.targetOf(row), only,
+    }, actor.scope, actor.name);
+    if (!(await this.repo.move(id, 'pending', { state: 'delivering', campaign_id: campaign.id, updated_at: this.now() }))) throw conflict(`configuration change ${id} changed meanwhile; try again`, 'state');
+    return this.get(id, actor);
+  }
+
+  async discard(id: string, actor: Actor): Promise<ChangeView> {
+    const row = await this.change(id);
+    await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
+    if (row.state !== 'pending' || !(await this.repo.move(id, 'pending', { state: 'discarded', updated_at: this.now() }))) {
+      throw conflict(`configuration change ${id} is ${row.state}; only a pending change can be discarded`, 'state');
+    }
+    return this.get(id, actor);
+  }
+
+  private targetOf(row: ChangeRow): CampaignTarget {
+    switch (row.level) {
+      case 'fleet': return {};
+      case 'merchant': return { merchantId: row.scope_id };
+      case 'site': return { siteId: row.scope_id };
+      case 'group': return this.configuration.cache.groupList().find((g) => g.id === row.scope_id)?.filter ?? {};
+      case 'terminal': {
+        const siteId = this.configuration.cache.placement(row.scope_id)?.siteId;
+        return siteId ? { siteId } : {};
+      }
+    }
+  }
+
+  // ---- the campaign engine's delivery
+  /** The work is an update: the terminal is out of service while it takes the new configuration. */
+  async job(campaign: { name: string }, packageId: string, wave: number): Promise<{ work: WorkKind; reason: string }> {
+    const target = configurationPackageOf(packageId);
+    const what = target?.before ? 'restore the configuration before' : 'apply';
+    const row = target && (await this.repo.change(target.changeId));
+    const parameters = row ? parseJson<{ parameter: string }[]>(row.changes, []).map((c) => c.parameter).join(', ') : 'a configuration change';
+    return { work: 'update', reason: `${what} ${parameters} (campaign "${campaign.name}", wave ${wave + 1})` };
+  }
+
+  judge(campaign: { id: string; package_id: string }, wave: number): Promise<Verdict> {
+    return this.campaigns.judge(campaign, wave);
+  }
+
+  // ---- the terminal's side
+  /**
+   * Before a terminal's configuration fetch: inside the maintenance job of a configuration campaign's
+   * action it now runs the change (a rollback's: the configuration before it), so its hash changes at
+   * once and the next heartbeat answers it too. Outside such a job nothing changes.
+   */
+  async beforeFetch(terminalId: string): Promise<void> {
+    const action = await this.campaigns.configurationAction(terminalId);
+    const target = action && configurationPackageOf(action.packageId);
+    if (!action?.inJob || !target) return;
+    const row = await this.repo.change(target.changeId);
+    if (!row || row.state !== 'delivering') return;
+    if (target.before) {
+      await this.repo.removeHolders(row.id, [terminalId]);
+      this.configuration.cache.setHeld(terminalId, undefined);
+    } else {
+      await this.repo.addHolder(row.id, terminalId, this.now());
+      this.configuration.cache.setHeld(terminalId, { changeId: row.id, level: row.level, scopeId: row.scope_id, delta: this.configuration.deltaOf(row) });
+    }
+    const hash = this.configuration.cache.hashOf(terminalId) ?? '';
+    await this.campaigns.record(action.actionId, { reportId: `configuration:${hash}:installing`, status: 'installing', body: { hash }, source: 'configuration' });
+  }
+
+  /**
+   * The terminal applied a configuration (reported inside its job, before the job completes): remembered
+   * like a heartbeat's report, and when it is what its configuration campaign's action gives, the
+   * action is installed (the job completing then makes it a success).
+   */
+  async applied(terminalId: string, report: ConfigurationReport): Promise<ConfigurationHint> {
+    const hint = this.delivery.heartbeat(terminalId, report);
+    const action = await this.campaigns.configurationAction(terminalId);
+    if (action?.inJob && hint && report.appliedHash === hint.hash) {
+      await this.campaigns.record(action.actionId, { reportId: `configuration:${hint.hash}:installed`, status: 'installed', body: report, source: 'configuration' });
+    }
+    return hint;
+  }
+
+  // ---- the configuration tick
+  /**
+   * Changes being delivered: a completed campaign makes the change a version of its level; a finished
+   * rollback ends it; terminals whose action ended without the change (a failed job) go back to their
+   * level's configuration. Returns how many changes ended.
+   */
+  async tick(): Promise<number> {
+    let ended = 0;
+    for (const row of await this.repo.list({ states: ['delivering'], limit: 1000 })) {
+      const outcome = row.campaign_id ? await this.campaigns.outcome(row.campaign_id) : undefined;
+      if (!outcome) continue;
+      const at = this.now();
+      if (outcome.rollback && ENDED.includes(outcome.rollback.state)) {
+        if (await this.repo.move(row.id, 'delivering', { state: 'rolled_back', updated_at: at })) {
+          await this.release(row.id);
+          ended++;
+        }
+        continue;
+      }
+      if (!outcome.rollback && outcome.state === 'completed') {
+        const version = await this.configuration.commitChange(row, row.created_by);
+        if (await this.repo.move(row.id, 'delivering', { state: 'applied', version, updated_at: at })) {
+          await this.repo.removeHolders(row.id);
+          ended++;
+        }
+        continue;
+      }
+      const back = outcome.notDelivered.filter((id) => this.configuration.cache.heldBy(id)?.changeId === row.id);
+      if (back.length && !outcome.rollback) {
+        await this.repo.removeHolders(row.id, back);
+        for (const id of back) this.configuration.cache.setHeld(id, undefined);
+      }
+    }
+    return ended;
+  }
+
+  private async release(changeId: string): Promise<void> {
+    await this.repo.removeHolders(changeId);
+    for (const id of this.configuration.cache.holders(changeId)) this.configuration.cache.setHeld(id, undefined);
+  }
+}

@@ -1,0 +1,106 @@
+// A change that needs terminals out of service, walked in a real browser on the demo estate: an
+// operator sets a new acquirer host at a site, is told it is held for maintenance, delivers it as a
+// campaign from the Configuration page after a confirmation saying how, and the campaign page shows
+// the change it delivers — in zh-CN at 1366 px and in en at 390 px.
+// Screenshots go to test-artifacts/configuration-campaigns/.
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
+} from './support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'configuration-campaigns');
+const ADMIN_TOKEN = 'configuration-campaigns-admin-token';
+const OPERATOR = { email: 'otto@config-campaigns.test', name: 'Otto Operator' };
+
+const RUNS = [
+  {
+    name: 'zh-CN at 1366 px', locale: 'zh-CN' as const, viewport: { width: 1366, height: 900 }, siteCode: 'DEMO-SH-01', host: 'acq2.unionpay.example',
+    words: {
+      nav: '参数配置', level: '层级', site: '门店', host: '收单主机', preview: '预览变更', reason: '原因', apply: '应用',
+      held: '已暂存：有参数需要终端暂停营业。请在下方以灰度发布下发。', pending: '待下发', deliver: '以灰度发布下发', change: '配置变更', delivering: '灰度发布下发中',
+    },
+  },
+  {
+    name: 'en at 390 px', locale: 'en-US' as const, viewport: PHONE, siteCode: 'DEMO-LDN-01', host: 'acq2.worldpay.example',
+    words: {
+      nav: 'Configuration', level: 'Level', site: 'Site', host: 'Acquirer host', preview: 'Preview the change', reason: 'Reason', apply: 'Apply',
+      held: 'Held: a changed parameter needs the terminals out of service. Deliver it as a campaign below.', pending: 'Pending: not delivered', deliver: 'Deliver as campaign',
+      change: 'Configuration change', delivering: 'Being delivered by a campaign',
+    },
+  },
+];
+
+describe.skipIf(chromiumMissing('configuration campaign browser tests'))('configuration campaigns in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page | undefined;
+  const contexts: BrowserContext[] = [];
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
+    server = await startDemoServer('posfleet-configuration-campaigns', ADMIN_TOKEN);
+    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.close();
+  });
+  screenshotOnFailure(SHOTS, () => page);
+
+  for (const run of RUNS) {
+    it(`holds a new acquirer host for maintenance and delivers it as a campaign (${run.name})`, async () => {
+      const w = run.words;
+      const site = (await adminApi<{ items: { id: string; code: string; name: string }[] }>('GET', `/sites?q=${run.siteCode}`)).items.find((s) => s.code === run.siteCode)!;
+      const context = await browser.newContext({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' });
+      contexts.push(context);
+      const p = page = await boundedPage(context);
+      const shot = (name: string) => screenshot(p, SHOTS, `${run.locale}-${run.viewport.width}-${name}`);
+      await signIn(p, server.url, OPERATOR.email, run.locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+      if (run.locale === 'zh-CN') {
+        await p.getByRole('link', { name: w.nav }).click();
+        await p.getByLabel(w.level, { exact: true }).selectOption('site');
+        await p.getByLabel(w.site, { exact: true }).selectOption({ label: `${site.name} (${site.code})` });
+      } else {
+        await p.getByRole('button', { name: 'Sign out' }).waitFor(); // signed in
+        await p.goto(`${server.url}/configuration?level=site&scope=${site.id}`);
+      }
+      await p.getByLabel(w.host, { exact: true }).fill(run.host);
+      await p.getByRole('button', { name: w.preview }).click();
+      await expect.poll(() => p.locator('[data-change="acquirerHost"]').innerText()).toContain(run.host);
+      await p.getByLabel(w.reason, { exact: true }).fill('New acquirer host');
+      await p.getByRole('button', { name: w.apply, exact: true }).click();
+      await p.getByRole('status').filter({ hasText: w.held }).waitFor();
+
+      // Not live: the site's value is unchanged, the change waits in its own section.
+      const held = p.locator('[data-change-id]');
+      await held.getByText(w.pending).waitFor();
+      expect(await held.innerText()).toContain(run.host);
+      expect(await p.locator('[data-parameter="acquirerHost"] [data-at-level]').innerText()).not.toContain(run.host);
+      expect(await fitsWidth(p)).toBe(true);
+      await shot('1-held');
+
+      await held.getByRole('button', { name: w.deliver }).click();
+      const dialog = p.getByRole('dialog');
+      await dialog.waitFor();
+      await shot('2-confirm');
+      await dialog.getByRole('button', { name: w.deliver }).click();
+      await p.waitForURL(/\/updates\/campaigns\//);
+      const change = p.locator('[data-configuration-change]');
+      await change.waitFor();
+      expect(await change.innerText()).toContain(run.host);
+      expect(await change.innerText()).toContain(w.delivering);
+      expect(await p.getByText(w.change, { exact: true }).count()).toBe(1);
+      expect(await fitsWidth(p)).toBe(true);
+      await shot('3-campaign');
+    }, 120_000);
+  }
+});
