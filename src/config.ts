@@ -84,6 +84,8 @@ export interface Config {
   configurationDriftGraceMinutes: number;
   /** Evaluate the fault rules on every heartbeat batch (DIAGNOSTIC_RULES=off turns them off, e.g. to measure their cost). */
   diagnosticRules: boolean;
+  /** SQLite: write heartbeat batches in a thread of their own (HEARTBEAT_WRITER_THREAD=off: on the event loop, to compare). */
+  heartbeatWriterThread: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineReminderMinutes: integer(env, 'OFFLINE_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),
     offlineMaxReminders: integer(env, 'OFFLINE_MAX_REMINDERS', 5, 0, 100),
     diagnosticRules: env.DIAGNOSTIC_RULES !== 'off',
+    heartbeatWriterThread: env.HEARTBEAT_WRITER_THREAD !== 'off',
     maxPackageMb: integer(env, 'MAX_PACKAGE_MB', 1024, 1, 1024 * 1024),
     publicUrl: (env.PUBLIC_URL ?? '').replace(/\/+$/, ''),
     ddiTenant: env.DDI_TENANT || 'DEFAULT',
