@@ -1,6 +1,8 @@
 // `npm run bench`: heartbeat ingestion over loopback HTTP (SQLite) against a Fastify hello-world measured in the same run.
 // Env: BENCH_TERMINALS (2000), BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_SYNC (FULL,NORMAL: the SQLITE_SYNCHRONOUS rows),
 // BENCH_RULES_OFF (1: also a FULL run with DIAGNOSTIC_RULES=off, to show what the rules on the heartbeat path cost; 0: skip it),
+// BENCH_THREAD_OFF (1: also a FULL run with HEARTBEAT_WRITER_THREAD=off, batches written on the event loop as before),
+// BENCH_PG (1: also a run on PostgreSQL 15, a throw-away cluster with fsync on, or BENCH_PG_URL's server; 0: skip it),
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { createFreshPostgresDatabase, startThrowawayPostgres } from '../test/support/postgres.ts';
 import { heartbeatRequests } from './support.ts';
 
 const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254);
@@ -21,6 +25,8 @@ const SYNC = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').map((s) => (s.
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const ADMIN = 'bench-admin-token';
 const RULES_OFF = process.env.BENCH_RULES_OFF !== '0';
+const THREAD_OFF = process.env.BENCH_THREAD_OFF !== '0';
+const PG = process.env.BENCH_PG !== '0';
 const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25, rulesCost: 0.15 };
 
 const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
@@ -95,18 +101,24 @@ function helloRequests(): Request[] {
 
 const load = (url: string, requests: Request[], duration: number) => autocannon({ url, connections: CONNECTIONS, duration, requests });
 const settle = () => new Promise((r) => setTimeout(r, 300)); // requests still in flight when autocannon stops
-const countHeartbeats = (file: string) => {
-  const db = new SQLite(file, { readonly: true });
+const countHeartbeats = async (database: string) => {
+  if (database.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    try { return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM heartbeats')).rows[0]!.n); } finally { await client.end(); }
+  }
+  const db = new SQLite(database, { readonly: true });
   try { return (db.prepare('SELECT count(*) AS n FROM heartbeats').get() as { n: number }).n; } finally { db.close(); }
 };
 
 interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined }
 
-async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true): Promise<Row> {
-  const label = `${synchronous}${rules ? '' : '-rules-off'}`;
-  const file = join(dir, `posfleet-${label}.db`);
+async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread = true, postgres?: string): Promise<Row> {
+  const label = postgres ? 'postgres' : `${synchronous}${rules ? '' : '-rules-off'}${thread ? '' : '-thread-off'}`;
+  const file = postgres ?? join(dir, `posfleet-${label}.db`);
   const server = await startChild('posfleet', `heartbeats-${label}`, {
     DATABASE_URL: file, POSFLEET_ADMIN_TOKEN: ADMIN, SQLITE_SYNCHRONOUS: synchronous, DIAGNOSTIC_RULES: rules ? 'on' : 'off',
+    HEARTBEAT_WRITER_THREAD: thread ? 'on' : 'off',
   });
   try {
     const started = Date.now();
@@ -114,12 +126,14 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true): Promi
     console.log(`  enrolled ${TERMINALS} terminals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await load(server.url, requests, WARMUP_SECONDS);
     await settle();
-    const before = countHeartbeats(file);
+    const before = await countHeartbeats(file);
     server.measure();
     const result = await load(server.url, requests, SECONDS);
     await settle();
-    const stored = countHeartbeats(file) - before;
-    return { name: `heartbeats, synchronous=${synchronous}${rules ? '' : ', diagnostic rules off'}`, result, stored, server: await server.stop() };
+    const stored = await countHeartbeats(file) - before;
+    const name = postgres ? 'heartbeats, PostgreSQL'
+      : `heartbeats, synchronous=${synchronous}${rules ? '' : ', diagnostic rules off'}${thread ? '' : ', writer on the event loop'}`;
+    return { name, result, stored, server: await server.stop() };
   } catch (error) {
     await server.stop();
     throw error;
@@ -143,12 +157,15 @@ async function helloRun(): Promise<Row> {
 const perSecond = (r: Result) => r['2xx'] / r.duration;
 
 if (PROFILE) mkdirSync(profileDir, { recursive: true });
+const postgres = !PG ? undefined : process.env.BENCH_PG_URL ? { url: process.env.BENCH_PG_URL, stop: async () => {} } : await startThrowawayPostgres({ durable: true });
 try {
   console.log(`PosFleet heartbeat bench: ${TERMINALS} terminals, ${CONNECTIONS} connections, ${SECONDS} s per run${PROFILE ? `, profiles in ${profileDir}` : ''}`);
   // The machine is shared and noisy: each heartbeat run is compared with the mean of the baselines measured just before and after it.
   const runs = [
     helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun]),
     ...(RULES_OFF ? [() => heartbeatRun('FULL', false), helloRun] : []),
+    ...(THREAD_OFF ? [() => heartbeatRun('FULL', true, false), helloRun] : []),
+    ...(postgres ? [async () => heartbeatRun('FULL', true, true, await createFreshPostgresDatabase(postgres.url)), helloRun] : []),
   ];
   const all: Row[] = [];
   for (const run of runs) {
@@ -175,7 +192,7 @@ try {
       ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
       // Server CPU time per answered request (all its threads), heartbeat vs hello-world: steadier than req/s on a busy machine.
       'CPU µs/req (hello)': `${cpuPerRequest(row).toFixed(0)} (${baselineCpu.toFixed(0)})`,
-      // Group commit: mean heartbeats per transaction, and the share of wall time the synchronous writer held the event loop.
+      // Group commit: mean heartbeats per transaction, and the share of wall time a batch was being written.
       'batch avg': s?.batches ? (s.heartbeats / s.batches).toFixed(1) : '?',
       'writer busy': s?.batches ? `${((100 * s.writeMs) / (r.duration * 1000)).toFixed(0)}%` : '?',
     };
@@ -208,4 +225,5 @@ try {
   process.exitCode = honest ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  await postgres?.stop();
 }

@@ -24,10 +24,11 @@ if (process.argv[2] === 'hello') {
   const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), quiet ? { logger: false, jobs: false } : {});
   url = server.url;
   close = () => server.close();
-  // Measures the group commit from outside: batch sizes and the time spent writing them (the event loop is blocked meanwhile).
-  const repo = server.services.device.repo;
-  const write = repo.writeHeartbeats.bind(repo);
-  repo.writeHeartbeats = async (batch) => {
+  // Measures the group commit from outside: batch sizes and the time spent writing them (in the writer thread, or on the
+  // event loop with HEARTBEAT_WRITER_THREAD=off or PostgreSQL).
+  const store = server.services.device.store;
+  const write = store.write.bind(store);
+  store.write = async (batch) => {
     const started = performance.now();
     try { return await write(batch); } finally { stats.batches++; stats.heartbeats += batch.length; stats.writeMs += performance.now() - started; }
   };

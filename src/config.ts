@@ -93,6 +93,8 @@ export interface Config {
   fourEyesCampaignTerminals: number;
   /** A four-eyes request nobody decided within this many hours expires. */
   approvalExpiryHours: number;
+  /** SQLite: write heartbeat batches in a thread of their own (HEARTBEAT_WRITER_THREAD=off: on the event loop, to compare). */
+  heartbeatWriterThread: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     offlineReminderMinutes: integer(env, 'OFFLINE_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),
     offlineMaxReminders: integer(env, 'OFFLINE_MAX_REMINDERS', 5, 0, 100),
     diagnosticRules: env.DIAGNOSTIC_RULES !== 'off',
+    heartbeatWriterThread: env.HEARTBEAT_WRITER_THREAD !== 'off',
     maxPackageMb: integer(env, 'MAX_PACKAGE_MB', 1024, 1, 1024 * 1024),
     publicUrl: (env.PUBLIC_URL ?? '').replace(/\/+$/, ''),
     ddiTenant: env.DDI_TENANT || 'DEFAULT',

@@ -23,6 +23,7 @@ import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
 import type { ModeSource } from './device/device.service.ts';
+import { HeartbeatThread } from './device/heartbeat-thread.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
 import { PreventiveRepository } from './preventive/preventive.repository.ts';
 import { PreventiveService } from './preventive/preventive.service.ts';
@@ -154,9 +155,15 @@ export async function createServices(
   }
   const offlineAfterMs = offlineAfterSeconds(config) * 1000;
   const events = new EventBus<PosFleetEvents>();
+  // On a SQLite file, heartbeat batches are written and synced by a thread of their own (stopped before the database closes).
+  const heartbeatThread = db.sqlite && config.heartbeatWriterThread ? new HeartbeatThread(db.sqlite) : undefined;
+  if (heartbeatThread) {
+    const closeDatabase = db.close;
+    db.close = async () => { await heartbeatThread.close(); await closeDatabase(); };
+  }
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
-    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report), heartbeatThread);
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);

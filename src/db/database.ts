@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { MAIN_THREAD, ThreadWriteLock } from './write-lock.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  /** A SQLite file (not `:memory:`): its path and the lock its writing threads share (see write-lock.ts). */
+  sqlite?: { file: string; synchronous: 'FULL' | 'NORMAL'; writeLock: SharedArrayBuffer };
   close(): Promise<void>;
 }
 
@@ -31,6 +34,8 @@ export interface OpenOptions {
   /** How long a new PostgreSQL connection may take before the request fails as "database unavailable". */
   connectTimeoutMs?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** SQLite: the write lock shared with the thread that opened the file first (this one is another thread). */
+  writeLock?: ThreadWriteLock;
 }
 
 /** Seconds a client is told to wait (Retry-After) when the database is away. */
@@ -52,32 +57,85 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  const synchronous = options.sqliteSynchronous ?? 'FULL';
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   cacheStatements(sqlite);
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause(sqlite) });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  // An in-memory database is one connection's own: no other thread can write it.
+  const writeLock = file === ':memory:' ? undefined : options.writeLock ?? ThreadWriteLock.create(MAIN_THREAD);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialectKeepingCause(sqlite, writeLock) });
+  return {
+    kysely, dialect: 'sqlite', close: () => kysely.destroy(),
+    ...(writeLock && { sqlite: { file, synchronous, writeLock: writeLock.buffer } }),
+  };
 }
 
 /**
  * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL: the disk is full); Kysely's
  * ROLLBACK then fails with "cannot rollback - no transaction is active" and that error replaced the
  * real one. A rollback with no transaction open is skipped, so the caller sees why the write failed.
+ *
+ * With a write lock, a transaction holds it from BEGIN to its end, and a statement that writes outside
+ * a transaction holds it while it runs; reads take no lock (WAL: they never wait for a writer).
  */
 class SqliteDialectKeepingCause extends SqliteDialect {
-  constructor(private readonly sqlite: SQLite.Database) {
+  constructor(private readonly sqlite: SQLite.Database, private readonly lock: ThreadWriteLock | undefined) {
     super({ database: sqlite });
   }
 
   override createDriver(): Driver {
-    const sqlite = this.sqlite;
+    const { sqlite, lock } = this;
+    const settled = () => { if (!sqlite.inTransaction) lock?.release(); };
     return new (class extends SqliteDriver {
+      override async acquireConnection(): Promise<DatabaseConnection> {
+        const connection = await super.acquireConnection();
+        return lock ? lockingWrites(connection, sqlite, lock) : connection;
+      }
+
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        lock?.acquire();
+        try {
+          await super.beginTransaction(connection);
+        } finally {
+          settled();
+        }
+      }
+
+      override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+        try {
+          await super.commitTransaction(connection);
+        } finally {
+          settled();
+        }
+      }
+
       override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-        if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+        try {
+          if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+        } finally {
+          settled();
+        }
       }
     })({ database: sqlite });
   }
+}
+
+/** The connection, with each statement that writes outside a transaction run under the write lock. */
+function lockingWrites(connection: DatabaseConnection, sqlite: SQLite.Database, lock: ThreadWriteLock): DatabaseConnection {
+  return {
+    executeQuery: async (query) => {
+      // prepare() is cached (below): asking whether a statement writes costs a map lookup.
+      if (sqlite.inTransaction || sqlite.prepare(query.sql).readonly) return connection.executeQuery(query);
+      lock.acquire();
+      try {
+        return await connection.executeQuery(query);
+      } finally {
+        lock.release();
+      }
+    },
+    streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+  };
 }
 
 /**

@@ -15,10 +15,14 @@ export interface QueuedHeartbeat {
   receivedAt: string;
 }
 
-export interface BatchOutcome {
+/** What writing one group commit answers. */
+export interface WrittenBatch {
   /** "terminalId seq" of heartbeats that were new; the others were retries already stored. */
   stored: Set<string>;
   commandsByTerminal: Map<string, PendingCommand[]>;
+}
+
+export interface BatchOutcome extends WrittenBatch {
   /** Desired mode per terminal, from whoever decides modes (maintenance); absent means normal. */
   modes: Map<string, DesiredMode>;
 }
@@ -64,7 +68,7 @@ export class DeviceRepository {
    * Writes one group commit: history rows (a retried seq is skipped by the primary key), the latest
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
-  async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<BatchOutcome> {
+  async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<WrittenBatch> {
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
       const unique = new Map<string, QueuedHeartbeat & { json: string }>();
       for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
@@ -105,7 +109,7 @@ export class DeviceRepository {
         versions = await this.recordVersionChanges(trx, [...latest.values()]);
       }
       const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
-      return { outcome: { stored, commandsByTerminal, modes: new Map() } as BatchOutcome, versions };
+      return { outcome: { stored, commandsByTerminal } as WrittenBatch, versions };
     });
     // Remembered only once committed: a rolled-back batch must be looked at again.
     const until = Date.now() + 5 * 60_000;
@@ -141,6 +145,10 @@ export class DeviceRepository {
   async recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
     await this.writeVersions(trx, [{ terminalId, at, versions: { [kind]: version } }]);
     // What this process remembered of the terminal's versions is out of date now.
+    this.forgetVersions(terminalId);
+  }
+
+  forgetVersions(terminalId: string): void {
     this.knownVersions.delete(terminalId);
   }
 

@@ -7,9 +7,10 @@ import { parseJson } from '../shared/json.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat } from './device.repository.ts';
+import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './device.repository.ts';
 import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
+import type { HeartbeatStore } from './heartbeat-thread.ts';
 import { CredentialCache } from './credential-cache.ts';
 
 /** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
@@ -32,7 +33,11 @@ export interface DeviceSettings {
 
 export class DeviceService {
   readonly repo: DeviceRepository;
-  private readonly writer: HeartbeatWriter;
+  /** Where heartbeat batches are written (the bench measures the group commit through it). */
+  readonly store: HeartbeatStore;
+  private readonly writer: HeartbeatWriter<WrittenBatch & { modes: Promise<Map<string, DesiredMode>> }>;
+  /** The answers of the batch before: answers are worked out one batch at a time, in order. */
+  private answering: Promise<unknown> = Promise.resolve();
   private readonly credentials = new CredentialCache();
 
   constructor(
@@ -42,18 +47,28 @@ export class DeviceService {
     private readonly modeSource?: ModeSource,
     /** Terminal configuration: answers the effective hash and notes the applied one (synchronous, in memory). */
     private readonly configurationSource?: ConfigurationSource,
+    /** The SQLite writer thread (src/device/heartbeat-thread.ts); else batches are written by this thread. */
+    store?: HeartbeatStore,
   ) {
     this.repo = new DeviceRepository(db);
+    this.store = store ?? {
+      write: (batch) => this.repo.writeHeartbeats(batch),
+      forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
+      close: async () => {},
+    };
     this.writer = new HeartbeatWriter(async (batch) => {
-      const outcome = await this.repo.writeHeartbeats(batch);
-      if (this.modeSource) outcome.modes = await this.modeSource(batch, outcome.stored);
-      return outcome;
+      const written = await this.store.write(batch);
+      // The writer goes on to the next batch while this one's answers are worked out (reads, and the rules).
+      const modes = this.answering.then(() => this.modeSource?.(batch, written.stored) ?? new Map<string, DesiredMode>());
+      this.answering = modes.catch(() => undefined);
+      return { ...written, modes };
     });
   }
 
   /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */
-  recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
-    return this.repo.recordInstalled(trx, terminalId, kind, version, at);
+  async recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
+    await this.repo.recordInstalled(trx, terminalId, kind, version, at);
+    this.store.forgetVersions(terminalId);
   }
 
   // ---- enrolment
@@ -170,7 +185,7 @@ export class DeviceService {
   async heartbeat(terminalId: string, report: HeartbeatReport): Promise<HeartbeatAnswer> {
     const receivedAt = this.clock().toISOString();
     const outcome = await this.writer.submit({ terminalId, report, receivedAt });
-    const desired = outcome.modes.get(terminalId);
+    const desired = (await outcome.modes).get(terminalId);
     return {
       seq: report.seq,
       duplicate: !outcome.stored.has(heartbeatKey(terminalId, report.seq)),

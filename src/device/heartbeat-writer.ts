@@ -1,24 +1,24 @@
 // Group commit for heartbeats: requests that arrive while a batch is being written wait for the next
 // one, so thousands of heartbeats share one transaction (one fsync) and each is answered only after
 // its batch committed.
-import type { BatchOutcome, QueuedHeartbeat } from './device.repository.ts';
+import type { QueuedHeartbeat } from './device.repository.ts';
 
-interface Waiting {
+interface Waiting<Outcome> {
   item: QueuedHeartbeat;
-  resolve: (outcome: BatchOutcome) => void;
+  resolve: (outcome: Outcome) => void;
   reject: (error: unknown) => void;
 }
 
-export class HeartbeatWriter {
-  private queue: Waiting[] = [];
+export class HeartbeatWriter<Outcome> {
+  private queue: Waiting<Outcome>[] = [];
   private busy = false;
 
   constructor(
-    private readonly write: (batch: QueuedHeartbeat[]) => Promise<BatchOutcome>,
+    private readonly write: (batch: QueuedHeartbeat[]) => Promise<Outcome>,
     private readonly maxBatch = 500,
   ) {}
 
-  submit(item: QueuedHeartbeat): Promise<BatchOutcome> {
+  submit(item: QueuedHeartbeat): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (!this.busy) {

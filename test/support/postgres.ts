@@ -49,8 +49,11 @@ export interface ThrowawayPostgres {
   startAgain: () => Promise<void>;
 }
 
-/** Starts a PostgreSQL cluster in a temp dir with a `posfleet` database; stop() kills it and removes the dir. */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * Starts a PostgreSQL cluster in a temp dir with a `posfleet` database; stop() kills it and removes the dir.
+ * Tests run it with fsync off; `durable` keeps fsync on (benchmarks: a commit is a sync to disk, as in production).
+ */
+export async function startThrowawayPostgres(options: { durable?: boolean } = {}): Promise<ThrowawayPostgres> {
   const binDir = await findPgBinDir();
   const dir = await mkdtemp(join(tmpdir(), 'posfleet-pg-'));
   const dataDir = join(dir, 'data');
@@ -74,7 +77,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   };
 
   let port = 0;
-  const start = () => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const start = () => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.durable ? 'on' : 'off'} -c max_connections=200`, 'start']);
   try {
     await run('initdb', ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '-E', 'UTF8', '--no-sync']);
     port = await freePort();
