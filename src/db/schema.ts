@@ -1081,6 +1081,8 @@ export interface ApprovalRequestTable {
 
 export interface Database {
   approval_requests: ApprovalRequestTable;
+}
+
 // ---- Configuration campaigns (0030): out-of-service changes held pending, delivered by a campaign
 /** pending (held, not live) → delivering (its campaign runs) → applied (a version of its level) | rolled_back | discarded. */
 export type ConfigChangeState = 'pending' | 'delivering' | 'applied' | 'rolled_back' | 'discarded';
