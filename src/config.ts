@@ -60,6 +60,8 @@ export interface Config {
   maintenanceTickSeconds: number;
   /** PEM (PKCS#8 RSA) private key of the backup escrow key; unset: generated under DATA_DIR/secrets/ on first start. */
   backupEscrowKeyFile: string | undefined;
+  /** PEM (PKCS#8 Ed25519) private key that signs case-export bundles; unset: generated under DATA_DIR/secrets/ on first use. */
+  caseExportKeyFile: string | undefined;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
   /** Hours after its due date by which an open work order is escalated (SLA). */
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     dataDir: env.DATA_DIR || './data',
     backupEscrowKeyFile: env.BACKUP_ESCROW_KEY_FILE || undefined,
+    caseExportKeyFile: env.CASE_EXPORT_KEY_FILE || undefined,
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),

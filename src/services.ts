@@ -40,6 +40,9 @@ import { IncidentService } from './diagnostics/incidents.service.ts';
 import { OfflineSweep } from './diagnostics/offline-sweep.service.ts';
 import { PostureService } from './diagnostics/posture.service.ts';
 import { RuleContext } from './diagnostics/rule-context.ts';
+import { CaseExportRepository } from './case-export/case-export.repository.ts';
+import { CaseExportService } from './case-export/case-export.service.ts';
+import { loadSigningKey, signingKeyPath, type SigningKey } from './case-export/signing-key.ts';
 import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
 import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
 import { GuideRunService, type GuideRunEvents } from './diagnostics/guide-runs.service.ts';
@@ -111,6 +114,7 @@ export interface Services {
   terminalData: TerminalData;
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
+  caseExports: CaseExportService;
 }
 
 export interface ServicesOptions {
@@ -285,6 +289,10 @@ export async function createServices(
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
+  // Case bundles: signed with the server's Ed25519 key, read (or made) at the first export.
+  let caseExportKey: SigningKey | undefined;
+  const caseExports = new CaseExportService(new CaseExportRepository(db.kysely), suspiciousCases, compliance,
+    () => (caseExportKey ??= loadSigningKey(signingKeyPath(config.dataDir, config.caseExportKeyFile))), clock);
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
@@ -314,7 +322,7 @@ export async function createServices(
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, caseExports };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

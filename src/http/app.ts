@@ -37,6 +37,7 @@ import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
+import { caseExportRoutes } from '../case-export/case-export.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
@@ -131,6 +132,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(workOrderRoutes(services.workOrders, services.technicians, services.workOrderPhotos));
     await api.register(sparesRoutes(services.spares));
     await api.register(diagnosticsRoutes(services));
+    await api.register(caseExportRoutes(services.caseExports));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
     await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions));
     await api.register(kpisRoutes(services.kpis));
