@@ -478,6 +478,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/suspicious-cases/owners': { need: 'handle incidents' },
   'GET /api/v1/suspicious-cases/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
   'POST /api/v1/suspicious-cases/{id}/assign': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { ownerId: f.userOf.support.id } }) },
+  'GET /api/v1/sites/{id}/training-records': { need: 'read compliance evidence', probe: (f) => ({ params: { id: f.a.site.id } }) },
+  'POST /api/v1/sites/{id}/training-records': { need: 'record inspections', probe: (f) => ({ params: { id: f.a.site.id }, body: { personName: 'Matrix', trainedOn: '2026-01-01', topics: ['tamper'] } }) },
   'GET /api/v1/suspicious-cases/{id}/export': { need: 'export cases', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
   'POST /api/v1/suspicious-cases/{id}/status': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { status: 'investigating' } }) },
   'GET /api/v1/health-score': { need: 'read the estate' },

@@ -122,7 +122,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https));
     await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
-    await api.register(complianceRoutes(services.compliance));
+    await api.register(complianceRoutes(services.compliance, services.securityEvidence));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
