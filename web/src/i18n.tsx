@@ -8,6 +8,7 @@ import { preventiveEn, preventiveZh } from './messages/preventive.ts';
 import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
+import { securityEn, securityZh } from './messages/security.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 
@@ -821,6 +822,7 @@ const en = {
   ...packagesEn,
   ...terminalsEn,
   ...terminalDataEn,
+  ...securityEn,
   ...baselinesEn,
   ...settingsEn,
   ...preventiveEn,
@@ -1636,6 +1638,7 @@ const zh: Record<MessageKey, string> = {
   ...packagesZh,
   ...terminalsZh,
   ...terminalDataZh,
+  ...securityZh,
   ...baselinesZh,
   ...settingsZh,
   ...preventiveZh,
