@@ -69,7 +69,7 @@ describe.each(databases())('suspicious trading on $name', (kind) => {
   const casesOf = async (terminalId: string) => (await api('GET', `/api/v1/suspicious-cases?terminalId=${terminalId}`)).items as { id: string; reportedBy: string; what: string }[];
 
   it('a terminal selling at 03:00 in a shop open 09–21 opens one case; more of it adds evidence, not cases', async () => {
-    const { terminalId, beat } = await shopTerminal('NIGHT-1');
+    const { terminalId, beat, sdk } = await shopTerminal('NIGHT-1');
     await beat();
     const [opened] = await poll(async () => {
       const cases = await casesOf(terminalId);
@@ -81,7 +81,14 @@ describe.each(databases())('suspicious trading on $name', (kind) => {
 
     // Still trading at night: the rule stays tripped (hysteresis), so nothing new until it clears.
     await beat();
-    await beat();
+    // The POS application counts refunds and keyed entries through the SDK; the heartbeat reports them.
+    sdk.countRefund(2);
+    sdk.countManualEntry();
+    const { seq } = await beat();
+    const health = await api('GET', `/api/v1/terminals/${terminalId}/health`);
+    expect(health.report.seq).toBe(seq);
+    expect(health.report.transactions.refunds).toBeGreaterThanOrEqual(2);
+    expect(health.report.transactions.manualEntries).toBeGreaterThanOrEqual(1);
     expect((await casesOf(terminalId)).map((c) => c.id)).toEqual([opened!.id]);
     const incidents = (await api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).items as { rule: string }[];
     expect(incidents.map((i) => i.rule)).toEqual(['suspicious_activity']);

@@ -67,12 +67,12 @@ export class SecurityEvidenceService {
   async recordTraining(siteId: string, input: TrainingInput, recordedBy: string, scope: Scope) {
     const site = await this.estate.getSite(siteId, scope);
     const today = this.clock().toISOString().slice(0, 10);
-    if (input.trainedOn > today) throw invalid('trainedOn', 'must not be in the future');
+    if (input.trainedOn > today) throw invalid('trainedOn', 'must not be in the future').says('training.date_in_future');
     const row: TrainingRecordTable = {
       id: randomUUID(), site_id: site.id, person_name: input.personName.trim(), trained_on: input.trainedOn, topics: JSON.stringify([...new Set(input.topics)]),
       trainer: input.trainer?.trim() || null, notes: input.notes?.trim() || null, recorded_by: recordedBy, recorded_at: this.clock().toISOString(),
     };
-    if (!row.person_name) throw invalid('personName', 'must name the person trained');
+    if (!row.person_name) throw invalid('personName', 'must name the person trained').says('training.person_required');
     await this.repo.insertTraining(row);
     return toTraining(row);
   }
