@@ -31,7 +31,8 @@ export class DiagnosticsRepository {
   /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
   async terminalContext(terminalIds: string[]) {
     return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'sites.opening_hours', 'sites.time_zone'])
+      .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'sites.opening_hours', 'sites.time_zone', 'merchants.time_zone as merchant_time_zone'])
       .where('terminals.id', 'in', ids).execute());
   }
 
