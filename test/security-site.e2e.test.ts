@@ -49,6 +49,10 @@ describe.skipIf(chromiumMissing('security site and case export tests'))('site pa
     terminalId = terminal.id;
     siteId = terminal.siteId;
     caseId = (await adminApi<{ id: string }>('POST', `/terminals/${terminalId}/suspicious-activity`, { what: 'Sales at 03:00 while the shop was closed' })).id;
+    // The trading rule then sees it too: its evidence joins the open case.
+    await server.services.incidents.recordTradingFinding({
+      terminalId, siteId, merchantId: null, rule: 'trading_off_hours', at: new Date().toISOString(), detail: { transactions: 3, timeZone: 'Asia/Shanghai' },
+    });
     browser = await launchChromium();
   }, 120_000);
 
@@ -91,6 +95,7 @@ describe.skipIf(chromiumMissing('security site and case export tests'))('site pa
 
     await open(page, `/suspicious-cases/${caseId}`);
     await page.getByRole('heading', { name: 'Suspicious activity at DEMO-1001', level: 1 }).waitFor();
+    await page.getByText('Evidence: trading outside the site\'s opening hours').waitFor();
     const link = page.getByRole('link', { name: 'Export signed bundle' });
     const download = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), link.click()]).then(([d]) => d);
     expect(download.suggestedFilename()).toBe(`case-${caseId}.tar`);
@@ -111,6 +116,7 @@ describe.skipIf(chromiumMissing('security site and case export tests'))('site pa
     await screenshot(page, SHOTS, 'zh-390-site');
     await open(page, `/suspicious-cases/${caseId}`);
     await page.getByRole('link', { name: '导出签名证据包' }).waitFor();
+    await page.getByText('证据：门店营业时间外交易').waitFor();
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, SHOTS, 'zh-390-case');
   });
