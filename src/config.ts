@@ -63,6 +63,8 @@ export interface Config {
   backupEscrowKeyFile: string | undefined;
   /** 32 random bytes (base64) that encrypt secret configuration values at rest; unset: generated under DATA_DIR/secrets/. */
   configurationSecretKeyFile: string | undefined;
+  /** PEM (PKCS#8 Ed25519) private key that signs case-export bundles; unset: generated under DATA_DIR/secrets/ on first use. */
+  caseExportKeyFile: string | undefined;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
   /** Hours after its due date by which an open work order is escalated (SLA). */
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.DATA_DIR || './data',
     backupEscrowKeyFile: env.BACKUP_ESCROW_KEY_FILE || undefined,
     configurationSecretKeyFile: env.CONFIGURATION_SECRET_KEY_FILE || undefined,
+    caseExportKeyFile: env.CASE_EXPORT_KEY_FILE || undefined,
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),

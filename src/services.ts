@@ -41,6 +41,12 @@ import { IncidentService } from './diagnostics/incidents.service.ts';
 import { OfflineSweep } from './diagnostics/offline-sweep.service.ts';
 import { PostureService } from './diagnostics/posture.service.ts';
 import { RuleContext } from './diagnostics/rule-context.ts';
+import { SecurityEvidenceRepository } from './compliance/security-evidence.repository.ts';
+import { SecurityEvidenceService } from './compliance/security-evidence.service.ts';
+import { NO_KEY_INVENTORY, type KeyInventorySource } from './shared/key-inventory.ts';
+import { CaseExportRepository } from './case-export/case-export.repository.ts';
+import { CaseExportService } from './case-export/case-export.service.ts';
+import { loadSigningKey, signingKeyPath, type SigningKey } from './case-export/signing-key.ts';
 import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
 import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
 import { GuideRunService, type GuideRunEvents } from './diagnostics/guide-runs.service.ts';
@@ -124,6 +130,8 @@ export interface Services {
   configurationDelivery: ConfigurationDelivery;
   approvals: ApprovalsService;
   configurationCampaigns: ConfigurationCampaigns<HealthVerdict>;
+  caseExports: CaseExportService;
+  securityEvidence: SecurityEvidenceService;
 }
 
 export interface ServicesOptions {
@@ -305,11 +313,19 @@ export async function createServices(
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
   });
+  // The PCI report's security evidence. The key inventory is the keys capability's (src/security/): wire
+  // its keyInventory(scope) here; until then the report's key section is empty.
+  const keyInventory: KeyInventorySource = NO_KEY_INVENTORY;
+  const securityEvidence = new SecurityEvidenceService(new SecurityEvidenceRepository(db.kysely), clock, estate, audit, keyInventory, { auditRetentionDays: config.auditRetentionDays });
   // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
   const compliance = new ComplianceService(db.kysely, clock, estate, {
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
-  }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
+  }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx), securityEvidence);
+  // Case bundles: signed with the server's Ed25519 key, read (or made) at the first export.
+  let caseExportKey: SigningKey | undefined;
+  const caseExports = new CaseExportService(new CaseExportRepository(db.kysely), suspiciousCases, compliance,
+    () => (caseExportKey ??= loadSigningKey(signingKeyPath(config.dataDir, config.caseExportKeyFile))), clock);
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   const kpis = new KpisService(db.kysely, clock);
@@ -390,7 +406,7 @@ export async function createServices(
     const expired = await approvals.expire();
     if (expired) log?.('four-eyes requests expired', { expired });
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

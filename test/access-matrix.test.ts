@@ -37,6 +37,7 @@ const MAY = {
   'request work orders': ['admin', 'operator', 'support', 'merchant'], // file a request for a site in their scope (merchant users: their own), see those requests
   'handle incidents': ['admin', 'operator', 'support'], // acknowledge, resolve, self-tests, troubleshooting runs
   'report suspicious activity': ['admin', 'operator', 'support', 'technician', 'merchant'], // at a terminal in their scope
+  'export cases': ['admin', 'operator'], // a signed bundle of a suspicious-activity case for an acquirer or the police
   'read rollouts': ['admin', 'operator', 'support', 'auditor'], // packages, publisher keys, campaigns, the fleet's versions
   'run rollouts': ['admin', 'operator'], // start, pause, resume, cancel and roll back campaigns
   'publish packages': ['admin', 'operator'], // register publisher keys, declare and upload signed packages
@@ -484,6 +485,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/suspicious-cases/owners': { need: 'handle incidents' },
   'GET /api/v1/suspicious-cases/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
   'POST /api/v1/suspicious-cases/{id}/assign': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { ownerId: f.userOf.support.id } }) },
+  'GET /api/v1/sites/{id}/training-records': { need: 'read compliance evidence', probe: (f) => ({ params: { id: f.a.site.id } }) },
+  'POST /api/v1/sites/{id}/training-records': { need: 'record inspections', probe: (f) => ({ params: { id: f.a.site.id }, body: { personName: 'Matrix', trainedOn: '2026-01-01', topics: ['tamper'] } }) },
+  'GET /api/v1/suspicious-cases/{id}/export': { need: 'export cases', probe: async (f) => ({ params: { id: await freshCase(f) } }) },
   'POST /api/v1/suspicious-cases/{id}/status': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshCase(f) }, body: { status: 'investigating' } }) },
   'GET /api/v1/health-score': { need: 'read the estate' },
   'GET /api/v1/health-scores/terminals': { need: 'read the estate' },

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/access/roles.ts';
 import { ComplianceService } from '../src/compliance/compliance.service.ts';
+import { REPORT_CSV_COLUMNS } from '../src/compliance/report-render.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -20,6 +21,8 @@ const CLEAN = { outcome: 'pass', serialMatches: true, sealIntact: true, sealNumb
 
 type Row = Record<string, string>;
 const csvRows = (text: string) => parse(text, { bom: true, columns: true }) as Row[];
+/** The report's CSV has its header in the report's language: read it by the columns' fixed order. */
+const reportRows = (text: string) => parse(text, { bom: true, columns: () => [...REPORT_CSV_COLUMNS] }) as Row[];
 
 describe.each(databases())('PCI DSS evidence on $name', (kind) => {
   let t: TestApp;
@@ -195,7 +198,7 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
 
   it('finds terminals with old passwords, PIN entry or encryption off from their latest heartbeat', async () => {
     const estate = await buildEstate(t);
-    const report = async () => csvRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv&locale=en`)).body);
+    const report = async () => reportRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv&locale=en`)).body);
     const security = (changes: Record<string, unknown> = {}) => ({ security: { passwordChangedAt: now.toISOString(), pinEntryEnabled: true, encryptionEnabled: true, ...changes } });
     const beat = async (serialNumber: string, changes: Record<string, unknown>) => {
       await buildTerminal(t, estate, { serialNumber });
@@ -225,10 +228,10 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
   it('finds operator accounts whose password is older than the limit', async () => {
     const estate = await buildEstate(t);
     const owner = await t.services.access.createUser({ email: `owner${++n}@example.com`, name: 'Owner', role: 'merchant', merchantId: estate.merchant.id, password: PASSWORD });
-    const before = csvRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv`)).body);
+    const before = reportRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv`)).body);
     expect(before.find((r) => r.requirement === 'operator-passwords' && r.status === 'gap')).toBeUndefined();
     now = new Date(now.getTime() + 91 * DAY);
-    const after = csvRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv`)).body);
+    const after = reportRows((await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv`)).body);
     expect(after.filter((r) => r.requirement === 'operator-passwords' && r.status === 'gap')).toEqual([
       expect.objectContaining({ finding: 'password_expired', account: owner.email, days: '91' }),
     ]);
@@ -258,17 +261,64 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
 
     const csv = await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv&locale=en`);
     expect(csv.headers['content-disposition']).toContain(`pci-report-${estate.merchant.id}-`);
-    const rows = csvRows(csv.body);
-    expect(rows.filter((r) => r.finding === 'summary').map((r) => r.requirement))
-      .toEqual(['poi-inventory', 'poi-inspection', 'terminal-passwords', 'operator-passwords', 'pin-encryption', 'backup-card-data']);
+    const rows = reportRows(csv.body);
+    expect(rows.filter((r) => r.finding === 'summary').map((r) => r.requirement)).toEqual([
+      'poi-inventory', 'poi-inspection', 'terminal-passwords', 'operator-passwords', 'pin-encryption', 'backup-card-data',
+      'software-patches', 'pts-approval', 'staff-training', 'audit-logs', 'key-inventory',
+    ]);
     expect(rows.find((r) => r.finding === 'never_inspected')).toMatchObject({ serial_number: 'RPT-MINE', merchant: evil, reference: '9.5.1.2', status: 'gap' });
     expect(rows.some((r) => r.serial_number === 'RPT-OTHER')).toBe(false);
 
-    const fleet = csvRows((await t.api('GET', '/api/v1/compliance/report?format=csv')).body);
+    const fleet = reportRows((await t.api('GET', '/api/v1/compliance/report?format=csv')).body);
     expect(fleet.filter((r) => r.finding === 'never_inspected').map((r) => r.serial_number)).toEqual(expect.arrayContaining(['RPT-MINE', 'RPT-OTHER']));
     const fleetPage = (await t.api('GET', '/api/v1/compliance/report?locale=en')).body;
     expect(fleetPage).toContain('All merchants');
     expect(fleetPage).not.toContain('<script>');
+  });
+
+  it('reports 6.3.3, PTS approval per model, 9.5.1.3 training per site, 10.x audit log and the key inventory in HTML, CSV and JSON, in zh-CN and en', async () => {
+    const estate = await estateWithAddress('安全商户');
+    const expired = await t.api('PATCH', `/api/v1/terminal-models/${estate.model.id}`, { ptsApprovalNumber: '4-30310', ptsExpiresAt: '2026-04-30' });
+    expect(expired.statusCode, expired.body).toBe(200);
+    expect(expired.json()).toMatchObject({ ptsApprovalNumber: '4-30310', ptsExpiresAt: '2026-04-30' });
+    expect((await t.api('PATCH', `/api/v1/terminal-models/${estate.model.id}`, { ptsExpiresAt: '30/04/2026' })).json().error.field).toBe('ptsExpiresAt');
+    const terminal = await buildTerminal(t, estate, { serialNumber: 'SEC-PATCH' });
+    await t.services.estate.updateTerminal(terminal.id, { status: 'active' });
+    await t.services.incidents.openIncident({
+      terminal_id: terminal.id, site_id: estate.site.id, merchant_id: estate.merchant.id, rule: 'software_unpatched', at: now.toISOString(),
+      detail: { appVersion: '3.1.0', firmwareVersion: 'fw-9.0.0', latestSecurityPatch: { application: '3.2.1', firmware: null } },
+    });
+    await t.api('GET', '/api/v1/audit/verify'); // a review of the log
+
+    const json = (await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=json`)).json();
+    const req = (id: string) => json.requirements.find((r: { id: string }) => r.id === id);
+    expect(req('software-patches').findings.map((f: { code: string; terminal: { serialNumber: string } }) => [f.code, f.terminal.serialNumber])).toEqual([['software_unpatched', 'SEC-PATCH']]);
+    expect(req('pts-approval').findings.map((f: { code: string }) => f.code)).toEqual(['pts_expired']);
+    expect(req('staff-training').findings.map((f: { code: string; subject: string }) => [f.code, f.subject])).toEqual([['training_missing', `${estate.site.code} 人民广场店`]]);
+    expect(req('audit-logs')).toMatchObject({ met: true, counts: expect.arrayContaining([{ key: 'chain', value: 'intact' }, { key: 'retention_days', value: 400 }]) });
+    expect(req('key-inventory')).toMatchObject({ met: true, counts: [{ key: 'terminals_with_keys', value: 0 }, { key: 'key_slots', value: 0 }, { key: 'key_problems', value: 0 }] });
+
+    // A training recorded at the site closes 9.5.1.3; a bad one is refused naming the field.
+    expect((await t.api('POST', `/api/v1/sites/${estate.site.id}/training-records`, { personName: '王芳', trainedOn: '2026-11-20', topics: [] })).json().error.field).toBe('topics');
+    expect((await t.api('POST', `/api/v1/sites/${estate.site.id}/training-records`, { personName: '王芳', trainedOn: '2030-01-01', topics: ['tamper'] })).json().error.field).toBe('trainedOn');
+    const trained = await t.api('POST', `/api/v1/sites/${estate.site.id}/training-records`, { personName: '王芳', trainedOn: '2026-11-20', topics: ['tamper', 'substitution'], trainer: 'Li' });
+    expect(trained.statusCode, trained.body).toBe(201);
+    expect((await t.api('GET', `/api/v1/sites/${estate.site.id}/training-records`)).json().items).toEqual([expect.objectContaining({ personName: '王芳', topics: ['tamper', 'substitution'] })]);
+    const after = (await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=json`)).json();
+    expect(after.requirements.find((r: { id: string }) => r.id === 'staff-training')).toMatchObject({ met: true, counts: expect.arrayContaining([{ key: 'people_trained', value: 1 }]) });
+
+    for (const [locale, words] of [
+      ['zh-CN', ['PCI DSS 6.3.3', '已有安全补丁的终端软件', 'PCI PTS POI 认证', '已于 2026-04-30 过期', 'PCI DSS 9.5.1.3', 'PCI DSS 10.2–10.7', '哈希链证明记录未被修改', '终端密钥清单']],
+      ['en', ['PCI DSS 6.3.3', 'security fix available', 'PCI PTS POI approval', 'expired on 2026-04-30', 'PCI DSS 9.5.1.3', 'PCI DSS 10.2–10.7', 'the chain proves that no entry was changed', 'Terminal key inventory']],
+    ] as const) {
+      const page = (await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&locale=${locale}`)).body;
+      for (const w of words) expect(page).toContain(w);
+      const csv = (await t.api('GET', `/api/v1/compliance/report?merchantId=${estate.merchant.id}&format=csv&locale=${locale}`)).body;
+      expect(csv).toContain(locale === 'en' ? 'Requirement,PCI DSS,Title' : '要求,条款,标题');
+      const rows = reportRows(csv);
+      expect(rows.filter((r) => r.status === 'gap').map((r) => `${r.requirement}:${r.finding}`)).toEqual(expect.arrayContaining(['software-patches:software_unpatched', 'pts-approval:pts_expired']));
+      expect(rows.filter((r) => r.finding === 'summary').map((r) => r.requirement)).toEqual(expect.arrayContaining(['staff-training', 'audit-logs', 'key-inventory']));
+    }
   });
 
   it('lets auditors read the report, audited, and refuses support staff and merchants', async () => {

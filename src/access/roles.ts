@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'notifications:write', // notification channels, deliveries and their replay
   'incidents:write', // acknowledge and resolve incidents, request self-tests, run troubleshooting guides
   'suspicious:report', // report suspicious activity or fraud at a terminal in one's scope
+  'cases:export', // export a suspicious-activity case as a signed bundle for an acquirer or the police
   'workorders:read', // work orders, preventive templates and plans, technicians, spare parts
   'workorders:write', // templates, plans, creating and assigning work orders, technicians, spare parts
   'workorders:update', // work on a work order: status, checklist, parts (technicians: their own only)
@@ -35,7 +36,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   operator: [
     'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
     'workorders:read', 'workorders:write', 'workorders:update', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
-    'configuration:read', 'configuration:write', 'configuration:schemas',
+    'configuration:read', 'configuration:write', 'configuration:schemas', 'cases:export',
   ],
   support: ['estate:read', 'terminals:command', 'workorders:read', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'configuration:read'],
   technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report', 'configuration:read'],

@@ -16,6 +16,7 @@ import { registerPublisherCommands } from './publisher.ts';
 import { registerKpisCommand } from './kpis.ts';
 import { registerTerminalBackupCommands } from './terminal-backup.ts';
 import { registerConfigCommands } from './config.ts';
+import { registerCaseCommands } from './case-bundle.ts';
 import { simulateSettings, type SimulateFlags } from './simulate-flags.ts';
 import { SITE_KINDS } from '../simulator/site-profiles.ts';
 
@@ -326,6 +327,7 @@ registerPublisherCommands(program);
 registerKpisCommand(program);
 registerTerminalBackupCommands(program);
 registerConfigCommands(program);
+registerCaseCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError) {

@@ -32,7 +32,7 @@ export class ComplianceRepository {
       .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
       .select([
-        'terminals.id', 'terminals.serial_number', 'terminals.status', 'terminals.created_at', 'terminal_models.vendor', 'terminal_models.model',
+        'terminals.id', 'terminals.serial_number', 'terminals.status', 'terminals.created_at', 'terminals.model_id', 'terminal_models.vendor', 'terminal_models.model',
         'merchants.id as merchant_id', 'merchants.name as merchant_name', 'sites.id as site_id', 'sites.code as site_code', 'sites.name as site_name',
         'sites.address', 'terminal_health.last_seen_at',
       ])
@@ -57,7 +57,7 @@ export class ComplianceRepository {
       .limit(page.limit + 1)
       .execute();
     return rows.map((r) => ({
-      terminalId: r.id, serialNumber: r.serial_number, vendor: r.vendor, model: r.model, status: r.status, registeredAt: r.created_at,
+      terminalId: r.id, serialNumber: r.serial_number, modelId: r.model_id, vendor: r.vendor, model: r.model, status: r.status, registeredAt: r.created_at,
       merchantId: r.merchant_id, merchantName: r.merchant_name, siteId: r.site_id, siteCode: r.site_code, siteName: r.site_name, address: r.address,
       lastSeenAt: r.last_seen_at, lastInspectedAt: r.last_inspected_at, lastInspectionOutcome: r.last_outcome === 'fail' ? 'fail' : r.last_outcome === 'pass' ? 'pass' : null,
       security: filter.withSecurity ? securityOf(r.report) : null,

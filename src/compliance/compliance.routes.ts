@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses, IdParams, Page, operatorSecurity } from '../shared/http-schemas.ts';
 import type { ComplianceService } from './compliance.service.ts';
-import { Inspection, InspectionInput, InventoryQuery, OverdueDevice, OverdueQuery, PoiDevice, ReportQuery } from './compliance.schemas.ts';
+import { Inspection, InspectionInput, InventoryQuery, OverdueDevice, OverdueQuery, PoiDevice, ReportQuery, TrainingInput, TrainingRecord } from './compliance.schemas.ts';
+import type { SecurityEvidenceService } from './security-evidence.service.ts';
 import { renderReportCsv, renderReportHtml } from './report-render.ts';
 import { isReportLocale } from './report-text.ts';
 
@@ -19,7 +20,16 @@ const INSPECTION_BODY_LIMIT = 6 * 1024 * 1024;
 // The report is self-contained: no script runs in it, styles are inline.
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-export const complianceRoutes = (compliance: ComplianceService): FastifyPluginAsyncTypebox => async (app) => {
+export const complianceRoutes = (compliance: ComplianceService, evidence: SecurityEvidenceService): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/sites/:id/training-records', {
+    config: { permission: 'compliance:read' },
+    schema: { tags, security, operationId: 'listTrainingRecords', summary: "A site's training records", description: 'PCI DSS 9.5.1.3: people at the site trained to detect tampering and substitution of terminals, newest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(TrainingRecord) }), ...errorResponses } },
+  }, (req) => evidence.listTraining(req.params.id, req.principal.scope));
+  app.post('/sites/:id/training-records', {
+    config: { permission: 'inspections:write', auditBody: ['personName', 'trainedOn', 'topics'] },
+    schema: { tags, security, operationId: 'recordTraining', summary: 'Record a training', description: 'PCI DSS 9.5.1.3: a person at the site was trained to detect tampering, substitution or both.', params: IdParams, body: TrainingInput, response: { 201: TrainingRecord, ...errorResponses } },
+  }, async (req, reply) => reply.code(201).send(await evidence.recordTraining(req.params.id, req.body, req.principal.name, req.principal.scope)));
+
   app.get('/compliance/poi-devices', {
     config: complianceRead,
     schema: {
@@ -47,7 +57,7 @@ export const complianceRoutes = (compliance: ComplianceService): FastifyPluginAs
     config: complianceRead,
     schema: {
       tags, security, querystring: ReportQuery,
-      description: 'Each requirement (9.5.1.1, 9.5.1.2, 8.3.9 for terminals and operators, PIN entry and encryption) with its evidence and gaps, for one merchant or the fleet. html: a printable page; csv: one row per finding after a summary row per requirement; json: the report model.',
+      description: 'Each requirement (9.5.1.1, 9.5.1.2, 8.3.9 for terminals and operators, PIN entry and encryption, 3.2.1, 6.3.3, PTS approval per model, 9.5.1.3 training, 10.x audit log, 3.6–3.7 key inventory) with its evidence and gaps, for one merchant or the fleet. html: a printable page; csv: one row per finding after a summary row per requirement; json: the report model.',
     },
   }, async (req, reply) => {
     const { report, merchant } = await compliance.report(req.query.merchantId, req.principal.scope);

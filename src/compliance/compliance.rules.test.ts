@@ -114,6 +114,7 @@ describe('the compliance report', () => {
     expect(report.requirements.map((r) => [r.id, r.ref, r.met])).toEqual([
       ['poi-inventory', '9.5.1.1', true], ['poi-inspection', '9.5.1.2', true], ['terminal-passwords', '8.3.9', true],
       ['operator-passwords', '8.3.9', true], ['pin-encryption', null, true], ['backup-card-data', '3.2.1', true],
+      ['software-patches', '6.3.3', true], ['pts-approval', null, true], ['staff-training', '9.5.1.3', true], ['audit-logs', '10.2–10.7', true], ['key-inventory', '3.6–3.7', true],
     ]);
     expect(count(report, 'poi-inventory', 'devices')).toBe(2);
     expect(count(report, 'poi-inspection', 'inspected_in_interval')).toBe(2);

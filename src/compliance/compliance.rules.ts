@@ -4,6 +4,7 @@
 import { passwordExpired } from '../access/passwords.ts';
 import { TERMINAL_STATUSES } from '../estate/estate.schemas.ts';
 import { invalid } from '../shared/errors.ts';
+import { EMPTY_SECURITY_EVIDENCE, securityEvidence, type SecurityCountKey, type SecurityEvidenceInput, type SecurityFindingCode } from './security-evidence.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -112,6 +113,8 @@ export function passwordAge(changedAt: string | null | undefined, maxAgeDays: nu
 export interface DeviceRow {
   terminalId: string;
   serialNumber: string;
+  /** The terminal model's id (for its PTS approval); absent in rows made by hand. */
+  modelId?: string;
   vendor: string;
   model: string;
   status: string;
@@ -158,6 +161,12 @@ export const REQUIREMENTS = [
   // Terminal data backups never hold card data: the SDK refuses data with a Luhn-valid 13–19 digit run
   // (src/terminal-data/pan-scan.ts) before anything is encrypted or sent. A statement, met by design.
   { id: 'backup-card-data', ref: '3.2.1' },
+  // Security in depth (security-evidence.ts): patches, PTS approval, staff training, logs, keys.
+  { id: 'software-patches', ref: '6.3.3' },
+  { id: 'pts-approval', ref: null },
+  { id: 'staff-training', ref: '9.5.1.3' },
+  { id: 'audit-logs', ref: '10.2–10.7' },
+  { id: 'key-inventory', ref: '3.6–3.7' },
 ] as const;
 export type RequirementId = (typeof REQUIREMENTS)[number]['id'];
 
@@ -165,12 +174,14 @@ export type CountKey =
   | 'devices' | (typeof TERMINAL_STATUSES)[number] | 'in_use'
   | 'inspected_in_interval' | 'never_inspected' | 'inspection_overdue' | 'last_inspection_failed'
   | 'password_ok' | 'password_expired' | 'password_unknown' | 'accounts' | 'token_only'
-  | 'settings_ok' | 'pin_entry_off' | 'encryption_off' | 'settings_unknown';
+  | 'settings_ok' | 'pin_entry_off' | 'encryption_off' | 'settings_unknown'
+  | SecurityCountKey;
 
 export type FindingCode =
   | 'location_missing' | 'never_inspected' | 'inspection_overdue' | 'inspection_failed'
   | 'password_expired' | 'password_unknown' | 'password_check_off'
-  | 'pin_entry_off' | 'encryption_off' | 'settings_unknown';
+  | 'pin_entry_off' | 'encryption_off' | 'settings_unknown'
+  | SecurityFindingCode;
 
 /** One gap: what is wrong, about which terminal or account, since when and for how many days. */
 export interface Finding {
@@ -182,13 +193,18 @@ export interface Finding {
   since: string | null;
   /** Days overdue, or a password's age in days. */
   days: number | null;
+  /** What the finding is about when it is no terminal or account: a model, a site, the audit log. */
+  subject?: string | null;
+  /** The figures behind it (versions, an approval number, a key slot). */
+  detail?: Record<string, string | number | null> | null;
 }
 
 export interface RequirementResult {
   id: RequirementId;
   ref: string | null;
   met: boolean;
-  counts: { key: CountKey; value: number }[];
+  /** Figures; a few are an instant (ISO) or a word rather than a number. */
+  counts: { key: CountKey; value: number | string | null }[];
   findings: Finding[];
 }
 
@@ -207,6 +223,8 @@ export interface ReportInput {
   settings: ReportSettings;
   devices: DeviceRow[];
   operators: OperatorRow[];
+  /** Patches, PTS approvals, training, the audit log and keys; none: nothing known of them. */
+  security?: SecurityEvidenceInput;
 }
 
 export function buildReport(input: ReportInput): ComplianceReport {
@@ -219,6 +237,7 @@ export function buildReport(input: ReportInput): ComplianceReport {
     'operator-passwords': operatorPasswordEvidence(input.operators, settings.operatorPasswordMaxAgeDays, now),
     'pin-encryption': securitySettingsEvidence(inUseDevices),
     'backup-card-data': { counts: [], findings: [] },
+    ...securityEvidence(input.security ?? EMPTY_SECURITY_EVIDENCE, inUseDevices, input.devices, now),
   };
   return {
     subject: input.subject,

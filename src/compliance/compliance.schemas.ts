@@ -94,3 +94,21 @@ export const ReportQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ReportQuery = Static<typeof ReportQuery>;
+
+// ---- training records (9.5.1.3)
+export const TRAINING_TOPICS = ['tamper', 'substitution'] as const;
+export const TrainingInput = Type.Object(
+  {
+    personName: Type.String({ minLength: 1, maxLength: 200, description: 'the person trained' }),
+    trainedOn: Type.String({ format: 'date', description: 'YYYY-MM-DD' }),
+    topics: Type.Array(Type.Enum(TRAINING_TOPICS), { minItems: 1, uniqueItems: true, description: 'to detect tampering, substitution, or both' }),
+    trainer: Type.Optional(Type.String({ maxLength: 200 })),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export type TrainingInput = Static<typeof TrainingInput>;
+export const TrainingRecord = Type.Object({
+  id: Type.String(), siteId: Type.String(), personName: Type.String(), trainedOn: Type.String({ description: 'YYYY-MM-DD' }),
+  topics: Type.Array(Type.Enum(TRAINING_TOPICS)), trainer: Nullable(Type.String()), notes: Nullable(Type.String()), recordedBy: Type.String(), recordedAt: Timestamp,
+});

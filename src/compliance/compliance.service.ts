@@ -17,6 +17,7 @@ import {
 } from './compliance.rules.ts';
 import type { Inspection, InspectionInput, OverdueDevice, PoiDevice } from './compliance.schemas.ts';
 import { PhotoStore } from './photo-store.ts';
+import type { SecurityEvidenceService } from './security-evidence.service.ts';
 import { formatInventoryCsv } from './report-render.ts';
 
 export interface ComplianceSettings extends ReportSettings {
@@ -45,6 +46,8 @@ export class ComplianceService {
     private readonly estate: EstateService,
     private readonly settings: ComplianceSettings,
     private readonly onInspectionFailed: InspectionFailedListener = () => {},
+    /** Patches, PTS approvals, training, audit log and keys for the report; none: left empty. */
+    private readonly securityEvidence?: Pick<SecurityEvidenceService, 'load'>,
   ) {
     this.repo = new ComplianceRepository(db);
     this.photos = new PhotoStore(settings.dataDir);
@@ -141,7 +144,8 @@ export class ComplianceService {
     const operators = await this.repo.operators(merchant?.id, scope);
     const subject = merchant ? { kind: 'merchant' as const, merchantId: merchant.id, merchantName: merchant.name, timeZone: merchant.timeZone } : { kind: 'fleet' as const };
     const { inspectionIntervalDays, terminalPasswordMaxAgeDays, operatorPasswordMaxAgeDays } = this.settings;
-    const report = buildReport({ subject, now: this.clock(), settings: { inspectionIntervalDays, terminalPasswordMaxAgeDays, operatorPasswordMaxAgeDays }, devices, operators });
+    const security = await this.securityEvidence?.load(devices, scope);
+    const report = buildReport({ subject, now: this.clock(), settings: { inspectionIntervalDays, terminalPasswordMaxAgeDays, operatorPasswordMaxAgeDays }, devices, operators, ...(security && { security }) });
     return { report, merchant };
   }
 

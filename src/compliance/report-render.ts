@@ -76,7 +76,7 @@ export function renderReportHtml(report: ComplianceReport, locale: ReportLocale)
     const otherFindings = shown.filter((f) => !f.user);
     return html`
 ${otherFindings.length ? html`<table><thead><tr><th>${c.serial}</th><th>${c.vendorModel}</th><th>${c.merchant}</th><th>${c.site}</th><th>${c.address}</th><th>${c.finding}</th></tr></thead><tbody>
-${otherFindings.map((f) => html`<tr>${f.terminal ? terminalCells(f.terminal) : html`<td colspan="5"></td>`}<td>${w.finding(f, report.settings, date)}</td></tr>\n`)}</tbody></table>` : ''}
+${otherFindings.map((f) => html`<tr>${f.terminal ? terminalCells(f.terminal) : html`<td colspan="5">${f.subject ?? ''}</td>`}<td>${w.finding(f, report.settings, date)}</td></tr>\n`)}</tbody></table>` : ''}
 ${userFindings.length ? html`<table><thead><tr><th>${c.user}</th><th>${c.role}</th><th>${c.finding}</th></tr></thead><tbody>
 ${userFindings.map((f) => html`<tr><td>${f.user!.name} &lt;${f.user!.email}&gt;</td><td>${w.roles[f.user!.role] ?? f.user!.role}</td><td>${w.finding(f, report.settings, date)}</td></tr>\n`)}</tbody></table>` : ''}
 ${findings.length > shown.length ? html`<p>${w.more(findings.length - shown.length)}</p>` : ''}`;
@@ -105,7 +105,7 @@ ${report.requirements.map((r) => html`
 <h2>${ref(r) ? `${ref(r)} · ` : ''}${w.requirements[r.id].title} — ${status(r)}</h2>
 <p>${w.requirements[r.id].description}</p>
 <h3>${w.evidence}</h3>
-<dl>${r.counts.map((c) => html`<dt>${w.counts[c.key]}</dt><dd>${c.value}</dd>`)}</dl>
+<dl>${r.counts.map((c) => html`<dt>${w.counts[c.key]}</dt><dd>${figure(c.value, w, zone)}</dd>`)}</dl>
 ${r.id === 'poi-inventory' ? inventoryTable() : ''}
 <h3>${w.gapsHeading}</h3>
 ${findingsTable(r.findings)}
@@ -113,6 +113,14 @@ ${findingsTable(r.findings)}
 </body></html>
 `;
   return page.value;
+}
+
+/** A figure as a person reads it: numbers as they are, instants in the report's time zone, words translated. */
+function figure(value: number | string | null, w: (typeof WORDS)[ReportLocale], zone: string): string {
+  if (value === null) return w.values.none;
+  if (typeof value === 'number') return String(value);
+  if (value === 'intact' || value === 'broken') return w.values[value];
+  return /^\d{4}-\d{2}-\d{2}T/.test(value) ? formatTime(value, zone) : value;
 }
 
 // ---- CSV
@@ -125,7 +133,7 @@ export function csvText(value: string | null | undefined): string {
 
 export const REPORT_CSV_COLUMNS = [
   'requirement', 'reference', 'title', 'status', 'finding', 'description', 'serial_number', 'vendor', 'model', 'merchant', 'site', 'address',
-  'account', 'since', 'days',
+  'account', 'since', 'days', 'subject',
 ] as const;
 
 /** One summary row per requirement (status met/gaps, its counts), then one row per finding (status gap). */
@@ -135,18 +143,19 @@ export function renderReportCsv(report: ComplianceReport, locale: ReportLocale):
   const rows: (string | number)[][] = [];
   for (const r of report.requirements) {
     const title = w.requirements[r.id].title;
-    const counts = r.counts.map((c) => `${w.counts[c.key]}: ${c.value}`).join('; ');
-    rows.push([r.id, r.ref ?? '', title, r.met ? 'met' : 'gaps', 'summary', counts, '', '', '', '', '', '', '', '', '']);
+    const counts = r.counts.map((c) => `${w.counts[c.key]}: ${figure(c.value, w, reportTimeZone(report))}`).join('; ');
+    rows.push([r.id, r.ref ?? '', title, r.met ? 'met' : 'gaps', 'summary', counts, '', '', '', '', '', '', '', '', '', '']);
     for (const f of r.findings) {
       const t = f.terminal;
       rows.push([
         r.id, r.ref ?? '', title, 'gap', f.code, w.finding(f, report.settings, date),
         t?.serialNumber ?? '', t?.vendor ?? '', t?.model ?? '', t?.merchantName ?? '', t?.siteName ?? '', t?.address ?? '',
-        f.user?.email ?? '', f.since ?? '', f.days ?? '',
+        f.user?.email ?? '', f.since ?? '', f.days ?? '', f.subject ?? '',
       ]);
     }
   }
-  return stringify(rows.map((row) => row.map((cell) => (typeof cell === 'string' ? csvText(cell) : cell))), { header: true, columns: [...REPORT_CSV_COLUMNS], bom: true });
+  const header = REPORT_CSV_COLUMNS.map((key) => w.csvColumns[key]);
+  return stringify([header, ...rows.map((row) => row.map((cell) => (typeof cell === 'string' ? csvText(cell) : cell)))], { bom: true });
 }
 
 export const INVENTORY_CSV_COLUMNS = [

@@ -26,6 +26,7 @@ import * as terminalData from './migrations/0023_terminal_data.ts';
 import * as configuration from './migrations/0022_configuration.ts';
 import * as approvals from './migrations/0026_approvals.ts';
 import * as configurationCampaigns from './migrations/0030_configuration_campaigns.ts';
+import * as securityEvidence from './migrations/0025_security_evidence.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '0022_configuration': configuration,
   '0026_approvals': approvals,
   '0030_configuration_campaigns': configurationCampaigns,
+  '0025_security_evidence': securityEvidence,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

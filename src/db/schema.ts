@@ -1114,3 +1114,31 @@ export interface Database {
   config_changes: ConfigChangeTable;
   config_change_holders: ConfigChangeHolderTable;
 }
+
+// ---- Security in depth: suspicious trading and complete PCI DSS evidence (0025)
+export interface TerminalModelTable {
+  /** The model's PCI PTS POI approval number, and when that approval expires (YYYY-MM-DD); null: not recorded. */
+  pts_approval_number: string | null;
+  pts_expires_at: string | null;
+}
+
+export type TrainingTopic = 'tamper' | 'substitution';
+
+/** PCI DSS 9.5.1.3: a person at a site trained to detect tampering and substitution of terminals. */
+export interface TrainingRecordTable {
+  id: string;
+  site_id: string;
+  person_name: string;
+  /** YYYY-MM-DD */
+  trained_on: string;
+  /** JSON array of TrainingTopic */
+  topics: string;
+  trainer: string | null;
+  notes: string | null;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+export interface Database {
+  training_records: TrainingRecordTable;
+}

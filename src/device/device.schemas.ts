@@ -75,6 +75,8 @@ export const HeartbeatReport = Type.Object({
     refused: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'attempts refused because the terminal was not in service' })),
     failed: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'transactions that failed for a technical reason (not declined by the issuer)' })),
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    refunds: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'refunds since the previous heartbeat (suspicious-trading rules)' })),
+    manualEntries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'sales whose card number was keyed in by hand since the previous heartbeat' })),
   }),
   configuration: Type.Optional(ConfigurationReport),
 });

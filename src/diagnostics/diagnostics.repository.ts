@@ -31,7 +31,8 @@ export class DiagnosticsRepository {
   /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
   async terminalContext(terminalIds: string[]) {
     return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id'])
+      .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'sites.opening_hours', 'sites.time_zone', 'merchants.time_zone as merchant_time_zone'])
       .where('terminals.id', 'in', ids).execute());
   }
 
@@ -228,6 +229,12 @@ export class DiagnosticsRepository {
 
   async insertSuspiciousReport(row: SuspiciousReportTable) {
     await this.db.insertInto('suspicious_reports').values(row).execute();
+  }
+
+  /** The terminal's newest case still open or under investigation (a rule adds its evidence there). */
+  async unclosedCaseOf(terminalId: string) {
+    return this.db.selectFrom('suspicious_reports').select(['id', 'incident_id']).where('terminal_id', '=', terminalId).where('status', 'in', ['open', 'investigating'])
+      .orderBy('reported_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
   }
 
   async reportsOf(incidentId: string) {

@@ -180,6 +180,16 @@ export const ThresholdOverrides = Type.Object(
       flapWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
     })),
     password: Type.Optional(group({ maxAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })) })),
+    trading: Type.Optional(group({
+      offHoursMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'sales in one heartbeat while the site is closed that count as trading off hours' })),
+      learnHeartbeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'heartbeats with sales learnt before spikes and shifts are judged' })),
+      spikeFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'a refund or keyed share this many times the usual one is a spike' })),
+      spikeMinCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      amountFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'an average amount this many times above (or 1/x below) the usual one is a shift' })),
+      amountMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      openAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      resolveAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    })),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,7 @@ import {
 } from './heartbeat.rules.ts';
 import { openKey, SYSTEM, type IncidentService } from './incidents.service.ts';
 import type { RuleContext } from './rule-context.ts';
+import { TradingWatch, type TradingFinding } from './trading-watch.ts';
 
 export interface ObserverSettings {
   /** The newest security-patch versions per terminal model, for the software_unpatched rule. */
@@ -27,12 +28,14 @@ export class HeartbeatObserver {
   private stateTimer: NodeJS.Timeout | undefined;
   private stateWrite: Promise<void> = Promise.resolve();
   private lastStateWrite = 0;
+  /** Suspicious trading: learnt in memory from the heartbeats themselves (no query). */
+  readonly trading = new TradingWatch();
 
   constructor(
     private readonly repo: DiagnosticsRepository,
     private readonly clock: Clock,
     private readonly context: RuleContext,
-    private readonly incidents: Pick<IncidentService, 'openIncident' | 'resolveRow'>,
+    private readonly incidents: Pick<IncidentService, 'openIncident' | 'resolveRow' | 'recordTradingFinding'>,
     private readonly settings: ObserverSettings = {},
   ) {}
 
@@ -57,6 +60,7 @@ export class HeartbeatObserver {
 
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
     const touch: string[] = [];
+    const tradingFindings: { terminalId: string; finding: TradingFinding }[] = [];
     const folded = new Set<string>();
     const nowMs = this.clock().getTime();
     for (const h of fresh) {
@@ -73,6 +77,9 @@ export class HeartbeatObserver {
       rs.seq = h.report.seq;
       folded.add(h.terminalId);
       const thresholds = this.context.thresholdsOf(state.modelId);
+      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, thresholds.trading)) {
+        tradingFindings.push({ terminalId: h.terminalId, finding });
+      }
       const windows: Partial<Record<CardInterface, CardWindow>> = {};
       for (const iface of CARD_INTERFACES) {
         const counts = h.report.cardReader[iface];
@@ -113,6 +120,11 @@ export class HeartbeatObserver {
         const row = await this.repo.findOpen(openKey(a.terminalId, a.rule));
         if (row) await this.incidents.resolveRow(row, a.at, SYSTEM, a.resolution ?? 'cleared');
       }
+    }
+    // Rare (a rule tripped): a case is opened, or the terminal's open case gets the evidence.
+    for (const { terminalId, finding } of tradingFindings) {
+      const state = this.context.terminal(terminalId)!;
+      await this.incidents.recordTradingFinding({ terminalId, siteId: state.siteId, merchantId: state.merchantId, ...finding });
     }
   }
 

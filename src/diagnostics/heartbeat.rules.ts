@@ -3,6 +3,7 @@
 // into opening and resolving incidents. No I/O: the service keeps the state between heartbeats.
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import { isOlder } from '../shared/versions.ts';
+import { DEFAULT_TRADING_THRESHOLDS, type TradingThresholds } from './trading.rules.ts';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -23,6 +24,8 @@ export interface Thresholds {
   /** Flapping: more than flapCount link drops within flapWindowMinutes. */
   network: { minSignalDbm: number; maxLatencyMs: number; flapCount: number; flapWindowMinutes: number };
   password: { maxAgeDays: number };
+  /** Suspicious trading (see trading.rules.ts). */
+  trading: TradingThresholds;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -33,6 +36,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   clock: { maxSkewSeconds: 300 },
   network: { minSignalDbm: -100, maxLatencyMs: 2000, flapCount: 3, flapWindowMinutes: 60 },
   password: { maxAgeDays: 90 },
+  trading: DEFAULT_TRADING_THRESHOLDS,
 };
 
 export type ThresholdOverrides = { [K in keyof Thresholds]?: Partial<Thresholds[K]> };

@@ -16,7 +16,8 @@ import type { IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActiv
 import { guideForRule } from './guides.ts';
 import { notifies, RULE_POLICY, type Rule, type Severity } from './heartbeat.rules.ts';
 import type { RuleContext } from './rule-context.ts';
-import { RULE_LABELS } from './rule-labels.ts';
+import { RULE_LABELS, TRADING_LABELS } from './rule-labels.ts';
+import type { TradingRule } from './trading.rules.ts';
 import type { SuspiciousCaseService } from './suspicious-cases.service.ts';
 import type { CaseStatus } from './suspicious-cases.ts';
 
@@ -38,7 +39,7 @@ export class IncidentService {
     private readonly queueCommand: (terminalId: string, input: { type: 'self_test' | 'rotate_password'; payload: Record<string, unknown> }, createdBy: string) => Promise<{ id: string }>,
     private readonly context: RuleContext,
     /** Suspicious-activity reports as cases (their reports are made here). */
-    private readonly cases: Pick<SuspiciousCaseService, 'opened'>,
+    private readonly cases: Pick<SuspiciousCaseService, 'opened' | 'addEvidence'>,
     private readonly settings: IncidentSettings = {},
   ) {}
 
@@ -193,6 +194,30 @@ export class IncidentService {
     await this.repo.insertSuspiciousReport(report);
     await this.cases.opened(report.id, at, actor, input.what);
     return { id: report.id, incidentId: incident.id, terminalId: terminal.id, what: report.what, occurredAt: report.occurred_at, reportedBy: actor, reportedAt: at };
+  }
+
+  /**
+   * A suspicious-trading rule tripped: the terminal's open case (whoever reported it) gets the evidence;
+   * without one, a new case is reported by PosFleet under the terminal's suspicious-activity incident.
+   */
+  async recordTradingFinding(input: { terminalId: string; siteId: string | null; merchantId: string | null; rule: TradingRule; detail: Record<string, unknown>; at: string }): Promise<{ caseId: string; added: boolean }> {
+    const what = `${TRADING_LABELS[input.rule].en}: ${Object.entries(input.detail).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`;
+    const evidence = { rule: input.rule, ...input.detail };
+    try {
+      const open = await this.repo.unclosedCaseOf(input.terminalId);
+      if (open) {
+        await this.cases.addEvidence(open.id, input.at, SYSTEM, what, evidence);
+        return { caseId: open.id, added: true };
+      }
+      const incident = await this.openIncident({ terminal_id: input.terminalId, site_id: input.siteId, merchant_id: input.merchantId, rule: 'suspicious_activity', at: input.at, detail: { firstReport: what } });
+      const report = { id: randomUUID(), terminal_id: input.terminalId, incident_id: incident.id, what, occurred_at: input.at, reported_by: SYSTEM, reported_at: input.at, status: 'open', owner_id: null, updated_at: input.at };
+      await this.repo.insertSuspiciousReport(report);
+      await this.cases.opened(report.id, input.at, SYSTEM, what, evidence);
+      return { caseId: report.id, added: false };
+    } catch (error) {
+      this.settings.log?.('suspicious-trading case not recorded', { terminal: input.terminalId, rule: input.rule, error: String(error) });
+      throw error;
+    }
   }
 
   /** The terminal itself reports (its application saw, e.g., a card-slot overlay or a forced case). */

@@ -6,12 +6,17 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import { mergeThresholds, type ThresholdOverrides, type Thresholds } from './heartbeat.rules.ts';
+import type { SiteHours } from './trading.rules.ts';
+import type { OpeningHours } from '../maintenance/windows/suggest-window.ts';
+import { isTimeZone } from '../maintenance/windows/time-zone.ts';
 
 /** Where a terminal belongs, cached by the heartbeat path for a while; its open incidents, as of the batch. */
 export interface TerminalState {
   modelId: string;
   siteId: string | null;
   merchantId: string | null;
+  /** The site's opening hours in its time zone; null without a site or hours (suspicious-trading rules). */
+  siteHours: SiteHours | null;
   /** Open incidents by rule (read with every batch). */
   open: Map<string, string>;
   /** When an open incident's last_seen_at was last written. */
@@ -51,7 +56,7 @@ export class RuleContext {
     for (const t of await this.repo.terminalContext(stale)) {
       const previous = this.states.get(t.id);
       setBounded(this.states, t.id, {
-        modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, open: previous?.open ?? new Map(), touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
+        modelId: t.model_id, siteId: t.site_id, merchantId: t.merchant_id ?? null, siteHours: siteHoursOf(t.opening_hours, t.time_zone ?? t.merchant_time_zone), open: previous?.open ?? new Map(), touched: previous?.touched ?? new Map(), until: nowMs + CONTEXT_TTL_MS,
       }, CONTEXT_MAX_TERMINALS);
     }
   }
@@ -78,4 +83,11 @@ export class RuleContext {
   forgetAllThresholds(): void {
     this.thresholdCache.clear();
   }
+}
+
+/** Opening hours worth judging: some day has hours and the site says its time zone. */
+function siteHoursOf(openingHours: string | null, timeZone: string | null): SiteHours | null {
+  const hours = parseJson<OpeningHours>(openingHours, {});
+  // A zone the rules cannot read is no reason to fail the heartbeat batch: that site is not judged.
+  return timeZone && isTimeZone(timeZone) && Object.values(hours).some((d) => d && d.length > 0) ? { openingHours: hours, timeZone } : null;
 }

@@ -1,5 +1,6 @@
 // What each rule's incident is called, in zh-CN and en (GLOSSARY.md wording), for lists and notices.
 import type { Rule } from './heartbeat.rules.ts';
+import type { TradingRule } from './trading.rules.ts';
 
 export type Localised = { 'zh-CN': string; en: string };
 
@@ -29,4 +30,12 @@ export const RULE_LABELS: Record<Rule, Localised> = {
   network_flapping: { 'zh-CN': '网络频繁断线', en: 'network link flapping' },
   suspicious_activity: { 'zh-CN': '可疑活动报告', en: 'suspicious activity reported' },
   configuration_drift: { 'zh-CN': '终端配置偏离', en: 'configuration drift' },
+};
+
+/** The suspicious-trading rules, as a case's history names them. */
+export const TRADING_LABELS: Record<TradingRule, Localised> = {
+  trading_off_hours: { 'zh-CN': '门店营业时间外交易', en: 'trading outside the site\'s opening hours' },
+  refund_spike: { 'zh-CN': '退款激增', en: 'a spike in refunds' },
+  manual_entry_spike: { 'zh-CN': '手工输入卡号激增', en: 'a spike in manually keyed card numbers' },
+  average_amount_shift: { 'zh-CN': '平均交易金额突变', en: 'a sudden change of the average amount' },
 };

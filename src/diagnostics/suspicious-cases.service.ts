@@ -30,8 +30,13 @@ export class SuspiciousCaseService {
   private now = () => this.clock().toISOString();
 
   /** The first line of a case's history, written with the report. */
-  async opened(caseId: string, at: string, actor: string, what: string): Promise<void> {
-    await this.repo.addEvent({ id: randomUUID(), case_id: caseId, at, actor, changes: JSON.stringify({ status: [null, 'open'] }), note: what });
+  async opened(caseId: string, at: string, actor: string, what: string, evidence?: Record<string, unknown>): Promise<void> {
+    await this.repo.addEvent({ id: randomUUID(), case_id: caseId, at, actor, changes: JSON.stringify({ status: [null, 'open'], ...(evidence && { evidence: [null, evidence] }) }), note: what });
+  }
+
+  /** A rule saw more of the same (or something new) at the terminal: a line of evidence in the case's history. */
+  async addEvidence(caseId: string, at: string, actor: string, what: string, evidence: Record<string, unknown>): Promise<void> {
+    await this.repo.addEvent({ id: randomUUID(), case_id: caseId, at, actor, changes: JSON.stringify({ evidence: [null, evidence] }), note: what });
   }
 
   async list(query: CaseListQuery, scope: Scope) {

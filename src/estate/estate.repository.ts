@@ -298,7 +298,7 @@ function toSite(row: Selectable<SiteTable> & { merchant_time_zone: string }): Si
 function toModel(row: Selectable<TerminalModelTable>): TerminalModel {
   return {
     id: row.id, code: row.code, vendor: row.vendor, model: row.model,
-    components: parseJson<Components>(row.components, DEFAULT_COMPONENTS), createdAt: row.created_at, updatedAt: row.updated_at,
+    components: parseJson<Components>(row.components, DEFAULT_COMPONENTS), ptsApprovalNumber: row.pts_approval_number ?? null, ptsExpiresAt: row.pts_expires_at ?? null, createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 

@@ -104,6 +104,8 @@ export const TerminalModelInput = Type.Object(
     vendor: Text(100),
     model: Text(100),
     components: Components,
+    ptsApprovalNumber: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: 'PCI PTS POI approval number of the model' }))),
+    ptsExpiresAt: Type.Optional(Nullable(Type.String({ format: 'date', description: 'when the PTS approval expires (YYYY-MM-DD); a model past it is flagged on the PCI DSS report' }))),
   },
   { additionalProperties: false },
 );
@@ -117,6 +119,8 @@ export const TerminalModel = Type.Object({
   vendor: Type.String(),
   model: Type.String(),
   components: Components,
+  ptsApprovalNumber: Nullable(Type.String()),
+  ptsExpiresAt: Nullable(Type.String({ description: 'YYYY-MM-DD' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -150,7 +150,7 @@ export class EstateService {
     const id = randomUUID();
     await this.repo.insertModel({
       id, code: input.code, vendor: input.vendor, model: input.model, components: JSON.stringify(input.components),
-      created_at: now, updated_at: now,
+      pts_approval_number: input.ptsApprovalNumber ?? null, pts_expires_at: input.ptsExpiresAt ?? null, created_at: now, updated_at: now,
     });
     return this.getModel(id);
   }
@@ -167,6 +167,8 @@ export class EstateService {
       ...(patch.vendor !== undefined && { vendor: patch.vendor }),
       ...(patch.model !== undefined && { model: patch.model }),
       ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
+      ...(patch.ptsApprovalNumber !== undefined && { pts_approval_number: patch.ptsApprovalNumber }),
+      ...(patch.ptsExpiresAt !== undefined && { pts_expires_at: patch.ptsExpiresAt }),
       updated_at: this.now(),
     });
     return this.getModel(id);

@@ -38,6 +38,7 @@ import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
+import { caseExportRoutes } from '../case-export/case-export.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
@@ -122,7 +123,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(accessRoutes(services.access, services.audit, services.config.cookieSecure || !!options.https, services.approvals));
     await api.register(auditRoutes(services.audit));
     await api.register(estateRoutes(services.estate));
-    await api.register(complianceRoutes(services.compliance));
+    await api.register(complianceRoutes(services.compliance, services.securityEvidence));
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate, services.approvals));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
@@ -132,6 +133,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(workOrderRoutes(services.workOrders, services.technicians, services.workOrderPhotos));
     await api.register(sparesRoutes(services.spares));
     await api.register(diagnosticsRoutes(services));
+    await api.register(caseExportRoutes(services.caseExports));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
     await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));

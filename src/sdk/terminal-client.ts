@@ -156,6 +156,9 @@ export class PosFleetTerminal {
   private saving: Promise<void> = Promise.resolve();
   /** Payments refused since the last heartbeat that carried the count. */
   private refused = 0;
+  /** Refunds and manually keyed card numbers counted since the last heartbeat that carried them. */
+  private refunds = 0;
+  private manualEntries = 0;
   private commands: PendingCommand[] = [];
   private intervalSeconds = DEFAULT_INTERVAL_SECONDS;
   private currentStatus: TerminalStatus;
@@ -272,6 +275,18 @@ export class PosFleetTerminal {
     return { allowed: false, message };
   }
 
+  /**
+   * Counts a refund, or a sale whose card number was keyed in by hand; each is reported with the next
+   * heartbeat (added to what the report itself says), for the server's suspicious-trading rules.
+   */
+  countRefund(n = 1): void {
+    this.refunds += n;
+  }
+
+  countManualEntry(n = 1): void {
+    this.manualEntries += n;
+  }
+
   /** What to show the cashier while payments are refused ("功能维护中，预计 10:40 恢复"); undefined in normal mode. */
   get notice(): string | undefined {
     if (this.backups?.restoring) return this.locale === 'zh-CN' ? '正在恢复终端数据，请稍候' : 'Restoring terminal data, please wait';
@@ -299,9 +314,14 @@ export class PosFleetTerminal {
     this.runner.resume();
     const seq = this.takeSeq();
     await this.save();
-    const refused = this.refused;
-    this.refused = 0;
-    const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
+    const { refused, refunds, manualEntries } = this;
+    this.refused = this.refunds = this.manualEntries = 0;
+    const transactions = {
+      ...content.transactions,
+      ...(refused && { refused: (content.transactions.refused ?? 0) + refused }),
+      ...(refunds && { refunds: (content.transactions.refunds ?? 0) + refunds }),
+      ...(manualEntries && { manualEntries: (content.transactions.manualEntries ?? 0) + manualEntries }),
+    };
     try {
       const configuration = content.configuration ?? this.configurationAgent?.report();
       const answer = await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), seq, sentAt: this.now().toISOString() }, options);
@@ -311,6 +331,8 @@ export class PosFleetTerminal {
       // Not delivered as far as we know: the next heartbeat carries the count (twice only if the server
       // stored this one and every answer to it was lost).
       this.refused += refused;
+      this.refunds += refunds;
+      this.manualEntries += manualEntries;
       throw error;
     }
   }

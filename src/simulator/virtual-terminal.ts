@@ -28,6 +28,11 @@ export interface VirtualTerminalOptions {
   transactionFailureVersions?: readonly string[];
   /** Versions that crash the payment app now and then (a bad build: about once per terminal-hour). */
   crashVersions?: readonly string[];
+  /**
+   * Sales per hour this terminal takes while its site is closed (default 0): a till used after closing,
+   * the suspicious-trading scenario.
+   */
+  afterHoursSalesPerHour?: number;
 }
 
 /** What a faulty build does once installed, against a good one. */
@@ -78,6 +83,9 @@ export class VirtualTerminal {
   /** Since the terminal was made: payments taken, and customers turned away (not in service). */
   readonly totals = { payments: 0, refused: 0 };
   private readonly rng: Random;
+  /** Refunds, keyed entries and after-hours sales draw from their own stream, so the rest plays as before. */
+  private readonly tradeRng: Random;
+  private readonly afterHoursSalesPerHour: number;
   private readonly intervalMs: number;
   private readonly utcOffsetMinutes: number;
   private readonly utcOffsetMs: number;
@@ -118,6 +126,8 @@ export class VirtualTerminal {
     this.failingVersions = new Set(options.transactionFailureVersions ?? []);
     this.crashingVersions = new Set(options.crashVersions ?? []);
     this.rng = new Random(options.seed);
+    this.tradeRng = new Random(options.seed * 31 + 17);
+    this.afterHoursSalesPerHour = options.afterHoursSalesPerHour ?? 0;
     this.intervalMs = options.intervalSeconds * 1000;
     this.utcOffsetMinutes = options.utcOffsetMinutes ?? 480;
     this.utcOffsetMs = this.utcOffsetMinutes * 60_000;
@@ -281,7 +291,23 @@ export class VirtualTerminal {
       this.totals.payments++;
       amountMinor += Math.round(Math.exp(this.rng.between(Math.log(800), Math.log(40_000))));
     }
-    return { count, amountMinor, readers, failed };
+    // A till used after closing: sales while the site's profile says nobody buys.
+    if (this.afterHoursSalesPerHour > 0 && paymentsPerHour(this.site, now, this.utcOffsetMinutes) === 0) {
+      const extra = this.tradeRng.poisson((this.afterHoursSalesPerHour * elapsedSeconds) / 3600);
+      for (let i = 0; i < extra; i++) {
+        count++;
+        this.totals.payments++;
+        amountMinor += Math.round(Math.exp(this.tradeRng.between(Math.log(800), Math.log(40_000))));
+      }
+    }
+    // About one sale in a hundred is refunded, one in two hundred keyed in by hand.
+    let refunds = 0;
+    let manualEntries = 0;
+    for (let i = 0; i < count; i++) {
+      if (this.tradeRng.chance(0.01)) refunds++;
+      if (this.tradeRng.chance(0.005)) manualEntries++;
+    }
+    return { count, amountMinor, readers, failed, refunds, manualEntries };
   }
 
   /** A cashier tries a card up to three times on one interface, then falls back to the chip (or swipe). */
@@ -397,7 +423,10 @@ export class VirtualTerminal {
         pinEntryEnabled: true,
         encryptionEnabled: !faults.includes('encryption_off'),
       },
-      transactions: { count: sales.count, amountMinor: sales.amountMinor, currency: 'CNY', ...(sales.failed > 0 && { failed: sales.failed }) },
+      transactions: {
+        count: sales.count, amountMinor: sales.amountMinor, currency: 'CNY', ...(sales.failed > 0 && { failed: sales.failed }),
+        refunds: sales.refunds, manualEntries: sales.manualEntries,
+      },
     };
   }
 

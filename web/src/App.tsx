@@ -26,6 +26,7 @@ import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
 import { ApprovalsPage } from './pages/Approvals.tsx';
 import { BaselinePage, NewBaselinePage } from './pages/updates/Baselines.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
+import { SitePage } from './pages/Site.tsx';
 import { ConfigurationPage } from './pages/Configuration.tsx';
 import { can } from './permissions.ts';
 
@@ -138,6 +139,8 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
   if (pathname === '/suspicious-cases') return <SuspiciousCasesPage />;
   const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
+  const sitePage = /^\/sites\/([^/]+)$/.exec(pathname);
+  if (sitePage) return <SitePage key={sitePage[1]} id={decodeURIComponent(sitePage[1]!)} me={me} />;
   if (suspiciousCase) return <SuspiciousCasePage key={suspiciousCase[1]} id={decodeURIComponent(suspiciousCase[1]!)} me={me} />;
   if (pathname === '/preventive') return <PreventivePage me={me} />;
   if (pathname === '/work-orders') return <WorkOrdersPage me={me} />;

@@ -8,6 +8,7 @@ import { preventiveEn, preventiveZh } from './messages/preventive.ts';
 import { settingsEn, settingsZh } from './messages/settings.ts';
 import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
+import { securityEn, securityZh } from './messages/security.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
@@ -823,6 +824,7 @@ const en = {
   ...packagesEn,
   ...terminalsEn,
   ...terminalDataEn,
+  ...securityEn,
   ...baselinesEn,
   ...approvalsEn,
   ...settingsEn,
@@ -1640,6 +1642,7 @@ const zh: Record<MessageKey, string> = {
   ...packagesZh,
   ...terminalsZh,
   ...terminalDataZh,
+  ...securityZh,
   ...baselinesZh,
   ...approvalsZh,
   ...settingsZh,

@@ -154,6 +154,12 @@ export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
         <dt>{t('scReportedBy')}</dt><dd>{kase.reportedBy}</dd>
         <dt>{t('scReportedAt')}</dt><dd>{date(kase.reportedAt)}</dd>
       </dl>
+      {can(me, 'cases:export') && (
+        <p className="export-case">
+          <a className="button-link" href={`/api/v1/suspicious-cases/${encodeURIComponent(kase.id)}/export`} download data-testid="export-case">{t('stExport')}</a>
+          <br /><small className="muted">{t('stExportHint')}</small>
+        </p>
+      )}
       {closed && <p className="note">{t('scClosedNote')}</p>}
       {!may && !closed && <p className="note">{t('noPermission')}</p>}
       {may && !closed && (
@@ -172,7 +178,8 @@ export function SuspiciousCasePage({ id, me }: { id: string; me: Me }) {
                 <li key={field}>{field === 'status'
                   ? (from === null ? t('scChangeReported') : t('scChangeStatus', { from: tk('sc', String(from)), to: tk('sc', String(to)) }))
                   : field === 'ownerId' ? t('scChangeOwner', { from: nameOf(from), to: nameOf(to) })
-                    : `${field}: ${String(from)} → ${String(to)}`}</li>
+                    : field === 'evidence' ? t('stEvidence', { rule: evidenceRule(to, tk) })
+                      : `${field}: ${String(from)} → ${String(to)}`}</li>
               ))}
             </ul>
             {e.note && <p className="break">{t('scNoteLine', { note: e.note })}</p>}
@@ -299,4 +306,10 @@ export function SuspiciousReportForm({ terminalId, me }: { terminalId: string; m
       <button type="submit" disabled={action.busy}>{t('scReportSend')}</button>
     </form>
   );
+}
+
+/** A rule's evidence in a case's history, by its rule's name in the viewer's language. */
+function evidenceRule(evidence: unknown, tk: (prefix: string, key: string) => string): string {
+  const rule = (evidence as { rule?: unknown } | null)?.rule;
+  return typeof rule === 'string' ? tk('stRule', rule) : '';
 }

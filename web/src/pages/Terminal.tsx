@@ -159,7 +159,7 @@ function Identity({ terminal, site, merchant, model, reported }: {
       <dl className="facts" data-testid="identity">
         <dt>{t('serialNumber')}</dt><dd>{terminal.serialNumber}</dd>
         <dt>{t('tmMerchant')}</dt><dd>{merchant?.name ?? '–'}</dd>
-        <dt>{t('site')}</dt><dd>{site ? <Link href={`/terminals?siteId=${encodeURIComponent(site.id)}`}>{site.name} ({site.code})</Link> : t('tmNotAtSite')}</dd>
+        <dt>{t('site')}</dt><dd>{site ? <><Link href={`/terminals?siteId=${encodeURIComponent(site.id)}`}>{site.name} ({site.code})</Link> · <Link href={`/sites/${encodeURIComponent(site.id)}`}>{t('stSitePage')}</Link></> : t('tmNotAtSite')}</dd>
         <dt>{t('tmModel')}</dt><dd>{model ? `${model.vendor} ${model.model}` : '–'}</dd>
         <dt>{t('status')}</dt><dd>{tk('status', terminal.status)}</dd>
         <dt>{t('tmTags')}</dt><dd>{terminal.tags.length ? terminal.tags.map((tag) => <span key={tag} className="tag">{tag}</span>) : t('tmNoTags')}</dd>
