@@ -1,5 +1,6 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
 import { AccessService } from './access/access.service.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
@@ -242,7 +243,7 @@ export async function createServices(
     const started = await maintenance.startDueJobs();
     if (expired || announced || started) log?.('maintenance tick', { expired, announced, started });
   });
-  const audit = new AuditService(db.kysely, db.dialect, clock);
+  const audit = new AuditService(new AuditRepository(db.kysely, db.dialect), clock);
   jobs.handle('audit-retention', async () => {
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
     if (pruned) log?.('pruned audit log', { pruned });
