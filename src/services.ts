@@ -53,6 +53,7 @@ import { DEFAULT_ROLLOUT_SETTINGS } from './rollouts/campaigns.ts';
 import { DeploymentsService } from './rollouts/deployments.service.ts';
 import { FleetVersionsService } from './rollouts/fleet-versions.service.ts';
 import { PackageDelivery } from './rollouts/package-delivery.ts';
+import { DdiRepository } from './ddi/ddi.repository.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
@@ -197,7 +198,7 @@ export async function createServices(
     const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(db.kysely, clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
+  const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
   const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
