@@ -1,5 +1,6 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
 import { AccessService } from './access/access.service.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
@@ -59,6 +60,7 @@ import { DEFAULT_ROLLOUT_SETTINGS } from './rollouts/campaigns.ts';
 import { DeploymentsService } from './rollouts/deployments.service.ts';
 import { FleetVersionsService } from './rollouts/fleet-versions.service.ts';
 import { PackageDelivery } from './rollouts/package-delivery.ts';
+import { DdiRepository } from './ddi/ddi.repository.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
@@ -229,7 +231,7 @@ export async function createServices(
     const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(db.kysely, clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
+  const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
   const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
@@ -275,7 +277,7 @@ export async function createServices(
     const started = await maintenance.startDueJobs();
     if (expired || announced || started) log?.('maintenance tick', { expired, announced, started });
   });
-  const audit = new AuditService(db.kysely, db.dialect, clock);
+  const audit = new AuditService(new AuditRepository(db.kysely, db.dialect), clock);
   jobs.handle('audit-retention', async () => {
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
     if (pruned) log?.('pruned audit log', { pruned });

@@ -4,9 +4,7 @@
 // open to the device (`maintenanceWindow: available`, `update: forced`) only while that job runs, so a
 // hawkBit client installs under the same windows and continuity rule as a PosFleet terminal.
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { FLEET } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import type { DeviceService } from '../device/device.service.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
@@ -16,6 +14,7 @@ import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
+import type { DdiRepository } from './ddi.repository.ts';
 
 export interface DdiSettings {
   tenant: string;
@@ -45,7 +44,7 @@ export class DdiService {
   private hintBatch: { terminalIds: Set<string>; hints: Promise<Map<string, DeploymentHint>> } | undefined;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repo: DdiRepository,
     private readonly clock: Clock,
     private readonly device: DeviceService,
     private readonly deployments: DeploymentsService,
@@ -89,7 +88,7 @@ export class DdiService {
     const now = this.clock().getTime();
     const cached = this.serials.get(terminalId);
     if (cached && cached.until > now) return cached.serial;
-    const terminal = await this.db.selectFrom('terminals').select(['serial_number', 'deleted_at']).where('id', '=', terminalId).executeTakeFirst();
+    const terminal = await this.repo.terminal(terminalId);
     if (!terminal || terminal.deleted_at) throw unauthenticated(UNKNOWN_TOKEN);
     if (this.serials.size > 1_000_000) this.serials.clear();
     this.serials.set(terminalId, { serial: terminal.serial_number, until: now + SERIAL_TTL_MS });
@@ -118,7 +117,7 @@ export class DdiService {
     const deployment = await this.deployments.deployment(terminalId, actionId);
     if (!['scheduled', 'downloading', 'downloaded', 'installing', 'installed'].includes(deployment.state)) throw notFound('deployment', String(actionId));
     const pkg = deployment.package;
-    const row = await this.db.selectFrom('packages').select(['sha1', 'md5']).where('id', '=', pkg.id).executeTakeFirstOrThrow();
+    const row = await this.repo.packageHashes(pkg.id);
     const href = `${base}/softwaremodules/${pkg.id}/artifacts/${encodeURIComponent(pkg.fileName)}`;
     return {
       id: String(actionId),
@@ -173,10 +172,7 @@ export class DdiService {
   private async hasConfigData(terminalId: string): Promise<boolean> {
     const now = this.clock().getTime();
     if ((this.configured.get(terminalId) ?? 0) > now) return true;
-    const row = await this.db.selectFrom('ddi_config_data').select('updated_at').where('terminal_id', '=', terminalId).executeTakeFirst();
-    const updatedSince = row && await this.db.selectFrom('rollout_actions').select('id')
-      .where('terminal_id', '=', terminalId).where('state', '=', 'succeeded').where('finished_at', '>', row.updated_at).limit(1).executeTakeFirst();
-    const upToDate = !!row && !updatedSince;
+    const upToDate = await this.repo.configDataCurrent(terminalId);
     if (upToDate) this.rememberConfigured(terminalId);
     return upToDate;
   }
@@ -196,19 +192,10 @@ export class DdiService {
     const pending = this.cancelChecked.get(terminalId);
     if (pending && pending.until > now) return pending.actionId;
     if (this.cancelChecked.size > 1_000_000) this.cancelChecked.clear();
-    const actionId = await this.findCancelToConfirm(terminalId);
+    const actionId = await this.repo.cancelToConfirm(terminalId);
     // A pending cancellation is asked about at every poll until it is confirmed.
     this.cancelChecked.set(terminalId, { actionId, until: actionId === undefined ? now + TOUCH_EVERY_MS : 0 });
     return actionId;
-  }
-
-  private async findCancelToConfirm(terminalId: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('rollout_actions').select('rollout_actions.id')
-      .where('terminal_id', '=', terminalId).where('state', '=', 'cancelled')
-      .where((eb) => eb.exists(eb.selectFrom('action_feedback').select('action_feedback.id').whereRef('action_feedback.action_id', '=', 'rollout_actions.id').where('source', '=', 'ddi')))
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('action_feedback').select('action_feedback.id').whereRef('action_feedback.action_id', '=', 'rollout_actions.id').where('source', '=', 'ddi-cancel'))))
-      .orderBy('rollout_actions.id', 'desc').executeTakeFirst();
-    return row ? Number(row.id) : undefined;
   }
 
   async cancelAction(terminalId: string, actionId: number) {
@@ -252,16 +239,12 @@ export class DdiService {
     const mode = body.mode ?? 'merge';
     for (let attempt = 0; attempt < 10; attempt++) {
       const at = this.clock().toISOString();
-      const row = await this.db.selectFrom('ddi_config_data').select('attributes').where('terminal_id', '=', terminalId).executeTakeFirst();
-      const current = row ? (JSON.parse(row.attributes) as Record<string, string>) : {};
+      const stored = await this.repo.configData(terminalId);
+      const current = stored !== undefined ? (JSON.parse(stored) as Record<string, string>) : {};
       const next = mode === 'replace' ? body.data : mode === 'remove' ? Object.fromEntries(Object.entries(current).filter(([k]) => !(k in body.data))) : { ...current, ...body.data };
       const attributes = JSON.stringify(next);
       if (attributes.length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
-      const written = row
-        ? await this.db.updateTable('ddi_config_data').set({ attributes, updated_at: at }).where('terminal_id', '=', terminalId).where('attributes', '=', row.attributes).executeTakeFirst()
-        : await this.db.insertInto('ddi_config_data').values({ terminal_id: terminalId, attributes, updated_at: at }).onConflict((oc) => oc.column('terminal_id').doNothing()).executeTakeFirst();
-      const count = 'numUpdatedRows' in written ? written.numUpdatedRows : written.numInsertedOrUpdatedRows ?? 0n;
-      if (Number(count) === 1) {
+      if (await this.repo.writeConfigData(terminalId, stored, attributes, at)) {
         this.rememberConfigured(terminalId);
         return;
       }
@@ -275,13 +258,6 @@ export class DdiService {
     if ((this.touched.get(terminalId) ?? -Infinity) > now.getTime() - TOUCH_EVERY_MS) return;
     if (this.touched.size > 1_000_000) this.touched.clear();
     this.touched.set(terminalId, now.getTime());
-    const at = now.toISOString();
-    const updated = await this.db.updateTable('terminal_health').set({ last_seen_at: at, online: 1, offline_since: null }).where('terminal_id', '=', terminalId).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
-      await this.db.insertInto('terminal_health')
-        .values({ terminal_id: terminalId, seq: 0, last_seen_at: at, reported_at: at, online: 1, offline_since: null, report: JSON.stringify({ via: 'hawkBit DDI' }) })
-        .onConflict((oc) => oc.column('terminal_id').doUpdateSet({ last_seen_at: at }))
-        .execute();
-    }
+    await this.repo.touch(terminalId, now.toISOString());
   }
 }
