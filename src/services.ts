@@ -63,9 +63,13 @@ import { createTerminalData, type TerminalData } from './terminal-data/terminal-
 import { ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
+import { CareService } from './merchant/care.service.ts';
+import { MerchantRepository } from './merchant/merchant.repository.ts';
+import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
+import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & MerchantEvents;
 
 export interface Services {
   config: Config;
@@ -111,6 +115,9 @@ export interface Services {
   terminalData: TerminalData;
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
+  care: CareService;
+  nextMaintenance: NextMaintenanceCache;
+  maintenanceMoves: MaintenanceMoves;
 }
 
 export interface ServicesOptions {
@@ -144,9 +151,17 @@ export async function createServices(
   const events = new EventBus<PosFleetEvents>();
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
-    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
+    // The merchant's side: the care version and the next planned maintenance, both from memory.
+    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }));
+  // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
+  const merchantRepo = new MerchantRepository(db.kysely);
+  const care = new CareService(merchantRepo, clock);
+  const nextMaintenance = new NextMaintenanceCache(merchantRepo, clock);
+  await Promise.all([care.refresh(), nextMaintenance.refresh()]);
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
+  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -227,6 +242,15 @@ export async function createServices(
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
+    // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
+    const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
+    if (answered.length) {
+      try {
+        await care.recordFromHeartbeats(answered);
+      } catch (error) {
+        log?.('care answers of a heartbeat batch were not stored', { error: String(error) });
+      }
+    }
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
     const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
     const answers = new Map<string, DesiredMode>(modes);
@@ -287,7 +311,8 @@ export async function createServices(
   }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx));
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
-  const kpis = new KpisService(db.kysely, clock);
+  // PM compliance counts the staff's care too.
+  const kpis = new KpisService(db.kysely, clock, care);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
   const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
@@ -314,7 +339,12 @@ export async function createServices(
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  // A merchant's say before maintenance: moving a planned job within the policy, re-planned by the planner.
+  const maintenanceMoves = new MaintenanceMoves(merchantRepo, clock, {
+    planner: windowPlanner, job: (id) => maintenance.job(id), loss: (siteId, start, minutes) => suggestedWindows.expectedLoss(siteId, start, minutes),
+    events, moved: () => nextMaintenance.refresh(),
+  }, { maxMoves: config.maintenanceMovesMax, maxHours: config.maintenanceMoveMaxHours, securityDeadlineHours: config.securityDeadlineHours });
+  return { care, nextMaintenance, maintenanceMoves, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -330,4 +360,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
+  await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
 }

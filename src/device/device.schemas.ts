@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
+import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
 export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
@@ -77,6 +78,7 @@ export const HeartbeatReport = Type.Object({
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   }),
   configuration: Type.Optional(ConfigurationReport),
+  care: Type.Optional(CareReport),
 });
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
 
@@ -107,6 +109,8 @@ export const HeartbeatAnswer = Type.Object({
   }, { description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed' }), Type.Null()]),
   commands: Type.Array(PendingCommand),
   configuration: ConfigurationHint,
+  care: Type.Optional(CareHint),
+  nextMaintenance: Type.Optional(NextMaintenance),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,
 });

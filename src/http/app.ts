@@ -40,6 +40,7 @@ import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
+import { merchantDeviceRoutes, merchantRoutes } from '../merchant/merchant.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
+    await api.register(merchantRoutes(services.care, services.maintenanceMoves));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -147,6 +149,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
     await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
+    await device.register(merchantDeviceRoutes(services.care, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.
