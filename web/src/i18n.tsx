@@ -10,6 +10,7 @@ import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
+import { merchantEn, merchantZh } from './messages/merchant.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -821,6 +822,7 @@ const en = {
   ...packagesEn,
   ...terminalsEn,
   ...terminalDataEn,
+  ...merchantEn,
   ...baselinesEn,
   ...settingsEn,
   ...preventiveEn,
@@ -1636,6 +1638,7 @@ const zh: Record<MessageKey, string> = {
   ...packagesZh,
   ...terminalsZh,
   ...terminalDataZh,
+  ...merchantZh,
   ...baselinesZh,
   ...settingsZh,
   ...preventiveZh,
