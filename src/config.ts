@@ -67,6 +67,11 @@ export interface Config {
   caseExportKeyFile: string | undefined;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
+  /** How often a merchant may move one planned maintenance job, and how far (hours after its first planned start). */
+  maintenanceMovesMax: number;
+  maintenanceMoveMaxHours: number;
+  /** A security update must be done within this many hours of its first planned start: no move may pass it. */
+  securityDeadlineHours: number;
   /** Hours after its due date by which an open work order is escalated (SLA). */
   workOrderSlaHours: number;
   /** Hours before its due date a work order is announced as due. */
@@ -137,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),
+    maintenanceMovesMax: integer(env, 'MAINTENANCE_MOVES_MAX', 2, 0, 100),
+    maintenanceMoveMaxHours: integer(env, 'MAINTENANCE_MOVE_MAX_HOURS', 72, 1, 24 * 90),
+    securityDeadlineHours: integer(env, 'SECURITY_DEADLINE_HOURS', 48, 1, 24 * 90),
     workOrderSlaHours: integer(env, 'WORK_ORDER_SLA_HOURS', 48, 1, 24 * 365),
     workOrderDueSoonHours: integer(env, 'WORK_ORDER_DUE_SOON_HOURS', 24, 0, 24 * 365),
     offlineReminderMinutes: integer(env, 'OFFLINE_REMINDER_MINUTES', 60, 1, 7 * 24 * 60),

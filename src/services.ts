@@ -82,9 +82,13 @@ import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.ser
 import type { CampaignInput } from './rollouts/rollouts.schemas.ts';
 import type { Role, Scope } from './access/roles.ts';
 import type { MaintenanceRequest } from './maintenance/maintenance.service.ts';
+import { CareService } from './merchant/care.service.ts';
+import { MerchantRepository } from './merchant/merchant.repository.ts';
+import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
+import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents;
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents & MerchantEvents;
 
 export interface Services {
   config: Config;
@@ -134,6 +138,9 @@ export interface Services {
   configurationCampaigns: ConfigurationCampaigns<HealthVerdict>;
   caseExports: CaseExportService;
   securityEvidence: SecurityEvidenceService;
+  care: CareService;
+  nextMaintenance: NextMaintenanceCache;
+  maintenanceMoves: MaintenanceMoves;
 }
 
 export interface ServicesOptions {
@@ -173,9 +180,17 @@ export async function createServices(
   }
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
-    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report), heartbeatThread);
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
+    // The merchant's side: the care version and the next planned maintenance, both from memory.
+    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread);
+  // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
+  const merchantRepo = new MerchantRepository(db.kysely);
+  const care = new CareService(merchantRepo, clock);
+  const nextMaintenance = new NextMaintenanceCache(merchantRepo, clock);
+  await Promise.all([care.refresh(), nextMaintenance.refresh()]);
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
+  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -262,6 +277,15 @@ export async function createServices(
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
+    // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
+    const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
+    if (answered.length) {
+      try {
+        await care.recordFromHeartbeats(answered);
+      } catch (error) {
+        log?.('care answers of a heartbeat batch were not stored', { error: String(error) });
+      }
+    }
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
     const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
     const answers = new Map<string, DesiredMode>(modes);
@@ -330,7 +354,8 @@ export async function createServices(
     () => (caseExportKey ??= loadSigningKey(signingKeyPath(config.dataDir, config.caseExportKeyFile))), clock);
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
-  const kpis = new KpisService(db.kysely, clock);
+  // PM compliance counts the staff's care too.
+  const kpis = new KpisService(db.kysely, clock, care);
   const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
   const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
@@ -408,7 +433,12 @@ export async function createServices(
     const expired = await approvals.expire();
     if (expired) log?.('four-eyes requests expired', { expired });
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence };
+  // A merchant's say before maintenance: moving a planned job within the policy, re-planned by the planner.
+  const maintenanceMoves = new MaintenanceMoves(merchantRepo, clock, {
+    planner: windowPlanner, job: (id) => maintenance.job(id), loss: (siteId, start, minutes) => suggestedWindows.expectedLoss(siteId, start, minutes),
+    events, moved: () => nextMaintenance.refresh(),
+  }, { maxMoves: config.maintenanceMovesMax, maxHours: config.maintenanceMoveMaxHours, securityDeadlineHours: config.securityDeadlineHours });
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -425,4 +455,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
+  await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
 }

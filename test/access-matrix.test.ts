@@ -44,6 +44,8 @@ const MAY = {
   'read configuration': ROLES, // parameter schemas, values per level, effective configurations (merchant users: their own)
   'set configuration': ['admin', 'operator', 'merchant'], // merchant users: only what the schema marks merchant-editable, for their own
   'manage parameter schemas': ['admin', 'operator'], // schemas, saved groups, TID/MID import and export
+  'confirm care': ['admin', 'operator', 'merchant'], // the shop staff's daily care tasks (merchant users: at their own sites)
+  'move maintenance': ['admin', 'operator', 'merchant'], // a planned job, within the policy (merchant users: their own)
   'use their own account': ROLES,
   'sign in': ROLES, // and callers without credentials
 } as const satisfies Record<string, readonly Role[]>;
@@ -373,6 +375,13 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/notification-deliveries/{id}/replay': { need: 'manage notifications', adminGets: 404, probe: () => ({ params: { id: 'no-such-delivery' } }) },
   'GET /api/v1/maintenance/figures': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2027-01-01T00:00:00.000Z' }) },
   // Maintenance KPIs: merchant users see their own merchant's, technicians their own work orders'.
+  'GET /api/v1/care/today': { need: 'read the estate' },
+  'POST /api/v1/care/confirmations': {
+    need: 'confirm care', adminGets: 400, probe: () => ({ body: { taskId: 'no-such-task:daily-care', dueAt: '2026-12-08T00:00:00.000Z', outcome: 'done' } }),
+  },
+  'GET /api/v1/care/report': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2026-02-01T00:00:00.000Z' }) },
+  'GET /api/v1/merchant/maintenance': { need: 'read the estate' },
+  'POST /api/v1/maintenance/jobs/{id}/move': { need: 'move maintenance', adminGets: 404, probe: () => ({ params: { id: 'no-such-job' }, body: { startAt: '2026-12-08T00:00:00.000Z' } }) },
   'GET /api/v1/kpis': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2026-12-01T00:00:00.000Z&groupBy=site' }) },
   'POST /api/v1/maintenance/windows': {
     need: 'put terminals into maintenance',

@@ -362,6 +362,9 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/configuration/changes/{id}/discard': () => ({ params: { id: 'no-such-change' } }),
   // Header only: imports nothing.
   'POST /api/v1/configuration/terminal-values/import': () => ({ body: 'serial_number,tid\n' }),
+  // The merchant's side: a care task and a job that do not exist, so no attack built on them stores anything.
+  'POST /api/v1/care/confirmations': () => ({ body: { taskId: 'no-such-task:daily-care', dueAt: '2026-12-08T00:00:00.000Z', outcome: 'done' } }),
+  'POST /api/v1/maintenance/jobs/{id}/move': () => ({ params: { id: 'no-such-job' }, body: { startAt: '2026-12-08T00:00:00.000Z' } }),
 };
 
 // ---- requests

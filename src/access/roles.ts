@@ -28,6 +28,8 @@ export const PERMISSIONS = [
   'configuration:read', // parameter schemas, values per level, effective configurations, history
   'configuration:write', // set and revert values (merchant users: only what the schema marks merchant-editable, for their own)
   'configuration:schemas', // register parameter schemas, save groups, import and export TID/MID
+  'care:confirm', // answer the daily care tasks of the shop's staff (merchant users: at their own sites)
+  'maintenance:move', // move a planned maintenance job within the policy (merchant users: their own)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -36,11 +38,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   operator: [
     'estate:read', 'estate:write', 'terminals:command', 'terminals:enrol', 'compliance:read', 'inspections:write', 'maintenance:write', 'notifications:write',
     'workorders:read', 'workorders:write', 'workorders:update', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'rollouts:write', 'packages:publish',
-    'configuration:read', 'configuration:write', 'configuration:schemas', 'cases:export',
+    'configuration:read', 'configuration:write', 'configuration:schemas', 'cases:export', 'care:confirm', 'maintenance:move',
   ],
   support: ['estate:read', 'terminals:command', 'workorders:read', 'workorders:request', 'incidents:write', 'suspicious:report', 'rollouts:read', 'configuration:read'],
   technician: ['estate:read', 'inspections:write', 'workorders:read', 'workorders:update', 'suspicious:report', 'configuration:read'],
-  merchant: ['estate:read', 'suspicious:report', 'workorders:request', 'configuration:read', 'configuration:write'],
+  merchant: ['estate:read', 'suspicious:report', 'workorders:request', 'configuration:read', 'configuration:write', 'care:confirm', 'maintenance:move'],
   auditor: ['estate:read', 'audit:read', 'compliance:read', 'workorders:read', 'rollouts:read', 'configuration:read'],
 };
 

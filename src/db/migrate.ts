@@ -27,6 +27,7 @@ import * as configuration from './migrations/0022_configuration.ts';
 import * as approvals from './migrations/0026_approvals.ts';
 import * as configurationCampaigns from './migrations/0030_configuration_campaigns.ts';
 import * as securityEvidence from './migrations/0025_security_evidence.ts';
+import * as merchantCare from './migrations/0027_merchant_care.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '0026_approvals': approvals,
   '0030_configuration_campaigns': configurationCampaigns,
   '0025_security_evidence': securityEvidence,
+  '0027_merchant_care': merchantCare,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -927,6 +927,8 @@ export interface Database {
   terminal_backups: TerminalBackupTable;
   terminal_restores: TerminalRestoreTable;
   baselines: BaselineTable;
+  care_confirmations: CareConfirmationTable;
+  maintenance_moves: MaintenanceMoveTable;
 }
 
 // ---- terminal data: backups, restores, baselines
@@ -1141,4 +1143,36 @@ export interface TrainingRecordTable {
 
 export interface Database {
   training_records: TrainingRecordTable;
+}
+
+// ---- Merchant care: daily care by the shop's staff, and planned maintenance moved by the merchant
+/** done: the staff did it; could_not: they could not (with a reason, e.g. paper out of stock). */
+export type CareOutcome = 'done' | 'could_not';
+export type CareSource = 'terminal' | 'dashboard';
+
+export interface CareConfirmationTable {
+  id: string;
+  pm_task_id: string;
+  /** The staff task of the template (daily-care, weekly-connections, ...). */
+  task_code: string;
+  /** The occurrence confirmed: when it was due. */
+  due_at: string;
+  terminal_id: string;
+  site_id: string | null;
+  outcome: CareOutcome;
+  reason: string | null;
+  source: CareSource;
+  confirmed_by: string;
+  confirmed_at: string;
+}
+
+export interface MaintenanceMoveTable {
+  id: string;
+  job_id: string;
+  from_start: string;
+  to_start: string;
+  expected_loss_minor: number | null;
+  currency: string | null;
+  moved_by: string;
+  moved_at: string;
 }

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
+import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
 export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
@@ -79,6 +80,7 @@ export const HeartbeatReport = Type.Object({
     manualEntries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'sales whose card number was keyed in by hand since the previous heartbeat' })),
   }),
   configuration: Type.Optional(ConfigurationReport),
+  care: Type.Optional(CareReport),
 });
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
 
@@ -109,6 +111,8 @@ export const HeartbeatAnswer = Type.Object({
   }, { description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed' }), Type.Null()]),
   commands: Type.Array(PendingCommand),
   configuration: ConfigurationHint,
+  care: Type.Optional(CareHint),
+  nextMaintenance: Type.Optional(NextMaintenance),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,
 });

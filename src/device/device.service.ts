@@ -26,6 +26,9 @@ export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Prom
 /** Answers a terminal's effective configuration hash from memory and notes the one it reports applying. */
 export type ConfigurationSource = (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration'];
 
+/** Answers a terminal's care version and next planned maintenance from memory (the merchant's side). */
+export type MerchantSource = (terminalId: string) => Pick<HeartbeatAnswer, 'care' | 'nextMaintenance'>;
+
 export interface DeviceSettings {
   heartbeatIntervalSeconds: number;
   offlineAfterMs: number;
@@ -47,6 +50,8 @@ export class DeviceService {
     private readonly modeSource?: ModeSource,
     /** Terminal configuration: answers the effective hash and notes the applied one (synchronous, in memory). */
     private readonly configurationSource?: ConfigurationSource,
+    /** The merchant's side: care version and next maintenance (synchronous, in memory). */
+    private readonly merchantSource?: MerchantSource,
     /** The SQLite writer thread (src/device/heartbeat-thread.ts); else batches are written by this thread. */
     store?: HeartbeatStore,
   ) {
@@ -195,6 +200,7 @@ export class DeviceService {
       deployment: desired?.deployment ?? null,
       commands: outcome.commandsByTerminal.get(terminalId) ?? [],
       configuration: this.configurationSource?.(terminalId, report.configuration) ?? null,
+      ...this.merchantSource?.(terminalId),
       heartbeatIntervalSeconds: this.settings.heartbeatIntervalSeconds,
       serverTime: receivedAt,
     };

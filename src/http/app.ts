@@ -42,6 +42,7 @@ import { caseExportRoutes } from '../case-export/case-export.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
+import { merchantDeviceRoutes, merchantRoutes } from '../merchant/merchant.routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -141,6 +142,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
     await api.register(approvalRoutes(services.approvals));
+    await api.register(merchantRoutes(services.care, services.maintenanceMoves));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -151,6 +153,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
     await device.register(configurationDeviceRoutes(services.configuration, services.configurationCampaigns, deviceAuthenticator(services.device)));
+    await device.register(merchantDeviceRoutes(services.care, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.

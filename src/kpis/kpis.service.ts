@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
-import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, Timeline, unionLength, type GroupBy } from './kpis.ts';
+import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, Timeline, unionLength, type GroupBy, type PmOutcome } from './kpis.ts';
 import { KpisRepository, type Keys } from './kpis.repository.ts';
 import type { KpiQuery, KpiReport } from './kpis.schemas.ts';
 
@@ -21,7 +21,12 @@ type Where = Partial<Keys> & { technician_id?: string | null; models?: string[] 
 export class KpisService {
   readonly repo: KpisRepository;
 
-  constructor(db: Kysely<Database>, private readonly clock: Clock) {
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+    /** The shop staff's care, judged per occurrence: it counts in PM compliance beside preventive work orders. */
+    private readonly care?: { judged(from: string, to: string, scope: Scope): Promise<(Keys & { model_id: string; outcome: PmOutcome })[]> },
+  ) {
     this.repo = new KpisRepository(db);
   }
 
@@ -86,6 +91,9 @@ export class KpisService {
     for (const o of due) {
       const outcome = pmOutcome(o.due_at!, o.done_at, Number(o.interval_days ?? 0), now.getTime());
       for (const g of targets({ ...o, models: modelsOf(o.id) })) g.addPreventive(outcome);
+    }
+    for (const c of (await this.care?.judged(fromIso, toIso, scope)) ?? []) {
+      for (const g of targets(c)) g.addPreventive(c.outcome);
     }
     for (const o of open) {
       const overdue = o.due_at !== null && o.due_at < endIso;

@@ -90,6 +90,11 @@ export class MaintenanceRepository {
     await this.db.updateTable('maintenance_jobs').set(changes).where('id', '=', id).execute();
   }
 
+  /** A waiting job's new planned start (a merchant moved it); it waits for nothing else there. */
+  async replanJob(executor: Executor, id: string, plannedStart: string, at: string): Promise<void> {
+    await executor.updateTable('maintenance_jobs').set({ planned_start: plannedStart, waiting_reason: null, updated_at: at }).where('id', '=', id).execute();
+  }
+
   async transitions(jobId: string) {
     return this.db.selectFrom('maintenance_transitions').selectAll().where('job_id', '=', jobId).orderBy('position').execute();
   }

@@ -8,7 +8,7 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { DEFAULT_CURRENCY } from './figures.ts';
 import { DEFAULT_WINDOW_SETTINGS, type WindowSettings } from './window-defs.ts';
-import { WEEKDAYS, suggestWindow, type AggregatedHistory } from './windows/index.ts';
+import { WEEKDAYS, expectedLossOf, suggestWindow, weeklyProfile, type AggregatedHistory } from './windows/index.ts';
 import { DAY_MS, MINUTE_MS, toWall, wallParts } from './windows/time-zone.ts';
 import { checkTradingBuckets, parseTradingCsv, type TradingBucket, type TradingProblem } from './windows/trading-history.ts';
 import type { WindowsRepository } from './windows.repository.ts';
@@ -86,6 +86,15 @@ export class SuggestedWindowService {
     return {
       siteId: site.id, timeZone: site.timeZone, currency: trade?.currency ?? DEFAULT_CURRENCY, basis: suggestion.basis, history: trade?.summary ?? null, candidates: suggestion.candidates,
     };
+  }
+
+  /** What a slot at a site is expected to cost in lost revenue, from its past trade (null: no trade known). */
+  async expectedLoss(siteId: string, start: string, minutes: number): Promise<{ expectedLossMinor: number | null; currency: string }> {
+    const site = await this.estate.getSite(siteId);
+    const trade = await this.tradeOf(site.id, site.timeZone, this.clock(), 4);
+    if (!trade) return { expectedLossMinor: null, currency: DEFAULT_CURRENCY };
+    const profile = weeklyProfile(trade.history, site.timeZone);
+    return { expectedLossMinor: expectedLossOf(profile, site.timeZone, new Date(start), minutes), currency: trade.currency ?? DEFAULT_CURRENCY };
   }
 
   /**

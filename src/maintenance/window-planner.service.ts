@@ -12,6 +12,7 @@ import { conflict, invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
+import type { JobRow } from './maintenance.repository.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, occurrenceView, unique, type WindowSettings } from './window-defs.ts';
 import { clearOfBatchClose } from './windows/batch-close.ts';
@@ -29,6 +30,8 @@ export interface PlanOptions {
    * record that changed meanwhile never leaves a job behind that nothing points to.
    */
   claim?: (trx: Transaction<Database>, terminalId: string, jobId: string) => Promise<boolean>;
+  /** A waiting job being re-planned (moved): it does not keep its own terminal busy. */
+  moving?: string;
 }
 
 export class WindowPlanner {
@@ -71,7 +74,7 @@ export class WindowPlanner {
     ]);
     const lockOf = new Map(locks.map((l) => [l.terminal_id, l]));
     const durations = buildDurationTable(finished.flatMap(toSample));
-    const busy = new Map(openJobs.map((j) => [j.terminal_id, j]));
+    const busy = new Map(openJobs.filter((j) => j.id !== options.moving).map((j) => [j.terminal_id, j]));
     const slack = this.settings.startSlackMinutes;
 
     type Entry = { terminal: Terminal; window: WindowRow; occurrence: Occurrence; budget: number; expected: number; basis: PlanView['planned'][number]['durationBasis'] };
@@ -141,6 +144,34 @@ export class WindowPlanner {
       await this.maintenance.startDueJobs();
     }
     return { dryRun: !!input.dryRun, seed, planned, notFitting, peakConcurrency: result.peakConcurrency };
+  }
+
+  /**
+   * Re-plans one waiting job from `notBefore` under the same rules as planning it (its terminal's
+   * windows, the batch close, the spread limits; the continuity rule still decides at its start), as
+   * early as they allow. Changes nothing: `moveJob` applies the slot found.
+   */
+  replan(job: JobRow, notBefore: string, scope: Scope): Promise<PlanView> {
+    const work = parseJson<string[]>(job.work, []).filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k));
+    return this.plan({
+      terminalIds: [job.terminal_id], work, reason: job.reason, notBefore, expectedMinutes: job.expected_minutes, maxMinutes: Math.max(job.max_minutes, job.expected_minutes),
+      dryRun: true, packed: true, seed: 0,
+    }, scope, 'replan', { moving: job.id });
+  }
+
+  /** Moves a waiting job to a slot `replan` found, in one transaction with the caller's own record (`also`), noting who moved it and why. */
+  async moveJob(job: JobRow, slot: PlanView['planned'][number], actorName: string, note: string, also: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
+    const at = this.clock().toISOString();
+    await this.repo.transaction(async (trx) => {
+      const current = await this.maintenance.repo.job(job.id, trx);
+      if (!current || current.state !== job.state || current.planned_start !== job.planned_start) {
+        throw conflict(`maintenance job ${job.id} changed meanwhile; look at it again`, 'jobId');
+      }
+      await this.maintenance.repo.replanJob(trx, job.id, slot.plannedStart, at);
+      await this.maintenance.repo.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'operator', actor_name: actorName, note });
+      await this.repo.relink(trx, { job_id: job.id, window_id: slot.window.id, budget_minutes: slot.budgetMinutes });
+      await also(trx);
+    });
   }
 
   private async createPlannedJobs(planned: (PlanView['planned'][number])[], input: PlanInput, actorName: string, now: Date, claim: PlanOptions['claim']): Promise<void> {

@@ -91,6 +91,12 @@ export class WindowsRepository {
     await executor.insertInto('maintenance_job_windows').values(row).execute();
   }
 
+  /** Ties a moved job to the window it now runs in (replacing its former tie). */
+  async relink(executor: Executor, row: JobWindowRow): Promise<void> {
+    await executor.deleteFrom('maintenance_job_windows').where('job_id', '=', row.job_id).execute();
+    await executor.insertInto('maintenance_job_windows').values(row).execute();
+  }
+
   async linksOf(jobIds: readonly string[]): Promise<JobWindowRow[]> {
     return selectInBatches(jobIds, (ids) => this.db.selectFrom('maintenance_job_windows').selectAll().where('job_id', 'in', ids).execute());
   }

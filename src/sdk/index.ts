@@ -19,3 +19,6 @@ export { BackupAgent, CardDataInBackupError } from './backups.ts';
 export type { BackupEvent, BackupHandlers, BackupKind, RestoredData, TerminalData } from './backups.ts';
 export { findPans, luhnValid } from '../terminal-data/pan-scan.ts';
 export type { PanFinding } from '../terminal-data/pan-scan.ts';
+export { CareAgent, maintenanceNotice, startsTomorrow } from './care.ts';
+export type { CareEvent, CareTask } from './care.ts';
+export type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';

@@ -8,6 +8,8 @@ import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } f
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
+import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
+import type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -90,6 +92,8 @@ export interface TerminalClientOptions {
    */
   configuration?: ConfigurationHandlers;
   onConfiguration?: (event: ConfigurationEvent) => void;
+  /** Told when the shop staff's care tasks due now change (show them on the idle screen). */
+  onCare?: (event: CareEvent) => void;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
@@ -144,6 +148,8 @@ export class PosFleetTerminal {
   private lastWeeklyBackupAt: string | null;
   private weekly: Promise<void> | undefined;
   private readonly configurationAgent: ConfigurationAgent | undefined;
+  private readonly careAgent: CareAgent;
+  private next: NextMaintenance = null;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -198,6 +204,7 @@ export class PosFleetTerminal {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
+    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare);
     this.configurationAgent = options.configuration && new ConfigurationAgent(
       (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), options.configuration, options.onConfiguration,
     );
@@ -324,7 +331,11 @@ export class PosFleetTerminal {
     };
     try {
       const configuration = content.configuration ?? this.configurationAgent?.report();
-      const answer = await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), seq, sentAt: this.now().toISOString() }, options);
+      const care: CareAnswer[] = content.care ?? this.careAgent.report();
+      const answer = await this.sendHeartbeat({
+        ...content, transactions, ...(configuration && { configuration }), ...(care.length && { care }), seq, sentAt: this.now().toISOString(),
+      }, options);
+      this.careAgent.delivered(care);
       this.backupIfDue();
       return answer;
     } catch (error) {
@@ -351,6 +362,8 @@ export class PosFleetTerminal {
     this.serverJob = answer.maintenance ?? undefined;
     this.updates?.onHint(answer.deployment);
     this.configurationAgent?.onHint(answer.configuration);
+    this.careAgent.onHint(answer.care);
+    this.next = answer.nextMaintenance ?? null;
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
@@ -393,6 +406,34 @@ export class PosFleetTerminal {
     this.weekly = (due ? this.backup('weekly').then(() => {}) : backups.resume().then(() => {}))
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => { this.weekly = undefined; });
+  }
+
+  /** The shop staff's care tasks due now (daily cleaning, paper, connectors; the weekly connection check), in the merchant's language. */
+  get careTasks(): CareTask[] {
+    return this.careAgent.tasks;
+  }
+
+  /** The staff answer a care task on the terminal: done, or could not (with the reason); the next heartbeat carries it. */
+  confirmCare(taskId: string, outcome: 'done' | 'could_not', reason?: string): void {
+    this.careAgent.answer(taskId, outcome, reason);
+  }
+
+  /** Resolves once a care list fetch under way has ended. */
+  async careSettled(): Promise<void> {
+    await this.careAgent.idle();
+  }
+
+  /** The terminal's next planned maintenance (start, expected duration, reason), from the last heartbeat answer. */
+  get nextMaintenance(): NextMaintenance {
+    return this.next;
+  }
+
+  /** The next maintenance as the idle screen shows it; with `receipt`, only the day before it (what a receipt prints). */
+  maintenanceNotice(options: { receipt?: boolean } = {}): string | undefined {
+    const next = this.next;
+    if (!next) return undefined;
+    if (options.receipt && !startsTomorrow(next, this.now(), this.timeZone)) return undefined;
+    return maintenanceNotice(next, this.locale, this.timeZone);
   }
 
   /** The configuration in force (undefined before the first one was applied). */

@@ -4,6 +4,7 @@
 import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/terminal-client.ts';
 import { memoryStorage } from '../sdk/updates.ts';
 import { fleetClock, type FleetClock } from './fleet-clock.ts';
+import { staffAnswers, type StaffCare } from './staff-care.ts';
 import { deriveSeed, Random } from './random.ts';
 import type { SiteKind } from './site-profiles.ts';
 import { virtualMaintenance } from './virtual-maintenance.ts';
@@ -66,6 +67,8 @@ export interface SimulatorOptions {
    * often, payments fail after the read, or the app crashes (every metric a rollout's halt judges).
    */
   faultyVersions?: FaultyVersions;
+  /** The shops' staff answer their terminals' daily care (skipping a seeded few days); absent: nobody does. */
+  staffCare?: StaffCare;
 }
 
 export interface RunningSimulator {
@@ -82,6 +85,8 @@ interface SimulatedTerminal {
   virtual: VirtualTerminal;
   client: PosFleetTerminal;
   enrolmentCode: string;
+  seed: number;
+  staffCare: StaffCare | undefined;
   /** Commands already carried out whose result has not reached the server yet: not run twice. */
   outcomes: Map<string, CommandOutcome>;
 }
@@ -174,7 +179,7 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
       if (status === 'revoked') log(`${serialNumber}: credential revoked; this terminal stops beating`);
     },
   });
-  return { virtual, client, enrolmentCode: site.enrolmentCode, outcomes: new Map() };
+  return { virtual, client, enrolmentCode: site.enrolmentCode, outcomes: new Map(), seed, staffCare: options.staffCare };
 }
 
 /** Requests fail, as a real socket would, while the virtual terminal's network is down. */
@@ -200,7 +205,14 @@ async function collectReport(terminal: SimulatedTerminal, world: () => Date, log
     }
   }
   // Each customer asks the SDK: refused ones (maintenance, locked) are counted there and reported.
-  return virtual.step(world(), () => client.canTransact().allowed);
+  const report = virtual.step(world(), () => client.canTransact().allowed);
+  // The staff answer the care tasks due (sent with this heartbeat).
+  if (terminal.staffCare) {
+    for (const answer of staffAnswers(client.careTasks, report.printer?.paper, terminal.seed, terminal.staffCare)) {
+      client.confirmCare(answer.taskId, answer.outcome, answer.reason);
+    }
+  }
+  return report;
 }
 
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

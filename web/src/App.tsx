@@ -28,6 +28,7 @@ import { BaselinePage, NewBaselinePage } from './pages/updates/Baselines.tsx';
 import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
 import { SitePage } from './pages/Site.tsx';
 import { ConfigurationPage } from './pages/Configuration.tsx';
+import { MerchantHomePage } from './pages/MerchantHome.tsx';
 import { can } from './permissions.ts';
 
 export function App() {
@@ -84,6 +85,7 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
       <div className="brand">{t('appName')}</div>
       {me && (
         <nav aria-label={t('mainNav')}>
+          {me.role === 'merchant' && <Link href="/shop" aria-current={current('/shop')}>{t('mvNav')}</Link>}
           <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
           <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
           <Link href="/maintenance" aria-current={pathname === '/maintenance' ? 'page' : undefined}>{t('maintenance')}</Link>
@@ -117,6 +119,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   const pathname = path.split('?')[0] ?? '/';
   const terminal = /^\/terminals\/([^/]+)$/.exec(pathname);
   if (pathname === '/') return <OverviewPage me={me} live={live} />;
+  if (pathname === '/shop') return <MerchantHomePage me={me} />;
   if (pathname === '/terminals') return <TerminalsPage me={me} live={live} />;
   if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
   if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;

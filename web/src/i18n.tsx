@@ -13,6 +13,7 @@ import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
+import { merchantEn, merchantZh } from './messages/merchant.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -825,6 +826,7 @@ const en = {
   ...terminalsEn,
   ...terminalDataEn,
   ...securityEn,
+  ...merchantEn,
   ...baselinesEn,
   ...approvalsEn,
   ...settingsEn,
@@ -1643,6 +1645,7 @@ const zh: Record<MessageKey, string> = {
   ...terminalsZh,
   ...terminalDataZh,
   ...securityZh,
+  ...merchantZh,
   ...baselinesZh,
   ...approvalsZh,
   ...settingsZh,

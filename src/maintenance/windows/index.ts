@@ -10,7 +10,7 @@ export {
 export {
   type OpeningHours, type Weekday, type Transaction, type AggregatedHistory, type WeeklyProfile, type Preference,
   type SuggestWindowInput, type SuggestedWindow, type Suggestion,
-  WEEKDAYS, weeklyProfile, suggestWindow,
+  WEEKDAYS, weeklyProfile, suggestWindow, expectedLossOf,
 } from './suggest-window.ts';
 export {
   type DurationFigures, type DurationSample, type DurationBasis, type KindEstimate, type DurationEstimate, type DurationTable,

@@ -154,6 +154,22 @@ export function weeklyProfile(
   return { revenueMinor: revenue, transactions, weeksSeen };
 }
 
+/**
+ * The revenue a given slot is expected to cost (minor units): the profile's expected revenue of each
+ * quarter hour it covers, in the share of it covered. A merchant moving a planned job sees it.
+ */
+export function expectedLossOf(profile: WeeklyProfile, timeZone: string, start: Date, minutes: number): number {
+  let loss = 0;
+  const end = start.getTime() + minutes * MINUTE_MS;
+  for (let a = start.getTime(); a < end;) {
+    const b = Math.min(end, (Math.floor(a / SLOT_MS) + 1) * SLOT_MS);
+    const p = wallParts(toWall(a, timeZone));
+    loss += profile.revenueMinor[p.weekday * SLOTS_PER_DAY + Math.floor(p.minuteOfDay / SLOT_MINUTES)]! * ((b - a) / SLOT_MS);
+    a = b;
+  }
+  return Math.round(loss);
+}
+
 /** Minutes open in each bucket of the local week. */
 function openMinutesPerBucket(hours: OpeningHours): Uint8Array {
   const openMinute = new Uint8Array(7 * 1440);

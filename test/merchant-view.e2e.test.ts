@@ -1,0 +1,124 @@
+// The merchant's own view walked in a real browser (Debian's Chromium through playwright-core) on a phone
+// (390 px), against a real, listening server on the demo estate: a shop owner of 青柠茶饮 sees its sites
+// and terminals, confirms today's care, sees its upcoming security update with the expected loss, moves it
+// (the new slot and its loss shown before confirming) — and nothing of another merchant. In zh-CN, then
+// the same page in en (and at 1366 px). Screenshots go to test-artifacts/merchant-view/.
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import {
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
+} from './support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'merchant-view');
+const ADMIN_TOKEN = 'merchant-view-admin-token';
+const SHOP = { email: 'shop@merchant-view.test', name: '青柠店长' };
+const SHOP_EN = { email: 'shop-en@merchant-view.test', name: 'Lime manager' };
+const HOUR = 3_600_000;
+
+interface Named { id: string; name: string }
+interface Terminal { id: string; serialNumber: string; siteId: string }
+
+describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s own view on a phone', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page | undefined;
+  const contexts: BrowserContext[] = [];
+  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  let firstStart = 0;
+  let jobId = '';
+  let otherSites: string[] = [];
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(SHOTS);
+    server = await startDemoServer('posfleet-merchant-view', ADMIN_TOKEN);
+    const merchants = (await adminApi<{ items: Named[] }>('GET', '/merchants?limit=100')).items;
+    const tea = merchants.find((m) => m.name === '青柠茶饮')!;
+    await server.services.access.createUser({ ...SHOP, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'zh-CN' });
+    await server.services.access.createUser({ ...SHOP_EN, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'en' });
+    const sites = (await adminApi<{ items: (Named & { merchantId: string })[] }>('GET', '/sites?limit=200')).items;
+    otherSites = sites.filter((s) => s.merchantId !== tea.id).map((s) => s.name);
+    const mine = sites.filter((s) => s.merchantId === tea.id);
+    const terminal = (await adminApi<{ items: Terminal[] }>('GET', `/terminals?siteId=${mine[0]!.id}&limit=10`)).items[0]!;
+    // Daily care for the merchant's terminals, from an hour ago; a security update tonight in its window.
+    const daily = (await adminApi<{ items: { id: string; code: string }[] }>('GET', '/preventive/templates')).items.find((x) => x.code === 'daily')!;
+    await adminApi('POST', '/preventive/plans', { name: 'Shop care', templateIds: [daily.id], filter: { siteId: mine[0]!.id }, startAt: new Date(Date.now() - HOUR).toISOString() });
+    await adminApi('POST', '/maintenance/windows', { name: '夜间窗口', target: { merchantId: tea.id }, timeZone: 'Asia/Shanghai', schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 120 } });
+    const plan = await adminApi<{ planned: { plannedStart: string; jobId: string }[] }>('POST', '/maintenance/plans', { terminalIds: [terminal.id], work: ['security_hardening'], reason: 'PCI patch', expectedMinutes: 30, packed: true, seed: 1 });
+    firstStart = Date.parse(plan.planned[0]!.plannedStart);
+    jobId = plan.planned[0]!.jobId;
+    await server.services.care.refresh();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.close();
+  });
+  screenshotOnFailure(SHOTS, () => page);
+
+  const open = async (locale: 'zh-CN' | 'en-US', email: string, viewport = PHONE) => {
+    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    contexts.push(context);
+    const p = page = await boundedPage(context);
+    await signIn(p, server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor({ state: 'attached' });
+    await p.goto(`${server.url}/shop`);
+    return p;
+  };
+
+  it('lets a shop owner confirm today\'s care and move the upcoming maintenance, and shows nothing of other merchants (zh-CN, 390 px)', async () => {
+    const p = await open('zh-CN', SHOP.email);
+    await p.getByRole('heading', { name: '我的门店', level: 1 }).waitFor();
+    const care = p.locator('section', { has: p.getByRole('heading', { name: '今日保养' }) });
+    await care.getByText('日常检查与清洁').first().waitFor();
+    await screenshot(p, SHOTS, 'zh-CN-390-shop');
+    await care.screenshot({ path: join(SHOTS, 'zh-CN-390-care.png') });
+    expect(await fitsWidth(p)).toBe(true);
+    const body = await p.locator('main').innerText();
+    for (const name of otherSites) expect(body).not.toContain(name);
+
+    await care.getByRole('button', { name: '已完成' }).first().click();
+    await care.getByText('保养已确认。').or(care.getByText('由 青柠店长 确认').first()).first().waitFor();
+    await care.getByText('由 青柠店长 确认').first().waitFor();
+
+    // The security update: its expected loss, then a move to the next night, shown before it is made.
+    const upcoming = p.locator('section', { has: p.getByRole('heading', { name: '即将进行的维护' }) });
+    await upcoming.getByText('安全更新').first().waitFor();
+    await upcoming.getByText(/预计损失/).first().waitFor();
+    await upcoming.getByRole('button', { name: '调整时间' }).click();
+    const asked = new Date(firstStart + 6 * HOUR + 8 * HOUR).toISOString().slice(0, 16); // 08:00 the same morning, Shanghai time
+    await upcoming.getByLabel('最早的新开始时间（门店时间）').fill(asked);
+    await upcoming.getByRole('button', { name: '查找时段' }).click();
+    await upcoming.getByText(/新时段：.*维护窗口“夜间窗口”/).waitFor();
+    await upcoming.getByText(/预计损失 .*（原为 .*）/).waitFor();
+    await screenshot(p, SHOTS, 'zh-CN-390-move-preview');
+    await upcoming.screenshot({ path: join(SHOTS, 'zh-CN-390-move-preview-section.png') });
+    await upcoming.getByRole('button', { name: '调整到此时段' }).click();
+    await upcoming.getByText(/还可调整 1 次/).waitFor();
+    const job = await adminApi<{ plannedStart: string }>('GET', `/maintenance/jobs/${jobId}`);
+    expect(Date.parse(job.plannedStart)).toBe(firstStart + 24 * HOUR); // the next night's window
+    await screenshot(p, SHOTS, 'zh-CN-390-moved');
+    expect(await fitsWidth(p)).toBe(true);
+  }, 120_000);
+
+  it('says the same in English (en, 390 px and 1366 px)', async () => {
+    const p = await open('en-US', SHOP_EN.email);
+    await p.getByRole('heading', { name: 'My shop', level: 1 }).waitFor();
+    await p.getByText('Daily check and cleaning').first().waitFor();
+    await p.getByText('Security update').first().waitFor();
+    await p.getByText('moves left: 1').first().waitFor();
+    expect(await fitsWidth(p)).toBe(true);
+    await screenshot(p, SHOTS, 'en-390-shop');
+    await p.locator('section').nth(1).screenshot({ path: join(SHOTS, 'en-390-upcoming.png') });
+    // The same page on a desk: cards side by side.
+    const desk = await open('en-US', SHOP_EN.email, { width: 1366, height: 900 });
+    await desk.getByText('Security update').first().waitFor();
+    expect(await fitsWidth(desk)).toBe(true);
+    await desk.screenshot({ path: join(SHOTS, 'en-1366-shop.png') });
+  }, 120_000);
+});
