@@ -60,6 +60,10 @@ export interface Config {
   maintenanceTickSeconds: number;
   /** PEM (PKCS#8 RSA) private key of the backup escrow key; unset: generated under DATA_DIR/secrets/ on first start. */
   backupEscrowKeyFile: string | undefined;
+  /** Days a terminal's uploaded logs and screenshots are kept (ASSISTANCE_FILE_RETENTION_DAYS). */
+  assistanceFileRetentionDays: number;
+  /** Runs on one model before a guide reorders its steps, or flags a step that never helped (GUIDE_LEARNING_MIN_RUNS). */
+  guideLearningMinRuns: number;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
   /** Hours after its due date by which an open work order is escalated (SLA). */
@@ -119,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     terminalPasswordMaxAgeDays: integer(env, 'TERMINAL_PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     dataDir: env.DATA_DIR || './data',
     backupEscrowKeyFile: env.BACKUP_ESCROW_KEY_FILE || undefined,
+    assistanceFileRetentionDays: integer(env, 'ASSISTANCE_FILE_RETENTION_DAYS', 30, 1, 3650),
+    guideLearningMinRuns: integer(env, 'GUIDE_LEARNING_MIN_RUNS', 30, 1, 100_000),
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),

@@ -63,6 +63,8 @@ import { createTerminalData, type TerminalData } from './terminal-data/terminal-
 import { ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
+import { createAssistance } from './assistance/assistance.ts';
+import type { Assistance } from './assistance/assistance.routes.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
@@ -111,6 +113,7 @@ export interface Services {
   terminalData: TerminalData;
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
+  assistance: Assistance;
 }
 
 export interface ServicesOptions {
@@ -314,7 +317,16 @@ export async function createServices(
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  // Remote assistance: logs and screenshots from terminals (through the command queue), screen messages.
+  const assistance = createAssistance(db.kysely, clock, {
+    commands: device, incidents,
+    serialOf: async (terminalId) => (await estate.repo.findTerminal(terminalId))?.serialNumber ?? terminalId,
+  }, { dataDir: config.dataDir, retentionDays: config.assistanceFileRetentionDays }, log);
+  jobs.handle('terminal-files-retention', async () => {
+    const done = await assistance.artifacts.prune();
+    if (done.pruned || done.abandoned) log?.('terminal files pruned', done);
+  });
+  return { assistance, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -330,4 +342,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
+  await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
 }

@@ -58,7 +58,7 @@ export class GuideRunService {
     const row: GuideRunRow = {
       id: randomUUID(), guide_id: guide.id, incident_id: incident?.id ?? null, terminal_id: terminal.id, model_id: terminal.modelId,
       locale: input.locale ?? 'zh-CN', status: 'running', current_step: guide.firstStep, ended_at_step: null, escalation_parts: null,
-      started_by: actor, started_at: this.clock().toISOString(), ended_at: null,
+      started_by: actor, started_at: this.clock().toISOString(), ended_at: null, step_order: null,
     };
     await this.repo.insertRun(row);
     return this.view(row);

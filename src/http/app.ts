@@ -39,6 +39,7 @@ import { ddiRoutes } from '../ddi/ddi.routes.ts';
 import { eventsRoutes } from './events.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
+import { assistanceDeviceRoutes, assistanceRoutes } from '../assistance/assistance.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
 
 declare module 'fastify' {
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery));
+    await api.register(assistanceRoutes(services.assistance, services.estate, services.audit));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -147,6 +149,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
     await device.register(configurationDeviceRoutes(services.configuration, deviceAuthenticator(services.device)));
+    await device.register(assistanceDeviceRoutes(services.assistance, services.audit, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.

@@ -19,3 +19,5 @@ export { BackupAgent, CardDataInBackupError } from './backups.ts';
 export type { BackupEvent, BackupHandlers, BackupKind, RestoredData, TerminalData } from './backups.ts';
 export { findPans, luhnValid } from '../terminal-data/pan-scan.ts';
 export type { PanFinding } from '../terminal-data/pan-scan.ts';
+export { AssistanceAgent, cappedLogs, gzip } from './assistance.ts';
+export type { AssistanceEvent, AssistanceHandlers, ScreenMessage } from './assistance.ts';
