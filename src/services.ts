@@ -43,6 +43,7 @@ import { RuleContext } from './diagnostics/rule-context.ts';
 import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
 import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
 import { GuideRunService, type GuideRunEvents } from './diagnostics/guide-runs.service.ts';
+import { GuideLearningService, type GuideLearningEvents } from './diagnostics/guide-learning.service.ts';
 import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
@@ -67,7 +68,7 @@ import { createAssistance } from './assistance/assistance.ts';
 import type { Assistance } from './assistance/assistance.routes.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & GuideLearningEvents;
 
 export interface Services {
   config: Config;
@@ -99,6 +100,7 @@ export interface Services {
   healthScores: HealthScoreService;
   posture: PostureService;
   guideRuns: GuideRunService;
+  guideLearning: GuideLearningService;
   packages: PackagesService;
   campaigns: CampaignsService;
   campaignEngine: CampaignEngine;
@@ -213,7 +215,13 @@ export async function createServices(
   });
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
   const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
-  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events);
+  // Guides learn from their runs (an hourly job); a new run on a model gets the steps that fixed it most first.
+  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estate.repo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
+  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
+  jobs.handle('guides-learn', async () => {
+    const done = await guideLearning.learn();
+    if (done.flagged) log?.('guide steps flagged as never helping', done);
+  });
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
     if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
@@ -326,7 +334,12 @@ export async function createServices(
     const done = await assistance.artifacts.prune();
     if (done.pruned || done.abandoned) log?.('terminal files pruned', done);
   });
-  return { assistance, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  // A guide step that never helps on a model is told to the guide's owner: on the record, for them to act on.
+  events.on('guide.step_flagged', async (flag) => {
+    await audit.record({ actorType: 'system', action: 'guide.step_flagged', objectType: 'guide', objectId: flag.guideId, outcome: 'success', details: { ...flag } });
+    log?.('guide step never helps', { ...flag });
+  });
+  return { guideLearning, assistance, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -343,4 +356,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
+  await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
 }

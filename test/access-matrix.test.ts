@@ -484,6 +484,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { storage: { minFreeMb: 50 } } }) },
   'GET /api/v1/guides': { need: 'read the estate' },
   'GET /api/v1/guides/resolution-rates': { need: 'read the estate' },
+  'GET /api/v1/guides/learning': { need: 'read the estate' },
   'POST /api/v1/guide-runs': { need: 'handle incidents', probe: (f) => ({ body: { terminalId: f.a.terminal.id, guideId: 'printer' } }) },
   'GET /api/v1/guide-runs/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshRun(f) } }) },
   'POST /api/v1/guide-runs/{id}/answers': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshRun(f) }, body: { stepId: 'check_paper', outcome: 'refilled' } }) },
