@@ -1114,7 +1114,7 @@ export interface GuideLearningTable {
 }
 
 export interface GuideRunTable {
-  /** JSON string[]: the learned order this run was given (null: the guide's own order). */
+  /** JSON { order: string[], reason: { 'zh-CN', en } }: the learned order this run was given and why (null: the guide's own order). */
   step_order: string | null;
 }
 
