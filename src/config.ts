@@ -65,6 +65,10 @@ export interface Config {
   configurationSecretKeyFile: string | undefined;
   /** PEM (PKCS#8 Ed25519) private key that signs case-export bundles; unset: generated under DATA_DIR/secrets/ on first use. */
   caseExportKeyFile: string | undefined;
+  /** Days a terminal's uploaded logs and screenshots are kept (ASSISTANCE_FILE_RETENTION_DAYS). */
+  assistanceFileRetentionDays: number;
+  /** Runs on one model before a guide reorders its steps, or flags a step that never helped (GUIDE_LEARNING_MIN_RUNS). */
+  guideLearningMinRuns: number;
   /** Minutes ahead of planned maintenance at which merchants are told, e.g. "1440,60". */
   announceLeadMinutes: number[];
   /** How often a merchant may move one planned maintenance job, and how far (hours after its first planned start). */
@@ -139,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backupEscrowKeyFile: env.BACKUP_ESCROW_KEY_FILE || undefined,
     configurationSecretKeyFile: env.CONFIGURATION_SECRET_KEY_FILE || undefined,
     caseExportKeyFile: env.CASE_EXPORT_KEY_FILE || undefined,
+    assistanceFileRetentionDays: integer(env, 'ASSISTANCE_FILE_RETENTION_DAYS', 30, 1, 3650),
+    guideLearningMinRuns: integer(env, 'GUIDE_LEARNING_MIN_RUNS', 30, 1, 100_000),
     enrolRateLimitPerMinute: integer(env, 'ENROL_RATE_LIMIT_PER_MINUTE', 6000, 1, 1_000_000),
     maintenanceTickSeconds: integer(env, 'MAINTENANCE_TICK_SECONDS', 5, 1, 3600),
     announceLeadMinutes: minutesList(env, 'ANNOUNCE_LEAD_MINUTES', [1440, 60]),

@@ -51,6 +51,7 @@ import { loadSigningKey, signingKeyPath, type SigningKey } from './case-export/s
 import { SuspiciousCasesRepository } from './diagnostics/suspicious-cases.repository.ts';
 import { SuspiciousCaseService } from './diagnostics/suspicious-cases.service.ts';
 import { GuideRunService, type GuideRunEvents } from './diagnostics/guide-runs.service.ts';
+import { GuideLearningService, type GuideLearningEvents } from './diagnostics/guide-learning.service.ts';
 import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
@@ -88,7 +89,12 @@ import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.
 import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents & MerchantEvents;
+import { createAssistance } from './assistance/assistance.ts';
+import type { Assistance } from './assistance/assistance.routes.ts';
+
+
+/** Every event one capability tells others (src/shared/events.ts). */
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents & MerchantEvents & GuideLearningEvents;
 
 export interface Services {
   config: Config;
@@ -120,6 +126,7 @@ export interface Services {
   healthScores: HealthScoreService;
   posture: PostureService;
   guideRuns: GuideRunService;
+  guideLearning: GuideLearningService;
   packages: PackagesService;
   campaigns: CampaignsService;
   campaignEngine: CampaignEngine;
@@ -141,6 +148,7 @@ export interface Services {
   care: CareService;
   nextMaintenance: NextMaintenanceCache;
   maintenanceMoves: MaintenanceMoves;
+  assistance: Assistance;
 }
 
 export interface ServicesOptions {
@@ -260,7 +268,13 @@ export async function createServices(
   });
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
   const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
-  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events);
+  // Guides learn from their runs (an hourly job); a new run on a model gets the steps that fixed it most first.
+  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estate.repo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
+  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
+  jobs.handle('guides-learn', async () => {
+    const done = await guideLearning.learn();
+    if (done.flagged) log?.('guide steps flagged as never helping', done);
+  });
   jobs.handle('offline-sweep', async () => {
     const wentOffline = await device.sweepOffline();
     if (wentOffline.length) log?.('terminals went offline', { count: wentOffline.length });
@@ -438,7 +452,21 @@ export async function createServices(
     planner: windowPlanner, job: (id) => maintenance.job(id), loss: (siteId, start, minutes) => suggestedWindows.expectedLoss(siteId, start, minutes),
     events, moved: () => nextMaintenance.refresh(),
   }, { maxMoves: config.maintenanceMovesMax, maxHours: config.maintenanceMoveMaxHours, securityDeadlineHours: config.securityDeadlineHours });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves };
+  // Remote assistance: logs and screenshots from terminals (through the command queue), screen messages.
+  const assistance = createAssistance(db.kysely, clock, {
+    commands: device, incidents,
+    serialOf: async (terminalId) => (await estate.repo.findTerminal(terminalId))?.serialNumber ?? terminalId,
+  }, { dataDir: config.dataDir, retentionDays: config.assistanceFileRetentionDays }, log);
+  jobs.handle('terminal-files-retention', async () => {
+    const done = await assistance.artifacts.prune();
+    if (done.pruned || done.abandoned) log?.('terminal files pruned', done);
+  });
+  // A guide step that never helps on a model is told to the guide's owner: on the record, for them to act on.
+  events.on('guide.step_flagged', async (flag) => {
+    await audit.record({ actorType: 'system', action: 'guide.step_flagged', objectType: 'guide', objectId: flag.guideId, outcome: 'success', details: { ...flag } });
+    log?.('guide step never helps', { ...flag });
+  });
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -456,4 +484,6 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
+  await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
+  await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
 }

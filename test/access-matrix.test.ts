@@ -504,6 +504,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { storage: { minFreeMb: 50 } } }) },
   'GET /api/v1/guides': { need: 'read the estate' },
   'GET /api/v1/guides/resolution-rates': { need: 'read the estate' },
+  'GET /api/v1/guides/learning': { need: 'read the estate' },
   'POST /api/v1/guide-runs': { need: 'handle incidents', probe: (f) => ({ body: { terminalId: f.a.terminal.id, guideId: 'printer' } }) },
   'GET /api/v1/guide-runs/{id}': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshRun(f) } }) },
   'POST /api/v1/guide-runs/{id}/answers': { need: 'handle incidents', probe: async (f) => ({ params: { id: await freshRun(f) }, body: { stepId: 'check_paper', outcome: 'refilled' } }) },
@@ -571,6 +572,13 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/baselines': { need: 'run rollouts', probe: (f) => ({ body: { name: unique('BASELINE'), filter: { siteId: f.b.site.id }, appVersion: '3.3.0' } }) },
   'GET /api/v1/baselines/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
   'DELETE /api/v1/baselines/{id}': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
+  // Remote assistance: a terminal's logs and screenshots (downloading is for those who assist terminals), screen messages.
+  'GET /api/v1/terminals/{id}/files': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'POST /api/v1/terminals/{id}/files/requests': { need: 'command terminals', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { kind: 'screenshot' } }) },
+  'GET /api/v1/terminals/{id}/files/{artifactId}/download': { need: 'command terminals', adminGets: 404, probe: (f) => ({ params: { id: f.a.terminal.id, artifactId: 'no-file' } }) },
+  'GET /api/v1/incidents/{id}/files': { need: 'read the estate', probe: async (f) => ({ params: { id: await freshIncident(f) } }) },
+  'GET /api/v1/terminals/{id}/messages': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'POST /api/v1/terminals/{id}/messages': { need: 'command terminals', probe: (f) => ({ params: { id: f.a.terminal.id }, body: { text: 'matrix' } }) },
   // Terminal configuration: values at merchant A's site (a receipt header, which merchant users may edit).
   'GET /api/v1/configuration/schemas': { need: 'read configuration' },
   'POST /api/v1/configuration/schemas': { need: 'manage parameter schemas', probe: () => ({ body: { application: DEMO_APPLICATION, version: unique('3.9'), parameters: DEMO_PARAMETERS } }) },

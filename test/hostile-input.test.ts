@@ -347,6 +347,21 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /device/v1/restore/offer': () => ({ body: { publicKeySpki: 'AAAA', fresh: false } }),
   'GET /device/v1/restores/{id}/data': () => ({ params: { id: 'no-such-restore' } }),
   'POST /device/v1/restores/{id}/result': () => ({ params: { id: 'no-such-restore' }, body: { status: 'restored' } }),
+  // Remote assistance: files from terminals, screen messages.
+  'GET /api/v1/terminals/{id}/files': (f) => ({ params: { id: f.terminalId } }),
+  'POST /api/v1/terminals/{id}/files/requests': (f) => ({ params: { id: f.terminalId }, body: { kind: 'logs', incidentId: f.incidentId, maxBytes: 65536 } }),
+  'GET /api/v1/terminals/{id}/files/{artifactId}/download': (f) => ({ params: { id: f.terminalId, artifactId: 'no-such-file' } }),
+  'GET /api/v1/incidents/{id}/files': (f) => ({ params: { id: f.incidentId } }),
+  'GET /api/v1/terminals/{id}/messages': (f) => ({ params: { id: f.terminalId } }),
+  'POST /api/v1/terminals/{id}/messages': (f) => ({ params: { id: f.terminalId }, body: { text: 'Please call the help desk' } }),
+  'POST /device/v1/files': () => ({
+    body: { uploadId: 'fuzz-file-1', kind: 'logs', encoding: 'gzip', sha256: 'a'.repeat(64), sizeBytes: 2048, originalBytes: 9000, truncated: false, chunkSize: 1024, takenAt: '2026-01-01T00:00:00.000Z' },
+  }),
+  'GET /device/v1/files/{uploadId}': () => ({ params: { uploadId: 'fuzz-file-1' } }),
+  'PUT /device/v1/files/{uploadId}/chunks/{index}': () => ({ params: { uploadId: 'fuzz-file-1', index: '0' }, body: { data: 'AAAA' } }),
+  'POST /device/v1/files/{uploadId}/complete': () => ({ params: { uploadId: 'fuzz-file-1' } }),
+  'POST /device/v1/messages/{messageId}/shown': () => ({ params: { messageId: 'no-such-message' } }),
+  'POST /device/v1/messages/{messageId}/acknowledge': () => ({ params: { messageId: 'no-such-message' }, body: { by: 'cashier 1' } }),
   // Terminal configuration: each example is refused by the service (nothing to change, a taken name),
   // so that no attack built on it stores anything.
   'POST /api/v1/configuration/schemas': () => ({ body: { application: DEMO_APPLICATION, version: '9.9.9', parameters: {} } }),

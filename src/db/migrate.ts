@@ -28,6 +28,7 @@ import * as approvals from './migrations/0026_approvals.ts';
 import * as configurationCampaigns from './migrations/0030_configuration_campaigns.ts';
 import * as securityEvidence from './migrations/0025_security_evidence.ts';
 import * as merchantCare from './migrations/0027_merchant_care.ts';
+import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -56,6 +57,7 @@ const migrations: Record<string, Migration> = {
   '0030_configuration_campaigns': configurationCampaigns,
   '0025_security_evidence': securityEvidence,
   '0027_merchant_care': merchantCare,
+  '0028_remote_assistance': remoteAssistance,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

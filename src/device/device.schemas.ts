@@ -6,7 +6,9 @@ import { ConfigurationHint, ConfigurationReport } from '../configuration/configu
 import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
-export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
+export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password', 'screenshot'] as const;
+/** Commands only a capability queues (with the record they belong to), never sent bare: a screen message. */
+export const INTERNAL_COMMAND_TYPES = ['show_message'] as const;
 
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 const ReaderCounts = Type.Object({ attempts: Count, failures: Count });

@@ -8,6 +8,7 @@ import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './device.repository.ts';
+import type { INTERNAL_COMMAND_TYPES } from './device.schemas.ts';
 import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { HeartbeatStore } from './heartbeat-thread.ts';
@@ -241,7 +242,7 @@ export class DeviceService {
     return (await this.queueCommandOnce(terminalId, input, createdBy)).command;
   }
 
-  async queueCommandOnce(terminalId: string, input: CommandInput, createdBy: string): Promise<{ command: Command; created: boolean }> {
+  async queueCommandOnce(terminalId: string, input: CommandInput | { type: (typeof INTERNAL_COMMAND_TYPES)[number]; payload?: Record<string, unknown> }, createdBy: string): Promise<{ command: Command; created: boolean }> {
     await this.requireTerminal(terminalId);
     const payload = JSON.stringify(input.payload ?? {});
     const waiting = await this.repo.findPendingCommand(terminalId, input.type, payload);
@@ -260,6 +261,12 @@ export class DeviceService {
     if (!command || command.terminal_id !== terminalId) throw notFound('command', commandId);
     await this.repo.completeCommand(commandId, input.status, JSON.stringify(input.output ?? {}), this.clock().toISOString());
     return toCommand((await this.repo.findCommand(commandId))!);
+  }
+
+  /** One command of this terminal (undefined when it is another's or none). */
+  async findCommand(terminalId: string, commandId: string): Promise<Command | undefined> {
+    const row = await this.repo.findCommand(commandId);
+    return row && row.terminal_id === terminalId ? toCommand(row) : undefined;
   }
 
   async listCommands(terminalId: string) {

@@ -1,6 +1,6 @@
 // Diagnostics queries only: incidents, self-tests, suspicious-activity reports, thresholds, guide runs.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, DiagnosticStateTable, GuideAnswerTable, GuideRunTable, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
+import type { Database, DiagnosticStateTable, GuideAnswerTable, GuideLearningTable, GuideRunTable, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
 import { merchantOf, NOTHING } from '../access/scope-sql.ts';
 import type { ScoredIncident } from './health-score.ts';
 import type { Scope } from '../access/roles.ts';
@@ -335,5 +335,30 @@ export class DiagnosticsRepository {
     if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
     if (scope.kind === 'technician') q = q.where(NOTHING);
     return q.execute();
+  }
+
+  // ---- guides that learn
+  /** Runs ended since `since` with the steps each answered (by the guide_runs_learning index). */
+  endedRunSteps(since: string) {
+    return this.db.selectFrom('guide_runs').innerJoin('guide_answers', 'guide_answers.run_id', 'guide_runs.id')
+      .select(['guide_runs.id', 'guide_runs.guide_id', 'guide_runs.model_id', 'guide_runs.status', 'guide_runs.ended_at_step', 'guide_answers.step_id'])
+      .where('guide_runs.started_at', '>=', since).where('guide_runs.status', 'in', ['resolved', 'escalated']).execute();
+  }
+
+  async saveLearning(row: Selectable<GuideLearningTable>): Promise<void> {
+    await this.db.insertInto('guide_learning').values(row).onConflict((oc) => oc.columns(['guide_id', 'model_id']).doUpdateSet({
+      step_order: row.step_order, figures: row.figures, flagged: row.flagged, runs: row.runs, computed_at: row.computed_at,
+    })).execute();
+  }
+
+  findLearning(guideId: string, modelId: string): Promise<Selectable<GuideLearningTable> | undefined> {
+    return this.db.selectFrom('guide_learning').selectAll().where('guide_id', '=', guideId).where('model_id', '=', modelId).executeTakeFirst();
+  }
+
+  listLearning(guideId: string | undefined, modelId: string | undefined): Promise<Selectable<GuideLearningTable>[]> {
+    let q = this.db.selectFrom('guide_learning').selectAll();
+    if (guideId) q = q.where('guide_id', '=', guideId);
+    if (modelId) q = q.where('model_id', '=', modelId);
+    return q.orderBy('guide_id').orderBy('model_id').execute();
   }
 }

@@ -5,12 +5,13 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import {
-  CaseAssignInput, CaseListQuery, CaseStatusInput, DeviceGuide, DeviceGuideQuery, HealthScore, HealthScoreQuery, TerminalScores, TerminalScoresQuery, GuideAnswerInput, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
+  CaseAssignInput, CaseListQuery, CaseStatusInput, DeviceGuide, DeviceGuideQuery, HealthScore, HealthScoreQuery, TerminalScores, TerminalScoresQuery, GuideAnswerInput, GuideLearning, GuideLearningQuery, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
   ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousCase, SuspiciousCaseWithHistory,
   SuspiciousReport, ThresholdOverrides,
 } from './diagnostics.schemas.ts';
 import { guideForRule } from './guides.ts';
 import { renderGuide, type GuideRunService } from './guide-runs.service.ts';
+import type { GuideLearningService } from './guide-learning.service.ts';
 import type { HealthScoreService } from './health-score.service.ts';
 import type { HeartbeatObserver } from './heartbeat-observer.service.ts';
 import type { IncidentService } from './incidents.service.ts';
@@ -25,6 +26,7 @@ export interface DiagnosticsServices {
   healthScores: HealthScoreService;
   posture: PostureService;
   guideRuns: GuideRunService;
+  guideLearning: GuideLearningService;
 }
 
 const tags = ['diagnostics'];
@@ -33,7 +35,7 @@ const read = { permission: 'estate:read' } as const;
 const handle = { permission: 'incidents:write' } as const;
 
 export const diagnosticsRoutes = (
-  { incidents, heartbeatObserver, suspiciousCases, healthScores, posture, guideRuns: runs }: DiagnosticsServices,
+  { incidents, heartbeatObserver, suspiciousCases, healthScores, posture, guideRuns: runs, guideLearning }: DiagnosticsServices,
 ): FastifyPluginAsyncTypebox => async (app) => {
   // Rule state not yet written (see HeartbeatObserver.flushStates) is written before the database closes.
   app.addHook('onClose', () => heartbeatObserver.flushStates());
@@ -123,6 +125,14 @@ export const diagnosticsRoutes = (
     config: read,
     schema: { tags, security, description: 'Per guide step and terminal model: answers given and how often the step fixed the fault.', querystring: RateQuery, response: { 200: ResolutionRates, ...errorResponses } },
   }, (req) => runs.resolutionRates(req.query, req.principal.scope));
+
+  app.get('/guides/learning', {
+    config: read,
+    schema: {
+      tags, security, operationId: 'listGuideLearning', summary: 'What each guide learned per terminal model', querystring: GuideLearningQuery, response: { 200: GuideLearning, ...errorResponses },
+      description: "Per guide and model, from the last 90 days' runs (an hourly job): the order new runs offer the steps in and why, each step's tries and fixes, and the steps flagged to the guide's owner as never helping.",
+    },
+  }, (req) => guideLearning.list(req.query, req.query.locale ?? 'zh-CN'));
 
   app.post('/guide-runs', { config: handle, schema: { tags, security, body: GuideRunInput, response: { 201: GuideRun, ...errorResponses } } },
     async (req, reply) => reply.code(201).send(await runs.start(req.body, req.principal.scope, req.principal.name)));

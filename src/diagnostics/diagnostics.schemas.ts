@@ -259,6 +259,28 @@ export const GuideRun = Type.Object({
   startedBy: Type.String(),
   startedAt: Timestamp,
   endedAt: Nullable(Timestamp),
+  learnedOrder: Nullable(Type.Object({
+    order: Type.Array(Type.String(), { description: 'the steps in the order this run offers them' }),
+    reason: Type.String({ description: 'why, e.g. "step 3 first: fixed 62 % of A920 card-slot faults in the last 90 days"' }),
+  }, { description: "the guide's steps reordered by what fixed this model's terminals (null: the guide's own order)" })),
+});
+
+export const GuideLearningQuery = Type.Object({
+  guideId: Type.Optional(Type.String({ maxLength: 64 })), modelId: Type.Optional(Type.String({ maxLength: 64 })), locale: Type.Optional(Locale),
+}, { additionalProperties: false });
+export const GuideLearning = Type.Object({
+  windowDays: Type.Integer(),
+  minRuns: Type.Integer({ description: 'runs on a model before its order changes or a step is flagged' }),
+  items: Type.Array(Type.Object({
+    guideId: Type.String(), title: Type.String(), owner: Type.String(), modelId: Type.String(), modelName: Type.String(), runs: Type.Integer(),
+    order: Type.Array(Type.String()), reordered: Type.Boolean(), reason: Nullable(Type.String()),
+    steps: Type.Array(Type.Object({
+      stepId: Type.String(), position: Type.Integer({ description: "1-based, in the guide's own order" }), instruction: Type.String(),
+      tried: Type.Integer(), fixed: Type.Integer(), fixedShare: Type.Number({ description: 'fixed / runs' }),
+      flagged: Type.Boolean({ description: 'can fix the fault but never did on this model after enough runs: told to the owner' }),
+    })),
+    computedAt: Timestamp,
+  })),
 });
 
 export const RateQuery = Type.Object({ guideId: Type.Optional(Type.String({ maxLength: 64 })), modelId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false });

@@ -11,6 +11,8 @@ import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository, GuideRunRow } from './diagnostics.repository.ts';
 import type { GuideAnswerInput, GuideRunInput } from './diagnostics.schemas.ts';
 import { answer, GUIDES, guideById, guideForRule, renderStep, type Guide } from './guides.ts';
+import { nextInOrder } from './guide-learning.ts';
+import type { RunOrder } from './guide-learning.service.ts';
 import type { IncidentService } from './incidents.service.ts';
 
 type Locale = 'zh-CN' | 'en';
@@ -38,6 +40,8 @@ export class GuideRunService {
     private readonly estate: EstateService,
     private readonly incidents: IncidentService,
     private readonly events: Emitter<GuideRunEvents>,
+    /** The learned order of a guide's steps on a model, with why (null: the guide's own order). */
+    private readonly learned: (guideId: string, modelId: string) => Promise<RunOrder | null> = async () => null,
   ) {}
 
   guides(locale: Locale) {
@@ -55,10 +59,12 @@ export class GuideRunService {
     if (!guide) {
       throw invalid('guideId', input.guideId ? `unknown guide "${input.guideId}"; one of ${GUIDES.map((g) => g.id).join(', ')}` : 'this incident has no guide: name one with guideId');
     }
+    // The steps that fixed this model's terminals most come first (guide-learning.ts); the run keeps that order.
+    const learned = await this.learned(guide.id, terminal.modelId);
     const row: GuideRunRow = {
       id: randomUUID(), guide_id: guide.id, incident_id: incident?.id ?? null, terminal_id: terminal.id, model_id: terminal.modelId,
-      locale: input.locale ?? 'zh-CN', status: 'running', current_step: guide.firstStep, ended_at_step: null, escalation_parts: null,
-      started_by: actor, started_at: this.clock().toISOString(), ended_at: null,
+      locale: input.locale ?? 'zh-CN', status: 'running', current_step: learned?.order[0] ?? guide.firstStep, ended_at_step: null, escalation_parts: null,
+      started_by: actor, started_at: this.clock().toISOString(), ended_at: null, step_order: learned ? JSON.stringify(learned) : null,
     };
     await this.repo.insertRun(row);
     return this.view(row);
@@ -74,10 +80,12 @@ export class GuideRunService {
     if (run.status !== 'running') throw conflict(`guide run ${id} has ended (${run.status})`, 'status');
     if (input.stepId !== run.current_step) throw conflict(`guide run ${id} is at step "${run.current_step}", not "${input.stepId}"`, 'stepId');
     const guide = guideById(run.guide_id)!;
-    const next = answer(guide, input.stepId, input.outcome);
+    const before = await this.repo.answersOf(id);
+    const learned = parseJson<RunOrder | null>(run.step_order, null);
+    const next = learned ? nextInOrder(guide, learned.order, before.map((a) => a.step_id), input.stepId, input.outcome) : answer(guide, input.stepId, input.outcome);
     if (!next) throw invalid('outcome', `must be one of ${guide.steps[input.stepId]!.outcomes.map((o) => o.id).join(', ')}`);
     const at = this.clock().toISOString();
-    const position = (await this.repo.answersOf(id)).length;
+    const position = before.length;
     const change = 'step' in next
       ? { current_step: next.step }
       : { current_step: null, status: 'resolved' in next ? 'resolved' : 'escalated', ended_at_step: input.stepId, ended_at: at, escalation_parts: 'escalate' in next ? JSON.stringify(next.parts) : null };
@@ -126,6 +134,7 @@ export class GuideRunService {
     const guide = guideById(run.guide_id)!;
     const locale = (run.locale === 'en' ? 'en' : 'zh-CN') as Locale;
     const answers = await this.repo.answersOf(run.id);
+    const learned = parseJson<RunOrder | null>(run.step_order, null);
     return {
       id: run.id, guideId: guide.id, title: guide.title[locale], incidentId: run.incident_id, terminalId: run.terminal_id, locale,
       status: run.status as 'running' | 'resolved' | 'escalated',
@@ -133,6 +142,7 @@ export class GuideRunService {
       escalation: run.status === 'escalated' ? { parts: parseJson<string[]>(run.escalation_parts, []), atStep: run.ended_at_step ?? '' } : null,
       answers: answers.map((a) => ({ stepId: a.step_id, outcome: a.outcome, answeredBy: a.answered_by, answeredAt: a.answered_at })),
       startedBy: run.started_by, startedAt: run.started_at, endedAt: run.ended_at,
+      learnedOrder: learned ? { order: learned.order, reason: learned.reason[locale] } : null,
     };
   }
 }

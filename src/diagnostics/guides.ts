@@ -4,7 +4,11 @@
 import type { Rule } from './heartbeat.rules.ts';
 import type { Localised } from './rule-labels.ts';
 
-export type Next = { step: string } | { resolved: true } | { escalate: true; parts: string[] };
+/**
+ * `continues`: an escalation that only means "this step did not fix it" (not a finding such as damage):
+ * a run whose steps were reordered by what fixed terminals goes on to the steps it has not tried yet.
+ */
+export type Next = { step: string } | { resolved: true } | { escalate: true; parts: string[]; continues?: true };
 
 export interface GuideStep {
   instruction: Localised;
@@ -18,12 +22,19 @@ export interface Guide {
   rules: readonly Rule[];
   firstStep: string;
   steps: Record<string, GuideStep>;
+  /** Who keeps the guide: told when a step never helps on a model. */
+  owner: string;
+  /** The faults it is for, as a sentence names them ("fixed 62 % of A920 card-slot faults"). */
+  faults: Localised;
+  /** The parts to send when every step was tried and none fixed it. */
+  fallbackParts: string[];
 }
 
 const o = (id: string, zh: string, en: string, next: Next) => ({ id, label: { 'zh-CN': zh, en }, next });
 const go = (step: string): Next => ({ step });
 const RESOLVED: Next = { resolved: true };
 const escalate = (...parts: string[]): Next => ({ escalate: true, parts });
+const notFixed = (...parts: string[]): Next => ({ escalate: true, parts, continues: true });
 
 export const GUIDES: readonly Guide[] = [
   {
@@ -31,6 +42,9 @@ export const GUIDES: readonly Guide[] = [
     title: { 'zh-CN': '读卡器无法读卡', en: 'The card reader cannot read cards' },
     rules: ['card_reader_chip', 'card_reader_swipe', 'card_reader_contactless'],
     firstStep: 'clean_slot',
+    owner: 'field-support',
+    faults: { 'zh-CN': '读卡槽故障', en: 'card-slot faults' },
+    fallbackParts: ['card reader'],
     steps: {
       clean_slot: {
         instruction: { 'zh-CN': '用软布或清洁卡清洁卡槽，然后用一张卡试刷。', en: 'Clean the card slot with a soft cloth or a cleaning card, then try a card.' },
@@ -46,7 +60,7 @@ export const GUIDES: readonly Guide[] = [
       },
       other_card: {
         instruction: { 'zh-CN': '换一张卡（接触式和非接）再试。', en: 'Try another card, by chip and contactless.' },
-        outcomes: [o('other_card_works', '其他卡可以读', 'Another card reads', RESOLVED), o('all_fail', '都无法读卡', 'No card reads', escalate('card reader'))],
+        outcomes: [o('other_card_works', '其他卡可以读', 'Another card reads', RESOLVED), o('all_fail', '都无法读卡', 'No card reads', notFixed('card reader'))],
       },
     },
   },
@@ -55,6 +69,9 @@ export const GUIDES: readonly Guide[] = [
     title: { 'zh-CN': '打印机不出小票', en: 'The printer prints no receipts' },
     rules: ['printer_paper_low', 'printer_paper_out', 'printer_jam', 'printer_cover_open'],
     firstStep: 'check_paper',
+    owner: 'field-support',
+    faults: { 'zh-CN': '打印机故障', en: 'printer faults' },
+    fallbackParts: ['printer module'],
     steps: {
       check_paper: {
         instruction: { 'zh-CN': '打开打印机盖，检查纸卷：有纸、热敏面朝外、装到位。', en: 'Open the printer cover and check the roll: paper is there, thermal side out, seated properly.' },
@@ -70,7 +87,7 @@ export const GUIDES: readonly Guide[] = [
       },
       check_connection: {
         instruction: { 'zh-CN': '检查打印机连接（外接打印机的数据线和电源），重启终端后再打印。', en: 'Check the printer connection (cable and power of an external printer), restart the terminal and print again.' },
-        outcomes: [o('prints', '打印正常', 'It prints', RESOLVED), o('no_print', '仍不打印', 'Still nothing', escalate('printer module'))],
+        outcomes: [o('prints', '打印正常', 'It prints', RESOLVED), o('no_print', '仍不打印', 'Still nothing', notFixed('printer module'))],
       },
     },
   },
@@ -79,6 +96,9 @@ export const GUIDES: readonly Guide[] = [
     title: { 'zh-CN': '终端无法联网', en: 'The terminal cannot connect' },
     rules: ['offline', 'site_network_down', 'network_flapping', 'weak_signal', 'high_latency'],
     firstStep: 'check_link',
+    owner: 'network-support',
+    faults: { 'zh-CN': '网络故障', en: 'network faults' },
+    fallbackParts: ['network module'],
     steps: {
       check_link: {
         instruction: { 'zh-CN': '检查网线是否插好、无破损；使用 Wi-Fi 时确认已连接正确的网络。', en: 'Check the Ethernet cable is plugged in and undamaged; on Wi-Fi, check it is joined to the right network.' },
@@ -94,7 +114,7 @@ export const GUIDES: readonly Guide[] = [
       },
       restart_terminal: {
         instruction: { 'zh-CN': '重启终端，等待两分钟后查看是否联网。', en: 'Restart the terminal and wait two minutes for it to connect.' },
-        outcomes: [o('online', '已联网', 'It is online', RESOLVED), o('offline', '仍然离线', 'Still offline', escalate('network module'))],
+        outcomes: [o('online', '已联网', 'It is online', RESOLVED), o('offline', '仍然离线', 'Still offline', notFixed('network module'))],
       },
     },
   },
@@ -103,6 +123,9 @@ export const GUIDES: readonly Guide[] = [
     title: { 'zh-CN': '电池问题', en: 'Battery problems' },
     rules: ['battery_health_low', 'battery_not_charging', 'battery_high_cycles', 'battery_deep_discharge'],
     firstStep: 'check_charger',
+    owner: 'field-support',
+    faults: { 'zh-CN': '电池故障', en: 'battery faults' },
+    fallbackParts: ['battery'],
     steps: {
       check_charger: {
         instruction: { 'zh-CN': '检查电源适配器和充电线是否插紧、无破损，充电指示灯是否亮起。', en: 'Check the power adapter and cable are firmly plugged in and undamaged, and the charging light is on.' },
@@ -117,7 +140,7 @@ export const GUIDES: readonly Guide[] = [
         outcomes: [
           o('reseated', '重新安装后正常', 'Fine after reseating it', RESOLVED),
           o('swollen_or_worn', '鼓包或老化', 'Swollen or worn out', escalate('battery')),
-          o('looks_fine', '外观正常', 'It looks fine', escalate('battery', 'charging port')),
+          o('looks_fine', '外观正常', 'It looks fine', notFixed('battery', 'charging port')),
         ],
       },
     },

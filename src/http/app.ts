@@ -41,6 +41,7 @@ import { eventsRoutes } from './events.routes.ts';
 import { caseExportRoutes } from '../case-export/case-export.routes.ts';
 import { diagnosticsDeviceRoutes, diagnosticsRoutes } from '../diagnostics/diagnostics.routes.ts';
 import { terminalDataDeviceRoutes, terminalDataRoutes } from '../terminal-data/terminal-data.routes.ts';
+import { assistanceDeviceRoutes, assistanceRoutes } from '../assistance/assistance.routes.ts';
 import { configurationDeviceRoutes, configurationRoutes } from '../configuration/configuration.routes.ts';
 import { merchantDeviceRoutes, merchantRoutes } from '../merchant/merchant.routes.ts';
 
@@ -143,6 +144,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
     await api.register(approvalRoutes(services.approvals));
     await api.register(merchantRoutes(services.care, services.maintenanceMoves));
+    await api.register(assistanceRoutes(services.assistance, services.estate, services.audit));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {
@@ -154,6 +156,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
     await device.register(configurationDeviceRoutes(services.configuration, services.configurationCampaigns, deviceAuthenticator(services.device)));
     await device.register(merchantDeviceRoutes(services.care, deviceAuthenticator(services.device)));
+    await device.register(assistanceDeviceRoutes(services.assistance, services.audit, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });
 
   // hawkBit clients: the same terminals, credentials, rollouts and audit trail, in hawkBit's dialect.

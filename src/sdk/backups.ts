@@ -6,10 +6,11 @@
 // (a swapped-in spare, a terminal reinstalled after a factory reset) arrives with the data key wrapped
 // for a one-time key made here; the SDK verifies, decrypts, hands the data back and confirms.
 import { findPans, type PanFinding } from '../terminal-data/pan-scan.ts';
-import { importPublicKey, open, restoreKeyPair, seal, sha256Hex, toBase64, type CryptoKey } from '../terminal-data/backup-envelope.ts';
+import { importPublicKey, open, restoreKeyPair, seal, sha256Hex, type CryptoKey } from '../terminal-data/backup-envelope.ts';
 import type {
-  BackupStart, BackupView, EscrowKeyView, RestoreOffer, RestoreView, UploadStatus,
+  BackupStart, BackupView, EscrowKeyView, RestoreOffer, RestoreView,
 } from '../terminal-data/terminal-data.schemas.ts';
+import { uploadInChunks } from './chunked-upload.ts';
 import { PosFleetError } from './errors.ts';
 
 export type BackupKind = BackupStart['kind'];
@@ -57,8 +58,6 @@ export interface BackupPort {
 
 const FORMAT = 'posfleet-terminal-backup/1';
 const DEFAULT_CHUNK = 256 * 1024;
-/** Rounds of "which chunks do you have?" before giving up until the next try. */
-const ROUNDS = 5;
 
 interface PendingUpload {
   start: BackupStart;
@@ -142,36 +141,22 @@ export class BackupAgent {
     return this.escrow;
   }
 
-  /** Sends what the server lacks, asking it again after a failure; completes once it has every chunk. */
+  /** Sends what the server lacks (the shared chunked upload), then forgets the upload once it is stored. */
   private async send(upload: PendingUpload): Promise<BackupView> {
     const { start, ciphertext } = upload;
-    const path = `/device/v1/backups/${encodeURIComponent(start.uploadId)}`;
-    for (let round = 1; ; round++) {
-      try {
-        const status = await this.port.postJson<UploadStatus>('/device/v1/backups', start);
-        if (status.state === 'uploading') {
-          const have = new Set(status.received);
-          for (let i = 0; i < status.chunkCount; i++) {
-            if (have.has(i)) continue;
-            const bytes = ciphertext.subarray(i * start.chunkSize, (i + 1) * start.chunkSize);
-            await this.port.putJson<UploadStatus>(`${path}/chunks/${i}`, { data: toBase64(bytes) });
-          }
-        }
-        const stored = await this.port.postJson<BackupView>(`${path}/complete`, {});
+    try {
+      const stored = await uploadInChunks<BackupView>(this.port, { startPath: '/device/v1/backups', start, bytes: ciphertext });
+      this.pending = undefined;
+      this.onEvent({ type: 'stored', backupId: stored.id, kind: stored.kind, sizeBytes: stored.sizeBytes });
+      return stored;
+    } catch (error) {
+      if (!(error instanceof PosFleetError && error.retryable)) {
+        // Refused for good (did not verify, a stale escrow key): a new backup is taken next time.
         this.pending = undefined;
-        this.onEvent({ type: 'stored', backupId: stored.id, kind: stored.kind, sizeBytes: stored.sizeBytes });
-        return stored;
-      } catch (error) {
-        const retryable = error instanceof PosFleetError && error.retryable;
-        if (retryable && round < ROUNDS) continue;
-        if (!retryable) {
-          // Refused for good (did not verify, a stale escrow key): a new backup is taken next time.
-          this.pending = undefined;
-          if (error instanceof PosFleetError && error.field === 'keyId') this.escrow = undefined;
-          this.onEvent({ type: 'refused', kind: start.kind, reason: error instanceof Error ? error.message : String(error) });
-        }
-        throw error;
+        if (error instanceof PosFleetError && error.field === 'keyId') this.escrow = undefined;
+        this.onEvent({ type: 'refused', kind: start.kind, reason: error instanceof Error ? error.message : String(error) });
       }
+      throw error;
     }
   }
 

@@ -22,3 +22,5 @@ export type { PanFinding } from '../terminal-data/pan-scan.ts';
 export { CareAgent, maintenanceNotice, startsTomorrow } from './care.ts';
 export type { CareEvent, CareTask } from './care.ts';
 export type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
+export { AssistanceAgent, cappedLogs, gzip } from './assistance.ts';
+export type { AssistanceEvent, AssistanceHandlers, ScreenMessage } from './assistance.ts';

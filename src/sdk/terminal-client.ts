@@ -7,6 +7,8 @@ import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import { AssistanceAgent, type AssistanceEvent, type AssistanceHandlers, type ScreenMessage } from './assistance.ts';
+import type { ScreenMessageView } from '../assistance/assistance.schemas.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
 import type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
@@ -94,6 +96,14 @@ export interface TerminalClientOptions {
   onConfiguration?: (event: ConfigurationEvent) => void;
   /** Told when the shop staff's care tasks due now change (show them on the idle screen). */
   onCare?: (event: CareEvent) => void;
+  /**
+   * Remote assistance: the application's log lines and the screen as PNG, uploaded (compressed, in
+   * resumable chunks) when an operator asks with collect_logs or screenshot.
+   */
+  assistance?: AssistanceHandlers;
+  onAssistance?: (event: AssistanceEvent) => void;
+  /** An operator's message for the screen: show it until the staff acknowledge it (acknowledgeMessage). */
+  onMessage?: (message: ScreenMessage) => void;
   retry?: Partial<RetryPolicy>;
   /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
   now?: () => Date;
@@ -150,6 +160,7 @@ export class PosFleetTerminal {
   private readonly configurationAgent: ConfigurationAgent | undefined;
   private readonly careAgent: CareAgent;
   private next: NextMaintenance = null;
+  private readonly assistanceAgent: AssistanceAgent | undefined;
 
   private credential: string | undefined;
   private lastSeq: number | null;
@@ -205,6 +216,12 @@ export class PosFleetTerminal {
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
     this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare);
+    this.assistanceAgent = (options.assistance || options.onMessage) ? new AssistanceAgent({
+      postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
+      putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
+      reportResult: (commandId, status, output) => this.reportCommandResult(commandId, status, output),
+      now: this.now,
+    }, options.assistance ?? {}, options.onMessage, options.onAssistance) : undefined;
     this.configurationAgent = options.configuration && new ConfigurationAgent(
       (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), options.configuration, options.onConfiguration,
     );
@@ -357,7 +374,9 @@ export class PosFleetTerminal {
     const sentAt = this.now(); // before any retry: the lease is never counted as longer than it is
     const answer = await this.authorised(() => this.post<HeartbeatAnswer>('/device/v1/heartbeat', report, this.requireCredential(), options.signal));
     this.intervalSeconds = answer.heartbeatIntervalSeconds;
-    this.commands = answer.commands;
+    // Assistance commands (logs, screenshot, screen messages) are carried out by the SDK in the background.
+    this.commands = this.assistanceAgent ? answer.commands.filter((c) => !this.assistanceAgent!.takes(c)) : answer.commands;
+    this.assistanceAgent?.handle(answer.commands).catch((error: unknown) => this.options.onError?.(error));
     this.serverMode = answer.mode;
     this.serverJob = answer.maintenance ?? undefined;
     this.updates?.onHint(answer.deployment);
@@ -453,6 +472,22 @@ export class PosFleetTerminal {
     const command = await this.authorised(() => this.post<Command>(path, body, this.requireCredential(), options.signal));
     this.commands = this.commands.filter((c) => c.id !== commandId);
     return command;
+  }
+
+  /** Operators' messages on the screen that the staff have not acknowledged yet. */
+  get screenMessages(): readonly ScreenMessage[] {
+    return this.assistanceAgent?.messages ?? [];
+  }
+
+  /** Staff acknowledged a screen message (by: their id or name); the operator sees when and by whom. */
+  async acknowledgeMessage(messageId: string, by: string): Promise<ScreenMessageView> {
+    if (!this.assistanceAgent) throw new PosFleetError('no_message_handler', 'give the SDK `onMessage` to show screen messages');
+    return this.assistanceAgent.acknowledge(messageId, by);
+  }
+
+  /** Resolves once the logs, screenshots and messages of the last answers are handled (or wait for the next heartbeat). */
+  assistanceSettled(): Promise<unknown> {
+    return this.assistanceAgent?.idle() ?? Promise.resolve();
   }
 
   /**

@@ -164,6 +164,9 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     configuration: {
       apply: (values) => (options.driftingTerminals?.includes(serialNumber) ? { ...values, receiptFooter: `${serialNumber} own footer` } : undefined),
     },
+    // Remote assistance: the virtual terminal's own log and screen; a message is shown until staff acknowledge it.
+    assistance: { logs: () => virtual.logLines(), screenshot: () => virtual.screenshot(), chunkSize: 64 * 1024 },
+    onMessage: (message) => log(`${serialNumber}: screen message shown: ${message.text}`),
     onMaintenance: (event) => {
       if (event.type === 'completed') virtual.keepWork();
       if (event.type === 'ended') log(`${serialNumber}: maintenance job ${event.jobId} ended: ${event.reason}${event.rolledBack ? ' (rolled back)' : ''}`);
@@ -191,6 +194,10 @@ function throughVirtualLink(virtual: VirtualTerminal, world: () => Date): FetchL
 /** Before each heartbeat: carry out the commands of the last answer, then report the terminal's state. */
 async function collectReport(terminal: SimulatedTerminal, world: () => Date, log: (line: string) => void) {
   const { client, virtual, outcomes } = terminal;
+  // The shop's staff acknowledge a message on the screen by the next heartbeat.
+  for (const message of client.screenMessages) {
+    await client.acknowledgeMessage(message.id, 'cashier-01').catch((error: unknown) => log(`${client.serialNumber}: could not acknowledge message ${message.id} (${describe(error)}); will retry`));
+  }
   for (const command of client.pendingCommands) {
     let outcome = outcomes.get(command.id);
     if (!outcome) {

@@ -5,6 +5,7 @@
 import type { WorkKind } from '../shared/job-states.ts';
 import type { HeartbeatContent } from '../sdk/terminal-client.ts';
 import { Random } from './random.ts';
+import { screenPng } from './screen-png.ts';
 import { expectedPayments, paymentsPerHour, SITE_PROFILES, type SiteKind, type SiteProfile } from './site-profiles.ts';
 
 export type Environment = 'indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid';
@@ -69,6 +70,8 @@ const LOW_PAPER_SHARE = 0.15;
 const PASSWORD_MAX_AGE_DAYS = 90;
 
 /** What the newest software is (a job's update and upgrade install these). */
+/** Log lines a virtual terminal keeps (its log rotates beyond; small, as a simulated fleet holds thousands). */
+const LOG_LINES = 300;
 export const LATEST_VERSIONS = { app: '3.3.0', firmware: 'fw-9.2.0' } as const;
 
 /** Whether a customer may pay now; the terminal SDK's canTransact(), which counts refusals. */
@@ -119,6 +122,8 @@ export class VirtualTerminal {
   private readonly badVersions: ReadonlySet<string>;
   private readonly failingVersions: ReadonlySet<string>;
   private readonly crashingVersions: ReadonlySet<string>;
+  /** The application's log, newest last (what collect_logs uploads), kept to the last LOG_LINES lines. */
+  private readonly journal: string[] = [];
 
   constructor(options: VirtualTerminalOptions) {
     this.serialNumber = options.serialNumber;
@@ -177,7 +182,32 @@ export class VirtualTerminal {
     const crashes = this.advanceUptime(elapsedSeconds);
     this.advanceSecurity(now);
     this.advanceNetwork(now);
-    return { ...this.report(sales, receipts, now), ...(crashes > 0 && { crashes }) };
+    const report = { ...this.report(sales, receipts, now), ...(crashes > 0 && { crashes }) };
+    this.writeLog(at, report);
+    return report;
+  }
+
+  /** The application's log lines, oldest first: one per heartbeat with what it reported, and each fault seen. */
+  logLines(): readonly string[] {
+    return this.journal;
+  }
+
+  /** The screen now, as a small PNG (a green bar when trading, amber when a fault shows). */
+  screenshot(): Uint8Array {
+    const faulty = this.selfTestFindings().length > 0;
+    return screenPng(faulty ? [230, 160, 0] : [0, 150, 80], faulty ? 3 : 4);
+  }
+
+  private writeLog(at: Date, report: HeartbeatContent): void {
+    const stamp = at.toISOString();
+    const readers = Object.entries(report.cardReader).map(([name, r]) => `${name}=${r?.failures ?? 0}/${r?.attempts ?? 0}`).join(' ');
+    this.journal.push(`${stamp} INFO  heartbeat app=${report.appVersion} fw=${report.firmwareVersion} tx=${report.transactions.count} readers[${readers}] `
+      + `paper=${report.printer?.paper ?? '-'} battery=${report.battery ? `${Math.round(report.battery.percent)}%/${Math.round(report.battery.health)}%` : '-'} `
+      + `net=${report.network.type}${report.network.signalDbm === undefined ? '' : `@${Math.round(report.network.signalDbm)}dBm`} storage=${Math.round(report.storageFreeMb)}MB`);
+    for (const finding of this.selfTestFindings()) this.journal.push(`${stamp} WARN  ${finding}`);
+    if (report.crashes) this.journal.push(`${stamp} ERROR application crashed ${report.crashes} time(s); restarted`);
+    if (this.profile.faults.includes('log_spam')) for (let i = 0; i < 20; i++) this.journal.push(`${stamp} DEBUG verbose trace ${i}: emv kernel state dump`);
+    if (this.journal.length > LOG_LINES) this.journal.splice(0, this.journal.length - LOG_LINES);
   }
 
   /** What the terminal does with a command from the server. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/time.ts';
 import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import type { BackupKind } from '../db/schema.ts';
+import { chunkCount, expectedChunkBytes, missingChunks } from '../shared/chunk-store.ts';
 import type { BackupStore } from './backup-store.ts';
 import type { EscrowKey } from './escrow-key.ts';
 import { backupsToPrune, RETENTION } from './retention.ts';
@@ -46,7 +47,7 @@ export class BackupsService {
     }
     const row: BackupRow = {
       id: randomUUID(), terminal_id: terminalId, upload_id: input.uploadId, kind: input.kind, state: 'uploading', sha256: input.sha256,
-      size_bytes: input.sizeBytes, chunk_size: input.chunkSize, chunk_count: Math.ceil(input.sizeBytes / input.chunkSize), key_id: input.keyId,
+      size_bytes: input.sizeBytes, chunk_size: input.chunkSize, chunk_count: chunkCount(input.sizeBytes, input.chunkSize), key_id: input.keyId,
       wrapped_key: input.wrappedKey, iv: input.iv, maintenance_job_id: input.maintenanceJobId ?? null, taken_at: input.takenAt, created_at: this.now(),
       stored_at: null, refused_reason: null, pruned_at: null,
     };
@@ -65,7 +66,7 @@ export class BackupsService {
     if (backup.state !== 'uploading') throw conflict(`upload ${uploadId} is ${backup.state}: no more chunks are taken`, 'uploadId');
     if (index >= backup.chunk_count) throw invalid('index', `must be below ${backup.chunk_count} (the upload's chunk count)`);
     const bytes = Buffer.from(data, 'base64');
-    const expected = index === backup.chunk_count - 1 ? backup.size_bytes - backup.chunk_size * (backup.chunk_count - 1) : backup.chunk_size;
+    const expected = expectedChunkBytes(backup, index);
     if (bytes.length !== expected) throw invalid('data', `chunk ${index} must be ${expected} bytes, not ${bytes.length}`);
     await this.store.putChunk(backup.id, index, bytes);
     return this.status(backup);
@@ -80,7 +81,7 @@ export class BackupsService {
     if (backup.state === 'stored') return this.view(backup);
     if (backup.state !== 'uploading') throw conflict(`upload ${uploadId} is ${backup.state}`, 'uploadId');
     const received = await this.store.received(backup.id);
-    const missing = [...Array(backup.chunk_count).keys()].filter((i) => !received.includes(i));
+    const missing = missingChunks(backup.chunk_count, received);
     if (missing.length) throw new AppError('conflict', `chunks ${missing.slice(0, 20).join(', ')} have not arrived`, 'received', { missing });
     const joined = await this.store.assemble(backup.id, terminalId, backup.chunk_count);
     await this.store.discardUpload(backup.id);
