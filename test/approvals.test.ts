@@ -149,7 +149,9 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect(host.status, JSON.stringify(host.body)).toBe(202);
     expect((await as('alice', 'GET', level)).body.values.acquirerHost).toBeUndefined();
     expect((await as('bob', 'POST', `/api/v1/approvals/${host.body.id}/approve`, {})).status).toBe(200);
-    expect((await as('alice', 'GET', level)).body.values.acquirerHost).toBe('pos.lakala.example');
+    // Approved, the change goes the way of every out-of-service change: held for a configuration campaign.
+    const held = (await as('alice', 'GET', `/api/v1/configuration/changes?level=merchant&scopeId=${merchantModel.merchantId}`)).body.items;
+    expect(held).toMatchObject([{ state: 'pending', changes: [{ parameter: 'acquirerHost', new: 'pos.lakala.example' }] }]);
     expect((await as('alice', 'PATCH', level, { values: { receiptFooter: '欢迎再来' }, reason: 'new footer' })).status).toBe(200);
 
     const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=1`)).json<{ items: { id: string }[] }>().items[0]!.id;
