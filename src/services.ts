@@ -22,7 +22,7 @@ import { WindowPlanner } from './maintenance/window-planner.service.ts';
 import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
-import type { ModeSource } from './device/device.service.ts';
+import type { HeartbeatGuard, ModeSource } from './device/device.service.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
 import { PreventiveRepository } from './preventive/preventive.repository.ts';
 import { PreventiveService } from './preventive/preventive.service.ts';
@@ -63,6 +63,9 @@ import { createTerminalData, type TerminalData } from './terminal-data/terminal-
 import { ConfigurationRepository } from './configuration/configuration.repository.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
+import { SecurityRepository } from './security/security.repository.ts';
+import { SecurityService } from './security/security.service.ts';
+import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 export type PosFleetEvents = MaintenanceEvents & GuideRunEvents;
@@ -111,6 +114,7 @@ export interface Services {
   terminalData: TerminalData;
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
+  security: SecurityService;
 }
 
 export interface ServicesOptions {
@@ -144,7 +148,9 @@ export async function createServices(
   const events = new EventBus<PosFleetEvents>();
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
-    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report));
+    (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
+    // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
+    (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
@@ -226,6 +232,7 @@ export async function createServices(
       // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
+    security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
     const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
@@ -314,7 +321,42 @@ export async function createServices(
     const opened = await configurationDelivery.sweep();
     if (opened) log?.('configuration drift', { opened });
   });
-  return { invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
+  // Terminal security: relocation and substitution cases, key slots against each acquirer's key policy.
+  const securityActor = 'PosFleet security';
+  const security: SecurityService = new SecurityService(new SecurityRepository(db.kysely), clock, {
+    openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
+    openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
+    resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
+    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor); },
+    orderInspection: async (terminal, reason) => {
+      await workOrders.createWorkOrder({
+        title: `Inspect terminal ${terminal.serialNumber} (PCI DSS 9.5.1.2): it moved`, siteId: terminal.siteId, terminalIds: [terminal.id], requiredSkill: 'security',
+        dueAt: new Date(clock().getTime() + 86_400_000).toISOString(), note: reason,
+        checklist: [
+          { text: { 'zh-CN': '找到终端，核对序列号与封签（PCI DSS 9.5.1.2）', en: 'Find the terminal; check its serial number and seals (PCI DSS 9.5.1.2)' } },
+          { text: { 'zh-CN': '检查是否有拆机、改装或叠加装置', en: 'Look for signs of tampering, modification or overlays' } },
+          { text: { 'zh-CN': '确认无误后解除锁定，否则更换终端', en: 'Lift the lock once it checks out; otherwise swap the terminal' } },
+        ],
+      }, { ...WORK_ORDER_SYSTEM, name: securityActor });
+    },
+    acquirerOf: (terminalId) => {
+      const acquirer = configuration.cache.effectiveOf(terminalId).values.acquirer;
+      return typeof acquirer === 'string' ? acquirer : undefined;
+    },
+    site: (id, scope) => estate.getSite(id, scope),
+    terminal: (id, scope) => estate.getTerminal(id, scope),
+    log,
+  });
+  await security.load();
+  events.on('maintenance.ended', async ({ job, outcome }) => {
+    // A result not recorded must not fail the job's ending.
+    await security.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
+  });
+  jobs.handle('security-tick', async () => {
+    await security.load();
+    await security.flush();
+  });
+  return { security, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -330,4 +372,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
+  await services.jobs.recurring('security-tick', 'security-tick', 60_000);
 }

@@ -24,6 +24,7 @@ import * as clusterInvalidation from './migrations/0020_cluster_invalidation.ts'
 import * as heartbeatPartitions from './migrations/0021_heartbeat_partitions.ts';
 import * as terminalData from './migrations/0023_terminal_data.ts';
 import * as configuration from './migrations/0022_configuration.ts';
+import * as security from './migrations/0024_security.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0021_heartbeat_partitions': heartbeatPartitions,
   '0023_terminal_data': terminalData,
   '0022_configuration': configuration,
+  '0024_security': security,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -7,6 +7,7 @@ import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import type { HardwareFingerprint } from '../shared/terminal-security.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
@@ -97,6 +98,13 @@ export interface TerminalClientOptions {
   timers?: Timers;
   /** Source of back-off jitter in [0, 1). */
   random?: () => number;
+  /**
+   * What makes this terminal this terminal (its serial, PIN-pad serial and secure-processor id, read
+   * from the device): bound at enrolment and sent with every heartbeat, so a copied credential on other
+   * hardware is refused. Report key slots (metadata only, never keys) and coarse location in the
+   * heartbeat content (`keys`, `location`).
+   */
+  hardware?: HardwareFingerprint;
 }
 
 export interface StartOptions {
@@ -278,7 +286,8 @@ export class PosFleetTerminal {
   async enrol(code: string, options: CallOptions = {}): Promise<{ terminalId: string }> {
     // Every retry carries the same requestId: one whose first answer was lost takes no second use of the code.
     const requestId = crypto.randomUUID();
-    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId }, undefined, options.signal);
+    const hardware = this.options.hardware;
+    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId, ...(hardware && { hardware }) }, undefined, options.signal);
     this.credential = answer.credential;
     this.serverLastSeq = answer.lastSeq;
     if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, answer.lastSeq);
@@ -299,7 +308,8 @@ export class PosFleetTerminal {
     const transactions = refused ? { ...content.transactions, refused: (content.transactions.refused ?? 0) + refused } : content.transactions;
     try {
       const configuration = content.configuration ?? this.configurationAgent?.report();
-      const answer = await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), seq, sentAt: this.now().toISOString() }, options);
+      const hardware = content.hardware ?? this.options.hardware;
+      const answer = await this.sendHeartbeat({ ...content, transactions, ...(configuration && { configuration }), ...(hardware && { hardware }), seq, sentAt: this.now().toISOString() }, options);
       this.backupIfDue();
       return answer;
     } catch (error) {
