@@ -160,6 +160,19 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     expect(after.map((i) => i.status)).toEqual(['resolved']);
   });
 
+  it('a key_injection maintenance job records its result from the slots the terminal reports', async () => {
+    const x = await terminal();
+    await x.beat({ keys: [{ slot: 0, type: 'TMK', kcv: 'A1B2C3' }] });
+    const [job] = (await api('POST', '/api/v1/maintenance/jobs', { terminalIds: [x.terminalId], work: ['key_injection'], reason: 'TPK injection by the acquirer HSM', overrideReason: 'test: a single terminal' })).items as { id: string }[];
+    // The HSM injected the TPK: the terminal reports its new slots, and the job is finished.
+    await x.beat({ keys: [{ slot: 0, type: 'TMK', kcv: 'A1B2C3' }, { slot: 1, type: 'TPK', kcv: '0F1E2D' }, { slot: 3, type: 'DUKPT', bdkId: 'FFFF9876', ksnPrefix: 'FFFF9876540002' }] });
+    await api('POST', `/api/v1/maintenance/jobs/${job!.id}/finish`, { note: 'keys injected' });
+    const view = await api('GET', `/api/v1/terminals/${x.terminalId}/security`);
+    expect(view.keyInjections).toHaveLength(1);
+    expect(view.keyInjections[0]).toMatchObject({ jobId: job!.id, outcome: 'succeeded', problems: [] });
+    expect(view.keyInjections[0].slots.map((k: { type: string }) => k.type)).toEqual(['TMK', 'TPK', 'DUKPT']);
+  });
+
   it('refuses key material in a heartbeat, naming the field', async () => {
     const x = await terminal();
     const error = await x.t.heartbeat(heartbeatContent({ keys: [{ slot: 1, type: 'TPK', kcv: '0123456789ABCDEF0123456789ABCDEF' }] })).then(() => undefined, (e: unknown) => e);
