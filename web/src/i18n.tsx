@@ -10,6 +10,7 @@ import { workOrderEn, workOrderZh } from './messages/work-orders.ts';
 import { terminalDataEn, terminalDataZh } from './messages/terminal-data.ts';
 import { baselinesEn, baselinesZh } from './messages/baselines.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
+import { securityEn, securityZh } from './messages/security.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -825,6 +826,7 @@ const en = {
   ...settingsEn,
   ...preventiveEn,
   ...configurationEn,
+  ...securityEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1640,6 +1642,7 @@ const zh: Record<MessageKey, string> = {
   ...settingsZh,
   ...preventiveZh,
   ...configurationZh,
+  ...securityZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
