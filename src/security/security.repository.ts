@@ -96,7 +96,7 @@ export class SecurityRepository {
   }
 
   async addInjection(row: Insertable<KeyInjectionTable>): Promise<void> {
-    await this.db.insertInto('key_injections').values(row).execute();
+    await this.db.insertInto('key_injections').values(row).onConflict((oc) => oc.column('job_id').doNothing()).execute();
   }
 
   async injections(terminalId: string) {

@@ -254,8 +254,10 @@ export class SecurityService {
     return this.settingsNow;
   }
 
+  /** Saves the settings given; the same values again change nothing (not even who changed them last). */
   async updateSettings(input: SecuritySettingsInput, by: string): Promise<SecuritySettings> {
     const next = { ...this.settingsNow, ...input };
+    if (JSON.stringify(next) === JSON.stringify(this.settingsNow) && (await this.repo.settings()) !== undefined) return next;
     await this.repo.saveSettings(JSON.stringify(next), this.now(), by);
     this.settingsNow = next;
     return next;
@@ -290,7 +292,10 @@ export class SecurityService {
     return { items: rows.map((r) => ({ acquirer: r.acquirer, keyType: r.key_type, bdkId: r.bdk_id, kcv: r.kcv, updatedAt: r.updated_at, updatedBy: r.updated_by })) };
   }
 
+  /** Requires a key of an acquirer's terminals; the same requirement again changes nothing. */
   async savePolicy(input: KeyPolicyInput, by: string) {
+    const same = this.policyByAcquirer.get(input.acquirer)?.find((r) => r.keyType === input.keyType);
+    if (same && same.bdkId === (input.bdkId ?? null) && same.kcv === (input.kcv?.toUpperCase() ?? null)) return this.policies();
     await this.repo.savePolicy({ acquirer: input.acquirer, key_type: input.keyType, bdk_id: input.bdkId ?? null, kcv: input.kcv?.toUpperCase() ?? null, updated_at: this.now(), updated_by: by });
     await this.load();
     return this.policies();

@@ -75,6 +75,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('slots', 'text', (c) => c.notNull())
     .addColumn('problems', 'text', (c) => c.notNull())
     .addColumn('recorded_at', 'text', (c) => c.notNull())
+    // One result per job: the job's end may be told more than once.
+    .addUniqueConstraint('key_injections_job', ['job_id'])
     .execute();
   await db.schema.createIndex('key_injections_terminal').on('key_injections').columns(['terminal_id', 'recorded_at']).execute();
 
