@@ -54,7 +54,7 @@ function makeFleet() {
   }
   const history: DurationSample[] = Array.from({ length: 50_000 }, () => {
     const kind = pick(KINDS);
-    const typical = { update: 8, upgrade: 25, repair: 40, data_sync: 15, security_hardening: 12 }[kind];
+    const typical = { update: 8, upgrade: 25, repair: 40, data_sync: 15, security_hardening: 12, key_injection: 8 }[kind];
     return { terminalModel: pick(MODELS), kind, minutes: typical * Math.exp((random() + random() + random() - 1.5) * 0.8) };
   });
   // The campaign: an update everywhere, with security hardening on some terminals and a data sync on a few.

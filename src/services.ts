@@ -23,7 +23,7 @@ import { WindowPlanner } from './maintenance/window-planner.service.ts';
 import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
 import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
-import type { ModeSource } from './device/device.service.ts';
+import type { HeartbeatGuard, ModeSource } from './device/device.service.ts';
 import { HeartbeatThread } from './device/heartbeat-thread.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
 import { PreventiveRepository } from './preventive/preventive.repository.ts';
@@ -87,6 +87,9 @@ import { CareService } from './merchant/care.service.ts';
 import { MerchantRepository } from './merchant/merchant.repository.ts';
 import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
 import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
+import { SecurityRepository } from './security/security.repository.ts';
+import { SecurityService } from './security/security.service.ts';
+import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
 import { createAssistance } from './assistance/assistance.ts';
@@ -149,6 +152,7 @@ export interface Services {
   nextMaintenance: NextMaintenanceCache;
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
+  security: SecurityService;
 }
 
 export interface ServicesOptions {
@@ -190,7 +194,9 @@ export async function createServices(
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
     (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
     // The merchant's side: the care version and the next planned maintenance, both from memory.
-    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread);
+    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread,
+    // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
+    (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
@@ -290,6 +296,7 @@ export async function createServices(
       // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
+    security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
     const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
@@ -466,7 +473,42 @@ export async function createServices(
     await audit.record({ actorType: 'system', action: 'guide.step_flagged', objectType: 'guide', objectId: flag.guideId, outcome: 'success', details: { ...flag } });
     log?.('guide step never helps', { ...flag });
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance };
+  // Terminal security: relocation and substitution cases, key slots against each acquirer's key policy.
+  const securityActor = 'PosFleet security';
+  const security: SecurityService = new SecurityService(new SecurityRepository(db.kysely), clock, {
+    openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
+    openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
+    resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
+    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor); },
+    orderInspection: async (terminal, reason) => {
+      await workOrders.createWorkOrder({
+        title: `Inspect terminal ${terminal.serialNumber} (PCI DSS 9.5.1.2): it moved`, siteId: terminal.siteId, terminalIds: [terminal.id], requiredSkill: 'security',
+        dueAt: new Date(clock().getTime() + 86_400_000).toISOString(), note: reason,
+        checklist: [
+          { text: { 'zh-CN': '找到终端，核对序列号与封签（PCI DSS 9.5.1.2）', en: 'Find the terminal; check its serial number and seals (PCI DSS 9.5.1.2)' } },
+          { text: { 'zh-CN': '检查是否有拆机、改装或叠加装置', en: 'Look for signs of tampering, modification or overlays' } },
+          { text: { 'zh-CN': '确认无误后解除锁定，否则更换终端', en: 'Lift the lock once it checks out; otherwise swap the terminal' } },
+        ],
+      }, { ...WORK_ORDER_SYSTEM, name: securityActor });
+    },
+    acquirerOf: (terminalId) => {
+      const acquirer = configuration.cache.effectiveOf(terminalId).values.acquirer;
+      return typeof acquirer === 'string' ? acquirer : undefined;
+    },
+    site: (id, scope) => estate.getSite(id, scope),
+    terminal: (id, scope) => estate.getTerminal(id, scope),
+    log,
+  });
+  await security.load();
+  events.on('maintenance.ended', async ({ job, outcome }) => {
+    // A result not recorded must not fail the job's ending.
+    await security.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
+  });
+  jobs.handle('security-tick', async () => {
+    await security.load();
+    await security.flush();
+  });
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -486,4 +528,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
   await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
   await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
+  await services.jobs.recurring('security-tick', 'security-tick', 60_000);
 }

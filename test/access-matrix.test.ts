@@ -606,6 +606,31 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/v1/configuration/changes/{id}/campaign': { need: 'run rollouts', probe: async (f) => ({ params: { id: await pendingChange(f) }, body: { waves: [100] } }) },
   'POST /api/v1/configuration/changes/{id}/discard': { need: 'set configuration', probe: async (f) => ({ params: { id: await pendingChange(f) } }) },
   'GET /api/v1/configuration/terminal-values/export': { need: 'manage parameter schemas' },
+  // Terminal security: settings, geofences (merchant A's site), acquirer key policies, a terminal's view, the key inventory.
+  'GET /api/v1/security/settings': { need: 'read the estate' },
+  'PATCH /api/v1/security/settings': { need: 'change the estate', probe: () => ({ body: { relocationGraceMinutes: 15 } }) },
+  'GET /api/v1/sites/{id}/geofence': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.site.id } }) },
+  'PUT /api/v1/sites/{id}/geofence': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.site.id }, body: { latitude: 31.23, longitude: 121.47, radiusM: 500 } }) },
+  'DELETE /api/v1/sites/{id}/geofence': {
+    need: 'change the estate',
+    probe: async (f) => {
+      const site = await freshSite(f);
+      await f.t.services.security.setGeofence(site.id, { latitude: 31.23, longitude: 121.47, radiusM: 500 }, { kind: 'fleet' }, 'matrix');
+      return { params: { id: site.id } };
+    },
+  },
+  'GET /api/v1/security/key-policies': { need: 'read configuration' },
+  'PUT /api/v1/security/key-policies': { need: 'manage parameter schemas', probe: () => ({ body: { acquirer: 'unionpay', keyType: 'TPK' } }) },
+  'DELETE /api/v1/security/key-policies/{acquirer}/{keyType}': {
+    need: 'manage parameter schemas',
+    probe: async (f) => {
+      const acquirer = unique('acq');
+      await f.t.services.security.savePolicy({ acquirer, keyType: 'TMK' }, 'matrix');
+      return { params: { acquirer, keyType: 'TMK' } };
+    },
+  },
+  'GET /api/v1/terminals/{id}/security': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },
+  'GET /api/v1/security/key-inventory': { need: 'read compliance evidence' },
   'POST /api/v1/configuration/terminal-values/import': {
     need: 'manage parameter schemas',
     probe: async (f) => {

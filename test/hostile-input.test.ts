@@ -380,6 +380,14 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   // The merchant's side: a care task and a job that do not exist, so no attack built on them stores anything.
   'POST /api/v1/care/confirmations': () => ({ body: { taskId: 'no-such-task:daily-care', dueAt: '2026-12-08T00:00:00.000Z', outcome: 'done' } }),
   'POST /api/v1/maintenance/jobs/{id}/move': () => ({ params: { id: 'no-such-job' }, body: { startAt: '2026-12-08T00:00:00.000Z' } }),
+  // Terminal security: each example changes nothing (the fixture's site has no coordinates, the policy is saved already).
+  'GET /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id } }),
+  'PUT /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id }, body: { radiusM: 500 } }),
+  'DELETE /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id } }),
+  'GET /api/v1/terminals/{id}/security': (f) => ({ params: { id: f.terminalId } }),
+  'PATCH /api/v1/security/settings': () => ({ body: { relocationGraceMinutes: 15 } }),
+  'PUT /api/v1/security/key-policies': () => ({ body: { acquirer: 'fuzz', keyType: 'TPK' } }),
+  'DELETE /api/v1/security/key-policies/{acquirer}/{keyType}': () => ({ params: { acquirer: 'no-such-acquirer', keyType: 'TMK' } }),
 };
 
 // ---- requests
@@ -585,6 +593,9 @@ describe.each(databases())('hostile input on $name', (kind) => {
     f.terminalId = terminal.id;
     f.credential = (await enrolTerminal(f.t, terminal.serialNumber)).credential;
     if ((await f.t.device('/device/v1/heartbeat', f.credential, heartbeatReport(1))).statusCode !== 200) throw new Error('first heartbeat failed');
+    await f.t.services.security.flush(); // where it was seen is written within a second: before the tables are compared
+    await f.t.services.security.savePolicy({ acquirer: 'fuzz', keyType: 'TPK' }, 'fuzz');
+    await f.t.services.security.updateSettings({ relocationGraceMinutes: 15 }, 'fuzz');
     f.commandId = (await f.t.services.device.queueCommand(f.terminalId, { type: 'self_test' }, 'fuzz')).id;
     const job = await f.t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [f.terminalId], work: ['repair'], reason: 'fuzz' });
     if (job.statusCode !== 201) throw new Error(`could not create a maintenance job: ${job.body}`);

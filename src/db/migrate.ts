@@ -29,6 +29,7 @@ import * as configurationCampaigns from './migrations/0030_configuration_campaig
 import * as securityEvidence from './migrations/0025_security_evidence.ts';
 import * as merchantCare from './migrations/0027_merchant_care.ts';
 import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
+import * as security from './migrations/0024_security.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '0025_security_evidence': securityEvidence,
   '0027_merchant_care': merchantCare,
   '0028_remote_assistance': remoteAssistance,
+  '0024_security': security,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

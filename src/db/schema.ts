@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { KeyType } from '../shared/terminal-security.ts';
 
 // Row types of every table, as Kysely sees them. Both dialects store the same shapes:
 // ids are text (UUIDs made by the server), times are ISO-8601 UTC text (so they sort as text),
@@ -223,7 +224,7 @@ export interface MaintenanceJobTable {
   id: string;
   terminal_id: string;
   site_id: string | null;
-  /** JSON array of kinds of work: update, upgrade, repair, data_sync, security_hardening. */
+  /** JSON array of kinds of work: update, upgrade, repair, data_sync, security_hardening, key_injection. */
   work: string;
   reason: string;
   state: string;
@@ -1249,4 +1250,101 @@ export interface Database {
   terminal_artifacts: TerminalArtifactTable;
   screen_messages: ScreenMessageTable;
   guide_learning: GuideLearningTable;
+}
+
+// ---- security (0024): location, hardware fingerprint, key slots
+
+export interface TerminalCredentialTable {
+  /** "serial|pinPadSerial|secureProcessorId" the terminal reported; null until it reports one. */
+  hardware_fingerprint: string | null;
+}
+
+export interface TerminalLocationTable {
+  terminal_id: string;
+  seen_at: string;
+  latitude: number | null;
+  longitude: number | null;
+  accuracy_m: number | null;
+  cell_id: string | null;
+  bssid: string | null;
+  source_address: string | null;
+  /** Metres from the site's geofence centre, when both are known. */
+  distance_m: number | null;
+  suspect_since: string | null;
+  /** JSON: why the terminal is suspect (outside_fence, new_network) with detail. */
+  suspect_reasons: string | null;
+  /** The suspicious-activity case of the current episode, once opened. */
+  case_id: string | null;
+  updated_at: string;
+}
+
+export type NetworkKind = 'bssid' | 'cell' | 'subnet';
+
+export interface TerminalNetworkTable {
+  terminal_id: string;
+  kind: NetworkKind;
+  value: string;
+  first_seen_at: string;
+}
+
+export interface SiteGeofenceTable {
+  site_id: string;
+  latitude: number;
+  longitude: number;
+  radius_m: number;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface TerminalKeySlotTable {
+  terminal_id: string;
+  slot: number;
+  key_type: KeyType;
+  bdk_id: string | null;
+  kcv: string | null;
+  ksn_prefix: string | null;
+  loaded_at: string | null;
+  expires_at: string | null;
+  reported_at: string;
+}
+
+export interface AcquirerKeyPolicyTable {
+  acquirer: string;
+  key_type: KeyType;
+  bdk_id: string | null;
+  kcv: string | null;
+  updated_at: string;
+  updated_by: string;
+}
+
+export type KeyInjectionOutcome = 'succeeded' | 'failed';
+
+export interface KeyInjectionTable {
+  id: string;
+  terminal_id: string;
+  job_id: string;
+  outcome: KeyInjectionOutcome;
+  /** JSON: the slots the terminal reported after the job. */
+  slots: string;
+  /** JSON: the key policy's problems left after the job. */
+  problems: string;
+  recorded_at: string;
+}
+
+export interface SecuritySettingsTable {
+  id: string;
+  /** JSON SecuritySettings */
+  value: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface Database {
+  terminal_locations: TerminalLocationTable;
+  terminal_networks: TerminalNetworkTable;
+  site_geofences: SiteGeofenceTable;
+  terminal_key_slots: TerminalKeySlotTable;
+  acquirer_key_policies: AcquirerKeyPolicyTable;
+  key_injections: KeyInjectionTable;
+  security_settings: SecuritySettingsTable;
 }

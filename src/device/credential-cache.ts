@@ -7,6 +7,8 @@ const MAX_ENTRIES = 2_000_000;
 
 export class CredentialCache {
   private byHash = new Map<string, { terminalId: string; until: number }>();
+  /** The hardware fingerprint bound to the terminal's credentials (null: none bound yet), cached with them. */
+  private fingerprints = new Map<string, string | null>();
   /** A terminal may hold several valid credentials at once (the answers of one retried enrolment). */
   private hashesByTerminal = new Map<string, Set<string>>();
 
@@ -18,21 +20,33 @@ export class CredentialCache {
     return undefined;
   }
 
-  set(hash: string, terminalId: string, now: number): void {
+  set(hash: string, terminalId: string, now: number, fingerprint: string | null = null): void {
     if (this.byHash.size >= MAX_ENTRIES) this.clear();
     this.byHash.set(hash, { terminalId, until: now + TTL_MS });
+    this.fingerprints.set(terminalId, fingerprint);
     const hashes = this.hashesByTerminal.get(terminalId);
     if (hashes) hashes.add(hash);
     else this.hashesByTerminal.set(terminalId, new Set([hash]));
   }
 
+  /** The fingerprint cached with the terminal's credential; undefined when not cached. */
+  fingerprintOf(terminalId: string): string | null | undefined {
+    return this.fingerprints.get(terminalId);
+  }
+
+  bindFingerprint(terminalId: string, fingerprint: string): void {
+    if (this.fingerprints.has(terminalId)) this.fingerprints.set(terminalId, fingerprint);
+  }
+
   forgetTerminal(terminalId: string): void {
+    this.fingerprints.delete(terminalId);
     for (const hash of this.hashesByTerminal.get(terminalId) ?? []) this.byHash.delete(hash);
     this.hashesByTerminal.delete(terminalId);
   }
 
   clear(): void {
     this.byHash.clear();
+    this.fingerprints.clear();
     this.hashesByTerminal.clear();
   }
 }

@@ -52,16 +52,29 @@ export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} 
 export class DeviceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async terminalIdForCredential(tokenHash: string): Promise<string | undefined> {
-    const row = await this.db
+  /** The terminal a live credential belongs to, with the hardware fingerprint bound to it. */
+  async terminalForCredential(tokenHash: string): Promise<{ terminal_id: string; hardware_fingerprint: string | null } | undefined> {
+    return this.db
       .selectFrom('terminal_credentials')
       .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
-      .select('terminal_credentials.terminal_id')
+      .select(['terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
       .where('terminal_credentials.token_hash', '=', tokenHash)
       .where('terminal_credentials.revoked_at', 'is', null)
       .where('terminals.deleted_at', 'is', null)
       .executeTakeFirst();
-    return row?.terminal_id;
+  }
+
+  /** The fingerprint bound to the terminal's live credentials (null: none yet). */
+  async boundFingerprint(terminalId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('terminal_credentials').select('hardware_fingerprint').where('terminal_id', '=', terminalId)
+      .where('revoked_at', 'is', null).where('hardware_fingerprint', 'is not', null).executeTakeFirst();
+    return row?.hardware_fingerprint ?? null;
+  }
+
+  /** A terminal enrolled before fingerprints binds the first one it reports (once: a bound one stays). */
+  async bindFingerprint(terminalId: string, fingerprint: string): Promise<void> {
+    await this.db.updateTable('terminal_credentials').set({ hardware_fingerprint: fingerprint })
+      .where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).where('hardware_fingerprint', 'is', null).execute();
   }
 
   /**

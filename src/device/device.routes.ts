@@ -28,7 +28,7 @@ export const deviceRoutes = (device: DeviceService, enrolPerMinute: number): Fas
     config: { telemetry: true, rateLimit: { max: 1200, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => req.terminalId } },
     onRequest: authenticate,
     schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
-  }, (req) => device.heartbeat(req.terminalId, req.body));
+  }, (req) => device.heartbeat(req.terminalId, req.body, req.ip));
 
   app.post('/commands/:commandId/result', {
     bodyLimit: 256 * 1024,

@@ -4,6 +4,7 @@ import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
 import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import { HardwareFingerprint, KeySlots, TerminalLocation } from '../shared/terminal-security.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
 export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password', 'screenshot'] as const;
@@ -21,6 +22,7 @@ export const EnrolRequest = Type.Object(
       minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$',
       description: 'random, the same on every retry of one enrolment: a retry (its answer was lost) takes no second use of the code',
     })),
+    hardware: Type.Optional(HardwareFingerprint),
   },
   { additionalProperties: false },
 );
@@ -83,6 +85,9 @@ export const HeartbeatReport = Type.Object({
   }),
   configuration: Type.Optional(ConfigurationReport),
   care: Type.Optional(CareReport),
+  hardware: Type.Optional(HardwareFingerprint),
+  location: Type.Optional(TerminalLocation),
+  keys: Type.Optional(KeySlots),
 });
 export type HeartbeatReport = Static<typeof HeartbeatReport>;
 

@@ -13,6 +13,7 @@ import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, Enr
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { HeartbeatStore } from './heartbeat-thread.ts';
 import { CredentialCache } from './credential-cache.ts';
+import { fingerprintText } from '../shared/terminal-security.ts';
 
 /** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
 const ENROLMENT_RETRY_MS = 10 * 60_000;
@@ -29,6 +30,12 @@ export type ConfigurationSource = (terminalId: string, report: HeartbeatReport['
 
 /** Answers a terminal's care version and next planned maintenance from memory (the merchant's side). */
 export type MerchantSource = (terminalId: string) => Pick<HeartbeatAnswer, 'care' | 'nextMaintenance'>;
+/**
+ * Security's look at a heartbeat before it is stored, from memory: throws an AppError to refuse it
+ * (another hardware fingerprint, key material); answers a fingerprint to bind to a terminal enrolled
+ * before fingerprints. Given to the constructor, so the protocol depends on no security code.
+ */
+export type HeartbeatGuard = (terminalId: string, report: HeartbeatReport, seen: { sourceAddress: string | undefined; boundFingerprint: string | null }) => { bindFingerprint?: string } | undefined;
 
 export interface DeviceSettings {
   heartbeatIntervalSeconds: number;
@@ -55,6 +62,7 @@ export class DeviceService {
     private readonly merchantSource?: MerchantSource,
     /** The SQLite writer thread (src/device/heartbeat-thread.ts); else batches are written by this thread. */
     store?: HeartbeatStore,
+    private readonly guard?: HeartbeatGuard,
   ) {
     this.repo = new DeviceRepository(db);
     this.store = store ?? {
@@ -117,6 +125,7 @@ export class DeviceService {
       if (code.expires_at <= now) throw unauthenticated('the enrolment code has expired; ask for a new one');
       let terminal = await trx.selectFrom('terminals').select(['id', 'deleted_at', 'site_id', 'status']).where('serial_number', '=', request.serialNumber).executeTakeFirst();
       if (code.terminal_id && code.terminal_id !== terminal?.id) throw forbidden('this enrolment code was issued for another terminal');
+      if (request.hardware && request.hardware.serial !== request.serialNumber) throw invalid('hardware.serial', 'must be the serial number the terminal enrols with');
       if (terminal?.deleted_at) throw forbidden(`terminal ${request.serialNumber} was removed from the estate`);
       // A terminal whose answer was lost sends the same enrolment again (its own random requestId, which
       // nobody else saw): that is a retry, not a second use of the code.
@@ -146,7 +155,8 @@ export class DeviceService {
       await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null)
         .$if(!!retry, (q) => q.where((eb) => eb.or([eb('enrolment_request_id', 'is', null), eb('enrolment_request_id', '!=', request.requestId!)])))
         .execute();
-      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null }).execute();
+      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null,
+        hardware_fingerprint: request.hardware ? fingerprintText(request.hardware) : null }).execute();
       return terminal.id;
     });
     this.credentials.forgetTerminal(terminalId);
@@ -165,10 +175,10 @@ export class DeviceService {
     const hash = hashSecret(token);
     const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
-    const terminalId = await this.repo.terminalIdForCredential(hash);
-    if (!terminalId) throw unauthenticated('unknown or revoked terminal credential');
-    this.credentials.set(hash, terminalId, this.clock().getTime());
-    return terminalId;
+    const found = await this.repo.terminalForCredential(hash);
+    if (!found) throw unauthenticated('unknown or revoked terminal credential');
+    this.credentials.set(hash, found.terminal_id, this.clock().getTime(), found.hardware_fingerprint);
+    return found.terminal_id;
   }
 
   async revokeCredentials(terminalId: string): Promise<number> {
@@ -188,7 +198,17 @@ export class DeviceService {
   }
 
   // ---- heartbeats
-  async heartbeat(terminalId: string, report: HeartbeatReport): Promise<HeartbeatAnswer> {
+  async heartbeat(terminalId: string, report: HeartbeatReport, sourceAddress?: string): Promise<HeartbeatAnswer> {
+    if (this.guard) {
+      // Cached with the credential the request was authenticated with: no query but for a forgotten one.
+      const cached = this.credentials.fingerprintOf(terminalId);
+      const boundFingerprint = cached === undefined ? await this.repo.boundFingerprint(terminalId) : cached;
+      const bind = this.guard(terminalId, report, { sourceAddress, boundFingerprint })?.bindFingerprint;
+      if (bind) {
+        await this.repo.bindFingerprint(terminalId, bind);
+        this.credentials.bindFingerprint(terminalId, bind);
+      }
+    }
     const receivedAt = this.clock().toISOString();
     const outcome = await this.writer.submit({ terminalId, report, receivedAt });
     const desired = (await outcome.modes).get(terminalId);

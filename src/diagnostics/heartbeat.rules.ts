@@ -85,6 +85,11 @@ export const RULE_POLICY: Record<Rule, { severity: Severity; openAfter: number; 
   network_flapping: { severity: 'medium', openAfter: 1, resolveAfter: 1 },
   suspicious_activity: { severity: 'high', openAfter: 1, resolveAfter: 0 },
   configuration_drift: { severity: 'medium', openAfter: 1, resolveAfter: 0 },
+  terminal_relocated: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+  terminal_substituted: { severity: 'critical', openAfter: 1, resolveAfter: 0 },
+  key_missing: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+  key_mismatch: { severity: 'high', openAfter: 1, resolveAfter: 0 },
+  key_expiring: { severity: 'medium', openAfter: 1, resolveAfter: 0 },
 };
 
 /** What a rule saw in one heartbeat: bad or good, with the figures behind it. */

@@ -169,6 +169,12 @@ export class IncidentService {
     if (row?.open_key) await this.resolveRow(row, this.now(), actor, resolution);
   }
 
+  /** Resolves a terminal's open incident of a rule, if there is one (its condition cleared). */
+  async resolveOpenOf(terminalId: string, rule: Rule, by: string, resolution: string): Promise<void> {
+    const row = await this.repo.findOpen(openKey(terminalId, rule));
+    if (row) await this.resolveRow(row, this.now(), by, resolution);
+  }
+
   /** Remote diagnostics: a self_test command for the incident's terminal; its result is the report. */
   async requestSelfTest(id: string, input: SelfTestInput, scope: Scope, actor: string) {
     const row = await this.visible(id, scope);
@@ -183,12 +189,12 @@ export class IncidentService {
    * A report of suspicious activity at a terminal (by a person in whose scope it is, or by the terminal
    * itself): a case of its own, gathered with the terminal's other open cases under one incident.
    */
-  async reportSuspicious(terminalId: string, input: SuspiciousActivityInput, scope: Scope, actor: string) {
+  async reportSuspicious(terminalId: string, input: SuspiciousActivityInput, scope: Scope, actor: string, rule: Rule = 'suspicious_activity', detail: Record<string, unknown> = {}) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
     const at = this.now();
     if (input.occurredAt && input.occurredAt > at) throw invalid('occurredAt', 'must not be in the future');
     const incident = await this.openIncident({
-      terminal_id: terminal.id, site_id: terminal.siteId, merchant_id: terminal.merchantId, rule: 'suspicious_activity', at, detail: { firstReport: input.what },
+      terminal_id: terminal.id, site_id: terminal.siteId, merchant_id: terminal.merchantId, rule, at, detail: { firstReport: input.what, ...detail },
     });
     const report = { id: randomUUID(), terminal_id: terminal.id, incident_id: incident.id, what: input.what, occurred_at: input.occurredAt ?? at, reported_by: actor, reported_at: at, status: 'open', owner_id: null, updated_at: at };
     await this.repo.insertSuspiciousReport(report);

@@ -30,6 +30,11 @@ export const RULE_LABELS: Record<Rule, Localised> = {
   network_flapping: { 'zh-CN': '网络频繁断线', en: 'network link flapping' },
   suspicious_activity: { 'zh-CN': '可疑活动报告', en: 'suspicious activity reported' },
   configuration_drift: { 'zh-CN': '终端配置偏离', en: 'configuration drift' },
+  terminal_relocated: { 'zh-CN': '终端离开门店位置或网络', en: 'terminal moved from its site or network' },
+  terminal_substituted: { 'zh-CN': '终端硬件指纹不符（疑似调包）', en: 'hardware fingerprint mismatch (possible substitution)' },
+  key_missing: { 'zh-CN': '缺少收单机构要求的密钥', en: 'key required by the acquirer missing' },
+  key_mismatch: { 'zh-CN': '密钥与收单机构要求不符', en: 'key does not match the acquirer\'s' },
+  key_expiring: { 'zh-CN': '密钥即将到期', en: 'key expiring' },
 };
 
 /** The suspicious-trading rules, as a case's history names them. */

@@ -25,6 +25,7 @@ import rateLimit from '@fastify/rate-limit';
 import { accessRoutes } from '../access/access.routes.ts';
 import { installGuard } from '../access/guard.ts';
 import { installAuditTrail } from '../audit/audit-hook.ts';
+import { securityRoutes } from '../security/security.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { complianceRoutes } from '../compliance/compliance.routes.ts';
 import { preventiveRoutes } from '../preventive/preventive.routes.ts';
@@ -145,6 +146,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(approvalRoutes(services.approvals));
     await api.register(merchantRoutes(services.care, services.maintenanceMoves));
     await api.register(assistanceRoutes(services.assistance, services.estate, services.audit));
+    await api.register(securityRoutes(services.security));
   }, { prefix: '/api/v1' });
 
   await app.register(async (device) => {

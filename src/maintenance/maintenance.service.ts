@@ -96,7 +96,7 @@ export interface LastTerminalPolicies {
   of(due: JobRow[]): Promise<ReadonlyMap<string, LastTerminalPolicy>>;
 }
 
-const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15 };
+const DEFAULT_MINUTES: Record<WorkKind, number> = { update: 10, upgrade: 30, repair: 45, data_sync: 20, security_hardening: 15, key_injection: 10 };
 
 export class MaintenanceService {
   private readonly events: Emitter<MaintenanceEvents>;

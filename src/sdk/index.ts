@@ -11,6 +11,7 @@ export type {
   CallOptions, FetchLike, HeartbeatContent, RetryPolicy, SavedState, StartOptions, TerminalClientOptions, TerminalStatus,
 } from './terminal-client.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
+export type { HardwareFingerprint, KeySlot, TerminalLocation } from '../shared/terminal-security.ts';
 export { UpdateAgent, memoryStorage, verifySignature } from './updates.ts';
 export { ConfigurationAgent, configurationHashOf } from './configuration.ts';
 export type { ConfigurationEvent, ConfigurationHandlers } from './configuration.ts';

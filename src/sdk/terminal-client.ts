@@ -9,6 +9,7 @@ import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } f
 import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
 import { AssistanceAgent, type AssistanceEvent, type AssistanceHandlers, type ScreenMessage } from './assistance.ts';
 import type { ScreenMessageView } from '../assistance/assistance.schemas.ts';
+import type { HardwareFingerprint } from '../shared/terminal-security.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
 import type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
@@ -111,6 +112,13 @@ export interface TerminalClientOptions {
   timers?: Timers;
   /** Source of back-off jitter in [0, 1). */
   random?: () => number;
+  /**
+   * What makes this terminal this terminal (its serial, PIN-pad serial and secure-processor id, read
+   * from the device): bound at enrolment and sent with every heartbeat, so a copied credential on other
+   * hardware is refused. Report key slots (metadata only, never keys) and coarse location in the
+   * heartbeat content (`keys`, `location`).
+   */
+  hardware?: HardwareFingerprint;
 }
 
 export interface StartOptions {
@@ -322,7 +330,8 @@ export class PosFleetTerminal {
   async enrol(code: string, options: CallOptions = {}): Promise<{ terminalId: string }> {
     // Every retry carries the same requestId: one whose first answer was lost takes no second use of the code.
     const requestId = crypto.randomUUID();
-    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId }, undefined, options.signal);
+    const hardware = this.options.hardware;
+    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId, ...(hardware && { hardware }) }, undefined, options.signal);
     this.credential = answer.credential;
     this.serverLastSeq = answer.lastSeq;
     if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, answer.lastSeq);
@@ -349,8 +358,9 @@ export class PosFleetTerminal {
     try {
       const configuration = content.configuration ?? this.configurationAgent?.report();
       const care: CareAnswer[] = content.care ?? this.careAgent.report();
+      const hardware = content.hardware ?? this.options.hardware;
       const answer = await this.sendHeartbeat({
-        ...content, transactions, ...(configuration && { configuration }), ...(care.length && { care }), seq, sentAt: this.now().toISOString(),
+        ...content, transactions, ...(configuration && { configuration }), ...(care.length && { care }), ...(hardware && { hardware }), seq, sentAt: this.now().toISOString(),
       }, options);
       this.careAgent.delivered(care);
       this.backupIfDue();

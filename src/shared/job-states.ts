@@ -8,7 +8,8 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export const WORK_KINDS = ['update', 'upgrade', 'repair', 'data_sync', 'security_hardening'] as const;
+/** key_injection: the acquirer's HSM injects keys (remote key injection); the terminal reports its new key slots after. */
+export const WORK_KINDS = ['update', 'upgrade', 'repair', 'data_sync', 'security_hardening', 'key_injection'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 /** While in one of these the terminal shows "功能维护中" and refuses new transactions. */

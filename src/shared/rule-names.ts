@@ -11,7 +11,11 @@ export const HEARTBEAT_RULES = [
 ] as const;
 export type HeartbeatRule = (typeof HEARTBEAT_RULES)[number];
 
+/** Rules of the security capability (src/security): where a terminal is, whether it is the same one, its keys. */
+export const SECURITY_RULES = ['terminal_relocated', 'terminal_substituted', 'key_missing', 'key_mismatch', 'key_expiring'] as const;
+export type SecurityRule = (typeof SECURITY_RULES)[number];
+
 /** Rules raised elsewhere: the offline sweep (offline, flapping), site correlation, people's reports. */
-export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity', 'configuration_drift'] as const;
+export const OTHER_RULES = ['offline', 'site_network_down', 'network_flapping', 'suspicious_activity', 'configuration_drift', ...SECURITY_RULES] as const;
 export const RULES = [...HEARTBEAT_RULES, ...OTHER_RULES] as const;
 export type Rule = (typeof RULES)[number];

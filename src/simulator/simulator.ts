@@ -145,6 +145,8 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
   const client = new PosFleetTerminal({
     server: options.server,
     serialNumber,
+    // Each simulated terminal is its own hardware: its fingerprint binds at enrolment.
+    hardware: { serial: serialNumber, pinPadSerial: `PP-${serialNumber}`, secureProcessorId: `SP-${serialNumber}` },
     locale: site.locale ?? 'zh-CN',
     timeZone: site.timeZone ?? 'Asia/Shanghai',
     fetch: throughVirtualLink(virtual, world),

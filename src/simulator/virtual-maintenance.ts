@@ -7,7 +7,7 @@ import type { VirtualTerminal } from './virtual-terminal.ts';
 
 /** How long each kind of work takes on a real terminal, in minutes: [shortest, longest]. */
 export const WORK_MINUTES: Record<WorkKind, readonly [number, number]> = {
-  update: [4, 10], upgrade: [15, 30], repair: [20, 45], data_sync: [8, 25], security_hardening: [5, 15],
+  update: [4, 10], upgrade: [15, 30], repair: [20, 45], data_sync: [8, 25], security_hardening: [5, 15], key_injection: [3, 10],
 };
 /** Seconds: a card payment in progress, a restart, the self-tests, a rollback (reinstall + restart). */
 const PAYMENT_SECONDS = [5, 40] as const;

@@ -14,6 +14,7 @@ import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
+import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -833,6 +834,7 @@ const en = {
   ...preventiveEn,
   ...configurationEn,
   ...configurationCampaignsEn,
+  ...terminalSecurityEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1652,6 +1654,7 @@ const zh: Record<MessageKey, string> = {
   ...preventiveZh,
   ...configurationZh,
   ...configurationCampaignsZh,
+  ...terminalSecurityZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -6,6 +6,6 @@ export type Permission =
   | 'estate:read' | 'estate:write' | 'users:manage' | 'audit:read' | 'compliance:read' | 'maintenance:write'
   | 'notifications:write' | 'incidents:write' | 'workorders:read' | 'workorders:write' | 'workorders:update'
   | 'rollouts:read' | 'rollouts:write' | 'packages:publish' | 'suspicious:report'
-  | 'terminals:command' | 'configuration:read' | 'configuration:write' | 'cases:export' | 'inspections:write' | 'care:confirm' | 'maintenance:move';
+  | 'terminals:command' | 'configuration:read' | 'configuration:write' | 'cases:export' | 'inspections:write' | 'care:confirm' | 'maintenance:move' | 'configuration:schemas';
 
 export const can = (me: Me, permission: Permission): boolean => me.permissions.includes(permission);

@@ -14,6 +14,7 @@ describe('expected duration of a maintenance job', () => {
       repair: { medianMinutes: 45, p90Minutes: 90 },
       data_sync: { medianMinutes: 20, p90Minutes: 40 },
       security_hardening: { medianMinutes: 15, p90Minutes: 30 },
+      key_injection: { medianMinutes: 10, p90Minutes: 20 },
     });
     expect(expectedDuration(table, 'PAX A920', ['upgrade'])).toMatchObject({
       medianMinutes: 30, p90Minutes: 60, parts: [{ kind: 'upgrade', basis: 'default', samples: 0 }],

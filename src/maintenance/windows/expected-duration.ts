@@ -22,6 +22,7 @@ export const DEFAULT_DURATIONS: Readonly<Record<WorkKind, DurationFigures>> = {
   repair: { medianMinutes: 45, p90Minutes: 90 },
   data_sync: { medianMinutes: 20, p90Minutes: 40 },
   security_hardening: { medianMinutes: 15, p90Minutes: 30 },
+  key_injection: { medianMinutes: 10, p90Minutes: 20 },
 };
 
 /** One finished job of a single kind of work; jobs that mixed kinds cannot be split and are left out. */

@@ -13,7 +13,7 @@ import { Link, useRouter } from '../router.tsx';
 import { useSites } from './Terminals.tsx';
 import { ModeBadge } from './ModeBadge.tsx';
 
-const WORK = ['update', 'upgrade', 'repair', 'data_sync', 'security_hardening'] as const;
+const WORK = ['update', 'upgrade', 'repair', 'data_sync', 'security_hardening', 'key_injection'] as const;
 const RUNNING = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 const WAITING = ['scheduled', 'announced'];
 /** Jobs sent per request of a group action: small enough that progress moves, large enough to be quick. */

@@ -10,11 +10,13 @@ import { RulesSettings } from './settings/Rules.tsx';
 import { TemplatesSettings } from './settings/Templates.tsx';
 import { UsersSettings } from './settings/Users.tsx';
 import { WindowsSettings } from './settings/Windows.tsx';
+import { SecuritySettings } from './settings/Security.tsx';
 
 export const SECTIONS: readonly { id: string; label: MessageKey; needs: Permission }[] = [
   { id: 'templates', label: 'templates', needs: 'workorders:read' },
   { id: 'rules', label: 'rules', needs: 'estate:read' },
   { id: 'windows', label: 'windows', needs: 'estate:read' },
+  { id: 'security', label: 'secSettings', needs: 'estate:read' },
   { id: 'channels', label: 'channels', needs: 'notifications:write' },
   { id: 'users', label: 'usersAndRoles', needs: 'users:manage' },
 ];
@@ -38,6 +40,7 @@ export function SettingsPage({ me, section }: { me: Me; section: string | undefi
       {current.id === 'templates' && <TemplatesSettings me={me} />}
       {current.id === 'rules' && <RulesSettings me={me} />}
       {current.id === 'windows' && <WindowsSettings me={me} />}
+      {current.id === 'security' && <SecuritySettings me={me} />}
       {current.id === 'channels' && <ChannelsSettings />}
       {current.id === 'users' && <UsersSettings me={me} />}
     </section>

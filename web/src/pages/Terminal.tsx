@@ -15,6 +15,7 @@ import { displayMode, type LiveState } from '../live.ts';
 import { ModeBadge } from './ModeBadge.tsx';
 import { TerminalHistory } from './TerminalHistory.tsx';
 import { TerminalBackups } from './TerminalBackups.tsx';
+import { TerminalSecurity } from './TerminalSecurity.tsx';
 import { HealthScoreCard } from './HealthScore.tsx';
 import { SuspiciousReportForm } from './SuspiciousCases.tsx';
 import { can } from '../permissions.ts';
@@ -131,6 +132,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
           </table>
         </div>
       )}
+      <TerminalSecurity terminalId={terminal.id} siteId={terminal.siteId} me={me} reload={liveKey} />
       <TerminalBackups terminalId={terminal.id} me={me} reload={liveKey} />
       <TerminalHistory terminalId={terminal.id} me={me} reload={liveKey} />
     </section>

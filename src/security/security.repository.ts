@@ -1,0 +1,121 @@
+// Security queries only: last sightings and usual networks, geofences, key slots and policies, key
+// injection results, settings. Written in batches by the security service's flush, never per heartbeat.
+import type { Insertable, Kysely } from 'kysely';
+import { merchantOf, technicianSees } from '../access/scope-sql.ts';
+import type { Scope } from '../access/roles.ts';
+import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
+import type {
+  AcquirerKeyPolicyTable, Database, KeyInjectionTable, SiteGeofenceTable, TerminalKeySlotTable, TerminalLocationTable, TerminalNetworkTable,
+} from '../db/schema.ts';
+
+const SETTINGS_ID = 'default';
+
+export class SecurityRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  // ---- settings
+  async settings(): Promise<string | undefined> {
+    return (await this.db.selectFrom('security_settings').select('value').where('id', '=', SETTINGS_ID).executeTakeFirst())?.value;
+  }
+
+  async saveSettings(value: string, at: string, by: string): Promise<void> {
+    await this.db.insertInto('security_settings').values({ id: SETTINGS_ID, value, updated_at: at, updated_by: by })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ value, updated_at: at, updated_by: by })).execute();
+  }
+
+  // ---- geofences
+  async geofences() {
+    return this.db.selectFrom('site_geofences').selectAll().execute();
+  }
+
+  async saveGeofence(row: SiteGeofenceTable): Promise<void> {
+    await this.db.insertInto('site_geofences').values(row).onConflict((oc) => oc.column('site_id').doUpdateSet({
+      latitude: row.latitude, longitude: row.longitude, radius_m: row.radius_m, updated_at: row.updated_at, updated_by: row.updated_by,
+    })).execute();
+  }
+
+  async deleteGeofence(siteId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('site_geofences').where('site_id', '=', siteId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- what a flush needs about the terminals it saw
+  async terminals(ids: string[]) {
+    const rows = await selectInBatches(ids, (batch) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'sites.merchant_id']).where('terminals.id', 'in', batch).execute());
+    const tags = await selectInBatches(ids, (batch) => this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', batch).execute());
+    return rows.map((r) => ({ ...r, tags: tags.filter((t) => t.terminal_id === r.id).map((t) => t.tag) }));
+  }
+
+  async locations(ids: string[]) {
+    return selectInBatches(ids, (batch) => this.db.selectFrom('terminal_locations').selectAll().where('terminal_id', 'in', batch).execute());
+  }
+
+  async networks(ids: string[]) {
+    return selectInBatches(ids, (batch) => this.db.selectFrom('terminal_networks').selectAll().where('terminal_id', 'in', batch).execute());
+  }
+
+  async saveLocations(rows: TerminalLocationTable[]): Promise<void> {
+    await insertInBatches(rows, (batch) => this.db.insertInto('terminal_locations').values(batch).onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+      seen_at: eb.ref('excluded.seen_at'), latitude: eb.ref('excluded.latitude'), longitude: eb.ref('excluded.longitude'), accuracy_m: eb.ref('excluded.accuracy_m'),
+      cell_id: eb.ref('excluded.cell_id'), bssid: eb.ref('excluded.bssid'), source_address: eb.ref('excluded.source_address'), distance_m: eb.ref('excluded.distance_m'),
+      suspect_since: eb.ref('excluded.suspect_since'), suspect_reasons: eb.ref('excluded.suspect_reasons'), case_id: eb.ref('excluded.case_id'), updated_at: eb.ref('excluded.updated_at'),
+    }))).execute());
+  }
+
+  async addNetworks(rows: TerminalNetworkTable[]): Promise<void> {
+    await insertInBatches(rows, (batch) => this.db.insertInto('terminal_networks').values(batch).onConflict((oc) => oc.doNothing()).execute());
+  }
+
+  // ---- key slots
+  async keySlots(ids: string[]) {
+    return selectInBatches(ids, (batch) => this.db.selectFrom('terminal_key_slots').selectAll().where('terminal_id', 'in', batch).orderBy('slot').execute());
+  }
+
+  /** Replaces the slots of the terminals given (what they reported last is what they hold). */
+  async replaceKeySlots(terminalIds: string[], rows: TerminalKeySlotTable[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await eachBatch(terminalIds, (ids) => trx.deleteFrom('terminal_key_slots').where('terminal_id', 'in', ids).execute());
+      await insertInBatches(rows, (batch) => trx.insertInto('terminal_key_slots').values(batch).execute());
+    });
+  }
+
+  async policies() {
+    return this.db.selectFrom('acquirer_key_policies').selectAll().orderBy('acquirer').orderBy('key_type').execute();
+  }
+
+  async savePolicy(row: AcquirerKeyPolicyTable): Promise<void> {
+    await this.db.insertInto('acquirer_key_policies').values(row).onConflict((oc) => oc.columns(['acquirer', 'key_type']).doUpdateSet({
+      bdk_id: row.bdk_id, kcv: row.kcv, updated_at: row.updated_at, updated_by: row.updated_by,
+    })).execute();
+  }
+
+  async deletePolicy(acquirer: string, keyType: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('acquirer_key_policies').where('acquirer', '=', acquirer).where('key_type', '=', keyType as 'TPK').executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async addInjection(row: Insertable<KeyInjectionTable>): Promise<void> {
+    await this.db.insertInto('key_injections').values(row).onConflict((oc) => oc.column('job_id').doNothing()).execute();
+  }
+
+  async injections(terminalId: string) {
+    return this.db.selectFrom('key_injections').selectAll().where('terminal_id', '=', terminalId).orderBy('recorded_at', 'desc').limit(20).execute();
+  }
+
+  // ---- a terminal's security, for people
+  async fingerprint(terminalId: string) {
+    return this.db.selectFrom('terminal_credentials').select(['hardware_fingerprint', 'created_at']).where('terminal_id', '=', terminalId)
+      .where('revoked_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirst();
+  }
+
+  /** Terminals the caller may see (not deleted), with their site, for the key inventory. */
+  async terminalsIn(scope: Scope) {
+    let q = this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.site_id', 'sites.name as site_name', 'sites.merchant_id'])
+      .where('terminals.deleted_at', 'is', null);
+    if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
+    if (scope.kind === 'technician') q = q.where(technicianSees('terminal', 'terminals.id', scope));
+    return q.orderBy('terminals.serial_number').execute();
+  }
+}
