@@ -44,7 +44,7 @@ import { PostureService } from './diagnostics/posture.service.ts';
 import { RuleContext } from './diagnostics/rule-context.ts';
 import { SecurityEvidenceRepository } from './compliance/security-evidence.repository.ts';
 import { SecurityEvidenceService } from './compliance/security-evidence.service.ts';
-import { NO_KEY_INVENTORY, type KeyInventorySource } from './shared/key-inventory.ts';
+import type { KeyInventorySource } from './shared/key-inventory.ts';
 import { CaseExportRepository } from './case-export/case-export.repository.ts';
 import { CaseExportService } from './case-export/case-export.service.ts';
 import { loadSigningKey, signingKeyPath, type SigningKey } from './case-export/signing-key.ts';
@@ -362,7 +362,19 @@ export async function createServices(
   });
   // The PCI report's security evidence. The key inventory is the keys capability's (src/security/): wire
   // its keyInventory(scope) here; until then the report's key section is empty.
-  const keyInventory: KeyInventorySource = NO_KEY_INVENTORY;
+  // The PCI report's key inventory is the security capability's, in the report's words (built below).
+  const keyInventory: KeyInventorySource = {
+    keyInventory: async (scope) => (await security.keyInventory(scope)).items.filter((t) => t.reported).map((t) => ({
+      terminalId: t.terminalId,
+      slots: t.slots.map((k) => ({
+        slot: String(k.slot), keyType: k.bdkId ? `${k.type} ${k.bdkId}` : k.type, checkValue: k.kcv ?? k.ksnPrefix ?? null, loadedAt: k.loadedAt ?? null, expiresAt: k.expiresAt ?? null,
+      })),
+      problems: t.problems.map((p) => ({
+        code: p.rule === 'key_missing' ? 'missing' : p.rule === 'key_mismatch' ? 'mismatched' : p.deadline < clock().toISOString() ? 'expired' : 'expiring',
+        slot: p.slot === null ? null : String(p.slot), keyType: p.keyType, deadline: p.deadline,
+      })),
+    })),
+  };
   const securityEvidence = new SecurityEvidenceService(new SecurityEvidenceRepository(db.kysely), clock, estate, audit, keyInventory, { auditRetentionDays: config.auditRetentionDays });
   // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
   const compliance = new ComplianceService(db.kysely, clock, estate, {

@@ -153,6 +153,10 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     expect(mine).toMatchObject({ acquirer: 'unionpay', reported: true });
     expect(mine.slots.map((s) => s.type)).toEqual(['TMK', 'DUKPT']);
     expect(mine.problems.map((p) => [p.rule, p.keyType, p.deadline])).toEqual([['key_expiring', 'DUKPT', expiresAt], ['key_missing', 'TPK', clock().toISOString()]]);
+    // The PCI DSS report's key inventory names both, the expiring key with its expiry.
+    const report = await api('GET', '/api/v1/compliance/report?format=json') as { requirements: { id: string; findings: { terminal: { terminalId: string } | null; detail: { problem: string; keyType: string; deadline: string } }[] }[] };
+    const keys = report.requirements.find((r) => r.id === 'key-inventory')!.findings.filter((f) => f.terminal?.terminalId === x.terminalId);
+    expect(keys.map((f) => [f.detail.problem, f.detail.keyType, f.detail.deadline])).toEqual([['expiring', 'DUKPT', expiresAt], ['missing', 'TPK', clock().toISOString()]]);
 
     // Once the TPK is injected and reported, the incident resolves.
     await x.beat({ keys: [{ slot: 0, type: 'TMK', kcv: 'A1B2C3' }, { slot: 1, type: 'TPK', kcv: '0F1E2D' }, { slot: 3, type: 'DUKPT', bdkId: 'FFFF9876', ksnPrefix: 'FFFF9876540001', expiresAt }] });
