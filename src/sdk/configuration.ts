@@ -4,6 +4,7 @@
 // what was applied — with the parameters that differ when the application applied something else.
 import type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../configuration/configuration.schemas.ts';
 import { canonicalJson, differingParameters, SchemaChecker, type ParameterSchema, type Values } from '../configuration/parameters.ts';
+import { PosFleetError } from './errors.ts';
 
 export interface ConfigurationHandlers {
   /**
@@ -67,6 +68,8 @@ export class ConfigurationAgent {
     const run = this.sync();
     this.running = run.finally(() => { this.running = undefined; });
     const outcome = await run;
+    // No configuration for this terminal (no schema registered, or none placed): nothing to apply.
+    if (outcome?.type === 'failed' && outcome.error instanceof PosFleetError && outcome.error.status === 404) return;
     if (outcome && outcome.type !== 'applied') throw new Error(outcome.type === 'refused' ? `configuration refused: ${outcome.parameter} ${outcome.reason}` : `configuration not applied: ${String(outcome.error)}`);
     const report = this.report();
     if (report) await post('/device/v1/configuration/applied', report);
