@@ -381,6 +381,10 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/care/confirmations': () => ({ body: { taskId: 'no-such-task:daily-care', dueAt: '2026-12-08T00:00:00.000Z', outcome: 'done' } }),
   'POST /api/v1/maintenance/jobs/{id}/move': () => ({ params: { id: 'no-such-job' }, body: { startAt: '2026-12-08T00:00:00.000Z' } }),
   // Terminal security: each example changes nothing (the fixture's site has no coordinates, the policy is saved already).
+  // Security evidence: a site's training records, and the export of a case that does not exist.
+  'GET /api/v1/sites/{id}/training-records': (f) => ({ params: { id: f.estate.site.id } }),
+  'POST /api/v1/sites/{id}/training-records': (f) => ({ params: { id: f.estate.site.id }, body: { personName: 'Li Na', trainedOn: '2026-11-02', topics: ['tamper', 'substitution'] } }),
+  'GET /api/v1/suspicious-cases/{id}/export': () => ({ params: { id: 'no-such-case' } }),
   'GET /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id } }),
   'PUT /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id }, body: { radiusM: 500 } }),
   'DELETE /api/v1/sites/{id}/geofence': (f) => ({ params: { id: f.estate.site.id } }),
