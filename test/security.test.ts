@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { PosFleetTerminal, type HeartbeatContent } from '../src/sdk/index.ts';
 import { databases } from './support/databases.ts';
-import { heartbeatContent, operatorApi, startTestServer, type TestServer } from './support/server.ts';
+import { heartbeatContent, operatorApi, poll, startTestServer, type TestServer } from './support/server.ts';
 
 const SHOP = { lat: 31.2304, lon: 121.4737 };
 /** 5 km east of the shop. */
@@ -113,7 +113,11 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     expect(bare.status).toBe(403);
     expect(((await bare.json()) as { error: unknown }).error).toMatchObject({ key: 'security.hardware_missing' });
 
-    const cases = await casesOf(real.terminalId);
+    // The case is opened beside the refusal (the heartbeat is answered at once): wait for it.
+    const cases = await poll(async () => {
+      const found = await casesOf(real.terminalId);
+      return found.length ? found : undefined;
+    }, 30_000, 'the substitution case');
     expect(cases).toHaveLength(1);
     const incident = await api('GET', `/api/v1/incidents/${cases[0]!.incidentId}`);
     expect(incident).toMatchObject({ rule: 'terminal_substituted', severity: 'critical' });

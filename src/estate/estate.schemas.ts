@@ -105,7 +105,7 @@ export const TerminalModelInput = Type.Object(
     model: Text(100),
     components: Components,
     ptsApprovalNumber: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: 'PCI PTS POI approval number of the model' }))),
-    ptsExpiresAt: Type.Optional(Nullable(Type.String({ format: 'date', description: 'when the PTS approval expires (YYYY-MM-DD); a model past it is flagged on the PCI DSS report' }))),
+    ptsExpiresAt: Type.Optional(Nullable(Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'when the PTS approval expires (YYYY-MM-DD); a model past it is flagged on the PCI DSS report' }))),
   },
   { additionalProperties: false },
 );
