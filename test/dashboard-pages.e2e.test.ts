@@ -504,7 +504,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await nav(p, 'Settings').click();
     const sections = p.getByRole('navigation', { name: 'Settings sections' });
     await sections.getByRole('link', { name: 'Preventive maintenance templates' }).waitFor();
-    expect(await sections.getByRole('link').allTextContents()).toEqual(['Preventive maintenance templates', 'Diagnostic rules', 'Maintenance windows']);
+    expect(await sections.getByRole('link').allTextContents()).toEqual(['Preventive maintenance templates', 'Diagnostic rules', 'Maintenance windows', 'Security']);
     await p.getByText('Your role may look, not change.').waitFor();
     expect(await p.getByRole('button', { name: /^Edit / }).count()).toBe(0);
     await sections.getByRole('link', { name: 'Maintenance windows' }).click();

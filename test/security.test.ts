@@ -175,7 +175,11 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     // The HSM injected the TPK: the terminal reports its new slots, and the job is finished.
     await x.beat({ keys: [{ slot: 0, type: 'TMK', kcv: 'A1B2C3' }, { slot: 1, type: 'TPK', kcv: '0F1E2D' }, { slot: 3, type: 'DUKPT', bdkId: 'FFFF9876', ksnPrefix: 'FFFF9876540002' }] });
     await api('POST', `/api/v1/maintenance/jobs/${job!.id}/finish`, { note: 'keys injected' });
-    const view = await api('GET', `/api/v1/terminals/${x.terminalId}/security`);
+    // Recorded when the job's end is told (an event after the answer): wait for it.
+    const view = await poll(async () => {
+      const seen = await api('GET', `/api/v1/terminals/${x.terminalId}/security`);
+      return seen.keyInjections.length ? seen : undefined;
+    }, 30_000, 'the key injection recorded');
     expect(view.keyInjections).toHaveLength(1);
     expect(view.keyInjections[0]).toMatchObject({ jobId: job!.id, outcome: 'succeeded', problems: [] });
     expect(view.keyInjections[0].slots.map((k: { type: string }) => k.type)).toEqual(['TMK', 'TPK', 'DUKPT']);

@@ -24,7 +24,7 @@ const ALLOWED = [
   /English/g, // the language picker's own name for English
   /\badmin\b/g, // the bootstrap account's name (data)
   // Industry and PCI DSS abbreviations Chinese operators use as they are, and the report file formats.
-  /\bKPI\b|\bMTBF\b|\bMTTR\b|\bPOI\b|\bHTML\b|\bJSON\b/g,
+  /\bKPI\b|\bMTBF\b|\bMTTR\b|\bPOI\b|\bPCI PTS\b|\bPTS\b|\bKSN\b|\bHTML\b|\bJSON\b/g,
 ];
 
 /** This engineer's pages: no finding allowed. */

@@ -337,7 +337,8 @@ export interface ComplianceRequirement {
   id: string;
   ref: string | null;
   met: boolean;
-  counts: { key: string; value: number }[];
+  /** Mostly numbers; some are an instant (the oldest audit entry), a word (the chain: intact) or null. */
+  counts: { key: string; value: number | string | null }[];
   findings: unknown[];
 }
 

@@ -213,6 +213,9 @@ function Workload({ me }: { me: Me }) {
 
 function PciReport() {
   const { t, tk, locale, date } = useI18n();
+  // A count is mostly a number; the audit log's are also an instant or a word (the chain: intact).
+  const countValue = (value: number | string | null) =>
+    value === null ? tk('countValue', 'none') : typeof value === 'number' ? number(value, locale) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? date(value) : tk('countValue', value);
   const merchants = useMerchants();
   const [merchantId, setMerchantId] = useState('');
   const [report, setReport] = useState<ComplianceReport | null>(null);
@@ -260,7 +263,7 @@ function PciReport() {
                   <td>{r.ref ?? '—'}</td>
                   <th scope="row">{tk('req', r.id)}</th>
                   <td><span className={`badge ${r.met ? 'badge-normal' : 'badge-locked'}`}>{r.met ? t('met') : t('gaps')}</span></td>
-                  <td className="wide">{r.counts.map((c) => `${tk('count', c.key)} ${number(c.value, locale)}`).join(' · ')}</td>
+                  <td className="wide">{r.counts.map((c) => `${tk('count', c.key)} ${countValue(c.value)}`).join(' · ')}</td>
                   <td>{number(r.findings.length, locale)}</td>
                 </tr>
               ))}
