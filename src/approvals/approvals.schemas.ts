@@ -1,10 +1,13 @@
 // Approval requests over HTTP: what a person deciding sees, and what they send.
 import { Type, type Static } from 'typebox';
+import type { ApprovalKind, ApprovalState } from '../db/schema.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-const KIND = Type.Union(['campaign', 'role_change', 'tamper_unlock', 'continuity_override', 'acquirer_parameters'].map((k) => Type.Literal(k)));
-const STATE = Type.Union(['awaiting_approval', 'approved', 'rejected', 'expired', 'failed'].map((s) => Type.Literal(s)));
+const KINDS = ['campaign', 'role_change', 'tamper_unlock', 'continuity_override', 'acquirer_parameters'] as const satisfies readonly ApprovalKind[];
+const STATES = ['awaiting_approval', 'approved', 'rejected', 'expired', 'failed'] as const satisfies readonly ApprovalState[];
+const KIND = Type.Enum(KINDS);
+const STATE = Type.Enum(STATES);
 const Who = Type.Object({ id: Type.String(), name: Type.String() });
 
 export const ApprovalView = Type.Object({

@@ -32,23 +32,9 @@ export type ApprovalEvents = {
   'approval.requested': { id: string; kind: ApprovalKind; summary: HeldSummary; requestedBy: string; reason: string; expiresAt: string };
 };
 
-export interface ApprovalView {
-  id: string;
-  kind: ApprovalKind;
-  state: ApprovalState;
-  summary: HeldSummary;
-  objectId: string | null;
-  reason: string;
-  requestedBy: { id: string; name: string };
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy: { id: string; name: string } | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  result: unknown;
-  /** Whether the caller may approve or reject it now. */
-  canDecide: boolean;
-}
+import type { ApprovalView } from './approvals.schemas.ts';
+
+export type { ApprovalView };
 
 type Audit = { record(event: AuditEvent): Promise<void> };
 

@@ -6,23 +6,10 @@ import { api, ApiError } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { ErrorNote } from '../App.tsx';
+import type { ApprovalView } from '../../../src/approvals/approvals.schemas.ts';
 
-export interface Approval {
-  id: string;
-  kind: 'campaign' | 'role_change' | 'tamper_unlock' | 'continuity_override' | 'acquirer_parameters';
-  state: 'awaiting_approval' | 'approved' | 'rejected' | 'expired' | 'failed';
-  summary: Record<string, string | number | string[] | null>;
-  objectId: string | null;
-  reason: string;
-  requestedBy: { id: string; name: string };
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy: { id: string; name: string } | null;
-  decidedAt: string | null;
-  decisionNote: string | null;
-  result: { id?: string; error?: string } | null;
-  canDecide: boolean;
-}
+/** A four-eyes request as the server shows it (src/approvals/approvals.schemas.ts). */
+export type Approval = ApprovalView;
 
 export function ApprovalsPage() {
   const { t } = useI18n();
@@ -89,6 +76,8 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
     }
   };
   const titleId = `approval-${a.id}`;
+  // What the operation answered when it ran: the campaign it made, or why it failed.
+  const result = (a.result ?? {}) as { id?: string; error?: string };
   return (
     <li className={`card approval approval-${a.state}`} aria-labelledby={titleId} data-testid="approval">
       <div className="approval-head">
@@ -100,8 +89,8 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
       <p className="muted">{t('apRequestedBy', { name: a.requestedBy.name, at: date(a.requestedAt) })}{a.state === 'awaiting_approval' && ` · ${t('apExpires', { at: date(a.expiresAt) })}`}</p>
       {a.decidedBy && a.decidedAt && <p className="muted">{t('apDecidedBy', { state: tk('apState', a.state), name: a.decidedBy.name, at: date(a.decidedAt) })}</p>}
       {a.decisionNote && <p>{t('apNote', { note: a.decisionNote })}</p>}
-      {a.kind === 'campaign' && a.result?.id && <p><Link href={`/updates/campaigns/${a.result.id}`}>{t('apOpenCampaign')}</Link></p>}
-      {a.state === 'failed' && a.result?.error && <p className="server-words"><span className="muted">{t('serverWords')}</span> {a.result.error}</p>}
+      {a.kind === 'campaign' && result.id && <p><Link href={`/updates/campaigns/${result.id}`}>{t('apOpenCampaign')}</Link></p>}
+      {a.state === 'failed' && result.error && <p className="server-words"><span className="muted">{t('serverWords')}</span> {result.error}</p>}
       {a.state === 'awaiting_approval' && !a.canDecide && <p className="note">{t('apOwn')}</p>}
       {a.canDecide && (
         <div className="actions">
