@@ -13,7 +13,7 @@ import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useMerchants } from '../Calendar.tsx';
 import { useSites } from '../Terminals.tsx';
-import { modelName, useModels } from './shared.tsx';
+import { modelName, TargetSelects, useModels } from './shared.tsx';
 import { usePackages } from './Updates.tsx';
 
 export const COMPLIANCE_STATES = ['in_baseline', 'waiting', 'drifting', 'failed'] as const;
@@ -164,7 +164,6 @@ function BaselineForm() {
   const [firmwareVersion, setFirmwareVersion] = useState('');
   const [noVersion, setNoVersion] = useState(false);
   const action = useAction();
-  const siteChoices = merchantId ? sites.filter((s) => s.merchantId === merchantId) : sites;
   const apps = versionChoices('application', modelId, packages ?? [], fleet, t);
   const firmwares = versionChoices('firmware', modelId, packages ?? [], fleet, t);
 
@@ -194,18 +193,8 @@ function BaselineForm() {
         <legend>{t('blGroup')}</legend>
         <p className="hint">{t('blGroupHint')}</p>
         <div className="field-grid">
-          <SelectField label={t('merchant')} value={merchantId} onChange={(e) => { setMerchantId(e.target.value); setSiteId(''); }} error={fieldError('filter.merchantId')}>
-            <option value="">{t('allMerchants')}</option>
-            {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
-          </SelectField>
-          <SelectField label={t('site')} value={siteId} onChange={(e) => setSiteId(e.target.value)} error={fieldError('filter.siteId')}>
-            <option value="">{t('allSites')}</option>
-            {siteChoices.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
-          </SelectField>
-          <SelectField label={t('terminalModel')} value={modelId} onChange={(e) => setModelId(e.target.value)} error={fieldError('filter.modelId')}>
-            <option value="">{t('anyModel')}</option>
-            {models.map((m) => <option key={m.id} value={m.id}>{m.vendor} {m.model}</option>)}
-          </SelectField>
+          <TargetSelects merchants={merchants} sites={sites} models={models} merchantId={merchantId} siteId={siteId} modelId={modelId}
+            onMerchant={setMerchantId} onSite={setSiteId} onModel={setModelId} fieldError={fieldError} />
           <InputField label={t('tag')} value={tag} maxLength={100} spellCheck={false} placeholder={t('blAnyTag')} onChange={(e) => setTag(e.target.value)} error={fieldError('filter.tag')} />
         </div>
       </fieldset>

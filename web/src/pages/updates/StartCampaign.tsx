@@ -14,7 +14,7 @@ import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useMerchants } from '../Calendar.tsx';
 import { useSites } from '../Terminals.tsx';
-import { useModels } from './shared.tsx';
+import { TargetSelects, useModels } from './shared.tsx';
 import { usePackages } from './Updates.tsx';
 
 const FIELDS = ['name', 'packageId', 'filter', 'waves', 'maxFailureRate', 'observeMinutes', 'allowDowngrade', 'seed', 'singleTerminalSites', 'singleTerminalSitesReason', 'reason'];
@@ -63,7 +63,6 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
   const chosen = ready.find((p) => p.id === packageId);
   // Until the person types a name, the campaign is named after its package.
   const shownName = named ? name : chosen ? `${chosen.name} ${chosen.version}` : '';
-  const siteChoices = merchantId ? sites.filter((s) => s.merchantId === merchantId) : sites;
 
   const bodyOf = () => {
     const filter = Object.fromEntries(Object.entries({ merchantId, siteId, modelId, tag: tag.trim(), installedVersion: installedVersion.trim() }).filter(([, v]) => v !== ''));
@@ -131,20 +130,9 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
         <p id={`${filterNoteId}-hint`} className="hint">{t('filterHelp')}</p>
         {filterError && <p id={`${filterNoteId}-error`} className="field-error">{filterError}</p>}
         <div className="field-grid">
-          <SelectField label={t('merchant')} value={merchantId} onChange={(e) => { setMerchantId(e.target.value); setSiteId(''); }} error={fieldError('filter.merchantId')}>
-            <option value="">{t('allMerchants')}</option>
-            {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
-          </SelectField>
-          <SelectField label={t('site')} value={siteId} onChange={(e) => setSiteId(e.target.value)} error={fieldError('filter.siteId')}>
-            <option value="">{t('allSites')}</option>
-            {siteChoices.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
-          </SelectField>
-          <SelectField label={t('terminalModel')} value={modelId} onChange={(e) => setModelId(e.target.value)} error={fieldError('filter.modelId')}>
-            <option value="">{t('anyModel')}</option>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>{m.vendor} {m.model}{chosen && !chosen.compatibleModels.includes(m.id) ? ` (${t('notForPackage')})` : ''}</option>
-            ))}
-          </SelectField>
+          <TargetSelects merchants={merchants} sites={sites} models={models} merchantId={merchantId} siteId={siteId} modelId={modelId}
+            onMerchant={setMerchantId} onSite={setSiteId} onModel={setModelId} fieldError={fieldError}
+            modelNote={(m) => (chosen && !chosen.compatibleModels.includes(m.id) ? t('notForPackage') : undefined)} />
           <InputField label={t('tag')} value={tag} maxLength={40} spellCheck={false} onChange={(e) => setTag(e.target.value)} error={fieldError('filter.tag')} />
           <InputField label={t('installedVersion')} value={installedVersion} maxLength={40} spellCheck={false} onChange={(e) => setInstalledVersion(e.target.value)}
             hint={t('installedVersionHint')} error={fieldError('filter.installedVersion')} />

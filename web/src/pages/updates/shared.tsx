@@ -1,7 +1,8 @@
 // Pieces the Updates pages share: state badges, a wave's progress bar with its counts in words, the
-// campaign filter in words, terminal models by id, and a refresh that repeats while the page is visible.
+// campaign filter in words, the merchant, site and model a set of terminals is chosen by, terminal models by id, and a refresh that repeats while the page is visible.
 import { useEffect, useRef, useState } from 'react';
 import { api, type CampaignFilter, type Merchant, type Page, type Site, type TerminalModel } from '../../api.ts';
+import { SelectField } from '../../Field.tsx';
 import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 export function useModels() {
@@ -108,4 +109,39 @@ export function describeFilter(
   if (filter.tag) parts.push(`${t('tag')}: ${filter.tag}`);
   if (filter.installedVersion) parts.push(`${t('installedVersion')}: ${filter.installedVersion}`);
   return parts.length ? parts.join(' · ') : t('wholeFleetFilter');
+}
+
+/**
+ * The merchant, site and model that choose a set of terminals (a campaign's target, a baseline's group):
+ * the sites offered are the chosen merchant's, and choosing another merchant clears the site.
+ */
+export function TargetSelects({ merchants, sites, models, merchantId, siteId, modelId, onMerchant, onSite, onModel, fieldError, modelNote }: {
+  merchants: Merchant[]; sites: Site[]; models: TerminalModel[];
+  merchantId: string; siteId: string; modelId: string;
+  onMerchant(id: string): void; onSite(id: string): void; onModel(id: string): void;
+  fieldError(field: string): string | null | undefined;
+  /** Said after a model's name, e.g. that the chosen package is not for it. */
+  modelNote?: (model: TerminalModel) => string | undefined;
+}) {
+  const { t } = useI18n();
+  const siteChoices = merchantId ? sites.filter((s) => s.merchantId === merchantId) : sites;
+  return (
+    <>
+      <SelectField label={t('merchant')} value={merchantId} onChange={(e) => { onMerchant(e.target.value); onSite(''); }} error={fieldError('filter.merchantId')}>
+        <option value="">{t('allMerchants')}</option>
+        {merchants.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+      </SelectField>
+      <SelectField label={t('site')} value={siteId} onChange={(e) => onSite(e.target.value)} error={fieldError('filter.siteId')}>
+        <option value="">{t('allSites')}</option>
+        {siteChoices.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
+      </SelectField>
+      <SelectField label={t('terminalModel')} value={modelId} onChange={(e) => onModel(e.target.value)} error={fieldError('filter.modelId')}>
+        <option value="">{t('anyModel')}</option>
+        {models.map((m) => {
+          const note = modelNote?.(m);
+          return <option key={m.id} value={m.id}>{m.vendor} {m.model}{note ? ` (${note})` : ''}</option>;
+        })}
+      </SelectField>
+    </>
+  );
 }
