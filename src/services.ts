@@ -8,6 +8,7 @@ import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
+import { EstateRepository } from './estate/estate.repository.ts';
 import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
@@ -22,7 +23,9 @@ import { SuggestedWindowService } from './maintenance/suggested-window.service.t
 import { WindowPlanner } from './maintenance/window-planner.service.ts';
 import { WindowsRepository } from './maintenance/windows.repository.ts';
 import { WindowsService } from './maintenance/windows.service.ts';
-import { heartbeatKey, type DesiredMode } from './device/device.repository.ts';
+import { heartbeatKey, type DesiredMode } from './device/heartbeat-batch.ts';
+import { DeviceRepository } from './device/device.repository.ts';
+import { EnrolmentRepository } from './device/enrolment.repository.ts';
 import type { HeartbeatGuard, ModeSource } from './device/device.service.ts';
 import { HeartbeatThread } from './device/heartbeat-thread.ts';
 import { PlanTasks } from './preventive/plan-tasks.ts';
@@ -191,7 +194,7 @@ export async function createServices(
     db.close = async () => { await heartbeatThread.close(); await closeDatabase(); };
   }
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
-  const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
+  const device = new DeviceService(new DeviceRepository(db.kysely), new EnrolmentRepository(db.kysely), clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
     (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
     // The merchant's side: the care version and the next planned maintenance, both from memory.
     (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread,
@@ -202,11 +205,12 @@ export async function createServices(
   const care = new CareService(merchantRepo, clock);
   const nextMaintenance = new NextMaintenanceCache(merchantRepo, clock);
   await Promise.all([care.refresh(), nextMaintenance.refresh()]);
-  const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
+  const estateRepo = new EstateRepository(db.kysely, offlineAfterMs, clock);
+  const estate = new EstateService(db.kysely, estateRepo, clock, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
-  const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
+  const notifications = new NotificationService(db.kysely, clock, jobs, estateRepo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
     postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     postRobot: robotPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
@@ -242,20 +246,20 @@ export async function createServices(
   const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
   const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
-  const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
+  const packages = new PackagesService(rollouts, estateRepo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
   // them; terminals follow their deployments over either protocol.
   const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
-  const packageDelivery = new PackageDelivery(rollouts, estate.repo, clock, rolloutSettings);
+  const packageDelivery = new PackageDelivery(rollouts, estateRepo, clock, rolloutSettings);
   // A configuration change is delivered by a campaign too: its stand-in package says which delivery it is.
   const delivery: CampaignDelivery = {
     job: (campaign, packageId, wave) => (configurationPackageOf(packageId) ? configurationCampaigns.job(campaign, packageId, wave) : packageDelivery.job(campaign, packageId, wave)),
     judge: (campaign, wave) => (configurationPackageOf(campaign.package_id) ? configurationCampaigns.judge(campaign, wave) : packageDelivery.judge(campaign, wave)),
   };
   const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, delivery, maintenance, windowPlanner, clock);
-  const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estate.repo, maintenance, clock);
+  const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estateRepo, maintenance, clock);
   const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
-  const fleetVersions = new FleetVersionsService(rollouts, estate.repo, clock, rolloutSettings);
+  const fleetVersions = new FleetVersionsService(rollouts, estateRepo, clock, rolloutSettings);
   jobs.handle('rollouts-tick', async () => {
     const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
@@ -275,7 +279,7 @@ export async function createServices(
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
   const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
   // Guides learn from their runs (an hourly job); a new run on a model gets the steps that fixed it most first.
-  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estate.repo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
+  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estateRepo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
   const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
   jobs.handle('guides-learn', async () => {
     const done = await guideLearning.learn();
@@ -335,11 +339,11 @@ export async function createServices(
   const planTasks = new PlanTasks(preventiveRepo, clock);
   const workOrdersRepo = new WorkOrdersRepository(db.kysely);
   // Work orders tell preventive plans when the tasks they cover are done or cancelled.
-  const workOrders = new WorkOrdersService(workOrdersRepo, clock, estate.repo, notifications, planTasks, {
+  const workOrders = new WorkOrdersService(workOrdersRepo, clock, estateRepo, notifications, planTasks, {
     slaHours: config.workOrderSlaHours, dueSoonHours: config.workOrderDueSoonHours,
   });
-  const technicians = new TechniciansService(workOrdersRepo, clock, estate.repo);
-  const preventive = new PreventiveService(preventiveRepo, clock, estate.repo, workOrders, planTasks, technicians);
+  const technicians = new TechniciansService(workOrdersRepo, clock, estateRepo);
+  const preventive = new PreventiveService(preventiveRepo, clock, estateRepo, workOrders, planTasks, technicians);
   if (migrate) await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
   const planLists = new PlanListsService(db.kysely, clock);
@@ -403,12 +407,12 @@ export async function createServices(
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
   const configurationChanges = new ConfigurationChangesRepository(db.kysely);
-  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estate.repo, clock, configurationChanges,
+  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estateRepo, clock, configurationChanges,
     SecretBox.fromFile(secretKeyPath(config.dataDir, config.configurationSecretKeyFile), migrate));
   await configuration.load();
   const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
     open: async (terminalId, detail) => {
-      const terminal = await estate.repo.findTerminal(terminalId);
+      const terminal = await estateRepo.findTerminal(terminalId);
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
     },
     resolve: (fixed): Promise<number> => incidents.resolveCleared('configuration_drift', fixed, 'the terminal reports its effective configuration again'),
@@ -474,7 +478,7 @@ export async function createServices(
   // Remote assistance: logs and screenshots from terminals (through the command queue), screen messages.
   const assistance = createAssistance(db.kysely, clock, {
     commands: device, incidents,
-    serialOf: async (terminalId) => (await estate.repo.findTerminal(terminalId))?.serialNumber ?? terminalId,
+    serialOf: async (terminalId) => (await estateRepo.findTerminal(terminalId))?.serialNumber ?? terminalId,
   }, { dataDir: config.dataDir, retentionDays: config.assistanceFileRetentionDays }, log);
   jobs.handle('terminal-files-retention', async () => {
     const done = await assistance.artifacts.prune();

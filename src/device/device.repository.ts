@@ -6,34 +6,10 @@ import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { selectInBatches } from '../db/batches.ts';
+import type { Executor } from '../db/database.ts';
 import { setBounded } from '../shared/bounded-map.ts';
-import type { Command, HeartbeatReport, PendingCommand } from './device.schemas.ts';
-
-export interface QueuedHeartbeat {
-  terminalId: string;
-  report: HeartbeatReport;
-  receivedAt: string;
-}
-
-/** What writing one group commit answers. */
-export interface WrittenBatch {
-  /** "terminalId seq" of heartbeats that were new; the others were retries already stored. */
-  stored: Set<string>;
-  commandsByTerminal: Map<string, PendingCommand[]>;
-}
-
-export interface BatchOutcome extends WrittenBatch {
-  /** Desired mode per terminal, from whoever decides modes (maintenance); absent means normal. */
-  modes: Map<string, DesiredMode>;
-}
-
-export interface DesiredMode {
-  mode: 'normal' | 'maintenance' | 'locked';
-  reason: string | null;
-  maintenance: { jobId: string; state: string; work: string[]; expectedEndAt: string; leaseUntil: string } | null;
-  /** A software update offered to the terminal (rollouts). */
-  deployment?: { actionId: number; state: string; installAllowed: boolean } | null;
-}
+import type { Command, PendingCommand } from './device.schemas.ts';
+import { heartbeatKey, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
 /** Versions a terminal reports; a kind left out was not reported. */
 interface VersionReport {
@@ -46,8 +22,6 @@ const versionKey = (app: string | null, firmware: string | null) => `${app ?? ''
 
 /** Terminals whose versions this process remembers (a forgotten one costs a query in its next batch). */
 const KNOWN_VERSIONS_MAX = 200_000;
-
-export const heartbeatKey = (terminalId: string, seq: number) => `${terminalId} ${seq}`;
 
 export class DeviceRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -155,7 +129,7 @@ export class DeviceRepository {
    * An install a terminal confirmed without a heartbeat (a hawkBit device): written exactly as a
    * heartbeat reporting that version would be, in the caller's transaction.
    */
-  async recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
+  async recordInstalled(trx: Executor, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
     await this.writeVersions(trx, [{ terminalId, at, versions: { [kind]: version } }]);
     // What this process remembered of the terminal's versions is out of date now.
     this.forgetVersions(terminalId);

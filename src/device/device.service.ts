@@ -1,13 +1,14 @@
 // The terminal protocol's use cases: enrolment, credential checks, heartbeats, commands.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Executor } from '../db/database.ts';
 import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { DeviceRepository, heartbeatKey, toCommand, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './device.repository.ts';
+import { toCommand, type DeviceRepository } from './device.repository.ts';
+import type { EnrolmentRepository } from './enrolment.repository.ts';
+import { heartbeatKey, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 import type { INTERNAL_COMMAND_TYPES } from './device.schemas.ts';
 import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
@@ -43,7 +44,6 @@ export interface DeviceSettings {
 }
 
 export class DeviceService {
-  readonly repo: DeviceRepository;
   /** Where heartbeat batches are written (the bench measures the group commit through it). */
   readonly store: HeartbeatStore;
   private readonly writer: HeartbeatWriter<WrittenBatch & { modes: Promise<Map<string, DesiredMode>> }>;
@@ -52,7 +52,8 @@ export class DeviceService {
   private readonly credentials = new CredentialCache();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repo: DeviceRepository,
+    private readonly enrolments: EnrolmentRepository,
     private readonly clock: Clock,
     private readonly settings: DeviceSettings,
     private readonly modeSource?: ModeSource,
@@ -64,7 +65,6 @@ export class DeviceService {
     store?: HeartbeatStore,
     private readonly guard?: HeartbeatGuard,
   ) {
-    this.repo = new DeviceRepository(db);
     this.store = store ?? {
       write: (batch) => this.repo.writeHeartbeats(batch),
       forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
@@ -80,7 +80,7 @@ export class DeviceService {
   }
 
   /** A version a terminal confirmed installing without a heartbeat (hawkBit): recorded as a heartbeat's would be. */
-  async recordInstalled(trx: Kysely<Database>, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
+  async recordInstalled(trx: Executor, terminalId: string, kind: 'application' | 'firmware', version: string, at: string): Promise<void> {
     await this.repo.recordInstalled(trx, terminalId, kind, version, at);
     this.store.forgetVersions(terminalId);
   }
@@ -89,14 +89,14 @@ export class DeviceService {
   async createEnrolmentCode(input: EnrolmentCodeInput, createdBy: string) {
     let terminalId: string | null = null;
     if (input.serialNumber) {
-      const terminal = await this.db.selectFrom('terminals').select(['id', 'deleted_at']).where('serial_number', '=', input.serialNumber).executeTakeFirst();
+      const terminal = await this.enrolments.terminalBySerial(input.serialNumber);
       if (!terminal || terminal.deleted_at) throw invalid('serialNumber', `no terminal with serial number ${input.serialNumber} is registered`);
       terminalId = terminal.id;
     }
-    if (input.siteId && !(await this.db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst())) {
+    if (input.siteId && !(await this.enrolments.siteExists(input.siteId))) {
       throw invalid('siteId', `site ${input.siteId} does not exist`);
     }
-    if (input.modelId && !(await this.db.selectFrom('terminal_models').select('id').where('id', '=', input.modelId).executeTakeFirst())) {
+    if (input.modelId && !(await this.enrolments.modelExists(input.modelId))) {
       throw invalid('modelId', `terminal model ${input.modelId} does not exist`);
     }
     const code = newEnrolmentCode();
@@ -107,7 +107,7 @@ export class DeviceService {
       expires_at: new Date(now.getTime() + (input.expiresInMinutes ?? 1440) * 60_000).toISOString(),
       created_at: now.toISOString(), created_by: createdBy,
     };
-    await this.db.insertInto('enrolment_codes').values(row).execute();
+    await this.enrolments.insertCode(row);
     return { id: row.id, code, terminalId, siteId: row.site_id, modelId: row.model_id, usesLeft: row.uses_left, expiresAt: row.expires_at };
   }
 
@@ -119,44 +119,37 @@ export class DeviceService {
   async enrol(request: EnrolRequest): Promise<EnrolResponse> {
     const now = this.clock().toISOString();
     const credential = newToken('pft');
-    const terminalId = await this.db.transaction().execute(async (trx) => {
-      const code = await trx.selectFrom('enrolment_codes').selectAll().where('code_hash', '=', hashSecret(normaliseEnrolmentCode(request.code))).executeTakeFirst();
+    const terminalId = await this.enrolments.enrolInTransaction(async (tx) => {
+      const code = await tx.codeByHash(hashSecret(normaliseEnrolmentCode(request.code)));
       if (!code) throw unauthenticated('unknown enrolment code');
       if (code.expires_at <= now) throw unauthenticated('the enrolment code has expired; ask for a new one');
-      let terminal = await trx.selectFrom('terminals').select(['id', 'deleted_at', 'site_id', 'status']).where('serial_number', '=', request.serialNumber).executeTakeFirst();
+      let terminal = await tx.terminalBySerial(request.serialNumber);
       if (code.terminal_id && code.terminal_id !== terminal?.id) throw forbidden('this enrolment code was issued for another terminal');
       if (request.hardware && request.hardware.serial !== request.serialNumber) throw invalid('hardware.serial', 'must be the serial number the terminal enrols with');
       if (terminal?.deleted_at) throw forbidden(`terminal ${request.serialNumber} was removed from the estate`);
       // A terminal whose answer was lost sends the same enrolment again (its own random requestId, which
       // nobody else saw): that is a retry, not a second use of the code.
-      const retry = terminal && request.requestId && await trx.selectFrom('terminal_credentials').select('id').where('terminal_id', '=', terminal.id)
-        .where('enrolment_request_id', '=', request.requestId).where('created_at', '>', new Date(Date.parse(now) - ENROLMENT_RETRY_MS).toISOString()).executeTakeFirst();
+      const retry = !!terminal && !!request.requestId
+        && await tx.enrolledWithRequest(terminal.id, request.requestId, new Date(Date.parse(now) - ENROLMENT_RETRY_MS).toISOString());
       if (!retry && code.uses_left <= 0) throw unauthenticated('the enrolment code has already been used');
       if (!terminal) {
         if (!code.model_id) throw new AppError('not_found', `serial number ${request.serialNumber} is not registered; pre-register it or use a code that names a model`, 'serialNumber');
-        const model = await trx.selectFrom('terminal_models').select('components').where('id', '=', code.model_id).executeTakeFirstOrThrow();
+        const components = await tx.modelComponents(code.model_id);
         terminal = { id: randomUUID(), deleted_at: null, site_id: code.site_id, status: code.site_id ? 'active' : 'in_stock' };
-        await trx.insertInto('terminals').values({
+        await tx.insertTerminal({
           id: terminal.id, serial_number: request.serialNumber, model_id: code.model_id, site_id: code.site_id, status: terminal.status,
-          app_version: null, firmware_version: null, components: model.components, network_type: null, created_at: now, updated_at: now, deleted_at: null,
-        }).execute();
+          app_version: null, firmware_version: null, components, network_type: null, created_at: now, updated_at: now, deleted_at: null,
+        });
       } else if (!terminal.site_id && code.site_id) {
-        await trx.updateTable('terminals').set({ site_id: code.site_id, status: 'active', updated_at: now }).where('id', '=', terminal.id).execute();
+        await tx.placeTerminal(terminal.id, code.site_id, now);
       }
-      // Decremented in the database, not from the value read above: terminals enrolling together each
-      // take one use (PostgreSQL re-checks the guard after a concurrent update), and the last use goes once.
-      if (!retry) {
-        const used = await trx.updateTable('enrolment_codes').set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
-          .where('id', '=', code.id).where('uses_left', '>', 0).executeTakeFirst();
-        if (Number(used.numUpdatedRows) !== 1) throw unauthenticated('the enrolment code has already been used');
-      }
+      // Terminals enrolling together each take one use, and the last use goes once.
+      if (!retry && !(await tx.useCode(code.id))) throw unauthenticated('the enrolment code has already been used');
       // Enrolling again revokes the terminal's other credentials; a retry's requests may be answered in
       // any order, so the credentials of this one enrolment all stay valid (its requestId is the terminal's secret).
-      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', terminal.id).where('revoked_at', 'is', null)
-        .$if(!!retry, (q) => q.where((eb) => eb.or([eb('enrolment_request_id', 'is', null), eb('enrolment_request_id', '!=', request.requestId!)])))
-        .execute();
-      await trx.insertInto('terminal_credentials').values({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null,
-        hardware_fingerprint: request.hardware ? fingerprintText(request.hardware) : null }).execute();
+      await tx.revokeOtherCredentials(terminal.id, now, retry ? request.requestId : undefined);
+      await tx.insertCredential({ id: randomUUID(), terminal_id: terminal.id, token_hash: hashSecret(credential), created_at: now, revoked_at: null, enrolment_request_id: request.requestId ?? null,
+        hardware_fingerprint: request.hardware ? fingerprintText(request.hardware) : null });
       return terminal.id;
     });
     this.credentials.forgetTerminal(terminalId);
@@ -182,10 +175,9 @@ export class DeviceService {
   }
 
   async revokeCredentials(terminalId: string): Promise<number> {
-    const result = await this.db.updateTable('terminal_credentials').set({ revoked_at: this.clock().toISOString() })
-      .where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).executeTakeFirst();
+    const revoked = await this.enrolments.revokeCredentials(terminalId, this.clock().toISOString());
     this.credentials.forgetTerminal(terminalId);
-    return Number(result.numUpdatedRows);
+    return revoked;
   }
 
   forgetTerminal(terminalId: string): void {
@@ -295,7 +287,6 @@ export class DeviceService {
   }
 
   private async requireTerminal(terminalId: string) {
-    const row = await this.db.selectFrom('terminals').select('id').where('id', '=', terminalId).executeTakeFirst();
-    if (!row) throw notFound('terminal', terminalId);
+    if (!(await this.enrolments.terminalExists(terminalId))) throw notFound('terminal', terminalId);
   }
 }

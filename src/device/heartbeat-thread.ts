@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/database.ts';
 import { HEARTBEAT_THREAD, MAIN_THREAD, ThreadWriteLock } from '../db/write-lock.ts';
-import { DeviceRepository, type QueuedHeartbeat, type WrittenBatch } from './device.repository.ts';
+import { DeviceRepository } from './device.repository.ts';
+import type { QueuedHeartbeat, WrittenBatch } from './heartbeat-batch.ts';
 
 interface ThreadData { role: 'heartbeat-writer'; file: string; synchronous: 'FULL' | 'NORMAL'; writeLock: SharedArrayBuffer }
 type Request = { type: 'write'; id: number; batch: QueuedHeartbeat[] } | { type: 'forget'; terminalId: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchOutcome, QueuedHeartbeat } from './device.repository.ts';
+import type { BatchOutcome, QueuedHeartbeat } from './heartbeat-batch.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 
 const heartbeat = (terminalId: string, seq: number) => ({ terminalId, report: { seq }, receivedAt: '2026-11-25T00:00:00.000Z' }) as unknown as QueuedHeartbeat;

@@ -1,7 +1,7 @@
 // Group commit for heartbeats: requests that arrive while a batch is being written wait for the next
 // one, so thousands of heartbeats share one transaction (one fsync) and each is answered only after
 // its batch committed.
-import type { QueuedHeartbeat } from './device.repository.ts';
+import type { QueuedHeartbeat } from './heartbeat-batch.ts';
 
 interface Waiting<Outcome> {
   item: QueuedHeartbeat;

@@ -2,7 +2,7 @@
 // windows are read and written once per batch, so every node and a restarted one agree; incidents are
 // written only when they open, resolve, or are seen again after a while.
 import type { DiagnosticStateTable } from '../db/schema.ts';
-import { heartbeatKey, type QueuedHeartbeat } from '../device/device.repository.ts';
+import { heartbeatKey, type QueuedHeartbeat } from '../device/heartbeat-batch.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';

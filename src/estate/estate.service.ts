@@ -7,7 +7,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
-import { EstateRepository, type NamedPageQuery } from './estate.repository.ts';
+import type { EstateRepository, NamedPageQuery } from './estate.repository.ts';
 import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
 import type {
   BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput, TerminalModel,
@@ -22,17 +22,13 @@ export interface ImportOptions {
 }
 
 export class EstateService {
-  readonly repo: EstateRepository;
-
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly repo: EstateRepository,
     private readonly clock: Clock,
-    offlineAfterMs: number,
     /** Told when a terminal is deleted, so cached device credentials die with it. */
     private readonly onTerminalDeleted: (terminalId: string) => void = () => {},
-  ) {
-    this.repo = new EstateRepository(db, offlineAfterMs, clock);
-  }
+  ) {}
 
   private now = () => this.clock().toISOString();
 

@@ -2,7 +2,7 @@
 // (with why), and ordering the due technician tasks as work orders (one per site visit). The work
 // orders themselves: src/work-orders/.
 import { randomUUID } from 'node:crypto';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import { conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
@@ -20,7 +20,7 @@ export class PreventiveService {
   constructor(
     private readonly repo: PreventiveRepository,
     private readonly clock: Clock,
-    private readonly estate: Pick<EstateRepository, 'findMerchant' | 'findSite'>,
+    private readonly estate: Pick<EstateLookups, 'findMerchant' | 'findSite'>,
     private readonly workOrders: Pick<WorkOrdersService, 'insert' | 'getWorkOrder'>,
     private readonly tasks: PlanTasks,
     private readonly technicians: Pick<TechniciansService, 'listTechnicians'>,

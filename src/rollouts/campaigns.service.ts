@@ -6,7 +6,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import type { RolloutActionTable } from '../db/schema.ts';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
 import { WAITING, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
@@ -34,7 +34,7 @@ export class CampaignsService {
     private readonly repo: RolloutsRepository,
     private readonly engine: CampaignEngine,
     private readonly packages: PackagesService,
-    private readonly estate: EstateRepository,
+    private readonly estate: EstateLookups,
     private readonly maintenance: MaintenanceService,
     private readonly clock: Clock,
   ) {}

@@ -1,7 +1,7 @@
 // Fleet versions: the fleet as rollouts see it — versions per model, the share on the latest security
 // patch, actions stuck in a state, versions installed outside PosFleet — and each terminal's versions.
 import type { Scope } from '../access/roles.ts';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import { WAITING } from '../shared/job-states.ts';
 import { notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
@@ -15,7 +15,7 @@ import type { VersionChangeView } from './rollouts.schemas.ts';
 export class FleetVersionsService {
   constructor(
     private readonly repo: RolloutsRepository,
-    private readonly estate: EstateRepository,
+    private readonly estate: EstateLookups,
     private readonly clock: Clock,
     private readonly settings: Pick<RolloutSettings, 'stuckAfterMinutes'>,
   ) {}

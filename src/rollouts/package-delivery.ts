@@ -1,7 +1,7 @@
 // What a package campaign delivers, as the campaign engine asks it (CampaignDelivery): the maintenance
 // work that installs a package, and how the payments of a wave's updated terminals compare with those of
 // comparable terminals still on the old version over the same hours.
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -13,7 +13,7 @@ import type { CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
 export class PackageDelivery implements CampaignDelivery {
   constructor(
     private readonly repo: RolloutsRepository,
-    private readonly estate: EstateRepository,
+    private readonly estate: EstateLookups,
     private readonly clock: Clock,
     private readonly settings: Pick<RolloutSettings, 'health' | 'sampleTerminals' | 'baselineHours'>,
   ) {}

@@ -7,7 +7,7 @@ import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { SecurityBaseline } from '../diagnostics/heartbeat.rules.ts';
 import { isOlder, normalVersion } from './eligibility.ts';
 import { readPublicKey, verifyPackage } from './package-signature.ts';
@@ -21,7 +21,7 @@ export class PackagesService {
 
   constructor(
     readonly repo: RolloutsRepository,
-    private readonly estate: EstateRepository,
+    private readonly estate: EstateLookups,
     private readonly clock: Clock,
     dataDir: string,
     private readonly maxPackageBytes: number,

@@ -1,7 +1,7 @@
 // Technicians: users with the technician role made assignable, with skills and regions, and who should
 // take a work order (ranked by region, skill and load: assignment.ts).
 import type { Scope } from '../access/roles.ts';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import { conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -9,7 +9,7 @@ import { suggestTechnicians } from './assignment.ts';
 import type { WorkOrdersRepository } from './work-orders.repository.ts';
 
 export class TechniciansService {
-  constructor(private readonly repo: WorkOrdersRepository, private readonly clock: Clock, private readonly estate: Pick<EstateRepository, 'findSite'>) {}
+  constructor(private readonly repo: WorkOrdersRepository, private readonly clock: Clock, private readonly estate: Pick<EstateLookups, 'findSite'>) {}
 
   async createTechnician(input: { userId: string; skills: string[]; regions: string[] }) {
     const user = await this.repo.user(input.userId);

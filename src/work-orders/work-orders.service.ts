@@ -7,7 +7,7 @@ import type { Scope } from '../access/roles.ts';
 import type { Inspection } from '../compliance/compliance.schemas.ts';
 import type { Executor } from '../db/database.ts';
 import type { GuideEscalation } from '../diagnostics/guide-runs.service.ts';
-import type { EstateRepository } from '../estate/estate.repository.ts';
+import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
 import { AppError, conflict, forbidden, invalid, notFound, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
@@ -63,7 +63,7 @@ export class WorkOrdersService {
   constructor(
     private readonly repo: WorkOrdersRepository,
     private readonly clock: Clock,
-    private readonly estate: Pick<EstateRepository, 'findSite' | 'findTerminal'>,
+    private readonly estate: Pick<EstateLookups, 'findSite' | 'findTerminal'>,
     private readonly notifications: Pick<NotificationService, 'notify'>,
     private readonly tasks: CoveredTasks,
     private readonly settings: WorkOrderSettings = DEFAULT_WORK_ORDER_SETTINGS,
