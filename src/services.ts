@@ -3,6 +3,7 @@ import { AccessService } from './access/access.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
+import { ComplianceRepository } from './compliance/compliance.repository.ts';
 import { offlineAfterSeconds, type Config } from './config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
@@ -36,7 +37,9 @@ import { WorkOrderPhotos } from './work-orders/work-order-photos.service.ts';
 import { WorkOrdersRepository } from './work-orders/work-orders.repository.ts';
 import { WorkOrdersService } from './work-orders/work-orders.service.ts';
 import { PlanListsService } from './preventive/plan-lists.service.ts';
+import { PlanListsRepository } from './preventive/plan-lists.repository.ts';
 import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
+import { RemoteTasksRepository } from './preventive/remote-tasks.repository.ts';
 import { SparesService } from './spares/spares.service.ts';
 import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
@@ -67,7 +70,9 @@ import { PackageDelivery } from './rollouts/package-delivery.ts';
 import { DdiRepository } from './ddi/ddi.repository.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
+import { KpisRepository } from './kpis/kpis.repository.ts';
 import { OverviewService } from './overview/overview.service.ts';
+import { OverviewRepository } from './overview/overview.repository.ts';
 import { EventBus } from './shared/events.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
 import { systemClock, type Clock } from './shared/time.ts';
@@ -346,9 +351,9 @@ export async function createServices(
   const preventive = new PreventiveService(preventiveRepo, clock, estateRepo, workOrders, planTasks, technicians);
   if (migrate) await preventive.ensureDefaultTemplates();
   const workOrderPhotos = new WorkOrderPhotos(workOrdersRepo, clock, config.dataDir);
-  const planLists = new PlanListsService(db.kysely, clock);
+  const planLists = new PlanListsService(new PlanListsRepository(db.kysely), clock);
   // Remote preventive tasks become maintenance jobs in the terminals' windows; their outcome, the tasks' checklist results.
-  const remoteTasks = new RemoteTasksService(db.kysely, clock, planTasks, preventiveRepo, maintenance, windowPlanner);
+  const remoteTasks = new RemoteTasksService(new RemoteTasksRepository(db.kysely), clock, planTasks, preventiveRepo, maintenance, windowPlanner);
   jobs.handle('preventive-remote-tick', async () => {
     const done = await remoteTasks.tick();
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
@@ -381,7 +386,7 @@ export async function createServices(
   };
   const securityEvidence = new SecurityEvidenceService(new SecurityEvidenceRepository(db.kysely), clock, estate, audit, keyInventory, { auditRetentionDays: config.auditRetentionDays });
   // A failed inspection opens a follow-up work order for its terminal, in the inspection's transaction.
-  const compliance = new ComplianceService(db.kysely, clock, estate, {
+  const compliance = new ComplianceService(new ComplianceRepository(db.kysely), clock, estate, {
     inspectionIntervalDays: config.inspectionIntervalDays, terminalPasswordMaxAgeDays: config.terminalPasswordMaxAgeDays,
     operatorPasswordMaxAgeDays: config.passwordMaxAgeDays, dataDir: config.dataDir,
   }, (inspection, trx) => workOrders.onInspectionFailed(inspection, trx), securityEvidence);
@@ -392,8 +397,8 @@ export async function createServices(
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   // PM compliance counts the staff's care too.
-  const kpis = new KpisService(db.kysely, clock, care);
-  const overview = new OverviewService(db.kysely, diagnosticsRepo, clock);
+  const kpis = new KpisService(new KpisRepository(db.kysely), clock, care);
+  const overview = new OverviewService(new OverviewRepository(db.kysely), diagnosticsRepo, clock);
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
   const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
     if (change.kind === 'terminal') device.forgetTerminal(change.terminalId);

@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/access/roles.ts';
 import { ComplianceService } from '../src/compliance/compliance.service.ts';
+import { ComplianceRepository } from '../src/compliance/compliance.repository.ts';
 import { REPORT_CSV_COLUMNS } from '../src/compliance/report-render.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
@@ -157,7 +158,7 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
     const { config, clock, db } = t.services;
     const settings = { inspectionIntervalDays: 90, terminalPasswordMaxAgeDays: 90, operatorPasswordMaxAgeDays: 90, dataDir: config.dataDir };
     const handed: string[] = [];
-    const followed = new ComplianceService(db.kysely, clock, t.services.estate, settings, async (inspection, trx) => {
+    const followed = new ComplianceService(new ComplianceRepository(db.kysely), clock, t.services.estate, settings, async (inspection, trx) => {
       handed.push(inspection.id);
       const stored = await trx.selectFrom('inspections').select('outcome').where('id', '=', inspection.id).executeTakeFirst();
       expect(stored?.outcome).toBe('fail');
@@ -167,7 +168,7 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
     await followed.recordInspection(terminal.id, { ...CLEAN, outcome: 'pass' }, who, { kind: 'fleet' });
     expect(handed).toEqual([failed.id]);
 
-    const broken = new ComplianceService(db.kysely, clock, t.services.estate, settings, () => { throw new Error('no work orders today'); });
+    const broken = new ComplianceService(new ComplianceRepository(db.kysely), clock, t.services.estate, settings, () => { throw new Error('no work orders today'); });
     const photo = { contentType: 'image/png' as const, dataBase64: PNG.toString('base64') };
     const photos = () => readdirSync(join(dataDir, 'inspections')).sort();
     await inspect(terminal.id, { ...CLEAN, photo }); // so the folder exists

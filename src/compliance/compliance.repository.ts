@@ -1,6 +1,7 @@
 // Queries of the PCI DSS evidence: terminals with their model, location, latest heartbeat and latest
 // inspection in one pass (keyset-paged by serial number), operator accounts, and inspection rows.
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
 import type { Scope } from '../access/roles.ts';
 import type { Database, InspectionTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
@@ -83,8 +84,12 @@ export class ComplianceRepository {
   }
 
   // ---- inspections
-  async insertInspection(executor: Kysely<Database> | Transaction<Database>, row: InspectionTable): Promise<void> {
-    await executor.insertInto('inspections').values(row).execute();
+  /** Stores an inspection and runs `then` in its transaction (what a failed one opens commits or rolls back with it). */
+  insertInspection(row: InspectionTable, then: (trx: Executor) => Promise<void>): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('inspections').values(row).execute();
+      await then(trx);
+    });
   }
 
   async findInspection(id: string): Promise<Selectable<InspectionTable> | undefined> {

@@ -2,16 +2,17 @@
 // (9.5.1.2), the overdue list, and the compliance report. Every read is narrowed to the caller's scope;
 // terminals and merchants are looked up through the estate, so out-of-scope ones are 404s.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { Executor } from '../db/database.ts';
 import type { Scope } from '../access/roles.ts';
-import type { Database, InspectionTable } from '../db/schema.ts';
+import type { InspectionTable } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { Merchant } from '../estate/estate.schemas.ts';
 import { conflict, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
-import { ComplianceRepository } from './compliance.repository.ts';
+import type { ComplianceRepository } from './compliance.repository.ts';
 import {
   buildReport, checkInspection, decodePhoto, inspectionCutoff, inspectionDue, type ComplianceReport, type DeviceRow, type ReportSettings,
 } from './compliance.rules.ts';
@@ -29,7 +30,7 @@ export interface ComplianceSettings extends ReportSettings {
  * Told of every failed inspection inside the transaction that stores it, so what it writes (a work order,
  * later) commits or rolls back with the inspection. A failure here fails the request and stores nothing.
  */
-export type InspectionFailedListener = (inspection: Inspection, trx: Transaction<Database>) => Promise<void> | void;
+export type InspectionFailedListener = (inspection: Inspection, trx: Executor) => Promise<void> | void;
 
 export interface Inspector {
   id: string | null;
@@ -37,11 +38,10 @@ export interface Inspector {
 }
 
 export class ComplianceService {
-  readonly repo: ComplianceRepository;
   private readonly photos: PhotoStore;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repo: ComplianceRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
     private readonly settings: ComplianceSettings,
@@ -49,7 +49,6 @@ export class ComplianceService {
     /** Patches, PTS approvals, training, audit log and keys for the report; none: left empty. */
     private readonly securityEvidence?: Pick<SecurityEvidenceService, 'load'>,
   ) {
-    this.repo = new ComplianceRepository(db);
     this.photos = new PhotoStore(settings.dataDir);
   }
 
@@ -91,8 +90,7 @@ export class ComplianceService {
     };
     const inspection = toInspection(row);
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await this.repo.insertInspection(trx, row);
+      await this.repo.insertInspection(row, async (trx) => {
         if (inspection.outcome === 'fail') await this.onInspectionFailed(inspection, trx);
       });
     } catch (error) {

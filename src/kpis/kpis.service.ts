@@ -1,14 +1,12 @@
 // Maintenance KPIs for a period, for the fleet or per merchant, site, terminal model or technician, in
 // the caller's scope: merchant users see their own merchant's, technicians their own work orders'.
 // Reads the period's facts (kpis.repository.ts) and folds them into groups with the formulas of kpis.ts.
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, Timeline, unionLength, type GroupBy, type PmOutcome } from './kpis.ts';
-import { KpisRepository, type Keys } from './kpis.repository.ts';
+import type { KpisRepository, Keys } from './kpis.repository.ts';
 import type { KpiQuery, KpiReport } from './kpis.schemas.ts';
 
 const DAY = 86_400_000;
@@ -19,16 +17,12 @@ const FLEET_KEY = 'fleet';
 type Where = Partial<Keys> & { technician_id?: string | null; models?: string[] };
 
 export class KpisService {
-  readonly repo: KpisRepository;
-
   constructor(
-    db: Kysely<Database>,
+    private readonly repo: KpisRepository,
     private readonly clock: Clock,
     /** The shop staff's care, judged per occurrence: it counts in PM compliance beside preventive work orders. */
     private readonly care?: { judged(from: string, to: string, scope: Scope): Promise<(Keys & { model_id: string; outcome: PmOutcome })[]> },
-  ) {
-    this.repo = new KpisRepository(db);
-  }
+  ) {}
 
   async report(query: KpiQuery, scope: Scope): Promise<KpiReport> {
     const now = this.clock();

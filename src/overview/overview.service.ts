@@ -1,24 +1,23 @@
 // The fleet overview: what needs attention now (open incidents by severity, work orders due and
 // overdue, fleet health) and how it went day by day, for the part of the estate the caller may see.
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
-import type { DiagnosticsRepository } from '../diagnostics/diagnostics.repository.ts';
 import { healthScore } from '../diagnostics/health-score.ts';
 import { assertTimeZone } from '../estate/estate.rules.ts';
 import type { Clock } from '../shared/time.ts';
 import { dailyFigures, lastDays, noneBySeverity, type BySeverity } from './overview.ts';
-import { OverviewRepository } from './overview.repository.ts';
+import type { OverviewRepository } from './overview.repository.ts';
 import type { OverviewQuery, OverviewView } from './overview.schemas.ts';
 
 const DUE_SOON_MS = 24 * 3_600_000;
 
-export class OverviewService {
-  readonly repo: OverviewRepository;
+/** What the fleet health score needs of the estate: how many terminals are in service, and which stand at each site. */
+export interface TerminalsInService {
+  terminalsInService(subject: Record<string, never>, scope: Scope): Promise<number>;
+  terminalsOfSites(siteIds: string[]): Promise<Map<string, string[]>>;
+}
 
-  constructor(db: Kysely<Database>, private readonly diagnostics: DiagnosticsRepository, private readonly clock: Clock) {
-    this.repo = new OverviewRepository(db);
-  }
+export class OverviewService {
+  constructor(private readonly repo: OverviewRepository, private readonly diagnostics: TerminalsInService, private readonly clock: Clock) {}
 
   async overview(query: OverviewQuery, scope: Scope): Promise<OverviewView> {
     const timeZone = query.timeZone ?? 'UTC';

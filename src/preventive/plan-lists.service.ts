@@ -1,24 +1,19 @@
 // The dashboard's preventive lists: every plan with what is overdue, due within a week and ordered,
 // and the due tasks across plans (who does each, where, and why it is due then), in the caller's scope.
-import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeTimeIdCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { TaskTemplate, Text } from './default-templates.ts';
 import type { DueReason } from './due-dates.ts';
-import { PlanListsRepository, type DueRow } from './plan-lists.repository.ts';
+import type { DueRow, PlanListsRepository } from './plan-lists.repository.ts';
 import type { DueListItem, DueListQuery, PlanFilter, PlanSummary } from './preventive.schemas.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 
 export class PlanListsService {
-  readonly repo: PlanListsRepository;
 
-  constructor(db: Kysely<Database>, private readonly clock: Clock) {
-    this.repo = new PlanListsRepository(db);
-  }
+  constructor(private readonly repo: PlanListsRepository, private readonly clock: Clock) {}
 
   async plans(): Promise<{ items: PlanSummary[] }> {
     const now = this.clock();

@@ -1,10 +1,10 @@
 // Queries of remote preventive tasks (Kysely only): due tasks with a remote part and no run for their
 // due date yet, the runs whose maintenance job has ended, and the runs' listing.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { insertInBatches } from '../db/batches.ts';
 import { NOTHING, technicianSees } from '../access/scope-sql.ts';
-import type { Database, PmTaskRunTable } from '../db/schema.ts';
+import type { Database, PmTaskRunTable, PmTaskTable } from '../db/schema.ts';
 import type { Executor } from '../db/database.ts';
 
 export type RunRow = Selectable<PmTaskRunTable>;
@@ -56,6 +56,22 @@ export class RemoteTasksRepository {
   async finishRun(trx: Executor, id: string, values: Pick<RunRow, 'state' | 'results' | 'report' | 'ended_at'>): Promise<boolean> {
     const res = await trx.updateTable('pm_task_runs').set(values).where('id', '=', id).where('state', '=', 'planned').executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Settles a run and, in the same transaction, moves its task on to its next due date — only if the
+   * task is still due when the run was (a visit may have settled it meanwhile). False when another
+   * settled the run first (nothing is written then).
+   */
+  settleRun(
+    id: string, values: Pick<RunRow, 'state' | 'results' | 'report' | 'ended_at'>,
+    advance: { taskId: string; dueAt: string; task: Updateable<PmTaskTable> } | null,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await this.finishRun(trx, id, values))) return false;
+      if (advance) await trx.updateTable('pm_tasks').set(advance.task).where('id', '=', advance.taskId).where('next_due_at', '=', advance.dueAt).execute();
+      return true;
+    });
   }
 
   /** The site environment of a terminal, for recomputing its due date. */

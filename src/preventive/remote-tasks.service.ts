@@ -7,9 +7,7 @@
 // A failed or aborted run leaves the task due, to be planned into a later window. Templates that also
 // need a technician are settled by the technician's visit; their remote part only records its results.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { FLEET, type Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
 import type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
@@ -22,7 +20,7 @@ import type { PreventiveRepository, TemplateRow } from './preventive.repository.
 import { itemCodesOf, type PlanTasks } from './plan-tasks.ts';
 import type { RemoteRunView } from './preventive.schemas.ts';
 import { hasRemoteTask, remoteResults, remoteWork, runStateOf, settledByVisit, type RemoteItemResult } from './remote-results.ts';
-import { RemoteTasksRepository, type DueRemoteTask } from './remote-tasks.repository.ts';
+import type { DueRemoteTask, RemoteTasksRepository } from './remote-tasks.repository.ts';
 
 export interface RemoteTaskSettings {
   /** Tasks due within this many hours are planned now, so tonight's window does tomorrow morning's task. */
@@ -44,13 +42,12 @@ const NO_ROOM: readonly string[] = ['site_limit', 'fleet_limit', 'too_late', 'op
 const ROUNDS = 7;
 
 export class RemoteTasksService {
-  readonly repo: RemoteTasksRepository;
   private readonly settings: RemoteTaskSettings;
   /** Terminals no window can take, until when they are left alone (per process: a restart tries them again). */
   private readonly resting = new Map<string, number>();
 
   constructor(
-    db: Kysely<Database>,
+    private readonly repo: RemoteTasksRepository,
     private readonly clock: Clock,
     private readonly preventive: Pick<PlanTasks, 'usage'>,
     private readonly pm: PreventiveRepository,
@@ -58,7 +55,6 @@ export class RemoteTasksService {
     private readonly windows: WindowPlanner,
     settings: Partial<RemoteTaskSettings> = {},
   ) {
-    this.repo = new RemoteTasksRepository(db);
     this.settings = { ...DEFAULT_REMOTE_SETTINGS, ...settings };
   }
 
@@ -135,7 +131,7 @@ export class RemoteTasksService {
     let settled = 0;
     for (const run of await this.repo.endedRuns(ENDED, 1000)) {
       const state = runStateOf(run.job_state as JobState)!;
-      const task = await this.pm.findTask(this.repo.db, run.task_id);
+      const task = await this.pm.findTask(undefined, run.task_id);
       const template = task ? await this.pm.findTemplate(task.template_id) : undefined;
       const tasks = tasksOf(template);
       const selfTests = parseJson<SelfTestResult[] | null>(run.job_self_tests, null);
@@ -146,15 +142,9 @@ export class RemoteTasksService {
       const endedAt = run.job_ended_at ?? run.job_updated_at;
       const next = state === 'completed' && task && template && !settledByVisit(tasks) && task.next_due_at === run.due_at
         ? await this.recompute(task, template, endedAt) : null;
-      await this.repo.db.transaction().execute(async (trx) => {
-        const report = { jobState: run.job_state, selfTests: selfTests ?? [], notes };
-        if (!(await this.repo.finishRun(trx, run.id, { state, results: JSON.stringify(results), report: JSON.stringify(report), ended_at: endedAt }))) return;
-        settled++;
-        if (next) {
-          await trx.updateTable('pm_tasks').set({ last_due_at: run.due_at, last_done_at: endedAt, ...next })
-            .where('id', '=', run.task_id).where('next_due_at', '=', run.due_at).execute();
-        }
-      });
+      const report = { jobState: run.job_state, selfTests: selfTests ?? [], notes };
+      const advance = next && { taskId: run.task_id, dueAt: run.due_at, task: { last_due_at: run.due_at, last_done_at: endedAt, ...next } };
+      if (await this.repo.settleRun(run.id, { state, results: JSON.stringify(results), report: JSON.stringify(report), ended_at: endedAt }, advance)) settled++;
     }
     return settled;
   }
