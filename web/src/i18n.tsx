@@ -14,6 +14,7 @@ import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
+import { assistanceEn, assistanceZh } from './messages/assistance.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -828,6 +829,7 @@ const en = {
   ...terminalDataEn,
   ...securityEn,
   ...merchantEn,
+  ...assistanceEn,
   ...baselinesEn,
   ...approvalsEn,
   ...settingsEn,
@@ -1648,6 +1650,7 @@ const zh: Record<MessageKey, string> = {
   ...terminalDataZh,
   ...securityZh,
   ...merchantZh,
+  ...assistanceZh,
   ...baselinesZh,
   ...approvalsZh,
   ...settingsZh,
