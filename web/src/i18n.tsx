@@ -15,6 +15,7 @@ import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
 import { assistanceEn, assistanceZh } from './messages/assistance.ts';
+import { guidesEn, guidesZh } from './messages/guides.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -830,6 +831,7 @@ const en = {
   ...securityEn,
   ...merchantEn,
   ...assistanceEn,
+  ...guidesEn,
   ...baselinesEn,
   ...approvalsEn,
   ...settingsEn,
@@ -1651,6 +1653,7 @@ const zh: Record<MessageKey, string> = {
   ...securityZh,
   ...merchantZh,
   ...assistanceZh,
+  ...guidesZh,
   ...baselinesZh,
   ...approvalsZh,
   ...settingsZh,

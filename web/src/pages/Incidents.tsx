@@ -84,7 +84,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   return (
     <section aria-labelledby="incidents-title">
       <h1 id="incidents-title">{t('incidents')}</h1>
-      <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link></p>
+      <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link> · <Link href="/guides">{t('gdNav')}</Link></p>
       <div className="filters" role="search" aria-label={t('filters')}>
         <SelectField label={t('status')} value={status} onChange={(e) => setFilter('status', e.target.value)}>
           {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}
@@ -188,6 +188,7 @@ function GuidePanel({ run, serial, busy, onAnswer, onClose }: { run: GuideRun; s
   return (
     <section ref={ref} className="card guide" aria-labelledby="guide-title">
       <h2 id="guide-title">{t('guideFor', { title: run.title, serial })}</h2>
+      {run.learnedOrder && <p className="muted" data-testid="learned-order">{t('gdRunOrder', { reason: run.learnedOrder.reason })}</p>}
       {run.status === 'running' && run.step ? (
         <>
           <p className="instruction" data-step={run.step.id}>{run.step.instruction}</p>
