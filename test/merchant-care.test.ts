@@ -181,8 +181,22 @@ describe.each(databases())('the merchant\'s side on $name', (db) => {
     expect(job.transitions.at(-1).note).toContain('moved by owner from 2026-12-14T18:00:00.000Z to 2026-12-15T18:00:00.000Z');
     expect((await a.heartbeat(heartbeatContent())).nextMaintenance?.start).toBe('2026-12-15T18:00:00.000Z');
     expect(a.maintenanceNotice({ receipt: true })).toBeUndefined(); // no longer tomorrow
-    const audit = await api('GET', '/api/v1/audit?action=POST%20%2Fapi%2Fv1%2Fmaintenance%2Fjobs%2F%3Aid%2Fmove');
-    expect(JSON.stringify(audit)).toContain(jobId);
+    // The operator sees the move: on the audit trail (who, from when to when, the new slot's expected loss;
+    // the preview changed nothing and is not there) and in the moves the calendar shows for that week.
+    const audit = (await api('GET', '/api/v1/audit?action=maintenance_job.move')).items as { objectId: string; actorName: string; outcome: string; details: Record<string, unknown> }[];
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      objectId: jobId, actorName: 'owner', outcome: 'success',
+      details: { fromStart: '2026-12-14T18:00:00.000Z', toStart: '2026-12-15T18:00:00.000Z', window: 'Nightly', expectedLossMinor: moved.body.expectedLossMinor, currency: 'CNY', movesLeft: 1 },
+    });
+    const week = (await api('GET', `/api/v1/maintenance/moves?from=2026-12-14T00:00:00.000Z&to=2026-12-21T00:00:00.000Z&merchantId=${merchantId}`)).items;
+    expect(week).toEqual([expect.objectContaining({
+      jobId, terminalId: aId, fromStart: '2026-12-14T18:00:00.000Z', toStart: '2026-12-15T18:00:00.000Z', movedBy: 'owner',
+      expectedLossMinor: moved.body.expectedLossMinor, currency: 'CNY', timeZone: 'Asia/Shanghai', reasons: expect.objectContaining({ 'zh-CN': '安全更新' }),
+    })]);
+    expect((await api('GET', '/api/v1/maintenance/moves?from=2026-12-21T00:00:00.000Z')).items).toEqual([]);
+    expect((await as(stranger, 'GET', '/api/v1/maintenance/moves')).body.items).toEqual([]);
+    expect((await as(owner, 'GET', '/api/v1/maintenance/moves')).body.items).toHaveLength(1);
 
     // Thursday's slot would end after the security update's deadline: refused, saying why, in both languages.
     const late = await as(owner, 'POST', `/api/v1/maintenance/jobs/${jobId}/move`, { startAt: '2026-12-16T00:00:00.000Z', confirm: true }, 'zh-CN');
@@ -194,5 +208,7 @@ describe.each(databases())('the merchant\'s side on $name', (db) => {
     expect(lateEn.status).toBe(400);
     expect(lateEn.body.error.message).toContain('This security update must be done by 2026-12-16T00:00:00.000Z');
     expect((await api('GET', `/api/v1/maintenance/jobs/${jobId}`)).plannedStart).toBe('2026-12-15T18:00:00.000Z');
+    // The refused move is on the audit trail too, as refused.
+    expect((await api('GET', '/api/v1/audit?action=maintenance_job.move')).items.map((e: { outcome: string }) => e.outcome).sort()).toEqual(['failure', 'success']);
   });
 });
