@@ -1,6 +1,7 @@
 // The merchant's side over HTTP. Merchant users (and operators): today's care tasks and answering them,
 // care per site (missed days), upcoming maintenance with its expected loss, moving it within the policy
-// (audited with the old and new start and the new slot's expected loss), and the moves made, for the
+// (a move made is audited with the old and new start and the new slot's expected loss), and the moves
+// made, for the
 // operators' calendar.
 // Terminals (/device/v1): their own due care tasks. Thin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -46,34 +47,26 @@ export const merchantRoutes = (care: CareService, moves: MaintenanceMoves, audit
     },
   }, async (req) => ({ items: await moves.upcoming(req.principal.scope) }));
   app.post('/maintenance/jobs/:id/move', {
-    // A move is audited with what an operator asks of it (from when to when, the new slot's expected
-    // loss); showing a slot changes nothing and is not; a refused move is.
-    config: { permission: 'maintenance:move', auditedByHandler: true },
+    // Every request is audited as any change is (refusals too); a move made is recorded once more as
+    // what an operator asks of it: from when to when, and the new slot's expected loss.
+    config: { permission: 'maintenance:move', auditBody: ['startAt', 'confirm'] },
     schema: {
       tags, security, operationId: 'moveMaintenanceJob',
       summary: 'Moves a planned job within the policy: the planner finds the first slot from startAt; without confirm it only shows the slot and its expected loss',
       params: IdParams, body: MoveInput, response: { 200: MoveView, ...errorResponses },
     },
   }, async (req) => {
-    const entry = {
-      actorType: 'user' as const, actorId: req.principal.userId ?? null, actorName: req.principal.name, action: 'maintenance_job.move', objectType: 'maintenance_job',
-      objectId: req.params.id, sourceIp: req.ip, requestId: req.id,
-    };
-    try {
-      const view = await moves.move(req.params.id, req.body, req.principal.scope, req.principal.name);
-      if (view.moved) {
-        await audit.record({
-          ...entry, outcome: 'success', details: {
-            fromStart: view.fromStart, toStart: view.start, window: view.window, expectedLossMinor: view.expectedLossMinor, previousLossMinor: view.previousLossMinor,
-            currency: view.currency, movesLeft: view.movesLeft,
-          },
-        });
-      }
-      return view;
-    } catch (error) {
-      if (req.body.confirm) await audit.record({ ...entry, outcome: 'failure', details: { startAt: req.body.startAt, error: error instanceof Error ? error.message : String(error) } });
-      throw error;
+    const view = await moves.move(req.params.id, req.body, req.principal.scope, req.principal.name);
+    if (view.moved) {
+      await audit.record({
+        actorType: 'user', actorId: req.principal.userId ?? null, actorName: req.principal.name, action: 'maintenance_job.move', objectType: 'maintenance_job',
+        objectId: req.params.id, sourceIp: req.ip, requestId: req.id, outcome: 'success', details: {
+          fromStart: view.fromStart, toStart: view.start, window: view.window, expectedLossMinor: view.expectedLossMinor, previousLossMinor: view.previousLossMinor,
+          currency: view.currency, movesLeft: view.movesLeft,
+        },
+      });
     }
+    return view;
   });
   app.get('/maintenance/moves', {
     config: read,
