@@ -6,7 +6,7 @@
 // shows the slot's expected loss first), and a move past the security update's deadline is refused,
 // with the reason in both languages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PosFleetTerminal } from '../src/sdk/index.ts';
+import { PosFleetTerminal, type SavedState } from '../src/sdk/index.ts';
 import { databases } from './support/databases.ts';
 import { heartbeatContent, operatorApi, poll, startTestServer, type OperatorApi, type TestServer } from './support/server.ts';
 
@@ -212,5 +212,64 @@ describe.each(databases())('the merchant\'s side on $name', (db) => {
     const requests = (await api('GET', '/api/v1/audit?action=POST%20%2Fapi%2Fv1%2Fmaintenance%2Fjobs%2F%3Aid%2Fmove')).items as { objectId: string; outcome: string }[];
     expect(requests.filter((e) => e.objectId === jobId && e.outcome === 'failure')).toHaveLength(3); // the stranger's, the late one, and its preview
     expect((await api('GET', '/api/v1/audit?action=maintenance_job.move')).items).toHaveLength(1);
+  });
+
+  it('keeps a care answer made while the link is down through a restart of the app and sends it with the next heartbeat; two plans list a task once', async () => {
+    // Monday 21 December, 14:00 in Shanghai: a shop covered by two plans that both hold the daily care.
+    offset = Date.parse('2026-12-21T06:00:00.000Z') - Date.now();
+    const model = await api('POST', '/api/v1/terminal-models', {
+      code: `CARE2-${db.name}`, vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    const merchant = await api('POST', '/api/v1/merchants', { name: '两份计划的店', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const siteId = (await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'CARE-TWO', name: '两份计划门店' })).id;
+    const code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId })).code as string;
+    let down = false;
+    let saved: SavedState | undefined;
+    const options = {
+      server: server.url, serialNumber: `CARE-TWO-${db.name}`, now: clock, locale: 'zh-CN' as const, timeZone: 'Asia/Shanghai', retry: { baseDelayMs: 5, maxDelayMs: 10, attempts: 1 },
+      fetch: (url: string, init: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed: the shop\'s link is down')) : fetch(url, init)),
+      store: (state: SavedState) => { saved = structuredClone(state); },
+    };
+    const first = new PosFleetTerminal(options);
+    terminals.push(first);
+    const terminalId = (await first.enrol(code)).terminalId;
+    const templates = (await api('GET', '/api/v1/preventive/templates')).items as { id: string; code: string }[];
+    const idOf = (c: string) => templates.find((x) => x.code === c)!.id;
+    const startAt = new Date(clock().getTime() - HOUR).toISOString();
+    await api('POST', '/api/v1/preventive/plans', { name: 'Merchant care', templateIds: [idOf('daily')], filter: { merchantId: merchant.id }, startAt });
+    await api('POST', '/api/v1/preventive/plans', { name: 'Site calendar', templateIds: [idOf('daily'), idOf('weekly')], filter: { siteId }, startAt });
+
+    // Both plans' tasks are loaded (the weekly check comes from the second only), and the daily care is there once.
+    const tasks = await poll(async () => {
+      await first.heartbeat(heartbeatContent());
+      await first.careSettled();
+      return first.careTasks.some((x) => x.id.endsWith(':weekly-connections')) ? first.careTasks : undefined;
+    }, 30_000, 'the care tasks of both plans');
+    expect(tasks.map((x) => x.name).sort()).toEqual(['日常检查与清洁', '检查连接']);
+    const today = (await api('GET', `/api/v1/care/today?siteId=${siteId}`)).items as CareTaskView[];
+    expect(today.map((x) => x.name.en).sort()).toEqual(['Check connections', 'Daily check and cleaning']);
+    const daily = tasks.find((x) => x.id.endsWith(':daily-care'))!;
+
+    // The link drops; the staff confirm the daily care on the terminal; the heartbeat cannot go.
+    down = true;
+    await first.confirmCare(daily.id, 'done');
+    expect(saved?.careAnswers).toEqual([expect.objectContaining({ taskId: daily.id, dueAt: daily.dueAt, outcome: 'done' })]);
+    await expect(first.heartbeat(heartbeatContent())).rejects.toThrow();
+    expect(saved?.careAnswers).toHaveLength(1);
+    await first.close();
+
+    // The app restarts from its saved state with the link back: the next heartbeat carries the answer.
+    down = false;
+    const state = saved!;
+    const restarted = new PosFleetTerminal({ ...options, credential: state.credential, lastSeq: state.lastSeq, mode: state.mode, ...(state.careAnswers && { careAnswers: state.careAnswers }) });
+    terminals.push(restarted);
+    await restarted.heartbeat(heartbeatContent());
+    expect(saved?.careAnswers).toBeUndefined(); // delivered: nothing left to keep
+    const stored = await poll(async () => {
+      const items = (await api('GET', `/api/v1/care/today?siteId=${siteId}`)).items as (CareTaskView & { confirmedBy: string | null })[];
+      const task = items.find((x) => x.id === daily.id);
+      return task?.status === 'done' ? task : undefined;
+    }, 30_000, 'the care answer stored after the restart');
+    expect(stored).toMatchObject({ terminalId, confirmedBy: `terminal CARE-TWO-${db.name}` });
   });
 });

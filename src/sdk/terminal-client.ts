@@ -42,6 +42,8 @@ export interface SavedState {
   endedJobs: string[];
   /** When the last weekly backup was stored (this terminal's clock); the next is due 7 days later. */
   lastWeeklyBackupAt?: string | null;
+  /** The staff's care answers no heartbeat has delivered yet (absent when none): the next heartbeat carries them. */
+  careAnswers?: CareAnswer[];
 }
 
 export interface RetryPolicy {
@@ -63,6 +65,8 @@ export interface TerminalClientOptions {
   job?: SavedJob | null;
   outbox?: PendingReport[];
   endedJobs?: string[];
+  /** SavedState.careAnswers, given back after a restart. */
+  careAnswers?: CareAnswer[];
   fetch?: FetchLike;
   /** Called whenever SavedState changes; a returned promise is awaited before the next request. */
   store?: (state: SavedState) => void | Promise<void>;
@@ -223,7 +227,7 @@ export class PosFleetTerminal {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
-    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare);
+    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare, options.careAnswers);
     this.assistanceAgent = (options.assistance || options.onMessage) ? new AssistanceAgent({
       postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
       putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
@@ -362,7 +366,7 @@ export class PosFleetTerminal {
       const answer = await this.sendHeartbeat({
         ...content, transactions, ...(configuration && { configuration }), ...(care.length && { care }), ...(hardware && { hardware }), seq, sentAt: this.now().toISOString(),
       }, options);
-      this.careAgent.delivered(care);
+      if (this.careAgent.delivered(care)) await this.save();
       this.backupIfDue();
       return answer;
     } catch (error) {
@@ -442,9 +446,14 @@ export class PosFleetTerminal {
     return this.careAgent.tasks;
   }
 
-  /** The staff answer a care task on the terminal: done, or could not (with the reason); the next heartbeat carries it. */
-  confirmCare(taskId: string, outcome: 'done' | 'could_not', reason?: string): void {
+  /**
+   * The staff answer a care task on the terminal: done, or could not (with the reason); the next heartbeat
+   * carries it. The answer is kept in the saved state (`store`) until a heartbeat delivered it, so one made
+   * while the link is down survives a restart; resolves once it is stored (a failing store goes to onError).
+   */
+  confirmCare(taskId: string, outcome: 'done' | 'could_not', reason?: string): Promise<void> {
     this.careAgent.answer(taskId, outcome, reason);
+    return this.save().catch((error: unknown) => this.options.onError?.(error));
   }
 
   /** Resolves once a care list fetch under way has ended. */
@@ -611,6 +620,8 @@ export class PosFleetTerminal {
       credential: this.credential, lastSeq: this.lastSeq, mode: this.savedMode, ...this.runner.snapshot(),
       ...(this.backups && { lastWeeklyBackupAt: this.lastWeeklyBackupAt }),
     };
+    const careAnswers = this.careAgent.undelivered;
+    if (careAnswers.length) state.careAnswers = careAnswers;
     const write = this.saving.then(() => store(state));
     this.saving = write.catch(() => {});
     return write;
