@@ -4,7 +4,7 @@
 // stored (a retried heartbeat repeats them: the server stores each once; the answers not delivered yet
 // are part of the SDK's saved state, so an app restarted while the link is down still sends them), and the next planned
 // maintenance as the idle screen shows it and a receipt prints it the day before.
-import type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance } from '../protocol/index.ts';
 import { clockTime, type Locale } from './maintenance-rules.ts';
 
 export type CareTask = DeviceCareTask;

@@ -1,18 +1,18 @@
 // The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, maintenance
 // jobs, and whether the terminal may take payments right now. It speaks /device/v1 over fetch and
 // nothing Node-specific.
-import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
-import type { JobState } from '../shared/job-states.ts';
+import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../protocol/index.ts';
+import type { JobState } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
-import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import type { BackupView, RestoreView } from '../protocol/index.ts';
 import { AssistanceAgent, type AssistanceEvent, type AssistanceHandlers, type ScreenMessage } from './assistance.ts';
-import type { ScreenMessageView } from '../assistance/assistance.schemas.ts';
-import type { HardwareFingerprint } from '../shared/terminal-security.ts';
+import type { ScreenMessageView } from '../protocol/index.ts';
+import type { HardwareFingerprint } from '../protocol/index.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
-import type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import type { CareAnswer, NextMaintenance } from '../protocol/index.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
