@@ -15,9 +15,11 @@ export default tseslint.config(
   },
   {
     // The layers and folders (eslint-rules/architecture.js): no query in a service, no cycle between
-    // capability folders, no reach into another capability's repository.
+    // capability folders, no reach into another capability's repository; the SDK imports only itself and src/protocol/.
     files: ['src/**/*.ts'],
     plugins: { posfleet },
-    rules: { 'posfleet/no-query-in-service': 'error', 'posfleet/no-folder-cycle': 'error', 'posfleet/no-foreign-repository': 'error' },
+    rules: {
+      'posfleet/no-query-in-service': 'error', 'posfleet/no-folder-cycle': 'error', 'posfleet/no-foreign-repository': 'error', 'posfleet/sdk-imports-protocol': 'error',
+    },
   },
 );

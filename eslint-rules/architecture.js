@@ -1,5 +1,5 @@
 // PosFleet's architecture rules, checked by `npm run lint` (part of `npm test`). dependency-cruiser would
-// do this, but its current major needs Node 22; these three rules are small enough to keep here.
+// do this, but its current major needs Node 22; these four rules are small enough to keep here.
 //
 // - posfleet/no-query-in-service: a `*.service.ts` holds use cases, not queries. No Kysely value import
 //   (`sql`, …), no `Kysely<…>` handle, no query builder call (selectFrom, insertInto, updateTable,
@@ -10,6 +10,11 @@
 // - posfleet/no-foreign-repository: a capability reaches another capability's data through that
 //   capability's service or a small interface, never through its repository: no import of another
 //   folder's `*.repository.ts`, and no `.repo` of an object other than `this`.
+// - posfleet/sdk-imports-protocol: the terminal SDK (src/sdk/) is shipped inside POS applications, so it
+//   imports only its own files and src/protocol/ (the wire types and pure helpers it shares with the
+//   server), and no server package (Fastify, Kysely, the database drivers, the logger, mail). src/protocol/
+//   itself re-exports schema files and pure helpers: never a *.service.ts, *.repository.ts, *.routes.ts,
+//   the database (src/db/), the HTTP layer (src/http/) or the composition root.
 //
 // The violations left from before these rules are listed in ./architecture-allowed.js, each with why, so
 // the rules pass today and fail on any new one. Fixing one means deleting its line there.
@@ -168,4 +173,39 @@ const noForeignRepository = {
   },
 };
 
-export default { rules: { 'no-query-in-service': noQueryInService, 'no-folder-cycle': noFolderCycle, 'no-foreign-repository': noForeignRepository } };
+const SERVER_PACKAGES = /^(fastify|@fastify\/|kysely|pg|better-sqlite3|pino|nodemailer)($|\/)/;
+const SERVER_FILE = /\.(service|repository|routes)\.ts$/;
+
+const sdkImportsProtocol = {
+  meta: { type: 'problem', docs: { description: 'the SDK imports only itself and src/protocol/; src/protocol/ no server internals' }, schema: [] },
+  create(context) {
+    const file = context.filename;
+    const folder = folderOf(file);
+    if ((folder !== 'sdk' && folder !== 'protocol') || file.endsWith('.test.ts')) return {};
+    const check = (node, spec) => {
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        if (SERVER_PACKAGES.test(spec)) context.report({ node, message: `src/${folder}/ imports the server package ${spec}: the SDK runs inside a POS application` });
+        return;
+      }
+      const target = resolve(dirname(file), spec);
+      const to = folderOf(target);
+      if (folder === 'sdk') {
+        if (to === 'sdk' || to === 'protocol') return;
+        context.report({ node, message: `the SDK imports ${srcPath(target)}: import what it shares with the server from src/protocol/ (re-export it there if it is a wire type or a pure helper)` });
+        return;
+      }
+      if (to === '' || to === 'db' || to === 'http' || SERVER_FILE.test(target)) {
+        context.report({ node, message: `src/protocol/ imports the server internal ${srcPath(target)}: only schema files and pure helpers belong to the protocol` });
+      }
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+export default { rules: { 'no-query-in-service': noQueryInService, 'no-folder-cycle': noFolderCycle, 'no-foreign-repository': noForeignRepository, 'sdk-imports-protocol': sdkImportsProtocol } };

@@ -6,7 +6,7 @@
 // shows the slot's expected loss first), and a move past the security update's deadline is refused,
 // with the reason in both languages.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PosFleetTerminal } from '../src/sdk/index.ts';
+import { PosFleetTerminal, type SavedState } from '../src/sdk/index.ts';
 import { databases } from './support/databases.ts';
 import { heartbeatContent, operatorApi, poll, startTestServer, type OperatorApi, type TestServer } from './support/server.ts';
 
@@ -181,8 +181,22 @@ describe.each(databases())('the merchant\'s side on $name', (db) => {
     expect(job.transitions.at(-1).note).toContain('moved by owner from 2026-12-14T18:00:00.000Z to 2026-12-15T18:00:00.000Z');
     expect((await a.heartbeat(heartbeatContent())).nextMaintenance?.start).toBe('2026-12-15T18:00:00.000Z');
     expect(a.maintenanceNotice({ receipt: true })).toBeUndefined(); // no longer tomorrow
-    const audit = await api('GET', '/api/v1/audit?action=POST%20%2Fapi%2Fv1%2Fmaintenance%2Fjobs%2F%3Aid%2Fmove');
-    expect(JSON.stringify(audit)).toContain(jobId);
+    // The operator sees the move: on the audit trail (who, from when to when, the new slot's expected loss;
+    // the preview moved nothing and is not there) and in the moves the calendar shows for that week.
+    const audit = (await api('GET', '/api/v1/audit?action=maintenance_job.move')).items as { objectId: string; actorName: string; outcome: string; details: Record<string, unknown> }[];
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      objectId: jobId, actorName: 'owner', outcome: 'success',
+      details: { fromStart: '2026-12-14T18:00:00.000Z', toStart: '2026-12-15T18:00:00.000Z', window: 'Nightly', expectedLossMinor: moved.body.expectedLossMinor, currency: 'CNY', movesLeft: 1 },
+    });
+    const week = (await api('GET', `/api/v1/maintenance/moves?from=2026-12-14T00:00:00.000Z&to=2026-12-21T00:00:00.000Z&merchantId=${merchantId}`)).items;
+    expect(week).toEqual([expect.objectContaining({
+      jobId, terminalId: aId, fromStart: '2026-12-14T18:00:00.000Z', toStart: '2026-12-15T18:00:00.000Z', movedBy: 'owner',
+      expectedLossMinor: moved.body.expectedLossMinor, currency: 'CNY', timeZone: 'Asia/Shanghai', reasons: expect.objectContaining({ 'zh-CN': '安全更新' }),
+    })]);
+    expect((await api('GET', '/api/v1/maintenance/moves?from=2026-12-21T00:00:00.000Z')).items).toEqual([]);
+    expect((await as(stranger, 'GET', '/api/v1/maintenance/moves')).body.items).toEqual([]);
+    expect((await as(owner, 'GET', '/api/v1/maintenance/moves')).body.items).toHaveLength(1);
 
     // Thursday's slot would end after the security update's deadline: refused, saying why, in both languages.
     const late = await as(owner, 'POST', `/api/v1/maintenance/jobs/${jobId}/move`, { startAt: '2026-12-16T00:00:00.000Z', confirm: true }, 'zh-CN');
@@ -194,5 +208,68 @@ describe.each(databases())('the merchant\'s side on $name', (db) => {
     expect(lateEn.status).toBe(400);
     expect(lateEn.body.error.message).toContain('This security update must be done by 2026-12-16T00:00:00.000Z');
     expect((await api('GET', `/api/v1/maintenance/jobs/${jobId}`)).plannedStart).toBe('2026-12-15T18:00:00.000Z');
+    // Every move asked for is on the audit trail as a request (the refused ones as refused); only the move made as a move.
+    const requests = (await api('GET', '/api/v1/audit?action=POST%20%2Fapi%2Fv1%2Fmaintenance%2Fjobs%2F%3Aid%2Fmove')).items as { objectId: string; outcome: string }[];
+    expect(requests.filter((e) => e.objectId === jobId && e.outcome === 'failure')).toHaveLength(3); // the stranger's, the late one, and its preview
+    expect((await api('GET', '/api/v1/audit?action=maintenance_job.move')).items).toHaveLength(1);
+  });
+
+  it('keeps a care answer made while the link is down through a restart of the app and sends it with the next heartbeat; two plans list a task once', async () => {
+    // Monday 21 December, 14:00 in Shanghai: a shop covered by two plans that both hold the daily care.
+    offset = Date.parse('2026-12-21T06:00:00.000Z') - Date.now();
+    const model = await api('POST', '/api/v1/terminal-models', {
+      code: `CARE2-${db.name}`, vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    const merchant = await api('POST', '/api/v1/merchants', { name: '两份计划的店', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
+    const siteId = (await api('POST', '/api/v1/sites', { merchantId: merchant.id, code: 'CARE-TWO', name: '两份计划门店' })).id;
+    const code = (await api('POST', '/api/v1/enrolment-codes', { modelId: model.id, siteId })).code as string;
+    let down = false;
+    let saved: SavedState | undefined;
+    const options = {
+      server: server.url, serialNumber: `CARE-TWO-${db.name}`, now: clock, locale: 'zh-CN' as const, timeZone: 'Asia/Shanghai', retry: { baseDelayMs: 5, maxDelayMs: 10, attempts: 1 },
+      fetch: (url: string, init: RequestInit) => (down ? Promise.reject(new TypeError('fetch failed: the shop\'s link is down')) : fetch(url, init)),
+      store: (state: SavedState) => { saved = structuredClone(state); },
+    };
+    const first = new PosFleetTerminal(options);
+    terminals.push(first);
+    const terminalId = (await first.enrol(code)).terminalId;
+    const templates = (await api('GET', '/api/v1/preventive/templates')).items as { id: string; code: string }[];
+    const idOf = (c: string) => templates.find((x) => x.code === c)!.id;
+    const startAt = new Date(clock().getTime() - HOUR).toISOString();
+    await api('POST', '/api/v1/preventive/plans', { name: 'Merchant care', templateIds: [idOf('daily')], filter: { merchantId: merchant.id }, startAt });
+    await api('POST', '/api/v1/preventive/plans', { name: 'Site calendar', templateIds: [idOf('daily'), idOf('weekly')], filter: { siteId }, startAt });
+
+    // Both plans' tasks are loaded (the weekly check comes from the second only), and the daily care is there once.
+    const tasks = await poll(async () => {
+      await first.heartbeat(heartbeatContent());
+      await first.careSettled();
+      return first.careTasks.some((x) => x.id.endsWith(':weekly-connections')) ? first.careTasks : undefined;
+    }, 30_000, 'the care tasks of both plans');
+    expect(tasks.map((x) => x.name).sort()).toEqual(['日常检查与清洁', '检查连接']);
+    const today = (await api('GET', `/api/v1/care/today?siteId=${siteId}`)).items as CareTaskView[];
+    expect(today.map((x) => x.name.en).sort()).toEqual(['Check connections', 'Daily check and cleaning']);
+    const daily = tasks.find((x) => x.id.endsWith(':daily-care'))!;
+
+    // The link drops; the staff confirm the daily care on the terminal; the heartbeat cannot go.
+    down = true;
+    await first.confirmCare(daily.id, 'done');
+    expect(saved?.careAnswers).toEqual([expect.objectContaining({ taskId: daily.id, dueAt: daily.dueAt, outcome: 'done' })]);
+    await expect(first.heartbeat(heartbeatContent())).rejects.toThrow();
+    expect(saved?.careAnswers).toHaveLength(1);
+    await first.close();
+
+    // The app restarts from its saved state with the link back: the next heartbeat carries the answer.
+    down = false;
+    const state = saved!;
+    const restarted = new PosFleetTerminal({ ...options, credential: state.credential, lastSeq: state.lastSeq, mode: state.mode, ...(state.careAnswers && { careAnswers: state.careAnswers }) });
+    terminals.push(restarted);
+    await restarted.heartbeat(heartbeatContent());
+    expect(saved?.careAnswers).toBeUndefined(); // delivered: nothing left to keep
+    const stored = await poll(async () => {
+      const items = (await api('GET', `/api/v1/care/today?siteId=${siteId}`)).items as (CareTaskView & { confirmedBy: string | null })[];
+      const task = items.find((x) => x.id === daily.id);
+      return task?.status === 'done' ? task : undefined;
+    }, 30_000, 'the care answer stored after the restart');
+    expect(stored).toMatchObject({ terminalId, confirmedBy: `terminal CARE-TWO-${db.name}` });
   });
 });

@@ -2,7 +2,9 @@
 // (390 px), against a real, listening server on the demo estate: a shop owner of 青柠茶饮 sees its sites
 // and terminals, confirms today's care, sees its upcoming security update with the expected loss, moves it
 // (the new slot and its loss shown before confirming) — and nothing of another merchant. In zh-CN, then
-// the same page in en (and at 1366 px). Screenshots go to test-artifacts/merchant-view/.
+// the same page in en (and at 1366 px). The operator then sees the move in the maintenance calendar of
+// that week (from when to when, by whom, the new slot's expected loss) in zh-CN at 1366 px and en at
+// 390 px. Screenshots go to test-artifacts/merchant-view/.
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,7 @@ const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'merchant-view')
 const ADMIN_TOKEN = 'merchant-view-admin-token';
 const SHOP = { email: 'shop@merchant-view.test', name: '青柠店长' };
 const SHOP_EN = { email: 'shop-en@merchant-view.test', name: 'Lime manager' };
+const OPERATOR = { email: 'ops@merchant-view.test', name: '运维小周' };
 const HOUR = 3_600_000;
 
 interface Named { id: string; name: string }
@@ -39,6 +42,7 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     const tea = merchants.find((m) => m.name === '青柠茶饮')!;
     await server.services.access.createUser({ ...SHOP, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'zh-CN' });
     await server.services.access.createUser({ ...SHOP_EN, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'en' });
+    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'zh-CN' });
     const sites = (await adminApi<{ items: (Named & { merchantId: string })[] }>('GET', '/sites?limit=200')).items;
     otherSites = sites.filter((s) => s.merchantId !== tea.id).map((s) => s.name);
     const mine = sites.filter((s) => s.merchantId === tea.id);
@@ -70,6 +74,8 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     await p.goto(`${server.url}/shop`);
     return p;
   };
+  /** The day in Shanghai an instant falls on, as the calendar's date field takes it. */
+  const shanghaiDay = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(0, 10);
 
   it('lets a shop owner confirm today\'s care and move the upcoming maintenance, and shows nothing of other merchants (zh-CN, 390 px)', async () => {
     const p = await open('zh-CN', SHOP.email);
@@ -120,5 +126,29 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     await desk.getByText('Security update').first().waitFor();
     expect(await fitsWidth(desk)).toBe(true);
     await desk.screenshot({ path: join(SHOTS, 'en-1366-shop.png') });
+  }, 120_000);
+
+  it('shows the operator the merchant\'s move in the maintenance calendar with the new slot\'s expected loss (zh-CN 1366 px, en 390 px)', async () => {
+    const [move] = (await adminApi<{ items: { jobId: string; movedBy: string; expectedLossMinor: number | null }[] }>('GET', `/maintenance/moves?from=${new Date(firstStart - HOUR).toISOString()}`)).items;
+    expect(move).toMatchObject({ jobId, movedBy: SHOP.name });
+    const loss = move!.expectedLossMinor === null ? /预计损失暂无数据/ : /新时段预计损失：¥/;
+    for (const [locale, viewport] of [['zh-CN', { width: 1366, height: 900 }], ['en-US', PHONE]] as const) {
+      const p = await open(locale, OPERATOR.email, viewport);
+      await p.goto(`${server.url}/maintenance/calendar`);
+      await p.getByLabel(locale === 'zh-CN' ? '所在周' : 'Week of').fill(shanghaiDay(firstStart + 24 * HOUR));
+      const moves = p.getByRole('region', { name: locale === 'zh-CN' ? '商户调整过的维护' : 'Maintenance moved by merchants' });
+      const item = moves.locator(`li[data-move="${jobId}"]`);
+      if (locale === 'zh-CN') {
+        await item.getByText(new RegExp(`^${SHOP.name} 将其从 .* 调整到 .*（门店时间）$`)).waitFor();
+        await item.getByText(loss).waitFor();
+        await item.getByText('安全更新', { exact: false }).waitFor();
+      } else {
+        await item.getByText(new RegExp(`^${SHOP.name} moved it from .* to .* \\(site time\\)$`)).waitFor();
+        await item.getByText(move!.expectedLossMinor === null ? /expected loss not known yet/ : /expected loss of the new slot: (CN)?¥/).waitFor();
+      }
+      expect(await fitsWidth(p)).toBe(true);
+      await screenshot(p, SHOTS, `${locale}-${viewport.width}-calendar-moves`);
+      await moves.screenshot({ path: join(SHOTS, `${locale}-${viewport.width}-calendar-moves-section.png`) });
+    }
   }, 120_000);
 });

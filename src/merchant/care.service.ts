@@ -66,9 +66,16 @@ export class CareService {
     const [rows, answers] = await Promise.all([this.repo.staffTasks(), this.repo.answersSince(iso(now - REMEMBER_MS))]);
     const byTerminal = new Map<string, StaffTask[]>();
     const byId = new Map<string, StaffTask>();
+    // Two plans covering one terminal give it the same care task twice (the same template task at the
+    // same interval): the staff do it once a day, so it is listed, asked and counted once — the one of
+    // the lowest plan task id (rows come ordered by it, so the choice holds from one refresh to the next).
+    const taken = new Set<string>();
     for (const row of rows) {
       const schedule = { anchorMs: Date.parse(row.start_at), intervalMs: Number(row.interval_days) * DAY_MS };
       for (const task of parseJson<TemplateTask[]>(row.tasks, []).filter((t) => t.performer === 'merchant_staff')) {
+        const same = `${row.terminal_id}|${task.code}|${schedule.intervalMs}`;
+        if (taken.has(same)) continue;
+        taken.add(same);
         const staff: StaffTask = {
           id: `${row.pm_task_id}:${task.code}`, pmTaskId: row.pm_task_id, taskCode: task.code, terminalId: row.terminal_id, serialNumber: row.serial_number, modelId: row.model_id,
           siteId: row.site_id, siteName: row.site_name, merchantId: row.merchant_id, lang: langOf(row.locale), schedule, name: task.name, items: task.checklist.map((c) => c.text),

@@ -101,6 +101,24 @@ export class MerchantRepository {
     return selectInBatches(jobIds, (ids) => this.db.selectFrom('maintenance_moves').selectAll().where('job_id', 'in', ids).orderBy('moved_at').orderBy('id').execute());
   }
 
+  /** Moves whose old or new start lies in [from, to), newest first, with the job, its terminal and site. */
+  listMoves(filter: { from?: string | undefined; to?: string | undefined; merchantId?: string | undefined; siteId?: string | undefined; terminalId?: string | undefined; limit: number }) {
+    return this.db.selectFrom('maintenance_moves').innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'maintenance_moves.job_id')
+      .innerJoin('terminals', 'terminals.id', 'maintenance_jobs.terminal_id')
+      .leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .selectAll('maintenance_moves')
+      .select([
+        'maintenance_jobs.state as job_state', 'maintenance_jobs.terminal_id', 'maintenance_jobs.work', 'terminals.serial_number', 'terminals.site_id',
+        'sites.name as site_name', 'sites.merchant_id', 'sites.time_zone as site_time_zone', 'merchants.time_zone as merchant_time_zone',
+      ])
+      .$if(filter.from !== undefined, (q) => q.where((eb) => eb.or([eb('maintenance_moves.from_start', '>=', filter.from!), eb('maintenance_moves.to_start', '>=', filter.from!)])))
+      .$if(filter.to !== undefined, (q) => q.where((eb) => eb.or([eb('maintenance_moves.from_start', '<', filter.to!), eb('maintenance_moves.to_start', '<', filter.to!)])))
+      .$if(filter.merchantId !== undefined, (q) => q.where('sites.merchant_id', '=', filter.merchantId!))
+      .$if(filter.siteId !== undefined, (q) => q.where('terminals.site_id', '=', filter.siteId!))
+      .$if(filter.terminalId !== undefined, (q) => q.where('maintenance_jobs.terminal_id', '=', filter.terminalId!))
+      .orderBy('maintenance_moves.moved_at', 'desc').orderBy('maintenance_moves.id').limit(filter.limit).execute();
+  }
+
   async insertMove(executor: Executor, row: MoveRow): Promise<void> {
     await executor.insertInto('maintenance_moves').values(row).execute();
   }

@@ -1,6 +1,7 @@
 // The merchant's side on the wire: daily care on the terminal (what a heartbeat reports and answers,
 // the terminal's own due care list), the next planned maintenance in the heartbeat answer, and the
-// dashboard's merchant view (today's care, care per site, upcoming maintenance and moving it).
+// dashboard's merchant view (today's care, care per site, upcoming maintenance and moving it), and the
+// moves merchants made, as operators see them.
 // Defined once: the server, the SDK and the dashboard import these.
 import { Type, type Static } from 'typebox';
 import { Instant, Timestamp } from '../shared/http-schemas.ts';
@@ -146,3 +147,35 @@ export const MoveView = Type.Object({
   movesLeft: Type.Integer(),
 });
 export type MoveView = Static<typeof MoveView>;
+
+export const MovesQuery = Type.Object({
+  from: Type.Optional(Instant({ description: 'moves whose old or new start is at or after this' })),
+  to: Type.Optional(Instant({ description: 'moves whose old or new start is before this' })),
+  merchantId: Type.Optional(Type.String({ maxLength: 64 })),
+  siteId: Type.Optional(Type.String({ maxLength: 64 })),
+  terminalId: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
+}, { additionalProperties: false });
+export type MovesQuery = Static<typeof MovesQuery>;
+
+/** A planned job a merchant (or an operator for them) moved: from when to when, by whom, and the expected loss of the new slot. */
+export const MoveRecord = Type.Object({
+  id: Type.String(),
+  jobId: Type.String(),
+  jobState: Type.String(),
+  terminalId: Type.String(),
+  serialNumber: Type.String(),
+  siteId: Type.Union([Type.String(), Type.Null()]),
+  siteName: Type.Union([Type.String(), Type.Null()]),
+  merchantId: Type.Union([Type.String(), Type.Null()]),
+  timeZone: Type.Union([Type.String(), Type.Null()], { description: "the site's time zone (its merchant's when the site has none)" }),
+  work: Type.Array(Type.String()),
+  reasons: Text,
+  fromStart: Timestamp,
+  toStart: Timestamp,
+  movedBy: Type.String(),
+  movedAt: Timestamp,
+  expectedLossMinor: Type.Union([Type.Integer(), Type.Null()], { description: 'the revenue the new slot is expected to cost, in minor units' }),
+  currency: Type.String(),
+});
+export type MoveRecord = Static<typeof MoveRecord>;

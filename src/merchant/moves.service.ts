@@ -14,7 +14,7 @@ import { WAITING } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { MerchantRepository, MoveRow } from './merchant.repository.ts';
-import type { MoveInput, MoveView, UpcomingMaintenance } from './merchant.schemas.ts';
+import type { MoveInput, MoveRecord, MovesQuery, MoveView, UpcomingMaintenance } from './merchant.schemas.ts';
 import { workText } from './next-maintenance.ts';
 
 const HOUR = 3_600_000;
@@ -64,6 +64,24 @@ export class MaintenanceMoves {
         moves: (moves.get(job.id) ?? []).map((m) => ({ fromStart: m.from_start, toStart: m.to_start, movedBy: m.moved_by, movedAt: m.moved_at, expectedLossMinor: m.expected_loss_minor })),
       };
     }));
+  }
+
+  /** The moves made (newest first), as operators see them on the calendar: a merchant user sees its own merchant's only. */
+  async list(query: MovesQuery, scope: Scope): Promise<MoveRecord[]> {
+    if (scope.kind === 'technician') return [];
+    if (scope.kind === 'merchant' && query.merchantId && query.merchantId !== scope.merchantId) return [];
+    const rows = await this.repo.listMoves({
+      from: query.from, to: query.to, siteId: query.siteId, terminalId: query.terminalId, limit: query.limit ?? 200,
+      merchantId: scope.kind === 'merchant' ? scope.merchantId : query.merchantId,
+    });
+    return rows.map((r) => {
+      const work = parseJson<string[]>(r.work, []);
+      return {
+        id: r.id, jobId: r.job_id, jobState: r.job_state, terminalId: r.terminal_id, serialNumber: r.serial_number, siteId: r.site_id, siteName: r.site_name,
+        merchantId: r.merchant_id, timeZone: r.site_time_zone ?? r.merchant_time_zone ?? null, work, reasons: workText(work),
+        fromStart: r.from_start, toStart: r.to_start, movedBy: r.moved_by, movedAt: r.moved_at, expectedLossMinor: r.expected_loss_minor === null ? null : Number(r.expected_loss_minor), currency: r.currency ?? 'CNY',
+      };
+    });
   }
 
   /** Finds the new slot from `startAt` and shows it (confirm false), or moves the job there (confirm true). */

@@ -4,9 +4,9 @@
 // same resumable upload as backups: after a dropped link the next heartbeat resumes it, sending only
 // the chunks the server lacks. A show_message command puts an operator's message on the screen
 // (onMessage) until the staff acknowledge it (acknowledgeMessage), which the server records.
-import type { PendingCommand } from '../device/device.schemas.ts';
-import type { ArtifactStart, ArtifactView, CollectPayload, ScreenMessageView, ShowMessagePayload } from '../assistance/assistance.schemas.ts';
-import { sha256Hex } from '../terminal-data/backup-envelope.ts';
+import type { PendingCommand } from '../protocol/index.ts';
+import type { ArtifactStart, ArtifactView, CollectPayload, ScreenMessageView, ShowMessagePayload } from '../protocol/index.ts';
+import { sha256Hex } from '../protocol/index.ts';
 import { uploadInChunks, type ChunkPort } from './chunked-upload.ts';
 import { PosFleetError } from './errors.ts';
 

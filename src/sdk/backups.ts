@@ -5,11 +5,11 @@
 // which chunks it has after a dropped link so that only the missing ones are sent again. A restore
 // (a swapped-in spare, a terminal reinstalled after a factory reset) arrives with the data key wrapped
 // for a one-time key made here; the SDK verifies, decrypts, hands the data back and confirms.
-import { findPans, type PanFinding } from '../terminal-data/pan-scan.ts';
-import { importPublicKey, open, restoreKeyPair, seal, sha256Hex, type CryptoKey } from '../terminal-data/backup-envelope.ts';
+import { findPans, type PanFinding } from '../protocol/index.ts';
+import { importPublicKey, open, restoreKeyPair, seal, sha256Hex, type CryptoKey } from '../protocol/index.ts';
 import type {
   BackupStart, BackupView, EscrowKeyView, RestoreOffer, RestoreView,
-} from '../terminal-data/terminal-data.schemas.ts';
+} from '../protocol/index.ts';
 import { uploadInChunks } from './chunked-upload.ts';
 import { PosFleetError } from './errors.ts';
 

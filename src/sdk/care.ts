@@ -1,9 +1,10 @@
 // The terminal's side of the merchant's care and notice: the shop staff's due care tasks (fetched when
 // the heartbeat answer's care version changes, shown on the idle screen), their answers (done, or could
 // not with a reason) carried by the next heartbeat and dropped once a heartbeat answer confirms it was
-// stored (a retried heartbeat repeats them: the server stores each once), and the next planned
+// stored (a retried heartbeat repeats them: the server stores each once; the answers not delivered yet
+// are part of the SDK's saved state, so an app restarted while the link is down still sends them), and the next planned
 // maintenance as the idle screen shows it and a receipt prints it the day before.
-import type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance } from '../protocol/index.ts';
 import { clockTime, type Locale } from './maintenance-rules.ts';
 
 export type CareTask = DeviceCareTask;
@@ -12,14 +13,23 @@ export type CareEvent = { type: 'tasks'; tasks: CareTask[] } | { type: 'failed';
 export class CareAgent {
   private version: string | undefined;
   private list: CareTask[] = [];
-  private outbox: CareAnswer[] = [];
+  private outbox: CareAnswer[];
   private running: Promise<void> | undefined;
 
   constructor(
     private readonly getJson: <T>(path: string) => Promise<T>,
     private readonly now: () => Date,
     private readonly onEvent: (event: CareEvent) => void = () => undefined,
-  ) {}
+    /** Answers a previous run kept and no heartbeat delivered (from the saved state). */
+    saved: readonly CareAnswer[] = [],
+  ) {
+    this.outbox = [...saved];
+  }
+
+  /** Every answer not delivered yet, to keep in the saved state. */
+  get undelivered(): CareAnswer[] {
+    return [...this.outbox];
+  }
 
   /** The care tasks due now, with the staff's answers (those not delivered yet included). */
   get tasks(): CareTask[] {
@@ -43,9 +53,11 @@ export class CareAgent {
     return this.outbox.slice(0, 50);
   }
 
-  /** A heartbeat carrying these answers was answered: they are stored. */
-  delivered(sent: readonly CareAnswer[]): void {
+  /** A heartbeat carrying these answers was answered: they are stored. Whether the outbox changed. */
+  delivered(sent: readonly CareAnswer[]): boolean {
+    const before = this.outbox.length;
     this.outbox = this.outbox.filter((a) => !sent.includes(a));
+    return this.outbox.length !== before;
   }
 
   onHint(hint: CareHint | undefined): void {

@@ -2,7 +2,7 @@
 // (the same declaration again answers which chunks the server already has), send only the missing
 // chunks, then complete. A retryable failure (a dropped link, a server fault) asks again, a few rounds;
 // the caller keeps what it declared, so a later call resumes where the link dropped.
-import { toBase64 } from '../terminal-data/backup-envelope.ts';
+import { toBase64 } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 
 export interface ChunkPort {

@@ -2,8 +2,8 @@
 // applied, fetch this terminal's effective configuration, check every value against the schema it came
 // with (refusing the lot if one fails), hand it to the POS application's hook, and report the hash of
 // what was applied — with the parameters that differ when the application applied something else.
-import type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../configuration/configuration.schemas.ts';
-import { canonicalJson, differingParameters, SchemaChecker, type ParameterSchema, type Values } from '../configuration/parameters.ts';
+import type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../protocol/index.ts';
+import { canonicalJson, differingParameters, SchemaChecker, type ParameterSchema, type Values } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 
 export interface ConfigurationHandlers {

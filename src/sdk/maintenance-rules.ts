@@ -1,7 +1,7 @@
 // The terminal SDK's pure rules for maintenance mode: what the cashier is told when a payment is
 // refused, and when a job's lease ends on the terminal's own clock. No I/O, no timers.
-import type { HeartbeatAnswer } from '../device/device.schemas.ts';
-import type { SelfTestResult } from '../shared/job-states.ts';
+import type { HeartbeatAnswer } from '../protocol/index.ts';
+import type { SelfTestResult } from '../protocol/index.ts';
 
 export type TerminalMode = HeartbeatAnswer['mode'];
 export type Locale = 'zh-CN' | 'en';

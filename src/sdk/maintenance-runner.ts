@@ -2,9 +2,9 @@
 // self-test, and report each step to the server; roll back when the job fails, when the server ends
 // it, or when its lease runs out on the terminal's own clock. Saved after every step, so a terminal
 // that reboots mid-job (restart() may really reboot it) carries on where it was.
-import type { HeartbeatAnswer } from '../device/device.schemas.ts';
-import type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts';
-import type { StepReport } from '../maintenance/maintenance.schemas.ts';
+import type { HeartbeatAnswer } from '../protocol/index.ts';
+import type { JobState, SelfTestResult, WorkKind } from '../protocol/index.ts';
+import type { StepReport } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 import { leaseDeadline, msUntil, selfTestsPassed } from './maintenance-rules.ts';
 

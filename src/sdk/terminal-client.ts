@@ -1,18 +1,18 @@
 // The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, maintenance
 // jobs, and whether the terminal may take payments right now. It speaks /device/v1 over fetch and
 // nothing Node-specific.
-import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../device/device.schemas.ts';
-import type { JobState } from '../shared/job-states.ts';
+import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../protocol/index.ts';
+import type { JobState } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
-import type { BackupView, RestoreView } from '../terminal-data/terminal-data.schemas.ts';
+import type { BackupView, RestoreView } from '../protocol/index.ts';
 import { AssistanceAgent, type AssistanceEvent, type AssistanceHandlers, type ScreenMessage } from './assistance.ts';
-import type { ScreenMessageView } from '../assistance/assistance.schemas.ts';
-import type { HardwareFingerprint } from '../shared/terminal-security.ts';
+import type { ScreenMessageView } from '../protocol/index.ts';
+import type { HardwareFingerprint } from '../protocol/index.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
-import type { CareAnswer, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import type { CareAnswer, NextMaintenance } from '../protocol/index.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -42,6 +42,8 @@ export interface SavedState {
   endedJobs: string[];
   /** When the last weekly backup was stored (this terminal's clock); the next is due 7 days later. */
   lastWeeklyBackupAt?: string | null;
+  /** The staff's care answers no heartbeat has delivered yet (absent when none): the next heartbeat carries them. */
+  careAnswers?: CareAnswer[];
 }
 
 export interface RetryPolicy {
@@ -63,6 +65,8 @@ export interface TerminalClientOptions {
   job?: SavedJob | null;
   outbox?: PendingReport[];
   endedJobs?: string[];
+  /** SavedState.careAnswers, given back after a restart. */
+  careAnswers?: CareAnswer[];
   fetch?: FetchLike;
   /** Called whenever SavedState changes; a returned promise is awaited before the next request. */
   store?: (state: SavedState) => void | Promise<void>;
@@ -223,7 +227,7 @@ export class PosFleetTerminal {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
-    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare);
+    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare, options.careAnswers);
     this.assistanceAgent = (options.assistance || options.onMessage) ? new AssistanceAgent({
       postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
       putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
@@ -362,7 +366,7 @@ export class PosFleetTerminal {
       const answer = await this.sendHeartbeat({
         ...content, transactions, ...(configuration && { configuration }), ...(care.length && { care }), ...(hardware && { hardware }), seq, sentAt: this.now().toISOString(),
       }, options);
-      this.careAgent.delivered(care);
+      if (this.careAgent.delivered(care)) await this.save();
       this.backupIfDue();
       return answer;
     } catch (error) {
@@ -442,9 +446,14 @@ export class PosFleetTerminal {
     return this.careAgent.tasks;
   }
 
-  /** The staff answer a care task on the terminal: done, or could not (with the reason); the next heartbeat carries it. */
-  confirmCare(taskId: string, outcome: 'done' | 'could_not', reason?: string): void {
+  /**
+   * The staff answer a care task on the terminal: done, or could not (with the reason); the next heartbeat
+   * carries it. The answer is kept in the saved state (`store`) until a heartbeat delivered it, so one made
+   * while the link is down survives a restart; resolves once it is stored (a failing store goes to onError).
+   */
+  confirmCare(taskId: string, outcome: 'done' | 'could_not', reason?: string): Promise<void> {
     this.careAgent.answer(taskId, outcome, reason);
+    return this.save().catch((error: unknown) => this.options.onError?.(error));
   }
 
   /** Resolves once a care list fetch under way has ended. */
@@ -611,6 +620,8 @@ export class PosFleetTerminal {
       credential: this.credential, lastSeq: this.lastSeq, mode: this.savedMode, ...this.runner.snapshot(),
       ...(this.backups && { lastWeeklyBackupAt: this.lastWeeklyBackupAt }),
     };
+    const careAnswers = this.careAgent.undelivered;
+    if (careAnswers.length) state.careAnswers = careAnswers;
     const write = this.saving.then(() => store(state));
     this.saving = write.catch(() => {});
     return write;

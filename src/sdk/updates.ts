@@ -5,8 +5,8 @@
 // as feedback with a report id that a retry repeats. A progress report that cannot be sent (the link is
 // down) never stops the work and is sent again at the next heartbeat answer; only "installed" is waited
 // for, since the server counts an install it heard of before the job completed. Uses fetch and WebCrypto.
-import type { DeploymentView, FeedbackInput } from '../rollouts/rollouts.schemas.ts';
-import { statementText } from '../rollouts/package-statement.ts';
+import type { DeploymentView, FeedbackInput } from '../protocol/index.ts';
+import { statementText } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 
 export type DeploymentPackage = DeploymentView['package'];

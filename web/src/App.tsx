@@ -12,6 +12,7 @@ import { TerminalsPage } from './pages/Terminals.tsx';
 import { TerminalPage } from './pages/Terminal.tsx';
 import { MaintenancePage } from './pages/Maintenance.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
+import { GuidesPage } from './pages/Guides.tsx';
 import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
 import { PreventivePage } from './pages/Preventive.tsx';
 import { SparesPage } from './pages/Spares.tsx';
@@ -140,6 +141,7 @@ function Pages({ me, live }: { me: Me; live: LiveState }) {
   if (settings) return <SettingsPage me={me} section={settings[1]} />;
   if (pathname === '/approvals') return <ApprovalsPage />;
   if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
+  if (pathname === '/guides') return <GuidesPage />;
   if (pathname === '/suspicious-cases') return <SuspiciousCasesPage />;
   const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
   const sitePage = /^\/sites\/([^/]+)$/.exec(pathname);

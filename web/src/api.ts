@@ -207,6 +207,8 @@ export interface GuideRun {
   status: 'running' | 'resolved' | 'escalated';
   step: GuideStep | null;
   escalation: { parts: string[]; atStep: string } | null;
+  /** The guide's steps reordered by what fixed this model's terminals, with why (null: the guide's own order). */
+  learnedOrder?: { order: string[]; reason: string } | null;
 }
 
 export interface WorkOrderSummary {

@@ -14,6 +14,8 @@ import { approvalsEn, approvalsZh } from './messages/approvals.ts';
 import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
+import { assistanceEn, assistanceZh } from './messages/assistance.ts';
+import { guidesEn, guidesZh } from './messages/guides.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -828,6 +830,8 @@ const en = {
   ...terminalDataEn,
   ...securityEn,
   ...merchantEn,
+  ...assistanceEn,
+  ...guidesEn,
   ...baselinesEn,
   ...approvalsEn,
   ...settingsEn,
@@ -1648,6 +1652,8 @@ const zh: Record<MessageKey, string> = {
   ...terminalDataZh,
   ...securityZh,
   ...merchantZh,
+  ...assistanceZh,
+  ...guidesZh,
   ...baselinesZh,
   ...approvalsZh,
   ...settingsZh,

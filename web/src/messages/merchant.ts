@@ -1,4 +1,5 @@
-// The merchant's own view (MerchantHome.tsx), in both languages, with the glossary's terms: 门店 site,
+// The merchant's own view (MerchantHome.tsx) and the moves merchants made as the maintenance calendar
+// shows them to operators (Calendar.tsx), in both languages, with the glossary's terms: 门店 site,
 // 终端 terminal, 日常保养 daily care, 维护窗口 maintenance window, 故障 fault. Merged into the catalogue by i18n.tsx.
 export const merchantEn = {
   mvNav: 'My shop',
@@ -43,6 +44,12 @@ export const merchantEn = {
   mvFaults: 'Open faults',
   mvNoFaults: 'No open faults.',
   mvSiteTime: 'site time',
+  mvCalMoves: 'Maintenance moved by merchants',
+  mvCalNoMoves: 'No maintenance was moved this week.',
+  mvCalMoved: '{who} moved it from {from} to {to} ({zone})',
+  mvCalMovedAt: 'moved {when}',
+  mvCalNewLoss: 'expected loss of the new slot: {amount}',
+  mvCalMovedShort: 'moved by {who}',
 };
 
 export const merchantZh: Record<keyof typeof merchantEn, string> = {
@@ -88,4 +95,10 @@ export const merchantZh: Record<keyof typeof merchantEn, string> = {
   mvFaults: '未解决的故障',
   mvNoFaults: '没有未解决的故障。',
   mvSiteTime: '门店时间',
+  mvCalMoves: '商户调整过的维护',
+  mvCalNoMoves: '本周没有被调整的维护。',
+  mvCalMoved: '{who} 将其从 {from} 调整到 {to}（{zone}）',
+  mvCalMovedAt: '调整于 {when}',
+  mvCalNewLoss: '新时段预计损失：{amount}',
+  mvCalMovedShort: '由 {who} 调整',
 };

@@ -1,6 +1,7 @@
 // Maintenance calendar: a week of maintenance windows and maintenance jobs for the fleet, a merchant or a
 // site, in that site's (or merchant's) time zone; and a site's suggested window — when maintenance would
-// cost the least revenue — with its alternatives, from which a window can be created in one step.
+// cost the least revenue — with its alternatives, from which a window can be created in one step; and the
+// planned maintenance merchants moved that week (from when to when, by whom, the new slot's expected loss).
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { DateTime } from 'luxon';
 import {
@@ -16,6 +17,7 @@ import { can } from '../permissions.ts';
 import { Link } from '../router.tsx';
 import { siteAndViewerTime, zoneLabel } from '../whose-time.ts';
 import { useSites } from './Terminals.tsx';
+import type { MoveRecord } from '../../../src/merchant/merchant.schemas.ts';
 
 /** Windows whose occurrences are fetched for one week; more are named, not drawn. */
 const MAX_WINDOWS = 60;
@@ -77,6 +79,7 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
   const [windows, setWindows] = useState<MaintenanceWindow[] | null>(null);
   const [events, setEvents] = useState<CalendarEvent[] | null>(null);
   const [skipped, setSkipped] = useState(0);
+  const [moves, setMoves] = useState<MoveRecord[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reload, setReload] = useState(0);
 
@@ -100,6 +103,9 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
       const relevant = windows.filter((w) => applies(w, site, merchantId, siteOfTerminal, sites));
       const drawn = relevant.slice(0, MAX_WINDOWS);
       const range = query({ from: week.from, to: week.to });
+      const moved = (await api<{ items: MoveRecord[] }>('GET', `/maintenance/moves${query({ from: week.from, to: week.to, merchantId: site ? undefined : merchantId || undefined, siteId: site?.id })}`)).items;
+      const movedBy = new Map<string, MoveRecord>();
+      for (const m of moved) if (!movedBy.has(m.jobId)) movedBy.set(m.jobId, m);
       const occurrences = await Promise.all(drawn.map(async (w) => ({
         w, items: (await api<{ items: Occurrence[] }>('GET', `/maintenance/windows/${w.id}/occurrences${range}`)).items,
       })));
@@ -126,13 +132,15 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
         const serial = serialOf.get(job.terminalId) ?? job.terminalId.slice(0, 8);
         out.push({
           key: `j-${job.id}`, kind: 'job', start, end, title: `${serial} · ${job.work.map((w) => tk('work', w)).join(', ')}`,
-          detail: job.reason, href: `/terminals/${job.terminalId}`, state: job.state,
+          detail: [job.reason, movedBy.has(job.id) ? t('mvCalMovedShort', { who: movedBy.get(job.id)!.movedBy }) : ''].filter(Boolean).join(' · '),
+          href: `/terminals/${job.terminalId}`, state: job.state,
         });
       }
       out.sort((a, b) => a.start.localeCompare(b.start));
       if (current) {
         setSkipped(relevant.length - drawn.length);
         setEvents(out);
+        setMoves(moved);
       }
     };
     load().catch((e: unknown) => { if (current) setError(e); });
@@ -203,7 +211,34 @@ export function CalendarPage({ me, live }: { me: Me; live: LiveState }) {
           );
         })}
       </ol>
+      <MovesThisWeek moves={events === null ? null : moves} />
       <SuggestedWindowPanel me={me} sites={sites} initialSiteId={siteId} onCreated={() => setReload((n) => n + 1)} />
+    </section>
+  );
+}
+
+/** The planned jobs merchants moved whose old or new start falls in the week, each in its site's time. */
+function MovesThisWeek({ moves }: { moves: MoveRecord[] | null }) {
+  const { t, date, locale } = useI18n();
+  if (moves === null) return null;
+  return (
+    <section className="card" aria-labelledby="moves-title">
+      <h2 id="moves-title">{t('mvCalMoves')}</h2>
+      {moves.length === 0 ? <p className="muted">{t('mvCalNoMoves')}</p> : (
+        <ul className="plain moves">
+          {moves.map((m) => {
+            const zone = m.timeZone ?? browserTimeZone();
+            return (
+              <li key={m.id} data-move={m.jobId}>
+                <strong><Link href={`/terminals/${m.terminalId}`}>{m.serialNumber}</Link></strong>{m.siteName ? ` · ${m.siteName}` : ''} · {m.reasons[locale]}
+                <div>{t('mvCalMoved', { who: m.movedBy, from: dateTimeIn(m.fromStart, locale, zone), to: dateTimeIn(m.toStart, locale, zone), zone: m.timeZone ? t('mvSiteTime') : zone })}</div>
+                <div>{m.expectedLossMinor === null ? t('mvLossUnknown') : t('mvCalNewLoss', { amount: money(m.expectedLossMinor, locale, m.currency) })}</div>
+                <div className="muted">{t('mvCalMovedAt', { when: date(m.movedAt) })}</div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
     </section>
   );
 }

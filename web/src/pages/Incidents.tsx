@@ -1,7 +1,8 @@
 // Incidents: the faults the heartbeat rules (and people) opened, the worst first and, among equals, the
 // one waiting longest; filtered by status, severity, rule, site, merchant, terminal and age, kept in the
 // address so the overview's numbers open a filtered list. Acknowledge and resolve for roles that may,
-// and the troubleshooting guide walked step by step right under the incident it was opened from.
+// the troubleshooting guide walked step by step right under the incident it was opened from, and the
+// incident's logs and screenshots (asked for, listed, downloaded) under it too.
 import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import { allPages, api, query, type GuideRun, type Incident, type Me, type Merchant, type Page } from '../api.ts';
 import { RULE_LABELS } from '../../../src/diagnostics/rule-labels.ts';
@@ -13,6 +14,7 @@ import type { LiveState } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSites } from './Terminals.tsx';
 import { HealthScoreCard, ScoreBadge, useTerminalScores } from './HealthScore.tsx';
+import { AssistanceFiles } from './RemoteAssistance.tsx';
 
 const STATUSES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 type StatusFilter = (typeof STATUSES)[number];
@@ -41,6 +43,8 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [run, setRun] = useState<GuideRun | null>(null);
+  /** The incident whose logs and screenshots are open under its row. */
+  const [assistFor, setAssistFor] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const may = canHandleIncidents(me);
   /** Bumped by every load, so the scores follow what the list shows. */
@@ -80,7 +84,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
   return (
     <section aria-labelledby="incidents-title">
       <h1 id="incidents-title">{t('incidents')}</h1>
-      <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link></p>
+      <p><Link href="/suspicious-cases">{t('scCasesLink')}</Link> · <Link href="/guides">{t('gdNav')}</Link></p>
       <div className="filters" role="search" aria-label={t('filters')}>
         <SelectField label={t('status')} value={status} onChange={(e) => setFilter('status', e.target.value)}>
           {STATUSES.map((s) => <option key={s} value={s}>{tk('inc', s)}</option>)}
@@ -146,9 +150,18 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
                             {i.status !== 'resolved' && i.guideId && i.terminalId && (
                               <button type="button" disabled={busy} aria-label={`${t('troubleshoot')} ${name}`} onClick={() => void startGuide(i)}>{t('troubleshoot')}</button>
                             )}
+                            {i.terminalId && (
+                              <button type="button" className="secondary" aria-expanded={assistFor === i.id} aria-label={`${t('raOpen')} ${name}`}
+                                onClick={() => setAssistFor(assistFor === i.id ? null : i.id)}>{t('raOpen')}</button>
+                            )}
                           </td>
                         )}
                       </tr>
+                      {assistFor === i.id && i.terminalId && (
+                        <tr className="guide-row"><td colSpan={may ? 9 : 8}>
+                          <AssistanceFiles terminalId={i.terminalId} incidentId={i.id} me={me} headingLevel={3} />
+                        </td></tr>
+                      )}
                       {run && run.incidentId === i.id && (
                         <tr className="guide-row"><td colSpan={may ? 9 : 8}>
                           {actionError !== null && <ActionError error={actionError} />}
@@ -175,6 +188,7 @@ function GuidePanel({ run, serial, busy, onAnswer, onClose }: { run: GuideRun; s
   return (
     <section ref={ref} className="card guide" aria-labelledby="guide-title">
       <h2 id="guide-title">{t('guideFor', { title: run.title, serial })}</h2>
+      {run.learnedOrder && <p className="muted" data-testid="learned-order">{t('gdRunOrder', { reason: run.learnedOrder.reason })}</p>}
       {run.status === 'running' && run.step ? (
         <>
           <p className="instruction" data-step={run.step.id}>{run.step.instruction}</p>

@@ -1,5 +1,6 @@
 // One terminal: what and where it is (merchant, site, model, tags, versions, network, location), its
-// mode (live), latest health and open incidents, remote commands with their results, its maintenance
+// mode (live), latest health and open incidents, remote commands with their results, remote assistance
+// (logs, screenshots, a message on its screen), its maintenance
 // (start, finish, cancel) and its history (heartbeats as charts, versions, incidents, work orders, audit).
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
@@ -18,6 +19,7 @@ import { TerminalBackups } from './TerminalBackups.tsx';
 import { TerminalSecurity } from './TerminalSecurity.tsx';
 import { HealthScoreCard } from './HealthScore.tsx';
 import { SuspiciousReportForm } from './SuspiciousCases.tsx';
+import { AssistanceFiles, ScreenMessages } from './RemoteAssistance.tsx';
 import { can } from '../permissions.ts';
 import { Link } from '../router.tsx';
 
@@ -100,6 +102,8 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
         </section>
         <HealthScoreCard query={`terminalId=${encodeURIComponent(terminal.id)}`} what={terminal.serialNumber} reload={liveKey} />
         {can(me, 'terminals:command') && <Commands terminalId={terminal.id} online={terminal.online} reload={liveKey} />}
+        <AssistanceFiles terminalId={terminal.id} me={me} />
+        <ScreenMessages terminalId={terminal.id} me={me} />
         {canMaintain(me) && <MaintenanceBox terminalId={terminal.id} job={openJob} onDone={load} />}
         {canMaintain(me) && <LockBox terminalId={terminal.id} locked={mode === 'locked'} onDone={load} />}
         <SuspiciousReportForm terminalId={terminal.id} me={me} />
