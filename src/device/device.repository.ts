@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TerminalCommandTable } from '../db/schema.ts';
+import type { DeploymentHint } from '../shared/deployment-hint.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
@@ -32,7 +33,7 @@ export interface DesiredMode {
   reason: string | null;
   maintenance: { jobId: string; state: string; work: string[]; expectedEndAt: string; leaseUntil: string } | null;
   /** A software update offered to the terminal (rollouts). */
-  deployment?: { actionId: number; state: string; installAllowed: boolean } | null;
+  deployment?: DeploymentHint | null;
 }
 
 /** Versions a terminal reports; a kind left out was not reported. */
