@@ -24,7 +24,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
       // Per address and account, after the body is read; account lockout stops slower guessing.
       rateLimit: { max: 10, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => `${req.ip}|${String((req.body as { email?: unknown } | undefined)?.email).toLowerCase()}` },
     },
-    schema: { tags, body: LoginInput, response: { 200: LoginAnswer, ...errorResponses } },
+    schema: { tags, operationId: 'signIn', summary: 'Sign in with email and password', description: 'Answers the session cookie (httpOnly) and who you are; a TOTP code is needed once set up. Rate-limited per address and account.', body: LoginInput, response: { 200: LoginAnswer, ...errorResponses } },
   }, async (req, reply) => {
     const base = { action: 'auth.login', objectType: 'users', sourceIp: req.ip, requestId: req.id };
     const result = await access.login(req.body.email, req.body.password, req.body.totp, req.ip);
@@ -40,7 +40,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
 
   app.post('/auth/logout', {
     config: { permission: 'signed-in', allowExpiredPassword: true },
-    schema: { tags, security, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, security, operationId: 'signOut', summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     if (req.principal.sessionId) await access.logout(req.principal.sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -49,12 +49,12 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
 
   app.get('/auth/me', {
     config: { permission: 'signed-in', allowExpiredPassword: true },
-    schema: { tags, security, response: { 200: Me, ...errorResponses } },
+    schema: { tags, security, operationId: 'getMe', summary: 'Who is signed in, and what they may do', description: "The caller's role, merchant, CSRF token and permissions.", response: { 200: Me, ...errorResponses } },
   }, (req) => me(req.principal));
 
   app.post('/auth/password', {
     config: { permission: 'signed-in', allowExpiredPassword: true },
-    schema: { tags, security, body: PasswordChange, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, security, operationId: 'changePassword', summary: 'Change your own password', body: PasswordChange, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     await access.changePassword(req.principal.userId, req.body.currentPassword, req.body.newPassword);
     return reply.code(204).send(null);
@@ -62,12 +62,12 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
 
   app.post('/auth/totp', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, description: 'Starts TOTP set-up: scan the URI, then confirm with a code.', response: { 200: TotpSetup, ...errorResponses } },
+    schema: { tags, security, operationId: 'startTotpSetup', summary: 'Start two-factor (TOTP) set-up', description: 'Starts TOTP set-up: scan the URI, then confirm with a code.', response: { 200: TotpSetup, ...errorResponses } },
   }, (req) => access.beginTotp(req.principal.userId));
 
   app.post('/auth/totp/confirm', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, body: TotpConfirm, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, security, operationId: 'confirmTotpSetup', summary: 'Confirm two-factor (TOTP) set-up with a code', body: TotpConfirm, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     await access.enableTotp(req.principal.userId, req.body.code);
     return reply.code(204).send(null);
@@ -76,20 +76,20 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
   // ---- users (admins)
   app.get('/users', {
     config: { permission: 'users:manage', auditRead: true },
-    schema: { tags, security, response: { 200: Type.Object({ items: Type.Array(User) }), ...errorResponses } },
+    schema: { tags, security, operationId: 'listUsers', summary: 'List user accounts', response: { 200: Type.Object({ items: Type.Array(User) }), ...errorResponses } },
   }, async () => ({ items: await access.listUsers() }));
   app.post('/users', {
     config: { permission: 'users:manage' },
-    schema: { tags, security, body: UserInput, response: { 201: User, ...errorResponses } },
+    schema: { tags, security, operationId: 'createUser', summary: 'Create a user account', body: UserInput, response: { 201: User, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await access.createUser(req.body)));
   app.get('/users/:id', {
     config: { permission: 'users:manage', auditRead: true },
-    schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },
+    schema: { tags, security, operationId: 'getUser', summary: 'A user account', params: IdParams, response: { 200: User, ...errorResponses } },
   }, (req) => access.getUser(req.params.id));
   app.patch('/users/:id', {
     config: { permission: 'users:manage', auditBody: ['role', 'reason'] },
     schema: {
-      tags, security, params: IdParams, body: UserPatch, response: { 200: User, 202: HeldAnswer, ...errorResponses },
+      tags, security, operationId: 'updateUser', summary: 'Change a user account', params: IdParams, body: UserPatch, response: { 200: User, 202: HeldAnswer, ...errorResponses },
       description: 'A change of role is held (202, state awaiting_approval) until a second person approves it (four eyes); give the reason. The whole change then runs as asked.',
     },
   }, async (req, reply) => {
@@ -129,21 +129,21 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
   }, (req) => access.resetUserPassword(req.params.id, req.body.password));
   app.post('/users/:id/unlock', {
     config: { permission: 'users:manage' },
-    schema: { tags, security, params: IdParams, response: { 200: User, ...errorResponses } },
+    schema: { tags, security, operationId: 'unlockUser', summary: 'Unlock an account locked by failed sign-ins', params: IdParams, response: { 200: User, ...errorResponses } },
   }, (req) => access.unlockUser(req.params.id));
 
   // ---- API tokens (each user their own)
   app.get('/tokens', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, response: { 200: Type.Object({ items: Type.Array(Token) }), ...errorResponses } },
+    schema: { tags, security, operationId: 'listTokens', summary: 'Your API tokens', response: { 200: Type.Object({ items: Type.Array(Token) }), ...errorResponses } },
   }, async (req) => ({ items: await access.listTokens(req.principal.userId) }));
   app.post('/tokens', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, body: TokenInput, response: { 201: NewToken, ...errorResponses } },
+    schema: { tags, security, operationId: 'createToken', summary: 'Create an API token', description: "The token's secret is in this answer only.", body: TokenInput, response: { 201: NewToken, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await access.createToken(req.principal.userId, req.body)));
   app.delete('/tokens/:id', {
     config: { permission: 'signed-in' },
-    schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, security, operationId: 'revokeToken', summary: 'Revoke an API token', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     await access.revokeToken(req.principal.userId, req.params.id, req.principal.role === 'admin');
     return reply.code(204).send(null);

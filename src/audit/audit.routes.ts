@@ -31,7 +31,7 @@ const AuditEntry = Type.Object({
 });
 
 export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => async (app) => {
-  app.get('/audit', { config, schema: { tags, security, querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errorResponses } } }, async (req) => {
+  app.get('/audit', { config, schema: { tags, security, operationId: 'listAuditEntries', summary: 'Audit log entries', description: 'Newest first, paged.', querystring: AuditQuery, response: { 200: Page(AuditEntry), ...errorResponses } } }, async (req) => {
     const limit = req.query.limit ?? 100;
     return toPage(await audit.list({ ...req.query, limit, beforeSeq: decodeSeqCursor(req.query.cursor) }), limit, (e) => String(e.seq));
   });
@@ -39,7 +39,7 @@ export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => a
   app.get('/audit/verify', {
     config,
     schema: {
-      tags, security, description: 'Checks the hash chain and names the first edited, removed or reordered entry.',
+      tags, security, operationId: 'verifyAuditChain', summary: "Verify the audit log's hash chain", description: 'Checks the hash chain and names the first edited, removed or reordered entry.',
       response: { 200: Type.Object({ ok: Type.Boolean(), entries: Type.Optional(Type.Integer()), seq: Type.Optional(Type.Integer()), problem: Type.Optional(Type.String()), message: Type.Optional(Type.String()) }), ...errorResponses },
     },
   }, () => audit.verify());
@@ -47,7 +47,7 @@ export const auditRoutes = (audit: AuditService): FastifyPluginAsyncTypebox => a
   app.get('/audit/export', {
     config,
     schema: {
-      tags, security, description: 'Every entry of the range, oldest first, streamed (CSV by default). Entries written after the request are not in it.',
+      tags, security, operationId: 'exportAuditLog', summary: 'Export the audit log (CSV or JSON)', description: 'Every entry of the range, oldest first, streamed (CSV by default). Entries written after the request are not in it.',
       querystring: Type.Object({ format: Type.Optional(Type.Enum(['csv', 'json'])), from: Type.Optional(Timestamp), to: Type.Optional(Timestamp) }, { additionalProperties: false }),
     },
   }, async (req, reply) => {

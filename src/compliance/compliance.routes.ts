@@ -33,7 +33,7 @@ export const complianceRoutes = (compliance: ComplianceService, evidence: Securi
   app.get('/compliance/poi-devices', {
     config: complianceRead,
     schema: {
-      tags, security, description: 'PCI DSS 9.5.1.1: every terminal not deleted, with make, model, location and serial number. JSON is paged; CSV streams the whole list.',
+      tags, security, operationId: 'listPoiDevices', summary: 'The POI device inventory (PCI DSS 9.5.1.1)', description: 'PCI DSS 9.5.1.1: every terminal not deleted, with make, model, location and serial number. JSON is paged; CSV streams the whole list.',
       querystring: InventoryQuery, response: { 200: Page(PoiDevice), ...errorResponses },
     },
   }, async (req, reply) => {
@@ -48,7 +48,7 @@ export const complianceRoutes = (compliance: ComplianceService, evidence: Securi
   app.get('/compliance/inspections/overdue', {
     config: complianceRead,
     schema: {
-      tags, security, description: 'PCI DSS 9.5.1.2: terminals in use never inspected, or last inspected longer ago than INSPECTION_INTERVAL_DAYS.',
+      tags, security, operationId: 'listOverdueInspections', summary: 'Terminals overdue for inspection', description: 'PCI DSS 9.5.1.2: terminals in use never inspected, or last inspected longer ago than INSPECTION_INTERVAL_DAYS.',
       querystring: OverdueQuery, response: { 200: Page(OverdueDevice), ...errorResponses },
     },
   }, (req) => compliance.overduePage({ ...req.query, limit: req.query.limit ?? 100 }, req.principal.scope));
@@ -56,7 +56,7 @@ export const complianceRoutes = (compliance: ComplianceService, evidence: Securi
   app.get('/compliance/report', {
     config: complianceRead,
     schema: {
-      tags, security, querystring: ReportQuery,
+      tags, security, operationId: 'getComplianceReport', summary: 'The compliance report', querystring: ReportQuery,
       description: 'Each requirement (9.5.1.1, 9.5.1.2, 8.3.9 for terminals and operators, PIN entry and encryption, 3.2.1, 6.3.3, PTS approval per model, 9.5.1.3 training, 10.x audit log, 3.6–3.7 key inventory) with its evidence and gaps, for one merchant or the fleet. html: a printable page; csv: one row per finding after a summary row per requirement; json: the report model.',
     },
   }, async (req, reply) => {
@@ -75,7 +75,7 @@ export const complianceRoutes = (compliance: ComplianceService, evidence: Securi
     config: { permission: 'inspections:write' },
     bodyLimit: INSPECTION_BODY_LIMIT,
     schema: {
-      tags, security, params: IdParams, body: InspectionInput, response: { 201: Inspection, ...errorResponses },
+      tags, security, operationId: 'recordInspection', summary: 'Record an inspection of a terminal', params: IdParams, body: InspectionInput, response: { 201: Inspection, ...errorResponses },
       description: 'PCI DSS 9.5.1.2: records an inspection of the terminal for tampering and substitution, with an optional JPEG or PNG photo (≤ 2 MB). A failed inspection is handed on for follow-up.',
     },
   }, async (req, reply) => {
@@ -85,12 +85,12 @@ export const complianceRoutes = (compliance: ComplianceService, evidence: Securi
 
   app.get('/terminals/:id/inspections', {
     config: { permission: 'estate:read' },
-    schema: { tags, security, description: 'Inspections of the terminal, newest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Inspection) }), ...errorResponses } },
+    schema: { tags, security, operationId: 'listTerminalInspections', summary: "A terminal's inspections", description: 'Inspections of the terminal, newest first.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Inspection) }), ...errorResponses } },
   }, async (req) => ({ items: await compliance.listInspections(req.params.id, req.principal.scope) }));
 
   app.get('/inspections/:id/photo', {
     config: { permission: 'estate:read' },
-    schema: { tags, security, description: 'The photo taken at the inspection, as uploaded (checked against its SHA-256).', params: IdParams },
+    schema: { tags, security, operationId: 'getInspectionPhoto', summary: "An inspection's photo", description: 'The photo taken at the inspection, as uploaded (checked against its SHA-256).', params: IdParams },
   }, async (req, reply) => {
     const photo = await compliance.photo(req.params.id, req.principal.scope);
     return reply.header('content-type', photo.contentType).header('x-content-sha256', photo.sha256)

@@ -45,31 +45,31 @@ export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, pack
 
   app.get('/:tenant/controller/v1/:controllerId', {
     logLevel: 'warn',
-    schema: { tags, security, params: Type.Object(Controller), description: 'Polling: when to ask again, and links to a deployment or to configData.', response: errorResponses },
+    schema: { tags, security, operationId: 'pollDdiController', summary: 'Poll for work (hawkBit DDI)', params: Type.Object(Controller), description: 'Polling: when to ask again, and links to a deployment or to configData.', response: errorResponses },
   }, async (req) => ddi.poll(await terminalOf(req), baseOf(req)));
 
   app.get('/:tenant/controller/v1/:controllerId/deploymentBase/:actionId', {
     schema: {
-      tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), querystring: Type.Object({ c: Type.Optional(Type.String({ maxLength: 40 })) }),
+      tags, security, operationId: 'getDdiDeployment', summary: 'A deployment (hawkBit DDI)', params: Type.Object({ ...Controller, actionId: ActionId }), querystring: Type.Object({ c: Type.Optional(Type.String({ maxLength: 40 })) }),
       description: 'The deployment: chunks with artifacts, download/update handling, and whether the maintenance window is open.', response: errorResponses,
     },
   }, async (req) => ddi.deploymentBase(await terminalOf(req), req.params.actionId, baseOf(req)));
 
   app.post('/:tenant/controller/v1/:controllerId/deploymentBase/:actionId/feedback', {
     bodyLimit: 256 * 1024,
-    schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'Feedback on the deployment; every message is stored, a repeated id changes nothing.', response: errorResponses },
+    schema: { tags, security, operationId: 'reportDdiDeploymentFeedback', summary: 'Report progress on a deployment (hawkBit DDI)', params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'Feedback on the deployment; every message is stored, a repeated id changes nothing.', response: errorResponses },
   }, async (req) => {
     await ddi.feedback(await terminalOf(req), req.params.actionId, { ...req.body, id: req.body.id === undefined ? undefined : String(req.body.id) });
     return {};
   });
 
   app.get('/:tenant/controller/v1/:controllerId/cancelAction/:actionId', {
-    schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), description: 'A cancelled deployment the device should stop.', response: errorResponses },
+    schema: { tags, security, operationId: 'getDdiCancelAction', summary: 'A cancelled deployment (hawkBit DDI)', params: Type.Object({ ...Controller, actionId: ActionId }), description: 'A cancelled deployment the device should stop.', response: errorResponses },
   }, async (req) => ddi.cancelAction(await terminalOf(req), req.params.actionId));
 
   app.post('/:tenant/controller/v1/:controllerId/cancelAction/:actionId/feedback', {
     bodyLimit: 256 * 1024,
-    schema: { tags, security, params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'The device confirms the cancellation (closed) or refuses it.', response: errorResponses },
+    schema: { tags, security, operationId: 'reportDdiCancelFeedback', summary: 'Confirm or refuse a cancellation (hawkBit DDI)', params: Type.Object({ ...Controller, actionId: ActionId }), body: Feedback, description: 'The device confirms the cancellation (closed) or refuses it.', response: errorResponses },
   }, async (req) => {
     await ddi.cancelFeedback(await terminalOf(req), req.params.actionId, { ...req.body, id: req.body.id === undefined ? undefined : String(req.body.id) });
     return {};
@@ -78,7 +78,7 @@ export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, pack
   app.put('/:tenant/controller/v1/:controllerId/configData', {
     bodyLimit: 64 * 1024,
     schema: {
-      tags, security, params: Type.Object(Controller),
+      tags, security, operationId: 'putDdiConfigData', summary: "Report the device's attributes (hawkBit DDI)", params: Type.Object(Controller),
       body: Type.Object({ mode: Type.Optional(Type.Enum(['merge', 'replace', 'remove'])), data: Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 1024 })) }),
       description: 'The device\'s attributes (hardware revision, MAC address, ...).', response: errorResponses,
     },
@@ -90,7 +90,7 @@ export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, pack
   app.get('/:tenant/controller/v1/:controllerId/softwaremodules/:moduleId/artifacts/:fileName', {
     logLevel: 'warn',
     schema: {
-      tags, security, params: Type.Object({ ...Controller, moduleId: Type.String({ minLength: 1, maxLength: 64 }), fileName: Type.String({ minLength: 1, maxLength: 200 }) }),
+      tags, security, operationId: 'downloadDdiArtifact', summary: 'Download an artifact (hawkBit DDI)', params: Type.Object({ ...Controller, moduleId: Type.String({ minLength: 1, maxLength: 64 }), fileName: Type.String({ minLength: 1, maxLength: 200 }) }),
       description: 'The artifact (Range, ETag), or its `<file>.MD5SUM`; only for a device it was assigned to.',
     },
   }, async (req, reply) => {

@@ -16,33 +16,33 @@ export const commandRoutes = (device: DeviceService, estate: EstateService): Fas
 
   app.post('/enrolment-codes', {
     config: { permission: 'terminals:enrol' },
-    schema: { tags, security, body: EnrolmentCodeInput, response: { 201: EnrolmentCode, ...errorResponses } },
+    schema: { tags, security, operationId: 'createEnrolmentCode', summary: 'Create an enrolment code for a terminal', description: 'The one-time code a terminal enrols with (POST /device/v1/enrol).', body: EnrolmentCodeInput, response: { 201: EnrolmentCode, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await device.createEnrolmentCode(req.body, req.principal.name)));
 
   app.post('/terminals/:id/credentials/revoke', {
     config: { permission: 'terminals:enrol' },
-    schema: { tags, security, params: IdParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errorResponses } },
+    schema: { tags, security, operationId: 'revokeTerminalCredentials', summary: "Revoke a terminal's credentials", description: 'The terminal must enrol again; answers how many credentials were revoked.', params: IdParams, response: { 200: Type.Object({ revoked: Type.Integer() }), ...errorResponses } },
   }, async (req) => ({ revoked: await device.revokeCredentials(await visibleTerminal(req)) }));
 
   app.get('/terminals/:id/health', {
     config: { permission: 'estate:read' },
-    schema: { tags, security, description: 'The latest heartbeat and connectivity.', params: IdParams, response: { 200: TerminalHealth, ...errorResponses } },
+    schema: { tags, security, operationId: 'getTerminalHealth', summary: "A terminal's latest heartbeat and connectivity", description: 'The latest heartbeat and connectivity.', params: IdParams, response: { 200: TerminalHealth, ...errorResponses } },
   }, async (req) => device.health(await visibleTerminal(req)));
 
   app.get('/terminals/:id/heartbeats', {
     config: { permission: 'estate:read' },
-    schema: { tags, security, description: 'Heartbeat history, newest first.', params: IdParams, querystring: HeartbeatHistoryQuery, response: { 200: Page(HeartbeatRecord), ...errorResponses } },
+    schema: { tags, security, operationId: 'listTerminalHeartbeats', summary: "A terminal's heartbeat history", description: 'Heartbeat history, newest first.', params: IdParams, querystring: HeartbeatHistoryQuery, response: { 200: Page(HeartbeatRecord), ...errorResponses } },
   }, async (req) => device.history(await visibleTerminal(req), req.query));
 
   app.get('/terminals/:id/commands', {
     config: { permission: 'estate:read' },
-    schema: { tags, security, params: IdParams, response: { 200: Type.Object({ items: Type.Array(Command) }), ...errorResponses } },
+    schema: { tags, security, operationId: 'listTerminalCommands', summary: 'Commands sent to a terminal', params: IdParams, response: { 200: Type.Object({ items: Type.Array(Command) }), ...errorResponses } },
   }, async (req) => ({ items: await device.listCommands(await visibleTerminal(req)) }));
 
   app.post('/terminals/:id/commands', {
     config: { permission: 'terminals:command' },
     schema: {
-      tags, security, description: 'Queues a command for the terminal\'s next heartbeat. The same command asked again while it still waits answers 200 with the one already queued, so a double click does not run it twice.',
+      tags, security, operationId: 'sendTerminalCommand', summary: 'Send a command to a terminal', description: 'Queues a command for the terminal\'s next heartbeat. The same command asked again while it still waits answers 200 with the one already queued, so a double click does not run it twice.',
       params: IdParams, body: CommandInput, response: { 201: Command, 200: Command, ...errorResponses },
     },
   }, async (req, reply) => {

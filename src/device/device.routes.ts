@@ -13,7 +13,7 @@ export const deviceRoutes = (device: DeviceService, enrolPerMinute: number): Fas
   app.post('/enrol', {
     bodyLimit: 4 * 1024,
     config: { rateLimit: { max: enrolPerMinute, timeWindow: '1 minute' } },
-    schema: { tags: ['terminal protocol'], body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
+    schema: { tags: ['terminal protocol'], operationId: 'enrolTerminal', summary: 'Enrol a terminal with a one-time code', description: "Answers the terminal's credential, which every other /device/v1 call carries.", body: EnrolRequest, response: { 201: EnrolResponse, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await device.enrol(req.body)));
 
   const authenticate = deviceAuthenticator(device);
@@ -27,14 +27,14 @@ export const deviceRoutes = (device: DeviceService, enrolPerMinute: number): Fas
     helmet: false,
     config: { telemetry: true, rateLimit: { max: 1200, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (req) => req.terminalId } },
     onRequest: authenticate,
-    schema: { tags: ['terminal protocol'], security, body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
+    schema: { tags: ['terminal protocol'], security, operationId: 'sendHeartbeat', summary: "Report the terminal's state; get its commands and mode", body: HeartbeatReport, response: { 200: HeartbeatAnswer, ...errorResponses } },
   }, (req) => device.heartbeat(req.terminalId, req.body, req.ip));
 
   app.post('/commands/:commandId/result', {
     bodyLimit: 256 * 1024,
     onRequest: authenticate,
     schema: {
-      tags: ['terminal protocol'], security, params: Type.Object({ commandId: Type.String({ maxLength: 64 }) }),
+      tags: ['terminal protocol'], security, operationId: 'reportCommandResult', summary: "Report a command's result", params: Type.Object({ commandId: Type.String({ maxLength: 64 }) }),
       body: CommandResultInput, response: { 200: Command, ...errorResponses },
     },
   }, (req) => device.completeCommand(req.terminalId, req.params.commandId, req.body));

@@ -1,6 +1,7 @@
 // The terminal protocol's shapes (/device/v1) and the operator's view of terminal health.
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
+import { DeploymentHint } from '../shared/deployment-hint.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
 import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
@@ -111,11 +112,9 @@ export const HeartbeatAnswer = Type.Object({
     expectedEndAt: Timestamp,
     leaseUntil: Timestamp,
   }, { description: 'the job to carry out; without confirmation by leaseUntil the terminal rolls back and trades again' }), Type.Null()]),
-  deployment: Type.Union([Type.Object({
-    actionId: Type.Integer(),
-    state: Type.String(),
-    installAllowed: Type.Boolean({ description: 'its maintenance job has the terminal out of service: install now' }),
-  }, { description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed' }), Type.Null()]),
+  deployment: Type.Union([DeploymentHint, Type.Null()], {
+    description: 'a software update for this terminal: GET /device/v1/deployments/{actionId}, download ahead, install when allowed',
+  }),
   commands: Type.Array(PendingCommand),
   configuration: ConfigurationHint,
   care: Type.Optional(CareHint),

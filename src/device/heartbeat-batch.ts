@@ -1,6 +1,7 @@
 // A group commit of heartbeats as the protocol, its writer and its observers see it: the queued
 // heartbeats, what writing them answered, and the mode each terminal is told. Types only (and the key
 // a heartbeat is known by), so other capabilities read them without the device's repository.
+import type { DeploymentHint } from '../shared/deployment-hint.ts';
 import type { HeartbeatReport, PendingCommand } from './device.schemas.ts';
 
 /** A heartbeat is known by its terminal and sequence number: a retry has the same key. */
@@ -29,5 +30,5 @@ export interface DesiredMode {
   reason: string | null;
   maintenance: { jobId: string; state: string; work: string[]; expectedEndAt: string; leaseUntil: string } | null;
   /** A software update offered to the terminal (rollouts). */
-  deployment?: { actionId: number; state: string; installAllowed: boolean } | null;
+  deployment?: DeploymentHint | null;
 }

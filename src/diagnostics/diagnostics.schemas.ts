@@ -195,11 +195,13 @@ export const ThresholdOverrides = Type.Object(
 );
 export type ThresholdOverridesInput = Static<typeof ThresholdOverrides>;
 
+/** Thresholds by rule group (cardReader, battery, …), each a number by name. */
+const ThresholdGroups = Type.Record(Type.String(), Type.Record(Type.String(), Type.Number()));
 export const ModelThresholds = Type.Object({
   modelId: Type.String(),
-  overrides: Type.Record(Type.String(), Type.Unknown()),
-  effective: Type.Record(Type.String(), Type.Unknown()),
-  defaults: Type.Record(Type.String(), Type.Unknown()),
+  overrides: ThresholdGroups,
+  effective: ThresholdGroups,
+  defaults: ThresholdGroups,
 });
 
 export const PostureQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false });

@@ -83,7 +83,7 @@ export const eventsRoutes = (
     config: { permission: 'estate:read' },
     schema: {
       tags: ['dashboard'], security: operatorSecurity,
-      description: 'The terminals the caller may see, with mode, online flag and open maintenance job. With `Accept: text/event-stream` '
+      operationId: 'getFleetEvents', summary: 'Live fleet state (server-sent events)', description: 'The terminals the caller may see, with mode, online flag and open maintenance job. With `Accept: text/event-stream` '
         + '(a browser EventSource) a stream of `fleet` events carrying the same snapshot, sent whenever it changes; otherwise the snapshot once, as JSON. '
         + 'Callers who may read rollouts also get `campaigns` events: `{ campaigns: CampaignProgress[] }`, the campaigns in progress with each wave\'s installs by state.',
       querystring: Type.Object({}, { additionalProperties: false }),

@@ -23,7 +23,7 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   app.post('/maintenance/jobs', {
     config: writeWithReason,
     schema: {
-      tags, security, description: 'Puts terminals — by id, a whole site, or a filter — into maintenance now or at plannedStart.',
+      tags, security, operationId: 'startMaintenanceJobs', summary: 'Put terminals into maintenance', description: 'Puts terminals — by id, a whole site, or a filter — into maintenance now or at plannedStart.',
       body: MaintenanceInput, response: { 201: Type.Object({ items: Type.Array(JobWithTransitions) }), 202: HeldAnswer, ...errorResponses },
     },
   }, async (req, reply) => {
@@ -42,26 +42,26 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
     return reply.code(201).send({ items });
   });
 
-  app.get('/maintenance/jobs/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: JobWithTransitions, ...errorResponses } } },
+  app.get('/maintenance/jobs/:id', { config: read, schema: { tags, security, operationId: 'getMaintenanceJob', summary: 'A maintenance job with its transitions', params: IdParams, response: { 200: JobWithTransitions, ...errorResponses } } },
     (req) => maintenance.getJob(req.params.id, req.principal.scope));
-  app.get('/terminals/:id/maintenance-jobs', { config: read, schema: { tags, security, params: IdParams, response: { 200: Type.Object({ items: Type.Array(Job) }), ...errorResponses } } },
+  app.get('/terminals/:id/maintenance-jobs', { config: read, schema: { tags, security, operationId: 'listTerminalMaintenanceJobs', summary: "A terminal's maintenance jobs", params: IdParams, response: { 200: Type.Object({ items: Type.Array(Job) }), ...errorResponses } } },
     async (req) => ({ items: await maintenance.jobsOfTerminal(req.params.id, req.principal.scope) }));
 
-  app.post('/maintenance/jobs/:id/extend', { config: write, schema: { tags, security, params: IdParams, body: Extend, response: { 200: JobWithTransitions, ...errorResponses } } },
+  app.post('/maintenance/jobs/:id/extend', { config: write, schema: { tags, security, operationId: 'extendMaintenanceJob', summary: 'Extend a maintenance job', params: IdParams, body: Extend, response: { 200: JobWithTransitions, ...errorResponses } } },
     (req) => maintenance.extend(req.params.id, req.body.minutes, req.principal.scope, req.principal.name));
-  const move = (path: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', description: string) =>
+  const move = (path: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', operationId: string, summary: string, description: string) =>
     app.post(`/maintenance/jobs/:id/${path}`, {
-      config: writeWithReason, schema: { tags, security, description, params: IdParams, body: JobAction, response: { 200: JobWithTransitions, ...errorResponses } },
+      config: writeWithReason, schema: { tags, security, operationId, summary, description, params: IdParams, body: JobAction, response: { 200: JobWithTransitions, ...errorResponses } },
     }, (req: FastifyRequest<{ Params: { id: string }; Body: { note?: string } }>) =>
       maintenance.operatorMove(req.params.id, to, req.body.note ?? path, req.principal.scope, req.principal.name));
-  move('finish', 'completed', 'Back in service now.');
-  move('abort', 'aborted', 'Cancels the job; a terminal already in maintenance rolls back and trades again.');
-  move('hand-over', 'handed_to_technician', 'A failed job goes to a technician.');
-  move('rolled-back', 'rolled_back', 'Confirms that a failed job was rolled back.');
+  move('finish', 'completed', 'finishMaintenanceJob', 'Finish a maintenance job', 'Back in service now.');
+  move('abort', 'aborted', 'abortMaintenanceJob', 'Abort a maintenance job', 'Cancels the job; a terminal already in maintenance rolls back and trades again.');
+  move('hand-over', 'handed_to_technician', 'handOverMaintenanceJob', 'Hand a failed maintenance job to a technician', 'A failed job goes to a technician.');
+  move('rolled-back', 'rolled_back', 'confirmMaintenanceRollback', 'Confirm a failed maintenance job was rolled back', 'Confirms that a failed job was rolled back.');
   app.post('/maintenance/jobs/group', {
     config: write,
     schema: {
-      tags, security, body: GroupActionInput, response: { 200: GroupActionResult, ...errorResponses },
+      tags, security, operationId: 'actOnMaintenanceJobs', summary: 'Finish, extend or cancel a group of maintenance jobs', body: GroupActionInput, response: { 200: GroupActionResult, ...errorResponses },
       description: 'Finishes, extends or cancels a group of jobs (e.g. a site\'s) in one action, with an outcome per job in the order given. A job already ended is left alone (outcome already_ended), so repeating the action does no harm.',
     },
   }, async (req) => {
@@ -71,15 +71,15 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
 
   app.get('/maintenance/figures', {
     config: read,
-    schema: { tags, security, description: 'Jobs created in [from, to): downtime, refused transactions, estimated revenue lost, on time / late / failed.', querystring: FiguresQuery, response: { 200: Figures, ...errorResponses } },
+    schema: { tags, security, operationId: 'getMaintenanceFigures', summary: 'Maintenance figures for a period', description: 'Jobs created in [from, to): downtime, refused transactions, estimated revenue lost, on time / late / failed.', querystring: FiguresQuery, response: { 200: Figures, ...errorResponses } },
   }, (req) => maintenance.figures(req.query, req.principal.scope));
 
-  app.get('/terminals/:id/mode', { config: read, schema: { tags, security, params: IdParams, response: { 200: ModeView, ...errorResponses } } },
+  app.get('/terminals/:id/mode', { config: read, schema: { tags, security, operationId: 'getTerminalMode', summary: "A terminal's mode (in service, in maintenance, locked)", params: IdParams, response: { 200: ModeView, ...errorResponses } } },
     async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
-  app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
+  app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, operationId: 'lockTerminal', summary: 'Lock a terminal', description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
     (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
   app.post('/terminals/:id/unlock', {
-    config: writeWithReason, schema: { tags, security, description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. Held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
+    config: writeWithReason, schema: { tags, security, operationId: 'unlockTerminal', summary: "Lift a terminal's lock", description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. Held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
   }, async (req, reply) => {
     // Only a terminal that is locked has a lock to lift: asked of a second person only then.
     const active = (await maintenance.locks(req.params.id, req.principal.scope)).find((l) => l.liftedAt === null);
@@ -93,7 +93,7 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
     return maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name);
   });
   app.get('/terminals/:id/locks', {
-    config: { permission: 'estate:read' }, schema: { tags, security, description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },
+    config: { permission: 'estate:read' }, schema: { tags, security, operationId: 'listTerminalLocks', summary: "A terminal's locks", description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },
   }, async (req) => ({ items: await maintenance.locks(req.params.id, req.principal.scope) }));
 };
 
@@ -102,7 +102,7 @@ export const maintenanceDeviceRoutes = (maintenance: MaintenanceService, authent
   app.post('/maintenance/:jobId/steps', {
     onRequest: authenticate,
     schema: {
-      tags: ['terminal protocol'], security: [{ terminalCredential: [] }], params: Type.Object({ jobId: Type.String({ maxLength: 64 }) }),
+      tags: ['terminal protocol'], operationId: 'reportMaintenanceStep', summary: "Report a step of the terminal's maintenance job", security: [{ terminalCredential: [] }], params: Type.Object({ jobId: Type.String({ maxLength: 64 }) }),
       body: StepReport, response: { 200: Job, ...errorResponses },
     },
   }, (req) => maintenance.report(req.terminalId, req.params.jobId, req.body));

@@ -47,19 +47,8 @@ export const OccurrenceView = Type.Object({ start: Timestamp, end: Timestamp, lo
 export const WindowView = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  target: Type.Object({
-    merchantId: Type.Optional(Type.String()),
-    siteId: Type.Optional(Type.String()),
-    terminalId: Type.Optional(Type.String()),
-    filter: Type.Optional(Type.Object({ tag: Type.Optional(Type.String()), modelId: Type.Optional(Type.String()), merchantId: Type.Optional(Type.String()) })),
-  }),
-  schedule: Type.Object({
-    kind: Type.String(),
-    start: Type.Optional(Type.String()),
-    rrule: Type.Optional(Type.String()),
-    cron: Type.Optional(Type.String()),
-    durationMinutes: Type.Integer(),
-  }),
+  target: WindowTarget,
+  schedule: WindowSchedule,
   timeZone: Type.String(),
   next: Type.Union([OccurrenceView, Type.Null()], { description: 'the occurrence open now, else the next one (within a year)' }),
   createdBy: Type.String(),

@@ -12,14 +12,14 @@ const config = { permission: 'notifications:write' } as const;
 
 export const notificationRoutes = (notifications: NotificationService): FastifyPluginAsyncTypebox => async (app) => {
   app.get('/notification-channels', {
-    config, schema: { tags, security, querystring: Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Channel) }), ...errorResponses } },
+    config, schema: { tags, security, operationId: 'listNotificationChannels', summary: 'List notification channels', querystring: Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(Channel) }), ...errorResponses } },
   }, async (req) => ({ items: await notifications.listChannels({ ...(req.query.merchantId && { merchantId: req.query.merchantId }) }) }));
   app.post('/notification-channels', {
-    config, schema: { tags, security, description: 'A webhook\'s secret is shown once, in this answer; a DingTalk robot\'s secret (given here) is never shown.', body: ChannelInput, response: { 201: CreatedChannel, ...errorResponses } },
+    config, schema: { tags, security, operationId: 'createNotificationChannel', summary: 'Create a notification channel', description: 'A webhook\'s secret is shown once, in this answer; a DingTalk robot\'s secret (given here) is never shown.', body: ChannelInput, response: { 201: CreatedChannel, ...errorResponses } },
   }, async (req, reply) => reply.code(201).send(await notifications.createChannel(req.body)));
-  app.get('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 200: Channel, ...errorResponses } } },
+  app.get('/notification-channels/:id', { config, schema: { tags, security, operationId: 'getNotificationChannel', summary: 'A notification channel', params: IdParams, response: { 200: Channel, ...errorResponses } } },
     (req) => notifications.getChannel(req.params.id));
-  app.patch('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, body: ChannelPatch, response: { 200: Channel, ...errorResponses } } },
+  app.patch('/notification-channels/:id', { config, schema: { tags, security, operationId: 'updateNotificationChannel', summary: 'Change a notification channel', params: IdParams, body: ChannelPatch, response: { 200: Channel, ...errorResponses } } },
     (req) => notifications.updateChannel(req.params.id, req.body));
   app.post('/notification-channels/:id/test', {
     config, schema: {
@@ -28,16 +28,16 @@ export const notificationRoutes = (notifications: NotificationService): FastifyP
       description: 'Sends a short test message now (quiet hours and the rate limit do not apply; no retry) and answers how the receiver took it. Not kept as a delivery.',
     },
   }, (req) => notifications.sendTest(req.params.id));
-  app.post('/notification-channels/:id/rotate-secret', { config, schema: { tags, security, params: IdParams, response: { 200: Type.Object({ secret: Type.String() }), ...errorResponses } } },
+  app.post('/notification-channels/:id/rotate-secret', { config, schema: { tags, security, operationId: 'rotateNotificationChannelSecret', summary: "Rotate a webhook channel's signing secret", description: 'The new secret is in this answer only.', params: IdParams, response: { 200: Type.Object({ secret: Type.String() }), ...errorResponses } } },
     (req) => notifications.rotateSecret(req.params.id));
-  app.delete('/notification-channels/:id', { config, schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+  app.delete('/notification-channels/:id', { config, schema: { tags, security, operationId: 'deleteNotificationChannel', summary: 'Delete a notification channel', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => { await notifications.deleteChannel(req.params.id); return reply.code(204).send(null); });
 
-  app.get('/notification-deliveries', { config, schema: { tags, security, querystring: DeliveryQuery, response: { 200: Page(Delivery), ...errorResponses } } },
+  app.get('/notification-deliveries', { config, schema: { tags, security, operationId: 'listNotificationDeliveries', summary: 'List notification deliveries', querystring: DeliveryQuery, response: { 200: Page(Delivery), ...errorResponses } } },
     (req) => notifications.listDeliveries(req.query));
-  app.get('/notification-deliveries/:id', { config, schema: { tags, security, params: IdParams, response: { 200: DeliveryWithAttempts, ...errorResponses } } },
+  app.get('/notification-deliveries/:id', { config, schema: { tags, security, operationId: 'getNotificationDelivery', summary: 'A notification delivery with its attempts', params: IdParams, response: { 200: DeliveryWithAttempts, ...errorResponses } } },
     (req) => notifications.getDelivery(req.params.id));
   app.post('/notification-deliveries/:id/replay', {
-    config, schema: { tags, security, description: 'Sends a parked delivery again with a fresh round of attempts.', params: IdParams, response: { 200: Delivery, ...errorResponses } },
+    config, schema: { tags, security, operationId: 'replayNotificationDelivery', summary: 'Send a parked delivery again', description: 'Sends a parked delivery again with a fresh round of attempts.', params: IdParams, response: { 200: Delivery, ...errorResponses } },
   }, (req) => notifications.replay(req.params.id));
 };

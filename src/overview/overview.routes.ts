@@ -8,7 +8,7 @@ export const overviewRoutes = (overview: OverviewService): FastifyPluginAsyncTyp
   app.get('/overview', {
     config: { permission: 'estate:read' },
     schema: {
-      tags: ['dashboard'], security, querystring: OverviewQuery, response: { 200: OverviewView, ...errorResponses },
+      tags: ['dashboard'], security, operationId: 'getOverview', summary: "The dashboard's overview", querystring: OverviewQuery, response: { 200: OverviewView, ...errorResponses },
       description: 'Open incidents by severity, work orders open, due within 24 hours and overdue, the fleet health score, and per local day '
         + 'the incidents opened, maintenance jobs started, work orders done and the health score at the day\'s end, for what the caller may see.',
     },

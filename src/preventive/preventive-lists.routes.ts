@@ -15,21 +15,21 @@ export const preventiveListRoutes = (lists: PlanListsService, remote: RemoteTask
   app.get('/preventive/plans', {
     config: read,
     schema: {
-      tags: pm, security, response: { 200: Items(PlanSummary), ...errorResponses },
+      tags: pm, security, operationId: 'listPreventivePlans', summary: 'List preventive maintenance plans', response: { 200: Items(PlanSummary), ...errorResponses },
       description: 'Every plan, newest first, with its tasks counted: overdue (due before now, not ordered), due within 7 days (not ordered) and ordered (covered by a work order).',
     },
   }, () => lists.plans());
   app.get('/preventive/due', {
     config: read,
     schema: {
-      tags: pm, security, querystring: DueListQuery, response: { 200: Page(DueListItem), ...errorResponses },
+      tags: pm, security, operationId: 'listDuePreventiveTasks', summary: 'Preventive tasks due', querystring: DueListQuery, response: { 200: Page(DueListItem), ...errorResponses },
       description: "Due tasks across plans by due date (then id), with who does them and why they are due then. Merchant users see their terminals', technicians those of their work orders.",
     },
   }, (req) => lists.due(req.query, req.principal.scope));
   app.get('/preventive/remote-runs', {
     config: read,
     schema: {
-      tags: pm, security, querystring: RemoteRunsQuery, response: { 200: Items(RemoteRunView), ...errorResponses },
+      tags: pm, security, operationId: 'listRemotePreventiveRuns', summary: 'Results of remote preventive tasks', querystring: RemoteRunsQuery, response: { 200: Items(RemoteRunView), ...errorResponses },
       description: "Remote tasks run by terminals in their maintenance windows, newest first: the task's checklist results (pass / fail per item) with the terminal's report.",
     },
   }, (req) => remote.runs(req.query, req.principal.scope));

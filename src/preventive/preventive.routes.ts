@@ -13,23 +13,23 @@ const pm = ['preventive maintenance'];
 
 export const preventiveRoutes = (preventive: PreventiveService): FastifyPluginAsyncTypebox => async (app) => {
   // ---- templates
-  app.get('/preventive/templates', { config: read, schema: { tags: pm, security, response: { 200: Items(TemplateView), ...errorResponses } } },
+  app.get('/preventive/templates', { config: read, schema: { tags: pm, security, operationId: 'listPreventiveTemplates', summary: 'List preventive maintenance templates', response: { 200: Items(TemplateView), ...errorResponses } } },
     () => preventive.listTemplates());
   app.post('/preventive/templates', {
-    config: write, schema: { tags: pm, security, body: TemplateInput, response: { 201: TemplateView, ...errorResponses }, description: '409 when the code is taken.' },
+    config: write, schema: { tags: pm, security, operationId: 'createPreventiveTemplate', summary: 'Create a preventive maintenance template', body: TemplateInput, response: { 201: TemplateView, ...errorResponses }, description: '409 when the code is taken.' },
   }, async (req, reply) => reply.code(201).send(await preventive.createTemplate(req.body)));
-  app.patch('/preventive/templates/:id', { config: write, schema: { tags: pm, security, params: IdParams, body: TemplatePatch, response: { 200: TemplateView, ...errorResponses } } },
+  app.patch('/preventive/templates/:id', { config: write, schema: { tags: pm, security, operationId: 'updatePreventiveTemplate', summary: 'Change a preventive maintenance template', params: IdParams, body: TemplatePatch, response: { 200: TemplateView, ...errorResponses } } },
     (req) => preventive.updateTemplate(req.params.id, req.body));
 
   // ---- plans
   app.post('/preventive/plans', {
     config: write,
     schema: {
-      tags: pm, security, body: PlanInput, response: { 201: PlanView, ...errorResponses },
+      tags: pm, security, operationId: 'createPreventivePlan', summary: 'Create a preventive maintenance plan', body: PlanInput, response: { 201: PlanView, ...errorResponses },
       description: "Applies templates to the terminals the filter matches; each (terminal, template) gets its next due date with the factors (usage, environment) that made it.",
     },
   }, async (req, reply) => reply.code(201).send(await preventive.createPlan(req.body, actorOf(req.principal))));
-  app.get('/preventive/plans/:id', { config: read, schema: { tags: pm, security, params: IdParams, response: { 200: PlanView, ...errorResponses } } },
+  app.get('/preventive/plans/:id', { config: read, schema: { tags: pm, security, operationId: 'getPreventivePlan', summary: 'A preventive maintenance plan with its tasks', params: IdParams, response: { 200: PlanView, ...errorResponses } } },
     (req) => preventive.getPlan(req.params.id));
   app.post('/preventive/plans/:id/work-orders', {
     config: write,

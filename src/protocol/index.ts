@@ -16,6 +16,7 @@ export type { JobState, SelfTestResult, WorkKind } from '../shared/job-states.ts
 
 // ---- software packages and deployments (src/rollouts)
 export type { DeploymentView, FeedbackInput } from '../rollouts/rollouts.schemas.ts';
+export type { DeploymentHint } from '../shared/deployment-hint.ts';
 export { statementText } from '../rollouts/package-statement.ts';
 
 // ---- configuration (src/configuration)

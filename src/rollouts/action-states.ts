@@ -2,14 +2,10 @@
 // idempotent: a repeated or late report (an earlier step, or anything once the action closed) is kept
 // for the record but changes nothing.
 
-export const ACTION_STATES = [
-  'queued', // its wave has not started
-  'scheduled', // a maintenance job is planned in the terminal's window
-  'downloading', 'downloaded', // staged ahead of the window
-  'installing', 'installed', // inside the window; installed waits for the job's verification
-  'succeeded', 'failed', 'skipped', 'cancelled',
-] as const;
-export type ActionState = (typeof ACTION_STATES)[number];
+import { ACTION_STATES, type ActionState } from '../shared/deployment-hint.ts';
+
+// The states are declared beside the deployment hint the terminal protocol carries.
+export { ACTION_STATES, type ActionState };
 
 export const CLOSED: readonly ActionState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 /** Offered to the terminal: it may download, and install once its window opens. */

@@ -30,31 +30,31 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   // ---- publisher keys
-  app.get('/publisher-keys', { config: read, schema: { tags, security, response: { 200: Items(PublisherKeyView), ...errorResponses } } },
+  app.get('/publisher-keys', { config: read, schema: { tags, security, operationId: 'listPublisherKeys', summary: 'List publisher keys', response: { 200: Items(PublisherKeyView), ...errorResponses } } },
     async () => ({ items: await packages.listKeys() }));
   app.post('/publisher-keys', {
-    config: publish, schema: { tags, security, body: PublisherKeyInput, response: { 201: PublisherKeyView, ...errorResponses }, description: 'Registers an Ed25519 public key whose signatures PosFleet accepts; its id is its fingerprint.' },
+    config: publish, schema: { tags, security, operationId: 'registerPublisherKey', summary: 'Register a publisher key', body: PublisherKeyInput, response: { 201: PublisherKeyView, ...errorResponses }, description: 'Registers an Ed25519 public key whose signatures PosFleet accepts; its id is its fingerprint.' },
   }, async (req, reply) => reply.code(201).send(await packages.registerKey(req.body, req.principal.name)));
   app.post('/publisher-keys/:id/revoke', {
-    config: publish, schema: { tags, security, params: IdParams, response: { 200: PublisherKeyView, ...errorResponses }, description: 'Packages signed with a revoked key can no longer be assigned.' },
+    config: publish, schema: { tags, security, operationId: 'revokePublisherKey', summary: 'Revoke a publisher key', params: IdParams, response: { 200: PublisherKeyView, ...errorResponses }, description: 'Packages signed with a revoked key can no longer be assigned.' },
   }, (req) => packages.revokeKey(req.params.id));
 
   // ---- packages
-  app.get('/packages', { config: read, schema: { tags, security, querystring: PackageListQuery, response: { 200: Page(PackageView), ...errorResponses } } },
+  app.get('/packages', { config: read, schema: { tags, security, operationId: 'listPackages', summary: 'List packages', querystring: PackageListQuery, response: { 200: Page(PackageView), ...errorResponses } } },
     (req) => packages.list(req.query));
   app.post('/packages', {
     config: publish,
     schema: {
-      tags, security, body: PackageInput, response: { 201: PackageView, ...errorResponses },
+      tags, security, operationId: 'declarePackage', summary: 'Declare a signed package', body: PackageInput, response: { 201: PackageView, ...errorResponses },
       description: 'Declares a package: metadata, size, SHA-256 and the Ed25519 signature (checked now against the registered key). Then PUT its content.',
     },
   }, async (req, reply) => reply.code(201).send(await packages.declare(req.body, req.principal.name)));
-  app.get('/packages/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: PackageView, ...errorResponses } } },
+  app.get('/packages/:id', { config: read, schema: { tags, security, operationId: 'getPackage', summary: 'A package', params: IdParams, response: { 200: PackageView, ...errorResponses } } },
     (req) => packages.get(req.params.id));
   app.put('/packages/:id/content', {
     config: publish,
     schema: {
-      tags, security, params: IdParams, consumes: ['application/octet-stream'], response: { 200: PackageView, ...errorResponses },
+      tags, security, operationId: 'uploadPackageContent', summary: "Upload a package's content", params: IdParams, consumes: ['application/octet-stream'], response: { 200: PackageView, ...errorResponses },
       description: 'The package file as application/octet-stream. It must have exactly the declared size and SHA-256, else it is refused and nothing is kept.',
     },
   }, (req) => {
@@ -64,7 +64,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   });
 
   // ---- campaigns
-  app.get('/campaigns', { config: read, schema: { tags, security, querystring: CampaignListQuery, response: { 200: Page(CampaignSummary), ...errorResponses } } },
+  app.get('/campaigns', { config: read, schema: { tags, security, operationId: 'listCampaigns', summary: 'List campaigns', querystring: CampaignListQuery, response: { 200: Page(CampaignSummary), ...errorResponses } } },
     (req) => campaigns.list(req.query));
   app.post('/campaigns', {
     config: {
@@ -73,7 +73,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
       auditBody: ['singleTerminalSites', 'singleTerminalSitesReason', 'reason'],
     },
     schema: {
-      tags, security, body: CampaignInput, response: { 201: CampaignView, 202: HeldAnswer, ...errorResponses },
+      tags, security, operationId: 'startCampaign', summary: 'Start a campaign', body: CampaignInput, response: { 201: CampaignView, 202: HeldAnswer, ...errorResponses },
       description: 'Starts a rollout of a ready package to the terminals the filter matches, in waves drawn across sites and networks. Each install is a maintenance job in the terminal\'s window. '
         + 'A campaign to more terminals than the four-eyes threshold is held (202, state awaiting_approval) until a second person approves it (POST /approvals/{id}/approve); give the reason.',
     },
@@ -101,30 +101,30 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     const preview = await campaigns.preview(req.body, req.principal.scope);
     return { ...preview, needsApproval: fourEyes.campaignNeedsApproval(preview.terminals), ...(fourEyes.campaignNeedsApproval(Number.MAX_SAFE_INTEGER) && { approvalThreshold: fourEyes.campaignThreshold() }) };
   });
-  app.get('/campaigns/:id', { config: read, schema: { tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
+  app.get('/campaigns/:id', { config: read, schema: { tags, security, operationId: 'getCampaign', summary: 'A campaign with its waves', params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.get(req.params.id));
   app.get('/campaigns/:id/actions', {
-    config: read, schema: { tags, security, params: IdParams, querystring: ActionListQuery, response: { 200: Page(ActionView), ...errorResponses } },
+    config: read, schema: { tags, security, operationId: 'listCampaignActions', summary: "A campaign's actions, one per terminal", params: IdParams, querystring: ActionListQuery, response: { 200: Page(ActionView), ...errorResponses } },
   }, (req) => campaigns.actions(req.params.id, req.query));
   app.get('/campaigns/:id/actions/:actionId', {
-    config: read, schema: { tags, security, params: ActionParams, response: { 200: ActionView, ...errorResponses }, description: 'One terminal\'s action with every feedback received for it.' },
+    config: read, schema: { tags, security, operationId: 'getCampaignAction', summary: "One terminal's action in a campaign", params: ActionParams, response: { 200: ActionView, ...errorResponses }, description: 'One terminal\'s action with every feedback received for it.' },
   }, (req) => campaigns.action(req.params.id, req.params.actionId));
-  app.post('/campaigns/:id/pause', { config: write, schema: { tags, security, params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
+  app.post('/campaigns/:id/pause', { config: write, schema: { tags, security, operationId: 'pauseCampaign', summary: 'Pause a campaign', params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.pause(req.params.id, req.body.note, req.principal.name));
   app.post('/campaigns/:id/resume', {
     config: write,
     schema: {
-      tags, security, params: IdParams, response: { 200: CampaignView, ...errorResponses },
+      tags, security, operationId: 'resumeCampaign', summary: 'Resume a campaign', params: IdParams, response: { 200: CampaignView, ...errorResponses },
       body: Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })), maxFailureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) }, { additionalProperties: false }),
       description: 'After a halt on payments, resuming accepts the figures and starts the next wave; after a halt on install failures, the wave goes on (raise maxFailureRate to accept more).',
     },
   }, (req) => campaigns.resume(req.params.id, req.body, req.principal.name));
-  app.post('/campaigns/:id/cancel', { config: write, schema: { tags, security, params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
+  app.post('/campaigns/:id/cancel', { config: write, schema: { tags, security, operationId: 'cancelCampaign', summary: 'Cancel a campaign', params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.cancel(req.params.id, req.body.note, req.principal.name));
   app.post('/campaigns/:id/rollback', {
     config: write,
     schema: {
-      tags, security, params: IdParams, response: { 201: CampaignView, ...errorResponses },
+      tags, security, operationId: 'rollBackCampaign', summary: 'Roll a campaign back', params: IdParams, response: { 201: CampaignView, ...errorResponses },
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waves: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 10 })) }, { additionalProperties: false }),
       description: 'Stops the campaign and re-installs each updated terminal\'s previous version as a new campaign, in waves, inside windows. Terminals whose previous version has no ready package are left out and listed with the reason (leftOut); 409 only when none can go back.',
     },
@@ -133,12 +133,12 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
   app.get('/terminals/:id/versions', {
     config: { permission: 'estate:read' },
     schema: {
-      tags, security, params: IdParams, response: { 200: Items(VersionChangeView), ...errorResponses },
+      tags, security, operationId: 'listTerminalVersions', summary: "A terminal's version history", params: IdParams, response: { 200: Items(VersionChangeView), ...errorResponses },
       description: "The application and firmware versions the terminal reported, newest first (the last 100), each with the campaign that installed it, if one did.",
     },
   }, async (req) => ({ items: await fleetVersions.versionsOf(req.params.id, req.principal.scope) }));
   app.get('/fleet/versions', {
-    config: read, schema: { tags, security, response: { 200: FleetVersionsView, ...errorResponses }, description: 'Versions per model, the share on the latest security patch, actions stuck in a state, versions installed outside PosFleet.' },
+    config: read, schema: { tags, security, operationId: 'getFleetVersions', summary: 'Versions across the fleet', response: { 200: FleetVersionsView, ...errorResponses }, description: 'Versions per model, the share on the latest security patch, actions stuck in a state, versions installed outside PosFleet.' },
   }, () => fleetVersions.fleet());
 };
 
@@ -149,20 +149,20 @@ export const rolloutDeviceRoutes = (packages: PackagesService, deployments: Depl
   const DeploymentParams = Type.Object({ actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
   app.get('/deployments/:actionId', {
     onRequest: authenticate,
-    schema: { tags: deviceTags, security: deviceSecurity, params: DeploymentParams, response: { 200: DeploymentView, ...errorResponses }, description: 'The package to download (ahead of the window) and whether it may be installed now.' },
+    schema: { tags: deviceTags, security: deviceSecurity, operationId: 'getDeployment', summary: 'A deployment for the terminal', params: DeploymentParams, response: { 200: DeploymentView, ...errorResponses }, description: 'The package to download (ahead of the window) and whether it may be installed now.' },
   }, (req) => deployments.deployment(req.terminalId, req.params.actionId));
   app.post('/deployments/:actionId/feedback', {
     onRequest: authenticate,
     bodyLimit: 64 * 1024,
     schema: {
-      tags: deviceTags, security: deviceSecurity, params: DeploymentParams, body: FeedbackInput, response: { 200: FeedbackAnswer, ...errorResponses },
+      tags: deviceTags, security: deviceSecurity, operationId: 'reportDeploymentFeedback', summary: 'Report progress on a deployment', params: DeploymentParams, body: FeedbackInput, response: { 200: FeedbackAnswer, ...errorResponses },
       description: 'Idempotent: a repeated reportId, a late step or anything after the action closed is recorded and changes nothing.',
     },
   }, (req) => deployments.feedback(req.terminalId, req.params.actionId, req.body));
   app.get('/packages/:id/content', {
     onRequest: authenticate,
     logLevel: 'warn',
-    schema: { tags: deviceTags, security: deviceSecurity, params: IdParams, description: 'The package file, only for a terminal it was assigned to. Range requests resume an interrupted download; ETag and If-Range keep a resumed one consistent.' },
+    schema: { tags: deviceTags, security: deviceSecurity, operationId: 'downloadPackage', summary: 'Download a package assigned to the terminal', params: IdParams, description: 'The package file, only for a terminal it was assigned to. Range requests resume an interrupted download; ETag and If-Range keep a resumed one consistent.' },
   }, async (req, reply) => {
     const pkg = await deployments.authoriseDownload(req.terminalId, req.params.id);
     return streamPackage(packages, pkg.id, pkg.sha256, req, reply);

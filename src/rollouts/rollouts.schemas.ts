@@ -269,12 +269,7 @@ export const FleetVersionsView = Type.Object({
 });
 
 // ---- terminal protocol
-export const DeploymentHint = Type.Object({
-  actionId: Type.Integer(),
-  state: Type.Enum(ACTION_STATES),
-  installAllowed: Type.Boolean({ description: 'true once the maintenance job for it has the terminal out of service' }),
-});
-export type DeploymentHint = Static<typeof DeploymentHint>;
+export { DeploymentHint } from '../shared/deployment-hint.ts';
 
 export const DeploymentView = Type.Object({
   actionId: Type.Integer(),

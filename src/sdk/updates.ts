@@ -5,7 +5,7 @@
 // as feedback with a report id that a retry repeats. A progress report that cannot be sent (the link is
 // down) never stops the work and is sent again at the next heartbeat answer; only "installed" is waited
 // for, since the server counts an install it heard of before the job completed. Uses fetch and WebCrypto.
-import type { DeploymentView, FeedbackInput } from '../protocol/index.ts';
+import type { DeploymentHint, DeploymentView, FeedbackInput } from '../protocol/index.ts';
 import { statementText } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 
@@ -40,11 +40,7 @@ export type UpdateEvent =
   | { type: 'installed'; actionId: number; version: string }
   | { type: 'failed'; actionId: number; reason: string };
 
-export interface DeploymentHint {
-  actionId: number;
-  state: string;
-  installAllowed: boolean;
-}
+export type { DeploymentHint };
 
 export class UpdateAgent {
   private deployment: Deployment | undefined;

@@ -29,16 +29,23 @@ export interface Operation {
   query: { name: string; schema: JsonSchema }[];
   /** The JSON body's schema, when the operation takes one. */
   body?: JsonSchema;
+  operationId?: string;
+  summary?: string;
 }
 
 interface Parameter { in: string; name: string; schema: JsonSchema }
-interface PathItem { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }
+interface PathItem { operationId?: string; summary?: string; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } }
 
-/** Every operation of the served /openapi.json whose path starts with one of `prefixes`. */
+/** The OpenAPI document as a client author downloads it (/docs/json, the same as /openapi.json). */
+export async function openapiDocument(t: TestApp): Promise<{ openapi: string; paths: Record<string, Record<string, PathItem>> } & Record<string, unknown>> {
+  const res = await t.app.inject({ method: 'GET', url: '/docs/json' });
+  if (res.statusCode !== 200) throw new Error(`GET /docs/json answered ${res.statusCode}`);
+  return res.json();
+}
+
+/** Every operation of the served OpenAPI document whose path starts with one of `prefixes`. */
 export async function operations(t: TestApp, prefixes: string[]): Promise<Operation[]> {
-  const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
-  if (res.statusCode !== 200) throw new Error(`GET /openapi.json answered ${res.statusCode}`);
-  const paths = res.json<{ paths: Record<string, Record<string, PathItem>> }>().paths;
+  const { paths } = await openapiDocument(t);
   const ops: Operation[] = [];
   for (const [path, items] of Object.entries(paths)) {
     if (!prefixes.some((p) => path.startsWith(p))) continue;
@@ -52,6 +59,8 @@ export async function operations(t: TestApp, prefixes: string[]): Promise<Operat
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         query: parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema })),
         ...(body && { body }),
+        ...(op.operationId !== undefined && { operationId: op.operationId }),
+        ...(op.summary !== undefined && { summary: op.summary }),
       });
     }
   }

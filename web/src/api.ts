@@ -2,111 +2,106 @@
 // every change, and the server's error body turned into an ApiError the pages can show (in the page's
 // language, from the catalogue the server shares: src/shared/messages).
 import { formatMessage, type MessageParams } from '../../src/shared/messages/format.ts';
+import type { Static } from 'typebox';
+import type { Me as MeSchema, User as UserSchema } from '../../src/access/access.schemas.ts';
+import type { ComplianceReport as ComplianceReportModel } from '../../src/compliance/compliance.rules.ts';
+import type { Command, HeartbeatRecord as HeartbeatRecordSchema, HeartbeatReport as HeartbeatReportSchema, TerminalHealth } from '../../src/device/device.schemas.ts';
+import type { GuideRun as GuideRunSchema, Incident as IncidentSchema, ModelThresholds as ModelThresholdsSchema } from '../../src/diagnostics/diagnostics.schemas.ts';
+import type { Merchant as MerchantSchema, Site as SiteSchema, Terminal as TerminalSchema, TerminalModel as TerminalModelSchema } from '../../src/estate/estate.schemas.ts';
+import type { Figures as FiguresSchema, Job as JobSchema, JobWithTransitions, ModeView as ModeViewSchema } from '../../src/maintenance/maintenance.schemas.ts';
+import type { OccurrenceView, SuggestedWindowView, WindowSchedule as WindowScheduleSchema, WindowTarget as WindowTargetSchema, WindowView } from '../../src/maintenance/windows.schemas.ts';
+import type { Channel as ChannelSchema } from '../../src/notifications/notifications.schemas.ts';
+import type { TemplateView } from '../../src/preventive/preventive.schemas.ts';
+import type {
+  ActionView, CampaignFilter as CampaignFilterSchema, CampaignSummary as CampaignSummarySchema, CampaignView, FleetVersionsView, PackageView, PublisherKeyView, WaveView,
+} from '../../src/rollouts/rollouts.schemas.ts';
+import type { SparePartView } from '../../src/spares/spares.schemas.ts';
+import type { PhotoView, SuggestionView, TechnicianView, WorkOrderSummary as WorkOrderSummarySchema, WorkOrderView } from '../../src/work-orders/work-orders.schemas.ts';
 
-export interface Me {
-  userId: string;
-  name: string;
-  role: string;
-  merchantId: string | null;
-  csrfToken: string | null;
-  mustChangePassword: boolean;
-  /** What this sign-in may do (the server's grants for the role and token). */
-  permissions: string[];
-}
-
+// ---- the server's wire types, derived from its schemas (type-only imports: nothing of them reaches the
+// bundle). A field renamed or removed on the server breaks `tsc -p web` here, not a page in production.
+export type Me = Static<typeof MeSchema>;
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface Terminal {
-  id: string;
-  serialNumber: string;
-  modelId: string;
-  siteId: string | null;
-  merchantId: string | null;
-  status: string;
-  tags: string[];
-  appVersion: string | null;
-  firmwareVersion: string | null;
-  networkType: string | null;
-  online: boolean;
-  lastSeenAt: string | null;
-}
+// estate
+export type Terminal = Static<typeof TerminalSchema>;
+export type Site = Static<typeof SiteSchema>;
+export type Merchant = Static<typeof MerchantSchema>;
+export type TerminalModel = Static<typeof TerminalModelSchema>;
 
-export interface Site {
-  id: string;
-  merchantId: string;
-  code: string;
-  name: string;
-  /** The site's own IANA time zone, or its merchant's. */
-  timeZone: string;
-  address?: string | null;
-  latitude?: number | null;
-  longitude?: number | null;
-}
-
+// terminal protocol
 /** A remote command and, once the terminal reported it, its result. */
-export interface TerminalCommand {
-  id: string;
-  terminalId: string;
-  type: 'reboot' | 'self_test' | 'sync_time' | 'collect_logs' | 'rotate_password';
-  status: 'pending' | 'delivered' | 'succeeded' | 'failed';
-  createdAt: string;
-  createdBy: string | null;
-  deliveredAt: string | null;
-  completedAt: string | null;
-  result: unknown;
-}
-export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const;
+export type TerminalCommand = Static<typeof Command>;
+/** The commands an operator may send from the dashboard. */
+export const COMMAND_TYPES = ['reboot', 'self_test', 'sync_time', 'collect_logs', 'rotate_password'] as const satisfies readonly TerminalCommand['type'][];
+/**
+ * A heartbeat report as kept: what the terminal sent, checked against the protocol's HeartbeatReport
+ * when it arrived. The answers leave it open (a report kept before a field was added lacks it), so every
+ * field may be missing here.
+ */
+export type HeartbeatReport = Partial<Static<typeof HeartbeatReportSchema>>;
+export type HeartbeatRecord = Omit<Static<typeof HeartbeatRecordSchema>, 'report'> & { report: HeartbeatReport };
+export type Health = Omit<Static<typeof TerminalHealth>, 'report'> & { report: HeartbeatReport };
 
-export interface Merchant {
-  id: string;
-  name: string;
-  timeZone: string;
-  locale: string;
-}
+// maintenance
+export type Job = Static<typeof JobSchema>;
+export type JobDetail = Static<typeof JobWithTransitions>;
+export type ModeView = Static<typeof ModeViewSchema>;
+export type Figures = Static<typeof FiguresSchema>;
+export type FigureSet = Figures['total'];
+export type Occurrence = Static<typeof OccurrenceView>;
+export type WindowTarget = Static<typeof WindowTargetSchema>;
+export type WindowSchedule = Static<typeof WindowScheduleSchema>;
+export type MaintenanceWindow = Static<typeof WindowView>;
+export type SuggestedWindow = Static<typeof SuggestedWindowView>;
+export type SuggestedCandidate = SuggestedWindow['candidates'][number];
 
-export interface Job {
-  id: string;
-  terminalId: string;
-  siteId: string | null;
-  work: string[];
-  reason: string;
-  state: string;
-  plannedStart: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  waitingReason: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+// diagnostics
+export type Incident = Static<typeof IncidentSchema>;
+export type Localised = Incident['title'];
+export type GuideRun = Static<typeof GuideRunSchema>;
+export type GuideStep = NonNullable<GuideRun['step']>;
+export type ModelThresholds = Static<typeof ModelThresholdsSchema>;
+export type ThresholdGroups = ModelThresholds['effective'];
 
-export interface ModeView {
-  mode: 'normal' | 'maintenance' | 'locked';
-  reason: string | null;
-}
+// work orders, preventive maintenance, spares
+export type WorkOrderSummary = Static<typeof WorkOrderSummarySchema>;
+export type WorkOrder = Static<typeof WorkOrderView>;
+/** A photo taken at a checklist item; its url loads with the session cookie. */
+export type ChecklistPhoto = Static<typeof PhotoView>;
+export type ChecklistItem = WorkOrder['checklist'][number];
+export type Technician = Static<typeof TechnicianView>;
+/** Technicians ranked for a work order, best first (GET /work-orders/:id/suggestions). */
+export type Suggestions = Static<typeof SuggestionView>;
+export type SparePart = Static<typeof SparePartView>;
+export type PreventiveTemplate = Static<typeof TemplateView>;
+export type TemplateTask = PreventiveTemplate['tasks'][number];
 
-export interface HeartbeatReport {
-  battery?: { percent?: number };
-  cardReader?: Record<string, { attempts?: number; failures?: number } | undefined>;
-  network?: { latencyMs?: number; type?: string; signalDbm?: number };
-  printer?: { paper?: string };
-  temperatureC?: number;
-  appVersion?: string;
-}
+// compliance: the report model the JSON format answers (the route has no response schema: it also answers HTML and CSV)
+export type ComplianceReport = ComplianceReportModel;
+export type ComplianceRequirement = ComplianceReport['requirements'][number];
 
-export interface HeartbeatRecord {
-  seq: number;
-  receivedAt: string;
-  report: HeartbeatReport;
-}
+// settings
+export type Channel = Static<typeof ChannelSchema>;
+export type ChannelKind = Channel['kind'];
+export type User = Static<typeof UserSchema>;
 
-export interface Health {
-  online: boolean;
-  lastSeenAt: string;
-  report: HeartbeatReport;
-}
+// rollouts
+export type PublisherKey = Static<typeof PublisherKeyView>;
+export type Package = Static<typeof PackageView>;
+export type CampaignFilter = Static<typeof CampaignFilterSchema>;
+export type CampaignSummary = Static<typeof CampaignSummarySchema>;
+export type CampaignState = CampaignSummary['state'];
+export type Campaign = Static<typeof CampaignView>;
+export type Wave = Static<typeof WaveView>;
+export type PaymentsVerdict = NonNullable<NonNullable<Wave['verdict']>['payments']>;
+export type MetricComparison = PaymentsVerdict['metrics'][number];
+export type RolloutAction = Static<typeof ActionView>;
+export type Feedback = NonNullable<RolloutAction['feedback']>[number];
+export type FleetVersions = Static<typeof FleetVersionsView>;
 
 export class ApiError extends Error {
   /** The field the server names as wrong (`schedule.durationMinutes`), shown beside that field. */
@@ -177,89 +172,6 @@ export function cardFailures(report: HeartbeatReport): number {
   return Object.values(report.cardReader ?? {}).reduce((sum, r) => sum + (r?.failures ?? 0), 0);
 }
 
-export type Localised = { 'zh-CN': string; en: string };
-
-export interface Incident {
-  id: string;
-  terminalId: string | null;
-  siteId: string | null;
-  rule: string;
-  title: Localised;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  status: 'open' | 'acknowledged' | 'resolved';
-  firstSeenAt: string;
-  lastSeenAt: string;
-  guideId: string | null;
-}
-
-export interface GuideStep {
-  id: string;
-  instruction: string;
-  outcomes: { id: string; label: string }[];
-}
-
-export interface GuideRun {
-  id: string;
-  guideId: string;
-  title: string;
-  incidentId: string | null;
-  terminalId: string;
-  status: 'running' | 'resolved' | 'escalated';
-  step: GuideStep | null;
-  escalation: { parts: string[]; atStep: string } | null;
-  /** The guide's steps reordered by what fixed this model's terminals, with why (null: the guide's own order). */
-  learnedOrder?: { order: string[]; reason: string } | null;
-}
-
-export interface WorkOrderSummary {
-  id: string;
-  source: string;
-  title: string;
-  status: string;
-  siteId: string;
-  technicianId: string | null;
-  dueAt: string | null;
-  createdAt: string;
-}
-
-/** A photo taken at a checklist item (src/preventive/preventive.schemas.ts PhotoView). */
-export interface ChecklistPhoto {
-  id: string;
-  contentType: string;
-  sizeBytes: number;
-  sha256: string;
-  takenBy: string;
-  takenAt: string;
-  /** The image, under /api/v1: an <img> loads it with the session cookie. */
-  url: string;
-}
-
-export interface ChecklistItem {
-  id: string;
-  text: Localised;
-  required: boolean;
-  result: 'pass' | 'fail' | 'n/a' | null;
-  photos: ChecklistPhoto[];
-}
-
-export interface WorkOrder extends WorkOrderSummary {
-  terminalIds: string[];
-  minutesSpent: number;
-  signature: { name: string; signedAt: string; image: string | null } | null;
-  note: string | null;
-  checklist: ChecklistItem[];
-  history: { from: string | null; to: string; by: string; at: string; note: string | null }[];
-  parts: { partId: string; sku: string; depot: string; quantity: number; by: string; at: string }[];
-}
-
-/** A user who may be given work orders (src/preventive/preventive.schemas.ts TechnicianView). */
-export interface Technician { id: string; name: string; skills: string[]; regions: string[]; openWorkOrders: number }
-
-/** Technicians ranked for a work order, best first (GET /work-orders/:id/suggestions). */
-export interface Suggestions { items: { technicianId: string; name: string; score: number }[] }
-
-export interface SparePart { id: string; depot: string; sku: string; name: string; quantity: number; minimum: number; belowMinimum: boolean }
-
 /** Every item of a keyset-paged list, a page at a time, up to `max` items. */
 export async function allPages<T>(path: string, max = 1000): Promise<T[]> {
   const items: T[] = [];
@@ -273,241 +185,3 @@ export async function allPages<T>(path: string, max = 1000): Promise<T[]> {
   return items.slice(0, max);
 }
 
-// ---- maintenance windows (src/maintenance/windows.schemas.ts)
-export interface Occurrence { start: string; end: string; localStart: string; localEnd: string }
-
-export interface WindowTarget {
-  merchantId?: string;
-  siteId?: string;
-  terminalId?: string;
-  filter?: { tag?: string; modelId?: string; merchantId?: string };
-}
-
-export interface WindowSchedule { kind: 'once' | 'rrule' | 'cron'; start?: string; rrule?: string; cron?: string; durationMinutes: number }
-
-export interface MaintenanceWindow {
-  id: string;
-  name: string;
-  target: WindowTarget;
-  schedule: WindowSchedule;
-  timeZone: string;
-  next: Occurrence | null;
-  createdBy: string;
-  createdAt: string;
-}
-
-export interface SuggestedCandidate extends Occurrence {
-  expectedLossMinor: number | null;
-  expectedTransactions: number | null;
-  openMinutes: number;
-  preferenceMet: boolean;
-}
-
-export interface SuggestedWindow {
-  siteId: string;
-  /** ISO 4217 code of the candidates' expected loss. */
-  currency: string;
-  timeZone: string;
-  basis: 'history' | 'opening-hours' | 'none';
-  history: { from: string; to: string; weeks: number; heartbeats: number; terminals: number; shortened: boolean } | null;
-  candidates: SuggestedCandidate[];
-}
-
-export interface JobDetail extends Job {
-  expectedMinutes: number;
-  maxMinutes: number;
-}
-
-// ---- maintenance figures (src/maintenance/maintenance.schemas.ts)
-export interface FigureSet {
-  jobs: { total: number; onTime: number; late: number; failed: number; running: number; waiting: number };
-  downtimeMinutes: number;
-  refusedTransactions: number;
-  /** Minor units per currency (ISO 4217 code → amount), never added up across currencies. */
-  estimatedRevenueLost: Record<string, number>;
-}
-
-export interface Figures {
-  from: string;
-  to: string;
-  total: FigureSet;
-  bySite: (FigureSet & { siteId: string | null })[];
-}
-
-// ---- PCI DSS report (src/compliance/compliance.rules.ts), the parts the dashboard shows
-export interface ComplianceRequirement {
-  id: string;
-  ref: string | null;
-  met: boolean;
-  /** Mostly numbers; some are an instant (the oldest audit entry), a word (the chain: intact) or null. */
-  counts: { key: string; value: number | string | null }[];
-  findings: unknown[];
-}
-
-export interface ComplianceReport {
-  generatedAt: string;
-  requirements: ComplianceRequirement[];
-}
-
-// ---- settings
-export interface TemplateTask {
-  code: string;
-  name: Localised;
-  performer: string;
-  skill: string | null;
-  checklist: { code: string; text: Localised; required: boolean }[];
-}
-
-export interface PreventiveTemplate {
-  id: string;
-  code: string;
-  name: Localised;
-  intervalDays: number;
-  builtin: boolean;
-  tasks: TemplateTask[];
-}
-
-export interface TerminalModel { id: string; code: string; vendor: string; model: string }
-
-export type ThresholdGroups = Record<string, Record<string, number>>;
-
-export interface ModelThresholds {
-  modelId: string;
-  overrides: ThresholdGroups;
-  effective: ThresholdGroups;
-  defaults: ThresholdGroups;
-}
-
-export type ChannelKind = 'email' | 'webhook' | 'wecom' | 'dingtalk';
-
-export interface Channel {
-  id: string;
-  merchantId: string | null;
-  kind: ChannelKind;
-  name: string;
-  address: string;
-  events: string[];
-  locale: string | null;
-  enabled: boolean;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  merchantId: string | null;
-  locale: string;
-  lockedUntil: string | null;
-  totpEnabled: boolean;
-  disabledAt: string | null;
-}
-
-// ---- rollouts (src/rollouts/rollouts.schemas.ts)
-export interface PublisherKey { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null }
-
-export interface Package {
-  id: string;
-  kind: string;
-  name: string;
-  version: string;
-  fileName: string;
-  size: number;
-  sha256: string;
-  keyId: string;
-  compatibleModels: string[];
-  minInstalledVersion: string | null;
-  securityPatch: boolean;
-  releaseNotes: Localised;
-  /** Its content arrived and matched its hash and signature: only then can a campaign use it. */
-  ready: boolean;
-  uploadedAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
-
-export type CampaignState = 'running' | 'paused' | 'halted' | 'completed' | 'cancelled';
-
-export interface CampaignFilter { merchantId?: string; siteId?: string; modelId?: string; tag?: string; installedVersion?: string }
-
-export interface CampaignSummary {
-  id: string;
-  name: string;
-  packageId: string;
-  state: CampaignState;
-  /** 1-based. */
-  currentWave: number;
-  waves: number;
-  rollbackOf: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface MetricComparison { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean }
-
-export interface PaymentsVerdict { worse: boolean; judged: boolean; note: string | null; metrics: MetricComparison[] }
-
-export interface Wave {
-  wave: number;
-  percent: number;
-  state: 'pending' | 'installing' | 'observing' | 'passed' | 'failed' | 'cancelled';
-  terminals: number;
-  /** Actions of the wave per action state. */
-  actions: Record<string, number>;
-  startedAt: string | null;
-  installedAt: string | null;
-  endedAt: string | null;
-  /** What the server recorded when it judged the wave; its shape varies (an operator's acceptance adds fields). */
-  verdict: { failureRate?: number; payments?: PaymentsVerdict | null; acceptedBy?: string; overriddenBy?: string } | null;
-  /** The current wave only: why it waits (src/rollouts/wave-waiting.ts). */
-  waiting?: {
-    code: 'halted_payments' | 'halted_installs' | 'paused' | 'window' | 'continuity' | 'spare' | 'no_room' | 'observing';
-    terminals: number; at: string | null; site: { id: string; name: string; timeZone: string } | null; detail: string | null;
-  } | null;
-}
-
-export interface Campaign {
-  id: string;
-  name: string;
-  package: { id: string; kind: string; name: string; version: string };
-  rollbackOf: string | null;
-  filter: CampaignFilter;
-  settings: { waves: number[]; maxFailureRate: number; observeMinutes: number; allowDowngrade: boolean; seed: number; singleTerminalSites: 'hold' | 'when_closed' | 'allow'; singleTerminalSitesReason: string | null };
-  state: CampaignState;
-  currentWave: number;
-  /** Figures: a payments verdict (metrics) after a halt on payments, { failureRate, actions } after one on installs. */
-  halt: { wave: number; reason: string; at: string; figures: unknown } | null;
-  excluded: Record<string, number>;
-  waves: Wave[];
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  endedAt: string | null;
-}
-
-export interface Feedback { source: string; status: string; body: unknown; effect: string; receivedAt: string }
-
-export interface RolloutAction {
-  id: number;
-  campaignId: string;
-  terminalId: string;
-  serialNumber: string;
-  wave: number;
-  packageId: string;
-  previousVersion: string | null;
-  state: string;
-  maintenanceJobId: string | null;
-  reason: string | null;
-  /** Why its due maintenance job has not started (continuity rule, window, single-terminal-site policy). */
-  waiting: string | null;
-  updatedAt: string;
-  finishedAt: string | null;
-  feedback?: Feedback[];
-}
-
-export interface FleetVersions {
-  versions: { modelId: string; kind: string; version: string | null; terminals: number }[];
-  securityPatch: { kind: string; name: string; latestVersion: string; modelId: string; terminals: number; onLatest: number; share: number }[];
-  stuck: { actionId: number; campaignId: string; terminalId: string; state: string; since: string }[];
-  installedOutside: { terminalId: string; kind: string; fromVersion: string | null; toVersion: string; at: string }[];
-}

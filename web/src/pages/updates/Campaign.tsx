@@ -161,7 +161,7 @@ function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
   const { t, date, locale } = useI18n();
   const titleId = `wave-${wave.wave}-title`;
   const verdict = wave.verdict;
-  const accepted = verdict?.acceptedBy ?? verdict?.overriddenBy;
+  const accepted = verdict?.acceptedBy;
   return (
     <li className={`wave card${current ? ' current' : ''}`} data-testid={`wave-${wave.wave}`} aria-labelledby={titleId}>
       <div className="wave-head">
