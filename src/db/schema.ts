@@ -1348,3 +1348,16 @@ export interface Database {
   key_injections: KeyInjectionTable;
   security_settings: SecuritySettingsTable;
 }
+
+// ---- suspicious trading per merchant (diagnostics, 0034)
+export interface MerchantTradingThresholdsTable {
+  merchant_id: string;
+  /** JSON: the merchant's overrides of the diagnostic thresholds' `trading` group. */
+  settings: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface Database {
+  merchant_trading_thresholds: MerchantTradingThresholdsTable;
+}

@@ -15,6 +15,7 @@ import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
+import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -835,6 +836,7 @@ const en = {
   ...configurationEn,
   ...configurationCampaignsEn,
   ...terminalSecurityEn,
+  ...securityDepthEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1655,6 +1657,7 @@ const zh: Record<MessageKey, string> = {
   ...configurationZh,
   ...configurationCampaignsZh,
   ...terminalSecurityZh,
+  ...securityDepthZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
