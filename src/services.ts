@@ -519,6 +519,8 @@ export async function createServices(
   jobs.handle('security-tick', async () => {
     await security.load();
     await security.flush();
+    // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
+    await security.sweepRelocations();
   });
   return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }
