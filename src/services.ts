@@ -266,7 +266,7 @@ export async function createServices(
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
   const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
-    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
+    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
   const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
   const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
@@ -491,7 +491,7 @@ export async function createServices(
     openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
     openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
     resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
-    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor); },
+    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor, 'relocation'); },
     orderInspection: async (terminal, reason) => {
       await workOrders.createWorkOrder({
         title: `Inspect terminal ${terminal.serialNumber} (PCI DSS 9.5.1.2): it moved`, siteId: terminal.siteId, terminalIds: [terminal.id], requiredSkill: 'security',

@@ -142,7 +142,7 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect((await as('alice', 'PATCH', `/api/v1/users/${people.dave.id}`, { name: 'Dave' })).status).toBe(200);
   });
 
-  it('holds a change of acquirer parameters and lifting a lock; a receipt footer is not held', async () => {
+  it('holds a change of acquirer parameters and lifting a tamper lock; a receipt footer and an operator\'s own lock are not held', async () => {
     expect((await t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS })).statusCode).toBe(201);
     const level = `/api/v1/configuration/levels/merchant/${merchantModel.merchantId}`;
     const host = await as('alice', 'PATCH', level, { values: { acquirerHost: 'pos.lakala.example' }, reason: 'acquirer moves host' });
@@ -155,12 +155,17 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect((await as('alice', 'PATCH', level, { values: { receiptFooter: '欢迎再来' }, reason: 'new footer' })).status).toBe(200);
 
     const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=1`)).json<{ items: { id: string }[] }>().items[0]!.id;
-    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'tamper switch reported open' })).status).toBe(200);
+    // An operator's own lock is lifted by one person; a tamper lock is a kind of its own, lifted by two.
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'till moved for painting' })).body).toMatchObject({ mode: 'locked', lockKind: 'manual' });
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'painting done' })).body).toMatchObject({ mode: 'normal', lockKind: null });
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'tamper switch reported open', kind: 'tamper' })).body).toMatchObject({ mode: 'locked', lockKind: 'tamper' });
     const lift = await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'inspected: seal intact' });
     expect(lift.status).toBe(202);
-    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0].liftedAt).toBeNull();
+    const tamperLock = async () => (await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items.find((l: { kind: string }) => l.kind === 'tamper');
+    expect(await tamperLock()).toMatchObject({ liftedAt: null });
+    expect((await as('alice', 'GET', '/api/v1/approvals')).body.items.find((a: { id: string }) => a.id === lift.body.id).summary).toMatchObject({ lockKind: 'tamper' });
     expect((await as('bob', 'POST', `/api/v1/approvals/${lift.body.id}/approve`, {})).status).toBe(200);
-    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0]).toMatchObject({ liftedBy: 'alice (approved by bob)', liftReason: 'inspected: seal intact' });
+    expect(await tamperLock()).toMatchObject({ liftedBy: 'alice (approved by bob)', liftReason: 'inspected: seal intact' });
   });
 
   it('an expired request cannot be approved, and the expiry job records it in the audit chain', async () => {

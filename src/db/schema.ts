@@ -1349,7 +1349,14 @@ export interface Database {
   security_settings: SecuritySettingsTable;
 }
 
-// ---- suspicious trading per merchant (diagnostics, 0034)
+// ---- security in depth (0034): suspicious trading per merchant (diagnostics), lock kinds (maintenance)
+/** Why a terminal is locked: by a person, by the tamper rule, or by a relocation case. Lifting any but a manual lock needs four eyes. */
+export type LockKind = 'manual' | 'tamper' | 'relocation';
+
+export interface TerminalLockTable {
+  kind: LockKind;
+}
+
 export interface MerchantTradingThresholdsTable {
   merchant_id: string;
   /** JSON: the merchant's overrides of the diagnostic thresholds' `trading` group. */

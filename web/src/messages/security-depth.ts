@@ -8,6 +8,17 @@ export const securityDepthEn = {
   sdNoMerchants: 'No merchants yet.',
   sdKeepModel: 'Use the models\' values',
   sdMerchantHint: 'Fleet default: {default}',
+  sdLockKind_manual: 'Locked by an operator',
+  sdLockKind_tamper: 'Tamper lock',
+  sdLockKind_relocation: 'Relocation lock (seen away from its site)',
+  sdFourEyesLift: 'lifting it needs a second person\'s approval (four eyes)',
+  sdTamperLock: 'It may have been tampered with: a tamper lock, lifted only with a second person\'s approval',
+  sdAskUnlock: 'Ask to unlock',
+  sdUnlockHeld: 'Waiting for a second person to approve lifting the lock.',
+  apKindLock_manual: 'an operator\'s lock',
+  apKindLock_tamper: 'a tamper lock',
+  apKindLock_relocation: 'a relocation lock',
+  sdSumUnlock: 'Lift {kind}: {lockReason}',
 };
 
 export const securityDepthZh: Record<keyof typeof securityDepthEn, string> = {
@@ -17,4 +28,15 @@ export const securityDepthZh: Record<keyof typeof securityDepthEn, string> = {
   sdNoMerchants: '暂无商户。',
   sdKeepModel: '沿用终端型号的值',
   sdMerchantHint: '全局默认值：{default}',
+  sdLockKind_manual: '运维人员锁机',
+  sdLockKind_tamper: '防拆锁机',
+  sdLockKind_relocation: '移机锁机（在门店以外出现）',
+  sdFourEyesLift: '解除需另一人批准（双人复核）',
+  sdTamperLock: '终端可能被拆改：按防拆锁机处理，解除需另一人批准',
+  sdAskUnlock: '申请解锁',
+  sdUnlockHeld: '解除锁机的申请正在等待另一人批准。',
+  apKindLock_manual: '运维人员锁机',
+  apKindLock_tamper: '防拆锁机',
+  apKindLock_relocation: '移机锁机',
+  sdSumUnlock: '解除{kind}：{lockReason}',
 };
