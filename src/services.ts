@@ -80,6 +80,7 @@ import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
 import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
+import { approversOf } from './approvals/approvals.rules.ts';
 import type { CampaignInput } from './rollouts/rollouts.schemas.ts';
 import type { Role, Scope } from './access/roles.ts';
 import type { MaintenanceRequest } from './maintenance/maintenance.service.ts';
@@ -462,6 +463,14 @@ export async function createServices(
       return { version: (result as { version?: number }).version ?? null };
     },
   }, events);
+  // A request waiting for a second person is mailed to each person who may approve it, in their language.
+  events.on('approval.requested', async (r) => {
+    const users = approversOf(r.kind, r.requestedById, await access.listUsers());
+    await notifications.notifyUsers({
+      event: 'approval.requested', key: `approval.requested:${r.id}`, users,
+      data: { approvalId: r.id, kind: r.kind, requestedBy: r.requestedBy, reason: r.reason, expiresAt: r.expiresAt },
+    }).catch((error: unknown) => log?.('approvers not notified', { approval: r.id, error: String(error) }));
+  });
   jobs.handle('approvals-expiry', async () => {
     const expired = await approvals.expire();
     if (expired) log?.('four-eyes requests expired', { expired });

@@ -1357,6 +1357,11 @@ export interface TerminalLockTable {
   kind: LockKind;
 }
 
+export interface NotificationChannelTable {
+  /** Set for a person's own e-mail channel (made when they are first told of a request to approve); such channels are not listed. */
+  user_id: string | null;
+}
+
 export interface MerchantTradingThresholdsTable {
   merchant_id: string;
   /** JSON: the merchant's overrides of the diagnostic thresholds' `trading` group. */

@@ -19,6 +19,7 @@ export const securityDepthEn = {
   apKindLock_tamper: 'a tamper lock',
   apKindLock_relocation: 'a relocation lock',
   sdSumUnlock: 'Lift {kind}: {lockReason}',
+  sdWaitingForMe: 'Waiting for you to decide: {count}',
 };
 
 export const securityDepthZh: Record<keyof typeof securityDepthEn, string> = {
@@ -39,4 +40,5 @@ export const securityDepthZh: Record<keyof typeof securityDepthEn, string> = {
   apKindLock_tamper: '防拆锁机',
   apKindLock_relocation: '移机锁机',
   sdSumUnlock: '解除{kind}：{lockReason}',
+  sdWaitingForMe: '等待您审批：{count} 项',
 };

@@ -31,6 +31,7 @@ export function ApprovalsPage() {
       <div aria-live="polite">{done && <p className="note ok" role="status">{done}</p>}</div>
       {items === null ? <p role="status">{t('loading')}</p> : (
         <>
+          <p className="note waiting-for-me" data-waiting-for-me={pending.filter((a) => a.canDecide).length}>{t('sdWaitingForMe', { count: pending.filter((a) => a.canDecide).length })}</p>
           <h2>{t('apPending')} ({pending.length})</h2>
           {pending.length === 0 ? <p className="note">{t('apNone')}</p>
             : <ul className="plain approval-list">{pending.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
