@@ -88,6 +88,7 @@ import { ConfigurationService } from './configuration/configuration.service.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
 import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
+import { approversOf } from './approvals/approvals.rules.ts';
 import type { CampaignInput } from './rollouts/rollouts.schemas.ts';
 import type { Role, Scope } from './access/roles.ts';
 import type { MaintenanceRequest } from './maintenance/maintenance.service.ts';
@@ -275,7 +276,7 @@ export async function createServices(
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
   const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
-    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics'); },
+    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
   const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
   const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
@@ -471,6 +472,14 @@ export async function createServices(
       return { version: (result as { version?: number }).version ?? null };
     },
   }, events);
+  // A request waiting for a second person is mailed to each person who may approve it, in their language.
+  events.on('approval.requested', async (r) => {
+    const users = approversOf(r.kind, r.requestedById, await access.listUsers());
+    await notifications.notifyUsers({
+      event: 'approval.requested', key: `approval.requested:${r.id}`, users,
+      data: { approvalId: r.id, kind: r.kind, requestedBy: r.requestedBy, reason: r.reason, expiresAt: r.expiresAt },
+    }).catch((error: unknown) => log?.('approvers not notified', { approval: r.id, error: String(error) }));
+  });
   jobs.handle('approvals-expiry', async () => {
     const expired = await approvals.expire();
     if (expired) log?.('four-eyes requests expired', { expired });
@@ -500,7 +509,7 @@ export async function createServices(
     openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
     openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
     resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
-    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor); },
+    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor, 'relocation'); },
     orderInspection: async (terminal, reason) => {
       await workOrders.createWorkOrder({
         title: `Inspect terminal ${terminal.serialNumber} (PCI DSS 9.5.1.2): it moved`, siteId: terminal.siteId, terminalIds: [terminal.id], requiredSkill: 'security',
@@ -528,6 +537,8 @@ export async function createServices(
   jobs.handle('security-tick', async () => {
     await security.load();
     await security.flush();
+    // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
+    await security.sweepRelocations();
   });
   return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }

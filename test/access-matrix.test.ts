@@ -503,6 +503,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/health-scores/terminals': { need: 'read the estate' },
   'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.model.id } }) },
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.model.id }, body: { storage: { minFreeMb: 50 } } }) },
+  'GET /api/v1/merchants/{id}/trading-thresholds': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.merchant.id } }) },
+  'PUT /api/v1/merchants/{id}/trading-thresholds': { need: 'change the estate', probe: (f) => ({ params: { id: f.a.merchant.id }, body: { spikeFactor: 4 } }) },
   'GET /api/v1/guides': { need: 'read the estate' },
   'GET /api/v1/guides/resolution-rates': { need: 'read the estate' },
   'GET /api/v1/guides/learning': { need: 'read the estate' },

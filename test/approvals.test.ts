@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { NIGHTLY, publishPackage, unique } from './support/rollout-fixture.ts';
+import { startSmtp } from './support/smtp.ts';
 
 const FLEET_SIZE = 1000;
 
@@ -16,6 +17,7 @@ describe.each(databases())('four eyes ($name)', (db) => {
   const people: Record<'alice' | 'bob' | 'carol' | 'dave', { id: string; token: string }> = {} as never;
   let packageId: string;
   let merchantModel: { modelId: string; merchantId: string };
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
 
   /** A request as one person, over HTTP. */
   async function as(who: keyof typeof people, method: string, path: string, body?: unknown, language = 'en') {
@@ -29,7 +31,10 @@ describe.each(databases())('four eyes ($name)', (db) => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp(await db.fresh(), { FOUR_EYES: 'all', FOUR_EYES_CAMPAIGN_TERMINALS: '500', APPROVAL_EXPIRY_HOURS: '24' }, () => now);
+    smtp = await startSmtp();
+    t = await startTestApp(await db.fresh(), {
+      FOUR_EYES: 'all', FOUR_EYES_CAMPAIGN_TERMINALS: '500', APPROVAL_EXPIRY_HOURS: '24', SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'PosFleet <noreply@posfleet.test>',
+    }, () => now);
     url = await t.app.listen({ port: 0, host: '127.0.0.1' });
     for (const [name, role] of [['alice', 'admin'], ['bob', 'operator'], ['carol', 'support'], ['dave', 'technician']] as const) {
       const user = await t.services.access.createUser({ email: `${name}-${process.pid}@example.com`, name, role, locale: 'en', password: 'correct horse battery staple 42' });
@@ -52,6 +57,7 @@ describe.each(databases())('four eyes ($name)', (db) => {
 
   afterAll(async () => {
     await t?.close();
+    await smtp?.close();
   });
 
   const campaign = (name: string, reason?: string) => ({ name, packageId, filter: { merchantId: merchantModel.merchantId }, ...(reason && { reason }) });
@@ -142,7 +148,7 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect((await as('alice', 'PATCH', `/api/v1/users/${people.dave.id}`, { name: 'Dave' })).status).toBe(200);
   });
 
-  it('holds a change of acquirer parameters and lifting a lock; a receipt footer is not held', async () => {
+  it('holds a change of acquirer parameters and lifting a tamper lock; a receipt footer and an operator\'s own lock are not held', async () => {
     expect((await t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS })).statusCode).toBe(201);
     const level = `/api/v1/configuration/levels/merchant/${merchantModel.merchantId}`;
     const host = await as('alice', 'PATCH', level, { values: { acquirerHost: 'pos.lakala.example' }, reason: 'acquirer moves host' });
@@ -155,12 +161,42 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect((await as('alice', 'PATCH', level, { values: { receiptFooter: '欢迎再来' }, reason: 'new footer' })).status).toBe(200);
 
     const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=1`)).json<{ items: { id: string }[] }>().items[0]!.id;
-    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'tamper switch reported open' })).status).toBe(200);
+    // An operator's own lock is lifted by one person; a tamper lock is a kind of its own, lifted by two.
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'till moved for painting' })).body).toMatchObject({ mode: 'locked', lockKind: 'manual' });
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'painting done' })).body).toMatchObject({ mode: 'normal', lockKind: null });
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'tamper switch reported open', kind: 'tamper' })).body).toMatchObject({ mode: 'locked', lockKind: 'tamper' });
     const lift = await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'inspected: seal intact' });
     expect(lift.status).toBe(202);
-    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0].liftedAt).toBeNull();
+    const tamperLock = async () => (await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items.find((l: { kind: string }) => l.kind === 'tamper');
+    expect(await tamperLock()).toMatchObject({ liftedAt: null });
+    expect((await as('alice', 'GET', '/api/v1/approvals')).body.items.find((a: { id: string }) => a.id === lift.body.id).summary).toMatchObject({ lockKind: 'tamper' });
     expect((await as('bob', 'POST', `/api/v1/approvals/${lift.body.id}/approve`, {})).status).toBe(200);
-    expect((await as('alice', 'GET', `/api/v1/terminals/${terminal}/locks`)).body.items[0]).toMatchObject({ liftedBy: 'alice (approved by bob)', liftReason: 'inspected: seal intact' });
+    expect(await tamperLock()).toMatchObject({ liftedBy: 'alice (approved by bob)', liftReason: 'inspected: seal intact' });
+  });
+
+  it('mails a request to the people who may approve it, in their language, and not to the requester or those who may not', async () => {
+    await t.services.access.updateUser(people.bob.id, { locale: 'zh-CN' });
+    const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=10`)).json<{ items: { id: string }[] }>().items[5]!.id;
+    expect((await as('alice', 'POST', `/api/v1/terminals/${terminal}/lock`, { reason: 'case opened', kind: 'tamper' })).status).toBe(200);
+    const lift = await as('alice', 'POST', `/api/v1/terminals/${terminal}/unlock`, { reason: 'inspected: seal intact' });
+    expect(lift.status).toBe(202);
+    // Bob (operator) may lift locks: the request waits for him, counted on his page; alice's own does not wait for her.
+    const waitingFor = async (who: keyof typeof people) => (await as(who, 'GET', '/api/v1/approvals?state=awaiting_approval')).body.items.filter((a: { canDecide: boolean }) => a.canDecide).map((a: { id: string }) => a.id);
+    expect(await waitingFor('bob')).toContain(lift.body.id);
+    expect(await waitingFor('alice')).not.toContain(lift.body.id);
+    // The notice goes out like any other: one delivery per person, sent by the delivery job.
+    const deliveries = (await t.services.notifications.listDeliveries({ event: 'approval.requested' } as never)).items;
+    for (const d of deliveries) await t.services.notifications.runDeliveryJob({ deliveryId: d.id, attempt: 1 });
+    const mails = smtp.mails.filter((m) => m.text.includes(lift.body.id));
+    const to = (who: keyof typeof people) => mails.filter((m) => m.to.some((a) => a.startsWith(`${who}-`)));
+    expect(to('bob')).toHaveLength(1);
+    expect(to('bob')[0]!.subject).toContain('待您审批');
+    expect(to('bob')[0]!.text).toContain('inspected: seal intact');
+    // Alice asked; carol (support) may not lift locks. (Dave became an operator in an earlier test.)
+    for (const who of ['alice', 'carol'] as const) expect(to(who).map((m) => m.to), who).toEqual([]);
+    // The personal channel is nobody's business on the channels page.
+    expect((await t.api('GET', '/api/v1/notification-channels')).json<{ items: { address: string }[] }>().items.map((c) => c.address)).not.toContain(`bob-${process.pid}@example.com`);
+    expect((await as('bob', 'POST', `/api/v1/approvals/${lift.body.id}/approve`, {})).status).toBe(200);
   });
 
   it('an expired request cannot be approved, and the expiry job records it in the audit chain', async () => {

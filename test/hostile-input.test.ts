@@ -296,6 +296,8 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /device/v1/suspicious-activity': () => ({ body: { what: 'a card-slot overlay', occurredAt: '2026-01-01T00:00:00.000Z' } }),
   'GET /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id } }),
   'PUT /api/v1/terminal-models/{id}/diagnostic-thresholds': (f) => ({ params: { id: f.estate.model.id }, body: { temperature: { minC: -20, maxC: 70 }, cardReader: { maxFailureRate: 0.5 } } }),
+  'GET /api/v1/merchants/{id}/trading-thresholds': (f) => ({ params: { id: f.estate.merchant.id } }),
+  'PUT /api/v1/merchants/{id}/trading-thresholds': (f) => ({ params: { id: f.estate.merchant.id }, body: { spikeFactor: 4, openAfter: 2 } }),
   'POST /api/v1/guide-runs': (f) => ({ body: { terminalId: f.terminalId, guideId: 'printer', locale: 'en' } }),
   'GET /api/v1/guide-runs/{id}': (f) => ({ params: { id: f.runId } }),
   'POST /api/v1/guide-runs/{id}/answers': (f) => ({ params: { id: f.runId }, body: { stepId: 'check_paper', outcome: 'refilled' } }),

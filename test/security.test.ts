@@ -88,6 +88,31 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     expect((await api('GET', `/api/v1/work-orders?terminalId=${mobile.terminalId}`)).items).toEqual([]);
   });
 
+  it('a terminal that goes silent outside its fence, or stops sending its position after a move, opens one case by the sweep', async () => {
+    const silent = await terminal();
+    const quiet = await terminal();
+    for (const x of [silent, quiet]) await x.beat({ location: { gps: { ...SHOP, accuracyM: 20 } } });
+    now += MINUTE;
+    for (const x of [silent, quiet]) await x.beat({ location: { gps: { ...FIVE_KM_AWAY, accuracyM: 30 } } });
+    now += 11 * MINUTE;
+    // One stops beating; the other beats on without a position (GPS switched off after the move).
+    await quiet.beat({ location: {} });
+    expect(await casesOf(quiet.terminalId)).toHaveLength(1);
+    // The silent one hears nothing: the security tick's sweep (a job, maybe already run by the clock) judges it.
+    await server.services.security.sweepRelocations();
+    const cases = await casesOf(silent.terminalId);
+    expect(cases).toHaveLength(1);
+    expect(cases[0]!.what).toContain('5 km from its site');
+    expect((await api('GET', `/api/v1/work-orders?terminalId=${silent.terminalId}`)).items).toHaveLength(1);
+    // Sweeping again, or the terminal beating again from afar, opens nothing more; it is locked.
+    expect(await server.services.security.sweepRelocations()).toBe(0);
+    now += MINUTE;
+    expect((await silent.beat({ location: { gps: { ...FIVE_KM_AWAY, accuracyM: 30 } } })).mode).toBe('locked');
+    expect(await server.services.security.sweepRelocations()).toBe(0);
+    expect(await casesOf(silent.terminalId)).toHaveLength(1);
+    expect(await casesOf(quiet.terminalId)).toHaveLength(1);
+  });
+
   it('refuses a heartbeat with the right credential from other hardware, and opens a critical case', async () => {
     const real = await terminal();
     await real.beat();

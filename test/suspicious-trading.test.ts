@@ -95,6 +95,30 @@ describe.each(databases())('suspicious trading on $name', (kind) => {
     expect(incidents.map((i) => i.rule)).toEqual(['suspicious_activity']);
   });
 
+  it('a merchant\'s own trading thresholds and hysteresis decide: two night heartbeats in a row open its case, not one', { timeout: 60_000 }, async () => {
+    const { terminalId, beat, site } = await shopTerminal('NIGHT-3');
+    // Bad input names the field; another merchant's terminals keep their model's thresholds.
+    const refused = await fetch(`${server.url}/api/v1/merchants/${site.merchantId}/trading-thresholds`, {
+      method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ openAfter: 0 }),
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('openAfter');
+    const saved = await api('PUT', `/api/v1/merchants/${site.merchantId}/trading-thresholds`, { openAfter: 2, resolveAfter: 5 });
+    expect(saved).toMatchObject({ merchantId: site.merchantId, overrides: { openAfter: 2, resolveAfter: 5 }, defaults: { openAfter: 1 }, updatedBy: expect.any(String) });
+    expect(await api('GET', `/api/v1/merchants/${site.merchantId}/trading-thresholds`)).toMatchObject({ overrides: { openAfter: 2 } });
+
+    await beat();
+    // The watch learnt from the first night heartbeat (it was looked at), and opened nothing for it.
+    await poll(async () => (server.services.heartbeatObserver.trading.baselineOf(terminalId)?.beats ?? 0) >= 1 || undefined, 20_000, 'the first heartbeat observed');
+    expect(await casesOf(terminalId)).toEqual([]);
+    await beat();
+    const [opened] = await poll(async () => {
+      const cases = await casesOf(terminalId);
+      return cases.length ? cases : undefined;
+    }, 20_000, 'the case after the second night heartbeat');
+    expect(opened).toMatchObject({ reportedBy: 'PosFleet' });
+  });
+
   // Two runs of the CLI (each starts Node with tsx) make this one slow on a busy machine.
   it('exports a case as a signed bundle that verifies against its hash list; a changed file does not; the export is audited', { timeout: 120_000 }, async () => {
     const { terminalId, beat } = await shopTerminal('NIGHT-2', false);

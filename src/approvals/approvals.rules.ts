@@ -1,6 +1,6 @@
 // Four eyes: which operations a second person must approve, who may approve a request, and when a
 // request has expired. Pure: the service asks these questions before it touches storage.
-import { can, type Permission, type Role } from '../access/roles.ts';
+import { can, isRole, type Permission, type Role } from '../access/roles.ts';
 import type { ApprovalKind, ApprovalState } from '../db/schema.ts';
 
 export type { ApprovalKind, ApprovalState };
@@ -57,6 +57,11 @@ export function refusalOf(
   if (request.requestedBy === decider.userId) return 'own_request';
   if (!can(decider.role, PERMISSION_OF[request.kind])) return 'no_permission';
   return null;
+}
+
+/** Who is told of a new request: every active person who may decide it, never the requester. */
+export function approversOf<U extends { id: string; role: string; disabledAt: string | null }>(kind: ApprovalKind, requestedBy: string, users: readonly U[]): U[] {
+  return users.filter((u) => u.id !== requestedBy && !u.disabledAt && isRole(u.role) && can(u.role, PERMISSION_OF[kind]));
 }
 
 export const isExpired = (expiresAt: string, now: Date) => Date.parse(expiresAt) <= now.getTime();

@@ -29,7 +29,7 @@ export type HeldOperation = (payload: unknown, by: Attribution) => Promise<unkno
 
 export type ApprovalEvents = {
   /** A request waits for a second person (the notification channels may tell the approvers). */
-  'approval.requested': { id: string; kind: ApprovalKind; summary: HeldSummary; requestedBy: string; reason: string; expiresAt: string };
+  'approval.requested': { id: string; kind: ApprovalKind; summary: HeldSummary; requestedBy: string; requestedById: string; reason: string; expiresAt: string };
 };
 
 import type { ApprovalView } from './approvals.schemas.ts';
@@ -69,7 +69,7 @@ export class ApprovalsService implements FourEyes {
     };
     await this.repo.insert(row);
     await this.record('approval.requested', row, { type: 'user', id: requester.userId, name: requester.name }, { reason });
-    await this.events?.emit('approval.requested', { id: row.id, kind: row.kind, summary: request.summary, requestedBy: requester.name, reason, expiresAt: row.expires_at });
+    await this.events?.emit('approval.requested', { id: row.id, kind: row.kind, summary: request.summary, requestedBy: requester.name, requestedById: requester.userId, reason, expiresAt: row.expires_at });
     return {
       id: row.id, state: 'awaiting_approval', kind: row.kind, expiresAt: row.expires_at,
       message: formatMessage(locale, 'approval.held', { kind: row.kind }) ?? 'Held for a second person to approve.',

@@ -1348,3 +1348,28 @@ export interface Database {
   key_injections: KeyInjectionTable;
   security_settings: SecuritySettingsTable;
 }
+
+// ---- security in depth (0034): suspicious trading per merchant (diagnostics), lock kinds (maintenance)
+/** Why a terminal is locked: by a person, by the tamper rule, or by a relocation case. Lifting any but a manual lock needs four eyes. */
+export type LockKind = 'manual' | 'tamper' | 'relocation';
+
+export interface TerminalLockTable {
+  kind: LockKind;
+}
+
+export interface NotificationChannelTable {
+  /** Set for a person's own e-mail channel (made when they are first told of a request to approve); such channels are not listed. */
+  user_id: string | null;
+}
+
+export interface MerchantTradingThresholdsTable {
+  merchant_id: string;
+  /** JSON: the merchant's overrides of the diagnostic thresholds' `trading` group. */
+  settings: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface Database {
+  merchant_trading_thresholds: MerchantTradingThresholdsTable;
+}

@@ -98,6 +98,15 @@ export class DiagnosticsRepository {
       .onConflict((oc) => oc.column('model_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
   }
 
+  async merchantTradingOf(merchantIds: string[]) {
+    return selectInBatches(merchantIds, (ids) => this.db.selectFrom('merchant_trading_thresholds').select(['merchant_id', 'settings', 'updated_at', 'updated_by']).where('merchant_id', 'in', ids).execute());
+  }
+
+  async saveMerchantTrading(merchantId: string, settings: string, now: string, by: string) {
+    await this.db.insertInto('merchant_trading_thresholds').values({ merchant_id: merchantId, settings, updated_at: now, updated_by: by })
+      .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
+  }
+
   /** Inserts an incident unless one is already open for its key; returns the open one either way. */
   async openIncident(row: IncidentTable): Promise<{ row: IncidentRow; created: boolean }> {
     const inserted = await this.db.insertInto('incidents').values(row).onConflict((oc) => oc.column('open_key').doNothing()).returningAll().executeTakeFirst();

@@ -6,8 +6,8 @@ import { Type } from 'typebox';
 import { errorResponses, IdParams, operatorSecurity, Page } from '../shared/http-schemas.ts';
 import {
   CaseAssignInput, CaseListQuery, CaseStatusInput, DeviceGuide, DeviceGuideQuery, HealthScore, HealthScoreQuery, TerminalScores, TerminalScoresQuery, GuideAnswerInput, GuideLearning, GuideLearningQuery, GuideListQuery, GuideRun, GuideRunInput, GuideView, Incident, IncidentQuery, IncidentWithEvidence,
-  ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousCase, SuspiciousCaseWithHistory,
-  SuspiciousReport, ThresholdOverrides,
+  MerchantTrading, ModelThresholds, Note, Posture, PostureQuery, RateQuery, ResolutionRates, SelfTestInput, SuspiciousActivityInput, SuspiciousCase, SuspiciousCaseWithHistory,
+  SuspiciousReport, ThresholdOverrides, TradingOverrides,
 } from './diagnostics.schemas.ts';
 import { guideForRule } from './guides.ts';
 import { renderGuide, type GuideRunService } from './guide-runs.service.ts';
@@ -117,6 +117,20 @@ export const diagnosticsRoutes = (
     config: { permission: 'estate:write' },
     schema: { tags, security, operationId: 'setDiagnosticThresholds', summary: "Set a model's diagnostic thresholds", description: 'Replaces the model\'s overrides of the default rule thresholds.', params: IdParams, body: ThresholdOverrides, response: { 200: ModelThresholds, ...errorResponses } },
   }, (req) => posture.setThresholds(req.params.id, req.body, req.principal.name));
+
+  app.get('/merchants/:id/trading-thresholds', {
+    config: read,
+    schema: { tags, security, operationId: 'getMerchantTradingThresholds', summary: 'A merchant\'s suspicious-trading thresholds', params: IdParams, response: { 200: MerchantTrading, ...errorResponses } },
+  }, (req) => posture.merchantTrading(req.params.id, req.principal.scope));
+
+  app.put('/merchants/:id/trading-thresholds', {
+    config: { permission: 'estate:write' },
+    schema: {
+      tags, security, operationId: 'setMerchantTradingThresholds', summary: 'Sets a merchant\'s suspicious-trading thresholds',
+      description: 'Replaces the merchant\'s overrides of the trading thresholds (and their hysteresis); they are laid over each of its terminals\' model thresholds. {} removes them.',
+      params: IdParams, body: TradingOverrides, response: { 200: MerchantTrading, ...errorResponses },
+    },
+  }, (req) => posture.setMerchantTrading(req.params.id, req.body, req.principal.scope, req.principal.name));
 
   app.get('/guides', { config: read, schema: { tags, security, operationId: 'listGuides', summary: 'Troubleshooting guides', querystring: GuideListQuery, response: { 200: Type.Object({ items: Type.Array(GuideView) }), ...errorResponses } } },
     (req) => ({ items: runs.guides(req.query.locale ?? 'zh-CN') }));

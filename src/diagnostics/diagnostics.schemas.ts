@@ -158,6 +158,19 @@ export const TerminalScores = Type.Object({
 // ---- thresholds: every group and field optional; unknown ones are refused by name
 const group = <P extends TProperties>(props: P): TObject<P> => Type.Object(props, { additionalProperties: false });
 const Rate = Type.Number({ minimum: 0, maximum: 1 });
+/** The suspicious-trading group: a model's (inside its thresholds) or a merchant's own overrides. */
+export const TradingOverrides = group({
+  offHoursMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'sales in one heartbeat while the site is closed that count as trading off hours' })),
+  learnHeartbeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'heartbeats with sales learnt before spikes and shifts are judged' })),
+  spikeFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'a refund or keyed share this many times the usual one is a spike' })),
+  spikeMinCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  amountFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'an average amount this many times above (or 1/x below) the usual one is a shift' })),
+  amountMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  openAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  resolveAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type TradingOverridesInput = Static<typeof TradingOverrides>;
+
 export const ThresholdOverrides = Type.Object(
   {
     cardReader: Type.Optional(group({
@@ -180,16 +193,7 @@ export const ThresholdOverrides = Type.Object(
       flapWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
     })),
     password: Type.Optional(group({ maxAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })) })),
-    trading: Type.Optional(group({
-      offHoursMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'sales in one heartbeat while the site is closed that count as trading off hours' })),
-      learnHeartbeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'heartbeats with sales learnt before spikes and shifts are judged' })),
-      spikeFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'a refund or keyed share this many times the usual one is a spike' })),
-      spikeMinCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-      amountFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 1000, description: 'an average amount this many times above (or 1/x below) the usual one is a shift' })),
-      amountMinTransactions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-      openAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-      resolveAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    })),
+    trading: Type.Optional(TradingOverrides),
   },
   { additionalProperties: false },
 );
@@ -203,6 +207,15 @@ export const ModelThresholds = Type.Object({
   effective: ThresholdGroups,
   defaults: ThresholdGroups,
 });
+
+export const MerchantTrading = Type.Object({
+  merchantId: Type.String(),
+  overrides: Type.Record(Type.String(), Type.Number(), { description: 'the merchant\'s own values; laid over each terminal model\'s trading thresholds' }),
+  defaults: Type.Record(Type.String(), Type.Number(), { description: 'the fleet\'s defaults (a model may override them too)' }),
+  updatedAt: Nullable(Timestamp),
+  updatedBy: Nullable(Type.String()),
+});
+export type MerchantTradingView = Static<typeof MerchantTrading>;
 
 export const PostureQuery = Type.Object({ merchantId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false });
 export const Posture = Type.Object({

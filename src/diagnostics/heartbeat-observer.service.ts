@@ -55,7 +55,8 @@ export class HeartbeatObserver {
       if (pending && pending.seq > (ruleStates.get(id)?.seq ?? 0)) ruleStates.set(id, decodeRuleState(pending));
     }
     const models = [...new Set(fresh.map((h) => this.context.terminal(h.terminalId)?.modelId).filter((m): m is string => !!m))];
-    await this.context.loadThresholds(models);
+    const merchants = [...new Set(fresh.map((h) => this.context.terminal(h.terminalId)?.merchantId).filter((m): m is string => !!m))];
+    await Promise.all([this.context.loadThresholds(models), this.context.loadMerchantTrading(merchants)]);
     const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
 
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
@@ -77,7 +78,7 @@ export class HeartbeatObserver {
       rs.seq = h.report.seq;
       folded.add(h.terminalId);
       const thresholds = this.context.thresholdsOf(state.modelId);
-      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, thresholds.trading)) {
+      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, this.context.tradingOf(state.modelId, state.merchantId))) {
         tradingFindings.push({ terminalId: h.terminalId, finding });
       }
       const windows: Partial<Record<CardInterface, CardWindow>> = {};

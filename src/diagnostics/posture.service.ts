@@ -9,12 +9,13 @@ import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import { contradiction, mergeThresholds, passwordAgeDays, type ThresholdOverrides } from './heartbeat.rules.ts';
 import type { RuleContext } from './rule-context.ts';
+import type { TradingThresholds } from './trading.rules.ts';
 
 export class PostureService {
   constructor(
     private readonly repo: DiagnosticsRepository,
     private readonly clock: Clock,
-    private readonly estate: Pick<EstateService, 'getModel'>,
+    private readonly estate: Pick<EstateService, 'getModel' | 'getMerchant'>,
     private readonly context: RuleContext,
   ) {}
 
@@ -34,6 +35,24 @@ export class PostureService {
     await this.repo.saveThresholds(modelId, JSON.stringify(overrides), this.clock().toISOString(), actor);
     this.context.forgetThresholds(modelId);
     return this.thresholds(modelId);
+  }
+
+  /** A merchant's own suspicious-trading thresholds (laid over its terminals' model thresholds). */
+  async merchantTrading(merchantId: string, scope: Scope) {
+    await this.estate.getMerchant(merchantId, scope);
+    const row = (await this.repo.merchantTradingOf([merchantId]))[0];
+    return {
+      merchantId, overrides: parseJson<Partial<TradingThresholds>>(row?.settings, {}), defaults: this.context.base.trading,
+      updatedAt: row?.updated_at ?? null, updatedBy: row?.updated_by ?? null,
+    };
+  }
+
+  /** Replaces a merchant's trading overrides as a whole ({} hands it back to its models' thresholds). */
+  async setMerchantTrading(merchantId: string, overrides: Partial<TradingThresholds>, scope: Scope, actor: string) {
+    await this.estate.getMerchant(merchantId, scope);
+    await this.repo.saveMerchantTrading(merchantId, JSON.stringify(overrides), this.clock().toISOString(), actor);
+    this.context.forgetMerchantTrading(merchantId);
+    return this.merchantTrading(merchantId, scope);
   }
 
   // ---- security posture

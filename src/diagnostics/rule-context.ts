@@ -6,7 +6,7 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import { mergeThresholds, type ThresholdOverrides, type Thresholds } from './heartbeat.rules.ts';
-import type { SiteHours } from './trading.rules.ts';
+import type { SiteHours, TradingThresholds } from './trading.rules.ts';
 import type { OpeningHours } from '../maintenance/windows/suggest-window.ts';
 import { isTimeZone } from '../maintenance/windows/time-zone.ts';
 
@@ -34,6 +34,8 @@ export class RuleContext {
   readonly base: Thresholds;
   private readonly states = new Map<string, TerminalState>();
   private readonly thresholdCache = new Map<string, { thresholds: Thresholds; until: number }>();
+  /** Each merchant's overrides of the trading group (laid over its terminals' model thresholds). */
+  private readonly merchantTradingCache = new Map<string, { overrides: Partial<TradingThresholds>; until: number }>();
 
   constructor(private readonly repo: DiagnosticsRepository, private readonly clock: Clock, passwordMaxAgeDays: number) {
     this.base = mergeThresholds({ password: { maxAgeDays: passwordMaxAgeDays } });
@@ -69,6 +71,26 @@ export class RuleContext {
     for (const id of stale) this.thresholdCache.set(id, { thresholds: mergeThresholds(rows.get(id), this.base), until: nowMs + CONTEXT_TTL_MS });
   }
 
+  async loadMerchantTrading(merchantIds: string[]): Promise<void> {
+    const nowMs = this.clock().getTime();
+    const stale = merchantIds.filter((id) => (this.merchantTradingCache.get(id)?.until ?? 0) < nowMs);
+    if (!stale.length) return;
+    const rows = new Map((await this.repo.merchantTradingOf(stale)).map((r) => [r.merchant_id, parseJson<Partial<TradingThresholds>>(r.settings, {})]));
+    for (const id of stale) setBounded(this.merchantTradingCache, id, { overrides: rows.get(id) ?? {}, until: nowMs + CONTEXT_TTL_MS }, CONTEXT_MAX_TERMINALS);
+  }
+
+  /** The suspicious-trading thresholds of a terminal: its model's, with its merchant's overrides on top. */
+  tradingOf(modelId: string | undefined, merchantId: string | null): TradingThresholds {
+    const model = this.thresholdsOf(modelId).trading;
+    const merchant = merchantId ? this.merchantTradingCache.get(merchantId)?.overrides : undefined;
+    return merchant && Object.keys(merchant).length ? { ...model, ...merchant } : model;
+  }
+
+  /** A merchant's trading overrides changed: the next batch reads them again. */
+  forgetMerchantTrading(merchantId: string): void {
+    this.merchantTradingCache.delete(merchantId);
+  }
+
   /** The model's thresholds as last loaded (the defaults when none were). */
   thresholdsOf(modelId: string | undefined): Thresholds {
     return this.thresholdCache.get(modelId ?? '')?.thresholds ?? this.base;
@@ -82,6 +104,7 @@ export class RuleContext {
   /** Any model's may have changed (another node's notice was missed): every batch reads them again. */
   forgetAllThresholds(): void {
     this.thresholdCache.clear();
+    this.merchantTradingCache.clear();
   }
 }
 

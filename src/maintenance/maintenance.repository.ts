@@ -2,7 +2,7 @@
 // continuity rule needs.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, MaintenanceJobTable } from '../db/schema.ts';
+import type { Database, LockKind, MaintenanceJobTable } from '../db/schema.ts';
 import { selectInBatches } from '../db/batches.ts';
 import type { JobState } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
@@ -135,7 +135,7 @@ export class MaintenanceRepository {
     return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', ids).where('lifted_at', 'is', null).execute());
   }
 
-  async insertLock(row: { id: string; terminal_id: string; reason: string; locked_at: string; locked_by: string }) {
+  async insertLock(row: { id: string; terminal_id: string; kind: LockKind; reason: string; locked_at: string; locked_by: string }) {
     await this.db.insertInto('terminal_locks').values({ ...row, lifted_at: null, lifted_by: null }).execute();
   }
 

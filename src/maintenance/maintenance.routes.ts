@@ -77,16 +77,16 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   app.get('/terminals/:id/mode', { config: read, schema: { tags, security, operationId: 'getTerminalMode', summary: "A terminal's mode (in service, in maintenance, locked)", params: IdParams, response: { 200: ModeView, ...errorResponses } } },
     async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
   app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, operationId: 'lockTerminal', summary: 'Lock a terminal', description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
-    (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name));
+    (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name, req.body.kind ?? 'manual'));
   app.post('/terminals/:id/unlock', {
-    config: writeWithReason, schema: { tags, security, operationId: 'unlockTerminal', summary: "Lift a terminal's lock", description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. Held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
+    config: writeWithReason, schema: { tags, security, operationId: 'unlockTerminal', summary: "Lift a terminal's lock", description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. A tamper or relocation lock is held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
   }, async (req, reply) => {
-    // Only a terminal that is locked has a lock to lift: asked of a second person only then.
+    // Only a tamper or relocation lock is lifted by two people; an operator's own lock by one.
     const active = (await maintenance.locks(req.params.id, req.principal.scope)).find((l) => l.liftedAt === null);
-    if (active) {
+    if (active && active.kind !== 'manual') {
       const held = await fourEyes.hold({
         kind: 'tamper_unlock', payload: { terminalId: req.params.id, reason: req.body.reason, scope: req.principal.scope },
-        summary: { lockReason: active.reason, lockedAt: active.lockedAt }, objectId: req.params.id, reason: req.body.reason, field: 'reason',
+        summary: { lockReason: active.reason, lockedAt: active.lockedAt, lockKind: active.kind }, objectId: req.params.id, reason: req.body.reason, field: 'reason',
       }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
       if (held) return reply.code(202).send(held);
     }

@@ -1,5 +1,6 @@
 // HTTP shapes of maintenance mode: requests, jobs with their transitions, locks, terminal reports.
 import { Type, type Static } from 'typebox';
+import type { LockKind } from '../db/schema.ts';
 import { Timestamp } from '../shared/http-schemas.ts';
 import { JOB_STATES, WORK_KINDS } from '../shared/job-states.ts';
 
@@ -62,17 +63,22 @@ export const JobWithTransitions = Type.Object({
 
 export const JobAction = Type.Object({ note: Type.Optional(Reason) }, { additionalProperties: false });
 export const Extend = Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }) }, { additionalProperties: false });
-export const LockInput = Type.Object({ reason: Reason }, { additionalProperties: false });
+export const LOCK_KINDS = ['manual', 'tamper', 'relocation'] as const satisfies readonly LockKind[];
+export const LockInput = Type.Object({
+  reason: Reason,
+  kind: Type.Optional(Type.Enum(['manual', 'tamper'] as const, { default: 'manual', description: 'tamper: the terminal may have been tampered with; lifting it needs a second person (four eyes)' })),
+}, { additionalProperties: false });
 export const UnlockInput = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500, description: 'why it may trade again, e.g. what the inspection found' }) }, { additionalProperties: false });
 
 export const LockView = Type.Object({
-  id: Type.String(), reason: Type.String(), lockedAt: Timestamp, lockedBy: Type.String(),
+  id: Type.String(), kind: Type.Enum(LOCK_KINDS, { description: 'manual: an operator\'s; tamper and relocation: lifting needs four eyes' }), reason: Type.String(), lockedAt: Timestamp, lockedBy: Type.String(),
   liftedAt: Type.Union([Timestamp, Type.Null()]), liftedBy: Type.Union([Type.String(), Type.Null()]), liftReason: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const ModeView = Type.Object({
   mode: Type.Enum(['normal', 'maintenance', 'locked']),
   reason: Type.Union([Type.String(), Type.Null()]),
+  lockKind: Type.Union([Type.Enum(LOCK_KINDS), Type.Null()], { description: 'the active lock\'s kind (null: not locked)' }),
   maintenance: Type.Union([Type.Object({
     jobId: Type.String(), state: Type.String(), work: Type.Array(Type.String()), expectedEndAt: Timestamp, leaseUntil: Timestamp,
   }), Type.Null()]),

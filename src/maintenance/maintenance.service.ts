@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, LockKind } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
@@ -31,6 +31,7 @@ export interface MaintenanceRequest {
 export interface TerminalMode {
   mode: Mode;
   reason: string | null;
+  lockKind: LockKind | null;
   maintenance: {
     jobId: string;
     state: string;
@@ -189,10 +190,10 @@ export class MaintenanceService {
     return this.getJob(jobId, scope);
   }
 
-  async lock(terminalId: string, reason: string, scope: Scope, actorName: string) {
+  async lock(terminalId: string, reason: string, scope: Scope, actorName: string, kind: LockKind = 'manual') {
     const terminal = await this.estate.getTerminal(terminalId, scope);
     if ((await this.repo.activeLocks([terminal.id])).length) throw conflict(`terminal ${terminal.serialNumber} is already locked`).says('maintenance.already_locked', { serial: terminal.serialNumber }, false);
-    await this.repo.insertLock({ id: randomUUID(), terminal_id: terminal.id, reason, locked_at: this.now(), locked_by: actorName });
+    await this.repo.insertLock({ id: randomUUID(), terminal_id: terminal.id, kind, reason, locked_at: this.now(), locked_by: actorName });
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
 
@@ -206,7 +207,7 @@ export class MaintenanceService {
   async locks(terminalId: string, scope: Scope) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
     return (await this.repo.locksOf(terminal.id)).map((l) => ({
-      id: l.id, reason: l.reason, lockedAt: l.locked_at, lockedBy: l.locked_by, liftedAt: l.lifted_at, liftedBy: l.lifted_by, liftReason: l.lift_reason,
+      id: l.id, kind: l.kind, reason: l.reason, lockedAt: l.locked_at, lockedBy: l.locked_by, liftedAt: l.lifted_at, liftedBy: l.lifted_by, liftReason: l.lift_reason,
     }));
   }
 
@@ -301,6 +302,7 @@ export class MaintenanceService {
       result.set(id, {
         mode,
         reason: lock ? lock.reason : job && mode === 'maintenance' ? job.reason : null,
+        lockKind: lock?.kind ?? null,
         maintenance: job && job.started_at && job.lease_until ? {
           jobId: job.id, state: job.state, work: parseJson<string[]>(job.work, []),
           expectedEndAt: new Date(new Date(job.started_at).getTime() + job.expected_minutes * 60_000).toISOString(), leaseUntil: job.lease_until,

@@ -1,7 +1,7 @@
 // The events PosFleet tells people about, and the data each one carries. Maintenance comes first;
 // incidents, work orders and rollouts add their events here, with a template for each in templates.ts.
 
-export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'maintenance.spare_needed', 'maintenance.spare_overdue', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock'] as const;
+export const NOTIFICATION_EVENTS = ['maintenance.announced', 'maintenance.completed', 'maintenance.failed', 'maintenance.spare_needed', 'maintenance.spare_overdue', 'workorder.due', 'workorder.overdue', 'workorder.escalated', 'incident.opened', 'incident.reminder', 'incident.resolved', 'campaign.halted', 'sparepart.low_stock', 'approval.requested'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export const NOTIFICATION_LOCALES = ['zh-CN', 'en'] as const;
@@ -95,6 +95,17 @@ export interface LowStock {
   since: string;
 }
 
+/** A four-eyes request waits: told by e-mail to each person who may approve it (never the requester). */
+export interface ApprovalRequested {
+  approvalId: string;
+  /** campaign, role_change, tamper_unlock, continuity_override or acquirer_parameters */
+  kind: string;
+  requestedBy: string;
+  /** The requester's reason, as given (not translated). */
+  reason: string;
+  expiresAt: string;
+}
+
 export interface NotificationEventData {
   'maintenance.announced': MaintenanceAnnounced;
   'maintenance.completed': MaintenanceCompleted;
@@ -109,6 +120,7 @@ export interface NotificationEventData {
   'incident.resolved': IncidentNotice;
   'campaign.halted': CampaignHalted;
   'sparepart.low_stock': LowStock;
+  'approval.requested': ApprovalRequested;
 }
 
 export function isNotificationEvent(value: string): value is NotificationEvent {

@@ -29,6 +29,12 @@ export class NotificationRepository {
   }
 
   /** Also finds deleted channels: a delivery to one is parked, not lost without trace. */
+  /** People's own e-mail channels, by user. */
+  async personalChannels(userIds: string[]): Promise<ChannelRow[]> {
+    if (!userIds.length) return [];
+    return this.db.selectFrom('notification_channels').selectAll().where('user_id', 'in', userIds).execute();
+  }
+
   async findChannelEvenDeleted(id: string): Promise<ChannelRow | undefined> {
     return this.db.selectFrom('notification_channels').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -38,7 +44,7 @@ export class NotificationRepository {
   }
 
   async listChannels(query: ChannelListQuery): Promise<ChannelRow[]> {
-    let q = this.db.selectFrom('notification_channels').selectAll().where('deleted_at', 'is', null);
+    let q = this.db.selectFrom('notification_channels').selectAll().where('deleted_at', 'is', null).where('user_id', 'is', null);
     if (query.merchantId === null) q = q.where('merchant_id', 'is', null);
     else if (query.merchantId !== undefined) q = q.where('merchant_id', '=', query.merchantId);
     return q.orderBy('created_at').orderBy('id').execute();
@@ -47,7 +53,7 @@ export class NotificationRepository {
   /** The enabled channels that hear a merchant's events: its own and the fleet-wide ones. */
   async channelsHearing(merchantId: string | null): Promise<ChannelRow[]> {
     return this.db.selectFrom('notification_channels').selectAll()
-      .where('deleted_at', 'is', null).where('enabled', '=', 1)
+      .where('deleted_at', 'is', null).where('enabled', '=', 1).where('user_id', 'is', null)
       .where((eb) => (merchantId === null ? eb('merchant_id', 'is', null) : eb.or([eb('merchant_id', 'is', null), eb('merchant_id', '=', merchantId)])))
       .orderBy('created_at').orderBy('id')
       .execute();

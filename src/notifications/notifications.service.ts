@@ -22,7 +22,7 @@ import { toPage } from '../shared/paging.ts';
 import { NetworkPolicy } from '../shared/network-policy.ts';
 import { newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { isNotificationEvent, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
+import { isNotificationEvent, isNotificationLocale, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
 import { NotificationRepository, toAttempt, toChannel, toDelivery, type ChannelListQuery, type ChannelRow, type DeliveryRow } from './notifications.repository.ts';
 import { afterAttempt, isStuck, recipientLocale, subscribes } from './notifications.rules.ts';
 import type { Channel, ChannelInput, ChannelPatch, ChannelTestResult, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
@@ -122,7 +122,7 @@ export class NotificationService {
     const now = this.now();
     const id = randomUUID();
     await this.repo.insertChannel({
-      id, merchant_id: merchantId, kind: input.kind, name: input.name, address: input.address, secret,
+      id, merchant_id: merchantId, user_id: null, kind: input.kind, name: input.name, address: input.address, secret,
       events: JSON.stringify(input.events ?? []), locale: input.locale ?? null, enabled: input.enabled === false ? 0 : 1,
       created_at: now, updated_at: now, deleted_at: null,
       ...quietColumns(input.quietHours ?? null), ...rateColumns(input.rateLimit ?? null), rate_window_start: null, rate_window_count: 0,
@@ -203,6 +203,38 @@ export class NotificationService {
     const place = await this.place(input.merchantId, input.siteId ?? null);
     const channels = (await this.repo.channelsHearing(input.merchantId))
       .filter((c) => subscribes(toChannel(c).events, input.event));
+    return this.queue(input, place, channels);
+  }
+
+  /**
+   * Tells people themselves, by e-mail in their own language (e.g. a four-eyes request to those who may
+   * approve it): each person's own channel (made at the first notice, kept to their address and
+   * language) gets one delivery, retried and parked like any other.
+   */
+  async notifyUsers<E extends NotificationEvent>(input: Omit<NotifyInput<E>, 'merchantId' | 'siteId'> & { users: { id: string; email: string; name: string; locale: string }[] }): Promise<Delivery[]> {
+    const existing = new Map((await this.repo.personalChannels(input.users.map((u) => u.id))).map((c) => [c.user_id!, c]));
+    const channels: ChannelRow[] = [];
+    const now = this.now();
+    for (const user of input.users) {
+      const locale = isNotificationLocale(user.locale) ? user.locale : 'zh-CN';
+      let channel = existing.get(user.id);
+      if (!channel) {
+        channel = {
+          id: randomUUID(), merchant_id: null, user_id: user.id, kind: 'email', name: user.name, address: user.email, secret: null, events: '[]', locale,
+          enabled: 1, created_at: now, updated_at: now, deleted_at: null, quiet_start: null, quiet_end: null, quiet_time_zone: null,
+          rate_max: null, rate_period_minutes: null, rate_window_start: null, rate_window_count: 0,
+        };
+        await this.repo.insertChannel(channel);
+      } else if (channel.address !== user.email || channel.locale !== locale || channel.name !== user.name) {
+        await this.repo.updateChannel(channel.id, { address: user.email, locale, name: user.name, updated_at: now });
+        channel = { ...channel, address: user.email, locale, name: user.name };
+      }
+      channels.push(channel);
+    }
+    return this.queue({ ...input, merchantId: null } as NotifyInput<E>, await this.place(null, null), channels);
+  }
+
+  private async queue<E extends NotificationEvent>(input: NotifyInput<E>, place: Awaited<ReturnType<NotificationService['place']>>, channels: ChannelRow[]): Promise<Delivery[]> {
     const rendered = new Map<NotificationLocale, Message>();
     const deliveries: Delivery[] = [];
     for (const channel of channels) {

@@ -1,7 +1,7 @@
 // The message catalogue: what each event says to a person, in zh-CN or en, with times in the site's
 // time zone. Pure functions of (event, data, context); no I/O, so every wording is unit-tested.
 import type {
-  CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, SpareNeeded,
+  ApprovalRequested, CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, SpareNeeded,
   WorkOrderNotice,
 } from './notification-events.ts';
 
@@ -113,6 +113,13 @@ const zhCN: Templates = {
     subject: `【备件库存不足】${d.depot} ${d.name}（${d.sku}）`,
     text: lines(`【备件库存不足】仓库 ${d.depot} 的备件“${d.name}”（${d.sku}）于 ${dateTime(d.since, ctx)} 降至 ${d.quantity} 件，低于最低库存 ${d.minimum} 件，请及时补货。`, `备件编号：${d.partId}`),
   }),
+  'approval.requested': (d: ApprovalRequested, ctx) => ({
+    subject: `【待您审批】${APPROVAL_KINDS['zh-CN'][d.kind] ?? d.kind}（${d.requestedBy} 提交）`,
+    text: lines(
+      `【双人复核】${d.requestedBy} 申请${APPROVAL_KINDS['zh-CN'][d.kind] ?? d.kind}，需由另一位有权限的人员批准后才会执行。`,
+      `理由：${d.reason}`, `请在 ${dateTime(d.expiresAt, ctx)} 前在“审批”页面批准或驳回，逾期自动失效。`, `申请编号：${d.approvalId}`,
+    ),
+  }),
 };
 
 const en: Templates = {
@@ -202,6 +209,13 @@ const en: Templates = {
     subject: `Low stock: ${d.name} (${d.sku}) at ${d.depot}`,
     text: lines(`Low stock: ${d.name} (${d.sku}) at depot ${d.depot} fell to ${d.quantity} on ${dateTime(d.since, ctx)}, below its minimum of ${d.minimum}. Please restock.`, `Spare part: ${d.partId}`),
   }),
+  'approval.requested': (d: ApprovalRequested, ctx) => ({
+    subject: `Waiting for your approval: ${APPROVAL_KINDS.en[d.kind] ?? d.kind} (asked by ${d.requestedBy})`,
+    text: lines(
+      `Four eyes: ${d.requestedBy} asks to ${APPROVAL_KINDS.en[d.kind] ?? d.kind}; it runs only once another person who may approves it.`,
+      `Reason: ${d.reason}`, `Approve or reject it on the Approvals page before ${dateTime(d.expiresAt, ctx)}, when it expires.`, `Request: ${d.approvalId}`,
+    ),
+  }),
 };
 
 // ---- digests: notices held for quiet hours or over a rate limit, sent as one message
@@ -216,18 +230,24 @@ export type HeldReason = 'quiet_hours' | 'rate_limit';
 /** A digest lists this many held notices by subject; the rest are counted ("and 37 more incidents"). */
 export const LISTED_IN_DIGEST = 10;
 
+/** What each kind of four-eyes request asks for. */
+const APPROVAL_KINDS: Record<NotificationLocale, Record<string, string>> = {
+  'zh-CN': { campaign: '大范围灰度发布', role_change: '变更用户角色', tamper_unlock: '解除防拆或移机锁机', continuity_override: '豁免连续营业规则', acquirer_parameters: '变更收单参数' },
+  en: { campaign: 'start a large campaign', role_change: 'change a user\'s role', tamper_unlock: 'lift a tamper or relocation lock', continuity_override: 'override the continuity rule', acquirer_parameters: 'change acquirer parameters' },
+};
+
 const EVENT_NAMES: Record<NotificationLocale, Record<string, string>> = {
   'zh-CN': {
     'maintenance.announced': '维护通知', 'maintenance.completed': '维护完成', 'maintenance.failed': '维护失败',
     'maintenance.spare_needed': '请开启备用终端', 'maintenance.spare_overdue': '备用终端未开启',
     'workorder.due': '工单到期提醒', 'workorder.overdue': '工单逾期', 'workorder.escalated': '工单升级',
-    'incident.opened': '故障告警', 'incident.reminder': '故障仍未恢复', 'incident.resolved': '故障已恢复', 'campaign.halted': '灰度发布已叫停',
+    'incident.opened': '故障告警', 'incident.reminder': '故障仍未恢复', 'incident.resolved': '故障已恢复', 'campaign.halted': '灰度发布已叫停', 'approval.requested': '待审批',
   },
   en: {
     'maintenance.announced': 'maintenance notice', 'maintenance.completed': 'maintenance complete', 'maintenance.failed': 'maintenance failed',
     'maintenance.spare_needed': 'switch on a spare', 'maintenance.spare_overdue': 'spare not switched on',
     'workorder.due': 'work order due', 'workorder.overdue': 'work order overdue', 'workorder.escalated': 'work order escalated',
-    'incident.opened': 'alert', 'incident.reminder': 'still unresolved', 'incident.resolved': 'resolved', 'campaign.halted': 'rollout halted',
+    'incident.opened': 'alert', 'incident.reminder': 'still unresolved', 'incident.resolved': 'resolved', 'campaign.halted': 'rollout halted', 'approval.requested': 'waiting for approval',
   },
 };
 

@@ -1,6 +1,6 @@
 // Security queries only: last sightings and usual networks, geofences, key slots and policies, key
 // injection results, settings. Written in batches by the security service's flush, never per heartbeat.
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { merchantOf, technicianSees } from '../access/scope-sql.ts';
 import type { Scope } from '../access/roles.ts';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
@@ -59,8 +59,23 @@ export class SecurityRepository {
     await insertInBatches(rows, (batch) => this.db.insertInto('terminal_locations').values(batch).onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
       seen_at: eb.ref('excluded.seen_at'), latitude: eb.ref('excluded.latitude'), longitude: eb.ref('excluded.longitude'), accuracy_m: eb.ref('excluded.accuracy_m'),
       cell_id: eb.ref('excluded.cell_id'), bssid: eb.ref('excluded.bssid'), source_address: eb.ref('excluded.source_address'), distance_m: eb.ref('excluded.distance_m'),
-      suspect_since: eb.ref('excluded.suspect_since'), suspect_reasons: eb.ref('excluded.suspect_reasons'), case_id: eb.ref('excluded.case_id'), updated_at: eb.ref('excluded.updated_at'),
+      suspect_since: eb.ref('excluded.suspect_since'), suspect_reasons: eb.ref('excluded.suspect_reasons'), updated_at: eb.ref('excluded.updated_at'),
+      // An episode that goes on keeps the case the sweep (maybe on another node) opened for it meanwhile.
+      case_id: sql<string | null>`COALESCE(excluded.case_id, CASE WHEN excluded.suspect_since IS NOT NULL AND excluded.suspect_since = terminal_locations.suspect_since THEN terminal_locations.case_id END)`,
     }))).execute());
+  }
+
+  /** Terminals suspect since before `before` whose episode has no case yet: silent ones the heartbeats will not judge. */
+  async suspectsWithoutCase(before: string, limit: number) {
+    return this.db.selectFrom('terminal_locations').selectAll().where('suspect_since', 'is not', null).where('suspect_since', '<=', before)
+      .where('case_id', 'is', null).orderBy('suspect_since').limit(limit).execute();
+  }
+
+  /** Gives a stored episode its case (or a claim on it) unless it has one already, e.g. from another node: whether this one did. */
+  async claimEpisode(terminalId: string, suspectSince: string, caseId: string | null, unless: string | null = null): Promise<boolean> {
+    const r = await this.db.updateTable('terminal_locations').set({ case_id: caseId }).where('terminal_id', '=', terminalId)
+      .where('suspect_since', '=', suspectSince).where((eb) => (unless === null ? eb('case_id', 'is', null) : eb('case_id', '=', unless))).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async addNetworks(rows: TerminalNetworkTable[]): Promise<void> {

@@ -127,17 +127,22 @@ export class SecurityService {
     const settings = this.settingsNow;
     const rows: TerminalLocationTable[] = [];
     const learnt: { terminal_id: string; kind: Network['kind']; value: string; first_seen_at: string }[] = [];
-    const opened: { terminal: (typeof terminals)[number]; what: string; detail: Record<string, unknown>; row: TerminalLocationTable }[] = [];
+    const opened: { terminal: (typeof terminals)[number]; detail: Record<string, unknown>; row: TerminalLocationTable; stored: boolean }[] = [];
     for (const item of items) {
       const terminal = terminalById.get(item.terminalId);
       if (!terminal) continue;
       const fence = terminal.site_id ? this.fences.get(terminal.site_id) : undefined;
-      const sighting = { location: item.location, networks: networksOf(item.location, item.sourceAddress) };
+      const previous = locationById.get(terminal.id);
+      // A terminal that stops sending its position is judged by the last one it sent (stopping after a
+      // move does not end the episode); a fresh fix inside the fence does.
+      const lastFix = previous?.latitude != null && previous.longitude != null
+        ? { lat: previous.latitude, lon: previous.longitude, ...(previous.accuracy_m != null && { accuracyM: previous.accuracy_m }) } : undefined;
+      const location = item.location?.gps || !lastFix ? item.location : { ...item.location, gps: lastFix };
+      const sighting = { location, networks: networksOf(item.location, item.sourceAddress) };
       const a = assess(sighting, fence, knownById.get(terminal.id) ?? []);
       for (const n of a.firstNetworks) learnt.push({ terminal_id: terminal.id, kind: n.kind, value: n.value, first_seen_at: item.at });
       const mobile = isMobile(terminal.tags, settings.mobileTags);
       const suspect = !mobile && (a.outside || a.newNetworks.length > 0);
-      const previous = locationById.get(terminal.id);
       const step = nextEpisode({ suspectSince: previous?.suspect_since ?? null, caseId: previous?.case_id ?? null }, suspect, item.at, settings.relocationGraceMinutes * 60_000);
       const reasons = suspect ? { ...(a.outside && { outsideFence: { distanceM: a.distanceM, radiusM: fence?.radiusM } }), ...(a.newNetworks.length && { newNetworks: a.newNetworks }) } : null;
       const gps = item.location?.gps;
@@ -149,33 +154,72 @@ export class SecurityService {
       };
       rows.push(row);
       if (step.open) {
-        const what = [
-          a.outside ? `seen ${Math.round((a.distanceM ?? 0) / 100) / 10} km from its site (geofence ${fence?.radiusM ?? 0} m)` : '',
-          a.newNetworks.length ? `on networks not seen before: ${a.newNetworks.map((n) => `${n.kind} ${n.value}`).join(', ')}` : '',
-        ].filter(Boolean).join('; ');
-        opened.push({ terminal, what: `Terminal ${terminal.serial_number} ${what}, since ${step.episode.suspectSince}`, detail: reasons ?? {}, row });
+        // An episode stored before is claimed first: a sweep on another node may be opening its case.
+        opened.push({ terminal, detail: reasons ?? {}, row, stored: previous?.suspect_since === step.episode.suspectSince });
         // The case carries the new networks: the episode goes on only while the terminal stays outside its fence.
         for (const n of a.newNetworks) learnt.push({ terminal_id: terminal.id, kind: n.kind, value: n.value, first_seen_at: item.at });
       }
     }
     for (const o of opened) {
-      try {
-        const c = await this.ports.openCase(o.terminal.id, o.what, 'terminal_relocated', o.detail);
-        o.row.case_id = c.id;
-      } catch (error) {
-        this.ports.log?.('relocation case not opened', { terminal: o.terminal.id, error: String(error) });
-        continue;
-      }
-      if (!settings.lockOnRelocation) continue;
-      await this.ports.lock(o.terminal.id, `relocated: ${o.what}`).catch((error: unknown) => this.ports.log?.('relocation lock not applied', { terminal: o.terminal.id, error: String(error) }));
-      if (o.terminal.site_id) {
-        await this.ports.orderInspection({ id: o.terminal.id, siteId: o.terminal.site_id, serialNumber: o.terminal.serial_number }, o.what)
-          .catch((error: unknown) => this.ports.log?.('inspection not ordered', { terminal: o.terminal.id, error: String(error) }));
-      }
+      const caseId = await this.openRelocationCase(o.terminal, o.row.suspect_since!, o.detail, o.stored);
+      if (caseId) o.row.case_id = caseId;
     }
     await this.repo.saveLocations(rows);
     await this.repo.addNetworks(learnt);
     await this.flushKeys(items.filter((i) => i.keys), terminalById);
+  }
+
+  /**
+   * Opens the case of a relocation episode and, by policy, locks the terminal and orders its inspection.
+   * A stored episode is claimed first, so a flush and a sweep (on any node) open one case between them;
+   * the case's id or null (another claimed it, or it could not be opened).
+   */
+  private async openRelocationCase(terminal: { id: string; serial_number: string; site_id: string | null }, since: string, reasons: RelocationReasons, stored: boolean): Promise<string | null> {
+    const claim = `claim:${randomUUID()}`;
+    if (stored && !(await this.repo.claimEpisode(terminal.id, since, claim))) return null;
+    const what = relocationWhat(terminal.serial_number, reasons, since);
+    let caseId: string;
+    try {
+      caseId = (await this.ports.openCase(terminal.id, what, 'terminal_relocated', reasons)).id;
+    } catch (error) {
+      if (stored) await this.repo.claimEpisode(terminal.id, since, null, claim).catch(() => undefined);
+      this.ports.log?.('relocation case not opened', { terminal: terminal.id, error: String(error) });
+      return null;
+    }
+    if (stored) await this.repo.claimEpisode(terminal.id, since, caseId, claim);
+    if (!this.settingsNow.lockOnRelocation) return caseId;
+    await this.ports.lock(terminal.id, `relocated: ${what}`).catch((error: unknown) => this.ports.log?.('relocation lock not applied', { terminal: terminal.id, error: String(error) }));
+    if (terminal.site_id) {
+      await this.ports.orderInspection({ id: terminal.id, siteId: terminal.site_id, serialNumber: terminal.serial_number }, what)
+        .catch((error: unknown) => this.ports.log?.('inspection not ordered', { terminal: terminal.id, error: String(error) }));
+    }
+    return caseId;
+  }
+
+  /**
+   * The relocation sweep (a job): terminals last seen outside their fence (or on an unusual network) for
+   * longer than the grace period, with no case yet, are judged without waiting for a heartbeat that may
+   * never come. One case per episode, whoever opens it; how many were opened.
+   */
+  async sweepRelocations(): Promise<number> {
+    const run = this.flushing.then(() => this.sweepNow());
+    this.flushing = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async sweepNow(): Promise<number> {
+    const before = new Date(this.clock().getTime() - this.settingsNow.relocationGraceMinutes * 60_000).toISOString();
+    const due = await this.repo.suspectsWithoutCase(before, 500);
+    if (!due.length) return 0;
+    const terminals = new Map((await this.repo.terminals(due.map((d) => d.terminal_id))).map((t) => [t.id, t]));
+    let opened = 0;
+    for (const d of due) {
+      const terminal = terminals.get(d.terminal_id);
+      // Tagged mobile since: no case (its next heartbeat ends the episode).
+      if (!terminal || isMobile(terminal.tags, this.settingsNow.mobileTags)) continue;
+      if (await this.openRelocationCase(terminal, d.suspect_since!, parseJson<RelocationReasons>(d.suspect_reasons, {}), true)) opened++;
+    }
+    return opened;
   }
 
   private async flushKeys(items: Pending[], terminals: Map<string, { id: string; site_id: string | null; merchant_id: string | null }>): Promise<void> {
@@ -355,6 +399,18 @@ export class SecurityService {
       }),
     };
   }
+}
+
+type RelocationReasons = { outsideFence?: { distanceM: number | null; radiusM?: number | undefined }; newNetworks?: Network[] };
+
+/** What a relocation case says (for people; the reasons are its evidence). */
+function relocationWhat(serialNumber: string, reasons: RelocationReasons, since: string): string {
+  const out = reasons.outsideFence;
+  const what = [
+    out ? `seen ${Math.round((out.distanceM ?? 0) / 100) / 10} km from its site (geofence ${out.radiusM ?? 0} m)` : '',
+    reasons.newNetworks?.length ? `on networks not seen before: ${reasons.newNetworks.map((n) => `${n.kind} ${n.value}`).join(', ')}` : '',
+  ].filter(Boolean).join('; ');
+  return `Terminal ${serialNumber} ${what}, since ${since}`;
 }
 
 function toSlot(r: { slot: number | string; key_type: KeySlot['type']; bdk_id: string | null; kcv: string | null; ksn_prefix: string | null; loaded_at: string | null; expires_at: string | null }): KeySlot {

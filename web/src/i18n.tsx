@@ -17,6 +17,7 @@ import { merchantEn, merchantZh } from './messages/merchant.ts';
 import { assistanceEn, assistanceZh } from './messages/assistance.ts';
 import { guidesEn, guidesZh } from './messages/guides.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
+import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -839,6 +840,7 @@ const en = {
   ...configurationEn,
   ...configurationCampaignsEn,
   ...terminalSecurityEn,
+  ...securityDepthEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1661,6 +1663,7 @@ const zh: Record<MessageKey, string> = {
   ...configurationZh,
   ...configurationCampaignsZh,
   ...terminalSecurityZh,
+  ...securityDepthZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -31,6 +31,7 @@ export function ApprovalsPage() {
       <div aria-live="polite">{done && <p className="note ok" role="status">{done}</p>}</div>
       {items === null ? <p role="status">{t('loading')}</p> : (
         <>
+          <p className="note waiting-for-me" data-waiting-for-me={pending.filter((a) => a.canDecide).length}>{t('sdWaitingForMe', { count: pending.filter((a) => a.canDecide).length })}</p>
           <h2>{t('apPending')} ({pending.length})</h2>
           {pending.length === 0 ? <p className="note">{t('apNone')}</p>
             : <ul className="plain approval-list">{pending.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
@@ -49,7 +50,7 @@ export function ApprovalSummary({ approval }: { approval: Approval }) {
   const s = approval.summary;
   const text = approval.kind === 'campaign' ? t('apSumCampaign', { name: String(s.name ?? ''), terminals: Number(s.terminals ?? 0), package: String(s.package ?? '') })
     : approval.kind === 'role_change' ? t('apSumRole', { user: String(s.user ?? ''), from: tk('role', String(s.from ?? '')), to: tk('role', String(s.to ?? '')) })
-      : approval.kind === 'tamper_unlock' ? t('apSumUnlock', { lockReason: String(s.lockReason ?? '') })
+      : approval.kind === 'tamper_unlock' ? (s.lockKind ? t('sdSumUnlock', { kind: tk('apKindLock', String(s.lockKind)), lockReason: String(s.lockReason ?? '') }) : t('apSumUnlock', { lockReason: String(s.lockReason ?? '') }))
         : approval.kind === 'continuity_override' ? t('apSumOverride', { terminals: Number(s.terminals ?? 0), overrideReason: String(s.overrideReason ?? '') })
           : t('apSumParams', { parameters: Array.isArray(s.parameters) ? s.parameters.join(', ') : '', level: tk('cfgLevel', String(s.level ?? '')), terminals: Number(s.terminals ?? 0) });
   return <p className="approval-summary">{text}</p>;

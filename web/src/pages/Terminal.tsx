@@ -358,16 +358,27 @@ function MaintenanceBox({ terminalId, job, onDone }: { terminalId: string; job: 
 const PAPER_LEVEL: Record<string, number> = { ok: 2, low: 1, out: 0 };
 
 function LockBox({ terminalId, locked, onDone }: { terminalId: string; locked: boolean; onDone(): Promise<void> }) {
-  const { t } = useI18n();
+  const { t, tk } = useI18n();
   const [reason, setReason] = useState('');
+  const [tamper, setTamper] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [held, setHeld] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The active lock's kind: a tamper or relocation lock is lifted only with a second person's approval.
+  const [active, setActive] = useState<{ kind: string; reason: string } | null>(null);
+  useEffect(() => {
+    if (!locked) return setActive(null);
+    api<{ items: { kind: string; reason: string; liftedAt: string | null }[] }>('GET', `/terminals/${terminalId}/locks`)
+      .then((r) => setActive(r.items.find((l) => l.liftedAt === null) ?? null)).catch(() => setActive(null));
+  }, [terminalId, locked]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     try {
-      await api('POST', `/terminals/${terminalId}/${locked ? 'unlock' : 'lock'}`, { reason });
+      const answer = await api<{ state?: string; message?: string }>('POST', `/terminals/${terminalId}/${locked ? 'unlock' : 'lock'}`, locked ? { reason } : { reason, kind: tamper ? 'tamper' : 'manual' });
+      setHeld(answer.state === 'awaiting_approval' ? answer.message ?? t('sdUnlockHeld') : null);
       setReason('');
+      setTamper(false);
       setError(null);
       await onDone();
     } catch (e) {
@@ -376,13 +387,21 @@ function LockBox({ terminalId, locked, onDone }: { terminalId: string; locked: b
       setBusy(false);
     }
   };
+  const fourEyes = active !== null && active.kind !== 'manual';
   return (
     <section className="card" aria-labelledby="lock-title">
       <h2 id="lock-title">{t('lockTerminal')}</h2>
+      {active && (
+        <p className={fourEyes ? 'note warn lock-kind' : 'lock-kind'} data-lock-kind={active.kind}>
+          {tk('sdLockKind', active.kind)}{fourEyes && <> · {t('sdFourEyesLift')}</>}
+        </p>
+      )}
+      <div aria-live="polite">{held && <p className="note" role="status">{held}</p>}</div>
       <form onSubmit={submit}>
         <label>{locked ? t('unlockReason') : t('lockReason')}<input required minLength={locked ? 3 : 1} maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} /></label>
+        {!locked && <label className="inline"><input type="checkbox" checked={tamper} onChange={(e) => setTamper(e.target.checked)} /> {t('sdTamperLock')}</label>}
         {error !== null && <ErrorNote error={error} />}
-        <button type="submit" disabled={busy}>{locked ? t('unlock') : t('lock')}</button>
+        <button type="submit" disabled={busy}>{locked ? (fourEyes ? t('sdAskUnlock') : t('unlock')) : t('lock')}</button>
       </form>
     </section>
   );
