@@ -87,6 +87,7 @@ import { CareService } from './merchant/care.service.ts';
 import { MerchantRepository } from './merchant/merchant.repository.ts';
 import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
 import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
+import { ShopNotices } from './merchant/shop-notices.ts';
 import { SecurityRepository } from './security/security.repository.ts';
 import { SecurityService } from './security/security.service.ts';
 import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
@@ -150,6 +151,7 @@ export interface Services {
   securityEvidence: SecurityEvidenceService;
   care: CareService;
   nextMaintenance: NextMaintenanceCache;
+  shopNotices: ShopNotices;
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
   security: SecurityService;
@@ -194,17 +196,19 @@ export async function createServices(
   const device = new DeviceService(db.kysely, clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
     (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
     // The merchant's side: the care version and the next planned maintenance, both from memory.
-    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread,
+    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId), notices: shopNotices.of(terminalId) }), heartbeatThread,
     // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
     (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
   const nextMaintenance = new NextMaintenanceCache(merchantRepo, clock);
-  await Promise.all([care.refresh(), nextMaintenance.refresh()]);
+  // Notices to the shop (conditions its staff fix, forecasts), in memory for heartbeats and the merchant view.
+  const shopNotices = new ShopNotices(merchantRepo, clock);
+  await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]);
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
-  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
+  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]); });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -297,6 +301,12 @@ export async function createServices(
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
     security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
+    // The shop hears of paper and the printer cover at once (an operator incident only if it lasts).
+    try {
+      await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, receivedAt: h.receivedAt })));
+    } catch (error) {
+      log?.('shop notices of a heartbeat batch not kept', { error: String(error) });
+    }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
     const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
@@ -520,7 +530,7 @@ export async function createServices(
     await security.load();
     await security.flush();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
-import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import { CareHint, CareReport, NextMaintenance, ShopNotices } from '../merchant/merchant.schemas.ts';
 import { HardwareFingerprint, KeySlots, TerminalLocation } from '../shared/terminal-security.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
@@ -120,6 +120,7 @@ export const HeartbeatAnswer = Type.Object({
   configuration: ConfigurationHint,
   care: Type.Optional(CareHint),
   nextMaintenance: Type.Optional(NextMaintenance),
+  notices: Type.Optional(ShopNotices),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,
 });

@@ -104,4 +104,12 @@ export class MerchantRepository {
   async insertMove(executor: Executor, row: MoveRow): Promise<void> {
     await executor.insertInto('maintenance_moves').values(row).execute();
   }
+
+  /** Every terminal of the estate with where it belongs and its merchant's language (the shop notices' directory). */
+  terminalDirectory(ids?: string[]) {
+    const query = (only?: string[]) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.model_id', 'terminals.site_id', 'sites.name as site_name', 'sites.merchant_id', 'merchants.locale'])
+      .where('terminals.deleted_at', 'is', null).$if(!!only, (q) => q.where('terminals.id', 'in', only!)).execute();
+    return ids ? selectInBatches(ids, query) : query();
+  }
 }

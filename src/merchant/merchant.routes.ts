@@ -5,13 +5,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
 import type { CareService } from './care.service.ts';
-import { CareConfirmInput, CareQuery, CareReportQuery, CareTaskView, DeviceCare, MoveInput, MoveView, SiteCare, UpcomingMaintenance } from './merchant.schemas.ts';
+import { CareConfirmInput, CareQuery, CareReportQuery, CareTaskView, DeviceCare, MoveInput, MoveView, ShopNoticeView, SiteCare, UpcomingMaintenance } from './merchant.schemas.ts';
 import type { MaintenanceMoves } from './moves.service.ts';
+import type { ShopNotices } from './shop-notices.ts';
 
 const read = { permission: 'estate:read' } as const;
 const tags = ['merchant'];
 
-export const merchantRoutes = (care: CareService, moves: MaintenanceMoves): FastifyPluginAsyncTypebox => async (app) => {
+export const merchantRoutes = (care: CareService, moves: MaintenanceMoves, notices: ShopNotices): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/merchant/notices', {
+    config: read,
+    schema: {
+      tags, security, operationId: 'listShopNotices',
+      summary: "Notices to the shop: what its staff should fix now (paper, the printer cover) and forecasts (paper running out, a battery or a card slot wearing out), in the merchant's language",
+      querystring: CareQuery, response: { 200: Items(ShopNoticeView), ...errorResponses },
+    },
+  }, async (req) => ({ items: await notices.list(req.query, req.principal.scope) }));
   app.get('/care/today', {
     config: read,
     schema: {
