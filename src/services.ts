@@ -88,6 +88,7 @@ import { MerchantRepository } from './merchant/merchant.repository.ts';
 import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
 import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 import { ShopNotices } from './merchant/shop-notices.ts';
+import { SHOP_FORECASTS_JOB, ShopForecasts } from './merchant/shop-forecasts.service.ts';
 import { SecurityRepository } from './security/security.repository.ts';
 import { SecurityService } from './security/security.service.ts';
 import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
@@ -152,6 +153,7 @@ export interface Services {
   care: CareService;
   nextMaintenance: NextMaintenanceCache;
   shopNotices: ShopNotices;
+  shopForecasts: ShopForecasts;
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
   security: SecurityService;
@@ -208,7 +210,15 @@ export async function createServices(
   await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]);
   const estate = new EstateService(db.kysely, clock, offlineAfterMs, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
-  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]); });
+  jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
+  // Forecasts the shop acts on: a daily pass over the fleet's latest state (it also re-reads where each terminal belongs).
+  const shopForecasts = new ShopForecasts(merchantRepo, clock, shopNotices);
+  await shopForecasts.load();
+  jobs.handle(SHOP_FORECASTS_JOB, async () => {
+    await shopNotices.refresh();
+    const standing = await shopForecasts.run();
+    log?.('shop forecasts', { terminals: standing });
+  });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -303,7 +313,7 @@ export async function createServices(
     security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
     // The shop hears of paper and the printer cover at once (an operator incident only if it lasts).
     try {
-      await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, receivedAt: h.receivedAt })));
+      await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, chip: h.report.cardReader.chip, receivedAt: h.receivedAt })));
     } catch (error) {
       log?.('shop notices of a heartbeat batch not kept', { error: String(error) });
     }
@@ -530,7 +540,7 @@ export async function createServices(
     await security.load();
     await security.flush();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -548,6 +558,7 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
+  await services.jobs.recurring(SHOP_FORECASTS_JOB, SHOP_FORECASTS_JOB, 86_400_000);
   await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
   await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
   await services.jobs.recurring('security-tick', 'security-tick', 60_000);

@@ -30,6 +30,7 @@ import * as securityEvidence from './migrations/0025_security_evidence.ts';
 import * as merchantCare from './migrations/0027_merchant_care.ts';
 import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
 import * as security from './migrations/0024_security.ts';
+import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '0027_merchant_care': merchantCare,
   '0028_remote_assistance': remoteAssistance,
   '0024_security': security,
+  '0032_shop_forecasts': shopForecasts,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

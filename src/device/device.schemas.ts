@@ -53,6 +53,7 @@ export const HeartbeatReport = Type.Object({
     jam: Type.Boolean(),
     coverOpen: Type.Boolean(),
     receipts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'receipts printed since the previous heartbeat (a wear meter of preventive maintenance)' })),
+    rollReceipts: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'receipts printed since the paper roll was changed (the receipts meter the paper forecast reads)' })),
   })),
   cardReader: Type.Object({
     chip: Type.Optional(ReaderCounts),

@@ -72,6 +72,8 @@ export class ShopNotices {
   /** Conditions seen in each terminal's last heartbeat, with when each began. */
   private readonly conditions = new Map<string, Map<ConditionKind, string>>();
   private forecasts = new Map<string, ForecastNotice[]>();
+  /** Chip reads of each terminal since the last forecast pass (a card slot failing more and more often). */
+  private chipReads = new Map<string, { attempts: number; failures: number }>();
 
   constructor(private readonly repo: MerchantRepository, private readonly clock: Clock) {}
 
@@ -93,7 +95,17 @@ export class ShopNotices {
    * Each written heartbeat's printer (called once per batch): in memory; a terminal enrolled since the
    * last refresh is looked up once, with its batch, the first time it has something to tell.
    */
-  async observe(batch: readonly { terminalId: string; printer: { paper: 'ok' | 'low' | 'out'; coverOpen: boolean } | undefined; receivedAt: string }[]): Promise<void> {
+  async observe(batch: readonly {
+    terminalId: string; printer: { paper: 'ok' | 'low' | 'out'; coverOpen: boolean } | undefined; chip?: { attempts: number; failures: number } | undefined; receivedAt: string;
+  }[]): Promise<void> {
+    for (const h of batch) {
+      if (!h.chip?.attempts) continue;
+      const reads = this.chipReads.get(h.terminalId);
+      if (reads) {
+        reads.attempts += h.chip.attempts;
+        reads.failures += h.chip.failures;
+      } else setBounded(this.chipReads, h.terminalId, { attempts: h.chip.attempts, failures: h.chip.failures }, MAX_TERMINALS * 5);
+    }
     const telling = batch.filter((h) => conditionsOf(h.printer).length > 0 && !this.directory.has(h.terminalId)).map((h) => h.terminalId);
     if (telling.length) await this.learn(telling);
     for (const h of batch) {
@@ -107,6 +119,13 @@ export class ShopNotices {
       const next = new Map(now.map((kind) => [kind, before?.get(kind) ?? h.receivedAt]));
       setBounded(this.conditions, h.terminalId, next, MAX_TERMINALS);
     }
+  }
+
+  /** The chip reads counted since the last forecast pass, and counting starts again. */
+  takeChipReads(): Map<string, { attempts: number; failures: number }> {
+    const reads = this.chipReads;
+    this.chipReads = new Map();
+    return reads;
   }
 
   /** The forecast job's findings for the whole fleet (replaces the last ones). */
