@@ -96,6 +96,8 @@ import { CareService } from './merchant/care.service.ts';
 import { MerchantRepository } from './merchant/merchant.repository.ts';
 import { MaintenanceMoves, type MerchantEvents } from './merchant/moves.service.ts';
 import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
+import { ShopNotices } from './merchant/shop-notices.ts';
+import { SHOP_FORECASTS_JOB, ShopForecasts } from './merchant/shop-forecasts.service.ts';
 import { SecurityRepository } from './security/security.repository.ts';
 import { SecurityService } from './security/security.service.ts';
 import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
@@ -159,6 +161,8 @@ export interface Services {
   securityEvidence: SecurityEvidenceService;
   care: CareService;
   nextMaintenance: NextMaintenanceCache;
+  shopNotices: ShopNotices;
+  shopForecasts: ShopForecasts;
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
   security: SecurityService;
@@ -203,18 +207,28 @@ export async function createServices(
   const device = new DeviceService(new DeviceRepository(db.kysely), new EnrolmentRepository(db.kysely), clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
     (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
     // The merchant's side: the care version and the next planned maintenance, both from memory.
-    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId) }), heartbeatThread,
+    (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId), notices: shopNotices.of(terminalId) }), heartbeatThread,
     // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
     (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
   const nextMaintenance = new NextMaintenanceCache(merchantRepo, clock);
-  await Promise.all([care.refresh(), nextMaintenance.refresh()]);
+  // Notices to the shop (conditions its staff fix, forecasts), in memory for heartbeats and the merchant view.
+  const shopNotices = new ShopNotices(merchantRepo, clock);
+  await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]);
   const estateRepo = new EstateRepository(db.kysely, offlineAfterMs, clock);
   const estate = new EstateService(db.kysely, estateRepo, clock, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
+  // Forecasts the shop acts on: a daily pass over the fleet's latest state (it also re-reads where each terminal belongs).
+  const shopForecasts = new ShopForecasts(merchantRepo, clock, shopNotices);
+  await shopForecasts.load();
+  jobs.handle(SHOP_FORECASTS_JOB, async () => {
+    await shopNotices.refresh();
+    const standing = await shopForecasts.run();
+    log?.('shop forecasts', { terminals: standing });
+  });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
   const notifications = new NotificationService(db.kysely, clock, jobs, estateRepo, {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
@@ -307,6 +321,12 @@ export async function createServices(
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
     security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
+    // The shop hears of paper and the printer cover at once (an operator incident only if it lasts).
+    try {
+      await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, chip: h.report.cardReader.chip, receivedAt: h.receivedAt })));
+    } catch (error) {
+      log?.('shop notices of a heartbeat batch not kept', { error: String(error) });
+    }
     await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
     const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
@@ -540,7 +560,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await security.sweepRelocations();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -558,6 +578,7 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);
+  await services.jobs.recurring(SHOP_FORECASTS_JOB, SHOP_FORECASTS_JOB, 86_400_000);
   await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
   await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
   await services.jobs.recurring('security-tick', 'security-tick', 60_000);

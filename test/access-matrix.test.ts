@@ -382,6 +382,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/care/report': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2026-02-01T00:00:00.000Z' }) },
   'GET /api/v1/merchant/maintenance': { need: 'read the estate' },
   'GET /api/v1/maintenance/moves': { need: 'read the estate' },
+  'GET /api/v1/merchant/notices': { need: 'read the estate' },
   'POST /api/v1/maintenance/jobs/{id}/move': { need: 'move maintenance', adminGets: 404, probe: () => ({ params: { id: 'no-such-job' }, body: { startAt: '2026-12-08T00:00:00.000Z' } }) },
   'GET /api/v1/kpis': { need: 'read the estate', probe: () => ({ query: 'from=2026-01-01T00:00:00.000Z&to=2026-12-01T00:00:00.000Z&groupBy=site' }) },
   'POST /api/v1/maintenance/windows': {

@@ -83,6 +83,48 @@ describe.each(databases())('diagnostics state on $name', (kind) => {
     }
   });
 
+  it('tells the shop of paper out at once and the operator only after 30 minutes, across a restart; paper low and a harmless weak signal never', async () => {
+    const a = await terminal();
+    const paperOut = { printer: { paper: 'out', jam: false, coverOpen: false } };
+    const beatOn = async (node: TestApp, overrides: Record<string, unknown>) => {
+      const answer = await beat(node, a.credential, overrides) as { notices?: { kind: string; text: string; texts: { en: string } }[] };
+      await node.services.heartbeatObserver.flushStates();
+      return answer;
+    };
+    const first = await beatOn(t, paperOut);
+    // The terminal's screen says what to do, in the merchant's language; no operator incident yet.
+    expect(first.notices).toEqual([expect.objectContaining({ kind: 'paper_out', text: '打印机缺纸，请装入新纸卷', texts: expect.objectContaining({ en: 'The printer is out of paper: put in a new roll' }) })]);
+    const shop = await t.api('GET', '/api/v1/merchant/notices');
+    expect(shop.statusCode, shop.body).toBe(200);
+    expect(shop.json().items).toContainEqual(expect.objectContaining({ terminalId: a.id, serialNumber: a.serialNumber, kind: 'paper_out' }));
+    advance(20 * 60);
+    await beatOn(t, paperOut);
+    expect(await incidents(`terminalId=${a.id}&status=unresolved`)).toEqual([]);
+    // Another node started since (or this one restarted) goes on counting from the first reading.
+    const restarted = await start();
+    try {
+      advance(11 * 60);
+      await beatOn(restarted, paperOut);
+      expect((await incidents(`terminalId=${a.id}&status=unresolved`)).map((i) => [i.rule, i.severity])).toEqual([['printer_paper_out', 'high']]);
+      await beatOn(restarted, { printer: { paper: 'ok', jam: false, coverOpen: false } });
+      expect((await incidents(`terminalId=${a.id}`)).map((i) => i.status)).toEqual(['resolved']);
+    } finally {
+      await restarted.close();
+    }
+
+    // Paper low for hours, and a weak signal while every payment goes through: the shop is told, no incident.
+    const low = { printer: { paper: 'low', jam: false, coverOpen: false }, network: { type: 'cellular', signalDbm: -112, latencyMs: 2600 } };
+    for (let i = 0; i < 6; i++) {
+      advance(60 * 60);
+      const answer = await beatOn(t, low);
+      expect(answer.notices?.map((n) => n.kind)).toEqual(['paper_low']);
+    }
+    expect((await incidents(`terminalId=${a.id}&status=unresolved`)).map((i) => i.rule)).toEqual([]);
+    // When payments fail on that weak link, it is an operator's incident (3 heartbeats in a row).
+    for (let i = 0; i < 3; i++) await beatOn(t, { ...low, transactions: { count: 4, amountMinor: 100, failed: 3 } });
+    expect((await incidents(`terminalId=${a.id}&status=unresolved`)).map((i) => i.rule).sort()).toEqual(['high_latency', 'weak_signal']);
+  });
+
   it('keeps no rule state changing for a healthy, busy terminal, however many heartbeats it sends', async () => {
     const a = await terminal();
     for (let i = 0; i < 12; i++) await beat(t, a.credential);

@@ -63,6 +63,8 @@ describe.each(databases())('remote assistance against a running server on $name'
     modelId = (await api('POST', '/api/v1/terminal-models', {
       code: 'RA-MODEL', vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
     })).id;
+    // Paper out makes the operator's incident these tests attach files to at once (by default the shop has 30 minutes).
+    await api('PUT', `/api/v1/terminal-models/${modelId}/diagnostic-thresholds`, { merchantFirst: { paperOutMinutes: 0 } });
     merchantId = (await api('POST', '/api/v1/merchants', { name: 'RA merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' })).id;
     siteId = (await api('POST', '/api/v1/sites', { merchantId, code: 'RA-SITE', name: 'RA site' })).id;
   });

@@ -57,7 +57,10 @@ describe('terminal SDK against a running server', () => {
     // A fresh terminal has no counter yet: it starts from the clock, in ms.
     expect(answer.seq).toBeGreaterThanOrEqual(before);
     expect(saved.at(-1)).toEqual({ credential: expect.any(String), lastSeq: answer.seq, mode: 'normal', job: null, outbox: [], endedJobs: [] });
+    // The idle screen tells the staff (the merchant's language); paper low is no operator incident.
+    expect(t.notices.map((n) => [n.kind, n.text])).toEqual([['paper_low', '打印纸快用完了，请备好新纸卷']]);
     expect((await t.heartbeat(content())).seq).toBe(answer.seq + 1);
+    expect(t.notices).toEqual([]);
 
     const health = await api('GET', `/api/v1/terminals/${terminalId}/health`);
     expect(health).toMatchObject({ seq: answer.seq + 1, online: true, report: { appVersion: '3.2.0', printer: { paper: 'ok' } } });

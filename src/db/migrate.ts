@@ -31,6 +31,7 @@ import * as merchantCare from './migrations/0027_merchant_care.ts';
 import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
 import * as security from './migrations/0024_security.ts';
 import * as securityDepth from './migrations/0034_security_depth.ts';
+import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -62,6 +63,7 @@ const migrations: Record<string, Migration> = {
   '0028_remote_assistance': remoteAssistance,
   '0024_security': security,
   '0034_security_depth': securityDepth,
+  '0032_shop_forecasts': shopForecasts,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -1373,3 +1373,21 @@ export interface MerchantTradingThresholdsTable {
 export interface Database {
   merchant_trading_thresholds: MerchantTradingThresholdsTable;
 }
+
+// ---- Forecasts the shop acts on (0032)
+export interface TerminalModelTable {
+  /** Receipts one paper roll of this model prints (the paper forecast's roll length). */
+  receipts_per_roll: number;
+}
+
+/** What the daily forecast job remembers of a terminal between passes. */
+export interface ShopForecastTable {
+  terminal_id: string;
+  /** JSON ForecastState (src/merchant/shop-forecasts.ts) */
+  state: string;
+  updated_at: string;
+}
+
+export interface Database {
+  shop_forecasts: ShopForecastTable;
+}

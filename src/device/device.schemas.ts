@@ -4,7 +4,7 @@ import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { DeploymentHint } from '../shared/deployment-hint.ts';
 import { SERIAL } from '../shared/patterns.ts';
 import { ConfigurationHint, ConfigurationReport } from '../configuration/configuration.schemas.ts';
-import { CareHint, CareReport, NextMaintenance } from '../merchant/merchant.schemas.ts';
+import { CareHint, CareReport, NextMaintenance, ShopNotices } from '../merchant/merchant.schemas.ts';
 import { HardwareFingerprint, KeySlots, TerminalLocation } from '../shared/terminal-security.ts';
 
 export const MODES = ['normal', 'maintenance', 'locked'] as const;
@@ -54,6 +54,7 @@ export const HeartbeatReport = Type.Object({
     jam: Type.Boolean(),
     coverOpen: Type.Boolean(),
     receipts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'receipts printed since the previous heartbeat (a wear meter of preventive maintenance)' })),
+    rollReceipts: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'receipts printed since the paper roll was changed (the receipts meter the paper forecast reads)' })),
   })),
   cardReader: Type.Object({
     chip: Type.Optional(ReaderCounts),
@@ -119,6 +120,7 @@ export const HeartbeatAnswer = Type.Object({
   configuration: ConfigurationHint,
   care: Type.Optional(CareHint),
   nextMaintenance: Type.Optional(NextMaintenance),
+  notices: Type.Optional(ShopNotices),
   heartbeatIntervalSeconds: Type.Integer(),
   serverTime: Timestamp,
 });

@@ -29,8 +29,8 @@ export type ModeSource = (batch: QueuedHeartbeat[], stored: Set<string>) => Prom
 /** Answers a terminal's effective configuration hash from memory and notes the one it reports applying. */
 export type ConfigurationSource = (terminalId: string, report: HeartbeatReport['configuration']) => HeartbeatAnswer['configuration'];
 
-/** Answers a terminal's care version and next planned maintenance from memory (the merchant's side). */
-export type MerchantSource = (terminalId: string) => Pick<HeartbeatAnswer, 'care' | 'nextMaintenance'>;
+/** Answers a terminal's care version, next planned maintenance and notices to the shop from memory (the merchant's side). */
+export type MerchantSource = (terminalId: string) => Pick<HeartbeatAnswer, 'care' | 'nextMaintenance' | 'notices'>;
 /**
  * Security's look at a heartbeat before it is stored, from memory: throws an AppError to refuse it
  * (another hardware fingerprint, key material); answers a fingerprint to bind to a terminal enrolled

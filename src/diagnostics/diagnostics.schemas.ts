@@ -171,6 +171,9 @@ export const TradingOverrides = group({
 });
 export type TradingOverridesInput = Static<typeof TradingOverrides>;
 
+const EscalationMinutes = Type.Union([Type.Integer({ minimum: 0, maximum: 7 * 1440 }), Type.Null()], {
+  description: 'minutes the condition lasts (the merchant is told at once) before it is an operator incident; null: never by itself',
+});
 export const ThresholdOverrides = Type.Object(
   {
     cardReader: Type.Optional(group({
@@ -191,6 +194,13 @@ export const ThresholdOverrides = Type.Object(
       maxLatencyMs: Type.Optional(Type.Number({ minimum: 1, maximum: 600_000 })),
       flapCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'flapping: more link drops than this within flapWindowMinutes' })),
       flapWindowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+      harmMinFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'a weak or slow link is an incident only while at least this many payments of a heartbeat fail…' })),
+      harmFailureShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '…and they are at least this share of its payments' })),
+    })),
+    merchantFirst: Type.Optional(group({
+      paperLowMinutes: Type.Optional(EscalationMinutes),
+      paperOutMinutes: Type.Optional(EscalationMinutes),
+      coverOpenMinutes: Type.Optional(EscalationMinutes),
     })),
     password: Type.Optional(group({ maxAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })) })),
     trading: Type.Optional(TradingOverrides),

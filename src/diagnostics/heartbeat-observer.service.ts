@@ -7,7 +7,7 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import {
-  CARD_INTERFACES, nextStreak, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
+  CARD_INTERFACES, escalationDelayMs, nextStreak, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
 } from './heartbeat.rules.ts';
 import { openKey, SYSTEM, type IncidentService } from './incidents.service.ts';
 import type { RuleContext } from './rule-context.ts';
@@ -87,9 +87,13 @@ export class HeartbeatObserver {
         if (!counts) continue;
         windows[iface] = rs.cards[iface] = slideCardWindow(rs.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
       }
+      const receivedMs = Date.parse(h.receivedAt);
       for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows, baselines.get(state.modelId))) {
         const openId = state.open.get(reading.rule);
-        const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule]);
+        // Conditions the shop fixes wait out their delay (the merchant is told first; see src/merchant/shop-notices.ts).
+        const delayMs = escalationDelayMs(reading.rule, thresholds);
+        const delay = delayMs === undefined ? undefined : { ms: delayMs, atMs: receivedMs };
+        const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule], delay);
         if (streak.bad || streak.good) rs.streaks.set(reading.rule, streak);
         else rs.streaks.delete(reading.rule);
         if (action === 'open') {
@@ -166,13 +170,13 @@ export class HeartbeatObserver {
 
 type RuleState = { seq: number; streaks: Map<string, Streak>; cards: Partial<Record<CardInterface, CardWindow>>; stored: string | undefined };
 
-/** A row of streaks ({ rule: [bad, good] }) and card windows ({ iface: [[attempts, failures], …] }). */
+/** A row of streaks ({ rule: [bad, good] }, or [bad, good, since ms] for a delayed rule) and card windows ({ iface: [[attempts, failures], …] }). */
 function decodeRuleState(row: { seq: number | string; streaks: string; cards: string }): RuleState {
-  const streaks = parseJson<Record<string, [number, number]>>(row.streaks, {});
+  const streaks = parseJson<Record<string, [number, number, number?]>>(row.streaks, {});
   const cards = parseJson<Partial<Record<CardInterface, [number, number][]>>>(row.cards, {});
   return {
     seq: Number(row.seq),
-    streaks: new Map(Object.entries(streaks).map(([rule, [bad, good]]) => [rule, { bad, good }])),
+    streaks: new Map(Object.entries(streaks).map(([rule, [bad, good, since]]) => [rule, since === undefined ? { bad, good } : { bad, good, since }])),
     cards: Object.fromEntries(Object.entries(cards).map(([iface, w]) => [iface, w.map(([attempts, failures]) => ({ attempts, failures }))])),
     stored: `${row.streaks}\n${row.cards}`,
   };
@@ -180,7 +184,7 @@ function decodeRuleState(row: { seq: number | string; streaks: string; cards: st
 
 /** The row to write, or null when nothing changed since it was read (or there is nothing to remember). */
 function encodeRuleState(terminalId: string, state: RuleState, now: string): DiagnosticStateTable | null {
-  const streaks = JSON.stringify(Object.fromEntries([...state.streaks].sort(([a], [b]) => a.localeCompare(b)).map(([rule, s]) => [rule, [s.bad, s.good]])));
+  const streaks = JSON.stringify(Object.fromEntries([...state.streaks].sort(([a], [b]) => a.localeCompare(b)).map(([rule, s]) => [rule, s.since === undefined ? [s.bad, s.good] : [s.bad, s.good, s.since]])));
   const cards = JSON.stringify(Object.fromEntries(CARD_INTERFACES.filter((i) => state.cards[i]?.length).map((i) => [i, state.cards[i]!.map((c) => [c.attempts, c.failures])])));
   const text = `${streaks}\n${cards}`;
   if (state.stored === undefined ? text === '{}\n{}' : state.stored === text) return null;

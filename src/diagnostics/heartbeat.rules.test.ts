@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import {
-  contradiction, DEFAULT_THRESHOLDS, failureRate, flappingVerdict, mergeThresholds, nextStreak, readHeartbeat, reminderDue, siteIsDown, slideCardWindow, type Reading, type Streak,
+  contradiction, DEFAULT_THRESHOLDS, escalationDelayMs, failureRate, flappingVerdict, mergeThresholds, nextStreak, readHeartbeat, reminderDue, siteIsDown, slideCardWindow, type Reading, type Streak,
 } from './heartbeat.rules.ts';
 
 const AT = '2026-11-25T10:00:00.000Z';
@@ -30,6 +30,7 @@ describe('heartbeat rules', () => {
       network: { type: 'cellular', signalDbm: -120, latencyMs: 5000 },
       storageFreeMb: 20, temperatureC: 75, tamper: true, sentAt: '2026-11-25T10:20:00.000Z',
       security: { passwordChangedAt: '2026-01-01T00:00:00.000Z', pinEntryEnabled: false, encryptionEnabled: true },
+      transactions: { count: 3, amountMinor: 4500, failed: 4 },
     });
     expect(bad(readHeartbeat(report, AT, DEFAULT_THRESHOLDS, { chip: [{ attempts: 30, failures: 20 }] }))).toEqual([
       'battery_health_low', 'battery_high_cycles', 'battery_not_charging', 'card_reader_chip', 'clock_skew', 'high_latency', 'password_too_old',
@@ -86,6 +87,53 @@ describe('heartbeat rules', () => {
     const never = healthy({ security: { passwordChangedAt: null, pinEntryEnabled: true, encryptionEnabled: true } });
     expect(bad(readHeartbeat(never, AT, DEFAULT_THRESHOLDS, {}))).toEqual(['password_too_old']);
     expect(bad(readHeartbeat(never, AT, mergeThresholds({ password: { maxAgeDays: 0 } }), {}))).toEqual([]);
+  });
+});
+
+describe('alarm hygiene', () => {
+  const weak = (transactions: HeartbeatReport['transactions']) => healthy({ network: { type: 'cellular', signalDbm: -112, latencyMs: 2500 }, transactions });
+  const reading = (report: HeartbeatReport, rule: string) => readHeartbeat(report, AT, DEFAULT_THRESHOLDS, {}).find((r) => r.rule === rule);
+
+  it('calls a weak or slow link bad only while payments fail on it', () => {
+    expect(reading(weak({ count: 20, amountMinor: 1 }), 'weak_signal')?.bad).toBe(false);
+    expect(reading(weak({ count: 20, amountMinor: 1, failed: 1 }), 'weak_signal')?.bad).toBe(false); // one timeout is no pattern
+    expect(reading(weak({ count: 20, amountMinor: 1, failed: 3 }), 'weak_signal')?.bad).toBe(false); // 3 of 23 < 20 %
+    expect(reading(weak({ count: 8, amountMinor: 1, failed: 4 }), 'weak_signal')).toMatchObject({ bad: true, detail: { signalDbm: -112, payments: 12, failed: 4 } });
+    expect(reading(weak({ count: 8, amountMinor: 1, failed: 4 }), 'high_latency')?.bad).toBe(true);
+    // A quiet heartbeat (no payments) says nothing either way; a good link always reads as good.
+    expect(reading(weak({ count: 0, amountMinor: 0 }), 'weak_signal')).toBeUndefined();
+    expect(reading(healthy({ transactions: { count: 0, amountMinor: 0 } }), 'weak_signal')?.bad).toBe(false);
+    expect(readHeartbeat(weak({ count: 8, amountMinor: 1, failed: 4 }), AT, mergeThresholds({ network: { harmMinFailures: 5 } }), {}).find((r) => r.rule === 'weak_signal')?.bad).toBe(false);
+  });
+
+  it('delays the conditions the shop fixes: paper out 30 min, cover open 15 min, paper low never; other rules not at all', () => {
+    expect(escalationDelayMs('printer_paper_out', DEFAULT_THRESHOLDS)).toBe(30 * 60_000);
+    expect(escalationDelayMs('printer_cover_open', DEFAULT_THRESHOLDS)).toBe(15 * 60_000);
+    expect(escalationDelayMs('printer_paper_low', DEFAULT_THRESHOLDS)).toBeNull();
+    expect(escalationDelayMs('printer_jam', DEFAULT_THRESHOLDS)).toBeUndefined();
+    expect(escalationDelayMs('printer_paper_low', mergeThresholds({ merchantFirst: { paperLowMinutes: 240 } }))).toBe(240 * 60_000);
+  });
+
+  it('opens a delayed incident only once the condition outlasted its delay, counted from its first bad reading', () => {
+    const policy = { openAfter: 1, resolveAfter: 1 };
+    const minute = 60_000;
+    let streak: Streak = { bad: 0, good: 0 };
+    const actions: string[] = [];
+    for (const [atMin, isBad] of [[0, true], [10, true], [20, true], [29, true], [30, true]] as const) {
+      const r = nextStreak(streak, isBad, false, policy, { ms: 30 * minute, atMs: atMin * minute });
+      streak = r.streak;
+      actions.push(r.action ?? '-');
+    }
+    expect(actions.join(' ')).toBe('- - - - open');
+    // Waiting writes nothing new: the streak stays the same from one heartbeat to the next.
+    const waiting = nextStreak({ bad: 1, good: 0, since: 0 }, true, false, policy, { ms: 30 * minute, atMs: 5 * minute });
+    expect(waiting).toEqual({ streak: { bad: 1, good: 0, since: 0 }, action: null });
+    // Fixed in time (a good reading) starts the clock again.
+    expect(nextStreak({ bad: 1, good: 0, since: 0 }, false, false, policy, { ms: 30 * minute, atMs: 25 * minute }).streak).toEqual({ bad: 0, good: 0 });
+    // Never by itself: nothing counted, nothing opened.
+    expect(nextStreak({ bad: 0, good: 0 }, true, false, policy, { ms: null, atMs: 99 * minute })).toEqual({ streak: { bad: 0, good: 0 }, action: null });
+    // Once open, it resolves as any incident does.
+    expect(nextStreak({ bad: 0, good: 0 }, false, true, policy, { ms: 30 * minute, atMs: 0 }).action).toBe('resolve');
   });
 });
 

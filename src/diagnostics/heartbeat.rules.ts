@@ -21,8 +21,18 @@ export interface Thresholds {
   temperature: { minC: number; maxC: number };
   storage: { minFreeMb: number };
   clock: { maxSkewSeconds: number };
-  /** Flapping: more than flapCount link drops within flapWindowMinutes. */
-  network: { minSignalDbm: number; maxLatencyMs: number; flapCount: number; flapWindowMinutes: number };
+  /**
+   * Flapping: more than flapCount link drops within flapWindowMinutes. A weak signal or a slow link is
+   * an incident only while it hurts trade: at least harmMinFailures payments of a heartbeat failed for a
+   * technical reason (timeouts), and they were at least harmFailureShare of its payments.
+   */
+  network: { minSignalDbm: number; maxLatencyMs: number; flapCount: number; flapWindowMinutes: number; harmMinFailures: number; harmFailureShare: number };
+  /**
+   * Conditions the shop's staff fix (paper, the printer cover) go to the merchant first, on the terminal's
+   * screen and in the merchant view; each becomes an operator incident only after it lasted this many
+   * minutes (null: never by itself).
+   */
+  merchantFirst: MerchantFirstDelays;
   password: { maxAgeDays: number };
   /** Suspicious trading (see trading.rules.ts). */
   trading: TradingThresholds;
@@ -34,10 +44,28 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   temperature: { minC: -10, maxC: 60 },
   storage: { minFreeMb: 100 },
   clock: { maxSkewSeconds: 300 },
-  network: { minSignalDbm: -100, maxLatencyMs: 2000, flapCount: 3, flapWindowMinutes: 60 },
+  network: { minSignalDbm: -100, maxLatencyMs: 2000, flapCount: 3, flapWindowMinutes: 60, harmMinFailures: 2, harmFailureShare: 0.2 },
+  merchantFirst: { paperLowMinutes: null, paperOutMinutes: 30, coverOpenMinutes: 15 },
   password: { maxAgeDays: 90 },
   trading: DEFAULT_TRADING_THRESHOLDS,
 };
+
+export interface MerchantFirstDelays { paperLowMinutes: number | null; paperOutMinutes: number | null; coverOpenMinutes: number | null }
+
+/** The rules whose condition the shop's staff fix, and the setting that delays each one's incident. */
+export const MERCHANT_FIRST: Partial<Record<Rule, keyof MerchantFirstDelays>> = {
+  printer_paper_low: 'paperLowMinutes',
+  printer_paper_out: 'paperOutMinutes',
+  printer_cover_open: 'coverOpenMinutes',
+};
+
+/** How long a merchant-first condition lasts before it is an operator incident (ms; null: never); undefined for other rules. */
+export function escalationDelayMs(rule: Rule, t: Thresholds): number | null | undefined {
+  const key = MERCHANT_FIRST[rule];
+  if (!key) return undefined;
+  const minutes = t.merchantFirst[key];
+  return minutes === null ? null : minutes * 60_000;
+}
 
 export type ThresholdOverrides = { [K in keyof Thresholds]?: Partial<Thresholds[K]> };
 
@@ -178,10 +206,17 @@ export function readHeartbeat(
   const skewSeconds = Math.round((Date.parse(report.sentAt) - Date.parse(receivedAt)) / 1000);
   read('clock_skew', Math.abs(skewSeconds) > t.clock.maxSkewSeconds, { skewSeconds });
   read('tamper', report.tamper);
+  // A weak or slow link is judged by what it does to trade: bad while payments fail on it; a heartbeat
+  // without payments says nothing either way (a quiet hour neither opens nor resolves the incident).
+  const harm = tradeHarm(report, t);
   if (report.network.type !== 'ethernet' && report.network.signalDbm !== undefined) {
-    read('weak_signal', report.network.signalDbm < t.network.minSignalDbm, { signalDbm: report.network.signalDbm, network: report.network.type });
+    const weak = report.network.signalDbm < t.network.minSignalDbm;
+    if (!weak || harm.judged) read('weak_signal', weak && harm.hurts, { signalDbm: report.network.signalDbm, network: report.network.type, ...harm.detail });
   }
-  if (report.network.latencyMs !== undefined) read('high_latency', report.network.latencyMs > t.network.maxLatencyMs, { latencyMs: report.network.latencyMs });
+  if (report.network.latencyMs !== undefined) {
+    const slow = report.network.latencyMs > t.network.maxLatencyMs;
+    if (!slow || harm.judged) read('high_latency', slow && harm.hurts, { latencyMs: report.network.latencyMs, ...harm.detail });
+  }
   const s = report.security;
   read('security_features_off', !s.pinEntryEnabled || !s.encryptionEnabled, { pinEntryEnabled: s.pinEntryEnabled, encryptionEnabled: s.encryptionEnabled });
   const ageDays = passwordAgeDays(s.passwordChangedAt, receivedAt);
@@ -196,6 +231,17 @@ export function readHeartbeat(
   return out;
 }
 
+/** Whether a heartbeat's payments suffered: enough failed for a technical reason, as a share of all tried. */
+export function tradeHarm(report: HeartbeatReport, t: Thresholds): { judged: boolean; hurts: boolean; detail: { payments: number; failed: number } } {
+  const failed = report.transactions.failed ?? 0;
+  const tried = report.transactions.count + failed;
+  return {
+    judged: tried > 0,
+    hurts: failed >= t.network.harmMinFailures && failed >= t.network.harmFailureShare * tried,
+    detail: { payments: tried, failed },
+  };
+}
+
 /** Whole days since the password was changed; null when the terminal never reported a change. */
 export function passwordAgeDays(changedAt: string | null, now: string): number | null {
   return changedAt === null ? null : Math.floor((Date.parse(now) - Date.parse(changedAt)) / 86_400_000);
@@ -205,6 +251,8 @@ export function passwordAgeDays(changedAt: string | null, now: string): number |
 export interface Streak {
   bad: number;
   good: number;
+  /** A delayed rule (merchant first): when (ms) the bad readings began. */
+  since?: number;
 }
 
 /**
@@ -212,10 +260,21 @@ export interface Streak {
  * `resolveAfter` good ones in a row, so a condition flapping around its threshold neither opens nor
  * closes incidents on every heartbeat.
  */
-export function nextStreak(streak: Streak, bad: boolean, isOpen: boolean, policy: { openAfter: number; resolveAfter: number }): { streak: Streak; action: 'open' | 'resolve' | null } {
+export function nextStreak(
+  streak: Streak, bad: boolean, isOpen: boolean, policy: { openAfter: number; resolveAfter: number }, delay?: { ms: number | null; atMs: number },
+): { streak: Streak; action: 'open' | 'resolve' | null } {
   // Only the streak that can change something is counted (bad ones while closed, good ones while open),
   // so a healthy terminal has nothing to remember and its heartbeats write no state.
   if (bad === isOpen || (isOpen && policy.resolveAfter === 0)) return { streak: { bad: 0, good: 0 }, action: null };
+  if (bad && delay) {
+    // Merchant first: the incident opens once the condition lasted `ms` since its first bad reading
+    // (never, for null). The count stops at openAfter, so a terminal waiting out its delay writes no state.
+    if (delay.ms === null) return { streak: { bad: 0, good: 0 }, action: null };
+    const since = streak.bad > 0 && streak.since !== undefined ? streak.since : delay.atMs;
+    const next = { bad: Math.min(streak.bad + 1, policy.openAfter), good: 0, since };
+    if (next.bad >= policy.openAfter && delay.atMs - since >= delay.ms) return { streak: { bad: 0, good: 0 }, action: 'open' };
+    return { streak: next, action: null };
+  }
   const next = bad ? { bad: streak.bad + 1, good: 0 } : { bad: 0, good: streak.good + 1 };
   if (!isOpen && bad && next.bad >= policy.openAfter) return { streak: { bad: 0, good: 0 }, action: 'open' };
   if (isOpen && !bad && policy.resolveAfter > 0 && next.good >= policy.resolveAfter) return { streak: { bad: 0, good: 0 }, action: 'resolve' };

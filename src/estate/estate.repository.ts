@@ -9,7 +9,7 @@ import { groupBy } from '../shared/group-by.ts';
 import { anyContains, contains } from '../shared/text-search.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Components, Merchant, OpeningHours, Site, Terminal, TerminalFilter, TerminalModel } from './estate.schemas.ts';
-import { DEFAULT_COMPONENTS } from './estate.rules.ts';
+import { DEFAULT_COMPONENTS, DEFAULT_RECEIPTS_PER_ROLL } from './estate.rules.ts';
 import { OUT_OF_SERVICE } from '../shared/job-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -298,7 +298,8 @@ function toSite(row: Selectable<SiteTable> & { merchant_time_zone: string }): Si
 function toModel(row: Selectable<TerminalModelTable>): TerminalModel {
   return {
     id: row.id, code: row.code, vendor: row.vendor, model: row.model,
-    components: parseJson<Components>(row.components, DEFAULT_COMPONENTS), ptsApprovalNumber: row.pts_approval_number ?? null, ptsExpiresAt: row.pts_expires_at ?? null, createdAt: row.created_at, updatedAt: row.updated_at,
+    components: parseJson<Components>(row.components, DEFAULT_COMPONENTS), ptsApprovalNumber: row.pts_approval_number ?? null, ptsExpiresAt: row.pts_expires_at ?? null,
+    receiptsPerRoll: Number(row.receipts_per_roll ?? DEFAULT_RECEIPTS_PER_ROLL), createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 

@@ -25,6 +25,9 @@ export function defaultStatus(siteId: string | null | undefined): 'active' | 'in
   return siteId ? 'active' : 'in_stock';
 }
 
+/** Receipts a paper roll prints when its model does not say (an 80 mm × 80 m roll prints about 300 shop receipts). */
+export const DEFAULT_RECEIPTS_PER_ROLL = 300;
+
 export const DEFAULT_COMPONENTS: Components = {
   cardReader: { chip: true, swipe: true, contactless: true },
   printer: true,

@@ -106,6 +106,7 @@ export const TerminalModelInput = Type.Object(
     components: Components,
     ptsApprovalNumber: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: 'PCI PTS POI approval number of the model' }))),
     ptsExpiresAt: Type.Optional(Nullable(Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'when the PTS approval expires (YYYY-MM-DD); a model past it is flagged on the PCI DSS report' }))),
+    receiptsPerRoll: Type.Optional(Type.Integer({ minimum: 10, maximum: 100_000, description: 'receipts one paper roll prints (default 300): the shop is told before the roll runs out' })),
   },
   { additionalProperties: false },
 );
@@ -121,6 +122,7 @@ export const TerminalModel = Type.Object({
   components: Components,
   ptsApprovalNumber: Nullable(Type.String()),
   ptsExpiresAt: Nullable(Type.String({ description: 'YYYY-MM-DD' })),
+  receiptsPerRoll: Type.Integer({ description: 'receipts one paper roll prints' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -8,7 +8,7 @@ import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { EstateRepository, NamedPageQuery } from './estate.repository.ts';
-import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, defaultStatus } from './estate.rules.ts';
+import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, DEFAULT_RECEIPTS_PER_ROLL, defaultStatus } from './estate.rules.ts';
 import type {
   BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput, TerminalModel,
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
@@ -146,7 +146,7 @@ export class EstateService {
     const id = randomUUID();
     await this.repo.insertModel({
       id, code: input.code, vendor: input.vendor, model: input.model, components: JSON.stringify(input.components),
-      pts_approval_number: input.ptsApprovalNumber ?? null, pts_expires_at: input.ptsExpiresAt ?? null, created_at: now, updated_at: now,
+      pts_approval_number: input.ptsApprovalNumber ?? null, pts_expires_at: input.ptsExpiresAt ?? null, receipts_per_roll: input.receiptsPerRoll ?? DEFAULT_RECEIPTS_PER_ROLL, created_at: now, updated_at: now,
     });
     return this.getModel(id);
   }
@@ -165,6 +165,7 @@ export class EstateService {
       ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
       ...(patch.ptsApprovalNumber !== undefined && { pts_approval_number: patch.ptsApprovalNumber }),
       ...(patch.ptsExpiresAt !== undefined && { pts_expires_at: patch.ptsExpiresAt }),
+      ...(patch.receiptsPerRoll !== undefined && { receipts_per_roll: patch.receiptsPerRoll }),
       updated_at: this.now(),
     });
     return this.getModel(id);

@@ -144,7 +144,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
     await api.register(approvalRoutes(services.approvals));
-    await api.register(merchantRoutes(services.care, services.maintenanceMoves, services.audit));
+    await api.register(merchantRoutes(services.care, services.maintenanceMoves, services.audit, services.shopNotices));
     await api.register(assistanceRoutes(services.assistance, services.estate, services.audit));
     await api.register(securityRoutes(services.security));
   }, { prefix: '/api/v1' });

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { Executor } from '../db/database.ts';
-import type { CareConfirmationTable, Database, MaintenanceMoveTable } from '../db/schema.ts';
+import type { CareConfirmationTable, Database, MaintenanceMoveTable, ShopForecastTable } from '../db/schema.ts';
 
 export type ConfirmationRow = Selectable<CareConfirmationTable>;
 export type MoveRow = Selectable<MaintenanceMoveTable>;
@@ -121,5 +121,31 @@ export class MerchantRepository {
 
   async insertMove(executor: Executor, row: MoveRow): Promise<void> {
     await executor.insertInto('maintenance_moves').values(row).execute();
+  }
+
+  /** Every terminal of the estate with where it belongs and its merchant's language (the shop notices' directory). */
+  terminalDirectory(ids?: string[]) {
+    const query = (only?: string[]) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['terminals.id', 'terminals.serial_number', 'terminals.model_id', 'terminals.site_id', 'sites.name as site_name', 'sites.merchant_id', 'merchants.locale'])
+      .where('terminals.deleted_at', 'is', null).$if(!!only, (q) => q.where('terminals.id', 'in', only!)).execute();
+    return ids ? selectInBatches(ids, query) : query();
+  }
+
+  /** One pass over the fleet's latest state: each terminal's last report, its model's roll length and what the forecast job remembered. */
+  forecastInputs() {
+    return this.db.selectFrom('terminals').innerJoin('terminal_models', 'terminal_models.id', 'terminals.model_id')
+      .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id').leftJoin('shop_forecasts', 'shop_forecasts.terminal_id', 'terminals.id')
+      .select(['terminals.id', 'terminal_models.receipts_per_roll', 'terminal_health.report', 'shop_forecasts.state'])
+      .where('terminals.deleted_at', 'is', null).execute();
+  }
+
+  /** What the forecast job remembered, for the notices after a restart. */
+  forecastStates() {
+    return this.db.selectFrom('shop_forecasts').select(['terminal_id', 'state']).execute();
+  }
+
+  async saveForecasts(rows: ShopForecastTable[]): Promise<void> {
+    await insertInBatches(rows, (batch) => this.db.insertInto('shop_forecasts').values(batch)
+      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: eb.ref('excluded.updated_at') }))).execute());
   }
 }

@@ -10,14 +10,23 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
 import type { CareService } from './care.service.ts';
 import {
-  CareConfirmInput, CareQuery, CareReportQuery, CareTaskView, DeviceCare, MoveInput, MoveRecord, MovesQuery, MoveView, SiteCare, UpcomingMaintenance,
+  CareConfirmInput, CareQuery, CareReportQuery, CareTaskView, DeviceCare, MoveInput, MoveRecord, MovesQuery, MoveView, ShopNoticeView, SiteCare, UpcomingMaintenance,
 } from './merchant.schemas.ts';
 import type { MaintenanceMoves } from './moves.service.ts';
+import type { ShopNotices } from './shop-notices.ts';
 
 const read = { permission: 'estate:read' } as const;
 const tags = ['merchant'];
 
-export const merchantRoutes = (care: CareService, moves: MaintenanceMoves, audit: AuditService): FastifyPluginAsyncTypebox => async (app) => {
+export const merchantRoutes = (care: CareService, moves: MaintenanceMoves, audit: AuditService, notices: ShopNotices): FastifyPluginAsyncTypebox => async (app) => {
+  app.get('/merchant/notices', {
+    config: read,
+    schema: {
+      tags, security, operationId: 'listShopNotices',
+      summary: "Notices to the shop: what its staff should fix now (paper, the printer cover) and forecasts (paper running out, a battery or a card slot wearing out), in the merchant's language",
+      querystring: CareQuery, response: { 200: Items(ShopNoticeView), ...errorResponses },
+    },
+  }, async (req) => ({ items: await notices.list(req.query, req.principal.scope) }));
   app.get('/care/today', {
     config: read,
     schema: {

@@ -179,3 +179,27 @@ export const MoveRecord = Type.Object({
   currency: Type.String(),
 });
 export type MoveRecord = Static<typeof MoveRecord>;
+
+// ---- notices to the shop: conditions the staff fix, and forecasts they act on before trade stops
+export const SHOP_NOTICE_KINDS = ['paper_out', 'cover_open', 'paper_low', 'paper_running_out', 'battery_wearing_out', 'card_slot_failing'] as const;
+export type ShopNoticeKind = (typeof SHOP_NOTICE_KINDS)[number];
+
+export const ShopNotice = Type.Object({
+  kind: Type.Enum(SHOP_NOTICE_KINDS, { description: 'paper_out, cover_open, paper_low: seen now (an operator incident only if it lasts); the others are forecasts' }),
+  text: Type.String({ description: 'what the staff should do, in the merchant\'s language' }),
+  texts: Text,
+  since: Timestamp,
+  daysLeft: Type.Union([Type.Number(), Type.Null()], { description: 'a forecast: days until the roll, battery or slot stops trade' }),
+});
+export type ShopNotice = Static<typeof ShopNotice>;
+
+export const ShopNotices = Type.Array(ShopNotice, { description: 'notices for the terminal\'s screen (conditions the staff fix, forecasts), most urgent first' });
+
+export const ShopNoticeView = Type.Object({
+  ...ShopNotice.properties,
+  terminalId: Type.String(),
+  serialNumber: Type.String(),
+  siteId: Type.Union([Type.String(), Type.Null()]),
+  siteName: Type.Union([Type.String(), Type.Null()]),
+});
+export type ShopNoticeView = Static<typeof ShopNoticeView>;

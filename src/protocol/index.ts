@@ -35,4 +35,4 @@ export type { PanFinding } from '../terminal-data/pan-scan.ts';
 export type { ArtifactStart, ArtifactView, CollectPayload, ScreenMessageView, ShowMessagePayload } from '../assistance/assistance.schemas.ts';
 
 // ---- the merchant's side: care, next maintenance (src/merchant)
-export type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance } from '../merchant/merchant.schemas.ts';
+export type { CareAnswer, CareHint, DeviceCare, DeviceCareTask, NextMaintenance, ShopNotice } from '../merchant/merchant.schemas.ts';

@@ -12,7 +12,7 @@ import type { ScreenMessageView } from '../protocol/index.ts';
 import type { HardwareFingerprint } from '../protocol/index.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
-import type { CareAnswer, NextMaintenance } from '../protocol/index.ts';
+import type { CareAnswer, NextMaintenance, ShopNotice } from '../protocol/index.ts';
 import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
@@ -172,6 +172,7 @@ export class PosFleetTerminal {
   private readonly configurationAgent: ConfigurationAgent | undefined;
   private readonly careAgent: CareAgent;
   private next: NextMaintenance = null;
+  private shopNotices: ShopNotice[] = [];
   private readonly assistanceAgent: AssistanceAgent | undefined;
 
   private credential: string | undefined;
@@ -397,6 +398,7 @@ export class PosFleetTerminal {
     this.configurationAgent?.onHint(answer.configuration);
     this.careAgent.onHint(answer.care);
     this.next = answer.nextMaintenance ?? null;
+    this.shopNotices = answer.notices ?? [];
     this.runner.onAnswer(answer, sentAt);
     await this.saveIfModeChanged();
     return answer;
@@ -459,6 +461,15 @@ export class PosFleetTerminal {
   /** Resolves once a care list fetch under way has ended. */
   async careSettled(): Promise<void> {
     await this.careAgent.idle();
+  }
+
+  /**
+   * What the shop's staff should see on the idle screen, from the last heartbeat answer, most urgent first:
+   * paper out or low, the printer cover open, and forecasts (the roll, the battery or the card slot about
+   * to stop trade), each in the merchant's language.
+   */
+  get notices(): readonly ShopNotice[] {
+    return this.shopNotices;
   }
 
   /** The terminal's next planned maintenance (start, expected duration, reason), from the last heartbeat answer. */

@@ -437,7 +437,7 @@ export class VirtualTerminal {
       appVersion: this.versions.app,
       firmwareVersion: this.versions.firmware,
       battery: { percent: round1(b.percent), health: round1(b.health), charging: b.onCharger && !faults.includes('battery_not_charging') && b.percent < 100, cycleCount: b.cycleCount },
-      printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0, receipts },
+      printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0, receipts, rollReceipts: this.profile.paperRollReceipts - this.paperLeft },
       cardReader: sales.readers,
       network: {
         type: network.type,

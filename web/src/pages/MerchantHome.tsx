@@ -1,7 +1,7 @@
 // The merchant's own view, phone first: its sites and terminals with their state, today's care by the
 // staff (confirm it here too), care missed in the last week per site, upcoming maintenance with its
-// expected loss and the "move" action (the new slot and its loss shown before confirming), and its open
-// faults. The server narrows every list to the merchant's own estate.
+// expected loss and the "move" action (the new slot and its loss shown before confirming), what its staff
+// should do at the terminals now (paper, the printer cover, forecasts), and its open faults. The server narrows every list to the merchant's own estate.
 import { useCallback, useEffect, useState } from 'react';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { api, type Incident, type Me, type Page, type Site, type Terminal } from '../api.ts';
@@ -11,7 +11,7 @@ import { dateTimeIn, money, wallToIso } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
 import { can } from '../permissions.ts';
 import { Link } from '../router.tsx';
-import type { CareTaskView, MoveView, SiteCare, UpcomingMaintenance } from '../../../src/merchant/merchant.schemas.ts';
+import type { CareTaskView, MoveView, ShopNoticeView, SiteCare, UpcomingMaintenance } from '../../../src/merchant/merchant.schemas.ts';
 
 interface Data {
   sites: Site[];
@@ -20,6 +20,7 @@ interface Data {
   missed: SiteCare[];
   upcoming: UpcomingMaintenance[];
   faults: Incident[];
+  notices: ShopNoticeView[];
 }
 
 export function MerchantHomePage({ me }: { me: Me }) {
@@ -30,15 +31,16 @@ export function MerchantHomePage({ me }: { me: Me }) {
   const load = useCallback(async () => {
     try {
       const now = Date.now();
-      const [sites, terminals, care, missed, upcoming, faults] = await Promise.all([
+      const [sites, terminals, care, missed, upcoming, faults, notices] = await Promise.all([
         api<Page<Site>>('GET', '/sites?limit=200'),
         api<Page<Terminal>>('GET', '/terminals?limit=500'),
         api<{ items: CareTaskView[] }>('GET', '/care/today'),
         api<{ items: SiteCare[] }>('GET', `/care/report?from=${new Date(now - 7 * 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`),
         api<{ items: UpcomingMaintenance[] }>('GET', '/merchant/maintenance'),
         api<Page<Incident>>('GET', '/incidents?status=unresolved&limit=50'),
+        api<{ items: ShopNoticeView[] }>('GET', '/merchant/notices'),
       ]);
-      setData({ sites: sites.items, terminals: terminals.items, care: care.items, missed: missed.items, upcoming: upcoming.items, faults: faults.items });
+      setData({ sites: sites.items, terminals: terminals.items, care: care.items, missed: missed.items, upcoming: upcoming.items, faults: faults.items, notices: notices.items });
       setError(null);
     } catch (e) {
       setError(e);
@@ -52,6 +54,19 @@ export function MerchantHomePage({ me }: { me: Me }) {
   return (
     <div className="merchant-home">
       <h1>{t('mvTitle')}</h1>
+      <section aria-labelledby="mv-notices">
+        <h2 id="mv-notices">{t('mvNotices')}</h2>
+        {data.notices.length === 0 ? <p className="note">{t('mvNoNotices')}</p> : (
+          <ul className="cards">
+            {data.notices.map((n) => (
+              <li key={`${n.terminalId}${n.kind}`} className={`card notice-${n.kind}`} data-notice={n.kind}>
+                <strong>{n.texts[lang]}</strong>
+                <span>{n.serialNumber}{n.siteName ? ` · ${n.siteName}` : ''}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <CareSection care={data.care} zoneOf={zoneOf} mayConfirm={can(me, 'care:confirm')} onChanged={load} />
       <MaintenanceSection upcoming={data.upcoming} zoneOf={zoneOf} mayMove={can(me, 'maintenance:move')} onChanged={load} />
       <section aria-labelledby="mv-faults">

@@ -167,7 +167,8 @@ function ThresholdsForm({ modelId, mayEdit }: { modelId: string; mayEdit: boolea
       return t('saved');
     });
   };
-  const fmt = (v: number | undefined) => (v === undefined ? '' : new Intl.NumberFormat(locale).format(v));
+  // null: "never" (a merchant-first condition that never becomes an incident by itself).
+  const fmt = (v: number | null | undefined) => (v === undefined ? '' : v === null ? '—' : new Intl.NumberFormat(locale).format(v));
 
   return (
     <form className="settings-form thresholds" onSubmit={submit} aria-label={t('rules')} noValidate>
@@ -177,7 +178,7 @@ function ThresholdsForm({ modelId, mayEdit }: { modelId: string; mayEdit: boolea
           <div className="field-grid">
             {Object.keys(values).map((key) => (
               <InputField key={key} label={tk('th', `${group}.${key}`)} inputMode="decimal" value={draft[group]?.[key] ?? ''}
-                placeholder={String(current.defaults[group]?.[key] ?? '')}
+                placeholder={String(current.defaults[group]?.[key] ?? '—')}
                 onChange={(e) => setDraft({ ...draft, [group]: { ...draft[group], [key]: e.target.value } })}
                 hint={t('thresholdHint', { default: fmt(current.defaults[group]?.[key]), effective: fmt(current.effective[group]?.[key]) })}
                 error={errorFor(action.error, `${group}.${key}`)} data-field={`${group}.${key}`} />
