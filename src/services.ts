@@ -350,7 +350,22 @@ export async function createServices(
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
   // A terminal's own data: backups, restores (a swap queues one for the spare), baselines.
-  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log);
+  // Baselines deliver missing versions through campaigns, and judge configuration by the configuration
+  // capability (built further down: asked only once the server runs).
+  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log, {
+    delivery: { deliverVersion: (input, actorName) => campaigns.deliverVersion(input, actorName) },
+    configuration: {
+      groupVersion: (filter) => configuration.groupVersion(filter),
+      terminal: (terminalId) => {
+        const expected = configuration.cache.hashOf(terminalId);
+        return { applied: expected !== undefined && configurationDelivery.appliedOf(terminalId)?.hash === expected, held: configuration.cache.heldBy(terminalId) !== undefined };
+      },
+    },
+  });
+  jobs.handle('baselines-tick', async () => {
+    const done = await terminalData.baselines.enforce();
+    if (done.campaigns) log?.('baselines delivered', done);
+  });
   jobs.handle('terminal-backups-retention', async () => {
     const done = await terminalData.backups.prune();
     if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
@@ -535,6 +550,7 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
+  await services.jobs.recurring('baselines-tick', 'baselines-tick', 300_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);

@@ -183,6 +183,14 @@ export class ConfigurationService {
     return { id: row.id, name: row.name, filter: input.filter, createdAt: row.created_at };
   }
 
+  /** The saved group with exactly this filter, and its level's newest version (0: no values yet). */
+  async groupVersion(filter: GroupFilter): Promise<{ groupId: string; version: number } | undefined> {
+    const same = (a: GroupFilter, b: GroupFilter) => a.merchantId === b.merchantId && a.siteId === b.siteId && a.modelId === b.modelId && a.tag === b.tag;
+    const group = this.cache.groupList().find((g) => same(g.filter, filter));
+    if (!group) return undefined;
+    return { groupId: group.id, version: (await this.repo.latestVersion('group', group.id))?.version ?? 0 };
+  }
+
   async listGroups() {
     return (await this.repo.groups()).map((g) => ({ id: g.id, name: g.name, filter: parseJson<GroupFilter>(g.filter, {}), createdAt: g.created_at }));
   }
