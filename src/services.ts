@@ -77,6 +77,8 @@ import type { CampaignDelivery } from './rollouts/campaign-engine.service.ts';
 import type { HealthVerdict } from './rollouts/payment-health.ts';
 import { configurationPackageOf } from './shared/configuration-package.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
+import type { SchemaInput } from './configuration/configuration.schemas.ts';
+import type { ParameterSchema } from './configuration/parameters.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
 import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
@@ -242,7 +244,17 @@ export async function createServices(
   const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
   const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
-  const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
+  // An application package may carry its parameter schema (signed with it): the configuration
+  // capability (built further down) checks it at declaration and registers it once the package is published.
+  const packages = new PackagesService(rollouts, estate.repo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024, {
+    problem: async (application, version, parameters) => {
+      const problem = await configuration.schemaProblemOf(application, version, parameters as ParameterSchema);
+      return problem && [problem[0] === 'application' ? 'name' : problem[0], problem[1]];
+    },
+    register: async (input, actorName) => {
+      if (!(await configuration.schemaProblemOf(input.application, input.version, input.parameters as ParameterSchema))) await configuration.registerSchema(input as SchemaInput, actorName);
+    },
+  });
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
   // them; terminals follow their deployments over either protocol.
   const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };

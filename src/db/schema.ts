@@ -1348,3 +1348,9 @@ export interface Database {
   key_injections: KeyInjectionTable;
   security_settings: SecuritySettingsTable;
 }
+
+// ---- Terminal configuration: parameter schemas carried by signed packages (0033)
+export interface PackageTable {
+  /** JSON { [parameter]: ParameterSpec } the package's manifest declares (signed with it); null: none. */
+  parameters: string | null;
+}

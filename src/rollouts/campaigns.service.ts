@@ -180,7 +180,7 @@ export class CampaignsService {
       id: configurationPackageId(input.changeId, before), kind: CONFIGURATION_PACKAGE_KIND, name: CONFIGURATION_PACKAGE_NAME,
       version: before ? `${input.changeId}:before` : input.changeId, compatible_models: models, min_installed_version: null, security_patch: 0,
       release_notes: JSON.stringify({ 'zh-CN': '配置变更', en: 'configuration change' }), file_name: '', size: 0, sha256: '', signature: '', key_id: CONFIGURATION_KEY_ID,
-      sha1: null, md5: null, uploaded_at: at, created_by: actorName, created_at: at,
+      sha1: null, md5: null, uploaded_at: at, created_by: actorName, created_at: at, parameters: null,
     });
     const pkg = row(false);
     await this.repo.ensurePackage(row(true));
