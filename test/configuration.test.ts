@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
 import { parametersDigest, signPackage } from '../src/rollouts/package-signature.ts';
+import { verifySignature } from '../src/sdk/updates.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -253,6 +254,11 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     const uploaded = await t.app.inject({ method: 'PUT', url: `/api/v1/packages/${declared.json().id}/content`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, payload: content });
     expect(uploaded.statusCode, uploaded.body).toBe(200);
     expect((await schemas()).find((s) => s.version === '3.9.0')).toMatchObject({ packageId: declared.json().id, current: true });
+    // A terminal checks the same statement, schema line included, before installing.
+    const view = (await t.api('GET', `/api/v1/packages/${declared.json().id}`)).json();
+    expect(view.parametersSha256).toBe(parametersDigest(parameters));
+    expect(await verifySignature({ ...view, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toBe(true);
+    expect(await verifySignature({ ...view, parametersSha256: null, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toBe(false);
     // The new parameter is one values are checked against now.
     expect((await set('fleet', 'fleet', { tipPercent: 45 })).json().error.field).toBe('values.tipPercent');
   });
