@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
+import type { ParameterSchema } from '../src/configuration/parameters.ts';
 import { parametersDigest, signPackage } from '../src/rollouts/package-signature.ts';
 import { verifySignature } from '../src/sdk/updates.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
@@ -196,9 +197,9 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     await beat(1);
     const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
     expect(fetched.statusCode).toBe(200);
-    const body = fetched.json() as { hash: string; values: Record<string, unknown> };
+    const body = fetched.json() as { hash: string; values: Record<string, unknown>; parameters: ParameterSchema };
     expect((await beat(2)).configuration!.hash).toBe(body.hash);
-    expect(configurationHash(body.values)).toBe(body.hash);
+    expect(configurationHash(body.values, body.parameters)).toBe(body.hash);
     expect(body.values).toMatchObject({ receiptHeader: '青柠茶饮 人民广场', receiptFooter: '欢迎再来 Welcome back' });
     expect(body.values).not.toHaveProperty('tid'); // t1's TID is not this terminal's
 
