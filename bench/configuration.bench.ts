@@ -1,6 +1,7 @@
 // Bench: every terminal's effective configuration hash recomputed after a fleet-level change, for
 // 1,000,000 terminals (5 levels, 200 parameters; each terminal with its own TID and MID), in memory
 // as the server keeps it. Goal: under 10 s. Run: npx tsx bench/configuration.bench.ts [terminals]
+import { cpus, loadavg } from 'node:os';
 import { EffectiveCache, type Placement } from '../src/configuration/effective-cache.ts';
 import type { ParameterSchema, Values } from '../src/configuration/parameters.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
@@ -8,7 +9,8 @@ import { configurationHash } from '../src/configuration/hash.ts';
 const terminals = Number(process.argv[2] ?? 1_000_000);
 const SITES = 20_000;
 const MERCHANTS = 2_000;
-const parameters: ParameterSchema = { tid: { type: 'string' }, mid: { type: 'string' } };
+// TID and MID are set per terminal only, as in the demo schema: each terminal's own part of its hash.
+const parameters: ParameterSchema = { tid: { type: 'string', levels: ['terminal'] }, mid: { type: 'string', levels: ['terminal'] } };
 for (let i = 0; i < 198; i++) parameters[`p${String(i).padStart(3, '0')}`] = { type: i % 3 === 0 ? 'number' : 'string', default: i % 3 === 0 ? i : `default ${i}` };
 
 const fleet: Values = {};
@@ -30,14 +32,18 @@ cache.load({ parameters, values, groups: [{ id: 'g-backup', filter: { tag: 'back
 const loadMs = performance.now() - started;
 
 started = performance.now();
+const cpuBefore = process.cpuUsage();
 cache.setLevel('fleet', '', { ...fleet, p000: 42, p002: 'changed at fleet level' });
 const changeMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
+const changeCpuMs = (cpu.user + cpu.system) / 1000;
 
 // The cache's hash is the one the SDK computes from the values it applied.
 for (const id of ['t0', `t${terminals - 1}`]) {
-  if (cache.hashOf(id) !== configurationHash(cache.effectiveOf(id).values)) throw new Error(`hash of ${id} differs from the SDK's`);
+  if (cache.hashOf(id) !== configurationHash(cache.effectiveOf(id).values, parameters)) throw new Error(`hash of ${id} differs from the SDK's`);
 }
 console.log(`configuration bench: ${terminals.toLocaleString('en')} terminals, 5 levels, ${Object.keys(parameters).length} parameters`);
 console.log(`  load and compute every hash: ${(loadMs / 1000).toFixed(1)} s`);
-console.log(`  recompute after a fleet-level change: ${(changeMs / 1000).toFixed(1)} s (goal < 10 s) ${changeMs < 10_000 ? 'OK' : 'TOO SLOW'}`);
+console.log(`  recompute after a fleet-level change: ${(changeMs / 1000).toFixed(1)} s wall, ${(changeCpuMs / 1000).toFixed(1)} s CPU (goal < 10 s) ${changeMs < 10_000 ? 'OK' : 'TOO SLOW'}`);
+console.log(`  load average: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (${cpus().length} cores)`);
 if (changeMs >= 10_000) process.exitCode = 1;

@@ -85,6 +85,8 @@ import type { CampaignDelivery } from './rollouts/campaign-engine.service.ts';
 import type { HealthVerdict } from './rollouts/payment-health.ts';
 import { configurationPackageOf } from './shared/configuration-package.ts';
 import { ConfigurationService } from './configuration/configuration.service.ts';
+import type { SchemaInput } from './configuration/configuration.schemas.ts';
+import type { ParameterSchema } from './configuration/parameters.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
 import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
@@ -266,7 +268,17 @@ export async function createServices(
   const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
   const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
-  const packages = new PackagesService(rollouts, estateRepo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024);
+  // An application package may carry its parameter schema (signed with it): the configuration
+  // capability (built further down) checks it at declaration and registers it once the package is published.
+  const packages = new PackagesService(rollouts, estateRepo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024, {
+    problem: async (application, version, parameters) => {
+      const problem = await configuration.schemaProblemOf(application, version, parameters as ParameterSchema);
+      return problem && [problem[0] === 'application' ? 'name' : problem[0], problem[1]];
+    },
+    register: async (input, actorName) => {
+      if (!(await configuration.schemaProblemOf(input.application, input.version, input.parameters as ParameterSchema))) await configuration.registerSchema(input as SchemaInput, actorName);
+    },
+  });
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
   // them; terminals follow their deployments over either protocol.
   const rolloutSettings = { ...DEFAULT_ROLLOUT_SETTINGS, publicUrl: config.publicUrl };
@@ -380,7 +392,22 @@ export async function createServices(
     if (done.planned || done.settled) log?.('remote preventive tasks', done);
   });
   // A terminal's own data: backups, restores (a swap queues one for the spare), baselines.
-  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log);
+  // Baselines deliver missing versions through campaigns, and judge configuration by the configuration
+  // capability (built further down: asked only once the server runs).
+  const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log, {
+    delivery: { deliverVersion: (input, actorName) => campaigns.deliverVersion(input, actorName) },
+    configuration: {
+      groupVersion: (filter) => configuration.groupVersion(filter),
+      terminal: (terminalId) => {
+        const expected = configuration.cache.hashOf(terminalId);
+        return { applied: expected !== undefined && configurationDelivery.appliedOf(terminalId)?.hash === expected, held: configuration.cache.heldBy(terminalId) !== undefined };
+      },
+    },
+  });
+  jobs.handle('baselines-tick', async () => {
+    const done = await terminalData.baselines.enforce();
+    if (done.campaigns) log?.('baselines delivered', done);
+  });
   jobs.handle('terminal-backups-retention', async () => {
     const done = await terminalData.backups.prune();
     if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
@@ -575,6 +602,7 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('preventive-remote-tick', 'preventive-remote-tick', 600_000);
   await services.jobs.recurring('rollouts-tick', 'rollouts-tick', services.config.rolloutTickSeconds * 1000);
   await services.jobs.recurring('terminal-backups-retention', 'terminal-backups-retention', 86_400_000);
+  await services.jobs.recurring('baselines-tick', 'baselines-tick', 300_000);
   await services.jobs.recurring('configuration-tick', 'configuration-tick', 60_000);
   await services.jobs.recurring('approvals-expiry', 'approvals-expiry', 60_000);
   await services.jobs.recurring('merchant-care-tick', 'merchant-care-tick', services.config.maintenanceTickSeconds * 1000);

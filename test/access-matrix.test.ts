@@ -575,6 +575,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/baselines': { need: 'read rollouts' },
   'POST /api/v1/baselines': { need: 'run rollouts', probe: (f) => ({ body: { name: unique('BASELINE'), filter: { siteId: f.b.site.id }, appVersion: '3.3.0' } }) },
   'GET /api/v1/baselines/{id}': { need: 'read rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
+  'PATCH /api/v1/baselines/{id}': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) }, body: { firmwareVersion: 'fw-2' } }) },
   'DELETE /api/v1/baselines/{id}': { need: 'run rollouts', probe: async (f) => ({ params: { id: await freshBaseline(f) } }) },
   // Remote assistance: a terminal's logs and screenshots (downloading is for those who assist terminals), screen messages.
   'GET /api/v1/terminals/{id}/files': { need: 'read the estate', probe: (f) => ({ params: { id: f.a.terminal.id } }) },

@@ -1,7 +1,7 @@
 // Baselines (desired state) walked in a real browser against a real, listening server on the demo estate:
 // an operator signs in, creates a baseline for a terminal model from the Updates page (the version chosen
-// from those the fleet runs), sees its group's compliance counted, and opens the drifting terminals from
-// their count; in zh-CN at 1366 px and in en at 390 px. Screenshots go to test-artifacts/baselines-page/.
+// from those the fleet runs), sees its group's compliance counted, opens the drifting terminals from
+// their count, edits the baseline and deletes it; in zh-CN at 1366 px and in en at 390 px. Screenshots go to test-artifacts/baselines-page/.
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const ADMIN_TOKEN = 'baselines-page-admin-token';
 const DESK = { width: 1366, height: 900 };
 const OPERATOR = { email: 'olivia@baselines.test', name: 'Olivia Operator' };
 
-interface BaselineView { id: string; name: string; counts: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed' | 'total', number> }
+interface BaselineView { id: string; name: string; appVersion: string | null; firmwareVersion: string | null; counts: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed' | 'total', number> }
 
 describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a real browser', () => {
   let server: RunningServer;
@@ -56,8 +56,9 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
 
   /** Creates a baseline for the PAX A920s from the Updates page and comes back to its counts. */
   async function walk(p: Page, words: {
-    updates: string; create: string; name: string; model: string; app: string; firmware?: string; submit: string; title: string; heading: string; back: string;
+    updates: string; create: string; name: string; model: string; app: string; firmware: string; submit: string; title: string; heading: string; back: string;
     states: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed', string>; shownDrifting: string; why: string;
+    edit: string; save: string; remove: string; removeTitle: string; editedHeading: string;
   }, name: string, prefix: string) {
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name: words.updates, exact: true }).click();
     await p.getByRole('link', { name: words.create }).click();
@@ -67,7 +68,7 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
     // The versions offered are those of the chosen model: 3.3.0 runs on one A920.
     await form.getByLabel(words.app).locator('option[value="3.3.0"]').waitFor({ state: 'attached' });
     await form.getByLabel(words.app).selectOption('3.3.0');
-    if (words.firmware) await form.getByLabel(words.firmware).selectOption('PayDroid-9.1');
+
     expect(await fitsWidth(p)).toBe(true);
     await shot(p, `${prefix}-1-create`);
     await form.getByRole('button', { name: words.submit }).click();
@@ -102,6 +103,30 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
     // Each terminal links to its own page.
     await rows.getByRole('link', { name: 'DEMO-1003' }).click();
     await p.getByRole('heading', { name: /DEMO-1003/, level: 1 }).waitFor();
+
+    // Edited: renamed, and the firmware it must have named too; the page shows what it now wants.
+    await p.goto(`${server.url}/updates/baselines/${encodeURIComponent(created.id)}`);
+    await p.getByRole('link', { name: words.edit, exact: true }).click();
+    const edit = p.getByRole('form', { name: new RegExp(words.edit) });
+    await expect.poll(() => edit.getByLabel(words.name).inputValue()).toBe(name);
+    await edit.getByLabel(words.name).fill(`${name} v2`);
+    await edit.getByLabel(words.firmware).selectOption('PayDroid-9.1');
+    expect(await fitsWidth(p)).toBe(true);
+    await shot(p, `${prefix}-5-edit`);
+    await edit.getByRole('button', { name: words.save }).click();
+    await p.getByRole('heading', { name: words.editedHeading, level: 1 }).waitFor();
+    await p.getByText('PayDroid-9.1', { exact: false }).first().waitFor();
+    expect(await baselineNamed(`${name} v2`)).toMatchObject({ id: created.id, firmwareVersion: 'PayDroid-9.1', appVersion: '3.3.0' });
+
+    // Deleted, asked again first: back on the Updates page, it is gone.
+    await p.getByRole('button', { name: words.remove, exact: true }).click();
+    const dialog = p.getByRole('dialog', { name: words.removeTitle });
+    await dialog.waitFor();
+    await shot(p, `${prefix}-6-delete`);
+    await dialog.getByRole('button', { name: words.remove }).click();
+    await p.getByRole('heading', { name: words.title, level: 2 }).waitFor();
+    await expect.poll(async () => (await adminApi<{ items: BaselineView[] }>('GET', '/baselines')).items.some((b) => b.id === created.id)).toBe(false);
+    expect(await p.getByRole('link', { name: `${name} v2`, exact: true }).count()).toBe(0);
   }
 
   it('zh-CN at 1366 px: creates a baseline for a model, sees its counts and opens the drifting terminals', { timeout: 120_000 }, async () => {
@@ -110,6 +135,7 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
       updates: '软件更新', create: '新建基线', name: '名称', model: '终端型号', app: '应用版本', submit: '创建基线', title: '基线', heading: '基线：A920 收银台 应用基线', back: '全部软件更新',
       states: { in_baseline: '符合基线', waiting: '等待中', drifting: '偏离基线', failed: '失败' }, shownDrifting: '当前显示：偏离基线',
       why: '当前为 应用 3.2.0（基线 3.3.0），没有进行中的更新。',
+      firmware: '固件版本', edit: '编辑', save: '保存基线', remove: '删除基线', removeTitle: '删除基线“A920 收银台 应用基线 v2”？', editedHeading: '基线：A920 收银台 应用基线 v2',
     }, 'A920 收银台 应用基线', 'zh-CN-desk');
   });
 
@@ -119,6 +145,7 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
       updates: 'Updates', create: 'New baseline', name: 'Name', model: 'Terminal model', app: 'Application version', firmware: 'Firmware version', submit: 'Create baseline',
       title: 'Baselines', heading: 'Baseline: A920 counters', back: 'All updates', states: { in_baseline: 'In baseline', waiting: 'Waiting', drifting: 'Drifting', failed: 'Failed' },
       shownDrifting: 'Showing: Drifting', why: 'Has application 3.2.0 (baseline 3.3.0); no update is under way to bring it back.',
+      edit: 'Edit', save: 'Save baseline', remove: 'Delete baseline', removeTitle: 'Delete baseline “A920 counters v2”?', editedHeading: 'Baseline: A920 counters v2',
     }, 'A920 counters', 'en-phone');
   });
 });

@@ -44,6 +44,45 @@ describe('posfleet keys and package commands', () => {
     const { stdout } = await cli('package', 'upload', file, '--server', server.url, '--models', model.id, '--security-patch');
     expect(stdout).toContain('ready to roll out');
     const listed = await api('GET', '/api/v1/packages?name=pay-app');
-    expect(listed.items).toEqual([expect.objectContaining({ kind: 'application', name: 'pay-app', version: '3.3.0', ready: true, securityPatch: true })]);
+    expect(listed.items).toEqual([expect.objectContaining({ kind: 'application', name: 'pay-app', version: '3.3.0', ready: true, securityPatch: true, parametersSha256: null })]);
+  }, 60_000);
+
+  it("publishes an application package carrying its parameter schema: the schema becomes that version's, signed with it", async () => {
+    const model = await api('POST', '/api/v1/terminal-models', {
+      code: 'PUB-2', vendor: 'PAX', model: 'A80', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    const keys = join(work, 'keys-2');
+    await cli('keys', 'generate', '--out', keys);
+    await cli('keys', 'register', '--server', server.url, '--public-key', join(keys, 'posfleet-publisher.pub'), '--name', 'pos team');
+    const parameters = {
+      receiptFooter: { type: 'string', maxLength: 200, default: '谢谢惠顾', applies: 'live', merchantEditable: true },
+      acquirerPort: { type: 'integer', minimum: 1, maximum: 65535, default: 443, applies: 'maintenance' },
+    };
+    writeFileSync(join(work, 'schema.json'), JSON.stringify(parameters));
+    const sign = (file: string, version: string) => cli('package', 'sign', file, '--key', join(keys, 'posfleet-publisher.key'), '--public-key', join(keys, 'posfleet-publisher.pub'),
+      '--kind', 'application', '--name', 'pos-app', '--version', version, '--parameters', join(work, 'schema.json'));
+
+    // A manifest whose schema was changed after signing is refused, and registers nothing.
+    const tampered = join(work, 'pos-app-1.0.0.apk');
+    writeFileSync(tampered, randomBytes(3000));
+    await sign(tampered, '1.0.0');
+    const signed = JSON.parse(readFileSync(`${tampered}.posfleet.json`, 'utf8')) as { parameters: Record<string, { default?: unknown }> };
+    expect(signed.parameters).toEqual(parameters);
+    signed.parameters.acquirerPort!.default = 8443;
+    writeFileSync(`${tampered}.posfleet.json`, JSON.stringify(signed));
+    const refused = await cli('package', 'upload', tampered, '--server', server.url, '--models', model.id).then(() => '', (e: { stderr: string }) => e.stderr);
+    expect(refused).toMatch(/signature/);
+
+    const file = join(work, 'pos-app-1.1.0.apk');
+    writeFileSync(file, randomBytes(4000));
+    await sign(file, '1.1.0');
+    expect((await cli('package', 'upload', file, '--server', server.url, '--models', model.id)).stdout).toContain('ready to roll out');
+    const pkg = (await api('GET', '/api/v1/packages?name=pos-app')).items[0];
+    expect(pkg).toMatchObject({ version: '1.1.0', ready: true, parametersSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const schemas = await api('GET', '/api/v1/configuration/schemas');
+    const items = (Array.isArray(schemas) ? schemas : schemas.items) as { application: string; version: string; packageId: string | null; current: boolean; parameters: Record<string, unknown> }[];
+    expect(items.filter((s) => s.application === 'pos-app')).toEqual([
+      expect.objectContaining({ application: 'pos-app', version: '1.1.0', packageId: pkg.id, current: true, parameters: expect.objectContaining({ acquirerPort: expect.objectContaining({ default: 443 }) }) }),
+    ]);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
+import type { ParameterSchema } from '../src/configuration/parameters.ts';
 import { enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -70,7 +71,7 @@ describe.each(databases())('configuration campaigns on $name', (db) => {
   const fetchConfiguration = async (term: Term) => {
     const res = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${term.credential}` } });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ hash: string; values: Record<string, unknown> }>();
+    return res.json<{ hash: string; values: Record<string, unknown>; parameters: ParameterSchema }>();
   };
   const step = (term: Term, jobId: string, body: Record<string, unknown>) => ok(t.device(`/device/v1/maintenance/${jobId}/steps`, term.credential, body));
 
@@ -81,14 +82,14 @@ describe.each(databases())('configuration campaigns on $name', (db) => {
     if (job && OUT_OF_SERVICE.includes(job.state) && answer.mode === 'maintenance') {
       await step(term, job.jobId, { state: 'in_maintenance' });
       const fetched = await fetchConfiguration(term);
-      term.applied = configurationHash(fetched.values);
+      term.applied = configurationHash(fetched.values, fetched.parameters);
       term.inJob.push(String(fetched.values.acquirerHost));
       await ok(t.device('/device/v1/configuration/applied', term.credential, { appliedHash: term.applied }));
       await step(term, job.jobId, { state: 'restarting' });
       await step(term, job.jobId, { state: 'verifying', selfTests: [{ name: 'card reader', passed: true }] });
       return;
     }
-    if (answer.configuration && answer.configuration.hash !== term.applied) term.applied = configurationHash((await fetchConfiguration(term)).values);
+    if (answer.configuration && answer.configuration.hash !== term.applied) term.applied = await (async () => { const f = await fetchConfiguration(term); return configurationHash(f.values, f.parameters); })();
   }
 
   /** Terminals heartbeat, due jobs start, the campaign moves on, the clock goes ahead; until `until` holds. */

@@ -2,11 +2,15 @@
 // merchant, site, group and terminal level with the effective value and its source, checks naming
 // parameter and level, TID/MID unique per acquirer, versions with diff, history and revert (secrets
 // masked), merchant users' limits, TID/MID CSV, and delivery in heartbeats with drift incidents.
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
-import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import type { ParameterSchema } from '../src/configuration/parameters.ts';
+import { parametersDigest, signPackage } from '../src/rollouts/package-signature.ts';
+import { verifySignature } from '../src/sdk/updates.ts';
+import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
 const PASSWORD = 'correct horse 42 battery';
@@ -193,9 +197,9 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     await beat(1);
     const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
     expect(fetched.statusCode).toBe(200);
-    const body = fetched.json() as { hash: string; values: Record<string, unknown> };
+    const body = fetched.json() as { hash: string; values: Record<string, unknown>; parameters: ParameterSchema };
     expect((await beat(2)).configuration!.hash).toBe(body.hash);
-    expect(configurationHash(body.values)).toBe(body.hash);
+    expect(configurationHash(body.values, body.parameters)).toBe(body.hash);
     expect(body.values).toMatchObject({ receiptHeader: '青柠茶饮 人民广场', receiptFooter: '欢迎再来 Welcome back' });
     expect(body.values).not.toHaveProperty('tid'); // t1's TID is not this terminal's
 
@@ -225,6 +229,39 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     const after = (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}`)).json().items as { rule: string; status: string; resolution: string | null; resolvedBy: string | null }[];
     expect(after.filter((i) => i.rule === 'configuration_drift').map((i) => i.status)).toEqual(['resolved']);
     expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
+  });
+
+  it("registers the parameter schema a signed application package carries when it is published, and refuses a bad one naming the parameter", async () => {
+    const keys = generateKeyPairSync('ed25519');
+    const key = (await t.api('POST', '/api/v1/publisher-keys', { name: `pos ${db.name}`, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).json<{ id: string }>();
+    const declare = (kind: 'application' | 'firmware', version: string, parameters: Record<string, unknown>, content: Buffer) => {
+      const facts = { kind, name: DEMO_APPLICATION, version, size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+      return t.api('POST', '/api/v1/packages', {
+        ...facts, parameters, fileName: `pos-${version}.apk`, keyId: key.id, compatibleModels: [estate.model.id],
+        signature: signPackage({ ...facts, parametersSha256: parametersDigest(parameters) }, keys.privateKey),
+      });
+    };
+    const content = randomBytes(1000);
+    const bad = await declare('application', '3.9.0', { ...DEMO_PARAMETERS, tipPercent: { type: 'fraction' } }, content);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe('parameters.tipPercent.type');
+    expect((await declare('firmware', '3.9.0', DEMO_PARAMETERS, content)).json().error.field).toBe('parameters');
+
+    const parameters = { ...DEMO_PARAMETERS, tipPercent: { type: 'integer', minimum: 0, maximum: 30, default: 10, applies: 'live' } };
+    const declared = await declare('application', '3.9.0', parameters, content);
+    expect(declared.statusCode, declared.body).toBe(201);
+    const schemas = async () => (await t.api('GET', '/api/v1/configuration/schemas')).json<{ items: { version: string; packageId: string | null; current: boolean }[] }>().items;
+    expect((await schemas()).map((s) => s.version)).not.toContain('3.9.0'); // declared, not published yet
+    const uploaded = await t.app.inject({ method: 'PUT', url: `/api/v1/packages/${declared.json().id}/content`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, payload: content });
+    expect(uploaded.statusCode, uploaded.body).toBe(200);
+    expect((await schemas()).find((s) => s.version === '3.9.0')).toMatchObject({ packageId: declared.json().id, current: true });
+    // A terminal checks the same statement, schema line included, before installing.
+    const view = (await t.api('GET', `/api/v1/packages/${declared.json().id}`)).json();
+    expect(view.parametersSha256).toBe(parametersDigest(parameters));
+    expect(await verifySignature({ ...view, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toBe(true);
+    expect(await verifySignature({ ...view, parametersSha256: null, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toBe(false);
+    // The new parameter is one values are checked against now.
+    expect((await set('fleet', 'fleet', { tipPercent: 45 })).json().error.field).toBe('values.tipPercent');
   });
 
   it('keeps planned work and the suggested window clear of a site whose batch closes at 23:00', async () => {

@@ -339,6 +339,7 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'POST /api/v1/terminals/{id}/restores': (f) => ({ params: { id: f.terminalId }, body: { sourceTerminalId: f.terminalId } }),
   'POST /api/v1/baselines': (f) => ({ body: { name: 'Fuzz baseline', filter: { siteId: f.estate.site.id, tag: 'front' }, appVersion: '3.3.0', firmwareVersion: 'fw-2' } }),
   'GET /api/v1/baselines/{id}': () => ({ params: { id: 'no-such-baseline' } }),
+  'PATCH /api/v1/baselines/{id}': () => ({ params: { id: 'no-such-baseline' }, body: { appVersion: '3.3.1' } }),
   'DELETE /api/v1/baselines/{id}': () => ({ params: { id: 'no-such-baseline' } }),
   'POST /device/v1/backups': () => ({
     body: { uploadId: 'fuzz-upload-1', kind: 'manual', sha256: 'a'.repeat(64), sizeBytes: 2048, chunkSize: 1024, keyId: 'no-such-key', wrappedKey: 'AAAA', iv: 'AAAAAAAAAAAAAAAA', takenAt: '2026-01-01T00:00:00.000Z' },

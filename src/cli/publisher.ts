@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command} from 'commander';
 import { Option } from 'commander';
-import { readPublicKey, signPackage } from '../rollouts/package-signature.ts';
+import { parametersDigest, readPublicKey, signPackage } from '../rollouts/package-signature.ts';
 import { PACKAGE_KINDS } from '../rollouts/rollouts.schemas.ts';
 
 /** What `package sign` writes beside the file and `package upload` sends: the signed facts. */
@@ -20,6 +20,8 @@ export interface PackageManifest {
   sha256: string;
   keyId: string;
   signature: string;
+  /** An application's parameter schema, signed with the package (its SHA-256 is a line of the statement). */
+  parameters?: Record<string, unknown>;
 }
 
 export async function sha256OfFile(path: string): Promise<string> {
@@ -39,15 +41,17 @@ export async function generateKeys(dir: string): Promise<{ privateKeyPath: strin
   return { privateKeyPath, publicKeyPath, keyId: key.ok ? key.fingerprint : '' };
 }
 
-export async function signFile(file: string, facts: { kind: string; name: string; version: string }, privateKeyPem: string, publicKeyPem: string): Promise<PackageManifest> {
+export async function signFile(
+  file: string, facts: { kind: string; name: string; version: string; parameters?: Record<string, unknown> | undefined }, privateKeyPem: string, publicKeyPem: string,
+): Promise<PackageManifest> {
   const key = readPublicKey(publicKeyPem);
   if (!key.ok) throw new Error(`the public key ${key.reason}`);
   const size = (await stat(file)).size;
   const sha256 = await sha256OfFile(file);
   // Only the signed facts: the caller's options (key file paths, ...) are not part of the manifest.
-  const { kind, name, version } = facts;
-  const signature = signPackage({ kind, name, version, size, sha256 }, privateKeyPem);
-  return { kind, name, version, fileName: basename(file), size, sha256, keyId: key.fingerprint, signature };
+  const { kind, name, version, parameters } = facts;
+  const signature = signPackage({ kind, name, version, size, sha256, parametersSha256: parameters ? parametersDigest(parameters) : null }, privateKeyPem);
+  return { kind, name, version, fileName: basename(file), size, sha256, keyId: key.fingerprint, signature, ...(parameters && { parameters }) };
 }
 
 /** Declares the package, then streams its content; the server checks both against the signature. */
@@ -57,8 +61,8 @@ export async function uploadPackage(server: string, token: string, file: string,
   const base = server.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${token}` };
   // The manifest's fields by name: a manifest written by an older `package sign` carried more.
-  const { kind, name, version, fileName, size, sha256, keyId, signature } = manifest;
-  const body = JSON.stringify({ kind, name, version, fileName, size, sha256, keyId, signature, ...extra });
+  const { kind, name, version, fileName, size, sha256, keyId, signature, parameters } = manifest;
+  const body = JSON.stringify({ kind, name, version, fileName, size, sha256, keyId, signature, ...(parameters && { parameters }), ...extra });
   const declared = await call(`${base}/api/v1/packages`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
   const id = (declared as { id: string }).id;
   const content = Readable.toWeb(createReadStream(file)) as ReadableStream;
@@ -113,8 +117,10 @@ export function registerPublisherCommands(program: Command): void {
     .addOption(new Option('--kind <kind>', 'what it is').choices(PACKAGE_KINDS).makeOptionMandatory())
     .requiredOption('--name <name>', 'package name, e.g. pay-app')
     .requiredOption('--version <version>', 'semantic version, e.g. 3.3.0')
-    .action(async (file: string, opts: { key: string; publicKey: string; kind: string; name: string; version: string }) => {
-      const manifest = await signFile(file, opts, await readFile(opts.key, 'utf8'), await readFile(opts.publicKey, 'utf8'));
+    .option('--parameters <file>', "an application's parameter schema (JSON, as POST /api/v1/configuration/schemas takes `parameters`), signed with the package")
+    .action(async (file: string, opts: { key: string; publicKey: string; kind: string; name: string; version: string; parameters?: string }) => {
+      const parameters = opts.parameters ? JSON.parse(await readFile(opts.parameters, 'utf8')) as Record<string, unknown> : undefined;
+      const manifest = await signFile(file, { ...opts, parameters }, await readFile(opts.key, 'utf8'), await readFile(opts.publicKey, 'utf8'));
       await writeFile(`${file}.posfleet.json`, `${JSON.stringify(manifest, null, 2)}\n`);
       console.log(`signed ${manifest.kind} ${manifest.name} ${manifest.version} (${manifest.size} bytes, SHA-256 ${manifest.sha256}) → ${file}.posfleet.json`);
     });

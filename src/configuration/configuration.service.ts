@@ -142,17 +142,24 @@ export class ConfigurationService {
   }
 
   // ---- schemas
+  /** Why a schema cannot be an application version's ([field, reason]), or null: checked before anything is stored. */
+  async schemaProblemOf(application: string, version: string, parameters: ParameterSchema): Promise<[string, string] | null> {
+    const problem = schemaProblem(parameters);
+    if (problem) return problem;
+    for (const [name, spec] of Object.entries(parameters)) {
+      if (spec.unique && (spec.levels?.length !== 1 || spec.levels[0] !== 'terminal')) return [`parameters.${name}.levels`, 'a unique parameter (TID, MID) is set per terminal only: levels ["terminal"]'];
+    }
+    if (this.current && this.current.application !== application) {
+      return ['application', `PosFleet configures one application per fleet, ${this.current.application}; its schemas only are accepted`];
+    }
+    if (await this.repo.schemaVersion(application, version)) return ['version', `${application} ${version} already has a parameter schema`];
+    return null;
+  }
+
   async registerSchema(input: SchemaInput, actor: string): Promise<SchemaView> {
     const parameters = input.parameters as ParameterSchema;
-    const problem = schemaProblem(parameters);
-    if (problem) throw invalid(problem[0], problem[1]);
-    for (const [name, spec] of Object.entries(parameters)) {
-      if (spec.unique && (spec.levels?.length !== 1 || spec.levels[0] !== 'terminal')) throw invalid(`parameters.${name}.levels`, 'a unique parameter (TID, MID) is set per terminal only: levels ["terminal"]');
-    }
-    if (this.current && this.current.application !== input.application) {
-      throw conflict(`PosFleet configures one application per fleet, ${this.current.application}; its schemas only are accepted`, 'application');
-    }
-    if (await this.repo.schemaVersion(input.application, input.version)) throw conflict(`${input.application} ${input.version} already has a parameter schema`, 'version');
+    const problem = await this.schemaProblemOf(input.application, input.version, parameters);
+    if (problem) throw problem[0] === 'version' || problem[0] === 'application' ? conflict(problem[1], problem[0]) : invalid(problem[0], problem[1]);
     const row: SchemaRow = {
       id: randomUUID(), application: input.application, version: input.version, parameters: JSON.stringify(parameters), package_id: input.packageId ?? null,
       created_by: actor, created_at: this.clock().toISOString(),
@@ -181,6 +188,14 @@ export class ConfigurationService {
     await this.repo.insertGroup(row);
     this.cache.setGroups((await this.repo.groups()).map(toGroup));
     return { id: row.id, name: row.name, filter: input.filter, createdAt: row.created_at };
+  }
+
+  /** The saved group with exactly this filter, and its level's newest version (0: no values yet). */
+  async groupVersion(filter: GroupFilter): Promise<{ groupId: string; version: number } | undefined> {
+    const same = (a: GroupFilter, b: GroupFilter) => a.merchantId === b.merchantId && a.siteId === b.siteId && a.modelId === b.modelId && a.tag === b.tag;
+    const group = this.cache.groupList().find((g) => same(g.filter, filter));
+    if (!group) return undefined;
+    return { groupId: group.id, version: (await this.repo.latestVersion('group', group.id))?.version ?? 0 };
   }
 
   async listGroups() {

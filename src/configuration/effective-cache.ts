@@ -1,9 +1,10 @@
 // Every terminal's effective configuration hash, held in memory so the heartbeat answer costs no query.
 // Filled from the database at start (and refreshed by the configuration tick); a change recomputes only
 // the terminals under the level it touched. Terminals sharing a site and groups share the merged values
-// of the levels above them, computed once; only terminal-level values (TID, MID) are merged per terminal.
-import { createHash } from 'node:crypto';
-import { configurationHash } from './hash.ts';
+// of the levels above them and their hash, computed once; a terminal's own values (TID, MID) cost a
+// small hash of their own (the hash composes both: hash-parts.ts).
+import { combinedText, ownParameters } from './hash-parts.ts';
+import { configurationHash, sha256Hex } from './hash.ts';
 import { canonicalJson, effective, type Layer, type Level, type ParameterSchema, type Values } from './parameters.ts';
 
 export interface Placement { merchantId: string | null; siteId: string | null; modelId: string; tags: string[] }
@@ -19,25 +20,29 @@ export function inGroup(p: Placement, f: GroupFilter): boolean {
 
 /** The merged values of the levels above a terminal, as canonical JSON fragments. */
 interface Upper {
-  /** `"name":value` of each parameter with a value, by name. */
-  fragments: Map<string, string>;
-  /** Their names, sorted (the canonical order). */
+  /** Names of the parameters with a value, sorted (the canonical order), and each one's position. */
   names: string[];
+  index: Map<string, number>;
+  /** `"name":value` of each, in the order of `names`. */
+  fragments: string[];
+  /** SHA-256 of the canonical JSON of its shared part (all but the terminal's own parameters). */
+  sharedSha256: string;
+  /** The hash of a terminal with no value of its own. */
   hash: string;
-  /**
-   * Per set of terminal-level parameter names ("mid,tid"): the canonical text around them, so a
-   * terminal's hash is a few updates of literal text and its own fragments, not a rebuild of 200.
-   */
-  templates: Map<string, { gaps: string[]; names: string[] }>;
 }
 
 export class EffectiveCache {
   private parameters: ParameterSchema = {};
+  private own = new Set<string>();
   private readonly values = new Map<Level, Map<string, Values>>(LEVEL_LIST.map((l) => [l, new Map()]));
   private groups: Group[] = [];
   private readonly placements = new Map<string, Placement>();
   private readonly hashes = new Map<string, string>();
   private uppers = new Map<string, Upper>();
+  /** The upper of each (merchant, site, groups) a terminal has: one lookup per terminal. */
+  private upperOf = new Map<string, Upper>();
+  /** The own parameters, sorted, and the default fragment of each (undefined: none). */
+  private ownSorted: { name: string; fallback: (u: Upper) => string | undefined }[] = [];
   /** Terminals running a change ahead of their level (its campaign goes on): computed one by one. */
   private readonly held = new Map<string, HeldChange>();
 
@@ -49,6 +54,7 @@ export class EffectiveCache {
     this.held.clear();
     for (const [id, h] of state.held ?? []) this.held.set(id, h);
     this.parameters = state.parameters;
+    this.setOwn(state.parameters);
     for (const m of this.values.values()) m.clear();
     for (const v of state.values) this.values.get(v.level)!.set(v.scopeId, v.values);
     this.groups = state.groups;
@@ -63,7 +69,13 @@ export class EffectiveCache {
 
   setSchema(parameters: ParameterSchema): void {
     this.parameters = parameters;
+    this.setOwn(parameters);
     this.recomputeAll();
+  }
+
+  private setOwn(parameters: ParameterSchema): void {
+    this.own = ownParameters(parameters);
+    this.ownSorted = [...this.own].sort().map((name) => ({ name, fallback: (u: Upper) => { const at = u.index.get(name); return at === undefined ? undefined : u.fragments[at]; } }));
   }
 
   hashOf(terminalId: string): string | undefined {
@@ -96,6 +108,7 @@ export class EffectiveCache {
       return;
     }
     this.uppers = new Map(); // cheap to rebuild: one per site and group set
+    this.upperOf = new Map();
     const under = (id: string, p: Placement) => level === 'fleet' || (level === 'merchant' && p.merchantId === scopeId) || (level === 'site' && p.siteId === scopeId)
       || (level === 'group' && this.groups.some((g) => g.id === scopeId && inGroup(p, g.filter)));
     for (const [id, p] of this.placements) if (under(id, p)) this.recompute(id);
@@ -173,49 +186,44 @@ export class EffectiveCache {
 
   recomputeAll(): void {
     this.uppers = new Map();
+    this.upperOf = new Map();
     for (const id of this.placements.keys()) this.recompute(id);
   }
 
   private recompute(terminalId: string): void {
     if (this.held.has(terminalId)) {
-      this.hashes.set(terminalId, configurationHash(this.effectiveOf(terminalId).values));
+      this.hashes.set(terminalId, configurationHash(this.effectiveOf(terminalId).values, this.parameters));
       return;
     }
     const p = this.placements.get(terminalId)!;
-    const groups = this.groups.filter((g) => inGroup(p, g.filter)).map((g) => g.id);
-    const upper = this.upper(p.merchantId, p.siteId, groups);
-    const own = this.values.get('terminal')!.get(terminalId);
-    const ownNames = own ? Object.keys(own).filter((n) => n in this.parameters && own[n] !== undefined).sort() : [];
-    if (ownNames.length === 0) {
+    const groups = this.groups.length ? this.groups.filter((g) => inGroup(p, g.filter)).map((g) => g.id) : [];
+    const key = `${p.merchantId ?? ''}|${p.siteId ?? ''}|${groups.join(',')}`;
+    let upper = this.upperOf.get(key);
+    if (!upper) {
+      upper = this.upper(p.merchantId, p.siteId, groups);
+      this.upperOf.set(key, upper);
+    }
+    const mine = this.values.get('terminal')!.get(terminalId);
+    if (!mine) {
       this.hashes.set(terminalId, upper.hash);
       return;
     }
-    const key = ownNames.join(',');
-    let template = upper.templates.get(key);
-    if (!template) {
-      const names = [...new Set([...upper.names, ...ownNames])].sort();
-      const gaps: string[] = [];
-      let text = '{';
-      names.forEach((n, i) => {
-        const sep = i === 0 ? '' : ',';
-        if (ownNames.includes(n)) {
-          gaps.push(text + sep);
-          text = '';
-        } else {
-          text += sep + upper.fragments.get(n)!;
-        }
-      });
-      gaps.push(`${text}}`);
-      template = { gaps, names: ownNames };
-      upper.templates.set(key, template);
+    // A terminal-level value of a shared parameter (rare) changes the shared part: hashed in full.
+    for (const n in mine) {
+      if (mine[n] !== undefined && n in this.parameters && !this.own.has(n)) {
+        this.hashes.set(terminalId, configurationHash(this.effectiveOf(terminalId).values, this.parameters));
+        return;
+      }
     }
-    // The canonical JSON of upper ∪ own: exactly the text configurationHash hashes.
-    const hash = createHash('sha256').update(template.gaps[0]!);
-    for (let i = 0; i < ownNames.length; i++) {
-      const n = ownNames[i]!;
-      hash.update(`${JSON.stringify(n)}:${canonicalJson(own![n])}`).update(template.gaps[i + 1]!);
+    // The common case (TID, MID): the site's shared hash, computed once, and a small hash of its own.
+    let text = '{';
+    for (const { name, fallback } of this.ownSorted) {
+      const v = mine[name];
+      const fragment = v === undefined ? fallback(upper) : `${JSON.stringify(name)}:${canonicalJson(v)}`;
+      if (fragment === undefined) continue;
+      text += text.length > 1 ? `,${fragment}` : fragment;
     }
-    this.hashes.set(terminalId, hash.digest('hex'));
+    this.hashes.set(terminalId, sha256Hex(combinedText(upper.sharedSha256, `${text}}`)));
   }
 
   /** Defaults, fleet, merchant, site and groups merged; each step cached and built on the one above. */
@@ -230,20 +238,35 @@ export class EffectiveCache {
         upper = cached;
         continue;
       }
-      const fragments = new Map(upper?.fragments ?? this.defaults());
-      let added = false;
-      const values = scopeId === null ? undefined : this.values.get(level)!.get(scopeId);
-      for (const [n, v] of Object.entries(values ?? {})) {
-        if (!(n in this.parameters) || v === undefined) continue;
-        if (!fragments.has(n)) added = true;
-        fragments.set(n, `${JSON.stringify(n)}:${canonicalJson(v)}`);
-      }
-      const names = !upper ? [...fragments.keys()].sort() : added ? [...fragments.keys()].sort() : upper.names;
-      const hash = createHash('sha256').update(`{${names.map((n) => fragments.get(n)).join(',')}}`).digest('hex');
-      upper = { fragments, names, hash, templates: new Map() };
+      upper = this.step(upper, scopeId === null ? undefined : this.values.get(level)!.get(scopeId));
       this.uppers.set(key, upper);
     }
     return upper!;
+  }
+
+  /** One level on top of the merged values above it: a copy of the fragments' array with its values set. */
+  private step(above: Upper | undefined, values: Values | undefined): Upper {
+    const set = Object.entries(values ?? {}).filter(([n, v]) => n in this.parameters && v !== undefined);
+    let { names, index, fragments } = above ?? { names: [] as string[], index: new Map<string, number>(), fragments: [] as string[] };
+    if (!above || set.some(([n]) => !index.has(n))) {
+      // New names (the first level, or a parameter no level above set): the order is built again.
+      const all = new Map(above ? names.map((n, i) => [n, fragments[i]!]) : this.defaults());
+      for (const [n, v] of set) all.set(n, `${JSON.stringify(n)}:${canonicalJson(v)}`);
+      names = [...all.keys()].sort();
+      index = new Map(names.map((n, i) => [n, i]));
+      fragments = names.map((n) => all.get(n)!);
+    } else {
+      fragments = fragments.slice();
+      for (const [n, v] of set) fragments[index.get(n)!] = `${JSON.stringify(n)}:${canonicalJson(v)}`;
+    }
+    let shared = '{';
+    let own = '{';
+    for (let i = 0; i < names.length; i++) {
+      if (this.own.has(names[i]!)) own += own.length > 1 ? `,${fragments[i]}` : fragments[i];
+      else shared += shared.length > 1 ? `,${fragments[i]}` : fragments[i];
+    }
+    const sharedSha256 = sha256Hex(`${shared}}`);
+    return { names, index, fragments, sharedSha256, hash: sha256Hex(combinedText(sharedSha256, `${own}}`)) };
   }
 
   private defaults(): Map<string, string> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EffectiveCache } from './effective-cache.ts';
 import { diff, effective, maskChange, SchemaChecker, schemaProblem, type ParameterSchema } from './parameters.ts';
+import { configurationHashOf } from '../sdk/configuration.ts';
+import { hashParts } from './hash-parts.ts';
 import { configurationHash } from './hash.ts';
 
 const schema: ParameterSchema = {
@@ -48,12 +50,32 @@ describe('effective configuration', () => {
       values: [{ level: 'fleet', scopeId: '', values: { footer: 'A' } }, { level: 'group', scopeId: 'g1', values: { tips: true } }, { level: 'terminal', scopeId: 't2', values: { tid: '00000002' } }],
       placements: new Map([['t1', { merchantId: 'm', siteId: 's', modelId: 'x', tags: [] }], ['t2', { merchantId: 'm', siteId: 's', modelId: 'x', tags: ['backup'] }]]),
     });
-    for (const id of ['t1', 't2']) expect(cache.hashOf(id)).toBe(configurationHash(cache.effectiveOf(id).values));
+    for (const id of ['t1', 't2']) expect(cache.hashOf(id)).toBe(configurationHash(cache.effectiveOf(id).values, cache.schema));
     const before = cache.hashOf('t2');
     cache.setLevel('fleet', '', { footer: 'B' });
     expect(cache.hashOf('t2')).not.toBe(before);
-    expect(cache.hashOf('t2')).toBe(configurationHash(cache.effectiveOf('t2').values));
+    expect(cache.hashOf('t2')).toBe(configurationHash(cache.effectiveOf('t2').values, cache.schema));
     expect(cache.effectiveOf('t2').values).toMatchObject({ footer: 'B', tips: true, tid: '00000002' });
+  });
+
+  it("composes the hash of the site's shared part and the terminal's own, as the SDK computes it", async () => {
+    const cache = new EffectiveCache();
+    const placement = { merchantId: 'm', siteId: 's', modelId: 'x', tags: [] };
+    cache.load({
+      parameters: schema, groups: [],
+      values: [{ level: 'site', scopeId: 's', values: { footer: 'S' } }, { level: 'terminal', scopeId: 't1', values: { tid: '00000001' } },
+        { level: 'terminal', scopeId: 't2', values: { tid: '00000002' } }, { level: 'terminal', scopeId: 't3', values: { tid: '00000003', footer: 'own footer' } }],
+      placements: new Map([['t1', placement], ['t2', placement], ['t3', placement], ['t4', placement]]),
+    });
+    for (const id of ['t1', 't2', 't3', 't4']) {
+      const values = cache.effectiveOf(id).values;
+      expect(cache.hashOf(id)).toBe(configurationHash(values, schema));
+      expect(await configurationHashOf(values, schema)).toBe(cache.hashOf(id));
+    }
+    // Same shared part, another own part: another hash; a terminal overriding a shared value differs too.
+    expect(new Set(['t1', 't2', 't3', 't4'].map((id) => cache.hashOf(id))).size).toBe(4);
+    // The parts are what the schema says: TID is the terminal's own, the rest shared.
+    expect(hashParts({ tid: '00000001', footer: 'S' }, schema)).toEqual({ shared: '{"footer":"S"}', own: '{"tid":"00000001"}' });
   });
 
   it('diffs a change with secrets masked', () => {

@@ -2,6 +2,7 @@
 // JSON Schema ajv checks values with, how the levels fleet → merchant → site → group → terminal merge
 // into a terminal's effective configuration (each value with where it came from), its hash, and the
 // diff of a change with secrets masked. No I/O and nothing Node-specific: the server, the SDK and the bench share it.
+import { canonicalJson } from '../shared/canonical-json.ts';
 import { Ajv, type ValidateFunction } from 'ajv';
 
 export const LEVELS = ['fleet', 'merchant', 'site', 'group', 'terminal'] as const;
@@ -173,14 +174,7 @@ export function effective(parameters: ParameterSchema, layers: Layer[]): { value
 }
 
 /** JSON with object keys sorted at every depth: the same values always give the same text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+export { canonicalJson };
 
 export interface Change { parameter: string; old: unknown; new: unknown }
 

@@ -26,6 +26,7 @@ import * as terminalData from './migrations/0023_terminal_data.ts';
 import * as configuration from './migrations/0022_configuration.ts';
 import * as approvals from './migrations/0026_approvals.ts';
 import * as configurationCampaigns from './migrations/0030_configuration_campaigns.ts';
+import * as packageParameters from './migrations/0033_package_parameters.ts';
 import * as securityEvidence from './migrations/0025_security_evidence.ts';
 import * as merchantCare from './migrations/0027_merchant_care.ts';
 import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '0022_configuration': configuration,
   '0026_approvals': approvals,
   '0030_configuration_campaigns': configurationCampaigns,
+  '0033_package_parameters': packageParameters,
   '0025_security_evidence': securityEvidence,
   '0027_merchant_care': merchantCare,
   '0028_remote_assistance': remoteAssistance,

@@ -1391,3 +1391,9 @@ export interface ShopForecastTable {
 export interface Database {
   shop_forecasts: ShopForecastTable;
 }
+
+// ---- Terminal configuration: parameter schemas carried by signed packages (0033)
+export interface PackageTable {
+  /** JSON { [parameter]: ParameterSpec } the package's manifest declares (signed with it); null: none. */
+  parameters: string | null;
+}

@@ -23,6 +23,7 @@ export { statementText } from '../rollouts/package-statement.ts';
 export type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../configuration/configuration.schemas.ts';
 export { canonicalJson, differingParameters, SchemaChecker } from '../configuration/parameters.ts';
 export type { ParameterSchema, Values } from '../configuration/parameters.ts';
+export { combinedText, hashParts } from '../configuration/hash-parts.ts';
 
 // ---- backups and restores (src/terminal-data)
 export type { BackupStart, BackupView, EscrowKeyView, RestoreOffer, RestoreView } from '../terminal-data/terminal-data.schemas.ts';

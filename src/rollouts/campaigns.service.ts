@@ -4,7 +4,7 @@
 // moving it on (planning installs, judging waves, halting) is the campaign engine's.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import type { Scope } from '../access/roles.ts';
+import { FLEET, type Scope } from '../access/roles.ts';
 import type { RolloutActionTable } from '../db/schema.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
@@ -54,6 +54,36 @@ export class CampaignsService {
   async reach(input: CampaignInput, scope: Scope) {
     const { pkg, eligible } = await this.prepare(input, scope);
     return { terminals: eligible.length, package: `${pkg.name} ${pkg.version}` };
+  }
+
+  /**
+   * Brings the terminals `only` names to a version of a kind (a baseline's): for each ready package of
+   * that kind and version, a one-wave campaign to those of them it is for, planned in their next window
+   * like any campaign. Answers the campaigns started and the terminals no package or rule let it reach.
+   */
+  async deliverVersion(input: { name: string; kind: 'application' | 'firmware'; version: string; terminals: { id: string; modelId: string }[] }, actorName: string) {
+    const ready = (await this.repo.readyPackages()).filter((p) => p.kind === input.kind && p.version === input.version).sort((a, b) => (b.uploaded_at ?? '').localeCompare(a.uploaded_at ?? ''));
+    const left = new Map(input.terminals.map((t) => [t.id, t]));
+    const campaigns: string[] = [];
+    for (const candidate of ready) {
+      const models = parseJson<string[]>(candidate.compatible_models, []);
+      const only = new Set([...left.values()].filter((t) => models.includes(t.modelId)).map((t) => t.id));
+      if (!only.size) continue;
+      const pkg = await this.packages.assignable(candidate.id).catch(() => undefined);
+      if (!pkg) continue;
+      const matched = (await this.targets(pkg, {}, FLEET, only)).terminals;
+      const { eligible, excluded } = await this.eligible(pkg, matched, false);
+      for (const t of only) left.delete(t);
+      if (!eligible.length) continue;
+      const campaign = await this.insert({
+        name: input.name, pkg, filter: {}, rollbackOf: null, actorName,
+        terminals: eligible.map((t) => ({ terminal: t.terminal, packageId: pkg.id, previousVersion: t.installed })),
+        // One wave, judged on installs and payments like any campaign; never a downgrade.
+        settings: { waves: [100], maxFailureRate: 0.1, observeMinutes: 60, allowDowngrade: false, seed: randomInt(2 ** 32), excluded, singleTerminalSites: { policy: 'hold', reason: null } },
+      });
+      campaigns.push(campaign.id);
+    }
+    return { campaigns, notDelivered: [...left.keys()] };
   }
 
   /** Checks a campaign's input and finds the terminals it would reach (those that may receive the package, and why the others may not). */
@@ -150,7 +180,7 @@ export class CampaignsService {
       id: configurationPackageId(input.changeId, before), kind: CONFIGURATION_PACKAGE_KIND, name: CONFIGURATION_PACKAGE_NAME,
       version: before ? `${input.changeId}:before` : input.changeId, compatible_models: models, min_installed_version: null, security_patch: 0,
       release_notes: JSON.stringify({ 'zh-CN': '配置变更', en: 'configuration change' }), file_name: '', size: 0, sha256: '', signature: '', key_id: CONFIGURATION_KEY_ID,
-      sha1: null, md5: null, uploaded_at: at, created_by: actorName, created_at: at,
+      sha1: null, md5: null, uploaded_at: at, created_by: actorName, created_at: at, parameters: null,
     });
     const pkg = row(false);
     await this.repo.ensurePackage(row(true));
@@ -198,7 +228,7 @@ export class CampaignsService {
     return this.get(id);
   }
 
-  private async targets(pkg: PackageRow, filter: CampaignFilter, scope: Scope) {
+  private async targets(pkg: PackageRow, filter: CampaignFilter, scope: Scope, only?: Set<string>) {
     const { installedVersion, ...estateFilter } = filter;
     const column = pkg.kind === 'application' ? 'appVersion' : pkg.kind === 'firmware' ? 'firmwareVersion' : null;
     const terminals: Terminal[] = [];
@@ -206,6 +236,7 @@ export class CampaignsService {
     const lastInstalled = column ? null : await this.repo.lastInstalled(pkg.kind, pkg.name);
     for await (const page of this.estate.eachTerminal({ ...estateFilter, status: 'active' }, scope)) {
       for (const t of page) {
+        if (only && !only.has(t.id)) continue;
         const installed = column ? t[column] : lastInstalled!.get(t.id) ?? null;
         if (installedVersion && installed !== installedVersion) continue;
         matched++;

@@ -44,7 +44,7 @@ export class DeploymentsService {
       actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE.includes(job.state as JobState), maintenanceJobId: action.maintenance_job_id,
       package: {
         id: view.id, kind: view.kind, name: view.name, version: view.version, fileName: view.fileName, size: view.size, sha256: view.sha256, signature: view.signature,
-        keyId: view.keyId, publicKey: key?.public_key ?? '', securityPatch: view.securityPatch, releaseNotes: view.releaseNotes,
+        keyId: view.keyId, publicKey: key?.public_key ?? '', securityPatch: view.securityPatch, releaseNotes: view.releaseNotes, parametersSha256: view.parametersSha256,
         downloadUrl: `${this.settings.publicUrl}/device/v1/packages/${pkg.id}/content`,
       },
     };

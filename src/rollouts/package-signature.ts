@@ -3,9 +3,15 @@
 // (Ed25519 cannot sign a stream), and the signature also binds the version it claims to be, so a signed
 // file cannot be relabelled. Used by the server at upload, by the SDK before installing, and by the CLI.
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import { statementText, type SignedFacts } from './package-statement.ts';
 
 export type { SignedFacts };
+
+/** What the signature binds of a parameter schema a package carries: the SHA-256 of its canonical JSON. */
+export function parametersDigest(parameters: unknown): string {
+  return createHash('sha256').update(canonicalJson(parameters)).digest('hex');
+}
 
 export function statementOf(facts: SignedFacts): Buffer {
   return Buffer.from(statementText(facts), 'utf8');

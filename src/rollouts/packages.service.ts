@@ -10,11 +10,18 @@ import type { Clock } from '../shared/time.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { SecurityBaseline } from '../diagnostics/heartbeat.rules.ts';
 import { isOlder, normalVersion } from './eligibility.ts';
-import { readPublicKey, verifyPackage } from './package-signature.ts';
+import { parametersDigest, readPublicKey, verifyPackage } from './package-signature.ts';
 import { ContentTooLarge, PackageStore } from './package-store.ts';
 import type { RolloutsRepository} from './rollouts.repository.ts';
 import { type KeyRow, type PackageRow } from './rollouts.repository.ts';
 import type { PackageInput, PackageListQuery, PackageView, PublisherKeyInput, PublisherKeyView } from './rollouts.schemas.ts';
+
+/** What packages ask of the configuration capability: an application version's parameter schema, checked and registered. */
+export interface ParameterSchemas {
+  /** Why the schema cannot be registered ([field under `parameters`, reason]), or null. */
+  problem(application: string, version: string, parameters: Record<string, unknown>): Promise<[string, string] | null>;
+  register(input: { application: string; version: string; packageId: string; parameters: Record<string, unknown> }, actorName: string): Promise<void>;
+}
 
 export class PackagesService {
   readonly store: PackageStore;
@@ -25,6 +32,7 @@ export class PackagesService {
     private readonly clock: Clock,
     dataDir: string,
     private readonly maxPackageBytes: number,
+    private readonly schemas?: ParameterSchemas,
   ) {
     this.store = new PackageStore(dataDir);
   }
@@ -65,8 +73,14 @@ export class PackagesService {
     for (const modelId of input.compatibleModels) {
       if (!(await this.estate.findModel(modelId))) throw invalid('compatibleModels', `terminal model ${modelId} does not exist`);
     }
-    if (!verifyPackage({ ...input, sha256: input.sha256 }, input.signature, key.public_key)) {
-      throw invalid('signature', `does not verify with publisher key ${key.id} ("${key.name}") for ${input.kind} ${input.name} ${input.version}, ${input.size} bytes, SHA-256 ${input.sha256}`);
+    const parametersSha256 = input.parameters ? parametersDigest(input.parameters) : null;
+    if (input.parameters) {
+      if (input.kind !== 'application') throw invalid('parameters', `only an application package carries a parameter schema, not a ${input.kind} package`);
+      const problem = this.schemas ? await this.schemas.problem(input.name, input.version, input.parameters) : ['parameters', 'parameter schemas are not accepted here'] as [string, string];
+      if (problem) throw invalid(problem[0], problem[1]);
+    }
+    if (!verifyPackage({ ...input, sha256: input.sha256, parametersSha256 }, input.signature, key.public_key)) {
+      throw invalid('signature', `does not verify with publisher key ${key.id} ("${key.name}") for ${input.kind} ${input.name} ${input.version}, ${input.size} bytes, SHA-256 ${input.sha256}${parametersSha256 ? `, parameters ${parametersSha256}` : ''}`);
     }
     if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw conflict(`${input.kind} package ${input.name} ${input.version} already exists`, 'version');
     const row: PackageRow = {
@@ -74,6 +88,7 @@ export class PackagesService {
       min_installed_version: input.minInstalledVersion ?? null, security_patch: input.securityPatch ? 1 : 0,
       release_notes: JSON.stringify(input.releaseNotes ?? { 'zh-CN': '', en: '' }), file_name: input.fileName, size: input.size, sha256: input.sha256,
       signature: input.signature, key_id: key.id, sha1: null, md5: null, uploaded_at: null, created_by: actorName, created_at: this.clock().toISOString(),
+      parameters: input.parameters ? JSON.stringify(input.parameters) : null,
     };
     try {
       await this.repo.insertPackage(row);
@@ -98,6 +113,10 @@ export class PackagesService {
     } catch (error) {
       if (error instanceof ContentTooLarge) throw invalid('size', `the content is longer than the declared ${pkg.size} bytes`);
       throw error;
+    }
+    // Published: the schema its manifest carries becomes the application version's.
+    if (pkg.parameters && this.schemas) {
+      await this.schemas.register({ application: pkg.name, version: pkg.version, packageId: pkg.id, parameters: parseJson(pkg.parameters, {}) }, pkg.created_by);
     }
     this.baselines = undefined;
     return packageView((await this.repo.package(id))!);
@@ -158,6 +177,7 @@ export function packageView(row: PackageRow): PackageView {
     id: row.id, kind: row.kind, name: row.name, version: row.version, fileName: row.file_name, size: Number(row.size), sha256: row.sha256, sha1: row.sha1, md5: row.md5,
     signature: row.signature, keyId: row.key_id, compatibleModels: parseJson<string[]>(row.compatible_models, []), minInstalledVersion: row.min_installed_version,
     securityPatch: row.security_patch === 1, releaseNotes: parseJson(row.release_notes, { 'zh-CN': '', en: '' }), ready: row.uploaded_at !== null,
+    parametersSha256: row.parameters ? parametersDigest(parseJson(row.parameters, {})) : null,
     uploadedAt: row.uploaded_at, createdBy: row.created_by, createdAt: row.created_at,
   };
 }

@@ -53,6 +53,9 @@ export const PackageInput = Type.Object(
     minInstalledVersion: Type.Optional(Type.String({ pattern: VERSION })),
     securityPatch: Type.Optional(Type.Boolean({ default: false })),
     releaseNotes: Type.Optional(Notes),
+    parameters: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+      description: "an application package's parameter schema (as POST /api/v1/configuration/schemas takes it), from its manifest: signed with the package (see `posfleet package sign --parameters`) and registered as this version's schema when the content arrives",
+    })),
   },
   { additionalProperties: false },
 );
@@ -74,6 +77,7 @@ export const PackageView = Type.Object({
   minInstalledVersion: Nullable(Type.String()),
   securityPatch: Type.Boolean(),
   releaseNotes: Notes,
+  parametersSha256: Nullable(Type.String({ description: 'SHA-256 of the canonical JSON of the parameter schema the package carries (signed with it); null: none' })),
   ready: Type.Boolean({ description: 'its content arrived and matched its hash and signature' }),
   uploadedAt: Nullable(Timestamp),
   createdBy: Type.String(),
@@ -280,6 +284,7 @@ export const DeploymentView = Type.Object({
     id: Type.String(), kind: Type.String(), name: Type.String(), version: Type.String(), fileName: Type.String(), size: Type.Integer(),
     sha256: Type.String(), signature: Type.String(), keyId: Type.String(), publicKey: Type.String({ description: 'PEM of the publisher key, for the terminal to verify before installing' }),
     securityPatch: Type.Boolean(), releaseNotes: Notes, downloadUrl: Type.String(),
+    parametersSha256: Type.Optional(Nullable(Type.String({ description: 'part of the signed statement when the package carries a parameter schema' }))),
   }),
 });
 export type DeploymentView = Static<typeof DeploymentView>;

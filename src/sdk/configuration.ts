@@ -3,7 +3,7 @@
 // with (refusing the lot if one fails), hand it to the POS application's hook, and report the hash of
 // what was applied — with the parameters that differ when the application applied something else.
 import type { ConfigurationHint, ConfigurationReport, DeviceConfiguration } from '../protocol/index.ts';
-import { canonicalJson, differingParameters, SchemaChecker, type ParameterSchema, type Values } from '../protocol/index.ts';
+import { combinedText, differingParameters, hashParts, SchemaChecker, type ParameterSchema, type Values } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 
 export interface ConfigurationHandlers {
@@ -20,10 +20,15 @@ export type ConfigurationEvent =
   | { type: 'refused'; hash: string; parameter: string; reason: string }
   | { type: 'failed'; hash: string; error: unknown };
 
-/** SHA-256 hex of the canonical JSON, with Web Crypto (the same hash the server computes). */
-export async function configurationHashOf(values: Values): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson(values)));
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The configuration hash of values under a schema, with Web Crypto (the same hash the server computes: hash-parts.ts). */
+export async function configurationHashOf(values: Values, parameters: ParameterSchema = {}): Promise<string> {
+  const { shared, own } = hashParts(values, parameters);
+  return sha256Hex(combinedText(await sha256Hex(shared), own));
 }
 
 export class ConfigurationAgent {
@@ -102,7 +107,7 @@ export class ConfigurationAgent {
     try {
       const inForce = (await this.handlers.apply(values, { hash, changed })) ?? values;
       // Computed here, not taken from the server: the report says what this terminal really runs with.
-      const appliedHash = await configurationHashOf(inForce);
+      const appliedHash = await configurationHashOf(inForce, configuration.parameters as ParameterSchema);
       this.applied = { hash: appliedHash, values: inForce, differing: appliedHash === hash ? [] : differingParameters(values, inForce) };
       const event: ConfigurationEvent = { type: 'applied', hash: appliedHash, changed };
       this.onEvent(event);

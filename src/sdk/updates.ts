@@ -242,7 +242,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Ed25519 over the package statement, with WebCrypto (Node 20, browsers, Deno). */
-export async function verifySignature(pkg: Pick<DeploymentPackage, 'kind' | 'name' | 'version' | 'size' | 'sha256' | 'signature' | 'publicKey'>): Promise<boolean> {
+export async function verifySignature(pkg: Pick<DeploymentPackage, 'kind' | 'name' | 'version' | 'size' | 'sha256' | 'signature' | 'publicKey' | 'parametersSha256'>): Promise<boolean> {
   try {
     const der = base64Bytes(pkg.publicKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''));
     const key = await crypto.subtle.importKey('spki', der, { name: 'Ed25519' }, false, ['verify']);

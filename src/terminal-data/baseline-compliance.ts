@@ -9,17 +9,20 @@ import type { ComplianceState } from './terminal-data.schemas.ts';
 export interface Wanted {
   appVersion: string | null;
   firmwareVersion: string | null;
-  /** Seam for the parameters capability: the effective configuration version, once it exists. */
-  configurationVersion: string | null;
+  /** The version of the group's configuration level its terminals must run. */
+  configurationVersion: number | null;
 }
 
 export interface Has {
   appVersion: string | null;
   firmwareVersion: string | null;
-  configurationVersion?: string | null;
+  /** The group level's version inside the configuration the terminal applied (null: it runs another one). */
+  configurationVersion?: number | null;
   /** State of the newest campaign action delivering each named version (undefined: none). */
   appDelivery?: string | undefined;
   firmwareDelivery?: string | undefined;
+  /** 'queued' while a change that needs maintenance holds the terminal's configuration (its campaign delivers it). */
+  configurationDelivery?: string | undefined;
 }
 
 const FAILED = ['failed', 'cancelled'];
@@ -31,8 +34,10 @@ export function complianceOf(wanted: Wanted, has: Has): { state: ComplianceState
   if (wanted.firmwareVersion && has.firmwareVersion !== wanted.firmwareVersion) {
     gaps.push({ what: 'firmware', want: wanted.firmwareVersion, have: has.firmwareVersion, delivery: has.firmwareDelivery });
   }
-  if (wanted.configurationVersion && has.configurationVersion !== undefined && has.configurationVersion !== wanted.configurationVersion) {
-    gaps.push({ what: 'configuration', want: wanted.configurationVersion, have: has.configurationVersion, delivery: undefined });
+  if (wanted.configurationVersion && has.configurationVersion !== undefined && (has.configurationVersion ?? 0) < wanted.configurationVersion) {
+    gaps.push({
+      what: 'configuration', want: `v${wanted.configurationVersion}`, have: has.configurationVersion === null ? 'another' : `v${has.configurationVersion}`, delivery: has.configurationDelivery,
+    });
   }
   if (gaps.length === 0) return { state: 'in_baseline', why: 'has every version the baseline names' };
   const describe = (g: (typeof gaps)[number]) => `${g.what} ${g.have ?? 'unknown'} (baseline ${g.want})`;

@@ -130,6 +130,10 @@ export class TerminalDataRepository {
     return this.db.selectFrom('baselines').selectAll().orderBy('name').execute();
   }
 
+  async updateBaseline(id: string, set: Omit<BaselineRow, 'id' | 'created_by' | 'created_at'>): Promise<void> {
+    await this.db.updateTable('baselines').set(set).where('id', '=', id).execute();
+  }
+
   async deleteBaseline(id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('baselines').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -11,7 +11,7 @@ import type { BackupsService } from './backups.service.ts';
 import type { BaselinesService } from './baselines.service.ts';
 import type { RestoresService } from './restores.service.ts';
 import {
-  BackupQuery, BackupStart, BackupView, BaselineCompliance, BaselineInput, BaselineView, ChunkBody, ChunkParams, EscrowKeyView, RestoreInput, RestoreOffer,
+  BackupQuery, BackupStart, BackupView, BaselineCompliance, BaselineInput, BaselinePatch, BaselineView, ChunkBody, ChunkParams, EscrowKeyView, RestoreInput, RestoreOffer,
   RestoreOfferRequest, RestoreResultInput, RestoreView, UploadParams, UploadStatus,
 } from './terminal-data.schemas.ts';
 
@@ -69,7 +69,7 @@ export const terminalDataRoutes = (data: TerminalData, estate: EstateService): F
     schema: { tags, security, operationId: 'listBaselines', summary: 'Baselines with their compliance counts', response: { 200: Items(BaselineView), ...errorResponses } },
   }, () => data.baselines.list());
   app.post('/baselines', {
-    config: { permission: 'rollouts:write', auditBody: ['name', 'appVersion', 'firmwareVersion'] },
+    config: { permission: 'rollouts:write', auditBody: ['name', 'appVersion', 'firmwareVersion', 'configurationVersion'] },
     schema: {
       tags, security, operationId: 'createBaseline', summary: 'Create a baseline for a saved group', body: BaselineInput, response: { 201: BaselineView, ...errorResponses },
       description: 'The versions every terminal matching the filter must have. It never finishes: terminals that join the group later are judged too.',
@@ -79,6 +79,13 @@ export const terminalDataRoutes = (data: TerminalData, estate: EstateService): F
     config: { permission: 'rollouts:read' },
     schema: { tags, security, operationId: 'getBaselineCompliance', summary: "A baseline's compliance, terminal by terminal", params: IdParams, response: { 200: BaselineCompliance, ...errorResponses } },
   }, (req) => data.baselines.compliance(req.params.id));
+  app.patch('/baselines/:id', {
+    config: { permission: 'rollouts:write', auditBody: ['name', 'appVersion', 'firmwareVersion', 'configurationVersion'] },
+    schema: {
+      tags, security, operationId: 'updateBaseline', summary: "Change a baseline's name, group or versions", params: IdParams, body: BaselinePatch, response: { 200: BaselineView, ...errorResponses },
+      description: 'What is given replaces what the baseline had (null removes a version); at least one version stays named.',
+    },
+  }, (req) => data.baselines.update(req.params.id, req.body));
   app.delete('/baselines/:id', {
     config: { permission: 'rollouts:write' },
     schema: { tags, security, operationId: 'deleteBaseline', summary: 'Delete a baseline', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },

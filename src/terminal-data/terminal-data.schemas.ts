@@ -135,8 +135,21 @@ export const BaselineInput = Type.Object({
   }, { additionalProperties: false }),
   appVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   firmwareVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  configurationVersion: Type.Optional(Type.Integer({
+    minimum: 1, description: "a version of the configuration of the saved configuration group with the same filter (POST /api/v1/configuration/groups): its terminals must run their effective configuration with at least that version",
+  })),
 }, { additionalProperties: false });
 export type BaselineInput = Static<typeof BaselineInput>;
+
+/** A baseline's changes: what is given replaces what it had (`null` removes a version). */
+export const BaselinePatch = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  filter: Type.Optional(BaselineInput.properties.filter),
+  appVersion: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+  firmwareVersion: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+  configurationVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+}, { additionalProperties: false, minProperties: 1 });
+export type BaselinePatch = Static<typeof BaselinePatch>;
 
 export const BaselineView = Type.Object({
   id: Type.String(),
@@ -147,8 +160,8 @@ export const BaselineView = Type.Object({
   }),
   appVersion: Type.Union([Type.String(), Type.Null()]),
   firmwareVersion: Type.Union([Type.String(), Type.Null()]),
-  /** The effective configuration version the group must have, once the parameters capability provides one. */
-  configurationVersion: Type.Union([Type.String(), Type.Null()]),
+  /** The version of the same-filter configuration group its terminals must run (applied). */
+  configurationVersion: Type.Union([Type.Integer(), Type.Null()]),
   counts: Type.Object({ in_baseline: Type.Integer(), waiting: Type.Integer(), drifting: Type.Integer(), failed: Type.Integer(), total: Type.Integer() }),
   createdBy: Type.String(),
   createdAt: Type.String(),
@@ -161,6 +174,8 @@ export const BaselineTerminal = Type.Object({
   siteId: Type.Union([Type.String(), Type.Null()]),
   appVersion: Type.Union([Type.String(), Type.Null()]),
   firmwareVersion: Type.Union([Type.String(), Type.Null()]),
+  /** The configuration group's version the terminal runs (null: not its effective configuration, or unknown). */
+  configurationVersion: Type.Union([Type.Integer(), Type.Null()]),
   state: Type.Enum(COMPLIANCE_STATES),
   why: Type.String(),
 });

@@ -6,7 +6,7 @@ import type { EstateService } from '../estate/estate.service.ts';
 import type { Clock } from '../shared/time.ts';
 import { BackupStore } from './backup-store.ts';
 import { BackupsService } from './backups.service.ts';
-import { BaselinesService } from './baselines.service.ts';
+import { BaselinesService, type BaselineConfiguration, type BaselineDelivery } from './baselines.service.ts';
 import { escrowKeyPath, loadEscrowKey, type EscrowKey } from './escrow-key.ts';
 import { RestoresService } from './restores.service.ts';
 import { TerminalDataRepository } from './terminal-data.repository.ts';
@@ -20,6 +20,7 @@ export interface TerminalData {
 export function createTerminalData(
   db: Kysely<Database>, clock: Clock, estate: Pick<EstateService, 'getMerchant' | 'getSite' | 'getModel'>,
   options: { dataDir: string; escrowKeyFile: string | undefined; generateKey: boolean }, log?: (msg: string, fields?: Record<string, unknown>) => void,
+  ports: { configuration?: BaselineConfiguration; delivery?: BaselineDelivery } = {},
 ): TerminalData {
   const repo = new TerminalDataRepository(db);
   let key: Promise<EscrowKey> | undefined;
@@ -31,6 +32,6 @@ export function createTerminalData(
   const backups = new BackupsService(repo, new BackupStore(options.dataDir), escrow, clock, log);
   const restores = new RestoresService(repo, backups, escrow, clock);
   const found = (get: (id: string) => Promise<unknown>) => (id: string) => get(id).then(() => true, () => false);
-  const baselines = new BaselinesService(repo, clock, { merchant: found((id) => estate.getMerchant(id)), site: found((id) => estate.getSite(id)), model: found((id) => estate.getModel(id)) });
+  const baselines = new BaselinesService(repo, clock, { merchant: found((id) => estate.getMerchant(id)), site: found((id) => estate.getSite(id)), model: found((id) => estate.getModel(id)) }, ports.configuration, ports.delivery);
   return { backups, restores, baselines };
 }
