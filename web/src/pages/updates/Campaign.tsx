@@ -50,6 +50,15 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
   usePolling(load, POLL_MS, live.status !== 'live' || live.campaigns === null);
 
   const rolledBackBy = useRolledBackBy(campaign);
+  // Which waves' figures are open, kept here rather than in each <details>: a live update that draws a
+  // wave afresh leaves them as the user left them.
+  const [figuresOpen, setFiguresOpen] = useState<ReadonlySet<number>>(new Set());
+  const toggleFigures = useCallback((wave: number, open: boolean) => setFiguresOpen((was) => {
+    if (was.has(wave) === open) return was;
+    const next = new Set(was);
+    if (open) next.add(wave); else next.delete(wave);
+    return next;
+  }), []);
 
   if (!campaign) {
     return (
@@ -104,7 +113,9 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
 
       <h2 id="waves-title">{t('waves')}</h2>
       <ol className="waves" aria-labelledby="waves-title">
-        {campaign.waves.map((w) => <WaveCard key={w.wave} wave={w} current={active && w.wave === campaign.currentWave} />)}
+        {campaign.waves.map((w) => (
+          <WaveCard key={w.wave} wave={w} current={active && w.wave === campaign.currentWave} figuresOpen={figuresOpen.has(w.wave)} onFigures={toggleFigures} />
+        ))}
       </ol>
 
       <h2 id="excluded-title">{t('excludedTitle')}</h2>
@@ -157,7 +168,7 @@ function WaitingLine({ waiting: w }: { waiting: NonNullable<Wave['waiting']> }) 
   return <p className="wave-waiting" data-testid="wave-waiting" data-code={w.code}>{text}</p>;
 }
 
-function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
+function WaveCard({ wave, current, figuresOpen, onFigures }: { wave: Wave; current: boolean; figuresOpen: boolean; onFigures(wave: number, open: boolean): void }) {
   const { t, date, locale } = useI18n();
   const titleId = `wave-${wave.wave}-title`;
   const verdict = wave.verdict;
@@ -179,7 +190,7 @@ function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
         </p>
       )}
       {verdict && (
-        <details className="verdict">
+        <details className="verdict" open={figuresOpen} onToggle={(e) => onFigures(wave.wave, e.currentTarget.open)}>
           <summary>{t('waveFigures')}</summary>
           {typeof verdict.failureRate === 'number' && <p>{t('failureRate')}: {percent(verdict.failureRate, locale)}</p>}
           {verdict.payments && (verdict.payments.judged
