@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, navLink, openMenu, PASSWORD, PHONE, png, screenshot,
   screenshotOnFailure, sha256, startDemoServer, WAIT,
 } from './support/browser.ts';
 import { heartbeatReport } from './support/app.ts';
@@ -173,7 +173,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
 
     // ---- the technician, on a 390 px phone
     const phone = await open(PHONE, 'zh-CN', TAO.email);
-    await phone.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+    await (await navLink(phone, '工单')).click();
     await phone.getByRole('link', { name: '人民广场店 读卡器无响应' }).click();
     await phone.getByRole('heading', { name: '工单：人民广场店 读卡器无响应' }).waitFor();
     const pstatus = phone.getByTestId('work-order-status');
@@ -370,7 +370,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
 
   it('2 (en): on a phone, a site with a spare is started, one job is cancelled alone and the rest extended then cancelled together', { timeout: TEST_TIMEOUT }, async () => {
     const phone = await open(PHONE, 'en-US', OPERATOR.email);
-    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
+    await (await navLink(phone, 'Maintenance')).click();
     const form = phone.getByRole('form', { name: 'Put into maintenance' });
     await form.getByLabel('Site', { exact: true }).locator('option', { hasText: 'DEMO-SH-02' }).waitFor({ state: 'attached' });
     await form.getByLabel('Site', { exact: true }).selectOption({ label: '外滩夜市摊 (DEMO-SH-02)' });
@@ -419,6 +419,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect(extended.maxMinutes).toBeGreaterThanOrEqual(60 + 118);
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-maintenance-2-cancelled');
+    await openMenu(phone);
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '设为功能维护中' }).waitFor();
     // What was said before the switch is said again in Chinese, not left in English.
@@ -501,7 +502,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const wrong = statementFor(content, { name: 'pos-app', version: '3.4.1' }, 'pos-app-3.4.0.apk'); // signed for another version
 
     const phone = await open(PHONE, 'en-US', OPERATOR.email);
-    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Updates', exact: true }).click();
+    await (await navLink(phone, 'Updates')).click();
     await phone.getByRole('link', { name: 'Upload package' }).click();
     const form = phone.getByRole('form', { name: 'Upload a software package' });
     await form.getByLabel('Package file').setInputFiles({ name: 'pos-app-3.4.0.apk', mimeType: 'application/octet-stream', buffer: content });
@@ -527,6 +528,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect((await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.find((x) => x.version === '3.4.0')).toMatchObject({ ready: true, sha256: sha256(content) });
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-package-2-verdict');
+    await openMenu(phone);
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
     await phone.getByText('签名已用发布者密钥“发布团队”核验。').waitFor();

@@ -1,6 +1,7 @@
 // Chinese and English for the dashboard, with the glossary's words (GLOSSARY.md, shared with the team): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
+import { formatPattern } from '../../src/shared/messages/format.ts';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
 import { terminalsEn, terminalsZh } from './messages/terminals.ts';
@@ -15,6 +16,7 @@ import { configurationEn, configurationZh } from './messages/configuration.ts';
 import { configurationCampaignsEn, configurationCampaignsZh } from './messages/configuration-campaigns.ts';
 import { merchantEn, merchantZh } from './messages/merchant.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
+import { consoleEn, consoleZh } from './messages/console.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -835,6 +837,7 @@ const en = {
   ...configurationEn,
   ...configurationCampaignsEn,
   ...terminalSecurityEn,
+  ...consoleEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1655,6 +1658,7 @@ const zh: Record<MessageKey, string> = {
   ...configurationZh,
   ...configurationCampaignsZh,
   ...terminalSecurityZh,
+  ...consoleZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
@@ -1688,8 +1692,8 @@ export function makeI18n(locale: Locale, setLocale: (l: Locale) => void): I18n {
   const messages = MESSAGES[locale];
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
   const timeFmt = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const t = (key: MessageKey, vars: Record<string, string | number> = {}) =>
-    messages[key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
+  // ICU messages ({count, plural, one {…} other {…}}), rendered by the catalogue's formatter; a parameter left out shows nothing.
+  const t = (key: MessageKey, vars: Record<string, string | number> = {}) => formatPattern(messages[key], vars, locale, () => '');
   return {
     locale,
     t,
