@@ -130,7 +130,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     const jobEvent = cell.locator('.event-job').filter({ hasText: 'DEMO-3002' });
     await expect.poll(() => jobEvent.locator('.event-time').textContent(), { timeout: WAIT }).toMatch(/^05:00–/);
     await jobEvent.getByText('App 3.3 for the tills').waitFor();
-    await page.getByRole('status').filter({ hasText: 'In the week shown: 1 maintenance window(s), 1 maintenance job(s).' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'In the week shown: 1 maintenance window, 1 maintenance job.' }).waitFor();
     await shot('en-calendar');
   });
 

@@ -145,8 +145,8 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await page.getByLabel('Reason', { exact: true }).fill('Firmware 9.2 for the card reader');
     await page.getByLabel(/Override the continuity rule/).fill('whole site closed for the evening');
     // The site's spare (DEMO-1004) keeps it trading: it is not put into maintenance.
-    await page.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
-    await page.getByText('3 maintenance job(s) created.').waitFor();
+    await page.getByRole('button', { name: 'Start maintenance on 3 terminals' }).click();
+    await page.getByText('3 maintenance jobs created.').waitFor();
 
     current = watcher;
     await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(3);
