@@ -13,6 +13,11 @@ export const consoleEn = {
   woDueAt: 'Due {at}',
   woNoDue: 'No due date',
   woAddress: 'Address',
+  pvHeldByContinuity: '{count, plural, one {# terminal stays} other {# terminals stay}} in service as the site’s last working terminal (the continuity rule): not updated.',
+  npr_too_late: '{count, plural, one {# terminal} other {# terminals}} whose window ends too soon',
+  npr_site_limit: '{count, plural, one {# terminal} other {# terminals}} over the per-site limit',
+  npr_fleet_limit: '{count, plural, one {# terminal} other {# terminals}} over the fleet limit',
+  nprOther: '{count, plural, one {# terminal} other {# terminals}} for another reason',
   woTodayCount: '{count, plural, one {# work order} other {# work orders}} due today or overdue',
 };
 
@@ -28,5 +33,10 @@ export const consoleZh: Record<keyof typeof consoleEn, string> = {
   woDueAt: '截止 {at}',
   woNoDue: '未定截止时间',
   woAddress: '地址',
+  pvHeldByContinuity: '{count} 台终端是其门店最后一台可用终端，按连续营业规则保持营业：不更新。',
+  npr_too_late: '{count} 台的维护窗口结束太早',
+  npr_site_limit: '{count} 台超出每个门店的同时维护上限',
+  npr_fleet_limit: '{count} 台超出全网同时维护上限',
+  nprOther: '{count} 台因其他原因',
   woTodayCount: '今天到期及已逾期：{count} 张工单',
 };
