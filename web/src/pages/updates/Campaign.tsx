@@ -406,16 +406,19 @@ function ActionList({ campaign, progressKey }: { campaign: Campaign; progressKey
 }
 
 function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: RolloutAction; open: boolean; onToggle(): void; progressKey: string; date(iso: string | null | undefined): string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const panel = `feedback-${a.id}`;
+  // The server's reason for a skipped or waiting install is English prose (with serial numbers): shown
+  // to English readers; others read the state and the wave's reason in words above.
+  const serverWords = locale === 'en';
   return (
     <>
       <tr data-action={a.id} data-serial={a.serialNumber}>
         <th scope="row"><Link href={`/terminals/${a.terminalId}`}>{a.serialNumber}</Link></th>
         <td>{a.wave}</td>
         <td>
-          <ActionBadge state={a.state} />{a.reason && <div className="muted break">{a.reason}</div>}
-          {a.waiting && <div className="muted break">{t('waiting')}: {a.waiting}</div>}
+          <ActionBadge state={a.state} />{a.reason && serverWords && <div className="muted break">{a.reason}</div>}
+          {a.waiting && <div className="muted break">{t('waiting')}{serverWords && `: ${a.waiting}`}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>
