@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, protocolTerminals, screenshot,
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, PASSWORD, PHONE, protocolTerminals, screenshot,
   screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
 } from './support/browser.ts';
 
@@ -60,7 +60,7 @@ describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a
     states: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed', string>; shownDrifting: string; why: string;
     edit: string; save: string; remove: string; removeTitle: string; editedHeading: string;
   }, name: string, prefix: string) {
-    await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name: words.updates, exact: true }).click();
+    await (await navLink(p, words.updates)).click();
     await p.getByRole('link', { name: words.create }).click();
     const form = p.getByRole('form', { name: words.create });
     await form.getByLabel(words.name).fill(name);

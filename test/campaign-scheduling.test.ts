@@ -108,6 +108,19 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
       return { campaign, action: action!, job, terminal: terminals[0]! };
     }
 
+    it('is counted by the preview as staying in service under \'hold\', and not under \'allow\'', async () => {
+      // A site with one terminal and a site with three: only the first is its site's last working terminal.
+      const { model, merchant } = await rolloutEstate(t, [1, 3]);
+      const pkg = await publishPackage(t, { kind: 'application', name: unique('app-'), version: '4.0.0', models: [model.id] });
+      const preview = (policy: Record<string, unknown>) => ok<{ terminals: number; stopTrading: { heldByContinuity: number; singleTerminalSites: string } }>(
+        t.api('POST', '/api/v1/campaigns/preview', { name: unique('Preview '), packageId: pkg.id, filter: { merchantId: merchant.id }, ...policy }));
+      const held = await preview({});
+      expect(held.terminals).toBe(4);
+      expect(held.stopTrading).toMatchObject({ singleTerminalSites: 'hold', heldByContinuity: 1 });
+      const allowed = await preview({ singleTerminalSites: 'allow', singleTerminalSitesReason: 'closed at night anyway' });
+      expect(allowed.stopTrading).toMatchObject({ singleTerminalSites: 'allow', heldByContinuity: 0 });
+    });
+
     it('is held by default, and the campaign and the terminal say why, naming its serial number', async () => {
       const { campaign, action, job, terminal } = await loneSiteCampaign({});
       expect(campaign.settings).toMatchObject({ singleTerminalSites: 'hold', singleTerminalSitesReason: null });

@@ -70,7 +70,7 @@ describe.skipIf(chromiumMissing('configuration campaign browser tests'))('config
         await p.getByLabel(w.level, { exact: true }).selectOption('site');
         await p.getByLabel(w.site, { exact: true }).selectOption({ label: `${site.name} (${site.code})` });
       } else {
-        await p.getByRole('button', { name: 'Sign out' }).waitFor(); // signed in
+        await p.getByRole('navigation', { name: 'Main' }).waitFor(); // signed in
         await p.goto(`${server.url}/configuration?level=site&scope=${site.id}`);
       }
       await p.getByLabel(w.host, { exact: true }).fill(run.host);

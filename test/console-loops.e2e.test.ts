@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, navLink, openMenu, PASSWORD, PHONE, png, screenshot,
   screenshotOnFailure, sha256, startDemoServer, WAIT,
 } from './support/browser.ts';
 import { heartbeatReport } from './support/app.ts';
@@ -173,7 +173,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
 
     // ---- the technician, on a 390 px phone
     const phone = await open(PHONE, 'zh-CN', TAO.email);
-    await phone.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+    await (await navLink(phone, '工单')).click();
     await phone.getByRole('link', { name: '人民广场店 读卡器无响应' }).click();
     await phone.getByRole('heading', { name: '工单：人民广场店 读卡器无响应' }).waitFor();
     const pstatus = phone.getByTestId('work-order-status');
@@ -243,7 +243,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const id = orderId(desk);
     const next = desk.getByRole('region', { name: 'Next step' });
     await expect.poll(() => next.getByLabel('Technician').locator('option:checked').textContent(), { timeout: WAIT }).toBe(`${LEE.name} (suggested)`);
-    await next.getByText('works in region DEMO-LDN · 0 open work order(s)').waitFor();
+    await next.getByText('works in region DEMO-LDN · 0 open work orders').waitFor();
     await next.getByRole('button', { name: 'Assign' }).click();
     await expect.poll(() => desk.getByTestId('work-order-status').textContent(), { timeout: WAIT }).toBe('Assigned');
     await next.getByRole('button', { name: 'Start work' }).waitFor();
@@ -277,7 +277,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const status = phone.getByTestId('work-order-status');
     await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('In progress');
     const complete = phone.getByRole('form', { name: 'Complete the work order' });
-    await complete.getByText('1 required checklist item(s) still to answer.').waitFor();
+    await complete.getByText('1 required checklist item still to answer.').waitFor();
     const pass = phone.getByRole('group', { name: 'Clear the paper path' }).getByRole('button', { name: 'Pass', exact: true });
     await pass.click();
     await expect.poll(() => pass.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
@@ -370,7 +370,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
 
   it('2 (en): on a phone, a site with a spare is started, one job is cancelled alone and the rest extended then cancelled together', { timeout: TEST_TIMEOUT }, async () => {
     const phone = await open(PHONE, 'en-US', OPERATOR.email);
-    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
+    await (await navLink(phone, 'Maintenance')).click();
     const form = phone.getByRole('form', { name: 'Put into maintenance' });
     await form.getByLabel('Site', { exact: true }).locator('option', { hasText: 'DEMO-SH-02' }).waitFor({ state: 'attached' });
     await form.getByLabel('Site', { exact: true }).selectOption({ label: '外滩夜市摊 (DEMO-SH-02)' });
@@ -381,28 +381,28 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await form.getByLabel('Ends at (your time)').fill(await localIn(phone, 2));
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-maintenance-1-preview');
-    await form.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
-    await form.getByText('3 maintenance job(s) created.').waitFor();
+    await form.getByRole('button', { name: 'Start maintenance on 3 terminals' }).click();
+    await form.getByText('3 maintenance jobs created.').waitFor();
 
     await phone.getByRole('search', { name: 'Filters' }).getByLabel('Site').selectOption({ label: '外滩夜市摊 (DEMO-SH-02)' });
     const table = phone.getByRole('table', { name: 'Open maintenance jobs' });
     // The demo's terminals are offline: their jobs say what they wait for, in words.
     await expect.poll(() => table.getByText('Waiting: the terminal is offline.').count(), { timeout: WAIT }).toBe(3);
-    await phone.getByRole('region', { name: '外滩夜市摊: 3 open job(s)' }).waitFor();
-    const group = phone.getByRole('region', { name: /^外滩夜市摊: \d+ open job\(s\)$/ });
+    await phone.getByRole('region', { name: '外滩夜市摊: 3 open jobs' }).waitFor();
+    const group = phone.getByRole('region', { name: /^外滩夜市摊: \d+ open jobs?$/ });
     // One job cancelled alone: its row says so and offers nothing more.
     await table.getByRole('button', { name: 'Cancel DEMO-2001' }).click();
     await table.getByRole('row').filter({ hasText: 'DEMO-2001' }).getByText('Cancelled', { exact: true }).waitFor();
     expect(await table.getByRole('button', { name: 'Cancel DEMO-2001' }).count()).toBe(0);
     await group.getByRole('button', { name: 'Extend all 2…' }).click();
-    const extend = phone.getByRole('dialog', { name: 'Extend maintenance on 2 terminal(s)?' });
+    const extend = phone.getByRole('dialog', { name: 'Extend maintenance on 2 terminals?' });
     await extend.getByLabel('Extend by').selectOption({ label: '60 min' });
     await extend.getByRole('button', { name: 'Extend all 2…' }).click();
     await group.getByRole('status').filter({ hasText: '2 extended' }).waitFor();
     // The connection drops while the group is sent: the page says so, in words, and sends them again.
     await phone.route('**/api/v1/maintenance/jobs/group', (route) => route.abort(), { times: 1 });
     await group.getByRole('button', { name: 'Cancel all 2…' }).click();
-    const cancel = phone.getByRole('dialog', { name: 'Cancel maintenance on 2 terminal(s)?' });
+    const cancel = phone.getByRole('dialog', { name: 'Cancel maintenance on 2 terminals?' });
     await cancel.getByRole('button', { name: 'Cancel all 2…' }).click();
     await group.getByRole('status').filter({ hasText: '2 not sent' }).waitFor();
     await group.getByRole('table', { name: 'Result per terminal' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Not sent: the server could not be reached; try again').waitFor();
@@ -419,6 +419,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect(extended.maxMinutes).toBeGreaterThanOrEqual(60 + 118);
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-maintenance-2-cancelled');
+    await openMenu(phone);
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '设为功能维护中' }).waitFor();
     // What was said before the switch is said again in Chinese, not left in English.
@@ -501,7 +502,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     const wrong = statementFor(content, { name: 'pos-app', version: '3.4.1' }, 'pos-app-3.4.0.apk'); // signed for another version
 
     const phone = await open(PHONE, 'en-US', OPERATOR.email);
-    await phone.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Updates', exact: true }).click();
+    await (await navLink(phone, 'Updates')).click();
     await phone.getByRole('link', { name: 'Upload package' }).click();
     const form = phone.getByRole('form', { name: 'Upload a software package' });
     await form.getByLabel('Package file').setInputFiles({ name: 'pos-app-3.4.0.apk', mimeType: 'application/octet-stream', buffer: content });
@@ -527,6 +528,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     expect((await adminApi<{ items: PackageView[] }>('GET', '/packages?limit=10')).items.find((x) => x.version === '3.4.0')).toMatchObject({ ready: true, sha256: sha256(content) });
     expect(await fitsWidth(phone)).toBe(true);
     await shot(phone, 'en-phone-package-2-verdict');
+    await openMenu(phone);
     await phone.getByLabel('Language').selectOption('zh-CN');
     await phone.getByRole('heading', { name: '上传软件包', level: 1 }).waitFor();
     await phone.getByText('签名已用发布者密钥“发布团队”核验。').waitFor();

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png,
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, openMenu, PASSWORD, PHONE, png,
   protocolTerminals, screenshot, screenshotOnFailure, sha256, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
 } from './support/browser.ts';
 
@@ -145,8 +145,8 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await page.getByLabel('Reason', { exact: true }).fill('Firmware 9.2 for the card reader');
     await page.getByLabel(/Override the continuity rule/).fill('whole site closed for the evening');
     // The site's spare (DEMO-1004) keeps it trading: it is not put into maintenance.
-    await page.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
-    await page.getByText('3 maintenance job(s) created.').waitFor();
+    await page.getByRole('button', { name: 'Start maintenance on 3 terminals' }).click();
+    await page.getByText('3 maintenance jobs created.').waitFor();
 
     current = watcher;
     await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(3);
@@ -219,12 +219,11 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await p.getByRole('heading', { name: '终端总览' }).waitFor();
       // The page itself never scrolls sideways (wide tables scroll inside their own box).
       const fits = () => fitsWidth(p);
-      const nav = p.getByRole('navigation', { name: '主导航' });
       await expect.poll(() => p.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-overview', p);
 
-      await nav.getByRole('link', { name: '终端', exact: true }).click();
+      await (await navLink(p, '终端')).click();
       await p.getByRole('searchbox', { name: '搜索' }).fill('DEMO-2001');
       await p.getByRole('button', { name: '搜索' }).click();
       await p.getByRole('link', { name: 'DEMO-2001' }).waitFor();
@@ -235,17 +234,18 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-terminal', p);
 
-      await nav.getByRole('link', { name: '维护', exact: true }).click();
+      await (await navLink(p, '维护')).click();
       await p.getByRole('button', { name: '开始维护' }).waitFor();
       expect(await fits()).toBe(true);
       await shot('mobile-zh-CN-maintenance', p);
 
+      await openMenu(p);
       await p.getByLabel('语言').selectOption('en');
       await p.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
       expect(await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')).toEqual([390, 390]);
       await shot('mobile-en-maintenance', p);
       for (const [label, heading] of [['Fleet overview', 'Fleet overview'], ['Terminals', 'Terminals']] as const) {
-        await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+        await (await navLink(p, label)).click();
         await p.getByRole('heading', { name: heading, exact: true }).waitFor();
         expect(await fits()).toBe(true);
       }
@@ -322,7 +322,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await signIn(p, ZH);
       await p.getByRole('heading', { name: '终端总览' }).waitFor();
       const fits = () => fitsWidth(p);
-      await p.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+      await (await navLink(p, '工单')).click();
       await p.getByRole('heading', { name: '工单', exact: true }).waitFor();
       const link = p.getByRole('link', { name: '外滩夜市摊 打印机保养' });
       await link.waitFor();
@@ -408,6 +408,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await expect.poll(() => p.getByLabel(/^添加照片：/).count(), { timeout: WAIT }).toBe(0);
       await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
 
+      await openMenu(p);
       await p.getByLabel('语言').selectOption('en');
       await p.getByRole('heading', { name: 'Work order: 外滩夜市摊 打印机保养' }).waitFor();
       await p.getByRole('group', { name: 'Clean the print head' }).getByRole('button', { name: 'Pass', exact: true }).waitFor();
@@ -419,7 +420,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       await p.getByRole('heading', { name: 'Work orders', exact: true }).waitFor();
       await p.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: '外滩夜市摊 打印机保养' }).getByText('Done', { exact: true }).waitFor();
       await shot('mobile-en-work-orders', p);
-      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
+      await (await navLink(p, 'Incidents')).click();
       await p.getByRole('heading', { name: 'Incidents', exact: true }).waitFor();
       await p.getByRole('combobox', { name: 'Status' }).selectOption('resolved');
       await p.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Resolved', { exact: true }).waitFor();

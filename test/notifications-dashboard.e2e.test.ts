@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, openMenu, PASSWORD, PHONE, screenshot,
   screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
 } from './support/browser.ts';
 
@@ -85,6 +85,7 @@ describe.skipIf(chromiumMissing('notification settings browser tests'))('quiet h
 
     // In Chinese, at phone width.
     await page.setViewportSize(PHONE);
+    await openMenu(page);
     await page.getByRole('combobox', { name: /^(Language|语言)$/ }).selectOption('zh-CN');
     await page.getByRole('table', { name: '全部通知渠道' }).getByRole('row').filter({ hasText: 'Night desk' }).getByText('无静默时段 · 每 15 分钟最多 5 条').waitFor();
     await page.getByRole('form', { name: '新建通知渠道' }).getByLabel('静默开始').waitFor();

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
+  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, PASSWORD, PHONE, screenshot,
   screenshotOnFailure, startDemoServer, WAIT,
 } from './support/browser.ts';
 
@@ -61,7 +61,7 @@ describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page i
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
     const page = await pages.open(viewport, locale, ADMIN.email);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name: locale === 'zh-CN' ? '备件' : 'Spares', exact: true }).click();
+    await (await navLink(page, locale === 'zh-CN' ? '备件' : 'Spares')).click();
     await page.getByRole('heading', { name: locale === 'zh-CN' ? '备件与备用机' : 'Spares and backup terminals', level: 1 }).waitFor();
     return page;
   }

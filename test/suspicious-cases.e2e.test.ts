@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
+  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, openMenu, PASSWORD, PHONE,
   screenshot, screenshotOnFailure, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
 } from './support/browser.ts';
 
@@ -52,7 +52,10 @@ describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-a
     return p;
   }
   const open = (p: Page, path: string) => p.goto(`${server.url}${path}`, { waitUntil: 'domcontentloaded' });
-  const language = (p: Page, locale: 'en' | 'zh-CN') => p.getByRole('combobox', { name: /^(Language|语言)$/ }).selectOption(locale);
+  const language = async (p: Page, locale: 'en' | 'zh-CN') => {
+    await openMenu(p);
+    return p.getByRole('combobox', { name: /^(Language|语言)$/ }).selectOption(locale);
+  };
   const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
   beforeAll(async () => {

@@ -145,13 +145,29 @@ export class CampaignsService {
     }).sort((a, b) => a.start.localeCompare(b.start));
     const notPlanned: Record<string, number> = {};
     for (const miss of plan.notFitting) notPlanned[miss.reason] = (notPlanned[miss.reason] ?? 0) + 1;
+    const heldByContinuity = singleTerminalSites.policy === 'hold' ? await this.aloneAtTheirSite(terminals, scope) : 0;
     return {
       package: { id: pkg.id, name: pkg.name, version: pkg.version }, matched, terminals: terminals.length, excluded,
       bySite: count((t) => t.siteId ?? '').map((s) => ({ siteId: s.key || null, name: sites.get(s.key)?.name ?? null, terminals: s.terminals })),
       byModel: count((t) => t.modelId).map((m) => ({ modelId: m.key, name: models.get(m.key) ?? m.key, terminals: m.terminals })),
       byVersion: versions, waves: perWave,
-      stopTrading: { terminals: plan.planned.length, windows, notPlanned, singleTerminalSites: singleTerminalSites.policy },
+      stopTrading: { terminals: plan.planned.length, windows, notPlanned, singleTerminalSites: singleTerminalSites.policy, heldByContinuity },
     };
+  }
+
+  /**
+   * Of `terminals`, how many are the only terminal (in service) at their site: with the policy 'hold' the
+   * continuity rule keeps each of them trading, so the campaign does not update them.
+   */
+  private async aloneAtTheirSite(terminals: Terminal[], scope: Scope): Promise<number> {
+    let alone = 0;
+    for (const [siteId, here] of groupBy(terminals.filter((t) => t.siteId), (t) => t.siteId!)) {
+      if (here.length > 1) continue;
+      let atSite = 0;
+      for await (const page of this.estate.eachTerminal({ siteId, status: 'active' }, scope)) atSite += page.length;
+      if (atSite === 1) alone++;
+    }
+    return alone;
   }
 
   /**

@@ -216,6 +216,7 @@ export const CampaignPreview = Type.Object({
     }, { description: "the next occurrence of a maintenance window, as the planner would choose it now (a dry run; later waves take later occurrences)" })),
     notPlanned: Type.Record(Type.String(), Type.Integer(), { description: 'terminals no window can take now, by the planner\'s reason (no_window, offline, locked, longer_than_window, …)' }),
     singleTerminalSites: Type.Enum(SINGLE_TERMINAL_SITES, { description: 'what the continuity rule does with a terminal alone at its site' }),
+    heldByContinuity: Type.Optional(Type.Integer({ description: "terminals that are their site's only one: with singleTerminalSites 'hold' the continuity rule keeps them in service, so they are not updated" })),
   }),
   needsApproval: Type.Boolean({ description: 'a second person must approve starting it (four eyes)' }),
   approvalThreshold: Type.Optional(Type.Integer({ description: 'campaigns to more terminals than this need a second person' })),

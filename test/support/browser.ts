@@ -238,3 +238,18 @@ export function protocolTerminals(server: () => { url: string; services: Pick<Se
     },
   };
 }
+
+/**
+ * A link of the main navigation, ready to click: on a phone (where the links sit behind the menu button)
+ * the menu is opened first. `name` is matched exactly.
+ */
+export async function navLink(page: Page, name: string) {
+  await openMenu(page);
+  return page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('link', { name, exact: true });
+}
+
+/** Opens the phone's menu (the navigation, the language and signing out) when it is there and closed; on a desk, nothing. */
+export async function openMenu(page: Page): Promise<void> {
+  const menu = page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('button', { name: /^(Menu|菜单)$/ });
+  if (await menu.isVisible() && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+}

@@ -1,6 +1,6 @@
 // The dashboard's frame: who is signed in, the language, navigation, the live fleet stream, and which
 // page the path shows.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, setCsrfToken, type Me } from './api.ts';
 import { I18nProvider, initialLocale, LOCALES, makeI18n, useI18n, type Locale } from './i18n.tsx';
 import { useFleet, type LiveState } from './live.ts';
@@ -77,40 +77,70 @@ export function App() {
   );
 }
 
+/**
+ * The top bar. On a desk it shows the whole navigation; on a phone (up to 640 px, styles.css) one line —
+ * the name, the live state and a menu button — whose menu holds the navigation, the language and
+ * signing out. The menu closes on navigation, on a change of language, on Escape (focus back on its
+ * button) and on a second press.
+ */
 function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSignOut(): void }) {
   const { t, tk, locale, setLocale } = useI18n();
   const { path } = useRouter();
   const pathname = path.split('?')[0] ?? '/';
   const current = (prefix: string) => (pathname === prefix || pathname.startsWith(`${prefix}/`) ? 'page' : undefined);
+  const [open, setOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => setOpen(false), [path]);
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      menuButton.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+  const language = (
+    <SelectField className="lang" label={t('language')} value={locale} onChange={(e) => { setLocale(e.target.value as Locale); setOpen(false); }}>
+      {LOCALES.map((l) => <option key={l} value={l} lang={l}>{l === 'zh-CN' ? '简体中文' : 'English'}</option>)}
+    </SelectField>
+  );
   return (
-    <header className="top">
+    <header className={`top${open ? ' menu-open' : ''}`}>
       <div className="brand">{t('appName')}</div>
-      {me && (
+      {me && <span className={`live live-${live.status}`} role="status">{live.status === 'live' ? t('live') : t('liveConnecting')}</span>}
+      {me ? (
         <nav aria-label={t('mainNav')}>
-          {me.role === 'merchant' && <Link href="/shop" aria-current={current('/shop')}>{t('mvNav')}</Link>}
-          <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
-          <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
-          <Link href="/maintenance" aria-current={pathname === '/maintenance' ? 'page' : undefined}>{t('maintenance')}</Link>
-          <Link href="/maintenance/calendar" aria-current={current('/maintenance/calendar')}>{t('calendarNav')}</Link>
-          {can(me, 'rollouts:read') && <Link href="/updates" aria-current={current('/updates')}>{t('updates')}</Link>}
-          <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
-          {can(me, 'workorders:read') && <Link href="/preventive" aria-current={current('/preventive')}>{t('preventive')}</Link>}
-          <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
-          {can(me, 'workorders:read') && <Link href="/spares" aria-current={current('/spares')}>{t('sparesNav')}</Link>}
-          {can(me, 'configuration:read') && <Link href="/configuration" aria-current={current('/configuration')}>{t('cfgNav')}</Link>}
-          <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
-          <Link href="/approvals" aria-current={current('/approvals')}>{t('apNav')}</Link>
-          <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
+          <button ref={menuButton} type="button" className="menu-button" aria-expanded={open} aria-controls="main-menu" onClick={() => setOpen((o) => !o)}>
+            <span aria-hidden="true" className="menu-icon" />{t('menu')}
+          </button>
+          {/* A click on a link closes the menu even when it leads to the page already shown. */}
+          <div id="main-menu" className="menu" onClick={(e) => { if ((e.target as HTMLElement).closest('a')) setOpen(false); }}>
+            <div className="links">
+              {me.role === 'merchant' && <Link href="/shop" aria-current={current('/shop')}>{t('mvNav')}</Link>}
+              <Link href="/" aria-current={path === '/' ? 'page' : undefined}>{t('overview')}</Link>
+              <Link href="/terminals" aria-current={current('/terminals')}>{t('terminals')}</Link>
+              <Link href="/maintenance" aria-current={pathname === '/maintenance' ? 'page' : undefined}>{t('maintenance')}</Link>
+              <Link href="/maintenance/calendar" aria-current={current('/maintenance/calendar')}>{t('calendarNav')}</Link>
+              {can(me, 'rollouts:read') && <Link href="/updates" aria-current={current('/updates')}>{t('updates')}</Link>}
+              <Link href="/incidents" aria-current={current('/incidents')}>{t('incidents')}</Link>
+              {can(me, 'workorders:read') && <Link href="/preventive" aria-current={current('/preventive')}>{t('preventive')}</Link>}
+              <Link href="/work-orders" aria-current={current('/work-orders')}>{t('workOrders')}</Link>
+              {can(me, 'workorders:read') && <Link href="/spares" aria-current={current('/spares')}>{t('sparesNav')}</Link>}
+              {can(me, 'configuration:read') && <Link href="/configuration" aria-current={current('/configuration')}>{t('cfgNav')}</Link>}
+              <Link href="/reports" aria-current={current('/reports')}>{t('reports')}</Link>
+              <Link href="/approvals" aria-current={current('/approvals')}>{t('apNav')}</Link>
+              <Link href="/settings" aria-current={current('/settings')}>{t('settings')}</Link>
+            </div>
+            <div className="tools">
+              {language}
+              <span className="who">{t('signedInAs', { name: me.name, role: tk('role', me.role) })}</span>
+              <button type="button" onClick={onSignOut}>{t('signOut')}</button>
+            </div>
+          </div>
         </nav>
-      )}
-      <div className="tools">
-        {me && <span className={`live live-${live.status}`} role="status">{live.status === 'live' ? t('live') : t('liveConnecting')}</span>}
-        <SelectField className="lang" label={t('language')} value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-          {LOCALES.map((l) => <option key={l} value={l} lang={l}>{l === 'zh-CN' ? '简体中文' : 'English'}</option>)}
-        </SelectField>
-        {me && <span className="who">{t('signedInAs', { name: me.name, role: tk('role', me.role) })}</span>}
-        {me && <button type="button" onClick={onSignOut}>{t('signOut')}</button>}
-      </div>
+      ) : <div className="tools">{language}</div>}
     </header>
   );
 }

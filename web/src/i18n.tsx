@@ -1,6 +1,7 @@
 // Chinese and English for the dashboard, with the glossary's words (GLOSSARY.md, shared with the team): the
 // locale comes from the user's choice, else the browser's language; dates use the chosen locale.
 import { createContext, useContext, type ReactNode } from 'react';
+import { formatPattern } from '../../src/shared/messages/format.ts';
 import { maintenanceEn, maintenanceZh } from './messages/maintenance.ts';
 import { packagesEn, packagesZh } from './messages/packages.ts';
 import { terminalsEn, terminalsZh } from './messages/terminals.ts';
@@ -18,6 +19,7 @@ import { assistanceEn, assistanceZh } from './messages/assistance.ts';
 import { guidesEn, guidesZh } from './messages/guides.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
+import { consoleEn, consoleZh } from './messages/console.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -46,7 +48,7 @@ const en = {
   retry: 'Retry',
   live: 'Live',
   liveConnecting: 'Connecting…',
-  liveTruncated: 'Showing the first {count} terminals only.',
+  liveTruncated: 'Showing the first {count, plural, one {# terminal} other {# terminals}} only.',
   mode_normal: 'In service',
   mode_maintenance: 'Under maintenance',
   mode_locked: 'Locked',
@@ -107,7 +109,7 @@ const en = {
   serials: 'Serial numbers (comma separated)',
   overrideReason: 'Override the continuity rule (reason, optional)',
   submit: 'Start maintenance',
-  jobsCreated: '{count} maintenance job(s) created.',
+  jobsCreated: '{count, plural, one {# maintenance job} other {# maintenance jobs}} created.',
   openJobs: 'Open maintenance jobs',
   lockTerminal: 'Lock or unlock a terminal',
   choose: 'Choose…',
@@ -208,7 +210,7 @@ const en = {
   nextWeek: 'Next week',
   weekTitle: 'Week: {from} – {to}',
   timesIn: 'Times are shown in {zone}.',
-  weekSummary: 'In the week shown: {windows} maintenance window(s), {jobs} maintenance job(s).',
+  weekSummary: 'In the week shown: {windows, plural, one {# maintenance window} other {# maintenance windows}}, {jobs, plural, one {# maintenance job} other {# maintenance jobs}}.',
   windowsSkipped: '{count} more windows apply but are not drawn: choose a merchant or a site.',
   today: 'today',
   nothingPlanned: 'Nothing planned.',
@@ -229,7 +231,7 @@ const en = {
   basis_history: 'Learnt from the site\'s transactions.',
   'basis_opening-hours': 'No transactions yet: based on the site\'s opening hours.',
   basis_none: 'Neither transactions nor opening hours are known: every time costs the same.',
-  historySummary: '({heartbeats} heartbeats from {terminals} terminal(s) over {weeks} weeks)',
+  historySummary: '({heartbeats, plural, one {# heartbeat} other {# heartbeats}} from {terminals, plural, one {# terminal} other {# terminals}} over {weeks, plural, one {# week} other {# weeks}})',
   bestWindow: 'Best window for {site}',
   when: 'When',
   expectedLoss: 'Expected revenue loss',
@@ -328,7 +330,7 @@ const en = {
   editTemplate: 'Edit template: {name}',
   nameZh: 'Name (简体中文)',
   nameEn: 'Name (English)',
-  checklistItems: '{count} checklist item(s)',
+  checklistItems: '{count, plural, one {# checklist item} other {# checklist items}}',
   performer_merchant_staff: 'merchant staff',
   performer_technician: 'technician',
   performer_remote: 'remote',
@@ -454,7 +456,7 @@ const en = {
   wave: 'Wave',
   waves: 'Waves',
   waveOf: 'Wave {wave} of {waves}',
-  wavesCount: '{count} wave(s)',
+  wavesCount: '{count, plural, one {# wave} other {# waves}}',
   started: 'Started',
   rollbackCampaign: 'Rollback',
   package: 'Package',
@@ -521,7 +523,7 @@ const en = {
   wholeFleetFilter: 'Every active terminal',
   installedVersion: 'Installed version',
   waveTitle: 'Wave {wave} · {percent}',
-  waveTerminals: '{count} terminal(s)',
+  waveTerminals: '{count, plural, one {# terminal} other {# terminals}}',
   currentWave: '(current wave)',
   waveCounts: 'Installs in wave {wave}',
   startedAt: 'started {at}',
@@ -613,7 +615,7 @@ const en = {
   firmwarePerModel: 'Firmware versions per terminal model',
   unknownVersion: 'unknown',
   securityPatchShare: 'On the latest security patch',
-  securityShareLine: '{onLatest} of {terminals} terminals ({share})',
+  securityShareLine: '{onLatest} of {terminals, plural, one {# terminal} other {# terminals}} ({share})',
   noSecurityPatches: 'No ready security-patch package.',
   stuck: 'Stuck installs',
   stuckHelp: 'Installs of running campaigns whose state has not changed for a long time.',
@@ -658,7 +660,7 @@ const en = {
   ordered: 'In a work order',
   orderDueWork: 'Order due work',
   orderDueWorkOf: 'Order the technician work due this week under {plan}',
-  workOrdersOrdered: '{count} work order(s) created for {plan}, one per site visit.',
+  workOrdersOrdered: '{count, plural, one {# work order} other {# work orders}} created for {plan}, one per site visit.',
   schedule_fixed: 'Fixed (from the last due date)',
   schedule_floating: 'Floating (from the last completion)',
   allPlans: 'All plans',
@@ -721,7 +723,7 @@ const en = {
   sparesNav: 'Spares',
   sparesTitle: 'Spares and backup terminals',
   sparesStock: 'Stock per depot',
-  sparesLowCount: '{n} stock level(s) below their minimum.',
+  sparesLowCount: '{n, plural, one {# stock level} other {# stock levels}} below their minimum.',
   sparesNoneLow: 'No stock level is below its minimum.',
   sparesDepot: 'Depot',
   sparesAllDepots: 'All depots',
@@ -748,7 +750,7 @@ const en = {
   sparesAtDepot: 'at depot {depot}',
   sparesAtSite: 'at a site',
   sparesPoolEmpty: 'no spare left',
-  sparesPoolSpares: '{n} spare terminal(s)',
+  sparesPoolSpares: '{n, plural, one {# spare terminal} other {# spare terminals}}',
   sparesCustody: 'Terminals in repair (chain of custody)',
   sparesNoCustody: 'No terminal is on its way to or in repair.',
   sparesStepped: '{serial}: {state}.',
@@ -841,6 +843,7 @@ const en = {
   ...configurationCampaignsEn,
   ...terminalSecurityEn,
   ...securityDepthEn,
+  ...consoleEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1664,6 +1667,7 @@ const zh: Record<MessageKey, string> = {
   ...configurationCampaignsZh,
   ...terminalSecurityZh,
   ...securityDepthZh,
+  ...consoleZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
@@ -1697,8 +1701,8 @@ export function makeI18n(locale: Locale, setLocale: (l: Locale) => void): I18n {
   const messages = MESSAGES[locale];
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
   const timeFmt = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  const t = (key: MessageKey, vars: Record<string, string | number> = {}) =>
-    messages[key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
+  // ICU messages ({count, plural, one {…} other {…}}), rendered by the catalogue's formatter; a parameter left out shows nothing.
+  const t = (key: MessageKey, vars: Record<string, string | number> = {}) => formatPattern(messages[key], vars, locale, () => '');
   return {
     locale,
     t,

@@ -14,7 +14,16 @@ export type MessageParams = Record<string, string | number>;
 /** The message `key` in `locale` with its parameters, or null when the catalogue lacks it. */
 export function formatMessage(locale: CatalogueLocale, key: string, params: MessageParams = {}): string | null {
   const pattern = CATALOGUES[locale][key];
-  return pattern === undefined ? null : render(pattern, params, locale);
+  return pattern === undefined ? null : formatPattern(pattern, params, locale);
+}
+
+/**
+ * Any ICU pattern of the catalogue's subset, with its parameters, in `locale`: the dashboard renders its own
+ * messages (web/src/messages) with it, so counted nouns say "1 terminal" and "2 terminals". A parameter
+ * the caller left out is shown as `missing(name)` (by default `{name}`, so the gap is seen).
+ */
+export function formatPattern(pattern: string, params: MessageParams, locale: CatalogueLocale, missing: (name: string) => string = (name) => `{${name}}`): string {
+  return render(pattern, params, locale, undefined, missing);
 }
 
 /** Reads `Accept-Language` (q-values honoured) into a catalogue locale, or null when none is offered. */
@@ -47,7 +56,7 @@ export function argumentsOf(pattern: string): Set<string> {
   return found;
 }
 
-function render(pattern: string, params: MessageParams, locale: CatalogueLocale, count?: number): string {
+function render(pattern: string, params: MessageParams, locale: CatalogueLocale, count: number | undefined, missing: (name: string) => string): string {
   let out = '';
   let i = 0;
   while (i < pattern.length) {
@@ -59,15 +68,15 @@ function render(pattern: string, params: MessageParams, locale: CatalogueLocale,
     i = end + 1;
     const [name = '', kind, ...restParts] = body.split(',');
     const arg = name.trim();
-    if (kind === undefined) { out += String(params[arg] ?? `{${arg}}`); continue; }
+    if (kind === undefined) { out += params[arg] === undefined ? missing(arg) : String(params[arg]); continue; }
     const options = parseOptions(restParts.join(','));
     const value = params[arg];
     if (kind.trim() === 'plural') {
       const n = Number(value);
       const choice = options.get(`=${n}`) ?? options.get(new Intl.PluralRules(locale).select(n)) ?? options.get('other') ?? '';
-      out += render(choice, params, locale, n);
+      out += render(choice, params, locale, n, missing);
     } else {
-      out += render(options.get(String(value)) ?? options.get('other') ?? '', params, locale, count);
+      out += render(options.get(String(value)) ?? options.get('other') ?? '', params, locale, count, missing);
     }
   }
   return out;

@@ -1,14 +1,14 @@
 // "Order due work" on the Preventive page: what it created and why nothing else (the server's reason
 // codes, src/preventive/order-due.ts). Glossary: 工单, 巡检, 技术员, 商户, 门店. Merged by i18n.tsx.
 export const preventiveEn = {
-  pvOrdered: '{count} work order(s) created for “{plan}” ({tasks} due technician task(s)), one per site visit.',
+  pvOrdered: '{count, plural, one {# work order} other {# work orders}} created for “{plan}” ({tasks, plural, one {# due technician task} other {# due technician tasks}}), one per site visit.',
   pvNothingOrdered: 'No new work order for “{plan}”.',
   pvWhyNot: 'Not ordered:',
-  pvSkip_already_ordered: '{count} task(s) already on an open work order',
-  pvSkip_merchant_task: '{count} task(s) the merchant’s staff does (no visit needed)',
-  pvSkip_remote_task: '{count} task(s) done remotely (no visit needed)',
-  pvSkip_no_site: '{count} task(s) for terminals at no site (in stock or in repair)',
-  pvSkip_not_due_yet: '{count} task(s) not due this week (the next on {date})',
+  pvSkip_already_ordered: '{count, plural, one {# task} other {# tasks}} already on an open work order',
+  pvSkip_merchant_task: '{count, plural, one {# task} other {# tasks}} the merchant’s staff does (no visit needed)',
+  pvSkip_remote_task: '{count, plural, one {# task} other {# tasks}} done remotely (no visit needed)',
+  pvSkip_no_site: '{count, plural, one {# task} other {# tasks}} for terminals at no site (in stock or in repair)',
+  pvSkip_not_due_yet: '{count, plural, one {# task} other {# tasks}} not due this week (the next on {date})',
   pvNoTechnician: 'No technician works in the region of {site}: assign its work order by hand, or add a technician for the region.',
   pvOpenOrder: 'Open the work order',
 };

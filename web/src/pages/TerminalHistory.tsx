@@ -107,7 +107,7 @@ export function TerminalHistory({ terminalId, me, reload }: { terminalId: string
                     <tr key={a.seq}>
                       <td>{date(a.at)}</td>
                       <td>{a.actorName ?? a.actorType}</td>
-                      <td><code>{a.action}</code></td>
+                      <td>{locale === 'en' ? <code>{a.action}</code> : auditInWords(a.action, tk)}</td>
                       <td>{tk('outcome', a.outcome)}</td>
                     </tr>
                   ))}
@@ -127,4 +127,16 @@ function Listed<T>({ state, empty, children }: { state: { items: T[] | null; err
   if (state.items === null) return <p role="status">{t('loading')}</p>;
   if (state.items.length === 0) return <p>{empty}</p>;
   return <div className="table-wrap">{children(state.items)}</div>;
+}
+
+/**
+ * An audit entry's action ("POST /api/v1/terminals/:id/lock") in the reader's words: by what it did to the
+ * terminal where the dashboard knows it, else by its kind (made, changed, deleted). English readers see
+ * the action itself.
+ */
+function auditInWords(action: string, tk: (prefix: string, value: string) => string): string {
+  const [method = '', path = ''] = action.split(' ');
+  const last = path.split('/').filter(Boolean).at(-1) ?? '';
+  const worded = tk('auditDid', last);
+  return worded !== last ? worded : tk('auditDid', method);
 }

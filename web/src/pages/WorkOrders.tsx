@@ -94,7 +94,7 @@ export function WorkOrdersPage({ me }: { me: Me }) {
           <option value="">{t('allSites')}</option>
           {sites.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.code})</option>)}
         </SelectField>
-        {technicians.length > 0 && (
+        {technicians.length > 0 && me.role !== 'technician' && (
           <SelectField label={t('woTechnician')} value={filters.technicianId} onChange={(e) => setFilter('technicianId', e.target.value)}>
             <option value="">{t('woAnyTechnician')}</option>
             {technicians.map((x) => <option key={x.id} value={x.id}>{x.name}</option>)}
@@ -103,6 +103,7 @@ export function WorkOrdersPage({ me }: { me: Me }) {
       </div>
       {error !== null ? <ErrorNote error={error} onRetry={load} />
         : items === null ? <p role="status">{t('loading')}</p>
+          : me.role === 'technician' && !filters.status && !filters.siteId ? <MyDay items={items} siteName={siteName} />
           : items.length === 0 ? <p>{filters.status || filters.siteId || filters.technicianId ? t('woNoneMatch') : t('noWorkOrders')}</p> : (
             <div className="table-wrap">
               <table aria-labelledby="work-orders-title">
@@ -126,6 +127,62 @@ export function WorkOrdersPage({ me }: { me: Me }) {
               </table>
             </div>
           )}
+    </section>
+  );
+}
+
+const CLOSED = new Set(['done', 'cancelled']);
+const dueTime = (w: WorkOrderSummary) => (w.dueAt ? Date.parse(w.dueAt) : Number.POSITIVE_INFINITY);
+
+/**
+ * A technician's own work orders (the server gives a technician only theirs), as their day on the
+ * phone: what is due today (by the phone's clock) and overdue first, the oldest due first; then what
+ * comes later; then what is finished. Each is one large link with its site and due time.
+ */
+function MyDay({ items, siteName }: { items: WorkOrderSummary[]; siteName: Map<string, string> }) {
+  const { t } = useI18n();
+  const endOfToday = new Date();
+  endOfToday.setHours(24, 0, 0, 0);
+  const open = items.filter((w) => !CLOSED.has(w.status)).sort((a, b) => dueTime(a) - dueTime(b));
+  const today = open.filter((w) => dueTime(w) < endOfToday.getTime());
+  const later = open.filter((w) => dueTime(w) >= endOfToday.getTime());
+  const finished = items.filter((w) => CLOSED.has(w.status));
+  return (
+    <div className="my-day">
+      <p className="muted" role="status">{t('woTodayCount', { count: today.length })}</p>
+      <WorkOrderCards id="wo-today" title={t('woToday')} items={today} empty={t('woNothingToday')} siteName={siteName} />
+      <WorkOrderCards id="wo-later" title={t('woLater')} items={later} empty={t('woNothingLater')} siteName={siteName} />
+      {finished.length > 0 && <WorkOrderCards id="wo-finished" title={t('woFinished')} items={finished} empty="" siteName={siteName} />}
+    </div>
+  );
+}
+
+function WorkOrderCards({ id, title, items, empty, siteName }: { id: string; title: string; items: WorkOrderSummary[]; empty: string; siteName: Map<string, string> }) {
+  const { t, tk, date } = useI18n();
+  const now = Date.now();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {items.length === 0 ? <p>{empty}</p> : (
+        <ul className="wo-cards" aria-labelledby={id}>
+          {items.map((w) => {
+            const overdue = !CLOSED.has(w.status) && dueTime(w) < now;
+            return (
+              <li key={w.id}>
+                <Link href={`/work-orders/${w.id}`} className={`wo-card${overdue ? ' overdue' : ''}`}>
+                  <span className="wo-card-title">{w.title}</span>
+                  <span className="wo-card-site">{siteName.get(w.siteId) ?? ''}</span>
+                  <span className="wo-card-meta">
+                    <span className="state" data-status={w.status}>{tk('wo', w.status)}</span>
+                    {overdue && <span className="sev sev-high">{t('woOverdue')}</span>}
+                    <span>{w.dueAt ? t('woDueAt', { at: date(w.dueAt) }) : t('woNoDue')}</span>
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
     </section>
   );
 }
@@ -249,6 +306,7 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
       <dl className="facts">
         <dt>{t('status')}</dt><dd><span className="state" data-testid="work-order-status" data-status={order.status}>{tk('wo', order.status)}</span></dd>
         <dt>{t('site')}</dt><dd>{site ? `${site.name} (${site.code})` : ''}</dd>
+        {site?.address && <><dt>{t('woAddress')}</dt><dd>{site.address}</dd></>}
         {order.terminalIds.length > 0 && <><dt>{t('terminals')}</dt><dd>{order.terminalIds.map((tid) => serials.get(tid) ?? '').filter(Boolean).join(', ')}</dd></>}
         <dt>{t('woTechnician')}</dt><dd>{order.technicianId ? technician?.name ?? '' : t('woUnassigned')}</dd>
         {order.dueAt && <><dt>{t('due')}</dt><dd>{date(order.dueAt)}</dd></>}

@@ -50,6 +50,15 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
   usePolling(load, POLL_MS, live.status !== 'live' || live.campaigns === null);
 
   const rolledBackBy = useRolledBackBy(campaign);
+  // Which waves' figures are open, kept here rather than in each <details>: a live update that draws a
+  // wave afresh leaves them as the user left them.
+  const [figuresOpen, setFiguresOpen] = useState<ReadonlySet<number>>(new Set());
+  const toggleFigures = useCallback((wave: number, open: boolean) => setFiguresOpen((was) => {
+    if (was.has(wave) === open) return was;
+    const next = new Set(was);
+    if (open) next.add(wave); else next.delete(wave);
+    return next;
+  }), []);
 
   if (!campaign) {
     return (
@@ -104,7 +113,9 @@ export function CampaignPage({ id, me, live }: { id: string; me: Me; live: LiveS
 
       <h2 id="waves-title">{t('waves')}</h2>
       <ol className="waves" aria-labelledby="waves-title">
-        {campaign.waves.map((w) => <WaveCard key={w.wave} wave={w} current={active && w.wave === campaign.currentWave} />)}
+        {campaign.waves.map((w) => (
+          <WaveCard key={w.wave} wave={w} current={active && w.wave === campaign.currentWave} figuresOpen={figuresOpen.has(w.wave)} onFigures={toggleFigures} />
+        ))}
       </ol>
 
       <h2 id="excluded-title">{t('excludedTitle')}</h2>
@@ -157,7 +168,7 @@ function WaitingLine({ waiting: w }: { waiting: NonNullable<Wave['waiting']> }) 
   return <p className="wave-waiting" data-testid="wave-waiting" data-code={w.code}>{text}</p>;
 }
 
-function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
+function WaveCard({ wave, current, figuresOpen, onFigures }: { wave: Wave; current: boolean; figuresOpen: boolean; onFigures(wave: number, open: boolean): void }) {
   const { t, date, locale } = useI18n();
   const titleId = `wave-${wave.wave}-title`;
   const verdict = wave.verdict;
@@ -179,7 +190,7 @@ function WaveCard({ wave, current }: { wave: Wave; current: boolean }) {
         </p>
       )}
       {verdict && (
-        <details className="verdict">
+        <details className="verdict" open={figuresOpen} onToggle={(e) => onFigures(wave.wave, e.currentTarget.open)}>
           <summary>{t('waveFigures')}</summary>
           {typeof verdict.failureRate === 'number' && <p>{t('failureRate')}: {percent(verdict.failureRate, locale)}</p>}
           {verdict.payments && (verdict.payments.judged
@@ -395,16 +406,19 @@ function ActionList({ campaign, progressKey }: { campaign: Campaign; progressKey
 }
 
 function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: RolloutAction; open: boolean; onToggle(): void; progressKey: string; date(iso: string | null | undefined): string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const panel = `feedback-${a.id}`;
+  // The server's reason for a skipped or waiting install is English prose (with serial numbers): shown
+  // to English readers; others read the state and the wave's reason in words above.
+  const serverWords = locale === 'en';
   return (
     <>
       <tr data-action={a.id} data-serial={a.serialNumber}>
         <th scope="row"><Link href={`/terminals/${a.terminalId}`}>{a.serialNumber}</Link></th>
         <td>{a.wave}</td>
         <td>
-          <ActionBadge state={a.state} />{a.reason && <div className="muted break">{a.reason}</div>}
-          {a.waiting && <div className="muted break">{t('waiting')}: {a.waiting}</div>}
+          <ActionBadge state={a.state} />{a.reason && serverWords && <div className="muted break">{a.reason}</div>}
+          {a.waiting && <div className="muted break">{t('waiting')}{serverWords && `: ${a.waiting}`}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>

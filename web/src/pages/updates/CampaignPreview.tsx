@@ -2,7 +2,7 @@
 // model and installed version, the waves, how many stop trading in which maintenance windows (the
 // planner's next occurrences, in each window's own time), those no window takes, and whether a second
 // person must approve it.
-import { useI18n } from '../../i18n.tsx';
+import { useI18n, type MessageKey } from '../../i18n.tsx';
 
 export interface CampaignPreview {
   matched: number;
@@ -16,6 +16,8 @@ export interface CampaignPreview {
     terminals: number;
     windows: { id: string; name: string; start: string; end: string; localStart: string; localEnd: string; terminals: number }[];
     notPlanned: Record<string, number>;
+    /** terminals alone at their site, kept in service by the continuity rule (policy 'hold') */
+    heldByContinuity?: number;
   };
   needsApproval: boolean;
   approvalThreshold?: number;
@@ -34,10 +36,9 @@ export function PreviewCard({ preview: p }: { preview: CampaignPreview }) {
     return shown.join(' · ');
   };
   const excluded = (counts: Record<string, number>) => Object.entries(counts).map(([r, n]) => `${tk('excl', r)} ${n}`).join(' · ');
-  const notPlanned = (counts: Record<string, number>) => Object.entries(counts).map(([r, n]) => {
-    const worded = tk('npr', r);
-    return worded === r ? `${r.replaceAll('_', ' ')} ${n}` : worded.replace('{count}', String(n));
-  }).join(' · ');
+  // A reason the dashboard has no words for yet is counted as "another reason", never shown as its code.
+  const notPlanned = (counts: Record<string, number>) => Object.entries(counts)
+    .map(([r, n]) => (tk('npr', r) === r ? t('nprOther', { count: n }) : t(`npr_${r}` as MessageKey, { count: n }))).join(' · ');
   return (
     <section className="card preview" aria-labelledby="preview-title" data-testid="campaign-preview">
       <h2 id="preview-title">{t('pvTitle')}</h2>
@@ -58,6 +59,7 @@ export function PreviewCard({ preview: p }: { preview: CampaignPreview }) {
         </>
       ) : <p>{t('pvNoStop')}</p>}
       {Object.keys(p.stopTrading.notPlanned).length > 0 && <p className="muted">{t('pvNotPlanned', { list: notPlanned(p.stopTrading.notPlanned) })}</p>}
+      {(p.stopTrading.heldByContinuity ?? 0) > 0 && <p data-testid="preview-held">{t('pvHeldByContinuity', { count: p.stopTrading.heldByContinuity ?? 0 })}</p>}
       <p className={`note ${p.needsApproval ? 'warn' : 'ok'}`} data-testid="preview-approval">
         {p.needsApproval ? t('pvNeedsApproval', { threshold: p.approvalThreshold ?? 0 }) : t('pvNoApproval')}
       </p>
