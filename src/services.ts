@@ -1,4 +1,5 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
+import { AccessRepository } from './access/access.repository.ts';
 import { AccessService } from './access/access.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
@@ -327,7 +328,7 @@ export async function createServices(
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
     if (pruned) log?.('pruned audit log', { pruned });
   });
-  const access = new AccessService(db.kysely, clock, {
+  const access = new AccessService(new AccessRepository(db.kysely), clock, {
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
   });
