@@ -34,9 +34,6 @@ export const allowed = {
     { file: 'src/preventive/remote-tasks.service.ts', what: 'Kysely' },
     { file: 'src/preventive/remote-tasks.service.ts', what: 'transaction' },
     { file: 'src/preventive/remote-tasks.service.ts', what: 'updateTable' },
-    // src/spares/spares.service.ts: stock moves run in the service's transactions (issue 13 part 4 writes them once)
-    { file: 'src/spares/spares.service.ts', what: 'Kysely' },
-    { file: 'src/spares/spares.service.ts', what: 'transaction' },
   ],
   'no-foreign-repository': [
     // src/diagnostics/heartbeat-observer.service.ts: the observer reads the queued heartbeat type from the device repository

@@ -35,7 +35,10 @@ import { WorkOrdersRepository } from './work-orders/work-orders.repository.ts';
 import { WorkOrdersService } from './work-orders/work-orders.service.ts';
 import { PlanListsService } from './preventive/plan-lists.service.ts';
 import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
+import { BackupTerminalsService } from './spares/backup-terminals.service.ts';
+import { SparesRepository } from './spares/spares.repository.ts';
 import { SparesService } from './spares/spares.service.ts';
+import { StockMoves } from './spares/stock-moves.ts';
 import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
 import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
@@ -123,6 +126,7 @@ export interface Services {
   remoteTasks: RemoteTasksService;
   workOrderPhotos: WorkOrderPhotos;
   spares: SparesService;
+  backupTerminals: BackupTerminalsService;
   incidents: IncidentService;
   heartbeatObserver: HeartbeatObserver;
   offlineSweep: OfflineSweep;
@@ -356,7 +360,9 @@ export async function createServices(
     const done = await terminalData.backups.prune();
     if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
   });
-  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log, terminalData.restores);
+  const sparesRepo = new SparesRepository(db.kysely);
+  const spares = new SparesService(sparesRepo, new StockMoves(sparesRepo, notifications, log), clock, workOrders);
+  const backupTerminals = new BackupTerminalsService(sparesRepo, clock, workOrders, terminalData.restores);
   jobs.handle('workorders-tick', async () => {
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -521,7 +527,7 @@ export async function createServices(
     await security.load();
     await security.flush();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, backupTerminals, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

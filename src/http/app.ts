@@ -134,7 +134,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(preventiveRoutes(services.preventive));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks));
     await api.register(workOrderRoutes(services.workOrders, services.technicians, services.workOrderPhotos));
-    await api.register(sparesRoutes(services.spares));
+    await api.register(sparesRoutes(services.spares, services.backupTerminals));
     await api.register(diagnosticsRoutes(services));
     await api.register(caseExportRoutes(services.caseExports));
     await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
