@@ -1,6 +1,7 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
 import { AccessRepository } from './access/access.repository.ts';
 import { AccessService } from './access/access.service.ts';
+import { AuthenticationService } from './access/authentication.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
@@ -109,6 +110,7 @@ export interface Services {
   clock: Clock;
   events: EventBus<PosFleetEvents>;
   access: AccessService;
+  authentication: AuthenticationService;
   audit: AuditService;
   estate: EstateService;
   compliance: ComplianceService;
@@ -332,10 +334,12 @@ export async function createServices(
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
     if (pruned) log?.('pruned audit log', { pruned });
   });
-  const access = new AccessService(new AccessRepository(db.kysely), clock, {
+  const accessRepo = new AccessRepository(db.kysely);
+  const authentication = new AuthenticationService(accessRepo, clock, { passwordMaxAgeDays: config.passwordMaxAgeDays });
+  const access = new AccessService(accessRepo, clock, {
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
-  });
+  }, authentication);
   const preventiveRepo = new PreventiveRepository(db.kysely);
   const planTasks = new PlanTasks(preventiveRepo, clock);
   const workOrdersRepo = new WorkOrdersRepository(db.kysely);
@@ -405,7 +409,7 @@ export async function createServices(
       device.forgetAllCredentials();
       ruleContext.forgetAllThresholds();
     }
-    if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
+    if (change.kind === 'access' || change.kind === 'all') authentication.forgetTokens();
   }) : undefined;
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
@@ -527,7 +531,7 @@ export async function createServices(
     await security.load();
     await security.flush();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, backupTerminals, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, authentication, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, backupTerminals, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -1,32 +1,17 @@
-// Operator access: accounts with hashed passwords, lockout and optional TOTP; browser sessions with
-// CSRF tokens; API tokens owned by users. Answers one question for every request: who is this?
+// Operator access: accounts with hashed passwords, lockout and optional TOTP; sign-in that opens a
+// browser session; API tokens owned by users. Who a request is: ./authentication.service.ts.
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import type { UserTable } from '../db/schema.ts';
-import { AppError, conflict, forbidden, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
+import { AppError, conflict, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
-import { bearer, hashSecret, newToken } from '../shared/secrets.ts';
+import { hashSecret, newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import type { AccessRepository } from './access.repository.ts';
-import { checkNewPassword, hashPassword, passwordExpired, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
-import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
-
-export interface Principal {
-  userId: string;
-  name: string;
-  role: Role;
-  merchantId: string | null;
-  scope: Scope;
-  via: 'token' | 'session';
-  tokenId: string | null;
-  tokenScope: 'full' | 'read';
-  sessionId: string | null;
-  csrfToken: string | null;
-  mustChangePassword: boolean;
-  /** The account's language: errors and messages answer in it. */
-  locale?: string;
-}
+import { principalOf, type Principal } from './authentication.service.ts';
+import { checkNewPassword, hashPassword, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
+import type { Role } from './roles.ts';
 
 export interface AccessSettings {
   passwordMaxAgeDays: number;
@@ -49,66 +34,18 @@ export type LoginResult =
   | { ok: true; cookie: string; expiresAt: string; principal: Principal }
   | { ok: false; userId: string | null; error: AppError; reason: string };
 
-export const SESSION_COOKIE = 'pf_session';
-const CACHE_MS = 5_000;
 const BOOTSTRAP_EMAIL = 'admin@posfleet.local';
 
 export class AccessService {
-  private tokenCache = new Map<string, { principal: Principal; until: number }>();
-
   constructor(
     private readonly repo: AccessRepository,
     private readonly clock: Clock,
     private readonly settings: AccessSettings,
+    /** Answers kept for API tokens, forgotten when a token or an account changes. */
+    private readonly tokens: { forgetTokens(): void },
   ) {}
 
   private now = () => this.clock().toISOString();
-
-  /** A token or an account changed (here or on another node): the next request of each token asks the database. */
-  forgetTokens(): void {
-    this.tokenCache.clear();
-  }
-
-  // ---- authentication
-  /** Who is calling: a bearer API token, or a session cookie (whose CSRF token the caller checks). */
-  async authenticate(authorization: string | undefined, sessionCookie: string | undefined): Promise<Principal> {
-    const token = bearer(authorization);
-    if (token) return this.authenticateToken(token);
-    if (sessionCookie) return this.authenticateSession(sessionCookie);
-    throw unauthenticated('sign in, or send an API token: Authorization: Bearer <token>');
-  }
-
-  private async authenticateToken(token: string): Promise<Principal> {
-    const hash = hashSecret(token);
-    const now = this.clock();
-    const cached = this.tokenCache.get(hash);
-    if (cached && cached.until > now.getTime()) return cached.principal;
-    const row = await this.repo.tokenWithUser(hash);
-    if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
-    if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
-    if (row.disabled_at) throw unauthenticated('the account that owns this token is disabled');
-    const principal = this.principal(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' });
-    // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
-    principal.mustChangePassword = false;
-    this.tokenCache.set(hash, { principal, until: now.getTime() + CACHE_MS });
-    return principal;
-  }
-
-  private async authenticateSession(cookie: string): Promise<Principal> {
-    const row = await this.repo.sessionWithUser(hashSecret(cookie));
-    if (!row || row.revoked_at || row.expires_at <= this.now() || row.disabled_at) throw unauthenticated('the session has ended; sign in again').says('auth.session_ended');
-    return this.principal(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token });
-  }
-
-  private principal(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }): Principal {
-    const role = isRole(user.role) ? user.role : 'auditor';
-    return {
-      userId: user.id, name: user.name, role, merchantId: user.merchant_id, locale: user.locale, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
-      tokenId: null, tokenScope: 'full', sessionId: null, csrfToken: null,
-      mustChangePassword: passwordExpired(user.password_changed_at, this.settings.passwordMaxAgeDays, this.clock()),
-      ...how,
-    };
-  }
 
   // ---- sign-in
   /**
@@ -149,7 +86,7 @@ export class AccessService {
       expires_at: new Date(now.getTime() + this.settings.sessionHours * 3_600_000).toISOString(), source_ip: sourceIp, revoked_at: null,
     };
     await this.repo.insertSession(session);
-    const principal = this.principal(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token });
+    const principal = principalOf(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token }, this.settings.passwordMaxAgeDays, now);
     return { ok: true, cookie, expiresAt: session.expires_at, principal };
   }
 
@@ -233,7 +170,7 @@ export class AccessService {
     });
     if (patch.password !== undefined) await this.setPassword(await this.requireUser(id), patch.password);
     if (patch.disabled) await this.endSessions(id);
-    this.tokenCache.clear();
+    this.tokens.forgetTokens();
     return this.getUser(id);
   }
 
@@ -303,7 +240,7 @@ export class AccessService {
     const token = await this.repo.findToken(tokenId);
     if (!token || (token.user_id !== userId && !asAdmin)) throw notFound('API token', tokenId);
     await this.repo.revokeToken(tokenId, this.now());
-    this.tokenCache.clear();
+    this.tokens.forgetTokens();
   }
 
   /**
@@ -344,10 +281,6 @@ export class AccessService {
     const user = await this.repo.findUserByEmail(email.toLowerCase());
     if (!user) throw notFound('user', email);
     await this.setPassword(user, password);
-  }
-
-  assertCsrf(principal: Principal, header: string | undefined): void {
-    if (principal.via === 'session' && header !== principal.csrfToken) throw forbidden('missing or wrong x-csrf-token header for this session');
   }
 }
 
