@@ -6,6 +6,7 @@ import type { UserTable } from '../db/schema.ts';
 import { forbidden, unauthenticated } from '../shared/errors.ts';
 import { bearer, hashSecret } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { AccessRepository } from './access.repository.ts';
 import { passwordExpired } from './passwords.ts';
 import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
@@ -28,6 +29,8 @@ export interface Principal {
 
 export const SESSION_COOKIE = 'pf_session';
 const CACHE_MS = 5_000;
+/** API tokens whose caller is remembered (a forgotten one costs a query at its next request). */
+const CACHE_MAX = 10_000;
 
 /** The caller an account is, reached `how`; its password counts as expired after `passwordMaxAgeDays`. */
 export function principalOf(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }, passwordMaxAgeDays: number, now: Date): Principal {
@@ -41,7 +44,7 @@ export function principalOf(user: Selectable<UserTable>, how: Partial<Principal>
 }
 
 export class AuthenticationService {
-  private tokenCache = new Map<string, { principal: Principal; until: number }>();
+  private readonly tokenCache = new TtlCache<string, Principal>(CACHE_MAX, CACHE_MS);
 
   constructor(
     private readonly repo: AccessRepository,
@@ -65,8 +68,8 @@ export class AuthenticationService {
   private async authenticateToken(token: string): Promise<Principal> {
     const hash = hashSecret(token);
     const now = this.clock();
-    const cached = this.tokenCache.get(hash);
-    if (cached && cached.until > now.getTime()) return cached.principal;
+    const cached = this.tokenCache.get(hash, now.getTime());
+    if (cached) return cached;
     const row = await this.repo.tokenWithUser(hash);
     if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
     if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
@@ -74,7 +77,7 @@ export class AuthenticationService {
     const principal = principalOf(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' }, this.settings.passwordMaxAgeDays, now);
     // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
     principal.mustChangePassword = false;
-    this.tokenCache.set(hash, { principal, until: now.getTime() + CACHE_MS });
+    this.tokenCache.set(hash, principal, now.getTime());
     return principal;
   }
 
