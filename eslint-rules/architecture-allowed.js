@@ -24,8 +24,6 @@ export const allowed = {
     // src/maintenance/maintenance.service.ts: MaintenanceService still opens its own transactions for job transitions
     { file: 'src/maintenance/maintenance.service.ts', what: 'Kysely' },
     { file: 'src/maintenance/maintenance.service.ts', what: 'transaction' },
-    // src/notifications/notifications.service.ts: NotificationService builds its own repository from the database handle
-    { file: 'src/notifications/notifications.service.ts', what: 'Kysely' },
     // src/overview/overview.service.ts: OverviewService builds its own repository from the database handle
     { file: 'src/overview/overview.service.ts', what: 'Kysely' },
     // src/preventive/plan-lists.service.ts: PlanListsService builds its own repository from the database handle

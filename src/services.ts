@@ -13,6 +13,8 @@ import { EstateService } from './estate/estate.service.ts';
 import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { ChannelsService } from './notifications/channels.service.ts';
+import { NotificationRepository } from './notifications/notifications.repository.ts';
 import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
 import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
@@ -117,6 +119,7 @@ export interface Services {
   device: DeviceService;
   jobs: JobRunner;
   notifications: NotificationService;
+  notificationChannels: ChannelsService;
   maintenance: MaintenanceService;
   windows: WindowsService;
   windowPlanner: WindowPlanner;
@@ -213,12 +216,15 @@ export async function createServices(
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
-  const notifications = new NotificationService(db.kysely, clock, jobs, estate.repo, {
+  const notificationsRepo = new NotificationRepository(db.kysely);
+  const notificationSenders = {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
     postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     postRobot: robotPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
-  });
+  };
+  const notifications = new NotificationService(notificationsRepo, clock, jobs, estate.repo, notificationSenders);
+  const notificationChannels = new ChannelsService(notificationsRepo, clock, estate.repo, notificationSenders);
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
   jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
   jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
@@ -531,7 +537,7 @@ export async function createServices(
     await security.load();
     await security.flush();
   });
-  return { approvals, invalidations, config, db, clock, events, access, authentication, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, backupTerminals, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, authentication, audit, estate, compliance, device, jobs, maintenance, notifications, notificationChannels, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, backupTerminals, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, maintenanceMoves, guideLearning, assistance, security };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

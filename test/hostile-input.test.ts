@@ -616,7 +616,7 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const window = await f.t.api('POST', '/api/v1/maintenance/windows', { name: 'Fuzz nightly', target: { siteId: f.estate.site.id }, schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 60 } });
     if (window.statusCode !== 201) throw new Error(`could not create a window: ${window.body}`);
     f.windowId = window.json<{ id: string }>().id;
-    f.channelId = (await f.t.services.notifications.createChannel({ merchantId: f.estate.merchant.id, kind: 'email', name: 'Fuzz mail', address: 'fuzz@example.com' })).id;
+    f.channelId = (await f.t.services.notificationChannels.createChannel({ merchantId: f.estate.merchant.id, kind: 'email', name: 'Fuzz mail', address: 'fuzz@example.com' })).id;
     const reported = await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz');
     f.incidentId = reported.incidentId;
     f.caseId = reported.id;

@@ -130,7 +130,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate, services.approvals));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
-    await api.register(notificationRoutes(services.notifications));
+    await api.register(notificationRoutes(services.notifications, services.notificationChannels));
     await api.register(preventiveRoutes(services.preventive));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks));
     await api.register(workOrderRoutes(services.workOrders, services.technicians, services.workOrderPhotos));
