@@ -101,7 +101,7 @@ try {
   const filledMs = await fill();
   console.log(`offline sweep: ${TERMINALS.toLocaleString('en')} terminals in ${SITES.toLocaleString('en')} sites, ${Math.floor(TERMINALS / OFFLINE_EVERY).toLocaleString('en')} offline with open incidents, ${HISTORY.toLocaleString('en')} resolved incidents; filled in ${(filledMs / 1000).toFixed(1)} s (SQLite, INSERT … SELECT over WITH RECURSIVE)`);
   // Operators hear every merchant; at most 50 notices an hour, the rest in a digest.
-  await services.notifications.createChannel({ kind: 'email', name: 'Operations', address: 'ops@posfleet.test', rateLimit: { max: 50, periodMinutes: 60 } });
+  await services.notificationChannels.createChannel({ kind: 'email', name: 'Operations', address: 'ops@posfleet.test', rateLimit: { max: 50, periodMinutes: 60 } });
   // The first sweep after a restart also learns the state; it is not measured.
   await sweep();
 

@@ -9,7 +9,8 @@ import { decideStarts, type HoldReason, type SiteTerminal } from '../src/mainten
 import { buildDurationTable, expectedDuration, type DurationSample } from '../src/maintenance/windows/expected-duration.ts';
 import { seededRandom } from '../src/shared/prng.ts';
 import { spreadStarts, type SpreadJob } from '../src/maintenance/windows/spread.ts';
-import { nextOccurrence, type WindowDef } from '../src/maintenance/windows/window-schedule.ts';
+import type { WindowDef } from '../src/maintenance/windows/window-definition.ts';
+import { nextOccurrence } from '../src/maintenance/windows/window-schedule.ts';
 
 const SITES = Math.min(Number(process.env.BENCH_SITES ?? 20_000), 200_000);
 const TERMINALS = Math.max(SITES, Math.min(Number(process.env.BENCH_TERMINALS ?? 100_000), 1_000_000));

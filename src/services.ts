@@ -1,5 +1,7 @@
 // The composition root: opens the database and wires each capability's service with what it needs.
+import { AccessRepository } from './access/access.repository.ts';
 import { AccessService } from './access/access.service.ts';
+import { AuthenticationService } from './access/authentication.service.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuditService } from './audit/audit.service.ts';
 import { ComplianceService } from './compliance/compliance.service.ts';
@@ -13,6 +15,8 @@ import { EstateRepository } from './estate/estate.repository.ts';
 import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { ChannelsService } from './notifications/channels.service.ts';
+import { NotificationRepository } from './notifications/notifications.repository.ts';
 import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
 import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
@@ -40,7 +44,10 @@ import { PlanListsService } from './preventive/plan-lists.service.ts';
 import { PlanListsRepository } from './preventive/plan-lists.repository.ts';
 import { RemoteTasksService } from './preventive/remote-tasks.service.ts';
 import { RemoteTasksRepository } from './preventive/remote-tasks.repository.ts';
+import { BackupTerminalsService } from './spares/backup-terminals.service.ts';
+import { SparesRepository } from './spares/spares.repository.ts';
 import { SparesService } from './spares/spares.service.ts';
+import { StockMoves } from './spares/stock-moves.ts';
 import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
 import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
@@ -118,12 +125,14 @@ export interface Services {
   clock: Clock;
   events: EventBus<PosFleetEvents>;
   access: AccessService;
+  authentication: AuthenticationService;
   audit: AuditService;
   estate: EstateService;
   compliance: ComplianceService;
   device: DeviceService;
   jobs: JobRunner;
   notifications: NotificationService;
+  notificationChannels: ChannelsService;
   maintenance: MaintenanceService;
   windows: WindowsService;
   windowPlanner: WindowPlanner;
@@ -135,6 +144,7 @@ export interface Services {
   remoteTasks: RemoteTasksService;
   workOrderPhotos: WorkOrderPhotos;
   spares: SparesService;
+  backupTerminals: BackupTerminalsService;
   incidents: IncidentService;
   heartbeatObserver: HeartbeatObserver;
   offlineSweep: OfflineSweep;
@@ -232,12 +242,15 @@ export async function createServices(
     log?.('shop forecasts', { terminals: standing });
   });
   const webhookNetworks = new NetworkPolicy(config.webhookAllowedNetworks);
-  const notifications = new NotificationService(db.kysely, clock, jobs, estateRepo, {
+  const notificationsRepo = new NotificationRepository(db.kysely);
+  const notificationSenders = {
     maxAttempts: config.notificationMaxAttempts, networkPolicy: webhookNetworks,
     postWebhook: webhookPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     postRobot: robotPoster({ timeoutMs: config.webhookTimeoutMs, policy: webhookNetworks }),
     mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : undefined, log,
-  });
+  };
+  const notifications = new NotificationService(notificationsRepo, clock, jobs, estateRepo, notificationSenders);
+  const notificationChannels = new ChannelsService(notificationsRepo, clock, estateRepo, notificationSenders);
   jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
   jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
   jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
@@ -369,10 +382,12 @@ export async function createServices(
     const pruned = await audit.prune(new Date(clock().getTime() - config.auditRetentionDays * 86_400_000).toISOString());
     if (pruned) log?.('pruned audit log', { pruned });
   });
-  const access = new AccessService(db.kysely, clock, {
+  const accessRepo = new AccessRepository(db.kysely);
+  const authentication = new AuthenticationService(accessRepo, clock, { passwordMaxAgeDays: config.passwordMaxAgeDays });
+  const access = new AccessService(accessRepo, clock, {
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
-  });
+  }, authentication);
   const preventiveRepo = new PreventiveRepository(db.kysely);
   const planTasks = new PlanTasks(preventiveRepo, clock);
   const workOrdersRepo = new WorkOrdersRepository(db.kysely);
@@ -412,7 +427,9 @@ export async function createServices(
     const done = await terminalData.backups.prune();
     if (done.pruned || done.abandoned) log?.('terminal backups pruned', done);
   });
-  const spares = new SparesService(db.kysely, clock, workOrders, notifications, log, terminalData.restores);
+  const sparesRepo = new SparesRepository(db.kysely);
+  const spares = new SparesService(sparesRepo, new StockMoves(sparesRepo, notifications, log), clock, workOrders);
+  const backupTerminals = new BackupTerminalsService(sparesRepo, clock, workOrders, terminalData.restores);
   jobs.handle('workorders-tick', async () => {
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);
@@ -455,7 +472,7 @@ export async function createServices(
       device.forgetAllCredentials();
       ruleContext.forgetAllThresholds();
     }
-    if (change.kind === 'access' || change.kind === 'all') access.forgetTokens();
+    if (change.kind === 'access' || change.kind === 'all') authentication.forgetTokens();
   }) : undefined;
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
@@ -587,7 +604,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await security.sweepRelocations();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -241,20 +241,20 @@ async function pausedCampaign(f: Fixtures): Promise<string> {
 const MATRIX_ACTOR = { id: null, name: 'matrix', scope: { kind: 'fleet' } } as const;
 const freshPart = async (f: Fixtures) => (await f.t.services.spares.createPart({ depot: 'matrix', sku: unique('SKU'), name: 'Paper', quantity: 5 }, MATRIX_ACTOR)).id;
 const freshDepot = async (f: Fixtures) => (await f.t.services.spares.createDepot({ code: unique('DEPOT'), name: 'Matrix depot' })).code;
-const freshPool = async (f: Fixtures) => (await f.t.services.spares.createPool({ code: unique('POOL'), name: 'Matrix pool', siteId: f.a.site.id })).id;
+const freshPool = async (f: Fixtures) => (await f.t.services.backupTerminals.createPool({ code: unique('POOL'), name: 'Matrix pool', siteId: f.a.site.id })).id;
 /** A terminal in stock (at no site): 'ZZ-' keeps it out of the scope tests' serial searches. */
 const inStock = async (f: Fixtures) => f.t.services.estate.createTerminal({ serialNumber: unique('ZZ-SPARE'), modelId: f.a.model.id });
 /** A work order at merchant A's site on a faulty terminal of its own, and a spare in a pool to swap it for. */
 async function swappable(f: Fixtures): Promise<{ workOrderId: string; faultyTerminalId: string; spareTerminalId: string }> {
   const faulty = await buildTerminal(f.t, f.a, { serialNumber: unique('ZZ-FAULTY') });
   const spare = await inStock(f);
-  await f.t.services.spares.addToPool(await freshPool(f), spare.id, MATRIX_ACTOR);
+  await f.t.services.backupTerminals.addToPool(await freshPool(f), spare.id, MATRIX_ACTOR);
   const order = await f.t.services.workOrders.createWorkOrder({ title: unique('Swap'), siteId: f.a.site.id, terminalIds: [faulty.id] }, MATRIX_ACTOR);
   return { workOrderId: order.id, faultyTerminalId: faulty.id, spareTerminalId: spare.id };
 }
 async function freshCustody(f: Fixtures): Promise<string> {
   const { workOrderId, ...terminals } = await swappable(f);
-  return (await f.t.services.spares.swap(workOrderId, terminals, MATRIX_ACTOR)).custodyId;
+  return (await f.t.services.backupTerminals.swap(workOrderId, terminals, MATRIX_ACTOR)).custodyId;
 }
 
 /**

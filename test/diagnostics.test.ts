@@ -36,7 +36,7 @@ describe.each(databases())('diagnostics on $name', (kind) => {
   /** A site with enrolled terminals and an e-mail channel for its merchant. */
   async function site(count: number) {
     const estate = await buildEstate(t);
-    await t.services.notifications.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'shop', address: 'shop@example.com' });
+    await t.services.notificationChannels.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'shop', address: 'shop@example.com' });
     const terminals = [];
     for (let i = 0; i < count; i++) {
       const terminal = await buildTerminal(t, estate);

@@ -154,8 +154,8 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
   it('brings a spare into service before the last working terminal goes down, asking the merchant and technicians for it by a deadline', async () => {
     const { estate, terminals: [main, spare] } = await site(1, 1);
     // The merchant's manager, and the technicians' fleet-wide channel.
-    const manager = await t.services.notifications.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'manager', address: 'manager@example.com', locale: 'en' });
-    const technicians = await t.services.notifications.createChannel({ merchantId: null, kind: 'email', name: 'field technicians', address: 'field@example.com', locale: 'zh-CN', events: ['maintenance.spare_needed', 'maintenance.spare_overdue'] });
+    const manager = await t.services.notificationChannels.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'manager', address: 'manager@example.com', locale: 'en' });
+    const technicians = await t.services.notificationChannels.createChannel({ merchantId: null, kind: 'email', name: 'field technicians', address: 'field@example.com', locale: 'zh-CN', events: ['maintenance.spare_needed', 'maintenance.spare_overdue'] });
     const notices = async () => (await t.services.db.kysely.selectFrom('notification_deliveries').select(['channel_id', 'event', 'subject', 'body'])
       .where('channel_id', 'in', [manager.id, technicians.id]).orderBy('created_at').orderBy('channel_id').execute());
     const started = now;
@@ -214,7 +214,7 @@ describe.each(databases())('maintenance notices on $name', (kind) => {
     const [a, b] = [await buildTerminal(t, estate), await buildTerminal(t, estate)];
     const { credential } = await enrolTerminal(t, a.serialNumber);
     const other = (await enrolTerminal(t, b.serialNumber)).credential;
-    const channel = await t.services.notifications.createChannel({
+    const channel = await t.services.notificationChannels.createChannel({
       merchantId: estate.merchant.id, kind: 'webhook', name: 'merchant IT', address: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
     });
     const planned = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a.id], work: ['update'], reason: 'app 3.3', plannedStart: '2026-11-26T02:00:00.000Z', expectedMinutes: 20 });

@@ -102,7 +102,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
   it('sends at most N per period and folds the excess, offline reminders included, into one digest ("and 27 more incidents")', async () => {
     setNow('2026-11-26T02:00:00.000Z'); // 10:00 in Shanghai
     const { merchant, site } = await shop(t, 'Europe/London', 'en');
-    const channel = await t.services.notifications.createChannel({
+    const channel = await t.services.notificationChannels.createChannel({
       merchantId: merchant.id, kind: 'email', name: 'Manager', address: 'limit@quiet.test', rateLimit: { max: 3, periodMinutes: 60 },
     });
     const n = t.services.notifications;
@@ -148,7 +148,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
   it('keeps a rate digest that comes due at night until the quiet hours end', async () => {
     setNow('2026-11-26T13:30:00.000Z'); // 21:30 in Shanghai
     const { merchant, site } = await shop();
-    const channel = await t.services.notifications.createChannel({
+    const channel = await t.services.notificationChannels.createChannel({
       merchantId: merchant.id, kind: 'email', name: '店长', address: 'both@quiet.test',
       quietHours: { start: '22:00', end: '07:00', timeZone: 'Asia/Shanghai' }, rateLimit: { max: 1, periodMinutes: 60 },
     });
@@ -170,7 +170,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
   it('still sends the digest when its job was lost, through the recurring digest sweep', async () => {
     setNow('2026-11-27T14:30:00.000Z'); // 22:30 in Shanghai
     const { merchant, site } = await shop();
-    await t.services.notifications.createChannel({ merchantId: merchant.id, kind: 'email', name: '店长', address: 'lost@quiet.test', quietHours: { start: '22:00', end: '07:00' } });
+    await t.services.notificationChannels.createChannel({ merchantId: merchant.id, kind: 'email', name: '店长', address: 'lost@quiet.test', quietHours: { start: '22:00', end: '07:00' } });
     await t.services.notifications.notify({ event: 'incident.reminder', merchantId: merchant.id, siteId: site.id, data: incident(800) });
     // Fault injection: the digest job disappears (as if a node died between two writes).
     await t.services.db.kysely.updateTable('jobs').set({ done_at: now.toISOString() }).where('kind', '=', RELEASE_DIGEST).where('done_at', 'is', null).execute();
@@ -194,7 +194,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
     try {
       setNow('2026-11-26T04:00:00.000Z'); // 12:00 in Shanghai
       const { merchant, site } = await shop();
-      const channel = await t.services.notifications.createChannel({
+      const channel = await t.services.notificationChannels.createChannel({
         merchantId: merchant.id, kind: 'webhook', name: 'Back office', address: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
         rateLimit: { max: 1, periodMinutes: 10 },
       });
@@ -224,7 +224,7 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
     const nodeB = await startTestApp(url, env, clock);
     try {
       const { merchant, site } = await shop(nodeA);
-      const channel = await nodeA.services.notifications.createChannel({
+      const channel = await nodeA.services.notificationChannels.createChannel({
         merchantId: merchant.id, kind: 'email', name: 'Shared', address: 'shared@quiet.test', rateLimit: { max: 5, periodMinutes: 30 },
       });
       const notifyFrom = (node: TestApp, from: number) => Promise.all(Array.from({ length: 10 }, (_, i) =>

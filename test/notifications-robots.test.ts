@@ -168,8 +168,8 @@ describe.each(databases())('group robots on $name', (database) => {
     const r = await robots((kind, n) => (n === 1 ? (kind === 'wecom' ? 45009 : 130101) : 0));
     const shop = await chineseShop();
     const n = t.services.notifications;
-    const wecom = await n.createChannel({ merchantId: shop.merchant.id, kind: 'wecom', name: '门店群', address: r.wecomUrl });
-    const dingtalk = await n.createChannel({ merchantId: shop.merchant.id, kind: 'dingtalk', name: '运维群', address: r.dingtalkUrl, secret: DINGTALK_SECRET });
+    const wecom = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'wecom', name: '门店群', address: r.wecomUrl });
+    const dingtalk = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'dingtalk', name: '运维群', address: r.dingtalkUrl, secret: DINGTALK_SECRET });
     const deliveries = await announce(shop);
     const of = (channelId: string) => deliveries.find((d) => d.channelId === channelId)!.id;
 

@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotificationRepository } from '../src/notifications/notifications.repository.ts';
 import { DELIVER_NOTIFICATION } from '../src/notifications/notifications.service.ts';
 import { retryDelayMs } from '../src/notifications/notifications.rules.ts';
 import { AppError } from '../src/shared/errors.ts';
@@ -100,10 +101,10 @@ describe.each(databases())('notifications on $name', (kind) => {
     const shanghai = await merchantWithSite(t, { name: '青柠茶饮', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '人民广场店');
     const london = await merchantWithSite(t, { name: 'Lime Tea', timeZone: 'Europe/London', locale: 'en' }, 'Covent Garden');
     const n = t.services.notifications;
-    const zhManager = await n.createChannel({ merchantId: shanghai.merchant.id, kind: 'email', name: '店长', address: 'manager@limetea.cn' });
-    await n.createChannel({ merchantId: shanghai.merchant.id, kind: 'email', name: 'IT, failures only', address: 'it@limetea.cn', events: ['maintenance.failed'] });
-    const enManager = await n.createChannel({ merchantId: london.merchant.id, kind: 'email', name: 'Store manager', address: 'manager@limetea.co.uk' });
-    const operations = await n.createChannel({ merchantId: null, kind: 'email', name: 'Operations', address: 'ops@posfleet.test', locale: 'en' });
+    const zhManager = await t.services.notificationChannels.createChannel({ merchantId: shanghai.merchant.id, kind: 'email', name: '店长', address: 'manager@limetea.cn' });
+    await t.services.notificationChannels.createChannel({ merchantId: shanghai.merchant.id, kind: 'email', name: 'IT, failures only', address: 'it@limetea.cn', events: ['maintenance.failed'] });
+    const enManager = await t.services.notificationChannels.createChannel({ merchantId: london.merchant.id, kind: 'email', name: 'Store manager', address: 'manager@limetea.co.uk' });
+    const operations = await t.services.notificationChannels.createChannel({ merchantId: null, kind: 'email', name: 'Operations', address: 'ops@posfleet.test', locale: 'en' });
 
     // 02:00–02:30 in Shanghai (UTC+8) and in London (UTC+0 in November).
     const zh = await n.notify({ event: 'maintenance.announced', merchantId: shanghai.merchant.id, siteId: shanghai.site.id, data: announcement('2026-11-25T18:00:00.000Z', '2026-11-25T18:30:00.000Z') });
@@ -147,9 +148,9 @@ describe.each(databases())('notifications on $name', (kind) => {
     const hook = await receiver((n) => (n <= 2 ? 500 : 200));
     const shop = await merchantWithSite(t, { name: '青柠茶饮 (webhook)', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '人民广场店');
     const n = t.services.notifications;
-    const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'POS back office', address: hook.url, secret: SECRET });
+    const channel = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'POS back office', address: hook.url, secret: SECRET });
     expect(channel.secret).toBe(SECRET);
-    expect(await n.getChannel(channel.id)).not.toHaveProperty('secret'); // shown once, at creation
+    expect(await t.services.notificationChannels.getChannel(channel.id)).not.toHaveProperty('secret'); // shown once, at creation
 
     const delivery = to(await n.notify({ event: 'maintenance.announced', merchantId: shop.merchant.id, siteId: shop.site.id, data: announcement('2026-11-25T18:00:00.000Z', '2026-11-25T18:30:00.000Z') }), channel.id);
     const signedAt: number[] = [];
@@ -200,7 +201,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     const hook = await receiver(() => answer);
     const shop = await merchantWithSite(t, { name: 'Lime Tea (webhook)', timeZone: 'Europe/London', locale: 'en' }, 'Covent Garden');
     const n = t.services.notifications;
-    const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
+    const channel = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
     const delivery = to(await n.notify({ event: 'maintenance.failed', merchantId: shop.merchant.id, siteId: shop.site.id, data: { terminals: ['PAX-7'], failedAt: now.toISOString(), outcome: 'rolled_back' } }), channel.id);
 
     for (let i = 0; i < 10 && (await n.getDelivery(delivery.id)).status === 'pending'; i++) {
@@ -235,7 +236,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     const hook = await receiver(() => 200);
     const shop = await merchantWithSite(t, { name: 'Twice Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '静安店');
     const n = t.services.notifications;
-    const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
+    const channel = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
     const event = { event: 'maintenance.completed', merchantId: shop.merchant.id, siteId: shop.site.id, data: { terminals: ['PAX-9'], completedAt: now.toISOString() }, key: 'maintenance.completed:job-42' } as const;
     const firstTime = await n.notify(event);
     const secondTime = await n.notify(event);
@@ -253,7 +254,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     const hook = await receiver(() => 200);
     const shop = await merchantWithSite(t, { name: 'Lost Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '虹口店');
     const n = t.services.notifications;
-    const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
+    const channel = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: hook.url, secret: SECRET });
     const delivery = to(await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-2'], completedAt: now.toISOString() } }), channel.id);
     // Fault injection: the job of this delivery disappears (as if a node died between two writes).
     await t.services.db.kysely.updateTable('jobs').set({ done_at: now.toISOString() }).where('payload', 'like', `%${delivery.id}%`).execute();
@@ -272,9 +273,9 @@ describe.each(databases())('notifications on $name', (kind) => {
     const hook = await receiver(() => 200);
     const shop = await merchantWithSite(t, { name: 'Disabled Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '徐汇店');
     const n = t.services.notifications;
-    const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Old endpoint', address: hook.url });
+    const channel = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Old endpoint', address: hook.url });
     const delivery = to(await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } }), channel.id);
-    await n.updateChannel(channel.id, { enabled: false });
+    await t.services.notificationChannels.updateChannel(channel.id, { enabled: false });
     await runJobs();
     expect(hook.received).toHaveLength(0);
     expect(await n.getDelivery(delivery.id)).toMatchObject({ status: 'parked', lastError: `channel ${channel.id} is disabled` });
@@ -299,11 +300,10 @@ describe.each(databases())('notifications on $name', (kind) => {
   });
 
   it('names the field of a bad channel', async () => {
-    const n = t.services.notifications;
-    await expect(n.createChannel({ kind: 'webhook', name: 'x', address: 'ftp://example.com/hook' })).rejects.toMatchObject({ code: 'validation_error', field: 'address' });
-    await expect(n.createChannel({ kind: 'email', name: 'x', address: 'not-an-address' })).rejects.toMatchObject({ code: 'validation_error', field: 'address' });
-    await expect(n.createChannel({ kind: 'email', name: 'x', address: 'a@b.cn', merchantId: 'nope' })).rejects.toMatchObject({ code: 'validation_error', field: 'merchantId' });
-    await expect(n.createChannel({ kind: 'email', name: 'x', address: 'a@b.cn', events: ['maintenance.exploded' as never] })).rejects.toMatchObject({ field: 'events' });
+    await expect(t.services.notificationChannels.createChannel({ kind: 'webhook', name: 'x', address: 'ftp://example.com/hook' })).rejects.toMatchObject({ code: 'validation_error', field: 'address' });
+    await expect(t.services.notificationChannels.createChannel({ kind: 'email', name: 'x', address: 'not-an-address' })).rejects.toMatchObject({ code: 'validation_error', field: 'address' });
+    await expect(t.services.notificationChannels.createChannel({ kind: 'email', name: 'x', address: 'a@b.cn', merchantId: 'nope' })).rejects.toMatchObject({ code: 'validation_error', field: 'merchantId' });
+    await expect(t.services.notificationChannels.createChannel({ kind: 'email', name: 'x', address: 'a@b.cn', events: ['maintenance.exploded' as never] })).rejects.toMatchObject({ field: 'events' });
   });
 
   it('records a receiver that does not answer in time, or cannot be reached, as a failed attempt', async () => {
@@ -318,8 +318,8 @@ describe.each(databases())('notifications on $name', (kind) => {
     try {
       const shop = await merchantWithSite(app, { name: 'Slow Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '南京西路店');
       const n = app.services.notifications;
-      const slowChannel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'slow', address: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook` });
-      const goneChannel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'gone', address: `http://127.0.0.1:${closedPort}/hook` });
+      const slowChannel = await app.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'slow', address: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook` });
+      const goneChannel = await app.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'gone', address: `http://127.0.0.1:${closedPort}/hook` });
       const deliveries = await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } });
       await runJobs(app);
       const [timedOut] = (await n.getDelivery(to(deliveries, slowChannel.id).id)).attemptLog;
@@ -386,9 +386,9 @@ describe.each(databases())('notifications on $name', (kind) => {
       const port = new URL(hook.url).port;
       const shop = await merchantWithSite(closed, { name: 'Rebound Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '长宁店');
       const n = closed.services.notifications;
-      const channel = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: 'https://hooks.example.com/posfleet' });
+      const channel = await closed.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'Back office', address: 'https://hooks.example.com/posfleet' });
       // A name that passed at creation and resolves to loopback now (DNS rebinding), or a channel stored before this check.
-      await n.repo.updateChannel(channel.id, { address: `http://localhost:${port}/hooks/posfleet` });
+      await new NotificationRepository(closed.services.db.kysely).updateChannel(channel.id, { address: `http://localhost:${port}/hooks/posfleet` });
       const delivery = to(await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } }), channel.id);
       await runJobs(closed);
       expect(hook.received).toHaveLength(0);
@@ -399,7 +399,7 @@ describe.each(databases())('notifications on $name', (kind) => {
       const open = await startTestApp(await kind.fresh(), { ...env, WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128' }, clock);
       try {
         const shop2 = await merchantWithSite(open, { name: 'Local Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '长宁店');
-        const local = await open.services.notifications.createChannel({ merchantId: shop2.merchant.id, kind: 'webhook', name: 'Back office', address: `http://localhost:${port}/hooks/posfleet`, secret: SECRET });
+        const local = await open.services.notificationChannels.createChannel({ merchantId: shop2.merchant.id, kind: 'webhook', name: 'Back office', address: `http://localhost:${port}/hooks/posfleet`, secret: SECRET });
         const sent = to(await open.services.notifications.notify({ event: 'maintenance.completed', merchantId: shop2.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } }), local.id);
         await runJobs(open);
         expect(hook.received).toHaveLength(1);
@@ -420,8 +420,8 @@ describe.each(databases())('notifications on $name', (kind) => {
     cleanups.push(() => new Promise<void>((resolve) => chatty.close(() => resolve())));
     const shop = await merchantWithSite(t, { name: 'Moved Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '闵行店');
     const n = t.services.notifications;
-    const moved = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'moved', address: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` });
-    const leaky = await n.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'leaky', address: `http://127.0.0.1:${(chatty.address() as AddressInfo).port}/hook` });
+    const moved = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'moved', address: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook` });
+    const leaky = await t.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'webhook', name: 'leaky', address: `http://127.0.0.1:${(chatty.address() as AddressInfo).port}/hook` });
     const deliveries = await n.notify({ event: 'maintenance.completed', merchantId: shop.merchant.id, data: { terminals: ['PAX-1'], completedAt: now.toISOString() } });
     await runJobs();
     expect(elsewhere.received).toHaveLength(0);
@@ -435,7 +435,7 @@ describe.each(databases())('notifications on $name', (kind) => {
     const url = await kind.fresh();
     const first = await startTestApp(url, env, clock);
     const shop = await merchantWithSite(first, { name: 'Restart Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '陆家嘴店');
-    const channel = await first.services.notifications.createChannel({ merchantId: shop.merchant.id, kind: 'email', name: '店长', address: 'restart@limetea.cn' });
+    const channel = await first.services.notificationChannels.createChannel({ merchantId: shop.merchant.id, kind: 'email', name: '店长', address: 'restart@limetea.cn' });
     const delivery = to(await first.services.notifications.notify({ event: 'maintenance.announced', merchantId: shop.merchant.id, siteId: shop.site.id, data: announcement('2026-11-25T18:00:00.000Z', '2026-11-25T18:30:00.000Z') }), channel.id);
     await first.close(); // stopped before its jobs ran
 

@@ -341,7 +341,7 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
   it('tells the merchant when a work order is due, overdue and past its SLA, each once', async () => {
     now = new Date('2026-06-01T00:00:00.000Z');
     const estate = await buildEstate(t);
-    await t.services.notifications.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'shop', address: 'shop@example.com' });
+    await t.services.notificationChannels.createChannel({ merchantId: estate.merchant.id, kind: 'email', name: 'shop', address: 'shop@example.com' });
     const order = await workOrder(estate.site.id, [], { dueAt: '2026-06-01T12:00:00.000Z' });
     const events = async () => (await t.services.db.kysely.selectFrom('notification_deliveries').select(['event', 'subject'])
       .where('merchant_id', '=', estate.merchant.id).orderBy('created_at').orderBy('id').execute());

@@ -5,7 +5,8 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
-import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
+import type { AccessService } from './access.service.ts';
+import { SESSION_COOKIE, type Principal } from './authentication.service.ts';
 import { LoginAnswer, LoginInput, Me, NewToken, PasswordChange, PasswordReset, Token, TokenInput, TotpConfirm, TotpSetup, User, UserInput, UserPatch } from './access.schemas.ts';
 import { can, PERMISSIONS } from './roles.ts';
 

@@ -1,31 +1,17 @@
-// Operator access: accounts with hashed passwords, lockout and optional TOTP; browser sessions with
-// CSRF tokens; API tokens owned by users. Answers one question for every request: who is this?
+// Operator access: accounts with hashed passwords, lockout and optional TOTP; sign-in that opens a
+// browser session; API tokens owned by users. Who a request is: ./authentication.service.ts.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
-import type { Database, UserTable } from '../db/schema.ts';
-import { AppError, conflict, forbidden, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
+import type { UserTable } from '../db/schema.ts';
+import { AppError, conflict, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
-import { bearer, hashSecret, newToken } from '../shared/secrets.ts';
+import { hashSecret, newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { checkNewPassword, hashPassword, passwordExpired, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
-import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
-
-export interface Principal {
-  userId: string;
-  name: string;
-  role: Role;
-  merchantId: string | null;
-  scope: Scope;
-  via: 'token' | 'session';
-  tokenId: string | null;
-  tokenScope: 'full' | 'read';
-  sessionId: string | null;
-  csrfToken: string | null;
-  mustChangePassword: boolean;
-  /** The account's language: errors and messages answer in it. */
-  locale?: string;
-}
+import type { AccessRepository } from './access.repository.ts';
+import { principalOf, type Principal } from './authentication.service.ts';
+import { checkNewPassword, hashPassword, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
+import type { Role } from './roles.ts';
 
 export interface AccessSettings {
   passwordMaxAgeDays: number;
@@ -48,70 +34,18 @@ export type LoginResult =
   | { ok: true; cookie: string; expiresAt: string; principal: Principal }
   | { ok: false; userId: string | null; error: AppError; reason: string };
 
-export const SESSION_COOKIE = 'pf_session';
-const CACHE_MS = 5_000;
 const BOOTSTRAP_EMAIL = 'admin@posfleet.local';
 
 export class AccessService {
-  private tokenCache = new Map<string, { principal: Principal; until: number }>();
-
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repo: AccessRepository,
     private readonly clock: Clock,
     private readonly settings: AccessSettings,
+    /** Answers kept for API tokens, forgotten when a token or an account changes. */
+    private readonly tokens: { forgetTokens(): void },
   ) {}
 
   private now = () => this.clock().toISOString();
-
-  /** A token or an account changed (here or on another node): the next request of each token asks the database. */
-  forgetTokens(): void {
-    this.tokenCache.clear();
-  }
-
-  // ---- authentication
-  /** Who is calling: a bearer API token, or a session cookie (whose CSRF token the caller checks). */
-  async authenticate(authorization: string | undefined, sessionCookie: string | undefined): Promise<Principal> {
-    const token = bearer(authorization);
-    if (token) return this.authenticateToken(token);
-    if (sessionCookie) return this.authenticateSession(sessionCookie);
-    throw unauthenticated('sign in, or send an API token: Authorization: Bearer <token>');
-  }
-
-  private async authenticateToken(token: string): Promise<Principal> {
-    const hash = hashSecret(token);
-    const now = this.clock();
-    const cached = this.tokenCache.get(hash);
-    if (cached && cached.until > now.getTime()) return cached.principal;
-    const row = await this.db.selectFrom('api_tokens').innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.scope'])
-      .selectAll('users').where('api_tokens.token_hash', '=', hash).executeTakeFirst();
-    if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
-    if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
-    if (row.disabled_at) throw unauthenticated('the account that owns this token is disabled');
-    const principal = this.principal(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' });
-    // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
-    principal.mustChangePassword = false;
-    this.tokenCache.set(hash, { principal, until: now.getTime() + CACHE_MS });
-    return principal;
-  }
-
-  private async authenticateSession(cookie: string): Promise<Principal> {
-    const row = await this.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.id as session_id', 'sessions.csrf_token', 'sessions.expires_at', 'sessions.revoked_at'])
-      .selectAll('users').where('sessions.token_hash', '=', hashSecret(cookie)).executeTakeFirst();
-    if (!row || row.revoked_at || row.expires_at <= this.now() || row.disabled_at) throw unauthenticated('the session has ended; sign in again').says('auth.session_ended');
-    return this.principal(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token });
-  }
-
-  private principal(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }): Principal {
-    const role = isRole(user.role) ? user.role : 'auditor';
-    return {
-      userId: user.id, name: user.name, role, merchantId: user.merchant_id, locale: user.locale, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
-      tokenId: null, tokenScope: 'full', sessionId: null, csrfToken: null,
-      mustChangePassword: passwordExpired(user.password_changed_at, this.settings.passwordMaxAgeDays, this.clock()),
-      ...how,
-    };
-  }
 
   // ---- sign-in
   /**
@@ -122,7 +56,7 @@ export class AccessService {
    * the account, counted by one UPDATE each so that failures arriving together are all counted.
    */
   async login(email: string, password: string, totpCode: string | undefined, sourceIp: string | null): Promise<LoginResult> {
-    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    const user = await this.repo.findUserByEmail(email.toLowerCase());
     const now = this.clock();
     const wrong = () => unauthenticated('wrong email or password').says('auth.wrong_credentials');
     if (!user || user.disabled_at) {
@@ -145,18 +79,14 @@ export class AccessService {
       }
     }
     // Clears the count unless a failure that arrived meanwhile locked the account: then this sign-in is refused too.
-    const nowIso = now.toISOString();
-    const cleared = await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null })
-      .where('id', '=', user.id).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
-      .returning('id').executeTakeFirst();
-    if (!cleared) return { ok: false, userId: user.id, error: wrong(), reason: 'the account was locked meanwhile' };
+    if (!(await this.repo.clearFailures(user.id, now.toISOString()))) return { ok: false, userId: user.id, error: wrong(), reason: 'the account was locked meanwhile' };
     const cookie = newToken('pfs');
     const session = {
       id: randomUUID(), user_id: user.id, token_hash: hashSecret(cookie), csrf_token: newToken('csrf'), created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + this.settings.sessionHours * 3_600_000).toISOString(), source_ip: sourceIp, revoked_at: null,
     };
-    await this.db.insertInto('sessions').values(session).execute();
-    const principal = this.principal(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token });
+    await this.repo.insertSession(session);
+    const principal = principalOf(user, { via: 'session', sessionId: session.id, csrfToken: session.csrf_token }, this.settings.passwordMaxAgeDays, now);
     return { ok: true, cookie, expiresAt: session.expires_at, principal };
   }
 
@@ -166,23 +96,15 @@ export class AccessService {
    * Returns what happened, for the audit trail.
    */
   private async countFailure(userId: string, what: string, now: Date): Promise<string> {
-    const nowIso = now.toISOString();
     const until = new Date(now.getTime() + this.settings.lockoutMinutes * 60_000).toISOString();
     const max = this.settings.maxFailedLogins;
-    const locks = sql<boolean>`failed_logins + 1 >= ${max}`;
-    const row = await this.db.updateTable('users')
-      .set({
-        failed_logins: sql<number>`CASE WHEN ${locks} THEN 0 ELSE failed_logins + 1 END`,
-        locked_until: sql<string | null>`CASE WHEN ${locks} THEN ${until} ELSE locked_until END`,
-      })
-      .where('id', '=', userId).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', nowIso)]))
-      .returning(['failed_logins', 'locked_until']).executeTakeFirst();
+    const row = await this.repo.countFailure(userId, now.toISOString(), until, max);
     if (!row) return `${what} (the account was locked meanwhile)`;
     return row.locked_until === until ? `${what}; the account is now locked until ${until} after ${max} failed sign-ins` : `${what} (${row.failed_logins} of ${max} before the account locks)`;
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db.updateTable('sessions').set({ revoked_at: this.now() }).where('id', '=', sessionId).execute();
+    await this.repo.revokeSession(sessionId, this.now());
   }
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
@@ -194,10 +116,10 @@ export class AccessService {
   private async setPassword(user: Selectable<UserTable>, password: string): Promise<void> {
     const history = [user.password_hash, ...parseJson<string[]>(user.password_history, [])].filter((h): h is string => !!h);
     await checkNewPassword(password, history);
-    await this.db.updateTable('users').set({
+    await this.repo.updateUser(user.id, {
       password_hash: await hashPassword(password), password_changed_at: this.now(),
       password_history: JSON.stringify(history.slice(0, PASSWORD_HISTORY - 1)), updated_at: this.now(),
-    }).where('id', '=', user.id).execute();
+    });
   }
 
   // ---- TOTP
@@ -206,7 +128,7 @@ export class AccessService {
     // Starting over would switch the second factor off: whoever holds this session must not be able to.
     if (user.totp_enabled) throw conflict('two-factor sign-in is already on; an admin can reset it');
     const secret = new Secret({ size: 20 }).base32;
-    await this.db.updateTable('users').set({ totp_secret: secret, totp_enabled: 0 }).where('id', '=', userId).execute();
+    await this.repo.updateUser(userId, { totp_secret: secret, totp_enabled: 0 });
     const uri = new TOTP({ issuer: 'PosFleet', label: user.email, secret: Secret.fromBase32(secret) }).toString();
     return { secret, uri };
   }
@@ -215,22 +137,22 @@ export class AccessService {
     const user = await this.requireUser(userId);
     if (!user.totp_secret) throw conflict('start the set-up first: POST /api/v1/auth/totp');
     if (!totpValid(user.totp_secret, code, this.clock())) throw invalid('code', 'is wrong or expired');
-    await this.db.updateTable('users').set({ totp_enabled: 1 }).where('id', '=', userId).execute();
+    await this.repo.updateUser(userId, { totp_enabled: 1 });
   }
 
   // ---- users
   async createUser(input: UserInput) {
     const email = input.email.toLowerCase();
-    if (await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) throw conflict(`a user with e-mail ${email} exists`, 'email').says('user.email_taken', { email });
+    if (await this.repo.findUserByEmail(email)) throw conflict(`a user with e-mail ${email} exists`, 'email').says('user.email_taken', { email });
     await this.checkMerchantBinding(input.role, input.merchantId ?? null);
     await checkNewPassword(input.password, []);
     const now = this.now();
     const id = randomUUID();
-    await this.db.insertInto('users').values({
+    await this.repo.insertUser({
       id, email, name: input.name, role: input.role, merchant_id: input.role === 'merchant' ? input.merchantId ?? null : null,
       locale: input.locale ?? 'zh-CN', password_hash: await hashPassword(input.password), password_changed_at: now, password_history: '[]',
       failed_logins: 0, locked_until: null, totp_secret: null, totp_enabled: 0, created_at: now, updated_at: now, disabled_at: null,
-    }).execute();
+    });
     return this.getUser(id);
   }
 
@@ -239,16 +161,16 @@ export class AccessService {
     const role = patch.role ?? (user.role as Role);
     const merchantId = patch.merchantId !== undefined ? patch.merchantId : user.merchant_id;
     await this.checkMerchantBinding(role, merchantId);
-    await this.db.updateTable('users').set({
+    await this.repo.updateUser(id, {
       ...(patch.name !== undefined && { name: patch.name }),
       ...(patch.locale !== undefined && { locale: patch.locale }),
       role, merchant_id: role === 'merchant' ? merchantId : null,
       ...(patch.disabled !== undefined && { disabled_at: patch.disabled ? this.now() : null }),
       updated_at: this.now(),
-    }).where('id', '=', id).execute();
+    });
     if (patch.password !== undefined) await this.setPassword(await this.requireUser(id), patch.password);
     if (patch.disabled) await this.endSessions(id);
-    this.tokenCache.clear();
+    this.tokens.forgetTokens();
     return this.getUser(id);
   }
 
@@ -265,18 +187,18 @@ export class AccessService {
    */
   async resetUserPassword(id: string, password: string) {
     await this.setPassword(await this.requireUser(id), password);
-    await this.db.updateTable('users').set({ password_changed_at: null, failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.repo.updateUser(id, { password_changed_at: null, failed_logins: 0, locked_until: null });
     await this.endSessions(id);
     return this.getUser(id);
   }
 
   private async endSessions(userId: string) {
-    await this.db.updateTable('sessions').set({ revoked_at: this.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await this.repo.revokeSessionsOf(userId, this.now());
   }
 
   async unlockUser(id: string) {
     await this.requireUser(id);
-    await this.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', id).execute();
+    await this.repo.updateUser(id, { failed_logins: 0, locked_until: null });
     return this.getUser(id);
   }
 
@@ -285,17 +207,17 @@ export class AccessService {
   }
 
   async listUsers() {
-    return (await this.db.selectFrom('users').selectAll().orderBy('email').execute()).map(toUser);
+    return (await this.repo.listUsers()).map(toUser);
   }
 
   private async checkMerchantBinding(role: Role, merchantId: string | null) {
     if (role !== 'merchant') return;
     if (!merchantId) throw invalid('merchantId', 'is required for a merchant user');
-    if (!(await this.db.selectFrom('merchants').select('id').where('id', '=', merchantId).executeTakeFirst())) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
+    if (!(await this.repo.merchantExists(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
   }
 
   private async requireUser(id: string) {
-    return (await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()) ?? orNotFound('user', id);
+    return (await this.repo.findUser(id)) ?? orNotFound('user', id);
   }
 
   // ---- API tokens
@@ -306,19 +228,19 @@ export class AccessService {
       created_at: now.toISOString(), expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString() : null,
       revoked_at: null,
     };
-    await this.db.insertInto('api_tokens').values(row).execute();
+    await this.repo.insertToken(row);
     return { ...toToken(row), token: plain };
   }
 
   async listTokens(userId: string) {
-    return (await this.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at').execute()).map(toToken);
+    return (await this.repo.listTokens(userId)).map(toToken);
   }
 
   async revokeToken(userId: string, tokenId: string, asAdmin: boolean) {
-    const token = await this.db.selectFrom('api_tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+    const token = await this.repo.findToken(tokenId);
     if (!token || (token.user_id !== userId && !asAdmin)) throw notFound('API token', tokenId);
-    await this.db.updateTable('api_tokens').set({ revoked_at: this.now() }).where('id', '=', tokenId).execute();
-    this.tokenCache.clear();
+    await this.repo.revokeToken(tokenId, this.now());
+    this.tokens.forgetTokens();
   }
 
   /**
@@ -326,23 +248,21 @@ export class AccessService {
    * bootstrap token — POSFLEET_ADMIN_TOKEN, or one generated now and returned to be printed once.
    */
   async bootstrap(configured: string | undefined): Promise<string | undefined> {
-    let admin = await this.db.selectFrom('users').selectAll().where('email', '=', BOOTSTRAP_EMAIL).executeTakeFirst();
+    let admin = await this.repo.findUserByEmail(BOOTSTRAP_EMAIL);
     if (!admin) {
       const now = this.now();
-      await this.db.insertInto('users').values({
+      await this.repo.insertUser({
         id: randomUUID(), email: BOOTSTRAP_EMAIL, name: 'admin', role: 'admin', merchant_id: null, locale: 'zh-CN', password_hash: null,
         password_changed_at: null, password_history: '[]', failed_logins: 0, locked_until: null, totp_secret: null, totp_enabled: 0,
         created_at: now, updated_at: now, disabled_at: null,
-      }).execute();
-      admin = await this.db.selectFrom('users').selectAll().where('email', '=', BOOTSTRAP_EMAIL).executeTakeFirstOrThrow();
+      });
+      admin = (await this.repo.findUserByEmail(BOOTSTRAP_EMAIL))!;
     }
     if (configured) {
-      const known = await this.db.selectFrom('api_tokens').select('id').where('token_hash', '=', hashSecret(configured)).executeTakeFirst();
-      if (!known) await this.createToken(admin.id, { name: 'bootstrap admin' }, configured);
+      if (!(await this.repo.tokenHashExists(hashSecret(configured)))) await this.createToken(admin.id, { name: 'bootstrap admin' }, configured);
       return undefined;
     }
-    const any = await this.db.selectFrom('api_tokens').select('id').where('user_id', '=', admin.id).limit(1).executeTakeFirst();
-    if (any) return undefined;
+    if (await this.repo.userHasToken(admin.id)) return undefined;
     return (await this.createToken(admin.id, { name: 'bootstrap admin' })).token;
   }
 
@@ -351,22 +271,16 @@ export class AccessService {
    * (the earliest created who is not disabled; not necessarily admin@posfleet.local).
    */
   async tokenOwner(email: string | undefined) {
-    let query = this.db.selectFrom('users').selectAll().where('disabled_at', 'is', null);
-    query = email === undefined ? query.where('role', '=', 'admin').orderBy('created_at').orderBy('id') : query.where('email', '=', email.toLowerCase());
-    const user = await query.limit(1).executeTakeFirst();
+    const user = await this.repo.enabledUser(email?.toLowerCase());
     if (!user) throw new AppError('not_found', email === undefined ? 'this database has no enabled admin account' : `no enabled account has the e-mail ${email}`);
     return toUser(user);
   }
 
   /** For the CLI: sets a user's password without the current one (the operator has the database). */
   async resetPassword(email: string, password: string) {
-    const user = await this.db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+    const user = await this.repo.findUserByEmail(email.toLowerCase());
     if (!user) throw notFound('user', email);
     await this.setPassword(user, password);
-  }
-
-  assertCsrf(principal: Principal, header: string | undefined): void {
-    if (principal.via === 'session' && header !== principal.csrfToken) throw forbidden('missing or wrong x-csrf-token header for this session');
   }
 }
 

@@ -3,7 +3,7 @@
 // comes from a browser session, and authorised before its handler runs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, forbidden } from '../shared/errors.ts';
-import { SESSION_COOKIE, type AccessService, type Principal } from './access.service.ts';
+import { SESSION_COOKIE, type AuthenticationService, type Principal } from './authentication.service.ts';
 import { can, PERMISSIONS, type Permission } from './roles.ts';
 
 export type RoutePermission = Permission | 'signed-in' | 'public';
@@ -32,7 +32,7 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const KNOWN = new Set<string>([...PERMISSIONS, 'signed-in', 'public']);
 
-export function installGuard(api: FastifyInstance, access: AccessService): void {
+export function installGuard(api: FastifyInstance, access: AuthenticationService): void {
   api.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     if (!permission || !KNOWN.has(permission)) throw new Error(`route ${route.method} ${route.url} must declare config.permission`);

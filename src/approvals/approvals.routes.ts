@@ -2,7 +2,7 @@
 // decide which request is the service's: each kind needs the permission of its operation.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, Items, operatorSecurity as security } from '../shared/http-schemas.ts';
-import type { Principal } from '../access/access.service.ts';
+import type { Principal } from '../access/authentication.service.ts';
 import type { ApprovalsService } from './approvals.service.ts';
 import type { ApprovalKind, ApprovalState, Person } from './approvals.rules.ts';
 import { ApprovalListQuery, ApprovalView, ApproveInput, RejectInput } from './approvals.schemas.ts';

@@ -13,6 +13,7 @@ import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
 import type { DdiRepository } from './ddi.repository.ts';
 
@@ -33,13 +34,17 @@ const UNKNOWN_TOKEN = 'unknown or revoked terminal credential';
 const TOUCH_EVERY_MS = 15_000;
 /** How long a terminal's serial number is remembered for checking the controllerId (as credentials are cached). */
 const SERIAL_TTL_MS = 30_000;
+/** Polling controllers each per-controller cache remembers (a forgotten one costs a query at its next poll). */
+const CONTROLLERS_MAX = 200_000;
 
 export class DdiService {
-  private readonly touched = new Map<string, number>();
-  private readonly serials = new Map<string, { serial: string; until: number }>();
-  /** Terminals whose attributes are up to date, until when this is trusted (another node may have finished an update). */
-  private readonly configured = new Map<string, number>();
-  private readonly cancelChecked = new Map<string, { actionId: number | undefined; until: number }>();
+  /** Controllers whose last contact moved in the last TOUCH_EVERY_MS. */
+  private readonly touched = new TtlCache<string, true>(CONTROLLERS_MAX, TOUCH_EVERY_MS);
+  private readonly serials = new TtlCache<string, string>(CONTROLLERS_MAX, SERIAL_TTL_MS);
+  /** Terminals whose attributes are up to date, trusted for a while (another node may have finished an update). */
+  private readonly configured = new TtlCache<string, true>(CONTROLLERS_MAX, TOUCH_EVERY_MS);
+  /** Controllers found with no cancellation to confirm, not asked again for a while. */
+  private readonly noCancel = new TtlCache<string, true>(CONTROLLERS_MAX, TOUCH_EVERY_MS);
   /** The polls of one event-loop turn, whose deployments are looked up together (see hintOf). */
   private hintBatch: { terminalIds: Set<string>; hints: Promise<Map<string, DeploymentHint>> } | undefined;
 
@@ -86,12 +91,11 @@ export class DdiService {
 
   private async serialOf(terminalId: string): Promise<string> {
     const now = this.clock().getTime();
-    const cached = this.serials.get(terminalId);
-    if (cached && cached.until > now) return cached.serial;
+    const cached = this.serials.get(terminalId, now);
+    if (cached !== undefined) return cached;
     const terminal = await this.repo.terminal(terminalId);
     if (!terminal || terminal.deleted_at) throw unauthenticated(UNKNOWN_TOKEN);
-    if (this.serials.size > 1_000_000) this.serials.clear();
-    this.serials.set(terminalId, { serial: terminal.serial_number, until: now + SERIAL_TTL_MS });
+    this.serials.set(terminalId, terminal.serial_number, now);
     return terminal.serial_number;
   }
 
@@ -170,17 +174,10 @@ export class DdiService {
    * while so a poll costs no query for it.
    */
   private async hasConfigData(terminalId: string): Promise<boolean> {
-    const now = this.clock().getTime();
-    if ((this.configured.get(terminalId) ?? 0) > now) return true;
+    if (this.configured.has(terminalId, this.clock().getTime())) return true;
     const upToDate = await this.repo.configDataCurrent(terminalId);
-    if (upToDate) this.rememberConfigured(terminalId);
+    if (upToDate) this.configured.set(terminalId, true, this.clock().getTime());
     return upToDate;
-  }
-
-  /** The map stays bounded: forgetting only costs a query. */
-  private rememberConfigured(terminalId: string): void {
-    if (this.configured.size > 1_000_000) this.configured.clear();
-    this.configured.set(terminalId, this.clock().getTime() + TOUCH_EVERY_MS);
   }
 
   /**
@@ -189,12 +186,10 @@ export class DdiService {
    */
   private async cancelToConfirm(terminalId: string): Promise<number | undefined> {
     const now = this.clock().getTime();
-    const pending = this.cancelChecked.get(terminalId);
-    if (pending && pending.until > now) return pending.actionId;
-    if (this.cancelChecked.size > 1_000_000) this.cancelChecked.clear();
+    if (this.noCancel.has(terminalId, now)) return undefined;
     const actionId = await this.repo.cancelToConfirm(terminalId);
     // A pending cancellation is asked about at every poll until it is confirmed.
-    this.cancelChecked.set(terminalId, { actionId, until: actionId === undefined ? now + TOUCH_EVERY_MS : 0 });
+    if (actionId === undefined) this.noCancel.set(terminalId, true, now);
     return actionId;
   }
 
@@ -245,7 +240,7 @@ export class DdiService {
       const attributes = JSON.stringify(next);
       if (attributes.length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
       if (await this.repo.writeConfigData(terminalId, stored, attributes, at)) {
-        this.rememberConfigured(terminalId);
+        this.configured.set(terminalId, true, this.clock().getTime());
         return;
       }
     }
@@ -255,9 +250,8 @@ export class DdiService {
   /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */
   private async touch(terminalId: string): Promise<void> {
     const now = this.clock();
-    if ((this.touched.get(terminalId) ?? -Infinity) > now.getTime() - TOUCH_EVERY_MS) return;
-    if (this.touched.size > 1_000_000) this.touched.clear();
-    this.touched.set(terminalId, now.getTime());
+    if (this.touched.has(terminalId, now.getTime())) return;
+    this.touched.set(terminalId, true, now.getTime());
     await this.repo.touch(terminalId, now.toISOString());
   }
 }

@@ -2,31 +2,30 @@
 // Entries live briefly: a credential revoked on another server node is forgotten at once when that node
 // tells this one (src/cluster/invalidations.ts), and stops working within TTL_MS (of the server's clock,
 // which the caller passes) should the notice be lost.
+import { setBounded } from '../shared/bounded-map.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
+
 const TTL_MS = 5_000;
+/** Credential hashes remembered (and terminals, for their fingerprints); the oldest set are dropped first. */
 const MAX_ENTRIES = 2_000_000;
 
 export class CredentialCache {
-  private byHash = new Map<string, { terminalId: string; until: number }>();
+  private byHash = new TtlCache<string, string>(MAX_ENTRIES, TTL_MS);
   /** The hardware fingerprint bound to the terminal's credentials (null: none bound yet), cached with them. */
   private fingerprints = new Map<string, string | null>();
   /** A terminal may hold several valid credentials at once (the answers of one retried enrolment). */
   private hashesByTerminal = new Map<string, Set<string>>();
 
   get(hash: string, now: number): string | undefined {
-    const entry = this.byHash.get(hash);
-    if (!entry) return undefined;
-    if (entry.until > now) return entry.terminalId;
-    this.byHash.delete(hash);
-    return undefined;
+    return this.byHash.get(hash, now);
   }
 
   set(hash: string, terminalId: string, now: number, fingerprint: string | null = null): void {
-    if (this.byHash.size >= MAX_ENTRIES) this.clear();
-    this.byHash.set(hash, { terminalId, until: now + TTL_MS });
-    this.fingerprints.set(terminalId, fingerprint);
+    this.byHash.set(hash, terminalId, now);
+    setBounded(this.fingerprints, terminalId, fingerprint, MAX_ENTRIES);
     const hashes = this.hashesByTerminal.get(terminalId);
     if (hashes) hashes.add(hash);
-    else this.hashesByTerminal.set(terminalId, new Set([hash]));
+    else setBounded(this.hashesByTerminal, terminalId, new Set([hash]), MAX_ENTRIES);
   }
 
   /** The fingerprint cached with the terminal's credential; undefined when not cached. */

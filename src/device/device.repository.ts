@@ -7,7 +7,7 @@ import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { selectInBatches } from '../db/batches.ts';
 import type { Executor } from '../db/database.ts';
-import { setBounded } from '../shared/bounded-map.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
 import { heartbeatKey, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
@@ -99,8 +99,8 @@ export class DeviceRepository {
       return { outcome: { stored, commandsByTerminal } as WrittenBatch, versions };
     });
     // Remembered only once committed: a rolled-back batch must be looked at again.
-    const until = Date.now() + 5 * 60_000;
-    for (const [terminalId, version] of versions) setBounded(this.knownVersions, terminalId, { version, until }, KNOWN_VERSIONS_MAX);
+    const now = Date.now();
+    for (const [terminalId, version] of versions) this.knownVersions.set(terminalId, version, now);
     return outcome;
   }
 
@@ -109,15 +109,12 @@ export class DeviceRepository {
    * are trusted for a few minutes only: an operator may edit the record meanwhile, and then the
    * terminal's report puts it right again.
    */
-  private knownVersions = new Map<string, { version: string; until: number }>();
+  private knownVersions = new TtlCache<string, string>(KNOWN_VERSIONS_MAX, 5 * 60_000);
 
   /** Heartbeats keep installed versions true; an unchanged one (the usual case) costs no query. */
   private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
     const now = Date.now();
-    const changed = latest.filter((h) => {
-      const known = this.knownVersions.get(h.terminalId);
-      return !known || known.until < now || known.version !== versionKey(h.report.appVersion, h.report.firmwareVersion);
-    });
+    const changed = latest.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.report.appVersion, h.report.firmwareVersion));
     if (!changed.length) return [];
     const written = await this.writeVersions(trx, changed.map((h) => ({
       terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.report.appVersion, firmware: h.report.firmwareVersion },

@@ -3,6 +3,7 @@
 // batch) and its model's thresholds. The heartbeat path reads it for every batch, so it is cached.
 import { setBounded } from '../shared/bounded-map.ts';
 import { parseJson } from '../shared/json.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import { mergeThresholds, type ThresholdOverrides, type Thresholds } from './heartbeat.rules.ts';
@@ -28,14 +29,18 @@ export interface TerminalState {
 const CONTEXT_TTL_MS = 5 * 60_000;
 /** Terminals whose context one process keeps (a forgotten one is read again with its next batch). */
 const CONTEXT_MAX_TERMINALS = 200_000;
+/** Terminal models whose thresholds one process keeps (likewise). */
+const THRESHOLDS_MAX_MODELS = 10_000;
+/** Merchants whose trading overrides are kept (the oldest dropped beyond it). */
+const THRESHOLDS_MAX_MERCHANTS = 100_000;
 
 export class RuleContext {
   /** The default thresholds with the configured password age: what a model without overrides uses. */
   readonly base: Thresholds;
   private readonly states = new Map<string, TerminalState>();
-  private readonly thresholdCache = new Map<string, { thresholds: Thresholds; until: number }>();
+  private readonly thresholdCache = new TtlCache<string, Thresholds>(THRESHOLDS_MAX_MODELS, CONTEXT_TTL_MS);
   /** Each merchant's overrides of the trading group (laid over its terminals' model thresholds). */
-  private readonly merchantTradingCache = new Map<string, { overrides: Partial<TradingThresholds>; until: number }>();
+  private readonly merchantTradingCache = new TtlCache<string, Partial<TradingThresholds>>(THRESHOLDS_MAX_MERCHANTS, CONTEXT_TTL_MS);
 
   constructor(private readonly repo: DiagnosticsRepository, private readonly clock: Clock, passwordMaxAgeDays: number) {
     this.base = mergeThresholds({ password: { maxAgeDays: passwordMaxAgeDays } });
@@ -65,24 +70,24 @@ export class RuleContext {
 
   async loadThresholds(modelIds: string[]): Promise<void> {
     const nowMs = this.clock().getTime();
-    const stale = modelIds.filter((id) => (this.thresholdCache.get(id)?.until ?? 0) < nowMs);
+    const stale = modelIds.filter((id) => !this.thresholdCache.has(id, nowMs));
     if (!stale.length) return;
     const rows = new Map((await this.repo.thresholdsOf(stale)).map((r) => [r.model_id, parseJson<ThresholdOverrides>(r.settings, {})]));
-    for (const id of stale) this.thresholdCache.set(id, { thresholds: mergeThresholds(rows.get(id), this.base), until: nowMs + CONTEXT_TTL_MS });
+    for (const id of stale) this.thresholdCache.set(id, mergeThresholds(rows.get(id), this.base), nowMs);
   }
 
   async loadMerchantTrading(merchantIds: string[]): Promise<void> {
     const nowMs = this.clock().getTime();
-    const stale = merchantIds.filter((id) => (this.merchantTradingCache.get(id)?.until ?? 0) < nowMs);
+    const stale = merchantIds.filter((id) => !this.merchantTradingCache.has(id, nowMs));
     if (!stale.length) return;
     const rows = new Map((await this.repo.merchantTradingOf(stale)).map((r) => [r.merchant_id, parseJson<Partial<TradingThresholds>>(r.settings, {})]));
-    for (const id of stale) setBounded(this.merchantTradingCache, id, { overrides: rows.get(id) ?? {}, until: nowMs + CONTEXT_TTL_MS }, CONTEXT_MAX_TERMINALS);
+    for (const id of stale) this.merchantTradingCache.set(id, rows.get(id) ?? {}, nowMs);
   }
 
   /** The suspicious-trading thresholds of a terminal: its model's, with its merchant's overrides on top. */
   tradingOf(modelId: string | undefined, merchantId: string | null): TradingThresholds {
     const model = this.thresholdsOf(modelId).trading;
-    const merchant = merchantId ? this.merchantTradingCache.get(merchantId)?.overrides : undefined;
+    const merchant = merchantId ? this.merchantTradingCache.get(merchantId, this.clock().getTime()) : undefined;
     return merchant && Object.keys(merchant).length ? { ...model, ...merchant } : model;
   }
 
@@ -93,7 +98,7 @@ export class RuleContext {
 
   /** The model's thresholds as last loaded (the defaults when none were). */
   thresholdsOf(modelId: string | undefined): Thresholds {
-    return this.thresholdCache.get(modelId ?? '')?.thresholds ?? this.base;
+    return this.thresholdCache.get(modelId ?? '', this.clock().getTime()) ?? this.base;
   }
 
   /** A model's overrides changed: the next batch reads them again. */

@@ -118,7 +118,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await app.register(async (api) => {
-    installGuard(api, services.access);
+    installGuard(api, services.authentication);
     installAuditTrail(api, services.audit, (request) => {
       const p = request.principal;
       return p ? { type: 'user', id: p.userId, name: p.name } : { type: 'anonymous', id: null, name: null };
@@ -130,14 +130,14 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(commandRoutes(services.device, services.estate));
     await api.register(maintenanceRoutes(services.maintenance, services.estate, services.approvals));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
-    await api.register(notificationRoutes(services.notifications));
+    await api.register(notificationRoutes(services.notifications, services.notificationChannels));
     await api.register(preventiveRoutes(services.preventive));
     await api.register(preventiveListRoutes(services.planLists, services.remoteTasks));
     await api.register(workOrderRoutes(services.workOrders, services.technicians, services.workOrderPhotos));
-    await api.register(sparesRoutes(services.spares));
+    await api.register(sparesRoutes(services.spares, services.backupTerminals));
     await api.register(diagnosticsRoutes(services));
     await api.register(caseExportRoutes(services.caseExports));
-    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.access));
+    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.authentication));
     await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));

@@ -9,7 +9,7 @@
 // at once on PostgreSQL, which tells every node), and a changed scope applies to the next snapshot.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { SESSION_COOKIE, type AccessService, type Principal } from '../access/access.service.ts';
+import { SESSION_COOKIE, type AuthenticationService, type Principal } from '../access/authentication.service.ts';
 import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
@@ -64,7 +64,7 @@ export async function fleetSnapshot(estate: EstateService, maintenance: Maintena
 }
 
 export const eventsRoutes = (
-  estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, access: Pick<AccessService, 'authenticate'>, options: { intervalMs?: number } = {},
+  estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, access: Pick<AuthenticationService, 'authenticate'>, options: { intervalMs?: number } = {},
 ): FastifyPluginAsyncTypebox => async (app) => {
   const intervalMs = options.intervalMs ?? 1000;
   const open = new Set<() => void>();

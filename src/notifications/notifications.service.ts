@@ -1,5 +1,5 @@
-// Use cases of notifications: channels (where merchants and operators hear about things), notify()
-// (one event → one stored delivery per subscribed channel, rendered in the recipient's language),
+// Use cases of notifications: notify() (one event → one stored delivery per subscribed channel,
+// rendered in the recipient's language; the channels themselves: ./channels.service.ts),
 // the delivery job (one attempt per job; retries are new jobs with back-off; parked after the limit)
 // and replay of parked deliveries.
 //
@@ -13,22 +13,18 @@
 // so receivers can drop the duplicate.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Kysely } from 'kysely';
-import type { Database, NotificationDeliveryTable } from '../db/schema.ts';
+import type { NotificationDeliveryTable } from '../db/schema.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { assertTimeZone } from '../estate/estate.rules.ts';
-import { conflict, fromCatalogue, invalid, notFound } from '../shared/errors.ts';
+import { conflict, invalid, notFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
-import { NetworkPolicy } from '../shared/network-policy.ts';
-import { newToken } from '../shared/secrets.ts';
+import type { NetworkPolicy } from '../shared/network-policy.ts';
 import type { Clock } from '../shared/time.ts';
 import { isNotificationEvent, isNotificationLocale, type NotificationEvent, type NotificationEventData, type NotificationLocale } from './notification-events.ts';
-import { NotificationRepository, toAttempt, toChannel, toDelivery, type ChannelListQuery, type ChannelRow, type DeliveryRow } from './notifications.repository.ts';
+import { toAttempt, toChannel, toDelivery, type ChannelRow, type DeliveryRow, type NotificationRepository } from './notifications.repository.ts';
 import { afterAttempt, isStuck, recipientLocale, subscribes } from './notifications.rules.ts';
-import type { Channel, ChannelInput, ChannelPatch, ChannelTestResult, CreatedChannel, Delivery, DeliveryQuery, DeliveryWithAttempts, QuietHours, RateLimit } from './notifications.schemas.ts';
-import { CLOCK_TIME, isUrgent, quietUntil, rateWindowEnd } from './quiet-hours.ts';
-import { TEST_EVENT, testMessage } from './channel-test.ts';
-import { isRobotKind, robotAddressProblem, robotBody } from './robots.ts';
+import type { Delivery, DeliveryQuery, DeliveryWithAttempts } from './notifications.schemas.ts';
+import { isUrgent, quietUntil, rateWindowEnd } from './quiet-hours.ts';
+import { isRobotKind, robotBody } from './robots.ts';
 import { unconfiguredMailer, type AttemptResult, type Mailer, type RobotPoster, type WebhookPoster } from './senders.ts';
 import { renderDigest, renderMessage, type HeldReason, type Message, type MessageContext } from './templates.ts';
 
@@ -86,115 +82,22 @@ export interface NotificationServiceOptions {
 }
 
 export class NotificationService {
-  readonly repo: NotificationRepository;
   private readonly mailer: Mailer;
-  private readonly networks: NetworkPolicy;
 
   constructor(
-    db: Kysely<Database>,
+    private readonly repo: NotificationRepository,
     private readonly clock: Clock,
     private readonly jobs: Pick<JobRunner, 'enqueue'>,
     private readonly estate: EstateLookup,
     private readonly options: NotificationServiceOptions,
   ) {
-    this.repo = new NotificationRepository(db);
     this.mailer = options.mailer ?? unconfiguredMailer;
-    this.networks = options.networkPolicy ?? new NetworkPolicy();
   }
 
   private now = () => this.clock().toISOString();
 
   private postRobot: RobotPoster = (robot) => this.options.postRobot?.(robot)
     ?? Promise.resolve({ ok: false, statusCode: null, error: 'robots are not configured' });
-
-  // ---- channels
-  async createChannel(input: ChannelInput): Promise<CreatedChannel> {
-    const merchantId = input.merchantId ?? null;
-    if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
-    assertAddress(input.kind, input.address, this.networks);
-    assertEvents(input.events ?? []);
-    if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
-    if (input.kind === 'wecom' && input.secret !== undefined) throw fromCatalogue('validation_error', 'notification.robot_no_secret', {}, { field: 'secret' });
-    if (input.kind === 'dingtalk' && input.secret === undefined) throw fromCatalogue('validation_error', 'notification.dingtalk_secret_required', {}, { field: 'secret' });
-    assertQuietHours(input.quietHours ?? null, merchantId);
-    assertRateLimit(input.rateLimit ?? null);
-    const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : input.kind === 'dingtalk' ? input.secret! : null;
-    const now = this.now();
-    const id = randomUUID();
-    await this.repo.insertChannel({
-      id, merchant_id: merchantId, user_id: null, kind: input.kind, name: input.name, address: input.address, secret,
-      events: JSON.stringify(input.events ?? []), locale: input.locale ?? null, enabled: input.enabled === false ? 0 : 1,
-      created_at: now, updated_at: now, deleted_at: null,
-      ...quietColumns(input.quietHours ?? null), ...rateColumns(input.rateLimit ?? null), rate_window_start: null, rate_window_count: 0,
-    });
-    // Only a secret PosFleet made is shown (once); a robot's secret came from its owner and stays here.
-    return { ...(await this.getChannel(id)), secret: input.kind === 'webhook' ? secret : null };
-  }
-
-  async getChannel(id: string): Promise<Channel> {
-    const row = await this.repo.findChannel(id);
-    if (!row) throw notFound('notification channel', id);
-    return toChannel(row);
-  }
-
-  async listChannels(query: ChannelListQuery = {}): Promise<Channel[]> {
-    return (await this.repo.listChannels(query)).map(toChannel);
-  }
-
-  async updateChannel(id: string, patch: ChannelPatch): Promise<Channel> {
-    const channel = await this.getChannel(id);
-    if (patch.address !== undefined) assertAddress(channel.kind, patch.address, this.networks);
-    if (patch.secret !== undefined && channel.kind !== 'dingtalk') {
-      throw invalid('secret', channel.kind === 'webhook' ? 'a webhook\'s secret is made by PosFleet: rotate it (POST …/rotate-secret)' : `a ${channel.kind} channel has no secret`);
-    }
-    if (patch.events !== undefined) assertEvents(patch.events);
-    if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
-    if (patch.rateLimit !== undefined) assertRateLimit(patch.rateLimit);
-    await this.repo.updateChannel(id, {
-      ...(patch.quietHours !== undefined && quietColumns(patch.quietHours)),
-      ...(patch.rateLimit !== undefined && rateColumns(patch.rateLimit)),
-      ...(patch.name !== undefined && { name: patch.name }),
-      ...(patch.address !== undefined && { address: patch.address }),
-      ...(patch.secret !== undefined && { secret: patch.secret }),
-      ...(patch.events !== undefined && { events: JSON.stringify(patch.events) }),
-      ...(patch.locale !== undefined && { locale: patch.locale }),
-      ...(patch.enabled !== undefined && { enabled: patch.enabled ? 1 : 0 }),
-      updated_at: this.now(),
-    });
-    return this.getChannel(id);
-  }
-
-  /** A new signing secret for a webhook channel, shown once; the old one stops working at once. */
-  /** Sends a test message to the channel now and says how it went (what the receiver answered, or why it did not). */
-  async sendTest(id: string): Promise<ChannelTestResult> {
-    const channel = await this.repo.findChannel(id);
-    if (!channel) throw notFound('notification channel', id);
-    const locale: NotificationLocale = channel.locale === 'en' ? 'en' : 'zh-CN';
-    const at = this.clock();
-    const message = testMessage(locale, { id: channel.id, merchantId: channel.merchant_id }, at);
-    const started = performance.now();
-    const result = channel.kind === 'email'
-      ? await this.mailer.send({ to: channel.address, subject: message.subject, text: message.text, locale, deliveryId: message.id, event: TEST_EVENT })
-      : isRobotKind(channel.kind)
-        ? await this.postRobot({ kind: channel.kind, address: channel.address, secret: channel.secret, body: robotBody(channel.kind, message), at })
-        : await this.options.postWebhook({ url: channel.address, secret: channel.secret ?? '', body: message.body, deliveryId: message.id, event: TEST_EVENT, attempt: 1, at });
-    return { ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs: Math.round(performance.now() - started), sentAt: at.toISOString() };
-  }
-
-  async rotateSecret(id: string): Promise<{ secret: string }> {
-    const channel = await this.getChannel(id);
-    if (channel.kind !== 'webhook') throw invalid('kind', 'only webhook channels have a secret made by PosFleet');
-    const secret = newToken('whsec');
-    await this.repo.updateChannel(id, { secret, updated_at: this.now() });
-    return { secret };
-  }
-
-  /** Soft delete: the delivery history stays; pending deliveries to the channel are parked. */
-  async deleteChannel(id: string): Promise<void> {
-    await this.getChannel(id);
-    const now = this.now();
-    await this.repo.updateChannel(id, { deleted_at: now, enabled: 0, updated_at: now });
-  }
 
   // ---- notify
   /** Stores one delivery per subscribed channel and queues its first attempt; returns the deliveries. */
@@ -518,57 +421,4 @@ function webhookData(body: string): unknown {
 function channelQuietHours(channel: ChannelRow, merchantTimeZone: string | null): { start: string; end: string; timeZone: string } | null {
   if (channel.quiet_start === null || channel.quiet_end === null) return null;
   return { start: channel.quiet_start, end: channel.quiet_end, timeZone: channel.quiet_time_zone ?? merchantTimeZone ?? 'UTC' };
-}
-
-function quietColumns(quiet: QuietHours | null) {
-  return { quiet_start: quiet?.start ?? null, quiet_end: quiet?.end ?? null, quiet_time_zone: quiet?.timeZone ?? null };
-}
-
-function rateColumns(limit: RateLimit | null) {
-  return { rate_max: limit?.max ?? null, rate_period_minutes: limit?.periodMinutes ?? null };
-}
-
-const CLOCK = new RegExp(CLOCK_TIME);
-
-function assertQuietHours(quiet: QuietHours | null, merchantId: string | null): void {
-  if (quiet === null) return;
-  if (!CLOCK.test(quiet.start)) throw invalid('quietHours.start', `"${quiet.start}" is not a time of day such as 22:00`);
-  if (!CLOCK.test(quiet.end)) throw invalid('quietHours.end', `"${quiet.end}" is not a time of day such as 07:00`);
-  if (quiet.start === quiet.end) throw invalid('quietHours.end', 'quiet hours must end at another time than they start');
-  if (quiet.timeZone === undefined || quiet.timeZone === null) {
-    if (merchantId === null) throw invalid('quietHours.timeZone', 'a fleet-wide channel must name the time zone of its quiet hours');
-    return;
-  }
-  assertTimeZone('quietHours.timeZone', quiet.timeZone);
-}
-
-function assertRateLimit(limit: RateLimit | null): void {
-  if (limit === null) return;
-  if (!Number.isInteger(limit.max) || limit.max < 1) throw invalid('rateLimit.max', 'must be a whole number of at least 1');
-  if (!Number.isInteger(limit.periodMinutes) || limit.periodMinutes < 1) throw invalid('rateLimit.periodMinutes', 'must be a whole number of minutes, at least 1');
-}
-
-const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
-
-function assertAddress(kind: string, address: string, networks: NetworkPolicy): void {
-  if (kind === 'email') {
-    if (!EMAIL.test(address)) throw invalid('address', `"${address}" is not an e-mail address`);
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw invalid('address', `"${address}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('address', 'a webhook URL must be http:// or https://');
-  const problem = isRobotKind(kind) ? robotAddressProblem(kind, url) : null;
-  if (problem) throw fromCatalogue('validation_error', problem.key, problem.params, { field: 'address' });
-  const refusal = networks.urlRefusal(url);
-  if (refusal) throw invalid('address', refusal);
-}
-
-function assertEvents(events: readonly string[]): void {
-  const unknown = events.find((e) => !isNotificationEvent(e));
-  if (unknown !== undefined) throw invalid('events', `unknown event "${unknown}"`);
 }

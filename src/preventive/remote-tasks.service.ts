@@ -14,6 +14,7 @@ import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
 import type { TaskTemplate, Text } from './default-templates.ts';
 import { DEFAULT_FACTORS, nextDue, type DueDateFactors, type Schedule } from './due-dates.ts';
 import type { PreventiveRepository, TemplateRow } from './preventive.repository.ts';
@@ -40,11 +41,13 @@ const ENDED: readonly JobState[] = ['completed', 'failed', 'rolled_back', 'hande
 /** Plan results that mean "no room this time", tried again in the next round or tick. */
 const NO_ROOM: readonly string[] = ['site_limit', 'fleet_limit', 'too_late', 'open_job'];
 const ROUNDS = 7;
+/** Resting terminals one process remembers (a forgotten one is only tried again sooner). */
+const RESTING_MAX = 200_000;
 
 export class RemoteTasksService {
   private readonly settings: RemoteTaskSettings;
-  /** Terminals no window can take, until when they are left alone (per process: a restart tries them again). */
-  private readonly resting = new Map<string, number>();
+  /** Terminals no window can take, left alone for retryMs (per process: a restart tries them again). */
+  private readonly resting: TtlCache<string, true>;
 
   constructor(
     private readonly repo: RemoteTasksRepository,
@@ -56,6 +59,7 @@ export class RemoteTasksService {
     settings: Partial<RemoteTaskSettings> = {},
   ) {
     this.settings = { ...DEFAULT_REMOTE_SETTINGS, ...settings };
+    this.resting = new TtlCache(RESTING_MAX, this.settings.retryMs);
   }
 
   /** The periodic job: settles the runs whose job ended, then plans the remote tasks now due. */
@@ -76,12 +80,11 @@ export class RemoteTasksService {
     let after: { dueAt: string; id: string } | undefined;
     for (let page = 0; page < 10 && due.length < this.settings.batch; page++) {
       const rows = await this.repo.dueRemote(remote, horizon, this.settings.batch, after);
-      due.push(...rows.filter((task) => (this.resting.get(task.terminal_id) ?? 0) <= now.getTime()).slice(0, this.settings.batch - due.length));
+      due.push(...rows.filter((task) => !this.resting.has(task.terminal_id, now.getTime())).slice(0, this.settings.batch - due.length));
       const last = rows.at(-1);
       if (!last || rows.length < this.settings.batch) break;
       after = { dueAt: last.next_due_at, id: last.id };
     }
-    for (const [terminalId, until] of this.resting) if (until <= now.getTime()) this.resting.delete(terminalId);
     if (!due.length) return 0;
     // One job per terminal for all its due remote tasks; terminals needing the same work are planned together.
     const byTerminal = groupBy(due, (task) => task.terminal_id);
@@ -117,7 +120,7 @@ export class RemoteTasksService {
           continue;
         }
         waiting.delete(miss.terminalId);
-        this.resting.set(miss.terminalId, now.getTime() + this.settings.retryMs);
+        this.resting.set(miss.terminalId, true, now.getTime());
       }
       // The next round (for sites doing one job at a time) starts after the latest occurrence this one filled.
       if (!plan.planned.length) break;

@@ -16,13 +16,15 @@ export type SwapRow = Selectable<TerminalSwapTable>;
 export type CustodyRow = Selectable<CustodyTable>;
 export type CustodyStepRow = Selectable<CustodyStepTable>;
 
-/** The level and minimum a stock change left. */
-export interface Level { quantity: number; minimum: number; low_since: string | null }
-
 const technicianOf = (scope: Scope) => (scope.kind === 'technician' ? scope.userId : '');
 
 export class SparesRepository {
   constructor(readonly db: Kysely<Database>) {}
+
+  /** Runs `work` in one transaction (the executor is handed to each query of it). */
+  transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
 
   // ---- depots
   async insertDepot(executor: Executor, row: DepotRow, ignoreExisting = false): Promise<void> {
@@ -67,20 +69,14 @@ export class SparesRepository {
     await executor.updateTable('spare_parts').set(values).where('id', '=', id).execute();
   }
 
-  /** Takes `quantity` out only if that much is there, in one statement: the level left, or undefined when there was not enough. */
-  async take(executor: Executor, partId: string, quantity: number, at: string): Promise<Level | undefined> {
-    return executor.updateTable('spare_parts').set((eb) => ({ quantity: eb('quantity', '-', quantity), updated_at: at }))
-      .where('id', '=', partId).where('quantity', '>=', quantity).returning(['quantity', 'minimum', 'low_since']).executeTakeFirst();
-  }
-  /** Puts `quantity` in; the level it left. */
-  async put(executor: Executor, partId: string, quantity: number, at: string): Promise<Level | undefined> {
-    return executor.updateTable('spare_parts').set((eb) => ({ quantity: eb('quantity', '+', quantity), updated_at: at }))
-      .where('id', '=', partId).returning(['quantity', 'minimum', 'low_since']).executeTakeFirst();
-  }
-  /** Sets the level found by a count, only if the books still say `booked` (else someone moved stock meanwhile). */
-  async setCounted(executor: Executor, partId: string, booked: number, counted: number, at: string): Promise<Level | undefined> {
-    return executor.updateTable('spare_parts').set({ quantity: counted, updated_at: at })
-      .where('id', '=', partId).where('quantity', '=', booked).returning(['quantity', 'minimum', 'low_since']).executeTakeFirst();
+  /**
+   * Sets a level only if it still is `from` (the level the move was worked out on): false when another
+   * move changed it meanwhile, so that move's caller works it out again from the new level.
+   */
+  async setLevel(executor: Executor, partId: string, from: number, to: number, at: string): Promise<boolean> {
+    const res = await executor.updateTable('spare_parts').set({ quantity: to, updated_at: at })
+      .where('id', '=', partId).where('quantity', '=', from).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
   /** Flags a shortage if the level is low and none is flagged: true for the one caller that flagged it. */
   async raiseLow(executor: Executor, partId: string, at: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { actorOf } from '../work-orders/work-orders.service.ts';
 import { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
 import { errorResponses, IdParams, Items, operatorSecurity, Page } from '../shared/http-schemas.ts';
+import type { BackupTerminalsService } from './backup-terminals.service.ts';
 import type { SparesService } from './spares.service.ts';
 import {
   CountInput, CustodyQuery, CustodyStepInput, CustodyView, DepotInput, DepotView, LedgerEntry, LedgerQuery, PartsInput, PoolInput, PoolTerminalInput, PoolView, RestockInput,
@@ -18,7 +19,7 @@ const update = { permission: 'workorders:update' } as const;
 const stock = ['spare parts'];
 const backups = ['backup terminals'];
 
-export const sparesRoutes = (spares: SparesService): FastifyPluginAsyncTypebox => async (app) => {
+export const sparesRoutes = (spares: SparesService, backupTerminals: BackupTerminalsService): FastifyPluginAsyncTypebox => async (app) => {
   // ---- depots and stock
   app.get('/depots', { config: read, schema: { tags: stock, security, operationId: 'listDepots', summary: 'List depots', response: { 200: Items(DepotView), ...errorResponses } } }, () => spares.listDepots());
   app.post('/depots', {
@@ -55,33 +56,33 @@ export const sparesRoutes = (spares: SparesService): FastifyPluginAsyncTypebox =
   }, (req) => spares.useParts(req.params.id, req.body, actorOf(req.principal)));
 
   // ---- backup pools, swaps, custody
-  app.get('/backup-pools', { config: read, schema: { tags: backups, security, operationId: 'listBackupPools', summary: 'List backup terminal pools', response: { 200: Items(PoolView), ...errorResponses } } }, () => spares.listPools());
+  app.get('/backup-pools', { config: read, schema: { tags: backups, security, operationId: 'listBackupPools', summary: 'List backup terminal pools', response: { 200: Items(PoolView), ...errorResponses } } }, () => backupTerminals.listPools());
   app.post('/backup-pools', {
     config: write, schema: { tags: backups, security, operationId: 'createBackupPool', summary: 'Create a backup terminal pool', body: PoolInput, response: { 201: PoolView, ...errorResponses }, description: 'A pool of backup terminals at a depot or a site.' },
-  }, async (req, reply) => reply.code(201).send(await spares.createPool(req.body)));
+  }, async (req, reply) => reply.code(201).send(await backupTerminals.createPool(req.body)));
   app.get('/backup-pools/:id', { config: read, schema: { tags: backups, security, operationId: 'getBackupPool', summary: 'A backup terminal pool', params: IdParams, response: { 200: PoolView, ...errorResponses } } },
-    (req) => spares.getPool(req.params.id));
+    (req) => backupTerminals.getPool(req.params.id));
   app.post('/backup-pools/:id/terminals', {
     config: write,
     schema: { tags: backups, security, operationId: 'addBackupPoolTerminal', summary: 'Add a spare terminal to a pool', params: IdParams, body: PoolTerminalInput, response: { 200: PoolView, ...errorResponses }, description: 'Marks a terminal in stock (at no site) as a spare of the pool.' },
-  }, (req) => spares.addToPool(req.params.id, req.body.terminalId, actorOf(req.principal)));
+  }, (req) => backupTerminals.addToPool(req.params.id, req.body.terminalId, actorOf(req.principal)));
   app.post('/work-orders/:id/swap', {
     config: update,
     schema: {
       tags: backups, security, operationId: 'swapTerminal', summary: 'Swap a faulty terminal for a spare', params: IdParams, body: SwapInput, response: { 201: SwapView, ...errorResponses },
       description: "A spare from a pool takes the faulty terminal's site, tags, network type, maintenance windows and preventive tasks; the faulty one goes to repair (custody at_site). Sets the work order's merchant-restored time.",
     },
-  }, async (req, reply) => reply.code(201).send(await spares.swap(req.params.id, req.body, actorOf(req.principal))));
+  }, async (req, reply) => reply.code(201).send(await backupTerminals.swap(req.params.id, req.body, actorOf(req.principal))));
   app.get('/custody', {
     config: read, schema: { tags: backups, security, operationId: 'listCustody', summary: 'Terminals in repair custody', querystring: CustodyQuery, response: { 200: Items(CustodyView), ...errorResponses }, description: 'Terminals on their way to, in and back from repair; technicians see those of their own work orders.' },
-  }, (req) => spares.listCustody(req.query, req.principal.scope));
+  }, (req) => backupTerminals.listCustody(req.query, req.principal.scope));
   app.get('/custody/:id', { config: read, schema: { tags: backups, security, operationId: 'getCustody', summary: "A terminal's chain of custody", params: IdParams, response: { 200: CustodyView, ...errorResponses } } },
-    (req) => spares.getCustody(req.params.id, req.principal.scope));
+    (req) => backupTerminals.getCustody(req.params.id, req.principal.scope));
   app.post('/custody/:id/steps', {
     config: update,
     schema: {
       tags: backups, security, operationId: 'recordCustodyStep', summary: 'Record a custody step', params: IdParams, body: CustodyStepInput, response: { 200: CustodyView, ...errorResponses },
       description: 'at_site → in_transit → in_repair → back_in_pool (with poolId) | scrapped; 409 for an impossible step.',
     },
-  }, (req) => spares.step(req.params.id, req.body, actorOf(req.principal)));
+  }, (req) => backupTerminals.step(req.params.id, req.body, actorOf(req.principal)));
 };

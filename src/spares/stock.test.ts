@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterTaking, balances, countDelta, isLow, lowStockChange } from './stock.ts';
+import { afterTaking, balances, countDelta, isLow, lowStockChange, stockMove } from './stock.ts';
 
 describe('stock arithmetic', () => {
   it('takes stock only down to zero', () => {
@@ -38,5 +38,15 @@ describe('stock arithmetic', () => {
 
   it('replays a ledger into the levels after each move', () => {
     expect(balances([5, -2, 3, -6])).toEqual([5, 3, 6, 0]);
+  });
+
+  it('works out every move the same way: the balance, the ledger delta and whether the minimum is crossed', () => {
+    const level = { quantity: 3, minimum: 2, flagged: false };
+    expect(stockMove(level, { take: 2 })).toEqual({ delta: -2, balance: 1, lowStock: 'raise' });
+    expect(stockMove(level, { take: 4 })).toBeNull();
+    expect(stockMove({ quantity: 1, minimum: 2, flagged: true }, { put: 4 })).toEqual({ delta: 4, balance: 5, lowStock: 'clear' });
+    expect(stockMove({ quantity: 1, minimum: 2, flagged: true }, { take: 1 })).toEqual({ delta: -1, balance: 0, lowStock: 'keep' });
+    expect(stockMove(level, { count: 7 })).toEqual({ delta: 4, balance: 7, lowStock: 'keep' });
+    expect(stockMove(level, { count: 0 })).toEqual({ delta: -3, balance: 0, lowStock: 'raise' });
   });
 });

@@ -5,6 +5,27 @@
 export const MOVE_KINDS = ['receipt', 'consumption', 'transfer_out', 'transfer_in', 'adjustment'] as const;
 export type MoveKind = (typeof MOVE_KINDS)[number];
 
+/** One change of a level: stock taken out, put in, or the level a count found. */
+export type StockChange = { take: number } | { put: number } | { count: number };
+
+/** What a change does to a level: the ledger delta, the balance it leaves, and the low-stock flag's change. */
+export interface StockOutcome {
+  delta: number;
+  balance: number;
+  lowStock: 'raise' | 'clear' | 'keep';
+}
+
+/**
+ * The one rule of every stock move: the balance a change leaves (null when there is not that much to
+ * take: stock never goes below zero), its ledger delta, and whether the level crosses its minimum.
+ */
+export function stockMove(level: { quantity: number; minimum: number; flagged: boolean }, change: StockChange): StockOutcome | null {
+  const balance = 'take' in change ? afterTaking(level.quantity, change.take) : 'put' in change ? level.quantity + change.put : change.count;
+  if (balance === null) return null;
+  const delta = 'count' in change ? countDelta(level.quantity, change.count) : balance - level.quantity;
+  return { delta, balance, lowStock: lowStockChange(balance, level.minimum, level.flagged) };
+}
+
 /** A level below its minimum is low; a minimum of 0 never is. */
 export function isLow(quantity: number, minimum: number): boolean {
   return quantity < minimum;

@@ -2,7 +2,7 @@
 // troubleshooting and from preventive plans (one per site visit); their lifecycle, checklist and
 // signature, and the due/overdue/SLA escalation tick. A technician reaches only their own.
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../access/access.service.ts';
+import type { Principal } from '../access/authentication.service.ts';
 import type { Scope } from '../access/roles.ts';
 import type { Inspection } from '../compliance/compliance.schemas.ts';
 import type { Executor } from '../db/database.ts';

@@ -2,7 +2,7 @@
 // site's time): planned maintenance never runs across it. Pure: given a window's occurrence, the part
 // of it clear of the batch close (with a guard either side) where the work still fits, or null.
 import { localParts } from './time-zone.ts';
-import type { Occurrence } from './window-schedule.ts';
+import type { Occurrence } from './window-definition.ts';
 
 export const BATCH_CLOSE_PARAMETER = 'batchCloseTime';
 const MINUTE_MS = 60_000;

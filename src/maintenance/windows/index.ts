@@ -3,10 +3,10 @@
 // and spreading a window's jobs over the fleet.
 export {
   type WindowDef, type OnceWindow, type RRuleWindow, type CronWindow, type Occurrence, type WindowProblem,
-  type StartCheck, type TargetWindow, type WindowConflict,
   WindowDefinitionError, MAX_DURATION_MINUTES, MAX_OCCURRENCES, MAX_RANGE_DAYS,
-  validateWindow, occurrences, windowAt, nextOccurrence, canStartWithin, conflicts,
-} from './window-schedule.ts';
+} from './window-definition.ts';
+export { type StartCheck, validateWindow, occurrences, windowAt, nextOccurrence, canStartWithin } from './window-schedule.ts';
+export { type TargetWindow, type WindowConflict, conflicts } from './window-conflicts.ts';
 export {
   type OpeningHours, type Weekday, type Transaction, type AggregatedHistory, type WeeklyProfile, type Preference,
   type SuggestWindowInput, type SuggestedWindow, type Suggestion,

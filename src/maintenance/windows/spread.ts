@@ -9,7 +9,7 @@
 // moment after the window opened. Greedy, so not an optimal packing, but predictable and fast: a segment
 // tree keeps the fleet's running count per second (per several seconds when the windows span more than
 // about three days), and each site keeps the few intervals of its own jobs.
-import type { Occurrence } from './window-schedule.ts';
+import type { Occurrence } from './window-definition.ts';
 import { seededRandom } from '../../shared/prng.ts';
 
 export interface SpreadJob {

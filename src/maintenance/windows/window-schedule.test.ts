@@ -2,10 +2,9 @@
 // the window open at an instant, whether work may start, and contradicting windows of one target.
 import { describe, expect, it } from 'vitest';
 import { formatLocal } from './time-zone.ts';
-import {
-  MAX_OCCURRENCES, WindowDefinitionError, canStartWithin, conflicts, nextOccurrence, occurrences, validateWindow, windowAt,
-  type WindowDef,
-} from './window-schedule.ts';
+import { conflicts } from './window-conflicts.ts';
+import { MAX_OCCURRENCES, WindowDefinitionError, type WindowDef } from './window-definition.ts';
+import { canStartWithin, nextOccurrence, occurrences, validateWindow, windowAt } from './window-schedule.ts';
 
 const at = (iso: string) => new Date(iso);
 const local = (def: WindowDef & { timeZone: string }, from: string, to: string) =>

@@ -1,0 +1,94 @@
+// Answers one question for every request: who is this? A bearer API token (its answer kept a few
+// seconds, so a script's burst of calls asks the database once) or a browser session cookie, whose CSRF
+// token the caller checks. Accounts, sign-in and tokens themselves: ./access.service.ts.
+import type { Selectable } from 'kysely';
+import type { UserTable } from '../db/schema.ts';
+import { forbidden, unauthenticated } from '../shared/errors.ts';
+import { bearer, hashSecret } from '../shared/secrets.ts';
+import type { Clock } from '../shared/time.ts';
+import { TtlCache } from '../shared/ttl-cache.ts';
+import type { AccessRepository } from './access.repository.ts';
+import { passwordExpired } from './passwords.ts';
+import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
+
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  merchantId: string | null;
+  scope: Scope;
+  via: 'token' | 'session';
+  tokenId: string | null;
+  tokenScope: 'full' | 'read';
+  sessionId: string | null;
+  csrfToken: string | null;
+  mustChangePassword: boolean;
+  /** The account's language: errors and messages answer in it. */
+  locale?: string;
+}
+
+export const SESSION_COOKIE = 'pf_session';
+const CACHE_MS = 5_000;
+/** API tokens whose caller is remembered (a forgotten one costs a query at its next request). */
+const CACHE_MAX = 10_000;
+
+/** The caller an account is, reached `how`; its password counts as expired after `passwordMaxAgeDays`. */
+export function principalOf(user: Selectable<UserTable>, how: Partial<Principal> & { via: Principal['via'] }, passwordMaxAgeDays: number, now: Date): Principal {
+  const role = isRole(user.role) ? user.role : 'auditor';
+  return {
+    userId: user.id, name: user.name, role, merchantId: user.merchant_id, locale: user.locale, scope: scopeOf({ id: user.id, role, merchantId: user.merchant_id }),
+    tokenId: null, tokenScope: 'full', sessionId: null, csrfToken: null,
+    mustChangePassword: passwordExpired(user.password_changed_at, passwordMaxAgeDays, now),
+    ...how,
+  };
+}
+
+export class AuthenticationService {
+  private readonly tokenCache = new TtlCache<string, Principal>(CACHE_MAX, CACHE_MS);
+
+  constructor(
+    private readonly repo: AccessRepository,
+    private readonly clock: Clock,
+    private readonly settings: { passwordMaxAgeDays: number },
+  ) {}
+
+  /** A token or an account changed (here or on another node): the next request of each token asks the database. */
+  forgetTokens(): void {
+    this.tokenCache.clear();
+  }
+
+  /** Who is calling: a bearer API token, or a session cookie (whose CSRF token the caller checks). */
+  async authenticate(authorization: string | undefined, sessionCookie: string | undefined): Promise<Principal> {
+    const token = bearer(authorization);
+    if (token) return this.authenticateToken(token);
+    if (sessionCookie) return this.authenticateSession(sessionCookie);
+    throw unauthenticated('sign in, or send an API token: Authorization: Bearer <token>');
+  }
+
+  private async authenticateToken(token: string): Promise<Principal> {
+    const hash = hashSecret(token);
+    const now = this.clock();
+    const cached = this.tokenCache.get(hash, now.getTime());
+    if (cached) return cached;
+    const row = await this.repo.tokenWithUser(hash);
+    if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
+    if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
+    if (row.disabled_at) throw unauthenticated('the account that owns this token is disabled');
+    const principal = principalOf(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' }, this.settings.passwordMaxAgeDays, now);
+    // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
+    principal.mustChangePassword = false;
+    this.tokenCache.set(hash, principal, now.getTime());
+    return principal;
+  }
+
+  private async authenticateSession(cookie: string): Promise<Principal> {
+    const now = this.clock();
+    const row = await this.repo.sessionWithUser(hashSecret(cookie));
+    if (!row || row.revoked_at || row.expires_at <= now.toISOString() || row.disabled_at) throw unauthenticated('the session has ended; sign in again').says('auth.session_ended');
+    return principalOf(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token }, this.settings.passwordMaxAgeDays, now);
+  }
+
+  assertCsrf(principal: Principal, header: string | undefined): void {
+    if (principal.via === 'session' && header !== principal.csrfToken) throw forbidden('missing or wrong x-csrf-token header for this session');
+  }
+}

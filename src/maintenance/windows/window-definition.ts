@@ -1,0 +1,259 @@
+// Maintenance window definitions — one-off, RRULE or cron, in the site's local time — and the checks of
+// their shape: RRULE and cron syntax (the libraries parse leniently, so each part is checked here), time
+// zone and duration. When the windows of a definition open: ./window-schedule.ts. Pure: no I/O.
+import rrulePkg, { type Options as RRuleOptions } from 'rrule';
+import { CronExpressionParser } from 'cron-parser';
+import { DAY_MS, MINUTE_MS, isTimeZone } from './time-zone.ts';
+
+// rrule ships CommonJS whose named exports Node's ESM loader cannot see; its default export is the module.
+const { RRule } = rrulePkg;
+
+export interface OnceWindow {
+  kind: 'once';
+  /** ISO-8601 instant with Z or an offset */
+  start: string;
+  durationMinutes: number;
+  /** optional, for display and for the same-target time-zone check */
+  timeZone?: string;
+}
+export interface RRuleWindow {
+  kind: 'rrule';
+  /**
+   * the RRULE part only, e.g. FREQ=WEEKLY;BYDAY=MO,TU;BYHOUR=2;BYMINUTE=0, read in `timeZone` (UNTIL too).
+   * No DTSTART, COUNT or TZID: parts left out default to 00:00, Monday, the 1st, January (see anchorFor).
+   */
+  rrule: string;
+  durationMinutes: number;
+  timeZone: string;
+}
+export interface CronWindow {
+  kind: 'cron';
+  /** five fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * 1-5' (read in `timeZone`) */
+  cron: string;
+  durationMinutes: number;
+  timeZone: string;
+}
+export type WindowDef = OnceWindow | RRuleWindow | CronWindow;
+
+export interface Occurrence { start: Date; end: Date }
+export interface WindowProblem { field: string; reason: string }
+
+export const MAX_DURATION_MINUTES = 24 * 60;
+/** occurrences() answers for at most this span … */
+export const MAX_RANGE_DAYS = 400;
+/** … and at most this many occurrences, so a per-minute rule over a year cannot exhaust memory. */
+export const MAX_OCCURRENCES = 10_000;
+
+export class WindowDefinitionError extends Error {
+  constructor(readonly problems: WindowProblem[]) {
+    super(`invalid maintenance window: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`);
+    this.name = 'WindowDefinitionError';
+  }
+}
+
+// ---------------------------------------------------------------- parsing and validation of the shape
+
+const FREQUENCIES = ['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY', 'HOURLY', 'MINUTELY'] as const;
+const RRULE_NUMBERS: Record<string, { min: number; max: number; signed: boolean }> = {
+  BYMONTH: { min: 1, max: 12, signed: false },
+  BYMONTHDAY: { min: 1, max: 31, signed: true },
+  BYYEARDAY: { min: 1, max: 366, signed: true },
+  BYWEEKNO: { min: 1, max: 53, signed: true },
+  BYHOUR: { min: 0, max: 23, signed: false },
+  BYMINUTE: { min: 0, max: 59, signed: false },
+  BYSECOND: { min: 0, max: 59, signed: false },
+  BYSETPOS: { min: 1, max: 366, signed: true },
+};
+const DAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
+
+interface ParsedRule { options?: Partial<RRuleOptions>; problems: string[] }
+const parsedRules = new Map<string, ParsedRule>();
+const checkedCrons = new Map<string, string[]>();
+
+export function remember<K, V>(cache: Map<K, V>, key: K, compute: () => V, max = 1000): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  if (cache.size >= max) cache.delete(cache.keys().next().value as K);
+  cache.set(key, value);
+  return value;
+}
+
+/**
+ * The rrule library parses leniently (FREQ=SOMETIMES or BYHOUR=25 pass silently), so each part is
+ * checked here before the library turns the text into options.
+ */
+function parseRule(text: string): ParsedRule {
+  const problems: string[] = [];
+  const body = text.trim().replace(/^RRULE:/i, '').toUpperCase();
+  if (body === '') return { problems: ['is empty; give e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0'] };
+  if (/[\n:]/.test(body)) {
+    return { problems: ['give only the RRULE part (FREQ=…;BYDAY=…): the window is anchored in the site\'s time zone, so DTSTART, TZID and EXDATE lines are not used'] };
+  }
+  const seen = new Map<string, string>();
+  for (const part of body.split(';').filter((p) => p !== '')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    if (seen.has(key)) problems.push(`${key} is given twice`);
+    seen.set(key, value);
+  }
+  const freq = seen.get('FREQ');
+  if (freq === undefined) problems.push('FREQ is required, e.g. FREQ=WEEKLY');
+  else if (freq === 'SECONDLY') problems.push('FREQ=SECONDLY is finer than any maintenance window; use MINUTELY or coarser');
+  else if (!(FREQUENCIES as readonly string[]).includes(freq)) problems.push(`FREQ=${freq} is not one of ${FREQUENCIES.join(', ')}`);
+  for (const [key, value] of seen) {
+    if (key === 'FREQ') continue;
+    if (key === 'COUNT') problems.push('COUNT is not supported: a window repeats for ever or until UNTIL');
+    else if (key === 'DTSTART' || key === 'TZID') problems.push(`${key} is not used: the window is anchored in the site's time zone`);
+    else if (key === 'INTERVAL') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) problems.push(`INTERVAL=${value} must be a whole number from 1 to 1000`);
+    } else if (key === 'UNTIL') {
+      const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(value);
+      const date = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0))) : null;
+      if (!m || !date || date.getUTCDate() !== +m[3]! || date.getUTCMonth() !== +m[2]! - 1) {
+        problems.push(`UNTIL=${value} must be a date like 20261231 or 20261231T235900`);
+      }
+    } else if (key === 'WKST') {
+      if (!DAY_CODES.includes(value)) problems.push(`WKST=${value} must be one of ${DAY_CODES.join(', ')}`);
+    } else if (key === 'BYDAY') {
+      for (const day of value.split(',')) {
+        const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(day);
+        if (!m) problems.push(`BYDAY value "${day}" must be a day code (MO…SU), optionally with an ordinal like 1MO or -1FR`);
+        else if (m[1] !== undefined) {
+          const n = Number(m[1]);
+          if (n === 0 || Math.abs(n) > 53) problems.push(`BYDAY ordinal in "${day}" must be from 1 to 53, or -1 to -53`);
+          else if (freq !== 'MONTHLY' && freq !== 'YEARLY') problems.push(`BYDAY ordinals like "${day}" need FREQ=MONTHLY or FREQ=YEARLY`);
+        }
+      }
+    } else if (key in RRULE_NUMBERS) {
+      const { min, max, signed } = RRULE_NUMBERS[key]!;
+      for (const item of value.split(',')) {
+        const n = /^[+-]?\d+$/.test(item) ? Number(item) : NaN;
+        const ok = signed ? Math.abs(n) >= min && Math.abs(n) <= max : n >= min && n <= max && !item.startsWith('-');
+        if (!ok) problems.push(`${key} value "${item}" must be ${signed ? `from ${min} to ${max} or -${min} to -${max}` : `from ${min} to ${max}`}`);
+      }
+    } else problems.push(`${key} is not an RRULE part this server understands`);
+  }
+  if (problems.length > 0) return { problems };
+  let options: Partial<RRuleOptions>;
+  try {
+    options = RRule.parseString(body);
+  } catch (error) {
+    return { problems: [`cannot be read: ${(error as Error).message}`] };
+  }
+  const never = neverMatches(options);
+  return never ? { problems: [never] } : { options, problems };
+}
+
+/**
+ * Why a rule can never produce a window, or null. This matters beyond validation: the rrule library
+ * walks forward to the year 9999 looking for a first match, so a rule without any (BYMONTH=2;BYMONTHDAY=30)
+ * would cost seconds — and an hourly one minutes — on every call.
+ * - Sub-daily rules must repeat the same way every day (INTERVAL divides the day) and name hours and
+ *   minutes that the interval reaches from midnight; checked by arithmetic, as walking them would be slow.
+ * - Other rules are tried over one full 400-year cycle of the Gregorian calendar, placed at its last
+ *   cycle (9600–9999) so that the library's walk ends with it: at most ~146,000 days, once per rule text.
+ */
+function neverMatches(options: Partial<RRuleOptions>): string | null {
+  const freq = options.freq ?? RRule.DAILY;
+  const interval = options.interval ?? 1;
+  const list = (value: number | number[] | null | undefined): number[] | null =>
+    value === undefined || value === null ? null : Array.isArray(value) ? value : [value];
+  const hours = list(options.byhour) ?? (freq === RRule.HOURLY || freq === RRule.MINUTELY ? [...Array(24).keys()] : [0]);
+  const minutes = list(options.byminute) ?? (freq === RRule.MINUTELY ? [...Array(60).keys()] : [0]);
+  if (freq === RRule.HOURLY) {
+    if (24 % interval !== 0) return `with FREQ=HOURLY, INTERVAL must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24) so that windows open at the same local times every day; got ${interval}`;
+    if (!hours.some((h) => h % interval === 0)) return `no BYHOUR value is a multiple of INTERVAL=${interval} hours from midnight, so the rule never produces a window`;
+  }
+  if (freq === RRule.MINUTELY) {
+    if (1440 % interval !== 0) return `with FREQ=MINUTELY, INTERVAL must divide 1440 (the minutes of a day) so that windows open at the same local times every day; got ${interval}`;
+    if (!hours.some((h) => minutes.some((m) => (h * 60 + m) % interval === 0))) {
+      return `no BYHOUR/BYMINUTE time is a multiple of INTERVAL=${interval} minutes from midnight, so the rule never produces a window`;
+    }
+  }
+  const cycle = Date.UTC(9600, 0, 1);
+  const probe = new RRule({ ...options, until: null, dtstart: new Date(anchorFor(freq, interval, cycle)) });
+  return probe.after(new Date(cycle), true) === null ? 'never produces a window: no date matches all its parts together (such as BYMONTH=2 with BYMONTHDAY=30, or INTERVAL=7 days with BYDAY=MO)' : null;
+}
+
+function checkCron(text: string): string[] {
+  const fields = text.trim().split(/\s+/);
+  if (text.trim().startsWith('@') || fields.length !== 5) {
+    return [`must have five fields (minute hour day-of-month month day-of-week), e.g. '0 2 * * 1-5'; got "${text}"`];
+  }
+  if (fields.some((field) => field.split(',').some((token) => /^H/i.test(token)))) {
+    return ['hashed (H) fields are not supported: a maintenance window must open at a predictable time'];
+  }
+  try {
+    CronExpressionParser.parse(text, { tz: 'UTC' });
+    return [];
+  } catch (error) {
+    return [`is not a valid cron expression: ${(error as Error).message}`];
+  }
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Problems with the definition itself, independent of when it is asked. */
+export function shapeProblems(def: WindowDef): WindowProblem[] {
+  const loose = (def ?? {}) as unknown as Record<string, unknown>;
+  const problems: WindowProblem[] = [];
+  const kind = loose.kind;
+  if (kind !== 'once' && kind !== 'rrule' && kind !== 'cron') {
+    return [{ field: 'kind', reason: `must be 'once', 'rrule' or 'cron'; got ${JSON.stringify(kind)}` }];
+  }
+  const duration = loose.durationMinutes;
+  if (typeof duration !== 'number' || !Number.isInteger(duration)) {
+    problems.push({ field: 'durationMinutes', reason: `must be a whole number of minutes; got ${JSON.stringify(duration)}` });
+  } else if (duration <= 0) {
+    problems.push({ field: 'durationMinutes', reason: `must be more than 0 minutes; got ${duration}` });
+  } else if (duration > MAX_DURATION_MINUTES) {
+    problems.push({ field: 'durationMinutes', reason: `must be at most 24 hours (${MAX_DURATION_MINUTES} minutes); got ${duration}` });
+  }
+  const zone = loose.timeZone;
+  if (kind !== 'once' || zone !== undefined) {
+    if (!isTimeZone(zone)) problems.push({ field: 'timeZone', reason: `must be an IANA time zone such as Europe/London; got ${JSON.stringify(zone)}` });
+  }
+  if (kind === 'once') {
+    const start = loose.start;
+    if (typeof start !== 'string' || !ISO_INSTANT.test(start) || Number.isNaN(Date.parse(start))) {
+      problems.push({ field: 'start', reason: `must be an ISO-8601 time with Z or an offset, e.g. 2026-05-01T01:00:00Z; got ${JSON.stringify(start)}` });
+    }
+  } else if (kind === 'rrule') {
+    const text = loose.rrule;
+    if (typeof text !== 'string') problems.push({ field: 'rrule', reason: 'must be a text such as FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0' });
+    else for (const reason of remember(parsedRules, text, () => parseRule(text)).problems) problems.push({ field: 'rrule', reason });
+  } else {
+    const text = loose.cron;
+    if (typeof text !== 'string') problems.push({ field: 'cron', reason: "must be a text such as '0 2 * * 1-5'" });
+    else for (const reason of remember(checkedCrons, text, () => checkCron(text))) problems.push({ field: 'cron', reason });
+  }
+  return problems;
+}
+
+/** The rrule library's options for a rule text (parsed once; a text validation rejects gives none). */
+export function ruleOptions(text: string): Partial<RRuleOptions> {
+  return parsedRules.get(text)?.options ?? parseRule(text).options ?? {};
+}
+
+/**
+ * rrule iterates from DTSTART, so a fixed anchor years ago would make every call walk those years. The
+ * anchor is moved instead to the latest whole multiple of INTERVAL periods (counted from 2000-01-01, or
+ * Monday 2000-01-03 for weekly rules) at or before the range: the same occurrences, found at once.
+ * Parts a rule leaves out default to the anchor's: 00:00:00, the 1st of the month, January, Monday.
+ */
+export function anchorFor(freq: number, interval: number, wallLo: number): number {
+  const date = new Date(wallLo);
+  if (freq === RRule.YEARLY) return Date.UTC(2000 + Math.floor((date.getUTCFullYear() - 2000) / interval) * interval, 0, 1);
+  if (freq === RRule.MONTHLY) {
+    const months = (date.getUTCFullYear() - 2000) * 12 + date.getUTCMonth();
+    return Date.UTC(2000, Math.floor(months / interval) * interval, 1);
+  }
+  const [base, period] = freq === RRule.WEEKLY ? [Date.UTC(2000, 0, 3), 7 * DAY_MS]
+    : freq === RRule.DAILY ? [Date.UTC(2000, 0, 1), DAY_MS]
+    : freq === RRule.HOURLY ? [Date.UTC(2000, 0, 1), 60 * MINUTE_MS]
+    : [Date.UTC(2000, 0, 1), MINUTE_MS];
+  const step = period * interval;
+  return base + Math.floor((wallLo - base) / step) * step;
+}
