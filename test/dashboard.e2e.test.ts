@@ -4,31 +4,23 @@
 // Chinese, and uses the pages at 390 px, where a work order's checklist is answered with photos.
 // Screenshots of every page go to test-artifacts/screenshots/.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png,
-  protocolTerminals, screenshot, screenshotOnFailure, sha256, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
+  chromiumMissing, fitsWidth, PASSWORD, PHONE, png, protocolTerminals, screenshot, sha256, SIGN_IN, signIn as submitSignIn, type SignInLabels, useDashboard, WAIT,
 } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'screenshots');
 const EMAIL = 'operator@dashboard.test';
-const ADMIN_TOKEN = 'dashboard-admin-token';
 const TEST_TIMEOUT = 90_000;
 
 describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const dashboard = useDashboard({
+    name: 'dashboard', shots: 'screenshots', users: [{ email: EMAIL, name: 'Olivia Operator', role: 'operator', locale: 'en' }],
+  });
+  const { server, adminApi, adminToken: ADMIN_TOKEN, shots: SHOTS, context, newPage } = dashboard;
   let desk: BrowserContext;
   let page: Page;
-  /** The page a failing test photographs. */
-  let current: Page | undefined;
-  const phones: BrowserContext[] = [];
   const { heartbeat, credentials } = protocolTerminals(() => server, 'dashboard test');
-  /** The operator API, for what the browser tests only look at. */
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
 
   /** Bytes the API answers with (a photo), fetched with the admin token. */
   async function adminBytes(url: string): Promise<Buffer> {
@@ -39,20 +31,10 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
 
   const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
-  async function newPage(context: BrowserContext): Promise<Page> {
-    current = await boundedPage(context);
-    return current;
-  }
-
   const signIn = (p: Page, labels: SignInLabels) => submitSignIn(p, server.url, EMAIL, labels);
   const { en: EN, zh: ZH } = SIGN_IN;
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-
-    server = await startDemoServer('posfleet-dashboard', ADMIN_TOKEN);
-    await server.services.access.createUser({ email: EMAIL, name: 'Olivia Operator', role: 'operator', password: PASSWORD, locale: 'en' });
     // The 人民广场店 site's terminals trade and report; DEMO-1002 has a short history worth charting.
     for (const serial of ['DEMO-1001', 'DEMO-1003', 'DEMO-1004']) await heartbeat(serial);
     for (let i = 0; i < 6; i++) {
@@ -63,18 +45,9 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
       });
     }
 
-    browser = await launchChromium();
-    desk = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+    desk = await context({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
     page = await newPage(desk);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const phone of phones) await phone.close();
-    await browser?.close();
-    await server?.close();
   });
-
-  screenshotOnFailure(SHOTS, () => current);
 
   it('signs an operator in, in the browser\'s language, and shows the fleet by mode', { timeout: TEST_TIMEOUT }, async () => {
     await page.goto(server.url, { waitUntil: 'domcontentloaded' });
@@ -136,7 +109,7 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await expect.poll(() => badges('In service').count(), { timeout: WAIT }).toBe(4);
     await watcher.evaluate('window.notReloaded = true');
 
-    current = page;
+    dashboard.current = page;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance', exact: true }).click();
     await page.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
     await page.getByRole('option', { name: '人民广场店 (DEMO-SH-01)' }).waitFor({ state: 'attached' });
@@ -148,13 +121,13 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     await page.getByRole('button', { name: 'Start maintenance on 3 terminal(s)' }).click();
     await page.getByText('3 maintenance job(s) created.').waitFor();
 
-    current = watcher;
+    dashboard.current = watcher;
     await expect.poll(() => badges('Under maintenance').count(), { timeout: WAIT }).toBe(3);
     expect(await watcher.evaluate('window.notReloaded')).toBe(true);
     // The terminal hears it with its next heartbeat.
     expect((await heartbeat('DEMO-1001')).mode).toBe('maintenance');
 
-    current = page;
+    dashboard.current = page;
     const jobs = page.getByRole('table', { name: 'Open maintenance jobs' });
     await expect.poll(() => jobs.getByText('Draining', { exact: true }).count(), { timeout: WAIT }).toBe(3);
     await shot('en-maintenance');
@@ -209,54 +182,49 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
   });
 
   it('defaults to the browser\'s Chinese and is usable at 390 px', { timeout: TEST_TIMEOUT }, async () => {
-    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    try {
-      const p = await newPage(phone);
-      await p.goto(server.url, { waitUntil: 'domcontentloaded' });
-      await p.getByRole('heading', { name: '登录' }).waitFor();
-      await shot('zh-CN-login', p);
-      await signIn(p, ZH);
-      await p.getByRole('heading', { name: '终端总览' }).waitFor();
-      // The page itself never scrolls sideways (wide tables scroll inside their own box).
-      const fits = () => fitsWidth(p);
-      const nav = p.getByRole('navigation', { name: '主导航' });
-      await expect.poll(() => p.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-overview', p);
+    const phone = await context({ viewport: PHONE, locale: 'zh-CN' });
+    const p = await newPage(phone);
+    await p.goto(server.url, { waitUntil: 'domcontentloaded' });
+    await p.getByRole('heading', { name: '登录' }).waitFor();
+    await shot('zh-CN-login', p);
+    await signIn(p, ZH);
+    await p.getByRole('heading', { name: '终端总览' }).waitFor();
+    // The page itself never scrolls sideways (wide tables scroll inside their own box).
+    const fits = () => fitsWidth(p);
+    const nav = p.getByRole('navigation', { name: '主导航' });
+    await expect.poll(() => p.getByTestId('count-total').textContent(), { timeout: WAIT }).toBe('12');
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-overview', p);
 
-      await nav.getByRole('link', { name: '终端', exact: true }).click();
-      await p.getByRole('searchbox', { name: '搜索' }).fill('DEMO-2001');
-      await p.getByRole('button', { name: '搜索' }).click();
-      await p.getByRole('link', { name: 'DEMO-2001' }).waitFor();
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-terminals', p);
-      await p.getByRole('link', { name: 'DEMO-2001' }).click();
-      await p.getByRole('heading', { name: '终端 DEMO-2001' }).waitFor();
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-terminal', p);
+    await nav.getByRole('link', { name: '终端', exact: true }).click();
+    await p.getByRole('searchbox', { name: '搜索' }).fill('DEMO-2001');
+    await p.getByRole('button', { name: '搜索' }).click();
+    await p.getByRole('link', { name: 'DEMO-2001' }).waitFor();
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-terminals', p);
+    await p.getByRole('link', { name: 'DEMO-2001' }).click();
+    await p.getByRole('heading', { name: '终端 DEMO-2001' }).waitFor();
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-terminal', p);
 
-      await nav.getByRole('link', { name: '维护', exact: true }).click();
-      await p.getByRole('button', { name: '开始维护' }).waitFor();
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-maintenance', p);
+    await nav.getByRole('link', { name: '维护', exact: true }).click();
+    await p.getByRole('button', { name: '开始维护' }).waitFor();
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-maintenance', p);
 
-      await p.getByLabel('语言').selectOption('en');
-      await p.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
-      expect(await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')).toEqual([390, 390]);
-      await shot('mobile-en-maintenance', p);
-      for (const [label, heading] of [['Fleet overview', 'Fleet overview'], ['Terminals', 'Terminals']] as const) {
-        await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
-        await p.getByRole('heading', { name: heading, exact: true }).waitFor();
-        expect(await fits()).toBe(true);
-      }
-    } finally {
-      // Closed by afterAll, so that a failure's screenshot still shows this phone.
-      phones.push(phone);
+    await p.getByLabel('语言').selectOption('en');
+    await p.getByRole('heading', { name: 'Put into maintenance' }).waitFor();
+    expect(await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')).toEqual([390, 390]);
+    await shot('mobile-en-maintenance', p);
+    for (const [label, heading] of [['Fleet overview', 'Fleet overview'], ['Terminals', 'Terminals']] as const) {
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+      await p.getByRole('heading', { name: heading, exact: true }).waitFor();
+      expect(await fits()).toBe(true);
     }
   });
 
   it('shows an incident opened by heartbeats and resolves it with its guide, in Chinese', { timeout: TEST_TIMEOUT }, async () => {
-    current = page;
+    dashboard.current = page;
     // DEMO-2002 reports its printer out of paper, heartbeat after heartbeat (the rule opens at the first).
     for (let i = 0; i < 3; i++) await heartbeat('DEMO-2002', { printer: { paper: 'out', jam: false, coverOpen: false } });
     type Incidents = { items: { id: string; rule: string; status: string; terminalId: string | null }[] };
@@ -313,117 +281,113 @@ describe.skipIf(chromiumMissing('dashboard browser tests'))('dashboard in a real
     });
     expect((await adminApi<{ status: string }>('POST', `/work-orders/${order.id}/assign`, { technicianId: technician.id })).status).toBe('assigned');
 
-    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    try {
-      const p = await newPage(phone);
-      await signIn(p, ZH);
-      await p.getByRole('heading', { name: '终端总览' }).waitFor();
-      const fits = () => fitsWidth(p);
-      await p.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
-      await p.getByRole('heading', { name: '工单', exact: true }).waitFor();
-      const link = p.getByRole('link', { name: '外滩夜市摊 打印机保养' });
-      await link.waitFor();
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-work-orders', p);
-      await link.click();
-      await p.getByRole('heading', { name: '工单：外滩夜市摊 打印机保养' }).waitFor();
-      const status = p.getByTestId('work-order-status');
-      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
-      expect(await fits()).toBe(true);
+    const phone = await context({ viewport: PHONE, locale: 'zh-CN' });
+    const p = await newPage(phone);
+    await signIn(p, ZH);
+    await p.getByRole('heading', { name: '终端总览' }).waitFor();
+    const fits = () => fitsWidth(p);
+    await p.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '工单', exact: true }).click();
+    await p.getByRole('heading', { name: '工单', exact: true }).waitFor();
+    const link = p.getByRole('link', { name: '外滩夜市摊 打印机保养' });
+    await link.waitFor();
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-work-orders', p);
+    await link.click();
+    await p.getByRole('heading', { name: '工单：外滩夜市摊 打印机保养' }).waitFor();
+    const status = p.getByTestId('work-order-status');
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已派工');
+    expect(await fits()).toBe(true);
 
-      await p.getByRole('region', { name: '下一步' }).getByRole('button', { name: '开始作业' }).click();
-      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('进行中');
-      for (const [item, result] of [['清洁打印头', '通过'], ['检查读卡器', '不通过'], ['检查备用机', '不适用']] as const) {
-        const answer = p.getByRole('group', { name: item }).getByRole('button', { name: result, exact: true });
-        await answer.click();
-        await expect.poll(() => answer.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
-      }
-
-      // Photos at the items, through the phone's file input (its camera on a real phone).
-      type Photo = { id: string; url: string; contentType: string; sizeBytes: number; sha256: string; takenBy: string };
-      type Detail = { status: string; checklist: { result: string | null; photos: Photo[] }[] };
-      /** Loaded by the browser with the session cookie: its width once decoded, 0 while it is not (or failed). */
-      const loadedWidth = async (thumb: ReturnType<Page['getByRole']>) => {
-        await thumb.scrollIntoViewIfNeeded();
-        return thumb.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete ? i.naturalWidth : 0; });
-      };
-      // A small PNG at the failed item is sent as it is.
-      const readerItem = p.getByRole('group', { name: '检查读卡器' });
-      const small = png(4, 3, Buffer.from(Array.from({ length: 4 * 3 }, (_, i) => [200, 40 + i * 10, 30]).flat()));
-      await readerItem.getByLabel('添加照片：检查读卡器', { exact: true }).setInputFiles({ name: 'reader.png', mimeType: 'image/png', buffer: small });
-      await readerItem.locator('[aria-live="polite"]').getByText('照片已上传。', { exact: true }).waitFor();
-      const readerThumb = readerItem.getByRole('list', { name: '照片：检查读卡器' }).getByRole('img', { name: /^“检查读卡器”的第 1 张照片，Olivia Operator 拍摄于 / });
-      await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
-      // A photo over 2 MB is made smaller in the browser (a JPEG) rather than refused.
-      const headItem = p.getByRole('group', { name: '清洁打印头' });
-      const large = png(1200, 800, randomBytes(1200 * 800 * 3)); // noise: it does not compress
-      expect(large.length).toBeGreaterThan(2 * 1024 * 1024);
-      await headItem.getByLabel('添加照片：清洁打印头', { exact: true }).setInputFiles({ name: 'head.png', mimeType: 'image/png', buffer: large });
-      await headItem.locator('[aria-live="polite"]').getByText(/^照片已压缩后上传（2\.\d MB → [01]\.\d MB）。$/).waitFor();
-      const headThumb = headItem.getByRole('img', { name: /^“清洁打印头”的第 1 张照片，/ });
-      await expect.poll(() => loadedWidth(headThumb), { timeout: WAIT }).toBe(1200);
-      // A file that is no photo is refused beside its item, which keeps no photo.
-      const backupItem = p.getByRole('group', { name: '检查备用机' });
-      const backupInput = backupItem.getByLabel('添加照片：检查备用机', { exact: true });
-      await backupInput.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
-      await backupItem.locator('[aria-live="polite"]').getByText('此文件不是浏览器能读取的照片：请选择 JPEG 或 PNG。', { exact: true }).waitFor();
-      expect(await backupInput.getAttribute('aria-invalid')).toBe('true');
-      expect(await backupItem.getByRole('img').count()).toBe(0);
-
-      const withPhotos = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
-      expect(withPhotos.checklist.map((i) => i.photos.length)).toEqual([1, 1, 0]);
-      const readerPhoto = withPhotos.checklist[1]!.photos[0]!;
-      expect(readerPhoto).toMatchObject({ contentType: 'image/png', sizeBytes: small.length, sha256: sha256(small), takenBy: 'Olivia Operator' });
-      expect((await adminBytes(readerPhoto.url)).equals(small)).toBe(true);
-      expect(await readerThumb.getAttribute('src')).toBe(readerPhoto.url);
-      const headPhoto = withPhotos.checklist[0]!.photos[0]!;
-      expect(headPhoto.contentType).toBe('image/jpeg');
-      expect(headPhoto.sizeBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
-      const headBytes = await adminBytes(headPhoto.url);
-      expect([...headBytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
-      expect(sha256(headBytes)).toBe(headPhoto.sha256);
-
-      expect(await fits()).toBe(true);
-      await shot('mobile-zh-CN-work-order', p);
-      // Completing takes the time spent and the customer's signature (test/console-loops.e2e.test.ts walks it in full).
-      const complete = p.getByRole('form', { name: '完成工单' });
-      await complete.getByLabel('现场用时（分钟）').fill('20');
-      await complete.getByLabel('客户姓名').fill('李店长');
-      const pad = complete.getByRole('img', { name: '签名区：请用手指或鼠标签名' });
-      await pad.scrollIntoViewIfNeeded();
-      const box = (await pad.boundingBox())!;
-      await p.mouse.move(box.x + 20, box.y + 20);
-      await p.mouse.down();
-      await p.mouse.move(box.x + box.width - 20, box.y + box.height - 20, { steps: 8 });
-      await p.mouse.up();
-      await complete.getByRole('button', { name: '完成工单' }).click();
-      await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
-      const done = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
-      expect(done.status).toBe('done');
-      expect(done.checklist.map((i) => i.result)).toEqual(['pass', 'fail', 'n/a']);
-      // Closed: its photos stay in view, no more can be added.
-      await expect.poll(() => p.getByLabel(/^添加照片：/).count(), { timeout: WAIT }).toBe(0);
-      await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
-
-      await p.getByLabel('语言').selectOption('en');
-      await p.getByRole('heading', { name: 'Work order: 外滩夜市摊 打印机保养' }).waitFor();
-      await p.getByRole('group', { name: 'Clean the print head' }).getByRole('button', { name: 'Pass', exact: true }).waitFor();
-      await p.getByRole('group', { name: 'Check the card reader' }).getByRole('img', { name: /^Photo 1 of “Check the card reader”, taken by Olivia Operator, / }).waitFor();
-      expect(await status.textContent()).toBe('Done');
-      expect(await fits()).toBe(true);
-      await shot('mobile-en-work-order', p);
-      await p.getByRole('link', { name: 'All work orders' }).click();
-      await p.getByRole('heading', { name: 'Work orders', exact: true }).waitFor();
-      await p.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: '外滩夜市摊 打印机保养' }).getByText('Done', { exact: true }).waitFor();
-      await shot('mobile-en-work-orders', p);
-      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
-      await p.getByRole('heading', { name: 'Incidents', exact: true }).waitFor();
-      await p.getByRole('combobox', { name: 'Status' }).selectOption('resolved');
-      await p.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Resolved', { exact: true }).waitFor();
-      expect(await fits()).toBe(true);
-      await shot('mobile-en-incidents', p);
-    } finally {
-      phones.push(phone);
+    await p.getByRole('region', { name: '下一步' }).getByRole('button', { name: '开始作业' }).click();
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('进行中');
+    for (const [item, result] of [['清洁打印头', '通过'], ['检查读卡器', '不通过'], ['检查备用机', '不适用']] as const) {
+      const answer = p.getByRole('group', { name: item }).getByRole('button', { name: result, exact: true });
+      await answer.click();
+      await expect.poll(() => answer.getAttribute('aria-pressed'), { timeout: WAIT }).toBe('true');
     }
+
+    // Photos at the items, through the phone's file input (its camera on a real phone).
+    type Photo = { id: string; url: string; contentType: string; sizeBytes: number; sha256: string; takenBy: string };
+    type Detail = { status: string; checklist: { result: string | null; photos: Photo[] }[] };
+    /** Loaded by the browser with the session cookie: its width once decoded, 0 while it is not (or failed). */
+    const loadedWidth = async (thumb: ReturnType<Page['getByRole']>) => {
+      await thumb.scrollIntoViewIfNeeded();
+      return thumb.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete ? i.naturalWidth : 0; });
+    };
+    // A small PNG at the failed item is sent as it is.
+    const readerItem = p.getByRole('group', { name: '检查读卡器' });
+    const small = png(4, 3, Buffer.from(Array.from({ length: 4 * 3 }, (_, i) => [200, 40 + i * 10, 30]).flat()));
+    await readerItem.getByLabel('添加照片：检查读卡器', { exact: true }).setInputFiles({ name: 'reader.png', mimeType: 'image/png', buffer: small });
+    await readerItem.locator('[aria-live="polite"]').getByText('照片已上传。', { exact: true }).waitFor();
+    const readerThumb = readerItem.getByRole('list', { name: '照片：检查读卡器' }).getByRole('img', { name: /^“检查读卡器”的第 1 张照片，Olivia Operator 拍摄于 / });
+    await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
+    // A photo over 2 MB is made smaller in the browser (a JPEG) rather than refused.
+    const headItem = p.getByRole('group', { name: '清洁打印头' });
+    const large = png(1200, 800, randomBytes(1200 * 800 * 3)); // noise: it does not compress
+    expect(large.length).toBeGreaterThan(2 * 1024 * 1024);
+    await headItem.getByLabel('添加照片：清洁打印头', { exact: true }).setInputFiles({ name: 'head.png', mimeType: 'image/png', buffer: large });
+    await headItem.locator('[aria-live="polite"]').getByText(/^照片已压缩后上传（2\.\d MB → [01]\.\d MB）。$/).waitFor();
+    const headThumb = headItem.getByRole('img', { name: /^“清洁打印头”的第 1 张照片，/ });
+    await expect.poll(() => loadedWidth(headThumb), { timeout: WAIT }).toBe(1200);
+    // A file that is no photo is refused beside its item, which keeps no photo.
+    const backupItem = p.getByRole('group', { name: '检查备用机' });
+    const backupInput = backupItem.getByLabel('添加照片：检查备用机', { exact: true });
+    await backupInput.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+    await backupItem.locator('[aria-live="polite"]').getByText('此文件不是浏览器能读取的照片：请选择 JPEG 或 PNG。', { exact: true }).waitFor();
+    expect(await backupInput.getAttribute('aria-invalid')).toBe('true');
+    expect(await backupItem.getByRole('img').count()).toBe(0);
+
+    const withPhotos = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
+    expect(withPhotos.checklist.map((i) => i.photos.length)).toEqual([1, 1, 0]);
+    const readerPhoto = withPhotos.checklist[1]!.photos[0]!;
+    expect(readerPhoto).toMatchObject({ contentType: 'image/png', sizeBytes: small.length, sha256: sha256(small), takenBy: 'Olivia Operator' });
+    expect((await adminBytes(readerPhoto.url)).equals(small)).toBe(true);
+    expect(await readerThumb.getAttribute('src')).toBe(readerPhoto.url);
+    const headPhoto = withPhotos.checklist[0]!.photos[0]!;
+    expect(headPhoto.contentType).toBe('image/jpeg');
+    expect(headPhoto.sizeBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const headBytes = await adminBytes(headPhoto.url);
+    expect([...headBytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect(sha256(headBytes)).toBe(headPhoto.sha256);
+
+    expect(await fits()).toBe(true);
+    await shot('mobile-zh-CN-work-order', p);
+    // Completing takes the time spent and the customer's signature (test/console-loops.e2e.test.ts walks it in full).
+    const complete = p.getByRole('form', { name: '完成工单' });
+    await complete.getByLabel('现场用时（分钟）').fill('20');
+    await complete.getByLabel('客户姓名').fill('李店长');
+    const pad = complete.getByRole('img', { name: '签名区：请用手指或鼠标签名' });
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    await p.mouse.move(box.x + 20, box.y + 20);
+    await p.mouse.down();
+    await p.mouse.move(box.x + box.width - 20, box.y + box.height - 20, { steps: 8 });
+    await p.mouse.up();
+    await complete.getByRole('button', { name: '完成工单' }).click();
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toBe('已完成');
+    const done = await adminApi<Detail>('GET', `/work-orders/${order.id}`);
+    expect(done.status).toBe('done');
+    expect(done.checklist.map((i) => i.result)).toEqual(['pass', 'fail', 'n/a']);
+    // Closed: its photos stay in view, no more can be added.
+    await expect.poll(() => p.getByLabel(/^添加照片：/).count(), { timeout: WAIT }).toBe(0);
+    await expect.poll(() => loadedWidth(readerThumb), { timeout: WAIT }).toBe(4);
+
+    await p.getByLabel('语言').selectOption('en');
+    await p.getByRole('heading', { name: 'Work order: 外滩夜市摊 打印机保养' }).waitFor();
+    await p.getByRole('group', { name: 'Clean the print head' }).getByRole('button', { name: 'Pass', exact: true }).waitFor();
+    await p.getByRole('group', { name: 'Check the card reader' }).getByRole('img', { name: /^Photo 1 of “Check the card reader”, taken by Olivia Operator, / }).waitFor();
+    expect(await status.textContent()).toBe('Done');
+    expect(await fits()).toBe(true);
+    await shot('mobile-en-work-order', p);
+    await p.getByRole('link', { name: 'All work orders' }).click();
+    await p.getByRole('heading', { name: 'Work orders', exact: true }).waitFor();
+    await p.getByRole('table', { name: 'Work orders' }).getByRole('row').filter({ hasText: '外滩夜市摊 打印机保养' }).getByText('Done', { exact: true }).waitFor();
+    await shot('mobile-en-work-orders', p);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
+    await p.getByRole('heading', { name: 'Incidents', exact: true }).waitFor();
+    await p.getByRole('combobox', { name: 'Status' }).selectOption('resolved');
+    await p.getByRole('table', { name: 'Incidents' }).getByRole('row').filter({ hasText: 'DEMO-2002' }).getByText('Resolved', { exact: true }).waitFor();
+    expect(await fits()).toBe(true);
+    await shot('mobile-en-incidents', p);
   });
 });

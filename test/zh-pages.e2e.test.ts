@@ -5,13 +5,10 @@
 // test-artifacts/zh-pages/findings.json (and printed) for their owners. Screenshots beside it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import { boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, launchChromium, PASSWORD, screenshot, SIGN_IN, signIn, startDemoServer, WAIT } from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, screenshot, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'zh-pages');
-const ADMIN_TOKEN = 'zh-pages-admin-token';
 
 /** Product and data names that are English by nature: kept out of the scan. */
 const ALLOWED = [
@@ -42,27 +39,12 @@ function findings(text: string): string[] {
 }
 
 describe.skipIf(chromiumMissing('zh-CN page scan'))('a Chinese user reads only Chinese', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  const dashboard = useDashboard({ name: 'zh-pages', users: [{ email: 'admin-zh@pages.test', name: '管理员', role: 'admin', locale: 'zh-CN' }] });
+  const { server, shots: SHOTS } = dashboard;
   let page: Page;
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-zh-pages', ADMIN_TOKEN);
-    await server.services.access.createUser({ email: 'admin-zh@pages.test', name: '管理员', role: 'admin', password: PASSWORD, locale: 'zh-CN' });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    page = await boundedPage(context);
-    await signIn(page, server.url, 'admin-zh@pages.test', SIGN_IN.zh);
-    await page.getByRole('navigation', { name: '主导航' }).waitFor();
-  }, 120_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
+    page = await dashboard.page({ width: 1366, height: 900 }, 'zh-CN', 'admin-zh@pages.test');
   });
 
   it('shows no English word and no internal id on any page', async () => {
