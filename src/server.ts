@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { createServices, declareRecurringJobs, type Services } from './services.ts';
+import type { Clock } from './shared/time.ts';
 
 export interface RunningServer {
   url: string;
@@ -13,10 +14,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { jobs?: boolean; logger?: boolean } = {}): Promise<RunningServer> {
+/** `clock`: the time the server lives by (tests drive one of their own); the system's by default. */
+export async function startServer(config: Config, options: { jobs?: boolean; logger?: boolean; clock?: Clock } = {}): Promise<RunningServer> {
   // Credentials never reach the log: request logs drop the Authorization header.
   const logger = pino({ level: options.logger === false ? 'silent' : config.logLevel, redact: ['req.headers.authorization'] });
-  const services = await createServices(config, undefined, (message, fields) => logger.info(fields ?? {}, message));
+  const services = await createServices(config, options.clock, (message, fields) => logger.info(fields ?? {}, message));
   const https = config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined;
   const app = await buildApp(services, { loggerInstance: logger, ...(https && { https }) });
   const generatedAdminToken = await services.access.bootstrap(config.adminToken);

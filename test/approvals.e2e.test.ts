@@ -4,35 +4,24 @@
 // it on the Approvals page, and the campaign runs in both their names. Screenshots go to
 // test-artifacts/approvals/.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signPackage } from '../src/rollouts/package-signature.ts';
-import {
-  adminApiAt, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot, screenshotOnFailure, SignedInPages, startDemoServer, WAIT,
-} from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'approvals');
-const ADMIN_TOKEN = 'approvals-e2e-admin-token';
 const DESK = { width: 1366, height: 900 };
 const OLIVIA = { email: 'olivia@approvals.test', name: 'Olivia' };
 const BO = { email: 'bo@approvals.test', name: 'Bo' };
 
 describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
   let packageId = '';
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, adminToken: ADMIN_TOKEN, shots: SHOTS, page } = useDashboard({
+    name: 'approvals',
+    // The demo estate is small: campaigns to more than 5 terminals need a second person here.
+    env: { FOUR_EYES: 'campaign,role_change', FOUR_EYES_CAMPAIGN_TERMINALS: '5' },
+    users: [{ ...OLIVIA, role: 'operator', locale: 'en' }, { ...BO, role: 'operator', locale: 'zh-CN' }],
+  });
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    // The demo estate is small: campaigns to more than 5 terminals need a second person here.
-    server = await startDemoServer('posfleet-approvals', ADMIN_TOKEN, { FOUR_EYES: 'campaign,role_change', FOUR_EYES_CAMPAIGN_TERMINALS: '5' });
-    await server.services.access.createUser({ ...OLIVIA, role: 'operator', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...BO, role: 'operator', password: PASSWORD, locale: 'zh-CN' });
     const models = (await adminApi<{ items: { id: string }[] }>('GET', '/terminal-models?limit=100')).items.map((m) => m.id);
     const keys = generateKeyPairSync('ed25519');
     const keyId = (await adminApi<{ id: string }>('POST', '/publisher-keys', { name: 'release team', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).id;
@@ -43,18 +32,10 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
       method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, body: content,
     });
     expect(uploaded.status).toBe(200);
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
-  });
-  screenshotOnFailure(SHOTS, () => pages.current);
-
   it('a campaign that needs a second person is previewed, held, refused to its requester and approved by another operator', async () => {
-    const olivia = await pages.open(DESK, 'en-US', OLIVIA.email);
+    const olivia = await page(DESK, 'en-US', OLIVIA.email);
     await olivia.goto(`${server.url}/updates/campaigns/new?package=${packageId}`);
     await olivia.getByRole('button', { name: 'Preview' }).click();
     const preview = olivia.getByTestId('campaign-preview');
@@ -74,7 +55,7 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
     await screenshot(olivia, SHOTS, 'approvals-own-en-1366');
 
     // Bo, on his phone in Chinese, approves it.
-    const bo = await pages.open(PHONE, 'zh-CN', BO.email);
+    const bo = await page(PHONE, 'zh-CN', BO.email);
     await bo.goto(`${server.url}/approvals`);
     const card = bo.getByTestId('approval').first();
     await expect.poll(() => card.textContent(), { timeout: WAIT }).toContain('理由：payment fix for every shop');
@@ -93,14 +74,14 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
     expect(started.createdBy).toBe('Olivia (approved by Bo)');
 
     // Back on the desk in Chinese: the decided request and the campaign's waves.
-    const oliviaZh = await pages.open(DESK, 'zh-CN', OLIVIA.email);
+    const oliviaZh = await page(DESK, 'zh-CN', OLIVIA.email);
     await oliviaZh.goto(`${server.url}/approvals`);
     await expect.poll(() => oliviaZh.getByTestId('approval').first().textContent(), { timeout: WAIT }).toContain('已批准');
     await screenshot(oliviaZh, SHOTS, 'approvals-decided-zh-1366');
     await oliviaZh.goto(`${server.url}/updates/campaigns/${campaigns.items[0]!.id}`);
     await oliviaZh.getByTestId('wave-1').waitFor();
     await screenshot(oliviaZh, SHOTS, 'campaign-waves-zh-1366');
-    const phoneEn = await pages.open(PHONE, 'en-US', OLIVIA.email);
+    const phoneEn = await page(PHONE, 'en-US', OLIVIA.email);
     await phoneEn.goto(`${server.url}/updates/campaigns/new?package=${packageId}`);
     await phoneEn.getByRole('button', { name: 'Preview' }).click();
     await phoneEn.getByTestId('campaign-preview').waitFor();

@@ -2,56 +2,25 @@
 // an operator signs in, creates a baseline for a terminal model from the Updates page (the version chosen
 // from those the fleet runs), sees its group's compliance counted, opens the drifting terminals from
 // their count, edits the baseline and deletes it; in zh-CN at 1366 px and in en at 390 px. Screenshots go to test-artifacts/baselines-page/.
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, PASSWORD, PHONE, protocolTerminals, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, protocolTerminals, useDashboard, navLink } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'baselines-page');
-const ADMIN_TOKEN = 'baselines-page-admin-token';
 const DESK = { width: 1366, height: 900 };
 const OPERATOR = { email: 'olivia@baselines.test', name: 'Olivia Operator' };
 
 interface BaselineView { id: string; name: string; appVersion: string | null; firmwareVersion: string | null; counts: Record<'in_baseline' | 'waiting' | 'drifting' | 'failed' | 'total', number> }
 
 describe.skipIf(chromiumMissing('baselines page browser tests'))('baselines in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, page, shot } = useDashboard({ name: 'baselines-page', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
   const terminals = protocolTerminals(() => server, 'baselines page test');
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-baselines-page', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     // One PAX A920 already runs the new application; the other A920s still run 3.2.0.
     await terminals.heartbeat('DEMO-1001', { appVersion: '3.3.0', firmwareVersion: 'PayDroid-9.1' });
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
 
-  async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    page = await boundedPage(context);
-    await signIn(page, server.url, OPERATOR.email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
-    return page;
-  }
-  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
+  const open = (viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US') => page(viewport, locale, OPERATOR.email);
   const baselineNamed = async (name: string) => (await adminApi<{ items: BaselineView[] }>('GET', '/baselines')).items.find((b) => b.name === name)!;
 
   /** Creates a baseline for the PAX A920s from the Updates page and comes back to its counts. */

@@ -8,7 +8,8 @@ import { OPEN } from '../src/shared/job-states.ts';
 import type { WindowPlanner } from '../src/maintenance/window-planner.service.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
-import { beat, ok, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
+import { ok } from './support/http.ts';
+import { beat, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
 
 describe.each(databases())('campaign scheduling on $name', (kind) => {
   let t: TestApp;

@@ -3,17 +3,9 @@
 // campaign from the Configuration page after a confirmation saying how, and the campaign page shows
 // the change it delivers — in zh-CN at 1366 px and in en at 390 px.
 // Screenshots go to test-artifacts/configuration-campaigns/.
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
-} from './support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'configuration-campaigns');
-const ADMIN_TOKEN = 'configuration-campaigns-admin-token';
 const OPERATOR = { email: 'otto@config-campaigns.test', name: 'Otto Operator' };
 
 const RUNS = [
@@ -35,34 +27,13 @@ const RUNS = [
 ];
 
 describe.skipIf(chromiumMissing('configuration campaign browser tests'))('configuration campaigns in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
-
-  beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-configuration-campaigns', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
-  });
-  screenshotOnFailure(SHOTS, () => page);
+  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'configuration-campaigns', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
 
   for (const run of RUNS) {
     it(`holds a new acquirer host for maintenance and delivers it as a campaign (${run.name})`, async () => {
       const w = run.words;
       const site = (await adminApi<{ items: { id: string; code: string; name: string }[] }>('GET', `/sites?q=${run.siteCode}`)).items.find((s) => s.code === run.siteCode)!;
-      const context = await browser.newContext({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' });
-      contexts.push(context);
-      const p = page = await boundedPage(context);
+      const p = await newPage(await context({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' }));
       const shot = (name: string) => screenshot(p, SHOTS, `${run.locale}-${run.viewport.width}-${name}`);
       await signIn(p, server.url, OPERATOR.email, run.locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
       if (run.locale === 'zh-CN') {

@@ -2,13 +2,13 @@
 // receipt footer applies live; a new acquirer host is held pending, goes out as a campaign whose jobs
 // sit in the sites' maintenance windows, each terminal taking the change inside its job; a wave whose
 // payments get worse halts it, and the rollback gives the updated terminals their previous configuration.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { configurationHash } from '../src/configuration/hash.ts';
 import type { ParameterSchema } from '../src/configuration/parameters.ts';
 import { enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { ok } from './support/http.ts';
 
 const MINUTE = 60_000;
 /** 01:00–05:00 in Shanghai: 17:00–21:00 UTC. */
@@ -27,11 +27,6 @@ describe.each(databases())('configuration campaigns on $name', (db) => {
   const terms: Term[] = [];
   let merchantId = '';
 
-  async function ok<T>(res: Promise<LightMyRequestResponse>, status = 200): Promise<T> {
-    const answer = await res;
-    expect(answer.statusCode, answer.body).toBe(status);
-    return answer.json<T>();
-  }
   const campaign = (id: string) => ok<Campaign>(t.api('GET', `/api/v1/campaigns/${id}`));
   const set = (values: Record<string, unknown>, reason: string) => ok<{ version: number; needsMaintenance: boolean; pending: Change | null }>(
     t.api('PATCH', `/api/v1/configuration/levels/merchant/${merchantId}`, { values, reason }));

@@ -4,17 +4,9 @@
 // with a reason, sees a terminal of that site take its effective value from the site, and undoes the
 // change from the site's history — in zh-CN at 1366 px and in en at 390 px.
 // Screenshots go to test-artifacts/configuration-page/.
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
-} from './support/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PASSWORD, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'configuration-page');
-const ADMIN_TOKEN = 'configuration-page-admin-token';
 const DESK = { width: 1366, height: 900 };
 const OPERATOR = { email: 'olivia@config.test', name: 'Olivia Operator' };
 const SHOP = { email: 'shop@config.test', name: '青柠店长' };
@@ -41,37 +33,19 @@ const RUNS = [
 ];
 
 describe.skipIf(chromiumMissing('configuration page browser tests'))('the terminal configuration page in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'configuration-page', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-configuration-page', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     const tea = (await adminApi<{ items: { id: string; name: string }[] }>('GET', '/merchants?limit=100')).items.find((m) => m.name === '青柠茶饮')!;
     await server.services.access.createUser({ ...SHOP, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'zh-CN' });
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
 
   for (const run of RUNS) {
     it(`sets the receipt footer at a site, shows the diff, the terminal's value from the site, and undoes it (${run.name})`, async () => {
       const w = run.words;
       const site = (await adminApi<{ items: { id: string; code: string; name: string }[] }>('GET', `/sites?q=${run.siteCode}`)).items.find((s) => s.code === run.siteCode)!;
       const terminal = (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', `/terminals?q=${run.serial}`)).items.find((x) => x.serialNumber === run.serial)!;
-      const context = await browser.newContext({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' });
-      contexts.push(context);
-      const p = page = await boundedPage(context);
+      const p = await newPage(await context({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' }));
       const shot = (name: string) => screenshot(p, SHOTS, `${run.locale}-${run.viewport.width}-${name}`);
       await signIn(p, server.url, OPERATOR.email, run.locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
       await p.getByRole('link', { name: w.nav }).click();
@@ -131,9 +105,7 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
   }
 
   it("shows a merchant's user only the parameters the schema lets a merchant change, and the server's refusal beside its field (zh-CN at 390 px)", async () => {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const p = page = await boundedPage(context);
+    const p = await newPage(await context({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
     await signIn(p, server.url, SHOP.email, SIGN_IN.zh);
     await p.getByRole('link', { name: '参数配置' }).click();
     await p.getByText('仅显示您的商户可以修改的参数。').waitFor();

@@ -14,18 +14,12 @@
 // Screenshots go to test-artifacts/console-loops/.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, navLink, openMenu, PASSWORD, PHONE, png, screenshot,
-  screenshotOnFailure, sha256, startDemoServer, WAIT,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, deviceCall, fitsWidth, PASSWORD, PHONE, png, screenshot, sha256, useDashboard, WAIT, navLink, openMenu } from './support/browser.ts';
 import { heartbeatReport } from './support/app.ts';
 import { signPackage } from '../src/rollouts/package-signature.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-loops');
-const ADMIN_TOKEN = 'console-loops-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 180_000;
 const OPERATOR = { email: 'olivia@loops.test', name: 'Olivia Operator' };
@@ -40,18 +34,11 @@ interface WorkOrderDetail {
 }
 
 describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s daily loops in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, page: open } = useDashboard({ name: 'console-loops', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
   const technicianIds: Record<string, string> = {};
   let sites: Site[] = [];
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-console-loops', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     // Two technicians: Tao works in Shanghai, Lee in London; the suggestions rank them by the site's region.
     for (const [who, region] of [[TAO, 'DEMO-SH'], [LEE, 'DEMO-LDN']] as const) {
       const user = await server.services.access.createUser({ ...who, role: 'technician', password: PASSWORD, locale: 'en' });
@@ -60,20 +47,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await adminApi('POST', '/depots', { code: 'SH-DEPOT', name: 'Shanghai depot', region: 'SH' });
     await adminApi('POST', '/spare-parts', { depot: 'SH-DEPOT', sku: 'HEAD-1', name: 'Printer head', quantity: 5, minimum: 1 });
     sites = (await adminApi<{ items: Site[] }>('GET', '/sites?limit=100')).items;
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => pages.current);
-
-  async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page> {
-    const page = await pages.open(viewport, locale, email);
-    return page;
-  }
   const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
   /** The part of a long page in view (a 200-row table makes a full-page shot unreadable). */
   const viewShot = (p: Page, name: string) => p.screenshot({ path: join(SHOTS, `${name}.png`) });

@@ -8,16 +8,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, startDemoServer, WAIT,
-} from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PASSWORD, PHONE, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-settings');
-const ADMIN_TOKEN = 'console-settings-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 120_000;
 
@@ -37,32 +30,19 @@ const WORDS = {
 };
 
 describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
   let receiver: Server;
   let hookUrl = '';
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, shot, page } = useDashboard({ name: 'console-settings', env: { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' } });
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
     receiver = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end('ok')); });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    server = await startDemoServer('posfleet-console-settings', ADMIN_TOKEN, { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32' });
-    browser = await launchChromium();
-  }, 120_000);
+  });
 
   afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });
-  screenshotOnFailure(SHOTS, () => pages.current);
-
-  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
 
   let walk = 0;
   for (const [lang, locale] of [['zh', 'zh-CN'], ['en', 'en-US']] as const) {
@@ -72,7 +52,7 @@ describe.skipIf(chromiumMissing('settings browser tests'))('Settings in a real b
         const tag = `${lang}-${size}`;
         const adminEmail = `admin-${tag}@settings.test`;
         await server.services.access.createUser({ email: adminEmail, name: `管理员 ${tag}`, role: 'admin', password: PASSWORD, locale: locale === 'en-US' ? 'en' : 'zh-CN' });
-        const p = await pages.open(viewport, locale, adminEmail);
+        const p = await page(viewport, locale, adminEmail);
         p.on('dialog', (d) => void d.accept());
 
         // Users: a new account, disabled (it cannot sign in), enabled, given a temporary password.

@@ -7,16 +7,10 @@
 //    are kept in the address; chosen terminals are tagged and sent a command with a result per terminal.
 // Screenshots go to test-artifacts/console-terminals/.
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
-  protocolTerminals, screenshot, screenshotOnFailure, startDemoServer, WAIT,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, deviceCall, fitsWidth, PHONE, protocolTerminals, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-terminals');
-const ADMIN_TOKEN = 'console-terminals-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 180_000;
 const OPERATOR = { email: 'olga@terminals.test', name: 'Olga Operator' };
@@ -26,39 +20,23 @@ const JAMMED = { printer: { paper: 'ok', jam: true, coverOpen: false } };
 interface Command { id: string; type: string; status: string }
 
 describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal pages in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, shot, page } = useDashboard({ name: 'console-terminals', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
   const terminals = protocolTerminals(() => server, 'console terminals test');
   const idOf = new Map<string, string>();
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-console-terminals', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     // DEMO-1001's printer jams; DEMO-1002 and DEMO-1003 are healthy.
     await terminals.heartbeat('DEMO-1001', JAMMED);
     await terminals.heartbeat('DEMO-1002');
     await terminals.heartbeat('DEMO-1003');
     for (const [serial, { terminalId }] of terminals.credentials) idOf.set(serial, terminalId);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path: string): Promise<Page> {
-    const page = await pages.open(viewport, locale, OPERATOR.email);
-    await page.goto(`${server.url}${path}`);
-    return page;
+    const p = await page(viewport, locale, OPERATOR.email);
+    await p.goto(`${server.url}${path}`);
+    return p;
   }
-  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
   /** The words of a zh-CN page's main part that look English, once the estate's names and codes are taken out. */
   const englishOn = async (p: Page) => {
     const data = /Olga Operator|PAX A920|Verifone V240m|Covent Garden|Harbour Books|Simulator bench|CSV|PIN|Wi-Fi|dBm|[A-Z]+-[\w.-]+|\bfw-\d+/g;

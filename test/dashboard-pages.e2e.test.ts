@@ -4,20 +4,13 @@
 // Every page is photographed in en and zh-CN, at desktop width and at 390 px, into
 // test-artifacts/dashboard-pages/ (its own folder: the other browser test clears test-artifacts/screenshots).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth as fits, launchChromium, navLink, openMenu, PASSWORD, PHONE,
-  protocolTerminals, screenshot, screenshotOnFailure, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
-} from './support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth as fits, PHONE, protocolTerminals, screenshot, SIGN_IN, signIn as submitSignIn, type SignInLabels, useDashboard, WAIT, navLink, openMenu } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'dashboard-pages');
 const ADMIN = { email: 'admin@pages.test', name: 'Ada Admin' };
 const SUPPORT = { email: 'support@pages.test', name: 'Sun Support' };
-const ADMIN_TOKEN = 'dashboard-pages-admin-token';
 const TEST_TIMEOUT = 120_000;
 const BROWSER_ZONE = 'Asia/Shanghai';
 
@@ -30,28 +23,20 @@ interface Candidate { start: string; localStart: string; expectedLossMinor: numb
 interface WindowView { id: string; name: string; target: { siteId?: string }; schedule: { kind: string; start?: string; durationMinutes: number }; timeZone: string }
 
 describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, reports and settings in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const dashboard = useDashboard({
+    name: 'dashboard-pages', users: [{ ...ADMIN, role: 'admin', locale: 'en' }, { ...SUPPORT, role: 'support', locale: 'en' }],
+  });
+  const { server, adminApi, shots: SHOTS, context, newPage } = dashboard;
   let desk: BrowserContext;
   let page: Page;
-  /** The page a failing test photographs. */
-  let current: Page | undefined;
-  const contexts: BrowserContext[] = [];
   let sites: Site[] = [];
   const site = (code: string) => sites.find((s) => s.code === code)!;
   const { heartbeat } = protocolTerminals(() => server, 'dashboard pages test');
-  /** The operator API: what the browser did, read back independently. */
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
 
   const terminalId = async (serial: string) =>
     (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', `/terminals?q=${serial}&limit=10`)).items.find((x) => x.serialNumber === serial)!.id;
 
   const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
-
-  async function newPage(context: BrowserContext): Promise<Page> {
-    current = await boundedPage(context);
-    return current;
-  }
 
   async function signIn(p: Page, email: string, labels: SignInLabels) {
     await submitSignIn(p, server.url, email, labels);
@@ -61,9 +46,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
 
   /** A phone-sized context in Chinese, signed in as the admin. */
   async function phone(): Promise<Page> {
-    const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: BROWSER_ZONE });
-    contexts.push(context); // closed by afterAll, so that a failure's screenshot still shows it
-    const p = await newPage(context);
+    const p = await newPage(await context({ viewport: PHONE, locale: 'zh-CN', timezoneId: BROWSER_ZONE }));
     await signIn(p, ADMIN.email, ZH);
     return p;
   }
@@ -76,30 +59,15 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
   const nav = (p: Page, name: string) => navLink(p, name);
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-
-    server = await startDemoServer('posfleet-dashboard-pages', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...SUPPORT, role: 'support', password: PASSWORD, locale: 'en' });
     sites = (await adminApi<{ items: Site[] }>('GET', '/sites?limit=1000')).items;
-
-    browser = await launchChromium();
-    desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE });
+    desk = await context({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE });
     page = await newPage(desk);
     await signIn(page, ADMIN.email, EN);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
 
   beforeEach(() => {
-    current = page;
+    dashboard.current = page;
   });
-  screenshotOnFailure(SHOTS, () => current);
 
   it('shows a window created through the API, and a planned job, at the London site\'s local time', { timeout: TEST_TIMEOUT }, async () => {
     const london = site('DEMO-LDN-01');
@@ -500,9 +468,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
   });
 
   it('offers a support user only what the role may use', { timeout: TEST_TIMEOUT }, async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE });
-    contexts.push(context);
-    const p = await newPage(context);
+    const p = await newPage(await context({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: BROWSER_ZONE }));
     await signIn(p, SUPPORT.email, EN);
     await (await nav(p, 'Settings')).click();
     const sections = p.getByRole('navigation', { name: 'Settings sections' });

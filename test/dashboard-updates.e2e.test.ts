@@ -13,24 +13,16 @@
 // plans installs (starting, resuming, a wave passing) — out of the windows, so that every install is
 // planned ahead and the terminal downloads before its job starts. The browser keeps its own clock.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { buildApp } from '../src/http/app.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signPackage } from '../src/rollouts/package-signature.ts';
-import { createServices, declareRecurringJobs, type Services } from '../src/services.ts';
+import type { Services } from '../src/services.ts';
 import { heartbeatReport } from './support/app.ts';
 import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, deviceCall, emptyFolder, fitsWidth as fits, launchChromium, PASSWORD, PHONE,
-  screenshot, screenshotOnFailure, sha256, SIGN_IN, signIn as submitSignIn, WAIT, type SignInLabels,
+  chromiumMissing, deviceCall, fitsWidth as fits, PHONE, screenshot, sha256, SIGN_IN, signIn as submitSignIn, type SignInLabels, useDashboard, WAIT,
 } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'dashboard-updates');
 const OPERATOR = { email: 'operator@updates.test', name: 'Olivia Operator' };
-const ADMIN_TOKEN = 'dashboard-updates-admin-token';
 const TEST_TIMEOUT = 180_000;
 const ZONE = 'Asia/Shanghai';
 const MINUTE = 60_000;
@@ -63,19 +55,24 @@ interface Campaign {
 }
 
 describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates pages in a real browser', () => {
-  let url: string;
-  let services: Services;
-  let closeServer: () => Promise<void>;
   /** How far the server's clock is ahead of the real one. */
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);
-  let dataDir: string;
-  let browser: Browser;
+  const { server, adminApi, adminToken: ADMIN_TOKEN, shots: SHOTS, context, newPage } = useDashboard({
+    name: 'dashboard-updates', estate: 'empty', clock,
+    users: [{ email: OPERATOR.email, name: OPERATOR.name, role: 'operator', locale: 'en' }],
+    env: {
+      FOUR_EYES: 'all',
+      // Ticks every second, so the campaign moves on while the browser watches; terminals stay online
+      // across the clock's jumps; the diagnostic rules would only add incidents for the failing card reads.
+      MAINTENANCE_TICK_SECONDS: '1', ROLLOUT_TICK_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '300', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000',
+      SESSION_HOURS: '240', DIAGNOSTIC_RULES: 'off',
+    },
+  });
+  let url: string;
+  let services: Services;
   let desk: BrowserContext;
   let page: Page;
-  /** The page a failing test photographs. */
-  let current: Page | undefined;
-  const contexts: BrowserContext[] = [];
 
   const terms = new Map<string, Term>();
   const siteA: string[] = ['CG-A-01', 'CG-A-02', 'CG-A-03', 'CG-A-04'];
@@ -87,8 +84,7 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
   let second: Campaign;
   let rollback: Campaign;
 
-  // ---- the operator API, with the bootstrap admin token: what the browser did, read back independently
-  const adminApi = adminApiAt(() => url, ADMIN_TOKEN);
+  // ---- the operator API (adminApi, with the bootstrap admin token): what the browser did, read back independently
   const campaign = (id: string) => adminApi<Campaign>('GET', `/campaigns/${id}`);
   const actions = async (id: string, q = '') => (await adminApi<{ items: Action[] }>('GET', `/campaigns/${id}/actions?limit=100${q}`)).items;
   const jobOf = (jobId: string) => adminApi<{ state: string; plannedStart: string }>('GET', `/maintenance/jobs/${jobId}`);
@@ -185,11 +181,6 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
 
   const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
-  async function newPage(context: BrowserContext): Promise<Page> {
-    current = await boundedPage(context);
-    return current;
-  }
-
   async function signIn(p: Page, labels: SignInLabels) {
     await submitSignIn(p, url, OPERATOR.email, labels);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
@@ -197,29 +188,8 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
   const { en: EN, zh: ZH } = SIGN_IN;
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-
-    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-dashboard-updates-'));
-    const config = loadConfig({
-      PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), DATA_DIR: dataDir, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent',
-      // Ticks every second, so the campaign moves on while the browser watches; terminals stay online
-      // across the clock's jumps; the diagnostic rules would only add incidents for the failing card reads.
-      MAINTENANCE_TICK_SECONDS: '1', ROLLOUT_TICK_SECONDS: '1', HEARTBEAT_INTERVAL_SECONDS: '300', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000',
-      SESSION_HOURS: '240', DIAGNOSTIC_RULES: 'off',
-    });
-    // startServer() with a clock of the test's own.
-    services = await createServices(config, clock);
-    const app = await buildApp(services);
-    await services.access.bootstrap(config.adminToken);
-    await declareRecurringJobs(services);
-    services.jobs.start();
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
-    closeServer = async () => {
-      await services.jobs.stop();
-      await app.close();
-      await services.db.close();
-    };
+    url = server.url;
+    services = server.services;
 
     // ---- the estate: two shops of a coffee chain, four PAX terminals each, and one Verifone the package is not for
     const components = { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi' as const] };
@@ -268,21 +238,10 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
       }),
       params: await publish({ kind: 'parameters', name: 'tip-settings', version: '1.0.0', upload: false }),
     };
-    await services.access.createUser({ email: OPERATOR.email, name: OPERATOR.name, role: 'operator', password: PASSWORD, locale: 'en' });
 
-    browser = await launchChromium();
-    desk = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: ZONE });
+    desk = await context({ viewport: { width: 1280, height: 860 }, locale: 'en-US', timezoneId: ZONE });
     page = await newPage(desk);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await closeServer?.();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
-
-  screenshotOnFailure(SHOTS, () => current);
+  });
 
   it('lists the packages with their signature and readiness, and the fleet\'s versions', { timeout: TEST_TIMEOUT }, async () => {
     await signIn(page, EN);
@@ -616,9 +575,7 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
 
   it('is usable at 390 px, in Chinese and in English', { timeout: TEST_TIMEOUT }, async () => {
     for (const [locale, labels] of [['zh-CN', ZH], ['en', EN]] as const) {
-      const context = await browser.newContext({ viewport: PHONE, locale: locale === 'en' ? 'en-US' : 'zh-CN', timezoneId: ZONE });
-      contexts.push(context); // closed by afterAll, so that a failure's screenshot still shows it
-      const p = await newPage(context);
+      const p = await newPage(await context({ viewport: PHONE, locale: locale === 'en' ? 'en-US' : 'zh-CN', timezoneId: ZONE }));
       await signIn(p, labels);
       const visit = async (path: string, ready: () => Promise<unknown>, name: string) => {
         await p.goto(`${url}${path}`, { waitUntil: 'domcontentloaded' });

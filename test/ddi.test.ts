@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
-import { beat, ddi, ddiFeedback, ok, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
+import { ok } from './support/http.ts';
+import { beat, ddi, ddiFeedback, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
 
 const MINUTE = 60_000;
 

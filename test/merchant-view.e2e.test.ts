@@ -6,16 +6,9 @@
 // that week (from when to when, by whom, the new slot's expected loss) in zh-CN at 1366 px and en at
 // 390 px. Screenshots go to test-artifacts/merchant-view/.
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer,
-} from './support/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PASSWORD, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'merchant-view');
-const ADMIN_TOKEN = 'merchant-view-admin-token';
 const SHOP = { email: 'shop@merchant-view.test', name: '青柠店长' };
 const SHOP_EN = { email: 'shop-en@merchant-view.test', name: 'Lime manager' };
 const OPERATOR = { email: 'ops@merchant-view.test', name: '运维小周' };
@@ -25,19 +18,12 @@ interface Named { id: string; name: string }
 interface Terminal { id: string; serialNumber: string; siteId: string }
 
 describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s own view on a phone', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'merchant-view' });
   let firstStart = 0;
   let jobId = '';
   let otherSites: string[] = [];
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-merchant-view', ADMIN_TOKEN);
     const merchants = (await adminApi<{ items: Named[] }>('GET', '/merchants?limit=100')).items;
     const tea = merchants.find((m) => m.name === '青柠茶饮')!;
     await server.services.access.createUser({ ...SHOP, role: 'merchant', merchantId: tea.id, password: PASSWORD, locale: 'zh-CN' });
@@ -55,20 +41,10 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     firstStart = Date.parse(plan.planned[0]!.plannedStart);
     jobId = plan.planned[0]!.jobId;
     await server.services.care.refresh();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => page);
 
   const open = async (locale: 'zh-CN' | 'en-US', email: string, viewport = PHONE) => {
-    const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const p = page = await boundedPage(context);
+    const p = await newPage(await context({ viewport, locale, timezoneId: 'Asia/Shanghai' }));
     await signIn(p, server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor({ state: 'attached' });
     await p.goto(`${server.url}/shop`);

@@ -2,46 +2,24 @@
 // (Debian's Chromium through playwright-core) against a real, listening server on the demo estate:
 // set when a channel is created, refused with the field named, changed later, shown in both languages.
 // Screenshots go to test-artifacts/notifications-dashboard/.
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, openMenu, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, SIGN_IN, signIn, startDemoServer, WAIT,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, useDashboard, WAIT, openMenu } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'notifications-dashboard');
-const ADMIN_TOKEN = 'notifications-dashboard-admin-token';
 const ADMIN = { email: 'admin@quiet.test', name: 'Quinn Quiet' };
 const TEST_TIMEOUT = 120_000;
 
 interface ChannelView { id: string; name: string; quietHours: { start: string; end: string; timeZone: string | null } | null; rateLimit: { max: number; periodMinutes: number } | null }
 
 describe.skipIf(chromiumMissing('notification settings browser tests'))('quiet hours and rate limits on the channel settings page', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const dashboard = useDashboard({ name: 'notifications-dashboard', users: [{ ...ADMIN, role: 'admin', locale: 'en' }] });
+  const { server, adminApi, shots: SHOTS } = dashboard;
   let page: Page;
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   const channel = async (name: string) => (await adminApi<{ items: ChannelView[] }>('GET', '/notification-channels')).items.find((c) => c.name === name);
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-notifications-dashboard', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
-    page = await boundedPage(context);
-    await signIn(page, server.url, ADMIN.email, SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    page = await dashboard.page({ width: 1280, height: 900 }, 'en-US', ADMIN.email);
   });
-  screenshotOnFailure(SHOTS, () => page);
 
   it('creates a fleet channel with quiet hours and a limit, names a bad zone, and edits the limit later', { timeout: TEST_TIMEOUT }, async () => {
     await page.goto(`${server.url}/settings/channels`, { waitUntil: 'domcontentloaded' });

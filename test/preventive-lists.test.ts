@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { as } from './support/http.ts';
 
 const PASSWORD = 'correct horse 12 battery';
 const DAY = 86_400_000;
@@ -28,13 +29,9 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
   });
   afterAll(() => t.close());
 
-  const as = (token: string) => (method: string, url: string, body?: unknown) => t.app.inject({
-    method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { payload: JSON.stringify(body) }),
-  });
   async function user(role: 'merchant' | 'technician' | 'support', merchantId?: string) {
     const u = await t.services.access.createUser({ email: `${unique(role)}@pl.test`, name: unique(role), role, password: PASSWORD, ...(merchantId && { merchantId }) });
-    return { id: u.id, api: as((await t.services.access.createToken(u.id, { name: 'pl' })).token) };
+    return { id: u.id, api: as(t, (await t.services.access.createToken(u.id, { name: 'pl' })).token) };
   }
   const templateId = async (code: string) => (await t.services.preventive.findTemplateByCode(code))!.id;
   async function plan(body: Record<string, unknown>): Promise<{ id: string; due: DueItem[] }> {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { as } from './support/http.ts';
 
 const PASSWORD = 'correct horse 12 battery';
 const DAY = 86_400_000;
@@ -33,17 +34,12 @@ describe.each(databases())('preventive maintenance and work orders on $name', (k
   });
   afterAll(() => t.close());
 
-  const as = (token: string) => (method: string, url: string, body?: unknown) => t.app.inject({
-    method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { payload: JSON.stringify(body) }),
-  });
-
   async function technician(skills: string[] = ['hardware'], regions: string[] = []) {
     const user = await t.services.access.createUser({ email: `${unique('tech')}@pm.test`, name: unique('Technician'), role: 'technician', password: PASSWORD });
     const res = await t.api('POST', '/api/v1/technicians', { userId: user.id, skills, regions });
     expect(res.statusCode, res.body).toBe(201);
     const { token } = await t.services.access.createToken(user.id, { name: 'pm' });
-    return { id: user.id, name: user.name, api: as(token) };
+    return { id: user.id, name: user.name, api: as(t, token) };
   }
 
   async function site(merchantId: string, environment: ('indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid')[], code = unique('SH')) {

@@ -6,12 +6,12 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
 import { RolloutsRepository } from '../src/rollouts/rollouts.repository.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { expectError, ok } from './support/http.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -79,16 +79,6 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
   });
 
   // ---- operator side
-  async function ok<T = unknown>(res: Promise<LightMyRequestResponse>, status = 200): Promise<T> {
-    const answer = await res;
-    expect(answer.statusCode, answer.body).toBe(status);
-    return answer.json<T>();
-  }
-  async function refused(res: Promise<LightMyRequestResponse>, status = 400) {
-    const answer = await res;
-    expect(answer.statusCode, answer.body).toBe(status);
-    return answer.json<{ error: { code: string; field?: string; message: string } }>().error;
-  }
   const registerKey = (name: string, publicKey: string) => ok<{ id: string }>(t.api('POST', '/api/v1/publisher-keys', { name, publicKey }), 201);
   const upload = (packageId: string, content: Buffer) => t.app.inject({
     method: 'PUT', url: `/api/v1/packages/${packageId}/content`, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' }, payload: content,
@@ -266,18 +256,18 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
   // ---------------------------------------------------------------------------------------------------
   describe('publisher keys', () => {
     it('accepts only Ed25519 public keys, once, and refuses packages of a revoked key', async () => {
-      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' }))).toMatchObject({ code: 'validation_error', field: 'publicKey' });
+      expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' }))).toMatchObject({ code: 'validation_error', field: 'publicKey' });
       const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
-      const wrongType = await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'rsa', publicKey: pemOf(rsa.publicKey) }));
+      const wrongType = await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'rsa', publicKey: pemOf(rsa.publicKey) }));
       expect(wrongType).toMatchObject({ field: 'publicKey', message: expect.stringContaining('Ed25519') });
       // A private key pasted by mistake is refused rather than quietly reduced to its public half.
       const pair = newKeyPair();
       const secret = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'oops', publicKey: secret }))).toMatchObject({ field: 'publicKey', message: expect.stringContaining('private') });
+      expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'oops', publicKey: secret }))).toMatchObject({ field: 'publicKey', message: expect.stringContaining('private') });
 
       const key = await registerKey('vendor', pemOf(pair.publicKey));
       expect(key.id).toMatch(/^[0-9a-f]{32}$/);
-      expect(await refused(t.api('POST', '/api/v1/publisher-keys', { name: 'again', publicKey: pemOf(pair.publicKey) }), 409)).toMatchObject({ code: 'conflict', field: 'publicKey' });
+      expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'again', publicKey: pemOf(pair.publicKey) }), 409)).toMatchObject({ code: 'conflict', field: 'publicKey' });
       const listed = await ok<{ items: { id: string; revokedAt: string | null }[] }>(t.api('GET', '/api/v1/publisher-keys'));
       expect(listed.items).toContainEqual(expect.objectContaining({ id: key.id, revokedAt: null }));
 
@@ -286,10 +276,10 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const signed = await publish({ version: '3.3.0', name: unique('vendor-app-'), models: [model], privateKey: pair.privateKey, keyId: key.id });
       const revoked = await ok<{ revokedAt: string | null }>(t.api('POST', `/api/v1/publisher-keys/${key.id}/revoke`));
       expect(revoked.revokedAt).toBe(now.toISOString());
-      expect(await refused(t.api('POST', `/api/v1/publisher-keys/${key.id}/revoke`), 409)).toMatchObject({ code: 'conflict' });
+      expect(await expectError(t.api('POST', `/api/v1/publisher-keys/${key.id}/revoke`), 409)).toMatchObject({ code: 'conflict' });
 
       const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
-      const error = await refused(t.api('POST', '/api/v1/campaigns', { name: 'revoked', packageId: signed.id, filter: { modelId: model } }));
+      const error = await expectError(t.api('POST', '/api/v1/campaigns', { name: 'revoked', packageId: signed.id, filter: { modelId: model } }));
       expect(error).toMatchObject({ field: 'packageId', message: expect.stringContaining('revoked') });
       expect({ campaigns: await rows('campaigns'), actions: await rows('rollout_actions') }).toEqual(before);
       // Nor can it sign anything new.
@@ -314,9 +304,9 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       // Tampered: same size, one byte changed.
       const tampered = Buffer.from(content);
       tampered[100] = tampered[100]! ^ 0xff;
-      expect(await refused(upload(declared.id, tampered))).toMatchObject({ code: 'validation_error', field: 'sha256', message: expect.stringContaining('changed or damaged') });
-      expect(await refused(upload(declared.id, Buffer.concat([content, Buffer.from('x')])))).toMatchObject({ field: 'size' });
-      expect(await refused(upload(declared.id, content.subarray(0, 100)))).toMatchObject({ field: 'size' });
+      expect(await expectError(upload(declared.id, tampered))).toMatchObject({ code: 'validation_error', field: 'sha256', message: expect.stringContaining('changed or damaged') });
+      expect(await expectError(upload(declared.id, Buffer.concat([content, Buffer.from('x')])))).toMatchObject({ field: 'size' });
+      expect(await expectError(upload(declared.id, content.subarray(0, 100)))).toMatchObject({ field: 'size' });
       expect((await ok<{ ready: boolean }>(t.api('GET', `/api/v1/packages/${declared.id}`))).ready).toBe(false);
       expect(files()).toEqual(before);
 
@@ -325,7 +315,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(asJson.statusCode, asJson.body).toBe(415);
 
       // Not ready yet: no campaign can use it.
-      expect(await refused(t.api('POST', '/api/v1/campaigns', { name: 'too early', packageId: declared.id, filter: { modelId: model.id } }))).toMatchObject({
+      expect(await expectError(t.api('POST', '/api/v1/campaigns', { name: 'too early', packageId: declared.id, filter: { modelId: model.id } }))).toMatchObject({
         field: 'packageId', message: expect.stringContaining('no content yet'),
       });
 
@@ -335,7 +325,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
         sha1: createHash('sha1').update(content).digest('hex'), md5: createHash('md5').update(content).digest('hex'),
       });
       expect(files().sort()).toEqual([...before, `${declared.id}.pkg`].sort());
-      expect(await refused(upload(declared.id, content), 409)).toMatchObject({ code: 'conflict' });
+      expect(await expectError(upload(declared.id, content), 409)).toMatchObject({ code: 'conflict' });
       expect((await declare({ version: '4.0.0', name, models: [model.id] })).res.statusCode).toBe(409);
       const listed = await ok<{ items: { id: string }[] }>(t.api('GET', `/api/v1/packages?name=${name}`));
       expect(listed.items.map((p) => p.id)).toEqual([declared.id]);
@@ -348,14 +338,14 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const facts = { kind: 'application', name, version: '1.2.3', size: content.length, sha256: sha256(content) };
       const body = { ...facts, fileName: 'app.apk', keyId, compatibleModels: [model.id] };
       const stranger = newKeyPair();
-      const byStranger = await refused(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage(facts, stranger.privateKey) }));
+      const byStranger = await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage(facts, stranger.privateKey) }));
       expect(byStranger).toMatchObject({ field: 'signature', message: expect.stringContaining('does not verify') });
       // Signed as 1.2.2, declared as 1.2.3: a signed file cannot be relabelled.
-      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage({ ...facts, version: '1.2.2' }, publisher.privateKey) }))).toMatchObject({ field: 'signature' });
-      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, signature: 'AAAA' }))).toMatchObject({ field: 'signature' });
-      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, keyId: 'f'.repeat(32), signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'keyId' });
-      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, compatibleModels: ['no-such-model'], signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'compatibleModels' });
-      expect(await refused(t.api('POST', '/api/v1/packages', { ...body, size: 2 * 1024 * 1024, signature: signPackage({ ...facts, size: 2 * 1024 * 1024 }, publisher.privateKey) }), 413)).toMatchObject({ field: 'size' });
+      expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage({ ...facts, version: '1.2.2' }, publisher.privateKey) }))).toMatchObject({ field: 'signature' });
+      expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: 'AAAA' }))).toMatchObject({ field: 'signature' });
+      expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, keyId: 'f'.repeat(32), signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'keyId' });
+      expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, compatibleModels: ['no-such-model'], signature: signPackage(facts, publisher.privateKey) }))).toMatchObject({ field: 'compatibleModels' });
+      expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, size: 2 * 1024 * 1024, signature: signPackage({ ...facts, size: 2 * 1024 * 1024 }, publisher.privateKey) }), 413)).toMatchObject({ field: 'size' });
       expect((await ok<{ items: unknown[] }>(t.api('GET', `/api/v1/packages?name=${name}`))).items).toEqual([]);
     });
   });
@@ -368,7 +358,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const other = await fleet([]);
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
       const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
-      const attempt = (body: Record<string, unknown>) => refused(t.api('POST', '/api/v1/campaigns', { name: 'refused', packageId: pkg.id, filter: { siteId: sites[0]!.id }, ...body }));
+      const attempt = (body: Record<string, unknown>) => expectError(t.api('POST', '/api/v1/campaigns', { name: 'refused', packageId: pkg.id, filter: { siteId: sites[0]!.id }, ...body }));
 
       expect(await attempt({ filter: { siteId: sites[0]!.id, tag: 'nobody-has-this' } })).toMatchObject({ field: 'filter', message: 'filter: matches no terminal' });
       expect(await attempt({ filter: { modelId: other.model.id } })).toMatchObject({ field: 'filter.modelId', message: expect.stringContaining(`not for terminal model ${other.model.id}`) });
@@ -836,13 +826,13 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(scheduled).toHaveLength(2);
       // Its terminals are taken: another campaign cannot have them meanwhile.
       const rival = await publish({ version: '3.3.5', name: unique('app-'), models: [model.id] });
-      expect(await refused(t.api('POST', '/api/v1/campaigns', { name: 'rival', packageId: rival.id, filter: { merchantId: merchant.id } }))).toMatchObject({
+      expect(await expectError(t.api('POST', '/api/v1/campaigns', { name: 'rival', packageId: rival.id, filter: { merchantId: merchant.id } }))).toMatchObject({
         field: 'filter', message: expect.stringContaining('4 in other campaign'),
       });
 
       const paused = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, { note: 'holiday sales' }));
       expect(paused.state).toBe('paused');
-      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, {}), 409)).toMatchObject({ code: 'conflict' });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, {}), 409)).toMatchObject({ code: 'conflict' });
       for (const action of scheduled) expect(await jobState(action.maintenanceJobId!)).toBe('aborted');
       expect((await actions(created.id)).map((a) => a.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
       now = new Date(now.getTime() + 3 * 60 * MINUTE);
@@ -868,8 +858,8 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(wave2.map((a) => a.state)).toEqual(['cancelled', 'cancelled']);
       expect(wave2[0]!.reason).toContain('superseded by 3.3.1');
       for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
-      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}), 409)).toMatchObject({ code: 'conflict' });
-      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/cancel`, {}), 409)).toMatchObject({ code: 'conflict' });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/resume`, {}), 409)).toMatchObject({ code: 'conflict' });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/cancel`, {}), 409)).toMatchObject({ code: 'conflict' });
       // The terminals are free for the next campaign.
       const next = await publish({ version: '3.3.1', name, models: [model.id] });
       const again = await startCampaign({ packageId: next.id, filter: { merchantId: merchant.id } });
@@ -889,7 +879,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const rollback = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, { name: 'back to 3.2.0' }), 201);
       expect(rollback).toMatchObject({ rollbackOf: created.id, package: { id: previous.id, version: '3.2.0' }, state: 'running' });
       expect((await actions(rollback.id)).map((a) => a.previousVersion)).toEqual(['3.3.0', '3.3.0', '3.3.0', '3.3.0']);
-      expect(await refused(t.api('POST', `/api/v1/campaigns/${rollback.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('itself a rollback') });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${rollback.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('itself a rollback') });
       const done = await drive(rollback.id, terminals);
       expect(problems).toEqual([]);
       expect(done.state).toBe('completed');
@@ -931,7 +921,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], observeMinutes: 600 });
       expect((await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' })).state).toBe('running');
       const before = await rows('campaigns');
-      expect(await refused(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('3.2.0') });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('3.2.0') });
       expect(await rows('campaigns')).toBe(before);
       expect((await campaign(created.id)).state).toBe('running');
     }, 60_000);

@@ -4,42 +4,23 @@
 // fingerprint, its key slots and the missing TPK, in Chinese on a 390 px phone and in English at
 // 1366 px, where an operator edits the site's geofence; Settings → Security edits the key policy.
 // Screenshots go to test-artifacts/security-pages/.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
-import { seedDemoEstate } from '../src/demo/demo-estate.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PosFleetTerminal } from '../src/sdk/index.ts';
-import { startServer, type RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, WAIT,
-} from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, useDashboard, WAIT } from './support/browser.ts';
 import { heartbeatContent } from './support/server.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'security-pages');
-const ADMIN_TOKEN = 'security-pages-admin-token';
 const ADMIN = { email: 'admin@security.test', name: 'Sam Security' };
 const TEST_TIMEOUT = 120_000;
 const SHOP = { lat: 31.2304, lon: 121.4737 };
 
 describe.skipIf(chromiumMissing('security browser tests'))("a terminal's security in a real browser", () => {
-  let server: RunningServer;
-  let dataDir: string;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  // Four eyes as a fresh installation has it (all).
+  const { server, adminApi, shots: SHOTS, page } = useDashboard({ name: 'security-pages', env: { FOUR_EYES: 'all' }, users: [{ ...ADMIN, role: 'admin', locale: 'en' }] });
   let terminal: { id: string; serialNumber: string; siteId: string };
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    dataDir = mkdtempSync(join(tmpdir(), 'posfleet-security-e2e-'));
-    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), DATA_DIR: dataDir, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), { logger: false });
-    await seedDemoEstate(server.services);
-    await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
     terminal = (await adminApi<{ items: { id: string; serialNumber: string; siteId: string | null }[] }>('GET', '/terminals?limit=50')).items.find((x) => x.siteId) as typeof terminal;
     await adminApi('PUT', `/sites/${terminal.siteId}/geofence`, { latitude: SHOP.lat, longitude: SHOP.lon, radiusM: 500 });
     const acquirer = server.services.configuration.cache.effectiveOf(terminal.id).values.acquirer;
@@ -58,21 +39,12 @@ describe.skipIf(chromiumMissing('security browser tests'))("a terminal's securit
       ],
     }));
     await server.services.security.flush();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
-  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path = `/terminals/${terminal.id}`): Promise<Page> {
-    const page = await pages.open(viewport, locale, ADMIN.email);
-    await page.goto(`${server.url}${path}`);
-    return page;
+    const p = await page(viewport, locale, ADMIN.email);
+    await p.goto(`${server.url}${path}`);
+    return p;
   }
 
   it('shows location, fingerprint and key slots on a 390 px phone in Chinese', { timeout: TEST_TIMEOUT }, async () => {

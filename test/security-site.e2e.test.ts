@@ -3,36 +3,22 @@
 // suspicious-trading rule judges by, records a staff training (PCI DSS 9.5.1.3), and exports a
 // suspicious-activity case as a signed bundle from the case's page. Walked in en at 1366 px and in zh-CN
 // at 390 px; screenshots in test-artifacts/security/.
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fromTar, verifyBundle } from '../src/case-export/bundle.ts';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE,
-  screenshot, screenshotOnFailure, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
-} from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, SIGN_IN, signIn as submitSignIn, type SignInLabels, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'security');
-const ADMIN_TOKEN = 'security-site-admin-token';
 const OPERATOR = { email: 'operator@security.test', name: 'Olga Operator' };
 const TEST_TIMEOUT = 120_000;
 
 describe.skipIf(chromiumMissing('security site and case export tests'))('site page and case export in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let current: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'security-site', shots: 'security', users: [{ ...OPERATOR, role: 'operator', locale: 'en' }] });
   let terminalId = '';
   let siteId = '';
   let caseId = '';
 
   async function signedIn(labels: SignInLabels, viewport: { width: number; height: number }, locale: string): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale });
-    contexts.push(context);
-    const p = await boundedPage(context);
-    current = p;
+    const p = await newPage(await context({ viewport, locale }));
     await submitSignIn(p, server.url, OPERATOR.email, labels);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
     return p;
@@ -40,10 +26,6 @@ describe.skipIf(chromiumMissing('security site and case export tests'))('site pa
   const open = (p: Page, path: string) => p.goto(`${server.url}${path}`, { waitUntil: 'domcontentloaded' });
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-security-site', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     const terminals = await adminApi<{ items: { id: string; serialNumber: string; siteId: string }[] }>('GET', '/terminals?q=DEMO-1001&limit=10');
     const terminal = terminals.items.find((x) => x.serialNumber === 'DEMO-1001')!;
     terminalId = terminal.id;
@@ -53,15 +35,7 @@ describe.skipIf(chromiumMissing('security site and case export tests'))('site pa
     await server.services.incidents.recordTradingFinding({
       terminalId, siteId, merchantId: null, rule: 'trading_off_hours', at: new Date().toISOString(), detail: { transactions: 3, timeZone: 'Asia/Shanghai' },
     });
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => current);
 
   it('sets opening hours and records a training on the site page, and exports a case as a bundle that verifies (en, 1366 px)', { timeout: TEST_TIMEOUT }, async () => {
     const page = await signedIn(SIGN_IN.en, { width: 1366, height: 900 }, 'en-US');

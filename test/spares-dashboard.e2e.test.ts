@@ -3,17 +3,10 @@
 // ledger, a backup pool and a terminal's chain of custody, on a 390 px phone in Chinese (where custody
 // is moved along) and at desktop width in English (where stock is restocked and the shortage ends).
 // Screenshots go to test-artifacts/spares-dashboard/.
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, SignedInPages, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, PASSWORD, PHONE, screenshot,
-  screenshotOnFailure, startDemoServer, WAIT,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, useDashboard, WAIT, navLink } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'spares-dashboard');
-const ADMIN_TOKEN = 'spares-dashboard-admin-token';
 const ADMIN = { email: 'admin@spares.test', name: 'Sam Spares' };
 const TEST_TIMEOUT = 120_000;
 
@@ -21,18 +14,11 @@ interface Part { id: string; sku: string; quantity: number; belowMinimum: boolea
 interface Custody { id: string; state: string; steps: { to: string; by: string }[] }
 
 describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { adminApi, shots: SHOTS, page } = useDashboard({ name: 'spares-dashboard', users: [{ ...ADMIN, role: 'admin', locale: 'en' }] });
   let faultySerial = '';
   let custodyId = '';
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-spares-dashboard', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
     // Stock: a printer head well stocked, paper rolls short of their minimum.
     const depot = await adminApi<{ id: string }>('POST', '/depots', { code: 'SH-DEPOT', name: 'Shanghai depot', region: 'SH' });
     await adminApi('POST', '/spare-parts', { depot: 'SH-DEPOT', sku: 'HEAD-1', name: 'Printer head', quantity: 5, minimum: 2 });
@@ -49,21 +35,13 @@ describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page i
     }
     const order = await adminApi<{ id: string }>('POST', '/work-orders', { title: 'Card reader dead', siteId: terminal!.siteId, terminalIds: [terminal!.id] });
     custodyId = (await adminApi<{ custodyId: string }>('POST', `/work-orders/${order.id}/swap`, { faultyTerminalId: terminal!.id, spareTerminalId: spares[0], note: 'card reader dead' })).custodyId;
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
   });
-  screenshotOnFailure(SHOTS, () => pages.current);
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US'): Promise<Page> {
-    const page = await pages.open(viewport, locale, ADMIN.email);
-    await (await navLink(page, locale === 'zh-CN' ? '备件' : 'Spares')).click();
-    await page.getByRole('heading', { name: locale === 'zh-CN' ? '备件与备用机' : 'Spares and backup terminals', level: 1 }).waitFor();
-    return page;
+    const p = await page(viewport, locale, ADMIN.email);
+    await (await navLink(p, locale === 'zh-CN' ? '备件' : 'Spares')).click();
+    await p.getByRole('heading', { name: locale === 'zh-CN' ? '备件与备用机' : 'Spares and backup terminals', level: 1 }).waitFor();
+    return p;
   }
 
   it('shows the shortage, the ledger, the pool and the custody on a 390 px phone in Chinese, and moves the custody along', { timeout: TEST_TIMEOUT }, async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balances } from '../src/spares/stock.ts';
 import { buildEstate, buildTerminal, runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { as, ok as answer } from './support/http.ts';
 
 const PASSWORD = 'correct horse 12 battery';
 
@@ -51,15 +52,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
     await receiver?.close();
   });
 
-  const as = (token: string) => (method: string, url: string, body?: unknown) => t.app.inject({
-    method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { payload: JSON.stringify(body) }),
-  });
-  async function ok<T>(method: string, url: string, body?: unknown, status = 200): Promise<T> {
-    const res = await t.api(method, url, body);
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
-    return res.json<T>();
-  }
+  const ok = <T>(method: string, url: string, body?: unknown, status = 200) => answer<T>(t.api(method, url, body), status);
 
   async function depot(region = 'SH') {
     return ok<{ id: string; code: string }>('POST', '/api/v1/depots', { code: unique(`${region}-DEPOT`), name: unique('Depot'), region }, 201);
@@ -74,7 +67,7 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
   async function technician() {
     const user = await t.services.access.createUser({ email: `${unique('tech')}@spares.test`, name: unique('Technician'), role: 'technician', password: PASSWORD });
     await ok('POST', '/api/v1/technicians', { userId: user.id, skills: ['hardware'], regions: [] }, 201);
-    return { id: user.id, name: user.name, api: as((await t.services.access.createToken(user.id, { name: 'spares' })).token) };
+    return { id: user.id, name: user.name, api: as(t, (await t.services.access.createToken(user.id, { name: 'spares' })).token) };
   }
   const runJobs = (app: TestApp = t) => runAllDueJobs(app);
 

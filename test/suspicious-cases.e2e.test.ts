@@ -4,17 +4,10 @@
 // and reads its history; a close without a note is refused with the server's message beside the note.
 // Roles that may only look get no buttons. Photographed in en and zh-CN, at desktop width and at 390 px,
 // into test-artifacts/suspicious-cases/.
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, boundedPage, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, openMenu, PASSWORD, PHONE,
-  screenshot, screenshotOnFailure, SIGN_IN, signIn as submitSignIn, startDemoServer, WAIT, type SignInLabels,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, screenshot, SIGN_IN, signIn as submitSignIn, type SignInLabels, useDashboard, WAIT, openMenu } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'suspicious-cases');
-const ADMIN_TOKEN = 'suspicious-cases-admin-token';
 const OPERATOR = { email: 'operator@cases.test', name: 'Olga Operator' };
 const SUPPORT = { email: 'support@cases.test', name: 'Sam Support' };
 const TECHNICIAN = { email: 'tech@cases.test', name: 'Tom Technician' };
@@ -29,12 +22,15 @@ interface CaseView {
 }
 
 describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-activity cases in a real browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const dashboard = useDashboard({
+    name: 'suspicious-cases',
+    users: [
+      { ...OPERATOR, role: 'operator', locale: 'en' }, { ...SUPPORT, role: 'support', locale: 'en' }, { ...TECHNICIAN, role: 'technician', locale: 'en' },
+      { ...AUDITOR, role: 'auditor', locale: 'en' }, { ...ADMIN, role: 'admin', locale: 'en' },
+    ],
+  });
+  const { server, adminApi, shots: SHOTS, context, newPage } = dashboard;
   let page: Page;
-  let current: Page | undefined;
-  const contexts: BrowserContext[] = [];
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
   let terminalId = '';
   let caseId = '';
   const { en: EN, zh: ZH } = SIGN_IN;
@@ -43,10 +39,7 @@ describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-a
     (await adminApi<{ items: { id: string; serialNumber: string }[] }>('GET', `/terminals?q=${serial}&limit=10`)).items.find((x) => x.serialNumber === serial)!.id;
 
   async function signedIn(email: string, labels: SignInLabels, options: { viewport?: { width: number; height: number }; locale?: string } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, locale: options.locale ?? 'en-US' });
-    contexts.push(context); // closed by afterAll, so that a failure's screenshot still shows it
-    const p = await boundedPage(context);
-    current = p;
+    const p = await newPage(await context({ viewport: options.viewport ?? { width: 1280, height: 900 }, locale: options.locale ?? 'en-US' }));
     await submitSignIn(p, server.url, email, labels);
     await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
     return p;
@@ -59,29 +52,13 @@ describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-a
   const shot = (name: string, p: Page = page) => screenshot(p, SHOTS, name);
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-suspicious-cases', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...SUPPORT, role: 'support', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...TECHNICIAN, role: 'technician', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...AUDITOR, role: 'auditor', password: PASSWORD, locale: 'en' });
-    await server.services.access.createUser({ ...ADMIN, role: 'admin', password: PASSWORD, locale: 'en' });
     terminalId = await terminalOf('DEMO-1001');
-    browser = await launchChromium();
     page = await signedIn(OPERATOR.email, EN);
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
   });
 
   beforeEach(() => {
-    current = page;
+    dashboard.current = page;
   });
-  screenshotOnFailure(SHOTS, () => current);
 
   it('lets an operator report suspicious activity from the terminal\'s page and find the case in the list', { timeout: TEST_TIMEOUT }, async () => {
     await open(page, `/terminals/${terminalId}`);

@@ -1,20 +1,21 @@
 // Test helpers for the dashboard's browser tests (Debian's Chromium through playwright-core, against a
-// real, listening server): finding and launching the browser, building the dashboard when its build is
-// older than its sources, bounded pages, screenshots (and one of the page in view when a test fails),
-// and plain-HTTP calls to the operator API and the terminal protocol, to set up or read back what the
-// browser shows.
+// real, listening server). Start with `useDashboard` (one call sets up and tears down a file's server,
+// browser, pages and screenshots); the rest are its parts and the plain-HTTP calls to the operator API
+// and the terminal protocol, to set up or read back what the browser shows.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { beforeEach } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { seedDemoEstate } from '../../src/demo/demo-estate.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Services } from '../../src/services.ts';
+import type { Clock } from '../../src/shared/time.ts';
+import type { UserInput } from '../../src/access/access.schemas.ts';
 import { heartbeatReport } from './app.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -70,13 +71,19 @@ export function buildDashboardIfStale(): void {
 }
 
 /**
- * A real, listening server on a fresh SQLite file in a temporary folder `prefix`-…, with the demo estate
- * seeded and `adminToken` as its bootstrap admin token (`env` adds settings). Its `close` also removes the folder.
+ * A real, listening server on a fresh SQLite file in a temporary folder `prefix`-… (its DATA_DIR too), with
+ * the demo estate seeded unless `estate` is 'empty', and `adminToken` as its bootstrap admin token (`env`
+ * adds settings; four eyes is off unless `env` turns it on). Its `close` also removes the folder.
  */
-export async function startDemoServer(prefix: string, adminToken: string, env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startDemoServer(
+  prefix: string, adminToken: string, env: Record<string, string> = {}, options: { estate?: 'demo' | 'empty'; clock?: Clock } = {},
+): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', FOUR_EYES: 'off', ...env }), { logger: false });
-  await seedDemoEstate(server.services);
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), DATA_DIR: dataDir, POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', FOUR_EYES: 'off', ...env,
+  });
+  const server = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
+  if (options.estate !== 'empty') await seedDemoEstate(server.services);
   return {
     ...server,
     async close() {
@@ -86,10 +93,13 @@ export async function startDemoServer(prefix: string, adminToken: string, env: R
   };
 }
 
-/** Headless Chromium as a container allows it: no sandbox, GPU or /dev/shm, and no calls home. */
+/**
+ * Headless Chromium as a container allows it: no sandbox, GPU or /dev/shm, and no calls home. Its start
+ * is bounded generously: on a busy 2-core machine it can take half a minute.
+ */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM, headless: true, timeout: WAIT,
+    executablePath: CHROMIUM, headless: true, timeout: 60_000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
 }
@@ -100,31 +110,6 @@ export async function boundedPage(context: BrowserContext): Promise<Page> {
   page.setDefaultTimeout(WAIT);
   page.setDefaultNavigationTimeout(WAIT);
   return page;
-}
-
-/**
- * Signed-in dashboard pages, each in a browser context of its own (Asia/Shanghai time), all closed by
- * close(). `current` is the page opened last, for screenshotOnFailure.
- */
-export class SignedInPages {
-  current: Page | undefined;
-  private readonly contexts: BrowserContext[] = [];
-
-  constructor(private readonly browser: () => Browser, private readonly url: () => string) {}
-
-  /** Signs `email` in and waits for the main navigation. */
-  async open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page> {
-    const context = await this.browser().newContext({ viewport, locale, timezoneId: 'Asia/Shanghai' });
-    this.contexts.push(context);
-    const page = this.current = await boundedPage(context);
-    await signIn(page, this.url(), email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
-    return page;
-  }
-
-  async close(): Promise<void> {
-    for (const context of this.contexts.splice(0)) await context.close();
-  }
 }
 
 /** Opens the dashboard at `url` and submits the sign-in form (without waiting for what comes next). */
@@ -252,4 +237,128 @@ export async function navLink(page: Page, name: string) {
 export async function openMenu(page: Page): Promise<void> {
   const menu = page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('button', { name: /^(Menu|菜单)$/ });
   if (await menu.isVisible() && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+}
+
+/** A user the browser signs in as (password PASSWORD). */
+export type DashboardUser = Omit<UserInput, 'password'>;
+
+export interface DashboardOptions {
+  /**
+   * The file's name: its screenshots go to test-artifacts/<name>/ (emptied first), its server lives in a
+   * temporary folder posfleet-<name>-…, its admin token is <name>-admin-token unless `adminToken` says.
+   */
+  name: string;
+  /** The screenshot folder's name under test-artifacts/, where it is not `name`. */
+  shots?: string;
+  adminToken?: string;
+  /** 'demo' (the default): the seeded demo estate; 'empty': nothing, the file builds its own. */
+  estate?: 'demo' | 'empty';
+  /** Server settings (four eyes is off unless set here). */
+  env?: Record<string, string>;
+  /** The server's clock, for a file that moves time on. */
+  clock?: Clock;
+  /** Users created before the first test. */
+  users?: DashboardUser[];
+}
+
+export interface Dashboard {
+  /** The running server: usable inside tests and in beforeAll hooks registered after useDashboard(). */
+  readonly server: RunningServer;
+  /** The browser, likewise. */
+  readonly browser: Browser;
+  readonly adminToken: string;
+  /** The file's screenshot folder. */
+  readonly shots: string;
+  /** The operator API with the admin token. */
+  readonly adminApi: AdminApi;
+  /** The page a failing test photographs: the one opened last, unless a test sets it. */
+  current: Page | undefined;
+  /** A browser context (closed after the file's tests, so a failure's screenshot still shows it). */
+  context(options: BrowserContextOptions): Promise<BrowserContext>;
+  /** A bounded page in `context`; it becomes `current`. */
+  newPage(context: BrowserContext): Promise<Page>;
+  /** A page of its own context (Asia/Shanghai time), signed in as `email`, its main navigation shown. */
+  page(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page>;
+  /** A full-page screenshot into the file's folder as `name`.png. */
+  shot(page: Page, name: string): Promise<Buffer>;
+}
+
+/**
+ * The set-up every browser test file needs, written once: builds the dashboard if stale, empties the
+ * screenshot folder, starts a server (demo estate or empty), creates `users`, launches Chromium,
+ * photographs the current page when a test fails, and closes pages, browser and server after the file.
+ * Call it at the top of the `describe`; more set-up goes in a `beforeAll` after it (hooks run in order).
+ *
+ * @example
+ * const { server, adminApi, page } = useDashboard({ name: 'spares-dashboard', users: [{ ...ADMIN, role: 'admin', locale: 'en' }] });
+ * it('…', async () => { const p = await page(PHONE, 'zh-CN', ADMIN.email); await p.goto(`${server.url}/spares`); });
+ */
+export function useDashboard(options: DashboardOptions): Dashboard {
+  const adminToken = options.adminToken ?? `${options.name}-admin-token`;
+  const shots = join(ROOT, 'test-artifacts', options.shots ?? options.name);
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    buildDashboardIfStale();
+    emptyFolder(shots);
+    server = await startDemoServer(`posfleet-${options.name}`, adminToken, options.env, { ...(options.estate && { estate: options.estate }), ...(options.clock && { clock: options.clock }) });
+    for (const user of options.users ?? []) await server.services.access.createUser({ ...user, password: PASSWORD });
+    // One after the other: started beside the server's seeding, on a busy 2-core machine, Chromium can take minutes.
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  }, 60_000);
+
+  const dashboard: Dashboard = {
+    server: late('the server', () => server),
+    browser: late('the browser', () => browser),
+    adminToken,
+    shots,
+    adminApi: adminApiAt(() => dashboard.server.url, adminToken),
+    current: undefined,
+    async context(contextOptions) {
+      const context = await dashboard.browser.newContext(contextOptions);
+      contexts.push(context);
+      return context;
+    },
+    async newPage(context) {
+      const page = await boundedPage(context);
+      dashboard.current = page;
+      return page;
+    },
+    async page(viewport, locale, email) {
+      const page = await dashboard.newPage(await dashboard.context({ viewport, locale, timezoneId: 'Asia/Shanghai' }));
+      await signIn(page, dashboard.server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+      await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
+      return page;
+    },
+    shot: (page, name) => screenshot(page, shots, name),
+  };
+  screenshotOnFailure(shots, () => dashboard.current);
+  return dashboard;
+}
+
+/**
+ * Stands for what a `beforeAll` makes (the server, the browser), so a file can name it at the top of its
+ * `describe` and use it in its tests; touching it before it exists says so.
+ */
+function late<T extends object>(what: string, get: () => T | undefined): T {
+  const target = () => {
+    const value = get();
+    if (!value) throw new Error(`${what} is not started yet: use it in a test, or in a beforeAll after useDashboard()`);
+    return value;
+  };
+  return new Proxy({} as T, {
+    get(_, key) {
+      const value = Reflect.get(target(), key) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target()) : value;
+    },
+    has: (_, key) => Reflect.has(target(), key),
+  });
 }

@@ -1,22 +1,15 @@
 // Small factories for rollout tests driven in-process on an injected clock: a signed, uploaded package,
 // sites of enrolled terminals with a nightly maintenance window, and hawkBit DDI requests.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { LightMyRequestResponse } from 'fastify';
-import { expect } from 'vitest';
 import { signPackage } from '../../src/rollouts/package-signature.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, type TestApp } from './app.ts';
+import { ok } from './http.ts';
 
 /** 01:00–05:00 in Shanghai (the merchants' time zone): 17:00–21:00 UTC. */
 export const NIGHTLY = { kind: 'cron', cron: '0 1 * * *', durationMinutes: 240 } as const;
 
 let counter = 0;
 export const unique = (prefix: string) => `${prefix}${process.pid}-${++counter}`;
-
-export async function ok<T = unknown>(res: Promise<LightMyRequestResponse> | LightMyRequestResponse, status = 200): Promise<T> {
-  const answer = await res;
-  expect(answer.statusCode, answer.body).toBe(status);
-  return answer.json<T>();
-}
 
 export interface FixtureTerminal { id: string; serialNumber: string; siteId: string; credential: string; seq: number }
 

@@ -6,10 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { HeartbeatContent } from '../../src/sdk/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { createServices, declareRecurringJobs } from '../../src/services.ts';
 import type { Clock } from '../../src/shared/time.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -45,26 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...process.env, PORT: String(options.port ?? 0), HOST: '127.0.0.1', DATABASE_URL: databaseFile, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
     ...FAST_SERVER_ENV, ...options.env,
   });
-  let running: Pick<RunningServer, 'url' | 'services' | 'close'>;
-  if (options.clock) {
-    // startServer takes no clock: the same composition, with one.
-    const services = await createServices(config, options.clock);
-    const app = await buildApp(services);
-    await services.access.bootstrap(config.adminToken);
-    await declareRecurringJobs(services);
-    services.jobs.start();
-    const url = await app.listen({ port: config.port, host: config.host });
-    running = {
-      url, services,
-      async close() {
-        await services.jobs.stop();
-        await app.close();
-        await services.db.close();
-      },
-    };
-  } else {
-    running = await startServer(config, { logger: false });
-  }
+  const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
   return { ...running, databaseFile, port: Number(new URL(running.url).port) };
 }
 
