@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { databases } from './support/databases.ts';
-import { beat, ok, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
+import { beat, publishPackage, rolloutEstate, unique } from './support/rollout-fixture.ts';
+import { ok } from './support/http.ts';
 
 describe.each(databases())('baselines on $name', (kind) => {
   let t: TestApp;

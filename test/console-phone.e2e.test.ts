@@ -6,17 +6,10 @@
 //    first (another technician's are not his), opens today's, answers its checklist with a photo, records
 //    a part from a depot, has the merchant sign on the screen and completes it (zh-CN); the same list in en.
 // Screenshots at 390 px and 1366 px, in zh-CN and en, go to test-artifacts/console-phone/.
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, navLink, PASSWORD, PHONE, png, screenshot,
-  screenshotOnFailure, SignedInPages, startDemoServer, WAIT,
-} from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, navLink, PASSWORD, PHONE, png, useDashboard, WAIT } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'console-phone');
-const ADMIN_TOKEN = 'console-phone-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 180_000;
 const OPERATOR = { email: 'olivia@phone.test', name: '欧丽雅' };
@@ -25,17 +18,10 @@ const LEE = { email: 'lee@phone.test', name: 'Lee Technician' };
 const HOUR = 3_600_000;
 
 describe.skipIf(chromiumMissing('console phone browser tests'))('the console on a phone', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, page: signedIn, shot } = useDashboard({ name: 'console-phone', users: [{ ...OPERATOR, role: 'operator', locale: 'zh-CN' }] });
   const orders: Record<'overdue' | 'today' | 'later' | 'others', string> = { overdue: '', today: '', later: '', others: '' };
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-console-phone', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'zh-CN' });
     const technicianIds: string[] = [];
     for (const [who, region] of [[TAO, 'DEMO-SH'], [LEE, 'DEMO-LDN']] as const) {
       const user = await server.services.access.createUser({ ...who, role: 'technician', password: PASSWORD, locale: 'zh-CN' });
@@ -63,22 +49,14 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
     orders.today = await make('人民广场店 读卡器无响应', 'DEMO-SH-01', Math.max(Date.now() + 60_000, shanghaiMidnight - 10 * 60_000), technicianIds[0]!, ['检查读卡器']);
     orders.overdue = await make('外滩夜市摊 打印机卡纸', 'DEMO-SH-02', Date.now() - 20 * HOUR, technicianIds[0]!);
     orders.others = await make('Covent Garden printer jams', 'DEMO-LDN-01', Date.now() - HOUR, technicianIds[1]!);
-    browser = await launchChromium();
   }, 120_000);
 
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
-  });
-  screenshotOnFailure(SHOTS, () => pages.current);
-  const shot = (p: Page, name: string) => screenshot(p, SHOTS, name);
   const headerHeight = async (p: Page) => (await p.locator('header.top').boundingBox())!.height;
 
   it('1: at 390 px the header is one line with a menu button (closed by navigating and by Escape); a desk shows the links', { timeout: TEST_TIMEOUT }, async () => {
     for (const [locale, words] of [['zh-CN', { nav: '主导航', menu: '菜单', terminals: '终端', workOrders: '工单', signOut: '退出登录' }], ['en-US', { nav: 'Main', menu: 'Menu', terminals: 'Terminals', workOrders: 'Work orders', signOut: 'Sign out' }]] as const) {
       const tag = locale === 'zh-CN' ? 'zh-CN' : 'en';
-      const phone = await pages.open(PHONE, locale, OPERATOR.email);
+      const phone = await signedIn(PHONE, locale, OPERATOR.email);
       const nav = phone.getByRole('navigation', { name: words.nav });
       const menu = nav.getByRole('button', { name: words.menu });
       // One line: the name, the live state and the menu button (a touch target of 44 px).
@@ -109,7 +87,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
       await shot(phone, `${tag}-390-3-navigated`);
 
       // On a desk: no menu button, every link in view.
-      const desk = await pages.open(DESK, locale, OPERATOR.email);
+      const desk = await signedIn(DESK, locale, OPERATOR.email);
       const deskNav = desk.getByRole('navigation', { name: words.nav });
       expect(await deskNav.getByRole('button', { name: words.menu }).isVisible()).toBe(false);
       await deskNav.getByRole('link', { name: words.workOrders, exact: true }).waitFor();
@@ -133,7 +111,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
   const cardTitles = (p: Page, section: string) => p.getByRole('list', { name: section }).locator('.wo-card-title').allTextContents();
 
   it('2 (zh-CN, 390 px): a technician sees today\'s and overdue work orders first, and completes today\'s with a photo, a part and a signature', { timeout: TEST_TIMEOUT }, async () => {
-    const phone = await pages.open(PHONE, 'zh-CN', TAO.email);
+    const phone = await signedIn(PHONE, 'zh-CN', TAO.email);
     await (await navLink(phone, '工单')).click();
     await phone.getByRole('heading', { name: '工单', level: 1 }).waitFor();
     // His day: the overdue one, then today's; later ones after; another technician's not at all.
@@ -190,7 +168,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
     expect(await cardTitles(phone, '今天到期及已逾期')).toEqual(['外滩夜市摊 打印机卡纸']);
     await phone.getByText('今天到期及已逾期：1 张工单').waitFor();
     await shot(phone, 'zh-CN-390-8-my-day-after');
-    const desk = await pages.open(DESK, 'zh-CN', TAO.email);
+    const desk = await signedIn(DESK, 'zh-CN', TAO.email);
     await desk.goto(`${server.url}/work-orders`);
     await desk.getByRole('heading', { name: '今天到期及已逾期' }).waitFor();
     await shot(desk, 'zh-CN-1366-my-day');
@@ -198,7 +176,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
 
   it('2 (en): the technician\'s day says the same in English, with counted nouns in the singular', { timeout: TEST_TIMEOUT }, async () => {
     for (const viewport of [PHONE, DESK]) {
-      const p = await pages.open(viewport, 'en-US', TAO.email);
+      const p = await signedIn(viewport, 'en-US', TAO.email);
       await (await navLink(p, 'Work orders')).click();
       await p.getByRole('heading', { name: 'Due today and overdue' }).waitFor();
       await expect.poll(() => cardTitles(p, 'Due today and overdue'), { timeout: WAIT }).toEqual(['外滩夜市摊 打印机卡纸']);

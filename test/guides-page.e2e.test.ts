@@ -5,16 +5,9 @@
 // faults in the last 90 days") and flags the step that never helps on the V240m, in zh-CN (1366 px) and
 // en (390 px). Screenshots go to test-artifacts/guides-page/.
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
-import {
-  adminApiAt, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, screenshot, screenshotOnFailure, SignedInPages,
-  startDemoServer,
-} from './support/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, fitsWidth, PHONE, useDashboard } from './support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'guides-page');
-const ADMIN_TOKEN = 'guides-page-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 120_000;
 const OPERATOR = { email: 'guides@guides.test', name: 'Guide Reader' };
@@ -31,10 +24,9 @@ const OUTCOME: Record<string, (fault: Fault) => string> = {
 const faultOf = (k: number): Fault => (k < 15 ? 'dirty_slot' : k < 20 ? 'damaged' : k < 82 ? 'card_issue' : 'broken_reader');
 
 describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page shows what each guide learned', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, page: signedIn, shot, shots: SHOTS } = useDashboard({
+    name: 'guides-page', env: { GUIDE_LEARNING_MIN_RUNS: '10' }, users: [{ ...OPERATOR, role: 'operator', locale: 'en' }],
+  });
   const reasons: Record<'en' | 'zh-CN', string> = { en: '', 'zh-CN': '' };
 
   async function troubleshoot(terminalId: string, fault: Fault): Promise<void> {
@@ -43,10 +35,6 @@ describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page s
   }
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-guides-page', ADMIN_TOKEN, { GUIDE_LEARNING_MIN_RUNS: '10' });
-    await server.services.access.createUser({ ...OPERATOR, role: 'operator', password: PASSWORD, locale: 'en' });
     const models = (await adminApi<{ items: { id: string; model: string }[] }>('GET', '/terminal-models')).items;
     const terminalsOf = async (model: string) => (await adminApi<{ items: { id: string }[] }>('GET', `/terminals?modelId=${models.find((m) => m.model === model)!.id}&limit=10`)).items;
     const a920 = await terminalsOf('A920');
@@ -59,19 +47,11 @@ describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page s
       const learned = await adminApi<{ items: { modelName: string; reason: string | null }[] }>('GET', `/guides/learning?guideId=card_slot&locale=${locale}`);
       reasons[locale] = learned.items.find((l) => l.modelName === 'A920')!.reason!;
     }
-    browser = await launchChromium();
   }, 180_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
-  });
-  screenshotOnFailure(SHOTS, () => pages.current);
 
   it('says in Chinese which step comes first on the A920 and why, and flags the step that never helps on the V240m (zh-CN, 1366 px)', { timeout: TEST_TIMEOUT }, async () => {
     expect(reasons['zh-CN']).toBe('先做第 3 步：近 90 天修好了 62% 的 A920 读卡槽故障');
-    const p = await pages.open(DESK, 'zh-CN', OPERATOR.email);
+    const p = await signedIn(DESK, 'zh-CN', OPERATOR.email);
     await p.goto(`${server.url}/incidents`);
     await p.getByRole('link', { name: '排障指南' }).click();
     await p.getByRole('heading', { name: '排障指南', level: 1 }).waitFor();
@@ -86,19 +66,19 @@ describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page s
     expect(await v240m.locator('li[data-flagged]').getAttribute('data-step')).toBe('clean_slot');
     expect(await a920.locator('li[data-flagged]').count()).toBe(0);
     expect(await fitsWidth(p)).toBe(true);
-    await screenshot(p, SHOTS, 'zh-CN-1366-guides');
+    await shot(p, 'zh-CN-1366-guides');
     await guide.screenshot({ path: join(SHOTS, 'zh-CN-1366-card-slot.png') });
   });
 
   it('says the same in English on a phone (en, 390 px)', { timeout: TEST_TIMEOUT }, async () => {
     expect(reasons.en).toBe('step 3 first: fixed 62 % of A920 card-slot faults in the last 90 days');
-    const p = await pages.open(PHONE, 'en-US', OPERATOR.email);
+    const p = await signedIn(PHONE, 'en-US', OPERATOR.email);
     await p.goto(`${server.url}/guides`);
     const guide = p.getByRole('region', { name: 'The card reader cannot read cards' });
     await guide.getByRole('article', { name: 'A920' }).getByText(reasons.en).waitFor();
     await guide.getByRole('article', { name: 'V240m' }).getByText("Never helped on V240m (12 tries): the guide's owner (field-support) was told.").waitFor();
     expect(await fitsWidth(p)).toBe(true);
-    await screenshot(p, SHOTS, 'en-390-guides');
+    await shot(p, 'en-390-guides');
     await guide.screenshot({ path: join(SHOTS, 'en-390-card-slot.png') });
   });
 });

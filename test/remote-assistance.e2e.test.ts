@@ -8,18 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PosFleetTerminal, type ScreenMessage } from '../src/sdk/index.ts';
-import {
-  adminApiAt, buildDashboardIfStale, chromiumMissing, emptyFolder, fitsWidth, launchChromium, PASSWORD, PHONE, png, screenshot, screenshotOnFailure,
-  SignedInPages, startDemoServer,
-} from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PHONE, png, useDashboard } from './support/browser.ts';
 import { heartbeatContent, poll } from './support/server.ts';
 
-const SHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'remote-assistance');
-const ADMIN_TOKEN = 'remote-assistance-admin-token';
 const DESK = { width: 1366, height: 900 };
 const TEST_TIMEOUT = 180_000;
 const WAIT_LONG = 30_000;
@@ -28,10 +21,9 @@ const OPERATOR_EN = { email: 'olivia@assist.test', name: 'Olivia Operator' };
 const LOG_LINES = Array.from({ length: 400 }, (_, i) => `2026-12-07T02:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z INFO  printer paper sensor=${i % 7 === 0 ? 'out' : 'ok'} line=${i}`);
 
 describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assistance in the dashboard, answered by a real terminal client', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const pages = new SignedInPages(() => browser, () => server.url);
-  const adminApi = adminApiAt(() => server.url, ADMIN_TOKEN);
+  const { server, adminApi, page: signedIn, shot, shots: SHOTS } = useDashboard({
+    name: 'remote-assistance', users: [{ ...OPERATOR_ZH, role: 'operator', locale: 'zh-CN' }, { ...OPERATOR_EN, role: 'operator', locale: 'en' }],
+  });
   let terminal: PosFleetTerminal;
   let terminalId = '';
   const shown: ScreenMessage[] = [];
@@ -43,13 +35,10 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
   };
 
   beforeAll(async () => {
-    buildDashboardIfStale();
-    emptyFolder(SHOTS);
-    server = await startDemoServer('posfleet-remote-assistance', ADMIN_TOKEN);
-    await server.services.access.createUser({ ...OPERATOR_ZH, role: 'operator', password: PASSWORD, locale: 'zh-CN' });
-    await server.services.access.createUser({ ...OPERATOR_EN, role: 'operator', password: PASSWORD, locale: 'en' });
     const site = (await adminApi<{ items: { id: string }[] }>('GET', '/sites?limit=1')).items[0]!;
     const model = (await adminApi<{ items: { id: string }[] }>('GET', '/terminal-models?limit=1')).items[0]!;
+    // Paper out is the shop's to fix first; this model makes it an operator incident at once.
+    await adminApi('PUT', `/terminal-models/${model.id}/diagnostic-thresholds`, { merchantFirst: { paperOutMinutes: 0 } });
     const { code } = await adminApi<{ code: string }>('POST', '/enrolment-codes', { modelId: model.id, siteId: site.id, uses: 1 });
     terminal = new PosFleetTerminal({
       server: server.url, serialNumber: 'ASSIST-0001', locale: 'zh-CN', retry: { baseDelayMs: 5, maxDelayMs: 20, attempts: 1 },
@@ -57,21 +46,13 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
       onMessage: (m) => shown.push(m),
     });
     terminalId = (await terminal.enrol(code)).terminalId;
-    browser = await launchChromium();
   }, 120_000);
-
-  afterAll(async () => {
-    await pages.close();
-    await browser?.close();
-    await server?.close();
-  });
-  screenshotOnFailure(SHOTS, () => pages.current);
 
   it('collect_logs asked on the incident is answered by the terminal with its log file, which the operator downloads there (zh-CN, 1366 px)', { timeout: TEST_TIMEOUT }, async () => {
     await heartbeat({ printer: { paper: 'out', jam: false, coverOpen: false } });
     const incident = await poll(async () => (await adminApi<{ items: { id: string; rule: string }[] }>('GET', `/incidents?terminalId=${terminalId}`)).items.find((i) => i.rule === 'printer_paper_out'), WAIT_LONG, 'the paper-out incident');
 
-    const p = await pages.open(DESK, 'zh-CN', OPERATOR_ZH.email);
+    const p = await signedIn(DESK, 'zh-CN', OPERATOR_ZH.email);
     await p.goto(`${server.url}/incidents?terminalId=${terminalId}`);
     const row = p.locator(`tr[data-incident="${incident.id}"]`);
     await row.getByRole('button', { name: /^日志与截屏/ }).click();
@@ -88,7 +69,7 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
     await expect.poll(() => stored.innerText()).toContain(`${OPERATOR_ZH.name} 请求`); // who asked
     expect(await stored.innerText()).toMatch(/日志 · [0-9.]+ KB/); // kind and size
     expect(await fitsWidth(p)).toBe(true);
-    await screenshot(p, SHOTS, 'zh-CN-1366-incident-files');
+    await shot(p, 'zh-CN-1366-incident-files');
 
     const [download] = await Promise.all([p.waitForEvent('download'), stored.getByRole('link', { name: /^下载 ASSIST-0001-logs-.*\.log\.gz$/ }).click()]);
     expect(download.suggestedFilename()).toMatch(/^ASSIST-0001-logs-[0-9]{8}T[0-9]{6}Z\.log\.gz$/);
@@ -99,7 +80,7 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
   });
 
   it('on the terminal page: a screenshot is asked for and listed, and a message on the screen shows the staff\'s acknowledgement (en, 390 px; zh-CN, 390 px)', { timeout: TEST_TIMEOUT }, async () => {
-    const p = await pages.open(PHONE, 'en-US', OPERATOR_EN.email);
+    const p = await signedIn(PHONE, 'en-US', OPERATOR_EN.email);
     await p.goto(`${server.url}/terminals/${terminalId}`);
     const assistance = p.getByRole('region', { name: 'Remote assistance' });
     await assistance.locator('tr[data-file]').first().getByText('Logs').waitFor(); // the file asked for the incident
@@ -121,16 +102,16 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
     await terminal.acknowledgeMessage(shown[0]!.id, 'Cashier Li');
     await messages.getByText(/acknowledged by Cashier Li at /).waitFor({ timeout: WAIT_LONG });
     expect(await fitsWidth(p)).toBe(true);
-    await screenshot(p, SHOTS, 'en-390-terminal');
+    await shot(p, 'en-390-terminal');
     await assistance.screenshot({ path: join(SHOTS, 'en-390-files.png') });
     await messages.screenshot({ path: join(SHOTS, 'en-390-message.png') });
 
-    const zh = await pages.open(PHONE, 'zh-CN', OPERATOR_ZH.email);
+    const zh = await signedIn(PHONE, 'zh-CN', OPERATOR_ZH.email);
     await zh.goto(`${server.url}/terminals/${terminalId}`);
     const zhMessages = zh.getByRole('region', { name: '发送消息到终端屏幕' });
     await zhMessages.getByText(/Cashier Li 于 .* 确认/).waitFor();
     await zh.getByRole('region', { name: '远程协助' }).locator('tr[data-file]', { hasText: '截屏' }).waitFor();
     expect(await fitsWidth(zh)).toBe(true);
-    await screenshot(zh, SHOTS, 'zh-CN-390-terminal');
+    await shot(zh, 'zh-CN-390-terminal');
   });
 });
