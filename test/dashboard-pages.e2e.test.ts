@@ -259,7 +259,9 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     const modelId = await model.inputValue();
     const latency = page.getByLabel('Highest network latency (ms)');
     await latency.fill('1500');
-    await page.getByRole('button', { name: 'Save' }).click();
+    // The model's form (each merchant's trading thresholds have a form and a Save of their own).
+    const rules = page.getByRole('form', { name: 'Diagnostic rules' });
+    await rules.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     type Thresholds = { overrides: { network?: { maxLatencyMs?: number }; battery?: { lowPercent?: number } }; effective: { network: { maxLatencyMs: number } } };
     const saved = await adminApi<Thresholds>('GET', `/terminal-models/${modelId}/diagnostic-thresholds`);
@@ -270,7 +272,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
 
     const low = page.getByLabel('Low charge (%)');
     await low.fill('150');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('form', { name: 'Diagnostic rules' }).getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => low.getAttribute('aria-invalid'), { timeout: WAIT }).toBe('true');
     const describedBy = (await low.getAttribute('aria-describedby'))!.split(' ');
     const message = await page.locator(`[id="${describedBy.at(-1)}"]`).textContent();
