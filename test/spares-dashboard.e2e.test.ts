@@ -68,7 +68,7 @@ describe.skipIf(chromiumMissing('spares page browser tests'))('the spares page i
 
   it('restocks at desktop width in English, and the shortage ends', { timeout: TEST_TIMEOUT }, async () => {
     const p = await open({ width: 1280, height: 900 }, 'en-US');
-    await p.getByText('1 stock level(s) below their minimum.').waitFor();
+    await p.getByText('1 stock level below their minimum.').waitFor();
     const form = p.getByRole('form', { name: 'Restock' });
     await form.getByLabel('Part').selectOption({ label: 'Paper roll (PAPER-1), SH-DEPOT' });
     await form.getByLabel('Quantity').fill('0');
