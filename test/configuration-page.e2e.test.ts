@@ -5,7 +5,7 @@
 // change from the site's history — in zh-CN at 1366 px and in en at 390 px.
 // Screenshots go to test-artifacts/configuration-page/.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, fitsWidth, PASSWORD, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
+import { chromiumMissing, fitsWidth, navLink, PASSWORD, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
 
 const DESK = { width: 1366, height: 900 };
 const OPERATOR = { email: 'olivia@config.test', name: 'Olivia Operator' };
@@ -48,7 +48,7 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
       const p = await newPage(await context({ viewport: run.viewport, locale: run.locale, timezoneId: 'Asia/Shanghai' }));
       const shot = (name: string) => screenshot(p, SHOTS, `${run.locale}-${run.viewport.width}-${name}`);
       await signIn(p, server.url, OPERATOR.email, run.locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-      await p.getByRole('link', { name: w.nav }).click();
+      await (await navLink(p, w.nav)).click();
 
       // The site: it has no footer of its own yet (inherited); the new one is typed and previewed.
       await p.getByLabel(w.level, { exact: true }).selectOption('site');
@@ -107,7 +107,7 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
   it("shows a merchant's user only the parameters the schema lets a merchant change, and the server's refusal beside its field (zh-CN at 390 px)", async () => {
     const p = await newPage(await context({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }));
     await signIn(p, server.url, SHOP.email, SIGN_IN.zh);
-    await p.getByRole('link', { name: '参数配置' }).click();
+    await (await navLink(p, '参数配置')).click();
     await p.getByText('仅显示您的商户可以修改的参数。').waitFor();
     expect(await p.getByLabel('层级', { exact: true }).locator('option').allInnerTexts()).toEqual(['商户', '门店', '终端']);
     await p.getByLabel('商户', { exact: true }).selectOption({ label: '青柠茶饮' });
