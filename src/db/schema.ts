@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { KeyType } from '../shared/terminal-security.ts';
+import type { LockKind } from '../maintenance/maintenance.schemas.ts';
 
 // Row types of every table, as Kysely sees them. Both dialects store the same shapes:
 // ids are text (UUIDs made by the server), times are ISO-8601 UTC text (so they sort as text),
@@ -1350,8 +1351,6 @@ export interface Database {
 }
 
 // ---- security in depth (0034): suspicious trading per merchant (diagnostics), lock kinds (maintenance)
-/** Why a terminal is locked: by a person, by the tamper rule, or by a relocation case. Lifting any but a manual lock needs four eyes. */
-export type LockKind = 'manual' | 'tamper' | 'relocation';
 
 export interface TerminalLockTable {
   kind: LockKind;

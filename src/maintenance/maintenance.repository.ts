@@ -2,7 +2,8 @@
 // continuity rule needs.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, LockKind, MaintenanceJobTable } from '../db/schema.ts';
+import type { Database, MaintenanceJobTable } from '../db/schema.ts';
+import type { LockKind } from './maintenance.schemas.ts';
 import { selectInBatches } from '../db/batches.ts';
 import type { JobState } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';

@@ -1,6 +1,5 @@
 // HTTP shapes of maintenance mode: requests, jobs with their transitions, locks, terminal reports.
 import { Type, type Static } from 'typebox';
-import type { LockKind } from '../db/schema.ts';
 import { Timestamp } from '../shared/http-schemas.ts';
 import { JOB_STATES, WORK_KINDS } from '../shared/job-states.ts';
 
@@ -63,7 +62,9 @@ export const JobWithTransitions = Type.Object({
 
 export const JobAction = Type.Object({ note: Type.Optional(Reason) }, { additionalProperties: false });
 export const Extend = Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 24 * 60 }) }, { additionalProperties: false });
-export const LOCK_KINDS = ['manual', 'tamper', 'relocation'] as const satisfies readonly LockKind[];
+/** Why a terminal is locked: by a person, by the tamper rule, or by a relocation case. Lifting any but a manual lock needs four eyes. */
+export const LOCK_KINDS = ['manual', 'tamper', 'relocation'] as const;
+export type LockKind = (typeof LOCK_KINDS)[number];
 export const LockInput = Type.Object({
   reason: Reason,
   kind: Type.Optional(Type.Enum(['manual', 'tamper'] as const, { default: 'manual', description: 'tamper: the terminal may have been tampered with; lifting it needs a second person (four eyes)' })),

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import type { Database, LockKind } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
+import type { LockKind } from './maintenance.schemas.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { conflict, invalid, notFound } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
