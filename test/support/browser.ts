@@ -235,7 +235,9 @@ export async function navLink(page: Page, name: string) {
 
 /** Opens the phone's menu (the navigation, the language and signing out) when it is there and closed; on a desk, nothing. */
 export async function openMenu(page: Page): Promise<void> {
-  const menu = page.getByRole('navigation', { name: /^(Main|主导航)$/ }).getByRole('button', { name: /^(Menu|菜单)$/ });
+  const nav = page.getByRole('navigation', { name: /^(Main|主导航)$/ });
+  await nav.waitFor(); // signed in: the page shows its header (with the menu button on a phone)
+  const menu = nav.getByRole('button', { name: /^(Menu|菜单)$/ });
   if (await menu.isVisible() && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
 }
 
