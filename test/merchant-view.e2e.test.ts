@@ -1,13 +1,14 @@
 // The merchant's own view walked in a real browser (Debian's Chromium through playwright-core) on a phone
 // (390 px), against a real, listening server on the demo estate: a shop owner of 青柠茶饮 sees its sites
 // and terminals, confirms today's care, sees its upcoming security update with the expected loss, moves it
-// (the new slot and its loss shown before confirming) — and nothing of another merchant. In zh-CN, then
+// (the new slot and its loss shown before confirming) — and nothing of another merchant; a terminal out of
+// paper is listed for the staff until its roll is in. In zh-CN, then
 // the same page in en (and at 1366 px). The operator then sees the move in the maintenance calendar of
 // that week (from when to when, by whom, the new slot's expected loss) in zh-CN at 1366 px and en at
 // 390 px. Screenshots go to test-artifacts/merchant-view/.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, fitsWidth, PASSWORD, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PASSWORD, PHONE, protocolTerminals, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
 
 const SHOP = { email: 'shop@merchant-view.test', name: '青柠店长' };
 const SHOP_EN = { email: 'shop-en@merchant-view.test', name: 'Lime manager' };
@@ -22,6 +23,8 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
   let firstStart = 0;
   let jobId = '';
   let otherSites: string[] = [];
+  let serial = '';
+  const terminals = protocolTerminals(() => server, 'merchant view test');
 
   beforeAll(async () => {
     const merchants = (await adminApi<{ items: Named[] }>('GET', '/merchants?limit=100')).items;
@@ -38,6 +41,7 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     await adminApi('POST', '/preventive/plans', { name: 'Shop care', templateIds: [daily.id], filter: { siteId: mine[0]!.id }, startAt: new Date(Date.now() - HOUR).toISOString() });
     await adminApi('POST', '/maintenance/windows', { name: '夜间窗口', target: { merchantId: tea.id }, timeZone: 'Asia/Shanghai', schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 120 } });
     const plan = await adminApi<{ planned: { plannedStart: string; jobId: string }[] }>('POST', '/maintenance/plans', { terminalIds: [terminal.id], work: ['security_hardening'], reason: 'PCI patch', expectedMinutes: 30, packed: true, seed: 1 });
+    serial = terminal.serialNumber;
     firstStart = Date.parse(plan.planned[0]!.plannedStart);
     jobId = plan.planned[0]!.jobId;
     await server.services.care.refresh();
@@ -50,6 +54,9 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     await p.goto(`${server.url}/shop`);
     return p;
   };
+  /** The kinds of notice the merchant view lists for a terminal. */
+  const noticesOf = async (serialNumber: string) => (await adminApi<{ items: { kind: string; serialNumber: string }[] }>('GET', '/merchant/notices')).items
+    .filter((n) => n.serialNumber === serialNumber).map((n) => n.kind);
   /** The day in Shanghai an instant falls on, as the calendar's date field takes it. */
   const shanghaiDay = (ms: number) => new Date(ms + 8 * HOUR).toISOString().slice(0, 10);
 
@@ -86,6 +93,27 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     expect(Date.parse(job.plannedStart)).toBe(firstStart + 24 * HOUR); // the next night's window
     await screenshot(p, SHOTS, 'zh-CN-390-moved');
     expect(await fitsWidth(p)).toBe(true);
+  }, 120_000);
+
+  it('tells the shop\'s staff what to do at a terminal: paper out, then nothing once the roll is in (zh-CN and en, 390 px)', async () => {
+    const p = await open('zh-CN', SHOP.email);
+    const notices = p.locator('section', { has: p.getByRole('heading', { name: '需要店员处理' }) });
+    await notices.getByText('终端目前无需处理。').waitFor();
+    await terminals.heartbeat(serial, { printer: { paper: 'out', jam: false, coverOpen: false } });
+    await expect.poll(() => noticesOf(serial), { timeout: 20_000 }).toEqual(['paper_out']);
+    await p.reload();
+    const paperOut = notices.locator('[data-notice="paper_out"]');
+    await paperOut.getByText('打印机缺纸，请装入新纸卷').waitFor();
+    await paperOut.getByText(serial, { exact: false }).waitFor();
+    await notices.screenshot({ path: join(SHOTS, 'zh-CN-390-notice.png') });
+    const en = await open('en-US', SHOP_EN.email);
+    await en.locator('section', { has: en.getByRole('heading', { name: 'For your staff now' }) }).getByText('The printer is out of paper: put in a new roll').waitFor();
+    // The staff put in a roll: the terminal says so at its next heartbeat and the notice goes.
+    await terminals.heartbeat(serial);
+    await expect.poll(() => noticesOf(serial), { timeout: 20_000 }).toEqual([]);
+    await p.reload();
+    await notices.getByText('终端目前无需处理。').waitFor();
+    expect(await notices.locator('[data-notice]').count()).toBe(0);
   }, 120_000);
 
   it('says the same in English (en, 390 px and 1366 px)', async () => {
