@@ -98,6 +98,8 @@ import { ConfigurationDelivery } from './configuration/delivery.service.ts';
 import { ApprovalsRepository } from './approvals/approvals.repository.ts';
 import { ApprovalsService, type ApprovalEvents } from './approvals/approvals.service.ts';
 import { approversOf } from './approvals/approvals.rules.ts';
+import { SavedViewsRepository } from './saved-views/saved-views.repository.ts';
+import { SavedViewsService } from './saved-views/saved-views.service.ts';
 import type { CampaignInput } from './rollouts/rollouts.schemas.ts';
 import type { Role, Scope } from './access/roles.ts';
 import type { MaintenanceRequest } from './maintenance/maintenance.service.ts';
@@ -168,6 +170,7 @@ export interface Services {
   configuration: ConfigurationService;
   configurationDelivery: ConfigurationDelivery;
   approvals: ApprovalsService;
+  savedViews: SavedViewsService;
   configurationCampaigns: ConfigurationCampaigns<HealthVerdict>;
   caseExports: CaseExportService;
   securityEvidence: SecurityEvidenceService;
@@ -507,6 +510,7 @@ export async function createServices(
   });
   // Four eyes: a held operation runs, once approved, through the capability that owns it, in the
   // requester's scope, attributed to both people.
+  const savedViews = new SavedViewsService(new SavedViewsRepository(db.kysely), clock);
   const approvals = new ApprovalsService(new ApprovalsRepository(db.kysely), clock, {
     kinds: config.fourEyes, campaignTerminals: config.fourEyesCampaignTerminals, expiryHours: config.approvalExpiryHours,
   }, audit, {
@@ -604,7 +608,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await security.sweepRelocations();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -33,6 +33,7 @@ import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
 import * as security from './migrations/0024_security.ts';
 import * as securityDepth from './migrations/0034_security_depth.ts';
 import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
+import * as savedViews from './migrations/0037_saved_views.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -66,6 +67,7 @@ const migrations: Record<string, Migration> = {
   '0024_security': security,
   '0034_security_depth': securityDepth,
   '0032_shop_forecasts': shopForecasts,
+  '0037_saved_views': savedViews,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

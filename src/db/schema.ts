@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { KeyType } from '../shared/terminal-security.ts';
 import type { LockKind } from '../maintenance/maintenance.schemas.ts';
+import type { SavedViewPage } from '../saved-views/saved-views.rules.ts';
 
 // Row types of every table, as Kysely sees them. Both dialects store the same shapes:
 // ids are text (UUIDs made by the server), times are ISO-8601 UTC text (so they sort as text),
@@ -1395,4 +1396,20 @@ export interface Database {
 export interface PackageTable {
   /** JSON { [parameter]: ParameterSpec } the package's manifest declares (signed with it); null: none. */
   parameters: string | null;
+}
+
+// ---- Saved views: a user's named filters of a list page (0037)
+/** One saved filter of one user's list page. */
+export interface SavedViewTable {
+  id: string;
+  user_id: string;
+  page: SavedViewPage;
+  name: string;
+  /** The filters as an address query, e.g. `fault=printer_jam&online=true` (only the page's filter keys). */
+  query: string;
+  created_at: string;
+}
+
+export interface Database {
+  saved_views: SavedViewTable;
 }

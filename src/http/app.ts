@@ -35,6 +35,7 @@ import { preventiveListRoutes } from '../preventive/preventive-lists.routes.ts';
 import { workOrderRoutes } from '../work-orders/work-orders.routes.ts';
 import { sparesRoutes } from '../spares/spares.routes.ts';
 import { approvalRoutes } from '../approvals/approvals.routes.ts';
+import { savedViewRoutes } from '../saved-views/saved-views.routes.ts';
 import { registerDashboard } from './dashboard.ts';
 import { rolloutDeviceRoutes, rolloutRoutes } from '../rollouts/rollouts.routes.ts';
 import { ddiRoutes } from '../ddi/ddi.routes.ts';
@@ -144,6 +145,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
     await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
     await api.register(approvalRoutes(services.approvals));
+    await api.register(savedViewRoutes(services.savedViews));
     await api.register(merchantRoutes(services.care, services.maintenanceMoves, services.audit, services.shopNotices));
     await api.register(assistanceRoutes(services.assistance, services.estate, services.audit));
     await api.register(securityRoutes(services.security));
