@@ -4,7 +4,7 @@
 //    sent once (the button waits while the command does) and its result shows when the terminal reports;
 //    the terminal is put into maintenance and back in service from its page;
 // 2. the terminals list shows health, open incidents, mode, model, merchant and version; its filters
-//    are kept in the address; chosen terminals are tagged and sent a command with a result per terminal.
+//    are kept in the address (and saved as named views); chosen terminals are tagged and sent a command with a result per terminal.
 // Screenshots go to test-artifacts/console-terminals/.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -253,5 +253,39 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     await overview.getByRole('region', { name: 'Since yesterday' }).waitFor();
     expect(await fitsWidth(overview)).toBe(true);
     await shot(overview, 'en-phone-6-overview');
+  });
+  it('5 (zh-CN desk, en phone): the list\'s filters are saved as a named view that opens the same list again, on the phone too, and is removed', { timeout: TEST_TIMEOUT }, async () => {
+    const desk = await open(DESK, 'zh-CN', '/terminals?fault=printer_jam');
+    const table = desk.getByRole('table', { name: '终端' });
+    await table.locator('tr[data-serial="DEMO-1001"]').waitFor();
+    const views = desk.getByRole('group', { name: '常用筛选' });
+    await views.getByRole('button', { name: '保存当前筛选' }).click();
+    const naming = views.getByRole('form', { name: '保存当前筛选' });
+    await naming.getByRole('button', { name: '保存' }).click(); // no name yet: the browser asks for one
+    await naming.getByLabel('常用筛选名称').fill('卡纸的终端');
+    await naming.getByRole('button', { name: '保存' }).click();
+    await views.getByText('已保存为“卡纸的终端”。').waitFor();
+    await views.getByRole('button', { name: '删除常用筛选“卡纸的终端”' }).waitFor();
+    await shot(desk, 'zh-CN-desk-10-saved-view');
+
+    // Another list, then the saved view: the same filter in the address and the same terminals.
+    await desk.getByRole('button', { name: '清除筛选' }).click();
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('');
+    await views.getByLabel('打开常用筛选').selectOption({ label: '卡纸的终端' });
+    await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?fault=printer_jam');
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: WAIT }).toBe(1);
+    expect(await englishOn(desk)).toEqual([]);
+
+    // The same person on a phone finds it there, and removes it.
+    const phone = await open(PHONE, 'en-US', '/terminals');
+    const phoneViews = phone.getByRole('group', { name: 'Saved views' });
+    await phoneViews.getByLabel('Open a saved view').selectOption({ label: '卡纸的终端' });
+    await expect.poll(() => new URL(phone.url()).search, { timeout: WAIT }).toBe('?fault=printer_jam');
+    expect(await fitsWidth(phone)).toBe(true);
+    await shot(phone, 'en-phone-7-saved-view');
+    await phoneViews.getByRole('button', { name: 'Remove view “卡纸的终端”' }).click();
+    await phoneViews.getByText('View “卡纸的终端” removed.').waitFor();
+    await phoneViews.getByRole('button', { name: 'Save these filters' }).waitFor();
+    expect(await phoneViews.getByLabel('Open a saved view').count()).toBe(0);
   });
 });

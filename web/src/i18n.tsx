@@ -20,6 +20,7 @@ import { guidesEn, guidesZh } from './messages/guides.ts';
 import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-security.ts';
 import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
 import { consoleEn, consoleZh } from './messages/console.ts';
+import { savedViewsEn, savedViewsZh } from './messages/saved-views.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -844,6 +845,7 @@ const en = {
   ...terminalSecurityEn,
   ...securityDepthEn,
   ...consoleEn,
+  ...savedViewsEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1668,6 +1670,7 @@ const zh: Record<MessageKey, string> = {
   ...terminalSecurityZh,
   ...securityDepthZh,
   ...consoleZh,
+  ...savedViewsZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -15,13 +15,15 @@ import { Link } from '../router.tsx';
 import { useSites } from './Terminals.tsx';
 import { HealthScoreCard, ScoreBadge, useTerminalScores } from './HealthScore.tsx';
 import { AssistanceFiles } from './RemoteAssistance.tsx';
+import { SavedViews } from '../SavedViews.tsx';
+import { SAVED_VIEW_PAGES } from '../../../src/saved-views/saved-views.rules.ts';
 
 const STATUSES = ['unresolved', 'open', 'acknowledged', 'resolved', 'all'] as const;
 type StatusFilter = (typeof STATUSES)[number];
 const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** Ages an operator asks about: older than an hour, a shift, a day, a week. */
 const AGES = [1, 8, 24, 168] as const;
-const FILTERS = ['status', 'severity', 'rule', 'siteId', 'merchantId', 'terminalId', 'olderThanHours'] as const;
+const FILTERS = SAVED_VIEW_PAGES.incidents;
 
 export const canHandleIncidents = (me: Me) => me.role === 'admin' || me.role === 'operator' || me.role === 'support';
 
@@ -113,6 +115,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
         </SelectField>
         {filters.terminalId && <button type="button" className="secondary" onClick={() => setFilter('terminalId', '')}>{t('inTerminalOnly', { serial: serial(filters.terminalId) })} ✕</button>}
       </div>
+      <SavedViews page="incidents" query={path.split('?')[1] ?? ''} />
       {!may && <p className="note">{t('noPermission')}</p>}
       {actionError !== null && !run && <ActionError error={actionError} />}
       {/* A guide whose incident left the list (resolved by it) stays in sight where the list begins. */}

@@ -10,6 +10,8 @@ import { useI18n, type I18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
 import { can } from '../permissions.ts';
 import { Link, useRouter } from '../router.tsx';
+import { SavedViews } from '../SavedViews.tsx';
+import { SAVED_VIEW_PAGES } from '../../../src/saved-views/saved-views.rules.ts';
 import { RULE_LABELS } from '../../../src/diagnostics/rule-labels.ts';
 import { ModeBadge } from './ModeBadge.tsx';
 import { ScoreBadge } from './HealthScore.tsx';
@@ -20,7 +22,7 @@ const STATUSES = ['in_stock', 'active', 'in_repair', 'retired'];
 const MODES = ['normal', 'maintenance', 'locked', 'offline'] as const;
 const FAULTS = Object.keys(RULE_LABELS);
 
-const FILTER_KEYS = ['q', 'siteId', 'merchantId', 'status', 'online', 'tag', 'modelId', 'appVersion', 'fault', 'mode'] as const;
+const FILTER_KEYS = SAVED_VIEW_PAGES.terminals;
 type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
 export function useSites() {
@@ -146,6 +148,7 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
         <button type="submit">{t('search')}</button>
         {anyFilter && <button type="button" className="secondary" onClick={() => navigate('/terminals')}>{t('tmClear')}</button>}
       </form>
+      <SavedViews page="terminals" query={path.split('?')[1] ?? ''} />
       <BulkActions me={me} selected={[...selected.values()]} rows={(list) => list.map(row)} onClear={() => setSelected(new Map())} onDone={() => setAttempt((n) => n + 1)} i18n={i18n} />
       {error ? <ErrorNote error={error} onRetry={() => setAttempt((n) => n + 1)} /> : !page ? <p role="status">{t('loading')}</p> : (
         <>
