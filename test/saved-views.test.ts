@@ -44,7 +44,7 @@ describe.each(databases())('saved views ($name)', (db) => {
     await expectError(olga('POST', '/api/v1/saved-views', { page: 'terminals', name: '   ', query: 'mode=offline' }), 400, 'validation_error', 'name');
     await expectError(olga('POST', '/api/v1/saved-views', { page: 'nowhere', name: 'x', query: 'mode=offline' }), 400, 'validation_error');
     const twice = await expectError(olga('POST', '/api/v1/saved-views', { page: 'terminals', name: 'A offline', query: 'online=false' }), 409, 'conflict', 'name');
-    expect(twice.message).toBe('此列表已有名为“A offline”的视图。');
+    expect(twice.message).toBe('此列表已有名为“A offline”的常用筛选。');
   });
 
   it('is its user\'s alone: another user neither lists nor removes it; its user removes it', async () => {
