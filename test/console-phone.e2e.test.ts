@@ -32,6 +32,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
     const sites = (await adminApi<{ items: { id: string; code: string }[] }>('GET', '/sites?limit=100')).items;
     const siteId = (code: string) => sites.find((s) => s.code === code)!.id;
     // Today's is due before midnight in Shanghai (the phone's zone); if that has passed it is overdue, and still today's.
+    // In the last minute before midnight it is due at 23:59:59: a minute on would be tomorrow's.
     const shanghaiMidnight = (() => {
       const now = Date.now();
       const local = new Date(now + 8 * HOUR);
@@ -46,7 +47,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
       return id;
     };
     orders.later = await make('外滩夜市摊 季度巡检', 'DEMO-SH-02', Date.now() + 72 * HOUR, technicianIds[0]!);
-    orders.today = await make('人民广场店 读卡器无响应', 'DEMO-SH-01', Math.max(Date.now() + 60_000, shanghaiMidnight - 10 * 60_000), technicianIds[0]!, ['检查读卡器']);
+    orders.today = await make('人民广场店 读卡器无响应', 'DEMO-SH-01', Math.min(shanghaiMidnight - 1000, Math.max(Date.now() + 60_000, shanghaiMidnight - 10 * 60_000)), technicianIds[0]!, ['检查读卡器']);
     orders.overdue = await make('外滩夜市摊 打印机卡纸', 'DEMO-SH-02', Date.now() - 20 * HOUR, technicianIds[0]!);
     orders.others = await make('Covent Garden printer jams', 'DEMO-LDN-01', Date.now() - HOUR, technicianIds[1]!);
   }, 120_000);

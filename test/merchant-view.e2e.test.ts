@@ -18,8 +18,21 @@ const HOUR = 3_600_000;
 interface Named { id: string; name: string }
 interface Terminal { id: string; serialNumber: string; siteId: string }
 
+/**
+ * How far ahead of the real clock the server runs: to the next 10:00 in Shanghai. The security update is
+ * planned into the shop's nightly window (02:00–04:00), and only from a morning is its first start that
+ * window's opening; inside the window (at 02:30, say) the planner starts it at once, and the move to "the
+ * next night" would not be a day later. The browser keeps the real clock: it only shows what the server says.
+ */
+const AHEAD_MS = (() => {
+  const now = Date.now();
+  const tenAm = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate(), 2); // 10:00 +08:00
+  return (tenAm >= now ? tenAm : tenAm + 24 * HOUR) - now;
+})();
+const serverNow = () => Date.now() + AHEAD_MS;
+
 describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s own view on a phone', () => {
-  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'merchant-view' });
+  const { server, adminApi, shots: SHOTS, context, newPage } = useDashboard({ name: 'merchant-view', clock: () => new Date(serverNow()) });
   let firstStart = 0;
   let jobId = '';
   let otherSites: string[] = [];
@@ -38,7 +51,7 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     const terminal = (await adminApi<{ items: Terminal[] }>('GET', `/terminals?siteId=${mine[0]!.id}&limit=10`)).items[0]!;
     // Daily care for the merchant's terminals, from an hour ago; a security update tonight in its window.
     const daily = (await adminApi<{ items: { id: string; code: string }[] }>('GET', '/preventive/templates')).items.find((x) => x.code === 'daily')!;
-    await adminApi('POST', '/preventive/plans', { name: 'Shop care', templateIds: [daily.id], filter: { siteId: mine[0]!.id }, startAt: new Date(Date.now() - HOUR).toISOString() });
+    await adminApi('POST', '/preventive/plans', { name: 'Shop care', templateIds: [daily.id], filter: { siteId: mine[0]!.id }, startAt: new Date(serverNow() - HOUR).toISOString() });
     await adminApi('POST', '/maintenance/windows', { name: '夜间窗口', target: { merchantId: tea.id }, timeZone: 'Asia/Shanghai', schedule: { kind: 'cron', cron: '0 2 * * *', durationMinutes: 120 } });
     const plan = await adminApi<{ planned: { plannedStart: string; jobId: string }[] }>('POST', '/maintenance/plans', { terminalIds: [terminal.id], work: ['security_hardening'], reason: 'PCI patch', expectedMinutes: 30, packed: true, seed: 1 });
     serial = terminal.serialNumber;
