@@ -227,7 +227,7 @@ export class KpisRepository {
     const worked = sql`h.to_status in ('in_progress', 'done') and ${during('h.at')}`;
     const visited = sql`case when i.terminal_id is not null
       then exists (select 1 from work_order_terminals wot inner join work_order_history h on h.work_order_id = wot.work_order_id where wot.terminal_id = i.terminal_id and ${worked})
-      else exists (select 1 from work_orders wo inner join work_order_history h on h.work_order_id = wo.id where wo.site_id = i.site_id and ${worked}) end`;
+      else exists (select 1 from work_order_history h inner join work_orders wo on wo.id = h.work_order_id where ${worked} and wo.site_id = i.site_id) end`;
     const onTerminal = sql`exists (select 1 from guide_runs g where g.terminal_id = i.terminal_id and ${during('g.started_at')})
       or exists (select 1 from terminal_commands c where c.terminal_id = i.terminal_id and ${during('c.created_at')})
       or exists (select 1 from maintenance_jobs j where j.terminal_id = i.terminal_id and ${during('j.started_at')})`;

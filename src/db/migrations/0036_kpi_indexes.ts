@@ -1,7 +1,7 @@
 // Indexes for the maintenance KPIs at 100,000 terminals (0036; bench/kpis.bench.ts measures them): the
 // period's incidents are read from one covering index (no row lookups), and whether a resolved incident
 // was fixed by a visit or remotely is asked per incident in SQL, each question one range of an index by
-// terminal (or site) and instant. incidents_resolved (0021) is a prefix of the new covering index.
+// terminal and instant (a site incident's visits: the range of work order history while it was open). incidents_resolved (0021) is a prefix of the new covering index.
 import type { Kysely } from 'kysely';
 
 export const KPI_INDEXES_0036: { name: string; table: string; columns: string[] }[] = [
@@ -11,7 +11,6 @@ export const KPI_INDEXES_0036: { name: string; table: string; columns: string[] 
   { name: 'guide_runs_incident', table: 'guide_runs', columns: ['incident_id'] },
   { name: 'terminal_commands_terminal_created', table: 'terminal_commands', columns: ['terminal_id', 'created_at'] },
   { name: 'maintenance_jobs_terminal_started', table: 'maintenance_jobs', columns: ['terminal_id', 'started_at'] },
-  { name: 'work_orders_site', table: 'work_orders', columns: ['site_id'] },
 ];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database
