@@ -32,6 +32,7 @@ import * as merchantCare from './migrations/0027_merchant_care.ts';
 import * as remoteAssistance from './migrations/0028_remote_assistance.ts';
 import * as security from './migrations/0024_security.ts';
 import * as securityDepth from './migrations/0034_security_depth.ts';
+import * as kpiIndexes from './migrations/0036_kpi_indexes.ts';
 import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 import * as savedViews from './migrations/0037_saved_views.ts';
 
@@ -68,6 +69,7 @@ const migrations: Record<string, Migration> = {
   '0034_security_depth': securityDepth,
   '0032_shop_forecasts': shopForecasts,
   '0037_saved_views': savedViews,
+  '0036_kpi_indexes': kpiIndexes,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

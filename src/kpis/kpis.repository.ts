@@ -1,12 +1,14 @@
 // The facts the maintenance KPIs are computed from (Kysely only). Terminals, the largest table, are
 // counted in SQL per site and model; only what happened in the period is read row by row (failure
 // incidents, maintenance jobs and locks overlapping it, work orders done, due or open in it, incidents
-// resolved in it), each narrowed to the caller's scope in the query.
+// resolved in it), each narrowed to the caller's scope in the query. What is only counted (terminals in
+// service, how resolved incidents were fixed) is counted in SQL by the keys of the grouping asked for.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
-import { FAILURE_RULES } from './kpis.ts';
+import { WORK_ORDER_STATUSES } from '../work-orders/work-order-states.ts';
+import { FAILURE_RULES, type GroupBy, type Resolution } from './kpis.ts';
 
 export interface Keys {
   site_id: string | null;
@@ -25,14 +27,6 @@ export interface Outage extends Keys {
   failure: boolean;
 }
 
-/** Something done to a terminal (or at a site) at a time; `incident_id` when it was done for an incident. */
-export interface Action {
-  terminal_id: string | null;
-  site_id: string | null;
-  at: string;
-  incident_id: string | null;
-}
-
 export interface DoneOrder {
   id: string;
   source: string;
@@ -48,6 +42,8 @@ export interface DoneOrder {
 }
 
 const IN_SERVICE = ['active', 'in_repair'];
+const CLOSED = ['done', 'cancelled'] as const;
+const NOT_CLOSED = WORK_ORDER_STATUSES.filter((s) => !(CLOSED as readonly string[]).includes(s));
 
 const failureRules = sql.join(FAILURE_RULES.map((r) => sql`${r}`));
 const TRUE = sql<SqlBool>`1 = 1`;
@@ -66,6 +62,20 @@ function orderScope(scope: Scope, merchantColumn: string, technicianColumn: stri
   return TRUE;
 }
 
+/** The columns a count is grouped by: only the grouping's own key (a constant null for the others). */
+function keyColumns(groupBy: GroupBy, site: string, merchant: string, model: string) {
+  const column = (name: string, used: boolean) => (used ? sql.ref(name) : sql`null`);
+  const key = groupBy === 'site' ? site : groupBy === 'merchant' ? merchant : groupBy === 'model' ? model : undefined;
+  return {
+    site: column(site, groupBy === 'site'), merchant: column(merchant, groupBy === 'merchant'), model: column(model, groupBy === 'model'),
+    /** What to group by besides the grouping's own columns (PostgreSQL refuses a constant in GROUP BY). */
+    groupBy: (...more: RawBuilder<unknown>[]) => {
+      const columns = [...(key ? [sql.ref(key)] : []), ...more];
+      return columns.length ? sql`group by ${sql.join(columns)}` : sql``;
+    },
+  };
+}
+
 export class KpisRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -74,13 +84,14 @@ export class KpisRepository {
       .where('t.deleted_at', 'is', null).where('t.status', 'in', IN_SERVICE);
   }
 
-  /** Terminals in service since before `from`, counted per site and model. */
-  async terminalsBefore(from: string, scope: Scope): Promise<(Keys & { n: number })[]> {
-    const rows = await this.terminals()
-      .select(['t.site_id', 's.merchant_id', 't.model_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('t.created_at', '<=', from).where(terminalScope(scope, 's.merchant_id'))
-      .groupBy(['t.site_id', 's.merchant_id', 't.model_id']).execute();
-    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  /** Terminals in service since before `from`, counted per key of the grouping (the other keys null). */
+  async terminalsBefore(from: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { n: number })[]> {
+    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
+    const rows = await sql<Keys & { n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, count(*) as n
+      from terminals t inner join sites s on s.id = t.site_id
+      where t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
+      ${grouped()}`.execute(this.db);
+    return rows.rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
   /** Terminals that came into the estate during the period: in service from their creation. */
@@ -177,14 +188,24 @@ export class KpisRepository {
       .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
   }
 
-  /** Work orders open at `at`: made before it and not done or cancelled before it. */
-  openAt(at: string, scope: Scope) {
-    return this.db.selectFrom('work_orders as wo').innerJoin('sites as s', 's.id', 'wo.site_id')
-      .select(['wo.id', 'wo.source', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.due_at'])
-      .where('wo.created_at', '<', at)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('work_order_history as h').select('h.id')
-        .whereRef('h.work_order_id', '=', 'wo.id').where('h.to_status', 'in', ['done', 'cancelled']).where('h.at', '<', at))))
-      .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
+  /**
+   * Work orders open at `at`: made before it and not done or cancelled before it. Read in two index
+   * ranges, not by testing every work order ever made: those not closed now, and those closed since `at`.
+   */
+  async openAt(at: string, scope: Scope) {
+    const open = (candidates: 'open now' | 'closed since') => {
+      let q = this.db.selectFrom('work_orders as wo').innerJoin('sites as s', 's.id', 'wo.site_id')
+        .select(['wo.id', 'wo.source', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.due_at'])
+        .where('wo.created_at', '<', at)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('work_order_history as h').select('h.id')
+          .whereRef('h.work_order_id', '=', 'wo.id').where('h.to_status', 'in', [...CLOSED]).where('h.at', '<', at))))
+        .where(orderScope(scope, 's.merchant_id', 'wo.technician_id'));
+      q = candidates === 'open now' ? q.where('wo.status', 'in', NOT_CLOSED)
+        : q.where('wo.status', 'in', [...CLOSED]).where('wo.id', 'in', this.db.selectFrom('work_order_history as c').select('c.work_order_id')
+          .where('c.to_status', 'in', [...CLOSED]).where('c.at', '>=', at));
+      return q.execute();
+    };
+    return [...await open('open now'), ...await open('closed since')];
   }
 
   /** Minutes spent on done work orders, per source (the backlog's estimate). */
@@ -194,35 +215,35 @@ export class KpisRepository {
     return new Map(rows.map((r) => [r.source, { minutes: Number(r.minutes ?? 0), count: Number(r.count) }]));
   }
 
-  /** Incidents resolved in [from, to). */
-  resolvedIncidents(from: string, to: string, scope: Scope) {
-    return this.db.selectFrom('incidents as i').leftJoin('terminals as t', 't.id', 'i.terminal_id')
-      .select(['i.id', 'i.terminal_id', 'i.site_id', 'i.merchant_id', 't.model_id', 'i.first_seen_at', 'i.resolved_at'])
-      .where('i.resolved_at', '>=', from).where('i.resolved_at', '<', to).where('i.first_seen_at', '<', to)
-      .where(terminalScope(scope, 'i.merchant_id')).execute();
-  }
-
   /**
-   * What happened to terminals in [since, until] that may have fixed an incident: work orders going in
-   * progress or done (a visit; terminal null for a work order naming none), and remote actions — guide
-   * runs, commands and maintenance jobs. One range read each, matched to incidents in memory.
+   * Incidents resolved in [from, to), counted per key of the grouping and how each was fixed: by a visit
+   * (a work order of its terminal — for a site incident, any at its site — went in progress or done
+   * while it was open), remotely (a guide run for it, or a guide run, command or maintenance job on its
+   * terminal — for a site incident, on a terminal now at its site — while it was open), or neither
+   * (it cleared by itself). Each question is one range of an index (0036) per incident, asked in SQL.
    */
-  async actionsBetween(since: string, until: string): Promise<{ visits: Action[]; remote: Action[] }> {
-    const [visits, runs, commands, jobs] = await Promise.all([
-      this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id')
-        .leftJoin('work_order_terminals as wot', 'wot.work_order_id', 'wo.id')
-        .select(['wot.terminal_id', 'wo.site_id', 'h.at']).where('h.to_status', 'in', ['in_progress', 'done']).where('h.at', '>=', since).where('h.at', '<=', until).execute(),
-      this.db.selectFrom('guide_runs as g').innerJoin('terminals as t', 't.id', 'g.terminal_id')
-        .select(['g.terminal_id', 't.site_id', 'g.started_at as at', 'g.incident_id']).where('g.started_at', '>=', since).where('g.started_at', '<=', until).execute(),
-      this.db.selectFrom('terminal_commands as c').innerJoin('terminals as t', 't.id', 'c.terminal_id')
-        .select(['c.terminal_id', 't.site_id', 'c.created_at as at']).where('c.created_at', '>=', since).where('c.created_at', '<=', until).execute(),
-      this.db.selectFrom('maintenance_jobs as j').innerJoin('terminals as t', 't.id', 'j.terminal_id')
-        .select(['j.terminal_id', 't.site_id', 'j.started_at as at']).where('j.started_at', '>=', since).where('j.started_at', '<=', until).execute(),
-    ]);
-    return {
-      visits: visits.map((v) => ({ terminal_id: v.terminal_id, site_id: v.site_id, at: v.at, incident_id: null })),
-      remote: [...runs, ...commands.map((c) => ({ ...c, incident_id: null })), ...jobs.map((j) => ({ ...j, at: j.at!, incident_id: null }))],
-    };
+  async resolutions(from: string, to: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { resolution: Resolution; n: number })[]> {
+    const during = (column: string) => sql`${sql.ref(column)} >= i.first_seen_at and ${sql.ref(column)} <= i.resolved_at`;
+    const worked = sql`h.to_status in ('in_progress', 'done') and ${during('h.at')}`;
+    const visited = sql`case when i.terminal_id is not null
+      then exists (select 1 from work_order_terminals wot inner join work_order_history h on h.work_order_id = wot.work_order_id where wot.terminal_id = i.terminal_id and ${worked})
+      else exists (select 1 from work_order_history h inner join work_orders wo on wo.id = h.work_order_id where ${worked} and wo.site_id = i.site_id) end`;
+    const onTerminal = sql`exists (select 1 from guide_runs g where g.terminal_id = i.terminal_id and ${during('g.started_at')})
+      or exists (select 1 from terminal_commands c where c.terminal_id = i.terminal_id and ${during('c.created_at')})
+      or exists (select 1 from maintenance_jobs j where j.terminal_id = i.terminal_id and ${during('j.started_at')})`;
+    const atSite = sql`exists (select 1 from terminals t inner join guide_runs g on g.terminal_id = t.id where t.site_id = i.site_id and ${during('g.started_at')})
+      or exists (select 1 from terminals t inner join terminal_commands c on c.terminal_id = t.id where t.site_id = i.site_id and ${during('c.created_at')})
+      or exists (select 1 from terminals t inner join maintenance_jobs j on j.terminal_id = t.id where t.site_id = i.site_id and ${during('j.started_at')})`;
+    const remote = sql`exists (select 1 from guide_runs g where g.incident_id = i.id and g.started_at <= ${to})
+      or case when i.terminal_id is not null then ${onTerminal} else ${atSite} end`;
+    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 'r.site_id', 'r.merchant_id', 't.model_id');
+    const { rows } = await sql<Keys & { resolution: Resolution; n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, r.resolution, count(*) as n
+      from (select i.terminal_id, i.site_id, i.merchant_id,
+          case when ${visited} then 'visit' when ${remote} then 'remote' else 'self' end as resolution
+        from incidents i where i.resolved_at >= ${from} and i.resolved_at < ${to} and i.first_seen_at < ${to} and ${terminalScope(scope, 'i.merchant_id')}) r
+      ${groupBy === 'model' ? sql`left join terminals t on t.id = r.terminal_id` : sql``}
+      ${grouped(sql.ref('r.resolution'))}`.execute(this.db);
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
   // ---- labels

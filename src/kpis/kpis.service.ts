@@ -5,7 +5,7 @@ import type { Scope } from '../access/roles.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
-import { estimateMinutes, KpiGroup, pmOutcome, resolutionOf, Timeline, unionLength, type GroupBy, type PmOutcome } from './kpis.ts';
+import { estimateMinutes, KpiGroup, pmOutcome, unionLength, type GroupBy, type PmOutcome } from './kpis.ts';
 import type { KpisRepository, Keys } from './kpis.repository.ts';
 import type { KpiQuery, KpiReport } from './kpis.schemas.ts';
 
@@ -51,9 +51,9 @@ export class KpisService {
     };
 
     const [before, added, outages, done, due, open, doneMinutes, resolved] = await Promise.all([
-      this.repo.terminalsBefore(fromIso, scope), this.repo.terminalsAddedIn(fromIso, endIso, scope), this.repo.outages(fromIso, endIso, scope),
+      this.repo.terminalsBefore(fromIso, scope, groupBy), this.repo.terminalsAddedIn(fromIso, endIso, scope), this.repo.outages(fromIso, endIso, scope),
       this.repo.doneOrders(fromIso, toIso, scope), this.repo.preventiveDue(fromIso, toIso, scope), this.repo.openAt(endIso, scope),
-      this.repo.doneMinutesBySource(), this.repo.resolvedIncidents(fromIso, toIso, scope),
+      this.repo.doneMinutesBySource(), this.repo.resolutions(fromIso, toIso, scope, groupBy),
     ]);
 
     // Availability and MTBF: terminal time in service, and the union of each terminal's outages within it.
@@ -95,28 +95,8 @@ export class KpisService {
       for (const g of targets({ ...o, models: modelsOf(o.id) })) g.addOpen(overdue, minutes);
     }
 
-    // Remote fixes: what was done to each resolved incident's terminal (its site's, for a site incident) while it was open.
-    if (resolved.length) {
-      const since = resolved.reduce((min, i) => (i.first_seen_at < min ? i.first_seen_at : min), toIso);
-      const actions = await this.repo.actionsBetween(since, toIso);
-      const [visitsTo, visitsAt, remoteTo, remoteAt] = [new Timeline(), new Timeline(), new Timeline(), new Timeline()];
-      const forIncident = new Set<string>();
-      for (const v of actions.visits) {
-        if (v.terminal_id) visitsTo.add(v.terminal_id, v.at);
-        if (v.site_id) visitsAt.add(v.site_id, v.at);
-      }
-      for (const r of actions.remote) {
-        if (r.terminal_id) remoteTo.add(r.terminal_id, r.at);
-        if (r.site_id) remoteAt.add(r.site_id, r.at);
-        if (r.incident_id) forIncident.add(r.incident_id);
-      }
-      for (const i of resolved) {
-        const [visits, remote, key] = i.terminal_id ? [visitsTo, remoteTo, i.terminal_id] : [visitsAt, remoteAt, i.site_id ?? ''];
-        const visited = visits.anyWithin(key, i.first_seen_at, i.resolved_at!);
-        const remoteAction = forIncident.has(i.id) || remote.anyWithin(key, i.first_seen_at, i.resolved_at!);
-        for (const g of targets(i)) g.addResolved(resolutionOf(visited, remoteAction));
-      }
-    }
+    // Remote fixes: how each incident resolved in the period was fixed (counted in SQL, per key of the grouping).
+    for (const r of resolved) for (const g of targets(r)) g.addResolved(r.resolution, r.n);
 
     const labels = groupBy === 'fleet' ? new Map<string, string>() : await this.repo.labels(groupBy, [...groups.keys()].filter((k): k is string => k !== null));
     const label = (key: string | null) => (key === FLEET_KEY && groupBy === 'fleet' ? 'fleet' : key === null ? (groupBy === 'technician' ? 'unassigned' : 'none') : labels.get(key) ?? key);

@@ -204,10 +204,11 @@ export class KpiGroup {
     this.backlogMinutes += Math.max(0, estimatedMinutes);
   }
 
-  addResolved(resolution: Resolution): void {
-    if (resolution === 'remote') this.remote++;
-    else if (resolution === 'visit') this.visits++;
-    else this.selfCleared++;
+  /** `count` incidents resolved in the period, each fixed this way. */
+  addResolved(resolution: Resolution, count = 1): void {
+    if (resolution === 'remote') this.remote += count;
+    else if (resolution === 'visit') this.visits += count;
+    else this.selfCleared += count;
   }
 
   result(): GroupKpis {
