@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, resolutionOf, Timeline, unionLength } from './kpis.ts';
+import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, unionLength } from './kpis.ts';
 
 const H = 3_600_000;
 
@@ -34,28 +34,6 @@ describe('first-time fix', () => {
     expect(firstTimeFix(at(0), true, null)).toBe(false);
     expect(firstTimeFix(at(0), false, at(7 * 24))).toBe(false);
     expect(firstTimeFix(at(0), false, at(7 * 24 + 1))).toBe(true);
-  });
-});
-
-describe('remote fix', () => {
-  it('a visit wins over remote actions; without either the incident cleared by itself', () => {
-    expect(resolutionOf(true, true)).toBe('visit');
-    expect(resolutionOf(false, true)).toBe('remote');
-    expect(resolutionOf(false, false)).toBe('self');
-  });
-});
-
-describe('timeline', () => {
-  it('tells whether anything happened to a terminal between two instants, both included', () => {
-    const t = new Timeline();
-    t.add('T1', at(10));
-    t.add('T1', at(2));
-    t.add('T2', at(5));
-    expect(t.anyWithin('T1', at(3), at(9))).toBe(false);
-    expect(t.anyWithin('T1', at(3), at(10))).toBe(true);
-    expect(t.anyWithin('T1', at(2), at(2))).toBe(true);
-    expect(t.anyWithin('T1', at(11), at(20))).toBe(false);
-    expect(t.anyWithin('T3', at(0), at(99))).toBe(false);
   });
 });
 

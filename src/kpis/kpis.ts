@@ -70,42 +70,6 @@ export function firstTimeFix(doneAt: string, hasFollowUp: boolean, nextFailureAt
 
 /** How a resolved incident was fixed: by a visit (a work order worked on site during it), remotely (a guide run, command or remote job during it), or neither (it cleared by itself). */
 export type Resolution = 'visit' | 'remote' | 'self';
-export function resolutionOf(visited: boolean, remoteAction: boolean): Resolution {
-  return visited ? 'visit' : remoteAction ? 'remote' : 'self';
-}
-
-/** Instants per key (a terminal, a site), to ask quickly whether anything happened to it between two instants. */
-export class Timeline {
-  private readonly times = new Map<string, number[]>();
-  private sorted = true;
-
-  add(key: string, at: string): void {
-    const list = this.times.get(key);
-    if (list) list.push(Date.parse(at));
-    else this.times.set(key, [Date.parse(at)]);
-    this.sorted = false;
-  }
-
-  /** Whether something happened to `key` in [from, to] (ISO instants, both included). */
-  anyWithin(key: string, from: string, to: string): boolean {
-    if (!this.sorted) {
-      for (const list of this.times.values()) list.sort((a, b) => a - b);
-      this.sorted = true;
-    }
-    const list = this.times.get(key);
-    if (!list) return false;
-    const [lo, hi] = [Date.parse(from), Date.parse(to)];
-    // The first instant ≥ lo, by binary search.
-    let a = 0;
-    let b = list.length;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (list[mid]! < lo) a = mid + 1;
-      else b = mid;
-    }
-    return a < list.length && list[a]! <= hi;
-  }
-}
 
 // ---- per group
 export interface Kpi {
