@@ -10,9 +10,6 @@ export const allowed = {
     { file: 'src/estate/estate.service.ts', what: 'insertInto' },
     { file: 'src/estate/estate.service.ts', what: 'updateTable' },
     { file: 'src/estate/estate.service.ts', what: 'selectFrom' },
-    // src/maintenance/maintenance.service.ts: MaintenanceService still opens its own transactions for job transitions
-    { file: 'src/maintenance/maintenance.service.ts', what: 'Kysely' },
-    { file: 'src/maintenance/maintenance.service.ts', what: 'transaction' },
   ],
   'no-foreign-repository': [
   ],
