@@ -12,6 +12,7 @@ import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { EstateRepository } from './estate/estate.repository.ts';
+import { TerminalWrites } from './estate/terminal-writes.repository.ts';
 import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
@@ -238,7 +239,7 @@ export async function createServices(
   const shopNotices = new ShopNotices(merchantRepo, clock);
   await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]);
   const estateRepo = new EstateRepository(db.kysely, offlineAfterMs, clock);
-  const estate = new EstateService(db.kysely, estateRepo, clock, (id) => device.forgetTerminal(id));
+  const estate = new EstateService(estateRepo, new TerminalWrites(db.kysely), clock, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   // Forecasts the shop acts on: a daily pass over the fleet's latest state (it also re-reads where each terminal belongs).
