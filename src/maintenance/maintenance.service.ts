@@ -75,6 +75,7 @@ export class MaintenanceService {
     await this.lifecycle.startDueJobs();
     return Promise.all(jobs.map(({ row }) => this.getJob(row.id, scope)));
   }
+
   async extend(jobId: string, minutes: number, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
     if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`).says('maintenance.nothing_to_extend', { state: job.state }, false);
