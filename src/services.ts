@@ -12,6 +12,7 @@ import { migrateToLatest, pendingMigrations } from './db/migrate.ts';
 import { DeviceService } from './device/device.service.ts';
 import { EstateService } from './estate/estate.service.ts';
 import { EstateRepository } from './estate/estate.repository.ts';
+import { TerminalWrites } from './estate/terminal-writes.repository.ts';
 import { HeartbeatHistory } from './history/history.service.ts';
 import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
@@ -22,7 +23,10 @@ import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
 import { MaintenanceRepository } from './maintenance/maintenance.repository.ts';
-import type { MaintenanceEvents } from './maintenance/maintenance.service.ts';
+import type { MaintenanceEvents } from './maintenance/job-lifecycle.service.ts';
+import { JobLifecycle } from './maintenance/job-lifecycle.service.ts';
+import { TerminalModes } from './maintenance/terminal-modes.service.ts';
+import { FiguresService } from './maintenance/figures.service.ts';
 import { WindowStartGate } from './maintenance/start-gate.service.ts';
 import { SuggestedWindowService } from './maintenance/suggested-window.service.ts';
 import { WindowPlanner } from './maintenance/window-planner.service.ts';
@@ -136,6 +140,11 @@ export interface Services {
   notifications: NotificationService;
   notificationChannels: ChannelsService;
   maintenance: MaintenanceService;
+  /** Maintenance jobs' life after they are asked for: the tick's starts, leases and announcements, terminals' reports. */
+  jobLifecycle: JobLifecycle;
+  /** Terminals' modes (heartbeat answers) and locks. */
+  terminalModes: TerminalModes;
+  maintenanceFigures: FiguresService;
   windows: WindowsService;
   windowPlanner: WindowPlanner;
   suggestedWindows: SuggestedWindowService;
@@ -233,7 +242,7 @@ export async function createServices(
   const shopNotices = new ShopNotices(merchantRepo, clock);
   await Promise.all([care.refresh(), nextMaintenance.refresh(), shopNotices.refresh()]);
   const estateRepo = new EstateRepository(db.kysely, offlineAfterMs, clock);
-  const estate = new EstateService(db.kysely, estateRepo, clock, (id) => device.forgetTerminal(id));
+  const estate = new EstateService(estateRepo, new TerminalWrites(db.kysely), clock, (id) => device.forgetTerminal(id));
   const jobs = new JobRunner(db.kysely, db.dialect, clock, { pollMs: config.jobPollMs, leaseMs: config.jobLeaseSeconds * 1000, ...(log && { log }) });
   jobs.handle('merchant-care-tick', async () => { await Promise.all([care.refresh(), nextMaintenance.refresh()]); });
   // Forecasts the shop acts on: a daily pass over the fleet's latest state (it also re-reads where each terminal belongs).
@@ -270,18 +279,21 @@ export async function createServices(
   const maintenanceRepo = new MaintenanceRepository(db.kysely);
   const windowsRepo = new WindowsRepository(db.kysely);
   const windowSettings = { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds };
-  const maintenance = new MaintenanceService(db.kysely, maintenanceRepo, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes }, {
+  const jobLifecycle = new JobLifecycle(maintenanceRepo, clock, estate, { offlineAfterMs, backupFreshnessMs: offlineAfterMs, announceLeadMinutes: config.announceLeadMinutes }, {
     events,
     // Planned work starts only inside its maintenance window (checked whenever due jobs are started, the tick included).
     startGate: new WindowStartGate(windowsRepo, maintenanceRepo, windowSettings),
     // A campaign's policy for single-terminal sites decides whether its due job may take a site's only terminal.
     lastTerminal: { of: (due) => campaignEngine.lastTerminalPolicies().of(due) },
   });
+  const maintenance = new MaintenanceService(maintenanceRepo, clock, estate, jobLifecycle);
+  const terminalModes = new TerminalModes(maintenanceRepo, clock, estate);
+  const maintenanceFigures = new FiguresService(maintenanceRepo, clock, estate);
   // Merchants hear about their maintenance through the notification channels.
   maintenanceNotices(db.kysely, notifications, events);
   const windows = new WindowsService(windowsRepo, clock, estate);
   // Planned work and suggested windows keep clear of each site's batch close, a configuration parameter.
-  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenance, windowSettings, (site) => configuration.batchCloseOf(site));
+  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenanceRepo, jobLifecycle, windowSettings, (site) => configuration.batchCloseOf(site));
   const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
   // An application package may carry its parameter schema (signed with it): the configuration
@@ -312,13 +324,13 @@ export async function createServices(
     const moved = await campaignEngine.tick();
     if (moved) log?.('rollouts tick', { moved });
   });
-  const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
+  const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, jobLifecycle, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
   const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
   const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
-    log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
+    log, lock: async (terminalId, reason) => { await terminalModes.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
   const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
   const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
@@ -355,7 +367,7 @@ export async function createServices(
     } catch (error) {
       log?.('shop notices of a heartbeat batch not kept', { error: String(error) });
     }
-    await maintenance.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
+    await jobLifecycle.countRefused(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, count: h.report.transactions.refused ?? 0 })));
     // The staff's care answers, once per batch and only when one carries some (a retry's are stored once).
     const answered = batch.filter((h) => h.report.care?.length).map((h) => ({ terminalId: h.terminalId, answers: h.report.care! }));
     if (answered.length) {
@@ -366,7 +378,7 @@ export async function createServices(
       }
     }
     const terminalIds = [...new Set(batch.map((h) => h.terminalId))];
-    const [modes, hints] = await Promise.all([maintenance.modes(terminalIds), deployments.hints(terminalIds)]);
+    const [modes, hints] = await Promise.all([terminalModes.modes(terminalIds), deployments.hints(terminalIds)]);
     const answers = new Map<string, DesiredMode>(modes);
     for (const [terminalId, deployment] of hints) {
       const mode = modes.get(terminalId);
@@ -375,9 +387,9 @@ export async function createServices(
     return answers;
   };
   jobs.handle('maintenance-tick', async () => {
-    const expired = await maintenance.expireLeases();
-    const announced = await maintenance.announceUpcoming();
-    const started = await maintenance.startDueJobs();
+    const expired = await jobLifecycle.expireLeases();
+    const announced = await jobLifecycle.announceUpcoming();
+    const started = await jobLifecycle.startDueJobs();
     if (expired || announced || started) log?.('maintenance tick', { expired, announced, started });
   });
   const audit = new AuditService(new AuditRepository(db.kysely, db.dialect), clock);
@@ -526,7 +538,7 @@ export async function createServices(
     },
     tamper_unlock: async (payload, by) => {
       const { terminalId, reason, scope } = payload as { terminalId: string; reason: string; scope: Scope };
-      await maintenance.unlock(terminalId, reason, scope, by.actorName);
+      await terminalModes.unlock(terminalId, reason, scope, by.actorName);
       return { id: terminalId };
     },
     continuity_override: async (payload, by) => {
@@ -577,7 +589,7 @@ export async function createServices(
     openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
     openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
     resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
-    lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, securityActor, 'relocation'); },
+    lock: async (terminalId, reason) => { await terminalModes.lock(terminalId, reason, FLEET, securityActor, 'relocation'); },
     orderInspection: async (terminal, reason) => {
       await workOrders.createWorkOrder({
         title: `Inspect terminal ${terminal.serialNumber} (PCI DSS 9.5.1.2): it moved`, siteId: terminal.siteId, terminalIds: [terminal.id], requiredSkill: 'security',
@@ -608,7 +620,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await security.sweepRelocations();
   });
-  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -137,14 +137,14 @@ describe.each(databases())('baselines kept on $name', (kind) => {
     const hint = (await beat(t, spare, { appVersion: '3.1.0' })) as { deployment: { actionId: number } | null };
     const deployment = await ok<{ maintenanceJobId: string; package: { version: string } }>(t.app.inject({ method: 'GET', url: `/device/v1/deployments/${hint.deployment!.actionId}`, headers: { authorization: `Bearer ${spare.credential}` } }));
     expect(deployment.package.version).toBe('3.3.0');
-    const job = await t.services.maintenance.repo.job(deployment.maintenanceJobId);
+    const job = await t.services.maintenance.job(deployment.maintenanceJobId);
     expect(job!.planned_start).toBe('2026-06-15T17:00:00.000Z'); // 01:00 in Shanghai, the site's nightly window
 
     // It downloads meanwhile; in the window it may install it; the other terminals were never touched.
     for (const status of ['downloading', 'downloaded']) await ok(t.device(`/device/v1/deployments/${hint.deployment!.actionId}/feedback`, spare.credential, { reportId: status, status }));
     now = new Date(job!.planned_start);
     for (const term of [...others, spare]) await beat(t, term, { appVersion: term === spare ? '3.1.0' : '3.3.0' });
-    await t.services.maintenance.startDueJobs();
+    await t.services.jobLifecycle.startDueJobs();
     expect(await beat(t, spare, { appVersion: '3.1.0' })).toMatchObject({ deployment: { actionId: hint.deployment!.actionId, installAllowed: true } });
     for (const term of others) expect(await beat(t, term, { appVersion: '3.3.0' })).toMatchObject({ deployment: null });
   });

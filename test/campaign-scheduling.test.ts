@@ -103,7 +103,7 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
       const campaign = await ok<{ id: string; settings: Record<string, unknown> }>(t.api('POST', '/api/v1/campaigns', {
         name: unique('Lone '), packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100], observeMinutes: 0, ...policy,
       }), 201);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       const [action] = (await ok<{ items: ActionItem[] }>(t.api('GET', `/api/v1/campaigns/${campaign.id}/actions`))).items;
       const job = await ok<Job>(t.api('GET', `/api/v1/maintenance/jobs/${action!.maintenanceJobId}`));
       return { campaign, action: action!, job, terminal: terminals[0]! };

@@ -91,7 +91,7 @@ describe.each(databases())('configuration campaigns on $name', (db) => {
   async function drive(campaignId: string, until: (c: Campaign) => boolean): Promise<Campaign> {
     for (let round = 0; round < 200; round++) {
       for (const term of terms) await live(term);
-      if (await t.services.maintenance.startDueJobs()) for (const term of terms) await live(term);
+      if (await t.services.jobLifecycle.startDueJobs()) for (const term of terms) await live(term);
       await t.services.campaignEngine.tick();
       const current = await campaign(campaignId);
       if (until(current)) return current;

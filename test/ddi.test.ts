@@ -33,7 +33,7 @@ describe.each(databases())('hawkBit DDI on $name', (kind) => {
 
     // Its first poll shows it online; its job starts; the deployment is offered.
     expect(await links(device)).not.toHaveProperty('deploymentBase');
-    await t.services.maintenance.startDueJobs();
+    await t.services.jobLifecycle.startDueJobs();
     const href = (await links(device)).deploymentBase!.href;
     const actionId = Number(/deploymentBase\/(\d+)/.exec(href)![1]);
     await ok(ddi(t, device, 'GET', `/deploymentBase/${actionId}`));
@@ -97,7 +97,7 @@ describe.each(databases())('hawkBit DDI on $name', (kind) => {
     now = new Date(now.getTime() + MINUTE);
     const pkg = await publishPackage(t, { kind: 'application', name: unique('app-'), version: '4.0.0', models: [model.id] });
     await ok(t.api('POST', '/api/v1/campaigns', { name: unique('App '), packageId: pkg.id, filter: { siteId: sites[0]!.id, tag: 'hawkbit' }, waves: [100], observeMinutes: 0 }), 201);
-    await t.services.maintenance.startDueJobs();
+    await t.services.jobLifecycle.startDueJobs();
     const actionId = Number(/deploymentBase\/(\d+)/.exec((await links(device)).deploymentBase!.href)![1]);
     await ok(ddi(t, device, 'POST', `/deploymentBase/${actionId}/feedback`, ddiFeedback('proceeding', 'none')));
     await ok(ddi(t, device, 'POST', `/deploymentBase/${actionId}/feedback`, ddiFeedback('closed', 'success')));

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { MaintenanceRepository } from '../src/maintenance/maintenance.repository.ts';
 
 const MINUTE = 60_000;
 const NIGHTLY = { kind: 'cron', cron: '0 2 * * *', durationMinutes: 120 } as const;
@@ -165,16 +166,16 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       }
       const [first, second] = planned as [Planned, Planned];
       expect(ms(second.plannedStart) - ms(first.plannedStart)).toBeGreaterThanOrEqual(20 * MINUTE); // one at a time at the site
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       expect((await job(first.jobId)).state).toBe('scheduled');
 
       now = new Date(ms(first.plannedStart) - MINUTE);
       await beat(...terminals);
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
 
       now = at(first.plannedStart);
       await beat(...terminals);
-      expect(await t.services.maintenance.startDueJobs()).toBe(1);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
       // The lease (240 minutes asked) ends with the window, plus the grace: a closing window leaves no terminal in maintenance.
       expect(await job(first.jobId)).toMatchObject({ state: 'draining', startedAt: first.plannedStart, leaseUntil: '2026-06-15T20:05:00.000Z' });
       const credential = terminals.find((x) => x.id === first.terminalId)!.credential;
@@ -184,7 +185,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
 
       now = at(second.plannedStart);
       await beat(...terminals);
-      expect(await t.services.maintenance.startDueJobs()).toBe(1);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
       expect(await job(second.jobId)).toMatchObject({ state: 'draining', leaseUntil: '2026-06-15T20:05:00.000Z' });
     });
 
@@ -198,7 +199,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
 
       now = at(p.plannedStart);
       await beat(...terminals);
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       const moved = await job(p.jobId);
       expect(moved.state).toBe('scheduled');
       expect(moved.waitingReason).toMatch(/^maintenance window "nightly" is not open at .*; moved to the next maintenance window: 2026-06-16T04:/);
@@ -208,7 +209,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
 
       now = at(moved.plannedStart);
       await beat(...terminals);
-      expect(await t.services.maintenance.startDueJobs()).toBe(1);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
       const started = await job(p.jobId);
       expect(started.state).toBe('draining');
       expect(ms(started.leaseUntil!)).toBeLessThanOrEqual(ms('2026-06-15T21:05:00.000Z'));
@@ -223,13 +224,13 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       // At its start the other terminal is offline: the continuity rule holds the job back.
       now = at(p.plannedStart);
       await beat(a!);
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       expect((await job(p.jobId)).waitingReason).toContain('at least 1 must stay');
 
       // When the other terminal is back, 20 minutes of work no longer fit before 19:00.
       now = at('2026-06-15T18:45:00.000Z');
       await beat(a!, b!);
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       const waiting = await job(p.jobId);
       expect(waiting.state).toBe('scheduled');
       expect(waiting.waitingReason).toBe(
@@ -242,7 +243,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
 
       now = at(waiting.plannedStart);
       await beat(a!, b!);
-      expect(await t.services.maintenance.startDueJobs()).toBe(1);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
       expect(await job(p.jobId)).toMatchObject({ state: 'draining', leaseUntil: '2026-06-16T19:05:00.000Z' });
     });
 
@@ -253,11 +254,11 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       const [p] = (await plan({ terminalIds: [a!.id] })).planned as [Planned];
       now = at('2026-06-15T18:40:00.000Z');
       await beat(a!, b!);
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       const held = await job(p.jobId);
       expect(held).toMatchObject({ state: 'scheduled', plannedStart: p.plannedStart, waitingReason: 'no occurrence of maintenance window "once" from now on fits 20 minutes of work: abort the job or plan it again' });
       now = at('2026-06-15T18:41:00.000Z');
-      expect(await t.services.maintenance.startDueJobs()).toBe(0);
+      expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       expect((await job(p.jobId)).transitions).toHaveLength(held.transitions.length);
       // While a planned job waits for it, the window stays.
       expect((await t.api('DELETE', `/api/v1/maintenance/windows/${p.window.id}`)).statusCode).toBe(409);
@@ -402,7 +403,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
   async function finishedJob(terminalId: string, siteId: string, work: string, minutes: number) {
     const started = new Date(now.getTime() - 7 * 24 * 60 * MINUTE);
     const ended = new Date(started.getTime() + minutes * MINUTE).toISOString();
-    await t.services.maintenance.repo.insertJob(t.services.db.kysely, {
+    await new MaintenanceRepository(t.services.db.kysely).insertJob(t.services.db.kysely, {
       id: randomUUID(), terminal_id: terminalId, site_id: siteId, work: JSON.stringify([work]), reason: 'history', state: 'completed',
       planned_start: started.toISOString(), expected_minutes: minutes, max_minutes: minutes * 2, started_at: started.toISOString(), lease_until: null,
       ended_at: ended, waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test',

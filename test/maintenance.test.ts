@@ -99,7 +99,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     const [job] = await putIntoMaintenance({ terminalIds: [a!.id], expectedMinutes: 10, maxMinutes: 15 });
     await step(a!.credential, job!.id, { state: 'in_maintenance' });
     now = new Date(now.getTime() + 16 * 60_000);
-    expect(await t.services.maintenance.expireLeases()).toBe(1);
+    expect(await t.services.jobLifecycle.expireLeases()).toBe(1);
     expect((await beat(a!.credential)).mode).toBe('normal');
     const rolledBack = await step(a!.credential, job!.id, { state: 'rolled_back', note: 'lease ended; previous version restored' });
     expect(rolledBack.json().state).toBe('rolled_back');
@@ -174,21 +174,21 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(asked.find((n) => n.channel_id === technicians.id)!.body).toContain(`请在`);
     // A later tick before the deadline asks nothing again.
     now = new Date(started.getTime() + 10 * 60_000);
-    expect(await t.services.maintenance.startDueJobs()).toBe(0);
+    expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
     expect(await notices()).toHaveLength(2);
 
     // The deadline passes with the spare still off: escalated, once.
     now = new Date(started.getTime() + 31 * 60_000);
     await beat(main!.credential);
-    expect(await t.services.maintenance.startDueJobs()).toBe(0);
-    expect(await t.services.maintenance.startDueJobs()).toBe(0);
+    expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
+    expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
     const escalated = (await notices()).filter((n) => n.event === 'maintenance.spare_overdue');
     expect(escalated.map((n) => n.channel_id).sort()).toEqual([manager.id, technicians.id].sort());
     expect(escalated.find((n) => n.channel_id === manager.id)!.body).toContain(`The spare terminal ${spare!.serialNumber}`);
     expect((await t.api('GET', `/api/v1/maintenance/jobs/${job!.id}`)).json().waitingReason).toContain(`no spare was switched on by ${deadline}: escalated`);
 
     await beat(spare!.credential); // the spare is switched on and healthy
-    expect(await t.services.maintenance.startDueJobs()).toBe(1);
+    expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
     expect((await beat(main!.credential)).mode).toBe('maintenance');
   });
 });
@@ -221,8 +221,8 @@ describe.each(databases())('maintenance notices on $name', (kind) => {
     const jobId = planned.json().items[0].id;
     const deliver = async () => { for (let i = 0; i < 5 && (await t.services.jobs.runDueJobs()) > 0; i++); };
 
-    await t.services.maintenance.announceUpcoming(); // 16 h ahead: inside the 24 h lead
-    await t.services.maintenance.announceUpcoming(); // a second tick sends nothing new
+    await t.services.jobLifecycle.announceUpcoming(); // 16 h ahead: inside the 24 h lead
+    await t.services.jobLifecycle.announceUpcoming(); // a second tick sends nothing new
     await deliver();
     expect(received).toHaveLength(1);
     const notice = JSON.parse(received[0]!.body);
@@ -232,14 +232,14 @@ describe.each(databases())('maintenance notices on $name', (kind) => {
     expect((await t.api('GET', `/api/v1/maintenance/jobs/${jobId}`)).json().state).toBe('announced');
 
     now = new Date('2026-11-26T01:10:00.000Z'); // 50 min ahead: the 1 h notice
-    await t.services.maintenance.announceUpcoming();
+    await t.services.jobLifecycle.announceUpcoming();
     await deliver();
     expect(received).toHaveLength(2);
 
     now = new Date('2026-11-26T02:00:00.000Z');
     await t.device('/device/v1/heartbeat', other, heartbeatReport(1)); // the other terminal keeps the shop trading
     await t.device('/device/v1/heartbeat', credential, heartbeatReport(1));
-    expect(await t.services.maintenance.startDueJobs()).toBe(1);
+    expect(await t.services.jobLifecycle.startDueJobs()).toBe(1);
     await t.device(`/device/v1/maintenance/${jobId}/steps`, credential, { state: 'in_maintenance' });
     await t.device(`/device/v1/maintenance/${jobId}/steps`, credential, { state: 'verifying', selfTests: [{ name: 'printer', passed: true }] });
     await deliver();

@@ -242,7 +242,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
     const until = options.until ?? ((c: Campaign) => c.state !== 'running');
     for (let round = 0; round < 300; round++) {
       for (const term of terms) await live(term, options.behaviour?.(term));
-      if (await t.services.maintenance.startDueJobs()) {
+      if (await t.services.jobLifecycle.startDueJobs()) {
         for (const term of terms) await live(term, options.behaviour?.(term));
       }
       await t.services.campaignEngine.tick();
@@ -503,7 +503,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       // `a` is the terminal whose maintenance job comes first (one at a time at the site).
       const planned = await Promise.all(terminals.map(async (term) => {
         const action = list.find((x) => x.terminalId === term.id)!;
-        return { term, action, start: (await t.services.maintenance.repo.job(action.maintenanceJobId!))!.planned_start };
+        return { term, action, start: (await t.services.maintenance.job(action.maintenanceJobId!))!.planned_start };
       }));
       const [a, b] = planned.sort((x, y) => x.start.localeCompare(y.start)) as unknown as [{ term: Term; action: Action }, { term: Term; action: Action }];
       expect(a.action.state).toBe('scheduled');
@@ -521,12 +521,12 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await ok<{ items: Action[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions?limit=1000`))).items.find((x) => x.id === a.action.id)!.state).toBe('downloading');
 
       // Its window comes: the job starts, the terminal installs; a late "downloaded" changes nothing.
-      const job = await t.services.maintenance.repo.job(a.action.maintenanceJobId!);
+      const job = await t.services.maintenance.job(a.action.maintenanceJobId!);
       now = new Date(Math.max(now.getTime(), Date.parse(job!.planned_start)));
       await beat(b.term);
       // (Planned at the window's opening, it may have started already.)
       expect((await beat(a.term)).deployment!.installAllowed).toBe(OUT_OF_SERVICE.includes(await jobState(job!.id)));
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       expect((await beat(a.term)).deployment).toMatchObject({ installAllowed: true });
       await step(a.term, job!.id, { state: 'in_maintenance' });
       await ok(feedback(a.term, a.action.id, 'installing'));
@@ -555,10 +555,10 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
       const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100] });
       const [action] = await actions(created.id, '&wave=1');
-      const job = (await t.services.maintenance.repo.job(action!.maintenanceJobId!))!;
+      const job = (await t.services.maintenance.job(action!.maintenanceJobId!))!;
       now = new Date(Math.max(now.getTime(), Date.parse(job.planned_start)));
       for (const term of terminals) await beat(term);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       expect(await jobState(job.id)).toBe('draining');
       await ok(t.api('POST', `/api/v1/maintenance/jobs/${job.id}/finish`, { note: 'the shop needs it back' }));
       await t.services.campaignEngine.tick();
@@ -573,10 +573,10 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
       const campaigns = [await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] }), await startCampaign({ packageId: pkg.id, filter: { siteId: sites[1]!.id }, waves: [100] })];
       const offeredActions = (await Promise.all(campaigns.map((c) => actions(c.id)))).flat();
-      const jobs = await Promise.all(offeredActions.map(async (a) => (await t.services.maintenance.repo.job(a.maintenanceJobId!))!));
+      const jobs = await Promise.all(offeredActions.map(async (a) => (await t.services.maintenance.job(a.maintenanceJobId!))!));
       now = new Date(Math.max(now.getTime(), ...jobs.map((j) => Date.parse(j.planned_start))));
       for (const term of terminals) await beat(term);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       // Every terminal polls at once: each terminal whose job has it in maintenance gets its own deployment, the others none.
       const answers = await Promise.all(terminals.map((term) => t.app.inject({
         method: 'GET', url: `/DEFAULT/controller/v1/${term.serialNumber}`, headers: { authorization: `TargetToken ${term.credential}` },
@@ -600,14 +600,14 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
       const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100], maxFailureRate: 0.1 });
       const [action] = await actions(created.id, '&wave=1');
-      const job = (await t.services.maintenance.repo.job(action!.maintenanceJobId!))!;
+      const job = (await t.services.maintenance.job(action!.maintenanceJobId!))!;
       now = new Date(Math.max(now.getTime(), Date.parse(job.planned_start)));
       for (const term of terminals) await beat(term);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       expect(await jobState(job.id)).toBe('draining');
       // The terminal never hears of it: its lease runs out.
-      now = new Date(Date.parse((await t.services.maintenance.repo.job(job.id))!.lease_until!) + 1000);
-      await t.services.maintenance.expireLeases();
+      now = new Date(Date.parse((await t.services.maintenance.job(job.id))!.lease_until!) + 1000);
+      await t.services.jobLifecycle.expireLeases();
       await t.services.campaignEngine.tick();
       const settled = (await actions(created.id, '&wave=1'))[0]!;
       expect(settled).toMatchObject({ state: 'skipped', reason: expect.stringContaining('before the terminal began installing') });
@@ -665,7 +665,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const wave1 = await actions(created.id, '&wave=1');
       expect(wave1).toHaveLength(4);
       // The wave's first install fails: 1 of 4 is more than 10 %. (Its site's other wave-1 terminal waits for it.)
-      const starts = await Promise.all(wave1.map(async (a) => ({ terminalId: a.terminalId, start: (await t.services.maintenance.repo.job(a.maintenanceJobId!))!.planned_start })));
+      const starts = await Promise.all(wave1.map(async (a) => ({ terminalId: a.terminalId, start: (await t.services.maintenance.job(a.maintenanceJobId!))!.planned_start })));
       const failing = starts.sort((a, b) => a.start.localeCompare(b.start))[0]!.terminalId;
       const halted = await drive(created.id, terminals, { behaviour: (term) => ({ fail: term.id === failing }) });
       expect(problems).toEqual([]);
@@ -679,7 +679,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       for (let hour = 0; hour < 4; hour++) {
         now = new Date(now.getTime() + 60 * MINUTE);
         for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
-        await t.services.maintenance.startDueJobs();
+        await t.services.jobLifecycle.startDueJobs();
         for (const term of terminals) expect((await beat(term)).mode).toBe('normal');
       }
       const others = await Promise.all(wave1.filter((a) => a.terminalId !== failing).map(async (a) => (await ok<{ items: { state: string; startedAt: string | null }[] }>(t.api('GET', `/api/v1/terminals/${a.terminalId}/maintenance-jobs`))).items));
@@ -837,7 +837,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect((await actions(created.id)).map((a) => a.state)).toEqual(['queued', 'queued', 'queued', 'queued']);
       now = new Date(now.getTime() + 3 * 60 * MINUTE);
       for (const term of terminals) expect((await beat(term)).deployment).toBeNull();
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       await t.services.campaignEngine.tick();
       for (const term of terminals) expect((await beat(term)).mode).toBe('normal');
       expect((await campaign(created.id)).state).toBe('paused');
@@ -998,12 +998,12 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const { model, sites, terminals } = await fleet([2, 2]);
       const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
       const tonight = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [100] });
-      const planned = await Promise.all((await actions(tonight.id)).map(async (a) => ({ action: a, job: (await t.services.maintenance.repo.job(a.maintenanceJobId!))! })));
+      const planned = await Promise.all((await actions(tonight.id)).map(async (a) => ({ action: a, job: (await t.services.maintenance.job(a.maintenanceJobId!))! })));
       const first = planned.sort((a, b) => a.job.planned_start.localeCompare(b.job.planned_start))[0]!;
       // Its terminal goes into maintenance and is never heard of again.
       now = new Date(Math.max(now.getTime(), Date.parse(first.job.planned_start)));
       for (const term of terminals) await beat(term);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       expect(await jobState(first.job.id)).toBe('draining');
       // After tonight's window: a campaign for the other site waits for tomorrow night.
       now = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 21, 30));
@@ -1012,7 +1012,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
       now = new Date(now.getTime() + 135 * MINUTE);
       for (const term of terminals.filter((x) => x.id !== first.action.terminalId)) await beat(term);
-      await t.services.maintenance.startDueJobs();
+      await t.services.jobLifecycle.startDueJobs();
       const view = await ok<{ stuck: { actionId: number; campaignId: string; terminalId: string; state: string; since: string }[] }>(t.api('GET', '/api/v1/fleet/versions'));
       const ours = view.stuck.filter((x) => x.campaignId === tonight.id || x.campaignId === tomorrow.id);
       expect(ours).toEqual([{ actionId: first.action.id, campaignId: tonight.id, terminalId: first.action.terminalId, state: 'scheduled', since: first.action.updatedAt }]);

@@ -270,7 +270,7 @@ withServerFlags(maintenance.command('figures').description('downtime, refused tr
     try {
       const to = opts.to ?? new Date().toISOString();
       const from = opts.from ?? new Date(new Date(to).getTime() - 30 * 86_400_000).toISOString();
-      const figures = await services.maintenance.figures({ from, to, merchantId: opts.merchant, siteId: opts.site }, FLEET);
+      const figures = await services.maintenanceFigures.figures({ from, to, merchantId: opts.merchant, siteId: opts.site }, FLEET);
       if (opts.json) return console.log(JSON.stringify(figures, null, 2));
       const row = (name: string, f: typeof figures.total) => [name, f.jobs.total, f.jobs.onTime, f.jobs.late, f.jobs.failed, f.jobs.running, f.downtimeMinutes, f.refusedTransactions, moneyText(f.estimatedRevenueLost)];
       console.log(`maintenance from ${from} to ${to}`);

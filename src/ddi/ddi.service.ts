@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { FLEET } from '../access/roles.ts';
 import type { DeviceService } from '../device/device.service.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts';
+import type { JobLifecycle } from '../maintenance/job-lifecycle.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { ActionState } from '../rollouts/action-states.ts';
 import type { DeploymentsService } from '../rollouts/deployments.service.ts';
@@ -53,7 +54,9 @@ export class DdiService {
     private readonly clock: Clock,
     private readonly device: DeviceService,
     private readonly deployments: DeploymentsService,
-    private readonly maintenance: MaintenanceService,
+    private readonly maintenance: Pick<MaintenanceService, 'job' | 'operatorMove'>,
+    /** The device's feedback moves its job as a terminal's step report would. */
+    private readonly jobs: Pick<JobLifecycle, 'report'>,
     readonly settings: DdiSettings,
   ) {}
 
@@ -208,7 +211,7 @@ export class DdiService {
   private async followJob(terminalId: string, jobId: string, jobState: JobState, state: string, details: string[]): Promise<void> {
     const note = details.join('; ').slice(0, 1000) || undefined;
     const step = (to: JobState, extra: { selfTests?: { name: string; passed: boolean; detail?: string }[] } = {}) =>
-      this.maintenance.report(terminalId, jobId, { state: to, ...extra, ...(note && { note }) });
+      this.jobs.report(terminalId, jobId, { state: to, ...extra, ...(note && { note }) });
     if (WAITING.includes(jobState)) {
       // The device went ahead outside its window: the job has nothing left to hold.
       if (state === 'succeeded' || state === 'failed' || state === 'cancelled') {

@@ -248,11 +248,6 @@ export class EstateRepository {
     return terminals.map((t) => ({ ...t, tags: (byTerminal.get(t.id) ?? []).map((x) => x.tag) }));
   }
 
-  async replaceTags(executor: Executor, terminalId: string, tags: string[]): Promise<void> {
-    await executor.deleteFrom('terminal_tags').where('terminal_id', '=', terminalId).execute();
-    if (tags.length) await executor.insertInto('terminal_tags').values(tags.map((tag) => ({ terminal_id: terminalId, tag }))).execute();
-  }
-
   /** Terminals in CSV export shape, a page at a time. */
   async *exportRows(filter: TerminalFilter, scope: Scope, batch: number) {
     const models = new Map((await this.db.selectFrom('terminal_models').select(['id', 'code']).execute()).map((m) => [m.id, m.code]));

@@ -1,19 +1,18 @@
 // Use cases of the estate registry. Checks that need the database (does the site exist, is the serial
 // free) live here; pure checks live in estate.rules.ts; queries in estate.repository.ts.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
 import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { EstateRepository, NamedPageQuery } from './estate.repository.ts';
-import { assertOpeningHours, assertTimeZone, DEFAULT_COMPONENTS, DEFAULT_RECEIPTS_PER_ROLL, defaultStatus } from './estate.rules.ts';
+import type { TerminalWrites } from './terminal-writes.repository.ts';
+import { assertOpeningHours, assertTimeZone, DEFAULT_RECEIPTS_PER_ROLL, defaultStatus } from './estate.rules.ts';
 import type {
   BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput, TerminalModel,
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
 } from './estate.schemas.ts';
-import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type CsvTerminalRow } from './terminal-csv.ts';
+import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv } from './terminal-csv.ts';
 
 export interface ImportOptions {
   /** Import the good rows even when some are bad (default: nothing is imported if any row is bad). */
@@ -23,8 +22,8 @@ export interface ImportOptions {
 
 export class EstateService {
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly repo: EstateRepository,
+    private readonly terminalWrites: TerminalWrites,
     private readonly clock: Clock,
     /** Told when a terminal is deleted, so cached device credentials die with it. */
     private readonly onTerminalDeleted: (terminalId: string) => void = () => {},
@@ -192,15 +191,12 @@ export class EstateService {
     }
     const id = randomUUID();
     const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('terminals').values({
-        id, serial_number: input.serialNumber, model_id: input.modelId, site_id: input.siteId ?? null,
-        status: input.status ?? defaultStatus(input.siteId), app_version: input.appVersion ?? null,
-        firmware_version: input.firmwareVersion ?? null, components: JSON.stringify(input.components ?? model.components),
-        network_type: input.networkType ?? null, created_at: now, updated_at: now, deleted_at: null,
-      }).execute();
-      await this.repo.replaceTags(trx, id, input.tags ?? []);
-    });
+    await this.terminalWrites.create({
+      id, serial_number: input.serialNumber, model_id: input.modelId, site_id: input.siteId ?? null,
+      status: input.status ?? defaultStatus(input.siteId), app_version: input.appVersion ?? null,
+      firmware_version: input.firmwareVersion ?? null, components: JSON.stringify(input.components ?? model.components),
+      network_type: input.networkType ?? null, created_at: now, updated_at: now, deleted_at: null,
+    }, input.tags ?? []);
     return this.getTerminal(id);
   }
 
@@ -217,20 +213,17 @@ export class EstateService {
     if (patch.serialNumber !== undefined && patch.serialNumber !== terminal.serialNumber && (await this.repo.findTerminalIdBySerial(patch.serialNumber))) {
       throw conflict(`serial number ${patch.serialNumber} is already registered`, 'serialNumber');
     }
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('terminals').set({
-        ...(patch.serialNumber !== undefined && { serial_number: patch.serialNumber }),
-        ...(patch.modelId !== undefined && { model_id: patch.modelId }),
-        ...(patch.siteId !== undefined && { site_id: patch.siteId }),
-        ...(patch.status !== undefined && { status: patch.status }),
-        ...(patch.appVersion !== undefined && { app_version: patch.appVersion }),
-        ...(patch.firmwareVersion !== undefined && { firmware_version: patch.firmwareVersion }),
-        ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
-        ...(patch.networkType !== undefined && { network_type: patch.networkType }),
-        updated_at: this.now(),
-      }).where('id', '=', id).execute();
-      if (patch.tags !== undefined) await this.repo.replaceTags(trx, id, patch.tags);
-    });
+    await this.terminalWrites.update(id, {
+      ...(patch.serialNumber !== undefined && { serial_number: patch.serialNumber }),
+      ...(patch.modelId !== undefined && { model_id: patch.modelId }),
+      ...(patch.siteId !== undefined && { site_id: patch.siteId }),
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.appVersion !== undefined && { app_version: patch.appVersion }),
+      ...(patch.firmwareVersion !== undefined && { firmware_version: patch.firmwareVersion }),
+      ...(patch.components !== undefined && { components: JSON.stringify(patch.components) }),
+      ...(patch.networkType !== undefined && { network_type: patch.networkType }),
+      updated_at: this.now(),
+    }, patch.tags);
     return this.getTerminal(id);
   }
 
@@ -250,10 +243,7 @@ export class EstateService {
       if (!terminal || terminal.deletedAt) { items.push({ terminalId, outcome: 'not_found', tags: [] }); continue; }
       const tags = [...new Set([...terminal.tags.filter((tag) => !remove.has(tag)), ...add])].sort();
       if (tags.join('\n') === [...terminal.tags].sort().join('\n')) { items.push({ terminalId, outcome: 'unchanged', tags }); continue; }
-      await this.db.transaction().execute(async (trx) => {
-        await this.repo.replaceTags(trx, terminalId, tags);
-        await trx.updateTable('terminals').set({ updated_at: this.now() }).where('id', '=', terminalId).execute();
-      });
+      await this.terminalWrites.update(terminalId, { updated_at: this.now() }, tags);
       items.push({ terminalId, outcome: 'tagged', tags });
     }
     return { items };
@@ -263,11 +253,7 @@ export class EstateService {
   async deleteTerminal(id: string): Promise<void> {
     const terminal = await this.getTerminal(id);
     if (terminal.deletedAt) return;
-    const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('terminals').set({ deleted_at: now, status: 'retired', updated_at: now }).where('id', '=', id).execute();
-      await trx.updateTable('terminal_credentials').set({ revoked_at: now }).where('terminal_id', '=', id).where('revoked_at', 'is', null).execute();
-    });
+    await this.terminalWrites.retire(id, this.now());
     this.onTerminalDeleted(id);
   }
 
@@ -293,48 +279,8 @@ export class EstateService {
         { errors },
       );
     }
-    const result = await this.writeImportedRows(rows, options.onProgress);
+    const result = await this.terminalWrites.importRows(rows, this.now(), options.onProgress);
     return { ...result, errors };
-  }
-
-  private async writeImportedRows(rows: CsvTerminalRow[], onProgress?: (done: number, total: number) => void) {
-    const models = new Map((await this.db.selectFrom('terminal_models').select(['id', 'components']).execute()).map((m) => [m.id, m.components]));
-    const now = this.now();
-    let created = 0;
-    let updated = 0;
-    const CHUNK = 500;
-    await this.db.transaction().execute(async (trx) => {
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        const chunk = rows.slice(start, start + CHUNK);
-        const existing = new Map(
-          (await trx.selectFrom('terminals').select(['id', 'serial_number', 'deleted_at']).where('serial_number', 'in', chunk.map((r) => r.serialNumber)).execute())
-            .map((t) => [t.serial_number, t]),
-        );
-        const fresh = chunk.filter((r) => !existing.has(r.serialNumber)).map((r) => ({ row: r, id: randomUUID() }));
-        if (fresh.length) {
-          await trx.insertInto('terminals').values(fresh.map(({ row, id }) => ({
-            id, serial_number: row.serialNumber, model_id: row.modelId, site_id: row.siteId, status: row.status,
-            app_version: row.appVersion, firmware_version: row.firmwareVersion, components: models.get(row.modelId) ?? JSON.stringify(DEFAULT_COMPONENTS),
-            network_type: row.networkType, created_at: now, updated_at: now, deleted_at: null,
-          }))).execute();
-          const tags = fresh.flatMap(({ row, id }) => row.tags.map((tag) => ({ terminal_id: id, tag })));
-          if (tags.length) await trx.insertInto('terminal_tags').values(tags).execute();
-          created += fresh.length;
-        }
-        for (const row of chunk) {
-          const current = existing.get(row.serialNumber);
-          if (!current) continue;
-          await trx.updateTable('terminals').set({
-            model_id: row.modelId, site_id: row.siteId, status: row.status, app_version: row.appVersion,
-            firmware_version: row.firmwareVersion, network_type: row.networkType, updated_at: now, deleted_at: null,
-          }).where('id', '=', current.id).execute();
-          await this.repo.replaceTags(trx, current.id, row.tags);
-          updated++;
-        }
-        onProgress?.(Math.min(start + CHUNK, rows.length), rows.length);
-      }
-    });
-    return { created, updated };
   }
 
   /** Streams the matching terminals as CSV text chunks (header first). */

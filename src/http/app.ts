@@ -129,7 +129,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(estateRoutes(services.estate));
     await api.register(complianceRoutes(services.compliance, services.securityEvidence));
     await api.register(commandRoutes(services.device, services.estate));
-    await api.register(maintenanceRoutes(services.maintenance, services.estate, services.approvals));
+    await api.register(maintenanceRoutes({ maintenance: services.maintenance, terminalModes: services.terminalModes, figures: services.maintenanceFigures }, services.estate, services.approvals));
     await api.register(windowRoutes(services.windows, services.windowPlanner, services.suggestedWindows));
     await api.register(notificationRoutes(services.notifications, services.notificationChannels));
     await api.register(preventiveRoutes(services.preventive));
@@ -138,7 +138,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(sparesRoutes(services.spares, services.backupTerminals));
     await api.register(diagnosticsRoutes(services));
     await api.register(caseExportRoutes(services.caseExports));
-    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.authentication));
+    await api.register(eventsRoutes(services.estate, services, services.campaigns, services.authentication));
     await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
@@ -154,7 +154,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   await app.register(async (device) => {
     installAuditTrail(device, services.audit, (request) => (request.terminalId ? { type: 'terminal', id: request.terminalId, name: null } : { type: 'anonymous', id: null, name: null }));
     await device.register(deviceRoutes(services.device, services.config.enrolRateLimitPerMinute));
-    await device.register(maintenanceDeviceRoutes(services.maintenance, deviceAuthenticator(services.device)));
+    await device.register(maintenanceDeviceRoutes(services.jobLifecycle, deviceAuthenticator(services.device)));
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));

@@ -13,6 +13,7 @@ import { SESSION_COOKIE, type AuthenticationService, type Principal } from '../a
 import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { TerminalModes } from '../maintenance/terminal-modes.service.ts';
 import type { CampaignsService } from '../rollouts/campaigns.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
@@ -41,11 +42,17 @@ export const FleetSnapshot = Type.Object({
 });
 export type FleetSnapshot = Static<typeof FleetSnapshot>;
 
+/** Maintenance as the fleet view reads it: each terminal's mode and open job. */
+export interface FleetMaintenance {
+  maintenance: Pick<MaintenanceService, 'openJobsOf'>;
+  terminalModes: Pick<TerminalModes, 'modes'>;
+}
+
 /** The fleet as one caller sees it now. */
-export async function fleetSnapshot(estate: EstateService, maintenance: MaintenanceService, scope: Scope): Promise<FleetSnapshot> {
+export async function fleetSnapshot(estate: EstateService, { maintenance, terminalModes }: FleetMaintenance, scope: Scope): Promise<FleetSnapshot> {
   const page = await estate.listTerminals({ limit: MAX_TERMINALS }, scope);
   const ids = page.items.map((t) => t.id);
-  const [modes, jobs] = await Promise.all([maintenance.modes(ids), maintenance.openJobsOf(ids)]);
+  const [modes, jobs] = await Promise.all([terminalModes.modes(ids), maintenance.openJobsOf(ids)]);
   const jobOf = new Map(jobs.map((j) => [j.terminal_id, j]));
   return {
     truncated: !!page.nextCursor,
@@ -64,7 +71,7 @@ export async function fleetSnapshot(estate: EstateService, maintenance: Maintena
 }
 
 export const eventsRoutes = (
-  estate: EstateService, maintenance: MaintenanceService, campaigns: CampaignsService, access: Pick<AuthenticationService, 'authenticate'>, options: { intervalMs?: number } = {},
+  estate: EstateService, maintenance: FleetMaintenance, campaigns: CampaignsService, access: Pick<AuthenticationService, 'authenticate'>, options: { intervalMs?: number } = {},
 ): FastifyPluginAsyncTypebox => async (app) => {
   const intervalMs = options.intervalMs ?? 1000;
   const open = new Set<() => void>();

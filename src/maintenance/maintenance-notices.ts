@@ -9,7 +9,7 @@ import type { NotificationService } from '../notifications/notifications.service
 import type { Subscriber } from '../shared/events.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { JobRow } from './maintenance.repository.ts';
-import type { MaintenanceEvents } from './maintenance.service.ts';
+import type { MaintenanceEvents } from './job-lifecycle.service.ts';
 
 /** Subscribes the notices to maintenance's events. */
 export function maintenanceNotices(db: Kysely<Database>, notifications: NotificationService, events: Subscriber<MaintenanceEvents>): void {

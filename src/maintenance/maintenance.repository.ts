@@ -28,6 +28,21 @@ export class MaintenanceRepository {
     await executor.insertInto('maintenance_jobs').values(row).execute();
   }
 
+  /**
+   * Creates jobs, each with its first transition (by an operator, noting `note`), in one transaction. A
+   * terminal that already has a job in one of the `open` states throws `refuse(job, open)`: nothing is written.
+   */
+  async createJobs(jobs: { row: JobRow; note: string | null }[], open: readonly string[], refuse: (row: JobRow, open: JobRow) => Error): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const { row, note } of jobs) {
+        const existing = await this.openJobOfTerminal(row.terminal_id, open, trx);
+        if (existing) throw refuse(row, existing);
+        await this.insertJob(trx, row);
+        await this.recordTransition(trx, { job_id: row.id, from_state: null, to_state: row.state, at: row.created_at, actor: 'operator', actor_name: row.created_by, note });
+      }
+    });
+  }
+
   async job(id: string, executor: Executor = this.db): Promise<JobRow | undefined> {
     return executor.selectFrom('maintenance_jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -72,6 +87,27 @@ export class MaintenanceRepository {
     if (Number(result.numUpdatedRows) !== 1) return false;
     await this.recordTransition(executor, { job_id: job.id, from_state: job.state, to_state: to, at, actor: actor.kind, actor_name: actor.name, note });
     return true;
+  }
+
+  /** `transition` on its own (outside any caller's transaction). */
+  move(job: { id: string; state: string }, to: JobState, at: string, actor: { kind: string; name: string | null }, changes: Partial<JobRow> = {}, note: string | null = null): Promise<boolean> {
+    return this.transition(this.db, job, to, at, actor, changes, note);
+  }
+
+  /**
+   * A move and, if it happened, the move that settles it at once (a terminal verifying with its
+   * self-test results: completed or failed), in one transaction.
+   */
+  async moveAndSettle(
+    job: { id: string; state: string },
+    move: { to: JobState; actor: { kind: string; name: string | null }; changes: Partial<JobRow>; note: string | null },
+    settle: { to: JobState; actor: { kind: string; name: string | null }; changes: Partial<JobRow>; note: string | null } | null,
+    at: string,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await this.transition(trx, job, move.to, at, move.actor, move.changes, move.note))) return;
+      if (settle) await this.transition(trx, { id: job.id, state: move.to }, settle.to, at, settle.actor, settle.changes, settle.note);
+    });
   }
 
   /** A transition written on its own (outside any transaction). */

@@ -7,7 +7,10 @@ import type { EstateService } from '../estate/estate.service.ts';
 import { invalid } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
+import type { FiguresService } from './figures.service.ts';
+import type { JobLifecycle } from './job-lifecycle.service.ts';
 import type { MaintenanceService } from './maintenance.service.ts';
+import type { TerminalModes } from './terminal-modes.service.ts';
 import { applyToGroup } from './job-groups.ts';
 import { GroupActionInput, GroupActionResult } from './job-groups.schemas.ts';
 import { Extend, Figures, FiguresQuery, Job, JobAction, JobWithTransitions, LockInput, LockView, MaintenanceInput, ModeView, StepReport, UnlockInput } from './maintenance.schemas.ts';
@@ -19,7 +22,14 @@ const write = { permission: 'maintenance:write' } as const;
 const writeWithReason = { ...write, auditBody: ['reason', 'overrideReason', 'approvalReason', 'note'] } as const;
 const read = { permission: 'estate:read' } as const;
 
-export const maintenanceRoutes = (maintenance: MaintenanceService, estate: EstateService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
+/** What the operators' maintenance routes call: jobs, the terminals' modes and locks, the figures. */
+export interface MaintenanceApi {
+  maintenance: MaintenanceService;
+  terminalModes: TerminalModes;
+  figures: FiguresService;
+}
+
+export const maintenanceRoutes = ({ maintenance, terminalModes, figures }: MaintenanceApi, estate: EstateService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/maintenance/jobs', {
     config: writeWithReason,
     schema: {
@@ -72,17 +82,17 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
   app.get('/maintenance/figures', {
     config: read,
     schema: { tags, security, operationId: 'getMaintenanceFigures', summary: 'Maintenance figures for a period', description: 'Jobs created in [from, to): downtime, refused transactions, estimated revenue lost, on time / late / failed.', querystring: FiguresQuery, response: { 200: Figures, ...errorResponses } },
-  }, (req) => maintenance.figures(req.query, req.principal.scope));
+  }, (req) => figures.figures(req.query, req.principal.scope));
 
   app.get('/terminals/:id/mode', { config: read, schema: { tags, security, operationId: 'getTerminalMode', summary: "A terminal's mode (in service, in maintenance, locked)", params: IdParams, response: { 200: ModeView, ...errorResponses } } },
-    async (req) => (await maintenance.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
+    async (req) => (await terminalModes.modes([(await estate.getTerminal(req.params.id, req.principal.scope)).id])).get(req.params.id)!);
   app.post('/terminals/:id/lock', { config: writeWithReason, schema: { tags, security, operationId: 'lockTerminal', summary: 'Lock a terminal', description: 'Locks a terminal (e.g. tamper): only an operator lifts it.', params: IdParams, body: LockInput, response: { 200: ModeView, ...errorResponses } } },
-    (req) => maintenance.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name, req.body.kind ?? 'manual'));
+    (req) => terminalModes.lock(req.params.id, req.body.reason, req.principal.scope, req.principal.name, req.body.kind ?? 'manual'));
   app.post('/terminals/:id/unlock', {
     config: writeWithReason, schema: { tags, security, operationId: 'unlockTerminal', summary: "Lift a terminal's lock", description: 'Lifts a lock, with the reason (e.g. what the inspection found) kept beside it. A tamper or relocation lock is held (202, state awaiting_approval) until a second person approves it (four eyes).', params: IdParams, body: UnlockInput, response: { 200: ModeView, 202: HeldAnswer, ...errorResponses } },
   }, async (req, reply) => {
     // Only a tamper or relocation lock is lifted by two people; an operator's own lock by one.
-    const active = (await maintenance.locks(req.params.id, req.principal.scope)).find((l) => l.liftedAt === null);
+    const active = (await terminalModes.locks(req.params.id, req.principal.scope)).find((l) => l.liftedAt === null);
     if (active && active.kind !== 'manual') {
       const held = await fourEyes.hold({
         kind: 'tamper_unlock', payload: { terminalId: req.params.id, reason: req.body.reason, scope: req.principal.scope },
@@ -90,22 +100,22 @@ export const maintenanceRoutes = (maintenance: MaintenanceService, estate: Estat
       }, req.principal, localeOf(req.principal.locale, req.headers['accept-language']));
       if (held) return reply.code(202).send(held);
     }
-    return maintenance.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name);
+    return terminalModes.unlock(req.params.id, req.body.reason, req.principal.scope, req.principal.name);
   });
   app.get('/terminals/:id/locks', {
     config: { permission: 'estate:read' }, schema: { tags, security, operationId: 'listTerminalLocks', summary: "A terminal's locks", description: 'Every lock of the terminal, newest first: who locked and lifted it, when and why.', params: IdParams, response: { 200: Type.Object({ items: Type.Array(LockView) }), ...errorResponses } },
-  }, async (req) => ({ items: await maintenance.locks(req.params.id, req.principal.scope) }));
+  }, async (req) => ({ items: await terminalModes.locks(req.params.id, req.principal.scope) }));
 };
 
 /** The terminal protocol's part: a terminal reports the steps of its own job. */
-export const maintenanceDeviceRoutes = (maintenance: MaintenanceService, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+export const maintenanceDeviceRoutes = (lifecycle: Pick<JobLifecycle, 'report'>, authenticate: (request: FastifyRequest) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/maintenance/:jobId/steps', {
     onRequest: authenticate,
     schema: {
       tags: ['terminal protocol'], operationId: 'reportMaintenanceStep', summary: "Report a step of the terminal's maintenance job", security: [{ terminalCredential: [] }], params: Type.Object({ jobId: Type.String({ maxLength: 64 }) }),
       body: StepReport, response: { 200: Job, ...errorResponses },
     },
-  }, (req) => maintenance.report(req.terminalId, req.params.jobId, req.body));
+  }, (req) => lifecycle.report(req.terminalId, req.params.jobId, req.body));
 };
 
 async function targetTerminals(estate: EstateService, body: { terminalIds?: string[] | undefined; siteId?: string | undefined; filter?: Record<string, string | undefined> | undefined }, scope: Scope): Promise<string[]> {

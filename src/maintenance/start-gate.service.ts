@@ -4,7 +4,7 @@
 // where they fit, with the reason recorded.
 import { WAITING } from '../shared/job-states.ts';
 import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
-import type { StartGate } from './maintenance.service.ts';
+import type { StartGate } from './job-lifecycle.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, placeInWindow, unique, type WindowSettings } from './window-defs.ts';
 import { canStartWithin, formatLocal, windowAt, type Occurrence } from './windows/index.ts';
 import { MINUTE_MS } from './windows/time-zone.ts';

@@ -12,8 +12,8 @@ import { conflict, invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
-import type { JobRow } from './maintenance.repository.ts';
-import type { MaintenanceService } from './maintenance.service.ts';
+import type { JobLifecycle } from './job-lifecycle.service.ts';
+import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, occurrenceView, unique, type WindowSettings } from './window-defs.ts';
 import { clearOfBatchClose } from './windows/batch-close.ts';
 import { buildDurationTable, expectedDuration, spreadStarts, type DurationBasis, type DurationSample, type Occurrence, type SpreadJob } from './windows/index.ts';
@@ -41,7 +41,8 @@ export class WindowPlanner {
     private readonly repo: WindowsRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
-    private readonly maintenance: MaintenanceService,
+    private readonly jobs: MaintenanceRepository,
+    private readonly lifecycle: Pick<JobLifecycle, 'startDueJobs'>,
     settings: Partial<WindowSettings> = {},
     /** A site's daily batch close ('HH:MM', its time), which planned work never runs across. */
     private readonly batchCloseOf: (site: { siteId: string | null; merchantId: string | null }) => string | undefined = () => undefined,
@@ -69,8 +70,8 @@ export class WindowPlanner {
     const [windows, finished, openJobs, locks] = await Promise.all([
       this.repo.candidates(ids, unique(terminals.map((t) => t.siteId)), unique(terminals.map((t) => t.merchantId))),
       this.repo.finishedJobs(DURATION_HISTORY_JOBS),
-      this.maintenance.repo.jobsInStates(OPEN, ids),
-      input.reachableOnly ? this.maintenance.repo.activeLocks(ids) : [],
+      this.jobs.jobsInStates(OPEN, ids),
+      input.reachableOnly ? this.jobs.activeLocks(ids) : [],
     ]);
     const lockOf = new Map(locks.map((l) => [l.terminal_id, l]));
     const durations = buildDurationTable(finished.flatMap(toSample));
@@ -141,7 +142,7 @@ export class WindowPlanner {
     if (!input.dryRun && planned.length) {
       await this.createPlannedJobs(planned, input, actorName, now, options.claim);
       // A window open now may have given some jobs a start of now.
-      await this.maintenance.startDueJobs();
+      await this.lifecycle.startDueJobs();
     }
     return { dryRun: !!input.dryRun, seed, planned, notFitting, peakConcurrency: result.peakConcurrency };
   }
@@ -163,12 +164,12 @@ export class WindowPlanner {
   async moveJob(job: JobRow, slot: PlanView['planned'][number], actorName: string, note: string, also: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     const at = this.clock().toISOString();
     await this.repo.transaction(async (trx) => {
-      const current = await this.maintenance.repo.job(job.id, trx);
+      const current = await this.jobs.job(job.id, trx);
       if (!current || current.state !== job.state || current.planned_start !== job.planned_start) {
         throw conflict(`maintenance job ${job.id} changed meanwhile; look at it again`, 'jobId');
       }
-      await this.maintenance.repo.replanJob(trx, job.id, slot.plannedStart, at);
-      await this.maintenance.repo.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'operator', actor_name: actorName, note });
+      await this.jobs.replanJob(trx, job.id, slot.plannedStart, at);
+      await this.jobs.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'operator', actor_name: actorName, note });
       await this.repo.relink(trx, { job_id: job.id, window_id: slot.window.id, budget_minutes: slot.budgetMinutes });
       await also(trx);
     });
@@ -178,19 +179,19 @@ export class WindowPlanner {
     const at = now.toISOString();
     await this.repo.transaction(async (trx) => {
       for (const p of planned) {
-        const open = await this.maintenance.repo.openJobOfTerminal(p.terminalId, OPEN, trx);
+        const open = await this.jobs.openJobOfTerminal(p.terminalId, OPEN, trx);
         if (open) throw conflict(`terminal ${p.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');
         const id = randomUUID();
         // The caller's own record moves first, in the same transaction; no job without it.
         if (claim && !(await claim(trx, p.terminalId, id))) continue;
         const expected = p.expectedMinutes;
         const max = input.maxMinutes ?? Math.max(p.budgetMinutes, expected * 2, expected + 15);
-        await this.maintenance.repo.insertJob(trx, {
+        await this.jobs.insertJob(trx, {
           id, terminal_id: p.terminalId, site_id: p.siteId, work: JSON.stringify(input.work), reason: input.reason, state: 'scheduled',
           planned_start: p.plannedStart, expected_minutes: expected, max_minutes: Math.max(max, expected), started_at: null, lease_until: null, ended_at: null,
           waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: actorName, created_at: at, updated_at: at,
         });
-        await this.maintenance.repo.recordTransition(trx, {
+        await this.jobs.recordTransition(trx, {
           job_id: id, from_state: null, to_state: 'scheduled', at, actor: 'operator', actor_name: actorName,
           note: `${input.reason} (planned in maintenance window "${p.window.name}", ${p.window.localStart} to ${p.window.localEnd})`,
         });
