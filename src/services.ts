@@ -49,6 +49,8 @@ import { SparesRepository } from './spares/spares.repository.ts';
 import { SparesService } from './spares/spares.service.ts';
 import { StockMoves } from './spares/stock-moves.ts';
 import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
+import { GuideRunsRepository } from './diagnostics/guide-runs.repository.ts';
+import { RuleStateRepository } from './diagnostics/rule-state.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
 import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
@@ -311,21 +313,23 @@ export async function createServices(
   });
   const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
-  const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
+  const ruleStateRepo = new RuleStateRepository(db.kysely);
+  const ruleContext = new RuleContext(ruleStateRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
   const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
     log, lock: async (terminalId, reason) => { await maintenance.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
-  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
-  const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
+  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
+  const offlineSweep = new OfflineSweep(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, {
     offlineReminderMs: config.offlineReminderMinutes * 60_000, offlineMaxReminders: config.offlineMaxReminders,
   });
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
-  const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
+  const posture = new PostureService(diagnosticsRepo, ruleStateRepo, clock, estate, ruleContext);
   // Guides learn from their runs (an hourly job); a new run on a model gets the steps that fixed it most first.
-  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estateRepo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
-  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
+  const guideRunsRepo = new GuideRunsRepository(db.kysely);
+  const guideLearning = new GuideLearningService(guideRunsRepo, clock, async (modelId) => (await estateRepo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
+  const guideRuns = new GuideRunService(guideRunsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
   jobs.handle('guides-learn', async () => {
     const done = await guideLearning.learn();
     if (done.flagged) log?.('guide steps flagged as never helping', done);
