@@ -17,7 +17,10 @@ import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { ChannelsService } from './notifications/channels.service.ts';
 import { NotificationRepository } from './notifications/notifications.repository.ts';
-import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
+import { DeliveryService } from './notifications/delivery.service.ts';
+import { DigestService } from './notifications/digests.service.ts';
+import { DELIVER_NOTIFICATION, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notification-jobs.ts';
+import { NotificationService } from './notifications/notifications.service.ts';
 import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
@@ -135,6 +138,8 @@ export interface Services {
   jobs: JobRunner;
   notifications: NotificationService;
   notificationChannels: ChannelsService;
+  notificationDelivery: DeliveryService;
+  notificationDigests: DigestService;
   maintenance: MaintenanceService;
   windows: WindowsService;
   windowPlanner: WindowPlanner;
@@ -253,9 +258,11 @@ export async function createServices(
   };
   const notifications = new NotificationService(notificationsRepo, clock, jobs, estateRepo, notificationSenders);
   const notificationChannels = new ChannelsService(notificationsRepo, clock, estateRepo, notificationSenders);
-  jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
-  jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
-  jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
+  const notificationDelivery = new DeliveryService(notificationsRepo, clock, jobs, notificationSenders);
+  const notificationDigests = new DigestService(notificationsRepo, clock, jobs, estateRepo, notificationSenders);
+  jobs.handle(DELIVER_NOTIFICATION, (payload) => notificationDelivery.runDeliveryJob(payload));
+  jobs.handle(RELEASE_DIGEST, async (payload) => { await notificationDigests.releaseDigest(payload); });
+  jobs.handle(SWEEP_DIGESTS, async () => { await notificationDigests.releaseDueDigests(); });
 
   const history = new HeartbeatHistory(new HistoryRepository(db.kysely, db.dialect), clock, { retentionDays: config.heartbeatRetentionDays, log });
   jobs.handle('heartbeat-retention', async () => { await history.upkeep(); });
@@ -608,7 +615,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await security.sweepRelocations();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, notificationDelivery, notificationDigests, backupTerminals };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
