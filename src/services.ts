@@ -113,7 +113,11 @@ import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 import { ShopNotices } from './merchant/shop-notices.ts';
 import { SHOP_FORECASTS_JOB, ShopForecasts } from './merchant/shop-forecasts.service.ts';
 import { SecurityRepository } from './security/security.repository.ts';
-import { SecurityService } from './security/security.service.ts';
+import { KeySlotWatch } from './security/key-slots.service.ts';
+import { RelocationWatch } from './security/relocations.service.ts';
+import { SecurityPolicy } from './security/security-policy.ts';
+import { SecurityWatch } from './security/security-watch.service.ts';
+import { SecurityService, type SecurityPorts } from './security/security.service.ts';
 import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
@@ -185,6 +189,7 @@ export interface Services {
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
   security: SecurityService;
+  securityWatch: SecurityWatch;
 }
 
 export interface ServicesOptions {
@@ -228,7 +233,7 @@ export async function createServices(
     // The merchant's side: the care version and the next planned maintenance, both from memory.
     (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId), notices: shopNotices.of(terminalId) }), heartbeatThread,
     // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
-    (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
+    (terminalId, report, seen): ReturnType<HeartbeatGuard> => securityWatch.guard(terminalId, report, seen));
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
@@ -356,7 +361,7 @@ export async function createServices(
       // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
-    security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
+    securityWatch.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
     // The shop hears of paper and the printer cover at once (an operator incident only if it lasts).
     try {
       await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, chip: h.report.cardReader.chip, receivedAt: h.receivedAt })));
@@ -580,7 +585,7 @@ export async function createServices(
   });
   // Terminal security: relocation and substitution cases, key slots against each acquirer's key policy.
   const securityActor = 'PosFleet security';
-  const security: SecurityService = new SecurityService(new SecurityRepository(db.kysely), clock, {
+  const securityPorts: SecurityPorts = {
     openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
     openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
     resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
@@ -603,19 +608,24 @@ export async function createServices(
     site: (id, scope) => estate.getSite(id, scope),
     terminal: (id, scope) => estate.getTerminal(id, scope),
     log,
-  });
+  };
+  const securityRepo = new SecurityRepository(db.kysely);
+  const securityPolicy = new SecurityPolicy(securityRepo, securityPorts.acquirerOf);
+  const keySlots = new KeySlotWatch(securityRepo, clock, securityPolicy, securityPorts);
+  const securityWatch = new SecurityWatch(securityRepo, new RelocationWatch(securityRepo, clock, securityPolicy, securityPorts), keySlots, securityPorts);
+  const security = new SecurityService(securityRepo, clock, securityPolicy, keySlots, securityPorts);
   await security.load();
   events.on('maintenance.ended', async ({ job, outcome }) => {
     // A result not recorded must not fail the job's ending.
-    await security.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
+    await securityWatch.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
   });
   jobs.handle('security-tick', async () => {
     await security.load();
-    await security.flush();
+    await securityWatch.flush();
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
-    await security.sweepRelocations();
+    await securityWatch.sweepRelocations();
   });
-  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, notificationDelivery, notificationDigests, backupTerminals };
+  return { approvals, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, securityWatch, authentication, notificationChannels, notificationDelivery, notificationDigests, backupTerminals };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
