@@ -18,7 +18,10 @@ import { HistoryRepository } from './history/history.repository.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { ChannelsService } from './notifications/channels.service.ts';
 import { NotificationRepository } from './notifications/notifications.repository.ts';
-import { DELIVER_NOTIFICATION, NotificationService, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notifications.service.ts';
+import { DeliveryService } from './notifications/delivery.service.ts';
+import { DigestService } from './notifications/digests.service.ts';
+import { DELIVER_NOTIFICATION, RELEASE_DIGEST, SWEEP_DIGESTS } from './notifications/notification-jobs.ts';
+import { NotificationService } from './notifications/notifications.service.ts';
 import { robotPoster, SmtpMailer, webhookPoster } from './notifications/senders.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
 import { maintenanceNotices } from './maintenance/maintenance-notices.ts';
@@ -53,6 +56,8 @@ import { SparesRepository } from './spares/spares.repository.ts';
 import { SparesService } from './spares/spares.service.ts';
 import { StockMoves } from './spares/stock-moves.ts';
 import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
+import { GuideRunsRepository } from './diagnostics/guide-runs.repository.ts';
+import { RuleStateRepository } from './diagnostics/rule-state.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
 import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
@@ -114,7 +119,11 @@ import { NextMaintenanceCache } from './merchant/next-maintenance.ts';
 import { ShopNotices } from './merchant/shop-notices.ts';
 import { SHOP_FORECASTS_JOB, ShopForecasts } from './merchant/shop-forecasts.service.ts';
 import { SecurityRepository } from './security/security.repository.ts';
-import { SecurityService } from './security/security.service.ts';
+import { KeySlotWatch } from './security/key-slots.service.ts';
+import { RelocationWatch } from './security/relocations.service.ts';
+import { SecurityPolicy } from './security/security-policy.ts';
+import { SecurityWatch } from './security/security-watch.service.ts';
+import { SecurityService, type SecurityPorts } from './security/security.service.ts';
 import { SYSTEM as WORK_ORDER_SYSTEM } from './work-orders/work-orders.service.ts';
 
 /** Every event one capability tells others (src/shared/events.ts). */
@@ -139,6 +148,8 @@ export interface Services {
   jobs: JobRunner;
   notifications: NotificationService;
   notificationChannels: ChannelsService;
+  notificationDelivery: DeliveryService;
+  notificationDigests: DigestService;
   maintenance: MaintenanceService;
   /** Maintenance jobs' life after they are asked for: the tick's starts, leases and announcements, terminals' reports. */
   jobLifecycle: JobLifecycle;
@@ -190,6 +201,7 @@ export interface Services {
   maintenanceMoves: MaintenanceMoves;
   assistance: Assistance;
   security: SecurityService;
+  securityWatch: SecurityWatch;
 }
 
 export interface ServicesOptions {
@@ -233,7 +245,7 @@ export async function createServices(
     // The merchant's side: the care version and the next planned maintenance, both from memory.
     (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId), notices: shopNotices.of(terminalId) }), heartbeatThread,
     // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
-    (terminalId, report, seen): ReturnType<HeartbeatGuard> => security.guard(terminalId, report, seen));
+    (terminalId, report, seen): ReturnType<HeartbeatGuard> => securityWatch.guard(terminalId, report, seen));
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
@@ -263,9 +275,11 @@ export async function createServices(
   };
   const notifications = new NotificationService(notificationsRepo, clock, jobs, estateRepo, notificationSenders);
   const notificationChannels = new ChannelsService(notificationsRepo, clock, estateRepo, notificationSenders);
-  jobs.handle(DELIVER_NOTIFICATION, (payload) => notifications.runDeliveryJob(payload));
-  jobs.handle(RELEASE_DIGEST, async (payload) => { await notifications.releaseDigest(payload); });
-  jobs.handle(SWEEP_DIGESTS, async () => { await notifications.releaseDueDigests(); });
+  const notificationDelivery = new DeliveryService(notificationsRepo, clock, jobs, notificationSenders);
+  const notificationDigests = new DigestService(notificationsRepo, clock, jobs, estateRepo, notificationSenders);
+  jobs.handle(DELIVER_NOTIFICATION, (payload) => notificationDelivery.runDeliveryJob(payload));
+  jobs.handle(RELEASE_DIGEST, async (payload) => { await notificationDigests.releaseDigest(payload); });
+  jobs.handle(SWEEP_DIGESTS, async () => { await notificationDigests.releaseDueDigests(); });
 
   const history = new HeartbeatHistory(new HistoryRepository(db.kysely, db.dialect), clock, { retentionDays: config.heartbeatRetentionDays, log });
   jobs.handle('heartbeat-retention', async () => { await history.upkeep(); });
@@ -326,21 +340,23 @@ export async function createServices(
   });
   const ddi = new DdiService(new DdiRepository(db.kysely), clock, device, deployments, maintenance, jobLifecycle, { tenant: config.ddiTenant, pollSeconds: config.ddiPollSeconds });
   const diagnosticsRepo = new DiagnosticsRepository(db.kysely);
-  const ruleContext = new RuleContext(diagnosticsRepo, clock, config.terminalPasswordMaxAgeDays);
+  const ruleStateRepo = new RuleStateRepository(db.kysely);
+  const ruleContext = new RuleContext(ruleStateRepo, clock, config.terminalPasswordMaxAgeDays);
   // A case closed last resolves its incident; a report opens (or joins) the incident and its case.
   const suspiciousCases = new SuspiciousCaseService(new SuspiciousCasesRepository(db.kysely), clock, (id, actor, resolution): Promise<void> => incidents.resolvedByGuide(id, actor, resolution));
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
     log, lock: async (terminalId, reason) => { await terminalModes.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
-  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
-  const offlineSweep = new OfflineSweep(diagnosticsRepo, clock, ruleContext, incidents, {
+  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
+  const offlineSweep = new OfflineSweep(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, {
     offlineReminderMs: config.offlineReminderMinutes * 60_000, offlineMaxReminders: config.offlineMaxReminders,
   });
   const healthScores = new HealthScoreService(diagnosticsRepo, estate);
-  const posture = new PostureService(diagnosticsRepo, clock, estate, ruleContext);
+  const posture = new PostureService(diagnosticsRepo, ruleStateRepo, clock, estate, ruleContext);
   // Guides learn from their runs (an hourly job); a new run on a model gets the steps that fixed it most first.
-  const guideLearning = new GuideLearningService(diagnosticsRepo, clock, async (modelId) => (await estateRepo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
-  const guideRuns = new GuideRunService(diagnosticsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
+  const guideRunsRepo = new GuideRunsRepository(db.kysely);
+  const guideLearning = new GuideLearningService(guideRunsRepo, clock, async (modelId) => (await estateRepo.findModel(modelId))?.model ?? modelId, events, config.guideLearningMinRuns);
+  const guideRuns = new GuideRunService(guideRunsRepo, clock, estate, incidents, events, (guideId, modelId) => guideLearning.orderFor(guideId, modelId));
   jobs.handle('guides-learn', async () => {
     const done = await guideLearning.learn();
     if (done.flagged) log?.('guide steps flagged as never helping', done);
@@ -360,7 +376,7 @@ export async function createServices(
       // Diagnostics must never cost a terminal its heartbeat answer: the batch is committed already.
       log?.('diagnostics failed on a heartbeat batch', { error: String(error) });
     }
-    security.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
+    securityWatch.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))));
     // The shop hears of paper and the printer cover at once (an operator incident only if it lasts).
     try {
       await shopNotices.observe(batch.filter((h) => stored.has(heartbeatKey(h.terminalId, h.report.seq))).map((h) => ({ terminalId: h.terminalId, printer: h.report.printer, chip: h.report.cardReader.chip, receivedAt: h.receivedAt })));
@@ -585,7 +601,7 @@ export async function createServices(
   });
   // Terminal security: relocation and substitution cases, key slots against each acquirer's key policy.
   const securityActor = 'PosFleet security';
-  const security: SecurityService = new SecurityService(new SecurityRepository(db.kysely), clock, {
+  const securityPorts: SecurityPorts = {
     openCase: async (terminalId, what, rule, detail): Promise<{ id: string }> => incidents.reportSuspicious(terminalId, { what }, FLEET, securityActor, rule, detail),
     openIncident: async (i) => { await incidents.openIncident({ terminal_id: i.terminalId, site_id: i.siteId, merchant_id: i.merchantId, rule: i.rule, detail: i.detail, at: i.at }); },
     resolveIncident: (terminalId, rule, resolution) => incidents.resolveOpenOf(terminalId, rule, securityActor, resolution),
@@ -608,19 +624,24 @@ export async function createServices(
     site: (id, scope) => estate.getSite(id, scope),
     terminal: (id, scope) => estate.getTerminal(id, scope),
     log,
-  });
+  };
+  const securityRepo = new SecurityRepository(db.kysely);
+  const securityPolicy = new SecurityPolicy(securityRepo, securityPorts.acquirerOf);
+  const keySlots = new KeySlotWatch(securityRepo, clock, securityPolicy, securityPorts);
+  const securityWatch = new SecurityWatch(securityRepo, new RelocationWatch(securityRepo, clock, securityPolicy, securityPorts), keySlots, securityPorts);
+  const security = new SecurityService(securityRepo, clock, securityPolicy, keySlots, securityPorts);
   await security.load();
   events.on('maintenance.ended', async ({ job, outcome }) => {
     // A result not recorded must not fail the job's ending.
-    await security.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
+    await securityWatch.keyInjectionEnded(job, outcome).catch((error: unknown) => log?.('key injection result not recorded', { job: job.id, error: String(error) }));
   });
   jobs.handle('security-tick', async () => {
     await security.load();
-    await security.flush();
+    await securityWatch.flush();
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
-    await security.sweepRelocations();
+    await securityWatch.sweepRelocations();
   });
-  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -186,7 +186,7 @@ describe.each(databases())('four eyes ($name)', (db) => {
     expect(await waitingFor('alice')).not.toContain(lift.body.id);
     // The notice goes out like any other: one delivery per person, sent by the delivery job.
     const deliveries = (await t.services.notifications.listDeliveries({ event: 'approval.requested' } as never)).items;
-    for (const d of deliveries) await t.services.notifications.runDeliveryJob({ deliveryId: d.id, attempt: 1 });
+    for (const d of deliveries) await t.services.notificationDelivery.runDeliveryJob({ deliveryId: d.id, attempt: 1 });
     const mails = smtp.mails.filter((m) => m.text.includes(lift.body.id));
     const to = (who: keyof typeof people) => mails.filter((m) => m.to.some((a) => a.startsWith(`${who}-`)));
     expect(to('bob')).toHaveLength(1);

@@ -600,7 +600,7 @@ describe.each(databases())('hostile input on $name', (kind) => {
     f.terminalId = terminal.id;
     f.credential = (await enrolTerminal(f.t, terminal.serialNumber)).credential;
     if ((await f.t.device('/device/v1/heartbeat', f.credential, heartbeatReport(1))).statusCode !== 200) throw new Error('first heartbeat failed');
-    await f.t.services.security.flush(); // where it was seen is written within a second: before the tables are compared
+    await f.t.services.securityWatch.flush(); // where it was seen is written within a second: before the tables are compared
     await f.t.services.security.savePolicy({ acquirer: 'fuzz', keyType: 'TPK' }, 'fuzz');
     await f.t.services.security.updateSettings({ relocationGraceMinutes: 15 }, 'fuzz');
     f.commandId = (await f.t.services.device.queueCommand(f.terminalId, { type: 'self_test' }, 'fuzz')).id;

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentNotice } from '../src/notifications/notification-events.ts';
-import { RELEASE_DIGEST } from '../src/notifications/notifications.service.ts';
+import { RELEASE_DIGEST } from '../src/notifications/notification-jobs.ts';
 import { runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { startSmtp } from './support/smtp.ts';
@@ -177,10 +177,10 @@ describe.each(databases())('notification quiet hours and rate limits on $name', 
     setNow('2026-11-27T23:00:00.000Z');
     await runJobs();
     expect(mailsTo('lost@quiet.test')).toHaveLength(0);
-    expect(await t.services.notifications.releaseDueDigests()).toBe(1); // the job declared every minute (SWEEP_DIGESTS)
+    expect(await t.services.notificationDigests.releaseDueDigests()).toBe(1); // the job declared every minute (SWEEP_DIGESTS)
     await runJobs();
     expect(mailsTo('lost@quiet.test').map((m) => m.subject)).toEqual(['【通知汇总】静默时段内的 1 条通知']);
-    expect(await t.services.notifications.releaseDueDigests()).toBe(0);
+    expect(await t.services.notificationDigests.releaseDueDigests()).toBe(0);
   });
 
   it('posts a webhook digest that carries the data of every held notice', async () => {

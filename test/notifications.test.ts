@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationRepository } from '../src/notifications/notifications.repository.ts';
-import { DELIVER_NOTIFICATION } from '../src/notifications/notifications.service.ts';
+import { DELIVER_NOTIFICATION } from '../src/notifications/notification-jobs.ts';
 import { retryDelayMs } from '../src/notifications/notifications.rules.ts';
 import { AppError } from '../src/shared/errors.ts';
 import { runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';

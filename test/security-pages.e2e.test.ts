@@ -38,7 +38,7 @@ describe.skipIf(chromiumMissing('security browser tests'))("a terminal's securit
         { slot: 3, type: 'DUKPT', bdkId: 'FFFF9876', ksnPrefix: 'FFFF9876543210', loadedAt: '2026-03-01T02:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z' },
       ],
     }));
-    await server.services.security.flush();
+    await server.services.securityWatch.flush();
   });
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path = `/terminals/${terminal.id}`): Promise<Page> {

@@ -48,7 +48,7 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     /** One heartbeat, then whatever the security flush does with it (it runs within a second by itself). */
     const beat = async (overrides: Partial<HeartbeatContent> = {}) => {
       const answer = await t.heartbeat(heartbeatContent(overrides));
-      await server.services.security.flush();
+      await server.services.securityWatch.flush();
       return answer;
     };
     return { t, terminalId, serialNumber, hardware, beat, credential: () => saved.credential! };
@@ -99,16 +99,16 @@ describe.each(databases())('terminal security ($name)', (kind) => {
     await quiet.beat({ location: {} });
     expect(await casesOf(quiet.terminalId)).toHaveLength(1);
     // The silent one hears nothing: the security tick's sweep (a job, maybe already run by the clock) judges it.
-    await server.services.security.sweepRelocations();
+    await server.services.securityWatch.sweepRelocations();
     const cases = await casesOf(silent.terminalId);
     expect(cases).toHaveLength(1);
     expect(cases[0]!.what).toContain('5 km from its site');
     expect((await api('GET', `/api/v1/work-orders?terminalId=${silent.terminalId}`)).items).toHaveLength(1);
     // Sweeping again, or the terminal beating again from afar, opens nothing more; it is locked.
-    expect(await server.services.security.sweepRelocations()).toBe(0);
+    expect(await server.services.securityWatch.sweepRelocations()).toBe(0);
     now += MINUTE;
     expect((await silent.beat({ location: { gps: { ...FIVE_KM_AWAY, accuracyM: 30 } } })).mode).toBe('locked');
-    expect(await server.services.security.sweepRelocations()).toBe(0);
+    expect(await server.services.securityWatch.sweepRelocations()).toBe(0);
     expect(await casesOf(silent.terminalId)).toHaveLength(1);
     expect(await casesOf(quiet.terminalId)).toHaveLength(1);
   });

@@ -1,13 +1,14 @@
-// Diagnostics queries only: incidents, self-tests, suspicious-activity reports, thresholds, guide runs.
+// Diagnostics queries only: incidents, self-tests, suspicious-activity reports, the terminals and
+// commands the incident rules look at, health-score counts. What the heartbeat rules remember and are
+// tuned by is in ./rule-state.repository.ts, guide runs in ./guide-runs.repository.ts.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, DiagnosticStateTable, GuideAnswerTable, GuideLearningTable, GuideRunTable, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
+import type { Database, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
 import { merchantOf, NOTHING } from '../access/scope-sql.ts';
 import type { ScoredIncident } from './health-score.ts';
 import type { Scope } from '../access/roles.ts';
-import { batches, eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
+import { batches, eachBatch, selectInBatches } from '../db/batches.ts';
 
 export type IncidentRow = Selectable<IncidentTable>;
-export type GuideRunRow = Selectable<GuideRunTable>;
 
 export interface IncidentQuery {
   status?: string | undefined;
@@ -27,85 +28,6 @@ export interface IncidentQuery {
 
 export class DiagnosticsRepository {
   constructor(private readonly db: Kysely<Database>) {}
-
-  /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
-  async terminalContext(terminalIds: string[]) {
-    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
-      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'sites.opening_hours', 'sites.time_zone', 'merchants.time_zone as merchant_time_zone'])
-      .where('terminals.id', 'in', ids).execute());
-  }
-
-
-  /**
-   * What the rules of a heartbeat batch start from, in one round trip: the terminals' streaks and card
-   * windows as last written (by any node), and their open (or acknowledged) incidents.
-   */
-  async batchState(terminalIds: string[]) {
-    const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
-    const open: { id: string; terminal_id: string; rule: string }[] = [];
-    // Each id is bound twice.
-    const rows = await selectInBatches(terminalIds, async (batch) => {
-      const ids = sql.join(batch);
-      return (await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
-        select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
-        union all
-        select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db)).rows;
-    });
-    for (const r of rows) {
-      if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
-      else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
-    }
-    return { states, open };
-  }
-
-  /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
-  async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
-    await insertInBatches(rows, (batch) => this.db.insertInto('diagnostic_state').values(batch)
-      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
-        seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
-      })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
-      .execute());
-  }
-
-  // ---- link drops (flapping)
-  /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
-  async recordLinkDrops(terminalIds: string[], at: string) {
-    await insertInBatches(terminalIds.map((terminal_id) => ({ terminal_id, dropped_at: at })), (rows) => this.db.insertInto('link_drops').values(rows)
-      .onConflict((oc) => oc.columns(['terminal_id', 'dropped_at']).doNothing()).execute());
-  }
-
-  /** Link drops of these terminals at or after `since`. */
-  async linkDropsSince(terminalIds: string[], since: string) {
-    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('link_drops').select(['terminal_id', 'dropped_at']).where('terminal_id', 'in', ids).where('dropped_at', '>=', since).execute());
-  }
-
-  async pruneLinkDrops(before: string) {
-    await this.db.deleteFrom('link_drops').where('dropped_at', '<', before).execute();
-  }
-
-  async modelsOf(terminalIds: string[]) {
-    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').select(['id', 'model_id']).where('id', 'in', ids).execute());
-    return new Map(rows.map((r) => [r.id, r.model_id]));
-  }
-
-  async thresholdsOf(modelIds: string[]) {
-    return selectInBatches(modelIds, (ids) => this.db.selectFrom('diagnostic_thresholds').select(['model_id', 'settings']).where('model_id', 'in', ids).execute());
-  }
-
-  async saveThresholds(modelId: string, settings: string, now: string, by: string) {
-    await this.db.insertInto('diagnostic_thresholds').values({ model_id: modelId, settings, updated_at: now, updated_by: by })
-      .onConflict((oc) => oc.column('model_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
-  }
-
-  async merchantTradingOf(merchantIds: string[]) {
-    return selectInBatches(merchantIds, (ids) => this.db.selectFrom('merchant_trading_thresholds').select(['merchant_id', 'settings', 'updated_at', 'updated_by']).where('merchant_id', 'in', ids).execute());
-  }
-
-  async saveMerchantTrading(merchantId: string, settings: string, now: string, by: string) {
-    await this.db.insertInto('merchant_trading_thresholds').values({ merchant_id: merchantId, settings, updated_at: now, updated_by: by })
-      .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
-  }
 
   /** Inserts an incident unless one is already open for its key; returns the open one either way. */
   async openIncident(row: IncidentTable): Promise<{ row: IncidentRow; created: boolean }> {
@@ -305,69 +227,5 @@ export class DiagnosticsRepository {
       }
     }
     return out;
-  }
-
-  // ---- guide runs
-  async insertRun(row: GuideRunTable) {
-    await this.db.insertInto('guide_runs').values(row).execute();
-  }
-
-  async findRun(id: string) {
-    return this.db.selectFrom('guide_runs').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  async answersOf(runId: string) {
-    return this.db.selectFrom('guide_answers').selectAll().where('run_id', '=', runId).orderBy('position').execute();
-  }
-
-  /**
-   * Records an answer and moves the run on, only if the run is still at `fromStep` (a second answer
-   * to the same step, e.g. a retry or a race, changes nothing).
-   */
-  async recordAnswer(answer: GuideAnswerTable, fromStep: string, change: Partial<GuideRunTable>): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const moved = await trx.updateTable('guide_runs').set(change).where('id', '=', answer.run_id).where('status', '=', 'running')
-        .where('current_step', '=', fromStep).executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) return false;
-      await trx.insertInto('guide_answers').values(answer).execute();
-      return true;
-    });
-  }
-
-  /** Every answer with its run's guide, model and end, for resolution rates. */
-  async answerFacts(guideId: string | undefined, modelId: string | undefined, scope: Scope) {
-    let q = this.db.selectFrom('guide_answers').innerJoin('guide_runs', 'guide_runs.id', 'guide_answers.run_id')
-      .innerJoin('terminals', 'terminals.id', 'guide_runs.terminal_id').leftJoin('sites', 'sites.id', 'terminals.site_id')
-      .select(['guide_runs.guide_id', 'guide_runs.model_id', 'guide_answers.step_id', 'guide_answers.outcome', 'guide_runs.status', 'guide_runs.ended_at_step']);
-    if (guideId) q = q.where('guide_runs.guide_id', '=', guideId);
-    if (modelId) q = q.where('guide_runs.model_id', '=', modelId);
-    if (scope.kind === 'merchant') q = q.where('sites.merchant_id', '=', merchantOf(scope));
-    if (scope.kind === 'technician') q = q.where(NOTHING);
-    return q.execute();
-  }
-
-  // ---- guides that learn
-  /** Runs ended since `since` with the steps each answered (by the guide_runs_learning index). */
-  endedRunSteps(since: string) {
-    return this.db.selectFrom('guide_runs').innerJoin('guide_answers', 'guide_answers.run_id', 'guide_runs.id')
-      .select(['guide_runs.id', 'guide_runs.guide_id', 'guide_runs.model_id', 'guide_runs.status', 'guide_runs.ended_at_step', 'guide_answers.step_id'])
-      .where('guide_runs.started_at', '>=', since).where('guide_runs.status', 'in', ['resolved', 'escalated']).execute();
-  }
-
-  async saveLearning(row: Selectable<GuideLearningTable>): Promise<void> {
-    await this.db.insertInto('guide_learning').values(row).onConflict((oc) => oc.columns(['guide_id', 'model_id']).doUpdateSet({
-      step_order: row.step_order, figures: row.figures, flagged: row.flagged, runs: row.runs, computed_at: row.computed_at,
-    })).execute();
-  }
-
-  findLearning(guideId: string, modelId: string): Promise<Selectable<GuideLearningTable> | undefined> {
-    return this.db.selectFrom('guide_learning').selectAll().where('guide_id', '=', guideId).where('model_id', '=', modelId).executeTakeFirst();
-  }
-
-  listLearning(guideId: string | undefined, modelId: string | undefined): Promise<Selectable<GuideLearningTable>[]> {
-    let q = this.db.selectFrom('guide_learning').selectAll();
-    if (guideId) q = q.where('guide_id', '=', guideId);
-    if (modelId) q = q.where('model_id', '=', modelId);
-    return q.orderBy('guide_id').orderBy('model_id').execute();
   }
 }

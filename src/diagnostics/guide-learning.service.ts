@@ -5,7 +5,7 @@
 import { parseJson } from '../shared/json.ts';
 import type { Emitter } from '../shared/events.ts';
 import type { Clock } from '../shared/time.ts';
-import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import type { GuideRunsRepository } from './guide-runs.repository.ts';
 import { learnOrder, LEARNING_WINDOW_DAYS, reorderReason, type Learned, type RunFacts, type StepFigures } from './guide-learning.ts';
 import { guideById } from './guides.ts';
 
@@ -32,7 +32,7 @@ export interface RunOrder {
 
 export class GuideLearningService {
   constructor(
-    private readonly repo: DiagnosticsRepository,
+    private readonly repo: GuideRunsRepository,
     private readonly clock: Clock,
     private readonly modelName: (modelId: string) => Promise<string>,
     private readonly events: Emitter<GuideLearningEvents>,

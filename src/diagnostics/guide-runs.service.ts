@@ -8,7 +8,7 @@ import { conflict, invalid, notFound } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
-import type { DiagnosticsRepository, GuideRunRow } from './diagnostics.repository.ts';
+import type { GuideRunRow, GuideRunsRepository } from './guide-runs.repository.ts';
 import type { GuideAnswerInput, GuideRunInput } from './diagnostics.schemas.ts';
 import { answer, GUIDES, guideById, guideForRule, renderStep, type Guide } from './guides.ts';
 import { nextInOrder } from './guide-learning.ts';
@@ -35,7 +35,7 @@ export type GuideRunEvents = {
 
 export class GuideRunService {
   constructor(
-    private readonly repo: DiagnosticsRepository,
+    private readonly repo: GuideRunsRepository,
     private readonly clock: Clock,
     private readonly estate: EstateService,
     private readonly incidents: IncidentService,

@@ -6,6 +6,7 @@ import { heartbeatKey, type QueuedHeartbeat } from '../device/heartbeat-batch.ts
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import type { RuleStateRepository } from './rule-state.repository.ts';
 import {
   CARD_INTERFACES, escalationDelayMs, nextStreak, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
 } from './heartbeat.rules.ts';
@@ -33,6 +34,7 @@ export class HeartbeatObserver {
 
   constructor(
     private readonly repo: DiagnosticsRepository,
+    private readonly ruleState: RuleStateRepository,
     private readonly clock: Clock,
     private readonly context: RuleContext,
     private readonly incidents: Pick<IncidentService, 'openIncident' | 'resolveRow' | 'recordTradingFinding'>,
@@ -45,7 +47,7 @@ export class HeartbeatObserver {
     if (!fresh.length) return;
     const terminalIds = [...new Set(fresh.map((h) => h.terminalId))];
     // Streaks and open incidents are read afresh for every batch: another node may have moved them.
-    const [, { states: persisted, open }] = await Promise.all([this.context.loadTerminals(terminalIds), this.repo.batchState(terminalIds)]);
+    const [, { states: persisted, open }] = await Promise.all([this.context.loadTerminals(terminalIds), this.ruleState.batchState(terminalIds)]);
     for (const id of terminalIds) this.context.terminal(id)?.open.clear();
     for (const o of open) this.context.terminal(o.terminal_id!)?.open.set(o.rule, o.id);
     const ruleStates = new Map(persisted.map((r) => [r.terminal_id, decodeRuleState(r)]));
@@ -156,7 +158,7 @@ export class HeartbeatObserver {
     const rows = [...this.pendingStates.values()];
     if (!rows.length) return;
     this.lastStateWrite = this.clock().getTime();
-    this.stateWrite = this.repo.saveDiagnosticStates(rows).then(
+    this.stateWrite = this.ruleState.saveDiagnosticStates(rows).then(
       // Rows recomputed meanwhile stay pending for the next write.
       () => { for (const r of rows) if (this.pendingStates.get(r.terminal_id) === r) this.pendingStates.delete(r.terminal_id); },
       (error: unknown) => {

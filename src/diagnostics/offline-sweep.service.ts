@@ -4,6 +4,7 @@
 import { groupBy } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository, IncidentRow } from './diagnostics.repository.ts';
+import type { RuleStateRepository } from './rule-state.repository.ts';
 import { flappingVerdict, notifies, reminderDue, siteIsDown } from './heartbeat.rules.ts';
 import { SYSTEM, type IncidentService } from './incidents.service.ts';
 import type { RuleContext } from './rule-context.ts';
@@ -20,6 +21,7 @@ const MAX_FLAP_WINDOW_MS = 1440 * 60_000;
 export class OfflineSweep {
   constructor(
     private readonly repo: DiagnosticsRepository,
+    private readonly ruleState: RuleStateRepository,
     private readonly clock: Clock,
     private readonly context: RuleContext,
     private readonly incidents: Pick<IncidentService, 'openIncident' | 'resolveRow' | 'tell'>,
@@ -36,7 +38,7 @@ export class OfflineSweep {
     const at = now.toISOString();
     const offline = await this.repo.offlineTerminals();
     // One look at the open incidents the sweep deals with (flapping ones included).
-    const [, openOfSweep] = await Promise.all([this.repo.recordLinkDrops(wentOffline, at), this.repo.openIncidentsOfRules(['offline', 'site_network_down', 'network_flapping'])]);
+    const [, openOfSweep] = await Promise.all([this.ruleState.recordLinkDrops(wentOffline, at), this.repo.openIncidentsOfRules(['offline', 'site_network_down', 'network_flapping'])]);
     const flaps = await this.sweepFlapping(wentOffline, openOfSweep.filter((i) => i.rule === 'network_flapping'), offline, now);
     const offlineIds = new Set(offline.map((t) => t.id));
     const bySite = groupBy(offline.filter((t) => t.site_id), (t) => t.site_id!);
@@ -100,10 +102,10 @@ export class OfflineSweep {
     const openByTerminal = new Map(openRows.filter((i) => i.terminal_id).map((i) => [i.terminal_id!, i]));
     const candidates = [...new Set([...wentOffline, ...openByTerminal.keys()])];
     if (candidates.length) {
-      const models = await this.repo.modelsOf(candidates);
+      const models = await this.ruleState.modelsOf(candidates);
       await this.context.loadThresholds([...new Set(models.values())]);
       const since = new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString();
-      const drops = groupBy(await this.repo.linkDropsSince(candidates, since), (d) => d.terminal_id);
+      const drops = groupBy(await this.ruleState.linkDropsSince(candidates, since), (d) => d.terminal_id);
       const where = new Map(offline.map((t) => [t.id, t]));
       for (const terminalId of candidates) {
         const t = this.context.thresholdsOf(models.get(terminalId)).network;
@@ -126,7 +128,7 @@ export class OfflineSweep {
         }
       }
     }
-    await this.repo.pruneLinkDrops(new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString());
+    await this.ruleState.pruneLinkDrops(new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString());
     return result;
   }
 }

@@ -7,6 +7,7 @@ import { invalid } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import type { RuleStateRepository } from './rule-state.repository.ts';
 import { contradiction, mergeThresholds, passwordAgeDays, type ThresholdOverrides } from './heartbeat.rules.ts';
 import type { RuleContext } from './rule-context.ts';
 import type { TradingThresholds } from './trading.rules.ts';
@@ -14,6 +15,7 @@ import type { TradingThresholds } from './trading.rules.ts';
 export class PostureService {
   constructor(
     private readonly repo: DiagnosticsRepository,
+    private readonly ruleState: RuleStateRepository,
     private readonly clock: Clock,
     private readonly estate: Pick<EstateService, 'getModel' | 'getMerchant'>,
     private readonly context: RuleContext,
@@ -22,7 +24,7 @@ export class PostureService {
   // ---- thresholds
   async thresholds(modelId: string) {
     await this.estate.getModel(modelId);
-    const row = (await this.repo.thresholdsOf([modelId]))[0];
+    const row = (await this.ruleState.thresholdsOf([modelId]))[0];
     const overrides = parseJson<ThresholdOverrides>(row?.settings, {});
     return { modelId, overrides, effective: mergeThresholds(overrides, this.context.base), defaults: this.context.base };
   }
@@ -32,7 +34,7 @@ export class PostureService {
     const effective = mergeThresholds(overrides, this.context.base);
     const bad = contradiction(effective);
     if (bad) throw invalid(bad[0], bad[1]);
-    await this.repo.saveThresholds(modelId, JSON.stringify(overrides), this.clock().toISOString(), actor);
+    await this.ruleState.saveThresholds(modelId, JSON.stringify(overrides), this.clock().toISOString(), actor);
     this.context.forgetThresholds(modelId);
     return this.thresholds(modelId);
   }
@@ -40,7 +42,7 @@ export class PostureService {
   /** A merchant's own suspicious-trading thresholds (laid over its terminals' model thresholds). */
   async merchantTrading(merchantId: string, scope: Scope) {
     await this.estate.getMerchant(merchantId, scope);
-    const row = (await this.repo.merchantTradingOf([merchantId]))[0];
+    const row = (await this.ruleState.merchantTradingOf([merchantId]))[0];
     return {
       merchantId, overrides: parseJson<Partial<TradingThresholds>>(row?.settings, {}), defaults: this.context.base.trading,
       updatedAt: row?.updated_at ?? null, updatedBy: row?.updated_by ?? null,
@@ -50,7 +52,7 @@ export class PostureService {
   /** Replaces a merchant's trading overrides as a whole ({} hands it back to its models' thresholds). */
   async setMerchantTrading(merchantId: string, overrides: Partial<TradingThresholds>, scope: Scope, actor: string) {
     await this.estate.getMerchant(merchantId, scope);
-    await this.repo.saveMerchantTrading(merchantId, JSON.stringify(overrides), this.clock().toISOString(), actor);
+    await this.ruleState.saveMerchantTrading(merchantId, JSON.stringify(overrides), this.clock().toISOString(), actor);
     this.context.forgetMerchantTrading(merchantId);
     return this.merchantTrading(merchantId, scope);
   }

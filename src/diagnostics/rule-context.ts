@@ -5,7 +5,7 @@ import { setBounded } from '../shared/bounded-map.ts';
 import { parseJson } from '../shared/json.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Clock } from '../shared/time.ts';
-import type { DiagnosticsRepository } from './diagnostics.repository.ts';
+import type { RuleStateRepository } from './rule-state.repository.ts';
 import { mergeThresholds, type ThresholdOverrides, type Thresholds } from './heartbeat.rules.ts';
 import type { SiteHours, TradingThresholds } from './trading.rules.ts';
 import type { OpeningHours } from '../maintenance/windows/suggest-window.ts';
@@ -42,7 +42,7 @@ export class RuleContext {
   /** Each merchant's overrides of the trading group (laid over its terminals' model thresholds). */
   private readonly merchantTradingCache = new TtlCache<string, Partial<TradingThresholds>>(THRESHOLDS_MAX_MERCHANTS, CONTEXT_TTL_MS);
 
-  constructor(private readonly repo: DiagnosticsRepository, private readonly clock: Clock, passwordMaxAgeDays: number) {
+  constructor(private readonly repo: RuleStateRepository, private readonly clock: Clock, passwordMaxAgeDays: number) {
     this.base = mergeThresholds({ password: { maxAgeDays: passwordMaxAgeDays } });
   }
 

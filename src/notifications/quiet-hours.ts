@@ -79,3 +79,12 @@ export function quietUntil(at: Date, quiet: QuietHours): Date | null {
 export function rateWindowEnd(windowStart: string, periodMinutes: number): Date {
   return new Date(Date.parse(windowStart) + periodMinutes * 60_000);
 }
+
+/** A channel's quiet hours in a zone: its own, else its merchant's (fleet channels always name one). */
+export function channelQuietHours(
+  channel: { quiet_start: string | null; quiet_end: string | null; quiet_time_zone: string | null },
+  merchantTimeZone: string | null,
+): QuietHours | null {
+  if (channel.quiet_start === null || channel.quiet_end === null) return null;
+  return { start: channel.quiet_start, end: channel.quiet_end, timeZone: channel.quiet_time_zone ?? merchantTimeZone ?? 'UTC' };
+}

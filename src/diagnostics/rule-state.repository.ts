@@ -1,0 +1,89 @@
+// Queries of what the heartbeat rules remember and are tuned by: where terminals belong, each terminal's
+// streaks and card windows (read and written once per heartbeat batch), link drops for the flapping
+// rule, per-model thresholds and per-merchant trading thresholds.
+import { sql, type Kysely } from 'kysely';
+import type { Database, DiagnosticStateTable } from '../db/schema.ts';
+import { insertInBatches, selectInBatches } from '../db/batches.ts';
+
+export class RuleStateRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
+  async terminalContext(terminalIds: string[]) {
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+      .select(['terminals.id', 'terminals.model_id', 'terminals.site_id', 'sites.merchant_id', 'sites.opening_hours', 'sites.time_zone', 'merchants.time_zone as merchant_time_zone'])
+      .where('terminals.id', 'in', ids).execute());
+  }
+
+  /**
+   * What the rules of a heartbeat batch start from, in one round trip: the terminals' streaks and card
+   * windows as last written (by any node), and their open (or acknowledged) incidents (read here, beside
+   * the state, to keep the batch at one round trip).
+   */
+  async batchState(terminalIds: string[]) {
+    const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
+    const open: { id: string; terminal_id: string; rule: string }[] = [];
+    // Each id is bound twice.
+    const rows = await selectInBatches(terminalIds, async (batch) => {
+      const ids = sql.join(batch);
+      return (await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
+        select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
+        union all
+        select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db)).rows;
+    });
+    for (const r of rows) {
+      if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
+      else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
+    }
+    return { states, open };
+  }
+
+  /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
+  async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
+    await insertInBatches(rows, (batch) => this.db.insertInto('diagnostic_state').values(batch)
+      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+        seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
+      })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
+      .execute());
+  }
+
+  // ---- link drops (flapping)
+  /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
+  async recordLinkDrops(terminalIds: string[], at: string) {
+    await insertInBatches(terminalIds.map((terminal_id) => ({ terminal_id, dropped_at: at })), (rows) => this.db.insertInto('link_drops').values(rows)
+      .onConflict((oc) => oc.columns(['terminal_id', 'dropped_at']).doNothing()).execute());
+  }
+
+  /** Link drops of these terminals at or after `since`. */
+  async linkDropsSince(terminalIds: string[], since: string) {
+    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('link_drops').select(['terminal_id', 'dropped_at']).where('terminal_id', 'in', ids).where('dropped_at', '>=', since).execute());
+  }
+
+  async pruneLinkDrops(before: string) {
+    await this.db.deleteFrom('link_drops').where('dropped_at', '<', before).execute();
+  }
+
+  async modelsOf(terminalIds: string[]) {
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminals').select(['id', 'model_id']).where('id', 'in', ids).execute());
+    return new Map(rows.map((r) => [r.id, r.model_id]));
+  }
+
+  async thresholdsOf(modelIds: string[]) {
+    return selectInBatches(modelIds, (ids) => this.db.selectFrom('diagnostic_thresholds').select(['model_id', 'settings']).where('model_id', 'in', ids).execute());
+  }
+
+  async saveThresholds(modelId: string, settings: string, now: string, by: string) {
+    await this.db.insertInto('diagnostic_thresholds').values({ model_id: modelId, settings, updated_at: now, updated_by: by })
+      .onConflict((oc) => oc.column('model_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
+  }
+
+  async merchantTradingOf(merchantIds: string[]) {
+    return selectInBatches(merchantIds, (ids) => this.db.selectFrom('merchant_trading_thresholds').select(['merchant_id', 'settings', 'updated_at', 'updated_by']).where('merchant_id', 'in', ids).execute());
+  }
+
+  async saveMerchantTrading(merchantId: string, settings: string, now: string, by: string) {
+    await this.db.insertInto('merchant_trading_thresholds').values({ merchant_id: merchantId, settings, updated_at: now, updated_by: by })
+      .onConflict((oc) => oc.column('merchant_id').doUpdateSet({ settings, updated_at: now, updated_by: by })).execute();
+  }
+}
