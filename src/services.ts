@@ -100,7 +100,13 @@ import { SecretBox, secretKeyPath } from './configuration/secret-box.ts';
 import type { CampaignDelivery } from './rollouts/campaign-engine.service.ts';
 import type { HealthVerdict } from './rollouts/payment-health.ts';
 import { configurationPackageOf } from './shared/configuration-package.ts';
-import { ConfigurationService } from './configuration/configuration.service.ts';
+import { ConfigurationStore } from './configuration/configuration-store.ts';
+import { ParameterSchemas } from './configuration/parameter-schemas.service.ts';
+import { SavedGroups } from './configuration/saved-groups.service.ts';
+import { ConfigurationLevels } from './configuration/configuration-levels.service.ts';
+import { ConfigurationHistory } from './configuration/configuration-history.service.ts';
+import { EffectiveConfiguration } from './configuration/effective-configuration.service.ts';
+import { TerminalValuesCsv } from './configuration/terminal-values-csv.service.ts';
 import type { SchemaInput } from './configuration/configuration.schemas.ts';
 import type { ParameterSchema } from './configuration/parameters.ts';
 import { ConfigurationDelivery } from './configuration/delivery.service.ts';
@@ -187,7 +193,14 @@ export interface Services {
   invalidations: InvalidationListener | undefined;
   history: HeartbeatHistory;
   terminalData: TerminalData;
-  configuration: ConfigurationService;
+  /** Terminal configuration's in-memory state (schema, values, every terminal's effective hash). */
+  configuration: ConfigurationStore;
+  configurationSchemas: ParameterSchemas;
+  configurationGroups: SavedGroups;
+  configurationLevels: ConfigurationLevels;
+  configurationHistory: ConfigurationHistory;
+  effectiveConfiguration: EffectiveConfiguration;
+  terminalValuesCsv: TerminalValuesCsv;
   configurationDelivery: ConfigurationDelivery;
   approvals: ApprovalsService;
   savedViews: SavedViewsService;
@@ -307,18 +320,18 @@ export async function createServices(
   maintenanceNotices(db.kysely, notifications, events);
   const windows = new WindowsService(windowsRepo, clock, estate);
   // Planned work and suggested windows keep clear of each site's batch close, a configuration parameter.
-  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenanceRepo, jobLifecycle, windowSettings, (site) => configuration.batchCloseOf(site));
-  const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => configuration.batchCloseOf(site));
+  const windowPlanner = new WindowPlanner(windowsRepo, clock, estate, maintenanceRepo, jobLifecycle, windowSettings, (site) => effectiveConfiguration.batchCloseOf(site));
+  const suggestedWindows = new SuggestedWindowService(windowsRepo, clock, estate, windowSettings, (site) => effectiveConfiguration.batchCloseOf(site));
   const rollouts = new RolloutsRepository(db.kysely);
   // An application package may carry its parameter schema (signed with it): the configuration
   // capability (built further down) checks it at declaration and registers it once the package is published.
   const packages = new PackagesService(rollouts, estateRepo, clock, config.dataDir, config.maxPackageMb * 1024 * 1024, {
     problem: async (application, version, parameters) => {
-      const problem = await configuration.schemaProblemOf(application, version, parameters as ParameterSchema);
+      const problem = await configurationSchemas.schemaProblemOf(application, version, parameters as ParameterSchema);
       return problem && [problem[0] === 'application' ? 'name' : problem[0], problem[1]];
     },
     register: async (input, actorName) => {
-      if (!(await configuration.schemaProblemOf(input.application, input.version, input.parameters as ParameterSchema))) await configuration.registerSchema(input as SchemaInput, actorName);
+      if (!(await configurationSchemas.schemaProblemOf(input.application, input.version, input.parameters as ParameterSchema))) await configurationSchemas.registerSchema(input as SchemaInput, actorName);
     },
   });
   // Campaigns: the engine moves them (what a campaign delivers is the package delivery's); operators manage
@@ -443,7 +456,7 @@ export async function createServices(
   const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log, {
     delivery: { deliverVersion: (input, actorName) => campaigns.deliverVersion(input, actorName) },
     configuration: {
-      groupVersion: (filter) => configuration.groupVersion(filter),
+      groupVersion: (filter) => configurationGroups.groupVersion(filter),
       terminal: (terminalId) => {
         const expected = configuration.cache.hashOf(terminalId);
         return { applied: expected !== undefined && configurationDelivery.appliedOf(terminalId)?.hash === expected, held: configuration.cache.heldBy(terminalId) !== undefined };
@@ -508,9 +521,16 @@ export async function createServices(
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
   const configurationChanges = new ConfigurationChangesRepository(db.kysely);
-  const configuration = new ConfigurationService(new ConfigurationRepository(db.kysely), estateRepo, clock, configurationChanges,
+  const configurationRepo = new ConfigurationRepository(db.kysely);
+  const configuration = new ConfigurationStore(configurationRepo, configurationChanges, estateRepo, clock,
     SecretBox.fromFile(secretKeyPath(config.dataDir, config.configurationSecretKeyFile), migrate));
   await configuration.load();
+  const configurationSchemas = new ParameterSchemas(configurationRepo, configuration, clock);
+  const configurationGroups = new SavedGroups(configurationRepo, configuration, clock);
+  const configurationLevels = new ConfigurationLevels(configurationRepo, configurationChanges, configuration, clock);
+  const configurationHistory = new ConfigurationHistory(configurationRepo, configuration);
+  const effectiveConfiguration = new EffectiveConfiguration(configuration, estateRepo);
+  const terminalValuesCsv = new TerminalValuesCsv(configurationRepo, configuration, estateRepo);
   const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
     open: async (terminalId, detail) => {
       const terminal = await estateRepo.findTerminal(terminalId);
@@ -519,7 +539,7 @@ export async function createServices(
     resolve: (fixed): Promise<number> => incidents.resolveCleared('configuration_drift', fixed, 'the terminal reports its effective configuration again'),
   }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
   // Changes that need terminals out of service go out as campaigns, judged on payments like software.
-  const configurationCampaigns: ConfigurationCampaigns<HealthVerdict> = new ConfigurationCampaigns(configurationChanges, configuration, configurationDelivery, {
+  const configurationCampaigns: ConfigurationCampaigns<HealthVerdict> = new ConfigurationCampaigns(configurationChanges, configuration, configurationLevels, configurationDelivery, {
     createForConfiguration: (input, scope, actorName) => campaigns.createForConfiguration(input, scope, actorName),
     outcome: (id) => campaigns.outcome(id),
     configurationAction: (terminalId) => deployments.configurationAction(terminalId),
@@ -527,6 +547,10 @@ export async function createServices(
     judge: async (campaign, wave) => {
       const row = await rollouts.campaign(campaign.id);
       return packageDelivery.judge(row!, wave);
+    },
+    settings: async (id) => {
+      const view = await campaigns.get(id).catch(() => undefined);
+      return view && { name: view.name, ...view.settings };
     },
   }, clock);
   jobs.handle('configuration-tick', async () => {
@@ -563,8 +587,8 @@ export async function createServices(
       return { jobs: jobs.map((j) => j.id) };
     },
     acquirer_parameters: async (payload, by) => {
-      const { level, scopeId, input, scope } = payload as { level: Parameters<ConfigurationService['set']>[0]; scopeId: string; input: Parameters<ConfigurationService['set']>[2]; scope: Scope };
-      const result = await configuration.set(level, scopeId, input, { name: by.actorName, scope });
+      const { level, scopeId, input, scope } = payload as { level: Parameters<ConfigurationLevels['set']>[0]; scopeId: string; input: Parameters<ConfigurationLevels['set']>[2]; scope: Scope };
+      const result = await configurationLevels.set(level, scopeId, input, { name: by.actorName, scope });
       return { version: (result as { version?: number }).version ?? null };
     },
   }, events);
@@ -641,7 +665,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await securityWatch.sweepRelocations();
   });
-  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests, configurationSchemas, configurationGroups, configurationLevels, configurationHistory, effectiveConfiguration, terminalValuesCsv };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -601,7 +601,7 @@ const ROUTES: Record<string, RouteSpec> = {
     need: 'set configuration',
     probe: async (f) => {
       const scopeId = await configuredSite(f);
-      await f.t.services.configuration.set('site', scopeId, { values: { receiptHeader: unique('Header') }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
+      await f.t.services.configurationLevels.set('site', scopeId, { values: { receiptHeader: unique('Header') }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
       return { params: { level: 'site', scopeId }, body: { version: 0, reason: 'matrix' } };
     },
   },
@@ -647,8 +647,8 @@ const ROUTES: Record<string, RouteSpec> = {
 
 /** Merchant A's site, once the demo parameter schema is registered. */
 async function configuredSite(f: Fixtures): Promise<string> {
-  if (!(await f.t.services.configuration.listSchemas()).length) {
-    await f.t.services.configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'matrix');
+  if (!(await f.t.services.configurationSchemas.listSchemas()).length) {
+    await f.t.services.configurationSchemas.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'matrix');
   }
   return f.a.site.id;
 }
@@ -659,7 +659,7 @@ async function pendingChange(f: Fixtures): Promise<string> {
   const site = await f.t.services.estate.createSite({ merchantId: f.a.merchant.id, code: unique('CSITE'), name: unique('Config site') });
   await buildTerminal(f.t, { ...f.a, site }, { serialNumber: unique('ZZ-CC') });
   await f.t.services.configuration.refresh();
-  const result = await f.t.services.configuration.set('site', site.id, { values: { acquirerHost: 'matrix.example' }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
+  const result = await f.t.services.configurationLevels.set('site', site.id, { values: { acquirerHost: 'matrix.example' }, reason: 'matrix' }, { name: 'matrix', scope: { kind: 'fleet' } });
   return result.pending!.id;
 }
 

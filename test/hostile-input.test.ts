@@ -623,8 +623,8 @@ describe.each(databases())('hostile input on $name', (kind) => {
     const reported = await f.t.services.incidents.reportSuspicious(f.terminalId, { what: 'fuzz' }, { kind: 'fleet' }, 'fuzz');
     f.incidentId = reported.incidentId;
     f.caseId = reported.id;
-    await f.t.services.configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'fuzz');
-    await f.t.services.configuration.createGroup({ name: 'Fuzz group', filter: { tag: 'counter' } }, 'fuzz');
+    await f.t.services.configurationSchemas.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'fuzz');
+    await f.t.services.configurationGroups.createGroup({ name: 'Fuzz group', filter: { tag: 'counter' } }, 'fuzz');
     f.runId = (await f.t.services.guideRuns.start({ terminalId: f.terminalId, guideId: 'printer' }, { kind: 'fleet' }, 'fuzz')).id;
     const fuzzer = { id: null, name: 'fuzz', scope: { kind: 'fleet' } } as const;
     f.templateId = (await f.t.services.preventive.findTemplateByCode('monthly'))!.id;

@@ -3,17 +3,21 @@
 // payment-health halt of the campaign engine, with rollback to the configuration before it. This is the
 // engine's CampaignDelivery for such campaigns, and what happens on the terminal's side: inside its
 // maintenance job its configuration fetch gives it the change (or, for a rollback, takes it back), and
-// its report of applying it counts as the install. The configuration tick makes a change delivered
-// everywhere a version of its level.
+// its report of applying it counts as the install. Terminals the campaign skipped (no window, offline,
+// held by the continuity rule) keep the configuration before the change and get it from a follow-up
+// campaign in their own windows; the configuration tick makes a change delivered everywhere a version
+// of its level.
 import type { Scope } from '../access/roles.ts';
 import type { WorkKind } from '../shared/job-states.ts';
 import { configurationPackageOf } from '../shared/configuration-package.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { FLEET } from '../access/roles.ts';
+import { AppError, conflict, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ChangeRow, ConfigurationChangesRepository } from './configuration.repository.ts';
 import type { ChangeCampaignInput, ChangeView, ConfigurationReport, ConfigurationHint } from './configuration.schemas.ts';
-import type { Actor, ConfigurationService } from './configuration.service.ts';
+import type { Actor, ConfigurationStore } from './configuration-store.ts';
+import type { ConfigurationLevels } from './configuration-levels.service.ts';
 import type { ConfigurationDelivery } from './delivery.service.ts';
 import type { Level } from './parameters.ts';
 
@@ -32,7 +36,21 @@ export interface ConfigurationCampaignPort<Verdict> {
   record(actionId: number, report: { reportId: string; status: 'installing' | 'installed'; body: unknown; source: string }): Promise<unknown>;
   /** The payments of a wave's terminals against comparable ones: the same judgement as software. */
   judge(campaign: { id: string; package_id: string }, wave: number): Promise<Verdict>;
+  /** A campaign's name and the settings a follow-up keeps. */
+  settings(campaignId: string): Promise<FollowUpSettings | undefined>;
 }
+
+export interface FollowUpSettings {
+  name: string; maxFailureRate: number; observeMinutes: number;
+  singleTerminalSites: 'hold' | 'when_closed' | 'allow'; singleTerminalSitesReason: string | null;
+}
+
+/**
+ * A follow-up starts no sooner than a day after the campaign before it: the terminals it is for missed
+ * their window (or had none, or were offline), and their next chance is the next night's window. A
+ * terminal that stays unreachable thus costs one campaign a day, not one per tick.
+ */
+export const FOLLOW_UP_SPACING_MS = 24 * 3_600_000;
 
 export interface CampaignTarget { merchantId?: string; siteId?: string; modelId?: string; tag?: string }
 
@@ -42,7 +60,8 @@ const ENDED: readonly CampaignState[] = ['completed', 'cancelled'];
 export class ConfigurationCampaigns<Verdict> {
   constructor(
     private readonly repo: ConfigurationChangesRepository,
-    private readonly configuration: ConfigurationService,
+    private readonly configuration: ConfigurationStore,
+    private readonly levels: ConfigurationLevels,
     private readonly delivery: ConfigurationDelivery,
     private readonly campaigns: ConfigurationCampaignPort<Verdict>,
     private readonly clock: Clock,
@@ -56,14 +75,14 @@ export class ConfigurationCampaigns<Verdict> {
     const scopeId = query.level === 'fleet' ? '' : query.scopeId;
     const rows = await this.repo.list({ ...(query.state && { states: [query.state] }), ...(query.level && { level: query.level }), ...(scopeId !== undefined && { scopeId }), limit: 100 });
     const visible: ChangeView[] = [];
-    for (const r of rows) if (actor.scope.kind === 'fleet' || (await this.visible(r, actor))) visible.push(this.configuration.changeView(r));
+    for (const r of rows) if (actor.scope.kind === 'fleet' || (await this.visible(r, actor))) visible.push(this.levels.changeView(r));
     return visible;
   }
 
   async get(id: string, actor: Actor): Promise<ChangeView> {
     const row = await this.change(id);
     if (!(await this.visible(row, actor))) throw notFound('configuration change', id);
-    return this.configuration.changeView(row);
+    return this.levels.changeView(row);
   }
 
   private async visible(row: ChangeRow, actor: Actor): Promise<boolean> {
@@ -188,7 +207,11 @@ export class ConfigurationCampaigns<Verdict> {
         continue;
       }
       if (!outcome.rollback && outcome.state === 'completed') {
-        const version = await this.configuration.commitChange(row, row.created_by);
+        // Terminals under the level the campaign did not give the change keep the configuration before it
+        // (they are not holders, so their hash is the level's old one) until a follow-up reaches them.
+        const waiting = this.waitingFor(row);
+        if (waiting.length && !(await this.followUp(row, waiting))) continue;
+        const version = await this.levels.commitChange(row, row.created_by);
         if (await this.repo.move(row.id, 'delivering', { state: 'applied', version, updated_at: at })) {
           await this.repo.removeHolders(row.id);
           ended++;
@@ -202,6 +225,46 @@ export class ConfigurationCampaigns<Verdict> {
       }
     }
     return ended;
+  }
+
+  /** The terminals under the change's level that do not run it yet. */
+  private waitingFor(row: ChangeRow): string[] {
+    return this.configuration.terminalIdsUnder(row.level, row.scope_id).filter((id) => this.configuration.cache.heldBy(id)?.changeId !== row.id);
+  }
+
+  /**
+   * Starts a follow-up campaign for the terminals still waiting (one wave: the change already proved
+   * itself on the first campaign's waves; the same failure rate and observation), a day after the
+   * campaign before it at the earliest. A site's only terminal, which 'hold' kept trading, is taken
+   * while its site is closed ('when_closed'): held again it would wait for ever. Answers true when
+   * nobody is left to wait for (none of them is in service any more): the change may then become its
+   * level's version.
+   */
+  private async followUp(row: ChangeRow, waiting: string[]): Promise<boolean> {
+    if (this.clock().getTime() - Date.parse(row.updated_at) < FOLLOW_UP_SPACING_MS) return false;
+    const previous = row.campaign_id ? await this.campaigns.settings(row.campaign_id) : undefined;
+    if (!previous) return false;
+    const at = this.now();
+    // Claimed first (only from the state it was read in), so two server processes never both start one.
+    if (!(await this.repo.touch(row.id, row.updated_at, at))) return false;
+    const name = `${previous.name.replace(/ \(follow-up: \d+ terminals?\)$/, '')} (follow-up: ${waiting.length} ${waiting.length === 1 ? 'terminal' : 'terminals'})`;
+    try {
+      const campaign = await this.campaigns.createForConfiguration({
+        name, waves: [100], maxFailureRate: previous.maxFailureRate, observeMinutes: previous.observeMinutes,
+        ...(previous.singleTerminalSites === 'allow'
+          ? { singleTerminalSites: 'allow' as const, singleTerminalSitesReason: previous.singleTerminalSitesReason ?? 'allowed by the campaign before it' }
+          : { singleTerminalSites: 'when_closed' as const }),
+        changeId: row.id, filter: this.targetOf(row), only: new Set(waiting),
+      }, FLEET, row.created_by);
+      await this.repo.move(row.id, 'delivering', { campaign_id: campaign.id, updated_at: at });
+      return false;
+    } catch (error) {
+      // No terminal in service is left to wait (retired, in storage): nothing holds the change back.
+      if (error instanceof AppError && error.field === 'filter' && error.message.includes('no terminal in service')) return true;
+      // Otherwise (e.g. all of them in another campaign) it is tried again a day later.
+      if (error instanceof AppError) return false;
+      throw error;
+    }
   }
 
   private async release(changeId: string): Promise<void> {

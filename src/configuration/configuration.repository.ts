@@ -158,6 +158,12 @@ export class ConfigurationChangesRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Claims a change for one step (its `updated_at` as read): false when another process moved it first. */
+  async touch(id: string, readAt: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('config_changes').set({ updated_at: at }).where('id', '=', id).where('updated_at', '=', readAt).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Every terminal holding a change that is being delivered, with the change. */
   async holders(): Promise<{ terminal_id: string; change_id: string; level: ConfigLevel; scope_id: string; delta: string }[]> {
     return this.db.selectFrom('config_change_holders').innerJoin('config_changes', 'config_changes.id', 'config_change_holders.change_id')

@@ -119,6 +119,7 @@ export const ChangeView = Type.Object({
   version: Type.Union([Type.Integer(), Type.Null()], { description: "the level's version it became" }),
   terminals: Type.Integer({ description: 'terminals under its level' }),
   holders: Type.Integer({ description: 'terminals that run it already' }),
+  waiting: Type.Integer({ description: 'while delivering: terminals under its level still on the configuration before it (not reached yet, or skipped and waiting for a follow-up campaign in their next window)' }),
   createdBy: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -41,8 +41,8 @@ export class EffectiveCache {
   private uppers = new Map<string, Upper>();
   /** The upper of each (merchant, site, groups) a terminal has: one lookup per terminal. */
   private upperOf = new Map<string, Upper>();
-  /** The own parameters, sorted, and the default fragment of each (undefined: none). */
-  private ownSorted: { name: string; fallback: (u: Upper) => string | undefined }[] = [];
+  /** The own parameters, sorted, the `"name":` that starts each one's fragment, and its default fragment (undefined: none). */
+  private ownSorted: { name: string; prefix: string; fallback: (u: Upper) => string | undefined }[] = [];
   /** Terminals running a change ahead of their level (its campaign goes on): computed one by one. */
   private readonly held = new Map<string, HeldChange>();
 
@@ -75,7 +75,7 @@ export class EffectiveCache {
 
   private setOwn(parameters: ParameterSchema): void {
     this.own = ownParameters(parameters);
-    this.ownSorted = [...this.own].sort().map((name) => ({ name, fallback: (u: Upper) => { const at = u.index.get(name); return at === undefined ? undefined : u.fragments[at]; } }));
+    this.ownSorted = [...this.own].sort().map((name) => ({ name, prefix: `${JSON.stringify(name)}:`, fallback: (u: Upper) => { const at = u.index.get(name); return at === undefined ? undefined : u.fragments[at]; } }));
   }
 
   hashOf(terminalId: string): string | undefined {
@@ -196,11 +196,12 @@ export class EffectiveCache {
       return;
     }
     const p = this.placements.get(terminalId)!;
-    const groups = this.groups.length ? this.groups.filter((g) => inGroup(p, g.filter)).map((g) => g.id) : [];
-    const key = `${p.merchantId ?? ''}|${p.siteId ?? ''}|${groups.join(',')}`;
+    // Built without arrays: this runs once per terminal (a million after a fleet-level change).
+    let key = `${p.merchantId ?? ''}|${p.siteId ?? ''}|`;
+    for (const g of this.groups) if (inGroup(p, g.filter)) key += `${g.id},`;
     let upper = this.upperOf.get(key);
     if (!upper) {
-      upper = this.upper(p.merchantId, p.siteId, groups);
+      upper = this.upper(p.merchantId, p.siteId, this.groups.filter((g) => inGroup(p, g.filter)).map((g) => g.id));
       this.upperOf.set(key, upper);
     }
     const mine = this.values.get('terminal')!.get(terminalId);
@@ -217,9 +218,9 @@ export class EffectiveCache {
     }
     // The common case (TID, MID): the site's shared hash, computed once, and a small hash of its own.
     let text = '{';
-    for (const { name, fallback } of this.ownSorted) {
+    for (const { name, prefix, fallback } of this.ownSorted) {
       const v = mine[name];
-      const fragment = v === undefined ? fallback(upper) : `${JSON.stringify(name)}:${canonicalJson(v)}`;
+      const fragment = v === undefined ? fallback(upper) : prefix + (typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v));
       if (fragment === undefined) continue;
       text += text.length > 1 ? `,${fragment}` : fragment;
     }

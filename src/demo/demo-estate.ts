@@ -14,7 +14,7 @@ export interface DemoEstate {
 const weekdays = (open: string, close: string) =>
   Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open, close }]]));
 
-export async function seedDemoEstate({ estate, device, preventive, configuration }: Pick<Services, 'estate' | 'device' | 'preventive' | 'configuration'>): Promise<DemoEstate> {
+export async function seedDemoEstate({ estate, device, preventive, configuration, configurationSchemas, configurationLevels }: Pick<Services, 'estate' | 'device' | 'preventive' | 'configuration' | 'configurationSchemas' | 'configurationLevels'>): Promise<DemoEstate> {
   const existing = await estate.listSites({ limit: 1000, q: 'DEMO-' });
   const simulatorCode = async (uses: number) => {
     const sites = await estate.listSites({ limit: 1, q: 'DEMO-SIM' });
@@ -43,14 +43,14 @@ export async function seedDemoEstate({ estate, device, preventive, configuration
   let count = 0;
   // The demo POS application's parameters, with values at each level: a fleet footer, each merchant's
   // receipt header and acquirer, the night market's later batch close, and every terminal's TID and MID.
-  await configuration.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'demo');
+  await configurationSchemas.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'demo');
   const fleetActor = { name: 'demo', scope: { kind: 'fleet' as const } };
-  await configuration.set('fleet', 'fleet', { values: { receiptFooter: '谢谢惠顾 Thank you for shopping' }, reason: 'demo seed' }, fleetActor);
-  await configuration.set('merchant', tea.id, { values: { receiptHeader: '青柠茶饮 Qingning Tea' }, reason: 'demo seed' }, fleetActor);
-  await configuration.set('merchant', books.id, {
+  await configurationLevels.set('fleet', 'fleet', { values: { receiptFooter: '谢谢惠顾 Thank you for shopping' }, reason: 'demo seed' }, fleetActor);
+  await configurationLevels.set('merchant', tea.id, { values: { receiptHeader: '青柠茶饮 Qingning Tea' }, reason: 'demo seed' }, fleetActor);
+  await configurationLevels.set('merchant', books.id, {
     values: { receiptHeader: 'Harbour Books', language: 'en', acquirer: 'worldpay', acquirerHost: 'pos.worldpay.example', tips: true, receiptFooter: 'Thank you 谢谢' }, reason: 'demo seed',
   }, fleetActor);
-  await configuration.set('site', sites[1]!.id, { values: { batchCloseTime: '01:30', receiptFooter: '夜市见 See you tonight' }, reason: 'demo seed' }, fleetActor);
+  await configurationLevels.set('site', sites[1]!.id, { values: { batchCloseTime: '01:30', receiptFooter: '夜市见 See you tonight' }, reason: 'demo seed' }, fleetActor);
   for (const [i, site] of sites.slice(0, 3).entries()) {
     for (let n = 1; n <= 4; n++) {
       const terminal = await estate.createTerminal({
@@ -58,7 +58,7 @@ export async function seedDemoEstate({ estate, device, preventive, configuration
         tags: n === 4 ? ['backup'] : ['counter'], appVersion: '3.2.0', firmwareVersion: n % 2 ? 'PayDroid-9.1' : 'VOS3-4.2',
       });
       await configuration.refresh();
-      await configuration.set('terminal', terminal.id, {
+      await configurationLevels.set('terminal', terminal.id, {
         values: { tid: `${i + 1}${String(n).padStart(7, '0')}`, mid: `89831000000${i < 2 ? '0001' : '0002'}` }, reason: 'demo seed',
       }, fleetActor);
       count++;

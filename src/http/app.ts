@@ -143,7 +143,10 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));
-    await api.register(configurationRoutes(services.configuration, services.configurationDelivery, services.configurationCampaigns, services.approvals));
+    await api.register(configurationRoutes({
+      schemas: services.configurationSchemas, groups: services.configurationGroups, levels: services.configurationLevels, history: services.configurationHistory,
+      effective: services.effectiveConfiguration, csv: services.terminalValuesCsv, delivery: services.configurationDelivery, campaigns: services.configurationCampaigns,
+    }, services.approvals));
     await api.register(approvalRoutes(services.approvals));
     await api.register(savedViewRoutes(services.savedViews));
     await api.register(merchantRoutes(services.care, services.maintenanceMoves, services.audit, services.shopNotices));
@@ -158,7 +161,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await device.register(diagnosticsDeviceRoutes(services.incidents, deviceAuthenticator(services.device)));
     await device.register(rolloutDeviceRoutes(services.packages, services.deployments, deviceAuthenticator(services.device)));
     await device.register(terminalDataDeviceRoutes(services.terminalData, services.audit, deviceAuthenticator(services.device)));
-    await device.register(configurationDeviceRoutes(services.configuration, services.configurationCampaigns, deviceAuthenticator(services.device)));
+    await device.register(configurationDeviceRoutes(services.effectiveConfiguration, services.configurationCampaigns, deviceAuthenticator(services.device)));
     await device.register(merchantDeviceRoutes(services.care, deviceAuthenticator(services.device)));
     await device.register(assistanceDeviceRoutes(services.assistance, services.audit, deviceAuthenticator(services.device)));
   }, { prefix: '/device/v1' });

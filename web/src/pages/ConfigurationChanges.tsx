@@ -66,6 +66,7 @@ export function PendingChanges({ me, level, scope, reload, describe, title }: {
             <p className="reason">{c.reason}</p>
             <ul className="plain">{c.changes.map((x) => <li key={x.parameter} className="break">{describe(x)}</li>)}</ul>
             {c.state === 'delivering' && <p>{t('ccHolders', { holders: c.holders, terminals: c.terminals })} · <Link href={`/updates/campaigns/${c.campaignId!}`}>{t('ccOpenCampaign')}</Link></p>}
+            {c.state === 'delivering' && c.waiting > 0 && <p className="muted" data-configuration-waiting>{t('ccWaiting', { waiting: c.waiting })}</p>}
             {c.state === 'pending' && (
               <div className="buttons">
                 {can(me, 'rollouts:write') && <button type="button" disabled={action.busy} onClick={() => { action.reset(); setDelivering(c); }}>{t('ccDeliver')}</button>}
@@ -104,6 +105,7 @@ export function CampaignChange({ changeId }: { changeId: string }) {
       <dd data-configuration-change className="break">
         {t('ccCampaignLevel', { level: tk('cfgLevel', change.level), changes: change.changes.map(words).join('; ') })}
         <div className="muted">{change.reason} · {tk('ccState', change.state)}</div>
+        {change.state === 'delivering' && change.waiting > 0 && <div className="muted" data-configuration-waiting>{t('ccWaiting', { waiting: change.waiting })}</div>}
       </dd>
     </>
   );

@@ -1,0 +1,233 @@
+// Terminal configuration's shared state: the current parameter schema, every level's values and each
+// terminal's effective hash held in memory (loaded at start, refreshed by the configuration tick), secret
+// values sealed for storage, and the one way a level's values are stored as a new version. The use
+// cases (schemas, levels, history, effective configuration, CSV, campaigns) all work on this one store.
+import { randomUUID } from 'node:crypto';
+import type { Scope } from '../access/roles.ts';
+import type { ConfigLevel } from '../db/schema.ts';
+import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { parseJson } from '../shared/json.ts';
+import type { Clock } from '../shared/time.ts';
+import type { ChangeRow, ConfigurationChangesRepository, ConfigurationRepository } from './configuration.repository.ts';
+import { StaleVersion, type SchemaRow, type VersionRow } from './configuration.repository.ts';
+import { EffectiveCache, inGroup, type Group, type GroupFilter, type HeldChange } from './effective-cache.ts';
+import { SchemaChecker, type Change, type Level, type ParameterSchema, type Values } from './parameters.ts';
+import { SecretBox } from './secret-box.ts';
+
+/** Who is asking: their name for the record and the part of the estate they may touch. */
+export interface Actor { name: string; scope: Scope }
+
+/** What configuration asks of the estate: whether a scope exists and the caller may see it. */
+export interface EstateLookup {
+  findMerchant(id: string, scope: Scope): Promise<unknown>;
+  findSite(id: string, scope: Scope): Promise<unknown>;
+  findTerminal(id: string, scope: Scope): Promise<unknown>;
+}
+
+export class ConfigurationStore {
+  readonly cache = new EffectiveCache();
+  private currentRow: SchemaRow | undefined;
+  private schemaChecker = new SchemaChecker({});
+  private loadedChangeAt: string | null = null;
+  private unplaced = new Set<string>();
+  private placing: Promise<void> | undefined;
+
+  constructor(
+    private readonly repo: ConfigurationRepository,
+    private readonly changes: ConfigurationChangesRepository,
+    private readonly estate: EstateLookup,
+    private readonly clock: Clock,
+    /** Seals secret values for storage (AES-256-GCM); only the terminal's own fetch sees them opened. */
+    private readonly box: SecretBox,
+  ) {}
+
+  // ---- the current schema
+  /** The newest registered schema (undefined before the first). */
+  get current(): SchemaRow | undefined {
+    return this.currentRow;
+  }
+
+  get parameters(): ParameterSchema {
+    return this.currentRow ? parseJson<ParameterSchema>(this.currentRow.parameters, {}) : {};
+  }
+
+  /** Checks a value against the current schema. */
+  get checker(): SchemaChecker {
+    return this.schemaChecker;
+  }
+
+  /** A newly registered schema becomes the current one; every hash is recomputed with it. */
+  useSchema(row: SchemaRow | undefined, recompute = true): void {
+    this.currentRow = row;
+    this.schemaChecker = new SchemaChecker(this.parameters);
+    if (recompute) this.cache.setSchema(this.parameters);
+  }
+
+  // ---- secrets
+  sealed(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.parameters[n]?.secret && v !== null && v !== undefined ? this.box.seal(v) : v]));
+  }
+
+  opened(values: Values): Values {
+    return Object.fromEntries(Object.entries(values).map(([n, v]) => [n, this.box.open(v)]));
+  }
+
+  sealedChanges(changes: Change[]): Change[] {
+    return changes.map((c) => (this.parameters[c.parameter]?.secret
+      ? { parameter: c.parameter, old: c.old === null ? null : this.box.seal(c.old), new: c.new === null ? null : this.box.seal(c.new) }
+      : c));
+  }
+
+  /** A held change's delta as it applies (secrets opened). */
+  deltaOf(row: Pick<ChangeRow, 'delta'>): Values {
+    return this.opened(parseJson<Values>(row.delta, {}));
+  }
+
+  /**
+   * Secret values an older PosFleet stored in plain (or stored before the schema marked them secret)
+   * are sealed where they lie: the level's values and every version's values and diff.
+   */
+  private async sealPlainSecrets(values: { level: ConfigLevel; scopeId: string; values: Values }[]): Promise<void> {
+    const secret = (n: string) => !!this.parameters[n]?.secret;
+    let found = false;
+    for (const v of values) {
+      for (const [n, value] of Object.entries(v.values)) {
+        if (!secret(n) || value === null || SecretBox.isSealed(value)) continue;
+        await this.repo.rewriteValue(v.level, v.scopeId, n, this.box.seal(value));
+        found = true;
+      }
+    }
+    if (!found) return;
+    for (const row of await this.repo.allVersions()) {
+      const stored = parseJson<Values>(row.values, {});
+      const changes = parseJson<Change[]>(row.changes, []);
+      const values2 = this.sealed(stored);
+      const changes2 = this.sealedChanges(changes);
+      if (JSON.stringify(values2) !== row.values || JSON.stringify(changes2) !== row.changes) await this.repo.rewriteVersion(row.id, JSON.stringify(values2), JSON.stringify(changes2));
+    }
+  }
+
+  // ---- loading and refreshing the memory
+  /** Loads every schema, value, terminal placement and held change into memory (at start, and by the tick). */
+  async load(): Promise<void> {
+    const [schemas, values, groups, placements, changeAt, held] = await Promise.all([
+      this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.placements(), this.repo.lastChangeAt(), this.heldChanges(),
+    ]);
+    this.useSchema(schemas.at(-1), false);
+    await this.sealPlainSecrets(values);
+    this.cache.load({ parameters: this.parameters, values: values.map((v) => ({ ...v, values: this.opened(v.values) })), groups: groups.map(toGroup), placements, held });
+    this.loadedChangeAt = changeAt;
+  }
+
+  private async heldChanges(): Promise<Map<string, HeldChange>> {
+    return new Map((await this.changes.holders()).map((h) => [h.terminal_id, { changeId: h.change_id, level: h.level, scopeId: h.scope_id, delta: this.opened(parseJson<Values>(h.delta, {})) }]));
+  }
+
+  /**
+   * Another server process may have changed values, and terminals move between sites: reload when a
+   * version was written since, else refresh only the terminals' placements. Run by the configuration tick.
+   */
+  async refresh(): Promise<void> {
+    const changeAt = await this.repo.lastChangeAt();
+    if (changeAt !== this.loadedChangeAt) return this.load();
+    const [placements, held] = await Promise.all([this.repo.placements(), this.heldChanges()]);
+    for (const id of [...this.cache.terminalIds()]) {
+      if (!placements.has(id)) this.cache.setPlacement(id, undefined);
+      else if (!held.has(id) && this.cache.heldBy(id)) this.cache.setHeld(id, undefined);
+    }
+    for (const [id, h] of held) if (this.cache.heldBy(id)?.changeId !== h.changeId) this.cache.setHeld(id, h);
+    for (const [id, p] of placements) {
+      const known = this.cache.placement(id);
+      if (!known || known.siteId !== p.siteId || known.modelId !== p.modelId || known.tags.join() !== p.tags.join()) this.cache.setPlacement(id, p);
+    }
+  }
+
+  /**
+   * A terminal the cache does not know yet (enrolled or created since the last refresh): its place is
+   * looked up once, off the heartbeat's path, together with any others that came in meanwhile.
+   */
+  placeSoon(terminalId: string): void {
+    this.unplaced.add(terminalId);
+    this.placing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.placeNow()).catch(() => undefined).finally(() => { this.placing = undefined; });
+  }
+
+  /** Looks the terminal's place up now when the cache does not know it yet (an API call, not a heartbeat). */
+  async ensurePlaced(terminalId: string): Promise<void> {
+    if (this.cache.placement(terminalId)) return;
+    this.unplaced.add(terminalId);
+    await this.placeNow();
+  }
+
+  private async placeNow(): Promise<void> {
+    const ids = [...this.unplaced].slice(0, 5000);
+    for (const id of ids) this.unplaced.delete(id);
+    for (const [id, p] of await this.repo.placements(ids)) this.cache.setPlacement(id, p);
+  }
+
+  // ---- storing a level's values
+  /** Stores a level's values as its next version (409 when someone else wrote it first) and recomputes the terminals under it. */
+  async write(level: Level, scopeId: string, after: Values, changes: Change[], reason: string, revertsTo: number | null, actor: string, expected?: number): Promise<VersionRow> {
+    const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
+    if (expected !== undefined && expected !== current) throw conflict(`${level} ${scopeId} changed since version ${expected} (now ${current}): review the new values first`, 'expectedVersion');
+    try {
+      const sealed = this.sealed(after);
+      const row = await this.repo.writeLevel(level, scopeId, sealed, {
+        id: randomUUID(), level, scope_id: scopeId, values: JSON.stringify(sealed), changes: JSON.stringify(this.sealedChanges(changes)), reason, reverts_to: revertsTo,
+        created_by: actor, created_at: this.clock().toISOString(),
+      }, current);
+      this.cache.setLevel(level, scopeId, after);
+      this.loadedChangeAt = row.created_at > (this.loadedChangeAt ?? '') ? row.created_at : this.loadedChangeAt;
+      return row;
+    } catch (error) {
+      if (error instanceof StaleVersion) throw conflict(`${level} ${scopeId} was changed at the same time: review the new values first`, 'expectedVersion');
+      throw error;
+    }
+  }
+
+  // ---- who sees what, and which terminals a level reaches
+  /** The level's stored id ('' for the fleet), after checking it exists and the actor may see it (404 otherwise). */
+  async scopeFor(level: Level, scopeId: string, actor: Actor): Promise<string> {
+    const scope = actor.scope;
+    const merchantOnly = scope.kind !== 'fleet';
+    switch (level) {
+      case 'fleet':
+        if (scopeId !== 'fleet') throw invalid('scopeId', 'the fleet level is addressed as /fleet/fleet');
+        if (merchantOnly) throw forbidden('the fleet level is for fleet operators');
+        return '';
+      case 'merchant':
+        if (!(await this.estate.findMerchant(scopeId, scope))) throw notFound('merchant', scopeId);
+        return scopeId;
+      case 'site':
+        if (!(await this.estate.findSite(scopeId, scope))) throw notFound('site', scopeId);
+        return scopeId;
+      case 'group':
+        if (merchantOnly) throw forbidden('saved groups are for fleet operators');
+        if (!(await this.repo.group(scopeId))) throw notFound('group', scopeId);
+        return scopeId;
+      case 'terminal':
+        if (!(await this.estate.findTerminal(scopeId, scope))) throw notFound('terminal', scopeId);
+        return scopeId;
+    }
+  }
+
+  /** The terminals under a level (one for a terminal), from memory. */
+  terminalIdsUnder(level: Level, scopeId: string): string[] {
+    if (level === 'terminal') return this.cache.placement(scopeId) ? [scopeId] : [];
+    const group = level === 'group' ? this.cache.groupList().find((g) => g.id === scopeId)?.filter : undefined;
+    const ids: string[] = [];
+    for (const id of this.cache.terminalIds()) {
+      const p = this.cache.placement(id)!;
+      if (level === 'fleet' || (level === 'merchant' && p.merchantId === scopeId) || (level === 'site' && p.siteId === scopeId) || (group && inGroup(p, group))) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** How many terminals a level reaches. */
+  terminalsUnder(level: Level, scopeId: string): number {
+    return level === 'terminal' ? 1 : this.terminalIdsUnder(level, scopeId).length;
+  }
+}
+
+export function toGroup(row: { id: string; filter: string }): Group {
+  return { id: row.id, filter: parseJson<GroupFilter>(row.filter, {}) };
+}

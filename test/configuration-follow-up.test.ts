@@ -1,0 +1,163 @@
+// A configuration change that needs maintenance, on both databases: a terminal its campaign skipped (here
+// one whose shop has no maintenance window yet) keeps the configuration before the change — its heartbeat
+// answers keep the old hash — until a follow-up campaign gives it the change in a job inside its window.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
+import { configurationHash } from '../src/configuration/hash.ts';
+import type { ParameterSchema } from '../src/configuration/parameters.ts';
+import { enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+import { ok } from './support/http.ts';
+
+const MINUTE = 60_000;
+/** 01:00–05:00 in Shanghai: 17:00–21:00 UTC. */
+const NIGHTLY = { kind: 'cron', cron: '0 1 * * *', durationMinutes: 240 } as const;
+const OUT_OF_SERVICE = ['draining', 'in_maintenance', 'restarting', 'verifying'];
+
+interface Term { id: string; credential: string; seq: number; applied: string | null; inJob: unknown[] }
+interface Answer { mode: string; maintenance: { jobId: string; state: string } | null; configuration: { hash: string } | null }
+interface Change { id: string; state: string; campaignId: string | null; version: number | null; holders: number; waiting: number; updatedAt: string }
+interface Campaign { id: string; name: string; state: string }
+
+describe.each(databases())('configuration campaign follow-ups on $name', (db) => {
+  let t: TestApp;
+  // 00:00 in Shanghai: the nightly windows open in an hour.
+  let now = new Date('2026-12-01T16:00:00.000Z');
+  const terms: Term[] = [];
+  let merchantId = '';
+  let lonelySiteId = '';
+
+  const campaign = (id: string) => ok<Campaign>(t.api('GET', `/api/v1/campaigns/${id}`));
+  const change = (id: string) => ok<Change>(t.api('GET', `/api/v1/configuration/changes/${id}`));
+  const effective = async (term: Term) => {
+    const view = await ok<{ hash: string; parameters: { name: string; value: unknown }[] }>(t.api('GET', `/api/v1/terminals/${term.id}/configuration`));
+    return { hash: view.hash, values: Object.fromEntries(view.parameters.map((p) => [p.name, p.value])) };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(await db.fresh(), { HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000' }, () => now);
+    await ok(t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }), 201);
+    const model = await t.services.estate.createModel({
+      code: 'FU-MODEL', vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
+    });
+    merchantId = (await t.services.estate.createMerchant({ name: 'Follow-up merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' })).id;
+    // A shop with two terminals and the nightly window; a shop with one terminal and no window yet.
+    const shop = await t.services.estate.createSite({ merchantId, code: 'FU-S0', name: 'Shop with a window' });
+    await ok(t.api('POST', '/api/v1/maintenance/windows', { name: 'nightly', target: { siteId: shop.id }, schedule: NIGHTLY, timeZone: 'Asia/Shanghai' }), 201);
+    // Its only terminal is taken out of service while the shop is closed (09:00–22:00 every day).
+    const openingHours = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '22:00' }]]));
+    lonelySiteId = (await t.services.estate.createSite({ merchantId, code: 'FU-S1', name: 'Shop alone', openingHours })).id;
+    for (const [siteId, serial] of [[shop.id, 'FU-T0'], [shop.id, 'FU-T1'], [lonelySiteId, 'FU-ALONE']] as const) {
+      const created = await t.services.estate.createTerminal({ serialNumber: serial, modelId: model.id, siteId, tags: [] });
+      const { credential } = await enrolTerminal(t, created.serialNumber);
+      terms.push({ id: created.id, credential, seq: 1, applied: null, inJob: [] });
+    }
+    for (const term of terms) await live(term);
+    await t.services.configuration.refresh();
+    for (const term of terms) await live(term);
+  });
+  afterAll(() => t.close());
+
+  // ---- the terminal side, as the SDK does it
+  async function beat(term: Term): Promise<Answer> {
+    const report = heartbeatReport(term.seq++, { uptimeSeconds: 3600 + term.seq * 60, ...(term.applied && { configuration: { appliedHash: term.applied } }) });
+    return ok<Answer>(t.device('/device/v1/heartbeat', term.credential, report));
+  }
+  const fetchConfiguration = async (term: Term) => {
+    const res = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${term.credential}` } });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json<{ hash: string; values: Record<string, unknown>; parameters: ParameterSchema }>();
+  };
+  const step = (term: Term, jobId: string, body: Record<string, unknown>) => ok(t.device(`/device/v1/maintenance/${jobId}/steps`, term.credential, body));
+
+  /** One heartbeat; a new hash is fetched and applied; a job out of service is carried out with the configuration it gives. */
+  async function live(term: Term): Promise<void> {
+    const answer = await beat(term);
+    const job = answer.maintenance;
+    if (job && OUT_OF_SERVICE.includes(job.state) && answer.mode === 'maintenance') {
+      await step(term, job.jobId, { state: 'in_maintenance' });
+      const fetched = await fetchConfiguration(term);
+      term.applied = configurationHash(fetched.values, fetched.parameters);
+      term.inJob.push(fetched.values.acquirerPort);
+      await ok(t.device('/device/v1/configuration/applied', term.credential, { appliedHash: term.applied }));
+      await step(term, job.jobId, { state: 'restarting' });
+      await step(term, job.jobId, { state: 'verifying', selfTests: [{ name: 'card reader', passed: true }] });
+      return;
+    }
+    if (answer.configuration && answer.configuration.hash !== term.applied) {
+      const f = await fetchConfiguration(term);
+      term.applied = configurationHash(f.values, f.parameters);
+    }
+  }
+
+  /** Terminals heartbeat, due jobs start, the campaign moves on, the clock goes ahead; until it completed. */
+  async function complete(campaignId: string): Promise<Campaign> {
+    for (let round = 0; round < 200; round++) {
+      for (const term of terms) await live(term);
+      if (await t.services.jobLifecycle.startDueJobs()) for (const term of terms) await live(term);
+      await t.services.campaignEngine.tick();
+      const current = await campaign(campaignId);
+      if (current.state === 'completed') return current;
+      now = new Date(now.getTime() + 10 * MINUTE);
+    }
+    throw new Error(`campaign ${campaignId} did not complete: ${JSON.stringify(await campaign(campaignId))}`);
+  }
+
+  it('keeps a terminal the campaign skipped on the configuration before the change until a follow-up campaign gives it the change inside its window', async () => {
+    const alone = terms[2]!;
+    const before = await effective(alone);
+    expect(before.values.acquirerPort).toBe(443);
+
+    const held = await ok<{ pending: Change | null }>(t.api('PATCH', `/api/v1/configuration/levels/merchant/${merchantId}`, { values: { acquirerPort: 8443 }, reason: 'new acquirer port' }));
+    const delivering = await ok<Change>(t.api('POST', `/api/v1/configuration/changes/${held.pending!.id}/campaign`, { name: 'Acquirer port', waves: [100], observeMinutes: 0, seed: 3 }), 201);
+    const first = await complete(delivering.campaignId!);
+    expect(terms.map((term) => term.inJob)).toEqual([[8443], [8443], []]);
+    for (const term of terms.slice(0, 2)) expect((await effective(term)).values.acquirerPort).toBe(8443);
+
+    // The campaign completed without it: the change is not its level's version yet, and the skipped
+    // terminal's heartbeat answers keep the hash of the configuration before it.
+    expect(await t.services.configurationCampaigns.tick()).toBe(0);
+    expect(await change(held.pending!.id)).toMatchObject({ state: 'delivering', campaignId: first.id, version: null, holders: 2, waiting: 1 });
+    expect((await beat(alone)).configuration!.hash).toBe(before.hash);
+    expect((await fetchConfiguration(alone)).values.acquirerPort).toBe(443);
+    expect((await effective(alone)).values.acquirerPort).toBe(443);
+
+    // The shop gets a window. A day after the first campaign (at noon UTC, outside the window), a
+    // follow-up campaign starts for that terminal alone.
+    await ok(t.api('POST', '/api/v1/maintenance/windows', { name: 'nightly', target: { siteId: lonelySiteId }, schedule: NIGHTLY, timeZone: 'Asia/Shanghai' }), 201);
+    const dayLater = new Date(Date.parse(delivering.updatedAt) + 24 * 60 * MINUTE);
+    now = new Date(`${dayLater.toISOString().slice(0, 10)}T12:00:00.000Z`);
+    if (now < dayLater) now = new Date(now.getTime() + 24 * 60 * MINUTE);
+    for (const term of terms) await live(term);
+    expect(await t.services.configurationCampaigns.tick()).toBe(0);
+    const following = await change(held.pending!.id);
+    expect(following).toMatchObject({ state: 'delivering', version: null, waiting: 1 });
+    expect(following.campaignId).not.toBe(first.id);
+    const followUp = await campaign(following.campaignId!);
+    expect(followUp.name).toBe('Acquirer port (follow-up: 1 terminal)');
+    // Its job waits for the window (01:00 Shanghai, 17:00 UTC): until then the terminal keeps the configuration before the change.
+    await t.services.campaignEngine.tick();
+    for (const term of terms) await live(term);
+    expect(alone.inJob).toEqual([]);
+    expect((await beat(alone)).configuration!.hash).toBe(before.hash);
+    const windowOpens = `${now.toISOString().slice(0, 10)}T17:00:00.000Z`;
+
+    // Inside the window its job gives it the change; its heartbeat answers carry the new hash.
+    await complete(followUp.id);
+    expect(alone.inJob).toEqual([8443]);
+    const jobs = await t.services.db.kysely.selectFrom('rollout_actions').innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+      .select(['maintenance_jobs.started_at', 'rollout_actions.terminal_id']).where('rollout_actions.campaign_id', '=', followUp.id).execute();
+    expect(jobs.map((j) => j.terminal_id)).toEqual([alone.id]);
+    expect(jobs[0]!.started_at! >= windowOpens).toBe(true);
+    const after = await effective(alone);
+    expect(after.values.acquirerPort).toBe(8443);
+    expect(after.hash).not.toBe(before.hash);
+    expect((await beat(alone)).configuration!.hash).toBe(after.hash);
+    expect(alone.applied).toBe(after.hash);
+
+    // Everyone has it now: the change becomes a version of its level.
+    expect(await t.services.configurationCampaigns.tick()).toBe(1);
+    expect(await change(held.pending!.id)).toMatchObject({ state: 'applied', version: 1, waiting: 0 });
+    expect((await effective(alone)).hash).toBe(after.hash);
+  }, 240_000);
+});
