@@ -3,6 +3,10 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { GuideRunStatus, IncidentStatus } from './diagnostics.schemas.ts';
+import type { Severity } from './heartbeat.rules.ts';
+import type { CaseStatus } from './suspicious-cases.ts';
+
 /** A detected problem: one open per terminal (or site) and rule, from first to last bad reading. */
 export interface IncidentTable {
   id: string;
@@ -11,9 +15,9 @@ export interface IncidentTable {
   merchant_id: string | null;
   rule: string;
   /** low, medium, high or critical */
-  severity: string;
+  severity: Severity;
   /** open, acknowledged or resolved */
-  status: string;
+  status: IncidentStatus;
   /** "<terminal id or site:id>|<rule>" while not resolved (unique), null after. */
   open_key: string | null;
   /** JSON: what the rule saw, e.g. { failureRate, attempts }. */
@@ -50,7 +54,7 @@ export interface SuspiciousReportTable {
   reported_by: string;
   reported_at: string;
   /** open, investigating, resolved or dismissed */
-  status: string;
+  status: CaseStatus;
   owner_id: string | null;
   updated_at: string | null;
 }
@@ -104,7 +108,7 @@ export interface GuideRunTable {
   model_id: string;
   locale: string;
   /** running, resolved or escalated */
-  status: string;
+  status: GuideRunStatus;
   current_step: string | null;
   /** The step whose answer ended the run. */
   ended_at_step: string | null;

@@ -174,7 +174,7 @@ export class MaintenanceService {
 
   async extend(jobId: string, minutes: number, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`).says('maintenance.nothing_to_extend', { state: job.state }, false);
+    if (!OUT_OF_SERVICE.includes(job.state) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`).says('maintenance.nothing_to_extend', { state: job.state }, false);
     const leaseUntil = job.lease_until ? new Date(new Date(job.lease_until).getTime() + minutes * 60_000).toISOString() : null;
     await this.repo.updateJob(jobId, { max_minutes: job.max_minutes + minutes, expected_minutes: job.expected_minutes + minutes, lease_until: leaseUntil, updated_at: this.now() });
     await this.repo.recordTransition(this.db, { job_id: jobId, from_state: job.state, to_state: job.state, at: this.now(), actor: 'operator', actor_name: actorName, note: `extended by ${minutes} min` });
@@ -184,7 +184,7 @@ export class MaintenanceService {
   /** Operator actions that end or redirect a job: finish (back in service), abort, hand to a technician, mark rolled back. */
   async operatorMove(jobId: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', note: string, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`).says('maintenance.job_state_conflict', { state: job.state, to }, false);
+    if (!canTransition(job.state, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`).says('maintenance.job_state_conflict', { state: job.state, to }, false);
     await this.repo.transition(this.db, job, to, this.now(), { kind: 'operator', name: actorName }, { ended_at: FINAL.includes(to) ? this.now() : null }, note);
     if (to === 'completed') await this.ended(jobId);
     await this.startDueJobs();
@@ -268,7 +268,7 @@ export class MaintenanceService {
   async report(terminalId: string, jobId: string, step: { state: JobState; selfTests?: SelfTestResult[] | undefined; note?: string | undefined }) {
     const job = await this.repo.job(jobId);
     if (!job || job.terminal_id !== terminalId) throw notFound('maintenance job', jobId);
-    const current = job.state as JobState;
+    const current = job.state;
     if (isStaleReport(current, step.state)) return toJobView(job);
     if (!canTransition(current, step.state, 'terminal')) throw conflict(`job ${jobId} is ${current}; a terminal cannot move it to ${step.state}`);
     const now = this.now();
@@ -299,7 +299,7 @@ export class MaintenanceService {
     for (const id of terminalIds) {
       const job = jobByTerminal.get(id);
       const lock = lockByTerminal.get(id);
-      const mode = modeOf(!!lock, job?.state as JobState | undefined);
+      const mode = modeOf(!!lock, job?.state);
       result.set(id, {
         mode,
         reason: lock ? lock.reason : job && mode === 'maintenance' ? job.reason : null,
@@ -327,10 +327,10 @@ export class MaintenanceService {
     const current = new Map<string, JobRow>();
     for (const job of jobs) {
       if (!job.started_at) continue;
-      const running = OUT_OF_SERVICE.includes(job.state as JobState);
+      const running = OUT_OF_SERVICE.includes(job.state);
       if (!running && (job.ended_at ?? job.updated_at) < recent) continue;
       const other = current.get(job.terminal_id);
-      if (!other || (!OUT_OF_SERVICE.includes(other.state as JobState) && (running || other.started_at! < job.started_at))) current.set(job.terminal_id, job);
+      if (!other || (!OUT_OF_SERVICE.includes(other.state) && (running || other.started_at! < job.started_at))) current.set(job.terminal_id, job);
     }
     for (const r of withCounts) {
       const job = current.get(r.terminalId);
@@ -472,7 +472,7 @@ export type JobView = ReturnType<typeof toJobView>;
 
 function toJobView(job: JobRow) {
   return {
-    id: job.id, terminalId: job.terminal_id, siteId: job.site_id, work: parseJson<string[]>(job.work, []), reason: job.reason, state: job.state as JobState,
+    id: job.id, terminalId: job.terminal_id, siteId: job.site_id, work: parseJson<string[]>(job.work, []), reason: job.reason, state: job.state,
     plannedStart: job.planned_start, expectedMinutes: job.expected_minutes, maxMinutes: job.max_minutes, startedAt: job.started_at,
     leaseUntil: job.lease_until, endedAt: job.ended_at, waitingReason: job.waiting_reason, overrideReason: job.override_reason,
     selfTests: parseJson<SelfTestResult[] | null>(job.self_tests, null), refusedTransactions: job.refused_transactions, createdBy: job.created_by, createdAt: job.created_at,

@@ -2,6 +2,8 @@
 // The row types of these tables as Kysely sees them, composed into `Database` in src/db/schema.ts:
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
+
+import type { JobState } from '../shared/job-states.ts';
 import type { LockKind } from './maintenance.schemas.ts';
 
 export interface MaintenanceJobTable {
@@ -11,7 +13,7 @@ export interface MaintenanceJobTable {
   /** JSON array of kinds of work: update, upgrade, repair, data_sync, security_hardening, key_injection. */
   work: string;
   reason: string;
-  state: string;
+  state: JobState;
   planned_start: string;
   expected_minutes: number;
   /** The lease: the terminal leaves maintenance by itself this long after starting, if not confirmed. */
@@ -35,8 +37,8 @@ export interface MaintenanceTransitionTable {
   job_id: string;
   /** 0, 1, 2, ... per job: the order of transitions even within one millisecond. */
   position: number;
-  from_state: string | null;
-  to_state: string;
+  from_state: JobState | null;
+  to_state: JobState;
   at: string;
   actor: string;
   actor_name: string | null;

@@ -3,6 +3,8 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { RunState } from './remote-results.ts';
+
 /** Preventive maintenance (0008): a template of the calendar, its tasks and checklists as JSON. */
 export interface PmTemplateTable {
   id: string;
@@ -54,7 +56,7 @@ export interface PmTaskRunTable {
   maintenance_job_id: string;
   due_at: string;
   /** planned | completed | failed | aborted */
-  state: string;
+  state: RunState;
   /** JSON RemoteItemResult[] once ended */
   results: string | null;
   /** JSON: the terminal's report (self-tests, transitions) once ended */

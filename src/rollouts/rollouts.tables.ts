@@ -2,7 +2,10 @@
 // The row types of these tables as Kysely sees them, composed into `Database` in src/db/schema.ts:
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
+
 import type { Generated } from 'kysely';
+import type { ActionState } from '../shared/deployment-hint.ts';
+import type { CampaignState, PackageKind, WaveState } from './rollouts.schemas.ts';
 
 export interface PublisherKeyTable {
   id: string;
@@ -15,7 +18,7 @@ export interface PublisherKeyTable {
 
 export interface PackageTable {
   id: string;
-  kind: string;
+  kind: PackageKind;
   name: string;
   version: string;
   /** JSON array of terminal model ids. */
@@ -48,7 +51,7 @@ export interface CampaignTable {
   filter: string;
   /** JSON CampaignSettings (waves, thresholds) */
   settings: string;
-  state: string;
+  state: CampaignState;
   current_wave: number;
   /** JSON: why it halted, with the figures. */
   halt: string | null;
@@ -62,7 +65,7 @@ export interface CampaignWaveTable {
   campaign_id: string;
   wave: number;
   percent: number;
-  state: string;
+  state: WaveState;
   started_at: string | null;
   installed_at: string | null;
   ended_at: string | null;
@@ -76,7 +79,7 @@ export interface RolloutActionTable {
   wave: number;
   package_id: string;
   previous_version: string | null;
-  state: string;
+  state: ActionState;
   maintenance_job_id: string | null;
   reason: string | null;
   created_at: string;
@@ -89,7 +92,7 @@ export interface ActionFeedbackTable {
   action_id: number;
   report_id: string | null;
   source: string;
-  status: string;
+  status: ActionState;
   body: string;
   effect: string;
   received_at: string;

@@ -3,6 +3,9 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { CustodyState } from './custody-states.ts';
+import type { MoveKind } from './stock.ts';
+
 export interface SparePartTable {
   id: string;
   depot: string;
@@ -24,7 +27,7 @@ export interface SparePartMoveTable {
   by_name: string;
   at: string;
   /** (0013) receipt, consumption, transfer_out, transfer_in or adjustment. */
-  kind: string | null;
+  kind: MoveKind | null;
   /** Why, in the person's words (a count's finding, a delivery note). */
   reason: string | null;
   by_id: string | null;
@@ -86,7 +89,7 @@ export interface CustodyTable {
   open_terminal_id: string | null;
   swap_id: string | null;
   work_order_id: string;
-  state: string;
+  state: CustodyState;
   /** The pool it went back to. */
   pool_id: string | null;
   opened_at: string;
@@ -97,8 +100,8 @@ export interface CustodyStepTable {
   id: string;
   custody_id: string;
   seq: number;
-  from_state: string | null;
-  to_state: string;
+  from_state: CustodyState | null;
+  to_state: CustodyState;
   by_id: string | null;
   by_name: string;
   at: string;

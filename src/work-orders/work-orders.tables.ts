@@ -3,6 +3,8 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { WorkOrderStatus } from './work-order-states.ts';
+
 export interface TechnicianTable {
   /** The technician's user id. */
   id: string;
@@ -16,7 +18,7 @@ export interface WorkOrderTable {
   id: string;
   source: string;
   title: string;
-  status: string;
+  status: WorkOrderStatus;
   site_id: string;
   technician_id: string | null;
   required_skill: string | null;
@@ -63,8 +65,8 @@ export interface WorkOrderHistoryTable {
   id: string;
   work_order_id: string;
   seq: number;
-  from_status: string | null;
-  to_status: string;
+  from_status: WorkOrderStatus | null;
+  to_status: WorkOrderStatus;
   by_id: string | null;
   by_name: string;
   at: string;
