@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
 import { RolloutsRepository } from '../src/rollouts/rollouts.repository.ts';
+import type { JobState } from '../src/shared/job-states.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { expectError, ok } from './support/http.ts';
@@ -17,7 +18,7 @@ const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 /** 01:00–05:00 in Shanghai (the merchants' time zone): 17:00–21:00 UTC. */
 const NIGHTLY = { kind: 'cron', cron: '0 1 * * *', durationMinutes: 240 } as const;
-const OUT_OF_SERVICE = ['draining', 'in_maintenance', 'restarting', 'verifying'];
+const OUT_OF_SERVICE: readonly JobState[] = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 
 interface Term {
   id: string;
@@ -160,7 +161,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
   const getAs = (term: Term, url: string, headers: Record<string, string> = {}) =>
     t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${term.credential}`, ...headers } });
   const deploymentOf = (term: Term, actionId: number) => ok<Deployment>(getAs(term, `/device/v1/deployments/${actionId}`));
-  const jobState = async (jobId: string) => (await ok<{ state: string }>(t.api('GET', `/api/v1/maintenance/jobs/${jobId}`))).state;
+  const jobState = async (jobId: string) => (await ok<{ state: JobState }>(t.api('GET', `/api/v1/maintenance/jobs/${jobId}`))).state;
 
   /** What went wrong on the terminals' side while driving a campaign: installs allowed at the wrong time, bad files. */
   const problems: string[] = [];
@@ -782,7 +783,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const [busy, ended, idle] = [sites[0]!.terminals[0]!, sites[0]!.terminals[1]!, sites[1]!.terminals[0]!];
       const since = new Date(now.getTime() - 24 * 60 * MINUTE).toISOString();
       const job = (terminal: Term, started: number, ended: number | null) => ({
-        id: unique('job-'), terminal_id: terminal.id, site_id: terminal.siteId, work: '["repair"]', reason: 'another campaign', state: ended === null ? 'in_maintenance' : 'completed',
+        id: unique('job-'), terminal_id: terminal.id, site_id: terminal.siteId, work: '["repair"]', reason: 'another campaign', state: ended === null ? 'in_maintenance' as const : 'completed' as const,
         planned_start: new Date(now.getTime() - started * MINUTE).toISOString(), expected_minutes: 30, max_minutes: 60,
         started_at: new Date(now.getTime() - started * MINUTE).toISOString(), lease_until: null, ended_at: ended === null ? null : new Date(now.getTime() - ended * MINUTE).toISOString(),
         waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test', created_at: since, updated_at: since,

@@ -9,7 +9,6 @@ import type { DeviceService } from '../device/device.service.ts';
 import { OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts';
 import type { JobLifecycle } from '../maintenance/job-lifecycle.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
-import type { ActionState } from '../rollouts/action-states.ts';
 import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
@@ -153,13 +152,13 @@ export class DdiService {
   async feedback(terminalId: string, actionId: number, body: DdiFeedback) {
     const action = await this.deployments.terminalAction(terminalId, actionId);
     const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
-    const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state as JobState);
+    const installAllowed = !!job && OUT_OF_SERVICE.includes(job.state);
     const details = body.status.details ?? [];
     const mapped = actionStateOf(body.status.execution, body.status.result.finished, installAllowed, details);
     // Every message is stored; one that means nothing new is stored against the state the action is in.
     // DDI's feedback `id` is the action's, not the message's, so it cannot tell a retry: the states do.
     const answer = await this.deployments.record(actionId, {
-      reportId: null, status: mapped?.state ?? (action.state as ActionState), body, source: 'ddi',
+      reportId: null, status: mapped?.state ?? action.state, body, source: 'ddi',
       reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
       // A hawkBit device sends no heartbeat: its confirmation is what says the version is installed.
       succeeded: async (trx, _action, pkg, at) => {
@@ -167,7 +166,7 @@ export class DdiService {
       },
     });
     if (answer.changed && answer.state === 'succeeded') this.configured.delete(terminalId);
-    if (job && mapped) await this.followJob(terminalId, job.id, job.state as JobState, mapped.state, details);
+    if (job && mapped) await this.followJob(terminalId, job.id, job.state, mapped.state, details);
     return answer;
   }
 
@@ -205,7 +204,7 @@ export class DdiService {
   /** The device confirms (or refuses) a cancellation: stored, and the link goes away. */
   async cancelFeedback(terminalId: string, actionId: number, body: DdiFeedback) {
     const action = await this.deployments.terminalAction(terminalId, actionId);
-    return this.deployments.record(actionId, { reportId: null, status: action.state as ActionState, body, source: 'ddi-cancel' });
+    return this.deployments.record(actionId, { reportId: null, status: action.state, body, source: 'ddi-cancel' });
   }
 
   private async followJob(terminalId: string, jobId: string, jobState: JobState, state: string, details: string[]): Promise<void> {
@@ -220,7 +219,7 @@ export class DdiService {
       return;
     }
     let current: JobState = jobState;
-    if (current === 'draining' && ['installing', 'succeeded', 'failed'].includes(state)) current = (await step('in_maintenance')).state as JobState;
+    if (current === 'draining' && ['installing', 'succeeded', 'failed'].includes(state)) current = (await step('in_maintenance')).state;
     if (state === 'succeeded' && (current === 'in_maintenance' || current === 'restarting')) {
       await step('verifying', { selfTests: [{ name: 'hawkBit device update', passed: true, ...(note && { detail: note }) }] });
     } else if (state === 'failed' && OUT_OF_SERVICE.includes(current)) {

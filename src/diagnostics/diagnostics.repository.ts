@@ -4,19 +4,21 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, IncidentTable, SuspiciousReportTable } from '../db/schema.ts';
 import { merchantOf, NOTHING } from '../access/scope-sql.ts';
+import type { IncidentStatus } from './diagnostics.schemas.ts';
 import type { ScoredIncident } from './health-score.ts';
+import type { Severity } from './heartbeat.rules.ts';
 import type { Scope } from '../access/roles.ts';
 import { batches, eachBatch, selectInBatches } from '../db/batches.ts';
 
 export type IncidentRow = Selectable<IncidentTable>;
 
 export interface IncidentQuery {
-  status?: string | undefined;
+  status?: IncidentStatus | 'unresolved' | undefined;
   rule?: string | undefined;
   terminalId?: string | undefined;
   siteId?: string | undefined;
   merchantId?: string | undefined;
-  severity?: string | undefined;
+  severity?: Severity | undefined;
   /** First seen at or before this instant (an age filter). */
   seenBefore?: string | undefined;
   /** newest: newest first; severity: the worst first, then the oldest. */

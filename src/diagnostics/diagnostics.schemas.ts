@@ -25,6 +25,9 @@ export const IncidentQuery = Type.Object(
 );
 export type IncidentQuery = Static<typeof IncidentQuery>;
 
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
 export const Incident = Type.Object({
   id: Type.String(),
   terminalId: Nullable(Type.String()),
@@ -33,7 +36,7 @@ export const Incident = Type.Object({
   rule: Type.String(),
   title: Localised,
   severity: Type.Enum(SEVERITIES),
-  status: Type.Enum(['open', 'acknowledged', 'resolved'] as const),
+  status: Type.Enum(INCIDENT_STATUSES),
   detail: Type.Record(Type.String(), Type.Unknown()),
   firstSeenAt: Timestamp,
   lastSeenAt: Timestamp,
@@ -270,6 +273,9 @@ export const GuideAnswerInput = Type.Object(
 );
 export type GuideAnswerInput = Static<typeof GuideAnswerInput>;
 
+export const GUIDE_RUN_STATUSES = ['running', 'resolved', 'escalated'] as const;
+export type GuideRunStatus = (typeof GUIDE_RUN_STATUSES)[number];
+
 export const GuideRun = Type.Object({
   id: Type.String(),
   guideId: Type.String(),
@@ -277,7 +283,7 @@ export const GuideRun = Type.Object({
   incidentId: Nullable(Type.String()),
   terminalId: Type.String(),
   locale: Locale,
-  status: Type.Enum(['running', 'resolved', 'escalated'] as const),
+  status: Type.Enum(GUIDE_RUN_STATUSES),
   step: Nullable(RenderedStep),
   escalation: Nullable(Type.Object({ parts: Type.Array(Type.String()), atStep: Type.String() })),
   answers: Type.Array(Type.Object({ stepId: Type.String(), outcome: Type.String(), answeredBy: Type.String(), answeredAt: Timestamp })),

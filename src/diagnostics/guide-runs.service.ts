@@ -88,7 +88,7 @@ export class GuideRunService {
     const position = before.length;
     const change = 'step' in next
       ? { current_step: next.step }
-      : { current_step: null, status: 'resolved' in next ? 'resolved' : 'escalated', ended_at_step: input.stepId, ended_at: at, escalation_parts: 'escalate' in next ? JSON.stringify(next.parts) : null };
+      : { current_step: null, status: 'resolved' in next ? 'resolved' as const : 'escalated' as const, ended_at_step: input.stepId, ended_at: at, escalation_parts: 'escalate' in next ? JSON.stringify(next.parts) : null };
     const recorded = await this.repo.recordAnswer({ run_id: id, position, step_id: input.stepId, outcome: input.outcome, answered_by: actor, answered_at: at }, input.stepId, change);
     if (!recorded) throw conflict(`guide run ${id} moved on meanwhile; look at it again`, 'stepId');
     if ('resolved' in next && run.incident_id) {
@@ -137,7 +137,7 @@ export class GuideRunService {
     const learned = parseJson<RunOrder | null>(run.step_order, null);
     return {
       id: run.id, guideId: guide.id, title: guide.title[locale], incidentId: run.incident_id, terminalId: run.terminal_id, locale,
-      status: run.status as 'running' | 'resolved' | 'escalated',
+      status: run.status,
       step: run.current_step ? renderStep(guide, run.current_step, locale) : null,
       escalation: run.status === 'escalated' ? { parts: parseJson<string[]>(run.escalation_parts, []), atStep: run.ended_at_step ?? '' } : null,
       answers: answers.map((a) => ({ stepId: a.step_id, outcome: a.outcome, answeredBy: a.answered_by, answeredAt: a.answered_at })),

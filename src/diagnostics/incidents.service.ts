@@ -14,12 +14,11 @@ import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository, IncidentRow } from './diagnostics.repository.ts';
 import type { IncidentQuery as IncidentListQuery, SelfTestInput, SuspiciousActivityInput } from './diagnostics.schemas.ts';
 import { guideForRule } from './guides.ts';
-import { notifies, RULE_POLICY, type Rule, type Severity } from './heartbeat.rules.ts';
+import { notifies, RULE_POLICY, type Rule } from './heartbeat.rules.ts';
 import type { RuleContext } from './rule-context.ts';
 import { RULE_LABELS, TRADING_LABELS } from './rule-labels.ts';
 import type { TradingRule } from './trading.rules.ts';
 import type { SuspiciousCaseService } from './suspicious-cases.service.ts';
-import type { CaseStatus } from './suspicious-cases.ts';
 
 export interface IncidentSettings {
   /** Locks a terminal at once (tamper); may refuse when it is locked already. */
@@ -139,7 +138,7 @@ export class IncidentService {
         commandId: s.command_id, parts: parseJson<string[]>(s.parts, []), requestedAt: s.requested_at, requestedBy: s.requested_by,
         status: s.status, completedAt: s.completed_at, report: parseJson<unknown>(s.result, null),
       })),
-      suspiciousReports: reports.map((r) => ({ id: r.id, what: r.what, occurredAt: r.occurred_at, reportedBy: r.reported_by, reportedAt: r.reported_at, status: r.status as CaseStatus, ownerId: r.owner_id })),
+      suspiciousReports: reports.map((r) => ({ id: r.id, what: r.what, occurredAt: r.occurred_at, reportedBy: r.reported_by, reportedAt: r.reported_at, status: r.status, ownerId: r.owner_id })),
     };
   }
 
@@ -196,7 +195,7 @@ export class IncidentService {
     const incident = await this.openIncident({
       terminal_id: terminal.id, site_id: terminal.siteId, merchant_id: terminal.merchantId, rule, at, detail: { firstReport: input.what, ...detail },
     });
-    const report = { id: randomUUID(), terminal_id: terminal.id, incident_id: incident.id, what: input.what, occurred_at: input.occurredAt ?? at, reported_by: actor, reported_at: at, status: 'open', owner_id: null, updated_at: at };
+    const report = { id: randomUUID(), terminal_id: terminal.id, incident_id: incident.id, what: input.what, occurred_at: input.occurredAt ?? at, reported_by: actor, reported_at: at, status: 'open' as const, owner_id: null, updated_at: at };
     await this.repo.insertSuspiciousReport(report);
     await this.cases.opened(report.id, at, actor, input.what);
     return { id: report.id, incidentId: incident.id, terminalId: terminal.id, what: report.what, occurredAt: report.occurred_at, reportedBy: actor, reportedAt: at };
@@ -216,7 +215,7 @@ export class IncidentService {
         return { caseId: open.id, added: true };
       }
       const incident = await this.openIncident({ terminal_id: input.terminalId, site_id: input.siteId, merchant_id: input.merchantId, rule: 'suspicious_activity', at: input.at, detail: { firstReport: what } });
-      const report = { id: randomUUID(), terminal_id: input.terminalId, incident_id: incident.id, what, occurred_at: input.at, reported_by: SYSTEM, reported_at: input.at, status: 'open', owner_id: null, updated_at: input.at };
+      const report = { id: randomUUID(), terminal_id: input.terminalId, incident_id: incident.id, what, occurred_at: input.at, reported_by: SYSTEM, reported_at: input.at, status: 'open' as const, owner_id: null, updated_at: input.at };
       await this.repo.insertSuspiciousReport(report);
       await this.cases.opened(report.id, input.at, SYSTEM, what, evidence);
       return { caseId: report.id, added: false };
@@ -247,7 +246,7 @@ export const openKey = (subject: string, rule: string) => `${subject}|${rule}`;
 export function toIncident(row: IncidentRow) {
   return {
     id: row.id, terminalId: row.terminal_id, siteId: row.site_id, merchantId: row.merchant_id, rule: row.rule,
-    title: RULE_LABELS[row.rule as Rule] ?? { 'zh-CN': row.rule, en: row.rule }, severity: row.severity as Severity, status: row.status as 'open' | 'acknowledged' | 'resolved',
+    title: RULE_LABELS[row.rule as Rule] ?? { 'zh-CN': row.rule, en: row.rule }, severity: row.severity, status: row.status,
     detail: parseJson<Record<string, unknown>>(row.detail, {}), firstSeenAt: row.first_seen_at, lastSeenAt: row.last_seen_at,
     acknowledgedAt: row.acknowledged_at, acknowledgedBy: row.acknowledged_by, resolvedAt: row.resolved_at, resolvedBy: row.resolved_by,
     resolution: row.resolution, notifiedCount: Number(row.notified_count), guideId: guideForRule(row.rule)?.id ?? null,

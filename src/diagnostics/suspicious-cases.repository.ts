@@ -4,9 +4,10 @@ import type { Kysely } from 'kysely';
 import { merchantOf, technicianSees } from '../access/scope-sql.ts';
 import type { Scope } from '../access/roles.ts';
 import type { Database, SuspiciousCaseEventTable } from '../db/schema.ts';
+import type { CaseStatus } from './suspicious-cases.ts';
 
 export interface CaseQuery {
-  status?: string | undefined;
+  status?: CaseStatus | 'unclosed' | undefined;
   terminalId?: string | undefined;
   ownerId?: string | undefined;
   /** Reported before this "<reported_at>|<id>" key (keyset paging, newest first). */
@@ -59,7 +60,7 @@ export class SuspiciousCasesRepository {
    * Changes a case only if it is still as the caller saw it (status and owner), and records the change
    * in the same transaction; false when someone else changed it meanwhile.
    */
-  async change(id: string, seen: { status: string; owner_id: string | null }, set: { status?: string; owner_id?: string | null; updated_at: string }, event: SuspiciousCaseEventTable): Promise<boolean> {
+  async change(id: string, seen: { status: CaseStatus; owner_id: string | null }, set: { status?: CaseStatus; owner_id?: string | null; updated_at: string }, event: SuspiciousCaseEventTable): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const r = await trx.updateTable('suspicious_reports').set(set).where('id', '=', id).where('status', '=', seen.status)
         .where((eb) => (seen.owner_id === null ? eb('owner_id', 'is', null) : eb('owner_id', '=', seen.owner_id))).executeTakeFirst();

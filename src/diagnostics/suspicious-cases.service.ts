@@ -75,9 +75,9 @@ export class SuspiciousCaseService {
   /** Moves a case on; moving it to investigating without an owner makes the mover its owner. */
   async setStatus(id: string, input: CaseStatusInput, scope: Scope, actor: CaseActor) {
     const row = await this.visible(id, scope);
-    const refused = refuseTransition(row.status as CaseStatus, input.status, input.note);
+    const refused = refuseTransition(row.status, input.status, input.note);
     if (refused) throw refused.kind === 'conflict' ? conflict(`case ${id}: ${refused.reason}`, refused.field) : invalid(refused.field, refused.reason);
-    const set: { status: string; owner_id?: string } = { status: input.status };
+    const set: { status: CaseStatus; owner_id?: string } = { status: input.status };
     const changes: Record<string, [unknown, unknown]> = { status: [row.status, input.status] };
     if (input.status === 'investigating' && !row.owner_id && actor.userId) {
       set.owner_id = actor.userId;
@@ -90,7 +90,7 @@ export class SuspiciousCaseService {
     return this.get(id, scope);
   }
 
-  private async change(row: CaseRow, set: { status?: string; owner_id?: string | null }, changes: Record<string, [unknown, unknown]>, note: string | undefined, actor: CaseActor) {
+  private async change(row: CaseRow, set: { status?: CaseStatus; owner_id?: string | null }, changes: Record<string, [unknown, unknown]>, note: string | undefined, actor: CaseActor) {
     const at = this.now();
     const changed = await this.repo.change(row.id, { status: row.status, owner_id: row.owner_id }, { ...set, updated_at: at }, {
       id: randomUUID(), case_id: row.id, at, actor: actor.name, changes: JSON.stringify(changes), note: note ?? null,
@@ -109,6 +109,6 @@ export function toCase(row: CaseRow) {
   return {
     id: row.id, incidentId: row.incident_id, terminalId: row.terminal_id, serialNumber: row.serial_number, siteId: row.site_id, merchantId: row.merchant_id ?? null,
     what: row.what, occurredAt: row.occurred_at, reportedBy: row.reported_by, reportedAt: row.reported_at,
-    status: row.status as CaseStatus, ownerId: row.owner_id, ownerName: row.owner_name ?? null, updatedAt: row.updated_at ?? row.reported_at,
+    status: row.status, ownerId: row.owner_id, ownerName: row.owner_name ?? null, updatedAt: row.updated_at ?? row.reported_at,
   };
 }

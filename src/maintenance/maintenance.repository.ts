@@ -32,7 +32,7 @@ export class MaintenanceRepository {
    * Creates jobs, each with its first transition (by an operator, noting `note`), in one transaction. A
    * terminal that already has a job in one of the `open` states throws `refuse(job, open)`: nothing is written.
    */
-  async createJobs(jobs: { row: JobRow; note: string | null }[], open: readonly string[], refuse: (row: JobRow, open: JobRow) => Error): Promise<void> {
+  async createJobs(jobs: { row: JobRow; note: string | null }[], open: readonly JobState[], refuse: (row: JobRow, open: JobRow) => Error): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       for (const { row, note } of jobs) {
         const existing = await this.openJobOfTerminal(row.terminal_id, open, trx);
@@ -51,21 +51,21 @@ export class MaintenanceRepository {
     return this.db.selectFrom('maintenance_jobs').selectAll().where('terminal_id', '=', terminalId).orderBy('created_at', 'desc').limit(limit).execute();
   }
 
-  async openJobOfTerminal(terminalId: string, open: readonly string[], executor: Executor = this.db): Promise<JobRow | undefined> {
+  async openJobOfTerminal(terminalId: string, open: readonly JobState[], executor: Executor = this.db): Promise<JobRow | undefined> {
     return executor.selectFrom('maintenance_jobs').selectAll().where('terminal_id', '=', terminalId).where('state', 'in', open).executeTakeFirst();
   }
 
-  async jobsInStates(states: readonly string[], terminalIds?: string[]): Promise<JobRow[]> {
+  async jobsInStates(states: readonly JobState[], terminalIds?: string[]): Promise<JobRow[]> {
     const q = this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states);
     if (!terminalIds) return q.execute();
     return selectInBatches(terminalIds, (ids) => q.where('terminal_id', 'in', ids).execute());
   }
 
-  async dueJobs(now: string, states: readonly string[]): Promise<JobRow[]> {
+  async dueJobs(now: string, states: readonly JobState[]): Promise<JobRow[]> {
     return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('planned_start', '<=', now).orderBy('planned_start').limit(5000).execute();
   }
 
-  async expiredLeases(now: string, states: readonly string[]): Promise<JobRow[]> {
+  async expiredLeases(now: string, states: readonly JobState[]): Promise<JobRow[]> {
     return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('lease_until', '<', now).execute();
   }
 
@@ -75,7 +75,7 @@ export class MaintenanceRepository {
    */
   async transition(
     executor: Executor,
-    job: { id: string; state: string },
+    job: { id: string; state: JobState },
     to: JobState,
     at: string,
     actor: { kind: string; name: string | null },
@@ -90,7 +90,7 @@ export class MaintenanceRepository {
   }
 
   /** `transition` on its own (outside any caller's transaction). */
-  move(job: { id: string; state: string }, to: JobState, at: string, actor: { kind: string; name: string | null }, changes: Partial<JobRow> = {}, note: string | null = null): Promise<boolean> {
+  move(job: { id: string; state: JobState }, to: JobState, at: string, actor: { kind: string; name: string | null }, changes: Partial<JobRow> = {}, note: string | null = null): Promise<boolean> {
     return this.transition(this.db, job, to, at, actor, changes, note);
   }
 
@@ -99,7 +99,7 @@ export class MaintenanceRepository {
    * self-test results: completed or failed), in one transaction.
    */
   async moveAndSettle(
-    job: { id: string; state: string },
+    job: { id: string; state: JobState },
     move: { to: JobState; actor: { kind: string; name: string | null }; changes: Partial<JobRow>; note: string | null },
     settle: { to: JobState; actor: { kind: string; name: string | null }; changes: Partial<JobRow>; note: string | null } | null,
     at: string,
@@ -115,7 +115,7 @@ export class MaintenanceRepository {
     return this.recordTransition(this.db, t);
   }
 
-  async recordTransition(executor: Executor, t: { job_id: string; from_state: string | null; to_state: string; at: string; actor: string; actor_name: string | null; note: string | null }): Promise<void> {
+  async recordTransition(executor: Executor, t: { job_id: string; from_state: JobState | null; to_state: JobState; at: string; actor: string; actor_name: string | null; note: string | null }): Promise<void> {
     await executor.insertInto('maintenance_transitions').values((eb) => ({
       ...t,
       id: randomUUID(),
@@ -188,7 +188,7 @@ export class MaintenanceRepository {
   }
 
   /** Every working (active, not deleted) terminal of the given sites, with what continuity needs to know. */
-  async siteTerminals(siteIds: string[], outOfService: readonly string[]): Promise<SiteTerminal[]> {
+  async siteTerminals(siteIds: string[], outOfService: readonly JobState[]): Promise<SiteTerminal[]> {
     const rows = await selectInBatches(siteIds, (ids) => this.db.selectFrom('terminals')
       .leftJoin('terminal_health', 'terminal_health.terminal_id', 'terminals.id')
       .select(['terminals.id', 'terminals.site_id', 'terminals.serial_number', 'terminal_health.last_seen_at'])

@@ -4,6 +4,7 @@ import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transa
 import type { Scope } from '../access/roles.ts';
 import { selectInBatches } from '../db/batches.ts';
 import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
+import type { JobState } from '../shared/job-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 export type WindowRow = Selectable<MaintenanceWindowTable>;
@@ -72,7 +73,7 @@ export class WindowsRepository {
   }
 
   /** Removes a window and its links to jobs, unless a job in one of `openStates` still uses it; returns how many do. */
-  async delete(id: string, openStates: readonly string[]): Promise<number> {
+  async delete(id: string, openStates: readonly JobState[]): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const open = await trx.selectFrom('maintenance_job_windows')
         .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'maintenance_job_windows.job_id')
@@ -105,7 +106,7 @@ export class WindowsRepository {
    * Moves a planned job that may not start now to a later start, guarded on its state and current
    * planned start so that a job another node started meanwhile is left alone. True when it moved.
    */
-  async movePlannedStart(executor: Executor, jobId: string, from: string, to: string, waitingReason: string, at: string, waitingStates: readonly string[]): Promise<boolean> {
+  async movePlannedStart(executor: Executor, jobId: string, from: string, to: string, waitingReason: string, at: string, waitingStates: readonly JobState[]): Promise<boolean> {
     const result = await executor.updateTable('maintenance_jobs').set({ planned_start: to, waiting_reason: waitingReason, updated_at: at })
       .where('id', '=', jobId).where('planned_start', '=', from).where('state', 'in', waitingStates).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;

@@ -4,6 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { Executor } from '../db/database.ts';
 import type { CareConfirmationTable, Database, MaintenanceMoveTable, ShopForecastTable } from '../db/schema.ts';
+import type { JobState } from '../shared/job-states.ts';
 
 export type ConfirmationRow = Selectable<CareConfirmationTable>;
 export type MoveRow = Selectable<MaintenanceMoveTable>;
@@ -70,7 +71,7 @@ export class MerchantRepository {
   }
 
   /** Every planned maintenance job not started yet, soonest first, with its merchant's language. */
-  waitingJobs(states: readonly string[]): Promise<WaitingJobRow[]> {
+  waitingJobs(states: readonly JobState[]): Promise<WaitingJobRow[]> {
     return this.db.selectFrom('maintenance_jobs').innerJoin('terminals', 'terminals.id', 'maintenance_jobs.terminal_id')
       .leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
       .select([
@@ -81,7 +82,7 @@ export class MerchantRepository {
   }
 
   /** Waiting jobs at a merchant's sites (all merchants' for null), with their terminal and site. */
-  upcomingJobs(states: readonly string[], merchantId: string | null) {
+  upcomingJobs(states: readonly JobState[], merchantId: string | null) {
     return this.db.selectFrom('maintenance_jobs').innerJoin('terminals', 'terminals.id', 'maintenance_jobs.terminal_id')
       .leftJoin('sites', 'sites.id', 'terminals.site_id')
       .selectAll('maintenance_jobs').select(['terminals.serial_number', 'sites.name as site_name', 'sites.merchant_id'])

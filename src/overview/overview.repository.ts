@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.ts';
 
 /** More rows than an overview period should ever hold: the figures stay bounded on a huge estate. */
 const LIMIT = 200_000;
-const OPEN_WORK_ORDER = ['open', 'assigned', 'in_progress', 'on_hold'];
+const OPEN_WORK_ORDER = ['open', 'assigned', 'in_progress', 'on_hold'] as const;
 
 export class OverviewRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -4,7 +4,7 @@ import type { Scope } from '../access/roles.ts';
 import { healthScore } from '../diagnostics/health-score.ts';
 import { assertTimeZone } from '../estate/estate.rules.ts';
 import type { Clock } from '../shared/time.ts';
-import { dailyFigures, lastDays, noneBySeverity, type BySeverity } from './overview.ts';
+import { dailyFigures, lastDays, noneBySeverity } from './overview.ts';
 import type { OverviewRepository } from './overview.repository.ts';
 import type { OverviewQuery, OverviewView } from './overview.schemas.ts';
 
@@ -37,7 +37,7 @@ export class OverviewService {
     const siteTerminals = await this.diagnostics.terminalsOfSites([...new Set(incidents.flatMap((i) => (!i.terminalId && i.siteId ? [i.siteId] : [])))]);
     const open = incidents.filter((i) => i.resolvedAt === null);
     const openIncidents = noneBySeverity();
-    for (const i of open) if (i.severity in openIncidents) openIncidents[i.severity as keyof BySeverity]++;
+    for (const i of open) if (i.severity in openIncidents) openIncidents[i.severity]++;
     return {
       timeZone, openIncidents, workOrders,
       health: { score: healthScore(terminals, open, siteTerminals).score, terminals },

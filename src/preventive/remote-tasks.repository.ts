@@ -6,6 +6,7 @@ import { insertInBatches } from '../db/batches.ts';
 import { NOTHING, technicianSees } from '../access/scope-sql.ts';
 import type { Database, PmTaskRunTable, PmTaskTable } from '../db/schema.ts';
 import type { Executor } from '../db/database.ts';
+import type { JobState } from '../shared/job-states.ts';
 
 export type RunRow = Selectable<PmTaskRunTable>;
 
@@ -44,7 +45,7 @@ export class RemoteTasksRepository {
   }
 
   /** Planned runs whose maintenance job is in one of `states` (it ended, or failed). */
-  endedRuns(states: readonly string[], limit: number) {
+  endedRuns(states: readonly JobState[], limit: number) {
     return this.db.selectFrom('pm_task_runs').innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'pm_task_runs.maintenance_job_id')
       .selectAll('pm_task_runs')
       .select(['maintenance_jobs.state as job_state', 'maintenance_jobs.self_tests as job_self_tests', 'maintenance_jobs.ended_at as job_ended_at', 'maintenance_jobs.updated_at as job_updated_at'])

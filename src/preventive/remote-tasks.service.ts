@@ -109,7 +109,7 @@ export class RemoteTasksService {
       const runs = plan.planned.flatMap((p) => {
         waiting.delete(p.terminalId);
         return tasks.get(p.terminalId)!.map((task) => ({
-          id: randomUUID(), task_id: task.id, maintenance_job_id: p.jobId!, due_at: task.next_due_at, state: 'planned', results: null, report: null, planned_at: at, ended_at: null,
+          id: randomUUID(), task_id: task.id, maintenance_job_id: p.jobId!, due_at: task.next_due_at, state: 'planned' as const, results: null, report: null, planned_at: at, ended_at: null,
         }));
       });
       await this.repo.insertRuns(runs);
@@ -133,7 +133,7 @@ export class RemoteTasksService {
   async settle(): Promise<number> {
     let settled = 0;
     for (const run of await this.repo.endedRuns(ENDED, 1000)) {
-      const state = runStateOf(run.job_state as JobState)!;
+      const state = runStateOf(run.job_state)!;
       const task = await this.pm.findTask(undefined, run.task_id);
       const template = task ? await this.pm.findTemplate(task.template_id) : undefined;
       const tasks = tasksOf(template);
@@ -141,7 +141,7 @@ export class RemoteTasksService {
       const transitions = await this.maintenance.transitionsOf(run.maintenance_job_id);
       const notes = transitions.map((t) => t.note).filter((n): n is string => !!n);
       const failure = state === 'completed' ? null : [...transitions].reverse().find((t) => t.note && t.to_state !== 'rolled_back')?.note ?? null;
-      const results = remoteResults(tasks, { state: run.job_state as JobState, selfTests, failure });
+      const results = remoteResults(tasks, { state: run.job_state, selfTests, failure });
       const endedAt = run.job_ended_at ?? run.job_updated_at;
       const next = state === 'completed' && task && template && !settledByVisit(tasks) && task.next_due_at === run.due_at
         ? await this.recompute(task, template, endedAt) : null;
@@ -173,7 +173,7 @@ export class RemoteTasksService {
     return {
       items: rows.map((r) => ({
         id: r.id, planId: r.plan_id, terminalId: r.terminal_id, templateId: r.template_id, templateCode: r.template_code, maintenanceJobId: r.maintenance_job_id,
-        dueAt: r.due_at, state: r.state as RemoteRunView['state'], plannedAt: r.planned_at, endedAt: r.ended_at,
+        dueAt: r.due_at, state: r.state, plannedAt: r.planned_at, endedAt: r.ended_at,
         results: parseJson<RemoteItemResult[]>(r.results, []).map((x) => ({ ...x, text: x.text as Text })),
         report: parseJson<RemoteRunView['report']>(r.report, null),
       })),

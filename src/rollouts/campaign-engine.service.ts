@@ -86,7 +86,7 @@ export class CampaignEngine {
   private async settle(campaignId: string): Promise<void> {
     const at = this.now();
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
-      let outcome = action.job_state ? JOB_OUTCOME[action.job_state as JobState] : action.maintenance_job_id ? 'skipped' : undefined;
+      let outcome = action.job_state ? JOB_OUTCOME[action.job_state] : action.maintenance_job_id ? 'skipped' : undefined;
       if (!outcome) continue;
       let reason = outcome === 'succeeded' ? null : `its maintenance job ${action.maintenance_job_id} ended ${action.job_state ?? 'missing'}`;
       if (outcome === 'succeeded' && !INSTALL_REPORTED.includes(action.state)) {
@@ -268,7 +268,7 @@ export class CampaignEngine {
   /** Aborts a maintenance job that has not started yet; false when it started (or ended) meanwhile. */
   private async abortWaitingJob(jobId: string, reason: string): Promise<boolean> {
     const job = await this.maintenance.job(jobId);
-    if (!job || !WAITING.includes(job.state as JobState)) return false;
+    if (!job || !WAITING.includes(job.state)) return false;
     try {
       await this.maintenance.operatorMove(jobId, 'aborted', reason, FLEET, ROLLOUTS);
       return true;
@@ -281,7 +281,7 @@ export class CampaignEngine {
   async withdrawWaiting(campaignId: string, to: 'queued' | 'cancelled', reason: string): Promise<void> {
     const at = this.now();
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
-      if (!action.maintenance_job_id || !action.job_state || !WAITING.includes(action.job_state as JobState)) continue;
+      if (!action.maintenance_job_id || !action.job_state || !WAITING.includes(action.job_state)) continue;
       if (!(await this.abortWaitingJob(action.maintenance_job_id, reason))) continue;
       await this.repo.moveAction(this.repo.db, action.id, action.state, {
         state: to, maintenance_job_id: null, reason, updated_at: at, ...(to === 'cancelled' && { finished_at: at }),

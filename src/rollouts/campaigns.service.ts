@@ -16,7 +16,7 @@ import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import { encodeCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
-import { OFFERED, type ActionState } from './action-states.ts';
+import { OFFERED } from './action-states.ts';
 import type { CampaignEngine } from './campaign-engine.service.ts';
 import { tallyOf, type CampaignSettings, type LeftOut } from './campaigns.ts';
 import { exclusionOf, isAtLeast, type Exclusion } from './eligibility.ts';
@@ -24,7 +24,7 @@ import type { PackagesService } from './packages.service.ts';
 import type { ActionRow, CampaignRow, PackageRow, RolloutsRepository, WaveRow } from './rollouts.repository.ts';
 import {
   IN_PROGRESS, type ActionListQuery, type ActionView, type CampaignFilter, type CampaignInput, type CampaignListQuery, type CampaignProgress, type CampaignState,
-  type CampaignPreview, type CampaignView, type WaveState,
+  type CampaignPreview, type CampaignView,
 } from './rollouts.schemas.ts';
 import { waveWaiting } from './wave-waiting.ts';
 import { assignWaves, checkWaves } from './waves.ts';
@@ -218,7 +218,7 @@ export class CampaignsService {
     const rollback = await this.repo.rollbackOf(id);
     const ended = await this.repo.actionsOf(id, { states: ['failed', 'skipped', 'cancelled'] });
     return {
-      state: campaign.state as CampaignState, rollback: rollback ? { id: rollback.id, state: rollback.state as CampaignState } : null,
+      state: campaign.state, rollback: rollback ? { id: rollback.id, state: rollback.state } : null,
       notDelivered: ended.map((a) => a.terminal_id),
     };
   }
@@ -286,8 +286,8 @@ export class CampaignsService {
     const halt = parseJson<{ wave: number; kind: 'installs' | 'payments'; reason: string } | null>(campaign.halt, null);
     const current = waves.find((w) => w.wave === campaign.current_wave);
     // Only the current wave of a campaign in progress can be waiting.
-    const waiting = current && IN_PROGRESS.includes(campaign.state as CampaignState) ? waveWaiting({
-      campaignState: campaign.state as CampaignState, halt, wave: current.wave + 1, waveState: current.state as WaveState, installedAt: current.installed_at,
+    const waiting = current && IN_PROGRESS.includes(campaign.state) ? waveWaiting({
+      campaignState: campaign.state, halt, wave: current.wave + 1, waveState: current.state, installedAt: current.installed_at,
       observeMinutes: settings.observeMinutes,
       waitingJobs: (await this.repo.waitingJobsOf(id, current.wave, OFFERED)).map((j) => ({ ...j, timeZone: j.siteZone ?? j.merchantZone })),
       queuedReasons: await this.repo.queuedReasonsOf(id, current.wave),
@@ -299,12 +299,12 @@ export class CampaignsService {
         waves: settings.waves, maxFailureRate: settings.maxFailureRate, observeMinutes: settings.observeMinutes, allowDowngrade: settings.allowDowngrade, seed: settings.seed,
         singleTerminalSites: settings.singleTerminalSites?.policy ?? 'hold', singleTerminalSitesReason: settings.singleTerminalSites?.reason ?? null,
       },
-      state: campaign.state as CampaignState, currentWave: campaign.current_wave + 1, halt: parseJson(campaign.halt, null), excluded: settings.excluded ?? {},
+      state: campaign.state, currentWave: campaign.current_wave + 1, halt: parseJson(campaign.halt, null), excluded: settings.excluded ?? {},
       ...(campaign.rollback_of && { leftOut: settings.leftOut ?? [] }),
       waves: waves.map((w) => {
         const actions = tallyOf(byWave.get(w.wave) ?? []);
         return {
-          wave: w.wave + 1, percent: w.percent, state: w.state as WaveState, terminals: Object.values(actions).reduce((a, b) => a + b, 0), actions,
+          wave: w.wave + 1, percent: w.percent, state: w.state, terminals: Object.values(actions).reduce((a, b) => a + b, 0), actions,
           startedAt: w.started_at, installedAt: w.installed_at, endedAt: w.ended_at, verdict: parseJson(w.verdict, null),
           waiting: w.wave === current?.wave ? waiting : null,
         };
@@ -320,7 +320,7 @@ export class CampaignsService {
       const byWave = groupBy(await this.repo.tally(c.id), (t) => t.wave);
       const settings = parseJson<CampaignSettings>(c.settings, {} as CampaignSettings);
       return {
-        id: c.id, name: c.name, state: c.state as CampaignState, currentWave: c.current_wave + 1, waves: settings.waves.length, createdAt: c.created_at, updatedAt: c.updated_at,
+        id: c.id, name: c.name, state: c.state, currentWave: c.current_wave + 1, waves: settings.waves.length, createdAt: c.created_at, updatedAt: c.updated_at,
         actions: settings.waves.map((_, wave) => tallyOf(byWave.get(wave) ?? [])),
       };
     }));
@@ -331,7 +331,7 @@ export class CampaignsService {
     const page = toPage(await this.repo.listCampaigns({ ...query, limit }), limit, (c) => timeIdKey(c.created_at, c.id));
     return {
       items: page.items.map((c) => ({
-        id: c.id, name: c.name, packageId: c.package_id, state: c.state as CampaignState, currentWave: c.current_wave + 1,
+        id: c.id, name: c.name, packageId: c.package_id, state: c.state, currentWave: c.current_wave + 1,
         waves: parseJson<CampaignSettings>(c.settings, {} as CampaignSettings).waves.length, rollbackOf: c.rollback_of, createdAt: c.created_at, updatedAt: c.updated_at,
       })),
       nextCursor: page.nextCursor,
@@ -466,9 +466,9 @@ export class CampaignsService {
 
 function actionView(a: ActionRow, serialNumber: string, jobState: string | null, waitingReason: string | null): ActionView {
   // Only an offered action's job that has not started yet is waiting.
-  const waiting = OFFERED.includes(a.state as ActionState) && jobState && WAITING.includes(jobState as JobState) ? waitingReason : null;
+  const waiting = OFFERED.includes(a.state) && jobState && WAITING.includes(jobState as JobState) ? waitingReason : null;
   return {
     id: Number(a.id), campaignId: a.campaign_id, terminalId: a.terminal_id, serialNumber, wave: a.wave + 1, packageId: a.package_id, previousVersion: a.previous_version,
-    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
+    state: a.state, maintenanceJobId: a.maintenance_job_id, reason: a.reason, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
   };
 }

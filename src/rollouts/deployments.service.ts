@@ -30,7 +30,7 @@ export class DeploymentsService {
   async hints(terminalIds: string[]): Promise<Map<string, DeploymentHint>> {
     // A configuration campaign's action has nothing to download: the terminal fetches its configuration in the job.
     const rows = (await this.repo.actionsOfTerminals(terminalIds, OFFERED)).filter((a) => !configurationPackageOf(a.package_id));
-    return new Map(rows.map((a) => [a.terminal_id, { actionId: Number(a.id), state: a.state as ActionState, installAllowed: OUT_OF_SERVICE.includes(a.job_state as JobState) }]));
+    return new Map(rows.map((a) => [a.terminal_id, { actionId: Number(a.id), state: a.state, installAllowed: OUT_OF_SERVICE.includes(a.job_state as JobState) }]));
   }
 
   async deployment(terminalId: string, actionId: number): Promise<DeploymentView> {
@@ -41,7 +41,7 @@ export class DeploymentsService {
     const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
     const view = packageView(pkg);
     return {
-      actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE.includes(job.state as JobState), maintenanceJobId: action.maintenance_job_id,
+      actionId: Number(action.id), state: action.state as ActionState, installAllowed: !!job && OUT_OF_SERVICE.includes(job.state), maintenanceJobId: action.maintenance_job_id,
       package: {
         id: view.id, kind: view.kind, name: view.name, version: view.version, fileName: view.fileName, size: view.size, sha256: view.sha256, signature: view.signature,
         keyId: view.keyId, publicKey: key?.public_key ?? '', securityPatch: view.securityPatch, releaseNotes: view.releaseNotes, parametersSha256: view.parametersSha256,
@@ -68,17 +68,17 @@ export class DeploymentsService {
     const at = this.now();
     const answer = await this.repo.transaction(async (trx) => {
       const action = (await this.repo.action(actionId, trx))!;
-      const effect = applyFeedback(action.state as ActionState, report.status);
+      const effect = applyFeedback(action.state, report.status);
       const row = {
         action_id: actionId, report_id: report.reportId, source: report.source, status: report.status, body: JSON.stringify(report.body),
         effect: effect.change ? `${action.state} → ${effect.to}` : effect.why, received_at: at,
       };
-      if (!(await this.repo.insertFeedback(trx, row))) return { actionId, state: action.state as ActionState, changed: false, effect: 'a repeated report: already recorded' };
-      if (!effect.change) return { actionId, state: action.state as ActionState, changed: false, effect: effect.why };
+      if (!(await this.repo.insertFeedback(trx, row))) return { actionId, state: action.state, changed: false, effect: 'a repeated report: already recorded' };
+      if (!effect.change) return { actionId, state: action.state, changed: false, effect: effect.why };
       const closing = CLOSED.includes(effect.to);
       const reason = effect.to === 'failed' ? report.reason ?? 'the terminal reported the install failed' : null;
       if (!(await this.repo.moveAction(trx, actionId, action.state, { state: effect.to, updated_at: at, reason, ...(closing && { finished_at: at }) }))) {
-        return { actionId, state: action.state as ActionState, changed: false, effect: 'the action changed meanwhile; this report was recorded only' };
+        return { actionId, state: action.state, changed: false, effect: 'the action changed meanwhile; this report was recorded only' };
       }
       if (effect.to === 'succeeded' && report.succeeded) await report.succeeded(trx, action, (await this.repo.package(action.package_id, trx))!, at);
       return { actionId, state: effect.to, changed: true, effect: row.effect };
@@ -90,7 +90,7 @@ export class DeploymentsService {
   /** The terminal's offered action of a configuration campaign, with whether its job has it out of service now. */
   async configurationAction(terminalId: string): Promise<{ actionId: number; packageId: string; campaignId: string; state: ActionState; inJob: boolean } | undefined> {
     const a = (await this.repo.actionsOfTerminals([terminalId], OFFERED)).find((r) => configurationPackageOf(r.package_id));
-    return a && { actionId: Number(a.id), packageId: a.package_id, campaignId: a.campaign_id, state: a.state as ActionState, inJob: OUT_OF_SERVICE.includes(a.job_state as JobState) };
+    return a && { actionId: Number(a.id), packageId: a.package_id, campaignId: a.campaign_id, state: a.state, inJob: OUT_OF_SERVICE.includes(a.job_state as JobState) };
   }
 
   /** The action, if it is this terminal's: any other is answered as not existing. */

@@ -5,7 +5,9 @@ import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
 import { CONFIGURATION_KEY_ID } from '../shared/configuration-package.ts';
 import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
+import type { JobState } from '../shared/job-states.ts';
 import type { ActionState } from './action-states.ts';
+import type { CampaignState, PackageKind, WaveState } from './rollouts.schemas.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 export type PackageRow = Selectable<PackageTable>;
@@ -50,7 +52,7 @@ export class RolloutsRepository {
   package(id: string, executor: Executor = this.db) {
     return executor.selectFrom('packages').selectAll().where('id', '=', id).executeTakeFirst();
   }
-  packageByVersion(kind: string, name: string, version: string) {
+  packageByVersion(kind: PackageKind, name: string, version: string) {
     return this.db.selectFrom('packages').selectAll().where('kind', '=', kind).where('name', '=', name).where('version', '=', version).executeTakeFirst();
   }
   async markUploaded(id: string, hashes: { sha1: string; md5: string }, at: string): Promise<boolean> {
@@ -58,7 +60,7 @@ export class RolloutsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
   /** Newest first, keyset-paged by (created_at, id). */
-  listPackages(query: { kind?: string | undefined; name?: string | undefined; limit: number; cursor?: string | undefined }) {
+  listPackages(query: { kind?: PackageKind | undefined; name?: string | undefined; limit: number; cursor?: string | undefined }) {
     const before = decodeTimeIdCursor(query.cursor);
     return this.db.selectFrom('packages').selectAll().where('key_id', '!=', CONFIGURATION_KEY_ID)
       .$if(!!query.kind, (q) => q.where('kind', '=', query.kind!))
@@ -83,17 +85,17 @@ export class RolloutsRepository {
   rollbackOf(id: string) {
     return this.db.selectFrom('campaigns').selectAll().where('rollback_of', '=', id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   }
-  campaignsInState(state: string) {
+  campaignsInState(state: CampaignState) {
     return this.db.selectFrom('campaigns').selectAll().where('state', '=', state).orderBy('created_at').execute();
   }
   /** Campaigns in one of `states` that still have actions in `open` states: the only ones a tick must settle. */
-  campaignsWithOpenActions(states: readonly string[], open: readonly string[]) {
+  campaignsWithOpenActions(states: readonly CampaignState[], open: readonly ActionState[]) {
     return this.db.selectFrom('campaigns').selectAll().where('state', 'in', states)
       .where((eb) => eb.exists(eb.selectFrom('rollout_actions').select('rollout_actions.id').whereRef('rollout_actions.campaign_id', '=', 'campaigns.id').where('rollout_actions.state', 'in', open)))
       .orderBy('created_at').execute();
   }
   /** Newest first, keyset-paged by (created_at, id). */
-  listCampaigns(query: { state?: string | undefined; limit: number; cursor?: string | undefined }) {
+  listCampaigns(query: { state?: CampaignState | undefined; limit: number; cursor?: string | undefined }) {
     const before = decodeTimeIdCursor(query.cursor);
     return this.db.selectFrom('campaigns').selectAll()
       .$if(!!query.state, (q) => q.where('state', '=', query.state!))
@@ -101,11 +103,11 @@ export class RolloutsRepository {
       .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   }
   /** The newest campaigns in these states. */
-  campaignsIn(states: readonly string[], limit: number) {
+  campaignsIn(states: readonly CampaignState[], limit: number) {
     return this.db.selectFrom('campaigns').selectAll().where('state', 'in', states).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   }
   /** Moves a campaign only from the state it was read in, so two nodes never both move it. */
-  async moveCampaign(executor: Executor, id: string, from: string, changes: Partial<CampaignRow>): Promise<boolean> {
+  async moveCampaign(executor: Executor, id: string, from: CampaignState, changes: Partial<CampaignRow>): Promise<boolean> {
     const result = await executor.updateTable('campaigns').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -123,7 +125,7 @@ export class RolloutsRepository {
   waves(campaignId: string) {
     return this.db.selectFrom('campaign_waves').selectAll().where('campaign_id', '=', campaignId).orderBy('wave').execute();
   }
-  async moveWave(executor: Executor, campaignId: string, wave: number, from: readonly string[], changes: Partial<WaveRow>): Promise<boolean> {
+  async moveWave(executor: Executor, campaignId: string, wave: number, from: readonly WaveState[], changes: Partial<WaveRow>): Promise<boolean> {
     const result = await executor.updateTable('campaign_waves').set(changes).where('campaign_id', '=', campaignId).where('wave', '=', wave).where('state', 'in', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -131,20 +133,20 @@ export class RolloutsRepository {
   async tally(campaignId: string) {
     const rows = await this.db.selectFrom('rollout_actions').select(['wave', 'state', (eb) => eb.fn.countAll<number>().as('n')])
       .where('campaign_id', '=', campaignId).groupBy(['wave', 'state']).execute();
-    return rows.map((r) => ({ wave: r.wave, state: r.state as ActionState, n: Number(r.n) }));
+    return rows.map((r) => ({ wave: r.wave, state: r.state, n: Number(r.n) }));
   }
 
   // ---- actions
   action(id: number, executor: Executor = this.db) {
     return executor.selectFrom('rollout_actions').selectAll().where('id', '=', id).executeTakeFirst();
   }
-  actionsOf(campaignId: string, filter: { wave?: number | undefined; states?: readonly string[] | undefined }) {
+  actionsOf(campaignId: string, filter: { wave?: number | undefined; states?: readonly ActionState[] | undefined }) {
     return this.db.selectFrom('rollout_actions').selectAll().where('campaign_id', '=', campaignId)
       .$if(filter.wave !== undefined, (q) => q.where('wave', '=', filter.wave!))
       .$if(!!filter.states, (q) => q.where('state', 'in', filter.states!))
       .orderBy('id').execute();
   }
-  listActions(campaignId: string, query: { wave?: number | undefined; state?: string | undefined; limit: number; cursor?: string | undefined }) {
+  listActions(campaignId: string, query: { wave?: number | undefined; state?: ActionState | undefined; limit: number; cursor?: string | undefined }) {
     const after = decodeSeqCursor(query.cursor);
     return this.db.selectFrom('rollout_actions').innerJoin('terminals', 'terminals.id', 'rollout_actions.terminal_id')
       .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
@@ -156,7 +158,7 @@ export class RolloutsRepository {
       .orderBy('rollout_actions.id').limit(query.limit + 1).execute();
   }
   /** The terminals' actions that are in one of `states`, with the state of their maintenance job. */
-  actionsOfTerminals(terminalIds: string[], states: readonly string[]) {
+  actionsOfTerminals(terminalIds: string[], states: readonly ActionState[]) {
     if (!terminalIds.length) return Promise.resolve([]);
     return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
@@ -169,13 +171,13 @@ export class RolloutsRepository {
       .where('rollout_actions.maintenance_job_id', 'in', batch).execute() as Promise<{ jobId: string; name: string; settings: string }[]>);
   }
   /** Offered actions whose maintenance job has ended or gone, for the tick to settle. */
-  offeredWithJobs(campaignId: string, states: readonly string[]) {
+  offeredWithJobs(campaignId: string, states: readonly ActionState[]) {
     return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .select(['rollout_actions.id', 'rollout_actions.state', 'rollout_actions.maintenance_job_id', 'maintenance_jobs.state as job_state'])
       .where('rollout_actions.campaign_id', '=', campaignId).where('rollout_actions.state', 'in', states).execute();
   }
   /** A wave's offered actions' maintenance jobs (planned start, waiting reason, site and its time zone): why the wave waits. */
-  waitingJobsOf(campaignId: string, wave: number, states: readonly string[]) {
+  waitingJobsOf(campaignId: string, wave: number, states: readonly ActionState[]) {
     return this.db.selectFrom('rollout_actions')
       .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .leftJoin('sites', 'sites.id', 'maintenance_jobs.site_id')
@@ -192,7 +194,7 @@ export class RolloutsRepository {
     return rows.map((r) => r.reason);
   }
   /** Moves an action only from the state it was read in: a concurrent report cannot be overwritten. */
-  async moveAction(executor: Executor, id: number, from: string, changes: Partial<Omit<ActionRow, 'id'>>): Promise<boolean> {
+  async moveAction(executor: Executor, id: number, from: ActionState, changes: Partial<Omit<ActionRow, 'id'>>): Promise<boolean> {
     const result = await executor.updateTable('rollout_actions').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -200,14 +202,14 @@ export class RolloutsRepository {
     return eachBatch(ids, (batch) => executor.updateTable('rollout_actions').set(changes).where('id', 'in', batch).execute());
   }
   /** Terminals already taking part in another campaign that is not over. */
-  async busyTerminals(terminalIds: string[], openStates: readonly string[]): Promise<Set<string>> {
+  async busyTerminals(terminalIds: string[], openStates: readonly ActionState[]): Promise<Set<string>> {
     const rows = await selectInBatches(terminalIds, (batch) => this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
       .select('rollout_actions.terminal_id').where('rollout_actions.terminal_id', 'in', batch)
       .where('rollout_actions.state', 'in', openStates).where('campaigns.state', 'in', ['running', 'paused', 'halted']).execute());
     return new Set(rows.map((r) => r.terminal_id));
   }
   /** The version last installed by a campaign, for kinds the heartbeat does not report (configuration, parameters). */
-  async lastInstalled(kind: string, name: string): Promise<Map<string, string>> {
+  async lastInstalled(kind: PackageKind, name: string): Promise<Map<string, string>> {
     const rows = await this.db.selectFrom('rollout_actions').innerJoin('packages', 'packages.id', 'rollout_actions.package_id')
       .select(['rollout_actions.terminal_id', 'packages.version', 'rollout_actions.finished_at'])
       .where('packages.kind', '=', kind).where('packages.name', '=', name).where('rollout_actions.state', '=', 'succeeded')
@@ -259,7 +261,7 @@ export class RolloutsRepository {
       .where('deleted_at', 'is', null).groupBy(['model_id', 'app_version', 'firmware_version']).execute();
   }
   /** Offered actions unchanged since `before`, except those whose maintenance job still waits for a start not yet overdue. */
-  stuckActions(before: string, states: readonly string[], waitingJob: readonly string[]) {
+  stuckActions(before: string, states: readonly ActionState[], waitingJob: readonly JobState[]) {
     return this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
       .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .select(['rollout_actions.id', 'rollout_actions.campaign_id', 'rollout_actions.terminal_id', 'rollout_actions.state', 'rollout_actions.updated_at'])

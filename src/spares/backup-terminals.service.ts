@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { Actor, WorkOrdersService } from '../work-orders/work-orders.service.ts';
-import { isClosed, type WorkOrderStatus } from '../work-orders/work-order-states.ts';
+import { isClosed } from '../work-orders/work-order-states.ts';
 import { conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { SwapFacts } from '../terminal-data/restores.service.ts';
-import { canStep, isClosedCustody, nextSteps, type CustodyState } from './custody-states.ts';
+import { canStep, isClosedCustody, nextSteps } from './custody-states.ts';
 import type { CustodyRow, Executor, PoolRow, SparesRepository } from './spares.repository.ts';
 import type { CustodyQuery, CustodyStepInput, CustodyView, PoolInput, PoolView, SwapInput, SwapView } from './spares.schemas.ts';
 
@@ -73,7 +73,7 @@ export class BackupTerminalsService {
     const now = this.now();
     const custodyId = await this.repo.transaction(async (trx) => {
       const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
-      if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: no swap can be made on it`);
+      if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: no swap can be made on it`);
       const faulty = await this.repo.findTerminal(trx, input.faultyTerminalId);
       if (!faulty || faulty.deleted_at) throw invalid('faultyTerminalId', `terminal ${input.faultyTerminalId} does not exist`);
       if (faulty.site_id !== order.site_id) throw invalid('faultyTerminalId', `terminal ${faulty.serial_number} is not at the work order's site`);
@@ -118,7 +118,7 @@ export class BackupTerminalsService {
   async step(id: string, input: CustodyStepInput, actor: Actor): Promise<CustodyView> {
     await this.repo.transaction(async (trx) => {
       const custody = (await this.repo.findCustody(trx, id, actor.scope)) ?? orNotFound('custody', id);
-      const from = custody.state as CustodyState;
+      const from = custody.state;
       if (!canStep(from, input.to)) throw conflict(`terminal ${custody.serial_number} cannot go from ${from} to ${input.to}`, 'to');
       if (input.to === 'back_in_pool' && !input.poolId) throw invalid('poolId', 'is required to go back_in_pool: the pool the terminal joins');
       if (input.to !== 'back_in_pool' && input.poolId) throw invalid('poolId', `is only for back_in_pool, not ${input.to}`);
@@ -157,7 +157,7 @@ export class BackupTerminalsService {
       const s = r.swap_id ? swaps.get(r.swap_id) : undefined;
       return {
         id: r.id, terminalId: r.terminal_id, serialNumber: r.serial_number, workOrderId: r.work_order_id, swapId: r.swap_id,
-        state: r.state as CustodyState, next: [...nextSteps(r.state as CustodyState)], poolId: r.pool_id, openedAt: r.opened_at, closedAt: r.closed_at,
+        state: r.state, next: [...nextSteps(r.state)], poolId: r.pool_id, openedAt: r.opened_at, closedAt: r.closed_at,
         steps: steps.filter((x) => x.custody_id === r.id).map((x) => ({ from: x.from_state, to: x.to_state, by: x.by_name, at: x.at, note: x.note })),
         swap: s ? {
           id: s.id, workOrderId: s.work_order_id, siteId: s.site_id, faultyTerminalId: s.faulty_terminal_id, spareTerminalId: s.spare_terminal_id, poolId: s.pool_id,

@@ -6,6 +6,7 @@ import type { Scope } from '../access/roles.ts';
 import type {
   BackupPoolTable, CustodyStepTable, CustodyTable, Database, DepotTable, SparePartMoveTable, SparePartTable, TerminalSwapTable,
 } from '../db/schema.ts';
+import type { CustodyState } from './custody-states.ts';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type PartRow = Selectable<SparePartTable>;
@@ -167,7 +168,7 @@ export class SparesRepository {
       .$if(scope.kind === 'merchant', (q) => q.where('custody.id', '=', ''))
       .executeTakeFirst();
   }
-  listCustody(filter: { state?: string | undefined; open?: boolean | undefined; limit: number }, scope: Scope) {
+  listCustody(filter: { state?: CustodyState | undefined; open?: boolean | undefined; limit: number }, scope: Scope) {
     return this.db.selectFrom('custody').innerJoin('terminals', 'terminals.id', 'custody.terminal_id')
       .selectAll('custody').select('terminals.serial_number')
       .$if(!!filter.state, (q) => q.where('custody.state', '=', filter.state!))
@@ -178,7 +179,7 @@ export class SparesRepository {
       .orderBy('custody.opened_at', 'desc').orderBy('custody.id').limit(filter.limit).execute();
   }
   /** Moves a custody on only if it still is `from`: of two racing steps, one wins. */
-  async stepCustody(executor: Executor, id: string, from: string, values: Partial<CustodyRow>): Promise<boolean> {
+  async stepCustody(executor: Executor, id: string, from: CustodyState, values: Partial<CustodyRow>): Promise<boolean> {
     const res = await executor.updateTable('custody').set(values).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }

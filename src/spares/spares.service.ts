@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, WorkOrdersService } from '../work-orders/work-orders.service.ts';
 import type { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
-import { isClosed, type WorkOrderStatus } from '../work-orders/work-order-states.ts';
+import { isClosed } from '../work-orders/work-order-states.ts';
 import { conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -13,7 +13,7 @@ import type {
   CountInput, DepotInput, DepotView, LedgerEntry, LedgerQuery, RestockInput, SparePartInput, SparePartPatch, SparePartView, TransferInput,
 } from './spares.schemas.ts';
 import type { StockMoves } from './stock-moves.ts';
-import { isLow, type MoveKind } from './stock.ts';
+import { isLow } from './stock.ts';
 
 export class SparesService {
   constructor(
@@ -102,7 +102,7 @@ export class SparesService {
   async useParts(workOrderId: string, input: { partId: string; quantity: number }, actor: Actor): Promise<WorkOrderView> {
     await this.stock.transaction(this.now(), async ({ trx, at, move }) => {
       const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
-      if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: no more parts can be booked on it`);
+      if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: no more parts can be booked on it`);
       if (!(await this.repo.findPart(trx, input.partId))) throw invalid('partId', `spare part ${input.partId} does not exist`);
       await move({ partId: input.partId, kind: 'consumption', change: { take: input.quantity }, actor, workOrderId });
       await this.repo.touchWorkOrder(trx, workOrderId, at);
@@ -122,7 +122,7 @@ export class SparesService {
     const rows = await this.repo.ledger({ partId: query.partId, depot: query.depot, limit, after });
     const page = rows.slice(0, limit);
     const items = page.map((m) => ({
-      id: m.id, partId: m.part_id, sku: m.sku, depot: m.depot, kind: (m.kind as MoveKind | null), quantity: Number(m.delta),
+      id: m.id, partId: m.part_id, sku: m.sku, depot: m.depot, kind: m.kind, quantity: Number(m.delta),
       balance: m.balance === null ? null : Number(m.balance), reason: m.reason, by: m.by_name, at: m.at, workOrderId: m.work_order_id, transferId: m.transfer_id,
     }));
     const last = page.at(-1);

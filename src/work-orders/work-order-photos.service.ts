@@ -10,7 +10,7 @@ import type { Clock } from '../shared/time.ts';
 import type { WorkOrdersRepository } from './work-orders.repository.ts';
 import type { Actor } from './work-orders.service.ts';
 import type { ChecklistPhotoInput, PhotoView } from './work-orders.schemas.ts';
-import { isClosed, type WorkOrderStatus } from './work-order-states.ts';
+import { isClosed } from './work-order-states.ts';
 
 export class WorkOrderPhotos {
   private readonly store: PhotoStore;
@@ -25,7 +25,7 @@ export class WorkOrderPhotos {
 
   async add(workOrderId: string, itemId: string, input: ChecklistPhotoInput, actor: Actor): Promise<PhotoView> {
     const order = (await this.repo.findWorkOrder(workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
-    if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${workOrderId} is ${order.status}: its checklist is closed`);
+    if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: its checklist is closed`);
     if (!(await this.repo.hasItem(workOrderId, itemId))) throw notFound('checklist item', itemId);
     const photo = decodePhoto(input.photo);
     const id = randomUUID();

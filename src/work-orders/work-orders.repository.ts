@@ -5,12 +5,13 @@ import type { Scope } from '../access/roles.ts';
 import { insertInBatches } from '../db/batches.ts';
 import type { Executor } from '../db/database.ts';
 import type { Database, TechnicianTable, WorkOrderHistoryTable, WorkOrderItemTable, WorkOrderPhotoTable, WorkOrderTable } from '../db/schema.ts';
+import type { WorkOrderStatus } from './work-order-states.ts';
 
 export type WorkOrderRow = Selectable<WorkOrderTable>;
 export type ItemRow = Selectable<WorkOrderItemTable>;
 
 export interface WorkOrderFilter {
-  status?: string | undefined;
+  status?: WorkOrderStatus | undefined;
   source?: string | undefined;
   siteId?: string | undefined;
   technicianId?: string | undefined;
@@ -61,7 +62,7 @@ export class WorkOrdersRepository {
   }
 
   /** Merchants' requests, newest first; a merchant-scoped caller gets those at their merchant's sites only. */
-  listRequests(filter: { status?: string | undefined; limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
+  listRequests(filter: { status?: WorkOrderStatus | undefined; limit: number }, scope: Scope): Promise<WorkOrderRow[]> {
     return this.db.selectFrom('work_orders').innerJoin('sites', 'sites.id', 'work_orders.site_id').selectAll('work_orders')
       .where('work_orders.source', '=', 'merchant_request')
       .$if(scope.kind === 'merchant', (q) => q.where('sites.merchant_id', '=', scope.kind === 'merchant' ? scope.merchantId : ''))
@@ -108,7 +109,7 @@ export class WorkOrdersRepository {
     await trx.updateTable('work_orders').set(values).where('id', '=', id).execute();
   }
   /** Changes the status only if it still is `from`: of two racing changes, one wins and the other is told. */
-  async moveWorkOrder(trx: Executor, id: string, from: string, values: Partial<WorkOrderRow>): Promise<boolean> {
+  async moveWorkOrder(trx: Executor, id: string, from: WorkOrderStatus, values: Partial<WorkOrderRow>): Promise<boolean> {
     const res = await trx.updateTable('work_orders').set(values).where('id', '=', id).where('status', '=', from).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }

@@ -112,7 +112,7 @@ export class WorkOrdersService {
   }
 
   /** Merchants' requests, newest first: a merchant user sees those of their own merchant only. */
-  async listRequests(query: { status?: string | undefined; limit?: number | undefined }, scope: Scope) {
+  async listRequests(query: { status?: WorkOrderStatus | undefined; limit?: number | undefined }, scope: Scope) {
     const rows = await this.repo.listRequests({ status: query.status, limit: query.limit ?? 100 }, scope);
     return {
       items: rows.map((r) => ({ id: r.id, source: r.source, title: r.title, status: r.status, siteId: r.site_id, technicianId: r.technician_id, dueAt: r.due_at, createdAt: r.created_at })),
@@ -173,7 +173,7 @@ export class WorkOrdersService {
     if (!technician) throw invalid('technicianId', `technician ${input.technicianId} does not exist`);
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
-      const from = order.status as WorkOrderStatus;
+      const from = order.status;
       if (isClosed(from)) throw conflict(`work order ${id} is ${from}: it can no longer be assigned`);
       const to: WorkOrderStatus = from === 'open' ? 'assigned' : from;
       const now = this.now();
@@ -188,7 +188,7 @@ export class WorkOrdersService {
     const intervals = input.to === 'done' ? await this.tasks.intervals(taskIdsOf((await this.repo.details(id)).items)) : new Map<string, FreshInterval>();
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
-      const from = order.status as WorkOrderStatus;
+      const from = order.status;
       if (actor.scope.kind === 'technician' && !technicianMayMoveTo(input.to)) throw forbidden(`a technician may not move a work order to ${input.to}`);
       if (!canMove(from, input.to)) throw conflict(`work order ${id} cannot go from ${from} to ${input.to}`, 'to');
       if (input.to === 'assigned' && !order.technician_id) throw conflict(`work order ${id} has no technician: assign one instead`, 'to');
@@ -218,7 +218,7 @@ export class WorkOrdersService {
   async recordChecklist(id: string, input: ChecklistInput, actor: Actor): Promise<WorkOrderView> {
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
-      if (isClosed(order.status as WorkOrderStatus)) throw conflict(`work order ${id} is ${order.status}: its checklist is closed`);
+      if (isClosed(order.status)) throw conflict(`work order ${id} is ${order.status}: its checklist is closed`);
       const items = new Map((await this.repo.details(id, trx)).items.map((i) => [i.id, i]));
       const now = this.now();
       for (const [i, r] of input.results.entries()) {
@@ -285,7 +285,7 @@ export function newItem(terminalId: string | null, taskId: string | null, taskCo
   };
 }
 
-function history(workOrderId: string, from: string | null, to: string, actor: Actor, at: string, note: string | null) {
+function history(workOrderId: string, from: WorkOrderStatus | null, to: WorkOrderStatus, actor: Actor, at: string, note: string | null) {
   return { id: randomUUID(), work_order_id: workOrderId, from_status: from, to_status: to, by_id: actor.id, by_name: actor.name, at, note };
 }
 
