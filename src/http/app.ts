@@ -137,8 +137,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(sparesRoutes(services.spares, services.backupTerminals));
     await api.register(diagnosticsRoutes(services));
     await api.register(caseExportRoutes(services.caseExports));
-    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaigns, services.authentication));
-    await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
+    await api.register(eventsRoutes(services.estate, services.maintenance, services.campaignViews, services.authentication));
+    await api.register(rolloutRoutes(services.packages, services.campaigns, services.campaignViews, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));

@@ -2,8 +2,9 @@
 // maintenance jobs planned inside the terminals' maintenance windows (so the continuity rule decides each
 // start); the tick settles actions whose job ended, halts a wave whose installs fail too often or whose
 // payments got worse than on comparable terminals, and starts the next wave. What a campaign delivers —
-// the work its jobs do and how its terminals fared after it — comes from a CampaignDelivery; operators'
-// actions (campaigns.service.ts) and terminals' feedback (deployments.service.ts) call in here to move on.
+// the work its jobs do and how its terminals fared after it — comes from a CampaignDelivery; new campaigns
+// (campaign-creation.ts), operators' actions (campaigns.service.ts) and terminals' feedback
+// (deployments.service.ts) call in here to move on.
 import { FLEET } from '../access/roles.ts';
 import { WAITING, type JobState, type WorkKind } from '../shared/job-states.ts';
 import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';

@@ -8,6 +8,7 @@ import type { Clock } from '../shared/time.ts';
 import type { CampaignDelivery, DeliveryJob } from './campaign-engine.service.ts';
 import { workOf, type RolloutSettings } from './campaigns.ts';
 import { addTerminalChange, compareChanges, emptyChange, type GroupChange, type HealthVerdict } from './payment-health.ts';
+import { versionColumn } from './installed-version.ts';
 import type { CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
 
 export class PackageDelivery implements CampaignDelivery {
@@ -42,8 +43,7 @@ export class PackageDelivery implements CampaignDelivery {
     const baseline = { from: new Date(Date.parse(startedAt) - this.settings.baselineHours * 3_600_000).toISOString(), to: startedAt };
     const updated = await this.figuresOf(succeeded.map((a) => ({ terminalId: a.terminal_id, since: a.finished_at ?? now })), baseline, now);
     const models = [...new Set((await Promise.all(succeeded.map((a) => this.estate.findTerminal(a.terminal_id)))).flatMap((t) => (t ? [t.modelId] : [])))];
-    const column = pkg.kind === 'application' ? 'app_version' : pkg.kind === 'firmware' ? 'firmware_version' : null;
-    const others = await this.repo.comparableTerminals(models, column, pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
+    const others = await this.repo.comparableTerminals(models, versionColumn(pkg.kind), pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
     const comparison = await this.figuresOf(others.map((t) => ({ terminalId: t.id, since: from })), baseline, now);
     return compareChanges(updated, comparison, this.settings.health);
   }
