@@ -2,6 +2,7 @@
 // free) live here; pure checks live in estate.rules.ts; queries in estate.repository.ts.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
@@ -14,6 +15,9 @@ import type {
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
 } from './estate.schemas.ts';
 import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type CsvTerminalRow } from './terminal-csv.ts';
+
+/** Imported rows written at a time: one IN list of their serial numbers, one multi-row INSERT of the new ones. */
+const IMPORT_BATCH = 500;
 
 export interface ImportOptions {
   /** Import the good rows even when some are bad (default: nothing is imported if any row is bad). */
@@ -302,10 +306,9 @@ export class EstateService {
     const now = this.now();
     let created = 0;
     let updated = 0;
-    const CHUNK = 500;
+    let done = 0;
     await this.db.transaction().execute(async (trx) => {
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        const chunk = rows.slice(start, start + CHUNK);
+      for (const chunk of batches(rows, IMPORT_BATCH)) {
         const existing = new Map(
           (await trx.selectFrom('terminals').select(['id', 'serial_number', 'deleted_at']).where('serial_number', 'in', chunk.map((r) => r.serialNumber)).execute())
             .map((t) => [t.serial_number, t]),
@@ -331,7 +334,8 @@ export class EstateService {
           await this.repo.replaceTags(trx, current.id, row.tags);
           updated++;
         }
-        onProgress?.(Math.min(start + CHUNK, rows.length), rows.length);
+        done += chunk.length;
+        onProgress?.(done, rows.length);
       }
     });
     return { created, updated };
