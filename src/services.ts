@@ -78,7 +78,10 @@ import { FLEET } from './access/roles.ts';
 import { RolloutsRepository } from './rollouts/rollouts.repository.ts';
 import { PackagesService } from './rollouts/packages.service.ts';
 import { CampaignEngine } from './rollouts/campaign-engine.service.ts';
+import { CampaignCreation } from './rollouts/campaign-creation.ts';
+import { CampaignViews } from './rollouts/campaign-views.service.ts';
 import { CampaignsService } from './rollouts/campaigns.service.ts';
+import { RequestedCampaigns } from './rollouts/requested-campaigns.service.ts';
 import { DEFAULT_ROLLOUT_SETTINGS } from './rollouts/campaigns.ts';
 import { DeploymentsService } from './rollouts/deployments.service.ts';
 import { FleetVersionsService } from './rollouts/fleet-versions.service.ts';
@@ -183,6 +186,7 @@ export interface Services {
   guideLearning: GuideLearningService;
   packages: PackagesService;
   campaigns: CampaignsService;
+  campaignViews: CampaignViews;
   campaignEngine: CampaignEngine;
   deployments: DeploymentsService;
   fleetVersions: FleetVersionsService;
@@ -344,7 +348,10 @@ export async function createServices(
     judge: (campaign, wave) => (configurationPackageOf(campaign.package_id) ? configurationCampaigns.judge(campaign, wave) : packageDelivery.judge(campaign, wave)),
   };
   const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, delivery, maintenance, windowPlanner, clock);
-  const campaigns = new CampaignsService(rollouts, campaignEngine, packages, estateRepo, maintenance, clock);
+  const campaignViews = new CampaignViews(rollouts, estateRepo, maintenance, clock);
+  const campaignCreation = new CampaignCreation(rollouts, campaignEngine, campaignViews, estateRepo, clock);
+  const campaigns = new CampaignsService(rollouts, campaignEngine, campaignCreation, campaignViews, packages, estateRepo, clock);
+  const requestedCampaigns = new RequestedCampaigns(rollouts, campaignCreation, packages, estateRepo, clock);
   const deployments = new DeploymentsService(rollouts, campaignEngine, maintenance, clock, rolloutSettings);
   const fleetVersions = new FleetVersionsService(rollouts, estateRepo, clock, rolloutSettings);
   jobs.handle('rollouts-tick', async () => {
@@ -454,7 +461,7 @@ export async function createServices(
   // Baselines deliver missing versions through campaigns, and judge configuration by the configuration
   // capability (built further down: asked only once the server runs).
   const terminalData = createTerminalData(db.kysely, clock, estate, { dataDir: config.dataDir, escrowKeyFile: config.backupEscrowKeyFile, generateKey: migrate }, log, {
-    delivery: { deliverVersion: (input, actorName) => campaigns.deliverVersion(input, actorName) },
+    delivery: { deliverVersion: (input, actorName) => requestedCampaigns.deliverVersion(input, actorName) },
     configuration: {
       groupVersion: (filter) => configurationGroups.groupVersion(filter),
       terminal: (terminalId) => {
@@ -540,8 +547,8 @@ export async function createServices(
   }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
   // Changes that need terminals out of service go out as campaigns, judged on payments like software.
   const configurationCampaigns: ConfigurationCampaigns<HealthVerdict> = new ConfigurationCampaigns(configurationChanges, configuration, configurationLevels, configurationDelivery, {
-    createForConfiguration: (input, scope, actorName) => campaigns.createForConfiguration(input, scope, actorName),
-    outcome: (id) => campaigns.outcome(id),
+    createForConfiguration: (input, scope, actorName) => requestedCampaigns.createForConfiguration(input, scope, actorName),
+    outcome: (id) => campaignViews.outcome(id),
     configurationAction: (terminalId) => deployments.configurationAction(terminalId),
     record: (actionId, report) => deployments.record(actionId, report),
     judge: async (campaign, wave) => {
@@ -549,7 +556,7 @@ export async function createServices(
       return packageDelivery.judge(row!, wave);
     },
     settings: async (id) => {
-      const view = await campaigns.get(id).catch(() => undefined);
+      const view = await campaignViews.get(id).catch(() => undefined);
       return view && { name: view.name, ...view.settings };
     },
   }, clock);
@@ -665,7 +672,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await securityWatch.sweepRelocations();
   });
-  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests, configurationSchemas, configurationGroups, configurationLevels, configurationHistory, effectiveConfiguration, terminalValuesCsv };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests, configurationSchemas, configurationGroups, configurationLevels, configurationHistory, effectiveConfiguration, terminalValuesCsv, campaignViews };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */

@@ -1,5 +1,6 @@
 // Terminal configuration's queries: schemas, saved groups, the values at each level and their versions.
 import type { Kysely } from 'kysely';
+import { selectInBatches } from '../db/batches.ts';
 import type { ConfigChangeState, ConfigChangeTable, ConfigGroupTable, ConfigLevel, ConfigSchemaTable, ConfigVersionTable, Database } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Placement } from './effective-cache.ts';
@@ -116,18 +117,12 @@ export class ConfigurationRepository {
 
   async terminalIdsBySerial(serials: string[]): Promise<Map<string, string>> {
     if (!serials.length) return new Map();
-    const rows: { id: string; serial_number: string }[] = [];
-    for (let i = 0; i < serials.length; i += 5000) {
-      rows.push(...await this.db.selectFrom('terminals').select(['id', 'serial_number']).where('serial_number', 'in', serials.slice(i, i + 5000)).where('deleted_at', 'is', null).execute());
-    }
+    const rows = await selectInBatches(serials, (batch) => this.db.selectFrom('terminals').select(['id', 'serial_number']).where('serial_number', 'in', batch).where('deleted_at', 'is', null).execute());
     return new Map(rows.map((r) => [r.serial_number, r.id]));
   }
 
   async serialsOf(ids: string[]): Promise<Map<string, string>> {
-    const rows: { id: string; serial_number: string }[] = [];
-    for (let i = 0; i < ids.length; i += 5000) {
-      rows.push(...await this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', ids.slice(i, i + 5000)).execute());
-    }
+    const rows = await selectInBatches(ids, (batch) => this.db.selectFrom('terminals').select(['id', 'serial_number']).where('id', 'in', batch).execute());
     return new Map(rows.map((r) => [r.id, r.serial_number]));
   }
 }

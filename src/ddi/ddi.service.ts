@@ -10,6 +10,7 @@ import { OUT_OF_SERVICE, WAITING, type JobState } from '../shared/job-states.ts'
 import type { JobLifecycle } from '../maintenance/job-lifecycle.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { DeploymentsService } from '../rollouts/deployments.service.ts';
+import { reportsVersion } from '../rollouts/installed-version.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
@@ -162,7 +163,7 @@ export class DdiService {
       reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
       // A hawkBit device sends no heartbeat: its confirmation is what says the version is installed.
       succeeded: async (trx, _action, pkg, at) => {
-        if (pkg.kind === 'application' || pkg.kind === 'firmware') await this.device.recordInstalled(trx, terminalId, pkg.kind, pkg.version, at);
+        if (reportsVersion(pkg.kind)) await this.device.recordInstalled(trx, terminalId, pkg.kind, pkg.version, at);
       },
     });
     if (answer.changed && answer.state === 'succeeded') this.configured.delete(terminalId);

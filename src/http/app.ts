@@ -138,8 +138,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     await api.register(sparesRoutes(services.spares, services.backupTerminals));
     await api.register(diagnosticsRoutes(services));
     await api.register(caseExportRoutes(services.caseExports));
-    await api.register(eventsRoutes(services.estate, services, services.campaigns, services.authentication));
-    await api.register(rolloutRoutes(services.packages, services.campaigns, services.fleetVersions, services.approvals));
+    await api.register(eventsRoutes(services.estate, services, services.campaignViews, services.authentication));
+    await api.register(rolloutRoutes(services.packages, services.campaigns, services.campaignViews, services.fleetVersions, services.approvals));
     await api.register(kpisRoutes(services.kpis));
     await api.register(overviewRoutes(services.overview));
     await api.register(terminalDataRoutes(services.terminalData, services.estate));

@@ -14,7 +14,7 @@ import { can, type Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { TerminalModes } from '../maintenance/terminal-modes.service.ts';
-import type { CampaignsService } from '../rollouts/campaigns.service.ts';
+import type { CampaignViews } from '../rollouts/campaign-views.service.ts';
 import { AppError } from '../shared/errors.ts';
 import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
 import { parseJson } from '../shared/json.ts';
@@ -71,7 +71,7 @@ export async function fleetSnapshot(estate: EstateService, { maintenance, termin
 }
 
 export const eventsRoutes = (
-  estate: EstateService, maintenance: FleetMaintenance, campaigns: CampaignsService, access: Pick<AuthenticationService, 'authenticate'>, options: { intervalMs?: number } = {},
+  estate: EstateService, maintenance: FleetMaintenance, campaigns: Pick<CampaignViews, 'progress'>, access: Pick<AuthenticationService, 'authenticate'>, options: { intervalMs?: number } = {},
 ): FastifyPluginAsyncTypebox => async (app) => {
   const intervalMs = options.intervalMs ?? 1000;
   const open = new Set<() => void>();

@@ -2,7 +2,7 @@
 // past job durations for planning, and the heartbeats a site's suggested window is learnt from.
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transaction } from 'kysely';
 import type { Scope } from '../access/roles.ts';
-import { selectInBatches } from '../db/batches.ts';
+import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
 import type { JobState } from '../shared/job-states.ts';
 
@@ -124,16 +124,15 @@ export class WindowsRepository {
   }
 
   // ---- a site's trade, imported
-  /** Stores imported buckets; a bucket imported again is replaced (an import is idempotent). Batched under SQLite's parameter limit. */
+  /** Stores imported buckets; a bucket imported again is replaced (an import is idempotent). Batched under the parameter limits. */
   async upsertTrading(executor: Executor, siteId: string, buckets: readonly { start: string; transactions: number; amountMinor: number }[], currency: string | null, at: string): Promise<void> {
-    for (let i = 0; i < buckets.length; i += 1000) {
-      await executor.insertInto('site_trading_history')
-        .values(buckets.slice(i, i + 1000).map((b) => ({ site_id: siteId, bucket_start: b.start, transactions: b.transactions, amount_minor: b.amountMinor, currency, imported_at: at })))
-        .onConflict((oc) => oc.columns(['site_id', 'bucket_start']).doUpdateSet((eb) => ({
-          transactions: eb.ref('excluded.transactions'), amount_minor: eb.ref('excluded.amount_minor'), currency: eb.ref('excluded.currency'), imported_at: eb.ref('excluded.imported_at'),
-        })))
-        .execute();
-    }
+    const rows = buckets.map((b) => ({ site_id: siteId, bucket_start: b.start, transactions: b.transactions, amount_minor: b.amountMinor, currency, imported_at: at }));
+    await insertInBatches(rows, (batch) => executor.insertInto('site_trading_history')
+      .values(batch)
+      .onConflict((oc) => oc.columns(['site_id', 'bucket_start']).doUpdateSet((eb) => ({
+        transactions: eb.ref('excluded.transactions'), amount_minor: eb.ref('excluded.amount_minor'), currency: eb.ref('excluded.currency'), imported_at: eb.ref('excluded.imported_at'),
+      })))
+      .execute());
   }
 
   /** The site's imported buckets starting in [from, to), oldest first. */

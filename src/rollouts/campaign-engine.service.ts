@@ -2,9 +2,11 @@
 // maintenance jobs planned inside the terminals' maintenance windows (so the continuity rule decides each
 // start); the tick settles actions whose job ended, halts a wave whose installs fail too often or whose
 // payments got worse than on comparable terminals, and starts the next wave. What a campaign delivers —
-// the work its jobs do and how its terminals fared after it — comes from a CampaignDelivery; operators'
-// actions (campaigns.service.ts) and terminals' feedback (deployments.service.ts) call in here to move on.
+// the work its jobs do and how its terminals fared after it — comes from a CampaignDelivery; new campaigns
+// (campaign-creation.ts), operators' actions (campaigns.service.ts) and terminals' feedback
+// (deployments.service.ts) call in here to move on.
 import { FLEET } from '../access/roles.ts';
+import { batches } from '../db/batches.ts';
 import { WAITING, type JobState, type WorkKind } from '../shared/job-states.ts';
 import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
@@ -42,6 +44,8 @@ const JOB_OUTCOME: Partial<Record<JobState, ActionState>> = {
 const NO_ROOM: readonly string[] = ['site_limit', 'fleet_limit', 'too_late', 'open_job'];
 /** Occurrences tried per planning (about two weeks of nightly windows). */
 const PLAN_ROUNDS = 14;
+/** Terminals a wave plans in one go (a wave of a large fleet, a thousand at a time). */
+const PLAN_TERMINALS = 1000;
 
 export class CampaignEngine {
   constructor(
@@ -179,8 +183,8 @@ export class CampaignEngine {
     let moved = false;
     for (const [packageId, actions] of groupBy(queued, (a) => a.package_id)) {
       const job = await this.delivery.job(campaign, packageId, wave);
-      for (let i = 0; i < actions.length; i += 1000) {
-        const byTerminal = new Map(actions.slice(i, i + 1000).map((a) => [a.terminal_id, a]));
+      for (const batch of batches(actions, PLAN_TERMINALS)) {
+        const byTerminal = new Map(batch.map((a) => [a.terminal_id, a]));
         let notBefore: string | undefined;
         for (let round = 0; round < PLAN_ROUNDS && byTerminal.size; round++) {
           const at = this.now();

@@ -9,6 +9,7 @@ import type { Clock } from '../shared/time.ts';
 import { OFFERED } from './action-states.ts';
 import type { RolloutSettings } from './campaigns.ts';
 import { isAtLeast } from './eligibility.ts';
+import { reportsVersion } from './installed-version.ts';
 import type { PackageRow, RolloutsRepository } from './rollouts.repository.ts';
 import type { VersionChangeView } from './rollouts.schemas.ts';
 
@@ -46,7 +47,7 @@ export class FleetVersionsService {
     }
     // Per package name and model, the newest security patch, and how many terminals are on it or newer.
     const latest = new Map<string, PackageRow>();
-    for (const p of ready.filter((p) => p.security_patch === 1 && (p.kind === 'application' || p.kind === 'firmware'))) {
+    for (const p of ready.filter((p) => p.security_patch === 1 && reportsVersion(p.kind))) {
       for (const modelId of parseJson<string[]>(p.compatible_models, [])) {
         const key = `${p.kind}|${p.name}|${modelId}`;
         const other = latest.get(key);

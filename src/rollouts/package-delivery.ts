@@ -1,14 +1,19 @@
 // What a package campaign delivers, as the campaign engine asks it (CampaignDelivery): the maintenance
 // work that installs a package, and how the payments of a wave's updated terminals compare with those of
 // comparable terminals still on the old version over the same hours.
+import { batches } from '../db/batches.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { CampaignDelivery, DeliveryJob } from './campaign-engine.service.ts';
 import { workOf, type RolloutSettings } from './campaigns.ts';
+import { versionColumn } from './installed-version.ts';
 import { addTerminalChange, compareChanges, emptyChange, type GroupChange, type HealthVerdict } from './payment-health.ts';
 import type { CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
+
+/** Terminals whose heartbeats are read at once: a day and more of each one's heartbeats are in memory together. */
+const HEARTBEATS_READ_TERMINALS = 200;
 
 export class PackageDelivery implements CampaignDelivery {
   constructor(
@@ -42,8 +47,7 @@ export class PackageDelivery implements CampaignDelivery {
     const baseline = { from: new Date(Date.parse(startedAt) - this.settings.baselineHours * 3_600_000).toISOString(), to: startedAt };
     const updated = await this.figuresOf(succeeded.map((a) => ({ terminalId: a.terminal_id, since: a.finished_at ?? now })), baseline, now);
     const models = [...new Set((await Promise.all(succeeded.map((a) => this.estate.findTerminal(a.terminal_id)))).flatMap((t) => (t ? [t.modelId] : [])))];
-    const column = pkg.kind === 'application' ? 'app_version' : pkg.kind === 'firmware' ? 'firmware_version' : null;
-    const others = await this.repo.comparableTerminals(models, column, pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
+    const others = await this.repo.comparableTerminals(models, versionColumn(pkg.kind), pkg.version, campaign.id, baseline.from, this.settings.sampleTerminals);
     const comparison = await this.figuresOf(others.map((t) => ({ terminalId: t.id, since: from })), baseline, now);
     return compareChanges(updated, comparison, this.settings.health);
   }
@@ -52,8 +56,8 @@ export class PackageDelivery implements CampaignDelivery {
   private async figuresOf(terminals: { terminalId: string; since: string }[], baseline: { from: string; to: string }, to: string): Promise<GroupChange> {
     const group = emptyChange();
     const since = new Map(terminals.map((t) => [t.terminalId, t.since]));
-    for (let i = 0; i < terminals.length; i += 200) {
-      const rows = await this.repo.heartbeatsOf(terminals.slice(i, i + 200).map((t) => t.terminalId), baseline.from, to);
+    for (const batch of batches(terminals, HEARTBEATS_READ_TERMINALS)) {
+      const rows = await this.repo.heartbeatsOf(batch.map((t) => t.terminalId), baseline.from, to);
       for (const [terminalId, beats] of groupBy(rows, (r) => r.terminal_id)) {
         addTerminalChange(group, beats.map((b) => heartbeatFacts(b.received_at, b.report)), {
           baselineFrom: Date.parse(baseline.from), baselineTo: Date.parse(baseline.to), since: Date.parse(since.get(terminalId)!),

@@ -10,6 +10,7 @@ import { Type } from 'typebox';
 import { AppError, notFound } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security, Page } from '../shared/http-schemas.ts';
+import type { CampaignViews } from './campaign-views.service.ts';
 import type { CampaignsService } from './campaigns.service.ts';
 import type { DeploymentsService } from './deployments.service.ts';
 import type { FleetVersionsService } from './fleet-versions.service.ts';
@@ -25,7 +26,7 @@ const publish = { permission: 'packages:publish' } as const;
 const tags = ['rollouts'];
 const ActionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), actionId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
-export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService, fleetVersions: FleetVersionsService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
+export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsService, campaignViews: CampaignViews, fleetVersions: FleetVersionsService, fourEyes: FourEyes): FastifyPluginAsyncTypebox => async (app) => {
   // Package content arrives as a raw stream and is hashed on its way to disk, never held in memory.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -65,7 +66,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
 
   // ---- campaigns
   app.get('/campaigns', { config: read, schema: { tags, security, operationId: 'listCampaigns', summary: 'List campaigns', querystring: CampaignListQuery, response: { 200: Page(CampaignSummary), ...errorResponses } } },
-    (req) => campaigns.list(req.query));
+    (req) => campaignViews.list(req.query));
   app.post('/campaigns', {
     config: {
       ...write,
@@ -102,13 +103,13 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     return { ...preview, needsApproval: fourEyes.campaignNeedsApproval(preview.terminals), ...(fourEyes.campaignNeedsApproval(Number.MAX_SAFE_INTEGER) && { approvalThreshold: fourEyes.campaignThreshold() }) };
   });
   app.get('/campaigns/:id', { config: read, schema: { tags, security, operationId: 'getCampaign', summary: 'A campaign with its waves', params: IdParams, response: { 200: CampaignView, ...errorResponses } } },
-    (req) => campaigns.get(req.params.id));
+    (req) => campaignViews.get(req.params.id));
   app.get('/campaigns/:id/actions', {
     config: read, schema: { tags, security, operationId: 'listCampaignActions', summary: "A campaign's actions, one per terminal", params: IdParams, querystring: ActionListQuery, response: { 200: Page(ActionView), ...errorResponses } },
-  }, (req) => campaigns.actions(req.params.id, req.query));
+  }, (req) => campaignViews.actions(req.params.id, req.query));
   app.get('/campaigns/:id/actions/:actionId', {
     config: read, schema: { tags, security, operationId: 'getCampaignAction', summary: "One terminal's action in a campaign", params: ActionParams, response: { 200: ActionView, ...errorResponses }, description: 'One terminal\'s action with every feedback received for it.' },
-  }, (req) => campaigns.action(req.params.id, req.params.actionId));
+  }, (req) => campaignViews.action(req.params.id, req.params.actionId));
   app.post('/campaigns/:id/pause', { config: write, schema: { tags, security, operationId: 'pauseCampaign', summary: 'Pause a campaign', params: IdParams, body: CampaignAction, response: { 200: CampaignView, ...errorResponses } } },
     (req) => campaigns.pause(req.params.id, req.body.note, req.principal.name));
   app.post('/campaigns/:id/resume', {
