@@ -77,8 +77,8 @@ describe('validating a window definition', () => {
     expect(problem?.reason).toMatch(/^90 minutes is longer than the 60 minutes between the windows/);
   });
 
-  it('rejects rules that can never match, quickly, instead of searching to the year 9999', () => {
-    const started = Date.now();
+  // A search to the year 9999 would not end within the test's time limit.
+  it('rejects rules that can never match, instead of searching to the year 9999', () => {
     for (const rrule of ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'FREQ=DAILY;INTERVAL=7;BYDAY=MO', 'FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6']) {
       expect(validateWindow({ kind: 'rrule', rrule, durationMinutes: 30, timeZone: 'UTC' }, NOW)[0]?.reason).toMatch(/^never produces a window/);
     }
@@ -86,7 +86,6 @@ describe('validating a window definition', () => {
       .toMatch(/no BYHOUR value is a multiple of INTERVAL=2/);
     expect(validateWindow({ kind: 'rrule', rrule: 'FREQ=HOURLY;INTERVAL=5', durationMinutes: 30, timeZone: 'UTC' }, NOW)[0]?.reason)
       .toMatch(/INTERVAL must divide 24/);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses to compute occurrences of an invalid definition', () => {
