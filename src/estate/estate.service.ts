@@ -205,6 +205,12 @@ export class EstateService {
     return (await this.repo.findTerminal(id, scope)) ?? orNotFound('terminal', id);
   }
 
+  /** The terminals of `ids` in their order, read together; the first one the scope does not see is not found. */
+  async getTerminals(ids: readonly string[], scope: Scope = FLEET): Promise<Terminal[]> {
+    const byId = new Map((await this.repo.findTerminals(ids, scope)).map((t) => [t.id, t]));
+    return ids.map((id) => byId.get(id) ?? orNotFound('terminal', id));
+  }
+
   async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
     const terminal = await this.getTerminal(id);
     if (terminal.deletedAt) throw conflict(`terminal ${id} is deleted`);

@@ -30,7 +30,7 @@ export class MaintenanceService {
   constructor(
     private readonly repo: MaintenanceRepository,
     private readonly clock: Clock,
-    private readonly estate: Pick<EstateService, 'getTerminal' | 'findTerminal'>,
+    private readonly estate: Pick<EstateService, 'getTerminal' | 'getTerminals' | 'findTerminal'>,
     /** After an operator's action a due job may start, and a job that ended is told about. */
     private readonly lifecycle: Pick<JobLifecycle, 'startDueJobs' | 'ended'>,
   ) {}
@@ -57,7 +57,7 @@ export class MaintenanceService {
     if (input.terminalIds.length > 10_000) throw invalid('terminalIds', 'at most 10,000 terminals per request');
     const now = this.clock();
     if (input.plannedStart && new Date(input.plannedStart).getTime() < now.getTime() - 60_000) throw invalid('plannedStart', 'is in the past');
-    const terminals = await Promise.all(input.terminalIds.map((id) => this.estate.getTerminal(id, scope)));
+    const terminals = await this.estate.getTerminals(input.terminalIds, scope);
     const { expected, max } = plannedMinutes(input.work, input.expectedMinutes, input.maxMinutes);
     if (max < expected) throw invalid('maxMinutes', 'must not be shorter than expectedMinutes');
     const at = now.toISOString();

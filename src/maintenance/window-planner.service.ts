@@ -204,7 +204,7 @@ export class WindowPlanner {
   private async targetTerminals(input: PlanInput, scope: Scope): Promise<Terminal[]> {
     const given = [input.terminalIds, input.siteId, input.filter].filter((x) => x !== undefined).length;
     if (given !== 1) throw invalid('terminalIds', 'give exactly one of terminalIds, siteId or filter');
-    if (input.terminalIds) return Promise.all(input.terminalIds.map((id) => this.estate.getTerminal(id, scope)));
+    if (input.terminalIds) return this.estate.getTerminals(input.terminalIds, scope);
     if (input.siteId) await this.estate.getSite(input.siteId, scope);
     const page = await this.estate.listTerminals({ ...(input.siteId ? { siteId: input.siteId } : input.filter), status: 'active', limit: 10_000 }, scope);
     if (page.nextCursor) throw invalid('filter', 'matches more than 10,000 terminals; narrow it');
