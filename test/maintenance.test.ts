@@ -137,7 +137,7 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect((await beat(a!.credential)).mode).toBe('normal');
   });
 
-  it('refuses a second open job, a missing target and a start in the past', async () => {
+  it('refuses a second open job, a missing target, an unknown terminal and a start in the past', async () => {
     const { terminals: [a] } = await site(2);
     await putIntoMaintenance({ terminalIds: [a!.id] });
     const again = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['update'], reason: 'x' });
@@ -148,6 +148,11 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect(past.json().error.field).toBe('plannedStart');
     const badWork = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [a!.id], work: ['defrag'], reason: 'x' });
     expect(badWork.json().error.field).toBe('work.0');
+    const { terminals: [b] } = await site(2);
+    const unknown = await t.api('POST', '/api/v1/maintenance/jobs', { terminalIds: [b!.id, 'no-such-terminal'], work: ['update'], reason: 'x' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.message).toContain('no-such-terminal');
+    expect((await t.api('GET', `/api/v1/terminals/${b!.id}/maintenance-jobs`)).json()).toMatchObject({ items: [] }); // nothing was asked of the known one
   });
 
   // Last in this block: it moves the clock past other tests' leases.
