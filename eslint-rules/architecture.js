@@ -16,12 +16,10 @@
 //   itself re-exports schema files and pure helpers: never a *.service.ts, *.repository.ts, *.routes.ts,
 //   the database (src/db/), the HTTP layer (src/http/) or the composition root.
 //
-// The violations left from before these rules are listed in ./architecture-allowed.js, each with why, so
-// the rules pass today and fail on any new one. Fixing one means deleting its line there.
+// No file is exempt: the last violations from before these rules were fixed, so any new one fails.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allowed } from './architecture-allowed.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
@@ -88,7 +86,6 @@ function pathBetween(from, to) {
   return null;
 }
 
-const isAllowed = (rule, file, what) => allowed[rule]?.some((a) => a.file === srcPath(file) && a.what === what) ?? false;
 
 const noQueryInService = {
   meta: { type: 'problem', docs: { description: 'no Kysely query in a *.service.ts' }, schema: [] },
@@ -96,7 +93,7 @@ const noQueryInService = {
     const file = context.filename;
     if (!file.endsWith('.service.ts') || folderOf(file) === null) return {};
     const report = (node, what, message) => {
-      if (!isAllowed('no-query-in-service', file, what)) context.report({ node, message: `${message}: put it in the capability's *.repository.ts [${what}]` });
+      context.report({ node, message: `${message}: put it in the capability's *.repository.ts [${what}]` });
     };
     return {
       ImportDeclaration(node) {
@@ -129,7 +126,7 @@ const noFolderCycle = {
       const to = folderOf(resolve(dirname(file), spec));
       if (to === null || to === from || NOT_CAPABILITIES.has(to)) return;
       const back = pathBetween(to, from);
-      if (!back || isAllowed('no-folder-cycle', file, `${from} -> ${to}`)) return;
+      if (!back) return;
       context.report({ node, message: `import cycle between folders: ${from} → ${back.join(' → ')}; depend one way (an interface or an event in the lower folder) [${from} -> ${to}]` });
     };
     return {
@@ -155,9 +152,7 @@ const noForeignRepository = {
         // The composition root builds every repository; that is its job.
         if (from === '' || to === from) return;
         const what = `import ${to}/${target.split(sep).at(-1)}`;
-        if (!isAllowed('no-foreign-repository', file, what)) {
-          context.report({ node, message: `${from}/ imports ${to}'s repository: ask ${to}'s service, or take a small interface [${what}]` });
-        }
+        context.report({ node, message: `${from}/ imports ${to}'s repository: ask ${to}'s service, or take a small interface [${what}]` });
       },
       MemberExpression(node) {
         if (node.property.type !== 'Identifier' || node.property.name !== 'repo' || node.computed || node.object.type === 'ThisExpression') return;
@@ -165,9 +160,7 @@ const noForeignRepository = {
         const owner = node.object.type === 'MemberExpression' ? node.object.property : node.object;
         if (owner.type === 'Identifier' && normalise(owner.name) === normalise(from)) return;
         const what = `${context.sourceCode.getText(node)}`;
-        if (!isAllowed('no-foreign-repository', file, what)) {
-          context.report({ node, message: `${what} reaches into another service's repository: ask the service, or hand the repository over in src/services.ts [${what}]` });
-        }
+        context.report({ node, message: `${what} reaches into another service's repository: ask the service, or hand the repository over in src/services.ts [${what}]` });
       },
     };
   },
