@@ -3,24 +3,22 @@
 // answers keep the old hash — until a follow-up campaign gives it the change in a job inside its window.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
-import { configurationHash } from '../src/configuration/hash.ts';
-import type { ParameterSchema } from '../src/configuration/parameters.ts';
-import { enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
+import { enrolTerminal, startTestApp, type TestApp } from './support/app.ts';
+import { configurationTerminals, type ConfigTerminal } from './support/configuration-terminals.ts';
 import { databases } from './support/databases.ts';
 import { ok } from './support/http.ts';
 
 const MINUTE = 60_000;
 /** 01:00–05:00 in Shanghai: 17:00–21:00 UTC. */
 const NIGHTLY = { kind: 'cron', cron: '0 1 * * *', durationMinutes: 240 } as const;
-const OUT_OF_SERVICE = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 
-interface Term { id: string; credential: string; seq: number; applied: string | null; inJob: unknown[] }
-interface Answer { mode: string; maintenance: { jobId: string; state: string } | null; configuration: { hash: string } | null }
+type Term = ConfigTerminal;
 interface Change { id: string; state: string; campaignId: string | null; version: number | null; holders: number; waiting: number; updatedAt: string }
 interface Campaign { id: string; name: string; state: string }
 
 describe.each(databases())('configuration campaign follow-ups on $name', (db) => {
   let t: TestApp;
+  const { beat, fetchConfiguration, live, effective } = configurationTerminals(() => t, 'acquirerPort');
   // 00:00 in Shanghai: the nightly windows open in an hour.
   let now = new Date('2026-12-01T16:00:00.000Z');
   const terms: Term[] = [];
@@ -29,10 +27,6 @@ describe.each(databases())('configuration campaign follow-ups on $name', (db) =>
 
   const campaign = (id: string) => ok<Campaign>(t.api('GET', `/api/v1/campaigns/${id}`));
   const change = (id: string) => ok<Change>(t.api('GET', `/api/v1/configuration/changes/${id}`));
-  const effective = async (term: Term) => {
-    const view = await ok<{ hash: string; parameters: { name: string; value: unknown }[] }>(t.api('GET', `/api/v1/terminals/${term.id}/configuration`));
-    return { hash: view.hash, values: Object.fromEntries(view.parameters.map((p) => [p.name, p.value])) };
-  };
 
   beforeAll(async () => {
     t = await startTestApp(await db.fresh(), { HEARTBEAT_INTERVAL_SECONDS: '60', OFFLINE_AFTER_MISSED_HEARTBEATS: '1000' }, () => now);
@@ -57,38 +51,6 @@ describe.each(databases())('configuration campaign follow-ups on $name', (db) =>
     for (const term of terms) await live(term);
   });
   afterAll(() => t.close());
-
-  // ---- the terminal side, as the SDK does it
-  async function beat(term: Term): Promise<Answer> {
-    const report = heartbeatReport(term.seq++, { uptimeSeconds: 3600 + term.seq * 60, ...(term.applied && { configuration: { appliedHash: term.applied } }) });
-    return ok<Answer>(t.device('/device/v1/heartbeat', term.credential, report));
-  }
-  const fetchConfiguration = async (term: Term) => {
-    const res = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${term.credential}` } });
-    expect(res.statusCode, res.body).toBe(200);
-    return res.json<{ hash: string; values: Record<string, unknown>; parameters: ParameterSchema }>();
-  };
-  const step = (term: Term, jobId: string, body: Record<string, unknown>) => ok(t.device(`/device/v1/maintenance/${jobId}/steps`, term.credential, body));
-
-  /** One heartbeat; a new hash is fetched and applied; a job out of service is carried out with the configuration it gives. */
-  async function live(term: Term): Promise<void> {
-    const answer = await beat(term);
-    const job = answer.maintenance;
-    if (job && OUT_OF_SERVICE.includes(job.state) && answer.mode === 'maintenance') {
-      await step(term, job.jobId, { state: 'in_maintenance' });
-      const fetched = await fetchConfiguration(term);
-      term.applied = configurationHash(fetched.values, fetched.parameters);
-      term.inJob.push(fetched.values.acquirerPort);
-      await ok(t.device('/device/v1/configuration/applied', term.credential, { appliedHash: term.applied }));
-      await step(term, job.jobId, { state: 'restarting' });
-      await step(term, job.jobId, { state: 'verifying', selfTests: [{ name: 'card reader', passed: true }] });
-      return;
-    }
-    if (answer.configuration && answer.configuration.hash !== term.applied) {
-      const f = await fetchConfiguration(term);
-      term.applied = configurationHash(f.values, f.parameters);
-    }
-  }
 
   /** Terminals heartbeat, due jobs start, the campaign moves on, the clock goes ahead; until it completed. */
   async function complete(campaignId: string): Promise<Campaign> {
