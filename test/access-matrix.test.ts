@@ -278,6 +278,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/approvals/{id}': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' } }) },
   'POST /api/v1/approvals/{id}/approve': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' }, body: { note: 'checked' } }) },
   'POST /api/v1/approvals/{id}/reject': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-request' }, body: { reason: 'not now' } }) },
+  // Saved views: each person's own named filters (test/saved-views.test.ts).
+  'GET /api/v1/saved-views': { need: 'use their own account', probe: () => ({ query: 'page=terminals' }) },
+  'POST /api/v1/saved-views': { need: 'use their own account', probe: () => ({ body: { page: 'incidents', name: unique('view'), query: 'severity=high' } }) },
+  'DELETE /api/v1/saved-views/{id}': { need: 'use their own account', adminGets: 404, probe: () => ({ params: { id: 'no-such-view' } }) },
 
   'GET /api/v1/users': { need: 'manage users' },
   'POST /api/v1/users': { need: 'manage users', probe: () => ({ body: { email: `${unique('new')}@matrix.test`, name: 'New', role: 'support', password: PASSWORD } }) },

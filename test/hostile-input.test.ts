@@ -152,6 +152,8 @@ const BASE: Record<string, (f: Fixtures) => Base> = {
   'GET /api/v1/approvals/{id}': () => ({ params: { id: 'no-such-request' } }),
   'POST /api/v1/approvals/{id}/approve': () => ({ params: { id: 'no-such-request' }, body: { note: 'checked' } }),
   'POST /api/v1/approvals/{id}/reject': () => ({ params: { id: 'no-such-request' }, body: { reason: 'not now' } }),
+  'POST /api/v1/saved-views': () => ({ body: { page: 'terminals', name: 'Out of paper', query: 'fault=printer_paper_out' } }),
+  'DELETE /api/v1/saved-views/{id}': () => ({ params: { id: 'no-such-view' } }),
   'PATCH /api/v1/users/{id}': (f) => ({ params: { id: f.victimId }, body: { name: 'Renamed', role: 'auditor', disabled: true } }),
   'POST /api/v1/users/{id}/unlock': (f) => ({ params: { id: f.victimId } }),
   'POST /api/v1/users/{id}/disable': (f) => ({ params: { id: f.victimId } }),
