@@ -18,6 +18,7 @@ import { AppError } from '../shared/errors.ts';
 import { localeFromHeader, type CatalogueLocale } from '../shared/messages/format.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
 import { addInstantKeyword, withUtcInstants } from './instants.ts';
+import { lazySerializers, lazyValidator } from './lazy-compilers.ts';
 import { parseJsonBody } from '../shared/safe-json.ts';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -63,6 +64,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
     ...(options.https && { https: options.https }),
     bodyLimit: 1024 * 1024,
+    schemaController: lazySerializers,
     genReqId: () => crypto.randomUUID(),
     // Behind a reverse proxy set TRUST_PROXY so audit entries and rate limits see the client's address.
     trustProxy: services.config.trustProxy,
@@ -183,7 +185,7 @@ const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
 const bodyAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }), { mode: 'fast' }));
 const textAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }), { mode: 'fast' }));
 const validatorCompiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(withUtcInstants(schema) as AnySchema);
+  lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(withUtcInstants(schema) as AnySchema));
 
 /** Seconds a client is told to wait while the disk is full: space comes back by a person's hand, not in a moment. */
 const DISK_FULL_RETRY_AFTER_SECONDS = 30;
