@@ -34,7 +34,7 @@ describe.each(databases())('the remote-fix KPI on $name', (kind) => {
       id, terminal_id: terminal, site_id: site, merchant_id: 'm1', rule: terminal ? 'printer_jam' : 'site_network_down', severity: 'high', status: 'resolved',
       open_key: null, detail: '{}', first_seen_at: at(from), last_seen_at: at(to), resolved_at: at(to), notified_count: 1,
     }).execute();
-    const command = (id: string, terminal: string, time: string) => k.insertInto('terminal_commands').values({ id, terminal_id: terminal, type: 'reboot', payload: '{}', status: 'completed', created_at: at(time) }).execute();
+    const command = (id: string, terminal: string, time: string) => k.insertInto('terminal_commands').values({ id, terminal_id: terminal, type: 'reboot', payload: '{}', status: 'succeeded', created_at: at(time) }).execute();
     const job = (id: string, terminal: string, site: string, time: string) => k.insertInto('maintenance_jobs').values({
       id, terminal_id: terminal, site_id: site, work: '["update"]', reason: 'test', state: 'completed', planned_start: at(time), expected_minutes: 20, max_minutes: 60,
       started_at: at(time), ended_at: at(time), refused_transactions: 0, created_by: 'test', created_at: at(time), updated_at: at(time),

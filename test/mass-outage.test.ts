@@ -20,7 +20,7 @@ describe.each(databases())('a site down with $name holding more terminals than o
     const estate = await buildEstate(t);
     const db = t.services.db.kysely;
     const terminals = Array.from({ length: TERMINALS }, (_, i) => ({
-      id: randomUUID(), serial_number: `MASS-${String(i).padStart(6, '0')}`, model_id: estate.model.id, site_id: estate.site.id, status: 'active',
+      id: randomUUID(), serial_number: `MASS-${String(i).padStart(6, '0')}`, model_id: estate.model.id, site_id: estate.site.id, status: 'active' as const,
       app_version: null, firmware_version: null, components: '{}', network_type: null, created_at: now, updated_at: now, deleted_at: null,
     }));
     await db.transaction().execute((trx) => insertInBatches(terminals, (batch) => trx.insertInto('terminals').values(batch).execute()));

@@ -158,7 +158,7 @@ export class AccessService {
 
   async updateUser(id: string, patch: { name?: string; role?: Role; merchantId?: string | null; locale?: string; disabled?: boolean; password?: string }) {
     const user = await this.requireUser(id);
-    const role = patch.role ?? (user.role as Role);
+    const role = patch.role ?? user.role;
     const merchantId = patch.merchantId !== undefined ? patch.merchantId : user.merchant_id;
     await this.checkMerchantBinding(role, merchantId);
     await this.repo.updateUser(id, {

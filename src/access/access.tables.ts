@@ -3,11 +3,13 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { Role } from './roles.ts';
+
 export interface UserTable {
   id: string;
   email: string;
   name: string;
-  role: string;
+  role: Role;
   /** Set for merchant users: the one merchant they see. */
   merchant_id: string | null;
   locale: string;
@@ -41,7 +43,7 @@ export interface ApiTokenTable {
   name: string;
   token_hash: string;
   /** "full" acts with the owner's role; "read" only reads. */
-  scope: string;
+  scope: 'full' | 'read';
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;

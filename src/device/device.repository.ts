@@ -214,7 +214,7 @@ export class DeviceRepository {
     await this.db.insertInto('terminal_commands').values(row).execute();
   }
 
-  async completeCommand(id: string, status: string, result: string, now: string): Promise<boolean> {
+  async completeCommand(id: string, status: 'succeeded' | 'failed', result: string, now: string): Promise<boolean> {
     const r = await this.db.updateTable('terminal_commands').set({ status, result, completed_at: now })
       .where('id', '=', id).where('status', 'in', ['pending', 'delivered']).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;

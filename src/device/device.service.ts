@@ -260,7 +260,7 @@ export class DeviceService {
     const waiting = await this.repo.findPendingCommand(terminalId, input.type, payload);
     if (waiting) return { command: toCommand(waiting), created: false };
     const row = {
-      id: randomUUID(), terminal_id: terminalId, type: input.type, payload, status: 'pending',
+      id: randomUUID(), terminal_id: terminalId, type: input.type, payload, status: 'pending' as const,
       created_at: this.clock().toISOString(), created_by: createdBy, delivered_at: null, completed_at: null, result: null,
     };
     await this.repo.insertCommand(row);

@@ -53,7 +53,8 @@ export interface TerminalCommandTable {
   terminal_id: string;
   type: string;
   payload: string;
-  status: string;
+  /** pending → delivered (handed out in a heartbeat answer) → succeeded or failed (the terminal's report). */
+  status: 'pending' | 'delivered' | 'succeeded' | 'failed';
   created_at: string;
   created_by: string | null;
   delivered_at: string | null;

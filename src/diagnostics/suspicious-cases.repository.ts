@@ -78,7 +78,7 @@ export class SuspiciousCasesRepository {
   }
 
   /** Active users with one of these roles, by name. */
-  activeUsersIn(roles: readonly string[]) {
+  activeUsersIn(roles: readonly Database['users']['role'][]) {
     return this.db.selectFrom('users').select(['id', 'name', 'role']).where('disabled_at', 'is', null).where('role', 'in', roles).orderBy('name').orderBy('id').execute();
   }
   async user(id: string) {

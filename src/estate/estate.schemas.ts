@@ -7,6 +7,9 @@ import { RULES } from '../shared/rule-names.ts';
 export const LOCALES = ['zh-CN', 'en'] as const;
 export const ENVIRONMENTS = ['indoor', 'outdoor', 'dusty', 'hot', 'humid'] as const;
 export const TERMINAL_STATUSES = ['in_stock', 'active', 'in_repair', 'retired'] as const;
+/** Where a terminal is in its life: in stock, active at a site, in repair, retired. */
+export type TerminalLifecycle = (typeof TERMINAL_STATUSES)[number];
+export const isTerminalLifecycle = (value: string): value is TerminalLifecycle => (TERMINAL_STATUSES as readonly string[]).includes(value);
 export const NETWORK_TYPES = ['ethernet', 'wifi', 'cellular'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 

@@ -3,6 +3,8 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { TerminalLifecycle } from './estate.schemas.ts';
+
 export interface MerchantTable {
   id: string;
   name: string;
@@ -52,7 +54,7 @@ export interface TerminalTable {
   serial_number: string;
   model_id: string;
   site_id: string | null;
-  status: string;
+  status: TerminalLifecycle;
   app_version: string | null;
   firmware_version: string | null;
   /** JSON: the components this terminal has (defaults to its model's). */

@@ -3,7 +3,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { AppError } from '../shared/errors.ts';
-import { NETWORK_TYPES, TERMINAL_STATUSES } from './estate.schemas.ts';
+import { isTerminalLifecycle, NETWORK_TYPES, TERMINAL_STATUSES, type TerminalLifecycle } from './estate.schemas.ts';
 import { defaultStatus } from './estate.rules.ts';
 import { csvSafe, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
 
@@ -19,7 +19,7 @@ export interface CsvTerminalRow {
   serialNumber: string;
   modelId: string;
   siteId: string | null;
-  status: string;
+  status: TerminalLifecycle;
   tags: string[];
   appVersion: string | null;
   firmwareVersion: string | null;
@@ -86,7 +86,7 @@ export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { 
     const siteId = siteCode ? lookups.siteIdByCode.get(siteCode) : null;
     if (siteId === undefined) error('site_code', `no site has code "${siteCode}"`);
     const status = values.status || defaultStatus(siteId);
-    if (!(TERMINAL_STATUSES as readonly string[]).includes(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`);
+    if (!isTerminalLifecycle(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`);
     const tags = (values.tags ?? '').split(';').map((t) => t.trim()).filter(Boolean);
     const badTag = tags.find((t) => !TAG_RE.test(t));
     if (badTag !== undefined) error('tags', `"${badTag}" is not a valid tag (letters, digits, . _ : -; up to 40)`);
@@ -96,7 +96,7 @@ export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { 
     }
     const network = values.network_type || null;
     if (network && !(NETWORK_TYPES as readonly string[]).includes(network)) error('network_type', `must be one of ${NETWORK_TYPES.join(', ')}`);
-    if (errors.length > before || !modelId || siteId === undefined) continue;
+    if (errors.length > before || !modelId || siteId === undefined || !isTerminalLifecycle(status)) continue;
     rows.push({
       line, serialNumber: serial, modelId, siteId, status, tags,
       appVersion: values.app_version || null, firmwareVersion: values.firmware_version || null, networkType: network,

@@ -41,7 +41,7 @@ export interface DoneOrder {
   next_failure_at: string | null;
 }
 
-const IN_SERVICE = ['active', 'in_repair'];
+const IN_SERVICE: Database['terminals']['status'][] = ['active', 'in_repair'];
 const CLOSED = ['done', 'cancelled'] as const;
 const NOT_CLOSED = WORK_ORDER_STATUSES.filter((s) => !(CLOSED as readonly string[]).includes(s));
 

@@ -6,7 +6,7 @@ import { parseJson } from '../shared/json.ts';
 import { decodeCursor } from '../shared/paging.ts';
 import type { DeliveryStatus } from './notifications.rules.ts';
 import { isRobotKind, maskRobotAddress } from './robots.ts';
-import type { Channel, ChannelKind, Delivery, DeliveryAttempt, DeliveryQuery } from './notifications.schemas.ts';
+import type { Channel, Delivery, DeliveryAttempt, DeliveryQuery } from './notifications.schemas.ts';
 
 export type ChannelRow = Selectable<NotificationChannelTable>;
 export type DeliveryRow = Selectable<NotificationDeliveryTable>;
@@ -199,7 +199,7 @@ class FoldRace extends Error {}
 // ---- mappers
 export function toChannel(row: ChannelRow): Channel {
   return {
-    id: row.id, merchantId: row.merchant_id, kind: row.kind as ChannelKind, name: row.name, address: isRobotKind(row.kind) ? maskRobotAddress(row.kind, row.address) : row.address,
+    id: row.id, merchantId: row.merchant_id, kind: row.kind, name: row.name, address: isRobotKind(row.kind) ? maskRobotAddress(row.kind, row.address) : row.address,
     events: parseJson<string[]>(row.events, []), locale: row.locale, enabled: row.enabled === 1,
     quietHours: row.quiet_start !== null && row.quiet_end !== null ? { start: row.quiet_start, end: row.quiet_end, timeZone: row.quiet_time_zone } : null,
     rateLimit: row.rate_max !== null && row.rate_period_minutes !== null ? { max: row.rate_max, periodMinutes: row.rate_period_minutes } : null,
@@ -210,7 +210,7 @@ export function toChannel(row: ChannelRow): Channel {
 export function toDelivery(row: DeliveryRow): Delivery {
   return {
     id: row.id, channelId: row.channel_id, event: row.event, merchantId: row.merchant_id, siteId: row.site_id,
-    locale: row.locale, subject: row.subject, status: row.status as DeliveryStatus, attempts: row.attempts,
+    locale: row.locale, subject: row.subject, status: row.status, attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at, lastError: row.last_error, createdAt: row.created_at,
     deliveredAt: row.delivered_at, parkedAt: row.parked_at,
     heldUntil: row.held_until, heldReason: row.held_reason as Delivery['heldReason'], digestId: row.digest_id,

@@ -122,7 +122,7 @@ export class NotificationService {
       }
       const hold = await this.admission(channel, input, place.merchantTimeZone);
       if (hold) {
-        const row = { ...this.newDelivery(channel, input, locale, message), status: 'held', next_attempt_at: null, held_until: hold.until, held_reason: hold.reason };
+        const row = { ...this.newDelivery(channel, input, locale, message), status: 'held' as const, next_attempt_at: null, held_until: hold.until, held_reason: hold.reason };
         // One digest job per channel and release time: queued (first) by the notice that starts the batch.
         if (!(await this.repo.hasHeldUntil(channel.id, hold.until))) {
           await this.jobs.enqueue(RELEASE_DIGEST, { channelId: channel.id } satisfies DigestJob, new Date(hold.until));

@@ -3,12 +3,14 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
+import type { ChannelKind, DELIVERY_STATUSES } from './notifications.schemas.ts';
+
 export interface NotificationChannelTable {
   id: string;
   /** Null for a fleet-wide channel (operators): it hears the events of every merchant. */
   merchant_id: string | null;
   /** "email", "webhook", "wecom" or "dingtalk" (group robots). */
-  kind: string;
+  kind: ChannelKind;
   name: string;
   /** An e-mail address, a webhook URL or a robot's address (with its token). */
   address: string;
@@ -49,8 +51,8 @@ export interface NotificationDeliveryTable {
   subject: string;
   /** What is sent, fixed when the event happens: the e-mail text, or the webhook's JSON body. */
   body: string;
-  /** pending, delivered or parked (gave up; an operator may replay it). */
-  status: string;
+  /** pending, delivered or parked (gave up; an operator may replay it); held for a digest, or folded into one. */
+  status: (typeof DELIVERY_STATUSES)[number];
   attempts: number;
   /** Attempts made before the current round of retries (0, or the count when last replayed). */
   round_start: number;

@@ -25,7 +25,7 @@ export class FleetVersionsService {
   async versionsOf(terminalId: string, scope: Scope): Promise<VersionChangeView[]> {
     if (!(await this.estate.findTerminal(terminalId, scope))) throw notFound('terminal', terminalId);
     return (await this.repo.versionChangesOf(terminalId, 100)).map((v) => ({
-      kind: v.kind as VersionChangeView['kind'], fromVersion: v.from_version, toVersion: v.to_version, at: v.at, campaignId: v.campaign_id ?? null,
+      kind: v.kind, fromVersion: v.from_version, toVersion: v.to_version, at: v.at, campaignId: v.campaign_id ?? null,
     }));
   }
 

@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { ActionState } from '../shared/deployment-hint.ts';
 import type { CampaignState, PackageKind, WaveState } from './rollouts.schemas.ts';
+import type { ReportedKind } from './installed-version.ts';
 
 export interface PublisherKeyTable {
   id: string;
@@ -101,7 +102,8 @@ export interface ActionFeedbackTable {
 export interface VersionChangeTable {
   id: string;
   terminal_id: string;
-  kind: string;
+  /** Only the kinds a terminal reports itself are recorded as changes. */
+  kind: ReportedKind;
   from_version: string | null;
   to_version: string;
   at: string;

@@ -207,7 +207,7 @@ export class SparesRepository {
     await executor.deleteFrom('terminal_tags').where('terminal_id', '=', terminalId).execute();
     if (tags.length) await executor.insertInto('terminal_tags').values(tags.map((tag) => ({ terminal_id: terminalId, tag }))).execute();
   }
-  async updateTerminal(executor: Executor, id: string, values: { site_id?: string | null; status?: string; network_type?: string | null; updated_at: string }): Promise<void> {
+  async updateTerminal(executor: Executor, id: string, values: { site_id?: string | null; status?: Database['terminals']['status']; network_type?: string | null; updated_at: string }): Promise<void> {
     await executor.updateTable('terminals').set(values).where('id', '=', id).execute();
   }
   /** Maintenance windows that name the faulty terminal now name the spare: ids of those moved. */
