@@ -1,6 +1,7 @@
 // Server configuration: read once from the environment (the CLI maps its flags onto the same names).
 import { parseKinds, type ApprovalKind } from './approvals/approvals.rules.ts';
 import { NetworkPolicy } from './shared/network-policy.ts';
+import { PASSWORD_HASH_COST } from './access/passwords.ts';
 
 export interface Config {
   port: number;
@@ -31,6 +32,11 @@ export interface Config {
   /** ... and for how long (at least 30 minutes). */
   lockoutMinutes: number;
   sessionHours: number;
+  /**
+   * scrypt's cost N for new password hashes (32768: ~100 ms of CPU each). Not an environment setting:
+   * only the test harness lowers it (test/support), so no server runs with weak hashes by mistake.
+   */
+  passwordHashCost: number;
   /** Audit entries are kept at least this long (PCI DSS 10.5.1: 12 months). */
   auditRetentionDays: number;
   /** PEM files: with both, PosFleet serves HTTPS. */
@@ -127,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFailedLogins: integer(env, 'MAX_FAILED_LOGINS', 6, 1, 10),
     lockoutMinutes: integer(env, 'LOCKOUT_MINUTES', 30, 30, 24 * 60),
     sessionHours: integer(env, 'SESSION_HOURS', 12, 1, 24 * 30),
+    passwordHashCost: PASSWORD_HASH_COST,
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 366, 36_500),
     tlsCertFile: env.TLS_CERT_FILE || undefined,
     tlsKeyFile: env.TLS_KEY_FILE || undefined,

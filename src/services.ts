@@ -437,7 +437,7 @@ export async function createServices(
   const authentication = new AuthenticationService(accessRepo, clock, { passwordMaxAgeDays: config.passwordMaxAgeDays });
   const access = new AccessService(accessRepo, clock, {
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
-    lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours,
+    lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours, passwordHashCost: config.passwordHashCost,
   }, authentication);
   const preventiveRepo = new PreventiveRepository(db.kysely);
   const planTasks = new PlanTasks(preventiveRepo, clock);

@@ -10,7 +10,7 @@ import { hashSecret, newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import type { AccessRepository } from './access.repository.ts';
 import { principalOf, type Principal } from './authentication.service.ts';
-import { checkNewPassword, hashPassword, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
+import { checkNewPassword, dummyHash, hashPassword, PASSWORD_HISTORY, verifyPassword } from './passwords.ts';
 import type { Role } from './roles.ts';
 
 export interface AccessSettings {
@@ -18,6 +18,8 @@ export interface AccessSettings {
   maxFailedLogins: number;
   lockoutMinutes: number;
   sessionHours: number;
+  /** scrypt's cost N for new password hashes (Config.passwordHashCost). */
+  passwordHashCost: number;
 }
 
 export interface UserInput {
@@ -60,7 +62,7 @@ export class AccessService {
     const now = this.clock();
     const wrong = () => unauthenticated('wrong email or password').says('auth.wrong_credentials');
     if (!user || user.disabled_at) {
-      await verifyPassword(password, DUMMY_HASH); // same time as a real check
+      await verifyPassword(password, dummyHash(this.settings.passwordHashCost)); // same time as a real check
       return { ok: false, userId: null, error: wrong(), reason: user ? 'the account is disabled' : 'no account with this e-mail' };
     }
     // The password is checked even for a locked account: a locked account takes as long to refuse.
@@ -117,7 +119,7 @@ export class AccessService {
     const history = [user.password_hash, ...parseJson<string[]>(user.password_history, [])].filter((h): h is string => !!h);
     await checkNewPassword(password, history);
     await this.repo.updateUser(user.id, {
-      password_hash: await hashPassword(password), password_changed_at: this.now(),
+      password_hash: await hashPassword(password, this.settings.passwordHashCost), password_changed_at: this.now(),
       password_history: JSON.stringify(history.slice(0, PASSWORD_HISTORY - 1)), updated_at: this.now(),
     });
   }
@@ -150,7 +152,7 @@ export class AccessService {
     const id = randomUUID();
     await this.repo.insertUser({
       id, email, name: input.name, role: input.role, merchant_id: input.role === 'merchant' ? input.merchantId ?? null : null,
-      locale: input.locale ?? 'zh-CN', password_hash: await hashPassword(input.password), password_changed_at: now, password_history: '[]',
+      locale: input.locale ?? 'zh-CN', password_hash: await hashPassword(input.password, this.settings.passwordHashCost), password_changed_at: now, password_history: '[]',
       failed_logins: 0, locked_until: null, totp_secret: null, totp_enabled: 0, created_at: now, updated_at: now, disabled_at: null,
     });
     return this.getUser(id);
@@ -283,9 +285,6 @@ export class AccessService {
     await this.setPassword(user, password);
   }
 }
-
-// A real scrypt hash of a random password, so unknown e-mails cost as much as wrong passwords.
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 /** A one-time code of the current 30 s step (or the one before or after) on the server's clock. */
 function totpValid(secret: string, code: string, now: Date): boolean {

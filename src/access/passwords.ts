@@ -6,15 +6,22 @@ import { invalid } from '../shared/errors.ts';
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
 
-// N=2^15, r=8: 32 MiB and ~50 ms per hash on this class of machine.
+// N=2^15, r=8: 32 MiB and ~100 ms of CPU per hash on this class of machine.
 const PARAMS = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** scrypt's cost N for new hashes. Only the test harness lowers it (test/support), never an environment setting. */
+export const PASSWORD_HASH_COST = PARAMS.N;
 export const PASSWORD_HISTORY = 4;
 
-export async function hashPassword(password: string): Promise<string> {
+/** A new hash at cost `cost` (scrypt's N, a power of two); a hash says its own cost, so any cost verifies. */
+export async function hashPassword(password: string, cost: number = PASSWORD_HASH_COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, 32, PARAMS);
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scrypt(password, salt, 32, { ...PARAMS, N: cost });
+  return `scrypt$${cost}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
+
+/** A hash that matches no password, at cost `cost`: checking it takes as long as checking a real one. */
+export const dummyHash = (cost: number = PASSWORD_HASH_COST) =>
+  `scrypt$${cost}$${PARAMS.r}$${PARAMS.p}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
 
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const parts = stored?.split('$');

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConn
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { MAIN_THREAD, ThreadWriteLock } from './write-lock.ts';
+import { isPostgresUrl } from './database-url.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -24,9 +25,7 @@ export interface Db {
 // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
+export { isPostgresUrl };
 
 export interface OpenOptions {
   sqliteSynchronous?: 'FULL' | 'NORMAL';

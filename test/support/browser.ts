@@ -16,7 +16,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Services } from '../../src/services.ts';
 import type { Clock } from '../../src/shared/time.ts';
 import type { UserInput } from '../../src/access/access.schemas.ts';
-import { heartbeatReport } from './app.ts';
+import { heartbeatReport, TEST_PASSWORD_HASH_COST } from './app.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const WEB = join(ROOT, 'web');
@@ -79,9 +79,12 @@ export async function startDemoServer(
   prefix: string, adminToken: string, env: Record<string, string> = {}, options: { estate?: 'demo' | 'empty'; clock?: Clock } = {},
 ): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), DATA_DIR: dataDir, POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', FOUR_EYES: 'off', ...env,
-  });
+  const config = {
+    ...loadConfig({
+      PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dataDir, 'test.db'), DATA_DIR: dataDir, POSFLEET_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', FOUR_EYES: 'off', ...env,
+    }),
+    passwordHashCost: TEST_PASSWORD_HASH_COST,
+  };
   const server = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
   if (options.estate !== 'empty') await seedDemoEstate(server.services);
   return {

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEST_PASSWORD_HASH_COST } from './app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { HeartbeatContent } from '../../src/sdk/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -39,10 +40,13 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const databaseFile = options.databaseFile ?? join(mkdtempSync(join(tmpdir(), `${options.prefix ?? 'posfleet-test'}-`)), 'test.db');
-  const config = loadConfig({
-    ...process.env, PORT: String(options.port ?? 0), HOST: '127.0.0.1', DATABASE_URL: databaseFile, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
-    ...FAST_SERVER_ENV, ...options.env,
-  });
+  const config = {
+    ...loadConfig({
+      ...process.env, PORT: String(options.port ?? 0), HOST: '127.0.0.1', DATABASE_URL: databaseFile, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...FAST_SERVER_ENV, ...options.env,
+    }),
+    passwordHashCost: TEST_PASSWORD_HASH_COST,
+  };
   const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
   return { ...running, databaseFile, port: Number(new URL(running.url).port) };
 }
