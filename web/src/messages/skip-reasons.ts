@@ -1,5 +1,6 @@
-// Why a campaign skipped a terminal's install (Campaign.tsx), from the action's skipReason code: the
-// server's own prose is English, so a zh-CN reader gets these words instead. Merged by i18n.tsx.
+// Reasons said in words from the server's codes: why a campaign skipped a terminal's install
+// (Campaign.tsx, the action's skipReason), and a worn part that brought a preventive task forward
+// (Preventive.tsx, the why's part:… factor). The server's own prose is English. Merged by i18n.tsx.
 export const skipReasonsEn = {
   skip_no_window: 'No maintenance window applies to this terminal',
   skip_longer_than_window: 'The install takes longer than its maintenance window',
@@ -8,6 +9,8 @@ export const skipReasonsEn = {
   skip_job_aborted: 'Its maintenance job was cancelled',
   skip_job_missing: 'Its maintenance job no longer exists',
   skip_job_ended_before_install: 'Its maintenance job ended before the terminal began installing',
+  whyPartDue: '{part}: replacement due now',
+  wornPart_battery: 'Battery past its charge-cycle limit',
 };
 
 export const skipReasonsZh: Record<keyof typeof skipReasonsEn, string> = {
@@ -18,4 +21,6 @@ export const skipReasonsZh: Record<keyof typeof skipReasonsEn, string> = {
   skip_job_aborted: '其维护任务已取消',
   skip_job_missing: '其维护任务已不存在',
   skip_job_ended_before_install: '终端开始安装前，其维护任务已结束',
+  whyPartDue: '{part}：现在需要更换',
+  wornPart_battery: '电池充放电循环次数超过上限',
 };
