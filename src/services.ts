@@ -59,7 +59,7 @@ import { DiagnosticsRepository } from './diagnostics/diagnostics.repository.ts';
 import { GuideRunsRepository } from './diagnostics/guide-runs.repository.ts';
 import { RuleStateRepository } from './diagnostics/rule-state.repository.ts';
 import { HealthScoreService } from './diagnostics/health-score.service.ts';
-import { HeartbeatObserver } from './diagnostics/heartbeat-observer.service.ts';
+import { HeartbeatObserver, type DiagnosticsEvents } from './diagnostics/heartbeat-observer.service.ts';
 import { IncidentService } from './diagnostics/incidents.service.ts';
 import { OfflineSweep } from './diagnostics/offline-sweep.service.ts';
 import { PostureService } from './diagnostics/posture.service.ts';
@@ -141,7 +141,7 @@ import type { Assistance } from './assistance/assistance.routes.ts';
 
 
 /** Every event one capability tells others (src/shared/events.ts). */
-export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents & MerchantEvents & GuideLearningEvents;
+export type PosFleetEvents = MaintenanceEvents & GuideRunEvents & ApprovalEvents & MerchantEvents & GuideLearningEvents & DiagnosticsEvents;
 
 export interface Services {
   config: Config;
@@ -367,7 +367,7 @@ export async function createServices(
   const incidents = new IncidentService(diagnosticsRepo, clock, estate, notifications, (terminalId, input, by) => device.queueCommand(terminalId, input, by), ruleContext, suspiciousCases, {
     log, lock: async (terminalId, reason) => { await terminalModes.lock(terminalId, reason, FLEET, 'PosFleet diagnostics', 'tamper'); },
   });
-  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, { log, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
+  const heartbeatObserver = new HeartbeatObserver(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, { log, events, securityBaselines: (modelIds) => packages.securityBaselines(modelIds) });
   const offlineSweep = new OfflineSweep(diagnosticsRepo, ruleStateRepo, clock, ruleContext, incidents, {
     offlineReminderMs: config.offlineReminderMinutes * 60_000, offlineMaxReminders: config.offlineMaxReminders,
   });
@@ -441,6 +441,8 @@ export async function createServices(
   }, authentication);
   const preventiveRepo = new PreventiveRepository(db.kysely);
   const planTasks = new PlanTasks(preventiveRepo, clock);
+  // A worn part (a battery past its cycle limit) is planned work: its replacement task comes due now.
+  events.on('part.due', async (due) => { await planTasks.partDue(due); });
   const workOrdersRepo = new WorkOrdersRepository(db.kysely);
   // Work orders tell preventive plans when the tasks they cover are done or cancelled.
   const workOrders = new WorkOrdersService(workOrdersRepo, clock, estateRepo, notifications, planTasks, {

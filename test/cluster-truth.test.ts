@@ -99,16 +99,16 @@ describe.skipIf(!postgresUrl())('two nodes on PostgreSQL agree', () => {
 
   it('judges the next heartbeat on the other node by thresholds changed through one', async () => {
     const [, , terminal] = terminals;
-    const highCycles = () => a!.services.db.kysely.selectFrom('incidents').select('id')
-      .where('terminal_id', '=', terminal!.terminalId).where('rule', '=', 'battery_high_cycles').execute();
-    // Node b has judged this model's terminals by the defaults (120 charge cycles are fine)...
+    const healthLow = () => a!.services.db.kysely.selectFrom('incidents').select('id')
+      .where('terminal_id', '=', terminal!.terminalId).where('rule', '=', 'battery_health_low').execute();
+    // Node b has judged this model's terminals by the defaults (a battery at 95 % health is fine)...
     expect((await heartbeat(b!, terminal!.credential)).status).toBe(200);
-    expect(await highCycles()).toEqual([]);
-    // ...until a fleet manager says this model's batteries are worn after 100.
-    await operatorApi(a!)('PUT', `/api/v1/terminal-models/${modelId}/diagnostic-thresholds`, { battery: { maxCycles: 100 } });
+    expect(await healthLow()).toEqual([]);
+    // ...until a fleet manager says this model's batteries fail below 96 %.
+    await operatorApi(a!)('PUT', `/api/v1/terminal-models/${modelId}/diagnostic-thresholds`, { battery: { minHealth: 96 } });
     await poll(async () => {
       expect((await heartbeat(b!, terminal!.credential)).status).toBe(200);
-      return (await highCycles()).length === 1 ? true : undefined;
+      return (await healthLow()).length === 1 ? true : undefined;
     }, REVOCATION_BOUND_MS, 'the incident opened by the other node');
   });
 });

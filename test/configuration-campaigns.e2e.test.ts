@@ -14,6 +14,7 @@ const RUNS = [
     words: {
       nav: '参数配置', level: '层级', site: '门店', host: '收单主机', preview: '预览变更', reason: '原因', apply: '应用',
       held: '已暂存：有参数需要终端暂停营业。请在下方以灰度发布下发。', pending: '待下发', deliver: '以灰度发布下发', change: '配置变更', delivering: '灰度发布下发中',
+      waiting: /^\d+ 台终端仍保持变更前的配置，直到灰度发布在其维护窗口内下发（被跳过的终端将由后续灰度发布补发）$/,
     },
   },
   {
@@ -22,6 +23,7 @@ const RUNS = [
       nav: 'Configuration', level: 'Level', site: 'Site', host: 'Acquirer host', preview: 'Preview the change', reason: 'Reason', apply: 'Apply',
       held: 'Held: a changed parameter needs the terminals out of service. Deliver it as a campaign below.', pending: 'Pending: not delivered', deliver: 'Deliver as campaign',
       change: 'Configuration change', delivering: 'Being delivered by a campaign',
+      waiting: /^(1 terminal keeps|\d+ terminals keep) the configuration before it until a campaign reaches (it|them) in a maintenance window \(a terminal a campaign skipped gets a follow-up campaign\)$/,
     },
   },
 ];
@@ -72,6 +74,26 @@ describe.skipIf(chromiumMissing('configuration campaign browser tests'))('config
       expect(await p.getByText(w.change, { exact: true }).count()).toBe(1);
       expect(await fitsWidth(p)).toBe(true);
       await shot('3-campaign');
+
+      // Until the campaign reaches them, the site's terminals keep the configuration before the change:
+      // said on the campaign page and beside the change on the Configuration page, at desk and phone width.
+      const waiting = p.locator('[data-configuration-change] [data-configuration-waiting]');
+      expect(await waiting.innerText()).toMatch(w.waiting);
+      await p.goto(`${server.url}/configuration?level=site&scope=${site.id}`);
+      const pageWaiting = p.locator('[data-change-id] [data-configuration-waiting]');
+      expect(await pageWaiting.innerText()).toMatch(w.waiting);
+      expect(await fitsWidth(p)).toBe(true);
+      await shot('4-change-waiting');
+      if (run.viewport !== PHONE) {
+        await p.setViewportSize(PHONE);
+        await pageWaiting.waitFor();
+        expect(await fitsWidth(p)).toBe(true);
+        await screenshot(p, SHOTS, `${run.locale}-${PHONE.width}-4-change-waiting`);
+        await p.goBack();
+        await waiting.waitFor();
+        expect(await fitsWidth(p)).toBe(true);
+        await screenshot(p, SHOTS, `${run.locale}-${PHONE.width}-3-campaign-waiting`);
+      }
     }, 120_000);
   }
 });

@@ -83,6 +83,11 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
   let first: Campaign;
   let second: Campaign;
   let rollback: Campaign;
+  /** Enrols a terminal over the terminal protocol (set up in beforeAll). */
+  let enrol: (serialNumber: string, siteId: string, modelId: string, appVersion: string) => Promise<void>;
+  let paxModel: string;
+  /** A campaign to a shop with no maintenance window: its terminal's install is skipped. */
+  let windowless: Campaign;
 
   // ---- the operator API (adminApi, with the bootstrap admin token): what the browser did, read back independently
   const campaign = (id: string) => adminApi<Campaign>('GET', `/campaigns/${id}`);
@@ -199,7 +204,8 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     const a = await services.estate.createSite({ merchantId: merchant.id, code: 'CG-01', name: '人民广场店' });
     const b = await services.estate.createSite({ merchantId: merchant.id, code: 'CG-02', name: '静安寺店' });
     sites = { a: a.id, b: b.id };
-    const enrol = async (serialNumber: string, siteId: string, modelId: string, appVersion: string) => {
+    paxModel = pax.id;
+    enrol = async (serialNumber: string, siteId: string, modelId: string, appVersion: string) => {
       const created = await services.estate.createTerminal({ serialNumber, modelId, siteId, tags: [], appVersion, firmwareVersion: 'fw-1', networkType: 'wifi' });
       const { code } = await services.device.createEnrolmentCode({ serialNumber }, 'dashboard updates test');
       const { credential } = await deviceCall<{ credential: string }>(url, 'POST', '/enrol', undefined, { serialNumber, code });
@@ -571,6 +577,24 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     await nav.getByRole('link', { name: '终端总览' }).click();
     await page.getByRole('region', { name: '进行中的灰度发布' }).getByText('已暂停', { exact: true }).waitFor();
     await shot('zh-CN-overview');
+
+    // A shop of another merchant has no maintenance window: its terminal's install is skipped, and the
+    // page says why in Chinese (the server's English sentence stays out of it).
+    const merchant = await services.estate.createMerchant({ name: '南京路便利', timeZone: ZONE, locale: 'zh-CN' });
+    const site = await services.estate.createSite({ merchantId: merchant.id, code: 'NJ-01', name: '南京路店' });
+    await enrol('NJ-01', site.id, paxModel, '3.2.0');
+    windowless = await adminApi<Campaign>('POST', '/campaigns', { name: '南京路店更新', packageId: packageIds.current, filter: { siteId: site.id }, waves: [100], observeMinutes: 5 });
+    const [skipped] = await actions(windowless.id);
+    expect(skipped).toMatchObject({ serialNumber: 'NJ-01', state: 'skipped', skipReason: 'no_window', reason: expect.stringContaining('no maintenance window applies') });
+    await page.goto(`${url}/updates/campaigns/${windowless.id}`, { waitUntil: 'domcontentloaded' });
+    const state = page.getByRole('table', { name: '终端及其安装' }).getByRole('row').filter({ hasText: 'NJ-01' }).getByTestId('action-state');
+    await state.getByText('该终端没有适用的维护窗口', { exact: true }).waitFor();
+    await state.getByText('已跳过', { exact: true }).waitFor();
+    expect(await state.textContent()).not.toMatch(/[A-Za-z]/);
+    const wave = page.getByTestId('wave-1');
+    await wave.getByText(/已跳过或取消：1/).waitFor();
+    expect(await wave.textContent()).not.toMatch(/[A-Za-z]/);
+    await shot('zh-CN-campaign-skipped');
   });
 
   it('is usable at 390 px, in Chinese and in English', { timeout: TEST_TIMEOUT }, async () => {
@@ -594,6 +618,8 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
       await visit(`/updates/campaigns/${first.id}`, () => p.getByTestId('wave-4').waitFor(), 'campaign');
       await visit(`/updates/campaigns/${second.id}`, () => p.getByRole('table', { name: zh ? '导致叫停的数据' : 'The figures that halted it' }).waitFor(), 'campaign-halted-payments');
       await visit(`/updates/campaigns/${rollback.id}`, () => p.getByTestId('wave-1').waitFor(), 'campaign-rollback');
+      await visit(`/updates/campaigns/${windowless.id}`, () => p.locator('[data-skip-reason="no_window"]')
+        .getByText(zh ? '该终端没有适用的维护窗口' : 'No maintenance window applies to this terminal', { exact: true }).waitFor(), 'campaign-skipped');
 
       // The confirmation fits a phone too.
       await p.goto(`${url}/updates/campaigns/${first.id}`, { waitUntil: 'domcontentloaded' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { as } from './support/http.ts';
+import { poll } from './support/server.ts';
 
 const PASSWORD = 'correct horse 12 battery';
 const DAY = 86_400_000;
@@ -175,6 +176,40 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
     });
     expect(refused.statusCode).toBe(400);
     expect(refused.json<{ error: { field: string } }>().error.field).toBe('factors.meters.receipts.factor');
+  });
+
+  it('makes a battery past its cycle limit a replacement due now, not an incident; a battery that fails still opens one', async () => {
+    const estate = await buildEstate(t);
+    const worn = await buildTerminal(t, estate);
+    const failing = await buildTerminal(t, estate);
+    const made = await plan({ templateIds: [await templateId('quarterly'), await templateId('weekly')], filter: { siteId: estate.site.id } });
+    const quarterly = made.due.find((x) => x.terminalId === worn.id && x.templateCode === 'quarterly')!;
+    expect(Date.parse(quarterly.dueAt)).toBeGreaterThan(now.getTime() + 80 * DAY);
+    // 900 charge cycles (the limit is 800), yet it holds its charge; the other battery no longer does (health 40 %).
+    for (const [terminal, battery] of [
+      [worn, { percent: 85, health: 90, charging: false, cycleCount: 900 }],
+      [failing, { percent: 85, health: 40, charging: false, cycleCount: 300 }],
+    ] as const) {
+      const { credential } = await enrolTerminal(t, terminal.serialNumber);
+      for (let seq = 1; seq <= 4; seq++) {
+        const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq, { sentAt: now.toISOString(), battery }));
+        expect(res.statusCode, res.body).toBe(200);
+      }
+    }
+    const incidents = async (terminalId: string) =>
+      (await t.api('GET', `/api/v1/incidents?terminalId=${terminalId}&status=unresolved&limit=100`)).json<{ items: { rule: string }[] }>().items.map((i) => i.rule);
+    // The failing battery hurts service: an operator incident.
+    expect(await poll(async () => ((await incidents(failing.id)).includes('battery_health_low') ? true : undefined), 20_000, 'the failing battery\'s incident')).toBe(true);
+    // The worn one is planned work: its quarterly task (which replaces worn parts and the battery) is due now, saying why.
+    const due = await poll(async () => {
+      const item = (await dueList(`planId=${made.id}&terminalId=${worn.id}`)).find((x) => x.templateCode === 'quarterly');
+      return item && Date.parse(item.dueAt) <= now.getTime() ? item : undefined;
+    }, 20_000, 'the battery replacement due');
+    expect(due.why.at(-1)).toMatchObject({ factor: 'part:battery', reason: 'battery past its cycle limit: 900 cycles, more than 800: replace it' });
+    // Only the task that replaces the battery: the weekly check stays as it was.
+    const weekly = (await dueList(`planId=${made.id}&terminalId=${worn.id}`)).find((x) => x.templateCode === 'weekly')!;
+    expect(weekly).toMatchObject({ dueAt: made.due.find((x) => x.terminalId === worn.id && x.templateCode === 'weekly')!.dueAt, why: [] });
+    expect(await incidents(worn.id)).toEqual([]);
   });
 
   it("works a task's interval out again with today's meters when a technician's visit completes it", async () => {

@@ -45,7 +45,7 @@ interface Campaign {
   halt: null | { wave: number; reason: string; at: string; figures: Record<string, unknown> & { metrics?: Metric[] } };
   excluded: Record<string, number>; waves: Wave[]; settings: { maxFailureRate: number; seed: number };
 }
-interface Action { id: number; terminalId: string; serialNumber: string; wave: number; state: string; reason: string | null; maintenanceJobId: string | null; previousVersion: string | null; updatedAt: string; finishedAt: string | null }
+interface Action { id: number; terminalId: string; serialNumber: string; wave: number; state: string; reason: string | null; skipReason: string | null; maintenanceJobId: string | null; previousVersion: string | null; updatedAt: string; finishedAt: string | null }
 interface Behaviour { fail?: boolean }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -423,7 +423,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       }
       for (const term of terminals.filter((x) => x.siteId === sites[4]!.id)) {
         const action = final.find((a) => a.terminalId === term.id)!;
-        expect(action).toMatchObject({ state: 'skipped', reason: expect.stringContaining(`no maintenance window applies to terminal ${term.serialNumber}`) });
+        expect(action).toMatchObject({ state: 'skipped', skipReason: 'no_window', reason: expect.stringContaining(`no maintenance window applies to terminal ${term.serialNumber}`) });
         expect(await terminalVersion(term)).toBe('3.2.0');
       }
       // Every install ran while its maintenance job had the terminal out of service, inside the window.
@@ -595,6 +595,20 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(expected.filter((id) => id !== null).length).toBeGreaterThanOrEqual(2);
     });
 
+    it('skips, with the code job_aborted, an install whose maintenance job an operator aborted before it started', async () => {
+      nextNight();
+      const { model, sites } = await fleet([2]);
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { siteId: sites[0]!.id }, waves: [50, 100] });
+      const [action] = await actions(created.id, '&wave=1');
+      await ok(t.api('POST', `/api/v1/maintenance/jobs/${action!.maintenanceJobId!}/abort`, { note: 'the shop has a promotion tonight' }));
+      await t.services.campaignEngine.tick();
+      const settled = (await actions(created.id, '&wave=1'))[0]!;
+      expect(settled).toMatchObject({ state: 'skipped', skipReason: 'job_aborted', reason: expect.stringContaining('ended aborted') });
+      // Only a skipped install carries a skip code.
+      expect((await actions(created.id, '&wave=2')).map((a) => a.skipReason)).toEqual([null]);
+    });
+
     it('skips, and does not count as a failed install, a terminal whose link was down through its window', async () => {
       nextNight();
       const { model, sites, terminals } = await fleet([2]);
@@ -611,7 +625,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       await t.services.jobLifecycle.expireLeases();
       await t.services.campaignEngine.tick();
       const settled = (await actions(created.id, '&wave=1'))[0]!;
-      expect(settled).toMatchObject({ state: 'skipped', reason: expect.stringContaining('before the terminal began installing') });
+      expect(settled).toMatchObject({ state: 'skipped', skipReason: 'job_ended_before_install', reason: expect.stringContaining('before the terminal began installing') });
       // One of one missed its window, yet the wave does not halt on installs: the next wave starts.
       expect((await campaign(created.id)).state).toBe('running');
     });
@@ -634,6 +648,8 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
         [locked.serialNumber, expect.stringMatching(new RegExp(`^terminal ${locked.serialNumber} is locked \\(tamper alarm, since .*\\); its job could not start until an operator lifts the lock$`))],
       ].sort());
       expect(skipped.every((a) => a.maintenanceJobId === null)).toBe(true);
+      // Each carries why as a code too, for a dashboard to say in its reader's language.
+      expect(skipped.map((a) => [a.serialNumber, a.skipReason]).sort()).toEqual([[offline.serialNumber, 'offline'], [locked.serialNumber, 'locked']].sort());
       // The others install tonight, and the wave is judged without waiting for the window to end.
       const done = await drive(created.id, reachable);
       expect(problems).toEqual([]);

@@ -3,18 +3,25 @@
 // written only when they open, resolve, or are seen again after a while.
 import type { DiagnosticStateTable } from '../db/schema.ts';
 import { heartbeatKey, type QueuedHeartbeat } from '../device/heartbeat-batch.ts';
+import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
+import type { PartDue, PartEvents } from '../shared/part-due.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import type { RuleStateRepository } from './rule-state.repository.ts';
 import {
-  CARD_INTERFACES, escalationDelayMs, nextStreak, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
+  CARD_INTERFACES, escalationDelayMs, nextStreak, PLANNED_PARTS, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
 } from './heartbeat.rules.ts';
 import { openKey, SYSTEM, type IncidentService } from './incidents.service.ts';
 import type { RuleContext } from './rule-context.ts';
 import { TradingWatch, type TradingFinding } from './trading-watch.ts';
 
+/** What the observer tells other capabilities: a worn part due for replacement (see PLANNED_PARTS). */
+export type DiagnosticsEvents = PartEvents;
+
 export interface ObserverSettings {
+  /** Where a worn part is said (preventive maintenance listens); without it, a worn part is only counted. */
+  events?: Emitter<DiagnosticsEvents> | undefined;
   /** The newest security-patch versions per terminal model, for the software_unpatched rule. */
   securityBaselines?: ((modelIds: string[]) => Promise<Map<string, SecurityBaseline>>) | undefined;
   log?: ((message: string, fields?: Record<string, unknown>) => void) | undefined;
@@ -62,6 +69,7 @@ export class HeartbeatObserver {
     const baselines = (await this.settings.securityBaselines?.(models)) ?? new Map<string, SecurityBaseline>();
 
     const actions: { kind: 'open' | 'resolve'; terminalId: string; rule: Rule; detail: Record<string, unknown>; at: string; resolution?: string }[] = [];
+    const partsDue: PartDue[] = [];
     const touch: string[] = [];
     const tradingFindings: { terminalId: string; finding: TradingFinding }[] = [];
     const folded = new Set<string>();
@@ -98,12 +106,22 @@ export class HeartbeatObserver {
         const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule], delay);
         if (streak.bad || streak.good) rs.streaks.set(reading.rule, streak);
         else rs.streaks.delete(reading.rule);
-        if (action === 'open') {
+        const part = PLANNED_PARTS[reading.rule];
+        if (action === 'open' && part) {
+          // Planned work, not an alarm: marked as told (no incident behind it), so it is said once per episode.
+          state.open.set(reading.rule, '');
+          partsDue.push({ terminalId: h.terminalId, part, at: h.receivedAt, detail: reading.detail });
+        } else if (action === 'open') {
           state.open.set(reading.rule, '');
           actions.push({ kind: 'open', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt });
         } else if (action === 'resolve') {
           state.open.delete(reading.rule);
           actions.push({ kind: 'resolve', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt, resolution: 'the condition cleared' });
+        } else if (part && openId && reading.bad) {
+          // An incident opened before worn parts were planned work: resolved, and the part said due instead.
+          state.open.set(reading.rule, '');
+          actions.push({ kind: 'resolve', terminalId: h.terminalId, rule: reading.rule, detail: reading.detail, at: h.receivedAt, resolution: 'a worn part is planned work: its replacement is in the preventive due list' });
+          partsDue.push({ terminalId: h.terminalId, part, at: h.receivedAt, detail: reading.detail });
         } else if (openId && reading.bad && (state.touched.get(openId) ?? 0) + TOUCH_EVERY_MS <= nowMs) {
           state.touched.set(openId, nowMs);
           touch.push(openId);
@@ -128,6 +146,8 @@ export class HeartbeatObserver {
         if (row) await this.incidents.resolveRow(row, a.at, SYSTEM, a.resolution ?? 'cleared');
       }
     }
+    // Rare (once per worn part): preventive maintenance brings the part's replacement forward.
+    for (const due of partsDue) await this.settings.events?.emit('part.due', due);
     // Rare (a rule tripped): a case is opened, or the terminal's open case gets the evidence.
     for (const { terminalId, finding } of tradingFindings) {
       const state = this.context.terminal(terminalId)!;

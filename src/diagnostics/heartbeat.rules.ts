@@ -11,6 +11,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const CARD_INTERFACES = ['chip', 'swipe', 'contactless'] as const;
 export type CardInterface = (typeof CARD_INTERFACES)[number];
 
+import type { WornPart } from '../shared/part-due.ts';
 import type { HeartbeatRule, Rule } from '../shared/rule-names.ts';
 export { HEARTBEAT_RULES, OTHER_RULES, RULES, type HeartbeatRule, type Rule } from '../shared/rule-names.ts';
 
@@ -58,6 +59,14 @@ export const MERCHANT_FIRST: Partial<Record<Rule, keyof MerchantFirstDelays>> = 
   printer_paper_out: 'paperOutMinutes',
   printer_cover_open: 'coverOpenMinutes',
 };
+
+/**
+ * Wear that is planned work, not an alarm: a battery past its cycle limit still holds its charge; it is
+ * a part replacement due (preventive maintenance brings the terminal's battery task forward), never an
+ * operator incident by itself. A battery that hurts service is its own rule and still an incident:
+ * battery_health_low (no longer holds its charge), battery_not_charging, battery_deep_discharge.
+ */
+export const PLANNED_PARTS: Partial<Record<Rule, WornPart>> = { battery_high_cycles: 'battery' };
 
 /** How long a merchant-first condition lasts before it is an operator incident (ms; null: never); undefined for other rules. */
 export function escalationDelayMs(rule: Rule, t: Thresholds): number | null | undefined {
@@ -196,7 +205,7 @@ export function readHeartbeat(
     const b = report.battery;
     read('battery_health_low', b.health < t.battery.minHealth, { health: b.health });
     read('battery_not_charging', b.percent < t.battery.lowPercent && !b.charging, { percent: b.percent, charging: b.charging });
-    read('battery_high_cycles', b.cycleCount > t.battery.maxCycles, { cycleCount: b.cycleCount });
+    read('battery_high_cycles', b.cycleCount > t.battery.maxCycles, { cycleCount: b.cycleCount, maxCycles: t.battery.maxCycles });
     // Stored: nothing sold since the previous heartbeat. A lithium battery left empty is lost for good.
     const stored = report.transactions.count === 0;
     read('battery_deep_discharge', stored && !b.charging && b.percent <= t.battery.deepDischargePercent, { percent: b.percent, charging: b.charging });

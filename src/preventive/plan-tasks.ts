@@ -6,7 +6,8 @@ import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { CoveredTasks, FreshInterval } from '../work-orders/work-orders.service.ts';
-import { DEFAULT_FACTORS, nextDue, type DueDateFactors, type Schedule } from './due-dates.ts';
+import type { PartDue } from '../shared/part-due.ts';
+import { DEFAULT_FACTORS, nextDue, type DueDateFactors, type DueReason, type Schedule } from './due-dates.ts';
 import { averageUsage, type UsageAverages } from './meters.ts';
 import type { PreventiveRepository, TemplateRow } from './preventive.repository.ts';
 import type { TaskTemplate } from './default-templates.ts';
@@ -28,6 +29,28 @@ export class PlanTasks implements CoveredTasks {
     const since = new Date(now.getTime() - this.settings.usageDays * DAY).toISOString();
     const reports = groupBy(await this.repo.reportsSince(terminalIds, since), (row) => row.terminal_id);
     return new Map([...reports].map(([id, rows]) => [id, averageUsage(rows.map((r) => parseJson<unknown>(r.report, null)), this.settings.usageDays)]));
+  }
+
+  /**
+   * A worn part (a battery past its cycle limit) is a replacement due now: the terminal's tasks whose
+   * checklist replaces it, not yet ordered, become due at once, and say why. Saying it again (another
+   * node, a restart) changes nothing more.
+   */
+  async partDue(due: PartDue): Promise<number> {
+    const factor = `part:${due.part}`;
+    const why: DueReason = { factor, value: 0, reason: wornWords(due) };
+    let moved = 0;
+    for (const task of await this.repo.unorderedTasksOf(due.terminalId)) {
+      if (!itemCodesOf({ tasks: task.template_tasks }).includes(due.part)) continue;
+      const reasons = parseJson<DueReason[]>(task.why, []);
+      if (reasons.some((r) => r.factor === factor) && task.next_due_at <= due.at) continue;
+      await this.repo.updateTask(undefined, task.id, {
+        next_due_at: task.next_due_at <= due.at ? task.next_due_at : due.at,
+        why: JSON.stringify([...reasons.filter((r) => r.factor !== factor), why]),
+      });
+      moved++;
+    }
+    return moved;
   }
 
   /** Done: each covered preventive task moves to its next due date. Cancelled: the tasks are due again, to be ordered anew. */
@@ -79,4 +102,12 @@ export class PlanTasks implements CoveredTasks {
 /** The checklist item codes of a template's tasks: which wear meters concern it. */
 export function itemCodesOf(template: Pick<TemplateRow, 'tasks'>): string[] {
   return parseJson<TaskTemplate[]>(template.tasks, []).flatMap((t) => t.checklist.map((c) => c.code));
+}
+
+/** "battery past its cycle limit: 850 cycles, more than 800: replace it". */
+function wornWords(due: PartDue): string {
+  const { cycleCount, maxCycles } = due.detail;
+  return typeof cycleCount === 'number' && typeof maxCycles === 'number'
+    ? `${due.part} past its cycle limit: ${cycleCount} cycles, more than ${maxCycles}: replace it`
+    : `${due.part} worn: replace it`;
 }

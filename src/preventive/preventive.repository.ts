@@ -52,8 +52,14 @@ export class PreventiveRepository {
       .selectAll('pm_tasks').select('terminals.site_id')
       .where('pm_tasks.plan_id', '=', planId).orderBy('pm_tasks.next_due_at').orderBy('pm_tasks.id').execute();
   }
-  async updateTask(trx: Executor, id: string, values: Partial<TaskRow>): Promise<void> {
-    await trx.updateTable('pm_tasks').set(values).where('id', '=', id).execute();
+  async updateTask(trx: Executor | undefined, id: string, values: Partial<TaskRow>): Promise<void> {
+    await (trx ?? this.db).updateTable('pm_tasks').set(values).where('id', '=', id).execute();
+  }
+  /** A terminal's tasks not yet ordered, with their template's checklist (JSON). */
+  unorderedTasksOf(terminalId: string): Promise<(TaskRow & { template_tasks: string })[]> {
+    return this.db.selectFrom('pm_tasks').innerJoin('pm_templates', 'pm_templates.id', 'pm_tasks.template_id')
+      .selectAll('pm_tasks').select('pm_templates.tasks as template_tasks')
+      .where('pm_tasks.terminal_id', '=', terminalId).where('pm_tasks.work_order_id', 'is', null).execute();
   }
   findTask(trx: Executor | undefined, id: string): Promise<TaskRow | undefined> {
     return (trx ?? this.db).selectFrom('pm_tasks').selectAll().where('id', '=', id).executeTakeFirst();

@@ -60,3 +60,13 @@ export function installFailure(tally: WaveTally, maxFailureRate: number): Failur
 export function waveInstalled(tally: WaveTally): boolean {
   return ACTION_STATES.filter((s) => !CLOSED.includes(s)).every((s) => tally[s] === 0);
 }
+
+/**
+ * Why an install was skipped, as a stable code beside the English prose of `reason` (a dashboard says it
+ * in the reader's language). From the window planner: no window applies, the install is longer than
+ * every window, the terminal was offline or locked when its wave was planned. From the install's
+ * maintenance job: it was aborted, vanished, or ended before the terminal began installing (its link was
+ * down through its window).
+ */
+export const SKIP_REASONS = ['no_window', 'longer_than_window', 'offline', 'locked', 'job_aborted', 'job_missing', 'job_ended_before_install'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];

@@ -13,7 +13,7 @@ import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
-import { installFailure, OFFERED, waveInstalled, type ActionState } from './action-states.ts';
+import { installFailure, OFFERED, waveInstalled, type ActionState, type SkipReason } from './action-states.ts';
 import { ROLLOUTS, tallyOf, workOf, type CampaignSettings } from './campaigns.ts';
 import type { HealthVerdict, MetricComparison } from './payment-health.ts';
 import type { ActionRow, CampaignRow, RolloutsRepository } from './rollouts.repository.ts';
@@ -42,6 +42,8 @@ const JOB_OUTCOME: Partial<Record<JobState, ActionState>> = {
 };
 /** Why a plan found no place for a terminal that a later occurrence (or tick) may have. */
 const NO_ROOM: readonly string[] = ['site_limit', 'fleet_limit', 'too_late', 'open_job'];
+/** The planner's reasons that skip an install, as its skip code. */
+const PLAN_SKIPS: Partial<Record<string, SkipReason>> = { no_window: 'no_window', longer_than_window: 'longer_than_window', offline: 'offline', locked: 'locked' };
 /** Occurrences tried per planning (about two weeks of nightly windows). */
 const PLAN_ROUNDS = 14;
 /** Terminals a wave plans in one go (a wave of a large fleet, a thousand at a time). */
@@ -93,14 +95,16 @@ export class CampaignEngine {
       let outcome = action.job_state ? JOB_OUTCOME[action.job_state] : action.maintenance_job_id ? 'skipped' : undefined;
       if (!outcome) continue;
       let reason = outcome === 'succeeded' ? null : `its maintenance job ${action.maintenance_job_id} ended ${action.job_state ?? 'missing'}`;
+      let skip: SkipReason | null = outcome !== 'skipped' ? null : action.job_state ? 'job_aborted' : 'job_missing';
       if (outcome === 'succeeded' && !INSTALL_REPORTED.includes(action.state)) {
         outcome = 'failed';
         reason = `its maintenance job ${action.maintenance_job_id} completed, but the terminal never reported installing the package (it was ${action.state})`;
       } else if (outcome === 'failed' && !INSTALL_REPORTED.includes(action.state)) {
         outcome = 'skipped';
+        skip = 'job_ended_before_install';
         reason = `its maintenance job ${action.maintenance_job_id} ended ${action.job_state} before the terminal began installing (it was ${action.state}): not a failed install`;
       }
-      await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, updated_at: at, finished_at: at });
+      await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, skip_reason: skip, updated_at: at, finished_at: at });
     }
   }
 
@@ -217,7 +221,8 @@ export class CampaignEngine {
               continue;
             }
             byTerminal.delete(miss.terminalId);
-            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, updated_at: at, finished_at: at })) || moved;
+            const skip = PLAN_SKIPS[miss.reason] ?? null;
+            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, skip_reason: skip, updated_at: at, finished_at: at })) || moved;
           }
           // The next round starts after the latest occurrence this one filled.
           if (!plan.planned.length) break;

@@ -123,6 +123,6 @@ function actionView(a: ActionRow, serialNumber: string, jobState: string | null,
   const waiting = OFFERED.includes(a.state as ActionState) && jobState && WAITING.includes(jobState as JobState) ? waitingReason : null;
   return {
     id: Number(a.id), campaignId: a.campaign_id, terminalId: a.terminal_id, serialNumber, wave: a.wave + 1, packageId: a.package_id, previousVersion: a.previous_version,
-    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
+    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, skipReason: a.state === 'skipped' ? a.skip_reason : null, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
   };
 }

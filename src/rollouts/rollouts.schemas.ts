@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { TAG, VERSION } from '../shared/patterns.ts';
-import { ACTION_STATES, FEEDBACK_STATUSES } from './action-states.ts';
+import { ACTION_STATES, FEEDBACK_STATUSES, SKIP_REASONS } from './action-states.ts';
 
 export const PACKAGE_KINDS = ['application', 'firmware', 'configuration', 'parameters'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
@@ -256,7 +256,10 @@ export const ActionView = Type.Object({
   previousVersion: Nullable(Type.String()),
   state: Type.Enum(ACTION_STATES),
   maintenanceJobId: Nullable(Type.String()),
-  reason: Nullable(Type.String()),
+  reason: Nullable(Type.String({ description: "why it was skipped, failed or withdrawn, in the engine's own words (English, for the log and older clients); a skipped one's code is skipReason" })),
+  skipReason: Nullable(Type.Enum(SKIP_REASONS, {
+    description: 'a skipped install only: why, as a code to say in the reader\'s language — no_window (no maintenance window applies), longer_than_window (the install needs longer than its windows), offline or locked (when its wave was planned), job_aborted (its maintenance job was aborted), job_missing (its job vanished), job_ended_before_install (its job ended before the terminal began installing, e.g. its link was down through its window)',
+  })),
   waiting: Nullable(Type.String({ description: "why its maintenance job has not started although it is due (the continuity rule, the window, the campaign's policy for single-terminal sites)" })),
   updatedAt: Timestamp,
   finishedAt: Nullable(Timestamp),

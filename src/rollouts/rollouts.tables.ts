@@ -5,6 +5,7 @@
 
 import type { Generated } from 'kysely';
 import type { ActionState } from '../shared/deployment-hint.ts';
+import type { SkipReason } from './action-states.ts';
 import type { CampaignState, PackageKind, WaveState } from './rollouts.schemas.ts';
 import type { ReportedKind } from './installed-version.ts';
 
@@ -83,6 +84,8 @@ export interface RolloutActionTable {
   state: ActionState;
   maintenance_job_id: string | null;
   reason: string | null;
+  /** Why a skipped action was skipped, as a code (0038); null for any other state. `reason` keeps the prose. */
+  skip_reason: SkipReason | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;

@@ -263,7 +263,9 @@ function Why({ task }: { task: DueTask }) {
       <li>{t('whyInterval', { base: number(task.baseDays, locale, 1), effective: number(task.effectiveDays, locale, 1) })}</li>
       {task.why.map((w) => (
         <li key={w.factor}>
-          {t('whyFactor', { factor: factorLabel(w.factor, t, tk), value: number(w.value, locale, 2) })}
+          {/* A worn part (part:battery) brings the task forward to now: no interval factor to show. */}
+          {w.factor.startsWith('part:') ? t('whyPartDue', { part: tk('wornPart', w.factor.slice(5)) })
+            : t('whyFactor', { factor: factorLabel(w.factor, t, tk), value: number(w.value, locale, 2) })}
           {locale === 'en' ? ` — ${w.reason}` : ''}
         </li>
       ))}

@@ -406,18 +406,21 @@ function ActionList({ campaign, progressKey }: { campaign: Campaign; progressKey
 }
 
 function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: RolloutAction; open: boolean; onToggle(): void; progressKey: string; date(iso: string | null | undefined): string }) {
-  const { t, locale } = useI18n();
+  const { t, tk, locale } = useI18n();
   const panel = `feedback-${a.id}`;
   // The server's reason for a skipped or waiting install is English prose (with serial numbers): shown
-  // to English readers; others read the state and the wave's reason in words above.
+  // to English readers; others read the state and the wave's reason in words above. A skipped install
+  // says why in the reader's words, from its code (the prose then adds nothing for English readers).
   const serverWords = locale === 'en';
+  const skip = a.state === 'skipped' && a.skipReason ? tk('skip', a.skipReason) : null;
   return (
     <>
       <tr data-action={a.id} data-serial={a.serialNumber}>
         <th scope="row"><Link href={`/terminals/${a.terminalId}`}>{a.serialNumber}</Link></th>
         <td>{a.wave}</td>
-        <td>
-          <ActionBadge state={a.state} />{a.reason && serverWords && <div className="muted break">{a.reason}</div>}
+        <td data-testid="action-state">
+          <ActionBadge state={a.state} />
+          {skip ? <div className="skip-reason" data-skip-reason={a.skipReason}>{skip}</div> : a.reason && serverWords && <div className="muted break">{a.reason}</div>}
           {a.waiting && <div className="muted break">{t('waiting')}{serverWords && `: ${a.waiting}`}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
