@@ -615,7 +615,7 @@ export async function createServices(
   });
   // A merchant's say before maintenance: moving a planned job within the policy, re-planned by the planner.
   const maintenanceMoves = new MaintenanceMoves(merchantRepo, clock, {
-    planner: windowPlanner, job: (id) => maintenance.job(id), loss: (siteId, start, minutes) => suggestedWindows.expectedLoss(siteId, start, minutes),
+    planner: windowPlanner, job: (id) => maintenance.job(id), lossModel: (siteId) => suggestedWindows.lossModel(siteId),
     events, moved: () => nextMaintenance.refresh(),
   }, { maxMoves: config.maintenanceMovesMax, maxHours: config.maintenanceMoveMaxHours, securityDeadlineHours: config.securityDeadlineHours });
   // Remote assistance: logs and screenshots from terminals (through the command queue), screen messages.

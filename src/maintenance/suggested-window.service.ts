@@ -19,6 +19,9 @@ const WEEK_SLOTS = 7 * 96;
 /** A heartbeat reports the trade since the previous one; a longer silence is not spread further back than this. */
 const MAX_HEARTBEAT_GAP_MS = DAY_MS;
 
+/** The revenue a slot at one site is expected to cost. */
+export type LossModel = (start: string, minutes: number) => { expectedLossMinor: number | null; currency: string };
+
 export class SuggestedWindowService {
   private readonly settings: WindowSettings;
 
@@ -88,13 +91,17 @@ export class SuggestedWindowService {
     };
   }
 
-  /** What a slot at a site is expected to cost in lost revenue, from its past trade (null: no trade known). */
-  async expectedLoss(siteId: string, start: string, minutes: number): Promise<{ expectedLossMinor: number | null; currency: string }> {
+  /**
+   * What any slot at a site is expected to cost in lost revenue (null: no trade known), from one read of its
+   * past trade: a list of a site's jobs reads it once, not once per job.
+   */
+  async lossModel(siteId: string): Promise<LossModel> {
     const site = await this.estate.getSite(siteId);
     const trade = await this.tradeOf(site.id, site.timeZone, this.clock(), 4);
-    if (!trade) return { expectedLossMinor: null, currency: DEFAULT_CURRENCY };
+    if (!trade) return () => ({ expectedLossMinor: null, currency: DEFAULT_CURRENCY });
     const profile = weeklyProfile(trade.history, site.timeZone);
-    return { expectedLossMinor: expectedLossOf(profile, site.timeZone, new Date(start), minutes), currency: trade.currency ?? DEFAULT_CURRENCY };
+    const currency = trade.currency ?? DEFAULT_CURRENCY;
+    return (start, minutes) => ({ expectedLossMinor: expectedLossOf(profile, site.timeZone, new Date(start), minutes), currency });
   }
 
   /**

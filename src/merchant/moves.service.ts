@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { FLEET, type Scope } from '../access/roles.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
+import type { LossModel } from '../maintenance/suggested-window.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { fromCatalogue, notFound } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
@@ -38,12 +39,14 @@ type JobRow = NonNullable<Awaited<ReturnType<MaintenanceService['job']>>>;
 export interface MoveDependencies {
   planner: Pick<WindowPlanner, 'replan' | 'moveJob'>;
   job: (jobId: string) => Promise<JobRow | undefined>;
-  /** The revenue a slot at a site is expected to cost. */
-  loss: (siteId: string, start: string, minutes: number) => Promise<{ expectedLossMinor: number | null; currency: string }>;
+  /** The revenue any slot at a site is expected to cost, from one read of the site's trade. */
+  lossModel: (siteId: string) => Promise<LossModel>;
   events: Emitter<MerchantEvents>;
   /** Told after a move (the next-maintenance cache reloads). */
   moved: () => Promise<void>;
 }
+
+const NO_LOSS = { expectedLossMinor: null, currency: 'CNY' };
 
 export class MaintenanceMoves {
   constructor(private readonly repo: MerchantRepository, private readonly clock: Clock, private readonly deps: MoveDependencies, private readonly policy: MovePolicy) {}
@@ -53,9 +56,11 @@ export class MaintenanceMoves {
     if (scope.kind === 'technician') return [];
     const jobs = await this.repo.upcomingJobs(WAITING, scope.kind === 'merchant' ? scope.merchantId : null);
     const moves = groupMoves(await this.repo.movesOf(jobs.map((j) => j.id)));
+    const models = new Map<string, Promise<LossModel>>();
+    const modelOf = (siteId: string) => models.get(siteId) ?? models.set(siteId, this.deps.lossModel(siteId)).get(siteId)!;
     return Promise.all(jobs.map(async (job) => {
       const limits = this.limits(job, moves.get(job.id) ?? []);
-      const loss = job.site_id ? await this.deps.loss(job.site_id, job.planned_start, job.expected_minutes) : { expectedLossMinor: null, currency: 'CNY' };
+      const loss = job.site_id ? (await modelOf(job.site_id))(job.planned_start, job.expected_minutes) : NO_LOSS;
       const work = parseJson<string[]>(job.work, []);
       return {
         jobId: job.id, terminalId: job.terminal_id, serialNumber: job.serial_number, siteId: job.site_id, siteName: job.site_name, state: job.state,
@@ -104,10 +109,8 @@ export class MaintenanceMoves {
     // The first slot from the start asked for may lie later still: the same limits hold for it.
     this.within(job, Date.parse(slot.plannedStart), limits);
 
-    const [after, before] = await Promise.all([
-      job.site_id ? this.deps.loss(job.site_id, slot.plannedStart, job.expected_minutes) : Promise.resolve({ expectedLossMinor: null, currency: 'CNY' }),
-      job.site_id ? this.deps.loss(job.site_id, job.planned_start, job.expected_minutes) : Promise.resolve({ expectedLossMinor: null, currency: 'CNY' }),
-    ]);
+    const model = job.site_id ? await this.deps.lossModel(job.site_id) : () => NO_LOSS;
+    const [after, before] = [model(slot.plannedStart, job.expected_minutes), model(job.planned_start, job.expected_minutes)];
     const view: MoveView = {
       jobId: job.id, moved: false, fromStart: job.planned_start, start: slot.plannedStart,
       expectedEnd: new Date(Date.parse(slot.plannedStart) + job.expected_minutes * MINUTE).toISOString(), window: slot.window.name,
