@@ -35,6 +35,7 @@ import * as securityDepth from './migrations/0034_security_depth.ts';
 import * as kpiIndexes from './migrations/0036_kpi_indexes.ts';
 import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 import * as savedViews from './migrations/0037_saved_views.ts';
+import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -70,6 +71,7 @@ const migrations: Record<string, Migration> = {
   '0032_shop_forecasts': shopForecasts,
   '0037_saved_views': savedViews,
   '0036_kpi_indexes': kpiIndexes,
+  '0040_kpi_rollups': kpiRollups,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
