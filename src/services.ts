@@ -90,6 +90,8 @@ import { DdiRepository } from './ddi/ddi.repository.ts';
 import { DdiService } from './ddi/ddi.service.ts';
 import { KpisService } from './kpis/kpis.service.ts';
 import { KpisRepository } from './kpis/kpis.repository.ts';
+import { KpiRollupsRepository } from './kpis/kpi-rollups.repository.ts';
+import { KPI_ROLLUPS_JOB, KpiRollupsService } from './kpis/kpi-rollups.service.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { OverviewRepository } from './overview/overview.repository.ts';
 import { EventBus } from './shared/events.ts';
@@ -192,6 +194,8 @@ export interface Services {
   fleetVersions: FleetVersionsService;
   ddi: DdiService;
   kpis: KpisService;
+  /** Rolls up the KPI history once a day is over (the `kpi-rollups` job). */
+  kpiRollups: KpiRollupsService;
   overview: OverviewService;
   /** On PostgreSQL: what other nodes announce that ends a cached answer here (started by the server). */
   invalidations: InvalidationListener | undefined;
@@ -515,7 +519,12 @@ export async function createServices(
   // An escalated guide run opens a work order.
   events.on('guide.escalated', (escalation) => workOrders.onGuideEscalated(escalation));
   // PM compliance counts the staff's care too.
-  const kpis = new KpisService(new KpisRepository(db.kysely), clock, care);
+  // Whole days of the KPIs come from the rollups the `kpi-rollups` job writes once a day is over.
+  const kpisRepo = new KpisRepository(db.kysely);
+  const kpiRollupsRepo = new KpiRollupsRepository(db.kysely);
+  const kpis = new KpisService(kpisRepo, clock, care, kpiRollupsRepo);
+  const kpiRollups = new KpiRollupsService(kpisRepo, kpiRollupsRepo, clock);
+  jobs.handle(KPI_ROLLUPS_JOB, async () => { await kpiRollups.rollUp(); });
   const overview = new OverviewService(new OverviewRepository(db.kysely), diagnosticsRepo, clock);
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
   const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
@@ -674,7 +683,7 @@ export async function createServices(
     // Terminals that went silent outside their fence are judged here, not on a heartbeat that may not come.
     await securityWatch.sweepRelocations();
   });
-  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests, configurationSchemas, configurationGroups, configurationLevels, configurationHistory, effectiveConfiguration, terminalValuesCsv, campaignViews };
+  return { approvals, savedViews, invalidations, config, db, clock, events, access, audit, estate, compliance, device, jobs, maintenance, notifications, windows, windowPlanner, suggestedWindows, preventive, workOrders, technicians, planLists, remoteTasks, workOrderPhotos, spares, incidents, heartbeatObserver, offlineSweep, suspiciousCases, healthScores, posture, guideRuns, packages, campaigns, campaignEngine, deployments, fleetVersions, ddi, kpis, kpiRollups, overview, history, terminalData, configuration, configurationDelivery, configurationCampaigns, caseExports, securityEvidence, care, nextMaintenance, shopNotices, shopForecasts, maintenanceMoves, guideLearning, assistance, security, authentication, notificationChannels, backupTerminals, jobLifecycle, terminalModes, maintenanceFigures, securityWatch, notificationDelivery, notificationDigests, configurationSchemas, configurationGroups, configurationLevels, configurationHistory, effectiveConfiguration, terminalValuesCsv, campaignViews };
 }
 
 /** Declares the recurring jobs every server process shares (idempotent). */
@@ -697,4 +706,5 @@ export async function declareRecurringJobs(services: Services): Promise<void> {
   await services.jobs.recurring('terminal-files-retention', 'terminal-files-retention', 86_400_000);
   await services.jobs.recurring('guides-learn', 'guides-learn', 3_600_000);
   await services.jobs.recurring('security-tick', 'security-tick', 60_000);
+  await services.jobs.recurring(KPI_ROLLUPS_JOB, KPI_ROLLUPS_JOB, 3_600_000);
 }

@@ -36,6 +36,7 @@ import * as kpiIndexes from './migrations/0036_kpi_indexes.ts';
 import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 import * as savedViews from './migrations/0037_saved_views.ts';
 import * as skipReasons from './migrations/0038_skip_reasons.ts';
+import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -72,6 +73,7 @@ const migrations: Record<string, Migration> = {
   '0037_saved_views': savedViews,
   '0036_kpi_indexes': kpiIndexes,
   '0038_skip_reasons': skipReasons,
+  '0040_kpi_rollups': kpiRollups,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

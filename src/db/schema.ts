@@ -168,3 +168,12 @@ export interface Database {
 // Better still, put FooTable in src/<capability>/<capability>.tables.ts and only import, re-export and map it here.
 // A new column on an existing table goes into that table's interface in its *.tables.ts: a name re-exported
 // above cannot be declared again here (TypeScript: "Import declaration conflicts with local declaration").
+
+// ---- kpis (0040)
+import type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable } from '../kpis/kpis.tables.ts';
+export type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable };
+export interface Database {
+  kpi_rollup_days: KpiRollupDayTable;
+  kpi_terminal_days: KpiTerminalDayTable;
+  kpi_incident_resolutions: KpiIncidentResolutionTable;
+}

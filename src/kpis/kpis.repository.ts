@@ -41,7 +41,7 @@ export interface DoneOrder {
   next_failure_at: string | null;
 }
 
-const IN_SERVICE: Database['terminals']['status'][] = ['active', 'in_repair'];
+export const IN_SERVICE: Database['terminals']['status'][] = ['active', 'in_repair'];
 const CLOSED = ['done', 'cancelled'] as const;
 const NOT_CLOSED = WORK_ORDER_STATUSES.filter((s) => !(CLOSED as readonly string[]).includes(s));
 
@@ -50,7 +50,7 @@ const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
 
 /** Terminals and their incidents: merchant users see their own merchant's; technicians none (their KPIs are their work orders'). */
-function terminalScope(scope: Scope, merchantColumn: string): RawBuilder<SqlBool> {
+export function terminalScope(scope: Scope, merchantColumn: string): RawBuilder<SqlBool> {
   if (scope.kind === 'merchant') return sql<SqlBool>`${sql.ref(merchantColumn)} = ${scope.merchantId}`;
   return scope.kind === 'technician' ? FALSE : TRUE;
 }
@@ -63,7 +63,7 @@ function orderScope(scope: Scope, merchantColumn: string, technicianColumn: stri
 }
 
 /** The columns a count is grouped by: only the grouping's own key (a constant null for the others). */
-function keyColumns(groupBy: GroupBy, site: string, merchant: string, model: string) {
+export function keyColumns(groupBy: GroupBy, site: string, merchant: string, model: string) {
   const column = (name: string, used: boolean) => (used ? sql.ref(name) : sql`null`);
   const key = groupBy === 'site' ? site : groupBy === 'merchant' ? merchant : groupBy === 'model' ? model : undefined;
   return {
@@ -76,12 +76,45 @@ function keyColumns(groupBy: GroupBy, site: string, merchant: string, model: str
   };
 }
 
+/**
+ * How incident `i` was fixed, in SQL: by a visit (a work order of its terminal — for a site incident, any
+ * at its site — went in progress or done while it was open), remotely (a guide run for it started until
+ * `runsUntil`, or a guide run, command or maintenance job on its terminal — for a site incident, on a
+ * terminal now at its site — while it was open), or neither: it cleared by itself. Each question is one
+ * range of an index (0036) per incident.
+ */
+function resolutionOf(runsUntil: string): RawBuilder<Resolution> {
+  const during = (column: string) => sql`${sql.ref(column)} >= i.first_seen_at and ${sql.ref(column)} <= i.resolved_at`;
+  const worked = sql`h.to_status in ('in_progress', 'done') and ${during('h.at')}`;
+  const visited = sql`case when i.terminal_id is not null
+    then exists (select 1 from work_order_terminals wot inner join work_order_history h on h.work_order_id = wot.work_order_id where wot.terminal_id = i.terminal_id and ${worked})
+    else exists (select 1 from work_order_history h inner join work_orders wo on wo.id = h.work_order_id where ${worked} and wo.site_id = i.site_id) end`;
+  const onTerminal = sql`exists (select 1 from guide_runs g where g.terminal_id = i.terminal_id and ${during('g.started_at')})
+    or exists (select 1 from terminal_commands c where c.terminal_id = i.terminal_id and ${during('c.created_at')})
+    or exists (select 1 from maintenance_jobs j where j.terminal_id = i.terminal_id and ${during('j.started_at')})`;
+  const atSite = sql`exists (select 1 from terminals t inner join guide_runs g on g.terminal_id = t.id where t.site_id = i.site_id and ${during('g.started_at')})
+    or exists (select 1 from terminals t inner join terminal_commands c on c.terminal_id = t.id where t.site_id = i.site_id and ${during('c.created_at')})
+    or exists (select 1 from terminals t inner join maintenance_jobs j on j.terminal_id = t.id where t.site_id = i.site_id and ${during('j.started_at')})`;
+  const remote = sql`exists (select 1 from guide_runs g where g.incident_id = i.id and g.started_at <= ${runsUntil})
+    or case when i.terminal_id is not null then ${onTerminal} else ${atSite} end`;
+  return sql<Resolution>`case when ${visited} then 'visit' when ${remote} then 'remote' else 'self' end`;
+}
+
+export interface ResolvedIncident {
+  id: string;
+  terminal_id: string | null;
+  site_id: string | null;
+  merchant_id: string | null;
+  resolution: Resolution;
+}
+
 export class KpisRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  private terminals() {
-    return this.db.selectFrom('terminals as t').innerJoin('sites as s', 's.id', 't.site_id')
-      .where('t.deleted_at', 'is', null).where('t.status', 'in', IN_SERVICE);
+  /** Terminals in service; with `anyStatus`, every terminal not deleted (the rollups: its status is asked when they are read). */
+  private terminals(anyStatus = false) {
+    const q = this.db.selectFrom('terminals as t').innerJoin('sites as s', 's.id', 't.site_id').where('t.deleted_at', 'is', null);
+    return anyStatus ? q : q.where('t.status', 'in', IN_SERVICE);
   }
 
   /** Terminals in service since before `from`, counted per key of the grouping (the other keys null). */
@@ -101,25 +134,25 @@ export class KpisRepository {
   }
 
   /** Everything that kept an in-service terminal from taking payments during [from, end). */
-  async outages(from: string, end: string, scope: Scope): Promise<Outage[]> {
+  async outages(from: string, end: string, scope: Scope, anyStatus = false): Promise<Outage[]> {
     // What overlaps [from, end) is read in two parts, each a range of an index on (end, start) (0021):
     // what ended after `from`, and what is still going on. One OR of the two scans the whole history.
     const ended = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} > ${from} and ${sql.ref(startColumn)} < ${end}`;
     const ongoing = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} is null and ${sql.ref(startColumn)} < ${end}`;
     const both = async <R>(read: (overlapping: typeof ended) => Promise<R[]>): Promise<R[]> => (await Promise.all([read(ended), read(ongoing)])).flat();
     const [own, ofSite, jobs, locks] = await Promise.all([
-      both((overlapping) => this.terminals().innerJoin('incidents as i', 'i.terminal_id', 't.id')
+      both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
         .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
       // A site whose network is down: every terminal of the site is down with it.
-      both((overlapping) => this.terminals().innerJoin('incidents as i', 'i.site_id', 't.site_id')
+      both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.site_id', 't.site_id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
         .where('i.terminal_id', 'is', null).where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at'))
         .where(terminalScope(scope, 's.merchant_id')).execute()),
-      both((overlapping) => this.terminals().innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
+      both((overlapping) => this.terminals(anyStatus).innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
         .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
-      both((overlapping) => this.terminals().innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
+      both((overlapping) => this.terminals(anyStatus).innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
         .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
         .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
     ]);
@@ -215,35 +248,22 @@ export class KpisRepository {
     return new Map(rows.map((r) => [r.source, { minutes: Number(r.minutes ?? 0), count: Number(r.count) }]));
   }
 
-  /**
-   * Incidents resolved in [from, to), counted per key of the grouping and how each was fixed: by a visit
-   * (a work order of its terminal — for a site incident, any at its site — went in progress or done
-   * while it was open), remotely (a guide run for it, or a guide run, command or maintenance job on its
-   * terminal — for a site incident, on a terminal now at its site — while it was open), or neither
-   * (it cleared by itself). Each question is one range of an index (0036) per incident, asked in SQL.
-   */
-  async resolutions(from: string, to: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { resolution: Resolution; n: number })[]> {
-    const during = (column: string) => sql`${sql.ref(column)} >= i.first_seen_at and ${sql.ref(column)} <= i.resolved_at`;
-    const worked = sql`h.to_status in ('in_progress', 'done') and ${during('h.at')}`;
-    const visited = sql`case when i.terminal_id is not null
-      then exists (select 1 from work_order_terminals wot inner join work_order_history h on h.work_order_id = wot.work_order_id where wot.terminal_id = i.terminal_id and ${worked})
-      else exists (select 1 from work_order_history h inner join work_orders wo on wo.id = h.work_order_id where ${worked} and wo.site_id = i.site_id) end`;
-    const onTerminal = sql`exists (select 1 from guide_runs g where g.terminal_id = i.terminal_id and ${during('g.started_at')})
-      or exists (select 1 from terminal_commands c where c.terminal_id = i.terminal_id and ${during('c.created_at')})
-      or exists (select 1 from maintenance_jobs j where j.terminal_id = i.terminal_id and ${during('j.started_at')})`;
-    const atSite = sql`exists (select 1 from terminals t inner join guide_runs g on g.terminal_id = t.id where t.site_id = i.site_id and ${during('g.started_at')})
-      or exists (select 1 from terminals t inner join terminal_commands c on c.terminal_id = t.id where t.site_id = i.site_id and ${during('c.created_at')})
-      or exists (select 1 from terminals t inner join maintenance_jobs j on j.terminal_id = t.id where t.site_id = i.site_id and ${during('j.started_at')})`;
-    const remote = sql`exists (select 1 from guide_runs g where g.incident_id = i.id and g.started_at <= ${to})
-      or case when i.terminal_id is not null then ${onTerminal} else ${atSite} end`;
+  /** Incidents resolved in [from, to), counted per key of the grouping and how each was fixed (see resolutionOf; guide runs for an incident count until `runsUntil`). */
+  async resolutions(from: string, to: string, scope: Scope, groupBy: GroupBy, runsUntil = to): Promise<(Keys & { resolution: Resolution; n: number })[]> {
     const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 'r.site_id', 'r.merchant_id', 't.model_id');
     const { rows } = await sql<Keys & { resolution: Resolution; n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, r.resolution, count(*) as n
-      from (select i.terminal_id, i.site_id, i.merchant_id,
-          case when ${visited} then 'visit' when ${remote} then 'remote' else 'self' end as resolution
+      from (select i.terminal_id, i.site_id, i.merchant_id, ${resolutionOf(runsUntil)} as resolution
         from incidents i where i.resolved_at >= ${from} and i.resolved_at < ${to} and i.first_seen_at < ${to} and ${terminalScope(scope, 'i.merchant_id')}) r
       ${groupBy === 'model' ? sql`left join terminals t on t.id = r.terminal_id` : sql``}
       ${grouped(sql.ref('r.resolution'))}`.execute(this.db);
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
+  /** Each incident resolved in [from, to) and how it was fixed (guide runs for it count until `to`): the rollup of a day. */
+  async resolvedIncidents(from: string, to: string): Promise<ResolvedIncident[]> {
+    const { rows } = await sql<ResolvedIncident>`select i.id, i.terminal_id, i.site_id, i.merchant_id, ${resolutionOf(to)} as resolution
+      from incidents i where i.resolved_at >= ${from} and i.resolved_at < ${to}`.execute(this.db);
+    return rows;
   }
 
   // ---- labels

@@ -1,11 +1,15 @@
 // Maintenance KPIs for a period, for the fleet or per merchant, site, terminal model or technician, in
 // the caller's scope: merchant users see their own merchant's, technicians their own work orders'.
 // Reads the period's facts (kpis.repository.ts) and folds them into groups with the formulas of kpis.ts.
+// Downtime, failures and how resolved incidents were fixed come, for the whole UTC days the
+// `kpi-rollups` job has rolled up, from its rollups (kpi-rollups.repository.ts), and live for the rest:
+// the partial days at each end of the period and any day not rolled up (yet, or again after a late fact).
 import type { Scope } from '../access/roles.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import { invalid } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
-import { estimateMinutes, KpiGroup, pmOutcome, unionLength, type GroupBy, type PmOutcome } from './kpis.ts';
+import { estimateMinutes, KpiGroup, pmOutcome, splitPeriod, terminalDowntime, utcDay, type GroupBy, type PmOutcome } from './kpis.ts';
+import type { KpiRollupsRepository } from './kpi-rollups.repository.ts';
 import type { KpisRepository, Keys } from './kpis.repository.ts';
 import type { KpiQuery, KpiReport } from './kpis.schemas.ts';
 
@@ -22,6 +26,8 @@ export class KpisService {
     private readonly clock: Clock,
     /** The shop staff's care, judged per occurrence: it counts in PM compliance beside preventive work orders. */
     private readonly care?: { judged(from: string, to: string, scope: Scope): Promise<(Keys & { model_id: string; outcome: PmOutcome })[]> },
+    /** Without it every day is read live. */
+    private readonly rollups?: KpiRollupsRepository,
   ) {}
 
   async report(query: KpiQuery, scope: Scope): Promise<KpiReport> {
@@ -50,23 +56,33 @@ export class KpisService {
       return [total, ...keys.map((k) => groups.get(k) ?? groups.set(k, new KpiGroup()).get(k)!)];
     };
 
-    const [before, added, outages, done, due, open, doneMinutes, resolved] = await Promise.all([
-      this.repo.terminalsBefore(fromIso, scope, groupBy), this.repo.terminalsAddedIn(fromIso, endIso, scope), this.repo.outages(fromIso, endIso, scope),
+    // Whole days rolled up are read from the rollups; the rest of [from, end) (outages) and of [from, to) (resolutions) live.
+    const rolled = this.rollups ? await this.rollups.rolledDays(utcDay(from.getTime()), utcDay(end.getTime())) : new Set<string>();
+    const { days, live: liveOutages } = splitPeriod(from.getTime(), end.getTime(), rolled);
+    const liveResolutions = splitPeriod(from.getTime(), to.getTime(), new Set(days)).live;
+    const iso = (at: number) => new Date(at).toISOString();
+    const [before, added, outages, done, due, open, doneMinutes, resolved, rolledDown, rolledResolved] = await Promise.all([
+      this.repo.terminalsBefore(fromIso, scope, groupBy), this.repo.terminalsAddedIn(fromIso, endIso, scope),
+      Promise.all(liveOutages.map(async (r) => ({ range: r, outages: await this.repo.outages(iso(r.start), iso(r.end), scope) }))),
       this.repo.doneOrders(fromIso, toIso, scope), this.repo.preventiveDue(fromIso, toIso, scope), this.repo.openAt(endIso, scope),
-      this.repo.doneMinutesBySource(), this.repo.resolutions(fromIso, toIso, scope, groupBy),
+      this.repo.doneMinutesBySource(),
+      Promise.all(liveResolutions.map((r) => this.repo.resolutions(iso(r.start), iso(r.end), scope, groupBy, toIso))),
+      this.rollups?.downtime(days, scope, groupBy) ?? [], this.rollups?.resolutions(days, scope, groupBy) ?? [],
     ]);
 
-    // Availability and MTBF: terminal time in service, and the union of each terminal's outages within it.
+    // Availability and MTBF: terminal time in service, and the union of each terminal's outages within it (a period is the sum of its days).
     const periodMs = end.getTime() - from.getTime();
     for (const row of before) for (const g of targets(row)) g.addService(row.n * periodMs);
     for (const row of added) for (const g of targets(row)) g.addService(end.getTime() - Date.parse(row.created_at));
-    for (const list of groupItems(outages, (o) => o.terminal_id).values()) {
-      const first = list[0]!;
-      const start = Math.max(from.getTime(), Date.parse(first.created_at));
-      const down = unionLength(list.map((o) => ({ start: Date.parse(o.start), end: o.end ? Date.parse(o.end) : end.getTime() })), start, end.getTime());
-      const failures = list.filter((o) => o.failure && Date.parse(o.start) >= start && Date.parse(o.start) < end.getTime()).length;
-      for (const g of targets(first)) g.addOutages(down, failures);
+    for (const { range, outages: read } of outages) {
+      for (const list of groupItems(read, (o) => o.terminal_id).values()) {
+        const first = list[0]!;
+        const facts = list.map((o) => ({ start: Date.parse(o.start), end: o.end ? Date.parse(o.end) : null, failure: o.failure }));
+        const { down, failures } = terminalDowntime(facts, Date.parse(first.created_at), range.start, range.end);
+        for (const g of targets(first)) g.addOutages(down, failures);
+      }
     }
+    for (const row of rolledDown) for (const g of targets(row)) g.addOutages(row.down_ms, row.failures);
 
     // Work orders: repairs (MTTR, first-time fix), hours (planned share), preventive on time, backlog.
     const doneIds = done.map((o) => o.id);
@@ -96,7 +112,7 @@ export class KpisService {
     }
 
     // Remote fixes: how each incident resolved in the period was fixed (counted in SQL, per key of the grouping).
-    for (const r of resolved) for (const g of targets(r)) g.addResolved(r.resolution, r.n);
+    for (const r of [...resolved.flat(), ...rolledResolved]) for (const g of targets(r)) g.addResolved(r.resolution, r.n);
 
     const labels = groupBy === 'fleet' ? new Map<string, string>() : await this.repo.labels(groupBy, [...groups.keys()].filter((k): k is string => k !== null));
     const label = (key: string | null) => (key === FLEET_KEY && groupBy === 'fleet' ? 'fleet' : key === null ? (groupBy === 'technician' ? 'unassigned' : 'none') : labels.get(key) ?? key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, unionLength } from './kpis.ts';
+import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, splitPeriod, terminalDowntime, unionLength } from './kpis.ts';
 
 const H = 3_600_000;
 
@@ -98,3 +98,23 @@ describe('backlog estimate', () => {
   });
 });
 
+
+describe('a period split for the rollups', () => {
+  const day = (d: number) => Date.UTC(2026, 2, d);
+  it('reads the rolled-up whole days from the rollups and the partial days at each end, and any day not rolled up, live', () => {
+    const rolled = new Set(['2026-03-02', '2026-03-03', '2026-03-05', '2026-03-06']);
+    const { days, live } = splitPeriod(day(1) + 6 * H, day(6) + 18 * H, rolled);
+    expect(days).toEqual(['2026-03-02', '2026-03-03', '2026-03-05']);
+    expect(live).toEqual([{ start: day(1) + 6 * H, end: day(2) }, { start: day(4), end: day(5) }, { start: day(6), end: day(6) + 18 * H }]);
+    expect(splitPeriod(day(1), day(3), new Set())).toEqual({ days: [], live: [{ start: day(1), end: day(3) }] });
+    expect(splitPeriod(day(2), day(4), rolled)).toEqual({ days: ['2026-03-02', '2026-03-03'], live: [] });
+  });
+
+  it("adds up a terminal's downtime and failures over consecutive ranges to the whole", () => {
+    const outages = [{ start: day(1) + 20 * H, end: day(2) + 4 * H, failure: true }, { start: day(2) + 2 * H, end: null, failure: true }, { start: day(1) + 1 * H, end: day(1) + 2 * H, failure: false }];
+    const whole = terminalDowntime(outages, day(1), day(1), day(3));
+    const parts = [terminalDowntime(outages, day(1), day(1), day(2)), terminalDowntime(outages, day(1), day(2), day(3))];
+    expect(whole).toEqual({ down: (1 + 4 + 24) * H, failures: 2 });
+    expect({ down: parts[0]!.down + parts[1]!.down, failures: parts[0]!.failures + parts[1]!.failures }).toEqual(whole);
+  });
+});

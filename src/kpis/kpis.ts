@@ -206,3 +206,53 @@ export function estimateMinutes(done: ReadonlyMap<string, { minutes: number; cou
   }
   return count > 0 ? minutes / count : 0;
 }
+
+// ---- rollups: whole UTC days read from what the `kpi-rollups` job wrote, the rest of a period live
+
+/** One outage of a terminal: ms instants, `end` null while it goes on; failures count where they begin. */
+export interface TerminalOutage {
+  start: number;
+  end: number | null;
+  failure: boolean;
+}
+
+/**
+ * A terminal's downtime within [from, end) — the union of its outages, from its creation — and the
+ * failures that began in it. Over consecutive ranges the parts add up to the whole: a period is the sum
+ * of its days.
+ */
+export function terminalDowntime(outages: readonly TerminalOutage[], createdAt: number, from: number, end: number): { down: number; failures: number } {
+  const start = Math.max(from, createdAt);
+  const down = unionLength(outages.map((o) => ({ start: o.start, end: o.end ?? end })), start, end);
+  const failures = outages.filter((o) => o.failure && o.start >= start && o.start < end).length;
+  return { down, failures };
+}
+
+/** The UTC day of an instant, 'YYYY-MM-DD'. */
+export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
+export const dayStart = (day: string): number => Date.parse(`${day}T00:00:00.000Z`);
+
+/**
+ * Splits [from, to) into the whole UTC days that are rolled up and the ranges to read live (the partial
+ * days at each end, and any whole day not rolled up), in order.
+ */
+export function splitPeriod(from: number, to: number, rolled: ReadonlySet<string>): { days: string[]; live: Interval[] } {
+  const days: string[] = [];
+  const live: Interval[] = [];
+  const addLive = (start: number, end: number) => {
+    if (end <= start) return;
+    const last = live[live.length - 1];
+    if (last && last.end === start) last.end = end;
+    else live.push({ start, end });
+  };
+  let cursor = from;
+  let day = Math.ceil(from / DAY) * DAY;
+  for (; day + DAY <= to; day += DAY) {
+    if (!rolled.has(utcDay(day))) continue;
+    addLive(cursor, day);
+    days.push(utcDay(day));
+    cursor = day + DAY;
+  }
+  addLive(cursor, to);
+  return { days, live };
+}

@@ -1,0 +1,105 @@
+// The KPI rollups (0040, Kysely only): which UTC days are rolled up, what the KPIs read of them (summed
+// per key of the grouping in SQL, joined to the terminals as they are now: in service, where they are
+// now, like the live reads), and the job's writes. A day is claimed first (its row, rolled_at null),
+// then its facts are read, then its rows are saved only if the claim still stands: a fact recorded in
+// between deleted it (the triggers of 0040), and the day is rolled again at the next run.
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import type { Scope } from '../access/roles.ts';
+import { batches, insertInBatches } from '../db/batches.ts';
+import { KPI_ROLLUP_LOCK } from '../db/migrations/0040_kpi_rollups.ts';
+import type { Database } from '../db/schema.ts';
+import type { GroupBy, Resolution } from './kpis.ts';
+import { IN_SERVICE, keyColumns, terminalScope, type Keys } from './kpis.repository.ts';
+import type { KpiIncidentResolutionTable, KpiTerminalDayTable } from './kpis.tables.ts';
+
+export class KpiRollupsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private get postgres(): boolean {
+    return this.db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  /** The days in [fromDay, toDay) whose rollups are complete. */
+  async rolledDays(fromDay: string, toDay: string): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('kpi_rollup_days').select('day')
+      .where('day', '>=', fromDay).where('day', '<', toDay).where('rolled_at', 'is not', null).execute();
+    return new Set(rows.map((r) => r.day));
+  }
+
+  /** Downtime and failures of the terminals in service over these days, per key of the grouping. */
+  async downtime(days: string[], scope: Scope, groupBy: GroupBy): Promise<(Keys & { down_ms: number; failures: number })[]> {
+    if (!days.length) return [];
+    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
+    const { rows } = await sql<Keys & { down_ms: number; failures: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id,
+        sum(d.down_ms) as down_ms, sum(d.failures) as failures
+      from kpi_terminal_days d inner join terminals t on t.id = d.terminal_id inner join sites s on s.id = t.site_id
+      where d.day in (${sql.join(days)}) and t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and ${terminalScope(scope, 's.merchant_id')}
+      ${grouped()}`.execute(this.db);
+    return rows.map((r) => ({ ...r, down_ms: Number(r.down_ms ?? 0), failures: Number(r.failures ?? 0) }));
+  }
+
+  /** Incidents resolved on these days, counted per key of the grouping and how each was fixed. */
+  async resolutions(days: string[], scope: Scope, groupBy: GroupBy): Promise<(Keys & { resolution: Resolution; n: number })[]> {
+    if (!days.length) return [];
+    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 'r.site_id', 'r.merchant_id', 't.model_id');
+    const { rows } = await sql<Keys & { resolution: Resolution; n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, r.resolution, count(*) as n
+      from kpi_incident_resolutions r ${groupBy === 'model' ? sql`left join terminals t on t.id = r.terminal_id` : sql``}
+      where r.day in (${sql.join(days)}) and ${terminalScope(scope, 'r.merchant_id')}
+      ${grouped(sql.ref('r.resolution'))}`.execute(this.db);
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
+  // ---- the job
+
+  /** The days in [fromDay, toDay) not rolled up (never, un-rolled by a late fact, or left half-way). */
+  async unrolledDays(days: string[]): Promise<string[]> {
+    const rolled = new Set<string>();
+    for (const batch of batches(days)) {
+      const rows = await this.db.selectFrom('kpi_rollup_days').select('day').where('day', 'in', batch).where('rolled_at', 'is not', null).execute();
+      for (const r of rows) rolled.add(r.day);
+    }
+    return days.filter((d) => !rolled.has(d));
+  }
+
+  /**
+   * Claims a day for this run. On PostgreSQL it waits for the transactions that recorded a fact (and
+   * hold the shared lock their trigger took) to commit, so what the run reads next includes them.
+   */
+  async claim(day: string, token: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (this.postgres) await sql`select pg_advisory_xact_lock(${KPI_ROLLUP_LOCK})`.execute(trx);
+      await trx.insertInto('kpi_rollup_days').values({ day, token, rolled_at: null })
+        .onConflict((oc) => oc.column('day').doUpdateSet({ token, rolled_at: null })).execute();
+    });
+  }
+
+  /** Saves a day's rollups if the claim still stands; false when a fact recorded since un-rolled it. */
+  async save(day: string, token: string, terminals: KpiTerminalDayTable[], resolutions: KpiIncidentResolutionTable[], rolledAt: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let claim = trx.selectFrom('kpi_rollup_days').select('day').where('day', '=', day).where('token', '=', token);
+      if (this.postgres) claim = claim.forUpdate();
+      if (!(await claim.executeTakeFirst())) return false;
+      await trx.deleteFrom('kpi_terminal_days').where('day', '=', day).execute();
+      await trx.deleteFrom('kpi_incident_resolutions').where('day', '=', day).execute();
+      await insertInBatches(terminals, (batch) => trx.insertInto('kpi_terminal_days').values(batch).execute());
+      // An incident re-opened and resolved again on another day moves to that day.
+      for (const batch of batches(resolutions.map((r) => r.incident_id))) await trx.deleteFrom('kpi_incident_resolutions').where('incident_id', 'in', batch).execute();
+      await insertInBatches(resolutions, (batch) => trx.insertInto('kpi_incident_resolutions').values(batch).execute());
+      await trx.updateTable('kpi_rollup_days').set({ rolled_at: rolledAt }).where('day', '=', day).execute();
+      return true;
+    });
+  }
+
+  /** Forgets the rollups of days before `day` (reads of such days go live). */
+  async prune(day: string): Promise<void> {
+    await this.db.deleteFrom('kpi_rollup_days').where('day', '<', day).execute();
+    await this.db.deleteFrom('kpi_terminal_days').where('day', '<', day).execute();
+    await this.db.deleteFrom('kpi_incident_resolutions').where('day', '<', day).execute();
+  }
+
+  /** The day of the first terminal: nothing before it needs rolling. */
+  async firstTerminalDay(): Promise<string | undefined> {
+    const row = await this.db.selectFrom('terminals').select((eb) => eb.fn.min('created_at').as('first')).executeTakeFirst();
+    return row?.first ? String(row.first).slice(0, 10) : undefined;
+  }
+}
