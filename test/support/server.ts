@@ -35,6 +35,8 @@ export interface TestServerOptions {
   /** The server's clock, e.g. some minutes ahead to play a restart after a long outage. */
   clock?: Clock;
   env?: Record<string, string>;
+  /** false: no background job runner (and no recurring jobs declared); the test runs due jobs itself (see driveFleet). */
+  jobs?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,7 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...process.env, PORT: String(options.port ?? 0), HOST: '127.0.0.1', DATABASE_URL: databaseFile, POSFLEET_ADMIN_TOKEN: ADMIN_TOKEN,
     ...FAST_SERVER_ENV, ...options.env,
   });
-  const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
+  const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }), ...(options.jobs === false && { jobs: false }) });
   return { ...running, databaseFile, port: Number(new URL(running.url).port) };
 }
 
