@@ -44,7 +44,7 @@ describe('incident volume of the default simulator', () => {
     await driveFleet({ clock, simulator, server, intervalMs: BEAT_SECONDS * 1000 }, new Date(startedAt + HOUR));
     await simulator.stop();
     simulator = undefined;
-  }, 1_200_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await simulator?.stop();

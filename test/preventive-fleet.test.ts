@@ -73,7 +73,7 @@ describe('a preventive plan over a simulated fleet', () => {
     await driveFleet({ clock, simulator, server, intervalMs: BEAT_SECONDS * 1000 }, new Date(clock.now().getTime() + 26 * HOUR));
     await simulator.stop();
     simulator = undefined;
-  }, 1_200_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await simulator?.stop();
