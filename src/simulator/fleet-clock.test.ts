@@ -1,6 +1,6 @@
 // The simulated fleet's clock yields to a saturated process and never wakes a terminal early.
 import { afterEach, describe, expect, it } from 'vitest';
-import { fleetClock, type FleetClock } from './fleet-clock.ts';
+import { drivenClock, fleetClock, type FleetClock } from './fleet-clock.ts';
 
 const origin = new Date('2026-11-24T13:30:00.000Z');
 let clock: FleetClock | undefined;
@@ -62,5 +62,28 @@ describe('the fleet clock', () => {
     await clock.sleep(100);
     expect(clock.pace()).toBe(1);
     expect(fired).toBe(false);
+  });
+});
+
+describe('the driven clock', () => {
+  it('stands still until moved, then fires each timer due on the way at its own instant, in order', () => {
+    const driven = drivenClock(origin);
+    const fired: string[] = [];
+    driven.setTimeout(() => fired.push(`b ${driven.now().toISOString()}`), 120_000);
+    driven.setTimeout(() => {
+      fired.push(`a ${driven.now().toISOString()}`);
+      // Set while moving: due on the way too.
+      driven.setTimeout(() => fired.push(`c ${driven.now().toISOString()}`), 30_000);
+    }, 60_000);
+    const dropped = driven.setTimeout(() => fired.push('cleared'), 10_000);
+    driven.clearTimeout(dropped);
+    expect(driven.now()).toEqual(origin);
+    driven.advanceTo(new Date(origin.getTime() + 100_000));
+    expect(fired).toEqual(['a 2026-11-24T13:31:00.000Z', 'c 2026-11-24T13:31:30.000Z']);
+    expect(driven.now().toISOString()).toBe('2026-11-24T13:31:40.000Z');
+    driven.advanceTo(origin); // never back
+    expect(driven.now().toISOString()).toBe('2026-11-24T13:31:40.000Z');
+    driven.advanceTo(origin.getTime() + 120_000);
+    expect(fired.at(-1)).toBe('b 2026-11-24T13:32:00.000Z');
   });
 });

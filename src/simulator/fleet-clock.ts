@@ -102,3 +102,51 @@ export function fleetClock(origin: Date, speed: number, options: FleetClockOptio
   };
   return clock;
 }
+
+/** A fleet clock that stands still until it is moved (see drivenClock). */
+export interface DrivenClock extends FleetClock {
+  /** Moves simulated time on to `at` (never back), firing each timer due on the way at its own instant. */
+  advanceTo(at: Date | number): void;
+}
+
+/**
+ * A clock that moves only when told to (`advanceTo`), for a fleet stepped through simulated time in
+ * coarse jumps: nothing happens between two instants the caller chose, so no CPU is spent on them and
+ * a busy machine plays the same instants, in the same order, as an idle one. Its speed is 1: a
+ * simulator on it takes its intervals in simulated seconds.
+ */
+export function drivenClock(origin: Date): DrivenClock {
+  let now = origin.getTime();
+  interface Handle { target: number; order: number; callback: () => void }
+  const pending = new Set<Handle>();
+  let order = 0;
+  const clock: DrivenClock = {
+    speed: 1,
+    now: () => new Date(now),
+    setTimeout(callback, ms) {
+      const handle: Handle = { target: now + Math.max(0, ms), order: order++, callback };
+      pending.add(handle);
+      return handle;
+    },
+    clearTimeout(handle) {
+      if (handle) pending.delete(handle as Handle);
+    },
+    sleep: (ms, signal) => sleep(ms, signal, clock),
+    pace: () => 1,
+    stop: () => {},
+    advanceTo(at) {
+      const target = typeof at === 'number' ? at : at.getTime();
+      for (;;) {
+        // The earliest due timer (the first set among equals); ones its callback sets are seen too.
+        let next: Handle | undefined;
+        for (const h of pending) if (h.target <= target && (!next || h.target < next.target || (h.target === next.target && h.order < next.order))) next = h;
+        if (!next) break;
+        pending.delete(next);
+        now = Math.max(now, next.target);
+        next.callback();
+      }
+      now = Math.max(now, target);
+    },
+  };
+  return clock;
+}

@@ -56,6 +56,12 @@ export interface SimulatorOptions {
   /** The world's clock, shared with a server in this process (then `speed` and `startAt` are its own). */
   clock?: FleetClock;
   /**
+   * The terminals beat only when `beat()` is called, all at that instant, instead of each on its own
+   * loop: for a fleet stepped through simulated time on a driven clock (see drivenClock). A heartbeat
+   * the terminal's link drops is lost at once (not retried), as it would be after a longer outage.
+   */
+  manualBeats?: boolean;
+  /**
    * Serial numbers of terminals whose application keeps its own receipt footer whatever PosFleet sends:
    * configuration drift (they report the differing parameter; the others apply what they are given).
    */
@@ -79,6 +85,11 @@ export interface RunningSimulator {
   clients: PosFleetTerminal[];
   /** The simulated time now. */
   now(): Date;
+  /**
+   * With `manualBeats`: every terminal reports its state now and sends the heartbeat; resolves when all
+   * are answered (or lost on a dropped link). How many were answered, and how many lost.
+   */
+  beat(): Promise<{ answered: number; lost: number }>;
 }
 
 interface SimulatedTerminal {
@@ -90,6 +101,9 @@ interface SimulatedTerminal {
   /** Commands already carried out whose result has not reached the server yet: not run twice. */
   outcomes: Map<string, CommandOutcome>;
 }
+
+/** Heartbeats in flight at once when the caller drives the beats (manualBeats). */
+const BEATS_IN_FLIGHT = 200;
 
 export async function runSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   assertOptions(options);
@@ -116,13 +130,30 @@ export async function runSimulator(options: SimulatorOptions): Promise<RunningSi
   // loops run on the world's clock: in simulated seconds.
   const schedule = new Random(deriveSeed(options.seed, -1));
   const intervalSeconds = options.intervalSeconds * clock.speed;
-  for (const terminal of fleet) {
-    terminal.client.start(() => collectReport(terminal, world, log), { firstDelayMs: schedule.float() * intervalSeconds * 1000, intervalSeconds });
+  if (!options.manualBeats) {
+    for (const terminal of fleet) {
+      terminal.client.start(() => collectReport(terminal, world, log), { firstDelayMs: schedule.float() * intervalSeconds * 1000, intervalSeconds });
+    }
   }
   return {
     terminals: fleet.map((t) => t.virtual),
     clients: fleet.map((t) => t.client),
     now: world,
+    async beat() {
+      if (!options.manualBeats) throw new Error('beat() needs manualBeats: the terminals beat on their own loops');
+      const counts = { answered: 0, lost: 0 };
+      // Bounded, as a big fleet's enrolment is; a few hundred in flight keep the server's batches large.
+      await forEachLimited(fleet, BEATS_IN_FLIGHT, async (terminal) => {
+        try {
+          await terminal.client.heartbeat(await collectReport(terminal, world, log));
+          counts.answered++;
+        } catch (error) {
+          counts.lost++;
+          if (!(error instanceof PosFleetError && error.code === 'network_error')) log(`${terminal.client.serialNumber}: ${describe(error)}`);
+        }
+      });
+      return counts;
+    },
     async stop() {
       await Promise.all(fleet.map((t) => t.client.close()));
       if (!options.clock) clock.stop();
@@ -175,7 +206,11 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     },
     // Give up on a heartbeat after about two intervals, so a long outage leaves a gap in seq as well as in
     // time (outages fail at once); a busy machine's slow answer is not a lost one.
-    retry: { attempts: 4, baseDelayMs: intervalMs / 4, maxDelayMs: intervalMs * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
+    // Beats driven by the caller are not retried (the SDK waits out its back-off in real time); a slow
+    // answer on a busy machine is still waited for.
+    retry: options.manualBeats
+      ? { attempts: 1, timeoutMs: 600_000 }
+      : { attempts: 4, baseDelayMs: intervalMs / 4, maxDelayMs: intervalMs * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
     onError: (error) => {
       // Dropped heartbeats on flaky links are the point of the simulation, not news.
       if (!(error instanceof PosFleetError && error.code === 'network_error')) log(`${serialNumber}: ${describe(error)}`);

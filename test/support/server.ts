@@ -36,6 +36,8 @@ export interface TestServerOptions {
   /** The server's clock, e.g. some minutes ahead to play a restart after a long outage. */
   clock?: Clock;
   env?: Record<string, string>;
+  /** false: no background job runner (and no recurring jobs declared); the test runs due jobs itself (see driveFleet). */
+  jobs?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -47,7 +49,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     }),
     passwordHashCost: TEST_PASSWORD_HASH_COST,
   };
-  const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }) });
+  const running = await startServer(config, { logger: false, ...(options.clock && { clock: options.clock }), ...(options.jobs === false && { jobs: false }) });
   return { ...running, databaseFile, port: Number(new URL(running.url).port) };
 }
 
