@@ -47,12 +47,12 @@ describe.each(databases())('KPIs from rollups on $name', (kind) => {
     }
     // tD comes into service during the period; tE is not in service (counted nowhere).
     for (const [id, site, model, status, created] of [['tA', 's1', 'A', 'active', CREATED], ['tB', 's1', 'B', 'in_repair', CREATED], ['tC', 's2', 'A', 'active', CREATED],
-      ['tD', 's2', 'B', 'active', at(3, '12:00')], ['tE', 's1', 'A', 'inactive', CREATED]] as const) {
+      ['tD', 's2', 'B', 'active', at(3, '12:00')], ['tE', 's1', 'A', 'in_stock', CREATED]] as const) {
       await k.insertInto('terminals').values({ id, serial_number: id, model_id: model, site_id: site, status, components: '{}', created_at: created, updated_at: created }).execute();
     }
     // tA jams from before the period into its first whole day, fixed remotely (a command during it).
     await incident('i1', 'tA', 's1', 'm1', 'printer_jam', at(1, '04:00'), at(2, '02:00'));
-    await k.insertInto('terminal_commands').values({ id: 'c1', terminal_id: 'tA', type: 'reboot', payload: '{}', status: 'completed', created_at: at(1, '05:00') }).execute();
+    await k.insertInto('terminal_commands').values({ id: 'c1', terminal_id: 'tA', type: 'reboot', payload: '{}', status: 'succeeded', created_at: at(1, '05:00') }).execute();
     // tB offline over two midnights, fixed by a visit.
     await incident('i2', 'tB', 's1', 'm1', 'offline', at(2, '22:00'), at(4, '01:00'));
     await k.insertInto('work_orders').values({ id: 'w2', source: 'incident', title: 'Fix', status: 'done', site_id: 's1', technician_id: null, due_at: null, minutes_spent: 30, created_by: 'test', created_at: at(3, '08:00'), updated_at: at(3, '12:00') }).execute();
