@@ -1,7 +1,9 @@
 // A change that needs terminals out of service, walked in a real browser on the demo estate: an
 // operator sets a new acquirer host at a site, is told it is held for maintenance, delivers it as a
 // campaign from the Configuration page after a confirmation saying how, and the campaign page shows
-// the change it delivers — in zh-CN at 1366 px and in en at 390 px.
+// the change it delivers; once the campaign is cancelled with a terminal that took the change, the
+// Configuration page says how many keep it and offers to deliver it to the others — in zh-CN at 1366 px
+// and in en at 390 px.
 // Screenshots go to test-artifacts/configuration-campaigns/.
 import { describe, expect, it } from 'vitest';
 import { chromiumMissing, fitsWidth, PHONE, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
@@ -15,6 +17,7 @@ const RUNS = [
       nav: '参数配置', level: '层级', site: '门店', host: '收单主机', preview: '预览变更', reason: '原因', apply: '应用',
       held: '已暂存：有参数需要终端暂停营业。请在下方以灰度发布下发。', pending: '待下发', deliver: '以灰度发布下发', change: '配置变更', delivering: '灰度发布下发中',
       waiting: /^\d+ 台终端仍保持变更前的配置，直到灰度发布在其维护窗口内下发（被跳过的终端将由后续灰度发布补发）$/,
+      cancelled: '已取消下发', kept: '台终端中 1 台保留此变更', others: '向其余终端下发',
     },
   },
   {
@@ -22,7 +25,7 @@ const RUNS = [
     words: {
       nav: 'Configuration', level: 'Level', site: 'Site', host: 'Acquirer host', preview: 'Preview the change', reason: 'Reason', apply: 'Apply',
       held: 'Held: a changed parameter needs the terminals out of service. Deliver it as a campaign below.', pending: 'Pending: not delivered', deliver: 'Deliver as campaign',
-      change: 'Configuration change', delivering: 'Being delivered by a campaign',
+      change: 'Configuration change', delivering: 'Being delivered by a campaign', cancelled: 'Delivery cancelled', kept: '1 of 4 terminals keep it', others: 'Deliver to the others',
       waiting: /^(1 terminal keeps|\d+ terminals keep) the configuration before it until a campaign reaches (it|them) in a maintenance window \(a terminal a campaign skipped gets a follow-up campaign\)$/,
     },
   },
@@ -75,6 +78,7 @@ describe.skipIf(chromiumMissing('configuration campaign browser tests'))('config
       expect(await fitsWidth(p)).toBe(true);
       await shot('3-campaign');
 
+      const campaignUrl = p.url();
       // Until the campaign reaches them, the site's terminals keep the configuration before the change:
       // said on the campaign page and beside the change on the Configuration page, at desk and phone width.
       const waiting = p.locator('[data-configuration-change] [data-configuration-waiting]');
@@ -94,6 +98,30 @@ describe.skipIf(chromiumMissing('configuration campaign browser tests'))('config
         expect(await fitsWidth(p)).toBe(true);
         await screenshot(p, SHOTS, `${run.locale}-${PHONE.width}-3-campaign-waiting`);
       }
+      await p.goto(campaignUrl);
+      await p.locator('[data-configuration-change]').waitFor();
+
+      // Cancelled after one terminal of the site took the change in its job (recorded as its job would):
+      // the change's delivery ends, that terminal keeps it, and the page says so.
+      const campaignId = campaignUrl.split('/').pop()!;
+      const changeId = (await change.getAttribute('data-configuration-change-id'))!;
+      const terminal = (await adminApi<{ items: { id: string }[] }>('GET', `/terminals?siteId=${site.id}`)).items[0]!;
+      const at = new Date().toISOString();
+      await server.services.db.kysely.insertInto('config_change_holders').values({ change_id: changeId, terminal_id: terminal.id, since: at }).execute();
+      await server.services.db.kysely.updateTable('rollout_actions').set({ state: 'succeeded', maintenance_job_id: null, updated_at: at, finished_at: at })
+        .where('campaign_id', '=', campaignId).where('terminal_id', '=', terminal.id).execute();
+      await adminApi('POST', `/campaigns/${campaignId}/cancel`, { note: 'wrong week' });
+      await server.services.configuration.refresh();
+      await server.services.configurationCampaigns.tick();
+      await p.reload();
+      await expect.poll(() => p.locator('[data-configuration-change]').innerText()).toContain(w.cancelled);
+      await p.goto(`${server.url}/configuration?level=site&scope=${site.id}`);
+      const kept = p.locator('[data-change-id]');
+      await kept.getByText(w.cancelled).waitFor();
+      expect(await kept.locator('[data-configuration-kept]').innerText()).toContain(w.kept);
+      await kept.getByRole('button', { name: w.others }).waitFor();
+      expect(await fitsWidth(p)).toBe(true);
+      await shot('5-cancelled');
     }, 120_000);
   }
 });

@@ -138,4 +138,59 @@ describe.each(databases())('configuration campaigns on $name', (db) => {
     const history = await ok<{ items: unknown[] }>(t.api('GET', `/api/v1/configuration/levels/merchant/${merchantId}/history`));
     expect(history.items).toHaveLength(1);
   }, 240_000);
+
+  it('ends the delivery of a change whose campaign is cancelled: the terminals that took it keep it, the level keeps its version, and a rollback takes them back in their windows', async () => {
+    for (const term of terms) term.inJob = [];
+    const level = () => ok<{ version: number; values: Record<string, unknown> }>(t.api('GET', `/api/v1/configuration/levels/merchant/${merchantId}`));
+    const levelBefore = await level();
+    const held = await set({ acquirerHost: 'acq3.unionpay.example' }, 'third acquirer host');
+    const delivering = await ok<Change>(t.api('POST', `/api/v1/configuration/changes/${held.pending!.id}/campaign`, { name: 'Acquirer host 3', waves: [50, 100], observeMinutes: 60, seed: 11 }), 201);
+    await drive(delivering.campaignId!, (c) => c.waves[0]!.state === 'observing');
+    const updated = terms.filter((term) => term.inJob.includes('acq3.unionpay.example'));
+    expect(updated.length).toBe(6);
+    const hashes = new Map(await Promise.all(terms.map(async (term) => [term.id, (await effective(term)).hash] as const)));
+
+    // The operator cancels the campaign: its waiting jobs are withdrawn, and the change's delivery ends.
+    await ok(t.api('POST', `/api/v1/campaigns/${delivering.campaignId!}/cancel`, { note: 'wrong week' }));
+    await t.services.configurationCampaigns.tick();
+    const cancelled = await ok<Change>(t.api('GET', `/api/v1/configuration/changes/${held.pending!.id}`));
+    expect(cancelled).toMatchObject({ state: 'cancelled', holders: 6, terminals: 12, version: null });
+    // Nothing moves outside a window: the updated terminals keep the new port, the others the old one.
+    now = new Date(now.getTime() + 24 * 60 * MINUTE);
+    for (const term of terms) await live(term);
+    await t.services.configuration.refresh();
+    for (const term of terms) {
+      expect((await effective(term)).hash).toBe(hashes.get(term.id));
+      expect((await effective(term)).values.acquirerHost).toBe(updated.includes(term) ? 'acq3.unionpay.example' : 'pos.unionpay.example');
+    }
+    expect(terms.every((term) => term.inJob.length === (updated.includes(term) ? 1 : 0))).toBe(true);
+    // The level's version is what every terminal in service has: not the change.
+    expect(await level()).toMatchObject({ version: levelBefore.version });
+    expect((await level()).values.acquirerHost).toBeUndefined();
+    expect(await t.services.configurationCampaigns.tick()).toBe(0);
+    // While terminals keep it, the level takes no other change that needs maintenance.
+    const other = await t.api('PATCH', `/api/v1/configuration/levels/merchant/${merchantId}`, { values: { acquirerPort: 8443 }, reason: 'another port' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.field).toBe('values');
+
+    // Delivered again (at noon UTC, outside the windows), it goes to the others only; cancelled again
+    // before their window, the same terminals keep it.
+    const noon = new Date(`${now.toISOString().slice(0, 10)}T12:00:00.000Z`);
+    now = noon > now ? noon : new Date(noon.getTime() + 24 * 60 * MINUTE);
+    for (const term of terms) await live(term);
+    const again = await ok<Change>(t.api('POST', `/api/v1/configuration/changes/${held.pending!.id}/campaign`, { name: 'Acquirer host 3, the rest', waves: [100], seed: 12 }), 201);
+    expect(again).toMatchObject({ state: 'delivering', holders: 6 });
+    const targeted = await t.services.db.kysely.selectFrom('rollout_actions').select('terminal_id').where('campaign_id', '=', again.campaignId!).execute();
+    expect(targeted.map((a) => a.terminal_id).sort()).toEqual(terms.filter((term) => !updated.includes(term)).map((term) => term.id).sort());
+    await ok(t.api('POST', `/api/v1/campaigns/${again.campaignId!}/cancel`, {}));
+    await t.services.configurationCampaigns.tick();
+    expect(await ok<Change>(t.api('GET', `/api/v1/configuration/changes/${held.pending!.id}`))).toMatchObject({ state: 'cancelled', holders: 6 });
+
+    // Rolled back: the terminals that kept it get the configuration before it, in their jobs; then nobody runs it.
+    const rollback = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${delivering.campaignId!}/rollback`, {}), 201);
+    await drive(rollback.id, (c) => c.state === 'completed');
+    for (const term of updated) expect(term.inJob).toEqual(['acq3.unionpay.example', 'pos.unionpay.example']);
+    expect(await ok<Change>(t.api('GET', `/api/v1/configuration/changes/${held.pending!.id}`))).toMatchObject({ state: 'rolled_back', holders: 0, version: null });
+    for (const term of terms) expect((await effective(term)).values.acquirerHost).toBe('pos.unionpay.example');
+  }, 240_000);
 });

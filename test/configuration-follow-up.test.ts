@@ -24,6 +24,8 @@ describe.each(databases())('configuration campaign follow-ups on $name', (db) =>
   const terms: Term[] = [];
   let merchantId = '';
   let lonelySiteId = '';
+  let modelId = '';
+  const openingHours = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '22:00' }]]));
 
   const campaign = (id: string) => ok<Campaign>(t.api('GET', `/api/v1/campaigns/${id}`));
   const change = (id: string) => ok<Change>(t.api('GET', `/api/v1/configuration/changes/${id}`));
@@ -34,12 +36,12 @@ describe.each(databases())('configuration campaign follow-ups on $name', (db) =>
     const model = await t.services.estate.createModel({
       code: 'FU-MODEL', vendor: 'PAX', model: 'A920', components: { cardReader: { chip: true, swipe: true, contactless: true }, printer: true, battery: true, networks: ['wifi'] },
     });
+    modelId = model.id;
     merchantId = (await t.services.estate.createMerchant({ name: 'Follow-up merchant', timeZone: 'Asia/Shanghai', locale: 'zh-CN' })).id;
     // A shop with two terminals and the nightly window; a shop with one terminal and no window yet.
     const shop = await t.services.estate.createSite({ merchantId, code: 'FU-S0', name: 'Shop with a window' });
     await ok(t.api('POST', '/api/v1/maintenance/windows', { name: 'nightly', target: { siteId: shop.id }, schedule: NIGHTLY, timeZone: 'Asia/Shanghai' }), 201);
     // Its only terminal is taken out of service while the shop is closed (09:00–22:00 every day).
-    const openingHours = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '22:00' }]]));
     lonelySiteId = (await t.services.estate.createSite({ merchantId, code: 'FU-S1', name: 'Shop alone', openingHours })).id;
     for (const [siteId, serial] of [[shop.id, 'FU-T0'], [shop.id, 'FU-T1'], [lonelySiteId, 'FU-ALONE']] as const) {
       const created = await t.services.estate.createTerminal({ serialNumber: serial, modelId: model.id, siteId, tags: [] });
@@ -121,5 +123,62 @@ describe.each(databases())('configuration campaign follow-ups on $name', (db) =>
     expect(await t.services.configurationCampaigns.tick()).toBe(1);
     expect(await change(held.pending!.id)).toMatchObject({ state: 'applied', version: 1, waiting: 0 });
     expect((await effective(alone)).hash).toBe(after.hash);
+  }, 240_000);
+
+  it('rolls back a follow-up campaign on the terminals it changed only, in their windows: those the first campaign updated keep the change', async () => {
+    for (const term of terms) term.inJob = [];
+    // A new shop with one terminal and no window yet: the first campaign skips it.
+    const siteId = (await t.services.estate.createSite({ merchantId, code: 'FU-S2', name: 'Shop opened later', openingHours })).id;
+    const created = await t.services.estate.createTerminal({ serialNumber: 'FU-NEW', modelId, siteId, tags: [] });
+    const newcomer: Term = { id: created.id, credential: (await enrolTerminal(t, created.serialNumber)).credential, seq: 1, applied: null, inJob: [] };
+    terms.push(newcomer);
+    await live(newcomer);
+    await t.services.configuration.refresh();
+    await live(newcomer);
+    const first = terms.slice(0, 3);
+
+    const held = await ok<{ pending: Change | null }>(t.api('PATCH', `/api/v1/configuration/levels/merchant/${merchantId}`, { values: { acquirerPort: 9443 }, reason: 'port again' }));
+    const id = held.pending!.id;
+    const delivering = await ok<Change>(t.api('POST', `/api/v1/configuration/changes/${id}/campaign`, { name: 'Port 9443', waves: [100], observeMinutes: 0, seed: 5, singleTerminalSites: 'when_closed' }), 201);
+    await complete(delivering.campaignId!);
+    expect(terms.map((term) => term.inJob)).toEqual([[9443], [9443], [9443], []]);
+    expect(await t.services.configurationCampaigns.tick()).toBe(0);
+    const kept = await Promise.all(first.map((term) => effective(term)));
+    expect(kept.map((e) => e.values.acquirerPort)).toEqual([9443, 9443, 9443]);
+
+    // The new shop gets a window; a day later a follow-up campaign gives the change to its terminal.
+    await ok(t.api('POST', '/api/v1/maintenance/windows', { name: 'nightly', target: { siteId }, schedule: NIGHTLY, timeZone: 'Asia/Shanghai' }), 201);
+    const dayLater = new Date(Date.parse((await change(id)).updatedAt) + 24 * 60 * MINUTE);
+    now = new Date(`${dayLater.toISOString().slice(0, 10)}T12:00:00.000Z`);
+    if (now < dayLater) now = new Date(now.getTime() + 24 * 60 * MINUTE);
+    for (const term of terms) await live(term);
+    expect(await t.services.configurationCampaigns.tick()).toBe(0);
+    const followUpId = (await change(id)).campaignId!;
+    expect(followUpId).not.toBe(delivering.campaignId);
+    await complete(followUpId);
+    expect(newcomer.inJob).toEqual([9443]);
+
+    // Its terminal trades worse; the operator rolls the follow-up back. Its rollback takes the change
+    // back from that terminal only, in a job inside its window.
+    const rollback = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${followUpId}/rollback`, {}), 201);
+    await complete(rollback.id);
+    expect(newcomer.inJob).toEqual([9443, 8443]);
+    const actions = await t.services.db.kysely.selectFrom('rollout_actions').select('terminal_id').where('campaign_id', '=', rollback.id).execute();
+    expect(actions.map((a) => a.terminal_id)).toEqual([newcomer.id]);
+    expect((await effective(newcomer)).values.acquirerPort).toBe(8443);
+
+    // The change's delivery ended; the first campaign's terminals keep it, at every heartbeat after.
+    expect(await t.services.configurationCampaigns.tick()).toBe(1);
+    expect(await change(id)).toMatchObject({ state: 'cancelled', holders: 3, version: null });
+    now = new Date(now.getTime() + 60 * MINUTE);
+    await t.services.configuration.refresh();
+    for (const [i, term] of first.entries()) {
+      expect((await beat(term)).configuration!.hash).toBe(kept[i]!.hash);
+      await live(term);
+      expect((await effective(term)).values.acquirerPort).toBe(9443);
+      expect(term.inJob).toEqual([9443]);
+    }
+    // Their level's version is still the one before the change.
+    expect(await ok<{ version: number }>(t.api('GET', `/api/v1/configuration/levels/merchant/${merchantId}`))).toMatchObject({ version: 1 });
   }, 240_000);
 });

@@ -7,6 +7,14 @@
 // held by the continuity rule) keep the configuration before the change and get it from a follow-up
 // campaign in their own windows; the configuration tick makes a change delivered everywhere a version
 // of its level.
+//
+// A campaign cancelled (or a follow-up rolled back) ends the change's delivery without undoing anything
+// outside a window: like a cancelled software campaign, the terminals that took the change keep it (taking
+// it back means taking them out of service again, which is what a rollback is for), and the change is
+// `cancelled` with how many keep it. It does not become its level's version (the terminals in service do
+// not all have it). A rollback only ever takes back, in its jobs, the terminals its campaign changed; the
+// change is rolled_back once no terminal runs it, or cancelled while some (another campaign's) still do.
+// A cancelled change is delivered again to the terminals without it, or its campaign rolled back.
 import type { Scope } from '../access/roles.ts';
 import type { WorkKind } from '../shared/job-states.ts';
 import { configurationPackageOf } from '../shared/configuration-package.ts';
@@ -100,17 +108,24 @@ export class ConfigurationCampaigns<Verdict> {
     return row;
   }
 
-  /** A pending change goes out as a campaign to the terminals under its level. */
+  /**
+   * A pending change goes out as a campaign to the terminals under its level; a cancelled one, to those
+   * of them that do not run it.
+   */
   async deliver(id: string, input: ChangeCampaignInput & { name?: string | undefined }, actor: Actor): Promise<ChangeView> {
     const row = await this.change(id);
     await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
-    if (row.state !== 'pending') throw conflict(`configuration change ${id} is ${row.state}; only a pending change can be delivered`, 'state');
-    const only = new Set(this.configuration.terminalIdsUnder(row.level, row.scope_id));
+    if (row.state !== 'pending' && row.state !== 'cancelled') throw conflict(`configuration change ${id} is ${row.state}; only a pending or cancelled change can be delivered`, 'state');
+    if (row.state === 'cancelled') {
+      const other = await this.levels.openChange(row.level, row.scope_id, row.id);
+      if (other) throw conflict(`configuration change ${other.id} (${other.state}) is open on the same level; finish it first`, 'state');
+    }
+    const only = new Set(row.state === 'pending' ? this.configuration.terminalIdsUnder(row.level, row.scope_id) : this.waitingFor(row));
     const parameters = parseJson<{ parameter: string }[]>(row.changes, []).map((c) => c.parameter).join(', ');
     const campaign = await this.campaigns.createForConfiguration({
       ...input, name: input.name ?? `Configuration ${parameters} (${row.level})`, changeId: id, filter: this.targetOf(row), only,
     }, actor.scope, actor.name);
-    if (!(await this.repo.move(id, 'pending', { state: 'delivering', campaign_id: campaign.id, updated_at: this.now() }))) throw conflict(`configuration change ${id} changed meanwhile; try again`, 'state');
+    if (!(await this.repo.move(id, row.state, { state: 'delivering', campaign_id: campaign.id, updated_at: this.now() }))) throw conflict(`configuration change ${id} changed meanwhile; try again`, 'state');
     return this.get(id, actor);
   }
 
@@ -161,10 +176,13 @@ export class ConfigurationCampaigns<Verdict> {
     const target = action && configurationPackageOf(action.packageId);
     if (!action?.inJob || !target) return;
     const row = await this.repo.change(target.changeId);
-    if (!row || row.state !== 'delivering') return;
+    // A cancelled change too: an install under way finishes, and a rollback takes it back.
+    if (!row || (row.state !== 'delivering' && row.state !== 'cancelled')) return;
     if (target.before) {
       await this.repo.removeHolders(row.id, [terminalId]);
       this.configuration.cache.setHeld(terminalId, undefined);
+      // The last terminal that kept a cancelled change gave it back: nobody runs it any more.
+      if (row.state === 'cancelled' && (await this.repo.holderCount(row.id)) === 0) await this.repo.move(row.id, 'cancelled', { state: 'rolled_back', updated_at: this.now() });
     } else {
       await this.repo.addHolder(row.id, terminalId, this.now());
       this.configuration.cache.setHeld(terminalId, { changeId: row.id, level: row.level, scopeId: row.scope_id, delta: this.configuration.deltaOf(row) });
@@ -189,9 +207,11 @@ export class ConfigurationCampaigns<Verdict> {
 
   // ---- the configuration tick
   /**
-   * Changes being delivered: a completed campaign makes the change a version of its level; a finished
-   * rollback ends it; terminals whose action ended without the change (a failed job) go back to their
-   * level's configuration. Returns how many changes ended.
+   * Changes being delivered: a completed campaign makes the change a version of its level; a cancelled
+   * one ends its delivery (cancelled: the terminals that took it keep it); a finished rollback ends it —
+   * rolled_back when no terminal runs it any more, cancelled when terminals it did not take back (another
+   * campaign's, or ones it could not reach) still do; terminals whose action ended without the change (a
+   * failed job) go back to their level's configuration. Returns how many changes ended.
    */
   async tick(): Promise<number> {
     let ended = 0;
@@ -199,11 +219,12 @@ export class ConfigurationCampaigns<Verdict> {
       const outcome = row.campaign_id ? await this.campaigns.outcome(row.campaign_id) : undefined;
       if (!outcome) continue;
       const at = this.now();
-      if (outcome.rollback && ENDED.includes(outcome.rollback.state)) {
-        if (await this.repo.move(row.id, 'delivering', { state: 'rolled_back', updated_at: at })) {
-          await this.release(row.id);
-          ended++;
-        }
+      if (outcome.rollback) {
+        // Its jobs took the change back from the terminals this campaign had given it, each in a window;
+        // nobody else is released at a heartbeat.
+        if (!ENDED.includes(outcome.rollback.state)) continue;
+        const kept = await this.repo.holderCount(row.id);
+        if (await this.repo.move(row.id, 'delivering', { state: kept ? 'cancelled' : 'rolled_back', updated_at: at })) ended++;
         continue;
       }
       if (!outcome.rollback && outcome.state === 'completed') {
@@ -219,10 +240,11 @@ export class ConfigurationCampaigns<Verdict> {
         continue;
       }
       const back = outcome.notDelivered.filter((id) => this.configuration.cache.heldBy(id)?.changeId === row.id);
-      if (back.length && !outcome.rollback) {
+      if (back.length) {
         await this.repo.removeHolders(row.id, back);
         for (const id of back) this.configuration.cache.setHeld(id, undefined);
       }
+      if (outcome.state === 'cancelled' && (await this.repo.move(row.id, 'delivering', { state: 'cancelled', updated_at: at }))) ended++;
     }
     return ended;
   }
@@ -265,10 +287,5 @@ export class ConfigurationCampaigns<Verdict> {
       if (error instanceof AppError) return false;
       throw error;
     }
-  }
-
-  private async release(changeId: string): Promise<void> {
-    await this.repo.removeHolders(changeId);
-    for (const id of this.configuration.cache.holders(changeId)) this.configuration.cache.setHeld(id, undefined);
   }
 }

@@ -45,8 +45,12 @@ export class ConfigurationLevels {
       // Not live: held until a configuration campaign delivers it in the terminals' maintenance windows.
       const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
       if (input.expectedVersion !== undefined && input.expectedVersion !== current) throw conflict(`${level} ${scopeId} changed since version ${input.expectedVersion} (now ${current}): review the new values first`, 'expectedVersion');
-      const open = await this.changes.list({ states: ['pending', 'delivering'], level, scopeId, limit: 1 });
-      if (open.length) throw conflict(`${level} ${scopeIdParam} already has a change that needs maintenance (${open[0]!.state}): deliver or discard it first`, 'values');
+      const open = await this.openChange(level, scopeId);
+      if (open) {
+        throw conflict(open.state === 'cancelled'
+          ? `${level} ${scopeIdParam} has a cancelled change that needs maintenance some terminals still run: roll back its campaign or deliver it again first`
+          : `${level} ${scopeIdParam} already has a change that needs maintenance (${open.state}): deliver or discard it first`, 'values');
+      }
       const delta = Object.fromEntries(changes.map((c) => [c.parameter, c.new]));
       const at = this.clock().toISOString();
       const row: ChangeRow = {
@@ -64,6 +68,15 @@ export class ConfigurationLevels {
       level, scopeId: scopeIdParam, version: row.version, changes: changes.map((c) => maskChange(c, parameters)),
       terminals: this.store.terminalsUnder(level, scopeId), needsMaintenance: outOfService, pending: null,
     };
+  }
+
+  /**
+   * The level's change that needs maintenance and is not over: pending, being delivered, or cancelled
+   * with terminals that kept it (a second one on top would leave them with two deltas of one level).
+   */
+  async openChange(level: Level, scopeId: string, except?: string): Promise<ChangeRow | undefined> {
+    const open = (await this.changes.list({ states: ['pending', 'delivering'], level, scopeId, limit: 2 })).find((r) => r.id !== except);
+    return open ?? (await this.changes.keptCancelled(level, scopeId)).find((r) => r.id !== except);
   }
 
   /** A held change as a person sees it (secrets masked). */

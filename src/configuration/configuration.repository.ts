@@ -159,11 +159,24 @@ export class ConfigurationChangesRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Every terminal holding a change that is being delivered, with the change. */
+  /** Every terminal holding a change that is being delivered (or whose delivery stopped: it keeps it), with the change. */
   async holders(): Promise<{ terminal_id: string; change_id: string; level: ConfigLevel; scope_id: string; delta: string }[]> {
     return this.db.selectFrom('config_change_holders').innerJoin('config_changes', 'config_changes.id', 'config_change_holders.change_id')
       .select(['config_change_holders.terminal_id', 'config_change_holders.change_id', 'config_changes.level', 'config_changes.scope_id', 'config_changes.delta'])
-      .where('config_changes.state', '=', 'delivering').execute();
+      .where('config_changes.state', 'in', ['delivering', 'cancelled']).execute();
+  }
+
+  /** How many terminals run the change (from the table, so every server process counts the same). */
+  async holderCount(changeId: string): Promise<number> {
+    const row = await this.db.selectFrom('config_change_holders').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('change_id', '=', changeId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The level's cancelled changes some terminal still runs: they hold the level like an open one. */
+  async keptCancelled(level: ConfigLevel, scopeId: string): Promise<ChangeRow[]> {
+    return this.db.selectFrom('config_changes').selectAll().where('state', '=', 'cancelled').where('level', '=', level).where('scope_id', '=', scopeId)
+      .where((eb) => eb.exists(eb.selectFrom('config_change_holders').select('terminal_id').whereRef('config_change_holders.change_id', '=', 'config_changes.id')))
+      .orderBy('created_at', 'desc').limit(1).execute();
   }
 
   async addHolder(changeId: string, terminalId: string, since: string): Promise<void> {

@@ -48,6 +48,7 @@ export const configurationRoutes = ({ schemas, groups, levels, history, effectiv
     config: { permission: 'rollouts:write', auditBody: ['name', 'waves', 'maxFailureRate', 'observeMinutes', 'singleTerminalSites', 'singleTerminalSitesReason'] },
     schema: {
       tags, security, operationId: 'deliverConfigurationChange', summary: 'Delivers a pending change as a configuration campaign: waves inside maintenance windows, halted when payments get worse',
+      description: 'A cancelled change is delivered again to the terminals under its level that do not run it (those that kept it are left alone).',
       params: IdParams, body: ChangeCampaignInput, response: { 201: ChangeView, ...errorResponses },
     },
   }, async (req, reply) => reply.code(201).send(await campaigns.deliver(req.params.id, req.body, actor(req))));

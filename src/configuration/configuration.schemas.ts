@@ -105,7 +105,7 @@ export const VersionView = Type.Object({
 });
 export type VersionView = Static<typeof VersionView>;
 
-const CHANGE_STATES = ['pending', 'delivering', 'applied', 'rolled_back', 'discarded'] as const;
+const CHANGE_STATES = ['pending', 'delivering', 'applied', 'rolled_back', 'cancelled', 'discarded'] as const;
 export const ChangeView = Type.Object({
   id: Type.String(),
   level: Level,
@@ -113,12 +113,12 @@ export const ChangeView = Type.Object({
   changes: Type.Array(Change, { description: 'old → new when it was made, secrets masked' }),
   reason: Type.String(),
   state: Type.Enum(CHANGE_STATES, {
-    description: 'pending: held back, not live; delivering: its campaign runs; applied: a version of its level; rolled_back; discarded',
+    description: "pending: held back, not live; delivering: its campaign runs; applied: a version of its level; rolled_back: no terminal runs it any more; cancelled: its delivery stopped (the campaign cancelled, or a follow-up rolled back) and `holders` terminals keep it — the level's version stays the one before it, until its campaign is rolled back (then rolled_back) or it is delivered again; discarded",
   }),
   campaignId: Type.Union([Type.String(), Type.Null()]),
   version: Type.Union([Type.Integer(), Type.Null()], { description: "the level's version it became" }),
   terminals: Type.Integer({ description: 'terminals under its level' }),
-  holders: Type.Integer({ description: 'terminals that run it already' }),
+  holders: Type.Integer({ description: 'terminals that run it (while delivering, and those that keep it once cancelled)' }),
   waiting: Type.Integer({ description: 'while delivering: terminals under its level still on the configuration before it (not reached yet, or skipped and waiting for a follow-up campaign in their next window)' }),
   createdBy: Type.String(),
   createdAt: Timestamp,

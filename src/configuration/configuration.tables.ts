@@ -50,8 +50,12 @@ export interface ConfigVersionTable {
   created_at: string;
 }
 
-/** pending (held, not live) → delivering (its campaign runs) → applied (a version of its level) | rolled_back | discarded. */
-export type ConfigChangeState = 'pending' | 'delivering' | 'applied' | 'rolled_back' | 'discarded';
+/**
+ * pending (held, not live) → delivering (its campaign runs) → applied (a version of its level) | rolled_back
+ * | cancelled (its delivery stopped — the campaign cancelled, or a follow-up rolled back — with the terminals
+ * that took it keeping it; a rollback of them makes it rolled_back, delivering it again, delivering) | discarded.
+ */
+export type ConfigChangeState = 'pending' | 'delivering' | 'applied' | 'rolled_back' | 'cancelled' | 'discarded';
 
 export interface ConfigChangeTable {
   id: string;

@@ -1,6 +1,6 @@
 // Expected maintenance job durations: medians and p90s from history, defaults before it, kinds adding up.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DURATIONS, buildDurationTable, expectedDuration, percentile, type DurationSample } from './expected-duration.ts';
+import { DEFAULT_DURATIONS, MAX_FACTOR, buildDurationTable, ceilingMinutes, expectedDuration, percentile, type DurationSample } from './expected-duration.ts';
 
 const samples = (terminalModel: string, kind: DurationSample['kind'], minutes: number[]): DurationSample[] =>
   minutes.map((m) => ({ terminalModel, kind, minutes: m }));
@@ -49,6 +49,26 @@ describe('expected duration of a maintenance job', () => {
   it('ignores durations that cannot be real', () => {
     const table = buildDurationTable(samples('PAX A920', 'repair', [0, -5, Number.NaN, 50, 50, 50, 50]));
     expect(expectedDuration(table, 'PAX A920', ['repair']).parts[0]!.basis).toBe('default');
+  });
+
+  it('does not learn from durations that hold a clock jump or offline time, so planning keeps fitting jobs in windows', () => {
+    // A test that moved the clock on by days left completed update jobs of 1,339 minutes among real ones.
+    const jumped = buildDurationTable(samples('PAX A920', 'update', [6, 7, 8, 9, 10, 1339, 1339, 1339, 2880, 1339]));
+    const estimate = expectedDuration(jumped, 'PAX A920', ['update']);
+    expect(estimate.parts[0]).toMatchObject({ basis: 'model', samples: 5, medianMinutes: 8 });
+    expect(estimate.p90Minutes).toBeCloseTo(9.6);
+    // Only jumps: nothing real is known, the default stands.
+    const onlyJumps = buildDurationTable(samples('PAX A920', 'upgrade', [1339, 1339, 1339, 1339, 1339, 1339]));
+    expect(expectedDuration(onlyJumps, 'PAX A920', ['upgrade'])).toMatchObject({ medianMinutes: 30, p90Minutes: 60, parts: [{ basis: 'default' }] });
+  });
+
+  it('never expects a kind of work to take longer than its default p90 times the bound', () => {
+    expect(MAX_FACTOR).toBe(4);
+    expect(ceilingMinutes('update')).toBe(80);
+    const slow = buildDurationTable(samples('PAX A920', 'repair', [300, 340, 350, 355, 360, 361, 500]));
+    const estimate = expectedDuration(slow, 'PAX A920', ['repair']);
+    expect(estimate.parts[0]).toMatchObject({ basis: 'model', samples: 5 });
+    expect(estimate.p90Minutes).toBeCloseTo(358);
   });
 
   it('refuses a job with no work in it', () => {

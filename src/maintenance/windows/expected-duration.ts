@@ -8,6 +8,13 @@
 // A job with several kinds adds them up (they run one after another on the terminal): the sum of the
 // medians, and the sum of the p90s — a cautious figure, since slow runs of different kinds rarely
 // coincide, which is what planning that must finish inside a window wants.
+//
+// A recorded duration longer than MAX_FACTOR × its kind's default p90 is not learnt from: no honest run of
+// that kind takes so long, its time holds something else (the server's clock jumped, the terminal was
+// offline for hours, a job left open overnight). One such figure among many moves no median, but a test
+// run or an outage that leaves many of them once made an update "take" 1,339 minutes, and every later
+// campaign skipped every terminal as longer than its window. Dropping them also bounds the estimate: it
+// never exceeds that ceiling.
 import type { WorkKind } from '../../shared/job-states.ts';
 
 export interface DurationFigures { medianMinutes: number; p90Minutes: number }
@@ -24,6 +31,14 @@ export const DEFAULT_DURATIONS: Readonly<Record<WorkKind, DurationFigures>> = {
   security_hardening: { medianMinutes: 15, p90Minutes: 30 },
   key_injection: { medianMinutes: 10, p90Minutes: 20 },
 };
+
+/** How many times its kind's default p90 a recorded duration may be before it is left out as not a real run. */
+export const MAX_FACTOR = 4;
+
+/** The longest duration of `kind` that is learnt from (and so the most an estimate can be). */
+export function ceilingMinutes(kind: WorkKind): number {
+  return DEFAULT_DURATIONS[kind].p90Minutes * MAX_FACTOR;
+}
 
 /** One finished job of a single kind of work; jobs that mixed kinds cannot be split and are left out. */
 export interface DurationSample { terminalModel: string; kind: WorkKind; minutes: number }
@@ -72,6 +87,8 @@ export function buildDurationTable(samples: readonly DurationSample[], options: 
   for (const sample of samples) {
     // A zero, negative or non-numeric duration is a recording error, not a very fast job.
     if (!Number.isFinite(sample.minutes) || sample.minutes <= 0 || !(sample.kind in DEFAULT_DURATIONS)) continue;
+    // Longer than any real run of its kind: a clock jump or offline time, not work (see the top of this file).
+    if (sample.minutes > ceilingMinutes(sample.kind)) continue;
     append(perModelKind, modelKindKey(sample.terminalModel, sample.kind), sample.minutes);
     append(perKind, sample.kind, sample.minutes);
   }

@@ -1,6 +1,8 @@
 // A level's changes that need terminals out of service (Configuration.tsx): held pending instead of
 // going live, each with what it changes; a pending one is delivered as a campaign (灰度发布) after a
 // confirmation that says how many terminals and how, or discarded; one being delivered links to its campaign.
+// One whose delivery was cancelled while terminals keep it stays here (it holds the level): how many keep
+// it, and the two ways on — roll back its campaign, or deliver it to the others.
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import type { Me } from '../api.ts';
@@ -29,7 +31,7 @@ export function PendingChanges({ me, level, scope, reload, describe, title }: {
   const action = useAction();
   const load = useCallback(async () => {
     const all = await api<{ items: ChangeView[] }>('GET', `/configuration/changes?level=${level}&scopeId=${encodeURIComponent(scope)}`);
-    setChanges(all.items.filter((c) => c.state === 'pending' || c.state === 'delivering'));
+    setChanges(all.items.filter((c) => c.state === 'pending' || c.state === 'delivering' || (c.state === 'cancelled' && c.holders > 0)));
   }, [level, scope]);
   useEffect(() => { void load().catch(() => setChanges([])); }, [load, reload]);
   if (!changes.length) return null;
@@ -67,6 +69,15 @@ export function PendingChanges({ me, level, scope, reload, describe, title }: {
             <ul className="plain">{c.changes.map((x) => <li key={x.parameter} className="break">{describe(x)}</li>)}</ul>
             {c.state === 'delivering' && <p>{t('ccHolders', { holders: c.holders, terminals: c.terminals })} · <Link href={`/updates/campaigns/${c.campaignId!}`}>{t('ccOpenCampaign')}</Link></p>}
             {c.state === 'delivering' && c.waiting > 0 && <p className="muted" data-configuration-waiting>{t('ccWaiting', { waiting: c.waiting })}</p>}
+            {c.state === 'cancelled' && (
+              <div>
+                <p data-configuration-kept>{t('ccKept', { holders: c.holders, terminals: c.terminals })}</p>
+                <p className="muted">{t('ccKeptNext')} · <Link href={`/updates/campaigns/${c.campaignId!}`}>{t('ccOpenCampaign')}</Link></p>
+                {can(me, 'rollouts:write') && c.holders < c.terminals && (
+                  <div className="buttons"><button type="button" disabled={action.busy} onClick={() => { action.reset(); setDelivering(c); }}>{t('ccDeliverOthers')}</button></div>
+                )}
+              </div>
+            )}
             {c.state === 'pending' && (
               <div className="buttons">
                 {can(me, 'rollouts:write') && <button type="button" disabled={action.busy} onClick={() => { action.reset(); setDelivering(c); }}>{t('ccDeliver')}</button>}
@@ -77,7 +88,7 @@ export function PendingChanges({ me, level, scope, reload, describe, title }: {
         ))}
       </ul>
       <ConfirmDialog open={delivering !== null} title={t('ccDeliverTitle')} confirmLabel={t('ccDeliver')} busy={action.busy} onConfirm={deliver} onClose={() => setDelivering(null)}>
-        <p>{t('ccDeliverHint', { terminals: delivering?.terminals ?? 0 })}</p>
+        <p>{t('ccDeliverHint', { terminals: delivering ? delivering.terminals - (delivering.state === 'cancelled' ? delivering.holders : 0) : 0 })}</p>
         {action.error ? <ActionError error={action.error} /> : null}
       </ConfirmDialog>
     </section>
@@ -102,10 +113,11 @@ export function CampaignChange({ changeId }: { changeId: string }) {
   return (
     <>
       <dt>{t('ccCampaignChange')}</dt>
-      <dd data-configuration-change className="break">
+      <dd data-configuration-change data-configuration-change-id={change.id} className="break">
         {t('ccCampaignLevel', { level: tk('cfgLevel', change.level), changes: change.changes.map(words).join('; ') })}
         <div className="muted">{change.reason} · {tk('ccState', change.state)}</div>
         {change.state === 'delivering' && change.waiting > 0 && <div className="muted" data-configuration-waiting>{t('ccWaiting', { waiting: change.waiting })}</div>}
+        {change.state === 'cancelled' && change.holders > 0 && <div className="muted" data-configuration-kept>{t('ccKept', { holders: change.holders, terminals: change.terminals })}</div>}
       </dd>
     </>
   );
