@@ -549,7 +549,7 @@ export async function createServices(
   const configurationHistory = new ConfigurationHistory(configurationRepo, configuration);
   const effectiveConfiguration = new EffectiveConfiguration(configuration, estateRepo);
   const terminalValuesCsv = new TerminalValuesCsv(configurationRepo, configuration, estateRepo);
-  const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, clock, {
+  const configurationDelivery: ConfigurationDelivery = new ConfigurationDelivery(configuration.cache, () => configuration.current !== undefined, clock, {
     open: async (terminalId, detail) => {
       const terminal = await estateRepo.findTerminal(terminalId);
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });

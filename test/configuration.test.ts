@@ -291,3 +291,29 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     }
   });
 });
+
+describe.each(databases())('a fleet without a parameter schema on $name', (db) => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp(await db.fresh()); });
+  afterAll(() => t.close());
+
+  it('hints no configuration in heartbeat answers until a schema is registered, so terminals ask for none', async () => {
+    const estate = await buildEstate(t);
+    const { credential } = await enrolTerminal(t, (await buildTerminal(t, estate)).serialNumber);
+    const beat = async (seq: number) => {
+      const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq));
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { configuration: { hash: string } | null }).configuration;
+    };
+    // Two beats: the first places the terminal off the heartbeat's path, the second would carry its hash.
+    expect(await beat(1)).toBeNull();
+    expect(await beat(2)).toBeNull();
+    const fetched = await t.app.inject({ method: 'GET', url: '/device/v1/configuration', headers: { authorization: `Bearer ${credential}` } });
+    expect(fetched.statusCode).toBe(404);
+
+    const res = await t.api('POST', '/api/v1/configuration/schemas', { application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS });
+    expect(res.statusCode, res.body).toBe(201);
+    await beat(3);
+    expect((await beat(4))?.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

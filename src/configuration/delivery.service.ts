@@ -27,6 +27,8 @@ export class ConfigurationDelivery {
 
   constructor(
     private readonly cache: EffectiveCache,
+    /** Whether a schema is registered: without one no terminal has a configuration to fetch, so none is hinted. */
+    private readonly hasSchema: () => boolean,
     private readonly clock: Clock,
     private readonly incidents: DriftIncidents,
     private readonly graceMs: number,
@@ -36,6 +38,7 @@ export class ConfigurationDelivery {
 
   /** Called for every heartbeat: remembers what the terminal applied, answers what it should have. Synchronous, in memory. */
   heartbeat(terminalId: string, report: ConfigurationReport | undefined): ConfigurationHint {
+    if (!this.hasSchema()) return null;
     const hash = this.cache.hashOf(terminalId);
     if (!hash) this.unknown(terminalId);
     if (report) {
