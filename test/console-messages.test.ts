@@ -19,9 +19,10 @@ import * as settings from '../web/src/messages/settings.ts';
 import * as terminalData from '../web/src/messages/terminal-data.ts';
 import * as terminalSecurity from '../web/src/messages/terminal-security.ts';
 import * as terminals from '../web/src/messages/terminals.ts';
+import * as tables from '../web/src/messages/tables.ts';
 import * as workOrders from '../web/src/messages/work-orders.ts';
 
-const modules = [approvals, baselines, configurationCampaigns, configuration, consoleMessages, maintenance, merchant, packages, preventive, security, settings, terminalData, terminalSecurity, terminals, workOrders];
+const modules = [approvals, baselines, configurationCampaigns, configuration, consoleMessages, maintenance, merchant, packages, preventive, security, settings, terminalData, terminalSecurity, terminals, tables, workOrders];
 const catalogues = modules.flatMap((m) => Object.entries(m as Record<string, Record<string, string>>));
 
 /** The English messages still kept in i18n.tsx, read from its source (it is a React module the server's tests do not load). */

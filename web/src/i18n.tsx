@@ -21,6 +21,7 @@ import { terminalSecurityEn, terminalSecurityZh } from './messages/terminal-secu
 import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
 import { consoleEn, consoleZh } from './messages/console.ts';
 import { savedViewsEn, savedViewsZh } from './messages/saved-views.ts';
+import { tablesEn, tablesZh } from './messages/tables.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -846,6 +847,7 @@ const en = {
   ...securityDepthEn,
   ...consoleEn,
   ...savedViewsEn,
+  ...tablesEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1671,6 +1673,7 @@ const zh: Record<MessageKey, string> = {
   ...securityDepthZh,
   ...consoleZh,
   ...savedViewsZh,
+  ...tablesZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
