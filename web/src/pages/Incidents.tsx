@@ -40,6 +40,9 @@ const PAGE_SIZE = 50;
 /** The issue's order, and the list's own: the worst first, then the one waiting longest. */
 const DEFAULT_SORT: SortingState = [{ id: 'severity', desc: true }, { id: 'firstSeen', desc: false }];
 
+/** An incident with the values its columns sort by. */
+interface IncidentRow { incident: Incident; severity: number; title: string; serial: string; score: number; site: string; status: number }
+
 export const canHandleIncidents = (me: Me) => me.role === 'admin' || me.role === 'operator' || me.role === 'support';
 
 export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
@@ -94,31 +97,39 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
     if (next.status !== 'running') reload();
   });
 
-  const byText = textSort<Incident>(locale);
-  const columns: ColumnDef<Incident>[] = [
+  // The rows carry every value a column sorts by, worded in the page's language: TanStack Table keeps a
+  // row's values until its data changes, so a name or score that arrives later must change the data.
+  const fleet = live.fleet;
+  const rows = useMemo(() => (items ?? []).map((incident): IncidentRow => ({
+    incident, severity: SEVERITY_WEIGHT[incident.severity] ?? 0, title: incident.title[locale] || incident.rule,
+    serial: serial(incident.terminalId), score: incident.terminalId ? scores.get(incident.terminalId) ?? 100 : 101,
+    site: incident.siteId ? siteName.get(incident.siteId) ?? '' : '', status: STATUS_ORDER[incident.status] ?? 9,
+  })), [items, locale, scores, sites, fleet]);
+  const byText = textSort<IncidentRow>(locale);
+  const columns: ColumnDef<IncidentRow>[] = [
     {
-      id: 'severity', accessorFn: (i) => SEVERITY_WEIGHT[i.severity] ?? 0, header: t('severity'), sortDescFirst: true,
-      cell: ({ row }) => <span className={`sev sev-${row.original.severity}`}>{tk('sev', row.original.severity)}</span>,
+      id: 'severity', accessorKey: 'severity', header: t('severity'), sortDescFirst: true,
+      cell: ({ row }) => <span className={`sev sev-${row.original.incident.severity}`}>{tk('sev', row.original.incident.severity)}</span>,
     },
-    { id: 'rule', accessorFn: (i) => i.title[locale] || i.rule, header: t('rule'), sortingFn: byText },
+    { id: 'rule', accessorKey: 'title', header: t('rule'), sortingFn: byText },
     {
-      id: 'serial', accessorFn: (i) => serial(i.terminalId), header: t('serialNumber'), sortingFn: byText,
-      cell: ({ row }) => (row.original.terminalId ? <Link href={`/terminals/${row.original.terminalId}`}>{serial(row.original.terminalId)}</Link> : ''),
+      id: 'serial', accessorKey: 'serial', header: t('serialNumber'), sortingFn: byText,
+      cell: ({ row: { original: r } }) => (r.incident.terminalId ? <Link href={`/terminals/${r.incident.terminalId}`}>{r.serial}</Link> : ''),
     },
     {
-      id: 'score', accessorFn: (i) => (i.terminalId ? scores.get(i.terminalId) ?? 100 : 101), header: t('terminalScore'), sortDescFirst: false,
-      cell: ({ row }) => (row.original.terminalId ? <ScoreBadge score={scores.get(row.original.terminalId) ?? 100} /> : ''),
+      id: 'score', accessorKey: 'score', header: t('terminalScore'), sortDescFirst: false,
+      cell: ({ row: { original: r } }) => (r.incident.terminalId ? <ScoreBadge score={r.score} /> : ''),
     },
-    { id: 'site', accessorFn: (i) => (i.siteId ? siteName.get(i.siteId) ?? '' : ''), header: t('site'), sortingFn: byText, meta: { className: 'wide' } },
-    { id: 'firstSeen', accessorKey: 'firstSeenAt', header: t('firstSeen'), sortingFn: 'text', sortDescFirst: false, meta: { className: 'wide' }, cell: ({ row }) => date(row.original.firstSeenAt) },
-    { id: 'lastSeen', accessorKey: 'lastSeenAt', header: t('lastSeenAt'), sortingFn: 'text', sortDescFirst: true, cell: ({ row }) => date(row.original.lastSeenAt) },
+    { id: 'site', accessorKey: 'site', header: t('site'), sortingFn: byText, meta: { className: 'wide' } },
+    { id: 'firstSeen', accessorFn: (r) => r.incident.firstSeenAt, header: t('firstSeen'), sortingFn: 'text', sortDescFirst: false, meta: { className: 'wide' }, cell: ({ row }) => date(row.original.incident.firstSeenAt) },
+    { id: 'lastSeen', accessorFn: (r) => r.incident.lastSeenAt, header: t('lastSeenAt'), sortingFn: 'text', sortDescFirst: true, cell: ({ row }) => date(row.original.incident.lastSeenAt) },
     {
-      id: 'status', accessorFn: (i) => STATUS_ORDER[i.status] ?? 9, header: t('status'), sortDescFirst: false,
-      cell: ({ row }) => <span className="state" data-status={row.original.status}>{tk('inc', row.original.status)}</span>,
+      id: 'status', accessorKey: 'status', header: t('status'), sortDescFirst: false,
+      cell: ({ row }) => <span className="state" data-status={row.original.incident.status}>{tk('inc', row.original.incident.status)}</span>,
     },
     ...(may ? [{
       id: 'actions', enableSorting: false, header: t('actions'), meta: { className: 'actions' },
-      cell: ({ row: { original: i } }) => {
+      cell: ({ row: { original: { incident: i } } }) => {
         const name = `${i.title[locale]} ${serial(i.terminalId)}`.trim();
         return (
           <>
@@ -134,10 +145,10 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
           </>
         );
       },
-    } satisfies ColumnDef<Incident>] : []),
+    } satisfies ColumnDef<IncidentRow>] : []),
   ];
   const table = useReactTable({
-    data: items ?? [], columns, getRowId: (i) => i.id,
+    data: rows, columns, getRowId: (r) => r.incident.id,
     state: { sorting, pagination }, onSortingChange: setSorting, onPaginationChange: setPagination,
     getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(), getPaginationRowModel: getPaginationRowModel(),
     manualFiltering: true, autoResetPageIndex: false,
@@ -197,9 +208,9 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
                         <tr data-incident={row.id}>
                           {row.getVisibleCells().map((c) => <td key={c.id} className={c.column.columnDef.meta?.className}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
                         </tr>
-                        {assistFor === row.id && row.original.terminalId && (
+                        {assistFor === row.id && row.original.incident.terminalId && (
                           <tr className="guide-row"><td colSpan={span}>
-                            <AssistanceFiles terminalId={row.original.terminalId} incidentId={row.id} me={me} headingLevel={3} />
+                            <AssistanceFiles terminalId={row.original.incident.terminalId} incidentId={row.id} me={me} headingLevel={3} />
                           </td></tr>
                         )}
                         {run && run.incidentId === row.id && (
