@@ -247,7 +247,7 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     await severityHeader.getByRole('button').click();
     await expect.poll(async () => (await severities())[0], { timeout: WAIT }).toBe('低');
     expect(await severityHeader.getAttribute('aria-sort')).toBe('ascending');
-    await desk.getByRole('button', { name: '最严重的在前，其次等待最久的在前' }).click();
+    await desk.getByRole('button', { name: '恢复为最严重、等待最久的在前' }).click();
     await expect.poll(async () => (await severities())[0], { timeout: WAIT }).toBe('严重');
     await desk.getByLabel('故障类型').selectOption({ label: '打印机卡纸' });
     await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?rule=printer_jam');

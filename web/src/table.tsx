@@ -44,7 +44,7 @@ export function TableHead<T>({ table }: { table: Table<T> }) {
             return (
               <th key={header.id} scope="col" className={column.columnDef.meta?.className} aria-sort={ariaSort}>
                 <button type="button" className="sort" data-sorted={direction || undefined} onClick={column.getToggleSortingHandler()}>
-                  {content}<span className="sort-mark" aria-hidden="true">{direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}</span>
+                  <span>{content}</span><span className="sort-mark" aria-hidden="true">{direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}</span>
                 </button>
               </th>
             );

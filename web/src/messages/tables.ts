@@ -5,7 +5,7 @@ export const tablesEn = {
   tbPageOf: 'Page {page} of {pages}',
   tbIncidentCount: '{count, plural, one {# incident} other {# incidents}}',
   tbIncidentsCapped: 'Only the {count, plural, one {worst incident is} other {# worst incidents are}} shown: narrow the filters to see the rest.',
-  tbSortDefault: 'Worst first, then the longest waiting',
+  tbSortDefault: 'Back to worst first, then longest waiting',
 };
 
 export const tablesZh: typeof tablesEn = {
@@ -13,5 +13,5 @@ export const tablesZh: typeof tablesEn = {
   tbPageOf: '第 {page} / {pages} 页',
   tbIncidentCount: '{count} 个故障',
   tbIncidentsCapped: '仅显示最严重的 {count} 个故障：缩小筛选范围可查看其余故障。',
-  tbSortDefault: '最严重的在前，其次等待最久的在前',
+  tbSortDefault: '恢复为最严重、等待最久的在前',
 };

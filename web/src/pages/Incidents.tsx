@@ -200,7 +200,7 @@ export function IncidentsPage({ me, live }: { me: Me; live: LiveState }) {
             <>
               {list.data?.nextCursor && <p className="note" data-testid="incidents-capped">{t('tbIncidentsCapped', { count: items.length })}</p>}
               <div className="table-wrap">
-                <table aria-labelledby="incidents-title">
+                <table className="sortable" aria-labelledby="incidents-title">
                   <TableHead table={table} />
                   <tbody>
                     {shown.map((row) => (

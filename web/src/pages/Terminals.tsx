@@ -180,7 +180,7 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
       {list.error && !page ? <ErrorNote error={list.error} onRetry={() => void list.refetch()} /> : !page ? <p role="status">{t('loading')}</p> : (
         <>
           <div className="table-wrap">
-            <table aria-labelledby="terminals-title" aria-busy={list.isPlaceholderData || undefined}>
+            <table className="sortable" aria-labelledby="terminals-title" aria-busy={list.isPlaceholderData || undefined}>
               <TableHead table={table} />
               <tbody>
                 {table.getRowModel().rows.map((r) => (
