@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argumentsOf, formatPattern } from '../src/shared/messages/format.ts';
+import { argumentsOf, formatMessage, formatPattern } from '../src/shared/messages/format.ts';
 import * as approvals from '../web/src/messages/approvals.ts';
 import * as baselines from '../web/src/messages/baselines.ts';
 import * as configurationCampaigns from '../web/src/messages/configuration-campaigns.ts';
@@ -19,9 +19,10 @@ import * as settings from '../web/src/messages/settings.ts';
 import * as terminalData from '../web/src/messages/terminal-data.ts';
 import * as terminalSecurity from '../web/src/messages/terminal-security.ts';
 import * as terminals from '../web/src/messages/terminals.ts';
+import * as tables from '../web/src/messages/tables.ts';
 import * as workOrders from '../web/src/messages/work-orders.ts';
 
-const modules = [approvals, baselines, configurationCampaigns, configuration, consoleMessages, maintenance, merchant, packages, preventive, security, settings, terminalData, terminalSecurity, terminals, workOrders];
+const modules = [approvals, baselines, configurationCampaigns, configuration, consoleMessages, maintenance, merchant, packages, preventive, security, settings, terminalData, terminalSecurity, terminals, tables, workOrders];
 const catalogues = modules.flatMap((m) => Object.entries(m as Record<string, Record<string, string>>));
 
 /** The English messages still kept in i18n.tsx, read from its source (it is a React module the server's tests do not load). */
@@ -60,6 +61,24 @@ describe('the dashboard\'s messages', () => {
     expect(formatPattern(consoleMessages.consoleEn.woTodayCount, { count: 1 }, 'en')).toBe('1 work order due today or overdue');
     expect(formatPattern(consoleMessages.consoleEn.woTodayCount, { count: 0 }, 'en')).toBe('0 work orders due today or overdue');
     expect(formatPattern(consoleMessages.consoleZh.woTodayCount, { count: 1 }, 'zh-CN')).toBe('今天到期及已逾期：1 张工单');
+  });
+
+  it('renders ICU plurals with each language\'s plural rules (intl-messageformat), the server\'s catalogue too', () => {
+    const terminals = '{count, plural, one {# terminal} other {# terminals}}';
+    expect(formatPattern(terminals, { count: 1 }, 'en')).toBe('1 terminal');
+    expect(formatPattern(terminals, { count: 2 }, 'en')).toBe('2 terminals');
+    // Chinese has one plural form ("other"): the count and its measure word, whatever the count.
+    const zh = '{count, plural, one {# 台终端（单数）} other {# 台终端}}';
+    expect(formatPattern(zh, { count: 1 }, 'zh-CN')).toBe('1 台终端');
+    expect(formatPattern(zh, { count: 2 }, 'zh-CN')).toBe('2 台终端');
+    expect(formatPattern(terminals, { count: 1 }, 'en')).toBe('1 terminal'); // the cached compiled message again
+    expect(formatMessage('en', 'view.too_many', { max: 1 })).toBe('You have 1 saved view on this list: remove one first.');
+    expect(formatMessage('en', 'view.too_many', { max: 20 })).toBe('You have 20 saved views on this list: remove one first.');
+    expect(formatMessage('zh-CN', 'view.too_many', { max: 1 })).toBe('此列表已保存 1 个常用筛选，请先删除一个。');
+    expect(formatPattern(i18nEnglish().windowsSkipped!, { count: 1 }, 'en')).toBe('1 more window applies but is not drawn: choose a merchant or a site.');
+    expect(formatPattern(i18nEnglish().windowsSkipped!, { count: 4 }, 'en')).toBe('4 more windows apply but are not drawn: choose a merchant or a site.');
+    // Existing {name} placeholders keep working, and a "<" is text, not a tag.
+    expect(formatPattern('Hello {name} <3', { name: 'Olga' }, 'en')).toBe('Hello Olga <3');
   });
 
   it('shows a parameter left out as the caller says (the dashboard: nothing)', () => {

@@ -4,7 +4,8 @@
 //    sent once (the button waits while the command does) and its result shows when the terminal reports;
 //    the terminal is put into maintenance and back in service from its page;
 // 2. the terminals list shows health, open incidents, mode, model, merchant and version; its filters
-//    are kept in the address (and saved as named views); chosen terminals are tagged and sent a command with a result per terminal.
+//    are kept in the address (and saved as named views); a column header sorts it; chosen terminals are tagged and sent a
+//    command with a result per terminal; incidents come worst first (critical before low) and sort by a header.
 // Screenshots go to test-artifacts/console-terminals/.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -134,6 +135,19 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
     await desk.getByLabel('连接', { exact: true }).selectOption({ label: '在线' });
     await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?online=true');
     await expect.poll(() => table.locator('tbody tr').count(), { timeout: WAIT }).toBe(3);
+    // A column header sorts the list (again: the other way) and says so with aria-sort.
+    const serials = () => table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-serial')));
+    expect(await serials()).toEqual(['DEMO-1001', 'DEMO-1002', 'DEMO-1003']);
+    const serialHeader = table.getByRole('columnheader', { name: '序列号' });
+    await serialHeader.getByRole('button').click();
+    await serialHeader.getByRole('button').click();
+    await expect.poll(serials, { timeout: WAIT }).toEqual(['DEMO-1003', 'DEMO-1002', 'DEMO-1001']);
+    expect(await serialHeader.getAttribute('aria-sort')).toBe('descending');
+    const healthHeader = table.getByRole('columnheader', { name: '健康度' });
+    await healthHeader.getByRole('button').click();
+    await expect.poll(() => healthHeader.getAttribute('aria-sort'), { timeout: WAIT }).toBe('ascending');
+    expect((await serials())[0]).toBe('DEMO-1001'); // the jammed printer's terminal has the lowest health
+    expect(await serialHeader.getAttribute('aria-sort')).toBe('none');
     await desk.getByLabel('选择 DEMO-1002').check();
     await desk.getByLabel('选择 DEMO-1003').check();
     const bulk = desk.getByRole('region', { name: /对所选终端执行操作/ });
@@ -213,14 +227,28 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
   it('4 (zh-CN desk, en phone): incidents filter by severity, fault and age in the address, worst first, and the guide opens under its incident', { timeout: TEST_TIMEOUT }, async () => {
     await terminals.heartbeat('DEMO-1001', JAMMED);
     await terminals.heartbeat('DEMO-1002', { tamper: true });
+    // A worn battery: a low incident, opened after the critical one so the server's order is not what sorts it.
+    await terminals.heartbeat('DEMO-1003', { battery: { percent: 80, health: 95, charging: false, cycleCount: 900 } });
     const desk = await open(DESK, 'zh-CN', '/incidents');
     await desk.getByRole('heading', { name: '故障', level: 1 }).waitFor();
-    const rows = desk.getByRole('table', { name: '故障' }).locator('tbody tr[data-incident]');
+    const incidents = desk.getByRole('table', { name: '故障' });
+    const rows = incidents.locator('tbody tr[data-incident]');
     await rows.filter({ hasText: '拆机报警' }).waitFor();
+    await rows.filter({ hasText: 'DEMO-1003' }).waitFor();
     const order = ['严重', '高', '中', '低'];
-    const shown = (await rows.locator('.sev:not(.score)').allInnerTexts()).map((x) => order.indexOf(x));
+    const severities = () => rows.locator('.sev:not(.score)').allInnerTexts();
+    const shown = (await severities()).map((x) => order.indexOf(x));
     expect(shown).toEqual([...shown].sort((a, b) => a - b));
     expect(await rows.first().locator('.sev:not(.score)').innerText()).toBe('严重');
+    expect((await severities()).indexOf('严重')).toBeLessThan((await severities()).indexOf('低')); // critical before low
+    const severityHeader = incidents.getByRole('columnheader', { name: '严重程度' });
+    expect(await severityHeader.getAttribute('aria-sort')).toBe('descending');
+    // Sorted the other way by a click, and back to the worst first with one button.
+    await severityHeader.getByRole('button').click();
+    await expect.poll(async () => (await severities())[0], { timeout: WAIT }).toBe('低');
+    expect(await severityHeader.getAttribute('aria-sort')).toBe('ascending');
+    await desk.getByRole('button', { name: '恢复为最严重、等待最久的在前' }).click();
+    await expect.poll(async () => (await severities())[0], { timeout: WAIT }).toBe('严重');
     await desk.getByLabel('故障类型').selectOption({ label: '打印机卡纸' });
     await expect.poll(() => new URL(desk.url()).search, { timeout: WAIT }).toBe('?rule=printer_jam');
     await desk.reload();

@@ -22,6 +22,7 @@ import { securityDepthEn, securityDepthZh } from './messages/security-depth.ts';
 import { consoleEn, consoleZh } from './messages/console.ts';
 import { savedViewsEn, savedViewsZh } from './messages/saved-views.ts';
 import { skipReasonsEn, skipReasonsZh } from './messages/skip-reasons.ts';
+import { tablesEn, tablesZh } from './messages/tables.ts';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
@@ -213,7 +214,7 @@ const en = {
   weekTitle: 'Week: {from} – {to}',
   timesIn: 'Times are shown in {zone}.',
   weekSummary: 'In the week shown: {windows, plural, one {# maintenance window} other {# maintenance windows}}, {jobs, plural, one {# maintenance job} other {# maintenance jobs}}.',
-  windowsSkipped: '{count} more windows apply but are not drawn: choose a merchant or a site.',
+  windowsSkipped: '{count, plural, one {# more window applies but is not drawn} other {# more windows apply but are not drawn}}: choose a merchant or a site.',
   today: 'today',
   nothingPlanned: 'Nothing planned.',
   windowEvent: 'Maintenance window',
@@ -668,14 +669,14 @@ const en = {
   allPlans: 'All plans',
   dueBefore: 'Due',
   anyTime: 'Any time',
-  nextDays: 'In the next {days} days',
+  nextDays: 'In the next {days, plural, one {day} other {# days}}',
   noDueTasks: 'No task is due in this period.',
   whyThisDate: 'Why this date',
   loadMore: 'Load more',
   anchorCompletion: 'Counted from the last completion, {at}.',
   anchorLastDue: 'Counted from the last due date, {at}.',
   anchorStart: 'Counted from the plan\'s start.',
-  whyInterval: 'Every {base} days by the template; {effective} days for this terminal.',
+  whyInterval: '{base, plural, one {Every {base} day} other {Every {base} days}} by the template; {effective, plural, one {{effective} day} other {{effective} days}} for this terminal.',
   whyFactor: '{factor}: interval × {value}',
   factorEnvironment: 'Site environment ({condition})',
   factorUsage: 'Usage (transactions per day)',
@@ -848,6 +849,7 @@ const en = {
   ...consoleEn,
   ...savedViewsEn,
   ...skipReasonsEn,
+  ...tablesEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -1674,6 +1676,7 @@ const zh: Record<MessageKey, string> = {
   ...consoleZh,
   ...savedViewsZh,
   ...skipReasonsZh,
+  ...tablesZh,
 };
 
 const MESSAGES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };

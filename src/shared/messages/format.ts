@@ -1,8 +1,10 @@
-// The error catalogue's messages: one JSON file per language (en.json, zh-CN.json), ICU message format,
-// read by the server (errors in the caller's language) and the dashboard alike. This formatter covers the
-// ICU subset the catalogue uses — {arg}, {n, plural, one {…} other {# …}} and {x, select, a {…} other {…}}
-// — in ~60 lines with no dependency (a library such as intl-messageformat would need installing; this
-// subset is all the catalogue needs, and a test checks every message parses in both languages).
+// The message catalogue's formatter: one JSON file per language (en.json, zh-CN.json) of ICU messages, read by
+// the server (errors in the caller's language) and the dashboard alike (its own messages in web/src/messages
+// go through formatPattern too). intl-messageformat (FormatJS) parses and formats them, so a message may use
+// every ICU form — {arg}, {n, plural, one {# terminal} other {# terminals}}, {x, select, a {…} other {…}},
+// {n, number} — with the CLDR plural rules of each language. A compiled message is kept per locale and
+// pattern: the catalogue and the dashboard's messages are finite, so the cache is too (bounded anyway).
+import { IntlMessageFormat } from 'intl-messageformat';
 import en from './en.json' with { type: 'json' };
 import zh from './zh-CN.json' with { type: 'json' };
 
@@ -18,12 +20,22 @@ export function formatMessage(locale: CatalogueLocale, key: string, params: Mess
 }
 
 /**
- * Any ICU pattern of the catalogue's subset, with its parameters, in `locale`: the dashboard renders its own
- * messages (web/src/messages) with it, so counted nouns say "1 terminal" and "2 terminals". A parameter
- * the caller left out is shown as `missing(name)` (by default `{name}`, so the gap is seen).
+ * Any ICU pattern with its parameters, in `locale`: the dashboard renders its own messages (web/src/messages)
+ * with it, so counted nouns say "1 terminal" and "2 terminals". A parameter the caller left out is shown
+ * as `missing(name)` (by default `{name}`, so the gap is seen) instead of throwing as intl-messageformat would.
  */
 export function formatPattern(pattern: string, params: MessageParams, locale: CatalogueLocale, missing: (name: string) => string = (name) => `{${name}}`): string {
-  return render(pattern, params, locale, undefined, missing);
+  const compiled = compile(pattern, locale);
+  let values = params;
+  for (const name of compiled.args) {
+    if (values[name] === undefined) values = { ...values, [name]: missing(name) };
+  }
+  return String(compiled.format.format(values));
+}
+
+/** The parameters a message names (in every branch of its plurals and selections). */
+export function argumentsOf(pattern: string): Set<string> {
+  return new Set(compile(pattern, 'en').args);
 }
 
 /** Reads `Accept-Language` (q-values honoured) into a catalogue locale, or null when none is offered. */
@@ -41,66 +53,39 @@ export function localeFromHeader(header: string | undefined): CatalogueLocale | 
   return null;
 }
 
-/** The parameters a message names (in every branch of its plurals and selections). */
-export function argumentsOf(pattern: string): Set<string> {
-  const found = new Set<string>();
-  let i = 0;
-  while (i < pattern.length) {
-    if (pattern[i] !== '{') { i++; continue; }
-    const end = matching(pattern, i);
-    const [name = '', kind, ...rest] = pattern.slice(i + 1, end).split(',');
-    found.add(name.trim());
-    if (kind !== undefined) for (const option of parseOptions(rest.join(',')).values()) for (const a of argumentsOf(option)) found.add(a);
-    i = end + 1;
+type Element = ReturnType<IntlMessageFormat['getAst']>[number];
+interface Compiled { format: IntlMessageFormat; args: string[] }
+
+/** Enough for every message of both catalogues and the dashboard several times over. */
+const CACHE_LIMIT = 5_000;
+const cache = new Map<string, Compiled>();
+
+function compile(pattern: string, locale: CatalogueLocale): Compiled {
+  const key = `${locale}\u0000${pattern}`;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    // ignoreTag: a "<" in a message is text, not the start of a rich-text tag.
+    const format = new IntlMessageFormat(pattern, locale, undefined, { ignoreTag: true });
+    const args = new Set<string>();
+    collect(format.getAst(), args);
+    compiled = { format, args: [...args] };
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, compiled);
   }
-  return found;
+  return compiled;
 }
 
-function render(pattern: string, params: MessageParams, locale: CatalogueLocale, count: number | undefined, missing: (name: string) => string): string {
-  let out = '';
-  let i = 0;
-  while (i < pattern.length) {
-    const ch = pattern[i]!;
-    if (ch === '#' && count !== undefined) { out += new Intl.NumberFormat(locale).format(count); i++; continue; }
-    if (ch !== '{') { out += ch; i++; continue; }
-    const end = matching(pattern, i);
-    const body = pattern.slice(i + 1, end);
-    i = end + 1;
-    const [name = '', kind, ...restParts] = body.split(',');
-    const arg = name.trim();
-    if (kind === undefined) { out += params[arg] === undefined ? missing(arg) : String(params[arg]); continue; }
-    const options = parseOptions(restParts.join(','));
-    const value = params[arg];
-    if (kind.trim() === 'plural') {
-      const n = Number(value);
-      const choice = options.get(`=${n}`) ?? options.get(new Intl.PluralRules(locale).select(n)) ?? options.get('other') ?? '';
-      out += render(choice, params, locale, n, missing);
-    } else {
-      out += render(options.get(String(value)) ?? options.get('other') ?? '', params, locale, count, missing);
+/** The argument names of a parsed message, through plural and select branches and tags. */
+function collect(elements: Element[], into: Set<string>): void {
+  for (const el of elements) {
+    if ('options' in el) {
+      into.add(el.value);
+      for (const option of Object.values(el.options)) collect(option.value, into);
+    } else if ('children' in el) {
+      collect(el.children, into);
+    } else if (el.type !== 0 && el.type !== 7) {
+      // Not a literal (0) nor a plural's "#" (7): an argument, number, date or time — all named by `value`.
+      into.add(el.value);
     }
   }
-  return out;
-}
-
-function matching(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) return i;
-  }
-  throw new SyntaxError(`unbalanced braces in message: ${text}`);
-}
-
-function parseOptions(text: string): Map<string, string> {
-  const options = new Map<string, string>();
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf('{', i);
-    if (open < 0) break;
-    const selector = text.slice(i, open).trim();
-    const close = matching(text, open);
-    options.set(selector, text.slice(open + 1, close));
-    i = close + 1;
-  }
-  return options;
 }

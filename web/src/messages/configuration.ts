@@ -60,14 +60,14 @@ export const configurationEn = {
   cfgDiffering: 'Differs on the terminal: {names}',
   cfgOfTerminal: 'Configuration: effective values and where they come from',
   cfgInvalid: '{name}: this value does not fit. {rules}',
-  cfgRuleMaxLength: 'At most {n} characters.',
-  cfgRuleMinLength: 'At least {n} characters.',
+  cfgRuleMaxLength: 'At most {n, plural, one {# character} other {# characters}}.',
+  cfgRuleMinLength: 'At least {n, plural, one {# character} other {# characters}}.',
   cfgRuleRange: 'From {min} to {max}.',
   cfgRuleInteger: 'A whole number.',
   cfgRuleNumber: 'A number.',
   cfgRuleFormat: 'It must have the expected format.',
   cfgRuleExample: 'For example: {example}.',
-  cfgRuleMaxItems: 'At most {n} entries.',
+  cfgRuleMaxItems: 'At most {n, plural, one {# entry} other {# entries}}.',
   cfgRuleItems: 'Each entry must have the expected format.',
 };
 

@@ -2,15 +2,19 @@
 // filtered list can be shared, and the overview's numbers open one), each terminal's health, open
 // incidents, mode (live), model, merchant and version; and actions on the chosen terminals — tag,
 // command, maintenance, CSV — with progress and a result per terminal.
-import { useEffect, useState, type FormEvent } from 'react';
-import { allPages, api, COMMAND_TYPES, query, type Me, type Merchant, type Page, type Site, type Terminal, type TerminalModel } from '../api.ts';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type ColumnDef, type RowSelectionState, type SortingState, type Updater } from '@tanstack/react-table';
+import { api, COMMAND_TYPES, query, type Me, type Merchant, type Page, type Site, type Terminal, type TerminalModel } from '../api.ts';
 import { ErrorNote } from '../App.tsx';
 import { SelectField } from '../Field.tsx';
 import { useI18n, type I18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
 import { can } from '../permissions.ts';
+import { invalidate, useApiGet } from '../query.ts';
 import { Link, useRouter } from '../router.tsx';
 import { SavedViews } from '../SavedViews.tsx';
+import { TableHead, textSort, useAllPages } from '../table.tsx';
 import { SAVED_VIEW_PAGES } from '../../../src/saved-views/saved-views.rules.ts';
 import { RULE_LABELS } from '../../../src/diagnostics/rule-labels.ts';
 import { ModeBadge } from './ModeBadge.tsx';
@@ -21,32 +25,22 @@ const PAGE_SIZE = 25;
 const STATUSES = ['in_stock', 'active', 'in_repair', 'retired'];
 const MODES = ['normal', 'maintenance', 'locked', 'offline'] as const;
 const FAULTS = Object.keys(RULE_LABELS);
+/** A mode's place when sorting: what needs looking at first. */
+const MODE_ORDER: Record<string, number> = { locked: 0, offline: 1, maintenance: 2, normal: 3 };
 
 const FILTER_KEYS = SAVED_VIEW_PAGES.terminals;
 type Filters = Record<(typeof FILTER_KEYS)[number], string>;
 
-export function useSites() {
-  const [sites, setSites] = useState<Site[]>([]);
-  useEffect(() => {
-    api<Page<Site>>('GET', '/sites?limit=1000').then((p) => setSites(p.items)).catch(() => setSites([]));
-  }, []);
-  return sites;
+/** The sites the caller sees (the first 1,000), cached for every page that names sites. */
+export function useSites(): Site[] {
+  return useApiGet<Page<Site>>('/sites?limit=1000').data?.items ?? [];
 }
 
-function useList<T>(path: string): T[] {
-  const [items, setItems] = useState<T[]>([]);
-  useEffect(() => { allPages<T>(path).then(setItems).catch(() => setItems([])); }, [path]);
-  return items;
-}
-
-/** Each terminal's health score and open incidents (terminals not listed score 100 with none open). */
-function useScores(reload: unknown) {
-  const [scores, setScores] = useState(new Map<string, { score: number; incidents: number }>());
-  useEffect(() => {
-    api<{ items: { terminalId: string; score: number; incidents: number }[] }>('GET', '/health-scores/terminals?limit=1000')
-      .then((r) => setScores(new Map(r.items.map((i) => [i.terminalId, i])))).catch(() => setScores(new Map()));
-  }, [reload]);
-  return scores;
+/** A row of the list (and of its CSV export): the terminal with what the page knows about it. */
+interface TerminalRow {
+  terminal: Terminal;
+  serial: string; merchant: string; site: string; model: string; mode: string; modeRank: number;
+  health: number; incidents: number; version: string; firmware: string; online: string; tags: string; lastSeen: string;
 }
 
 export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
@@ -57,27 +51,28 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as Filters;
   const filterKey = FILTER_KEYS.map((k) => filters[k]).join('|');
   const sites = useSites();
-  const merchants = useList<Merchant>('/merchants');
-  const models = useList<TerminalModel>('/terminal-models');
+  const merchants = useAllPages<Merchant>('/merchants').data ?? [];
+  const models = useAllPages<TerminalModel>('/terminal-models').data ?? [];
   const [draft, setDraft] = useState({ q: filters.q, tag: filters.tag, appVersion: filters.appVersion });
-  // Keyset paging: the cursors of the pages before this one, so "previous" needs no offset.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const [page, setPage] = useState<Page<Terminal> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [selected, setSelected] = useState(new Map<string, Terminal>());
-  const scores = useScores(attempt);
+  // Keyset paging over the server's pages (25 terminals, in serial-number order): the cursors of the pages
+  // before this one, so "previous" needs no offset.
+  // A new filter starts again at the first page (without a request for the old cursor first).
+  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({ key: filterKey, cursors: [undefined] });
+  const cursors = paging.key === filterKey ? paging.cursors : [undefined];
+  const setCursors = (next: (string | undefined)[]) => setPaging({ key: filterKey, cursors: next });
   const cursor = cursors[cursors.length - 1];
+  const listPath = `/terminals${query({ ...filters, limit: PAGE_SIZE, cursor })}`;
+  // The page shown stays while the next one loads (no flash of "Loading…" between pages).
+  const list = useQuery({ queryKey: [listPath], queryFn: () => api<Page<Terminal>>('GET', listPath), placeholderData: keepPreviousData });
+  const page = list.data ?? null;
+  /** Each terminal's health score and open incidents (terminals not listed score 100 with none open). */
+  const scoreList = useApiGet<{ items: { terminalId: string; score: number; incidents: number }[] }>('/health-scores/terminals?limit=1000');
+  const scores = useMemo(() => new Map((scoreList.data?.items ?? []).map((i) => [i.terminalId, i])), [scoreList.data]);
+  // The chosen terminals, across pages and filters (so a choice survives paging): TanStack's selection state.
+  const [selected, setSelected] = useState(new Map<string, Terminal>());
+  const [sorting, setSorting] = useState<SortingState>([]);
 
-  useEffect(() => { setCursors([undefined]); setDraft({ q: filters.q, tag: filters.tag, appVersion: filters.appVersion }); }, [filterKey]);
-  useEffect(() => {
-    let current = true;
-    setError(null);
-    api<Page<Terminal>>('GET', `/terminals${query({ ...filters, limit: PAGE_SIZE, cursor })}`)
-      .then((p) => { if (current) setPage(p); })
-      .catch((e: unknown) => { if (current) setError(e); });
-    return () => { current = false; };
-  }, [filterKey, cursor, attempt]);
+  useEffect(() => { setDraft({ q: filters.q, tag: filters.tag, appVersion: filters.appVersion }); }, [filterKey]);
 
   const go = (next: Partial<Filters>) => navigate(`/terminals${query({ ...filters, ...next })}`);
   const apply = (event: FormEvent) => {
@@ -91,27 +86,59 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
   const liveById = new Map((live.fleet?.terminals ?? []).map((x) => [x.id, x]));
   const modeOf = (terminal: Terminal) => displayMode(liveById.get(terminal.id) ?? { mode: 'normal', online: terminal.online });
   const anyFilter = FILTER_KEYS.some((k) => filters[k]);
-  const toggle = (terminal: Terminal, on: boolean) => {
-    const next = new Map(selected);
-    if (on) next.set(terminal.id, terminal);
-    else next.delete(terminal.id);
-    setSelected(next);
-  };
-  const pageAllSelected = !!page && page.items.length > 0 && page.items.every((x) => selected.has(x.id));
-  const toggleAll = (on: boolean) => {
-    const next = new Map(selected);
-    for (const x of page?.items ?? []) { if (on) next.set(x.id, x); else next.delete(x.id); }
-    setSelected(next);
-  };
-  const row = (terminal: Terminal) => {
+  const row = (terminal: Terminal): TerminalRow => {
     const score = scores.get(terminal.id);
+    const mode = modeOf(terminal);
     return {
-      serial: terminal.serialNumber, merchant: terminal.merchantId ? merchantName.get(terminal.merchantId) ?? '' : '',
+      terminal, serial: terminal.serialNumber, merchant: terminal.merchantId ? merchantName.get(terminal.merchantId) ?? '' : '',
       site: terminal.siteId ? siteName.get(terminal.siteId) ?? '' : '', model: modelName.get(terminal.modelId) ?? '',
-      mode: tk('mode', modeOf(terminal)), health: score?.score ?? 100, incidents: score?.incidents ?? 0,
-      version: terminal.appVersion ?? '', firmware: terminal.firmwareVersion ?? '', online: terminal.online ? t('tmYes') : t('tmNo'), tags: terminal.tags.join(' '),
+      mode: tk('mode', mode), modeRank: MODE_ORDER[mode] ?? 9, health: score?.score ?? 100, incidents: score?.incidents ?? 0,
+      version: terminal.appVersion ?? '', firmware: terminal.firmwareVersion ?? '', online: terminal.online ? t('tmYes') : t('tmNo'),
+      tags: terminal.tags.join(' '), lastSeen: terminal.lastSeenAt ?? '',
     };
   };
+  const rows = (page?.items ?? []).map(row);
+
+  const byText = textSort<TerminalRow>(locale);
+  const columns: ColumnDef<TerminalRow>[] = [
+    {
+      id: 'select', enableSorting: false, meta: { className: 'select' },
+      header: ({ table }) => <input type="checkbox" aria-label={t('tmSelectAll')} checked={table.getRowModel().rows.length > 0 && table.getIsAllPageRowsSelected()} onChange={table.getToggleAllPageRowsSelectedHandler()} />,
+      cell: ({ row: r }) => <input type="checkbox" aria-label={t('tmSelect', { serial: r.original.serial })} checked={r.getIsSelected()} onChange={r.getToggleSelectedHandler()} />,
+    },
+    { id: 'serial', accessorKey: 'serial', header: t('serialNumber'), sortingFn: byText, cell: ({ row: r }) => <Link href={`/terminals/${r.original.terminal.id}`}>{r.original.serial}</Link> },
+    { id: 'health', accessorKey: 'health', header: t('tmHealth'), sortDescFirst: false, cell: ({ row: r }) => <ScoreBadge score={r.original.health} /> },
+    {
+      id: 'incidents', accessorKey: 'incidents', header: t('tmIncidentsCol'), sortDescFirst: true,
+      cell: ({ row: r }) => (r.original.incidents ? <Link className="count-link" href={`/incidents?terminalId=${encodeURIComponent(r.original.terminal.id)}`}>{r.original.incidents}</Link> : '0'),
+    },
+    { id: 'mode', accessorKey: 'modeRank', header: t('mode'), sortDescFirst: false, cell: ({ row: r }) => <ModeBadge mode={modeOf(r.original.terminal)} /> },
+    { id: 'merchant', accessorKey: 'merchant', header: t('tmMerchant'), sortingFn: byText, meta: { className: 'wide' } },
+    { id: 'site', accessorKey: 'site', header: t('site'), sortingFn: byText, meta: { className: 'wide' } },
+    { id: 'model', accessorKey: 'model', header: t('tmModel'), sortingFn: byText, meta: { className: 'wide' } },
+    { id: 'version', accessorKey: 'version', header: t('appVersion'), sortingFn: byText, meta: { className: 'wide' } },
+    {
+      id: 'lastSeen', accessorKey: 'lastSeen', header: t('lastSeen'), sortingFn: 'text', sortDescFirst: true, meta: { className: 'wide' },
+      cell: ({ row: r }) => (r.original.lastSeen ? date(r.original.lastSeen) : t('never')),
+    },
+  ];
+  const rowSelection: RowSelectionState = Object.fromEntries([...selected.keys()].map((id) => [id, true]));
+  const onRowSelectionChange = (updater: Updater<RowSelectionState>) => {
+    const next = typeof updater === 'function' ? updater(rowSelection) : updater;
+    const onPage = new Map((page?.items ?? []).map((x) => [x.id, x]));
+    setSelected(new Map(Object.keys(next).filter((id) => next[id]).flatMap((id) => {
+      const terminal = selected.get(id) ?? onPage.get(id);
+      return terminal ? [[id, terminal] as const] : [];
+    })));
+  };
+  const table = useReactTable({
+    data: rows, columns, getRowId: (r) => r.terminal.id,
+    state: { sorting, rowSelection }, onSortingChange: setSorting, onRowSelectionChange,
+    getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel(),
+    manualPagination: true, manualFiltering: true, enableMultiSort: false,
+  });
+  const refresh = () => { void invalidate('/terminals'); void invalidate('/health-scores'); };
+  const morePages = !!page && (cursors.length > 1 || !!page.nextCursor);
 
   return (
     <section aria-labelledby="terminals-title">
@@ -149,50 +176,26 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
         {anyFilter && <button type="button" className="secondary" onClick={() => navigate('/terminals')}>{t('tmClear')}</button>}
       </form>
       <SavedViews page="terminals" query={path.split('?')[1] ?? ''} />
-      <BulkActions me={me} selected={[...selected.values()]} rows={(list) => list.map(row)} onClear={() => setSelected(new Map())} onDone={() => setAttempt((n) => n + 1)} i18n={i18n} />
-      {error ? <ErrorNote error={error} onRetry={() => setAttempt((n) => n + 1)} /> : !page ? <p role="status">{t('loading')}</p> : (
+      <BulkActions me={me} selected={[...selected.values()]} rows={(chosen) => chosen.map(row)} onClear={() => setSelected(new Map())} onDone={refresh} i18n={i18n} />
+      {list.error && !page ? <ErrorNote error={list.error} onRetry={() => void list.refetch()} /> : !page ? <p role="status">{t('loading')}</p> : (
         <>
           <div className="table-wrap">
-            <table aria-labelledby="terminals-title">
-              <thead>
-                <tr>
-                  <th scope="col" className="select"><input type="checkbox" aria-label={t('tmSelectAll')} checked={pageAllSelected} onChange={(e) => toggleAll(e.target.checked)} /></th>
-                  <th scope="col">{t('serialNumber')}</th>
-                  <th scope="col">{t('tmHealth')}</th>
-                  <th scope="col">{t('tmIncidentsCol')}</th>
-                  <th scope="col">{t('mode')}</th>
-                  <th scope="col" className="wide">{t('tmMerchant')}</th>
-                  <th scope="col" className="wide">{t('site')}</th>
-                  <th scope="col" className="wide">{t('tmModel')}</th>
-                  <th scope="col" className="wide">{t('appVersion')}</th>
-                  <th scope="col" className="wide">{t('lastSeen')}</th>
-                </tr>
-              </thead>
+            <table className="sortable" aria-labelledby="terminals-title" aria-busy={list.isPlaceholderData || undefined}>
+              <TableHead table={table} />
               <tbody>
-                {page.items.map((terminal) => {
-                  const r = row(terminal);
-                  return (
-                    <tr key={terminal.id} data-serial={terminal.serialNumber}>
-                      <td className="select"><input type="checkbox" aria-label={t('tmSelect', { serial: terminal.serialNumber })} checked={selected.has(terminal.id)} onChange={(e) => toggle(terminal, e.target.checked)} /></td>
-                      <td><Link href={`/terminals/${terminal.id}`}>{terminal.serialNumber}</Link></td>
-                      <td><ScoreBadge score={r.health} /></td>
-                      <td>{r.incidents ? <Link className="count-link" href={`/incidents?terminalId=${encodeURIComponent(terminal.id)}`}>{r.incidents}</Link> : '0'}</td>
-                      <td><ModeBadge mode={modeOf(terminal)} /></td>
-                      <td className="wide">{r.merchant}</td>
-                      <td className="wide">{r.site}</td>
-                      <td className="wide">{r.model}</td>
-                      <td className="wide">{r.version}</td>
-                      <td className="wide">{terminal.lastSeenAt ? date(terminal.lastSeenAt) : t('never')}</td>
-                    </tr>
-                  );
-                })}
+                {table.getRowModel().rows.map((r) => (
+                  <tr key={r.id} data-serial={r.original.serial}>
+                    {r.getVisibleCells().map((c) => <td key={c.id} className={c.column.columnDef.meta?.className}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>)}
+                  </tr>
+                ))}
               </tbody>
             </table>
           </div>
           {page.items.length === 0 && <p className="note">{t('noTerminals')}</p>}
+          {sorting.length > 0 && morePages && <p className="muted" data-testid="sorted-in-page">{t('tbSortedInPage', { count: page.items.length })}</p>}
           <nav className="pager" aria-label={t('terminals')}>
             <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>{t('previous')}</button>
-            <button type="button" disabled={!page.nextCursor} onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}>{t('next')}</button>
+            <button type="button" disabled={!page.nextCursor || list.isPlaceholderData} onClick={() => page.nextCursor && setCursors([...cursors, page.nextCursor])}>{t('next')}</button>
           </nav>
         </>
       )}
@@ -202,7 +205,6 @@ export function TerminalsPage({ me, live }: { me: Me; live: LiveState }) {
 
 type BulkKind = 'tag' | 'untag' | 'command' | 'maintenance';
 interface BulkOutcome { terminalId: string; serial: string; ok: boolean; text: string }
-type Row = Record<string, string | number>;
 
 /** A CSV cell: quoted when it holds a separator, quote or line break; a formula-looking cell made inert. */
 const cell = (value: string | number) => {
@@ -212,7 +214,7 @@ const cell = (value: string | number) => {
 };
 
 function BulkActions({ me, selected, rows, onClear, onDone, i18n }: {
-  me: Me; selected: Terminal[]; rows(list: Terminal[]): Row[]; onClear(): void; onDone(): void; i18n: I18n;
+  me: Me; selected: Terminal[]; rows(list: Terminal[]): TerminalRow[]; onClear(): void; onDone(): void; i18n: I18n;
 }) {
   const { t, tk } = i18n;
   const [kind, setKind] = useState<BulkKind>('tag');
