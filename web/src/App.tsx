@@ -9,6 +9,7 @@ import { Link, useRouter } from './router.tsx';
 import { Route, Switch, useSearch } from 'wouter';
 import { LoginPage } from './pages/Login.tsx';
 import { can } from './permissions.ts';
+import { queryClient } from './query.ts';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
@@ -30,9 +31,11 @@ export function App() {
   }, []);
   const live = useFleet(!!me && !me.mustChangePassword);
 
-  const signedIn = (m: Me) => { setCsrfToken(m.csrfToken); setMe(m); };
+  // The cache holds what the last person was allowed to read: nobody signing in after them sees it.
+  const signedIn = (m: Me) => { queryClient.clear(); setCsrfToken(m.csrfToken); setMe(m); };
   const signOut = async () => {
     await api('POST', '/auth/logout').catch(() => undefined);
+    queryClient.clear();
     setCsrfToken(null);
     setMe(null);
   };
