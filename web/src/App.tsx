@@ -1,37 +1,15 @@
 // The dashboard's frame: who is signed in, the language, navigation, the live fleet stream, and which
 // page the path shows.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, setCsrfToken, type Me } from './api.ts';
 import { I18nProvider, initialLocale, LOCALES, makeI18n, useI18n, type Locale } from './i18n.tsx';
 import { useFleet, type LiveState } from './live.ts';
 import { SelectField } from './Field.tsx';
-import { Link, RouterProvider, useRouter, useRouterState } from './router.tsx';
+import { Link, useRouter } from './router.tsx';
+import { Route, Switch, useSearch } from 'wouter';
 import { LoginPage } from './pages/Login.tsx';
-import { OverviewPage } from './pages/Overview.tsx';
-import { TerminalsPage } from './pages/Terminals.tsx';
-import { TerminalPage } from './pages/Terminal.tsx';
-import { MaintenancePage } from './pages/Maintenance.tsx';
-import { IncidentsPage } from './pages/Incidents.tsx';
-import { GuidesPage } from './pages/Guides.tsx';
-import { WorkOrderPage, WorkOrdersPage } from './pages/WorkOrders.tsx';
-import { PreventivePage } from './pages/Preventive.tsx';
-import { SparesPage } from './pages/Spares.tsx';
-import { CalendarPage } from './pages/Calendar.tsx';
-import { ReportsPage } from './pages/Reports.tsx';
-import { SettingsPage } from './pages/Settings.tsx';
-import { UpdatesPage } from './pages/updates/Updates.tsx';
-import { CampaignPage } from './pages/updates/Campaign.tsx';
-import { StartCampaignPage } from './pages/updates/StartCampaign.tsx';
-import { PackagePage } from './pages/updates/Package.tsx';
-import { UploadPackagePage } from './pages/updates/UploadPackage.tsx';
-import { ApprovalsPage } from './pages/Approvals.tsx';
-import { EditBaselinePage, NewBaselinePage } from './pages/updates/BaselineForm.tsx';
-import { BaselinePage } from './pages/updates/Baselines.tsx';
-import { SuspiciousCasePage, SuspiciousCasesPage } from './pages/SuspiciousCases.tsx';
-import { SitePage } from './pages/Site.tsx';
-import { ConfigurationPage } from './pages/Configuration.tsx';
-import { MerchantHomePage } from './pages/MerchantHome.tsx';
 import { can } from './permissions.ts';
+import { queryClient } from './query.ts';
 
 export function App() {
   const [locale, setLocaleState] = useState<Locale>(initialLocale);
@@ -44,7 +22,6 @@ export function App() {
     document.documentElement.lang = locale;
     document.title = i18n.t('appName');
   }, [locale, i18n]);
-  const router = useRouterState();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
 
   useEffect(() => {
@@ -54,25 +31,25 @@ export function App() {
   }, []);
   const live = useFleet(!!me && !me.mustChangePassword);
 
-  const signedIn = (m: Me) => { setCsrfToken(m.csrfToken); setMe(m); };
+  // The cache holds what the last person was allowed to read: nobody signing in after them sees it.
+  const signedIn = (m: Me) => { queryClient.clear(); setCsrfToken(m.csrfToken); setMe(m); };
   const signOut = async () => {
     await api('POST', '/auth/logout').catch(() => undefined);
+    queryClient.clear();
     setCsrfToken(null);
     setMe(null);
   };
 
   return (
     <I18nProvider value={i18n}>
-      <RouterProvider value={router}>
-        <a className="skip" href="#main">{i18n.t('skipToContent')}</a>
-        <Header me={me ?? null} live={live} onSignOut={signOut} />
-        <main id="main" tabIndex={-1}>
-          {me === undefined ? <p role="status">{i18n.t('loading')}</p>
-            : me === null ? <LoginPage onSignedIn={signedIn} />
-              : me.mustChangePassword ? <p role="alert">{i18n.t('passwordExpired')}</p>
-                : <Pages me={me} live={live} />}
-        </main>
-      </RouterProvider>
+      <a className="skip" href="#main">{i18n.t('skipToContent')}</a>
+      <Header me={me ?? null} live={live} onSignOut={signOut} />
+      <main id="main" tabIndex={-1}>
+        {me === undefined ? <p role="status">{i18n.t('loading')}</p>
+          : me === null ? <LoginPage onSignedIn={signedIn} />
+            : me.mustChangePassword ? <p role="alert">{i18n.t('passwordExpired')}</p>
+              : <Pages me={me} live={live} />}
+      </main>
     </I18nProvider>
   );
 }
@@ -145,47 +122,77 @@ function Header({ me, live, onSignOut }: { me: Me | null; live: LiveState; onSig
   );
 }
 
+// Each page's code is loaded when it is first shown: a page is a chunk of its own, so a phone on a shop's
+// Wi-Fi fetches the frame and the page it opens, not the whole console (README, "Dashboard libraries").
+const OverviewPage = lazy(() => import('./pages/Overview.tsx').then((m) => ({ default: m.OverviewPage })));
+const MerchantHomePage = lazy(() => import('./pages/MerchantHome.tsx').then((m) => ({ default: m.MerchantHomePage })));
+const TerminalsPage = lazy(() => import('./pages/Terminals.tsx').then((m) => ({ default: m.TerminalsPage })));
+const TerminalPage = lazy(() => import('./pages/Terminal.tsx').then((m) => ({ default: m.TerminalPage })));
+const MaintenancePage = lazy(() => import('./pages/Maintenance.tsx').then((m) => ({ default: m.MaintenancePage })));
+const CalendarPage = lazy(() => import('./pages/Calendar.tsx').then((m) => ({ default: m.CalendarPage })));
+const ReportsPage = lazy(() => import('./pages/Reports.tsx').then((m) => ({ default: m.ReportsPage })));
+const ConfigurationPage = lazy(() => import('./pages/Configuration.tsx').then((m) => ({ default: m.ConfigurationPage })));
+const UpdatesPage = lazy(() => import('./pages/updates/Updates.tsx').then((m) => ({ default: m.UpdatesPage })));
+const StartCampaignPage = lazy(() => import('./pages/updates/StartCampaign.tsx').then((m) => ({ default: m.StartCampaignPage })));
+const CampaignPage = lazy(() => import('./pages/updates/Campaign.tsx').then((m) => ({ default: m.CampaignPage })));
+const UploadPackagePage = lazy(() => import('./pages/updates/UploadPackage.tsx').then((m) => ({ default: m.UploadPackagePage })));
+const PackagePage = lazy(() => import('./pages/updates/Package.tsx').then((m) => ({ default: m.PackagePage })));
+const NewBaselinePage = lazy(() => import('./pages/updates/BaselineForm.tsx').then((m) => ({ default: m.NewBaselinePage })));
+const EditBaselinePage = lazy(() => import('./pages/updates/BaselineForm.tsx').then((m) => ({ default: m.EditBaselinePage })));
+const BaselinePage = lazy(() => import('./pages/updates/Baselines.tsx').then((m) => ({ default: m.BaselinePage })));
+const SettingsPage = lazy(() => import('./pages/Settings.tsx').then((m) => ({ default: m.SettingsPage })));
+const ApprovalsPage = lazy(() => import('./pages/Approvals.tsx').then((m) => ({ default: m.ApprovalsPage })));
+const IncidentsPage = lazy(() => import('./pages/Incidents.tsx').then((m) => ({ default: m.IncidentsPage })));
+const GuidesPage = lazy(() => import('./pages/Guides.tsx').then((m) => ({ default: m.GuidesPage })));
+const SuspiciousCasesPage = lazy(() => import('./pages/SuspiciousCases.tsx').then((m) => ({ default: m.SuspiciousCasesPage })));
+const SuspiciousCasePage = lazy(() => import('./pages/SuspiciousCases.tsx').then((m) => ({ default: m.SuspiciousCasePage })));
+const SitePage = lazy(() => import('./pages/Site.tsx').then((m) => ({ default: m.SitePage })));
+const PreventivePage = lazy(() => import('./pages/Preventive.tsx').then((m) => ({ default: m.PreventivePage })));
+const WorkOrdersPage = lazy(() => import('./pages/WorkOrders.tsx').then((m) => ({ default: m.WorkOrdersPage })));
+const WorkOrderPage = lazy(() => import('./pages/WorkOrders.tsx').then((m) => ({ default: m.WorkOrderPage })));
+const SparesPage = lazy(() => import('./pages/Spares.tsx').then((m) => ({ default: m.SparesPage })));
+
+/** A path's id segment as the page wants it (links encode ids). */
+const id = (params: { id?: string }) => decodeURIComponent(params.id ?? '');
+
 function Pages({ me, live }: { me: Me; live: LiveState }) {
-  const { path } = useRouter();
   const { t } = useI18n();
-  const pathname = path.split('?')[0] ?? '/';
-  const terminal = /^\/terminals\/([^/]+)$/.exec(pathname);
-  if (pathname === '/') return <OverviewPage me={me} live={live} />;
-  if (pathname === '/shop') return <MerchantHomePage me={me} />;
-  if (pathname === '/terminals') return <TerminalsPage me={me} live={live} />;
-  if (terminal) return <TerminalPage id={decodeURIComponent(terminal[1]!)} me={me} live={live} />;
-  if (pathname === '/maintenance') return <MaintenancePage me={me} live={live} />;
-  if (pathname === '/maintenance/calendar') return <CalendarPage me={me} live={live} />;
-  if (pathname === '/reports') return <ReportsPage me={me} />;
-  if (pathname === '/configuration') return <ConfigurationPage me={me} />;
-  if (pathname === '/updates') return <UpdatesPage me={me} live={live} />;
-  if (pathname === '/updates/campaigns/new') return <StartCampaignPage me={me} packageId={new URLSearchParams(path.split('?')[1] ?? '').get('package')} />;
-  const campaign = /^\/updates\/campaigns\/([^/]+)$/.exec(pathname);
-  if (campaign) return <CampaignPage key={campaign[1]} id={decodeURIComponent(campaign[1]!)} me={me} live={live} />;
-  if (pathname === '/updates/packages/new') return <UploadPackagePage me={me} />;
-  const pkg = /^\/updates\/packages\/([^/]+)$/.exec(pathname);
-  if (pkg) return <PackagePage key={pkg[1]} id={decodeURIComponent(pkg[1]!)} me={me} />;
-  if (pathname === '/updates/baselines/new') return <NewBaselinePage me={me} />;
-  const editBaseline = /^\/updates\/baselines\/([^/]+)\/edit$/.exec(pathname);
-  if (editBaseline) return <EditBaselinePage key={editBaseline[1]} id={decodeURIComponent(editBaseline[1]!)} me={me} />;
-  const baseline = /^\/updates\/baselines\/([^/]+)$/.exec(pathname);
-  if (baseline) return <BaselinePage key={baseline[1]} id={decodeURIComponent(baseline[1]!)} me={me} />;
-  const settings = /^\/settings(?:\/([^/]+))?$/.exec(pathname);
-  if (settings) return <SettingsPage me={me} section={settings[1]} />;
-  if (pathname === '/approvals') return <ApprovalsPage />;
-  if (pathname === '/incidents') return <IncidentsPage me={me} live={live} />;
-  if (pathname === '/guides') return <GuidesPage />;
-  if (pathname === '/suspicious-cases') return <SuspiciousCasesPage />;
-  const suspiciousCase = /^\/suspicious-cases\/([^/]+)$/.exec(pathname);
-  const sitePage = /^\/sites\/([^/]+)$/.exec(pathname);
-  if (sitePage) return <SitePage key={sitePage[1]} id={decodeURIComponent(sitePage[1]!)} me={me} />;
-  if (suspiciousCase) return <SuspiciousCasePage key={suspiciousCase[1]} id={decodeURIComponent(suspiciousCase[1]!)} me={me} />;
-  if (pathname === '/preventive') return <PreventivePage me={me} />;
-  if (pathname === '/work-orders') return <WorkOrdersPage me={me} />;
-  if (pathname === '/spares') return <SparesPage me={me} />;
-  const workOrder = /^\/work-orders\/([^/]+)$/.exec(pathname);
-  if (workOrder) return <WorkOrderPage key={workOrder[1]} id={decodeURIComponent(workOrder[1]!)} me={me} />;
-  return <p role="alert">{t('pageNotFound')}</p>;
+  const search = useSearch();
+  return (
+    <Suspense fallback={<p role="status" className="page-loading">{t('loading')}</p>}>
+      <Switch>
+        <Route path="/"><OverviewPage me={me} live={live} /></Route>
+        <Route path="/shop"><MerchantHomePage me={me} /></Route>
+        <Route path="/terminals"><TerminalsPage me={me} live={live} /></Route>
+        <Route path="/terminals/:id">{(p) => <TerminalPage id={id(p)} me={me} live={live} />}</Route>
+        <Route path="/maintenance"><MaintenancePage me={me} live={live} /></Route>
+        <Route path="/maintenance/calendar"><CalendarPage me={me} live={live} /></Route>
+        <Route path="/reports"><ReportsPage me={me} /></Route>
+        <Route path="/configuration"><ConfigurationPage me={me} /></Route>
+        <Route path="/updates"><UpdatesPage me={me} live={live} /></Route>
+        <Route path="/updates/campaigns/new"><StartCampaignPage me={me} packageId={new URLSearchParams(search).get('package')} /></Route>
+        <Route path="/updates/campaigns/:id">{(p) => <CampaignPage key={p.id} id={id(p)} me={me} live={live} />}</Route>
+        <Route path="/updates/packages/new"><UploadPackagePage me={me} /></Route>
+        <Route path="/updates/packages/:id">{(p) => <PackagePage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route path="/updates/baselines/new"><NewBaselinePage me={me} /></Route>
+        <Route path="/updates/baselines/:id/edit">{(p) => <EditBaselinePage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route path="/updates/baselines/:id">{(p) => <BaselinePage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route path="/settings"><SettingsPage me={me} section={undefined} /></Route>
+        <Route path="/settings/:section">{(p) => <SettingsPage me={me} section={p.section} />}</Route>
+        <Route path="/approvals"><ApprovalsPage /></Route>
+        <Route path="/incidents"><IncidentsPage me={me} live={live} /></Route>
+        <Route path="/guides"><GuidesPage /></Route>
+        <Route path="/suspicious-cases"><SuspiciousCasesPage /></Route>
+        <Route path="/suspicious-cases/:id">{(p) => <SuspiciousCasePage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route path="/sites/:id">{(p) => <SitePage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route path="/preventive"><PreventivePage me={me} /></Route>
+        <Route path="/work-orders"><WorkOrdersPage me={me} /></Route>
+        <Route path="/spares"><SparesPage me={me} /></Route>
+        <Route path="/work-orders/:id">{(p) => <WorkOrderPage key={p.id} id={id(p)} me={me} />}</Route>
+        <Route><p role="alert">{t('pageNotFound')}</p></Route>
+      </Switch>
+    </Suspense>
+  );
 }
 
 /** A failed load, said in the user's language: 404 and 403 are expected answers, not crashes. */

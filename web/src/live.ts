@@ -3,6 +3,7 @@
 // EventSource reconnects by itself.
 import { useEffect, useState } from 'react';
 import type { CampaignState } from './api.ts';
+import { invalidate } from './query.ts';
 
 export interface LiveTerminal {
   id: string;
@@ -45,11 +46,23 @@ export function useFleet(enabled: boolean): LiveState {
   useEffect(() => {
     if (!enabled) return;
     const source = new EventSource('/api/v1/events');
+    // What the cached lists show changes with a terminal's mode or job and a campaign's state: when (and
+    // only when) the stream says one changed, those lists are refetched.
+    let fleetSeen = '';
+    let campaignsSeen = '';
     source.addEventListener('fleet', (event) => {
-      setState((s) => ({ ...s, status: 'live', fleet: JSON.parse((event as MessageEvent<string>).data) as Fleet }));
+      const fleet = JSON.parse((event as MessageEvent<string>).data) as Fleet;
+      const seen = fleet.terminals.map((x) => `${x.id}:${x.mode}:${x.job?.id ?? ''}:${x.job?.state ?? ''}`).join();
+      if (fleetSeen && seen !== fleetSeen) { void invalidate('/terminals'); void invalidate('/maintenance'); }
+      fleetSeen = seen;
+      setState((s) => ({ ...s, status: 'live', fleet }));
     });
     source.addEventListener('campaigns', (event) => {
-      setState((s) => ({ ...s, campaigns: (JSON.parse((event as MessageEvent<string>).data) as { campaigns: CampaignProgress[] }).campaigns }));
+      const { campaigns } = JSON.parse((event as MessageEvent<string>).data) as { campaigns: CampaignProgress[] };
+      const seen = campaigns.map((c) => `${c.id}:${c.state}:${c.currentWave}:${c.updatedAt}`).join();
+      if (campaignsSeen && seen !== campaignsSeen) void invalidate('/campaigns');
+      campaignsSeen = seen;
+      setState((s) => ({ ...s, campaigns }));
     });
     source.onerror = () => setState((s) => ({ ...s, status: source.readyState === EventSource.CLOSED ? 'error' : 'connecting' }));
     return () => source.close();

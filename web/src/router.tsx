@@ -1,35 +1,37 @@
-// A very small router over the History API: the dashboard has a handful of pages, and the server
-// answers every non-API path with index.html, so reloads and shared links land on the right page.
-import { createContext, useContext, useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+// Navigation over wouter (a ~2 KB router on the History API): the server answers every non-API path with
+// index.html, so reloads and shared links land on the right page. The pages ask for `{ path, navigate }`
+// (path = pathname + query string, as a bookmark holds it) and render `Link`s; App.tsx declares the routes.
+import { useLocation, useSearch, Link as WouterLink } from 'wouter';
+import type { AnchorHTMLAttributes } from 'react';
 
-const RouterContext = createContext<{ path: string; navigate(to: string): void }>({ path: '/', navigate: () => undefined });
-
-export function useRouterState() {
-  const [path, setPath] = useState(() => window.location.pathname + window.location.search);
-  useEffect(() => {
-    const onPop = () => setPath(window.location.pathname + window.location.search);
-    window.addEventListener('popstate', onPop);
-    return () => window.removeEventListener('popstate', onPop);
-  }, []);
+/** The current path with its query string, and a way to go elsewhere (a new history entry, scrolled to the top). */
+export function useRouter(): { path: string; navigate(to: string): void } {
+  const [pathname, go] = useLocation();
+  const search = useSearch();
+  const path = search ? `${pathname}?${search}` : pathname;
   const navigate = (to: string) => {
     if (to === window.location.pathname + window.location.search) return;
-    window.history.pushState(null, '', to);
-    setPath(to);
+    go(to);
     window.scrollTo(0, 0);
   };
   return { path, navigate };
 }
 
-export const RouterProvider = RouterContext.Provider;
-export const useRouter = () => useContext(RouterContext);
-
+/** A link that changes page without reloading (a modified or middle click still opens a new tab). */
 export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const { navigate } = useRouter();
-  const handle = (event: MouseEvent<HTMLAnchorElement>) => {
-    onClick?.(event);
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-    event.preventDefault();
-    navigate(href);
-  };
-  return <a href={href} onClick={handle} {...rest} />;
+  return (
+    <WouterLink
+      href={href}
+      onClick={(event) => {
+        // wouter calls this only for a plain left click; the page already shown stays put (no new history
+        // entry), a new page starts at its top.
+        onClick?.(event);
+        if (event.defaultPrevented) return;
+        event.preventDefault();
+        navigate(href);
+      }}
+      {...rest}
+    />
+  );
 }

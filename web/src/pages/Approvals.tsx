@@ -1,8 +1,10 @@
 // Approvals (审批): the high-risk operations waiting for a second person, each with what is asked, who
 // asked and why, and approve / reject for those who may decide it; one's own requests show their state.
 // Below, the requests decided lately. The server decides who may decide what (the operation's permission).
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
 import { api, ApiError } from '../api.ts';
+import { invalidate, useApiGet } from '../query.ts';
 import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { ErrorNote } from '../App.tsx';
@@ -13,15 +15,11 @@ export type Approval = ApprovalView;
 
 export function ApprovalsPage() {
   const { t } = useI18n();
-  const [items, setItems] = useState<Approval[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const list = useApiGet<{ items: Approval[] }>('/approvals');
   // Said at the page: a decided request moves from one list to the other.
   const [done, setDone] = useState<string | null>(null);
-  const load = useCallback(() => {
-    api<{ items: Approval[] }>('GET', '/approvals').then((r) => { setItems(r.items); setError(null); }).catch(setError);
-  }, []);
-  useEffect(load, [load]);
-  if (error) return <ErrorNote error={error} onRetry={load} />;
+  if (list.error) return <ErrorNote error={list.error} onRetry={() => void list.refetch()} />;
+  const items = list.data?.items ?? null;
   const pending = (items ?? []).filter((a) => a.state === 'awaiting_approval');
   const decided = (items ?? []).filter((a) => a.state !== 'awaiting_approval').slice(0, 20);
   return (
@@ -34,10 +32,10 @@ export function ApprovalsPage() {
           <p className="note waiting-for-me" data-waiting-for-me={pending.filter((a) => a.canDecide).length}>{t('sdWaitingForMe', { count: pending.filter((a) => a.canDecide).length })}</p>
           <h2>{t('apPending')} ({pending.length})</h2>
           {pending.length === 0 ? <p className="note">{t('apNone')}</p>
-            : <ul className="plain approval-list">{pending.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
+            : <ul className="plain approval-list">{pending.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={setDone} />)}</ul>}
           <h2>{t('apRecent')}</h2>
           {decided.length === 0 ? <p className="muted">{t('apNoneDecided')}</p>
-            : <ul className="plain approval-list">{decided.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={(text) => { setDone(text); load(); }} />)}</ul>}
+            : <ul className="plain approval-list">{decided.map((a) => <ApprovalCard key={a.id} approval={a} onChanged={setDone} />)}</ul>}
         </>
       )}
     </section>
@@ -58,24 +56,18 @@ export function ApprovalSummary({ approval }: { approval: Approval }) {
 
 function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChanged(done: string): void }) {
   const { t, tk, date } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
+  const decision = useMutation({
+    mutationFn: (how: 'approve' | 'reject') => api('POST', `/approvals/${a.id}/${how}`, how === 'approve' ? {} : { reason: rejectReason.trim() }),
+    // The buttons stay disabled until the lists show the decision.
+    onSuccess: (_, how) => { onChanged(how === 'approve' ? t('apApproved') : t('apRejectedDone')); return invalidate('/approvals'); },
+  });
+  const busy = decision.isPending;
+  // The server says why in the reader's language (your own request, expired, no permission).
+  const message = decision.error ? (decision.error instanceof ApiError ? decision.error.message : String(decision.error)) : null;
   const [rejecting, setRejecting] = useState(false);
   const [rejectReason, setRejectReason] = useState('');
   const reasonId = useId();
-  const decide = async (how: 'approve' | 'reject') => {
-    setBusy(true);
-    setMessage(null);
-    try {
-      await api('POST', `/approvals/${a.id}/${how}`, how === 'approve' ? {} : { reason: rejectReason.trim() });
-      onChanged(how === 'approve' ? t('apApproved') : t('apRejectedDone'));
-    } catch (error) {
-      // The server says why in the reader's language (your own request, expired, no permission).
-      setMessage(error instanceof ApiError ? error.message : String(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const decide = (how: 'approve' | 'reject') => decision.mutate(how);
   const titleId = `approval-${a.id}`;
   // What the operation answered when it ran: the campaign it made, or why it failed.
   const result = (a.result ?? {}) as { id?: string; error?: string };
@@ -95,7 +87,7 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
       {a.state === 'awaiting_approval' && !a.canDecide && <p className="note">{t('apOwn')}</p>}
       {a.canDecide && (
         <div className="actions">
-          <button type="button" disabled={busy} onClick={() => void decide('approve')}>{t('apApprove')}</button>
+          <button type="button" disabled={busy} onClick={() => decide('approve')}>{t('apApprove')}</button>
           {!rejecting && <button type="button" className="secondary" disabled={busy} onClick={() => setRejecting(true)}>{t('apReject')}</button>}
         </div>
       )}
@@ -103,7 +95,7 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
         <div className="field">
           <label htmlFor={reasonId}>{t('apRejectReason')}</label>
           <input id={reasonId} value={rejectReason} maxLength={500} onChange={(e) => setRejectReason(e.target.value)} />
-          <button type="button" disabled={busy || rejectReason.trim().length < 3} onClick={() => void decide('reject')}>{t('apConfirmReject')}</button>
+          <button type="button" disabled={busy || rejectReason.trim().length < 3} onClick={() => decide('reject')}>{t('apConfirmReject')}</button>
         </div>
       )}
       {message && <p className="note error" role="alert">{message}</p>}

@@ -2,10 +2,9 @@
 // learned from the last 90 days' runs — the order new runs offer the steps in and why ("step 3 first:
 // fixed 62 % of A920 card-slot faults in the last 90 days"), each step's fixes, and a step that never
 // helped on that model, flagged to the guide's owner.
-import { useCallback, useEffect, useState } from 'react';
 import type { Static } from 'typebox';
 import type { GuideLearning, GuideView } from '../../../src/diagnostics/diagnostics.schemas.ts';
-import { api } from '../api.ts';
+import { useApiGet } from '../query.ts';
 import { ErrorNote } from '../App.tsx';
 import { useI18n } from '../i18n.tsx';
 
@@ -15,21 +14,18 @@ type Learned = Learning['items'][number];
 
 export function GuidesPage() {
   const { t, locale } = useI18n();
-  const [guides, setGuides] = useState<Guide[] | null>(null);
-  const [learning, setLearning] = useState<Learning | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => {
-    Promise.all([api<{ items: Guide[] }>('GET', `/guides?locale=${locale}`), api<Learning>('GET', `/guides/learning?locale=${locale}`)])
-      .then(([g, l]) => { setGuides(g.items); setLearning(l); setError(null); })
-      .catch((e: unknown) => setError(e));
-  }, [locale]);
-  useEffect(load, [load]);
+  const guideList = useApiGet<{ items: Guide[] }>(`/guides?locale=${locale}`);
+  const learned = useApiGet<Learning>(`/guides/learning?locale=${locale}`);
+  const guides = guideList.data?.items;
+  const learning = learned.data;
+  const error = guideList.error ?? learned.error;
+  const load = () => { void guideList.refetch(); void learned.refetch(); };
 
   return (
     <section aria-labelledby="guides-title">
       <h1 id="guides-title">{t('gdTitle')}</h1>
       {learning && <p className="muted">{t('gdLead', { days: learning.windowDays, minRuns: learning.minRuns })}</p>}
-      {error !== null ? <ErrorNote error={error} onRetry={load} />
+      {error ? <ErrorNote error={error} onRetry={load} />
         : !guides || !learning ? <p role="status">{t('loading')}</p>
           : guides.map((g) => <GuideCard key={g.id} guide={g} learning={learning} learned={learning.items.filter((l) => l.guideId === g.id)} />)}
     </section>

@@ -2,6 +2,7 @@
 // what it is (the template's interval shortened or stretched by usage and the site's environment).
 // Operators order a plan's due technician work as work orders, one per site visit.
 import { useCallback, useEffect, useState } from 'react';
+import { invalidate, useApiGet } from '../query.ts';
 import { api, type Me, type Page, type WorkOrderSummary } from '../api.ts';
 import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
@@ -54,23 +55,22 @@ const HORIZONS = [7, 30, 90, null] as const;
 
 export function PreventivePage({ me }: { me: Me }) {
   const { t } = useI18n();
-  const [plans, setPlans] = useState<PlanSummary[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const list = useApiGet<{ items: PlanSummary[] }>('/preventive/plans');
+  const plans = list.data?.items ?? null;
+  const error = list.error;
   const [planId, setPlanId] = useState<string>('');
-  const load = useCallback(() => {
-    setError(null);
-    api<{ items: PlanSummary[] }>('GET', '/preventive/plans').then((p) => setPlans(p.items)).catch((e: unknown) => setError(e));
-  }, []);
-  useEffect(load, [load]);
+  const load = () => void list.refetch();
+  // Ordering moves due tasks onto work orders: the plans' counts and the work-order lists change.
+  const ordered = () => { void invalidate('/preventive'); void invalidate('/work-orders?'); };
 
   return (
     <section aria-labelledby="preventive-title" className="preventive">
       <h1 id="preventive-title">{t('preventive')}</h1>
       <p className="lead">{t('preventiveLead')}</p>
-      {error !== null ? <ErrorNote error={error} onRetry={load} />
+      {error ? <ErrorNote error={error} onRetry={load} />
         : plans === null ? <p role="status">{t('loading')}</p>
           : plans.length === 0 ? <p>{t('noPlans')}</p>
-            : <Plans plans={plans} me={me} selected={planId} onSelect={setPlanId} onOrdered={load} />}
+            : <Plans plans={plans} me={me} selected={planId} onSelect={setPlanId} onOrdered={ordered} />}
       {plans !== null && plans.length > 0 && <DueTasks plans={plans} planId={planId} onPlan={setPlanId} />}
     </section>
   );

@@ -1,8 +1,9 @@
 // One site: its opening hours, edited per weekday in the site's time zone (the suspicious-trading rule
 // flags sales outside them), and its staff training records (PCI DSS 9.5.1.3: who was trained to detect
 // tampered or swapped terminals, when).
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, type Me, type Site } from '../api.ts';
+import { invalidate, queryClient, useApiGet } from '../query.ts';
 import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
 import { errorFor, InputField } from '../Field.tsx';
@@ -25,20 +26,16 @@ const draftOf = (hours: Hours): Record<Day, DraftDay> => Object.fromEntries(DAYS
 
 export function SitePage({ id, me }: { id: string; me: Me }) {
   const { t } = useI18n();
-  const [site, setSite] = useState<SiteWithHours | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => {
-    setError(null);
-    api<SiteWithHours>('GET', `/sites/${encodeURIComponent(id)}`).then(setSite).catch((e: unknown) => setError(e));
-  }, [id]);
-  useEffect(load, [load]);
-  if (error !== null) return <ErrorNote error={error} onRetry={load} />;
+  const path = `/sites/${encodeURIComponent(id)}`;
+  const query = useApiGet<SiteWithHours>(path);
+  const site = query.data;
+  if (query.error) return <ErrorNote error={query.error} onRetry={() => void query.refetch()} />;
   if (!site) return <p role="status">{t('loading')}</p>;
   return (
     <section aria-labelledby="site-title" className="site-page">
       <h1 id="site-title">{t('stSiteTitle', { name: `${site.name} (${site.code})` })}</h1>
       <p><Link href={`/terminals?siteId=${encodeURIComponent(site.id)}`}>{t('stSiteTerminals')}</Link></p>
-      <OpeningHoursForm site={site} mayEdit={can(me, 'estate:write')} onSaved={setSite} />
+      <OpeningHoursForm site={site} mayEdit={can(me, 'estate:write')} onSaved={(saved) => { queryClient.setQueryData([path], saved); void invalidate('/sites'); }} />
       {can(me, 'compliance:read') && <Training siteId={site.id} mayRecord={can(me, 'inspections:write')} />}
     </section>
   );
@@ -88,24 +85,21 @@ function OpeningHoursForm({ site, mayEdit, onSaved }: { site: SiteWithHours; may
 
 function Training({ siteId, mayRecord }: { siteId: string; mayRecord: boolean }) {
   const { t } = useI18n();
-  const [items, setItems] = useState<TrainingRecord[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const path = `/sites/${encodeURIComponent(siteId)}/training-records`;
+  const list = useApiGet<{ items: TrainingRecord[] }>(path);
+  const items = list.data?.items ?? null;
   const [person, setPerson] = useState('');
   const [trainedOn, setTrainedOn] = useState(() => new Date().toISOString().slice(0, 10));
   const [topics, setTopics] = useState<('tamper' | 'substitution')[]>(['tamper', 'substitution']);
   const [trainer, setTrainer] = useState('');
   const action = useAction();
-  const load = useCallback(() => {
-    api<{ items: TrainingRecord[] }>('GET', `/sites/${encodeURIComponent(siteId)}/training-records`).then((r) => setItems(r.items)).catch((e: unknown) => setError(e));
-  }, [siteId]);
-  useEffect(load, [load]);
   const toggle = (topic: 'tamper' | 'substitution') => setTopics(topics.includes(topic) ? topics.filter((x) => x !== topic) : [...topics, topic]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      await api('POST', `/sites/${encodeURIComponent(siteId)}/training-records`, { personName: person, trainedOn, topics, ...(trainer.trim() && { trainer }) });
+      await api('POST', path, { personName: person, trainedOn, topics, ...(trainer.trim() && { trainer }) });
       setPerson('');
-      load();
+      await invalidate(path);
       return t('stTrainingSaved');
     });
   };
@@ -113,7 +107,7 @@ function Training({ siteId, mayRecord }: { siteId: string; mayRecord: boolean })
     <section className="card" aria-labelledby="training-title">
       <h2 id="training-title">{t('stTraining')}</h2>
       <p className="muted">{t('stTrainingHelp')}</p>
-      {error !== null && <ErrorNote error={error} onRetry={load} />}
+      {list.error && <ErrorNote error={list.error} onRetry={() => void list.refetch()} />}
       {items && items.length === 0 && <p data-testid="no-training">{t('stNoTraining')}</p>}
       {items && items.length > 0 && (
         <div className="table-scroll">

@@ -2,7 +2,8 @@
 // as colour), the stock ledger (who moved what, when, why, and what was left), the backup-terminal
 // pools, and the chain of custody of terminals taken out of sites for repair. Operators restock;
 // people who work on work orders move a terminal's custody along (the server decides every step).
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { invalidate, useApiGet } from '../query.ts';
 import { api, type Me } from '../api.ts';
 import { useAction } from '../action.ts';
 import { ActionError, ErrorNote } from '../App.tsx';
@@ -27,31 +28,30 @@ interface SparesData { depots: Depot[]; parts: Part[]; ledger: LedgerEntry[]; po
 
 export function SparesPage({ me }: { me: Me }) {
   const { t } = useI18n();
-  const [data, setData] = useState<SparesData | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(() => {
-    setError(null);
-    Promise.all([
-      api<{ items: Depot[] }>('GET', '/depots'),
-      api<{ items: Part[] }>('GET', '/spare-parts'),
-      api<{ items: LedgerEntry[] }>('GET', '/stock-ledger?limit=50'),
-      api<{ items: Pool[] }>('GET', '/backup-pools'),
-      api<{ items: Custody[] }>('GET', '/custody?open=true'),
-    ]).then(([depots, parts, ledger, pools, custody]) => setData({ depots: depots.items, parts: parts.items, ledger: ledger.items, pools: pools.items, custody: custody.items }))
-      .catch((e: unknown) => setError(e));
-  }, []);
-  useEffect(load, [load]);
+  const depots = useApiGet<{ items: Depot[] }>('/depots');
+  const parts = useApiGet<{ items: Part[] }>('/spare-parts');
+  const ledger = useApiGet<{ items: LedgerEntry[] }>('/stock-ledger?limit=50');
+  const pools = useApiGet<{ items: Pool[] }>('/backup-pools');
+  const custody = useApiGet<{ items: Custody[] }>('/custody?open=true');
+  const queries = [depots, parts, ledger, pools, custody];
+  const error = queries.find((q) => q.error)?.error ?? null;
+  const data: SparesData | null = depots.data && parts.data && ledger.data && pools.data && custody.data
+    ? { depots: depots.data.items, parts: parts.data.items, ledger: ledger.data.items, pools: pools.data.items, custody: custody.data.items }
+    : null;
+  const load = () => { for (const q of queries) if (q.error) void q.refetch(); };
+  // A restock or a custody step moves stock, the ledger, a pool and the custody list.
+  const changed = async () => { await Promise.all(['/spare-parts', '/stock-ledger', '/backup-pools', '/custody'].map(invalidate)); };
 
   return (
     <section aria-labelledby="spares-title" className="spares">
       <h1 id="spares-title">{t('sparesTitle')}</h1>
-      {error !== null ? <ErrorNote error={error} onRetry={load} />
+      {error ? <ErrorNote error={error} onRetry={load} />
         : data === null ? <p role="status">{t('loading')}</p> : (
           <>
-            <Stock data={data} me={me} onChanged={load} />
+            <Stock data={data} me={me} onChanged={changed} />
             <Ledger entries={data.ledger} />
             <Pools pools={data.pools} depots={data.depots} />
-            <CustodyList custody={data.custody} pools={data.pools} me={me} onChanged={load} />
+            <CustodyList custody={data.custody} pools={data.pools} me={me} onChanged={changed} />
           </>
         )}
     </section>

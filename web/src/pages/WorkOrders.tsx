@@ -3,12 +3,14 @@
 // assigned to a technician (the server's suggestions first), started, its checklist answered with
 // photos, the spare parts used and the time spent recorded, signed by the customer on the phone, and
 // completed. The most prominent button is always the next step; cancelling is secondary and asks why.
-import { useCallback, useEffect, useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useEffect, useId, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useMutation, useQueries } from '@tanstack/react-query';
 import {
   api, ApiError, query, type ChecklistItem, type ChecklistPhoto, type Me, type Page, type SparePart, type Suggestions, type Technician,
   type Terminal, type WorkOrder, type WorkOrderSummary,
 } from '../api.ts';
 import { useAction } from '../action.ts';
+import { invalidate, queryClient, useApiGet } from '../query.ts';
 import { ErrorNote } from '../App.tsx';
 import { ConfirmDialog } from '../Dialog.tsx';
 import { errorFor, InputField, SelectField, TextAreaField } from '../Field.tsx';
@@ -26,12 +28,9 @@ export const canWorkOn = (me: Me) => me.role === 'admin' || me.role === 'operato
 
 /** Technicians, for names and filters; a role that may not list them gets none (the page still works). */
 function useTechnicians(): Technician[] {
-  const [items, setItems] = useState<Technician[]>([]);
-  useEffect(() => {
-    api<{ items: Technician[] }>('GET', '/technicians').then((p) => setItems(p.items)).catch(() => setItems([]));
-  }, []);
-  return items;
+  return useApiGet<{ items: Technician[] }>('/technicians').data?.items ?? NONE;
 }
+const NONE: never[] = [];
 
 /** A refused change in the reader's language, from what the server names (code, field), never its English text. */
 export function woRefusal(error: unknown, { t }: I18n): string {
@@ -60,15 +59,11 @@ export function WorkOrdersPage({ me }: { me: Me }) {
   const technicians = useTechnicians();
   const siteName = new Map(sites.map((s) => [s.id, s.name]));
   const techName = new Map(technicians.map((x) => [x.id, x.name]));
-  const [items, setItems] = useState<WorkOrderSummary[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const listQuery = query({ limit: 200, status: filters.status, siteId: filters.siteId, technicianId: filters.technicianId });
-  const load = useCallback(() => {
-    setError(null);
-    setItems(null);
-    api<{ items: WorkOrderSummary[] }>('GET', `/work-orders${listQuery}`).then((p) => setItems(p.items)).catch((e: unknown) => setError(e));
-  }, [listQuery]);
-  useEffect(load, [load]);
+  const list = useApiGet<{ items: WorkOrderSummary[] }>(`/work-orders${listQuery}`);
+  const items = list.data?.items ?? null;
+  const error = list.error;
+  const load = () => void list.refetch();
 
   /** The filter goes into the address, so a filtered list can be shared and survives a reload. */
   const setFilter = (key: keyof ListFilters, value: string) => navigate(`/work-orders${query({ ...filters, [key]: value })}`);
@@ -101,7 +96,7 @@ export function WorkOrdersPage({ me }: { me: Me }) {
           </SelectField>
         )}
       </div>
-      {error !== null ? <ErrorNote error={error} onRetry={load} />
+      {error ? <ErrorNote error={error} onRetry={load} />
         : items === null ? <p role="status">{t('loading')}</p>
           : me.role === 'technician' && !filters.status && !filters.siteId ? <MyDay items={items} siteName={siteName} />
           : items.length === 0 ? <p>{filters.status || filters.siteId || filters.technicianId ? t('woNoneMatch') : t('noWorkOrders')}</p> : (
@@ -199,12 +194,8 @@ function CreateWorkOrder({ sites, initialSiteId, initialTerminalId, onCancel }: 
   const [title, setTitle] = useState('');
   const [due, setDue] = useState('');
   const [checklist, setChecklist] = useState('');
-  const [terminals, setTerminals] = useState<Terminal[]>([]);
+  const terminals = useApiGet<Page<Terminal>>(siteId ? `/terminals${query({ siteId, limit: 100 })}` : null).data?.items ?? NONE;
   const save = useAction();
-  useEffect(() => {
-    if (!siteId) { setTerminals([]); return; }
-    api<Page<Terminal>>('GET', `/terminals${query({ siteId, limit: 100 })}`).then((p) => setTerminals(p.items)).catch(() => setTerminals([]));
-  }, [siteId]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -215,6 +206,8 @@ function CreateWorkOrder({ sites, initialSiteId, initialTerminalId, onCancel }: 
         title: title.trim(), siteId, ...(terminalId && { terminalIds: [terminalId] }), ...(due && { dueAt: new Date(due).toISOString() }),
         ...(items.length && { checklist: items }),
       });
+      queryClient.setQueryData([`/work-orders/${encodeURIComponent(created.id)}`], created);
+      void invalidate('/work-orders?');
       navigate(`/work-orders/${created.id}`);
     });
   };
@@ -249,38 +242,41 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
   const { t, tk, date, locale } = i18n;
   const sites = useSites();
   const technicians = useTechnicians();
-  const [order, setOrder] = useState<WorkOrder | null>(null);
-  const [serials, setSerials] = useState<Map<string, string>>(new Map());
-  const [error, setError] = useState<unknown>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const orderPath = `/work-orders/${encodeURIComponent(id)}`;
+  const orderQuery = useApiGet<WorkOrder>(orderPath);
+  const order = orderQuery.data ?? null;
+  const error = orderQuery.error;
+  const load = () => void orderQuery.refetch();
+  const setOrder = (change: (o: WorkOrder | undefined) => WorkOrder | undefined) => queryClient.setQueryData<WorkOrder>([orderPath], change);
   const [cancelling, setCancelling] = useState(false);
   const [cancelReason, setCancelReason] = useState('');
-  const load = useCallback(() => {
-    setError(null);
-    api<WorkOrder>('GET', `/work-orders/${encodeURIComponent(id)}`).then(setOrder).catch((e: unknown) => setError(e));
-  }, [id]);
-  useEffect(load, [load]);
-  const terminalKey = order?.terminalIds.join(',') ?? '';
-  useEffect(() => {
-    if (!terminalKey) return;
-    void Promise.all(terminalKey.split(',').map((tid) => api<Terminal>('GET', `/terminals/${encodeURIComponent(tid)}`).catch(() => null)))
-      .then((list) => setSerials(new Map(list.filter((x): x is Terminal => !!x).map((x) => [x.id, x.serialNumber]))));
-  }, [terminalKey]);
+  const terminalQueries = useQueries({
+    queries: (order?.terminalIds ?? []).map((tid) => {
+      const path = `/terminals/${encodeURIComponent(tid)}`;
+      return { queryKey: [path], queryFn: () => api<Terminal>('GET', path) };
+    }),
+  });
+  const serials = new Map(terminalQueries.flatMap((q) => (q.data ? [[q.data.id, q.data.serialNumber] as const] : [])));
 
   /** One change; the answer is the order as it is now. A refusal reloads it (it may have moved meanwhile). */
+  const change = useMutation({
+    mutationFn: ({ path, body }: { path: string; body: unknown }) => api<WorkOrder>('POST', path, body),
+    onSuccess: (answer) => {
+      setOrder(() => answer);
+      // The lists show its new status; parts used leave the depot's stock.
+      void invalidate('/work-orders?');
+      void invalidate('/spare-parts');
+    },
+    onError: () => void invalidate(orderPath),
+  });
+  const busy = change.isPending;
+  const actionError = change.error;
   const act = async (path: string, body: unknown): Promise<boolean> => {
-    setBusy(true);
-    setActionError(null);
     try {
-      setOrder(await api<WorkOrder>('POST', path, body));
+      await change.mutateAsync({ path, body });
       return true;
-    } catch (e) {
-      setActionError(e);
-      load();
+    } catch {
       return false;
-    } finally {
-      setBusy(false);
     }
   };
   const move = (to: string, extra: Record<string, unknown> = {}) => act(`/work-orders/${encodeURIComponent(id)}/status`, { to, ...extra });
@@ -289,7 +285,7 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
     ...o, checklist: o.checklist.map((i) => (i.id === itemId ? { ...i, photos: [...i.photos, photo] } : i)),
   });
 
-  if (error !== null) return <ErrorNote error={error} onRetry={load} />;
+  if (error) return <ErrorNote error={error} onRetry={load} />;
   if (!order) return <p role="status">{t('loading')}</p>;
   const may = canWorkOn(me);
   const mayManage = can(me, 'workorders:write');
@@ -415,13 +411,10 @@ function AssignForm({ order, technicians, busy, onAssign, primary }: {
 }) {
   const { t } = useI18n();
   const sites = useSites();
-  const [ranked, setRanked] = useState<string[] | null>(null);
+  const suggestions = useApiGet<Suggestions>(`/work-orders/${encodeURIComponent(order.id)}/suggestions`);
+  // No suggestions (refused or failed) still leaves every technician to choose from.
+  const ranked = suggestions.data ? suggestions.data.items.map((x) => x.technicianId) : suggestions.error ? [] : null;
   const [choice, setChoice] = useState('');
-  useEffect(() => {
-    api<Suggestions>('GET', `/work-orders/${encodeURIComponent(order.id)}/suggestions`)
-      .then((s) => { setRanked(s.items.map((x) => x.technicianId)); })
-      .catch(() => setRanked([]));
-  }, [order.id]);
   const suggested = (ranked ?? []).filter((x) => x !== order.technicianId);
   useEffect(() => { if (!choice && suggested[0]) setChoice(suggested[0]); }, [suggested, choice]);
   const rank = (x: Technician) => { const i = suggested.indexOf(x.id); return i < 0 ? Number.MAX_SAFE_INTEGER : i; };
@@ -448,13 +441,9 @@ function AssignForm({ order, technicians, busy, onAssign, primary }: {
 /** Spare parts taken for this work order, and the form that takes one more out of stock. */
 function PartsUsed({ order, canAdd, busy, onUse }: { order: WorkOrder; canAdd: boolean; busy: boolean; onUse(partId: string, quantity: number): Promise<boolean> }) {
   const { t, date } = useI18n();
-  const [parts, setParts] = useState<SparePart[]>([]);
+  const parts = useApiGet<{ items: SparePart[] }>(canAdd ? '/spare-parts' : null).data?.items ?? NONE;
   const [partId, setPartId] = useState('');
   const [quantity, setQuantity] = useState('1');
-  useEffect(() => {
-    if (!canAdd) return;
-    api<{ items: SparePart[] }>('GET', '/spare-parts').then((p) => setParts(p.items)).catch(() => setParts([]));
-  }, [canAdd, order.parts.length]);
   if (!canAdd && order.parts.length === 0) return null;
   const submit = (event: FormEvent) => {
     event.preventDefault();
