@@ -174,8 +174,9 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
       if (event.type === 'ended') log(`${serialNumber}: maintenance job ${event.jobId} ended: ${event.reason}${event.rolledBack ? ' (rolled back)' : ''}`);
     },
     // Give up on a heartbeat after about two intervals, so a long outage leaves a gap in seq as well as in
-    // time (outages fail at once); a busy machine's slow answer is not a lost one.
-    retry: { attempts: 4, baseDelayMs: intervalMs / 4, maxDelayMs: intervalMs * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
+    // time (outages fail at once); a busy machine's slow answer is not a lost one. The waits between tries
+    // are on the world's clock (simulated ms); a request's timeout is real time.
+    retry: { attempts: 4, baseDelayMs: (intervalMs * clock.speed) / 4, maxDelayMs: intervalMs * clock.speed * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
     onError: (error) => {
       // Dropped heartbeats on flaky links are the point of the simulation, not news.
       if (!(error instanceof PosFleetError && error.code === 'network_error')) log(`${serialNumber}: ${describe(error)}`);
