@@ -149,7 +149,7 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     hardware: { serial: serialNumber, pinPadSerial: `PP-${serialNumber}`, secureProcessorId: `SP-${serialNumber}` },
     locale: site.locale ?? 'zh-CN',
     timeZone: site.timeZone ?? 'Asia/Shanghai',
-    fetch: throughVirtualLink(virtual, world),
+    fetch: throughVirtualLink(virtual, world, clock),
     // The terminal lives on the world's clock: its heartbeat loop, its job steps and its lease.
     now: world,
     timers: clock,
@@ -188,10 +188,13 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
   return { virtual, client, enrolmentCode: site.enrolmentCode, outcomes: new Map(), seed, staffCare: options.staffCare };
 }
 
-/** Requests fail, as a real socket would, while the virtual terminal's network is down. */
-function throughVirtualLink(virtual: VirtualTerminal, world: () => Date): FetchLike {
+/**
+ * Requests fail, as a real socket would, while the virtual terminal's network is down. One under way
+ * holds the world's clock: it does not leap ahead while the server is still answering.
+ */
+function throughVirtualLink(virtual: VirtualTerminal, world: () => Date, clock: FleetClock): FetchLike {
   return (url, init) =>
-    virtual.linkUp(world()) ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
+    virtual.linkUp(world()) ? clock.hold(fetch(url, init)) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
 }
 
 /** Before each heartbeat: carry out the commands of the last answer, then report the terminal's state. */
