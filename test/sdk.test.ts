@@ -123,6 +123,27 @@ describe('terminal SDK against a running server', () => {
     expect(c - b).toBeGreaterThanOrEqual(95);
   });
 
+  it('waits between tries on the terminal\'s own clock, so a simulated terminal backs off in simulated time', async () => {
+    const closedPort = await freePort();
+    let tries = 0;
+    const unreachableOnce: FetchLike = (url, init) => {
+      if (!url.endsWith('/heartbeat')) return fetch(url, init);
+      tries++;
+      return fetch(tries === 1 ? url.replace(server.url, `http://127.0.0.1:${closedPort}`) : url, init);
+    };
+    // A ten-minute back-off: on the real clock the heartbeat would wait that long.
+    const clock = drivenClock();
+    const t = terminal({ fetch: unreachableOnce, now: clock.now, timers: clock, retry: { baseDelayMs: 600_000, maxDelayMs: 600_000 }, random: () => 0.5 });
+    await t.enrol(code);
+    const beat = t.heartbeat(content());
+    await waitFor(() => clock.waits().length === 1, 30_000, 'the back-off to wait on the terminal clock');
+    expect(clock.waits()).toEqual([300_000]);
+    expect(tries).toBe(1);
+    clock.fireNext();
+    expect(await beat).toMatchObject({ duplicate: false });
+    expect(tries).toBe(2);
+  });
+
   it('gives up after its tries when the server stays unreachable', async () => {
     const t = new PosFleetTerminal({ server: `http://127.0.0.1:${await freePort()}`, serialNumber: 'SDK-NOWHERE', credential: 'pft_x', retry: { attempts: 3, baseDelayMs: 5 } });
     await expect(t.heartbeat(content())).rejects.toMatchObject({ code: 'network_error', retryable: true, status: undefined });

@@ -227,6 +227,7 @@ export class PosFleetTerminal {
       fetchRaw: (path, headers, signal) => this.fetchImpl(this.server + path, {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
+      timers: this.timers,
     }, options.updates, options.onUpdate, (error) => options.onError?.(error));
     this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare, options.careAnswers);
     this.assistanceAgent = (options.assistance || options.onMessage) ? new AssistanceAgent({
@@ -660,7 +661,7 @@ export class PosFleetTerminal {
       } catch (error) {
         const last = attempt + 1 >= this.retry.attempts;
         if (!(error instanceof PosFleetError) || !error.retryable || last || signal?.aborted) throw error;
-        await sleep(backoffDelayMs(attempt, this.retry, this.random(), error.retryAfterMs), signal);
+        await sleep(backoffDelayMs(attempt, this.retry, this.random(), error.retryAfterMs), signal, this.timers);
         if (signal?.aborted) throw error;
       }
     }

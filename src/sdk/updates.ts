@@ -8,6 +8,7 @@
 import type { DeploymentHint, DeploymentView, FeedbackInput } from '../protocol/index.ts';
 import { statementText } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
+import type { Timers } from './maintenance-runner.ts';
 
 export type DeploymentPackage = DeploymentView['package'];
 export type Deployment = DeploymentView;
@@ -33,6 +34,8 @@ export interface UpdatePort {
   postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
   /** A raw GET with extra headers (Range), answered as is. */
   fetchRaw(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response>;
+  /** The terminal's timers, for the waits between tries of the "installed" report (default: the global timers). */
+  timers?: Timers;
 }
 
 export type UpdateEvent =
@@ -193,7 +196,7 @@ export class UpdateAgent {
         this.unsent.push({ actionId, status: 'installed' });
         return;
       }
-      await pause(Math.min(1000 * 2 ** attempt, 30_000), signal);
+      await pause(Math.min(1000 * 2 ** attempt, 30_000), signal, this.port.timers);
     }
   }
 
@@ -228,15 +231,20 @@ export class UpdateAgent {
   }
 }
 
-/** Waits, or less if the signal aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+const GLOBAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Waits (on `timers`' clock), or less if the signal aborts first. */
+function pause(ms: number, signal: AbortSignal, timers: Timers = GLOBAL_TIMERS): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = timers.setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -63,6 +63,35 @@ describe('the fleet clock', () => {
     expect(clock.pace()).toBe(1);
     expect(fired).toBe(false);
   });
+
+  it('leaps ahead while the process is idle, firing the timers due on the way, and not while it is busy', async () => {
+    clock = fleetClock(origin, 1, { fixed: true, leap: { maxMs: 60_000 } });
+    // Ten simulated minutes at speed 1, idle: leaps of a minute make them pass in a moment.
+    const fired: number[] = [];
+    for (const minutes of [3, 7]) clock.setTimeout(() => fired.push(clock!.now().getTime()), minutes * 60_000);
+    await clock.sleep(10 * 60_000);
+    expect(fired).toHaveLength(2);
+    expect(fired[0]).toBeGreaterThanOrEqual(origin.getTime() + 3 * 60_000);
+    expect(fired[1]).toBeGreaterThanOrEqual(origin.getTime() + 7 * 60_000);
+    // Busy: the world runs at its pace only, so no work falls behind.
+    const before = clock.now().getTime();
+    const end = Date.now() + 500;
+    await saturate(() => Date.now() > end);
+    expect(clock.now().getTime() - before).toBeLessThan(60_000);
+  });
+
+  it('does not leap while a request is in flight, and leaps again once it is answered', async () => {
+    clock = fleetClock(origin, 1, { fixed: true, leap: { maxMs: 60_000 } });
+    let answer: () => void = () => {};
+    const request = clock.hold(new Promise<void>((resolve) => (answer = resolve)));
+    const before = clock.now().getTime();
+    await clock.sleep(200); // idle, but waiting for the answer: real time only
+    expect(clock.now().getTime() - before).toBeLessThan(60_000);
+    answer();
+    await request;
+    await clock.sleep(10 * 60_000);
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(before + 10 * 60_000);
+  });
 });
 
 describe('the driven clock', () => {

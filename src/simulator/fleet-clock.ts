@@ -6,6 +6,10 @@
 // down while it is saturated, and speeds it up again (never past `speed`) when there is room: a slower
 // machine plays the same fleet, more slowly. The terminals' heartbeat loops and maintenance steps wait
 // on this clock (its timers), so a slower world also asks less of the machine per real second.
+// With `leap`, the world does not wait for real time either while this process has nothing to do: when
+// the event loop has been idle for a moment and no request is in flight (see hold), simulated time
+// jumps ahead by `leap.maxMs`, firing the timers due on the way together. A fleet then takes as
+// long as its work, not as long as its simulated hours at `speed`, on a fast machine and a busy one alike.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Timers } from '../sdk/maintenance-runner.ts';
 import { sleep } from '../sdk/terminal-client.ts';
@@ -21,6 +25,8 @@ export interface FleetClock extends Timers {
   pace(): number;
   /** Stops watching the event loop (the clock keeps its last pace). */
   stop(): void;
+  /** Work under way elsewhere (a request to the server): the world does not leap until it is done. */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 export interface FleetClockOptions {
@@ -34,6 +40,11 @@ export interface FleetClockOptions {
   sampleMs?: number;
   /** Keeps `speed` whatever the load: the plain accelerated clock (e.g. at speed 1, for demos). */
   fixed?: boolean;
+  /**
+   * Jumps ahead while the process is idle: by `maxMs` simulated ms (small enough that a timer fired late
+   * by it changes nothing that matters), once the event loop was idle for `idleMs` real ms (default 5).
+   */
+  leap?: { maxMs: number; idleMs?: number };
 }
 
 /** The accelerated clock of a simulated fleet, from `origin` (see the module comment). */
@@ -82,6 +93,32 @@ export function fleetClock(origin: Date, speed: number, options: FleetClockOptio
     }, Math.ceil(Math.max(0, (handle.target - simulatedNow()) / (speed * share))));
   }
 
+  /** Requests in flight (see hold): a server thread may be writing while this one waits, idle. */
+  let held = 0;
+  let leaper: ReturnType<typeof setInterval> | undefined;
+  if (options.leap) {
+    const { maxMs, idleMs = 5 } = options.leap;
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    let quietSince = performance.now();
+    // Checked often on a real timer; the loop counts as idle when it waited for I/O nearly all the while.
+    leaper = setInterval(() => {
+      const current = performance.eventLoopUtilization();
+      const busy = performance.eventLoopUtilization(current, last).utilization;
+      last = current;
+      if (busy > 0.2 || held > 0) {
+        quietSince = performance.now();
+        return;
+      }
+      if (performance.now() - quietSince < idleMs) return;
+      // `maxMs` on: the timers due meanwhile fire together (a batch, not one wake-up per leap).
+      anchorSimulated += maxMs;
+      quietSince = performance.now();
+      const now = simulatedNow();
+      for (const handle of pending) if (handle.target <= now) arm(handle);
+    }, Math.max(1, Math.floor(idleMs / 2)));
+    leaper.unref();
+  }
+
   const clock: FleetClock = {
     speed,
     now: () => new Date(simulatedNow()),
@@ -98,7 +135,14 @@ export function fleetClock(origin: Date, speed: number, options: FleetClockOptio
     },
     sleep: (ms, signal) => sleep(ms, signal, clock),
     pace: () => speed * share,
-    stop: () => clearInterval(watcher),
+    hold: (work) => {
+      held++;
+      return work.finally(() => held--);
+    },
+    stop: () => {
+      clearInterval(watcher);
+      clearInterval(leaper);
+    },
   };
   return clock;
 }

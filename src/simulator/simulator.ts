@@ -180,7 +180,7 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
     hardware: { serial: serialNumber, pinPadSerial: `PP-${serialNumber}`, secureProcessorId: `SP-${serialNumber}` },
     locale: site.locale ?? 'zh-CN',
     timeZone: site.timeZone ?? 'Asia/Shanghai',
-    fetch: throughVirtualLink(virtual, world),
+    fetch: throughVirtualLink(virtual, world, clock),
     // The terminal lives on the world's clock: its heartbeat loop, its job steps and its lease.
     now: world,
     timers: clock,
@@ -205,12 +205,12 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
       if (event.type === 'ended') log(`${serialNumber}: maintenance job ${event.jobId} ended: ${event.reason}${event.rolledBack ? ' (rolled back)' : ''}`);
     },
     // Give up on a heartbeat after about two intervals, so a long outage leaves a gap in seq as well as in
-    // time (outages fail at once); a busy machine's slow answer is not a lost one.
-    // Beats driven by the caller are not retried (the SDK waits out its back-off in real time); a slow
-    // answer on a busy machine is still waited for.
+    // time (outages fail at once); a busy machine's slow answer is not a lost one. The waits between tries
+    // are on the world's clock (simulated ms); a request's timeout is real time. Beats driven by the caller
+    // are not retried: a beat lost on a dropped link stays lost, as the driven tests count on.
     retry: options.manualBeats
       ? { attempts: 1, timeoutMs: 600_000 }
-      : { attempts: 4, baseDelayMs: intervalMs / 4, maxDelayMs: intervalMs * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
+      : { attempts: 4, baseDelayMs: (intervalMs * clock.speed) / 4, maxDelayMs: intervalMs * clock.speed * 2, timeoutMs: Math.max(30_000, intervalMs * 2) },
     onError: (error) => {
       // Dropped heartbeats on flaky links are the point of the simulation, not news.
       if (!(error instanceof PosFleetError && error.code === 'network_error')) log(`${serialNumber}: ${describe(error)}`);
@@ -222,10 +222,13 @@ function simulatedTerminal(options: SimulatorOptions, site: SimulatedSite, index
   return { virtual, client, enrolmentCode: site.enrolmentCode, outcomes: new Map(), seed, staffCare: options.staffCare };
 }
 
-/** Requests fail, as a real socket would, while the virtual terminal's network is down. */
-function throughVirtualLink(virtual: VirtualTerminal, world: () => Date): FetchLike {
+/**
+ * Requests fail, as a real socket would, while the virtual terminal's network is down. One under way
+ * holds the world's clock: it does not leap ahead while the server is still answering.
+ */
+function throughVirtualLink(virtual: VirtualTerminal, world: () => Date, clock: FleetClock): FetchLike {
   return (url, init) =>
-    virtual.linkUp(world()) ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
+    virtual.linkUp(world()) ? clock.hold(fetch(url, init)) : Promise.reject(new TypeError('fetch failed: simulated network outage'));
 }
 
 /** Before each heartbeat: carry out the commands of the last answer, then report the terminal's state. */
