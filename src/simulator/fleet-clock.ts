@@ -178,6 +178,8 @@ export function drivenClock(origin: Date): DrivenClock {
     sleep: (ms, signal) => sleep(ms, signal, clock),
     pace: () => 1,
     stop: () => {},
+    // Nothing moves this clock behind the caller's back: a request in flight needs no holding.
+    hold: (work) => work,
     advanceTo(at) {
       const target = typeof at === 'number' ? at : at.getTime();
       for (;;) {
