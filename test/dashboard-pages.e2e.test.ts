@@ -163,6 +163,9 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     const evil = await adminApi<Site>('POST', '/sites', { merchantId: tea, code: 'EVIL-01', name: '=HYPERLINK("http://evil.example","x")' });
     sites.push(evil);
     const evilTerminal = await adminApi<{ id: string }>('POST', '/terminals', { serialNumber: 'EVIL-0001', modelId: models.items[0]!.id, siteId: evil.id, status: 'active' });
+    // The terminal speaks first: the demo's seeded terminals are offline while their shop is closed (its
+    // night), and an offline terminal cannot take the job.
+    await heartbeat('DEMO-1001');
     const [job] = (await adminApi<{ items: { id: string }[] }>('POST', '/maintenance/jobs', {
       terminalIds: [await terminalId('DEMO-1001')], work: ['update'], reason: 'Card reader firmware', overrideReason: 'quiet afternoon, checked with the manager',
     })).items;
@@ -383,7 +386,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     for (const [id, heading] of sections) {
       await page.getByRole('navigation', { name: '设置分类' }).getByRole('link', { name: heading }).click();
       await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
-      await page.getByRole('status').filter({ hasText: '加载中…' }).waitFor({ state: 'detached' });
+      await expect.poll(() => page.getByRole('status').filter({ hasText: '加载中…' }).count(), { timeout: WAIT }).toBe(0);
       await shot(`zh-CN-settings-${id}`);
     }
     await language(page, 'en');
@@ -393,7 +396,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     for (const [id, heading] of sections) {
       await p.getByRole('navigation', { name: '设置分类' }).getByRole('link', { name: heading }).click();
       await p.getByRole('heading', { name: heading, level: 2 }).waitFor();
-      await p.getByRole('status').filter({ hasText: '加载中…' }).waitFor({ state: 'detached' });
+      await expect.poll(() => p.getByRole('status').filter({ hasText: '加载中…' }).count(), { timeout: WAIT }).toBe(0);
       expect(await fits(p), id).toBe(true);
       await shot(`mobile-zh-CN-settings-${id}`, p);
     }

@@ -10,6 +10,7 @@ import { errorFor, InputField, SelectField, unplaced } from '../Field.tsx';
 import { csv, download, moneyPerCurrency, number, toMajor } from '../format.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { can } from '../permissions.ts';
+import { invalidate } from '../query.ts';
 import { useMerchants } from './Calendar.tsx';
 import { useSites } from './Terminals.tsx';
 import { KpiSection } from './KpiSection.tsx';
@@ -69,6 +70,11 @@ function MaintenanceFigures() {
     return () => { current = false; };
   }, [applied, attempt]);
 
+  // A site added since the list was cached (by another person, or through the API) is asked for again,
+  // so its row is named, on the page and in the CSV.
+  useEffect(() => {
+    if (figures?.bySite.some((s) => s.siteId && !sites.some((x) => x.id === s.siteId))) void invalidate('/sites');
+  }, [figures, sites]);
   const siteOf = (id: string | null) => sites.find((s) => s.id === id);
   const siteLabel = (id: string | null) => siteOf(id)?.name ?? (id ? id.slice(0, 8) : t('noSite'));
   const apply = (event: FormEvent) => {
