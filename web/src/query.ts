@@ -8,8 +8,6 @@ import { api, ApiError } from './api.ts';
 export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
-      // Stale at once: a page opened again shows what it had and asks again, so a site or terminal another
-      // person (or the API) added a moment ago is there, as it was before the cache.
       staleTime: 10_000,
       retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
     },
