@@ -227,8 +227,9 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
   it('4 (zh-CN desk, en phone): incidents filter by severity, fault and age in the address, worst first, and the guide opens under its incident', { timeout: TEST_TIMEOUT }, async () => {
     await terminals.heartbeat('DEMO-1001', JAMMED);
     await terminals.heartbeat('DEMO-1002', { tamper: true });
-    // A worn battery: a low incident, opened after the critical one so the server's order is not what sorts it.
-    await terminals.heartbeat('DEMO-1003', { battery: { percent: 80, health: 95, charging: false, cycleCount: 900 } });
+    // A clock half an hour behind, three heartbeats running: a low incident, opened after the critical one
+    // so the server's order is not what sorts it.
+    for (let i = 0; i < 3; i++) await terminals.heartbeat('DEMO-1003', { sentAt: new Date(Date.now() - 30 * 60_000).toISOString() });
     const desk = await open(DESK, 'zh-CN', '/incidents');
     await desk.getByRole('heading', { name: '故障', level: 1 }).waitFor();
     const incidents = desk.getByRole('table', { name: '故障' });
