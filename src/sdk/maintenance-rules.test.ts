@@ -1,6 +1,6 @@
 // What the cashier reads during maintenance, and when a lease ends on a terminal whose clock is wrong.
 import { describe, expect, it } from 'vitest';
-import { clockTime, leaseDeadline, msUntil, selfTestsPassed, transactionMessage } from './maintenance-rules.ts';
+import { clockTime, leaseCountedFrom, leaseDeadline, msUntil, selfTestsPassed, transactionMessage } from './maintenance-rules.ts';
 
 describe('the message shown when a payment is refused', () => {
   const end = '2026-11-25T02:40:00.000Z'; // 10:40 in Shanghai, 02:40 in London (winter)
@@ -44,6 +44,17 @@ describe('the lease on the terminal clock', () => {
     expect(leaseDeadline(answer, behind).toISOString()).toBe('2026-11-25T01:27:13.000Z');
     const ahead = new Date('2031-01-01T00:00:00.000Z');
     expect(leaseDeadline(answer, ahead).toISOString()).toBe('2031-01-01T00:40:00.000Z');
+  });
+
+  it('counts from when the request was sent, unless the clock stepped forward while it was out', () => {
+    const sent = new Date('2026-11-25T02:00:00.000Z');
+    // A slow answer (40 s) within what its tries can take: counted from when it was sent.
+    expect(leaseCountedFrom(sent, new Date('2026-11-25T02:00:40.000Z'), 60_000)).toEqual(sent);
+    // NTP set the clock 3 hours on while the heartbeat was out: counted from the longest a request takes,
+    // so the 40 minutes left are not already over.
+    const from = leaseCountedFrom(sent, new Date('2026-11-25T05:00:01.000Z'), 60_000);
+    expect(from.toISOString()).toBe('2026-11-25T04:59:01.000Z');
+    expect(msUntil(leaseDeadline(answer, from), new Date('2026-11-25T05:00:01.000Z'))).toBe(39 * 60_000);
   });
 
   it('has already ended when the server answers after the lease', () => {

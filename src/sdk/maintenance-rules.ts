@@ -59,6 +59,15 @@ export function leaseDeadline(answer: { leaseUntil: string; serverTime: string }
   return new Date(sentAt.getTime() + Math.max(0, left));
 }
 
+/**
+ * When an answer's lease is counted from: when its request was sent, unless the terminal's clock stepped
+ * forward while the request was out (NTP setting the time, a simulation's clock): no request takes longer
+ * than all its tries can, so a longer gap is the clock, and counting from it would end the lease at once.
+ */
+export function leaseCountedFrom(sentAt: Date, answeredAt: Date, longestRequestMs: number): Date {
+  return new Date(Math.max(sentAt.getTime(), answeredAt.getTime() - longestRequestMs));
+}
+
 /** Milliseconds from now until the deadline, never negative. */
 export function msUntil(deadline: Date, now: Date): number {
   return Math.max(0, deadline.getTime() - now.getTime());

@@ -13,7 +13,7 @@ import type { HardwareFingerprint } from '../protocol/index.ts';
 import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
 import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
 import type { CareAnswer, NextMaintenance, ShopNotice } from '../protocol/index.ts';
-import { clockTime, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
+import { clockTime, leaseCountedFrom, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
 import {
   DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
 } from './maintenance-runner.ts';
@@ -400,7 +400,8 @@ export class PosFleetTerminal {
     this.careAgent.onHint(answer.care);
     this.next = answer.nextMaintenance ?? null;
     this.shopNotices = answer.notices ?? [];
-    this.runner.onAnswer(answer, sentAt);
+    const longestRequestMs = this.retry.attempts * (this.retry.timeoutMs + this.retry.maxDelayMs);
+    this.runner.onAnswer(answer, leaseCountedFrom(sentAt, this.now(), longestRequestMs));
     await this.saveIfModeChanged();
     return answer;
   }
