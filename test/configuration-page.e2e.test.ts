@@ -79,7 +79,8 @@ describe.skipIf(chromiumMissing('configuration page browser tests'))('the termin
       } else {
         await p.goto(`${server.url}/terminals/${terminal.id}`);
         await p.getByRole('link', { name: 'Configuration: effective values and where they come from' }).click();
-        expect(await p.getByLabel(w.terminal, { exact: true }).inputValue()).toBe(terminal.id);
+        // The page's code and its terminal list load after the click: the choice shows once they are there.
+        await expect.poll(() => p.getByLabel(w.terminal, { exact: true }).inputValue(), { timeout: 15_000 }).toBe(terminal.id);
       }
       const footer = p.locator('[data-parameter="receiptFooter"]');
       await expect.poll(() => footer.locator('[data-effective]').innerText()).toBe(run.footer);
