@@ -4,6 +4,7 @@
 import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../protocol/index.ts';
 import type { JobState } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
+import { GLOBAL_TIMERS, sleep } from './timers.ts';
 import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
 import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
 import type { BackupView, RestoreView } from '../protocol/index.ts';
@@ -140,10 +141,6 @@ export interface CallOptions {
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 15_000 };
 const DEFAULT_INTERVAL_SECONDS = 60;
 const WEEK_MS = 7 * 86_400_000;
-const GLOBAL_TIMERS: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** Full-jitter exponential back-off: anywhere up to base·2^attempt, capped, never sooner than Retry-After. */
 export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: number, retryAfterMs = 0): number {
@@ -706,16 +703,4 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** Waits (on `timers`' clock), or less if the signal aborts first. Never rejects. */
-export function sleep(ms: number, signal?: AbortSignal, timers: Timers = GLOBAL_TIMERS): Promise<void> {
-  if (ms <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      timers.clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = timers.setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export { sleep };

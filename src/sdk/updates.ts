@@ -9,6 +9,7 @@ import type { DeploymentHint, DeploymentView, FeedbackInput } from '../protocol/
 import { statementText } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
 import type { Timers } from './maintenance-runner.ts';
+import { sleep } from './timers.ts';
 
 export type DeploymentPackage = DeploymentView['package'];
 export type Deployment = DeploymentView;
@@ -196,7 +197,7 @@ export class UpdateAgent {
         this.unsent.push({ actionId, status: 'installed' });
         return;
       }
-      await pause(Math.min(1000 * 2 ** attempt, 30_000), signal, this.port.timers);
+      await sleep(Math.min(1000 * 2 ** attempt, 30_000), signal, this.port.timers);
     }
   }
 
@@ -229,24 +230,6 @@ export class UpdateAgent {
     this.reported.add(reportId);
     if (this.deployment?.actionId === actionId) this.deployment = { ...this.deployment, state: answer.state as Deployment['state'] };
   }
-}
-
-const GLOBAL_TIMERS: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** Waits (on `timers`' clock), or less if the signal aborts first. */
-function pause(ms: number, signal: AbortSignal, timers: Timers = GLOBAL_TIMERS): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      timers.clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = timers.setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Ed25519 over the package statement, with WebCrypto (Node 20, browsers, Deno). */
