@@ -58,6 +58,14 @@ export function fromCatalogue(code: ErrorCode, key: MessageKey, params: MessageP
   return new AppError(code, formatMessage('en', key, params) ?? key, options.field).says(key, params, options.retryable);
 }
 
+/** A field the caller must correct, the reason said from the catalogue (in the caller's language). */
+export const invalidField = (field: string, key: MessageKey, params: MessageParams = {}) => fromCatalogue('validation_error', key, params, { field });
+/**
+ * A request the current state refuses (409), said from the catalogue. `retryable`: the same request may succeed
+ * if sent again (a race, a lock held for a moment) — or, false, it never will (a final state).
+ */
+export const refused = (key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean } = {}) => fromCatalogue('conflict', key, params, options);
+
 export const invalid = (field: string, reason: string) => new AppError('validation_error', `${field}: ${reason}`, field);
 export const notFound = (what: string, id: string) => new AppError('not_found', `${what} ${id} does not exist`);
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
