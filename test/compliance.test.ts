@@ -145,7 +145,7 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
     expect((await t.api('GET', myInspection.photo.url, undefined, merchantUser)).statusCode).toBe(200);
     const hidden = await t.api('GET', theirInspection.photo.url, undefined, merchantUser);
     expect(hidden.statusCode).toBe(404);
-    expect(hidden.json().error.message).toBe(`inspection ${theirInspection.id} does not exist`);
+    expect(hidden.json().error).toMatchObject({ key: 'common.not_found', params: { what: 'inspection', id: theirInspection.id } });
     expect((await t.api('GET', `/api/v1/terminals/${theirTerminal.id}/inspections`, undefined, merchantUser)).statusCode).toBe(404);
     expect((await inspect(myTerminal.id, CLEAN, merchantUser)).statusCode).toBe(403);
     // Technicians see only the terminals of their own work orders: until those exist, none.

@@ -57,3 +57,51 @@ describe.each(databases())('errors in the caller\'s language on $name', (kind) =
     expect(again.json().error.message).not.toMatch(/[0-9a-f]{8}-/);
   });
 });
+
+describe.each(databases())('the shared refusals in the caller\'s language on $name', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp(await kind.fresh()); });
+  afterAll(() => t.close());
+  const login = (language: string, payload: unknown) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'accept-language': language }, payload: payload as Record<string, unknown> });
+
+  it('says a schema violation in zh-CN and in English, naming the same field with the same code', async () => {
+    const zh = await login('zh-CN,zh;q=0.9', { email: 'nobody@example.com', password: 5 });
+    expect(zh.statusCode).toBe(400);
+    expect(zh.json().error).toMatchObject({ code: 'validation_error', field: 'password', message: '字段 password：应当是 string 类型' });
+    const en = await login('en-US', { email: 'nobody@example.com', password: 5 });
+    expect(en.json().error).toMatchObject({ code: 'validation_error', field: 'password', message: 'password: must be string' });
+
+    const unknownZh = await login('zh-CN', { email: 'nobody@example.com', password: 'whatever 123', remember: true });
+    expect(unknownZh.json().error).toMatchObject({ code: 'validation_error', field: 'remember', key: 'common.unknown_field', message: '请求中没有名为 remember 的字段。' });
+    const unknownEn = await login('en', { email: 'nobody@example.com', password: 'whatever 123', remember: true });
+    expect(unknownEn.json().error).toMatchObject({ code: 'validation_error', field: 'remember', key: 'common.unknown_field', message: 'remember: is not a known field' });
+  });
+
+  it('says a malformed time in the account\'s language (the bootstrap admin reads zh-CN)', async () => {
+    const res = await t.api('GET', '/api/v1/audit?from=2026-02-30T00:00:00Z');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'from', key: 'common.invalid_instant', params: { field: 'from', problem: 'format' } });
+    expect(res.json().error.message).toMatch(/^字段 from：须为带 Z 或时区偏移的日期时间/);
+  });
+
+  it('says what does not exist in Chinese, with the noun translated', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const res = await t.api('GET', `/api/v1/terminals/${id}`);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toMatchObject({ code: 'not_found', key: 'common.not_found', params: { what: 'terminal', id }, message: `终端 ${id} 不存在。` });
+    // The English text is what it always was (logs and scripts read it).
+    expect(formatMessage('en', 'common.not_found', { what: 'maintenance_job', id: 'x' })).toBe('maintenance job x does not exist');
+    expect(formatMessage('zh-CN', 'common.not_found', { what: 'maintenance_job', id: 'x' })).toBe('维护任务 x 不存在。');
+  });
+
+  it('says an unknown route, a NUL in the address and a wrong media type in the caller\'s language', async () => {
+    const route = await t.app.inject({ method: 'GET', url: '/api/v1/no-such-thing', headers: { 'accept-language': 'zh-CN' } });
+    expect(route.json().error).toMatchObject({ code: 'not_found', key: 'common.route_not_found', message: '没有此接口：GET /api/v1/no-such-thing' });
+    const nul = await t.app.inject({ method: 'GET', url: '/api/v1/terminals?q=a%00b', headers: { 'accept-language': 'zh-CN' } });
+    expect(nul.json().error).toMatchObject({ code: 'validation_error', field: 'url', key: 'common.url_nul', message: '地址中不能含有 NUL 字符。' });
+    const asXml = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'accept-language': 'zh-CN', 'content-type': 'application/xml' }, payload: '<login/>' });
+    expect(asXml.statusCode).toBe(415);
+    expect(asXml.json().error).toMatchObject({ code: 'unsupported_media_type', key: 'common.unsupported_media_type', message: '不支持此内容类型：application/xml' });
+  });
+});

@@ -8,7 +8,7 @@ import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import type { PackagesService } from '../rollouts/packages.service.ts';
 import { streamPackage } from '../rollouts/rollouts.routes.ts';
 import { errorResponses } from '../shared/http-schemas.ts';
-import { AppError } from '../shared/errors.ts';
+import { fromCatalogue, notFound } from '../shared/errors.ts';
 import { DDI_EXECUTIONS, DDI_FINISHED, lenientFeedback } from './ddi-mapping.ts';
 import type { DdiService } from './ddi.service.ts';
 
@@ -36,7 +36,7 @@ export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, pack
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const parsed = lenientFeedback(body as string);
-    if (parsed === undefined) done(new AppError('validation_error', 'body: not valid JSON', 'body'), undefined);
+    if (parsed === undefined) done(fromCatalogue('validation_error', 'common.body_not_json', { detail: 'none' }, { field: 'body' }), undefined);
     else done(null, parsed);
   });
   const terminalOf = (req: DdiRequest) => ddi.authenticate(req.params.tenant, req.params.controllerId, req.headers.authorization);
@@ -97,7 +97,7 @@ export const ddiRoutes = (ddi: DdiService, deployments: DeploymentsService, pack
     const terminalId = await terminalOf(req);
     const pkg = await deployments.authoriseDownload(terminalId, req.params.moduleId);
     if (req.params.fileName === `${pkg.file_name}.MD5SUM`) return reply.type('text/plain').send(`${pkg.md5 ?? ''}  ${pkg.file_name}\n`);
-    if (req.params.fileName !== pkg.file_name) return reply.code(404).send({ error: { code: 'not_found', message: `artifact ${req.params.fileName} does not exist` } });
+    if (req.params.fileName !== pkg.file_name) throw notFound('artifact', req.params.fileName);
     return streamPackage(packages, pkg.id, pkg.sha256, req, reply);
   });
 };

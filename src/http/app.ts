@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type AnySchema } from 'ajv';
 import ajvFormats from 'ajv-formats';
+import ajvI18n from 'ajv-i18n';
+import type { ErrorObject } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchemaCompiler, type FastifyServerOptions } from 'fastify';
 import type { Services } from '../services.ts';
 import { estateRoutes } from '../estate/estate.routes.ts';
@@ -14,10 +16,10 @@ import { windowRoutes } from '../maintenance/windows.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { commandRoutes } from '../device/commands.routes.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isDiskFull } from '../db/database.ts';
-import { AppError } from '../shared/errors.ts';
-import { localeFromHeader, type CatalogueLocale } from '../shared/messages/format.ts';
+import { AppError, fromCatalogue } from '../shared/errors.ts';
+import { formatMessage, localeFromHeader, type CatalogueLocale, type MessageKey, type MessageParams } from '../shared/messages/format.ts';
 import { ErrorBody } from '../shared/http-schemas.ts';
-import { addInstantKeyword, withUtcInstants } from './instants.ts';
+import { addInstantKeyword, UTC_INSTANT_KEYWORD, withUtcInstants } from './instants.ts';
 import { lazySerializers, lazyValidator } from './lazy-compilers.ts';
 import { parseJsonBody } from '../shared/safe-json.ts';
 import cookie from '@fastify/cookie';
@@ -83,7 +85,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   app.setNotFoundHandler((request, reply) => {
     const page = dashboardPage(request);
     if (page) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
-    reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+    const error = fromCatalogue('not_found', 'common.route_not_found', { method: request.method, path: request.url.split('?')[0] ?? '' });
+    reply.code(404).send({ error: { code: error.code, message: error.messageIn(callerLocale(request)), key: error.key, params: error.params } });
   });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -95,7 +98,7 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   });
   // NUL in a path or query string: PostgreSQL cannot store or compare it, so it is refused up front.
   app.addHook('onRequest', async (request) => {
-    if (/%00/.test(request.url)) throw new AppError('validation_error', 'url: must not contain NUL characters', 'url');
+    if (/%00/.test(request.url)) throw fromCatalogue('validation_error', 'common.url_nul', {}, { field: 'url' });
   });
 
   await app.register(swagger, {
@@ -116,7 +119,12 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
   await app.register(helmet, { global: true, contentSecurityPolicy: false });
   await app.register(cookie);
   // Limits show in headers only once exceeded (with Retry-After): heartbeat answers stay small.
-  await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
+  await app.register(rateLimit, {
+    global: false,
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+    // The refusal in the caller's language, with the seconds to wait (the Retry-After header says them too).
+    errorResponseBuilder: (_request, context) => fromCatalogue('rate_limited', 'common.rate_limited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
@@ -181,6 +189,8 @@ export async function buildApp(services: Services, options: AppOptions = {}) {
 const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 // ajv-formats is CommonJS: its default import is the plugin function itself.
 const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
+// ajv-i18n is CommonJS too: its default import is the object of locales (`zh` rewrites messages in Chinese).
+const ajvLocales = ajvI18n as unknown as typeof ajvI18n.default;
 // Every date-time of a request is converted to UTC as it is validated (instants.ts).
 const bodyAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }), { mode: 'fast' }));
 const textAjv = addInstantKeyword(addFormats(new Ajv({ ...ajvOptions, coerceTypes: 'array' }), { mode: 'fast' }));
@@ -205,39 +215,61 @@ function callerLocale(request: FastifyRequest): CatalogueLocale {
 
 /** Every failure leaves as { error: { code, message, field? } } with a 4xx status; a 5xx only for real faults. */
 function errorHandler(this: FastifyInstance, error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  const locale = callerLocale(request);
   if (error instanceof AppError) {
-    const said = error.key ? { key: error.key, params: error.params, ...(error.retryable !== undefined && { retryable: error.retryable }) } : {};
-    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.messageIn(callerLocale(request)), field: error.field, details: error.details, ...said } });
+    const entry = error.key ? { key: error.key, params: error.params, ...(error.retryable !== undefined && { retryable: error.retryable }) } : {};
+    return reply.code(error.statusCode).send({ error: { code: error.code, message: error.messageIn(locale), field: error.field, details: error.details, ...entry } });
   }
-  if (error.validation) {
-    const first = error.validation[0];
-    const params = (first?.params ?? {}) as Record<string, string>;
-    const path = (first?.instancePath ?? '').split('/').filter(Boolean);
-    const missing = params.missingProperty ?? params.additionalProperty;
-    if (missing) path.push(missing);
-    const field = path.join('.') || error.validationContext || 'body';
-    const reason = params.additionalProperty ? 'is not a known field' : (first?.message ?? 'is invalid');
-    return reply.code(400).send({ error: { code: 'validation_error', message: `${field}: ${reason}`, field } });
-  }
+  if (error.validation) return reply.code(400).send({ error: { code: 'validation_error', ...schemaViolation(error.validation[0] as ErrorObject | undefined, error.validationContext, locale) } });
   // The disk under the database is full: nothing of the request was written; writes work again once space returns.
   if (isDiskFull(error)) {
     if (diskFullLogged.shouldLog()) request.log.error({ err: error }, 'database disk full: heartbeats and changes are refused (503) until space is freed on the database volume');
-    return reply.code(503).header('retry-after', String(DISK_FULL_RETRY_AFTER_SECONDS))
-      .send({ error: { code: 'storage_full', message: 'the server cannot store anything now: its disk is full; try again later' } });
+    return reply.code(503).header('retry-after', String(DISK_FULL_RETRY_AFTER_SECONDS)).send({ error: said('storage_full', 'common.storage_full', locale) });
   }
   // The database is away (restarting, failing over): the client retries, nothing is lost or half-done.
   if (isDatabaseUnavailable(error)) {
     request.log.debug({ err: error }, 'database unavailable'); // the outage itself is logged once, by the pool and the job runner
-    return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
-      .send({ error: { code: 'database_unavailable', message: 'the database is unavailable for a moment; try again shortly' } });
+    return reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).send({ error: said('database_unavailable', 'common.database_unavailable', locale) });
   }
   const status = error.statusCode ?? 500;
-  if (status === 413) return reply.code(413).send({ error: { code: 'payload_too_large', message: 'the request body is too large' } });
-  if (status === 415) return reply.code(415).send({ error: { code: 'unsupported_media_type', message: error.message } });
+  if (status === 413) return reply.code(413).send({ error: said('payload_too_large', 'common.body_too_large', locale) });
+  if (status === 415) {
+    const contentType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim();
+    return reply.code(415).send({ error: said('unsupported_media_type', 'common.unsupported_media_type', locale, { contentType }) });
+  }
+  // Rate limits answer through the plugin's errorResponseBuilder (an AppError, above); this is any other 429.
   if (status === 429) return reply.code(429).send({ error: { code: 'rate_limited', message: error.message } });
   if (status >= 400 && status < 500) {
+    // Fastify's own refusals of a malformed request (an empty JSON body, a bad Content-Length): its English text.
     return reply.code(status).send({ error: { code: 'bad_request', message: error.message } });
   }
   request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).send({ error: { code: 'internal_error', message: 'an unexpected error occurred; it has been logged' } });
+  return reply.code(500).send({ error: said('internal_error', 'common.internal_error', locale) });
+}
+
+/** An error body said from the catalogue: code, the message in the caller's language, its key and parameters. */
+function said(code: string, key: MessageKey, locale: CatalogueLocale, params: MessageParams = {}) {
+  return { code, message: formatMessage(locale, key, params) ?? key, key, params };
+}
+
+/**
+ * A schema violation (Ajv's first error) named by its field, in the caller's language: the sentence is the
+ * catalogue's; the reason is Ajv's, put in Chinese by ajv-i18n for a zh-CN caller (on a copy: Fastify keeps the
+ * errors). Unknown fields and instants have whole messages of the catalogue, with their key.
+ */
+function schemaViolation(first: ErrorObject | undefined, context: string | undefined, locale: CatalogueLocale) {
+  const params = (first?.params ?? {}) as Record<string, string>;
+  const path = (first?.instancePath ?? '').split('/').filter(Boolean);
+  const missing = params.missingProperty ?? params.additionalProperty;
+  if (missing) path.push(missing);
+  const field = path.join('.') || context || 'body';
+  if (params.additionalProperty) return { field, ...said('validation_error', 'common.unknown_field', locale, { field }) };
+  if (first?.keyword === UTC_INSTANT_KEYWORD) return { field, ...said('validation_error', 'common.invalid_instant', locale, { field, problem: params.problem ?? 'format' }) };
+  let reason = first?.message ?? 'is invalid';
+  if (first && locale === 'zh-CN') {
+    const copy = [{ ...first }];
+    ajvLocales.zh(copy);
+    reason = copy[0]?.message ?? reason;
+  }
+  return { field, message: formatMessage(locale, 'common.schema_violation', { field, reason }) ?? `${field}: ${reason}` };
 }

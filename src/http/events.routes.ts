@@ -15,7 +15,7 @@ import type { EstateService } from '../estate/estate.service.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { TerminalModes } from '../maintenance/terminal-modes.service.ts';
 import type { CampaignViews } from '../rollouts/campaign-views.service.ts';
-import { AppError } from '../shared/errors.ts';
+import { fromCatalogue } from '../shared/errors.ts';
 import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
 import { parseJson } from '../shared/json.ts';
 
@@ -101,7 +101,7 @@ export const eventsRoutes = (
     const snapshot = await fleetSnapshot(estate, maintenance, req.principal.scope);
     // Only a client that asks for a stream gets one: scripts and tests get an answer that ends.
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) return snapshot;
-    if (open.size >= MAX_STREAMS) throw new AppError('rate_limited', 'too many live streams are open; try again later');
+    if (open.size >= MAX_STREAMS) throw fromCatalogue('rate_limited', 'common.too_many_streams', {}, { retryable: true });
     const first = JSON.stringify(snapshot);
     const followsCampaigns = can(req.principal.role, 'rollouts:read', req.principal.tokenScope);
     reply.hijack();

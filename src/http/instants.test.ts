@@ -20,7 +20,7 @@ describe('instants in requests', () => {
       '2026-03-01T08:00Z', '2026-03-01T08:00:00+24:00', '2026-03-01T08:00:00 08:00', 'yesterday', '', ' 2026-03-01T00:00:00Z']) {
       expect(toUtcInstant(text), text).toHaveProperty('problem', expect.stringContaining('must be a date-time with Z or an offset'));
     }
-    expect(toUtcInstant('9999-12-31T23:00:00-05:00')).toEqual({ problem: 'must fall between the years 0000 and 9999 in UTC' });
+    expect(toUtcInstant('9999-12-31T23:00:00-05:00')).toEqual({ problem: 'must fall between the years 0000 and 9999 in UTC', kind: 'range' });
   });
 
   it('applies to every date-time of a schema and leaves the schema itself alone', () => {

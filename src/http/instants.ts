@@ -6,7 +6,9 @@
 // filters would be eight hours off. Being bound to the format, no route can forget it.
 import type { Ajv, AnySchema, ErrorObject } from 'ajv';
 
-const KEYWORD = 'utcInstant';
+/** The keyword's name: the HTTP layer says its refusals from the catalogue (common.invalid_instant). */
+export const UTC_INSTANT_KEYWORD = 'utcInstant';
+const KEYWORD = UTC_INSTANT_KEYWORD;
 
 // RFC 3339 (as ajv-formats' full 'date-time'): T or a space, seconds required, any fraction, Z or an
 // offset (+08:00, +0800, +08).
@@ -15,9 +17,9 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 
 /** The instant as UTC text with milliseconds, or the reason it is not one. */
-export function toUtcInstant(text: string): { utc: string } | { problem: string } {
+export function toUtcInstant(text: string): { utc: string } | { problem: string; kind: 'format' | 'range' } {
   const m = RFC3339.exec(text);
-  const malformed = { problem: 'must be a date-time with Z or an offset, e.g. 2026-01-31T08:00:00Z or 2026-01-31T16:00:00+08:00 (in a query string, write + as %2B)' };
+  const malformed = { problem: 'must be a date-time with Z or an offset, e.g. 2026-01-31T08:00:00Z or 2026-01-31T16:00:00+08:00 (in a query string, write + as %2B)', kind: 'format' as const };
   if (!m) return malformed;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
@@ -32,7 +34,7 @@ export function toUtcInstant(text: string): { utc: string } | { problem: string 
   const sign = m[9] === '-' ? -1 : 1;
   const utc = new Date(date.getTime() - sign * (offsetHours * 60 + offsetMinutes) * 60_000).toISOString();
   // Beyond year 9999 in UTC the ISO text grows a sign (+010000-…) and no longer sorts with the rest.
-  if (!/^\d{4}-/.test(utc)) return { problem: 'must fall between the years 0000 and 9999 in UTC' };
+  if (!/^\d{4}-/.test(utc)) return { problem: 'must fall between the years 0000 and 9999 in UTC', kind: 'range' };
   return { utc };
 }
 
@@ -47,7 +49,7 @@ export function addInstantKeyword(ajv: Ajv): Ajv {
     validate: function utcInstant(_enabled: boolean, data: string, _schema?: AnySchema, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) {
       const result = toUtcInstant(data);
       if ('problem' in result) {
-        (utcInstant as { errors?: Partial<ErrorObject>[] }).errors = [{ keyword: KEYWORD, message: result.problem, params: {} }];
+        (utcInstant as { errors?: Partial<ErrorObject>[] }).errors = [{ keyword: KEYWORD, message: result.problem, params: { problem: result.kind } }];
         return false;
       }
       if (context?.parentData !== undefined) context.parentData[context.parentDataProperty] = result.utc;

@@ -1,4 +1,4 @@
-import { invalid } from './errors.ts';
+import { invalidField } from './errors.ts';
 
 // Keyset paging: a page ends with the sort key of its last row, and the next page starts after it,
 // so deep pages of a large estate cost the same as the first.
@@ -11,7 +11,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
   // Only a cursor that encodes back to itself is ours; NUL and control characters never are.
-  if (encodeCursor(key) !== cursor || [...key].some((c) => c < ' ')) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  if (encodeCursor(key) !== cursor || [...key].some((c) => c < ' ')) throw invalidField('cursor', 'common.invalid_cursor');
   return key;
 }
 
@@ -23,7 +23,7 @@ export function decodeTimeIdCursor(cursor: string | undefined): { at: string; id
   const key = decodeCursor(cursor);
   if (key === undefined) return undefined;
   const [at, id, ...rest] = key.split('|');
-  if (!at || !id || rest.length || Number.isNaN(Date.parse(at))) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  if (!at || !id || rest.length || Number.isNaN(Date.parse(at))) throw invalidField('cursor', 'common.invalid_cursor');
   return { at, id };
 }
 
@@ -39,7 +39,7 @@ export function decodeSeqCursor(cursor: string | undefined): number | undefined 
   const text = decodeCursor(cursor);
   if (text === undefined) return undefined;
   const seq = Number(text);
-  if (!/^[0-9]{1,16}$/.test(text) || !Number.isSafeInteger(seq)) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+  if (!/^[0-9]{1,16}$/.test(text) || !Number.isSafeInteger(seq)) throw invalidField('cursor', 'common.invalid_cursor');
   return seq;
 }
 

@@ -3,21 +3,21 @@
 // cannot store them), lone UTF-16 surrogates (not valid Unicode) and nesting deeper than any PosFleet
 // document are refused with a 400 before validation.
 import sjson from 'secure-json-parse';
-import { AppError } from './errors.ts';
+import { fromCatalogue } from './errors.ts';
 
 const MAX_DEPTH = 32;
 
 export function parseJsonBody(text: string): unknown {
-  if (text.includes('\\u0000')) throw new AppError('validation_error', 'body: text must not contain NUL characters', 'body');
+  if (text.includes('\\u0000')) throw fromCatalogue('validation_error', 'common.body_nul', {}, { field: 'body' });
   // A 1 KB document cannot nest deeper than the limit in a way that hurts; only longer ones are scanned.
   if (text.length > 1024 && nestingDepth(text) > MAX_DEPTH) {
-    throw new AppError('validation_error', `body: nested deeper than ${MAX_DEPTH} levels`, 'body');
+    throw fromCatalogue('validation_error', 'common.body_too_deep', { max: MAX_DEPTH }, { field: 'body' });
   }
   let value: unknown;
   try {
     value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
-    throw new AppError('validation_error', `body: not valid JSON (${(error as Error).message})`, 'body');
+    throw fromCatalogue('validation_error', 'common.body_not_json', { detail: (error as Error).message }, { field: 'body' });
   }
   if (/\\u[dD][89a-fA-F]/.test(text)) assertWellFormed(value, 'body');
   return value;
@@ -41,7 +41,7 @@ function nestingDepth(text: string): number {
 
 function assertWellFormed(value: unknown, path: string): void {
   if (typeof value === 'string') {
-    if (!value.isWellFormed()) throw new AppError('validation_error', `${path}: contains a lone UTF-16 surrogate`, path);
+    if (!value.isWellFormed()) throw fromCatalogue('validation_error', 'common.lone_surrogate', { field: path }, { field: path });
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => assertWellFormed(item, `${path}.${i}`));
   } else if (value && typeof value === 'object') {
