@@ -1,0 +1,18 @@
+// The error catalogue, as maintenance, preventive maintenance, work orders and KPIs speak it: one refusal of
+// each capability, answered through the HTTP API in the account's language (the bootstrap admin's is zh-CN)
+// with its stable key and parameters beside the message. Storage does not matter here: SQLite only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './support/app.ts';
+import { databases } from './support/databases.ts';
+
+describe('maintenance capabilities answer in the caller\'s language', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp(await databases()[0]!.fresh()); });
+  afterAll(() => t.close());
+
+  it('says a KPI period that ends before it starts is wrong, naming the field', async () => {
+    const res = await t.api('GET', '/api/v1/kpis?from=2026-03-02T00:00:00.000Z&to=2026-03-01T00:00:00.000Z');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'from', key: 'common.from_before_to', message: '开始时间必须早于结束时间。' });
+  });
+});
