@@ -2,13 +2,24 @@
 // each capability, answered through the HTTP API in the account's language (the bootstrap admin's is zh-CN)
 // with its stable key and parameters beside the message. Storage does not matter here: SQLite only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.ts';
+import { buildEstate, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
 describe('maintenance capabilities answer in the caller\'s language', () => {
   let t: TestApp;
   beforeAll(async () => { t = await startTestApp(await databases()[0]!.fresh()); });
   afterAll(() => t.close());
+
+  it('says a work order cannot skip to done, with its statuses in Chinese, as a final conflict', async () => {
+    const { site } = await buildEstate(t);
+    const created = await t.api('POST', '/api/v1/work-orders', { title: 'Printer jams', siteId: site.id });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await t.api('POST', `/api/v1/work-orders/${created.json().id}/status`, { to: 'done' }, { 'accept-language': 'en' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: 'conflict', field: 'to', key: 'work_orders.cannot_move', params: { from: 'open', to: 'done' }, retryable: false, message: '此工单不能从待派工改为已完成。',
+    });
+  });
 
   it('says a KPI period that ends before it starts is wrong, naming the field', async () => {
     const res = await t.api('GET', '/api/v1/kpis?from=2026-03-02T00:00:00.000Z&to=2026-03-01T00:00:00.000Z');
