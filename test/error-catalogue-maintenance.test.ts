@@ -21,6 +21,17 @@ describe('maintenance capabilities answer in the caller\'s language', () => {
     });
   });
 
+  it('says a preventive template code is taken, naming the field', async () => {
+    const body = {
+      code: `kiosk-${process.pid}`, name: { 'zh-CN': '户外终端检查', en: 'Outdoor kiosk check' }, intervalDays: 14,
+      tasks: [{ code: 'seal', name: { 'zh-CN': '防水检查', en: 'Weatherproofing' }, performer: 'technician', skill: 'hardware', checklist: [{ code: 'gasket', text: { 'zh-CN': '检查密封圈', en: 'Check the gasket' }, required: true }] }],
+    };
+    expect((await t.api('POST', '/api/v1/preventive/templates', body)).statusCode).toBe(201);
+    const again = await t.api('POST', '/api/v1/preventive/templates', body);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'conflict', field: 'code', key: 'preventive.template_code_taken', retryable: false, message: `编号为 ${body.code} 的模板已存在。` });
+  });
+
   it('says a KPI period that ends before it starts is wrong, naming the field', async () => {
     const res = await t.api('GET', '/api/v1/kpis?from=2026-03-02T00:00:00.000Z&to=2026-03-01T00:00:00.000Z');
     expect(res.statusCode).toBe(400);
