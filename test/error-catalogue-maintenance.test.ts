@@ -2,13 +2,25 @@
 // each capability, answered through the HTTP API in the account's language (the bootstrap admin's is zh-CN)
 // with its stable key and parameters beside the message. Storage does not matter here: SQLite only.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEstate, startTestApp, type TestApp } from './support/app.ts';
+import { buildEstate, buildTerminal, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
 describe('maintenance capabilities answer in the caller\'s language', () => {
   let t: TestApp;
   beforeAll(async () => { t = await startTestApp(await databases()[0]!.fresh()); });
   afterAll(() => t.close());
+
+  it('says a terminal already has a maintenance job by its serial number and the job\'s state in Chinese, not by ids', async () => {
+    const terminal = await buildTerminal(t, await buildEstate(t));
+    const job = { terminalIds: [terminal.id], work: ['update'], reason: 'app 3.3', plannedStart: '2099-01-01T02:00:00.000Z' };
+    expect((await t.api('POST', '/api/v1/maintenance/jobs', job)).statusCode).toBe(201);
+    const again = await t.api('POST', '/api/v1/maintenance/jobs', job);
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({
+      code: 'conflict', field: 'terminalIds', key: 'maintenance.terminal_has_job', params: { serial: terminal.serialNumber, state: 'scheduled' },
+      message: `终端 ${terminal.serialNumber} 已有一个维护任务（已计划）。`,
+    });
+  });
 
   it('says a work order cannot skip to done, with its statuses in Chinese, as a final conflict', async () => {
     const { site } = await buildEstate(t);
