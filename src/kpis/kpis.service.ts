@@ -6,7 +6,7 @@
 // the partial days at each end of the period and any day not rolled up (yet, or again after a late fact).
 import type { Scope } from '../access/roles.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { estimateMinutes, KpiGroup, pmOutcome, splitPeriod, terminalDowntime, utcDay, type GroupBy, type PmOutcome } from './kpis.ts';
 import type { KpiRollupsRepository } from './kpi-rollups.repository.ts';
@@ -36,11 +36,11 @@ export class KpisService {
     const to = query.to ? new Date(query.to) : now;
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY);
     // The schema checks the shape; an impossible date (month 13) still reads as no instant at all.
-    if (Number.isNaN(to.getTime())) throw invalid('to', 'is not a valid date-time');
-    if (Number.isNaN(from.getTime())) throw invalid('from', 'is not a valid date-time');
-    if (from.getTime() >= to.getTime()) throw invalid('from', 'must be before to');
-    if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw invalid('to', `the period may be at most ${MAX_DAYS} days long`);
-    if (scope.kind === 'merchant' && groupBy === 'technician') throw invalid('groupBy', 'merchant users cannot group by technician');
+    if (Number.isNaN(to.getTime())) throw invalidField('to', 'common.not_a_date_time');
+    if (Number.isNaN(from.getTime())) throw invalidField('from', 'common.not_a_date_time');
+    if (from.getTime() >= to.getTime()) throw invalidField('from', 'common.from_before_to');
+    if (to.getTime() - from.getTime() > MAX_DAYS * DAY) throw invalidField('to', 'common.period_too_long', { days: MAX_DAYS });
+    if (scope.kind === 'merchant' && groupBy === 'technician') throw invalidField('groupBy', 'kpis.merchant_by_technician');
     const end = new Date(Math.max(from.getTime(), Math.min(to.getTime(), now.getTime())));
     const [fromIso, toIso, endIso] = [from.toISOString(), to.toISOString(), end.toISOString()];
 

@@ -3,7 +3,7 @@
 // rules of figures.ts; this gathers the jobs and each terminal's average ticket within the caller's scope.
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { addJob, averageTicket, DEFAULT_CURRENCY, emptyFigures, type AverageTicket, type MaintenanceFigures } from './figures.ts';
 import type { MaintenanceRepository } from './maintenance.repository.ts';
@@ -17,7 +17,7 @@ export class FiguresService {
 
   /** Downtime, refused transactions, revenue lost and job outcomes, for the fleet, a merchant or a site, and per site. */
   async figures(filter: { from: string; to: string; merchantId?: string | undefined; siteId?: string | undefined }, scope: Scope) {
-    if (filter.from >= filter.to) throw invalid('from', 'must be before to');
+    if (filter.from >= filter.to) throw invalidField('from', 'common.from_before_to');
     if (scope.kind === 'merchant') {
       if (filter.merchantId && filter.merchantId !== scope.merchantId) throw notFound('merchant', filter.merchantId);
       filter = { ...filter, merchantId: scope.merchantId };

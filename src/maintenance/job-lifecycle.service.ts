@@ -3,7 +3,7 @@
 // passed; terminals report each step; heartbeats' refused transactions count against the job. Every
 // move follows the state machine in src/shared/job-states.ts; the rules applied are in job-rules.ts.
 import type { EstateService } from '../estate/estate.service.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { notFound, refused } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
@@ -101,7 +101,7 @@ export class JobLifecycle {
     if (!job || job.terminal_id !== terminalId) throw notFound('maintenance job', jobId);
     const current = job.state as JobState;
     if (isStaleReport(current, step.state)) return toJobView(job);
-    if (!canTransition(current, step.state, 'terminal')) throw conflict(`job ${jobId} is ${current}; a terminal cannot move it to ${step.state}`);
+    if (!canTransition(current, step.state, 'terminal')) throw refused('maintenance.step_refused', { state: current, to: step.state }, { retryable: false });
     const now = this.clock().toISOString();
     // Verifying with its results settles the job at once: back in service, or failed.
     const { changes, settle } = reportedStep(step, now);

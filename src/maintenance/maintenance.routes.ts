@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { FiguresService } from './figures.service.ts';
@@ -75,7 +75,7 @@ export const maintenanceRoutes = ({ maintenance, terminalModes, figures }: Maint
       description: 'Finishes, extends or cancels a group of jobs (e.g. a site\'s) in one action, with an outcome per job in the order given. A job already ended is left alone (outcome already_ended), so repeating the action does no harm.',
     },
   }, async (req) => {
-    if (req.body.action === 'extend' && req.body.minutes === undefined) throw invalid('minutes', 'is required to extend');
+    if (req.body.action === 'extend' && req.body.minutes === undefined) throw invalidField('minutes', 'maintenance.minutes_required');
     return { items: await applyToGroup(maintenance, req.body, req.principal.scope, req.principal.name) };
   });
 
@@ -120,11 +120,11 @@ export const maintenanceDeviceRoutes = (lifecycle: Pick<JobLifecycle, 'report'>,
 
 async function targetTerminals(estate: EstateService, body: { terminalIds?: string[] | undefined; siteId?: string | undefined; filter?: Record<string, string | undefined> | undefined }, scope: Scope): Promise<string[]> {
   const given = [body.terminalIds, body.siteId, body.filter].filter((x) => x !== undefined).length;
-  if (given !== 1) throw invalid('terminalIds', 'give exactly one of terminalIds, siteId or filter');
+  if (given !== 1) throw invalidField('terminalIds', 'maintenance.one_selection');
   if (body.terminalIds) return body.terminalIds;
   const filter = body.siteId ? { siteId: body.siteId } : body.filter!;
   if (body.siteId) await estate.getSite(body.siteId, scope);
   const page = await estate.listTerminals({ ...filter, status: 'active', limit: 10_000 }, scope);
-  if (page.nextCursor) throw invalid('filter', 'matches more than 10,000 terminals; narrow it');
+  if (page.nextCursor) throw invalidField('filter', 'maintenance.filter_too_broad', { max: 10_000 });
   return page.items.map((t) => t.id);
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound, refused } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { canTransition, FINAL, OPEN, OUT_OF_SERVICE, type JobState, type WorkKind } from '../shared/job-states.ts';
 import type { JobLifecycle } from './job-lifecycle.service.ts';
@@ -53,13 +53,13 @@ export class MaintenanceService {
 
   /** Creates one job per terminal; a terminal with an open job gets 409. Due jobs start at once if they may. */
   async request(input: MaintenanceRequest, scope: Scope, actorName: string) {
-    if (input.terminalIds.length === 0) throw invalid('terminalIds', 'no terminal matches');
-    if (input.terminalIds.length > 10_000) throw invalid('terminalIds', 'at most 10,000 terminals per request');
+    if (input.terminalIds.length === 0) throw invalidField('terminalIds', 'common.no_terminal_matches');
+    if (input.terminalIds.length > 10_000) throw invalidField('terminalIds', 'maintenance.too_many_terminals', { max: 10_000 });
     const now = this.clock();
-    if (input.plannedStart && new Date(input.plannedStart).getTime() < now.getTime() - 60_000) throw invalid('plannedStart', 'is in the past');
+    if (input.plannedStart && new Date(input.plannedStart).getTime() < now.getTime() - 60_000) throw invalidField('plannedStart', 'maintenance.start_in_past');
     const terminals = await this.estate.getTerminals(input.terminalIds, scope);
     const { expected, max } = plannedMinutes(input.work, input.expectedMinutes, input.maxMinutes);
-    if (max < expected) throw invalid('maxMinutes', 'must not be shorter than expectedMinutes');
+    if (max < expected) throw invalidField('maxMinutes', 'maintenance.max_below_expected');
     const at = now.toISOString();
     const jobs = terminals.map((terminal) => ({
       row: {
@@ -71,14 +71,14 @@ export class MaintenanceService {
       note: input.reason,
     }));
     const serialOf = new Map(terminals.map((t) => [t.id, t.serialNumber]));
-    await this.repo.createJobs(jobs, OPEN, (row, open) => conflict(`terminal ${serialOf.get(row.terminal_id)} already has maintenance job ${open.id} (${open.state})`, 'terminalIds'));
+    await this.repo.createJobs(jobs, OPEN, (row, open) => refused('maintenance.terminal_has_job', { serial: serialOf.get(row.terminal_id) ?? row.terminal_id, state: open.state }, { field: 'terminalIds' }));
     await this.lifecycle.startDueJobs();
     return Promise.all(jobs.map(({ row }) => this.getJob(row.id, scope)));
   }
 
   async extend(jobId: string, minutes: number, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw conflict(`job ${jobId} is ${job.state}: nothing to extend`).says('maintenance.nothing_to_extend', { state: job.state }, false);
+    if (!OUT_OF_SERVICE.includes(job.state as JobState) && !['scheduled', 'announced'].includes(job.state)) throw refused('maintenance.nothing_to_extend', { state: job.state }, { retryable: false });
     const leaseUntil = job.lease_until ? new Date(new Date(job.lease_until).getTime() + minutes * 60_000).toISOString() : null;
     await this.repo.updateJob(jobId, { max_minutes: job.max_minutes + minutes, expected_minutes: job.expected_minutes + minutes, lease_until: leaseUntil, updated_at: this.now() });
     await this.repo.recordTransitionAlone({ job_id: jobId, from_state: job.state, to_state: job.state, at: this.now(), actor: 'operator', actor_name: actorName, note: `extended by ${minutes} min` });
@@ -88,7 +88,7 @@ export class MaintenanceService {
   /** Operator actions that end or redirect a job: finish (back in service), abort, hand to a technician, mark rolled back. */
   async operatorMove(jobId: string, to: 'completed' | 'aborted' | 'handed_to_technician' | 'rolled_back', note: string, scope: Scope, actorName: string) {
     const job = await this.requireJob(jobId, scope);
-    if (!canTransition(job.state as JobState, to, 'operator')) throw conflict(`job ${jobId} is ${job.state} and cannot become ${to}`).says('maintenance.job_state_conflict', { state: job.state, to }, false);
+    if (!canTransition(job.state as JobState, to, 'operator')) throw refused('maintenance.job_state_conflict', { state: job.state, to }, { retryable: false });
     await this.repo.move(job, to, this.now(), { kind: 'operator', name: actorName }, { ended_at: FINAL.includes(to) ? this.now() : null }, note);
     if (to === 'completed') await this.lifecycle.ended(jobId);
     await this.lifecycle.startDueJobs();

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { conflict } from '../shared/errors.ts';
+import { refused } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { OUT_OF_SERVICE } from '../shared/job-states.ts';
 import { terminalModes, type TerminalMode } from './job-rules.ts';
@@ -28,7 +28,7 @@ export class TerminalModes {
 
   async lock(terminalId: string, reason: string, scope: Scope, actorName: string, kind: LockKind = 'manual'): Promise<TerminalMode> {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if ((await this.repo.activeLocks([terminal.id])).length) throw conflict(`terminal ${terminal.serialNumber} is already locked`).says('maintenance.already_locked', { serial: terminal.serialNumber }, false);
+    if ((await this.repo.activeLocks([terminal.id])).length) throw refused('maintenance.already_locked', { serial: terminal.serialNumber }, { retryable: false });
     await this.repo.insertLock({ id: randomUUID(), terminal_id: terminal.id, kind, reason, locked_at: this.clock().toISOString(), locked_by: actorName });
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
@@ -36,7 +36,7 @@ export class TerminalModes {
   /** Only with a reason (what the inspection found), kept with the lock. */
   async unlock(terminalId: string, reason: string, scope: Scope, actorName: string): Promise<TerminalMode> {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if (!(await this.repo.liftLocks(terminal.id, this.clock().toISOString(), actorName, reason))) throw conflict(`terminal ${terminal.serialNumber} is not locked`).says('maintenance.not_locked', { serial: terminal.serialNumber }, false);
+    if (!(await this.repo.liftLocks(terminal.id, this.clock().toISOString(), actorName, reason))) throw refused('maintenance.not_locked', { serial: terminal.serialNumber }, { retryable: false });
     return this.modes([terminal.id]).then((m) => m.get(terminal.id)!);
   }
 

@@ -8,7 +8,7 @@ import type { Scope } from '../access/roles.ts';
 import type { Database } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import { conflict, invalid } from '../shared/errors.ts';
+import { invalidField, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
@@ -63,7 +63,7 @@ export class WindowPlanner {
     const from = input.notBefore && Date.parse(input.notBefore) > now.getTime() ? new Date(input.notBefore) : now;
     const work = input.work.filter((k): k is WorkKind => (WORK_KINDS as readonly string[]).includes(k));
     if (input.expectedMinutes !== undefined && input.maxMinutes !== undefined && input.maxMinutes < input.expectedMinutes) {
-      throw invalid('maxMinutes', 'must not be shorter than expectedMinutes');
+      throw invalidField('maxMinutes', 'maintenance.max_below_expected');
     }
     const terminals = await this.targetTerminals(input, scope);
     const ids = terminals.map((t) => t.id);
@@ -166,7 +166,7 @@ export class WindowPlanner {
     await this.repo.transaction(async (trx) => {
       const current = await this.jobs.job(job.id, trx);
       if (!current || current.state !== job.state || current.planned_start !== job.planned_start) {
-        throw conflict(`maintenance job ${job.id} changed meanwhile; look at it again`, 'jobId');
+        throw refused('maintenance.job_changed_meanwhile', {}, { field: 'jobId', retryable: true });
       }
       await this.jobs.replanJob(trx, job.id, slot.plannedStart, at);
       await this.jobs.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'operator', actor_name: actorName, note });
@@ -180,7 +180,7 @@ export class WindowPlanner {
     await this.repo.transaction(async (trx) => {
       for (const p of planned) {
         const open = await this.jobs.openJobOfTerminal(p.terminalId, OPEN, trx);
-        if (open) throw conflict(`terminal ${p.serialNumber} already has maintenance job ${open.id} (${open.state})`, 'terminalIds');
+        if (open) throw refused('maintenance.terminal_has_job', { serial: p.serialNumber, state: open.state }, { field: 'terminalIds' });
         const id = randomUUID();
         // The caller's own record moves first, in the same transaction; no job without it.
         if (claim && !(await claim(trx, p.terminalId, id))) continue;
@@ -203,12 +203,12 @@ export class WindowPlanner {
 
   private async targetTerminals(input: PlanInput, scope: Scope): Promise<Terminal[]> {
     const given = [input.terminalIds, input.siteId, input.filter].filter((x) => x !== undefined).length;
-    if (given !== 1) throw invalid('terminalIds', 'give exactly one of terminalIds, siteId or filter');
+    if (given !== 1) throw invalidField('terminalIds', 'maintenance.one_selection');
     if (input.terminalIds) return this.estate.getTerminals(input.terminalIds, scope);
     if (input.siteId) await this.estate.getSite(input.siteId, scope);
     const page = await this.estate.listTerminals({ ...(input.siteId ? { siteId: input.siteId } : input.filter), status: 'active', limit: 10_000 }, scope);
-    if (page.nextCursor) throw invalid('filter', 'matches more than 10,000 terminals; narrow it');
-    if (!page.items.length) throw invalid('terminalIds', 'no terminal matches');
+    if (page.nextCursor) throw invalidField('filter', 'maintenance.filter_too_broad', { max: 10_000 });
+    if (!page.items.length) throw invalidField('terminalIds', 'common.no_terminal_matches');
     return page.items;
   }
 }

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { AppError, invalid, invalidField, orNotFound, refused } from '../shared/errors.ts';
+import { formatMessage, type MessageParams } from '../shared/messages/format.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -38,7 +39,7 @@ export class WindowsService {
     const now = this.clock();
     const target = await this.resolveTarget(input.target, scope);
     const timeZone = input.timeZone ?? target.timeZone;
-    if (!timeZone) throw invalid('timeZone', 'give the time zone: the target (a filter across merchants, or a terminal without a site) has none of its own');
+    if (!timeZone) throw invalidField('timeZone', 'maintenance.time_zone_required');
     const def = checkedDefinition(input.schedule, timeZone, now);
     const id = randomUUID();
     const key = targetKey(target);
@@ -83,14 +84,14 @@ export class WindowsService {
   async remove(id: string, scope: Scope): Promise<void> {
     await this.require(id, scope);
     const waiting = await this.repo.delete(id, OPEN);
-    if (waiting > 0) throw conflict(`maintenance window ${id} still has ${waiting} open planned job(s); abort them or let them finish first`).says('maintenance.window_has_jobs', { count: waiting }, false);
+    if (waiting > 0) throw refused('maintenance.window_has_jobs', { count: waiting }, { retryable: false });
   }
 
   async occurrences(id: string, range: { from?: string | undefined; to?: string | undefined }, scope: Scope) {
     const row = await this.require(id, scope);
     const from = range.from ? new Date(range.from) : this.clock();
     const to = range.to ? new Date(range.to) : new Date(from.getTime() + 14 * DAY_MS);
-    if (!(to.getTime() > from.getTime())) throw invalid('to', 'must be after from');
+    if (!(to.getTime() > from.getTime())) throw invalidField('to', 'common.from_before_to');
     let items: Occurrence[];
     try {
       items = occurrences(definitionOf(row), from, to);
@@ -108,7 +109,7 @@ export class WindowsService {
 
   private async resolveTarget(target: WindowTarget, scope: Scope): Promise<Target> {
     const given = (['merchantId', 'siteId', 'terminalId', 'filter'] as const).filter((k) => target[k] !== undefined);
-    if (given.length !== 1) throw invalid('target', 'give exactly one of merchantId, siteId, terminalId or filter');
+    if (given.length !== 1) throw invalidField('target', 'maintenance.one_target');
     if (target.merchantId !== undefined) {
       const merchant = await this.estate.getMerchant(target.merchantId, scope);
       return { kind: 'merchant', id: merchant.id, filter: null, timeZone: merchant.timeZone };
@@ -119,14 +120,14 @@ export class WindowsService {
     }
     if (target.terminalId !== undefined) {
       const terminal = await this.estate.getTerminal(target.terminalId, scope);
-      if (terminal.deletedAt) throw invalid('target.terminalId', `terminal ${terminal.id} is deleted`);
+      if (terminal.deletedAt) throw invalidField('target.terminalId', 'maintenance.terminal_deleted', { serial: terminal.serialNumber });
       const site = terminal.siteId ? await this.estate.getSite(terminal.siteId, scope) : null;
       return { kind: 'terminal', id: terminal.id, filter: null, timeZone: site?.timeZone ?? null };
     }
     const filter = target.filter!;
-    if (filter.tag === undefined && filter.modelId === undefined) throw invalid('target.filter', 'give a tag, a modelId or both');
+    if (filter.tag === undefined && filter.modelId === undefined) throw invalidField('target.filter', 'maintenance.filter_empty');
     if (filter.modelId !== undefined && !(await this.estate.findModel(filter.modelId))) {
-      throw invalid('target.filter.modelId', `terminal model ${filter.modelId} does not exist`);
+      throw invalidField('target.filter.modelId', 'common.does_not_exist', { what: 'model', id: filter.modelId });
     }
     const merchant = filter.merchantId !== undefined ? await this.estate.getMerchant(filter.merchantId, scope) : null;
     return {
@@ -144,17 +145,16 @@ export class WindowsService {
     const first = found[0];
     if (!first) return;
     const other = others.find((w) => first.ids.includes(w.id))!;
-    const message = first.kind === 'overlap'
-      ? `the window overlaps maintenance window "${other.name}" (${other.id}) of the same target ${first.count} time(s) in the next year, first from ${first.first.start.toISOString()} to ${first.first.end.toISOString()}`
-      : `maintenance window "${other.name}" (${other.id}) of the same target reads its times in ${other.time_zone}, this one in ${def.timeZone}`;
     // What a person reads: the other window's name and the first clash in the target's wall-clock time (no ids).
     const zone = def.timeZone ?? other.time_zone;
-    const said: Record<string, string | number> = first.kind === 'overlap'
+    const said: MessageParams = first.kind === 'overlap'
       ? { other: other.name, count: first.count, first: `${new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(first.first.start)} (${zone})` }
       : { other: other.name, zone: other.time_zone, ours: zone };
-    throw new AppError('conflict', message, first.kind === 'overlap' ? 'schedule' : 'timeZone', {
+    const catalogueKey = first.kind === 'overlap' ? 'maintenance.window_overlaps' : 'maintenance.window_zone_differs';
+    // With the clashing windows as details, which fromCatalogue does not carry: the same catalogue entry otherwise.
+    throw new AppError('conflict', formatMessage('en', catalogueKey, said)!, first.kind === 'overlap' ? 'schedule' : 'timeZone', {
       conflicts: found.map((c) => ({ kind: c.kind, windowId: c.ids.find((x) => x !== id) })),
-    }).says(first.kind === 'overlap' ? 'maintenance.window_overlaps' : 'maintenance.window_zone_differs', said, false);
+    }).says(catalogueKey, said, false);
   }
 }
 
@@ -168,7 +168,7 @@ function targetKey(target: Target): string {
 function checkedDefinition(schedule: WindowSchedule, timeZone: string, now: Date): WindowDef {
   const own = schedule.kind === 'once' ? 'start' : schedule.kind;
   const stray = (['start', 'rrule', 'cron'] as const).find((field) => field !== own && schedule[field] !== undefined);
-  if (stray) throw invalid(`schedule.${stray}`, `is not used by a '${schedule.kind}' window; give ${own}`);
+  if (stray) throw invalidField(`schedule.${stray}`, 'maintenance.schedule_field_unused', { field: stray, kind: schedule.kind, own });
   // Unchecked on purpose: validateWindow names whatever is missing or wrong in it.
   const def = { kind: schedule.kind, [own]: schedule[own], durationMinutes: schedule.durationMinutes, timeZone } as unknown as WindowDef;
   const problems = validateWindow(def, now);

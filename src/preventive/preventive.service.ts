@@ -3,7 +3,8 @@
 // orders themselves: src/work-orders/.
 import { randomUUID } from 'node:crypto';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
+import type { MessageKey, MessageParams } from '../shared/messages/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -52,7 +53,7 @@ export class PreventiveService {
 
   async createTemplate(input: TemplateInput): Promise<TemplateView> {
     checkTasks(input.tasks);
-    if (await this.repo.findTemplateByCode(input.code)) throw conflict(`a template with code ${input.code} exists`, 'code');
+    if (await this.repo.findTemplateByCode(input.code)) throw refused('preventive.template_code_taken', { code: input.code }, { field: 'code', retryable: false });
     const now = this.now();
     const row: TemplateRow = {
       id: randomUUID(), code: input.code, name: JSON.stringify(input.name), interval_days: input.intervalDays, tasks: JSON.stringify(input.tasks), builtin: 0, created_at: now, updated_at: now,
@@ -77,10 +78,10 @@ export class PreventiveService {
   // ---- plans
   async createPlan(input: PlanInput, actor: Actor): Promise<PlanView> {
     const templates: TemplateRow[] = [];
-    for (const [i, id] of input.templateIds.entries()) templates.push((await this.repo.findTemplate(id)) ?? throwInvalid(`templateIds.${i}`, `template ${id} does not exist`));
+    for (const [i, id] of input.templateIds.entries()) templates.push((await this.repo.findTemplate(id)) ?? throwInvalid(`templateIds.${i}`, 'common.does_not_exist', { what: 'template', id }));
     await this.checkFilter(input.filter);
     const terminals = await this.repo.terminalsForPlan(input.filter);
-    if (terminals.length === 0) throw invalid('filter', 'matches no terminal');
+    if (terminals.length === 0) throw invalidField('filter', 'common.no_terminal_matches');
     const now = this.clock();
     const startAt = input.startAt ? new Date(input.startAt) : now;
     const schedule: Schedule = input.schedule ?? 'fixed';
@@ -129,8 +130,8 @@ export class PreventiveService {
   }
 
   private async checkFilter(filter: PlanFilter): Promise<void> {
-    if (filter.merchantId && !(await this.estate.findMerchant(filter.merchantId))) throw invalid('filter.merchantId', `merchant ${filter.merchantId} does not exist`);
-    if (filter.siteId && !(await this.estate.findSite(filter.siteId))) throw invalid('filter.siteId', `site ${filter.siteId} does not exist`);
+    if (filter.merchantId && !(await this.estate.findMerchant(filter.merchantId))) throw invalidField('filter.merchantId', 'common.does_not_exist', { what: 'merchant', id: filter.merchantId });
+    if (filter.siteId && !(await this.estate.findSite(filter.siteId))) throw invalidField('filter.siteId', 'common.does_not_exist', { what: 'site', id: filter.siteId });
   }
 
   /**
@@ -181,18 +182,18 @@ export class PreventiveService {
 function checkTasks(tasks: TaskTemplate[]): void {
   const codes = new Set<string>();
   for (const [i, task] of tasks.entries()) {
-    if (codes.has(task.code)) throw invalid(`tasks.${i}.code`, `task code ${task.code} appears twice`);
+    if (codes.has(task.code)) throw invalidField(`tasks.${i}.code`, 'preventive.code_twice', { kind: 'task', code: task.code });
     codes.add(task.code);
     const items = new Set<string>();
     for (const [j, item] of task.checklist.entries()) {
-      if (items.has(item.code)) throw invalid(`tasks.${i}.checklist.${j}.code`, `item code ${item.code} appears twice`);
+      if (items.has(item.code)) throw invalidField(`tasks.${i}.checklist.${j}.code`, 'preventive.code_twice', { kind: 'item', code: item.code });
       items.add(item.code);
     }
   }
 }
 
-function throwInvalid(field: string, reason: string): never {
-  throw invalid(field, reason);
+function throwInvalid(field: string, key: MessageKey, params: MessageParams): never {
+  throw invalidField(field, key, params);
 }
 
 function toTemplate(row: TemplateRow): TemplateView {

@@ -2,7 +2,7 @@
 // take a work order (ranked by region, skill and load: assignment.ts).
 import type { Scope } from '../access/roles.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { suggestTechnicians } from './assignment.ts';
@@ -13,9 +13,9 @@ export class TechniciansService {
 
   async createTechnician(input: { userId: string; skills: string[]; regions: string[] }) {
     const user = await this.repo.user(input.userId);
-    if (!user) throw invalid('userId', `user ${input.userId} does not exist`);
-    if (user.role !== 'technician') throw invalid('userId', `user ${input.userId} is not a technician`);
-    if (await this.repo.findTechnician(user.id)) throw conflict(`user ${user.id} is already a technician`, 'userId');
+    if (!user) throw invalidField('userId', 'common.does_not_exist', { what: 'user', id: input.userId });
+    if (user.role !== 'technician') throw invalidField('userId', 'work_orders.user_not_technician', { user: user.name });
+    if (await this.repo.findTechnician(user.id)) throw refused('work_orders.already_technician', { user: user.name }, { field: 'userId', retryable: false });
     await this.repo.insertTechnician({ id: user.id, name: user.name, skills: JSON.stringify(input.skills), regions: JSON.stringify(input.regions), created_at: this.clock().toISOString() });
     return { id: user.id, name: user.name, skills: input.skills, regions: input.regions, openWorkOrders: 0 };
   }

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import { decodePhoto } from '../compliance/compliance.rules.ts';
 import { PhotoStore } from '../compliance/photo-store.ts';
-import { conflict, notFound, orNotFound } from '../shared/errors.ts';
+import { notFound, orNotFound, refused } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import type { WorkOrdersRepository } from './work-orders.repository.ts';
 import type { Actor } from './work-orders.service.ts';
@@ -25,7 +25,7 @@ export class WorkOrderPhotos {
 
   async add(workOrderId: string, itemId: string, input: ChecklistPhotoInput, actor: Actor): Promise<PhotoView> {
     const order = (await this.repo.findWorkOrder(workOrderId, actor.scope)) ?? orNotFound('work order', workOrderId);
-    if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: its checklist is closed`);
+    if (isClosed(order.status)) throw refused('work_orders.closed', { status: order.status, action: 'checklist' }, { retryable: false });
     if (!(await this.repo.hasItem(workOrderId, itemId))) throw notFound('checklist item', itemId);
     const photo = decodePhoto(input.photo);
     const id = randomUUID();
@@ -50,7 +50,7 @@ export class WorkOrderPhotos {
     if (!row) throw notFound('photo', photoId);
     const bytes = await this.store.read(row.file);
     if (!bytes) throw notFound('photo file', photoId);
-    if (createHash('sha256').update(bytes).digest('hex') !== row.sha256) throw conflict(`photo ${photoId} no longer matches the SHA-256 taken at upload: the file was changed`);
+    if (createHash('sha256').update(bytes).digest('hex') !== row.sha256) throw refused('work_orders.photo_changed', {}, { retryable: false });
     return { contentType: row.content_type, bytes, sha256: row.sha256 };
   }
 }

@@ -9,7 +9,8 @@ import type { Executor } from '../db/database.ts';
 import type { GuideEscalation } from '../diagnostics/guide-runs.service.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import { AppError, conflict, forbidden, invalid, notFound, orNotFound } from '../shared/errors.ts';
+import { AppError, fromCatalogue, invalidField, notFound, orNotFound, refused } from '../shared/errors.ts';
+import { formatMessage } from '../shared/messages/format.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { canMove, isClosed, technicianMayMoveTo, type WorkOrderStatus } from './work-order-states.ts';
@@ -74,12 +75,12 @@ export class WorkOrdersService {
   // ---- work orders
   async createWorkOrder(input: WorkOrderInput, actor: Actor): Promise<WorkOrderView> {
     const site = await this.estate.findSite(input.siteId);
-    if (!site) throw invalid('siteId', `site ${input.siteId} does not exist`);
+    if (!site) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', id: input.siteId });
     const terminalIds = input.terminalIds ?? [];
     for (const [i, terminalId] of terminalIds.entries()) {
       const terminal = await this.estate.findTerminal(terminalId);
-      if (!terminal || terminal.deletedAt) throw invalid(`terminalIds.${i}`, `terminal ${terminalId} does not exist`);
-      if (terminal.siteId !== site.id) throw invalid(`terminalIds.${i}`, `terminal ${terminalId} is not at site ${site.id}`);
+      if (!terminal || terminal.deletedAt) throw invalidField(`terminalIds.${i}`, 'common.does_not_exist', { what: 'terminal', id: terminalId });
+      if (terminal.siteId !== site.id) throw invalidField(`terminalIds.${i}`, 'work_orders.terminal_not_at_site', { serial: terminal.serialNumber, site: site.name });
     }
     const items = (input.checklist ?? []).map((c, i) => newItem(null, null, 'request', `item-${i + 1}`, c.text, c.required ?? true));
     const id = randomUUID();
@@ -101,7 +102,7 @@ export class WorkOrdersService {
     for (const [i, terminalId] of terminalIds.entries()) {
       const terminal = await this.estate.findTerminal(terminalId, actor.scope);
       if (!terminal || terminal.deletedAt) throw notFound('terminal', terminalId);
-      if (terminal.siteId !== site.id) throw invalid(`terminalIds.${i}`, `terminal ${terminalId} is not at site ${site.id}`);
+      if (terminal.siteId !== site.id) throw invalidField(`terminalIds.${i}`, 'work_orders.terminal_not_at_site', { serial: terminal.serialNumber, site: site.name });
     }
     const id = randomUUID();
     await this.repo.transaction((trx) => this.insert(trx, {
@@ -170,14 +171,14 @@ export class WorkOrdersService {
 
   async assign(id: string, input: { technicianId: string; note?: string | undefined }, actor: Actor): Promise<WorkOrderView> {
     const technician = await this.repo.findTechnician(input.technicianId);
-    if (!technician) throw invalid('technicianId', `technician ${input.technicianId} does not exist`);
+    if (!technician) throw invalidField('technicianId', 'common.does_not_exist', { what: 'technician', id: input.technicianId });
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
       const from = order.status;
-      if (isClosed(from)) throw conflict(`work order ${id} is ${from}: it can no longer be assigned`);
+      if (isClosed(from)) throw refused('work_orders.closed', { status: from, action: 'assign' }, { retryable: false });
       const to: WorkOrderStatus = from === 'open' ? 'assigned' : from;
       const now = this.now();
-      if (!(await this.repo.moveWorkOrder(trx, id, from, { technician_id: technician.id, status: to, updated_at: now }))) throw conflict(`work order ${id} changed meanwhile: try again`);
+      if (!(await this.repo.moveWorkOrder(trx, id, from, { technician_id: technician.id, status: to, updated_at: now }))) throw refused('work_orders.changed_meanwhile', {}, { retryable: true });
       await this.repo.addHistory(trx, history(id, from, to, actor, now, input.note ?? `assigned to ${technician.name}`));
     });
     return this.getWorkOrder(id, actor.scope);
@@ -189,15 +190,17 @@ export class WorkOrdersService {
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
       const from = order.status;
-      if (actor.scope.kind === 'technician' && !technicianMayMoveTo(input.to)) throw forbidden(`a technician may not move a work order to ${input.to}`);
-      if (!canMove(from, input.to)) throw conflict(`work order ${id} cannot go from ${from} to ${input.to}`, 'to');
-      if (input.to === 'assigned' && !order.technician_id) throw conflict(`work order ${id} has no technician: assign one instead`, 'to');
+      if (actor.scope.kind === 'technician' && !technicianMayMoveTo(input.to)) throw fromCatalogue('forbidden', 'work_orders.technician_may_not_move', { to: input.to });
+      if (!canMove(from, input.to)) throw refused('work_orders.cannot_move', { from, to: input.to }, { field: 'to', retryable: false });
+      if (input.to === 'assigned' && !order.technician_id) throw refused('work_orders.no_technician', {}, { field: 'to', retryable: false });
       const now = this.now();
       const details = await this.repo.details(id, trx);
       if (input.to === 'done') {
         const unanswered = details.items.filter((i) => i.required === 1 && i.result === null);
         if (unanswered.length) {
-          throw new AppError('conflict', `work order ${id} has ${unanswered.length} unanswered required checklist item(s)`, 'checklist', { itemIds: unanswered.map((i) => i.id) });
+          // With the items as details, which fromCatalogue does not carry: the same catalogue entry, said in the caller's language.
+          const said = { count: unanswered.length };
+          throw new AppError('conflict', formatMessage('en', 'work_orders.unanswered_items', said)!, 'checklist', { itemIds: unanswered.map((i) => i.id) }).says('work_orders.unanswered_items', said, false);
         }
       }
       const moved = await this.repo.moveWorkOrder(trx, id, from, {
@@ -208,7 +211,7 @@ export class WorkOrdersService {
         ...(input.minutesSpent !== undefined && { minutes_spent: order.minutes_spent + input.minutesSpent }),
         ...(input.signature && { signature_name: input.signature.name, signature_at: input.signature.signedAt ?? now, signature_image: input.signature.image ?? null }),
       });
-      if (!moved) throw conflict(`work order ${id} changed meanwhile: try again`);
+      if (!moved) throw refused('work_orders.changed_meanwhile', {}, { retryable: true });
       await this.repo.addHistory(trx, history(id, from, input.to, actor, now, input.note ?? null));
       if (input.to === 'done' || input.to === 'cancelled') await this.tasks.settle(trx, taskIdsOf(details.items), input.to, now, intervals);
     });
@@ -218,13 +221,13 @@ export class WorkOrdersService {
   async recordChecklist(id: string, input: ChecklistInput, actor: Actor): Promise<WorkOrderView> {
     await this.repo.transaction(async (trx) => {
       const order = (await this.repo.findWorkOrder(id, actor.scope, trx)) ?? orNotFound('work order', id);
-      if (isClosed(order.status)) throw conflict(`work order ${id} is ${order.status}: its checklist is closed`);
+      if (isClosed(order.status)) throw refused('work_orders.closed', { status: order.status, action: 'checklist' }, { retryable: false });
       const items = new Map((await this.repo.details(id, trx)).items.map((i) => [i.id, i]));
       const now = this.now();
       for (const [i, r] of input.results.entries()) {
         const item = items.get(r.itemId);
-        if (!item) throw invalid(`results.${i}.itemId`, `item ${r.itemId} is not on work order ${id}`);
-        if (r.followUp && r.result !== 'fail') throw invalid(`results.${i}.followUp`, 'only a failed item opens a follow-up');
+        if (!item) throw invalidField(`results.${i}.itemId`, 'work_orders.item_not_on_order', { item: r.itemId });
+        if (r.followUp && r.result !== 'fail') throw invalidField(`results.${i}.followUp`, 'work_orders.follow_up_needs_fail');
         await this.repo.answerItem(trx, id, item.id, { result: r.result, note: r.note ?? null, answered_by: actor.name, answered_at: now });
         if (r.followUp) {
           const text = parseJson<LocalText>(item.text, { 'zh-CN': item.item_code, en: item.item_code });
