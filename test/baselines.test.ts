@@ -99,6 +99,15 @@ describe.each(databases())('baselines on $name', (kind) => {
       expect(res.json().error.field).toBe(field);
     }
   });
+
+  it("says a refusal in the account's language, with its key, as a final conflict", async () => {
+    const name = unique('Counters');
+    expect((await t.api('POST', '/api/v1/baselines', { name, filter: {}, appVersion: '1.0.0' })).statusCode).toBe(201);
+    // The bootstrap admin's account is zh-CN: its language wins over the header.
+    const again = await t.api('POST', '/api/v1/baselines', { name, filter: {}, appVersion: '1.0.0' }, { 'accept-language': 'en' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'conflict', field: 'name', key: 'terminal_data.baseline_name_taken', message: `名为“${name}”的基线已存在。`, retryable: false });
+  });
 });
 
 // A baseline never finishes: a spare a work order swaps in keeps its old software until the baseline's

@@ -272,6 +272,20 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
     expect(after.state).toBe('scrapped');
   });
 
+  it("says a refusal in the account's language, with its key and no ids", async () => {
+    const store = await depot();
+    const head = await part(store.code, 3);
+    const elsewhere = await depot('BJ');
+    // The bootstrap admin's account is zh-CN: its language wins over the header.
+    const res = await t.api('POST', '/api/v1/stock-transfers', { partId: head.id, toDepot: elsewhere.code, quantity: 5 }, { 'accept-language': 'en' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toMatchObject({
+      code: 'conflict', field: 'quantity', key: 'spares.not_enough_stock', params: { level: 3, sku: head.sku, depot: store.code },
+      message: `仓库 ${store.code} 的 ${head.sku} 库存仅有 3 件。`, details: { inStock: 3 },
+    });
+    expect(res.json().error.message).not.toMatch(/[0-9a-f]{8}-/);
+  });
+
   it('sets the merchant-restored time when a repair on site is done, and not for preventive visits', async () => {
     const estate = await buildEstate(t);
     const order = await workOrder(estate.site.id);

@@ -102,7 +102,7 @@ describe.each(databases())('terminal data backups and restores against a running
     expect(spare.t.canTransact()).toEqual({ allowed: true });
 
     // `posfleet terminal-backup restore SPARE` queues its own newest backup... which it has none of yet.
-    await expect(requestTerminalRestore(server.url, ADMIN_TOKEN, spare.terminalId, {})).rejects.toThrow(`the server answered 409: terminal ${spare.terminalId} has no stored backup`);
+    await expect(requestTerminalRestore(server.url, ADMIN_TOKEN, spare.terminalId, {})).rejects.toThrow(`the server answered 409: 终端 ${spare.t.serialNumber} 没有已保存的数据备份。`);
     expect(await requestTerminalRestore(server.url, ADMIN_TOKEN, spare.terminalId, { sourceTerminalId: faulty.terminalId })).toMatchObject({ state: 'pending', reason: 'manual', backupId: newest.id });
 
     // The audit chain holds the stored backups and the confirmation.

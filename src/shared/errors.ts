@@ -54,8 +54,8 @@ export class AppError extends Error {
  * An error whose message people read, from the catalogue: its English text (for logs and scripts)
  * and, per caller, its text in their language.
  */
-export function fromCatalogue(code: ErrorCode, key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean } = {}): AppError {
-  return new AppError(code, formatMessage('en', key, params) ?? key, options.field).says(key, params, options.retryable);
+export function fromCatalogue(code: ErrorCode, key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean; details?: unknown } = {}): AppError {
+  return new AppError(code, formatMessage('en', key, params) ?? key, options.field, options.details).says(key, params, options.retryable);
 }
 
 /** A field the caller must correct, the reason said from the catalogue (in the caller's language). */
@@ -64,7 +64,7 @@ export const invalidField = (field: string, key: MessageKey, params: MessagePara
  * A request the current state refuses (409), said from the catalogue. `retryable`: the same request may succeed
  * if sent again (a race, a lock held for a moment) — or, false, it never will (a final state).
  */
-export const refused = (key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean } = {}) => fromCatalogue('conflict', key, params, options);
+export const refused = (key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean; details?: unknown } = {}) => fromCatalogue('conflict', key, params, options);
 
 export const invalid = (field: string, reason: string) => new AppError('validation_error', `${field}: ${reason}`, field);
 /**

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { Actor, WorkOrdersService } from '../work-orders/work-orders.service.ts';
 import { isClosed } from '../work-orders/work-order-states.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { SwapFacts } from '../terminal-data/restores.service.ts';
@@ -26,10 +26,10 @@ export class BackupTerminalsService {
 
   // ---- backup pools
   async createPool(input: PoolInput): Promise<PoolView> {
-    if ((input.depotId === undefined) === (input.siteId === undefined)) throw invalid(input.depotId ? 'siteId' : 'depotId', 'give exactly one of depotId and siteId');
-    if (input.depotId && !(await this.repo.findDepot(input.depotId))) throw invalid('depotId', `depot ${input.depotId} does not exist`);
-    if (input.siteId && !(await this.repo.siteExists(input.siteId))) throw invalid('siteId', `site ${input.siteId} does not exist`);
-    if (await this.repo.findPoolByCode(input.code)) throw conflict(`a backup pool with code ${input.code} exists`, 'code');
+    if ((input.depotId === undefined) === (input.siteId === undefined)) throw invalidField(input.depotId ? 'siteId' : 'depotId', 'spares.pool_place');
+    if (input.depotId && !(await this.repo.findDepot(input.depotId))) throw invalidField('depotId', 'spares.no_such', { what: 'depot' });
+    if (input.siteId && !(await this.repo.siteExists(input.siteId))) throw invalidField('siteId', 'spares.no_such', { what: 'site' });
+    if (await this.repo.findPoolByCode(input.code)) throw refused('spares.code_taken', { what: 'pool', code: input.code }, { field: 'code', retryable: false });
     const row: PoolRow = { id: randomUUID(), code: input.code, name: input.name, depot_id: input.depotId ?? null, site_id: input.siteId ?? null, created_at: this.now() };
     await this.repo.insertPool(row);
     return this.getPool(row.id);
@@ -51,12 +51,12 @@ export class BackupTerminalsService {
     await this.repo.transaction(async (trx) => {
       if (!(await this.repo.findPool(trx, poolId))) orNotFound('backup pool', poolId);
       const terminal = await this.repo.findTerminal(trx, terminalId);
-      if (!terminal || terminal.deleted_at) throw invalid('terminalId', `terminal ${terminalId} does not exist`);
-      if (terminal.site_id) throw conflict(`terminal ${terminal.serial_number} is in service at a site: a spare is at none`, 'terminalId');
-      if (terminal.status !== 'in_stock') throw conflict(`terminal ${terminal.serial_number} is ${terminal.status}: only a terminal in stock can be a spare`, 'terminalId');
-      if (await this.repo.openCustodyOf(trx, terminalId)) throw conflict(`terminal ${terminal.serial_number} is on its way to or in repair`, 'terminalId');
+      if (!terminal || terminal.deleted_at) throw invalidField('terminalId', 'spares.no_such', { what: 'terminal' });
+      if (terminal.site_id) throw refused('spares.terminal_at_site', { serial: terminal.serial_number }, { field: 'terminalId' });
+      if (terminal.status !== 'in_stock') throw refused('spares.terminal_not_in_stock', { serial: terminal.serial_number, status: terminal.status }, { field: 'terminalId' });
+      if (await this.repo.openCustodyOf(trx, terminalId)) throw refused('spares.terminal_in_repair', { serial: terminal.serial_number }, { field: 'terminalId' });
       if (!(await this.repo.addToPool(trx, { terminal_id: terminalId, pool_id: poolId, added_by: actor.name, added_at: this.now() }))) {
-        throw conflict(`terminal ${terminal.serial_number} is already a spare in a pool`, 'terminalId');
+        throw refused('spares.already_spare', { serial: terminal.serial_number }, { field: 'terminalId', retryable: false });
       }
     });
     return this.getPool(poolId);
@@ -73,17 +73,17 @@ export class BackupTerminalsService {
     const now = this.now();
     const custodyId = await this.repo.transaction(async (trx) => {
       const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
-      if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: no swap can be made on it`);
+      if (isClosed(order.status)) throw refused('spares.work_order_closed', { status: order.status, action: 'swap' }, { retryable: false });
       const faulty = await this.repo.findTerminal(trx, input.faultyTerminalId);
-      if (!faulty || faulty.deleted_at) throw invalid('faultyTerminalId', `terminal ${input.faultyTerminalId} does not exist`);
-      if (faulty.site_id !== order.site_id) throw invalid('faultyTerminalId', `terminal ${faulty.serial_number} is not at the work order's site`);
-      if (input.spareTerminalId === faulty.id) throw invalid('spareTerminalId', 'is the faulty terminal');
+      if (!faulty || faulty.deleted_at) throw invalidField('faultyTerminalId', 'spares.no_such', { what: 'terminal' });
+      if (faulty.site_id !== order.site_id) throw invalidField('faultyTerminalId', 'spares.faulty_not_at_site', { serial: faulty.serial_number });
+      if (input.spareTerminalId === faulty.id) throw invalidField('spareTerminalId', 'spares.spare_is_faulty');
       const spare = await this.repo.findTerminal(trx, input.spareTerminalId);
-      if (!spare || spare.deleted_at) throw invalid('spareTerminalId', `terminal ${input.spareTerminalId} does not exist`);
+      if (!spare || spare.deleted_at) throw invalidField('spareTerminalId', 'spares.no_such', { what: 'terminal' });
       const backup = await this.repo.findBackup(trx, spare.id);
-      if (!backup) throw invalid('spareTerminalId', `terminal ${spare.serial_number} is not a backup terminal in any pool`);
-      if (await this.repo.openCustodyOf(trx, faulty.id)) throw conflict(`terminal ${faulty.serial_number} already has an open chain of custody`, 'faultyTerminalId');
-      if (!(await this.repo.takeFromPool(trx, spare.id, backup.pool_id))) throw conflict(`spare ${spare.serial_number} was taken meanwhile`, 'spareTerminalId');
+      if (!backup) throw invalidField('spareTerminalId', 'spares.not_a_spare', { serial: spare.serial_number });
+      if (await this.repo.openCustodyOf(trx, faulty.id)) throw refused('spares.custody_open', { serial: faulty.serial_number }, { field: 'faultyTerminalId' });
+      if (!(await this.repo.takeFromPool(trx, spare.id, backup.pool_id))) throw refused('spares.spare_taken', { serial: spare.serial_number }, { field: 'spareTerminalId', retryable: false });
 
       const tags = await this.repo.tagsOf(trx, faulty.id);
       await this.repo.replaceTags(trx, spare.id, tags);
@@ -119,20 +119,20 @@ export class BackupTerminalsService {
     await this.repo.transaction(async (trx) => {
       const custody = (await this.repo.findCustody(trx, id, actor.scope)) ?? orNotFound('custody', id);
       const from = custody.state;
-      if (!canStep(from, input.to)) throw conflict(`terminal ${custody.serial_number} cannot go from ${from} to ${input.to}`, 'to');
-      if (input.to === 'back_in_pool' && !input.poolId) throw invalid('poolId', 'is required to go back_in_pool: the pool the terminal joins');
-      if (input.to !== 'back_in_pool' && input.poolId) throw invalid('poolId', `is only for back_in_pool, not ${input.to}`);
-      if (input.poolId && !(await this.repo.findPool(trx, input.poolId))) throw invalid('poolId', `backup pool ${input.poolId} does not exist`);
+      if (!canStep(from, input.to)) throw refused('spares.custody_step', { serial: custody.serial_number, from, to: input.to }, { field: 'to', retryable: false });
+      if (input.to === 'back_in_pool' && !input.poolId) throw invalidField('poolId', 'spares.pool_required');
+      if (input.to !== 'back_in_pool' && input.poolId) throw invalidField('poolId', 'spares.pool_only_back', { to: input.to });
+      if (input.poolId && !(await this.repo.findPool(trx, input.poolId))) throw invalidField('poolId', 'spares.no_such', { what: 'pool' });
       const now = this.now();
       const closes = isClosedCustody(input.to);
       const moved = await this.repo.stepCustody(trx, id, from, {
         state: input.to, ...(closes && { closed_at: now, open_terminal_id: null }), ...(input.poolId && { pool_id: input.poolId }),
       });
-      if (!moved) throw conflict(`custody ${id} changed meanwhile: try again`, 'to');
+      if (!moved) throw refused('spares.custody_changed', {}, { field: 'to', retryable: true });
       if (input.to === 'back_in_pool') {
         await this.repo.updateTerminal(trx, custody.terminal_id, { status: 'in_stock', updated_at: now });
         if (!(await this.repo.addToPool(trx, { terminal_id: custody.terminal_id, pool_id: input.poolId!, added_by: actor.name, added_at: now }))) {
-          throw conflict(`terminal ${custody.serial_number} is already a spare in a pool`, 'poolId');
+          throw refused('spares.already_spare', { serial: custody.serial_number }, { field: 'poolId', retryable: false });
         }
       }
       if (input.to === 'scrapped') await this.repo.updateTerminal(trx, custody.terminal_id, { status: 'retired', updated_at: now });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, WorkOrdersService } from '../work-orders/work-orders.service.ts';
 import type { WorkOrderView } from '../work-orders/work-orders.schemas.ts';
 import { isClosed } from '../work-orders/work-order-states.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Executor, PartRow, SparesRepository } from './spares.repository.ts';
@@ -27,7 +27,7 @@ export class SparesService {
 
   // ---- depots
   async createDepot(input: DepotInput): Promise<DepotView> {
-    if (await this.repo.findDepotByCode(this.repo.db, input.code)) throw conflict(`a depot with code ${input.code} exists`, 'code');
+    if (await this.repo.findDepotByCode(this.repo.db, input.code)) throw refused('spares.code_taken', { what: 'depot', code: input.code }, { field: 'code', retryable: false });
     const now = this.now();
     const row = { id: randomUUID(), code: input.code, name: input.name, region: input.region ?? null, created_at: now, updated_at: now };
     await this.repo.insertDepot(this.repo.db, row);
@@ -49,7 +49,7 @@ export class SparesService {
     await this.stock.transaction(this.now(), async ({ trx, at, move }) => {
       await this.ensureDepot(trx, input.depot, at);
       const row: PartRow = { id, depot: input.depot, sku: input.sku, name: input.name, quantity: 0, minimum: input.minimum ?? 0, created_at: at, updated_at: at, low_since: null };
-      if (!(await this.repo.insertPart(trx, row, true))) throw conflict(`part ${input.sku} already exists at depot ${input.depot}`, 'sku');
+      if (!(await this.repo.insertPart(trx, row, true))) throw refused('spares.part_exists', { sku: input.sku, depot: input.depot }, { field: 'sku', retryable: false });
       await move({ partId: id, kind: 'receipt', change: { put: input.quantity }, actor, reason: 'opening stock' });
     });
     return this.part(id);
@@ -83,9 +83,9 @@ export class SparesService {
     const transferId = randomUUID();
     const toId = await this.stock.transaction(this.now(), async ({ trx, at, move }) => {
       const from = await this.repo.findPart(trx, input.partId);
-      if (!from) throw invalid('partId', `spare part ${input.partId} does not exist`);
-      if (!(await this.repo.findDepotByCode(trx, input.toDepot))) throw invalid('toDepot', `depot ${input.toDepot} does not exist`);
-      if (input.toDepot === from.depot) throw invalid('toDepot', `is the depot the stock is at (${from.depot})`);
+      if (!from) throw invalidField('partId', 'spares.no_such', { what: 'part' });
+      if (!(await this.repo.findDepotByCode(trx, input.toDepot))) throw invalidField('toDepot', 'spares.no_such', { what: 'depot' });
+      if (input.toDepot === from.depot) throw invalidField('toDepot', 'spares.same_depot', { depot: from.depot });
       const reason = input.reason ?? null;
       await move({ partId: from.id, kind: 'transfer_out', change: { take: input.quantity }, actor, reason, transferId });
       await this.repo.insertPart(trx, {
@@ -102,8 +102,8 @@ export class SparesService {
   async useParts(workOrderId: string, input: { partId: string; quantity: number }, actor: Actor): Promise<WorkOrderView> {
     await this.stock.transaction(this.now(), async ({ trx, at, move }) => {
       const order = await this.workOrders.findForUpdate(trx, workOrderId, actor.scope);
-      if (isClosed(order.status)) throw conflict(`work order ${workOrderId} is ${order.status}: no more parts can be booked on it`);
-      if (!(await this.repo.findPart(trx, input.partId))) throw invalid('partId', `spare part ${input.partId} does not exist`);
+      if (isClosed(order.status)) throw refused('spares.work_order_closed', { status: order.status, action: 'parts' }, { retryable: false });
+      if (!(await this.repo.findPart(trx, input.partId))) throw invalidField('partId', 'spares.no_such', { what: 'part' });
       await move({ partId: input.partId, kind: 'consumption', change: { take: input.quantity }, actor, workOrderId });
       await this.repo.touchWorkOrder(trx, workOrderId, at);
     });
@@ -116,7 +116,7 @@ export class SparesService {
     let after: { at: string; seq: number; id: string } | undefined;
     if (key !== undefined) {
       const [at, seq, id, extra] = key.split('|');
-      if (!at || !id || extra !== undefined || !/^[0-9]{1,15}$/.test(seq ?? '')) throw invalid('cursor', 'is not a cursor returned by this endpoint');
+      if (!at || !id || extra !== undefined || !/^[0-9]{1,15}$/.test(seq ?? '')) throw invalidField('cursor', 'common.invalid_cursor');
       after = { at, seq: Number(seq), id };
     }
     const rows = await this.repo.ledger({ partId: query.partId, depot: query.depot, limit, after });

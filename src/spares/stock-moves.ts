@@ -3,7 +3,7 @@
 // per shortage. Restock, counts, transfers, parts used on a work order and opening stock all come here.
 import { randomUUID } from 'node:crypto';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import { AppError, conflict, orNotFound } from '../shared/errors.ts';
+import { orNotFound, refused } from '../shared/errors.ts';
 import type { Actor } from '../work-orders/work-orders.service.ts';
 import type { Executor, MoveRow, PartRow, SparesRepository } from './spares.repository.ts';
 import { lowStockChange, stockMove, type MoveKind, type StockChange } from './stock.ts';
@@ -60,17 +60,17 @@ export class StockMoves {
       const part = (await this.repo.findPart(trx, input.partId)) ?? orNotFound('spare part', input.partId);
       const level = Number(part.quantity);
       const outcome = stockMove({ quantity: level, minimum: Number(part.minimum), flagged: part.low_since !== null }, input.change);
-      if (!outcome) throw new AppError('conflict', `only ${level} of ${part.sku} in stock at ${part.depot}`, 'quantity', { inStock: level });
+      if (!outcome) throw refused('spares.not_enough_stock', { level, sku: part.sku, depot: part.depot }, { field: 'quantity', details: { inStock: level } });
       if (!(await this.repo.setLevel(trx, part.id, level, outcome.balance, at))) {
         // A count is of the level the counter saw: if stock moved meanwhile, the count is stale.
-        if ('count' in input.change) throw conflict(`stock of ${part.sku} at ${part.depot} changed meanwhile: count again`, 'counted');
+        if ('count' in input.change) throw refused('spares.count_stale', { sku: part.sku, depot: part.depot }, { field: 'counted', retryable: false });
         continue;
       }
       await this.repo.insertMove(trx, ledgerRow(input, outcome.delta, outcome.balance, at));
       if (await this.settleFlag(trx, part.id, outcome.lowStock, at)) shortages.push(part.id);
       return { ...part, quantity: outcome.balance, updated_at: at };
     }
-    throw conflict(`stock of spare part ${input.partId} is moving too often at once: try again`, 'partId');
+    throw refused('spares.stock_busy', {}, { field: 'partId', retryable: true });
   }
 
   /**

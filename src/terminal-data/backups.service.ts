@@ -4,7 +4,7 @@
 // download them; the retention job prunes what the policy no longer keeps.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/time.ts';
-import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import type { BackupKind } from '../db/schema.ts';
 import { chunkCount, expectedChunkBytes, missingChunks } from '../shared/chunk-store.ts';
 import type { BackupStore } from './backup-store.ts';
@@ -37,11 +37,11 @@ export class BackupsService {
   /** Starts an upload, or (same uploadId) says how far it got. */
   async start(terminalId: string, input: BackupStart): Promise<{ created: boolean; status: UploadStatus }> {
     const key = await this.escrow();
-    if (input.keyId !== key.keyId) throw invalid('keyId', `is not the server's escrow key (${key.keyId}): fetch GET /device/v1/backup-key again`);
+    if (input.keyId !== key.keyId) throw invalidField('keyId', 'terminal_data.wrong_escrow_key');
     const existing = await this.repo.findUpload(terminalId, input.uploadId);
     if (existing) {
       if (existing.sha256 !== input.sha256 || existing.size_bytes !== input.sizeBytes || existing.chunk_size !== input.chunkSize) {
-        throw conflict(`upload ${input.uploadId} was started with other content: use a new uploadId`, 'uploadId');
+        throw refused('terminal_data.upload_other_content', {}, { field: 'uploadId', retryable: false });
       }
       return { created: false, status: await this.status(existing) };
     }
@@ -63,11 +63,11 @@ export class BackupsService {
   /** Keeps one chunk (a chunk sent again replaces itself: the same bytes, or the terminal's correction). */
   async putChunk(terminalId: string, uploadId: string, index: number, data: string): Promise<UploadStatus> {
     const backup = await this.upload(terminalId, uploadId);
-    if (backup.state !== 'uploading') throw conflict(`upload ${uploadId} is ${backup.state}: no more chunks are taken`, 'uploadId');
-    if (index >= backup.chunk_count) throw invalid('index', `must be below ${backup.chunk_count} (the upload's chunk count)`);
+    if (backup.state !== 'uploading') throw refused('terminal_data.upload_not_open', { state: backup.state, chunks: 'yes' }, { field: 'uploadId', retryable: false });
+    if (index >= backup.chunk_count) throw invalidField('index', 'terminal_data.chunk_index', { count: backup.chunk_count });
     const bytes = Buffer.from(data, 'base64');
     const expected = expectedChunkBytes(backup, index);
-    if (bytes.length !== expected) throw invalid('data', `chunk ${index} must be ${expected} bytes, not ${bytes.length}`);
+    if (bytes.length !== expected) throw invalidField('data', 'terminal_data.chunk_size', { index, expected, actual: bytes.length });
     await this.store.putChunk(backup.id, index, bytes);
     return this.status(backup);
   }
@@ -79,10 +79,10 @@ export class BackupsService {
   async complete(terminalId: string, uploadId: string): Promise<BackupView> {
     const backup = await this.upload(terminalId, uploadId);
     if (backup.state === 'stored') return this.view(backup);
-    if (backup.state !== 'uploading') throw conflict(`upload ${uploadId} is ${backup.state}`, 'uploadId');
+    if (backup.state !== 'uploading') throw refused('terminal_data.upload_not_open', { state: backup.state, chunks: 'no' }, { field: 'uploadId', retryable: false });
     const received = await this.store.received(backup.id);
     const missing = missingChunks(backup.chunk_count, received);
-    if (missing.length) throw new AppError('conflict', `chunks ${missing.slice(0, 20).join(', ')} have not arrived`, 'received', { missing });
+    if (missing.length) throw refused('terminal_data.chunks_missing', { count: missing.length, list: missing.slice(0, 20).join(', ') }, { field: 'received', details: { missing } });
     const joined = await this.store.assemble(backup.id, terminalId, backup.chunk_count);
     await this.store.discardUpload(backup.id);
     const now = this.now();
@@ -91,7 +91,7 @@ export class BackupsService {
       await this.store.discardFile(terminalId, backup.id);
       await this.repo.setBackupState(backup.id, 'uploading', { state: 'refused', refused_reason: reason });
       this.log?.('terminal backup refused', { terminalId, backupId: backup.id, reason });
-      throw invalid('sha256', `backup does not verify: ${reason}`);
+      throw invalidField('sha256', 'terminal_data.backup_not_verified', { hash: joined.sha256, size: joined.size, declared: backup.sha256, declaredSize: Number(backup.size_bytes) });
     }
     await this.repo.setBackupState(backup.id, 'uploading', { state: 'stored', stored_at: now });
     return this.view((await this.repo.findBackup(backup.id))!);
@@ -107,8 +107,8 @@ export class BackupsService {
   async download(terminalId: string, backupId: string): Promise<{ backup: BackupView; bytes: Buffer }> {
     const backup = await this.repo.findBackup(backupId);
     if (!backup || backup.terminal_id !== terminalId) return orNotFound('backup', backupId);
-    if (backup.state !== 'stored') throw conflict(`backup ${backupId} is ${backup.state}: nothing to download`);
-    if (!(await this.verifyAtRest(backup))) throw conflict(`backup ${backupId} no longer verifies (its SHA-256 changed at rest): marked corrupt`);
+    if (backup.state !== 'stored') throw refused('terminal_data.backup_not_stored', { state: backup.state, action: 'download' }, { retryable: false });
+    if (!(await this.verifyAtRest(backup))) throw refused('terminal_data.backup_corrupt', {}, { retryable: false });
     return { backup: this.view(backup), bytes: await this.store.read(terminalId, backupId) };
   }
 

@@ -5,7 +5,7 @@
 // through a campaign like any other (the rollouts capability's, behind `delivery`).
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/time.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { complianceOf } from './baseline-compliance.ts';
 import type { BaselineRow, TerminalDataRepository, TerminalFacts } from './terminal-data.repository.ts';
 import type { BaselineInput, BaselinePatch, BaselineTerminal, BaselineView, ComplianceState } from './terminal-data.schemas.ts';
@@ -40,7 +40,7 @@ export class BaselinesService {
   async create(input: BaselineInput, by: string): Promise<BaselineView> {
     const f = input.filter;
     await this.check({ filter: f, appVersion: input.appVersion ?? null, firmwareVersion: input.firmwareVersion ?? null, configurationVersion: input.configurationVersion ?? null });
-    if (await this.repo.baselineByName(input.name)) throw conflict(`a baseline named ${input.name} exists`, 'name');
+    if (await this.repo.baselineByName(input.name)) throw refused('terminal_data.baseline_name_taken', { name: input.name }, { field: 'name', retryable: false });
     const now = this.clock().toISOString();
     const row: BaselineRow = {
       id: randomUUID(), name: input.name, merchant_id: f.merchantId ?? null, site_id: f.siteId ?? null, model_id: f.modelId ?? null, tag: f.tag ?? null,
@@ -61,7 +61,7 @@ export class BaselinesService {
       configurationVersion: patch.configurationVersion === undefined ? configurationVersionOf(row) : patch.configurationVersion,
     };
     await this.check(next);
-    if (patch.name && patch.name !== row.name && (await this.repo.baselineByName(patch.name))) throw conflict(`a baseline named ${patch.name} exists`, 'name');
+    if (patch.name && patch.name !== row.name && (await this.repo.baselineByName(patch.name))) throw refused('terminal_data.baseline_name_taken', { name: patch.name }, { field: 'name', retryable: false });
     await this.repo.updateBaseline(id, {
       name: patch.name ?? row.name, merchant_id: filter.merchantId ?? null, site_id: filter.siteId ?? null, model_id: filter.modelId ?? null, tag: filter.tag ?? null,
       app_version: next.appVersion, firmware_version: next.firmwareVersion, configuration_version: next.configurationVersion?.toString() ?? null, updated_at: this.clock().toISOString(),
@@ -70,15 +70,15 @@ export class BaselinesService {
   }
 
   private async check(b: { filter: Filter; appVersion: string | null; firmwareVersion: string | null; configurationVersion: number | null }): Promise<void> {
-    if (!b.appVersion && !b.firmwareVersion && !b.configurationVersion) throw invalid('appVersion', 'name at least one of appVersion, firmwareVersion and configurationVersion');
+    if (!b.appVersion && !b.firmwareVersion && !b.configurationVersion) throw invalidField('appVersion', 'terminal_data.baseline_needs_version');
     const f = b.filter;
-    if (f.merchantId && !(await this.exists.merchant(f.merchantId))) throw invalid('filter.merchantId', `merchant ${f.merchantId} does not exist`);
-    if (f.siteId && !(await this.exists.site(f.siteId))) throw invalid('filter.siteId', `site ${f.siteId} does not exist`);
-    if (f.modelId && !(await this.exists.model(f.modelId))) throw invalid('filter.modelId', `terminal model ${f.modelId} does not exist`);
+    if (f.merchantId && !(await this.exists.merchant(f.merchantId))) throw invalidField('filter.merchantId', 'terminal_data.no_such', { what: 'merchant' });
+    if (f.siteId && !(await this.exists.site(f.siteId))) throw invalidField('filter.siteId', 'terminal_data.no_such', { what: 'site' });
+    if (f.modelId && !(await this.exists.model(f.modelId))) throw invalidField('filter.modelId', 'terminal_data.no_such', { what: 'model' });
     if (b.configurationVersion) {
       const group = await this.configuration?.groupVersion(f);
-      if (!group) throw invalid('configurationVersion', 'no saved configuration group has this filter: create one (POST /api/v1/configuration/groups) and set its values first');
-      if (group.version < b.configurationVersion) throw invalid('configurationVersion', `the configuration group's newest version is ${group.version}`);
+      if (!group) throw invalidField('configurationVersion', 'terminal_data.no_configuration_group');
+      if (group.version < b.configurationVersion) throw invalidField('configurationVersion', 'terminal_data.configuration_version_ahead', { version: group.version });
     }
   }
 

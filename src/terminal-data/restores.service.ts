@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../shared/time.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { rewrap } from './backup-envelope.ts';
 import type { BackupsService } from './backups.service.ts';
 import type { EscrowKey } from './escrow-key.ts';
@@ -55,14 +55,15 @@ export class RestoresService {
     let backup: BackupRow | undefined;
     if (input.backupId) {
       backup = await this.repo.findBackup(input.backupId);
-      if (!backup) throw invalid('backupId', `backup ${input.backupId} does not exist`);
-      if (input.sourceTerminalId && backup.terminal_id !== input.sourceTerminalId) throw invalid('backupId', `is not a backup of terminal ${input.sourceTerminalId}`);
-      if (backup.state !== 'stored') throw conflict(`backup ${backup.id} is ${backup.state}: only a stored backup can be restored`, 'backupId');
+      if (!backup) throw invalidField('backupId', 'terminal_data.no_such', { what: 'backup' });
+      if (input.sourceTerminalId && backup.terminal_id !== input.sourceTerminalId) throw invalidField('backupId', 'terminal_data.backup_of_other_terminal');
+      if (backup.state !== 'stored') throw refused('terminal_data.backup_not_stored', { state: backup.state, action: 'restore' }, { field: 'backupId', retryable: false });
     } else {
       const source = input.sourceTerminalId ?? terminalId;
-      if (!(await this.repo.terminal(source))) throw invalid('sourceTerminalId', `terminal ${source} does not exist`);
+      const sourceTerminal = await this.repo.terminal(source);
+      if (!sourceTerminal) throw invalidField('sourceTerminalId', 'terminal_data.no_such', { what: 'terminal' });
       backup = (await this.repo.storedBackups(source))[0];
-      if (!backup) throw conflict(`terminal ${source} has no stored backup`, input.sourceTerminalId ? 'sourceTerminalId' : 'backupId');
+      if (!backup) throw refused('terminal_data.no_stored_backup', { serial: sourceTerminal.serial_number }, { field: input.sourceTerminalId ? 'sourceTerminalId' : 'backupId' });
     }
     const now = this.now();
     const row: RestoreRow = {
@@ -105,7 +106,7 @@ export class RestoresService {
     try {
       wrappedKey = await rewrap(backup.wrapped_key, (await this.escrow()).privateKey, input.publicKeySpki);
     } catch {
-      throw invalid('publicKeySpki', 'is not an RSA-OAEP public key the data key can be wrapped for');
+      throw invalidField('publicKeySpki', 'terminal_data.bad_public_key');
     }
     return {
       restore: {
@@ -119,7 +120,7 @@ export class RestoresService {
   async data(terminalId: string, restoreId: string): Promise<Buffer> {
     const restore = await this.repo.findRestore(restoreId);
     if (!restore || restore.terminal_id !== terminalId) return orNotFound('restore', restoreId);
-    if (restore.state !== 'pending') throw conflict(`restore ${restoreId} is ${restore.state}`);
+    if (restore.state !== 'pending') throw refused('terminal_data.restore_ended', { state: restore.state }, { retryable: false });
     return (await this.backups.download(restore.source_terminal_id, restore.backup_id)).bytes;
   }
 
@@ -130,11 +131,11 @@ export class RestoresService {
     const state = input.status === 'restored' ? 'confirmed' : 'failed';
     if (restore.state !== 'pending') {
       if (restore.state === state) return view(restore); // a repeated report
-      throw conflict(`restore ${restoreId} is already ${restore.state}`, 'status');
+      throw refused('terminal_data.restore_ended', { state: restore.state }, { field: 'status', retryable: false });
     }
     const now = this.now();
     await this.repo.transaction(async (trx) => {
-      if (!(await this.repo.endRestore(trx, restoreId, state, now, input.detail ?? null))) throw conflict(`restore ${restoreId} changed meanwhile`, 'status');
+      if (!(await this.repo.endRestore(trx, restoreId, state, now, input.detail ?? null))) throw refused('terminal_data.restore_changed', {}, { field: 'status', retryable: true });
       if (state === 'confirmed' && restore.work_order_id) await this.repo.markSwapRestored(trx, restore.work_order_id, now);
     });
     return view((await this.repo.findRestore(restoreId))!);
