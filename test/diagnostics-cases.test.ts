@@ -101,7 +101,12 @@ describe.each(databases())('suspicious-activity cases on $name', (kind) => {
       [{ status: ['investigating', 'resolved'] }, 'skimmer removed; acquirer informed'],
     ]);
     expect(resolved.history.at(-1).actor).toBe(support.name);
-    expect((await status(a.id, { status: 'open' })).statusCode).toBe(409); // closed cases stay closed
+    const reopen = await status(a.id, { status: 'open' }, { 'accept-language': 'en' });
+    expect(reopen.statusCode).toBe(409); // closed cases stay closed: a final refusal, in the account's language (zh-CN)
+    expect(reopen.json().error).toMatchObject({
+      code: 'conflict', field: 'status', key: 'diagnostics.case_transition', params: { why: 'closed', from: 'resolved', to: 'open' }, retryable: false,
+      message: '此案件已解决（已结案）；新的发现请作为新的报告提交。',
+    });
     expect((await assign(a.id, { ownerId: support.id })).statusCode).toBe(409);
 
     // One case still open: the incident stays; dismissing that one (without taking it on) resolves the incident.

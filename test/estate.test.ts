@@ -117,11 +117,16 @@ describe.each(databases())('estate registry on $name', (kind) => {
     expect((await t.device('/device/v1/heartbeat', credential, heartbeatReport(2))).statusCode).toBe(401);
   });
 
-  it('refuses to delete a site that still has terminals', async () => {
+  it('refuses to delete a site that still has terminals, saying so by the site\'s name in the caller\'s language', async () => {
     const estate = await buildEstate(t);
     await buildTerminal(t, estate);
-    const res = await t.api('DELETE', `/api/v1/sites/${estate.site.id}`);
+    const res = await t.api('DELETE', `/api/v1/sites/${estate.site.id}`, undefined, { 'accept-language': 'en' });
     expect(res.statusCode).toBe(409);
+    // The bootstrap admin's account is zh-CN: it wins over the header. A final refusal, not one to retry.
+    expect(res.json().error).toMatchObject({
+      code: 'conflict', key: 'estate.site_has_terminals', params: { site: estate.site.name }, retryable: false,
+      message: `门店“${estate.site.name}”仍有终端：请先移走或删除这些终端。`,
+    });
   });
 
   it('answers 413 for oversized bodies', async () => {

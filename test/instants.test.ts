@@ -56,7 +56,7 @@ describe.each(databases())('instants with an offset on $name', (kind) => {
     // 05:00 at UTC-8 is 13:00 UTC, an hour ahead.
     const ahead = await report('2026-03-02T05:00:00-08:00');
     expect(ahead.statusCode).toBe(400);
-    expect(ahead.json().error).toMatchObject({ field: 'occurredAt', message: 'occurredAt: must not be in the future' });
+    expect(ahead.json().error).toMatchObject({ field: 'occurredAt', key: 'diagnostics.occurred_in_future' });
 
     const stored = await t.services.db.kysely.selectFrom('suspicious_reports').select(['id', 'occurred_at']).where('terminal_id', '=', terminal.id).orderBy('occurred_at').execute();
     expect(stored).toEqual([{ id: earlier.json().id, occurred_at: '2026-03-02T10:00:00.000Z' }, { id: later.json().id, occurred_at: '2026-03-02T11:00:00.000Z' }]);

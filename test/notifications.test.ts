@@ -8,6 +8,7 @@ import { NotificationRepository } from '../src/notifications/notifications.repos
 import { DELIVER_NOTIFICATION } from '../src/notifications/notification-jobs.ts';
 import { retryDelayMs } from '../src/notifications/notifications.rules.ts';
 import { AppError } from '../src/shared/errors.ts';
+import { formatMessage } from '../src/shared/messages/format.ts';
 import { runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { startSmtp } from './support/smtp.ts';
@@ -230,6 +231,13 @@ describe.each(databases())('notifications on $name', (kind) => {
 
     await expect(n.replay(delivery.id)).rejects.toMatchObject({ code: 'conflict' });
     await expect(n.replay('no-such-delivery')).rejects.toBeInstanceOf(AppError);
+    // Through the API: a final refusal, said in the account's language (the bootstrap admin's is zh-CN).
+    const again = await t.api('POST', `/api/v1/notification-deliveries/${delivery.id}/replay`, undefined, { 'accept-language': 'en' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({
+      code: 'conflict', key: 'notification.not_replayable', params: { status: 'delivered' }, retryable: false,
+      message: '该通知已送达：只有已搁置的通知（或早已逾期仍在等待的）才能重新发送。',
+    });
   });
 
   it('sends once when a delivery job runs twice, and once per channel when the same event is notified twice', async () => {
@@ -368,9 +376,9 @@ describe.each(databases())('notifications on $name', (kind) => {
       const before = (await closed.api('GET', '/api/v1/notification-channels')).json().items.length;
       const created = await closed.api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'ssrf', address });
       expect(created.statusCode).toBe(400);
-      expect(created.json().error).toEqual({
-        code: 'validation_error', field: 'address', message: `address: ${reason}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it`,
-      });
+      const error = created.json().error;
+      expect(error).toMatchObject({ code: 'validation_error', field: 'address', key: 'notification.address_refused' });
+      expect(formatMessage('en', error.key, error.params)).toBe(`${reason}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it.`);
       expect((await closed.api('GET', '/api/v1/notification-channels')).json().items).toHaveLength(before);
 
       const fine = await closed.api('POST', '/api/v1/notification-channels', { kind: 'webhook', name: 'fine', address: 'https://hooks.example.com/posfleet' });

@@ -121,7 +121,7 @@ describe.skipIf(chromiumMissing('suspicious-activity case tests'))('suspicious-a
     await status.getByLabel('New status').selectOption('resolved');
     const note = status.getByRole('textbox', { name: 'Note (required to close)' });
     await status.getByRole('button', { name: 'Move to: Resolved' }).click();
-    await status.getByText('note: say why the case is resolved').waitFor();
+    await status.getByText('Say why the case is resolved.').waitFor();
     expect(await note.getAttribute('aria-invalid')).toBe('true');
     expect(await note.getAttribute('aria-describedby')).toMatch(/-error/);
     expect((await adminApi<CaseView>('GET', `/suspicious-cases/${caseId}`)).status).toBe('investigating');

@@ -33,7 +33,8 @@ describe.each(databases())('terminal CSV on $name', (kind) => {
     const res = await t.api('POST', '/api/v1/terminals/import', lines.join('\n'));
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'invalid_csv', field: 'model_code' });
-    expect(res.json().error.message).toContain('line 5002');
+    expect(res.json().error).toMatchObject({ key: 'estate.csv_rows_invalid', params: { line: '5002', column: 'model_code', problem: 'unknown_model', value: 'NO-SUCH-MODEL' } });
+    expect(res.json().error.message).toContain('第 5002 行');
     expect(res.json().error.details.errors).toEqual([{ line: 5002, field: 'model_code', reason: 'no terminal model has code "NO-SUCH-MODEL"' }]);
     expect((await t.api('GET', '/api/v1/terminals?q=BULK-&limit=1')).json().items).toHaveLength(0);
   });
@@ -83,7 +84,7 @@ describe.each(databases())('terminal CSV on $name', (kind) => {
   it('rejects a file with an unknown or missing column before looking at rows', async () => {
     const unknown = await t.api('POST', '/api/v1/terminals/import', 'serial,model_code\nA-1,X\n');
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json().error.message).toContain('unknown column "serial"');
+    expect(unknown.json().error).toMatchObject({ key: 'estate.csv_unknown_column', params: { column: 'serial' } });
     const missing = await t.api('POST', '/api/v1/terminals/import', 'serial_number\nA-1\n');
     expect(missing.json().error).toMatchObject({ code: 'invalid_csv', field: 'model_code' });
   });

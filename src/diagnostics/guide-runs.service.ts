@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound, refused } from '../shared/errors.ts';
 import type { Emitter } from '../shared/events.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -49,15 +49,17 @@ export class GuideRunService {
   }
 
   async start(input: GuideRunInput, scope: Scope, actor: string) {
-    if (!input.incidentId && !input.terminalId) throw invalid('incidentId', 'give an incidentId or a terminalId');
+    if (!input.incidentId && !input.terminalId) throw invalidField('incidentId', 'diagnostics.guide_subject_required');
     const incident = input.incidentId ? await this.incidents.visible(input.incidentId, scope) : undefined;
     const terminalId = input.terminalId ?? incident?.terminal_id;
-    if (!terminalId) throw invalid('terminalId', 'a site incident has no single terminal: give the terminalId to troubleshoot');
-    if (incident?.terminal_id && incident.terminal_id !== terminalId) throw invalid('terminalId', `incident ${incident.id} is about another terminal`);
+    if (!terminalId) throw invalidField('terminalId', 'diagnostics.site_incident_guide');
+    if (incident?.terminal_id && incident.terminal_id !== terminalId) throw invalidField('terminalId', 'diagnostics.guide_other_terminal');
     const terminal = await this.estate.getTerminal(terminalId, scope);
     const guide = input.guideId ? guideById(input.guideId) : incident ? guideForRule(incident.rule) : undefined;
     if (!guide) {
-      throw invalid('guideId', input.guideId ? `unknown guide "${input.guideId}"; one of ${GUIDES.map((g) => g.id).join(', ')}` : 'this incident has no guide: name one with guideId');
+      throw input.guideId
+        ? invalidField('guideId', 'diagnostics.unknown_guide', { guide: input.guideId, guides: GUIDES.map((g) => g.id).join(', ') })
+        : invalidField('guideId', 'diagnostics.no_guide');
     }
     // The steps that fixed this model's terminals most come first (guide-learning.ts); the run keeps that order.
     const learned = await this.learned(guide.id, terminal.modelId);
@@ -77,20 +79,20 @@ export class GuideRunService {
   /** Records one answer; it must be to the run's current step and one of that step's outcomes. */
   async answer(id: string, input: GuideAnswerInput, scope: Scope, actor: string) {
     const run = await this.visible(id, scope);
-    if (run.status !== 'running') throw conflict(`guide run ${id} has ended (${run.status})`, 'status');
-    if (input.stepId !== run.current_step) throw conflict(`guide run ${id} is at step "${run.current_step}", not "${input.stepId}"`, 'stepId');
+    if (run.status !== 'running') throw refused('diagnostics.guide_run_ended', { status: run.status }, { field: 'status', retryable: false });
+    if (input.stepId !== run.current_step) throw refused('diagnostics.guide_wrong_step', { current: run.current_step ?? '', step: input.stepId }, { field: 'stepId' });
     const guide = guideById(run.guide_id)!;
     const before = await this.repo.answersOf(id);
     const learned = parseJson<RunOrder | null>(run.step_order, null);
     const next = learned ? nextInOrder(guide, learned.order, before.map((a) => a.step_id), input.stepId, input.outcome) : answer(guide, input.stepId, input.outcome);
-    if (!next) throw invalid('outcome', `must be one of ${guide.steps[input.stepId]!.outcomes.map((o) => o.id).join(', ')}`);
+    if (!next) throw invalidField('outcome', 'diagnostics.guide_outcome_invalid', { outcomes: guide.steps[input.stepId]!.outcomes.map((o) => o.id).join(', ') });
     const at = this.clock().toISOString();
     const position = before.length;
     const change = 'step' in next
       ? { current_step: next.step }
       : { current_step: null, status: 'resolved' in next ? 'resolved' as const : 'escalated' as const, ended_at_step: input.stepId, ended_at: at, escalation_parts: 'escalate' in next ? JSON.stringify(next.parts) : null };
     const recorded = await this.repo.recordAnswer({ run_id: id, position, step_id: input.stepId, outcome: input.outcome, answered_by: actor, answered_at: at }, input.stepId, change);
-    if (!recorded) throw conflict(`guide run ${id} moved on meanwhile; look at it again`, 'stepId');
+    if (!recorded) throw refused('diagnostics.guide_moved_on', {}, { field: 'stepId' });
     if ('resolved' in next && run.incident_id) {
       await this.incidents.resolvedByGuide(run.incident_id, actor, `resolved with guide ${guide.id} at step ${input.stepId} (${input.outcome})`);
     }

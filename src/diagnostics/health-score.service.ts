@@ -3,7 +3,7 @@
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import { groupBy } from '../shared/group-by.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import type { HealthScoreQuery, TerminalScoresQuery } from './diagnostics.schemas.ts';
 import { healthScore } from './health-score.ts';
@@ -16,7 +16,7 @@ export class HealthScoreService {
   /** The health score of a terminal, site, merchant or (no subject) everything in scope, explained by its incidents. */
   async healthScore(query: HealthScoreQuery, scope: Scope) {
     const given = (['terminalId', 'siteId', 'merchantId'] as const).filter((k) => query[k]);
-    if (given.length > 1) throw invalid(given[1]!, 'give one of terminalId, siteId or merchantId');
+    if (given.length > 1) throw invalidField(given[1]!, 'diagnostics.one_subject');
     let subject: { kind: 'terminal' | 'site' | 'merchant' | 'fleet'; id: string | null };
     let terminals: number;
     let incidents;

@@ -86,9 +86,9 @@ export function mergeThresholds(overrides: ThresholdOverrides | undefined, base:
 }
 
 /** Why a set of thresholds makes no sense, as [field, reason], or null. */
-export function contradiction(t: Thresholds): [string, string] | null {
-  if (t.cardReader.minAttempts > t.cardReader.windowAttempts) return ['cardReader.minAttempts', 'must not exceed cardReader.windowAttempts'];
-  if (t.temperature.minC >= t.temperature.maxC) return ['temperature.minC', 'must be below temperature.maxC'];
+export function contradiction(t: Thresholds): [field: string, rule: 'card_reader' | 'temperature'] | null {
+  if (t.cardReader.minAttempts > t.cardReader.windowAttempts) return ['cardReader.minAttempts', 'card_reader'];
+  if (t.temperature.minC >= t.temperature.maxC) return ['temperature.minC', 'temperature'];
   return null;
 }
 

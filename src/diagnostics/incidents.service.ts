@@ -7,7 +7,7 @@ import type { Scope } from '../access/roles.ts';
 import type { IncidentTable } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { NotificationService } from '../notifications/notifications.service.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -151,14 +151,14 @@ export class IncidentService {
 
   async acknowledge(id: string, scope: Scope, actor: string) {
     const row = await this.visible(id, scope);
-    if (!(await this.repo.acknowledgeIncident(row.id, this.now(), actor))) throw conflict(`incident ${id} is ${row.status}; only an open incident can be acknowledged`, 'status');
+    if (!(await this.repo.acknowledgeIncident(row.id, this.now(), actor))) throw refused('diagnostics.incident_not_open', { status: row.status }, { field: 'status' });
     return this.get(id, scope);
   }
 
   async resolve(id: string, note: string | undefined, scope: Scope, actor: string) {
     const row = await this.visible(id, scope);
-    if (!row.open_key) throw conflict(`incident ${id} is already resolved`, 'status');
-    if (!(await this.resolveRow(row, this.now(), actor, note ?? 'resolved by an operator'))) throw conflict(`incident ${id} is already resolved`, 'status');
+    if (!row.open_key) throw refused('diagnostics.incident_resolved', {}, { field: 'status', retryable: false });
+    if (!(await this.resolveRow(row, this.now(), actor, note ?? 'resolved by an operator'))) throw refused('diagnostics.incident_resolved', {}, { field: 'status', retryable: false });
     return this.get(id, scope);
   }
 
@@ -177,7 +177,7 @@ export class IncidentService {
   /** Remote diagnostics: a self_test command for the incident's terminal; its result is the report. */
   async requestSelfTest(id: string, input: SelfTestInput, scope: Scope, actor: string) {
     const row = await this.visible(id, scope);
-    if (!row.terminal_id) throw invalid('id', 'a site incident has no single terminal to test; request self-tests of its terminals');
+    if (!row.terminal_id) throw invalidField('id', 'diagnostics.site_incident_self_test');
     const parts = input.parts ?? ['printer', 'card_reader', 'network', 'battery'];
     const command = await this.queueCommand(row.terminal_id, { type: 'self_test', payload: { parts, incidentId: row.id } }, actor);
     await this.repo.insertSelfTest({ command_id: command.id, incident_id: row.id, parts: JSON.stringify(parts), requested_at: this.now(), requested_by: actor });
@@ -191,7 +191,7 @@ export class IncidentService {
   async reportSuspicious(terminalId: string, input: SuspiciousActivityInput, scope: Scope, actor: string, rule: Rule = 'suspicious_activity', detail: Record<string, unknown> = {}) {
     const terminal = await this.estate.getTerminal(terminalId, scope);
     const at = this.now();
-    if (input.occurredAt && input.occurredAt > at) throw invalid('occurredAt', 'must not be in the future');
+    if (input.occurredAt && input.occurredAt > at) throw invalidField('occurredAt', 'diagnostics.occurred_in_future');
     const incident = await this.openIncident({
       terminal_id: terminal.id, site_id: terminal.siteId, merchant_id: terminal.merchantId, rule, at, detail: { firstReport: input.what, ...detail },
     });

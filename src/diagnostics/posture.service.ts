@@ -3,7 +3,7 @@
 import type { Scope } from '../access/roles.ts';
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
@@ -33,7 +33,7 @@ export class PostureService {
     await this.estate.getModel(modelId);
     const effective = mergeThresholds(overrides, this.context.base);
     const bad = contradiction(effective);
-    if (bad) throw invalid(bad[0], bad[1]);
+    if (bad) throw invalidField(bad[0], 'diagnostics.threshold_contradiction', { rule: bad[1] });
     await this.ruleState.saveThresholds(modelId, JSON.stringify(overrides), this.clock().toISOString(), actor);
     this.context.forgetThresholds(modelId);
     return this.thresholds(modelId);
@@ -62,7 +62,7 @@ export class PostureService {
     const now = this.clock().toISOString();
     const maxAgeDays = this.context.base.password.maxAgeDays;
     const rows = await this.repo.latestReports(scope, merchantId);
-    if (rows.length > 10_000) throw invalid('merchantId', 'more than 10,000 terminals: narrow the report to one merchant');
+    if (rows.length > 10_000) throw invalidField('merchantId', 'diagnostics.posture_too_many', { max: 10_000 });
     const rotations = await this.repo.latestCommandsOfType(rows.map((r) => r.id), 'rotate_password');
     const terminals = rows.map((r) => {
       const rotation = rotations.get(r.id);

@@ -4,7 +4,7 @@
 // suspicious-activity incident closes, the incident resolves.
 import { randomUUID } from 'node:crypto';
 import { can, isRole, ROLES, type Scope } from '../access/roles.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeCursor, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -62,12 +62,12 @@ export class SuspiciousCaseService {
   /** Gives a case an owner: someone who handles incidents. */
   async assign(id: string, input: CaseAssignInput, scope: Scope, actor: CaseActor) {
     const row = await this.visible(id, scope);
-    if (isClosed(row.status)) throw conflict(`case ${id} is ${row.status}; a closed case is not reassigned`, 'status');
+    if (isClosed(row.status)) throw refused('diagnostics.case_closed', { status: row.status }, { field: 'status', retryable: false });
     const owner = await this.repo.user(input.ownerId);
     if (!owner || owner.disabled_at || !isRole(owner.role) || !can(owner.role, 'incidents:write')) {
-      throw invalid('ownerId', 'must be an active user who handles incidents (admin, operator or support)');
+      throw invalidField('ownerId', 'diagnostics.case_owner_invalid');
     }
-    if (owner.id === row.owner_id) throw conflict(`case ${id} is owned by ${owner.name} already`, 'ownerId');
+    if (owner.id === row.owner_id) throw refused('diagnostics.case_owned_already', { owner: owner.name }, { field: 'ownerId', retryable: false });
     await this.change(row, { owner_id: owner.id }, { ownerId: [row.owner_id, owner.id] }, input.note, actor);
     return this.get(id, scope);
   }
@@ -75,8 +75,8 @@ export class SuspiciousCaseService {
   /** Moves a case on; moving it to investigating without an owner makes the mover its owner. */
   async setStatus(id: string, input: CaseStatusInput, scope: Scope, actor: CaseActor) {
     const row = await this.visible(id, scope);
-    const refused = refuseTransition(row.status, input.status, input.note);
-    if (refused) throw refused.kind === 'conflict' ? conflict(`case ${id}: ${refused.reason}`, refused.field) : invalid(refused.field, refused.reason);
+    const refusal = refuseTransition(row.status, input.status, input.note);
+    if (refusal) throw refusal.kind === 'conflict' ? refused(refusal.key, refusal.params, { field: refusal.field, retryable: false }) : invalidField(refusal.field, refusal.key, refusal.params);
     const set: { status: CaseStatus; owner_id?: string } = { status: input.status };
     const changes: Record<string, [unknown, unknown]> = { status: [row.status, input.status] };
     if (input.status === 'investigating' && !row.owner_id && actor.userId) {
@@ -95,7 +95,7 @@ export class SuspiciousCaseService {
     const changed = await this.repo.change(row.id, { status: row.status, owner_id: row.owner_id }, { ...set, updated_at: at }, {
       id: randomUUID(), case_id: row.id, at, actor: actor.name, changes: JSON.stringify(changes), note: note ?? null,
     });
-    if (!changed) throw conflict(`case ${row.id} was changed by someone else meanwhile; look again`, 'status');
+    if (!changed) throw refused('diagnostics.case_changed_meanwhile', {}, { field: 'status', retryable: true });
   }
 
   private async visible(id: string, scope: Scope): Promise<CaseRow> {

@@ -13,6 +13,6 @@ describe('suspicious-activity case states', () => {
     expect(refuseTransition('resolved', 'open', 'again')).toMatchObject({ kind: 'conflict', field: 'status' });
     expect(refuseTransition('dismissed', 'investigating', undefined)).toMatchObject({ kind: 'conflict' });
     expect(refuseTransition('investigating', 'open', undefined)).toMatchObject({ kind: 'conflict' });
-    expect(refuseTransition('open', 'open', undefined)).toMatchObject({ kind: 'conflict', reason: 'the case is open already' });
+    expect(refuseTransition('open', 'open', undefined)).toMatchObject({ kind: 'conflict', key: 'diagnostics.case_transition', params: { why: 'same', from: 'open' } });
   });
 });

@@ -13,15 +13,19 @@ const NEXT: Record<CaseStatus, readonly CaseStatus[]> = {
 
 export const isClosed = (status: string): boolean => status === 'resolved' || status === 'dismissed';
 
+/** Why a move is refused, as the message catalogue says it (diagnostics.case_transition, diagnostics.case_note_required). */
+export type CaseRefusal =
+  | { kind: 'conflict'; field: 'status'; key: 'diagnostics.case_transition'; params: { why: 'same' | 'closed' | 'back'; from: CaseStatus; to: CaseStatus } }
+  | { kind: 'invalid'; field: 'note'; key: 'diagnostics.case_note_required'; params: { to: CaseStatus } };
+
 /**
  * Why a case may not go from one status to another, or null when it may. A move the case's state
  * forbids is a conflict; closing without saying why is invalid input.
  */
-export function refuseTransition(from: CaseStatus, to: CaseStatus, note: string | undefined): { kind: 'conflict' | 'invalid'; field: string; reason: string } | null {
-  if (from === to) return { kind: 'conflict', field: 'status', reason: `the case is ${from} already` };
-  if (!NEXT[from].includes(to)) {
-    return { kind: 'conflict', field: 'status', reason: isClosed(from) ? `the case is ${from} (closed); a new sighting is a new report` : `a case cannot go from ${from} back to ${to}` };
-  }
-  if (isClosed(to) && !note?.trim()) return { kind: 'invalid', field: 'note', reason: `say why the case is ${to}` };
+export function refuseTransition(from: CaseStatus, to: CaseStatus, note: string | undefined): CaseRefusal | null {
+  const refusal = (why: 'same' | 'closed' | 'back'): CaseRefusal => ({ kind: 'conflict', field: 'status', key: 'diagnostics.case_transition', params: { why, from, to } });
+  if (from === to) return refusal('same');
+  if (!NEXT[from].includes(to)) return refusal(isClosed(from) ? 'closed' : 'back');
+  if (isClosed(to) && !note?.trim()) return { kind: 'invalid', field: 'note', key: 'diagnostics.case_note_required', params: { to } };
   return null;
 }

@@ -1,12 +1,12 @@
 // Pure rules of the estate registry: what a valid time zone is, what status a new terminal gets.
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import type { Components, OpeningHours } from './estate.schemas.ts';
 
 export function assertTimeZone(field: string, timeZone: string): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone });
   } catch {
-    throw invalid(field, `"${timeZone}" is not an IANA time zone such as Asia/Shanghai`);
+    throw invalidField(field, 'common.time_zone_invalid', { value: timeZone });
   }
 }
 
@@ -14,7 +14,7 @@ export function assertOpeningHours(hours: OpeningHours): void {
   for (const [day, intervals] of Object.entries(hours)) {
     intervals?.forEach((interval, i) => {
       if (interval.open >= interval.close) {
-        throw invalid(`openingHours.${day}.${i}`, `opens at ${interval.open} but closes at ${interval.close}`);
+        throw invalidField(`openingHours.${day}.${i}`, 'estate.opening_hours_invalid', { day, open: interval.open, close: interval.close });
       }
     });
   }

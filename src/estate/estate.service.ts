@@ -1,7 +1,8 @@
 // Use cases of the estate registry. Checks that need the database (does the site exist, is the serial
 // free) live here; pure checks live in estate.rules.ts; queries in estate.repository.ts.
 import { randomUUID } from 'node:crypto';
-import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { AppError, invalidField, orNotFound, refused } from '../shared/errors.ts';
+import { formatMessage } from '../shared/messages/format.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
 import { FLEET, type Scope } from '../access/roles.ts';
@@ -12,7 +13,7 @@ import type {
   BulkTagInput, BulkTagResult, ImportResult, MerchantInput, MerchantPatch, Site, SiteInput, SitePatch, Terminal, TerminalFilter, TerminalInput, TerminalModel,
   TerminalModelInput, TerminalModelPatch, TerminalPatch,
 } from './estate.schemas.ts';
-import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv } from './terminal-csv.ts';
+import { checkTerminalRows, formatTerminalCsv, parseTerminalCsv, type RowError } from './terminal-csv.ts';
 
 export interface ImportOptions {
   /** Import the good rows even when some are bad (default: nothing is imported if any row is bad). */
@@ -75,8 +76,8 @@ export class EstateService {
   }
 
   async deleteMerchant(id: string) {
-    await this.getMerchant(id);
-    if (await this.repo.merchantHasSites(id)) throw conflict(`merchant ${id} still has sites; delete or move them first`);
+    const merchant = await this.getMerchant(id);
+    if (await this.repo.merchantHasSites(id)) throw refused('estate.merchant_has_sites', { merchant: merchant.name }, { retryable: false });
     await this.repo.deleteMerchant(id);
   }
 
@@ -86,10 +87,10 @@ export class EstateService {
 
   // ---- sites
   async createSite(input: SiteInput) {
-    if (!(await this.repo.findMerchant(input.merchantId))) throw invalid('merchantId', `merchant ${input.merchantId} does not exist`);
+    if (!(await this.repo.findMerchant(input.merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: input.merchantId });
     if (input.timeZone) assertTimeZone('timeZone', input.timeZone);
     if (input.openingHours) assertOpeningHours(input.openingHours);
-    if (await this.repo.siteCodeTaken(input.code)) throw conflict(`site code "${input.code}" is already used`, 'code');
+    if (await this.repo.siteCodeTaken(input.code)) throw refused('estate.site_code_taken', { code: input.code }, { field: 'code' });
     const now = this.now();
     const id = randomUUID();
     await this.repo.insertSite({
@@ -108,11 +109,11 @@ export class EstateService {
   async updateSite(id: string, patch: SitePatch) {
     await this.getSite(id);
     if (patch.merchantId !== undefined && !(await this.repo.findMerchant(patch.merchantId))) {
-      throw invalid('merchantId', `merchant ${patch.merchantId} does not exist`);
+      throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: patch.merchantId });
     }
     if (patch.timeZone) assertTimeZone('timeZone', patch.timeZone);
     if (patch.openingHours) assertOpeningHours(patch.openingHours);
-    if (patch.code !== undefined && (await this.repo.siteCodeTaken(patch.code, id))) throw conflict(`site code "${patch.code}" is already used`, 'code');
+    if (patch.code !== undefined && (await this.repo.siteCodeTaken(patch.code, id))) throw refused('estate.site_code_taken', { code: patch.code }, { field: 'code' });
     await this.repo.updateSite(id, {
       ...(patch.merchantId !== undefined && { merchant_id: patch.merchantId }),
       ...(patch.code !== undefined && { code: patch.code }),
@@ -129,8 +130,8 @@ export class EstateService {
   }
 
   async deleteSite(id: string) {
-    await this.getSite(id);
-    if (await this.repo.siteHasTerminals(id)) throw conflict(`site ${id} still has terminals; move or delete them first`);
+    const site = await this.getSite(id);
+    if (await this.repo.siteHasTerminals(id)) throw refused('estate.site_has_terminals', { site: site.name }, { retryable: false });
     await this.repo.deleteSite(id);
   }
 
@@ -140,7 +141,7 @@ export class EstateService {
 
   // ---- terminal models
   async createModel(input: TerminalModelInput) {
-    if (await this.repo.modelCodeTaken(input.code)) throw conflict(`terminal model code "${input.code}" is already used`, 'code');
+    if (await this.repo.modelCodeTaken(input.code)) throw refused('estate.model_code_taken', { code: input.code }, { field: 'code' });
     const now = this.now();
     const id = randomUUID();
     await this.repo.insertModel({
@@ -156,7 +157,7 @@ export class EstateService {
 
   async updateModel(id: string, patch: TerminalModelPatch) {
     await this.getModel(id);
-    if (patch.code !== undefined && (await this.repo.modelCodeTaken(patch.code, id))) throw conflict(`terminal model code "${patch.code}" is already used`, 'code');
+    if (patch.code !== undefined && (await this.repo.modelCodeTaken(patch.code, id))) throw refused('estate.model_code_taken', { code: patch.code }, { field: 'code' });
     await this.repo.updateModel(id, {
       ...(patch.code !== undefined && { code: patch.code }),
       ...(patch.vendor !== undefined && { vendor: patch.vendor }),
@@ -171,8 +172,8 @@ export class EstateService {
   }
 
   async deleteModel(id: string) {
-    await this.getModel(id);
-    if (await this.repo.modelHasTerminals(id)) throw conflict(`terminal model ${id} is used by terminals`);
+    const model = await this.getModel(id);
+    if (await this.repo.modelHasTerminals(id)) throw refused('estate.model_has_terminals', { model: `${model.vendor} ${model.model}` }, { retryable: false });
     await this.repo.deleteModel(id);
   }
 
@@ -183,11 +184,11 @@ export class EstateService {
   // ---- terminals
   async createTerminal(input: TerminalInput): Promise<Terminal> {
     const model = await this.repo.findModel(input.modelId);
-    if (!model) throw invalid('modelId', `terminal model ${input.modelId} does not exist`);
-    if (input.siteId && !(await this.repo.findSite(input.siteId))) throw invalid('siteId', `site ${input.siteId} does not exist`);
+    if (!model) throw invalidField('modelId', 'common.does_not_exist', { what: 'terminal_model', ref: input.modelId });
+    if (input.siteId && !(await this.repo.findSite(input.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: input.siteId });
     const existing = await this.repo.findTerminalIdBySerial(input.serialNumber);
     if (existing) {
-      throw conflict(`serial number ${input.serialNumber} is already registered${existing.deleted ? ' (to a deleted terminal, whose history is kept)' : ''}`, 'serialNumber');
+      throw refused('estate.serial_taken', { serial: input.serialNumber, deleted: existing.deleted ? 'yes' : 'no' }, { field: 'serialNumber' });
     }
     const id = randomUUID();
     const now = this.now();
@@ -213,11 +214,11 @@ export class EstateService {
 
   async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
     const terminal = await this.getTerminal(id);
-    if (terminal.deletedAt) throw conflict(`terminal ${id} is deleted`);
-    if (patch.modelId !== undefined && !(await this.repo.findModel(patch.modelId))) throw invalid('modelId', `terminal model ${patch.modelId} does not exist`);
-    if (patch.siteId && !(await this.repo.findSite(patch.siteId))) throw invalid('siteId', `site ${patch.siteId} does not exist`);
+    if (terminal.deletedAt) throw refused('estate.terminal_deleted', { serial: terminal.serialNumber }, { retryable: false });
+    if (patch.modelId !== undefined && !(await this.repo.findModel(patch.modelId))) throw invalidField('modelId', 'common.does_not_exist', { what: 'terminal_model', ref: patch.modelId });
+    if (patch.siteId && !(await this.repo.findSite(patch.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: patch.siteId });
     if (patch.serialNumber !== undefined && patch.serialNumber !== terminal.serialNumber && (await this.repo.findTerminalIdBySerial(patch.serialNumber))) {
-      throw conflict(`serial number ${patch.serialNumber} is already registered`, 'serialNumber');
+      throw refused('estate.serial_taken', { serial: patch.serialNumber, deleted: 'no' }, { field: 'serialNumber' });
     }
     await this.terminalWrites.update(id, {
       ...(patch.serialNumber !== undefined && { serial_number: patch.serialNumber }),
@@ -240,9 +241,9 @@ export class EstateService {
   async tagTerminals(input: BulkTagInput, scope: Scope = FLEET): Promise<BulkTagResult> {
     const add = input.add ?? [];
     const remove = new Set(input.remove ?? []);
-    if (add.length === 0 && remove.size === 0) throw invalid('add', 'give at least one tag to add or remove');
+    if (add.length === 0 && remove.size === 0) throw invalidField('add', 'estate.tags_nothing');
     const both = add.find((tag) => remove.has(tag));
-    if (both !== undefined) throw invalid('remove', `tag ${both} cannot be both added and removed`);
+    if (both !== undefined) throw invalidField('remove', 'estate.tag_both', { tag: both });
     const items: BulkTagResult['items'] = [];
     for (const terminalId of input.terminalIds) {
       const terminal = await this.repo.findTerminal(terminalId, scope);
@@ -278,15 +279,14 @@ export class EstateService {
     const { rows, errors } = checkTerminalRows(records, await this.repo.codeLookups());
     const [first] = errors;
     if (first && !options.partial) {
-      throw new AppError(
-        'invalid_csv',
-        `line ${first.line}, ${first.field}: ${first.reason}` + (errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : '') + '; nothing was imported',
-        first.field,
-        { errors },
-      );
+      const params = { line: String(first.line), column: first.field, problem: first.problem, value: '', firstLine: '', allowed: '', ...first.params, more: errors.length - 1 };
+      // Built by hand (not fromCatalogue) only to carry every row's problem in `details`; said from the catalogue all the same.
+      throw new AppError('invalid_csv', formatMessage('en', 'estate.csv_rows_invalid', params) ?? '', first.field, {
+        errors: errors.map(inEnglish),
+      }).says('estate.csv_rows_invalid', params);
     }
     const result = await this.terminalWrites.importRows(rows, this.now(), options.onProgress);
-    return { ...result, errors };
+    return { ...result, errors: errors.map(inEnglish) };
   }
 
   /** Streams the matching terminals as CSV text chunks (header first). */
@@ -300,3 +300,7 @@ export class EstateService {
   }
 }
 
+/** A row's problem as the import answers it: line, field and the reason in English. */
+function inEnglish({ line, field, reason }: RowError): ImportResult['errors'][number] {
+  return { line, field, reason };
+}

@@ -2,7 +2,7 @@
 // passes the lookups (model and site codes) and gets back rows to write or errors with line numbers.
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { AppError } from '../shared/errors.ts';
+import { fromCatalogue } from '../shared/errors.ts';
 import { isTerminalLifecycle, NETWORK_TYPES, TERMINAL_STATUSES, type TerminalLifecycle } from './estate.schemas.ts';
 import { defaultStatus } from './estate.rules.ts';
 import { csvSafe, SERIAL, TAG, VERSION } from '../shared/patterns.ts';
@@ -29,8 +29,14 @@ export interface CsvTerminalRow {
 export interface RowError {
   line: number;
   field: string;
+  /** In English, for the import's answer and logs. */
   reason: string;
+  /** The same, said from the catalogue (estate.csv_rows_invalid's `problem` and its parameters). */
+  problem: CsvProblem;
+  params: { value?: string; firstLine?: string; allowed?: string };
 }
+
+export type CsvProblem = 'serial_format' | 'serial_repeated' | 'unknown_model' | 'unknown_site' | 'status' | 'tag' | 'version' | 'network';
 
 export interface CsvLookups {
   modelIdByCode: Map<string, string>;
@@ -50,16 +56,16 @@ export function parseTerminalCsv(text: string): CsvRecord[] {
     rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
   } catch (error) {
     const line = (error as { lines?: number }).lines;
-    throw new AppError('invalid_csv', `the file is not valid CSV${line ? ` (line ${line})` : ''}: ${(error as Error).message}`);
+    throw fromCatalogue('invalid_csv', 'estate.csv_unreadable', { line: line ? String(line) : 'none', detail: (error as Error).message });
   }
   const [header, ...body] = rows;
-  if (!header) throw new AppError('invalid_csv', 'the file is empty: a header line is required');
+  if (!header) throw fromCatalogue('invalid_csv', 'estate.csv_empty');
   const known = new Set<string>([...CSV_COLUMNS, ...EXPORT_ONLY_COLUMNS]);
   for (const column of header) {
-    if (!known.has(column)) throw new AppError('invalid_csv', `unknown column "${column}" on line 1; known columns: ${CSV_COLUMNS.join(', ')}`, column);
+    if (!known.has(column)) throw fromCatalogue('invalid_csv', 'estate.csv_unknown_column', { column, known: CSV_COLUMNS.join(', ') }, { field: column });
   }
   for (const column of REQUIRED_COLUMNS) {
-    if (!header.includes(column)) throw new AppError('invalid_csv', `column "${column}" is missing on line 1`, column);
+    if (!header.includes(column)) throw fromCatalogue('invalid_csv', 'estate.csv_missing_column', { column }, { field: column });
   }
   // Line numbers count the header as line 1; rows never span lines in this format.
   return body.map((cells, i) => ({
@@ -73,29 +79,29 @@ export function checkTerminalRows(records: CsvRecord[], lookups: CsvLookups): { 
   const errors: RowError[] = [];
   const firstLineOfSerial = new Map<string, number>();
   for (const { line, values } of records) {
-    const error = (field: string, reason: string) => errors.push({ line, field, reason });
+    const error = (field: string, reason: string, problem: CsvProblem, params: RowError['params'] = {}) => errors.push({ line, field, reason, problem, params });
     const before = errors.length;
     const serial = values.serial_number ?? '';
-    if (!SERIAL_RE.test(serial)) error('serial_number', 'must be 3–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    if (!SERIAL_RE.test(serial)) error('serial_number', 'must be 3–64 letters, digits, ".", "_" or "-", starting with a letter or digit', 'serial_format');
     const seenOn = firstLineOfSerial.get(serial);
-    if (seenOn) error('serial_number', `"${serial}" already appears on line ${seenOn}`);
+    if (seenOn) error('serial_number', `"${serial}" already appears on line ${seenOn}`, 'serial_repeated', { value: serial, firstLine: String(seenOn) });
     else firstLineOfSerial.set(serial, line);
     const modelId = lookups.modelIdByCode.get(values.model_code ?? '');
-    if (!modelId) error('model_code', `no terminal model has code "${values.model_code ?? ''}"`);
+    if (!modelId) error('model_code', `no terminal model has code "${values.model_code ?? ''}"`, 'unknown_model', { value: values.model_code ?? '' });
     const siteCode = values.site_code ?? '';
     const siteId = siteCode ? lookups.siteIdByCode.get(siteCode) : null;
-    if (siteId === undefined) error('site_code', `no site has code "${siteCode}"`);
+    if (siteId === undefined) error('site_code', `no site has code "${siteCode}"`, 'unknown_site', { value: siteCode });
     const status = values.status || defaultStatus(siteId);
-    if (!isTerminalLifecycle(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`);
+    if (!isTerminalLifecycle(status)) error('status', `must be one of ${TERMINAL_STATUSES.join(', ')}`, 'status', { allowed: TERMINAL_STATUSES.join(', ') });
     const tags = (values.tags ?? '').split(';').map((t) => t.trim()).filter(Boolean);
     const badTag = tags.find((t) => !TAG_RE.test(t));
-    if (badTag !== undefined) error('tags', `"${badTag}" is not a valid tag (letters, digits, . _ : -; up to 40)`);
+    if (badTag !== undefined) error('tags', `"${badTag}" is not a valid tag (letters, digits, . _ : -; up to 40)`, 'tag', { value: badTag });
     for (const field of ['app_version', 'firmware_version'] as const) {
       const value = values[field];
-      if (value && !VERSION_RE.test(value)) error(field, `"${value}" is not a version`);
+      if (value && !VERSION_RE.test(value)) error(field, `"${value}" is not a version`, 'version', { value });
     }
     const network = values.network_type || null;
-    if (network && !(NETWORK_TYPES as readonly string[]).includes(network)) error('network_type', `must be one of ${NETWORK_TYPES.join(', ')}`);
+    if (network && !(NETWORK_TYPES as readonly string[]).includes(network)) error('network_type', `must be one of ${NETWORK_TYPES.join(', ')}`, 'network', { allowed: NETWORK_TYPES.join(', ') });
     if (errors.length > before || !modelId || siteId === undefined || !isTerminalLifecycle(status)) continue;
     rows.push({
       line, serialNumber: serial, modelId, siteId, status, tags,

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { assertTimeZone } from '../estate/estate.rules.ts';
-import { fromCatalogue, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound } from '../shared/errors.ts';
 import { NetworkPolicy } from '../shared/network-policy.ts';
 import { newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
@@ -38,12 +38,12 @@ export class ChannelsService {
 
   async createChannel(input: ChannelInput): Promise<CreatedChannel> {
     const merchantId = input.merchantId ?? null;
-    if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
+    if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
     assertAddress(input.kind, input.address, this.networks);
     assertEvents(input.events ?? []);
-    if (input.kind === 'email' && input.secret !== undefined) throw invalid('secret', 'only webhook channels have a secret');
-    if (input.kind === 'wecom' && input.secret !== undefined) throw fromCatalogue('validation_error', 'notification.robot_no_secret', {}, { field: 'secret' });
-    if (input.kind === 'dingtalk' && input.secret === undefined) throw fromCatalogue('validation_error', 'notification.dingtalk_secret_required', {}, { field: 'secret' });
+    if (input.kind === 'email' && input.secret !== undefined) throw invalidField('secret', 'notification.email_no_secret');
+    if (input.kind === 'wecom' && input.secret !== undefined) throw invalidField('secret', 'notification.robot_no_secret');
+    if (input.kind === 'dingtalk' && input.secret === undefined) throw invalidField('secret', 'notification.dingtalk_secret_required');
     assertQuietHours(input.quietHours ?? null, merchantId);
     assertRateLimit(input.rateLimit ?? null);
     const secret = input.kind === 'webhook' ? (input.secret ?? newToken('whsec')) : input.kind === 'dingtalk' ? input.secret! : null;
@@ -73,7 +73,7 @@ export class ChannelsService {
     const channel = await this.getChannel(id);
     if (patch.address !== undefined) assertAddress(channel.kind, patch.address, this.networks);
     if (patch.secret !== undefined && channel.kind !== 'dingtalk') {
-      throw invalid('secret', channel.kind === 'webhook' ? 'a webhook\'s secret is made by PosFleet: rotate it (POST …/rotate-secret)' : `a ${channel.kind} channel has no secret`);
+      throw invalidField('secret', channel.kind === 'webhook' ? 'notification.webhook_secret_made' : channel.kind === 'wecom' ? 'notification.robot_no_secret' : 'notification.email_no_secret');
     }
     if (patch.events !== undefined) assertEvents(patch.events);
     if (patch.quietHours !== undefined) assertQuietHours(patch.quietHours, channel.merchantId);
@@ -111,7 +111,7 @@ export class ChannelsService {
 
   async rotateSecret(id: string): Promise<{ secret: string }> {
     const channel = await this.getChannel(id);
-    if (channel.kind !== 'webhook') throw invalid('kind', 'only webhook channels have a secret made by PosFleet');
+    if (channel.kind !== 'webhook') throw invalidField('kind', 'notification.rotate_webhook_only');
     const secret = newToken('whsec');
     await this.repo.updateChannel(id, { secret, updated_at: this.now() });
     return { secret };
@@ -137,11 +137,11 @@ const CLOCK = new RegExp(CLOCK_TIME);
 
 function assertQuietHours(quiet: QuietHours | null, merchantId: string | null): void {
   if (quiet === null) return;
-  if (!CLOCK.test(quiet.start)) throw invalid('quietHours.start', `"${quiet.start}" is not a time of day such as 22:00`);
-  if (!CLOCK.test(quiet.end)) throw invalid('quietHours.end', `"${quiet.end}" is not a time of day such as 07:00`);
-  if (quiet.start === quiet.end) throw invalid('quietHours.end', 'quiet hours must end at another time than they start');
+  if (!CLOCK.test(quiet.start)) throw invalidField('quietHours.start', 'notification.quiet_time_invalid', { value: quiet.start, example: '22:00' });
+  if (!CLOCK.test(quiet.end)) throw invalidField('quietHours.end', 'notification.quiet_time_invalid', { value: quiet.end, example: '07:00' });
+  if (quiet.start === quiet.end) throw invalidField('quietHours.end', 'notification.quiet_same_times');
   if (quiet.timeZone === undefined || quiet.timeZone === null) {
-    if (merchantId === null) throw invalid('quietHours.timeZone', 'a fleet-wide channel must name the time zone of its quiet hours');
+    if (merchantId === null) throw invalidField('quietHours.timeZone', 'notification.quiet_zone_required');
     return;
   }
   assertTimeZone('quietHours.timeZone', quiet.timeZone);
@@ -149,31 +149,31 @@ function assertQuietHours(quiet: QuietHours | null, merchantId: string | null): 
 
 function assertRateLimit(limit: RateLimit | null): void {
   if (limit === null) return;
-  if (!Number.isInteger(limit.max) || limit.max < 1) throw invalid('rateLimit.max', 'must be a whole number of at least 1');
-  if (!Number.isInteger(limit.periodMinutes) || limit.periodMinutes < 1) throw invalid('rateLimit.periodMinutes', 'must be a whole number of minutes, at least 1');
+  if (!Number.isInteger(limit.max) || limit.max < 1) throw invalidField('rateLimit.max', 'notification.rate_limit_invalid', { part: 'max' });
+  if (!Number.isInteger(limit.periodMinutes) || limit.periodMinutes < 1) throw invalidField('rateLimit.periodMinutes', 'notification.rate_limit_invalid', { part: 'period' });
 }
 
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 function assertAddress(kind: string, address: string, networks: NetworkPolicy): void {
   if (kind === 'email') {
-    if (!EMAIL.test(address)) throw invalid('address', `"${address}" is not an e-mail address`);
+    if (!EMAIL.test(address)) throw invalidField('address', 'notification.not_email', { address });
     return;
   }
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw invalid('address', `"${address}" is not a URL`);
+    throw invalidField('address', 'notification.not_url', { address });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('address', 'a webhook URL must be http:// or https://');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidField('address', 'notification.url_scheme');
   const problem = isRobotKind(kind) ? robotAddressProblem(kind, url) : null;
-  if (problem) throw fromCatalogue('validation_error', problem.key, problem.params, { field: 'address' });
-  const refusal = networks.urlRefusal(url);
-  if (refusal) throw invalid('address', refusal);
+  if (problem) throw invalidField('address', problem.key, problem.params);
+  const refusal = networks.urlRefusalOf(url);
+  if (refusal) throw invalidField('address', 'notification.address_refused', { host: refusal.host, range: refusal.range });
 }
 
 function assertEvents(events: readonly string[]): void {
   const unknown = events.find((e) => !isNotificationEvent(e));
-  if (unknown !== undefined) throw invalid('events', `unknown event "${unknown}"`);
+  if (unknown !== undefined) throw invalidField('events', 'notification.unknown_event', { event: unknown });
 }

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NotificationDeliveryTable } from '../db/schema.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { conflict, invalid, notFound } from '../shared/errors.ts';
+import { invalidField, notFound, refused } from '../shared/errors.ts';
 import { toPage } from '../shared/paging.ts';
 import type { NetworkPolicy } from '../shared/network-policy.ts';
 import type { Clock } from '../shared/time.ts';
@@ -71,7 +71,7 @@ export class NotificationService {
   // ---- notify
   /** Stores one delivery per subscribed channel and queues its first attempt; returns the deliveries. */
   async notify<E extends NotificationEvent>(input: NotifyInput<E>): Promise<Delivery[]> {
-    if (!isNotificationEvent(input.event)) throw invalid('event', `unknown event "${String(input.event)}"`);
+    if (!isNotificationEvent(input.event)) throw invalidField('event', 'notification.unknown_event', { event: String(input.event) });
     const place = await this.place(input.merchantId, input.siteId ?? null);
     const channels = (await this.repo.channelsHearing(input.merchantId))
       .filter((c) => subscribes(toChannel(c).events, input.event));
@@ -170,10 +170,10 @@ export class NotificationService {
 
   private async place(merchantId: string | null, siteId: string | null): Promise<{ context: Omit<MessageContext, 'locale'>; merchantLocale: string | null; merchantTimeZone: string | null }> {
     const merchant = merchantId === null ? undefined : await this.estate.findMerchant(merchantId);
-    if (merchantId !== null && !merchant) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
+    if (merchantId !== null && !merchant) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
     const site = siteId === null ? undefined : await this.estate.findSite(siteId);
-    if (siteId !== null && !site) throw invalid('siteId', `site ${siteId} does not exist`);
-    if (site && site.merchantId !== merchantId) throw invalid('siteId', `site ${siteId} does not belong to merchant ${String(merchantId)}`);
+    if (siteId !== null && !site) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: siteId });
+    if (site && site.merchantId !== merchantId) throw invalidField('siteId', 'notification.site_not_of_merchant', { site: site.name, merchant: merchant?.name ?? 'none' });
     return {
       context: { timeZone: site?.timeZone ?? merchant?.timeZone ?? 'UTC', siteName: site?.name, merchantName: merchant?.name },
       merchantLocale: merchant?.locale ?? null,
@@ -223,13 +223,13 @@ export class NotificationService {
     const now = this.clock();
     const stuck = isStuck(row.status, row.next_attempt_at, now);
     if (row.status !== 'parked' && !stuck) {
-      throw conflict(`delivery ${id} is ${row.status}; only parked deliveries (or pending ones long overdue) can be replayed`, 'status');
+      throw refused('notification.not_replayable', { status: row.status }, { field: 'status', retryable: false });
     }
     const reopened = await this.repo.reopen(id, row.status as 'parked' | 'pending', {
       round_start: row.attempts, park_after: row.attempts + this.options.maxAttempts,
       next_attempt_at: now.toISOString(), parked_at: null, updated_at: now.toISOString(),
     });
-    if (!reopened) throw conflict(`delivery ${id} changed meanwhile; look at it again`, 'status');
+    if (!reopened) throw refused('notification.delivery_changed_meanwhile', {}, { field: 'status', retryable: true });
     await this.jobs.enqueue(DELIVER_NOTIFICATION, { deliveryId: id, attempt: row.attempts + 1 } satisfies DeliveryJob, now);
     this.options.log?.('notification replayed', { delivery: id, attempt: row.attempts + 1 });
     return toDelivery((await this.repo.findDelivery(id))!);

@@ -9,39 +9,42 @@ import { BlockList, isIP } from 'node:net';
 type Family = 'ipv4' | 'ipv6';
 
 /** Special-use ranges (IANA's IPv4 and IPv6 special-purpose registries), each with what it is, most specific first. */
-const SPECIAL_USE: readonly [string, number, Family, string][] = [
-  ['0.0.0.0', 8, 'ipv4', 'the unspecified address'],
-  ['127.0.0.0', 8, 'ipv4', 'a loopback address'],
-  ['169.254.0.0', 16, 'ipv4', 'a link-local address (cloud metadata lives there)'],
-  ['10.0.0.0', 8, 'ipv4', 'a private-network address'],
-  ['172.16.0.0', 12, 'ipv4', 'a private-network address'],
-  ['192.168.0.0', 16, 'ipv4', 'a private-network address'],
-  ['100.64.0.0', 10, 'ipv4', 'a shared (carrier-grade NAT) address'],
-  ['224.0.0.0', 4, 'ipv4', 'a multicast address'],
-  ['192.0.0.0', 24, 'ipv4', 'a special-use address'],
-  ['192.0.2.0', 24, 'ipv4', 'a special-use address'],
-  ['192.88.99.0', 24, 'ipv4', 'a special-use address'],
-  ['198.18.0.0', 15, 'ipv4', 'a special-use address'],
-  ['198.51.100.0', 24, 'ipv4', 'a special-use address'],
-  ['203.0.113.0', 24, 'ipv4', 'a special-use address'],
-  ['240.0.0.0', 4, 'ipv4', 'a special-use address'],
-  ['::', 128, 'ipv6', 'the unspecified address'],
-  ['::1', 128, 'ipv6', 'a loopback address'],
-  ['fe80::', 10, 'ipv6', 'a link-local address'],
-  ['fc00::', 7, 'ipv6', 'a private-network address'],
-  ['ff00::', 8, 'ipv6', 'a multicast address'],
-  ['::', 96, 'ipv6', 'a special-use address'], // IPv4-compatible (deprecated)
-  ['64:ff9b:1::', 48, 'ipv6', 'a special-use address'], // local-use NAT64
-  ['100::', 64, 'ipv6', 'a special-use address'],
-  ['2001::', 23, 'ipv6', 'a special-use address'],
-  ['2001:db8::', 32, 'ipv6', 'a special-use address'],
-  ['fec0::', 10, 'ipv6', 'a special-use address'],
+/** What kind of special-use range an address is in (the catalogue's words for it in each language). */
+export type SpecialRange = 'unspecified' | 'loopback' | 'link_local_metadata' | 'link_local' | 'private' | 'shared' | 'multicast' | 'special';
+
+const SPECIAL_USE: readonly [string, number, Family, string, SpecialRange][] = [
+  ['0.0.0.0', 8, 'ipv4', 'the unspecified address', 'unspecified'],
+  ['127.0.0.0', 8, 'ipv4', 'a loopback address', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'a link-local address (cloud metadata lives there)', 'link_local_metadata'],
+  ['10.0.0.0', 8, 'ipv4', 'a private-network address', 'private'],
+  ['172.16.0.0', 12, 'ipv4', 'a private-network address', 'private'],
+  ['192.168.0.0', 16, 'ipv4', 'a private-network address', 'private'],
+  ['100.64.0.0', 10, 'ipv4', 'a shared (carrier-grade NAT) address', 'shared'],
+  ['224.0.0.0', 4, 'ipv4', 'a multicast address', 'multicast'],
+  ['192.0.0.0', 24, 'ipv4', 'a special-use address', 'special'],
+  ['192.0.2.0', 24, 'ipv4', 'a special-use address', 'special'],
+  ['192.88.99.0', 24, 'ipv4', 'a special-use address', 'special'],
+  ['198.18.0.0', 15, 'ipv4', 'a special-use address', 'special'],
+  ['198.51.100.0', 24, 'ipv4', 'a special-use address', 'special'],
+  ['203.0.113.0', 24, 'ipv4', 'a special-use address', 'special'],
+  ['240.0.0.0', 4, 'ipv4', 'a special-use address', 'special'],
+  ['::', 128, 'ipv6', 'the unspecified address', 'unspecified'],
+  ['::1', 128, 'ipv6', 'a loopback address', 'loopback'],
+  ['fe80::', 10, 'ipv6', 'a link-local address', 'link_local'],
+  ['fc00::', 7, 'ipv6', 'a private-network address', 'private'],
+  ['ff00::', 8, 'ipv6', 'a multicast address', 'multicast'],
+  ['::', 96, 'ipv6', 'a special-use address', 'special'], // IPv4-compatible (deprecated)
+  ['64:ff9b:1::', 48, 'ipv6', 'a special-use address', 'special'], // local-use NAT64
+  ['100::', 64, 'ipv6', 'a special-use address', 'special'],
+  ['2001::', 23, 'ipv6', 'a special-use address', 'special'],
+  ['2001:db8::', 32, 'ipv6', 'a special-use address', 'special'],
+  ['fec0::', 10, 'ipv6', 'a special-use address', 'special'],
 ];
 
-const RANGES = SPECIAL_USE.map(([network, prefix, family, what]) => {
+const RANGES = SPECIAL_USE.map(([network, prefix, family, what, range]) => {
   const list = new BlockList();
   list.addSubnet(network, prefix, family);
-  return { list, what };
+  return { list, what, range };
 });
 
 /** IPv6 prefixes that carry an IPv4 address a gateway connects to: NAT64 (64:ff9b::/96, last 32 bits) and 6to4 (2002::/16, bits 16–48). */
@@ -67,8 +70,8 @@ export class NetworkPolicy {
     const family = familyOf(address);
     if (!family) return `"${address}" is not an IP address`;
     if (this.allowed.check(address, family)) return null;
-    const what = specialUse(address, family);
-    return what && `${what}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it`;
+    const what = specialUse(address, family)?.what;
+    return what ? `${what}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it` : null;
   }
 
   /**
@@ -78,15 +81,22 @@ export class NetworkPolicy {
    * addresses they resolve to, when a connection is made.
    */
   urlRefusal(url: URL): string | null {
+    const refused = this.urlRefusalOf(url);
+    return refused && `${refused.host} is ${refused.what}, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it`;
+  }
+
+  /** The same judgement as {@link urlRefusal}, as data: the host and the kind of range it is in (for the message catalogue). */
+  urlRefusalOf(url: URL): { host: string; range: SpecialRange; what: string } | null {
     const host = bareHost(url.hostname);
-    if (familyOf(host)) {
-      const reason = this.refusal(host);
-      return reason && `${host} is ${reason}`;
+    const family = familyOf(host);
+    if (family) {
+      const use = this.allowed.check(host, family) ? null : specialUse(host, family);
+      return use && { host, range: use.range, what: use.what };
     }
     const name = host.toLowerCase().replace(/\.$/, '');
     if (name === 'localhost' || name.endsWith('.localhost')) {
       if (this.allowed.check('127.0.0.1', 'ipv4') && this.allowed.check('::1', 'ipv6')) return null;
-      return `${host} is a loopback address, which is refused unless WEBHOOK_ALLOWED_NETWORKS allows it`;
+      return { host, range: 'loopback', what: 'a loopback address' };
     }
     return null;
   }
@@ -102,10 +112,10 @@ function familyOf(address: string): Family | null {
   return version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : null;
 }
 
-function specialUse(address: string, family: Family): string | null {
+function specialUse(address: string, family: Family): { what: string; range: SpecialRange } | null {
   const embedded = family === 'ipv6' ? embeddedIpv4(address) : null;
   if (embedded) return specialUse(embedded, 'ipv4');
-  return RANGES.find((r) => r.list.check(address, family))?.what ?? null;
+  return RANGES.find((r) => r.list.check(address, family)) ?? null;
 }
 
 /** The IPv4 address a NAT64 or 6to4 address leads to (IPv4-mapped ones BlockList matches by itself). */
