@@ -33,6 +33,6 @@ describe('posfleet config', () => {
     const revert = await cli('revert', `site:${siteId}`, '1', '--reason', 'tips again');
     expect(revert.stdout).toContain('tips: null → true');
     expect(JSON.parse((await cli('get', `site:${siteId}`)).stdout)).toMatchObject({ version: 3, values: { receiptFooter: '欢迎光临', tips: true } });
-    await expect(cli('set', `site:${siteId}`, 'acquirerPort=70000', '--reason', 'x')).rejects.toThrow(/acquirerPort at site level: must be <= 65535/);
+    await expect(cli('set', `site:${siteId}`, 'acquirerPort=70000', '--reason', 'x')).rejects.toThrow(/门店层级的 acquirerPort：不能大于 65535/); // in the token owner's language (the admin's zh-CN)
   }, 120_000); // six CLI processes, each starting Node
 });

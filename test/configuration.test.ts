@@ -9,6 +9,7 @@ import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-sch
 import { configurationHash } from '../src/configuration/hash.ts';
 import type { ParameterSchema } from '../src/configuration/parameters.ts';
 import { parametersDigest, signPackage } from '../src/rollouts/package-signature.ts';
+import { formatMessage } from '../src/shared/messages/format.ts';
 import { verifySignature } from '../src/sdk/updates.ts';
 import { ADMIN_TOKEN, buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
@@ -71,9 +72,15 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   it('refuses a value that fails the schema, naming the parameter and the level, and stores nothing', async () => {
     const bad = await set('site', estate.site.id, { acquirerPort: 70000 });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatchObject({ code: 'validation_error', field: 'values.acquirerPort', message: 'values.acquirerPort: acquirerPort at site level: must be <= 65535' });
+    // The admin's account is zh-CN: the reason in Chinese, with its key and parameters for a program.
+    expect(bad.json().error).toMatchObject({
+      code: 'validation_error', field: 'values.acquirerPort', key: 'configuration.value_invalid', message: '门店层级的 acquirerPort：不能大于 65535。',
+      params: { parameter: 'acquirerPort', level: 'site', rule: 'maximum', limit: 65535 },
+    });
     const wrongLevel = await set('site', estate.site.id, { tid: '12345678' });
-    expect(wrongLevel.json().error).toMatchObject({ field: 'values.tid', message: 'values.tid: tid at site level: may be set at terminal level only' });
+    expect(wrongLevel.json().error).toMatchObject({ field: 'values.tid', key: 'configuration.wrong_level', params: { parameter: 'tid', level: 'site', first: 'terminal', others: 0 } });
+    // Logs and scripts read the English text (what the message said before).
+    expect(formatMessage('en', wrongLevel.json().error.key, wrongLevel.json().error.params)).toBe('tid at site level: may be set at terminal level only.');
     const unknown = await set('fleet', 'fleet', { colour: 'red' });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.field).toBe('values.colour');
@@ -83,8 +90,12 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   it('keeps TID unique per acquirer among terminals and MID among merchants (409 naming the parameter)', async () => {
     const tid = await set('terminal', t2.id, { tid: '10000001' });
     expect(tid.statusCode).toBe(409);
-    expect(tid.json().error).toMatchObject({ code: 'conflict', field: 'values.tid' });
-    expect(tid.json().error.message).toContain(`tid 10000001 is already used by terminal ${t1.id} for acquirer unionpay`);
+    // The other terminal named by its serial number, not its id.
+    expect(tid.json().error).toMatchObject({
+      code: 'conflict', field: 'values.tid', key: 'configuration.value_taken', retryable: false,
+      params: { parameter: 'tid', value: '10000001', serial: t1.serialNumber, per: 'acquirer', perValue: 'unionpay', again: 'no' },
+    });
+    expect(tid.json().error.message).toBe(`在 acquirer unionpay 下，tid 10000001 已被终端 ${t1.serialNumber} 使用。`);
     // Another acquirer may use the same TID.
     expect((await set('terminal', t2.id, { acquirer: 'lakala', tid: '10000001' })).statusCode).toBe(200);
     // A merchant's terminals share its MID; another merchant may not take it.
@@ -170,12 +181,15 @@ describe.each(databases())('terminal configuration on $name', (db) => {
   it('imports TID/MID by CSV, naming the line and field of a bad row and storing nothing then', async () => {
     const bad = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},20000003,898310000000003\nNOPE-1,20000004,\n`);
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatchObject({ code: 'invalid_csv', field: 'serial_number', message: 'line 3, serial_number: no terminal NOPE-1 is registered' });
+    expect(bad.json().error).toMatchObject({
+      code: 'invalid_csv', field: 'serial_number', key: 'configuration.csv_unknown_terminal', params: { line: 3, column: 'serial_number', serial: 'NOPE-1' },
+      details: { line: 3, field: 'serial_number' }, message: '第 3 行：没有登记序列号为 NOPE-1 的终端。',
+    });
     const badTid = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},2000,\n`);
-    expect(badTid.json().error).toMatchObject({ field: 'tid', message: 'line 2, tid: must match pattern "^[0-9]{8}$"' });
+    expect(badTid.json().error).toMatchObject({ field: 'tid', key: 'configuration.value_invalid', params: { line: 2, column: 'tid', where: 'csv', rule: 'pattern', pattern: '^[0-9]{8}$' } });
     const clash = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid\n${t3.serialNumber},10000001\n`);
-    expect(clash.json().error).toMatchObject({ field: 'tid' });
-    expect(clash.json().error.message).toMatch(/^line 2, tid: tid 10000001 is already used/);
+    expect(clash.json().error).toMatchObject({ code: 'invalid_csv', field: 'tid', key: 'configuration.value_taken', params: { line: 2, where: 'csv', parameter: 'tid', value: '10000001' } });
+    expect(clash.json().error.message).toMatch(/^第 2 行的 tid：/);
     expect((await effective(t3.id)).byName.tid!.value).toBeNull();
 
     const ok = await t.api('POST', '/api/v1/configuration/terminal-values/import', `serial_number,tid,mid\n${t3.serialNumber},20000003,898310000000003\n`);

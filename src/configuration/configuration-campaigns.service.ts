@@ -19,7 +19,7 @@ import type { Scope } from '../access/roles.ts';
 import type { WorkKind } from '../shared/job-states.ts';
 import { configurationPackageOf } from '../shared/configuration-package.ts';
 import { FLEET } from '../access/roles.ts';
-import { AppError, conflict, notFound } from '../shared/errors.ts';
+import { AppError, notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ChangeRow, ConfigurationChangesRepository } from './configuration.repository.ts';
@@ -115,26 +115,28 @@ export class ConfigurationCampaigns<Verdict> {
   async deliver(id: string, input: ChangeCampaignInput & { name?: string | undefined }, actor: Actor): Promise<ChangeView> {
     const row = await this.change(id);
     await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
-    if (row.state !== 'pending' && row.state !== 'cancelled') throw conflict(`configuration change ${id} is ${row.state}; only a pending or cancelled change can be delivered`, 'state');
+    if (row.state !== 'pending' && row.state !== 'cancelled') throw refused('configuration.change_state_conflict', { state: row.state, action: 'deliver' }, { field: 'state', retryable: false });
     if (row.state === 'cancelled') {
       const other = await this.levels.openChange(row.level, row.scope_id, row.id);
-      if (other) throw conflict(`configuration change ${other.id} (${other.state}) is open on the same level; finish it first`, 'state');
+      if (other) throw refused('configuration.change_other_open', { state: other.state }, { field: 'state', retryable: false });
     }
     const only = new Set(row.state === 'pending' ? this.configuration.terminalIdsUnder(row.level, row.scope_id) : this.waitingFor(row));
     const parameters = parseJson<{ parameter: string }[]>(row.changes, []).map((c) => c.parameter).join(', ');
     const campaign = await this.campaigns.createForConfiguration({
       ...input, name: input.name ?? `Configuration ${parameters} (${row.level})`, changeId: id, filter: this.targetOf(row), only,
     }, actor.scope, actor.name);
-    if (!(await this.repo.move(id, row.state, { state: 'delivering', campaign_id: campaign.id, updated_at: this.now() }))) throw conflict(`configuration change ${id} changed meanwhile; try again`, 'state');
+    if (!(await this.repo.move(id, row.state, { state: 'delivering', campaign_id: campaign.id, updated_at: this.now() }))) {
+      throw refused('configuration.change_changed_meanwhile', {}, { field: 'state', retryable: true });
+    }
     return this.get(id, actor);
   }
 
   async discard(id: string, actor: Actor): Promise<ChangeView> {
     const row = await this.change(id);
     await this.configuration.scopeFor(row.level, row.level === 'fleet' ? 'fleet' : row.scope_id, actor);
-    if (row.state !== 'pending' || !(await this.repo.move(id, 'pending', { state: 'discarded', updated_at: this.now() }))) {
-      throw conflict(`configuration change ${id} is ${row.state}; only a pending change can be discarded`, 'state');
-    }
+    if (row.state !== 'pending') throw refused('configuration.change_state_conflict', { state: row.state, action: 'discard' }, { field: 'state', retryable: false });
+    // Delivered or discarded by someone else between the read and now: asking again tells which.
+    if (!(await this.repo.move(id, 'pending', { state: 'discarded', updated_at: this.now() }))) throw refused('configuration.change_changed_meanwhile', {}, { field: 'state', retryable: true });
     return this.get(id, actor);
   }
 

@@ -1,6 +1,6 @@
 // A level's versions (who, when, why, old → new, secrets masked) and revert: an earlier version's values
 // given back as a new version, checked like any change.
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Actor, ConfigurationStore } from './configuration-store.ts';
 import type { ConfigurationRepository, VersionRow } from './configuration.repository.ts';
@@ -25,14 +25,14 @@ export class ConfigurationHistory {
     let target: Values = {};
     if (input.version > 0) {
       const row = await this.repo.version(level, scopeId, input.version);
-      if (!row) throw invalid('version', `${level} ${scopeIdParam} has no version ${input.version}`);
+      if (!row) throw invalidField('version', 'configuration.version_missing', { level, version: input.version });
       target = this.store.opened(parseJson<Values>(row.values, {}));
     }
     const before = this.store.cache.levelValues(level, scopeId);
     // Clearing what the earlier version did not have, setting what it had: checked like any change.
     const values: Values = Object.fromEntries([...Object.keys(before).map((k) => [k, null]), ...Object.entries(target)]);
-    const { after, changes } = checkChange(this.store, level, scopeId, values, actor);
-    if (changes.length === 0) throw invalid('version', `${level} ${scopeIdParam} already has the values of version ${input.version}`);
+    const { after, changes } = await checkChange(this.store, level, scopeId, values, actor);
+    if (changes.length === 0) throw invalidField('version', 'configuration.version_same', { level, version: input.version });
     const row = await this.store.write(level, scopeId, after, changes, input.reason, input.version, actor.name);
     const parameters = this.store.parameters;
     return {

@@ -4,7 +4,7 @@
 // version of its level).
 import { randomUUID } from 'node:crypto';
 import type { Static } from 'typebox';
-import { conflict, invalid } from '../shared/errors.ts';
+import { invalidField, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { Actor, ConfigurationStore } from './configuration-store.ts';
@@ -30,27 +30,25 @@ export class ConfigurationLevels {
   /** What a change would do, without storing it: the diff before apply. */
   async preview(level: Level, scopeIdParam: string, input: Pick<SetInput, 'values'>, actor: Actor): Promise<Static<typeof DiffView>> {
     const scopeId = await this.store.scopeFor(level, scopeIdParam, actor);
-    const { changes } = checkChange(this.store, level, scopeId, input.values, actor);
+    const { changes } = await checkChange(this.store, level, scopeId, input.values, actor);
     const parameters = this.store.parameters;
     return { level, scopeId: scopeIdParam, changes: changes.map((c) => maskChange(c, parameters)), terminals: this.store.terminalsUnder(level, scopeId), needsMaintenance: needsMaintenance(changes, parameters) };
   }
 
   async set(level: Level, scopeIdParam: string, input: SetInput, actor: Actor) {
     const scopeId = await this.store.scopeFor(level, scopeIdParam, actor);
-    const { after, changes } = checkChange(this.store, level, scopeId, input.values, actor);
-    if (changes.length === 0) throw invalid('values', 'changes nothing: every value is already set so at this level');
+    const { after, changes } = await checkChange(this.store, level, scopeId, input.values, actor);
+    if (changes.length === 0) throw invalidField('values', 'configuration.unchanged');
     const parameters = this.store.parameters;
     const outOfService = needsMaintenance(changes, parameters);
     if (outOfService && input.delivery !== 'now') {
       // Not live: held until a configuration campaign delivers it in the terminals' maintenance windows.
       const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
-      if (input.expectedVersion !== undefined && input.expectedVersion !== current) throw conflict(`${level} ${scopeId} changed since version ${input.expectedVersion} (now ${current}): review the new values first`, 'expectedVersion');
-      const open = await this.openChange(level, scopeId);
-      if (open) {
-        throw conflict(open.state === 'cancelled'
-          ? `${level} ${scopeIdParam} has a cancelled change that needs maintenance some terminals still run: roll back its campaign or deliver it again first`
-          : `${level} ${scopeIdParam} already has a change that needs maintenance (${open.state}): deliver or discard it first`, 'values');
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
+        throw refused('configuration.changed_since', { level, expected: input.expectedVersion, current }, { field: 'expectedVersion', retryable: false });
       }
+      const open = await this.openChange(level, scopeId);
+      if (open) throw refused('configuration.change_open', { level, state: open.state }, { field: 'values', retryable: false });
       const delta = Object.fromEntries(changes.map((c) => [c.parameter, c.new]));
       const at = this.clock().toISOString();
       const row: ChangeRow = {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { ConfigLevel } from '../db/schema.ts';
-import { conflict, forbidden, invalid, notFound } from '../shared/errors.ts';
+import { fromCatalogue, invalidField, notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ChangeRow, ConfigurationChangesRepository, ConfigurationRepository } from './configuration.repository.ts';
@@ -168,7 +168,7 @@ export class ConfigurationStore {
   /** Stores a level's values as its next version (409 when someone else wrote it first) and recomputes the terminals under it. */
   async write(level: Level, scopeId: string, after: Values, changes: Change[], reason: string, revertsTo: number | null, actor: string, expected?: number): Promise<VersionRow> {
     const current = (await this.repo.latestVersion(level, scopeId))?.version ?? 0;
-    if (expected !== undefined && expected !== current) throw conflict(`${level} ${scopeId} changed since version ${expected} (now ${current}): review the new values first`, 'expectedVersion');
+    if (expected !== undefined && expected !== current) throw refused('configuration.changed_since', { level, expected, current }, { field: 'expectedVersion', retryable: false });
     try {
       const sealed = this.sealed(after);
       const row = await this.repo.writeLevel(level, scopeId, sealed, {
@@ -179,7 +179,7 @@ export class ConfigurationStore {
       this.loadedChangeAt = row.created_at > (this.loadedChangeAt ?? '') ? row.created_at : this.loadedChangeAt;
       return row;
     } catch (error) {
-      if (error instanceof StaleVersion) throw conflict(`${level} ${scopeId} was changed at the same time: review the new values first`, 'expectedVersion');
+      if (error instanceof StaleVersion) throw refused('configuration.changed_meanwhile', { level }, { field: 'expectedVersion' });
       throw error;
     }
   }
@@ -191,8 +191,8 @@ export class ConfigurationStore {
     const merchantOnly = scope.kind !== 'fleet';
     switch (level) {
       case 'fleet':
-        if (scopeId !== 'fleet') throw invalid('scopeId', 'the fleet level is addressed as /fleet/fleet');
-        if (merchantOnly) throw forbidden('the fleet level is for fleet operators');
+        if (scopeId !== 'fleet') throw invalidField('scopeId', 'configuration.fleet_address');
+        if (merchantOnly) throw fromCatalogue('forbidden', 'configuration.fleet_operators_only', { level });
         return '';
       case 'merchant':
         if (!(await this.estate.findMerchant(scopeId, scope))) throw notFound('merchant', scopeId);
@@ -201,13 +201,18 @@ export class ConfigurationStore {
         if (!(await this.estate.findSite(scopeId, scope))) throw notFound('site', scopeId);
         return scopeId;
       case 'group':
-        if (merchantOnly) throw forbidden('saved groups are for fleet operators');
+        if (merchantOnly) throw fromCatalogue('forbidden', 'configuration.fleet_operators_only', { level });
         if (!(await this.repo.group(scopeId))) throw notFound('group', scopeId);
         return scopeId;
       case 'terminal':
         if (!(await this.estate.findTerminal(scopeId, scope))) throw notFound('terminal', scopeId);
         return scopeId;
     }
+  }
+
+  /** A terminal's serial number, to name it to a person (its id when it is gone). */
+  async serialOf(terminalId: string): Promise<string> {
+    return (await this.repo.serialsOf([terminalId])).get(terminalId) ?? terminalId;
   }
 
   /** The terminals under a level (one for a terminal), from memory. */

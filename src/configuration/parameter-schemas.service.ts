@@ -1,7 +1,7 @@
 // Parameter schemas: what an application's parameters are (types, defaults, secrets, levels, TID/MID
 // uniqueness), registered by an operator or carried in a signed package; the newest one is current.
 import { randomUUID } from 'node:crypto';
-import { conflict, invalid } from '../shared/errors.ts';
+import { invalidField, refused, type AppError } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ConfigurationStore } from './configuration-store.ts';
@@ -16,25 +16,31 @@ export class ParameterSchemas {
     private readonly clock: Clock,
   ) {}
 
-  /** Why a schema cannot be an application version's ([field, reason]), or null: checked before anything is stored. */
+  /** Why a schema cannot be an application version's ([field, reason in English]), or null: checked before anything is stored. */
   async schemaProblemOf(application: string, version: string, parameters: ParameterSchema): Promise<[string, string] | null> {
-    const problem = schemaProblem(parameters);
-    if (problem) return problem;
+    const refusal = await this.refusalOf(application, version, parameters);
+    return refusal && [refusal.field ?? 'parameters', refusal.message];
+  }
+
+  /** Why a schema cannot be an application version's, as the error the API answers with (in the caller's language), or null. */
+  async refusalOf(application: string, version: string, parameters: ParameterSchema): Promise<AppError | null> {
+    const fault = schemaProblem(parameters);
+    if (fault) return invalidField(fault.field, fault.key, fault.params);
     for (const [name, spec] of Object.entries(parameters)) {
-      if (spec.unique && (spec.levels?.length !== 1 || spec.levels[0] !== 'terminal')) return [`parameters.${name}.levels`, 'a unique parameter (TID, MID) is set per terminal only: levels ["terminal"]'];
+      if (spec.unique && (spec.levels?.length !== 1 || spec.levels[0] !== 'terminal')) return invalidField(`parameters.${name}.levels`, 'configuration.schema_unique_levels', { parameter: name });
     }
     const current = this.store.current;
     if (current && current.application !== application) {
-      return ['application', `PosFleet configures one application per fleet, ${current.application}; its schemas only are accepted`];
+      return refused('configuration.schema_other_application', { application: current.application }, { field: 'application', retryable: false });
     }
-    if (await this.repo.schemaVersion(application, version)) return ['version', `${application} ${version} already has a parameter schema`];
+    if (await this.repo.schemaVersion(application, version)) return refused('configuration.schema_exists', { application, version }, { field: 'version', retryable: false });
     return null;
   }
 
   async registerSchema(input: SchemaInput, actor: string): Promise<SchemaView> {
     const parameters = input.parameters as ParameterSchema;
-    const problem = await this.schemaProblemOf(input.application, input.version, parameters);
-    if (problem) throw problem[0] === 'version' || problem[0] === 'application' ? conflict(problem[1], problem[0]) : invalid(problem[0], problem[1]);
+    const refusal = await this.refusalOf(input.application, input.version, parameters);
+    if (refusal) throw refusal;
     const row: SchemaRow = {
       id: randomUUID(), application: input.application, version: input.version, parameters: JSON.stringify(parameters), package_id: input.packageId ?? null,
       created_by: actor, created_at: this.clock().toISOString(),

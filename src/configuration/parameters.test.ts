@@ -3,6 +3,7 @@ import { EffectiveCache } from './effective-cache.ts';
 import { diff, effective, maskChange, SchemaChecker, schemaProblem, type ParameterSchema } from './parameters.ts';
 import { configurationHashOf } from '../sdk/configuration.ts';
 import { hashParts } from './hash-parts.ts';
+import { formatMessage } from '../shared/messages/format.ts';
 import { configurationHash } from './hash.ts';
 
 const schema: ParameterSchema = {
@@ -18,8 +19,8 @@ const schema: ParameterSchema = {
 describe('parameter schemas', () => {
   it('accept the subset and refuse a default that does not fit', () => {
     expect(schemaProblem(schema)).toBeNull();
-    expect(schemaProblem({ tips: { type: 'boolean', default: 'yes' } })).toEqual(['parameters.tips.default', 'does not fit the parameter: must be boolean']);
-    expect(schemaProblem({ tid: { type: 'string', unique: { per: 'nope', among: 'terminal' } } })?.[0]).toBe('parameters.tid.unique.per');
+    expect(schemaProblem({ tips: { type: 'boolean', default: 'yes' } })).toMatchObject({ field: 'parameters.tips.default', key: 'configuration.value_invalid', params: { where: 'default', parameter: 'tips', rule: 'type', expected: 'boolean' } });
+    expect(schemaProblem({ tid: { type: 'string', unique: { per: 'nope', among: 'terminal' } } })).toMatchObject({ field: 'parameters.tid.unique.per', key: 'configuration.schema_unique_per', params: { per: 'nope' } });
   });
 
   it('check values and name what is wrong', () => {
@@ -28,6 +29,20 @@ describe('parameter schemas', () => {
     expect(checker.problem('language', 'fr')).toBe('must be one of "zh-CN", "en"');
     expect(checker.problem('capk', [{ rid: 'A000000333', index: 'x' }])).toBe('0.index must be integer');
     expect(checker.problem('capk', [{ rid: 'A000000333', index: 3 }])).toBeNull();
+  });
+
+  it('say what is wrong as data, so each reader gets it in their language', () => {
+    const checker = new SchemaChecker(schema);
+    expect(checker.violation('tid', '1234')).toMatchObject({ rule: 'pattern', pattern: '^[0-9]{8}$', item: 0 });
+    expect(checker.violation('language', 'fr')).toMatchObject({ rule: 'enum', allowed: '"zh-CN", "en"' });
+    expect(checker.violation('footer', 'x'.repeat(41))).toMatchObject({ rule: 'maxLength', limit: 40 });
+    expect(checker.violation('capk', [{ rid: 'A000000333', index: 3 }, { rid: 'A000000333', index: 'x' }])).toMatchObject({ rule: 'type', expected: 'integer', item: 2, column: 'index' });
+    expect(checker.violation('capk', [{ index: 3 }])).toMatchObject({ rule: 'required', item: 1, column: 'rid' });
+    expect(checker.violation('colour', 'red')).toMatchObject({ rule: 'unknown' });
+    expect(checker.violation('tid', null)).toBeNull();
+    const said = (locale: 'en' | 'zh-CN') => formatMessage(locale, 'configuration.value_invalid', { ...checker.violation('capk', [{ rid: 'A000000333', index: 'x' }])!, where: 'level', parameter: 'capk', level: 'site', line: 0 });
+    expect(said('en')).toBe('capk at site level: row 1, index: must be a whole number.');
+    expect(said('zh-CN')).toBe('门店层级的 capk：第 1 行的 index：必须是整数。');
   });
 });
 

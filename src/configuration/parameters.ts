@@ -4,6 +4,7 @@
 // diff of a change with secrets masked. No I/O and nothing Node-specific: the server, the SDK and the bench share it.
 import { canonicalJson } from '../shared/canonical-json.ts';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { MessageKey } from '../shared/messages/format.ts';
 
 export const LEVELS = ['fleet', 'merchant', 'site', 'group', 'terminal'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -82,28 +83,50 @@ function pick<T extends object>(o: T, keys: (keyof T)[]): Partial<T> {
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_PARAMETERS = 1000;
 
-/** What is wrong with a schema an application declares, as [field, reason], or null. */
-export function schemaProblem(parameters: ParameterSchema): [string, string] | null {
+/**
+ * Why a value does not fit its parameter, as the catalogue's `configuration.value_invalid` says it: the rule
+ * broken (ajv's keyword, or `unknown` for a name the schema lacks), where in a list or table (`item` 1-based,
+ * 0 for the whole value; `column`, 'none' for a list item) and the rule's figures. Data, so each reader gets
+ * it in their own language.
+ */
+export interface Violation {
+  rule: string;
+  item: number;
+  column: string;
+  expected: string;
+  limit: number;
+  pattern: string;
+  allowed: string;
+  [param: string]: string | number;
+}
+
+/** A schema an application declares that cannot be taken: the field, and the catalogue's words for why. */
+export interface SchemaFault { field: string; key: SchemaFaultKey; params: Record<string, string | number> }
+export type SchemaFaultKey = Extract<MessageKey, `configuration.schema_${string}` | 'configuration.value_invalid'>;
+
+/** What is wrong with a schema an application declares, or null. */
+export function schemaProblem(parameters: ParameterSchema): SchemaFault | null {
   const ajv = new Ajv({ allErrors: false, strict: false });
   const names = Object.keys(parameters);
-  if (names.length === 0) return ['parameters', 'declares no parameter'];
-  if (names.length > 1000) return ['parameters', 'at most 1,000 parameters'];
+  if (names.length === 0) return { field: 'parameters', key: 'configuration.schema_empty', params: {} };
+  if (names.length > MAX_PARAMETERS) return { field: 'parameters', key: 'configuration.schema_too_many', params: { max: MAX_PARAMETERS } };
   for (const [name, spec] of Object.entries(parameters)) {
     const at = `parameters.${name}`;
-    if (!NAME.test(name)) return [at, 'a parameter name is a letter then letters, digits, _ . - (64 at most)'];
-    if (!PARAMETER_TYPES.includes(spec.type)) return [`${at}.type`, `must be one of ${PARAMETER_TYPES.join(', ')}`];
-    if (spec.type === 'enum' && !(spec.enum?.length)) return [`${at}.enum`, 'an enum lists its values'];
-    if (spec.type === 'table' && !spec.columns) return [`${at}.columns`, 'a table declares its columns'];
-    if (spec.levels?.some((l) => !LEVELS.includes(l))) return [`${at}.levels`, `levels are ${LEVELS.join(', ')}`];
-    if (spec.unique && !parameters[spec.unique.per]) return [`${at}.unique.per`, `names no parameter of this schema (${spec.unique.per})`];
+    if (!NAME.test(name)) return { field: at, key: 'configuration.schema_name', params: {} };
+    if (!PARAMETER_TYPES.includes(spec.type)) return { field: `${at}.type`, key: 'configuration.schema_type', params: { parameter: name, types: PARAMETER_TYPES.join(', ') } };
+    if (spec.type === 'enum' && !(spec.enum?.length)) return { field: `${at}.enum`, key: 'configuration.schema_enum_values', params: { parameter: name } };
+    if (spec.type === 'table' && !spec.columns) return { field: `${at}.columns`, key: 'configuration.schema_table_columns', params: { parameter: name } };
+    if (spec.levels?.some((l) => !LEVELS.includes(l))) return { field: `${at}.levels`, key: 'configuration.schema_levels', params: { parameter: name, levels: LEVELS.join(', ') } };
+    if (spec.unique && !parameters[spec.unique.per]) return { field: `${at}.unique.per`, key: 'configuration.schema_unique_per', params: { parameter: name, per: spec.unique.per } };
     let check: ValidateFunction;
     try {
       check = ajv.compile(jsonSchemaOf(spec));
-    } catch (error) {
-      return [at, `is not a valid schema: ${(error as Error).message}`];
+    } catch {
+      return { field: at, key: 'configuration.schema_invalid', params: { parameter: name } };
     }
-    if (spec.default !== undefined && !check(spec.default)) return [`${at}.default`, `does not fit the parameter: ${ajvMessage(check)}`];
+    if (spec.default !== undefined && !check(spec.default)) return { field: `${at}.default`, key: 'configuration.value_invalid', params: { ...violationOf(check), where: 'default', parameter: name, line: 0, level: '' } };
   }
   return null;
 }
@@ -117,12 +140,20 @@ export class SchemaChecker {
     for (const [name, spec] of Object.entries(parameters)) this.checks.set(name, ajv.compile(jsonSchemaOf(spec)));
   }
 
-  /** Why the value does not fit the parameter, or null. */
+  /** Why the value does not fit the parameter (in English, for the terminal's log), or null. */
   problem(parameter: string, value: unknown): string | null {
     const check = this.checks.get(parameter);
     if (!check) return 'is not a parameter of the schema';
     if (value === null) return null; // null clears the value at its level
     return check(value) ? null : ajvMessage(check);
+  }
+
+  /** Why the value does not fit the parameter, as data for the catalogue, or null. */
+  violation(parameter: string, value: unknown): Violation | null {
+    const check = this.checks.get(parameter);
+    if (!check) return { ...NO_VIOLATION, rule: 'unknown' };
+    if (value === null) return null;
+    return check(value) ? null : violationOf(check);
   }
 
   /** The first parameter (with its reason) of an effective configuration that fails the schema: required ones missing included. */
@@ -145,6 +176,27 @@ function ajvMessage(check: ValidateFunction): string {
   if (!e) return 'is not valid';
   if (e.keyword === 'enum') return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   return `${e.instancePath ? `${e.instancePath.slice(1).replaceAll('/', '.')} ` : ''}${e.message ?? 'is not valid'}`;
+}
+
+const NO_VIOLATION: Violation = { rule: 'other', item: 0, column: 'none', expected: '', limit: 0, pattern: '', allowed: '' };
+const RULES = new Set(['type', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'maxItems', 'required', 'additionalProperties']);
+
+/** ajv's first error as a Violation: the keyword, the list item or table cell, and the figures of the rule. */
+function violationOf(check: ValidateFunction): Violation {
+  const e = check.errors?.[0];
+  if (!e) return NO_VIOLATION;
+  const p = e.params as { type?: string; allowedValues?: unknown[]; pattern?: string; limit?: number; missingProperty?: string; additionalProperty?: string };
+  const [index, cell] = e.instancePath.split('/').slice(1);
+  const column = p.missingProperty ?? p.additionalProperty ?? cell;
+  return {
+    rule: RULES.has(e.keyword) ? e.keyword : 'other',
+    item: index === undefined ? 0 : Number(index) + 1,
+    column: column ?? 'none',
+    expected: p.type ?? '',
+    limit: p.limit ?? 0,
+    pattern: p.pattern ?? '',
+    allowed: (p.allowedValues ?? []).map((v) => JSON.stringify(v)).join(', '),
+  };
 }
 
 /** Where an effective value came from: a level (with its id) or the schema's default. */

@@ -1,7 +1,7 @@
 // Saved groups of terminals (a filter: merchant, site, model, tag): a configuration level of their own
 // between the site and the terminal, and what a baseline's configuration version is counted on.
 import { randomUUID } from 'node:crypto';
-import { conflict } from '../shared/errors.ts';
+import { refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { toGroup, type ConfigurationStore } from './configuration-store.ts';
@@ -17,7 +17,7 @@ export class SavedGroups {
   ) {}
 
   async createGroup(input: GroupInput, actor: string) {
-    if (await this.repo.groupByName(input.name)) throw conflict(`a group named ${input.name} already exists`, 'name');
+    if (await this.repo.groupByName(input.name)) throw refused('configuration.group_name_taken', { name: input.name }, { field: 'name', retryable: false });
     const row = { id: randomUUID(), name: input.name, filter: JSON.stringify(input.filter), created_by: actor, created_at: this.clock().toISOString() };
     await this.repo.insertGroup(row);
     this.store.cache.setGroups((await this.repo.groups()).map(toGroup));

@@ -6,7 +6,7 @@ import type { Actor, ConfigurationStore, EstateLookup } from './configuration-st
 import type { ConfigurationRepository } from './configuration.repository.ts';
 import { diff, type Values } from './parameters.ts';
 import { checkUnique } from './value-checks.ts';
-import { parseCsvValues, toCsv, type CsvRow } from './values-csv.ts';
+import { csvError, parseCsvValues, toCsv, type CsvRow } from './values-csv.ts';
 
 export class TerminalValuesCsv {
   constructor(
@@ -33,20 +33,24 @@ export class TerminalValuesCsv {
     const pending = new Map<string, Values>();
     for (const row of rows) {
       const id = ids.get(row.serialNumber);
-      if (!id || !(await this.estate.findTerminal(id, actor.scope))) throw csvError(row.line, 'serial_number', `no terminal ${row.serialNumber} is registered`);
-      if (pending.has(id)) throw csvError(row.line, 'serial_number', `${row.serialNumber} is on an earlier line too`);
+      if (!id || !(await this.estate.findTerminal(id, actor.scope))) throw csvError(row.line, 'serial_number', 'configuration.csv_unknown_terminal', { serial: row.serialNumber });
+      if (pending.has(id)) throw csvError(row.line, 'serial_number', 'configuration.csv_duplicate_serial', { serial: row.serialNumber });
       pending.set(id, { ...cache.levelValues('terminal', id), ...row.values });
     }
     for (const row of rows) {
       const id = ids.get(row.serialNumber)!;
       for (const [name, value] of Object.entries(row.values)) {
-        const problem = this.store.checker.problem(name, value);
-        if (problem) throw csvError(row.line, name, problem);
+        const violation = this.store.checker.violation(name, value);
+        if (violation) throw csvError(row.line, name, 'configuration.value_invalid', { ...violation, where: 'csv', parameter: name, level: 'terminal' });
       }
       try {
-        checkUnique(this.store, id, pending.get(id)!, pending);
+        await checkUnique(this.store, id, pending.get(id)!, pending);
       } catch (error) {
-        if (error instanceof AppError) throw csvError(row.line, (error.field ?? '').replace(/^values\./, ''), error.message);
+        // The clash said with the row's line (the same message, placed in the file).
+        if (error instanceof AppError && error.key === 'configuration.value_taken') {
+          const parameter = (error.field ?? '').replace(/^values\./, '');
+          throw csvError(row.line, parameter, error.key, { ...error.params, where: 'csv', parameter });
+        }
         throw error;
       }
     }
@@ -63,8 +67,4 @@ export class TerminalValuesCsv {
   private csvColumns(): string[] {
     return Object.entries(this.store.parameters).filter(([, s]) => s.levels?.length === 1 && s.levels[0] === 'terminal' && !s.secret && s.type !== 'table' && s.type !== 'list').map(([n]) => n);
   }
-}
-
-function csvError(line: number, field: string, reason: string): AppError {
-  return new AppError('invalid_csv', `line ${line}, ${field}: ${reason}`, field, { line, field });
 }

@@ -1,56 +1,70 @@
 // The rules a change to one level's values must pass before it is stored: the schema, the levels each
 // parameter may be set at, what a merchant may edit, and TID/MID uniqueness per acquirer. Read from the
-// store's memory only (no I/O); every refusal names the parameter and the level.
-import { AppError, conflict, invalid } from '../shared/errors.ts';
+// store's memory (a clash's other terminal is named by its serial); every refusal names the parameter and the level.
+import { fromCatalogue, invalidField, refused } from '../shared/errors.ts';
 import type { Actor, ConfigurationStore } from './configuration-store.ts';
 import { diff, type Change, type Level, type Values } from './parameters.ts';
 
 /** Checks a change to one level; returns the level's values after it and the diff. */
-export function checkChange(store: ConfigurationStore, level: Level, scopeId: string, values: Values, actor: Actor): { after: Values; changes: Change[] } {
+export async function checkChange(store: ConfigurationStore, level: Level, scopeId: string, values: Values, actor: Actor): Promise<{ after: Values; changes: Change[] }> {
   const current = store.current;
-  if (!current) throw conflict('no parameter schema is registered yet: POST /api/v1/configuration/schemas first', 'parameters');
+  if (!current) throw refused('configuration.no_schema', {}, { field: 'parameters' });
   const parameters = store.parameters;
   const before = store.cache.levelValues(level, scopeId);
   const after: Values = { ...before };
   for (const [name, value] of Object.entries(values)) {
     const field = `values.${name}`;
     const spec = parameters[name];
-    if (!spec) throw invalid(field, `${name} at ${level} level: is not a parameter of ${current.application} ${current.version}`);
-    if (spec.levels && !spec.levels.includes(level)) throw invalid(field, `${name} at ${level} level: may be set at ${spec.levels.join(', ')} level only`);
-    if (actor.scope.kind !== 'fleet' && !spec.merchantEditable) throw new AppError('forbidden', `${name} at ${level} level: a merchant may not change it`, field);
-    const problem = store.checker.problem(name, value);
-    if (problem) throw invalid(field, `${name} at ${level} level: ${problem}`);
+    if (!spec) throw invalidField(field, 'configuration.not_a_parameter', { parameter: name, level, application: current.application, version: current.version });
+    if (spec.levels && !spec.levels.includes(level)) {
+      throw invalidField(field, 'configuration.wrong_level', { parameter: name, level, first: spec.levels[0] ?? '', others: spec.levels.length - 1 });
+    }
+    if (actor.scope.kind !== 'fleet' && !spec.merchantEditable) throw fromCatalogue('forbidden', 'configuration.merchant_may_not', { parameter: name, level }, { field });
+    const violation = store.checker.violation(name, value);
+    if (violation) throw invalidField(field, 'configuration.value_invalid', { ...violation, where: 'level', parameter: name, level, line: 0 });
     if (value === null) delete after[name];
     else after[name] = value;
   }
-  if (level === 'terminal') checkUnique(store, scopeId, after);
+  if (level === 'terminal') await checkUnique(store, scopeId, after);
   return { after, changes: diff(before, after) };
 }
 
+/** Two terminals that would share a value that must be unique (for the same value of `per`, the acquirer). */
+export interface Clash { parameter: string; value: string; otherId: string; again: 'yes' | 'no'; per: string; perValue: string }
+
 /**
- * TID and MID: unique per acquirer (TID among terminals, MID among merchants). 409 names the parameter.
+ * TID and MID: unique per acquirer (TID among terminals, MID among merchants). 409 names the parameter and
+ * the other terminal by its serial number.
  * `pending`: other terminals' values about to be stored with it (a CSV import), checked against each other too.
  */
-export function checkUnique(store: ConfigurationStore, terminalId: string, own: Values, pending?: Map<string, Values>): void {
+export async function checkUnique(store: ConfigurationStore, terminalId: string, own: Values, pending?: Map<string, Values>): Promise<void> {
+  const clash = findClash(store, terminalId, own, pending);
+  if (!clash) return;
+  const { otherId, ...params } = clash;
+  throw refused('configuration.value_taken', { ...params, serial: await store.serialOf(otherId), where: 'level', line: 0 }, { field: `values.${clash.parameter}`, retryable: false });
+}
+
+function findClash(store: ConfigurationStore, terminalId: string, own: Values, pending?: Map<string, Values>): Clash | null {
   const cache = store.cache;
   const mine = cache.placement(terminalId);
   const effectiveOf = (id: string, values?: Values) => ({ ...cache.effectiveOf(id).values, ...(values ?? pending?.get(id) ?? {}) });
   const me = effectiveOf(terminalId, own);
   for (const [name, spec] of Object.entries(store.parameters)) {
     if (!spec.unique || me[name] === undefined) continue;
-    const clash = (otherId: string, value: unknown) => {
+    const per = spec.unique.per;
+    const clashes = (otherId: string, value: unknown) => {
       if (otherId === terminalId || value !== me[name]) return false;
       const other = effectiveOf(otherId);
-      if (other[spec.unique!.per] !== me[spec.unique!.per]) return false;
+      if (other[per] !== me[per]) return false;
       return spec.unique!.among === 'terminal' || cache.placement(otherId)?.merchantId !== mine?.merchantId;
     };
+    const found = (otherId: string, again: Clash['again']): Clash => ({ parameter: name, value: String(me[name]), otherId, again, per, perValue: String(me[per]) });
     for (const [otherId, value] of cache.terminalValues(name)) {
-      if (clash(otherId, pending?.get(otherId)?.[name] ?? value)) throw conflict(`${name} ${String(me[name])} is already used by terminal ${otherId} for ${spec.unique.per} ${String(me[spec.unique.per])}`, `values.${name}`);
+      if (clashes(otherId, pending?.get(otherId)?.[name] ?? value)) return found(otherId, 'no');
     }
     for (const [otherId, values] of pending ?? []) {
-      if (values[name] !== undefined && cache.levelValues('terminal', otherId)[name] === undefined && clash(otherId, values[name])) {
-        throw conflict(`${name} ${String(me[name])} is given to terminal ${otherId} too for ${spec.unique.per} ${String(me[spec.unique.per])}`, `values.${name}`);
-      }
+      if (values[name] !== undefined && cache.levelValues('terminal', otherId)[name] === undefined && clashes(otherId, values[name])) return found(otherId, 'yes');
     }
   }
+  return null;
 }

@@ -2,7 +2,8 @@
 // parsing names the line and field of a bad row; the service checks values and uniqueness.
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { AppError } from '../shared/errors.ts';
+import { AppError, fromCatalogue } from '../shared/errors.ts';
+import { formatMessage, type MessageKey, type MessageParams } from '../shared/messages/format.ts';
 import { csvSafe } from '../shared/patterns.ts';
 import type { ParameterSchema, Values } from './parameters.ts';
 
@@ -13,19 +14,18 @@ export function parseCsvValues(text: string, columns: string[], parameters: Para
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
   } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new AppError('invalid_csv', `the file is not valid CSV${line ? ` (line ${line})` : ''}: ${(error as Error).message}`);
+    throw fromCatalogue('invalid_csv', 'configuration.csv_unreadable', { line: (error as { lines?: number }).lines ?? 0 });
   }
   const [header, ...rows] = records;
-  if (!header) throw new AppError('invalid_csv', 'the file is empty: a header line is required');
-  if (header[0] !== 'serial_number') throw new AppError('invalid_csv', 'line 1: the first column is serial_number', 'serial_number');
+  if (!header) throw fromCatalogue('invalid_csv', 'configuration.csv_empty');
+  if (header[0] !== 'serial_number') throw fromCatalogue('invalid_csv', 'configuration.csv_first_column', {}, { field: 'serial_number' });
   for (const column of header.slice(1)) {
-    if (!columns.includes(column)) throw new AppError('invalid_csv', `line 1: unknown column "${column}"; known columns: serial_number, ${columns.join(', ')}`, column);
+    if (!columns.includes(column)) throw fromCatalogue('invalid_csv', 'configuration.csv_unknown_column', { column, known: columns.join(', ') }, { field: column });
   }
   return rows.map((cells, i) => {
     const line = i + 2;
     const serialNumber = cells[0] ?? '';
-    if (!serialNumber) throw new AppError('invalid_csv', `line ${line}, serial_number: is empty`, 'serial_number', { line, field: 'serial_number' });
+    if (!serialNumber) throw csvError(line, 'serial_number', 'configuration.csv_serial_empty');
     const values: Values = {};
     header.slice(1).forEach((column, c) => {
       const cell = cells[c + 1] ?? '';
@@ -33,10 +33,10 @@ export function parseCsvValues(text: string, columns: string[], parameters: Para
       const type = parameters[column]?.type;
       if (type === 'number' || type === 'integer') {
         const n = Number(cell);
-        if (!Number.isFinite(n)) throw new AppError('invalid_csv', `line ${line}, ${column}: "${cell}" is not a number`, column, { line, field: column });
+        if (!Number.isFinite(n)) throw csvError(line, column, 'configuration.csv_not_a_number', { cell });
         values[column] = n;
       } else if (type === 'boolean') {
-        if (cell !== 'true' && cell !== 'false') throw new AppError('invalid_csv', `line ${line}, ${column}: write true or false`, column, { line, field: column });
+        if (cell !== 'true' && cell !== 'false') throw csvError(line, column, 'configuration.csv_not_boolean');
         values[column] = cell === 'true';
       } else {
         values[column] = cell;
@@ -44,6 +44,16 @@ export function parseCsvValues(text: string, columns: string[], parameters: Para
     });
     return { line, serialNumber, values };
   });
+}
+
+/**
+ * A bad row: its line and column named, as parameters of the catalogue's message and in `details` (for
+ * scripts that fix the file).
+ */
+export function csvError(line: number, column: string, key: MessageKey, params: MessageParams = {}): AppError {
+  const said = { ...params, line, column };
+  // AppError itself (not fromCatalogue): the row's place also goes in `details`; the message is the catalogue's.
+  return new AppError('invalid_csv', formatMessage('en', key, said) ?? key, column, { line, field: column }).says(key, said);
 }
 
 export function toCsv(header: string[], rows: unknown[][]): string {
