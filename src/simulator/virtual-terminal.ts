@@ -3,7 +3,7 @@
 // and whose Wi-Fi drops, the way a real fleet's do. Customers come as its site trades at that time of
 // day, and pay only if the terminal may take payments. Same seed and same step times → same reports.
 import type { WorkKind } from '../shared/job-states.ts';
-import type { HeartbeatContent } from '../sdk/terminal-client.ts';
+import type { HeartbeatContent } from '../sdk/index.ts';
 import { Random } from './random.ts';
 import { screenPng } from './screen-png.ts';
 import { expectedPayments, paymentsPerHour, SITE_PROFILES, type SiteKind, type SiteProfile } from './site-profiles.ts';
