@@ -7,7 +7,8 @@ import { BackupAgent } from './backups.ts';
 import { CareAgent } from './care.ts';
 import type { TerminalClientOptions } from './client-options.ts';
 import { ConfigurationAgent } from './configuration.ts';
-import { DEFAULT_HANDLERS, type MaintenanceHandlers, type Timers } from './maintenance-runner.ts';
+import { DEFAULT_HANDLERS, type MaintenanceHandlers } from './maintenance-job.ts';
+import type { Timers } from './timers.ts';
 import { UpdateAgent } from './updates.ts';
 
 /** The server as the agents reach it: with this terminal's credential, retried, a 401 revoking it. */

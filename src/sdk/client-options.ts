@@ -7,7 +7,8 @@ import type { BackupEvent, BackupHandlers } from './backups.ts';
 import type { CareEvent } from './care.ts';
 import type { ConfigurationEvent, ConfigurationHandlers } from './configuration.ts';
 import type { Locale, TerminalMode } from './maintenance-rules.ts';
-import type { MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, Timers } from './maintenance-runner.ts';
+import type { MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob } from './maintenance-job.ts';
+import type { Timers } from './timers.ts';
 import type { FetchLike, RetryPolicy } from './transport.ts';
 import type { UpdateEvent, UpdateHandlers } from './updates.ts';
 

@@ -2,8 +2,7 @@
 // numbers, and the payment counts a heartbeat carries beyond the application's report. What a heartbeat
 // sends and what its answer changes: PosFleetTerminal.heartbeat and sendHeartbeat (./terminal-client.ts).
 import type { HeartbeatReport } from '../protocol/index.ts';
-import type { Timers } from './maintenance-runner.ts';
-import { sleep } from './timers.ts';
+import { sleep, type Timers } from './timers.ts';
 
 /**
  * The next sequence number. With no saved counter the first one is the current time in ms (or the

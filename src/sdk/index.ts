@@ -4,10 +4,11 @@
 export { PosFleetError } from './errors.ts';
 export { clockTime, leaseDeadline, msUntil, selfTestsPassed, transactionMessage } from './maintenance-rules.ts';
 export type { ExpectedEnd, Locale, TerminalMode } from './maintenance-rules.ts';
-export { DEFAULT_HANDLERS } from './maintenance-runner.ts';
+export { DEFAULT_HANDLERS } from './maintenance-job.ts';
 export type {
-  JobContext, JobEnding, JobPhase, MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, SelfTestResult, StepState, Timers, WorkKind,
-} from './maintenance-runner.ts';
+  JobContext, JobEnding, JobPhase, MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, SelfTestResult, StepState, WorkKind,
+} from './maintenance-job.ts';
+export type { Timers } from './timers.ts';
 export { PosFleetTerminal } from './terminal-client.ts';
 export type { CallOptions, HeartbeatContent, SavedState, StartOptions, TerminalClientOptions, TerminalStatus } from './client-options.ts';
 export { backoffDelayMs } from './transport.ts';

@@ -16,8 +16,9 @@ import type { ConfigurationAgent } from './configuration.ts';
 import { PosFleetError } from './errors.ts';
 import { HeartbeatLoop, nextSeq, TransactionCounts } from './heartbeat.ts';
 import { clockTime, leaseCountedFrom, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
-import { MaintenanceRunner, type PendingReport, type SavedJob, type Timers } from './maintenance-runner.ts';
-import { GLOBAL_TIMERS } from './timers.ts';
+import type { PendingReport, SavedJob } from './maintenance-job.ts';
+import { MaintenanceRunner } from './maintenance-runner.ts';
+import { GLOBAL_TIMERS, type Timers } from './timers.ts';
 import { DEFAULT_RETRY, Transport, type Method } from './transport.ts';
 import type { Deployment, UpdateAgent } from './updates.ts';
 

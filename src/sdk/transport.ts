@@ -2,8 +2,7 @@
 // may pass (network failures, 5xx, 429; see PosFleetError.retryable) with full-jitter exponential
 // back-off, never sooner than the server's Retry-After. Nothing Node-specific.
 import { PosFleetError } from './errors.ts';
-import type { Timers } from './maintenance-runner.ts';
-import { sleep } from './timers.ts';
+import { sleep, type Timers } from './timers.ts';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export type Method = 'GET' | 'POST' | 'PUT';
