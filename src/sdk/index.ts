@@ -4,14 +4,15 @@
 export { PosFleetError } from './errors.ts';
 export { clockTime, leaseDeadline, msUntil, selfTestsPassed, transactionMessage } from './maintenance-rules.ts';
 export type { ExpectedEnd, Locale, TerminalMode } from './maintenance-rules.ts';
-export { DEFAULT_HANDLERS } from './maintenance-runner.ts';
+export { DEFAULT_HANDLERS } from './maintenance-job.ts';
 export type {
-  JobContext, JobEnding, JobPhase, MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, SelfTestResult, StepState, Timers, WorkKind,
-} from './maintenance-runner.ts';
-export { backoffDelayMs, PosFleetTerminal } from './terminal-client.ts';
-export type {
-  CallOptions, FetchLike, HeartbeatContent, RetryPolicy, SavedState, StartOptions, TerminalClientOptions, TerminalStatus,
-} from './terminal-client.ts';
+  JobContext, JobEnding, JobPhase, MaintenanceEvent, MaintenanceHandlers, PendingReport, SavedJob, SelfTestResult, StepState, WorkKind,
+} from './maintenance-job.ts';
+export type { Timers } from './timers.ts';
+export { PosFleetTerminal } from './terminal-client.ts';
+export type { CallOptions, HeartbeatContent, SavedState, StartOptions, TerminalClientOptions, TerminalStatus } from './client-options.ts';
+export { backoffDelayMs } from './transport.ts';
+export type { FetchLike, RetryPolicy } from './transport.ts';
 export type { HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../protocol/index.ts';
 export type { HardwareFingerprint, KeySlot, TerminalLocation } from '../protocol/index.ts';
 export { UpdateAgent, verifySignature } from './updates.ts';

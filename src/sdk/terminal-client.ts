@@ -1,165 +1,41 @@
 // The terminal SDK a POS application embeds: enrolment, the heartbeat loop, commands, maintenance
 // jobs, and whether the terminal may take payments right now. It speaks /device/v1 over fetch and
-// nothing Node-specific.
+// nothing Node-specific. Around it: its options and saved state (./client-options.ts), the transport
+// with its retries (./transport.ts), the heartbeat's loop, sequence and counts (./heartbeat.ts), the
+// agents of each capability (./agents.ts) and the maintenance job's runner (./maintenance-runner.ts).
+// Kept whole past ~350 lines for a reason: it is the one class the application sees, and its members are
+// the public API, each documented here; what they do lives in the files above.
 import type { Command, CommandResultInput, EnrolResponse, HeartbeatAnswer, HeartbeatReport, PendingCommand } from '../protocol/index.ts';
-import type { JobState } from '../protocol/index.ts';
+import type { BackupView, CareAnswer, JobState, NextMaintenance, RestoreView, ScreenMessageView, ShopNotice } from '../protocol/index.ts';
+import { createAgents, type DevicePort } from './agents.ts';
+import type { AssistanceAgent, ScreenMessage } from './assistance.ts';
+import type { BackupAgent, BackupKind } from './backups.ts';
+import { maintenanceNotice, startsTomorrow, type CareAgent, type CareTask } from './care.ts';
+import type { CallOptions, HeartbeatContent, SavedState, StartOptions, TerminalClientOptions, TerminalStatus } from './client-options.ts';
+import type { ConfigurationAgent } from './configuration.ts';
 import { PosFleetError } from './errors.ts';
-import { GLOBAL_TIMERS, sleep } from './timers.ts';
-import { UpdateAgent, type Deployment, type UpdateEvent, type UpdateHandlers } from './updates.ts';
-import { BackupAgent, type BackupEvent, type BackupHandlers, type BackupKind } from './backups.ts';
-import type { BackupView, RestoreView } from '../protocol/index.ts';
-import { AssistanceAgent, type AssistanceEvent, type AssistanceHandlers, type ScreenMessage } from './assistance.ts';
-import type { ScreenMessageView } from '../protocol/index.ts';
-import type { HardwareFingerprint } from '../protocol/index.ts';
-import { ConfigurationAgent, type ConfigurationEvent, type ConfigurationHandlers } from './configuration.ts';
-import { CareAgent, maintenanceNotice, startsTomorrow, type CareEvent, type CareTask } from './care.ts';
-import type { CareAnswer, NextMaintenance, ShopNotice } from '../protocol/index.ts';
+import { HeartbeatLoop, nextSeq, TransactionCounts } from './heartbeat.ts';
 import { clockTime, leaseCountedFrom, processTimeZone, transactionMessage, type Locale, type TerminalMode } from './maintenance-rules.ts';
-import {
-  DEFAULT_HANDLERS, MaintenanceRunner, type MaintenanceEvent, type MaintenanceHandlers, type PendingReport, type SavedJob, type Timers,
-} from './maintenance-runner.ts';
+import type { PendingReport, SavedJob } from './maintenance-job.ts';
+import { MaintenanceRunner } from './maintenance-runner.ts';
+import { GLOBAL_TIMERS, type Timers } from './timers.ts';
+import { DEFAULT_RETRY, Transport, type Method } from './transport.ts';
+import type { Deployment, UpdateAgent } from './updates.ts';
 
-export { PosFleetError, transactionMessage };
-export type { Locale, TerminalMode };
-
-/** What the POS application reports; the SDK adds the sequence number and the time it was sent. */
-export type HeartbeatContent = Omit<HeartbeatReport, 'seq' | 'sentAt'>;
-/** not_enrolled → idle ⇄ running; revoked after a 401 until the terminal enrols again. */
-export type TerminalStatus = 'not_enrolled' | 'idle' | 'running' | 'revoked';
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
-/** What a POS application should keep across restarts (given back through the constructor). */
-export interface SavedState {
-  credential: string;
-  /** The last sequence number handed out; null before the first heartbeat. */
-  lastSeq: number | null;
-  /** Kept so that a locked terminal is still locked after a reboot, before its first answer. */
-  mode: TerminalMode;
-  /** The maintenance job under way, resumed after a reboot (or rolled back, past its lease). */
-  job: SavedJob | null;
-  /** Step reports the server has not acknowledged yet, sent in order at the next contact. */
-  outbox: PendingReport[];
-  /** Jobs this terminal ended by itself; later answers naming them are not obeyed. */
-  endedJobs: string[];
-  /** When the last weekly backup was stored (this terminal's clock); the next is due 7 days later. */
-  lastWeeklyBackupAt?: string | null;
-  /** The staff's care answers no heartbeat has delivered yet (absent when none): the next heartbeat carries them. */
-  careAnswers?: CareAnswer[];
-}
-
-export interface RetryPolicy {
-  /** Tries per call, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** One try gives up after this long and counts as a network error. */
-  timeoutMs: number;
-}
-
-export interface TerminalClientOptions {
-  /** PosFleet server URL, e.g. https://posfleet.example.com */
-  server: string;
-  serialNumber: string;
-  credential?: string;
-  lastSeq?: number | null;
-  mode?: TerminalMode;
-  job?: SavedJob | null;
-  outbox?: PendingReport[];
-  endedJobs?: string[];
-  /** SavedState.careAnswers, given back after a restart. */
-  careAnswers?: CareAnswer[];
-  fetch?: FetchLike;
-  /** Called whenever SavedState changes; a returned promise is awaited before the next request. */
-  store?: (state: SavedState) => void | Promise<void>;
-  onStatusChange?: (status: TerminalStatus) => void;
-  /** Failures of the heartbeat loop, which keeps going (except after a 401). */
-  onError?: (error: unknown) => void;
-  locale?: Locale;
-  /** IANA time zone for the times shown to the cashier (default: this process's). */
-  timeZone?: string;
-  /** What the application does in each step of a maintenance job; missing ones do nothing. */
-  maintenance?: Partial<MaintenanceHandlers>;
-  /** Told about each maintenance job's start, steps and end. */
-  onMaintenance?: (event: MaintenanceEvent) => void;
-  /**
-   * Software updates: where downloads are kept and how a verified package is installed. Without it the
-   * terminal ignores deployments. Installs run inside maintenance jobs, before `maintenance.perform`.
-   */
-  updates?: UpdateHandlers;
-  onUpdate?: (event: UpdateEvent) => void;
-  /**
-   * Backups of the terminal's own data: how to collect it and how to put restored data back. With it,
-   * the SDK backs up weekly (checked at each heartbeat) and before every maintenance job's work.
-   */
-  backups?: BackupHandlers;
-  onBackup?: (event: BackupEvent) => void;
-  lastWeeklyBackupAt?: string | null;
-  /**
-   * Terminal configuration: how the application applies its effective configuration (values that fail
-   * the schema are refused before it is called). Without it the terminal ignores configuration.
-   */
-  configuration?: ConfigurationHandlers;
-  onConfiguration?: (event: ConfigurationEvent) => void;
-  /** Told when the shop staff's care tasks due now change (show them on the idle screen). */
-  onCare?: (event: CareEvent) => void;
-  /**
-   * Remote assistance: the application's log lines and the screen as PNG, uploaded (compressed, in
-   * resumable chunks) when an operator asks with collect_logs or screenshot.
-   */
-  assistance?: AssistanceHandlers;
-  onAssistance?: (event: AssistanceEvent) => void;
-  /** An operator's message for the screen: show it until the staff acknowledge it (acknowledgeMessage). */
-  onMessage?: (message: ScreenMessage) => void;
-  retry?: Partial<RetryPolicy>;
-  /** This terminal's clock: sequence numbers, sentAt, the heartbeat loop and the lease of a maintenance job. */
-  now?: () => Date;
-  /** Timers on the `now` clock, for the heartbeat loop's waits and the lease deadline (default: the global timers). */
-  timers?: Timers;
-  /** Source of back-off jitter in [0, 1). */
-  random?: () => number;
-  /**
-   * What makes this terminal this terminal (its serial, PIN-pad serial and secure-processor id, read
-   * from the device): bound at enrolment and sent with every heartbeat, so a copied credential on other
-   * hardware is refused. Report key slots (metadata only, never keys) and coarse location in the
-   * heartbeat content (`keys`, `location`).
-   */
-  hardware?: HardwareFingerprint;
-}
-
-export interface StartOptions {
-  /** Wait this long before the first heartbeat, so a fleet switched on together does not beat together. */
-  firstDelayMs?: number;
-  /** Beat at this interval instead of the one the server asks for (simulators, tests). */
-  intervalSeconds?: number;
-}
-
-export interface CallOptions {
-  /** Aborting ends back-off waits early; a request already sent is still answered. */
-  signal?: AbortSignal;
-}
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 15_000 };
 const DEFAULT_INTERVAL_SECONDS = 60;
 const WEEK_MS = 7 * 86_400_000;
 
-/** Full-jitter exponential back-off: anywhere up to base·2^attempt, capped, never sooner than Retry-After. */
-export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: number, retryAfterMs = 0): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.max(retryAfterMs, Math.floor(random * ceiling));
-}
-
 export class PosFleetTerminal {
   readonly serialNumber: string;
-  private readonly server: string;
-  private readonly fetchImpl: FetchLike;
-  private readonly retry: RetryPolicy;
+  private readonly transport: Transport;
   private readonly now: () => Date;
   private readonly timers: Timers;
-  private readonly random: () => number;
   private readonly locale: Locale;
   private readonly timeZone: string;
   private readonly options: TerminalClientOptions;
   private readonly runner: MaintenanceRunner;
+  private readonly heartbeats: HeartbeatLoop;
+  private readonly counts = new TransactionCounts();
   private readonly updates: UpdateAgent | undefined;
   private readonly backups: BackupAgent | undefined;
   /** No saved state at construction (a first start, or a reinstall after a factory reset). */
@@ -181,25 +57,16 @@ export class PosFleetTerminal {
   private savedMode: TerminalMode;
   /** Writes to `store`, one after the other, so an older state never lands after a newer one. */
   private saving: Promise<void> = Promise.resolve();
-  /** Payments refused since the last heartbeat that carried the count. */
-  private refused = 0;
-  /** Refunds and manually keyed card numbers counted since the last heartbeat that carried them. */
-  private refunds = 0;
-  private manualEntries = 0;
   private commands: PendingCommand[] = [];
   private intervalSeconds = DEFAULT_INTERVAL_SECONDS;
   private currentStatus: TerminalStatus;
-  private loop: { controller: AbortController; done: Promise<void> } | undefined;
 
   constructor(options: TerminalClientOptions) {
     this.options = options;
     this.serialNumber = options.serialNumber;
-    this.server = options.server.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? (() => new Date());
     this.timers = options.timers ?? GLOBAL_TIMERS;
-    this.random = options.random ?? Math.random;
+    this.transport = new Transport(options.server, options.fetch ?? ((url, init) => fetch(url, init)), { ...DEFAULT_RETRY, ...options.retry }, this.timers, options.random ?? Math.random);
     this.locale = options.locale ?? 'zh-CN';
     this.timeZone = options.timeZone ?? processTimeZone();
     clockTime(new Date(0), this.timeZone); // an unknown zone fails here, not at the first refusal
@@ -210,53 +77,26 @@ export class PosFleetTerminal {
     this.currentStatus = this.credential ? 'idle' : 'not_enrolled';
     this.fresh = !this.credential;
     this.lastWeeklyBackupAt = options.lastWeeklyBackupAt ?? null;
-    this.backups = options.backups && new BackupAgent({
-      getJson: (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)),
-      postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
-      putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
-      fetchRaw: (path) => this.fetchImpl(this.server + path, { method: 'GET', headers: { authorization: `Bearer ${this.requireCredential()}` } }),
-      serialNumber: this.serialNumber,
-      now: this.now,
-    }, options.backups, options.onBackup);
-    this.updates = options.updates && new UpdateAgent({
-      getJson: (path, signal) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), signal)),
-      postJson: (path, body, signal) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), signal)),
-      fetchRaw: (path, headers, signal) => this.fetchImpl(this.server + path, {
+    this.heartbeats = new HeartbeatLoop(this.now, this.timers, (error) => this.options.onError?.(error));
+    const port: DevicePort = {
+      getJson: <T>(path: string, signal?: AbortSignal) => this.call<T>('GET', path, undefined, signal),
+      postJson: <T>(path: string, body: unknown, signal?: AbortSignal) => this.call<T>('POST', path, body, signal),
+      putJson: <T>(path: string, body: unknown, signal?: AbortSignal) => this.call<T>('PUT', path, body, signal),
+      fetchRaw: (path, headers = {}, signal) => this.transport.fetchRaw(path, {
         method: 'GET', headers: { ...headers, authorization: `Bearer ${this.requireCredential()}` }, ...(signal && { signal }),
       }),
-      timers: this.timers,
-    }, options.updates, options.onUpdate, (error) => options.onError?.(error));
-    this.careAgent = new CareAgent((path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), this.now, options.onCare, options.careAnswers);
-    this.assistanceAgent = (options.assistance || options.onMessage) ? new AssistanceAgent({
-      postJson: (path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), undefined)),
-      putJson: (path, body) => this.authorised(() => this.request('PUT', path, body, this.requireCredential(), undefined)),
+    };
+    const agents = createAgents(port, options, {
+      serialNumber: this.serialNumber, now: this.now, timers: this.timers,
       reportResult: (commandId, status, output) => this.reportCommandResult(commandId, status, output),
-      now: this.now,
-    }, options.assistance ?? {}, options.onMessage, options.onAssistance) : undefined;
-    this.configurationAgent = options.configuration && new ConfigurationAgent(
-      (path) => this.authorised(() => this.request('GET', path, undefined, this.requireCredential(), undefined)), options.configuration, options.onConfiguration,
-    );
-    const handlers = { ...DEFAULT_HANDLERS, ...options.maintenance };
-    const perform = handlers.perform;
-    const updates = this.updates;
-    const backups = this.backups;
-    const configuration = this.configurationAgent;
-    // Every job's work begins with a backup of the terminal's data (a failed backup fails the job, which
-    // rolls back: nothing is changed without one); an update job then installs the offered package
-    // and takes the configuration a configuration campaign gives inside the job, and the application's
-    // own work follows.
-    if (updates || backups || configuration) {
-      handlers.perform = async (work, context) => {
-        if (backups) await backups.backup('pre_maintenance', context.jobId);
-        if (updates && (work.includes('update') || work.includes('upgrade'))) await updates.installInJob(context.signal, context.jobId);
-        if (configuration && work.includes('update')) {
-          await configuration.applyInJob((path, body) => this.authorised(() => this.request('POST', path, body, this.requireCredential(), context.signal)));
-        }
-        await perform(work, context);
-      };
-    }
+    });
+    this.backups = agents.backups;
+    this.updates = agents.updates;
+    this.careAgent = agents.care;
+    this.assistanceAgent = agents.assistance;
+    this.configurationAgent = agents.configuration;
     this.runner = new MaintenanceRunner({
-      handlers,
+      handlers: agents.handlers,
       report: (report, signal) => this.reportStep(report, signal),
       now: this.now,
       timers: this.timers,
@@ -306,7 +146,7 @@ export class PosFleetTerminal {
   canTransact(): { allowed: boolean; message?: string } {
     const message = this.notice;
     if (message === undefined) return { allowed: true };
-    this.refused++;
+    this.counts.add('refused');
     return { allowed: false, message };
   }
 
@@ -315,11 +155,11 @@ export class PosFleetTerminal {
    * heartbeat (added to what the report itself says), for the server's suspicious-trading rules.
    */
   countRefund(n = 1): void {
-    this.refunds += n;
+    this.counts.add('refunds', n);
   }
 
   countManualEntry(n = 1): void {
-    this.manualEntries += n;
+    this.counts.add('manualEntries', n);
   }
 
   /** What to show the cashier while payments are refused ("功能维护中，预计 10:40 恢复"); undefined in normal mode. */
@@ -334,13 +174,13 @@ export class PosFleetTerminal {
     // Every retry carries the same requestId: one whose first answer was lost takes no second use of the code.
     const requestId = crypto.randomUUID();
     const hardware = this.options.hardware;
-    const answer = await this.post<EnrolResponse>('/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId, ...(hardware && { hardware }) }, undefined, options.signal);
+    const answer = await this.transport.request<EnrolResponse>('POST', '/device/v1/enrol', { serialNumber: this.serialNumber, code, requestId, ...(hardware && { hardware }) }, undefined, options.signal);
     this.credential = answer.credential;
     this.serverLastSeq = answer.lastSeq;
     if (this.lastSeq !== null) this.lastSeq = Math.max(this.lastSeq, answer.lastSeq);
     this.intervalSeconds = answer.heartbeatIntervalSeconds;
     await this.save();
-    this.setStatus(this.loop ? 'running' : 'idle');
+    this.setStatus(this.heartbeats.running ? 'running' : 'idle');
     return { terminalId: answer.terminalId };
   }
 
@@ -348,16 +188,10 @@ export class PosFleetTerminal {
   async heartbeat(content: HeartbeatContent, options: CallOptions = {}): Promise<HeartbeatAnswer> {
     this.requireCredential();
     this.runner.resume();
-    const seq = this.takeSeq();
+    this.lastSeq = nextSeq(this.lastSeq, this.serverLastSeq, this.now());
+    const seq = this.lastSeq;
     await this.save();
-    const { refused, refunds, manualEntries } = this;
-    this.refused = this.refunds = this.manualEntries = 0;
-    const transactions = {
-      ...content.transactions,
-      ...(refused && { refused: (content.transactions.refused ?? 0) + refused }),
-      ...(refunds && { refunds: (content.transactions.refunds ?? 0) + refunds }),
-      ...(manualEntries && { manualEntries: (content.transactions.manualEntries ?? 0) + manualEntries }),
-    };
+    const { transactions, taken } = this.counts.take(content.transactions);
     try {
       const configuration = content.configuration ?? this.configurationAgent?.report();
       const care: CareAnswer[] = content.care ?? this.careAgent.report();
@@ -369,11 +203,7 @@ export class PosFleetTerminal {
       this.backupIfDue();
       return answer;
     } catch (error) {
-      // Not delivered as far as we know: the next heartbeat carries the count (twice only if the server
-      // stored this one and every answer to it was lost).
-      this.refused += refused;
-      this.refunds += refunds;
-      this.manualEntries += manualEntries;
+      this.counts.giveBack(taken);
       throw error;
     }
   }
@@ -385,7 +215,7 @@ export class PosFleetTerminal {
    */
   async sendHeartbeat(report: HeartbeatReport, options: CallOptions = {}): Promise<HeartbeatAnswer> {
     const sentAt = this.now(); // before any retry: the lease is never counted as longer than it is
-    const answer = await this.authorised(() => this.post<HeartbeatAnswer>('/device/v1/heartbeat', report, this.requireCredential(), options.signal));
+    const answer = await this.call<HeartbeatAnswer>('POST', '/device/v1/heartbeat', report, options.signal);
     this.intervalSeconds = answer.heartbeatIntervalSeconds;
     // Assistance commands (logs, screenshot, screen messages) are carried out by the SDK in the background.
     this.commands = this.assistanceAgent ? answer.commands.filter((c) => !this.assistanceAgent!.takes(c)) : answer.commands;
@@ -397,8 +227,7 @@ export class PosFleetTerminal {
     this.careAgent.onHint(answer.care);
     this.next = answer.nextMaintenance ?? null;
     this.shopNotices = answer.notices ?? [];
-    const longestRequestMs = this.retry.attempts * (this.retry.timeoutMs + this.retry.maxDelayMs);
-    this.runner.onAnswer(answer, leaseCountedFrom(sentAt, this.now(), longestRequestMs));
+    this.runner.onAnswer(answer, leaseCountedFrom(sentAt, this.now(), this.transport.longestRequestMs));
     await this.saveIfModeChanged();
     return answer;
   }
@@ -498,7 +327,7 @@ export class PosFleetTerminal {
   async reportCommandResult(commandId: string, status: CommandResultInput['status'], output?: Record<string, unknown>, options: CallOptions = {}): Promise<Command> {
     const body: CommandResultInput = output === undefined ? { status } : { status, output };
     const path = `/device/v1/commands/${encodeURIComponent(commandId)}/result`;
-    const command = await this.authorised(() => this.post<Command>(path, body, this.requireCredential(), options.signal));
+    const command = await this.call<Command>('POST', path, body, options.signal);
     this.commands = this.commands.filter((c) => c.id !== commandId);
     return command;
   }
@@ -533,27 +362,25 @@ export class PosFleetTerminal {
    * time. A failed heartbeat is reported to onError and the loop goes on; a 401 ends it.
    */
   start(collectReport: () => HeartbeatContent | Promise<HeartbeatContent>, options: StartOptions = {}): void {
-    if (this.loop) return;
+    if (this.heartbeats.running) return;
     this.requireCredential();
     this.runner.resume();
-    const controller = new AbortController();
     this.setStatus('running');
-    const done = this.run(collectReport, options, controller.signal).finally(() => {
-      this.loop = undefined;
-      if (this.currentStatus === 'running') this.setStatus('idle');
+    this.heartbeats.start({
+      beat: async (signal) => { await this.heartbeat(await collectReport(), { signal }); },
+      intervalSeconds: () => options.intervalSeconds ?? this.intervalSeconds,
+      keepGoing: () => this.currentStatus === 'running',
+      firstDelayMs: options.firstDelayMs ?? 0,
+      ended: () => { if (this.currentStatus === 'running') this.setStatus('idle'); },
     });
-    this.loop = { controller, done };
   }
 
   /**
    * Ends the loop and waits for a heartbeat in flight to be answered. A maintenance job goes on: its
    * steps, its lease and its reports do not need the loop.
    */
-  async stop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop) return;
-    loop.controller.abort();
-    await loop.done;
+  stop(): Promise<void> {
+    return this.heartbeats.stop();
   }
 
   /**
@@ -566,20 +393,9 @@ export class PosFleetTerminal {
     await this.stop();
   }
 
-  private async run(collectReport: () => HeartbeatContent | Promise<HeartbeatContent>, options: StartOptions, signal: AbortSignal): Promise<void> {
-    await sleep(options.firstDelayMs ?? 0, signal, this.timers);
-    while (!signal.aborted && this.currentStatus === 'running') {
-      const began = this.now().getTime();
-      try {
-        await this.heartbeat(await collectReport(), { signal });
-      } catch (error) {
-        // Errors caused by stop() itself (an abandoned back-off) are nobody's concern.
-        if (!signal.aborted) this.options.onError?.(error);
-      }
-      const intervalMs = (options.intervalSeconds ?? this.intervalSeconds) * 1000;
-      // Fixed rate: a slow heartbeat does not push every later one back.
-      await sleep(Math.max(0, began + intervalMs - this.now().getTime()), signal, this.timers);
-    }
+  /** A call to the server with this terminal's credential (read at the call), retried like every call. */
+  private call<T>(method: Method, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+    return this.authorised(() => this.transport.request<T>(method, path, body, this.requireCredential(), signal));
   }
 
   /** A 401 means the credential was revoked (or the terminal removed): stop, and say so once. */
@@ -589,22 +405,10 @@ export class PosFleetTerminal {
     } catch (error) {
       if (error instanceof PosFleetError && error.status === 401) {
         this.setStatus('revoked');
-        this.loop?.controller.abort();
+        this.heartbeats.abort();
       }
       throw error;
     }
-  }
-
-  /**
-   * The next sequence number. With no saved counter the first one is the current time in ms (or the
-   * server's last seq + 1 if that is higher). A counter that began at the clock and grew by one per
-   * heartbeat (far less than once a ms) stays behind the clock, so a terminal that lost its counter
-   * still moves forward, and its new heartbeats are not taken for retries of old ones.
-   */
-  private takeSeq(): number {
-    const seq = this.lastSeq === null ? Math.max(this.serverLastSeq + 1, this.now().getTime()) : this.lastSeq + 1;
-    this.lastSeq = seq;
-    return seq;
   }
 
   private requireCredential(): string {
@@ -618,8 +422,7 @@ export class PosFleetTerminal {
   /** Sends a step of a maintenance job; retried like heartbeats. */
   private reportStep(report: PendingReport, signal: AbortSignal): Promise<{ id: string; state: JobState }> {
     const body = { state: report.state, ...(report.note !== undefined && { note: report.note.slice(0, 1000) }), ...(report.selfTests && { selfTests: report.selfTests }) };
-    const path = `/device/v1/maintenance/${encodeURIComponent(report.jobId)}/steps`;
-    return this.authorised(() => this.post<{ id: string; state: JobState }>(path, body, this.requireCredential(), signal));
+    return this.call<{ id: string; state: JobState }>('POST', `/device/v1/maintenance/${encodeURIComponent(report.jobId)}/steps`, body, signal);
   }
 
   private save(): Promise<void> {
@@ -646,61 +449,4 @@ export class PosFleetTerminal {
     this.currentStatus = status;
     this.options.onStatusChange?.(status);
   }
-
-  private post<T>(path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
-    return this.request('POST', path, body, credential, signal);
-  }
-
-  /** A call with retries of what may pass (see PosFleetError.retryable), with back-off between tries. */
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, credential: string | undefined, signal: AbortSignal | undefined): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.requestOnce<T>(method, path, body, credential);
-      } catch (error) {
-        const last = attempt + 1 >= this.retry.attempts;
-        if (!(error instanceof PosFleetError) || !error.retryable || last || signal?.aborted) throw error;
-        await sleep(backoffDelayMs(attempt, this.retry, this.random(), error.retryAfterMs), signal, this.timers);
-        if (signal?.aborted) throw error;
-      }
-    }
-  }
-
-  private async requestOnce<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, credential: string | undefined): Promise<T> {
-    const url = this.server + path;
-    const headers: Record<string, string> = method === 'GET' ? {} : { 'content-type': 'application/json' };
-    if (credential) headers.authorization = `Bearer ${credential}`;
-    let response: Response;
-    let text: string;
-    try {
-      const payload = method === 'GET' ? {} : { body: JSON.stringify(body) };
-      response = await this.fetchImpl(url, { method, headers, ...payload, signal: AbortSignal.timeout(this.retry.timeoutMs) });
-      text = await response.text();
-    } catch (cause) {
-      throw new PosFleetError('network_error', `cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    }
-    const parsed = parseBody(text);
-    if (response.ok) {
-      if (parsed === undefined) throw new PosFleetError('bad_response', `${url} answered ${response.status} without a JSON body`, { status: response.status });
-      return parsed as T;
-    }
-    const error = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
-    throw new PosFleetError(error?.code ?? `http_${response.status}`, error?.message ?? `${url} answered ${response.status}`, {
-      status: response.status, field: error?.field, retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
-    });
-  }
 }
-
-function parseBody(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  const seconds = header === null ? NaN : Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-export { sleep };

@@ -1,5 +1,10 @@
 // Waiting in the SDK: on the terminal's timers (a simulation gives its own clock's), the process's by default.
-import type { Timers } from './maintenance-runner.ts';
+
+/** Schedules the lease deadline and the SDK's waits. Give it with the client's `now` to test leases without waiting. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
 
 export const GLOBAL_TIMERS: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),

@@ -8,7 +8,7 @@
 import type { DeploymentHint, DeploymentView, FeedbackInput } from '../protocol/index.ts';
 import { statementText } from '../protocol/index.ts';
 import { PosFleetError } from './errors.ts';
-import type { Timers } from './maintenance-runner.ts';
+import type { Timers } from './timers.ts';
 import { sleep } from './timers.ts';
 
 export type DeploymentPackage = DeploymentView['package'];

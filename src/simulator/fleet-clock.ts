@@ -11,8 +11,8 @@
 // jumps ahead by `leap.maxMs`, firing the timers due on the way together. A fleet then takes as
 // long as its work, not as long as its simulated hours at `speed`, on a fast machine and a busy one alike.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { Timers } from '../sdk/maintenance-runner.ts';
-import { sleep } from '../sdk/terminal-client.ts';
+import type { Timers } from '../sdk/timers.ts';
+import { sleep } from '../sdk/timers.ts';
 
 export interface FleetClock extends Timers {
   /** Simulated seconds per real second at full pace. */

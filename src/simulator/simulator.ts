@@ -1,7 +1,7 @@
 // The fleet simulator: virtual terminals at sites that trade by time of day, each enrolled and beating
 // through the real terminal SDK against a PosFleet server, carrying out maintenance jobs (customers
 // turned away meanwhile), for demos, load and end-to-end tests. Same seed → same fleet.
-import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/terminal-client.ts';
+import { PosFleetError, PosFleetTerminal, type FetchLike, type Locale } from '../sdk/index.ts';
 import { memoryStorage } from '../sdk/updates.ts';
 import { fleetClock, type FleetClock } from './fleet-clock.ts';
 import { staffAnswers, type StaffCare } from './staff-care.ts';

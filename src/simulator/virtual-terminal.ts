@@ -2,17 +2,19 @@
 // heartbeat from a seeded PRNG, whose paper runs out, whose chip slot gets dirty, whose battery wears
 // and whose Wi-Fi drops, the way a real fleet's do. Customers come as its site trades at that time of
 // day, and pay only if the terminal may take payments. Same seed and same step times → same reports.
+// Its lasting traits: ./terminal-profile.ts; its software and bad builds: ./virtual-software.ts. The rest
+// stays whole past ~350 lines for a reason: its parts draw from one seeded stream in a fixed order (that
+// order is what makes a seed replay the same fleet), so they step together, here.
 import type { WorkKind } from '../shared/job-states.ts';
-import type { HeartbeatContent } from '../sdk/terminal-client.ts';
+import type { HeartbeatContent } from '../sdk/index.ts';
 import { Random } from './random.ts';
 import { screenPng } from './screen-png.ts';
 import { expectedPayments, paymentsPerHour, SITE_PROFILES, type SiteKind, type SiteProfile } from './site-profiles.ts';
+import { drawProfile, type CardInterface, type Environment, type TerminalProfile } from './terminal-profile.ts';
+import { LATEST_VERSIONS, VirtualSoftware } from './virtual-software.ts';
 
-export type Environment = 'indoor' | 'outdoor' | 'dusty' | 'hot' | 'humid';
-export type NetworkType = 'ethernet' | 'wifi' | 'cellular';
-export type CardInterface = 'chip' | 'swipe' | 'contactless';
-export type Fault =
-  | 'dirty_chip_slot' | 'broken_contactless_antenna' | 'weak_network' | 'battery_not_charging' | 'log_spam' | 'encryption_off';
+export { LATEST_VERSIONS };
+export type { CardInterface, Environment, Fault, NetworkType, TerminalProfile } from './terminal-profile.ts';
 
 export interface VirtualTerminalOptions {
   serialNumber: string;
@@ -36,25 +38,6 @@ export interface VirtualTerminalOptions {
   afterHoursSalesPerHour?: number;
 }
 
-/** What a faulty build does once installed, against a good one. */
-const FAULTY_BUILD = { cardReadFailure: 0.35, transactionFailure: 0.25, crashesPerHour: 1 };
-
-/** What makes a terminal itself: drawn once from its seed, fixed for its life. */
-export interface TerminalProfile {
-  environment: Environment;
-  network: { type: NetworkType; baseSignalDbm: number | undefined; baseLatencyMs: number; dropChancePerBeat: number };
-  /** Standing on its charging base all day (countertop) rather than carried to tables. */
-  docked: boolean;
-  /** This terminal's share of its site's trade, against an average terminal (1). */
-  busyness: number;
-  failureRate: Record<CardInterface, number>;
-  paperRollReceipts: number;
-  rotatesPasswords: boolean;
-  appVersion: string;
-  firmwareVersion: string;
-  faults: Fault[];
-}
-
 export interface CommandOutcome {
   status: 'succeeded' | 'failed';
   output: Record<string, unknown>;
@@ -69,10 +52,8 @@ const DAY_MS = 86_400_000;
 const LOW_PAPER_SHARE = 0.15;
 const PASSWORD_MAX_AGE_DAYS = 90;
 
-/** What the newest software is (a job's update and upgrade install these). */
 /** Log lines a virtual terminal keeps (its log rotates beyond; small, as a simulated fleet holds thousands). */
 const LOG_LINES = 300;
-export const LATEST_VERSIONS = { app: '3.3.0', firmware: 'fw-9.2.0' } as const;
 
 /** Whether a customer may pay now; the terminal SDK's canTransact(), which counts refusals. */
 export type PaymentGate = () => boolean;
@@ -107,29 +88,12 @@ export class VirtualTerminal {
   private passwordAgeDays: number | null;
   private passwordChangedAt: number | null = null;
   private linkDownUntil = 0;
-  private versions: { app: string; firmware: string };
-  /** What a job replaced, for its rollback. */
-  private previousVersions: { app: string; firmware: string } | undefined;
-  /** A package was installed in the job under way: the job's own version bump does not apply. */
-  private packageInstalled = false;
-  /** Extra chance that a card read fails, caused by faulty installed software. */
-  private softwareReadFailure = 0;
-  /** Chance that a payment fails after its card was read, caused by faulty installed software. */
-  private softwareTransactionFailure = 0;
-  /** App crashes per hour caused by faulty installed software. */
-  private softwareCrashesPerHour = 0;
-  /** The bad builds the simulator plays: versions that make card reads fail, payments fail, the app crash. */
-  private readonly badVersions: ReadonlySet<string>;
-  private readonly failingVersions: ReadonlySet<string>;
-  private readonly crashingVersions: ReadonlySet<string>;
+  private readonly software: VirtualSoftware;
   /** The application's log, newest last (what collect_logs uploads), kept to the last LOG_LINES lines. */
   private readonly journal: string[] = [];
 
   constructor(options: VirtualTerminalOptions) {
     this.serialNumber = options.serialNumber;
-    this.badVersions = new Set(options.cardReadFailureVersions ?? []);
-    this.failingVersions = new Set(options.transactionFailureVersions ?? []);
-    this.crashingVersions = new Set(options.crashVersions ?? []);
     this.rng = new Random(options.seed);
     this.tradeRng = new Random(options.seed * 31 + 17);
     this.afterHoursSalesPerHour = options.afterHoursSalesPerHour ?? 0;
@@ -139,7 +103,7 @@ export class VirtualTerminal {
     this.site = typeof options.site === 'object' ? options.site : SITE_PROFILES[options.site ?? 'shop'];
     const rng = this.rng;
     this.profile = drawProfile(rng);
-    this.versions = { app: this.profile.appVersion, firmware: this.profile.firmwareVersion };
+    this.software = new VirtualSoftware({ app: this.profile.appVersion, firmware: this.profile.firmwareVersion }, options);
     // A fleet is met in the middle of its life: some rolls already low or empty, some batteries old.
     const roll = rng.weighted([['full', 70], ['low', 18], ['out', 12]] as const);
     const share = roll === 'full' ? rng.between(LOW_PAPER_SHARE, 1) : roll === 'low' ? rng.between(0.01, LOW_PAPER_SHARE) : 0;
@@ -238,48 +202,30 @@ export class VirtualTerminal {
 
   /** The software now installed. */
   get installed(): Readonly<{ app: string; firmware: string }> {
-    return this.versions;
+    return this.software.installed;
   }
 
   // ---- what maintenance jobs change
 
   /** A job's work takes effect: new software installed (the old kept for a rollback), passwords rotated. */
   applyWork(work: readonly WorkKind[], at: Date): void {
-    this.previousVersions ??= { ...this.versions };
-    if (work.includes('update') && !this.packageInstalled) this.versions.app = LATEST_VERSIONS.app;
-    if (work.includes('upgrade') && !this.packageInstalled) this.versions.firmware = LATEST_VERSIONS.firmware;
+    this.software.applyWork(work);
     if (work.includes('security_hardening')) this.passwordChangedAt = at.getTime();
-    this.softwareChanged();
   }
 
   /** A package from a rollout, verified by the SDK, is installed (the old version kept for a rollback). */
   installPackage(pkg: { kind: string; version: string }): void {
-    this.previousVersions ??= { ...this.versions };
-    if (pkg.kind === 'application') this.versions.app = pkg.version;
-    if (pkg.kind === 'firmware') this.versions.firmware = pkg.version;
-    this.packageInstalled = true;
-    this.softwareChanged();
+    this.software.installPackage(pkg);
   }
 
   /** A job confirmed: its changes stay. */
   keepWork(): void {
-    this.previousVersions = undefined;
-    this.packageInstalled = false;
+    this.software.keepWork();
   }
 
   /** A job rolled back: the software it replaced is back. */
   restoreVersions(): void {
-    if (this.previousVersions) this.versions = this.previousVersions;
-    this.previousVersions = undefined;
-    this.packageInstalled = false;
-    this.softwareChanged();
-  }
-
-  private softwareChanged(): void {
-    const runs = (versions: ReadonlySet<string>) => versions.has(this.versions.app) || versions.has(this.versions.firmware);
-    this.softwareReadFailure = runs(this.badVersions) ? FAULTY_BUILD.cardReadFailure : 0;
-    this.softwareTransactionFailure = runs(this.failingVersions) ? FAULTY_BUILD.transactionFailure : 0;
-    this.softwareCrashesPerHour = runs(this.crashingVersions) ? FAULTY_BUILD.crashesPerHour : 0;
+    this.software.restoreVersions();
   }
 
   /** A restart: uptime starts again. */
@@ -313,7 +259,7 @@ export class VirtualTerminal {
       }
       this.readCard(readers);
       // A faulty build loses the payment after the read (the host link, the receipt, the app itself).
-      if (this.softwareTransactionFailure > 0 && this.rng.chance(this.softwareTransactionFailure)) {
+      if (this.software.transactionFailure > 0 && this.rng.chance(this.software.transactionFailure)) {
         failed++;
         continue;
       }
@@ -346,7 +292,7 @@ export class VirtualTerminal {
     for (let fallbacks = 0; fallbacks < 2; fallbacks++) {
       for (let tries = 0; tries < 3; tries++) {
         readers[chosen].attempts++;
-        if (!this.rng.chance(Math.min(1, this.profile.failureRate[chosen] + this.softwareReadFailure))) return;
+        if (!this.rng.chance(Math.min(1, this.profile.failureRate[chosen] + this.software.readFailure))) return;
         readers[chosen].failures++;
       }
       chosen = chosen === 'chip' ? 'swipe' : 'chip';
@@ -409,7 +355,8 @@ export class VirtualTerminal {
 
   /** Crashes of a faulty build since the last step (each restarts the app), counted in the report. */
   private advanceUptime(elapsedSeconds: number): number {
-    const crashes = this.softwareCrashesPerHour > 0 ? this.rng.poisson((this.softwareCrashesPerHour * elapsedSeconds) / 3600) : 0;
+    const { crashesPerHour } = this.software;
+    const crashes = crashesPerHour > 0 ? this.rng.poisson((crashesPerHour * elapsedSeconds) / 3600) : 0;
     // A rare crash (or a faulty build's) reboots the terminal part-way through the interval.
     const restarted = crashes > 0 || this.rng.chance(0.0005);
     this.uptimeSeconds = restarted ? this.rng.int(5, Math.max(5, Math.round(elapsedSeconds))) : this.uptimeSeconds + Math.round(elapsedSeconds);
@@ -434,8 +381,8 @@ export class VirtualTerminal {
     const weak = faults.includes('weak_network');
     const b = this.battery;
     return {
-      appVersion: this.versions.app,
-      firmwareVersion: this.versions.firmware,
+      appVersion: this.software.installed.app,
+      firmwareVersion: this.software.installed.firmware,
       battery: { percent: round1(b.percent), health: round1(b.health), charging: b.onCharger && !faults.includes('battery_not_charging') && b.percent < 100, cycleCount: b.cycleCount },
       printer: { paper: this.paperState(), jam: this.jamBeats > 0, coverOpen: this.coverOpenBeats > 0, receipts, rollReceipts: this.profile.paperRollReceipts - this.paperLeft },
       cardReader: sales.readers,
@@ -475,59 +422,5 @@ export class VirtualTerminal {
     return round1(clamp(this.temperatureC + this.rng.noise(0.3), -60, 150));
   }
 }
-
-/** Draws a terminal's lasting traits; a few draw lasting faults. */
-function drawProfile(rng: Random): TerminalProfile {
-  const environment = rng.weighted<Environment>([['indoor', 60], ['outdoor', 10], ['dusty', 10], ['hot', 10], ['humid', 10]]);
-  const type = rng.weighted<NetworkType>([['ethernet', 30], ['wifi', 45], ['cellular', 25]]);
-  const faults: Fault[] = [];
-  const weak = type !== 'ethernet' && rng.chance(type === 'wifi' ? 0.25 : 0.3);
-  if (weak) faults.push('weak_network');
-  const dusty = environment === 'dusty' ? 0.03 : 0;
-  const failureRate: Record<CardInterface, number> = {
-    chip: rng.between(0.005, 0.03) + dusty,
-    swipe: rng.between(0.02, 0.05) + dusty,
-    contactless: rng.between(0.005, 0.02),
-  };
-  if (rng.chance(0.08)) {
-    faults.push('dirty_chip_slot');
-    failureRate.chip = rng.between(0.35, 0.7);
-  }
-  if (rng.chance(0.04)) {
-    faults.push('broken_contactless_antenna');
-    failureRate.contactless = rng.between(0.9, 1);
-  }
-  if (rng.chance(0.03)) faults.push('battery_not_charging');
-  if (rng.chance(0.04)) faults.push('log_spam');
-  if (rng.chance(0.01)) faults.push('encryption_off');
-  return {
-    environment,
-    network: drawNetwork(rng, type, weak),
-    docked: type === 'ethernet' || rng.chance(type === 'wifi' ? 0.5 : 0.15),
-    busyness: rng.between(0.5, 1.5),
-    failureRate,
-    paperRollReceipts: rng.int(250, 400),
-    rotatesPasswords: rng.chance(0.7),
-    appVersion: rng.weighted([['3.2.0', 70], ['3.1.4', 22], ['2.9.9', 8]]),
-    firmwareVersion: rng.weighted([['fw-9.1.2', 75], ['fw-9.0.7', 20], ['fw-8.4.0', 5]]),
-    faults,
-  };
-}
-
-function drawNetwork(rng: Random, type: NetworkType, weak: boolean): TerminalProfile['network'] {
-  switch (type) {
-    case 'ethernet':
-      return { type, baseSignalDbm: undefined, baseLatencyMs: rng.between(5, 20), dropChancePerBeat: 0.001 };
-    case 'wifi':
-      return weak
-        ? { type, baseSignalDbm: rng.between(-90, -78), baseLatencyMs: rng.between(150, 900), dropChancePerBeat: 0.03 }
-        : { type, baseSignalDbm: rng.between(-65, -45), baseLatencyMs: rng.between(15, 60), dropChancePerBeat: 0.003 };
-    case 'cellular':
-      return weak
-        ? { type, baseSignalDbm: rng.between(-118, -105), baseLatencyMs: rng.between(300, 2500), dropChancePerBeat: 0.03 }
-        : { type, baseSignalDbm: rng.between(-95, -75), baseLatencyMs: rng.between(60, 150), dropChancePerBeat: 0.004 };
-  }
-}
-
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 const round1 = (value: number) => Math.round(value * 10) / 10;
