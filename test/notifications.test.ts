@@ -240,6 +240,17 @@ describe.each(databases())('notifications on $name', (kind) => {
     });
   });
 
+  it('refuses a notice about a site of another merchant, or a site without its merchant, by the site\'s name', async () => {
+    const lime = await merchantWithSite(t, { name: 'Lime Tea (sites)', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '青柠 人民广场店');
+    const other = await merchantWithSite(t, { name: 'Other Tea (sites)', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, 'Other Bund');
+    const data = { terminals: ['PAX-7'], failedAt: now.toISOString(), outcome: 'rolled_back' } as const;
+    const notice = (merchantId: string | null) => t.services.notifications.notify({ event: 'maintenance.failed', merchantId, siteId: lime.site.id, data });
+    const wrongMerchant = await notice(other.merchant.id).catch((e: AppError) => e);
+    expect(wrongMerchant).toMatchObject({ field: 'siteId', key: 'notification.site_not_of_merchant', params: { site: '青柠 人民广场店', merchant: 'Other Tea (sites)', fleet: 'no' } });
+    expect((wrongMerchant as AppError).message).toBe('Site 青柠 人民广场店 does not belong to merchant Other Tea (sites).');
+    expect((await notice(null).catch((e: AppError) => e) as AppError).messageIn('zh-CN')).toBe('全局通知不能指定门店“青柠 人民广场店”。');
+  });
+
   it('sends once when a delivery job runs twice, and once per channel when the same event is notified twice', async () => {
     const hook = await receiver(() => 200);
     const shop = await merchantWithSite(t, { name: 'Twice Tea', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, '静安店');

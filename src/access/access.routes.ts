@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuditService } from '../audit/audit.service.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, operatorSecurity } from '../shared/http-schemas.ts';
 import type { AccessService } from './access.service.ts';
@@ -97,7 +97,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
     const { reason, ...patch } = req.body;
     const user = await access.getUser(req.params.id);
     if (patch.role !== undefined && patch.role !== user.role) {
-      if (patch.password !== undefined) throw invalid('password', 'set a new password apart from a role change: the role change waits for a second person, and a password is never kept for that');
+      if (patch.password !== undefined) throw invalidField('password', 'user.password_with_role_change');
       const held = await fourEyes.hold({
         kind: 'role_change', payload: { userId: user.id, patch }, summary: { user: user.name, email: user.email, from: user.role, to: patch.role },
         objectId: user.id, reason, field: 'reason',
@@ -113,7 +113,7 @@ export const accessRoutes = (access: AccessService, audit: AuditService, cookieS
       operationId: 'disableUser', summary: 'Disable an account', description: 'The account can no longer sign in; its sessions and API tokens stop working at once. Disabling twice changes nothing.',
     },
   }, (req) => {
-    if (req.params.id === req.principal.userId) throw invalid('id', 'you cannot disable your own account').says('user.cannot_disable_self');
+    if (req.params.id === req.principal.userId) throw invalidField('id', 'user.cannot_disable_self');
     return access.setDisabled(req.params.id, true);
   });
   app.post('/users/:id/enable', {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import type { UserTable } from '../db/schema.ts';
-import { AppError, conflict, invalid, notFound, orNotFound, unauthenticated } from '../shared/errors.ts';
+import { AppError, fromCatalogue, invalidField, notFound, orNotFound, refused, unauthenticated } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { hashSecret, newToken } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
@@ -74,10 +74,10 @@ export class AccessService {
       return { ok: false, userId: user.id, error: wrong(), reason: await this.countFailure(user.id, 'wrong password', now) };
     }
     if (user.totp_enabled) {
-      if (!totpCode) return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'a one-time code from your authenticator app is required', 'totp').says('auth.totp_required'), reason: 'no one-time code' };
+      if (!totpCode) return { ok: false, userId: user.id, error: fromCatalogue('unauthenticated', 'auth.totp_required', {}, { field: 'totp' }), reason: 'no one-time code' };
       if (!totpValid(user.totp_secret!, totpCode, this.clock())) {
         const reason = await this.countFailure(user.id, 'wrong one-time code', now);
-        return { ok: false, userId: user.id, error: new AppError('unauthenticated', 'the one-time code is wrong or expired', 'totp').says('auth.totp_wrong'), reason };
+        return { ok: false, userId: user.id, error: fromCatalogue('unauthenticated', 'auth.totp_wrong', {}, { field: 'totp' }), reason };
       }
     }
     // Clears the count unless a failure that arrived meanwhile locked the account: then this sign-in is refused too.
@@ -111,7 +111,7 @@ export class AccessService {
 
   async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(userId);
-    if (!(await verifyPassword(currentPassword, user.password_hash))) throw invalid('currentPassword', 'is wrong');
+    if (!(await verifyPassword(currentPassword, user.password_hash))) throw invalidField('currentPassword', 'user.current_password_wrong');
     await this.setPassword(user, newPassword);
   }
 
@@ -128,7 +128,7 @@ export class AccessService {
   async beginTotp(userId: string): Promise<{ secret: string; uri: string }> {
     const user = await this.requireUser(userId);
     // Starting over would switch the second factor off: whoever holds this session must not be able to.
-    if (user.totp_enabled) throw conflict('two-factor sign-in is already on; an admin can reset it');
+    if (user.totp_enabled) throw refused('auth.totp_already_on', {}, { retryable: false });
     const secret = new Secret({ size: 20 }).base32;
     await this.repo.updateUser(userId, { totp_secret: secret, totp_enabled: 0 });
     const uri = new TOTP({ issuer: 'PosFleet', label: user.email, secret: Secret.fromBase32(secret) }).toString();
@@ -137,15 +137,15 @@ export class AccessService {
 
   async enableTotp(userId: string, code: string): Promise<void> {
     const user = await this.requireUser(userId);
-    if (!user.totp_secret) throw conflict('start the set-up first: POST /api/v1/auth/totp');
-    if (!totpValid(user.totp_secret, code, this.clock())) throw invalid('code', 'is wrong or expired');
+    if (!user.totp_secret) throw refused('auth.totp_not_started');
+    if (!totpValid(user.totp_secret, code, this.clock())) throw invalidField('code', 'auth.totp_wrong');
     await this.repo.updateUser(userId, { totp_enabled: 1 });
   }
 
   // ---- users
   async createUser(input: UserInput) {
     const email = input.email.toLowerCase();
-    if (await this.repo.findUserByEmail(email)) throw conflict(`a user with e-mail ${email} exists`, 'email').says('user.email_taken', { email });
+    if (await this.repo.findUserByEmail(email)) throw refused('user.email_taken', { email }, { field: 'email', retryable: false });
     await this.checkMerchantBinding(input.role, input.merchantId ?? null);
     await checkNewPassword(input.password, []);
     const now = this.now();
@@ -214,8 +214,8 @@ export class AccessService {
 
   private async checkMerchantBinding(role: Role, merchantId: string | null) {
     if (role !== 'merchant') return;
-    if (!merchantId) throw invalid('merchantId', 'is required for a merchant user');
-    if (!(await this.repo.merchantExists(merchantId))) throw invalid('merchantId', `merchant ${merchantId} does not exist`);
+    if (!merchantId) throw invalidField('merchantId', 'user.merchant_required');
+    if (!(await this.repo.merchantExists(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
   }
 
   private async requireUser(id: string) {
@@ -274,6 +274,7 @@ export class AccessService {
    */
   async tokenOwner(email: string | undefined) {
     const user = await this.repo.enabledUser(email?.toLowerCase());
+    // Only the CLI asks (posfleet token create): its operator reads English on the console, no API caller sees this.
     if (!user) throw new AppError('not_found', email === undefined ? 'this database has no enabled admin account' : `no enabled account has the e-mail ${email}`);
     return toUser(user);
   }

@@ -3,7 +3,7 @@
 // token the caller checks. Accounts, sign-in and tokens themselves: ./access.service.ts.
 import type { Selectable } from 'kysely';
 import type { UserTable } from '../db/schema.ts';
-import { forbidden, unauthenticated } from '../shared/errors.ts';
+import { fromCatalogue } from '../shared/errors.ts';
 import { bearer, hashSecret } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
@@ -62,7 +62,7 @@ export class AuthenticationService {
     const token = bearer(authorization);
     if (token) return this.authenticateToken(token);
     if (sessionCookie) return this.authenticateSession(sessionCookie);
-    throw unauthenticated('sign in, or send an API token: Authorization: Bearer <token>');
+    throw fromCatalogue('unauthenticated', 'auth.credential_required');
   }
 
   private async authenticateToken(token: string): Promise<Principal> {
@@ -71,9 +71,9 @@ export class AuthenticationService {
     const cached = this.tokenCache.get(hash, now.getTime());
     if (cached) return cached;
     const row = await this.repo.tokenWithUser(hash);
-    if (!row || row.revoked_at) throw unauthenticated('unknown or revoked API token');
-    if (row.expires_at && row.expires_at <= now.toISOString()) throw unauthenticated('the API token has expired');
-    if (row.disabled_at) throw unauthenticated('the account that owns this token is disabled');
+    if (!row || row.revoked_at) throw fromCatalogue('unauthenticated', 'auth.token_unknown');
+    if (row.expires_at && row.expires_at <= now.toISOString()) throw fromCatalogue('unauthenticated', 'auth.token_expired');
+    if (row.disabled_at) throw fromCatalogue('unauthenticated', 'auth.token_owner_disabled');
     const principal = principalOf(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' }, this.settings.passwordMaxAgeDays, now);
     // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
     principal.mustChangePassword = false;
@@ -84,11 +84,11 @@ export class AuthenticationService {
   private async authenticateSession(cookie: string): Promise<Principal> {
     const now = this.clock();
     const row = await this.repo.sessionWithUser(hashSecret(cookie));
-    if (!row || row.revoked_at || row.expires_at <= now.toISOString() || row.disabled_at) throw unauthenticated('the session has ended; sign in again').says('auth.session_ended');
+    if (!row || row.revoked_at || row.expires_at <= now.toISOString() || row.disabled_at) throw fromCatalogue('unauthenticated', 'auth.session_ended');
     return principalOf(row, { via: 'session', sessionId: row.session_id, csrfToken: row.csrf_token }, this.settings.passwordMaxAgeDays, now);
   }
 
   assertCsrf(principal: Principal, header: string | undefined): void {
-    if (principal.via === 'session' && header !== principal.csrfToken) throw forbidden('missing or wrong x-csrf-token header for this session');
+    if (principal.via === 'session' && header !== principal.csrfToken) throw fromCatalogue('forbidden', 'auth.csrf_mismatch');
   }
 }

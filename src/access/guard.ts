@@ -2,7 +2,7 @@
 // registered, so none can be forgotten), and every request is authenticated, CSRF-checked when it
 // comes from a browser session, and authorised before its handler runs.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, forbidden } from '../shared/errors.ts';
+import { fromCatalogue } from '../shared/errors.ts';
 import { SESSION_COOKIE, type AuthenticationService, type Principal } from './authentication.service.ts';
 import { can, PERMISSIONS, type Permission } from './roles.ts';
 
@@ -46,13 +46,16 @@ export function installGuard(api: FastifyInstance, access: AuthenticationService
     if (!SAFE_METHODS.has(request.method)) {
       access.assertCsrf(principal, header(request, 'x-csrf-token'));
       // A read-only token reads; it can neither change data nor mint, revoke or reconfigure credentials.
-      if (principal.tokenScope === 'read') throw forbidden('a read-only API token cannot make changes');
+      if (principal.tokenScope === 'read') throw fromCatalogue('forbidden', 'auth.read_only_token');
     }
     if (principal.mustChangePassword && !request.routeOptions.config.allowExpiredPassword) {
-      throw new AppError('forbidden', 'your password has expired: change it with POST /api/v1/auth/password', 'password');
+      throw fromCatalogue('forbidden', 'auth.password_expired', {}, { field: 'password' });
     }
     if (permission && permission !== 'signed-in' && !can(principal.role, permission, principal.tokenScope)) {
-      throw forbidden(`the ${principal.role} role${principal.tokenScope === 'read' ? ' (read-only token)' : ''} may not ${permission.replace(':', ' ')}`);
+      // The role and the permission in words (auth.role_may_not); `permission` stays as declared for scripts.
+      throw fromCatalogue('forbidden', 'auth.role_may_not', {
+        role: principal.role, permission, action: permission.replace(':', '_'), readOnly: principal.tokenScope === 'read' ? 'yes' : 'no',
+      });
     }
   });
 }

@@ -1,7 +1,7 @@
 // Operator passwords: hashed with scrypt (memory-hard, in node:crypto) and held to PCI DSS-style
 // rules — at least 12 characters with letters and digits, not one of the last four.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
@@ -34,11 +34,11 @@ export async function verifyPassword(password: string, stored: string | null): P
 
 /** Throws a 400 naming `password` when the new password breaks a rule. */
 export async function checkNewPassword(password: string, previousHashes: string[]): Promise<void> {
-  if (password.length < 12) throw invalid('password', 'must be at least 12 characters');
-  if (password.length > 256) throw invalid('password', 'must be at most 256 characters');
-  if (!/\p{L}/u.test(password) || !/\p{N}/u.test(password)) throw invalid('password', 'must contain both letters and digits');
+  if (password.length < 12) throw invalidField('password', 'user.password_too_short', { min: 12 });
+  if (password.length > 256) throw invalidField('password', 'user.password_too_long', { max: 256 });
+  if (!/\p{L}/u.test(password) || !/\p{N}/u.test(password)) throw invalidField('password', 'user.password_letters_digits');
   for (const previous of previousHashes.slice(0, PASSWORD_HISTORY)) {
-    if (await verifyPassword(password, previous)) throw invalid('password', `must not be one of the last ${PASSWORD_HISTORY} passwords`);
+    if (await verifyPassword(password, previous)) throw invalidField('password', 'user.password_reused', { count: PASSWORD_HISTORY });
   }
 }
 

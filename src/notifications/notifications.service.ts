@@ -173,7 +173,7 @@ export class NotificationService {
     if (merchantId !== null && !merchant) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
     const site = siteId === null ? undefined : await this.estate.findSite(siteId);
     if (siteId !== null && !site) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: siteId });
-    if (site && site.merchantId !== merchantId) throw invalidField('siteId', 'notification.site_not_of_merchant', { site: site.name, merchant: merchant?.name ?? 'none' });
+    if (site && site.merchantId !== merchantId) throw invalidField('siteId', 'notification.site_not_of_merchant', { site: site.name, merchant: merchant?.name ?? '', fleet: merchant ? 'no' : 'yes' });
     return {
       context: { timeZone: site?.timeZone ?? merchant?.timeZone ?? 'UTC', siteName: site?.name, merchantName: merchant?.name },
       merchantLocale: merchant?.locale ?? null,
