@@ -95,6 +95,12 @@ describe.each(databases())('the shared refusals in the caller\'s language on $na
     expect(formatMessage('zh-CN', 'common.not_found', { what: 'maintenance_job', id: 'x' })).toBe('维护任务 x 不存在。');
   });
 
+  it('says a refused publisher key in Chinese (rollouts)', async () => {
+    const res = await t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'publicKey', key: 'rollouts.public_key_invalid', params: { problem: 'not_pem' }, message: '这不是 PEM 格式的公钥。' });
+  });
+
   it('says an unknown route, a NUL in the address and a wrong media type in the caller\'s language', async () => {
     const route = await t.app.inject({ method: 'GET', url: '/api/v1/no-such-thing', headers: { 'accept-language': 'zh-CN' } });
     expect(route.json().error).toMatchObject({ code: 'not_found', key: 'common.route_not_found', message: '没有此接口：GET /api/v1/no-such-thing' });
