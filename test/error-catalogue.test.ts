@@ -95,6 +95,30 @@ describe.each(databases())('the shared refusals in the caller\'s language on $na
     expect(formatMessage('zh-CN', 'common.not_found', { what: 'maintenance_job', id: 'x' })).toBe('维护任务 x 不存在。');
   });
 
+  it('says a refused publisher key in Chinese (rollouts)', async () => {
+    const res = await t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'publicKey', key: 'rollouts.public_key_invalid', params: { problem: 'not_pem' }, message: '这不是 PEM 格式的公钥。' });
+  });
+
+  it('says a refused enrolment code in Chinese (device)', async () => {
+    const res = await t.api('POST', '/api/v1/enrolment-codes', { serialNumber: 'NO-SUCH-SERIAL' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'serialNumber', key: 'device.serial_unknown', message: '没有登记序列号为 NO-SUCH-SERIAL 的终端。' });
+  });
+
+  it('says a hawkBit device without a target token in the language it asks for (ddi)', async () => {
+    const ask = (language: string) => t.app.inject({ method: 'GET', url: '/DEFAULT/controller/v1/SOME-SERIAL', headers: { 'accept-language': language } });
+    expect((await ask('zh-CN')).json().error).toMatchObject({ code: 'unauthenticated', key: 'ddi.target_token_required', message: '需要目标令牌：Authorization: TargetToken <终端凭证>' });
+    expect((await ask('en')).json().error.message).toBe('a target token is required: Authorization: TargetToken <terminal credential>');
+  });
+
+  it('says a care report period that ends before it starts in Chinese (merchant)', async () => {
+    const res = await t.api('GET', '/api/v1/care/report?from=2026-12-10T00:00:00Z&to=2026-12-01T00:00:00Z');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'from', key: 'common.period_order', message: '开始时间（from）须早于结束时间（to）。' });
+  });
+
   it('says an unknown route, a NUL in the address and a wrong media type in the caller\'s language', async () => {
     const route = await t.app.inject({ method: 'GET', url: '/api/v1/no-such-thing', headers: { 'accept-language': 'zh-CN' } });
     expect(route.json().error).toMatchObject({ code: 'not_found', key: 'common.route_not_found', message: '没有此接口：GET /api/v1/no-such-thing' });

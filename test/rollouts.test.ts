@@ -260,11 +260,12 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'junk', publicKey: 'not a key' }))).toMatchObject({ code: 'validation_error', field: 'publicKey' });
       const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
       const wrongType = await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'rsa', publicKey: pemOf(rsa.publicKey) }));
-      expect(wrongType).toMatchObject({ field: 'publicKey', message: expect.stringContaining('Ed25519') });
+      expect(wrongType).toMatchObject({ field: 'publicKey', key: 'rollouts.public_key_invalid', params: { problem: 'wrong_type', type: 'rsa' } });
+      expect(wrongType.message).toContain('Ed25519');
       // A private key pasted by mistake is refused rather than quietly reduced to its public half.
       const pair = newKeyPair();
       const secret = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'oops', publicKey: secret }))).toMatchObject({ field: 'publicKey', message: expect.stringContaining('private') });
+      expect(await expectError(t.api('POST', '/api/v1/publisher-keys', { name: 'oops', publicKey: secret }))).toMatchObject({ field: 'publicKey', key: 'rollouts.public_key_invalid', params: { problem: 'private' } });
 
       const key = await registerKey('vendor', pemOf(pair.publicKey));
       expect(key.id).toMatch(/^[0-9a-f]{32}$/);
@@ -281,12 +282,12 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
       const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
       const error = await expectError(t.api('POST', '/api/v1/campaigns', { name: 'revoked', packageId: signed.id, filter: { modelId: model } }));
-      expect(error).toMatchObject({ field: 'packageId', message: expect.stringContaining('revoked') });
+      expect(error).toMatchObject({ field: 'packageId', key: 'rollouts.package_key_revoked' });
       expect({ campaigns: await rows('campaigns'), actions: await rows('rollout_actions') }).toEqual(before);
       // Nor can it sign anything new.
       const { res } = await declare({ version: '3.3.1', name: unique('vendor-app-'), models: [model], privateKey: pair.privateKey, keyId: key.id });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error).toMatchObject({ field: 'keyId', message: expect.stringContaining('revoked') });
+      expect(res.json().error).toMatchObject({ field: 'keyId', key: 'rollouts.key_revoked' });
     });
   });
 
@@ -305,7 +306,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       // Tampered: same size, one byte changed.
       const tampered = Buffer.from(content);
       tampered[100] = tampered[100]! ^ 0xff;
-      expect(await expectError(upload(declared.id, tampered))).toMatchObject({ code: 'validation_error', field: 'sha256', message: expect.stringContaining('changed or damaged') });
+      expect(await expectError(upload(declared.id, tampered))).toMatchObject({ code: 'validation_error', field: 'sha256', key: 'rollouts.content_sha_mismatch' });
       expect(await expectError(upload(declared.id, Buffer.concat([content, Buffer.from('x')])))).toMatchObject({ field: 'size' });
       expect(await expectError(upload(declared.id, content.subarray(0, 100)))).toMatchObject({ field: 'size' });
       expect((await ok<{ ready: boolean }>(t.api('GET', `/api/v1/packages/${declared.id}`))).ready).toBe(false);
@@ -317,7 +318,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
 
       // Not ready yet: no campaign can use it.
       expect(await expectError(t.api('POST', '/api/v1/campaigns', { name: 'too early', packageId: declared.id, filter: { modelId: model.id } }))).toMatchObject({
-        field: 'packageId', message: expect.stringContaining('no content yet'),
+        field: 'packageId', key: 'rollouts.package_not_uploaded',
       });
 
       const ready = await ok<{ ready: boolean; sha1: string; md5: string; uploadedAt: string }>(upload(declared.id, content));
@@ -340,7 +341,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const body = { ...facts, fileName: 'app.apk', keyId, compatibleModels: [model.id] };
       const stranger = newKeyPair();
       const byStranger = await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage(facts, stranger.privateKey) }));
-      expect(byStranger).toMatchObject({ field: 'signature', message: expect.stringContaining('does not verify') });
+      expect(byStranger).toMatchObject({ field: 'signature', key: 'rollouts.signature_invalid' });
       // Signed as 1.2.2, declared as 1.2.3: a signed file cannot be relabelled.
       expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: signPackage({ ...facts, version: '1.2.2' }, publisher.privateKey) }))).toMatchObject({ field: 'signature' });
       expect(await expectError(t.api('POST', '/api/v1/packages', { ...body, signature: 'AAAA' }))).toMatchObject({ field: 'signature' });
@@ -361,13 +362,13 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const before = { campaigns: await rows('campaigns'), actions: await rows('rollout_actions') };
       const attempt = (body: Record<string, unknown>) => expectError(t.api('POST', '/api/v1/campaigns', { name: 'refused', packageId: pkg.id, filter: { siteId: sites[0]!.id }, ...body }));
 
-      expect(await attempt({ filter: { siteId: sites[0]!.id, tag: 'nobody-has-this' } })).toMatchObject({ field: 'filter', message: 'filter: matches no terminal' });
-      expect(await attempt({ filter: { modelId: other.model.id } })).toMatchObject({ field: 'filter.modelId', message: expect.stringContaining(`not for terminal model ${other.model.id}`) });
+      expect(await attempt({ filter: { siteId: sites[0]!.id, tag: 'nobody-has-this' } })).toMatchObject({ field: 'filter', key: 'rollouts.filter_matches_none' });
+      expect(await attempt({ filter: { modelId: other.model.id } })).toMatchObject({ field: 'filter.modelId', key: 'rollouts.package_not_for_model', params: { model: expect.stringContaining(`(${other.model.code})`) } });
       // Every terminal there runs 3.4.0: 3.3.0 would be a downgrade.
-      expect(await attempt({})).toMatchObject({ field: 'allowDowngrade', message: expect.stringContaining('2 downgrade') });
+      expect(await attempt({})).toMatchObject({ field: 'allowDowngrade', key: 'rollouts.none_eligible', params: { matched: 2, downgrade: 2 } });
       expect(await attempt({ filter: { installedVersion: '3.4.0' } })).toMatchObject({ field: 'allowDowngrade' });
-      expect(await attempt({ waves: [50, 10] })).toMatchObject({ field: 'waves', message: expect.stringContaining('must be larger') });
-      expect(await attempt({ waves: [10, 90] })).toMatchObject({ field: 'waves', message: expect.stringContaining('100') });
+      expect(await attempt({ waves: [50, 10] })).toMatchObject({ field: 'waves', key: 'rollouts.waves_invalid', params: { problem: 'order', wave: 2 } });
+      expect(await attempt({ waves: [10, 90] })).toMatchObject({ field: 'waves', key: 'rollouts.waves_invalid', params: { problem: 'last' } });
       expect(await attempt({ waves: [0, 100] })).toMatchObject({ field: 'waves' });
       expect(await attempt({ packageId: 'no-such-package' })).toMatchObject({ field: 'packageId' });
       expect({ campaigns: await rows('campaigns'), actions: await rows('rollout_actions') }).toEqual(before);
@@ -844,7 +845,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       // Its terminals are taken: another campaign cannot have them meanwhile.
       const rival = await publish({ version: '3.3.5', name: unique('app-'), models: [model.id] });
       expect(await expectError(t.api('POST', '/api/v1/campaigns', { name: 'rival', packageId: rival.id, filter: { merchantId: merchant.id } }))).toMatchObject({
-        field: 'filter', message: expect.stringContaining('4 in other campaign'),
+        field: 'filter', key: 'rollouts.none_eligible', params: { in_other_campaign: 4 },
       });
 
       const paused = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/pause`, { note: 'holiday sales' }));
@@ -896,7 +897,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const rollback = await ok<Campaign>(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, { name: 'back to 3.2.0' }), 201);
       expect(rollback).toMatchObject({ rollbackOf: created.id, package: { id: previous.id, version: '3.2.0' }, state: 'running' });
       expect((await actions(rollback.id)).map((a) => a.previousVersion)).toEqual(['3.3.0', '3.3.0', '3.3.0', '3.3.0']);
-      expect(await expectError(t.api('POST', `/api/v1/campaigns/${rollback.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('itself a rollback') });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${rollback.id}/rollback`, {}), 409)).toMatchObject({ key: 'rollouts.rollback_of_rollback' });
       const done = await drive(rollback.id, terminals);
       expect(problems).toEqual([]);
       expect(done.state).toBe('completed');
@@ -938,7 +939,7 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], observeMinutes: 600 });
       expect((await drive(created.id, terminals, { until: (c) => c.waves[0]!.state === 'observing' })).state).toBe('running');
       const before = await rows('campaigns');
-      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 409)).toMatchObject({ message: expect.stringContaining('3.2.0') });
+      expect(await expectError(t.api('POST', `/api/v1/campaigns/${created.id}/rollback`, {}), 409)).toMatchObject({ key: 'rollouts.no_previous_package', params: { versions: expect.stringContaining('3.2.0') } });
       expect(await rows('campaigns')).toBe(before);
       expect((await campaign(created.id)).state).toBe('running');
     }, 60_000);

@@ -12,7 +12,7 @@ import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import { reportsVersion } from '../rollouts/installed-version.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
-import { AppError, conflict, notFound, unauthenticated } from '../shared/errors.ts';
+import { fromCatalogue, notFound, refused } from '../shared/errors.ts';
 import type { Clock } from '../shared/time.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
@@ -29,7 +29,6 @@ export interface DdiFeedback {
 }
 
 const HAWKBIT = 'PosFleet hawkBit API';
-const UNKNOWN_TOKEN = 'unknown or revoked terminal credential';
 
 /** A poll moves the terminal's last contact at most this often: a write per poll would cost more than a heartbeat. */
 const TOUCH_EVERY_MS = 15_000;
@@ -68,10 +67,10 @@ export class DdiService {
   async authenticate(tenant: string, controllerId: string, authorization: string | undefined): Promise<string> {
     if (tenant.toLowerCase() !== this.settings.tenant.toLowerCase()) throw notFound('tenant', tenant);
     const token = targetToken(authorization);
-    if (!token) throw unauthenticated('a target token is required: Authorization: TargetToken <terminal credential>');
+    if (!token) throw fromCatalogue('unauthenticated', 'ddi.target_token_required');
     const terminalId = await this.device.terminalOfCredential(token);
     const serial = await this.serialOf(terminalId);
-    if (serial !== controllerId) throw unauthenticated(UNKNOWN_TOKEN);
+    if (serial !== controllerId) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
     return terminalId;
   }
 
@@ -97,7 +96,7 @@ export class DdiService {
     const cached = this.serials.get(terminalId, now);
     if (cached !== undefined) return cached;
     const terminal = await this.repo.terminal(terminalId);
-    if (!terminal || terminal.deleted_at) throw unauthenticated(UNKNOWN_TOKEN);
+    if (!terminal || terminal.deleted_at) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
     this.serials.set(terminalId, terminal.serial_number, now);
     return terminal.serial_number;
   }
@@ -241,13 +240,13 @@ export class DdiService {
       const current = stored !== undefined ? (JSON.parse(stored) as Record<string, string>) : {};
       const next = mode === 'replace' ? body.data : mode === 'remove' ? Object.fromEntries(Object.entries(current).filter(([k]) => !(k in body.data))) : { ...current, ...body.data };
       const attributes = JSON.stringify(next);
-      if (attributes.length > 64 * 1024) throw new AppError('payload_too_large', 'data: the attributes are limited to 64 KiB', 'data');
+      if (attributes.length > 64 * 1024) throw fromCatalogue('payload_too_large', 'ddi.attributes_too_large', { max: 64 }, { field: 'data' });
       if (await this.repo.writeConfigData(terminalId, stored, attributes, at)) {
         this.configured.set(terminalId, true, this.clock().getTime());
         return;
       }
     }
-    throw conflict('the device\'s attributes keep changing meanwhile; send them again');
+    throw refused('ddi.attributes_changing', {}, { retryable: true });
   }
 
   /** A poll shows the device is alive: its last contact moves, as a heartbeat's would. */

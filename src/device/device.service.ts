@@ -1,7 +1,7 @@
 // The terminal protocol's use cases: enrolment, credential checks, heartbeats, commands.
 import { randomUUID } from 'node:crypto';
 import type { Executor } from '../db/database.ts';
-import { AppError, forbidden, invalid, notFound, unauthenticated } from '../shared/errors.ts';
+import { fromCatalogue, invalidField, notFound } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { decodeSeqCursor, toPage } from '../shared/paging.ts';
 import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode } from '../shared/secrets.ts';
@@ -90,14 +90,14 @@ export class DeviceService {
     let terminalId: string | null = null;
     if (input.serialNumber) {
       const terminal = await this.enrolments.terminalBySerial(input.serialNumber);
-      if (!terminal || terminal.deleted_at) throw invalid('serialNumber', `no terminal with serial number ${input.serialNumber} is registered`);
+      if (!terminal || terminal.deleted_at) throw invalidField('serialNumber', 'device.serial_unknown', { serial: input.serialNumber });
       terminalId = terminal.id;
     }
     if (input.siteId && !(await this.enrolments.siteExists(input.siteId))) {
-      throw invalid('siteId', `site ${input.siteId} does not exist`);
+      throw invalidField('siteId', 'common.not_found', { what: 'site', id: input.siteId });
     }
     if (input.modelId && !(await this.enrolments.modelExists(input.modelId))) {
-      throw invalid('modelId', `terminal model ${input.modelId} does not exist`);
+      throw invalidField('modelId', 'common.not_found', { what: 'terminal_model', id: input.modelId });
     }
     const code = newEnrolmentCode();
     const now = this.clock();
@@ -121,19 +121,19 @@ export class DeviceService {
     const credential = newToken('pft');
     const terminalId = await this.enrolments.enrolInTransaction(async (tx) => {
       const code = await tx.codeByHash(hashSecret(normaliseEnrolmentCode(request.code)));
-      if (!code) throw unauthenticated('unknown enrolment code');
-      if (code.expires_at <= now) throw unauthenticated('the enrolment code has expired; ask for a new one');
+      if (!code) throw fromCatalogue('unauthenticated', 'device.code_unknown');
+      if (code.expires_at <= now) throw fromCatalogue('unauthenticated', 'device.code_expired');
       let terminal = await tx.terminalBySerial(request.serialNumber);
-      if (code.terminal_id && code.terminal_id !== terminal?.id) throw forbidden('this enrolment code was issued for another terminal');
-      if (request.hardware && request.hardware.serial !== request.serialNumber) throw invalid('hardware.serial', 'must be the serial number the terminal enrols with');
-      if (terminal?.deleted_at) throw forbidden(`terminal ${request.serialNumber} was removed from the estate`);
+      if (code.terminal_id && code.terminal_id !== terminal?.id) throw fromCatalogue('forbidden', 'device.code_other_terminal');
+      if (request.hardware && request.hardware.serial !== request.serialNumber) throw invalidField('hardware.serial', 'device.hardware_serial_mismatch');
+      if (terminal?.deleted_at) throw fromCatalogue('forbidden', 'device.terminal_removed', { serial: request.serialNumber });
       // A terminal whose answer was lost sends the same enrolment again (its own random requestId, which
       // nobody else saw): that is a retry, not a second use of the code.
       const retry = !!terminal && !!request.requestId
         && await tx.enrolledWithRequest(terminal.id, request.requestId, new Date(Date.parse(now) - ENROLMENT_RETRY_MS).toISOString());
-      if (!retry && code.uses_left <= 0) throw unauthenticated('the enrolment code has already been used');
+      if (!retry && code.uses_left <= 0) throw fromCatalogue('unauthenticated', 'device.code_used');
       if (!terminal) {
-        if (!code.model_id) throw new AppError('not_found', `serial number ${request.serialNumber} is not registered; pre-register it or use a code that names a model`, 'serialNumber');
+        if (!code.model_id) throw fromCatalogue('not_found', 'device.serial_not_registered', { serial: request.serialNumber }, { field: 'serialNumber' });
         const components = await tx.modelComponents(code.model_id);
         terminal = { id: randomUUID(), deleted_at: null, site_id: code.site_id, status: code.site_id ? 'active' : 'in_stock' };
         await tx.insertTerminal({
@@ -144,7 +144,7 @@ export class DeviceService {
         await tx.placeTerminal(terminal.id, code.site_id, now);
       }
       // Terminals enrolling together each take one use, and the last use goes once.
-      if (!retry && !(await tx.useCode(code.id))) throw unauthenticated('the enrolment code has already been used');
+      if (!retry && !(await tx.useCode(code.id))) throw fromCatalogue('unauthenticated', 'device.code_used');
       // Enrolling again revokes the terminal's other credentials; a retry's requests may be answered in
       // any order, so the credentials of this one enrolment all stay valid (its requestId is the terminal's secret).
       await tx.revokeOtherCredentials(terminal.id, now, retry ? request.requestId : undefined);
@@ -159,7 +159,7 @@ export class DeviceService {
   /** The terminal a device credential belongs to; 401 for unknown, revoked or deleted ones. */
   async authenticate(header: string | undefined): Promise<string> {
     const token = bearer(header);
-    if (!token) throw unauthenticated('a terminal credential is required: Authorization: Bearer <credential>');
+    if (!token) throw fromCatalogue('unauthenticated', 'device.credential_required');
     return this.terminalOfCredential(token);
   }
 
@@ -169,7 +169,7 @@ export class DeviceService {
     const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
     const found = await this.repo.terminalForCredential(hash);
-    if (!found) throw unauthenticated('unknown or revoked terminal credential');
+    if (!found) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
     this.credentials.set(hash, found.terminal_id, this.clock().getTime(), found.hardware_fingerprint);
     return found.terminal_id;
   }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { CareOutcome, CareSource } from '../db/schema.ts';
-import { fromCatalogue, invalid } from '../shared/errors.ts';
+import { fromCatalogue, invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { answerable, careVersion, currentDue, DAY_MS, occurrencesIn, outcomeAt, type CareSchedule } from './care.ts';
@@ -146,7 +146,7 @@ export class CareService {
   /** A merchant user (or an operator) answers a care task of a terminal in their scope. */
   async confirm(input: CareConfirmInput, scope: Scope, actorName: string): Promise<CareTaskView> {
     const task = this.byId.get(input.taskId);
-    if (!task || !sees(scope, task)) throw invalid('taskId', `care task ${input.taskId} does not exist`);
+    if (!task || !sees(scope, task)) throw invalidField('taskId', 'common.not_found', { what: 'care_task', id: input.taskId });
     const due = Date.parse(input.dueAt);
     const now = this.clock().getTime();
     if (!answerable(task.schedule, due, now)) throw fromCatalogue('validation_error', 'care.not_answerable', { dueAt: input.dueAt }, { field: 'dueAt' });
@@ -202,8 +202,8 @@ export class CareService {
   private async period(fromIso: string, toIso: string, scope: Scope, siteId?: string) {
     const from = Date.parse(fromIso);
     const to = Date.parse(toIso);
-    if (!(from < to)) throw invalid('from', 'must be before to');
-    if (to - from > 366 * DAY_MS) throw invalid('to', 'the period may be at most 366 days long');
+    if (!(from < to)) throw invalidField('from', 'common.period_order');
+    if (to - from > 366 * DAY_MS) throw invalidField('to', 'common.period_too_long', { days: 366 });
     const tasks = [...this.byId.values()].filter((t) => sees(scope, t) && (!siteId || t.siteId === siteId));
     const rows = await this.repo.answersIn([...new Set(tasks.map((t) => t.terminalId))], fromIso, toIso);
     const answers = new Map(rows.map((a) => [keyOf(`${a.pm_task_id}:${a.task_code}`, Date.parse(a.due_at)), toAnswer(a)]));

@@ -7,7 +7,7 @@ import type { Scope } from '../access/roles.ts';
 import type { RolloutActionTable } from '../db/schema.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { OFFERED } from './action-states.ts';
@@ -35,7 +35,7 @@ export interface NewCampaign {
 export function checkedWaves(waves: number[] | undefined): number[] {
   const checked = waves ?? [1, 10, 50, 100];
   const problem = checkWaves(checked);
-  if (problem) throw invalid(problem.field, problem.reason);
+  if (problem) throw invalidField(problem.field, 'rollouts.waves_invalid', problem.params);
   return checked;
 }
 
@@ -43,7 +43,7 @@ export function checkedWaves(waves: number[] | undefined): number[] {
 export function singleTerminalSitesOf(input: Pick<CampaignInput, 'singleTerminalSites' | 'singleTerminalSitesReason'>): NonNullable<CampaignSettings['singleTerminalSites']> {
   const singleTerminalSites = { policy: input.singleTerminalSites ?? 'hold', reason: input.singleTerminalSitesReason?.trim() || null };
   if (singleTerminalSites.policy === 'allow' && !singleTerminalSites.reason) {
-    throw invalid('singleTerminalSitesReason', "give the reason single-terminal sites may go without a terminal in service while they are updated ('allow')");
+    throw invalidField('singleTerminalSitesReason', 'rollouts.single_site_reason_required');
   }
   return singleTerminalSites;
 }

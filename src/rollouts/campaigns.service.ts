@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
-import { conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
@@ -15,7 +15,7 @@ import { checkedWaves, singleTerminalSitesOf, type CampaignCreation } from './ca
 import type { CampaignEngine } from './campaign-engine.service.ts';
 import type { CampaignViews } from './campaign-views.service.ts';
 import type { CampaignSettings, LeftOut } from './campaigns.ts';
-import { isAtLeast } from './eligibility.ts';
+import { EXCLUSIONS, isAtLeast } from './eligibility.ts';
 import type { PackagesService } from './packages.service.ts';
 import type { PackageRow, RolloutsRepository } from './rollouts.repository.ts';
 import type { CampaignInput, CampaignPreview, CampaignView } from './rollouts.schemas.ts';
@@ -50,25 +50,31 @@ export class CampaignsService {
   }
 
   /** Checks a campaign's input and finds the terminals it would reach (those that may receive the package, and why the others may not). */
+  /** A terminal model as a person knows it (vendor, model and code), or its id when it is gone. */
+  private async modelName(id: string): Promise<string> {
+    const model = await this.estate.findModel(id);
+    return model ? `${model.vendor} ${model.model} (${model.code})` : id;
+  }
+
   private async prepare(input: CampaignInput, scope: Scope) {
     const pkg = await this.packages.assignable(input.packageId);
     const waves = checkedWaves(input.waves);
     const models = parseJson<string[]>(pkg.compatible_models, []);
     if (input.filter.modelId && !models.includes(input.filter.modelId)) {
-      throw invalid('filter.modelId', `package ${pkg.name} ${pkg.version} is not for terminal model ${input.filter.modelId} (it is for ${models.join(', ')})`);
+      throw invalidField('filter.modelId', 'rollouts.package_not_for_model', { package: pkg.name, version: pkg.version, model: await this.modelName(input.filter.modelId), models: (await Promise.all(models.map((m) => this.modelName(m)))).join(', ') });
     }
     const allowDowngrade = input.allowDowngrade ?? false;
     const singleTerminalSites = singleTerminalSitesOf(input);
     if (input.filter.installedVersion && !allowDowngrade && isAtLeast(input.filter.installedVersion, pkg.version) && input.filter.installedVersion !== pkg.version) {
-      throw invalid('allowDowngrade', `terminals on ${input.filter.installedVersion} would be downgraded to ${pkg.version}; set allowDowngrade to do that on purpose`);
+      throw invalidField('allowDowngrade', 'rollouts.downgrade_needs_flag', { installed: input.filter.installedVersion, version: pkg.version });
     }
     const targets = await this.creation.targets(pkg, input.filter, scope);
-    if (!targets.matched) throw invalid('filter', 'matches no terminal');
+    if (!targets.matched) throw invalidField('filter', 'rollouts.filter_matches_none');
     const { eligible, excluded } = await this.creation.eligible(pkg, targets.terminals, allowDowngrade);
     if (!eligible.length) {
-      const reasons = Object.entries(excluded).map(([reason, n]) => `${n} ${reason.replaceAll('_', ' ')}`).join(', ');
       const field = excluded.downgrade === targets.matched ? 'allowDowngrade' : 'filter';
-      throw invalid(field, `none of the ${targets.matched} matching terminal(s) may receive ${pkg.name} ${pkg.version}: ${reasons}`);
+      const counts = Object.fromEntries(EXCLUSIONS.map((reason) => [reason, excluded[reason] ?? 0]));
+      throw invalidField(field, 'rollouts.none_eligible', { matched: targets.matched, package: pkg.name, version: pkg.version, ...counts });
     }
     return { pkg, waves, allowDowngrade, singleTerminalSites, eligible, excluded, matched: targets.matched };
   }
@@ -131,8 +137,8 @@ export class CampaignsService {
   /** No new installs start; installs under way finish. Waiting jobs are withdrawn and planned again on resume. */
   async pause(id: string, note: string | undefined, actorName: string): Promise<CampaignView> {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
-    if (campaign.state !== 'running') throw conflict(`campaign ${id} is ${campaign.state}; only a running campaign can be paused`);
-    if (!(await this.repo.moveCampaign(this.repo.db, id, 'running', { state: 'paused', updated_at: this.now() }))) throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
+    if (campaign.state !== 'running') throw refused('rollouts.campaign_state_conflict', { action: 'pause', name: campaign.name, state: campaign.state }, { retryable: false });
+    if (!(await this.repo.moveCampaign(this.repo.db, id, 'running', { state: 'paused', updated_at: this.now() }))) throw refused('campaign.changed_meanwhile', {}, { retryable: true });
     await this.engine.withdrawWaiting(id, 'queued', `campaign paused by ${actorName}${note ? `: ${note}` : ''}`);
     return this.views.get(id);
   }
@@ -144,7 +150,7 @@ export class CampaignsService {
    */
   async resume(id: string, options: { maxFailureRate?: number | undefined; note?: string | undefined }, actorName: string): Promise<CampaignView> {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
-    if (campaign.state !== 'paused' && campaign.state !== 'halted') throw conflict(`campaign ${id} is ${campaign.state}; only a paused or halted campaign can be resumed`);
+    if (campaign.state !== 'paused' && campaign.state !== 'halted') throw refused('rollouts.campaign_state_conflict', { action: 'resume', name: campaign.name, state: campaign.state }, { retryable: false });
     const settings = parseJson<CampaignSettings>(campaign.settings, {} as CampaignSettings);
     if (options.maxFailureRate !== undefined) settings.maxFailureRate = options.maxFailureRate;
     const at = this.now();
@@ -153,7 +159,7 @@ export class CampaignsService {
     const halted = (await this.repo.waves(id)).find((w) => w.wave === campaign.current_wave);
     await this.repo.transaction(async (trx) => {
       if (!(await this.repo.moveCampaign(trx, id, campaign.state, { state: 'running', settings: JSON.stringify(settings), halt: null, updated_at: at }))) {
-        throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
+        throw refused('campaign.changed_meanwhile', {}, { retryable: true });
       }
       if (campaign.state === 'halted') {
         const wave = campaign.current_wave;
@@ -171,9 +177,9 @@ export class CampaignsService {
   /** Stops for good: waiting installs are withdrawn, installs under way finish. */
   async cancel(id: string, note: string | undefined, actorName: string): Promise<CampaignView> {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
-    if (campaign.state === 'completed' || campaign.state === 'cancelled') throw conflict(`campaign ${id} is already ${campaign.state}`);
+    if (campaign.state === 'completed' || campaign.state === 'cancelled') throw refused('rollouts.campaign_state_conflict', { action: 'cancel', name: campaign.name, state: campaign.state }, { retryable: false });
     const at = this.now();
-    if (!(await this.repo.moveCampaign(this.repo.db, id, campaign.state, { state: 'cancelled', updated_at: at, ended_at: at }))) throw conflict(`campaign ${id} changed meanwhile; try again`).says('campaign.changed_meanwhile', {}, true);
+    if (!(await this.repo.moveCampaign(this.repo.db, id, campaign.state, { state: 'cancelled', updated_at: at, ended_at: at }))) throw refused('campaign.changed_meanwhile', {}, { retryable: true });
     const reason = `campaign cancelled by ${actorName}${note ? `: ${note}` : ''}`;
     await this.engine.withdrawWaiting(id, 'cancelled', reason);
     const queued = await this.repo.actionsOf(id, { states: ['queued'] });
@@ -193,10 +199,10 @@ export class CampaignsService {
    */
   async rollback(id: string, input: { name?: string | undefined; waves?: number[] | undefined }, actorName: string): Promise<CampaignView> {
     const original = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
-    if (original.rollback_of) throw conflict(`campaign ${id} is itself a rollback; start a new campaign for the version you want`);
+    if (original.rollback_of) throw refused('rollouts.rollback_of_rollback', { name: original.name }, { retryable: false });
     const pkg = (await this.repo.package(original.package_id))!;
     const updated = await this.repo.actionsOf(id, { states: ['installed', 'succeeded'] });
-    if (!updated.length) throw conflict(`campaign ${id} has updated no terminal: nothing to roll back`);
+    if (!updated.length) throw refused('rollouts.nothing_to_roll_back', { name: original.name });
     const settings = parseJson<CampaignSettings>(original.settings, {} as CampaignSettings);
     const waves = checkedWaves(input.waves ?? settings.waves);
 
@@ -219,7 +225,7 @@ export class CampaignsService {
       }
       terminals.push({ terminal, packageId: previous.id, previousVersion: pkg.version });
     }
-    if (!terminals.length) throw conflict(`no package of ${pkg.name} for the terminals' previous versions is ready (${[...packageOf.keys()].join(', ') || 'unknown versions'}); upload it first`);
+    if (!terminals.length) throw refused('rollouts.no_previous_package', { package: pkg.name, versions: [...packageOf.keys()].join(', ') || 'none' });
     // Only now that the rollback can go ahead does the original stop: a refused rollback leaves it running.
     if (original.state !== 'completed' && original.state !== 'cancelled') await this.cancel(id, 'rolled back', actorName);
     const counts = groupBy(terminals, (t) => t.packageId);

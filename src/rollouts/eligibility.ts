@@ -7,7 +7,8 @@ import { normalVersion } from '../shared/versions.ts';
 
 export { isAtLeast, isOlder, normalVersion } from '../shared/versions.ts';
 
-export type Exclusion = 'incompatible_model' | 'below_minimum_version' | 'already_installed' | 'downgrade' | 'in_other_campaign' | 'no_previous_package';
+export const EXCLUSIONS = ['incompatible_model', 'below_minimum_version', 'already_installed', 'downgrade', 'in_other_campaign', 'no_previous_package'] as const;
+export type Exclusion = (typeof EXCLUSIONS)[number];
 
 export interface PackageFacts {
   version: string;

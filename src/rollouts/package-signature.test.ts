@@ -54,9 +54,9 @@ describe('publisher keys', () => {
 
   it('refuses other key types, private keys and text that is no key', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect(readPublicKey(rsa)).toEqual({ ok: false, reason: 'is a rsa key; an Ed25519 key is required' });
+    expect(readPublicKey(rsa)).toEqual({ ok: false, reason: 'is a rsa key; an Ed25519 key is required', problem: 'wrong_type', type: 'rsa' });
     expect(readPublicKey(publisher.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())).toMatchObject({ ok: false, reason: expect.stringContaining('private key') });
-    expect(readPublicKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toEqual({ ok: false, reason: 'is not a PEM public key' });
+    expect(readPublicKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toEqual({ ok: false, reason: 'is not a PEM public key', problem: 'not_pem' });
     expect(readPublicKey('hello')).toMatchObject({ ok: false });
   });
 });

@@ -30,20 +30,21 @@ export function verifyPackage(facts: SignedFacts, signature: string, publicKey: 
   }
 }
 
-export type PublicKeyCheck = { ok: true; pem: string; fingerprint: string } | { ok: false; reason: string };
+/** `reason` in English (the CLI prints it); `problem` (and `type`) for the catalogue's rollouts.public_key_invalid. */
+export type PublicKeyCheck = { ok: true; pem: string; fingerprint: string } | { ok: false; reason: string; problem: 'private' | 'not_pem' | 'wrong_type'; type?: string };
 
 /** Accepts an Ed25519 public key in PEM (SPKI); its id is the first 32 hex digits of the SHA-256 of the DER. */
 export function readPublicKey(pem: string): PublicKeyCheck {
   // createPublicKey would quietly take the public half of a private key: refuse it, so that a private
   // key pasted by mistake is noticed (and replaced) rather than accepted.
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return { ok: false, reason: 'is a private key; give the public key (posfleet keys generate prints it), and keep the private key secret' };
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return { ok: false, reason: 'is a private key; give the public key (posfleet keys generate prints it), and keep the private key secret', problem: 'private' };
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
   } catch {
-    return { ok: false, reason: 'is not a PEM public key' };
+    return { ok: false, reason: 'is not a PEM public key', problem: 'not_pem' };
   }
-  if (key.asymmetricKeyType !== 'ed25519') return { ok: false, reason: `is a ${key.asymmetricKeyType ?? 'unknown'} key; an Ed25519 key is required` };
+  if (key.asymmetricKeyType !== 'ed25519') return { ok: false, reason: `is a ${key.asymmetricKeyType ?? 'unknown'} key; an Ed25519 key is required`, problem: 'wrong_type', type: key.asymmetricKeyType ?? 'unknown' };
   const der = key.export({ type: 'spki', format: 'der' });
   return { ok: true, pem: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: createHash('sha256').update(der).digest('hex').slice(0, 32) };
 }

@@ -3,7 +3,7 @@
 // the declaration; only then is it ready to be assigned. Nothing unsigned or tampered ever becomes ready.
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { AppError, conflict, invalid, orNotFound } from '../shared/errors.ts';
+import { fromCatalogue, invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -40,8 +40,9 @@ export class PackagesService {
   // ---- keys
   async registerKey(input: PublisherKeyInput, actorName: string): Promise<PublisherKeyView> {
     const key = readPublicKey(input.publicKey);
-    if (!key.ok) throw invalid('publicKey', key.reason);
-    if (await this.repo.key(key.fingerprint)) throw conflict(`publisher key ${key.fingerprint} is already registered`, 'publicKey');
+    if (!key.ok) throw invalidField('publicKey', 'rollouts.public_key_invalid', { problem: key.problem, type: key.type ?? '' });
+    const known = await this.repo.key(key.fingerprint);
+    if (known) throw refused('rollouts.key_already_registered', { fingerprint: key.fingerprint, name: known.name }, { field: 'publicKey', retryable: false });
     const row: KeyRow = { id: key.fingerprint, name: input.name, public_key: key.pem, created_by: actorName, created_at: this.clock().toISOString(), revoked_at: null };
     await this.repo.insertKey(row);
     return keyView(row);
@@ -54,7 +55,7 @@ export class PackagesService {
   /** Packages it signed stay on record, but none can be assigned any more. */
   async revokeKey(id: string): Promise<PublisherKeyView> {
     const key = (await this.repo.key(id)) ?? orNotFound('publisher key', id);
-    if (key.revoked_at) throw conflict(`publisher key ${id} is already revoked`);
+    if (key.revoked_at) throw refused('rollouts.key_already_revoked', { name: key.name }, { retryable: false });
     await this.repo.revokeKey(id, this.clock().toISOString());
     this.baselines = undefined;
     return keyView((await this.repo.key(id))!);
@@ -63,26 +64,30 @@ export class PackagesService {
   // ---- packages
   async declare(input: PackageInput, actorName: string): Promise<PackageView> {
     if (!normalVersion(input.version) || normalVersion(input.version) !== input.version.replace(/^v/, '')) {
-      throw invalid('version', `"${input.version}" is not a semantic version such as 2.4.1`);
+      throw invalidField('version', 'rollouts.version_not_semantic', { version: input.version });
     }
-    if (input.minInstalledVersion && !normalVersion(input.minInstalledVersion)) throw invalid('minInstalledVersion', `"${input.minInstalledVersion}" is not a version`);
-    if (input.size > this.maxPackageBytes) throw new AppError('payload_too_large', `size: packages are limited to ${this.maxPackageBytes} bytes`, 'size');
+    if (input.minInstalledVersion && !normalVersion(input.minInstalledVersion)) throw invalidField('minInstalledVersion', 'rollouts.version_invalid', { version: input.minInstalledVersion });
+    if (input.size > this.maxPackageBytes) throw fromCatalogue('payload_too_large', 'rollouts.package_too_large', { max: this.maxPackageBytes }, { field: 'size' });
     const key = await this.repo.key(input.keyId);
-    if (!key) throw invalid('keyId', `no publisher key ${input.keyId} is registered`);
-    if (key.revoked_at) throw invalid('keyId', `publisher key ${input.keyId} was revoked at ${key.revoked_at}`);
+    if (!key) throw invalidField('keyId', 'rollouts.key_unknown', { id: input.keyId });
+    if (key.revoked_at) throw invalidField('keyId', 'rollouts.key_revoked', { name: key.name, at: key.revoked_at });
     for (const modelId of input.compatibleModels) {
-      if (!(await this.estate.findModel(modelId))) throw invalid('compatibleModels', `terminal model ${modelId} does not exist`);
+      if (!(await this.estate.findModel(modelId))) throw invalidField('compatibleModels', 'common.not_found', { what: 'terminal_model', id: modelId });
     }
     const parametersSha256 = input.parameters ? parametersDigest(input.parameters) : null;
     if (input.parameters) {
-      if (input.kind !== 'application') throw invalid('parameters', `only an application package carries a parameter schema, not a ${input.kind} package`);
-      const problem = this.schemas ? await this.schemas.problem(input.name, input.version, input.parameters) : ['parameters', 'parameter schemas are not accepted here'] as [string, string];
-      if (problem) throw invalid(problem[0], problem[1]);
+      if (input.kind !== 'application') throw invalidField('parameters', 'rollouts.parameters_not_application', { kind: input.kind });
+      if (!this.schemas) throw invalidField('parameters', 'rollouts.parameters_unsupported');
+      const problem = await this.schemas.problem(input.name, input.version, input.parameters);
+      // The reason is the configuration capability's checker's, in English: said inside the catalogue's sentence.
+      if (problem) throw invalidField(problem[0], 'rollouts.parameter_schema_invalid', { field: problem[0], reason: problem[1] });
     }
     if (!verifyPackage({ ...input, sha256: input.sha256, parametersSha256 }, input.signature, key.public_key)) {
-      throw invalid('signature', `does not verify with publisher key ${key.id} ("${key.name}") for ${input.kind} ${input.name} ${input.version}, ${input.size} bytes, SHA-256 ${input.sha256}${parametersSha256 ? `, parameters ${parametersSha256}` : ''}`);
+      throw invalidField('signature', 'rollouts.signature_invalid', {
+        keyId: key.id, keyName: key.name, kind: input.kind, name: input.name, version: input.version, size: input.size, sha256: input.sha256, parameters: parametersSha256 ?? 'none',
+      });
     }
-    if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw conflict(`${input.kind} package ${input.name} ${input.version} already exists`, 'version');
+    if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw refused('rollouts.package_exists', { kind: input.kind, name: input.name, version: input.version }, { field: 'version', retryable: false });
     const row: PackageRow = {
       id: randomUUID(), kind: input.kind, name: input.name, version: input.version, compatible_models: JSON.stringify(input.compatibleModels),
       min_installed_version: input.minInstalledVersion ?? null, security_patch: input.securityPatch ? 1 : 0,
@@ -94,7 +99,7 @@ export class PackagesService {
       await this.repo.insertPackage(row);
     } catch (error) {
       // Another request declared the same version between our check and insert.
-      if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw conflict(`${input.kind} package ${input.name} ${input.version} already exists`, 'version');
+      if (await this.repo.packageByVersion(input.kind, input.name, input.version)) throw refused('rollouts.package_exists', { kind: input.kind, name: input.name, version: input.version }, { field: 'version', retryable: false });
       throw error;
     }
     return packageView(row);
@@ -103,15 +108,15 @@ export class PackagesService {
   /** Streams the content in; it must be exactly the declared size and SHA-256. A second upload is refused. */
   async receiveContent(id: string, content: Readable): Promise<PackageView> {
     const pkg = (await this.repo.package(id)) ?? orNotFound('package', id);
-    if (pkg.uploaded_at) throw conflict(`package ${id} already has its content; declare a new version instead`);
+    if (pkg.uploaded_at) throw refused('rollouts.package_has_content', { name: pkg.name, version: pkg.version }, { retryable: false });
     try {
       await this.store.receive(id, content, pkg.size, async (stored) => {
-        if (stored.size !== pkg.size) throw invalid('size', `the content has ${stored.size} bytes, the package declares ${pkg.size}`);
-        if (stored.sha256 !== pkg.sha256) throw invalid('sha256', `the content's SHA-256 is ${stored.sha256}, the signed package declares ${pkg.sha256}: it was changed or damaged`);
-        if (!(await this.repo.markUploaded(id, { sha1: stored.sha1, md5: stored.md5 }, this.clock().toISOString()))) throw conflict(`package ${id} already has its content`);
+        if (stored.size !== pkg.size) throw invalidField('size', 'rollouts.content_size_mismatch', { actual: stored.size, declared: pkg.size });
+        if (stored.sha256 !== pkg.sha256) throw invalidField('sha256', 'rollouts.content_sha_mismatch', { actual: stored.sha256, declared: pkg.sha256 });
+        if (!(await this.repo.markUploaded(id, { sha1: stored.sha1, md5: stored.md5 }, this.clock().toISOString()))) throw refused('rollouts.package_has_content', { name: pkg.name, version: pkg.version }, { retryable: false });
       });
     } catch (error) {
-      if (error instanceof ContentTooLarge) throw invalid('size', `the content is longer than the declared ${pkg.size} bytes`);
+      if (error instanceof ContentTooLarge) throw invalidField('size', 'rollouts.content_too_long', { declared: pkg.size });
       throw error;
     }
     // Published: the schema its manifest carries becomes the application version's.
@@ -160,10 +165,10 @@ export class PackagesService {
   /** A package that may be assigned: content arrived and its key still stands. */
   async assignable(id: string, field = 'packageId'): Promise<PackageRow> {
     const pkg = await this.repo.package(id);
-    if (!pkg) throw invalid(field, `package ${id} does not exist`);
-    if (!pkg.uploaded_at) throw invalid(field, `package ${pkg.name} ${pkg.version} has no content yet: upload it first`);
+    if (!pkg) throw invalidField(field, 'common.not_found', { what: 'package', id });
+    if (!pkg.uploaded_at) throw invalidField(field, 'rollouts.package_not_uploaded', { name: pkg.name, version: pkg.version });
     const key = await this.repo.key(pkg.key_id);
-    if (!key || key.revoked_at) throw invalid(field, `package ${pkg.name} ${pkg.version} was signed with publisher key ${pkg.key_id}, which is revoked`);
+    if (!key || key.revoked_at) throw invalidField(field, 'rollouts.package_key_revoked', { name: pkg.name, version: pkg.version, key: key?.name ?? pkg.key_id });
     return pkg;
   }
 }

@@ -7,7 +7,7 @@ import send from '@fastify/send';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AppError, notFound } from '../shared/errors.ts';
+import { fromCatalogue, notFound } from '../shared/errors.ts';
 import { HeldAnswer, localeOf, type FourEyes } from '../shared/four-eyes.ts';
 import { errorResponses, IdParams, Items, operatorSecurity as security, Page } from '../shared/http-schemas.ts';
 import type { CampaignViews } from './campaign-views.service.ts';
@@ -60,7 +60,7 @@ export const rolloutRoutes = (packages: PackagesService, campaigns: CampaignsSer
     },
   }, (req) => {
     // Any other type was parsed (JSON, text) or refused by Fastify already: only the raw stream is content.
-    if (!(req.body instanceof Readable)) throw new AppError('unsupported_media_type', 'content-type: send the package file as application/octet-stream', 'content-type');
+    if (!(req.body instanceof Readable)) throw fromCatalogue('unsupported_media_type', 'rollouts.package_octet_stream', {}, { field: 'content-type' });
     return packages.receiveContent(req.params.id, req.body);
   });
 
@@ -196,7 +196,7 @@ export async function streamPackage(packages: PackagesService, packageId: string
     const size = String((headers as Record<string, string>)['Content-Range'] ?? '').replace(/^bytes \*\//, '');
     if (statusCode === 416) {
       reply.header('content-range', `bytes */${size}`);
-      throw new AppError('range_not_satisfiable', `range: ${req.headers.range ?? ''} lies outside the package's ${size} bytes`, 'range');
+      throw fromCatalogue('range_not_satisfiable', 'rollouts.range_outside', { range: req.headers.range ?? '', size }, { field: 'range' });
     }
     throw notFound('package content', packageId);
   }

@@ -10,17 +10,18 @@ export interface WaveCandidate {
   networkType: string | null;
 }
 
-export type WavesProblem = { field: 'waves'; reason: string } | null;
+/** What is wrong with the waves: `reason` in English, `problem` and its numbers for the catalogue (rollouts.waves_invalid). */
+export type WavesProblem = { field: 'waves'; reason: string; params: { problem: 'count' | 'range' | 'order' | 'last'; wave?: number; percent?: number; previous?: number; previousPercent?: number } } | null;
 
 /** Cumulative percentages: increasing, each in (0, 100], the last exactly 100. */
 export function checkWaves(percents: number[]): WavesProblem {
-  if (percents.length === 0 || percents.length > 10) return { field: 'waves', reason: 'give 1 to 10 waves' };
+  if (percents.length === 0 || percents.length > 10) return { field: 'waves', reason: 'give 1 to 10 waves', params: { problem: 'count' } };
   for (let i = 0; i < percents.length; i++) {
     const p = percents[i]!;
-    if (!(p > 0 && p <= 100)) return { field: 'waves', reason: `wave ${i + 1} is ${p} %: each wave is a cumulative share above 0 and at most 100` };
-    if (i > 0 && p <= percents[i - 1]!) return { field: 'waves', reason: `wave ${i + 1} (${p} %) must be larger than wave ${i} (${percents[i - 1]} %): shares are cumulative` };
+    if (!(p > 0 && p <= 100)) return { field: 'waves', reason: `wave ${i + 1} is ${p} %: each wave is a cumulative share above 0 and at most 100`, params: { problem: 'range', wave: i + 1, percent: p } };
+    if (i > 0 && p <= percents[i - 1]!) return { field: 'waves', reason: `wave ${i + 1} (${p} %) must be larger than wave ${i} (${percents[i - 1]} %): shares are cumulative`, params: { problem: 'order', wave: i + 1, percent: p, previous: i, previousPercent: percents[i - 1]! } };
   }
-  if (percents.at(-1) !== 100) return { field: 'waves', reason: 'the last wave must reach 100 %' };
+  if (percents.at(-1) !== 100) return { field: 'waves', reason: 'the last wave must reach 100 %', params: { problem: 'last' } };
   return null;
 }
 

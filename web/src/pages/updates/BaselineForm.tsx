@@ -105,7 +105,9 @@ function BaselineForm({ labelledBy, existing }: { labelledBy: string; existing?:
   };
   const fieldError = (field: string) => {
     const message = errorFor(action.error, field);
-    return message && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+    // A schema violation starts with the field in either language (common.schema_violation): "x: …" or "字段 x：…".
+    const prefix = message && [`${field}: `, `字段 ${field}：`].find((p) => message.startsWith(p));
+    return prefix ? message!.slice(prefix.length) : message;
   };
 
   return (

@@ -102,7 +102,9 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
   // message loses the field's name it starts with ("filter.modelId: ...").
   const readable = (message: string | null, field?: string) => {
     if (!message) return null;
-    let text = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+    // A schema violation starts with the field in either language (common.schema_violation): "x: …" or "字段 x：…".
+    const prefix = field && [`${field}: `, `字段 ${field}：`].find((p) => message.startsWith(p));
+    let text = prefix ? message.slice(prefix.length) : message;
     for (const m of models) text = text.replaceAll(m.id, `${m.vendor} ${m.model}`);
     for (const x of [...sites, ...merchants]) text = text.replaceAll(x.id, x.name);
     return text;
