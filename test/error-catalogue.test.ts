@@ -116,7 +116,7 @@ describe.each(databases())('the shared refusals in the caller\'s language on $na
   it('says a care report period that ends before it starts in Chinese (merchant)', async () => {
     const res = await t.api('GET', '/api/v1/care/report?from=2026-12-10T00:00:00Z&to=2026-12-01T00:00:00Z');
     expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'from', key: 'common.period_order', message: '开始时间（from）须早于结束时间（to）。' });
+    expect(res.json().error).toMatchObject({ code: 'validation_error', field: 'from', key: 'common.from_before_to', message: '开始时间必须早于结束时间。' });
   });
 
   it('says an unknown route, a NUL in the address and a wrong media type in the caller\'s language', async () => {

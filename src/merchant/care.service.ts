@@ -202,7 +202,7 @@ export class CareService {
   private async period(fromIso: string, toIso: string, scope: Scope, siteId?: string) {
     const from = Date.parse(fromIso);
     const to = Date.parse(toIso);
-    if (!(from < to)) throw invalidField('from', 'common.period_order');
+    if (!(from < to)) throw invalidField('from', 'common.from_before_to');
     if (to - from > 366 * DAY_MS) throw invalidField('to', 'common.period_too_long', { days: 366 });
     const tasks = [...this.byId.values()].filter((t) => sees(scope, t) && (!siteId || t.siteId === siteId));
     const rows = await this.repo.answersIn([...new Set(tasks.map((t) => t.terminalId))], fromIso, toIso);
