@@ -159,6 +159,18 @@ describe.each(databases())('four eyes ($name)', (db) => {
     const held = (await as('alice', 'GET', `/api/v1/configuration/changes?level=merchant&scopeId=${merchantModel.merchantId}`)).body.items;
     expect(held).toMatchObject([{ state: 'pending', changes: [{ parameter: 'acquirerHost', new: 'pos.lakala.example' }] }]);
     expect((await as('alice', 'PATCH', level, { values: { receiptFooter: '欢迎再来' }, reason: 'new footer' })).status).toBe(200);
+    // A second acquirer change is held too, but once approved it meets the first one still pending: the request
+    // ends failed, and keeps why with its catalogue entry, so the page says it in each reader's language.
+    const port = await as('alice', 'PATCH', level, { values: { acquirerPort: 8443 }, reason: 'acquirer moves port' });
+    expect(port.status, JSON.stringify(port.body)).toBe(202);
+    const refused = await as('bob', 'POST', `/api/v1/approvals/${port.body.id}/approve`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ key: 'configuration.change_open', params: { level: 'merchant', state: 'pending' } });
+    const failed = (await as('alice', 'GET', '/api/v1/approvals')).body.items.find((a: { id: string }) => a.id === port.body.id);
+    expect(failed).toMatchObject({
+      state: 'failed',
+      result: { key: 'configuration.change_open', params: { level: 'merchant', state: 'pending' }, error: 'The merchant level already has a change that needs maintenance (pending): deliver or discard it first.' },
+    });
 
     const terminal = (await t.api('GET', `/api/v1/terminals?merchantId=${merchantModel.merchantId}&limit=1`)).json<{ items: { id: string }[] }>().items[0]!.id;
     // An operator's own lock is lifted by one person; a tamper lock is a kind of its own, lifted by two.

@@ -117,15 +117,19 @@ describe.each(databases())('PCI DSS evidence on $name', (kind) => {
     const terminal = await buildTerminal(t, estate);
     const liar = await inspect(terminal.id, { ...CLEAN, photo: { contentType: 'image/jpeg', dataBase64: PNG.toString('base64') } });
     expect(liar.statusCode).toBe(400);
-    expect(liar.json().error).toEqual({ code: 'validation_error', field: 'photo.contentType', message: 'photo.contentType: is image/jpeg but the data is a PNG image' });
+    // Said in the admin's language (zh-CN), with the key and parameters a program reads.
+    expect(liar.json().error).toEqual({
+      code: 'validation_error', field: 'photo.contentType', key: 'compliance.photo_type_differs', params: { declared: 'image/jpeg', actual: 'png' },
+      message: '照片声明为 image/jpeg，但数据是 PNG 图像。',
+    });
 
     const big = Buffer.concat([PNG, Buffer.alloc(3 * 1024 * 1024 - PNG.length)]);
     const tooBig = await inspect(terminal.id, { ...CLEAN, photo: { contentType: 'image/png', dataBase64: big.toString('base64') } });
     expect(tooBig.statusCode).toBe(400);
-    expect(tooBig.json().error).toMatchObject({ code: 'validation_error', field: 'photo.dataBase64', message: expect.stringContaining('at most 2 MB') });
+    expect(tooBig.json().error).toMatchObject({ code: 'validation_error', field: 'photo.dataBase64', key: 'compliance.photo_too_large', params: { max: 2 * 1024 * 1024 } });
 
     const passWithSigns = await inspect(terminal.id, { ...CLEAN, tamperSigns: ['keypad overlay'] });
-    expect(passWithSigns.json().error).toMatchObject({ field: 'outcome' });
+    expect(passWithSigns.json().error).toMatchObject({ field: 'outcome', key: 'compliance.pass_not_clean', params: { reason: 'tamper' } });
     const unknownField = await inspect(terminal.id, { ...CLEAN, colour: 'grey' });
     expect(unknownField.json().error).toMatchObject({ field: 'colour' });
 

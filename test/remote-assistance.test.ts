@@ -192,6 +192,13 @@ describe.each(databases())('remote assistance against a running server on $name'
     });
     expect(big.status).toBe(400);
     expect((await big.json() as ErrorBody).error.field).toBe('sizeBytes');
+    // A terminal that asks in Chinese is told in Chinese, with the key its software can read.
+    const raw = await fetch(`${server.url}/device/v1/files`, {
+      method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', 'accept-language': 'zh-CN' },
+      body: JSON.stringify({ uploadId: 'raw-logs-0001', commandId: command.commandId, kind: 'logs', encoding: 'identity', sha256: 'a'.repeat(64), sizeBytes: 900, originalBytes: 900, truncated: false, chunkSize: 1024, takenAt: new Date().toISOString() }),
+    });
+    expect(raw.status).toBe(400);
+    expect((await raw.json() as ErrorBody).error).toMatchObject({ field: 'encoding', key: 'assistance.encoding_wrong', message: '日志须以 gzip 压缩后发送。' });
 
     // An auditor reads the estate but does not assist terminals: no download; another merchant's user does not see the terminal.
     const tokenOf = async (role: string, extra: Record<string, unknown> = {}) => {

@@ -107,9 +107,12 @@ export class ApprovalsService implements FourEyes {
       await this.record('approval.approved', row, { type: 'user', id: approver.userId, name: approver.name }, { note: note ?? null, requestedBy: row.requested_by_name });
     } catch (error) {
       // The operation refused (say, the package was revoked meanwhile): the request ends failed, with why.
-      const message = error instanceof AppError ? error.message : String(error);
-      await this.repo.move(id, 'approved', { state: 'failed', result: JSON.stringify({ error: message }) });
-      await this.record('approval.failed', row, { type: 'user', id: approver.userId, name: approver.name }, { error: message }, 'failure');
+      // Kept with its catalogue entry (when it has one), so the page says it in each reader's language.
+      const failure = error instanceof AppError
+        ? { error: error.message, ...(error.key && { key: error.key, params: error.params ?? {} }) }
+        : { error: String(error) };
+      await this.repo.move(id, 'approved', { state: 'failed', result: JSON.stringify(failure) });
+      await this.record('approval.failed', row, { type: 'user', id: approver.userId, name: approver.name }, { error: failure.error }, 'failure');
       throw error;
     }
     return this.get(id, approver);

@@ -8,7 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import type { Scope } from '../access/roles.ts';
 import type { ArtifactKind } from '../db/schema.ts';
 import { chunkCount, expectedChunkBytes, missingChunks, type ChunkStore } from '../shared/chunk-store.ts';
-import { AppError, conflict, fromCatalogue, invalid, orNotFound } from '../shared/errors.ts';
+import { AppError, fromCatalogue, invalidField, orNotFound, refused } from '../shared/errors.ts';
+import { formatMessage } from '../shared/messages/format.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ArtifactRow, AssistanceRepository } from './assistance.repository.ts';
 import { artifactFileName, artifactsToPrune, keptUntil } from './assistance.rules.ts';
@@ -52,7 +53,7 @@ export class ArtifactsService {
   async request(terminalId: string, input: ArtifactRequestInput, scope: Scope, by: string): Promise<{ commandId: string; created: boolean }> {
     if (input.incidentId) {
       const incident = await this.incidents.visible(input.incidentId, scope);
-      if (incident.terminal_id !== terminalId) throw fromCatalogue('validation_error', 'assistance.incident_other_terminal', { incident: input.incidentId }, { field: 'incidentId' });
+      if (incident.terminal_id !== terminalId) throw invalidField('incidentId', 'assistance.incident_other_terminal');
     }
     const payload: CollectPayload = { maxBytes: input.maxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES, ...(input.incidentId && { incidentId: input.incidentId }) };
     const { command, created } = await this.commands.queueCommandOnce(terminalId, { type: COMMAND_OF[input.kind], payload: { ...payload } }, by);
@@ -64,25 +65,24 @@ export class ArtifactsService {
     const existing = await this.repo.findUpload(terminalId, input.uploadId);
     if (existing) {
       if (existing.sha256 !== input.sha256 || existing.size_bytes !== input.sizeBytes || existing.chunk_size !== input.chunkSize) {
-        throw conflict(`upload ${input.uploadId} was started with other content: use a new uploadId`, 'uploadId');
+        throw refused('assistance.upload_other_content', {}, { field: 'uploadId', retryable: false });
       }
       return { created: false, status: await this.status(existing) };
     }
-    if (input.kind === 'logs' && input.encoding !== 'gzip') throw invalid('encoding', 'logs are sent gzip-compressed');
-    if (input.kind === 'screenshot' && input.encoding !== 'identity') throw invalid('encoding', 'a screenshot is sent as a PNG (identity)');
+    if (input.encoding !== (input.kind === 'logs' ? 'gzip' : 'identity')) throw invalidField('encoding', 'assistance.encoding_wrong', { kind: input.kind });
     let incidentId: string | null = null;
     let requestedBy: string | null = null;
     let maxBytes = DEFAULT_ARTIFACT_MAX_BYTES;
     if (input.commandId) {
       const command = await this.commands.findCommand(terminalId, input.commandId);
       if (!command) return orNotFound('command', input.commandId);
-      if (command.type !== COMMAND_OF[input.kind]) throw invalid('commandId', `command ${input.commandId} is ${command.type}, not ${COMMAND_OF[input.kind]}`);
+      if (command.type !== COMMAND_OF[input.kind]) throw invalidField('commandId', 'assistance.command_other_kind', { type: command.type, expected: COMMAND_OF[input.kind] });
       const payload = (command.payload ?? {}) as Partial<CollectPayload>;
       incidentId = typeof payload.incidentId === 'string' ? payload.incidentId : null;
       if (typeof payload.maxBytes === 'number') maxBytes = payload.maxBytes;
       requestedBy = command.createdBy;
     }
-    if (input.sizeBytes > maxBytes) throw fromCatalogue('validation_error', 'assistance.file_too_large', { size: input.sizeBytes, max: maxBytes }, { field: 'sizeBytes' });
+    if (input.sizeBytes > maxBytes) throw invalidField('sizeBytes', 'assistance.file_too_large', { size: input.sizeBytes, max: maxBytes });
     const row: ArtifactRow = {
       id: randomUUID(), terminal_id: terminalId, upload_id: input.uploadId, command_id: input.commandId ?? null, incident_id: incidentId, kind: input.kind,
       state: 'uploading', content_type: input.kind === 'logs' ? 'text/plain; charset=utf-8' : 'image/png', encoding: input.encoding, sha256: input.sha256,
@@ -102,11 +102,11 @@ export class ArtifactsService {
   /** Keeps one chunk (a chunk sent again replaces itself). */
   async putChunk(terminalId: string, uploadId: string, index: number, data: string): Promise<ArtifactUploadStatus> {
     const artifact = await this.upload(terminalId, uploadId);
-    if (artifact.state !== 'uploading') throw conflict(`upload ${uploadId} is ${artifact.state}: no more chunks are taken`, 'uploadId');
-    if (index >= artifact.chunk_count) throw invalid('index', `must be below ${artifact.chunk_count} (the upload's chunk count)`);
+    if (artifact.state !== 'uploading') throw refused('assistance.upload_not_open', { state: artifact.state, action: 'chunk' }, { field: 'uploadId', retryable: false });
+    if (index >= artifact.chunk_count) throw invalidField('index', 'assistance.chunk_index', { count: artifact.chunk_count });
     const bytes = Buffer.from(data, 'base64');
     const expected = expectedChunkBytes(artifact, index);
-    if (bytes.length !== expected) throw invalid('data', `chunk ${index} must be ${expected} bytes, not ${bytes.length}`);
+    if (bytes.length !== expected) throw invalidField('data', 'assistance.chunk_size', { index, expected, actual: bytes.length });
     await this.store.putChunk(artifact.id, index, bytes);
     return this.status(artifact);
   }
@@ -115,32 +115,40 @@ export class ArtifactsService {
   async complete(terminalId: string, uploadId: string): Promise<ArtifactView> {
     const artifact = await this.upload(terminalId, uploadId);
     if (artifact.state === 'stored') return this.view(artifact);
-    if (artifact.state !== 'uploading') throw conflict(`upload ${uploadId} is ${artifact.state}`, 'uploadId');
+    if (artifact.state !== 'uploading') throw refused('assistance.upload_not_open', { state: artifact.state, action: 'complete' }, { field: 'uploadId', retryable: false });
     const missing = missingChunks(artifact.chunk_count, await this.store.received(artifact.id));
-    if (missing.length) throw new AppError('conflict', `chunks ${missing.slice(0, 20).join(', ')} have not arrived`, 'received', { missing });
+    if (missing.length) {
+      const said = { count: missing.length, list: missing.slice(0, 20).join(', ') };
+      // AppError itself (not refused): the missing chunks' numbers also go in `details` for the terminal; the message is the catalogue's.
+      throw new AppError('conflict', formatMessage('en', 'assistance.chunks_missing', said) ?? 'chunks missing', 'received', { missing }).says('assistance.chunks_missing', said);
+    }
     const joined = await this.store.assemble(artifact.id, terminalId, artifact.chunk_count);
     await this.store.discardUpload(artifact.id);
-    const reason = joined.sha256 !== artifact.sha256 || joined.size !== artifact.size_bytes
-      ? `the received bytes hash to ${joined.sha256} (${joined.size} bytes), not the declared ${artifact.sha256} (${artifact.size_bytes} bytes)`
+    const declared = { declared: artifact.sha256, declaredSize: artifact.size_bytes, sha256: joined.sha256, size: joined.size };
+    const problem = joined.sha256 !== artifact.sha256 || joined.size !== artifact.size_bytes
+      ? { problem: 'hash' }
       : this.contentProblem(artifact, await this.store.read(terminalId, artifact.id));
-    if (reason) {
+    if (problem) {
+      const { detail, ...said } = problem as { detail?: string; problem: string };
+      const refusal = invalidField('sha256', 'assistance.file_not_verified', { ...declared, ...said });
       await this.store.discardFile(terminalId, artifact.id);
-      await this.repo.setArtifactState(artifact.id, 'uploading', { state: 'refused', refused_reason: reason });
-      this.log?.('terminal file refused', { terminalId, artifactId: artifact.id, reason });
-      throw invalid('sha256', `the file does not verify: ${reason}`);
+      await this.repo.setArtifactState(artifact.id, 'uploading', { state: 'refused', refused_reason: refusal.message });
+      this.log?.('terminal file refused', { terminalId, artifactId: artifact.id, reason: refusal.message, detail });
+      throw refusal;
     }
     await this.repo.setArtifactState(artifact.id, 'uploading', { state: 'stored', stored_at: this.clock().toISOString() });
     return this.view((await this.repo.findArtifact(artifact.id))!);
   }
 
   /** Logs must be one gzip stream whose text is as long as declared; a screenshot must be a PNG. */
-  private contentProblem(artifact: ArtifactRow, bytes: Buffer): string | null {
-    if (artifact.kind === 'screenshot') return bytes.subarray(0, 8).equals(PNG_SIGNATURE) ? null : 'the screenshot is not a PNG';
+  private contentProblem(artifact: ArtifactRow, bytes: Buffer): { problem: string; size?: number; declaredSize?: number; detail?: string } | null {
+    if (artifact.kind === 'screenshot') return bytes.subarray(0, 8).equals(PNG_SIGNATURE) ? null : { problem: 'not_png' };
     try {
       const text = gunzipSync(bytes, { maxOutputLength: Math.max(artifact.original_bytes, 1) });
-      return text.length === artifact.original_bytes ? null : `the logs unpack to ${text.length} bytes, not the declared ${artifact.original_bytes}`;
+      return text.length === artifact.original_bytes ? null : { problem: 'unpacked_size', size: text.length, declaredSize: artifact.original_bytes };
     } catch (error) {
-      return `the logs are not a gzip stream of ${artifact.original_bytes} bytes (${error instanceof Error ? error.message : String(error)})`;
+      // zlib's words go to the log, not into the message.
+      return { problem: 'not_gzip', declaredSize: artifact.original_bytes, detail: error instanceof Error ? error.message : String(error) };
     }
   }
 

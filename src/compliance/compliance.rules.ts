@@ -3,7 +3,7 @@
 // rows, these functions decide, the renderer prints.
 import { passwordExpired } from '../access/passwords.ts';
 import { TERMINAL_STATUSES } from '../estate/estate.schemas.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { EMPTY_SECURITY_EVIDENCE, securityEvidence, type SecurityCountKey, type SecurityEvidenceInput, type SecurityFindingCode } from './security-evidence.ts';
 
 export const DAY_MS = 86_400_000;
@@ -52,13 +52,13 @@ export interface InspectionFacts {
 /** A pass must be clean, and a fail must say what failed: a work order will be made from it. */
 export function checkInspection(facts: InspectionFacts): void {
   if (facts.outcome === 'pass') {
-    if (!facts.serialMatches) throw invalid('outcome', 'cannot be pass when the serial number on the label does not match the registry (serialMatches: false)');
-    if (!facts.sealIntact) throw invalid('outcome', 'cannot be pass when the seal is not intact (sealIntact: false)');
-    if (facts.tamperSigns.length) throw invalid('outcome', 'cannot be pass when signs of tampering were found (tamperSigns is not empty)');
+    if (!facts.serialMatches) throw invalidField('outcome', 'compliance.pass_not_clean', { reason: 'serial' });
+    if (!facts.sealIntact) throw invalidField('outcome', 'compliance.pass_not_clean', { reason: 'seal' });
+    if (facts.tamperSigns.length) throw invalidField('outcome', 'compliance.pass_not_clean', { reason: 'tamper' });
     return;
   }
   const reason = !facts.serialMatches || !facts.sealIntact || facts.tamperSigns.length > 0 || !!facts.notes?.trim();
-  if (!reason) throw invalid('notes', 'say what failed: the serial matches, the seal is intact and no tamper signs were listed');
+  if (!reason) throw invalidField('notes', 'compliance.fail_reason_required');
 }
 
 // ---- inspection photos
@@ -84,16 +84,16 @@ export function imageTypeOf(bytes: Uint8Array): PhotoType | null {
 export function decodePhoto(photo: { contentType: PhotoType; dataBase64: string }): { bytes: Buffer; contentType: PhotoType; extension: string } {
   const text = photo.dataBase64;
   const size = Math.floor((text.length * 3) / 4) - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
-  if (size > PHOTO_MAX_BYTES) throw invalid('photo.dataBase64', `the photo is ${megabytes(size)} (${size} bytes); at most 2 MB (${PHOTO_MAX_BYTES} bytes) is accepted`);
-  if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text)) throw invalid('photo.dataBase64', 'is not base64 (send the bytes only, without a data: URL prefix)');
+  if (size > PHOTO_MAX_BYTES) throw invalidField('photo.dataBase64', 'compliance.photo_too_large', { megabytes: megabytes(size), size, max: PHOTO_MAX_BYTES });
+  if (text.length === 0 || text.length % 4 !== 0 || !BASE64.test(text)) throw invalidField('photo.dataBase64', 'compliance.photo_not_base64');
   const bytes = Buffer.from(text, 'base64');
   const actual = imageTypeOf(bytes);
-  if (actual === null) throw invalid('photo.dataBase64', 'is neither a JPEG nor a PNG image');
-  if (actual !== photo.contentType) throw invalid('photo.contentType', `is ${photo.contentType} but the data is a ${actual === 'image/png' ? 'PNG' : 'JPEG'} image`);
+  if (actual === null) throw invalidField('photo.dataBase64', 'compliance.photo_not_image');
+  if (actual !== photo.contentType) throw invalidField('photo.contentType', 'compliance.photo_type_differs', { declared: photo.contentType, actual: actual === 'image/png' ? 'png' : 'jpeg' });
   return { bytes, contentType: actual, extension: PHOTO_EXTENSION[actual] };
 }
 
-const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
 // ---- password age (8.3.9)
 

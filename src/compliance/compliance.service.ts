@@ -8,7 +8,7 @@ import type { Scope } from '../access/roles.ts';
 import type { InspectionTable } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
 import type { Merchant } from '../estate/estate.schemas.ts';
-import { conflict, notFound } from '../shared/errors.ts';
+import { notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -76,7 +76,7 @@ export class ComplianceService {
   // ---- inspections (9.5.1.2)
   async recordInspection(terminalId: string, input: InspectionInput, inspector: Inspector, scope: Scope): Promise<Inspection> {
     const terminal = await this.estate.getTerminal(terminalId, scope);
-    if (terminal.deletedAt) throw conflict(`terminal ${terminal.serialNumber} was deleted; only terminals in the estate are inspected`);
+    if (terminal.deletedAt) throw refused('compliance.terminal_deleted', { serial: terminal.serialNumber }, { retryable: false });
     checkInspection(input);
     const photo = input.photo ? decodePhoto(input.photo) : null;
     const id = randomUUID();
@@ -115,7 +115,7 @@ export class ComplianceService {
     const bytes = await this.photos.read(row.photo_file);
     if (!bytes) throw notFound('photo file of inspection', inspectionId);
     if (createHash('sha256').update(bytes).digest('hex') !== row.photo_sha256) {
-      throw conflict(`the photo of inspection ${inspectionId} no longer matches the SHA-256 taken when it was uploaded: the file was changed or replaced`);
+      throw refused('compliance.photo_changed', {}, { retryable: false });
     }
     return { contentType: row.photo_content_type, bytes, sha256: row.photo_sha256 };
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { TrainingRecordTable, TrainingTopic } from '../db/schema.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { KeyInventorySource } from '../shared/key-inventory.ts';
 import type { Clock } from '../shared/time.ts';
@@ -67,12 +67,12 @@ export class SecurityEvidenceService {
   async recordTraining(siteId: string, input: TrainingInput, recordedBy: string, scope: Scope) {
     const site = await this.estate.getSite(siteId, scope);
     const today = this.clock().toISOString().slice(0, 10);
-    if (input.trainedOn > today) throw invalid('trainedOn', 'must not be in the future').says('training.date_in_future');
+    if (input.trainedOn > today) throw invalidField('trainedOn', 'training.date_in_future');
     const row: TrainingRecordTable = {
       id: randomUUID(), site_id: site.id, person_name: input.personName.trim(), trained_on: input.trainedOn, topics: JSON.stringify([...new Set(input.topics)]),
       trainer: input.trainer?.trim() || null, notes: input.notes?.trim() || null, recorded_by: recordedBy, recorded_at: this.clock().toISOString(),
     };
-    if (!row.person_name) throw invalid('personName', 'must name the person trained').says('training.person_required');
+    if (!row.person_name) throw invalidField('personName', 'training.person_required');
     await this.repo.insertTraining(row);
     return toTraining(row);
   }

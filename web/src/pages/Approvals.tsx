@@ -9,6 +9,7 @@ import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { ErrorNote } from '../App.tsx';
 import type { ApprovalView } from '../../../src/approvals/approvals.schemas.ts';
+import { formatMessage, type MessageParams } from '../../../src/shared/messages/format.ts';
 
 /** A four-eyes request as the server shows it (src/approvals/approvals.schemas.ts). */
 export type Approval = ApprovalView;
@@ -55,7 +56,7 @@ export function ApprovalSummary({ approval }: { approval: Approval }) {
 }
 
 function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChanged(done: string): void }) {
-  const { t, tk, date } = useI18n();
+  const { t, tk, date, locale } = useI18n();
   const decision = useMutation({
     mutationFn: (how: 'approve' | 'reject') => api('POST', `/approvals/${a.id}/${how}`, how === 'approve' ? {} : { reason: rejectReason.trim() }),
     // The buttons stay disabled until the lists show the decision.
@@ -69,8 +70,10 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
   const reasonId = useId();
   const decide = (how: 'approve' | 'reject') => decision.mutate(how);
   const titleId = `approval-${a.id}`;
-  // What the operation answered when it ran: the campaign it made, or why it failed.
-  const result = (a.result ?? {}) as { id?: string; error?: string };
+  // What the operation answered when it ran: the campaign it made, or why it failed (in the page's
+  // language when the server kept the reason's catalogue entry).
+  const result = (a.result ?? {}) as { id?: string; error?: string; key?: string; params?: MessageParams };
+  const failure = (result.key && formatMessage(locale, result.key, result.params)) || result.error;
   return (
     <li className={`card approval approval-${a.state}`} aria-labelledby={titleId} data-testid="approval">
       <div className="approval-head">
@@ -83,7 +86,9 @@ function ApprovalCard({ approval: a, onChanged }: { approval: Approval; onChange
       {a.decidedBy && a.decidedAt && <p className="muted">{t('apDecidedBy', { state: tk('apState', a.state), name: a.decidedBy.name, at: date(a.decidedAt) })}</p>}
       {a.decisionNote && <p>{t('apNote', { note: a.decisionNote })}</p>}
       {a.kind === 'campaign' && result.id && <p><Link href={`/updates/campaigns/${result.id}`}>{t('apOpenCampaign')}</Link></p>}
-      {a.state === 'failed' && result.error && <p className="server-words"><span className="muted">{t('serverWords')}</span> {result.error}</p>}
+      {a.state === 'failed' && failure && (result.key
+        ? <p className="note error">{failure}</p>
+        : <p className="server-words"><span className="muted">{t('serverWords')}</span> {failure}</p>)}
       {a.state === 'awaiting_approval' && !a.canDecide && <p className="note">{t('apOwn')}</p>}
       {a.canDecide && (
         <div className="actions">
