@@ -284,7 +284,7 @@ export class ConfigurationCampaigns<Verdict> {
       return false;
     } catch (error) {
       // No terminal in service is left to wait (retired, in storage): nothing holds the change back.
-      if (error instanceof AppError && error.field === 'filter' && error.message.includes('no terminal in service')) return true;
+      if (error instanceof AppError && error.key === 'rollouts.change_reaches_none') return true;
       // Otherwise (e.g. all of them in another campaign) it is tried again a day later.
       if (error instanceof AppError) return false;
       throw error;
