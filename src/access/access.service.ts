@@ -215,7 +215,7 @@ export class AccessService {
   private async checkMerchantBinding(role: Role, merchantId: string | null) {
     if (role !== 'merchant') return;
     if (!merchantId) throw invalidField('merchantId', 'user.merchant_required');
-    if (!(await this.repo.merchantExists(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
+    if (!(await this.repo.merchantExists(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', id: merchantId });
   }
 
   private async requireUser(id: string) {

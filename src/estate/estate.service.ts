@@ -87,7 +87,7 @@ export class EstateService {
 
   // ---- sites
   async createSite(input: SiteInput) {
-    if (!(await this.repo.findMerchant(input.merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: input.merchantId });
+    if (!(await this.repo.findMerchant(input.merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', id: input.merchantId });
     if (input.timeZone) assertTimeZone('timeZone', input.timeZone);
     if (input.openingHours) assertOpeningHours(input.openingHours);
     if (await this.repo.siteCodeTaken(input.code)) throw refused('estate.site_code_taken', { code: input.code }, { field: 'code' });
@@ -109,7 +109,7 @@ export class EstateService {
   async updateSite(id: string, patch: SitePatch) {
     await this.getSite(id);
     if (patch.merchantId !== undefined && !(await this.repo.findMerchant(patch.merchantId))) {
-      throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: patch.merchantId });
+      throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', id: patch.merchantId });
     }
     if (patch.timeZone) assertTimeZone('timeZone', patch.timeZone);
     if (patch.openingHours) assertOpeningHours(patch.openingHours);
@@ -184,8 +184,8 @@ export class EstateService {
   // ---- terminals
   async createTerminal(input: TerminalInput): Promise<Terminal> {
     const model = await this.repo.findModel(input.modelId);
-    if (!model) throw invalidField('modelId', 'common.does_not_exist', { what: 'terminal_model', ref: input.modelId });
-    if (input.siteId && !(await this.repo.findSite(input.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: input.siteId });
+    if (!model) throw invalidField('modelId', 'common.does_not_exist', { what: 'model', id: input.modelId });
+    if (input.siteId && !(await this.repo.findSite(input.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', id: input.siteId });
     const existing = await this.repo.findTerminalIdBySerial(input.serialNumber);
     if (existing) {
       throw refused('estate.serial_taken', { serial: input.serialNumber, deleted: existing.deleted ? 'yes' : 'no' }, { field: 'serialNumber' });
@@ -215,8 +215,8 @@ export class EstateService {
   async updateTerminal(id: string, patch: TerminalPatch): Promise<Terminal> {
     const terminal = await this.getTerminal(id);
     if (terminal.deletedAt) throw refused('estate.terminal_deleted', { serial: terminal.serialNumber }, { retryable: false });
-    if (patch.modelId !== undefined && !(await this.repo.findModel(patch.modelId))) throw invalidField('modelId', 'common.does_not_exist', { what: 'terminal_model', ref: patch.modelId });
-    if (patch.siteId && !(await this.repo.findSite(patch.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: patch.siteId });
+    if (patch.modelId !== undefined && !(await this.repo.findModel(patch.modelId))) throw invalidField('modelId', 'common.does_not_exist', { what: 'model', id: patch.modelId });
+    if (patch.siteId && !(await this.repo.findSite(patch.siteId))) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', id: patch.siteId });
     if (patch.serialNumber !== undefined && patch.serialNumber !== terminal.serialNumber && (await this.repo.findTerminalIdBySerial(patch.serialNumber))) {
       throw refused('estate.serial_taken', { serial: patch.serialNumber, deleted: 'no' }, { field: 'serialNumber' });
     }

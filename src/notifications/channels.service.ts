@@ -38,7 +38,7 @@ export class ChannelsService {
 
   async createChannel(input: ChannelInput): Promise<CreatedChannel> {
     const merchantId = input.merchantId ?? null;
-    if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
+    if (merchantId !== null && !(await this.estate.findMerchant(merchantId))) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', id: merchantId });
     assertAddress(input.kind, input.address, this.networks);
     assertEvents(input.events ?? []);
     if (input.kind === 'email' && input.secret !== undefined) throw invalidField('secret', 'notification.email_no_secret');

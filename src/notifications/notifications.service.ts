@@ -170,9 +170,9 @@ export class NotificationService {
 
   private async place(merchantId: string | null, siteId: string | null): Promise<{ context: Omit<MessageContext, 'locale'>; merchantLocale: string | null; merchantTimeZone: string | null }> {
     const merchant = merchantId === null ? undefined : await this.estate.findMerchant(merchantId);
-    if (merchantId !== null && !merchant) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', ref: merchantId });
+    if (merchantId !== null && !merchant) throw invalidField('merchantId', 'common.does_not_exist', { what: 'merchant', id: merchantId });
     const site = siteId === null ? undefined : await this.estate.findSite(siteId);
-    if (siteId !== null && !site) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', ref: siteId });
+    if (siteId !== null && !site) throw invalidField('siteId', 'common.does_not_exist', { what: 'site', id: siteId });
     if (site && site.merchantId !== merchantId) throw invalidField('siteId', 'notification.site_not_of_merchant', { site: site.name, merchant: merchant?.name ?? '', fleet: merchant ? 'no' : 'yes' });
     return {
       context: { timeZone: site?.timeZone ?? merchant?.timeZone ?? 'UTC', siteName: site?.name, merchantName: merchant?.name },
