@@ -69,7 +69,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
         '2026-06-16T02:00:00+08:00', '2026-06-17T02:00:00+08:00', '2026-06-18T02:00:00+08:00',
       ]);
       const tooLong = await t.api('GET', `/api/v1/maintenance/windows/${created.id}/occurrences?from=2026-06-15T00:00:00.000Z&to=2028-01-01T00:00:00.000Z`);
-      expect(tooLong.json().error).toMatchObject({ code: 'validation_error', field: 'to' });
+      expect(tooLong.json().error).toMatchObject({ code: 'validation_error', field: 'to', key: 'maintenance.range_too_long', params: { limit: 'days', max: 400 } });
 
       const changed = await t.api('PATCH', `/api/v1/maintenance/windows/${created.id}`, {
         name: 'weekends', schedule: { kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=SA,SU;BYHOUR=3;BYMINUTE=0', durationMinutes: 90 },
@@ -86,20 +86,22 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       const refused = async (body: Record<string, unknown>) => {
         const res = await t.api('POST', '/api/v1/maintenance/windows', { name: 'bad', target, ...body });
         expect(res.statusCode, res.body).toBe(400);
-        return res.json().error as { code: string; field: string; message: string };
+        return res.json().error as { code: string; field: string; message: string; key: string; params: Record<string, unknown> };
       };
       expect(await refused({ schedule: { kind: 'rrule', rrule: 'FREQ=SOMETIMES;BYHOUR=2', durationMinutes: 60 } })).toMatchObject({
-        code: 'validation_error', field: 'schedule.rrule', message: 'schedule.rrule: FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY',
+        code: 'validation_error', field: 'schedule.rrule', key: 'maintenance.schedule_unreadable',
+        params: { field: 'rrule', detail: 'FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY' },
+        message: '重复规则无法使用：FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY',
       });
       expect(await refused({ schedule: { kind: 'cron', cron: '0 24 * * *', durationMinutes: 60 } })).toMatchObject({
-        field: 'schedule.cron', message: 'schedule.cron: is not a valid cron expression: Constraint error, got value 24 expected range 0-23',
+        field: 'schedule.cron', key: 'maintenance.schedule_unreadable', params: { field: 'cron', detail: 'is not a valid cron expression: Constraint error, got value 24 expected range 0-23' },
       });
       expect(await refused({ schedule: NIGHTLY, timeZone: 'Mars/Olympus_Mons' })).toMatchObject({ field: 'timeZone' });
       expect(await refused({ schedule: { kind: 'once', start: '2026-06-15T08:00:00Z', durationMinutes: 60 } })).toMatchObject({
-        field: 'schedule.start', message: expect.stringContaining('a one-off window must end in the future'),
+        field: 'schedule.start', key: 'maintenance.once_ended', message: expect.stringContaining('单次维护窗口必须在将来结束'),
       });
       expect(await refused({ schedule: { ...NIGHTLY, durationMinutes: 0 } })).toMatchObject({
-        field: 'schedule.durationMinutes', message: 'schedule.durationMinutes: must be more than 0 minutes; got 0',
+        field: 'schedule.durationMinutes', key: 'maintenance.duration_not_positive', params: { minutes: 0 }, message: '时长必须大于 0 分钟（当前为 0）。',
       });
       expect(await refused({ schedule: { kind: 'rrule', cron: '0 2 * * *', durationMinutes: 60 } })).toMatchObject({ field: 'schedule.cron' });
       expect(await refused({ target: { siteId: estate.site.id, merchantId: estate.merchant.id }, schedule: NIGHTLY })).toMatchObject({ field: 'target' });
@@ -371,21 +373,21 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       expect((await t.api('GET', `/api/v1/sites/${estate.site.id}/suggested-window?minutes=60`)).json().candidates).toEqual(suggested.candidates);
 
       // Every row is checked first: the first bad one is named, and nothing is stored.
-      const refused = async (body: unknown, field: string, reason: RegExp) => {
+      const refused = async (body: unknown, field: string, key: string, params?: Record<string, unknown>) => {
         const res = await t.api('POST', url, body);
         expect(res.statusCode, res.body).toBe(400);
-        expect(res.json().error).toMatchObject({ code: 'validation_error', field, message: expect.stringMatching(reason) });
+        expect(res.json().error).toMatchObject({ code: 'validation_error', field, key, ...(params && { params }) });
       };
-      await refused(`${lines[0]}\n${lines[5]}\n2026-06-01T10:07:00Z,3,100\n`, 'line 3: start', /quarter hour/);
-      await refused('start;transactions\n2026-06-01T10:00:00+08:00;-2\n', 'line 2: transactions', /whole number/);
-      await refused('when,transactions\n', 'body', /column "start"/);
-      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T10:15:00Z', transactions: 1.5 }] }, 'buckets.1.transactions', /whole number/);
-      await refused({ buckets: [{ start: '2099-01-01T00:00:00Z', transactions: 1 }] }, 'buckets.0.start', /not over yet/);
-      await refused({ buckets: [{ start: '2026-06-01 10:00', transactions: 1 }] }, 'buckets.0.start', /offset/);
-      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T18:00:00+08:00', transactions: 1 }] }, 'buckets.1.start', /repeats/);
-      await refused({ buckets: [], currency: 'CNY' }, 'buckets', /no bucket/);
-      await refused({ rows: [] }, 'rows', /not a known field/);
-      await refused({ currency: 'yuan', buckets: [] }, 'currency', /ISO 4217/);
+      await refused(`${lines[0]}\n${lines[5]}\n2026-06-01T10:07:00Z,3,100\n`, 'line 3: start', 'maintenance.trading_start_quarter');
+      await refused('start;transactions\n2026-06-01T10:00:00+08:00;-2\n', 'line 2: transactions', 'maintenance.trading_transactions');
+      await refused('when,transactions\n', 'body', 'maintenance.trading_csv_column_missing', { column: 'start' });
+      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T10:15:00Z', transactions: 1.5 }] }, 'buckets.1.transactions', 'maintenance.trading_transactions');
+      await refused({ buckets: [{ start: '2099-01-01T00:00:00Z', transactions: 1 }] }, 'buckets.0.start', 'maintenance.trading_not_over');
+      await refused({ buckets: [{ start: '2026-06-01 10:00', transactions: 1 }] }, 'buckets.0.start', 'maintenance.trading_start_format');
+      await refused({ buckets: [{ start: '2026-06-01T10:00:00Z', transactions: 1 }, { start: '2026-06-01T18:00:00+08:00', transactions: 1 }] }, 'buckets.1.start', 'maintenance.trading_repeats');
+      await refused({ buckets: [], currency: 'CNY' }, 'buckets', 'maintenance.trading_no_bucket');
+      await refused({ rows: [] }, 'rows', 'maintenance.trading_unknown_field', { field: 'rows' });
+      await refused({ currency: 'yuan', buckets: [] }, 'currency', 'maintenance.trading_currency');
       expect(await count()).toBe(lines.length - 1);
       expect((await t.api('POST', '/api/v1/sites/no-such-site/trading-history', csv)).statusCode).toBe(404);
     });

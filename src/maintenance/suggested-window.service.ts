@@ -3,7 +3,7 @@
 // file) — else from its opening hours.
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { invalid } from '../shared/errors.ts';
+import { invalidField } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import { DEFAULT_CURRENCY } from './figures.ts';
@@ -50,20 +50,20 @@ export class SuggestedWindowService {
     else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
       const input = body as Record<string, unknown>;
       const stray = Object.keys(input).find((key) => key !== 'buckets' && key !== 'currency');
-      if (stray) throw invalid(stray, 'is not a known field (known: currency, buckets)');
+      if (stray) throw invalidField(stray, 'maintenance.trading_unknown_field', { field: stray });
       if (input.currency !== undefined) {
-        if (typeof input.currency !== 'string' || !/^[A-Z]{3}$/.test(input.currency)) throw invalid('currency', 'must be an ISO 4217 code such as CNY');
+        if (typeof input.currency !== 'string' || !/^[A-Z]{3}$/.test(input.currency)) throw invalidField('currency', 'maintenance.trading_currency');
         currency = input.currency;
       }
-      if (!Array.isArray(input.buckets)) throw invalid('buckets', 'must be a list of { start, transactions, amountMinor? }');
+      if (!Array.isArray(input.buckets)) throw invalidField('buckets', 'maintenance.trading_buckets_list');
       const rows = input.buckets as unknown[];
       const notObject = rows.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row));
-      if (notObject >= 0) throw invalid(`buckets.${notObject}`, 'must be an object { start, transactions, amountMinor? }');
+      if (notObject >= 0) throw invalidField(`buckets.${notObject}`, 'maintenance.trading_bucket_object');
       checked = checkTradingBuckets(rows as { start: unknown; transactions: unknown; amountMinor?: unknown }[], now, (i, field) => `buckets.${i}.${field}`);
     } else {
-      throw invalid('body', 'send JSON { currency?, buckets: [{ start, transactions, amountMinor? }] } or CSV (text/csv) with a header line start,transactions[,amountMinor]');
+      throw invalidField('body', 'maintenance.trading_body');
     }
-    if (!Array.isArray(checked)) throw invalid(checked.field, checked.reason);
+    if (!Array.isArray(checked)) throw invalidField(checked.field, checked.key, checked.params);
     const buckets = checked;
     await this.repo.transaction((trx) => this.repo.upsertTrading(trx, site.id, buckets, currency, now.toISOString()));
     const starts = buckets.map((b) => b.start).sort();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../access/roles.ts';
 import type { EstateService } from '../estate/estate.service.ts';
-import { AppError, invalid, invalidField, orNotFound, refused } from '../shared/errors.ts';
+import { AppError, invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { formatMessage, type MessageParams } from '../shared/messages/format.ts';
 import { parseJson } from '../shared/json.ts';
 import { toPage } from '../shared/paging.ts';
@@ -14,7 +14,7 @@ import type { Clock } from '../shared/time.ts';
 import { OPEN } from '../shared/job-states.ts';
 import { definitionOf, occurrenceView } from './window-defs.ts';
 import {
-  conflicts, nextOccurrence, occurrences, validateWindow,
+  conflicts, nextOccurrence, OccurrenceLimitError, occurrences, validateWindow,
   type Occurrence, type TargetWindow, type WindowConflict, type WindowDef, type WindowProblem,
 } from './windows/index.ts';
 import { DAY_MS } from './windows/time-zone.ts';
@@ -96,7 +96,7 @@ export class WindowsService {
     try {
       items = occurrences(definitionOf(row), from, to);
     } catch (error) {
-      if (error instanceof RangeError) throw invalid('to', error.message);
+      if (error instanceof OccurrenceLimitError) throw invalidField('to', 'maintenance.range_too_long', { limit: error.limit, max: error.max });
       throw error;
     }
     return { windowId: row.id, timeZone: row.time_zone, items: items.map((o) => occurrenceView(o, row.time_zone)) };
@@ -176,11 +176,12 @@ function checkedDefinition(schedule: WindowSchedule, timeZone: string, now: Date
   return def;
 }
 
+/** The first problem said from the catalogue; every problem (its field and English reason) in the details. */
 function definitionError(problems: WindowProblem[]): AppError {
   const named = problems.map((p) => ({ field: p.field === 'timeZone' ? 'timeZone' : `schedule.${p.field}`, reason: p.reason }));
-  const [first] = named;
-  const more = named.length > 1 ? ` (and ${named.length - 1} more problem${named.length > 2 ? 's' : ''})` : '';
-  return new AppError('validation_error', `${first!.field}: ${first!.reason}${more}`, first!.field, { problems: named });
+  const first = problems[0]!;
+  // With the problems as details, which fromCatalogue does not carry: the same catalogue entry otherwise.
+  return new AppError('validation_error', formatMessage('en', first.key, first.params)!, named[0]!.field, { problems: named }).says(first.key, first.params);
 }
 
 function conflictsAhead(windows: TargetWindow[], now: Date): WindowConflict[] {

@@ -5,7 +5,7 @@ export {
   type WindowDef, type OnceWindow, type RRuleWindow, type CronWindow, type Occurrence, type WindowProblem,
   WindowDefinitionError, MAX_DURATION_MINUTES, MAX_OCCURRENCES, MAX_RANGE_DAYS,
 } from './window-definition.ts';
-export { type StartCheck, validateWindow, occurrences, windowAt, nextOccurrence, canStartWithin } from './window-schedule.ts';
+export { type StartCheck, OccurrenceLimitError, validateWindow, occurrences, windowAt, nextOccurrence, canStartWithin } from './window-schedule.ts';
 export { type TargetWindow, type WindowConflict, conflicts } from './window-conflicts.ts';
 export {
   type OpeningHours, type Weekday, type Transaction, type AggregatedHistory, type WeeklyProfile, type Preference,

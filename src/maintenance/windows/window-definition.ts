@@ -36,7 +36,12 @@ export interface CronWindow {
 export type WindowDef = OnceWindow | RRuleWindow | CronWindow;
 
 export interface Occurrence { start: Date; end: Date }
-export interface WindowProblem { field: string; reason: string }
+/** What a person reads about a problem: a catalogue key of src/shared/messages (the English `reason` stays for logs). */
+export type WindowProblemKey =
+  | 'maintenance.schedule_kind' | 'maintenance.duration_not_whole' | 'maintenance.duration_not_positive' | 'maintenance.duration_too_long'
+  | 'maintenance.time_zone_invalid' | 'maintenance.start_invalid' | 'maintenance.schedule_text_required' | 'maintenance.schedule_unreadable'
+  | 'maintenance.once_ended' | 'maintenance.no_occurrence' | 'maintenance.duration_over_gap';
+export interface WindowProblem { field: string; reason: string; key: WindowProblemKey; params: Record<string, string | number> }
 
 export const MAX_DURATION_MINUTES = 24 * 60;
 /** occurrences() answers for at most this span … */
@@ -201,33 +206,34 @@ export function shapeProblems(def: WindowDef): WindowProblem[] {
   const problems: WindowProblem[] = [];
   const kind = loose.kind;
   if (kind !== 'once' && kind !== 'rrule' && kind !== 'cron') {
-    return [{ field: 'kind', reason: `must be 'once', 'rrule' or 'cron'; got ${JSON.stringify(kind)}` }];
+    return [{ field: 'kind', reason: `must be 'once', 'rrule' or 'cron'; got ${JSON.stringify(kind)}`, key: 'maintenance.schedule_kind', params: {} }];
   }
   const duration = loose.durationMinutes;
   if (typeof duration !== 'number' || !Number.isInteger(duration)) {
-    problems.push({ field: 'durationMinutes', reason: `must be a whole number of minutes; got ${JSON.stringify(duration)}` });
+    problems.push({ field: 'durationMinutes', reason: `must be a whole number of minutes; got ${JSON.stringify(duration)}`, key: 'maintenance.duration_not_whole', params: {} });
   } else if (duration <= 0) {
-    problems.push({ field: 'durationMinutes', reason: `must be more than 0 minutes; got ${duration}` });
+    problems.push({ field: 'durationMinutes', reason: `must be more than 0 minutes; got ${duration}`, key: 'maintenance.duration_not_positive', params: { minutes: duration } });
   } else if (duration > MAX_DURATION_MINUTES) {
-    problems.push({ field: 'durationMinutes', reason: `must be at most 24 hours (${MAX_DURATION_MINUTES} minutes); got ${duration}` });
+    problems.push({ field: 'durationMinutes', reason: `must be at most 24 hours (${MAX_DURATION_MINUTES} minutes); got ${duration}`, key: 'maintenance.duration_too_long', params: { minutes: duration, max: MAX_DURATION_MINUTES } });
   }
   const zone = loose.timeZone;
   if (kind !== 'once' || zone !== undefined) {
-    if (!isTimeZone(zone)) problems.push({ field: 'timeZone', reason: `must be an IANA time zone such as Europe/London; got ${JSON.stringify(zone)}` });
+    if (!isTimeZone(zone)) problems.push({ field: 'timeZone', reason: `must be an IANA time zone such as Europe/London; got ${JSON.stringify(zone)}`, key: 'maintenance.time_zone_invalid', params: { zone: String(zone) } });
   }
   if (kind === 'once') {
     const start = loose.start;
     if (typeof start !== 'string' || !ISO_INSTANT.test(start) || Number.isNaN(Date.parse(start))) {
-      problems.push({ field: 'start', reason: `must be an ISO-8601 time with Z or an offset, e.g. 2026-05-01T01:00:00Z; got ${JSON.stringify(start)}` });
+      problems.push({ field: 'start', reason: `must be an ISO-8601 time with Z or an offset, e.g. 2026-05-01T01:00:00Z; got ${JSON.stringify(start)}`, key: 'maintenance.start_invalid', params: {} });
     }
   } else if (kind === 'rrule') {
     const text = loose.rrule;
-    if (typeof text !== 'string') problems.push({ field: 'rrule', reason: 'must be a text such as FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0' });
-    else for (const reason of remember(parsedRules, text, () => parseRule(text)).problems) problems.push({ field: 'rrule', reason });
+    if (typeof text !== 'string') problems.push({ field: 'rrule', reason: 'must be a text such as FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0', key: 'maintenance.schedule_text_required', params: { field: 'rrule' } });
+    // The rule's own syntax (its parts are English tokens: FREQ, BYDAY, …) is said as the detail of one message.
+    else for (const reason of remember(parsedRules, text, () => parseRule(text)).problems) problems.push({ field: 'rrule', reason, key: 'maintenance.schedule_unreadable', params: { field: 'rrule', detail: reason } });
   } else {
     const text = loose.cron;
-    if (typeof text !== 'string') problems.push({ field: 'cron', reason: "must be a text such as '0 2 * * 1-5'" });
-    else for (const reason of remember(checkedCrons, text, () => checkCron(text))) problems.push({ field: 'cron', reason });
+    if (typeof text !== 'string') problems.push({ field: 'cron', reason: "must be a text such as '0 2 * * 1-5'", key: 'maintenance.schedule_text_required', params: { field: 'cron' } });
+    else for (const reason of remember(checkedCrons, text, () => checkCron(text))) problems.push({ field: 'cron', reason, key: 'maintenance.schedule_unreadable', params: { field: 'cron', detail: reason } });
   }
   return problems;
 }

@@ -20,13 +20,13 @@ describe('validating a window definition', () => {
 
   it('names the field and says what is wrong with an unreadable RRULE', () => {
     const problems = validateWindow({ kind: 'rrule', rrule: 'FREQ=SOMETIMES;BYHOUR=25;COUNT=3', durationMinutes: 60, timeZone: 'Europe/London' }, NOW);
-    expect(problems).toEqual([
+    expect(problems).toMatchObject([
       { field: 'rrule', reason: 'FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY' },
       { field: 'rrule', reason: 'BYHOUR value "25" must be from 0 to 23' },
       { field: 'rrule', reason: 'COUNT is not supported: a window repeats for ever or until UNTIL' },
     ]);
     expect(validateWindow({ kind: 'rrule', rrule: 'BYHOUR=2', durationMinutes: 60, timeZone: 'UTC' }, NOW))
-      .toEqual([{ field: 'rrule', reason: 'FREQ is required, e.g. FREQ=WEEKLY' }]);
+      .toMatchObject([{ field: 'rrule', reason: 'FREQ is required, e.g. FREQ=WEEKLY' }]);
     expect(validateWindow({ kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=XX', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0]?.reason)
       .toMatch(/^BYDAY value "XX" must be a day code/);
     expect(validateWindow({ kind: 'rrule', rrule: 'DTSTART:20260101T000000\nRRULE:FREQ=DAILY', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0]?.reason)
@@ -35,7 +35,7 @@ describe('validating a window definition', () => {
 
   it('names the cron field and keeps the parser’s explanation', () => {
     expect(validateWindow({ kind: 'cron', cron: '0 24 * * *', durationMinutes: 60, timeZone: 'UTC' }, NOW))
-      .toEqual([{ field: 'cron', reason: 'is not a valid cron expression: Constraint error, got value 24 expected range 0-23' }]);
+      .toMatchObject([{ field: 'cron', reason: 'is not a valid cron expression: Constraint error, got value 24 expected range 0-23' }]);
     expect(validateWindow({ kind: 'cron', cron: '0 2 * *', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0]?.reason)
       .toMatch(/^must have five fields/);
     expect(validateWindow({ kind: 'cron', cron: 'H 2 * * *', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0]?.reason)
@@ -44,20 +44,20 @@ describe('validating a window definition', () => {
 
   it('rejects an unknown time zone', () => {
     expect(validateWindow({ kind: 'cron', cron: '0 2 * * *', durationMinutes: 60, timeZone: 'Mars/Olympus_Mons' }, NOW))
-      .toEqual([{ field: 'timeZone', reason: 'must be an IANA time zone such as Europe/London; got "Mars/Olympus_Mons"' }]);
+      .toMatchObject([{ field: 'timeZone', reason: 'must be an IANA time zone such as Europe/London; got "Mars/Olympus_Mons"' }]);
   });
 
   it('rejects zero, negative, fractional and longer-than-a-day durations', () => {
     const base = { kind: 'cron', cron: '0 2 * * *', timeZone: 'UTC' } as const;
-    expect(validateWindow({ ...base, durationMinutes: 0 }, NOW)).toEqual([{ field: 'durationMinutes', reason: 'must be more than 0 minutes; got 0' }]);
-    expect(validateWindow({ ...base, durationMinutes: -30 }, NOW)).toEqual([{ field: 'durationMinutes', reason: 'must be more than 0 minutes; got -30' }]);
-    expect(validateWindow({ ...base, durationMinutes: 1441 }, NOW)).toEqual([{ field: 'durationMinutes', reason: 'must be at most 24 hours (1440 minutes); got 1441' }]);
+    expect(validateWindow({ ...base, durationMinutes: 0 }, NOW)).toMatchObject([{ field: 'durationMinutes', reason: 'must be more than 0 minutes; got 0' }]);
+    expect(validateWindow({ ...base, durationMinutes: -30 }, NOW)).toMatchObject([{ field: 'durationMinutes', reason: 'must be more than 0 minutes; got -30' }]);
+    expect(validateWindow({ ...base, durationMinutes: 1441 }, NOW)).toMatchObject([{ field: 'durationMinutes', reason: 'must be at most 24 hours (1440 minutes); got 1441' }]);
     expect(validateWindow({ ...base, durationMinutes: 1.5 }, NOW)[0]?.field).toBe('durationMinutes');
     expect(validateWindow({ ...base, durationMinutes: 1440 }, NOW)).toEqual([]);
   });
 
   it('rejects a one-off window that is over, but not one that is still open', () => {
-    expect(validateWindow({ kind: 'once', start: '2026-02-28T22:00:00Z', durationMinutes: 60 }, NOW)).toEqual([{
+    expect(validateWindow({ kind: 'once', start: '2026-02-28T22:00:00Z', durationMinutes: 60 }, NOW)).toMatchObject([{
       field: 'start',
       reason: 'the window ended at 2026-02-28T23:00:00.000Z, before now (2026-03-01T12:00:00.000Z); a one-off window must end in the future',
     }]);
@@ -70,7 +70,7 @@ describe('validating a window definition', () => {
 
   it('rejects rules that never open again and windows longer than the gap between them', () => {
     expect(validateWindow({ kind: 'rrule', rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29', durationMinutes: 60, timeZone: 'UTC' }, NOW))
-      .toEqual([{ field: 'rrule', reason: 'produces no maintenance window in the year after now' }]);
+      .toMatchObject([{ field: 'rrule', reason: 'produces no maintenance window in the year after now' }]);
     expect(validateWindow({ kind: 'rrule', rrule: 'FREQ=DAILY;UNTIL=20250101', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0]?.field).toBe('rrule');
     const [problem] = validateWindow({ kind: 'cron', cron: '0 * * * *', durationMinutes: 90, timeZone: 'UTC' }, NOW);
     expect(problem?.field).toBe('durationMinutes');
@@ -86,6 +86,16 @@ describe('validating a window definition', () => {
       .toMatch(/no BYHOUR value is a multiple of INTERVAL=2/);
     expect(validateWindow({ kind: 'rrule', rrule: 'FREQ=HOURLY;INTERVAL=5', durationMinutes: 30, timeZone: 'UTC' }, NOW)[0]?.reason)
       .toMatch(/INTERVAL must divide 24/);
+  });
+
+  it('names each problem\'s catalogue entry, so a person reads it in their language', () => {
+    const base = { kind: 'cron', cron: '0 2 * * *', timeZone: 'UTC' } as const;
+    expect(validateWindow({ ...base, durationMinutes: 0 }, NOW)).toEqual([{ field: 'durationMinutes', reason: 'must be more than 0 minutes; got 0', key: 'maintenance.duration_not_positive', params: { minutes: 0 } }]);
+    expect(validateWindow({ ...base, timeZone: 'Mars/Olympus_Mons', durationMinutes: 60 }, NOW)[0]).toMatchObject({ key: 'maintenance.time_zone_invalid', params: { zone: 'Mars/Olympus_Mons' } });
+    expect(validateWindow({ kind: 'once', start: '2026-02-28T22:00:00Z', durationMinutes: 60 }, NOW)[0]).toMatchObject({ key: 'maintenance.once_ended', params: { end: '2026-02-28T23:00:00.000Z' } });
+    expect(validateWindow({ kind: 'cron', cron: '0 * * * *', durationMinutes: 90, timeZone: 'UTC' }, NOW)[0]).toMatchObject({ key: 'maintenance.duration_over_gap', params: { minutes: 90, gap: 60 } });
+    expect(validateWindow({ kind: 'rrule', rrule: 'BYHOUR=2', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0])
+      .toMatchObject({ key: 'maintenance.schedule_unreadable', params: { field: 'rrule', detail: 'FREQ is required, e.g. FREQ=WEEKLY' } });
   });
 
   it('refuses to compute occurrences of an invalid definition', () => {

@@ -113,14 +113,17 @@ export function validateWindow(def: WindowDef, now: Date): WindowProblem[] {
   if (def.kind === 'once') {
     const end = Date.parse(def.start) + durationMs;
     if (end <= now.getTime()) {
-      problems.push({ field: 'start', reason: `the window ended at ${new Date(end).toISOString()}, before now (${now.toISOString()}); a one-off window must end in the future` });
+      problems.push({
+        field: 'start', reason: `the window ended at ${new Date(end).toISOString()}, before now (${now.toISOString()}); a one-off window must end in the future`,
+        key: 'maintenance.once_ended', params: { end: new Date(end).toISOString() },
+      });
     }
     return problems;
   }
   const field = def.kind;
   const first = nextOccurrence(def, now);
   if (!first) {
-    problems.push({ field, reason: 'produces no maintenance window in the year after now' });
+    problems.push({ field, reason: 'produces no maintenance window in the year after now', key: 'maintenance.no_occurrence', params: {} });
     return problems;
   }
   const { starts } = startsOverlapping(def, first.start.getTime(), first.start.getTime() + 31 * DAY_MS);
@@ -130,11 +133,20 @@ export function validateWindow(def: WindowDef, now: Date): WindowProblem[] {
       problems.push({
         field: 'durationMinutes',
         reason: `${def.durationMinutes} minutes is longer than the ${gap / MINUTE_MS} minutes between the windows opening at ${new Date(starts[i - 1]!).toISOString()} and ${new Date(starts[i]!).toISOString()}, so one would still be open when the next opens`,
+        key: 'maintenance.duration_over_gap', params: { minutes: def.durationMinutes, gap: gap / MINUTE_MS },
       });
       break;
     }
   }
   return problems;
+}
+
+/** A range occurrences() will not enumerate: longer than MAX_RANGE_DAYS, or holding more than MAX_OCCURRENCES windows. */
+export class OccurrenceLimitError extends RangeError {
+  constructor(message: string, readonly limit: 'days' | 'occurrences', readonly max: number) {
+    super(message);
+    this.name = 'OccurrenceLimitError';
+  }
 }
 
 /**
@@ -148,11 +160,11 @@ export function occurrences(def: WindowDef, from: Date, to: Date): Occurrence[] 
   const toMs = to.getTime();
   if (!(toMs > fromMs)) return [];
   if (toMs - fromMs > MAX_RANGE_DAYS * DAY_MS) {
-    throw new RangeError(`ask for at most ${MAX_RANGE_DAYS} days of maintenance windows at a time; asked for ${Math.ceil((toMs - fromMs) / DAY_MS)}`);
+    throw new OccurrenceLimitError(`ask for at most ${MAX_RANGE_DAYS} days of maintenance windows at a time; asked for ${Math.ceil((toMs - fromMs) / DAY_MS)}`, 'days', MAX_RANGE_DAYS);
   }
   const { starts, complete } = startsOverlapping(def, fromMs, toMs);
   if (!complete || starts.length > MAX_OCCURRENCES) {
-    throw new RangeError(`more than ${MAX_OCCURRENCES} maintenance windows between ${from.toISOString()} and ${to.toISOString()}; ask for a shorter range`);
+    throw new OccurrenceLimitError(`more than ${MAX_OCCURRENCES} maintenance windows between ${from.toISOString()} and ${to.toISOString()}; ask for a shorter range`, 'occurrences', MAX_OCCURRENCES);
   }
   return starts.map((start) => toOccurrence(start, def.durationMinutes));
 }
