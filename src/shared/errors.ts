@@ -66,17 +66,14 @@ export const invalidField = (field: string, key: MessageKey, params: MessagePara
  */
 export const refused = (key: MessageKey, params: MessageParams = {}, options: { field?: string; retryable?: boolean; details?: unknown } = {}) => fromCatalogue('conflict', key, params, options);
 
-export const invalid = (field: string, reason: string) => new AppError('validation_error', `${field}: ${reason}`, field);
 /**
  * A missing thing (404), said from the catalogue (`common.not_found`): `what` is the English noun ('terminal',
  * 'maintenance job', …), chosen by a select in each language; a new noun needs its branch in both files.
  */
 export const notFound = (what: string, id: string) => fromCatalogue('not_found', 'common.not_found', { what: what.replace(/[ -]/g, '_'), id });
-export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 /** A missing or wrong credential (401); without a message, the catalogue's `common.credential_required`. */
 export const unauthenticated = (message?: string) =>
   message === undefined ? fromCatalogue('unauthenticated', 'common.credential_required') : new AppError('unauthenticated', message);
-export const forbidden = (message: string) => new AppError('forbidden', message);
 
 /** For `?? orNotFound(...)`: a missing row becomes the catalogue's 404. */
 export function orNotFound(what: string, id: string): never {
