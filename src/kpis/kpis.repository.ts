@@ -8,7 +8,7 @@ import type { Scope } from '../access/roles.ts';
 import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import { WORK_ORDER_STATUSES } from '../work-orders/work-order-states.ts';
-import { FAILURE_RULES, type GroupBy, type Resolution } from './kpis.ts';
+import { FAILURE_RULES, PLANNED_SOURCES, type GroupBy, type Resolution } from './kpis.ts';
 
 export interface Keys {
   site_id: string | null;
@@ -31,7 +31,8 @@ export interface DoneOrder {
   id: string;
   source: string;
   site_id: string;
-  merchant_id: string;
+  /** null unless the read needs it (see needsMerchant). */
+  merchant_id: string | null;
   technician_id: string | null;
   created_at: string;
   done_at: string;
@@ -56,10 +57,21 @@ export function terminalScope(scope: Scope, merchantColumn: string): RawBuilder<
 }
 
 /** Work orders: merchant users see those at their merchant's sites; technicians their own. */
-function orderScope(scope: Scope, merchantColumn: string, technicianColumn: string): RawBuilder<SqlBool> {
-  if (scope.kind === 'merchant') return sql<SqlBool>`${sql.ref(merchantColumn)} = ${scope.merchantId}`;
+function orderScope(scope: Scope, merchant: RawBuilder<string | null>, technicianColumn: string): RawBuilder<SqlBool> {
+  if (scope.kind === 'merchant') return sql<SqlBool>`${merchant} = ${scope.merchantId}`;
   if (scope.kind === 'technician') return sql<SqlBool>`${sql.ref(technicianColumn)} = ${scope.userId}`;
   return TRUE;
+}
+
+/**
+ * Whether a read needs the merchant of a site: for a merchant user's scope, or a report by merchant.
+ * Only then are sites read: a terminal at a site, or a work order, always has its site (a foreign key).
+ */
+export const needsMerchant = (scope: Scope, groupBy: GroupBy): boolean => scope.kind === 'merchant' || groupBy === 'merchant';
+
+/** The merchant of the site in `siteColumn` where the read needs it (one index lookup per row), else null. */
+function merchantOf(siteColumn: string, needed: boolean): RawBuilder<string | null> {
+  return needed ? sql<string | null>`(select s.merchant_id from sites s where s.id = ${sql.ref(siteColumn)})` : sql<string | null>`null`;
 }
 
 /** The columns a count is grouped by: only the grouping's own key (a constant null for the others). */
@@ -119,10 +131,11 @@ export class KpisRepository {
 
   /** Terminals in service since before `from`, counted per key of the grouping (the other keys null). */
   async terminalsBefore(from: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { n: number })[]> {
+    // Counted from one index (0041) without reading a terminal's row; sites only when a merchant is asked.
     const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
     const rows = await sql<Keys & { n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, count(*) as n
-      from terminals t inner join sites s on s.id = t.site_id
-      where t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
+      from terminals t ${needsMerchant(scope, groupBy) ? sql`inner join sites s on s.id = t.site_id` : sql``}
+      where t.site_id is not null and t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
       ${grouped()}`.execute(this.db);
     return rows.rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
@@ -173,18 +186,21 @@ export class KpisRepository {
    * incident of its terminals still unresolved when the work order was made (else null: the work
    * order's creation), and the first failure of its terminals after it was done.
    */
-  async doneOrders(from: string, to: string, scope: Scope): Promise<DoneOrder[]> {
-    const rows = await this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id').innerJoin('sites as s', 's.id', 'wo.site_id')
+  async doneOrders(from: string, to: string, scope: Scope, groupBy: GroupBy): Promise<DoneOrder[]> {
+    const merchant = merchantOf('wo.site_id', needsMerchant(scope, groupBy));
+    // Only a corrective work order repaired a failure (a preventive one's hours count, nothing else).
+    const corrective = sql<SqlBool>`wo.source not in (${sql.join([...PLANNED_SOURCES])})`;
+    const rows = await this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id')
       .select([
-        'wo.id', 'wo.source', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.created_at', 'h.at as done_at', 'wo.restored_at', 'wo.minutes_spent',
-        sql<string | null>`(select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
+        'wo.id', 'wo.source', 'wo.site_id', merchant.as('merchant_id'), 'wo.technician_id', 'wo.created_at', 'h.at as done_at', 'wo.restored_at', 'wo.minutes_spent',
+        sql<string | null>`case when ${corrective} then (select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
           where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at <= wo.created_at
-          and (i.resolved_at is null or i.resolved_at >= wo.created_at))`.as('failure_start'),
-        sql<string | null>`(select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
-          where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at > h.at)`.as('next_failure_at'),
+          and (i.resolved_at is null or i.resolved_at >= wo.created_at)) end`.as('failure_start'),
+        sql<string | null>`case when ${corrective} then (select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
+          where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at > h.at) end`.as('next_failure_at'),
       ])
       .where('h.to_status', '=', 'done').where('h.at', '>=', from).where('h.at', '<', to)
-      .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
+      .where(orderScope(scope, merchant, 'wo.technician_id')).execute();
     return rows.map((r) => ({ ...r, minutes_spent: Number(r.minutes_spent) }));
   }
 
@@ -210,15 +226,16 @@ export class KpisRepository {
   }
 
   /** Preventive work orders due in [from, to) and not cancelled, with when they were done and their interval (the shortest of their tasks'). */
-  preventiveDue(from: string, to: string, scope: Scope) {
-    return this.db.selectFrom('work_orders as wo').innerJoin('sites as s', 's.id', 'wo.site_id')
+  preventiveDue(from: string, to: string, scope: Scope, groupBy: GroupBy) {
+    const merchant = merchantOf('wo.site_id', needsMerchant(scope, groupBy));
+    return this.db.selectFrom('work_orders as wo')
       .leftJoin('work_order_history as h', (join) => join.onRef('h.work_order_id', '=', 'wo.id').on('h.to_status', '=', 'done'))
       .select([
-        'wo.id', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.due_at', 'h.at as done_at',
+        'wo.id', 'wo.site_id', merchant.as('merchant_id'), 'wo.technician_id', 'wo.due_at', 'h.at as done_at',
         sql<number | null>`(select min(pt.effective_days) from work_order_items it inner join pm_tasks pt on pt.id = it.pm_task_id where it.work_order_id = wo.id)`.as('interval_days'),
       ])
       .where('wo.source', '=', 'preventive').where('wo.status', '!=', 'cancelled').where('wo.due_at', '>=', from).where('wo.due_at', '<', to)
-      .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
+      .where(orderScope(scope, merchant, 'wo.technician_id')).execute();
   }
 
   /**
@@ -232,7 +249,7 @@ export class KpisRepository {
         .where('wo.created_at', '<', at)
         .where((eb) => eb.not(eb.exists(eb.selectFrom('work_order_history as h').select('h.id')
           .whereRef('h.work_order_id', '=', 'wo.id').where('h.to_status', 'in', [...CLOSED]).where('h.at', '<', at))))
-        .where(orderScope(scope, 's.merchant_id', 'wo.technician_id'));
+        .where(orderScope(scope, sql`s.merchant_id`, 'wo.technician_id'));
       q = candidates === 'open now' ? q.where('wo.status', 'in', NOT_CLOSED)
         : q.where('wo.status', 'in', [...CLOSED]).where('wo.id', 'in', this.db.selectFrom('work_order_history as c').select('c.work_order_id')
           .where('c.to_status', 'in', [...CLOSED]).where('c.at', '>=', at));
