@@ -51,8 +51,8 @@ const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
 
 /** Terminals and their incidents: merchant users see their own merchant's; technicians none (their KPIs are their work orders'). */
-export function terminalScope(scope: Scope, merchantColumn: string): RawBuilder<SqlBool> {
-  if (scope.kind === 'merchant') return sql<SqlBool>`${sql.ref(merchantColumn)} = ${scope.merchantId}`;
+export function terminalScope(scope: Scope, merchant: string | RawBuilder<string | null>): RawBuilder<SqlBool> {
+  if (scope.kind === 'merchant') return sql<SqlBool>`${typeof merchant === 'string' ? sql.ref(merchant) : merchant} = ${scope.merchantId}`;
   return scope.kind === 'technician' ? FALSE : TRUE;
 }
 
@@ -123,9 +123,12 @@ export interface ResolvedIncident {
 export class KpisRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Terminals in service; with `anyStatus`, every terminal not deleted (the rollups: its status is asked when they are read). */
+  /**
+   * Terminals in service at a site; with `anyStatus`, every terminal not deleted (the rollups: its status
+   * is asked when they are read). Their merchant is read (merchantOf) only where it is needed.
+   */
   private terminals(anyStatus = false) {
-    const q = this.db.selectFrom('terminals as t').innerJoin('sites as s', 's.id', 't.site_id').where('t.deleted_at', 'is', null);
+    const q = this.db.selectFrom('terminals as t').where('t.site_id', 'is not', null).where('t.deleted_at', 'is', null);
     return anyStatus ? q : q.where('t.status', 'in', IN_SERVICE);
   }
 
@@ -142,12 +145,14 @@ export class KpisRepository {
 
   /** Terminals that came into the estate during the period: in service from their creation. */
   terminalsAddedIn(from: string, end: string, scope: Scope): Promise<(Keys & { created_at: string })[]> {
-    return this.terminals().select(['t.site_id', 's.merchant_id', 't.model_id', 't.created_at'])
-      .where('t.created_at', '>', from).where('t.created_at', '<', end).where(terminalScope(scope, 's.merchant_id')).execute();
+    const merchant = merchantOf('t.site_id', true);
+    return this.terminals().select(['t.site_id', merchant.as('merchant_id'), 't.model_id', 't.created_at'])
+      .where('t.created_at', '>', from).where('t.created_at', '<', end).where(terminalScope(scope, merchant)).execute();
   }
 
-  /** Everything that kept an in-service terminal from taking payments during [from, end). */
-  async outages(from: string, end: string, scope: Scope, anyStatus = false): Promise<Outage[]> {
+  /** Everything that kept an in-service terminal from taking payments during [from, end) (merchants only where `groupBy` or the scope needs them). */
+  async outages(from: string, end: string, scope: Scope, groupBy: GroupBy, anyStatus = false): Promise<Outage[]> {
+    const merchant = merchantOf('t.site_id', needsMerchant(scope, groupBy));
     // What overlaps [from, end) is read in two parts, each a range of an index on (end, start) (0021):
     // what ended after `from`, and what is still going on. One OR of the two scans the whole history.
     const ended = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} > ${from} and ${sql.ref(startColumn)} < ${end}`;
@@ -155,19 +160,19 @@ export class KpisRepository {
     const both = async <R>(read: (overlapping: typeof ended) => Promise<R[]>): Promise<R[]> => (await Promise.all([read(ended), read(ongoing)])).flat();
     const [own, ofSite, jobs, locks] = await Promise.all([
       both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
-        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
+        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, merchant)).execute()),
       // A site whose network is down: every terminal of the site is down with it.
       both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.site_id', 't.site_id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
         .where('i.terminal_id', 'is', null).where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at'))
-        .where(terminalScope(scope, 's.merchant_id')).execute()),
+        .where(terminalScope(scope, merchant)).execute()),
       both((overlapping) => this.terminals(anyStatus).innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
-        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
+        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, merchant)).execute()),
       both((overlapping) => this.terminals(anyStatus).innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
-        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
+        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, merchant)).execute()),
     ]);
     return [
       ...own.map((r) => ({ ...r, failure: true })),
