@@ -189,7 +189,8 @@ export class KpisRepository {
   /**
    * Work orders done in [from, to), with the start of the failure each repaired: the earliest failure
    * incident of its terminals still unresolved when the work order was made (else null: the work
-   * order's creation), and the first failure of its terminals after it was done.
+   * order's creation), and the first failure of its terminals after it was done (both null for a
+   * preventive work order: it repaired nothing).
    */
   async doneOrders(from: string, to: string, scope: Scope, groupBy: GroupBy): Promise<DoneOrder[]> {
     const merchant = merchantOf('wo.site_id', needsMerchant(scope, groupBy));
