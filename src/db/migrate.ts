@@ -37,6 +37,7 @@ import * as shopForecasts from './migrations/0032_shop_forecasts.ts';
 import * as savedViews from './migrations/0037_saved_views.ts';
 import * as skipReasons from './migrations/0038_skip_reasons.ts';
 import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
+import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
   '0036_kpi_indexes': kpiIndexes,
   '0038_skip_reasons': skipReasons,
   '0040_kpi_rollups': kpiRollups,
+  '0041_kpi_read_indexes': kpiReadIndexes,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -48,7 +48,7 @@ export class KpiRollupsService {
     const from = dayStart(day);
     const [fromIso, toIso] = [new Date(from).toISOString(), new Date(from + DAY).toISOString()];
     // Every terminal not deleted, whatever its status: the KPIs ask the status when they read the rollups.
-    const [outages, resolved] = await Promise.all([this.kpis.outages(fromIso, toIso, FLEET, true), this.kpis.resolvedIncidents(fromIso, toIso)]);
+    const [outages, resolved] = await Promise.all([this.kpis.outages(fromIso, toIso, FLEET, 'fleet', true), this.kpis.resolvedIncidents(fromIso, toIso)]);
     const terminals: KpiTerminalDayTable[] = [];
     for (const [terminalId, list] of groupItems(outages, (o) => o.terminal_id)) {
       const facts = list.map((o) => ({ start: Date.parse(o.start), end: o.end ? Date.parse(o.end) : null, failure: o.failure }));

@@ -8,7 +8,7 @@ import type { Scope } from '../access/roles.ts';
 import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
 import { WORK_ORDER_STATUSES } from '../work-orders/work-order-states.ts';
-import { FAILURE_RULES, type GroupBy, type Resolution } from './kpis.ts';
+import { FAILURE_RULES, PLANNED_SOURCES, type GroupBy, type Resolution } from './kpis.ts';
 
 export interface Keys {
   site_id: string | null;
@@ -31,7 +31,8 @@ export interface DoneOrder {
   id: string;
   source: string;
   site_id: string;
-  merchant_id: string;
+  /** null unless the read needs it (see needsMerchant). */
+  merchant_id: string | null;
   technician_id: string | null;
   created_at: string;
   done_at: string;
@@ -50,16 +51,27 @@ const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
 
 /** Terminals and their incidents: merchant users see their own merchant's; technicians none (their KPIs are their work orders'). */
-export function terminalScope(scope: Scope, merchantColumn: string): RawBuilder<SqlBool> {
-  if (scope.kind === 'merchant') return sql<SqlBool>`${sql.ref(merchantColumn)} = ${scope.merchantId}`;
+export function terminalScope(scope: Scope, merchant: string | RawBuilder<string | null>): RawBuilder<SqlBool> {
+  if (scope.kind === 'merchant') return sql<SqlBool>`${typeof merchant === 'string' ? sql.ref(merchant) : merchant} = ${scope.merchantId}`;
   return scope.kind === 'technician' ? FALSE : TRUE;
 }
 
 /** Work orders: merchant users see those at their merchant's sites; technicians their own. */
-function orderScope(scope: Scope, merchantColumn: string, technicianColumn: string): RawBuilder<SqlBool> {
-  if (scope.kind === 'merchant') return sql<SqlBool>`${sql.ref(merchantColumn)} = ${scope.merchantId}`;
+function orderScope(scope: Scope, merchant: RawBuilder<string | null>, technicianColumn: string): RawBuilder<SqlBool> {
+  if (scope.kind === 'merchant') return sql<SqlBool>`${merchant} = ${scope.merchantId}`;
   if (scope.kind === 'technician') return sql<SqlBool>`${sql.ref(technicianColumn)} = ${scope.userId}`;
   return TRUE;
+}
+
+/**
+ * Whether a read needs the merchant of a site: for a merchant user's scope, or a report by merchant.
+ * Only then are sites read: a terminal at a site, or a work order, always has its site (a foreign key).
+ */
+export const needsMerchant = (scope: Scope, groupBy: GroupBy): boolean => scope.kind === 'merchant' || groupBy === 'merchant';
+
+/** The merchant of the site in `siteColumn` where the read needs it (one index lookup per row), else null. */
+function merchantOf(siteColumn: string, needed: boolean): RawBuilder<string | null> {
+  return needed ? sql<string | null>`(select s.merchant_id from sites s where s.id = ${sql.ref(siteColumn)})` : sql<string | null>`null`;
 }
 
 /** The columns a count is grouped by: only the grouping's own key (a constant null for the others). */
@@ -111,30 +123,36 @@ export interface ResolvedIncident {
 export class KpisRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Terminals in service; with `anyStatus`, every terminal not deleted (the rollups: its status is asked when they are read). */
+  /**
+   * Terminals in service at a site; with `anyStatus`, every terminal not deleted (the rollups: its status
+   * is asked when they are read). Their merchant is read (merchantOf) only where it is needed.
+   */
   private terminals(anyStatus = false) {
-    const q = this.db.selectFrom('terminals as t').innerJoin('sites as s', 's.id', 't.site_id').where('t.deleted_at', 'is', null);
+    const q = this.db.selectFrom('terminals as t').where('t.site_id', 'is not', null).where('t.deleted_at', 'is', null);
     return anyStatus ? q : q.where('t.status', 'in', IN_SERVICE);
   }
 
   /** Terminals in service since before `from`, counted per key of the grouping (the other keys null). */
   async terminalsBefore(from: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { n: number })[]> {
+    // Counted from one index (0041) without reading a terminal's row; sites only when a merchant is asked.
     const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
     const rows = await sql<Keys & { n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, count(*) as n
-      from terminals t inner join sites s on s.id = t.site_id
-      where t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
+      from terminals t ${needsMerchant(scope, groupBy) ? sql`inner join sites s on s.id = t.site_id` : sql``}
+      where t.site_id is not null and t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
       ${grouped()}`.execute(this.db);
     return rows.rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
   /** Terminals that came into the estate during the period: in service from their creation. */
   terminalsAddedIn(from: string, end: string, scope: Scope): Promise<(Keys & { created_at: string })[]> {
-    return this.terminals().select(['t.site_id', 's.merchant_id', 't.model_id', 't.created_at'])
-      .where('t.created_at', '>', from).where('t.created_at', '<', end).where(terminalScope(scope, 's.merchant_id')).execute();
+    const merchant = merchantOf('t.site_id', true);
+    return this.terminals().select(['t.site_id', merchant.as('merchant_id'), 't.model_id', 't.created_at'])
+      .where('t.created_at', '>', from).where('t.created_at', '<', end).where(terminalScope(scope, merchant)).execute();
   }
 
-  /** Everything that kept an in-service terminal from taking payments during [from, end). */
-  async outages(from: string, end: string, scope: Scope, anyStatus = false): Promise<Outage[]> {
+  /** Everything that kept an in-service terminal from taking payments during [from, end) (merchants only where `groupBy` or the scope needs them). */
+  async outages(from: string, end: string, scope: Scope, groupBy: GroupBy, anyStatus = false): Promise<Outage[]> {
+    const merchant = merchantOf('t.site_id', needsMerchant(scope, groupBy));
     // What overlaps [from, end) is read in two parts, each a range of an index on (end, start) (0021):
     // what ended after `from`, and what is still going on. One OR of the two scans the whole history.
     const ended = (startColumn: string, endColumn: string) => sql<SqlBool>`${sql.ref(endColumn)} > ${from} and ${sql.ref(startColumn)} < ${end}`;
@@ -142,19 +160,19 @@ export class KpisRepository {
     const both = async <R>(read: (overlapping: typeof ended) => Promise<R[]>): Promise<R[]> => (await Promise.all([read(ended), read(ongoing)])).flat();
     const [own, ofSite, jobs, locks] = await Promise.all([
       both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
-        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
+        .where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at')).where(terminalScope(scope, merchant)).execute()),
       // A site whose network is down: every terminal of the site is down with it.
       both((overlapping) => this.terminals(anyStatus).innerJoin('incidents as i', 'i.site_id', 't.site_id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'i.first_seen_at as start', 'i.resolved_at as end'])
         .where('i.terminal_id', 'is', null).where('i.rule', 'in', [...FAILURE_RULES]).where(overlapping('i.first_seen_at', 'i.resolved_at'))
-        .where(terminalScope(scope, 's.merchant_id')).execute()),
+        .where(terminalScope(scope, merchant)).execute()),
       both((overlapping) => this.terminals(anyStatus).innerJoin('maintenance_jobs as j', 'j.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
-        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'j.started_at', 'j.ended_at', 'j.state', 'j.updated_at'])
+        .where('j.started_at', 'is not', null).where(overlapping('j.started_at', 'j.ended_at')).where(terminalScope(scope, merchant)).execute()),
       both((overlapping) => this.terminals(anyStatus).innerJoin('terminal_locks as l', 'l.terminal_id', 't.id')
-        .select(['t.id as terminal_id', 't.created_at', 't.site_id', 's.merchant_id', 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
-        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, 's.merchant_id')).execute()),
+        .select(['t.id as terminal_id', 't.created_at', 't.site_id', merchant.as('merchant_id'), 't.model_id', 'l.locked_at as start', 'l.lifted_at as end'])
+        .where(overlapping('l.locked_at', 'l.lifted_at')).where(terminalScope(scope, merchant)).execute()),
     ]);
     return [
       ...own.map((r) => ({ ...r, failure: true })),
@@ -171,20 +189,24 @@ export class KpisRepository {
   /**
    * Work orders done in [from, to), with the start of the failure each repaired: the earliest failure
    * incident of its terminals still unresolved when the work order was made (else null: the work
-   * order's creation), and the first failure of its terminals after it was done.
+   * order's creation), and the first failure of its terminals after it was done (both null for a
+   * preventive work order: it repaired nothing).
    */
-  async doneOrders(from: string, to: string, scope: Scope): Promise<DoneOrder[]> {
-    const rows = await this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id').innerJoin('sites as s', 's.id', 'wo.site_id')
+  async doneOrders(from: string, to: string, scope: Scope, groupBy: GroupBy): Promise<DoneOrder[]> {
+    const merchant = merchantOf('wo.site_id', needsMerchant(scope, groupBy));
+    // Only a corrective work order repaired a failure (a preventive one's hours count, nothing else).
+    const corrective = sql<SqlBool>`wo.source not in (${sql.join([...PLANNED_SOURCES])})`;
+    const rows = await this.db.selectFrom('work_order_history as h').innerJoin('work_orders as wo', 'wo.id', 'h.work_order_id')
       .select([
-        'wo.id', 'wo.source', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.created_at', 'h.at as done_at', 'wo.restored_at', 'wo.minutes_spent',
-        sql<string | null>`(select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
+        'wo.id', 'wo.source', 'wo.site_id', merchant.as('merchant_id'), 'wo.technician_id', 'wo.created_at', 'h.at as done_at', 'wo.restored_at', 'wo.minutes_spent',
+        sql<string | null>`case when ${corrective} then (select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
           where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at <= wo.created_at
-          and (i.resolved_at is null or i.resolved_at >= wo.created_at))`.as('failure_start'),
-        sql<string | null>`(select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
-          where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at > h.at)`.as('next_failure_at'),
+          and (i.resolved_at is null or i.resolved_at >= wo.created_at)) end`.as('failure_start'),
+        sql<string | null>`case when ${corrective} then (select min(i.first_seen_at) from incidents i inner join work_order_terminals wot on wot.terminal_id = i.terminal_id
+          where wot.work_order_id = wo.id and i.rule in (${failureRules}) and i.first_seen_at > h.at) end`.as('next_failure_at'),
       ])
       .where('h.to_status', '=', 'done').where('h.at', '>=', from).where('h.at', '<', to)
-      .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
+      .where(orderScope(scope, merchant, 'wo.technician_id')).execute();
     return rows.map((r) => ({ ...r, minutes_spent: Number(r.minutes_spent) }));
   }
 
@@ -210,15 +232,16 @@ export class KpisRepository {
   }
 
   /** Preventive work orders due in [from, to) and not cancelled, with when they were done and their interval (the shortest of their tasks'). */
-  preventiveDue(from: string, to: string, scope: Scope) {
-    return this.db.selectFrom('work_orders as wo').innerJoin('sites as s', 's.id', 'wo.site_id')
+  preventiveDue(from: string, to: string, scope: Scope, groupBy: GroupBy) {
+    const merchant = merchantOf('wo.site_id', needsMerchant(scope, groupBy));
+    return this.db.selectFrom('work_orders as wo')
       .leftJoin('work_order_history as h', (join) => join.onRef('h.work_order_id', '=', 'wo.id').on('h.to_status', '=', 'done'))
       .select([
-        'wo.id', 'wo.site_id', 's.merchant_id', 'wo.technician_id', 'wo.due_at', 'h.at as done_at',
+        'wo.id', 'wo.site_id', merchant.as('merchant_id'), 'wo.technician_id', 'wo.due_at', 'h.at as done_at',
         sql<number | null>`(select min(pt.effective_days) from work_order_items it inner join pm_tasks pt on pt.id = it.pm_task_id where it.work_order_id = wo.id)`.as('interval_days'),
       ])
       .where('wo.source', '=', 'preventive').where('wo.status', '!=', 'cancelled').where('wo.due_at', '>=', from).where('wo.due_at', '<', to)
-      .where(orderScope(scope, 's.merchant_id', 'wo.technician_id')).execute();
+      .where(orderScope(scope, merchant, 'wo.technician_id')).execute();
   }
 
   /**
@@ -232,7 +255,7 @@ export class KpisRepository {
         .where('wo.created_at', '<', at)
         .where((eb) => eb.not(eb.exists(eb.selectFrom('work_order_history as h').select('h.id')
           .whereRef('h.work_order_id', '=', 'wo.id').where('h.to_status', 'in', [...CLOSED]).where('h.at', '<', at))))
-        .where(orderScope(scope, 's.merchant_id', 'wo.technician_id'));
+        .where(orderScope(scope, sql`s.merchant_id`, 'wo.technician_id'));
       q = candidates === 'open now' ? q.where('wo.status', 'in', NOT_CLOSED)
         : q.where('wo.status', 'in', [...CLOSED]).where('wo.id', 'in', this.db.selectFrom('work_order_history as c').select('c.work_order_id')
           .where('c.to_status', 'in', [...CLOSED]).where('c.at', '>=', at));

@@ -63,8 +63,8 @@ export class KpisService {
     const iso = (at: number) => new Date(at).toISOString();
     const [before, added, outages, done, due, open, doneMinutes, resolved, rolledDown, rolledResolved] = await Promise.all([
       this.repo.terminalsBefore(fromIso, scope, groupBy), this.repo.terminalsAddedIn(fromIso, endIso, scope),
-      Promise.all(liveOutages.map(async (r) => ({ range: r, outages: await this.repo.outages(iso(r.start), iso(r.end), scope) }))),
-      this.repo.doneOrders(fromIso, toIso, scope), this.repo.preventiveDue(fromIso, toIso, scope), this.repo.openAt(endIso, scope),
+      Promise.all(liveOutages.map(async (r) => ({ range: r, outages: await this.repo.outages(iso(r.start), iso(r.end), scope, groupBy) }))),
+      this.repo.doneOrders(fromIso, toIso, scope, groupBy), this.repo.preventiveDue(fromIso, toIso, scope, groupBy), this.repo.openAt(endIso, scope),
       this.repo.doneMinutesBySource(),
       Promise.all(liveResolutions.map((r) => this.repo.resolutions(iso(r.start), iso(r.end), scope, groupBy, toIso))),
       this.rollups?.downtime(days, scope, groupBy) ?? [], this.rollups?.resolutions(days, scope, groupBy) ?? [],
