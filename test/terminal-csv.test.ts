@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEstate, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { posfleetEntry } from './support/cli.ts';
 
 const HEADER = 'serial_number,model_code,site_code,status,tags,app_version,firmware_version,network_type';
 
@@ -105,7 +106,7 @@ describe('posfleet import (CLI)', () => {
     const t = await startTestApp(databaseUrl);
     const estate = await buildEstate(t);
     await t.close();
-    const run = (file: string) => promisify(execFile)('node', ['bin/posfleet.mjs', 'import', file, '--database-url', databaseUrl]).then(
+    const run = (file: string) => promisify(execFile)(process.execPath, [posfleetEntry(), 'import', file, '--database-url', databaseUrl]).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
