@@ -10,11 +10,12 @@ import { defineConfig } from 'vitest/config';
  * durations orders the files not named here.
  */
 const LONGEST_FIRST = [
-  'test/rollouts-fleet.test.ts', 'test/preventive-fleet.test.ts', 'test/incident-volume.test.ts', 'test/cli-database.test.ts',
-  'test/simulator.test.ts', 'test/console-terminals.e2e.test.ts', 'test/access-matrix.test.ts', 'test/access.test.ts',
-  'test/kpis.test.ts', 'test/cli-publisher.test.ts', 'test/console-settings.e2e.test.ts', 'test/terminal-csv.test.ts',
-  'test/dashboard-updates.e2e.test.ts', 'test/console-loops.e2e.test.ts', 'test/rollouts.test.ts', 'test/dashboard-pages.e2e.test.ts',
-  'test/dashboard.e2e.test.ts', 'test/hostile-input.test.ts', 'test/remote-assistance.e2e.test.ts',
+  'test/dashboard-updates.e2e.test.ts', 'test/console-terminals.e2e.test.ts', 'test/rollouts-fleet.test.ts', 'test/dashboard.e2e.test.ts',
+  'test/dashboard-pages.e2e.test.ts', 'test/console-loops.e2e.test.ts', 'test/hostile-input.test.ts', 'test/rollouts.test.ts',
+  'test/remote-assistance.e2e.test.ts', 'test/console-settings.e2e.test.ts', 'test/cli-database.test.ts', 'test/access-matrix.test.ts',
+  'test/zh-pages.e2e.test.ts', 'test/merchant-view.e2e.test.ts', 'test/console-phone.e2e.test.ts', 'test/cluster.test.ts',
+  'test/configuration-campaigns.test.ts', 'test/terminal-csv.test.ts', 'test/access.test.ts', 'test/baselines-page.e2e.test.ts',
+  'test/simulator.test.ts', 'test/suspicious-cases.e2e.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
@@ -37,6 +38,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Each worker process runs its files one after the other on one module graph, instead of a fresh process
+    // importing the server's ~1,000 modules for each file (about 2 s of CPU a file; 140 s of "import" in a
+    // full run before). Safe because no test stubs globals, mocks modules or sets process.env, and every file
+    // closes the servers, databases and browsers it starts; module-level state in src/ is memo caches only.
+    isolate: false,
     // Vitest's default is one worker per core less one: a single worker on 2 cores, and most files wait on
     // servers, databases, browsers and child processes rather than compute. Two files at a time, at least.
     maxWorkers: Math.max(2, availableParallelism() - 1),

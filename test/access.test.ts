@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, buildEstate, buildTerminal, startTestApp, type TestApp } f
 import { createDemoAccount } from '../src/demo/demo-estate.ts';
 import { databases } from './support/databases.ts';
 import { waitFor } from './support/server.ts';
+import { posfleetEntry } from './support/cli.ts';
 
 const PASSWORD = 'lemon tea 2026 counter';
 
@@ -332,7 +333,7 @@ describe.each(databases())('operator access on $name', (kind) => {
     await db.updateTable('audit_log').set({ outcome: 'success' }).where('seq', '=', b!).execute();
     expect(await verify()).toMatchObject({ ok: true });
 
-    const cli = () => promisify(execFile)('node', ['bin/posfleet.mjs', 'audit', 'verify', '--database-url', databaseUrl]).then(
+    const cli = () => promisify(execFile)(process.execPath, [posfleetEntry(), 'audit', 'verify', '--database-url', databaseUrl]).then(
       (r) => ({ code: 0, out: r.stdout }), (e: { code: number; stderr: string }) => ({ code: e.code, out: e.stderr }));
     // Swap two entries' places: the chain breaks where the order changed.
     await sql`update audit_log set seq = -1 where seq = ${a}`.execute(db);

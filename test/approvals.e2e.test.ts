@@ -35,8 +35,7 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
   }, 120_000);
 
   it('a campaign that needs a second person is previewed, held, refused to its requester and approved by another operator', async () => {
-    const olivia = await page(DESK, 'en-US', OLIVIA.email);
-    await olivia.goto(`${server.url}/updates/campaigns/new?package=${packageId}`);
+    const olivia = await page(DESK, 'en-US', OLIVIA.email, `/updates/campaigns/new?package=${packageId}`);
     await olivia.getByRole('button', { name: 'Preview' }).click();
     const preview = olivia.getByTestId('campaign-preview');
     await expect.poll(() => preview.textContent(), { timeout: WAIT }).toMatch(/Reaches \d+ of the \d+ matching terminals/);
@@ -55,8 +54,7 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
     await screenshot(olivia, SHOTS, 'approvals-own-en-1366');
 
     // Bo, on his phone in Chinese, approves it.
-    const bo = await page(PHONE, 'zh-CN', BO.email);
-    await bo.goto(`${server.url}/approvals`);
+    const bo = await page(PHONE, 'zh-CN', BO.email, '/approvals');
     const card = bo.getByTestId('approval').first();
     await expect.poll(() => card.textContent(), { timeout: WAIT }).toContain('理由：payment fix for every shop');
     expect(await card.textContent()).toContain('等待第二人审批');
@@ -74,15 +72,13 @@ describe.skipIf(chromiumMissing('four-eyes browser tests'))('four eyes in a real
     expect(started.createdBy).toBe('Olivia (approved by Bo)');
 
     // Back on the desk in Chinese: the decided request and the campaign's waves.
-    const oliviaZh = await page(DESK, 'zh-CN', OLIVIA.email);
-    await oliviaZh.goto(`${server.url}/approvals`);
+    const oliviaZh = await page(DESK, 'zh-CN', OLIVIA.email, '/approvals');
     await expect.poll(() => oliviaZh.getByTestId('approval').first().textContent(), { timeout: WAIT }).toContain('已批准');
     await screenshot(oliviaZh, SHOTS, 'approvals-decided-zh-1366');
     await oliviaZh.goto(`${server.url}/updates/campaigns/${campaigns.items[0]!.id}`);
     await oliviaZh.getByTestId('wave-1').waitFor();
     await screenshot(oliviaZh, SHOTS, 'campaign-waves-zh-1366');
-    const phoneEn = await page(PHONE, 'en-US', OLIVIA.email);
-    await phoneEn.goto(`${server.url}/updates/campaigns/new?package=${packageId}`);
+    const phoneEn = await page(PHONE, 'en-US', OLIVIA.email, `/updates/campaigns/new?package=${packageId}`);
     await phoneEn.getByRole('button', { name: 'Preview' }).click();
     await phoneEn.getByTestId('campaign-preview').waitFor();
     await screenshot(phoneEn, SHOTS, 'start-campaign-preview-en-390');

@@ -12,11 +12,12 @@ import { openDatabase } from '../src/db/database.ts';
 import { createServices } from '../src/services.ts';
 import { startTestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
+import { posfleetEntry } from './support/cli.ts';
 
 interface Run { code: number; stdout: string; stderr: string }
 
 const posfleet = (databaseUrl: string, ...args: string[]): Promise<Run> =>
-  promisify(execFile)(process.execPath, ['bin/posfleet.mjs', ...args, '--database-url', databaseUrl], { env: { ...process.env, DATABASE_URL: '', POSFLEET_ADMIN_TOKEN: '' } }).then(
+  promisify(execFile)(process.execPath, [posfleetEntry(), ...args, '--database-url', databaseUrl], { env: { ...process.env, DATABASE_URL: '', POSFLEET_ADMIN_TOKEN: '' } }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

@@ -244,8 +244,7 @@ describe.skipIf(chromiumMissing('console loop browser tests'))('the console\'s d
     await shot(desk, 'en-desk-4-list-cancelled');
 
     // Lee, on the phone.
-    const phone = await open(PHONE, 'en-US', LEE.email);
-    await phone.goto(`${server.url}/work-orders/${id}`);
+    const phone = await open(PHONE, 'en-US', LEE.email, `/work-orders/${id}`);
     await phone.getByRole('heading', { name: 'Work order: Covent Garden printer jams' }).waitFor();
     await phone.getByRole('region', { name: 'Next step' }).getByRole('button', { name: 'Start work' }).click();
     const status = phone.getByTestId('work-order-status');

@@ -169,8 +169,7 @@ describe.skipIf(chromiumMissing('console phone browser tests'))('the console on 
     expect(await cardTitles(phone, '今天到期及已逾期')).toEqual(['外滩夜市摊 打印机卡纸']);
     await phone.getByText('今天到期及已逾期：1 张工单').waitFor();
     await shot(phone, 'zh-CN-390-8-my-day-after');
-    const desk = await signedIn(DESK, 'zh-CN', TAO.email);
-    await desk.goto(`${server.url}/work-orders`);
+    const desk = await signedIn(DESK, 'zh-CN', TAO.email, '/work-orders');
     await desk.getByRole('heading', { name: '今天到期及已逾期' }).waitFor();
     await shot(desk, 'zh-CN-1366-my-day');
   });

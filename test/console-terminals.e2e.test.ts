@@ -34,8 +34,7 @@ describe.skipIf(chromiumMissing('terminal console browser tests'))('the terminal
   });
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path: string): Promise<Page> {
-    const p = await page(viewport, locale, OPERATOR.email);
-    await p.goto(`${server.url}${path}`);
+    const p = await page(viewport, locale, OPERATOR.email, path);
     return p;
   }
   /** The words of a zh-CN page's main part that look English, once the estate's names and codes are taken out. */

@@ -51,8 +51,7 @@ describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page s
 
   it('says in Chinese which step comes first on the A920 and why, and flags the step that never helps on the V240m (zh-CN, 1366 px)', { timeout: TEST_TIMEOUT }, async () => {
     expect(reasons['zh-CN']).toBe('先做第 3 步：近 90 天修好了 62% 的 A920 读卡槽故障');
-    const p = await signedIn(DESK, 'zh-CN', OPERATOR.email);
-    await p.goto(`${server.url}/incidents`);
+    const p = await signedIn(DESK, 'zh-CN', OPERATOR.email, '/incidents');
     await p.getByRole('link', { name: '排障指南' }).click();
     await p.getByRole('heading', { name: '排障指南', level: 1 }).waitFor();
     const guide = p.getByRole('region', { name: '读卡器无法读卡' });
@@ -72,8 +71,7 @@ describe.skipIf(chromiumMissing('guides page browser tests'))('the guides page s
 
   it('says the same in English on a phone (en, 390 px)', { timeout: TEST_TIMEOUT }, async () => {
     expect(reasons.en).toBe('step 3 first: fixed 62 % of A920 card-slot faults in the last 90 days');
-    const p = await signedIn(PHONE, 'en-US', OPERATOR.email);
-    await p.goto(`${server.url}/guides`);
+    const p = await signedIn(PHONE, 'en-US', OPERATOR.email, '/guides');
     const guide = p.getByRole('region', { name: 'The card reader cannot read cards' });
     await guide.getByRole('article', { name: 'A920' }).getByText(reasons.en).waitFor();
     await guide.getByRole('article', { name: 'V240m' }).getByText("Never helped on V240m (12 tries): the guide's owner (field-support) was told.").waitFor();

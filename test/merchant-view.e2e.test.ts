@@ -8,7 +8,7 @@
 // 390 px. Screenshots go to test-artifacts/merchant-view/.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, fitsWidth, PASSWORD, PHONE, protocolTerminals, screenshot, SIGN_IN, signIn, useDashboard } from './support/browser.ts';
+import { chromiumMissing, fitsWidth, PASSWORD, PHONE, protocolTerminals, screenshot, signInByApi, useDashboard } from './support/browser.ts';
 
 const SHOP = { email: 'shop@merchant-view.test', name: '青柠店长' };
 const SHOP_EN = { email: 'shop-en@merchant-view.test', name: 'Lime manager' };
@@ -60,11 +60,11 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     await server.services.care.refresh();
   });
 
-  const open = async (locale: 'zh-CN' | 'en-US', email: string, viewport = PHONE) => {
-    const p = await newPage(await context({ viewport, locale, timezoneId: 'Asia/Shanghai' }));
-    await signIn(p, server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
-    await p.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor({ state: 'attached' });
-    await p.goto(`${server.url}/shop`);
+  const open = async (locale: 'zh-CN' | 'en-US', email: string, viewport = PHONE, path = '/shop') => {
+    const c = await context({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+    await signInByApi(c, server.url, email);
+    const p = await newPage(c);
+    await p.goto(`${server.url}${path}`);
     return p;
   };
   /** The kinds of notice the merchant view lists for a terminal. */
@@ -150,8 +150,7 @@ describe.skipIf(chromiumMissing('merchant view browser tests'))('the merchant\'s
     expect(move).toMatchObject({ jobId, movedBy: SHOP.name });
     const loss = move!.expectedLossMinor === null ? /预计损失暂无数据/ : /新时段预计损失：¥/;
     for (const [locale, viewport] of [['zh-CN', { width: 1366, height: 900 }], ['en-US', PHONE]] as const) {
-      const p = await open(locale, OPERATOR.email, viewport);
-      await p.goto(`${server.url}/maintenance/calendar`);
+      const p = await open(locale, OPERATOR.email, viewport, '/maintenance/calendar');
       await p.getByLabel(locale === 'zh-CN' ? '所在周' : 'Week of').fill(shanghaiDay(firstStart + 24 * HOUR));
       const moves = p.getByRole('region', { name: locale === 'zh-CN' ? '商户调整过的维护' : 'Maintenance moved by merchants' });
       const item = moves.locator(`li[data-move="${jobId}"]`);

@@ -52,8 +52,7 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
     await heartbeat({ printer: { paper: 'out', jam: false, coverOpen: false } });
     const incident = await poll(async () => (await adminApi<{ items: { id: string; rule: string }[] }>('GET', `/incidents?terminalId=${terminalId}`)).items.find((i) => i.rule === 'printer_paper_out'), WAIT_LONG, 'the paper-out incident');
 
-    const p = await signedIn(DESK, 'zh-CN', OPERATOR_ZH.email);
-    await p.goto(`${server.url}/incidents?terminalId=${terminalId}`);
+    const p = await signedIn(DESK, 'zh-CN', OPERATOR_ZH.email, `/incidents?terminalId=${terminalId}`);
     const row = p.locator(`tr[data-incident="${incident.id}"]`);
     await row.getByRole('button', { name: /^日志与截屏/ }).click();
     const files = p.getByRole('region', { name: '日志与截屏' });
@@ -80,8 +79,7 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
   });
 
   it('on the terminal page: a screenshot is asked for and listed, and a message on the screen shows the staff\'s acknowledgement (en, 390 px; zh-CN, 390 px)', { timeout: TEST_TIMEOUT }, async () => {
-    const p = await signedIn(PHONE, 'en-US', OPERATOR_EN.email);
-    await p.goto(`${server.url}/terminals/${terminalId}`);
+    const p = await signedIn(PHONE, 'en-US', OPERATOR_EN.email, `/terminals/${terminalId}`);
     const assistance = p.getByRole('region', { name: 'Remote assistance' });
     await assistance.locator('tr[data-file]').first().getByText('Logs').waitFor(); // the file asked for the incident
     await assistance.getByRole('button', { name: 'Take a screenshot' }).click();
@@ -106,8 +104,7 @@ describe.skipIf(chromiumMissing('remote assistance browser tests'))('remote assi
     await assistance.screenshot({ path: join(SHOTS, 'en-390-files.png') });
     await messages.screenshot({ path: join(SHOTS, 'en-390-message.png') });
 
-    const zh = await signedIn(PHONE, 'zh-CN', OPERATOR_ZH.email);
-    await zh.goto(`${server.url}/terminals/${terminalId}`);
+    const zh = await signedIn(PHONE, 'zh-CN', OPERATOR_ZH.email, `/terminals/${terminalId}`);
     const zhMessages = zh.getByRole('region', { name: '发送消息到终端屏幕' });
     await zhMessages.getByText(/Cashier Li 于 .* 确认/).waitFor();
     await zh.getByRole('region', { name: '远程协助' }).locator('tr[data-file]', { hasText: '截屏' }).waitFor();

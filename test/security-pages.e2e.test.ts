@@ -42,8 +42,7 @@ describe.skipIf(chromiumMissing('security browser tests'))("a terminal's securit
   });
 
   async function open(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', path = `/terminals/${terminal.id}`): Promise<Page> {
-    const p = await page(viewport, locale, ADMIN.email);
-    await p.goto(`${server.url}${path}`);
+    const p = await page(viewport, locale, ADMIN.email, path);
     return p;
   }
 

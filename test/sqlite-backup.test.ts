@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { createServices } from '../src/services.ts';
 import { heartbeatReport } from './support/app.ts';
 import { ADMIN_TOKEN, enrolmentSite, operatorApi, sleep, startTestServer, waitFor, type TestServer } from './support/server.ts';
+import { posfleetEntry } from './support/cli.ts';
 
 const TERMINALS = 6;
 /** Generous: a request or command that takes this long has hung, whatever the machine's load. */
@@ -20,7 +21,7 @@ const HANG = 60_000;
 
 interface Run { code: number; stdout: string; stderr: string }
 const posfleet = (...args: string[]): Promise<Run> =>
-  promisify(execFile)(process.execPath, ['bin/posfleet.mjs', ...args], { env: { ...process.env, DATABASE_URL: '', POSFLEET_ADMIN_TOKEN: '' } }).then(
+  promisify(execFile)(process.execPath, [posfleetEntry(), ...args], { env: { ...process.env, DATABASE_URL: '', POSFLEET_ADMIN_TOKEN: '' } }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );

@@ -123,6 +123,20 @@ export async function signIn(page: Page, url: string, email: string, labels: Sig
   await page.getByRole('button', { name: labels.button }).click();
 }
 
+/**
+ * Signs `email` in through the API, as the sign-in form does, and gives `context` the session cookie: for a
+ * test that is not about signing in (the form costs a page of its own, then the overview behind it).
+ */
+export async function signInByApi(context: BrowserContext, url: string, email: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  if (!res.ok) throw new Error(`signing ${email} in: ${res.status} ${await res.text()}`);
+  await context.addCookies(res.headers.getSetCookie().map((cookie) => {
+    const pair = cookie.split(';')[0]!;
+    const at = pair.indexOf('=');
+    return { name: pair.slice(0, at), value: pair.slice(at + 1), url };
+  }));
+}
+
 /** The page itself never scrolls sideways (wide tables scroll inside their own box). */
 export const fitsWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 
@@ -286,8 +300,11 @@ export interface Dashboard {
   context(options: BrowserContextOptions): Promise<BrowserContext>;
   /** A bounded page in `context`; it becomes `current`. */
   newPage(context: BrowserContext): Promise<Page>;
-  /** A page of its own context (Asia/Shanghai time), signed in as `email`, its main navigation shown. */
-  page(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string): Promise<Page>;
+  /**
+   * A page of its own context (Asia/Shanghai time), signed in as `email` (through the API: tests of the sign-in
+   * form use `signIn`), opened at `path` (the overview unless given), its main navigation shown.
+   */
+  page(viewport: { width: number; height: number }, locale: 'zh-CN' | 'en-US', email: string, path?: string): Promise<Page>;
   /** A full-page screenshot into the file's folder as `name`.png. */
   shot(page: Page, name: string): Promise<Buffer>;
 }
@@ -341,9 +358,11 @@ export function useDashboard(options: DashboardOptions): Dashboard {
       dashboard.current = page;
       return page;
     },
-    async page(viewport, locale, email) {
-      const page = await dashboard.newPage(await dashboard.context({ viewport, locale, timezoneId: 'Asia/Shanghai' }));
-      await signIn(page, dashboard.server.url, email, locale === 'zh-CN' ? SIGN_IN.zh : SIGN_IN.en);
+    async page(viewport, locale, email, path = '/') {
+      const context = await dashboard.context({ viewport, locale, timezoneId: 'Asia/Shanghai' });
+      await signInByApi(context, dashboard.server.url, email);
+      const page = await dashboard.newPage(context);
+      await page.goto(`${dashboard.server.url}${path}`, { waitUntil: 'domcontentloaded' });
       await page.getByRole('navigation', { name: /^(Main|主导航)$/ }).waitFor();
       return page;
     },
