@@ -88,7 +88,7 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
 
   describe('a terminal alone at its site', () => {
     interface ActionItem { id: number; serialNumber: string; state: string; maintenanceJobId: string | null; waiting: string | null }
-    interface Job { state: string; waitingReason: string | null; transitions: { note: string | null }[] }
+    interface Job { state: string; waitingReason: string | null; waitingCode: string | null; transitions: { note: string | null }[] }
     const DAILY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '21:00' }]]));
     const ALWAYS_OPEN = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
 
@@ -127,6 +127,8 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
       expect(campaign.settings).toMatchObject({ singleTerminalSites: 'hold', singleTerminalSitesReason: null });
       expect(job.state).toBe('scheduled');
       expect(action.waiting).toBe(job.waitingReason);
+      expect(action.waitingCode).toBe('last_in_service');
+      expect(job.waitingCode).toBe('last_in_service');
       expect(action.waiting).toContain(`taking terminal ${terminal.serialNumber} down would leave 0 terminal(s) in service`);
       expect(action.waiting).toContain('holds single-terminal sites (singleTerminalSites: hold)');
       expect(action.waiting).not.toContain(terminal.id);

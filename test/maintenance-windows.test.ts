@@ -11,7 +11,7 @@ const MINUTE = 60_000;
 const NIGHTLY = { kind: 'cron', cron: '0 2 * * *', durationMinutes: 120 } as const;
 
 interface Planned { jobId: string; terminalId: string; plannedStart: string; budgetMinutes: number; durationBasis: string; window: { id: string; start: string; end: string } }
-interface JobView { id: string; state: string; plannedStart: string; startedAt: string | null; leaseUntil: string | null; waitingReason: string | null; transitions: { note: string | null }[] }
+interface JobView { id: string; state: string; plannedStart: string; startedAt: string | null; leaseUntil: string | null; waitingReason: string | null; waitingCode: string | null; transitions: { note: string | null }[] }
 
 describe.each(databases())('maintenance windows on $name', (kind) => {
   let t: TestApp;
@@ -208,6 +208,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       expect(ms(moved.plannedStart)).toBeGreaterThanOrEqual(ms('2026-06-15T20:00:00.000Z'));
       expect(ms(moved.plannedStart) + 20 * MINUTE).toBeLessThanOrEqual(ms('2026-06-15T21:00:00.000Z'));
       expect(moved.transitions.at(-1)!.note).toBe(moved.waitingReason);
+      expect(moved.waitingCode).toBe('window_closed');
 
       now = at(moved.plannedStart);
       await beat(...terminals);
@@ -228,6 +229,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       await beat(a!);
       expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       expect((await job(p.jobId)).waitingReason).toContain('at least 1 must stay');
+      expect((await job(p.jobId)).waitingCode).toBe('last_in_service');
 
       // When the other terminal is back, 20 minutes of work no longer fit before 19:00.
       now = at('2026-06-15T18:45:00.000Z');
@@ -258,7 +260,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
       await beat(a!, b!);
       expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       const held = await job(p.jobId);
-      expect(held).toMatchObject({ state: 'scheduled', plannedStart: p.plannedStart, waitingReason: 'no occurrence of maintenance window "once" from now on fits 20 minutes of work: abort the job or plan it again' });
+      expect(held).toMatchObject({ state: 'scheduled', plannedStart: p.plannedStart, waitingReason: 'no occurrence of maintenance window "once" from now on fits 20 minutes of work: abort the job or plan it again', waitingCode: 'no_fitting_window' });
       now = at('2026-06-15T18:41:00.000Z');
       expect(await t.services.jobLifecycle.startDueJobs()).toBe(0);
       expect((await job(p.jobId)).transitions).toHaveLength(held.transitions.length);
@@ -408,7 +410,7 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
     await new MaintenanceRepository(t.services.db.kysely).insertJob(t.services.db.kysely, {
       id: randomUUID(), terminal_id: terminalId, site_id: siteId, work: JSON.stringify([work]), reason: 'history', state: 'completed',
       planned_start: started.toISOString(), expected_minutes: minutes, max_minutes: minutes * 2, started_at: started.toISOString(), lease_until: null,
-      ended_at: ended, waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test',
+      ended_at: ended, waiting_reason: null, waiting_code: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: 'test',
       created_at: started.toISOString(), updated_at: ended,
     });
   }

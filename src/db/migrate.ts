@@ -38,6 +38,7 @@ import * as savedViews from './migrations/0037_saved_views.ts';
 import * as skipReasons from './migrations/0038_skip_reasons.ts';
 import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
+import * as waitingCodes from './migrations/0042_waiting_codes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -76,6 +77,7 @@ const migrations: Record<string, Migration> = {
   '0038_skip_reasons': skipReasons,
   '0040_kpi_rollups': kpiRollups,
   '0041_kpi_read_indexes': kpiReadIndexes,
+  '0042_waiting_codes': waitingCodes,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -18,6 +18,7 @@ import type { CampaignViews } from '../rollouts/campaign-views.service.ts';
 import { fromCatalogue } from '../shared/errors.ts';
 import { errorResponses, operatorSecurity } from '../shared/http-schemas.ts';
 import { parseJson } from '../shared/json.ts';
+import { WAITING_CODES } from '../shared/job-states.ts';
 
 const MAX_TERMINALS = 1000;
 const MAX_STREAMS = 200;
@@ -33,6 +34,7 @@ const LiveTerminal = Type.Object({
   job: Type.Union([Type.Object({
     id: Type.String(), state: Type.String(), reason: Type.String(), work: Type.Array(Type.String()), createdAt: Type.String(), createdBy: Type.String(),
     waitingReason: Type.Union([Type.String(), Type.Null()]),
+    waitingCode: Type.Union([Type.Enum(WAITING_CODES), Type.Null()]),
   }), Type.Null()], { description: 'the open maintenance job, if any' }),
 });
 
@@ -63,7 +65,7 @@ export async function fleetSnapshot(estate: EstateService, { maintenance, termin
         id: t.id, serialNumber: t.serialNumber, siteId: t.siteId, online: t.online, mode: mode?.mode ?? 'normal', reason: mode?.reason ?? null,
         job: job ? {
           id: job.id, state: job.state, reason: job.reason, work: parseJson<string[]>(job.work, []), createdAt: job.created_at,
-          createdBy: job.created_by, waitingReason: job.waiting_reason,
+          createdBy: job.created_by, waitingReason: job.waiting_reason, waitingCode: job.waiting_code,
         } : null,
       };
     }),

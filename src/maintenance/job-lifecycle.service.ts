@@ -219,12 +219,12 @@ export class JobLifecycle {
         const note = decision.reason === 'last_in_service' ? policyNotes.get(job.id) : undefined;
         const reason = note ? `${decision.message}; ${note}` : decision.message;
         const message = decision.reason === 'backup_not_fresh' ? await this.askForSpare(job, terminals, reason, now) : reason;
-        if (job.waiting_reason !== message) await this.repo.updateJob(job.id, { waiting_reason: message });
+        if (job.waiting_reason !== message) await this.repo.updateJob(job.id, { waiting_reason: message, waiting_code: decision.reason });
         continue;
       }
       const at = now.toISOString();
       const lease = leaseEnd(now, job.max_minutes, gate?.leaseCap.get(job.id));
-      if (await this.repo.move(job, 'draining', at, SERVER, { started_at: at, lease_until: lease, waiting_reason: null }, startNote(decision))) {
+      if (await this.repo.move(job, 'draining', at, SERVER, { started_at: at, lease_until: lease, waiting_reason: null, waiting_code: null }, startNote(decision))) {
         started++;
         startedJobs.push({ ...job, state: 'draining', started_at: at, lease_until: lease });
       }

@@ -8,7 +8,7 @@ const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISO
 function job(over: Partial<JobRow>): JobRow {
   return {
     id: 'j', terminal_id: 't1', site_id: 's', work: '["update"]', reason: 'new version', state: 'scheduled', planned_start: at(0),
-    expected_minutes: 10, max_minutes: 25, started_at: null, lease_until: null, ended_at: null, waiting_reason: null, override_reason: null,
+    expected_minutes: 10, max_minutes: 25, started_at: null, lease_until: null, ended_at: null, waiting_reason: null, waiting_code: null, override_reason: null,
     self_tests: null, refused_transactions: 0, created_by: 'op', created_at: at(-60), updated_at: at(-60), ...over,
   };
 }

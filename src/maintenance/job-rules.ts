@@ -24,7 +24,7 @@ export function toJobView(job: JobRow) {
   return {
     id: job.id, terminalId: job.terminal_id, siteId: job.site_id, work: parseJson<string[]>(job.work, []), reason: job.reason, state: job.state as JobState,
     plannedStart: job.planned_start, expectedMinutes: job.expected_minutes, maxMinutes: job.max_minutes, startedAt: job.started_at,
-    leaseUntil: job.lease_until, endedAt: job.ended_at, waitingReason: job.waiting_reason, overrideReason: job.override_reason,
+    leaseUntil: job.lease_until, endedAt: job.ended_at, waitingReason: job.waiting_reason, waitingCode: job.waiting_code, overrideReason: job.override_reason,
     selfTests: parseJson<SelfTestResult[] | null>(job.self_tests, null), refusedTransactions: job.refused_transactions, createdBy: job.created_by, createdAt: job.created_at,
   };
 }

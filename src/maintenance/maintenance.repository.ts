@@ -129,7 +129,7 @@ export class MaintenanceRepository {
 
   /** A waiting job's new planned start (a merchant moved it); it waits for nothing else there. */
   async replanJob(executor: Executor, id: string, plannedStart: string, at: string): Promise<void> {
-    await executor.updateTable('maintenance_jobs').set({ planned_start: plannedStart, waiting_reason: null, updated_at: at }).where('id', '=', id).execute();
+    await executor.updateTable('maintenance_jobs').set({ planned_start: plannedStart, waiting_reason: null, waiting_code: null, updated_at: at }).where('id', '=', id).execute();
   }
 
   async transitions(jobId: string) {

@@ -1,7 +1,7 @@
 // HTTP shapes of maintenance mode: requests, jobs with their transitions, locks, terminal reports.
 import { Type, type Static } from 'typebox';
 import { Timestamp } from '../shared/http-schemas.ts';
-import { JOB_STATES, WORK_KINDS } from '../shared/job-states.ts';
+import { JOB_STATES, WAITING_CODES, WORK_KINDS } from '../shared/job-states.ts';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
 
@@ -45,6 +45,7 @@ export const Job = Type.Object({
   leaseUntil: Type.Union([Timestamp, Type.Null()]),
   endedAt: Type.Union([Timestamp, Type.Null()]),
   waitingReason: Type.Union([Type.String(), Type.Null()]),
+  waitingCode: Type.Union([Type.Enum(WAITING_CODES), Type.Null()], { description: 'why a due job has not started yet, as a stable code (waitingReason says it in English)' }),
   overrideReason: Type.Union([Type.String(), Type.Null()]),
   selfTests: Type.Union([Type.Array(SelfTest), Type.Null()]),
   refusedTransactions: Type.Integer(),

@@ -65,7 +65,7 @@ export class MaintenanceService {
       row: {
         id: randomUUID(), terminal_id: terminal.id, site_id: terminal.siteId, work: JSON.stringify(input.work), reason: input.reason, state: 'scheduled' as const,
         planned_start: input.plannedStart ?? at, expected_minutes: expected, max_minutes: max, started_at: null, lease_until: null, ended_at: null,
-        waiting_reason: null, override_reason: input.overrideReason ?? null, self_tests: null, refused_transactions: 0,
+        waiting_reason: null, waiting_code: null, override_reason: input.overrideReason ?? null, self_tests: null, refused_transactions: 0,
         created_by: actorName, created_at: at, updated_at: at,
       },
       note: input.reason,

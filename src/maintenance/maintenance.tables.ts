@@ -3,7 +3,7 @@
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
 
-import type { JobState } from '../shared/job-states.ts';
+import type { JobState, WaitingCode } from '../shared/job-states.ts';
 import type { LockKind } from './maintenance.schemas.ts';
 
 export interface MaintenanceJobTable {
@@ -23,6 +23,8 @@ export interface MaintenanceJobTable {
   ended_at: string | null;
   /** Why a due job has not started yet (continuity rule, outside a window). */
   waiting_reason: string | null;
+  /** The reason's stable code (0042), set and cleared with it. */
+  waiting_code: WaitingCode | null;
   override_reason: string | null;
   /** JSON array of { name, passed, detail }. */
   self_tests: string | null;

@@ -2,7 +2,7 @@
 // jobs planned inside a maintenance window may start now. A job may start only while an occurrence of its
 // window is open and its budget still fits before it ends; the others are moved to the next occurrence
 // where they fit, with the reason recorded.
-import { WAITING } from '../shared/job-states.ts';
+import { WAITING, type WaitingCode } from '../shared/job-states.ts';
 import type { JobRow, MaintenanceRepository } from './maintenance.repository.ts';
 import type { StartGate } from './job-lifecycle.service.ts';
 import { DEFAULT_WINDOW_SETTINGS, definitionOf, fittingOccurrence, placeInWindow, unique, type WindowSettings } from './window-defs.ts';
@@ -41,7 +41,7 @@ export class WindowStartGate implements StartGate {
       const row = windows.get(link.window_id);
       if (!row) {
         held.add(job.id);
-        await this.wait(job, `its maintenance window ${link.window_id} no longer exists; abort the job or plan it again`, now);
+        await this.wait(job, 'window_gone', `its maintenance window ${link.window_id} no longer exists; abort the job or plan it again`, now);
         continue;
       }
       const def = definitionOf(row);
@@ -57,27 +57,27 @@ export class WindowStartGate implements StartGate {
       const next = fittingOccurrence(def, open ? open.end : now, link.budget_minutes);
       if (!next) {
         // No time in the reason: it is recorded once, not at every tick.
-        await this.wait(job, `no occurrence of maintenance window "${row.name}" from now on fits ${link.budget_minutes} minutes of work: abort the job or plan it again`, now);
+        await this.wait(job, 'no_fitting_window', `no occurrence of maintenance window "${row.name}" from now on fits ${link.budget_minutes} minutes of work: abort the job or plan it again`, now);
         continue;
       }
       const to = new Date(next.start.getTime() + placeInWindow(def, job.planned_start, next, link.budget_minutes + this.settings.startSlackMinutes)).toISOString();
-      await this.move(job, to, `${why}; moved to the next maintenance window: ${formatLocal(Date.parse(to), row.time_zone)} (${to})`, now);
+      await this.move(job, to, 'window_closed', `${why}; moved to the next maintenance window: ${formatLocal(Date.parse(to), row.time_zone)} (${to})`, now);
     }
     return { held, leaseCap };
   }
 
-  private async wait(job: JobRow, reason: string, now: Date): Promise<void> {
+  private async wait(job: JobRow, code: WaitingCode, reason: string, now: Date): Promise<void> {
     if (job.waiting_reason === reason) return;
-    await this.jobs.updateJob(job.id, { waiting_reason: reason });
+    await this.jobs.updateJob(job.id, { waiting_reason: reason, waiting_code: code });
     await this.jobs.recordTransitionAlone({
       job_id: job.id, from_state: job.state, to_state: job.state, at: now.toISOString(), actor: 'server', actor_name: null, note: reason,
     });
   }
 
-  private async move(job: JobRow, to: string, reason: string, now: Date): Promise<void> {
+  private async move(job: JobRow, to: string, code: WaitingCode, reason: string, now: Date): Promise<void> {
     const at = now.toISOString();
     await this.repo.transaction(async (trx) => {
-      if (!(await this.repo.movePlannedStart(trx, job.id, job.planned_start, to, reason, at, WAITING))) return;
+      if (!(await this.repo.movePlannedStart(trx, job.id, job.planned_start, to, { reason, code }, at, WAITING))) return;
       await this.jobs.recordTransition(trx, { job_id: job.id, from_state: job.state, to_state: job.state, at, actor: 'server', actor_name: null, note: reason });
     });
   }

@@ -189,7 +189,7 @@ export class WindowPlanner {
         await this.jobs.insertJob(trx, {
           id, terminal_id: p.terminalId, site_id: p.siteId, work: JSON.stringify(input.work), reason: input.reason, state: 'scheduled',
           planned_start: p.plannedStart, expected_minutes: expected, max_minutes: Math.max(max, expected), started_at: null, lease_until: null, ended_at: null,
-          waiting_reason: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: actorName, created_at: at, updated_at: at,
+          waiting_reason: null, waiting_code: null, override_reason: null, self_tests: null, refused_transactions: 0, created_by: actorName, created_at: at, updated_at: at,
         });
         await this.jobs.recordTransition(trx, {
           job_id: id, from_state: null, to_state: 'scheduled', at, actor: 'operator', actor_name: actorName,

@@ -4,7 +4,7 @@ import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, Transa
 import type { Scope } from '../access/roles.ts';
 import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import type { Database, MaintenanceJobWindowTable, MaintenanceWindowTable } from '../db/schema.ts';
-import type { JobState } from '../shared/job-states.ts';
+import type { JobState, WaitingCode } from '../shared/job-states.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 export type WindowRow = Selectable<MaintenanceWindowTable>;
@@ -106,8 +106,8 @@ export class WindowsRepository {
    * Moves a planned job that may not start now to a later start, guarded on its state and current
    * planned start so that a job another node started meanwhile is left alone. True when it moved.
    */
-  async movePlannedStart(executor: Executor, jobId: string, from: string, to: string, waitingReason: string, at: string, waitingStates: readonly JobState[]): Promise<boolean> {
-    const result = await executor.updateTable('maintenance_jobs').set({ planned_start: to, waiting_reason: waitingReason, updated_at: at })
+  async movePlannedStart(executor: Executor, jobId: string, from: string, to: string, waiting: { reason: string; code: WaitingCode }, at: string, waitingStates: readonly JobState[]): Promise<boolean> {
+    const result = await executor.updateTable('maintenance_jobs').set({ planned_start: to, waiting_reason: waiting.reason, waiting_code: waiting.code, updated_at: at })
       .where('id', '=', jobId).where('planned_start', '=', from).where('state', 'in', waitingStates).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

@@ -5,7 +5,7 @@ import type { EstateLookups } from '../estate/estate-lookups.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import { notFound, orNotFound } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
-import { WAITING, type JobState } from '../shared/job-states.ts';
+import { WAITING, type JobState, type WaitingCode } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
 import { encodeCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
@@ -90,7 +90,7 @@ export class CampaignViews {
     const limit = query.limit ?? 100;
     const rows = await this.repo.listActions(id, { ...query, wave: query.wave === undefined ? undefined : query.wave - 1, limit });
     const page = toPage(rows, limit, (a) => String(a.id));
-    return { items: page.items.map((a) => actionView(a, a.serial_number, a.job_state, a.waiting_reason)), nextCursor: page.nextCursor && encodeCursor(String(page.items.at(-1)!.id)) };
+    return { items: page.items.map((a) => actionView(a, a.serial_number, a.job_state, { reason: a.waiting_reason, code: a.waiting_code })), nextCursor: page.nextCursor && encodeCursor(String(page.items.at(-1)!.id)) };
   }
 
   async action(id: string, actionId: number): Promise<ActionView> {
@@ -100,7 +100,7 @@ export class CampaignViews {
     const feedback = await this.repo.feedbackOf(actionId);
     const job = action.maintenance_job_id ? await this.maintenance.job(action.maintenance_job_id) : undefined;
     return {
-      ...actionView(action, terminal?.serialNumber ?? '', job?.state ?? null, job?.waiting_reason ?? null),
+      ...actionView(action, terminal?.serialNumber ?? '', job?.state ?? null, { reason: job?.waiting_reason ?? null, code: job?.waiting_code ?? null }),
       feedback: feedback.map((f) => ({ source: f.source, status: f.status, body: parseJson(f.body, null), effect: f.effect, receivedAt: f.received_at })),
     };
   }
@@ -118,11 +118,12 @@ export class CampaignViews {
   }
 }
 
-function actionView(a: ActionRow, serialNumber: string, jobState: string | null, waitingReason: string | null): ActionView {
+function actionView(a: ActionRow, serialNumber: string, jobState: string | null, job: { reason: string | null; code: WaitingCode | null }): ActionView {
   // Only an offered action's job that has not started yet is waiting.
-  const waiting = OFFERED.includes(a.state as ActionState) && jobState && WAITING.includes(jobState as JobState) ? waitingReason : null;
+  const waits = OFFERED.includes(a.state as ActionState) && !!jobState && WAITING.includes(jobState as JobState);
   return {
     id: Number(a.id), campaignId: a.campaign_id, terminalId: a.terminal_id, serialNumber, wave: a.wave + 1, packageId: a.package_id, previousVersion: a.previous_version,
-    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, skipReason: a.state === 'skipped' ? a.skip_reason : null, waiting, updatedAt: a.updated_at, finishedAt: a.finished_at,
+    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, skipReason: a.state === 'skipped' ? a.skip_reason : null,
+    waiting: waits ? job.reason : null, waitingCode: waits ? job.code : null, updatedAt: a.updated_at, finishedAt: a.finished_at,
   };
 }

@@ -150,7 +150,7 @@ export class RolloutsRepository {
     const after = decodeSeqCursor(query.cursor);
     return this.db.selectFrom('rollout_actions').innerJoin('terminals', 'terminals.id', 'rollout_actions.terminal_id')
       .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
-      .selectAll('rollout_actions').select(['terminals.serial_number', 'maintenance_jobs.state as job_state', 'maintenance_jobs.waiting_reason'])
+      .selectAll('rollout_actions').select(['terminals.serial_number', 'maintenance_jobs.state as job_state', 'maintenance_jobs.waiting_reason', 'maintenance_jobs.waiting_code'])
       .where('campaign_id', '=', campaignId)
       .$if(query.wave !== undefined, (q) => q.where('wave', '=', query.wave!))
       .$if(!!query.state, (q) => q.where('rollout_actions.state', '=', query.state!))
@@ -182,7 +182,7 @@ export class RolloutsRepository {
       .innerJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
       .leftJoin('sites', 'sites.id', 'maintenance_jobs.site_id')
       .leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
-      .select(['maintenance_jobs.state as jobState', 'maintenance_jobs.planned_start as plannedStart', 'maintenance_jobs.waiting_reason as waitingReason',
+      .select(['maintenance_jobs.state as jobState', 'maintenance_jobs.planned_start as plannedStart', 'maintenance_jobs.waiting_reason as waitingReason', 'maintenance_jobs.waiting_code as waitingCode',
         'maintenance_jobs.site_id as siteId', 'sites.name as siteName', 'sites.time_zone as siteZone', 'merchants.time_zone as merchantZone'])
       .where('rollout_actions.campaign_id', '=', campaignId).where('rollout_actions.wave', '=', wave).where('rollout_actions.state', 'in', states)
       .where('maintenance_jobs.state', 'in', ['scheduled', 'announced'])

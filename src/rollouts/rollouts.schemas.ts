@@ -3,6 +3,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, Timestamp } from '../shared/http-schemas.ts';
 import { TAG, VERSION } from '../shared/patterns.ts';
+import { WAITING_CODES } from '../shared/job-states.ts';
 import { ACTION_STATES, FEEDBACK_STATUSES, SKIP_REASONS } from './action-states.ts';
 
 export const PACKAGE_KINDS = ['application', 'firmware', 'configuration', 'parameters'] as const;
@@ -261,6 +262,7 @@ export const ActionView = Type.Object({
     description: 'a skipped install only: why, as a code to say in the reader\'s language — no_window (no maintenance window applies), longer_than_window (the install needs longer than its windows), offline or locked (when its wave was planned), job_aborted (its maintenance job was aborted), job_missing (its job vanished), job_ended_before_install (its job ended before the terminal began installing, e.g. its link was down through its window)',
   })),
   waiting: Nullable(Type.String({ description: "why its maintenance job has not started although it is due (the continuity rule, the window, the campaign's policy for single-terminal sites)" })),
+  waitingCode: Nullable(Type.Enum(WAITING_CODES, { description: 'the same as a stable code, for saying it in the reader\'s language' })),
   updatedAt: Timestamp,
   finishedAt: Nullable(Timestamp),
   feedback: Type.Optional(Type.Array(Type.Object({ source: Type.String(), status: Type.String(), body: Type.Unknown(), effect: Type.String(), receivedAt: Timestamp }))),

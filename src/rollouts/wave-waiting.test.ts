@@ -8,19 +8,25 @@ const shop = { siteId: 's1', siteName: 'Shop 1', timeZone: 'Asia/Shanghai' };
 describe('why a wave waits', () => {
   it('names the window it waits for, the earliest first', () => {
     const waiting = waveWaiting({ ...base, waitingJobs: [
-      { jobState: 'scheduled', plannedStart: '2026-12-07T03:00:00.000Z', waitingReason: null, ...shop },
-      { jobState: 'announced', plannedStart: '2026-12-07T02:30:00.000Z', waitingReason: null, ...shop, siteName: 'Shop 2' },
-      { jobState: 'draining', plannedStart: '2026-12-07T02:00:00.000Z', waitingReason: null, ...shop },
+      { jobState: 'scheduled', plannedStart: '2026-12-07T03:00:00.000Z', waitingReason: null, waitingCode: null, ...shop },
+      { jobState: 'announced', plannedStart: '2026-12-07T02:30:00.000Z', waitingReason: null, waitingCode: null, ...shop, siteName: 'Shop 2' },
+      { jobState: 'draining', plannedStart: '2026-12-07T02:00:00.000Z', waitingReason: null, waitingCode: null, ...shop },
     ] }, now);
     expect(waiting).toMatchObject({ code: 'window', terminals: 2, at: '2026-12-07T02:30:00.000Z', site: { name: 'Shop 2', timeZone: 'Asia/Shanghai' } });
   });
 
   it('says when the continuity rule holds a due job, before any window', () => {
     const waiting = waveWaiting({ ...base, waitingJobs: [
-      { jobState: 'scheduled', plannedStart: '2026-12-07T02:00:00.000Z', waitingReason: 'terminal T1 is the last terminal in service at its site', ...shop },
-      { jobState: 'scheduled', plannedStart: '2026-12-07T03:00:00.000Z', waitingReason: null, ...shop },
+      { jobState: 'scheduled', plannedStart: '2026-12-07T02:00:00.000Z', waitingReason: 'taking terminal T1 down would leave 0 terminal(s) in service; at least 1 must stay', waitingCode: 'last_in_service', ...shop },
+      { jobState: 'scheduled', plannedStart: '2026-12-07T03:00:00.000Z', waitingReason: null, waitingCode: null, ...shop },
     ] }, now);
     expect(waiting).toMatchObject({ code: 'continuity', terminals: 1, site: { name: 'Shop 1' } });
+  });
+
+  it('tells a spare asked for and a window moved to its next occurrence apart by their codes', () => {
+    const due = { jobState: 'scheduled', plannedStart: '2026-12-07T02:00:00.000Z', ...shop };
+    expect(waveWaiting({ ...base, waitingJobs: [{ ...due, waitingReason: 'a spare was asked for', waitingCode: 'backup_not_fresh' }] }, now)).toMatchObject({ code: 'spare', terminals: 1 });
+    expect(waveWaiting({ ...base, waitingJobs: [{ ...due, waitingReason: 'no occurrence fits', waitingCode: 'no_fitting_window' }] }, now)).toMatchObject({ code: 'window', terminals: 1 });
   });
 
   it('says a halt and a pause before anything else, and observation with its end', () => {

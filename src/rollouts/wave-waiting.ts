@@ -2,6 +2,7 @@
 // (the campaign's halt, the wave's state, its actions' maintenance jobs with their planned starts and
 // waiting reasons, and the reasons of actions still queued). Pure: no I/O.
 import type { WaveState, CampaignState } from './rollouts.schemas.ts';
+import type { WaitingCode as JobWaitingCode } from '../shared/job-states.ts';
 
 export type WaitingCode =
   | 'halted_payments' | 'halted_installs' | 'paused'
@@ -23,6 +24,7 @@ export interface WaitingJob {
   jobState: string | null;
   plannedStart: string | null;
   waitingReason: string | null;
+  waitingCode: JobWaitingCode | null;
   siteId: string | null;
   siteName: string | null;
   timeZone: string | null;
@@ -42,6 +44,8 @@ export interface WaveFacts {
 }
 
 const WAITING_JOB = ['scheduled', 'announced'];
+/** Waiting for a maintenance window, not held by the continuity rule. */
+const WINDOW_CODES: readonly (JobWaitingCode | null)[] = ['window_closed', 'no_fitting_window', 'window_gone'];
 
 export function waveWaiting(f: WaveFacts, now: Date): WaveWaiting | null {
   const none = { at: null, site: null, detail: null };
@@ -58,13 +62,13 @@ export function waveWaiting(f: WaveFacts, now: Date): WaveWaiting | null {
   const jobs = f.waitingJobs.filter((j) => j.jobState && WAITING_JOB.includes(j.jobState));
   const site = (j: WaitingJob) => (j.siteId ? { id: j.siteId, name: j.siteName ?? '', timeZone: j.timeZone ?? 'UTC' } : null);
   // Due but held: the continuity rule (or a spare it asked for) keeps the terminal in service.
-  const held = jobs.filter((j) => j.plannedStart && Date.parse(j.plannedStart) <= now.getTime() && j.waitingReason);
-  const spare = held.filter((j) => /spare/.test(j.waitingReason!));
-  const continuity = held.filter((j) => !/spare/.test(j.waitingReason!) && !/maintenance window/.test(j.waitingReason!));
+  const held = jobs.filter((j) => j.plannedStart && Date.parse(j.plannedStart) <= now.getTime() && j.waitingCode);
+  const spare = held.filter((j) => j.waitingCode === 'backup_not_fresh');
+  const continuity = held.filter((j) => j.waitingCode !== 'backup_not_fresh' && !WINDOW_CODES.includes(j.waitingCode!));
   if (continuity.length) return { code: 'continuity', terminals: continuity.length, at: null, site: site(continuity[0]!), detail: continuity[0]!.waitingReason };
   if (spare.length) return { code: 'spare', terminals: spare.length, at: null, site: site(spare[0]!), detail: spare[0]!.waitingReason };
   // Planned for later (or moved to the next occurrence): the earliest window they wait for.
-  const later = jobs.filter((j) => j.plannedStart && (Date.parse(j.plannedStart) > now.getTime() || /maintenance window/.test(j.waitingReason ?? '')))
+  const later = jobs.filter((j) => j.plannedStart && (Date.parse(j.plannedStart) > now.getTime() || WINDOW_CODES.includes(j.waitingCode!)))
     .sort((a, b) => a.plannedStart!.localeCompare(b.plannedStart!));
   if (later.length) return { code: 'window', terminals: later.length, at: later[0]!.plannedStart, site: site(later[0]!), detail: later[0]!.waitingReason };
   const queued = f.queuedReasons.filter((r): r is string => !!r);

@@ -12,6 +12,20 @@ export type JobState = (typeof JOB_STATES)[number];
 export const WORK_KINDS = ['update', 'upgrade', 'repair', 'data_sync', 'security_hardening', 'key_injection'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
+/** Why the continuity rule holds a due job (src/maintenance/windows/continuity.ts). */
+export const HOLD_REASONS = [
+  'unknown_terminal', 'terminal_offline', 'terminal_locked', 'already_in_maintenance', 'duplicate_job',
+  'override_without_reason', 'share_limit', 'backup_not_fresh', 'last_in_service',
+] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+/**
+ * Why a due job has not started yet, as a stable code beside its English sentence (`waiting_reason`), so a
+ * dashboard says it in the reader's language: a continuity hold, its maintenance window not open (moved to the
+ * next occurrence), no occurrence of its window fits the work, or its window was deleted.
+ */
+export const WAITING_CODES = [...HOLD_REASONS, 'window_closed', 'no_fitting_window', 'window_gone'] as const;
+export type WaitingCode = (typeof WAITING_CODES)[number];
+
 /** While in one of these the terminal shows "功能维护中" and refuses new transactions. */
 export const OUT_OF_SERVICE: readonly JobState[] = ['draining', 'in_maintenance', 'restarting', 'verifying'];
 /** Waiting for its start: withdrawing it costs the merchant nothing. */

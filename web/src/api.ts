@@ -48,6 +48,8 @@ export type Health = Omit<Static<typeof TerminalHealth>, 'report'> & { report: H
 
 // maintenance
 export type Job = Static<typeof JobSchema>;
+/** Why a due job has not started yet (a continuity hold, its window), as the server's stable code. */
+export type WaitingCode = NonNullable<Job['waitingCode']>;
 export type JobDetail = Static<typeof JobWithTransitions>;
 export type ModeView = Static<typeof ModeViewSchema>;
 export type Figures = Static<typeof FiguresSchema>;

@@ -2,7 +2,7 @@
 // and open maintenance jobs, and the campaigns in progress, updated without reloading. The browser's
 // EventSource reconnects by itself.
 import { useEffect, useState } from 'react';
-import type { CampaignState } from './api.ts';
+import type { CampaignState, WaitingCode } from './api.ts';
 import { invalidate } from './query.ts';
 
 export interface LiveTerminal {
@@ -12,7 +12,7 @@ export interface LiveTerminal {
   online: boolean;
   mode: 'normal' | 'maintenance' | 'locked';
   reason: string | null;
-  job: { id: string; state: string; reason: string; work: string[]; createdAt: string; createdBy: string; waitingReason: string | null } | null;
+  job: { id: string; state: string; reason: string; work: string[]; createdAt: string; createdBy: string; waitingReason: string | null; waitingCode: WaitingCode | null } | null;
 }
 
 export interface Fleet {

@@ -22,6 +22,7 @@
 // An override with a non-empty reason bypasses rules 1–3 (the decision names what it bypassed, for the
 // audit log) but never starts a job on a terminal that is offline, locked or already in maintenance.
 // Jobs are decided in the order given, each start counting against the next: put the most urgent first.
+import type { HoldReason } from '../../shared/job-states.ts';
 
 export type TerminalStatus = 'in_service' | 'in_maintenance' | 'offline' | 'locked';
 
@@ -54,9 +55,7 @@ export interface ContinuityPolicy {
 
 export const DEFAULT_CONTINUITY: Required<ContinuityPolicy> = { maxShareDown: 1, minInService: 1, backupFreshnessMinutes: 15 };
 
-export type HoldReason =
-  | 'unknown_terminal' | 'terminal_offline' | 'terminal_locked' | 'already_in_maintenance' | 'duplicate_job'
-  | 'override_without_reason' | 'share_limit' | 'backup_not_fresh' | 'last_in_service';
+export type { HoldReason };
 
 export type JobDecision =
   | { jobId: string; terminalId: string; start: true; override?: { reason: string; by?: string; bypassed: HoldReason | null }; lastInService?: { reason: string } }

@@ -3,7 +3,7 @@
 // extend or cancel a whole group of them (a site's, or what the filter shows) in one action, with
 // progress and a result per terminal. Roles that may not change anything only look.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { allPages, api, ApiError, query, type Me, type Page, type Terminal } from '../api.ts';
+import { allPages, api, ApiError, query, type Me, type Page, type Terminal, type WaitingCode } from '../api.ts';
 import { canMaintain } from '../App.tsx';
 import { ConfirmDialog } from '../Dialog.tsx';
 import { InputField, SelectField } from '../Field.tsx';
@@ -23,18 +23,15 @@ type GroupAction = 'finish' | 'extend' | 'abort';
 type Outcome = 'completed' | 'withdrawn' | 'aborted' | 'extended' | 'already_ended' | 'not_possible' | 'not_found' | 'failed';
 interface GroupResult { jobId: string; terminalId: string | null; outcome: Outcome; state: string | null }
 
-/** A job's state, said in words; a waiting job says what it waits for (the server's reason, recognised). */
-function waitingFor(reason: string | null): MessageKey | null {
-  if (!reason) return null;
-  if (/is offline/.test(reason)) return 'mWaitOffline';
-  if (/is locked/.test(reason)) return 'mWaitLocked';
-  if (/already in maintenance/.test(reason)) return 'mWaitAlreadyIn';
-  if (/last working terminal/.test(reason)) return 'mWaitNoSpare';
-  if (/must stay/.test(reason)) return 'mWaitLastInService';
-  if (/may be down at once/.test(reason)) return 'mWaitShare';
-  if (/maintenance window/.test(reason)) return 'mWaitWindow';
-  return 'mWaitOther';
+/** What a waiting job waits for, in the reader's language (from the server's waiting code). */
+export function waitingFor(code: WaitingCode | null): MessageKey | null {
+  return code ? WAITING_WORDS[code] ?? 'mWaitOther' : null;
 }
+const WAITING_WORDS: Partial<Record<WaitingCode, MessageKey>> = {
+  terminal_offline: 'mWaitOffline', terminal_locked: 'mWaitLocked', already_in_maintenance: 'mWaitAlreadyIn', duplicate_job: 'mWaitAlreadyIn',
+  backup_not_fresh: 'mWaitNoSpare', last_in_service: 'mWaitLastInService', share_limit: 'mWaitShare',
+  window_closed: 'mWaitWindow', no_fitting_window: 'mWaitNoWindow', window_gone: 'mWaitNoWindow',
+};
 
 /** Terminal ids for serial numbers typed by a person; unknown serials are named back. */
 async function resolveSerials(text: string): Promise<{ terminals: Terminal[]; unknown: string[] }> {
@@ -135,7 +132,7 @@ export function MaintenancePage({ me, live }: { me: Me; live: LiveState }) {
                 const job = x.job!;
                 const done = ended.get(job.id);
                 const final = done && done !== 'extended';
-                const waiting = WAITING.includes(job.state) ? waitingFor(job.waitingReason) : null;
+                const waiting = WAITING.includes(job.state) ? waitingFor(job.waitingCode) : null;
                 return (
                   <tr key={job.id} data-ended={final ? 'true' : undefined}>
                     <td><Link href={`/terminals/${x.id}`}>{x.serialNumber}</Link></td>

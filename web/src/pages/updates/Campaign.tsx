@@ -17,6 +17,7 @@ import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useMerchants } from '../Calendar.tsx';
 import { CampaignChange } from '../ConfigurationChanges.tsx';
+import { waitingFor } from '../Maintenance.tsx';
 import { useSites } from '../Terminals.tsx';
 import { ActionBadge, CampaignBadge, describeFilter, percent, useModels, usePolling, WaveBadge, WaveProgress } from './shared.tsx';
 
@@ -421,7 +422,7 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
         <td data-testid="action-state">
           <ActionBadge state={a.state} />
           {skip ? <div className="skip-reason" data-skip-reason={a.skipReason}>{skip}</div> : a.reason && serverWords && <div className="muted break">{a.reason}</div>}
-          {a.waiting && <div className="muted break">{t('waiting')}{serverWords && `: ${a.waiting}`}</div>}
+          {a.waiting && <div className="muted break" data-waiting={a.waitingCode ?? undefined}>{serverWords || !a.waitingCode ? `${t('waiting')}${serverWords ? `: ${a.waiting}` : ''}` : t(waitingFor(a.waitingCode)!)}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>
