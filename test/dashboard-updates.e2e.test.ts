@@ -290,7 +290,7 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     // A tag no terminal carries: the filter matches nothing, said at the filter.
     await filter.getByLabel('Tag', { exact: true }).fill('nowhere');
     await page.getByRole('button', { name: 'Start campaign' }).click();
-    await filter.getByText('matches no terminal', { exact: true }).waitFor();
+    await filter.getByText('The filter matches no terminal.', { exact: true }).waitFor();
     expect(await filter.getAttribute('aria-describedby')).toMatch(/-error$/);
     await shot('en-start-campaign-error');
 
@@ -300,8 +300,8 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     await page.getByRole('button', { name: 'Start campaign' }).click();
     const model = filter.getByLabel('Terminal model');
     await expect.poll(() => model.getAttribute('aria-invalid'), { timeout: WAIT }).toBe('true');
-    await filter.getByText(/^package pos-app 3\.3\.0 is not for terminal model Verifone V200c \(it is for PAX A920\)$/).waitFor();
-    expect(await filter.getByText('matches no terminal', { exact: true }).count()).toBe(0);
+    await filter.getByText(/^Package pos-app 3\.3\.0 is not for terminal model Verifone V200c \(it is for PAX A920\)\.$/).waitFor();
+    expect(await filter.getByText('The filter matches no terminal.', { exact: true }).count()).toBe(0);
 
     await model.selectOption({ label: 'Any model' });
     await filter.getByLabel('Site').selectOption({ label: '人民广场店 (CG-01)' });
@@ -571,7 +571,7 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     const filter = page.getByRole('group', { name: '目标终端' });
     await filter.getByLabel('标签', { exact: true }).fill('nowhere');
     await page.getByRole('button', { name: '开始发布' }).click();
-    await filter.getByText('matches no terminal', { exact: true }).waitFor();
+    await filter.getByText('筛选条件没有匹配到任何终端。', { exact: true }).waitFor();
     await shot('zh-CN-start-campaign');
 
     await nav.getByRole('link', { name: '终端总览' }).click();

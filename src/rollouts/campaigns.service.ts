@@ -53,7 +53,7 @@ export class CampaignsService {
   /** A terminal model as a person knows it (vendor, model and code), or its id when it is gone. */
   private async modelName(id: string): Promise<string> {
     const model = await this.estate.findModel(id);
-    return model ? `${model.vendor} ${model.model} (${model.code})` : id;
+    return model ? `${model.vendor} ${model.model}` : id;
   }
 
   private async prepare(input: CampaignInput, scope: Scope) {
