@@ -71,7 +71,7 @@ describe('posfleet keys and package commands', () => {
     signed.parameters.acquirerPort!.default = 8443;
     writeFileSync(`${tampered}.posfleet.json`, JSON.stringify(signed));
     const refused = await cli('package', 'upload', tampered, '--server', server.url, '--models', model.id).then(() => '', (e: { stderr: string }) => e.stderr);
-    expect(refused).toMatch(/signature/);
+    expect(refused).toMatch(/signature|签名/); // in the token owner's language
 
     const file = join(work, 'pos-app-1.1.0.apk');
     writeFileSync(file, randomBytes(4000));

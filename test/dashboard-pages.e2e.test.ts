@@ -299,7 +299,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await duration.fill('2000');
     await form.getByRole('button', { name: 'Create window' }).click();
     await expect.poll(() => duration.getAttribute('aria-invalid'), { timeout: WAIT }).toBe('true');
-    await form.getByText(/^schedule\.durationMinutes: must be at most 24 hours/).waitFor();
+    await form.getByText(/^The duration must be at most 24 hours/).waitFor();
     await shot('en-settings-windows-error');
 
     await duration.fill('45');

@@ -280,7 +280,7 @@ describe.each(databases())('preventive lists and merchant requests on $name', (k
       const foreignSite = await merchantA.api('POST', '/api/v1/work-orders/requests', { title: 'Take over', siteId: b.site.id });
       const missingSite = await merchantA.api('POST', '/api/v1/work-orders/requests', { title: 'Take over', siteId: 'no-such-site' });
       expect(foreignSite.statusCode).toBe(404);
-      expect(foreignSite.body.replace(b.site.id, '<id>')).toBe(missingSite.body.replace('no-such-site', '<id>'));
+      expect(foreignSite.body.replaceAll(b.site.id, '<id>')).toBe(missingSite.body.replaceAll('no-such-site', '<id>'));
       const foreignTerminal = await merchantA.api('POST', '/api/v1/work-orders/requests', { title: 'Take over', siteId: a.site.id, terminalIds: [terminalB.id] });
       expect(foreignTerminal.statusCode).toBe(404);
       const elsewhere = await t.api('POST', '/api/v1/work-orders/requests', { title: 'Wrong site', siteId: a.site.id, terminalIds: [terminalB.id] });
