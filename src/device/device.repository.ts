@@ -9,7 +9,7 @@ import { selectInBatches } from '../db/batches.ts';
 import type { Executor } from '../db/database.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
-import { heartbeatKey, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
+import { heartbeatKey, type StoredHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
 /** Versions a terminal reports; a kind left out was not reported. */
 interface VersionReport {
@@ -55,25 +55,25 @@ export class DeviceRepository {
    * Writes one group commit: history rows (a retried seq is skipped by the primary key), the latest
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
-  async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<WrittenBatch> {
+  async writeHeartbeats(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
-      const unique = new Map<string, QueuedHeartbeat & { json: string }>();
-      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
+      const unique = new Map<string, StoredHeartbeat>();
+      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
       // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
-      for (const key of await storedTheDayBefore(trx, [...unique.values()].map((h) => ({ terminalId: h.terminalId, seq: h.report.seq, receivedAt: h.receivedAt })))) unique.delete(key);
+      for (const key of await storedTheDayBefore(trx, [...unique.values()])) unique.delete(key);
       const inserted = !unique.size ? [] : await trx
         .insertInto('heartbeats')
-        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))
+        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))
         .onConflict((oc) => oc.doNothing())
         .returning(['terminal_id', 'seq'])
         .execute();
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
 
-      const latest = new Map<string, QueuedHeartbeat & { json: string }>();
+      const latest = new Map<string, StoredHeartbeat>();
       for (const item of unique.values()) {
-        if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
+        if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
         const current = latest.get(item.terminalId);
-        if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
+        if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
       }
       const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
       let versions: [string, string][] = [];
@@ -81,7 +81,7 @@ export class DeviceRepository {
         await trx
           .insertInto('terminal_health')
           .values([...latest.values()].map((h) => ({
-            terminal_id: h.terminalId, seq: h.report.seq, last_seen_at: h.receivedAt, reported_at: h.report.sentAt,
+            terminal_id: h.terminalId, seq: h.seq, last_seen_at: h.receivedAt, reported_at: h.sentAt,
             online: 1, offline_since: null, report: h.json,
           })))
           .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
@@ -112,12 +112,12 @@ export class DeviceRepository {
   private knownVersions = new TtlCache<string, string>(KNOWN_VERSIONS_MAX, 5 * 60_000);
 
   /** Heartbeats keep installed versions true; an unchanged one (the usual case) costs no query. */
-  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
+  private async recordVersionChanges(trx: Kysely<Database>, latest: StoredHeartbeat[]): Promise<[string, string][]> {
     const now = Date.now();
-    const changed = latest.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.report.appVersion, h.report.firmwareVersion));
+    const changed = latest.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.appVersion, h.firmwareVersion));
     if (!changed.length) return [];
     const written = await this.writeVersions(trx, changed.map((h) => ({
-      terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.report.appVersion, firmware: h.report.firmwareVersion },
+      terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.appVersion, firmware: h.firmwareVersion },
     })));
     return written.map((w) => [w.terminalId, versionKey(w.application, w.firmware)]);
   }
