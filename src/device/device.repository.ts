@@ -1,15 +1,16 @@
 // Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, TerminalCommandTable } from '../db/schema.ts';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, HeartbeatTable, TerminalCommandTable, TerminalHealthTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { selectInBatches } from '../db/batches.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/database.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
-import { heartbeatKey, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
+import { heartbeatKey, type StoredHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
 /** Versions a terminal reports; a kind left out was not reported. */
 interface VersionReport {
@@ -26,16 +27,40 @@ const KNOWN_VERSIONS_MAX = 200_000;
 export class DeviceRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  // The heartbeat path's statements, built once (src/db/prepared.ts): a credential looked up, a batch written.
+  private readonly credential = prepared((tokenHash: string) => this.db
+    .selectFrom('terminal_credentials')
+    .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
+    .select(['terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
+    .where('terminal_credentials.token_hash', '=', tokenHash)
+    .where('terminal_credentials.revoked_at', 'is', null)
+    .where('terminals.deleted_at', 'is', null)
+    .limit(1));
+
+  private readonly insertHistory = prepared((rows: Insertable<HeartbeatTable>[]) => this.db
+    .insertInto('heartbeats')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    .returning(['terminal_id', 'seq']));
+
+  private readonly upsertLatest = prepared((rows: Insertable<TerminalHealthTable>[]) => this.db
+    .insertInto('terminal_health')
+    .values(rows)
+    .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+      seq: eb.ref('excluded.seq'),
+      last_seen_at: eb.ref('excluded.last_seen_at'),
+      reported_at: eb.ref('excluded.reported_at'),
+      online: 1,
+      offline_since: null,
+      report: eb.ref('excluded.report'),
+    })).where('terminal_health.seq', '<', (eb) => eb.ref('excluded.seq'))));
+
+  private readonly commandsToHandOut = prepared((terminalIds: string[]) => this.db.selectFrom('terminal_commands').selectAll()
+    .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at'));
+
   /** The terminal a live credential belongs to, with the hardware fingerprint bound to it. */
   async terminalForCredential(tokenHash: string): Promise<{ terminal_id: string; hardware_fingerprint: string | null } | undefined> {
-    return this.db
-      .selectFrom('terminal_credentials')
-      .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
-      .select(['terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
-      .where('terminal_credentials.token_hash', '=', tokenHash)
-      .where('terminal_credentials.revoked_at', 'is', null)
-      .where('terminals.deleted_at', 'is', null)
-      .executeTakeFirst();
+    return (await this.credential.run(this.db, tokenHash)).rows[0];
   }
 
   /** The fingerprint bound to the terminal's live credentials (null: none yet). */
@@ -55,44 +80,29 @@ export class DeviceRepository {
    * Writes one group commit: history rows (a retried seq is skipped by the primary key), the latest
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
-  async writeHeartbeats(batch: QueuedHeartbeat[]): Promise<WrittenBatch> {
+  async writeHeartbeats(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
-      const unique = new Map<string, QueuedHeartbeat & { json: string }>();
-      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.report.seq), { ...item, json: JSON.stringify(item.report) });
+      const unique = new Map<string, StoredHeartbeat>();
+      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
       // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
-      for (const key of await storedTheDayBefore(trx, [...unique.values()].map((h) => ({ terminalId: h.terminalId, seq: h.report.seq, receivedAt: h.receivedAt })))) unique.delete(key);
-      const inserted = !unique.size ? [] : await trx
-        .insertInto('heartbeats')
-        .values([...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.report.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))
-        .onConflict((oc) => oc.doNothing())
-        .returning(['terminal_id', 'seq'])
-        .execute();
+      for (const key of await storedTheDayBefore(trx, [...unique.values()])) unique.delete(key);
+      const inserted = !unique.size ? [] : (await this.insertHistory.run(trx,
+        [...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))).rows;
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
 
-      const latest = new Map<string, QueuedHeartbeat & { json: string }>();
+      const latest = new Map<string, StoredHeartbeat>();
       for (const item of unique.values()) {
-        if (!stored.has(heartbeatKey(item.terminalId, item.report.seq))) continue;
+        if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
         const current = latest.get(item.terminalId);
-        if (!current || current.report.seq < item.report.seq) latest.set(item.terminalId, item);
+        if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
       }
       const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
       let versions: [string, string][] = [];
       if (latest.size) {
-        await trx
-          .insertInto('terminal_health')
-          .values([...latest.values()].map((h) => ({
-            terminal_id: h.terminalId, seq: h.report.seq, last_seen_at: h.receivedAt, reported_at: h.report.sentAt,
-            online: 1, offline_since: null, report: h.json,
-          })))
-          .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
-            seq: eb.ref('excluded.seq'),
-            last_seen_at: eb.ref('excluded.last_seen_at'),
-            reported_at: eb.ref('excluded.reported_at'),
-            online: 1,
-            offline_since: null,
-            report: eb.ref('excluded.report'),
-          })).where('terminal_health.seq', '<', (eb) => eb.ref('excluded.seq')))
-          .execute();
+        await this.upsertLatest.run(trx, [...latest.values()].map((h) => ({
+          terminal_id: h.terminalId, seq: h.seq, last_seen_at: h.receivedAt, reported_at: h.sentAt,
+          online: 1, offline_since: null, report: h.json,
+        })));
         versions = await this.recordVersionChanges(trx, [...latest.values()]);
       }
       const commandsByTerminal = await this.deliverCommands(trx, terminalIds, batch[0]?.receivedAt ?? new Date().toISOString());
@@ -112,12 +122,12 @@ export class DeviceRepository {
   private knownVersions = new TtlCache<string, string>(KNOWN_VERSIONS_MAX, 5 * 60_000);
 
   /** Heartbeats keep installed versions true; an unchanged one (the usual case) costs no query. */
-  private async recordVersionChanges(trx: Kysely<Database>, latest: QueuedHeartbeat[]): Promise<[string, string][]> {
+  private async recordVersionChanges(trx: Kysely<Database>, latest: StoredHeartbeat[]): Promise<[string, string][]> {
     const now = Date.now();
-    const changed = latest.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.report.appVersion, h.report.firmwareVersion));
+    const changed = latest.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.appVersion, h.firmwareVersion));
     if (!changed.length) return [];
     const written = await this.writeVersions(trx, changed.map((h) => ({
-      terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.report.appVersion, firmware: h.report.firmwareVersion },
+      terminalId: h.terminalId, at: h.receivedAt, versions: { application: h.appVersion, firmware: h.firmwareVersion },
     })));
     return written.map((w) => [w.terminalId, versionKey(w.application, w.firmware)]);
   }
@@ -165,8 +175,7 @@ export class DeviceRepository {
   }
 
   private async deliverCommands(trx: Kysely<Database>, terminalIds: string[], now: string) {
-    const rows = await trx.selectFrom('terminal_commands').selectAll()
-      .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at').execute();
+    const rows = (await this.commandsToHandOut.run(trx, terminalIds)).rows;
     const byTerminal = new Map([...groupBy(rows, (r) => r.terminal_id)].map(([terminalId, commands]) => [
       terminalId, commands.map((c): PendingCommand => ({ id: c.id, type: c.type, payload: parseJson(c.payload, {}), createdAt: c.created_at })),
     ]));

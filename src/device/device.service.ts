@@ -8,7 +8,7 @@ import { bearer, hashSecret, newEnrolmentCode, newToken, normaliseEnrolmentCode 
 import type { Clock } from '../shared/time.ts';
 import { toCommand, type DeviceRepository } from './device.repository.ts';
 import type { EnrolmentRepository } from './enrolment.repository.ts';
-import { heartbeatKey, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
+import { heartbeatKey, toStoredHeartbeat, type DesiredMode, type QueuedHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 import type { INTERNAL_COMMAND_TYPES } from './device.schemas.ts';
 import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, EnrolRequest, EnrolResponse, HeartbeatAnswer, HeartbeatHistoryQuery, HeartbeatReport } from './device.schemas.ts';
 import { HeartbeatWriter } from './heartbeat-writer.ts';
@@ -66,7 +66,7 @@ export class DeviceService {
     private readonly guard?: HeartbeatGuard,
   ) {
     this.store = store ?? {
-      write: (batch) => this.repo.writeHeartbeats(batch),
+      write: (batch) => this.repo.writeHeartbeats(batch.map(toStoredHeartbeat)),
       forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
       close: async () => {},
     };

@@ -13,6 +13,25 @@ export interface QueuedHeartbeat {
   receivedAt: string;
 }
 
+/**
+ * What storing a heartbeat needs of it, with its report already as the JSON text that is stored: the
+ * writer thread gets only this, as flat values (a structured clone of every report cost more than
+ * writing the JSON once; see heartbeat-thread.ts).
+ */
+export interface StoredHeartbeat {
+  terminalId: string;
+  seq: number;
+  receivedAt: string;
+  sentAt: string;
+  appVersion: string;
+  firmwareVersion: string;
+  json: string;
+}
+
+export const toStoredHeartbeat = ({ terminalId, report, receivedAt }: QueuedHeartbeat): StoredHeartbeat => ({
+  terminalId, seq: report.seq, receivedAt, sentAt: report.sentAt, appVersion: report.appVersion, firmwareVersion: report.firmwareVersion, json: JSON.stringify(report),
+});
+
 /** What writing one group commit answers. */
 export interface WrittenBatch {
   /** "terminalId seq" of heartbeats that were new; the others were retries already stored. */

@@ -204,10 +204,25 @@ function decodeRuleState(row: { seq: number | string; streaks: string; cards: st
   };
 }
 
-/** The row to write, or null when nothing changed since it was read (or there is nothing to remember). */
+/**
+ * The row to write, or null when nothing changed since it was read (or there is nothing to remember).
+ * Run for every terminal of every batch, so its JSON is written by hand: rules in code-unit order (rule
+ * names are ASCII: the order localeCompare gave), numbers as integers.
+ */
 function encodeRuleState(terminalId: string, state: RuleState, now: string): DiagnosticStateTable | null {
-  const streaks = JSON.stringify(Object.fromEntries([...state.streaks].sort(([a], [b]) => a.localeCompare(b)).map(([rule, s]) => [rule, s.since === undefined ? [s.bad, s.good] : [s.bad, s.good, s.since]])));
-  const cards = JSON.stringify(Object.fromEntries(CARD_INTERFACES.filter((i) => state.cards[i]?.length).map((i) => [i, state.cards[i]!.map((c) => [c.attempts, c.failures])])));
+  let streaks = '{';
+  for (const rule of [...state.streaks.keys()].sort()) {
+    const s = state.streaks.get(rule)!;
+    streaks += `${streaks.length > 1 ? ',' : ''}${JSON.stringify(rule)}:[${s.bad},${s.good}${s.since === undefined ? '' : `,${s.since}`}]`;
+  }
+  streaks += '}';
+  let cards = '{';
+  for (const iface of CARD_INTERFACES) {
+    const window = state.cards[iface];
+    if (!window?.length) continue;
+    cards += `${cards.length > 1 ? ',' : ''}"${iface}":[${window.map((c) => `[${c.attempts},${c.failures}]`).join(',')}]`;
+  }
+  cards += '}';
   const text = `${streaks}\n${cards}`;
   if (state.stored === undefined ? text === '{}\n{}' : state.stored === text) return null;
   return { terminal_id: terminalId, seq: state.seq, streaks, cards, updated_at: now };

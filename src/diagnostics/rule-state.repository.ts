@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DiagnosticStateTable } from '../db/schema.ts';
 import { insertInBatches, selectInBatches } from '../db/batches.ts';
+import { prepared } from '../db/prepared.ts';
 
 export class RuleStateRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -24,20 +25,23 @@ export class RuleStateRepository {
   async batchState(terminalIds: string[]) {
     const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
     const open: { id: string; terminal_id: string; rule: string }[] = [];
-    // Each id is bound twice.
-    const rows = await selectInBatches(terminalIds, async (batch) => {
-      const ids = sql.join(batch);
-      return (await sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
-        select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
-        union all
-        select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`.execute(this.db)).rows;
-    });
+    const rows = await selectInBatches(terminalIds, async (batch) => (await this.stateOfTerminals.run(this.db, batch)).rows);
     for (const r of rows) {
       if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
       else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
     }
     return { states, open };
   }
+
+  // Every heartbeat batch asks it: built once (src/db/prepared.ts). Each id is bound twice.
+  private readonly stateOfTerminals = prepared((batch: string[]) => {
+    const ids = sql.join(batch);
+    const query = sql<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>`
+        select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id in (${ids})
+        union all
+        select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`;
+    return { compile: () => query.compile(this.db) };
+  });
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {

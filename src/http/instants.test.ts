@@ -13,6 +13,17 @@ describe('instants in requests', () => {
     expect(toUtcInstant('2024-02-29T23:00:00-02:00')).toEqual({ utc: '2024-03-01T01:00:00.000Z' });
     expect(toUtcInstant('0099-06-01T00:00:00Z')).toEqual({ utc: '0099-06-01T00:00:00.000Z' });
     expect(toUtcInstant('2016-12-31T23:59:60Z')).toEqual({ utc: '2017-01-01T00:00:00.000Z' });
+    expect(toUtcInstant('2016-12-31T23:59:60.000Z')).toEqual({ utc: '2017-01-01T00:00:00.000Z' });
+  });
+
+  it('takes UTC text with milliseconds as it is, and checks its fields all the same', () => {
+    for (const utc of ['2026-03-01T08:00:00.000Z', '2024-02-29T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      expect(toUtcInstant(utc)).toEqual({ utc });
+    }
+    for (const text of ['2026-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-03-00T00:00:00.000Z',
+      '2026-03-01T24:00:00.000Z', '2026-03-01T23:60:00.000Z', '1900-02-29T00:00:00.000Z']) {
+      expect(toUtcInstant(text), text).toHaveProperty('problem', expect.stringContaining('must be a date-time with Z or an offset'));
+    }
   });
 
   it('refuses what is not an instant', () => {

@@ -16,8 +16,23 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 
+// Already UTC with milliseconds, as the SDK sends every instant (a heartbeat carries several): it is its
+// own normal form once its fields are in range, with no Date built (a leap second takes the long way).
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const two = (text: string, at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+
+function canonical(text: string): boolean {
+  if (text.length !== 24 || !CANONICAL.test(text)) return false;
+  const year = Number(text.slice(0, 4));
+  const month = two(text, 5);
+  const day = two(text, 8);
+  const daysInMonth = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
+  return !!daysInMonth && day >= 1 && day <= daysInMonth && two(text, 11) <= 23 && two(text, 14) <= 59 && two(text, 17) <= 59;
+}
+
 /** The instant as UTC text with milliseconds, or the reason it is not one. */
 export function toUtcInstant(text: string): { utc: string } | { problem: string; kind: 'format' | 'range' } {
+  if (canonical(text)) return { utc: text };
   const m = RFC3339.exec(text);
   const malformed = { problem: 'must be a date-time with Z or an offset, e.g. 2026-01-31T08:00:00Z or 2026-01-31T16:00:00+08:00 (in a query string, write + as %2B)', kind: 'format' as const };
   if (!m) return malformed;

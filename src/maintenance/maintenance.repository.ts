@@ -5,6 +5,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, MaintenanceJobTable } from '../db/schema.ts';
 import type { LockKind } from './maintenance.schemas.ts';
 import { selectInBatches } from '../db/batches.ts';
+import { prepared } from '../db/prepared.ts';
 import type { JobState } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
 
@@ -56,10 +57,16 @@ export class MaintenanceRepository {
   }
 
   async jobsInStates(states: readonly JobState[], terminalIds?: string[]): Promise<JobRow[]> {
-    const q = this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states);
-    if (!terminalIds) return q.execute();
-    return selectInBatches(terminalIds, (ids) => q.where('terminal_id', 'in', ids).execute());
+    if (!terminalIds) return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).execute();
+    return selectInBatches(terminalIds, async (ids) => (await this.jobsOfTerminals.run(this.db, states, ids)).rows);
   }
+
+  // Every heartbeat batch asks these (its terminals' modes): built once (src/db/prepared.ts).
+  private readonly jobsOfTerminals = prepared((states: readonly JobState[], ids: string[]) =>
+    this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('terminal_id', 'in', ids));
+
+  private readonly locksOfTerminals = prepared((ids: string[]) =>
+    this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', ids).where('lifted_at', 'is', null));
 
   async dueJobs(now: string, states: readonly JobState[]): Promise<JobRow[]> {
     return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('planned_start', '<=', now).orderBy('planned_start').limit(5000).execute();
@@ -169,7 +176,7 @@ export class MaintenanceRepository {
 
   // ---- locks
   async activeLocks(terminalIds: string[]) {
-    return selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', ids).where('lifted_at', 'is', null).execute());
+    return selectInBatches(terminalIds, async (ids) => (await this.locksOfTerminals.run(this.db, ids)).rows);
   }
 
   async insertLock(row: { id: string; terminal_id: string; kind: LockKind; reason: string; locked_at: string; locked_by: string }) {

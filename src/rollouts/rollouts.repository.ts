@@ -2,6 +2,7 @@
 // wave is judged by.
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
+import { prepared } from '../db/prepared.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
 import { CONFIGURATION_KEY_ID } from '../shared/configuration-package.ts';
 import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
@@ -158,12 +159,16 @@ export class RolloutsRepository {
       .orderBy('rollout_actions.id').limit(query.limit + 1).execute();
   }
   /** The terminals' actions that are in one of `states`, with the state of their maintenance job. */
-  actionsOfTerminals(terminalIds: string[], states: readonly ActionState[]) {
-    if (!terminalIds.length) return Promise.resolve([]);
-    return this.db.selectFrom('rollout_actions').leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
-      .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
-      .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states).execute();
+  async actionsOfTerminals(terminalIds: string[], states: readonly ActionState[]) {
+    if (!terminalIds.length) return [];
+    return (await this.offeredToTerminals.run(this.db, terminalIds, states)).rows;
   }
+
+  // Every heartbeat batch asks it (its terminals' deployments): built once (src/db/prepared.ts).
+  private readonly offeredToTerminals = prepared((terminalIds: string[], states: readonly ActionState[]) => this.db.selectFrom('rollout_actions')
+    .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
+    .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
+    .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states));
   /** The campaigns whose actions these maintenance jobs are, by job id. */
   campaignsOfJobs(jobIds: string[]) {
     return selectInBatches(jobIds, (batch) => this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
