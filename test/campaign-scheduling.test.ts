@@ -87,7 +87,7 @@ describe.each(databases())('campaign scheduling on $name', (kind) => {
   });
 
   describe('a terminal alone at its site', () => {
-    interface ActionItem { id: number; serialNumber: string; state: string; maintenanceJobId: string | null; waiting: string | null }
+    interface ActionItem { id: number; serialNumber: string; state: string; maintenanceJobId: string | null; waiting: string | null; waitingCode: string | null }
     interface Job { state: string; waitingReason: string | null; waitingCode: string | null; transitions: { note: string | null }[] }
     const DAILY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '09:00', close: '21:00' }]]));
     const ALWAYS_OPEN = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
