@@ -89,12 +89,20 @@ describe.each(databases())('maintenance windows on $name', (kind) => {
         return res.json().error as { code: string; field: string; message: string; key: string; params: Record<string, unknown> };
       };
       expect(await refused({ schedule: { kind: 'rrule', rrule: 'FREQ=SOMETIMES;BYHOUR=2', durationMinutes: 60 } })).toMatchObject({
-        code: 'validation_error', field: 'schedule.rrule', key: 'maintenance.schedule_unreadable',
-        params: { field: 'rrule', detail: 'FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY' },
-        message: '重复规则无法使用：FREQ=SOMETIMES is not one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY',
+        code: 'validation_error', field: 'schedule.rrule', key: 'maintenance.schedule.freq_unknown',
+        params: { value: 'SOMETIMES', allowed: 'YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY' },
+        message: '重复规则无法使用：FREQ=SOMETIMES 不是 YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY 之一',
+      });
+      expect(await refused({ schedule: { kind: 'rrule', rrule: 'FREQ=DAILY;BYHOUR=25', durationMinutes: 60 } })).toMatchObject({
+        field: 'schedule.rrule', key: 'maintenance.schedule.number_range', params: { part: 'BYHOUR', value: '25', min: 0, max: 23, signed: 'no' },
+        message: '重复规则无法使用：BYHOUR 的值“25”必须在 0 到 23 之间',
       });
       expect(await refused({ schedule: { kind: 'cron', cron: '0 24 * * *', durationMinutes: 60 } })).toMatchObject({
-        field: 'schedule.cron', key: 'maintenance.schedule_unreadable', params: { field: 'cron', detail: 'is not a valid cron expression: Constraint error, got value 24 expected range 0-23' },
+        field: 'schedule.cron', key: 'maintenance.schedule.cron_out_of_range', params: { kind: 'value', value: '24', min: 0, max: 23 },
+        message: 'cron 表达式无法使用：值 24 超出允许的范围 0-23',
+      });
+      expect(await refused({ schedule: { kind: 'cron', cron: '0 2 * * FOO', durationMinutes: 60 } })).toMatchObject({
+        field: 'schedule.cron', key: 'maintenance.schedule.cron_unknown_name', params: { name: 'foo' }, message: 'cron 表达式无法使用：无法识别名称“foo”',
       });
       expect(await refused({ schedule: NIGHTLY, timeZone: 'Mars/Olympus_Mons' })).toMatchObject({ field: 'timeZone' });
       expect(await refused({ schedule: { kind: 'once', start: '2026-06-15T08:00:00Z', durationMinutes: 60 } })).toMatchObject({

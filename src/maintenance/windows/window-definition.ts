@@ -3,6 +3,7 @@
 // zone and duration. When the windows of a definition open: ./window-schedule.ts. Pure: no I/O.
 import rrulePkg, { type Options as RRuleOptions } from 'rrule';
 import { CronExpressionParser } from 'cron-parser';
+import type { MessageKey } from '../../shared/messages/format.ts';
 import { DAY_MS, MINUTE_MS, isTimeZone } from './time-zone.ts';
 
 // rrule ships CommonJS whose named exports Node's ESM loader cannot see; its default export is the module.
@@ -36,10 +37,12 @@ export interface CronWindow {
 export type WindowDef = OnceWindow | RRuleWindow | CronWindow;
 
 export interface Occurrence { start: Date; end: Date }
+/** The catalogue's entries for the problems of an RRULE or cron text (`maintenance.schedule.*`), one per kind of problem. */
+export type ScheduleProblemKey = Extract<MessageKey, `maintenance.schedule.${string}`>;
 /** What a person reads about a problem: a catalogue key of src/shared/messages (the English `reason` stays for logs). */
 export type WindowProblemKey =
   | 'maintenance.schedule_kind' | 'maintenance.duration_not_whole' | 'maintenance.duration_not_positive' | 'maintenance.duration_too_long'
-  | 'maintenance.time_zone_invalid' | 'maintenance.start_invalid' | 'maintenance.schedule_text_required' | 'maintenance.schedule_unreadable'
+  | 'maintenance.time_zone_invalid' | 'maintenance.start_invalid' | 'maintenance.schedule_text_required' | ScheduleProblemKey
   | 'maintenance.once_ended' | 'maintenance.no_occurrence' | 'maintenance.duration_over_gap';
 export interface WindowProblem { field: string; reason: string; key: WindowProblemKey; params: Record<string, string | number> }
 
@@ -71,9 +74,17 @@ const RRULE_NUMBERS: Record<string, { min: number; max: number; signed: boolean 
 };
 const DAY_CODES = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
-interface ParsedRule { options?: Partial<RRuleOptions>; problems: string[] }
+/**
+ * A problem of a rule or cron text: `reason` is the English detail (logs, WindowDefinitionError), `key` and
+ * `params` say the same from the catalogue, whose English text is "The recurrence rule cannot be used: " +
+ * reason (or "The cron expression …"), so each language names the part, the value and what is allowed.
+ */
+interface TextProblem { reason: string; key: ScheduleProblemKey; params: Record<string, string | number> }
+const said = (key: ScheduleProblemKey, params: Record<string, string | number>, reason: string): TextProblem => ({ key, params, reason });
+
+interface ParsedRule { options?: Partial<RRuleOptions>; problems: TextProblem[] }
 const parsedRules = new Map<string, ParsedRule>();
-const checkedCrons = new Map<string, string[]>();
+const checkedCrons = new Map<string, TextProblem[]>();
 
 export function remember<K, V>(cache: Map<K, V>, key: K, compute: () => V, max = 1000): V {
   const hit = cache.get(key);
@@ -89,46 +100,50 @@ export function remember<K, V>(cache: Map<K, V>, key: K, compute: () => V, max =
  * checked here before the library turns the text into options.
  */
 function parseRule(text: string): ParsedRule {
-  const problems: string[] = [];
+  const problems: TextProblem[] = [];
   const body = text.trim().replace(/^RRULE:/i, '').toUpperCase();
-  if (body === '') return { problems: ['is empty; give e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0'] };
+  if (body === '') return { problems: [said('maintenance.schedule.rrule_empty', {}, 'is empty; give e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0')] };
   if (/[\n:]/.test(body)) {
-    return { problems: ['give only the RRULE part (FREQ=…;BYDAY=…): the window is anchored in the site\'s time zone, so DTSTART, TZID and EXDATE lines are not used'] };
+    return { problems: [said('maintenance.schedule.rrule_lines', {}, 'give only the RRULE part (FREQ=…;BYDAY=…): the window is anchored in the site\'s time zone, so DTSTART, TZID and EXDATE lines are not used')] };
   }
   const seen = new Map<string, string>();
   for (const part of body.split(';').filter((p) => p !== '')) {
     const eq = part.indexOf('=');
     const key = eq < 0 ? part : part.slice(0, eq);
     const value = eq < 0 ? '' : part.slice(eq + 1);
-    if (seen.has(key)) problems.push(`${key} is given twice`);
+    if (seen.has(key)) problems.push(said('maintenance.schedule.part_twice', { part: key }, `${key} is given twice`));
     seen.set(key, value);
   }
   const freq = seen.get('FREQ');
-  if (freq === undefined) problems.push('FREQ is required, e.g. FREQ=WEEKLY');
-  else if (freq === 'SECONDLY') problems.push('FREQ=SECONDLY is finer than any maintenance window; use MINUTELY or coarser');
-  else if (!(FREQUENCIES as readonly string[]).includes(freq)) problems.push(`FREQ=${freq} is not one of ${FREQUENCIES.join(', ')}`);
+  if (freq === undefined) problems.push(said('maintenance.schedule.freq_required', {}, 'FREQ is required, e.g. FREQ=WEEKLY'));
+  else if (freq === 'SECONDLY') problems.push(said('maintenance.schedule.freq_secondly', {}, 'FREQ=SECONDLY is finer than any maintenance window; use MINUTELY or coarser'));
+  else if (!(FREQUENCIES as readonly string[]).includes(freq)) {
+    problems.push(said('maintenance.schedule.freq_unknown', { value: freq, allowed: FREQUENCIES.join(', ') }, `FREQ=${freq} is not one of ${FREQUENCIES.join(', ')}`));
+  }
   for (const [key, value] of seen) {
     if (key === 'FREQ') continue;
-    if (key === 'COUNT') problems.push('COUNT is not supported: a window repeats for ever or until UNTIL');
-    else if (key === 'DTSTART' || key === 'TZID') problems.push(`${key} is not used: the window is anchored in the site's time zone`);
+    if (key === 'COUNT') problems.push(said('maintenance.schedule.count_unsupported', {}, 'COUNT is not supported: a window repeats for ever or until UNTIL'));
+    else if (key === 'DTSTART' || key === 'TZID') problems.push(said('maintenance.schedule.part_not_used', { part: key }, `${key} is not used: the window is anchored in the site's time zone`));
     else if (key === 'INTERVAL') {
-      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) problems.push(`INTERVAL=${value} must be a whole number from 1 to 1000`);
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000) {
+        problems.push(said('maintenance.schedule.interval_range', { value }, `INTERVAL=${value} must be a whole number from 1 to 1000`));
+      }
     } else if (key === 'UNTIL') {
       const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/.exec(value);
       const date = m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0))) : null;
       if (!m || !date || date.getUTCDate() !== +m[3]! || date.getUTCMonth() !== +m[2]! - 1) {
-        problems.push(`UNTIL=${value} must be a date like 20261231 or 20261231T235900`);
+        problems.push(said('maintenance.schedule.until_invalid', { value }, `UNTIL=${value} must be a date like 20261231 or 20261231T235900`));
       }
     } else if (key === 'WKST') {
-      if (!DAY_CODES.includes(value)) problems.push(`WKST=${value} must be one of ${DAY_CODES.join(', ')}`);
+      if (!DAY_CODES.includes(value)) problems.push(said('maintenance.schedule.wkst_invalid', { value, allowed: DAY_CODES.join(', ') }, `WKST=${value} must be one of ${DAY_CODES.join(', ')}`));
     } else if (key === 'BYDAY') {
       for (const day of value.split(',')) {
         const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(day);
-        if (!m) problems.push(`BYDAY value "${day}" must be a day code (MO…SU), optionally with an ordinal like 1MO or -1FR`);
+        if (!m) problems.push(said('maintenance.schedule.byday_invalid', { value: day }, `BYDAY value "${day}" must be a day code (MO…SU), optionally with an ordinal like 1MO or -1FR`));
         else if (m[1] !== undefined) {
           const n = Number(m[1]);
-          if (n === 0 || Math.abs(n) > 53) problems.push(`BYDAY ordinal in "${day}" must be from 1 to 53, or -1 to -53`);
-          else if (freq !== 'MONTHLY' && freq !== 'YEARLY') problems.push(`BYDAY ordinals like "${day}" need FREQ=MONTHLY or FREQ=YEARLY`);
+          if (n === 0 || Math.abs(n) > 53) problems.push(said('maintenance.schedule.byday_ordinal_range', { value: day }, `BYDAY ordinal in "${day}" must be from 1 to 53, or -1 to -53`));
+          else if (freq !== 'MONTHLY' && freq !== 'YEARLY') problems.push(said('maintenance.schedule.byday_ordinal_freq', { value: day }, `BYDAY ordinals like "${day}" need FREQ=MONTHLY or FREQ=YEARLY`));
         }
       }
     } else if (key in RRULE_NUMBERS) {
@@ -136,16 +151,21 @@ function parseRule(text: string): ParsedRule {
       for (const item of value.split(',')) {
         const n = /^[+-]?\d+$/.test(item) ? Number(item) : NaN;
         const ok = signed ? Math.abs(n) >= min && Math.abs(n) <= max : n >= min && n <= max && !item.startsWith('-');
-        if (!ok) problems.push(`${key} value "${item}" must be ${signed ? `from ${min} to ${max} or -${min} to -${max}` : `from ${min} to ${max}`}`);
+        if (!ok) {
+          problems.push(said('maintenance.schedule.number_range', { part: key, value: item, min, max, signed: signed ? 'yes' : 'no' },
+            `${key} value "${item}" must be ${signed ? `from ${min} to ${max} or -${min} to -${max}` : `from ${min} to ${max}`}`));
+        }
       }
-    } else problems.push(`${key} is not an RRULE part this server understands`);
+    } else problems.push(said('maintenance.schedule.part_unknown', { part: key }, `${key} is not an RRULE part this server understands`));
   }
   if (problems.length > 0) return { problems };
   let options: Partial<RRuleOptions>;
   try {
     options = RRule.parseString(body);
   } catch (error) {
-    return { problems: [`cannot be read: ${(error as Error).message}`] };
+    // The library's own words, said as a detail: every part was checked above, so this is not expected.
+    const detail = (error as Error).message;
+    return { problems: [said('maintenance.schedule.rrule_unreadable', { detail }, `cannot be read: ${detail}`)] };
   }
   const never = neverMatches(options);
   return never ? { problems: [never] } : { options, problems };
@@ -160,7 +180,7 @@ function parseRule(text: string): ParsedRule {
  * - Other rules are tried over one full 400-year cycle of the Gregorian calendar, placed at its last
  *   cycle (9600–9999) so that the library's walk ends with it: at most ~146,000 days, once per rule text.
  */
-function neverMatches(options: Partial<RRuleOptions>): string | null {
+function neverMatches(options: Partial<RRuleOptions>): TextProblem | null {
   const freq = options.freq ?? RRule.DAILY;
   const interval = options.interval ?? 1;
   const list = (value: number | number[] | null | undefined): number[] | null =>
@@ -168,34 +188,66 @@ function neverMatches(options: Partial<RRuleOptions>): string | null {
   const hours = list(options.byhour) ?? (freq === RRule.HOURLY || freq === RRule.MINUTELY ? [...Array(24).keys()] : [0]);
   const minutes = list(options.byminute) ?? (freq === RRule.MINUTELY ? [...Array(60).keys()] : [0]);
   if (freq === RRule.HOURLY) {
-    if (24 % interval !== 0) return `with FREQ=HOURLY, INTERVAL must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24) so that windows open at the same local times every day; got ${interval}`;
-    if (!hours.some((h) => h % interval === 0)) return `no BYHOUR value is a multiple of INTERVAL=${interval} hours from midnight, so the rule never produces a window`;
+    // INTERVAL is said as written (a text), so that 1000 is not grouped as 1,000.
+    if (24 % interval !== 0) {
+      return said('maintenance.schedule.hourly_interval', { interval: String(interval) },
+        `with FREQ=HOURLY, INTERVAL must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24) so that windows open at the same local times every day; got ${interval}`);
+    }
+    if (!hours.some((h) => h % interval === 0)) {
+      return said('maintenance.schedule.hourly_never', { interval: String(interval) }, `no BYHOUR value is a multiple of INTERVAL=${interval} hours from midnight, so the rule never produces a window`);
+    }
   }
   if (freq === RRule.MINUTELY) {
-    if (1440 % interval !== 0) return `with FREQ=MINUTELY, INTERVAL must divide 1440 (the minutes of a day) so that windows open at the same local times every day; got ${interval}`;
+    if (1440 % interval !== 0) {
+      return said('maintenance.schedule.minutely_interval', { interval: String(interval) },
+        `with FREQ=MINUTELY, INTERVAL must divide 1440 (the minutes of a day) so that windows open at the same local times every day; got ${interval}`);
+    }
     if (!hours.some((h) => minutes.some((m) => (h * 60 + m) % interval === 0))) {
-      return `no BYHOUR/BYMINUTE time is a multiple of INTERVAL=${interval} minutes from midnight, so the rule never produces a window`;
+      return said('maintenance.schedule.minutely_never', { interval: String(interval) },
+        `no BYHOUR/BYMINUTE time is a multiple of INTERVAL=${interval} minutes from midnight, so the rule never produces a window`);
     }
   }
   const cycle = Date.UTC(9600, 0, 1);
   const probe = new RRule({ ...options, until: null, dtstart: new Date(anchorFor(freq, interval, cycle)) });
-  return probe.after(new Date(cycle), true) === null ? 'never produces a window: no date matches all its parts together (such as BYMONTH=2 with BYMONTHDAY=30, or INTERVAL=7 days with BYDAY=MO)' : null;
+  return probe.after(new Date(cycle), true) === null
+    ? said('maintenance.schedule.rrule_never', {}, 'never produces a window: no date matches all its parts together (such as BYMONTH=2 with BYMONTHDAY=30, or INTERVAL=7 days with BYDAY=MO)')
+    : null;
 }
 
-function checkCron(text: string): string[] {
+function checkCron(text: string): TextProblem[] {
   const fields = text.trim().split(/\s+/);
   if (text.trim().startsWith('@') || fields.length !== 5) {
-    return [`must have five fields (minute hour day-of-month month day-of-week), e.g. '0 2 * * 1-5'; got "${text}"`];
+    return [said('maintenance.schedule.cron_field_count', { text }, `must have five fields (minute hour day-of-month month day-of-week), e.g. '0 2 * * 1-5'; got "${text}"`)];
   }
   if (fields.some((field) => field.split(',').some((token) => /^H/i.test(token)))) {
-    return ['hashed (H) fields are not supported: a maintenance window must open at a predictable time'];
+    return [said('maintenance.schedule.cron_hashed', {}, 'hashed (H) fields are not supported: a maintenance window must open at a predictable time')];
   }
   try {
     CronExpressionParser.parse(text, { tz: 'UTC' });
     return [];
   } catch (error) {
-    return [`is not a valid cron expression: ${(error as Error).message}`];
+    const message = (error as Error).message;
+    const { key, params } = cronLibraryProblem(message);
+    return [said(key, params, `is not a valid cron expression: ${message}`)];
   }
+}
+
+/**
+ * The cron library's message (cron-parser 5), classified so a person reads it in their language; a message
+ * not known here is said as a detail. The catalogue's English text rebuilds the library's words exactly.
+ */
+function cronLibraryProblem(message: string): Omit<TextProblem, 'reason'> {
+  let m = /^Constraint error, got (value|range) (\S+) expected range (\d+)-(\d+)$/.exec(message);
+  if (m) return { key: 'maintenance.schedule.cron_out_of_range', params: { kind: m[1]!, value: m[2]!, min: Number(m[3]), max: Number(m[4]) } };
+  m = /^Validation error, cannot resolve alias "(.*)"$/.exec(message);
+  if (m) return { key: 'maintenance.schedule.cron_unknown_name', params: { name: m[1]! } };
+  m = /^Invalid characters, got value: (.*)$/.exec(message);
+  if (m) return { key: 'maintenance.schedule.cron_characters', params: { value: m[1]! } };
+  m = /^Invalid range: (\d+)-(\d+), min\(\1\) > max\(\2\)$/.exec(message);
+  if (m) return { key: 'maintenance.schedule.cron_range_reversed', params: { from: m[1]!, to: m[2]! } };
+  m = /^Constraint error, cannot repeat at every (\S+) time\.$/.exec(message);
+  if (m) return { key: 'maintenance.schedule.cron_step', params: { step: m[1]! } };
+  return { key: 'maintenance.schedule.cron_unreadable', params: { detail: message } };
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -228,12 +280,11 @@ export function shapeProblems(def: WindowDef): WindowProblem[] {
   } else if (kind === 'rrule') {
     const text = loose.rrule;
     if (typeof text !== 'string') problems.push({ field: 'rrule', reason: 'must be a text such as FREQ=WEEKLY;BYDAY=MO;BYHOUR=2;BYMINUTE=0', key: 'maintenance.schedule_text_required', params: { field: 'rrule' } });
-    // The rule's own syntax (its parts are English tokens: FREQ, BYDAY, …) is said as the detail of one message.
-    else for (const reason of remember(parsedRules, text, () => parseRule(text)).problems) problems.push({ field: 'rrule', reason, key: 'maintenance.schedule_unreadable', params: { field: 'rrule', detail: reason } });
+    else for (const problem of remember(parsedRules, text, () => parseRule(text)).problems) problems.push({ field: 'rrule', ...problem });
   } else {
     const text = loose.cron;
     if (typeof text !== 'string') problems.push({ field: 'cron', reason: "must be a text such as '0 2 * * 1-5'", key: 'maintenance.schedule_text_required', params: { field: 'cron' } });
-    else for (const reason of remember(checkedCrons, text, () => checkCron(text))) problems.push({ field: 'cron', reason, key: 'maintenance.schedule_unreadable', params: { field: 'cron', detail: reason } });
+    else for (const problem of remember(checkedCrons, text, () => checkCron(text))) problems.push({ field: 'cron', ...problem });
   }
   return problems;
 }

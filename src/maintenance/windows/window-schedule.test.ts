@@ -1,6 +1,7 @@
 // Maintenance window definitions: validation messages, occurrences across daylight-saving changes,
 // the window open at an instant, whether work may start, and contradicting windows of one target.
 import { describe, expect, it } from 'vitest';
+import { formatMessage } from '../../shared/messages/format.ts';
 import { formatLocal } from './time-zone.ts';
 import { conflicts } from './window-conflicts.ts';
 import { MAX_OCCURRENCES, WindowDefinitionError, type WindowDef } from './window-definition.ts';
@@ -95,7 +96,52 @@ describe('validating a window definition', () => {
     expect(validateWindow({ kind: 'once', start: '2026-02-28T22:00:00Z', durationMinutes: 60 }, NOW)[0]).toMatchObject({ key: 'maintenance.once_ended', params: { end: '2026-02-28T23:00:00.000Z' } });
     expect(validateWindow({ kind: 'cron', cron: '0 * * * *', durationMinutes: 90, timeZone: 'UTC' }, NOW)[0]).toMatchObject({ key: 'maintenance.duration_over_gap', params: { minutes: 90, gap: 60 } });
     expect(validateWindow({ kind: 'rrule', rrule: 'BYHOUR=2', durationMinutes: 60, timeZone: 'UTC' }, NOW)[0])
-      .toMatchObject({ key: 'maintenance.schedule_unreadable', params: { field: 'rrule', detail: 'FREQ is required, e.g. FREQ=WEEKLY' } });
+      .toMatchObject({ key: 'maintenance.schedule.freq_required', params: {} });
+  });
+
+  // Each problem of a rule or cron text has its own entry with the part, the value and what is allowed, and
+  // the English catalogue text is still "The recurrence rule cannot be used: " + the English reason.
+  it('says each problem of an RRULE or cron text from its own catalogue entry, the English unchanged', () => {
+    const cases: [WindowDef, string, Record<string, unknown>][] = [
+      [{ kind: 'rrule', rrule: '', durationMinutes: 60, timeZone: 'UTC' }, 'rrule_empty', {}],
+      [{ kind: 'rrule', rrule: 'DTSTART:20260101T000000\nRRULE:FREQ=DAILY', durationMinutes: 60, timeZone: 'UTC' }, 'rrule_lines', {}],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;FREQ=WEEKLY', durationMinutes: 60, timeZone: 'UTC' }, 'part_twice', { part: 'FREQ' }],
+      [{ kind: 'rrule', rrule: 'BYHOUR=2', durationMinutes: 60, timeZone: 'UTC' }, 'freq_required', {}],
+      [{ kind: 'rrule', rrule: 'FREQ=SECONDLY', durationMinutes: 60, timeZone: 'UTC' }, 'freq_secondly', {}],
+      [{ kind: 'rrule', rrule: 'FREQ=SOMETIMES', durationMinutes: 60, timeZone: 'UTC' }, 'freq_unknown', { value: 'SOMETIMES', allowed: 'YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;COUNT=3', durationMinutes: 60, timeZone: 'UTC' }, 'count_unsupported', {}],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;TZID=UTC', durationMinutes: 60, timeZone: 'UTC' }, 'part_not_used', { part: 'TZID' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;INTERVAL=0', durationMinutes: 60, timeZone: 'UTC' }, 'interval_range', { value: '0' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;UNTIL=20260230', durationMinutes: 60, timeZone: 'UTC' }, 'until_invalid', { value: '20260230' }],
+      [{ kind: 'rrule', rrule: 'FREQ=WEEKLY;WKST=XX', durationMinutes: 60, timeZone: 'UTC' }, 'wkst_invalid', { value: 'XX', allowed: 'MO, TU, WE, TH, FR, SA, SU' }],
+      [{ kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=XX', durationMinutes: 60, timeZone: 'UTC' }, 'byday_invalid', { value: 'XX' }],
+      [{ kind: 'rrule', rrule: 'FREQ=MONTHLY;BYDAY=60MO', durationMinutes: 60, timeZone: 'UTC' }, 'byday_ordinal_range', { value: '60MO' }],
+      [{ kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=1MO', durationMinutes: 60, timeZone: 'UTC' }, 'byday_ordinal_freq', { value: '1MO' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;BYHOUR=25', durationMinutes: 60, timeZone: 'UTC' }, 'number_range', { part: 'BYHOUR', value: '25', min: 0, max: 23, signed: 'no' }],
+      [{ kind: 'rrule', rrule: 'FREQ=MONTHLY;BYMONTHDAY=32', durationMinutes: 60, timeZone: 'UTC' }, 'number_range', { part: 'BYMONTHDAY', value: '32', min: 1, max: 31, signed: 'yes' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;BYEASTER=1', durationMinutes: 60, timeZone: 'UTC' }, 'part_unknown', { part: 'BYEASTER' }],
+      [{ kind: 'rrule', rrule: 'FREQ=HOURLY;INTERVAL=1000', durationMinutes: 30, timeZone: 'UTC' }, 'hourly_interval', { interval: '1000' }],
+      [{ kind: 'rrule', rrule: 'FREQ=HOURLY;INTERVAL=2;BYHOUR=3', durationMinutes: 30, timeZone: 'UTC' }, 'hourly_never', { interval: '2' }],
+      [{ kind: 'rrule', rrule: 'FREQ=MINUTELY;INTERVAL=7', durationMinutes: 5, timeZone: 'UTC' }, 'minutely_interval', { interval: '7' }],
+      [{ kind: 'rrule', rrule: 'FREQ=MINUTELY;INTERVAL=30;BYMINUTE=10', durationMinutes: 5, timeZone: 'UTC' }, 'minutely_never', { interval: '30' }],
+      [{ kind: 'rrule', rrule: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', durationMinutes: 60, timeZone: 'UTC' }, 'rrule_never', {}],
+      [{ kind: 'cron', cron: '0 2 * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_field_count', { text: '0 2 * *' }],
+      [{ kind: 'cron', cron: 'H 2 * * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_hashed', {}],
+      [{ kind: 'cron', cron: '0 24 * * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_out_of_range', { kind: 'value', value: '24', min: 0, max: 23 }],
+      [{ kind: 'cron', cron: '0 20-25 * * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_out_of_range', { kind: 'range', value: '20-25', min: 0, max: 23 }],
+      [{ kind: 'cron', cron: '0 2 * * FOO', durationMinutes: 60, timeZone: 'UTC' }, 'cron_unknown_name', { name: 'foo' }],
+      [{ kind: 'cron', cron: '0 x * * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_characters', { value: 'x' }],
+      [{ kind: 'cron', cron: '0 2 * * 5-1', durationMinutes: 60, timeZone: 'UTC' }, 'cron_range_reversed', { from: '5', to: '1' }],
+      [{ kind: 'cron', cron: '*/0 2 * * *', durationMinutes: 60, timeZone: 'UTC' }, 'cron_step', { step: '0' }],
+      [{ kind: 'cron', cron: '0 2 * * 1#6', durationMinutes: 60, timeZone: 'UTC' }, 'cron_unreadable', { detail: 'Constraint error, invalid dayOfWeek occurrence number (#)' }],
+    ];
+    for (const [def, key, params] of cases) {
+      const [problem] = validateWindow(def, NOW);
+      expect(problem, key).toMatchObject({ field: def.kind, key: `maintenance.schedule.${key}`, params });
+      const prefix = def.kind === 'rrule' ? 'The recurrence rule cannot be used: ' : 'The cron expression cannot be used: ';
+      expect(formatMessage('en', problem!.key, problem!.params), key).toBe(prefix + problem!.reason);
+      expect(formatMessage('zh-CN', problem!.key, problem!.params), key).toMatch(/^(重复规则|cron 表达式)无法使用：/);
+    }
   });
 
   it('refuses to compute occurrences of an invalid definition', () => {
