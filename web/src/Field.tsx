@@ -56,7 +56,16 @@ export function TextAreaField({ label, className, error, hint, ...rest }: Common
 /** The server's message when it names `field` (or a part of it, e.g. `name.en` for `name`) as wrong. */
 export function errorFor(error: unknown, field: string): string | null {
   if (!(error instanceof ApiError) || !error.field) return null;
-  return error.field === field || error.field.startsWith(`${field}.`) ? error.message : null;
+  return error.field === field || error.field.startsWith(`${field}.`) ? besideField(error.message, error.field) : null;
+}
+
+/**
+ * A schema check's sentence without the field it opens with ("字段 name：不应少于 1 个字符", "name: must NOT have
+ * fewer than 1 characters"): shown under the field's own label, the raw field name would only repeat it.
+ */
+function besideField(message: string, field: string): string {
+  for (const prefix of [`字段 ${field}：`, `${field}: `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
+  return message;
 }
 
 /** Whether an error names none of a form's fields, so the form shows it as a whole. */

@@ -94,7 +94,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
               <dt>{t('cardFailures')}</dt><dd>{cardFailures(report)}</dd>
               <dt>{t('latency')}</dt><dd>{report.network?.latencyMs ?? '–'}</dd>
               <dt>{t('temperature')}</dt><dd>{report.temperatureC ?? '–'}</dd>
-              <dt>{t('paper')}</dt><dd>{report.printer?.paper ?? '–'}</dd>
+              <dt>{t('paper')}</dt><dd>{report.printer?.paper ? tk('paper', report.printer.paper) : '–'}</dd>
               <dt>{t('appVersion')}</dt><dd>{terminal.appVersion ?? '–'}</dd>
               <dt>{t('firmwareVersion')}</dt><dd>{terminal.firmwareVersion ?? '–'}</dd>
             </dl>

@@ -39,7 +39,8 @@ export function woRefusal(error: unknown, { t }: I18n): string {
   if (error.status === 403) return t('noPermission');
   if (error.status === 404) return t('notFound');
   if (error.status === 409 && error.field === 'checklist') return t('woChecklistIncomplete');
-  if (error.status === 409 && error.field === 'quantity') return t('woNotEnoughParts');
+  // The catalogue's sentence in the page's language says how many are left ("仓库 SH-DEPOT 的 HEAD-1 库存仅有 2 件。").
+  if (error.status === 409 && error.field === 'quantity') return error.message || t('woNotEnoughParts');
   if (error.status === 409) return t('woChangedMeanwhile');
   if (error.status === 400 || error.status === 422) return t('woCheckField');
   return t('woFailedServer');
@@ -309,7 +310,7 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
         {order.minutesSpent > 0 && <><dt>{t('woTimeSpent')}</dt><dd>{t('woMinutes', { n: order.minutesSpent })}</dd></>}
       </dl>
 
-      {actionError !== null && <p className="note error" role="alert">{woRefusal(actionError, i18n)}</p>}
+      {actionError !== null && !shortOfStock(actionError) && <p className="note error" role="alert">{woRefusal(actionError, i18n)}</p>}
       {!may && <p className="note">{t('noPermission')}</p>}
 
       {may && !closed && (
@@ -368,7 +369,8 @@ export function WorkOrderPage({ id, me }: { id: string; me: Me }) {
       )}
       {may && !closed && !working && order.checklist.length > 0 && <p className="hint">{t('woChecklistAfterStart')}</p>}
 
-      <PartsUsed order={order} canAdd={may && working} busy={busy} onUse={(partId, quantity) => act(`/work-orders/${encodeURIComponent(id)}/parts`, { partId, quantity })} />
+      <PartsUsed order={order} canAdd={may && working} busy={busy} onUse={(partId, quantity) => act(`/work-orders/${encodeURIComponent(id)}/parts`, { partId, quantity })}
+        quantityError={actionError !== null && shortOfStock(actionError) ? woRefusal(actionError, i18n) : undefined} />
 
       {may && working && <Completion order={order} busy={busy} onComplete={(input) => move('done', input)} />}
 
@@ -438,8 +440,13 @@ function AssignForm({ order, technicians, busy, onAssign, primary }: {
   );
 }
 
+/** A refusal for taking more spares than the depot holds: said beside the quantity, not at the top of the page. */
+const shortOfStock = (error: unknown) => error instanceof ApiError && error.status === 409 && error.field === 'quantity';
+
 /** Spare parts taken for this work order, and the form that takes one more out of stock. */
-function PartsUsed({ order, canAdd, busy, onUse }: { order: WorkOrder; canAdd: boolean; busy: boolean; onUse(partId: string, quantity: number): Promise<boolean> }) {
+function PartsUsed({ order, canAdd, busy, onUse, quantityError }: {
+  order: WorkOrder; canAdd: boolean; busy: boolean; onUse(partId: string, quantity: number): Promise<boolean>; quantityError?: string | undefined;
+}) {
   const { t, date } = useI18n();
   const parts = useApiGet<{ items: SparePart[] }>(canAdd ? '/spare-parts' : null).data?.items ?? NONE;
   const [partId, setPartId] = useState('');
@@ -465,7 +472,7 @@ function PartsUsed({ order, canAdd, busy, onUse }: { order: WorkOrder; canAdd: b
             <option value="">{t('choose')}</option>
             {parts.map((p) => <option key={p.id} value={p.id}>{t('woPartOption', { name: p.name, sku: p.sku, depot: p.depot, quantity: p.quantity })}</option>)}
           </SelectField>
-          <InputField label={t('woQuantity')} type="number" inputMode="numeric" min={1} value={quantity} onChange={(e) => setQuantity(e.target.value)} />
+          <InputField label={t('woQuantity')} type="number" inputMode="numeric" min={1} value={quantity} onChange={(e) => setQuantity(e.target.value)} error={quantityError} />
           <button type="submit" className="secondary" disabled={busy || !partId}>{t('woRecordPart')}</button>
         </form>
       )}
