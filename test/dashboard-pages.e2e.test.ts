@@ -279,7 +279,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await expect.poll(() => low.getAttribute('aria-invalid'), { timeout: WAIT }).toBe('true');
     const describedBy = (await low.getAttribute('aria-describedby'))!.split(' ');
     const message = await page.locator(`[id="${describedBy.at(-1)}"]`).textContent();
-    expect(message).toMatch(/^battery\.lowPercent: must be <= 100/);
+    expect(message).toMatch(/^must be <= 100/);
     expect((await adminApi<Thresholds>('GET', `/terminal-models/${modelId}/diagnostic-thresholds`)).overrides.battery?.lowPercent).toBeUndefined();
     await shot('en-settings-rules');
   });
@@ -331,7 +331,7 @@ describe.skipIf(chromiumMissing('dashboard page tests'))('dashboard calendar, re
     await interval.fill('0');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => interval.getAttribute('aria-invalid'), { timeout: WAIT }).toBe('true');
-    await page.getByText(/^intervalDays: must be > 0/).waitFor();
+    await page.getByText(/^must be > 0/).waitFor();
     await interval.fill('45');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
