@@ -63,7 +63,7 @@ export function errorFor(error: unknown, field: string): string | null {
  * A schema check's sentence without the field it opens with ("字段 name：不应少于 1 个字符", "name: must NOT have
  * fewer than 1 characters"): shown under the field's own label, the raw field name would only repeat it.
  */
-function besideField(message: string, field: string): string {
+export function besideField(message: string, field: string): string {
   for (const prefix of [`字段 ${field}：`, `${field}: `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
   return message;
 }

@@ -103,12 +103,7 @@ function BaselineForm({ labelledBy, existing }: { labelledBy: string; existing?:
       return t(existing ? 'blSaved' : 'blCreated');
     });
   };
-  const fieldError = (field: string) => {
-    const message = errorFor(action.error, field);
-    // A schema violation starts with the field in either language (common.schema_violation): "x: …" or "字段 x：…".
-    const prefix = message && [`${field}: `, `字段 ${field}：`].find((p) => message.startsWith(p));
-    return prefix ? message!.slice(prefix.length) : message;
-  };
+  const fieldError = (field: string) => errorFor(action.error, field);
 
   return (
     <form className="card settings-form baseline-form" onSubmit={submit} aria-labelledby={labelledBy} noValidate>

@@ -8,7 +8,7 @@ import { api, ApiError, type Campaign, type Me } from '../../api.ts';
 import { PreviewCard, type CampaignPreview, type HeldAnswer } from './CampaignPreview.tsx';
 import { useAction } from '../../action.ts';
 import { ActionError, ErrorNote } from '../../App.tsx';
-import { errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
+import { besideField, errorFor, InputField, SelectField, unplaced } from '../../Field.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
@@ -98,20 +98,17 @@ function CampaignForm({ initialPackage }: { initialPackage: string | null }) {
       return t('campaignStarted');
     });
   };
-  // The server names models, sites and merchants by id: say their names instead. Beside its field, the
-  // message loses the field's name it starts with ("filter.modelId: ...").
-  const readable = (message: string | null, field?: string) => {
+  // The server names models, sites and merchants by id: say their names instead.
+  const readable = (message: string | null) => {
     if (!message) return null;
-    // A schema violation starts with the field in either language (common.schema_violation): "x: …" or "字段 x：…".
-    const prefix = field && [`${field}: `, `字段 ${field}：`].find((p) => message.startsWith(p));
-    let text = prefix ? message.slice(prefix.length) : message;
+    let text = message;
     for (const m of models) text = text.replaceAll(m.id, `${m.vendor} ${m.model}`);
     for (const x of [...sites, ...merchants]) text = text.replaceAll(x.id, x.name);
     return text;
   };
-  const fieldError = (field: string) => readable(errorFor(action.error, field), action.error instanceof ApiError ? action.error.field ?? undefined : undefined);
+  const fieldError = (field: string) => readable(errorFor(action.error, field));
   // A filter that matches nothing names `filter` itself: said at the group of filter fields.
-  const filterError = readable(action.error instanceof ApiError && action.error.field === 'filter' ? action.error.message : null, 'filter');
+  const filterError = readable(action.error instanceof ApiError && action.error.field === 'filter' ? besideField(action.error.message, 'filter') : null);
   const downgradeError = fieldError('allowDowngrade');
 
   if (loadError !== null) return <ErrorNote error={loadError} onRetry={reload} />;
