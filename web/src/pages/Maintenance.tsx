@@ -27,6 +27,13 @@ interface GroupResult { jobId: string; terminalId: string | null; outcome: Outco
 export function waitingFor(code: WaitingCode | null): MessageKey | null {
   return code ? WAITING_WORDS[code] ?? 'mWaitOther' : null;
 }
+/**
+ * Why a job waits, on a line of its own: an English page shows the server's sentence (it names the window,
+ * the rule and the terminal), another language the words of its code.
+ */
+export function waitingLine({ t, locale }: I18n, reason: string, code: WaitingCode | null): string {
+  return locale === 'en' ? `${t('waiting')}: ${reason}` : t(waitingFor(code) ?? 'mWaitOther');
+}
 const WAITING_WORDS: Partial<Record<WaitingCode, MessageKey>> = {
   terminal_offline: 'mWaitOffline', terminal_locked: 'mWaitLocked', already_in_maintenance: 'mWaitAlreadyIn', duplicate_job: 'mWaitAlreadyIn',
   backup_not_fresh: 'mWaitNoSpare', last_in_service: 'mWaitLastInService', share_limit: 'mWaitShare',

@@ -9,7 +9,7 @@ import {
 } from '../api.ts';
 import { canMaintain, ErrorNote } from '../App.tsx';
 import { InputField } from '../Field.tsx';
-import { failure, localInputValue, waitingFor } from './Maintenance.tsx';
+import { failure, localInputValue, waitingLine } from './Maintenance.tsx';
 import { LineChart } from '../charts.tsx';
 import { useI18n } from '../i18n.tsx';
 import { displayMode, type LiveState } from '../live.ts';
@@ -38,7 +38,8 @@ interface Loaded {
 const orNull = <T,>(p: Promise<T>): Promise<T | null> => p.catch((e: unknown) => { if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return null; throw e; });
 
 export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveState }) {
-  const { t, tk, date, time, locale } = useI18n();
+  const i18n = useI18n();
+  const { t, tk, date, time } = i18n;
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
   const liveTerminal = live.fleet?.terminals.find((x) => x.id === id);
@@ -129,7 +130,7 @@ export function TerminalPage({ id, me, live }: { id: string; me: Me; live: LiveS
                   <td>{date(j.createdAt)}</td>
                   <td><span className="state" data-state={j.state}>{tk('state', j.state)}</span></td>
                   <td>{j.work.map((w) => tk('work', w)).join(', ')}</td>
-                  <td>{j.reason}{j.waitingReason && <div className="muted">{locale === 'en' || !j.waitingCode ? `${t('waiting')}: ${j.waitingReason}` : t(waitingFor(j.waitingCode)!)}</div>}</td>
+                  <td>{j.reason}{j.waitingReason && <div className="muted">{waitingLine(i18n, j.waitingReason, j.waitingCode)}</div>}</td>
                 </tr>
               ))}
             </tbody>

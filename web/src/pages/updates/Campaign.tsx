@@ -17,7 +17,7 @@ import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
 import { useMerchants } from '../Calendar.tsx';
 import { CampaignChange } from '../ConfigurationChanges.tsx';
-import { waitingFor } from '../Maintenance.tsx';
+import { waitingLine } from '../Maintenance.tsx';
 import { useSites } from '../Terminals.tsx';
 import { ActionBadge, CampaignBadge, describeFilter, percent, useModels, usePolling, WaveBadge, WaveProgress } from './shared.tsx';
 
@@ -407,7 +407,8 @@ function ActionList({ campaign, progressKey }: { campaign: Campaign; progressKey
 }
 
 function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: RolloutAction; open: boolean; onToggle(): void; progressKey: string; date(iso: string | null | undefined): string }) {
-  const { t, tk, locale } = useI18n();
+  const i18n = useI18n();
+  const { t, tk, locale } = i18n;
   const panel = `feedback-${a.id}`;
   // The server's reason for a skipped or waiting install is English prose (with serial numbers): shown
   // to English readers; others read the state and the wave's reason in words above. A skipped install
@@ -422,7 +423,7 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
         <td data-testid="action-state">
           <ActionBadge state={a.state} />
           {skip ? <div className="skip-reason" data-skip-reason={a.skipReason}>{skip}</div> : a.reason && serverWords && <div className="muted break">{a.reason}</div>}
-          {a.waiting && <div className="muted break" data-waiting={a.waitingCode ?? undefined}>{serverWords || !a.waitingCode ? `${t('waiting')}${serverWords ? `: ${a.waiting}` : ''}` : t(waitingFor(a.waitingCode)!)}</div>}
+          {a.waiting && <div className="muted break" data-waiting={a.waitingCode ?? undefined}>{waitingLine(i18n, a.waiting, a.waitingCode)}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
         <td className="wide">{date(a.updatedAt)}</td>
