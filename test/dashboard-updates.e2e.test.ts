@@ -356,9 +356,10 @@ describe.skipIf(chromiumMissing('dashboard Updates tests'))('dashboard Updates p
     await outOfWindow();
     await wave1.getByText('Passed', { exact: true }).waitFor();
     await page.getByTestId('wave-2').getByText('Installing', { exact: true }).waitFor();
-    // The figures open on a click and stay open while live updates draw the wave afresh.
+    // The figures open on a click and stay open while live updates draw the wave afresh. (The wave may be
+    // judged before or after the terminal's first heartbeat at the moved clock arrives: 0 or 1 reported.)
     await wave1.getByText('Figures', { exact: true }).click();
-    const notJudged = wave1.getByText(/^Payments were not judged: only 1 updated terminal/);
+    const notJudged = wave1.getByText(/^Payments were not judged: only [01] updated terminal\(s\) reported; at least \d+ are needed/);
     await notJudged.waitFor();
     await page.getByTestId('campaign-status').getByText('Wave 2 of 4', { exact: true }).waitFor();
     await row.getByText('Succeeded', { exact: true }).waitFor();
