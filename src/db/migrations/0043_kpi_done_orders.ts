@@ -7,7 +7,8 @@
 // first-time fix). The triggers below delete the mark of exactly the days of the work orders concerned,
 // in the same statement as the fact: those days are read live again until the job rolls them anew. A new
 // failure un-rolls only the days of the work orders on its terminal done in the 7 days before it, so the
-// days of the last week stay rolled up unless a fact about one of their work orders arrives.
+// days of the last week stay rolled up unless a fact about one of their work orders arrives. And a
+// covering index of terminals by id for the KPIs' lookups of a terminal's status, site and model.
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { KPI_ROLLUP_LOCK } from './0040_kpi_rollups.ts';
 
@@ -98,6 +99,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('kpi_done_orders_day').on('kpi_done_orders')
     .columns(['day', 'site_id', 'technician_id', 'work_order_id', 'minutes', 'planned_minutes', 'repairs', 'repair_ms', 'restored_ms', 'first_time_fixes']).execute();
 
+  // Covering: the KPIs look a terminal up by id (its rolled-up days, its outages) for its status, site,
+  // creation and model without reading its row. Heartbeats change none of these columns.
+  await db.schema.createIndex('terminals_kpi_by_id').on('terminals').columns(['id', 'site_id', 'status', 'deleted_at', 'created_at', 'model_id']).execute();
+
   for (const u of UNROLLS) {
     const on = `after ${u.event}${u.columns ? ` of ${u.columns.join(', ')}` : ''} on ${u.table}`;
     if (d === 'sqlite') {
@@ -121,5 +126,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     await sql.raw(postgres ? `drop trigger ${u.name} on ${u.table}` : `drop trigger ${u.name}`).execute(db);
     if (postgres) await sql.raw(`drop function ${u.name}()`).execute(db);
   }
+  await db.schema.dropIndex('terminals_kpi_by_id').execute();
   for (const table of ['kpi_done_orders', 'kpi_work_order_days']) await db.schema.dropTable(table).execute();
 }
