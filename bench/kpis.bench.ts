@@ -2,8 +2,8 @@
 // service behind it) over 100,000 terminals really stored in SQLite, with a year of history: incidents,
 // maintenance jobs, locks and work orders. Measured twice in one run on the same file: read live (the
 // service without rollups: every day of the period from the history, as before 0040) and with the days
-// of the period rolled up by the `kpi-rollups` job (0040: whole days from the rollups, the partial days
-// at each end live), each the median of BENCH_RUNS reports of the last 30 days, for the whole fleet and
+// of the period rolled up by the `kpi-rollups` job (0040: outages and resolutions; 0043: done work
+// orders; whole days from the rollups, the partial days at each end live), each the median of BENCH_RUNS reports of the last 30 days, for the whole fleet and
 // grouped by site, wall time and CPU time, and as a ratio to a baseline measured in the same run (the
 // median of counting the terminals in service with one SQL statement). Goal: < 200 ms. The two reports
 // must be equal (checked). The cost of rolling up one day is printed too.
@@ -160,7 +160,7 @@ try {
     const used = process.cpuUsage(cpu);
     rollCpu.push((used.user + used.system) / 1000);
   }
-  console.log(`rolling up one day: CPU median ${median(rollCpu).toFixed(0)} ms (31 days)`);
+  console.log(`rolling up one day (outages, resolutions, done work orders): CPU median ${median(rollCpu).toFixed(0)} ms (31 days)`);
   for (const groupBy of ['fleet', 'site'] as const) {
     const [a, b] = [await live.report(period(groupBy), FLEET), await rolledUp.report(period(groupBy), FLEET)];
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the ${groupBy} report from rollups differs from the live one`);

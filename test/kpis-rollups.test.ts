@@ -119,6 +119,60 @@ describe.each(databases())('KPIs from rollups on $name', (kind) => {
     expect((await both('site')).rolled).toEqual(after);
   });
 
+  it('rolls up the work orders done on a day and un-rolls it when a first-time fix changes within 7 days: the same KPIs as live', async () => {
+    const k = db.kysely;
+    const orderDays = async () => [...await rollups.rolledDays('2026-03-01', '2026-03-07', 'orders')].sort();
+    const order = async (id: string, terminal: string, created: string, done: string | null, parent: string | null = null) => {
+      await k.insertInto('work_orders').values({
+        id, source: 'incident', title: 'Fix', status: done ? 'done' : 'open', site_id: 's2', technician_id: null, due_at: null, parent_id: parent, minutes_spent: 40,
+        created_by: 'test', created_at: created, updated_at: done ?? created,
+      }).execute();
+      await k.insertInto('work_order_terminals').values({ work_order_id: id, terminal_id: terminal }).execute();
+      if (done) await k.insertInto('work_order_history').values({ id: `${id}-done`, work_order_id: id, seq: 2, from_status: 'in_progress', to_status: 'done', by_name: 'test', at: done }).execute();
+    };
+    const firstTimeFix = async () => (await both('fleet')).rolled.total.kpis.firstTimeFix;
+    const equalToLive = async () => {
+      for (const groupBy of [...GROUPINGS, 'technician'] as const) {
+        const query = { ...PERIOD, groupBy };
+        expect(await rolled.report(query, FLEET), groupBy).toEqual(await live.report(query, FLEET));
+      }
+    };
+    // tD repaired on 2 Mar (5 days before now: its first-time fix window is still open), and a preventive visit to tC the same day.
+    await order('w3', 'tD', at(2, '08:00'), at(2, '11:00'));
+    await order('w4', 'tC', at(1, '08:00'), at(2, '15:00'));
+    await k.updateTable('work_orders').set({ source: 'preventive' }).where('id', '=', 'w4').execute();
+    await job.rollUp();
+    expect(await orderDays()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
+    const rolledFtf = await firstTimeFix();
+    expect(rolledFtf).toMatchObject({ numerator: 1, denominator: 1 }); // w3
+    await equalToLive();
+
+    // tD fails 3 days after w3 was done: w3 is no first-time fix; only the day it was done is read live again.
+    await incident('i10', 'tD', 's2', 'm2', 'card_reader_swipe', at(5, '09:00'), at(5, '10:00'));
+    expect(await orderDays()).toEqual(['2026-03-01', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
+    expect(await firstTimeFix()).toMatchObject({ numerator: rolledFtf.numerator - 1, denominator: rolledFtf.denominator });
+    await equalToLive();
+    expect(await job.rollUp()).toContain('2026-03-02');
+    expect(await orderDays()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06']);
+    expect(await firstTimeFix()).toMatchObject({ numerator: rolledFtf.numerator - 1, denominator: rolledFtf.denominator });
+    await equalToLive();
+
+    // A failure of a terminal without a work order done in the week before leaves the day rolled up.
+    await incident('i11', 'tA', 's1', 'm1', 'offline', at(5, '12:00'), at(5, '13:00'));
+    expect(await orderDays()).toContain('2026-03-02');
+
+    // A follow-up of w3 made later, and w4's minutes corrected: each un-rolls the day they were done; the rolled day equals live again.
+    await order('w5', 'tD', at(6, '09:00'), null, 'w3');
+    expect(await orderDays()).not.toContain('2026-03-02');
+    await job.rollUp();
+    await k.updateTable('work_orders').set({ minutes_spent: 90, technician_id: null }).where('id', '=', 'w4').execute();
+    expect(await orderDays()).not.toContain('2026-03-02');
+    await equalToLive();
+    await job.rollUp();
+    expect(await orderDays()).toContain('2026-03-02');
+    await equalToLive();
+  });
+
   it('keeps a day rolled up when a fact is only about later days', async () => {
     await incident('i9', 'tC', 's2', 'm2', 'printer_jam', at(6, '20:00'), at(6, '21:00'));
     expect(await rolledDays()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05']);

@@ -169,11 +169,13 @@ export interface Database {
 // A new column on an existing table goes into that table's interface in its *.tables.ts: a name re-exported
 // above cannot be declared again here (TypeScript: "Import declaration conflicts with local declaration").
 
-// ---- kpis (0040)
-import type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable } from '../kpis/kpis.tables.ts';
-export type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable };
+// ---- kpis (0040, 0043)
+import type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable, KpiDoneOrderTable } from '../kpis/kpis.tables.ts';
+export type { KpiRollupDayTable, KpiTerminalDayTable, KpiIncidentResolutionTable, KpiDoneOrderTable };
 export interface Database {
   kpi_rollup_days: KpiRollupDayTable;
   kpi_terminal_days: KpiTerminalDayTable;
   kpi_incident_resolutions: KpiIncidentResolutionTable;
+  kpi_work_order_days: KpiRollupDayTable;
+  kpi_done_orders: KpiDoneOrderTable;
 }

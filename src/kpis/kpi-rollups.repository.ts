@@ -1,6 +1,7 @@
-// The KPI rollups (0040, Kysely only): which UTC days are rolled up, what the KPIs read of them (summed
-// per key of the grouping in SQL, joined to the terminals as they are now: in service, where they are
-// now, like the live reads), and the job's writes. A day is claimed first (its row, rolled_at null),
+// The KPI rollups (0040, 0043; Kysely only): which UTC days are rolled up, what the KPIs read of them
+// (summed per key of the grouping in SQL, joined to the terminals as they are now: in service, where they
+// are now, like the live reads), and the job's writes. A day is rolled up in two parts, each with its own
+// marks, because different facts un-roll them: its outages and resolutions (0040), its done work orders (0043). A day is claimed first (its row, rolled_at null),
 // then its facts are read, then its rows are saved only if the claim still stands: a fact recorded in
 // between deleted it (the triggers of 0040), and the day is rolled again at the next run.
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
@@ -10,7 +11,14 @@ import { KPI_ROLLUP_LOCK } from '../db/migrations/0040_kpi_rollups.ts';
 import type { Database } from '../db/schema.ts';
 import type { GroupBy, Resolution } from './kpis.ts';
 import { IN_SERVICE, keyColumns, needsMerchant, terminalScope, type Keys } from './kpis.repository.ts';
-import type { KpiIncidentResolutionTable, KpiTerminalDayTable } from './kpis.tables.ts';
+import type { KpiDoneOrderTable, KpiIncidentResolutionTable, KpiTerminalDayTable } from './kpis.tables.ts';
+
+/** The parts of a day rolled up apart, and the table of their marks. */
+export type RollupPart = 'outages' | 'orders';
+const MARKS = { outages: 'kpi_rollup_days', orders: 'kpi_work_order_days' } as const;
+
+/** Done work orders summed per key (kpis.ts's DoneSums). */
+export type DoneOrderSums = Keys & { technician_id: string | null; minutes: number; planned_minutes: number; repairs: number; repair_ms: number; restored_ms: number; first_time_fixes: number };
 
 export class KpiRollupsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -19,9 +27,9 @@ export class KpiRollupsRepository {
     return this.db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
-  /** The days in [fromDay, toDay) whose rollups are complete. */
-  async rolledDays(fromDay: string, toDay: string): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('kpi_rollup_days').select('day')
+  /** The days in [fromDay, toDay) whose rollups (of this part) are complete. */
+  async rolledDays(fromDay: string, toDay: string, part: RollupPart = 'outages'): Promise<Set<string>> {
+    const rows = await this.db.selectFrom(MARKS[part]).select('day')
       .where('day', '>=', fromDay).where('day', '<', toDay).where('rolled_at', 'is not', null).execute();
     return new Set(rows.map((r) => r.day));
   }
@@ -51,13 +59,36 @@ export class KpiRollupsRepository {
     return rows.map((r) => ({ ...r, n: Number(r.n) }));
   }
 
+  /**
+   * Work orders done on these days, summed per key of the grouping (their site and technician as rolled;
+   * the merchant of the site, and the models of their terminals, as they are now, like the live reads).
+   */
+  async doneOrders(days: string[], scope: Scope, groupBy: GroupBy): Promise<DoneOrderSums[]> {
+    if (!days.length) return [];
+    const merchantNeeded = needsMerchant(scope, groupBy);
+    const technician = groupBy === 'technician' ? sql.ref('r.technician_id') : sql`null`;
+    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy === 'technician' ? 'fleet' : groupBy, 'r.site_id', 's.merchant_id', 'm.model_id');
+    const inScope = scope.kind === 'merchant' ? sql`s.merchant_id = ${scope.merchantId}` : scope.kind === 'technician' ? sql`r.technician_id = ${scope.userId}` : sql`1 = 1`;
+    const { rows } = await sql<DoneOrderSums>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, ${technician} as technician_id,
+        sum(r.minutes) as minutes, sum(r.planned_minutes) as planned_minutes, sum(r.repairs) as repairs,
+        sum(r.repair_ms) as repair_ms, sum(r.restored_ms) as restored_ms, sum(r.first_time_fixes) as first_time_fixes
+      from kpi_done_orders r ${merchantNeeded ? sql`inner join sites s on s.id = r.site_id` : sql``}
+        ${groupBy === 'model' ? sql`left join (select distinct wot.work_order_id, t.model_id from work_order_terminals wot inner join terminals t on t.id = wot.terminal_id) m on m.work_order_id = r.work_order_id` : sql``}
+      where r.day in (${sql.join(days)}) and ${inScope}
+      ${groupBy === 'technician' ? sql`group by r.technician_id` : grouped()}`.execute(this.db);
+    return rows.map((r) => ({
+      ...r, minutes: Number(r.minutes ?? 0), planned_minutes: Number(r.planned_minutes ?? 0), repairs: Number(r.repairs ?? 0),
+      repair_ms: Number(r.repair_ms ?? 0), restored_ms: Number(r.restored_ms ?? 0), first_time_fixes: Number(r.first_time_fixes ?? 0),
+    }));
+  }
+
   // ---- the job
 
-  /** The days in [fromDay, toDay) not rolled up (never, un-rolled by a late fact, or left half-way). */
-  async unrolledDays(days: string[]): Promise<string[]> {
+  /** The days in [fromDay, toDay) whose part is not rolled up (never, un-rolled by a late fact, or left half-way). */
+  async unrolledDays(days: string[], part: RollupPart = 'outages'): Promise<string[]> {
     const rolled = new Set<string>();
     for (const batch of batches(days)) {
-      const rows = await this.db.selectFrom('kpi_rollup_days').select('day').where('day', 'in', batch).where('rolled_at', 'is not', null).execute();
+      const rows = await this.db.selectFrom(MARKS[part]).select('day').where('day', 'in', batch).where('rolled_at', 'is not', null).execute();
       for (const r of rows) rolled.add(r.day);
     }
     return days.filter((d) => !rolled.has(d));
@@ -67,10 +98,10 @@ export class KpiRollupsRepository {
    * Claims a day for this run. On PostgreSQL it waits for the transactions that recorded a fact (and
    * hold the shared lock their trigger took) to commit, so what the run reads next includes them.
    */
-  async claim(day: string, token: string): Promise<void> {
+  async claim(day: string, token: string, part: RollupPart = 'outages'): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (this.postgres) await sql`select pg_advisory_xact_lock(${KPI_ROLLUP_LOCK})`.execute(trx);
-      await trx.insertInto('kpi_rollup_days').values({ day, token, rolled_at: null })
+      await trx.insertInto(MARKS[part]).values({ day, token, rolled_at: null })
         .onConflict((oc) => oc.column('day').doUpdateSet({ token, rolled_at: null })).execute();
     });
   }
@@ -92,11 +123,24 @@ export class KpiRollupsRepository {
     });
   }
 
+  /** Saves a day's done work orders if the claim still stands; false when a fact recorded since un-rolled it. */
+  async saveOrders(day: string, token: string, orders: KpiDoneOrderTable[], rolledAt: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let claim = trx.selectFrom('kpi_work_order_days').select('day').where('day', '=', day).where('token', '=', token);
+      if (this.postgres) claim = claim.forUpdate();
+      if (!(await claim.executeTakeFirst())) return false;
+      await trx.deleteFrom('kpi_done_orders').where('day', '=', day).execute();
+      await insertInBatches(orders, (batch) => trx.insertInto('kpi_done_orders').values(batch).execute());
+      await trx.updateTable('kpi_work_order_days').set({ rolled_at: rolledAt }).where('day', '=', day).execute();
+      return true;
+    });
+  }
+
   /** Forgets the rollups of days before `day` (reads of such days go live). */
   async prune(day: string): Promise<void> {
-    await this.db.deleteFrom('kpi_rollup_days').where('day', '<', day).execute();
-    await this.db.deleteFrom('kpi_terminal_days').where('day', '<', day).execute();
-    await this.db.deleteFrom('kpi_incident_resolutions').where('day', '<', day).execute();
+    for (const table of ['kpi_rollup_days', 'kpi_terminal_days', 'kpi_incident_resolutions', 'kpi_work_order_days', 'kpi_done_orders'] as const) {
+      await this.db.deleteFrom(table).where('day', '<', day).execute();
+    }
   }
 
   /** The day of the first terminal: nothing before it needs rolling. */

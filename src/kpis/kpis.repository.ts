@@ -3,7 +3,7 @@
 // incidents, maintenance jobs and locks overlapping it, work orders done, due or open in it, incidents
 // resolved in it), each narrowed to the caller's scope in the query. What is only counted (terminals in
 // service, how resolved incidents were fixed) is counted in SQL by the keys of the grouping asked for.
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
@@ -290,18 +290,20 @@ export class KpisRepository {
   }
 
   // ---- labels
+  /** The labels of these ids: the list is bound as one parameter (a report by site names up to every site: an IN list of 10,000 values costs more to build than to run). */
   async labels(kind: 'merchant' | 'site' | 'model' | 'technician', ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const chunk of batches(ids)) {
-      const rows: { id: string; label: string }[] = kind === 'merchant'
-        ? await this.db.selectFrom('merchants').select(['id', 'name as label']).where('id', 'in', chunk).execute()
-        : kind === 'site'
-          ? (await this.db.selectFrom('sites').select(['id', 'code', 'name']).where('id', 'in', chunk).execute()).map((s) => ({ id: s.id, label: `${s.name} (${s.code})` }))
-          : kind === 'model'
-            ? (await this.db.selectFrom('terminal_models').select(['id', 'code', 'vendor', 'model']).where('id', 'in', chunk).execute()).map((m) => ({ id: m.id, label: `${m.vendor} ${m.model} (${m.code})` }))
-            : await this.db.selectFrom('users').select(['id', 'name as label']).where('id', 'in', chunk).execute();
-      for (const r of rows) out.set(r.id, r.label);
-    }
+    if (!ids.length) return out;
+    const among = this.db.getExecutor().adapter instanceof PostgresAdapter
+      ? sql<SqlBool>`id = any(${ids}::text[])` : sql<SqlBool>`id in (select value from json_each(${JSON.stringify(ids)}))`;
+    const rows: { id: string; label: string }[] = kind === 'merchant'
+      ? await this.db.selectFrom('merchants').select(['id', 'name as label']).where(among).execute()
+      : kind === 'site'
+        ? (await this.db.selectFrom('sites').select(['id', 'code', 'name']).where(among).execute()).map((s) => ({ id: s.id, label: `${s.name} (${s.code})` }))
+        : kind === 'model'
+          ? (await this.db.selectFrom('terminal_models').select(['id', 'code', 'vendor', 'model']).where(among).execute()).map((m) => ({ id: m.id, label: `${m.vendor} ${m.model} (${m.code})` }))
+          : await this.db.selectFrom('users').select(['id', 'name as label']).where(among).execute();
+    for (const r of rows) out.set(r.id, r.label);
     return out;
   }
 }

@@ -57,18 +57,25 @@ export class KpisService {
     };
 
     // Whole days rolled up are read from the rollups; the rest of [from, end) (outages) and of [from, to) (resolutions) live.
-    const rolled = this.rollups ? await this.rollups.rolledDays(utcDay(from.getTime()), utcDay(end.getTime())) : new Set<string>();
+    // Done work orders likewise over [from, to), from their own rollups (0043: other facts un-roll them).
+    const [rolled, rolledOrders] = this.rollups
+      ? await Promise.all([this.rollups.rolledDays(utcDay(from.getTime()), utcDay(end.getTime())), this.rollups.rolledDays(utcDay(from.getTime()), utcDay(to.getTime()), 'orders')])
+      : [new Set<string>(), new Set<string>()];
     const { days, live: liveOutages } = splitPeriod(from.getTime(), end.getTime(), rolled);
     const liveResolutions = splitPeriod(from.getTime(), to.getTime(), new Set(days)).live;
+    const { days: orderDays, live: liveOrders } = splitPeriod(from.getTime(), to.getTime(), rolledOrders);
     const iso = (at: number) => new Date(at).toISOString();
-    const [before, added, outages, done, due, open, doneMinutes, resolved, rolledDown, rolledResolved] = await Promise.all([
+    const [before, added, outages, doneLive, due, open, doneMinutes, resolved, rolledDown, rolledResolved, rolledDone] = await Promise.all([
       this.repo.terminalsBefore(fromIso, scope, groupBy), this.repo.terminalsAddedIn(fromIso, endIso, scope),
       Promise.all(liveOutages.map(async (r) => ({ range: r, outages: await this.repo.outages(iso(r.start), iso(r.end), scope, groupBy) }))),
-      this.repo.doneOrders(fromIso, toIso, scope, groupBy), this.repo.preventiveDue(fromIso, toIso, scope, groupBy), this.repo.openAt(endIso, scope),
+      Promise.all(liveOrders.map((r) => this.repo.doneOrders(iso(r.start), iso(r.end), scope, groupBy))),
+      this.repo.preventiveDue(fromIso, toIso, scope, groupBy), this.repo.openAt(endIso, scope),
       this.repo.doneMinutesBySource(),
       Promise.all(liveResolutions.map((r) => this.repo.resolutions(iso(r.start), iso(r.end), scope, groupBy, toIso))),
       this.rollups?.downtime(days, scope, groupBy) ?? [], this.rollups?.resolutions(days, scope, groupBy) ?? [],
+      this.rollups?.doneOrders(orderDays, scope, groupBy) ?? [],
     ]);
+    const done = doneLive.flat();
 
     // Availability and MTBF: terminal time in service, and the union of each terminal's outages within it (a period is the sum of its days).
     const periodMs = end.getTime() - from.getTime();
@@ -97,6 +104,10 @@ export class KpisService {
         restoredAt: o.restored_at, hasFollowUp: followed.has(o.id), nextFailureAt: o.next_failure_at,
       };
       for (const g of targets({ ...o, models: modelsOf(o.id) })) g.addDone(facts);
+    }
+    for (const r of rolledDone) {
+      const sums = { minutes: r.minutes, plannedMinutes: r.planned_minutes, repairs: r.repairs, repairMs: r.repair_ms, restoredMs: r.restored_ms, firstTimeFixes: r.first_time_fixes };
+      for (const g of targets(r)) g.addDoneSums(sums);
     }
     for (const o of due) {
       const outcome = pmOutcome(o.due_at!, o.done_at, Number(o.interval_days ?? 0), now.getTime());

@@ -4,7 +4,9 @@
 import type { Resolution } from './kpis.ts';
 
 /**
- * A UTC day whose rollups are being written (`rolled_at` null) or complete. A fact recorded later about
+ * A UTC day whose rollups are being written (`kpi_rollup_days`: outages and resolutions, 0040;
+ * `kpi_work_order_days`: done work orders, 0043, un-rolled by facts of their own)
+ * (`rolled_at` null) or complete. A fact recorded later about
  * the day (or any day after it) deletes the row in the same statement (triggers of 0040): the day is
  * read live again until the job has rolled it anew.
  */
@@ -31,4 +33,23 @@ export interface KpiIncidentResolutionTable {
   site_id: string | null;
   merchant_id: string | null;
   resolution: Resolution;
+}
+
+/**
+ * A work order done in the day and what it adds to the KPIs (0043):
+ * kpis.ts's doneOrderSums. Its site and technician as they were when rolled: changing them un-rolls the day.
+ */
+export interface KpiDoneOrderTable {
+  day: string;
+  work_order_id: string;
+  done_at: string;
+  site_id: string;
+  technician_id: string | null;
+  minutes: number;
+  planned_minutes: number;
+  /** 1 for a corrective work order (it repaired a failure), else 0. */
+  repairs: number;
+  repair_ms: number;
+  restored_ms: number;
+  first_time_fixes: number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, splitPeriod, terminalDowntime, unionLength } from './kpis.ts';
+import { doneOrderSums, estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, splitPeriod, terminalDowntime, unionLength } from './kpis.ts';
 
 const H = 3_600_000;
 
@@ -86,6 +86,29 @@ describe('a group', () => {
     expect(r.availability.value).toBe(0);
     expect(r.mttrRestoredHours.value).toBe(0);
     expect(r.mttrRepairHours.value).toBe(2);
+  });
+});
+
+describe('done work orders summed (the rollups of 0043)', () => {
+  it('give a group the same KPIs as the work orders added one by one', () => {
+    const orders = [
+      { source: 'incident', minutesSpent: 90, failureStart: at(0), doneAt: at(10), restoredAt: at(4), hasFollowUp: false, nextFailureAt: at(10 + 72) },
+      { source: 'merchant_request', minutesSpent: 30, failureStart: at(100), doneAt: at(106), restoredAt: null, hasFollowUp: false, nextFailureAt: null },
+      { source: 'preventive', minutesSpent: 120, failureStart: at(0), doneAt: at(5), restoredAt: null, hasFollowUp: false, nextFailureAt: null },
+      { source: 'incident', minutesSpent: 15, failureStart: at(200), doneAt: at(201), restoredAt: null, hasFollowUp: true, nextFailureAt: null },
+    ];
+    const one = new KpiGroup();
+    for (const o of orders) one.addDone(o);
+    const summed = new KpiGroup();
+    const sums = orders.map(doneOrderSums);
+    summed.addDoneSums(sums.reduce((a, b) => ({
+      minutes: a.minutes + b.minutes, plannedMinutes: a.plannedMinutes + b.plannedMinutes, repairs: a.repairs + b.repairs,
+      repairMs: a.repairMs + b.repairMs, restoredMs: a.restoredMs + b.restoredMs, firstTimeFixes: a.firstTimeFixes + b.firstTimeFixes,
+    })));
+    expect(summed.result()).toEqual(one.result());
+    expect(sums[2]).toEqual({ minutes: 120, plannedMinutes: 120, repairs: 0, repairMs: 0, restoredMs: 0, firstTimeFixes: 0 });
+    expect(sums[1]).toMatchObject({ repairs: 1, repairMs: 6 * H, restoredMs: 6 * H, firstTimeFixes: 1 });
+    expect(one.result().firstTimeFix).toEqual({ value: 0.3333, numerator: 1, denominator: 3 });
   });
 });
 

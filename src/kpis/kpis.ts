@@ -71,6 +71,43 @@ export function firstTimeFix(doneAt: string, hasFollowUp: boolean, nextFailureAt
 /** How a resolved incident was fixed: by a visit (a work order worked on site during it), remotely (a guide run, command or remote job during it), or neither (it cleared by itself). */
 export type Resolution = 'visit' | 'remote' | 'self';
 
+/** What is known of a work order done in the period. */
+export interface DoneOrderFacts {
+  source: string;
+  minutesSpent: number;
+  /** The start of the failure it repaired (its creation when none is known). */
+  failureStart: string;
+  doneAt: string;
+  restoredAt: string | null;
+  hasFollowUp: boolean;
+  nextFailureAt: string | null;
+}
+
+/** What done work orders add to MTTR, first-time fix and the planned share: integers (minutes, ms), so sums in any order agree. */
+export interface DoneSums {
+  minutes: number;
+  plannedMinutes: number;
+  /** Corrective work orders (each repaired a failure). */
+  repairs: number;
+  repairMs: number;
+  restoredMs: number;
+  firstTimeFixes: number;
+}
+
+/** What one done work order adds: a preventive one its hours only; a corrective one a repair too. */
+export function doneOrderSums(order: DoneOrderFacts): DoneSums {
+  const minutes = Math.max(0, order.minutesSpent);
+  if (!isCorrective(order.source)) return { minutes, plannedMinutes: minutes, repairs: 0, repairMs: 0, restoredMs: 0, firstTimeFixes: 0 };
+  const start = ms(order.failureStart);
+  const done = ms(order.doneAt);
+  // A terminal restored before the work order was done (a spare swapped in) counts from then; never before the failure.
+  const restored = order.restoredAt === null ? done : Math.min(done, Math.max(start, ms(order.restoredAt)));
+  return {
+    minutes, plannedMinutes: 0, repairs: 1, repairMs: Math.max(0, done - start), restoredMs: Math.max(0, restored - start),
+    firstTimeFixes: firstTimeFix(order.doneAt, order.hasFollowUp, order.nextFailureAt) ? 1 : 0,
+  };
+}
+
 // ---- per group
 export interface Kpi {
   /** numerator / denominator (for MTBF and MTTR: hours per failure or repair); null when the denominator is 0. */
@@ -138,22 +175,19 @@ export class KpiGroup {
   }
 
   /** A work order done in the period. */
-  addDone(order: { source: string; minutesSpent: number; failureStart: string; doneAt: string; restoredAt: string | null; hasFollowUp: boolean; nextFailureAt: string | null }): void {
-    const minutes = Math.max(0, order.minutesSpent);
-    this.allMinutes += minutes;
-    if (!isCorrective(order.source)) {
-      this.plannedMinutes += minutes;
-      return;
-    }
-    const start = ms(order.failureStart);
-    const done = ms(order.doneAt);
-    // A terminal restored before the work order was done (a spare swapped in) counts from then; never before the failure.
-    const restored = order.restoredAt === null ? done : Math.min(done, Math.max(start, ms(order.restoredAt)));
-    this.repairMs += Math.max(0, done - start);
-    this.restoredMs += Math.max(0, restored - start);
-    this.repairs++;
-    this.correctiveDone++;
-    if (firstTimeFix(order.doneAt, order.hasFollowUp, order.nextFailureAt)) this.ftf++;
+  addDone(order: DoneOrderFacts): void {
+    this.addDoneSums(doneOrderSums(order));
+  }
+
+  /** Work orders done in the period, summed (doneOrderSums; the rollups of 0043). */
+  addDoneSums(sums: DoneSums): void {
+    this.allMinutes += sums.minutes;
+    this.plannedMinutes += sums.plannedMinutes;
+    this.repairMs += sums.repairMs;
+    this.restoredMs += sums.restoredMs;
+    this.repairs += sums.repairs;
+    this.correctiveDone += sums.repairs;
+    this.ftf += sums.firstTimeFixes;
   }
 
   addPreventive(outcome: PmOutcome): void {
