@@ -39,6 +39,7 @@ import * as skipReasons from './migrations/0038_skip_reasons.ts';
 import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
 import * as waitingCodes from './migrations/0042_waiting_codes.ts';
+import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '0040_kpi_rollups': kpiRollups,
   '0041_kpi_read_indexes': kpiReadIndexes,
   '0042_waiting_codes': waitingCodes,
+  '0044_action_reason_keys': actionReasonKeys,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
