@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPackage, verifyPackage } from '../src/rollouts/package-signature.ts';
+import { say, type SaidParams } from '../src/shared/messages/said.ts';
 import { RolloutsRepository } from '../src/rollouts/rollouts.repository.ts';
 import type { JobState } from '../src/shared/job-states.ts';
 import { ADMIN_TOKEN, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
@@ -718,6 +719,58 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(problems).toEqual([]);
       expect(done.state).toBe('completed');
       for (const term of terminals) expect(await terminalVersion(term)).toBe(term.id === failing ? '3.2.0' : '3.3.0');
+    }, 120_000);
+
+    it('keeps why a campaign halted and why installs were skipped, failed or withdrawn as catalogue sentences a zh-CN reader gets in Chinese', async () => {
+      nextNight();
+      // A shop without a maintenance window: its terminal is skipped. The first install fails: 1 of 8 halts the wave.
+      const { model, merchant, sites, terminals } = await fleet([4, 4, 1], { windowless: [2] });
+      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [100], maxFailureRate: 0.1 });
+      const wave1 = (await actions(created.id)).filter((a) => a.maintenanceJobId);
+      const starts = await Promise.all(wave1.map(async (a) => ({ terminalId: a.terminalId, start: (await t.services.maintenance.job(a.maintenanceJobId!))!.planned_start })));
+      const failing = starts.sort((a, b) => a.start.localeCompare(b.start))[0]!.terminalId;
+      const halted = await drive(created.id, terminals, { behaviour: (term) => ({ fail: term.id === failing }) });
+      expect(halted.state).toBe('halted');
+
+      const zh = { 'accept-language': 'zh-CN,zh;q=0.9' };
+      const { halt } = await ok<Campaign & { halt: { reasonKey: string; reasonParams: SaidParams } }>(t.api('GET', `/api/v1/campaigns/${created.id}`, undefined, zh));
+      expect(halt).toMatchObject({
+        reason: '1 of 8 installs in wave 1 failed (12.5 %), more than the allowed 10.0 %',
+        reasonKey: 'rollouts.halt.installs', reasonParams: { failed: '1', attempted: '8', wave: '1', rate: '12.5 %', max: '10.0 %' },
+      });
+      // The catalogue's English is the stored text, word for word; the Chinese names no id and no English word.
+      expect(say('en', { key: halt.reasonKey, params: halt.reasonParams })).toBe(halt.reason);
+      expect(say('zh-CN', { key: halt.reasonKey, params: halt.reasonParams })).toBe('第 1 批的 8 次安装中有 1 次失败（12.5 %），超过允许的 10.0 %');
+
+      const all = (await ok<{ items: (Action & { reasonKey: string | null; reasonParams: SaidParams | null })[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions?limit=1000`, undefined, zh))).items;
+      const sayAll = (a: (typeof all)[number], locale: 'en' | 'zh-CN') => say(locale, { key: a.reasonKey!, params: a.reasonParams });
+      const windowless = sites[2]!.terminals[0]!;
+      const skipped = all.find((a) => a.terminalId === windowless.id)!;
+      expect(skipped).toMatchObject({ state: 'skipped', skipReason: 'no_window', reasonKey: 'maintenance.plan.no_window', reasonParams: { serial: windowless.serialNumber } });
+      expect(sayAll(skipped, 'en')).toBe(skipped.reason);
+      expect(sayAll(skipped, 'zh-CN')).toBe(`终端 ${windowless.serialNumber} 没有适用的维护窗口（终端、门店、商户及其匹配的筛选条件均没有）`);
+      // The failed install and those put back in the queue by the halt say why in Chinese without the job's id.
+      const failed = all.find((a) => a.terminalId === failing)!;
+      expect(failed.state).toBe('failed');
+      expect(failed.reasonKey).toMatch(/^rollouts\.action\./);
+      expect(sayAll(failed, 'zh-CN')).not.toMatch(/[A-Za-z]/);
+      const withdrawn = all.filter((a) => a.reason?.startsWith('campaign halted: '));
+      expect(withdrawn.length).toBeGreaterThanOrEqual(1);
+      for (const a of withdrawn) {
+        expect(a).toMatchObject({ state: 'queued', reasonKey: 'rollouts.action.withdrawn_halted' });
+        expect(sayAll(a, 'en')).toBe(a.reason);
+        expect(sayAll(a, 'zh-CN')).toBe('灰度发布已叫停：第 1 批的 8 次安装中有 1 次失败（12.5 %），超过允许的 10.0 %');
+      }
+      // Cancelled, the queued installs say who cancelled it, in Chinese too.
+      await ok(t.api('POST', `/api/v1/campaigns/${created.id}/cancel`, { note: '换个时间再发' }));
+      const cancelled = (await ok<{ items: (Action & { reasonKey: string | null; reasonParams: SaidParams | null })[] }>(t.api('GET', `/api/v1/campaigns/${created.id}/actions?limit=1000&state=cancelled`))).items;
+      expect(cancelled.length).toBeGreaterThanOrEqual(1);
+      for (const a of cancelled) {
+        expect(a.reasonKey).toBe('rollouts.action.cancelled_by_note');
+        expect(sayAll(a, 'en')).toBe(a.reason);
+        expect(sayAll(a, 'zh-CN')).toMatch(/^灰度发布已由 .+ 取消：换个时间再发$/);
+      }
     }, 120_000);
 
     it('halts when card reads fail more often on the updated terminals than on comparable ones, with the figures', async () => {

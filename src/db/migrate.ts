@@ -40,6 +40,7 @@ import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
 import * as waitingCodes from './migrations/0042_waiting_codes.ts';
 import * as kpiDoneOrders from './migrations/0043_kpi_done_orders.ts';
+import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -80,6 +81,7 @@ const migrations: Record<string, Migration> = {
   '0041_kpi_read_indexes': kpiReadIndexes,
   '0042_waiting_codes': waitingCodes,
   '0043_kpi_done_orders': kpiDoneOrders,
+  '0044_action_reason_keys': actionReasonKeys,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -13,6 +13,7 @@ import type { DeploymentsService } from '../rollouts/deployments.service.ts';
 import { reportsVersion } from '../rollouts/installed-version.ts';
 import type { DeploymentHint } from '../rollouts/rollouts.schemas.ts';
 import { fromCatalogue, notFound, refused } from '../shared/errors.ts';
+import { said, type Said } from '../shared/messages/said.ts';
 import type { Clock } from '../shared/time.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import { actionStateOf, chunkPart, pollingSleep, targetToken, type DdiExecution, type DdiFinished } from './ddi-mapping.ts';
@@ -159,7 +160,7 @@ export class DdiService {
     // DDI's feedback `id` is the action's, not the message's, so it cannot tell a retry: the states do.
     const answer = await this.deployments.record(actionId, {
       reportId: null, status: mapped?.state ?? action.state, body, source: 'ddi',
-      reason: mapped?.reason ? `${mapped.reason}${details.length ? `: ${details.join('; ').slice(0, 1000)}` : ''}` : null,
+      reason: mapped?.state === 'failed' ? failureOf(body.status.execution, details) : null,
       // A hawkBit device sends no heartbeat: its confirmation is what says the version is installed.
       succeeded: async (trx, _action, pkg, at) => {
         if (reportsVersion(pkg.kind)) await this.device.recordInstalled(trx, terminalId, pkg.kind, pkg.version, at);
@@ -256,4 +257,10 @@ export class DdiService {
     this.touched.set(terminalId, true, now.getTime());
     await this.repo.touch(terminalId, now.toISOString());
   }
+}
+
+/** Why a device's feedback failed its install, as the catalogue's sentence: rejected or failed, with the device's own details. */
+function failureOf(execution: DdiExecution, details: readonly string[]): Said {
+  const how = execution === 'rejected' ? 'rejected' : 'failed';
+  return details.length ? said('rollouts.action.device_failed_details', { how, details: details.join('; ').slice(0, 1000) }) : said('rollouts.action.device_failed', { how });
 }

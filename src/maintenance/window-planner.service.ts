@@ -10,6 +10,7 @@ import type { EstateService } from '../estate/estate.service.ts';
 import type { Terminal } from '../estate/estate.schemas.ts';
 import { invalidField, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
+import { formatMessage, type MessageKey } from '../shared/messages/format.ts';
 import type { Clock } from '../shared/time.ts';
 import { OPEN, WORK_KINDS, type WorkKind } from '../shared/job-states.ts';
 import type { JobLifecycle } from './job-lifecycle.service.ts';
@@ -81,18 +82,21 @@ export class WindowPlanner {
     type Entry = { terminal: Terminal; window: WindowRow; occurrence: Occurrence; budget: number; expected: number; basis: PlanView['planned'][number]['durationBasis'] };
     const entries = new Map<string, Entry>();
     const notFitting: PlanView['notFitting'] = [];
-    const skip = (t: Terminal, reason: PlanView['notFitting'][number]['reason'], message: string) =>
-      notFitting.push({ terminalId: t.id, serialNumber: t.serialNumber, siteId: t.siteId, reason, message });
+    // `said`: the catalogue's sentence (key and params) the English message is, when it has one.
+    const skip = (t: Terminal, reason: PlanView['notFitting'][number]['reason'], message: string, said?: { key: MessageKey; params: Record<string, string | number> }) =>
+      notFitting.push({ terminalId: t.id, serialNumber: t.serialNumber, siteId: t.siteId, reason, message, ...said });
     const spread: SpreadJob[] = [];
     for (const terminal of terminals) {
       const lock = lockOf.get(terminal.id);
       if (lock) {
-        skip(terminal, 'locked', `terminal ${terminal.serialNumber} is locked (${lock.reason}, since ${lock.locked_at}); its job could not start until an operator lifts the lock`);
+        const params = { serial: terminal.serialNumber, reason: lock.reason, since: lock.locked_at };
+        skip(terminal, 'locked', formatMessage('en', 'maintenance.plan.locked', params)!, { key: 'maintenance.plan.locked', params });
         continue;
       }
       // One never heard from is left in: a device just set up (a hawkBit client polls first when it starts) may still come up.
       if (input.reachableOnly && !terminal.online && terminal.lastSeenAt) {
-        skip(terminal, 'offline', `terminal ${terminal.serialNumber} is offline (last heard from at ${terminal.lastSeenAt}); its job could not start`);
+        const params = { serial: terminal.serialNumber, lastSeenAt: terminal.lastSeenAt };
+        skip(terminal, 'offline', formatMessage('en', 'maintenance.plan.offline', params)!, { key: 'maintenance.plan.offline', params });
         continue;
       }
       const open = busy.get(terminal.id);
@@ -102,7 +106,8 @@ export class WindowPlanner {
       }
       const applicable = applicableWindows(terminal, windows);
       if (!applicable.length) {
-        skip(terminal, 'no_window', `no maintenance window applies to terminal ${terminal.serialNumber} (none for it, its site, its merchant or a filter it matches)`);
+        const params = { serial: terminal.serialNumber };
+        skip(terminal, 'no_window', formatMessage('en', 'maintenance.plan.no_window', params)!, { key: 'maintenance.plan.no_window', params });
         continue;
       }
       const estimate = input.expectedMinutes !== undefined
@@ -117,7 +122,9 @@ export class WindowPlanner {
       const chosen = fits[0];
       if (!chosen) {
         const longest = Math.max(...applicable.map((w) => w.duration_minutes));
-        skip(terminal, 'longer_than_window', `terminal ${terminal.serialNumber} needs ${budget} minutes (+${slack} spare), more than its maintenance window${applicable.length > 1 ? 's' : ''} of at most ${longest} minutes`);
+        // Minutes as text: the English says "1440", not "1,440".
+        const params = { serial: terminal.serialNumber, minutes: String(budget), slack: String(slack), windows: applicable.length, longest: String(longest) };
+        skip(terminal, 'longer_than_window', formatMessage('en', 'maintenance.plan.longer_than_window', params)!, { key: 'maintenance.plan.longer_than_window', params });
         continue;
       }
       entries.set(terminal.id, { terminal, ...chosen, budget, expected: Math.ceil(estimate.median), basis: estimate.basis });

@@ -111,7 +111,9 @@ export const NotFittingJob = Type.Object({
   serialNumber: Type.String(),
   siteId: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Enum(['open_job', 'no_window', 'longer_than_window', 'too_late', 'site_limit', 'fleet_limit', 'offline', 'locked']),
-  message: Type.String(),
+  message: Type.String({ description: 'why, in English (for the log and older clients)' }),
+  key: Type.Optional(Type.String({ description: "the same as the message catalogue's key (src/shared/messages), to say it in the reader's language with params" })),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
 });
 
 export const PlanView = Type.Object({

@@ -80,6 +80,9 @@ export interface CampaignHalted {
   kind: 'installs' | 'payments';
   /** The figures in the server's words (English), e.g. "card-read failure rate 18.2 % against 1.1 %". */
   reason: string;
+  /** The same as the message catalogue's sentence (src/shared/messages/said.ts), said in the reader's language when given. */
+  reasonKey?: string | undefined;
+  reasonParams?: Record<string, unknown> | undefined;
   haltedAt: string;
 }
 

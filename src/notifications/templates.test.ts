@@ -65,6 +65,10 @@ describe('message templates', () => {
     const zh = renderMessage('campaign.halted', data, { locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
     expect(zh.subject).toBe('【灰度发布已叫停】Pay app spring（pay-app 3.3.0）');
     expect(zh.text.split('\n')[0]).toBe('【灰度发布已叫停】灰度发布“Pay app spring”（pay-app 3.3.0）在第 1 批于 11月26日 02:00 自动停止：升级后终端的交易指标变差。');
+    // Given the catalogue's sentence, a Chinese reader gets the figures in Chinese, not the server's English.
+    const said = { reasonKey: 'rollouts.halt.installs', reasonParams: { failed: '2', attempted: '8', wave: '1', rate: '25.0 %', max: '10.0 %' } };
+    expect(renderMessage('campaign.halted', { ...data, kind: 'installs', ...said }, { locale: 'zh-CN', timeZone: 'Asia/Shanghai' }).text.split('\n')[1])
+      .toBe('数据：第 1 批的 8 次安装中有 2 次失败（25.0 %），超过允许的 10.0 %');
     const en = renderMessage('campaign.halted', { ...data, kind: 'installs' }, { locale: 'en', timeZone: 'Europe/London' });
     expect(en.text.split('\n')).toEqual([
       'Rollout "Pay app spring" (pay-app 3.3.0) halted itself in wave 1 at 25 Nov 18:00: too many installs failed.',

@@ -4,6 +4,7 @@ import type {
   ApprovalRequested, CampaignHalted, IncidentNotice, LowStock, MaintenanceAnnounced, MaintenanceCompleted, MaintenanceFailed, NotificationEvent, NotificationEventData, NotificationLocale, SpareNeeded,
   WorkOrderNotice,
 } from './notification-events.ts';
+import { say } from '../shared/messages/said.ts';
 
 export interface MessageContext {
   locale: NotificationLocale;
@@ -106,7 +107,7 @@ const zhCN: Templates = {
     subject: `【灰度发布已叫停】${d.name}（${d.package}）`,
     text: lines(
       `【灰度发布已叫停】灰度发布“${d.name}”（${d.package}）在第 ${d.wave} 批于 ${dateTime(d.haltedAt, ctx)} 自动停止：${d.kind === 'payments' ? '升级后终端的交易指标变差' : '安装失败过多'}。`,
-      `数据：${d.reason}`, `发布编号：${d.campaignId}`,
+      `数据：${(d.reasonKey && say('zh-CN', { key: d.reasonKey, params: d.reasonParams })) || d.reason}`, `发布编号：${d.campaignId}`,
     ),
   }),
   'sparepart.low_stock': (d: LowStock, ctx) => ({

@@ -12,7 +12,10 @@ import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } fro
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
+import type { MessageKey } from '../shared/messages/format.ts';
+import { english, said, type Said } from '../shared/messages/said.ts';
 import type { Clock } from '../shared/time.ts';
+import { saidColumns } from './action-reasons.ts';
 import { installFailure, OFFERED, waveInstalled, type ActionState, type SkipReason } from './action-states.ts';
 import { ROLLOUTS, tallyOf, workOf, type CampaignSettings } from './campaigns.ts';
 import type { HealthVerdict, MetricComparison } from './payment-health.ts';
@@ -94,17 +97,21 @@ export class CampaignEngine {
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
       let outcome = action.job_state ? JOB_OUTCOME[action.job_state] : action.maintenance_job_id ? 'skipped' : undefined;
       if (!outcome) continue;
+      // The English keeps the job's id (for the log); the catalogue's sentence leaves it out (no id on a page).
       let reason = outcome === 'succeeded' ? null : `its maintenance job ${action.maintenance_job_id} ended ${action.job_state ?? 'missing'}`;
+      let why: Said | null = outcome === 'succeeded' ? null : said('rollouts.action.job_ended', { state: action.job_state ?? 'missing' });
       let skip: SkipReason | null = outcome !== 'skipped' ? null : action.job_state ? 'job_aborted' : 'job_missing';
       if (outcome === 'succeeded' && !INSTALL_REPORTED.includes(action.state)) {
         outcome = 'failed';
         reason = `its maintenance job ${action.maintenance_job_id} completed, but the terminal never reported installing the package (it was ${action.state})`;
+        why = said('rollouts.action.never_installing', { was: action.state });
       } else if (outcome === 'failed' && !INSTALL_REPORTED.includes(action.state)) {
         outcome = 'skipped';
         skip = 'job_ended_before_install';
         reason = `its maintenance job ${action.maintenance_job_id} ended ${action.job_state} before the terminal began installing (it was ${action.state}): not a failed install`;
+        why = said('rollouts.action.ended_before_install', { state: action.job_state ?? 'missing', was: action.state });
       }
-      await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, skip_reason: skip, updated_at: at, finished_at: at });
+      await this.repo.moveAction(this.repo.db, action.id, action.state, { state: outcome, reason, ...saidColumns(why), skip_reason: skip, updated_at: at, finished_at: at });
     }
   }
 
@@ -124,7 +131,10 @@ export class CampaignEngine {
       const tally = tallyOf((await this.repo.tally(campaignId)).filter((t) => t.wave === wave.wave));
       const failure = installFailure(tally, settings.maxFailureRate);
       if (failure.failed) {
-        const reason = `${tally.failed} of ${failure.attempted} installs in wave ${wave.wave + 1} failed (${pct(failure.rate)}), more than the allowed ${pct(settings.maxFailureRate)}`;
+        // Counts as text: the English says "1200", not "1,200", as it always did.
+        const reason = said('rollouts.halt.installs', {
+          failed: String(tally.failed), attempted: String(failure.attempted), wave: String(wave.wave + 1), rate: pct(failure.rate), max: pct(settings.maxFailureRate),
+        });
         await this.halt(campaign, wave.wave, 'installs', reason, { failureRate: failure.rate, actions: tally }, { failureRate: failure.rate, payments: null });
         return true;
       }
@@ -140,8 +150,7 @@ export class CampaignEngine {
       const failureRate = installFailure(tally, settings.maxFailureRate).rate;
       const payments = await this.delivery.judge(campaign, wave.wave);
       if (payments.worse) {
-        const worse = payments.metrics.filter((m) => m.worse).map(describeMetric);
-        const reason = `payments got worse on wave ${wave.wave + 1}'s updated terminals than on comparable terminals still on the old version: ${worse.join('; ')}`;
+        const reason = said('rollouts.halt.payments', { wave: String(wave.wave + 1), metrics: payments.metrics.filter((m) => m.worse).map(describeMetric) });
         await this.halt(campaign, wave.wave, 'payments', reason, payments, { failureRate, payments });
         return true;
       }
@@ -165,13 +174,16 @@ export class CampaignEngine {
     });
   }
 
-  private async halt(campaign: CampaignRow, wave: number, kind: 'installs' | 'payments', reason: string, figures: unknown, verdict: unknown): Promise<void> {
+  /** The halt keeps why in English (`reason`) and as the catalogue's sentence (`reasonKey`, `reasonParams`). */
+  private async halt(campaign: CampaignRow, wave: number, kind: 'installs' | 'payments', why: Said, figures: unknown, verdict: unknown): Promise<void> {
     const at = this.now();
+    const reason = english(why);
+    const halt = { wave: wave + 1, kind, reason, reasonKey: why.key, reasonParams: why.params, at, figures };
     await this.repo.transaction(async (trx) => {
-      if (!(await this.repo.moveCampaign(trx, campaign.id, 'running', { state: 'halted', halt: JSON.stringify({ wave: wave + 1, kind, reason, at, figures }), updated_at: at }))) return;
+      if (!(await this.repo.moveCampaign(trx, campaign.id, 'running', { state: 'halted', halt: JSON.stringify(halt), updated_at: at }))) return;
       await this.repo.moveWave(trx, campaign.id, wave, ['installing', 'observing'], { state: 'failed', verdict: JSON.stringify(verdict) });
     });
-    await this.withdrawWaiting(campaign.id, 'queued', `campaign halted: ${reason}`);
+    await this.withdrawWaiting(campaign.id, 'queued', said('rollouts.action.withdrawn_halted', { reason: [why] }));
   }
 
   /**
@@ -222,7 +234,8 @@ export class CampaignEngine {
             }
             byTerminal.delete(miss.terminalId);
             const skip = PLAN_SKIPS[miss.reason] ?? null;
-            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, skip_reason: skip, updated_at: at, finished_at: at })) || moved;
+            const why = miss.key ? said(miss.key as MessageKey, miss.params ?? {}) : null;
+            moved = (await this.repo.moveAction(this.repo.db, action.id, 'queued', { state: 'skipped', reason: miss.message, ...saidColumns(why), skip_reason: skip, updated_at: at, finished_at: at })) || moved;
           }
           // The next round starts after the latest occurrence this one filled.
           if (!plan.planned.length) break;
@@ -286,26 +299,26 @@ export class CampaignEngine {
     }
   }
 
-  /** Aborts the waiting maintenance jobs of the campaign's offered actions; the actions become `to`. */
-  async withdrawWaiting(campaignId: string, to: 'queued' | 'cancelled', reason: string): Promise<void> {
+  /** Aborts the waiting maintenance jobs of the campaign's offered actions; the actions become `to`, with why. */
+  async withdrawWaiting(campaignId: string, to: 'queued' | 'cancelled', why: Said): Promise<void> {
     const at = this.now();
+    const reason = english(why);
     for (const action of await this.repo.offeredWithJobs(campaignId, OFFERED)) {
       if (!action.maintenance_job_id || !action.job_state || !WAITING.includes(action.job_state)) continue;
       if (!(await this.abortWaitingJob(action.maintenance_job_id, reason))) continue;
       await this.repo.moveAction(this.repo.db, action.id, action.state, {
-        state: to, maintenance_job_id: null, reason, updated_at: at, ...(to === 'cancelled' && { finished_at: at }),
+        state: to, maintenance_job_id: null, reason, ...saidColumns(why), updated_at: at, ...(to === 'cancelled' && { finished_at: at }),
       });
     }
   }
 }
 
-const METRIC_NAMES = { card_read_failure_rate: 'card-read failure rate', transaction_failure_rate: 'failed or refused transactions', reboots_per_terminal_hour: 'reboots per terminal-hour' };
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-const figure = (metric: keyof typeof METRIC_NAMES, x: number) => (metric === 'reboots_per_terminal_hour' ? x.toFixed(2) : pct(x));
+const figure = (metric: MetricComparison['metric'], x: number) => (metric === 'reboots_per_terminal_hour' ? x.toFixed(2) : pct(x));
 
 /** "card-read failure rate 48.0 % against 12.1 % (z = 11.9), from 12.3 % against 12.0 % before the update". */
-function describeMetric(m: MetricComparison): string {
-  const now = `${METRIC_NAMES[m.metric]} ${figure(m.metric, m.updated)} against ${figure(m.metric, m.comparison)} (z = ${m.z.toFixed(1)})`;
-  if (m.basis === 'groups' || m.updatedBefore === null || m.comparisonBefore === null) return `${now}, with no figures from before the update to compare`;
-  return `${now}, from ${figure(m.metric, m.updatedBefore)} against ${figure(m.metric, m.comparisonBefore)} before the update`;
+function describeMetric(m: MetricComparison): Said {
+  const now = { metric: m.metric, updated: figure(m.metric, m.updated), comparison: figure(m.metric, m.comparison), z: m.z.toFixed(1) };
+  if (m.basis === 'groups' || m.updatedBefore === null || m.comparisonBefore === null) return said('rollouts.halt.metric_groups', now);
+  return said('rollouts.halt.metric', { ...now, updatedBefore: figure(m.metric, m.updatedBefore), comparisonBefore: figure(m.metric, m.comparisonBefore) });
 }

@@ -9,6 +9,7 @@ import { WAITING, type JobState, type WaitingCode } from '../shared/job-states.t
 import { parseJson } from '../shared/json.ts';
 import { encodeCursor, timeIdKey, toPage } from '../shared/paging.ts';
 import type { Clock } from '../shared/time.ts';
+import { reasonView } from './action-reasons.ts';
 import { OFFERED, type ActionState } from './action-states.ts';
 import { tallyOf, type CampaignSettings } from './campaigns.ts';
 import type { ActionRow, RolloutsRepository } from './rollouts.repository.ts';
@@ -123,7 +124,7 @@ function actionView(a: ActionRow, serialNumber: string, jobState: string | null,
   const waits = OFFERED.includes(a.state as ActionState) && !!jobState && WAITING.includes(jobState as JobState);
   return {
     id: Number(a.id), campaignId: a.campaign_id, terminalId: a.terminal_id, serialNumber, wave: a.wave + 1, packageId: a.package_id, previousVersion: a.previous_version,
-    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, skipReason: a.state === 'skipped' ? a.skip_reason : null,
+    state: a.state as ActionState, maintenanceJobId: a.maintenance_job_id, reason: a.reason, ...reasonView(a), skipReason: a.state === 'skipped' ? a.skip_reason : null,
     waiting: waits ? job.reason : null, waitingCode: waits ? job.code : null, updatedAt: a.updated_at, finishedAt: a.finished_at,
   };
 }

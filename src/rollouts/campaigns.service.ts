@@ -10,8 +10,10 @@ import type { Terminal } from '../estate/estate.schemas.ts';
 import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
+import { english, said } from '../shared/messages/said.ts';
 import type { Clock } from '../shared/time.ts';
 import { checkedWaves, singleTerminalSitesOf, type CampaignCreation } from './campaign-creation.ts';
+import { saidColumns } from './action-reasons.ts';
 import type { CampaignEngine } from './campaign-engine.service.ts';
 import type { CampaignViews } from './campaign-views.service.ts';
 import type { CampaignSettings, LeftOut } from './campaigns.ts';
@@ -139,7 +141,7 @@ export class CampaignsService {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
     if (campaign.state !== 'running') throw refused('rollouts.campaign_state_conflict', { action: 'pause', name: campaign.name, state: campaign.state }, { retryable: false });
     if (!(await this.repo.moveCampaign(this.repo.db, id, 'running', { state: 'paused', updated_at: this.now() }))) throw refused('campaign.changed_meanwhile', {}, { retryable: true });
-    await this.engine.withdrawWaiting(id, 'queued', `campaign paused by ${actorName}${note ? `: ${note}` : ''}`);
+    await this.engine.withdrawWaiting(id, 'queued', note ? said('rollouts.action.paused_by_note', { name: actorName, note }) : said('rollouts.action.paused_by', { name: actorName }));
     return this.views.get(id);
   }
 
@@ -175,15 +177,16 @@ export class CampaignsService {
   }
 
   /** Stops for good: waiting installs are withdrawn, installs under way finish. */
-  async cancel(id: string, note: string | undefined, actorName: string): Promise<CampaignView> {
+  async cancel(id: string, note: string | undefined, actorName: string, rolledBack = false): Promise<CampaignView> {
     const campaign = (await this.repo.campaign(id)) ?? orNotFound('campaign', id);
     if (campaign.state === 'completed' || campaign.state === 'cancelled') throw refused('rollouts.campaign_state_conflict', { action: 'cancel', name: campaign.name, state: campaign.state }, { retryable: false });
     const at = this.now();
     if (!(await this.repo.moveCampaign(this.repo.db, id, campaign.state, { state: 'cancelled', updated_at: at, ended_at: at }))) throw refused('campaign.changed_meanwhile', {}, { retryable: true });
-    const reason = `campaign cancelled by ${actorName}${note ? `: ${note}` : ''}`;
-    await this.engine.withdrawWaiting(id, 'cancelled', reason);
+    const why = rolledBack ? said('rollouts.action.cancelled_rolled_back', { name: actorName })
+      : note ? said('rollouts.action.cancelled_by_note', { name: actorName, note }) : said('rollouts.action.cancelled_by', { name: actorName });
+    await this.engine.withdrawWaiting(id, 'cancelled', why);
     const queued = await this.repo.actionsOf(id, { states: ['queued'] });
-    await this.repo.updateActions(this.repo.db, queued.map((a) => a.id), { state: 'cancelled', reason, updated_at: at, finished_at: at });
+    await this.repo.updateActions(this.repo.db, queued.map((a) => a.id), { state: 'cancelled', reason: english(why), ...saidColumns(why), updated_at: at, finished_at: at });
     // Read before the transaction: on SQLite a query outside it would wait for it forever.
     const waves = await this.repo.waves(id);
     await this.repo.transaction(async (trx) => {
@@ -227,7 +230,7 @@ export class CampaignsService {
     }
     if (!terminals.length) throw refused('rollouts.no_previous_package', { package: pkg.name, versions: [...packageOf.keys()].join(', ') || 'none' });
     // Only now that the rollback can go ahead does the original stop: a refused rollback leaves it running.
-    if (original.state !== 'completed' && original.state !== 'cancelled') await this.cancel(id, 'rolled back', actorName);
+    if (original.state !== 'completed' && original.state !== 'cancelled') await this.cancel(id, 'rolled back', actorName, true);
     const counts = groupBy(terminals, (t) => t.packageId);
     const main = [...counts].sort((a, b) => b[1].length - a[1].length)[0]![0];
     return this.creation.start({

@@ -6,8 +6,10 @@ import type { Database } from '../db/schema.ts';
 import { OUT_OF_SERVICE, type JobState } from '../shared/job-states.ts';
 import type { MaintenanceService } from '../maintenance/maintenance.service.ts';
 import { notFound } from '../shared/errors.ts';
+import { english, said, type Said } from '../shared/messages/said.ts';
 import { configurationPackageOf } from '../shared/configuration-package.ts';
 import type { Clock } from '../shared/time.ts';
+import { saidColumns } from './action-reasons.ts';
 import { applyFeedback, CLOSED, OFFERED, type ActionState } from './action-states.ts';
 import type { CampaignEngine } from './campaign-engine.service.ts';
 import type { RolloutSettings } from './campaigns.ts';
@@ -62,7 +64,7 @@ export class DeploymentsService {
    * version the device installed, as it sends no heartbeat to tell).
    */
   async record(actionId: number, report: {
-    reportId: string | null; status: ActionState; body: unknown; source: string; reason?: string | null;
+    reportId: string | null; status: ActionState; body: unknown; source: string; reason?: Said | null;
     succeeded?: ((trx: Transaction<Database>, action: ActionRow, pkg: PackageRow, at: string) => Promise<void>) | undefined;
   }) {
     const at = this.now();
@@ -76,8 +78,9 @@ export class DeploymentsService {
       if (!(await this.repo.insertFeedback(trx, row))) return { actionId, state: action.state, changed: false, effect: 'a repeated report: already recorded' };
       if (!effect.change) return { actionId, state: action.state, changed: false, effect: effect.why };
       const closing = CLOSED.includes(effect.to);
-      const reason = effect.to === 'failed' ? report.reason ?? 'the terminal reported the install failed' : null;
-      if (!(await this.repo.moveAction(trx, actionId, action.state, { state: effect.to, updated_at: at, reason, ...(closing && { finished_at: at }) }))) {
+      const why = effect.to === 'failed' ? report.reason ?? said('rollouts.action.terminal_failed') : null;
+      const reason = why && english(why);
+      if (!(await this.repo.moveAction(trx, actionId, action.state, { state: effect.to, updated_at: at, reason, ...saidColumns(why), ...(closing && { finished_at: at }) }))) {
         return { actionId, state: action.state, changed: false, effect: 'the action changed meanwhile; this report was recorded only' };
       }
       if (effect.to === 'succeeded' && report.succeeded) await report.succeeded(trx, action, (await this.repo.package(action.package_id, trx))!, at);

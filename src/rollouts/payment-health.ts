@@ -9,6 +9,8 @@
 // Where either group has no figures from before (terminals that just enrolled), that metric falls back
 // to comparing the two groups after the update alone, and says so (`basis: 'groups'`).
 
+import { formatMessage, type MessageKey, type MessageParams } from '../shared/messages/format.ts';
+
 export interface GroupFigures {
   terminals: number;
   cardReads: number;
@@ -76,8 +78,11 @@ export interface MetricComparison {
 export interface HealthVerdict {
   worse: boolean;
   judged: boolean;
-  /** Why it could not be judged, if not. */
+  /** Why it could not be judged, if not (English, for the log and older clients). */
   note: string | null;
+  /** The note as the message catalogue's key and its parameters, to say it in the reader's language. */
+  noteKey?: MessageKey;
+  noteParams?: MessageParams;
   metrics: MetricComparison[];
 }
 
@@ -179,10 +184,15 @@ export function compareChanges(updated: GroupChange, comparison: GroupChange, se
     }
   }
   if (updated.all.terminals < settings.minTerminals) {
-    return { worse: false, judged: false, note: `only ${updated.all.terminals} updated terminal(s) reported; at least ${settings.minTerminals} are needed to judge payments`, metrics };
+    return { worse: false, judged: false, ...noted('rollouts.payments.too_few', { reported: String(updated.all.terminals), needed: String(settings.minTerminals) }), metrics };
   }
-  if (comparison.all.terminals === 0) return { worse: false, judged: false, note: 'no comparable terminal on the old version reported over the same time', metrics };
+  if (comparison.all.terminals === 0) return { worse: false, judged: false, ...noted('rollouts.payments.no_comparison'), metrics };
   return { worse: metrics.some((m) => m.worse), judged: true, note: null, metrics };
+}
+
+/** A note in English with its catalogue key and parameters beside it. */
+function noted(key: MessageKey, params: MessageParams = {}): Pick<HealthVerdict, 'note' | 'noteKey' | 'noteParams'> {
+  return { note: formatMessage('en', key, params) ?? key, noteKey: key, noteParams: params };
 }
 
 function round(x: number): number {

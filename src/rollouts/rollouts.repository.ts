@@ -200,11 +200,11 @@ export class RolloutsRepository {
   }
   /** Moves an action only from the state it was read in: a concurrent report cannot be overwritten. */
   async moveAction(executor: Executor, id: number, from: ActionState, changes: Partial<Omit<ActionRow, 'id'>>): Promise<boolean> {
-    const result = await executor.updateTable('rollout_actions').set(changes).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+    const result = await executor.updateTable('rollout_actions').set(withReason(changes)).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
   updateActions(executor: Executor, ids: number[], changes: Partial<Omit<ActionRow, 'id'>>) {
-    return eachBatch(ids, (batch) => executor.updateTable('rollout_actions').set(changes).where('id', 'in', batch).execute());
+    return eachBatch(ids, (batch) => executor.updateTable('rollout_actions').set(withReason(changes)).where('id', 'in', batch).execute());
   }
   /** Terminals already taking part in another campaign that is not over. */
   async busyTerminals(terminalIds: string[], openStates: readonly ActionState[]): Promise<Set<string>> {
@@ -296,4 +296,9 @@ export class RolloutsRepository {
         .where('rollout_actions.state', 'in', ['installing', 'installed', 'succeeded']))))
       .orderBy('at', 'desc').limit(200).execute();
   }
+}
+
+/** A new English reason without its catalogue sentence drops the old sentence: the two always say the same thing. */
+function withReason<T extends { reason?: string | null; reason_key?: string | null }>(changes: T): T {
+  return 'reason' in changes && !('reason_key' in changes) ? { ...changes, reason_key: null, reason_params: null } : changes;
 }

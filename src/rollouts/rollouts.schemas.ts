@@ -136,6 +136,16 @@ export const CampaignProgress = Type.Object({
 });
 export type CampaignProgress = Static<typeof CampaignProgress>;
 
+/**
+ * A sentence's parameters (src/shared/messages/said.ts): text or numbers, or a list of sentences said first
+ * (the figures that halted a wave) and joined.
+ */
+const SaidParams = Type.Record(Type.String(), Type.Union([
+  Type.String(), Type.Number(),
+  Type.Array(Type.Object({ key: Type.String(), params: Type.Record(Type.String(), Type.Unknown()) })),
+]), { description: "the parameters of the catalogue's message; a list parameter holds sentences ({ key, params }) said in the same language and joined" });
+const ReasonKey = Type.String({ description: "the message catalogue's key (src/shared/messages/*.json) of the English text beside it, to say it in the reader's language with its params" });
+
 const MetricView = Type.Object({
   metric: Type.String(), updated: Type.Number(), comparison: Type.Number(), difference: Type.Number(), z: Type.Number(), worse: Type.Boolean(),
   basis: Type.Optional(Type.Union([Type.Literal('change'), Type.Literal('groups')], {
@@ -159,7 +169,10 @@ export const WaveView = Type.Object({
   endedAt: Nullable(Timestamp),
   verdict: Nullable(Type.Object({
     failureRate: Type.Number(),
-    payments: Nullable(Type.Object({ worse: Type.Boolean(), judged: Type.Boolean(), note: Nullable(Type.String()), metrics: Type.Array(MetricView) })),
+    payments: Nullable(Type.Object({
+      worse: Type.Boolean(), judged: Type.Boolean(), note: Nullable(Type.String({ description: 'why payments were not judged, in English' })), metrics: Type.Array(MetricView),
+      noteKey: Type.Optional(ReasonKey), noteParams: Type.Optional(SaidParams),
+    })),
     acceptedBy: Type.Optional(Type.String({ description: 'the operator who resumed after a halt on payments, accepting these figures' })),
     note: Type.Optional(Nullable(Type.String())),
   })),
@@ -186,7 +199,11 @@ export const CampaignView = Type.Object({
   }),
   state: Type.Enum(CAMPAIGN_STATES),
   currentWave: Type.Integer({ description: '1-based' }),
-  halt: Nullable(Type.Object({ wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }), reason: Type.String(), at: Timestamp, figures: Type.Unknown() })),
+  halt: Nullable(Type.Object({
+    wave: Type.Integer(), kind: Type.Enum(['installs', 'payments'], { description: 'what stopped it' }),
+    reason: Type.String({ description: "why, in the engine's own words (English, for the log and older clients)" }),
+    reasonKey: Type.Optional(ReasonKey), reasonParams: Type.Optional(SaidParams), at: Timestamp, figures: Type.Unknown(),
+  })),
   excluded: Type.Record(Type.String(), Type.Integer(), { description: 'terminals the filter matched but the package may not go to, by reason' }),
   leftOut: Type.Optional(Type.Array(Type.Object({
     terminalId: Type.String(), serialNumber: Nullable(Type.String()), previousVersion: Nullable(Type.String()), reason: Type.String(),
@@ -258,6 +275,8 @@ export const ActionView = Type.Object({
   state: Type.Enum(ACTION_STATES),
   maintenanceJobId: Nullable(Type.String()),
   reason: Nullable(Type.String({ description: "why it was skipped, failed or withdrawn, in the engine's own words (English, for the log and older clients); a skipped one's code is skipReason" })),
+  reasonKey: Nullable(ReasonKey),
+  reasonParams: Nullable(SaidParams),
   skipReason: Nullable(Type.Enum(SKIP_REASONS, {
     description: 'a skipped install only: why, as a code to say in the reader\'s language — no_window (no maintenance window applies), longer_than_window (the install needs longer than its windows), offline or locked (when its wave was planned), job_aborted (its maintenance job was aborted), job_missing (its job vanished), job_ended_before_install (its job ended before the terminal began installing, e.g. its link was down through its window)',
   })),

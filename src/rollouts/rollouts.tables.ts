@@ -86,6 +86,10 @@ export interface RolloutActionTable {
   reason: string | null;
   /** Why a skipped action was skipped, as a code (0038); null for any other state. `reason` keeps the prose. */
   skip_reason: SkipReason | null;
+  /** `reason` as the message catalogue's key (0044); null: English only (older rows, or no catalogue sentence). */
+  reason_key: string | null;
+  /** JSON SaidParams of `reason_key` (src/shared/messages/said.ts). */
+  reason_params: string | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;

@@ -15,6 +15,7 @@ import { useI18n } from '../../i18n.tsx';
 import type { LiveState } from '../../live.ts';
 import { can } from '../../permissions.ts';
 import { Link, useRouter } from '../../router.tsx';
+import { say } from '../../../../src/shared/messages/said.ts';
 import { useMerchants } from '../Calendar.tsx';
 import { CampaignChange } from '../ConfigurationChanges.tsx';
 import { waitingLine } from '../Maintenance.tsx';
@@ -25,6 +26,14 @@ const ACTION_STATES = ['queued', 'scheduled', 'downloading', 'downloaded', 'inst
 const FINAL = ['completed', 'cancelled'];
 const PAGE_SIZE = 25;
 const POLL_MS = 3000;
+
+/**
+ * The server's reason in the reader's language, from the catalogue's key and parameters it kept beside its
+ * English text; null when it kept none (a campaign from before) or the key is not in this dashboard's catalogue.
+ */
+function said(locale: 'zh-CN' | 'en', key: string | null | undefined, params: Record<string, unknown> | null | undefined): string | null {
+  return key ? say(locale, { key, params }) : null;
+}
 
 const isPayments = (f: unknown): f is PaymentsVerdict => typeof f === 'object' && f !== null && Array.isArray((f as { metrics?: unknown }).metrics);
 const isInstalls = (f: unknown): f is { failureRate: number; actions: Record<string, number> } =>
@@ -196,7 +205,7 @@ function WaveCard({ wave, current, figuresOpen, onFigures }: { wave: Wave; curre
           {typeof verdict.failureRate === 'number' && <p>{t('failureRate')}: {percent(verdict.failureRate, locale)}</p>}
           {verdict.payments && (verdict.payments.judged
             ? <MetricsTable metrics={verdict.payments.metrics} caption={t('paymentsFigures', { wave: wave.wave })} />
-            : <p>{t('paymentsNotJudged', { note: verdict.payments.note ?? '' })}</p>)}
+            : <p>{t('paymentsNotJudged', { note: said(locale, verdict.payments.noteKey, verdict.payments.noteParams) ?? verdict.payments.note ?? '' })}</p>)}
           {accepted && <p>{t('acceptedBy', { name: accepted })}</p>}
         </details>
       )}
@@ -208,6 +217,7 @@ function HaltCard({ campaign }: { campaign: Campaign }) {
   const { t, date, locale } = useI18n();
   const halt = campaign.halt!;
   const figures = halt.figures;
+  const reason = said(locale, halt.reasonKey, halt.reasonParams);
   return (
     <section className="card halt" aria-labelledby="halt-title" data-testid="halt">
       <h2 id="halt-title">{t('haltedAtWave', { wave: halt.wave })}</h2>
@@ -216,7 +226,10 @@ function HaltCard({ campaign }: { campaign: Campaign }) {
       {isInstalls(figures) && <p>{t('haltReasonInstalls', { rate: percent(figures.failureRate, locale), max: percent(campaign.settings.maxFailureRate, locale) })}</p>}
       {isPayments(figures) && <MetricsTable metrics={figures.metrics} caption={t('haltFigures')} />}
       {isInstalls(figures) && <WaveProgress actions={figures.actions} label={t('haltFigures')} />}
-      <p className="server-words"><span className="muted">{t('serverWords')}</span> {halt.reason}</p>
+      {/* Said from the catalogue in the reader's language; a halt from before it kept a key shows the server's English. */}
+      {reason !== null
+        ? <p className="halt-reason" data-testid="halt-reason">{reason}</p>
+        : <p className="server-words"><span className="muted">{t('serverWords')}</span> {halt.reason}</p>}
     </section>
   );
 }
@@ -410,11 +423,13 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
   const i18n = useI18n();
   const { t, tk, locale } = i18n;
   const panel = `feedback-${a.id}`;
-  // The server's reason for a skipped or waiting install is English prose (with serial numbers): shown
-  // to English readers; others read the state and the wave's reason in words above. A skipped install
-  // says why in the reader's words, from its code (the prose then adds nothing for English readers).
+  // Why an install failed, was cancelled or put back in the queue: the catalogue's sentence in the reader's
+  // language; an action from before it kept one shows the server's English to English readers only (others
+  // read the state and the wave's reason in words above). A skipped install says why in the reader's words
+  // from its code (the row names the terminal already; the sentence would only repeat it).
   const serverWords = locale === 'en';
   const skip = a.state === 'skipped' && a.skipReason ? tk('skip', a.skipReason) : null;
+  const reason = said(locale, a.reasonKey, a.reasonParams) ?? (serverWords ? a.reason : null);
   return (
     <>
       <tr data-action={a.id} data-serial={a.serialNumber}>
@@ -422,7 +437,7 @@ function ActionRow({ action: a, open, onToggle, progressKey, date }: { action: R
         <td>{a.wave}</td>
         <td data-testid="action-state">
           <ActionBadge state={a.state} />
-          {skip ? <div className="skip-reason" data-skip-reason={a.skipReason}>{skip}</div> : a.reason && serverWords && <div className="muted break">{a.reason}</div>}
+          {skip ? <div className="skip-reason" data-skip-reason={a.skipReason}>{skip}</div> : reason && <div className="muted break" data-reason-key={a.reasonKey ?? undefined}>{reason}</div>}
           {a.waiting && <div className="muted break" data-waiting={a.waitingCode ?? undefined}>{waitingLine(i18n, a.waiting, a.waitingCode)}</div>}
         </td>
         <td className="wide">{a.previousVersion?.endsWith(':before') ? t('ccPreviousConfiguration') : a.previousVersion ?? '—'}</td>
