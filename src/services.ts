@@ -351,7 +351,7 @@ export async function createServices(
     job: (campaign, packageId, wave) => (configurationPackageOf(packageId) ? configurationCampaigns.job(campaign, packageId, wave) : packageDelivery.job(campaign, packageId, wave)),
     judge: (campaign, wave) => (configurationPackageOf(campaign.package_id) ? configurationCampaigns.judge(campaign, wave) : packageDelivery.judge(campaign, wave)),
   };
-  const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, delivery, maintenance, windowPlanner, clock);
+  const campaignEngine: CampaignEngine = new CampaignEngine(rollouts, delivery, maintenance, windowPlanner, clock, notifications);
   const campaignViews = new CampaignViews(rollouts, estateRepo, maintenance, clock);
   const campaignCreation = new CampaignCreation(rollouts, campaignEngine, campaignViews, estateRepo, clock);
   const campaigns = new CampaignsService(rollouts, campaignEngine, campaignCreation, campaignViews, packages, estateRepo, clock);

@@ -42,7 +42,7 @@ interface Deployment {
 interface Wave { wave: number; percent: number; state: string; terminals: number; actions: Record<string, number>; startedAt: string | null; installedAt: string | null; endedAt: string | null; verdict: null | { failureRate: number; payments: null | { worse: boolean; judged: boolean; note: string | null; metrics: Metric[] } } }
 interface Metric { metric: string; updated: number; comparison: number; difference: number; z: number; worse: boolean; basis?: string; updatedBefore?: number | null; comparisonBefore?: number | null }
 interface Campaign {
-  id: string; state: string; currentWave: number; rollbackOf: string | null; package: { id: string; version: string };
+  id: string; name: string; state: string; currentWave: number; rollbackOf: string | null; package: { id: string; version: string };
   halt: null | { wave: number; reason: string; at: string; figures: Record<string, unknown> & { metrics?: Metric[] } };
   excluded: Record<string, number>; waves: Wave[]; settings: { maxFailureRate: number; seed: number };
 }
@@ -679,7 +679,10 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
     it('halts a wave whose installs fail too often, withdraws its waiting jobs, and goes on when resumed', async () => {
       nextNight();
       const { model, merchant, terminals } = await fleet([4, 4]);
-      const pkg = await publish({ version: '3.3.0', name: unique('app-'), models: [model.id] });
+      const app = unique('app-');
+      const pkg = await publish({ version: '3.3.0', name: app, models: [model.id] });
+      // The fleet team hears of halts by e-mail (a fleet channel: every merchant, in Chinese).
+      const channel = await ok<{ id: string }>(t.api('POST', '/api/v1/notification-channels', { kind: 'email', name: 'release desk', address: 'release@fleet.example', events: ['campaign.halted'] }), 201);
       const created = await startCampaign({ packageId: pkg.id, filter: { merchantId: merchant.id }, waves: [50, 100], maxFailureRate: 0.1 });
       const wave1 = await actions(created.id, '&wave=1');
       expect(wave1).toHaveLength(4);
@@ -692,6 +695,8 @@ describe.each(databases())('signed rollouts on $name', (kind) => {
       expect(halted.halt).toMatchObject({ wave: 1, reason: expect.stringMatching(/^1 of 4 installs in wave 1 failed \(25\.0 %\), more than the allowed 10\.0 %/), figures: { failureRate: 0.25 } });
       expect(halted.waves[0]!.state).toBe('failed');
       const haltedAt = Date.parse(halted.halt!.at);
+      const notices = await ok<{ items: { event: string; locale: string; subject: string; merchantId: string | null }[] }>(t.api('GET', `/api/v1/notification-deliveries?channelId=${channel.id}`));
+      expect(notices.items).toEqual([expect.objectContaining({ event: 'campaign.halted', locale: 'zh-CN', merchantId: merchant.id, subject: `【灰度发布已叫停】${created.name}（${app} 3.3.0）` })]);
 
       const failed = (await actions(created.id)).find((a) => a.terminalId === failing)!;
       expect(failed).toMatchObject({ state: 'failed', reason: expect.stringContaining('failed') });

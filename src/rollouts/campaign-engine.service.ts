@@ -10,6 +10,7 @@ import { batches } from '../db/batches.ts';
 import { WAITING, type JobState, type WorkKind } from '../shared/job-states.ts';
 import type { LastTerminalPolicies, LastTerminalPolicy, MaintenanceService } from '../maintenance/maintenance.service.ts';
 import type { WindowPlanner } from '../maintenance/window-planner.service.ts';
+import type { NotificationService } from '../notifications/notifications.service.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { parseJson } from '../shared/json.ts';
 import type { MessageKey } from '../shared/messages/format.ts';
@@ -59,6 +60,7 @@ export class CampaignEngine {
     private readonly maintenance: MaintenanceService,
     private readonly windows: WindowPlanner,
     private readonly clock: Clock,
+    private readonly notifications: Pick<NotificationService, 'notify'>,
   ) {}
 
   private now = () => this.clock().toISOString();
@@ -179,11 +181,23 @@ export class CampaignEngine {
     const at = this.now();
     const reason = english(why);
     const halt = { wave: wave + 1, kind, reason, reasonKey: why.key, reasonParams: why.params, at, figures };
-    await this.repo.transaction(async (trx) => {
-      if (!(await this.repo.moveCampaign(trx, campaign.id, 'running', { state: 'halted', halt: JSON.stringify(halt), updated_at: at }))) return;
+    const halted = await this.repo.transaction(async (trx) => {
+      if (!(await this.repo.moveCampaign(trx, campaign.id, 'running', { state: 'halted', halt: JSON.stringify(halt), updated_at: at }))) return false;
       await this.repo.moveWave(trx, campaign.id, wave, ['installing', 'observing'], { state: 'failed', verdict: JSON.stringify(verdict) });
+      return true;
     });
+    if (!halted) return;
     await this.withdrawWaiting(campaign.id, 'queued', said('rollouts.action.withdrawn_halted', { reason: [why] }));
+    // The fleet's channels (and the merchant's, for a campaign to one merchant) hear of it once.
+    const pkg = await this.repo.package(campaign.package_id);
+    const filter = parseJson<{ merchantId?: string; siteId?: string }>(campaign.filter, {});
+    await this.notifications.notify({
+      event: 'campaign.halted', merchantId: filter.merchantId ?? null, siteId: filter.siteId ?? null, key: `campaign.halted:${campaign.id}:${at}`,
+      data: {
+        campaignId: campaign.id, name: campaign.name, package: pkg ? `${pkg.name} ${pkg.version}` : campaign.package_id, wave: halt.wave, kind,
+        reason, reasonKey: why.key, reasonParams: why.params, haltedAt: at,
+      },
+    });
   }
 
   /**
