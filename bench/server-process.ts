@@ -10,6 +10,8 @@ import Fastify from 'fastify';
 const report = (message: object) => writeSync(3, `${JSON.stringify(message)}\n`);
 let url: string;
 let close: () => Promise<void>;
+/** BENCH_CACHE_SIZES=1: the Maps and Sets reachable from the services holding 1,000 entries or more, by path (at SIGTERM). */
+let cacheSizes: () => Record<string, number> = () => ({});
 const stats = { batches: 0, heartbeats: 0, writeMs: 0, cpuUs: 0 };
 let cpuAtStart = process.cpuUsage();
 if (process.argv[2] === 'hello') {
@@ -24,6 +26,7 @@ if (process.argv[2] === 'hello') {
   const server = await startServer(loadConfig({ ...process.env, PORT: '0' }), quiet ? { logger: false, jobs: false } : {});
   url = server.url;
   close = () => server.close();
+  if (process.env.BENCH_CACHE_SIZES === '1') cacheSizes = () => largeCollections(server.services);
   // Measures the group commit from outside: batch sizes and the time spent writing them (in the writer thread, or on the
   // event loop with HEARTBEAT_WRITER_THREAD=off or PostgreSQL).
   const store = server.services.device.store;
@@ -50,10 +53,39 @@ process.on('SIGUSR2', () => {
 process.once('SIGTERM', async () => {
   const cpu = process.cpuUsage(cpuAtStart);
   // Resident memory now and at its peak (maxRSS is in KiB), and the JS heap in use.
-  const memory = { rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 };
-  report({ ...stats, cpuUs: cpu.user + cpu.system, ...memory });
+  // External is Buffers and native objects outside the JS heap (RSS also counts code, thread stacks and SQLite's page cache).
+  const m = process.memoryUsage();
+  const memory = {
+    rssMb: m.rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20,
+    externalMb: m.external / 2 ** 20, arrayBuffersMb: m.arrayBuffers / 2 ** 20,
+  };
+  report({ ...stats, cpuUs: cpu.user + cpu.system, ...memory, caches: cacheSizes() });
   if (profiling) writeFileSync(profileFile!, JSON.stringify((await session.post('Profiler.stop')).profile));
   await close();
   process.exit(0);
 });
 report({ url });
+
+/** Walks the object graph from `root` (each object once, at most 6 levels deep) for Maps and Sets of 1,000 entries or more. */
+function largeCollections(root: object): Record<string, number> {
+  const seen = new WeakSet<object>();
+  const found: Record<string, number> = {};
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value) || depth > 6) return;
+    seen.add(value);
+    if (value instanceof Map || value instanceof Set) {
+      if (value.size >= 1000) found[path] = value.size;
+      let looked = 0;
+      if (value instanceof Map) for (const [key, v] of value) if (looked++ < 50) walk(v, `${path}[${String(key).slice(0, 20)}]`, depth + 1); else break;
+      return;
+    }
+    if (ArrayBuffer.isView(value) || Array.isArray(value)) return;
+    for (const key of Object.getOwnPropertyNames(value)) {
+      let v: unknown;
+      try { v = (value as Record<string, unknown>)[key]; } catch { continue; }
+      walk(v, path ? `${path}.${key}` : key, depth + 1);
+    }
+  };
+  walk(root, '', 0);
+  return found;
+}

@@ -5,6 +5,7 @@
 // (./relocations.service.ts) and key incidents (./key-slots.service.ts).
 import type { HeartbeatReport } from '../device/device.schemas.ts';
 import type { HeartbeatGuard } from '../device/device.service.ts';
+import { setBounded } from '../shared/bounded-map.ts';
 import { fromCatalogue } from '../shared/errors.ts';
 import { fingerprintText, parseFingerprint, type HardwareFingerprint, type KeySlot, type TerminalLocation } from '../shared/terminal-security.ts';
 import { injectsKeys, type KeySlotWatch } from './key-slots.service.ts';
@@ -16,6 +17,11 @@ import type { SecurityPorts } from './security.service.ts';
 interface Pending { terminalId: string; at: string; location: TerminalLocation | undefined; sourceAddress: string | undefined; keys: KeySlot[] | undefined }
 
 const FLUSH_EVERY_MS = 1000;
+/**
+ * Terminals whose last source address one process keeps: it is needed from the guard until the heartbeat's batch is
+ * written (about a second), so the oldest are dropped first; one dropped is recorded without its address.
+ */
+const ADDRESSES_MAX_TERMINALS = 200_000;
 /** Fields of a heartbeat report the protocol knows: any other is looked at for key material. */
 const KNOWN_FIELDS = new Set(['seq', 'sentAt', 'appVersion', 'firmwareVersion', 'battery', 'printer', 'cardReader', 'network', 'storageFreeMb',
   'temperatureC', 'uptimeSeconds', 'tamper', 'crashes', 'security', 'transactions', 'configuration', 'hardware', 'location', 'keys']);
@@ -35,6 +41,7 @@ export class SecurityWatch {
     private readonly relocations: RelocationWatch,
     private readonly keys: KeySlotWatch,
     private readonly ports: Pick<SecurityPorts, 'openCase' | 'log'>,
+    private readonly maxAddresses = ADDRESSES_MAX_TERMINALS,
   ) {}
 
   // ---- the heartbeat path (memory only)
@@ -42,7 +49,7 @@ export class SecurityWatch {
   readonly guard: HeartbeatGuard = (terminalId, report, seen) => {
     const material = keyMaterialIn(report as unknown as Record<string, unknown>, KNOWN_FIELDS);
     if (material) throw fromCatalogue('validation_error', 'security.key_material', { field: material[0] }, { field: material[0] });
-    if (seen.sourceAddress) this.addresses.set(terminalId, seen.sourceAddress);
+    if (seen.sourceAddress) setBounded(this.addresses, terminalId, seen.sourceAddress, this.maxAddresses);
     const reported = report.hardware;
     if (!seen.boundFingerprint) return reported ? { bindFingerprint: fingerprintText(reported) } : undefined;
     if (!reported) throw fromCatalogue('forbidden', 'security.hardware_missing', {}, { field: 'hardware' });
