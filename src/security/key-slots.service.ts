@@ -3,6 +3,7 @@
 // mismatched, expiring) or resolved when the keys are right again. A maintenance job that injected
 // keys leaves a record of what the terminal reports afterwards.
 import { randomUUID } from 'node:crypto';
+import { setBounded } from '../shared/bounded-map.ts';
 import { parseJson } from '../shared/json.ts';
 import type { KeySlot } from '../shared/terminal-security.ts';
 import type { Clock } from '../shared/time.ts';
@@ -13,8 +14,16 @@ import type { SecurityPorts } from './security.service.ts';
 
 type Terminal = { id: string; site_id: string | null; merchant_id: string | null };
 
+/** Terminals whose key problems one process remembers. */
+const KEY_STATE_TERMINALS = 200_000;
+
 export class KeySlotWatch {
-  /** Key problems each terminal was last found with ("rule" → detail JSON); unknown after a restart. */
+  /**
+   * Key problems each terminal was last found with ("rule" → detail JSON; unknown after a restart), so a heartbeat
+   * opens or resolves an incident only on a change. At most
+   * KEY_STATE_TERMINALS, the one set longest ago dropped first: a forgotten terminal's next report opens (an open
+   * incident is kept, not doubled) or resolves again.
+   */
   private keyState = new Map<string, Map<KeyProblemRule, string>>();
 
   constructor(
@@ -64,7 +73,7 @@ export class KeySlotWatch {
           .catch((error: unknown) => this.ports.log?.('key incident not resolved', { terminal: terminal.id, rule, error: String(error) }));
       }
     }
-    this.keyState.set(terminal.id, now);
+    setBounded(this.keyState, terminal.id, now, KEY_STATE_TERMINALS);
   }
 
   /**
