@@ -190,9 +190,9 @@ export class CampaignEngine {
     await this.withdrawWaiting(campaign.id, 'queued', said('rollouts.action.withdrawn_halted', { reason: [why] }));
     // The fleet's channels (and the merchant's, for a campaign to one merchant) hear of it once.
     const pkg = await this.repo.package(campaign.package_id);
-    const filter = parseJson<{ merchantId?: string; siteId?: string }>(campaign.filter, {});
+    const { merchantId = null } = parseJson<{ merchantId?: string }>(campaign.filter, {});
     await this.notifications.notify({
-      event: 'campaign.halted', merchantId: filter.merchantId ?? null, siteId: filter.siteId ?? null, key: `campaign.halted:${campaign.id}:${at}`,
+      event: 'campaign.halted', merchantId, siteId: null, key: `campaign.halted:${campaign.id}:${at}`,
       data: {
         campaignId: campaign.id, name: campaign.name, package: pkg ? `${pkg.name} ${pkg.version}` : campaign.package_id, wave: halt.wave, kind,
         reason, reasonKey: why.key, reasonParams: why.params, haltedAt: at,
