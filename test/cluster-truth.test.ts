@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AccessRepository } from '../src/access/access.repository.ts';
-import { LISTENER_APPLICATION_NAME } from '../src/cluster/invalidations.ts';
+import { InvalidationListener, LISTENER_APPLICATION_NAME } from '../src/cluster/invalidations.ts';
 import { DeviceRepository } from '../src/device/device.repository.ts';
 import { heartbeatReport } from './support/app.ts';
 import { postgresUrl } from './support/env.ts';
@@ -138,8 +138,8 @@ describe.skipIf(!postgresUrl())('a node on PostgreSQL trusts its cache long only
   });
 
   let seq = 1;
-  const heartbeat = (credential: string) => fetch(`${b!.url}/device/v1/heartbeat`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` }, body: JSON.stringify(heartbeatReport(seq++)),
+  const heartbeat = (credential: string, node = b!, overrides: Record<string, unknown> = {}) => fetch(`${node.url}/device/v1/heartbeat`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` }, body: JSON.stringify(heartbeatReport(seq++, overrides)),
   }).then((r) => r.status);
   const list = (token: string) => fetch(`${b!.url}/api/v1/terminals`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
   let code = '';
@@ -209,5 +209,35 @@ describe.skipIf(!postgresUrl())('a node on PostgreSQL trusts its cache long only
     const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
     expect(await heartbeat(kept.credential)).toBe(200);
     expect(credentialQueries).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses other hardware on a node that cached the terminal before its first fingerprint was bound through another', async () => {
+    const terminal = await enrol(); // enrolled without hardware: the first heartbeat reporting some binds it
+    const hardware = (pinPadSerial: string) => ({ hardware: { serial: `LONG-${enrolled}`, pinPadSerial, secureProcessorId: 'SP-7F3A' } });
+    expect(await heartbeat(terminal.credential)).toBe(200); // node b caches it, unbound
+    expect(await heartbeat(terminal.credential, a!, hardware('PP-20931'))).toBe(200); // bound through node a
+    expect(await heartbeat(terminal.credential, b!, hardware('PP-SKIMMER'))).toBe(403);
+    expect(await heartbeat(terminal.credential, b!, hardware('PP-20931'))).toBe(200);
+  });
+
+  it('counts a listening connection that stops answering (no reset, as over a lost network path) as not listening', async () => {
+    const listener = new InvalidationListener(postgresUrl()!, { probeMs: 100, probeTimeoutMs: 500, retryMs: 60_000 });
+    const listeners = async () => (await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${LISTENER_APPLICATION_NAME}`.execute(a!.services.db.kysely)).rows.map((r) => r.pid);
+    const before = new Set(await listeners());
+    await listener.start();
+    let stopped: number | undefined;
+    try {
+      expect(listener.listening).toBe(true);
+      stopped = (await listeners()).find((pid) => !before.has(pid));
+      try {
+        process.kill(stopped!, 'SIGSTOP'); // its PostgreSQL backend stops answering, the connection stays open
+      } catch {
+        return; // a PostgreSQL server of another user (CI's own): cannot be paused from here
+      }
+      await waitFor(() => !listener.listening, 30_000, 'the silent connection counted as lost');
+    } finally {
+      if (stopped) process.kill(stopped, 'SIGCONT');
+      await listener.stop();
+    }
   });
 });

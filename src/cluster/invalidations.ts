@@ -41,6 +41,7 @@ export class InvalidationListener {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
+  private probing = false;
   private stopped = true;
   private failures = 0;
   /** True while notices are being heard. */
@@ -114,6 +115,8 @@ export class InvalidationListener {
 
   /** The connection answers a query, so the notices sent before it have been heard; else it counts as lost. */
   private async ask(client: pg.Client, connectionLost: (error: Error) => void): Promise<void> {
+    if (this.probing) return; // the last one has not been answered yet: its own timeout judges it
+    this.probing = true;
     const timeoutMs = this.options.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const silent = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); });
@@ -123,6 +126,7 @@ export class InvalidationListener {
       connectionLost(error instanceof Error ? error : new Error(String(error)));
     } finally {
       clearTimeout(timer);
+      this.probing = false;
     }
   }
 
