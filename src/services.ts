@@ -260,13 +260,18 @@ export async function createServices(
     const closeDatabase = db.close;
     db.close = async () => { await heartbeatThread.close(); await closeDatabase(); };
   }
+  // On PostgreSQL each node listens for what other nodes revoke (handlers below, started by the server).
+  const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }) : undefined;
+  // Cached credentials and tokens are trusted long while every revocation reaches this process: always on
+  // SQLite (one process: the code that revokes forgets the entry), on PostgreSQL while the listener listens.
+  const revocationsHeard = invalidations ? () => invalidations.listening : () => true;
   // Each heartbeat batch is answered by heartbeatAnswers (below), once the capabilities it asks exist.
   const device = new DeviceService(new DeviceRepository(db.kysely), new EnrolmentRepository(db.kysely), clock, { heartbeatIntervalSeconds: config.heartbeatIntervalSeconds, offlineAfterMs }, (batch, stored) => heartbeatAnswers(batch, stored),
     (terminalId, report) => configurationDelivery.heartbeat(terminalId, report),
     // The merchant's side: the care version and the next planned maintenance, both from memory.
     (terminalId) => ({ care: care.hint(terminalId), nextMaintenance: nextMaintenance.of(terminalId), notices: shopNotices.of(terminalId) }), heartbeatThread,
     // Another hardware fingerprint or key material is refused before the heartbeat is stored (from memory).
-    (terminalId, report, seen): ReturnType<HeartbeatGuard> => securityWatch.guard(terminalId, report, seen));
+    (terminalId, report, seen): ReturnType<HeartbeatGuard> => securityWatch.guard(terminalId, report, seen), revocationsHeard);
   // Daily care by the shop's staff and each terminal's next maintenance, kept in memory for heartbeats.
   const merchantRepo = new MerchantRepository(db.kysely);
   const care = new CareService(merchantRepo, clock);
@@ -438,7 +443,7 @@ export async function createServices(
     if (pruned) log?.('pruned audit log', { pruned });
   });
   const accessRepo = new AccessRepository(db.kysely);
-  const authentication = new AuthenticationService(accessRepo, clock, { passwordMaxAgeDays: config.passwordMaxAgeDays });
+  const authentication = new AuthenticationService(accessRepo, clock, { passwordMaxAgeDays: config.passwordMaxAgeDays }, revocationsHeard);
   const access = new AccessService(accessRepo, clock, {
     passwordMaxAgeDays: config.passwordMaxAgeDays, maxFailedLogins: config.maxFailedLogins,
     lockoutMinutes: config.lockoutMinutes, sessionHours: config.sessionHours, passwordHashCost: config.passwordHashCost,
@@ -527,7 +532,7 @@ export async function createServices(
   jobs.handle(KPI_ROLLUPS_JOB, async () => { await kpiRollups.rollUp(); });
   const overview = new OverviewService(new OverviewRepository(db.kysely), diagnosticsRepo, clock);
   // Several nodes share one PostgreSQL: a revocation made on one is forgotten by the caches of all.
-  const invalidations = db.dialect === 'postgres' ? new InvalidationListener(config.databaseUrl, { ...(log && { log }) }).on((change) => {
+  invalidations?.on((change) => {
     if (change.kind === 'terminal') device.forgetTerminal(change.terminalId);
     if (change.kind === 'model') ruleContext.forgetThresholds(change.modelId);
     if (change.kind === 'all') {
@@ -535,7 +540,7 @@ export async function createServices(
       ruleContext.forgetAllThresholds();
     }
     if (change.kind === 'access' || change.kind === 'all') authentication.forgetTokens();
-  }) : undefined;
+  });
   // Terminal configuration: every terminal's effective hash kept in memory, answered in heartbeats;
   // a terminal that stays on another one past the grace period opens a configuration_drift incident.
   const configurationChanges = new ConfigurationChangesRepository(db.kysely);

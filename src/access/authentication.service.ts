@@ -1,12 +1,12 @@
-// Answers one question for every request: who is this? A bearer API token (its answer kept a few
-// seconds, so a script's burst of calls asks the database once) or a browser session cookie, whose CSRF
-// token the caller checks. Accounts, sign-in and tokens themselves: ./access.service.ts.
+// Answers one question for every request: who is this? A bearer API token (its answer kept while
+// revocations are heard, 5 s while not: src/shared/revocable-cache.ts; so a script's calls ask the
+// database once) or a browser session cookie (asked every time), whose CSRF token the caller checks. Accounts, sign-in and tokens themselves: ./access.service.ts.
 import type { Selectable } from 'kysely';
 import type { UserTable } from '../db/schema.ts';
 import { fromCatalogue } from '../shared/errors.ts';
 import { bearer, hashSecret } from '../shared/secrets.ts';
 import type { Clock } from '../shared/time.ts';
-import { TtlCache } from '../shared/ttl-cache.ts';
+import { RevocableCache, type RevocationsHeard } from '../shared/revocable-cache.ts';
 import type { AccessRepository } from './access.repository.ts';
 import { passwordExpired } from './passwords.ts';
 import { isRole, scopeOf, type Role, type Scope } from './roles.ts';
@@ -28,7 +28,6 @@ export interface Principal {
 }
 
 export const SESSION_COOKIE = 'pf_session';
-const CACHE_MS = 5_000;
 /** API tokens whose caller is remembered (a forgotten one costs a query at its next request). */
 const CACHE_MAX = 10_000;
 
@@ -44,13 +43,17 @@ export function principalOf(user: Selectable<UserTable>, how: Partial<Principal>
 }
 
 export class AuthenticationService {
-  private readonly tokenCache = new TtlCache<string, Principal>(CACHE_MAX, CACHE_MS);
+  private readonly tokenCache: RevocableCache<string, Principal>;
 
   constructor(
     private readonly repo: AccessRepository,
     private readonly clock: Clock,
     private readonly settings: { passwordMaxAgeDays: number },
-  ) {}
+    /** Whether every token revocation and account change reaches this process now (see RevocableCache). */
+    revocationsHeard: RevocationsHeard = () => false,
+  ) {
+    this.tokenCache = new RevocableCache(CACHE_MAX, revocationsHeard);
+  }
 
   /** A token or an account changed (here or on another node): the next request of each token asks the database. */
   forgetTokens(): void {
@@ -70,6 +73,7 @@ export class AuthenticationService {
     const now = this.clock();
     const cached = this.tokenCache.get(hash, now.getTime());
     if (cached) return cached;
+    const ticket = this.tokenCache.ticket();
     const row = await this.repo.tokenWithUser(hash);
     if (!row || row.revoked_at) throw fromCatalogue('unauthenticated', 'auth.token_unknown');
     if (row.expires_at && row.expires_at <= now.toISOString()) throw fromCatalogue('unauthenticated', 'auth.token_expired');
@@ -77,7 +81,8 @@ export class AuthenticationService {
     const principal = principalOf(row, { via: 'token', tokenId: row.token_id, tokenScope: row.scope === 'read' ? 'read' : 'full' }, this.settings.passwordMaxAgeDays, now);
     // Tokens are for scripts: a stale password does not stop them, the password's owner is asked at sign-in.
     principal.mustChangePassword = false;
-    this.tokenCache.set(hash, principal, now.getTime());
+    // An expiring token is trusted no longer than it lives, whatever is heard.
+    this.tokenCache.set(hash, principal, now.getTime(), ticket, row.expires_at ? Date.parse(row.expires_at) : Infinity);
     return principal;
   }
 

@@ -70,10 +70,11 @@ export class DeviceRepository {
     return row?.hardware_fingerprint ?? null;
   }
 
-  /** A terminal enrolled before fingerprints binds the first one it reports (once: a bound one stays). */
-  async bindFingerprint(terminalId: string, fingerprint: string): Promise<void> {
-    await this.db.updateTable('terminal_credentials').set({ hardware_fingerprint: fingerprint })
-      .where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).where('hardware_fingerprint', 'is', null).execute();
+  /** A terminal enrolled before fingerprints binds the first one it reports (once: a bound one stays); false when none was bound here. */
+  async bindFingerprint(terminalId: string, fingerprint: string): Promise<boolean> {
+    const result = await this.db.updateTable('terminal_credentials').set({ hardware_fingerprint: fingerprint })
+      .where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).where('hardware_fingerprint', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, Enr
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { HeartbeatStore } from './heartbeat-thread.ts';
 import { CredentialCache } from './credential-cache.ts';
+import type { RevocationsHeard } from '../shared/revocable-cache.ts';
 import { fingerprintText } from '../shared/terminal-security.ts';
 
 /** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
@@ -49,7 +50,7 @@ export class DeviceService {
   private readonly writer: HeartbeatWriter<WrittenBatch & { modes: Promise<Map<string, DesiredMode>> }>;
   /** The answers of the batch before: answers are worked out one batch at a time, in order. */
   private answering: Promise<unknown> = Promise.resolve();
-  private readonly credentials = new CredentialCache();
+  private readonly credentials: CredentialCache;
 
   constructor(
     private readonly repo: DeviceRepository,
@@ -64,7 +65,10 @@ export class DeviceService {
     /** The SQLite writer thread (src/device/heartbeat-thread.ts); else batches are written by this thread. */
     store?: HeartbeatStore,
     private readonly guard?: HeartbeatGuard,
+    /** Whether every credential revocation reaches this process now: cached credentials are trusted long then, 5 s otherwise. */
+    revocationsHeard: RevocationsHeard = () => false,
   ) {
+    this.credentials = new CredentialCache(revocationsHeard);
     this.store = store ?? {
       write: (batch) => this.repo.writeHeartbeats(batch.map(toStoredHeartbeat)),
       forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
@@ -163,14 +167,15 @@ export class DeviceService {
     return this.terminalOfCredential(token);
   }
 
-  /** The terminal a credential belongs to (cached briefly), or 401. Shared with the hawkBit API's TargetToken. */
+  /** The terminal a credential belongs to (cached: src/device/credential-cache.ts), or 401. Shared with the hawkBit API's TargetToken. */
   async terminalOfCredential(token: string): Promise<string> {
     const hash = hashSecret(token);
     const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
+    const ticket = this.credentials.ticket();
     const found = await this.repo.terminalForCredential(hash);
     if (!found) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
-    this.credentials.set(hash, found.terminal_id, this.clock().getTime(), found.hardware_fingerprint);
+    this.credentials.set(hash, found.terminal_id, this.clock().getTime(), ticket, found.hardware_fingerprint);
     return found.terminal_id;
   }
 
@@ -196,9 +201,11 @@ export class DeviceService {
       const cached = this.credentials.fingerprintOf(terminalId);
       const boundFingerprint = cached === undefined ? await this.repo.boundFingerprint(terminalId) : cached;
       const bind = this.guard(terminalId, report, { sourceAddress, boundFingerprint })?.bindFingerprint;
-      if (bind) {
-        await this.repo.bindFingerprint(terminalId, bind);
-        this.credentials.bindFingerprint(terminalId, bind);
+      if (bind && await this.repo.bindFingerprint(terminalId, bind)) this.credentials.bindFingerprint(terminalId, bind);
+      else if (bind) {
+        // Bound meanwhile (through another node, whose cache this one does not share): judged by the bound one.
+        this.credentials.forgetTerminal(terminalId);
+        this.guard(terminalId, report, { sourceAddress, boundFingerprint: await this.repo.boundFingerprint(terminalId) });
       }
     }
     const receivedAt = this.clock().toISOString();
