@@ -32,9 +32,9 @@ let hashes = Array.from({ length: terminals }, (_, i) => createHash('sha256').up
 let terminalIds = ids();
 let before = heap();
 let started = performance.now();
-const credentials = new CredentialCache();
+const credentials = new CredentialCache(() => true);
 const now = Date.now();
-for (let i = 0; i < terminals; i++) credentials.set(hashes[i]!, terminalIds[i]!, now);
+for (let i = 0; i < terminals; i++) credentials.set(hashes[i]!, terminalIds[i]!, now, credentials.ticket());
 const credentialMs = performance.now() - started;
 const credentialStructures = heap() - before;
 if (credentials.get(hashes[terminals - 1]!, now) !== terminalIds[terminals - 1]) throw new Error('the last credential was not found');
