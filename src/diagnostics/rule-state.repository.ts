@@ -45,12 +45,14 @@ export class RuleStateRepository {
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
-    await insertInBatches(rows, (batch) => this.db.insertInto('diagnostic_state').values(batch)
-      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
-        seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
-      })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
-      .execute());
+    await insertInBatches(rows, (batch) => this.upsertStates.run(this.db, batch));
   }
+
+  // Written every second under load: built once per number of rows (src/db/prepared.ts).
+  private readonly upsertStates = prepared((rows: DiagnosticStateTable[]) => this.db.insertInto('diagnostic_state').values(rows)
+    .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+      seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
+    })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq'))));
 
   // ---- link drops (flapping)
   /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
