@@ -91,8 +91,8 @@ export class HeartbeatObserver {
       if (h.report.seq <= rs.seq) continue;
       rs.seq = h.report.seq;
       folded.add(h.terminalId);
-      const thresholds = this.context.thresholdsOf(state.modelId);
-      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, this.context.tradingOf(state.modelId, state.merchantId))) {
+      const thresholds = this.context.thresholdsOf(state.modelId, nowMs);
+      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, this.context.tradingOf(state.modelId, state.merchantId, nowMs))) {
         tradingFindings.push({ terminalId: h.terminalId, finding });
       }
       const windows: Partial<Record<CardInterface, CardWindow>> = {};
