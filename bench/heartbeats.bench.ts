@@ -1,7 +1,7 @@
 // `npm run bench`: heartbeat ingestion over loopback HTTP (SQLite) against a Fastify hello-world measured in the same run.
 // Env: BENCH_TERMINALS (2000; in production each terminal heartbeats minutes apart: with ≥ 5 s × the rate, e.g. 40000, each
 // heartbeat comes after its credential's short cache lifetime, as there), BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_SYNC (FULL,NORMAL: the SQLITE_SYNCHRONOUS rows),
-// BENCH_RULES_OFF (1: also a FULL run with DIAGNOSTIC_RULES=off, to show what the rules on the heartbeat path cost; 0: skip it),
+// BENCH_RULES_OFF (1: also a run with DIAGNOSTIC_RULES=off at BENCH_SYNC's first setting, to show what the rules on the heartbeat path cost; 0: skip it),
 // BENCH_THREAD_OFF (1: also a FULL run with HEARTBEAT_WRITER_THREAD=off, batches written on the event loop as before),
 // BENCH_PG (1: also a run on PostgreSQL 15, a throw-away cluster with fsync on, or BENCH_PG_URL's server; 0: skip it),
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
@@ -170,7 +170,7 @@ try {
   // The machine is shared and noisy: each heartbeat run is compared with the mean of the baselines measured just before and after it.
   const runs = [
     helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun]),
-    ...(RULES_OFF ? [() => heartbeatRun('FULL', false), helloRun] : []),
+    ...(RULES_OFF ? [() => heartbeatRun(SYNC[0]!, false), helloRun] : []),
     ...(THREAD_OFF ? [() => heartbeatRun('FULL', true, false), helloRun] : []),
     ...(postgres ? [async () => heartbeatRun('FULL', true, true, await createFreshPostgresDatabase(postgres.url)), helloRun] : []),
   ];
@@ -229,7 +229,7 @@ try {
     }
   }
   // The diagnostic rules' cost on the heartbeat path: the same run with and without them, each against its own baselines.
-  const withRules = rows.find((r) => r.name === 'heartbeats, synchronous=FULL');
+  const withRules = rows.find((r) => r.name === `heartbeats, synchronous=${SYNC[0]}`);
   const withoutRules = rows.find((r) => r.name.endsWith('diagnostic rules off'));
   if (withRules && withoutRules) {
     const relative = (row: typeof withRules) => perSecond(row.result) / row.baseline;

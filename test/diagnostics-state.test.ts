@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RuleStateRepository } from '../src/diagnostics/rule-state.repository.ts';
 import { PosFleetTerminal } from '../src/sdk/index.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
@@ -137,6 +138,18 @@ describe.each(databases())('diagnostics state on $name', (kind) => {
     await t.services.heartbeatObserver.flushStates();
     const after = await t.services.db.kysely.selectFrom('diagnostic_state').select('seq').where('terminal_id', '=', a.id).executeTakeFirstOrThrow();
     expect(Number(after.seq)).toBe(seqBefore);
+  });
+
+  it('writes the rule state of a busy second\'s many terminals at once, keeping a row another node wrote for a newer heartbeat', async () => {
+    const repo = new RuleStateRepository(t.services.db.kysely);
+    const ids = Array.from({ length: 250 }, (_, i) => `state-${kind.name}-${i}`);
+    const row = (id: string, seq: number) => ({ terminal_id: id, seq, streaks: `{"temperature":[${seq},0]}`, cards: '{}', updated_at: now.toISOString() });
+    await repo.saveDiagnosticStates(ids.map((id) => row(id, 5)));
+    // A second later: most terminals moved on; a few were last counted by another node, with a newer heartbeat.
+    await repo.saveDiagnosticStates(ids.map((id, i) => row(id, i % 50 === 0 ? 4 : 6)));
+    const { states } = await repo.batchState(ids);
+    expect(states).toHaveLength(250);
+    for (const s of states) expect([s.seq, s.streaks]).toEqual(Number(s.terminal_id.split('-').at(-1)) % 50 === 0 ? [5, '{"temperature":[5,0]}'] : [6, '{"temperature":[6,0]}']);
   });
 
   it('raises one flapping incident for a link that keeps dropping, per its model\'s thresholds, and resolves it after a quiet window', async () => {

@@ -4,16 +4,16 @@
 import type { DiagnosticStateTable } from '../db/schema.ts';
 import { heartbeatKey, type QueuedHeartbeat } from '../device/heartbeat-batch.ts';
 import type { Emitter } from '../shared/events.ts';
-import { parseJson } from '../shared/json.ts';
 import type { PartDue, PartEvents } from '../shared/part-due.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository } from './diagnostics.repository.ts';
 import type { RuleStateRepository } from './rule-state.repository.ts';
 import {
-  CARD_INTERFACES, escalationDelayMs, nextStreak, PLANNED_PARTS, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline, type Streak,
+  CARD_INTERFACES, escalationDelayMs, nextStreak, PLANNED_PARTS, readHeartbeat, RULE_POLICY, slideCardWindow, type CardInterface, type CardWindow, type Rule, type SecurityBaseline,
 } from './heartbeat.rules.ts';
 import { openKey, SYSTEM, type IncidentService } from './incidents.service.ts';
 import type { RuleContext } from './rule-context.ts';
+import { emptyRuleState, encodeRuleState, RuleStateCodec, setCardWindow, setStreak, type RuleState, type StoredRuleState } from './rule-state.ts';
 import { TradingWatch, type TradingFinding } from './trading-watch.ts';
 
 /** What the observer tells other capabilities: a worn part due for replacement (see PLANNED_PARTS). */
@@ -36,6 +36,8 @@ export class HeartbeatObserver {
   private stateTimer: NodeJS.Timeout | undefined;
   private stateWrite: Promise<void> = Promise.resolve();
   private lastStateWrite = 0;
+  /** Stored rule state texts, parsed once each (see rule-state.ts). */
+  private readonly codec = new RuleStateCodec();
   /** Suspicious trading: learnt in memory from the heartbeats themselves (no query). */
   readonly trading = new TradingWatch();
 
@@ -57,12 +59,14 @@ export class HeartbeatObserver {
     const [, { states: persisted, open }] = await Promise.all([this.context.loadTerminals(terminalIds), this.ruleState.batchState(terminalIds)]);
     for (const id of terminalIds) this.context.terminal(id)?.open.clear();
     for (const o of open) this.context.terminal(o.terminal_id!)?.open.set(o.rule, o.id);
-    const ruleStates = new Map(persisted.map((r) => [r.terminal_id, decodeRuleState(r)]));
     // What this node computed but has not written yet is newer than what the database holds.
+    const sources = new Map<string, StoredRuleState>(persisted.map((r) => [r.terminal_id, r]));
     for (const id of terminalIds) {
       const pending = this.pendingStates.get(id);
-      if (pending && pending.seq > (ruleStates.get(id)?.seq ?? 0)) ruleStates.set(id, decodeRuleState(pending));
+      if (pending && pending.seq > Number(sources.get(id)?.seq ?? 0)) sources.set(id, pending);
     }
+    const ruleStates = new Map<string, RuleState>();
+    for (const [id, row] of sources) ruleStates.set(id, this.codec.decode(row));
     const models = [...new Set(fresh.map((h) => this.context.terminal(h.terminalId)?.modelId).filter((m): m is string => !!m))];
     const merchants = [...new Set(fresh.map((h) => this.context.terminal(h.terminalId)?.merchantId).filter((m): m is string => !!m))];
     await Promise.all([this.context.loadThresholds(models), this.context.loadMerchantTrading(merchants)]);
@@ -82,20 +86,22 @@ export class HeartbeatObserver {
         state.open.delete('offline');
       }
       let rs = ruleStates.get(h.terminalId);
-      if (!rs) ruleStates.set(h.terminalId, (rs = { seq: 0, streaks: new Map(), cards: {}, stored: undefined }));
+      if (!rs) ruleStates.set(h.terminalId, (rs = emptyRuleState()));
       // Another node already counted a newer heartbeat of this terminal: this late one changes no streak.
       if (h.report.seq <= rs.seq) continue;
       rs.seq = h.report.seq;
       folded.add(h.terminalId);
-      const thresholds = this.context.thresholdsOf(state.modelId);
-      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, this.context.tradingOf(state.modelId, state.merchantId))) {
+      const thresholds = this.context.thresholdsOf(state.modelId, nowMs);
+      for (const finding of this.trading.observe(h.terminalId, h.report.seq, h.report.transactions, h.receivedAt, state.siteHours, this.context.tradingOf(state.modelId, state.merchantId, nowMs))) {
         tradingFindings.push({ terminalId: h.terminalId, finding });
       }
       const windows: Partial<Record<CardInterface, CardWindow>> = {};
       for (const iface of CARD_INTERFACES) {
         const counts = h.report.cardReader[iface];
         if (!counts) continue;
-        windows[iface] = rs.cards[iface] = slideCardWindow(rs.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
+        const window = slideCardWindow(rs.cards[iface] ?? [], counts, thresholds.cardReader.windowAttempts);
+        setCardWindow(rs, iface, window);
+        windows[iface] = window;
       }
       const receivedMs = Date.parse(h.receivedAt);
       for (const reading of readHeartbeat(h.report, h.receivedAt, thresholds, windows, baselines.get(state.modelId))) {
@@ -104,8 +110,7 @@ export class HeartbeatObserver {
         const delayMs = escalationDelayMs(reading.rule, thresholds);
         const delay = delayMs === undefined ? undefined : { ms: delayMs, atMs: receivedMs };
         const { streak, action } = nextStreak(rs.streaks.get(reading.rule) ?? { bad: 0, good: 0 }, reading.bad, openId !== undefined, RULE_POLICY[reading.rule], delay);
-        if (streak.bad || streak.good) rs.streaks.set(reading.rule, streak);
-        else rs.streaks.delete(reading.rule);
+        setStreak(rs, reading.rule, streak);
         const part = PLANNED_PARTS[reading.rule];
         if (action === 'open' && part) {
           // Planned work, not an alarm: marked as told (no incident behind it), so it is said once per episode.
@@ -131,8 +136,9 @@ export class HeartbeatObserver {
     const now = this.clock().toISOString();
     const changed: DiagnosticStateTable[] = [];
     for (const terminalId of folded) {
-      const row = encodeRuleState(terminalId, ruleStates.get(terminalId)!, now);
-      if (row) changed.push(row);
+      const state = ruleStates.get(terminalId)!;
+      const texts = encodeRuleState(state);
+      if (texts) changed.push({ terminal_id: terminalId, seq: state.seq, ...texts, updated_at: now });
     }
     for (const row of changed) this.pendingStates.set(row.terminal_id, row);
     await Promise.all([this.repo.touchIncidents(touch, now), this.writeStatesSoon()]);
@@ -188,42 +194,4 @@ export class HeartbeatObserver {
     );
     await this.stateWrite;
   }
-}
-
-type RuleState = { seq: number; streaks: Map<string, Streak>; cards: Partial<Record<CardInterface, CardWindow>>; stored: string | undefined };
-
-/** A row of streaks ({ rule: [bad, good] }, or [bad, good, since ms] for a delayed rule) and card windows ({ iface: [[attempts, failures], …] }). */
-function decodeRuleState(row: { seq: number | string; streaks: string; cards: string }): RuleState {
-  const streaks = parseJson<Record<string, [number, number, number?]>>(row.streaks, {});
-  const cards = parseJson<Partial<Record<CardInterface, [number, number][]>>>(row.cards, {});
-  return {
-    seq: Number(row.seq),
-    streaks: new Map(Object.entries(streaks).map(([rule, [bad, good, since]]) => [rule, since === undefined ? { bad, good } : { bad, good, since }])),
-    cards: Object.fromEntries(Object.entries(cards).map(([iface, w]) => [iface, w.map(([attempts, failures]) => ({ attempts, failures }))])),
-    stored: `${row.streaks}\n${row.cards}`,
-  };
-}
-
-/**
- * The row to write, or null when nothing changed since it was read (or there is nothing to remember).
- * Run for every terminal of every batch, so its JSON is written by hand: rules in code-unit order (rule
- * names are ASCII: the order localeCompare gave), numbers as integers.
- */
-function encodeRuleState(terminalId: string, state: RuleState, now: string): DiagnosticStateTable | null {
-  let streaks = '{';
-  for (const rule of [...state.streaks.keys()].sort()) {
-    const s = state.streaks.get(rule)!;
-    streaks += `${streaks.length > 1 ? ',' : ''}${JSON.stringify(rule)}:[${s.bad},${s.good}${s.since === undefined ? '' : `,${s.since}`}]`;
-  }
-  streaks += '}';
-  let cards = '{';
-  for (const iface of CARD_INTERFACES) {
-    const window = state.cards[iface];
-    if (!window?.length) continue;
-    cards += `${cards.length > 1 ? ',' : ''}"${iface}":[${window.map((c) => `[${c.attempts},${c.failures}]`).join(',')}]`;
-  }
-  cards += '}';
-  const text = `${streaks}\n${cards}`;
-  if (state.stored === undefined ? text === '{}\n{}' : state.stored === text) return null;
-  return { terminal_id: terminalId, seq: state.seq, streaks, cards, updated_at: now };
 }

@@ -84,10 +84,10 @@ export class RuleContext {
     for (const id of stale) this.merchantTradingCache.set(id, rows.get(id) ?? {}, nowMs);
   }
 
-  /** The suspicious-trading thresholds of a terminal: its model's, with its merchant's overrides on top. */
-  tradingOf(modelId: string | undefined, merchantId: string | null): TradingThresholds {
-    const model = this.thresholdsOf(modelId).trading;
-    const merchant = merchantId ? this.merchantTradingCache.get(merchantId, this.clock().getTime()) : undefined;
+  /** The suspicious-trading thresholds of a terminal: its model's, with its merchant's overrides on top (`nowMs`: the caller's clock, read once per batch). */
+  tradingOf(modelId: string | undefined, merchantId: string | null, nowMs = this.clock().getTime()): TradingThresholds {
+    const model = this.thresholdsOf(modelId, nowMs).trading;
+    const merchant = merchantId ? this.merchantTradingCache.get(merchantId, nowMs) : undefined;
     return merchant && Object.keys(merchant).length ? { ...model, ...merchant } : model;
   }
 
@@ -97,8 +97,8 @@ export class RuleContext {
   }
 
   /** The model's thresholds as last loaded (the defaults when none were). */
-  thresholdsOf(modelId: string | undefined): Thresholds {
-    return this.thresholdCache.get(modelId ?? '', this.clock().getTime()) ?? this.base;
+  thresholdsOf(modelId: string | undefined, nowMs = this.clock().getTime()): Thresholds {
+    return this.thresholdCache.get(modelId ?? '', nowMs) ?? this.base;
   }
 
   /** A model's overrides changed: the next batch reads them again. */

@@ -3,8 +3,11 @@
 // rule, per-model thresholds and per-merchant trading thresholds.
 import { sql, type Kysely } from 'kysely';
 import type { Database, DiagnosticStateTable } from '../db/schema.ts';
-import { insertInBatches, selectInBatches } from '../db/batches.ts';
+import { batches, insertInBatches, selectInBatches } from '../db/batches.ts';
 import { prepared } from '../db/prepared.ts';
+
+/** Rule state rows per upsert statement (the rest of a larger write in more statements, one transaction). */
+const STATE_ROWS_PER_STATEMENT = 100;
 
 export class RuleStateRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -45,12 +48,18 @@ export class RuleStateRepository {
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
-    await insertInBatches(rows, (batch) => this.db.insertInto('diagnostic_state').values(batch)
-      .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
-        seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
-      })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq')))
-      .execute());
+    if (rows.length <= STATE_ROWS_PER_STATEMENT) return void await this.upsertStates.run(this.db, rows);
+    await this.db.transaction().execute(async (trx) => {
+      for (const batch of batches(rows, STATE_ROWS_PER_STATEMENT)) await this.upsertStates.run(trx, batch);
+    });
   }
+
+  // Written every second under load: built once per number of rows (src/db/prepared.ts), at most
+  // STATE_ROWS_PER_STATEMENT, so the shapes kept stay few and small.
+  private readonly upsertStates = prepared((rows: DiagnosticStateTable[]) => this.db.insertInto('diagnostic_state').values(rows)
+    .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
+      seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
+    })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq'))));
 
   // ---- link drops (flapping)
   /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */
