@@ -88,6 +88,13 @@ export async function enrolTerminal(t: TestApp, serialNumber: string): Promise<{
   return res.json();
 }
 
+/**
+ * A healthy terminal's last password rotation: 30 days before the real now, well within the default 90 days on any
+ * day the suite runs (a fixed date would open password incidents once the calendar passed it), and in the future of
+ * a server whose clock a test set back.
+ */
+export const recentlyRotated = () => new Date(Date.now() - 30 * 86_400_000).toISOString();
+
 export function heartbeatReport(seq: number, overrides: Record<string, unknown> = {}) {
   return {
     seq, sentAt: new Date().toISOString(), appVersion: '3.2.0', firmwareVersion: 'fw-1',
@@ -96,7 +103,7 @@ export function heartbeatReport(seq: number, overrides: Record<string, unknown> 
     cardReader: { chip: { attempts: 10, failures: 0 }, contactless: { attempts: 5, failures: 0 } },
     network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
     storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
-    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+    security: { passwordChangedAt: recentlyRotated(), pinEntryEnabled: true, encryptionEnabled: true },
     transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
     ...overrides,
   };

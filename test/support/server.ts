@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_PASSWORD_HASH_COST } from './app.ts';
+import { recentlyRotated, TEST_PASSWORD_HASH_COST } from './app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { HeartbeatContent } from '../../src/sdk/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -123,7 +123,7 @@ export function heartbeatContent(overrides: Partial<HeartbeatContent> = {}): Hea
     cardReader: { chip: { attempts: 4, failures: 0 }, contactless: { attempts: 6, failures: 1 } },
     network: { type: 'wifi', signalDbm: -60, latencyMs: 40 },
     storageFreeMb: 512, temperatureC: 35, uptimeSeconds: 3600, tamper: false,
-    security: { passwordChangedAt: '2026-10-01T00:00:00.000Z', pinEntryEnabled: true, encryptionEnabled: true },
+    security: { passwordChangedAt: recentlyRotated(), pinEntryEnabled: true, encryptionEnabled: true },
     transactions: { count: 3, amountMinor: 4500, currency: 'CNY' },
     ...overrides,
   };
