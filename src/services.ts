@@ -491,7 +491,7 @@ export async function createServices(
   });
   const sparesRepo = new SparesRepository(db.kysely);
   const spares = new SparesService(sparesRepo, new StockMoves(sparesRepo, notifications, log), clock, workOrders);
-  const backupTerminals = new BackupTerminalsService(sparesRepo, clock, workOrders, terminalData.restores);
+  const backupTerminals = new BackupTerminalsService(sparesRepo, clock, workOrders, terminalData.restores, (id) => device.forgetTerminal(id));
   jobs.handle('workorders-tick', async () => {
     const told = await workOrders.escalate();
     if (told.due || told.overdue || told.escalated) log?.('work orders tick', told);

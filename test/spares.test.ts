@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balances } from '../src/spares/stock.ts';
-import { buildEstate, buildTerminal, runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
+import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, runAllDueJobs, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 import { as, ok as answer } from './support/http.ts';
 
@@ -231,6 +231,8 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
   it('refuses an impossible custody step or swap and changes nothing', async () => {
     const estate = await buildEstate(t);
     const faulty = await buildTerminal(t, estate);
+    const { credential } = await enrolTerminal(t, faulty.serialNumber);
+    expect((await t.device('/device/v1/heartbeat', credential, heartbeatReport(1))).statusCode).toBe(200);
     const elsewhere = await buildTerminal(t, await buildEstate(t));
     const spare = await t.services.estate.createTerminal({ serialNumber: unique('SPARE'), modelId: estate.model.id });
     const notPooled = await t.services.estate.createTerminal({ serialNumber: unique('LOOSE'), modelId: estate.model.id });
@@ -265,6 +267,8 @@ describe.each(databases())('spares and backup terminals on $name', (kind) => {
     const scrapped = await ok<Custody>('POST', `/api/v1/custody/${swap.custodyId}/steps`, { to: 'scrapped', note: 'board burnt' });
     expect(scrapped).toMatchObject({ state: 'scrapped', next: [] });
     expect(await ok('GET', `/api/v1/terminals/${faulty.id}`)).toMatchObject({ status: 'retired' });
+    // Scrapped hardware signs in no more, though the server had its credential in memory a moment ago.
+    expect((await t.device('/device/v1/heartbeat', credential, heartbeatReport(2))).statusCode).toBe(401);
     const again = await t.api('POST', `/api/v1/custody/${swap.custodyId}/steps`, { to: 'in_transit' });
     expect(again.statusCode).toBe(409);
     const after = await ok<Custody>('GET', `/api/v1/custody/${swap.custodyId}`);

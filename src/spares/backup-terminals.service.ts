@@ -20,6 +20,8 @@ export class BackupTerminalsService {
     private readonly workOrders: Pick<WorkOrdersService, 'findForUpdate'>,
     /** Queues the faulty terminal's newest backup for the spare; true when one was queued. */
     private readonly restores?: { onSwap(trx: Executor, swap: SwapFacts): Promise<boolean> },
+    /** Tells the device protocol a terminal's credentials were revoked (its cache forgets them at once). */
+    private readonly credentialsRevoked: (terminalId: string) => void = () => undefined,
   ) {}
 
   private now = () => this.clock().toISOString();
@@ -116,7 +118,7 @@ export class BackupTerminalsService {
 
   // ---- custody
   async step(id: string, input: CustodyStepInput, actor: Actor): Promise<CustodyView> {
-    await this.repo.transaction(async (trx) => {
+    const terminalId = await this.repo.transaction(async (trx) => {
       const custody = (await this.repo.findCustody(trx, id, actor.scope)) ?? orNotFound('custody', id);
       const from = custody.state;
       if (!canStep(from, input.to)) throw refused('spares.custody_step', { serial: custody.serial_number, from, to: input.to }, { field: 'to', retryable: false });
@@ -135,9 +137,15 @@ export class BackupTerminalsService {
           throw refused('spares.already_spare', { serial: custody.serial_number }, { field: 'poolId', retryable: false });
         }
       }
-      if (input.to === 'scrapped') await this.repo.updateTerminal(trx, custody.terminal_id, { status: 'retired', updated_at: now });
+      if (input.to === 'scrapped') {
+        // Scrapped hardware is retired, and nothing may sign in as it again (it stays listed, retired, in the inventory).
+        await this.repo.updateTerminal(trx, custody.terminal_id, { status: 'retired', updated_at: now });
+        await this.repo.revokeCredentials(trx, custody.terminal_id, now);
+      }
       await this.repo.addCustodyStep(trx, { id: randomUUID(), custody_id: id, from_state: from, to_state: input.to, by_id: actor.id, by_name: actor.name, at: now, note: input.note ?? null });
+      return custody.terminal_id;
     });
+    if (input.to === 'scrapped') this.credentialsRevoked(terminalId);
     return this.getCustody(id, actor.scope);
   }
 

@@ -210,6 +210,10 @@ export class SparesRepository {
   async updateTerminal(executor: Executor, id: string, values: { site_id?: string | null; status?: Database['terminals']['status']; network_type?: string | null; updated_at: string }): Promise<void> {
     await executor.updateTable('terminals').set(values).where('id', '=', id).execute();
   }
+  /** A scrapped terminal's credentials stop working: each one it still has is revoked. */
+  async revokeCredentials(executor: Executor, terminalId: string, at: string): Promise<void> {
+    await executor.updateTable('terminal_credentials').set({ revoked_at: at }).where('terminal_id', '=', terminalId).where('revoked_at', 'is', null).execute();
+  }
   /** Maintenance windows that name the faulty terminal now name the spare: ids of those moved. */
   async retargetWindows(executor: Executor, from: string, to: string, at: string): Promise<string[]> {
     const ids = (await executor.selectFrom('maintenance_windows').select('id').where('target_kind', '=', 'terminal').where('target_id', '=', from).execute()).map((r) => r.id);
