@@ -1,15 +1,16 @@
 // Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { PostgresAdapter, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, HeartbeatTable, TerminalCommandTable, TerminalHealthTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { selectInBatches } from '../db/batches.ts';
-import { prepared } from '../db/prepared.ts';
+import { fixed, prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/database.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
+import type { CredentialOwner } from './credential-lookups.ts';
 import { heartbeatKey, type StoredHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
 /** Versions a terminal reports; a kind left out was not reported. */
@@ -25,17 +26,25 @@ const versionKey = (app: string | null, firmware: string | null) => `${app ?? ''
 const KNOWN_VERSIONS_MAX = 200_000;
 
 export class DeviceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** PostgreSQL: the heartbeat path runs statements written once for any number of rows (arrays), prepared by name. */
+  private readonly postgres: boolean;
 
-  // The heartbeat path's statements, built once (src/db/prepared.ts): a credential looked up, a batch written.
-  private readonly credential = prepared((tokenHash: string) => this.db
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  // The heartbeat path's statements, built once (src/db/prepared.ts): credentials looked up, a batch written.
+  private readonly credentials = prepared((tokenHashes: string[]) => this.db
     .selectFrom('terminal_credentials')
     .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
-    .select(['terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
-    .where('terminal_credentials.token_hash', '=', tokenHash)
+    .select(['terminal_credentials.token_hash', 'terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
+    .where('terminal_credentials.token_hash', 'in', tokenHashes)
     .where('terminal_credentials.revoked_at', 'is', null)
-    .where('terminals.deleted_at', 'is', null)
-    .limit(1));
+    .where('terminals.deleted_at', 'is', null));
+
+  private readonly credentialsPg = fixed<{ token_hash: string; terminal_id: string; hardware_fingerprint: string | null }>(`
+    select c.token_hash, c.terminal_id, c.hardware_fingerprint from terminal_credentials c join terminals t on t.id = c.terminal_id
+    where c.token_hash = any($1::text[]) and c.revoked_at is null and t.deleted_at is null`);
 
   private readonly insertHistory = prepared((rows: Insertable<HeartbeatTable>[]) => this.db
     .insertInto('heartbeats')
@@ -58,9 +67,11 @@ export class DeviceRepository {
   private readonly commandsToHandOut = prepared((terminalIds: string[]) => this.db.selectFrom('terminal_commands').selectAll()
     .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at'));
 
-  /** The terminal a live credential belongs to, with the hardware fingerprint bound to it. */
-  async terminalForCredential(tokenHash: string): Promise<{ terminal_id: string; hardware_fingerprint: string | null } | undefined> {
-    return (await this.credential.run(this.db, tokenHash)).rows[0];
+  /** The terminals live credentials belong to, with the hardware fingerprint bound to each, by credential hash (one query). */
+  async terminalsForCredentials(tokenHashes: string[]): Promise<Map<string, CredentialOwner>> {
+    const rows = this.postgres ? (await this.db.executeQuery(this.credentialsPg(tokenHashes))).rows
+      : await selectInBatches(tokenHashes, async (hashes) => (await this.credentials.run(this.db, hashes)).rows);
+    return new Map(rows.map((r) => [r.token_hash, { terminal_id: r.terminal_id, hardware_fingerprint: r.hardware_fingerprint }]));
   }
 
   /** The fingerprint bound to the terminal's live credentials (null: none yet). */

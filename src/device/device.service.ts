@@ -14,6 +14,7 @@ import type { Command, CommandInput, CommandResultInput, EnrolmentCodeInput, Enr
 import { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { HeartbeatStore } from './heartbeat-thread.ts';
 import { CredentialCache } from './credential-cache.ts';
+import { CredentialLookups } from './credential-lookups.ts';
 import { fingerprintText } from '../shared/terminal-security.ts';
 
 /** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
@@ -50,6 +51,8 @@ export class DeviceService {
   /** The answers of the batch before: answers are worked out one batch at a time, in order. */
   private answering: Promise<unknown> = Promise.resolve();
   private readonly credentials = new CredentialCache();
+  /** Credentials the cache does not hold, looked up together (one query per turn of the event loop). */
+  private readonly credentialLookups: CredentialLookups;
 
   constructor(
     private readonly repo: DeviceRepository,
@@ -65,6 +68,7 @@ export class DeviceService {
     store?: HeartbeatStore,
     private readonly guard?: HeartbeatGuard,
   ) {
+    this.credentialLookups = new CredentialLookups((hashes) => this.repo.terminalsForCredentials(hashes));
     this.store = store ?? {
       write: (batch) => this.repo.writeHeartbeats(batch.map(toStoredHeartbeat)),
       forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
@@ -168,7 +172,7 @@ export class DeviceService {
     const hash = hashSecret(token);
     const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
-    const found = await this.repo.terminalForCredential(hash);
+    const found = await this.credentialLookups.owner(hash);
     if (!found) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
     this.credentials.set(hash, found.terminal_id, this.clock().getTime(), found.hardware_fingerprint);
     return found.terminal_id;
