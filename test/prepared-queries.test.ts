@@ -63,4 +63,19 @@ describe.each(databases())('queries built once per shape on $name', (kind) => {
     });
     expect((await k.selectFrom('items').select('note').where('id', '=', 'u2').executeTakeFirstOrThrow()).note).toBe('it\'s "quoted", {braced}');
   });
+
+  it.runIf(kind.name === 'postgres')('sends a fixed statement unnamed when prepared statements are off (for a pooler that cannot keep them)', async () => {
+    const url = await kind.fresh();
+    const plain = openDatabase(url, { preparedStatements: false });
+    try {
+      const one = fixed<{ n: number }>('select cardinality($1::text[]) as n');
+      await plain.kysely.transaction().execute(async (trx) => {
+        expect((await trx.executeQuery(one(['a', 'b']))).rows).toEqual([{ n: 2 }]);
+        const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx);
+        expect(rows).toEqual([]);
+      });
+    } finally {
+      await plain.close();
+    }
+  });
 });
