@@ -3,10 +3,12 @@
 // heartbeat comes after its credential's short cache lifetime, as there), BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_SYNC (FULL,NORMAL: the SQLITE_SYNCHRONOUS rows),
 // BENCH_RULES_OFF (1: also a run with DIAGNOSTIC_RULES=off at BENCH_SYNC's first setting, to show what the rules on the heartbeat path cost; 0: skip it),
 // BENCH_THREAD_OFF (1: also a FULL run with HEARTBEAT_WRITER_THREAD=off, batches written on the event loop as before),
-// BENCH_PG (1: also a run on PostgreSQL 15, a throw-away cluster with fsync on, or BENCH_PG_URL's server; 0: skip it),
+// BENCH_PG (1: also a run on PostgreSQL 15, a throw-away cluster with fsync on, or BENCH_PG_URL's server; 0: skip it); on a local
+// server it also reports PostgreSQL's own CPU per heartbeat (its processes' time from /proc), and with BENCH_PG_STATEMENTS=1 (the
+// server started with pg_stat_statements preloaded) the statements of the measured run by total time,
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +25,14 @@ const TERMINALS = Math.min(Number(process.env.BENCH_TERMINALS ?? 2000), 25 * 254
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
-const SYNC = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').map((s) => (s.trim().toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL'));
+const SYNC = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',').filter((s) => s.trim())
+  .map((s) => (s.trim().toUpperCase() === 'NORMAL' ? 'NORMAL' : 'FULL'));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const ADMIN = 'bench-admin-token';
 const RULES_OFF = process.env.BENCH_RULES_OFF !== '0';
 const THREAD_OFF = process.env.BENCH_THREAD_OFF !== '0';
 const PG = process.env.BENCH_PG !== '0';
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25, rulesCost: 0.15 };
 
 const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
@@ -116,7 +120,52 @@ const countHeartbeats = async (database: string) => {
   try { return (db.prepare('SELECT count(*) AS n FROM heartbeats').get() as { n: number }).n; } finally { db.close(); }
 };
 
-interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined }
+/** PostgreSQL's CPU (µs): its postmaster's own and reaped children's time, and its live children's (backends, WAL writer, checkpointer). */
+async function postgresCpuUs(database: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    const dataDir = (await client.query<{ d: string }>("select current_setting('data_directory') as d")).rows[0]!.d;
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const ticks = 1e6 / 100; // USER_HZ is 100 on Linux
+    // /proc/PID/stat: fields after the ")" of the name; ppid is the 2nd of them, utime..cstime the 12th-15th.
+    const fields = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const own = fields(String(postmaster));
+    let cpu = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * ticks;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const f = fields(pid);
+        if (Number(f[1]) === postmaster) cpu += (Number(f[11]) + Number(f[12])) * ticks;
+      } catch { /* gone meanwhile */ }
+    }
+    return cpu;
+  } catch {
+    return undefined; // not on this machine, or not allowed to ask
+  } finally {
+    await client.end();
+  }
+}
+
+/** The statements PostgreSQL ran since `reset`, summed by their first words (a multi-row VALUES of another length is another entry). */
+async function postgresStatements(database: string, reset = false): Promise<void> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    if (reset) { await client.query('create extension if not exists pg_stat_statements'); await client.query('select pg_stat_statements_reset()'); return; }
+    const { rows } = await client.query<{ q: string; calls: string; ms: string; rows: string }>(`
+      select left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q, sum(calls) as calls, round(sum(total_exec_time)::numeric, 1) as ms, sum(rows) as rows
+      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+      group by 1 order by 3 desc limit 20`);
+    console.table(rows.map((r) => ({ statement: r.q, calls: Number(r.calls), 'total ms': Number(r.ms), rows: Number(r.rows) })));
+  } catch (error) {
+    console.log(`  (pg_stat_statements not available: ${String(error)})`);
+  } finally {
+    await client.end();
+  }
+}
+
+interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined; postgresCpuUs?: number | undefined }
 
 async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread = true, postgres?: string): Promise<Row> {
   const label = postgres ? 'postgres' : `${synchronous}${rules ? '' : '-rules-off'}${thread ? '' : '-thread-off'}`;
@@ -129,18 +178,31 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread
     const started = Date.now();
     const requests = heartbeatRequests(await enrolFleet(server.url), 1);
     console.log(`  enrolled ${TERMINALS} terminals in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    // Every terminal heartbeats once before the measured run: its first heartbeat after enrolment always reads its credential.
-    await autocannon({ url: server.url, connections: CONNECTIONS, amount: TERMINALS, requests });
+    // Every terminal beats once first (enrolled terminals have, in production: a first heartbeat records versions and
+    // more), then WARMUP_SECONDS more; at a few hundred heartbeats a second the measured run would otherwise be first heartbeats.
+    const everyOnce = { url: server.url, connections: CONNECTIONS, amount: TERMINALS, requests }; // `amount`: requests in all
+    await autocannon(everyOnce);
     await load(server.url, requests, WARMUP_SECONDS);
-    await settle();
-    const before = await countHeartbeats(file);
+    // The warm-up's last requests may still be committing (a slow database): count once the count stands still.
+    let before = await countHeartbeats(file);
+    for (let tries = 0; tries < 20; tries++) {
+      await settle();
+      const now = await countHeartbeats(file);
+      if (now === before) break;
+      before = now;
+    }
+    if (postgres && PG_STATEMENTS) await postgresStatements(postgres, true);
+    const pgCpuBefore = postgres ? await postgresCpuUs(postgres) : undefined;
     server.measure();
     const result = await load(server.url, requests, SECONDS);
+    const pgCpuAfter = postgres ? await postgresCpuUs(postgres) : undefined;
     await settle();
     const stored = await countHeartbeats(file) - before;
+    if (postgres && PG_STATEMENTS) await postgresStatements(postgres);
     const name = postgres ? 'heartbeats, PostgreSQL'
       : `heartbeats, synchronous=${synchronous}${rules ? '' : ', diagnostic rules off'}${thread ? '' : ', writer on the event loop'}`;
-    return { name, result, stored, server: await server.stop() };
+    const postgresCpu = pgCpuBefore !== undefined && pgCpuAfter !== undefined ? pgCpuAfter - pgCpuBefore : undefined;
+    return { name, result, stored, server: await server.stop(), postgresCpuUs: postgresCpu };
   } catch (error) {
     await server.stop();
     throw error;
@@ -199,6 +261,8 @@ try {
       ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
       // Server CPU time per answered request (all its threads), heartbeat vs hello-world: steadier than req/s on a busy machine.
       'CPU µs/req (hello)': `${cpuPerRequest(row).toFixed(0)} (${baselineCpu.toFixed(0)})`,
+      // PostgreSQL's own processes (a local server only), per answered heartbeat.
+      'PG CPU µs/req': row.postgresCpuUs === undefined ? '' : (row.postgresCpuUs / r['2xx']).toFixed(0),
       // Group commit: mean heartbeats per transaction, and the share of wall time a batch was being written.
       'batch avg': s?.batches ? (s.heartbeats / s.batches).toFixed(1) : '?',
       'writer busy': s?.batches ? `${((100 * s.writeMs) / (r.duration * 1000)).toFixed(0)}%` : '?',

@@ -24,6 +24,8 @@ export interface Config {
   offlineSweepSeconds: number;
   /** SQLite durability: FULL fsyncs every group commit, NORMAL survives a process crash but not power loss. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** PostgreSQL: the heartbeat path's statements prepared once per connection (off behind PgBouncer's transaction mode before 1.21). */
+  postgresPreparedStatements: boolean;
   logLevel: string;
   /** Operator passwords older than this must be changed at sign-in (PCI DSS 8.3.9); 0 turns it off. */
   passwordMaxAgeDays: number;
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobRunRetentionDays: integer(env, 'JOB_RUN_RETENTION_DAYS', 7, 1, 3650),
     offlineSweepSeconds: integer(env, 'OFFLINE_SWEEP_SECONDS', 15, 1, 3600),
     sqliteSynchronous: env.SQLITE_SYNCHRONOUS === 'NORMAL' ? 'NORMAL' : 'FULL',
+    postgresPreparedStatements: env.POSTGRES_PREPARED_STATEMENTS !== 'off',
     logLevel: env.LOG_LEVEL ?? 'info',
     passwordMaxAgeDays: integer(env, 'PASSWORD_MAX_AGE_DAYS', 90, 0, 3650),
     maxFailedLogins: integer(env, 'MAX_FAILED_LOGINS', 6, 1, 10),

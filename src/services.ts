@@ -239,7 +239,7 @@ export class SchemaNotReady extends Error {}
 export async function createServices(
   config: Config, clock: Clock = systemClock, log?: (msg: string, fields?: Record<string, unknown>) => void, options: ServicesOptions = {},
 ): Promise<Services> {
-  const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, ...(log && { log }) });
+  const db = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous, preparedStatements: config.postgresPreparedStatements, ...(log && { log }) });
   const migrate = (options.schema ?? 'migrate') === 'migrate';
   if (migrate) {
     await migrateToLatest(db);

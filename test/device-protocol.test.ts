@@ -61,6 +61,30 @@ describe.each(databases())('terminal protocol on $name', (kind) => {
     expect((await t.device('/device/v1/heartbeat', 'pft_forged', heartbeatReport(2))).statusCode).toBe(401);
   });
 
+  it('authenticates terminals heartbeating at the same moment each as itself, and refuses the revoked and removed among them', async () => {
+    const fleet = [];
+    for (let i = 0; i < 6; i++) {
+      const terminal = await buildTerminal(t, estate);
+      fleet.push({ terminal, ...(await enrolTerminal(t, terminal.serialNumber)) });
+    }
+    const [revoked, removed, ...live] = fleet;
+    expect((await t.api('POST', `/api/v1/terminals/${revoked!.terminal.id}/credentials/revoke`)).json()).toEqual({ revoked: 1 });
+    expect((await t.api('DELETE', `/api/v1/terminals/${removed!.terminal.id}`)).statusCode).toBe(204);
+    // Sent together, so their credentials are looked up together; one terminal sends two heartbeats at once.
+    const answers = await Promise.all([
+      ...fleet.map((f, i) => t.device('/device/v1/heartbeat', f.credential, heartbeatReport(1, { temperatureC: 30 + i }))),
+      t.device('/device/v1/heartbeat', live[0]!.credential, heartbeatReport(2, { temperatureC: 50 })),
+      t.device('/device/v1/heartbeat', 'pft_forged', heartbeatReport(1)),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 200, 200, 200, 200, 200, 401]);
+    for (const [i, f] of fleet.entries()) {
+      if (f === revoked || f === removed) continue;
+      const history = (await t.api('GET', `/api/v1/terminals/${f.terminal.id}/heartbeats`)).json();
+      const expected = f === live[0] ? [{ seq: 2, temperatureC: 50 }, { seq: 1, temperatureC: 30 + i }] : [{ seq: 1, temperatureC: 30 + i }];
+      expect(history.items.map((h: { seq: number; report: { temperatureC: number } }) => ({ seq: h.seq, temperatureC: h.report.temperatureC }))).toEqual(expected);
+    }
+  });
+
   it('replaces the old credential when a terminal enrols again', async () => {
     const terminal = await buildTerminal(t, estate);
     const first = await enrolTerminal(t, terminal.serialNumber);

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../src/db/database.ts';
-import { prepared } from '../src/db/prepared.ts';
+import { fixed, prepared } from '../src/db/prepared.ts';
 import { databases } from './support/databases.ts';
 
 interface Tables { items: { id: string; kind: string; size: number; note: string | null } }
@@ -45,5 +45,37 @@ describe.each(databases())('queries built once per shape on $name', (kind) => {
       throw new Error('changed my mind');
     })).rejects.toThrow('changed my mind');
     expect(await k.selectFrom('items').select('id').where('id', '=', 'r1').execute()).toEqual([]);
+  });
+
+  // PostgreSQL only: the heartbeat path's statements written once for any number of rows, as arrays.
+  it.runIf(kind.name === 'postgres')('binds arrays to a fixed statement, prepared once per connection by name', async () => {
+    const byIds = fixed<{ id: string; size: number }>('select id, size from items where id = any($1::text[]) and size >= $2 order by id');
+    const insert = fixed('insert into items (id, kind, size, note) select * from unnest($1::text[], $2::text[], $3::int[], $4::text[]) on conflict do nothing');
+    await k.transaction().execute(async (trx) => {
+      await trx.executeQuery(insert(['u1', 'u2', 'u3'], ['x', 'y', 'x'], [1, 2, 3], [null, 'it\'s "quoted", {braced}', null]));
+      expect((await trx.executeQuery(byIds(['u1', 'u3', 'nope'], 0))).rows).toEqual([{ id: 'u1', size: 1 }, { id: 'u3', size: 3 }]);
+      expect((await trx.executeQuery(byIds(['u1', 'u2', 'u3'], 2))).rows).toEqual([{ id: 'u2', size: 2 }, { id: 'u3', size: 3 }]);
+      expect((await trx.executeQuery(byIds([], 0))).rows).toEqual([]);
+      // The transaction's connection holds both by name, each prepared once.
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements order by name`.execute(trx);
+      expect(rows.map((r) => r.statement.trim())).toEqual(expect.arrayContaining([expect.stringMatching(/^insert into items/), expect.stringMatching(/^select id, size from items/)]));
+      expect(rows).toHaveLength(new Set(rows.map((r) => r.statement)).size);
+    });
+    expect((await k.selectFrom('items').select('note').where('id', '=', 'u2').executeTakeFirstOrThrow()).note).toBe('it\'s "quoted", {braced}');
+  });
+
+  it.runIf(kind.name === 'postgres')('sends a fixed statement unnamed when prepared statements are off (for a pooler that cannot keep them)', async () => {
+    const url = await kind.fresh();
+    const plain = openDatabase(url, { preparedStatements: false });
+    try {
+      const one = fixed<{ n: number }>('select cardinality($1::text[]) as n');
+      await plain.kysely.transaction().execute(async (trx) => {
+        expect((await trx.executeQuery(one(['a', 'b']))).rows).toEqual([{ n: 2 }]);
+        const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx);
+        expect(rows).toEqual([]);
+      });
+    } finally {
+      await plain.close();
+    }
   });
 });

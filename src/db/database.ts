@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import { MAIN_THREAD, ThreadWriteLock } from './write-lock.ts';
 import { isPostgresUrl } from './database-url.ts';
+import { statementName } from './prepared.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -33,6 +34,11 @@ export interface OpenOptions {
   /** How long a new PostgreSQL connection may take before the request fails as "database unavailable". */
   connectTimeoutMs?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * PostgreSQL: the heartbeat path's fixed statements (src/db/prepared.ts's `fixed`) are prepared once per
+   * connection by name (default). Off for a pooler that does not keep them (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
   /** SQLite: the write lock shared with the thread that opened the file first (this one is another thread). */
   writeLock?: ThreadWriteLock;
 }
@@ -47,8 +53,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
     // would end the process. The pool drops a broken client by itself; the next query opens a new one.
     const connectionLost = (error: Error) => options.log?.('database connection lost', { error: error.message });
     pool.on('error', connectionLost);
-    // A client taken out of the pool (between two statements of a transaction) hears it itself.
-    pool.on('connect', (client) => client.on('error', connectionLost));
+    pool.on('connect', (client) => {
+      // A client taken out of the pool (between two statements of a transaction) hears it itself.
+      client.on('error', connectionLost);
+      if (options.preparedStatements !== false) prepareFixedStatements(client);
+    });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
   }
@@ -67,6 +76,19 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   return {
     kysely, dialect: 'sqlite', close: () => kysely.destroy(),
     ...(writeLock && { sqlite: { file, synchronous, writeLock: writeLock.buffer } }),
+  };
+}
+
+/**
+ * Kysely runs every query as `client.query(text, values)`: a fixed statement's text is sent with its name
+ * instead, so `pg` parses it on this connection once and then only binds and executes it. A new
+ * connection (after a restart of PostgreSQL) prepares it again by itself.
+ */
+function prepareFixedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' ? statementName(text) : undefined;
+    return name ? query({ name, text, values: rest[0] }, ...rest.slice(1)) : query(text, ...rest);
   };
 }
 

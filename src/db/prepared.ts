@@ -2,7 +2,7 @@
 // values. Building a query's operation tree and compiling it to SQL cost more CPU than SQLite running
 // it (measured 2026-12-07: a terminal credential looked up in 43 µs through the query builder, the
 // same SQL compiled once in 6 µs), and these run for every heartbeat batch or credential.
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 
 /** Anything that runs a compiled query: the database, or a transaction. */
 interface Runs { executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> }
@@ -75,3 +75,27 @@ function shapeOf(value: unknown, values: unknown[]): string {
 
 const isRow = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * The SQL texts written once for any number of rows (PostgreSQL's arrays: `= any($1::text[])`,
+ * `unnest($1::text[], $2::bigint[])`), with the name each connection prepares them under: parsed and
+ * planned by PostgreSQL once per connection instead of at every batch (src/db/database.ts names them).
+ * Only such texts are named, so a connection holds a few prepared statements, not one per list length.
+ */
+const named = new Map<string, string>();
+
+/** The name a connection prepares this SQL text under, if it is a fixed statement. */
+export const statementName = (text: string): string | undefined => named.get(text);
+
+/**
+ * A statement whose SQL text never changes: each call binds its values (an array is one value). For the
+ * heartbeat path's PostgreSQL statements.
+ *
+ * @example
+ * const byIds = fixed<{ id: string }>('select id from terminals where id = any($1::text[])');
+ * const rows = (await trx.executeQuery(byIds(ids))).rows;
+ */
+export function fixed<R>(text: string): (...parameters: unknown[]) => CompiledQuery<R> {
+  if (!named.has(text)) named.set(text, `posfleet_${named.size + 1}`);
+  return (...parameters) => CompiledQuery.raw(text, parameters) as CompiledQuery<R>;
+}

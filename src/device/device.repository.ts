@@ -1,15 +1,16 @@
 // Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { Database, HeartbeatTable, TerminalCommandTable, TerminalHealthTable } from '../db/schema.ts';
+import { PostgresAdapter, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Database, HeartbeatTable, TerminalCommandTable, TerminalHealthTable, VersionChangeTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
-import { selectInBatches } from '../db/batches.ts';
-import { prepared } from '../db/prepared.ts';
+import { insertInBatches, selectInBatches } from '../db/batches.ts';
+import { fixed, prepared } from '../db/prepared.ts';
 import type { Executor } from '../db/database.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
+import type { CredentialOwner } from './credential-lookups.ts';
 import { heartbeatKey, type StoredHeartbeat, type WrittenBatch } from './heartbeat-batch.ts';
 
 /** Versions a terminal reports; a kind left out was not reported. */
@@ -25,17 +26,25 @@ const versionKey = (app: string | null, firmware: string | null) => `${app ?? ''
 const KNOWN_VERSIONS_MAX = 200_000;
 
 export class DeviceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** PostgreSQL: the heartbeat path runs statements written once for any number of rows (arrays), prepared by name. */
+  private readonly postgres: boolean;
 
-  // The heartbeat path's statements, built once (src/db/prepared.ts): a credential looked up, a batch written.
-  private readonly credential = prepared((tokenHash: string) => this.db
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  // The heartbeat path's statements, built once (src/db/prepared.ts): credentials looked up, a batch written.
+  private readonly credentials = prepared((tokenHashes: string[]) => this.db
     .selectFrom('terminal_credentials')
     .innerJoin('terminals', 'terminals.id', 'terminal_credentials.terminal_id')
-    .select(['terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
-    .where('terminal_credentials.token_hash', '=', tokenHash)
+    .select(['terminal_credentials.token_hash', 'terminal_credentials.terminal_id', 'terminal_credentials.hardware_fingerprint'])
+    .where('terminal_credentials.token_hash', 'in', tokenHashes)
     .where('terminal_credentials.revoked_at', 'is', null)
-    .where('terminals.deleted_at', 'is', null)
-    .limit(1));
+    .where('terminals.deleted_at', 'is', null));
+
+  private readonly credentialsPg = fixed<{ token_hash: string; terminal_id: string; hardware_fingerprint: string | null }>(`
+    select c.token_hash, c.terminal_id, c.hardware_fingerprint from terminal_credentials c join terminals t on t.id = c.terminal_id
+    where c.token_hash = any($1::text[]) and c.revoked_at is null and t.deleted_at is null`);
 
   private readonly insertHistory = prepared((rows: Insertable<HeartbeatTable>[]) => this.db
     .insertInto('heartbeats')
@@ -58,9 +67,11 @@ export class DeviceRepository {
   private readonly commandsToHandOut = prepared((terminalIds: string[]) => this.db.selectFrom('terminal_commands').selectAll()
     .where('terminal_id', 'in', terminalIds).where('status', 'in', ['pending', 'delivered']).orderBy('created_at'));
 
-  /** The terminal a live credential belongs to, with the hardware fingerprint bound to it. */
-  async terminalForCredential(tokenHash: string): Promise<{ terminal_id: string; hardware_fingerprint: string | null } | undefined> {
-    return (await this.credential.run(this.db, tokenHash)).rows[0];
+  /** The terminals live credentials belong to, with the hardware fingerprint bound to each, by credential hash (one query). */
+  async terminalsForCredentials(tokenHashes: string[]): Promise<Map<string, CredentialOwner>> {
+    const rows = this.postgres ? (await this.db.executeQuery(this.credentialsPg(tokenHashes))).rows
+      : await selectInBatches(tokenHashes, async (hashes) => (await this.credentials.run(this.db, hashes)).rows);
+    return new Map(rows.map((r) => [r.token_hash, { terminal_id: r.terminal_id, hardware_fingerprint: r.hardware_fingerprint }]));
   }
 
   /** The fingerprint bound to the terminal's live credentials (null: none yet). */
@@ -82,6 +93,7 @@ export class DeviceRepository {
    * state per terminal (never overwritten by an older seq), changed versions, and the commands to hand out.
    */
   async writeHeartbeats(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
+    if (this.postgres) return this.writeHeartbeatsInOneStatement(batch);
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
       const unique = new Map<string, StoredHeartbeat>();
       for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
@@ -114,6 +126,91 @@ export class DeviceRepository {
     for (const [terminalId, version] of versions) this.knownVersions.set(terminalId, version, now);
     return outcome;
   }
+
+  /**
+   * PostgreSQL: the group commit as one statement (one round trip, its own transaction; no BEGIN and
+   * COMMIT of their own): the history rows, the latest state, the commands handed out, and the recorded
+   * versions of the terminals this process does not know them of. Only a version that changed is written
+   * afterwards, in a transaction of its own: a crash between the two leaves the version to the terminal's
+   * next heartbeat (its version is not remembered until it is written).
+   */
+  private async writeHeartbeatsInOneStatement(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
+    const unique = new Map<string, StoredHeartbeat>();
+    for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
+    // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
+    for (const key of await storedTheDayBefore(this.db, [...unique.values()])) unique.delete(key);
+    const items = [...unique.values()];
+    const now = Date.now();
+    const unknownVersions = [...new Set(items.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.appVersion, h.firmwareVersion)).map((h) => h.terminalId))];
+    const { rows } = await this.db.executeQuery(this.writeBatch(
+      items.map((h) => h.terminalId), items.map((h) => h.seq), items.map((h) => h.receivedAt), items.map((h) => h.sentAt), items.map((h) => h.json),
+      [...new Set(batch.map((b) => b.terminalId))], batch[0]?.receivedAt ?? new Date().toISOString(), unknownVersions,
+    ));
+    const stored = new Set<string>();
+    const commandsByTerminal = new Map<string, PendingCommand[]>();
+    const recorded = new Map<string, { app: string | null; firmware: string | null }>();
+    for (const r of rows) {
+      if (r.kind === 's') stored.add(heartbeatKey(r.terminal_id, Number(r.seq)));
+      else if (r.kind === 'v') recorded.set(r.terminal_id, { app: r.a, firmware: r.b });
+      else {
+        const command: PendingCommand = { id: r.a!, type: r.b!, payload: parseJson(r.c, {}), createdAt: r.created_at! };
+        const list = commandsByTerminal.get(r.terminal_id);
+        if (list) list.push(command);
+        else commandsByTerminal.set(r.terminal_id, [command]);
+      }
+    }
+    // The versions of the newest stored heartbeat per terminal, against what is recorded.
+    const latest = new Map<string, StoredHeartbeat>();
+    for (const item of items) {
+      if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
+      const current = latest.get(item.terminalId);
+      if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
+    }
+    const changed: StoredHeartbeat[] = [];
+    for (const h of latest.values()) {
+      const known = recorded.get(h.terminalId);
+      if (!known) continue; // known to this process already, or no such terminal
+      if (known.app === h.appVersion && known.firmware === h.firmwareVersion) this.knownVersions.set(h.terminalId, versionKey(h.appVersion, h.firmwareVersion), now);
+      else changed.push(h);
+    }
+    if (changed.length) {
+      const versions = await this.db.transaction().execute((trx) => this.recordVersionChanges(trx, changed));
+      for (const [terminalId, version] of versions) this.knownVersions.set(terminalId, version, Date.now());
+    }
+    return { stored, commandsByTerminal };
+  }
+
+  // Rows of kind s (a stored heartbeat: terminal_id, seq), c (a command to hand out: a = id, b = type, c = payload)
+  // and v (a terminal's recorded versions: a = application, b = firmware).
+  private readonly writeBatch = fixed<{ kind: 's' | 'c' | 'v'; terminal_id: string; seq: number | null; a: string | null; b: string | null; c: string | null; created_at: string | null }>(`
+    with batch as (
+      select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[]) as b(terminal_id, seq, received_at, sent_at, report)
+    ), stored as (
+      insert into heartbeats (terminal_id, seq, received_at, received_day, report)
+      select terminal_id, seq, received_at, left(received_at, 10), report from batch
+      on conflict do nothing
+      returning terminal_id, seq
+    ), latest as (
+      select distinct on (b.terminal_id) b.* from batch b join stored s on s.terminal_id = b.terminal_id and s.seq = b.seq
+      order by b.terminal_id, b.seq desc
+    ), health as (
+      insert into terminal_health (terminal_id, seq, last_seen_at, reported_at, online, offline_since, report)
+      select terminal_id, seq, received_at, sent_at, 1, null, report from latest
+      on conflict (terminal_id) do update set seq = excluded.seq, last_seen_at = excluded.last_seen_at, reported_at = excluded.reported_at,
+        online = 1, offline_since = null, report = excluded.report
+      where terminal_health.seq < excluded.seq
+    ), commands as (
+      select id, terminal_id, type, payload, status, created_at from terminal_commands
+      where terminal_id = any($6::text[]) and status in ('pending', 'delivered')
+    ), delivered as (
+      update terminal_commands set status = 'delivered', delivered_at = $7 where id in (select id from commands where status = 'pending')
+    )
+    select 's' as kind, terminal_id, seq, null as a, null as b, null as c, null as created_at from stored
+    union all
+    select 'c', terminal_id, null, id, type, payload, created_at from commands
+    union all
+    select 'v', id, null, app_version, firmware_version, null, null from terminals where id = any($8::text[])
+    order by created_at`);
 
   /**
    * Versions this process last saw recorded per terminal, so an unchanged one costs no query. Entries
@@ -156,24 +253,38 @@ export class DeviceRepository {
     const current = await trx.selectFrom('terminals').select(['id', 'app_version', 'firmware_version']).where('id', 'in', reports.map((r) => r.terminalId)).execute();
     const byId = new Map(current.map((t) => [t.id, t]));
     const seen: { terminalId: string; application: string | null; firmware: string | null }[] = [];
+    const updates = new Map<string, { application: string | null; firmware: string | null; at: string }>();
+    const rows: Insertable<VersionChangeTable>[] = [];
     for (const r of reports) {
       const t = byId.get(r.terminalId);
       if (!t) continue;
       const application = r.versions.application === undefined ? t.app_version : r.versions.application;
       const firmware = r.versions.firmware === undefined ? t.firmware_version : r.versions.firmware;
       const changes = [['application', t.app_version, application], ['firmware', t.firmware_version, firmware]] as const;
-      const rows = changes.flatMap(([kind, from, to]) => (to !== null && from !== to ? [{
+      const changeRows = changes.flatMap(([kind, from, to]) => (to !== null && from !== to ? [{
         id: randomUUID(), terminal_id: r.terminalId, kind, from_version: from, to_version: to, at: r.at,
       }] : []));
-      if (rows.length) {
-        await trx.updateTable('terminals').set({ app_version: application, firmware_version: firmware, updated_at: r.at }).where('id', '=', r.terminalId).execute();
-        await trx.insertInto('version_changes').values(rows).execute();
+      if (changeRows.length) {
+        updates.set(r.terminalId, { application, firmware, at: r.at });
+        rows.push(...changeRows);
         byId.set(r.terminalId, { ...t, app_version: application, firmware_version: firmware });
       }
       seen.push({ terminalId: r.terminalId, application, firmware });
     }
+    // Every terminal's change in one statement each (a terminal's first heartbeat records its versions).
+    if (this.postgres && updates.size) {
+      const list = [...updates];
+      await trx.executeQuery(this.updateVersions(list.map(([id]) => id), list.map(([, u]) => u.application), list.map(([, u]) => u.firmware), list.map(([, u]) => u.at)));
+    } else {
+      for (const [id, u] of updates) await trx.updateTable('terminals').set({ app_version: u.application, firmware_version: u.firmware, updated_at: u.at }).where('id', '=', id).execute();
+    }
+    await insertInBatches(rows, (batch) => trx.insertInto('version_changes').values(batch).execute());
     return seen;
   }
+
+  private readonly updateVersions = fixed(`
+    update terminals t set app_version = v.app_version, firmware_version = v.firmware_version, updated_at = v.at
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as v(id, app_version, firmware_version, at) where t.id = v.id`);
 
   private async deliverCommands(trx: Kysely<Database>, terminalIds: string[], now: string) {
     const rows = (await this.commandsToHandOut.run(trx, terminalIds)).rows;

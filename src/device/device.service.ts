@@ -15,6 +15,7 @@ import { HeartbeatWriter } from './heartbeat-writer.ts';
 import type { HeartbeatStore } from './heartbeat-thread.ts';
 import { CredentialCache } from './credential-cache.ts';
 import type { RevocationsHeard } from '../shared/revocable-cache.ts';
+import { CredentialLookups } from './credential-lookups.ts';
 import { fingerprintText } from '../shared/terminal-security.ts';
 
 /** An enrolment repeated this soon with the same code is the terminal retrying (its answer was lost). */
@@ -51,6 +52,8 @@ export class DeviceService {
   /** The answers of the batch before: answers are worked out one batch at a time, in order. */
   private answering: Promise<unknown> = Promise.resolve();
   private readonly credentials: CredentialCache;
+  /** Credentials the cache does not hold, looked up together (one query per turn of the event loop). */
+  private readonly credentialLookups: CredentialLookups;
 
   constructor(
     private readonly repo: DeviceRepository,
@@ -69,6 +72,7 @@ export class DeviceService {
     revocationsHeard: RevocationsHeard = () => false,
   ) {
     this.credentials = new CredentialCache(revocationsHeard);
+    this.credentialLookups = new CredentialLookups((hashes) => this.repo.terminalsForCredentials(hashes));
     this.store = store ?? {
       write: (batch) => this.repo.writeHeartbeats(batch.map(toStoredHeartbeat)),
       forgetVersions: (terminalId) => this.repo.forgetVersions(terminalId),
@@ -173,7 +177,7 @@ export class DeviceService {
     const cached = this.credentials.get(hash, this.clock().getTime());
     if (cached) return cached;
     const ticket = this.credentials.ticket();
-    const found = await this.repo.terminalForCredential(hash);
+    const found = await this.credentialLookups.owner(hash);
     if (!found) throw fromCatalogue('unauthenticated', 'device.credential_unknown');
     this.credentials.set(hash, found.terminal_id, this.clock().getTime(), ticket, found.hardware_fingerprint);
     return found.terminal_id;

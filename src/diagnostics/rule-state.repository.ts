@@ -1,16 +1,21 @@
 // Queries of what the heartbeat rules remember and are tuned by: where terminals belong, each terminal's
 // streaks and card windows (read and written once per heartbeat batch), link drops for the flapping
 // rule, per-model thresholds and per-merchant trading thresholds.
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database, DiagnosticStateTable } from '../db/schema.ts';
 import { batches, insertInBatches, selectInBatches } from '../db/batches.ts';
-import { prepared } from '../db/prepared.ts';
+import { fixed, prepared } from '../db/prepared.ts';
 
 /** Rule state rows per upsert statement (the rest of a larger write in more statements, one transaction). */
 const STATE_ROWS_PER_STATEMENT = 100;
 
 export class RuleStateRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** PostgreSQL: the batch's state is read by one statement for any number of terminals (an array), prepared by name. */
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   /** Where terminals belong: what the heartbeat path keeps in memory for a while. */
   async terminalContext(terminalIds: string[]) {
@@ -28,7 +33,8 @@ export class RuleStateRepository {
   async batchState(terminalIds: string[]) {
     const states: { terminal_id: string; seq: number; streaks: string; cards: string }[] = [];
     const open: { id: string; terminal_id: string; rule: string }[] = [];
-    const rows = await selectInBatches(terminalIds, async (batch) => (await this.stateOfTerminals.run(this.db, batch)).rows);
+    const rows = this.postgres ? (await this.db.executeQuery(this.stateOfTerminalsPg(terminalIds))).rows
+      : await selectInBatches(terminalIds, async (batch) => (await this.stateOfTerminals.run(this.db, batch)).rows);
     for (const r of rows) {
       if (r.kind === 's') states.push({ terminal_id: r.terminal_id, seq: Number(r.a), streaks: r.b, cards: r.c ?? '{}' });
       else open.push({ id: r.a, terminal_id: r.terminal_id, rule: r.b });
@@ -45,6 +51,11 @@ export class RuleStateRepository {
         select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id in (${ids}) and open_key is not null`;
     return { compile: () => query.compile(this.db) };
   });
+
+  private readonly stateOfTerminalsPg = fixed<{ terminal_id: string; kind: string; a: string; b: string; c: string | null }>(`
+    select terminal_id, 's' as kind, cast(seq as text) as a, streaks as b, cards as c from diagnostic_state where terminal_id = any($1::text[])
+    union all
+    select terminal_id, 'i' as kind, id as a, rule as b, null as c from incidents where terminal_id = any($1::text[]) and open_key is not null`);
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
