@@ -160,7 +160,7 @@ describe.skipIf(!postgresUrl())('a node on PostgreSQL trusts its cache long only
     expect(await list(script.token)).toBe(200);
     // Five minutes on, node b still answers both from its cache: no query.
     clock = () => new Date(Date.now() + 5 * 60_000);
-    const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
+    const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalsForCredentials');
     const tokenQueries = vi.spyOn(AccessRepository.prototype, 'tokenWithUser');
     expect(await heartbeat(terminal.credential)).toBe(200);
     expect(await list(script.token)).toBe(200);
@@ -187,7 +187,7 @@ describe.skipIf(!postgresUrl())('a node on PostgreSQL trusts its cache long only
     try {
       expect(listener.listening).toBe(false);
       // Read a minute ago: no longer trusted now that notices are not heard (asked again, still valid).
-      const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
+      const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalsForCredentials');
       expect(await heartbeat(kept.credential)).toBe(200);
       expect(credentialQueries).toHaveBeenCalledTimes(1);
       // Revoked through node a, and node b is not told...
@@ -206,7 +206,7 @@ describe.skipIf(!postgresUrl())('a node on PostgreSQL trusts its cache long only
     expect(listener.listening).toBe(true);
     // Listening again, it forgot everything: the next request asks the database.
     vi.restoreAllMocks();
-    const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
+    const credentialQueries = vi.spyOn(DeviceRepository.prototype, 'terminalsForCredentials');
     expect(await heartbeat(kept.credential)).toBe(200);
     expect(credentialQueries).toHaveBeenCalledTimes(1);
   });

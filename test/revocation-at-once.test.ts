@@ -43,7 +43,7 @@ describe.each(databases())('a revocation on one node, refused at once on $name',
   const cachedForMinutes = async (credential: string, overrides: Record<string, unknown> = {}) => {
     expect((await heartbeat(credential, overrides)).statusCode).toBe(200);
     now += 9 * MINUTE;
-    const queries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
+    const queries = vi.spyOn(DeviceRepository.prototype, 'terminalsForCredentials');
     expect((await heartbeat(credential, overrides)).statusCode).toBe(200);
     expect(queries).not.toHaveBeenCalled();
     queries.mockRestore();
@@ -53,7 +53,7 @@ describe.each(databases())('a revocation on one node, refused at once on $name',
     const { credential } = await enrol();
     await cachedForMinutes(credential);
     now += 2 * MINUTE;
-    const queries = vi.spyOn(DeviceRepository.prototype, 'terminalForCredential');
+    const queries = vi.spyOn(DeviceRepository.prototype, 'terminalsForCredentials');
     expect((await heartbeat(credential)).statusCode).toBe(200);
     expect(queries).toHaveBeenCalledTimes(1);
   });
