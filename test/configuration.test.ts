@@ -304,6 +304,44 @@ describe.each(databases())('terminal configuration on $name', (db) => {
       expect(crosses, `${c.localStart} – ${c.localEnd}`).toBe(false);
     }
   });
+
+  it("gives a terminal moved to another site that site's configuration (in its heartbeat answer too) without re-reading the fleet", async () => {
+    const from = await buildEstate(t);
+    const to = await buildEstate(t);
+    expect((await set('site', to.site.id, { receiptFooter: '搬来了 Moved here' })).statusCode).toBe(200);
+    expect((await set('merchant', from.merchant.id, { receiptHeader: '老商户 Old merchant' })).statusCode).toBe(200);
+    const terminal = await buildTerminal(t, from);
+    const { credential } = await enrolTerminal(t, terminal.serialNumber);
+    const beat = async (seq: number) => {
+      const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(seq));
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { configuration: { hash: string } | null }).configuration?.hash;
+    };
+    const before = await effective(terminal.id);
+    expect(before.byName.receiptFooter!.source.level).not.toBe('site');
+    const fullReads = t.services.configuration.fullReads;
+
+    expect((await t.api('PATCH', `/api/v1/terminals/${terminal.id}`, { siteId: to.site.id })).statusCode).toBe(200);
+    // What each node's watcher does every 2 s: only the terminals whose place changed are looked up.
+    await t.services.configuration.applyPlacementChanges();
+    const moved = await effective(terminal.id);
+    expect(moved.byName.receiptFooter).toMatchObject({ value: '搬来了 Moved here', source: { level: 'site', scopeId: to.site.id } });
+    expect(moved.hash).not.toBe(before.hash);
+    expect(await beat(1)).toBe(moved.hash);
+
+    // Its new site given to another merchant: the terminal takes that merchant's values.
+    expect((await t.api('PATCH', `/api/v1/sites/${to.site.id}`, { merchantId: from.merchant.id })).statusCode).toBe(200);
+    await t.services.configuration.applyPlacementChanges();
+    const handed = await effective(terminal.id);
+    expect(handed.byName.receiptHeader).toMatchObject({ value: '老商户 Old merchant', source: { level: 'merchant', scopeId: from.merchant.id } });
+    expect(await beat(2)).toBe(handed.hash);
+
+    // Retired: it leaves the cache (no hash to answer for it).
+    expect((await t.api('DELETE', `/api/v1/terminals/${terminal.id}`)).statusCode).toBe(204);
+    await t.services.configuration.applyPlacementChanges();
+    expect(t.services.configuration.cache.hashOf(terminal.id)).toBeUndefined();
+    expect(t.services.configuration.fullReads).toBe(fullReads);
+  });
 });
 
 describe.each(databases())('a fleet without a parameter schema on $name', (db) => {

@@ -1,5 +1,5 @@
 // Terminal configuration's queries: schemas, saved groups, the values at each level and their versions.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { selectInBatches } from '../db/batches.ts';
 import type { ConfigChangeState, ConfigChangeTable, ConfigGroupTable, ConfigLevel, ConfigSchemaTable, ConfigVersionTable, Database } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
@@ -113,6 +113,45 @@ export class ConfigurationRepository {
     const map = new Map<string, Placement>(rows.map((r) => [r.id, { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] }]));
     for (const t of tags) map.get(t.terminal_id)?.tags.push(t.tag);
     return map;
+  }
+
+  /**
+   * A page of every terminal's place in id order, retired ones as undefined (the rare full re-read):
+   * `after` is the last id of the page before ('' for the first).
+   */
+  async placementPage(after: string, limit: number): Promise<[string, Placement | undefined][]> {
+    const rows = await this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.site_id', 'terminals.model_id', 'terminals.deleted_at', 'sites.merchant_id'])
+      .where('terminals.id', '>', after).orderBy('terminals.id').limit(limit).execute();
+    const live = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
+    const tags = live.length ? await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', live).execute() : [];
+    const page = new Map<string, Placement | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
+    for (const t of tags) page.get(t.terminal_id)?.tags.push(t.tag);
+    return [...page];
+  }
+
+  /** The terminals at these sites (deleted ones too: their place is looked up again all the same). */
+  async terminalIdsAt(siteIds: string[]): Promise<string[]> {
+    if (!siteIds.length) return [];
+    const rows = await selectInBatches(siteIds, (batch) => this.db.selectFrom('terminals').select('id').where('site_id', 'in', batch).execute());
+    return rows.map((r) => r.id);
+  }
+
+  /** The newest placement change (0 when none): a node reads the ones after it once it loaded every placement. */
+  async lastPlacementChange(): Promise<number> {
+    const row = await this.db.selectFrom('placement_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  /** The placement changes after `seq`, oldest first (written by the triggers of migration 0045). */
+  async placementChangesAfter(seq: number, limit: number): Promise<{ seq: number; terminalId: string | null; siteId: string | null }[]> {
+    const rows = await this.db.selectFrom('placement_changes').select(['seq', 'terminal_id', 'site_id']).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), terminalId: r.terminal_id, siteId: r.site_id }));
+  }
+
+  /** Forgets the placement changes older than `keepMs` before the newest (by the database's clock, not a node's). */
+  async prunePlacementChanges(keepMs: number): Promise<void> {
+    await this.db.deleteFrom('placement_changes').where(sql<boolean>`changed_at < (select max(changed_at) from placement_changes) - ${keepMs}`).execute();
   }
 
   async terminalIdsBySerial(serials: string[]): Promise<Map<string, string>> {

@@ -39,6 +39,7 @@ import * as skipReasons from './migrations/0038_skip_reasons.ts';
 import * as kpiRollups from './migrations/0040_kpi_rollups.ts';
 import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
 import * as waitingCodes from './migrations/0042_waiting_codes.ts';
+import * as placementChanges from './migrations/0045_placement_changes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '0040_kpi_rollups': kpiRollups,
   '0041_kpi_read_indexes': kpiReadIndexes,
   '0042_waiting_codes': waitingCodes,
+  '0045_placement_changes': placementChanges,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {
