@@ -259,7 +259,7 @@ export class ConfigurationStore {
    * The fallback: every terminal's place read again, a page at a time, yielding to heartbeats between
    * pages. A terminal re-placed by a change while its page was read keeps that newer place.
    */
-  private async rereadPlacements(): Promise<void> {
+  async rereadPlacements(): Promise<void> {
     this.fullWanted = false;
     this.lastFullAt = Date.now();
     this.fullReads++;
