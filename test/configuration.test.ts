@@ -342,6 +342,38 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     expect(t.services.configuration.cache.hashOf(terminal.id)).toBeUndefined();
     expect(t.services.configuration.fullReads).toBe(fullReads);
   });
+
+  // PostgreSQL numbers a change when it is written, not when it commits: a move still in its transaction
+  // leaves a gap the others' rows come after. SQLite has one writer: no such gap.
+  it.runIf(db.name === 'postgres')('re-places a terminal whose move commits after a later one was seen, without re-reading the fleet', async () => {
+    const from = await buildEstate(t);
+    const to = await buildEstate(t);
+    expect((await set('site', to.site.id, { receiptFooter: '晚到 Late' })).statusCode).toBe(200);
+    const slow = await buildTerminal(t, from);
+    const quick = await buildTerminal(t, from);
+    await t.services.configuration.applyPlacementChanges();
+    const fullReads = t.services.configuration.fullReads;
+    let commit = () => {};
+    const held = new Promise<void>((resolve) => { commit = resolve; });
+    let moving!: Promise<void>;
+    const started = new Promise<void>((resolve) => {
+      moving = t.services.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('terminals').set({ site_id: to.site.id }).where('id', '=', slow.id).execute();
+        resolve();
+        await held;
+      });
+    });
+    await started;
+    expect((await t.api('PATCH', `/api/v1/terminals/${quick.id}`, { siteId: to.site.id })).statusCode).toBe(200);
+    await t.services.configuration.applyPlacementChanges();
+    expect((await effective(quick.id)).byName.receiptFooter!.value).toBe('晚到 Late');
+    expect((await effective(slow.id)).byName.receiptFooter!.value).not.toBe('晚到 Late');
+    commit();
+    await moving;
+    await t.services.configuration.applyPlacementChanges();
+    expect((await effective(slow.id)).byName.receiptFooter).toMatchObject({ value: '晚到 Late', source: { level: 'site', scopeId: to.site.id } });
+    expect(t.services.configuration.fullReads).toBe(fullReads);
+  });
 });
 
 describe.each(databases())('a fleet without a parameter schema on $name', (db) => {

@@ -233,6 +233,8 @@ export class ConfigurationStore {
       await this.place([...ids]);
       this.placementSeq = next;
       if (waiting || rows.length < CHANGES_PAGE) return;
+      // Many changes (a large CSV import): heartbeats go between the pages.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
