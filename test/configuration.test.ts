@@ -341,6 +341,13 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     await t.services.configuration.applyPlacementChanges();
     expect(t.services.configuration.cache.hashOf(terminal.id)).toBeUndefined();
     expect(t.services.configuration.fullReads).toBe(fullReads);
+
+    // The recorded changes do not pile up: those older than two hours go with the next refresh.
+    const kysely = t.services.db.kysely;
+    await kysely.insertInto('placement_changes').values({ terminal_id: terminal.id, site_id: null, changed_at: Date.now() - 3 * 3_600_000 }).execute();
+    await t.services.configuration.refresh();
+    const left = await kysely.selectFrom('placement_changes').select((eb) => eb.fn.countAll<number | string>().as('n')).where('changed_at', '<', Date.now() - 2 * 3_600_000).executeTakeFirstOrThrow();
+    expect(Number(left.n)).toBe(0);
   });
 
   // PostgreSQL numbers a change when it is written, not when it commits: a move still in its transaction

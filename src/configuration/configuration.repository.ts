@@ -1,5 +1,5 @@
 // Terminal configuration's queries: schemas, saved groups, the values at each level and their versions.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { selectInBatches } from '../db/batches.ts';
 import type { ConfigChangeState, ConfigChangeTable, ConfigGroupTable, ConfigLevel, ConfigSchemaTable, ConfigVersionTable, Database } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
@@ -149,9 +149,9 @@ export class ConfigurationRepository {
     return rows.map((r) => ({ seq: Number(r.seq), terminalId: r.terminal_id, siteId: r.site_id }));
   }
 
-  /** Forgets the placement changes older than `keepMs` before the newest (by the database's clock, not a node's). */
-  async prunePlacementChanges(keepMs: number): Promise<void> {
-    await this.db.deleteFrom('placement_changes').where(sql<boolean>`changed_at < (select max(changed_at) from placement_changes) - ${keepMs}`).execute();
+  /** Forgets the placement changes made before `before` (ms since 1970, the database's clock). */
+  async prunePlacementChanges(before: number): Promise<void> {
+    await this.db.deleteFrom('placement_changes').where('changed_at', '<', before).execute();
   }
 
   async terminalIdsBySerial(serials: string[]): Promise<Map<string, string>> {
