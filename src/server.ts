@@ -23,6 +23,8 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
   const app = await buildApp(services, { loggerInstance: logger, ...(https && { https }) });
   const generatedAdminToken = await services.access.bootstrap(config.adminToken);
   await services.invalidations?.start();
+  // Terminals moved through this node or another are re-placed in the configuration cache within seconds.
+  services.configuration.watch();
   if (options.jobs !== false) {
     await declareRecurringJobs(services);
     services.jobs.start();
@@ -35,6 +37,7 @@ export async function startServer(config: Config, options: { jobs?: boolean; log
     generatedAdminToken,
     async close() {
       await services.jobs.stop();
+      services.configuration.stopWatching();
       await services.invalidations?.stop();
       await app.close();
       await services.db.close();

@@ -10,7 +10,7 @@ import { parseJson } from '../shared/json.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ChangeRow, ConfigurationChangesRepository, ConfigurationRepository } from './configuration.repository.ts';
 import { StaleVersion, type SchemaRow, type VersionRow } from './configuration.repository.ts';
-import { EffectiveCache, inGroup, type Group, type GroupFilter, type HeldChange } from './effective-cache.ts';
+import { EffectiveCache, inGroup, type Group, type GroupFilter, type HeldChange, type Placement } from './effective-cache.ts';
 import { SchemaChecker, type Change, type Level, type ParameterSchema, type Values } from './parameters.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -24,6 +24,16 @@ export interface EstateLookup {
   findTerminal(id: string, scope: Scope): Promise<unknown>;
 }
 
+/** The full re-read of every placement, a fallback: at most this often unless a change was missed. */
+const FULL_REREAD_MS = 60 * 60_000;
+/** Placement changes kept (each node reads them within seconds; one that was away longer re-reads all). */
+const KEEP_CHANGES_MS = 2 * FULL_REREAD_MS;
+/** How long a gap in the changes' numbers is waited for before it is taken for a rolled-back transaction. */
+const GAP_WAIT_MS = 2 * 60_000;
+const CHANGES_PAGE = 5_000;
+const PLACE_BATCH = 5_000;
+const REREAD_PAGE = 5_000;
+
 export class ConfigurationStore {
   readonly cache = new EffectiveCache();
   private currentRow: SchemaRow | undefined;
@@ -31,6 +41,17 @@ export class ConfigurationStore {
   private loadedChangeAt: string | null = null;
   private unplaced = new Set<string>();
   private placing: Promise<void> | undefined;
+  /** The last placement change applied (placement_changes.seq), and a gap after it being waited out. */
+  private placementSeq = 0;
+  private gap: { at: number; since: number } | undefined;
+  private applying: Promise<void> | undefined;
+  private watchers: NodeJS.Timeout[] = [];
+  /** During a full re-read: the terminals re-placed by a change meanwhile (their page may be older). */
+  private touched: Set<string> | undefined;
+  private lastFullAt = Date.now();
+  private fullWanted = false;
+  /** How many times every placement was read again (the hourly fallback) since start. */
+  fullReads = 0;
 
   constructor(
     private readonly repo: ConfigurationRepository,
@@ -108,14 +129,25 @@ export class ConfigurationStore {
   }
 
   // ---- loading and refreshing the memory
-  /** Loads every schema, value, terminal placement and held change into memory (at start, and by the tick). */
+  /** Loads every schema, value, terminal placement and held change into memory (at start). */
   async load(): Promise<void> {
-    const [schemas, values, groups, placements, changeAt, held] = await Promise.all([
-      this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.placements(), this.repo.lastChangeAt(), this.heldChanges(),
+    // Read before the placements: a change made meanwhile is applied again after (harmless).
+    const seq = await this.repo.lastPlacementChange();
+    const placements = await this.repo.placements();
+    await this.loadValues(placements);
+    this.placementSeq = seq;
+    this.gap = undefined;
+    this.lastFullAt = Date.now();
+  }
+
+  /** Schemas, values, groups and held changes (and, when given, every placement): another process wrote a version. */
+  private async loadValues(placements?: Map<string, Placement>): Promise<void> {
+    const [schemas, values, groups, changeAt, held] = await Promise.all([
+      this.repo.schemas(), this.repo.allValues(), this.repo.groups(), this.repo.lastChangeAt(), this.heldChanges(),
     ]);
     this.useSchema(schemas.at(-1), false);
     await this.sealPlainSecrets(values);
-    this.cache.load({ parameters: this.parameters, values: values.map((v) => ({ ...v, values: this.opened(v.values) })), groups: groups.map(toGroup), placements, held });
+    this.cache.load({ parameters: this.parameters, values: values.map((v) => ({ ...v, values: this.opened(v.values) })), groups: groups.map(toGroup), ...(placements && { placements }), held });
     this.loadedChangeAt = changeAt;
   }
 
@@ -124,21 +156,129 @@ export class ConfigurationStore {
   }
 
   /**
-   * Another server process may have changed values, and terminals move between sites: reload when a
-   * version was written since, else refresh only the terminals' placements. Run by the configuration tick.
+   * Another server process may have changed values, and terminals move between sites: reload the values
+   * when a version was written since, and re-place only the terminals whose place changed (the rows the
+   * triggers of migration 0045 wrote since the last look), not the whole fleet. The full re-read of every
+   * placement is the rare fallback (once an hour, or after a change was missed), read in pages that let
+   * heartbeats through. Run by the configuration tick.
    */
   async refresh(): Promise<void> {
     const changeAt = await this.repo.lastChangeAt();
-    if (changeAt !== this.loadedChangeAt) return this.load();
-    const [placements, held] = await Promise.all([this.repo.placements(), this.heldChanges()]);
-    for (const id of [...this.cache.terminalIds()]) {
-      if (!placements.has(id)) this.cache.setPlacement(id, undefined);
-      else if (!held.has(id) && this.cache.heldBy(id)) this.cache.setHeld(id, undefined);
+    if (changeAt !== this.loadedChangeAt) await this.loadValues();
+    else {
+      const held = await this.heldChanges();
+      for (const id of this.cache.heldIds()) if (!held.has(id)) this.cache.setHeld(id, undefined);
+      for (const [id, h] of held) if (this.cache.heldBy(id)?.changeId !== h.changeId) this.cache.setHeld(id, h);
     }
-    for (const [id, h] of held) if (this.cache.heldBy(id)?.changeId !== h.changeId) this.cache.setHeld(id, h);
-    for (const [id, p] of placements) {
-      const known = this.cache.placement(id);
-      if (!known || known.siteId !== p.siteId || known.modelId !== p.modelId || known.tags.join() !== p.tags.join()) this.cache.setPlacement(id, p);
+    await this.applyPlacementChanges();
+    if (this.fullWanted || Date.now() - this.lastFullAt > FULL_REREAD_MS) await this.rereadPlacements();
+    // The real time, not the injected clock (tests move that one by days): nodes' clocks and the
+    // database's agree far better than the two hours kept.
+    await this.repo.prunePlacementChanges(Date.now() - KEEP_CHANGES_MS);
+  }
+
+  /**
+   * This node's own look at what others changed (the configuration tick is a job that runs on one node at
+   * a time): placement changes every `changesMs` (one indexed query that finds nothing most of the time),
+   * the whole refresh every `refreshMs`.
+   */
+  watch(changesMs = 2_000, refreshMs = 60_000): void {
+    this.stopWatching();
+    let refreshing = false;
+    const changes = setInterval(() => void this.applyPlacementChanges().catch(() => undefined), changesMs);
+    const refresh = setInterval(() => {
+      if (refreshing) return;
+      refreshing = true;
+      void this.refresh().catch(() => undefined).finally(() => { refreshing = false; });
+    }, refreshMs);
+    changes.unref();
+    refresh.unref();
+    this.watchers = [changes, refresh];
+  }
+
+  stopWatching(): void {
+    for (const timer of this.watchers) clearInterval(timer);
+    this.watchers = [];
+  }
+
+  /** Re-places the terminals whose place changed since the last look (one look at a time). */
+  applyPlacementChanges(): Promise<void> {
+    this.applying ??= this.applyNow().finally(() => { this.applying = undefined; });
+    return this.applying;
+  }
+
+  private async applyNow(): Promise<void> {
+    for (;;) {
+      const rows = await this.repo.placementChangesAfter(this.placementSeq, CHANGES_PAGE);
+      let next = this.placementSeq;
+      let waiting = false;
+      for (const r of rows) {
+        if (r.seq === next + 1) { next = r.seq; continue; }
+        // A gap: on PostgreSQL a transaction that took an earlier number may not have committed yet (its
+        // rows come later), or it rolled back (they never come). Wait for it a while, then go on and let
+        // the full re-read find whatever it held.
+        const now = Date.now();
+        if (this.gap?.at !== next) this.gap = { at: next, since: now };
+        if (now - this.gap.since < GAP_WAIT_MS) { waiting = true; break; }
+        this.fullWanted = true;
+        this.gap = undefined;
+        next = r.seq;
+      }
+      if (!waiting) this.gap = undefined;
+      const ids = new Set<string>();
+      const sites = new Set<string>();
+      for (const r of rows) {
+        if (r.terminalId !== null) ids.add(r.terminalId);
+        if (r.siteId !== null) sites.add(r.siteId);
+      }
+      for (const id of await this.repo.terminalIdsAt([...sites])) ids.add(id);
+      await this.place([...ids]);
+      this.placementSeq = next;
+      if (waiting || rows.length < CHANGES_PAGE) return;
+      // Many changes (a large CSV import): heartbeats go between the pages.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Looks these terminals' places up and keeps the cache right (a retired or deleted one leaves it). */
+  private async place(ids: string[]): Promise<void> {
+    for (let at = 0; at < ids.length; at += PLACE_BATCH) {
+      const batch = ids.slice(at, at + PLACE_BATCH);
+      for (const id of batch) this.touched?.add(id);
+      const found = await this.repo.placements(batch);
+      for (const id of batch) this.setPlacement(id, found.get(id));
+    }
+  }
+
+  private setPlacement(id: string, p: Placement | undefined): void {
+    const known = this.cache.placement(id);
+    if (!p) {
+      if (known) this.cache.setPlacement(id, undefined);
+    } else if (!known || known.merchantId !== p.merchantId || known.siteId !== p.siteId || known.modelId !== p.modelId || known.tags.join() !== p.tags.join()) {
+      this.cache.setPlacement(id, p);
+    }
+  }
+
+  /**
+   * The fallback: every terminal's place read again, a page at a time, yielding to heartbeats between
+   * pages. A terminal re-placed by a change while its page was read keeps that newer place.
+   */
+  async rereadPlacements(): Promise<void> {
+    this.fullWanted = false;
+    this.lastFullAt = Date.now();
+    this.fullReads++;
+    let after = '';
+    try {
+      for (;;) {
+        this.touched = new Set();
+        const page = await this.repo.placementPage(after, REREAD_PAGE);
+        for (const [id, p] of page) if (!this.touched.has(id)) this.setPlacement(id, p);
+        if (page.length < REREAD_PAGE) return;
+        after = page.at(-1)![0];
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.touched = undefined;
     }
   }
 

@@ -115,6 +115,45 @@ export class ConfigurationRepository {
     return map;
   }
 
+  /**
+   * A page of every terminal's place in id order, retired ones as undefined (the rare full re-read):
+   * `after` is the last id of the page before ('' for the first).
+   */
+  async placementPage(after: string, limit: number): Promise<[string, Placement | undefined][]> {
+    const rows = await this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id')
+      .select(['terminals.id', 'terminals.site_id', 'terminals.model_id', 'terminals.deleted_at', 'sites.merchant_id'])
+      .where('terminals.id', '>', after).orderBy('terminals.id').limit(limit).execute();
+    const live = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
+    const tags = live.length ? await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', live).execute() : [];
+    const page = new Map<string, Placement | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
+    for (const t of tags) page.get(t.terminal_id)?.tags.push(t.tag);
+    return [...page];
+  }
+
+  /** The terminals at these sites (deleted ones too: their place is looked up again all the same). */
+  async terminalIdsAt(siteIds: string[]): Promise<string[]> {
+    if (!siteIds.length) return [];
+    const rows = await selectInBatches(siteIds, (batch) => this.db.selectFrom('terminals').select('id').where('site_id', 'in', batch).execute());
+    return rows.map((r) => r.id);
+  }
+
+  /** The newest placement change (0 when none): a node reads the ones after it once it loaded every placement. */
+  async lastPlacementChange(): Promise<number> {
+    const row = await this.db.selectFrom('placement_changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  /** The placement changes after `seq`, oldest first (written by the triggers of migration 0045). */
+  async placementChangesAfter(seq: number, limit: number): Promise<{ seq: number; terminalId: string | null; siteId: string | null }[]> {
+    const rows = await this.db.selectFrom('placement_changes').select(['seq', 'terminal_id', 'site_id']).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), terminalId: r.terminal_id, siteId: r.site_id }));
+  }
+
+  /** Forgets the placement changes made before `before` (ms since 1970, the database's clock). */
+  async prunePlacementChanges(before: number): Promise<void> {
+    await this.db.deleteFrom('placement_changes').where('changed_at', '<', before).execute();
+  }
+
   async terminalIdsBySerial(serials: string[]): Promise<Map<string, string>> {
     if (!serials.length) return new Map();
     const rows = await selectInBatches(serials, (batch) => this.db.selectFrom('terminals').select(['id', 'serial_number']).where('serial_number', 'in', batch).where('deleted_at', 'is', null).execute());

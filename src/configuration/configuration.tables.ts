@@ -2,6 +2,7 @@
 // The row types of these tables as Kysely sees them, composed into `Database` in src/db/schema.ts:
 // ids are text, times ISO-8601 UTC text, flags 0/1 integers, structured values JSON text.
 // No imports from other capabilities: what two folders share goes in src/shared/.
+import type { Generated } from 'kysely';
 
 export type ConfigLevel = 'fleet' | 'merchant' | 'site' | 'group' | 'terminal';
 
@@ -78,4 +79,14 @@ export interface ConfigChangeHolderTable {
   change_id: string;
   terminal_id: string;
   since: string;
+}
+
+/** A terminal's place changed (or, with site_id, every terminal of a site): written by triggers (migration 0045). */
+export interface PlacementChangeTable {
+  /** bigint on PostgreSQL (read as text there): Number() it. */
+  seq: Generated<number | string>;
+  terminal_id: string | null;
+  site_id: string | null;
+  /** The database's clock, ms since 1970. */
+  changed_at: number | string;
 }

@@ -46,9 +46,9 @@ export class EffectiveCache {
   /** Terminals running a change ahead of their level (its campaign goes on): computed one by one. */
   private readonly held = new Map<string, HeldChange>();
 
-  /** Replaces everything (at start and on refresh), then recomputes every hash. */
+  /** Replaces everything (at start and on refresh; the placements only when given), then recomputes every hash. */
   load(state: {
-    parameters: ParameterSchema; values: { level: Level; scopeId: string; values: Values }[]; groups: Group[]; placements: Map<string, Placement>;
+    parameters: ParameterSchema; values: { level: Level; scopeId: string; values: Values }[]; groups: Group[]; placements?: Map<string, Placement>;
     held?: Map<string, HeldChange>;
   }): void {
     this.held.clear();
@@ -58,8 +58,10 @@ export class EffectiveCache {
     for (const m of this.values.values()) m.clear();
     for (const v of state.values) this.values.get(v.level)!.set(v.scopeId, v.values);
     this.groups = state.groups;
-    this.placements.clear();
-    for (const [id, p] of state.placements) this.placements.set(id, p);
+    if (state.placements) {
+      this.placements.clear();
+      for (const [id, p] of state.placements) this.placements.set(id, p);
+    }
     this.recomputeAll();
   }
 
@@ -124,6 +126,11 @@ export class EffectiveCache {
     if (change) this.held.set(terminalId, change);
     else this.held.delete(terminalId);
     if (this.placements.has(terminalId)) this.recompute(terminalId);
+  }
+
+  /** The terminals holding a change, whichever. */
+  heldIds(): string[] {
+    return [...this.held.keys()];
   }
 
   /** Every terminal holding a change. */

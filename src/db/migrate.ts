@@ -41,6 +41,7 @@ import * as kpiReadIndexes from './migrations/0041_kpi_read_indexes.ts';
 import * as waitingCodes from './migrations/0042_waiting_codes.ts';
 import * as kpiDoneOrders from './migrations/0043_kpi_done_orders.ts';
 import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
+import * as placementChanges from './migrations/0045_placement_changes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -82,6 +83,7 @@ const migrations: Record<string, Migration> = {
   '0042_waiting_codes': waitingCodes,
   '0043_kpi_done_orders': kpiDoneOrders,
   '0044_action_reason_keys': actionReasonKeys,
+  '0045_placement_changes': placementChanges,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

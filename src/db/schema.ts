@@ -19,7 +19,7 @@ import type { SparePartTable, SparePartMoveTable, DepotTable, BackupPoolTable, B
 import type { PublisherKeyTable, PackageTable, CampaignTable, CampaignWaveTable, RolloutActionTable, ActionFeedbackTable, VersionChangeTable } from '../rollouts/rollouts.tables.ts';
 import type { DdiConfigDataTable } from '../ddi/ddi.tables.ts';
 import type { BackupKind, BackupState, RestoreReason, RestoreState, TerminalBackupTable, TerminalRestoreTable, BaselineTable } from '../terminal-data/terminal-data.tables.ts';
-import type { ConfigLevel, ConfigSchemaTable, ConfigGroupTable, ConfigValueTable, ConfigVersionTable, ConfigChangeState, ConfigChangeTable, ConfigChangeHolderTable } from '../configuration/configuration.tables.ts';
+import type { ConfigLevel, ConfigSchemaTable, ConfigGroupTable, ConfigValueTable, ConfigVersionTable, ConfigChangeState, ConfigChangeTable, ConfigChangeHolderTable, PlacementChangeTable } from '../configuration/configuration.tables.ts';
 import type { ApprovalKind, ApprovalState, ApprovalRequestTable } from '../approvals/approvals.tables.ts';
 import type { CareOutcome, CareSource, CareConfirmationTable, MaintenanceMoveTable, ShopForecastTable } from '../merchant/merchant.tables.ts';
 import type { ArtifactKind, ArtifactState, ScreenMessageState, TerminalArtifactTable, ScreenMessageTable } from '../assistance/assistance.tables.ts';
@@ -41,7 +41,7 @@ export type { SparePartTable, SparePartMoveTable, DepotTable, BackupPoolTable, B
 export type { PublisherKeyTable, PackageTable, CampaignTable, CampaignWaveTable, RolloutActionTable, ActionFeedbackTable, VersionChangeTable };
 export type { DdiConfigDataTable };
 export type { BackupKind, BackupState, RestoreReason, RestoreState, TerminalBackupTable, TerminalRestoreTable, BaselineTable };
-export type { ConfigLevel, ConfigSchemaTable, ConfigGroupTable, ConfigValueTable, ConfigVersionTable, ConfigChangeState, ConfigChangeTable, ConfigChangeHolderTable };
+export type { ConfigLevel, ConfigSchemaTable, ConfigGroupTable, ConfigValueTable, ConfigVersionTable, ConfigChangeState, ConfigChangeTable, ConfigChangeHolderTable, PlacementChangeTable };
 export type { ApprovalKind, ApprovalState, ApprovalRequestTable };
 export type { CareOutcome, CareSource, CareConfirmationTable, MaintenanceMoveTable, ShopForecastTable };
 export type { ArtifactKind, ArtifactState, ScreenMessageState, TerminalArtifactTable, ScreenMessageTable };
@@ -139,6 +139,7 @@ export interface Database {
   config_versions: ConfigVersionTable;
   config_changes: ConfigChangeTable;
   config_change_holders: ConfigChangeHolderTable;
+  placement_changes: PlacementChangeTable;
   // approvals
   approval_requests: ApprovalRequestTable;
   // merchant
