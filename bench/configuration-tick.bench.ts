@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { DEMO_APPLICATION, DEMO_PARAMETERS } from '../src/configuration/demo-schema.ts';
 import { ConfigurationRepository } from '../src/configuration/configuration.repository.ts';
 import { createServices } from '../src/services.ts';
+import { seedFleet } from './support.ts';
 
 const TERMINALS = Math.max(1000, Math.min(Number(process.env.BENCH_TERMINALS ?? 100_000), 2_000_000));
 const PER_SITE = 10;
@@ -27,16 +28,9 @@ const db = services.db.kysely;
 const store = services.configuration;
 const repo = new ConfigurationRepository(db);
 const at = new Date().toISOString();
-const counter = (n: number) => sql`with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < ${n})`;
 
 await services.configurationSchemas.registerSchema({ application: DEMO_APPLICATION, version: '3.2.0', parameters: DEMO_PARAMETERS }, 'bench');
-await sql`${counter(Math.ceil(SITES / 10))} insert into merchants (id, name, time_zone, locale, created_at, updated_at)
-  select printf('m%06d', i), printf('Merchant %d', i), 'Asia/Shanghai', 'zh-CN', ${at}, ${at} from n`.execute(db);
-await sql`insert into terminal_models (id, code, vendor, model, components, created_at, updated_at) values ('bench-model', 'BENCH', 'PAX', 'A920', '{}', ${at}, ${at})`.execute(db);
-await sql`${counter(SITES)} insert into sites (id, merchant_id, code, name, opening_hours, environment, created_at, updated_at)
-  select printf('s%07d', i), printf('m%06d', i / 10), printf('S%07d', i), printf('Site %d', i), '{}', '["indoor"]', ${at}, ${at} from n`.execute(db);
-await sql`${counter(TERMINALS)} insert into terminals (id, serial_number, model_id, site_id, status, components, created_at, updated_at)
-  select printf('t%07d', i), printf('SN%07d', i), 'bench-model', printf('s%07d', i / ${PER_SITE}), 'active', '{}', ${at}, ${at} from n`.execute(db);
+await seedFleet(db, { sites: SITES, terminals: TERMINALS, perSite: PER_SITE, at });
 await sql`insert into terminal_tags (terminal_id, tag) select id, 'backup' from terminals where cast(substr(id, 2) as integer) % 10 = 0`.execute(db);
 // The site of each tenth terminal has its own receipt footer.
 for (let s = 0; s < SITES; s += 10) await services.configurationLevels.set('site', `s${String(s).padStart(7, '0')}`, { values: { receiptFooter: `footer ${s}` }, reason: 'bench', delivery: 'now' }, { name: 'bench', scope: { kind: 'fleet' } }).catch(() => undefined);

@@ -23,6 +23,7 @@ import { KpiRollupsRepository } from '../src/kpis/kpi-rollups.repository.ts';
 import { KpisRepository } from '../src/kpis/kpis.repository.ts';
 import { KpisService } from '../src/kpis/kpis.service.ts';
 import { createServices } from '../src/services.ts';
+import { counter, seedFleet } from './support.ts';
 
 const TERMINALS = Math.max(1000, Math.min(Number(process.env.BENCH_KPI_TERMINALS ?? 100_000), 2_000_000));
 const RUNS = Math.min(Math.max(1, Number(process.env.BENCH_RUNS ?? 5)), 20);
@@ -48,18 +49,11 @@ const db = services.db.kysely;
 const at = now.toISOString();
 /** An instant `seconds` before now, in SQL. */
 const ago = (seconds: ReturnType<typeof sql.raw>) => sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${at}, printf('-%d seconds', ${seconds}))`;
-const counter = (n: number) => sql`with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < ${n})`;
 
 async function fill(): Promise<number> {
   const started = performance.now();
   const created = new Date(now.getTime() - 2 * YEAR_S * 1000).toISOString();
-  await sql`${counter(Math.ceil(SITES / 10))} insert into merchants (id, name, time_zone, locale, created_at, updated_at)
-    select printf('m%06d', i), printf('Merchant %d', i), 'Asia/Shanghai', 'zh-CN', ${created}, ${created} from n`.execute(db);
-  await sql`insert into terminal_models (id, code, vendor, model, components, created_at, updated_at) values ('bench-model', 'BENCH', 'PAX', 'A920', '{}', ${created}, ${created})`.execute(db);
-  await sql`${counter(SITES)} insert into sites (id, merchant_id, code, name, opening_hours, environment, created_at, updated_at)
-    select printf('s%07d', i), printf('m%06d', i / 10), printf('S%07d', i), printf('Site %d', i), '{}', '["indoor"]', ${created}, ${created} from n`.execute(db);
-  await sql`${counter(TERMINALS)} insert into terminals (id, serial_number, model_id, site_id, status, components, created_at, updated_at)
-    select printf('t%07d', i), printf('SN%07d', i), 'bench-model', printf('s%07d', i / ${PER_SITE}), 'active', '{}', ${created}, ${created} from n`.execute(db);
+  await seedFleet(db, { sites: SITES, terminals: TERMINALS, perSite: PER_SITE, at: created });
   // Incidents spread over the year, lasting 0.5–8.5 hours; every 200th still open.
   await sql`${counter(INCIDENTS)} insert into incidents (id, terminal_id, site_id, merchant_id, rule, severity, status, open_key, detail, first_seen_at, last_seen_at, resolved_at, notified_count)
     select printf('i%08d', i), printf('t%07d', (i * 7919) % ${TERMINALS}), printf('s%07d', ((i * 7919) % ${TERMINALS}) / ${PER_SITE}), printf('m%06d', ((i * 7919) % ${TERMINALS}) / ${PER_SITE * 10}),
