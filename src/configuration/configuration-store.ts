@@ -7,6 +7,7 @@ import type { Scope } from '../access/roles.ts';
 import type { ConfigLevel } from '../db/schema.ts';
 import { fromCatalogue, invalidField, notFound, refused } from '../shared/errors.ts';
 import { parseJson } from '../shared/json.ts';
+import { yieldToEventLoop } from '../shared/pace.ts';
 import type { Clock } from '../shared/time.ts';
 import type { ChangeRow, ConfigurationChangesRepository, ConfigurationRepository } from './configuration.repository.ts';
 import { StaleVersion, type SchemaRow, type VersionRow } from './configuration.repository.ts';
@@ -236,7 +237,7 @@ export class ConfigurationStore {
       this.placementSeq = next;
       if (waiting || rows.length < CHANGES_PAGE) return;
       // Many changes (a large CSV import): heartbeats go between the pages.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 
@@ -275,7 +276,7 @@ export class ConfigurationStore {
         for (const [id, p] of page) if (!this.touched.has(id)) this.setPlacement(id, p);
         if (page.length < REREAD_PAGE) return;
         after = page.at(-1)![0];
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
     } finally {
       this.touched = undefined;

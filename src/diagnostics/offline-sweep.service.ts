@@ -2,6 +2,7 @@
 // offline terminal (or one per site when most of a site went offline together), one per flapping link,
 // resolves what came back and reminds while terminals and sites stay offline.
 import { groupBy } from '../shared/group-by.ts';
+import { pacer } from '../shared/pace.ts';
 import type { Clock } from '../shared/time.ts';
 import type { DiagnosticsRepository, IncidentRow } from './diagnostics.repository.ts';
 import type { RuleStateRepository } from './rule-state.repository.ts';
@@ -50,8 +51,11 @@ export class OfflineSweep {
     let opened = flaps.opened;
     let resolved = flaps.resolved;
     let reminded = 0;
+    // Thousands of terminals may go silent at once (a region's network): heartbeats go on meanwhile.
+    const pace = pacer();
 
     for (const site of downSites) {
+      await pace();
       if (openSite.has(site)) continue;
       const ts = bySite.get(site)!;
       await this.incidents.openIncident({
@@ -61,9 +65,11 @@ export class OfflineSweep {
       opened++;
     }
     for (const [site, incident] of openSite) {
+      await pace();
       if (!downSites.has(site) && (await this.incidents.resolveRow(incident, at, SYSTEM, 'most terminals of the site are back online'))) resolved++;
     }
     for (const t of offline) {
+      await pace();
       // Inside a site that is down, the site incident speaks for its terminals.
       if (openTerminal.has(t.id) || (t.site_id && downSites.has(t.site_id))) continue;
       // A flapping link is one incident: its short drops open no offline incident each.
@@ -78,9 +84,11 @@ export class OfflineSweep {
       opened++;
     }
     for (const [terminalId, incident] of openTerminal) {
+      await pace();
       if (!offlineIds.has(terminalId) && (await this.incidents.resolveRow(incident, at, SYSTEM, 'the terminal is back online'))) resolved++;
     }
     for (const incident of open) {
+      await pace();
       if (!incident.open_key || !notifies(incident.severity)) continue;
       const stillOpen = incident.rule === 'offline' ? offlineIds.has(incident.terminal_id!) : downSites.has(incident.site_id!);
       if (!stillOpen || !reminderDue(incident.notified_count, incident.last_notified_at, now, this.settings.offlineReminderMs, this.settings.offlineMaxReminders + 1)) continue;
@@ -107,7 +115,9 @@ export class OfflineSweep {
       const since = new Date(nowMs - MAX_FLAP_WINDOW_MS).toISOString();
       const drops = groupBy(await this.ruleState.linkDropsSince(candidates, since), (d) => d.terminal_id);
       const where = new Map(offline.map((t) => [t.id, t]));
+      const pace = pacer();
       for (const terminalId of candidates) {
+        await pace();
         const t = this.context.thresholdsOf(models.get(terminalId)).network;
         const windowMs = t.flapWindowMinutes * 60_000;
         const inWindow = (drops.get(terminalId) ?? []).map((d) => d.dropped_at).filter((d) => Date.parse(d) > nowMs - windowMs).sort();

@@ -2,6 +2,7 @@
 // 'heartbeat-retention' job. PostgreSQL: daily partitions are created a week ahead and expired days are
 // dropped whole. SQLite: expired rows are deleted a small batch at a time, yielding between batches so
 // the heartbeat writer never waits long for the database's single writer lock.
+import { yieldToEventLoop } from '../shared/pace.ts';
 import type { Clock } from '../shared/time.ts';
 import type { HistoryRepository } from './history.repository.ts';
 import { firstKeptDay, planPartitions } from './partition-days.ts';
@@ -19,7 +20,6 @@ export interface HistoryUpkeep {
   pruned: number;
 }
 
-const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 
 export class HeartbeatHistory {
   constructor(private readonly repo: HistoryRepository, private readonly clock: Clock, private readonly options: HistoryOptions) {}
@@ -41,7 +41,7 @@ export class HeartbeatHistory {
       const n = await this.repo.pruneBatch(before, size);
       done.pruned += n;
       if (n < size) break;
-      await yieldToOthers();
+      await yieldToEventLoop();
     }
     if (done.created.length || done.dropped.length || done.pruned) this.options.log?.('heartbeat history upkeep', { ...done, retentionDays: this.options.retentionDays });
     return done;
