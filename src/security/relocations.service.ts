@@ -9,7 +9,7 @@ import type { TerminalLocation } from '../shared/terminal-security.ts';
 import type { Clock } from '../shared/time.ts';
 import type { SecurityPolicy } from './security-policy.ts';
 import type { SecurityRepository } from './security.repository.ts';
-import { assess, isMobile, networksOf, nextEpisode, type Network } from './security.rules.ts';
+import { assess, isMobile, networksOf, nextEpisode, sightingUnchanged, type Network } from './security.rules.ts';
 import type { SecurityPorts } from './security.service.ts';
 
 /** A terminal as the flush and the sweep read it. */
@@ -74,6 +74,8 @@ export class RelocationWatch {
         cell_id: item.location?.cellId ?? null, bssid: item.location?.bssid?.toLowerCase() ?? null, source_address: item.sourceAddress ?? null,
         distance_m: a.distanceM, suspect_since: step.episode.suspectSince, suspect_reasons: reasons ? JSON.stringify(reasons) : null, case_id: step.episode.caseId, updated_at: this.now(),
       };
+      // In place and nothing new: the stored sighting stands (it is rewritten every SIGHTING_REFRESH_MS).
+      if (!step.open && sightingUnchanged(previous, row)) continue;
       rows.push(row);
       if (step.open) {
         // An episode stored before is claimed first: a sweep on another node may be opening its case.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assess, distanceM, fingerprintDifferences, isMobile, keyMaterialIn, keyProblems, networksOf, nextEpisode, subnetOf } from './security.rules.ts';
+import { assess, distanceM, fingerprintDifferences, isMobile, keyMaterialIn, keyProblems, networksOf, nextEpisode, sightingUnchanged, SIGHTING_REFRESH_MS, subnetOf } from './security.rules.ts';
 
 const shop = { latitude: 31.2304, longitude: 121.4737 };
 const fence = { ...shop, radiusM: 300 };
@@ -81,5 +81,30 @@ describe('keys', () => {
       { rule: 'key_expiring', keyType: 'DUKPT', slot: 2, deadline: '2027-01-01T00:00:00.000Z' },
     ]);
     expect(keyProblems(slots, required.slice(2), now, 7)).toEqual([]);
+  });
+});
+
+describe('a terminal heartbeating in place', () => {
+  const stored = {
+    seen_at: '2026-12-08T08:00:00.000Z', latitude: 31.2304, longitude: 121.4737, accuracy_m: 20, cell_id: '460-00-1234-5678', bssid: 'aa:bb:cc:dd:ee:ff',
+    source_address: '10.1.2.3', distance_m: 12.5, suspect_since: null, suspect_reasons: null, case_id: null,
+  };
+  const later = (ms: number) => new Date(Date.parse(stored.seen_at) + ms).toISOString();
+
+  it('is not written again while only the time moved, and is written again once the stored sighting is old', () => {
+    expect(sightingUnchanged(stored, { ...stored, seen_at: later(60_000) })).toBe(true);
+    expect(sightingUnchanged(stored, { ...stored, seen_at: later(SIGHTING_REFRESH_MS) })).toBe(false);
+    expect(sightingUnchanged(undefined, stored)).toBe(false);
+  });
+
+  it('is written at once when its place, networks or episode change', () => {
+    for (const change of [{ latitude: 31.24 }, { cell_id: '460-00-1234-9999' }, { bssid: null }, { source_address: '10.9.9.9' }, { distance_m: 5000 },
+      { suspect_since: later(60_000) }, { case_id: 'case-1' }]) {
+      expect(sightingUnchanged(stored, { ...stored, seen_at: later(60_000), ...change })).toBe(false);
+    }
+  });
+
+  it('is written when the clock went back (the stored sighting is from its future)', () => {
+    expect(sightingUnchanged(stored, { ...stored, seen_at: later(-60_000) })).toBe(false);
   });
 });

@@ -106,6 +106,24 @@ export function nextEpisode(episode: Episode, suspect: boolean, at: string, grac
   return { episode: { suspectSince: since, caseId: episode.caseId }, open };
 }
 
+/** A stored sighting whose only news is the time is written again after this long (the security page's "seen at"). */
+export const SIGHTING_REFRESH_MS = 15 * 60_000;
+
+type StoredSighting = { seen_at: string; latitude: number | null; longitude: number | null; accuracy_m: number | null; cell_id: string | null; bssid: string | null;
+  source_address: string | null; distance_m: number | null; suspect_since: string | null; suspect_reasons: string | null; case_id: string | null };
+
+/**
+ * Whether a sighting can go unwritten: it says what the stored one says (place, networks, episode) and the stored
+ * one is recent. A terminal heartbeating in place then costs no write of its location each time, only every
+ * SIGHTING_REFRESH_MS.
+ */
+export function sightingUnchanged(stored: StoredSighting | undefined, next: StoredSighting): boolean {
+  return !!stored && Date.parse(next.seen_at) - Date.parse(stored.seen_at) < SIGHTING_REFRESH_MS && Date.parse(next.seen_at) >= Date.parse(stored.seen_at)
+    && stored.latitude === next.latitude && stored.longitude === next.longitude && stored.accuracy_m === next.accuracy_m
+    && stored.cell_id === next.cell_id && stored.bssid === next.bssid && stored.source_address === next.source_address && stored.distance_m === next.distance_m
+    && stored.suspect_since === next.suspect_since && stored.suspect_reasons === next.suspect_reasons && stored.case_id === next.case_id;
+}
+
 export const isMobile = (tags: readonly string[], mobileTags: readonly string[]): boolean => tags.some((t) => mobileTags.includes(t));
 
 /** Which parts of a reported fingerprint differ from the bound one (empty: the same hardware). */
