@@ -6,6 +6,7 @@
 // BENCH_PG (1: also a run on PostgreSQL 15, a throw-away cluster with fsync on, or BENCH_PG_URL's server; 0: skip it); on a local
 // server it also reports PostgreSQL's own CPU per heartbeat (its processes' time from /proc), and with BENCH_PG_STATEMENTS=1 (the
 // server started with pg_stat_statements preloaded) the statements of the measured run by total time,
+// BENCH_FLOOR (1: also the same heartbeats against a route that only parses, validates and answers them: the framework's own cost; 0: skip it),
 // BENCH_PROFILE=1: CPU-profile each server during its measured run into $TMPDIR/posfleet-bench-profiles/ (see profile-summary.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,17 +34,18 @@ const RULES_OFF = process.env.BENCH_RULES_OFF !== '0';
 const THREAD_OFF = process.env.BENCH_THREAD_OFF !== '0';
 const PG = process.env.BENCH_PG !== '0';
 const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const TARGET = { perSecond: 25_000, ratio: 0.4, p99Ms: 25, rulesCost: 0.15 };
 
 const dir = mkdtempSync(join(tmpdir(), 'posfleet-bench-'));
 const profileDir = join(tmpdir(), 'posfleet-bench-profiles');
 
 /** What a child reports about its measured run (see server-process.ts): its CPU time, and PosFleet's group commits. */
-interface ServerStats { cpuUs: number; batches: number; heartbeats: number; writeMs: number }
+interface ServerStats { cpuUs: number; mainCpuUs: number; batches: number; heartbeats: number; writeMs: number }
 interface Server { url: string; measure(): void; stop(): Promise<ServerStats | undefined> }
 
 /** Runs bench/server-process.ts in its own node process, so the load generator has its own event loop (and core). */
-async function startChild(mode: 'posfleet' | 'hello', name: string, env: Record<string, string> = {}): Promise<Server> {
+async function startChild(mode: 'posfleet' | 'hello' | 'floor', name: string, env: Record<string, string> = {}): Promise<Server> {
   const profileEnv = PROFILE ? { BENCH_PROFILE_FILE: join(profileDir, `${name}.cpuprofile`) } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('server-process.ts', import.meta.url)), mode], {
     env: { ...process.env, ...env, ...profileEnv }, stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
@@ -165,7 +167,7 @@ async function postgresStatements(database: string, reset = false): Promise<void
   }
 }
 
-interface Row { name: string; result: Result; stored?: number; server?: ServerStats | undefined; postgresCpuUs?: number | undefined }
+interface Row { name: string; result: Result; stored?: number; floor?: boolean; server?: ServerStats | undefined; postgresCpuUs?: number | undefined }
 
 async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread = true, postgres?: string): Promise<Row> {
   const label = postgres ? 'postgres' : `${synchronous}${rules ? '' : '-rules-off'}${thread ? '' : '-thread-off'}`;
@@ -209,6 +211,21 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread
   }
 }
 
+/** The floor: the same heartbeats against a route that parses, validates and answers them with no work behind it (see server-process.ts). */
+async function floorRun(): Promise<Row> {
+  const server = await startChild('floor', 'floor');
+  try {
+    const requests = heartbeatRequests(Array.from({ length: TERMINALS }, (_, i) => `floor-${i}`), 1);
+    await load(server.url, requests, WARMUP_SECONDS);
+    server.measure();
+    const result = await load(server.url, requests, SECONDS);
+    return { name: 'floor: the heartbeat route with no work', result, floor: true, server: await server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 let helloRuns = 0;
 async function helloRun(): Promise<Row> {
   const server = await startChild('hello', `hello-${++helloRuns}`);
@@ -231,7 +248,7 @@ try {
   console.log(`PosFleet heartbeat bench: ${TERMINALS} terminals, ${CONNECTIONS} connections, ${SECONDS} s per run${PROFILE ? `, profiles in ${profileDir}` : ''}`);
   // The machine is shared and noisy: each heartbeat run is compared with the mean of the baselines measured just before and after it.
   const runs = [
-    helloRun, ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun]),
+    helloRun, ...(FLOOR ? [floorRun, helloRun] : []), ...SYNC.flatMap((sync) => [() => heartbeatRun(sync), helloRun]),
     ...(RULES_OFF ? [() => heartbeatRun(SYNC[0]!, false), helloRun] : []),
     ...(THREAD_OFF ? [() => heartbeatRun('FULL', true, false), helloRun] : []),
     ...(postgres ? [async () => heartbeatRun('FULL', true, true, await createFreshPostgresDatabase(postgres.url)), helloRun] : []),
@@ -243,7 +260,8 @@ try {
   }
   const cpuPerRequest = (row: Row) => (row.server ? row.server.cpuUs / row.result['2xx'] : NaN);
   const mean = (a: number, b: number) => (a + b) / 2;
-  const rows = all.flatMap((row, i) => (row.stored === undefined ? [] : [{
+  const floor = all.find((row) => row.floor);
+  const rows = all.flatMap((row, i) => (row.stored === undefined && !row.floor ? [] : [{
     ...row,
     baseline: mean(perSecond(all[i - 1]!.result), perSecond(all[i + 1]!.result)),
     baselineCpu: mean(cpuPerRequest(all[i - 1]!), cpuPerRequest(all[i + 1]!)),
@@ -259,8 +277,12 @@ try {
       'stored/2xx': `${stored}/${r['2xx']}`,
       'baseline req/s': Math.round(baseline),
       ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
+      // Against the floor of the same run: the share of what Fastify alone allows that PosFleet's work leaves.
+      'of floor': floor && !row.floor ? `${((100 * perSecond(r)) / perSecond(floor.result)).toFixed(0)}%` : '',
       // Server CPU time per answered request (all its threads), heartbeat vs hello-world: steadier than req/s on a busy machine.
       'CPU µs/req (hello)': `${cpuPerRequest(row).toFixed(0)} (${baselineCpu.toFixed(0)})`,
+      // Of it, the event loop's own (the main thread; the rest is the writer thread, the collector's helpers, the driver).
+      'event loop µs/req': s?.mainCpuUs ? (s.mainCpuUs / r['2xx']).toFixed(0) : '?',
       // PostgreSQL's own processes (a local server only), per answered heartbeat.
       'PG CPU µs/req': row.postgresCpuUs === undefined ? '' : (row.postgresCpuUs / r['2xx']).toFixed(0),
       // Group commit: mean heartbeats per transaction, and the share of wall time a batch was being written.
@@ -272,14 +294,15 @@ try {
   // Terminals are sent heartbeats in turn: each one's come this far apart. Within the credential cache's short lifetime
   // (5 s, what it trusts while revocations are not heard) even a short-lived cache answers every heartbeat, as it
   // never does in production, where a terminal heartbeats minutes apart.
-  for (const { name, result: r } of rows) {
+  const heartbeatRows = rows.filter((row) => !row.floor);
+  for (const { name, result: r } of heartbeatRows) {
     const apart = TERMINALS / perSecond(r);
     console.log(`${name}: each terminal heartbeated every ${apart.toFixed(1)} s` + (apart < 5
       ? ' (< 5 s: even a 5 s credential cache held every terminal; raise BENCH_TERMINALS for the production case)'
       : ' (≥ 5 s: as in production, a 5 s credential cache would have missed every heartbeat)'));
   }
   let honest = true;
-  for (const { name, result: r, stored, baseline } of rows) {
+  for (const { name, result: r, stored, baseline } of heartbeatRows) {
     const ok = (x: boolean) => (x ? 'ok' : 'MISSED');
     const rate = perSecond(r);
     console.log(`${name}: ${Math.round(rate)}/s ≥ ${TARGET.perSecond} ${ok(rate >= TARGET.perSecond)}; ` +
@@ -293,14 +316,19 @@ try {
     }
   }
   // The diagnostic rules' cost on the heartbeat path: the same run with and without them, each against its own baselines.
-  const withRules = rows.find((r) => r.name === `heartbeats, synchronous=${SYNC[0]}`);
-  const withoutRules = rows.find((r) => r.name.endsWith('diagnostic rules off'));
+  const withRules = heartbeatRows.find((r) => r.name === `heartbeats, synchronous=${SYNC[0]}`);
+  const withoutRules = heartbeatRows.find((r) => r.name.endsWith('diagnostic rules off'));
   if (withRules && withoutRules) {
     const relative = (row: typeof withRules) => perSecond(row.result) / row.baseline;
     const cost = 1 - relative(withRules) / relative(withoutRules);
     const cpu = cpuPerRequest(withRules) / cpuPerRequest(withoutRules);
     console.log(`diagnostic rules on the heartbeat path: throughput ${(100 * cost).toFixed(1)}% lower with them (each run relative to its hello-world baselines) ` +
       `≤ ${TARGET.rulesCost * 100}% ${cost <= TARGET.rulesCost ? 'ok' : 'MISSED'}; server CPU per heartbeat ${cpu.toFixed(2)}× without them`);
+  }
+  if (floor) {
+    const floorRow = rows.find((row) => row.floor)!;
+    console.log(`floor (the heartbeat route through Fastify with no work): ${Math.round(perSecond(floor.result))}/s, ` +
+      `${((100 * perSecond(floor.result)) / floorRow.baseline).toFixed(1)}% of hello-world: no heartbeat path can pass this on this machine`);
   }
   process.exitCode = honest ? 0 : 1;
 } finally {
