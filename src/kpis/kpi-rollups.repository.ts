@@ -8,6 +8,7 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Scope } from '../access/roles.ts';
 import { batches, insertInBatches } from '../db/batches.ts';
 import { KPI_ROLLUP_LOCK } from '../db/migrations/0040_kpi_rollups.ts';
+import { PLACE_COLUMNS } from '../db/migrations/0046_kpi_terminal_places.ts';
 import type { Database } from '../db/schema.ts';
 import type { GroupBy, Resolution } from './kpis.ts';
 import { IN_SERVICE, keyColumns, needsMerchant, terminalScope, type Keyed } from './kpis.repository.ts';
@@ -16,6 +17,9 @@ import type { KpiDoneOrderTable, KpiIncidentResolutionTable, KpiTerminalDayTable
 /** The parts of a day rolled up apart, and the table of their marks. */
 export type RollupPart = 'outages' | 'orders';
 const MARKS = { outages: 'kpi_rollup_days', orders: 'kpi_work_order_days' } as const;
+
+/** A terminal's day as the job works it out; where the terminal is is copied when it is saved. */
+export type TerminalDay = Pick<KpiTerminalDayTable, 'day' | 'terminal_id' | 'down_ms' | 'failures'>;
 
 /** Done work orders summed per key (kpis.ts's DoneSums); `technician_id` by technician only. */
 export type DoneOrderSums = Keyed & { technician_id?: string | null; minutes: number; planned_minutes: number; repairs: number; repair_ms: number; restored_ms: number; first_time_fixes: number };
@@ -37,12 +41,12 @@ export class KpiRollupsRepository {
   /** Downtime and failures of the terminals in service over these days, per key of the grouping. */
   async downtime(days: string[], scope: Scope, groupBy: GroupBy): Promise<(Keyed & { down_ms: number; failures: number })[]> {
     if (!days.length) return [];
-    const { select, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
-    // Summed per terminal first from one index (0041), so each terminal is looked up once, not once a day.
+    const { select, groupBy: grouped } = keyColumns(groupBy, 'd.site_id', 's.merchant_id', 'd.model_id');
+    // Each row carries where its terminal is now and whether it is in service (0046): summed from one
+    // covering index, no terminal looked up. Sites only when a merchant is asked.
     const { rows } = await sql<Keyed & { down_ms: number; failures: number }>`select ${select}sum(d.down_ms) as down_ms, sum(d.failures) as failures
-      from (select terminal_id, sum(down_ms) as down_ms, sum(failures) as failures from kpi_terminal_days where day in (${sql.join(days)}) group by terminal_id) d
-        inner join terminals t on t.id = d.terminal_id ${needsMerchant(scope, groupBy) ? sql`inner join sites s on s.id = t.site_id` : sql``}
-      where t.site_id is not null and t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and ${terminalScope(scope, 's.merchant_id')}
+      from kpi_terminal_days d ${needsMerchant(scope, groupBy) ? sql`inner join sites s on s.id = d.site_id` : sql``}
+      where d.day in (${sql.join(days)}) and d.site_id is not null and d.deleted_at is null and d.status in (${sql.join(IN_SERVICE)}) and ${terminalScope(scope, 's.merchant_id')}
       ${grouped()}`.execute(this.db);
     return rows.map((r) => ({ ...r, down_ms: Number(r.down_ms ?? 0), failures: Number(r.failures ?? 0) }));
   }
@@ -104,15 +108,25 @@ export class KpiRollupsRepository {
     });
   }
 
-  /** Saves a day's rollups if the claim still stands; false when a fact recorded since un-rolled it. */
-  async save(day: string, token: string, terminals: KpiTerminalDayTable[], resolutions: KpiIncidentResolutionTable[], rolledAt: string): Promise<boolean> {
+  /**
+   * Saves a day's rollups if the claim still stands; false when a fact recorded since un-rolled it. Each
+   * terminal's place (0046) is copied from `terminals` in the same transaction: on PostgreSQL under the
+   * rollups' lock, which a terminal's change takes shared, so the change either comes before the copy or
+   * updates the saved rows after it.
+   */
+  async save(day: string, token: string, terminals: TerminalDay[], resolutions: KpiIncidentResolutionTable[], rolledAt: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      if (this.postgres) await sql`select pg_advisory_xact_lock(${KPI_ROLLUP_LOCK})`.execute(trx);
       let claim = trx.selectFrom('kpi_rollup_days').select('day').where('day', '=', day).where('token', '=', token);
       if (this.postgres) claim = claim.forUpdate();
       if (!(await claim.executeTakeFirst())) return false;
       await trx.deleteFrom('kpi_terminal_days').where('day', '=', day).execute();
       await trx.deleteFrom('kpi_incident_resolutions').where('day', '=', day).execute();
-      await insertInBatches(terminals, (batch) => trx.insertInto('kpi_terminal_days').values(batch).execute());
+      const unplaced = terminals.map((t) => ({ ...t, site_id: null, model_id: null, status: null, deleted_at: null }));
+      await insertInBatches(unplaced, (batch) => trx.insertInto('kpi_terminal_days').values(batch).execute());
+      const place = sql.join(PLACE_COLUMNS.map((c) => sql.ref(c)));
+      await sql`update kpi_terminal_days set (${place}) = (select ${sql.join(PLACE_COLUMNS.map((c) => sql.ref(`t.${c}`)))} from terminals t where t.id = kpi_terminal_days.terminal_id)
+        where day = ${day}`.execute(trx);
       // An incident re-opened and resolved again on another day moves to that day.
       for (const batch of batches(resolutions.map((r) => r.incident_id))) await trx.deleteFrom('kpi_incident_resolutions').where('incident_id', 'in', batch).execute();
       await insertInBatches(resolutions, (batch) => trx.insertInto('kpi_incident_resolutions').values(batch).execute());
