@@ -177,4 +177,30 @@ describe.each(databases())('KPIs from rollups on $name', (kind) => {
     await incident('i9', 'tC', 's2', 'm2', 'printer_jam', at(6, '20:00'), at(6, '21:00'));
     expect(await rolledDays()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05']);
   });
+
+  it("counts a terminal's rolled-up days where it is now: moved, out of service, back in service, deleted — the same KPIs as live, still rolled up", async () => {
+    const k = db.kysely;
+    await job.rollUp();
+    const days = await rolledDays();
+    expect(days).toContain('2026-03-03');
+    await k.insertInto('sites').values({ id: 's3', merchant_id: 'm2', code: 'S3', name: 'Site s3', opening_hours: '{}', environment: '[]', created_at: CREATED, updated_at: CREATED }).execute();
+    await k.updateTable('terminals').set({ site_id: 's3', model_id: 'B' }).where('id', '=', 'tA').execute(); // to another merchant's site and model
+    await k.updateTable('terminals').set({ status: 'in_stock' }).where('id', '=', 'tC').execute();
+    await k.updateTable('terminals').set({ status: 'active' }).where('id', '=', 'tE').execute(); // its jam on 3 Mar counts now
+    await k.updateTable('terminals').set({ deleted_at: at(6, '12:00') }).where('id', '=', 'tB').execute();
+    expect(await rolledDays()).toEqual(days);
+    for (const groupBy of GROUPINGS) {
+      const { live: expected, rolled: actual } = await both(groupBy);
+      expect(actual, groupBy).toEqual(expected);
+    }
+    const s3 = (await both('site')).rolled.groups.find((g) => g.key === 's3')!.kpis;
+    expect(s3.availability.numerator).toBeLessThan(s3.availability.denominator); // tA's downtime went with it
+    // Back where it was: the rows follow again.
+    await k.updateTable('terminals').set({ site_id: 's1', model_id: 'A', status: 'active' }).where('id', 'in', ['tA', 'tC']).execute();
+    await k.updateTable('terminals').set({ site_id: 's2' }).where('id', '=', 'tC').execute();
+    for (const groupBy of GROUPINGS) {
+      const { live: expected, rolled: actual } = await both(groupBy);
+      expect(actual, groupBy).toEqual(expected);
+    }
+  });
 });

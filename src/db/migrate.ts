@@ -42,6 +42,7 @@ import * as waitingCodes from './migrations/0042_waiting_codes.ts';
 import * as kpiDoneOrders from './migrations/0043_kpi_done_orders.ts';
 import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
 import * as placementChanges from './migrations/0045_placement_changes.ts';
+import * as kpiTerminalPlaces from './migrations/0046_kpi_terminal_places.ts';
 import * as heartbeatIndexDiet from './migrations/0049_heartbeat_index_diet.ts';
 
 const migrations: Record<string, Migration> = {
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '0043_kpi_done_orders': kpiDoneOrders,
   '0044_action_reason_keys': actionReasonKeys,
   '0045_placement_changes': placementChanges,
+  '0046_kpi_terminal_places': kpiTerminalPlaces,
   '0049_heartbeat_index_diet': heartbeatIndexDiet,
 };
 

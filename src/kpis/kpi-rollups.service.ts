@@ -11,9 +11,9 @@ import { FLEET } from '../access/roles.ts';
 import { groupBy as groupItems } from '../shared/group-by.ts';
 import type { Clock } from '../shared/time.ts';
 import { dayStart, doneOrderSums, isCorrective, terminalDowntime, utcDay } from './kpis.ts';
-import type { KpiRollupsRepository } from './kpi-rollups.repository.ts';
+import type { KpiRollupsRepository, TerminalDay } from './kpi-rollups.repository.ts';
 import type { KpisRepository } from './kpis.repository.ts';
-import type { KpiDoneOrderTable, KpiTerminalDayTable } from './kpis.tables.ts';
+import type { KpiDoneOrderTable } from './kpis.tables.ts';
 
 export const KPI_ROLLUPS_JOB = 'kpi-rollups';
 /** How far back days are kept rolled up: a KPI period is at most 366 days; older days are read live. */
@@ -78,7 +78,7 @@ export class KpiRollupsService {
     const [fromIso, toIso] = [new Date(from).toISOString(), new Date(from + DAY).toISOString()];
     // Every terminal not deleted, whatever its status: the KPIs ask the status when they read the rollups.
     const [outages, resolved] = await Promise.all([this.kpis.outages(fromIso, toIso, FLEET, 'fleet', true), this.kpis.resolvedIncidents(fromIso, toIso)]);
-    const terminals: KpiTerminalDayTable[] = [];
+    const terminals: TerminalDay[] = [];
     for (const [terminalId, list] of groupItems(outages, (o) => o.terminal_id)) {
       const facts = list.map((o) => ({ start: Date.parse(o.start), end: o.end ? Date.parse(o.end) : null, failure: o.failure }));
       const { down, failures } = terminalDowntime(facts, Date.parse(list[0]!.created_at), from, from + DAY);

@@ -74,15 +74,22 @@ function merchantOf(siteColumn: string, needed: boolean): RawBuilder<string | nu
   return needed ? sql<string | null>`(select s.merchant_id from sites s where s.id = ${sql.ref(siteColumn)})` : sql<string | null>`null`;
 }
 
-/** The columns a count is grouped by: only the grouping's own key (a constant null for the others). */
+/** A row counted per key of the grouping: it carries the grouping's own key only (none for the fleet, or a terminal's facts by technician). */
+export type Keyed = Partial<Keys>;
+
+/**
+ * The grouping's own key as a selected column, followed by a comma (nothing for the fleet or by
+ * technician), and what to group by. The other keys are not read at all, not even as a constant null:
+ * a report by site reads ~40,000 counted rows, and each column is a property set on each row (~0.1 µs).
+ */
 export function keyColumns(groupBy: GroupBy, site: string, merchant: string, model: string) {
-  const column = (name: string, used: boolean) => (used ? sql.ref(name) : sql`null`);
-  const key = groupBy === 'site' ? site : groupBy === 'merchant' ? merchant : groupBy === 'model' ? model : undefined;
+  const key = groupBy === 'site' ? { column: site, as: 'site_id' } : groupBy === 'merchant' ? { column: merchant, as: 'merchant_id' }
+    : groupBy === 'model' ? { column: model, as: 'model_id' } : undefined;
   return {
-    site: column(site, groupBy === 'site'), merchant: column(merchant, groupBy === 'merchant'), model: column(model, groupBy === 'model'),
-    /** What to group by besides the grouping's own columns (PostgreSQL refuses a constant in GROUP BY). */
+    select: key ? sql`${sql.ref(key.column)} as ${sql.ref(key.as)}, ` : sql``,
+    /** What to group by besides the grouping's own key. */
     groupBy: (...more: RawBuilder<unknown>[]) => {
-      const columns = [...(key ? [sql.ref(key)] : []), ...more];
+      const columns = [...(key ? [sql.ref(key.column)] : []), ...more];
       return columns.length ? sql`group by ${sql.join(columns)}` : sql``;
     },
   };
@@ -132,11 +139,11 @@ export class KpisRepository {
     return anyStatus ? q : q.where('t.status', 'in', IN_SERVICE);
   }
 
-  /** Terminals in service since before `from`, counted per key of the grouping (the other keys null). */
-  async terminalsBefore(from: string, scope: Scope, groupBy: GroupBy): Promise<(Keys & { n: number })[]> {
+  /** Terminals in service since before `from`, counted per key of the grouping. */
+  async terminalsBefore(from: string, scope: Scope, groupBy: GroupBy): Promise<(Keyed & { n: number })[]> {
     // Counted from one index (0041) without reading a terminal's row; sites only when a merchant is asked.
-    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
-    const rows = await sql<Keys & { n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, count(*) as n
+    const { select, groupBy: grouped } = keyColumns(groupBy, 't.site_id', 's.merchant_id', 't.model_id');
+    const rows = await sql<Keyed & { n: number }>`select ${select}count(*) as n
       from terminals t ${needsMerchant(scope, groupBy) ? sql`inner join sites s on s.id = t.site_id` : sql``}
       where t.site_id is not null and t.deleted_at is null and t.status in (${sql.join(IN_SERVICE)}) and t.created_at <= ${from} and ${terminalScope(scope, 's.merchant_id')}
       ${grouped()}`.execute(this.db);
@@ -272,9 +279,9 @@ export class KpisRepository {
   }
 
   /** Incidents resolved in [from, to), counted per key of the grouping and how each was fixed (see resolutionOf; guide runs for an incident count until `runsUntil`). */
-  async resolutions(from: string, to: string, scope: Scope, groupBy: GroupBy, runsUntil = to): Promise<(Keys & { resolution: Resolution; n: number })[]> {
-    const { site, merchant, model, groupBy: grouped } = keyColumns(groupBy, 'r.site_id', 'r.merchant_id', 't.model_id');
-    const { rows } = await sql<Keys & { resolution: Resolution; n: number }>`select ${site} as site_id, ${merchant} as merchant_id, ${model} as model_id, r.resolution, count(*) as n
+  async resolutions(from: string, to: string, scope: Scope, groupBy: GroupBy, runsUntil = to): Promise<(Keyed & { resolution: Resolution; n: number })[]> {
+    const { select, groupBy: grouped } = keyColumns(groupBy, 'r.site_id', 'r.merchant_id', 't.model_id');
+    const { rows } = await sql<Keyed & { resolution: Resolution; n: number }>`select ${select}r.resolution, count(*) as n
       from (select i.terminal_id, i.site_id, i.merchant_id, ${resolutionOf(runsUntil)} as resolution
         from incidents i where i.resolved_at >= ${from} and i.resolved_at < ${to} and i.first_seen_at < ${to} and ${terminalScope(scope, 'i.merchant_id')}) r
       ${groupBy === 'model' ? sql`left join terminals t on t.id = r.terminal_id` : sql``}
@@ -299,7 +306,8 @@ export class KpisRepository {
     const rows: { id: string; label: string }[] = kind === 'merchant'
       ? await this.db.selectFrom('merchants').select(['id', 'name as label']).where(among).execute()
       : kind === 'site'
-        ? (await this.db.selectFrom('sites').select(['id', 'code', 'name']).where(among).execute()).map((s) => ({ id: s.id, label: `${s.name} (${s.code})` }))
+        // Put together in SQL: one column less to read on each of up to 10,000 rows.
+        ? await this.db.selectFrom('sites').select(['id', sql<string>`name || ' (' || code || ')'`.as('label')]).where(among).execute()
         : kind === 'model'
           ? (await this.db.selectFrom('terminal_models').select(['id', 'code', 'vendor', 'model']).where(among).execute()).map((m) => ({ id: m.id, label: `${m.vendor} ${m.model} (${m.code})` }))
           : await this.db.selectFrom('users').select(['id', 'name as label']).where(among).execute();

@@ -23,6 +23,15 @@ export interface KpiTerminalDayTable {
   terminal_id: string;
   down_ms: number;
   failures: number;
+  /**
+   * The terminal's site, model, status and deletion as they are now (0046): copied from `terminals` when
+   * the day is saved and changed with the terminal (all null once it is removed), so a report sums the
+   * days per site without looking each terminal up.
+   */
+  site_id: string | null;
+  model_id: string | null;
+  status: string | null;
+  deleted_at: string | null;
 }
 
 /** An incident resolved in the day and how it was fixed. */

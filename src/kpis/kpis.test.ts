@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { doneOrderSums, estimateMinutes, firstTimeFix, KpiGroup, kpi, pmOutcome, splitPeriod, terminalDowntime, unionLength } from './kpis.ts';
+import { doneOrderSums, estimateMinutes, firstTimeFix, KpiGroups, kpi, pmOutcome, splitPeriod, terminalDowntime, unionLength } from './kpis.ts';
 
 const H = 3_600_000;
 
@@ -39,26 +39,27 @@ describe('first-time fix', () => {
 
 describe('a group', () => {
   it('works out every KPI from its facts, with numerators and denominators', () => {
-    const g = new KpiGroup();
+    const groups = new KpiGroups();
+    const g = groups.add();
     // Two terminals over a 10-day period (240 h each): one down 24 h with 2 failures, one never.
-    g.addService(2 * 240 * H);
-    g.addOutages(24 * H, 2);
+    groups.addService(g, 2 * 240 * H);
+    groups.addOutages(g, 24 * H, 2);
     // A repair: failure at 0, a spare swapped in at 4 h, done at 10 h, then a new failure 3 days later.
-    g.addDone({ source: 'incident', minutesSpent: 90, failureStart: at(0), doneAt: at(10), restoredAt: at(4), hasFollowUp: false, nextFailureAt: at(10 + 72) });
+    groups.addDone(g, { source: 'incident', minutesSpent: 90, failureStart: at(0), doneAt: at(10), restoredAt: at(4), hasFollowUp: false, nextFailureAt: at(10 + 72) });
     // A merchant's request: reported at 100 h, done at 106 h, no restore time (restored = done).
-    g.addDone({ source: 'merchant_request', minutesSpent: 30, failureStart: at(100), doneAt: at(106), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
-    g.addDone({ source: 'preventive', minutesSpent: 120, failureStart: at(0), doneAt: at(5), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
-    g.addPreventive('on_time');
-    g.addPreventive('late');
-    g.addPreventive('on_time');
-    g.addPreventive('pending');
-    g.addOpen(true, 60);
-    g.addOpen(false, 30);
-    g.addResolved('remote');
-    g.addResolved('visit');
-    g.addResolved('remote');
-    g.addResolved('self');
-    const r = g.result();
+    groups.addDone(g, { source: 'merchant_request', minutesSpent: 30, failureStart: at(100), doneAt: at(106), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
+    groups.addDone(g, { source: 'preventive', minutesSpent: 120, failureStart: at(0), doneAt: at(5), restoredAt: null, hasFollowUp: false, nextFailureAt: null });
+    groups.addPreventive(g, 'on_time');
+    groups.addPreventive(g, 'late');
+    groups.addPreventive(g, 'on_time');
+    groups.addPreventive(g, 'pending');
+    groups.addOpen(g, true, 60);
+    groups.addOpen(g, false, 30);
+    groups.addResolved(g, 'remote');
+    groups.addResolved(g, 'visit');
+    groups.addResolved(g, 'remote');
+    groups.addResolved(g, 'self');
+    const r = groups.result(g);
     expect(r.availability).toEqual({ value: 0.95, numerator: 456, denominator: 480 }); // 1 − 24/480
     expect(r.mtbfHours).toEqual({ value: 228, numerator: 456, denominator: 2 });
     expect(r.mttrRestoredHours).toEqual({ value: 5, numerator: 10, denominator: 2 }); // (4 + 6) / 2
@@ -71,18 +72,20 @@ describe('a group', () => {
   });
 
   it('gives no value rather than a division by zero', () => {
-    const r = new KpiGroup().result();
+    const groups = new KpiGroups();
+    const r = groups.result(groups.add());
     expect(r.availability.value).toBeNull();
     expect(r.mtbfHours).toEqual({ value: null, numerator: 0, denominator: 0 });
     expect(kpi(5, 0).value).toBeNull();
   });
 
   it('never counts a restore before the failure or downtime beyond service time', () => {
-    const g = new KpiGroup();
-    g.addService(10 * H);
-    g.addOutages(50 * H, 1);
-    g.addDone({ source: 'manual', minutesSpent: 0, failureStart: at(10), doneAt: at(12), restoredAt: at(5), hasFollowUp: false, nextFailureAt: null });
-    const r = g.result();
+    const groups = new KpiGroups();
+    const g = groups.add();
+    groups.addService(g, 10 * H);
+    groups.addOutages(g, 50 * H, 1);
+    groups.addDone(g, { source: 'manual', minutesSpent: 0, failureStart: at(10), doneAt: at(12), restoredAt: at(5), hasFollowUp: false, nextFailureAt: null });
+    const r = groups.result(g);
     expect(r.availability.value).toBe(0);
     expect(r.mttrRestoredHours.value).toBe(0);
     expect(r.mttrRepairHours.value).toBe(2);
@@ -97,18 +100,19 @@ describe('done work orders summed (the rollups of 0043)', () => {
       { source: 'preventive', minutesSpent: 120, failureStart: at(0), doneAt: at(5), restoredAt: null, hasFollowUp: false, nextFailureAt: null },
       { source: 'incident', minutesSpent: 15, failureStart: at(200), doneAt: at(201), restoredAt: null, hasFollowUp: true, nextFailureAt: null },
     ];
-    const one = new KpiGroup();
-    for (const o of orders) one.addDone(o);
-    const summed = new KpiGroup();
+    // Two groups of one store made for one (it grows): the work orders one by one, and their sums.
+    const groups = new KpiGroups(1);
+    const [one, summed] = [groups.add(), groups.add()];
+    for (const o of orders) groups.addDone(one, o);
     const sums = orders.map(doneOrderSums);
-    summed.addDoneSums(sums.reduce((a, b) => ({
+    groups.addDoneSums(summed, sums.reduce((a, b) => ({
       minutes: a.minutes + b.minutes, plannedMinutes: a.plannedMinutes + b.plannedMinutes, repairs: a.repairs + b.repairs,
       repairMs: a.repairMs + b.repairMs, restoredMs: a.restoredMs + b.restoredMs, firstTimeFixes: a.firstTimeFixes + b.firstTimeFixes,
     })));
-    expect(summed.result()).toEqual(one.result());
+    expect(groups.result(summed)).toEqual(groups.result(one));
     expect(sums[2]).toEqual({ minutes: 120, plannedMinutes: 120, repairs: 0, repairMs: 0, restoredMs: 0, firstTimeFixes: 0 });
     expect(sums[1]).toMatchObject({ repairs: 1, repairMs: 6 * H, restoredMs: 6 * H, firstTimeFixes: 1 });
-    expect(one.result().firstTimeFix).toEqual({ value: 0.3333, numerator: 1, denominator: 3 });
+    expect(groups.result(one).firstTimeFix).toEqual({ value: 0.3333, numerator: 1, denominator: 3 });
   });
 });
 
