@@ -42,6 +42,7 @@ import * as waitingCodes from './migrations/0042_waiting_codes.ts';
 import * as kpiDoneOrders from './migrations/0043_kpi_done_orders.ts';
 import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
 import * as placementChanges from './migrations/0045_placement_changes.ts';
+import * as hotSightings from './migrations/0048_hot_sightings.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
@@ -84,6 +85,7 @@ const migrations: Record<string, Migration> = {
   '0043_kpi_done_orders': kpiDoneOrders,
   '0044_action_reason_keys': actionReasonKeys,
   '0045_placement_changes': placementChanges,
+  '0048_hot_sightings': hotSightings,
 };
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -62,8 +62,9 @@ export class SecurityRepository {
   }
 
   private readonly terminalsPg = fixed<{ id: string; serial_number: string; site_id: string | null; merchant_id: string | null; tags: string[] | null }>(`
-    select t.id, t.serial_number, t.site_id, s.merchant_id, (select array_agg(g.tag) from terminal_tags g where g.terminal_id = t.id) as tags
-    from terminals t left join sites s on s.id = t.site_id where t.id = any($1::text[])`);
+    select t.id, t.serial_number, t.site_id, s.merchant_id, g.tags from terminals t left join sites s on s.id = t.site_id
+    left join (select terminal_id, array_agg(tag) as tags from terminal_tags where terminal_id = any($1::text[]) group by terminal_id) g on g.terminal_id = t.id
+    where t.id = any($1::text[])`);
 
   async locations(ids: string[]) {
     if (this.postgres) return ids.length ? (await this.db.executeQuery(this.locationsPg(ids))).rows : [];
