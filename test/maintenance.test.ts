@@ -137,6 +137,18 @@ describe.each(databases())('maintenance mode on $name', (kind) => {
     expect((await beat(a!.credential)).mode).toBe('normal');
   });
 
+  it('answers each terminal of one batch by its own job and lock: a lock outranks a job, the job still shown', async () => {
+    // On PostgreSQL the batch's jobs and locks come back from one statement: each row must reach its own terminal.
+    const { terminals: [a, b, c] } = await site(4);
+    const jobs = await putIntoMaintenance({ terminalIds: [a!.id, b!.id], expectedMinutes: 20, maxMinutes: 40 });
+    expect((await t.api('POST', `/api/v1/terminals/${b!.id}/lock`, { reason: 'seal broken' })).statusCode).toBe(200);
+    const [answerA, answerB, answerC] = await Promise.all([beat(a!.credential), beat(b!.credential), beat(c!.credential)]);
+    expect(answerA).toMatchObject({ mode: 'maintenance', reason: 'security patch 3.2.1', maintenance: { jobId: jobs.find((j) => j.terminalId === a!.id)!.id } });
+    expect(answerB).toMatchObject({ mode: 'locked', reason: 'seal broken', maintenance: { jobId: jobs.find((j) => j.terminalId === b!.id)!.id } });
+    expect(answerC).toMatchObject({ mode: 'normal', reason: null, maintenance: null });
+    await t.api('POST', `/api/v1/terminals/${b!.id}/unlock`, { reason: 'inspected' });
+  });
+
   it('refuses a second open job, a missing target, an unknown terminal and a start in the past', async () => {
     const { terminals: [a] } = await site(2);
     await putIntoMaintenance({ terminalIds: [a!.id] });

@@ -43,6 +43,7 @@ import * as kpiDoneOrders from './migrations/0043_kpi_done_orders.ts';
 import * as actionReasonKeys from './migrations/0044_action_reason_keys.ts';
 import * as placementChanges from './migrations/0045_placement_changes.ts';
 import * as kpiTerminalPlaces from './migrations/0046_kpi_terminal_places.ts';
+import * as hotSightings from './migrations/0048_hot_sightings.ts';
 import * as heartbeatIndexDiet from './migrations/0049_heartbeat_index_diet.ts';
 
 const migrations: Record<string, Migration> = {
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
   '0044_action_reason_keys': actionReasonKeys,
   '0045_placement_changes': placementChanges,
   '0046_kpi_terminal_places': kpiTerminalPlaces,
+  '0048_hot_sightings': hotSightings,
   '0049_heartbeat_index_diet': heartbeatIndexDiet,
 };
 

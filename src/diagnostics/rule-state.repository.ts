@@ -59,6 +59,13 @@ export class RuleStateRepository {
 
   /** One write per heartbeat batch; a row already holding a newer heartbeat (another node's) is kept. */
   async saveDiagnosticStates(rows: DiagnosticStateTable[]) {
+    if (this.postgres) {
+      if (!rows.length) return;
+      // Every row in one prepared statement (five arrays): planned once per connection, not once per write.
+      await this.db.executeQuery(this.upsertStatesPg(rows.map((r) => r.terminal_id), rows.map((r) => r.seq), rows.map((r) => r.streaks),
+        rows.map((r) => r.cards), rows.map((r) => r.updated_at)));
+      return;
+    }
     if (rows.length <= STATE_ROWS_PER_STATEMENT) return void await this.upsertStates.run(this.db, rows);
     await this.db.transaction().execute(async (trx) => {
       for (const batch of batches(rows, STATE_ROWS_PER_STATEMENT)) await this.upsertStates.run(trx, batch);
@@ -71,6 +78,13 @@ export class RuleStateRepository {
     .onConflict((oc) => oc.column('terminal_id').doUpdateSet((eb) => ({
       seq: eb.ref('excluded.seq'), streaks: eb.ref('excluded.streaks'), cards: eb.ref('excluded.cards'), updated_at: eb.ref('excluded.updated_at'),
     })).where('diagnostic_state.seq', '<', (eb) => eb.ref('excluded.seq'))));
+
+  // One row per terminal (the observer keeps them by terminal), as one statement may not update a row twice.
+  private readonly upsertStatesPg = fixed(`
+    insert into diagnostic_state (terminal_id, seq, streaks, cards, updated_at)
+    select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+    on conflict (terminal_id) do update set seq = excluded.seq, streaks = excluded.streaks, cards = excluded.cards, updated_at = excluded.updated_at
+    where diagnostic_state.seq < excluded.seq`);
 
   // ---- link drops (flapping)
   /** Records that these terminals' links were found gone at `at` (a repeat by another node changes nothing). */

@@ -5,7 +5,7 @@
 import type { LockKind } from './maintenance.schemas.ts';
 import { parseJson } from '../shared/json.ts';
 import { FINAL, modeOf, OUT_OF_SERVICE, verdict, type JobState, type Mode, type SelfTestResult, type WorkKind } from '../shared/job-states.ts';
-import type { JobRow, SiteTerminal } from './maintenance.repository.ts';
+import type { JobRow, ModeJob, SiteTerminal } from './maintenance.repository.ts';
 import type { JobDecision, TerminalStatus } from './windows/continuity.ts';
 
 const MINUTE_MS = 60_000;
@@ -47,7 +47,7 @@ export interface TerminalMode {
 /** Each terminal's mode from its out-of-service job and its active lock (a lock wins; its reason is shown). */
 export function terminalModes(
   terminalIds: readonly string[],
-  jobs: readonly JobRow[],
+  jobs: readonly ModeJob[],
   locks: readonly { terminal_id: string; reason: string; kind: LockKind }[],
 ): Map<string, TerminalMode> {
   const jobByTerminal = new Map(jobs.map((j) => [j.terminal_id, j]));

@@ -1,16 +1,20 @@
 // Maintenance queries (Kysely only): jobs, their transitions, locks, and the site facts the
 // continuity rule needs.
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, MaintenanceJobTable } from '../db/schema.ts';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database, MaintenanceJobTable, TerminalLockTable } from '../db/schema.ts';
 import type { LockKind } from './maintenance.schemas.ts';
 import { selectInBatches } from '../db/batches.ts';
-import { prepared } from '../db/prepared.ts';
+import { fixed, prepared } from '../db/prepared.ts';
 import type { JobState } from '../shared/job-states.ts';
 import { parseJson } from '../shared/json.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 export type JobRow = Selectable<MaintenanceJobTable>;
+/** What a heartbeat answer needs of a terminal's out-of-service job. */
+export type ModeJob = Pick<JobRow, 'id' | 'terminal_id' | 'state' | 'reason' | 'work' | 'started_at' | 'expected_minutes' | 'lease_until'>;
+/** What a heartbeat answer needs of a terminal's active lock. */
+export interface ModeLock { terminal_id: string; reason: string; kind: LockKind }
 
 export interface SiteTerminal {
   id: string;
@@ -23,7 +27,12 @@ export interface SiteTerminal {
 }
 
 export class MaintenanceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** PostgreSQL: the heartbeat path's reads are statements written once for any number of terminals (arrays), prepared by name. */
+  private readonly postgres: boolean;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async insertJob(executor: Executor, row: JobRow): Promise<void> {
     await executor.insertInto('maintenance_jobs').values(row).execute();
@@ -58,7 +67,28 @@ export class MaintenanceRepository {
 
   async jobsInStates(states: readonly JobState[], terminalIds?: string[]): Promise<JobRow[]> {
     if (!terminalIds) return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).execute();
+    if (this.postgres) return terminalIds.length ? (await this.db.executeQuery(this.jobsOfTerminalsPg(terminalIds, states))).rows : [];
     return selectInBatches(terminalIds, async (ids) => (await this.jobsOfTerminals.run(this.db, states, ids)).rows);
+  }
+
+  /**
+   * A heartbeat batch's answers: its terminals' jobs in `states` and their active locks. On PostgreSQL
+   * one prepared statement (one round trip, planned once per connection) instead of two whose SQL changed
+   * with the batch's length; on SQLite the two reads.
+   */
+  async modesOfTerminals(terminalIds: string[], states: readonly JobState[]): Promise<{ jobs: ModeJob[]; locks: ModeLock[] }> {
+    if (!terminalIds.length) return { jobs: [], locks: [] };
+    if (!this.postgres) {
+      const [jobs, locks] = await Promise.all([this.jobsInStates(states, terminalIds), this.activeLocks(terminalIds)]);
+      return { jobs, locks };
+    }
+    const jobs: ModeJob[] = [];
+    const locks: ModeLock[] = [];
+    for (const r of (await this.db.executeQuery(this.modesPg(terminalIds, states))).rows) {
+      if (r.id === null) locks.push({ terminal_id: r.terminal_id, reason: r.reason, kind: r.state as LockKind });
+      else jobs.push({ ...r, id: r.id, state: r.state as JobState });
+    }
+    return { jobs, locks };
   }
 
   // Every heartbeat batch asks these (its terminals' modes): built once (src/db/prepared.ts).
@@ -67,6 +97,17 @@ export class MaintenanceRepository {
 
   private readonly locksOfTerminals = prepared((ids: string[]) =>
     this.db.selectFrom('terminal_locks').selectAll().where('terminal_id', 'in', ids).where('lifted_at', 'is', null));
+
+  private readonly jobsOfTerminalsPg = fixed<JobRow>('select * from maintenance_jobs where terminal_id = any($1::text[]) and state = any($2::text[])');
+
+  private readonly locksOfTerminalsPg = fixed<Selectable<TerminalLockTable>>('select * from terminal_locks where terminal_id = any($1::text[]) and lifted_at is null');
+
+  // A lock is a row without a job id; its kind in `state`.
+  private readonly modesPg = fixed<Omit<ModeJob, 'id'> & { id: string | null }>(`
+    select terminal_id, id, state, reason, work, started_at, expected_minutes, lease_until from maintenance_jobs
+    where terminal_id = any($1::text[]) and state = any($2::text[])
+    union all
+    select terminal_id, null, kind, reason, null, null, null, null from terminal_locks where terminal_id = any($1::text[]) and lifted_at is null`);
 
   async dueJobs(now: string, states: readonly JobState[]): Promise<JobRow[]> {
     return this.db.selectFrom('maintenance_jobs').selectAll().where('state', 'in', states).where('planned_start', '<=', now).orderBy('planned_start').limit(5000).execute();
@@ -176,6 +217,7 @@ export class MaintenanceRepository {
 
   // ---- locks
   async activeLocks(terminalIds: string[]) {
+    if (this.postgres) return terminalIds.length ? (await this.db.executeQuery(this.locksOfTerminalsPg(terminalIds))).rows : [];
     return selectInBatches(terminalIds, async (ids) => (await this.locksOfTerminals.run(this.db, ids)).rows);
   }
 

@@ -20,9 +20,9 @@ export class TerminalModes {
     private readonly estate: Pick<EstateService, 'getTerminal'>,
   ) {}
 
-  /** Modes of terminals for their heartbeat answers: one query for jobs, one for locks. */
+  /** Modes of terminals for their heartbeat answers: their out-of-service jobs and active locks (one statement on PostgreSQL). */
   async modes(terminalIds: string[]): Promise<Map<string, TerminalMode>> {
-    const [jobs, locks] = await Promise.all([this.repo.jobsInStates(OUT_OF_SERVICE, terminalIds), this.repo.activeLocks(terminalIds)]);
+    const { jobs, locks } = await this.repo.modesOfTerminals(terminalIds, OUT_OF_SERVICE);
     return terminalModes(terminalIds, jobs, locks);
   }
 

@@ -1,8 +1,8 @@
 // Rollout queries: keys, packages, campaigns, waves, actions and their feedback, and the heartbeats a
 // wave is judged by.
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { PostgresAdapter, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
-import { prepared } from '../db/prepared.ts';
+import { fixed, prepared } from '../db/prepared.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
 import { CONFIGURATION_KEY_ID } from '../shared/configuration-package.ts';
 import { decodeSeqCursor, decodeTimeIdCursor } from '../shared/paging.ts';
@@ -18,7 +18,12 @@ export type WaveRow = Selectable<CampaignWaveTable>;
 export type ActionRow = Selectable<RolloutActionTable>;
 
 export class RolloutsRepository {
-  constructor(readonly db: Kysely<Database>) {}
+  /** PostgreSQL: the heartbeat path's read is a statement written once for any number of terminals (an array), prepared by name. */
+  private readonly postgres: boolean;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(work);
@@ -161,6 +166,7 @@ export class RolloutsRepository {
   /** The terminals' actions that are in one of `states`, with the state of their maintenance job. */
   async actionsOfTerminals(terminalIds: string[], states: readonly ActionState[]) {
     if (!terminalIds.length) return [];
+    if (this.postgres) return (await this.db.executeQuery(this.offeredToTerminalsPg(terminalIds, states))).rows;
     return (await this.offeredToTerminals.run(this.db, terminalIds, states)).rows;
   }
 
@@ -169,6 +175,10 @@ export class RolloutsRepository {
     .leftJoin('maintenance_jobs', 'maintenance_jobs.id', 'rollout_actions.maintenance_job_id')
     .selectAll('rollout_actions').select('maintenance_jobs.state as job_state')
     .where('rollout_actions.terminal_id', 'in', terminalIds).where('rollout_actions.state', 'in', states));
+
+  private readonly offeredToTerminalsPg = fixed<ActionRow & { job_state: JobState | null }>(`
+    select a.*, j.state as job_state from rollout_actions a left join maintenance_jobs j on j.id = a.maintenance_job_id
+    where a.terminal_id = any($1::text[]) and a.state = any($2::text[])`);
   /** The campaigns whose actions these maintenance jobs are, by job id. */
   campaignsOfJobs(jobIds: string[]) {
     return selectInBatches(jobIds, (batch) => this.db.selectFrom('rollout_actions').innerJoin('campaigns', 'campaigns.id', 'rollout_actions.campaign_id')
