@@ -110,7 +110,7 @@ export class ConfigurationRepository {
       .select(['terminals.id', 'terminals.site_id', 'terminals.model_id', 'sites.merchant_id']).where('terminals.deleted_at', 'is', null)
       .$if(!!only, (q) => q.where('terminals.id', 'in', only!)).execute();
     const tags = await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).$if(!!only, (q) => q.where('terminal_id', 'in', only!)).execute();
-    const map = new Map<string, Placement>(rows.map((r) => [r.id, { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] }]));
+    const map = new Map<string, Placement & { tags: string[] }>(rows.map((r) => [r.id, { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] }]));
     for (const t of tags) map.get(t.terminal_id)?.tags.push(t.tag);
     return map;
   }
@@ -125,7 +125,7 @@ export class ConfigurationRepository {
       .where('terminals.id', '>', after).orderBy('terminals.id').limit(limit).execute();
     const live = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
     const tags = live.length ? await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', live).execute() : [];
-    const page = new Map<string, Placement | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
+    const page = new Map<string, (Placement & { tags: string[] }) | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
     for (const t of tags) page.get(t.terminal_id)?.tags.push(t.tag);
     return [...page];
   }
