@@ -103,6 +103,22 @@ export class ConfigurationRepository {
     await this.db.updateTable('config_versions').set({ values, changes }).where('id', '=', id).execute();
   }
 
+  /**
+   * The configuration each of these terminals reported applying in its last stored heartbeat (none when
+   * that heartbeat carried no report): what delivery answers for a terminal its memory no longer holds.
+   */
+  async lastReported(terminalIds: string[]): Promise<Map<string, { appliedHash: string; differing?: string[] }>> {
+    const found = new Map<string, { appliedHash: string; differing?: string[] }>();
+    if (!terminalIds.length) return found;
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminal_health').select(['terminal_id', 'report']).where('terminal_id', 'in', ids).execute());
+    for (const r of rows) {
+      const reported = parseJson<{ configuration?: { appliedHash?: unknown; differing?: unknown } } | null>(r.report, null)?.configuration;
+      if (typeof reported?.appliedHash !== 'string') continue;
+      found.set(r.terminal_id, { appliedHash: reported.appliedHash, ...(Array.isArray(reported.differing) && { differing: reported.differing.filter((d): d is string => typeof d === 'string') }) });
+    }
+    return found;
+  }
+
   /** Where every live terminal is (merchant, site, model, tags): what its levels are. */
   async placements(only?: string[]): Promise<Map<string, Placement>> {
     if (only && !only.length) return new Map();
