@@ -475,9 +475,12 @@ export async function createServices(
     delivery: { deliverVersion: (input, actorName) => requestedCampaigns.deliverVersion(input, actorName) },
     configuration: {
       groupVersion: (filter) => configurationGroups.groupVersion(filter),
-      terminal: (terminalId) => {
-        const expected = configuration.cache.hashOf(terminalId);
-        return { applied: expected !== undefined && configurationDelivery.appliedOf(terminalId)?.hash === expected, held: configuration.cache.heldBy(terminalId) !== undefined };
+      terminals: async (terminalIds) => {
+        const applied = await configurationDelivery.appliedOfMany(terminalIds);
+        return new Map(terminalIds.map((id) => {
+          const expected = configuration.cache.hashOf(id);
+          return [id, { applied: expected !== undefined && applied.get(id)?.hash === expected, held: configuration.cache.heldBy(id) !== undefined }];
+        }));
       },
     },
   });
@@ -560,7 +563,7 @@ export async function createServices(
       await incidents.openIncident({ terminal_id: terminalId, site_id: terminal?.siteId ?? null, merchant_id: terminal?.merchantId ?? null, rule: 'configuration_drift', detail, at: clock().toISOString() });
     },
     resolve: (fixed): Promise<number> => incidents.resolveCleared('configuration_drift', fixed, 'the terminal reports its effective configuration again'),
-  }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId));
+  }, config.configurationDriftGraceMinutes * 60_000, (terminalId) => configuration.placeSoon(terminalId), (terminalIds) => configurationRepo.lastReported(terminalIds));
   // Changes that need terminals out of service go out as campaigns, judged on payments like software.
   const configurationCampaigns: ConfigurationCampaigns<HealthVerdict> = new ConfigurationCampaigns(configurationChanges, configuration, configurationLevels, configurationDelivery, {
     createForConfiguration: (input, scope, actorName) => requestedCampaigns.createForConfiguration(input, scope, actorName),

@@ -245,6 +245,34 @@ describe.each(databases())('terminal configuration on $name', (db) => {
     expect(await t.services.configurationDelivery.sweep()).toEqual({ opened: 0, resolved: 0 });
   });
 
+  it('shows what a terminal last applied even when this server no longer remembers it (restarted, or forgotten past its bound)', async () => {
+    const drifting = await buildTerminal(t, estate);
+    const steady = await buildTerminal(t, estate);
+    const never = await buildTerminal(t, estate);
+    const beat = async (credential: string, configuration?: Record<string, unknown>) => {
+      const res = await t.device('/device/v1/heartbeat', credential, heartbeatReport(1, configuration ? { configuration } : {}));
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    const a = await enrolTerminal(t, drifting.serialNumber);
+    const b = await enrolTerminal(t, steady.serialNumber);
+    const c = await enrolTerminal(t, never.serialNumber);
+    const { hash } = await effective(steady.id);
+    await beat(a.credential, { appliedHash: 'e'.repeat(64), differing: ['receiptFooter'] });
+    await beat(b.credential, { appliedHash: hash });
+    await beat(c.credential);
+
+    // Another server process on the same database remembers none of them: it reads their last heartbeats.
+    const other = await startTestApp(databaseUrl, {}, () => now);
+    try {
+      const view = async (id: string) => (await other.api('GET', `/api/v1/terminals/${id}/configuration`)).json<{ hash: string; appliedHash: string | null; differing: string[] }>();
+      expect(await view(drifting.id)).toMatchObject({ appliedHash: 'e'.repeat(64), differing: ['receiptFooter'] });
+      expect(await view(steady.id)).toMatchObject({ hash, appliedHash: hash, differing: [] });
+      expect(await view(never.id)).toMatchObject({ appliedHash: null, differing: [] });
+    } finally {
+      await other.close();
+    }
+  });
+
   it("registers the parameter schema a signed application package carries when it is published, and refuses a bad one naming the parameter", async () => {
     const keys = generateKeyPairSync('ed25519');
     const key = (await t.api('POST', '/api/v1/publisher-keys', { name: `pos ${db.name}`, publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() })).json<{ id: string }>();

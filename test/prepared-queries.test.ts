@@ -38,6 +38,21 @@ describe.each(databases())('queries built once per shape on $name', (kind) => {
     expect((await ofKinds.run(k, ['a', 'b', 'c', 'd'], 3)).rows.map((r) => r.id)).toEqual(['c']);
   });
 
+  it('answers right while long IN lists of many lengths come and go (statements kept within a bound of SQL text)', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `long-${i}`);
+    await k.insertInto('items').values(ids.slice(0, 3).map((id, i) => ({ id, kind: 'long', size: i, note: null }))).execute();
+    const small = () => k.selectFrom('items').select('id').where('kind', '=', 'long').orderBy('id').execute();
+    expect((await small()).map((r) => r.id)).toEqual(['long-0', 'long-1', 'long-2']);
+    // Each of these is ~100 KB of SQL: a dozen push every other statement out of a bound of 1,000,000 characters.
+    for (let n = 0; n < 12; n++) {
+      const some = ids.slice(0, ids.length - n);
+      const found = await k.selectFrom('items').select('id').where('id', 'in', some).orderBy('id').execute();
+      expect(found.map((r) => r.id)).toEqual(['long-0', 'long-1', 'long-2']);
+    }
+    // The small query, dropped meanwhile, is prepared again and answers as before.
+    expect((await small()).map((r) => r.id)).toEqual(['long-0', 'long-1', 'long-2']);
+  });
+
   it('runs inside a transaction, which rolls it back with the rest', async () => {
     const insert = prepared((rows: Tables['items'][]) => k.insertInto('items').values(rows));
     await expect(k.transaction().execute(async (trx) => {

@@ -5,7 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOP_FORECASTS_JOB } from '../src/merchant/shop-forecasts.service.ts';
+import { MerchantRepository } from '../src/merchant/merchant.repository.ts';
+import { SHOP_FORECASTS_JOB, ShopForecasts } from '../src/merchant/shop-forecasts.service.ts';
+import { ShopNotices } from '../src/merchant/shop-notices.ts';
 import { buildEstate, buildTerminal, enrolTerminal, heartbeatReport, startTestApp, type TestApp } from './support/app.ts';
 import { databases } from './support/databases.ts';
 
@@ -71,5 +73,33 @@ describe.each(databases())('forecasts the shop acts on, on $name', (kind) => {
     await beat(credential, 5);
     await dailyPass();
     expect((await beat(credential, 6)).notices).toBeUndefined();
+  });
+
+  it('after a restart tells a terminal its forecast in its merchant\'s language, and names the site as it is after the daily pass', async () => {
+    const estate = await buildEstate(t);
+    await t.services.estate.updateMerchant(estate.merchant.id, { locale: 'en' });
+    const terminal = await buildTerminal(t, estate);
+    const quiet = await buildTerminal(t, estate);
+    const { credential } = await enrolTerminal(t, terminal.serialNumber);
+    advance(DAY); // the last test's pass ran now
+    await beat(credential, 100);
+    await dailyPass();
+    advance(DAY);
+    await beat(credential, 250);
+    await dailyPass();
+
+    // A server starting now reads only the terminals with something to tell, not the whole fleet's places.
+    const repo = new MerchantRepository(t.services.db.kysely);
+    const restarted = new ShopNotices(repo, () => now);
+    await restarted.refresh();
+    await new ShopForecasts(repo, () => now, restarted).load();
+    expect(restarted.of(terminal.id)).toEqual([expect.objectContaining({ kind: 'paper_running_out', text: expect.stringContaining('At the current rate the paper roll runs out') })]);
+    expect(restarted.of(quiet.id)).toBeUndefined();
+
+    // The site renamed: the merchant view names it as it is once the daily pass read the places again.
+    await t.services.estate.updateSite(estate.site.id, { name: 'Renamed shop' });
+    await restarted.refresh();
+    const shop = await restarted.list({}, { kind: 'merchant', merchantId: estate.merchant.id });
+    expect(shop.map((n) => [n.serialNumber, n.siteName, n.kind])).toEqual([[terminal.serialNumber, 'Renamed shop', 'paper_running_out']]);
   });
 });

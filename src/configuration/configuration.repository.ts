@@ -103,6 +103,22 @@ export class ConfigurationRepository {
     await this.db.updateTable('config_versions').set({ values, changes }).where('id', '=', id).execute();
   }
 
+  /**
+   * The configuration each of these terminals reported applying in its last stored heartbeat (none when
+   * that heartbeat carried no report): what delivery answers for a terminal its memory no longer holds.
+   */
+  async lastReported(terminalIds: string[]): Promise<Map<string, { appliedHash: string; differing?: string[] }>> {
+    const found = new Map<string, { appliedHash: string; differing?: string[] }>();
+    if (!terminalIds.length) return found;
+    const rows = await selectInBatches(terminalIds, (ids) => this.db.selectFrom('terminal_health').select(['terminal_id', 'report']).where('terminal_id', 'in', ids).execute());
+    for (const r of rows) {
+      const reported = parseJson<{ configuration?: { appliedHash?: unknown; differing?: unknown } } | null>(r.report, null)?.configuration;
+      if (typeof reported?.appliedHash !== 'string') continue;
+      found.set(r.terminal_id, { appliedHash: reported.appliedHash, ...(Array.isArray(reported.differing) && { differing: reported.differing.filter((d): d is string => typeof d === 'string') }) });
+    }
+    return found;
+  }
+
   /** Where every live terminal is (merchant, site, model, tags): what its levels are. */
   async placements(only?: string[]): Promise<Map<string, Placement>> {
     if (only && !only.length) return new Map();
@@ -110,7 +126,7 @@ export class ConfigurationRepository {
       .select(['terminals.id', 'terminals.site_id', 'terminals.model_id', 'sites.merchant_id']).where('terminals.deleted_at', 'is', null)
       .$if(!!only, (q) => q.where('terminals.id', 'in', only!)).execute();
     const tags = await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).$if(!!only, (q) => q.where('terminal_id', 'in', only!)).execute();
-    const map = new Map<string, Placement>(rows.map((r) => [r.id, { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] }]));
+    const map = new Map<string, Placement & { tags: string[] }>(rows.map((r) => [r.id, { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] }]));
     for (const t of tags) map.get(t.terminal_id)?.tags.push(t.tag);
     return map;
   }
@@ -125,7 +141,7 @@ export class ConfigurationRepository {
       .where('terminals.id', '>', after).orderBy('terminals.id').limit(limit).execute();
     const live = rows.filter((r) => r.deleted_at === null).map((r) => r.id);
     const tags = live.length ? await this.db.selectFrom('terminal_tags').select(['terminal_id', 'tag']).where('terminal_id', 'in', live).execute() : [];
-    const page = new Map<string, Placement | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
+    const page = new Map<string, (Placement & { tags: string[] }) | undefined>(rows.map((r) => [r.id, r.deleted_at === null ? { merchantId: r.merchant_id ?? null, siteId: r.site_id, modelId: r.model_id, tags: [] } : undefined]));
     for (const t of tags) page.get(t.terminal_id)?.tags.push(t.tag);
     return [...page];
   }

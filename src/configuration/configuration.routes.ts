@@ -117,7 +117,7 @@ export const configurationRoutes = ({ schemas, groups, levels, history, effectiv
   app.get('/terminals/:id/configuration', {
     config: read,
     schema: { tags, security, operationId: 'terminalConfiguration', summary: "A terminal's effective configuration: every value with the level it came from, and what the terminal applied", params: IdParams, response: { 200: EffectiveView, ...errorResponses } },
-  }, (req) => effective.effectiveFor(req.params.id, actor(req), delivery.appliedOf(req.params.id)));
+  }, async (req) => effective.effectiveFor(req.params.id, actor(req), await delivery.appliedOf(req.params.id)));
 
   app.get('/configuration/terminal-values/export', {
     config: { permission: 'configuration:schemas' },

@@ -4,7 +4,16 @@
 // its effective one past the grace period opens one `configuration_drift` incident naming them.
 import type { ConfigurationReport, ConfigurationHint } from './configuration.schemas.ts';
 import type { EffectiveCache } from './effective-cache.ts';
+import { setBounded } from '../shared/bounded-map.ts';
 import type { Clock } from '../shared/time.ts';
+
+/**
+ * Terminals remembered on their effective configuration, and terminals remembered drifting: each at most
+ * this many, the one heard from longest ago dropped first. What a forgotten terminal applied is read from
+ * its last stored heartbeat; a forgotten drifting one starts its grace period again when heard from next.
+ */
+const MAX_MATCHING = 200_000;
+const MAX_DRIFTING = 200_000;
 
 interface Applied {
   hash: string;
@@ -22,8 +31,10 @@ export interface DriftIncidents {
 }
 
 export class ConfigurationDelivery {
+  /** Terminals whose last report differs from their effective configuration. */
   private readonly applied = new Map<string, Applied>();
-  private readonly matching = new Set<string>();
+  /** Terminals whose last report was their effective configuration, with that hash (the cache's string, shared). */
+  private readonly matching = new Map<string, string>();
 
   constructor(
     private readonly cache: EffectiveCache,
@@ -34,6 +45,8 @@ export class ConfigurationDelivery {
     private readonly graceMs: number,
     /** Told about a terminal the cache does not know yet (looked up off the heartbeat's path). */
     private readonly unknown: (terminalId: string) => void = () => undefined,
+    /** What these terminals reported in their last stored heartbeat: for those no longer remembered here. */
+    private readonly lastReported: (terminalIds: string[]) => Promise<Map<string, ConfigurationReport>> = async () => new Map(),
   ) {}
 
   /** Called for every heartbeat: remembers what the terminal applied, answers what it should have. Synchronous, in memory. */
@@ -44,26 +57,38 @@ export class ConfigurationDelivery {
     if (report) {
       if (report.appliedHash === hash) {
         this.applied.delete(terminalId);
-        this.matching.add(terminalId);
+        setBounded(this.matching, terminalId, hash, MAX_MATCHING);
       } else if (hash) {
         this.matching.delete(terminalId);
         const known = this.applied.get(terminalId);
         const restart = !known || known.expected !== hash;
-        this.applied.set(terminalId, {
+        setBounded(this.applied, terminalId, {
           hash: report.appliedHash, differing: report.differing ?? known?.differing ?? [], expected: hash,
           since: restart ? this.clock().getTime() : known.since, reported: restart ? false : known.reported,
-        });
+        }, MAX_DRIFTING);
       }
     }
     return hash ? { hash } : null;
   }
 
-  /** What the terminal last reported applying (null before its first report). */
-  appliedOf(terminalId: string): { hash: string; differing: string[] } | undefined {
-    const a = this.applied.get(terminalId);
-    if (a) return { hash: a.hash, differing: a.differing };
-    const hash = this.cache.hashOf(terminalId);
-    return this.matching.has(terminalId) && hash ? { hash, differing: [] } : undefined;
+  /** What the terminal last reported applying (undefined before its first report). */
+  async appliedOf(terminalId: string): Promise<{ hash: string; differing: string[] } | undefined> {
+    return (await this.appliedOfMany([terminalId])).get(terminalId);
+  }
+
+  /** What each of these terminals last reported applying: from memory, else from its last stored heartbeat. */
+  async appliedOfMany(terminalIds: readonly string[]): Promise<Map<string, { hash: string; differing: string[] }>> {
+    const found = new Map<string, { hash: string; differing: string[] }>();
+    const forgotten: string[] = [];
+    for (const id of terminalIds) {
+      const a = this.applied.get(id);
+      const matched = this.matching.get(id);
+      if (a) found.set(id, { hash: a.hash, differing: a.differing });
+      else if (matched !== undefined) found.set(id, { hash: matched, differing: [] });
+      else forgotten.push(id);
+    }
+    for (const [id, r] of await this.lastReported(forgotten)) found.set(id, { hash: r.appliedHash, differing: r.differing ?? [] });
+    return found;
   }
 
   /**

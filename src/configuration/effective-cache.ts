@@ -7,7 +7,7 @@ import { combinedText, ownParameters } from './hash-parts.ts';
 import { configurationHash, sha256Hex } from './hash.ts';
 import { canonicalJson, effective, type Layer, type Level, type ParameterSchema, type Values } from './parameters.ts';
 
-export interface Placement { merchantId: string | null; siteId: string | null; modelId: string; tags: string[] }
+export interface Placement { readonly merchantId: string | null; readonly siteId: string | null; readonly modelId: string; readonly tags: readonly string[] }
 export interface GroupFilter { merchantId?: string; siteId?: string; modelId?: string; tag?: string }
 export interface Group { id: string; filter: GroupFilter }
 /** A change a configuration campaign already gave a terminal: its level's values with `delta` on top (null removes). */
@@ -45,6 +45,14 @@ export class EffectiveCache {
   private ownSorted: { name: string; prefix: string; fallback: (u: Upper) => string | undefined }[] = [];
   /** Terminals running a change ahead of their level (its campaign goes on): computed one by one. */
   private readonly held = new Map<string, HeldChange>();
+  /**
+   * One frozen placement per (model, site, merchant) without tags, shared by the terminals there: a row
+   * read from the database brings strings of its own for each id, ~170 MB of the same few thousand
+   * values at a million terminals, and an object each. Small: a few per site.
+   */
+  private shared = new Map<string, Map<string, Map<string, Placement>>>();
+  /** One string per id (sites, merchants, models, tags) for the placements that cannot be shared (tagged terminals). */
+  private strings = new Map<string, string>();
 
   /** Replaces everything (at start and on refresh; the placements only when given), then recomputes every hash. */
   load(state: {
@@ -60,7 +68,9 @@ export class EffectiveCache {
     this.groups = state.groups;
     if (state.placements) {
       this.placements.clear();
-      for (const [id, p] of state.placements) this.placements.set(id, p);
+      this.shared = new Map();
+      this.strings = new Map();
+      for (const [id, p] of state.placements) this.placements.set(id, this.share(p));
     }
     this.recomputeAll();
   }
@@ -147,9 +157,30 @@ export class EffectiveCache {
     this.recomputeAll();
   }
 
+  /** The placement kept for these values: the one shared by every terminal with the same (frozen: never changed in place). */
+  share(p: Placement): Placement {
+    if (p.tags.length) {
+      const string = (s: string) => {
+        const found = this.strings.get(s);
+        if (found !== undefined) return found;
+        this.strings.set(s, s);
+        return s;
+      };
+      return Object.freeze({ merchantId: p.merchantId === null ? null : string(p.merchantId), siteId: p.siteId === null ? null : string(p.siteId), modelId: string(p.modelId), tags: Object.freeze(p.tags.map(string)) });
+    }
+    let bySite = this.shared.get(p.modelId);
+    if (!bySite) this.shared.set(p.modelId, (bySite = new Map()));
+    // '\u0000' stands for no site or merchant: never an id.
+    let byMerchant = bySite.get(p.siteId ?? '\u0000');
+    if (!byMerchant) bySite.set(p.siteId ?? '\u0000', (byMerchant = new Map()));
+    let found = byMerchant.get(p.merchantId ?? '\u0000');
+    if (!found) byMerchant.set(p.merchantId ?? '\u0000', (found = Object.freeze({ merchantId: p.merchantId, siteId: p.siteId, modelId: p.modelId, tags: NO_TAGS })));
+    return found;
+  }
+
   setPlacement(terminalId: string, placement: Placement | undefined): void {
     if (placement) {
-      this.placements.set(terminalId, placement);
+      this.placements.set(terminalId, this.share(placement));
       this.recompute(terminalId);
     } else {
       this.placements.delete(terminalId);
@@ -283,3 +314,4 @@ export class EffectiveCache {
 }
 
 const LEVEL_LIST: Level[] = ['fleet', 'merchant', 'site', 'group', 'terminal'];
+const NO_TAGS: readonly string[] = Object.freeze([]);

@@ -172,6 +172,13 @@ export function isDiskFull(error: unknown): boolean {
 
 /** Prepared statements kept per SQL text, the most recently used ones (a bound, as IN lists vary in length). */
 const STATEMENT_CACHE_SIZE = 500;
+/**
+ * And at most this much SQL text in all: a statement's native memory grows with its text (an IN list of
+ * 30,000 ids: 90 KB of SQL, ~5 MB prepared), and each batch of a long IN list or multi-row insert has a
+ * length of its own. With the count alone, the offline sweep over 300,000 silent terminals left 500 such
+ * statements prepared: 4.5 GB resident outside the JS heap (bench/offline-sweep.bench.ts, 2026-12-08).
+ */
+const STATEMENT_CACHE_CHARS = 1_000_000;
 
 /**
  * Kysely prepares every query it runs anew; preparing costs as much as running a small one. The same
@@ -181,6 +188,7 @@ const STATEMENT_CACHE_SIZE = 500;
 function cacheStatements(sqlite: SQLite.Database): void {
   const prepare = sqlite.prepare.bind(sqlite) as (...args: unknown[]) => SQLite.Statement;
   const cache = new Map<string, SQLite.Statement>();
+  let chars = 0;
   sqlite.prepare = ((...args: unknown[]) => {
     const [sql] = args;
     // better-sqlite3's own calls (pragma, transactions) pass more arguments and may change the statement's mode.
@@ -189,7 +197,14 @@ function cacheStatements(sqlite: SQLite.Database): void {
     if (statement) cache.delete(sql);
     else {
       statement = prepare(sql);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      // One statement longer than the whole bound is used once and left to the collector.
+      if (sql.length > STATEMENT_CACHE_CHARS) return statement;
+      chars += sql.length;
+      for (const oldest of cache.keys()) {
+        if (cache.size < STATEMENT_CACHE_SIZE && chars <= STATEMENT_CACHE_CHARS) break;
+        cache.delete(oldest);
+        chars -= oldest.length;
+      }
     }
     cache.set(sql, statement);
     return statement;

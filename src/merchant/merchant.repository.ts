@@ -124,12 +124,12 @@ export class MerchantRepository {
     await executor.insertInto('maintenance_moves').values(row).execute();
   }
 
-  /** Every terminal of the estate with where it belongs and its merchant's language (the shop notices' directory). */
-  terminalDirectory(ids?: string[]) {
-    const query = (only?: string[]) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
+  /** These terminals (live ones) with where they belong and their merchant's language (the shop notices' directory). */
+  terminalDirectory(ids: string[]) {
+    const query = (only: string[]) => this.db.selectFrom('terminals').leftJoin('sites', 'sites.id', 'terminals.site_id').leftJoin('merchants', 'merchants.id', 'sites.merchant_id')
       .select(['terminals.id', 'terminals.serial_number', 'terminals.model_id', 'terminals.site_id', 'sites.name as site_name', 'sites.merchant_id', 'merchants.locale'])
-      .where('terminals.deleted_at', 'is', null).$if(!!only, (q) => q.where('terminals.id', 'in', only!)).execute();
-    return ids ? selectInBatches(ids, query) : query();
+      .where('terminals.deleted_at', 'is', null).where('terminals.id', 'in', only).execute();
+    return selectInBatches(ids, query);
   }
 
   /** One pass over the fleet's latest state: each terminal's last report, its model's roll length and what the forecast job remembered. */

@@ -25,7 +25,7 @@ export class ShopForecasts {
       const told = parseJson<{ notices?: ForecastNotice[] } | null>(row.state, null)?.notices ?? [];
       if (told.length) forecasts.set(row.terminal_id, told);
     }
-    this.notices.setForecasts(forecasts);
+    await this.notices.setForecasts(forecasts);
   }
 
   /** One pass over the fleet; how many terminals have a forecast standing. */
@@ -45,7 +45,7 @@ export class ShopForecasts {
       if (report || previous) rows.push({ terminal_id: t.id, state: JSON.stringify({ ...state, notices }), updated_at: now });
     }
     await this.repo.saveForecasts(rows);
-    this.notices.setForecasts(forecasts);
+    await this.notices.setForecasts(forecasts);
     return forecasts.size;
   }
 }

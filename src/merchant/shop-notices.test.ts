@@ -25,7 +25,7 @@ describe('notices to the shop', () => {
     await notices.refresh();
     await notices.observe([{ terminalId: 't1', printer: { paper: 'out', coverOpen: false }, receivedAt: '2026-11-25T01:00:00.000Z' }]);
     await notices.observe([{ terminalId: 't1', printer: { paper: 'out', coverOpen: true }, receivedAt: '2026-11-25T01:01:00.000Z' }]);
-    notices.setForecasts(new Map([['t1', [{ kind: 'paper_running_out', since: '2026-11-24T00:00:00.000Z', daysLeft: 0.5 }, { kind: 'battery_wearing_out', since: '2026-11-20T00:00:00.000Z', daysLeft: 20 }]]]));
+    await notices.setForecasts(new Map([['t1', [{ kind: 'paper_running_out', since: '2026-11-24T00:00:00.000Z', daysLeft: 0.5 }, { kind: 'battery_wearing_out', since: '2026-11-20T00:00:00.000Z', daysLeft: 20 }]]]));
     // An empty roll is told as out, not as running out today.
     expect(notices.of('t1')?.map((n) => [n.kind, n.since])).toEqual([
       ['paper_out', '2026-11-25T01:00:00.000Z'], ['cover_open', '2026-11-25T01:01:00.000Z'], ['battery_wearing_out', '2026-11-20T00:00:00.000Z'],

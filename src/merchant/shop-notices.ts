@@ -66,8 +66,15 @@ interface Place { serialNumber: string; modelId: string; siteId: string | null; 
 
 /** Terminals whose conditions one process keeps (a forgotten one is seen again with its next heartbeat). */
 const MAX_TERMINALS = 200_000;
+/** Places kept: the terminals with something to tell (conditions, forecasts); the oldest learnt is dropped first. */
+const MAX_PLACES = MAX_TERMINALS * 5;
 
 export class ShopNotices {
+  /**
+   * Where the terminals with something to tell belong, and their merchant's language: learnt from the
+   * database when one first has something to tell (a condition, a forecast, the merchant view), not for
+   * the whole fleet (a million terminals' serials, sites, site names and merchants: ~400 MB).
+   */
   private directory = new Map<string, Place>();
   /** Conditions seen in each terminal's last heartbeat, with when each began. */
   private readonly conditions = new Map<string, Map<ConditionKind, string>>();
@@ -77,18 +84,23 @@ export class ShopNotices {
 
   constructor(private readonly repo: MerchantRepository, private readonly clock: Clock) {}
 
-  /** Reloads where each terminal belongs and its merchant's language (at start and on the care tick). */
+  /**
+   * Reads again where the terminals with something to tell belong (a terminal moved to another site, a
+   * site renamed, a merchant's language changed: at start and with the daily forecast pass); the places
+   * of terminals with nothing left to tell are dropped.
+   */
   async refresh(): Promise<void> {
     const directory = new Map<string, Place>();
-    for (const r of await this.repo.terminalDirectory()) directory.set(r.id, placeOf(r));
+    const telling = new Set([...this.conditions.keys(), ...this.forecasts.keys()]);
+    if (telling.size) for (const r of await this.repo.terminalDirectory([...telling])) setBounded(directory, r.id, placeOf(r), MAX_PLACES);
     this.directory = directory;
   }
 
-  /** Terminals enrolled since the last refresh, read once (only those with something to tell). */
+  /** Terminals not known yet, read once (only those with something to tell). */
   private async learn(ids: Iterable<string>): Promise<void> {
     const unknown = [...new Set(ids)].filter((id) => !this.directory.has(id));
     if (!unknown.length) return;
-    for (const r of await this.repo.terminalDirectory(unknown)) setBounded(this.directory, r.id, placeOf(r), MAX_TERMINALS * 5);
+    for (const r of await this.repo.terminalDirectory(unknown)) setBounded(this.directory, r.id, placeOf(r), MAX_PLACES);
   }
 
   /**
@@ -104,7 +116,7 @@ export class ShopNotices {
       if (reads) {
         reads.attempts += h.chip.attempts;
         reads.failures += h.chip.failures;
-      } else setBounded(this.chipReads, h.terminalId, { attempts: h.chip.attempts, failures: h.chip.failures }, MAX_TERMINALS * 5);
+      } else setBounded(this.chipReads, h.terminalId, { attempts: h.chip.attempts, failures: h.chip.failures }, MAX_PLACES);
     }
     const telling = batch.filter((h) => conditionsOf(h.printer).length > 0 && !this.directory.has(h.terminalId)).map((h) => h.terminalId);
     if (telling.length) await this.learn(telling);
@@ -128,9 +140,10 @@ export class ShopNotices {
     return reads;
   }
 
-  /** The forecast job's findings for the whole fleet (replaces the last ones). */
-  setForecasts(forecasts: Map<string, ForecastNotice[]>): void {
+  /** The forecast job's findings for the whole fleet (replaces the last ones); the terminals they concern are learnt. */
+  async setForecasts(forecasts: Map<string, ForecastNotice[]>): Promise<void> {
     this.forecasts = forecasts;
+    await this.learn(forecasts.keys());
   }
 
   /** The heartbeat answer's notices: synchronous, from memory; undefined when there are none. */
@@ -138,6 +151,7 @@ export class ShopNotices {
     const conditions = this.conditions.get(terminalId);
     const forecasts = this.forecasts.get(terminalId);
     if (!conditions && !forecasts?.length) return undefined;
+    // Learnt before its conditions or forecasts were kept; zh-CN only when the bound dropped it meanwhile.
     const lang = this.directory.get(terminalId)?.lang ?? 'zh-CN';
     const out: ShopNotice[] = [];
     for (const [kind, since] of conditions ?? []) out.push(notice(kind, since, null, lang));
@@ -160,11 +174,6 @@ export class ShopNotices {
       for (const n of this.of(id) ?? []) out.push({ ...n, terminalId: id, serialNumber: place.serialNumber, siteId: place.siteId, siteName: place.siteName });
     }
     return out.sort((a, b) => RANK[a.kind] - RANK[b.kind] || (a.siteName ?? '').localeCompare(b.siteName ?? '') || a.serialNumber.localeCompare(b.serialNumber));
-  }
-
-  /** Where each terminal belongs (the forecast job reads the model's roll length and battery threshold). */
-  place(terminalId: string): Readonly<Place> | undefined {
-    return this.directory.get(terminalId);
   }
 
   /** The time now, for callers that stamp notices. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/time.ts';
 import { invalidField, orNotFound, refused } from '../shared/errors.ts';
 import { complianceOf } from './baseline-compliance.ts';
-import type { BaselineRow, TerminalDataRepository, TerminalFacts } from './terminal-data.repository.ts';
+import type { BaselineRow, TerminalDataRepository } from './terminal-data.repository.ts';
 import type { BaselineInput, BaselinePatch, BaselineTerminal, BaselineView, ComplianceState } from './terminal-data.schemas.ts';
 
 type Filter = BaselineInput['filter'];
@@ -16,8 +16,8 @@ type Filter = BaselineInput['filter'];
 export interface BaselineConfiguration {
   /** The saved configuration group with exactly this filter, and its level's newest version (0: none). */
   groupVersion(filter: Filter): Promise<{ groupId: string; version: number } | undefined>;
-  /** Whether the terminal runs its effective configuration, and whether a held change is on its way to it. */
-  terminal(terminalId: string): { applied: boolean; held: boolean };
+  /** Whether each terminal runs its effective configuration, and whether a held change is on its way to it. */
+  terminals(terminalIds: string[]): Promise<Map<string, { applied: boolean; held: boolean }>>;
 }
 
 /** What baselines ask of the rollouts capability: a campaign bringing terminals to a version. */
@@ -141,8 +141,9 @@ export class BaselinesService {
     const group = configurationVersion ? await this.configuration?.groupVersion(filterOf(row)) : undefined;
     const wanted = { appVersion: row.app_version, firmwareVersion: row.firmware_version, configurationVersion };
     const counts: Record<ComplianceState, number> = { in_baseline: 0, waiting: 0, drifting: 0, failed: 0 };
+    const states = group && this.configuration ? await this.configuration.terminals(ids) : new Map<string, { applied: boolean; held: boolean }>();
     const terminals = members.map((m) => {
-      const config = this.configurationOf(m, group);
+      const config = configurationOf(states.get(m.id), group);
       const judged = complianceOf(wanted, {
         appVersion: m.app_version, firmwareVersion: m.firmware_version, appDelivery: app.get(m.id)?.state, firmwareDelivery: firmware.get(m.id)?.state, ...config,
       });
@@ -162,11 +163,11 @@ export class BaselinesService {
     };
   }
 
-  private configurationOf(m: TerminalFacts, group: { version: number } | undefined): { configurationVersion?: number | null; configurationDelivery?: string } {
-    if (!group || !this.configuration) return {};
-    const state = this.configuration.terminal(m.id);
-    return { configurationVersion: state.applied ? group.version : null, ...(state.held && { configurationDelivery: 'queued' }) };
-  }
+}
+
+function configurationOf(state: { applied: boolean; held: boolean } | undefined, group: { version: number } | undefined): { configurationVersion?: number | null; configurationDelivery?: string } {
+  if (!group || !state) return {};
+  return { configurationVersion: state.applied ? group.version : null, ...(state.held && { configurationDelivery: 'queued' }) };
 }
 
 /** Deliveries still going: the terminal is waiting for its window or installing. */
