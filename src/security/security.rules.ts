@@ -2,6 +2,7 @@
 // when does a suspect episode open a case, is it the same hardware, does a report carry key material,
 // and which of an acquirer's required keys a terminal lacks. No I/O: the service keeps the state.
 import type { HardwareFingerprint, KeySlot, KeyType, TerminalLocation } from '../shared/terminal-security.ts';
+import type { TerminalLocationTable } from './security.tables.ts';
 
 export interface Geofence { latitude: number; longitude: number; radiusM: number }
 export type NetworkKind = 'bssid' | 'cell' | 'subnet';
@@ -109,8 +110,7 @@ export function nextEpisode(episode: Episode, suspect: boolean, at: string, grac
 /** A stored sighting whose only news is the time is written again after this long (the security page's "seen at"). */
 export const SIGHTING_REFRESH_MS = 15 * 60_000;
 
-type StoredSighting = { seen_at: string; latitude: number | null; longitude: number | null; accuracy_m: number | null; cell_id: string | null; bssid: string | null;
-  source_address: string | null; distance_m: number | null; suspect_since: string | null; suspect_reasons: string | null; case_id: string | null };
+type StoredSighting = Omit<TerminalLocationTable, 'terminal_id' | 'updated_at'>;
 
 /**
  * Whether a sighting can go unwritten: it says what the stored one says (place, networks, episode) and the stored
