@@ -95,20 +95,11 @@ export class DeviceRepository {
   async writeHeartbeats(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
     if (this.postgres) return this.writeHeartbeatsInOneStatement(batch);
     const { outcome, versions } = await this.db.transaction().execute(async (trx) => {
-      const unique = new Map<string, StoredHeartbeat>();
-      for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
-      // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
-      for (const key of await storedTheDayBefore(trx, [...unique.values()])) unique.delete(key);
-      const inserted = !unique.size ? [] : (await this.insertHistory.run(trx,
-        [...unique.values()].map((h) => ({ terminal_id: h.terminalId, seq: h.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))).rows;
+      const items = await notStoredBefore(trx, batch);
+      const inserted = !items.length ? [] : (await this.insertHistory.run(trx,
+        items.map((h) => ({ terminal_id: h.terminalId, seq: h.seq, received_at: h.receivedAt, received_day: h.receivedAt.slice(0, 10), report: h.json })))).rows;
       const stored = new Set(inserted.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
-
-      const latest = new Map<string, StoredHeartbeat>();
-      for (const item of unique.values()) {
-        if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
-        const current = latest.get(item.terminalId);
-        if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
-      }
+      const latest = newestStored(items, stored);
       const terminalIds = [...new Set(batch.map((b) => b.terminalId))];
       let versions: [string, string][] = [];
       if (latest.size) {
@@ -135,11 +126,7 @@ export class DeviceRepository {
    * next heartbeat (its version is not remembered until it is written).
    */
   private async writeHeartbeatsInOneStatement(batch: StoredHeartbeat[]): Promise<WrittenBatch> {
-    const unique = new Map<string, StoredHeartbeat>();
-    for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
-    // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
-    for (const key of await storedTheDayBefore(this.db, [...unique.values()])) unique.delete(key);
-    const items = [...unique.values()];
+    const items = await notStoredBefore(this.db, batch);
     const now = Date.now();
     const unknownVersions = [...new Set(items.filter((h) => this.knownVersions.get(h.terminalId, now) !== versionKey(h.appVersion, h.firmwareVersion)).map((h) => h.terminalId))];
     const { rows } = await this.db.executeQuery(this.writeBatch(
@@ -160,14 +147,8 @@ export class DeviceRepository {
       }
     }
     // The versions of the newest stored heartbeat per terminal, against what is recorded.
-    const latest = new Map<string, StoredHeartbeat>();
-    for (const item of items) {
-      if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
-      const current = latest.get(item.terminalId);
-      if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
-    }
     const changed: StoredHeartbeat[] = [];
-    for (const h of latest.values()) {
+    for (const h of newestStored(items, stored).values()) {
       const known = recorded.get(h.terminalId);
       if (!known) continue; // known to this process already, or no such terminal
       if (known.app === h.appVersion && known.firmware === h.firmwareVersion) this.knownVersions.set(h.terminalId, versionKey(h.appVersion, h.firmwareVersion), now);
@@ -358,6 +339,26 @@ export function toCommand(row: Selectable<TerminalCommandTable>): Command {
 /** How long after midnight a heartbeat may be a retry of one stored the day before (retries come within seconds). */
 const RETRY_WINDOW_MS = 15 * 60_000;
 
+/** The batch's heartbeats once each (a retry may come twice in one batch), without those stored the day before. */
+async function notStoredBefore(executor: Kysely<Database>, batch: StoredHeartbeat[]): Promise<StoredHeartbeat[]> {
+  const unique = new Map<string, StoredHeartbeat>();
+  for (const item of batch) unique.set(heartbeatKey(item.terminalId, item.seq), item);
+  // History is partitioned by day on PostgreSQL, and its key holds within a day: see src/history.
+  for (const key of await storedTheDayBefore(executor, [...unique.values()])) unique.delete(key);
+  return [...unique.values()];
+}
+
+/** Each terminal's newest heartbeat among those this batch stored: what its latest state and versions become. */
+function newestStored(items: StoredHeartbeat[], stored: Set<string>): Map<string, StoredHeartbeat> {
+  const latest = new Map<string, StoredHeartbeat>();
+  for (const item of items) {
+    if (!stored.has(heartbeatKey(item.terminalId, item.seq))) continue;
+    const current = latest.get(item.terminalId);
+    if (!current || current.seq < item.seq) latest.set(item.terminalId, item);
+  }
+  return latest;
+}
+
 /**
  * Of these heartbeats, the ones received just after midnight that were already stored the day before
  * (a retry whose answer was lost): the primary key only holds within a day. No query the rest of the day.
@@ -374,8 +375,8 @@ async function storedTheDayBefore(executor: Kysely<Database>, items: { terminalI
   for (const [day, list] of byDay) {
     const rows = await selectInBatches([...new Set(list.map((h) => h.terminalId))], (ids) => executor.selectFrom('heartbeats')
       .select(['terminal_id', 'seq']).where('received_day', '=', day).where('terminal_id', 'in', ids).where('seq', 'in', [...new Set(list.map((h) => h.seq))]).execute());
-    const stored = new Set(rows.map((r) => `${r.terminal_id} ${Number(r.seq)}`));
-    for (const h of list) if (stored.has(`${h.terminalId} ${h.seq}`)) found.add(`${h.terminalId} ${h.seq}`);
+    const stored = new Set(rows.map((r) => heartbeatKey(r.terminal_id, Number(r.seq))));
+    for (const h of list) if (stored.has(heartbeatKey(h.terminalId, h.seq))) found.add(heartbeatKey(h.terminalId, h.seq));
   }
   return found;
 }
