@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { MAIN_THREAD, ThreadWriteLock } from './write-lock.ts';
@@ -14,6 +14,9 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /** Where a repository's query runs: the database, or a transaction a service opened through a repository. */
 export type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Whether queries through `db` go to PostgreSQL (a repository writes its array statements for it), not SQLite. */
+export const onPostgres = (db: Kysely<Database>): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 export interface Db {
   kysely: Kysely<Database>;

@@ -1,13 +1,13 @@
 // Terminal-protocol queries: credentials, enrolment codes, heartbeat batches, commands.
 import { randomUUID } from 'node:crypto';
-import { PostgresAdapter, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database, HeartbeatTable, TerminalCommandTable, TerminalHealthTable, VersionChangeTable } from '../db/schema.ts';
 import { parseJson } from '../shared/json.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { addDays, dayOf } from '../history/partition-days.ts';
 import { insertInBatches, selectInBatches } from '../db/batches.ts';
 import { fixed, prepared } from '../db/prepared.ts';
-import type { Executor } from '../db/database.ts';
+import { onPostgres, type Executor } from '../db/database.ts';
 import { TtlCache } from '../shared/ttl-cache.ts';
 import type { Command, PendingCommand } from './device.schemas.ts';
 import type { CredentialOwner } from './credential-lookups.ts';
@@ -30,7 +30,7 @@ export class DeviceRepository {
   private readonly postgres: boolean;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.postgres = onPostgres(db);
   }
 
   // The heartbeat path's statements, built once (src/db/prepared.ts): credentials looked up, a batch written.

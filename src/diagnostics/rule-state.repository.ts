@@ -1,7 +1,8 @@
 // Queries of what the heartbeat rules remember and are tuned by: where terminals belong, each terminal's
 // streaks and card windows (read and written once per heartbeat batch), link drops for the flapping
 // rule, per-model thresholds and per-merchant trading thresholds.
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import type { Database, DiagnosticStateTable } from '../db/schema.ts';
 import { batches, insertInBatches, selectInBatches } from '../db/batches.ts';
 import { fixed, prepared } from '../db/prepared.ts';
@@ -14,7 +15,7 @@ export class RuleStateRepository {
   private readonly postgres: boolean;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.postgres = onPostgres(db);
   }
 
   /** Where terminals belong: what the heartbeat path keeps in memory for a while. */

@@ -4,7 +4,8 @@
 // marks, because different facts un-roll them: its outages and resolutions (0040), its done work orders (0043). A day is claimed first (its row, rolled_at null),
 // then its facts are read, then its rows are saved only if the claim still stands: a fact recorded in
 // between deleted it (the triggers of 0040), and the day is rolled again at the next run.
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import type { Scope } from '../access/roles.ts';
 import { batches, insertInBatches } from '../db/batches.ts';
 import { KPI_ROLLUP_LOCK } from '../db/migrations/0040_kpi_rollups.ts';
@@ -28,7 +29,7 @@ export class KpiRollupsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   private get postgres(): boolean {
-    return this.db.getExecutor().adapter instanceof PostgresAdapter;
+    return onPostgres(this.db);
   }
 
   /** The days in [fromDay, toDay) whose rollups (of this part) are complete. */

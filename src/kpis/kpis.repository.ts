@@ -3,7 +3,8 @@
 // incidents, maintenance jobs and locks overlapping it, work orders done, due or open in it, incidents
 // resolved in it), each narrowed to the caller's scope in the query. What is only counted (terminals in
 // service, how resolved incidents were fixed) is counted in SQL by the keys of the grouping asked for.
-import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import type { Scope } from '../access/roles.ts';
 import { batches } from '../db/batches.ts';
 import type { Database } from '../db/schema.ts';
@@ -301,7 +302,7 @@ export class KpisRepository {
   async labels(kind: 'merchant' | 'site' | 'model' | 'technician', ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (!ids.length) return out;
-    const among = this.db.getExecutor().adapter instanceof PostgresAdapter
+    const among = onPostgres(this.db)
       ? sql<SqlBool>`id = any(${ids}::text[])` : sql<SqlBool>`id in (select value from json_each(${JSON.stringify(ids)}))`;
     const rows: { id: string; label: string }[] = kind === 'merchant'
       ? await this.db.selectFrom('merchants').select(['id', 'name as label']).where(among).execute()

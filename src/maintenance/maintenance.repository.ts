@@ -1,7 +1,8 @@
 // Maintenance queries (Kysely only): jobs, their transitions, locks, and the site facts the
 // continuity rule needs.
 import { randomUUID } from 'node:crypto';
-import { PostgresAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import type { Database, MaintenanceJobTable, TerminalLockTable } from '../db/schema.ts';
 import type { LockKind } from './maintenance.schemas.ts';
 import { selectInBatches } from '../db/batches.ts';
@@ -31,7 +32,7 @@ export class MaintenanceRepository {
   private readonly postgres: boolean;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.postgres = onPostgres(db);
   }
 
   async insertJob(executor: Executor, row: JobRow): Promise<void> {

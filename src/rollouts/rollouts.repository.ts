@@ -1,6 +1,7 @@
 // Rollout queries: keys, packages, campaigns, waves, actions and their feedback, and the heartbeats a
 // wave is judged by.
-import { PostgresAdapter, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
 import { fixed, prepared } from '../db/prepared.ts';
 import type { ActionFeedbackTable, CampaignTable, CampaignWaveTable, Database, PackageTable, PublisherKeyTable, RolloutActionTable } from '../db/schema.ts';
@@ -22,7 +23,7 @@ export class RolloutsRepository {
   private readonly postgres: boolean;
 
   constructor(readonly db: Kysely<Database>) {
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.postgres = onPostgres(db);
   }
 
   transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

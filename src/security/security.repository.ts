@@ -1,6 +1,7 @@
 // Security queries only: last sightings and usual networks, geofences, key slots and policies, key
 // injection results, settings. Written in batches by the security service's flush, never per heartbeat.
-import { PostgresAdapter, sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { onPostgres } from '../db/database.ts';
 import { merchantOf, technicianSees } from '../access/scope-sql.ts';
 import type { Scope } from '../access/roles.ts';
 import { eachBatch, insertInBatches, selectInBatches } from '../db/batches.ts';
@@ -20,7 +21,7 @@ export class SecurityRepository {
   private readonly postgres: boolean;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    this.postgres = onPostgres(db);
   }
 
   // ---- settings
