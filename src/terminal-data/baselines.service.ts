@@ -162,7 +162,6 @@ export class BaselinesService {
       terminals,
     };
   }
-
 }
 
 function configurationOf(state: { applied: boolean; held: boolean } | undefined, group: { version: number } | undefined): { configurationVersion?: number | null; configurationDelivery?: string } {
