@@ -211,33 +211,29 @@ async function heartbeatRun(synchronous: 'FULL' | 'NORMAL', rules = true, thread
   }
 }
 
-/** The floor: the same heartbeats against a route that parses, validates and answers them with no work behind it (see server-process.ts). */
-async function floorRun(): Promise<Row> {
-  const server = await startChild('floor', 'floor');
+/** A server with nothing to set up (hello-world, the floor): warmed up, then measured with the same load. */
+async function plainRun(mode: 'hello' | 'floor', profileName: string, requests: Request[], warmupSeconds: number): Promise<Pick<Row, 'result' | 'server'>> {
+  const server = await startChild(mode, profileName);
   try {
-    const requests = heartbeatRequests(Array.from({ length: TERMINALS }, (_, i) => `floor-${i}`), 1);
-    await load(server.url, requests, WARMUP_SECONDS);
+    await load(server.url, requests, warmupSeconds);
     server.measure();
     const result = await load(server.url, requests, SECONDS);
-    return { name: 'floor: the heartbeat route with no work', result, floor: true, server: await server.stop() };
+    return { result, server: await server.stop() };
   } catch (error) {
     await server.stop();
     throw error;
   }
 }
 
+/** The floor: the same heartbeats against a route that parses, validates and answers them with no work behind it (see server-process.ts). */
+async function floorRun(): Promise<Row> {
+  const requests = heartbeatRequests(Array.from({ length: TERMINALS }, (_, i) => `floor-${i}`), 1);
+  return { name: 'floor: the heartbeat route with no work', floor: true, ...await plainRun('floor', 'floor', requests, WARMUP_SECONDS) };
+}
+
 let helloRuns = 0;
 async function helloRun(): Promise<Row> {
-  const server = await startChild('hello', `hello-${++helloRuns}`);
-  try {
-    await load(server.url, helloRequests(), 1);
-    server.measure();
-    const result = await load(server.url, helloRequests(), SECONDS);
-    return { name: 'baseline: Fastify hello-world', result, server: await server.stop() };
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  return { name: 'baseline: Fastify hello-world', ...await plainRun('hello', `hello-${++helloRuns}`, helloRequests(), 1) };
 }
 
 const perSecond = (r: Result) => r['2xx'] / r.duration;
@@ -274,7 +270,7 @@ try {
       'p50 ms': r.latency.p50,
       'p99 ms': r.latency.p99,
       'errors/non-2xx': `${r.errors + r.timeouts}/${r.non2xx}`,
-      'stored/2xx': `${stored}/${r['2xx']}`,
+      'stored/2xx': row.floor ? '' : `${stored}/${r['2xx']}`,
       'baseline req/s': Math.round(baseline),
       ratio: `${((100 * perSecond(r)) / baseline).toFixed(1)}%`,
       // Against the floor of the same run: the share of what Fastify alone allows that PosFleet's work leaves.
